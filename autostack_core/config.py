@@ -1,0 +1,84 @@
+"""Server settings, read from the environment with embedded defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "autostack"
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() not in ("", "0", "false", "no")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server needs to know; built once, passed around."""
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_keys: tuple[str, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_domain: str = "localhost"
+    edge_port: int = 8080
+    edge_admin_port: int = 2019
+    allow_unsandboxed: bool = False
+    public_url: str | None = None
+    max_upload_bytes: int = 100 * 1024 * 1024
+    build_timeout_seconds: int = 15 * 60
+    build_memory_mb: int = 4096
+    retention_keep: int = 10
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        env = os.environ
+        settings = cls(
+            data_dir=Path(env["AUTOSTACK_DATA_DIR"]) if env.get("AUTOSTACK_DATA_DIR")
+            else _default_data_dir(),
+            database_url=env.get("AUTOSTACK_DATABASE_URL") or None,
+            redis_url=env.get("AUTOSTACK_REDIS_URL") or None,
+            secret_keys=tuple(
+                key.strip() for key in env.get("AUTOSTACK_SECRET_KEY", "").split(",")
+                if key.strip()
+            ),
+            base_domain=env.get("AUTOSTACK_DOMAIN", "localhost"),
+            edge_port=int(env.get("AUTOSTACK_EDGE_PORT", "8080")),
+            edge_admin_port=int(env.get("AUTOSTACK_EDGE_ADMIN_PORT", "2019")),
+            allow_unsandboxed=_flag("AUTOSTACK_ALLOW_UNSANDBOXED"),
+            public_url=env.get("AUTOSTACK_PUBLIC_URL") or None,
+            retention_keep=int(env.get("AUTOSTACK_RETENTION_KEEP", "10")),
+        )
+        return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite://{self.data_dir / 'autostack.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.db_url.startswith("sqlite")
+
+    @property
+    def server_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.server_url.startswith("https://")
+
+    def path(self, *parts: str) -> Path:
+        """A path under the data directory, created on demand for folders."""
+        return self.data_dir.joinpath(*parts)
+
+    def ensure_dirs(self) -> None:
+        for name in ("", "store", "builds", "cache", "logs", "git", "edge", "uploads"):
+            self.path(name).mkdir(parents=True, exist_ok=True)
+        os.chmod(self.data_dir, 0o700)

@@ -1,0 +1,143 @@
+"""The plugin hooks of AutoStack: the contract between the core and every plugin.
+
+Plugins implement hooks with ``from autostack_core import hookimpl``. A hook may
+return its value directly, a callable returning it, or an awaitable; the core
+awaits whatever it gets. Hooks take keyword arguments, so a plugin names only the
+arguments it needs. The built-in plugins use exactly these hooks and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pluggy import HookimplMarker, HookspecMarker
+
+hookspec = HookspecMarker("autostack")
+hookimpl = HookimplMarker("autostack")
+
+
+# ---------------------------------------------------------------------------
+# Detection
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def detect_framework(tree: Any, settings: Any) -> Any:
+    """Recognise the framework of a source tree.
+
+    ``tree`` is an :class:`autostack_core.interfaces.SourceTree` rooted at the
+    project's root directory: use ``tree.exists``, ``tree.read_text``,
+    ``tree.read_json`` and ``tree.package_json`` rather than touching the disk.
+    ``settings`` is the server's :class:`autostack_core.config.Settings`.
+
+    Return an :class:`autostack_core.interfaces.Detection` when you recognise
+    the tree, or ``None``. Every detector is asked; the detection with the
+    highest ``confidence`` wins, never the first one, so plugin order does not
+    matter. Fill ``reasons`` with sentences a user can check ("``next@^14`` in
+    dependencies"). Generic fallbacks (plain static HTML, Procfile) should be
+    registered with ``@hookimpl(trylast=True)`` and report a low confidence.
+    Called by the deploy pipeline before building, and by ``autostack detect``.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Building and running
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def register_builders(settings: Any) -> Any:
+    """Return a list of builders.
+
+    A builder follows :class:`autostack_core.interfaces.Builder`: a unique
+    ``name``, ``can_build(detection)`` and ``async build(context)``, which runs
+    the install and build commands through ``context.run`` (always sandboxed)
+    and writes the Build Output API v3 layout (``static/``, ``functions/``,
+    ``config.json``) into ``context.output_dir``. Among the builders whose
+    ``can_build`` is true, the one with the highest ``priority`` builds.
+    Called once per deployment, after detection.
+    """
+
+
+@hookspec
+def register_providers(settings: Any) -> Any:
+    """Return a list of providers.
+
+    A provider follows :class:`autostack_core.interfaces.Provider`: a unique
+    ``name`` (chosen per project, ``local`` by default) and the async methods
+    ``deploy``, ``route``, ``unroute``, ``destroy``, ``scale``, ``status`` and
+    ``logs``, plus ``cost_estimate``. The core calls ``deploy`` once a build is
+    stored, ``route`` whenever an alias moves, and ``destroy`` when a
+    deployment is deleted or garbage-collected.
+    """
+
+
+@hookspec
+def register_notifiers(settings: Any) -> Any:
+    """Return a list of notifiers.
+
+    A notifier follows :class:`autostack_core.interfaces.Notifier`: a unique
+    ``name`` and ``async send(event, config)``. Notifiers are configured per
+    project (a Slack webhook URL, an e-mail address); ``notify`` below is the
+    hook for plugins that want every event without configuration.
+    """
+
+
+@hookspec
+def notify(event: Any) -> Any:
+    """React to a platform event.
+
+    ``event`` is an :class:`autostack_core.interfaces.Event` with ``kind``
+    (``deployment.created``, ``deployment.building``, ``deployment.ready``,
+    ``deployment.error``, ``deployment.canceled``, ``deployment.promoted``,
+    ...), ``project``, ``deployment`` and ``data``. The state change behind the
+    event is already persisted when this is called. Return value is ignored;
+    an exception is logged and never fails the deployment.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Templates, dashboard and app
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def register_templates(settings: Any) -> Any:
+    """Return a list of deployment templates for the marketplace.
+
+    Each item is an :class:`autostack_core.interfaces.DeploymentTemplate`:
+    ``slug``, ``name``, ``description``, ``framework`` and ``source_dir``, a
+    folder whose files become a new project's first deployment. The
+    dashboard's "New Project" page and ``autostack templates`` list them all.
+    """
+
+
+@hookspec
+def register_routes(settings: Any) -> Any:
+    """Return a list of Starlette routes to add to the app.
+
+    Routes are mounted before the built-in ones, so a plugin can add pages
+    or API endpoints (check ``request.state.user`` yourself: the core's
+    authorization only covers its own routes). Called once when the app is
+    built.
+    """
+
+
+@hookspec
+def extra_template_vars(request: Any, template: str) -> Any:
+    """Return a dict of extra variables for a dashboard template.
+
+    ``template`` is the name of the template being rendered and ``request``
+    the Starlette request (``request.state.user`` is the signed-in user or
+    ``None``). All returned dicts are merged into the template context.
+    """
+
+
+@hookspec
+def startup(app: Any) -> Any:
+    """Run code once when the server starts, after the database is ready.
+
+    ``app`` is the :class:`autostack_core.app.AutoStack` host object (``app.settings``,
+    ``app.plugin_manager``). Return an awaitable to do async work. An
+    exception here is reported with the plugin's name and stops start-up.
+    """

@@ -1,0 +1,196 @@
+"""The small documented interfaces that plugins implement or receive.
+
+Detectors return a :class:`Detection`; builders, providers and notifiers are
+plain objects following the protocols below. Plugins never need to import
+anything else from the core.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal, Protocol
+
+Runtime = Literal["static", "node", "python", "docker"]
+
+
+@dataclass
+class Detection:
+    """What a detector recognised in a source tree, and why."""
+
+    framework: str
+    name: str
+    runtime: Runtime
+    confidence: float
+    reasons: list[str] = field(default_factory=list)
+    version: str | None = None
+    package_manager: str | None = None
+    install_command: str | None = None
+    build_command: str | None = None
+    output_directory: str | None = None
+    start_command: str | None = None
+    dev_command: str | None = None
+    spa_fallback: bool = False
+    detector: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "framework": self.framework,
+            "name": self.name,
+            "runtime": self.runtime,
+            "confidence": self.confidence,
+            "reasons": list(self.reasons),
+            "version": self.version,
+            "package_manager": self.package_manager,
+            "install_command": self.install_command,
+            "build_command": self.build_command,
+            "output_directory": self.output_directory,
+            "start_command": self.start_command,
+            "dev_command": self.dev_command,
+            "spa_fallback": self.spa_fallback,
+            "detector": self.detector,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Detection:
+        known = cls.__dataclass_fields__
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+class SourceTree:
+    """Read-only view of a source folder for detectors; paths are POSIX, relative."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _resolve(self, relative: str) -> Path:
+        path = (self.root / PurePosixPath(relative)).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise ValueError(f"path escapes the source tree: {relative}")
+        return path
+
+    def exists(self, relative: str) -> bool:
+        return self._resolve(relative).exists()
+
+    def is_dir(self, relative: str) -> bool:
+        return self._resolve(relative).is_dir()
+
+    def read_text(self, relative: str) -> str | None:
+        path = self._resolve(relative)
+        try:
+            return path.read_text(encoding="utf-8", errors="replace")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    def read_json(self, relative: str) -> Any:
+        text = self.read_text(relative)
+        if text is None:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
+
+    def package_json(self) -> dict[str, Any] | None:
+        data = self.read_json("package.json")
+        return data if isinstance(data, dict) else None
+
+    def glob(self, pattern: str) -> list[str]:
+        root = self.root.resolve()
+        return sorted(
+            path.relative_to(root).as_posix()
+            for path in root.glob(pattern)
+            if "node_modules" not in path.parts
+        )
+
+    def subtree(self, relative: str) -> SourceTree:
+        return SourceTree(self._resolve(relative))
+
+
+CommandRunner = Callable[..., Awaitable[int]]
+
+
+@dataclass
+class BuildContext:
+    """Everything a builder needs; ``run`` executes a shell command in the sandbox."""
+
+    workspace: Path
+    output_dir: Path
+    cache_dir: Path
+    detection: Detection
+    env: dict[str, str]
+    run: CommandRunner
+    log: Callable[[str], Awaitable[None]]
+    project_name: str = ""
+    settings: Any = None
+
+
+class Builder(Protocol):
+    name: str
+    priority: int
+
+    def can_build(self, detection: Detection) -> bool: ...
+
+    async def build(self, context: BuildContext) -> None: ...
+
+
+@dataclass
+class DeploymentSpec:
+    """What a provider gets to run: a stored build and its identity."""
+
+    id: str
+    project: str
+    output_dir: Path
+    hostnames: list[str]
+    env: dict[str, str]
+    config: dict[str, Any]
+    is_production: bool = False
+
+
+class Provider(Protocol):
+    name: str
+
+    async def deploy(self, spec: DeploymentSpec) -> None: ...
+
+    async def route(self, hostname: str, spec: DeploymentSpec) -> None: ...
+
+    async def unroute(self, hostname: str) -> None: ...
+
+    async def destroy(self, deployment_id: str) -> None: ...
+
+    async def scale(self, deployment_id: str, replicas: int) -> None: ...
+
+    async def status(self, deployment_id: str) -> str: ...
+
+    def logs(self, deployment_id: str) -> AsyncIterator[str]: ...
+
+    def cost_estimate(self, spec: DeploymentSpec) -> dict[str, Any]: ...
+
+
+@dataclass
+class Event:
+    """A platform event delivered to notifiers after it is persisted."""
+
+    kind: str
+    project: str
+    deployment: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Notifier(Protocol):
+    name: str
+
+    async def send(self, event: Event, config: Mapping[str, Any]) -> None: ...
+
+
+@dataclass
+class DeploymentTemplate:
+    """A ready-to-deploy project shipped by a plugin package."""
+
+    slug: str
+    name: str
+    description: str
+    framework: str
+    source_dir: Path

@@ -1,0 +1,112 @@
+"""Loading plugins: entry points of the group ``autostack`` plus the built-ins.
+
+Loading is a function called when the app is built, never an import side
+effect. A plugin that fails to import is recorded by name with its error and
+the others keep working; ``AUTOSTACK_STRICT_PLUGINS=1`` makes it fatal, and
+``AUTOSTACK_LOAD_PLUGINS`` (comma-separated names) is an allowlist for
+third-party plugins.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+from dataclasses import dataclass, field
+
+import pluggy
+
+from autostack_core import hookspecs
+
+ENTRY_POINT_GROUP = "autostack"
+
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "autostack_plugins.detectors.static",
+    "autostack_plugins.builders.static",
+    "autostack_plugins.providers.local",
+    "autostack_plugins.notifiers.webhook",
+)
+
+
+@dataclass
+class PluginFailure:
+    name: str
+    error: str
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    version: str | None
+    hooks: list[str]
+    builtin: bool
+
+
+@dataclass
+class LoadedPlugins:
+    manager: pluggy.PluginManager
+    failures: list[PluginFailure] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+def _allowlist() -> set[str] | None:
+    raw = os.environ.get("AUTOSTACK_LOAD_PLUGINS")
+    if raw is None:
+        return None
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+def _strict() -> bool:
+    return os.environ.get("AUTOSTACK_STRICT_PLUGINS", "") not in ("", "0", "false")
+
+
+def get_plugin_manager(
+    default_plugins: tuple[str, ...] = DEFAULT_PLUGINS, load_entry_points: bool = True
+) -> LoadedPlugins:
+    """Build a plugin manager with the entry-point plugins and the built-ins."""
+    manager = pluggy.PluginManager(ENTRY_POINT_GROUP)
+    manager.add_hookspecs(hookspecs)
+    loaded = LoadedPlugins(manager=manager)
+    if load_entry_points:
+        _load_entry_points(loaded)
+    for module_name in default_plugins:
+        module = importlib.import_module(module_name)
+        manager.register(module, name=module_name)
+    return loaded
+
+
+def _load_entry_points(loaded: LoadedPlugins) -> None:
+    allowed = _allowlist()
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if allowed is not None and entry_point.name not in allowed:
+            continue
+        try:
+            plugin = entry_point.load()
+            loaded.manager.register(plugin, name=entry_point.name)
+        except Exception as error:
+            if _strict():
+                raise
+            loaded.failures.append(
+                PluginFailure(entry_point.name, f"{type(error).__name__}: {error}")
+            )
+            continue
+        if entry_point.dist is not None:
+            loaded.versions[entry_point.name] = entry_point.dist.version
+
+
+def describe_plugins(loaded: LoadedPlugins) -> list[PluginInfo]:
+    """Every registered plugin with its version and the hooks it implements."""
+    infos = []
+    for name, plugin in loaded.manager.list_name_plugin():
+        builtin = name in DEFAULT_PLUGINS
+        hooks = sorted(
+            caller.name for caller in loaded.manager.get_hookcallers(plugin) or []
+        )
+        version = loaded.versions.get(name)
+        if builtin:
+            from autostack_core import __version__
+
+            version = __version__
+        infos.append(PluginInfo(name=name, version=version, hooks=hooks, builtin=builtin))
+    return sorted(infos, key=lambda info: (info.builtin, info.name))
+

@@ -1,0 +1,38 @@
+"""Small helpers shared by the core."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+import secrets
+import string
+from typing import Any
+
+_SLUG_INVALID = re.compile(r"[^a-z0-9]+")
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+async def await_me_maybe(value: Any) -> Any:
+    """Resolve a hook result: call it if callable, await it if awaitable."""
+    if callable(value):
+        value = value()
+    if inspect.isawaitable(value):
+        value = await value
+    return value
+
+
+def slugify(text: str, max_length: int = 48) -> str:
+    """Lowercase, dash-separated, safe for a DNS label."""
+    slug = _SLUG_INVALID.sub("-", text.lower()).strip("-")
+    return slug[:max_length].strip("-")
+
+
+def random_id(length: int = 10) -> str:
+    """A random lowercase id usable in hostnames."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+
+
+def run_sync(coro: Any) -> Any:
+    """Run a coroutine from synchronous code (command line entry points)."""
+    return asyncio.run(coro)

@@ -1,0 +1,1 @@
+"""Built-in plugins: detectors, builders, providers and notifiers, using only public hooks."""

@@ -1,0 +1,1 @@
+"""Framework detectors, one module per family."""

@@ -1,0 +1,1 @@
+"""Notifiers: deliver platform events (webhook, slack, email, github)."""

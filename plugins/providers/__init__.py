@@ -1,0 +1,1 @@
+"""Providers: run deployments (local is the embedded default)."""

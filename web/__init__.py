@@ -1,0 +1,1 @@
+"""The dashboard: Jinja2 templates, static assets and their routes."""
