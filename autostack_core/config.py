@@ -36,6 +36,7 @@ class Settings:
     build_timeout_seconds: int = 15 * 60
     build_memory_mb: int = 4096
     retention_keep: int = 10
+    queue_name: str = "autostack"
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

@@ -118,8 +118,8 @@ def register_routes(settings: Any) -> Any:
 
     Routes are mounted before the built-in ones, so a plugin can add pages
     or API endpoints (check ``request.state.user`` yourself: the core's
-    authorization only covers its own routes). Called once when the app is
-    built.
+    authorization only covers its own routes). Called once, synchronously,
+    while the ASGI app is built: return the list itself, not an awaitable.
     """
 
 
@@ -140,4 +140,15 @@ def startup(app: Any) -> Any:
     ``app`` is the :class:`autostack_core.app.AutoStack` host object (``app.settings``,
     ``app.plugin_manager``). Return an awaitable to do async work. An
     exception here is reported with the plugin's name and stops start-up.
+    """
+
+
+@hookspec
+def shutdown(app: Any) -> Any:
+    """Run code once when the server stops cleanly (Ctrl-C, SIGTERM).
+
+    ``app`` is the same host object ``startup`` received. Release what
+    ``startup`` acquired. A crash skips this hook, so anything that must
+    survive a control-plane restart (the edge keeps serving) is re-adopted
+    in ``startup`` instead of being torn down here.
     """

@@ -161,7 +161,7 @@ class Invitation(Model):
 
 
 class ApiToken(Model):
-    """A CLI/API token; only its sha256 is stored (tokens are 256-bit random)."""
+    """A token for the CLI and API; only its sha256 is stored (tokens are 256-bit random)."""
 
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(

@@ -1,0 +1,25 @@
+"""The JSON API under ``/api/v1``; each module exports its ``routes``."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from autostack_core.api import (
+    auth,
+    deployments,
+    environment,
+    openapi,
+    projects,
+    teams,
+    tokens,
+    uploads,
+)
+
+API_MODULES = (auth, teams, tokens, projects, environment, deployments, uploads, openapi)
+
+
+def api_routes() -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for module in API_MODULES:
+        routes.extend(module.routes)
+    return routes

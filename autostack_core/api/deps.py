@@ -1,0 +1,67 @@
+"""What every API endpoint needs: the signed-in user, team roles, parsed bodies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+
+from autostack_core.errors import ApiError, Forbidden, NotFound, Unauthorized, \
+    from_validation_error
+from autostack_core.models import ROLE_RANK, Project, Role, Team, TeamMember, User
+
+BodyT = TypeVar("BodyT", bound=BaseModel)
+
+
+def current_user(request: Request) -> User:
+    """The authenticated user, or 401."""
+    user: User | None = getattr(request.state, "user", None)
+    if user is None:
+        raise Unauthorized()
+    return user
+
+
+async def read_body(request: Request, model: type[BodyT]) -> BodyT:
+    """Parse and validate a JSON body: 400 for bad JSON, 422 naming the field."""
+    raw = await request.body()
+    try:
+        data: Any = json.loads(raw or b"{}")
+    except ValueError as error:
+        raise ApiError(400, f"request body is not valid JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise ApiError(400, "request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise from_validation_error(error) from error
+
+
+async def team_role(team: Team, user: User) -> Role | None:
+    member = await TeamMember.get_or_none(team=team, user=user)
+    return None if member is None else Role(member.role)
+
+
+async def require_team_role(team: Team, user: User, minimum: Role) -> Role:
+    """The user's role in ``team``; 404 for non-members (teams are private), 403 if too low."""
+    role = await team_role(team, user)
+    if role is None:
+        raise NotFound("team")
+    if ROLE_RANK[role] < ROLE_RANK[minimum]:
+        raise Forbidden(f"this needs the {minimum.value} role or higher; you are {role.value}")
+    return role
+
+
+async def project_for(request: Request, name: str, minimum: Role = Role.VIEWER) -> Project:
+    """The project named ``name`` if the user may act on it with at least ``minimum``."""
+    user = current_user(request)
+    project = await Project.get_or_none(name=name).prefetch_related("team")
+    if project is None:
+        raise NotFound("project", "project")
+    role = await team_role(project.team, user)
+    if role is None:
+        raise NotFound("project", "project")
+    if ROLE_RANK[role] < ROLE_RANK[minimum]:
+        raise Forbidden(f"this needs the {minimum.value} role or higher; you are {role.value}")
+    return project

@@ -1,0 +1,129 @@
+"""The host object: settings, plugins, keyring, queue, events, and the ASGI app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from huey.consumer import Consumer
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute
+
+from autostack_core import db, errors
+from autostack_core.api import api_routes
+from autostack_core.auth import AuthMiddleware
+from autostack_core.config import Settings
+from autostack_core.crypto import Keyring, install_keyring, load_keyring
+from autostack_core.events import EventBus
+from autostack_core.interfaces import Builder, Event, Notifier, Provider
+from autostack_core.plugins import LoadedPlugins, get_plugin_manager
+from autostack_core.queue import Queue
+from autostack_core.utils import await_me_maybe
+
+
+class AutoStack:
+    """One running AutoStack: what routes, tasks and the command line share."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        plugins: LoadedPlugins | None = None,
+        consume: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.consume = consume
+        self.plugins = plugins or get_plugin_manager()
+        self.plugin_manager = self.plugins.manager
+        self.keyring: Keyring = load_keyring(settings.data_dir, settings.secret_keys)
+        install_keyring(self.keyring)
+        self.events = EventBus(settings.redis_url)
+        self.queue = Queue(self)
+        self.builders: list[Builder] = []
+        self.providers: dict[str, Provider] = {}
+        self.notifiers: dict[str, Notifier] = {}
+        self._consumer: Consumer | None = None
+
+    # -- hooks --------------------------------------------------------------
+
+    async def call_hook(self, name: str, **kwargs: Any) -> list[Any]:
+        """Call hook ``name`` and resolve every result (value, callable or awaitable)."""
+        hook = getattr(self.plugin_manager.hook, name)
+        return [await await_me_maybe(result) for result in hook(**kwargs)]
+
+    async def call_list_hook(self, name: str, **kwargs: Any) -> list[Any]:
+        """Call a ``register_*`` hook and flatten the lists it returns."""
+        return [item for result in await self.call_hook(name, **kwargs) for item in result or []]
+
+    async def notify(self, event: Event) -> None:
+        """Deliver ``event`` to ``notify`` hooks; a failing plugin never fails the caller."""
+        try:
+            await self.call_hook("notify", event=event)
+        except Exception:
+            errors.logger.exception("a notify hook failed for %s", event.kind)
+
+    # -- lifecycle ----------------------------------------------------------
+
+    async def startup(self) -> None:
+        self.settings.ensure_dirs()
+        await db.migrate(self.settings)
+        await db.connect(self.settings)
+        await self.events.start()
+        self.builders = await self.call_list_hook("register_builders", settings=self.settings)
+        self.builders.sort(key=lambda builder: -builder.priority)
+        providers = await self.call_list_hook("register_providers", settings=self.settings)
+        self.providers = {provider.name: provider for provider in providers}
+        notifiers = await self.call_list_hook("register_notifiers", settings=self.settings)
+        self.notifiers = {notifier.name: notifier for notifier in notifiers}
+        await self.call_hook("startup", app=self)
+        if self.consume:
+            self._consumer = self.queue.consumer()
+            self._consumer.start()
+
+    async def shutdown(self) -> None:
+        if self._consumer is not None:
+            await asyncio.to_thread(self._consumer.stop, graceful=True)
+            self._consumer = None
+        await self.call_hook("shutdown", app=self)
+        await self.events.stop()
+        await db.disconnect()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _: Starlette) -> AsyncIterator[None]:
+        await self.startup()
+        try:
+            yield
+        finally:
+            await self.shutdown()
+
+    # -- ASGI ---------------------------------------------------------------
+
+    def routes(self, plugin_routes: list[BaseRoute]) -> list[BaseRoute]:
+        return [*plugin_routes, *api_routes()]
+
+    def asgi(self) -> Starlette:
+        plugin_routes = [
+            route
+            for result in self.plugin_manager.hook.register_routes(settings=self.settings)
+            for route in result or []
+        ]
+        starlette = Starlette(
+            routes=self.routes(plugin_routes),
+            middleware=[Middleware(AuthMiddleware)],
+            exception_handlers={
+                errors.ApiError: errors.handle_api_error,
+                HTTPException: errors.handle_http_exception,
+                Exception: errors.handle_unexpected,
+            },
+            lifespan=self.lifespan,
+        )
+        starlette.state.autostack = self
+        return starlette
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The ASGI app with settings from the environment (for ``uvicorn --factory``)."""
+    return AutoStack(settings or Settings.from_env()).asgi()

@@ -1,0 +1,7 @@
+"""Placeholder: the client commands land here."""
+
+from __future__ import annotations
+
+import click
+
+commands: list[click.Command] = []

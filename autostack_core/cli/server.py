@@ -1,0 +1,181 @@
+"""Server commands: up, worker, migrate, doctor, plugins, users, keys, gc."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from autostack_core.config import Settings
+from autostack_core.utils import run_sync
+
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Where AutoStack keeps its data [env AUTOSTACK_DATA_DIR, default ~/.local/share/autostack]",
+)
+
+
+def settings_from(data_dir: Path | None, **overrides: Any) -> Settings:
+    return Settings.from_env(data_dir=data_dir, **overrides)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address of the dashboard/API")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--edge-port", default=None, type=int, help="Port of the edge [default 8080]")
+@click.option("--domain", default=None, help="Base domain of deployments [default localhost]")
+@data_dir_option
+def up(host: str, port: int, edge_port: int | None, domain: str | None,
+       data_dir: Path | None) -> None:
+    """Run the API, the dashboard, the edge and a queue consumer."""
+    import uvicorn
+
+    from autostack_core.app import AutoStack
+
+    settings = settings_from(data_dir, host=host, port=port, edge_port=edge_port,
+                             base_domain=domain)
+    autostack = AutoStack(settings, consume=True)
+    click.echo(f"AutoStack data in {settings.data_dir}")
+    click.echo(f"Dashboard and API: http://{'localhost' if host == '127.0.0.1' else host}:{port}")
+    click.echo(f"Deployments:       http://<project>.{settings.base_domain}:{settings.edge_port}")
+    click.echo("Press Ctrl-C to stop.")
+    config = uvicorn.Config(autostack.asgi(), host=host, port=port, lifespan="on",
+                            log_level="info", proxy_headers=False)
+    uvicorn.Server(config).run()
+
+
+@click.command()
+@click.option("--concurrency", default=2, show_default=True, type=int)
+@data_dir_option
+def worker(concurrency: int, data_dir: Path | None) -> None:
+    """Run a standalone queue consumer (share the database, Redis and store)."""
+    from autostack_core.app import AutoStack
+
+    async def consume() -> None:
+        autostack = AutoStack(settings_from(data_dir))
+        await autostack.startup()
+        consumer = autostack.queue.consumer(workers=concurrency)
+        consumer.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        click.echo(f"worker consuming with {concurrency} threads; Ctrl-C to stop")
+        await stop.wait()
+        await asyncio.to_thread(consumer.stop, graceful=True)
+        await autostack.shutdown()
+
+    asyncio.run(consume())
+
+
+@click.command()
+@data_dir_option
+def migrate(data_dir: Path | None) -> None:
+    """Bring the database schema up to date (safe to run again)."""
+    from autostack_core import db
+
+    settings = settings_from(data_dir)
+    applied = run_sync(db.migrate(settings))
+    click.echo(f"applied {', '.join(applied)}" if applied else "database is up to date")
+
+
+@click.command()
+@data_dir_option
+def doctor(data_dir: Path | None) -> None:
+    """Check Python, git, node, bubblewrap, Caddy, the database and Redis."""
+    from autostack_core.doctor import run_checks
+
+    checks = run_sync(run_checks(settings_from(data_dir)))
+    for check in checks:
+        mark = click.style("ok  ", fg="green") if check.ok else click.style("FAIL", fg="red")
+        click.echo(f"{mark} {check.name:<11} {check.detail}")
+        if check.remedy:
+            click.echo(f"     {'':<11} fix: {check.remedy}")
+    if not all(check.ok for check in checks):
+        raise SystemExit(1)
+
+
+@click.command(name="plugins")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+def plugins_command(as_json: bool) -> None:
+    """List loaded plugins with their versions and hooks, and plugins that failed."""
+    from autostack_core.plugins import describe_plugins, get_plugin_manager
+
+    loaded = get_plugin_manager()
+    infos = describe_plugins(loaded)
+    if as_json:
+        click.echo(json.dumps({
+            "plugins": [info.__dict__ for info in infos],
+            "failures": [failure.__dict__ for failure in loaded.failures],
+        }, indent=2))
+        return
+    for info in infos:
+        origin = "built-in" if info.builtin else "installed"
+        click.echo(f"{info.name} {info.version or '?'} ({origin})")
+        click.echo(f"    hooks: {', '.join(info.hooks) or '-'}")
+    for failure in loaded.failures:
+        click.echo(click.style(f"{failure.name} FAILED: {failure.error}", fg="red"))
+
+
+def with_database(data_dir: Path | None, work: Callable[[Settings], Any]) -> Any:
+    """Run ``work(settings)`` (a coroutine function) with a migrated, connected database."""
+    from autostack_core import db
+    from autostack_core.crypto import install_keyring, load_keyring
+
+    settings = settings_from(data_dir)
+
+    async def run() -> Any:
+        await db.migrate(settings)
+        await db.connect(settings)
+        install_keyring(load_keyring(settings.data_dir, settings.secret_keys))
+        try:
+            return await work(settings)
+        finally:
+            await db.disconnect()
+
+    return run_sync(run())
+
+
+@click.group()
+def users() -> None:
+    """Manage users from the server's command line."""
+
+
+@users.command(name="create")
+@click.option("--email", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True)
+@click.option("--name", default="")
+@data_dir_option
+def users_create(email: str, password: str, name: str, data_dir: Path | None) -> None:
+    """Create a user with a personal team they own."""
+    from autostack_core.accounts import create_user
+    from autostack_core.errors import ApiError
+
+    try:
+        user = with_database(data_dir, lambda _: create_user(email, password, name))
+    except ApiError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"created user {user.email}")
+
+
+@click.group()
+def keys() -> None:
+    """Manage the encryption key of secrets at rest."""
+
+
+@keys.command(name="rotate")
+@data_dir_option
+def keys_rotate(data_dir: Path | None) -> None:
+    """Re-encrypt every secret under a new key."""
+    from autostack_core.keys import rotate
+
+    count, message = with_database(data_dir, rotate)
+    click.echo(f"re-encrypted {count} values; {message}")
+
+
+commands: list[click.Command] = [up, worker, migrate, doctor, plugins_command, users, keys]

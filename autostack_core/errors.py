@@ -1,0 +1,85 @@
+"""API errors: one JSON shape, the right status, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+logger = logging.getLogger("autostack")
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+class ApiError(Exception):
+    """An error answered as ``{"error": {"code", "message", "field"}}``."""
+
+    def __init__(
+        self, status: int, message: str, field: str | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+        self.code = code or _CODES.get(status, "error")
+
+
+class NotFound(ApiError):
+    def __init__(self, what: str, field: str | None = None) -> None:
+        super().__init__(404, f"{what} not found", field)
+
+
+class Forbidden(ApiError):
+    def __init__(self, message: str = "you do not have access to this") -> None:
+        super().__init__(403, message)
+
+
+class Unauthorized(ApiError):
+    def __init__(self, message: str = "sign in or send an API token") -> None:
+        super().__init__(401, message)
+
+
+def error_response(
+    status: int, message: str, field: str | None = None, code: str | None = None
+) -> JSONResponse:
+    body = {"error": {"code": code or _CODES.get(status, "error"), "message": message,
+                      "field": field}}
+    return JSONResponse(body, status_code=status)
+
+
+def from_validation_error(error: ValidationError) -> ApiError:
+    """The first problem of a pydantic error, naming the field with a dotted path."""
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    message = first["msg"]
+    if field:
+        message = f"{field}: {message}"
+    return ApiError(422, message, field)
+
+
+async def handle_api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.message, exc.field, exc.code)
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error_response(exc.status_code, exc.detail or "error")
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(500, "internal error; the server log has the details", code="internal")

@@ -1,0 +1,69 @@
+"""Announcements for live views: in-process wake-ups, plus Redis pub/sub across processes.
+
+The database stays the source of truth: a subscriber is only told *that*
+something changed on a channel and re-reads what it shows, so a missed
+message costs at most one poll interval, never data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import AsyncIterator
+
+from redis import asyncio as aioredis
+
+
+class EventBus:
+    def __init__(self, redis_url: str | None = None) -> None:
+        self._waiters: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self._redis = aioredis.from_url(redis_url) if redis_url else None
+        self._listener: asyncio.Task[None] | None = None
+
+    async def publish(self, channel: str) -> None:
+        if self._redis is not None:
+            await self._redis.publish(f"autostack:{channel}", b"1")
+        else:
+            self._wake(channel)
+
+    def _wake(self, channel: str) -> None:
+        for event in self._waiters.get(channel, ()):
+            event.set()
+
+    async def start(self) -> None:
+        if self._redis is not None and self._listener is None:
+            self._listener = asyncio.create_task(self._listen())
+
+    async def _listen(self) -> None:
+        assert self._redis is not None
+        pubsub = self._redis.pubsub()
+        await pubsub.psubscribe("autostack:*")
+        async for message in pubsub.listen():
+            if message.get("type") == "pmessage":
+                channel = message["channel"].decode().removeprefix("autostack:")
+                self._wake(channel)
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    async def changes(self, channel: str, poll_seconds: float = 1.0) -> AsyncIterator[None]:
+        """Yield once now, then whenever ``channel`` is announced (or every poll interval)."""
+        event = asyncio.Event()
+        self._waiters[channel].add(event)
+        try:
+            while True:
+                yield
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(event.wait(), poll_seconds)
+                event.clear()
+        finally:
+            self._waiters[channel].discard(event)
+            if not self._waiters[channel]:
+                del self._waiters[channel]

@@ -1,0 +1,58 @@
+"""The job queue: Huey on SQLite in the data directory, or on Redis when configured.
+
+Tasks run in Huey's worker threads but the database lives on the process's
+asyncio loop, so every task hands its coroutine to that loop and waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.consumer import Consumer
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def make_huey(app: AutoStack) -> Huey:
+    settings = app.settings
+    if settings.redis_url:
+        return RedisHuey(settings.queue_name, url=settings.redis_url, utc=True)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(settings.queue_name, filename=str(settings.path("queue.db")), utc=True)
+
+
+class Queue:
+    """Huey plus the tasks of the platform, bound to one :class:`AutoStack`."""
+
+    def __init__(self, app: AutoStack) -> None:
+        self.app = app
+        self.huey = make_huey(app)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: dict[str, Any] = {}
+
+    def task(self, name: str, job: Callable[..., Coroutine[Any, Any, Any]]) -> None:
+        """Register ``job`` (an async function) as a queue task called ``name``."""
+
+        def run_on_loop(*args: Any) -> Any:
+            if self.loop is None:
+                raise RuntimeError("the queue's event loop is not attached")
+            return asyncio.run_coroutine_threadsafe(job(*args), self.loop).result()
+
+        run_on_loop.__name__ = name
+        self._tasks[name] = self.huey.task(name=name, retries=0)(run_on_loop)
+
+    def enqueue(self, name: str, *args: Any) -> None:
+        self._tasks[name](*args)
+
+    def consumer(self, workers: int = 2) -> Consumer:
+        """A consumer whose tasks run on the current event loop."""
+        self.loop = asyncio.get_running_loop()
+        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)

@@ -1,0 +1,207 @@
+"""Package managers and runtime versions, read from lockfiles and manifests.
+
+Node: npm, yarn classic, yarn berry, pnpm and bun, decided by the
+``packageManager`` field (Corepack's contract) and then by lockfiles; the
+install command uses the frozen-lockfile flag whenever a lockfile exists, so a
+build installs exactly what the author locked. Python: uv, poetry, pipenv and
+pip. Each answer carries the reason a user can check.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+from autostack_core.interfaces import SourceTree
+
+
+@dataclass(frozen=True)
+class PackageManager:
+    """How to install dependencies and run tools for one project."""
+
+    name: str
+    install_command: str
+    run: str
+    """Prefix that runs a ``package.json`` script (``npm run``)."""
+    exec: str
+    """Prefix that runs a binary of an installed package (``npx``)."""
+    reason: str
+
+
+# (lockfile, manager) in the order a tie is settled: the newer, more specific
+# lockfile first, so a stray package-lock.json next to pnpm-lock.yaml loses.
+_NODE_LOCKFILES: tuple[tuple[str, str], ...] = (
+    ("bun.lock", "bun"),
+    ("bun.lockb", "bun"),
+    ("pnpm-lock.yaml", "pnpm"),
+    ("yarn.lock", "yarn"),
+    ("package-lock.json", "npm"),
+    ("npm-shrinkwrap.json", "npm"),
+)
+
+_INSTALL = {
+    # manager: (with a lockfile, without one)
+    "npm": ("npm ci", "npm install"),
+    "yarn": ("yarn install --frozen-lockfile", "yarn install"),
+    "yarn-berry": ("yarn install --immutable", "yarn install"),
+    "pnpm": ("pnpm install --frozen-lockfile", "pnpm install"),
+    "bun": ("bun install --frozen-lockfile", "bun install"),
+}
+_RUN = {"npm": "npm run", "yarn": "yarn", "pnpm": "pnpm run", "bun": "bun run"}
+_EXEC = {"npm": "npx", "yarn": "yarn", "pnpm": "pnpm exec", "bun": "bunx"}
+
+
+def _is_yarn_berry(tree: SourceTree, declared_version: str | None) -> bool:
+    if declared_version is not None:
+        major = declared_version.split(".", 1)[0]
+        return major.isdigit() and int(major) >= 2
+    if tree.exists(".yarnrc.yml"):
+        return True
+    # Berry's lockfile is YAML with a __metadata block; classic's is not.
+    head = (tree.read_text("yarn.lock") or "")[:2000]
+    return "__metadata:" in head
+
+
+def node_package_manager(tree: SourceTree) -> PackageManager:
+    """The package manager of a Node project, with its install command."""
+    package = tree.package_json() or {}
+    declared = package.get("packageManager")
+    lockfiles = [(path, name) for path, name in _NODE_LOCKFILES if tree.exists(path)]
+    name: str
+    version: str | None = None
+    if isinstance(declared, str) and "@" in declared:
+        name, _, version = declared.partition("@")
+        version = version.split("+", 1)[0]
+        reason = f"`packageManager: {declared}` in package.json"
+    elif lockfiles:
+        name = lockfiles[0][1]
+        reason = f"`{lockfiles[0][0]}` present"
+    else:
+        name = "npm"
+        reason = "no lockfile, npm by default"
+    if name not in _RUN:
+        name, reason = "npm", f"unknown package manager `{declared}`, npm by default"
+    locked = any(manager == name for _, manager in lockfiles)
+    key = name
+    if name == "yarn" and _is_yarn_berry(tree, version):
+        key = "yarn-berry"
+        reason += " (Yarn Berry)"
+    install = _INSTALL[key][0 if locked else 1]
+    return PackageManager(
+        name=name if key != "yarn-berry" else "yarn",
+        install_command=install,
+        run=_RUN[name],
+        exec=_EXEC[name],
+        reason=reason,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Node.js version
+# ---------------------------------------------------------------------------
+
+
+def node_version(tree: SourceTree) -> tuple[str, str] | None:
+    """The requested Node.js version and the file that asks for it, if any.
+
+    ``.nvmrc`` and ``.node-version`` pin a version and win over the range in
+    ``engines.node``, as nvm, fnm and Volta do.
+    """
+    for path in (".nvmrc", ".node-version"):
+        text = (tree.read_text(path) or "").strip()
+        if text:
+            return text.splitlines()[0].strip().removeprefix("v"), f"`{path}`"
+    engines = (tree.package_json() or {}).get("engines")
+    if isinstance(engines, dict) and isinstance(engines.get("node"), str):
+        return engines["node"], "`engines.node` in package.json"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Python
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PythonEnvironment:
+    """How a Python project installs its dependencies."""
+
+    name: str
+    install_command: str
+    run: str
+    """Prefix for commands that need the project's environment (``uv run``)."""
+    reason: str
+    requirements: str
+    """All dependency declarations, lower-cased, for matching package names."""
+
+
+def _pyproject(tree: SourceTree) -> dict[str, Any]:
+    text = tree.read_text("pyproject.toml")
+    if text is None:
+        return {}
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return {}
+
+
+def python_requirements(tree: SourceTree) -> str:
+    """Every file that declares Python dependencies, concatenated and lower-cased."""
+    parts = [
+        tree.read_text(path) or ""
+        for path in ("requirements.txt", "pyproject.toml", "Pipfile", "setup.py", "setup.cfg")
+    ]
+    return "\n".join(parts).lower()
+
+
+def has_python_package(requirements: str, package: str) -> bool:
+    """Whether ``package`` is named as a dependency (not just a prefix of one)."""
+    pattern = rf"(?<![\w.-]){re.escape(package.lower())}(?![\w-])"
+    return re.search(pattern, requirements) is not None
+
+
+def python_environment(tree: SourceTree) -> PythonEnvironment | None:
+    """The Python dependency tool, or None when the tree has no Python manifest."""
+    requirements = python_requirements(tree)
+    pyproject = _pyproject(tree)
+    tool = pyproject.get("tool", {}) if isinstance(pyproject.get("tool"), dict) else {}
+    if tree.exists("uv.lock"):
+        return PythonEnvironment(
+            "uv", "uv sync --frozen --no-dev", "uv run", "`uv.lock` present", requirements
+        )
+    if tree.exists("poetry.lock") or "poetry" in tool:
+        source = "`poetry.lock` present" if tree.exists("poetry.lock") else "[tool.poetry]"
+        return PythonEnvironment(
+            "poetry",
+            "poetry install --no-root --no-interaction --only main",
+            "poetry run",
+            source,
+            requirements,
+        )
+    if tree.exists("Pipfile.lock"):
+        return PythonEnvironment(
+            "pipenv", "pipenv install --deploy", "pipenv run", "`Pipfile.lock` present",
+            requirements,
+        )
+    if tree.exists("Pipfile"):
+        return PythonEnvironment(
+            "pipenv", "pipenv install", "pipenv run", "`Pipfile` present", requirements
+        )
+    if tree.exists("requirements.txt"):
+        return PythonEnvironment(
+            "pip", "pip install -r requirements.txt", "", "`requirements.txt` present",
+            requirements,
+        )
+    if pyproject or tree.exists("setup.py"):
+        manifest = "pyproject.toml" if pyproject else "setup.py"
+        return PythonEnvironment(
+            "pip", "pip install .", "", f"`{manifest}` present", requirements
+        )
+    return None
+
+
+def with_runner(runner: str, command: str) -> str:
+    """Prefix ``command`` with the environment runner, if there is one."""
+    return f"{runner} {command}" if runner else command

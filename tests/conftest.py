@@ -1,0 +1,69 @@
+"""Shared fixtures: a fresh data directory and database per test, the app, HTTP clients.
+
+The database is SQLite in the test's data directory, or a fresh PostgreSQL
+database per test when ``AUTOSTACK_TEST_DATABASE_URL`` names a server (the
+admin connection, e.g. ``postgres://postgres@127.0.0.1:5432/test``); the
+queue and events use Redis when ``AUTOSTACK_TEST_REDIS_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from autostack_core.app import AutoStack
+from autostack_core.config import Settings
+from autostack_core.utils import random_id
+
+PG_ADMIN_URL = os.environ.get("AUTOSTACK_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("AUTOSTACK_TEST_REDIS_URL")
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str | None]:
+    if not PG_ADMIN_URL:
+        yield None
+        return
+    name = f"autostack_t_{random_id(12)}"
+    admin = await asyncpg.connect(PG_ADMIN_URL)
+    await admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str | None) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        redis_url=REDIS_URL,
+        queue_name=f"autostack-test-{random_id(8)}",
+        port=8000,
+    )
+
+
+@pytest.fixture
+async def autostack(settings: Settings) -> AsyncIterator[AutoStack]:
+    """A started AutoStack (database migrated and connected), no queue consumer."""
+    app = AutoStack(settings)
+    await app.startup()
+    try:
+        yield app
+    finally:
+        await app.shutdown()
+
+
+@pytest.fixture
+async def client(autostack: AutoStack) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the ASGI app in-process."""
+    transport = httpx.ASGITransport(app=autostack.asgi())
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
