@@ -21,13 +21,14 @@ async def reseal_all(keyring: Keyring) -> int:
     count = 0
     async with in_transaction():
         for model, column, context in SEALED_COLUMNS:
-            rows = await model.filter(**{f"{column}__isnull": False}).only("id", column)
+            sealed_rows = model.filter(**{f"{column}__isnull": False})
+            rows = await sealed_rows.only(model._meta.pk_attr, column)
             for row in rows:
                 sealed = getattr(row, column)
                 if not keyring.needs_reseal(sealed):
                     continue
                 plaintext = keyring.open(sealed, context)
-                await model.filter(id=row.id).update(**{column: keyring.seal(plaintext, context)})
+                await model.filter(pk=row.pk).update(**{column: keyring.seal(plaintext, context)})
                 count += 1
     return count
 

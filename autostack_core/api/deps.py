@@ -8,8 +8,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
-from autostack_core.errors import ApiError, Forbidden, NotFound, Unauthorized, \
-    from_validation_error
+from autostack_core.errors import ApiError, Forbidden, NotFound, Unauthorized, from_validation_error
 from autostack_core.models import ROLE_RANK, Project, Role, Team, TeamMember, User
 
 BodyT = TypeVar("BodyT", bound=BaseModel)

@@ -16,7 +16,7 @@ from autostack_core.utils import run_sync
 
 data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Where AutoStack keeps its data [env AUTOSTACK_DATA_DIR, default ~/.local/share/autostack]",
+    help="Where AutoStack keeps its data [env AUTOSTACK_DATA_DIR; ~/.local/share/autostack]",
 )
 
 
