@@ -21,6 +21,10 @@ from autostack_core import hookspecs
 ENTRY_POINT_GROUP = "autostack"
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
+    "autostack_plugins.detectors.node",
+    "autostack_plugins.detectors.ssg",
+    "autostack_plugins.detectors.python",
+    "autostack_plugins.detectors.docker",
     "autostack_plugins.detectors.static",
     "autostack_plugins.builders.static",
     "autostack_plugins.providers.local",

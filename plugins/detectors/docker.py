@@ -1,0 +1,79 @@
+"""Detector for a Dockerfile (container providers) and the Procfile fallback.
+
+A Dockerfile says "run me as a container", which only container providers can
+honour, so it scores below every framework the local provider can build; the
+user can still pick it with ``framework: docker``. A Procfile without any
+framework is the last resort before plain static HTML. Registered
+``trylast`` as a fallback; precedence still comes from confidence alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from autostack_core import hookimpl
+from autostack_core.interfaces import Detection, Runtime, SourceTree
+
+DETECTOR = "autostack_plugins.detectors.docker"
+
+DOCKERFILES = ("Dockerfile", "Containerfile", "dockerfile")
+DOCKER_CONFIDENCE = 0.3
+PROCFILE_CONFIDENCE = 0.25
+
+
+def dockerfile(tree: SourceTree) -> Detection | None:
+    """A Dockerfile at the root: the image builds from it."""
+    path = next((name for name in DOCKERFILES if tree.exists(name)), None)
+    if path is None:
+        return None
+    text = tree.read_text(path) or ""
+    reasons = [f"Dockerfile: `{path}` present; deploys need a container provider"]
+    exposed = re.search(r"^\s*EXPOSE\s+(\d+)", text, re.MULTILINE | re.IGNORECASE)
+    if exposed:
+        reasons.append(f"the image listens on port {exposed.group(1)} (`EXPOSE` in `{path}`)")
+    base = re.search(r"^\s*FROM\s+(\S+)", text, re.MULTILINE | re.IGNORECASE)
+    if base:
+        reasons.append(f"base image `{base.group(1)}`")
+    return Detection(
+        framework="docker",
+        name="Dockerfile",
+        runtime="docker",
+        confidence=DOCKER_CONFIDENCE,
+        reasons=reasons,
+        build_command=f"docker build -f {path} .",
+        detector=DETECTOR,
+    )
+
+
+def procfile(tree: SourceTree) -> Detection | None:
+    """A Procfile ``web:`` process with no framework around it."""
+    web = None
+    for line in (tree.read_text("Procfile") or "").splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == "web" and command.strip():
+            web = command.strip()
+            break
+    if web is None:
+        return None
+    runtime: Runtime
+    if tree.exists("package.json"):
+        runtime, why = "node", "`package.json` present"
+    else:
+        runtime, why = "python", "no `package.json`, so the Python runtime"
+    return Detection(
+        framework="procfile",
+        name="Procfile",
+        runtime=runtime,
+        confidence=PROCFILE_CONFIDENCE,
+        reasons=[f"Procfile: `web: {web}` in `Procfile`", f"runtime {runtime}: {why}"],
+        start_command=web,
+        detector=DETECTOR,
+    )
+
+
+@hookimpl(trylast=True)
+def detect_framework(tree: SourceTree, settings: Any) -> Detection | None:
+    """Recognise a Dockerfile, or else a bare Procfile."""
+    found = [d for d in (dockerfile(tree), procfile(tree)) if d is not None]
+    return max(found, key=lambda d: d.confidence, default=None)

@@ -1,0 +1,119 @@
+"""Node server frameworks (Express, Fastify, Koa, Hono, NestJS) and their entry file.
+
+A server framework in ``package.json`` is weak evidence alone (plenty of
+front-end apps carry Express for a dev proxy), so these rows score below every
+front-end framework, a little more when an entry file really imports the
+package. The start command comes from a ``Procfile`` ``web:`` line, then the
+``start`` script, then ``node <entry>``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from autostack_core.interfaces import Detection
+
+from .node_project import NodeProject
+
+ENTRY_BONUS = 0.05
+
+
+@dataclass(frozen=True)
+class Server:
+    """One Node server framework."""
+
+    slug: str
+    name: str
+    package: str
+    confidence: float
+    build: str | None = None
+    start: str | None = None
+    dev: str | None = None
+    configs: tuple[str, ...] = ()
+
+
+SERVERS: tuple[Server, ...] = (
+    Server("nestjs", "NestJS", "@nestjs/core", 0.9, build="nest build", start="node dist/main",
+           dev="nest start --watch", configs=("nest-cli.json",)),
+    Server("express", "Express", "express", 0.65),
+    Server("fastify", "Fastify", "fastify", 0.65),
+    Server("koa", "Koa", "koa", 0.65),
+    Server("hono", "Hono", "hono", 0.65),
+)
+
+_ENTRY_NAMES = ("server", "index", "app", "main")
+_ENTRY_FOLDERS = ("", "src/")
+_ENTRY_EXTENSIONS = ("js", "mjs", "cjs", "ts", "mts")
+
+
+def entry_candidates(project: NodeProject) -> list[str]:
+    """The files that could start the server, most likely first."""
+    candidates = []
+    main = project.package.get("main")
+    if isinstance(main, str) and main:
+        candidates.append(main.removeprefix("./"))
+    candidates += [
+        f"{folder}{name}.{extension}"
+        for folder in _ENTRY_FOLDERS
+        for name in _ENTRY_NAMES
+        for extension in _ENTRY_EXTENSIONS
+    ]
+    return candidates
+
+
+def find_entry(project: NodeProject, package: str) -> tuple[str | None, bool]:
+    """The entry file and whether it imports ``package``; the first existing file otherwise."""
+    imports = re.compile(rf"""(require\(|from\s+|import\s*\(?)\s*['"]{re.escape(package)}['"/]""")
+    first: str | None = None
+    for path in entry_candidates(project):
+        text = project.tree.read_text(path)
+        if text is None:
+            continue
+        if imports.search(text):
+            return path, True
+        first = first or path
+    return first, False
+
+
+def procfile_web(project: NodeProject) -> str | None:
+    """The command of the ``web:`` process in a Procfile, if there is one."""
+    for line in (project.tree.read_text("Procfile") or "").splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == "web" and command.strip():
+            return command.strip()
+    return None
+
+
+def refine_server(project: NodeProject, detection: Detection, package: str) -> None:
+    """Find the entry file and the start command of a Node server."""
+    entry, imported = find_entry(project, package)
+    if imported:
+        detection.confidence = min(1.0, detection.confidence + ENTRY_BONUS)
+        detection.reasons.append(f"`{entry}` imports `{package}`")
+    web = procfile_web(project)
+    if detection.framework == "nestjs" and "start:prod" in project.scripts:
+        detection.start_command = f"{project.pm.run} start:prod"
+        detection.reasons.append("start: the `start:prod` script of package.json")
+    elif web:
+        detection.start_command = web
+        detection.reasons.append("start: the `web` process of `Procfile`")
+    elif detection.start_command is None and entry:
+        if entry.endswith((".ts", ".mts")):
+            detection.start_command = f"{project.pm.exec} tsx {entry}"
+            detection.reasons.append(
+                f"start: `{entry}` is TypeScript and there is no `start` script; run with tsx"
+            )
+        else:
+            detection.start_command = f"node {entry}"
+            detection.reasons.append(f"start: `node {entry}` (no `start` script)")
+    if detection.start_command is None:
+        detection.reasons.append(
+            "no `start` script, Procfile or entry file found: set a start command"
+        )
+    if detection.dev_command is None and entry and not entry.endswith((".ts", ".mts")):
+        detection.dev_command = f"node --watch {entry}"
+    if package == "hono" and not project.has("@hono/node-server"):
+        detection.reasons.append(
+            "Hono needs `@hono/node-server` to run on Node.js; none is in package.json"
+        )
