@@ -72,11 +72,15 @@ class NodeProject:
         return next((path for path in paths if self.tree.exists(path)), None)
 
     def script_command(self, script: str, default: str | None) -> str | None:
-        """``<pm> run <script>`` when the script exists, else the framework default."""
+        """``<pm> run <script>`` when the script exists, else the framework default.
+
+        A default that is a framework binary runs through the package manager
+        (``npx next build``); one that runs ``node`` directly stays as it is.
+        """
         if script in self.scripts:
             return f"{self.pm.run} {script}"
-        if default is None:
-            return None
+        if default is None or default.startswith("node "):
+            return default
         return f"{self.pm.exec} {default}"
 
     def node_version_reason(self) -> str | None:

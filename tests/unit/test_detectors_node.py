@@ -1,0 +1,420 @@
+"""The node detector on minimal trees modelled on each framework's starter template."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from autostack_plugins.detectors import node
+
+from autostack_core.interfaces import Detection, SourceTree
+
+
+def write_tree(root: Path, files: dict[str, Any]) -> SourceTree:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return SourceTree(root)
+
+
+def pkg(deps: dict[str, str] | None = None, dev: dict[str, str] | None = None,
+        scripts: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": "app", "private": True, **extra}
+    if scripts:
+        data["scripts"] = scripts
+    if deps:
+        data["dependencies"] = deps
+    if dev:
+        data["devDependencies"] = dev
+    return data
+
+
+def detect(tmp_path: Path, files: dict[str, Any]) -> Detection:
+    detection = node.detect(write_tree(tmp_path, files))
+    assert detection is not None
+    return detection
+
+
+# (id, files, expected fields, a reason that must appear)
+CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
+    (
+        "nextjs",
+        {
+            "package.json": pkg(
+                {"next": "^14.2.3", "react": "^18", "react-dom": "^18"},
+                scripts={"dev": "next dev", "build": "next build", "start": "next start"},
+            ),
+            "next.config.mjs": "export default {};\n",
+            "package-lock.json": "{}",
+        },
+        {"framework": "nextjs", "runtime": "node", "build_command": "npm run build",
+         "start_command": "npm run start", "output_directory": ".next",
+         "install_command": "npm ci"},
+        "Next.js 14: `next@^14.2.3` in dependencies, `next.config.mjs` present",
+    ),
+    (
+        "nextjs-static-export",
+        {
+            "package.json": pkg({"next": "15.0.0", "react": "19.0.0"}),
+            "next.config.js": "module.exports = { output: 'export' };\n",
+        },
+        {"framework": "nextjs", "runtime": "static", "output_directory": "out",
+         "build_command": "npx next build", "start_command": None},
+        "`output: 'export'` in `next.config.js`",
+    ),
+    (
+        "nextjs-standalone",
+        {
+            "package.json": pkg({"next": "^14.1.0"}, scripts={"build": "next build"}),
+            "next.config.js": "module.exports = { output: \"standalone\" };\n",
+        },
+        {"framework": "nextjs", "start_command": "node .next/standalone/server.js"},
+        "standalone",
+    ),
+    (
+        "vite-react",
+        {
+            "package.json": pkg(
+                {"react": "^18.3.1", "react-dom": "^18.3.1"},
+                {"@vitejs/plugin-react": "^4.3.1", "vite": "^5.4.1"},
+                scripts={"dev": "vite", "build": "tsc -b && vite build", "preview": "vite preview"},
+                type="module",
+            ),
+            "vite.config.ts": "import react from '@vitejs/plugin-react'\n",
+            "index.html": "<div id=root></div>",
+        },
+        {"framework": "vite", "name": "Vite (React)", "runtime": "static",
+         "output_directory": "dist", "spa_fallback": True, "build_command": "npm run build"},
+        "React: `@vitejs/plugin-react@^4.3.1` in devDependencies",
+    ),
+    (
+        "vite-vue",
+        {
+            "package.json": pkg({"vue": "^3.4.29"}, {"@vitejs/plugin-vue": "^5.0.5",
+                                                    "vite": "^5.3.1"}),
+            "vite.config.js": "export default { build: { outDir: 'public_html' } }\n",
+        },
+        {"framework": "vite", "name": "Vite (Vue)", "output_directory": "public_html"},
+        "`build.outDir` is `public_html` in `vite.config.js`",
+    ),
+    (
+        "vite-svelte",
+        {"package.json": pkg(dev={"@sveltejs/vite-plugin-svelte": "^3.1.1",
+                                  "svelte": "^4.2.18", "vite": "^5.3.4"})},
+        {"framework": "vite", "name": "Vite (Svelte)", "spa_fallback": True},
+        "Svelte:",
+    ),
+    (
+        "vite-preact",
+        {"package.json": pkg({"preact": "^10.22.1"}, {"@preact/preset-vite": "^2.9.0",
+                                                      "vite": "^5.3.4"})},
+        {"framework": "vite", "name": "Vite (Preact)"},
+        "Preact: `@preact/preset-vite@^2.9.0`",
+    ),
+    (
+        "vite-vanilla",
+        {"package.json": pkg(dev={"vite": "^5.3.4"},
+                             scripts={"dev": "vite", "build": "vite build"})},
+        {"framework": "vite", "name": "Vite (vanilla)", "dev_command": "npm run dev"},
+        "Vite: `vite@^5.3.4` in devDependencies",
+    ),
+    (
+        "create-react-app",
+        {"package.json": pkg(
+            {"react": "^18.2.0", "react-dom": "^18.2.0", "react-scripts": "5.0.1"},
+            scripts={"start": "react-scripts start", "build": "react-scripts build"},
+        ), "yarn.lock": "# yarn lockfile v1\n"},
+        {"framework": "create-react-app", "output_directory": "build", "spa_fallback": True,
+         "build_command": "yarn build", "install_command": "yarn install --frozen-lockfile",
+         "dev_command": "yarn start"},
+        "Create React App 5: `react-scripts@5.0.1` in dependencies",
+    ),
+    (
+        "astro",
+        {"package.json": pkg({"astro": "^4.11.5"}, scripts={"build": "astro build"}),
+         "astro.config.mjs": "import { defineConfig } from 'astro/config';\n"},
+        {"framework": "astro", "runtime": "static", "output_directory": "dist"},
+        "Astro 4: `astro@^4.11.5` in dependencies, `astro.config.mjs` present",
+    ),
+    (
+        "astro-node-server",
+        {"package.json": pkg({"astro": "^4.11.5", "@astrojs/node": "^8.3.2"}),
+         "astro.config.mjs": "export default defineConfig({ output: 'server', "
+                             "adapter: node({ mode: 'standalone' }) });\n"},
+        {"framework": "astro", "runtime": "node",
+         "start_command": "node ./dist/server/entry.mjs"},
+        "server output: `output: 'server'`",
+    ),
+    (
+        "sveltekit-node",
+        {"package.json": pkg(dev={"@sveltejs/kit": "^2.5.18", "@sveltejs/adapter-node": "^5.2.0",
+                                  "svelte": "^4.2.18", "vite": "^5.3.3"},
+                             scripts={"build": "vite build", "dev": "vite dev"}),
+         "svelte.config.js": "import adapter from '@sveltejs/adapter-node';\n",
+         "pnpm-lock.yaml": "lockfileVersion: '9.0'\n"},
+        {"framework": "sveltekit", "runtime": "node", "start_command": "node build",
+         "package_manager": "pnpm", "build_command": "pnpm run build"},
+        "SvelteKit 2: `@sveltejs/kit@^2.5.18` in devDependencies, `svelte.config.js` present",
+    ),
+    (
+        "sveltekit-static",
+        {"package.json": pkg(dev={"@sveltejs/kit": "^2.0.0",
+                                  "@sveltejs/adapter-static": "^3.0.1", "vite": "^5"}),
+         "svelte.config.js": "adapter: adapter({ fallback: '200.html' })\n"},
+        {"framework": "sveltekit", "runtime": "static", "output_directory": "build",
+         "spa_fallback": True},
+        "static site: `@sveltejs/adapter-static@^3.0.1`",
+    ),
+    (
+        "nuxt",
+        {"package.json": pkg({"nuxt": "^3.12.3", "vue": "latest"},
+                             scripts={"build": "nuxt build", "dev": "nuxt dev"}),
+         "nuxt.config.ts": "export default defineNuxtConfig({})\n"},
+        {"framework": "nuxtjs", "runtime": "node", "output_directory": ".output",
+         "start_command": "node .output/server/index.mjs"},
+        "Nuxt 3: `nuxt@^3.12.3` in dependencies, `nuxt.config.ts` present",
+    ),
+    (
+        "nuxt-spa",
+        {"package.json": pkg({"nuxt": "^3.12.3"}),
+         "nuxt.config.ts": "export default defineNuxtConfig({ ssr: false })\n"},
+        {"framework": "nuxtjs", "runtime": "static", "output_directory": ".output/public",
+         "build_command": "npx nuxt generate", "spa_fallback": True},
+        "`ssr: false`",
+    ),
+    (
+        "remix-vite",
+        {"package.json": pkg({"@remix-run/node": "^2.10.2", "@remix-run/react": "^2.10.2",
+                              "@remix-run/serve": "^2.10.2"},
+                             {"@remix-run/dev": "^2.10.2", "vite": "^5.1.0"},
+                             scripts={"build": "remix vite:build",
+                                      "start": "remix-serve ./build/server/index.js"}),
+         "vite.config.ts": "import { vitePlugin as remix } from \"@remix-run/dev\";\n"},
+        {"framework": "remix", "runtime": "node", "build_command": "npm run build",
+         "start_command": "npm run start"},
+        "Remix 2:",
+    ),
+    (
+        "react-router-7",
+        {"package.json": pkg({"react-router": "^7.0.1", "@react-router/node": "^7.0.1",
+                              "@react-router/serve": "^7.0.1"},
+                             {"@react-router/dev": "^7.0.1", "vite": "^5.4.11"}),
+         "react-router.config.ts": "export default { ssr: true } satisfies Config;\n"},
+        {"framework": "react-router", "runtime": "node", "build_command": "npx react-router build",
+         "start_command": "npx react-router-serve ./build/server/index.js"},
+        "React Router 7: `@react-router/dev@^7.0.1` in devDependencies, "
+        "`react-router.config.ts` present",
+    ),
+    (
+        "gatsby",
+        {"package.json": pkg({"gatsby": "^5.13.7", "react": "^18.2.0"},
+                             scripts={"develop": "gatsby develop", "build": "gatsby build"}),
+         "gatsby-config.js": "module.exports = {}\n"},
+        {"framework": "gatsby", "output_directory": "public", "dev_command": "npm run develop"},
+        "Gatsby 5: `gatsby@^5.13.7` in dependencies, `gatsby-config.js` present",
+    ),
+    (
+        "angular",
+        {"package.json": pkg({"@angular/core": "^18.1.0"}, {"@angular/cli": "^18.1.0"},
+                             scripts={"start": "ng serve", "build": "ng build"}),
+         "angular.json": {"projects": {"shop": {
+             "projectType": "application",
+             "architect": {"build": {"builder": "@angular-devkit/build-angular:application",
+                                     "options": {"outputPath": "dist/shop"}}}}}}},
+        {"framework": "angular", "output_directory": "dist/shop/browser", "spa_fallback": True,
+         "dev_command": "npm run start"},
+        "output `dist/shop/browser` of project `shop` in angular.json",
+    ),
+    (
+        "vue-cli",
+        {"package.json": pkg({"vue": "^3.2.13"}, {"@vue/cli-service": "~5.0.0"},
+                             scripts={"serve": "vue-cli-service serve",
+                                      "build": "vue-cli-service build"})},
+        {"framework": "vue", "output_directory": "dist", "spa_fallback": True},
+        "Vue CLI 5: `@vue/cli-service@~5.0.0` in devDependencies",
+    ),
+    (
+        "solidstart",
+        {"package.json": pkg({"@solidjs/start": "^1.0.4", "solid-js": "^1.8.18",
+                              "vinxi": "^0.4.1"},
+                             scripts={"dev": "vinxi dev", "build": "vinxi build",
+                                      "start": "vinxi start"}),
+         "app.config.ts": "export default defineConfig({});\n"},
+        {"framework": "solidstart-1", "runtime": "node", "output_directory": ".output"},
+        "SolidStart 1: `@solidjs/start@^1.0.4` in dependencies, `app.config.ts` present",
+    ),
+    (
+        "qwik-express",
+        {"package.json": pkg(dev={"@builder.io/qwik": "^1.7.1",
+                                  "@builder.io/qwik-city": "^1.7.1", "vite": "^5.3.2"},
+                             scripts={"build": "qwik build", "serve": "node server/entry.express"}),
+         "vite.config.ts": "import { qwikCity } from '@builder.io/qwik-city/vite';\n",
+         "adapters/express/vite.config.ts": "export default {}\n"},
+        {"framework": "qwik", "runtime": "node", "start_command": "npm run serve"},
+        "Node server: `adapters/express` present",
+    ),
+    (
+        "docusaurus",
+        {"package.json": pkg({"@docusaurus/core": "3.4.0", "@docusaurus/preset-classic": "3.4.0"},
+                             scripts={"start": "docusaurus start",
+                                      "build": "docusaurus build"}),
+         "docusaurus.config.ts": "export default config;\n"},
+        {"framework": "docusaurus-2", "output_directory": "build", "runtime": "static"},
+        "Docusaurus 3: `@docusaurus/core@3.4.0` in dependencies, `docusaurus.config.ts` present",
+    ),
+    (
+        "vitepress",
+        {"package.json": pkg(dev={"vitepress": "^1.3.1"},
+                             scripts={"docs:dev": "vitepress dev docs",
+                                      "docs:build": "vitepress build docs"}),
+         "docs/.vitepress/config.mts": "export default {}\n"},
+        {"framework": "vitepress", "output_directory": "docs/.vitepress/dist",
+         "build_command": "npm run docs:build"},
+        "VitePress 1: `vitepress@^1.3.1` in devDependencies, `docs/.vitepress/config.mts` present",
+    ),
+    (
+        "vuepress",
+        {"package.json": pkg(dev={"vuepress": "^1.9.10"},
+                             scripts={"build": "vuepress build src"}),
+         "src/.vuepress/config.js": "module.exports = {}\n"},
+        {"framework": "vuepress", "output_directory": "src/.vuepress/dist"},
+        "VuePress 1:",
+    ),
+    (
+        "eleventy",
+        {"package.json": pkg(dev={"@11ty/eleventy": "^2.0.1"}),
+         "eleventy.config.js": "module.exports = () => ({ dir: { output: \"dist\" } });\n"},
+        {"framework": "eleventy", "output_directory": "dist", "build_command": "npx eleventy"},
+        "Eleventy 2: `@11ty/eleventy@^2.0.1` in devDependencies, `eleventy.config.js` present",
+    ),
+    (
+        "hexo",
+        {"package.json": pkg({"hexo": "^7.2.0", "hexo-server": "^3.0.0"},
+                             scripts={"build": "hexo generate", "server": "hexo server"},
+                             hexo={"version": "7.2.0"}),
+         "_config.yml": "title: Hexo\nurl: http://example.com\n"},
+        {"framework": "hexo", "output_directory": "public", "dev_command": "npm run server"},
+        "Hexo 7: `hexo@^7.2.0` in dependencies, `_config.yml` present",
+    ),
+    (
+        "ember",
+        {"package.json": pkg(dev={"ember-cli": "~5.9.0", "ember-source": "~5.9.0"},
+                             scripts={"build": "ember build --environment=production",
+                                      "start": "ember serve"}),
+         "ember-cli-build.js": "module.exports = function (defaults) {};\n"},
+        {"framework": "ember", "output_directory": "dist", "spa_fallback": True},
+        "Ember.js 5: `ember-cli@~5.9.0` in devDependencies, `ember-cli-build.js` present",
+    ),
+    (
+        "storybook",
+        {"package.json": pkg({"react": "^18.3.1"},
+                             {"storybook": "^8.2.1", "@storybook/react-webpack5": "^8.2.1"},
+                             scripts={"storybook": "storybook dev -p 6006",
+                                      "build-storybook": "storybook build"}),
+         ".storybook/main.ts": "export default config;\n"},
+        {"framework": "storybook", "output_directory": "storybook-static",
+         "build_command": "npm run build-storybook"},
+        "Storybook 8: `storybook@^8.2.1` in devDependencies, `.storybook/main.ts` present",
+    ),
+    (
+        "express",
+        {"package.json": pkg({"express": "^4.19.2"}, main="server.js"),
+         "server.js": "const express = require('express');\napp.listen(process.env.PORT);\n"},
+        {"framework": "express", "runtime": "node", "start_command": "node server.js",
+         "build_command": None, "output_directory": None},
+        "`server.js` imports `express`",
+    ),
+    (
+        "fastify",
+        {"package.json": pkg({"fastify": "^4.28.1"}, scripts={"start": "node src/app.js"},
+                             type="module"),
+         "src/app.js": "import Fastify from 'fastify'\n"},
+        {"framework": "fastify", "runtime": "node", "start_command": "npm run start"},
+        "`src/app.js` imports `fastify`",
+    ),
+    (
+        "koa",
+        {"package.json": pkg({"koa": "^2.15.3", "@koa/router": "^12.0.1"}),
+         "index.js": "const Koa = require('koa');\n",
+         "Procfile": "web: node index.js --cluster\n"},
+        {"framework": "koa", "start_command": "node index.js --cluster"},
+        "start: the `web` process of `Procfile`",
+    ),
+    (
+        "hono-node",
+        {"package.json": pkg({"hono": "^4.5.1", "@hono/node-server": "^1.12.0"},
+                             {"tsx": "^4.16.2"}, scripts={"dev": "tsx watch src/index.ts"}),
+         "src/index.ts": "import { Hono } from 'hono'\n"
+                         "import { serve } from '@hono/node-server'\n"},
+        {"framework": "hono", "start_command": "npx tsx src/index.ts"},
+        "`src/index.ts` imports `hono`",
+    ),
+    (
+        "nestjs",
+        {"package.json": pkg({"@nestjs/core": "^10.0.0", "@nestjs/common": "^10.0.0",
+                              "@nestjs/platform-express": "^10.0.0"},
+                             {"@nestjs/cli": "^10.0.0"},
+                             scripts={"build": "nest build", "start": "nest start",
+                                      "start:prod": "node dist/main"}),
+         "nest-cli.json": {"collection": "@nestjs/schematics", "sourceRoot": "src"}},
+        {"framework": "nestjs", "build_command": "npm run build",
+         "start_command": "npm run start:prod"},
+        "NestJS 10: `@nestjs/core@^10.0.0` in dependencies, `nest-cli.json` present",
+    ),
+]
+
+
+@pytest.mark.parametrize(("files", "expected", "reason"),
+                         [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_detects_framework(tmp_path: Path, files: dict[str, Any], expected: dict[str, Any],
+                           reason: str) -> None:
+    detection = detect(tmp_path, files)
+    got = detection.to_dict()
+    assert {key: got[key] for key in expected} == expected, detection.reasons
+    assert any(reason in line for line in detection.reasons), detection.reasons
+    assert detection.detector == "autostack_plugins.detectors.node"
+
+
+def test_meta_framework_beats_vite_and_storybook(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg(dev={
+        "@sveltejs/kit": "^2.0.0", "vite": "^5.0.0", "storybook": "^8.0.0",
+        "express": "^4.0.0"})})
+    assert detection.framework == "sveltekit"
+
+
+def test_vite_app_beats_a_dev_proxy_server(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg({"react": "^18", "express": "^4"},
+                                                      {"vite": "^5"})})
+    assert detection.framework == "vite"
+    assert detection.confidence > 0.6
+
+
+def test_plain_node_app_with_start_script(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg(scripts={"start": "node bot.js"})})
+    assert (detection.framework, detection.runtime) == ("node", "node")
+    assert detection.start_command == "npm run start"
+
+
+def test_no_package_json_is_not_node(tmp_path: Path) -> None:
+    assert node.detect(write_tree(tmp_path, {"index.html": "<h1>hi</h1>"})) is None
+
+
+def test_hono_without_node_adapter_says_what_is_missing(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg({"hono": "^4"}),
+                                  "src/index.ts": "import { Hono } from 'hono'\n"})
+    assert any("@hono/node-server" in reason for reason in detection.reasons)
+
+
+def test_sveltekit_with_adapter_auto_explains_the_fix(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg(dev={
+        "@sveltejs/kit": "^2", "@sveltejs/adapter-auto": "^3"})})
+    assert any("@sveltejs/adapter-node" in reason for reason in detection.reasons)
+
+
+def test_node_version_from_nvmrc_is_reported(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg({"next": "14.2.0"}, engines={"node": ">=18"}),
+                                  ".nvmrc": "v20.11.1\n"})
+    assert "Node.js `20.11.1` requested by `.nvmrc`" in detection.reasons
