@@ -1,0 +1,339 @@
+"""The content-addressed artifact store shared by every deployment.
+
+Files are stored once, named by their sha256, under ``objects/ab/cdef...``
+(read-only, mode 0444); a deployment's build output is a manifest,
+``manifests/<sha256>.json``, mapping relative paths to object hashes, sizes
+and modes. Writes go to a temporary file first and are renamed into place, so
+a reader never sees half an object and concurrent writers of the same content
+are harmless.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from autostack_core.config import Settings
+
+HASH_RE = re.compile(r"^[0-9a-f]{64}$")
+CHUNK = 1024 * 1024
+Manifest = dict[str, Any]
+
+
+class StoreError(Exception):
+    """Something cannot be stored or read; the message names the offending path or hash."""
+
+
+class UnsafePathError(StoreError, ValueError):
+    """A relative path that could escape its folder; ``path`` is the offending value."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"unsafe path {path!r}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class GcReport:
+    """What a garbage collection removed."""
+
+    objects_removed: int
+    bytes_freed: int
+    manifests_removed: int
+
+
+def safe_relative_path(path: str) -> str:
+    """Return ``path`` if it is a plain relative POSIX path inside its folder.
+
+    Rejects (with :class:`UnsafePathError`) empty paths, absolute paths,
+    ``.`` and ``..`` segments, empty segments (``a//b``, a trailing ``/``),
+    NUL bytes and backslashes.
+    """
+    if not path:
+        raise UnsafePathError(path, "empty path")
+    if "\0" in path:
+        raise UnsafePathError(path, "contains a NUL byte")
+    if "\\" in path:
+        raise UnsafePathError(path, "contains a backslash")
+    if path.startswith("/"):
+        raise UnsafePathError(path, "absolute paths are not allowed")
+    for segment in path.split("/"):
+        if segment == "":
+            raise UnsafePathError(path, "empty path segment")
+        if segment in (".", ".."):
+            raise UnsafePathError(path, f"'{segment}' segments are not allowed")
+    return path
+
+
+def check_hash(value: str) -> str:
+    """Return ``value`` if it is a lowercase hex sha256, else raise :class:`StoreError`."""
+    if not isinstance(value, str) or not HASH_RE.match(value):
+        raise StoreError(f"not a sha256 hash: {value!r}")
+    return value
+
+
+def tree_hash(files: dict[str, str]) -> str:
+    """A stable hash of a source tree given as ``{relative path: sha256}``.
+
+    Two uploads or checkouts with the same files and contents get the same
+    hash, whatever the order, so a build can be reused instead of repeated.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(f"{path}\0{files[path]}\n".encode())
+    return digest.hexdigest()
+
+
+def _file_mode(st_mode: int) -> int:
+    return 0o755 if st_mode & 0o111 else 0o644
+
+
+def _manifest_bytes(manifest: Manifest) -> bytes:
+    return json.dumps(manifest, sort_keys=True, separators=(",", ":")).encode()
+
+
+class Store:
+    """A content-addressed store rooted at one folder (``<data dir>/store``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.objects = root / "objects"
+        self.manifests = root / "manifests"
+        self.tmp = root / "tmp"
+        for folder in (self.objects, self.manifests, self.tmp):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        return cls(settings.path("store"))
+
+    # -- objects -----------------------------------------------------------
+
+    def object_path(self, sha: str) -> Path:
+        check_hash(sha)
+        return self.objects / sha[:2] / sha[2:]
+
+    def has(self, sha: str) -> bool:
+        return self.object_path(sha).is_file()
+
+    def missing(self, hashes: Iterable[str]) -> list[str]:
+        """The hashes the store lacks, in the given order, without duplicates."""
+        seen: set[str] = set()
+        lacking = []
+        for sha in hashes:
+            if sha not in seen and not self.has(sha):
+                lacking.append(sha)
+            seen.add(sha)
+        return lacking
+
+    def put_bytes(self, data: bytes) -> str:
+        """Store ``data`` and return its sha256."""
+        sha = hashlib.sha256(data).hexdigest()
+        if self._touch(sha):
+            return sha
+        tmp = self._tmp_path()
+        tmp.write_bytes(data)
+        self._commit(tmp, sha)
+        return sha
+
+    def put_file(self, path: Path) -> str:
+        """Store the file at ``path`` (read once, hashed while copied) and return its sha256."""
+        digest = hashlib.sha256()
+        tmp = self._tmp_path()
+        try:
+            with path.open("rb") as source, tmp.open("wb") as target:
+                while chunk := source.read(CHUNK):
+                    digest.update(chunk)
+                    target.write(chunk)
+            sha = digest.hexdigest()
+            if self._touch(sha):
+                tmp.unlink()
+            else:
+                self._commit(tmp, sha)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return sha
+
+    def _tmp_path(self) -> Path:
+        return self.tmp / f"{uuid.uuid4().hex}.part"
+
+    def _touch(self, sha: str) -> bool:
+        """Whether the object exists; refresh its mtime so a running gc's grace period keeps it."""
+        try:
+            os.utime(self.object_path(sha))
+        except FileNotFoundError:
+            return False
+        return True
+
+    def _commit(self, tmp: Path, sha: str) -> None:
+        target = self.object_path(sha)
+        target.parent.mkdir(exist_ok=True)
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, target)
+
+    # -- manifests -----------------------------------------------------------
+
+    def put_tree(self, folder: Path) -> tuple[str, Manifest]:
+        """Store every file under ``folder``; return the manifest's hash and the manifest.
+
+        A symlink is stored as the file (or folder) it points to when the target
+        stays inside ``folder``; any other symlink raises :class:`StoreError`.
+        """
+        root = folder.resolve()
+        files: dict[str, dict[str, Any]] = {}
+        for relative, path in _walk(root, root, (root,)):
+            st = path.stat()
+            files[relative] = {
+                "sha256": self.put_file(path),
+                "size": st.st_size,
+                "mode": _file_mode(st.st_mode),
+            }
+        manifest: Manifest = {"files": dict(sorted(files.items()))}
+        return self.put_manifest(manifest), manifest
+
+    def put_manifest(self, manifest: Manifest) -> str:
+        """Store a manifest whose objects are all present; return its hash."""
+        for relative, entry in manifest["files"].items():
+            safe_relative_path(relative)
+            if not self.has(entry["sha256"]):
+                raise StoreError(f"manifest refers to a missing object for {relative!r}")
+        data = _manifest_bytes(manifest)
+        sha = hashlib.sha256(data).hexdigest()
+        target = self.manifests / f"{sha}.json"
+        if not target.exists():
+            tmp = self._tmp_path()
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        return sha
+
+    def has_manifest(self, manifest_hash: str) -> bool:
+        return (self.manifests / f"{check_hash(manifest_hash)}.json").is_file()
+
+    def load_manifest(self, manifest_hash: str) -> Manifest:
+        path = self.manifests / f"{check_hash(manifest_hash)}.json"
+        try:
+            manifest: Manifest = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            raise StoreError(f"no manifest {manifest_hash}") from None
+        return manifest
+
+    def materialize(self, manifest_hash: str, dest: Path) -> None:
+        """Lay out a manifest's files in ``dest``, atomically.
+
+        Files are hard links to the objects (so they are read-only) or copies
+        when the store is on another device; executables are always copies with
+        mode 0755. The tree is built beside ``dest`` and renamed into place; an
+        existing ``dest`` is replaced.
+        """
+        manifest = self.load_manifest(manifest_hash)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
+        try:
+            os.chmod(staging, 0o755)
+            for relative, entry in manifest["files"].items():
+                target = staging / safe_relative_path(relative)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._place(entry["sha256"], target, entry["mode"])
+            _swap_into_place(staging, dest)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    def _place(self, sha: str, target: Path, mode: int) -> None:
+        source = self.object_path(sha)
+        if not mode & 0o111:
+            try:
+                os.link(source, target)
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.EXDEV, errno.EMLINK, errno.EPERM):
+                    raise
+        shutil.copyfile(source, target)
+        os.chmod(target, mode)
+
+    # -- garbage collection ----------------------------------------------------
+
+    def gc(
+        self,
+        keep_manifest_hashes: set[str],
+        keep_objects: Iterable[str] = (),
+        grace_seconds: float = 0.0,
+    ) -> GcReport:
+        """Remove every manifest not kept and every object no kept manifest refers to.
+
+        ``keep_objects`` protects objects not yet in a manifest (uploads in
+        flight). ``grace_seconds`` spares objects written or re-stored more
+        recently than that, for builds storing their output while gc runs.
+        """
+        keep = {check_hash(sha) for sha in keep_objects}
+        for manifest_hash in keep_manifest_hashes:
+            if self.has_manifest(manifest_hash):
+                manifest = self.load_manifest(manifest_hash)
+                keep.update(entry["sha256"] for entry in manifest["files"].values())
+        manifests_removed = 0
+        for path in self.manifests.glob("*.json"):
+            if path.stem not in keep_manifest_hashes:
+                path.unlink(missing_ok=True)
+                manifests_removed += 1
+        cutoff = time.time() - grace_seconds
+        objects_removed = bytes_freed = 0
+        for path in self.objects.glob("??/*"):
+            sha = path.parent.name + path.name
+            with contextlib.suppress(FileNotFoundError):
+                st = path.stat()
+                if sha in keep or (grace_seconds and st.st_mtime > cutoff):
+                    continue
+                path.unlink()
+                objects_removed += 1
+                bytes_freed += st.st_size
+        for path in self.tmp.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < time.time() - 24 * 3600:
+                    path.unlink()
+        return GcReport(objects_removed, bytes_freed, manifests_removed)
+
+
+def _walk(
+    root: Path, folder: Path, ancestors: tuple[Path, ...], prefix: str = ""
+) -> Iterator[tuple[str, Path]]:
+    """Yield (relative path, real file) under ``folder``, following symlinks inside ``root``."""
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        path = Path(entry.path)
+        relative = prefix + entry.name
+        if entry.is_symlink():
+            real = path.resolve()
+            if not real.is_relative_to(root) or not real.exists():
+                raise StoreError(f"symlink {relative!r} points outside the output")
+            path = real
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            if path in ancestors:
+                raise StoreError(f"symlink loop at {relative!r}")
+            yield from _walk(root, path, (*ancestors, path), f"{relative}/")
+        elif stat.S_ISREG(mode):
+            yield relative, path
+
+
+def _swap_into_place(staging: Path, dest: Path) -> None:
+    if not dest.exists():
+        os.rename(staging, dest)
+        return
+    old = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.old")
+    os.rename(dest, old)
+    os.rename(staging, dest)
+    shutil.rmtree(old, ignore_errors=True)

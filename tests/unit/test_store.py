@@ -1,0 +1,210 @@
+"""The content-addressed store: dedup, manifests, materialize, gc, path validation."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from autostack_core.store import (
+    Store,
+    StoreError,
+    UnsafePathError,
+    safe_relative_path,
+    tree_hash,
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "store")
+
+
+def make_tree(root: Path, files: dict[str, str]) -> Path:
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_put_bytes_is_content_addressed_and_read_only(store: Store) -> None:
+    digest = store.put_bytes(b"hello")
+    assert digest == sha("hello")
+    path = store.object_path(digest)
+    assert path == store.root / "objects" / digest[:2] / digest[2:]
+    assert path.read_bytes() == b"hello"
+    assert path.stat().st_mode & 0o777 == 0o444
+    assert store.put_bytes(b"hello") == digest
+    assert store.has(digest)
+
+
+def test_put_file_matches_sha256_of_contents(store: Store, tmp_path: Path) -> None:
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(3 * 1024 * 1024 + 7))
+    digest = store.put_file(source)
+    assert digest == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert store.object_path(digest).read_bytes() == source.read_bytes()
+    assert list((store.root / "tmp").iterdir()) == []
+
+
+def test_missing_lists_unknown_hashes_once_in_order(store: Store) -> None:
+    known = store.put_bytes(b"known")
+    unknown_a, unknown_b = sha("a"), sha("b")
+    assert store.missing([unknown_b, known, unknown_a, unknown_b]) == [unknown_b, unknown_a]
+
+
+def test_missing_rejects_something_that_is_not_a_hash(store: Store) -> None:
+    with pytest.raises(StoreError, match="not a sha256"):
+        store.missing(["../../etc/passwd"])
+
+
+def test_put_tree_records_every_file_with_hash_size_and_mode(
+    store: Store, tmp_path: Path
+) -> None:
+    tree = make_tree(tmp_path / "out", {"index.html": "<h1>hi</h1>", "assets/app.js": "x=1"})
+    (tree / "run.sh").write_text("#!/bin/sh\n")
+    (tree / "run.sh").chmod(0o755)
+    manifest_hash, manifest = store.put_tree(tree)
+    assert manifest == {
+        "files": {
+            "assets/app.js": {"sha256": sha("x=1"), "size": 3, "mode": 0o644},
+            "index.html": {"sha256": sha("<h1>hi</h1>"), "size": 11, "mode": 0o644},
+            "run.sh": {"sha256": sha("#!/bin/sh\n"), "size": 10, "mode": 0o755},
+        }
+    }
+    assert store.load_manifest(manifest_hash) == manifest
+    assert (store.root / "manifests" / f"{manifest_hash}.json").is_file()
+
+
+def test_same_tree_gives_same_manifest_hash_and_dedups_objects(
+    store: Store, tmp_path: Path
+) -> None:
+    first, _ = store.put_tree(make_tree(tmp_path / "a", {"x.txt": "same", "y.txt": "same"}))
+    second, _ = store.put_tree(make_tree(tmp_path / "b", {"x.txt": "same", "y.txt": "same"}))
+    assert first == second
+    assert len(list((store.root / "objects").glob("??/*"))) == 1
+
+
+def test_symlink_inside_the_tree_is_stored_as_its_target(store: Store, tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "out", {"real/page.html": "page"})
+    (tree / "alias.html").symlink_to("real/page.html")
+    (tree / "linked").symlink_to("real")
+    _, manifest = store.put_tree(tree)
+    assert set(manifest["files"]) == {"alias.html", "linked/page.html", "real/page.html"}
+    assert manifest["files"]["alias.html"]["sha256"] == sha("page")
+
+
+@pytest.mark.parametrize("target", ["/etc/passwd", "../outside.txt"])
+def test_symlink_pointing_outside_the_tree_is_rejected(
+    store: Store, tmp_path: Path, target: str
+) -> None:
+    (tmp_path / "outside.txt").write_text("secret")
+    tree = make_tree(tmp_path / "out", {"index.html": "hi"})
+    (tree / "leak.txt").symlink_to(target)
+    with pytest.raises(StoreError, match=r"'leak\.txt' points outside"):
+        store.put_tree(tree)
+
+
+def test_symlink_loop_is_rejected(store: Store, tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "out", {"dir/index.html": "hi"})
+    (tree / "dir" / "again").symlink_to("..")
+    with pytest.raises(StoreError, match="loop"):
+        store.put_tree(tree)
+
+
+def test_materialize_recreates_the_tree_with_hard_links(store: Store, tmp_path: Path) -> None:
+    tree = make_tree(tmp_path / "out", {"index.html": "hi", "a/b/c.css": "body{}"})
+    (tree / "tool").write_text("#!/bin/sh\necho ok\n")
+    (tree / "tool").chmod(0o755)
+    manifest_hash, _ = store.put_tree(tree)
+    dest = tmp_path / "deployments" / "d1"
+    store.materialize(manifest_hash, dest)
+    assert (dest / "index.html").read_text() == "hi"
+    assert (dest / "a/b/c.css").read_text() == "body{}"
+    assert os.path.samefile(dest / "index.html", store.object_path(sha("hi")))
+    assert (dest / "tool").stat().st_mode & 0o777 == 0o755
+    assert not os.path.samefile(dest / "tool", store.object_path(sha("#!/bin/sh\necho ok\n")))
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["d1"]
+
+
+def test_materialize_replaces_an_existing_destination(store: Store, tmp_path: Path) -> None:
+    old, _ = store.put_tree(make_tree(tmp_path / "v1", {"old.html": "1"}))
+    new, _ = store.put_tree(make_tree(tmp_path / "v2", {"new.html": "2"}))
+    dest = tmp_path / "site"
+    store.materialize(old, dest)
+    store.materialize(new, dest)
+    assert sorted(p.name for p in dest.iterdir()) == ["new.html"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_materialize_of_an_unknown_manifest_fails_and_writes_nothing(
+    store: Store, tmp_path: Path
+) -> None:
+    with pytest.raises(StoreError, match="no manifest"):
+        store.materialize(sha("nothing"), tmp_path / "dest")
+    assert not (tmp_path / "dest").exists()
+
+
+def test_tree_hash_is_stable_and_sensitive_to_paths_and_contents() -> None:
+    files = {"a.txt": sha("a"), "b/c.txt": sha("c")}
+    assert tree_hash(files) == tree_hash(dict(reversed(list(files.items()))))
+    assert tree_hash(files) != tree_hash({"a.txt": sha("a"), "b/d.txt": sha("c")})
+    assert tree_hash(files) != tree_hash({"a.txt": sha("a"), "b/c.txt": sha("changed")})
+
+
+def test_gc_keeps_what_kept_manifests_use_and_removes_the_rest(
+    store: Store, tmp_path: Path
+) -> None:
+    kept, _ = store.put_tree(make_tree(tmp_path / "kept", {"shared.js": "s", "a.html": "a"}))
+    dropped, _ = store.put_tree(make_tree(tmp_path / "old", {"shared.js": "s", "b.html": "bb"}))
+    upload = store.put_bytes(b"uploading")
+    orphan = store.put_bytes(b"orphan!")
+    report = store.gc({kept}, keep_objects={upload})
+    assert report.manifests_removed == 1
+    assert report.objects_removed == 2
+    assert report.bytes_freed == len("bb") + len("orphan!")
+    assert not store.has_manifest(dropped)
+    assert store.has(sha("s")) and store.has(sha("a")) and store.has(upload)
+    assert not store.has(sha("bb")) and not store.has(orphan)
+    store.materialize(kept, tmp_path / "still-works")
+    assert (tmp_path / "still-works" / "shared.js").read_text() == "s"
+
+
+def test_gc_grace_period_spares_fresh_objects(store: Store) -> None:
+    fresh = store.put_bytes(b"just built")
+    report = store.gc(set(), grace_seconds=600)
+    assert report.objects_removed == 0
+    assert store.has(fresh)
+
+
+@pytest.mark.parametrize("path", ["index.html", "a/b/c.txt", ".well-known/x", "a..b/c"])
+def test_safe_relative_path_accepts_plain_paths(path: str) -> None:
+    assert safe_relative_path(path) == path
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("", "empty path"),
+        ("/etc/passwd", "absolute"),
+        ("../secret", "'..'"),
+        ("a/../../b", "'..'"),
+        ("./a", "'.'"),
+        ("a//b", "empty path segment"),
+        ("a/", "empty path segment"),
+        ("a\0b", "NUL"),
+        ("a\\..\\b", "backslash"),
+    ],
+)
+def test_safe_relative_path_rejects_escapes_and_names_the_path(path: str, reason: str) -> None:
+    with pytest.raises(UnsafePathError, match=reason) as error:
+        safe_relative_path(path)
+    assert error.value.path == path
+    assert repr(path) in str(error.value)
