@@ -129,7 +129,7 @@ def _nuxt(project: NodeProject, detection: Detection, config: str | None) -> Non
             detection.build_command = project.script_command("generate", "nuxt generate")
         return
     if generate or spa:
-        why = "`ssr: false` in " + f"`{config}`" if spa else "`nuxt generate` in `build`"
+        why = f"`ssr: false` in `{config}`" if spa else "`nuxt generate` in `build`"
         _set_static(detection, ".output/public", f"static site: {why}")
         detection.build_command = project.script_command("generate", "nuxt generate")
         detection.spa_fallback = spa

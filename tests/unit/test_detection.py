@@ -244,3 +244,36 @@ def test_list_apps_nx_without_workspaces(tmp_path: Path) -> None:
 def test_list_apps_of_a_single_app(tmp_path: Path) -> None:
     write_tree(tmp_path, NEXT_APP)
     assert list_apps(tmp_path) == []
+
+
+# ---------------------------------------------------------------------------
+# Precedence between the built-in detectors
+# ---------------------------------------------------------------------------
+
+PRECEDENCE = [
+    ({"index.html": "<h1>hi</h1>"}, "static"),
+    ({"index.html": "", "Procfile": "web: ./serve\n"}, "procfile"),
+    ({"index.html": "", "Procfile": "web: ./serve\n", "Dockerfile": "FROM alpine\n"}, "docker"),
+    ({"Dockerfile": "FROM python:3.12\n", "requirements.txt": "flask\ngunicorn\n",
+      "app.py": "from flask import Flask\napp = Flask(__name__)\n"}, "flask"),
+    ({"Dockerfile": "FROM node:20\n", "package.json": {"dependencies": {"express": "^4"}},
+      "index.js": "require('express')\n"}, "express"),
+    ({"package.json": {"devDependencies": {"vite": "^5", "@vitejs/plugin-react": "^4"},
+                       "dependencies": {"express": "^4", "react": "^18"}},
+      "index.html": ""}, "vite"),
+    ({"package.json": {"devDependencies": {"hexo": "^7"}}, "_config.yml": "title: x\n",
+      "_posts/a.md": ""}, "hexo"),
+    ({"mkdocs.yml": "site_name: x\n", "requirements.txt": "mkdocs\n", "index.html": ""},
+     "mkdocs"),
+]
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["listed-order", "reversed-order"])
+@pytest.mark.parametrize(("files", "framework"), PRECEDENCE,
+                         ids=[case[1] for case in PRECEDENCE])
+async def test_builtin_precedence_does_not_depend_on_order(
+    tmp_path: Path, files: dict[str, Any], framework: str, reverse: bool
+) -> None:
+    order = tuple(reversed(DETECTORS)) if reverse else DETECTORS
+    detection = await run(tmp_path, files, pm=manager(builtins=order))
+    assert detection.framework == framework, detection.reasons
