@@ -1,0 +1,250 @@
+"""The build sandbox with the real bubblewrap: isolation, limits, cancel, masking."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from autostack_core.sandbox import (
+    Limits,
+    Sandbox,
+    SandboxOutOfMemory,
+    SandboxTimeout,
+    SandboxUnavailable,
+    mask,
+)
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed"),
+]
+
+
+class Lines:
+    """Collects what the sandbox streams."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    async def __call__(self, stream: str, line: str) -> None:
+        self.items.append((stream, line))
+
+    def text(self, stream: str | None = None) -> str:
+        return "\n".join(line for name, line in self.items if stream in (None, name))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """A platform data directory with a key, a database and two projects' workspaces."""
+    data = tmp_path / "data"
+    (data / "builds" / "mine").mkdir(parents=True)
+    (data / "builds" / "other").mkdir(parents=True)
+    (data / "builds" / "other" / "private.txt").write_text("other project's source")
+    (data / "cache" / "mine").mkdir(parents=True)
+    (data / "secret.key").write_text("top-secret-key")
+    (data / "autostack.db").write_text("database")
+    return data
+
+
+def make_sandbox(data_dir: Path, **overrides: object) -> Sandbox:
+    options: dict[str, object] = {
+        "workspace": data_dir / "builds" / "mine",
+        "cache_dir": data_dir / "cache" / "mine",
+        "limits": Limits(wall_seconds=60, cpu_seconds=60, memory_mb=256),
+        "env": {},
+        "allow_unsandboxed": False,
+    } | overrides
+    return Sandbox(**options)  # type: ignore[arg-type]
+
+
+def processes_matching(marker: str) -> list[str]:
+    result = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True)
+    return [line for line in result.stdout.splitlines() if marker in line and "ps -eo" not in line]
+
+
+async def test_streams_stdout_and_stderr_lines_and_returns_the_exit_code(data_dir: Path) -> None:
+    lines = Lines()
+    code = await make_sandbox(data_dir).run("echo one; echo two >&2; echo three; exit 3", lines)
+    assert code == 3
+    assert ("stdout", "one") in lines.items
+    assert ("stderr", "two") in lines.items
+    assert lines.text("stdout") == "one\nthree"
+
+
+async def test_workspace_and_cache_are_writable_and_persist(data_dir: Path) -> None:
+    lines = Lines()
+    sandbox = make_sandbox(data_dir)
+    code = await sandbox.run(
+        "pwd; echo built > dist.txt; echo $HOME; echo cached > $HOME/npm/entry", lines
+    )
+    assert code == 0
+    assert lines.text() == "/workspace\n/cache"
+    assert (data_dir / "builds" / "mine" / "dist.txt").read_text() == "built\n"
+    assert (data_dir / "cache" / "mine" / "npm" / "entry").read_text() == "cached\n"
+
+
+async def test_runs_in_a_subdirectory_of_the_workspace(data_dir: Path) -> None:
+    lines = Lines()
+    assert await make_sandbox(data_dir).run("pwd", lines, cwd="apps/web") == 0
+    assert lines.text() == "/workspace/apps/web"
+
+
+async def test_the_data_directory_and_other_projects_are_invisible(data_dir: Path) -> None:
+    sandbox = make_sandbox(data_dir)
+    for command in (
+        f"cat {data_dir}/secret.key",
+        f"cat {data_dir}/autostack.db",
+        f"ls {data_dir}/builds/other",
+        f"cat {data_dir}/builds/other/private.txt",
+        "ls /workspace/../builds/other",
+    ):
+        lines = Lines()
+        assert await sandbox.run(command, lines) != 0, command
+        assert "No such file or directory" in lines.text("stderr"), command
+        assert "top-secret-key" not in lines.text()
+
+
+async def test_the_system_is_read_only(data_dir: Path) -> None:
+    lines = Lines()
+    assert await make_sandbox(data_dir).run("touch /usr/evil", lines) != 0
+    assert "Read-only file system" in lines.text("stderr")
+    assert not Path("/usr/evil").exists()
+
+
+async def test_only_the_given_environment_is_visible(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUTOSTACK_SECRET_KEY", "host-secret")
+    lines = Lines()
+    sandbox = make_sandbox(data_dir, env={"NODE_ENV": "production"})
+    assert await sandbox.run("env", lines) == 0
+    env = dict(line.split("=", 1) for line in lines.text().splitlines())
+    assert "AUTOSTACK_SECRET_KEY" not in env
+    assert env["NODE_ENV"] == "production"
+    assert env["CI"] == "1"
+    assert env["HOME"] == "/cache"
+    assert env["npm_config_cache"] == "/cache/npm"
+    assert env["PIP_CACHE_DIR"] == "/cache/pip"
+
+
+async def test_host_processes_are_invisible(data_dir: Path) -> None:
+    lines = Lines()
+    assert await make_sandbox(data_dir).run("ls /proc | grep -c '^[0-9]'", lines) == 0
+    assert int(lines.text()) < 10
+
+
+async def test_node_from_the_system_runs(data_dir: Path) -> None:
+    lines = Lines()
+    assert await make_sandbox(data_dir).run("node -e 'console.log(6*7)'", lines) == 0
+    assert lines.text() == "42"
+
+
+async def test_secret_values_are_masked_in_the_log(data_dir: Path) -> None:
+    lines = Lines()
+    sandbox = make_sandbox(
+        data_dir, env={"API_TOKEN": "tok-12345"}, secret_values=["tok-12345", "ab"]
+    )
+    assert await sandbox.run('echo "token is $API_TOKEN"; echo ab >&2', lines) == 0
+    assert lines.items == [("stdout", "token is ***"), ("stderr", "ab")]
+
+
+def test_mask_replaces_longer_secrets_first_and_ignores_short_ones() -> None:
+    assert mask("key=abcdef and abc", ["abc", "abcdef", "x"]) == "key=*** and ***"
+    assert mask("x marks", ["x"]) == "x marks"
+
+
+async def test_wall_time_limit_kills_the_whole_process_group(data_dir: Path) -> None:
+    marker = f"sleep 31{uuid.uuid4().int % 1000:03d}"
+    sandbox = make_sandbox(data_dir, limits=Limits(wall_seconds=1, memory_mb=256))
+    started = time.monotonic()
+    with pytest.raises(SandboxTimeout, match="timed out after 1 s"):
+        await sandbox.run(f"({marker} &) ; {marker}", Lines())
+    assert time.monotonic() - started < 5
+    await asyncio.sleep(0.2)
+    assert processes_matching(marker) == []
+
+
+async def test_wall_time_is_one_budget_for_every_run(data_dir: Path) -> None:
+    sandbox = make_sandbox(data_dir, limits=Limits(wall_seconds=1.5, memory_mb=None))
+    assert await sandbox.run("sleep 1", Lines()) == 0
+    with pytest.raises(SandboxTimeout):
+        await sandbox.run("sleep 1", Lines())
+
+
+async def test_kill_cancels_a_running_build_and_its_children(data_dir: Path) -> None:
+    marker = f"sleep 32{uuid.uuid4().int % 1000:03d}"
+    sandbox = make_sandbox(data_dir)
+    lines = Lines()
+    run = asyncio.create_task(sandbox.run(f"echo started; ({marker} &); {marker}", lines))
+    while not lines.items:
+        await asyncio.sleep(0.02)
+    assert processes_matching(marker)
+    started = time.monotonic()
+    await sandbox.kill()
+    code = await asyncio.wait_for(run, 5)
+    assert code != 0
+    assert time.monotonic() - started < 2
+    await asyncio.sleep(0.2)
+    assert processes_matching(marker) == []
+
+
+async def test_background_processes_do_not_outlive_the_command(data_dir: Path) -> None:
+    marker = f"sleep 33{uuid.uuid4().int % 1000:03d}"
+    assert await make_sandbox(data_dir).run(f"{marker} > /dev/null 2>&1 &", Lines()) == 0
+    await asyncio.sleep(0.2)
+    assert processes_matching(marker) == []
+
+
+@pytest.mark.skipif(
+    not Path("/sys/fs/cgroup/memory").is_dir()
+    and not Path("/sys/fs/cgroup/cgroup.controllers").exists(),
+    reason="no cgroup memory controller",
+)
+async def test_memory_limit_reports_out_of_memory(data_dir: Path) -> None:
+    sandbox = make_sandbox(data_dir, limits=Limits(wall_seconds=60, memory_mb=64))
+    hog = "node -e 'const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1))'"
+    with pytest.raises(SandboxOutOfMemory, match=r"out of memory \(limit 64 MB\)"):
+        await sandbox.run(hog, Lines())
+    assert await sandbox.run("echo still usable", Lines()) == 0
+
+
+async def test_cpu_time_limit_stops_a_busy_loop(data_dir: Path) -> None:
+    sandbox = make_sandbox(data_dir, limits=Limits(wall_seconds=30, cpu_seconds=1))
+    started = time.monotonic()
+    code = await sandbox.run("while :; do :; done", Lines())
+    assert code != 0
+    assert time.monotonic() - started < 10
+
+
+async def test_without_bubblewrap_builds_refuse_to_run(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    with pytest.raises(SandboxUnavailable) as error:
+        await make_sandbox(data_dir).run("echo hi", Lines())
+    assert "AUTOSTACK_ALLOW_UNSANDBOXED=1" in str(error.value)
+    assert "autostack doctor" in str(error.value)
+
+
+async def test_without_bubblewrap_allow_unsandboxed_runs_plain(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    lines = Lines()
+    sandbox = make_sandbox(data_dir, allow_unsandboxed=True)
+    assert not sandbox.sandboxed
+    assert await sandbox.run("pwd; echo $HOME; echo x > out.txt", lines) == 0
+    workspace = (data_dir / "builds" / "mine").resolve()
+    assert lines.text() == f"{workspace}\n{(data_dir / 'cache' / 'mine').resolve()}"
+    assert (workspace / "out.txt").exists()
+
+
+async def test_a_working_directory_outside_the_workspace_is_refused(data_dir: Path) -> None:
+    with pytest.raises(ValueError, match=r"'\.\.'"):
+        await make_sandbox(data_dir).run("pwd", Lines(), cwd="../other")
