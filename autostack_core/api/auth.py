@@ -1,7 +1,199 @@
-"""Placeholder: routes land here."""
+"""Sign-up, login, logout and the signed-in user (``/api/v1/auth/*``, ``/api/v1/user``)."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from typing import TYPE_CHECKING, Any
 
-routes: list[BaseRoute] = []
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core import accounts
+from autostack_core.api.deps import current_user, read_body
+from autostack_core.auth import clear_session_cookie, client_ip, set_session_cookie
+from autostack_core.errors import error_response
+from autostack_core.models import Team, TeamMember, User
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+
+class SignupBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=254)
+    password: str
+    name: str = Field(default="", max_length=120)
+    token_name: str | None = Field(default=None, min_length=1, max_length=120)
+
+
+class LoginBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=accounts.MAX_PASSWORD_LENGTH)
+    token_name: str | None = Field(default=None, min_length=1, max_length=120)
+
+
+class ProfileBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=120)
+
+
+def host_of(request: Request) -> AutoStack:
+    host: AutoStack = request.app.state.autostack
+    return host
+
+
+async def teams_json(user: User) -> list[dict[str, Any]]:
+    """The user's teams with their role in each, personal team first."""
+    teams = []
+    async for member in TeamMember.filter(user=user).prefetch_related("team").order_by("team_id"):
+        team: Team = member.team
+        teams.append({"slug": team.slug, "name": team.name, "role": str(member.role),
+                      "is_personal": team.is_personal})
+    return sorted(teams, key=lambda team: not team["is_personal"])
+
+
+async def signed_in(
+    request: Request, user: User, token_name: str | None, status: int
+) -> JSONResponse:
+    """The answer to a successful sign-up or login: an API token or a session cookie."""
+    body: dict[str, Any] = {"user": accounts.user_json(user)}
+    if token_name:
+        token, raw = await accounts.create_api_token(user, token_name)
+        await accounts.audit("token.created", user=user, target=("api_token", str(token.id)),
+                             ip=client_ip(request), name=token_name)
+        body["token"] = raw
+        return JSONResponse(body, status_code=status)
+    session, key = await accounts.create_session(
+        user, request.headers.get("user-agent", ""), client_ip(request)
+    )
+    body["csrf_token"] = session.csrf_token
+    response = JSONResponse(body, status_code=status)
+    set_session_cookie(response, host_of(request), key)
+    return response
+
+
+async def signup(request: Request) -> Response:
+    """Create an account with a personal team; signs in (cookie, or a token with token_name).
+    ---
+    summary: Sign up
+    tags: [auth]
+    security: []
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [email, password]
+            properties:
+              email: {type: string}
+              password: {type: string, minLength: 8}
+              name: {type: string}
+              token_name: {type: string, description: create an API token instead of a session}
+    responses:
+      201: {description: "{user, token} or {user, csrf_token} with a session cookie"}
+      409: {description: the email is taken}
+      422: {description: invalid email or password}
+    """
+    body = await read_body(request, SignupBody)
+    user = await accounts.create_user(body.email, body.password, body.name)
+    await accounts.audit("user.signup", user=user, target=("user", str(user.id)),
+                         ip=client_ip(request))
+    return await signed_in(request, user, body.token_name, 201)
+
+
+async def login(request: Request) -> Response:
+    """Log in with email and password: a session cookie, or an API token with token_name.
+    ---
+    summary: Log in
+    tags: [auth]
+    security: []
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [email, password]
+            properties:
+              email: {type: string}
+              password: {type: string}
+              token_name: {type: string, description: create an API token (the CLI)}
+    responses:
+      200: {description: "{user, token} or {user, csrf_token} with a session cookie"}
+      401: {description: wrong email or password}
+      429: {description: too many failed logins; see Retry-After}
+    """
+    body = await read_body(request, LoginBody)
+    try:
+        user = await accounts.login(body.email, body.password, client_ip(request))
+    except accounts.LoginThrottled as error:
+        response = error_response(error.status, error.message, error.field, error.code)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    return await signed_in(request, user, body.token_name, 200)
+
+
+async def logout(request: Request) -> Response:
+    """End this browser session, or revoke the API token that authenticated the request.
+    ---
+    summary: Log out
+    tags: [auth]
+    responses:
+      204: {description: signed out}
+      401: {description: not signed in}
+    """
+    user = current_user(request)
+    ip = client_ip(request)
+    if request.state.via_token:
+        token = request.state.api_token
+        await token.delete()
+        await accounts.audit("token.revoked", user=user, target=("api_token", str(token.id)),
+                             ip=ip)
+    elif request.state.session is not None:
+        await request.state.session.delete()
+        await accounts.audit("auth.logout", user=user, ip=ip)
+    response = Response(status_code=204)
+    clear_session_cookie(response, host_of(request).settings)
+    return response
+
+
+async def me(request: Request) -> Response:
+    """The signed-in user and their teams.
+    ---
+    summary: Current user
+    tags: [auth]
+    responses:
+      200: {description: "{user, teams: [{slug, name, role, is_personal}]}"}
+      401: {description: not signed in}
+    """
+    user = current_user(request)
+    return JSONResponse({"user": accounts.user_json(user), "teams": await teams_json(user)})
+
+
+async def update_me(request: Request) -> Response:
+    """Change the signed-in user's profile.
+    ---
+    summary: Update profile
+    tags: [auth]
+    requestBody:
+      content:
+        application/json:
+          schema: {type: object, properties: {name: {type: string}}}
+    responses:
+      200: {description: "{user}"}
+    """
+    user = current_user(request)
+    body = await read_body(request, ProfileBody)
+    user.name = body.name.strip()
+    await user.save(update_fields=["name"])
+    return JSONResponse({"user": accounts.user_json(user)})
+
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/auth/signup", signup, methods=["POST"]),
+    Route("/api/v1/auth/login", login, methods=["POST"]),
+    Route("/api/v1/auth/logout", logout, methods=["POST"]),
+    Route("/api/v1/user", me, methods=["GET"]),
+    Route("/api/v1/user", update_me, methods=["PATCH"]),
+]

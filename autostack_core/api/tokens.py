@@ -1,7 +1,91 @@
-"""Placeholder: routes land here."""
+"""The signed-in user's API tokens (``/api/v1/tokens``); a token is shown once, at creation."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from datetime import timedelta
 
-routes: list[BaseRoute] = []
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core import accounts
+from autostack_core.api.deps import current_user, read_body
+from autostack_core.auth import client_ip
+from autostack_core.errors import NotFound
+from autostack_core.models import ApiToken
+
+
+class TokenBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=120)
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+async def list_tokens(request: Request) -> Response:
+    """The user's API tokens (never the secrets).
+    ---
+    summary: List API tokens
+    tags: [tokens]
+    responses:
+      200: {description: "{tokens: [{id, name, prefix, created_at, last_used_at, expires_at}]}"}
+    """
+    user = current_user(request)
+    tokens = await ApiToken.filter(user=user).order_by("-created_at")
+    return JSONResponse({"tokens": [accounts.token_json(token) for token in tokens]})
+
+
+async def create_token(request: Request) -> Response:
+    """Create an API token; the response is the only time the token is shown.
+    ---
+    summary: Create an API token
+    tags: [tokens]
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [name]
+            properties:
+              name: {type: string}
+              expires_in_days: {type: integer, minimum: 1}
+    responses:
+      201: {description: "{token, api_token}"}
+    """
+    user = current_user(request)
+    body = await read_body(request, TokenBody)
+    expires_at = None
+    if body.expires_in_days:
+        expires_at = accounts.now() + timedelta(days=body.expires_in_days)
+    token, raw = await accounts.create_api_token(user, body.name.strip(), expires_at)
+    await accounts.audit("token.created", user=user, target=("api_token", str(token.id)),
+                         ip=client_ip(request), name=token.name)
+    return JSONResponse({"token": raw, "api_token": accounts.token_json(token)}, status_code=201)
+
+
+async def delete_token(request: Request) -> Response:
+    """Revoke one of the user's API tokens.
+    ---
+    summary: Revoke an API token
+    tags: [tokens]
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: integer}}
+    responses:
+      204: {description: revoked}
+      404: {description: no such token of yours}
+    """
+    user = current_user(request)
+    token = await ApiToken.get_or_none(id=request.path_params["id"], user=user)
+    if token is None:
+        raise NotFound("token", "id")
+    await token.delete()
+    await accounts.audit("token.revoked", user=user, target=("api_token", str(token.id)),
+                         ip=client_ip(request), name=token.name)
+    return Response(status_code=204)
+
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/tokens", list_tokens, methods=["GET"]),
+    Route("/api/v1/tokens", create_token, methods=["POST"]),
+    Route("/api/v1/tokens/{id:int}", delete_token, methods=["DELETE"]),
+]
