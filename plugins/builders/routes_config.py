@@ -1,0 +1,361 @@
+"""Translate a project's routing files into Build Output API v3 ``routes``.
+
+Pure functions: each reader turns one file's contents into a :class:`RouteSet`
+(``vercel.json``, ``netlify.toml``, Netlify's ``_redirects`` and ``_headers``),
+and :func:`build_config` assembles the ``config.json`` in Vercel's order:
+
+1. legacy ``routes`` from ``vercel.json``, as written;
+2. header routes (``continue: true``), hashed-asset caching first;
+3. redirects and forced rewrites, checked before any file;
+4. ``{"handle": "filesystem"}``: an existing file wins from here on;
+5. rewrites (``check: true``: taken only when the destination exists),
+   clean URLs, then the SPA fallback to ``/index.html``;
+6. ``{"handle": "error"}`` and the custom ``/404.html`` with status 404.
+
+Source patterns use path-to-regexp syntax (``/blog/:slug``, ``/:path*``,
+``/(.*)``) and Netlify's splat (``/news/*`` with ``:splat`` in the target).
+Every ``src`` is an anchored regular expression in the common subset of
+Python's ``re`` and Go's RE2 (no look-around), so the edge can use it as is;
+destinations refer to captures as ``$1``, ``$2``...
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Route = dict[str, Any]
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+DEFAULT_SEGMENT = "[^/]+?"
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+# Build tools put a content hash in these names: Vite `assets/index-BxXrZ1aT.js`,
+# CRA `static/js/main.0a1b2c3d.js`, Next.js `_next/static/`, Astro, SvelteKit.
+HASHED_ASSET_SRC = (
+    r"^/(?:_next/static/.+|_app/immutable/.+|_astro/.+"
+    r"|(?:.+/)?[^/]+[.-][A-Za-z0-9_-]{8,}\.(?:js|mjs|css|map|woff2?|ttf|otf|eot"
+    r"|png|jpe?g|gif|svg|webp|avif|ico|wasm))$"
+)
+_HASHED_ASSET = re.compile(HASHED_ASSET_SRC)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class RouteConfigError(ValueError):
+    """A routing file that cannot be translated; the message names the file and rule."""
+
+
+@dataclass
+class RouteSet:
+    """Routes from one or more files, by the phase they belong to."""
+
+    routes: list[Route] = field(default_factory=list)
+    headers: list[Route] = field(default_factory=list)
+    redirects: list[Route] = field(default_factory=list)
+    rewrites: list[Route] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __add__(self, other: RouteSet) -> RouteSet:
+        return RouteSet(
+            self.routes + other.routes,
+            self.headers + other.headers,
+            self.redirects + other.redirects,
+            self.rewrites + other.rewrites,
+            self.warnings + other.warnings,
+        )
+
+
+# -- patterns --------------------------------------------------------------
+
+
+def source_to_regex(source: str, *, splat: bool = False) -> tuple[str, list[str]]:
+    """Turn a path pattern into an anchored regex and the names of its captures.
+
+    Supports ``:name``, ``:name(regex)``, the modifiers ``?``, ``*`` and ``+``,
+    unnamed ``(regex)`` groups (named ``"1"``, ``"2"``...), and with ``splat``
+    Netlify's ``*`` (named ``splat``). Matching is exact: no implicit trailing
+    slash, case-sensitive, as on Vercel.
+    """
+    if not source.startswith("/"):
+        raise RouteConfigError(f"source {source!r} must start with '/'")
+    out: list[str] = []
+    names: list[str] = []
+    i = 0
+    while i < len(source):
+        char = source[i]
+        prefix = ""
+        if char == "/" and i + 1 < len(source) and source[i + 1] in ":(*":
+            prefix, i = "/", i + 1
+            char = source[i]
+        if char == ":" and (match := _NAME.match(source, i + 1)):
+            name, i = match.group(), match.end()
+            pattern, i = _group_pattern(source, i)
+        elif char == "(":
+            name = str(len(names) + 1)
+            pattern, i = _group_pattern(source, i)
+        elif char == "*" and splat:
+            out.append(f"(?:{re.escape(prefix)}(.*))?" if prefix else "(.*)")
+            names.append("splat")
+            i += 1
+            continue
+        elif char == "\\" and i + 1 < len(source):
+            out.append(re.escape(prefix + source[i + 1]))
+            i += 2
+            continue
+        else:
+            out.append(re.escape(prefix + char))
+            i += 1
+            continue
+        modifier = source[i] if i < len(source) and source[i] in "?*+" else ""
+        i += len(modifier)
+        out.append(_param_regex(re.escape(prefix), pattern or DEFAULT_SEGMENT, modifier))
+        names.append(name)
+    return "^" + "".join(out) + "$", names
+
+
+def _group_pattern(source: str, i: int) -> tuple[str, int]:
+    """Read a balanced ``(...)`` at ``i``; return its inside (or "") and the next index."""
+    if i >= len(source) or source[i] != "(":
+        return "", i
+    depth, start = 0, i + 1
+    while i < len(source):
+        if source[i] == "\\":
+            i += 2
+            continue
+        if source[i] == "(":
+            if depth and not source.startswith("(?", i):
+                raise RouteConfigError(f"capturing groups are not allowed inside {source!r}")
+            depth += 1
+        elif source[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return source[start:i], i + 1
+        i += 1
+    raise RouteConfigError(f"unbalanced '(' in {source!r}")
+
+
+def _param_regex(prefix: str, pattern: str, modifier: str) -> str:
+    if modifier == "?":
+        return f"(?:{prefix}({pattern}))?"
+    repeated = f"((?:{pattern})(?:{prefix}(?:{pattern}))*)"
+    if modifier == "*":
+        return f"(?:{prefix}{repeated})?"
+    if modifier == "+":
+        return f"{prefix}{repeated}"
+    return f"{prefix}({pattern})"
+
+
+def destination_to_dest(destination: str, names: list[str]) -> str:
+    """Replace ``:name`` placeholders (and ``$name``) with ``$<index>`` of the captures."""
+    index = {name: position + 1 for position, name in enumerate(names)}
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(2)
+        return f"${index[name]}" if name in index else match.group(0)
+
+    return re.sub(r"([:$])([A-Za-z_][A-Za-z0-9_]*)[*+?]?", replace, destination)
+
+
+def matches(route: Route, path: str) -> re.Match[str] | None:
+    """Whether a route's ``src`` matches a request path (for tests and previews)."""
+    return re.match(route["src"], path)
+
+
+# -- vercel.json -----------------------------------------------------------
+
+
+def from_vercel_json(config: Mapping[str, Any]) -> RouteSet:
+    """Routes from a ``vercel.json``: redirects, rewrites, headers, cleanUrls, trailingSlash.
+
+    Legacy ``routes`` are already in the Build Output format and are kept as is.
+    """
+    result = RouteSet(routes=[dict(route) for route in config.get("routes") or []])
+    for rule in config.get("headers") or []:
+        src, _ = _source(rule, "vercel.json headers")
+        values = {item["key"]: item["value"] for item in rule.get("headers", [])}
+        result.headers.append(_conditions({"src": src, "headers": values, "continue": True}, rule))
+    if config.get("cleanUrls"):
+        result.redirects += clean_url_redirects()
+        result.rewrites.append({"src": r"^/(.+?)/?$", "dest": "/$1.html", "check": True})
+    if "trailingSlash" in config:
+        result.redirects += trailing_slash_redirects(bool(config["trailingSlash"]))
+    for rule in config.get("redirects") or []:
+        src, names = _source(rule, "vercel.json redirects")
+        status = rule.get("statusCode") or (308 if rule.get("permanent", True) else 307)
+        location = destination_to_dest(rule["destination"], names)
+        route = {"src": src, "headers": {"Location": location}, "status": status}
+        result.redirects.append(_conditions(route, rule))
+    for rule in config.get("rewrites") or []:
+        src, names = _source(rule, "vercel.json rewrites")
+        dest = destination_to_dest(rule["destination"], names)
+        result.rewrites.append(_conditions({"src": src, "dest": dest, "check": True}, rule))
+    return result
+
+
+def _source(rule: Mapping[str, Any], where: str, *, splat: bool = False) -> tuple[str, list[str]]:
+    source = rule.get("source")
+    if not isinstance(source, str):
+        raise RouteConfigError(f"{where}: every rule needs a 'source' path, got {rule!r}")
+    try:
+        return source_to_regex(source, splat=splat)
+    except RouteConfigError as exc:
+        raise RouteConfigError(f"{where}: {exc}") from None
+
+
+def _conditions(route: Route, rule: Mapping[str, Any]) -> Route:
+    for key in ("has", "missing"):
+        if rule.get(key):
+            route[key] = rule[key]
+    return route
+
+
+def clean_url_redirects() -> list[Route]:
+    """``/about.html`` and ``/docs/index`` redirect (308) to ``/about`` and ``/docs``."""
+    return [
+        {"src": r"^/(?:(.+)/)?index(?:\.html)?/?$", "headers": {"Location": "/$1"}, "status": 308},
+        {"src": r"^/(.*)\.html/?$", "headers": {"Location": "/$1"}, "status": 308},
+    ]
+
+
+def trailing_slash_redirects(trailing_slash: bool) -> list[Route]:
+    """Add (``True``) or remove (``False``) a trailing slash with a 308 redirect."""
+    if trailing_slash:
+        return [{
+            "src": r"^/((?:[^/]+/)*[^/.]+)$", "headers": {"Location": "/$1/"}, "status": 308,
+        }]
+    return [{"src": r"^/((?:[^/]+/)*[^/]+)/$", "headers": {"Location": "/$1"}, "status": 308}]
+
+
+# -- Netlify -----------------------------------------------------------------
+
+
+def from_netlify_toml(text: str) -> RouteSet:
+    """Routes from a ``netlify.toml``'s ``[[redirects]]`` and ``[[headers]]``."""
+    try:
+        config = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RouteConfigError(f"netlify.toml is not valid TOML: {exc}") from None
+    result = RouteSet()
+    for rule in config.get("redirects") or []:
+        unsupported = sorted(set(rule) & {"conditions", "query", "signed"})
+        if unsupported:
+            result.warnings.append(
+                f"netlify.toml: redirect from {rule.get('from')!r} ignored "
+                f"({', '.join(unsupported)} not supported)"
+            )
+            continue
+        result += netlify_redirect(
+            rule.get("from"), rule.get("to"), int(rule.get("status", 301)),
+            bool(rule.get("force", False)), "netlify.toml",
+        )
+    for rule in config.get("headers") or []:
+        result.headers.append(netlify_header(rule.get("for"), rule.get("values") or {}))
+    return result
+
+
+def netlify_redirect(
+    source: Any, target: Any, status: int, force: bool, where: str
+) -> RouteSet:
+    """One Netlify redirect rule: 200 rewrites, 3xx redirects, 404 custom not-found.
+
+    Without ``force`` (Netlify's default shadowing) the rule applies only when
+    no file matches, so it goes after the filesystem.
+    """
+    if not isinstance(source, str) or not isinstance(target, str):
+        raise RouteConfigError(f"{where}: a redirect needs 'from' and 'to', got {source!r}")
+    try:
+        src, names = source_to_regex(source, splat=True)
+    except RouteConfigError as exc:
+        raise RouteConfigError(f"{where}: {exc}") from None
+    dest = destination_to_dest(target, names)
+    if status in REDIRECT_STATUSES:
+        route: Route = {"src": src, "headers": {"Location": dest}, "status": status}
+    elif status in (200, 404):
+        route = {"src": src, "dest": dest}
+        if status == 404:
+            route["status"] = 404
+    else:
+        return RouteSet(warnings=[f"{where}: status {status} of {source!r} is not supported"])
+    return RouteSet(redirects=[route]) if force else RouteSet(rewrites=[route])
+
+
+def netlify_header(source: Any, values: Mapping[str, Any]) -> Route:
+    """A Netlify header rule (``for`` path with ``*`` splats) as a header route."""
+    if not isinstance(source, str):
+        raise RouteConfigError(f"a header rule needs a 'for' path, got {source!r}")
+    src, _ = source_to_regex(source, splat=True)
+    return {"src": src, "headers": {str(k): str(v) for k, v in values.items()}, "continue": True}
+
+
+def from_redirects_file(text: str) -> RouteSet:
+    """Routes from a Netlify ``_redirects`` file: ``from to [status][!]`` per line."""
+    result = RouteSet()
+    for number, raw in enumerate(text.splitlines(), 1):
+        parts = raw.split("#", 1)[0].split()
+        if not parts:
+            continue
+        if len(parts) < 2:
+            raise RouteConfigError(f"_redirects line {number}: expected 'from to [status]'")
+        status_token = next((p for p in parts[2:] if re.fullmatch(r"\d{3}!?", p)), "301")
+        extra = [p for p in parts[2:] if p != status_token]
+        if extra:
+            result.warnings.append(
+                f"_redirects line {number}: conditions {' '.join(extra)} ignored"
+            )
+            continue
+        result += netlify_redirect(
+            parts[0], parts[1], int(status_token.rstrip("!")), status_token.endswith("!"),
+            f"_redirects line {number}",
+        )
+    return result
+
+
+def from_headers_file(text: str) -> RouteSet:
+    """Routes from a Netlify ``_headers`` file: a path, then indented ``Name: value`` lines."""
+    result = RouteSet()
+    current: tuple[str, dict[str, str]] | None = None
+    rules: list[tuple[str, dict[str, str]]] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace():
+            current = (line.strip(), {})
+            rules.append(current)
+        elif current is None or ":" not in line:
+            raise RouteConfigError(f"_headers line {number}: expected 'Name: value' under a path")
+        else:
+            name, value = line.split(":", 1)
+            current[1][name.strip()] = value.strip()
+    for path, values in rules:
+        result.headers.append(netlify_header(path, values))
+    return result
+
+
+# -- assembling config.json --------------------------------------------------
+
+
+def immutable_assets_route(paths: Iterable[str]) -> Route | None:
+    """A long-cache header route for content-hashed assets, if the output has any."""
+    if any(_HASHED_ASSET.match("/" + path) for path in paths):
+        return {"src": HASHED_ASSET_SRC, "headers": {"Cache-Control": IMMUTABLE}, "continue": True}
+    return None
+
+
+def build_config(
+    rules: RouteSet, *, files: Iterable[str], spa_fallback: bool = False
+) -> dict[str, Any]:
+    """The ``config.json`` for a static output whose files are ``files`` (relative paths)."""
+    paths = set(files)
+    assets = immutable_assets_route(paths)
+    routes: list[Route] = [*rules.routes, *([assets] if assets else []), *rules.headers]
+    routes += rules.redirects
+    routes.append({"handle": "filesystem"})
+    routes += rules.rewrites
+    if spa_fallback and "index.html" in paths:
+        routes.append({"src": "^/.*$", "dest": "/index.html"})
+    if "404.html" in paths:
+        routes.append({"handle": "error"})
+        routes.append({"src": "^/.*$", "dest": "/404.html", "status": 404})
+    return {"version": 3, "routes": routes}
