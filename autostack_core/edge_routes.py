@@ -1,0 +1,290 @@
+"""Translate a deployment's Build Output API v3 ``config.json`` into Caddy JSON.
+
+Pure functions, no I/O: :func:`deployment_handler` returns the ``subroute``
+handler that serves one static deployment, and :func:`translate_routes` the
+Caddy routes for the ``routes`` of its ``config.json``. The edge manager
+(:mod:`autostack_core.edge`) shares one such handler between all deployments
+with the same routes, its root found from the request's hostname.
+
+Vercel's routing phases map onto one Caddy route list, evaluated in order:
+
+* routes before ``{"handle": "filesystem"}`` and in the ``miss``/``rewrite``
+  phases: ``src`` becomes a ``path_regexp`` matcher, ``dest`` a ``rewrite``,
+  ``headers`` a ``headers`` handler, a 3xx ``status`` with a ``Location`` a
+  ``static_response`` redirect. Without ``continue: true`` a matching route
+  ends routing: what its ``dest`` names is served from the files (or 404).
+* ``{"handle": "filesystem"}``: ``file_server`` with ``pass_thru``, so a file
+  that exists is served and a miss goes on to the next routes. A catch-all
+  rewrite after it (``{"src": "/(.*)", "dest": "/index.html"}``) is thus the
+  SPA fallback: try the file, else ``index.html``.
+* ``hit`` phase: headers applied only when the path is an existing file.
+* ``error`` phase: a route with ``status`` 404 and a ``dest`` (``/404.html``)
+  becomes the subroute's error handler, serving that file with status 404.
+
+Vercel matches ``src`` case-insensitively and anchored unless told otherwise;
+so do we. Caddy's regular expressions are RE2: a leading negative lookahead
+(``^(?!/api).*$``, common in error routes) is rewritten into a ``not``
+matcher; any other lookaround or back-reference is reported as a warning and
+the route is skipped rather than failing the whole edge configuration.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON = dict[str, Any]
+
+ENCODINGS: JSON = {
+    "handler": "encode",
+    "encodings": {"zstd": {}, "gzip": {}},
+    "prefer": ["zstd", "gzip"],
+}
+
+# Build tools put content-hashed files in these folders; they never change.
+HASHED_ASSET_PATTERN = (
+    r"^/(?:assets|_next/static|_astro|_app/immutable|static/(?:js|css|media))/"
+    r".*[-.][A-Za-z0-9_-]{8,}\.[A-Za-z0-9]+$"
+)
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+# Inline styles only: braces would read as Caddy placeholders.
+NOT_FOUND_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; color: #111; margin: 0">
+<main style="text-align: center; padding-top: 30vh">
+<h1 style="font-size: 1.4rem">{title}</h1><p style="color: #555">{detail}</p>
+<p style="color: #999"><small>AutoStack</small></p></main></body></html>
+"""
+
+_LOOKAROUND = re.compile(r"\(\?<?[=!]|\\[1-9]")
+_LEADING_NEGATIVE_LOOKAHEAD = re.compile(r"^\^\(\?!([^()]*)\)(.*)$")
+_CAPTURE_REFERENCE = re.compile(r"\$(\d+|[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def not_found_page(title: str, detail: str) -> str:
+    """AutoStack's own 404 page (unknown hosts, missing files without a 404.html)."""
+    return NOT_FOUND_PAGE.format(title=title, detail=detail)
+
+
+def html_response(status: int | str, body: str) -> JSON:
+    """A ``static_response`` answering ``body`` as HTML; ``status`` may be a placeholder."""
+    return {
+        "handler": "static_response",
+        "status_code": status,
+        "headers": {"Content-Type": ["text/html; charset=utf-8"]},
+        "body": body,
+    }
+
+
+@dataclass
+class Translation:
+    """The Caddy routes and error routes for one deployment, and what was skipped."""
+
+    routes: list[JSON] = field(default_factory=list)
+    errors: list[JSON] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    has_filesystem: bool = False
+
+
+def normalize_src(src: str) -> str:
+    """Anchor ``src`` like Vercel does (``^`` and ``$`` are added when missing)."""
+    if not src.startswith("^"):
+        src = "^" + src
+    if not src.endswith("$"):
+        src = src + "$"
+    return src
+
+
+def placeholders(template: str, matcher_name: str) -> str:
+    """Turn ``$1``/``$name`` references into Caddy ``{http.regexp.NAME.1}`` placeholders."""
+    return _CAPTURE_REFERENCE.sub(
+        lambda match: f"{{http.regexp.{matcher_name}.{match.group(1)}}}", template
+    )
+
+
+def path_matcher(src: str, name: str, case_sensitive: bool) -> JSON:
+    """A Caddy matcher set for a Vercel ``src``; raises ``ValueError`` if RE2 cannot run it."""
+    pattern = normalize_src(src)
+    excluded: str | None = None
+    lookahead = _LEADING_NEGATIVE_LOOKAHEAD.match(pattern)
+    if lookahead:
+        excluded, pattern = "^" + lookahead.group(1), "^" + lookahead.group(2)
+    if _LOOKAROUND.search(pattern) or (excluded and _LOOKAROUND.search(excluded)):
+        raise ValueError(f"unsupported regular expression (lookaround): {src}")
+    flags = "" if case_sensitive else "(?i)"
+    matcher: JSON = {"path_regexp": {"name": name, "pattern": flags + pattern}}
+    if excluded is not None:
+        matcher["not"] = [{"path_regexp": {"pattern": flags + excluded}}]
+    return matcher
+
+
+def _conditions(route: JSON, matcher: JSON) -> None:
+    """Add ``methods``, ``has`` and ``missing`` conditions to ``matcher`` in place."""
+    if route.get("methods"):
+        matcher["method"] = [str(method).upper() for method in route["methods"]]
+    for key, negate in (("has", False), ("missing", True)):
+        for condition in route.get(key) or []:
+            single = _condition(condition)
+            if negate:
+                matcher.setdefault("not", []).append(single)
+            else:
+                for name, value in single.items():
+                    matcher.setdefault(name, {}).update(value)
+
+
+def _condition(condition: JSON) -> JSON:
+    kind, value = condition.get("type"), condition.get("value")
+    key = str(condition.get("key", ""))
+    pattern = f"^{value}$" if value is not None else ".*"
+    if kind == "host":
+        return {"host": [str(value)]}
+    if kind == "header":
+        return {"header_regexp": {key: {"pattern": pattern}}}
+    if kind == "cookie":
+        cookie = f"(?:^|;\\s*){re.escape(key)}={value if value is not None else '[^;]*'}(?:;|$)"
+        return {"header_regexp": {"Cookie": {"pattern": cookie}}}
+    if kind == "query":
+        return {"query": {key: [str(value) if value is not None else "*"]}}
+    raise ValueError(f"unsupported condition type: {kind}")
+
+
+def _headers_handler(headers: dict[str, Any], name: str) -> JSON:
+    return {
+        "handler": "headers",
+        "response": {
+            "set": {key: [placeholders(str(value), name)] for key, value in headers.items()}
+        },
+    }
+
+
+def file_server(root: str, status: int | None = None) -> JSON:
+    """A ``file_server`` for ``root``; ``status`` overrides the status code (error pages)."""
+    handler: JSON = {"handler": "file_server", "root": root}
+    if status is not None:
+        handler["status_code"] = status
+    return handler
+
+
+def _route(route: JSON, index: int, root: str, phase: str) -> JSON:
+    """One non-``handle`` route of a phase other than ``error``."""
+    name = f"r{index}"
+    matcher = path_matcher(str(route.get("src", "/.*")), name, bool(route.get("caseSensitive")))
+    _conditions(route, matcher)
+    if phase == "hit":
+        matcher["file"] = {"root": root, "try_files": ["{http.request.uri.path}"]}
+    headers = {str(k): v for k, v in (route.get("headers") or {}).items()}
+    status = route.get("status")
+    location = headers.pop("Location", None) or headers.pop("location", None)
+    if isinstance(status, int) and 300 <= status < 400 and (location or route.get("dest")):
+        response: JSON = {
+            "handler": "static_response",
+            "status_code": status,
+            "headers": {"Location": [placeholders(str(location or route["dest"]), name)]},
+        }
+        redirect = [_headers_handler(headers, name), response] if headers else [response]
+        return {"match": [matcher], "handle": redirect, "terminal": True}
+    handle: list[JSON] = []
+    if headers:
+        handle.append(_headers_handler(headers, name))
+    if route.get("dest"):
+        handle.append({"handler": "rewrite", "uri": placeholders(str(route["dest"]), name)})
+    if route.get("continue") or phase == "hit":
+        return {"match": [matcher], "handle": handle}
+    if isinstance(status, int) and not route.get("dest"):
+        page = not_found_page(f"{status}", "This page is not available.")
+        handle.append(html_response(status, page))
+    else:
+        handle.append(file_server(root, status if isinstance(status, int) else None))
+    return {"match": [matcher], "handle": handle, "terminal": True}
+
+
+def _error_route(route: JSON, index: int, root: str) -> JSON:
+    """An ``error``-phase route: serve ``dest`` with the route's status (a custom 404)."""
+    name = f"e{index}"
+    matcher = path_matcher(str(route.get("src", "/.*")), name, bool(route.get("caseSensitive")))
+    status = route.get("status")
+    handle: list[JSON] = []
+    if route.get("headers"):
+        handle.append(_headers_handler(route["headers"], name))
+    if route.get("dest"):
+        handle.append({"handler": "rewrite", "uri": placeholders(str(route["dest"]), name)})
+    handle.append(file_server(root, status if isinstance(status, int) else 404))
+    return {"match": [matcher], "handle": handle, "terminal": True}
+
+
+def translate_routes(routes: list[JSON], root: str) -> Translation:
+    """Translate Build Output API v3 ``routes`` for a deployment whose files are in ``root``."""
+    result = Translation()
+    phase = "none"
+    for index, route in enumerate(routes):
+        if "handle" in route:
+            phase = str(route["handle"])
+            if phase == "filesystem" and not result.has_filesystem:
+                result.has_filesystem = True
+                result.routes.append({"handle": [{**file_server(root), "pass_thru": True}]})
+            continue
+        try:
+            if phase == "error":
+                result.errors.append(_error_route(route, index, root))
+            else:
+                result.routes.append(_route(route, index, root, phase))
+        except ValueError as error:
+            result.warnings.append(f"route {index} skipped: {error}")
+    return result
+
+
+def deployment_handler(
+    root: str, config: JSON, *, has_404_page: bool = False
+) -> tuple[JSON, list[str]]:
+    """The ``subroute`` handler serving a static deployment, and translation warnings.
+
+    ``root`` is the deployment's ``static/`` folder (it may contain Caddy
+    placeholders), ``config`` its parsed ``config.json`` (``{}`` when
+    absent). ``has_404_page`` says whether
+    ``static/404.html`` exists: it is then the page for every 404, as on
+    Vercel, unless the config's ``error`` phase says otherwise.
+    """
+    translation = translate_routes(list(config.get("routes") or []), root)
+    routes: list[JSON] = [
+        {"handle": [ENCODINGS]},
+        {
+            "match": [{"path_regexp": {"pattern": HASHED_ASSET_PATTERN}}],
+            "handle": [{"handler": "headers", "response": {"set": {"Cache-Control": [IMMUTABLE]}}}],
+        },
+        *_overrides(config.get("overrides") or {}),
+        *translation.routes,
+    ]
+    if not translation.has_filesystem:
+        routes.append({"handle": [file_server(root)]})
+    else:
+        routes.append({"handle": [{"handler": "error", "status_code": 404}]})
+    errors = translation.errors or (
+        [{"handle": [{"handler": "rewrite", "uri": "/404.html"}, file_server(root, 404)]}]
+        if has_404_page
+        else []
+    )
+    errors.append({"handle": [html_response(
+        "{http.error.status_code}",
+        not_found_page("{http.error.status_code}: {http.error.status_text}",
+                       "This deployment has nothing at this address."),
+    )]})
+    handler: JSON = {"handler": "subroute", "routes": routes, "errors": {"routes": errors}}
+    return handler, translation.warnings
+
+
+def _overrides(overrides: dict[str, Any]) -> list[JSON]:
+    """Build Output ``overrides``: a file served at another path (``about.html`` at ``/about``)."""
+    routes: list[JSON] = []
+    for filename, override in sorted(overrides.items()):
+        if not isinstance(override, dict) or "path" not in override:
+            continue
+        handle: list[JSON] = [{"handler": "rewrite", "uri": "/" + filename.lstrip("/")}]
+        if override.get("contentType"):
+            handle.insert(0, {"handler": "headers", "response": {
+                "set": {"Content-Type": [str(override["contentType"])]}}})
+        path = "/" + str(override["path"]).lstrip("/")
+        routes.append({"match": [{"path": [path]}], "handle": handle})
+    return routes
