@@ -311,6 +311,11 @@ class Edge:
             if self.process is not None and self.process.poll() is not None:
                 break
             await asyncio.sleep(0.02)
+        if self.process is not None and self.process.poll() is not None \
+                and await self._admin.alive():
+            # Another control plane won the race for the admin port: adopt its Caddy.
+            self.process, self.adopted = None, True
+            return
         await self.stop()
         log = self.settings.path("logs", "edge.log").read_text(errors="replace")
         raise EdgeError(f"Caddy did not start; last lines of edge.log:\n{log[-2000:]}")

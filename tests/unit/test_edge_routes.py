@@ -1,0 +1,159 @@
+"""Build Output API v3 routes translated to Caddy JSON (no Caddy needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from autostack_core.edge_routes import (
+    deployment_handler,
+    normalize_src,
+    path_matcher,
+    placeholders,
+    translate_routes,
+)
+
+ROOT = "/srv/dpl/static"
+
+
+def handlers(route: dict[str, Any]) -> list[str]:
+    return [handler["handler"] for handler in route["handle"]]
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [("/about", "^/about$"), ("^/a/(.*)$", "^/a/(.*)$"), ("/(.*)", "^/(.*)$")],
+)
+def test_normalize_src_anchors_like_vercel(src: str, expected: str) -> None:
+    assert normalize_src(src) == expected
+
+
+def test_placeholders_for_numbered_and_named_groups() -> None:
+    assert placeholders("/new/$1?slug=$slug", "r3") == (
+        "/new/{http.regexp.r3.1}?slug={http.regexp.r3.slug}"
+    )
+
+
+def test_path_matcher_is_case_insensitive_unless_told() -> None:
+    assert path_matcher("/a", "r0", False)["path_regexp"]["pattern"] == "(?i)^/a$"
+    assert path_matcher("/a", "r0", True)["path_regexp"]["pattern"] == "^/a$"
+
+
+def test_leading_negative_lookahead_becomes_not_matcher() -> None:
+    matcher = path_matcher("^(?!/api).*$", "e0", True)
+    assert matcher == {
+        "path_regexp": {"name": "e0", "pattern": "^.*$"},
+        "not": [{"path_regexp": {"pattern": "^/api"}}],
+    }
+
+
+def test_other_lookaround_is_skipped_with_a_warning() -> None:
+    result = translate_routes([{"src": "/(?=x)y", "dest": "/z"}, {"src": "/ok", "dest": "/k"}],
+                              ROOT)
+    assert len(result.routes) == 1
+    assert result.warnings == ["route 0 skipped: unsupported regular expression "
+                               "(lookaround): /(?=x)y"]
+
+
+def test_redirect_becomes_static_response() -> None:
+    routes = [{"src": "/old/(.*)", "headers": {"Location": "/new/$1"}, "status": 308}]
+    [route] = translate_routes(routes, ROOT).routes
+    assert route["terminal"] is True
+    assert route["handle"] == [{
+        "handler": "static_response", "status_code": 308,
+        "headers": {"Location": ["/new/{http.regexp.r0.1}"]},
+    }]
+
+
+def test_headers_with_continue_do_not_end_routing() -> None:
+    routes = [{"src": "/(.*)", "headers": {"X-Frame-Options": "DENY"}, "continue": True}]
+    [route] = translate_routes(routes, ROOT).routes
+    assert "terminal" not in route
+    assert route["handle"] == [
+        {"handler": "headers", "response": {"set": {"X-Frame-Options": ["DENY"]}}}
+    ]
+
+
+def test_rewrite_without_continue_serves_the_destination() -> None:
+    [route] = translate_routes([{"src": "/blog/(?<slug>[^/]+)", "dest": "/post.html"}],
+                               ROOT).routes
+    assert handlers(route) == ["rewrite", "file_server"]
+    assert route["terminal"] is True
+
+
+def test_filesystem_phase_is_a_pass_through_file_server() -> None:
+    result = translate_routes([{"handle": "filesystem"}], ROOT)
+    assert result.has_filesystem
+    assert result.routes == [
+        {"handle": [{"handler": "file_server", "root": ROOT, "pass_thru": True}]}
+    ]
+
+
+def test_spa_fallback_tries_files_then_index() -> None:
+    result = translate_routes(
+        [{"handle": "filesystem"}, {"src": "/(.*)", "dest": "/index.html"}], ROOT
+    )
+    files, fallback = result.routes
+    assert files["handle"][0]["pass_thru"] is True
+    assert fallback["handle"] == [
+        {"handler": "rewrite", "uri": "/index.html"},
+        {"handler": "file_server", "root": ROOT},
+    ]
+
+
+def test_error_phase_404_page() -> None:
+    routes = [{"handle": "error"}, {"src": "/(.*)", "dest": "/404.html", "status": 404}]
+    [error] = translate_routes(routes, ROOT).errors
+    assert error["handle"] == [
+        {"handler": "rewrite", "uri": "/404.html"},
+        {"handler": "file_server", "root": ROOT, "status_code": 404},
+    ]
+
+
+def test_hit_phase_applies_only_to_existing_files() -> None:
+    routes = [{"handle": "hit"}, {"src": "/static/(.*)", "headers": {"Cache-Control": "x"}}]
+    [route] = translate_routes(routes, ROOT).routes
+    assert route["match"][0]["file"] == {"root": ROOT, "try_files": ["{http.request.uri.path}"]}
+    assert "terminal" not in route
+
+
+def test_methods_has_and_missing_conditions() -> None:
+    routes = [{
+        "src": "/x", "dest": "/y", "methods": ["post"],
+        "has": [{"type": "header", "key": "x-beta", "value": "1"}],
+        "missing": [{"type": "query", "key": "preview"}],
+    }]
+    [route] = translate_routes(routes, ROOT).routes
+    matcher = route["match"][0]
+    assert matcher["method"] == ["POST"]
+    assert matcher["header_regexp"] == {"x-beta": {"pattern": "^1$"}}
+    assert matcher["not"] == [{"query": {"preview": ["*"]}}]
+
+
+def test_deployment_handler_defaults() -> None:
+    handler, warnings = deployment_handler(ROOT, {})
+    assert warnings == []
+    assert handler["handler"] == "subroute"
+    first, immutable, files = handler["routes"]
+    assert first["handle"][0]["handler"] == "encode"
+    assert immutable["handle"][0]["response"]["set"]["Cache-Control"] == [
+        "public, max-age=31536000, immutable"
+    ]
+    assert files == {"handle": [{"handler": "file_server", "root": ROOT}]}
+    [fallback] = handler["errors"]["routes"]
+    assert fallback["handle"][0]["handler"] == "static_response"
+
+
+def test_deployment_handler_uses_404_page_when_present() -> None:
+    handler, _ = deployment_handler(ROOT, {}, has_404_page=True)
+    custom, _fallback = handler["errors"]["routes"]
+    assert custom["handle"][1] == {"handler": "file_server", "root": ROOT, "status_code": 404}
+
+
+def test_overrides_serve_a_file_under_a_clean_path() -> None:
+    config = {"overrides": {"about.html": {"path": "about", "contentType": "text/html"}}}
+    handler, _ = deployment_handler(ROOT, config)
+    override = handler["routes"][2]
+    assert override["match"] == [{"path": ["/about"]}]
+    assert override["handle"][-1] == {"handler": "rewrite", "uri": "/about.html"}
