@@ -1,1 +1,155 @@
-"""Placeholder."""
+"""The static builder: run install and build, then publish a folder of files.
+
+It builds plain HTML sites and every project whose build writes a static
+output directory (Vite, Astro, Docusaurus, ...). The output follows Vercel's
+Build Output API v3: the files in ``static/`` and the routes in
+``config.json``, translated from ``vercel.json``, ``netlify.toml`` and the
+Netlify ``_redirects``/``_headers`` files. A build that already wrote
+``.vercel/output`` is published as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from autostack_core import hookimpl
+from autostack_core.build_errors import BuildError
+from autostack_core.interfaces import BuildContext, Detection
+from autostack_core.store import UnsafePathError, safe_relative_path
+
+from .routes_config import (
+    RouteConfigError,
+    RouteSet,
+    build_config,
+    from_headers_file,
+    from_netlify_toml,
+    from_redirects_file,
+    from_vercel_json,
+)
+
+BUILD_OUTPUT = Path(".vercel") / "output"
+# Routing files are read, not served.
+ROUTING_FILES = {"_redirects", "_headers"}
+PROJECT_FILES = {"vercel.json", "netlify.toml", "package.json", "package-lock.json"}
+
+
+class StaticBuilder:
+    """Builds anything that ends as static files; the lowest-priority builder."""
+
+    name = "static"
+    priority = 10
+
+    def can_build(self, detection: Detection) -> bool:
+        if detection.runtime == "static":
+            return True
+        return detection.output_directory is not None and not detection.start_command
+
+    async def build(self, context: BuildContext) -> None:
+        detection = context.detection
+        for step, command in (
+            ("install", detection.install_command),
+            ("build", detection.build_command),
+        ):
+            if command:
+                code = await context.run(command, step=step)
+                if code != 0:
+                    raise BuildError(f"{step} command `{command}` exited with code {code}")
+        prebuilt = context.workspace / BUILD_OUTPUT
+        if (prebuilt / "config.json").is_file():
+            await context.log(f"using the Build Output API v3 folder {BUILD_OUTPUT} as is")
+            await asyncio.to_thread(_copy, prebuilt, context.output_dir, None)
+            return
+        source, at_root = _output_folder(context.workspace, detection.output_directory)
+        static = context.output_dir / "static"
+        await asyncio.to_thread(_copy, source, static, _ignore(source, at_root))
+        files = [p.relative_to(static).as_posix() for p in static.rglob("*") if not p.is_dir()]
+        rules = _project_rules(context.workspace, source)
+        for warning in rules.warnings:
+            await context.log(f"warning: {warning}")
+        config = build_config(rules, files=files, spa_fallback=detection.spa_fallback)
+        (context.output_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        shown = "the project root" if at_root else f"{source.relative_to(context.workspace)}/"
+        await context.log(
+            f"published {len(files)} files from {shown} with {len(config['routes'])} routes"
+        )
+
+
+def _output_folder(workspace: Path, output_directory: str | None) -> tuple[Path, bool]:
+    """The folder to publish and whether it is the project root."""
+    relative = (output_directory or ".").strip().removeprefix("./").rstrip("/")
+    if relative in ("", "."):
+        return workspace, True
+    try:
+        folder = workspace / safe_relative_path(relative)
+    except UnsafePathError as exc:
+        raise BuildError(f"output directory: {exc}") from None
+    if not folder.is_dir() or not folder.resolve().is_relative_to(workspace.resolve()):
+        raise BuildError(
+            f"output directory '{relative}' does not exist after the build; "
+            "check the build command or set the output directory in the project settings"
+        )
+    return folder, False
+
+
+def _copy(
+    source: Path, target: Path, ignore: Callable[[str, list[str]], set[str]] | None
+) -> None:
+    # Symlinks stay symlinks: the store accepts only those that stay inside the output.
+    shutil.copytree(source, target, symlinks=True, ignore=ignore, dirs_exist_ok=True)
+
+
+def _ignore(source: Path, at_root: bool) -> Callable[[str, list[str]], set[str]]:
+    """What not to publish: routing files, and at the project root dotfiles
+    (but ``.well-known``), ``node_modules`` and the project's config files."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped: set[str] = set()
+        if at_root:
+            skipped |= {n for n in names if n.startswith(".") and n != ".well-known"}
+            skipped |= {"node_modules"} & set(names)
+        if Path(folder) == source:
+            skipped |= (ROUTING_FILES | (PROJECT_FILES if at_root else set())) & set(names)
+        return skipped
+
+    return ignore
+
+
+def _project_rules(workspace: Path, published: Path) -> RouteSet:
+    """Routing rules from the project's files: vercel.json, netlify.toml, _redirects, _headers."""
+    rules = RouteSet()
+    try:
+        vercel = workspace / "vercel.json"
+        if vercel.is_file():
+            rules += from_vercel_json(_read_json_object(vercel))
+        netlify = workspace / "netlify.toml"
+        if netlify.is_file():
+            rules += from_netlify_toml(netlify.read_text())
+        redirects, headers = published / "_redirects", published / "_headers"
+        if redirects.is_file():
+            rules += from_redirects_file(redirects.read_text())
+        if headers.is_file():
+            rules += from_headers_file(headers.read_text())
+    except RouteConfigError as exc:
+        raise BuildError(str(exc)) from None
+    return rules
+
+
+def _read_json_object(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except ValueError as exc:
+        raise BuildError(f"{path.name} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BuildError(f"{path.name} must hold a JSON object")
+    return data
+
+
+@hookimpl
+def register_builders(settings: Any) -> list[StaticBuilder]:
+    """The built-in static builder."""
+    return [StaticBuilder()]

@@ -1,0 +1,210 @@
+"""The static builder, running its commands through the real bubblewrap sandbox."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autostack_core.build_errors import BuildError
+from autostack_core.interfaces import BuildContext, Detection
+from autostack_core.sandbox import Limits, Sandbox
+from autostack_plugins.builders import static
+from autostack_plugins.builders.routes_config import IMMUTABLE
+from autostack_plugins.builders.static import StaticBuilder
+
+pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
+
+
+class Build:
+    """A workspace, an output folder and a context whose ``run`` uses the sandbox."""
+
+    def __init__(self, root: Path) -> None:
+        self.workspace = root / "workspace"
+        self.output = root / "output"
+        self.cache = root / "cache"
+        for folder in (self.workspace, self.output, self.cache):
+            folder.mkdir()
+        self.log: list[str] = []
+        self.commands: list[tuple[str, str]] = []
+
+    def write(self, files: dict[str, str]) -> None:
+        for relative, text in files.items():
+            path = self.workspace / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+
+    async def run(self, detection: Detection) -> None:
+        sandbox = Sandbox(self.workspace, self.cache, Limits(wall_seconds=60), {}, False)
+
+        async def on_line(stream: str, line: str) -> None:
+            self.log.append(line)
+
+        async def run(command: str, step: str) -> int:
+            self.commands.append((step, command))
+            return await sandbox.run(command, on_line)
+
+        async def log(line: str) -> None:
+            self.log.append(line)
+
+        context = BuildContext(
+            workspace=self.workspace, output_dir=self.output, cache_dir=self.cache,
+            detection=detection, env={}, run=run, log=log, project_name="site",
+        )
+        await StaticBuilder().build(context)
+
+    def published(self) -> list[str]:
+        static_dir = self.output / "static"
+        return sorted(p.relative_to(static_dir).as_posix() for p in static_dir.rglob("*")
+                      if not p.is_dir())
+
+    def routes(self) -> list[dict[str, Any]]:
+        config = json.loads((self.output / "config.json").read_text())
+        assert config["version"] == 3
+        routes: list[dict[str, Any]] = config["routes"]
+        return routes
+
+
+def detection(**fields: Any) -> Detection:
+    base: dict[str, Any] = {
+        "framework": "static", "name": "Static HTML", "runtime": "static", "confidence": 0.1,
+    }
+    return Detection(**(base | fields))
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Build:
+    return Build(tmp_path)
+
+
+async def test_plain_html_is_published_without_project_files(build: Build) -> None:
+    build.write({
+        "index.html": "<h1>Home</h1>",
+        "about/index.html": "about",
+        ".well-known/security.txt": "contact",
+        ".git/config": "[core]",
+        ".env": "SECRET=1",
+        "node_modules/x/index.js": "x",
+        "vercel.json": "{}",
+    })
+    await build.run(detection(output_directory="."))
+    assert build.published() == [".well-known/security.txt", "about/index.html", "index.html"]
+    assert build.routes() == [{"handle": "filesystem"}]
+    assert build.commands == []
+
+
+async def test_install_and_build_run_in_the_sandbox_then_the_output_is_published(
+    build: Build,
+) -> None:
+    build.write({"src/page.html": "<p>built</p>"})
+    script = (
+        "const fs = require('fs'); fs.mkdirSync('dist/assets', {recursive: true});"
+        "fs.copyFileSync('src/page.html', 'dist/index.html');"
+        "fs.writeFileSync('dist/assets/index-BxXrZ1aT.js', 'console.log(1)');"
+        "console.log('built in', process.cwd())"
+    )
+    await build.run(detection(
+        framework="vite", runtime="node", install_command="echo installing in $HOME",
+        build_command=f'node -e "{script}"', output_directory="dist", spa_fallback=True,
+    ))
+    assert [step for step, _ in build.commands] == ["install", "build"]
+    assert "installing in /cache" in build.log
+    assert "built in /workspace" in build.log
+    assert build.published() == ["assets/index-BxXrZ1aT.js", "index.html"]
+    routes = build.routes()
+    assert routes[0]["headers"] == {"Cache-Control": IMMUTABLE}
+    assert routes[-1] == {"src": "^/.*$", "dest": "/index.html"}
+    assert any(line.startswith("published 2 files from dist/") for line in build.log)
+
+
+async def test_a_failing_build_command_raises_a_clear_build_error(build: Build) -> None:
+    build.write({"index.html": "x"})
+    with pytest.raises(BuildError, match=r"build command `exit 2` exited with code 2"):
+        await build.run(detection(build_command="exit 2", output_directory="dist"))
+    assert not (build.output / "config.json").exists()
+
+
+async def test_a_failing_install_stops_before_the_build(build: Build) -> None:
+    with pytest.raises(BuildError, match="install command"):
+        await build.run(detection(install_command="false", build_command="echo never"))
+    assert [step for step, _ in build.commands] == ["install"]
+
+
+async def test_a_missing_output_directory_is_explained(build: Build) -> None:
+    with pytest.raises(BuildError, match="output directory 'dist' does not exist"):
+        await build.run(detection(build_command="echo nothing", output_directory="dist"))
+
+
+async def test_an_output_directory_outside_the_workspace_is_refused(build: Build) -> None:
+    with pytest.raises(BuildError, match="output directory"):
+        await build.run(detection(output_directory="../cache"))
+
+
+async def test_build_output_api_folder_is_taken_as_is(build: Build) -> None:
+    config = {"version": 3, "routes": [{"src": "^/x$", "dest": "/y"}]}
+    build.write({
+        ".vercel/output/config.json": json.dumps(config),
+        ".vercel/output/static/index.html": "prebuilt",
+        "index.html": "source",
+    })
+    await build.run(detection(output_directory="."))
+    assert json.loads((build.output / "config.json").read_text()) == config
+    assert (build.output / "static" / "index.html").read_text() == "prebuilt"
+
+
+async def test_project_routing_files_become_routes(build: Build) -> None:
+    build.write({
+        "vercel.json": json.dumps({
+            "redirects": [{"source": "/old", "destination": "/"}],
+            "headers": [{"source": "/(.*)", "headers": [{"key": "X-Frame-Options",
+                                                         "value": "DENY"}]}],
+        }),
+        "netlify.toml": '[[redirects]]\nfrom = "/docs/*"\nto = "/guide/:splat"\n',
+        "public/index.html": "home",
+        "public/404.html": "not found",
+        "public/_redirects": "/blog/:slug /posts/:slug 302!\n",
+        "public/_headers": "/*\n  X-Robots-Tag: noindex\n",
+    })
+    await build.run(detection(output_directory="public"))
+    assert build.published() == ["404.html", "index.html"]
+    routes = build.routes()
+    locations = [r["headers"]["Location"] for r in routes if "status" in r and "headers" in r]
+    assert locations == ["/", "/posts/$1", "/guide/$1"]
+    assert {"X-Frame-Options": "DENY"} in [r.get("headers") for r in routes]
+    assert {"X-Robots-Tag": "noindex"} in [r.get("headers") for r in routes]
+    assert routes[-2:] == [{"handle": "error"},
+                           {"src": "^/.*$", "dest": "/404.html", "status": 404}]
+
+
+async def test_an_invalid_vercel_json_fails_the_build_with_its_name(build: Build) -> None:
+    build.write({"index.html": "x", "vercel.json": "{not json"})
+    with pytest.raises(BuildError, match=r"vercel\.json is not valid JSON"):
+        await build.run(detection(output_directory="."))
+
+
+async def test_symlinks_are_copied_as_links_never_as_the_files_they_point_to(
+    build: Build,
+) -> None:
+    build.write({"dist/index.html": "x"})
+    (build.workspace / "dist" / "passwd").symlink_to("/etc/passwd")
+    await build.run(detection(output_directory="dist"))
+    leaked = build.output / "static" / "passwd"
+    assert leaked.is_symlink()
+
+
+def test_static_builder_claims_static_sites_and_static_outputs() -> None:
+    builder = StaticBuilder()
+    assert builder.name == "static" and builder.priority == 10
+    assert builder.can_build(detection())
+    assert builder.can_build(detection(runtime="node", output_directory="dist"))
+    assert not builder.can_build(detection(runtime="node", output_directory=".next",
+                                           start_command="next start"))
+    assert not builder.can_build(detection(runtime="python"))
+
+
+def test_hook_register_builders_returns_the_static_builder() -> None:
+    (builder,) = static.register_builders(settings=None)
+    assert isinstance(builder, StaticBuilder)
