@@ -1,7 +1,189 @@
-"""Placeholder: routes land here."""
+"""Environment variables of a project (``/api/v1/projects/{name}/env``).
+
+Values are stored sealed (AES-GCM) and never listed in plaintext unless the
+caller asks with ``?decrypt=1`` and has at least the member role. Viewers see
+keys and environments; members add, change and delete variables.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import re
+from typing import Any
 
-routes: list[BaseRoute] = []
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from tortoise.transactions import in_transaction
+
+from autostack_core import accounts
+from autostack_core.api.deps import current_user, project_for, read_body, team_role
+from autostack_core.auth import client_ip
+from autostack_core.errors import ApiError, Forbidden, NotFound
+from autostack_core.models import ROLE_RANK, Environment, EnvironmentVariable, Project, Role
+
+KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_VALUE_BYTES = 64 * 1024
+
+
+class VariableBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(min_length=1, max_length=256)
+    value: str
+    environment: Environment | None = None
+    environments: list[Environment] | None = Field(default=None, min_length=1)
+
+
+class ValueBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    value: str
+
+
+def check_value(value: str) -> None:
+    if len(value.encode()) > MAX_VALUE_BYTES:
+        raise ApiError(413, f"value: keep values under {MAX_VALUE_BYTES // 1024} KiB", "value")
+
+
+def variable_json(variable: EnvironmentVariable, decrypt: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": variable.id, "key": variable.key, "environment": str(variable.environment),
+        "created_at": variable.created_at.isoformat(),
+        "updated_at": variable.updated_at.isoformat(),
+    }
+    if decrypt:
+        body["value"] = variable.value
+    return body
+
+
+async def add_variables(project: Project, body: VariableBody) -> list[EnvironmentVariable]:
+    """One row per environment (all three when none is named); 409 if a key exists."""
+    if not KEY_RE.match(body.key):
+        raise ApiError(422, "key: use letters, digits and underscores, not starting with a "
+                       "digit (like DATABASE_URL)", "key")
+    check_value(body.value)
+    targets = body.environments or ([body.environment] if body.environment else list(Environment))
+    targets = list(dict.fromkeys(targets))
+    taken = await EnvironmentVariable.filter(
+        project=project, key=body.key, environment__in=targets
+    ).values_list("environment", flat=True)
+    if taken:
+        names = ", ".join(str(name) for name in taken)
+        raise ApiError(409, f"key: {body.key} already exists in {names}; change or delete it",
+                       "key")
+    created = []
+    async with in_transaction():
+        for environment in targets:
+            variable = EnvironmentVariable(project=project, key=body.key, environment=environment)
+            variable.value = body.value
+            await variable.save()
+            created.append(variable)
+    return created
+
+
+async def list_variables(request: Request) -> Response:
+    """The project's variables; values only with ``?decrypt=1`` and the member role.
+    ---
+    summary: List environment variables
+    tags: [environment]
+    parameters:
+      - {name: name, in: path, required: true, schema: {type: string}}
+      - {name: decrypt, in: query, schema: {type: string, enum: ["1"]}}
+    responses:
+      200: {description: "{env: [{id, key, environment, value?}]}"}
+      403: {description: decrypting needs the member role}
+    """
+    project = await project_for(request, request.path_params["name"], Role.VIEWER)
+    decrypt = request.query_params.get("decrypt") in ("1", "true")
+    if decrypt:
+        role = await team_role(project.team, current_user(request))
+        if role is None or ROLE_RANK[role] < ROLE_RANK[Role.MEMBER]:
+            raise Forbidden("reading values needs the member role or higher")
+    variables = await EnvironmentVariable.filter(project=project).order_by("key", "environment")
+    return JSONResponse({"env": [variable_json(item, decrypt) for item in variables]})
+
+
+async def create_variable(request: Request) -> Response:
+    """Add a variable to one or more environments (member).
+    ---
+    summary: Add an environment variable
+    tags: [environment]
+    parameters: [{name: name, in: path, required: true, schema: {type: string}}]
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [key, value]
+            properties:
+              key: {type: string, pattern: "^[A-Za-z_][A-Za-z0-9_]*$"}
+              value: {type: string}
+              environment: {type: string, enum: [production, preview, development]}
+              environments:
+                type: array
+                items: {type: string, enum: [production, preview, development]}
+    responses:
+      201: {description: "{env: [{id, key, environment}]} (one per environment)"}
+      409: {description: the key exists in one of the environments}
+    """
+    project = await project_for(request, request.path_params["name"], Role.MEMBER)
+    body = await read_body(request, VariableBody)
+    created = await add_variables(project, body)
+    await accounts.audit("env.created", user=current_user(request), team=project.team,
+                         target=("project", str(project.id)), ip=client_ip(request),
+                         key=body.key, environments=[str(v.environment) for v in created])
+    return JSONResponse({"env": [variable_json(item, False) for item in created]},
+                        status_code=201)
+
+
+async def variable_for(request: Request, project: Project) -> EnvironmentVariable:
+    variable = await EnvironmentVariable.get_or_none(project=project, id=request.path_params["id"])
+    if variable is None:
+        raise NotFound("environment variable", "id")
+    return variable
+
+
+async def update_variable(request: Request) -> Response:
+    """Change a variable's value (member).
+    ---
+    summary: Change an environment variable
+    tags: [environment]
+    responses:
+      200: {description: "{env: {id, key, environment}}"}
+    """
+    project = await project_for(request, request.path_params["name"], Role.MEMBER)
+    body = await read_body(request, ValueBody)
+    variable = await variable_for(request, project)
+    check_value(body.value)
+    variable.value = body.value
+    await variable.save(update_fields=["value_sealed", "updated_at"])
+    await accounts.audit("env.updated", user=current_user(request), team=project.team,
+                         target=("project", str(project.id)), ip=client_ip(request),
+                         key=variable.key, environment=str(variable.environment))
+    return JSONResponse({"env": variable_json(variable, False)})
+
+
+async def delete_variable(request: Request) -> Response:
+    """Delete a variable (member).
+    ---
+    summary: Delete an environment variable
+    tags: [environment]
+    responses:
+      204: {description: deleted}
+    """
+    project = await project_for(request, request.path_params["name"], Role.MEMBER)
+    variable = await variable_for(request, project)
+    await variable.delete()
+    await accounts.audit("env.deleted", user=current_user(request), team=project.team,
+                         target=("project", str(project.id)), ip=client_ip(request),
+                         key=variable.key, environment=str(variable.environment))
+    return Response(status_code=204)
+
+
+_ENV = "/api/v1/projects/{name}/env"
+
+routes: list[BaseRoute] = [
+    Route(_ENV, list_variables, methods=["GET"]),
+    Route(_ENV, create_variable, methods=["POST"]),
+    Route(f"{_ENV}/{{id:int}}", update_variable, methods=["PATCH"]),
+    Route(f"{_ENV}/{{id:int}}", delete_variable, methods=["DELETE"]),
+]

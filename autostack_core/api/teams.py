@@ -1,7 +1,414 @@
-"""Placeholder: routes land here."""
+"""Teams, their members and invitations (``/api/v1/teams``, ``/api/v1/invitations``).
+
+Viewers and members read; admins and owners manage members and invitations.
+Only an owner grants the owner role or changes another owner; the team's
+creator (``Team.owner``) cannot be removed or demoted, and a team never loses
+its last owner.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+from typing import Any
 
-routes: list[BaseRoute] = []
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from autostack_core import accounts
+from autostack_core.api.auth import teams_json
+from autostack_core.api.deps import current_user, read_body, require_team_role
+from autostack_core.auth import client_ip
+from autostack_core.errors import ApiError, Forbidden, NotFound
+from autostack_core.models import Invitation, Role, Team, TeamMember, User
+from autostack_core.utils import slugify
+
+SLUG_HELP = "use 1-48 lowercase letters, digits and dashes, not starting or ending with a dash"
+
+
+class TeamBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=120)
+    slug: str | None = Field(default=None, max_length=48)
+
+
+class TeamPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=120)
+
+
+class MemberBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=254)
+    role: Role = Role.MEMBER
+
+
+class RoleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role
+
+
+class AcceptBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    token: str = Field(min_length=1, max_length=200)
+
+
+def team_json(team: Team, role: Role | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": team.id, "slug": team.slug, "name": team.name,
+                            "is_personal": team.is_personal,
+                            "created_at": team.created_at.isoformat()}
+    if role is not None:
+        body["role"] = str(role)
+    return body
+
+
+def member_json(member: TeamMember) -> dict[str, Any]:
+    user: User = member.user
+    return {"user_id": user.id, "email": user.email, "name": user.name,
+            "role": str(member.role), "joined_at": member.joined_at.isoformat()}
+
+
+def invitation_json(invitation: Invitation) -> dict[str, Any]:
+    return {"id": invitation.id, "email": invitation.email, "role": str(invitation.role),
+            "created_at": invitation.created_at.isoformat()}
+
+
+async def team_for(request: Request, minimum: Role) -> tuple[Team, Role]:
+    """The team of the path's ``slug`` and the user's role in it (404 for non-members)."""
+    team = await Team.get_or_none(slug=request.path_params["slug"])
+    if team is None:
+        raise NotFound("team", "slug")
+    return team, await require_team_role(team, current_user(request), minimum)
+
+
+def check_grant(actor_role: Role, role: Role) -> None:
+    if role == Role.OWNER and actor_role != Role.OWNER:
+        raise Forbidden("only an owner can make someone an owner")
+
+
+async def check_change(team: Team, member: TeamMember, actor_role: Role, new: Role | None) -> None:
+    """Refuse changes to owners by non-owners, to the team's creator, and to the last owner."""
+    if member.role != Role.OWNER:
+        return
+    if actor_role != Role.OWNER:
+        raise Forbidden("only an owner can change or remove another owner")
+    if member.user_id == team.owner_id:  # type: ignore[attr-defined]
+        raise ApiError(409, "the team's creator cannot be removed or demoted", "user_id")
+    if new != Role.OWNER and await TeamMember.filter(team=team, role=Role.OWNER).count() <= 1:
+        raise ApiError(409, "a team needs at least one owner", "role")
+
+
+# -- teams ------------------------------------------------------------------------------
+
+
+async def list_teams(request: Request) -> Response:
+    """The teams the user belongs to, with their role.
+    ---
+    summary: List teams
+    tags: [teams]
+    responses:
+      200: {description: "{teams: [{slug, name, role, is_personal}]}"}
+    """
+    return JSONResponse({"teams": await teams_json(current_user(request))})
+
+
+async def create_team(request: Request) -> Response:
+    """Create a team; the creator owns it.
+    ---
+    summary: Create a team
+    tags: [teams]
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [name]
+            properties: {name: {type: string}, slug: {type: string}}
+    responses:
+      201: {description: "{team}"}
+      409: {description: the slug is taken}
+      422: {description: invalid name or slug}
+    """
+    user = current_user(request)
+    body = await read_body(request, TeamBody)
+    if body.slug is not None:
+        slug = body.slug
+        if slugify(slug) != slug:
+            raise ApiError(422, f"slug: {SLUG_HELP}", "slug")
+    else:
+        slug = await accounts.unique_team_slug(body.name)
+    try:
+        async with in_transaction():
+            team = await Team.create(name=body.name.strip(), slug=slug, owner=user)
+            await TeamMember.create(team=team, user=user, role=Role.OWNER)
+    except IntegrityError as error:
+        raise ApiError(409, f"slug: the team slug {slug!r} is taken", "slug") from error
+    await accounts.audit("team.created", user=user, team=team, target=("team", str(team.id)),
+                         ip=client_ip(request))
+    return JSONResponse({"team": team_json(team, Role.OWNER)}, status_code=201)
+
+
+async def get_team(request: Request) -> Response:
+    """One team with the user's role.
+    ---
+    summary: Get a team
+    tags: [teams]
+    parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
+    responses:
+      200: {description: "{team}"}
+      404: {description: no such team of yours}
+    """
+    team, role = await team_for(request, Role.VIEWER)
+    return JSONResponse({"team": team_json(team, role)})
+
+
+async def update_team(request: Request) -> Response:
+    """Rename a team (admin).
+    ---
+    summary: Update a team
+    tags: [teams]
+    parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
+    responses:
+      200: {description: "{team}"}
+    """
+    team, role = await team_for(request, Role.ADMIN)
+    body = await read_body(request, TeamPatch)
+    team.name = body.name.strip()
+    await team.save(update_fields=["name"])
+    await accounts.audit("team.updated", user=current_user(request), team=team,
+                         target=("team", str(team.id)), ip=client_ip(request), name=team.name)
+    return JSONResponse({"team": team_json(team, role)})
+
+
+# -- members ----------------------------------------------------------------------------
+
+
+async def list_members(request: Request) -> Response:
+    """The team's members and roles.
+    ---
+    summary: List members
+    tags: [teams]
+    parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
+    responses:
+      200: {description: "{members: [{user_id, email, name, role, joined_at}]}"}
+    """
+    team, _ = await team_for(request, Role.VIEWER)
+    members = await TeamMember.filter(team=team).prefetch_related("user").order_by("joined_at")
+    return JSONResponse({"members": [member_json(member) for member in members]})
+
+
+async def add_member(request: Request) -> Response:
+    """Add an existing user to the team (admin); invite people without an account.
+    ---
+    summary: Add a member
+    tags: [teams]
+    parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [email]
+            properties:
+              email: {type: string}
+              role: {type: string, enum: [owner, admin, member, viewer]}
+    responses:
+      201: {description: "{member}"}
+      404: {description: no user with this email (send an invitation)}
+      409: {description: already a member}
+    """
+    team, actor_role = await team_for(request, Role.ADMIN)
+    body = await read_body(request, MemberBody)
+    check_grant(actor_role, body.role)
+    user = await User.get_or_none(email=accounts.normalize_email(body.email))
+    if user is None:
+        raise ApiError(404, "email: no user has this email; send an invitation instead",
+                       "email")
+    if await TeamMember.exists(team=team, user=user):
+        raise ApiError(409, "email: this user is already a member", "email")
+    member = await TeamMember.create(team=team, user=user, role=body.role)
+    await accounts.audit("member.added", user=current_user(request), team=team,
+                         target=("user", str(user.id)), ip=client_ip(request),
+                         role=str(body.role))
+    return JSONResponse({"member": member_json(member)}, status_code=201)
+
+
+async def member_for(request: Request, team: Team) -> TeamMember:
+    member = await TeamMember.get_or_none(
+        team=team, user_id=request.path_params["user_id"]
+    ).prefetch_related("user")
+    if member is None:
+        raise NotFound("member", "user_id")
+    return member
+
+
+async def change_role(request: Request) -> Response:
+    """Change a member's role (admin; owners only for the owner role).
+    ---
+    summary: Change a member's role
+    tags: [teams]
+    parameters:
+      - {name: slug, in: path, required: true, schema: {type: string}}
+      - {name: user_id, in: path, required: true, schema: {type: integer}}
+    responses:
+      200: {description: "{member}"}
+      409: {description: the last owner or the team's creator}
+    """
+    team, actor_role = await team_for(request, Role.ADMIN)
+    body = await read_body(request, RoleBody)
+    member = await member_for(request, team)
+    check_grant(actor_role, body.role)
+    await check_change(team, member, actor_role, body.role)
+    old = member.role
+    member.role = body.role
+    await member.save(update_fields=["role"])
+    await accounts.audit("member.role_changed", user=current_user(request), team=team,
+                         target=("user", str(member.user_id)),  # type: ignore[attr-defined]
+                         ip=client_ip(request), old=str(old), new=str(body.role))
+    return JSONResponse({"member": member_json(member)})
+
+
+async def remove_member(request: Request) -> Response:
+    """Remove a member (admin), or leave the team (anyone, for themselves).
+    ---
+    summary: Remove a member
+    tags: [teams]
+    parameters:
+      - {name: slug, in: path, required: true, schema: {type: string}}
+      - {name: user_id, in: path, required: true, schema: {type: integer}}
+    responses:
+      204: {description: removed}
+      409: {description: the last owner or the team's creator}
+    """
+    user = current_user(request)
+    leaving = request.path_params["user_id"] == user.id
+    team, actor_role = await team_for(request, Role.VIEWER if leaving else Role.ADMIN)
+    member = await member_for(request, team)
+    await check_change(team, member, Role.OWNER if leaving else actor_role, None)
+    await member.delete()
+    await accounts.audit("member.removed", user=user, team=team,
+                         target=("user", str(member.user_id)),  # type: ignore[attr-defined]
+                         ip=client_ip(request))
+    return Response(status_code=204)
+
+
+# -- invitations ------------------------------------------------------------------------
+
+
+async def list_invitations(request: Request) -> Response:
+    """Pending invitations (admin).
+    ---
+    summary: List invitations
+    tags: [teams]
+    parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
+    responses:
+      200: {description: "{invitations: [{id, email, role, created_at}]}"}
+    """
+    team, _ = await team_for(request, Role.ADMIN)
+    pending = await Invitation.filter(team=team, accepted_at__isnull=True).order_by("created_at")
+    return JSONResponse({"invitations": [invitation_json(item) for item in pending]})
+
+
+async def create_invitation(request: Request) -> Response:
+    """Invite an email address (admin); the token in the answer is shown once.
+    ---
+    summary: Invite someone
+    tags: [teams]
+    parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [email]
+            properties: {email: {type: string}, role: {type: string}}
+    responses:
+      201: {description: "{invitation, token}"}
+    """
+    team, actor_role = await team_for(request, Role.ADMIN)
+    body = await read_body(request, MemberBody)
+    check_grant(actor_role, body.role)
+    email = accounts.normalize_email(body.email)
+    if await TeamMember.exists(team=team, user__email=email):
+        raise ApiError(409, "email: this person is already a member", "email")
+    raw = accounts.new_secret()
+    invitation = await Invitation.create(
+        team=team, email=email, role=body.role, token_hash=accounts.sha256_hex(raw),
+        invited_by=current_user(request),
+    )
+    await accounts.audit("invitation.created", user=current_user(request), team=team,
+                         target=("invitation", str(invitation.id)), ip=client_ip(request),
+                         email=email, role=str(body.role))
+    return JSONResponse({"invitation": invitation_json(invitation), "token": raw},
+                        status_code=201)
+
+
+async def delete_invitation(request: Request) -> Response:
+    """Withdraw a pending invitation (admin).
+    ---
+    summary: Withdraw an invitation
+    tags: [teams]
+    responses:
+      204: {description: withdrawn}
+    """
+    team, _ = await team_for(request, Role.ADMIN)
+    invitation = await Invitation.get_or_none(team=team, id=request.path_params["id"],
+                                              accepted_at__isnull=True)
+    if invitation is None:
+        raise NotFound("invitation", "id")
+    await invitation.delete()
+    await accounts.audit("invitation.deleted", user=current_user(request), team=team,
+                         target=("invitation", str(invitation.id)), ip=client_ip(request))
+    return Response(status_code=204)
+
+
+async def accept_invitation(request: Request) -> Response:
+    """Join a team with an invitation token sent to the signed-in user's email.
+    ---
+    summary: Accept an invitation
+    tags: [teams]
+    requestBody:
+      content:
+        application/json:
+          schema: {type: object, required: [token], properties: {token: {type: string}}}
+    responses:
+      200: {description: "{team}"}
+      404: {description: no pending invitation for this token and email}
+    """
+    user = current_user(request)
+    body = await read_body(request, AcceptBody)
+    invitation = await Invitation.get_or_none(
+        token_hash=accounts.sha256_hex(body.token), accepted_at__isnull=True
+    ).prefetch_related("team")
+    if invitation is None or invitation.email != user.email:
+        raise NotFound("invitation for your email", "token")
+    team: Team = invitation.team
+    async with in_transaction():
+        invitation.accepted_at = accounts.now()
+        await invitation.save(update_fields=["accepted_at"])
+        if not await TeamMember.exists(team=team, user=user):
+            await TeamMember.create(team=team, user=user, role=invitation.role)
+    await accounts.audit("invitation.accepted", user=user, team=team,
+                         target=("invitation", str(invitation.id)), ip=client_ip(request))
+    role = await require_team_role(team, user, Role.VIEWER)
+    return JSONResponse({"team": team_json(team, role)})
+
+
+_TEAM = "/api/v1/teams/{slug}"
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/teams", list_teams, methods=["GET"]),
+    Route("/api/v1/teams", create_team, methods=["POST"]),
+    Route(_TEAM, get_team, methods=["GET"]),
+    Route(_TEAM, update_team, methods=["PATCH"]),
+    Route(f"{_TEAM}/members", list_members, methods=["GET"]),
+    Route(f"{_TEAM}/members", add_member, methods=["POST"]),
+    Route(f"{_TEAM}/members/{{user_id:int}}", change_role, methods=["PATCH"]),
+    Route(f"{_TEAM}/members/{{user_id:int}}", remove_member, methods=["DELETE"]),
+    Route(f"{_TEAM}/invitations", list_invitations, methods=["GET"]),
+    Route(f"{_TEAM}/invitations", create_invitation, methods=["POST"]),
+    Route(f"{_TEAM}/invitations/{{id:int}}", delete_invitation, methods=["DELETE"]),
+    Route("/api/v1/invitations/accept", accept_invitation, methods=["POST"]),
+]

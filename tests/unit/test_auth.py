@@ -6,7 +6,6 @@ import base64
 from datetime import timedelta
 
 import httpx
-from fixtures_auth import PASSWORD, Browser, api, browser, client_for, owner, token_for
 
 from autostack_core import accounts
 from autostack_core.app import AutoStack
@@ -14,6 +13,7 @@ from autostack_core.auth import cookie_name, signer, token_from_authorization
 from autostack_core.config import Settings
 from autostack_core.crypto import Keyring, generate_key
 from autostack_core.models import ApiToken, AuditEvent, User, UserSession
+from tests.fixtures_auth import PASSWORD, Browser, api, browser, client_for, owner, token_for
 
 __all__ = ["api", "browser", "owner"]
 
