@@ -151,7 +151,17 @@ class Store:
         return sha
 
     def put_file(self, path: Path) -> str:
-        """Store the file at ``path`` (read once, hashed while copied) and return its sha256."""
+        """Store the file at ``path`` and return its sha256.
+
+        Known content is only hashed, never copied again; new content is hashed
+        while it is copied, and that copy's hash is the one that counts.
+        """
+        digest = hashlib.sha256()
+        with path.open("rb") as source:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+        if self._touch(digest.hexdigest()):
+            return digest.hexdigest()
         digest = hashlib.sha256()
         tmp = self._tmp_path()
         try:
@@ -160,10 +170,7 @@ class Store:
                     digest.update(chunk)
                     target.write(chunk)
             sha = digest.hexdigest()
-            if self._touch(sha):
-                tmp.unlink()
-            else:
-                self._commit(tmp, sha)
+            self._commit(tmp, sha)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
