@@ -13,15 +13,17 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from autostack_core import db, errors
+from autostack_core import db, errors, gitserver
 from autostack_core.api import api_routes
 from autostack_core.auth import AuthMiddleware
 from autostack_core.config import Settings
 from autostack_core.crypto import Keyring, install_keyring, load_keyring
 from autostack_core.events import EventBus
 from autostack_core.interfaces import Builder, Event, Notifier, Provider
+from autostack_core.pipeline import recover_lost_deployments, run_deployment
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager
 from autostack_core.queue import Queue
+from autostack_core.retention import collect_garbage
 from autostack_core.utils import await_me_maybe
 
 
@@ -46,6 +48,15 @@ class AutoStack:
         self.providers: dict[str, Provider] = {}
         self.notifiers: dict[str, Notifier] = {}
         self._consumer: Consumer | None = None
+        self.running: dict[str, asyncio.Task[Any]] = {}
+        self.queue.task("run_deployment", self._run_deployment)
+        self.queue.periodic("collect_garbage", self._collect_garbage, minute="17")
+
+    async def _run_deployment(self, deployment_id: str) -> None:
+        await run_deployment(self, deployment_id)
+
+    async def _collect_garbage(self) -> None:
+        await collect_garbage(self)
 
     # -- hooks --------------------------------------------------------------
 
@@ -80,10 +91,13 @@ class AutoStack:
         self.notifiers = {notifier.name: notifier for notifier in notifiers}
         await self.call_hook("startup", app=self)
         if self.consume:
+            await recover_lost_deployments(self)
             self._consumer = self.queue.consumer()
             self._consumer.start()
 
     async def shutdown(self) -> None:
+        for task in list(self.running.values()):
+            task.cancel()
         if self._consumer is not None:
             await asyncio.to_thread(self._consumer.stop, graceful=True)
             self._consumer = None
@@ -102,7 +116,7 @@ class AutoStack:
     # -- ASGI ---------------------------------------------------------------
 
     def routes(self, plugin_routes: list[BaseRoute]) -> list[BaseRoute]:
-        return [*plugin_routes, *api_routes()]
+        return [*plugin_routes, *api_routes(), *gitserver.routes]
 
     def asgi(self) -> Starlette:
         plugin_routes = [

@@ -31,6 +31,7 @@ class Settings:
     edge_port: int = 8080
     edge_admin_port: int = 2019
     allow_unsandboxed: bool = False
+    allow_local_git: bool = False
     public_url: str | None = None
     max_upload_bytes: int = 100 * 1024 * 1024
     build_timeout_seconds: int = 15 * 60
@@ -54,8 +55,10 @@ class Settings:
             edge_port=int(env.get("AUTOSTACK_EDGE_PORT", "8080")),
             edge_admin_port=int(env.get("AUTOSTACK_EDGE_ADMIN_PORT", "2019")),
             allow_unsandboxed=_flag("AUTOSTACK_ALLOW_UNSANDBOXED"),
+            allow_local_git=_flag("AUTOSTACK_ALLOW_LOCAL_GIT"),
             public_url=env.get("AUTOSTACK_PUBLIC_URL") or None,
             retention_keep=int(env.get("AUTOSTACK_RETENTION_KEEP", "10")),
+            queue_name=env.get("AUTOSTACK_QUEUE_NAME", "autostack"),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

@@ -12,7 +12,7 @@ import socket
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
 if TYPE_CHECKING:
@@ -38,8 +38,8 @@ class Queue:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tasks: dict[str, Any] = {}
 
-    def task(self, name: str, job: Callable[..., Coroutine[Any, Any, Any]]) -> None:
-        """Register ``job`` (an async function) as a queue task called ``name``."""
+    def _on_loop(self, name: str, job: Callable[..., Coroutine[Any, Any, Any]]) -> Any:
+        """A thread-side function that runs ``job`` on the queue's event loop and waits."""
 
         def run_on_loop(*args: Any) -> Any:
             if self.loop is None:
@@ -47,7 +47,16 @@ class Queue:
             return asyncio.run_coroutine_threadsafe(job(*args), self.loop).result()
 
         run_on_loop.__name__ = name
-        self._tasks[name] = self.huey.task(name=name, retries=0)(run_on_loop)
+        return run_on_loop
+
+    def task(self, name: str, job: Callable[..., Coroutine[Any, Any, Any]]) -> None:
+        """Register ``job`` (an async function) as a queue task called ``name``."""
+        self._tasks[name] = self.huey.task(name=name, retries=0)(self._on_loop(name, job))
+
+    def periodic(self, name: str, job: Callable[[], Coroutine[Any, Any, Any]],
+                 **schedule: str) -> None:
+        """Run ``job`` on a cron schedule (``minute="17"`` is hourly at :17) in a consumer."""
+        self.huey.periodic_task(crontab(**schedule), name=name)(self._on_loop(name, job))
 
     def enqueue(self, name: str, *args: Any) -> None:
         self._tasks[name](*args)

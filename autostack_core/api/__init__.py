@@ -8,6 +8,7 @@ from autostack_core.api import (
     auth,
     deployments,
     environment,
+    health,
     openapi,
     projects,
     teams,
@@ -15,7 +16,7 @@ from autostack_core.api import (
     uploads,
 )
 
-API_MODULES = (auth, teams, tokens, projects, environment, deployments, uploads, openapi)
+API_MODULES = (health, auth, teams, tokens, projects, environment, deployments, uploads, openapi)
 
 
 def api_routes() -> list[BaseRoute]:

@@ -1,7 +1,351 @@
-"""Placeholder: routes land here."""
+"""Deployments: create (upload or git), list, inspect, cancel, promote, rollback, delete, logs."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
 
-routes: list[BaseRoute] = []
+from pydantic import BaseModel, Field
+from sse_starlette import EventSourceResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+from tortoise.transactions import in_transaction
+
+from autostack_core import deployments
+from autostack_core.api.deps import current_user, project_for, read_body, require_team_role
+from autostack_core.buildlog import deployment_channel
+from autostack_core.errors import ApiError, NotFound
+from autostack_core.models import (
+    Alias,
+    CreatorType,
+    Deployment,
+    DeploymentLog,
+    DeploymentState,
+    Project,
+    Role,
+)
+from autostack_core.sources import SourceError, check_git_url
+from autostack_core.store import safe_relative_path
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+MAX_FILES = 20_000
+FINAL_GRACE_SECONDS = 0.5
+
+
+class FileEntry(BaseModel):
+    file: str = Field(min_length=1, max_length=1024)
+    sha: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+    mode: int = Field(default=0o644, ge=0, le=0o777)
+
+
+class GitSource(BaseModel):
+    url: str | None = Field(default=None, max_length=500)
+    ref: str | None = Field(default=None, max_length=200)
+
+
+class CreateDeployment(BaseModel):
+    target: Literal["production", "preview"] = "preview"
+    files: list[FileEntry] | None = Field(default=None, max_length=MAX_FILES)
+    git: GitSource | None = None
+    branch: str | None = Field(default=None, max_length=200)
+
+
+class Rollback(BaseModel):
+    deployment: str | None = None
+
+
+def autostack_of(request: Request) -> AutoStack:
+    app: AutoStack = request.app.state.autostack
+    return app
+
+
+async def serialize(app: AutoStack, deployment: Deployment, project: Project) -> dict[str, Any]:
+    aliases = await Alias.filter(deployment_id=deployment.id).order_by("id")
+    return {
+        "id": deployment.id,
+        "project": project.name,
+        "url": deployment.deployment_url,
+        "state": deployment.state,
+        "target": "production" if deployment.is_production else "preview",
+        "source": deployment.source_type,
+        "branch": deployment.branch,
+        "commit_sha": deployment.commit_sha,
+        "commit_message": deployment.commit_message,
+        "creator_type": deployment.creator_type,
+        "aliases": [deployments.url_for(app, alias.hostname) for alias in aliases
+                    if alias.kind != "deployment"],
+        "error": deployment.error_message,
+        "detection": deployment.detection,
+        "build_time_seconds": deployment.build_time_seconds,
+        "deploy_time_seconds": deployment.deploy_time_seconds,
+        "created_at": deployment.created_at.isoformat(),
+        "ready_at": deployment.ready_at.isoformat() if deployment.ready_at else None,
+    }
+
+
+async def deployment_for(
+    request: Request, deployment_id: str, minimum: Role = Role.VIEWER
+) -> tuple[Deployment, Project]:
+    user = current_user(request)
+    deployment = await Deployment.get_or_none(id=deployment_id, deleted_at__isnull=True)
+    if deployment is None:
+        raise NotFound("deployment", "deployment")
+    project = await Project.get(id=deployment.project_id).prefetch_related("team")  # type: ignore[attr-defined]
+    try:
+        await require_team_role(project.team, user, minimum)
+    except NotFound as error:
+        raise NotFound("deployment", "deployment") from error
+    return deployment, project
+
+
+def upload_manifest(files: list[FileEntry], app: AutoStack) -> dict[str, Any]:
+    """Validate the upload: safe relative paths, no duplicates, every file already stored."""
+    from autostack_core.store import Store
+
+    store = Store(app.settings.path("store"))
+    manifest: dict[str, Any] = {"files": {}}
+    for index, entry in enumerate(files):
+        try:
+            path = safe_relative_path(entry.file)
+        except ValueError as error:
+            raise ApiError(422, f"files.{index}.file: {error}", f"files.{index}.file") from error
+        if path in manifest["files"]:
+            raise ApiError(422, f"files.{index}.file: {path} is listed twice",
+                           f"files.{index}.file")
+        manifest["files"][path] = {"sha256": entry.sha, "size": entry.size, "mode": entry.mode}
+    missing = store.missing([entry.sha for entry in files])
+    if missing:
+        raise ApiError(422, f"files: {len(missing)} files are not uploaded yet "
+                            f"(first: {missing[0]}); PUT them to /api/v1/files/<sha256>",
+                       "files", code="missing_files")
+    return manifest
+
+
+async def create_deployment(request: Request) -> Response:
+    """Create a deployment from uploaded files or a git ref.
+    ---
+    summary: Create a deployment
+    tags: [deployments]
+    responses:
+      201: {description: The queued deployment}
+      404: {description: Unknown project}
+      422: {description: Invalid body; the error names the field}
+    """
+    app = autostack_of(request)
+    project = await project_for(request, request.path_params["name"], Role.MEMBER)
+    body = await read_body(request, CreateDeployment)
+    user = current_user(request)
+    fields: dict[str, Any] = {
+        "user": user,
+        "is_production": body.target == "production",
+        "creator_type": CreatorType.MANUAL,
+        "branch": body.branch,
+    }
+    if body.files is not None and body.git is not None:
+        raise ApiError(422, "send either files or git, not both", "files")
+    if body.files is not None:
+        fields.update(source_type="upload", upload_manifest=upload_manifest(body.files, app))
+    else:
+        url = (body.git.url if body.git else None) or project.git_url
+        if not url:
+            raise ApiError(422, "git.url: this project has no git repository; send files or "
+                                "a git URL", "git.url")
+        try:
+            url = check_git_url(url, app.settings.allow_local_git)
+        except SourceError as error:
+            raise ApiError(422, f"git.url: {error}", "git.url") from error
+        ref = (body.git.ref if body.git else None) or project.branch
+        fields.update(source_type="git", git_url=url, branch=body.branch or ref)
+    deployment = await deployments.create_deployment(app, project, **fields)
+    return JSONResponse(await serialize(app, deployment, project), status_code=201)
+
+
+async def list_deployments(request: Request) -> Response:
+    """List a project's deployments, newest first.
+    ---
+    summary: List deployments
+    tags: [deployments]
+    parameters:
+      - {name: limit, in: query, schema: {type: integer, default: 20, maximum: 100}}
+    """
+    app = autostack_of(request)
+    project = await project_for(request, request.path_params["name"])
+    try:
+        limit = min(max(int(request.query_params.get("limit", "20")), 1), 100)
+    except ValueError as error:
+        raise ApiError(422, "limit: must be a number between 1 and 100", "limit") from error
+    rows = await Deployment.filter(project=project, deleted_at__isnull=True) \
+        .order_by("-created_at").limit(limit)
+    return JSONResponse({"deployments": [await serialize(app, row, project) for row in rows]})
+
+
+async def get_deployment(request: Request) -> Response:
+    """Inspect one deployment.
+    ---
+    summary: Inspect a deployment
+    tags: [deployments]
+    """
+    deployment, project = await deployment_for(request, request.path_params["id"])
+    return JSONResponse(await serialize(autostack_of(request), deployment, project))
+
+
+async def cancel_deployment(request: Request) -> Response:
+    """Cancel a deployment that is not ready yet (kills its build).
+    ---
+    summary: Cancel a deployment
+    tags: [deployments]
+    responses:
+      200: {description: Cancel requested or done}
+      409: {description: The deployment is already final}
+    """
+    app = autostack_of(request)
+    deployment, project = await deployment_for(request, request.path_params["id"], Role.MEMBER)
+    deployment = await deployments.request_cancel(app, deployment)
+    return JSONResponse(await serialize(app, deployment, project))
+
+
+async def promote_deployment(request: Request) -> Response:
+    """Point the production alias at this ready deployment (no rebuild).
+    ---
+    summary: Promote a deployment to production
+    tags: [deployments]
+    """
+    app = autostack_of(request)
+    deployment, project = await deployment_for(request, request.path_params["id"], Role.MEMBER)
+    await deployments.promote(app, project, deployment)
+    return JSONResponse(await serialize(app, deployment, project))
+
+
+async def rollback_project(request: Request) -> Response:
+    """Move production back to the previous (or the named) ready production deployment.
+    ---
+    summary: Roll back production
+    tags: [deployments]
+    """
+    app = autostack_of(request)
+    project = await project_for(request, request.path_params["name"], Role.MEMBER)
+    body = await read_body(request, Rollback)
+    if body.deployment:
+        target = await Deployment.get_or_none(id=body.deployment, project=project,
+                                              deleted_at__isnull=True)
+        if target is None:
+            raise NotFound("deployment", "deployment")
+    else:
+        current = await deployments.production_deployment(app, project)
+        target = await deployments.previous_production(project, current)
+        if target is None:
+            raise ApiError(409, "there is no earlier ready production deployment to roll "
+                                "back to", "deployment")
+    await deployments.promote(app, project, target)
+    return JSONResponse(await serialize(app, target, project))
+
+
+async def delete_deployment(request: Request) -> Response:
+    """Delete a deployment; refused while it serves production.
+    ---
+    summary: Delete a deployment
+    tags: [deployments]
+    """
+    app = autostack_of(request)
+    deployment, project = await deployment_for(request, request.path_params["id"], Role.MEMBER)
+    current = await deployments.production_deployment(app, project)
+    if current is not None and current.id == deployment.id:
+        raise ApiError(409, "this deployment serves production: promote another one first",
+                       "deployment")
+    if not DeploymentState(deployment.state).is_final:
+        await deployments.request_cancel(app, deployment)
+    async with in_transaction():
+        hostnames = [alias.hostname for alias in await Alias.filter(deployment_id=deployment.id)]
+        await Alias.filter(deployment_id=deployment.id).delete()
+        await Deployment.filter(id=deployment.id).update(deleted_at=datetime.now(UTC))
+    provider = app.providers.get(project.provider)
+    if provider is not None:
+        for hostname in hostnames:
+            await provider.unroute(hostname)
+        await provider.destroy(deployment.id)
+    return JSONResponse({"deleted": deployment.id})
+
+
+async def deployment_logs(request: Request) -> Response:
+    """Build log lines (JSON, after ``since``), or the whole log as text (``?format=text``).
+    ---
+    summary: Build logs of a deployment
+    tags: [deployments]
+    """
+    deployment, _ = await deployment_for(request, request.path_params["id"])
+    try:
+        since = int(request.query_params.get("since", "0"))
+    except ValueError as error:
+        raise ApiError(422, "since: must be a log line id", "since") from error
+    lines = await DeploymentLog.filter(deployment_id=deployment.id, id__gt=since).order_by("id")
+    if request.query_params.get("format") == "text":
+        text = "".join(f"{line.timestamp.isoformat()} [{line.step}] {line.line}\n"
+                       for line in lines)
+        return PlainTextResponse(text, headers={
+            "Content-Disposition": f'attachment; filename="{deployment.id}-build.log"'})
+    return JSONResponse({"state": deployment.state, "lines": [log_json(line) for line in lines]})
+
+
+def log_json(line: DeploymentLog) -> dict[str, Any]:
+    return {"id": line.id, "timestamp": line.timestamp.isoformat(), "step": line.step,
+            "stream": line.stream, "line": line.line}
+
+
+async def deployment_events(request: Request) -> Response:
+    """Server-Sent Events: ``log`` lines and ``state`` changes live, ``end`` when final.
+
+    Resumes after the ``Last-Event-ID`` header (a log line id).
+    ---
+    summary: Follow a deployment live (SSE)
+    tags: [deployments]
+    """
+    deployment, _ = await deployment_for(request, request.path_params["id"])
+    app = autostack_of(request)
+    try:
+        last_id = int(request.headers.get("last-event-id") or 0)
+    except ValueError:
+        last_id = 0
+
+    async def stream() -> AsyncIterator[dict[str, str]]:
+        nonlocal last_id
+        state = None
+        final_seen_at: float | None = None
+        loop = asyncio.get_running_loop()
+        async for _ in app.events.changes(deployment_channel(deployment.id), poll_seconds=0.5):
+            lines = await DeploymentLog.filter(
+                deployment_id=deployment.id, id__gt=last_id).order_by("id").limit(2000)
+            for line in lines:
+                last_id = line.id
+                yield {"event": "log", "id": str(line.id), "data": json.dumps(log_json(line))}
+            fresh = await Deployment.get(id=deployment.id)
+            if fresh.state != state:
+                state = fresh.state
+                yield {"event": "state", "data": json.dumps(
+                    {"state": state, "error": fresh.error_message, "url": fresh.deployment_url})}
+            if DeploymentState(fresh.state).is_final and not lines:
+                final_seen_at = final_seen_at or loop.time()
+                if loop.time() - final_seen_at >= FINAL_GRACE_SECONDS:
+                    yield {"event": "end", "data": json.dumps({"state": state})}
+                    return
+
+    return EventSourceResponse(stream(), ping=15)
+
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/deployments/{id}/events", deployment_events, methods=["GET"]),
+    Route("/api/v1/projects/{name}/deployments", create_deployment, methods=["POST"]),
+    Route("/api/v1/projects/{name}/deployments", list_deployments, methods=["GET"]),
+    Route("/api/v1/projects/{name}/rollback", rollback_project, methods=["POST"]),
+    Route("/api/v1/deployments/{id}", get_deployment, methods=["GET"]),
+    Route("/api/v1/deployments/{id}", delete_deployment, methods=["DELETE"]),
+    Route("/api/v1/deployments/{id}/cancel", cancel_deployment, methods=["POST"]),
+    Route("/api/v1/deployments/{id}/promote", promote_deployment, methods=["POST"]),
+    Route("/api/v1/deployments/{id}/logs", deployment_logs, methods=["GET"]),
+]

@@ -1,7 +1,296 @@
-"""Placeholder: the client commands land here."""
+"""The client commands, modelled on the vercel CLI; ``--json`` on every one."""
 
 from __future__ import annotations
 
+import json
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
 
-commands: list[click.Command] = []
+from autostack_core.cli.api_client import ApiClient, save_config
+from autostack_core.cli.upload import collect, upload_missing
+from autostack_core.utils import slugify
+
+LINK_FILE = Path(".autostack") / "project.json"
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+project_option = click.option("--project", default=None, help="Project name [linked project]")
+
+
+def emit(as_json: bool, data: Any, text: str) -> None:
+    click.echo(json.dumps(data, indent=2) if as_json else text)
+
+
+def linked_project(directory: Path) -> str | None:
+    try:
+        name = json.loads((directory / LINK_FILE).read_text())["project"]
+    except (FileNotFoundError, ValueError, KeyError):
+        return None
+    return str(name)
+
+
+def link(directory: Path, name: str) -> None:
+    path = directory / LINK_FILE
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps({"project": name}) + "\n")
+
+
+def resolve_project(project: str | None, directory: Path = Path(".")) -> str:
+    name = project or linked_project(directory)
+    if not name:
+        raise click.ClickException("no project: pass --project NAME or run `autostack link`")
+    return name
+
+
+def ensure_project(client: ApiClient, name: str) -> None:
+    """Create the project on first deploy, like ``vercel deploy`` does."""
+    response = client.http.get(f"/api/v1/projects/{name}")
+    if response.status_code == 404:
+        client.post("/api/v1/projects", {"name": name})
+    elif response.status_code >= 400:
+        client.get(f"/api/v1/projects/{name}")
+
+
+def follow(client: ApiClient, deployment_id: str, quiet: bool) -> None:
+    for event, data in client.events(f"/api/v1/deployments/{deployment_id}/events"):
+        if event == "log" and not quiet:
+            click.echo(f"[{data['step']}] {data['line']}", err=True)
+        elif event == "state" and not quiet:
+            click.echo(click.style(f"● {data['state']}", bold=True), err=True)
+        elif event == "end":
+            return
+
+
+def describe(deployment: dict[str, Any]) -> str:
+    lines = [f"{deployment['id']}  {deployment['state']}  {deployment['url']}"]
+    lines += [f"  alias: {alias}" for alias in deployment["aliases"]]
+    if deployment.get("error"):
+        lines.append(f"  error: {deployment['error']}")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.option("--server", required=True, help="AutoStack server URL, e.g. http://localhost:8000")
+@click.option("--email", prompt=True)
+@click.option("--password", prompt=True, hide_input=True)
+@json_option
+def login(server: str, email: str, password: str, as_json: bool) -> None:
+    """Log in and save an API token for this machine."""
+    client = ApiClient(server=server, token="")
+    result = client.post("/api/v1/auth/login", {
+        "email": email, "password": password, "token_name": f"cli@{socket.gethostname()}"})
+    path = save_config(client.server, result["token"])
+    emit(as_json, {"server": client.server, "email": email, "config": str(path)},
+         f"Logged in to {client.server} as {email} (token saved in {path})")
+
+
+@click.command(name="link")
+@click.argument("name")
+def link_command(name: str) -> None:
+    """Link the current folder to project NAME."""
+    link(Path("."), name)
+    click.echo(f"Linked {Path('.').resolve()} to {name}")
+
+
+@click.command()
+@click.argument("directory", default=".", type=click.Path(exists=True, file_okay=False,
+                                                          path_type=Path))
+@click.option("--prod", is_flag=True, help="Deploy to production")
+@project_option
+@json_option
+def deploy(directory: Path, prod: bool, project: str | None, as_json: bool) -> None:
+    """Deploy a folder: upload what changed, build, wait until ready, print the URLs."""
+    client = ApiClient()
+    name = project or linked_project(directory) or slugify(directory.resolve().name)
+    ensure_project(client, name)
+    link(directory, name)
+    files = collect(directory)
+    sent = upload_missing(client, files, quiet=as_json)
+    if not as_json:
+        click.echo(f"Uploaded {sent} of {len(files)} files", err=True)
+    deployment = client.post(f"/api/v1/projects/{name}/deployments", {
+        "target": "production" if prod else "preview",
+        "files": [{"file": f.path, "sha": f.sha, "size": f.size, "mode": f.mode} for f in files],
+    })
+    follow(client, deployment["id"], quiet=as_json)
+    deployment = client.get(f"/api/v1/deployments/{deployment['id']}")
+    deployment["uploaded_files"] = sent
+    emit(as_json, deployment, describe(deployment))
+    if deployment["state"] != "ready":
+        sys.exit(1)
+
+
+@click.command(name="ls")
+@project_option
+@json_option
+def ls(project: str | None, as_json: bool) -> None:
+    """List the project's deployments."""
+    name = resolve_project(project)
+    result = ApiClient().get(f"/api/v1/projects/{name}/deployments")
+    text = "\n".join(f"{d['id']}  {d['state']:<9} {d['target']:<10} {d['created_at'][:19]}  "
+                     f"{d['url']}" for d in result["deployments"]) or "no deployments yet"
+    emit(as_json, result, text)
+
+
+@click.command()
+@click.argument("deployment")
+@json_option
+def inspect(deployment: str, as_json: bool) -> None:
+    """Show one deployment."""
+    result = ApiClient().get(f"/api/v1/deployments/{deployment}")
+    emit(as_json, result, describe(result))
+
+
+@click.command()
+@click.argument("deployment")
+@click.option("--follow", "-f", is_flag=True, help="Stream until the deployment is final")
+@json_option
+def logs(deployment: str, follow: bool, as_json: bool) -> None:
+    """Print a deployment's build log."""
+    client = ApiClient()
+    if follow:
+        for event, data in client.events(f"/api/v1/deployments/{deployment}/events"):
+            if event == "log":
+                click.echo(json.dumps(data) if as_json else
+                           f"{data['timestamp'][11:19]} [{data['step']}] {data['line']}")
+            elif event == "end":
+                return
+        return
+    result = client.get(f"/api/v1/deployments/{deployment}/logs")
+    emit(as_json, result, "\n".join(f"{line['timestamp'][11:19]} [{line['step']}] "
+                                    f"{line['line']}" for line in result["lines"]))
+
+
+@click.command()
+@click.argument("deployment")
+@json_option
+def promote(deployment: str, as_json: bool) -> None:
+    """Point production at a ready deployment (no rebuild)."""
+    result = ApiClient().post(f"/api/v1/deployments/{deployment}/promote")
+    emit(as_json, result, f"Promoted {result['id']}\n{describe(result)}")
+
+
+@click.command()
+@click.argument("deployment", required=False)
+@project_option
+@json_option
+def rollback(deployment: str | None, project: str | None, as_json: bool) -> None:
+    """Move production back to the previous (or the given) deployment."""
+    name = resolve_project(project)
+    result = ApiClient().post(f"/api/v1/projects/{name}/rollback", {"deployment": deployment})
+    emit(as_json, result, f"Rolled back to {result['id']}\n{describe(result)}")
+
+
+@click.command()
+@click.argument("deployment")
+@json_option
+def cancel(deployment: str, as_json: bool) -> None:
+    """Cancel a deployment that is not ready yet."""
+    result = ApiClient().post(f"/api/v1/deployments/{deployment}/cancel")
+    emit(as_json, result, f"{result['id']} {result['state']}")
+
+
+@click.group()
+def env() -> None:
+    """Manage environment variables (production, preview, development)."""
+
+
+environment_option = click.option(
+    "--environment", "-e", "environments", multiple=True,
+    type=click.Choice(["production", "preview", "development"]),
+    help="Repeat for several; default all three",
+)
+
+
+@env.command(name="add")
+@click.argument("key")
+@click.argument("value", required=False)
+@environment_option
+@project_option
+@json_option
+def env_add(key: str, value: str | None, environments: tuple[str, ...], project: str | None,
+            as_json: bool) -> None:
+    """Add a variable (the value is read from stdin when omitted)."""
+    name = resolve_project(project)
+    if value is None:
+        value = sys.stdin.read().rstrip("\n")
+    chosen = list(environments) or ["production", "preview", "development"]
+    result = ApiClient().post(f"/api/v1/projects/{name}/env",
+                              {"key": key, "value": value, "environments": chosen})
+    emit(as_json, result, f"Added {key} to {', '.join(chosen)}")
+
+
+@env.command(name="ls")
+@project_option
+@json_option
+def env_ls(project: str | None, as_json: bool) -> None:
+    """List variables (values hidden)."""
+    name = resolve_project(project)
+    result = ApiClient().get(f"/api/v1/projects/{name}/env")
+    emit(as_json, result, "\n".join(f"{v['key']:<30} {v['environment']}"
+                                    for v in result["env"]) or "no variables")
+
+
+@env.command(name="rm")
+@click.argument("key")
+@environment_option
+@project_option
+@json_option
+def env_rm(key: str, environments: tuple[str, ...], project: str | None, as_json: bool) -> None:
+    """Remove a variable from the given environments (default all)."""
+    name = resolve_project(project)
+    client = ApiClient()
+    rows = [v for v in client.get(f"/api/v1/projects/{name}/env")["env"]
+            if v["key"] == key and (not environments or v["environment"] in environments)]
+    if not rows:
+        raise click.ClickException(f"no variable {key} in project {name}")
+    for row in rows:
+        client.delete(f"/api/v1/projects/{name}/env/{row['id']}")
+    emit(as_json, {"removed": [row["id"] for row in rows]}, f"Removed {key} ({len(rows)})")
+
+
+@env.command(name="pull")
+@click.argument("file", default=".env", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--environment", "-e", default="development",
+              type=click.Choice(["production", "preview", "development"]))
+@project_option
+@json_option
+def env_pull(file: Path, environment: str, project: str | None, as_json: bool) -> None:
+    """Write the variables of an environment to a .env file."""
+    name = resolve_project(project)
+    result = ApiClient().get(f"/api/v1/projects/{name}/env", params={"decrypt": "1"})
+    rows = [v for v in result["env"] if v["environment"] == environment]
+    file.write_text("".join(f"{v['key']}={json.dumps(v['value'])}\n" for v in rows))
+    file.chmod(0o600)
+    emit(as_json, {"file": str(file), "count": len(rows)},
+         f"Wrote {len(rows)} variables to {file}")
+
+
+@click.group()
+def projects() -> None:
+    """Manage projects."""
+
+
+@projects.command(name="add")
+@click.argument("name")
+@click.option("--git", "git_url", required=True, help="Repository URL")
+@click.option("--branch", default="main", show_default=True, help="Production branch")
+@json_option
+def projects_add(name: str, git_url: str, branch: str, as_json: bool) -> None:
+    """Create a project from a git repository and deploy its production branch."""
+    client = ApiClient()
+    client.post("/api/v1/projects", {"name": name, "git_url": git_url, "branch": branch})
+    deployment = client.post(f"/api/v1/projects/{name}/deployments",
+                             {"target": "production", "git": {"ref": branch}})
+    follow(client, deployment["id"], quiet=as_json)
+    deployment = client.get(f"/api/v1/deployments/{deployment['id']}")
+    emit(as_json, deployment, describe(deployment))
+    if deployment["state"] != "ready":
+        sys.exit(1)
+
+
+commands: list[click.Command] = [
+    login, link_command, deploy, ls, inspect, logs, promote, rollback, cancel, env, projects,
+]

@@ -178,4 +178,28 @@ def keys_rotate(data_dir: Path | None) -> None:
     click.echo(f"re-encrypted {count} values; {message}")
 
 
-commands: list[click.Command] = [up, worker, migrate, doctor, plugins_command, users, keys]
+@click.command()
+@data_dir_option
+def gc(data_dir: Path | None) -> None:
+    """Remove deployments past the retention policy and unreferenced stored files."""
+    from autostack_core.app import AutoStack
+    from autostack_core.retention import collect_garbage
+
+    async def run() -> None:
+        autostack = AutoStack(settings_from(data_dir))
+        await autostack.startup()
+        try:
+            report = await collect_garbage(autostack)
+        finally:
+            await autostack.shutdown()
+        click.echo(f"removed {report.deployments_removed} deployments, "
+                   f"{report.store.objects_removed} files "
+                   f"({report.store.bytes_freed / 1e6:.1f} MB), "
+                   f"{report.store.manifests_removed} manifests")
+
+    asyncio.run(run())
+
+
+commands: list[click.Command] = [
+    up, worker, migrate, doctor, plugins_command, users, keys, gc,
+]

@@ -1,0 +1,57 @@
+"""Build log lines: persisted in batches with timestamps and step names, then announced."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+
+from autostack_core.events import EventBus
+from autostack_core.models import DeploymentLog
+
+FLUSH_SECONDS = 0.2
+
+
+def deployment_channel(deployment_id: str) -> str:
+    return f"deployment:{deployment_id}"
+
+
+class BuildLog:
+    """Collects log lines of one deployment and writes them every ``FLUSH_SECONDS``."""
+
+    def __init__(self, deployment_id: str, events: EventBus) -> None:
+        self.deployment_id = deployment_id
+        self.events = events
+        self._pending: list[DeploymentLog] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    def write(self, step: str, line: str, stream: str = "stdout") -> None:
+        self._pending.append(
+            DeploymentLog(
+                deployment_id=self.deployment_id,
+                timestamp=datetime.now(UTC),
+                step=step,
+                stream=stream,
+                line=line.rstrip("\n")[:10_000],
+            )
+        )
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(FLUSH_SECONDS)
+        await self.flush()
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        await DeploymentLog.bulk_create(batch)
+        await self.events.publish(deployment_channel(self.deployment_id))
+
+    async def close(self) -> None:
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        await self.flush()

@@ -1,0 +1,97 @@
+"""Folder uploads: hash every file, ask the server what it lacks, upload only that."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import os
+import stat
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+from autostack_core.cli.api_client import ApiClient
+
+ALWAYS_IGNORED = (
+    ".git", ".hg", ".svn", "node_modules", ".autostack", ".vercel", ".venv", "venv",
+    "__pycache__", ".DS_Store", ".env", ".env.*", "*.swp", ".cache", "npm-debug.log",
+)
+IGNORE_FILE = ".autostackignore"
+UPLOAD_THREADS = 8
+
+
+@dataclass(frozen=True)
+class LocalFile:
+    path: str
+    absolute: Path
+    sha: str
+    size: int
+    mode: int
+
+
+def _ignored(name: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
+
+
+def _patterns(root: Path) -> list[str]:
+    extra = root / IGNORE_FILE
+    lines = extra.read_text().splitlines() if extra.is_file() else []
+    return [*ALWAYS_IGNORED, *(line.strip().strip("/") for line in lines
+                               if line.strip() and not line.startswith("#"))]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def collect(root: Path) -> list[LocalFile]:
+    """Every file to deploy; a symlink must point inside ``root`` (it is uploaded as a file)."""
+    root = root.resolve()
+    patterns = _patterns(root)
+    files = []
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not _ignored(d, patterns))
+        for name in sorted(filenames):
+            if _ignored(name, patterns):
+                continue
+            absolute = Path(directory) / name
+            relative = absolute.relative_to(root).as_posix()
+            if _ignored(relative, patterns):
+                continue
+            target = absolute.resolve()
+            if not target.is_relative_to(root):
+                raise click.ClickException(f"{relative} is a symlink pointing outside the "
+                                           "folder; remove it or add it to .autostackignore")
+            if not target.is_file():
+                continue
+            info = target.stat()
+            mode = 0o755 if info.st_mode & stat.S_IXUSR else 0o644
+            files.append(LocalFile(relative, target, sha256_file(target), info.st_size, mode))
+    return files
+
+
+def upload_missing(client: ApiClient, files: list[LocalFile], quiet: bool) -> int:
+    """Upload the files the server lacks, in parallel; returns how many were sent."""
+    unique = {file.sha: file for file in files}
+    missing = client.post("/api/v1/files/missing", {"sha256": sorted(unique)})["missing"]
+    to_send = [unique[sha] for sha in missing]
+    total = sum(file.size for file in to_send)
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                  TransferSpeedColumn(), disable=quiet or not to_send, transient=True) as bar:
+        task = bar.add_task(f"Uploading {len(to_send)} files", total=total)
+
+        def send(file: LocalFile) -> None:
+            client.request("PUT", f"/api/v1/files/{file.sha}", content=file.absolute.read_bytes(),
+                           headers={"Content-Type": "application/octet-stream"})
+            bar.advance(task, file.size)
+
+        with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
+            list(pool.map(send, to_send))
+    return len(to_send)

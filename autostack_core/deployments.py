@@ -1,0 +1,189 @@
+"""Deployments: creation, hostnames, state transitions, aliases, promote and rollback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from tortoise.transactions import in_transaction
+
+from autostack_core.buildlog import deployment_channel
+from autostack_core.errors import ApiError
+from autostack_core.interfaces import DeploymentSpec, Event
+from autostack_core.models import (
+    Alias,
+    AliasKind,
+    Deployment,
+    DeploymentState,
+    Project,
+)
+from autostack_core.utils import slugify
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+State = DeploymentState
+
+NEXT_STATES: dict[DeploymentState, set[DeploymentState]] = {
+    State.QUEUED: {State.BUILDING, State.CANCELED, State.ERROR},
+    State.BUILDING: {State.DEPLOYING, State.CANCELED, State.ERROR},
+    State.DEPLOYING: {State.READY, State.CANCELED, State.ERROR},
+}
+
+_STATE_TIMESTAMP = {
+    State.BUILDING: "building_at",
+    State.DEPLOYING: "deploying_at",
+    State.READY: "ready_at",
+    State.ERROR: "error_at",
+    State.CANCELED: "canceled_at",
+}
+
+
+def deployment_hostname(project_name: str, deployment_id: str, base_domain: str) -> str:
+    return f"{project_name}-{deployment_id}.{base_domain}"
+
+
+def production_hostname(project_name: str, base_domain: str) -> str:
+    return f"{project_name}.{base_domain}"
+
+
+def branch_hostname(project_name: str, branch: str, base_domain: str) -> str:
+    label = f"{project_name}-git-{slugify(branch)}"[:63].rstrip("-")
+    return f"{label}.{base_domain}"
+
+
+def url_for(app: AutoStack, hostname: str) -> str:
+    port = app.settings.edge_port
+    return f"http://{hostname}" + ("" if port == 80 else f":{port}")
+
+
+async def transition(
+    app: AutoStack,
+    deployment: Deployment,
+    new_state: DeploymentState,
+    error_message: str | None = None,
+    **fields: Any,
+) -> bool:
+    """Move ``deployment`` to ``new_state`` if allowed from its current state.
+
+    The update is conditional on the state read, so a cancel and a finishing
+    build cannot both win. The change is persisted, then announced.
+    """
+    current = DeploymentState(deployment.state)
+    if new_state not in NEXT_STATES.get(current, set()):
+        return False
+    changes: dict[str, Any] = {"state": new_state, _STATE_TIMESTAMP[new_state]: datetime.now(UTC),
+                               **fields}
+    if error_message is not None:
+        changes["error_message"] = error_message
+    updated = await Deployment.filter(id=deployment.id, state=current).update(**changes)
+    if not updated:
+        await deployment.refresh_from_db()
+        return False
+    for name, value in changes.items():
+        setattr(deployment, name, value)
+    await app.events.publish(deployment_channel(deployment.id))
+    project = await Project.get(id=deployment.project_id)  # type: ignore[attr-defined]
+    await app.notify(Event(
+        kind=f"deployment.{new_state.value}", project=project.name, deployment=deployment.id,
+        data={"error": error_message} if error_message else {},
+    ))
+    return True
+
+
+async def create_deployment(
+    app: AutoStack, project: Project, **fields: Any
+) -> Deployment:
+    """Persist a queued deployment, announce it, and put it on the queue."""
+    deployment = await Deployment.create(project=project, **fields)
+    deployment.deployment_url = url_for(
+        app, deployment_hostname(project.name, deployment.id, app.settings.base_domain)
+    )
+    await deployment.save(update_fields=["deployment_url"])
+    await app.notify(Event(kind="deployment.created", project=project.name,
+                           deployment=deployment.id))
+    app.queue.enqueue("run_deployment", deployment.id)
+    return deployment
+
+
+async def request_cancel(app: AutoStack, deployment: Deployment) -> Deployment:
+    """Cancel a deployment that is not ready yet; 409 once it is final."""
+    if DeploymentState(deployment.state).is_final:
+        raise ApiError(409, f"deployment is already {deployment.state}", "deployment")
+    await Deployment.filter(id=deployment.id).update(cancel_requested=True)
+    deployment.cancel_requested = True
+    if deployment.state == State.QUEUED:
+        await transition(app, deployment, State.CANCELED, "canceled before the build started")
+    await app.events.publish(deployment_channel(deployment.id))
+    await deployment.refresh_from_db()
+    return deployment
+
+
+def spec_for(app: AutoStack, project: Project, deployment: Deployment) -> DeploymentSpec:
+    base = app.settings.base_domain
+    return DeploymentSpec(
+        id=deployment.id,
+        project=project.name,
+        output_dir=app.settings.path("deployments", deployment.id),
+        hostnames=[deployment_hostname(project.name, deployment.id, base)],
+        env={},
+        config={},
+        is_production=deployment.is_production,
+    )
+
+
+async def point_alias(
+    app: AutoStack, project: Project, deployment: Deployment, hostname: str, kind: AliasKind,
+    branch: str | None = None,
+) -> None:
+    """Move (or create) the alias ``hostname`` to ``deployment``: persisted, then applied."""
+    if deployment.state != State.READY:
+        raise ApiError(409, f"only a ready deployment can take an alias; this one is "
+                            f"{deployment.state}", "deployment")
+    provider = app.providers[project.provider]
+    async with in_transaction():
+        alias = await Alias.get_or_none(hostname=hostname)
+        previous = None if alias is None else alias.deployment_id  # type: ignore[attr-defined]
+        if alias is None:
+            await Alias.create(hostname=hostname, project=project, deployment=deployment,
+                               kind=kind, branch=branch)
+        else:
+            await Alias.filter(id=alias.id).update(deployment_id=deployment.id)
+        if kind == AliasKind.PRODUCTION:
+            await Project.filter(id=project.id).update(production_url=url_for(app, hostname))
+    try:
+        await provider.route(hostname, spec_for(app, project, deployment))
+    except Exception:
+        # The edge refused: put the alias back where it was so the database tells the truth.
+        if previous is None:
+            await Alias.filter(hostname=hostname).delete()
+        else:
+            await Alias.filter(hostname=hostname).update(deployment_id=previous)
+        raise
+    await app.notify(Event(kind="alias.moved", project=project.name, deployment=deployment.id,
+                           data={"hostname": hostname}))
+
+
+async def promote(app: AutoStack, project: Project, deployment: Deployment) -> None:
+    """Point the production alias at ``deployment`` (nothing is rebuilt)."""
+    hostname = production_hostname(project.name, app.settings.base_domain)
+    await point_alias(app, project, deployment, hostname, AliasKind.PRODUCTION)
+    await app.notify(Event(kind="deployment.promoted", project=project.name,
+                           deployment=deployment.id))
+
+
+async def previous_production(project: Project, current: Deployment | None) -> Deployment | None:
+    """The newest ready production deployment older than ``current``."""
+    query = Deployment.filter(
+        project=project, is_production=True, state=State.READY, deleted_at__isnull=True
+    )
+    if current is not None:
+        query = query.filter(created_at__lt=current.created_at)
+    return await query.order_by("-created_at").first()
+
+
+async def production_deployment(app: AutoStack, project: Project) -> Deployment | None:
+    alias = await Alias.get_or_none(
+        hostname=production_hostname(project.name, app.settings.base_domain)
+    ).prefetch_related("deployment")
+    return None if alias is None else alias.deployment

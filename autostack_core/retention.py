@@ -1,0 +1,76 @@
+"""Retention: keep the last N deployments per project and everything an alias serves.
+
+Older deployments are marked deleted, taken off the edge and their folders
+removed; then the store drops every manifest and object no kept deployment
+refers to. ``autostack gc`` runs it by hand; the queue runs it hourly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from autostack_core.models import Alias, Deployment, DeploymentState, Project
+from autostack_core.store import GcReport, Store
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+UPLOAD_GRACE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class RetentionReport:
+    deployments_removed: int
+    store: GcReport
+
+
+async def expired_deployments(app: AutoStack, project: Project) -> list[Deployment]:
+    """Final deployments beyond the project's keep count that no alias points at."""
+    keep = project.retention_keep or app.settings.retention_keep
+    aliased = {
+        str(deployment_id)
+        for deployment_id in await Alias.filter(project=project, deployment_id__isnull=False)
+        .exclude(kind="deployment").values_list("deployment_id", flat=True)
+    }
+    rows = await Deployment.filter(project=project, deleted_at__isnull=True) \
+        .order_by("-created_at")
+    return [
+        row for row in rows[keep:]
+        if row.id not in aliased and DeploymentState(row.state).is_final
+    ]
+
+
+async def remove_deployment(app: AutoStack, project: Project, deployment: Deployment) -> None:
+    hostnames = await Alias.filter(deployment_id=deployment.id).values_list("hostname", flat=True)
+    await Alias.filter(deployment_id=deployment.id).delete()
+    await Deployment.filter(id=deployment.id).update(deleted_at=datetime.now(UTC))
+    provider = app.providers.get(project.provider)
+    if provider is not None:
+        for hostname in hostnames:
+            await provider.unroute(str(hostname))
+        await provider.destroy(deployment.id)
+    shutil.rmtree(app.settings.path("deployments", deployment.id), ignore_errors=True)
+
+
+async def collect_garbage(app: AutoStack) -> RetentionReport:
+    removed = 0
+    for project in await Project.all():
+        for deployment in await expired_deployments(app, project):
+            await remove_deployment(app, project, deployment)
+            removed += 1
+    live = await Deployment.filter(deleted_at__isnull=True)
+    keep_manifests = {row.output_manifest_hash for row in live if row.output_manifest_hash}
+    keep_objects = {
+        entry["sha256"]
+        for row in live if row.upload_manifest and not DeploymentState(row.state).is_final
+        for entry in row.upload_manifest["files"].values()
+    }
+    store = Store(app.settings.path("store"))
+    report = await asyncio.to_thread(
+        store.gc, keep_manifests, keep_objects, UPLOAD_GRACE_SECONDS
+    )
+    return RetentionReport(deployments_removed=removed, store=report)

@@ -1,0 +1,219 @@
+"""Static sites end to end: CLI upload, git URL, git push, rollback, cancel, worker loss."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import AUTOSTACK, Server, git
+
+pytestmark = pytest.mark.e2e
+
+
+def deploy(server: Server, folder: Path, *args: str) -> dict:
+    result = server.cli("deploy", str(folder), "--json", *args)
+    return json.loads(result.stdout)
+
+
+def hostname_of(url: str) -> str:
+    return httpx.URL(url).host
+
+
+def test_folder_deploy_serves_the_site_and_a_one_file_change_uploads_one_file(
+    server: Server, site: Path
+) -> None:
+    first = deploy(server, site, "--prod", "--project", "docs")
+    assert first["state"] == "ready"
+    assert first["uploaded_files"] == 20
+    page = server.edge_get(hostname_of(first["url"]))
+    assert page.status_code == 200 and "version 1" in page.text
+    production = server.edge_get("docs.localhost")
+    assert "version 1" in production.text
+
+    (site / "index.html").write_text("<!doctype html><title>Site</title><h1>version 2</h1>\n")
+    second = deploy(server, site, "--prod")
+    assert second["uploaded_files"] == 1
+    assert "version 2" in server.edge_get("docs.localhost").text
+    # The first deployment keeps its own URL and content forever.
+    assert "version 1" in server.edge_get(hostname_of(first["url"])).text
+
+
+def test_preview_deploy_does_not_touch_production(server: Server, site: Path) -> None:
+    deploy(server, site, "--prod", "--project", "blog")
+    (site / "index.html").write_text("<h1>preview</h1>")
+    preview = deploy(server, site)
+    assert preview["target"] == "preview" and preview["aliases"] == []
+    assert "version 1" in server.edge_get("blog.localhost").text
+    assert "preview" in server.edge_get(hostname_of(preview["url"])).text
+
+
+def test_git_url_deploy_records_the_commit(server: Server, tmp_path: Path, site: Path) -> None:
+    repo = tmp_path / "repo"
+    subprocess.run(["cp", "-r", str(site), str(repo)], check=True)
+    git("init", "--initial-branch", "main", cwd=repo)
+    git("add", ".", cwd=repo)
+    git("commit", "-m", "first page", cwd=repo)
+    sha = git("rev-parse", "HEAD", cwd=repo)
+    result = server.cli("projects", "add", "fromgit", "--git", f"file://{repo}", "--json")
+    deployment = json.loads(result.stdout)
+    assert deployment["state"] == "ready"
+    assert deployment["commit_sha"] == sha
+    assert deployment["commit_message"] == "first page"
+    assert "version 1" in server.edge_get("fromgit.localhost").text
+
+
+def test_git_push_to_the_built_in_remote_deploys(server: Server, tmp_path: Path,
+                                                  site: Path) -> None:
+    with server.api() as api:
+        assert api.post("/api/v1/projects", json={"name": "pushed"}).status_code == 201
+    repo = tmp_path / "push"
+    subprocess.run(["cp", "-r", str(site), str(repo)], check=True)
+    git("init", "--initial-branch", "main", cwd=repo)
+    git("add", ".", cwd=repo)
+    git("commit", "-m", "push me", cwd=repo)
+    remote = f"http://dev%40example.com:{server.token}@127.0.0.1:{server.port}/git/pushed.git"
+    git("push", remote, "main", cwd=repo)
+    sha = git("rev-parse", "HEAD", cwd=repo)
+    with server.api() as api:
+        deployment = wait_for_final(api, "pushed")
+    assert deployment["state"] == "ready", deployment
+    assert deployment["commit_sha"] == sha and deployment["source"] == "push"
+    assert "version 1" in server.edge_get("pushed.localhost").text
+
+
+def test_push_with_a_wrong_token_is_refused(server: Server, tmp_path: Path, site: Path) -> None:
+    with server.api() as api:
+        api.post("/api/v1/projects", json={"name": "guarded"})
+    repo = tmp_path / "push"
+    subprocess.run(["cp", "-r", str(site), str(repo)], check=True)
+    git("init", "--initial-branch", "main", cwd=repo)
+    git("add", ".", cwd=repo)
+    git("commit", "-m", "x", cwd=repo)
+    remote = f"http://dev%40example.com:wrong@127.0.0.1:{server.port}/git/guarded.git"
+    with pytest.raises(subprocess.CalledProcessError):
+        git("push", remote, "main", cwd=repo)
+    with server.api() as api:
+        assert api.get("/api/v1/projects/guarded/deployments").json()["deployments"] == []
+
+
+def wait_for_final(api: httpx.Client, project: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = api.get(f"/api/v1/projects/{project}/deployments").json()["deployments"]
+        if rows and rows[0]["state"] in ("ready", "error", "canceled"):
+            return rows[0]
+        time.sleep(0.3)
+    raise AssertionError(f"no final deployment of {project} in {timeout} s")
+
+
+def test_rollback_under_load_fails_no_request(server: Server, site: Path) -> None:
+    first = deploy(server, site, "--prod", "--project", "shop")
+    (site / "index.html").write_text("<h1>version 2</h1>")
+    second = deploy(server, site, "--prod")
+    failures: list[str] = []
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def load() -> None:
+        with httpx.Client(timeout=5) as http:
+            while not stop.is_set():
+                try:
+                    response = http.get(f"http://127.0.0.1:{server.edge_port}/",
+                                        headers={"Host": "shop.localhost"})
+                except httpx.HTTPError as error:
+                    failures.append(repr(error))
+                    continue
+                if response.status_code != 200:
+                    failures.append(str(response.status_code))
+                seen.add("1" if "version 1" in response.text else "2")
+
+    worker = threading.Thread(target=load)
+    worker.start()
+    try:
+        time.sleep(0.3)
+        rolled = json.loads(server.cli("rollback", "--project", "shop", "--json").stdout)
+        time.sleep(0.3)
+        promoted = json.loads(server.cli("promote", second["id"], "--json").stdout)
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        worker.join()
+    assert rolled["id"] == first["id"] and promoted["id"] == second["id"]
+    assert failures == []
+    assert seen == {"1", "2"}
+    assert "version 2" in server.edge_get("shop.localhost").text
+
+
+def slow_site(tmp_path: Path, seconds: int) -> Path:
+    folder = tmp_path / "slow"
+    folder.mkdir()
+    (folder / "index.html").write_text("<h1>slow</h1>")
+    (folder / "autostack.json").write_text(json.dumps({
+        "buildCommand": f"sleep {seconds} && mkdir -p out && cp index.html out/",
+        "outputDirectory": "out",
+    }))
+    return folder
+
+
+def start_deploy(server: Server, folder: Path, project: str) -> str:
+    """Start a deploy and return the deployment id as soon as it exists."""
+    process = subprocess.Popen(
+        [AUTOSTACK, "deploy", str(folder), "--project", project, "--json"],
+        env={**server.env, "AUTOSTACK_SERVER": server.url, "AUTOSTACK_TOKEN": server.token},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    with server.api() as api:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            response = api.get(f"/api/v1/projects/{project}/deployments")
+            rows = response.json().get("deployments", []) if response.status_code == 200 else []
+            if rows and rows[0]["state"] == "building":
+                process.kill()
+                process.wait()
+                return str(rows[0]["id"])
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError("the deployment never started building")
+
+
+def sleeping_builds() -> list[str]:
+    result = subprocess.run(["pgrep", "-f", "sleep 47"], capture_output=True, text=True)
+    return result.stdout.split()
+
+
+def test_cancel_kills_the_build_and_keeps_production(server: Server, site: Path,
+                                                     tmp_path: Path) -> None:
+    deploy(server, site, "--prod", "--project", "cancelme")
+    deployment_id = start_deploy(server, slow_site(tmp_path, 47), "cancelme")
+    time.sleep(1)
+    assert sleeping_builds(), "the build should be running"
+    result = json.loads(server.cli("cancel", deployment_id, "--json").stdout)
+    assert result["id"] == deployment_id
+    with server.api() as api:
+        deadline = time.monotonic() + 20
+        while api.get(f"/api/v1/deployments/{deployment_id}").json()["state"] != "canceled":
+            assert time.monotonic() < deadline, "cancel did not finish"
+            time.sleep(0.2)
+    time.sleep(0.5)
+    assert sleeping_builds() == []
+    assert "version 1" in server.edge_get("cancelme.localhost").text
+
+
+def test_a_worker_killed_mid_build_leaves_an_error_not_building(
+    server: Server, site: Path, tmp_path: Path
+) -> None:
+    deployment_id = start_deploy(server, slow_site(tmp_path, 47), "lost")
+    server.stop(signal.SIGKILL)
+    subprocess.run(["pkill", "-f", "sleep 47"], check=False)
+    server.start()
+    with server.api() as api:
+        deployment = api.get(f"/api/v1/deployments/{deployment_id}").json()
+    assert deployment["state"] == "error"
+    assert "worker lost" in deployment["error"]
