@@ -52,6 +52,10 @@ def branch_hostname(project_name: str, branch: str, base_domain: str) -> str:
     return f"{label}.{base_domain}"
 
 
+def pull_request_hostname(project_name: str, number: int, base_domain: str) -> str:
+    return f"{project_name}-pr-{number}.{base_domain}"
+
+
 def url_for(app: AutoStack, hostname: str) -> str:
     port = app.settings.edge_port
     return f"http://{hostname}" + ("" if port == 80 else f":{port}")
@@ -182,8 +186,11 @@ async def previous_production(project: Project, current: Deployment | None) -> D
     return await query.order_by("-created_at").first()
 
 
-async def production_deployment(app: AutoStack, project: Project) -> Deployment | None:
-    alias = await Alias.get_or_none(
-        hostname=production_hostname(project.name, app.settings.base_domain)
-    ).prefetch_related("deployment")
+async def alias_target(hostname: str) -> Deployment | None:
+    """The deployment an alias points at, if any."""
+    alias = await Alias.get_or_none(hostname=hostname).prefetch_related("deployment")
     return None if alias is None else alias.deployment
+
+
+async def production_deployment(app: AutoStack, project: Project) -> Deployment | None:
+    return await alias_target(production_hostname(project.name, app.settings.base_domain))

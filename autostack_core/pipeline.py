@@ -310,13 +310,26 @@ class Pipeline:
             raise Canceled()
         await deployments.point_alias(app, project, deployment, spec.hostnames[0],
                                       AliasKind.DEPLOYMENT)
-        if deployment.is_production and await self._is_newest_production():
+        if deployment.is_production and await self._is_newest(
+            await deployments.production_deployment(app, project)
+        ):
             await deployments.promote(app, project, deployment)
+        base = self.settings.base_domain
+        if deployment.branch:
+            hostname = deployments.branch_hostname(project.name, deployment.branch, base)
+            if await self._is_newest(await deployments.alias_target(hostname)):
+                await deployments.point_alias(app, project, deployment, hostname,
+                                              AliasKind.BRANCH, branch=deployment.branch)
+        if deployment.pull_request is not None:
+            hostname = deployments.pull_request_hostname(
+                project.name, deployment.pull_request, base)
+            if await self._is_newest(await deployments.alias_target(hostname)):
+                await deployments.point_alias(app, project, deployment, hostname,
+                                              AliasKind.PULL_REQUEST, branch=deployment.branch)
         self.log.write("deploy", f"Ready at {deployment.deployment_url}", "system")
 
-    async def _is_newest_production(self) -> bool:
-        """A slow older production build never replaces a newer one that finished first."""
-        current = await deployments.production_deployment(self.app, self.project)
+    async def _is_newest(self, current: Deployment | None) -> bool:
+        """A slow older build never takes an alias from a newer one that finished first."""
         return current is None or current.created_at <= self.deployment.created_at
 
 
