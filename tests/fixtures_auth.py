@@ -39,9 +39,7 @@ async def token_for(user: User) -> str:
 
 
 async def personal_team(user: User) -> Team:
-    member = await TeamMember.get(user=user, team__is_personal=True).prefetch_related("team")
-    team: Team = member.team
-    return team
+    return await Team.get(owner=user, is_personal=True)
 
 
 async def add_user(team: Team, email: str, role: Role) -> User:

@@ -1,0 +1,112 @@
+"""The account page: profile, API tokens (a new one is shown once), browser sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autostack_web.rendering import (
+    form_text,
+    host_of,
+    login_redirect,
+    redirect,
+    render,
+    signed_in_user,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core import accounts
+from autostack_core.auth import clear_session_cookie, client_ip
+from autostack_core.errors import ApiError
+from autostack_core.models import ApiToken, User, UserSession
+
+
+async def account_page(
+    request: Request, user: User, status_code: int = 200, **context: Any
+) -> Response:
+    tokens = await ApiToken.filter(user=user).order_by("-created_at")
+    sessions = await UserSession.filter(user=user, expires_at__gt=accounts.now()) \
+        .order_by("-last_seen_at")
+    current = request.state.session
+    values = {"tokens": tokens, "sessions": sessions, "current_session_id": current.id,
+              "error": None, "new_token": None, "notice": None, **context}
+    return await render(request, "account.html", values, status_code=status_code)
+
+
+async def account(request: Request) -> Response:
+    user = signed_in_user(request)
+    if user is None or request.state.session is None:
+        return login_redirect(request)
+    return await account_page(request, user)
+
+
+async def update_profile(request: Request) -> Response:
+    user = signed_in_user(request)
+    if user is None:
+        return login_redirect(request)
+    async with request.form() as form:
+        name = form_text(form, "name")
+    if not name or len(name) > 120:
+        error = ApiError(422, "name: enter 1 to 120 characters", "name")
+        return await account_page(request, user, status_code=422, error=error)
+    user.name = name
+    await user.save(update_fields=["name"])
+    return await account_page(request, user, notice="Profile saved.")
+
+
+async def create_token(request: Request) -> Response:
+    """Create a token and show it once, on this very response (never in a URL)."""
+    user = signed_in_user(request)
+    if user is None:
+        return login_redirect(request)
+    async with request.form() as form:
+        name = form_text(form, "token_name")
+    if not name or len(name) > 120:
+        error = ApiError(422, "token name: enter 1 to 120 characters, like 'laptop CLI'",
+                         "token_name")
+        return await account_page(request, user, status_code=422, error=error)
+    token, raw = await accounts.create_api_token(user, name)
+    await accounts.audit("token.created", user=user, target=("api_token", str(token.id)),
+                         ip=client_ip(request), name=name)
+    return await account_page(request, user, status_code=201, new_token=raw)
+
+
+async def revoke_token(request: Request) -> Response:
+    user = signed_in_user(request)
+    if user is None:
+        return login_redirect(request)
+    token = await ApiToken.get_or_none(id=request.path_params["id"], user=user)
+    if token is not None:
+        await token.delete()
+        await accounts.audit("token.revoked", user=user, target=("api_token", str(token.id)),
+                             ip=client_ip(request), name=token.name)
+    return redirect("/account")
+
+
+async def revoke_session(request: Request) -> Response:
+    user = signed_in_user(request)
+    if user is None:
+        return login_redirect(request)
+    session = await UserSession.get_or_none(id=request.path_params["id"], user=user)
+    if session is None:
+        return redirect("/account")
+    await session.delete()
+    await accounts.audit("session.revoked", user=user, target=("session", str(session.id)),
+                         ip=client_ip(request))
+    if request.state.session is not None and session.id == request.state.session.id:
+        response = redirect("/login")
+        clear_session_cookie(response, host_of(request).settings)
+        return response
+    return redirect("/account")
+
+
+routes: list[BaseRoute] = [
+    Route("/account", account, methods=["GET"], include_in_schema=False),
+    Route("/account/profile", update_profile, methods=["POST"], include_in_schema=False),
+    Route("/account/tokens", create_token, methods=["POST"], include_in_schema=False),
+    Route("/account/tokens/{id:int}/revoke", revoke_token, methods=["POST"],
+          include_in_schema=False),
+    Route("/account/sessions/{id:int}/revoke", revoke_session, methods=["POST"],
+          include_in_schema=False),
+]
