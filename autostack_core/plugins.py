@@ -29,6 +29,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.builders.static",
     "autostack_plugins.providers.local",
     "autostack_plugins.notifiers.webhook",
+    "autostack_web.plugin",
 )
 
 
