@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 from autostack_core.api import (
     auth,
+    deploy_hooks,
     deployments,
     environment,
     health,
@@ -14,9 +15,13 @@ from autostack_core.api import (
     teams,
     tokens,
     uploads,
+    webhooks,
 )
 
-API_MODULES = (health, auth, teams, tokens, projects, environment, deployments, uploads, openapi)
+API_MODULES = (
+    health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
+    deploy_hooks, openapi,
+)
 
 
 def api_routes() -> list[BaseRoute]:

@@ -1,0 +1,160 @@
+"""Deploy hooks: per-project secret URLs that deploy a branch when POSTed to.
+
+The URL's token is the only credential, so only its sha256 is looked up; the
+token itself is kept sealed so members can copy the URL again later.
+Members list hooks, admins create and revoke them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core import accounts, deployments
+from autostack_core.api.deps import current_user, project_for, read_body
+from autostack_core.api.projects import check_settings
+from autostack_core.auth import client_ip
+from autostack_core.errors import ApiError, NotFound
+from autostack_core.models import CreatorType, DeployHook, Project, Role
+from autostack_core.sources import SourceError, check_git_url
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+
+class HookCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=120)
+    branch: str | None = Field(default=None, max_length=200)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hook_url(app: AutoStack, hook: DeployHook) -> str:
+    return f"{app.settings.server_url.rstrip('/')}/api/v1/deploy-hooks/{hook.token}"
+
+
+def hook_json(app: AutoStack, hook: DeployHook) -> dict[str, Any]:
+    return {"id": hook.id, "name": hook.name, "branch": hook.branch, "url": hook_url(app, hook),
+            "created_at": hook.created_at.isoformat()}
+
+
+async def list_hooks(request: Request) -> Response:
+    """A project's deploy hooks with their URLs (member).
+    ---
+    summary: List deploy hooks
+    tags: [deploy-hooks]
+    parameters: [{name: name, in: path, required: true, schema: {type: string}}]
+    responses:
+      200: {description: "{deploy_hooks: [{id, name, branch, url, created_at}]}"}
+    """
+    app: AutoStack = request.app.state.autostack
+    project = await project_for(request, request.path_params["name"], Role.MEMBER)
+    hooks = await DeployHook.filter(project=project).order_by("id")
+    return JSONResponse({"deploy_hooks": [hook_json(app, hook) for hook in hooks]})
+
+
+async def create_hook(request: Request) -> Response:
+    """Create a deploy hook for a branch (admin); the default is the production branch.
+    ---
+    summary: Create a deploy hook
+    tags: [deploy-hooks]
+    parameters: [{name: name, in: path, required: true, schema: {type: string}}]
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [name]
+            properties: {name: {type: string}, branch: {type: string}}
+    responses:
+      201: {description: "{deploy_hook: {id, name, branch, url, created_at}}"}
+      422: {description: an invalid field, or a project without a git repository}
+    """
+    app: AutoStack = request.app.state.autostack
+    project = await project_for(request, request.path_params["name"], Role.ADMIN)
+    body = await read_body(request, HookCreate)
+    branch = body.branch or project.branch
+    check_settings({"branch": branch})
+    if not project.git_url:
+        raise ApiError(422, "this project has no git repository: set its git_url first",
+                       "git_url")
+    token = secrets.token_urlsafe(32)
+    hook = DeployHook(project=project, name=body.name, branch=branch,
+                      token_hash=token_hash(token))
+    hook.token = token
+    await hook.save()
+    await accounts.audit("deploy_hook.created", user=current_user(request), team=project.team,
+                         target=("deploy_hook", str(hook.id)), ip=client_ip(request),
+                         name=hook.name, branch=branch)
+    return JSONResponse({"deploy_hook": hook_json(app, hook)}, status_code=201)
+
+
+async def delete_hook(request: Request) -> Response:
+    """Revoke a deploy hook (admin); its URL stops working at once.
+    ---
+    summary: Revoke a deploy hook
+    tags: [deploy-hooks]
+    parameters:
+      - {name: name, in: path, required: true, schema: {type: string}}
+      - {name: id, in: path, required: true, schema: {type: integer}}
+    responses:
+      204: {description: revoked}
+    """
+    project = await project_for(request, request.path_params["name"], Role.ADMIN)
+    hook_id = request.path_params["id"]
+    deleted = await DeployHook.filter(project=project, id=hook_id).delete()
+    if not deleted:
+        raise NotFound("deploy hook", "id")
+    await accounts.audit("deploy_hook.deleted", user=current_user(request), team=project.team,
+                         target=("deploy_hook", str(hook_id)), ip=client_ip(request))
+    return Response(status_code=204)
+
+
+async def trigger(request: Request) -> Response:
+    """Deploy the hook's branch; the token in the URL is the only credential.
+    ---
+    summary: Trigger a deploy hook
+    tags: [deploy-hooks]
+    security: []
+    parameters: [{name: token, in: path, required: true, schema: {type: string}}]
+    responses:
+      201: {description: "{deployment: {id, state, url, branch}}"}
+      404: {description: no such deploy hook (revoked or mistyped)}
+    """
+    app: AutoStack = request.app.state.autostack
+    hook = await DeployHook.get_or_none(
+        token_hash=token_hash(request.path_params["token"])).prefetch_related("project")
+    if hook is None:
+        raise NotFound("deploy hook")
+    project: Project = hook.project
+    try:
+        git_url = check_git_url(project.git_url or "", app.settings.allow_local_git)
+    except SourceError as error:
+        raise ApiError(409, f"the project's git repository cannot be deployed: {error}",
+                       "git_url") from error
+    deployment = await deployments.create_deployment(
+        app, project, source_type="git", git_url=git_url, branch=hook.branch,
+        is_production=hook.branch == project.branch, creator_type=CreatorType.DEPLOY_HOOK,
+    )
+    return JSONResponse({"deployment": {
+        "id": deployment.id, "state": deployment.state, "url": deployment.deployment_url,
+        "branch": deployment.branch, "target": "production" if deployment.is_production
+        else "preview",
+    }}, status_code=201)
+
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/projects/{name}/deploy-hooks", list_hooks, methods=["GET"]),
+    Route("/api/v1/projects/{name}/deploy-hooks", create_hook, methods=["POST"]),
+    Route("/api/v1/projects/{name}/deploy-hooks/{id:int}", delete_hook, methods=["DELETE"]),
+    Route("/api/v1/deploy-hooks/{token}", trigger, methods=["POST"]),
+]

@@ -1,0 +1,183 @@
+"""Git webhooks (``/api/v1/webhooks/{github,gitlab,bitbucket,gitea}``) and their secrets.
+
+A delivery is read in this order: no signature header -> 401; body not a JSON
+object or missing a required field -> 400; an event type or ref AutoStack does
+not act on, or a repository no project uses -> 202 and ignored; a signature
+that matches no project's secret -> 401 and nothing changes; a delivery id seen
+before -> 200 with ``duplicate`` and nothing changes. Otherwise every project
+whose secret signed the delivery acts on it (:mod:`autostack_core.git_triggers`).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from tortoise.exceptions import IntegrityError
+
+from autostack_core import accounts, git_triggers
+from autostack_core.api.deps import current_user, project_for, read_body
+from autostack_core.auth import client_ip
+from autostack_core.errors import ApiError, NotFound, Unauthorized
+from autostack_core.gitevents import FORMATS, GitEvent, PayloadError, WebhookFormat
+from autostack_core.models import AuditEvent, Project, Role, WebhookDelivery
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+RECENT_DELIVERIES = 20
+
+
+class SecretBody(BaseModel):
+    secret: str | None = Field(default=None, min_length=16, max_length=200)
+
+
+def webhook_format(request: Request) -> WebhookFormat:
+    fmt = FORMATS.get(request.path_params["provider"])
+    if fmt is None:
+        raise NotFound("webhook provider", "provider")
+    return fmt
+
+
+def parse_events(fmt: WebhookFormat, request: Request, body: bytes) -> list[GitEvent]:
+    try:
+        payload: Any = json.loads(body)
+    except ValueError as error:
+        raise ApiError(400, f"webhook body is not valid JSON: {error}") from error
+    if not isinstance(payload, dict):
+        raise ApiError(400, "webhook body must be a JSON object")
+    try:
+        return fmt.parse(request.headers, payload)
+    except (PayloadError, TypeError, ValueError) as error:
+        raise ApiError(400, f"webhook payload is not a {fmt.name} event: {error}") from error
+
+
+async def claim_delivery(provider: str, delivery_id: str | None) -> bool:
+    """Record the delivery id; ``False`` if it was handled before."""
+    if delivery_id is None:
+        return True
+    try:
+        await WebhookDelivery.create(provider=provider, delivery_id=delivery_id[:128])
+    except IntegrityError:
+        return False
+    return True
+
+
+def ignored(reason: str) -> Response:
+    return JSONResponse({"ignored": reason}, status_code=202)
+
+
+async def receive(request: Request) -> Response:
+    """Receive a push, pull request or branch deletion from a git host.
+    ---
+    summary: Receive a git webhook
+    tags: [webhooks]
+    security: []
+    parameters:
+      - {name: provider, in: path, required: true,
+         schema: {type: string, enum: [github, gitlab, bitbucket, gitea]}}
+    responses:
+      200: {description: "{delivery, results: [{project, result, reason, deployment}]}"}
+      202: {description: "{ignored: reason}: not an event or repository AutoStack acts on"}
+      400: {description: not JSON, or not this host's payload shape}
+      401: {description: missing or wrong signature}
+    """
+    app: AutoStack = request.app.state.autostack
+    fmt = webhook_format(request)
+    if not fmt.has_signature(request.headers):
+        raise Unauthorized(f"sign the webhook: {fmt.name} sends "
+                           f"{fmt.signature_headers[0]} when a secret is set")
+    body = await request.body()
+    events = parse_events(fmt, request, body)
+    if not events:
+        return ignored("AutoStack does not act on this event")
+    projects = await git_triggers.projects_for(events[0])
+    if not projects:
+        return ignored(f"no project uses the repository {events[0].repository}")
+    signed = [project for project in projects if project.webhook_secret
+              and fmt.verify(request.headers, body, project.webhook_secret)]
+    if not signed:
+        raise Unauthorized("the webhook signature matches no project's secret")
+    delivery_id = fmt.delivery_id(request.headers)
+    if not await claim_delivery(fmt.name, delivery_id):
+        return JSONResponse({"delivery": delivery_id, "duplicate": True, "results": []})
+    try:
+        outcomes = [await git_triggers.handle(app, project, event)
+                    for project in signed for event in events]
+    except Exception:
+        # Let the host's redelivery retry what failed half-way.
+        await WebhookDelivery.filter(provider=fmt.name, delivery_id=delivery_id).delete()
+        raise
+    return JSONResponse({"delivery": delivery_id,
+                         "results": [outcome.to_dict() for outcome in outcomes]})
+
+
+def webhook_urls(app: AutoStack) -> dict[str, str]:
+    base = app.settings.server_url.rstrip("/")
+    return {name: f"{base}/api/v1/webhooks/{name}" for name in FORMATS}
+
+
+async def set_secret(request: Request) -> Response:
+    """Set or rotate the project's webhook secret (admin); it is shown only in this answer.
+    ---
+    summary: Set or rotate the webhook secret
+    tags: [webhooks]
+    parameters: [{name: name, in: path, required: true, schema: {type: string}}]
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            properties:
+              secret: {type: string, minLength: 16, description: omit to generate one}
+    responses:
+      200: {description: "{secret, urls: {github, gitlab, bitbucket, gitea}}"}
+    """
+    app: AutoStack = request.app.state.autostack
+    project = await project_for(request, request.path_params["name"], Role.ADMIN)
+    body = await read_body(request, SecretBody)
+    secret = body.secret or secrets.token_urlsafe(32)
+    project.webhook_secret = secret
+    await project.save(update_fields=["webhook_secret_sealed", "updated_at"])
+    await accounts.audit("project.webhook_secret", user=current_user(request),
+                         team=project.team, target=("project", str(project.id)),
+                         ip=client_ip(request))
+    return JSONResponse({"secret": secret, "urls": webhook_urls(app)})
+
+
+def delivery_json(event: AuditEvent) -> dict[str, Any]:
+    return {**event.data, "received_at": event.created_at.isoformat()}
+
+
+async def webhook_status(request: Request) -> Response:
+    """The project's webhook: repository, whether a secret is set, the last deliveries.
+    ---
+    summary: Webhook status
+    tags: [webhooks]
+    parameters: [{name: name, in: path, required: true, schema: {type: string}}]
+    responses:
+      200: {description: "{repository, secret_set, urls, deliveries: [...]}"}
+    """
+    app: AutoStack = request.app.state.autostack
+    project: Project = await project_for(request, request.path_params["name"], Role.VIEWER)
+    recent = await AuditEvent.filter(
+        action=git_triggers.AUDIT_ACTION, target_type="project", target_id=str(project.id),
+    ).order_by("-id").limit(RECENT_DELIVERIES)
+    return JSONResponse({
+        "repository": project.github_repo or project.git_url,
+        "secret_set": project.webhook_secret_sealed is not None,
+        "urls": webhook_urls(app),
+        "deliveries": [delivery_json(event) for event in recent],
+    })
+
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/webhooks/{provider}", receive, methods=["POST"]),
+    Route("/api/v1/projects/{name}/webhook", webhook_status, methods=["GET"]),
+    Route("/api/v1/projects/{name}/webhook-secret", set_secret, methods=["POST"]),
+]
