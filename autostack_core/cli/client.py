@@ -291,6 +291,10 @@ def projects_add(name: str, git_url: str, branch: str, as_json: bool) -> None:
         sys.exit(1)
 
 
+# Imported last: the hooks module builds on the helpers above.
+from autostack_core.cli.hooks import deploy_hooks  # noqa: E402
+
 commands: list[click.Command] = [
     login, link_command, deploy, ls, inspect, logs, promote, rollback, cancel, env, projects,
+    deploy_hooks,
 ]
