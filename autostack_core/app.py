@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from autostack_core import db, errors, gitserver
+from autostack_core import db, errors, gitserver, notifications
 from autostack_core.api import api_routes
 from autostack_core.auth import AuthMiddleware
 from autostack_core.config import Settings
@@ -73,6 +73,7 @@ class AutoStack:
         """Deliver ``event`` to ``notify`` hooks; a failing plugin never fails the caller."""
         try:
             await self.call_hook("notify", event=event)
+            await notifications.deliver(self, event)
         except Exception:
             errors.logger.exception("a notify hook failed for %s", event.kind)
 

@@ -29,6 +29,9 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.builders.static",
     "autostack_plugins.providers.local",
     "autostack_plugins.notifiers.webhook",
+    "autostack_plugins.notifiers.slack",
+    "autostack_plugins.notifiers.email",
+    "autostack_plugins.notifiers.github",
     "autostack_web.plugin",
 )
 

@@ -10,6 +10,7 @@ from autostack_core.api import (
     deployments,
     environment,
     health,
+    notifiers,
     openapi,
     projects,
     teams,
@@ -20,7 +21,7 @@ from autostack_core.api import (
 
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
-    deploy_hooks, openapi,
+    deploy_hooks, notifiers, openapi,
 )
 
 

@@ -1,0 +1,60 @@
+"""E-mail over SMTP with the standard library, in a thread so the loop never blocks.
+
+Config: ``host``, ``port`` (587), ``sender``, ``to`` (a list or comma-separated),
+``username`` and ``password`` (sealed) when the server wants a login, and
+``starttls`` (true by default when logging in).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+from collections.abc import Mapping
+from email.message import EmailMessage
+from typing import Any
+
+from autostack_core import hookimpl
+from autostack_core.interfaces import Event
+
+from . import messages
+
+TIMEOUT_SECONDS = 20
+
+
+def recipients(config: Mapping[str, Any]) -> list[str]:
+    to = config.get("to") or []
+    items = to.split(",") if isinstance(to, str) else to
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def build_message(event: Event, config: Mapping[str, Any]) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = messages.title(event)
+    message["From"] = str(config.get("sender") or "autostack@localhost")
+    message["To"] = ", ".join(recipients(config))
+    message.set_content(messages.body(event) + "\n")
+    return message
+
+
+def send_blocking(message: EmailMessage, config: Mapping[str, Any]) -> None:
+    host, port = str(config["host"]), int(config.get("port", 587))
+    with smtplib.SMTP(host, port, timeout=TIMEOUT_SECONDS) as smtp:
+        if config.get("starttls", bool(config.get("username"))):
+            smtp.starttls()
+        if config.get("username"):
+            smtp.login(str(config["username"]), str(config.get("password", "")))
+        smtp.send_message(message)
+
+
+class EmailNotifier:
+    name = "email"
+
+    async def send(self, event: Event, config: Mapping[str, Any]) -> None:
+        if not recipients(config):
+            raise ValueError("the email notifier has no recipients: set 'to'")
+        await asyncio.to_thread(send_blocking, build_message(event, config), config)
+
+
+@hookimpl
+def register_notifiers() -> list[EmailNotifier]:
+    return [EmailNotifier()]

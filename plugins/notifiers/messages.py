@@ -1,0 +1,40 @@
+"""How the notifiers word an event for people, the same way in every channel."""
+
+from __future__ import annotations
+
+from autostack_core.interfaces import Event
+
+_VERBS = {
+    "deployment.created": "is queued",
+    "deployment.building": "is building",
+    "deployment.ready": "is ready",
+    "deployment.error": "failed",
+    "deployment.canceled": "was canceled",
+    "deployment.promoted": "is now production",
+    "deployment.rolled_back": "is production again (rollback)",
+}
+
+
+def title(event: Event) -> str:
+    """One line: ``site: preview of feature (abc1234) is ready``."""
+    data = event.data
+    what = f"{data.get('target') or 'deployment'}"
+    if data.get("branch"):
+        what += f" of {data['branch']}"
+    if data.get("commit_sha"):
+        what += f" ({str(data['commit_sha'])[:7]})"
+    verb = _VERBS.get(event.kind, event.kind.removeprefix("deployment."))
+    return f"{event.project}: {what} {verb}"
+
+
+def body(event: Event) -> str:
+    """A few lines: the title, the URLs, the error if any."""
+    data = event.data
+    lines = [title(event)]
+    for label, key in (("URL", "url"), ("Branch URL", "branch_url"),
+                       ("Pull request URL", "pull_request_url")):
+        if data.get(key):
+            lines.append(f"{label}: {data[key]}")
+    if data.get("error"):
+        lines.append(f"Error: {data['error']}")
+    return "\n".join(lines)
