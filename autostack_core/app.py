@@ -93,8 +93,7 @@ class AutoStack:
         await self.call_hook("startup", app=self)
         if self.consume:
             await recover_lost_deployments(self)
-            self._consumer = self.queue.consumer()
-            self._consumer.start()
+            self._consumer = self.queue.start_consumer()
 
     async def shutdown(self) -> None:
         for task in list(self.running.values()):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,6 @@ class Settings:
     port: int = 8000
     base_domain: str = "localhost"
     edge_port: int = 8080
-    edge_admin_port: int = 2019
     allow_unsandboxed: bool = False
     allow_local_git: bool = False
     public_url: str | None = None
@@ -53,7 +54,6 @@ class Settings:
             ),
             base_domain=env.get("AUTOSTACK_DOMAIN", "localhost"),
             edge_port=int(env.get("AUTOSTACK_EDGE_PORT", "8080")),
-            edge_admin_port=int(env.get("AUTOSTACK_EDGE_ADMIN_PORT", "2019")),
             allow_unsandboxed=_flag("AUTOSTACK_ALLOW_UNSANDBOXED"),
             allow_local_git=_flag("AUTOSTACK_ALLOW_LOCAL_GIT"),
             public_url=env.get("AUTOSTACK_PUBLIC_URL") or None,
@@ -81,6 +81,19 @@ class Settings:
     def path(self, *parts: str) -> Path:
         """A path under the data directory, created on demand for folders."""
         return self.data_dir.joinpath(*parts)
+
+    @property
+    def edge_admin_socket(self) -> Path:
+        """Caddy's admin API socket: a unix socket builds cannot see (unlike a loopback port).
+
+        Beside the data when the path fits a socket address (108 bytes), else in
+        a private folder under /tmp named after the data directory.
+        """
+        beside_data = self.path("edge", "admin.sock")
+        if len(str(beside_data)) < 100:
+            return beside_data
+        digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"autostack-{digest}" / "admin.sock"
 
     def ensure_dirs(self) -> None:
         for name in ("", "store", "builds", "cache", "logs", "git", "edge", "uploads"):

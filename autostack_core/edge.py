@@ -180,14 +180,17 @@ def listen_host(base_domain: str) -> str:
     return "127.0.0.1" if local else ""
 
 
+def admin_config(settings: Settings) -> JSON:
+    return {"listen": f"unix/{settings.edge_admin_socket}", "config": {"persist": False}}
+
+
 def caddy_config(state: EdgeState, settings: Settings) -> JSON:
     """The whole Caddy configuration for ``state``."""
     hosts_dir = settings.path("edge", "hosts")
     valid_host = {"vars_regexp": {"{http.request.host}": {"pattern": HOSTNAME_PATTERN}}}
     access_log = settings.path("logs", "edge-access.log")
     return {
-        "admin": {"listen": f"127.0.0.1:{settings.edge_admin_port}",
-                  "config": {"persist": False}},
+        "admin": admin_config(settings),
         "logging": {"logs": {
             # Without this exclusion every access line also goes to stderr.
             "default": {"exclude": ["http.log.access"]},
@@ -219,11 +222,14 @@ def caddy_config(state: EdgeState, settings: Settings) -> JSON:
 
 
 class CaddyAdmin:
-    """A thin async client for Caddy's admin API on the loopback."""
+    """A thin async client for Caddy's admin API on its unix socket."""
 
-    def __init__(self, port: int) -> None:
-        self.base_url = f"http://127.0.0.1:{port}"
-        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=10.0)
+    def __init__(self, socket_path: Path) -> None:
+        self.base_url = f"unix:{socket_path}"
+        self._client = httpx.AsyncClient(
+            transport=httpx.AsyncHTTPTransport(uds=str(socket_path)),
+            base_url="http://caddy-admin", timeout=10.0,
+        )
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -269,7 +275,7 @@ class Edge:
         self.state = EdgeState.load(self.state_path)
         self.process: subprocess.Popen[bytes] | None = None
         self.adopted = False
-        self._admin = CaddyAdmin(settings.edge_admin_port)
+        self._admin = CaddyAdmin(settings.edge_admin_socket)
         self._lock = asyncio.Lock()
 
     # -- process ------------------------------------------------------------
@@ -291,10 +297,11 @@ class Edge:
         edge_dir = self.settings.path("edge")
         edge_dir.mkdir(parents=True, exist_ok=True)
         bootstrap = edge_dir / "bootstrap.json"
-        bootstrap.write_text(json.dumps({"admin": {
-            "listen": f"127.0.0.1:{self.settings.edge_admin_port}",
-            "config": {"persist": False},
-        }}), encoding="utf-8")
+        socket_dir = self.settings.edge_admin_socket.parent
+        socket_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(socket_dir, 0o700)
+        bootstrap.write_text(json.dumps({"admin": admin_config(self.settings)}),
+                             encoding="utf-8")
         env = {**os.environ, "XDG_DATA_HOME": str(edge_dir / "data"),
                "XDG_CONFIG_HOME": str(edge_dir / "config")}
         with open(self.settings.path("logs", "edge.log"), "ab") as log:
@@ -323,8 +330,11 @@ class Edge:
         raise EdgeError(f"Caddy did not start; last lines of edge.log:\n{log[-2000:]}")
 
     async def stop(self) -> None:
-        """Stop the Caddy this edge started (an adopted one keeps running)."""
+        """Stop Caddy, whether this edge started it or re-adopted it (a clean shutdown)."""
         process, self.process = self.process, None
+        if process is None and self.adopted:
+            with contextlib.suppress(EdgeError):
+                await self._admin.request("POST", "/stop")
         if process is not None:
             with contextlib.suppress(ProcessLookupError):
                 process.send_signal(signal.SIGTERM)

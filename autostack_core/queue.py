@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
+import threading
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +63,19 @@ class Queue:
     def enqueue(self, name: str, *args: Any) -> None:
         self._tasks[name](*args)
 
-    def consumer(self, workers: int = 2) -> Consumer:
-        """A consumer whose tasks run on the current event loop."""
+    def start_consumer(self, workers: int = 2) -> Consumer:
+        """Start a consumer whose tasks run on the current event loop.
+
+        Huey's ``Consumer.start`` installs its own SIGINT/SIGTERM handlers; the
+        process's owner (uvicorn, or ``autostack worker``) handles signals, so
+        the handlers in place before are put back.
+        """
         self.loop = asyncio.get_running_loop()
-        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+        consumer = self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+        signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        previous = {signum: signal.getsignal(signum) for signum in signals}
+        consumer.start()
+        if threading.current_thread() is threading.main_thread():
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        return consumer

@@ -120,8 +120,7 @@ async def main() -> None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     with tempfile.TemporaryDirectory() as temporary:
         root = Path(temporary)
-        settings = Settings(data_dir=root / "data", edge_port=free_port(),
-                            edge_admin_port=free_port())
+        settings = Settings(data_dir=root / "data", edge_port=free_port())
         settings.ensure_dirs()
         a, b = site(root, "a", "A"), site(root, "b", "B")
         provider = LocalProvider(settings)

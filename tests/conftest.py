@@ -9,6 +9,7 @@ queue and events use Redis when ``AUTOSTACK_TEST_REDIS_URL`` is set.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,6 +23,13 @@ from autostack_core.utils import random_id
 
 PG_ADMIN_URL = os.environ.get("AUTOSTACK_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("AUTOSTACK_TEST_REDIS_URL")
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -47,6 +55,7 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
         redis_url=REDIS_URL,
         queue_name=f"autostack-test-{random_id(8)}",
         port=8000,
+        edge_port=free_port(),
     )
 
 

@@ -59,8 +59,10 @@ def worker(concurrency: int, data_dir: Path | None) -> None:
     async def consume() -> None:
         autostack = AutoStack(settings_from(data_dir))
         await autostack.startup()
-        consumer = autostack.queue.consumer(workers=concurrency)
-        consumer.start()
+        from autostack_core.pipeline import recover_lost_deployments
+
+        await recover_lost_deployments(autostack)
+        consumer = autostack.queue.start_consumer(workers=concurrency)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,15 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, free_port
 
 AUTOSTACK = str(Path(sys.executable).parent / "autostack")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -46,12 +39,12 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [AUTOSTACK, "up", "--port", str(self.port), "--edge-port", str(self.edge_port),
-             "--data-dir", str(self.data_dir)],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [AUTOSTACK, "up", "--port", str(self.port), "--edge-port", str(self.edge_port),
+                 "--data-dir", str(self.data_dir)],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -95,12 +88,10 @@ class Server:
                          headers={"Host": hostname}, timeout=10)
 
 
-def make_env(data_dir: Path, database_url: str | None, queue_name: str,
-             admin_port: int) -> dict[str, str]:
+def make_env(data_dir: Path, database_url: str | None, queue_name: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("AUTOSTACK_")}
     env.update({
         "AUTOSTACK_DATA_DIR": str(data_dir),
-        "AUTOSTACK_EDGE_ADMIN_PORT": str(admin_port),
         "AUTOSTACK_ALLOW_LOCAL_GIT": "1",
         "XDG_CONFIG_HOME": str(data_dir.parent / "config"),
     })
@@ -116,7 +107,7 @@ def make_env(data_dir: Path, database_url: str | None, queue_name: str,
 def server(tmp_path: Path, database_url: str | None) -> Iterator[Server]:
     """A running AutoStack with one signed-in user (token in ``server.token``)."""
     data_dir = tmp_path / "data"
-    env = make_env(data_dir, database_url, f"e2e-{tmp_path.name}", free_port())
+    env = make_env(data_dir, database_url, f"e2e-{tmp_path.name}")
     instance = Server(data_dir=data_dir, port=free_port(), edge_port=free_port(), env=env,
                       log_path=tmp_path / "server.log")
     subprocess.run([AUTOSTACK, "users", "create", "--email", "dev@example.com", "--password",

@@ -89,7 +89,9 @@ async def test_files_not_uploaded_yet_are_named(api: httpx.AsyncClient) -> None:
     assert await Deployment.all().count() == 0
 
 
-async def test_create_deployment_is_queued_with_its_url(api: httpx.AsyncClient) -> None:
+async def test_create_deployment_is_queued_with_its_url(
+    autostack: AutoStack, api: httpx.AsyncClient
+) -> None:
     await make_project(api)
     await upload(api, INDEX)
     response = await api.post("/api/v1/projects/site/deployments",
@@ -97,7 +99,8 @@ async def test_create_deployment_is_queued_with_its_url(api: httpx.AsyncClient) 
     assert response.status_code == 201
     body = response.json()
     assert body["state"] == "queued" and body["target"] == "production"
-    assert body["url"] == f"http://site-{body['id']}.localhost:8080"
+    port = autostack.settings.edge_port
+    assert body["url"] == f"http://site-{body['id']}.localhost:{port}"
     listed = await api.get("/api/v1/projects/site/deployments")
     assert [row["id"] for row in listed.json()["deployments"]] == [body["id"]]
 
