@@ -13,6 +13,7 @@ import json
 import subprocess
 import tarfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -127,10 +128,14 @@ class RecordingProvider:
         self.unrouted.append(hostname)
 
 
-def use_recording_provider(autostack: AutoStack) -> RecordingProvider:
+@pytest.fixture
+def recording_provider(autostack: AutoStack) -> Iterator[RecordingProvider]:
+    """Swap the local provider for a recorder, and back before the app shuts down."""
+    original = autostack.providers["local"]
     provider = RecordingProvider()
     autostack.providers["local"] = provider  # type: ignore[assignment]
-    return provider
+    yield provider
+    autostack.providers["local"] = original
 
 
 async def post_webhook(http: httpx.AsyncClient, provider: str, body: bytes,

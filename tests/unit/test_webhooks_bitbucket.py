@@ -12,15 +12,16 @@ from autostack_core.gitevents import EventKind, bitbucket
 from autostack_core.models import Alias, AliasKind, Deployment, DeploymentState, User
 from tests.fixtures_auth import client_for, owner
 from tests.webhook_payloads import (
+    RecordingProvider,
     bitbucket_headers,
     body_of,
     fixture,
     git_project,
     post_webhook,
-    use_recording_provider,
+    recording_provider,
 )
 
-__all__ = ["owner"]
+__all__ = ["owner", "recording_provider"]
 
 REPO = "https://bitbucket.org/team_name/repo_name.git"
 
@@ -65,22 +66,20 @@ async def test_pull_request_created_deploys_a_preview(
 
 
 async def test_declined_pull_request_removes_its_alias(
-    autostack: AutoStack, anonymous: httpx.AsyncClient, owner: User
+    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User
 ) -> None:
-    provider = use_recording_provider(autostack)
     project = await git_project(owner, "repo", REPO)
     ready = await Deployment.create(project=project, state=DeploymentState.READY,
                                     pull_request=7, source_type="git")
     await Alias.create(project=project, deployment=ready, kind=AliasKind.PULL_REQUEST,
                        hostname="repo-pr-7.localhost")
     await send(anonymous, "pullrequest:rejected", fixture("bitbucket-pullrequest-created.json"))
-    assert provider.unrouted == ["repo-pr-7.localhost"]
+    assert recording_provider.unrouted == ["repo-pr-7.localhost"]
 
 
 async def test_a_closed_branch_loses_its_alias(
-    autostack: AutoStack, anonymous: httpx.AsyncClient, owner: User
+    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User
 ) -> None:
-    provider = use_recording_provider(autostack)
     project = await git_project(owner, "repo", REPO)
     ready = await Deployment.create(project=project, state=DeploymentState.READY,
                                     branch="main", source_type="git")
@@ -89,7 +88,7 @@ async def test_a_closed_branch_loses_its_alias(
     payload = fixture("bitbucket-push.json")
     payload["push"]["changes"][0].update(new=None, closed=True)
     await send(anonymous, "repo:push", payload)
-    assert provider.unrouted == ["repo-git-main.localhost"]
+    assert recording_provider.unrouted == ["repo-git-main.localhost"]
 
 
 async def test_a_wrong_signature_is_401(anonymous: httpx.AsyncClient, owner: User) -> None:

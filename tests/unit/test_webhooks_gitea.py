@@ -12,16 +12,17 @@ from autostack_core.gitevents import gitea
 from autostack_core.models import Alias, AliasKind, Deployment, DeploymentState, User
 from tests.fixtures_auth import client_for, owner
 from tests.webhook_payloads import (
+    RecordingProvider,
     body_of,
     fixture,
     git_project,
     gitea_headers,
     hex_hmac,
     post_webhook,
-    use_recording_provider,
+    recording_provider,
 )
 
-__all__ = ["owner"]
+__all__ = ["owner", "recording_provider"]
 
 REPO = "http://localhost:3000/gitea/webhooks.git"
 
@@ -71,9 +72,8 @@ async def test_forgejo_headers_are_accepted(anonymous: httpx.AsyncClient, owner:
 
 
 async def test_pull_request_opened_then_closed(
-    autostack: AutoStack, anonymous: httpx.AsyncClient, owner: User
+    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User
 ) -> None:
-    provider = use_recording_provider(autostack)
     project = await git_project(owner, "hooks", REPO)
     opened = await send(anonymous, "pull_request", fixture("gitea-pull-request.json"))
     deployment = await Deployment.get(id=opened.json()["results"][0]["deployment"])
@@ -84,7 +84,7 @@ async def test_pull_request_opened_then_closed(
     payload = fixture("gitea-pull-request.json")
     payload["action"] = "closed"
     await send(anonymous, "pull_request", payload)
-    assert provider.unrouted == ["hooks-pr-3.localhost"]
+    assert recording_provider.unrouted == ["hooks-pr-3.localhost"]
 
 
 async def test_a_wrong_signature_is_401(anonymous: httpx.AsyncClient, owner: User) -> None:

@@ -26,16 +26,17 @@ from autostack_core.models import (
 )
 from tests.fixtures_auth import client_for, owner
 from tests.webhook_payloads import (
+    RecordingProvider,
     body_of,
     git_project,
     github_example,
     github_headers,
     octokit,
     post_webhook,
-    use_recording_provider,
+    recording_provider,
 )
 
-__all__ = ["octokit", "owner"]
+__all__ = ["octokit", "owner", "recording_provider"]
 
 REPO_URL = "https://github.com/Codertocat/Hello-World.git"
 Examples = dict[str, list[dict[str, Any]]]
@@ -183,9 +184,9 @@ async def test_a_push_and_its_pull_request_share_one_deployment(
 
 
 async def test_pull_request_on_a_ready_deployment_points_the_alias_now(
-    autostack: AutoStack, anonymous: httpx.AsyncClient, owner: User, octokit: Examples
+    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User,
+    octokit: Examples
 ) -> None:
-    provider = use_recording_provider(autostack)
     await git_project(owner, "hello", REPO_URL)
     sha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
     pushed = await send(anonymous, "push", push(octokit, "changes", sha=sha))
@@ -194,15 +195,14 @@ async def test_pull_request_on_a_ready_deployment_points_the_alias_now(
     await send(anonymous, "pull_request", pull_request(octokit, "opened"))
     alias = await Alias.get(hostname="hello-pr-2.localhost")
     assert alias.deployment_id == deployment_id  # type: ignore[attr-defined]
-    assert provider.routed == ["hello-pr-2.localhost"]
+    assert recording_provider.routed == ["hello-pr-2.localhost"]
 
 
 @pytest.mark.parametrize("merged", [False, True])
 async def test_closing_a_pull_request_removes_its_alias(
-    autostack: AutoStack, anonymous: httpx.AsyncClient, owner: User, octokit: Examples,
-    merged: bool,
+    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User,
+    octokit: Examples, merged: bool,
 ) -> None:
-    provider = use_recording_provider(autostack)
     project = await git_project(owner, "hello", REPO_URL)
     ready = await Deployment.create(project=project, state=DeploymentState.READY,
                                     branch="changes", pull_request=2, source_type="git")
@@ -220,7 +220,7 @@ async def test_closing_a_pull_request_removes_its_alias(
     assert result["canceled"] == [queued.id]
     assert not await Alias.exists(hostname="hello-pr-2.localhost")
     assert await Alias.exists(hostname=f"hello-{ready.id}.localhost")
-    assert provider.unrouted == ["hello-pr-2.localhost"]
+    assert recording_provider.unrouted == ["hello-pr-2.localhost"]
     assert await Deployment.all().count() == 2  # nothing new deployed
 
 
@@ -246,10 +246,10 @@ async def test_pull_requests_from_forks_are_skipped(
 
 @pytest.mark.parametrize("event", ["push", "delete"])
 async def test_deleting_a_branch_removes_its_alias(
-    autostack: AutoStack, anonymous: httpx.AsyncClient, owner: User, octokit: Examples,
+    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User,
+    octokit: Examples,
     event: str,
 ) -> None:
-    provider = use_recording_provider(autostack)
     project = await git_project(owner, "hello", REPO_URL)
     ready = await Deployment.create(project=project, state=DeploymentState.READY,
                                     branch="simple-tag", source_type="git")
@@ -264,7 +264,7 @@ async def test_deleting_a_branch_removes_its_alias(
     response = await send(anonymous, event, payload)
     assert response.json()["results"][0]["result"] == "alias-removed"
     assert not await Alias.exists(hostname="hello-git-simple-tag.localhost")
-    assert provider.unrouted == ["hello-git-simple-tag.localhost"]
+    assert recording_provider.unrouted == ["hello-git-simple-tag.localhost"]
 
 
 async def test_tag_pushes_are_ignored(

@@ -12,15 +12,16 @@ from autostack_core.gitevents import gitlab
 from autostack_core.models import Alias, AliasKind, Deployment, DeploymentState, User
 from tests.fixtures_auth import client_for, owner
 from tests.webhook_payloads import (
+    RecordingProvider,
     body_of,
     fixture,
     git_project,
     gitlab_headers,
     post_webhook,
-    use_recording_provider,
+    recording_provider,
 )
 
-__all__ = ["owner"]
+__all__ = ["owner", "recording_provider"]
 
 DIASPORA = "http://example.com/mike/diaspora.git"
 GITLAB_TEST = "git@example.com:gitlabhq/gitlab-test.git"
@@ -89,9 +90,8 @@ async def test_merge_request_update_without_new_commits_is_ignored(
 
 
 async def test_merged_merge_request_removes_its_alias(
-    autostack: AutoStack, anonymous: httpx.AsyncClient, owner: User
+    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User
 ) -> None:
-    provider = use_recording_provider(autostack)
     project = await git_project(owner, "gitlab-test", GITLAB_TEST)
     ready = await Deployment.create(project=project, state=DeploymentState.READY,
                                     pull_request=1, branch="ms-viewport", source_type="git")
@@ -101,13 +101,12 @@ async def test_merged_merge_request_removes_its_alias(
     payload["object_attributes"].update(action="merge", state="merged")
     response = await send(anonymous, "Merge Request Hook", payload)
     assert "merged" in response.json()["results"][0]["reason"]
-    assert provider.unrouted == ["gitlab-test-pr-1.localhost"]
+    assert recording_provider.unrouted == ["gitlab-test-pr-1.localhost"]
 
 
 async def test_a_push_of_zeros_deletes_the_branch_alias(
-    autostack: AutoStack, anonymous: httpx.AsyncClient, owner: User
+    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User
 ) -> None:
-    use_recording_provider(autostack)
     project = await git_project(owner, "diaspora", DIASPORA)
     ready = await Deployment.create(project=project, state=DeploymentState.READY,
                                     branch="master", source_type="git")
