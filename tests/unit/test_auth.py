@@ -80,7 +80,7 @@ async def test_login_sets_a_hardened_session_cookie(autostack: AutoStack, owner:
     assert session.key_hash not in cookie  # only the hash is stored, the cookie has the key
 
 
-def test_secure_cookies_under_https(tmp_path: object) -> None:
+def test_secure_cookies_under_https() -> None:
     settings = Settings(public_url="https://autostack.example.com")
     assert settings.secure_cookies
     assert cookie_name(settings) == "__Host-autostack_session"
