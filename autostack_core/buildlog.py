@@ -10,6 +10,8 @@ from autostack_core.events import EventBus
 from autostack_core.models import DeploymentLog
 
 FLUSH_SECONDS = 0.2
+DONE_STEP = "done"
+"""The step of the last line a pipeline writes: followers stop reading after it."""
 
 
 def deployment_channel(deployment_id: str) -> str:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from autostack_core import deployments
 from autostack_core.build_errors import BuildError
-from autostack_core.buildlog import BuildLog, deployment_channel
+from autostack_core.buildlog import DONE_STEP, BuildLog, deployment_channel
 from autostack_core.detection import DetectionError, detect
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
 from autostack_core.models import (
@@ -121,6 +121,7 @@ class Pipeline:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+            self.log.write(DONE_STEP, f"Deployment {self.deployment.state}", "system")
             await self.log.close()
             shutil.rmtree(self.build_root, ignore_errors=True)
 

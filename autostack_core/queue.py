@@ -20,6 +20,7 @@ from huey.consumer import Consumer
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
 
+POLL_MAX_SECONDS = 0.2
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -71,7 +72,11 @@ class Queue:
         the handlers in place before are put back.
         """
         self.loop = asyncio.get_running_loop()
-        consumer = self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+        # An idle SQLite queue is polled at most every 0.2 s (Huey's default backs off to
+        # 10 s, which would delay a deploy after a quiet spell); Redis blocks on the list.
+        consumer = self.huey.create_consumer(
+            workers=workers, worker_type="thread", periodic=True, max_delay=POLL_MAX_SECONDS
+        )
         signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
         previous = {signum: signal.getsignal(signum) for signum in signals}
         consumer.start()

@@ -4,14 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from autostack_web.rendering import (
-    form_text,
-    host_of,
-    login_redirect,
-    redirect,
-    render,
-    signed_in_user,
-)
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -20,6 +12,14 @@ from autostack_core import accounts
 from autostack_core.auth import clear_session_cookie, client_ip
 from autostack_core.errors import ApiError
 from autostack_core.models import ApiToken, User, UserSession
+from autostack_web.rendering import (
+    form_text,
+    host_of,
+    login_redirect,
+    redirect,
+    render,
+    signed_in_user,
+)
 
 
 async def account_page(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from autostack_web.rendering import form_text, login_redirect, redirect, render, signed_in_user
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -21,6 +20,7 @@ from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError
 from autostack_core.models import Project, User
 from autostack_core.utils import slugify
+from autostack_web.rendering import form_text, login_redirect, redirect, render, signed_in_user
 
 
 def chosen_team(teams: list[dict[str, Any]], slug: str | None) -> dict[str, Any] | None:

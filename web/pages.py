@@ -2,15 +2,6 @@
 
 from __future__ import annotations
 
-from autostack_web.rendering import (
-    anonymous_form_ok,
-    form_text,
-    host_of,
-    redirect,
-    render,
-    safe_next,
-    signed_in_user,
-)
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +11,15 @@ from autostack_core import accounts
 from autostack_core.auth import clear_session_cookie, client_ip, set_session_cookie
 from autostack_core.errors import ApiError
 from autostack_core.models import User
+from autostack_web.rendering import (
+    anonymous_form_ok,
+    form_text,
+    host_of,
+    redirect,
+    render,
+    safe_next,
+    signed_in_user,
+)
 
 EXPIRED = "This form expired. Reload the page and submit it again."
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from autostack_web import account, dashboard, pages
-from autostack_web.rendering import STATIC_DIR
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from autostack_core import hookimpl
+from autostack_web import account, dashboard, pages
+from autostack_web.rendering import STATIC_DIR
 
 
 @hookimpl

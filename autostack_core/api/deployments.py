@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from autostack_core import deployments
 from autostack_core.api.deps import current_user, project_for, read_body, require_team_role
-from autostack_core.buildlog import deployment_channel
+from autostack_core.buildlog import DONE_STEP, deployment_channel
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.models import (
     Alias,
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from autostack_core.app import AutoStack
 
 MAX_FILES = 20_000
-FINAL_GRACE_SECONDS = 0.5
+FINAL_GRACE_SECONDS = 1.0
 
 
 class FileEntry(BaseModel):
@@ -329,11 +329,16 @@ async def deployment_events(request: Request) -> Response:
                 state = fresh.state
                 yield {"event": "state", "data": json.dumps(
                     {"state": state, "error": fresh.error_message, "url": fresh.deployment_url})}
+            # The pipeline's last line ends the stream at once; a deployment that ended
+            # without a pipeline (canceled while queued, worker lost) after a short grace.
+            pipeline_done = any(line.step == DONE_STEP for line in lines)
             if DeploymentState(fresh.state).is_final and not lines:
                 final_seen_at = final_seen_at or loop.time()
-                if loop.time() - final_seen_at >= FINAL_GRACE_SECONDS:
-                    yield {"event": "end", "data": json.dumps({"state": state})}
-                    return
+            grace_over = final_seen_at is not None and \
+                loop.time() - final_seen_at >= FINAL_GRACE_SECONDS
+            if pipeline_done or grace_over:
+                yield {"event": "end", "data": json.dumps({"state": state})}
+                return
 
     return EventSourceResponse(stream(), ping=15)
 

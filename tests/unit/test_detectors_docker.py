@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from autostack_plugins.detectors import docker
-
 from autostack_core.interfaces import SourceTree
+from autostack_plugins.detectors import docker
 
 
 def tree(root: Path, files: dict[str, str]) -> SourceTree:

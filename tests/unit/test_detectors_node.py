@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from autostack_plugins.detectors import node
 
 from autostack_core.interfaces import Detection, SourceTree
+from autostack_plugins.detectors import node
 
 
 def write_tree(root: Path, files: dict[str, Any]) -> SourceTree:

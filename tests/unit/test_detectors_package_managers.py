@@ -6,14 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+
+from autostack_core.interfaces import SourceTree
 from autostack_plugins.detectors.package_managers import (
     has_python_package,
     node_package_manager,
     node_version,
     python_environment,
 )
-
-from autostack_core.interfaces import SourceTree
 
 
 def write_tree(root: Path, files: dict[str, str]) -> SourceTree:

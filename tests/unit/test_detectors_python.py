@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autostack_plugins.detectors import python
-
 from autostack_core.interfaces import Detection, SourceTree
+from autostack_plugins.detectors import python
 
 
 def detect(root: Path, files: dict[str, str]) -> Detection | None:

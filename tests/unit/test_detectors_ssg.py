@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from autostack_plugins.detectors import ssg
 
 from autostack_core.interfaces import Detection, SourceTree
+from autostack_plugins.detectors import ssg
 
 
 def detect(root: Path, files: dict[str, str]) -> Detection | None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from autostack_plugins.detectors import static
-
 from autostack_core.interfaces import SourceTree
+from autostack_plugins.detectors import static
 
 
 def test_index_html_at_the_root(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+
 from autostack_plugins.builders.routes_config import (
     HASHED_ASSET_SRC,
     IMMUTABLE,

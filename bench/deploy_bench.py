@@ -1,0 +1,100 @@
+"""Deploy benchmarks: a 200-file, 2 MB static folder through the real CLI and server.
+
+Run with ``.venv/bin/python bench/deploy_bench.py``. Starts ``autostack up`` on
+free loopback ports in a temporary directory, then measures, ROUNDS times each:
+
+(a) first deploy: ``autostack deploy --prod`` until the production URL serves
+    the new content, against ``cp -r`` of the same folder (the baseline);
+(b) redeploy with one file changed, against the same baseline.
+Figures are medians, reported as ratios to the baseline of the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.e2e.conftest import AUTOSTACK, Server, free_port, make_env  # noqa: E402
+
+ROUNDS = 5
+FILES = 200
+TOTAL_BYTES = 2 * 1024 * 1024
+
+
+def make_folder(root: Path) -> Path:
+    folder = root / "site"
+    (folder / "assets").mkdir(parents=True)
+    size = TOTAL_BYTES // FILES
+    for number in range(FILES - 1):
+        (folder / "assets" / f"file-{number:03}.txt").write_bytes(
+            (f"{number:03}" * size)[:size].encode())
+    (folder / "index.html").write_text("<h1>round 0</h1>")
+    return folder
+
+
+def timed(action: object) -> float:
+    started = time.perf_counter()
+    action()  # type: ignore[operator]
+    return time.perf_counter() - started
+
+
+def deploy_until_served(server: Server, folder: Path, marker: str) -> None:
+    result = server.cli("deploy", str(folder), "--prod", "--project", "bench", "--json")
+    assert json.loads(result.stdout)["state"] == "ready"
+    while marker not in server.edge_get("bench.localhost").text:
+        time.sleep(0.01)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        folder = make_folder(root)
+        data_dir = root / "data"
+        env = make_env(data_dir, None, "bench")
+        server = Server(data_dir=data_dir, port=free_port(), edge_port=free_port(), env=env,
+                        log_path=root / "server.log")
+        subprocess.run([AUTOSTACK, "users", "create", "--email", "b@example.com", "--password",
+                        "benchmark pass", "--data-dir", str(data_dir)], env=env, check=True,
+                       capture_output=True)
+        server.start()
+        try:
+            server.token = httpx.post(f"{server.url}/api/v1/auth/login", json={
+                "email": "b@example.com", "password": "benchmark pass",
+                "token_name": "bench"}).json()["token"]
+            copies, firsts, redeploys = [], [], []
+            for round_number in range(ROUNDS):
+                target = root / f"copy-{round_number}"
+                copies.append(timed(lambda: subprocess.run(
+                    ["cp", "-r", str(folder), str(target)], check=True)))
+                # A fresh project each round so the first deploy uploads everything.
+                shutil.rmtree(folder / ".autostack", ignore_errors=True)
+                for path in (folder / "assets").iterdir():
+                    path.write_bytes(path.read_bytes()[:-8] + f"r{round_number:07}".encode())
+                marker = f"round {round_number} first"
+                (folder / "index.html").write_text(f"<h1>{marker}</h1>")
+                firsts.append(timed(lambda: deploy_until_served(server, folder, marker)))
+                marker = f"round {round_number} second"
+                (folder / "index.html").write_text(f"<h1>{marker}</h1>")
+                redeploys.append(timed(lambda: deploy_until_served(server, folder, marker)))
+        finally:
+            server.stop()
+    baseline = statistics.median(copies)
+    first, redeploy = statistics.median(firsts), statistics.median(redeploys)
+    print(f"cp -r baseline      median {baseline * 1000:8.1f} ms")
+    print(f"first deploy        median {first * 1000:8.1f} ms  ratio {first / baseline:6.1f}x")
+    print(f"one-file redeploy   median {redeploy * 1000:8.1f} ms  ratio "
+          f"{redeploy / baseline:6.1f}x")
+
+
+if __name__ == "__main__":
+    main()
