@@ -18,13 +18,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.conftest import AUTOSTACK, Server, free_port, make_env  # noqa: E402
+from tests.e2e.conftest import AUTOSTACK, Server, free_port, make_env
 
 ROUNDS = 5
 FILES = 200
@@ -42,10 +43,14 @@ def make_folder(root: Path) -> Path:
     return folder
 
 
-def timed(action: object) -> float:
+def timed(action: Callable[..., object], *args: object) -> float:
     started = time.perf_counter()
-    action()  # type: ignore[operator]
+    action(*args)
     return time.perf_counter() - started
+
+
+def copy_tree(source: Path, target: Path) -> None:
+    subprocess.run(["cp", "-r", str(source), str(target)], check=True)
 
 
 def deploy_until_served(server: Server, folder: Path, marker: str) -> None:
@@ -74,18 +79,17 @@ def main() -> None:
             copies, firsts, redeploys = [], [], []
             for round_number in range(ROUNDS):
                 target = root / f"copy-{round_number}"
-                copies.append(timed(lambda: subprocess.run(
-                    ["cp", "-r", str(folder), str(target)], check=True)))
+                copies.append(timed(copy_tree, folder, target))
                 # A fresh project each round so the first deploy uploads everything.
                 shutil.rmtree(folder / ".autostack", ignore_errors=True)
                 for path in (folder / "assets").iterdir():
                     path.write_bytes(path.read_bytes()[:-8] + f"r{round_number:07}".encode())
                 marker = f"round {round_number} first"
                 (folder / "index.html").write_text(f"<h1>{marker}</h1>")
-                firsts.append(timed(lambda: deploy_until_served(server, folder, marker)))
+                firsts.append(timed(deploy_until_served, server, folder, marker))
                 marker = f"round {round_number} second"
                 (folder / "index.html").write_text(f"<h1>{marker}</h1>")
-                redeploys.append(timed(lambda: deploy_until_served(server, folder, marker)))
+                redeploys.append(timed(deploy_until_served, server, folder, marker))
         finally:
             server.stop()
     baseline = statistics.median(copies)
