@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from autostack_plugins.notifiers.email import EmailNotifier
 
 from autostack_core.interfaces import Event
+from autostack_plugins.notifiers.email import EmailNotifier
 
 
 class Inbox:

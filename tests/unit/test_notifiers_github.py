@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from autostack_plugins.notifiers.github import GitHubNotifier
-
 from autostack_core.interfaces import Event
+from autostack_plugins.notifiers.github import GitHubNotifier
 from tests.http_standin import Recorded, standin
 
 REPO = "/repos/Codertocat/Hello-World"

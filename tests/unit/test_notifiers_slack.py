@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from autostack_plugins.notifiers.slack import SlackNotifier
-
 from autostack_core.interfaces import Event
+from autostack_plugins.notifiers.slack import SlackNotifier
 from tests.http_standin import standin
 
 

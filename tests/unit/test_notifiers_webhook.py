@@ -6,10 +6,10 @@ import hashlib
 import hmac
 
 import pytest
-from autostack_plugins.notifiers.webhook import SIGNATURE_HEADER, WebhookNotifier
 
 from autostack_core import notifications
 from autostack_core.interfaces import Event
+from autostack_plugins.notifiers.webhook import SIGNATURE_HEADER, WebhookNotifier
 from tests.http_standin import Recorded, standin
 
 EVENT = Event(kind="deployment.ready", project="site", deployment="abc",
