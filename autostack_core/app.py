@@ -26,6 +26,8 @@ from autostack_core.queue import Queue
 from autostack_core.retention import collect_garbage
 from autostack_core.utils import await_me_maybe
 
+NOTIFY_DRAIN_SECONDS = 10
+
 
 class AutoStack:
     """One running AutoStack: what routes, tasks and the command line share."""
@@ -50,13 +52,14 @@ class AutoStack:
         self._consumer: Consumer | None = None
         self.running: dict[str, asyncio.Task[Any]] = {}
         self.queue.task("run_deployment", self._run_deployment)
-        self.queue.periodic("collect_garbage", self._collect_garbage, minute="17")
+        self.queue.task("collect_garbage", self._collect_garbage)
+        self.queue.periodic("collect_garbage_hourly", self._collect_garbage, minute="17")
 
     async def _run_deployment(self, deployment_id: str) -> None:
         await run_deployment(self, deployment_id)
 
-    async def _collect_garbage(self) -> None:
-        await collect_garbage(self)
+    async def _collect_garbage(self) -> dict[str, int]:
+        return (await collect_garbage(self)).as_dict()
 
     # -- hooks --------------------------------------------------------------
 
@@ -101,6 +104,8 @@ class AutoStack:
         if self._consumer is not None:
             await asyncio.to_thread(self._consumer.stop, graceful=True)
             self._consumer = None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(notifications.drain(), NOTIFY_DRAIN_SECONDS)
         await self.call_hook("shutdown", app=self)
         await self.events.stop()
         await db.disconnect()

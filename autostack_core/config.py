@@ -37,7 +37,13 @@ class Settings:
     max_upload_bytes: int = 100 * 1024 * 1024
     build_timeout_seconds: int = 15 * 60
     build_memory_mb: int = 4096
+    runtime_memory_mb: int = 1024
+    runtime_cpus: float = 1.0
+    preview_idle_seconds: float = 900
+    runtime_drain_seconds: float = 30
+    health_timeout_seconds: float = 60
     retention_keep: int = 10
+    gc_grace_seconds: int = 600
     queue_name: str = "autostack"
 
     @classmethod
@@ -58,7 +64,12 @@ class Settings:
             allow_local_git=_flag("AUTOSTACK_ALLOW_LOCAL_GIT"),
             public_url=env.get("AUTOSTACK_PUBLIC_URL") or None,
             retention_keep=int(env.get("AUTOSTACK_RETENTION_KEEP", "10")),
+            runtime_memory_mb=int(env.get("AUTOSTACK_RUNTIME_MEMORY_MB", "1024")),
+            preview_idle_seconds=float(env.get("AUTOSTACK_PREVIEW_IDLE_SECONDS", "900")),
+            runtime_drain_seconds=float(env.get("AUTOSTACK_RUNTIME_DRAIN_SECONDS", "30")),
+            health_timeout_seconds=float(env.get("AUTOSTACK_HEALTH_TIMEOUT_SECONDS", "60")),
             queue_name=env.get("AUTOSTACK_QUEUE_NAME", "autostack"),
+            gc_grace_seconds=int(env.get("AUTOSTACK_GC_GRACE_SECONDS", "600")),
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 

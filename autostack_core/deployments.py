@@ -168,12 +168,14 @@ async def point_alias(
                            data={"hostname": hostname}))
 
 
-async def promote(app: AutoStack, project: Project, deployment: Deployment) -> None:
+async def promote(
+    app: AutoStack, project: Project, deployment: Deployment, rollback: bool = False
+) -> None:
     """Point the production alias at ``deployment`` (nothing is rebuilt)."""
     hostname = production_hostname(project.name, app.settings.base_domain)
     await point_alias(app, project, deployment, hostname, AliasKind.PRODUCTION)
-    await app.notify(Event(kind="deployment.promoted", project=project.name,
-                           deployment=deployment.id))
+    kind = "deployment.rolled_back" if rollback else "deployment.promoted"
+    await app.notify(Event(kind=kind, project=project.name, deployment=deployment.id))
 
 
 async def previous_production(project: Project, current: Deployment | None) -> Deployment | None:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.api import Result
 from huey.consumer import Consumer
 
 if TYPE_CHECKING:
@@ -61,8 +62,10 @@ class Queue:
         """Run ``job`` on a cron schedule (``minute="17"`` is hourly at :17) in a consumer."""
         self.huey.periodic_task(crontab(**schedule), name=name)(self._on_loop(name, job))
 
-    def enqueue(self, name: str, *args: Any) -> None:
-        self._tasks[name](*args)
+    def enqueue(self, name: str, *args: Any) -> Result:
+        """Put task ``name`` on the queue; its :class:`huey.api.Result` can be waited on."""
+        result: Result = self._tasks[name](*args)
+        return result
 
     def start_consumer(self, workers: int = 2) -> Consumer:
         """Start a consumer whose tasks run on the current event loop.

@@ -2,30 +2,33 @@
 
 Older deployments are marked deleted, taken off the edge and their folders
 removed; then the store drops every manifest and object no kept deployment
-refers to. ``autostack gc`` runs it by hand; the queue runs it hourly.
+refers to, sparing files stored in the last ``gc_grace_seconds`` (uploads
+for a deployment not created yet). ``autostack gc`` runs it by hand; the
+queue runs it hourly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import shutil
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from autostack_core.deployments import request_cancel
 from autostack_core.models import Alias, Deployment, DeploymentState, Project
 from autostack_core.store import GcReport, Store
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
 
-UPLOAD_GRACE_SECONDS = 3600
-
-
 @dataclass(frozen=True)
 class RetentionReport:
     deployments_removed: int
     store: GcReport
+
+    def as_dict(self) -> dict[str, int]:
+        return {"deployments_removed": self.deployments_removed, **asdict(self.store)}
 
 
 async def expired_deployments(app: AutoStack, project: Project) -> list[Deployment]:
@@ -56,6 +59,22 @@ async def remove_deployment(app: AutoStack, project: Project, deployment: Deploy
     shutil.rmtree(app.settings.path("deployments", deployment.id), ignore_errors=True)
 
 
+async def remove_project(app: AutoStack, project: Project) -> None:
+    """Take every deployment of ``project`` off the edge, then delete it and its files.
+
+    Builds still running are canceled first; the rows go last, so a failure
+    half-way leaves a project that can be deleted again, never orphaned files.
+    """
+    for deployment in await Deployment.filter(project=project, deleted_at__isnull=True):
+        if not DeploymentState(deployment.state).is_final:
+            await request_cancel(app, deployment)
+        await remove_deployment(app, project, deployment)
+    for folder in (app.settings.path("git", f"{project.name}.git"),
+                   app.settings.path("cache", str(project.id))):
+        shutil.rmtree(folder, ignore_errors=True)
+    await project.delete()
+
+
 async def collect_garbage(app: AutoStack) -> RetentionReport:
     removed = 0
     for project in await Project.all():
@@ -71,6 +90,6 @@ async def collect_garbage(app: AutoStack) -> RetentionReport:
     }
     store = Store(app.settings.path("store"))
     report = await asyncio.to_thread(
-        store.gc, keep_manifests, keep_objects, UPLOAD_GRACE_SECONDS
+        store.gc, keep_manifests, keep_objects, app.settings.gc_grace_seconds
     )
     return RetentionReport(deployments_removed=removed, store=report)

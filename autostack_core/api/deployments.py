@@ -243,7 +243,7 @@ async def rollback_project(request: Request) -> Response:
         if target is None:
             raise ApiError(409, "there is no earlier ready production deployment to roll "
                                 "back to", "deployment")
-    await deployments.promote(app, project, target)
+    await deployments.promote(app, project, target, rollback=True)
     return JSONResponse(await serialize(app, target, project))
 
 

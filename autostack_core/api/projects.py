@@ -20,6 +20,7 @@ from autostack_core.api.deps import current_user, project_for, read_body, requir
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound, from_validation_error
 from autostack_core.models import Deployment, Project, Role, Team, TeamMember, User
+from autostack_core.retention import remove_project
 
 NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
 NAME_HELP = (
@@ -289,7 +290,7 @@ async def delete_project(request: Request) -> Response:
       204: {description: deleted}
     """
     project = await project_for(request, request.path_params["name"], Role.OWNER)
-    await project.delete()
+    await remove_project(request.app.state.autostack, project)
     await accounts.audit("project.deleted", user=current_user(request), team=project.team,
                          target=("project", str(project.id)), ip=client_ip(request),
                          name=project.name)

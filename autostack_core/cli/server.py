@@ -181,25 +181,40 @@ def keys_rotate(data_dir: Path | None) -> None:
 
 
 @click.command()
+@click.option("--wait", default=120, show_default=True, help="Seconds to wait for the result")
 @data_dir_option
-def gc(data_dir: Path | None) -> None:
-    """Remove deployments past the retention policy and unreferenced stored files."""
-    from autostack_core.app import AutoStack
-    from autostack_core.retention import collect_garbage
+def gc(wait: int, data_dir: Path | None) -> None:
+    """Remove deployments past the retention policy and unreferenced stored files.
 
-    async def run() -> None:
+    The work goes through the queue, so the running server's worker (which
+    owns the edge) does it; without a running server, it runs here.
+    """
+    from huey.exceptions import HueyException
+
+    from autostack_core.app import AutoStack
+
+    async def run() -> dict[str, int]:
         autostack = AutoStack(settings_from(data_dir))
+        result = autostack.queue.enqueue("collect_garbage")
+        try:
+            report: dict[str, int] = await asyncio.to_thread(
+                result.get, blocking=True, timeout=wait)
+            return report
+        except HueyException:
+            # Nobody consumed it: no server runs, so do it here (and drop the queued copy).
+            autostack.queue.huey.revoke_by_id(result.id)
         await autostack.startup()
         try:
-            report = await collect_garbage(autostack)
+            return (await collect_garbage(autostack)).as_dict()
         finally:
             await autostack.shutdown()
-        click.echo(f"removed {report.deployments_removed} deployments, "
-                   f"{report.store.objects_removed} files "
-                   f"({report.store.bytes_freed / 1e6:.1f} MB), "
-                   f"{report.store.manifests_removed} manifests")
 
-    asyncio.run(run())
+    from autostack_core.retention import collect_garbage
+
+    report = asyncio.run(run())
+    click.echo(f"removed {report['deployments_removed']} deployments, "
+               f"{report['objects_removed']} files ({report['bytes_freed'] / 1e6:.1f} MB), "
+               f"{report['manifests_removed']} manifests")
 
 
 commands: list[click.Command] = [

@@ -93,6 +93,8 @@ def make_env(data_dir: Path, database_url: str | None, queue_name: str) -> dict[
     env.update({
         "AUTOSTACK_DATA_DIR": str(data_dir),
         "AUTOSTACK_ALLOW_LOCAL_GIT": "1",
+        "AUTOSTACK_RETENTION_KEEP": "1",
+        "AUTOSTACK_GC_GRACE_SECONDS": "0",
         "XDG_CONFIG_HOME": str(data_dir.parent / "config"),
     })
     if database_url:

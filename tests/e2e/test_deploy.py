@@ -217,3 +217,40 @@ def test_a_worker_killed_mid_build_leaves_an_error_not_building(
         deployment = api.get(f"/api/v1/deployments/{deployment_id}").json()
     assert deployment["state"] == "error"
     assert "worker lost" in deployment["error"]
+
+
+def test_gc_keeps_the_last_deployments_and_what_aliases_serve(server: Server,
+                                                              site: Path) -> None:
+    """With AUTOSTACK_RETENTION_KEEP=1 (set for the server), `autostack gc` leaves the newest
+    deployment and the one production serves, and frees the files of the others."""
+    ids = []
+    for version in range(1, 4):
+        (site / "index.html").write_text(f"<h1>version {version} of gc</h1>")
+        ids.append(deploy(server, site, "--prod", "--project", "gcsite")["id"])
+    rolled = json.loads(server.cli("rollback", ids[0], "--project", "gcsite", "--json").stdout)
+    assert rolled["id"] == ids[0]
+    objects_before = sum(1 for _ in (server.data_dir / "store" / "objects").rglob("*"))
+    result = server.cli("gc", "--data-dir", str(server.data_dir))
+    assert "removed 1 deployments" in result.stdout
+    with server.api() as api:
+        states = {i: api.get(f"/api/v1/deployments/{i}").status_code for i in ids}
+    assert states == {ids[0]: 200, ids[1]: 404, ids[2]: 200}
+    assert "version 1 of gc" in server.edge_get("gcsite.localhost").text
+    assert server.edge_get(hostname_of(deployment_url(server, ids[2]))).status_code == 200
+    objects_after = sum(1 for _ in (server.data_dir / "store" / "objects").rglob("*"))
+    assert objects_after < objects_before
+
+
+def deployment_url(server: Server, deployment_id: str) -> str:
+    with server.api() as api:
+        return str(api.get(f"/api/v1/deployments/{deployment_id}").json()["url"])
+
+
+def test_deleting_a_project_stops_serving_it(server: Server, site: Path) -> None:
+    first = deploy(server, site, "--prod", "--project", "gone")
+    assert server.edge_get("gone.localhost").status_code == 200
+    with server.api() as api:
+        assert api.delete("/api/v1/projects/gone").status_code == 204
+        assert api.get(f"/api/v1/deployments/{first['id']}").status_code == 404
+    assert server.edge_get("gone.localhost").status_code == 404
+    assert server.edge_get(hostname_of(first["url"])).status_code == 404
