@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -29,7 +30,7 @@ from autostack_core.models import (
     Role,
 )
 from autostack_core.sources import SourceError, check_git_url
-from autostack_core.store import safe_relative_path
+from autostack_core.store import Store, safe_relative_path
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -54,6 +55,7 @@ class CreateDeployment(BaseModel):
     target: Literal["production", "preview"] = "preview"
     files: list[FileEntry] | None = Field(default=None, max_length=MAX_FILES)
     git: GitSource | None = None
+    template: str | None = Field(default=None, max_length=100)
     branch: str | None = Field(default=None, max_length=200)
 
 
@@ -107,8 +109,6 @@ async def deployment_for(
 
 def upload_manifest(files: list[FileEntry], app: AutoStack) -> dict[str, Any]:
     """Validate the upload: safe relative paths, no duplicates, every file already stored."""
-    from autostack_core.store import Store
-
     store = Store(app.settings.path("store"))
     manifest: dict[str, Any] = {"files": {}}
     for index, entry in enumerate(files):
@@ -126,6 +126,27 @@ def upload_manifest(files: list[FileEntry], app: AutoStack) -> dict[str, Any]:
                             f"(first: {missing[0]}); PUT them to /api/v1/files/<sha256>",
                        "files", code="missing_files")
     return manifest
+
+
+def store_template(app: AutoStack, source_dir: Path) -> dict[str, Any]:
+    """Put a template's files in the store; the deployment is then an ordinary upload."""
+    _, manifest = Store(app.settings.path("store")).put_tree(source_dir)
+    return manifest
+
+
+async def list_templates(request: Request) -> Response:
+    """The deployment templates of every installed plugin (the marketplace).
+    ---
+    summary: List templates
+    tags: [templates]
+    """
+    current_user(request)
+    app = autostack_of(request)
+    return JSONResponse({"templates": [
+        {"slug": t.slug, "name": t.name, "description": t.description,
+         "framework": t.framework}
+        for t in sorted(app.templates.values(), key=lambda t: t.name)
+    ]})
 
 
 async def create_deployment(request: Request) -> Response:
@@ -148,10 +169,17 @@ async def create_deployment(request: Request) -> Response:
         "creator_type": CreatorType.MANUAL,
         "branch": body.branch,
     }
-    if body.files is not None and body.git is not None:
-        raise ApiError(422, "send either files or git, not both", "files")
+    if sum(source is not None for source in (body.files, body.git, body.template)) > 1:
+        raise ApiError(422, "send one source: files, git or template", "files")
     if body.files is not None:
         fields.update(source_type="upload", upload_manifest=upload_manifest(body.files, app))
+    elif body.template is not None:
+        template = app.templates.get(body.template)
+        if template is None:
+            raise ApiError(422, f"template: no template {body.template!r}; see "
+                                "/api/v1/templates", "template")
+        manifest = await asyncio.to_thread(store_template, app, template.source_dir)
+        fields.update(source_type="upload", upload_manifest=manifest)
     else:
         url = (body.git.url if body.git else None) or project.git_url
         if not url:
@@ -344,6 +372,7 @@ async def deployment_events(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
+    Route("/api/v1/templates", list_templates, methods=["GET"]),
     Route("/api/v1/deployments/{id}/events", deployment_events, methods=["GET"]),
     Route("/api/v1/projects/{name}/deployments", create_deployment, methods=["POST"]),
     Route("/api/v1/projects/{name}/deployments", list_deployments, methods=["GET"]),

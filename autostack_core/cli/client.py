@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from autostack_core.cli.api_client import ApiClient, save_config
+from autostack_core.cli.local import detect_command
 from autostack_core.cli.upload import collect, upload_missing
 from autostack_core.utils import slugify
 
@@ -292,9 +293,43 @@ def projects_add(name: str, git_url: str, branch: str, as_json: bool) -> None:
 
 
 # Imported last: the hooks module builds on the helpers above.
+@click.group()
+def templates() -> None:
+    """Deployment templates from installed plugins (the marketplace)."""
+
+
+@templates.command(name="ls")
+@json_option
+def templates_ls(as_json: bool) -> None:
+    """List the server's templates."""
+    result = ApiClient().get("/api/v1/templates")
+    emit(as_json, result, "\n".join(f"{t['slug']:<24} {t['name']} - {t['description']}"
+                                    for t in result["templates"]) or "no templates installed")
+
+
+@templates.command(name="deploy")
+@click.argument("slug")
+@click.option("--project", required=True, help="Name of the new project")
+@click.option("--prod", is_flag=True, help="Deploy to production")
+@json_option
+def templates_deploy(slug: str, project: str, prod: bool, as_json: bool) -> None:
+    """Create a project from a template and deploy it."""
+    client = ApiClient()
+    ensure_project(client, project)
+    deployment = client.post(f"/api/v1/projects/{project}/deployments", {
+        "template": slug, "target": "production" if prod else "preview"})
+    follow(client, deployment["id"], quiet=as_json)
+    deployment = client.get(f"/api/v1/deployments/{deployment['id']}")
+    emit(as_json, deployment, describe(deployment))
+    if deployment["state"] != "ready":
+        sys.exit(1)
+
+
 from autostack_core.cli.hooks import deploy_hooks  # noqa: E402
 
 commands: list[click.Command] = [
+    templates,
+    detect_command,
     login, link_command, deploy, ls, inspect, logs, promote, rollback, cancel, env, projects,
     deploy_hooks,
 ]

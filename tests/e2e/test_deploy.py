@@ -254,3 +254,22 @@ def test_deleting_a_project_stops_serving_it(server: Server, site: Path) -> None
         assert api.get(f"/api/v1/deployments/{first['id']}").status_code == 404
     assert server.edge_get("gone.localhost").status_code == 404
     assert server.edge_get(hostname_of(first["url"])).status_code == 404
+
+
+def test_a_marketplace_template_becomes_a_live_site(server: Server) -> None:
+    """The static-starter package under marketplace/ is pip-installed by ./dev."""
+    listed = json.loads(server.cli("templates", "ls", "--json").stdout)["templates"]
+    assert "static-starter" in {template["slug"] for template in listed}
+    result = server.cli("templates", "deploy", "static-starter", "--project", "starter",
+                        "--prod", "--json")
+    assert json.loads(result.stdout)["state"] == "ready"
+    assert "It works." in server.edge_get("starter.localhost").text
+
+
+def test_detect_explains_what_it_found(server: Server, site: Path) -> None:
+    (site / "package.json").write_text(json.dumps(
+        {"dependencies": {"vite": "^5.0.0", "react": "^18.2.0"},
+         "scripts": {"build": "vite build"}}))
+    result = json.loads(server.cli("detect", str(site), "--json").stdout)["detection"]
+    assert result["framework"] == "vite" and result["output_directory"] == "dist"
+    assert any("vite" in reason for reason in result["reasons"])

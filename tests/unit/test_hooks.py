@@ -1,0 +1,195 @@
+"""Every hook, called by the core: a plugin object implementing it is registered and seen.
+
+The meta-test at the end fails when a hookspec has no ``test_hook_<name>`` here,
+and the plugin guide test fails when docs/plugins.md no longer matches the specs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from autostack_core import hookimpl, hookspecs
+from autostack_core.app import AutoStack
+from autostack_core.config import Settings
+from autostack_core.detection import detect
+from autostack_core.interfaces import Detection, DeploymentTemplate, Event, SourceTree
+from autostack_core.plugins import get_plugin_manager
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Recorder:
+    """A plugin implementing every hook and remembering how it was called."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.calls: list[tuple[str, Any]] = []
+        self.tmp_path = tmp_path
+
+    @hookimpl
+    def detect_framework(self, tree: SourceTree, settings: Settings) -> Detection | None:
+        if not tree.exists("recorder.marker"):
+            return None
+        return Detection(framework="recorder", name="Recorder", runtime="static",
+                         confidence=0.99, reasons=["`recorder.marker` present"],
+                         output_directory=".")
+
+    @hookimpl
+    def register_builders(self, settings: Settings) -> list[Any]:
+        return [FakeBuilder()]
+
+    @hookimpl
+    def register_providers(self, settings: Settings) -> list[Any]:
+        return [FakeProvider()]
+
+    @hookimpl
+    def register_notifiers(self, settings: Settings) -> list[Any]:
+        return [FakeNotifier()]
+
+    @hookimpl
+    async def notify(self, event: Event) -> None:
+        self.calls.append(("notify", event.kind))
+
+    @hookimpl
+    def register_templates(self, settings: Settings) -> list[DeploymentTemplate]:
+        return [DeploymentTemplate("recorded", "Recorded", "a test template", "static",
+                                   self.tmp_path)]
+
+    @hookimpl
+    def register_routes(self, settings: Settings) -> list[Route]:
+        async def hello(request: Request) -> PlainTextResponse:
+            return PlainTextResponse("hello from a plugin route")
+
+        return [Route("/recorder", hello)]
+
+    @hookimpl
+    def extra_template_vars(self, request: Request, template: str) -> dict[str, str]:
+        self.calls.append(("extra_template_vars", template))
+        return {}
+
+    @hookimpl
+    async def startup(self, app: AutoStack) -> None:
+        self.calls.append(("startup", app.settings.data_dir))
+
+    @hookimpl
+    def shutdown(self, app: AutoStack) -> None:
+        self.calls.append(("shutdown", app.settings.data_dir))
+
+
+class FakeBuilder:
+    name = "recorder-builder"
+    priority = 1000
+
+    def can_build(self, detection: Detection) -> bool:
+        return detection.framework == "recorder"
+
+    async def build(self, context: Any) -> None:  # pragma: no cover - not built here
+        raise NotImplementedError
+
+
+class FakeProvider:
+    name = "recorder-provider"
+
+
+class FakeNotifier:
+    name = "recorder-notifier"
+
+
+@pytest.fixture
+async def recorded(settings: Settings, tmp_path: Path) -> Any:
+    recorder = Recorder(tmp_path)
+    loaded = get_plugin_manager(load_entry_points=False)
+    loaded.manager.register(recorder, name="recorder")
+    app = AutoStack(settings, plugins=loaded)
+    await app.startup()
+    yield app, recorder
+    await app.shutdown()
+
+
+async def test_hook_detect_framework(recorded: Any, tmp_path: Path) -> None:
+    app, _ = recorded
+    (tmp_path / "recorder.marker").write_text("")
+    (tmp_path / "index.html").write_text("<h1>also static</h1>")
+    detection = await detect(SourceTree(tmp_path), app.plugin_manager, app.settings)
+    assert detection is not None and detection.framework == "recorder"
+
+
+async def test_hook_register_builders(recorded: Any) -> None:
+    app, _ = recorded
+    assert app.builders[0].name == "recorder-builder"
+    assert any(builder.name == "static" for builder in app.builders)
+
+
+async def test_hook_register_providers(recorded: Any) -> None:
+    app, _ = recorded
+    assert {"recorder-provider", "local"} <= set(app.providers)
+
+
+async def test_hook_register_notifiers(recorded: Any) -> None:
+    app, _ = recorded
+    assert "recorder-notifier" in app.notifiers
+
+
+async def test_hook_notify(recorded: Any) -> None:
+    app, recorder = recorded
+    await app.notify(Event(kind="deployment.ready", project="demo", deployment="abc"))
+    assert ("notify", "deployment.ready") in recorder.calls
+
+
+async def test_hook_register_templates(recorded: Any) -> None:
+    app, _ = recorded
+    assert app.templates["recorded"].name == "Recorded"
+
+
+async def test_hook_register_routes(recorded: Any) -> None:
+    app, _ = recorded
+    transport = httpx.ASGITransport(app=app.asgi())
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.get("/recorder")
+    assert response.text == "hello from a plugin route"
+
+
+async def test_hook_extra_template_vars(recorded: Any) -> None:
+    app, recorder = recorded
+    transport = httpx.ASGITransport(app=app.asgi())
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        assert (await http.get("/")).status_code == 200
+    assert any(name == "extra_template_vars" for name, _ in recorder.calls)
+
+
+async def test_hook_startup(recorded: Any) -> None:
+    app, recorder = recorded
+    assert ("startup", app.settings.data_dir) in recorder.calls
+
+
+async def test_hook_shutdown(settings: Settings, tmp_path: Path) -> None:
+    recorder = Recorder(tmp_path)
+    loaded = get_plugin_manager(load_entry_points=False)
+    loaded.manager.register(recorder, name="recorder")
+    app = AutoStack(settings, plugins=loaded)
+    await app.startup()
+    await app.shutdown()
+    assert recorder.calls[-1] == ("shutdown", settings.data_dir)
+
+
+def test_every_hook_has_a_test() -> None:
+    hooks = {name for name, value in vars(hookspecs).items()
+             if inspect.isfunction(value) and hasattr(value, "autostack_spec")}
+    tested = {name.removeprefix("test_hook_") for name in globals()
+              if name.startswith("test_hook_")}
+    assert hooks - tested == set()
+
+
+def test_plugin_guide_matches_the_hookspecs() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "plugin_guide.py"),
+                             "--check"], cwd=ROOT)
+    assert result.returncode == 0, "run scripts/plugin_guide.py to update docs/plugins.md"
