@@ -22,7 +22,7 @@ from autostack_core import hookimpl, hookspecs
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
 from autostack_core.detection import detect
-from autostack_core.interfaces import Detection, DeploymentTemplate, Event, SourceTree
+from autostack_core.interfaces import DeploymentTemplate, Detection, Event, SourceTree
 from autostack_core.plugins import get_plugin_manager
 
 ROOT = Path(__file__).resolve().parents[2]
