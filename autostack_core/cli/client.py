@@ -105,9 +105,9 @@ def deploy(directory: Path, prod: bool, project: str | None, as_json: bool) -> N
     """Deploy a folder: upload what changed, build, wait until ready, print the URLs."""
     client = ApiClient()
     name = project or linked_project(directory) or slugify(directory.resolve().name)
+    files = collect(directory)
     ensure_project(client, name)
     link(directory, name)
-    files = collect(directory)
     sent = upload_missing(client, files, quiet=as_json)
     if not as_json:
         click.echo(f"Uploaded {sent} of {len(files)} files", err=True)

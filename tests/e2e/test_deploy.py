@@ -273,3 +273,67 @@ def test_detect_explains_what_it_found(server: Server, site: Path) -> None:
     result = json.loads(server.cli("detect", str(site), "--json").stdout)["detection"]
     assert result["framework"] == "vite" and result["output_directory"] == "dist"
     assert any("vite" in reason for reason in result["reasons"])
+
+
+def test_a_failing_build_errors_and_production_keeps_serving(server: Server, site: Path,
+                                                             tmp_path: Path) -> None:
+    deploy(server, site, "--prod", "--project", "sturdy")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "autostack.json").write_text(json.dumps(
+        {"buildCommand": "echo compiling; exit 3", "outputDirectory": "out"}))
+    result = server.cli("deploy", str(broken), "--prod", "--project", "sturdy", "--json",
+                        check=False)
+    assert result.returncode == 1
+    failed = json.loads(result.stdout)
+    assert failed["state"] == "error" and failed["aliases"] == []
+    assert "exit" in failed["error"] or "3" in failed["error"]
+    assert "version 1" in server.edge_get("sturdy.localhost").text
+    logs = server.cli("logs", failed["id"]).stdout
+    assert "compiling" in logs
+
+
+def test_environment_variables_reach_the_build_masked_in_logs(server: Server,
+                                                              tmp_path: Path) -> None:
+    app = tmp_path / "envapp"
+    app.mkdir()
+    (app / "autostack.json").write_text(json.dumps({
+        "buildCommand": "mkdir -p out && echo \"token is $API_TOKEN\" "
+                        "&& echo \"<p>$PUBLIC_NAME</p>\" > out/index.html",
+        "outputDirectory": "out"}))
+    server.cli("link", "envapp", cwd=app)
+    server.cli("deploy", str(app), "--project", "envapp", "--json")
+    server.cli("env", "add", "API_TOKEN", "s3cr3t-value", "-e", "production", cwd=app)
+    server.cli("env", "add", "PUBLIC_NAME", "Ada's shop", "-e", "production", cwd=app)
+    server.cli("env", "add", "PUBLIC_NAME", "preview shop", "-e", "preview", cwd=app)
+    production = deploy(server, app, "--prod", "--project", "envapp")
+    assert "Ada&#x27;s shop" in server.edge_get("envapp.localhost").text or \
+        "Ada's shop" in server.edge_get("envapp.localhost").text
+    logs = server.cli("logs", production["id"]).stdout
+    assert "token is ***" in logs and "s3cr3t-value" not in logs
+    preview = deploy(server, app, "--project", "envapp")
+    assert "preview shop" in server.edge_get(hostname_of(preview["url"])).text
+    listed = json.loads(server.cli("env", "ls", "--json", cwd=app).stdout)["env"]
+    assert all("s3cr3t" not in json.dumps(row) for row in listed)
+    server.cli("env", "pull", ".env.local", "-e", "preview", cwd=app)
+    assert (app / ".env.local").read_text() == 'PUBLIC_NAME="preview shop"\n'
+
+
+def test_the_same_source_reuses_the_build(server: Server, tmp_path: Path) -> None:
+    app = tmp_path / "reuse"
+    app.mkdir()
+    (app / "index.html").write_text("<h1>same</h1>")
+    (app / "autostack.json").write_text(json.dumps({
+        "buildCommand": "mkdir -p out && cp index.html out/", "outputDirectory": "out"}))
+    deploy(server, app, "--project", "reuse")
+    second = deploy(server, app, "--project", "reuse")
+    logs = server.cli("logs", second["id"]).stdout
+    assert "reusing its build output" in logs
+    assert "$ mkdir -p out" not in logs
+
+
+def test_a_symlink_pointing_outside_the_folder_is_refused(server: Server, site: Path) -> None:
+    (site / "secret").symlink_to("/etc/hostname")
+    result = server.cli("deploy", str(site), "--project", "links", check=False)
+    assert result.returncode != 0
+    assert "symlink pointing outside" in result.stderr
