@@ -1,0 +1,116 @@
+"""The Node.js builder: install with the project's package manager, build, lay out.
+
+Before anything runs, the Node.js version the project asks for (``.nvmrc``,
+``.node-version``, ``engines.node``) is checked against the server's, and
+pnpm or Yarn are made available through Corepack when they are not installed.
+Then:
+
+- a static site (Vite, Create React App, Astro, Docusaurus, ...) is published
+  by the static builder's rules into ``static/`` with ``config.json`` routes,
+  plus its ``api/`` functions;
+- a server app (Next.js, Nuxt, SvelteKit, Remix, Express, Fastify, NestJS, ...)
+  becomes ``server/`` with ``server.json`` saying how to start it; for Next.js
+  the hashed assets and ``public/`` also go to ``static/`` for the edge.
+
+A build that wrote ``.vercel/output`` is published as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from autostack_core import hookimpl
+from autostack_core.interfaces import BuildContext, Detection, SourceTree
+from autostack_plugins.detectors.package_managers import node_version
+
+from .functions import build_functions
+from .node_server import lay_out_server
+from .node_toolchain import toolchain_prefix
+from .node_version import check_node_version, installed_node
+from .routes_config import build_config
+from .static import BUILD_OUTPUT, StaticBuilder, _copy, _project_rules
+from .steps import run_step, write_json, write_server
+
+NODE_MANAGERS = frozenset({"npm", "yarn", "pnpm", "bun"})
+
+
+class NodeBuilder:
+    """Builds JavaScript projects: static sites, server apps and their functions."""
+
+    name = "node"
+    priority = 30
+
+    def can_build(self, detection: Detection) -> bool:
+        return detection.runtime == "node" or (
+            detection.runtime == "static" and detection.package_manager in NODE_MANAGERS
+        )
+
+    async def build(self, context: BuildContext) -> None:
+        detection = context.detection
+        requested = node_version(SourceTree(context.workspace))
+        if requested is not None:
+            version, source = requested
+            check_node_version(version, source, await asyncio.to_thread(installed_node))
+            await context.log(f"Node.js `{version}` requested by {source}: available")
+        prefix = toolchain_prefix(detection.package_manager, context.cache_dir)
+        install = prefix + detection.install_command if detection.install_command else None
+        build = prefix + detection.build_command if detection.build_command else None
+        if not is_server(detection):
+            static_detection = dataclasses.replace(
+                detection, install_command=install, build_command=build)
+            await StaticBuilder().build(dataclasses.replace(context, detection=static_detection))
+            if not (context.workspace / BUILD_OUTPUT / "config.json").is_file():
+                await build_functions(context)
+            return
+        await run_step(context, "install", install)
+        await run_step(context, "build", build)
+        prebuilt = context.workspace / BUILD_OUTPUT
+        if (prebuilt / "config.json").is_file():
+            await context.log(f"using the Build Output API v3 folder {BUILD_OUTPUT} as is")
+            await asyncio.to_thread(_copy, prebuilt, context.output_dir, None)
+            return
+        command = await asyncio.to_thread(
+            lay_out_server, context.workspace, context.output_dir, detection)
+        files = await asyncio.to_thread(_next_assets, context.workspace, context.output_dir,
+                                        detection)
+        rules = _project_rules(context.workspace, context.workspace)
+        for warning in rules.warnings:
+            await context.log(f"warning: {warning}")
+        write_json(context.output_dir / "config.json", build_config(rules, files=files))
+        write_server(context.output_dir, "node", command)
+        await context.log(f"server app in server/, started with: {command}")
+
+
+def is_server(detection: Detection) -> bool:
+    """Whether the build makes a long-running server (else a static site)."""
+    return detection.runtime == "node" and (
+        bool(detection.start_command) or detection.framework == "nextjs"
+    )
+
+
+def _next_assets(workspace: Path, output_dir: Path, detection: Detection) -> list[str]:
+    """Next's hashed assets and ``public/`` copied to ``static/``, for the edge to serve.
+
+    Skipped when the app moves its URLs (``basePath``/``assetPrefix``): then
+    Next serves them itself, from ``server/``.
+    """
+    if detection.framework != "nextjs":
+        return []
+    configs = [p.read_text(errors="replace") for p in workspace.glob("next.config.*")]
+    if any("basePath" in text or "assetPrefix" in text for text in configs):
+        return []
+    static = output_dir / "static"
+    if (workspace / "public").is_dir():
+        _copy(workspace / "public", static, None)
+    if (workspace / ".next" / "static").is_dir():
+        _copy(workspace / ".next" / "static", static / "_next" / "static", None)
+    return [p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()]
+
+
+@hookimpl
+def register_builders(settings: Any) -> list[NodeBuilder]:
+    """The built-in Node.js builder."""
+    return [NodeBuilder()]

@@ -1,0 +1,119 @@
+"""Lay out a built Node.js server app as ``server/`` plus its start command.
+
+The folder is mounted read-only at run time and goes through the content
+store, which keeps no symlinks: every ``node_modules/.bin`` link becomes a
+two-line shell script that runs the real file, so tools resolve their own
+modules from where they really live. Next.js uses its ``standalone`` output
+when the app enables it (small and self-contained); otherwise the project is
+shipped with its ``node_modules`` and started with ``next start``. Other apps
+run their start command, with package scripts (``npm run start``) resolved to
+the script itself so no package manager runs at serve time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from autostack_core.build_errors import BuildError
+from autostack_core.interfaces import Detection
+
+from .steps import copy_tree, ignore_names
+
+NEXT_BIN = "node_modules/next/dist/bin/next"
+_RUNNERS = re.compile(
+    r"^(?:npm(?: run(?:-script)?)?|yarn(?: run)?|pnpm(?: run)?|bun(?: run)?)\s+([\w:.-]+)$"
+)
+_EXEC_PREFIX = re.compile(r"^(?:npx(?: --yes| -y)?|pnpm exec|pnpm dlx|yarn exec|bunx)\s+")
+_SHELL_SYNTAX = re.compile(r"[;&|<>()`$]")
+
+
+def lay_out_server(workspace: Path, output_dir: Path, detection: Detection) -> str:
+    """Copy the app into ``output_dir/server`` and return its start command."""
+    server = output_dir / "server"
+    if detection.framework == "nextjs":
+        standalone = _next_standalone(workspace)
+        if standalone is not None:
+            return _lay_out_standalone(workspace, standalone, server)
+    copy_tree(workspace, server, ignore_names())
+    replace_bin_links(server)
+    if detection.framework == "nextjs":
+        if not (server / NEXT_BIN).is_file():
+            raise BuildError("`next` is not installed in node_modules after the install step")
+        return f'exec node {NEXT_BIN} start -H 127.0.0.1 -p "$PORT"'
+    if not detection.start_command:
+        raise BuildError(f"no start command for this {detection.name} app: add a `start` "
+                         "script to package.json or set the start command in the settings")
+    return start_command(detection.start_command, _scripts(workspace))
+
+
+def _next_standalone(workspace: Path) -> Path | None:
+    """The folder of Next's standalone ``server.js`` (nested in monorepos), if built."""
+    root = workspace / ".next" / "standalone"
+    found = sorted(root.glob("**/server.js"), key=lambda p: len(p.parts)) if root.is_dir() else []
+    found = [path for path in found if "node_modules" not in path.parts]
+    return found[0].parent if found else None
+
+
+def _lay_out_standalone(workspace: Path, app: Path, server: Path) -> str:
+    root = workspace / ".next" / "standalone"
+    copy_tree(root, server)
+    target = server / app.relative_to(root)
+    # Next's docs: the standalone server does not copy these two folders itself.
+    if (workspace / ".next" / "static").is_dir():
+        copy_tree(workspace / ".next" / "static", target / ".next" / "static")
+    if (workspace / "public").is_dir():
+        copy_tree(workspace / "public", target / "public")
+    replace_bin_links(server)
+    relative = app.relative_to(root).as_posix()
+    cd = "" if relative == "." else f"cd {relative} && "
+    return f'{cd}HOSTNAME=127.0.0.1 exec node server.js'
+
+
+def _scripts(workspace: Path) -> dict[str, str]:
+    try:
+        scripts = json.loads((workspace / "package.json").read_text()).get("scripts")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {k: v for k, v in scripts.items() if isinstance(v, str)} if isinstance(
+        scripts, dict) else {}
+
+
+def start_command(command: str, scripts: dict[str, str]) -> str:
+    """The shell command that starts the app in ``/app``, without a package manager.
+
+    ``npm run start`` becomes the ``start`` script itself and ``npx tool`` the
+    tool; ``node_modules/.bin`` is on the PATH either way, as under npm.
+    """
+    runner = _RUNNERS.match(command.strip())
+    if runner and runner[1] in scripts:
+        command = scripts[runner[1]]
+    command = _EXEC_PREFIX.sub("", command.strip())
+    if not _SHELL_SYNTAX.search(command.replace("$PORT", "")):
+        command = f"exec {command}"
+    return (f'export PATH="$PWD/node_modules/.bin:$PATH" NODE_ENV="${{NODE_ENV:-production}}"; '
+            f"{command}")
+
+
+def replace_bin_links(root: Path) -> int:
+    """Turn every ``.bin`` symlink under ``root`` into a script running its target."""
+    replaced = 0
+    for folder, dirs, files in os.walk(root):
+        if os.path.basename(folder) != ".bin":
+            continue
+        for name in files + dirs:
+            link = Path(folder) / name
+            if not link.is_symlink():
+                continue
+            target = link.resolve()
+            if not target.is_file() or not target.is_relative_to(root.resolve()):
+                continue
+            relative = os.path.relpath(target, link.parent)
+            runner = "" if os.access(target, os.X_OK) else "node "
+            link.unlink()
+            link.write_text(f'#!/bin/sh\nexec {runner}"$(dirname "$0")/{relative}" "$@"\n')
+            link.chmod(0o755)
+            replaced += 1
+    return replaced

@@ -1,0 +1,59 @@
+"""Make the project's Node package manager runnable in the build sandbox.
+
+npm ships with Node.js. pnpm and Yarn, when not installed on the server, run
+through Corepack: a shim in the project's cache (``$HOME`` in the sandbox)
+calls ``corepack <manager>``, which honours the ``packageManager`` field. Bun
+cannot come from Corepack, so a missing bun is a clear build error. Both pnpm
+and Yarn Berry are told to write a flat ``node_modules`` (no symlink farm, no
+Plug'n'Play), which is what the build output and its content store can ship.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from autostack_core.build_errors import BuildError
+from autostack_core.sandbox import DEFAULT_PATH
+
+SHIM_FOLDER = ".autostack-bin"
+COREPACK_MANAGERS = ("pnpm", "yarn")
+FLAT_NODE_MODULES = {
+    "pnpm": "npm_config_node_linker=hoisted",
+    "yarn": "YARN_NODE_LINKER=node-modules",
+}
+# The signature check of Corepack fails behind registry mirrors that drop npm's
+# signatures; the tarball is still checked against the registry's integrity hash.
+# A build environment variable COREPACK_INTEGRITY_KEYS set by the user wins.
+COREPACK_ENV = (
+    'COREPACK_ENABLE_DOWNLOAD_PROMPT=0 COREPACK_INTEGRITY_KEYS="${COREPACK_INTEGRITY_KEYS-0}"'
+)
+
+
+def installed(program: str) -> bool:
+    """Whether ``program`` is on the PATH the sandbox sees."""
+    return shutil.which(program, path=DEFAULT_PATH) is not None
+
+
+def toolchain_prefix(manager: str | None, cache_dir: Path) -> str:
+    """A shell prefix (``export ...;``) that makes ``manager`` work, or ``""`` for npm."""
+    if manager in (None, "npm"):
+        return ""
+    if manager == "bun" and not installed("bun"):
+        raise BuildError("this project uses bun (its lockfile or `packageManager` says so), "
+                         "which is not installed on this server and cannot come from "
+                         "Corepack; install bun on the server or switch the project to npm")
+    if manager not in COREPACK_MANAGERS:
+        return ""
+    exports = [FLAT_NODE_MODULES[manager]]
+    if not installed(manager):
+        if not installed("corepack"):
+            raise BuildError(f"this project uses {manager}, which is not installed on this "
+                             "server, and Corepack (shipped with Node.js) is missing too; "
+                             f"install {manager} on the server")
+        shim = cache_dir / SHIM_FOLDER / manager
+        shim.parent.mkdir(parents=True, exist_ok=True)
+        shim.write_text(f'#!/bin/sh\nexec corepack {manager} "$@"\n')
+        shim.chmod(0o755)
+        exports += [f'PATH="$HOME/{SHIM_FOLDER}:$PATH"', COREPACK_ENV]
+    return f"export {' '.join(exports)}; "
