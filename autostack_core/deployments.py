@@ -131,7 +131,7 @@ def spec_for(app: AutoStack, project: Project, deployment: Deployment) -> Deploy
         output_dir=app.settings.path("deployments", deployment.id),
         hostnames=[deployment_hostname(project.name, deployment.id, base)],
         env={},
-        config={},
+        config={"scale_to_zero": bool((project.settings or {}).get("scale_to_zero"))},
         is_production=deployment.is_production,
     )
 

@@ -25,9 +25,22 @@ Deploying a deployment whose routes are already known and moving an alias are
 symlink renames: atomic, no reload, requests in flight finish on the files
 they opened. Only a new set of routes adds a profile (one ``PATCH``).
 
+Server apps and functions (:mod:`autostack_core.supervisor`) follow the same
+rule: their ports are never in the configuration either. The deployment's
+folder holds one empty file ``up-<program>-<slot>-<port>`` for each of 16
+slots (``0``-``f``) of each program (``server``, ``fn-node``, ...), the slots
+spread over the replicas, and ``fn/<runtime>/<path>.func`` markers for its
+functions. A dynamic profile picks a slot from the last hex digit of the
+request's UUID (random load balancing), finds the slot's file with a glob and
+dials ``127.0.0.1:<port>`` taken from its name, retrying for
+:data:`PROXY_TRY_SECONDS` so a request waits through a restart. Moving a
+replica (a restart on another port, scale to zero onto a waker port) rewrites
+those files: new name first, then the stale one removed, so a request always
+finds one.
+
 Every access is logged as JSON to ``<data>/logs/edge-access.log`` (rolled by
 size) and only there, for analytics. TLS and custom domains will add a second
-server; deployments with a ``server`` entry will add ``reverse_proxy`` profiles.
+server.
 """
 
 from __future__ import annotations
@@ -51,7 +64,11 @@ import httpx
 
 from autostack_core.config import Settings
 from autostack_core.doctor import caddy_binary
-from autostack_core.edge_routes import deployment_handler, html_response, not_found_page
+from autostack_core.edge_routes import (
+    deployment_handler,
+    html_response,
+    not_found_page,
+)
 
 logger = logging.getLogger("autostack.edge")
 
@@ -61,6 +78,8 @@ ACCESS_LOGGER = "access"
 PROFILES_ID = "profiles"
 CATCH_ALL_ID = "unknown-host"
 START_TIMEOUT_SECONDS = 10.0
+SLOTS = "0123456789abcdef"
+PROXY_TRY_SECONDS = 30
 # Lowercase DNS names only: the hostname becomes a path under hosts/.
 HOSTNAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
 
@@ -84,13 +103,18 @@ class EdgeDeployment:
     config: JSON = field(default_factory=dict)
     has_404_page: bool = False
     replicas: int = 1
+    server: bool = False
+    functions: dict[str, list[str]] = field(default_factory=dict)
+    upstreams: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def profile(self) -> str:
         """A hash of everything that shapes the Caddy handler, shared by equal deployments."""
-        shape = {"routes": self.config.get("routes") or [],
-                 "overrides": self.config.get("overrides") or {},
-                 "has_404_page": self.has_404_page}
+        shape: JSON = {"routes": self.config.get("routes") or [],
+                       "overrides": self.config.get("overrides") or {},
+                       "has_404_page": self.has_404_page}
+        if self.server or self.functions:
+            shape.update(server=self.server, functions=sorted(self.functions))
         digest = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
         return digest[:16]
 
@@ -151,14 +175,63 @@ def link_atomically(target: Path, link: Path) -> None:
 # ---------------------------------------------------------------------------
 
 
+def upstream_files(program: str, ports: list[int]) -> list[str]:
+    """The names of a program's slot files: the 16 slots spread over ``ports``."""
+    return [f"up-{program}-{slot}-{ports[index % len(ports)]}"
+            for index, slot in enumerate(SLOTS)] if ports else []
+
+
+def proxy_route(hosts_dir: Path, program: str) -> JSON:
+    """A catch-all route proxying to ``program``'s slot of the request's deployment."""
+    host = "{http.request.host}"
+    slot_file = {"root": str(hosts_dir),
+                 "try_files": [f"/{host}/up-{program}-{{http.vars.autostack_slot}}-*"]}
+    proxy = {
+        "handler": "reverse_proxy",
+        "upstreams": [{"dial": "127.0.0.1:{http.regexp.upstream.1}"}],
+        "load_balancing": {"try_duration": f"{PROXY_TRY_SECONDS}s", "try_interval": "50ms"},
+    }
+    port = {"vars_regexp": {"{http.matchers.file.relative}":
+                            {"name": "upstream", "pattern": "-([0-9]+)$"}}}
+    page = not_found_page("503: Not running", "This deployment is not running right now.")
+    return {"handle": [{"handler": "subroute", "routes": [
+        {"match": [{"file": slot_file}], "handle": [{"handler": "subroute", "routes": [
+            {"match": [port], "handle": [proxy], "terminal": True}]}], "terminal": True},
+        {"handle": [html_response(503, page)], "terminal": True},
+    ]}], "terminal": True}
+
+
+def function_route(hosts_dir: Path, runtime: str) -> JSON:
+    """Requests for a function of ``runtime`` go to the deployment's worker for it."""
+    marker = {"root": str(hosts_dir),
+              "try_files": [f"/{{http.request.host}}/fn/{runtime}{{http.request.uri.path}}.func"]}
+    route = proxy_route(hosts_dir, f"fn-{runtime}")
+    # Two file matchers cannot share a matcher set: check the marker in an outer route.
+    return {"match": [{"file": marker}], "handle": [{"handler": "subroute", "routes": [route]}],
+            "terminal": True}
+
+
 def profile_route(hosts_dir: Path, deployment: EdgeDeployment) -> JSON:
     """The route ``profile-<hash>``: hosts whose deployment has these routes."""
     host = "{http.request.host}"
-    handler, _ = deployment_handler(f"{hosts_dir}/{host}/static", deployment.config,
-                                    has_404_page=deployment.has_404_page)
+    root = f"{hosts_dir}/{host}/static"
+    functions = [function_route(hosts_dir, runtime) for runtime in sorted(deployment.functions)]
+    server = proxy_route(hosts_dir, "server") if deployment.server else None
+    handler, _ = deployment_handler(root, deployment.config,
+                                    has_404_page=deployment.has_404_page,
+                                    functions=functions, server=server)
+    handle = [handler]
+    if functions or server is not None:
+        # A random slot per request (the last hex digit of its UUID) spreads the replicas.
+        slot = {"vars_regexp": {"{http.request.uuid}": {"name": "slot", "pattern": "([0-9a-f])$"}}}
+        handle = [{"handler": "subroute", "routes": [
+            {"match": [slot], "handle": [{"handler": "vars",
+                                           "autostack_slot": "{http.regexp.slot.1}"}]},
+            {"handle": [handler]},
+        ]}]
     marker = {"root": str(hosts_dir), "try_files": [f"/{host}/profile-{deployment.profile}"]}
     return {"@id": f"profile-{deployment.profile}", "match": [{"file": marker}],
-            "handle": [handler], "terminal": True}
+            "handle": handle, "terminal": True}
 
 
 def profiles_handler(hosts_dir: Path, state: EdgeState) -> JSON:
@@ -404,6 +477,16 @@ class Edge:
             with contextlib.suppress(FileNotFoundError):
                 (self.hosts_dir / hostname).unlink()
 
+    async def set_upstreams(self, deployment_id: str, program: str, ports: list[int]) -> None:
+        """Send ``program``'s traffic to ``ports`` (its replicas, or a waker): files only."""
+        async with self._lock:
+            deployment = self.state.deployments.get(deployment_id)
+            if deployment is None:
+                raise EdgeError(f"deployment {deployment_id} is not on the edge")
+            deployment.upstreams[program] = list(ports)
+            self._save()
+            self._write_upstreams(deployment, program)
+
     async def set_replicas(self, deployment_id: str, replicas: int) -> None:
         """Record the wanted replica count (static deployments ignore it)."""
         async with self._lock:
@@ -435,6 +518,23 @@ class Edge:
             stale.unlink()
         (folder / f"profile-{deployment.profile}").touch()
         link_atomically(Path(deployment.root), folder / "static")
+        for runtime, paths in deployment.functions.items():
+            for path in paths:
+                marker = folder / "fn" / runtime / f"{path.strip('/')}.func"
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
+        for program in deployment.upstreams:
+            self._write_upstreams(deployment, program)
+
+    def _write_upstreams(self, deployment: EdgeDeployment, program: str) -> None:
+        """New slot files first, then the stale ones: a request always finds one."""
+        folder = self.deployments_dir / deployment.id
+        wanted = upstream_files(program, deployment.upstreams.get(program, []))
+        for name in wanted:
+            (folder / name).touch()
+        for stale in folder.glob(f"up-{program}-*"):
+            if stale.name not in wanted:
+                stale.unlink()
 
     def _write_all(self) -> None:
         """Make the link tree equal to the state (start-up, after a crash)."""

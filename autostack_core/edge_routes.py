@@ -18,6 +18,12 @@ Vercel's routing phases map onto one Caddy route list, evaluated in order:
   rewrite after it (``{"src": "/(.*)", "dest": "/index.html"}``) is thus the
   SPA fallback: try the file, else ``index.html``.
 * ``hit`` phase: headers applied only when the path is an existing file.
+
+A deployment with a server or functions gets ``functions`` routes (each
+matching only its own paths) and a ``server`` catch-all route: wherever a
+static deployment would serve a file, a dynamic one serves the file if it
+exists, else the matching function, else the server (else 404). Static
+files always come first, as on Vercel.
 * ``error`` phase: a route with ``status`` 404 and a ``dest`` (``/404.html``)
   becomes the subroute's error handler, serving that file with status 404.
 
@@ -31,6 +37,7 @@ the route is skipped rather than failing the whole edge configuration.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,7 +175,10 @@ def file_server(root: str, status: int | None = None) -> JSON:
     return handler
 
 
-def _route(route: JSON, index: int, root: str, phase: str) -> JSON:
+Serve = Callable[[int | None], JSON]
+
+
+def _route(route: JSON, index: int, root: str, phase: str, serve: Serve) -> JSON:
     """One non-``handle`` route of a phase other than ``error``."""
     name = f"r{index}"
     matcher = path_matcher(str(route.get("src", "/.*")), name, bool(route.get("caseSensitive")))
@@ -197,7 +207,7 @@ def _route(route: JSON, index: int, root: str, phase: str) -> JSON:
         page = not_found_page(f"{status}", "This page is not available.")
         handle.append(html_response(status, page))
     else:
-        handle.append(file_server(root, status if isinstance(status, int) else None))
+        handle.append(serve(status if isinstance(status, int) else None))
     return {"match": [matcher], "handle": handle, "terminal": True}
 
 
@@ -215,39 +225,65 @@ def _error_route(route: JSON, index: int, root: str) -> JSON:
     return {"match": [matcher], "handle": handle, "terminal": True}
 
 
-def translate_routes(routes: list[JSON], root: str) -> Translation:
-    """Translate Build Output API v3 ``routes`` for a deployment whose files are in ``root``."""
+def translate_routes(
+    routes: list[JSON], root: str, functions: Sequence[JSON] = (), server: JSON | None = None,
+) -> Translation:
+    """Translate Build Output API v3 ``routes`` for a deployment whose files are in ``root``.
+
+    ``functions`` and ``server`` are the routes of a dynamic deployment (see the
+    module docstring); without them the deployment is static.
+    """
     result = Translation()
     phase = "none"
+    dynamic = bool(functions) or server is not None
+
+    def serve(status: int | None) -> JSON:
+        if not dynamic:
+            return file_server(root, status)
+        return {"handler": "subroute", "routes": dynamic_routes(root, functions, server)}
+
     for index, route in enumerate(routes):
         if "handle" in route:
             phase = str(route["handle"])
             if phase == "filesystem" and not result.has_filesystem:
                 result.has_filesystem = True
                 result.routes.append({"handle": [{**file_server(root), "pass_thru": True}]})
+                result.routes.extend(functions)
             continue
         try:
             if phase == "error":
                 result.errors.append(_error_route(route, index, root))
             else:
-                result.routes.append(_route(route, index, root, phase))
+                result.routes.append(_route(route, index, root, phase, serve))
         except ValueError as error:
             result.warnings.append(f"route {index} skipped: {error}")
     return result
 
 
+def dynamic_routes(root: str, functions: Sequence[JSON], server: JSON | None) -> list[JSON]:
+    """Files first, then the functions, then the server, else 404."""
+    return [
+        {"handle": [{**file_server(root), "pass_thru": True}]},
+        *functions,
+        server or {"handle": [{"handler": "error", "status_code": 404}]},
+    ]
+
+
 def deployment_handler(
-    root: str, config: JSON, *, has_404_page: bool = False
+    root: str, config: JSON, *, has_404_page: bool = False,
+    functions: Sequence[JSON] = (), server: JSON | None = None,
 ) -> tuple[JSON, list[str]]:
-    """The ``subroute`` handler serving a static deployment, and translation warnings.
+    """The ``subroute`` handler serving a deployment, and translation warnings.
 
     ``root`` is the deployment's ``static/`` folder (it may contain Caddy
     placeholders), ``config`` its parsed ``config.json`` (``{}`` when
     absent). ``has_404_page`` says whether
     ``static/404.html`` exists: it is then the page for every 404, as on
     Vercel, unless the config's ``error`` phase says otherwise.
+    ``functions`` and ``server`` are the routes reaching a dynamic
+    deployment's processes, tried after the static files.
     """
-    translation = translate_routes(list(config.get("routes") or []), root)
+    translation = translate_routes(list(config.get("routes") or []), root, functions, server)
     routes: list[JSON] = [
         {"handle": [ENCODINGS]},
         {
@@ -257,7 +293,10 @@ def deployment_handler(
         *_overrides(config.get("overrides") or {}),
         *translation.routes,
     ]
-    if not translation.has_filesystem:
+    if functions or server is not None:
+        routes.extend(dynamic_routes(root, functions, server) if not translation.has_filesystem
+                      else [server or {"handle": [{"handler": "error", "status_code": 404}]}])
+    elif not translation.has_filesystem:
         routes.append({"handle": [file_server(root)]})
     else:
         routes.append({"handle": [{"handler": "error", "status_code": 404}]})

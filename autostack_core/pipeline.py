@@ -298,6 +298,7 @@ class Pipeline:
         app, project, deployment = self.app, self.project, self.deployment
         self.log.write("deploy", "Deploying", "system")
         spec = deployments.spec_for(app, project, deployment)
+        spec.env = await self._environment()  # the runtime sees its environment's variables
         await asyncio.to_thread(self.store.materialize, manifest_hash, spec.output_dir)
         provider = app.providers.get(project.provider)
         if provider is None:

@@ -335,21 +335,8 @@ class Sandbox:
         return [self.bwrap, *self._bwrap_layout(workdir), "/bin/sh", "-c", command]
 
     def _bwrap_layout(self, workdir: str) -> list[str]:
-        args = ["--ro-bind", "/usr", "/usr"]
-        for name in ("bin", "lib", "lib32", "lib64", "libx32", "sbin"):
-            host = Path("/") / name
-            if host.is_symlink():
-                args += ["--symlink", os.readlink(host), str(host)]
-            elif host.is_dir():
-                args += ["--ro-bind", str(host), str(host)]
-        args += ["--ro-bind", "/etc", "/etc"]
-        for secret_file in ("/etc/shadow", "/etc/gshadow"):
-            if Path(secret_file).exists():
-                args += ["--ro-bind", "/dev/null", secret_file]
-        args += [
-            "--proc", "/proc",
-            "--dev", "/dev",
-            "--tmpfs", "/tmp",
+        args = [
+            *system_layout(),
             "--bind", str(self.workspace), "/workspace",
             "--bind", str(self.cache_dir), "/cache",
             "--chdir", "/workspace" if workdir == "." else f"/workspace/{workdir}",
@@ -378,6 +365,26 @@ class Sandbox:
         if self.bwrap is not None:
             return {"PATH": DEFAULT_PATH, "LANG": "C.UTF-8"}
         return self._sandbox_env(str(self.cache_dir))
+
+
+def system_layout() -> list[str]:
+    """bwrap arguments for the read-only system, ``/proc``, ``/dev`` and a private ``/tmp``.
+
+    Shared by the build sandbox and the run sandbox (:mod:`autostack_core.run_sandbox`);
+    the shadow password files are hidden.
+    """
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "lib", "lib32", "lib64", "libx32", "sbin"):
+        host = Path("/") / name
+        if host.is_symlink():
+            args += ["--symlink", os.readlink(host), str(host)]
+        elif host.is_dir():
+            args += ["--ro-bind", str(host), str(host)]
+    args += ["--ro-bind", "/etc", "/etc"]
+    for secret_file in ("/etc/shadow", "/etc/gshadow"):
+        if Path(secret_file).exists():
+            args += ["--ro-bind", "/dev/null", secret_file]
+    return [*args, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
 
 
 def _safe_cwd(cwd: str) -> str:

@@ -1,0 +1,125 @@
+"""The shim of one replica: the parent of its sandbox, outliving the control plane.
+
+``python -m autostack_core.runtime_shim --logs DIR --source NAME [--procs FILE]... -- ARGV``
+
+The supervisor starts one shim per replica in a new session. The shim joins
+the deployment's cgroups (every ``--procs`` file), starts ``ARGV`` (bubblewrap
+with ``--die-with-parent``), writes its stdout and stderr as timestamped lines
+to ``DIR/NAME.log`` (:class:`autostack_core.runtime_logs.LogWriter`), and exits
+with the app's exit code. Because the shim, not the control plane, is the
+sandbox's parent, killing ``autostack up`` leaves the app serving, while
+killing the shim takes its sandbox down with it.
+
+On SIGTERM or SIGINT the shim passes SIGTERM to every process inside the
+sandbox (not to bubblewrap, whose death would SIGKILL the app) so in-flight
+requests can finish; the supervisor sends SIGKILL to the group after a grace
+period.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import IO
+
+from autostack_core.runtime_logs import LogWriter
+
+MAX_LINE_BYTES = 64 * 1024
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children first found, then theirs)."""
+    found: list[int] = []
+    queue = [pid]
+    while queue:
+        parent = queue.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            with contextlib.suppress(OSError, ValueError):
+                children = Path(f"/proc/{parent}/task/{task}/children").read_text().split()
+                for child in map(int, children):
+                    found.append(child)
+                    queue.append(child)
+    return found
+
+
+def pump(stream: IO[bytes], name: str, log: LogWriter, lock: threading.Lock) -> None:
+    for raw in iter(lambda: stream.readline(MAX_LINE_BYTES), b""):
+        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        with lock:
+            log.write(name, line)
+
+
+def sandbox_root(info: int, process: subprocess.Popen[bytes]) -> int:
+    """The pid under which the app runs: bwrap's child (from ``--info-fd``), else the process."""
+    with os.fdopen(info, "rb") as handle:
+        data = handle.read()
+    try:
+        return int(json.loads(data)["child-pid"])
+    except (ValueError, KeyError, TypeError):
+        return process.pid
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="autostack-runtime-shim")
+    parser.add_argument("--logs", required=True, type=Path)
+    parser.add_argument("--source", required=True)
+    parser.add_argument("--procs", action="append", default=[])
+    parser.add_argument("command", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    log = LogWriter(args.logs, args.source)
+    lock = threading.Lock()
+    for procs in args.procs:
+        try:
+            Path(procs).write_text(str(os.getpid()))
+        except OSError as error:
+            log.write("system", f"cannot join cgroup {procs}: {error}")
+    bwrap = os.path.basename(command[0]) == "bwrap" if command else False
+    read_info, write_info = os.pipe() if bwrap else (-1, -1)
+    if bwrap:
+        command = [command[0], "--info-fd", str(write_info), *command[1:]]
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        pass_fds=(write_info,) if bwrap else (),
+    )
+    root = process.pid
+    if bwrap:
+        os.close(write_info)
+        root = sandbox_root(read_info, process)
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        targets = descendants(root) if bwrap else [root]
+        for pid in targets:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, terminate)
+    assert process.stdout is not None and process.stderr is not None
+    readers = [threading.Thread(target=pump, args=(stream, name, log, lock), daemon=True)
+               for stream, name in ((process.stdout, "stdout"), (process.stderr, "stderr"))]
+    for reader in readers:
+        reader.start()
+    code = process.wait()
+    for reader in readers:
+        reader.join(2)
+    with lock:
+        log.write("system", f"exited with code {code}")
+        log.close()
+    return code if code >= 0 else 128 - code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
