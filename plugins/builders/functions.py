@@ -142,9 +142,10 @@ def _resolve_package(root: Path, owner: Path, name: str) -> Path | None:
 
 
 def unpublish_sources(root: Path, output_dir: Path, functions: list[Function]) -> None:
-    """Remove function sources a site published from its root put in ``static/``."""
+    """Remove function sources (and their requirements) a site published from its root."""
     static = output_dir / "static"
-    for path in [*(root / f.source for f in functions), *_helpers(root)]:
+    manifests = [root / "requirements.txt"] if any(not f.is_node for f in functions) else []
+    for path in [*(root / f.source for f in functions), *_helpers(root), *manifests]:
         (static / path.relative_to(root)).unlink(missing_ok=True)
     if not (static / API).is_dir():
         return
