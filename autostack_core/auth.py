@@ -31,8 +31,6 @@ import hmac
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import Headers
 from starlette.requests import HTTPConnection, Request
@@ -41,7 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autostack_core import accounts
 from autostack_core.config import Settings
-from autostack_core.crypto import Keyring
+from autostack_core.crypto import Keyring, derive_key
 from autostack_core.errors import error_response
 
 if TYPE_CHECKING:
@@ -67,14 +65,9 @@ def cookie_name(settings: Settings, name: str = SESSION_COOKIE) -> str:
     return f"__Host-{name}" if settings.secure_cookies else name
 
 
-def _derive(key: str, purpose: bytes) -> bytes:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose)
-    return hkdf.derive(key.encode())
-
-
 def signer(keyring: Keyring, purpose: str = "session-cookie") -> URLSafeTimedSerializer:
     """A serializer signing with the newest key; every key of the keyring verifies."""
-    keys = [_derive(key, b"autostack " + purpose.encode()) for key in reversed(keyring.keys)]
+    keys = [derive_key(key, purpose) for key in reversed(keyring.keys)]
     return URLSafeTimedSerializer(keys, salt=purpose)
 
 

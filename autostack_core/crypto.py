@@ -14,7 +14,9 @@ import os
 import secrets
 from pathlib import Path
 
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_FILE_NAME = "secret.key"
 _PREFIX = "v1"
@@ -71,6 +73,13 @@ class Keyring:
 
     def needs_reseal(self, sealed: str) -> bool:
         return sealed.split(".", 2)[1:2] != [self.current_id]
+
+
+def derive_key(key: str, purpose: str) -> bytes:
+    """A 32-byte key for one purpose (cookies, queue signing), derived with HKDF-SHA256."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"autostack " + purpose.encode())
+    return hkdf.derive(key.encode())
 
 
 def write_key_file(path: Path, keys: list[str]) -> None:

@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Any
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.api import Result
 from huey.consumer import Consumer
+from huey.serializer import SignedSerializer
+
+from autostack_core.crypto import derive_key
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -26,11 +29,23 @@ WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def make_huey(app: AutoStack) -> Huey:
+    """Huey on Redis or SQLite, with HMAC-signed messages.
+
+    Huey pickles task messages; anything that can write to the queue (a build
+    or an app reaching Redis on the loopback) could otherwise make a worker
+    unpickle what it likes. Messages signed with a key derived from the
+    keyring are the only ones a worker accepts.
+    """
     settings = app.settings
+    serializer = SignedSerializer(
+        secret=derive_key(app.keyring.keys[0], "queue").hex(), salt="autostack-queue"
+    )
     if settings.redis_url:
-        return RedisHuey(settings.queue_name, url=settings.redis_url, utc=True)
+        return RedisHuey(settings.queue_name, url=settings.redis_url, utc=True,
+                         serializer=serializer)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(settings.queue_name, filename=str(settings.path("queue.db")), utc=True)
+    return SqliteHuey(settings.queue_name, filename=str(settings.path("queue.db")), utc=True,
+                      serializer=serializer)
 
 
 class Queue:
