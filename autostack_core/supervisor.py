@@ -232,6 +232,8 @@ class Supervisor:
             await asyncio.gather(*(self._terminate(replica, STOP_GRACE_SECONDS)
                                    for runtime in self.runtimes.values()
                                    for replica in runtime.replicas))
+            for runtime in self.runtimes.values():
+                RuntimeCgroup(runtime.id).remove()
         await self._http.aclose()
 
     # -- starting -------------------------------------------------------------

@@ -13,6 +13,7 @@ from autostack_core.api import (
     notifiers,
     openapi,
     projects,
+    runtime_logs,
     teams,
     tokens,
     uploads,
@@ -21,7 +22,7 @@ from autostack_core.api import (
 
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
-    deploy_hooks, notifiers, openapi,
+    deploy_hooks, notifiers, runtime_logs, openapi,
 )
 
 

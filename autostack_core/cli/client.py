@@ -146,11 +146,16 @@ def inspect(deployment: str, as_json: bool) -> None:
 
 @click.command()
 @click.argument("deployment")
-@click.option("--follow", "-f", is_flag=True, help="Stream until the deployment is final")
+@click.option("--follow", "-f", is_flag=True,
+              help="Stream until the deployment is final (with --runtime: until Ctrl-C)")
+@click.option("--runtime", is_flag=True, help="The running processes' logs, not the build's")
 @json_option
-def logs(deployment: str, follow: bool, as_json: bool) -> None:
-    """Print a deployment's build log."""
+def logs(deployment: str, follow: bool, runtime: bool, as_json: bool) -> None:
+    """Print a deployment's build log, or with --runtime its processes' stdout and stderr."""
     client = ApiClient()
+    if runtime:
+        runtime_logs(client, deployment, follow, as_json)
+        return
     if follow:
         for event, data in client.events(f"/api/v1/deployments/{deployment}/events"):
             if event == "log":
@@ -162,6 +167,20 @@ def logs(deployment: str, follow: bool, as_json: bool) -> None:
     result = client.get(f"/api/v1/deployments/{deployment}/logs")
     emit(as_json, result, "\n".join(f"{line['timestamp'][11:19]} [{line['step']}] "
                                     f"{line['line']}" for line in result["lines"]))
+
+
+def runtime_line(record: dict[str, Any]) -> str:
+    return f"{record['timestamp'][11:23]} [{record['source']}] {record['line']}"
+
+
+def runtime_logs(client: ApiClient, deployment: str, follow: bool, as_json: bool) -> None:
+    result = client.get(f"/api/v1/deployments/{deployment}/runtime-logs")
+    emit(as_json, result, "\n".join(runtime_line(record) for record in result["lines"]))
+    if follow:
+        path = f"/api/v1/deployments/{deployment}/runtime-logs/events"
+        for event, data in client.events(path):
+            if event == "log":
+                click.echo(json.dumps(data) if as_json else runtime_line(data))
 
 
 @click.command()

@@ -1,0 +1,199 @@
+"""Server apps end to end through ``autostack up``: run, proxy, logs, redeploy, sleep, survive.
+
+The app is a prebuilt Build Output folder (``server.json`` + ``server/``)
+copied into ``.vercel/output`` by the build command, so these tests do not
+depend on the Node or Python builders.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+from tests.e2e.conftest import AUTOSTACK, Server, make_env
+
+pytestmark = pytest.mark.e2e
+
+APP = """\
+import http.server, os, signal, sys
+TOKEN = os.urandom(4).hex()
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        body = f"{VERSION} {os.environ.get('GREETING', '-')} {TOKEN}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+signal.signal(signal.SIGTERM, lambda *args: sys.exit(0))
+print("listening on", os.environ["PORT"], flush=True)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+"""
+
+
+def write_app(folder: Path, version: str, command: str = "python3 server.py") -> Path:
+    """A project whose build publishes a prebuilt server app."""
+    prebuilt = folder / "prebuilt"
+    (prebuilt / "server").mkdir(parents=True, exist_ok=True)
+    (prebuilt / "static").mkdir(exist_ok=True)
+    (prebuilt / "static" / "robots.txt").write_text("User-agent: *\n")
+    (prebuilt / "config.json").write_text(json.dumps({"version": 3, "routes": []}))
+    (prebuilt / "server.json").write_text(json.dumps(
+        {"runtime": "python", "command": command, "health_path": "/", "directory": "server"}))
+    (prebuilt / "server" / "server.py").write_text(f"VERSION = {version!r}\n{APP}")
+    (folder / "index.html").write_text("<h1>not served: the output is prebuilt</h1>")
+    (folder / "autostack.json").write_text(json.dumps({
+        "buildCommand": "rm -rf .vercel && mkdir .vercel && cp -r prebuilt .vercel/output",
+        "outputDirectory": "prebuilt/static",
+    }))
+    return folder
+
+
+@pytest.fixture
+def runtime_server(tmp_path: Path, database_url: str | None) -> Iterator[Server]:
+    """Like ``server``, with short drain, idle and health timeouts."""
+    data_dir = tmp_path / "data"
+    env = make_env(data_dir, database_url, f"e2e-{tmp_path.name}")
+    env.update({"AUTOSTACK_RUNTIME_DRAIN_SECONDS": "1", "AUTOSTACK_PREVIEW_IDLE_SECONDS": "2",
+                "AUTOSTACK_HEALTH_TIMEOUT_SECONDS": "3"})
+    instance = Server(data_dir=data_dir, port=free_port(), edge_port=free_port(), env=env,
+                      log_path=tmp_path / "server.log")
+    subprocess.run([AUTOSTACK, "users", "create", "--email", "dev@example.com", "--password",
+                    "correct horse battery", "--data-dir", str(data_dir)],
+                   env=env, check=True, capture_output=True)
+    instance.start()
+    try:
+        response = httpx.post(f"{instance.url}/api/v1/auth/login", json={
+            "email": "dev@example.com", "password": "correct horse battery",
+            "token_name": "e2e"}, timeout=30)
+        instance.token = response.json()["token"]
+        yield instance
+    finally:
+        instance.stop()
+
+
+def deploy(server: Server, folder: Path, *args: str, check: bool = True) -> dict:
+    result = server.cli("deploy", str(folder), "--json", *args, check=check)
+    return json.loads(result.stdout)
+
+
+def host_of(url: str) -> str:
+    return httpx.URL(url).host
+
+
+def test_server_app_gets_its_env_static_first_and_runtime_logs(
+    runtime_server: Server, tmp_path: Path
+) -> None:
+    server = runtime_server
+    app = write_app(tmp_path / "app", "v1")
+    deploy(server, app, "--prod", "--project", "api")  # creates the project
+    server.cli("env", "add", "GREETING", "bonjour", "-e", "production", "--project", "api")
+    second = deploy(server, app, "--prod", "--project", "api")
+    assert second["state"] == "ready", second
+    response = server.edge_get("api.localhost")
+    assert response.status_code == 200 and response.text.startswith("v1 bonjour ")
+    assert server.edge_get("api.localhost", "/robots.txt").text == "User-agent: *\n"
+    logs = server.cli("logs", second["id"], "--runtime").stdout
+    assert "[server-0] listening on" in logs and "[supervisor] running" in logs
+
+
+def test_redeploy_and_rollback_under_load_fail_no_request(
+    runtime_server: Server, tmp_path: Path
+) -> None:
+    server = runtime_server
+    first = deploy(server, write_app(tmp_path / "v1", "v1"), "--prod", "--project", "shop")
+    failures: list[str] = []
+    seen: list[str] = []
+    stop = threading.Event()
+
+    def load() -> None:  # a steady 100 requests/s on the loopback
+        with httpx.Client(timeout=10) as http:
+            while not stop.is_set():
+                try:
+                    response = http.get(f"http://127.0.0.1:{server.edge_port}/",
+                                        headers={"Host": "shop.localhost"})
+                except httpx.HTTPError as error:
+                    failures.append(repr(error))
+                else:
+                    if response.status_code != 200:
+                        failures.append(f"{response.status_code} {response.text[:80]}")
+                    seen.append(response.text[:2])
+                time.sleep(0.01)
+
+    worker = threading.Thread(target=load)
+    worker.start()
+    try:
+        second = deploy(server, write_app(tmp_path / "v2", "v2"), "--prod", "--project", "shop")
+        time.sleep(2.5)  # the first deployment drains (1 s) and scales to zero
+        rolled = json.loads(server.cli("rollback", "--project", "shop", "--json").stdout)
+        time.sleep(0.5)
+        server.cli("promote", second["id"], "--json")
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        worker.join()
+    assert rolled["id"] == first["id"]
+    assert failures == []
+    assert {"v1", "v2"} <= set(seen) and seen[-1] == "v2"
+    first_logs = server.cli("logs", first["id"], "--runtime").stdout
+    assert "stopped (asleep)" in first_logs and "waking up" in first_logs
+
+
+def test_a_start_command_that_exits_fails_the_deployment_and_keeps_production(
+    runtime_server: Server, tmp_path: Path
+) -> None:
+    server = runtime_server
+    deploy(server, write_app(tmp_path / "good", "v1"), "--prod", "--project", "web")
+    crash = write_app(tmp_path / "crash", "v2",
+                      command="echo 'missing DATABASE_URL' >&2; exit 3")
+    failed = deploy(server, crash, "--prod", "--project", "web", check=False)
+    assert failed["state"] == "error"
+    assert "exited with code 3" in failed["error"] and "missing DATABASE_URL" in failed["error"]
+    deaf = write_app(tmp_path / "deaf", "v3", command="sleep 60")
+    failed = deploy(server, deaf, "--prod", "--project", "web", check=False)
+    assert failed["state"] == "error" and "never listened" in failed["error"]
+    assert server.edge_get("web.localhost").text.startswith("v1 ")
+    build_log = server.cli("logs", failed["id"]).stdout
+    assert "never listened" in build_log
+
+
+def test_idle_preview_scales_to_zero_and_the_next_request_waits(
+    runtime_server: Server, tmp_path: Path
+) -> None:
+    server = runtime_server
+    preview = deploy(server, write_app(tmp_path / "app", "v1"), "--project", "idle")
+    hostname = host_of(preview["url"])
+    token = server.edge_get(hostname).text.split()[-1]
+    deadline = time.monotonic() + 15
+    while "stopped (asleep)" not in server.cli("logs", preview["id"], "--runtime").stdout:
+        assert time.monotonic() < deadline, "the preview never scaled to zero"
+        time.sleep(0.5)
+    started = time.monotonic()
+    response = server.edge_get(hostname)
+    cold_start = time.monotonic() - started
+    assert response.status_code == 200 and response.text.startswith("v1 ")
+    assert response.text.split()[-1] != token  # a new process answered
+    assert cold_start < 5
+
+
+def test_apps_keep_serving_when_the_control_plane_is_killed_and_are_readopted(
+    runtime_server: Server, tmp_path: Path
+) -> None:
+    server = runtime_server
+    deploy(server, write_app(tmp_path / "app", "v1"), "--prod", "--project", "solid")
+    token = server.edge_get("solid.localhost").text
+    server.stop(signal.SIGKILL)
+    assert server.edge_get("solid.localhost").text == token
+    server.start()
+    assert server.edge_get("solid.localhost").text == token  # the same process, re-adopted
