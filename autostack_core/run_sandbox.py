@@ -20,6 +20,7 @@ import contextlib
 import logging
 import os
 import signal
+from collections.abc import Sequence
 from pathlib import Path
 
 from autostack_core.sandbox import CGROUP_ROOT, DEFAULT_PATH, system_layout
@@ -42,13 +43,20 @@ def runtime_env(env: dict[str, str], port: int) -> dict[str, str]:
     }
 
 
-def sandbox_argv(bwrap: str | None, app_dir: Path, command: str,
-                 env: dict[str, str]) -> list[str]:
-    """The argv running ``sh -c command`` in ``/app`` (plain ``sh`` without bwrap)."""
+def sandbox_argv(bwrap: str | None, app_dir: Path, command: str, env: dict[str, str],
+                 binds: Sequence[str] = ()) -> list[str]:
+    """The argv running ``sh -c command`` in ``/app`` (plain ``sh`` without bwrap).
+
+    ``binds`` are host folders the command needs (a function launcher's
+    scripts), mounted read-only at the same path.
+    """
     shell = ["/bin/sh", "-c", TERM_SAFE_SHELL + command]
     if bwrap is None:
         return ["env", "-i", *(f"{key}={value}" for key, value in env.items()), *shell]
-    args = [bwrap, *system_layout(), "--ro-bind", str(app_dir), "/app", "--chdir", "/app",
+    args = [bwrap, *system_layout()]
+    for folder in binds:
+        args += ["--ro-bind", folder, folder]
+    args += ["--ro-bind", str(app_dir), "/app", "--chdir", "/app",
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
             "--cap-drop", "ALL", "--clearenv"]
     for key, value in env.items():

@@ -74,6 +74,7 @@ class Program:
     app_dir: str
     health_path: str = "/"
     replicas: int = 1
+    binds: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -278,7 +279,8 @@ class Supervisor:
         cgroup = RuntimeCgroup(runtime.id)
         procs = cgroup.create(self.settings.runtime_memory_mb, self.settings.runtime_cpus)
         env = runtime_env(runtime.env, replica.port)
-        argv = sandbox_argv(self.bwrap, Path(program.app_dir), program.command, env)
+        argv = sandbox_argv(self.bwrap, Path(program.app_dir), program.command, env,
+                            program.binds)
         shim = [sys.executable, "-m", SHIM_MODULE, "--logs", str(self.logs_dir(runtime.id)),
                 "--source", replica.source]
         for path in procs:

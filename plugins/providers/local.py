@@ -96,8 +96,9 @@ def programs(output_dir: Path, functions: dict[str, list[str]]) -> list[Program]
         from autostack_plugins.providers import launchers  # written with the builders
 
         for runtime in sorted(functions):
+            script = launchers.launcher_file(runtime)
             result.append(Program(f"fn-{runtime}", launchers.launcher_command(runtime, "/app"),
-                                  str(output_dir / "functions")))
+                                  str(output_dir / "functions"), binds=[str(script.parent)]))
     return result
 
 

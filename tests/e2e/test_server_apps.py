@@ -197,3 +197,32 @@ def test_apps_keep_serving_when_the_control_plane_is_killed_and_are_readopted(
     assert server.edge_get("solid.localhost").text == token
     server.start()
     assert server.edge_get("solid.localhost").text == token  # the same process, re-adopted
+
+
+def test_a_static_site_with_node_and_python_functions(
+    runtime_server: Server, tmp_path: Path
+) -> None:
+    server = runtime_server
+    site = tmp_path / "site"
+    (site / "api").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>home</h1>")
+    (site / "api" / "hello.js").write_text(
+        "module.exports = (req, res) => { res.end(`node ${process.env.GREETING}`) }\n")
+    (site / "api" / "hi.py").write_text(
+        "import os\n"
+        "from http.server import BaseHTTPRequestHandler\n"
+        "class handler(BaseHTTPRequestHandler):\n"
+        "    def do_GET(self):\n"
+        "        body = f\"python {os.environ.get('GREETING')}\".encode()\n"
+        "        self.send_response(200)\n"
+        "        self.send_header('Content-Length', str(len(body)))\n"
+        "        self.end_headers()\n"
+        "        self.wfile.write(body)\n")
+    deploy(server, site, "--prod", "--project", "fns")
+    server.cli("env", "add", "GREETING", "hey", "-e", "production", "--project", "fns")
+    result = deploy(server, site, "--prod", "--project", "fns")
+    assert result["state"] == "ready", result
+    assert "home" in server.edge_get("fns.localhost").text
+    assert server.edge_get("fns.localhost", "/api/hello").text == "node hey"
+    assert server.edge_get("fns.localhost", "/api/hi").text == "python hey"
+    assert server.edge_get("fns.localhost", "/api/missing").status_code == 404
