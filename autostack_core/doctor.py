@@ -65,6 +65,17 @@ def check_bubblewrap() -> Check:
     return Check("bubblewrap", True, version)
 
 
+def check_build_network() -> Check:
+    if shutil.which("slirp4netns"):
+        return Check("build net", True, "slirp4netns: builds reach the internet, not the "
+                                        "host's loopback")
+    return Check(
+        "build net", False, "slirp4netns not found: builds share the host network and can "
+                            "reach services on 127.0.0.1 (database, Redis)",
+        "sudo apt-get install -y slirp4netns",
+    )
+
+
 def check_cgroups() -> Check:
     if Path("/sys/fs/cgroup/cgroup.controllers").exists():
         return Check("cgroups", True, "cgroup v2: memory and CPU limits enforced")
@@ -129,6 +140,7 @@ async def run_checks(settings: Settings) -> list[Check]:
         check_tool("node", ["node", "--version"], "install Node.js 20+ (apt-get install nodejs)"),
         check_tool("npm", ["npm", "--version"], "install npm (apt-get install npm)"),
         check_bubblewrap(),
+        check_build_network(),
         check_cgroups(),
         check_caddy(),
         await check_database(settings),

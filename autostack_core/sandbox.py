@@ -2,9 +2,12 @@
 
 The sandbox sees a read-only system (``/usr``, ``/etc``), a writable
 ``/workspace`` (the source tree) and ``/cache`` (the project's cache, also
-``HOME``), a private ``/tmp``, ``/proc`` and ``/dev``, and the host network
-(installs need the package registries). Nothing else of the host is visible:
-not the data directory, its keys and database, nor other projects.
+``HOME``), a private ``/tmp``, ``/proc`` and ``/dev``, and a private network
+reaching the internet (installs need the package registries) but not the
+host's loopback (see :mod:`autostack_core.sandbox_network`; without
+slirp4netns the host network is used and ``autostack doctor`` says so).
+Nothing else of the host is visible: not the data directory, its keys and
+database, nor other projects.
 
 Limits: the wall time is a budget for the whole :class:`Sandbox` (install plus
 build), CPU time is capped per process with ``ulimit -t``, and memory through a
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autostack_core.sandbox_network import IsolatedNetwork, NetworkSetupError, slirp4netns
 from autostack_core.store import safe_relative_path
 
 if TYPE_CHECKING:
@@ -199,10 +203,16 @@ class Sandbox:
         self.allow_unsandboxed = allow_unsandboxed
         self.secret_values = list(secret_values)
         self.bwrap = shutil.which("bwrap")
+        self.slirp = slirp4netns()
         self._process: asyncio.subprocess.Process | None = None
         self._cgroup: _MemoryCgroup | None = None
         self._started_at: float | None = None
         self._killed = False
+
+    @property
+    def network_isolated(self) -> bool:
+        """Whether commands get a private network without the host's loopback (slirp4netns)."""
+        return self.bwrap is not None and self.slirp is not None
 
     @property
     def sandboxed(self) -> bool:
@@ -239,8 +249,10 @@ class Sandbox:
 
         cgroup = _MemoryCgroup(self.limits.memory_mb) if self.limits.memory_mb else None
         self._cgroup = cgroup
+        network = IsolatedNetwork(self.slirp) if self.network_isolated and self.slirp else None
         try:
-            argv = self._limits_prefix(cgroup) + self._command_argv(command, workdir)
+            argv = self._limits_prefix(cgroup) + self._command_argv(
+                command, workdir, network.bwrap_args() if network else [])
             self._process = await asyncio.create_subprocess_exec(
                 *argv,
                 stdin=asyncio.subprocess.DEVNULL,
@@ -249,7 +261,15 @@ class Sandbox:
                 start_new_session=True,
                 cwd=self.workspace / workdir,
                 env=self._host_env(workdir),
+                pass_fds=network.pass_fds if network else (),
             )
+            if network is not None:
+                try:
+                    await network.attach()
+                except (NetworkSetupError, OSError, TimeoutError) as error:
+                    self._kill_group(self._process)
+                    await self._process.wait()
+                    raise SandboxError(f"could not set up the build network: {error}") from error
             code = await self._wait(self._process, on_line, remaining)
             if code != 0 and not self._killed and cgroup is not None and cgroup.oom_killed():
                 raise SandboxOutOfMemory(f"out of memory (limit {self.limits.memory_mb} MB)")
@@ -257,6 +277,8 @@ class Sandbox:
         finally:
             self._process = None
             self._cgroup = None
+            if network is not None:
+                network.close()
             if cgroup is not None:
                 await cgroup.remove()
 
@@ -329,10 +351,10 @@ class Sandbox:
         procs = cgroup.procs_file if cgroup is not None else ""
         return ["/bin/sh", "-c", _LIMITS_SCRIPT, "autostack-limits", procs, cpu, address_space]
 
-    def _command_argv(self, command: str, workdir: str) -> list[str]:
+    def _command_argv(self, command: str, workdir: str, network: list[str]) -> list[str]:
         if self.bwrap is None:
             return ["/bin/sh", "-c", command]
-        return [self.bwrap, *self._bwrap_layout(workdir), "/bin/sh", "-c", command]
+        return [self.bwrap, *self._bwrap_layout(workdir), *network, "/bin/sh", "-c", command]
 
     def _bwrap_layout(self, workdir: str) -> list[str]:
         args = [

@@ -248,3 +248,22 @@ async def test_without_bubblewrap_allow_unsandboxed_runs_plain(
 async def test_a_working_directory_outside_the_workspace_is_refused(data_dir: Path) -> None:
     with pytest.raises(ValueError, match=r"'\.\.'"):
         await make_sandbox(data_dir).run("pwd", Lines(), cwd="../other")
+
+
+async def test_a_build_cannot_reach_services_on_the_hosts_loopback(data_dir: Path) -> None:
+    """The database, Redis and the control plane listen on 127.0.0.1: a build must not get there."""
+    server = await asyncio.start_server(lambda reader, writer: writer.close(), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    probe = (f"/usr/bin/python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}),"
+             " 2); print('reached the host')\"")
+    try:
+        lines = Lines()
+        sandbox = make_sandbox(data_dir)
+        assert sandbox.network_isolated
+        code = await sandbox.run(probe, lines)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert code != 0
+    assert "reached the host" not in lines.text()
+    assert "ConnectionRefusedError" in lines.text()

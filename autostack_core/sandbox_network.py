@@ -1,0 +1,136 @@
+"""A private network for one sandboxed command: the internet yes, the host's loopback no.
+
+Builds need the package registries, but on the host network they could also
+reach everything listening on 127.0.0.1: the database, Redis, the control
+plane. With slirp4netns the sandbox gets its own network namespace whose
+only way out is a user-mode NAT with ``--disable-host-loopback``.
+
+bubblewrap creates the namespace and waits on ``--block-fd`` before running
+the command; this module reads the sandbox's pid from ``--info-fd``, attaches
+slirp4netns to it, waits until it is ready, then lets the command go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+SLIRP_DNS = "10.0.2.3"
+READY_TIMEOUT_SECONDS = 10
+
+
+class NetworkSetupError(Exception):
+    """slirp4netns could not give the sandbox its network."""
+
+
+def slirp4netns() -> str | None:
+    return shutil.which("slirp4netns")
+
+
+def _read_json_object(fd: int) -> dict[str, object]:
+    data = b""
+    while True:
+        chunk = os.read(fd, 4096)
+        data += chunk
+        try:
+            value = json.loads(data)
+        except ValueError:
+            if not chunk:
+                raise NetworkSetupError("bubblewrap exited before reporting its pid") from None
+            continue
+        if isinstance(value, dict):
+            return value
+        raise NetworkSetupError("bubblewrap reported something else than its pid")
+
+
+async def _loopback_configured(pid: int) -> None:
+    """Wait until bubblewrap has set up ``lo`` in the new namespace.
+
+    bubblewrap configures the loopback interface itself, concurrently with
+    reporting its pid; slirp4netns configuring the same namespace at that
+    moment makes bubblewrap fail ("Failed RTM_NEWADDR"), so it waits its turn.
+    """
+    fib = Path(f"/proc/{pid}/net/fib_trie")
+    deadline = asyncio.get_running_loop().time() + READY_TIMEOUT_SECONDS
+    while asyncio.get_running_loop().time() < deadline:
+        try:
+            if "127.0.0.1" in fib.read_text():
+                return
+        except OSError as error:
+            raise NetworkSetupError(f"the sandbox exited while starting: {error}") from error
+        await asyncio.sleep(0.001)
+    raise NetworkSetupError("the sandbox's loopback interface never came up")
+
+
+class IsolatedNetwork:
+    """The pipes, the resolv.conf and the slirp4netns process of one command."""
+
+    def __init__(self, binary: str) -> None:
+        self.binary = binary
+        self._info_read, self._info_write = os.pipe()
+        self._block_read, self._block_write = os.pipe()
+        self._open_fds = {self._info_read, self._info_write, self._block_read, self._block_write}
+        self._scratch = Path(tempfile.mkdtemp(prefix="autostack-net-"))
+        self._resolv = self._scratch / "resolv.conf"
+        self._resolv.write_text(f"nameserver {SLIRP_DNS}\n")
+        self._slirp: subprocess.Popen[bytes] | None = None
+
+    def bwrap_args(self) -> list[str]:
+        return ["--unshare-net", "--info-fd", str(self._info_write),
+                "--block-fd", str(self._block_read),
+                "--ro-bind", str(self._resolv), "/etc/resolv.conf"]
+
+    @property
+    def pass_fds(self) -> tuple[int, int]:
+        return (self._info_write, self._block_read)
+
+    async def attach(self) -> None:
+        """Call once bubblewrap has started: connect its namespace, then unblock it."""
+        self._close(self._info_write)
+        self._close(self._block_read)
+        info = await asyncio.to_thread(_read_json_object, self._info_read)
+        pid = info.get("child-pid")
+        if not isinstance(pid, int):
+            raise NetworkSetupError("bubblewrap did not report a child pid")
+        await _loopback_configured(pid)
+        ready_read, ready_write = os.pipe()
+        try:
+            self._slirp = subprocess.Popen(
+                [self.binary, "--configure", "--mtu=65520", "--disable-host-loopback",
+                 "--ready-fd", str(ready_write), str(pid), "tap0"],
+                pass_fds=(ready_write,), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            )
+            os.close(ready_write)
+            ready = await asyncio.wait_for(
+                asyncio.to_thread(os.read, ready_read, 1), READY_TIMEOUT_SECONDS)
+        finally:
+            os.close(ready_read)
+        if ready != b"1":
+            raise NetworkSetupError("slirp4netns could not configure the sandbox's network")
+        os.write(self._block_write, b"1")
+
+    def _close(self, fd: int) -> None:
+        """Close ``fd`` once: a second close could hit a number reused by someone else."""
+        if fd in self._open_fds:
+            self._open_fds.discard(fd)
+            os.close(fd)
+
+    def close(self) -> None:
+        if self._slirp is not None:
+            self._slirp.terminate()
+            try:
+                self._slirp.wait(5)
+            except subprocess.TimeoutExpired:
+                self._slirp.kill()
+                self._slirp.wait()
+            if self._slirp.stderr is not None:
+                self._slirp.stderr.close()
+        for fd in list(self._open_fds):
+            self._close(fd)
+        shutil.rmtree(self._scratch, ignore_errors=True)
