@@ -8,7 +8,18 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from autostack_core import hookimpl
-from autostack_web import account, dashboard, pages
+from autostack_web import (
+    account,
+    dashboard,
+    deployment_page,
+    env_settings,
+    hook_settings,
+    new_project,
+    pages,
+    project_settings,
+    projects,
+    teams,
+)
 from autostack_web.rendering import STATIC_DIR
 
 
@@ -17,6 +28,13 @@ def register_routes(settings: Any) -> list[BaseRoute]:
     return [
         *pages.routes,
         *dashboard.routes,
+        *new_project.routes,
+        *projects.routes,
+        *deployment_page.routes,
+        *project_settings.routes,
+        *env_settings.routes,
+        *hook_settings.routes,
+        *teams.routes,
         *account.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

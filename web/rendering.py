@@ -22,12 +22,17 @@ from starlette.templating import Jinja2Templates
 
 from autostack_core.auth import CSRF_FIELD, cookie_name, set_cookie
 from autostack_core.models import User
+from autostack_web import formatting
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters.update(ago=formatting.ago, duration=formatting.duration,
+                             short_sha=formatting.short_sha)
+templates.env.globals.update(allowed=formatting.allowed, progress=formatting.progress,
+                             elapsed=formatting.elapsed, is_final=formatting.is_final)
 STATIC_DIR = HERE / "static"
 
 FORM_COOKIE = "autostack_form"

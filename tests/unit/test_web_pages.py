@@ -138,20 +138,6 @@ async def test_team_switcher_and_unknown_team(autostack: AutoStack, owner: User)
         assert "+ New Project" not in viewer_page.text and "viewer" in viewer_page.text
 
 
-async def test_new_project_form(autostack: AutoStack, owner: User) -> None:
-    async with client_for(autostack) as http:
-        token = await log_in(http)
-        form = await http.get("/new?git_url=https://github.com/acme/My_App.git")
-        assert 'value="my-app"' in form.text
-        bad = await http.post("/new", data={"name": "Bad Name", "csrf_token": token})
-        assert bad.status_code == 422 and 'aria-describedby="e-name"' in bad.text
-        created = await http.post("/new", data={
-            "name": "my-app", "git_url": "https://github.com/acme/my-app.git",
-            "csrf_token": token})
-        assert created.status_code == 303
-    assert await Project.exists(name="my-app", git_url="https://github.com/acme/my-app.git")
-
-
 async def test_account_tokens_are_shown_once_and_revocable(
     autostack: AutoStack, owner: User
 ) -> None:

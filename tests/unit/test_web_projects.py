@@ -1,0 +1,103 @@
+"""The project page and its actions: production card, deployments, previews, roles."""
+
+from __future__ import annotations
+
+import httpx
+
+from autostack_core.app import AutoStack
+from autostack_core.models import Alias, Deployment, Role, User
+from tests.fixtures_auth import add_user, client_for, owner, personal_team
+from tests.web_fixtures import Site, log_in, signed_in, site
+
+__all__ = ["owner", "signed_in", "site"]
+
+Client = tuple[httpx.AsyncClient, str]
+
+
+async def test_project_page_shows_production_deployments_and_previews(
+    site: Site, signed_in: Client
+) -> None:
+    http, _ = signed_in
+    page = await http.get("/projects/site")
+    assert page.status_code == 200
+    text = page.text
+    assert "Production deployment" in text and "site.localhost:8080" in text
+    assert "bbbbbbb" in text and "second" in text and "2.5s" in text
+    assert f'data-deployment="{site.running.id}"' in text  # followed live
+    assert "site-git-feature.localhost" in text  # a branch preview
+    for label in ("Rollback", "Promote", "Redeploy", "Cancel", "Delete"):
+        assert f">{label}</button>" in text
+    assert f"/deployments/{site.current.id}/delete" not in text  # serves production
+
+
+async def test_rollback_moves_production_back(site: Site, signed_in: Client) -> None:
+    http, token = signed_in
+    response = await http.post("/projects/site/rollback", data={"csrf_token": token})
+    assert response.status_code == 303 and response.headers["location"] == "/projects/site"
+    alias = await Alias.get(hostname="site.localhost")
+    assert alias.deployment_id == site.old.id  # type: ignore[attr-defined]
+    again = await http.post("/projects/site/rollback", data={"csrf_token": token})
+    assert again.status_code == 409 and "no earlier ready production deployment" in again.text
+
+
+async def test_promote_cancel_and_delete(site: Site, signed_in: Client) -> None:
+    http, token = signed_in
+    promoted = await http.post(f"/deployments/{site.old.id}/promote", data={"csrf_token": token})
+    assert promoted.status_code == 303
+    assert ("route", "site.localhost") in site.provider.calls
+    refused = await http.post(f"/deployments/{site.old.id}/delete", data={"csrf_token": token})
+    assert refused.status_code == 409 and "promote another one first" in refused.text
+    canceled = await http.post(f"/deployments/{site.running.id}/cancel",
+                               data={"csrf_token": token})
+    assert canceled.status_code == 303
+    assert (await Deployment.get(id=site.running.id)).cancel_requested
+    deleted = await http.post(f"/deployments/{site.current.id}/delete",
+                              data={"csrf_token": token})
+    assert deleted.status_code == 303
+    assert (await Deployment.get(id=site.current.id)).deleted_at is not None
+    assert ("destroy", site.current.id) in site.provider.calls
+    unknown = await http.post(f"/deployments/{site.old.id}/explode", data={"csrf_token": token})
+    assert unknown.status_code == 404
+
+
+async def test_redeploy_queues_the_same_commit(site: Site, signed_in: Client) -> None:
+    http, token = signed_in
+    response = await http.post(f"/deployments/{site.old.id}/redeploy",
+                               data={"csrf_token": token})
+    assert response.status_code == 303
+    fresh = await Deployment.filter(project=site.project).order_by("-created_at").first()
+    assert fresh is not None and response.headers["location"] == f"/deployments/{fresh.id}"
+    assert fresh.commit_sha == site.old.commit_sha and fresh.is_production
+
+
+async def test_viewers_see_but_cannot_act(autostack: AutoStack, site: Site, owner: User) -> None:
+    await add_user(await personal_team(owner), "viewer@example.com", Role.VIEWER)
+    async with client_for(autostack) as http:
+        token = await log_in(http, "viewer@example.com")
+        page = await http.get("/projects/site")
+        assert page.status_code == 200 and "Production deployment" in page.text
+        assert ">Rollback</button>" not in page.text and ">Promote</button>" not in page.text
+        refused = await http.post("/projects/site/rollback", data={"csrf_token": token})
+        assert refused.status_code == 403 and "member role" in refused.text
+
+
+async def test_non_members_get_404_and_csrf_is_checked(
+    autostack: AutoStack, site: Site, signed_in: Client
+) -> None:
+    http, _ = signed_in
+    forged = await http.post("/projects/site/rollback", data={"csrf_token": "x" * 40})
+    assert forged.status_code == 403
+    from autostack_core import accounts
+
+    await accounts.create_user("stranger@example.com", "correct horse battery")
+    async with client_for(autostack) as stranger:
+        await log_in(stranger, "stranger@example.com")
+        for path in ("/projects/site", f"/deployments/{site.old.id}",
+                     "/projects/site/settings"):
+            response = await stranger.get(path)
+            assert response.status_code == 404 and "was not found" in response.text
+    anonymous = await httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=autostack.asgi()), base_url="http://testserver"
+    ).get("/projects/site")
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/login?next=%2Fprojects%2Fsite"

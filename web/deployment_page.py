@@ -1,0 +1,72 @@
+"""The deployment page: state, URLs, and the build log with its steps and their timings.
+
+The page is complete as served; ``static/live.js`` then follows the
+deployment's Server-Sent Events (``/api/v1/deployments/{id}/events``) and
+updates the state, the steps and the log in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core import deployments
+from autostack_core.buildlog import DONE_STEP
+from autostack_core.models import Alias, AliasKind, DeploymentLog, User
+from autostack_web.access import deployment_access, page
+from autostack_web.rendering import host_of, render
+
+
+@dataclass
+class Step:
+    """One step of a build log: when it started and, once another began, when it ended."""
+
+    name: str
+    started: datetime
+    ended: datetime
+
+    @property
+    def label(self) -> str:
+        return self.name.title()
+
+    @property
+    def seconds(self) -> float:
+        return (self.ended - self.started).total_seconds()
+
+
+def steps_of(lines: list[DeploymentLog]) -> list[Step]:
+    """The steps in the order they ran; a step lasts until the next one starts."""
+    steps: list[Step] = []
+    for line in lines:
+        if steps and steps[-1].name == line.step:
+            steps[-1].ended = line.timestamp
+            continue
+        if steps:
+            steps[-1].ended = line.timestamp
+        if line.step != DONE_STEP:
+            steps.append(Step(line.step, line.timestamp, line.timestamp))
+    return steps
+
+
+async def deployment_page(request: Request, user: User) -> Response:
+    deployment, project, role = await deployment_access(user, request.path_params["id"])
+    host = host_of(request)
+    lines = list(await DeploymentLog.filter(deployment_id=deployment.id).order_by("id"))
+    aliases = await Alias.filter(deployment_id=deployment.id) \
+        .exclude(kind=AliasKind.DEPLOYMENT).order_by("id")
+    production = await deployments.production_deployment(host, project)
+    return await render(request, "deployment.html", {
+        "deployment": deployment, "project": project, "role": role, "lines": lines,
+        "steps": steps_of(lines), "step": lines[-1].step if lines else None,
+        "aliases": [deployments.url_for(host, alias.hostname) for alias in aliases],
+        "is_production": production is not None and production.id == deployment.id,
+    })
+
+
+routes: list[BaseRoute] = [
+    Route("/deployments/{id}", page(deployment_page), methods=["GET"], include_in_schema=False),
+]

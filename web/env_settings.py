@@ -1,0 +1,78 @@
+"""Environment variables on the settings page: add, reveal and delete (member role).
+
+Values stay hidden until revealed one at a time; revealing is a POST (CSRF
+checked, never prefetched or cached) and needs the member role, like the API's
+``?decrypt=1``. With htmx the revealed row replaces the hidden one in place;
+without JavaScript the whole page comes back with that value shown.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core import accounts
+from autostack_core.api.environment import VariableBody, add_variables
+from autostack_core.auth import client_ip
+from autostack_core.errors import ApiError, NotFound
+from autostack_core.models import Environment, EnvironmentVariable, Project, Role, User
+from autostack_web.access import page, project_access
+from autostack_web.project_settings import settings_page
+from autostack_web.rendering import form_text, redirect
+
+
+async def variable_of(request: Request, project: Project) -> EnvironmentVariable:
+    variable = await EnvironmentVariable.get_or_none(project=project,
+                                                     id=request.path_params["id"])
+    if variable is None:
+        raise NotFound("environment variable")
+    return variable
+
+
+async def add(request: Request, user: User) -> Response:
+    project, role = await project_access(user, request.path_params["name"], Role.MEMBER)
+    async with request.form() as form:
+        key, value = form_text(form, "key"), form.get("value")
+        chosen = [name for name in form.getlist("environments") if isinstance(name, str)]
+    values = {"key": key, "value": value if isinstance(value, str) else ""}
+    try:
+        if not chosen:
+            raise ApiError(422, "environments: tick at least one of production, preview and "
+                                "development", "environments")
+        known = [Environment(name) for name in chosen if name in set(Environment)]
+        created = await add_variables(project, VariableBody(key=key, value=values["value"],
+                                                            environments=known))
+    except ApiError as error:
+        return await settings_page(request, project, role, error.status, error=error,
+                                   values=values)
+    await accounts.audit("env.created", user=user, team=project.team,
+                         target=("project", str(project.id)), ip=client_ip(request),
+                         key=key, environments=[str(v.environment) for v in created])
+    return await settings_page(request, project, role, 201,
+                               notice=f"{key} added; it applies from the next deployment.")
+
+
+async def reveal(request: Request, user: User) -> Response:
+    project, role = await project_access(user, request.path_params["name"], Role.MEMBER)
+    variable = await variable_of(request, project)
+    return await settings_page(request, project, role, revealed={variable.id: variable.value})
+
+
+async def delete(request: Request, user: User) -> Response:
+    project, _ = await project_access(user, request.path_params["name"], Role.MEMBER)
+    variable = await variable_of(request, project)
+    await variable.delete()
+    await accounts.audit("env.deleted", user=user, team=project.team,
+                         target=("project", str(project.id)), ip=client_ip(request),
+                         key=variable.key, environment=str(variable.environment))
+    return redirect(f"/projects/{project.name}/settings#environment-variables")
+
+
+_ENV = "/projects/{name}/settings/env"
+
+routes: list[BaseRoute] = [
+    Route(_ENV, page(add), methods=["POST"], include_in_schema=False),
+    Route(f"{_ENV}/{{id:int}}/reveal", page(reveal), methods=["POST"], include_in_schema=False),
+    Route(f"{_ENV}/{{id:int}}/delete", page(delete), methods=["POST"], include_in_schema=False),
+]

@@ -1,0 +1,199 @@
+"""New project: import a git repository, see what AutoStack detects and why, then deploy.
+
+Step one asks for a git URL (or offers the built-in git remote and the CLI).
+Step two clones the branch shallowly into a temporary folder, runs the same
+detection as the pipeline and shows a form with every detected value
+editable. Only the values the user changed are saved as project settings, so
+detection keeps working when the repository changes later. "Deploy" creates
+the project, its environment variables and a production deployment, and lands
+on the deployment's live log.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core import deployments
+from autostack_core.api.auth import teams_json
+from autostack_core.api.environment import VariableBody, add_variables
+from autostack_core.api.projects import create_project, parse_create
+from autostack_core.auth import client_ip
+from autostack_core.detection import DetectionError, detect, list_apps
+from autostack_core.errors import ApiError
+from autostack_core.interfaces import SourceTree
+from autostack_core.models import CreatorType, Project, User
+from autostack_core.sources import SourceError, check_git_url, checkout
+from autostack_core.utils import slugify
+from autostack_web.access import page
+from autostack_web.envfile import parse_env
+from autostack_web.rendering import form_text, host_of, redirect, render
+
+BUILD_FIELDS = ("framework", "root_directory", "install_command", "build_command",
+                "output_directory", "start_command", "node_version")
+"""The detected settings the configure form shows, each editable."""
+
+
+@dataclass
+class Scan:
+    """What detection found in a repository, as the configure form shows it."""
+
+    name: str = "Other"
+    reasons: list[str] = field(default_factory=list)
+    commit: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+    apps: list[dict[str, Any]] = field(default_factory=list)
+
+
+def scan_from(text: str) -> Scan:
+    """The scan the configure form carried along (display only, so a bad one is empty)."""
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        data = {}
+    known = {item.name for item in fields(Scan)}
+    return Scan(**{k: v for k, v in data.items() if k in known}) if isinstance(data, dict) \
+        else Scan()
+
+
+def configure_context(
+    teams: list[dict[str, Any]], scan: Scan, values: dict[str, str], detected: dict[str, str],
+    error: ApiError | None = None,
+) -> dict[str, Any]:
+    return {"teams": teams, "scan": scan, "scan_json": json.dumps(asdict(scan)),
+            "values": values, "detected": detected, "error": error}
+
+
+def suggested_name(git_url: str) -> str:
+    """A project name from the last part of a git URL (``.../my-app.git`` -> ``my-app``)."""
+    tail = git_url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    return slugify(tail.removesuffix(".git"))
+
+
+async def scan_repository(request: Request, git_url: str, branch: str, root: str) -> Scan:
+    """Clone ``branch`` of ``git_url`` into a temporary folder and detect its framework."""
+    host = host_of(request)
+    allow_local = host.settings.allow_local_git
+    try:
+        url = check_git_url(git_url, allow_local)
+    except SourceError as error:
+        raise ApiError(422, f"git URL: {error}", "git_url") from error
+    with tempfile.TemporaryDirectory(prefix="autostack-detect-") as folder:
+        workspace = Path(folder)
+        try:
+            result = await checkout(url, branch, workspace, allow_local=allow_local)
+        except SourceError as error:
+            raise ApiError(422, f"git URL or branch: {error}; check both and that the "
+                                "repository is public", "git_url") from error
+        overrides = {"root_directory": root} if root else None
+        try:
+            detection = await detect(SourceTree(workspace), host.plugin_manager, host.settings,
+                                     overrides)
+        except DetectionError as error:
+            raise ApiError(422, f"root directory: {error}", "root_directory") from error
+        apps = list_apps(workspace)
+    scan = Scan(commit=f"{result.commit_sha[:7]} {result.commit_message}", apps=apps)
+    if detection is None:
+        scan.reasons = ["no detector recognised the repository: set the build command and "
+                        "output directory, or add an index.html"]
+        return scan
+    scan.name, scan.reasons = detection.name, detection.reasons
+    found = detection.to_dict()
+    scan.values = {key: str(found.get(key) or "") for key in BUILD_FIELDS}
+    scan.values["framework"] = detection.framework
+    scan.values["root_directory"] = root
+    return scan
+
+
+async def deploy_teams(user: User) -> list[dict[str, Any]]:
+    """The user's teams in which they may create projects."""
+    return [team for team in await teams_json(user) if team["role"] != "viewer"]
+
+
+async def start(request: Request, user: User) -> Response:
+    """Step one, or step two once a git URL is given."""
+    query = request.query_params
+    git_url = query.get("git_url", "").strip()
+    branch = query.get("branch", "").strip() or "main"
+    teams = await deploy_teams(user)
+    context: dict[str, Any] = {"teams": teams, "team": query.get("team", ""),
+                               "import_error": None, "push_error": None, "push_name": "",
+                               "values": {"git_url": git_url, "branch": branch}}
+    if not git_url or not teams:
+        return await render(request, "new_project.html", context)
+    try:
+        scan = await scan_repository(request, git_url, branch, query.get("root_directory", ""))
+    except ApiError as error:
+        context["import_error"] = error
+        return await render(request, "new_project.html", context, status_code=error.status)
+    values = {**scan.values, "git_url": git_url, "branch": branch,
+              "name": suggested_name(git_url), "team": query.get("team", "")}
+    return await render(request, "configure_project.html",
+                        configure_context(teams, scan, values, scan.values))
+
+
+def changed_settings(values: dict[str, str], detected: dict[str, str]) -> dict[str, str]:
+    """The build settings the user set or changed; unchanged ones stay to detection."""
+    return {key: values[key] for key in BUILD_FIELDS
+            if values.get(key) and values[key] != detected.get(key, "")}
+
+
+async def deploy(request: Request, user: User) -> Response:
+    """Create the project, its variables and its first production deployment."""
+    async with request.form() as form:
+        values = {name: form_text(form, name)
+                  for name in ("name", "team", "git_url", "branch", "env", *BUILD_FIELDS)}
+        detected = {key: form_text(form, f"detected_{key}") for key in BUILD_FIELDS}
+        scan = scan_from(form_text(form, "scan"))
+    context = configure_context(await deploy_teams(user), scan, values, detected)
+    try:
+        variables = parse_env(values["env"])
+        body = parse_create({"name": values["name"], "team": values["team"] or None,
+                             "git_url": values["git_url"], "branch": values["branch"] or "main",
+                             **changed_settings(values, detected)})
+        check_git_url(values["git_url"], host_of(request).settings.allow_local_git)
+        project = await create_project(user, body, client_ip(request))
+    except SourceError as error:
+        context["error"] = ApiError(422, f"git URL: {error}", "git_url")
+        return await render(request, "configure_project.html", context, status_code=422)
+    except ApiError as error:
+        context["error"] = error
+        return await render(request, "configure_project.html", context, status_code=error.status)
+    for key, value in variables:
+        await add_variables(project, VariableBody(key=key, value=value))
+    deployment = await deployments.create_deployment(
+        host_of(request), project, user=user, is_production=True,
+        creator_type=CreatorType.MANUAL, source_type="git", git_url=project.git_url,
+        branch=project.branch,
+    )
+    return redirect(f"/deployments/{deployment.id}")
+
+
+async def for_git_push(request: Request, user: User) -> Response:
+    """Create an empty project to ``git push`` to, then show its remote."""
+    async with request.form() as form:
+        values = {"name": form_text(form, "name"), "team": form_text(form, "team")}
+    teams = await deploy_teams(user)
+    try:
+        body = parse_create({"name": values["name"], "team": values["team"] or None})
+        project: Project = await create_project(user, body, client_ip(request))
+    except ApiError as error:
+        context = {"teams": teams, "team": values["team"], "import_error": None,
+                   "push_error": error, "values": {"branch": "main"},
+                   "push_name": values["name"]}
+        return await render(request, "new_project.html", context, status_code=error.status)
+    return redirect(f"/projects/{project.name}")
+
+
+routes: list[BaseRoute] = [
+    Route("/new", page(start), methods=["GET"], include_in_schema=False),
+    Route("/new", page(deploy), methods=["POST"], include_in_schema=False),
+    Route("/new/git-push", page(for_git_push), methods=["POST"], include_in_schema=False),
+]

@@ -1,0 +1,134 @@
+"""Project settings: general, build & development, domains, and the danger zone.
+
+One page shows every section (:func:`settings_page`); each section's form
+posts to its own endpoint and the page comes back with a notice, or with the
+error naming the field. Environment variables and deploy hooks have their
+own modules; they render this same page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core import accounts
+from autostack_core.api.deploy_hooks import hook_json
+from autostack_core.api.projects import ProjectSettings, check_settings
+from autostack_core.auth import client_ip
+from autostack_core.errors import ApiError, from_validation_error
+from autostack_core.models import (
+    ROLE_RANK,
+    DeployHook,
+    Environment,
+    EnvironmentVariable,
+    Project,
+    Role,
+    User,
+)
+from autostack_core.retention import remove_project
+from autostack_web.access import page, project_access
+from autostack_web.rendering import form_text, host_of, redirect, render
+
+GENERAL_FIELDS = ("git_url", "branch")
+BUILD_FIELDS = ("framework", "root_directory", "install_command", "build_command",
+                "output_directory", "start_command", "dev_command", "node_version")
+
+
+async def settings_page(
+    request: Request, project: Project, role: Role, status_code: int = 200, **context: Any
+) -> Response:
+    """The settings page; ``context`` may add ``error``, ``notice``, ``revealed``."""
+    variables = await EnvironmentVariable.filter(project=project).order_by("key")
+    member = ROLE_RANK[role] >= ROLE_RANK[Role.MEMBER]
+    hooks = await DeployHook.filter(project=project).order_by("id") if member else []
+    values = {"project": project, "role": role, "environments": list(Environment),
+              "variables": variables, "error": None, "notice": None, "revealed": {},
+              "hooks": [hook_json(host_of(request), hook) for hook in hooks],
+              "values": {}, **context}
+    return await render(request, "settings.html", values, status_code=status_code)
+
+
+async def show(request: Request, user: User) -> Response:
+    project, role = await project_access(user, request.path_params["name"])
+    return await settings_page(request, project, role)
+
+
+def settings_changes(values: dict[str, str]) -> dict[str, Any]:
+    """Form values as project settings: empty means "detect it" (None).
+
+    The root directory and branch are never None: an empty root directory is the
+    repository's root, and the production branch is required.
+    """
+    changes: dict[str, Any] = {key: value or None for key, value in values.items()}
+    if "root_directory" in values:
+        changes["root_directory"] = values["root_directory"].strip("/")
+    if "branch" in values and not values["branch"]:
+        raise ApiError(422, "production branch: enter the branch that deploys to production, "
+                            "like main", "branch")
+    try:
+        ProjectSettings.model_validate(changes)
+    except ValidationError as error:
+        raise from_validation_error(error) from error
+    check_settings({key: value for key, value in changes.items() if value})
+    return changes
+
+
+async def save(request: Request, user: User, fields: tuple[str, ...], notice: str) -> Response:
+    """Validate and save one section's fields (admin role)."""
+    project, role = await project_access(user, request.path_params["name"], Role.ADMIN)
+    async with request.form() as form:
+        values = {name: form_text(form, name) for name in fields}
+        auto_deploy = form.get("auto_deploy_enabled") == "on"
+    try:
+        changes = settings_changes(values)
+    except ApiError as error:
+        return await settings_page(request, project, role, error.status, error=error,
+                                   values=values)
+    if "git_url" in changes:
+        changes["auto_deploy_enabled"] = auto_deploy
+    for name, value in changes.items():
+        setattr(project, name, value)
+    await project.save(update_fields=[*changes, "updated_at"])
+    await accounts.audit("project.updated", user=user, team=project.team,
+                         target=("project", str(project.id)), ip=client_ip(request),
+                         fields=sorted(changes))
+    return await settings_page(request, project, role, notice=notice)
+
+
+async def save_general(request: Request, user: User) -> Response:
+    return await save(request, user, GENERAL_FIELDS, "General settings saved.")
+
+
+async def save_build(request: Request, user: User) -> Response:
+    return await save(request, user, BUILD_FIELDS,
+                      "Build settings saved; they apply from the next deployment.")
+
+
+async def delete(request: Request, user: User) -> Response:
+    """Delete the project once its name is typed (owner role)."""
+    project, role = await project_access(user, request.path_params["name"], Role.OWNER)
+    async with request.form() as form:
+        typed = form_text(form, "confirm")
+    if typed != project.name:
+        error = ApiError(422, f"confirmation: type the project name, {project.name}, to delete "
+                              "it", "confirm")
+        return await settings_page(request, project, role, 422, error=error)
+    await remove_project(host_of(request), project)
+    await accounts.audit("project.deleted", user=user, team=project.team,
+                         target=("project", str(project.id)), ip=client_ip(request),
+                         name=project.name)
+    return redirect(f"/dashboard?team={project.team.slug}")
+
+
+_SETTINGS = "/projects/{name}/settings"
+
+routes: list[BaseRoute] = [
+    Route(_SETTINGS, page(show), methods=["GET"], include_in_schema=False),
+    Route(f"{_SETTINGS}/general", page(save_general), methods=["POST"], include_in_schema=False),
+    Route(f"{_SETTINGS}/build", page(save_build), methods=["POST"], include_in_schema=False),
+    Route(f"{_SETTINGS}/delete", page(delete), methods=["POST"], include_in_schema=False),
+]

@@ -1,0 +1,169 @@
+"""The project page: production card, recent deployments, previews, and their actions.
+
+Actions (rollback, promote, redeploy, cancel, delete) are plain forms posting
+here; success redirects back (post/redirect/get), an error renders the page
+again with the message, naming what to do instead.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from tortoise.transactions import in_transaction
+
+from autostack_core import deployments
+from autostack_core.errors import ApiError, NotFound
+from autostack_core.models import (
+    Alias,
+    AliasKind,
+    Deployment,
+    DeploymentState,
+    Project,
+    Role,
+    User,
+)
+from autostack_web.access import deployment_access, page, project_access
+from autostack_web.rendering import host_of, redirect, render
+
+RECENT = 20
+ACTIONS = ("promote", "redeploy", "cancel", "delete")
+
+
+def git_remote(request: Request, project: Project) -> str:
+    """The built-in git remote of a project (``git push <remote> main`` deploys)."""
+    return f"{host_of(request).settings.server_url.rstrip('/')}/git/{project.name}.git"
+
+
+async def previews(request: Request, project: Project) -> list[dict[str, Any]]:
+    """Branch and pull-request aliases with the deployment each serves."""
+    host = host_of(request)
+    aliases = await Alias.filter(
+        project=project, kind__in=[AliasKind.BRANCH, AliasKind.PULL_REQUEST]
+    ).prefetch_related("deployment").order_by("-updated_at")
+    return [{"alias": alias, "url": deployments.url_for(host, alias.hostname),
+             "deployment": alias.deployment} for alias in aliases if alias.deployment]
+
+
+async def project_page(
+    request: Request, project: Project, role: str, error: ApiError | None = None,
+) -> Response:
+    host = host_of(request)
+    production = await deployments.production_deployment(host, project)
+    recent = await Deployment.filter(project=project, deleted_at__isnull=True) \
+        .order_by("-created_at").limit(RECENT)
+    context = {
+        "project": project, "role": role, "production": production,
+        "can_rollback": await deployments.previous_production(project, production) is not None,
+        "deployments": recent, "previews": await previews(request, project),
+        "git_remote": git_remote(request, project), "error": error,
+    }
+    return await render(request, "project.html", context,
+                        status_code=error.status if error else 200)
+
+
+async def overview(request: Request, user: User) -> Response:
+    project, role = await project_access(user, request.path_params["name"])
+    return await project_page(request, project, role)
+
+
+async def rollback(request: Request, user: User) -> Response:
+    """Point production back at the previous ready production deployment."""
+    project, role = await project_access(user, request.path_params["name"], Role.MEMBER)
+    host = host_of(request)
+    current = await deployments.production_deployment(host, project)
+    target = await deployments.previous_production(project, current)
+    if target is None:
+        error = ApiError(409, "Rollback: there is no earlier ready production deployment; "
+                              "promote a ready preview instead")
+        return await project_page(request, project, role, error)
+    try:
+        await deployments.promote(host, project, target, rollback=True)
+    except ApiError as error:
+        return await project_page(request, project, role, error)
+    return redirect(f"/projects/{project.name}")
+
+
+async def deploy(request: Request, user: User) -> Response:
+    """Deploy the production branch of the project's git repository now."""
+    project, role = await project_access(user, request.path_params["name"], Role.MEMBER)
+    if not project.git_url:
+        error = ApiError(422, "Deploy: this project has no git repository; set its git URL in "
+                              "the settings, or git push to its remote")
+        return await project_page(request, project, role, error)
+    deployment = await deployments.create_deployment(
+        host_of(request), project, user=user, is_production=True, source_type="git",
+        git_url=project.git_url, branch=project.branch,
+    )
+    return redirect(f"/deployments/{deployment.id}")
+
+
+async def deployment_action(request: Request, user: User) -> Response:
+    """Promote, redeploy, cancel or delete one deployment (member role)."""
+    deployment, project, role = await deployment_access(
+        user, request.path_params["id"], Role.MEMBER)
+    action = request.path_params["action"]
+    if action not in ACTIONS:
+        raise NotFound("page")
+    host = host_of(request)
+    try:
+        if action == "promote":
+            await deployments.promote(host, project, deployment)
+        elif action == "cancel":
+            await deployments.request_cancel(host, deployment)
+        elif action == "redeploy":
+            fresh = await redeploy(request, user, project, deployment)
+            return redirect(f"/deployments/{fresh.id}")
+        else:
+            await remove(request, project, deployment)
+    except ApiError as error:
+        return await project_page(request, project, role, error)
+    return redirect(f"/projects/{project.name}")
+
+
+async def redeploy(
+    request: Request, user: User, project: Project, deployment: Deployment
+) -> Deployment:
+    """A new deployment of the same source: commit, branch, or uploaded files."""
+    return await deployments.create_deployment(
+        host_of(request), project, user=user, is_production=deployment.is_production,
+        source_type=deployment.source_type, git_url=deployment.git_url,
+        commit_sha=deployment.commit_sha, branch=deployment.branch,
+        pull_request=deployment.pull_request, upload_manifest=deployment.upload_manifest,
+    )
+
+
+async def remove(request: Request, project: Project, deployment: Deployment) -> None:
+    """Delete a deployment as ``DELETE /api/v1/deployments/{id}`` does.
+
+    The same steps as the API's endpoint, which has no service function to share yet.
+    """
+    host = host_of(request)
+    current = await deployments.production_deployment(host, project)
+    if current is not None and current.id == deployment.id:
+        raise ApiError(409, "Delete: this deployment serves production; promote another one "
+                            "first")
+    if not DeploymentState(deployment.state).is_final:
+        await deployments.request_cancel(host, deployment)
+    async with in_transaction():
+        hostnames = [alias.hostname for alias in await Alias.filter(deployment_id=deployment.id)]
+        await Alias.filter(deployment_id=deployment.id).delete()
+        await Deployment.filter(id=deployment.id).update(deleted_at=datetime.now(UTC))
+    provider = host.providers.get(project.provider)
+    if provider is not None:
+        for hostname in hostnames:
+            await provider.unroute(hostname)
+        await provider.destroy(deployment.id)
+
+
+routes: list[BaseRoute] = [
+    Route("/projects/{name}", page(overview), methods=["GET"], include_in_schema=False),
+    Route("/projects/{name}/rollback", page(rollback), methods=["POST"],
+          include_in_schema=False),
+    Route("/projects/{name}/deploy", page(deploy), methods=["POST"], include_in_schema=False),
+    Route("/deployments/{id}/{action:str}", page(deployment_action), methods=["POST"],
+          include_in_schema=False),
+]

@@ -1,0 +1,153 @@
+/* AutoStack dashboard: the live parts. Every page works without this file; it only
+ * enhances them:
+ * - elements with data-deployment="<id>" follow that deployment's Server-Sent Events
+ *   (/api/v1/deployments/<id>/events): state badges, progress bars, build steps and log
+ *   lines update in place, and once the deployment ends the element is re-rendered from
+ *   the server (with htmx) to show its final URL, timings and actions;
+ * - the team switcher submits on change; a typed confirmation enables its button.
+ */
+(() => {
+  "use strict";
+  const FINAL = new Set(["ready", "error", "canceled"]);
+  // The same numbers as autostack_web.formatting.PROGRESS.
+  const PROGRESS = { queued: 5, clone: 15, upload: 25, build: 45, deploying: 90 };
+  // Browsers open at most six HTTP/1.1 connections per host; leave some for navigation.
+  const MAX_STREAMS = 4;
+
+  const title = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+  function duration(seconds) {
+    if (seconds < 10) return `${seconds.toFixed(1)}s`;
+    if (seconds < 60) return `${Math.round(seconds)}s`;
+    const whole = Math.round(seconds);
+    return `${Math.floor(whole / 60)}m ${whole % 60}s`;
+  }
+
+  function progressOf(state, step) {
+    if (FINAL.has(state)) return 100;
+    if (state === "building") return PROGRESS[step] || PROGRESS.clone;
+    return PROGRESS[state] || 0;
+  }
+
+  function showState(root, state, step) {
+    root.querySelectorAll('[data-live="state"]').forEach((badge) => {
+      badge.className = `badge state-${state}`;
+      badge.textContent = title(state);
+    });
+    root.querySelectorAll('[data-live="progress"]').forEach((bar) => {
+      const value = progressOf(state, step);
+      bar.setAttribute("aria-valuenow", String(value));
+      bar.firstElementChild.style.width = `${value}%`;
+    });
+  }
+
+  function appendLine(log, line) {
+    const item = document.createElement("li");
+    item.className = `line stream-${line.stream}`;
+    const time = document.createElement("time");
+    time.dateTime = line.timestamp;
+    time.textContent = line.timestamp.slice(11, 19);
+    const step = document.createElement("span");
+    step.className = "line-step";
+    step.textContent = line.step;
+    const text = document.createElement("span");
+    text.className = "line-text";
+    text.textContent = line.line;
+    item.append(time, step, text);
+    const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 24;
+    log.append(item);
+    if (atBottom) log.scrollTop = log.scrollHeight;
+  }
+
+  function showStepTime(item) {
+    const seconds = (Date.parse(item.dataset.ended) - Date.parse(item.dataset.started)) / 1000;
+    item.querySelector(".step-time").textContent = duration(Math.max(seconds, 0));
+  }
+
+  // A step lasts until the next one starts, as autostack_web.deployment_page.steps_of says.
+  function advanceSteps(list, line) {
+    const last = list.lastElementChild;
+    if (last) {
+      last.dataset.ended = line.timestamp;
+      showStepTime(last);
+      if (last.dataset.step === line.step) return;
+    }
+    if (line.step === "done") return;
+    const item = document.createElement("li");
+    item.dataset.step = line.step;
+    item.dataset.started = line.timestamp;
+    item.dataset.ended = line.timestamp;
+    const name = document.createElement("span");
+    name.className = "step-name";
+    name.textContent = title(line.step);
+    const time = document.createElement("span");
+    time.className = "step-time";
+    item.append(name, " ", time);
+    list.append(item);
+    showStepTime(item);
+  }
+
+  function refresh(root) {
+    if (!window.htmx || !root.id) return;
+    const target = `#${CSS.escape(root.id)}`;
+    window.htmx.ajax("GET", window.location.href, { target, select: target, swap: "outerHTML" });
+  }
+
+  function follow(id, roots) {
+    const source = new EventSource(`/api/v1/deployments/${encodeURIComponent(id)}/events`);
+    const withLog = roots.find((root) => root.dataset.lastLog !== undefined);
+    const log = withLog && document.querySelector('[data-live="log"]');
+    const steps = withLog && document.querySelector('[data-live="steps"]');
+    let lastLog = withLog ? Number(withLog.dataset.lastLog) : 0;
+    let state = null;
+    let step = null;
+    source.addEventListener("log", (event) => {
+      const line = JSON.parse(event.data);
+      if (line.step !== "done") step = line.step;
+      if (log && line.id > lastLog) {
+        lastLog = line.id;
+        document.querySelector('[data-live="waiting"]')?.remove();
+        appendLine(log, line);
+        if (steps) advanceSteps(steps, line);
+      }
+      if (state) roots.forEach((root) => showState(root, state, step));
+    });
+    source.addEventListener("state", (event) => {
+      state = JSON.parse(event.data).state;
+      roots.forEach((root) => showState(root, state, step));
+    });
+    source.addEventListener("end", () => {
+      source.close();
+      roots.forEach(refresh);
+    });
+  }
+
+  function followAll() {
+    const byId = new Map();
+    document.querySelectorAll("[data-deployment]").forEach((root) => {
+      const id = root.dataset.deployment;
+      if (!byId.has(id)) byId.set(id, []);
+      byId.get(id).push(root);
+    });
+    [...byId.entries()].slice(0, MAX_STREAMS).forEach(([id, roots]) => follow(id, roots));
+  }
+
+  function enhanceForms() {
+    document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+      select.addEventListener("change", () => select.form.requestSubmit());
+    });
+    document.querySelectorAll("form[data-confirm]").forEach((form) => {
+      const input = form.querySelector('input[name="confirm"]');
+      const button = form.querySelector('button[type="submit"]');
+      const check = () => { button.disabled = input.value !== form.dataset.confirm; };
+      input.addEventListener("input", check);
+      check();
+    });
+  }
+
+  document.documentElement.classList.add("js");
+  document.addEventListener("DOMContentLoaded", () => {
+    enhanceForms();
+    followAll();
+  });
+})();

@@ -1,0 +1,182 @@
+"""The team page: members and their roles, invitations; creating a team; joining one.
+
+Viewers and members see the members; admins add people, change roles and
+invite; only owners grant the owner role (the API's rules, from
+:mod:`autostack_core.api.teams`). An invitation's link is shown once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from autostack_core import accounts
+from autostack_core.api.teams import check_change, check_grant
+from autostack_core.auth import client_ip
+from autostack_core.errors import ApiError, NotFound
+from autostack_core.models import ROLE_RANK, Invitation, Role, Team, TeamMember, User
+from autostack_web.access import page, team_access
+from autostack_web.rendering import form_text, host_of, redirect, render
+
+ROLES = [role.value for role in Role]
+
+
+async def team_page(
+    request: Request, team: Team, role: Role, status_code: int = 200, **context: Any
+) -> Response:
+    members = await TeamMember.filter(team=team).prefetch_related("user").order_by("joined_at")
+    admin = ROLE_RANK[role] >= ROLE_RANK[Role.ADMIN]
+    invitations = await Invitation.filter(team=team, accepted_at__isnull=True) \
+        .order_by("created_at") if admin else []
+    values = {"team": team, "role": role, "members": members, "invitations": invitations,
+              "roles": ROLES, "error": None, "notice": None, "invite_link": None,
+              "values": {}, **context}
+    return await render(request, "team.html", values, status_code=status_code)
+
+
+async def show(request: Request, user: User) -> Response:
+    team, role = await team_access(user, request.path_params["slug"])
+    return await team_page(request, team, role)
+
+
+def chosen_role(value: str) -> Role:
+    if value not in ROLES:
+        raise ApiError(422, f"role: choose one of {', '.join(ROLES)}", "role")
+    return Role(value)
+
+
+async def invite(request: Request, user: User) -> Response:
+    """Invite an email address; the link that joins the team is shown once."""
+    team, role = await team_access(user, request.path_params["slug"], Role.ADMIN)
+    async with request.form() as form:
+        values = {"email": form_text(form, "email"), "role": form_text(form, "role")}
+    try:
+        invited_role = chosen_role(values["role"])
+        check_grant(role, invited_role)
+        email = accounts.normalize_email(values["email"])
+        if await TeamMember.exists(team=team, user__email=email):
+            raise ApiError(409, "email: this person is already a member", "email")
+    except ApiError as error:
+        return await team_page(request, team, role, error.status, error=error, values=values)
+    raw = accounts.new_secret()
+    invitation = await Invitation.create(team=team, email=email, role=invited_role,
+                                         token_hash=accounts.sha256_hex(raw), invited_by=user)
+    await accounts.audit("invitation.created", user=user, team=team,
+                         target=("invitation", str(invitation.id)), ip=client_ip(request),
+                         email=email, role=str(invited_role))
+    link = f"{host_of(request).settings.server_url.rstrip('/')}/invitations/accept?token={raw}"
+    return await team_page(request, team, role, 201, invite_link=link,
+                           notice=f"Invitation for {email} created.")
+
+
+async def withdraw(request: Request, user: User) -> Response:
+    team, _ = await team_access(user, request.path_params["slug"], Role.ADMIN)
+    await Invitation.filter(team=team, id=request.path_params["id"],
+                            accepted_at__isnull=True).delete()
+    return redirect(f"/teams/{team.slug}")
+
+
+async def member_of(request: Request, team: Team) -> TeamMember:
+    member = await TeamMember.get_or_none(team=team, user_id=request.path_params["user_id"]) \
+        .prefetch_related("user")
+    if member is None:
+        raise NotFound("member")
+    return member
+
+
+async def change_role(request: Request, user: User) -> Response:
+    team, role = await team_access(user, request.path_params["slug"], Role.ADMIN)
+    member = await member_of(request, team)
+    async with request.form() as form:
+        value = form_text(form, "role")
+    try:
+        new_role = chosen_role(value)
+        check_grant(role, new_role)
+        await check_change(team, member, role, new_role)
+    except ApiError as error:
+        return await team_page(request, team, role, error.status, error=error)
+    old, member.role = member.role, new_role
+    await member.save(update_fields=["role"])
+    await accounts.audit("member.role_changed", user=user, team=team,
+                         target=("user", str(member.user.id)), ip=client_ip(request),
+                         old=str(old), new=str(new_role))
+    return redirect(f"/teams/{team.slug}")
+
+
+async def remove(request: Request, user: User) -> Response:
+    """Remove a member (admin), or leave the team (anyone, for themselves)."""
+    leaving = request.path_params["user_id"] == user.id
+    team, role = await team_access(user, request.path_params["slug"],
+                                   Role.VIEWER if leaving else Role.ADMIN)
+    member = await member_of(request, team)
+    try:
+        await check_change(team, member, Role.OWNER if leaving else role, None)
+    except ApiError as error:
+        return await team_page(request, team, role, error.status, error=error)
+    await member.delete()
+    await accounts.audit("member.removed", user=user, team=team,
+                         target=("user", str(member.user.id)), ip=client_ip(request))
+    return redirect("/dashboard" if leaving else f"/teams/{team.slug}")
+
+
+async def create(request: Request, user: User) -> Response:
+    """Create a team owned by the user, then open its page."""
+    async with request.form() as form:
+        name = form_text(form, "team_name")
+    if not name or len(name) > 120:
+        error = ApiError(422, "team name: enter 1 to 120 characters, like 'Acme'", "team_name")
+        return await render(request, "error.html", {"error": error}, status_code=422)
+    slug = await accounts.unique_team_slug(name)
+    try:
+        async with in_transaction():
+            team = await Team.create(name=name, slug=slug, owner=user)
+            await TeamMember.create(team=team, user=user, role=Role.OWNER)
+    except IntegrityError:
+        error = ApiError(409, "team name: that name is taken right now; try again")
+        return await render(request, "error.html", {"error": error}, status_code=409)
+    await accounts.audit("team.created", user=user, team=team, target=("team", str(team.id)),
+                         ip=client_ip(request))
+    return redirect(f"/teams/{team.slug}")
+
+
+async def accept(request: Request, user: User) -> Response:
+    """Join a team with an invitation link sent to the signed-in user's email."""
+    token = request.query_params.get("token", "")
+    invitation = await Invitation.get_or_none(
+        token_hash=accounts.sha256_hex(token), accepted_at__isnull=True
+    ).prefetch_related("team")
+    if invitation is None or invitation.email != user.email:
+        raise NotFound("invitation for your email")
+    team: Team = invitation.team
+    if request.method == "GET":
+        return await render(request, "accept_invitation.html",
+                            {"invitation": invitation, "team": team, "token": token})
+    async with in_transaction():
+        invitation.accepted_at = accounts.now()
+        await invitation.save(update_fields=["accepted_at"])
+        if not await TeamMember.exists(team=team, user=user):
+            await TeamMember.create(team=team, user=user, role=invitation.role)
+    await accounts.audit("invitation.accepted", user=user, team=team,
+                         target=("invitation", str(invitation.id)), ip=client_ip(request))
+    return redirect(f"/dashboard?team={team.slug}")
+
+
+_TEAM = "/teams/{slug}"
+
+routes: list[BaseRoute] = [
+    Route("/teams", page(create), methods=["POST"], include_in_schema=False),
+    Route(_TEAM, page(show), methods=["GET"], include_in_schema=False),
+    Route(f"{_TEAM}/invitations", page(invite), methods=["POST"], include_in_schema=False),
+    Route(f"{_TEAM}/invitations/{{id:int}}/withdraw", page(withdraw), methods=["POST"],
+          include_in_schema=False),
+    Route(f"{_TEAM}/members/{{user_id:int}}/role", page(change_role), methods=["POST"],
+          include_in_schema=False),
+    Route(f"{_TEAM}/members/{{user_id:int}}/remove", page(remove), methods=["POST"],
+          include_in_schema=False),
+    Route("/invitations/accept", page(accept), methods=["GET", "POST"], include_in_schema=False),
+]
