@@ -101,6 +101,8 @@ async def check_database(settings: Settings) -> Check:
 
     from autostack_core import db
 
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
         await db.connect(settings)
         await Tortoise.get_connection("default").execute_query("SELECT 1")

@@ -32,3 +32,11 @@ def test_users_create_rejects_a_duplicate_email(tmp_path: Path) -> None:
     duplicate = runner.invoke(main, args)
     assert created.exit_code == 0 and "ada@example.com" in created.output
     assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+
+
+def test_doctor_checks_everything_and_passes_here(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["doctor", "--data-dir", str(tmp_path / "fresh")])
+    for name in ("python", "git", "node", "bubblewrap", "build net", "cgroups", "caddy",
+                 "database", "redis"):
+        assert f" {name}" in result.output
+    assert result.exit_code == 0, result.output
