@@ -94,22 +94,39 @@
   }
 
   function follow(id, roots) {
-    const source = new EventSource(`/api/v1/deployments/${encodeURIComponent(id)}/events`);
+    const base = `/api/v1/deployments/${encodeURIComponent(id)}`;
     const withLog = roots.find((root) => root.dataset.lastLog !== undefined);
     const log = withLog && document.querySelector('[data-live="log"]');
     const steps = withLog && document.querySelector('[data-live="steps"]');
     let lastLog = withLog ? Number(withLog.dataset.lastLog) : 0;
     let state = null;
     let step = null;
-    source.addEventListener("log", (event) => {
-      const line = JSON.parse(event.data);
-      if (line.step !== "done") step = line.step;
-      if (log && line.id > lastLog) {
-        lastLog = line.id;
-        document.querySelector('[data-live="waiting"]')?.remove();
-        appendLine(log, line);
-        if (steps) advanceSteps(steps, line);
+    let done = false;
+
+    function show(line) {
+      if (line.step === "done") done = true;
+      else step = line.step;
+      if (!log || line.id <= lastLog) return;
+      lastLog = line.id;
+      document.querySelector('[data-live="waiting"]')?.remove();
+      appendLine(log, line);
+      if (steps) advanceSteps(steps, line);
+    }
+
+    // The stream may end before the pipeline's last lines (a deployment is final first):
+    // read the rest of the log until its "done" line.
+    async function drain() {
+      for (let attempt = 0; log && !done && attempt < 30; attempt += 1) {
+        const response = await fetch(`${base}/logs?since=${lastLog}`);
+        if (!response.ok) return;
+        (await response.json()).lines.forEach(show);
+        if (!done) await new Promise((resolve) => { setTimeout(resolve, 1000); });
       }
+    }
+
+    const source = new EventSource(`${base}/events`);
+    source.addEventListener("log", (event) => {
+      show(JSON.parse(event.data));
       if (state) roots.forEach((root) => showState(root, state, step));
     });
     source.addEventListener("state", (event) => {
@@ -119,6 +136,7 @@
     source.addEventListener("end", () => {
       source.close();
       roots.forEach(refresh);
+      drain();
     });
   }
 

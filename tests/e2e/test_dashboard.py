@@ -1,0 +1,200 @@
+"""The dashboard in a real browser (Debian's chromium through Playwright) on a real server.
+
+The first-time user's flow: sign up, import a local git repository, see the
+detection and its reasons, deploy, watch the log and state go live in two
+browsers, visit the site through the edge, deploy a change, roll back. Then
+the quality bar: axe-core on every main page, a phone-width layout, dark
+mode, and a form that works without JavaScript. Screenshots go to
+``tests/.cache/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+
+from tests.e2e.conftest import Server, git
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+AXE = Path(__file__).parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = Path(__file__).parents[1] / ".cache" / "screenshots"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's chromium (async API: the server fixture's event loop is pytest-asyncio's)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    async with async_playwright() as playwright:
+        instance = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield instance
+        await instance.close()
+
+
+@pytest.fixture
+def repo(tmp_path: Path, site: Path) -> Path:
+    """The e2e static site as a git repository on branch main."""
+    root = tmp_path / "hello"
+    shutil.copytree(site, root)
+    git("init", "--initial-branch", "main", cwd=root)
+    git("add", ".", cwd=root)
+    git("commit", "-m", "first page", cwd=root)
+    return root
+
+
+async def new_context(browser: Browser, **options: object) -> BrowserContext:
+    context = await browser.new_context(**options)  # type: ignore[arg-type]
+    context.set_default_timeout(20_000)
+    return context
+
+
+async def sign_up(page: Page, server: Server, email: str) -> None:
+    await page.goto(f"{server.url}/signup")
+    await page.get_by_label("Name").fill("Ada")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign up").click()
+    await expect(page.get_by_role("heading", name="No projects yet")).to_be_visible()
+
+
+async def log_in(page: Page, server: Server, email: str, next_path: str = "/dashboard") -> None:
+    await page.goto(f"{server.url}/login?next={next_path}")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+
+
+async def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+async def serious_violations(page: Page) -> list[dict[str, object]]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate("async () => (await axe.run(document)).violations")
+    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+            for v in result if v["impact"] in ("serious", "critical")]
+
+
+async def wait_ready(page: Page) -> None:
+    state = page.locator('#summary [data-live="state"]')
+    await expect(state).to_have_text("Ready", timeout=90_000)
+
+
+async def test_first_deploy_live_in_two_browsers_then_change_and_roll_back(
+    browser: Browser, server: Server, repo: Path
+) -> None:
+    first = await new_context(browser)
+    page = await first.new_page()
+    await sign_up(page, server, "ada@example.com")
+    await shot(page, "dashboard-empty")
+
+    await page.get_by_role("link", name="+ New Project").first.click()
+    await page.get_by_label("Git repository URL").fill(f"file://{repo}")
+    await page.get_by_role("button", name="Continue").click()
+    detected = page.get_by_role("heading", name="AutoStack detected: Static")
+    await expect(detected).to_be_visible()
+    assert await page.locator(".reasons li").count() >= 1
+    await page.get_by_label("Project name").fill("hello")
+    await page.get_by_label("Variables for every environment").fill("GREETING=hi")
+    await shot(page, "new-project-detected")
+    await page.get_by_role("button", name="Deploy").click()
+    await page.wait_for_url("**/deployments/*")
+    deployment_url = page.url
+
+    second = await new_context(browser)
+    watcher = await second.new_page()
+    await log_in(watcher, server, "ada@example.com", deployment_url.removeprefix(server.url))
+    await watcher.wait_for_url(deployment_url)
+    await watcher.evaluate("window.notReloaded = true")
+
+    await wait_ready(page)
+    await wait_ready(watcher)
+    for viewer in (page, watcher):
+        await expect(viewer.locator('[data-live="log"]')).to_contain_text("Ready at")
+        await expect(viewer.locator('[data-live="steps"] li').first).to_be_visible()
+    assert await watcher.evaluate("window.notReloaded") is True  # it changed without a reload
+    await shot(page, "deployment-ready")
+
+    await page.goto(f"http://hello.localhost:{server.edge_port}/")
+    await expect(page.locator("h1")).to_have_text("version 1")
+
+    (repo / "index.html").write_text("<!doctype html><title>Site</title><h1>version 2</h1>\n")
+    git("commit", "-am", "second page", cwd=repo)
+    await page.goto(f"{server.url}/projects/hello")
+    await page.get_by_role("button", name="Deploy main").click()
+    await wait_ready(page)
+    await page.goto(f"http://hello.localhost:{server.edge_port}/")
+    await expect(page.locator("h1")).to_have_text("version 2")
+
+    await page.goto(f"{server.url}/projects/hello")
+    await expect(page.locator(".deployment")).to_have_count(2)
+    await shot(page, "project")
+    rollback = "Roll back production to the previous deployment"
+    await page.get_by_role("button", name=rollback).click()
+    await page.wait_for_url(f"{server.url}/projects/hello")
+    await page.goto(f"http://hello.localhost:{server.edge_port}/")
+    await expect(page.locator("h1")).to_have_text("version 1")
+    await first.close()
+    await second.close()
+
+
+async def test_pages_pass_axe_fit_a_phone_have_dark_mode_and_work_without_javascript(
+    browser: Browser, server: Server, repo: Path
+) -> None:
+    deployed = json.loads(server.cli("projects", "add", "hello", "--git", f"file://{repo}",
+                                     "--json").stdout)
+    context = await new_context(browser)
+    page = await context.new_page()
+    await log_in(page, server, "dev@example.com")
+    pages = {
+        "dashboard": "/dashboard",
+        "new-project": "/new",
+        "project-page": "/projects/hello",
+        "deployment": f"/deployments/{deployed['id']}",
+        "settings": "/projects/hello/settings",
+        "team": "/teams/" + await page.evaluate(
+            "document.querySelector('#team option:checked').value"),
+        "account": "/account",
+    }
+    for name, path in pages.items():
+        await page.goto(server.url + path)
+        assert await serious_violations(page) == [], name
+
+    await page.set_viewport_size({"width": 375, "height": 812})
+    for name in ("dashboard", "project-page", "deployment", "settings"):
+        await page.goto(server.url + pages[name])
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{name} is {width} px wide at 375 px"
+    await shot(page, "settings-phone")
+    await context.close()
+
+    dark = await new_context(browser, color_scheme="dark")
+    page = await dark.new_page()
+    await log_in(page, server, "dev@example.com", "/projects/hello")
+    await page.wait_for_url("**/projects/hello")
+    assert await serious_violations(page) == []
+    await shot(page, "project-dark")
+    await dark.close()
+
+    plain = await new_context(browser, java_script_enabled=False)
+    page = await plain.new_page()
+    await log_in(page, server, "dev@example.com", "/projects/hello/settings")
+    await page.get_by_label("Key").fill("API_URL")
+    await page.get_by_label("Value").fill("https://api.example.com")
+    await page.get_by_role("button", name="Add variable").click()
+    await expect(page.get_by_role("status")).to_contain_text("API_URL added")
+    await page.get_by_role("button", name="Reveal API_URL (production)").click()
+    await expect(page.locator("code.revealed").first).to_have_text("https://api.example.com")
+    await plain.close()
