@@ -15,7 +15,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from autostack_core.deployments import request_cancel
+from tortoise.transactions import in_transaction
+
+from autostack_core.deployments import production_deployment, request_cancel
+from autostack_core.errors import ApiError
 from autostack_core.models import Alias, Deployment, DeploymentState, Project
 from autostack_core.store import GcReport, Store
 
@@ -48,15 +51,29 @@ async def expired_deployments(app: AutoStack, project: Project) -> list[Deployme
 
 
 async def remove_deployment(app: AutoStack, project: Project, deployment: Deployment) -> None:
-    hostnames = await Alias.filter(deployment_id=deployment.id).values_list("hostname", flat=True)
-    await Alias.filter(deployment_id=deployment.id).delete()
-    await Deployment.filter(id=deployment.id).update(deleted_at=datetime.now(UTC))
+    """Mark ``deployment`` deleted, drop its aliases, take it off the provider, free its folder."""
+    async with in_transaction():
+        hostnames = await Alias.filter(deployment_id=deployment.id) \
+            .values_list("hostname", flat=True)
+        await Alias.filter(deployment_id=deployment.id).delete()
+        await Deployment.filter(id=deployment.id).update(deleted_at=datetime.now(UTC))
     provider = app.providers.get(project.provider)
     if provider is not None:
         for hostname in hostnames:
             await provider.unroute(str(hostname))
         await provider.destroy(deployment.id)
     shutil.rmtree(app.settings.path("deployments", deployment.id), ignore_errors=True)
+
+
+async def delete_deployment(app: AutoStack, project: Project, deployment: Deployment) -> None:
+    """What a user's delete does: refused while it serves production, canceled if running."""
+    current = await production_deployment(app, project)
+    if current is not None and current.id == deployment.id:
+        raise ApiError(409, "this deployment serves production: promote another one first",
+                       "deployment")
+    if not DeploymentState(deployment.state).is_final:
+        await request_cancel(app, deployment)
+    await remove_deployment(app, project, deployment)
 
 
 async def remove_project(app: AutoStack, project: Project) -> None:

@@ -7,21 +7,18 @@ again with the message, naming what to do instead.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from tortoise.transactions import in_transaction
 
-from autostack_core import deployments
+from autostack_core import deployments, retention
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.models import (
     Alias,
     AliasKind,
     Deployment,
-    DeploymentState,
     Project,
     Role,
     User,
@@ -137,26 +134,11 @@ async def redeploy(
 
 
 async def remove(request: Request, project: Project, deployment: Deployment) -> None:
-    """Delete a deployment as ``DELETE /api/v1/deployments/{id}`` does.
-
-    The same steps as the API's endpoint, which has no service function to share yet.
-    """
-    host = host_of(request)
-    current = await deployments.production_deployment(host, project)
-    if current is not None and current.id == deployment.id:
-        raise ApiError(409, "Delete: this deployment serves production; promote another one "
-                            "first")
-    if not DeploymentState(deployment.state).is_final:
-        await deployments.request_cancel(host, deployment)
-    async with in_transaction():
-        hostnames = [alias.hostname for alias in await Alias.filter(deployment_id=deployment.id)]
-        await Alias.filter(deployment_id=deployment.id).delete()
-        await Deployment.filter(id=deployment.id).update(deleted_at=datetime.now(UTC))
-    provider = host.providers.get(project.provider)
-    if provider is not None:
-        for hostname in hostnames:
-            await provider.unroute(hostname)
-        await provider.destroy(deployment.id)
+    """Delete a deployment as ``DELETE /api/v1/deployments/{id}`` does."""
+    try:
+        await retention.delete_deployment(host_of(request), project, deployment)
+    except ApiError as error:
+        raise ApiError(error.status, f"Delete: {error.message}", error.field) from error
 
 
 routes: list[BaseRoute] = [

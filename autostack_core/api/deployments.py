@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -14,9 +13,8 @@ from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
-from tortoise.transactions import in_transaction
 
-from autostack_core import deployments
+from autostack_core import deployments, retention
 from autostack_core.api.deps import current_user, project_for, read_body, require_team_role
 from autostack_core.buildlog import DONE_STEP, deployment_channel
 from autostack_core.errors import ApiError, NotFound
@@ -283,21 +281,7 @@ async def delete_deployment(request: Request) -> Response:
     """
     app = autostack_of(request)
     deployment, project = await deployment_for(request, request.path_params["id"], Role.MEMBER)
-    current = await deployments.production_deployment(app, project)
-    if current is not None and current.id == deployment.id:
-        raise ApiError(409, "this deployment serves production: promote another one first",
-                       "deployment")
-    if not DeploymentState(deployment.state).is_final:
-        await deployments.request_cancel(app, deployment)
-    async with in_transaction():
-        hostnames = [alias.hostname for alias in await Alias.filter(deployment_id=deployment.id)]
-        await Alias.filter(deployment_id=deployment.id).delete()
-        await Deployment.filter(id=deployment.id).update(deleted_at=datetime.now(UTC))
-    provider = app.providers.get(project.provider)
-    if provider is not None:
-        for hostname in hostnames:
-            await provider.unroute(hostname)
-        await provider.destroy(deployment.id)
+    await retention.delete_deployment(app, project, deployment)
     return JSONResponse({"deleted": deployment.id})
 
 
