@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -53,7 +55,11 @@ class Build:
             workspace=self.workspace, output_dir=self.output, cache_dir=self.cache,
             detection=detection, env={}, run=run, log=log, project_name="app",
         )
-        await builder.build(context)
+        try:
+            await builder.build(context)
+        except Exception:
+            print("\n".join(self.log[-80:]))  # shown by pytest with the failure
+            raise
 
     def json(self, relative: str) -> Any:
         return json.loads((self.output / relative).read_text())
@@ -63,15 +69,24 @@ class Build:
         return sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file())
 
     @contextmanager
-    def serve(self, timeout: float = 30) -> Iterator[str]:
-        """Start ``server.json``'s command by hand in ``server/`` with PORT; yield its URL."""
+    def serve(self, timeout: float = 30, read_only: bool = False) -> Iterator[str]:
+        """Start ``server.json``'s command by hand in ``server/`` with PORT; yield its URL.
+
+        With ``read_only`` the folder is mounted read-only at ``/app`` by bubblewrap,
+        as at run time, with a private ``/tmp``.
+        """
         server = self.json("server.json")
         port = free_port()
         log = self.output.parent / "server.log"
-        env = {"PATH": os.environ["PATH"], "PORT": str(port), "HOME": str(self.output.parent)}
+        env = {"PATH": os.environ["PATH"], "PORT": str(port), "HOME": "/tmp"}
+        folder = self.output / server["directory"]
+        argv = ["/bin/sh", "-c", server["command"]]
+        if read_only:
+            argv = ["bwrap", *system_binds(), "--dev", "/dev", "--proc", "/proc",
+                    "--tmpfs", "/tmp", "--ro-bind", str(folder), "/app", "--chdir", "/app",
+                    "--die-with-parent", *argv]
         with log.open("wb") as out:
-            process = subprocess.Popen(["/bin/sh", "-c", server["command"]],
-                                       cwd=self.output / server["directory"], env=env,
+            process = subprocess.Popen(argv, cwd=folder, env=env,
                                        stdout=out, stderr=subprocess.STDOUT,
                                        start_new_session=True)
         url = f"http://127.0.0.1:{port}"
@@ -89,5 +104,18 @@ class Build:
                     time.sleep(0.1)
             yield url
         finally:
-            os.killpg(process.pid, 15)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
             process.wait(10)
+
+
+def system_binds() -> list[str]:
+    """bubblewrap arguments for a read-only system: /usr, /etc and the /bin, /lib links."""
+    args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for name in ("bin", "lib", "lib64", "sbin"):
+        host = Path("/") / name
+        if host.is_symlink():
+            args += ["--symlink", os.readlink(host), str(host)]
+        elif host.is_dir():
+            args += ["--ro-bind", str(host), str(host)]
+    return args

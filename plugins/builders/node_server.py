@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from autostack_core.build_errors import BuildError
@@ -37,7 +38,7 @@ def lay_out_server(workspace: Path, output_dir: Path, detection: Detection) -> s
         standalone = _next_standalone(workspace)
         if standalone is not None:
             return _lay_out_standalone(workspace, standalone, server)
-    copy_tree(workspace, server, ignore_names())
+    copy_tree(workspace, server, _without_build_caches(ignore_names()))
     replace_bin_links(server)
     if detection.framework == "nextjs":
         if not (server / NEXT_BIN).is_file():
@@ -47,6 +48,18 @@ def lay_out_server(workspace: Path, output_dir: Path, detection: Detection) -> s
         raise BuildError(f"no start command for this {detection.name} app: add a `start` "
                          "script to package.json or set the start command in the settings")
     return start_command(detection.start_command, _scripts(workspace))
+
+
+def _without_build_caches(
+    ignore: Callable[[str, list[str]], set[str]],
+) -> Callable[[str, list[str]], set[str]]:
+    """Also skip ``.next/cache``: the build's cache, never read by ``next start``."""
+
+    def skip(folder: str, names: list[str]) -> set[str]:
+        extra = {"cache"} & set(names) if os.path.basename(folder) == ".next" else set()
+        return ignore(folder, names) | extra
+
+    return skip
 
 
 def _next_standalone(workspace: Path) -> Path | None:
