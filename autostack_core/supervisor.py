@@ -123,7 +123,9 @@ def free_port() -> int:
 
 
 def port_free(port: int) -> bool:
+    """Whether the app can bind ``port`` again (connections in TIME_WAIT do not count)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

@@ -1,0 +1,206 @@
+"""The supervisor with real sandboxed processes on loopback ports (no edge)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from autostack_core import supervisor as supervisor_module
+from autostack_core.config import Settings
+from autostack_core.runtime_logs import LogWriter, read_logs
+from autostack_core.supervisor import Program, Runtime, RuntimeStartError, Supervisor
+
+APP = """\
+import http.server, os, signal, sys
+TOKEN = os.urandom(4).hex()
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        status = 500 if self.path == "/broken" else 200
+        body = f"{os.environ.get('GREETING')} {TOKEN} {os.path.exists('/data')}".encode()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        print("request", self.path, flush=True)
+signal.signal(signal.SIGTERM, lambda *args: (print("draining", flush=True), sys.exit(0)))
+print("listening", flush=True)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+"""
+
+Upstreams = dict[tuple[str, str], list[int]]
+
+
+@pytest.fixture
+def app_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "app"
+    folder.mkdir()
+    (folder / "server.py").write_text(APP)
+    return folder
+
+
+@pytest.fixture
+def runtime_settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", health_timeout_seconds=3,
+                    runtime_memory_mb=256)
+
+
+@pytest.fixture
+async def upstreams() -> Upstreams:
+    return {}
+
+
+@pytest.fixture
+async def supervisor(runtime_settings: Settings,
+                     upstreams: Upstreams) -> AsyncIterator[Supervisor]:
+    async def record(deployment_id: str, program: str, ports: list[int]) -> None:
+        upstreams[(deployment_id, program)] = ports
+
+    instance = Supervisor(runtime_settings, record)
+    await instance.adopt()
+    try:
+        yield instance
+    finally:
+        for deployment_id in list(instance.runtimes):
+            await instance.destroy(deployment_id)
+        await instance.close(stop_replicas=True)
+
+
+def runtime(app_dir: Path, command: str = "python3 server.py", deployment_id: str = "dpl1",
+            health_path: str = "/", replicas: int = 1) -> Runtime:
+    program = Program("server", command, str(app_dir), health_path, replicas)
+    return Runtime(deployment_id, [program], env={"GREETING": "hello"})
+
+
+async def get(port: int, path: str = "/") -> httpx.Response:
+    async with httpx.AsyncClient(timeout=5) as client:
+        return await client.get(f"http://127.0.0.1:{port}{path}")
+
+
+async def test_start_waits_for_health_and_publishes_the_ports(
+    supervisor: Supervisor, upstreams: Upstreams, app_dir: Path
+) -> None:
+    await supervisor.start(runtime(app_dir, replicas=2))
+    ports = upstreams[("dpl1", "server")]
+    assert len(set(ports)) == 2 and supervisor.status("dpl1") == "running"
+    response = await get(ports[0])
+    greeting, _, data_visible = response.text.split()
+    assert greeting == "hello" and data_visible == "False"
+    sources = {record["source"] for record in read_logs(supervisor.logs_dir("dpl1"))}
+    assert {"server-0", "server-1", "supervisor"} <= sources
+
+
+async def test_a_command_that_exits_at_once_says_so_with_its_last_lines(
+    supervisor: Supervisor, app_dir: Path
+) -> None:
+    with pytest.raises(RuntimeStartError, match=r"exited with code 4[\s\S]*no config"):
+        await supervisor.start(runtime(app_dir, "echo no config >&2; exit 4"))
+    assert supervisor.status("dpl1") == "stopped"
+
+
+async def test_a_server_that_never_listens_is_reported(
+    supervisor: Supervisor, app_dir: Path
+) -> None:
+    with pytest.raises(RuntimeStartError, match=r"never listened on 127\.0\.0\.1:\$PORT"):
+        await supervisor.start(runtime(app_dir, "sleep 30"))
+
+
+async def test_a_health_check_answering_500_times_out(
+    supervisor: Supervisor, app_dir: Path
+) -> None:
+    with pytest.raises(RuntimeStartError, match=r"GET /broken did not pass .*HTTP 500"):
+        await supervisor.start(runtime(app_dir, health_path="/broken"))
+
+
+async def test_a_crash_is_restarted_and_a_crash_loop_marks_unhealthy(
+    supervisor: Supervisor, upstreams: Upstreams, app_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(supervisor_module, "MAX_BACKOFF_SECONDS", 0.2)
+    monkeypatch.setattr(supervisor_module, "CRASH_LOOP_COUNT", 3)
+    await supervisor.start(runtime(app_dir))
+    for _ in range(3):
+        replica = supervisor.runtimes["dpl1"].replicas[0]
+        first_token = (await get(replica.port)).text.split()[1]
+        os.killpg(replica.pid, signal.SIGKILL)
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            port = upstreams[("dpl1", "server")][0]
+            try:
+                token = (await get(port)).text.split()[1]
+            except httpx.TransportError:
+                continue
+            if token != first_token:
+                break
+    assert supervisor.status("dpl1") == "unhealthy"
+    events = [r["line"] for r in read_logs(supervisor.logs_dir("dpl1"))
+              if r["source"] == "supervisor"]
+    assert any("restarting in" in line for line in events)
+    assert any("crash loop" in line for line in events)
+
+
+async def test_sleep_leaves_a_waker_and_the_next_connection_waits_for_the_start(
+    supervisor: Supervisor, upstreams: Upstreams, app_dir: Path
+) -> None:
+    await supervisor.start(runtime(app_dir))
+    await supervisor.sleep("dpl1", grace=2)
+    assert supervisor.status("dpl1") == "asleep"
+    waker_port = upstreams[("dpl1", "server")][0]
+    assert "draining" in [r["line"] for r in read_logs(supervisor.logs_dir("dpl1"))]
+    response = await get(waker_port)
+    assert response.status_code == 200 and response.text.startswith("hello")
+    assert supervisor.status("dpl1") == "running"
+    assert upstreams[("dpl1", "server")] != [waker_port]
+
+
+async def test_a_new_supervisor_readopts_live_replicas_and_restarts_dead_ones(
+    runtime_settings: Settings, app_dir: Path
+) -> None:
+    seen: Upstreams = {}
+
+    async def record(deployment_id: str, program: str, ports: list[int]) -> None:
+        seen[(deployment_id, program)] = ports
+
+    first = Supervisor(runtime_settings, record)
+    await first.adopt()
+    await first.start(runtime(app_dir, deployment_id="keep"))
+    await first.start(runtime(app_dir, deployment_id="lost"))
+    kept = first.runtimes["keep"].replicas[0]
+    lost = first.runtimes["lost"].replicas[0]
+    await first.close(stop_replicas=False)  # the control plane dies; the shims live on
+    os.killpg(lost.pid, signal.SIGKILL)
+
+    second = Supervisor(runtime_settings, record)
+    await second.adopt()
+    try:
+        assert second.runtimes["keep"].replicas[0].pid == kept.pid
+        for _ in range(100):
+            try:
+                response = await get(seen[("lost", "server")][0])
+            except httpx.TransportError:
+                await asyncio.sleep(0.05)
+                continue
+            break
+        assert response.text.startswith("hello")
+        assert second.runtimes["lost"].replicas[0].pid != lost.pid
+    finally:
+        for deployment_id in ("keep", "lost"):
+            await second.destroy(deployment_id)
+        await second.close(stop_replicas=True)
+
+
+def test_log_files_rotate_by_size(tmp_path: Path) -> None:
+    writer = LogWriter(tmp_path, "server-0", max_bytes=500, keep=2)
+    for number in range(50):
+        writer.write("stdout", f"line {number}")
+    writer.close()
+    names = sorted(path.name for path in tmp_path.iterdir())
+    assert names == ["server-0.log", "server-0.log.1", "server-0.log.2"]
+    lines = [record["line"] for record in read_logs(tmp_path)]
+    assert lines[-1] == "line 49" and "line 0" not in lines
