@@ -89,6 +89,14 @@ async def member_of(request: Request, team: Team) -> TeamMember:
     return member
 
 
+async def member_error(
+    request: Request, team: Team, role: Role, member: TeamMember, error: ApiError
+) -> Response:
+    """The page with an error about one member's row, shown above the table."""
+    message = f"{member.user.email}: {error.message}"
+    return await team_page(request, team, role, error.status, error=ApiError(error.status, message))
+
+
 async def change_role(request: Request, user: User) -> Response:
     team, role = await team_access(user, request.path_params["slug"], Role.ADMIN)
     member = await member_of(request, team)
@@ -99,7 +107,7 @@ async def change_role(request: Request, user: User) -> Response:
         check_grant(role, new_role)
         await check_change(team, member, role, new_role)
     except ApiError as error:
-        return await team_page(request, team, role, error.status, error=error)
+        return await member_error(request, team, role, member, error)
     old, member.role = member.role, new_role
     await member.save(update_fields=["role"])
     await accounts.audit("member.role_changed", user=user, team=team,
@@ -117,7 +125,7 @@ async def remove(request: Request, user: User) -> Response:
     try:
         await check_change(team, member, Role.OWNER if leaving else role, None)
     except ApiError as error:
-        return await team_page(request, team, role, error.status, error=error)
+        return await member_error(request, team, role, member, error)
     await member.delete()
     await accounts.audit("member.removed", user=user, team=team,
                          target=("user", str(member.user.id)), ip=client_ip(request))

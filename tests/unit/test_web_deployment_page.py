@@ -1,0 +1,59 @@
+"""The deployment page: build log with steps and timings, live hooks, download link."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from autostack_core.models import DeploymentLog
+from autostack_web.deployment_page import steps_of
+from autostack_web.formatting import ago, duration, progress
+from tests.fixtures_auth import owner
+from tests.web_fixtures import Site, signed_in, site
+
+__all__ = ["owner", "signed_in", "site"]
+
+Client = tuple[httpx.AsyncClient, str]
+
+
+def test_steps_last_until_the_next_one_starts() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    lines = [DeploymentLog(step=step, line="", timestamp=start + timedelta(seconds=at))
+             for at, step in ((0, "clone"), (1, "clone"), (3, "build"), (9, "deploy"),
+                              (10, "done"))]
+    assert [(s.label, s.seconds) for s in steps_of(lines)] == [
+        ("Clone", 3.0), ("Build", 6.0), ("Deploy", 1.0)]
+
+
+def test_times_durations_and_progress_read_well() -> None:
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert ago(now - timedelta(seconds=5), now) == "just now"
+    assert ago(now - timedelta(minutes=5), now) == "5m ago"
+    assert ago(now - timedelta(hours=3), now) == "3h ago"
+    assert ago(now - timedelta(days=90), now) == "2025-10-03"
+    assert (duration(None), duration(0.42), duration(12.4), duration(184)) == \
+        ("—", "0.4s", "12s", "3m 4s")
+    assert progress("queued") < progress("building", "build") < progress("deploying") < 100
+    assert progress("error") == 100
+
+
+async def test_running_deployment_page_follows_live(site: Site, signed_in: Client) -> None:
+    http, _ = signed_in
+    page = await http.get(f"/deployments/{site.running.id}")
+    assert page.status_code == 200
+    text = page.text
+    assert f'data-deployment="{site.running.id}"' in text and 'data-last-log="' in text
+    assert "compiled &lt;ok&gt;" in text  # log lines are escaped
+    assert 'data-step="clone"' in text and 'data-step="build"' in text
+    assert "2.0s" in text and "12s" in text  # clone 2 s, build 12 s
+    assert f"/api/v1/deployments/{site.running.id}/logs?format=text" in text
+    assert ">Cancel</button>" in text and 'role="progressbar"' in text
+
+
+async def test_ready_deployment_page_is_static(site: Site, signed_in: Client) -> None:
+    http, _ = signed_in
+    page = await http.get(f"/deployments/{site.current.id}")
+    assert "data-deployment=" not in page.text  # nothing to follow
+    assert "serving production" in page.text and "http://site.localhost" in page.text
+    assert ">Redeploy</button>" in page.text

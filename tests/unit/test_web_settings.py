@@ -1,0 +1,101 @@
+"""Settings: build settings, environment variables revealed one at a time, hooks, delete."""
+
+from __future__ import annotations
+
+import httpx
+
+from autostack_core.app import AutoStack
+from autostack_core.models import DeployHook, EnvironmentVariable, Project, Role, User
+from tests.fixtures_auth import add_user, client_for, owner, personal_team
+from tests.web_fixtures import Site, log_in, signed_in, site
+
+__all__ = ["owner", "signed_in", "site"]
+
+Client = tuple[httpx.AsyncClient, str]
+
+
+async def test_build_settings_are_saved_and_errors_name_the_field(
+    site: Site, signed_in: Client
+) -> None:
+    http, token = signed_in
+    page = await http.get("/projects/site/settings")
+    assert "Custom domains with automatic TLS are coming soon" in page.text
+    bad = await http.post("/projects/site/settings/build", data={
+        "csrf_token": token, "root_directory": "../up", "framework": ""})
+    assert bad.status_code == 422 and 'aria-describedby="e-root_directory"' in bad.text
+    saved = await http.post("/projects/site/settings/build", data={
+        "csrf_token": token, "build_command": "npm run build:prod", "node_version": "20",
+        "root_directory": "apps/web/"})
+    assert "Build settings saved" in saved.text
+    project = await Project.get(name="site")
+    assert (project.build_command, project.node_version, project.root_directory) == \
+        ("npm run build:prod", "20", "apps/web")
+    assert project.framework is None
+    no_branch = await http.post("/projects/site/settings/general", data={
+        "csrf_token": token, "git_url": "https://example.com/s.git", "branch": ""})
+    assert no_branch.status_code == 422 and "production branch: enter" in no_branch.text
+
+
+async def test_variables_hidden_until_revealed(site: Site, signed_in: Client) -> None:
+    http, token = signed_in
+    added = await http.post("/projects/site/settings/env", data={
+        "csrf_token": token, "key": "API_KEY", "value": "s3cret",
+        "environments": ["production", "preview"]})
+    assert added.status_code == 201 and "API_KEY added" in added.text
+    assert "s3cret" not in added.text
+    variable = await EnvironmentVariable.get(project=site.project, key="API_KEY",
+                                             environment="production")
+    revealed = await http.post(f"/projects/site/settings/env/{variable.id}/reveal",
+                               data={"csrf_token": token})
+    assert revealed.text.count("s3cret") == 1  # only the one asked for
+    bad = await http.post("/projects/site/settings/env", data={
+        "csrf_token": token, "key": "1BAD", "value": "x", "environments": ["preview"]})
+    assert bad.status_code == 422 and 'aria-describedby="e-key"' in bad.text
+    none = await http.post("/projects/site/settings/env", data={
+        "csrf_token": token, "key": "OK", "value": "x"})
+    assert none.status_code == 422 and "tick at least one" in none.text
+    deleted = await http.post(f"/projects/site/settings/env/{variable.id}/delete",
+                              data={"csrf_token": token})
+    assert deleted.status_code == 303
+    assert await EnvironmentVariable.filter(project=site.project).count() == 1
+
+
+async def test_viewers_cannot_reveal_or_change(
+    autostack: AutoStack, site: Site, owner: User
+) -> None:
+    variable = EnvironmentVariable(project=site.project, key="TOKEN", environment="production")
+    variable.value = "hidden-value"
+    await variable.save()
+    await add_user(await personal_team(owner), "viewer@example.com", Role.VIEWER)
+    async with client_for(autostack) as http:
+        token = await log_in(http, "viewer@example.com")
+        page = await http.get("/projects/site/settings")
+        assert "TOKEN" in page.text and ">Reveal</button>" not in page.text
+        assert "read-only for you" in page.text and "Danger zone" not in page.text
+        reveal = await http.post(f"/projects/site/settings/env/{variable.id}/reveal",
+                                 data={"csrf_token": token})
+        assert reveal.status_code == 403 and "hidden-value" not in reveal.text
+        save = await http.post("/projects/site/settings/build", data={
+            "csrf_token": token, "build_command": "rm -rf /"})
+        assert save.status_code == 403
+
+
+async def test_deploy_hooks_and_delete_with_typed_confirmation(
+    site: Site, signed_in: Client
+) -> None:
+    http, token = signed_in
+    created = await http.post("/projects/site/settings/deploy-hooks", data={
+        "csrf_token": token, "hook_name": "CMS", "hook_branch": ""})
+    assert created.status_code == 201 and "/api/v1/deploy-hooks/" in created.text
+    hook = await DeployHook.get(project=site.project)
+    assert hook.branch == "main"
+    unnamed = await http.post("/projects/site/settings/deploy-hooks", data={
+        "csrf_token": token, "hook_name": ""})
+    assert unnamed.status_code == 422 and 'aria-describedby="e-hook_name"' in unnamed.text
+    wrong = await http.post("/projects/site/settings/delete", data={
+        "csrf_token": token, "confirm": "sit"})
+    assert wrong.status_code == 422 and "type the project name, site" in wrong.text
+    deleted = await http.post("/projects/site/settings/delete", data={
+        "csrf_token": token, "confirm": "site"})
+    assert deleted.status_code == 303 and deleted.headers["location"].startswith("/dashboard")
+    assert not await Project.exists(name="site")

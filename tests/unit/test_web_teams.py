@@ -1,0 +1,64 @@
+"""The team page: members and roles, invitations shown once and accepted, new teams."""
+
+from __future__ import annotations
+
+import re
+
+from autostack_core.app import AutoStack
+from autostack_core.models import Role, Team, TeamMember, User
+from tests.fixtures_auth import add_user, client_for, owner, personal_team
+from tests.web_fixtures import log_in
+
+__all__ = ["owner"]
+
+
+async def test_invite_accept_and_change_roles(autostack: AutoStack, owner: User) -> None:
+    team = await personal_team(owner)
+    async with client_for(autostack) as http:
+        token = await log_in(http)
+        bad = await http.post(f"/teams/{team.slug}/invitations", data={
+            "csrf_token": token, "email": "sam@example.com", "role": "king"})
+        assert bad.status_code == 422 and "role: choose one of" in bad.text
+        invited = await http.post(f"/teams/{team.slug}/invitations", data={
+            "csrf_token": token, "email": "sam@example.com", "role": "member"})
+        assert invited.status_code == 201
+        link = re.search(r'id="invite-link" class="mono" readonly value="([^"]+)"', invited.text)
+        assert link is not None
+        page = await http.get(f"/teams/{team.slug}")
+        assert "sam@example.com" in page.text and link.group(1) not in page.text
+    sam = await add_user(await Team.create(name="x", slug="x", owner=owner), "sam@example.com",
+                         Role.VIEWER)
+    async with client_for(autostack) as http:
+        token = await log_in(http, "sam@example.com")
+        path = link.group(1).split("testserver", 1)[-1].removeprefix(":8000")
+        path = path[path.index("/invitations"):]
+        confirm = await http.get(path)
+        assert "Join " in confirm.text
+        joined = await http.post(path, data={"csrf_token": token})
+        assert joined.status_code == 303
+        member = await TeamMember.get(team=team, user=sam)
+        assert member.role == Role.MEMBER
+        refused = await http.post(f"/teams/{team.slug}/members/{sam.id}/role", data={
+            "csrf_token": token, "role": "admin"})
+        assert refused.status_code == 403
+    async with client_for(autostack) as http:
+        token = await log_in(http)
+        promoted = await http.post(f"/teams/{team.slug}/members/{sam.id}/role", data={
+            "csrf_token": token, "role": "admin"})
+        assert promoted.status_code == 303
+        creator = await http.post(f"/teams/{team.slug}/members/{owner.id}/remove", data={
+            "csrf_token": token})
+        assert creator.status_code == 409 and "creator cannot be removed" in creator.text
+        created = await http.post("/teams", data={"csrf_token": token, "team_name": "Acme"})
+        assert created.headers["location"] == "/teams/acme"
+    assert (await TeamMember.get(team=team, user=sam)).role == Role.ADMIN
+
+
+async def test_non_members_get_404(autostack: AutoStack, owner: User) -> None:
+    team = await personal_team(owner)
+    other = await add_user(await Team.create(name="y", slug="y", owner=owner),
+                           "other@example.com", Role.OWNER)
+    assert other is not None
+    async with client_for(autostack) as http:
+        await log_in(http, "other@example.com")
+        assert (await http.get(f"/teams/{team.slug}")).status_code == 404
