@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -48,7 +50,7 @@ async def signup(request: Request) -> Response:
     next_url = safe_next(request.query_params.get("next"))
     if signed_in_user(request) is not None:
         return redirect(next_url)
-    context = {"next": next_url, "values": {}, "error": None}
+    context: dict[str, Any] = {"next": next_url, "values": {}, "error": None}
     if request.method == "GET":
         return await render(request, "signup.html", context)
     async with request.form() as form:
@@ -71,7 +73,7 @@ async def login(request: Request) -> Response:
     next_url = safe_next(request.query_params.get("next"))
     if signed_in_user(request) is not None:
         return redirect(next_url)
-    context = {"next": next_url, "values": {}, "error": None}
+    context: dict[str, Any] = {"next": next_url, "values": {}, "error": None}
     if request.method == "GET":
         return await render(request, "login.html", context)
     async with request.form() as form:
