@@ -30,6 +30,6 @@ async def test_a_signed_task_round_trips(autostack: AutoStack) -> None:
 
 async def test_a_forged_message_is_refused(autostack: AutoStack) -> None:
     autostack.queue.huey.storage.enqueue(pickle.dumps(Boom()))
-    with pytest.raises(ValueError, match="[Ss]ignature|[Ss]eparator"):
+    with pytest.raises(ValueError, match=r"[Ss]ignature|[Ss]eparator"):
         autostack.queue.huey.dequeue()
     assert not Boom.ran
