@@ -346,8 +346,9 @@ async def deployment_events(request: Request) -> Response:
             pipeline_done = any(line.step == DONE_STEP for line in lines)
             if DeploymentState(fresh.state).is_final and not lines:
                 final_seen_at = final_seen_at or loop.time()
-            grace_over = final_seen_at is not None and \
-                loop.time() - final_seen_at >= FINAL_GRACE_SECONDS
+            # A pipeline (worker_id set) still writes its last lines after the final state.
+            grace = FINAL_GRACE_SECONDS * (5 if fresh.worker_id else 1)
+            grace_over = final_seen_at is not None and loop.time() - final_seen_at >= grace
             if pipeline_done or grace_over:
                 yield {"event": "end", "data": json.dumps({"state": state})}
                 return

@@ -159,9 +159,10 @@ def _angular_output(project: NodeProject) -> tuple[str, str] | None:
     name = workspace.get("defaultProject")
     if name not in projects:
         applications = [k for k, v in projects.items() if v.get("projectType") == "application"]
-        name = (applications or list(projects) or [None])[0]
-    if name is None:
-        return None
+        candidates = applications or list(projects)
+        if not candidates:
+            return None
+        name = candidates[0]
     build = projects[name].get("architect", {}).get("build", {})
     output = build.get("options", {}).get("outputPath", f"dist/{name}")
     if isinstance(output, dict):
