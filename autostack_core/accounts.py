@@ -89,16 +89,21 @@ async def unique_team_slug(base: str) -> str:
     return candidate
 
 
-async def create_user(email: str, password: str, name: str = "") -> User:
-    """Create a user and their personal team (they own it). 409 if the email is taken."""
+async def create_user(email: str, password: str | None, name: str = "") -> User:
+    """Create a user and their personal team (they own it). 409 if the email is taken.
+
+    ``password=None`` makes an account that signs in only through GitHub or Google.
+    """
     email = normalize_email(email)
-    check_password_rules(password)
+    if password is not None:
+        check_password_rules(password)
     if await User.exists(email=email):
         raise ApiError(409, "email: an account with this email already exists", "email")
     display_name = name.strip()[:120] or email.split("@")[0]
     async with in_transaction():
         user = await User.create(
-            email=email, name=display_name, password_hash=hash_password(password)
+            email=email, name=display_name,
+            password_hash=None if password is None else hash_password(password),
         )
         team = await Team.create(
             name=f"{display_name}'s projects"[:120],

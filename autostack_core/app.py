@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from autostack_core import db, errors, gitserver, notifications
+from autostack_core import db, errors, gitserver, notifications, oauth
 from autostack_core.api import api_routes
 from autostack_core.auth import AuthMiddleware
 from autostack_core.config import Settings
@@ -124,7 +124,7 @@ class AutoStack:
     # -- ASGI ---------------------------------------------------------------
 
     def routes(self, plugin_routes: list[BaseRoute]) -> list[BaseRoute]:
-        return [*plugin_routes, *api_routes(), *gitserver.routes]
+        return [*plugin_routes, *api_routes(), *gitserver.routes, *oauth.routes]
 
     def asgi(self) -> Starlette:
         plugin_routes = [

@@ -45,6 +45,14 @@ class Settings:
     retention_keep: int = 10
     gc_grace_seconds: int = 600
     queue_name: str = "autostack"
+    github_client_id: str | None = None
+    github_client_secret: str | None = None
+    github_url: str = "https://github.com"
+    """GitHub's web host: its OAuth pages, and the host whose clone URLs get the token."""
+    github_api_url: str = "https://api.github.com"
+    google_client_id: str | None = None
+    google_client_secret: str | None = None
+    google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -70,6 +78,14 @@ class Settings:
             health_timeout_seconds=float(env.get("AUTOSTACK_HEALTH_TIMEOUT_SECONDS", "60")),
             queue_name=env.get("AUTOSTACK_QUEUE_NAME", "autostack"),
             gc_grace_seconds=int(env.get("AUTOSTACK_GC_GRACE_SECONDS", "600")),
+            github_client_id=env.get("AUTOSTACK_GITHUB_CLIENT_ID") or None,
+            github_client_secret=env.get("AUTOSTACK_GITHUB_CLIENT_SECRET") or None,
+            github_url=env.get("AUTOSTACK_GITHUB_URL") or cls.github_url,
+            github_api_url=env.get("AUTOSTACK_GITHUB_API_URL") or cls.github_api_url,
+            google_client_id=env.get("AUTOSTACK_GOOGLE_CLIENT_ID") or None,
+            google_client_secret=env.get("AUTOSTACK_GOOGLE_CLIENT_SECRET") or None,
+            google_discovery_url=env.get("AUTOSTACK_GOOGLE_DISCOVERY_URL")
+            or cls.google_discovery_url,
         )
         return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -84,6 +100,14 @@ class Settings:
     @property
     def server_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def github_login_enabled(self) -> bool:
+        return bool(self.github_client_id and self.github_client_secret)
+
+    @property
+    def google_login_enabled(self) -> bool:
+        return bool(self.google_client_id and self.google_client_secret)
 
     @property
     def secure_cookies(self) -> bool:

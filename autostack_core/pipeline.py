@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autostack_core import deployments
+from autostack_core import deployments, git_credentials
 from autostack_core.build_errors import BuildError
 from autostack_core.buildlog import DONE_STEP, BuildLog, deployment_channel
 from autostack_core.detection import DetectionError, detect
@@ -178,16 +178,19 @@ class Pipeline:
             return "upload:" + tree_hash(
                 {path: entry["sha256"] for path, entry in manifest["files"].items()}
             )
+        credentials: dict[str, str] = {}
         if deployment.source_type == "push":
             url = str(git_remote_path(self.app, self.project.name))
             allow_local = True
         else:
             url = check_git_url(deployment.git_url or "", self.settings.allow_local_git)
             allow_local = self.settings.allow_local_git
+            credentials = await git_credentials.env_for_project(self.settings, self.project, url)
         ref = deployment.commit_sha or deployment.branch or self.project.branch
         self.log.write("clone", f"Cloning {url if deployment.source_type == 'git' else 'push'}"
                                 f" at {ref}", "system")
-        result = await checkout(url, ref, self.workspace, allow_local=allow_local)
+        result = await checkout(url, ref, self.workspace, allow_local=allow_local,
+                                extra_env=credentials)
         shutil.rmtree(self.workspace / ".git", ignore_errors=True)
         self.log.write("clone", f"Checked out {result.commit_sha[:12]}: {result.commit_message}",
                        "system")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -50,10 +51,11 @@ def _git_env(allow_local: bool) -> dict[str, str]:
 
 
 async def git(
-    *args: str, cwd: Path | None = None, allow_local: bool = False, git_dir: str | None = None
+    *args: str, cwd: Path | None = None, allow_local: bool = False, git_dir: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> str:
     """Run git; return stdout, raise :class:`SourceError` with git's own message."""
-    env = _git_env(allow_local)
+    env = {**_git_env(allow_local), **(extra_env or {})}
     if git_dir is not None:
         env["GIT_DIR"] = git_dir
     process = await asyncio.create_subprocess_exec(
@@ -77,14 +79,20 @@ async def git(
     return stdout.decode(errors="replace").strip()
 
 
-async def checkout(url: str, ref: str, dest: Path, allow_local: bool = False) -> Checkout:
-    """Fetch ``ref`` (branch, tag or commit) of ``url`` into ``dest`` and check it out."""
+async def checkout(
+    url: str, ref: str, dest: Path, allow_local: bool = False,
+    extra_env: Mapping[str, str] | None = None,
+) -> Checkout:
+    """Fetch ``ref`` (branch, tag or commit) of ``url`` into ``dest`` and check it out.
+
+    ``extra_env`` goes to the fetch only: credentials (:mod:`autostack_core.git_credentials`).
+    """
     if ref.startswith("-") or any(char.isspace() for char in ref):
         raise SourceError(f"invalid git ref {ref!r}")
     dest.mkdir(parents=True, exist_ok=True)
     await git("init", "--quiet", str(dest), allow_local=allow_local)
     await git("fetch", "--quiet", "--depth", "1", "--no-tags", url, ref, cwd=dest,
-              allow_local=allow_local)
+              allow_local=allow_local, extra_env=extra_env)
     await git("-c", "advice.detachedHead=false", "checkout", "--quiet", "FETCH_HEAD",
               cwd=dest, allow_local=allow_local)
     sha = await git("rev-parse", "HEAD", cwd=dest)

@@ -9,6 +9,7 @@ from autostack_core.api import (
     deploy_hooks,
     deployments,
     environment,
+    github,
     health,
     notifiers,
     openapi,
@@ -22,7 +23,7 @@ from autostack_core.api import (
 
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
-    deploy_hooks, notifiers, runtime_logs, openapi,
+    deploy_hooks, notifiers, runtime_logs, github, openapi,
 )
 
 

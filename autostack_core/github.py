@@ -1,0 +1,192 @@
+"""A small GitHub REST client: the token's user, their repositories, repository webhooks.
+
+It speaks the documented REST shapes (https://docs.github.com/rest) at
+``settings.github_api_url``, so GitHub Enterprise Server works the same way.
+Pages are followed through the ``Link`` header, and only on the API's own host:
+a ``next`` link elsewhere would receive the token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from autostack_core import __version__
+
+TIMEOUT_SECONDS = 15
+PAGE_SIZE = 100
+MAX_REPOSITORIES = 1000
+WEBHOOK_EVENTS = ("push", "pull_request", "delete")
+"""Pushes deploy, pull requests preview, deleted branches lose their alias."""
+
+
+class GitHubError(Exception):
+    """GitHub refused or could not be reached; the message is shown to the user."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Repository:
+    full_name: str
+    private: bool
+    clone_url: str
+    html_url: str
+    default_branch: str
+    description: str
+    updated_at: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Repository:
+        return cls(
+            full_name=str(data["full_name"]), private=bool(data.get("private")),
+            clone_url=str(data["clone_url"]), html_url=str(data.get("html_url") or ""),
+            default_branch=str(data.get("default_branch") or "main"),
+            description=str(data.get("description") or ""),
+            updated_at=str(data.get("updated_at") or ""),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "full_name": self.full_name, "private": self.private, "clone_url": self.clone_url,
+            "html_url": self.html_url, "default_branch": self.default_branch,
+            "description": self.description, "updated_at": self.updated_at,
+        }
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """A repository webhook as GitHub reports it, with its last delivery's result."""
+
+    id: int
+    url: str
+    active: bool
+    events: tuple[str, ...]
+    last_response: dict[str, Any]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Webhook:
+        return cls(
+            id=int(data["id"]), url=str((data.get("config") or {}).get("url") or ""),
+            active=bool(data.get("active")), events=tuple(data.get("events") or ()),
+            last_response=dict(data.get("last_response") or {}),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "url": self.url, "active": self.active,
+                "events": list(self.events), "last_response": self.last_response}
+
+
+def repository_path(full_name: str) -> str:
+    """``/repos/owner/name`` for ``owner/name``; anything else is refused."""
+    owner, _, name = full_name.partition("/")
+    if not owner or not name or "/" in name or full_name.startswith("."):
+        raise GitHubError(422, f"repository must be owner/name (got {full_name[:100]!r})")
+    return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+
+
+class GitHub:
+    """One user's view of GitHub, authenticated by their OAuth token.
+
+    Use as ``async with GitHub(api_url, token) as github: ...``.
+    """
+
+    def __init__(self, api_url: str, token: str) -> None:
+        self.api_url = api_url.rstrip("/")
+        self._http = httpx.AsyncClient(
+            base_url=self.api_url, timeout=TIMEOUT_SECONDS,
+            headers={"Authorization": f"Bearer {token}",
+                     "Accept": "application/vnd.github+json",
+                     "X-GitHub-Api-Version": "2022-11-28",
+                     "User-Agent": f"AutoStack/{__version__}"},
+        )
+
+    async def __aenter__(self) -> GitHub:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self._http.aclose()
+
+    async def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = await self._http.request(method, url, **kwargs)
+        except httpx.HTTPError as error:
+            raise GitHubError(502, f"GitHub could not be reached: {error}") from error
+        if response.status_code >= 400:
+            try:
+                message = str(response.json().get("message") or response.reason_phrase)
+            except ValueError:
+                message = response.reason_phrase
+            raise GitHubError(response.status_code, f"GitHub answered {response.status_code}: "
+                                                    f"{message}")
+        return response
+
+    def _same_host(self, url: str) -> bool:
+        return urlsplit(url).netloc == urlsplit(self.api_url).netloc
+
+    async def _pages(self, path: str, limit: int) -> list[dict[str, Any]]:
+        """Every item of a paginated list, following ``Link: rel="next"``, up to ``limit``."""
+        items: list[dict[str, Any]] = []
+        url: str | None = path
+        while url is not None and len(items) < limit:
+            response = await self._request("GET", url)
+            items.extend(response.json())
+            following = response.links.get("next", {}).get("url")
+            url = following if following and self._same_host(following) else None
+        return items[:limit]
+
+    async def user(self) -> dict[str, Any]:
+        """The token's user (``GET /user``): ``id``, ``login``, ``name``, ``avatar_url``."""
+        data: dict[str, Any] = (await self._request("GET", "/user")).json()
+        return data
+
+    async def verified_primary_email(self) -> str | None:
+        """The user's primary email if GitHub verified it (``GET /user/emails``)."""
+        emails = await self._pages(f"/user/emails?per_page={PAGE_SIZE}", 100)
+        for email in emails:
+            if email.get("primary") and email.get("verified"):
+                return str(email["email"])
+        return None
+
+    async def repositories(self, limit: int = MAX_REPOSITORIES) -> list[Repository]:
+        """Repositories the user owns, collaborates on or sees through an organization."""
+        items = await self._pages(
+            f"/user/repos?per_page={PAGE_SIZE}&sort=updated"
+            "&affiliation=owner,collaborator,organization_member", limit,
+        )
+        return [Repository.from_json(item) for item in items]
+
+    async def repository(self, full_name: str) -> Repository:
+        response = await self._request("GET", repository_path(full_name))
+        return Repository.from_json(response.json())
+
+    async def webhooks(self, full_name: str) -> list[Webhook]:
+        items = await self._pages(f"{repository_path(full_name)}/hooks?per_page={PAGE_SIZE}", 300)
+        return [Webhook.from_json(item) for item in items]
+
+    async def ensure_webhook(self, full_name: str, url: str, secret: str) -> Webhook:
+        """Create the repository webhook to ``url``, or update the one already there.
+
+        Updating (rather than adding a second hook) keeps reconnecting idempotent
+        and puts a rotated secret in place.
+        """
+        config = {"url": url, "content_type": "json", "secret": secret, "insecure_ssl": "0"}
+        body = {"name": "web", "active": True, "events": list(WEBHOOK_EVENTS), "config": config}
+        hooks = repository_path(full_name) + "/hooks"
+        existing = next((hook for hook in await self.webhooks(full_name) if hook.url == url),
+                        None)
+        if existing is None:
+            response = await self._request("POST", hooks, json=body)
+        else:
+            response = await self._request("PATCH", f"{hooks}/{existing.id}", json=body)
+        return Webhook.from_json(response.json())
