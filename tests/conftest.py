@@ -22,7 +22,18 @@ from autostack_core.config import Settings
 from autostack_core.utils import random_id
 
 PG_ADMIN_URL = os.environ.get("AUTOSTACK_TEST_DATABASE_URL")
+SKIP_DBLESS = bool(os.environ.get("AUTOSTACK_TEST_SKIP_DBLESS"))
 REDIS_URL = os.environ.get("AUTOSTACK_TEST_REDIS_URL")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a second database (CI's PostgreSQL + Redis pass), skip what no database touches."""
+    if not SKIP_DBLESS:
+        return
+    dbless = [item for item in items if item.get_closest_marker("dbless")]
+    if dbless:
+        config.hook.pytest_deselected(items=dbless)
+        items[:] = [item for item in items if not item.get_closest_marker("dbless")]
 
 
 def free_port() -> int:
@@ -56,6 +67,7 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
         queue_name=f"autostack-test-{random_id(8)}",
         port=8000,
         edge_port=free_port(),
+        edge_https_port=free_port(),
     )
 
 

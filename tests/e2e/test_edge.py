@@ -17,7 +17,7 @@ from autostack_core.interfaces import DeploymentSpec
 from autostack_plugins.providers.local import LocalProvider, edge_deployment
 from tests.conftest import free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
 
 ROUTES = [
     {"src": "/old/(.*)", "headers": {"Location": "/new/$1"}, "status": 308},

@@ -29,6 +29,7 @@ from tests.build_harness import Build
 
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.dbless,
     pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap"),
 ]
 

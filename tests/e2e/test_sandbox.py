@@ -22,6 +22,7 @@ from autostack_core.sandbox import (
 
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.dbless,
     pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed"),
 ]
 

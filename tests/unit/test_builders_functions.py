@@ -18,6 +18,8 @@ from autostack_plugins.builders.functions import (
 )
 from tests.build_harness import Build
 
+pytestmark = pytest.mark.dbless
+
 
 def detection(**fields: Any) -> Detection:
     base: dict[str, Any] = {

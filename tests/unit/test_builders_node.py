@@ -22,6 +22,8 @@ from autostack_plugins.builders.node_version import (
 )
 from tests.build_harness import Build
 
+pytestmark = pytest.mark.dbless
+
 needs_sandbox = pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
 
 

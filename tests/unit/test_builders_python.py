@@ -17,6 +17,8 @@ from autostack_plugins.builders.python import PythonBuilder, missing_servers, se
 from autostack_plugins.builders.python_deps import EXPORTED, dependencies
 from tests.build_harness import Build
 
+pytestmark = pytest.mark.dbless
+
 
 def detection(**fields: Any) -> Detection:
     base: dict[str, Any] = {

@@ -15,6 +15,8 @@ from autostack_core.detection import DetectionError, detect, list_apps
 from autostack_core.interfaces import Detection, SourceTree
 from autostack_core.plugins import DEFAULT_PLUGINS, get_plugin_manager
 
+pytestmark = pytest.mark.dbless
+
 DETECTORS = tuple(name for name in DEFAULT_PLUGINS if ".detectors." in name)
 
 

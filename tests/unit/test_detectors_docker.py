@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from autostack_core.interfaces import SourceTree
 from autostack_plugins.detectors import docker
+
+pytestmark = pytest.mark.dbless
 
 
 def tree(root: Path, files: dict[str, str]) -> SourceTree:

@@ -11,6 +11,8 @@ import pytest
 from autostack_core.interfaces import Detection, SourceTree
 from autostack_plugins.detectors import node
 
+pytestmark = pytest.mark.dbless
+
 
 def write_tree(root: Path, files: dict[str, Any]) -> SourceTree:
     for name, content in files.items():

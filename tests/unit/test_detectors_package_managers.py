@@ -15,6 +15,8 @@ from autostack_plugins.detectors.package_managers import (
     python_environment,
 )
 
+pytestmark = pytest.mark.dbless
+
 
 def write_tree(root: Path, files: dict[str, str]) -> SourceTree:
     for name, content in files.items():

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from autostack_core.interfaces import Detection, SourceTree
 from autostack_plugins.detectors import python
+
+pytestmark = pytest.mark.dbless
 
 
 def detect(root: Path, files: dict[str, str]) -> Detection | None:

@@ -10,6 +10,8 @@ import pytest
 from autostack_core.interfaces import Detection, SourceTree
 from autostack_plugins.detectors import ssg
 
+pytestmark = pytest.mark.dbless
+
 
 def detect(root: Path, files: dict[str, str]) -> Detection | None:
     for name, content in files.items():

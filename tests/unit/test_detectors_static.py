@@ -5,8 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from autostack_core.interfaces import SourceTree
 from autostack_plugins.detectors import static
+
+pytestmark = pytest.mark.dbless
 
 
 def test_index_html_at_the_root(tmp_path: Path) -> None:

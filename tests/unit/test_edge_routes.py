@@ -14,6 +14,8 @@ from autostack_core.edge_routes import (
     translate_routes,
 )
 
+pytestmark = pytest.mark.dbless
+
 ROOT = "/srv/dpl/static"
 
 

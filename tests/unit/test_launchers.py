@@ -15,6 +15,8 @@ import pytest
 from autostack_plugins.providers.launchers import launcher_command, launcher_file
 from tests.conftest import free_port
 
+pytestmark = pytest.mark.dbless
+
 Serve = Callable[[str, dict[str, str]], "Launched"]
 
 

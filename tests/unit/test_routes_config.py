@@ -23,6 +23,8 @@ from autostack_plugins.builders.routes_config import (
     source_to_regex,
 )
 
+pytestmark = pytest.mark.dbless
+
 
 def resolve(route: Route, path: str) -> str | None:
     """Where a route sends ``path`` (its dest or Location with captures filled in)."""

@@ -16,7 +16,10 @@ from autostack_plugins.builders import static
 from autostack_plugins.builders.routes_config import IMMUTABLE
 from autostack_plugins.builders.static import StaticBuilder
 
-pytestmark = pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
+pytestmark = [
+    pytest.mark.dbless,
+    pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap"),
+]
 
 
 class Build:

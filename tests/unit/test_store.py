@@ -16,6 +16,8 @@ from autostack_core.store import (
     tree_hash,
 )
 
+pytestmark = pytest.mark.dbless
+
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
