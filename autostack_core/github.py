@@ -84,6 +84,11 @@ class Webhook:
                 "events": list(self.events), "last_response": self.last_response}
 
 
+def same_host(url: str, base: str) -> bool:
+    """Whether ``url`` is on ``base``'s host and port (a page link the token may follow)."""
+    return urlsplit(url).netloc == urlsplit(base).netloc
+
+
 def repository_path(full_name: str) -> str:
     """``/repos/owner/name`` for ``owner/name``; anything else is refused."""
     owner, _, name = full_name.partition("/")
@@ -131,9 +136,6 @@ class GitHub:
                                                     f"{message}")
         return response
 
-    def _same_host(self, url: str) -> bool:
-        return urlsplit(url).netloc == urlsplit(self.api_url).netloc
-
     async def _pages(self, path: str, limit: int) -> list[dict[str, Any]]:
         """Every item of a paginated list, following ``Link: rel="next"``, up to ``limit``."""
         items: list[dict[str, Any]] = []
@@ -142,7 +144,7 @@ class GitHub:
             response = await self._request("GET", url)
             items.extend(response.json())
             following = response.links.get("next", {}).get("url")
-            url = following if following and self._same_host(following) else None
+            url = following if following and same_host(following, self.api_url) else None
         return items[:limit]
 
     async def user(self) -> dict[str, Any]:
