@@ -9,10 +9,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
+
 
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "autostack"
+
+
+def _list(name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
 
 
 def _flag(name: str) -> bool:
@@ -31,6 +37,12 @@ class Settings:
     port: int = 8000
     base_domain: str = "localhost"
     edge_port: int = 8080
+    edge_https_port: int = 8443
+    acme_ca: str = LETS_ENCRYPT
+    acme_ca_root: str | None = None
+    acme_email: str | None = None
+    dns_resolvers: tuple[str, ...] = ()
+    public_ips: tuple[str, ...] = ()
     allow_unsandboxed: bool = False
     allow_local_git: bool = False
     public_url: str | None = None
@@ -68,6 +80,12 @@ class Settings:
             ),
             base_domain=env.get("AUTOSTACK_DOMAIN", "localhost"),
             edge_port=int(env.get("AUTOSTACK_EDGE_PORT", "8080")),
+            edge_https_port=int(env.get("AUTOSTACK_EDGE_HTTPS_PORT", "8443")),
+            acme_ca=env.get("AUTOSTACK_ACME_CA") or LETS_ENCRYPT,
+            acme_ca_root=env.get("AUTOSTACK_ACME_CA_ROOT") or None,
+            acme_email=env.get("AUTOSTACK_ACME_EMAIL") or None,
+            dns_resolvers=_list("AUTOSTACK_DNS_RESOLVERS"),
+            public_ips=_list("AUTOSTACK_PUBLIC_IPS"),
             allow_unsandboxed=_flag("AUTOSTACK_ALLOW_UNSANDBOXED"),
             allow_local_git=_flag("AUTOSTACK_ALLOW_LOCAL_GIT"),
             public_url=env.get("AUTOSTACK_PUBLIC_URL") or None,
