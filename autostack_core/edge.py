@@ -39,8 +39,10 @@ those files: new name first, then the stale one removed, so a request always
 finds one.
 
 Every access is logged as JSON to ``<data>/logs/edge-access.log`` (rolled by
-size) and only there, for analytics. TLS and custom domains will add a second
-server.
+size) and only there, for analytics. HTTPS, custom domain redirects and
+ownership challenges follow the same rule (:mod:`autostack_core.edge_tls`):
+the redirects and "this hostname has a certificate" markers are files under
+``<data>/edge/redirects/`` and ``<data>/edge/https/``.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ from autostack_core.edge_routes import (
     html_response,
     not_found_page,
 )
+from autostack_core.edge_tls import add_tls, redirect_file
 
 logger = logging.getLogger("autostack.edge")
 
@@ -125,6 +128,8 @@ class EdgeState:
 
     deployments: dict[str, EdgeDeployment] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    redirects: dict[str, str] = field(default_factory=dict)
+    https: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> EdgeState:
@@ -137,6 +142,8 @@ class EdgeState:
             deployments={key: EdgeDeployment(**value)
                          for key, value in data.get("deployments", {}).items()},
             aliases=dict(data.get("aliases", {})),
+            redirects=dict(data.get("redirects", {})),
+            https=list(data.get("https", [])),
         )
 
     def save(self, path: Path) -> None:
@@ -146,6 +153,8 @@ class EdgeState:
         data = {
             "deployments": {key: asdict(value) for key, value in self.deployments.items()},
             "aliases": self.aliases,
+            "redirects": self.redirects,
+            "https": self.https,
         }
         temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
         os.replace(temporary, path)
@@ -262,7 +271,7 @@ def caddy_config(state: EdgeState, settings: Settings) -> JSON:
     hosts_dir = settings.path("edge", "hosts")
     valid_host = {"vars_regexp": {"{http.request.host}": {"pattern": HOSTNAME_PATTERN}}}
     access_log = settings.path("logs", "edge-access.log")
-    return {
+    return add_tls({
         "admin": admin_config(settings),
         "logging": {"logs": {
             # Without this exclusion every access line also goes to stderr.
@@ -286,7 +295,7 @@ def caddy_config(state: EdgeState, settings: Settings) -> JSON:
                 catch_all_route(),
             ],
         }}}},
-    }
+    }, settings)
 
 
 # ---------------------------------------------------------------------------
@@ -551,6 +560,70 @@ class Edge:
                 link.unlink()
         for hostname, deployment_id in wanted.items():
             link_atomically(self.deployments_dir / deployment_id, self.hosts_dir / hostname)
+        self._write_domain_markers()
+
+    # -- custom domains: redirects and HTTPS markers, files only -------------------
+
+    async def redirect(self, hostname: str, status: int, target: str) -> None:
+        """Redirect every request for ``hostname`` to ``target`` with ``status``; no reload."""
+        hostname, target = check_hostname(hostname), check_hostname(target)
+        name = redirect_file(status, target)
+        async with self._lock:
+            self.state.redirects[hostname] = name
+            self._save()
+            self._write_redirect(hostname, name)
+
+    async def unredirect(self, hostname: str) -> None:
+        """Stop redirecting ``hostname``."""
+        hostname = check_hostname(hostname)
+        async with self._lock:
+            if self.state.redirects.pop(hostname, None) is not None:
+                self._save()
+            shutil.rmtree(self.settings.path("edge", "redirects", hostname), ignore_errors=True)
+
+    async def serve_https(self, hostname: str, enabled: bool) -> None:
+        """Whether plain HTTP requests for ``hostname`` redirect to HTTPS (it has a certificate)."""
+        hostname = check_hostname(hostname)
+        async with self._lock:
+            hosts = set(self.state.https)
+            hosts = hosts | {hostname} if enabled else hosts - {hostname}
+            if hosts != set(self.state.https):
+                self.state.https = sorted(hosts)
+                self._save()
+            self._write_https_marker(hostname, enabled)
+
+    def _write_redirect(self, hostname: str, name: str) -> None:
+        """The new file first, then the stale ones: a request always finds one."""
+        folder = self.settings.path("edge", "redirects", hostname)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).touch()
+        for stale in folder.iterdir():
+            if stale.name != name:
+                stale.unlink()
+
+    def _write_https_marker(self, hostname: str, enabled: bool) -> None:
+        marker = self.settings.path("edge", "https", hostname)
+        if enabled:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                marker.unlink()
+
+    def _write_domain_markers(self) -> None:
+        """Make the redirect and HTTPS marker files equal to the state."""
+        for name in ("redirects", "https"):
+            self.settings.path("edge", name).mkdir(parents=True, exist_ok=True)
+        for folder in self.settings.path("edge", "redirects").iterdir():
+            if folder.name not in self.state.redirects:
+                shutil.rmtree(folder, ignore_errors=True)
+        for hostname, name in self.state.redirects.items():
+            self._write_redirect(hostname, name)
+        for marker in self.settings.path("edge", "https").iterdir():
+            if marker.name not in self.state.https:
+                marker.unlink()
+        for hostname in self.state.https:
+            self._write_https_marker(hostname, True)
 
     async def _apply_profiles(self) -> None:
         """Replace the profiles subroute (one call); load everything if Caddy refuses."""

@@ -33,6 +33,7 @@ from typing import Any
 
 from autostack_core import hookimpl
 from autostack_core.build_errors import BuildError
+from autostack_core.certificates import CertificateState, certificate_state
 from autostack_core.config import Settings
 from autostack_core.edge import Edge, EdgeDeployment, EdgeError
 from autostack_core.interfaces import DeploymentSpec
@@ -196,6 +197,22 @@ class LocalProvider:
         await self.edge.unalias(hostname)
         if previous is not None:
             self._drain(previous)
+
+    # -- custom domains (autostack_core.domains.DomainProvider) -----------------------
+
+    async def redirect(self, hostname: str, status: int, target: str) -> None:
+        await self.edge.redirect(hostname, status, target)
+
+    async def unredirect(self, hostname: str) -> None:
+        await self.edge.unredirect(hostname)
+
+    async def serve_https(self, hostname: str, enabled: bool) -> None:
+        await self.edge.serve_https(hostname, enabled)
+
+    async def certificate(self, hostname: str) -> CertificateState:
+        """Probe the edge's HTTPS port for ``hostname`` (starts issuance when none exists)."""
+        return await asyncio.to_thread(certificate_state, hostname, self.settings.edge_https_port,
+                                       self.settings.path("logs", "edge-tls.log"))
 
     async def destroy(self, deployment_id: str) -> None:
         self._cancel_drain(deployment_id)
