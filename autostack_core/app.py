@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 from huey.consumer import Consumer
@@ -13,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from autostack_core import db, errors, gitserver, notifications, oauth
+from autostack_core import db, domains, errors, gitserver, notifications, oauth
 from autostack_core.api import api_routes
 from autostack_core.auth import AuthMiddleware
 from autostack_core.config import Settings
@@ -55,6 +56,8 @@ class AutoStack:
         self.queue.task("run_deployment", self._run_deployment)
         self.queue.task("collect_garbage", self._collect_garbage)
         self.queue.periodic("collect_garbage_hourly", self._collect_garbage, minute="17")
+        self.queue.task("refresh_domain_certificate", partial(domains.refresh_certificate, self))
+        self.queue.periodic("recheck_domains", partial(domains.recheck, self), minute="*/5")
 
     async def _run_deployment(self, deployment_id: str) -> None:
         await run_deployment(self, deployment_id)

@@ -166,6 +166,11 @@ async def point_alias(
         raise
     await app.notify(Event(kind="alias.moved", project=project.name, deployment=deployment.id,
                            data={"hostname": hostname}))
+    if kind in (AliasKind.PRODUCTION, AliasKind.BRANCH):
+        # Imported here: the domains service builds on this module.
+        from autostack_core.domains import follow
+
+        await follow(app, project, hostname)
 
 
 async def promote(

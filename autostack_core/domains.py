@@ -1,0 +1,334 @@
+"""Custom domains: add, verify, redirect, point at production or a branch, remove.
+
+A domain serves only once verified (:mod:`autostack_core.ownership`). Then it
+is either an alias (``AliasKind.CUSTOM``) of the deployment its target
+points at, the production alias or the alias of ``git_branch``, and follows
+that alias when it moves (:func:`autostack_core.deployments.point_alias`),
+or, with ``redirect_to``, a redirect the edge answers itself. Its certificate
+is issued on demand by the edge the first time it is asked for;
+:func:`refresh_certificate` records the state, and a failure (first issuance
+or renewal) is announced as ``domain.certificate_failed``.
+
+None of this changes the edge's configuration: see :mod:`autostack_core.edge_tls`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import idna
+from tortoise.transactions import in_transaction
+
+from autostack_core import deployments, ownership
+from autostack_core.certificates import CertificateState
+from autostack_core.edge_tls import REDIRECT_STATUSES
+from autostack_core.errors import ApiError
+from autostack_core.interfaces import Event
+from autostack_core.models import Alias, AliasKind, Domain, Project, SslStatus
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+logger = logging.getLogger("autostack.domains")
+
+LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+DEFAULT_REDIRECT_STATUS = 308
+
+
+@runtime_checkable
+class DomainProvider(Protocol):
+    """What a provider implements to serve custom domain redirects and certificates."""
+
+    async def redirect(self, hostname: str, status: int, target: str) -> None: ...
+
+    async def unredirect(self, hostname: str) -> None: ...
+
+    async def serve_https(self, hostname: str, enabled: bool) -> None: ...
+
+    async def certificate(self, hostname: str) -> CertificateState: ...
+
+
+# ---------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------
+
+
+def normalize(name: str, base_domain: str, field: str = "domain") -> str:
+    """A lowercase ASCII (punycode) hostname, or a 422 naming what is wrong."""
+    name = name.strip().rstrip(".").lower()
+    if not name:
+        raise ApiError(422, f"{field}: a domain name is required", field)
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        raise ApiError(422, f"{field}: {name} is an IP address; add a domain name", field)
+    if name.startswith("*."):
+        raise ApiError(422, f"{field}: wildcard domains are not supported; add each name", field)
+    if not name.isascii():
+        try:
+            name = idna.encode(name, uts46=True).decode("ascii")
+        except idna.IDNAError as error:
+            raise ApiError(422, f"{field}: {name} is not a valid internationalized domain "
+                                f"name ({error})", field) from error
+    for reserved in {base_domain, "localhost"}:
+        if name == reserved or name.endswith(f".{reserved}"):
+            raise ApiError(422, f"{field}: {name} is the platform's own domain; its hostnames "
+                                "are assigned automatically", field)
+    if len(name) > 253:
+        raise ApiError(422, f"{field}: a domain name has at most 253 characters", field)
+    labels = name.split(".")
+    if len(labels) < 2:
+        raise ApiError(422, f"{field}: {name} is not a fully qualified domain name "
+                            "(like www.example.com)", field)
+    for label in labels:
+        if len(label) > 63:
+            raise ApiError(422, f"{field}: the label {label[:20]}... is longer than 63 "
+                                "characters", field)
+        if not LABEL.match(label):
+            raise ApiError(422, f"{field}: {label!r} is not a valid label (letters, digits and "
+                                "inner hyphens)", field)
+    return name
+
+
+def check_redirect(status: int | None) -> int:
+    status = status or DEFAULT_REDIRECT_STATUS
+    if status not in REDIRECT_STATUSES:
+        allowed = ", ".join(str(code) for code in REDIRECT_STATUSES)
+        raise ApiError(422, f"redirect_status: use one of {allowed}", "redirect_status")
+    return status
+
+
+def counterpart(name: str) -> str:
+    """``www.example.com`` for ``example.com`` and the other way round."""
+    return name.removeprefix("www.") if name.startswith("www.") else f"www.{name}"
+
+
+# ---------------------------------------------------------------------------
+# The service
+# ---------------------------------------------------------------------------
+
+
+def target_hostname(app: AutoStack, project: Project, domain: Domain) -> str:
+    """The alias a domain follows: production, or its branch's."""
+    base = app.settings.base_domain
+    if domain.git_branch:
+        return deployments.branch_hostname(project.name, domain.git_branch, base)
+    return deployments.production_hostname(project.name, base)
+
+
+async def find(project: Project, name: str) -> Domain:
+    domain = await Domain.get_or_none(project=project, domain_name=name.strip().lower())
+    if domain is None:
+        raise ApiError(404, f"domain {name} not found in project {project.name}", "domain")
+    return domain
+
+
+async def add(app: AutoStack, project: Project, name: str, git_branch: str | None = None,
+              redirect_to: str | None = None, redirect_status: int | None = None,
+              redirect_counterpart: bool = False) -> list[Domain]:
+    """Store a new, unverified domain; 409 when any project has it already.
+
+    ``redirect_counterpart`` also adds the ``www``/apex counterpart, redirecting
+    to this domain. Returns the domains added.
+    """
+    name = normalize(name, app.settings.base_domain)
+    names = [name, counterpart(name)] if redirect_counterpart else [name]
+    for candidate in names:
+        existing = await Domain.get_or_none(domain_name=candidate)
+        if existing is not None:
+            mine = existing.project_id == project.id  # type: ignore[attr-defined]
+            where = "this project" if mine else "another project"
+            raise ApiError(409, f"domain: {candidate} is already added to {where}", "domain")
+    async with in_transaction():
+        redirect = await _redirect_fields(app, project, name, redirect_to, redirect_status)
+        added = [await Domain.create(project=project, domain_name=name,
+                                     git_branch=git_branch or None,
+                                     verification_token=secrets.token_hex(16), **redirect)]
+        if redirect_counterpart:
+            added.append(await Domain.create(
+                project=project, domain_name=names[1], redirect_to=name,
+                redirect_status=check_redirect(redirect_status),
+                verification_token=secrets.token_hex(16)))
+    return added
+
+
+async def update(app: AutoStack, project: Project, domain: Domain, changes: dict[str, Any]) -> None:
+    """Change ``git_branch``, ``redirect_to`` or ``redirect_status`` and apply it."""
+    if "git_branch" in changes:
+        domain.git_branch = changes["git_branch"] or None
+    if "redirect_to" in changes or "redirect_status" in changes:
+        fields = await _redirect_fields(
+            app, project, domain.domain_name,
+            changes.get("redirect_to", domain.redirect_to),
+            changes.get("redirect_status", domain.redirect_status))
+        domain.redirect_to, domain.redirect_status = fields["redirect_to"], \
+            fields["redirect_status"]
+    await domain.save()
+    if domain.is_verified:
+        await deactivate(app, project, domain)
+        await activate(app, project, domain)
+
+
+async def _redirect_fields(app: AutoStack, project: Project, name: str,
+                           redirect_to: str | None, status: int | None) -> dict[str, Any]:
+    """``redirect_to`` must be another domain of the project (``www``/apex included)."""
+    if not redirect_to:
+        return {"redirect_to": None, "redirect_status": None}
+    target = normalize(redirect_to, app.settings.base_domain, "redirect_to")
+    if target == name:
+        raise ApiError(422, "redirect_to: a domain cannot redirect to itself", "redirect_to")
+    if not await Domain.exists(project=project, domain_name=target):
+        raise ApiError(422, f"redirect_to: {target} is not a domain of this project; add it "
+                            "first", "redirect_to")
+    return {"redirect_to": target, "redirect_status": check_redirect(status)}
+
+
+async def verify(app: AutoStack, project: Project, domain: Domain) -> dict[str, Any]:
+    """Check the TXT record, then the HTTP token; serve the domain once either is right."""
+    records = await ownership.dns_records(app.settings, domain.domain_name,
+                                          domain.verification_token)
+    by_type = {record.type: record for record in records}
+    method = "dns" if by_type["TXT"].ok else None
+    if method is None and await ownership.http_token_ok(app.settings, domain.domain_name,
+                                                        domain.verification_token):
+        method = "http"
+    domain.dns_configured = by_type["A"].ok or by_type["CNAME"].ok
+    newly_verified = method is not None and not domain.is_verified
+    if newly_verified:
+        domain.is_verified, domain.verified_at = True, datetime.now(UTC)
+        domain.ssl_status = SslStatus.PENDING
+    await domain.save()
+    if newly_verified:
+        await activate(app, project, domain)
+        app.queue.enqueue("refresh_domain_certificate", domain.id)
+    return {"verified": domain.is_verified, "method": method,
+            "records": [record.as_dict() for record in records]}
+
+
+async def activate(app: AutoStack, project: Project, domain: Domain) -> None:
+    """Serve a verified domain: a redirect, or an alias of its target's deployment."""
+    provider = app.providers[project.provider]
+    if domain.redirect_to:
+        if isinstance(provider, DomainProvider):
+            await provider.redirect(domain.domain_name, domain.redirect_status or
+                                    DEFAULT_REDIRECT_STATUS, domain.redirect_to)
+        return
+    deployment = await deployments.alias_target(target_hostname(app, project, domain))
+    if deployment is not None:
+        await deployments.point_alias(app, project, deployment, domain.domain_name,
+                                      AliasKind.CUSTOM, branch=domain.git_branch)
+
+
+async def deactivate(app: AutoStack, project: Project, domain: Domain) -> None:
+    """Stop serving a domain (its alias or its redirect)."""
+    provider = app.providers[project.provider]
+    await Alias.filter(hostname=domain.domain_name).delete()
+    await provider.unroute(domain.domain_name)
+    if isinstance(provider, DomainProvider):
+        await provider.unredirect(domain.domain_name)
+
+
+async def remove(app: AutoStack, project: Project, domain: Domain) -> None:
+    """Delete the domain; the edge stops serving it (HTTPS redirect included)."""
+    await domain.delete()
+    await deactivate(app, project, domain)
+    provider = app.providers[project.provider]
+    if isinstance(provider, DomainProvider):
+        await provider.serve_https(domain.domain_name, False)
+
+
+async def follow(app: AutoStack, project: Project, hostname: str) -> None:
+    """Move the verified domains that follow the alias ``hostname`` to where it points now."""
+    deployment = await deployments.alias_target(hostname)
+    if deployment is None:
+        return
+    for domain in await Domain.filter(project=project, is_verified=True,
+                                      redirect_to__isnull=True):
+        if target_hostname(app, project, domain) != hostname:
+            continue
+        try:
+            await deployments.point_alias(app, project, deployment, domain.domain_name,
+                                          AliasKind.CUSTOM, branch=domain.git_branch)
+        except Exception:
+            logger.exception("domain %s could not follow %s", domain.domain_name, hostname)
+
+
+async def refresh_certificate(app: AutoStack, domain_id: int) -> None:
+    """Record the certificate the edge serves; announce a new failure (issuance or renewal)."""
+    domain = await Domain.get_or_none(id=domain_id).prefetch_related("project")
+    if domain is None or not domain.is_verified:
+        return
+    provider = app.providers.get(domain.project.provider)
+    if not isinstance(provider, DomainProvider):
+        return
+    state = await provider.certificate(domain.domain_name)
+    new_error = state.error is not None and state.error != domain.ssl_error
+    domain.ssl_status, domain.ssl_error = state.status, state.error
+    domain.cert_expires_at = state.expires_at or domain.cert_expires_at
+    await domain.save(update_fields=["ssl_status", "ssl_error", "cert_expires_at"])
+    await provider.serve_https(domain.domain_name, state.status == SslStatus.ISSUED)
+    if new_error:
+        await app.notify(Event(kind="domain.certificate_failed", project=domain.project.name,
+                               data={"domain": domain.domain_name, "error": state.error,
+                                     "still_serving": state.status == SslStatus.ISSUED}))
+
+
+async def recheck(app: AutoStack) -> None:
+    """Background pass: verify unverified domains, refresh every certificate state."""
+    for domain in await Domain.all().prefetch_related("project"):
+        try:
+            if not domain.is_verified:
+                await verify(app, domain.project, domain)
+            else:
+                await refresh_certificate(app, domain.id)
+        except Exception:
+            logger.exception("re-checking domain %s failed", domain.domain_name)
+        await asyncio.sleep(0)
+
+
+async def allowed_hostname(hostname: str) -> bool:
+    """Whether the edge may get a certificate for ``hostname``: verified, or AutoStack's own."""
+    hostname = hostname.strip().rstrip(".").lower()
+    if await Domain.exists(domain_name=hostname, is_verified=True):
+        return True
+    return await Alias.exists(hostname=hostname)
+
+
+async def domain_json(app: AutoStack, project: Project, domain: Domain,
+                      records: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The API's view of a domain; ``records`` (DNS state) when already looked up."""
+    if records is None:
+        found = await ownership.dns_records(app.settings, domain.domain_name,
+                                            domain.verification_token)
+        records = [record.as_dict() for record in found]
+    return {
+        "name": domain.domain_name,
+        "project": project.name,
+        "target": f"branch:{domain.git_branch}" if domain.git_branch else "production",
+        "git_branch": domain.git_branch,
+        "redirect_to": domain.redirect_to,
+        "redirect_status": domain.redirect_status,
+        "verified": domain.is_verified,
+        "verified_at": domain.verified_at.isoformat() if domain.verified_at else None,
+        "dns_configured": domain.dns_configured,
+        "verification": {
+            "txt": {"name": ownership.challenge_name(domain.domain_name),
+                    "value": domain.verification_token},
+            "http": {"url": f"http://{domain.domain_name}{ownership.CHALLENGE_PATH}"
+                            f"{domain.verification_token}",
+                     "body": domain.verification_token},
+        },
+        "records": records,
+        "ssl": {"status": str(domain.ssl_status), "error": domain.ssl_error,
+                "expires_at": domain.cert_expires_at.isoformat()
+                if domain.cert_expires_at else None},
+        "created_at": domain.created_at.isoformat(),
+    }

@@ -1,0 +1,119 @@
+"""Proof that someone owns a domain, and the DNS records it needs: checked, never assumed.
+
+Two proofs, either is enough:
+
+* a TXT record ``_autostack-challenge.<domain>`` holding the domain's token,
+  looked up with dnspython through ``AUTOSTACK_DNS_RESOLVERS`` (``host:port``
+  list) or the system's resolver;
+* ``http://<domain>/.well-known/autostack-challenge/<token>`` answering the
+  token: the address comes from the same resolvers, the request goes to the
+  edge's HTTP port there, which hands the path to the control plane.
+
+:func:`dns_records` lists what the owner must create (the TXT record, and an
+A record to this server or a CNAME to the base domain) with what DNS answers
+now, so the API and the dashboard can show which record is still missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import dns.asyncresolver
+import dns.exception
+import dns.nameserver
+import dns.resolver
+import httpx
+
+from autostack_core.config import Settings
+
+CHALLENGE_LABEL = "_autostack-challenge"
+CHALLENGE_PATH = "/.well-known/autostack-challenge/"
+LOOKUP_SECONDS = 3.0
+HTTP_CHECK_SECONDS = 5.0
+
+
+@dataclass
+class DnsRecord:
+    """One record to create, and what DNS answers for it now."""
+
+    type: str
+    name: str
+    value: str
+    current: list[str]
+    ok: bool
+    purpose: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def make_resolver(settings: Settings) -> dns.asyncresolver.Resolver:
+    """The configured nameservers (``host`` or ``host:port``), else the system's."""
+    if not settings.dns_resolvers:
+        return dns.asyncresolver.Resolver()
+    resolver = dns.asyncresolver.Resolver(configure=False)
+    servers: list[str | dns.nameserver.Nameserver] = []
+    for entry in settings.dns_resolvers:
+        # host:port for IPv4 and names; a bare IPv6 address has more colons.
+        host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "53")
+        servers.append(dns.nameserver.Do53Nameserver(host, int(port)))
+    resolver.nameservers = servers
+    resolver.lifetime = LOOKUP_SECONDS
+    return resolver
+
+
+async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -> list[str]:
+    """The answers for ``name``/``rdtype`` as text; none when it has none or DNS fails."""
+    try:
+        answer = await resolver.resolve(name, rdtype, search=False)
+    except (dns.exception.DNSException, OSError):
+        return []
+    if rdtype == "TXT":
+        return sorted(b"".join(record.strings).decode(errors="replace") for record in answer)
+    return sorted(record.to_text().rstrip(".").lower() for record in answer)
+
+
+def challenge_name(domain: str) -> str:
+    return f"{CHALLENGE_LABEL}.{domain}"
+
+
+async def server_addresses(settings: Settings, resolver: dns.asyncresolver.Resolver) -> list[str]:
+    """Where A records must point: ``AUTOSTACK_PUBLIC_IPS``, else the base domain's address."""
+    if settings.public_ips:
+        return sorted(settings.public_ips)
+    return await lookup(resolver, settings.base_domain, "A")
+
+
+async def dns_records(settings: Settings, domain: str, token: str) -> list[DnsRecord]:
+    """The TXT proof, and the A and CNAME records (either one) that bring traffic here."""
+    resolver = make_resolver(settings)
+    txt = await lookup(resolver, challenge_name(domain), "TXT")
+    cname = await lookup(resolver, domain, "CNAME")
+    addresses = await lookup(resolver, domain, "A")
+    wanted = await server_addresses(settings, resolver)
+    a_ok = bool(addresses) and (not wanted or set(addresses) <= set(wanted))
+    return [
+        DnsRecord("TXT", challenge_name(domain), token, txt, token in txt,
+                  "proves you own the domain"),
+        DnsRecord("A", domain, ", ".join(wanted) or "this server's public IPv4 address",
+                  addresses, a_ok, "sends traffic here (or use the CNAME)"),
+        DnsRecord("CNAME", domain, settings.base_domain, cname,
+                  settings.base_domain in cname, "sends traffic here (or use the A record)"),
+    ]
+
+
+async def http_token_ok(settings: Settings, domain: str, token: str) -> bool:
+    """Whether ``http://<domain>/.well-known/autostack-challenge/<token>`` answers the token."""
+    addresses = await lookup(make_resolver(settings), domain, "A")
+    port = "" if settings.edge_port == 80 else f":{settings.edge_port}"
+    async with httpx.AsyncClient(timeout=HTTP_CHECK_SECONDS, follow_redirects=False) as http:
+        for address in addresses:
+            try:
+                response = await http.get(f"http://{address}{port}{CHALLENGE_PATH}{token}",
+                                          headers={"Host": domain})
+            except httpx.HTTPError:
+                continue
+            if response.status_code == 200 and response.text.strip() == token:
+                return True
+    return False
