@@ -8,6 +8,7 @@ from autostack_core.api import (
     auth,
     deploy_hooks,
     deployments,
+    domains,
     environment,
     github,
     health,
@@ -23,7 +24,7 @@ from autostack_core.api import (
 
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
-    deploy_hooks, notifiers, runtime_logs, github, openapi,
+    deploy_hooks, notifiers, runtime_logs, github, domains, openapi,
 )
 
 

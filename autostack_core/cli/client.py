@@ -344,11 +344,12 @@ def templates_deploy(slug: str, project: str, prod: bool, as_json: bool) -> None
         sys.exit(1)
 
 
+from autostack_core.cli.domains import domains  # noqa: E402
 from autostack_core.cli.hooks import deploy_hooks  # noqa: E402
 
 commands: list[click.Command] = [
     templates,
     detect_command,
     login, link_command, deploy, ls, inspect, logs, promote, rollback, cancel, env, projects,
-    deploy_hooks,
+    deploy_hooks, domains,
 ]
