@@ -95,6 +95,7 @@ def make_env(data_dir: Path, database_url: str | None, queue_name: str) -> dict[
         "AUTOSTACK_ALLOW_LOCAL_GIT": "1",
         "AUTOSTACK_RETENTION_KEEP": "1",
         "AUTOSTACK_GC_GRACE_SECONDS": "0",
+        "AUTOSTACK_EDGE_HTTPS_PORT": str(free_port()),
         "XDG_CONFIG_HOME": str(data_dir.parent / "config"),
     })
     if database_url:

@@ -1,0 +1,171 @@
+"""Custom domains end to end: real DNS, real ACME (pebble, HTTP-01), the real edge.
+
+``autostack up`` runs with pebble as its ACME directory and
+pebble-challtestsrv as its DNS; pebble validates against the edge's HTTP
+port, and every name resolves to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.acme_standin import ChallTestSrv, Pebble, needs_pebble
+from tests.conftest import free_port
+from tests.e2e.conftest import AUTOSTACK, Server, make_env
+
+pytestmark = [pytest.mark.e2e, needs_pebble]
+DOMAIN = "app.example.test"
+ISSUANCE_SECONDS = 60
+
+
+@dataclass
+class Stack:
+    server: Server
+    dns: ChallTestSrv
+    pebble: Pebble
+    https_port: int
+
+    def https_get(self, hostname: str, root: str, path: str = "/") -> httpx.Response:
+        """GET ``https://<hostname><path>`` on the edge at 127.0.0.1, trusting ``root`` only."""
+        context = ssl.create_default_context(cadata=root)
+        with httpx.Client(verify=context, timeout=10) as http:
+            return http.get(f"https://127.0.0.1:{self.https_port}{path}",
+                            headers={"Host": hostname}, extensions={"sni_hostname": hostname})
+
+    def domain(self, name: str) -> dict[str, object]:
+        with self.server.api() as api:
+            response = api.get(f"/api/v1/projects/site/domains/{name}")
+            response.raise_for_status()
+            result: dict[str, object] = response.json()
+            return result
+
+
+@pytest.fixture
+def stack(tmp_path: Path, database_url: str | None) -> Iterator[Stack]:
+    """DNS, pebble and an AutoStack using both, with one signed-in user."""
+    dns = ChallTestSrv(tmp_path)
+    dns.start()
+    edge_port, https_port = free_port(), free_port()
+    pebble = Pebble(tmp_path, http_port=edge_port, tls_port=https_port, dns=dns)
+    data_dir = tmp_path / "data"
+    env = make_env(data_dir, database_url, f"e2e-{tmp_path.name}")
+    env.update(AUTOSTACK_EDGE_HTTPS_PORT=str(https_port), AUTOSTACK_DNS_RESOLVERS=dns.resolver,
+               AUTOSTACK_ACME_CA=pebble.directory,
+               AUTOSTACK_ACME_CA_ROOT=str(tmp_path / "listener-ca.pem"))
+    server = Server(data_dir=data_dir, port=free_port(), edge_port=edge_port, env=env,
+                    log_path=tmp_path / "server.log")
+    try:
+        pebble.start()
+        subprocess.run([AUTOSTACK, "users", "create", "--email", "dev@example.com",
+                        "--password", "correct horse battery", "--data-dir", str(data_dir)],
+                       env=env, check=True, capture_output=True)
+        server.start()
+        response = httpx.post(f"{server.url}/api/v1/auth/login", json={
+            "email": "dev@example.com", "password": "correct horse battery",
+            "token_name": "e2e"}, timeout=30)
+        server.token = response.json()["token"]
+        yield Stack(server, dns, pebble, https_port)
+    finally:
+        server.stop()
+        pebble.stop()
+        dns.stop()
+
+
+def deploy(stack: Stack, site: Path, version: int) -> None:
+    (site / "index.html").write_text(f"<!doctype html><h1>version {version}</h1>\n")
+    stack.server.cli("deploy", str(site), "--prod", "--project", "site")
+
+
+def add_and_verify(stack: Stack, name: str) -> None:
+    added = json.loads(stack.server.cli("domains", "add", name, "--project", "site",
+                                        "--json").stdout)["domains"][0]
+    txt = added["verification"]["txt"]
+    stack.dns.set_txt(txt["name"], txt["value"])
+    stack.server.cli("domains", "verify", name, "--project", "site")
+
+
+def wait_for_certificate(stack: Stack, name: str) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < ISSUANCE_SECONDS:
+        ssl_state = stack.domain(name)["ssl"]
+        assert isinstance(ssl_state, dict)
+        if ssl_state["status"] == "issued":
+            return time.monotonic() - started
+        assert ssl_state["status"] != "failed", ssl_state
+        time.sleep(0.2)
+    raise AssertionError(f"no certificate for {name} after {ISSUANCE_SECONDS} s")
+
+
+def test_verified_domain_gets_a_certificate_and_follows_production(
+    stack: Stack, site: Path,
+) -> None:
+    deploy(stack, site, 1)
+    pending = stack.server.cli("domains", "verify", DOMAIN, "--project", "site", check=False)
+    assert pending.returncode != 0
+    add_and_verify(stack, DOMAIN)
+    assert "version 1" in stack.server.edge_get(DOMAIN).text
+    seconds = wait_for_certificate(stack, DOMAIN)
+    print(f"certificate issued {seconds:.2f} s after verification")
+    root = stack.pebble.root()
+    secure = stack.https_get(DOMAIN, root)
+    assert secure.status_code == 200 and "version 1" in secure.text
+    insecure = stack.server.edge_get(DOMAIN, "/page?x=1")
+    assert insecure.status_code == 308
+    assert insecure.headers["location"] == f"https://{DOMAIN}:{stack.https_port}/page?x=1"
+    ssl_state = stack.domain(DOMAIN)["ssl"]
+    assert isinstance(ssl_state, dict) and ssl_state["expires_at"]
+
+    deploy(stack, site, 2)
+    assert "version 2" in stack.https_get(DOMAIN, root).text
+
+    stack.server.cli("domains", "add", "other.example.test", "--project", "site")
+    with pytest.raises(httpx.ConnectError):
+        stack.https_get("other.example.test", root)
+    assert stack.server.edge_get("other.example.test").status_code == 404
+
+    stack.server.cli("domains", "rm", DOMAIN, "--project", "site")
+    assert stack.server.edge_get(DOMAIN).status_code == 404
+    assert stack.https_get(DOMAIN, root).status_code == 404
+
+
+def test_domain_changes_never_interrupt_other_hosts(stack: Stack, site: Path) -> None:
+    deploy(stack, site, 1)
+    failures: list[str] = []
+    count = 0
+    done = threading.Event()
+
+    def loop() -> None:
+        nonlocal count
+        with httpx.Client(timeout=10) as http:
+            while not done.is_set() and count < 20_000:
+                try:
+                    response = http.get(f"http://127.0.0.1:{stack.server.edge_port}/",
+                                        headers={"Host": "site.localhost"})
+                    if response.status_code != 200 or "version 1" not in response.text:
+                        failures.append(f"{response.status_code}")
+                except httpx.HTTPError as error:
+                    failures.append(repr(error))
+                count += 1
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    try:
+        add_and_verify(stack, DOMAIN)
+        wait_for_certificate(stack, DOMAIN)
+        stack.server.cli("domains", "add", "www.example.test", "--redirect-to", DOMAIN,
+                         "--project", "site")
+        stack.server.cli("domains", "rm", DOMAIN, "--project", "site")
+    finally:
+        done.set()
+        thread.join(30)
+    assert count > 50 and failures == []
