@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import secrets
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -357,6 +358,23 @@ async def run_http_backend(git_root: Path, request: Request, full_name: str) -> 
         else:
             headers[key.strip()] = value.strip()
     return Response(payload, status_code=status, headers=headers)
+
+
+def push_site(standin: StandIn, full_name: str, work: Path) -> str:
+    """Put a one-page site in the stand-in's bare repository; returns the commit sha."""
+    bare = standin.bare_path(full_name)
+    subprocess.run(["git", "init", "--quiet", "--bare", "-b", "main", str(bare)], check=True)
+    work.mkdir()
+    (work / "index.html").write_text("<h1>private</h1>\n")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+           "HOME": str(work), "PATH": "/usr/bin:/bin"}
+    for command in (["init", "--quiet", "-b", "main"], ["add", "."],
+                    ["commit", "--quiet", "-m", "private site"],
+                    ["push", "--quiet", str(bare), "main"]):
+        subprocess.run(["git", *command], cwd=work, env=env, check=True)
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=work, env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
 
 
 def configured(settings: Settings, state: StandIn) -> Settings:

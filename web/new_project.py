@@ -21,13 +21,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import deployments
+from autostack_core import deployments, git_credentials
 from autostack_core.api.auth import teams_json
 from autostack_core.api.environment import VariableBody, add_variables
 from autostack_core.api.projects import create_project, parse_create
 from autostack_core.auth import client_ip
 from autostack_core.detection import DetectionError, detect, list_apps
 from autostack_core.errors import ApiError
+from autostack_core.github import GitHub, GitHubError
 from autostack_core.interfaces import SourceTree
 from autostack_core.models import CreatorType, Project, User
 from autostack_core.sources import SourceError, check_git_url, checkout
@@ -88,7 +89,9 @@ async def scan_repository(request: Request, git_url: str, branch: str, root: str
     with tempfile.TemporaryDirectory(prefix="autostack-detect-") as folder:
         workspace = Path(folder)
         try:
-            result = await checkout(url, branch, workspace, allow_local=allow_local)
+            credentials = git_credentials.env_for_user(host.settings, request.state.user, url)
+            result = await checkout(url, branch, workspace, allow_local=allow_local,
+                                    extra_env=credentials)
         except SourceError as error:
             raise ApiError(422, f"git URL or branch: {error}; check both and that the "
                                 "repository is public", "git_url") from error
@@ -117,6 +120,21 @@ async def deploy_teams(user: User) -> list[dict[str, Any]]:
     return [team for team in await teams_json(user) if team["role"] != "viewer"]
 
 
+async def github_import(request: Request, user: User) -> dict[str, Any]:
+    """The "Import from GitHub" card: the user's repositories, or a link to connect GitHub."""
+    settings = host_of(request).settings
+    token: str | None = user.github_token
+    card: dict[str, Any] = {"enabled": settings.github_login_enabled or bool(token),
+                            "connected": bool(token), "repositories": [], "error": None}
+    if token:
+        try:
+            async with GitHub(settings.github_api_url, token) as github:
+                card["repositories"] = await github.repositories(limit=100)
+        except GitHubError as error:
+            card["error"] = error.message
+    return card
+
+
 async def start(request: Request, user: User) -> Response:
     """Step one, or step two once a git URL is given."""
     query = request.query_params
@@ -127,11 +145,13 @@ async def start(request: Request, user: User) -> Response:
                                "import_error": None, "push_error": None, "push_name": "",
                                "values": {"git_url": git_url, "branch": branch}}
     if not git_url or not teams:
+        context["github"] = await github_import(request, user)
         return await render(request, "new_project.html", context)
     try:
         scan = await scan_repository(request, git_url, branch, query.get("root_directory", ""))
     except ApiError as error:
         context["import_error"] = error
+        context["github"] = await github_import(request, user)
         return await render(request, "new_project.html", context, status_code=error.status)
     values = {**scan.values, "git_url": git_url, "branch": branch,
               "name": suggested_name(git_url), "team": query.get("team", "")}

@@ -8,7 +8,6 @@ unless HTTP Basic carries a valid token. The pipeline really clones from it.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import httpx
@@ -20,26 +19,9 @@ from autostack_core.config import Settings
 from autostack_core.models import Deployment, DeploymentLog, Project, User
 from autostack_core.pipeline import run_deployment
 from tests.fixtures_auth import api, owner
-from tests.github_standin import StandIn, settings, standin
+from tests.github_standin import StandIn, push_site, settings, standin
 
 __all__ = ["api", "owner", "settings", "standin"]
-
-
-def push_site(standin: StandIn, full_name: str, work: Path) -> str:
-    """Put a one-page site in the stand-in's bare repository; returns the commit sha."""
-    bare = standin.bare_path(full_name)
-    subprocess.run(["git", "init", "--quiet", "--bare", "-b", "main", str(bare)], check=True)
-    work.mkdir()
-    (work / "index.html").write_text("<h1>private</h1>\n")
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
-           "HOME": str(work), "PATH": "/usr/bin:/bin"}
-    for command in (["init", "--quiet", "-b", "main"], ["add", "."],
-                    ["commit", "--quiet", "-m", "private site"],
-                    ["push", "--quiet", str(bare), "main"]):
-        subprocess.run(["git", *command], cwd=work, env=env, check=True)
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=work, env=env, check=True,
-                          capture_output=True, text=True).stdout.strip()
 
 
 async def everything_stored() -> str:

@@ -1,0 +1,60 @@
+"""The dashboard's GitHub parts: sign-in buttons, and importing from the repository list.
+
+GitHub cannot be reached from here: the repositories live on a local stand-in
+(:mod:`tests.github_standin`, 127.0.0.1) speaking GitHub's documented REST
+shapes and git's smart HTTP, private repositories only with a token.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+from pathlib import Path
+
+from autostack_core.app import AutoStack
+from autostack_core.models import User
+from tests.fixtures_auth import client_for, owner
+from tests.github_standin import StandIn, push_site, settings, standin
+from tests.web_fixtures import log_in
+
+__all__ = ["owner", "settings", "standin"]
+
+
+async def test_sign_in_buttons_show_only_for_configured_providers(autostack: AutoStack) -> None:
+    async with client_for(autostack) as http:
+        for page in ("/login", "/signup"):
+            text = (await http.get(page)).text
+            assert 'href="/auth/github/login?next=' in text
+            assert "Continue with Google" in text
+        autostack.settings = replace(autostack.settings, google_client_id=None,
+                                     github_client_secret=None)
+        text = (await http.get("/login")).text
+    assert "Continue with GitHub" not in text and "Continue with Google" not in text
+
+
+async def test_new_project_offers_to_connect_github(autostack: AutoStack, owner: User) -> None:
+    async with client_for(autostack) as http:
+        await log_in(http)
+        page = await http.get("/new")
+    assert page.status_code == 200
+    assert 'href="/auth/github/login?next=/new"' in page.text
+
+
+async def test_new_project_lists_repositories_and_imports_a_private_one(
+    autostack: AutoStack, owner: User, standin: StandIn, tmp_path: Path
+) -> None:
+    assert standin.approving is not None
+    owner.github_token = standin.issue(standin.approving)
+    await owner.save()
+    full_name = standin.add_repository(standin.approving, "site", private=True)
+    push_site(standin, full_name, tmp_path / "work")
+    async with client_for(autostack) as http:
+        await log_in(http)
+        page = await http.get("/new")
+        assert page.status_code == 200
+        assert "octocat/site" in page.text and "private" in page.text
+        start = page.text.index('href="/new?git_url=')
+        link = html.unescape(page.text[start + 6:page.text.index('"', start + 6)])
+        configure = await http.get(link)
+    assert configure.status_code == 200, configure.text
+    assert "private site" in configure.text
