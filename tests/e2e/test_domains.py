@@ -163,7 +163,14 @@ def test_domain_changes_never_interrupt_other_hosts(stack: Stack, site: Path) ->
         add_and_verify(stack, DOMAIN)
         wait_for_certificate(stack, DOMAIN)
         stack.server.cli("domains", "add", "www.example.test", "--redirect-to", DOMAIN,
-                         "--project", "site")
+                         "--status", "301", "--project", "site")
+        # No TXT record: the HTTP token, served through the edge, proves ownership.
+        verified = json.loads(stack.server.cli("domains", "verify", "www.example.test",
+                                               "--project", "site", "--json").stdout)
+        assert verified["method"] == "http"
+        redirect = stack.server.edge_get("www.example.test", "/a?b=1")
+        assert redirect.status_code == 301
+        assert redirect.headers["location"] == f"http://{DOMAIN}/a?b=1"
         stack.server.cli("domains", "rm", DOMAIN, "--project", "site")
     finally:
         done.set()
