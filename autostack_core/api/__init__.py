@@ -8,6 +8,7 @@ from autostack_core.api import (
     auth,
     deploy_hooks,
     deployments,
+    detect,
     domains,
     environment,
     github,
@@ -24,7 +25,7 @@ from autostack_core.api import (
 
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
-    deploy_hooks, notifiers, runtime_logs, github, domains, openapi,
+    deploy_hooks, notifiers, runtime_logs, github, domains, detect, openapi,
 )
 
 

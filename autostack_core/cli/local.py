@@ -5,38 +5,53 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from autostack_core.config import Settings
-from autostack_core.detection import DetectionError, detect, list_apps
-from autostack_core.interfaces import SourceTree
+from autostack_core.detection import DetectionError, detect
+from autostack_core.detection_report import NOTHING_DETECTED, detection_report
+from autostack_core.interfaces import Detection, SourceTree
 from autostack_core.plugins import get_plugin_manager
 
 
 @click.command(name="detect")
 @click.argument("directory", default=".", type=click.Path(exists=True, file_okay=False,
                                                           path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print exactly one JSON object (framework, runtime, commands, "
+                   "root_directory, confidence, reasons, apps)")
 def detect_command(directory: Path, as_json: bool) -> None:
-    """Show what AutoStack detects in a folder and why; list a monorepo's apps."""
+    """Show what AutoStack detects in a folder and why; list a monorepo's apps.
+
+    Exits with status 1 when nothing is detected (the report is still printed,
+    with ``framework`` null), so scripts can tell "nothing to build" apart.
+    """
+    root = directory.resolve()
     manager = get_plugin_manager().manager
     try:
-        detection = asyncio.run(detect(SourceTree(directory.resolve()), manager,
-                                       Settings.from_env()))
+        detection = asyncio.run(detect(SourceTree(root), manager, Settings.from_env()))
     except DetectionError as error:
         raise click.ClickException(str(error)) from error
-    apps = list_apps(directory.resolve())
+    report = detection_report(root, detection)
     if as_json:
-        click.echo(json.dumps({"detection": detection.to_dict() if detection else None,
-                               "apps": apps}, indent=2))
-        return
+        click.echo(json.dumps(report, indent=2))
+    else:
+        _print_report(report, detection)
     if detection is None:
-        click.echo("Nothing detected: add an index.html, or set the build command and "
-                   "output directory in autostack.json")
+        raise SystemExit(1)
+
+
+def _print_report(report: dict[str, Any], detection: Detection | None) -> None:
+    """The report for people: the detection, its reasons, a monorepo's apps."""
+    """The report for people: the detection, its reasons, a monorepo's apps."""
+    if detection is None:
+        click.echo(f"Nothing detected: {NOTHING_DETECTED}")
     else:
         click.echo(f"AutoStack detected: {detection.name}")
-        for label, value in (("install", detection.install_command),
+        for label, value in (("root", report["root_directory"]),
+                             ("install", detection.install_command),
                              ("build", detection.build_command),
                              ("output", detection.output_directory),
                              ("start", detection.start_command)):
@@ -44,6 +59,7 @@ def detect_command(directory: Path, as_json: bool) -> None:
                 click.echo(f"  {label:<8} {value}")
         for reason in detection.reasons:
             click.echo(f"  - {reason}")
+    apps = report["apps"]
     if apps:
         click.echo("Apps in this monorepo (pick one as the project's root directory):")
         for app in apps:

@@ -270,7 +270,7 @@ def test_detect_explains_what_it_found(server: Server, site: Path) -> None:
     (site / "package.json").write_text(json.dumps(
         {"dependencies": {"vite": "^5.0.0", "react": "^18.2.0"},
          "scripts": {"build": "vite build"}}))
-    result = json.loads(server.cli("detect", str(site), "--json").stdout)["detection"]
+    result = json.loads(server.cli("detect", str(site), "--json").stdout)
     assert result["framework"] == "vite" and result["output_directory"] == "dist"
     assert any("vite" in reason for reason in result["reasons"])
 
