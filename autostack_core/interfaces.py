@@ -125,6 +125,8 @@ class BuildContext:
     log: Callable[[str], Awaitable[None]]
     project_name: str = ""
     settings: Any = None
+    provider: str = "local"
+    """The provider the deployment will run on (a container builder needs a container one)."""
 
 
 class Builder(Protocol):

@@ -286,6 +286,7 @@ class Pipeline:
             log=log,
             project_name=self.project.name,
             settings=self.settings,
+            provider=self.project.provider,
         )
         await builder.build(context)
 

@@ -30,6 +30,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.builders.functions",
     "autostack_plugins.builders.node",
     "autostack_plugins.builders.python",
+    "autostack_plugins.builders.dockerfile",
     "autostack_plugins.providers.local",
     "autostack_plugins.notifiers.webhook",
     "autostack_plugins.notifiers.slack",

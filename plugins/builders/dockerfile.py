@@ -1,0 +1,192 @@
+"""The Dockerfile builder: an OCI image for the container providers.
+
+A Dockerfile project (detection runtime ``docker``) runs as a container, so it
+needs a container provider (eks, kubernetes, cloudrun, aci); on any other
+provider the build stops with a :class:`BuildError` saying so.
+
+AutoStack has no container engine. A ``FROM scratch`` Dockerfile whose steps
+only copy files and set metadata (COPY, ADD of local files, ENV, WORKDIR,
+EXPOSE, CMD, ENTRYPOINT, LABEL, USER) is turned into an OCI image layout here,
+in ``image/`` (see :mod:`.oci_layout`). Any other Dockerfile is shipped as its
+build context in ``image/context/`` for the provider to build in its cluster
+(Kaniko, Cloud Build); ``image.json`` says which of the two the output holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from autostack_core import hookimpl
+from autostack_core.build_errors import BuildError
+from autostack_core.interfaces import BuildContext, Detection
+
+from .oci_layout import ImageConfig, write_layout
+from .steps import copy_tree, ignore_names, write_json
+
+CONTAINER_PROVIDERS = ("eks", "kubernetes", "cloudrun", "aci")
+DOCKERFILES = ("Dockerfile", "Containerfile", "dockerfile")
+METADATA = {"ENV", "WORKDIR", "EXPOSE", "CMD", "ENTRYPOINT", "LABEL", "USER"}
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One Dockerfile instruction: its upper-case keyword and the rest of the line."""
+
+    keyword: str
+    argument: str
+    line: int
+
+
+def parse_dockerfile(text: str) -> list[Instruction]:
+    """The instructions of a Dockerfile: comments dropped, ``\\`` continuations joined."""
+    instructions: list[Instruction] = []
+    pending, start = "", 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        keyword, _, argument = (pending + line).strip().partition(" ")
+        instructions.append(Instruction(keyword.upper(), argument.strip(), start))
+        pending = ""
+    return instructions
+
+
+def _exec_form(argument: str) -> list[str]:
+    """CMD/ENTRYPOINT as a list: the JSON form as written, the shell form via ``/bin/sh -c``."""
+    if argument.startswith("["):
+        try:
+            value = json.loads(argument)
+        except ValueError:
+            value = None
+        if isinstance(value, list) and all(isinstance(part, str) for part in value):
+            return value
+    return ["/bin/sh", "-c", argument]
+
+
+def _pairs(argument: str) -> dict[str, str]:
+    """``ENV``/``LABEL`` pairs: ``a=1 b="two words"`` or the legacy ``KEY value``."""
+    words = shlex.split(argument)
+    if words and "=" not in words[0]:
+        return {words[0]: " ".join(words[1:])}
+    return dict(word.split("=", 1) for word in words if "=" in word)
+
+
+def _copy_sources(workspace: Path, argument: str, workdir: str,
+                  instruction: Instruction) -> dict[str, Path]:
+    """Image path -> file for one COPY/ADD of local files."""
+    words = [word for word in shlex.split(argument) if not word.startswith("--chown")
+             and not word.startswith("--chmod")]
+    if any(word.startswith("--") for word in words) or len(words) < 2:
+        raise BuildError(f"line {instruction.line}: `{instruction.keyword} {argument}` is not "
+                         "supported without a container engine (only local files)")
+    *sources, destination = words
+    target = PurePosixPath(workdir or "/") / destination
+    into_folder = destination.endswith("/") or len(sources) > 1
+    files: dict[str, Path] = {}
+    for source in sources:
+        if "://" in source:
+            raise BuildError(f"line {instruction.line}: {instruction.keyword} of a URL needs "
+                             "a container engine")
+        matches = sorted(workspace.glob(source.lstrip("/"))) if source not in (".", "./") \
+            else [workspace]
+        if not matches:
+            raise BuildError(f"line {instruction.line}: `{source}` is not in the source")
+        for match in matches:
+            if not match.resolve().is_relative_to(workspace.resolve()):
+                raise BuildError(f"line {instruction.line}: `{source}` is outside the source")
+            if match.is_dir():
+                for path in match.rglob("*"):
+                    if path.is_file() and ".git" not in path.relative_to(workspace).parts:
+                        files[str(target / path.relative_to(match).as_posix())] = path
+            else:
+                name = target / match.name if into_folder else target
+                files[str(name)] = match
+    return files
+
+
+Image = tuple[dict[str, Path], ImageConfig]
+
+
+def scratch_image(workspace: Path, instructions: list[Instruction]) -> Image:
+    """The files and config of a ``FROM scratch`` image; BuildError for steps needing an engine."""
+    files: dict[str, Path] = {}
+    config = ImageConfig()
+    for instruction in instructions[1:]:
+        keyword, argument = instruction.keyword, instruction.argument
+        if keyword in ("COPY", "ADD"):
+            files.update(_copy_sources(workspace, argument, config.working_dir, instruction))
+        elif keyword == "ENV":
+            config.env.update(_pairs(argument))
+        elif keyword == "LABEL":
+            config.labels.update(_pairs(argument))
+        elif keyword == "WORKDIR":
+            config.working_dir = str(PurePosixPath(config.working_dir or "/") / argument)
+        elif keyword == "EXPOSE":
+            config.exposed_ports += [port if "/" in port else f"{port}/tcp"
+                                     for port in argument.split()]
+        elif keyword == "CMD":
+            config.cmd = _exec_form(argument)
+        elif keyword == "ENTRYPOINT":
+            config.entrypoint = _exec_form(argument)
+        elif keyword == "USER":
+            config.user = argument
+        else:
+            raise BuildError(f"line {instruction.line}: `{keyword}` needs a container engine; "
+                             "a FROM scratch image can only COPY files and set "
+                             f"{', '.join(sorted(METADATA))}")
+    return files, config
+
+
+class DockerfileBuilder:
+    """Builds Dockerfile projects into an OCI image, or ships their build context."""
+
+    name = "dockerfile"
+    priority = 50
+
+    def can_build(self, detection: Detection) -> bool:
+        return detection.runtime == "docker"
+
+    async def build(self, context: BuildContext) -> None:
+        if context.provider not in CONTAINER_PROVIDERS:
+            raise BuildError(
+                "this project builds from a Dockerfile, which needs a container provider "
+                f"({', '.join(CONTAINER_PROVIDERS)}); the `{context.provider or 'local'}` "
+                "provider runs static sites and Node.js or Python apps. Set the project's "
+                "provider, or set a framework so AutoStack builds it without Docker")
+        dockerfile = next((n for n in DOCKERFILES if (context.workspace / n).is_file()), None)
+        if dockerfile is None:
+            raise BuildError("no Dockerfile at the root directory")
+        instructions = parse_dockerfile((context.workspace / dockerfile).read_text())
+        if not instructions or instructions[0].keyword != "FROM":
+            raise BuildError(f"`{dockerfile}` must start with FROM")
+        base = instructions[0].argument.split()[0]
+        info: dict[str, Any] = {"dockerfile": dockerfile, "base": base}
+        if base == "scratch":
+            files, config = scratch_image(context.workspace, instructions)
+            digest = await asyncio.to_thread(write_layout, context.output_dir / "image",
+                                             files, config)
+            info.update(format="oci-layout", digest=digest)
+            await context.log(f"OCI image {digest[:19]} with {len(files)} files in image/")
+        else:
+            await asyncio.to_thread(copy_tree, context.workspace,
+                                    context.output_dir / "image" / "context", ignore_names())
+            info["format"] = "dockerfile-context"
+            await context.log(f"`FROM {base}` needs a container engine: the build context "
+                              f"goes to the {context.provider} provider, which builds the image")
+        write_json(context.output_dir / "image.json", info)
+
+
+@hookimpl
+def register_builders(settings: Any) -> list[DockerfileBuilder]:
+    """The built-in Dockerfile builder (container providers only)."""
+    return [DockerfileBuilder()]
