@@ -1,0 +1,246 @@
+"""Runtime benchmarks: proxy overhead, cold start, redeploys under load, idle memory.
+
+Run with ``.venv/bin/python bench/runtime_bench.py``. Everything stays on the
+loopback, on free ports, in a temporary directory; each figure comes with a
+baseline measured in the same run.
+
+(a) Proxy overhead: ``wrk -t2 -c50 -d5s --latency`` on a Node server app
+    through the edge against the same app on its port directly; three
+    interleaved rounds, median of each figure.
+(b) Cold start to first byte of a scaled-to-zero Node and Python app through
+    the edge (waker, shim, bubblewrap, health check), against starting the same
+    command plainly (no sandbox, no supervisor) until its first byte.
+(c) Redeploys under load: a client at 200 requests/s on the production alias
+    while 5 new deployments take it in turn (each drains the previous one);
+    failed requests must be 0.
+(d) Memory of N idle deployments scaled to zero: the control plane's RSS
+    growth, against the same N deployments running (their cgroups' memory).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from autostack_core.config import Settings
+from autostack_core.interfaces import DeploymentSpec
+from autostack_core.run_sandbox import RuntimeCgroup
+from autostack_plugins.providers.local import LocalProvider
+
+ROUNDS = 3
+COLD_STARTS = 5
+REDEPLOYS = 5
+IDLE_DEPLOYMENTS = 20
+WRK = ["wrk", "-t2", "-c50", "-d5s", "--latency"]
+NODE_APP = """\
+const http = require("http");
+http.createServer((req, res) => res.end("hello " + (process.env.VERSION || "")))
+  .listen(Number(process.env.PORT), "127.0.0.1");
+"""
+PYTHON_APP = """\
+import http.server, os
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"hello"
+        self.send_response(200)
+        self.send_header("Content-Length", "5")
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), H).serve_forever()
+"""
+APPS = {"node": ("server.js", NODE_APP, "node server.js"),
+        "python": ("server.py", PYTHON_APP, "python3 server.py")}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def app(root: Path, name: str, runtime: str = "node", version: str = "") -> DeploymentSpec:
+    filename, source, command = APPS[runtime]
+    output = root / name
+    (output / "server").mkdir(parents=True)
+    (output / "server" / filename).write_text(source)
+    (output / "server.json").write_text(json.dumps({"runtime": runtime, "command": command}))
+    return DeploymentSpec(id=name, project="bench", output_dir=output,
+                          hostnames=[f"bench-{name}.localhost"], env={"VERSION": version},
+                          config={})
+
+
+def wrk(url: str, host: str) -> dict[str, float]:
+    output = subprocess.run([*WRK, "-H", f"Host: {host}", url], capture_output=True,
+                            text=True, check=True).stdout
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)$", output, re.M)
+        if match is None:
+            raise RuntimeError(f"wrk output without {label}%:\n{output}")
+        return float(match.group(1)) * units[match.group(2)]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors", output)
+    if rps is None or errors is not None:
+        raise RuntimeError(f"wrk failed:\n{output}")
+    return {"rps": float(rps.group(1)), "p50": latency("50"), "p99": latency("99")}
+
+
+async def first_byte(url: str, host: str, timeout: float = 30) -> float:
+    started = time.monotonic()
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        while True:
+            try:
+                async with client.stream("GET", url, headers={"Host": host}) as response:
+                    async for _ in response.aiter_raw():
+                        return time.monotonic() - started
+            except httpx.TransportError:
+                await asyncio.sleep(0.005)
+
+
+async def plain_cold_start(root: Path, runtime: str) -> float:
+    filename, source, command = APPS[runtime]
+    folder = root / f"plain-{runtime}"
+    folder.mkdir(exist_ok=True)
+    (folder / filename).write_text(source)
+    port = free_port()
+    started = time.monotonic()
+    process = subprocess.Popen(["/bin/sh", "-c", f"exec {command}"], cwd=folder,
+                               env={"PORT": str(port), "PATH": "/usr/bin:/bin"},
+                               start_new_session=True)
+    try:
+        await first_byte(f"http://127.0.0.1:{port}/", "plain")
+        return time.monotonic() - started
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+async def proxy_overhead(provider: LocalProvider, root: Path, edge: str) -> None:
+    spec = app(root, "proxy")
+    await provider.deploy(spec)
+    port = provider.supervisor.runtimes["proxy"].replicas[0].port
+    through: list[dict[str, float]] = []
+    direct: list[dict[str, float]] = []
+    for _ in range(ROUNDS):
+        through.append(await asyncio.to_thread(wrk, f"{edge}/", spec.hostnames[0]))
+        direct.append(await asyncio.to_thread(wrk, f"http://127.0.0.1:{port}/", "direct"))
+    print("(a) proxy overhead, Node app, wrk -t2 -c50 -d5s, median of 3 rounds")
+    for key, unit in (("rps", "req/s"), ("p50", "ms"), ("p99", "ms")):
+        edge_value = statistics.median(r[key] for r in through)
+        direct_value = statistics.median(r[key] for r in direct)
+        print(f"    {key}: edge {edge_value:.2f} {unit}, direct {direct_value:.2f} {unit}, "
+              f"ratio {edge_value / direct_value:.2f}x")
+    await provider.destroy("proxy")
+
+
+async def cold_starts(provider: LocalProvider, root: Path, edge: str) -> None:
+    print(f"(b) cold start to first byte, median of {COLD_STARTS}")
+    for runtime in ("node", "python"):
+        spec = app(root, f"cold-{runtime}", runtime)
+        await provider.deploy(spec)
+        edge_times, plain_times = [], []
+        for _ in range(COLD_STARTS):
+            await provider.supervisor.sleep(spec.id, grace=2)
+            edge_times.append(await first_byte(f"{edge}/", spec.hostnames[0]))
+            plain_times.append(await plain_cold_start(root, runtime))
+        edge_ms = statistics.median(edge_times) * 1000
+        plain_ms = statistics.median(plain_times) * 1000
+        print(f"    {runtime}: through the edge {edge_ms:.0f} ms, plain start {plain_ms:.0f} ms, "
+              f"ratio {edge_ms / plain_ms:.2f}x")
+        await provider.destroy(spec.id)
+
+
+async def redeploys(provider: LocalProvider, root: Path, edge: str) -> None:
+    alias = "bench.localhost"
+    first = app(root, "rd-0", version="0")
+    await provider.deploy(first)
+    await provider.route(alias, first)
+    ok, failed, stop = 0, [], asyncio.Event()
+
+    async def load() -> None:
+        nonlocal ok
+        async with httpx.AsyncClient(timeout=10) as client:
+            while not stop.is_set():
+                try:
+                    response = await client.get(f"{edge}/", headers={"Host": alias})
+                    if response.status_code == 200:
+                        ok += 1
+                    else:
+                        failed.append(str(response.status_code))
+                except httpx.HTTPError as error:
+                    failed.append(repr(error))
+                await asyncio.sleep(0.005)
+
+    client = asyncio.create_task(load())
+    started = time.monotonic()
+    for number in range(1, REDEPLOYS + 1):
+        spec = app(root, f"rd-{number}", version=str(number))
+        await provider.deploy(spec)
+        await provider.route(alias, spec)
+        await asyncio.sleep(1.5)  # the previous deployment drains (1 s) and sleeps
+    stop.set()
+    await client
+    print(f"(c) {REDEPLOYS} redeploys under load ({ok + len(failed)} requests in "
+          f"{time.monotonic() - started:.1f} s): {len(failed)} failed {failed[:3]}")
+    for number in range(REDEPLOYS + 1):
+        await provider.destroy(f"rd-{number}")
+
+
+async def idle_memory(provider: LocalProvider, root: Path) -> None:
+    specs = [app(root, f"idle-{number}") for number in range(IDLE_DEPLOYMENTS)]
+    for spec in specs:
+        await provider.deploy(spec)
+    running = sum(RuntimeCgroup(spec.id).memory_bytes() or 0 for spec in specs)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for spec in specs:
+        await provider.supervisor.sleep(spec.id, grace=2)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    left = sum(len(RuntimeCgroup(spec.id).pids()) for spec in specs)
+    print(f"(d) {IDLE_DEPLOYMENTS} deployments: running {running / 2**20:.0f} MB "
+          f"({running / IDLE_DEPLOYMENTS / 2**20:.1f} MB each, shim + sandbox + app); "
+          f"asleep: {left} processes left, control plane peak RSS +{(after - before) / 1024:.1f} "
+          "MB (one waker socket each)")
+    for spec in specs:
+        await provider.destroy(spec.id)
+
+
+async def main() -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    with tempfile.TemporaryDirectory() as temporary:
+        root = Path(temporary)
+        settings = Settings(data_dir=root / "data", edge_port=free_port(),
+                            runtime_drain_seconds=1)
+        settings.ensure_dirs()
+        provider = LocalProvider(settings)
+        await provider.start()
+        edge = f"http://127.0.0.1:{settings.edge_port}"
+        try:
+            await proxy_overhead(provider, root, edge)
+            await cold_starts(provider, root, edge)
+            await redeploys(provider, root, edge)
+            await idle_memory(provider, root)
+        finally:
+            await provider.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
