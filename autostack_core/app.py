@@ -59,8 +59,8 @@ class AutoStack:
         self.queue.task("refresh_domain_certificate", partial(domains.refresh_certificate, self))
         self.queue.periodic("recheck_domains", partial(domains.recheck, self), minute="*/5")
 
-    async def _run_deployment(self, deployment_id: str) -> None:
-        await run_deployment(self, deployment_id)
+    async def _run_deployment(self, deployment_id: str, force: bool = False) -> None:
+        await run_deployment(self, deployment_id, force)
 
     async def _collect_garbage(self) -> dict[str, int]:
         return (await collect_garbage(self)).as_dict()

@@ -96,9 +96,12 @@ async def transition(
 
 
 async def create_deployment(
-    app: AutoStack, project: Project, **fields: Any
+    app: AutoStack, project: Project, force: bool = False, **fields: Any
 ) -> Deployment:
-    """Persist a queued deployment, announce it, and put it on the queue."""
+    """Persist a queued deployment, announce it, and put it on the queue.
+
+    ``force`` (build without the build cache) travels with the queued task only.
+    """
     deployment = await Deployment.create(project=project, **fields)
     deployment.deployment_url = url_for(
         app, deployment_hostname(project.name, deployment.id, app.settings.base_domain)
@@ -106,7 +109,7 @@ async def create_deployment(
     await deployment.save(update_fields=["deployment_url"])
     await app.notify(Event(kind="deployment.created", project=project.name,
                            deployment=deployment.id))
-    app.queue.enqueue("run_deployment", deployment.id)
+    app.queue.enqueue("run_deployment", deployment.id, force)
     return deployment
 
 

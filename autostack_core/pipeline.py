@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autostack_core import deployments, git_credentials
+from autostack_core import build_cache, deployments, git_credentials
 from autostack_core.build_errors import BuildError
 from autostack_core.buildlog import DONE_STEP, BuildLog, deployment_channel
 from autostack_core.detection import DetectionError, detect
@@ -77,8 +77,10 @@ def build_key(source: str, detection: Detection, env: dict[str, str]) -> str:
 
 
 class Pipeline:
-    def __init__(self, app: AutoStack, deployment: Deployment, project: Project) -> None:
+    def __init__(self, app: AutoStack, deployment: Deployment, project: Project,
+                 force: bool = False) -> None:
         self.app = app
+        self.force = force
         self.deployment = deployment
         self.project = project
         self.settings = app.settings
@@ -152,7 +154,8 @@ class Pipeline:
         build_env = await self._environment()
         detection = await self._detect()
         key = build_key(source_key, detection, build_env)
-        manifest_hash = await self._reused_output(key) or await self._build_and_store(
+        reused = None if self.force else await self._reused_output(key)
+        manifest_hash = reused or await self._build_and_store(
             detection, build_env
         )
         build_seconds = round(time.monotonic() - started, 3)
@@ -248,6 +251,9 @@ class Pipeline:
         if builder is None:
             raise BuildError(f"no builder can build {detection.name}; install a plugin for it")
         cache_dir = self.settings.path("cache", str(self.project.id))
+        if self.force:
+            self.log.write("build", "Forced: building without the build cache", "system")
+            await asyncio.to_thread(build_cache.clear, cache_dir)
         cache_dir.mkdir(parents=True, exist_ok=True)
         self.output_dir.mkdir(parents=True, exist_ok=True)
         self.sandbox = Sandbox(
@@ -339,13 +345,13 @@ class Pipeline:
         return current is None or current.created_at <= self.deployment.created_at
 
 
-async def run_deployment(app: AutoStack, deployment_id: str) -> None:
+async def run_deployment(app: AutoStack, deployment_id: str, force: bool = False) -> None:
     """The queue task: run the pipeline for one deployment (if still queued)."""
     deployment = await Deployment.get_or_none(id=deployment_id)
     if deployment is None or deployment.state != State.QUEUED:
         return
     project = await Project.get(id=deployment.project_id)  # type: ignore[attr-defined]
-    pipeline = Pipeline(app, deployment, project)
+    pipeline = Pipeline(app, deployment, project, force)
     task = asyncio.current_task()
     if task is not None:
         app.running[deployment_id] = task

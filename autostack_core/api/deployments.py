@@ -55,6 +55,8 @@ class CreateDeployment(BaseModel):
     git: GitSource | None = None
     template: str | None = Field(default=None, max_length=100)
     branch: str | None = Field(default=None, max_length=200)
+    force: bool = False
+    """Build from scratch: clear the project's build cache, never reuse a same-source build."""
 
 
 class Rollback(BaseModel):
@@ -189,7 +191,7 @@ async def create_deployment(request: Request) -> Response:
             raise ApiError(422, f"git.url: {error}", "git.url") from error
         ref = (body.git.ref if body.git else None) or project.branch
         fields.update(source_type="git", git_url=url, branch=body.branch or ref)
-    deployment = await deployments.create_deployment(app, project, **fields)
+    deployment = await deployments.create_deployment(app, project, force=body.force, **fields)
     return JSONResponse(await serialize(app, deployment, project), status_code=201)
 
 

@@ -99,9 +99,12 @@ def link_command(name: str) -> None:
 @click.argument("directory", default=".", type=click.Path(exists=True, file_okay=False,
                                                           path_type=Path))
 @click.option("--prod", is_flag=True, help="Deploy to production")
+@click.option("--force", is_flag=True,
+              help="Build from scratch: no build cache, no reuse of a same-source build")
 @project_option
 @json_option
-def deploy(directory: Path, prod: bool, project: str | None, as_json: bool) -> None:
+def deploy(directory: Path, prod: bool, force: bool, project: str | None,
+           as_json: bool) -> None:
     """Deploy a folder: upload what changed, build, wait until ready, print the URLs."""
     client = ApiClient()
     name = project or linked_project(directory) or slugify(directory.resolve().name)
@@ -114,6 +117,7 @@ def deploy(directory: Path, prod: bool, project: str | None, as_json: bool) -> N
     deployment = client.post(f"/api/v1/projects/{name}/deployments", {
         "target": "production" if prod else "preview",
         "files": [{"file": f.path, "sha": f.sha, "size": f.size, "mode": f.mode} for f in files],
+        "force": force,
     })
     follow(client, deployment["id"], quiet=as_json)
     deployment = client.get(f"/api/v1/deployments/{deployment['id']}")

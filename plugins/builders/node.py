@@ -13,6 +13,10 @@ Then:
   the hashed assets and ``public/`` also go to ``static/`` for the edge.
 
 A build that wrote ``.vercel/output`` is published as it is.
+
+``node_modules`` and the frameworks' caches come back from the project's build
+cache before the install (:mod:`autostack_core.build_cache`), and go back into
+it after a successful build; with the same lockfile the install step is skipped.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from autostack_core import hookimpl
+from autostack_core import build_cache, hookimpl
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
 from autostack_plugins.detectors.package_managers import node_version
 
@@ -51,13 +55,34 @@ class NodeBuilder:
     async def build(self, context: BuildContext) -> None:
         detection = context.detection
         requested = node_version(SourceTree(context.workspace))
+        node = await asyncio.to_thread(installed_node)
         if requested is not None:
             version, source = requested
-            check_node_version(version, source, await asyncio.to_thread(installed_node))
+            check_node_version(version, source, node)
             await context.log(f"Node.js `{version}` requested by {source}: available")
         prefix = toolchain_prefix(detection.package_manager, context.cache_dir)
         install = prefix + detection.install_command if detection.install_command else None
         build = prefix + detection.build_command if detection.build_command else None
+        key = await asyncio.to_thread(build_cache.cache_key, context.workspace, install,
+                                      ".".join(map(str, node or ())))
+        restored = await asyncio.to_thread(build_cache.restore, context.workspace,
+                                           context.cache_dir, key)
+        if restored.folders:
+            await context.log(f"build cache: restored {', '.join(restored.folders)}")
+        if restored.skip_install and install:
+            await context.log("build cache: node_modules of the same lockfile restored; "
+                              "skipping the install step (deploy with --force to reinstall)")
+            install = None
+        await self._build(context, install, build)
+        saved = await asyncio.to_thread(build_cache.save, context.workspace,
+                                        context.cache_dir, key)
+        if saved:
+            await context.log(f"build cache: saved {', '.join(saved)}")
+
+    async def _build(self, context: BuildContext, install: str | None,
+                     build: str | None) -> None:
+        """Install, build and lay out the output (a static site or a server app)."""
+        detection = context.detection
         if not is_server(detection):
             static_detection = dataclasses.replace(
                 detection, install_command=install, build_command=build)

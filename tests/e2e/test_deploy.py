@@ -330,6 +330,8 @@ def test_the_same_source_reuses_the_build(server: Server, tmp_path: Path) -> Non
     logs = server.cli("logs", second["id"]).stdout
     assert "reusing its build output" in logs
     assert "$ mkdir -p out" not in logs
+    forced = server.cli("logs", deploy(server, app, "--project", "reuse", "--force")["id"]).stdout
+    assert "without the build cache" in forced and "$ mkdir -p out" in forced
 
 
 def test_a_symlink_pointing_outside_the_folder_is_refused(server: Server, site: Path) -> None:

@@ -1,0 +1,117 @@
+"""The per-project build cache: dependencies and framework caches kept between builds.
+
+The project's cache folder (``settings.path("cache", <project id>)``, the
+sandbox's ``/cache`` and ``HOME``) already holds the package managers' own
+caches (npm's ``_cacache``, pip's, Corepack's). This module adds what lives in
+the workspace: ``node_modules`` and the frameworks' caches (``.next/cache``,
+``node_modules/.vite``, ``.astro``, ``.svelte-kit``, Gatsby's ``.cache``).
+
+They are stored under ``build/<key>/`` of the cache folder, where the key
+hashes the lockfile, ``package.json``, the install command and the runtime
+version: a changed lockfile means a different key, so nothing stale is
+restored and the old entry is dropped on the next save. Restoring and saving
+move folders (a rename, whatever their size) rather than copy them: a build
+consumes the entry, and only a successful build puts one back. A deployment
+with ``force`` clears the whole cache folder first (:func:`clear`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Lockfiles whose content decides the key (all that are present count).
+LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
+             "bun.lock", "bun.lockb")
+#: Framework caches, relative to the project's root directory, restored when present.
+FRAMEWORK_CACHES = (".next/cache", ".astro", ".svelte-kit", ".cache")
+NODE_MODULES = "node_modules"
+ENTRIES = "build"
+
+
+@dataclass
+class Restored:
+    """What :func:`restore` put back into the workspace."""
+
+    key: str
+    folders: list[str] = field(default_factory=list)
+    locked: bool = False
+
+    @property
+    def skip_install(self) -> bool:
+        """Installed dependencies of the very same lockfile are back: installing again is a no-op.
+
+        Without a lockfile the install step still runs, to resolve the ranges again.
+        """
+        return self.locked and NODE_MODULES in self.folders
+
+
+def cache_key(workspace: Path, install_command: str | None, runtime_version: str) -> str:
+    """The key of ``workspace``'s dependencies: lockfiles, package.json, install, runtime."""
+    digest = hashlib.sha256()
+    for name in ("package.json", *LOCKFILES):
+        path = workspace / name
+        if path.is_file():
+            digest.update(f"{name}\0{path.stat().st_size}\0".encode())
+            digest.update(path.read_bytes())
+    digest.update(f"\0{install_command or ''}\0{runtime_version}".encode())
+    return digest.hexdigest()[:32]
+
+
+def _move(source: Path, target: Path) -> None:
+    """Rename ``source`` to ``target`` (a copy only across file systems)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(source, target)
+    except OSError:
+        shutil.move(str(source), str(target))
+
+
+def restore(workspace: Path, cache_dir: Path, key: str) -> Restored:
+    """Move the cache entry ``key`` into ``workspace``; folders the source has are kept."""
+    restored = Restored(key=key, locked=any((workspace / n).is_file() for n in LOCKFILES))
+    entry = cache_dir / ENTRIES / key
+    for relative in (NODE_MODULES, *FRAMEWORK_CACHES):
+        source, target = entry / relative, workspace / relative
+        if source.is_dir() and not target.exists() and not target.is_symlink():
+            _move(source, target)
+            restored.folders.append(relative)
+    shutil.rmtree(entry, ignore_errors=True)
+    return restored
+
+
+def save(workspace: Path, cache_dir: Path, key: str) -> list[str]:
+    """Move ``node_modules`` and the framework caches of a successful build into the cache.
+
+    Every other entry is deleted: only the current lockfile's is worth keeping.
+    Returns the folders saved.
+    """
+    entries = cache_dir / ENTRIES
+    scratch = entries / f".new-{uuid.uuid4().hex[:8]}"
+    saved = []
+    for relative in (*FRAMEWORK_CACHES, NODE_MODULES):
+        source = workspace / relative
+        if source.is_dir() and not source.is_symlink():
+            _move(source, scratch / relative)
+            saved.append(relative)
+    if entries.is_dir():
+        for old in entries.iterdir():
+            if old != scratch:
+                shutil.rmtree(old, ignore_errors=True)
+    if saved:
+        os.rename(scratch, entries / key)
+    return sorted(saved)
+
+
+def clear(cache_dir: Path) -> None:
+    """Empty the project's cache folder: the next build starts cold (``--force``)."""
+    if cache_dir.is_dir():
+        for child in cache_dir.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)

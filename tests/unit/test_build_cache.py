@@ -1,0 +1,98 @@
+"""The build cache: keyed by the lockfile, moved in before the build and out after it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autostack_core import build_cache
+
+pytestmark = pytest.mark.dbless
+
+
+def workspace_with(root: Path, lockfile: str = "lock-1") -> Path:
+    workspace = root / "src"
+    workspace.mkdir(parents=True)
+    (workspace / "package.json").write_text('{"dependencies": {"vite": "^5"}}')
+    (workspace / "package-lock.json").write_text(lockfile)
+    return workspace
+
+
+def build_output(workspace: Path) -> None:
+    """What an install and a build leave behind."""
+    (workspace / "node_modules" / "vite").mkdir(parents=True)
+    (workspace / "node_modules" / "vite" / "index.js").write_text("vite")
+    (workspace / "node_modules" / ".vite" / "deps").mkdir(parents=True)
+    (workspace / ".next" / "cache").mkdir(parents=True)
+    (workspace / ".next" / "cache" / "webpack").write_text("chunks")
+    (workspace / ".next" / "server").mkdir()
+
+
+def test_a_saved_build_is_restored_with_the_same_lockfile(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = workspace_with(tmp_path / "one")
+    key = build_cache.cache_key(first, "npm ci", "20.11.0")
+    assert build_cache.restore(first, cache, key).folders == []
+    build_output(first)
+    assert build_cache.save(first, cache, key) == [".next/cache", "node_modules"]
+    assert not (first / "node_modules").exists() and (first / ".next" / "server").is_dir()
+    second = workspace_with(tmp_path / "two")
+    assert build_cache.cache_key(second, "npm ci", "20.11.0") == key
+    restored = build_cache.restore(second, cache, key)
+    assert restored.folders == ["node_modules", ".next/cache"] and restored.skip_install
+    assert (second / "node_modules" / ".vite" / "deps").is_dir()
+    assert (second / ".next" / "cache" / "webpack").read_text() == "chunks"
+    assert not (cache / build_cache.ENTRIES / key).exists(), "a build consumes its entry"
+
+
+@pytest.mark.parametrize(("change", "value"), [
+    ("lockfile", "lock-2"), ("install", "npm install"), ("runtime", "22.1.0")])
+def test_a_changed_lockfile_install_or_runtime_misses(tmp_path: Path, change: str,
+                                                      value: str) -> None:
+    cache = tmp_path / "cache"
+    first = workspace_with(tmp_path / "one")
+    key = build_cache.cache_key(first, "npm ci", "20.11.0")
+    build_output(first)
+    build_cache.save(first, cache, key)
+    second = workspace_with(tmp_path / "two", value if change == "lockfile" else "lock-1")
+    other = build_cache.cache_key(second, value if change == "install" else "npm ci",
+                                  value if change == "runtime" else "20.11.0")
+    assert other != key
+    assert build_cache.restore(second, cache, other).folders == []
+    build_output(second)
+    build_cache.save(second, cache, other)
+    assert [entry.name for entry in (cache / build_cache.ENTRIES).iterdir()] == [other]
+
+
+def test_without_a_lockfile_the_install_still_runs(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    workspace = workspace_with(tmp_path / "one")
+    (workspace / "package-lock.json").unlink()
+    key = build_cache.cache_key(workspace, "npm install", "20.11.0")
+    build_output(workspace)
+    build_cache.save(workspace, cache, key)
+    restored = build_cache.restore(workspace, cache, key)
+    assert "node_modules" in restored.folders and not restored.skip_install
+
+
+def test_folders_in_the_source_win_over_the_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    workspace = workspace_with(tmp_path / "one")
+    key = build_cache.cache_key(workspace, "npm ci", "20")
+    build_output(workspace)
+    build_cache.save(workspace, cache, key)
+    (workspace / ".astro").mkdir()
+    (workspace / "node_modules").mkdir()
+    restored = build_cache.restore(workspace, cache, key)
+    assert restored.folders == [".next/cache"] and not restored.skip_install
+
+
+def test_clear_empties_the_project_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    (cache / ".npm" / "_cacache").mkdir(parents=True)
+    (cache / ".autostack-bin").mkdir()
+    (cache / "file").write_text("x")
+    build_cache.clear(cache)
+    assert list(cache.iterdir()) == []
+    build_cache.clear(tmp_path / "missing")
