@@ -64,11 +64,49 @@ def _is_yarn_berry(tree: SourceTree, declared_version: str | None) -> bool:
     return "__metadata:" in head
 
 
-def node_package_manager(tree: SourceTree) -> PackageManager:
-    """The package manager of a Node project, with its install command."""
+#: How far above a project :func:`workspace_root` looks for the monorepo's root.
+WORKSPACE_DEPTH = 4
+
+
+def _declares_workspaces(tree: SourceTree) -> bool:
     package = tree.package_json() or {}
-    declared = package.get("packageManager")
-    lockfiles = [(path, name) for path, name in _NODE_LOCKFILES if tree.exists(path)]
+    return tree.exists("pnpm-workspace.yaml") or "workspaces" in package
+
+
+def workspace_root(tree: SourceTree) -> tuple[SourceTree, str] | None:
+    """The monorepo root above ``tree`` and its relative path (``../..``), if any.
+
+    That is the nearest of the few folders above that declares workspaces
+    (``pnpm-workspace.yaml`` or ``workspaces`` in package.json): an app picked
+    as the root directory of a monorepo shares its lockfile and package manager.
+    """
+    for depth, parent in enumerate(tree.root.resolve().parents, start=1):
+        if depth > WORKSPACE_DEPTH:
+            break
+        candidate = SourceTree(parent)
+        if _declares_workspaces(candidate):
+            return candidate, "/".join([".."] * depth)
+    return None
+
+
+def _manager_files(tree: SourceTree) -> tuple[Any, list[tuple[str, str]]]:
+    """The ``packageManager`` field and the lockfiles present in ``tree``."""
+    declared = (tree.package_json() or {}).get("packageManager")
+    return declared, [(path, name) for path, name in _NODE_LOCKFILES if tree.exists(path)]
+
+
+def node_package_manager(tree: SourceTree) -> PackageManager:
+    """The package manager of a Node project, with its install command.
+
+    A project without a lockfile or ``packageManager`` of its own inside a
+    monorepo uses the workspace root's (:func:`workspace_root`).
+    """
+    declared, lockfiles = _manager_files(tree)
+    where = ""
+    root = workspace_root(tree) if declared is None and not lockfiles else None
+    if root is not None:
+        declared, lockfiles = _manager_files(root[0])
+        tree, where = root[0], f" at the workspace root `{root[1]}`"
     name: str
     version: str | None = None
     if isinstance(declared, str) and "@" in declared:
@@ -83,6 +121,7 @@ def node_package_manager(tree: SourceTree) -> PackageManager:
         reason = "no lockfile, npm by default"
     if name not in _RUN:
         name, reason = "npm", f"unknown package manager `{declared}`, npm by default"
+    reason += where if declared is not None or lockfiles else ""
     locked = any(manager == name for _, manager in lockfiles)
     key = name
     if name == "yarn" and _is_yarn_berry(tree, version):

@@ -121,3 +121,17 @@ def test_python_package_names_match_whole_words() -> None:
     assert has_python_package(requirements, "fastapi")
     assert not has_python_package(requirements, "flask")
     assert not has_python_package(requirements, "django")
+
+
+def test_an_app_of_a_monorepo_uses_the_workspace_roots_manager(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text(json.dumps({"packageManager": "pnpm@9.0.0"}))
+    (tmp_path / "pnpm-workspace.yaml").write_text("packages:\n  - apps/*\n")
+    (tmp_path / "pnpm-lock.yaml").write_text("")
+    app = tmp_path / "apps" / "web"
+    app.mkdir(parents=True)
+    (app / "package.json").write_text(json.dumps({"name": "web"}))
+    manager = node_package_manager(SourceTree(app))
+    assert (manager.name, manager.install_command) == ("pnpm", "pnpm install --frozen-lockfile")
+    assert "at the workspace root `../..`" in manager.reason
+    (app / "package-lock.json").write_text("")
+    assert node_package_manager(SourceTree(app)).name == "npm", "the app's own lockfile wins"
