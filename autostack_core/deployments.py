@@ -15,6 +15,8 @@ from autostack_core.models import (
     AliasKind,
     Deployment,
     DeploymentState,
+    Environment,
+    EnvironmentVariable,
     Project,
 )
 from autostack_core.utils import slugify
@@ -126,14 +128,22 @@ async def request_cancel(app: AutoStack, deployment: Deployment) -> Deployment:
     return deployment
 
 
-def spec_for(app: AutoStack, project: Project, deployment: Deployment) -> DeploymentSpec:
+async def environment_of(project: Project, deployment: Deployment) -> dict[str, str]:
+    """The decrypted variables of the deployment's environment (production or preview)."""
+    environment = Environment.PRODUCTION if deployment.is_production else Environment.PREVIEW
+    rows = await EnvironmentVariable.filter(project=project, environment=environment)
+    return {row.key: row.value or "" for row in rows}
+
+
+async def spec_for(app: AutoStack, project: Project, deployment: Deployment) -> DeploymentSpec:
+    """What the provider needs to run ``deployment``, its runtime variables included."""
     base = app.settings.base_domain
     return DeploymentSpec(
         id=deployment.id,
         project=project.name,
         output_dir=app.settings.path("deployments", deployment.id),
         hostnames=[deployment_hostname(project.name, deployment.id, base)],
-        env={},
+        env=await environment_of(project, deployment),
         config={"scale_to_zero": bool((project.settings or {}).get("scale_to_zero"))},
         is_production=deployment.is_production,
     )
@@ -159,7 +169,7 @@ async def point_alias(
         if kind == AliasKind.PRODUCTION:
             await Project.filter(id=project.id).update(production_url=url_for(app, hostname))
     try:
-        await provider.route(hostname, spec_for(app, project, deployment))
+        await provider.route(hostname, await spec_for(app, project, deployment))
     except Exception:
         # The edge refused: put the alias back where it was so the database tells the truth.
         if previous is None:

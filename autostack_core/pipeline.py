@@ -28,8 +28,6 @@ from autostack_core.models import (
     AliasKind,
     Deployment,
     DeploymentState,
-    Environment,
-    EnvironmentVariable,
     Project,
 )
 from autostack_core.queue import WORKER_ID
@@ -55,11 +53,6 @@ class Canceled(Exception):
 
 def git_remote_path(app: AutoStack, project_name: str) -> Path:
     return app.settings.path("git", f"{project_name}.git")
-
-
-async def environment_values(project: Project, environment: Environment) -> dict[str, str]:
-    rows = await EnvironmentVariable.filter(project=project, environment=environment)
-    return {row.key: row.value or "" for row in rows}
 
 
 def project_overrides(project: Project) -> dict[str, Any]:
@@ -203,9 +196,7 @@ class Pipeline:
         return f"git:{result.tree_sha}:{self.project.root_directory}"
 
     async def _environment(self) -> dict[str, str]:
-        environment = Environment.PRODUCTION if self.deployment.is_production \
-            else Environment.PREVIEW
-        values = await environment_values(self.project, environment)
+        values = await deployments.environment_of(self.project, self.deployment)
         self.secret_values = [value for value in values.values() if len(value) >= 3]
         return values
 
@@ -307,8 +298,7 @@ class Pipeline:
         started = time.monotonic()
         app, project, deployment = self.app, self.project, self.deployment
         self.log.write("deploy", "Deploying", "system")
-        spec = deployments.spec_for(app, project, deployment)
-        spec.env = await self._environment()  # the runtime sees its environment's variables
+        spec = await deployments.spec_for(app, project, deployment)
         await asyncio.to_thread(self.store.materialize, manifest_hash, spec.output_dir)
         provider = app.providers.get(project.provider)
         if provider is None:

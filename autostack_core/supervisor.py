@@ -15,8 +15,8 @@ supervisor chose and passed as ``PORT``.
 * :meth:`Supervisor.sleep` stops the replicas and leaves a
   :class:`autostack_core.waker.Waker` on a port; the next request starts them
   again (:meth:`Supervisor.wake`).
-* Whatever should run is saved to ``<data>/runtime/state.json`` (mode 0600:
-  it holds the runtime environment variables) before it changes. On start,
+* Whatever should run is saved to ``<data>/runtime/state.json`` (mode 0600,
+  the runtime environment variables sealed with the keyring) before it changes. On start,
   :meth:`Supervisor.adopt` keeps replicas whose shim is alive and listening,
   restarts the others and reopens the wakers of sleeping deployments.
 
@@ -45,6 +45,7 @@ import httpx
 
 from autostack_core.build_errors import BuildError
 from autostack_core.config import Settings
+from autostack_core.crypto import active_keyring
 from autostack_core.run_sandbox import RuntimeCgroup, runtime_env, sandbox_argv
 from autostack_core.runtime_logs import LogWriter, last_lines
 from autostack_core.waker import Waker
@@ -92,6 +93,9 @@ class Replica:
         return f"{self.program}-{self.index}"
 
 
+ENV_CONTEXT = "runtime.env"
+
+
 @dataclass
 class Runtime:
     """What the supervisor keeps for one deployment (saved in the state file)."""
@@ -105,10 +109,18 @@ class Runtime:
     replicas: list[Replica] = field(default_factory=list)
     waker_ports: dict[str, int] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The state file's form: the environment sealed like every secret at rest."""
+        data = asdict(self)
+        data["env"] = active_keyring().seal(json.dumps(self.env), ENV_CONTEXT)
+        return data
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Runtime:
+        env = json.loads(active_keyring().open(data["env"], ENV_CONTEXT)) if data.get("env") \
+            else {}
         return cls(
-            id=data["id"], env=dict(data.get("env", {})), status=data.get("status", "stopped"),
+            id=data["id"], env=env, status=data.get("status", "stopped"),
             project=data.get("project", ""), scale_to_zero=bool(data.get("scale_to_zero")),
             programs=[Program(**program) for program in data.get("programs", [])],
             replicas=[Replica(**replica) for replica in data.get("replicas", [])],
@@ -174,7 +186,7 @@ class Supervisor:
         temporary = self.state_path.with_suffix(".tmp")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"runtimes": {key: asdict(value) for key, value in self.runtimes.items()}},
+            json.dump({"runtimes": {key: value.to_dict() for key, value in self.runtimes.items()}},
                       handle, indent=1, sort_keys=True)
         os.replace(temporary, self.state_path)
 

@@ -13,6 +13,7 @@ import pytest
 
 from autostack_core import supervisor as supervisor_module
 from autostack_core.config import Settings
+from autostack_core.crypto import install_keyring, load_keyring
 from autostack_core.runtime_logs import LogWriter, read_logs
 from autostack_core.supervisor import Program, Runtime, RuntimeStartError, Supervisor
 
@@ -47,8 +48,10 @@ def app_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def runtime_settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", health_timeout_seconds=3,
-                    runtime_memory_mb=256)
+    settings = Settings(data_dir=tmp_path / "data", health_timeout_seconds=3,
+                        runtime_memory_mb=256)
+    install_keyring(load_keyring(settings.data_dir))
+    return settings
 
 
 @pytest.fixture
@@ -175,6 +178,8 @@ async def test_a_new_supervisor_readopts_live_replicas_and_restarts_dead_ones(
     lost = first.runtimes["lost"].replicas[0]
     await first.close(stop_replicas=False)  # the control plane dies; the shims live on
     os.killpg(lost.pid, signal.SIGKILL)
+    # The environment survives in the state file, but sealed: no variable in plaintext.
+    assert "GREETING" not in runtime_settings.path("runtime", "state.json").read_text()
 
     second = Supervisor(runtime_settings, record)
     await second.adopt()
