@@ -34,6 +34,7 @@ from autostack_core.queue import WORKER_ID
 from autostack_core.sandbox import Limits, Sandbox, SandboxError
 from autostack_core.sources import SourceError, check_git_url, checkout
 from autostack_core.store import Store, StoreError, tree_hash
+from autostack_core.utils import process_alive
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -357,7 +358,9 @@ async def recover_lost_deployments(app: AutoStack) -> int:
     lost = 0
     for deployment in await Deployment.filter(state__in=[State.BUILDING, State.DEPLOYING]):
         worker_host, _, pid = (deployment.worker_id or ":").partition(":")
-        if worker_host != host or not pid.isdigit() or _process_alive(int(pid)):
+        # A deployment claimed by this very process's pid belongs to an earlier life of it.
+        if worker_host != host or not pid.isdigit() or (
+                int(pid) != os.getpid() and process_alive(int(pid))):
             continue
         if await deployments.transition(
             app, deployment, State.ERROR, "worker lost: the process building this deployment "
@@ -365,15 +368,3 @@ async def recover_lost_deployments(app: AutoStack) -> int:
         ):
             lost += 1
     return lost
-
-
-def _process_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -48,6 +48,7 @@ from autostack_core.config import Settings
 from autostack_core.crypto import active_keyring
 from autostack_core.run_sandbox import RuntimeCgroup, runtime_env, sandbox_argv
 from autostack_core.runtime_logs import LogWriter, last_lines
+from autostack_core.utils import process_alive
 from autostack_core.waker import Waker
 
 logger = logging.getLogger("autostack.supervisor")
@@ -436,7 +437,7 @@ class Supervisor:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(replica.pid, signal.SIGTERM)
         deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and _alive(replica.pid):
+        while time.monotonic() < deadline and process_alive(replica.pid):
             await asyncio.sleep(0.05)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(replica.pid, signal.SIGKILL)
@@ -529,17 +530,3 @@ class Supervisor:
         ports = self._ports(runtime, program)
         if ports:
             await self.on_upstreams(runtime.id, program, ports)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child (not reaped yet) has exited too.
-    with contextlib.suppress(OSError):
-        if Path(f"/proc/{pid}/stat").read_text().split(") ")[-1].startswith("Z"):
-            return False
-    return True

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import os
 import re
 import secrets
 import string
+from pathlib import Path
 from typing import Any
 
 _SLUG_INVALID = re.compile(r"[^a-z0-9]+")
@@ -31,6 +34,20 @@ def slugify(text: str, max_length: int = 48) -> str:
 def random_id(length: int = 10) -> str:
     """A random lowercase id usable in hostnames."""
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie not reaped yet counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):
+        if Path(f"/proc/{pid}/stat").read_text().split(") ")[-1].startswith("Z"):
+            return False
+    return True
 
 
 def run_sync(coro: Any) -> Any:
