@@ -64,10 +64,12 @@ class SourceTree:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        # Resolved once: detection checks dozens of paths against it.
+        self._real_root = root.resolve()
 
     def _resolve(self, relative: str) -> Path:
         path = (self.root / PurePosixPath(relative)).resolve()
-        if not path.is_relative_to(self.root.resolve()):
+        if not path.is_relative_to(self._real_root):
             raise ValueError(f"path escapes the source tree: {relative}")
         return path
 

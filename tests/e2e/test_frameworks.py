@@ -194,3 +194,72 @@ async def test_nextjs_from_create_next_app(build: Build, cache: Path) -> None:
         assert httpx.get(f"{url}/{asset}").status_code == 200
     assert page.status_code == 200 and "Hello from Next.js" in page.text
     assert dynamic.json() == {"port": url.rsplit(":", 1)[1]}
+
+
+async def test_astro_written_by_hand(build: Build) -> None:
+    """create-astro downloads its templates from GitHub, so the project is written here."""
+    build.write({
+        "package.json": json.dumps({
+            "name": "astro-site", "type": "module", "private": True,
+            "scripts": {"dev": "astro dev", "build": "astro build"},
+            "dependencies": {"astro": "^5.0.0"},
+        }),
+        "astro.config.mjs": "import { defineConfig } from 'astro/config';\n\n"
+                            "export default defineConfig({});\n",
+        "src/pages/index.astro": "---\nconst name = 'Astro';\n---\n"
+                                 "<html><body><h1>Hello from {name}</h1></body></html>\n",
+        "src/pages/about.astro": "<html><body><p>About</p></body></html>\n",
+    })
+    detection = detect_node(build)
+    assert detection.framework == "astro" and detection.runtime == "static"
+    await build.run(NodeBuilder(), detection, wall_seconds=300)
+    files = build.files("static")
+    assert {"index.html", "about/index.html"} <= set(files)
+    assert "Hello from Astro" in (build.output / "static" / "index.html").read_text()
+    assert not (build.output / "server.json").exists()
+
+
+async def test_sveltekit_from_sv_create_with_adapter_static(build: Build, cache: Path) -> None:
+    shutil.rmtree(build.workspace)
+    scaffold(cache, build.workspace, "sv@latest", "create", build.workspace.name,
+             "--template", "minimal", "--types", "ts", "--no-add-ons", "--no-install")
+    package = json.loads((build.workspace / "package.json").read_text())
+    package["devDependencies"].pop("@sveltejs/adapter-auto", None)
+    package["devDependencies"]["@sveltejs/adapter-static"] = "^3.0.0"
+    # Newer templates configure the adapter in vite.config.ts, older ones in svelte.config.js.
+    config = next(name for name in ("svelte.config.js", "vite.config.ts")
+                  if "@sveltejs/adapter-auto" in ((build.workspace / name).read_text()
+                                                  if (build.workspace / name).exists() else ""))
+    text = (build.workspace / config).read_text()
+    build.write({
+        "package.json": json.dumps(package),
+        config: text.replace("@sveltejs/adapter-auto", "@sveltejs/adapter-static"),
+        "src/routes/+layout.ts": "export const prerender = true;\n",
+        "src/routes/+page.svelte": "<h1>Hello from SvelteKit</h1>\n",
+    })
+    detection = detect_node(build)
+    assert detection.framework == "sveltekit" and detection.runtime == "static"
+    await build.run(NodeBuilder(), detection, wall_seconds=300)
+    assert "Hello from SvelteKit" in (build.output / "static" / "index.html").read_text()
+    assert any(f.startswith("_app/immutable/") for f in build.files("static"))
+
+
+async def test_vitepress_written_by_hand(build: Build) -> None:
+    """VitePress's own `vitepress init` is interactive, so the site is written here."""
+    build.write({
+        "package.json": json.dumps({
+            "name": "docs", "type": "module", "private": True,
+            "scripts": {"docs:dev": "vitepress dev docs", "docs:build": "vitepress build docs"},
+            "devDependencies": {"vitepress": "^1.6.0"},
+        }),
+        "docs/.vitepress/config.mjs": "export default { title: 'AutoStack docs' };\n",
+        "docs/index.md": "# Hello from VitePress\n",
+        "docs/guide.md": "# Guide\n",
+    })
+    detection = detect_node(build)
+    assert detection.framework == "vitepress"
+    assert detection.output_directory == "docs/.vitepress/dist"
+    await build.run(NodeBuilder(), detection, wall_seconds=300)
+    files = build.files("static")
+    assert {"index.html", "guide.html"} <= set(files)
+    assert "Hello from VitePress" in (build.output / "static" / "index.html").read_text()
