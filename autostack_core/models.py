@@ -230,6 +230,7 @@ class Project(Model):
 
     class Meta:
         table = "projects"
+        indexes = (("team", "updated_at"),)  # the dashboard's page of a team's projects
 
 
 def new_deployment_id() -> str:
@@ -273,6 +274,7 @@ class Deployment(Model):
 
     class Meta:
         table = "deployments"
+        indexes = (("project", "created_at"),)  # a project's deployments, newest first
 
 
 class DeploymentLog(Model):

@@ -33,6 +33,7 @@ async def write_migration(db_url: str, name: str) -> None:
             return
         await command.init()
         await command.upgrade(run_in_transaction=True)
+        await command.init()  # Aerich reads the last models state only from the database
         written = await command.migrate(name, no_input=True)
         print(f"{location}: {written or 'no changes'}")
 
