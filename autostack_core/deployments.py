@@ -58,6 +58,23 @@ def pull_request_hostname(project_name: str, number: int, base_domain: str) -> s
     return f"{project_name}-pr-{number}.{base_domain}"
 
 
+def project_channel(project_name: str) -> str:
+    """Announced when a project's deployment is created or changes state."""
+    return f"project:{project_name}"
+
+
+def team_channel(team_id: int) -> str:
+    """Announced when a deployment of one of the team's projects is created or changes."""
+    return f"team:{team_id}"
+
+
+async def announce(app: AutoStack, project: Project, deployment: Deployment) -> None:
+    """Wake the live views of ``deployment``, of its project and of its team."""
+    for channel in (deployment_channel(deployment.id), project_channel(project.name),
+                    team_channel(project.team_id)):  # type: ignore[attr-defined]
+        await app.events.publish(channel)
+
+
 def url_for(app: AutoStack, hostname: str) -> str:
     port = app.settings.edge_port
     return f"http://{hostname}" + ("" if port == 80 else f":{port}")
@@ -88,8 +105,8 @@ async def transition(
         return False
     for name, value in changes.items():
         setattr(deployment, name, value)
-    await app.events.publish(deployment_channel(deployment.id))
     project = await Project.get(id=deployment.project_id)  # type: ignore[attr-defined]
+    await announce(app, project, deployment)
     await app.notify(Event(
         kind=f"deployment.{new_state.value}", project=project.name, deployment=deployment.id,
         data={"error": error_message} if error_message else {},
@@ -109,6 +126,7 @@ async def create_deployment(
         app, deployment_hostname(project.name, deployment.id, app.settings.base_domain)
     )
     await deployment.save(update_fields=["deployment_url"])
+    await announce(app, project, deployment)
     await app.notify(Event(kind="deployment.created", project=project.name,
                            deployment=deployment.id))
     app.queue.enqueue("run_deployment", deployment.id, force)

@@ -15,6 +15,7 @@ from autostack_core.api import (
     health,
     notifiers,
     openapi,
+    project_events,
     projects,
     runtime_logs,
     teams,
@@ -25,7 +26,8 @@ from autostack_core.api import (
 
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
-    deploy_hooks, notifiers, runtime_logs, github, domains, detect, openapi,
+    deploy_hooks, notifiers, runtime_logs, github, domains, detect, project_events,
+    openapi,
 )
 
 

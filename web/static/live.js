@@ -4,6 +4,10 @@
  *   (/api/v1/deployments/<id>/events): state badges, progress bars, build steps and log
  *   lines update in place, and once the deployment ends the element is re-rendered from
  *   the server (with htmx) to show its final URL, timings and actions;
+ * - an element with data-watch="<url>" follows a project's or a team's deployments
+ *   (/api/v1/projects/<name>/events, /api/v1/teams/<slug>/events): when a deployment
+ *   appears that the element does not show yet, or one it shows changes while no
+ *   stream follows it, the element is re-rendered from the server and followed again;
  * - the team switcher submits on change; a typed confirmation enables its button.
  */
 (() => {
@@ -11,8 +15,10 @@
   const FINAL = new Set(["ready", "error", "canceled"]);
   // The same numbers as autostack_web.formatting.PROGRESS.
   const PROGRESS = { queued: 5, clone: 15, upload: 25, build: 45, deploying: 90 };
-  // Browsers open at most six HTTP/1.1 connections per host; leave some for navigation.
-  const MAX_STREAMS = 4;
+  // Browsers open at most six HTTP/1.1 connections per host; leave some for navigation
+  // (and one for a data-watch stream).
+  const MAX_STREAMS = 3;
+  const followed = new Set();
 
   const title = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 
@@ -88,9 +94,10 @@
   }
 
   function refresh(root) {
-    if (!window.htmx || !root.id) return;
+    if (!window.htmx || !root.id) return Promise.resolve();
     const target = `#${CSS.escape(root.id)}`;
-    window.htmx.ajax("GET", window.location.href, { target, select: target, swap: "outerHTML" });
+    return window.htmx.ajax("GET", window.location.href,
+      { target, select: target, swap: "outerHTML" });
   }
 
   function follow(id, roots) {
@@ -135,6 +142,7 @@
     });
     source.addEventListener("end", () => {
       source.close();
+      followed.delete(id);
       roots.forEach(refresh);
       drain();
     });
@@ -144,10 +152,29 @@
     const byId = new Map();
     document.querySelectorAll("[data-deployment]").forEach((root) => {
       const id = root.dataset.deployment;
+      if (followed.has(id)) return;
       if (!byId.has(id)) byId.set(id, []);
       byId.get(id).push(root);
     });
-    [...byId.entries()].slice(0, MAX_STREAMS).forEach(([id, roots]) => follow(id, roots));
+    [...byId.entries()].slice(0, MAX_STREAMS - followed.size).forEach(([id, roots]) => {
+      followed.add(id);
+      follow(id, roots);
+    });
+  }
+
+  // Re-render a watched list when it misses a deployment or shows a stale state.
+  function watch(root) {
+    const source = new EventSource(root.dataset.watch);
+    let pending = Promise.resolve();
+    source.addEventListener("deployment", (event) => {
+      const { id, state } = JSON.parse(event.data);
+      if (followed.has(id)) return;
+      const current = document.getElementById(root.id);
+      const shown = current && current.querySelector(`[data-shows="${CSS.escape(id)}"]`);
+      const badge = shown && shown.querySelector('[data-live="state"]');
+      if (badge && badge.textContent.trim().toLowerCase() === state) return;
+      pending = pending.then(() => refresh(current || root)).then(followAll);
+    });
   }
 
   function enhanceForms() {
@@ -167,5 +194,6 @@
   document.addEventListener("DOMContentLoaded", () => {
     enhanceForms();
     followAll();
+    document.querySelectorAll("[data-watch][id]").forEach(watch);
   });
 })();

@@ -1,0 +1,88 @@
+"""Live lists: Server-Sent Events for a project's deployments and for a team's.
+
+``GET /api/v1/projects/{name}/events`` and ``GET /api/v1/teams/{slug}/events``
+send a ``deployment`` event whenever a deployment appears in, or changes state
+within, the newest deployments of the project (or of the team's projects).
+Like every live view, they are woken by the event bus and re-read the
+database (:mod:`autostack_core.events`); each ``deployment`` event carries
+``{id, project, state, new}``. A page that gets one re-renders the part that
+shows it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from sse_starlette import EventSourceResponse
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from tortoise.queryset import QuerySet
+
+from autostack_core.api.deps import current_user, project_for, require_team_role
+from autostack_core.deployments import project_channel, team_channel
+from autostack_core.errors import NotFound
+from autostack_core.models import Deployment, Role, Team
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+WATCHED = 50
+"""How many of the newest deployments a stream compares between wake-ups."""
+POLL_SECONDS = 5.0
+
+
+async def changes(
+    app: AutoStack, channel: str, deployments: QuerySet[Deployment]
+) -> AsyncIterator[dict[str, str]]:
+    """A ``deployment`` event for each new deployment or state change seen on ``channel``."""
+    known: dict[str, str] | None = None
+    async for _ in app.events.changes(channel, poll_seconds=POLL_SECONDS):
+        rows = await deployments.filter(deleted_at__isnull=True).order_by("-created_at") \
+            .limit(WATCHED).values("id", "state", "project__name")
+        current = {row["id"]: str(row["state"]) for row in rows}
+        for row in reversed(rows) if known is not None else []:
+            assert known is not None
+            if known.get(row["id"]) != current[row["id"]]:
+                yield {"event": "deployment", "data": json.dumps({
+                    "id": row["id"], "project": row["project__name"],
+                    "state": current[row["id"]], "new": row["id"] not in known})}
+        known = current
+
+
+async def project_events(request: Request) -> Response:
+    """Server-Sent Events: ``deployment`` when a project's deployment appears or changes.
+    ---
+    summary: Follow a project's deployments live (SSE)
+    tags: [deployments]
+    parameters: [{name: name, in: path, required: true, schema: {type: string}}]
+    """
+    app: AutoStack = request.app.state.autostack
+    project = await project_for(request, request.path_params["name"], Role.VIEWER)
+    stream = changes(app, project_channel(project.name), Deployment.filter(project=project))
+    return EventSourceResponse(stream, ping=15)
+
+
+async def team_events(request: Request) -> Response:
+    """Server-Sent Events: ``deployment`` when a deployment of the team's projects appears
+    or changes.
+    ---
+    summary: Follow a team's deployments live (SSE)
+    tags: [teams]
+    parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
+    """
+    app: AutoStack = request.app.state.autostack
+    team = await Team.get_or_none(slug=request.path_params["slug"])
+    if team is None:
+        raise NotFound("team", "team")
+    await require_team_role(team, current_user(request), Role.VIEWER)
+    stream = changes(app, team_channel(team.id), Deployment.filter(project__team_id=team.id))
+    return EventSourceResponse(stream, ping=15)
+
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/projects/{name}/events", project_events, methods=["GET"]),
+    Route("/api/v1/teams/{slug}/events", team_events, methods=["GET"]),
+]

@@ -1,0 +1,47 @@
+"""Live lists: a project's and a team's deployment streams, and who may follow them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+
+from autostack_core import accounts, deployments
+from autostack_core.api.project_events import changes
+from autostack_core.app import AutoStack
+from autostack_core.models import Deployment, DeploymentState, Project, User
+from tests.fixtures_auth import PASSWORD, api, owner, personal_team
+
+__all__ = ["api", "owner"]
+
+
+async def test_a_new_deployment_and_its_state_changes_are_announced(
+    autostack: AutoStack, owner: User
+) -> None:
+    team = await personal_team(owner)
+    project = await Project.create(name="site", team=team)
+    for channel, rows in ((deployments.project_channel("site"), Deployment.filter(project=project)),
+                          (deployments.team_channel(team.id),
+                           Deployment.filter(project__team_id=team.id))):
+        stream = changes(autostack, channel, rows)
+        first = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0.05)  # the stream has read the list as it was
+        created = await deployments.create_deployment(autostack, project, source_type="upload")
+        event = json.loads((await asyncio.wait_for(first, 3))["data"])
+        assert event == {"id": created.id, "project": "site", "state": "queued", "new": True}
+        moved = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0.05)
+        await deployments.transition(autostack, created, DeploymentState.CANCELED)
+        event = json.loads((await asyncio.wait_for(moved, 3))["data"])
+        assert (event["state"], event["new"]) == ("canceled", False)
+        await stream.aclose()
+
+
+async def test_only_members_may_follow(api: httpx.AsyncClient) -> None:
+    stranger = await accounts.create_user("stranger@example.com", PASSWORD)
+    their_team = await personal_team(stranger)
+    await Project.create(name="theirs", team=their_team)
+    assert (await api.get("/api/v1/projects/theirs/events")).status_code == 404
+    assert (await api.get(f"/api/v1/teams/{their_team.slug}/events")).status_code == 404
+    assert (await api.get("/api/v1/teams/nope/events")).status_code == 404
