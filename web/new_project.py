@@ -1,6 +1,7 @@
 """New project: import a git repository, see what AutoStack detects and why, then deploy.
 
-Step one asks for a git URL (or offers the built-in git remote and the CLI).
+Step one asks for a git URL (or offers the built-in git remote, the CLI, and
+the installed templates: one click creates the project and deploys it).
 Step two clones the branch shallowly into a temporary folder, runs the same
 detection as the pipeline and shows a form with every detected value
 editable. Only the values the user changed are saved as project settings, so
@@ -29,7 +30,7 @@ from autostack_core.auth import client_ip
 from autostack_core.detection import DetectionError, detect, list_apps
 from autostack_core.errors import ApiError
 from autostack_core.github import GitHub, GitHubError
-from autostack_core.interfaces import SourceTree
+from autostack_core.interfaces import DeploymentTemplate, SourceTree
 from autostack_core.models import CreatorType, Project, User
 from autostack_core.sources import SourceError, check_git_url, checkout
 from autostack_core.utils import slugify
@@ -135,15 +136,26 @@ async def github_import(request: Request, user: User) -> dict[str, Any]:
     return card
 
 
+def templates_of(request: Request) -> list[DeploymentTemplate]:
+    """The installed deployment templates (the marketplace), by name."""
+    return sorted(host_of(request).templates.values(), key=lambda template: template.name)
+
+
+def step_one(request: Request, teams: list[dict[str, Any]], team: str) -> dict[str, Any]:
+    """The context of the first step with no values and no errors."""
+    return {"teams": teams, "team": team, "import_error": None, "push_error": None,
+            "push_name": "", "template_error": None, "template_name": "",
+            "templates": templates_of(request), "values": {"branch": "main"}}
+
+
 async def start(request: Request, user: User) -> Response:
     """Step one, or step two once a git URL is given."""
     query = request.query_params
     git_url = query.get("git_url", "").strip()
     branch = query.get("branch", "").strip() or "main"
     teams = await deploy_teams(user)
-    context: dict[str, Any] = {"teams": teams, "team": query.get("team", ""),
-                               "import_error": None, "push_error": None, "push_name": "",
-                               "values": {"git_url": git_url, "branch": branch}}
+    context = step_one(request, teams, query.get("team", ""))
+    context["values"] = {"git_url": git_url, "branch": branch}
     if not git_url or not teams:
         context["github"] = await github_import(request, user)
         return await render(request, "new_project.html", context)
@@ -205,15 +217,37 @@ async def for_git_push(request: Request, user: User) -> Response:
         body = parse_create({"name": values["name"], "team": values["team"] or None})
         project: Project = await create_project(user, body, client_ip(request))
     except ApiError as error:
-        context = {"teams": teams, "team": values["team"], "import_error": None,
-                   "push_error": error, "values": {"branch": "main"},
+        context = {**step_one(request, teams, values["team"]), "push_error": error,
                    "push_name": values["name"]}
         return await render(request, "new_project.html", context, status_code=error.status)
     return redirect(f"/projects/{project.name}")
+
+
+async def from_template(request: Request, user: User) -> Response:
+    """Create a project from an installed template and deploy it to production at once."""
+    async with request.form() as form:
+        values = {name: form_text(form, name) for name in ("template", "name", "team")}
+    host = host_of(request)
+    try:
+        if values["template"] not in host.templates:
+            raise ApiError(422, "template: choose one of the templates listed", "template")
+        body = parse_create({"name": values["name"] or values["template"],
+                             "team": values["team"] or None})
+        project = await create_project(user, body, client_ip(request))
+    except ApiError as error:
+        context = {**step_one(request, await deploy_teams(user), values["team"]),
+                   "template_error": error, "template_name": values["name"]}
+        return await render(request, "new_project.html", context, status_code=error.status)
+    deployment = await deployments.create_deployment(
+        host, project, user=user, is_production=True, creator_type=CreatorType.MANUAL,
+        **await deployments.template_source(host, values["template"]),
+    )
+    return redirect(f"/deployments/{deployment.id}")
 
 
 routes: list[BaseRoute] = [
     Route("/new", page(start), methods=["GET"], include_in_schema=False),
     Route("/new", page(deploy), methods=["POST"], include_in_schema=False),
     Route("/new/git-push", page(for_git_push), methods=["POST"], include_in_schema=False),
+    Route("/new/template", page(from_template), methods=["POST"], include_in_schema=False),
 ]

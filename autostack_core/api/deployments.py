@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -128,12 +127,6 @@ def upload_manifest(files: list[FileEntry], app: AutoStack) -> dict[str, Any]:
     return manifest
 
 
-def store_template(app: AutoStack, source_dir: Path) -> dict[str, Any]:
-    """Put a template's files in the store; the deployment is then an ordinary upload."""
-    _, manifest = Store(app.settings.path("store")).put_tree(source_dir)
-    return manifest
-
-
 async def list_templates(request: Request) -> Response:
     """The deployment templates of every installed plugin (the marketplace).
     ---
@@ -174,12 +167,7 @@ async def create_deployment(request: Request) -> Response:
     if body.files is not None:
         fields.update(source_type="upload", upload_manifest=upload_manifest(body.files, app))
     elif body.template is not None:
-        template = app.templates.get(body.template)
-        if template is None:
-            raise ApiError(422, f"template: no template {body.template!r}; see "
-                                "/api/v1/templates", "template")
-        manifest = await asyncio.to_thread(store_template, app, template.source_dir)
-        fields.update(source_type="upload", upload_manifest=manifest)
+        fields.update(await deployments.template_source(app, body.template))
     else:
         url = (body.git.url if body.git else None) or project.git_url
         if not url:

@@ -125,3 +125,24 @@ async def test_viewers_cannot_create_projects(autostack: AutoStack, owner: User)
         refused = await http.post("/new/git-push", data={
             "csrf_token": token, "name": "x", "team": (await personal_team(owner)).slug})
         assert refused.status_code == 403
+
+
+async def test_a_template_becomes_a_project_deployed_to_production(
+    autostack: AutoStack, signed_in: Client
+) -> None:
+    http, token = signed_in
+    page = await http.get("/new")
+    assert "Start from a template" in page.text and "Static starter" in page.text
+    slug = next(iter(autostack.templates))
+    unknown = await http.post("/new/template", data={"csrf_token": token, "template": "nope"})
+    assert unknown.status_code == 422 and "choose one of the templates" in unknown.text
+    bad_name = await http.post("/new/template", data={
+        "csrf_token": token, "template": slug, "name": "Bad Name!"})
+    assert bad_name.status_code == 422 and 'id="e-template-name"' in bad_name.text
+    created = await http.post("/new/template", data={
+        "csrf_token": token, "template": slug, "name": "starter"})
+    assert created.status_code == 303
+    deployment = await Deployment.get(project__name="starter")
+    assert created.headers["location"] == f"/deployments/{deployment.id}"
+    assert deployment.is_production and deployment.source_type == "upload"
+    assert deployment.upload_manifest and deployment.upload_manifest["files"]
