@@ -1,4 +1,4 @@
-"""Project settings: general, build & development, domains, and the danger zone.
+"""Project settings: general, Git, build & development, domains, and the danger zone.
 
 One page shows every section (:func:`settings_page`); each section's form
 posts to its own endpoint and the page comes back with a notice, or with the
@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from autostack_core import accounts
 from autostack_core.api.deploy_hooks import hook_json
 from autostack_core.api.projects import ProjectSettings, check_settings
+from autostack_core.api.webhooks import webhook_info
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, from_validation_error
 from autostack_core.models import (
@@ -31,6 +32,7 @@ from autostack_core.models import (
 )
 from autostack_core.retention import remove_project
 from autostack_web.access import page, project_access
+from autostack_web.projects import previews
 from autostack_web.rendering import form_text, host_of, redirect, render
 
 GENERAL_FIELDS = ("git_url", "branch")
@@ -41,11 +43,17 @@ BUILD_FIELDS = ("framework", "root_directory", "install_command", "build_command
 async def settings_page(
     request: Request, project: Project, role: Role, status_code: int = 200, **context: Any
 ) -> Response:
-    """The settings page; ``context`` may add ``error``, ``notice``, ``revealed``."""
+    """The settings page; ``context`` may add ``error``, ``notice``, ``revealed``.
+
+    The Git section shows what ``GET /api/v1/projects/{name}/webhook`` answers (the
+    same service function) and the previews per branch and pull request.
+    """
     variables = await EnvironmentVariable.filter(project=project).order_by("key")
     member = ROLE_RANK[role] >= ROLE_RANK[Role.MEMBER]
     hooks = await DeployHook.filter(project=project).order_by("id") if member else []
     values = {"project": project, "role": role, "environments": list(Environment),
+              "git": await webhook_info(host_of(request), project),
+              "previews": await previews(request, project),
               "variables": variables, "error": None, "notice": None, "revealed": {},
               "hooks": [hook_json(host_of(request), hook) for hook in hooks],
               "values": {}, **context}

@@ -154,6 +154,19 @@ def delivery_json(event: AuditEvent) -> dict[str, Any]:
     return {**event.data, "received_at": event.created_at.isoformat()}
 
 
+async def webhook_info(app: AutoStack, project: Project) -> dict[str, Any]:
+    """The repository, whether a secret is set, the webhook URLs and the last deliveries."""
+    recent = await AuditEvent.filter(
+        action=git_triggers.AUDIT_ACTION, target_type="project", target_id=str(project.id),
+    ).order_by("-id").limit(RECENT_DELIVERIES)
+    return {
+        "repository": project.github_repo or project.git_url,
+        "secret_set": project.webhook_secret_sealed is not None,
+        "urls": webhook_urls(app),
+        "deliveries": [delivery_json(event) for event in recent],
+    }
+
+
 async def webhook_status(request: Request) -> Response:
     """The project's webhook: repository, whether a secret is set, the last deliveries.
     ---
@@ -165,15 +178,7 @@ async def webhook_status(request: Request) -> Response:
     """
     app: AutoStack = request.app.state.autostack
     project: Project = await project_for(request, request.path_params["name"], Role.VIEWER)
-    recent = await AuditEvent.filter(
-        action=git_triggers.AUDIT_ACTION, target_type="project", target_id=str(project.id),
-    ).order_by("-id").limit(RECENT_DELIVERIES)
-    return JSONResponse({
-        "repository": project.github_repo or project.git_url,
-        "secret_set": project.webhook_secret_sealed is not None,
-        "urls": webhook_urls(app),
-        "deliveries": [delivery_json(event) for event in recent],
-    })
+    return JSONResponse(await webhook_info(app, project))
 
 
 routes: list[BaseRoute] = [

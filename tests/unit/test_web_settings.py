@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 
+from autostack_core import git_triggers
 from autostack_core.app import AutoStack
-from autostack_core.models import DeployHook, EnvironmentVariable, Project, Role, User
+from autostack_core.models import AuditEvent, DeployHook, EnvironmentVariable, Project, Role, User
 from tests.fixtures_auth import add_user, client_for, owner, personal_team
 from tests.web_fixtures import Site, log_in, signed_in, site
 
@@ -99,3 +100,23 @@ async def test_deploy_hooks_and_delete_with_typed_confirmation(
         "csrf_token": token, "confirm": "site"})
     assert deleted.status_code == 303 and deleted.headers["location"].startswith("/dashboard")
     assert not await Project.exists(name="site")
+
+
+async def test_git_section_shows_the_repository_webhook_deliveries_and_previews(
+    site: Site, signed_in: Client
+) -> None:
+    http, _ = signed_in
+    page = await http.get("/projects/site/settings")
+    assert "https://example.com/s.git" in page.text and "No secret" in page.text
+    assert "No deliveries yet" in page.text
+    assert "site-git-feature.localhost" in page.text  # the branch preview
+    site.project.webhook_secret = "s" * 32
+    await site.project.save()
+    await AuditEvent.create(
+        action=git_triggers.AUDIT_ACTION, target_type="project", target_id=str(site.project.id),
+        data={"provider": "github", "event": "push", "branch": "feature", "commit_sha": "c" * 40,
+              "pull_request": None, "result": "deployed", "reason": "push to feature",
+              "deployment": site.running.id})
+    page = await http.get("/projects/site/settings")
+    assert "Active" in page.text and "github push" in page.text
+    assert "deployed" in page.text and f"/deployments/{site.running.id}" in page.text
