@@ -4,8 +4,11 @@ The first-time user's flow: sign up, import a local git repository, see the
 detection and its reasons, deploy, watch the log and state go live in two
 browsers, visit the site through the edge, deploy a change, roll back. Then
 the quality bar: axe-core on every main page, a phone-width layout, dark
-mode, and a form that works without JavaScript. Screenshots go to
-``tests/.cache/screenshots/``.
+mode, and a form that works without JavaScript. The settings flows (build
+settings, a variable added, revealed and removed, a deploy hook, a team
+invitation accepted, the project deleted by typing its name), and a deployment
+started elsewhere appearing on the open project page. Screenshots go to
+``tests/.cache/screenshots/``; a few are copied by hand to ``docs/screenshots/``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 AXE = Path(__file__).parents[2] / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = Path(__file__).parents[1] / ".cache" / "screenshots"
 PASSWORD = "correct horse battery"
+VIEWPORT = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
@@ -74,9 +78,10 @@ async def log_in(page: Page, server: Server, email: str, next_path: str = "/dash
     await page.get_by_role("button", name="Log in").click()
 
 
-async def shot(page: Page, name: str) -> None:
+async def shot(page: Page, name: str, full_page: bool = True) -> None:
+    """A screenshot of the whole page, or of what a 1280x800 window shows (docs-sized)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 async def serious_violations(page: Page) -> list[dict[str, object]]:
@@ -140,7 +145,7 @@ async def test_first_deploy_live_in_two_browsers_then_change_and_roll_back(
 
     await page.goto(f"{server.url}/projects/hello")
     await expect(page.locator(".deployment")).to_have_count(2)
-    await shot(page, "project")
+    await shot(page, "project-two-deployments")
     rollback = "Roll back production to the previous deployment"
     await page.get_by_role("button", name=rollback).click()
     await page.wait_for_url(f"{server.url}/projects/hello")
@@ -171,6 +176,7 @@ async def test_pages_pass_axe_fit_a_phone_have_dark_mode_and_work_without_javasc
     for name, path in pages.items():
         await page.goto(server.url + path)
         assert await serious_violations(page) == [], name
+        await shot(page, f"axe-{name}")
 
     await page.set_viewport_size({"width": 375, "height": 812})
     for name in ("dashboard", "project-page", "deployment", "settings"):
@@ -198,3 +204,79 @@ async def test_pages_pass_axe_fit_a_phone_have_dark_mode_and_work_without_javasc
     await page.get_by_role("button", name="Reveal API_URL (production)").click()
     await expect(page.locator("code.revealed").first).to_have_text("https://api.example.com")
     await plain.close()
+
+
+async def test_settings_flows_a_deployment_started_elsewhere_and_a_team_invitation(
+    browser: Browser, server: Server, repo: Path
+) -> None:
+    with server.api() as api:
+        created = api.post("/api/v1/projects", json={"name": "hello", "git_url": f"file://{repo}"})
+        assert created.status_code == 201, created.text
+    owner = await new_context(browser, viewport=VIEWPORT)
+    page = await owner.new_page()
+    await log_in(page, server, "dev@example.com", "/projects/hello")
+    await page.wait_for_url("**/projects/hello")
+    await expect(page.get_by_text("No deployments yet.")).to_be_visible()
+    await page.evaluate("window.notReloaded = true")
+    with server.api() as api:  # started elsewhere: the open page shows it without a reload
+        started = api.post("/api/v1/projects/hello/deployments", json={"target": "production"})
+        assert started.status_code == 201, started.text
+    row = page.locator(f"#deployment-{started.json()['id']}")
+    await expect(row.locator('[data-live="state"]')).to_have_text("Ready", timeout=90_000)
+    assert await page.evaluate("window.notReloaded") is True
+    await page.reload()
+    await shot(page, "project", full_page=False)
+    await page.goto(f"{server.url}/dashboard")
+    await expect(page.locator("#project-hello [data-live=state]")).to_have_text("Ready")
+    await shot(page, "dashboard", full_page=False)
+    team_slug = await page.evaluate("document.querySelector('#team option:checked').value")
+
+    await page.goto(f"{server.url}/projects/hello/settings")
+    build = page.locator("#build")
+    await build.get_by_label("Build command").fill("echo built")
+    await build.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("status")).to_contain_text("Build settings saved")
+    await expect(page.locator("#build").get_by_label("Build command")).to_have_value("echo built")
+
+    await page.get_by_label("Key").fill("API_URL")
+    await page.get_by_label("Value").fill("https://api.example.com")
+    await page.get_by_role("button", name="Add variable").click()
+    await expect(page.get_by_role("status")).to_contain_text("API_URL added")
+    await page.get_by_role("button", name="Reveal API_URL (preview)").click()  # in place, htmx
+    await expect(page.locator("code.revealed")).to_have_text("https://api.example.com")
+    await page.get_by_role("button", name="Delete API_URL (preview)").click()
+    await expect(page.get_by_role("button", name="Delete API_URL (production)")).to_be_visible()
+    await expect(page.get_by_role("button", name="Delete API_URL (preview)")).to_have_count(0)
+
+    await page.get_by_label("Hook name").fill("CMS publish")
+    await page.get_by_role("button", name="Create hook").click()
+    await expect(page.get_by_role("status")).to_contain_text("Deploy hook CMS publish created")
+    hook_url = await page.get_by_label("URL of deploy hook CMS publish").input_value()
+    assert hook_url.startswith(server.url + "/api/v1/deploy-hooks/")
+    await expect(page.locator("#git")).to_contain_text(f"file://{repo}")
+    await shot(page, "settings", full_page=False)
+
+    await page.goto(f"{server.url}/teams/{team_slug}")
+    await page.get_by_label("Email").fill("bob@example.com")
+    await page.get_by_label("Role").select_option("viewer")
+    await page.get_by_role("button", name="Invite").click()
+    link = await page.get_by_label("Invitation link").input_value()
+    await shot(page, "team", full_page=False)
+    invited = await new_context(browser)
+    bob = await invited.new_page()
+    await sign_up(bob, server, "bob@example.com")
+    await bob.goto(link)
+    await bob.get_by_role("button", name="Join the team").click()
+    await bob.wait_for_url(f"**/dashboard?team={team_slug}")
+    await expect(bob.get_by_text("you are viewer")).to_be_visible()
+    await expect(bob.locator("#project-hello")).to_be_visible()
+    await invited.close()
+
+    await page.goto(f"{server.url}/projects/hello/settings")
+    delete = page.get_by_role("button", name="Delete project")
+    await expect(delete).to_be_disabled()  # until the name is typed
+    await page.get_by_label("Type hello to confirm").fill("hello")
+    await delete.click()
+    await page.wait_for_url("**/dashboard?team=*")
+    await expect(page.get_by_role("heading", name="No projects yet")).to_be_visible()
+    await owner.close()
