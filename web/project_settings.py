@@ -20,10 +20,12 @@ from autostack_core.api.deploy_hooks import hook_json
 from autostack_core.api.projects import ProjectSettings, check_settings
 from autostack_core.api.webhooks import webhook_info
 from autostack_core.auth import client_ip
+from autostack_core.domains import domain_json
 from autostack_core.errors import ApiError, from_validation_error
 from autostack_core.models import (
     ROLE_RANK,
     DeployHook,
+    Domain,
     Environment,
     EnvironmentVariable,
     Project,
@@ -56,6 +58,8 @@ async def settings_page(
               "previews": await previews(request, project),
               "variables": variables, "error": None, "notice": None, "revealed": {},
               "hooks": [hook_json(host_of(request), hook) for hook in hooks],
+              "domains": [await domain_json(host_of(request), project, domain)
+                          for domain in await Domain.filter(project=project).order_by("id")],
               "values": {}, **context}
     return await render(request, "settings.html", values, status_code=status_code)
 

@@ -1,0 +1,71 @@
+"""Custom domains on the settings page: add, see the DNS records to create, verify, remove.
+
+The same service functions as ``/api/v1/projects/{name}/domains``
+(:mod:`autostack_core.domains`); admins change domains, members see them.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core import accounts, domains
+from autostack_core.auth import client_ip
+from autostack_core.errors import ApiError
+from autostack_core.models import Role, User
+from autostack_web.access import page, project_access
+from autostack_web.project_settings import settings_page
+from autostack_web.rendering import form_text, host_of, redirect
+
+
+async def add(request: Request, user: User) -> Response:
+    project, role = await project_access(user, request.path_params["name"], Role.ADMIN)
+    async with request.form() as form:
+        values = {"domain": form_text(form, "domain"),
+                  "domain_branch": form_text(form, "domain_branch"),
+                  "domain_www": form_text(form, "domain_www")}
+    try:
+        added = await domains.add(host_of(request), project, values["domain"],
+                                  git_branch=values["domain_branch"] or None,
+                                  redirect_counterpart=values["domain_www"] == "on")
+    except ApiError as error:
+        return await settings_page(request, project, role, error.status, error=error,
+                                   values=values)
+    await accounts.audit("domain.added", user=user, team=project.team,
+                         target=("project", str(project.id)), ip=client_ip(request),
+                         domains=[domain.domain_name for domain in added])
+    return await settings_page(
+        request, project, role, 201,
+        notice=f"{added[0].domain_name} added: create the DNS records below, then Verify.")
+
+
+async def verify(request: Request, user: User) -> Response:
+    project, role = await project_access(user, request.path_params["name"], Role.ADMIN)
+    domain = await domains.find(project, request.path_params["domain"])
+    result = await domains.verify(host_of(request), project, domain)
+    notice = (f"{domain.domain_name} is verified; its certificate is on the way."
+              if result["verified"] else
+              f"{domain.domain_name} is not verified yet: the TXT record is not visible.")
+    return await settings_page(request, project, role, notice=notice)
+
+
+async def remove(request: Request, user: User) -> Response:
+    project, _ = await project_access(user, request.path_params["name"], Role.ADMIN)
+    domain = await domains.find(project, request.path_params["domain"])
+    await domains.remove(host_of(request), project, domain)
+    await accounts.audit("domain.removed", user=user, team=project.team,
+                         target=("project", str(project.id)), ip=client_ip(request),
+                         domain=domain.domain_name)
+    return redirect(f"/projects/{project.name}/settings#domains")
+
+
+_DOMAINS = "/projects/{name}/settings/domains"
+
+routes: list[BaseRoute] = [
+    Route(_DOMAINS, page(add), methods=["POST"], include_in_schema=False),
+    Route(f"{_DOMAINS}/{{domain}}/verify", page(verify), methods=["POST"],
+          include_in_schema=False),
+    Route(f"{_DOMAINS}/{{domain}}/delete", page(remove), methods=["POST"],
+          include_in_schema=False),
+]
