@@ -123,3 +123,23 @@ def test_pages_are_not_served_to_unknown_hosts(server: Server) -> None:
                          headers={"Host": "nobody.localhost"}, timeout=10)
     assert response.status_code == 404
     assert "No deployment at this address" in response.text
+
+
+def test_a_function_that_throws_answers_500_and_logs_why(server: Server, tmp_path: Path) -> None:
+    folder = write(tmp_path / "fns", {
+        "index.html": "<h1>static with functions</h1>",
+        "api/ok.js": "module.exports = (req, res) => res.status(200).json({ok: true});\n",
+        "api/boom.js": ("module.exports = (req, res) => {\n"
+                        "  throw new Error('kaboom: the database is gone');\n};\n"),
+    })
+    with server.api() as api:
+        api.post("/api/v1/projects", json={"name": "fns"})
+    deployment = json.loads(server.cli("deploy", str(folder), "--project", "fns", "--prod",
+                                       "--json", timeout=300).stdout)
+    assert deployment["state"] == "ready"
+    assert "static with functions" in server.edge_get("fns.localhost", "/").text
+    assert server.edge_get("fns.localhost", "/api/ok").json() == {"ok": True}
+    failed = server.edge_get("fns.localhost", "/api/boom")
+    assert failed.status_code == 500
+    logs = server.cli("logs", deployment["id"], "--runtime").stdout
+    assert "kaboom: the database is gone" in logs
