@@ -20,7 +20,7 @@ async def test_build_settings_are_saved_and_errors_name_the_field(
 ) -> None:
     http, token = signed_in
     page = await http.get("/projects/site/settings")
-    assert "Custom domains with automatic TLS are coming soon" in page.text
+    assert "Build &amp; development" in page.text
     bad = await http.post("/projects/site/settings/build", data={
         "csrf_token": token, "root_directory": "../up", "framework": ""})
     assert bad.status_code == 422 and 'aria-describedby="e-root_directory"' in bad.text
