@@ -6,8 +6,9 @@ browsers, visit the site through the edge, deploy a change, roll back. Then
 the quality bar: axe-core on every main page, a phone-width layout, dark
 mode, and a form that works without JavaScript. The settings flows (build
 settings, a variable added, revealed and removed, a deploy hook, a team
-invitation accepted, the project deleted by typing its name), and a deployment
-started elsewhere appearing on the open project page. Screenshots go to
+invitation accepted, the project deleted by typing its name), deployments
+started elsewhere appearing on the open project page and dashboard, and a
+template deployed from New Project. Screenshots go to
 ``tests/.cache/screenshots/``; a few are copied by hand to ``docs/screenshots/``.
 """
 
@@ -230,6 +231,19 @@ async def test_settings_flows_a_deployment_started_elsewhere_and_a_team_invitati
     await expect(page.locator("#project-hello [data-live=state]")).to_have_text("Ready")
     await shot(page, "dashboard", full_page=False)
     team_slug = await page.evaluate("document.querySelector('#team option:checked').value")
+    await page.evaluate("window.notReloaded = true")
+    with server.api() as api:  # the open dashboard's card follows a newer deployment
+        newer = api.post("/api/v1/projects/hello/deployments", json={"target": "preview"})
+        assert newer.status_code == 201, newer.text
+    card = page.locator(f'#project-hello[data-shows="{newer.json()["id"]}"]')
+    await expect(card.locator('[data-live="state"]')).to_have_text("Ready", timeout=90_000)
+    assert await page.evaluate("window.notReloaded") is True
+
+    await page.goto(f"{server.url}/new")
+    await page.locator("#template-title ~ form").get_by_label("Project name").fill("starter")
+    await page.get_by_role("button", name="Deploy template").click()
+    await page.wait_for_url("**/deployments/*")
+    await wait_ready(page)
 
     await page.goto(f"{server.url}/projects/hello/settings")
     build = page.locator("#build")
@@ -278,5 +292,6 @@ async def test_settings_flows_a_deployment_started_elsewhere_and_a_team_invitati
     await page.get_by_label("Type hello to confirm").fill("hello")
     await delete.click()
     await page.wait_for_url("**/dashboard?team=*")
-    await expect(page.get_by_role("heading", name="No projects yet")).to_be_visible()
+    await expect(page.locator("#project-hello")).to_have_count(0)
+    await expect(page.locator("#project-starter")).to_be_visible()
     await owner.close()
