@@ -8,6 +8,7 @@ import httpx
 
 from autostack_core.app import AutoStack
 from autostack_core.models import ApiToken, Deployment, Project, Role, User, UserSession
+from autostack_web.dashboard import PAGE_SIZE
 from tests.fixtures_auth import PASSWORD, add_user, client_for, owner, personal_team
 
 __all__ = ["owner"]
@@ -122,6 +123,26 @@ async def test_dashboard_shows_project_cards(autostack: AutoStack, owner: User) 
         page = await http.get("/dashboard")
     assert "blog" in page.text and "http://blog.localhost" in page.text
     assert "state-building" in page.text and "abc1234" in page.text
+
+
+async def test_dashboard_pages_show_each_card_its_latest_deployment(
+    autostack: AutoStack, owner: User
+) -> None:
+    team = await personal_team(owner)
+    for number in range(PAGE_SIZE + 3):
+        project = await Project.create(name=f"app-{number:02}", team=team)
+        for state, sha in (("error", f"old{number:02}"), ("ready", f"new{number:02}")):
+            await Deployment.create(project=project, state=state, commit_sha=sha + "0" * 8)
+    async with client_for(autostack) as http:
+        await log_in(http)
+        first = await http.get("/dashboard")
+        second = await http.get("/dashboard?page=2")
+        beyond = await http.get("/dashboard?page=9")
+    assert first.text.count('class="card project"') == PAGE_SIZE
+    assert f"{PAGE_SIZE + 3} projects" in first.text and "Page 1 of 2" in first.text
+    assert second.text.count('class="card project"') == 3 and 'rel="prev"' in second.text
+    assert "new00" in second.text and "old00" not in second.text  # the newest deployment
+    assert "No projects on this page" in beyond.text
 
 
 async def test_team_switcher_and_unknown_team(autostack: AutoStack, owner: User) -> None:
