@@ -43,12 +43,12 @@ async def changes(
         rows = await deployments.filter(deleted_at__isnull=True).order_by("-created_at") \
             .limit(WATCHED).values("id", "state", "project__name")
         current = {row["id"]: str(row["state"]) for row in rows}
+        seen = known or {}
         for row in reversed(rows) if known is not None else []:
-            assert known is not None
-            if known.get(row["id"]) != current[row["id"]]:
+            if seen.get(row["id"]) != current[row["id"]]:
                 yield {"event": "deployment", "data": json.dumps({
                     "id": row["id"], "project": row["project__name"],
-                    "state": current[row["id"]], "new": row["id"] not in known})}
+                    "state": current[row["id"]], "new": row["id"] not in seen})}
         known = current
 
 
