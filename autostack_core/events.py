@@ -60,8 +60,11 @@ class EventBus:
         try:
             while True:
                 yield
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancel that arrives as the event fires, and the caller waits forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(event.wait(), poll_seconds)
+                    async with asyncio.timeout(poll_seconds):
+                        await event.wait()
                 event.clear()
         finally:
             self._waiters[channel].discard(event)
