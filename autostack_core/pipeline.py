@@ -109,7 +109,11 @@ class Pipeline:
         except Canceled:
             await self._cancel()
         except (BuildError, SourceError, SandboxError, DetectionError, StoreError) as error:
-            await self._fail(str(error))
+            if self.deployment.cancel_requested:
+                # The killed build failed before the cancel reached the steps: still a cancel.
+                await self._cancel()
+            else:
+                await self._fail(str(error))
         except Exception as error:
             logger.exception("deployment %s failed", self.deployment.id)
             await self._fail(f"internal error: {type(error).__name__}: {error}")
