@@ -14,6 +14,7 @@ template deployed from New Project. Screenshots go to
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from collections.abc import AsyncIterator
@@ -98,6 +99,19 @@ async def wait_ready(page: Page) -> None:
     await expect(state).to_have_text("Ready", timeout=90_000)
 
 
+async def visit_until(page: Page, url: str, heading: str, seconds: float = 15) -> None:
+    """Open ``url`` until its h1 reads ``heading``: "Ready" is shown as the deployment is
+    persisted ready, and the production alias moves right after it."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        await page.goto(url)
+        if await page.locator("h1").inner_text() == heading or \
+                asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    await expect(page.locator("h1")).to_have_text(heading)
+
+
 async def test_first_deploy_live_in_two_browsers_then_change_and_roll_back(
     browser: Browser, server: Server, repo: Path
 ) -> None:
@@ -133,16 +147,14 @@ async def test_first_deploy_live_in_two_browsers_then_change_and_roll_back(
     assert await watcher.evaluate("window.notReloaded") is True  # it changed without a reload
     await shot(page, "deployment-ready")
 
-    await page.goto(f"http://hello.localhost:{server.edge_port}/")
-    await expect(page.locator("h1")).to_have_text("version 1")
+    await visit_until(page, f"http://hello.localhost:{server.edge_port}/", "version 1")
 
     (repo / "index.html").write_text("<!doctype html><title>Site</title><h1>version 2</h1>\n")
     git("commit", "-am", "second page", cwd=repo)
     await page.goto(f"{server.url}/projects/hello")
     await page.get_by_role("button", name="Deploy main").click()
     await wait_ready(page)
-    await page.goto(f"http://hello.localhost:{server.edge_port}/")
-    await expect(page.locator("h1")).to_have_text("version 2")
+    await visit_until(page, f"http://hello.localhost:{server.edge_port}/", "version 2")
 
     await page.goto(f"{server.url}/projects/hello")
     await expect(page.locator(".deployment")).to_have_count(2)
