@@ -20,7 +20,14 @@ from autostack_core.auth import AuthMiddleware
 from autostack_core.config import Settings
 from autostack_core.crypto import Keyring, install_keyring, load_keyring
 from autostack_core.events import EventBus
-from autostack_core.interfaces import Builder, DeploymentTemplate, Event, Notifier, Provider
+from autostack_core.interfaces import (
+    Builder,
+    DeploymentTemplate,
+    DnsProvider,
+    Event,
+    Notifier,
+    Provider,
+)
 from autostack_core.pipeline import recover_lost_deployments, run_deployment
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager
 from autostack_core.queue import Queue
@@ -50,6 +57,7 @@ class AutoStack:
         self.builders: list[Builder] = []
         self.providers: dict[str, Provider] = {}
         self.notifiers: dict[str, Notifier] = {}
+        self.dns_providers: dict[str, DnsProvider] = {}
         self.templates: dict[str, DeploymentTemplate] = {}
         self._consumer: Consumer | None = None
         self.running: dict[str, asyncio.Task[Any]] = {}
@@ -97,6 +105,8 @@ class AutoStack:
         self.providers = {provider.name: provider for provider in providers}
         notifiers = await self.call_list_hook("register_notifiers", settings=self.settings)
         self.notifiers = {notifier.name: notifier for notifier in notifiers}
+        dns_providers = await self.call_list_hook("register_dns_providers", settings=self.settings)
+        self.dns_providers = {provider.name: provider for provider in dns_providers}
         templates = await self.call_list_hook("register_templates", settings=self.settings)
         self.templates = {template.slug: template for template in templates}
         await self.call_hook("startup", app=self)

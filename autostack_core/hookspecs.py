@@ -84,6 +84,22 @@ def register_notifiers(settings: Any) -> Any:
 
 
 @hookspec
+def register_dns_providers(settings: Any) -> Any:
+    """Return a list of DNS providers.
+
+    A DNS provider follows :class:`autostack_core.interfaces.DnsProvider`: a
+    unique ``name`` (``route53``), the ``fields`` a user fills in to connect a
+    zone (ids and credentials; every value is stored encrypted) and
+    ``connect(config)``, which returns a :class:`autostack_core.interfaces.DnsZone`
+    that can ``upsert`` and ``delete`` record sets. The core uses it to create
+    a custom domain's verification and A/CNAME records itself when the domain
+    lies in a zone the team connected, and to answer the ACME DNS-01 challenge
+    for the base domain's wildcard certificate when the server is configured
+    with a DNS provider.
+    """
+
+
+@hookspec
 def notify(event: Any) -> Any:
     """React to a platform event.
 

@@ -189,6 +189,39 @@ class Notifier(Protocol):
     async def send(self, event: Event, config: Mapping[str, Any]) -> None: ...
 
 
+@dataclass(frozen=True)
+class DnsRecordSet:
+    """One record set: every value of one type at one name (no trailing dot)."""
+
+    name: str
+    type: str
+    values: tuple[str, ...]
+    ttl: int = 60
+
+
+class DnsZone(Protocol):
+    """A hosted zone a provider can change, connected with a user's credentials."""
+
+    async def zone_name(self) -> str:
+        """The zone's apex (``example.com``), as the provider knows it."""
+        ...
+
+    async def upsert(self, record: DnsRecordSet) -> None:
+        """Create or replace ``record``; return once the provider has applied it."""
+        ...
+
+    async def delete(self, record: DnsRecordSet) -> None:
+        """Remove ``record`` if it exists (a missing record is not an error)."""
+        ...
+
+
+class DnsProvider(Protocol):
+    name: str
+    fields: tuple[str, ...]
+
+    def connect(self, config: Mapping[str, str]) -> DnsZone: ...
+
+
 @dataclass
 class DeploymentTemplate:
     """A ready-to-deploy project shipped by a plugin package."""

@@ -56,6 +56,10 @@ class Recorder:
         return [FakeNotifier()]
 
     @hookimpl
+    def register_dns_providers(self, settings: Settings) -> list[Any]:
+        return [FakeDnsProvider()]
+
+    @hookimpl
     async def notify(self, event: Event) -> None:
         self.calls.append(("notify", event.kind))
 
@@ -104,6 +108,14 @@ class FakeNotifier:
     name = "recorder-notifier"
 
 
+class FakeDnsProvider:
+    name = "recorder-dns"
+    fields = ("zone",)
+
+    def connect(self, config: Any) -> Any:  # pragma: no cover - not connected here
+        raise NotImplementedError
+
+
 @pytest.fixture
 async def recorded(settings: Settings, tmp_path: Path) -> Any:
     recorder = Recorder(tmp_path)
@@ -137,6 +149,11 @@ async def test_hook_register_providers(recorded: Any) -> None:
 async def test_hook_register_notifiers(recorded: Any) -> None:
     app, _ = recorded
     assert "recorder-notifier" in app.notifiers
+
+
+async def test_hook_register_dns_providers(recorded: Any) -> None:
+    app, _ = recorded
+    assert app.dns_providers["recorder-dns"].fields == ("zone",)
 
 
 async def test_hook_notify(recorded: Any) -> None:
