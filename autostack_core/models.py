@@ -341,6 +341,11 @@ class Domain(Model):
     verification_token = fields.CharField(max_length=64)
     is_verified = fields.BooleanField(default=False)
     dns_configured = fields.BooleanField(default=False)
+    dns_zone: fields.ForeignKeyNullableRelation[ConnectedZone] = fields.ForeignKeyField(
+        "models.ConnectedZone", related_name="domains", null=True, on_delete=fields.SET_NULL
+    )
+    """The connected zone AutoStack wrote this domain's records in, if any."""
+    dns_zone_error = fields.TextField(null=True)
     ssl_status = fields.CharEnumField(SslStatus, default=SslStatus.NONE, max_length=16)
     ssl_error = fields.TextField(null=True)
     cert_expires_at = fields.DatetimeField(null=True)
@@ -349,6 +354,29 @@ class Domain(Model):
 
     class Meta:
         table = "domains"
+
+
+class ConnectedZone(Model):
+    """A team's DNS zone that AutoStack changes through a DNS provider plugin.
+
+    ``config`` holds what the provider's ``fields`` asked for (ids and
+    credentials) as one sealed JSON object; it never leaves the server.
+    """
+
+    id = fields.IntField(primary_key=True)
+    team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
+        "models.Team", related_name="dns_zones", on_delete=fields.CASCADE
+    )
+    provider = fields.CharField(max_length=48)
+    zone_name = fields.CharField(max_length=253)
+    config_sealed = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    config_json = sealed("config_sealed", "dns_zones.config")
+
+    class Meta:
+        table = "dns_zones"
+        unique_together = (("team", "zone_name"),)
 
 
 class DeployHook(Model):
@@ -446,5 +474,6 @@ SEALED_COLUMNS: tuple[tuple[type[Model], str, str], ...] = (
     (Project, "webhook_secret_sealed", "projects.webhook_secret"),
     (EnvironmentVariable, "value_sealed", "environment_variables.value"),
     (DeployHook, "token_sealed", "deploy_hooks.token"),
+    (ConnectedZone, "config_sealed", "dns_zones.config"),
 )
 """Every encrypted column with its authenticated context; key rotation walks these."""
