@@ -36,6 +36,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.notifiers.slack",
     "autostack_plugins.notifiers.email",
     "autostack_plugins.notifiers.github",
+    "autostack_plugins.dns.route53",
     "autostack_web.plugin",
 )
 
