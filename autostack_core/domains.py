@@ -9,6 +9,10 @@ is issued on demand by the edge the first time it is asked for;
 :func:`refresh_certificate` records the state, and a failure (first issuance
 or renewal) is announced as ``domain.certificate_failed``.
 
+When the project's team connected a DNS zone holding the domain,
+:mod:`autostack_core.dns_zones` writes its records there as it is added and
+deletes them as it is removed; ownership is then checked as for any domain.
+
 None of this changes the edge's configuration: see :mod:`autostack_core.edge_tls`.
 """
 
@@ -25,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import idna
 from tortoise.transactions import in_transaction
 
-from autostack_core import deployments, ownership
+from autostack_core import deployments, dns_zones, ownership
 from autostack_core.certificates import CertificateState
 from autostack_core.edge_tls import REDIRECT_STATUSES
 from autostack_core.errors import ApiError
@@ -157,7 +161,23 @@ async def add(app: AutoStack, project: Project, name: str, git_branch: str | Non
                 project=project, domain_name=names[1], redirect_to=name,
                 redirect_status=check_redirect(redirect_status),
                 verification_token=secrets.token_hex(16)))
+    for domain in added:
+        await publish_records(app, project, domain)
     return added
+
+
+async def publish_records(app: AutoStack, project: Project, domain: Domain) -> None:
+    """Write the domain's records in the team's connected zone, then check ownership at once.
+
+    A provider failure is stored on the domain (``dns_zone_error``), never raised.
+    """
+    team_id: int = project.team_id  # type: ignore[attr-defined]
+    if not await dns_zones.write_records(app, team_id, domain):
+        return
+    try:
+        await verify(app, project, domain)
+    except Exception:
+        logger.exception("checking %s after writing its records failed", domain.domain_name)
 
 
 async def update(app: AutoStack, project: Project, domain: Domain, changes: dict[str, Any]) -> None:
@@ -200,7 +220,7 @@ async def verify(app: AutoStack, project: Project, domain: Domain) -> dict[str, 
     if method is None and await ownership.http_token_ok(app.settings, domain.domain_name,
                                                         domain.verification_token):
         method = "http"
-    domain.dns_configured = by_type["A"].ok or by_type["CNAME"].ok
+    domain.dns_configured = ownership.routed(records)
     newly_verified = method is not None and not domain.is_verified
     if newly_verified:
         domain.is_verified, domain.verified_at = True, datetime.now(UTC)
@@ -237,7 +257,8 @@ async def deactivate(app: AutoStack, project: Project, domain: Domain) -> None:
 
 
 async def remove(app: AutoStack, project: Project, domain: Domain) -> None:
-    """Delete the domain; the edge stops serving it (HTTPS redirect included)."""
+    """Delete the domain and the records AutoStack wrote; the edge stops serving it."""
+    await dns_zones.delete_records(app, domain)
     await domain.delete()
     await deactivate(app, project, domain)
     provider = app.providers[project.provider]
@@ -327,6 +348,7 @@ async def domain_json(app: AutoStack, project: Project, domain: Domain,
                      "body": domain.verification_token},
         },
         "records": records,
+        "dns_zone": await dns_zones.domain_zone_json(domain),
         "ssl": {"status": str(domain.ssl_status), "error": domain.ssl_error,
                 "expires_at": domain.cert_expires_at.isoformat()
                 if domain.cert_expires_at else None},

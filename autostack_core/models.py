@@ -345,7 +345,7 @@ class Domain(Model):
         "models.ConnectedZone", related_name="domains", null=True, on_delete=fields.SET_NULL
     )
     """The connected zone AutoStack wrote this domain's records in, if any."""
-    dns_zone_error = fields.TextField(null=True)
+    dns_zone_error: str | None = fields.TextField(null=True)
     ssl_status = fields.CharEnumField(SslStatus, default=SslStatus.NONE, max_length=16)
     ssl_error = fields.TextField(null=True)
     cert_expires_at = fields.DatetimeField(null=True)

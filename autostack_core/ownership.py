@@ -9,13 +9,15 @@ Two proofs, either is enough:
   token: the address comes from the same resolvers, the request goes to the
   edge's HTTP port there, which hands the path to the control plane.
 
-:func:`dns_records` lists what the owner must create (the TXT record, and an
-A record to this server or a CNAME to the base domain) with what DNS answers
-now, so the API and the dashboard can show which record is still missing.
+:func:`dns_records` lists what the owner must create (the TXT record, and A
+records to this server, AAAA too when it has public IPv6 addresses, or a CNAME
+to the base domain) with what DNS answers now, so the API and the dashboard
+can show which record is still missing.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -78,39 +80,80 @@ def challenge_name(domain: str) -> str:
     return f"{CHALLENGE_LABEL}.{domain}"
 
 
+def family(addresses: list[str] | tuple[str, ...], version: int) -> list[str]:
+    """The addresses of one IP version, written the canonical way (``2001:db8::1``)."""
+    parsed = [ipaddress.ip_address(address) for address in addresses]
+    return sorted(str(address) for address in parsed if address.version == version)
+
+
 async def server_addresses(settings: Settings, resolver: dns.asyncresolver.Resolver) -> list[str]:
     """Where A records must point: ``AUTOSTACK_PUBLIC_IPS``, else the base domain's address."""
     if settings.public_ips:
-        return sorted(settings.public_ips)
+        return family(settings.public_ips, 4)
     return await lookup(resolver, settings.base_domain, "A")
 
 
+def points_here(found: list[str], wanted: list[str], version: int) -> bool:
+    """Some address is published, and every one is ours (any, when ours are unknown)."""
+    found = family([address for address in found if _is_ip(address)], version)
+    return bool(found) and (not wanted or set(found) <= set(wanted))
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 async def dns_records(settings: Settings, domain: str, token: str) -> list[DnsRecord]:
-    """The TXT proof, and the A and CNAME records (either one) that bring traffic here."""
+    """The TXT proof, and the A (and AAAA) or CNAME records that bring traffic here.
+
+    AAAA is listed when ``AUTOSTACK_PUBLIC_IPS`` has IPv6 addresses; A unless it
+    has only IPv6 ones.
+    """
     resolver = make_resolver(settings)
     txt = await lookup(resolver, challenge_name(domain), "TXT")
     cname = await lookup(resolver, domain, "CNAME")
     addresses = await lookup(resolver, domain, "A")
+    addresses6 = await lookup(resolver, domain, "AAAA")
     wanted = await server_addresses(settings, resolver)
-    a_ok = bool(addresses) and (not wanted or set(addresses) <= set(wanted))
-    return [
-        DnsRecord("TXT", challenge_name(domain), token, txt, token in txt,
-                  "proves you own the domain"),
-        DnsRecord("A", domain, ", ".join(wanted) or "this server's public IPv4 address",
-                  addresses, a_ok, "sends traffic here (or use the CNAME)"),
-        DnsRecord("CNAME", domain, settings.base_domain, cname,
-                  settings.base_domain in cname, "sends traffic here (or use the A record)"),
-    ]
+    wanted6 = family(settings.public_ips, 6)
+    records = [DnsRecord("TXT", challenge_name(domain), token, txt, token in txt,
+                         "proves you own the domain")]
+    if wanted or not wanted6:
+        records.append(DnsRecord(
+            "A", domain, ", ".join(wanted) or "this server's public IPv4 address", addresses,
+            points_here(addresses, wanted, 4), "sends IPv4 traffic here (or use the CNAME)"))
+    if wanted6:
+        records.append(DnsRecord(
+            "AAAA", domain, ", ".join(wanted6), addresses6, points_here(addresses6, wanted6, 6),
+            "sends IPv6 traffic here (or use the CNAME)"))
+    records.append(DnsRecord("CNAME", domain, settings.base_domain, cname,
+                             settings.base_domain in cname,
+                             "sends traffic here (or use the A/AAAA records)"))
+    return records
+
+
+def routed(records: list[DnsRecord]) -> bool:
+    """Whether an A, AAAA or CNAME record of :func:`dns_records` brings traffic here."""
+    return any(record.ok for record in records if record.type in ("A", "AAAA", "CNAME"))
 
 
 async def http_token_ok(settings: Settings, domain: str, token: str) -> bool:
-    """Whether ``http://<domain>/.well-known/autostack-challenge/<token>`` answers the token."""
-    addresses = await lookup(make_resolver(settings), domain, "A")
+    """Whether ``http://<domain>/.well-known/autostack-challenge/<token>`` answers the token.
+
+    Every A address is tried, then every AAAA one (bracketed in the URL).
+    """
+    resolver = make_resolver(settings)
+    hosts = [*await lookup(resolver, domain, "A"),
+             *(f"[{address}]" for address in await lookup(resolver, domain, "AAAA"))]
     port = "" if settings.edge_port == 80 else f":{settings.edge_port}"
     async with httpx.AsyncClient(timeout=HTTP_CHECK_SECONDS, follow_redirects=False) as http:
-        for address in addresses:
+        for host in hosts:
             try:
-                response = await http.get(f"http://{address}{port}{CHALLENGE_PATH}{token}",
+                response = await http.get(f"http://{host}{port}{CHALLENGE_PATH}{token}",
                                           headers={"Host": domain})
             except httpx.HTTPError:
                 continue
