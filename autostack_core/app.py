@@ -14,7 +14,15 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from autostack_core import db, domains, errors, gitserver, notifications, oauth
+from autostack_core import (
+    db,
+    domains,
+    errors,
+    gitserver,
+    notifications,
+    oauth,
+    wildcard_certificate,
+)
 from autostack_core.api import api_routes
 from autostack_core.auth import AuthMiddleware
 from autostack_core.config import Settings
@@ -66,6 +74,9 @@ class AutoStack:
         self.queue.periodic("collect_garbage_hourly", self._collect_garbage, minute="17")
         self.queue.task("refresh_domain_certificate", partial(domains.refresh_certificate, self))
         self.queue.periodic("recheck_domains", partial(domains.recheck, self), minute="*/5")
+        self.queue.task("renew_wildcard_certificate", partial(wildcard_certificate.renew, self))
+        self.queue.periodic("renew_wildcard_certificate_hourly",
+                            partial(wildcard_certificate.renew, self), minute="41")
 
     async def _run_deployment(self, deployment_id: str, force: bool = False) -> None:
         await run_deployment(self, deployment_id, force)
@@ -113,6 +124,8 @@ class AutoStack:
         if self.consume:
             await recover_lost_deployments(self)
             self._consumer = self.queue.start_consumer()
+            if wildcard_certificate.enabled(self.settings):
+                self.queue.enqueue("renew_wildcard_certificate")
 
     async def shutdown(self) -> None:
         for task in list(self.running.values()):

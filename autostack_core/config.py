@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -25,6 +26,20 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").lower() not in ("", "0", "false", "no")
 
 
+def _json_object(name: str) -> dict[str, str]:
+    """A JSON object of strings (``{}`` when unset); the error never shows the value."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or not all(isinstance(item, str) for item in value.values()):
+        raise ValueError(f'{name} must be a JSON object of strings, like {{"token": "..."}}')
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the server needs to know; built once, passed around."""
@@ -42,6 +57,12 @@ class Settings:
     acme_ca_root: str | None = None
     acme_email: str | None = None
     dns_resolvers: tuple[str, ...] = ()
+    dns_provider: str | None = None
+    """A registered DNS provider: the base domain's wildcard certificate through DNS-01."""
+    dns_provider_config: dict[str, str] = field(default_factory=dict, repr=False, hash=False)
+    """What the DNS provider's ``connect`` gets (credentials: never logged or shown)."""
+    admins: tuple[str, ...] = ()
+    """E-mail addresses of the server's admins (server-wide state, like the edge's certificate)."""
     public_ips: tuple[str, ...] = ()
     allow_unsandboxed: bool = False
     allow_local_git: bool = False
@@ -85,6 +106,9 @@ class Settings:
             acme_ca_root=env.get("AUTOSTACK_ACME_CA_ROOT") or None,
             acme_email=env.get("AUTOSTACK_ACME_EMAIL") or None,
             dns_resolvers=_list("AUTOSTACK_DNS_RESOLVERS"),
+            dns_provider=env.get("AUTOSTACK_DNS_PROVIDER") or None,
+            dns_provider_config=_json_object("AUTOSTACK_DNS_PROVIDER_CONFIG"),
+            admins=tuple(email.lower() for email in _list("AUTOSTACK_ADMINS")),
             public_ips=_list("AUTOSTACK_PUBLIC_IPS"),
             allow_unsandboxed=_flag("AUTOSTACK_ALLOW_UNSANDBOXED"),
             allow_local_git=_flag("AUTOSTACK_ALLOW_LOCAL_GIT"),

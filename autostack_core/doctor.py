@@ -8,7 +8,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from autostack_core import wildcard_certificate
 from autostack_core.config import Settings
+from autostack_core.models import SslStatus
 
 
 @dataclass
@@ -135,6 +137,29 @@ async def check_redis(settings: Settings) -> Check:
     return Check("redis", True, settings.redis_url)
 
 
+def check_wildcard_certificate(settings: Settings) -> Check:
+    """The base domain's wildcard certificate, when a DNS provider is configured."""
+    state = wildcard_certificate.state(settings)
+    names = ", ".join(state.names)
+    if not state.enabled:
+        return Check("wildcard", True, "not configured: each hostname gets its own certificate "
+                                       "(AUTOSTACK_DNS_PROVIDER and a real AUTOSTACK_DOMAIN "
+                                       "enable it)")
+    remedy = (f"check AUTOSTACK_DNS_PROVIDER_CONFIG for {state.dns_provider} and the ACME "
+              "settings; POST /api/v1/edge/wildcard-certificate/renew retries now")
+    if state.status == SslStatus.ISSUED and state.expires_at and state.renew_after:
+        detail = (f"{names}: issued by {state.issuer}, expires {state.expires_at:%Y-%m-%d}, "
+                  f"renews after {state.renew_after:%Y-%m-%d}")
+        if state.error:
+            return Check("wildcard", False, f"{detail}; the last renewal failed: {state.error}",
+                         remedy)
+        return Check("wildcard", True, detail)
+    if state.status == SslStatus.FAILED:
+        return Check("wildcard", False, f"{names}: not issued: {state.error}", remedy)
+    return Check("wildcard", True, f"{names}: not issued yet (the server obtains it at start "
+                                   "and checks hourly)")
+
+
 async def run_checks(settings: Settings) -> list[Check]:
     return [
         check_python(),
@@ -147,4 +172,5 @@ async def run_checks(settings: Settings) -> list[Check]:
         check_caddy(),
         await check_database(settings),
         await check_redis(settings),
+        check_wildcard_certificate(settings),
     ]

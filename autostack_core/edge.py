@@ -71,7 +71,8 @@ from autostack_core.edge_routes import (
     html_response,
     not_found_page,
 )
-from autostack_core.edge_tls import add_tls, redirect_file
+from autostack_core.edge_tls import WildcardEndpoint, add_tls, redirect_file
+from autostack_core.wildcard_certificate import caddy_endpoint
 
 logger = logging.getLogger("autostack.edge")
 
@@ -266,8 +267,9 @@ def admin_config(settings: Settings) -> JSON:
     return {"listen": f"unix/{settings.edge_admin_socket}", "config": {"persist": False}}
 
 
-def caddy_config(state: EdgeState, settings: Settings) -> JSON:
-    """The whole Caddy configuration for ``state``."""
+def caddy_config(state: EdgeState, settings: Settings,
+                 wildcard: WildcardEndpoint | None = None) -> JSON:
+    """The whole Caddy configuration for ``state`` (``wildcard``: see :mod:`.edge_tls`)."""
     hosts_dir = settings.path("edge", "hosts")
     valid_host = {"vars_regexp": {"{http.request.host}": {"pattern": HOSTNAME_PATTERN}}}
     access_log = settings.path("logs", "edge-access.log")
@@ -295,7 +297,7 @@ def caddy_config(state: EdgeState, settings: Settings) -> JSON:
                 catch_all_route(),
             ],
         }}}},
-    }, settings)
+    }, settings, wildcard)
 
 
 # ---------------------------------------------------------------------------
@@ -357,6 +359,7 @@ class Edge:
         self.state = EdgeState.load(self.state_path)
         self.process: subprocess.Popen[bytes] | None = None
         self.adopted = False
+        self.wildcard = caddy_endpoint(settings)
         self._admin = CaddyAdmin(settings.edge_admin_socket)
         self._lock = asyncio.Lock()
 
@@ -513,7 +516,7 @@ class Edge:
         """Rebuild the hostname links and load the whole configuration from :attr:`state`."""
         async with self._lock:
             self._write_all()
-            await self._admin.load(caddy_config(self.state, self.settings))
+            await self._admin.load(caddy_config(self.state, self.settings, self.wildcard))
 
     # -- files ----------------------------------------------------------------
 
@@ -632,7 +635,7 @@ class Edge:
             await self._admin.request("PATCH", f"/id/{PROFILES_ID}", handler)
         except EdgeError as error:
             logger.warning("edge change failed (%s); loading the whole configuration", error)
-            await self._admin.load(caddy_config(self.state, self.settings))
+            await self._admin.load(caddy_config(self.state, self.settings, self.wildcard))
 
 
 def check_hostname(hostname: str) -> str:

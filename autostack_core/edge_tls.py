@@ -24,10 +24,21 @@ connections):
 
 ACME's own HTTP-01 challenges (``/.well-known/acme-challenge/``) are answered
 by Caddy before any route, on the HTTP port.
+
+With a DNS provider configured, the base domain's wildcard certificate
+(obtained by :mod:`autostack_core.wildcard_certificate`, as Caddy's stock
+build has no DNS modules) is ``<data>/edge/wildcard/certificate.pem``. An
+automation policy for ``*.<base>`` and ``<base>`` gets it during each
+handshake from a ``get_certificate`` HTTP manager pointing at a second,
+loopback-only Caddy server that serves that one file to a secret URL (204
+while there is none, so per-hostname issuance carries on). Caddy does not
+cache what a manager returns, so replacing the file (one rename) is a
+renewal: no configuration change, no reload.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +52,31 @@ ACME_CHALLENGE_PATH = "/.well-known/acme-challenge/*"
 OWNERSHIP_CHALLENGE_PATH = "/.well-known/autostack-challenge/*"
 REDIRECT_STATUSES = (301, 302, 307, 308)
 INTERNAL_SUBJECTS = ["localhost", "*.localhost"]
+WILDCARD_SERVER = "wildcard-certificate"
+WILDCARD_PATH = "/wildcard"
+WILDCARD_FILE = "certificate.pem"
+
+
+@dataclass(frozen=True)
+class WildcardEndpoint:
+    """Where Caddy's handshakes fetch the wildcard certificate: a port and a secret key."""
+
+    port: int
+    key: str
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{WILDCARD_PATH}?key={self.key}"
+
+
+def wildcard_names(settings: Settings) -> list[str]:
+    """The names of the base domain's wildcard certificate."""
+    return [f"*.{settings.base_domain}", settings.base_domain]
+
+
+def wildcard_file(settings: Settings) -> Path:
+    """The wildcard certificate's chain and key, as Caddy's manager endpoint serves them."""
+    return settings.path("edge", "wildcard", WILDCARD_FILE)
 
 
 def control_plane_address(settings: Settings) -> str:
@@ -66,16 +102,44 @@ def acme_issuer(settings: Settings) -> JSON:
     return issuer
 
 
-def tls_app(settings: Settings) -> JSON:
+def wildcard_policy(settings: Settings, endpoint: WildcardEndpoint) -> JSON:
+    """``*.<base>`` and ``<base>``: the wildcard certificate, else on-demand issuance."""
+    return {"subjects": wildcard_names(settings),
+            "get_certificate": [{"via": "http", "url": endpoint.url}],
+            "issuers": [acme_issuer(settings)], "on_demand": True}
+
+
+def wildcard_server(settings: Settings, endpoint: WildcardEndpoint) -> JSON:
+    """A loopback server answering the manager: the file, 204 without one, 404 otherwise."""
+    folder = str(wildcard_file(settings).parent)
+    asked = {"path": [WILDCARD_PATH], "query": {"key": [endpoint.key]}}
+    present = {"root": folder, "try_files": [f"/{WILDCARD_FILE}"]}
+    return {
+        "listen": [f"127.0.0.1:{endpoint.port}"],
+        "automatic_https": {"disable": True},
+        "routes": [
+            {"match": [{**asked, "file": present}],
+             "handle": [{"handler": "rewrite", "uri": f"/{WILDCARD_FILE}"},
+                        {"handler": "file_server", "root": folder}], "terminal": True},
+            {"match": [asked], "handle": [{"handler": "static_response", "status_code": 204}],
+             "terminal": True},
+            {"handle": [{"handler": "static_response", "status_code": 404}]},
+        ],
+    }
+
+
+def tls_app(settings: Settings, wildcard: WildcardEndpoint | None = None) -> JSON:
     """On-demand certificates, allowed per name by the control plane's ``ask`` endpoint."""
     ask = f"http://{control_plane_address(settings)}/api/v1/edge/ask"
+    policies: list[JSON] = [
+        {"subjects": INTERNAL_SUBJECTS, "issuers": [{"module": "internal"}], "on_demand": True},
+        {"issuers": [acme_issuer(settings)], "on_demand": True},
+    ]
+    if wildcard is not None:
+        policies.insert(1, wildcard_policy(settings, wildcard))
     return {"automation": {
         "on_demand": {"permission": {"module": "http", "endpoint": ask}},
-        "policies": [
-            {"subjects": INTERNAL_SUBJECTS, "issuers": [{"module": "internal"}],
-             "on_demand": True},
-            {"issuers": [acme_issuer(settings)], "on_demand": True},
-        ],
+        "policies": policies,
     }}
 
 
@@ -124,8 +188,11 @@ def redirect_file(status: int, target: str) -> str:
     return f"{status}-{target}"
 
 
-def add_tls(config: JSON, settings: Settings) -> JSON:
-    """Add the HTTPS listener, on-demand TLS, and the routes above to ``config`` (in place)."""
+def add_tls(config: JSON, settings: Settings, wildcard: WildcardEndpoint | None = None) -> JSON:
+    """Add the HTTPS listener, on-demand TLS, and the routes above to ``config`` (in place).
+
+    ``wildcard``: serve the base domain's wildcard certificate through that endpoint.
+    """
     http = config["apps"]["http"]
     http.update(http_port=settings.edge_port, https_port=settings.edge_https_port)
     server = next(iter(http["servers"].values()))
@@ -138,7 +205,9 @@ def add_tls(config: JSON, settings: Settings) -> JSON:
         ownership_challenge_route(settings),
         domain_redirect_route(edge_dir / "redirects"),
     ]
-    config["apps"]["tls"] = tls_app(settings)
+    if wildcard is not None:
+        http["servers"][WILDCARD_SERVER] = wildcard_server(settings, wildcard)
+    config["apps"]["tls"] = tls_app(settings, wildcard)
     # The internal CA must not try to install its root into the system trust store.
     config["apps"]["pki"] = {"certificate_authorities": {"local": {"install_trust": False}}}
     config["logging"]["logs"][TLS_LOGGER] = {

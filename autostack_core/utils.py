@@ -50,6 +50,16 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` atomically (temporary file, then rename) with mode 0600."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
+
+
 def run_sync(coro: Any) -> Any:
     """Run a coroutine from synchronous code (command line entry points)."""
     return asyncio.run(coro)

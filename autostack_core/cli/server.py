@@ -89,7 +89,7 @@ def migrate(data_dir: Path | None) -> None:
 @click.command()
 @data_dir_option
 def doctor(data_dir: Path | None) -> None:
-    """Check Python, git, node, bubblewrap, Caddy, the database and Redis."""
+    """Check Python, git, node, bubblewrap, Caddy, the database, Redis, the wildcard certificate."""
     from autostack_core.doctor import run_checks
 
     checks = run_sync(run_checks(settings_from(data_dir)))

@@ -1,0 +1,356 @@
+"""The base domain's wildcard certificate (``*.<base>`` and ``<base>``), through ACME DNS-01.
+
+Caddy's stock build has no DNS provider modules, so with
+``AUTOSTACK_DNS_PROVIDER`` set (and a base domain other than ``localhost``)
+AutoStack obtains this one certificate itself (:mod:`autostack_core.acme`):
+the DNS provider's zone gets the ``_acme-challenge.<base>`` TXT record, the
+CA checks it, the chain and key land in
+:func:`autostack_core.edge_tls.wildcard_file` with one rename, and the edge
+serves them from its next handshake on (see :mod:`autostack_core.edge_tls`).
+
+:func:`renew` is the queue task: run at start-up and hourly, it does nothing
+until a third of the certificate's lifetime is left (or it is missing, or
+for other names). A failure leaves the old certificate serving, is recorded
+with the CA's or provider's error in ``<data>/acme/wildcard.json`` (what
+:func:`state` shows: the API and ``autostack doctor``), is announced once as
+``edge.certificate_failed``, and is retried an hour later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import secrets
+import socket
+import ssl
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from joserfc.jwk import ECKey
+
+from autostack_core import ownership
+from autostack_core.acme import AcmeClient, Challenge
+from autostack_core.config import Settings
+from autostack_core.edge_tls import ZEROSSL, WildcardEndpoint, wildcard_file, wildcard_names
+from autostack_core.interfaces import DnsRecordSet, DnsZone, Event
+from autostack_core.models import SslStatus
+from autostack_core.utils import write_private
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+logger = logging.getLogger("autostack.wildcard_certificate")
+
+EVENT = "edge.certificate_failed"
+RENEW_FRACTION = 1 / 3
+"""Renew once less than this part of the certificate's lifetime is left."""
+RETRY_SECONDS = 3600
+"""After a failure, automatic attempts wait this long (a forced one does not)."""
+ORDER_SECONDS = 300
+PROPAGATION_SECONDS = 120
+PROPAGATION_POLL_SECONDS = 1.0
+
+
+def enabled(settings: Settings) -> bool:
+    """Whether this server obtains a wildcard certificate: a DNS provider, a real domain."""
+    base = settings.base_domain
+    return bool(settings.dns_provider) and base != "localhost" \
+        and not base.endswith(".localhost")
+
+
+def caddy_endpoint(settings: Settings) -> WildcardEndpoint | None:
+    """A free loopback port and a new secret for the edge's manager endpoint (None: disabled)."""
+    if not enabled(settings):
+        return None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    return WildcardEndpoint(port, secrets.token_urlsafe(32))
+
+
+def attempt_path(settings: Settings) -> Path:
+    return settings.path("acme", "wildcard.json")
+
+
+# ---------------------------------------------------------------------------
+# State: the certificate file, plus the last attempt
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Attempt:
+    """The last try: when, and its error (None when it succeeded)."""
+
+    at: datetime | None = None
+    error: str | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> Attempt:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return cls()
+        at = data.get("at")
+        return cls(datetime.fromisoformat(at) if at else None, data.get("error"))
+
+    def save(self, path: Path) -> None:
+        write_private(path, json.dumps({"at": self.at.isoformat() if self.at else None,
+                                        "error": self.error}))
+
+
+def read_certificate(path: Path) -> x509.Certificate | None:
+    """The leaf of the PEM chain at ``path`` (None when there is none or it is unreadable)."""
+    try:
+        chain = x509.load_pem_x509_certificates(path.read_bytes())
+    except (FileNotFoundError, ValueError):
+        return None
+    return chain[0] if chain else None
+
+
+def certificate_names(certificate: x509.Certificate) -> list[str]:
+    try:
+        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return []
+    return names.value.get_values_for_type(x509.DNSName)
+
+
+def renew_after(certificate: x509.Certificate) -> datetime:
+    """When a third of the lifetime is left."""
+    lifetime = certificate.not_valid_after_utc - certificate.not_valid_before_utc
+    return certificate.not_valid_after_utc - lifetime * RENEW_FRACTION
+
+
+def needs_renewal(certificate: x509.Certificate | None, names: list[str],
+                  now: datetime) -> bool:
+    """Missing, for other names, or past :func:`renew_after`."""
+    if certificate is None or not set(names) <= set(certificate_names(certificate)):
+        return True
+    return now >= renew_after(certificate)
+
+
+@dataclass
+class WildcardState:
+    """What the API and ``autostack doctor`` show."""
+
+    enabled: bool
+    names: list[str]
+    status: SslStatus
+    dns_provider: str | None = None
+    expires_at: datetime | None = None
+    renew_after: datetime | None = None
+    issuer: str | None = None
+    serial: str | None = None
+    error: str | None = None
+    last_attempt_at: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        def when(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {"enabled": self.enabled, "names": self.names, "status": str(self.status),
+                "dns_provider": self.dns_provider, "expires_at": when(self.expires_at),
+                "renew_after": when(self.renew_after), "issuer": self.issuer,
+                "serial": self.serial, "error": self.error,
+                "last_attempt_at": when(self.last_attempt_at)}
+
+
+def state(settings: Settings, now: datetime | None = None) -> WildcardState:
+    """Issued (maybe with a failing renewal's error), failed, pending, or none (disabled)."""
+    names = wildcard_names(settings)
+    if not enabled(settings):
+        return WildcardState(False, names, SslStatus.NONE)
+    now = now or datetime.now(UTC)
+    certificate = read_certificate(wildcard_file(settings))
+    attempt = Attempt.load(attempt_path(settings))
+    result = WildcardState(True, names, SslStatus.PENDING, settings.dns_provider,
+                           error=attempt.error, last_attempt_at=attempt.at)
+    serving = certificate is not None and certificate.not_valid_after_utc > now \
+        and set(names) <= set(certificate_names(certificate))
+    if certificate is not None and serving:
+        result.status = SslStatus.ISSUED
+        result.expires_at = certificate.not_valid_after_utc
+        result.renew_after = renew_after(certificate)
+        result.issuer = certificate.issuer.rfc4514_string()
+        result.serial = format(certificate.serial_number, "x")
+    elif attempt.error is not None:
+        result.status = SslStatus.FAILED
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Obtaining
+# ---------------------------------------------------------------------------
+
+
+def account_key(settings: Settings) -> ECKey:
+    """The ACME account key (P-256), made on first use and kept 0600 under the data dir."""
+    path = settings.path("acme", "account-key.pem")
+    try:
+        return ECKey.import_key(path.read_bytes())
+    except FileNotFoundError:
+        key = ECKey.generate_key("P-256", private=True)
+        write_private(path, key.as_pem(private=True).decode("ascii"))
+        return key
+
+
+def certificate_request(names: list[str]) -> tuple[bytes, bytes]:
+    """A new P-256 key (PEM) and a CSR for ``names`` (DER)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([]))
+           .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]),
+                          critical=False)
+           .sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return key_pem, csr.public_bytes(serialization.Encoding.DER)
+
+
+def ca_trust(settings: Settings) -> ssl.SSLContext:
+    """The system's roots, or ``AUTOSTACK_ACME_CA_ROOT`` for a private CA's listener."""
+    return ssl.create_default_context(cafile=settings.acme_ca_root)
+
+
+def directory_url(settings: Settings) -> str:
+    return ZEROSSL if settings.acme_ca.lower() == "zerossl" else settings.acme_ca
+
+
+async def wait_until_visible(settings: Settings, record: DnsRecordSet) -> None:
+    """Until the configured resolvers answer every value of ``record`` (none configured: now)."""
+    if not settings.dns_resolvers:
+        return
+    resolver = ownership.make_resolver(settings)
+    deadline = time.monotonic() + PROPAGATION_SECONDS
+    while not set(record.values) <= set(await ownership.lookup(resolver, record.name, "TXT")):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{record.name} TXT not visible through "
+                               f"{', '.join(settings.dns_resolvers)} after "
+                               f"{PROPAGATION_SECONDS} s")
+        await asyncio.sleep(PROPAGATION_POLL_SECONDS)
+
+
+def challenge_record(challenges: list[Challenge]) -> DnsRecordSet | None:
+    """One TXT record set answering every challenge (``*.base`` and ``base`` share a name)."""
+    if not challenges:
+        return None
+    names = {challenge.record_name for challenge in challenges}
+    if len(names) != 1:
+        raise ValueError(f"challenges at several names: {sorted(names)}")
+    return DnsRecordSet(names.pop(), "TXT", tuple(c.value for c in challenges), ttl=60)
+
+
+async def obtain(settings: Settings, zone: DnsZone) -> str:
+    """Order, answer DNS-01 through ``zone``, finalize: the chain and its key, as PEM."""
+    names = wildcard_names(settings)
+    apex = (await zone.zone_name()).rstrip(".").lower()
+    if settings.base_domain != apex and not settings.base_domain.endswith(f".{apex}"):
+        raise ValueError(f"{settings.base_domain} is not in the DNS provider's zone {apex}")
+    deadline = time.monotonic() + ORDER_SECONDS
+    async with AcmeClient(directory_url(settings), account_key(settings), ca_trust(settings),
+                          settings.acme_email) as client:
+        await client.register()
+        order_url, order = await client.new_order(names)
+        challenges = await client.dns_challenges(order)
+        record = challenge_record(challenges)
+        if record is not None:
+            await zone.upsert(record)
+        try:
+            if record is not None:
+                await wait_until_visible(settings, record)
+            for challenge in challenges:
+                await client.answer(challenge, deadline)
+        finally:
+            if record is not None:
+                with contextlib.suppress(Exception):
+                    await zone.delete(record)
+        key_pem, csr = certificate_request(names)
+        chain = await client.finalize(order_url, order, csr, deadline)
+    return chain.rstrip("\n") + "\n" + key_pem.decode("ascii")
+
+
+# ---------------------------------------------------------------------------
+# The queue task
+# ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def exclusive(settings: Settings) -> Iterator[bool]:
+    """Whether this caller holds ``<data>/acme/wildcard.lock`` (one attempt at a time)."""
+    path = settings.path("acme", "wildcard.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
+def describe(error: Exception) -> str:
+    """One line for the state and the notification (ACME problems are already one)."""
+    text = str(error) or type(error).__name__
+    return text if type(error).__module__ == "autostack_core.acme" \
+        else f"{type(error).__name__}: {text}"
+
+
+async def renew(app: AutoStack, force: bool = False) -> dict[str, Any]:
+    """Obtain or renew when due (``force``: now); the state afterwards, as a dict."""
+    settings = app.settings
+    if not enabled(settings):
+        return state(settings).as_dict()
+    with exclusive(settings) as mine:
+        if not mine:
+            return state(settings).as_dict()
+        now = datetime.now(UTC)
+        certificate = read_certificate(wildcard_file(settings))
+        attempt = Attempt.load(attempt_path(settings))
+        due = needs_renewal(certificate, wildcard_names(settings), now)
+        backing_off = attempt.error is not None and attempt.at is not None \
+            and now - attempt.at < timedelta(seconds=RETRY_SECONDS)
+        if not force and (not due or backing_off):
+            return state(settings, now).as_dict()
+        try:
+            provider = app.dns_providers.get(settings.dns_provider or "")
+            if provider is None:
+                installed = ", ".join(sorted(app.dns_providers)) or "none"
+                raise LookupError(f"DNS provider {settings.dns_provider!r} is not installed "
+                                  f"(installed: {installed})")
+            pem = await obtain(settings, provider.connect(settings.dns_provider_config))
+        except Exception as error:
+            await failed(app, attempt, describe(error), now)
+        else:
+            write_private(wildcard_file(settings), pem)
+            Attempt(now, None).save(attempt_path(settings))
+            logger.info("wildcard certificate for %s obtained",
+                        ", ".join(wildcard_names(settings)))
+        return state(settings).as_dict()
+
+
+async def failed(app: AutoStack, previous: Attempt, error: str, now: datetime) -> None:
+    """Record the error; announce it unless it is the one already announced."""
+    Attempt(now, error).save(attempt_path(app.settings))
+    logger.error("wildcard certificate: %s", error)
+    if error == previous.error:
+        return
+    current = state(app.settings, now)
+    await app.notify(Event(kind=EVENT, project="", data={
+        "names": current.names, "error": error,
+        "still_serving": current.status == SslStatus.ISSUED,
+        "expires_at": current.expires_at.isoformat() if current.expires_at else None,
+    }))
