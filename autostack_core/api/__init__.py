@@ -22,12 +22,13 @@ from autostack_core.api import (
     tokens,
     uploads,
     webhooks,
+    wildcard_certificate,
 )
 
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
     deploy_hooks, notifiers, runtime_logs, github, domains, detect, project_events,
-    openapi,
+    wildcard_certificate, openapi,
 )
 
 
