@@ -1,0 +1,121 @@
+"""A team's connected DNS zones (``/api/v1/teams/{slug}/dns-zones``) and the DNS providers.
+
+Members list the zones; admins connect and disconnect them. A zone's config
+(its provider's ids and credentials) is written once and never returned: the
+answers carry the provider, the zone's name and its id.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core import accounts, dns_zones
+from autostack_core.api.deployments import autostack_of
+from autostack_core.api.deps import current_user, read_body
+from autostack_core.api.teams import team_for
+from autostack_core.auth import client_ip
+from autostack_core.models import Role
+
+
+class ConnectZone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    provider: str = Field(min_length=1, max_length=48)
+    config: dict[str, str | None] = Field(default_factory=dict, max_length=20)
+
+
+async def list_providers(request: Request) -> Response:
+    """The DNS providers installed, with the fields a zone needs.
+    ---
+    summary: List DNS providers
+    tags: [dns]
+    responses:
+      200: {description: "{providers: [{name, fields, secret_fields}]}"}
+    """
+    current_user(request)
+    providers = autostack_of(request).dns_providers.values()
+    return JSONResponse({"providers": [
+        {"name": provider.name, "fields": list(provider.fields),
+         "secret_fields": list(getattr(provider, "secret_fields", ()))}
+        for provider in sorted(providers, key=lambda provider: provider.name)]})
+
+
+async def list_zones(request: Request) -> Response:
+    """The team's connected DNS zones (never their credentials).
+    ---
+    summary: List DNS zones
+    tags: [dns]
+    parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
+    responses:
+      200: {description: "{zones: [{id, provider, zone, created_at}]}"}
+      403: {description: viewers cannot see the zones}
+    """
+    team, _ = await team_for(request, Role.MEMBER)
+    zones = await dns_zones.team_zones(team)
+    return JSONResponse({"zones": [dns_zones.zone_json(zone) for zone in zones]})
+
+
+async def connect_zone(request: Request) -> Response:
+    """Connect a zone (admin): the provider must read it with the config first.
+    ---
+    summary: Connect a DNS zone
+    tags: [dns]
+    parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
+    requestBody:
+      content:
+        application/json:
+          schema:
+            type: object
+            required: [provider, config]
+            properties:
+              provider: {type: string, example: route53}
+              config:
+                type: object
+                description: the provider's fields (route53 - hosted_zone_id, access_key_id,
+                  secret_access_key, region, endpoint_url); stored encrypted
+                additionalProperties: {type: string}
+    responses:
+      201: {description: "{zone}"}
+      409: {description: the team has connected this zone already}
+      422: {description: the provider refused the config; the error names the field}
+    """
+    team, _ = await team_for(request, Role.ADMIN)
+    body = await read_body(request, ConnectZone)
+    zone = await dns_zones.connect(autostack_of(request), team, body.provider, body.config)
+    await accounts.audit("dns_zone.connected", user=current_user(request), team=team,
+                         target=("dns_zone", str(zone.id)), ip=client_ip(request),
+                         provider=zone.provider, zone=zone.zone_name)
+    return JSONResponse({"zone": dns_zones.zone_json(zone)}, status_code=201)
+
+
+async def disconnect_zone(request: Request) -> Response:
+    """Disconnect a zone (admin); its credentials are deleted, its records stay.
+    ---
+    summary: Disconnect a DNS zone
+    tags: [dns]
+    parameters:
+      - {name: slug, in: path, required: true, schema: {type: string}}
+      - {name: id, in: path, required: true, schema: {type: integer}}
+    responses:
+      204: {description: disconnected}
+      404: {description: no such zone in this team}
+    """
+    team, _ = await team_for(request, Role.ADMIN)
+    zone = await dns_zones.find(team, request.path_params["id"])
+    await dns_zones.disconnect(zone)
+    await accounts.audit("dns_zone.disconnected", user=current_user(request), team=team,
+                         target=("dns_zone", str(zone.id)), ip=client_ip(request),
+                         zone=zone.zone_name)
+    return Response(status_code=204)
+
+
+_ZONES = "/api/v1/teams/{slug}/dns-zones"
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/dns-providers", list_providers, methods=["GET"]),
+    Route(_ZONES, list_zones, methods=["GET"]),
+    Route(_ZONES, connect_zone, methods=["POST"]),
+    Route(f"{_ZONES}/{{id:int}}", disconnect_zone, methods=["DELETE"]),
+]
