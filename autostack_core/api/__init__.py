@@ -9,6 +9,7 @@ from autostack_core.api import (
     deploy_hooks,
     deployments,
     detect,
+    dns_zones,
     domains,
     environment,
     github,
@@ -27,7 +28,7 @@ from autostack_core.api import (
 
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
-    deploy_hooks, notifiers, runtime_logs, github, domains, detect, project_events,
+    deploy_hooks, notifiers, runtime_logs, github, domains, dns_zones, detect, project_events,
     wildcard_certificate, openapi,
 )
 
