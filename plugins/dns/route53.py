@@ -163,8 +163,8 @@ class Route53Zone:
                 field, message = CLIENT_ERRORS[code]
                 raise Route53Error(message, field) from error
             if status == 403:
-                raise Route53Error("Route53 refused these credentials (HTTP 403)",
-                                   "access_key_id") from error
+                raise Route53Error("AWS refused these credentials (HTTP 403): check the access "
+                                   "key ID and the secret access key", "access_key_id") from error
             detail = error.response.get("Error", {}).get("Message") or code or status
             raise Route53Error(f"Route53 {operation} failed: {detail}") from error
         except EndpointConnectionError as error:

@@ -1,0 +1,107 @@
+"""The Route53 DNS provider against moto's server, the allowed stand-in for AWS.
+
+Every call goes to moto on the loopback through ``endpoint_url``; nothing
+reaches AWS.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from autostack_core.interfaces import DnsRecordSet
+from autostack_plugins.dns.route53 import Route53Error, Route53Provider, parse_config
+from tests.conftest import free_port
+from tests.moto_standin import (
+    MotoServer,
+    hosted_zone,
+    moto,
+    moto_server,
+    needs_moto,
+    record_sets,
+    strict_moto,
+)
+
+__all__ = ["moto", "moto_server", "strict_moto"]
+
+pytestmark = needs_moto
+
+
+def config(server: MotoServer, zone_id: str, **changes: str) -> dict[str, str]:
+    return {"hosted_zone_id": zone_id, "access_key_id": server.key_id,
+            "secret_access_key": server.secret, "endpoint_url": server.url, **changes}
+
+
+@pytest.mark.dbless
+@pytest.mark.parametrize(("changes", "field", "problem"), [
+    ({"hosted_zone_id": ""}, "hosted_zone_id", "required"),
+    ({"secret_access_key": " "}, "secret_access_key", "required"),
+    ({"hosted_zone_id": "zone one"}, "hosted_zone_id", "looks like"),
+    ({"region": "Mars"}, "region", "not an AWS region"),
+    ({"endpoint_url": "ftp://127.0.0.1:21"}, "endpoint_url", "http://"),
+    ({"endpoint_url": "http://"}, "endpoint_url", "http://"),
+])
+def test_config_errors_name_the_field(changes: dict[str, str], field: str, problem: str) -> None:
+    base = {"hosted_zone_id": "Z123", "access_key_id": "AKIA", "secret_access_key": "s"}
+    with pytest.raises(Route53Error) as raised:
+        parse_config({**base, **changes})
+    assert raised.value.field == field and problem in str(raised.value)
+
+
+@pytest.mark.dbless
+def test_config_takes_the_console_form_of_the_zone_id() -> None:
+    parsed = parse_config({"hosted_zone_id": "/hostedzone/Z0ABC", "access_key_id": "AKIA",
+                           "secret_access_key": "s"})
+    assert parsed.hosted_zone_id == "Z0ABC" and parsed.region == "us-east-1"
+    assert parsed.endpoint_url is None
+
+
+@pytest.mark.dbless
+async def test_upsert_then_delete(moto: MotoServer) -> None:
+    zone_id = hosted_zone(moto, "example.test")
+    zone = Route53Provider().connect(config(moto, zone_id))
+    assert await zone.zone_name() == "example.test"
+    txt = DnsRecordSet("_autostack-challenge.app.example.test", "TXT", ('to"ken',))
+    cname = DnsRecordSet("app.example.test", "CNAME", ("apps.example.net",))
+    await zone.upsert(txt)
+    await zone.upsert(cname)
+    await zone.upsert(DnsRecordSet("example.test", "AAAA", ("2001:db8::7",)))
+    assert record_sets(moto, zone_id) == {
+        ("_autostack-challenge.app.example.test", "TXT"): ['"to\\"ken"'],
+        ("app.example.test", "CNAME"): ["apps.example.net"],
+        ("example.test", "AAAA"): ["2001:db8::7"],
+    }
+    await zone.delete(DnsRecordSet("app.example.test", "CNAME", ("someone-else.example",)))
+    await zone.delete(DnsRecordSet("missing.example.test", "A", ("192.0.2.1",)))
+    await zone.delete(txt)
+    await zone.delete(DnsRecordSet("example.test", "AAAA", ("2001:0db8:0::7",)))
+    assert record_sets(moto, zone_id) == {("app.example.test", "CNAME"): ["apps.example.net"]}
+
+
+@pytest.mark.dbless
+async def test_an_unknown_zone_names_the_zone_id(moto: MotoServer) -> None:
+    zone = Route53Provider().connect(config(moto, "Z0NOSUCHZONE"))
+    with pytest.raises(Route53Error) as raised:
+        await zone.zone_name()
+    assert raised.value.field == "hosted_zone_id" and "no hosted zone" in str(raised.value)
+
+
+@pytest.mark.dbless
+async def test_wrong_credentials_are_refused(strict_moto: MotoServer) -> None:
+    """moto's Route53 errors on GET come without the AWS error code, so the answer is the
+    generic 403 one (AWS itself says InvalidClientTokenId or SignatureDoesNotMatch)."""
+    for wrong in ({"access_key_id": "AKIANOPE"}, {"secret_access_key": "nope"}):
+        zone = Route53Provider().connect(config(strict_moto, "Z0ANY", **wrong))
+        with pytest.raises(Route53Error) as raised:
+            await zone.zone_name()
+        assert raised.value.field == "access_key_id"
+        assert "refused these credentials" in str(raised.value)
+
+
+@pytest.mark.dbless
+async def test_an_unreachable_endpoint_names_it() -> None:
+    zone = Route53Provider().connect({
+        "hosted_zone_id": "Z0ANY", "access_key_id": "AKIA", "secret_access_key": "s",
+        "endpoint_url": f"http://127.0.0.1:{free_port()}"})
+    with pytest.raises(Route53Error) as raised:
+        await zone.zone_name()
+    assert raised.value.field == "endpoint_url" and "cannot reach" in str(raised.value)
