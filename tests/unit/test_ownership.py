@@ -1,0 +1,99 @@
+"""Ownership checks over real DNS: AAAA records for public IPv6 addresses, HTTP over IPv6.
+
+DNS answers come from pebble-challtestsrv on the loopback (A and AAAA records
+set per test); the HTTP token is served on ``[::1]``.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from autostack_core import ownership
+from autostack_core.config import Settings
+from tests.acme_standin import ChallTestSrv, dns_server, needs_pebble
+
+__all__ = ["dns_server"]
+
+pytestmark = needs_pebble
+NAME = "app.example.test"
+
+
+def set_addresses(server: ChallTestSrv, kind: str, *addresses: str) -> None:
+    server._post(f"/clear-{kind}", {"host": f"{NAME}."})
+    server._post(f"/add-{kind}", {"host": f"{NAME}.", "addresses": list(addresses)})
+
+
+@pytest.fixture
+def settings(settings: Settings, dns_server: ChallTestSrv) -> Settings:
+    return replace(settings, dns_resolvers=(dns_server.resolver,),
+                   public_ips=("203.0.113.7", "2001:db8:0::7"))
+
+
+async def test_aaaa_is_listed_and_checked_for_public_ipv6_addresses(
+    settings: Settings, dns_server: ChallTestSrv,
+) -> None:
+    set_addresses(dns_server, "a", "203.0.113.7")
+    set_addresses(dns_server, "aaaa", "2001:db8::7")
+    records = {record.type: record for record in
+               await ownership.dns_records(settings, NAME, "token")}
+    assert list(records) == ["TXT", "A", "AAAA", "CNAME"]
+    assert records["AAAA"].value == "2001:db8::7" and records["AAAA"].current == ["2001:db8::7"]
+    assert records["AAAA"].ok and records["A"].ok
+    assert ownership.routed(list(records.values()))
+
+    set_addresses(dns_server, "aaaa", "2001:db8::99")
+    records = {record.type: record for record in
+               await ownership.dns_records(settings, NAME, "token")}
+    assert not records["AAAA"].ok and records["AAAA"].current == ["2001:db8::99"]
+    assert records["A"].ok
+
+
+async def test_only_ipv6_addresses_list_no_a_record(
+    settings: Settings, dns_server: ChallTestSrv,
+) -> None:
+    only_v6 = replace(settings, public_ips=("2001:db8::7",))
+    records = await ownership.dns_records(only_v6, NAME, "token")
+    assert [record.type for record in records] == ["TXT", "AAAA", "CNAME"]
+
+
+class TokenHandler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b"token" if self.headers["Host"] == NAME else b"wrong host"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class IPv6Server(HTTPServer):
+    address_family = socket.AF_INET6
+
+
+@pytest.fixture
+def edge_on_ipv6(settings: Settings) -> Iterator[None]:
+    """What the edge answers for the domain, on ``[::1]`` only (nothing on 127.0.0.1)."""
+    server = IPv6Server(("::1", settings.edge_port), TokenHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_http_token_is_tried_on_aaaa_addresses_too(
+    settings: Settings, dns_server: ChallTestSrv, edge_on_ipv6: None,
+) -> None:
+    set_addresses(dns_server, "aaaa", "::1")
+    assert await ownership.http_token_ok(settings, NAME, "token")
+    assert not await ownership.http_token_ok(settings, NAME, "another-token")
