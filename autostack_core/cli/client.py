@@ -348,6 +348,7 @@ def templates_deploy(slug: str, project: str, prod: bool, as_json: bool) -> None
         sys.exit(1)
 
 
+from autostack_core.cli.dns import dns  # noqa: E402
 from autostack_core.cli.domains import domains  # noqa: E402
 from autostack_core.cli.hooks import deploy_hooks  # noqa: E402
 
@@ -355,5 +356,5 @@ commands: list[click.Command] = [
     templates,
     detect_command,
     login, link_command, deploy, ls, inspect, logs, promote, rollback, cancel, env, projects,
-    deploy_hooks, domains,
+    deploy_hooks, domains, dns,
 ]

@@ -25,6 +25,10 @@ def describe(domain: dict[str, Any]) -> str:
     lines = [f"{domain['name']}  {state}  {target}  certificate: {certificate}"]
     if ssl["error"]:
         lines.append(f"  certificate error: {ssl['error']}")
+    zone = domain.get("dns_zone")
+    if zone:
+        lines.append(f"  records written by AutoStack in {zone['zone']} ({zone['provider']})"
+                     + (f"; failed: {zone['error']}" if zone["error"] else ""))
     if not domain["verified"] or not domain["dns_configured"]:
         lines.append("  DNS records (TXT proves ownership; then A or CNAME):")
         for record in domain["records"]:
