@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
 
 from autostack_core import ownership
-from autostack_core.acme import AcmeClient, Challenge
+from autostack_core.acme import AcmeClient, AcmeError, Challenge
 from autostack_core.config import Settings
 from autostack_core.edge_tls import ZEROSSL, WildcardEndpoint, wildcard_file, wildcard_names
 from autostack_core.interfaces import DnsRecordSet, DnsZone, Event
@@ -176,9 +176,8 @@ def state(settings: Settings, now: datetime | None = None) -> WildcardState:
     attempt = Attempt.load(attempt_path(settings))
     result = WildcardState(True, names, SslStatus.PENDING, settings.dns_provider,
                            error=attempt.error, last_attempt_at=attempt.at)
-    serving = certificate is not None and certificate.not_valid_after_utc > now \
-        and set(names) <= set(certificate_names(certificate))
-    if certificate is not None and serving:
+    if certificate is not None and certificate.not_valid_after_utc > now \
+            and set(names) <= set(certificate_names(certificate)):
         result.status = SslStatus.ISSUED
         result.expires_at = certificate.not_valid_after_utc
         result.renew_after = renew_after(certificate)
@@ -251,6 +250,14 @@ def challenge_record(challenges: list[Challenge]) -> DnsRecordSet | None:
     return DnsRecordSet(names.pop(), "TXT", tuple(c.value for c in challenges), ttl=60)
 
 
+async def remove_record(zone: DnsZone, record: DnsRecordSet) -> None:
+    """Delete the challenge record; a failure is logged, the order's outcome stands."""
+    try:
+        await zone.delete(record)
+    except Exception as error:
+        logger.warning("could not delete %s TXT: %s", record.name, error)
+
+
 async def obtain(settings: Settings, zone: DnsZone) -> str:
     """Order, answer DNS-01 through ``zone``, finalize: the chain and its key, as PEM."""
     names = wildcard_names(settings)
@@ -265,16 +272,13 @@ async def obtain(settings: Settings, zone: DnsZone) -> str:
         challenges = await client.dns_challenges(order)
         record = challenge_record(challenges)
         if record is not None:
-            await zone.upsert(record)
-        try:
-            if record is not None:
+            try:
+                await zone.upsert(record)
                 await wait_until_visible(settings, record)
-            for challenge in challenges:
-                await client.answer(challenge, deadline)
-        finally:
-            if record is not None:
-                with contextlib.suppress(Exception):
-                    await zone.delete(record)
+                for challenge in challenges:
+                    await client.answer(challenge, deadline)
+            finally:
+                await remove_record(zone, record)
         key_pem, csr = certificate_request(names)
         chain = await client.finalize(order_url, order, csr, deadline)
     return chain.rstrip("\n") + "\n" + key_pem.decode("ascii")
@@ -304,9 +308,9 @@ def exclusive(settings: Settings) -> Iterator[bool]:
 
 def describe(error: Exception) -> str:
     """One line for the state and the notification (ACME problems are already one)."""
-    text = str(error) or type(error).__name__
-    return text if type(error).__module__ == "autostack_core.acme" \
-        else f"{type(error).__name__}: {text}"
+    if isinstance(error, AcmeError):
+        return str(error)
+    return f"{type(error).__name__}: {error}".rstrip(": ")
 
 
 async def renew(app: AutoStack, force: bool = False) -> dict[str, Any]:
