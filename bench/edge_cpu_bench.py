@@ -1,0 +1,170 @@
+"""Edge cost per request, in Caddy CPU time: where the static throughput goes.
+
+Run with ``.venv/bin/python bench/edge_cpu_bench.py``. Requests per second
+swing by 2x between rounds on a shared machine, so each configuration is
+measured as the CPU time (utime + stime from ``/proc/<pid>/stat``) its Caddy
+process spends per request over a ``wrk -t1 -c10 -d4s`` run on a 2 KB file,
+median of three interleaved rounds, every configuration in its own Caddy on
+a free loopback port:
+
+* a bare Caddy ``file_server`` without logging: the baseline;
+* the same with only a JSON access log to a file (the floor for any edge that
+  logs every request), and with the log encoded but discarded;
+* the AutoStack edge as shipped (its configuration dumped from a real edge
+  through the admin API), without its access log, and with 20 distinct route
+  profiles deployed, asking for the host of the last one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from edge_bench import free_port, site
+
+from autostack_core.config import Settings
+from autostack_core.doctor import caddy_binary
+from autostack_plugins.providers.local import LocalProvider
+
+ROUNDS = 3
+PROFILES = 20
+TICKS = os.sysconf("SC_CLK_TCK")
+JSON = dict[str, Any]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def wrk(url: str, host: str, seconds: int) -> int:
+    output = subprocess.run(["wrk", "-t1", "-c10", f"-d{seconds}s", "-H", f"Host: {host}", url],
+                            check=True, capture_output=True, text=True).stdout
+    match = re.search(r"(\d+) requests in", output)
+    if not match or "Non-2xx" in output or "Socket errors" in output:
+        raise RuntimeError(f"wrk failed:\n{output}")
+    return int(match.group(1))
+
+
+def cpu_per_request(root: Path, config: JSON, host: str) -> float:
+    """Run ``config`` in a Caddy of its own; microseconds of its CPU per request."""
+    port = free_port()
+    config = copy.deepcopy(config)
+    config["admin"] = {"disabled": True}
+    http = config["apps"]["http"]
+    http.update(http_port=port)
+    http.pop("https_port", None)
+    server = next(iter(http["servers"].values()))
+    server["listen"] = [f"127.0.0.1:{port}"]
+    server.pop("tls_connection_policies", None)
+    path = root / f"variant-{port}.json"
+    path.write_text(json.dumps(config))
+    binary = caddy_binary()
+    assert binary is not None
+    process = subprocess.Popen([binary, "run", "--config", str(path)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/file.html"
+        for _ in range(500):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.01)
+        if httpx.get(url, headers={"Host": host}).status_code != 200:
+            raise RuntimeError(f"{host} is not served by this configuration")
+        wrk(url, host, 1)  # warm up
+        before = cpu_seconds(process.pid)
+        requests = wrk(url, host, 4)
+        return (cpu_seconds(process.pid) - before) / requests * 1e6
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def with_access_log(config: JSON, writer: JSON) -> JSON:
+    """``config`` with Caddy's plain JSON access log written by ``writer``."""
+    config = copy.deepcopy(config)
+    config["logging"] = {"logs": {
+        "default": {"exclude": ["http.log.access"]},
+        "access": {"writer": writer, "encoder": {"format": "json"},
+                   "include": ["http.log.access.access"]},
+    }}
+    next(iter(config["apps"]["http"]["servers"].values()))["logs"] = {
+        "default_logger_name": "access"}
+    return config
+
+
+def without_access_log(config: JSON) -> JSON:
+    config = copy.deepcopy(config)
+    next(iter(config["apps"]["http"]["servers"].values())).pop("logs")
+    return config
+
+
+async def edge_configs(root: Path) -> tuple[JSON, JSON, Path]:
+    """The real edge's configuration with one profile, then with :data:`PROFILES`."""
+    settings = Settings(data_dir=root / "data", edge_port=free_port())
+    settings.ensure_dirs()
+    provider = LocalProvider(settings)
+    await provider.start()
+    transport = httpx.AsyncHTTPTransport(uds=str(settings.edge_admin_socket))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://caddy") as admin:
+            first = site(root, "first", "first")
+            await provider.deploy(first)
+            await provider.route("bench.localhost", first)
+            one_profile = (await admin.get("/config/")).json()
+            for number in range(1, PROFILES):
+                other = site(root, f"other{number}", "other")
+                other.config = {"routes": [{"src": f"/only-in-{number}", "dest": "/"}]}
+                await provider.deploy(other)
+                await provider.route(f"other{number}.localhost", other)
+            many_profiles = (await admin.get("/config/")).json()
+    finally:
+        await provider.stop()
+    return one_profile, many_profiles, first.output_dir / "static"
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as temporary:
+        root = Path(temporary)
+        one_profile, many_profiles, static = await edge_configs(root)
+        bare: JSON = {"apps": {"http": {"servers": {"bare": {
+            "automatic_https": {"disable": True},
+            "routes": [{"handle": [{"handler": "file_server", "root": str(static)}]}],
+        }}}}}
+        last = f"other{PROFILES - 1}.localhost"
+        variants: dict[str, tuple[JSON, str]] = {
+            "bare Caddy file_server, no log": (bare, "bench.localhost"),
+            "bare + JSON access log to a file": (
+                with_access_log(bare, {"output": "file", "filename": str(root / "bare.log")}),
+                "bench.localhost"),
+            "bare + JSON access log, discarded": (
+                with_access_log(bare, {"output": "discard"}), "bench.localhost"),
+            "AutoStack edge as shipped": (one_profile, "bench.localhost"),
+            "AutoStack edge without its access log": (
+                without_access_log(one_profile), "bench.localhost"),
+            f"AutoStack edge, {PROFILES} profiles, host of the last": (many_profiles, last),
+        }
+        costs: dict[str, list[float]] = {name: [] for name in variants}
+        for _ in range(ROUNDS):  # interleaved: the machine's load drifts
+            for name, (config, host) in variants.items():
+                costs[name].append(cpu_per_request(root, config, host))
+    baseline = statistics.median(costs["bare Caddy file_server, no log"])
+    for name, values in costs.items():
+        median = statistics.median(values)
+        print(f"{name:52s} {median:6.1f} us/request  bare/this {baseline / median:.2f}x")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
