@@ -57,6 +57,21 @@ def provider_for(app: AutoStack, name: str) -> DnsProvider:
     return provider
 
 
+def describe_providers(app: AutoStack) -> list[dict[str, Any]]:
+    """Each provider with its fields, their labels and which are secret, for forms and the API.
+
+    ``labels`` and ``secret_fields`` are optional provider attributes.
+    """
+    described = []
+    for provider in sorted(app.dns_providers.values(), key=lambda provider: provider.name):
+        labels: Mapping[str, str] = getattr(provider, "labels", {})
+        secret: tuple[str, ...] = tuple(getattr(provider, "secret_fields", ()))
+        described.append({"name": provider.name, "fields": [
+            {"name": field, "label": labels.get(field, field.replace("_", " ").capitalize()),
+             "secret": field in secret} for field in provider.fields]})
+    return described
+
+
 def rejected(provider: DnsProvider, error: Exception) -> ApiError:
     """The provider's refusal as a 422 naming the field it blames, when it names one."""
     field = getattr(error, "field", None)

@@ -1,8 +1,9 @@
-"""The team page: members and their roles, invitations; creating a team; joining one.
+"""The team page: members and their roles, invitations, DNS zones; creating a team; joining one.
 
 Viewers and members see the members; admins add people, change roles and
 invite; only owners grant the owner role (the API's rules, from
-:mod:`autostack_core.api.teams`). An invitation's link is shown once.
+:mod:`autostack_core.api.teams`). An invitation's link is shown once. The
+DNS zones section's forms post to :mod:`autostack_web.dns_zone_settings`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from autostack_core import accounts
+from autostack_core import accounts, dns_zones
 from autostack_core.api.teams import check_change, check_grant
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
@@ -33,9 +34,13 @@ async def team_page(
     admin = ROLE_RANK[role] >= ROLE_RANK[Role.ADMIN]
     invitations = await Invitation.filter(team=team, accepted_at__isnull=True) \
         .order_by("created_at") if admin else []
+    member = ROLE_RANK[role] >= ROLE_RANK[Role.MEMBER]
     values = {"team": team, "role": role, "members": members, "invitations": invitations,
               "roles": ROLES, "error": None, "notice": None, "invite_link": None,
-              "values": {}, **context}
+              "values": {},
+              "zones": await dns_zones.team_zones(team) if member else [],
+              "dns_providers": dns_zones.describe_providers(host_of(request)),
+              "zone_error": None, "zone_provider": None, "zone_values": {}, **context}
     return await render(request, "team.html", values, status_code=status_code)
 
 

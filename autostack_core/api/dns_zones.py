@@ -32,14 +32,10 @@ async def list_providers(request: Request) -> Response:
     summary: List DNS providers
     tags: [dns]
     responses:
-      200: {description: "{providers: [{name, fields, secret_fields}]}"}
+      200: {description: "{providers: [{name, fields: [{name, label, secret}]}]}"}
     """
     current_user(request)
-    providers = autostack_of(request).dns_providers.values()
-    return JSONResponse({"providers": [
-        {"name": provider.name, "fields": list(provider.fields),
-         "secret_fields": list(getattr(provider, "secret_fields", ()))}
-        for provider in sorted(providers, key=lambda provider: provider.name)]})
+    return JSONResponse({"providers": dns_zones.describe_providers(autostack_of(request))})
 
 
 async def list_zones(request: Request) -> Response:

@@ -1,0 +1,61 @@
+"""DNS zones on the team page: connect one with a provider's fields, see them, disconnect.
+
+The same service as ``/api/v1/teams/{slug}/dns-zones`` (:mod:`autostack_core.dns_zones`):
+admins connect and disconnect, members see the zones. Credentials are written
+once and never shown again, not even in a form sent back with an error.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core import accounts, dns_zones
+from autostack_core.auth import client_ip
+from autostack_core.errors import ApiError
+from autostack_core.models import Role, User
+from autostack_web.access import page, team_access
+from autostack_web.rendering import form_text, host_of, redirect
+from autostack_web.teams import team_page
+
+
+async def connect(request: Request, user: User) -> Response:
+    team, role = await team_access(user, request.path_params["slug"], Role.ADMIN)
+    app = host_of(request)
+    async with request.form() as form:
+        name = form_text(form, "provider")
+        provider = app.dns_providers.get(name)
+        config = {field: form_text(form, field) for field in provider.fields} if provider else {}
+    try:
+        zone = await dns_zones.connect(app, team, name, config)
+    except ApiError as error:
+        secret = set(getattr(provider, "secret_fields", ()))
+        kept = {field: value for field, value in config.items() if field not in secret}
+        return await team_page(request, team, role, error.status, zone_error=error,
+                               zone_provider=name, zone_values=kept)
+    await accounts.audit("dns_zone.connected", user=user, team=team,
+                         target=("dns_zone", str(zone.id)), ip=client_ip(request),
+                         provider=zone.provider, zone=zone.zone_name)
+    return await team_page(request, team, role, 201,
+                           notice=f"{zone.zone_name} connected: domains added in it now get "
+                                  "their DNS records automatically.")
+
+
+async def disconnect(request: Request, user: User) -> Response:
+    team, _ = await team_access(user, request.path_params["slug"], Role.ADMIN)
+    zone = await dns_zones.find(team, request.path_params["id"])
+    await dns_zones.disconnect(zone)
+    await accounts.audit("dns_zone.disconnected", user=user, team=team,
+                         target=("dns_zone", str(zone.id)), ip=client_ip(request),
+                         zone=zone.zone_name)
+    return redirect(f"/teams/{team.slug}#dns-zones")
+
+
+_ZONES = "/teams/{slug}/dns-zones"
+
+routes: list[BaseRoute] = [
+    Route(_ZONES, page(connect), methods=["POST"], include_in_schema=False),
+    Route(f"{_ZONES}/{{id:int}}/disconnect", page(disconnect), methods=["POST"],
+          include_in_schema=False),
+]
