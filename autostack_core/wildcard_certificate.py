@@ -13,7 +13,7 @@ until a third of the certificate's lifetime is left (or it is missing, or
 for other names). A failure leaves the old certificate serving, is recorded
 with the CA's or provider's error in ``<data>/acme/wildcard.json`` (what
 :func:`state` shows: the API and ``autostack doctor``), is announced once as
-``edge.certificate_failed``, and is retried an hour later.
+``edge.certificate_failed``, and is retried at the next hourly run.
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ logger = logging.getLogger("autostack.wildcard_certificate")
 EVENT = "edge.certificate_failed"
 RENEW_FRACTION = 1 / 3
 """Renew once less than this part of the certificate's lifetime is left."""
-RETRY_SECONDS = 3600
-"""After a failure, automatic attempts wait this long (a forced one does not)."""
+RETRY_SECONDS = 50 * 60
+"""After a failure, automatic attempts wait this long (a forced one does not): less than
+the hourly run's period, so each hourly run retries, while restarts do not hammer the CA."""
 ORDER_SECONDS = 300
 PROPAGATION_SECONDS = 120
 PROPAGATION_POLL_SECONDS = 1.0
