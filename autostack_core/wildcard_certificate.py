@@ -10,7 +10,8 @@ serves them from its next handshake on (see :mod:`autostack_core.edge_tls`).
 
 :func:`renew` is the queue task: run at start-up and hourly, it does nothing
 until a third of the certificate's lifetime is left (or it is missing, or
-for other names). A failure leaves the old certificate serving, is recorded
+for other names). A failure leaves the old certificate serving (until it
+expires: then it is removed, and hostnames get their own again), is recorded
 with the CA's or provider's error in ``<data>/acme/wildcard.json`` (what
 :func:`state` shows: the API and ``autostack doctor``), is announced once as
 ``edge.certificate_failed``, and is retried at the next hourly run.
@@ -338,6 +339,10 @@ async def renew(app: AutoStack, force: bool = False) -> dict[str, Any]:
                                   f"(installed: {installed})")
             pem = await obtain(settings, provider.connect(settings.dns_provider_config))
         except Exception as error:
+            if certificate is not None and certificate.not_valid_after_utc <= now:
+                # An expired wildcard would fail every handshake; without the file the
+                # edge gets each hostname its own certificate on demand again.
+                wildcard_file(settings).unlink(missing_ok=True)
             await failed(app, attempt, describe(error), now)
         else:
             write_private(wildcard_file(settings), pem)

@@ -252,6 +252,20 @@ async def test_a_failing_renewal_keeps_the_certificate_and_is_announced_once(
 
 
 @needs_pebble
+async def test_an_expired_certificate_is_removed_when_its_renewal_fails(
+    issuing: AutoStack, tmp_path: Path,
+) -> None:
+    expired = make_certificate(NAMES, datetime.now(UTC) - timedelta(days=91), 90)
+    path = wildcard_file(issuing.settings)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(expired.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "fail").touch()
+    result = await wildcard_certificate.renew(issuing)
+    assert result["status"] == "failed" and not path.exists()
+    assert [event["data"]["still_serving"] for event in events(tmp_path)] == [False]
+
+
+@needs_pebble
 async def test_the_ca_refusing_a_wrong_txt_value_is_the_error(
     issuing: AutoStack, tmp_path: Path,
 ) -> None:
