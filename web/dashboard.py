@@ -1,29 +1,42 @@
 """The signed-in home: a team's projects as cards, a page at a time, with a team switcher.
 
-A page of cards costs a fixed number of queries whatever the team's size: the
-page's projects, their count, the latest deployment of each (one grouped query
-for the newest creation time per project, one for those rows), and the step of
-the ones building (two more).
+A page of cards costs three queries whatever the team's size: the team's
+project count, the page's projects, and their latest deployments with the step
+the building ones are at. They read only the columns a card shows (a
+deployment row also carries its manifests).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from tortoise.functions import Max
+from tortoise.expressions import RawSQL, Subquery
 
 from autostack_core.api.auth import teams_json
 from autostack_core.errors import NotFound
-from autostack_core.models import Deployment, DeploymentLog, DeploymentState, Project, User
+from autostack_core.models import Deployment, Project, User
 from autostack_web.access import page
 from autostack_web.rendering import render
 
 PAGE_SIZE = 24
+CARD_FIELDS = ("id", "project_id", "state", "created_at", "branch", "commit_sha",
+               "commit_message", "source_type")
+"""What a card shows of a deployment (``_macros.html``: state, age, progress, source)."""
+
+# Correlated subqueries, which Tortoise cannot express, in SQL that SQLite and
+# PostgreSQL both run. A project's newest deployment is found through the
+# (project_id, created_at) index; a building one's step is its last log line's.
+LATEST_DEPLOYMENT = RawSQL(
+    '(SELECT "id" FROM "deployments" WHERE "project_id" = "projects"."id"'
+    ' AND "deleted_at" IS NULL ORDER BY "created_at" DESC LIMIT 1)')
+CURRENT_STEP = RawSQL(
+    """(CASE WHEN "deployments"."state" = 'building' THEN (SELECT "step" FROM"""
+    ' "deployment_logs" WHERE "deployment_id" = "deployments"."id" ORDER BY "id" DESC'
+    " LIMIT 1) END)")
 
 
 @dataclass
@@ -49,27 +62,11 @@ def page_number(value: str | None) -> int:
 
 
 async def latest_deployments(project_ids: list[int]) -> dict[int, Deployment]:
-    """The newest deployment (not deleted) of each project, in two queries."""
-    alive = Deployment.filter(project_id__in=project_ids, deleted_at__isnull=True)
-    newest: list[tuple[int, datetime]] = await alive.annotate(newest=Max("created_at")) \
-        .group_by("project_id").values_list("project_id", "newest")
-    if not newest:
-        return {}
-    wanted = set(newest)
-    # Two projects may share a creation time: keep only each project's own newest row.
-    rows = await alive.filter(created_at__in=[moment for _, moment in newest])
-    return {row.project_id: row for row in rows  # type: ignore[attr-defined]
-            if (row.project_id, row.created_at) in wanted}  # type: ignore[attr-defined]
-
-
-async def current_steps(building: list[str]) -> dict[str, str]:
-    """The log step each building deployment is at (its last line's step)."""
-    if not building:
-        return {}
-    last_ids = await DeploymentLog.filter(deployment_id__in=building) \
-        .annotate(last=Max("id")).group_by("deployment_id").values_list("last", flat=True)
-    lines = await DeploymentLog.filter(id__in=list(last_ids)).values_list("deployment_id", "step")
-    return dict(lines)
+    """The newest deployment (not deleted) of each project, with ``step`` if it is building."""
+    newest = Subquery(Project.filter(id__in=project_ids).annotate(latest=LATEST_DEPLOYMENT)
+                      .values("latest"))
+    rows = await Deployment.filter(id__in=newest).annotate(step=CURRENT_STEP).only(*CARD_FIELDS)
+    return {row.project_id: row for row in rows}  # type: ignore[attr-defined]
 
 
 async def project_cards(team_slug: str, number: int) -> tuple[list[Card], int]:
@@ -77,14 +74,13 @@ async def project_cards(team_slug: str, number: int) -> tuple[list[Card], int]:
     projects = Project.filter(team__slug=team_slug)
     total = await projects.count()
     chosen = await projects.order_by("-updated_at", "-id") \
-        .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    latest = await latest_deployments([project.id for project in chosen])
-    steps = await current_steps([row.id for row in latest.values()
-                                 if row.state == DeploymentState.BUILDING])
-    cards = [Card(project, latest.get(project.id), None) for project in chosen]
-    for card in cards:
-        if card.latest is not None:
-            card.step = steps.get(card.latest.id)
+        .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE) \
+        .only("id", "name", "production_url", "git_url")
+    latest = await latest_deployments([project.id for project in chosen]) if chosen else {}
+    cards = []
+    for project in chosen:
+        deployment = latest.get(project.id)
+        cards.append(Card(project, deployment, getattr(deployment, "step", None)))
     return cards, total
 
 

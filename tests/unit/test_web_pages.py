@@ -7,9 +7,18 @@ import re
 import httpx
 
 from autostack_core.app import AutoStack
-from autostack_core.models import ApiToken, Deployment, Project, Role, User, UserSession
+from autostack_core.models import (
+    ApiToken,
+    Deployment,
+    DeploymentLog,
+    Project,
+    Role,
+    User,
+    UserSession,
+)
 from autostack_web.dashboard import PAGE_SIZE
 from tests.fixtures_auth import PASSWORD, add_user, client_for, owner, personal_team
+from tests.query_counter import counting_queries
 
 __all__ = ["owner"]
 
@@ -143,6 +152,30 @@ async def test_dashboard_pages_show_each_card_its_latest_deployment(
     assert second.text.count('class="card project"') == 3 and 'rel="prev"' in second.text
     assert "new00" in second.text and "old00" not in second.text  # the newest deployment
     assert "No projects on this page" in beyond.text
+
+
+async def test_dashboard_queries_do_not_grow_with_the_team(
+    autostack: AutoStack, owner: User
+) -> None:
+    """Seven queries a page of cards: session and user, the user's teams (two), the team's
+    project count, the page's projects, their latest deployments with the building step."""
+    team = await personal_team(owner)
+    for number in range(30):
+        project = await Project.create(name=f"app-{number:02}", team=team)
+        await Deployment.create(project=project, state="ready", upload_manifest={"a": "b" * 99})
+        if number % 3 == 0:
+            building = await Deployment.create(project=project, state="building")
+            await DeploymentLog.create(deployment=building, step="build", line="$ make")
+    async with client_for(autostack) as http:
+        await log_in(http)
+        for path, most in (("/dashboard", 7), ("/dashboard?page=2", 7), ("/dashboard?page=3", 6)):
+            with counting_queries() as queries:
+                page = await http.get(path)
+            assert page.status_code == 200
+            assert queries.count <= most, f"{path}: {queries}"
+        first = await http.get("/dashboard")
+    assert "30 projects" in first.text and "Page 1 of 2" in first.text
+    assert 'aria-valuenow="45"' in first.text  # a building card is at its log's build step
 
 
 async def test_team_switcher_and_unknown_team(autostack: AutoStack, owner: User) -> None:
