@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from tortoise.expressions import Q
 
 from autostack_core import deployments, retention
 from autostack_core.errors import ApiError, NotFound
@@ -19,6 +20,7 @@ from autostack_core.models import (
     Alias,
     AliasKind,
     Deployment,
+    DeploymentState,
     Project,
     Role,
     User,
@@ -28,6 +30,11 @@ from autostack_web.rendering import host_of, redirect, render
 
 RECENT = 20
 ACTIONS = ("promote", "redeploy", "cancel", "delete")
+PREVIEW_KINDS = (AliasKind.BRANCH, AliasKind.PULL_REQUEST)
+ROW_FIELDS = ("id", "state", "is_production", "source_type", "branch", "commit_sha",
+              "commit_message", "deployment_url", "build_time_seconds", "deploy_time_seconds",
+              "created_at", "ready_at", "error_at", "canceled_at")
+"""What the page shows of a deployment; a row also carries manifests, left unread."""
 
 
 def git_remote(request: Request, project: Project) -> str:
@@ -49,17 +56,55 @@ async def project_page(
     request: Request, project: Project, role: str, error: ApiError | None = None,
 ) -> Response:
     host = host_of(request)
-    production = await deployments.production_deployment(host, project)
+    production_host = deployments.production_hostname(project.name, host.settings.base_domain)
     recent = await Deployment.filter(project=project, deleted_at__isnull=True) \
-        .order_by("-created_at").limit(RECENT)
+        .order_by("-created_at").limit(RECENT).only(*ROW_FIELDS)
+    # The production alias and the previews in one query; the deployments they serve
+    # are mostly among the recent ones.
+    aliases = await Alias.filter(
+        Q(hostname=production_host) | Q(project=project, kind__in=PREVIEW_KINDS)
+    ).order_by("-updated_at")
+    served = await served_deployments(aliases, recent)
+    production = next((served.get(alias.deployment_id) for alias in aliases  # type: ignore[attr-defined]
+                       if alias.hostname == production_host), None)
+    previews = [{"alias": alias, "url": deployments.url_for(host, alias.hostname),
+                 "deployment": served[alias.deployment_id]}  # type: ignore[attr-defined]
+                for alias in aliases
+                if alias.project_id == project.id and alias.kind in PREVIEW_KINDS  # type: ignore[attr-defined]
+                and alias.deployment_id in served]  # type: ignore[attr-defined]
     context = {
         "project": project, "role": role, "production": production,
-        "can_rollback": await deployments.previous_production(project, production) is not None,
-        "deployments": recent, "previews": await previews(request, project),
+        "can_rollback": await can_roll_back(project, production, recent),
+        "deployments": recent, "previews": previews,
         "git_remote": git_remote(request, project), "error": error,
     }
     return await render(request, "project.html", context,
                         status_code=error.status if error else 200)
+
+
+async def served_deployments(
+    aliases: list[Alias], recent: list[Deployment]
+) -> dict[str, Deployment]:
+    """The deployments the aliases serve, by id: from ``recent``, the others in one query."""
+    known = {deployment.id: deployment for deployment in recent}
+    wanted = {alias.deployment_id for alias in aliases} - {None} - known.keys()  # type: ignore[attr-defined]
+    if wanted:
+        known.update({deployment.id: deployment for deployment in
+                      await Deployment.filter(id__in=wanted).only(*ROW_FIELDS)})
+    return known
+
+
+async def can_roll_back(
+    project: Project, production: Deployment | None, recent: list[Deployment]
+) -> bool:
+    """Whether an earlier ready production deployment exists; ``recent`` often tells."""
+    if any(deployment.is_production and deployment.state == DeploymentState.READY
+           and (production is None or deployment.created_at < production.created_at)
+           for deployment in recent):
+        return True
+    if len(recent) < RECENT:  # then ``recent`` holds every deployment not deleted
+        return False
+    return await deployments.previous_production(project, production) is not None
 
 
 async def overview(request: Request, user: User) -> Response:

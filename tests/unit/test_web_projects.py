@@ -6,7 +6,9 @@ import httpx
 
 from autostack_core.app import AutoStack
 from autostack_core.models import Alias, Deployment, Role, User
+from autostack_web.projects import RECENT
 from tests.fixtures_auth import add_user, client_for, owner, personal_team
+from tests.query_counter import counting_queries
 from tests.web_fixtures import Site, log_in, signed_in, site
 
 __all__ = ["owner", "signed_in", "site"]
@@ -28,6 +30,24 @@ async def test_project_page_shows_production_deployments_and_previews(
     for label in ("Rollback", "Promote", "Redeploy", "Cancel", "Delete"):
         assert f">{label}</button>" in text
     assert f"/deployments/{site.current.id}/delete" not in text  # serves production
+
+
+async def test_project_page_queries(site: Site, signed_in: Client) -> None:
+    """Seven queries: session and user, the project, its team and the user's role, the
+    recent deployments, the production alias with the previews. One more when an alias
+    serves a deployment older than the recent ones, one more when the rollback target is."""
+    http, _ = signed_in
+    with counting_queries() as queries:
+        page = await http.get("/projects/site")
+    assert page.status_code == 200 and queries.count <= 7, queries
+    for number in range(RECENT):
+        await Deployment.create(project=site.project, state="ready", branch=f"topic-{number}")
+    with counting_queries() as queries:
+        page = await http.get("/projects/site")
+    assert page.status_code == 200 and queries.count <= 9, queries
+    assert "site-cur.localhost" in page.text and "bbbbbbb" in page.text  # production, served
+    assert "site-git-feature.localhost" in page.text  # the preview of an older deployment
+    assert ">Rollback</button>" in page.text
 
 
 async def test_rollback_moves_production_back(site: Site, signed_in: Client) -> None:
