@@ -1,12 +1,24 @@
 """The Route53 DNS provider against moto's server, the allowed stand-in for AWS.
 
 Every call goes to moto on the loopback through ``endpoint_url``; nothing
-reaches AWS.
+reaches AWS. moto applies every change at once, so the waits for ``INSYNC``
+go through a proxy that makes moto's first answers say ``PENDING``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
 import pytest
+import uvicorn
+from starlette.requests import Request
+from starlette.responses import Response
 
 from autostack_core.interfaces import DnsRecordSet
 from autostack_plugins.dns.route53 import Route53Error, Route53Provider, parse_config
@@ -105,3 +117,70 @@ async def test_an_unreachable_endpoint_names_it() -> None:
     with pytest.raises(Route53Error) as raised:
         await zone.zone_name()
     assert raised.value.field == "endpoint_url" and "cannot reach" in str(raised.value)
+
+
+@dataclass
+class PendingProxy:
+    """Forwards to moto (always ``INSYNC``), but says ``PENDING`` in its first answers
+    about a change, as Route53 does while a change propagates."""
+
+    moto: MotoServer
+    pending: int
+    rewritten: int = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        request = Request(scope, receive)
+        query = f"?{request.url.query}" if request.url.query else ""
+        headers = {key: value for key, value in request.headers.items() if key != "host"}
+        async with httpx.AsyncClient() as http:
+            answer = await http.request(request.method, f"{self.moto.url}{request.url.path}"
+                                        f"{query}", content=await request.body(),
+                                        headers=headers)
+        body = answer.content
+        if self.pending > 0 and b"<Status>INSYNC</Status>" in body:
+            self.pending -= 1
+            self.rewritten += 1
+            body = body.replace(b"<Status>INSYNC</Status>", b"<Status>PENDING</Status>")
+        response = Response(body, status_code=answer.status_code,
+                            media_type=answer.headers.get("content-type"))
+        await response(scope, receive, send)
+
+
+@asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """``app`` under uvicorn on a free loopback port, on this event loop."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.mark.dbless
+async def test_upsert_polls_until_the_change_is_in_sync(moto: MotoServer) -> None:
+    zone_id = hosted_zone(moto, "example.test")
+    proxy = PendingProxy(moto, pending=3)
+    async with serving(proxy) as url:
+        zone = Route53Provider(poll_seconds=0.01).connect(config(moto, zone_id, endpoint_url=url))
+        await zone.upsert(DnsRecordSet("app.example.test", "A", ("192.0.2.1",)))
+    assert proxy.rewritten == 3  # the change's answer, then two GetChange polls
+    assert record_sets(moto, zone_id) == {("app.example.test", "A"): ["192.0.2.1"]}
+
+
+@pytest.mark.dbless
+async def test_upsert_waits_a_bounded_time(moto: MotoServer) -> None:
+    zone_id = hosted_zone(moto, "example.test")
+    async with serving(PendingProxy(moto, pending=1000)) as url:
+        zone = Route53Provider(sync_seconds=0.3, poll_seconds=0.05).connect(
+            config(moto, zone_id, endpoint_url=url))
+        started = time.monotonic()
+        with pytest.raises(Route53Error) as raised:
+            await zone.upsert(DnsRecordSet("app.example.test", "A", ("192.0.2.1",)))
+    assert time.monotonic() - started < 3
+    assert "was not in sync after 0.3 s" in str(raised.value)
