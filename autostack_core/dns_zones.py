@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("autostack.dns_zones")
 
 RECORD_TTL = 60
+MAX_VALUE_LENGTH = 2000
 
 
 class RecordsUnknown(Exception):
@@ -94,6 +95,9 @@ async def connect(app: AutoStack, team: Team, provider_name: str,
                             f"{', '.join(provider.fields)})", unknown[0])
     values = {name: str(value).strip() for name, value in config.items()
               if value is not None and str(value).strip()}
+    for name, value in values.items():
+        if len(value) > MAX_VALUE_LENGTH:
+            raise ApiError(422, f"{name}: at most {MAX_VALUE_LENGTH} characters", name)
     try:
         name = (await provider.connect(values).zone_name()).rstrip(".").lower()
     except Exception as error:

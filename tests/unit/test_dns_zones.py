@@ -84,6 +84,7 @@ async def test_connect_stores_the_credentials_sealed_and_never_returns_them(
     ({"secret_access_key": ""}, "secret_access_key"),
     ({"endpoint_url": "file:///etc/passwd"}, "endpoint_url"),
     ({"password": "x"}, "password"),
+    ({"access_key_id": "A" * 2001}, "access_key_id"),
 ])
 async def test_a_refused_config_is_422_naming_the_field_and_stores_nothing(
     api: httpx.AsyncClient, zones_url: str, moto: MotoServer, changes: dict[str, str],
