@@ -8,12 +8,13 @@ tests: it knows nothing of moto's zone, so a written TXT record verifies nothing
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import httpx
 import pytest
 
-from autostack_core import accounts, dns_zones
+from autostack_core import accounts, dns_zones, keys
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
 from autostack_core.models import ConnectedZone, Domain, Role, User
@@ -227,3 +228,18 @@ def test_covers_on_label_boundaries() -> None:
     assert dns_zones.covers("example.test", "a.b.example.test")
     assert not dns_zones.covers("example.test", "badexample.test")
     assert not dns_zones.covers("shop.example.test", "example.test")
+
+
+async def test_key_rotation_reseals_zone_credentials(
+    autostack: AutoStack, settings: Settings, owner: User,
+) -> None:
+    zone = ConnectedZone(team=await personal_team(owner), provider="route53",
+                         zone_name="example.test")
+    zone.config_json = json.dumps({"secret_access_key": SECRET})
+    await zone.save()
+    before = zone.config_sealed
+    count, _ = await keys.rotate(settings)
+    assert count == 1
+    reloaded = await ConnectedZone.get(id=zone.id)
+    assert reloaded.config_sealed != before and SECRET not in reloaded.config_sealed
+    assert json.loads(reloaded.config_json or "{}") == {"secret_access_key": SECRET}
