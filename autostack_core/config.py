@@ -64,6 +64,7 @@ class Settings:
     admins: tuple[str, ...] = ()
     """E-mail addresses of the server's admins (server-wide state, like the edge's certificate)."""
     public_ips: tuple[str, ...] = ()
+    dns_endpoint_urls: tuple[str, ...] = ()
     allow_unsandboxed: bool = False
     allow_local_git: bool = False
     public_url: str | None = None
@@ -110,6 +111,7 @@ class Settings:
             dns_provider_config=_json_object("AUTOSTACK_DNS_PROVIDER_CONFIG"),
             admins=tuple(email.lower() for email in _list("AUTOSTACK_ADMINS")),
             public_ips=_list("AUTOSTACK_PUBLIC_IPS"),
+            dns_endpoint_urls=_list("AUTOSTACK_DNS_ENDPOINT_URLS"),
             allow_unsandboxed=_flag("AUTOSTACK_ALLOW_UNSANDBOXED"),
             allow_local_git=_flag("AUTOSTACK_ALLOW_LOCAL_GIT"),
             public_url=env.get("AUTOSTACK_PUBLIC_URL") or None,

@@ -3,7 +3,9 @@
 Config: ``hosted_zone_id``, ``access_key_id`` and ``secret_access_key``, and
 optionally ``region`` (Route53 is global; it only scopes the signature,
 ``us-east-1`` by default) and ``endpoint_url``, an http(s) URL of a
-Route53-compatible API (the tests point it at moto's server). boto3 blocks,
+Route53-compatible API (the tests point it at moto's server). The server
+would send requests there for a team admin, so only the URLs its operator
+lists in ``AUTOSTACK_DNS_ENDPOINT_URLS`` are accepted. boto3 blocks,
 so every call runs in a thread, and it is imported only when a zone is used:
 the plugin loads without the extra.
 
@@ -20,12 +22,13 @@ import ipaddress
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from autostack_core import hookimpl
+from autostack_core.config import Settings
 from autostack_core.interfaces import DnsRecordSet
 
 FIELDS = ("hosted_zone_id", "access_key_id", "secret_access_key", "region", "endpoint_url")
@@ -77,7 +80,8 @@ class Route53Config:
     endpoint_url: str | None
 
 
-def parse_config(config: Mapping[str, str]) -> Route53Config:
+def parse_config(config: Mapping[str, str],
+                 allowed_endpoints: Collection[str] = ()) -> Route53Config:
     """The checked config; a :class:`Route53Error` names the first wrong field."""
     values = {name: str(config.get(name) or "").strip() for name in FIELDS}
     for name in REQUIRED:
@@ -96,6 +100,9 @@ def parse_config(config: Mapping[str, str]) -> Route53Config:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Route53Error("use an http:// or https:// URL, or leave it empty for AWS",
                                "endpoint_url")
+        if endpoint.rstrip("/") not in {url.rstrip("/") for url in allowed_endpoints}:
+            raise Route53Error("this server only talks to AWS itself; its operator can allow "
+                               "another endpoint in AUTOSTACK_DNS_ENDPOINT_URLS", "endpoint_url")
     return Route53Config(zone_id, values["access_key_id"], values["secret_access_key"], region,
                          endpoint)
 
@@ -228,15 +235,17 @@ class Route53Provider:
     labels = LABELS
     secret_fields = SECRET_FIELDS
 
-    def __init__(self, sync_seconds: float = SYNC_SECONDS,
-                 poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(self, allowed_endpoints: Collection[str] = (),
+                 sync_seconds: float = SYNC_SECONDS, poll_seconds: float = POLL_SECONDS) -> None:
+        self.allowed_endpoints = allowed_endpoints
         self.sync_seconds = sync_seconds
         self.poll_seconds = poll_seconds
 
     def connect(self, config: Mapping[str, str]) -> Route53Zone:
-        return Route53Zone(parse_config(config), self.sync_seconds, self.poll_seconds)
+        return Route53Zone(parse_config(config, self.allowed_endpoints), self.sync_seconds,
+                           self.poll_seconds)
 
 
 @hookimpl
-def register_dns_providers() -> list[Route53Provider]:
-    return [Route53Provider()]
+def register_dns_providers(settings: Settings) -> list[Route53Provider]:
+    return [Route53Provider(allowed_endpoints=settings.dns_endpoint_urls)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 import uvicorn
@@ -16,6 +17,7 @@ from click.testing import CliRunner, Result
 
 from autostack_core.app import AutoStack
 from autostack_core.cli import main
+from autostack_core.config import Settings
 from autostack_core.models import ConnectedZone, User
 from tests.conftest import free_port
 from tests.fixtures_auth import owner, token_for
@@ -24,6 +26,11 @@ from tests.moto_standin import MotoServer, hosted_zone, moto, moto_server, needs
 __all__ = ["moto", "moto_server", "owner"]
 
 pytestmark = needs_moto
+
+
+@pytest.fixture
+def settings(settings: Settings, moto: MotoServer) -> Settings:
+    return replace(settings, dns_endpoint_urls=(moto.url,))
 
 
 @pytest.fixture

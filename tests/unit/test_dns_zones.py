@@ -38,8 +38,10 @@ DOMAINS = "/api/v1/projects/site/domains"
 
 
 @pytest.fixture
-def settings(settings: Settings, dns_server: ChallTestSrv) -> Settings:
-    return replace(settings, dns_resolvers=(dns_server.resolver,))
+def settings(settings: Settings, dns_server: ChallTestSrv, moto: MotoServer,
+             strict_moto: MotoServer) -> Settings:
+    return replace(settings, dns_resolvers=(dns_server.resolver,),
+                   dns_endpoint_urls=(moto.url, strict_moto.url))
 
 
 @pytest.fixture

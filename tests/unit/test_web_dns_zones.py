@@ -28,9 +28,9 @@ SECRET = "wJalrXUtnFEMI-web-secret"
 
 
 @pytest.fixture
-def settings(settings: Settings, dns_server: ChallTestSrv) -> Settings:
+def settings(settings: Settings, dns_server: ChallTestSrv, moto: MotoServer) -> Settings:
     return replace(settings, dns_resolvers=(dns_server.resolver,),
-                   public_ips=("203.0.113.7", "2001:db8::7"))
+                   public_ips=("203.0.113.7", "2001:db8::7"), dns_endpoint_urls=(moto.url,))
 
 
 @pytest.fixture
