@@ -212,7 +212,11 @@ async def _redirect_fields(app: AutoStack, project: Project, name: str,
 
 
 async def verify(app: AutoStack, project: Project, domain: Domain) -> dict[str, Any]:
-    """Check the TXT record, then the HTTP token; serve the domain once either is right."""
+    """Check the TXT record, then the HTTP token; serve the domain once either is right.
+
+    For a domain verified already, this re-checks its records and refreshes its
+    certificate state (the dashboard's and the CLI's "check again").
+    """
     records = await ownership.dns_records(app.settings, domain.domain_name,
                                           domain.verification_token)
     by_type = {record.type: record for record in records}
@@ -228,6 +232,7 @@ async def verify(app: AutoStack, project: Project, domain: Domain) -> dict[str, 
     await domain.save()
     if newly_verified:
         await activate(app, project, domain)
+    if domain.is_verified:
         app.queue.enqueue("refresh_domain_certificate", domain.id)
     return {"verified": domain.is_verified, "method": method,
             "records": [record.as_dict() for record in records]}

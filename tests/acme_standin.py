@@ -93,6 +93,7 @@ class Pebble:
     dns: ChallTestSrv
     port: int = field(default_factory=free_port)
     management: int = field(default_factory=free_port)
+    validity_seconds: int | None = None
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -126,6 +127,8 @@ class Pebble:
             "privateKey": str(self.folder / "key.pem"),
             "httpPort": self.http_port, "tlsPort": self.tls_port,
             "ocspResponderURL": "", "externalAccountBindingRequired": False,
+            **({"certificateValidityPeriod": self.validity_seconds}
+               if self.validity_seconds else {}),
         }}))
         log = self.folder / "pebble.log"
         env = {**os.environ, "PEBBLE_VA_NOSLEEP": "1", "PEBBLE_WFE_NONCEREJECT": "0"}

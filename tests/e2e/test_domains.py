@@ -13,15 +13,18 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
+from autostack_core.certificates import served_certificate
 from tests.acme_standin import ChallTestSrv, Pebble, needs_pebble
 from tests.conftest import free_port
 from tests.e2e.conftest import AUTOSTACK, Server, make_env
+from tests.http_standin import standin
 
 pytestmark = [pytest.mark.e2e, needs_pebble]
 DOMAIN = "app.example.test"
@@ -50,13 +53,15 @@ class Stack:
             return result
 
 
-@pytest.fixture
-def stack(tmp_path: Path, database_url: str | None) -> Iterator[Stack]:
+@contextmanager
+def running_stack(tmp_path: Path, database_url: str | None,
+                  validity_seconds: int | None = None) -> Iterator[Stack]:
     """DNS, pebble and an AutoStack using both, with one signed-in user."""
     dns = ChallTestSrv(tmp_path)
     dns.start()
     edge_port, https_port = free_port(), free_port()
-    pebble = Pebble(tmp_path, http_port=edge_port, tls_port=https_port, dns=dns)
+    pebble = Pebble(tmp_path, http_port=edge_port, tls_port=https_port, dns=dns,
+                    validity_seconds=validity_seconds)
     data_dir = tmp_path / "data"
     env = make_env(data_dir, database_url, f"e2e-{tmp_path.name}")
     env.update(AUTOSTACK_EDGE_HTTPS_PORT=str(https_port), AUTOSTACK_DNS_RESOLVERS=dns.resolver,
@@ -79,6 +84,12 @@ def stack(tmp_path: Path, database_url: str | None) -> Iterator[Stack]:
         server.stop()
         pebble.stop()
         dns.stop()
+
+
+@pytest.fixture
+def stack(tmp_path: Path, database_url: str | None) -> Iterator[Stack]:
+    with running_stack(tmp_path, database_url) as running:
+        yield running
 
 
 def deploy(stack: Stack, site: Path, version: int) -> None:
@@ -176,3 +187,46 @@ def test_domain_changes_never_interrupt_other_hosts(stack: Stack, site: Path) ->
         done.set()
         thread.join(30)
     assert count > 50 and failures == []
+
+
+def test_a_failing_renewal_keeps_the_certificate_and_notifies(
+    tmp_path: Path, database_url: str | None, site: Path,
+) -> None:
+    """Pebble issues 90-second certificates, so Caddy renews at the next handshake;
+    with pebble stopped, that renewal fails for real."""
+    with running_stack(tmp_path, database_url, validity_seconds=90) as stack, \
+            standin(lambda request: (200, {})) as hook:
+        deploy(stack, site, 1)
+        with stack.server.api() as api:
+            api.post("/api/v1/projects/site/notifiers", json={
+                "type": "webhook", "url": hook.url,
+                "events": ["domain.certificate_failed"]}).raise_for_status()
+        add_and_verify(stack, DOMAIN)
+        wait_for_certificate(stack, DOMAIN)
+        root = stack.pebble.root()
+        issued = served_certificate(DOMAIN, stack.https_port)
+        assert issued is not None
+        stack.pebble.stop()
+
+        deadline = time.monotonic() + ISSUANCE_SECONDS
+        ssl_state: dict[str, object] = {}
+        while time.monotonic() < deadline and not ssl_state.get("error"):
+            # A handshake makes Caddy renew; "verify" again refreshes the state.
+            assert stack.https_get(DOMAIN, root).status_code == 200
+            stack.server.cli("domains", "verify", DOMAIN, "--project", "site")
+            time.sleep(0.5)
+            state = stack.domain(DOMAIN)["ssl"]
+            assert isinstance(state, dict)
+            ssl_state = state
+        assert ssl_state["status"] == "issued", ssl_state
+        assert "could not get certificate from issuer" in str(ssl_state["error"])
+        served = served_certificate(DOMAIN, stack.https_port)
+        assert served is not None and served.serial_number == issued.serial_number
+        assert "version 1" in stack.https_get(DOMAIN, root).text
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not hook.requests:
+            time.sleep(0.2)
+        events = [request.json() for request in hook.requests]
+        assert [event["type"] for event in events] == ["domain.certificate_failed"]
+        assert events[0]["data"]["domain"] == DOMAIN and events[0]["data"]["still_serving"]
