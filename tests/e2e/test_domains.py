@@ -23,7 +23,7 @@ import pytest
 from autostack_core.certificates import served_certificate
 from tests.acme_standin import ChallTestSrv, Pebble, needs_pebble
 from tests.conftest import free_port
-from tests.e2e.conftest import AUTOSTACK, Server, make_env
+from tests.e2e.conftest import AUTOSTACK, Server, git, make_env
 from tests.http_standin import standin
 
 pytestmark = [pytest.mark.e2e, needs_pebble]
@@ -97,8 +97,8 @@ def deploy(stack: Stack, site: Path, version: int) -> None:
     stack.server.cli("deploy", str(site), "--prod", "--project", "site")
 
 
-def add_and_verify(stack: Stack, name: str) -> None:
-    added = json.loads(stack.server.cli("domains", "add", name, "--project", "site",
+def add_and_verify(stack: Stack, name: str, *options: str) -> None:
+    added = json.loads(stack.server.cli("domains", "add", name, "--project", "site", *options,
                                         "--json").stdout)["domains"][0]
     txt = added["verification"]["txt"]
     stack.dns.set_txt(txt["name"], txt["value"])
@@ -230,3 +230,38 @@ def test_a_failing_renewal_keeps_the_certificate_and_notifies(
         events = [request.json() for request in hook.requests]
         assert [event["type"] for event in events] == ["domain.certificate_failed"]
         assert events[0]["data"]["domain"] == DOMAIN and events[0]["data"]["still_serving"]
+
+
+def push(stack: Stack, repo: Path, branch: str, version: str) -> dict[str, object]:
+    """Commit ``version`` on ``branch`` and push it to the built-in remote; the deployment."""
+    (repo / "index.html").write_text(f"<!doctype html><h1>{version}</h1>\n")
+    git("add", ".", cwd=repo)
+    git("commit", "-m", version, cwd=repo)
+    sha = git("rev-parse", "HEAD", cwd=repo)
+    server = stack.server
+    git("push", f"http://dev%40example.com:{server.token}@127.0.0.1:{server.port}/git/site.git",
+        f"HEAD:{branch}", cwd=repo)
+    deadline = time.monotonic() + 120
+    with server.api() as api:
+        while time.monotonic() < deadline:
+            for row in api.get("/api/v1/projects/site/deployments").json()["deployments"]:
+                if row["commit_sha"] == sha and row["state"] in ("ready", "error", "canceled"):
+                    assert row["state"] == "ready", row
+                    return dict(row)
+            time.sleep(0.3)
+    raise AssertionError(f"no deployment of {sha} on {branch}")
+
+
+def test_a_branch_domain_follows_its_branch(stack: Stack, site: Path, tmp_path: Path) -> None:
+    deploy(stack, site, 1)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git("init", "--initial-branch", "staging", cwd=repo)
+    first = push(stack, repo, "staging", "staging 1")
+    assert first["branch"] == "staging" and first["target"] == "preview"
+    add_and_verify(stack, "staging.example.test", "--branch", "staging")
+    assert "staging 1" in stack.server.edge_get("staging.example.test").text
+
+    push(stack, repo, "staging", "staging 2")
+    assert "staging 2" in stack.server.edge_get("staging.example.test").text
+    assert "version 1" in stack.server.edge_get("site.localhost").text
