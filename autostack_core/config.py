@@ -131,7 +131,11 @@ class Settings:
             google_discovery_url=env.get("AUTOSTACK_GOOGLE_DISCOVERY_URL")
             or cls.google_discovery_url,
         )
-        return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+        settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+        if settings.acme_ca.lower() == "zerossl" and not settings.acme_email:
+            raise ValueError("AUTOSTACK_ACME_EMAIL is required with AUTOSTACK_ACME_CA=zerossl: "
+                             "ZeroSSL binds its ACME accounts to an e-mail address")
+        return settings
 
     @property
     def db_url(self) -> str:

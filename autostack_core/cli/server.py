@@ -21,7 +21,11 @@ data_dir_option = click.option(
 
 
 def settings_from(data_dir: Path | None, **overrides: Any) -> Settings:
-    return Settings.from_env(data_dir=data_dir, **overrides)
+    """The server's settings; a wrong environment variable is a usage error naming it."""
+    try:
+        return Settings.from_env(data_dir=data_dir, **overrides)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
 
 
 @click.command()
