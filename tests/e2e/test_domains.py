@@ -1,15 +1,14 @@
 """Custom domains end to end: real DNS, real ACME (pebble, HTTP-01), the real edge.
 
 ``autostack up`` runs with pebble as its ACME directory and
-pebble-challtestsrv as its DNS; pebble validates against the edge's HTTP
-port, and every name resolves to 127.0.0.1.
+pebble-challtestsrv as its DNS (:mod:`tests.e2e.acme_stack`); pebble
+validates against the edge's HTTP port, and every name resolves to 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import json
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -22,8 +21,8 @@ import pytest
 
 from autostack_core.certificates import served_certificate
 from tests.acme_standin import ChallTestSrv, Pebble, needs_pebble
-from tests.conftest import free_port
-from tests.e2e.conftest import AUTOSTACK, Server, git, make_env
+from tests.e2e.acme_stack import acme_stack
+from tests.e2e.conftest import Server, git
 from tests.http_standin import standin
 
 pytestmark = [pytest.mark.e2e, needs_pebble]
@@ -56,34 +55,8 @@ class Stack:
 @contextmanager
 def running_stack(tmp_path: Path, database_url: str | None,
                   validity_seconds: int | None = None) -> Iterator[Stack]:
-    """DNS, pebble and an AutoStack using both, with one signed-in user."""
-    dns = ChallTestSrv(tmp_path)
-    dns.start()
-    edge_port, https_port = free_port(), free_port()
-    pebble = Pebble(tmp_path, http_port=edge_port, tls_port=https_port, dns=dns,
-                    validity_seconds=validity_seconds)
-    data_dir = tmp_path / "data"
-    env = make_env(data_dir, database_url, f"e2e-{tmp_path.name}")
-    env.update(AUTOSTACK_EDGE_HTTPS_PORT=str(https_port), AUTOSTACK_DNS_RESOLVERS=dns.resolver,
-               AUTOSTACK_ACME_CA=pebble.directory,
-               AUTOSTACK_ACME_CA_ROOT=str(tmp_path / "listener-ca.pem"))
-    server = Server(data_dir=data_dir, port=free_port(), edge_port=edge_port, env=env,
-                    log_path=tmp_path / "server.log")
-    try:
-        pebble.start()
-        subprocess.run([AUTOSTACK, "users", "create", "--email", "dev@example.com",
-                        "--password", "correct horse battery", "--data-dir", str(data_dir)],
-                       env=env, check=True, capture_output=True)
-        server.start()
-        response = httpx.post(f"{server.url}/api/v1/auth/login", json={
-            "email": "dev@example.com", "password": "correct horse battery",
-            "token_name": "e2e"}, timeout=30)
-        server.token = response.json()["token"]
-        yield Stack(server, dns, pebble, https_port)
-    finally:
-        server.stop()
-        pebble.stop()
-        dns.stop()
+    with acme_stack(tmp_path, database_url, validity_seconds=validity_seconds) as running:
+        yield Stack(running.server, running.dns, running.pebble, running.https_port)
 
 
 @pytest.fixture

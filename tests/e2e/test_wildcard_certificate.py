@@ -38,8 +38,8 @@ import pytest
 from cryptography import x509
 
 from tests.acme_standin import ChallTestSrv, Pebble, needs_pebble
-from tests.conftest import free_port
-from tests.e2e.conftest import AUTOSTACK, Server, make_env
+from tests.e2e.acme_stack import acme_stack
+from tests.e2e.conftest import AUTOSTACK, Server
 
 pytestmark = [pytest.mark.e2e, needs_pebble]
 
@@ -117,40 +117,21 @@ def stack(tmp_path: Path, database_url: str | None, plugin_folder: Path,
           monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     """DNS, pebble and an AutoStack on ``apps.example.test`` with the challtestsrv provider."""
     monkeypatch.setenv("PEBBLE_AUTHZREUSE", "0")
-    dns = ChallTestSrv(tmp_path)
-    dns.start()
-    edge_port, https_port = free_port(), free_port()
-    pebble = Pebble(tmp_path, http_port=edge_port, tls_port=https_port, dns=dns)
-    data_dir = tmp_path / "data"
     fail_flag, events_file = tmp_path / "fail", tmp_path / "events.jsonl"
-    env = make_env(data_dir, database_url, f"e2e-{tmp_path.name}")
-    env.update(
-        AUTOSTACK_DOMAIN=BASE, AUTOSTACK_EDGE_HTTPS_PORT=str(https_port),
-        AUTOSTACK_DNS_RESOLVERS=dns.resolver, AUTOSTACK_ACME_CA=pebble.directory,
-        AUTOSTACK_ACME_CA_ROOT=str(pebble.listener_ca), AUTOSTACK_ADMINS="dev@example.com",
-        AUTOSTACK_DNS_PROVIDER="challtestsrv",
-        AUTOSTACK_DNS_PROVIDER_CONFIG=json.dumps({
-            "management_url": f"http://127.0.0.1:{dns.management}", "zone": "example.test",
-            "fail_flag": str(fail_flag)}),
-        AUTOSTACK_TEST_EVENTS=str(events_file), PYTHONPATH=str(plugin_folder),
-    )
-    server = Server(data_dir=data_dir, port=free_port(), edge_port=edge_port, env=env,
-                    log_path=tmp_path / "server.log")
-    try:
-        pebble.start()
-        subprocess.run([AUTOSTACK, "users", "create", "--email", "dev@example.com",
-                        "--password", "correct horse battery", "--data-dir", str(data_dir)],
-                       env=env, check=True, capture_output=True)
-        server.start()
-        response = httpx.post(f"{server.url}/api/v1/auth/login", json={
-            "email": "dev@example.com", "password": "correct horse battery",
-            "token_name": "e2e"}, timeout=30)
-        server.token = response.json()["token"]
-        yield Stack(server, pebble, https_port, fail_flag, events_file, pebble.root())
-    finally:
-        server.stop()
-        pebble.stop()
-        dns.stop()
+
+    def wildcard_env(dns: ChallTestSrv, pebble: Pebble) -> dict[str, str]:
+        return {
+            "AUTOSTACK_DOMAIN": BASE, "AUTOSTACK_ADMINS": "dev@example.com",
+            "AUTOSTACK_DNS_PROVIDER": "challtestsrv",
+            "AUTOSTACK_DNS_PROVIDER_CONFIG": json.dumps({
+                "management_url": f"http://127.0.0.1:{dns.management}", "zone": "example.test",
+                "fail_flag": str(fail_flag)}),
+            "AUTOSTACK_TEST_EVENTS": str(events_file), "PYTHONPATH": str(plugin_folder),
+        }
+
+    with acme_stack(tmp_path, database_url, wildcard_env) as running:
+        yield Stack(running.server, running.pebble, running.https_port, fail_flag, events_file,
+                    running.pebble.root())
 
 
 class SteadyLoop:
