@@ -22,7 +22,7 @@ import ipaddress
 import json
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from tortoise.exceptions import IntegrityError
 
@@ -185,6 +185,24 @@ def say(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
+async def change_records(app: AutoStack, zone: ConnectedZone, records: list[DnsRecordSet],
+                         action: Literal["upsert", "delete"]) -> list[str]:
+    """``upsert`` or ``delete`` every record in ``zone`` at once; what failed, said."""
+    try:
+        handle = open_zone(provider_for(app, zone.provider), zone)
+        results = await asyncio.gather(*(getattr(handle, action)(record) for record in records),
+                                       return_exceptions=True)
+    except Exception as error:
+        results = [error]
+    failures = []
+    for record, result in zip(records, results, strict=False):
+        if isinstance(result, BaseException):
+            logger.warning("%s of %s %s in %s failed: %s", action, record.type, record.name,
+                           zone.zone_name, say(result))
+            failures.append(f"{record.type} {record.name}: {say(result)}")
+    return failures
+
+
 async def write_records(app: AutoStack, team_id: int, domain: Domain) -> bool:
     """Create ``domain``'s records in the team's zone covering it; whether it has one.
 
@@ -195,17 +213,7 @@ async def write_records(app: AutoStack, team_id: int, domain: Domain) -> bool:
         return False
     records, problem = records_for(app.settings, domain, zone.zone_name)
     errors = [problem] if problem else []
-    try:
-        handle = open_zone(provider_for(app, zone.provider), zone)
-        results = await asyncio.gather(*(handle.upsert(record) for record in records),
-                                       return_exceptions=True)
-    except Exception as error:
-        results = [error]
-    for record, result in zip(records, results, strict=False):
-        if isinstance(result, BaseException):
-            logger.warning("writing %s %s in %s failed: %s", record.type, record.name,
-                           zone.zone_name, say(result))
-            errors.append(f"{record.type} {record.name}: {say(result)}")
+    errors += await change_records(app, zone, records, "upsert")
     domain.dns_zone = zone
     domain.dns_zone_error = "; ".join(errors) or None
     await domain.save(update_fields=["dns_zone_id", "dns_zone_error"])
@@ -218,16 +226,7 @@ async def delete_records(app: AutoStack, domain: Domain) -> None:
     if zone is None:
         return
     records, _ = records_for(app.settings, domain, zone.zone_name)
-    try:
-        handle = open_zone(provider_for(app, zone.provider), zone)
-        results = await asyncio.gather(*(handle.delete(record) for record in records),
-                                       return_exceptions=True)
-    except Exception as error:
-        results = [error]
-    for record, result in zip(records, results, strict=False):
-        if isinstance(result, BaseException):
-            logger.warning("deleting %s %s from %s failed: %s", record.type, record.name,
-                           zone.zone_name, say(result))
+    await change_records(app, zone, records, "delete")
 
 
 async def domain_zone_json(domain: Domain) -> dict[str, Any] | None:
