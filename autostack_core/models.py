@@ -291,6 +291,7 @@ class DeploymentLog(Model):
 
     class Meta:
         table = "deployment_logs"
+        indexes = (("deployment", "id"),)  # one deployment's lines in order, or its last one
 
 
 class Alias(Model):
