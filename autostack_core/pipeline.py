@@ -31,7 +31,7 @@ from autostack_core.models import (
     Project,
 )
 from autostack_core.queue import WORKER_ID
-from autostack_core.sandbox import Limits, Sandbox, SandboxError
+from autostack_core.sandbox import Limits, Sandbox, SandboxError, kill_leftovers
 from autostack_core.sources import SourceError, check_git_url, checkout
 from autostack_core.store import Store, StoreError, tree_hash
 from autostack_core.utils import process_alive
@@ -259,6 +259,7 @@ class Pipeline:
             env={**build_env, **self._system_env()},
             allow_unsandboxed=self.settings.allow_unsandboxed,
             secret_values=self.secret_values,
+            owner=self.deployment.id,
         )
         sandbox = self.sandbox
         root = self.project.root_directory or "."
@@ -371,4 +372,7 @@ async def recover_lost_deployments(app: AutoStack) -> int:
             "stopped; redeploy to retry"
         ):
             lost += 1
+            killed = await asyncio.to_thread(kill_leftovers, deployment.id)
+            if killed:
+                logger.info("killed %d leftover build processes of %s", killed, deployment.id)
     return lost

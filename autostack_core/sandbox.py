@@ -108,15 +108,51 @@ def mask(line: str, secrets: Sequence[str]) -> str:
     return line
 
 
+def memory_cgroups_root() -> Path:
+    """Where memory cgroups are made: the unified root (v2) or the memory hierarchy (v1)."""
+    return CGROUP_ROOT if (CGROUP_ROOT / "cgroup.controllers").exists() else CGROUP_ROOT / "memory"
+
+
+def cgroup_prefix(owner: str) -> str:
+    """The name prefix of the cgroups of ``owner``'s runs (a deployment id)."""
+    return f"autostack-{owner}-" if owner else "autostack-"
+
+
+def kill_leftovers(owner: str) -> int:
+    """SIGKILL what is left of ``owner``'s sandboxed runs; how many processes were killed.
+
+    For a worker that died mid-build: its sandboxes can outlive it (a
+    bubblewrap still waiting for its network, for one), but not their cgroup.
+    """
+    if not owner.isalnum():
+        raise ValueError(f"not a deployment id: {owner!r}")
+    killed = 0
+    for path in memory_cgroups_root().glob(f"{cgroup_prefix(owner)}*"):
+        with contextlib.suppress(OSError):
+            for pid in (path / "cgroup.procs").read_text().split():
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGKILL)
+                    killed += 1
+        for _ in range(50):  # the cgroup can go once its processes are gone
+            try:
+                path.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.02)
+    return killed
+
+
 class _MemoryCgroup:
     """A per-run memory cgroup (v1 or v2), or nothing when cgroups are unavailable."""
 
-    def __init__(self, limit_mb: int) -> None:
+    def __init__(self, limit_mb: int, owner: str = "") -> None:
         self.limit_bytes = limit_mb * 1024 * 1024
         self.path: Path | None = None
         self.v2 = (CGROUP_ROOT / "cgroup.controllers").exists()
-        name = f"autostack-{uuid.uuid4().hex[:12]}"
-        path = CGROUP_ROOT / name if self.v2 else CGROUP_ROOT / "memory" / name
+        name = f"{cgroup_prefix(owner)}{uuid.uuid4().hex[:12]}"
+        path = memory_cgroups_root() / name
         limit_file = "memory.max" if self.v2 else "memory.limit_in_bytes"
         try:
             path.mkdir()
@@ -184,7 +220,9 @@ class Sandbox:
 
     ``env`` is the whole environment the commands see, besides ``PATH``,
     ``HOME``, ``CI``, ``LANG`` and the cache variables; ``secret_values`` are
-    masked as ``***`` in every line handed to ``on_line``.
+    masked as ``***`` in every line handed to ``on_line``. ``owner`` (the
+    deployment id) names the runs' cgroups, so :func:`kill_leftovers` can find
+    them after the worker died.
     """
 
     def __init__(
@@ -195,7 +233,9 @@ class Sandbox:
         env: dict[str, str],
         allow_unsandboxed: bool,
         secret_values: Sequence[str] = (),
+        owner: str = "",
     ) -> None:
+        self.owner = owner
         self.workspace = workspace.resolve()
         self.cache_dir = cache_dir.resolve()
         self.limits = limits
@@ -247,7 +287,8 @@ class Sandbox:
         for name in ("npm", "pip"):
             (self.cache_dir / name).mkdir(parents=True, exist_ok=True)
 
-        cgroup = _MemoryCgroup(self.limits.memory_mb) if self.limits.memory_mb else None
+        cgroup = _MemoryCgroup(self.limits.memory_mb, self.owner) if self.limits.memory_mb \
+            else None
         self._cgroup = cgroup
         network = IsolatedNetwork(self.slirp) if self.network_isolated and self.slirp else None
         try:
@@ -263,6 +304,8 @@ class Sandbox:
                 env=self._host_env(workdir),
                 pass_fds=network.pass_fds if network else (),
             )
+            if self._killed:  # killed while the command was being started
+                self._kill_group(self._process)
             if network is not None:
                 try:
                     await network.attach()
@@ -287,6 +330,8 @@ class Sandbox:
         self._killed = True
         if self._process is not None:
             self._kill_group(self._process)
+        elif self._cgroup is not None:
+            self._cgroup.kill_all()
 
     def _kill_group(self, process: asyncio.subprocess.Process) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):

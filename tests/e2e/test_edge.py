@@ -65,8 +65,15 @@ async def provider(edge_settings: Settings) -> AsyncIterator[LocalProvider]:
 
 @pytest.fixture
 async def http(edge_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client opening a connection per request.
+
+    A deployment with a new set of routes reloads Caddy, which closes idle
+    keep-alive connections (HTTP allows it; clients retry); these tests are
+    about what is served, so none of them reuses a connection across one.
+    """
     base = f"http://127.0.0.1:{edge_settings.edge_port}"
-    async with httpx.AsyncClient(base_url=base, timeout=5.0) as client:
+    limits = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=base, timeout=5.0, limits=limits) as client:
         yield client
 
 

@@ -17,9 +17,15 @@ from autostack_core.sandbox import (
     SandboxOutOfMemory,
     SandboxTimeout,
     SandboxUnavailable,
+    kill_leftovers,
     mask,
 )
 
+needs_cgroups = pytest.mark.skipif(
+    not Path("/sys/fs/cgroup/memory").is_dir()
+    and not Path("/sys/fs/cgroup/cgroup.controllers").exists(),
+    reason="no cgroup memory controller",
+)
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.dbless,
@@ -195,6 +201,26 @@ async def test_kill_cancels_a_running_build_and_its_children(data_dir: Path) -> 
     assert processes_matching(marker) == []
 
 
+@needs_cgroups
+async def test_leftovers_of_a_lost_deployment_are_killed_and_no_others(data_dir: Path) -> None:
+    """What recovery does after a worker died: kill by the deployment's cgroups."""
+    marker = f"sleep 34{uuid.uuid4().int % 1000:03d}"
+    lost, other = make_sandbox(data_dir, owner="lost1"), make_sandbox(data_dir, owner="other1")
+    lost_lines, other_lines = Lines(), Lines()
+    lost_run = asyncio.create_task(lost.run(f"echo started; {marker}", lost_lines))
+    other_run = asyncio.create_task(other.run(f"echo started; {marker}", other_lines))
+    while not (lost_lines.items and other_lines.items):
+        await asyncio.sleep(0.02)
+    assert len(processes_matching(f"/bin/sh -c echo started; {marker}")) == 2
+    assert await asyncio.to_thread(kill_leftovers, "lost1") >= 1
+    assert await asyncio.wait_for(lost_run, 10) != 0
+    assert not other_run.done() and len(processes_matching(f"-c echo started; {marker}")) == 1
+    await other.kill()
+    await asyncio.wait_for(other_run, 10)
+    with pytest.raises(ValueError):
+        kill_leftovers("../memory")
+
+
 async def test_background_processes_do_not_outlive_the_command(data_dir: Path) -> None:
     marker = f"sleep 33{uuid.uuid4().int % 1000:03d}"
     assert await make_sandbox(data_dir).run(f"{marker} > /dev/null 2>&1 &", Lines()) == 0
@@ -202,11 +228,7 @@ async def test_background_processes_do_not_outlive_the_command(data_dir: Path) -
     assert processes_matching(marker) == []
 
 
-@pytest.mark.skipif(
-    not Path("/sys/fs/cgroup/memory").is_dir()
-    and not Path("/sys/fs/cgroup/cgroup.controllers").exists(),
-    reason="no cgroup memory controller",
-)
+@needs_cgroups
 async def test_memory_limit_reports_out_of_memory(data_dir: Path) -> None:
     sandbox = make_sandbox(data_dir, limits=Limits(wall_seconds=60, memory_mb=64))
     hog = "node -e 'const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1))'"
