@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from autostack_core.utils import write_private
 
 KEY_FILE_NAME = "secret.key"
 _PREFIX = "v1"
@@ -84,11 +85,7 @@ def derive_key(key: str, purpose: str) -> bytes:
 
 def write_key_file(path: Path, keys: list[str]) -> None:
     """Write keys atomically with mode 0600."""
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write("\n".join(keys) + "\n")
-    os.replace(tmp, path)
+    write_private(path, "\n".join(keys) + "\n")
 
 
 def read_key_file(path: Path) -> list[str]:

@@ -48,7 +48,7 @@ from autostack_core.config import Settings
 from autostack_core.crypto import active_keyring
 from autostack_core.run_sandbox import RuntimeCgroup, runtime_env, sandbox_argv
 from autostack_core.runtime_logs import LogWriter, last_lines
-from autostack_core.utils import process_alive
+from autostack_core.utils import process_alive, write_private
 from autostack_core.waker import Waker
 
 logger = logging.getLogger("autostack.supervisor")
@@ -183,13 +183,8 @@ class Supervisor:
     # -- state ----------------------------------------------------------------
 
     def _save(self) -> None:
-        self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.state_path.with_suffix(".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"runtimes": {key: value.to_dict() for key, value in self.runtimes.items()}},
-                      handle, indent=1, sort_keys=True)
-        os.replace(temporary, self.state_path)
+        runtimes = {key: value.to_dict() for key, value in self.runtimes.items()}
+        write_private(self.state_path, json.dumps({"runtimes": runtimes}, indent=1, sort_keys=True))
 
     def _load(self) -> None:
         try:

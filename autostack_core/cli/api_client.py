@@ -11,6 +11,8 @@ from typing import Any
 import click
 import httpx
 
+from autostack_core.utils import write_private
+
 
 def config_path() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
@@ -27,10 +29,7 @@ def load_config() -> dict[str, str]:
 
 def save_config(server: str, token: str) -> Path:
     path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump({"server": server, "token": token}, handle)
+    write_private(path, json.dumps({"server": server, "token": token}))
     return path
 
 
