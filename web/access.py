@@ -51,7 +51,7 @@ async def project_access(
     user: User, name: str, minimum: Role = Role.VIEWER
 ) -> tuple[Project, Role]:
     """The project called ``name`` and the user's role in its team (404 for non-members)."""
-    project = await Project.get_or_none(name=name).prefetch_related("team")
+    project = await Project.get_or_none(name=name).select_related("team")
     if project is None:
         raise NotFound("project")
     try:
@@ -68,7 +68,7 @@ async def deployment_access(
     deployment = await Deployment.get_or_none(id=deployment_id, deleted_at__isnull=True)
     if deployment is None:
         raise NotFound("deployment")
-    project = await Project.get(id=deployment.project_id).prefetch_related("team")  # type: ignore[attr-defined]
+    project = await Project.get(id=deployment.project_id).select_related("team")  # type: ignore[attr-defined]
     try:
         role = await require_team_role(project.team, user, minimum)
     except NotFound as error:

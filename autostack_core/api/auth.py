@@ -13,7 +13,7 @@ from autostack_core import accounts
 from autostack_core.api.deps import current_user, read_body
 from autostack_core.auth import clear_session_cookie, client_ip, set_session_cookie
 from autostack_core.errors import error_response
-from autostack_core.models import Team, TeamMember, User
+from autostack_core.models import TeamMember, User
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -46,11 +46,10 @@ def host_of(request: Request) -> AutoStack:
 
 async def teams_json(user: User) -> list[dict[str, Any]]:
     """The user's teams with their role in each, personal team first."""
-    teams = []
-    async for member in TeamMember.filter(user=user).prefetch_related("team").order_by("team_id"):
-        team: Team = member.team
-        teams.append({"slug": team.slug, "name": team.name, "role": str(member.role),
-                      "is_personal": team.is_personal})
+    rows = await TeamMember.filter(user=user).order_by("team_id").values(
+        "role", slug="team__slug", name="team__name", is_personal="team__is_personal")
+    teams = [{"slug": row["slug"], "name": row["name"], "role": str(row["role"]),
+              "is_personal": row["is_personal"]} for row in rows]
     return sorted(teams, key=lambda team: not team["is_personal"])
 
 

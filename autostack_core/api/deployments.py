@@ -98,7 +98,7 @@ async def deployment_for(
     deployment = await Deployment.get_or_none(id=deployment_id, deleted_at__isnull=True)
     if deployment is None:
         raise NotFound("deployment", "deployment")
-    project = await Project.get(id=deployment.project_id).prefetch_related("team")  # type: ignore[attr-defined]
+    project = await Project.get(id=deployment.project_id).select_related("team")  # type: ignore[attr-defined]
     try:
         await require_team_role(project.team, user, minimum)
     except NotFound as error:

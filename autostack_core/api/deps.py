@@ -55,7 +55,7 @@ async def require_team_role(team: Team, user: User, minimum: Role) -> Role:
 async def project_for(request: Request, name: str, minimum: Role = Role.VIEWER) -> Project:
     """The project named ``name`` if the user may act on it with at least ``minimum``."""
     user = current_user(request)
-    project = await Project.get_or_none(name=name).prefetch_related("team")
+    project = await Project.get_or_none(name=name).select_related("team")
     if project is None:
         raise NotFound("project", "project")
     role = await team_role(project.team, user)

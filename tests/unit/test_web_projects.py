@@ -33,18 +33,18 @@ async def test_project_page_shows_production_deployments_and_previews(
 
 
 async def test_project_page_queries(site: Site, signed_in: Client) -> None:
-    """Seven queries: session and user, the project, its team and the user's role, the
+    """Six queries: session and user, the project with its team, the user's role, the
     recent deployments, the production alias with the previews. One more when an alias
     serves a deployment older than the recent ones, one more when the rollback target is."""
     http, _ = signed_in
     with counting_queries() as queries:
         page = await http.get("/projects/site")
-    assert page.status_code == 200 and queries.count <= 7, queries
+    assert page.status_code == 200 and queries.count <= 6, queries
     for number in range(RECENT):
         await Deployment.create(project=site.project, state="ready", branch=f"topic-{number}")
     with counting_queries() as queries:
         page = await http.get("/projects/site")
-    assert page.status_code == 200 and queries.count <= 9, queries
+    assert page.status_code == 200 and queries.count <= 8, queries
     assert "site-cur.localhost" in page.text and "bbbbbbb" in page.text  # production, served
     assert "site-git-feature.localhost" in page.text  # the preview of an older deployment
     assert ">Rollback</button>" in page.text
