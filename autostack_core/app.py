@@ -73,6 +73,7 @@ class AutoStack:
         self.queue.task("collect_garbage", self._collect_garbage)
         self.queue.periodic("collect_garbage_hourly", self._collect_garbage, minute="17")
         self.queue.task("refresh_domain_certificate", partial(domains.refresh_certificate, self))
+        self.queue.task("publish_domain_records", partial(domains.publish_records, self))
         self.queue.periodic("recheck_domains", partial(domains.recheck, self), minute="*/5")
         self.queue.task("renew_wildcard_certificate", partial(wildcard_certificate.renew, self))
         self.queue.periodic("renew_wildcard_certificate_hourly",

@@ -7,7 +7,8 @@ The provider must first answer ``zone_name()`` with them, so a wrong key is a
 422 at once, not a zone that fails later. A provider says which field is wrong
 by raising an exception with a ``field`` attribute naming it.
 
-When a domain is added in a connected zone, :func:`write_records` creates the
+When a domain is added in a connected zone, a queue task (a provider may take
+a minute to apply a change) runs :func:`write_records`, which creates the
 TXT proof and the routing record (A/AAAA to ``AUTOSTACK_PUBLIC_IPS``, else a
 CNAME to the base domain); :func:`delete_records` removes them with the
 domain. A failure is stored on the domain, never raised. Ownership is still

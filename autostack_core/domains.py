@@ -161,16 +161,26 @@ async def add(app: AutoStack, project: Project, name: str, git_branch: str | Non
                 project=project, domain_name=names[1], redirect_to=name,
                 redirect_status=check_redirect(redirect_status),
                 verification_token=secrets.token_hex(16)))
+    team_id: int = project.team_id  # type: ignore[attr-defined]
     for domain in added:
-        await publish_records(app, project, domain)
+        zone = await dns_zones.covering(team_id, domain.domain_name)
+        if zone is not None:
+            # The provider may take a minute to apply the records: a queued task writes them.
+            domain.dns_zone = zone
+            await domain.save(update_fields=["dns_zone_id"])
+            app.queue.enqueue("publish_domain_records", domain.id)
     return added
 
 
-async def publish_records(app: AutoStack, project: Project, domain: Domain) -> None:
-    """Write the domain's records in the team's connected zone, then check ownership at once.
+async def publish_records(app: AutoStack, domain_id: int) -> None:
+    """The queue task: write a domain's records in its team's zone, then check ownership.
 
     A provider failure is stored on the domain (``dns_zone_error``), never raised.
     """
+    domain = await Domain.get_or_none(id=domain_id).select_related("project")
+    if domain is None:
+        return
+    project = domain.project
     team_id: int = project.team_id  # type: ignore[attr-defined]
     if not await dns_zones.write_records(app, team_id, domain):
         return

@@ -56,6 +56,7 @@ class Queue:
         self.huey = make_huey(app)
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tasks: dict[str, Any] = {}
+        self.jobs: dict[str, Callable[..., Coroutine[Any, Any, Any]]] = {}
 
     def _on_loop(self, name: str, job: Callable[..., Coroutine[Any, Any, Any]]) -> Any:
         """A thread-side function that runs ``job`` on the queue's event loop and waits."""
@@ -70,6 +71,7 @@ class Queue:
 
     def task(self, name: str, job: Callable[..., Coroutine[Any, Any, Any]]) -> None:
         """Register ``job`` (an async function) as a queue task called ``name``."""
+        self.jobs[name] = job
         self._tasks[name] = self.huey.task(name=name, retries=0)(self._on_loop(name, job))
 
     def periodic(self, name: str, job: Callable[[], Coroutine[Any, Any, Any]],

@@ -29,6 +29,7 @@ from tests.moto_standin import (
     record_sets,
     strict_moto,
 )
+from tests.queue_runner import run_queued
 
 __all__ = ["api", "dns_server", "moto", "moto_server", "owner", "strict_moto"]
 
@@ -115,12 +116,15 @@ async def test_wrong_credentials_are_422_and_store_nothing(
 
 
 async def test_a_domain_in_the_zone_gets_its_txt_and_cname_then_loses_them(
-    api: httpx.AsyncClient, zones_url: str, moto: MotoServer,
+    autostack: AutoStack, api: httpx.AsyncClient, zones_url: str, moto: MotoServer,
 ) -> None:
     zone_id = await connected(api, zones_url, moto)
     added = await api.post(DOMAINS, json={"name": "app.example.test"})
     assert added.status_code == 201, added.text
-    domain = added.json()["domains"][0]
+    assert added.json()["domains"][0]["dns_zone"]["zone"] == "example.test"
+    assert record_sets(moto, zone_id) == {}  # written by a queued task: the provider is slow
+    assert await run_queued(autostack, "publish_domain_records") == 1
+    domain = (await api.get(f"{DOMAINS}/app.example.test")).json()
     token = domain["verification"]["txt"]["value"]
     assert record_sets(moto, zone_id) == {
         ("_autostack-challenge.app.example.test", "TXT"): [f'"{token}"'],
@@ -140,6 +144,7 @@ async def test_public_ips_give_a_and_aaaa_records_even_at_the_apex(
                                  public_ips=("203.0.113.7", "2001:db8:0::7"))
     zone_id = await connected(api, zones_url, moto)
     assert (await api.post(DOMAINS, json={"name": "example.test"})).status_code == 201
+    assert await run_queued(autostack, "publish_domain_records") == 1
     found = record_sets(moto, zone_id)
     assert found[("example.test", "A")] == ["203.0.113.7"]
     assert found[("example.test", "AAAA")] == ["2001:db8::7"]
@@ -150,46 +155,50 @@ async def test_public_ips_give_a_and_aaaa_records_even_at_the_apex(
 
 
 async def test_an_apex_without_public_ips_gets_its_txt_and_the_reason(
-    api: httpx.AsyncClient, zones_url: str, moto: MotoServer,
+    autostack: AutoStack, api: httpx.AsyncClient, zones_url: str, moto: MotoServer,
 ) -> None:
     zone_id = await connected(api, zones_url, moto)
     added = await api.post(DOMAINS, json={"name": "example.test"})
     assert added.status_code == 201
+    assert await run_queued(autostack, "publish_domain_records") == 1
     assert set(record_sets(moto, zone_id)) == {("_autostack-challenge.example.test", "TXT")}
-    error = added.json()["domains"][0]["dns_zone"]["error"]
+    error = (await api.get(f"{DOMAINS}/example.test")).json()["dns_zone"]["error"]
     assert "apex" in error and "AUTOSTACK_PUBLIC_IPS" in error
 
 
 async def test_domains_outside_the_zone_touch_nothing(
-    api: httpx.AsyncClient, zones_url: str, moto: MotoServer,
+    autostack: AutoStack, api: httpx.AsyncClient, zones_url: str, moto: MotoServer,
 ) -> None:
     zone_id = await connected(api, zones_url, moto)
     for name in ("app.other.test", "notexample.test"):
         added = await api.post(DOMAINS, json={"name": name})
         assert added.status_code == 201 and added.json()["domains"][0]["dns_zone"] is None
+    assert await run_queued(autostack, "publish_domain_records") == 0
     assert record_sets(moto, zone_id) == {}
     assert (await api.delete(f"{DOMAINS}/app.other.test")).status_code == 204
 
 
 async def test_the_longest_zone_holds_the_domain(
-    api: httpx.AsyncClient, zones_url: str, moto: MotoServer,
+    autostack: AutoStack, api: httpx.AsyncClient, zones_url: str, moto: MotoServer,
 ) -> None:
     outer = await connected(api, zones_url, moto, "example.test")
     inner = await connected(api, zones_url, moto, "shop.example.test")
     assert (await api.post(DOMAINS, json={"name": "www.shop.example.test"})).status_code == 201
+    assert await run_queued(autostack, "publish_domain_records") == 1
     assert record_sets(moto, outer) == {}
     assert set(record_sets(moto, inner)) == {
         ("_autostack-challenge.www.shop.example.test", "TXT"), ("www.shop.example.test", "CNAME")}
 
 
 async def test_a_provider_failure_is_reported_on_the_domain_which_is_still_added(
-    api: httpx.AsyncClient, zones_url: str, moto: MotoServer,
+    autostack: AutoStack, api: httpx.AsyncClient, zones_url: str, moto: MotoServer,
 ) -> None:
     zone_id = await connected(api, zones_url, moto)
     moto.client("route53").delete_hosted_zone(Id=zone_id)
     added = await api.post(DOMAINS, json={"name": "app.example.test"})
     assert added.status_code == 201, added.text
-    error = added.json()["domains"][0]["dns_zone"]["error"]
+    assert await run_queued(autostack, "publish_domain_records") == 1
+    error = (await api.get(f"{DOMAINS}/app.example.test")).json()["dns_zone"]["error"]
     assert "TXT _autostack-challenge.app.example.test" in error and "no hosted zone" in error
     assert await Domain.exists(domain_name="app.example.test")
     assert (await api.delete(f"{DOMAINS}/app.example.test")).status_code == 204
@@ -218,6 +227,7 @@ async def test_roles_and_teams(
         added = await http.post("/api/v1/projects/theirs/domains",
                                 json={"name": "their.example.test"})
         assert added.status_code == 201 and added.json()["domains"][0]["dns_zone"] is None
+    assert await run_queued(autostack, "publish_domain_records") == 0
     assert record_sets(moto, zone_id) == {}
     assert (await api.delete(f"{zones_url}/{zone['id']}")).status_code == 204
     assert (await api.delete(f"{zones_url}/{zone['id']}")).status_code == 404

@@ -18,6 +18,7 @@ from autostack_core.models import ConnectedZone, Project, Role, User
 from tests.acme_standin import ChallTestSrv, dns_server, needs_pebble
 from tests.fixtures_auth import add_user, client_for, owner, personal_team
 from tests.moto_standin import MotoServer, hosted_zone, moto, moto_server, needs_moto, record_sets
+from tests.queue_runner import run_queued
 from tests.web_fixtures import log_in, signed_in
 
 __all__ = ["dns_server", "moto", "moto_server", "owner", "signed_in"]
@@ -101,7 +102,7 @@ async def test_members_see_zones_but_cannot_connect(
 
 
 async def test_the_domains_section_shows_the_zone_and_the_aaaa_record(
-    signed_in: Client, team_url: str, moto: MotoServer, owner: User,
+    autostack: AutoStack, signed_in: Client, team_url: str, moto: MotoServer, owner: User,
 ) -> None:
     http, token = signed_in
     await Project.create(name="shop", team=await personal_team(owner), user=owner)
@@ -110,9 +111,10 @@ async def test_the_domains_section_shows_the_zone_and_the_aaaa_record(
     added = await http.post("/projects/shop/settings/domains", data={
         "csrf_token": token, "domain": "shop.example.test"})
     assert added.status_code == 201
-    assert "AutoStack created these records in route53 zone <strong>example.test" in added.text
+    assert "AutoStack writes these records in route53 zone <strong>example.test" in added.text
     assert "<td>AAAA</td><td><code>shop.example.test</code></td><td><code>2001:db8::7" \
         in added.text
+    assert await run_queued(autostack, "publish_domain_records") == 1
     assert set(record_sets(moto, zone_id)) == {
         ("_autostack-challenge.shop.example.test", "TXT"), ("shop.example.test", "A"),
         ("shop.example.test", "AAAA")}
