@@ -372,7 +372,7 @@ async def recover_lost_deployments(app: AutoStack) -> int:
             "stopped; redeploy to retry"
         ):
             lost += 1
-            killed = await asyncio.to_thread(kill_leftovers, deployment.id)
+            killed = await kill_leftovers(deployment.id)
             if killed:
                 logger.info("killed %d leftover build processes of %s", killed, deployment.id)
     return lost

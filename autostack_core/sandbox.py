@@ -118,7 +118,7 @@ def cgroup_prefix(owner: str) -> str:
     return f"autostack-{owner}-" if owner else "autostack-"
 
 
-def kill_leftovers(owner: str) -> int:
+async def kill_leftovers(owner: str) -> int:
     """SIGKILL what is left of ``owner``'s sandboxed runs; how many processes were killed.
 
     For a worker that died mid-build: its sandboxes can outlive it (a
@@ -128,48 +128,43 @@ def kill_leftovers(owner: str) -> int:
         raise ValueError(f"not a deployment id: {owner!r}")
     killed = 0
     for path in memory_cgroups_root().glob(f"{cgroup_prefix(owner)}*"):
-        with contextlib.suppress(OSError):
-            for pid in (path / "cgroup.procs").read_text().split():
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(int(pid), signal.SIGKILL)
-                    killed += 1
-        for _ in range(50):  # the cgroup can go once its processes are gone
-            try:
-                path.rmdir()
-                break
-            except FileNotFoundError:
-                break
-            except OSError:
-                time.sleep(0.02)
+        cgroup = _MemoryCgroup(path)
+        killed += cgroup.kill_all()
+        await cgroup.remove()
     return killed
 
 
 class _MemoryCgroup:
     """A per-run memory cgroup (v1 or v2), or nothing when cgroups are unavailable."""
 
-    def __init__(self, limit_mb: int, owner: str = "") -> None:
-        self.limit_bytes = limit_mb * 1024 * 1024
-        self.path: Path | None = None
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
         self.v2 = (CGROUP_ROOT / "cgroup.controllers").exists()
-        name = f"{cgroup_prefix(owner)}{uuid.uuid4().hex[:12]}"
-        path = memory_cgroups_root() / name
-        limit_file = "memory.max" if self.v2 else "memory.limit_in_bytes"
+
+    @classmethod
+    def create(cls, limit_mb: int, owner: str = "") -> _MemoryCgroup:
+        """A new cgroup of ``owner`` limited to ``limit_mb``; without a path if none can be."""
+        cgroup = cls(None)
+        limit_bytes = limit_mb * 1024 * 1024
+        path = memory_cgroups_root() / f"{cgroup_prefix(owner)}{uuid.uuid4().hex[:12]}"
+        limit_file = "memory.max" if cgroup.v2 else "memory.limit_in_bytes"
         try:
             path.mkdir()
         except OSError as exc:
             logger.warning("no memory cgroup (%s): falling back to ulimit -v", exc)
-            return
+            return cgroup
         try:
-            (path / limit_file).write_text(str(self.limit_bytes))
-            swap_file = "memory.swap.max" if self.v2 else "memory.memsw.limit_in_bytes"
+            (path / limit_file).write_text(str(limit_bytes))
+            swap_file = "memory.swap.max" if cgroup.v2 else "memory.memsw.limit_in_bytes"
             with contextlib.suppress(OSError):
-                (path / swap_file).write_text("0" if self.v2 else str(self.limit_bytes))
+                (path / swap_file).write_text("0" if cgroup.v2 else str(limit_bytes))
         except OSError as exc:
             logger.warning("cannot limit memory in %s (%s): falling back to ulimit -v", path, exc)
             with contextlib.suppress(OSError):
                 path.rmdir()
-            return
-        self.path = path
+            return cgroup
+        cgroup.path = path
+        return cgroup
 
     @property
     def procs_file(self) -> str:
@@ -189,18 +184,25 @@ class _MemoryCgroup:
             pass
         return False
 
-    def kill_all(self) -> None:
-        """SIGKILL every process left in the cgroup (even ones that left the session)."""
+    def kill_all(self) -> int:
+        """SIGKILL every process left in the cgroup (even ones that left the session).
+
+        Returns how many processes the cgroup held.
+        """
         if self.path is None:
-            return
+            return 0
+        try:
+            pids = (self.path / "cgroup.procs").read_text().split()
+        except OSError:
+            pids = []
         if self.v2 and (self.path / "cgroup.kill").exists():
             with contextlib.suppress(OSError):
                 (self.path / "cgroup.kill").write_text("1")
-            return
-        with contextlib.suppress(OSError):
-            for pid in (self.path / "cgroup.procs").read_text().split():
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(int(pid), signal.SIGKILL)
+            return len(pids)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGKILL)
+        return len(pids)
 
     async def remove(self) -> None:
         if self.path is None:
@@ -287,8 +289,8 @@ class Sandbox:
         for name in ("npm", "pip"):
             (self.cache_dir / name).mkdir(parents=True, exist_ok=True)
 
-        cgroup = _MemoryCgroup(self.limits.memory_mb, self.owner) if self.limits.memory_mb \
-            else None
+        cgroup = _MemoryCgroup.create(self.limits.memory_mb, self.owner) \
+            if self.limits.memory_mb else None
         self._cgroup = cgroup
         network = IsolatedNetwork(self.slirp) if self.network_isolated and self.slirp else None
         try:

@@ -212,13 +212,13 @@ async def test_leftovers_of_a_lost_deployment_are_killed_and_no_others(data_dir:
     while not (lost_lines.items and other_lines.items):
         await asyncio.sleep(0.02)
     assert len(processes_matching(f"/bin/sh -c echo started; {marker}")) == 2
-    assert await asyncio.to_thread(kill_leftovers, "lost1") >= 1
+    assert await kill_leftovers("lost1") >= 1
     assert await asyncio.wait_for(lost_run, 10) != 0
     assert not other_run.done() and len(processes_matching(f"-c echo started; {marker}")) == 1
     await other.kill()
     await asyncio.wait_for(other_run, 10)
     with pytest.raises(ValueError):
-        kill_leftovers("../memory")
+        await kill_leftovers("../memory")
 
 
 async def test_background_processes_do_not_outlive_the_command(data_dir: Path) -> None:
