@@ -55,13 +55,18 @@ def served_certificate(hostname: str, port: int,
     return None if der is None else x509.load_der_x509_certificate(der)
 
 
-def covers(certificate: x509.Certificate, hostname: str) -> bool:
-    """Whether ``certificate`` names ``hostname`` (exactly; no wildcard is ever asked for)."""
+def certificate_names(certificate: x509.Certificate) -> list[str]:
+    """The DNS names ``certificate`` is for (its subject alternative names)."""
     try:
         names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
     except x509.ExtensionNotFound:
-        return False
-    return hostname in names.value.get_values_for_type(x509.DNSName)
+        return []
+    return names.value.get_values_for_type(x509.DNSName)
+
+
+def covers(certificate: x509.Certificate, hostname: str) -> bool:
+    """Whether ``certificate`` names ``hostname`` (exactly; no wildcard is ever asked for)."""
+    return hostname in certificate_names(certificate)
 
 
 def last_error(log_path: Path, hostname: str) -> str | None:

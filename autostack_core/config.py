@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
+ZEROSSL = "https://acme.zerossl.com/v2/DV90"
 
 
 def _default_data_dir() -> Path:
@@ -140,6 +141,16 @@ class Settings:
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite://{self.data_dir / 'autostack.db'}"
+
+    @property
+    def acme_directory(self) -> str:
+        """The ACME directory's URL (``AUTOSTACK_ACME_CA=zerossl`` names ZeroSSL's)."""
+        return ZEROSSL if self.acme_ca.lower() == "zerossl" else self.acme_ca
+
+    @property
+    def local_domain(self) -> bool:
+        """Whether the base domain is ``localhost`` or under it (this machine only)."""
+        return self.base_domain == "localhost" or self.base_domain.endswith(".localhost")
 
     @property
     def is_sqlite(self) -> bool:

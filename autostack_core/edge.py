@@ -271,10 +271,9 @@ def catch_all_route() -> JSON:
     return {"@id": CATCH_ALL_ID, "handle": [html_response(404, page)], "terminal": True}
 
 
-def listen_host(base_domain: str) -> str:
+def listen_host(settings: Settings) -> str:
     """Loopback for ``localhost`` domains, every interface for a real domain."""
-    local = base_domain == "localhost" or base_domain.endswith(".localhost")
-    return "127.0.0.1" if local else ""
+    return "127.0.0.1" if settings.local_domain else ""
 
 
 def admin_config(settings: Settings) -> JSON:
@@ -301,7 +300,7 @@ def caddy_config(state: EdgeState, settings: Settings,
             },
         }},
         "apps": {"http": {"servers": {SERVER: {
-            "listen": [f"{listen_host(settings.base_domain)}:{settings.edge_port}"],
+            "listen": [f"{listen_host(settings)}:{settings.edge_port}"],
             "protocols": ["h1", "h2"],
             "automatic_https": {"disable": True},
             "logs": {"default_logger_name": ACCESS_LOGGER},

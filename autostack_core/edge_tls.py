@@ -46,7 +46,6 @@ from autostack_core.config import Settings
 
 JSON = dict[str, Any]
 
-ZEROSSL = "https://acme.zerossl.com/v2/DV90"
 TLS_LOGGER = "tls"
 ACME_CHALLENGE_PATH = "/.well-known/acme-challenge/*"
 OWNERSHIP_CHALLENGE_PATH = "/.well-known/autostack-challenge/*"
@@ -92,8 +91,7 @@ def acme_issuer(settings: Settings) -> JSON:
     external account binding from it. TLS-ALPN is off: the HTTPS port may not be
     443, while HTTP-01 always reaches the edge's HTTP port.
     """
-    ca = ZEROSSL if settings.acme_ca.lower() == "zerossl" else settings.acme_ca
-    issuer: JSON = {"module": "acme", "ca": ca,
+    issuer: JSON = {"module": "acme", "ca": settings.acme_directory,
                     "challenges": {"tls-alpn": {"disabled": True}}}
     if settings.acme_ca_root:
         issuer["trusted_roots_pem_files"] = [settings.acme_ca_root]

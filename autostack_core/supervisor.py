@@ -48,7 +48,7 @@ from autostack_core.config import Settings
 from autostack_core.crypto import active_keyring
 from autostack_core.run_sandbox import RuntimeCgroup, runtime_env, sandbox_argv
 from autostack_core.runtime_logs import LogWriter, last_lines
-from autostack_core.utils import process_alive, write_private
+from autostack_core.utils import free_port, process_alive, write_private
 from autostack_core.waker import Waker
 
 logger = logging.getLogger("autostack.supervisor")
@@ -127,12 +127,6 @@ class Runtime:
             replicas=[Replica(**replica) for replica in data.get("replicas", [])],
             waker_ports=dict(data.get("waker_ports", {})),
         )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def port_free(port: int) -> bool:

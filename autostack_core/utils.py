@@ -8,6 +8,7 @@ import inspect
 import os
 import re
 import secrets
+import socket
 import string
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,13 @@ def process_alive(pid: int) -> bool:
         if Path(f"/proc/{pid}/stat").read_text().split(") ")[-1].startswith("Z"):
             return False
     return True
+
+
+def free_port() -> int:
+    """A TCP port free on the loopback right now (the kernel's pick)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def write_private(path: Path, text: str) -> None:

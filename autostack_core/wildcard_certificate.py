@@ -26,7 +26,6 @@ import json
 import logging
 import os
 import secrets
-import socket
 import ssl
 import time
 from collections.abc import Iterator
@@ -42,11 +41,12 @@ from joserfc.jwk import ECKey
 
 from autostack_core import ownership
 from autostack_core.acme import AcmeClient, AcmeError, Challenge
+from autostack_core.certificates import certificate_names
 from autostack_core.config import Settings
-from autostack_core.edge_tls import ZEROSSL, WildcardEndpoint, wildcard_file, wildcard_names
+from autostack_core.edge_tls import WildcardEndpoint, wildcard_file, wildcard_names
 from autostack_core.interfaces import DnsRecordSet, DnsZone, Event
 from autostack_core.models import SslStatus
-from autostack_core.utils import write_private
+from autostack_core.utils import free_port, write_private
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -66,19 +66,14 @@ PROPAGATION_POLL_SECONDS = 1.0
 
 def enabled(settings: Settings) -> bool:
     """Whether this server obtains a wildcard certificate: a DNS provider, a real domain."""
-    base = settings.base_domain
-    return bool(settings.dns_provider) and base != "localhost" \
-        and not base.endswith(".localhost")
+    return bool(settings.dns_provider) and not settings.local_domain
 
 
 def caddy_endpoint(settings: Settings) -> WildcardEndpoint | None:
     """A free loopback port and a new secret for the edge's manager endpoint (None: disabled)."""
     if not enabled(settings):
         return None
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    return WildcardEndpoint(port, secrets.token_urlsafe(32))
+    return WildcardEndpoint(free_port(), secrets.token_urlsafe(32))
 
 
 def attempt_path(settings: Settings) -> Path:
@@ -118,14 +113,6 @@ def read_certificate(path: Path) -> x509.Certificate | None:
     except (FileNotFoundError, ValueError):
         return None
     return chain[0] if chain else None
-
-
-def certificate_names(certificate: x509.Certificate) -> list[str]:
-    try:
-        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
-    except x509.ExtensionNotFound:
-        return []
-    return names.value.get_values_for_type(x509.DNSName)
 
 
 def renew_after(certificate: x509.Certificate) -> datetime:
@@ -224,10 +211,6 @@ def ca_trust(settings: Settings) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=settings.acme_ca_root)
 
 
-def directory_url(settings: Settings) -> str:
-    return ZEROSSL if settings.acme_ca.lower() == "zerossl" else settings.acme_ca
-
-
 async def wait_until_visible(settings: Settings, record: DnsRecordSet) -> None:
     """Until the configured resolvers answer every value of ``record`` (none configured: now)."""
     if not settings.dns_resolvers:
@@ -267,7 +250,7 @@ async def obtain(settings: Settings, zone: DnsZone) -> str:
     if settings.base_domain != apex and not settings.base_domain.endswith(f".{apex}"):
         raise ValueError(f"{settings.base_domain} is not in the DNS provider's zone {apex}")
     deadline = time.monotonic() + ORDER_SECONDS
-    async with AcmeClient(directory_url(settings), account_key(settings), ca_trust(settings),
+    async with AcmeClient(settings.acme_directory, account_key(settings), ca_trust(settings),
                           settings.acme_email) as client:
         await client.register()
         order_url, order = await client.new_order(names)

@@ -15,10 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from autostack_core.cli import main
-from autostack_core.config import LETS_ENCRYPT, Settings
+from autostack_core.config import LETS_ENCRYPT, ZEROSSL, Settings
 from autostack_core.doctor import caddy_binary
 from autostack_core.edge import EdgeState, caddy_config
-from autostack_core.edge_tls import ZEROSSL
 
 pytestmark = pytest.mark.dbless
 

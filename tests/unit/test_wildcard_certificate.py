@@ -28,6 +28,7 @@ from cryptography.x509.oid import NameOID
 from autostack_core import wildcard_certificate
 from autostack_core.acme import AcmeError, Challenge
 from autostack_core.app import AutoStack
+from autostack_core.certificates import certificate_names
 from autostack_core.config import Settings
 from autostack_core.doctor import check_wildcard_certificate
 from autostack_core.edge import EdgeState, caddy_config
@@ -207,7 +208,7 @@ async def test_obtained_through_real_dns01_then_renewed_only_when_due(
     result = await wildcard_certificate.renew(issuing)
     assert result["status"] == "issued", result
     chain = x509.load_pem_x509_certificates(wildcard_file(settings).read_bytes())
-    assert sorted(wildcard_certificate.certificate_names(chain[0])) == sorted(NAMES)
+    assert sorted(certificate_names(chain[0])) == sorted(NAMES)
     root = x509.load_pem_x509_certificate(pebble.root().encode())
     chain[-1].verify_directly_issued_by(root)
     for path in (wildcard_file(settings), settings.path("acme", "account-key.pem")):
