@@ -19,7 +19,6 @@ someone's provider account says nothing about who the domain is delegated to.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 from collections.abc import Mapping
@@ -157,9 +156,8 @@ def zone_json(zone: ConnectedZone) -> dict[str, Any]:
 
 def routing_records(settings: Settings, domain: str, apex: bool) -> list[DnsRecordSet]:
     """A/AAAA to the public IPs, else a CNAME to the base domain (never at an apex)."""
-    addresses = [ipaddress.ip_address(address) for address in settings.public_ips]
-    v4 = tuple(sorted(str(address) for address in addresses if address.version == 4))
-    v6 = tuple(sorted(str(address) for address in addresses if address.version == 6))
+    v4 = tuple(ownership.family(settings.public_ips, 4))
+    v6 = tuple(ownership.family(settings.public_ips, 6))
     if v4 or v6:
         return [DnsRecordSet(domain, kind, values, RECORD_TTL)
                 for kind, values in (("A", v4), ("AAAA", v6)) if values]
@@ -204,20 +202,20 @@ async def change_records(app: AutoStack, zone: ConnectedZone, records: list[DnsR
     return failures
 
 
-async def write_records(app: AutoStack, team_id: int, domain: Domain) -> bool:
-    """Create ``domain``'s records in the team's zone covering it; whether it has one.
+async def write_records(app: AutoStack, domain: Domain) -> bool:
+    """Create ``domain``'s records in its zone (:func:`covering`, when it was added); whether
+    it has one.
 
     What failed is saved in ``domain.dns_zone_error`` (None when all was written).
     """
-    zone = await covering(team_id, domain.domain_name)
+    zone = await ConnectedZone.get_or_none(id=domain.dns_zone_id)  # type: ignore[attr-defined]
     if zone is None:
         return False
     records, problem = records_for(app.settings, domain, zone.zone_name)
     errors = [problem] if problem else []
     errors += await change_records(app, zone, records, "upsert")
-    domain.dns_zone = zone
     domain.dns_zone_error = "; ".join(errors) or None
-    await domain.save(update_fields=["dns_zone_id", "dns_zone_error"])
+    await domain.save(update_fields=["dns_zone_error"])
     return True
 
 

@@ -180,12 +180,10 @@ async def publish_records(app: AutoStack, domain_id: int) -> None:
     domain = await Domain.get_or_none(id=domain_id).select_related("project")
     if domain is None:
         return
-    project = domain.project
-    team_id: int = project.team_id  # type: ignore[attr-defined]
-    if not await dns_zones.write_records(app, team_id, domain):
+    if not await dns_zones.write_records(app, domain):
         return
     try:
-        await verify(app, project, domain)
+        await verify(app, domain.project, domain)
     except Exception:
         logger.exception("checking %s after writing its records failed", domain.domain_name)
 
