@@ -7,7 +7,7 @@ again with the message, naming what to do instead.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -28,6 +28,9 @@ from autostack_core.models import (
 from autostack_web.access import deployment_access, page, project_access
 from autostack_web.rendering import host_of, redirect, render
 
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
 RECENT = 20
 ACTIONS = ("promote", "redeploy", "cancel", "delete")
 PREVIEW_KINDS = (AliasKind.BRANCH, AliasKind.PULL_REQUEST)
@@ -42,14 +45,21 @@ def git_remote(request: Request, project: Project) -> str:
     return f"{host_of(request).settings.server_url.rstrip('/')}/git/{project.name}.git"
 
 
+def preview_rows(host: AutoStack, project: Project, aliases: list[Alias],
+                 served: dict[str, Deployment]) -> list[dict[str, Any]]:
+    """The project's branch and pull-request aliases with the deployment each serves."""
+    return [{"alias": alias, "url": deployments.url_for(host, alias.hostname),
+             "deployment": served[alias.deployment_id]}  # type: ignore[attr-defined]
+            for alias in aliases
+            if alias.project_id == project.id and alias.kind in PREVIEW_KINDS  # type: ignore[attr-defined]
+            and alias.deployment_id in served]  # type: ignore[attr-defined]
+
+
 async def previews(request: Request, project: Project) -> list[dict[str, Any]]:
     """Branch and pull-request aliases with the deployment each serves."""
-    host = host_of(request)
-    aliases = await Alias.filter(
-        project=project, kind__in=[AliasKind.BRANCH, AliasKind.PULL_REQUEST]
-    ).prefetch_related("deployment").order_by("-updated_at")
-    return [{"alias": alias, "url": deployments.url_for(host, alias.hostname),
-             "deployment": alias.deployment} for alias in aliases if alias.deployment]
+    aliases = await Alias.filter(project=project, kind__in=PREVIEW_KINDS).order_by("-updated_at")
+    return preview_rows(host_of(request), project, aliases,
+                        await served_deployments(aliases, []))
 
 
 async def project_page(
@@ -67,15 +77,10 @@ async def project_page(
     served = await served_deployments(aliases, recent)
     production = next((served.get(alias.deployment_id) for alias in aliases  # type: ignore[attr-defined]
                        if alias.hostname == production_host), None)
-    previews = [{"alias": alias, "url": deployments.url_for(host, alias.hostname),
-                 "deployment": served[alias.deployment_id]}  # type: ignore[attr-defined]
-                for alias in aliases
-                if alias.project_id == project.id and alias.kind in PREVIEW_KINDS  # type: ignore[attr-defined]
-                and alias.deployment_id in served]  # type: ignore[attr-defined]
     context = {
         "project": project, "role": role, "production": production,
         "can_rollback": await can_roll_back(project, production, recent),
-        "deployments": recent, "previews": previews,
+        "deployments": recent, "previews": preview_rows(host, project, aliases, served),
         "git_remote": git_remote(request, project), "error": error,
     }
     return await render(request, "project.html", context,
