@@ -1,11 +1,13 @@
 """Git webhooks (``/api/v1/webhooks/{github,gitlab,bitbucket,gitea}``) and their secrets.
 
 A delivery is read in this order: no signature header -> 401; body not a JSON
-object or missing a required field -> 400; an event type or ref AutoStack does
-not act on, or a repository no project uses -> 202 and ignored; a signature
-that matches no project's secret -> 401 and nothing changes; a delivery id seen
-before -> 200 with ``duplicate`` and nothing changes. Otherwise every project
-whose secret signed the delivery acts on it (:mod:`autostack_core.git_triggers`).
+object (or nested too deeply to parse) or missing a required field -> 400; an
+event type or ref AutoStack does not act on -> 202 and ignored; a signature
+that matches no project's secret, or a repository no project uses (the same
+answer, so a sender without a secret cannot probe which repositories are
+connected) -> 401 and nothing changes; a delivery id seen before -> 200 with
+``duplicate`` and nothing changes. Otherwise every project whose secret signed
+the delivery acts on it (:mod:`autostack_core.git_triggers`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
     from autostack_core.app import AutoStack
 
 RECENT_DELIVERIES = 20
+UNKNOWN_SECRET = secrets.token_hex(32)
+"""Checked against when no project uses the repository (never matches: nobody knows it)."""
 
 
 class SecretBody(BaseModel):
@@ -49,6 +53,9 @@ def parse_events(fmt: WebhookFormat, request: Request, body: bytes) -> list[GitE
         payload: Any = json.loads(body)
     except ValueError as error:
         raise ApiError(400, f"webhook body is not valid JSON: {error}") from error
+    except RecursionError as error:
+        raise ApiError(400, "webhook body is nested too deeply to be a git host's event") \
+            from error
     if not isinstance(payload, dict):
         raise ApiError(400, "webhook body must be a JSON object")
     try:
@@ -83,9 +90,9 @@ async def receive(request: Request) -> Response:
          schema: {type: string, enum: [github, gitlab, bitbucket, gitea]}}
     responses:
       200: {description: "{delivery, results: [{project, result, reason, deployment}]}"}
-      202: {description: "{ignored: reason}: not an event or repository AutoStack acts on"}
-      400: {description: not JSON, or not this host's payload shape}
-      401: {description: missing or wrong signature}
+      202: {description: "{ignored: reason}: not an event AutoStack acts on"}
+      400: {description: "not JSON, nested too deeply, or not this host's payload shape"}
+      401: {description: "missing or wrong signature, or a repository no project uses"}
     """
     app: AutoStack = request.app.state.autostack
     fmt = webhook_format(request)
@@ -97,10 +104,12 @@ async def receive(request: Request) -> Response:
     if not events:
         return ignored("AutoStack does not act on this event")
     projects = await git_triggers.projects_for(events[0])
-    if not projects:
-        return ignored(f"no project uses the repository {events[0].repository}")
     signed = [project for project in projects if project.webhook_secret
               and fmt.verify(request.headers, body, project.webhook_secret)]
+    if not projects:
+        # The same work and answer as a wrong signature: a sender without a
+        # secret learns nothing about which repositories are connected.
+        fmt.verify(request.headers, body, UNKNOWN_SECRET)
     if not signed:
         raise Unauthorized("the webhook signature matches no project's secret")
     delivery_id = fmt.delivery_id(request.headers)

@@ -371,14 +371,31 @@ async def test_malformed_payloads_are_400(
     assert await Deployment.all().count() == 0
 
 
-async def test_an_unknown_repository_is_202_and_ignored(
+async def test_an_unknown_repository_answers_like_a_wrong_signature(
     anonymous: httpx.AsyncClient, owner: User, octokit: Examples
 ) -> None:
+    """An unsigned sender cannot tell whether a repository is connected to this server."""
     await git_project(owner, "hello", "https://github.com/someone/else.git")
-    response = await send(anonymous, "push", push(octokit))
-    assert response.status_code == 202
-    assert "Codertocat/Hello-World" in response.json()["ignored"]
+    unknown = await send(anonymous, "push", push(octokit), secret="a-guess")
+    unknown_signed = await send(anonymous, "push", push(octokit))
+    await git_project(owner, "hello-too", REPO_URL, secret="the-real-secret")
+    connected = await send(anonymous, "push", push(octokit), secret="a-guess")
+    answers = {(r.status_code, r.text) for r in (unknown, unknown_signed, connected)}
+    assert len(answers) == 1, answers
+    assert connected.status_code == 401
+    assert "Hello-World" not in connected.text
     assert await Deployment.all().count() == 0
+
+
+@pytest.mark.parametrize("depth", [10_000, 100_000])
+async def test_deeply_nested_json_is_400(
+    anonymous: httpx.AsyncClient, owner: User, depth: int
+) -> None:
+    await git_project(owner, "hello", REPO_URL)
+    body = b'{"a": ' + b"[" * depth + b"]" * depth + b"}"
+    response = await post_webhook(anonymous, "github", body, github_headers("push", body))
+    assert response.status_code == 400, response.text
+    assert "nested" in response.json()["error"]["message"]
 
 
 async def test_ping_answers_once_the_signature_checks(
