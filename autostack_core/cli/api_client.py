@@ -1,9 +1,17 @@
-"""The client side of the API: where the server is, the saved token, requests, SSE."""
+"""The client side of the API: where the server is, the saved token, requests, SSE.
+
+The saved token belongs to the server it was saved for: it is sent to that
+origin (scheme, host, port) and nowhere else, so ``AUTOSTACK_SERVER`` pointing
+elsewhere never leaks it. ``AUTOSTACK_TOKEN`` is an explicit choice and goes to
+whichever server is used. ``autostack login`` sends no token at all: a stale
+saved one must not stand between the user and a new one.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,16 +41,36 @@ def save_config(server: str, token: str) -> Path:
     return path
 
 
-class ApiClient:
-    """A thin httpx wrapper: bearer token, JSON errors turned into ClickExceptions."""
+def same_server(first: str, second: str) -> bool:
+    """Whether two server URLs name the same origin: scheme, host and port."""
+    a, b = httpx.URL(first), httpx.URL(second)
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
 
-    def __init__(self, server: str | None = None, token: str | None = None) -> None:
+
+def saved_token(config: dict[str, str], server: str) -> str | None:
+    """The saved token if it was saved for ``server``, else ``None``."""
+    saved_for = config.get("server")
+    if saved_for and config.get("token") and same_server(saved_for, server):
+        return config["token"]
+    return None
+
+
+class ApiClient:
+    """A thin httpx wrapper: bearer token, JSON errors turned into ClickExceptions.
+
+    ``anonymous`` sends no token, saved or from the environment (``login``).
+    """
+
+    def __init__(self, server: str | None = None, *, anonymous: bool = False) -> None:
         config = load_config()
         self.server = (server or os.environ.get("AUTOSTACK_SERVER") or config.get("server")
                        or "http://localhost:8000").rstrip("/")
-        self.token = token or os.environ.get("AUTOSTACK_TOKEN") or config.get("token")
+        self.token = None if anonymous else (
+            os.environ.get("AUTOSTACK_TOKEN") or saved_token(config, self.server))
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         self.http = httpx.Client(base_url=self.server, headers=headers, timeout=60)
+        # Commands that use a client for one call never close it: do it for them.
+        weakref.finalize(self, self.http.close)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         try:

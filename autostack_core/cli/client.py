@@ -79,7 +79,7 @@ def describe(deployment: dict[str, Any]) -> str:
 @json_option
 def login(server: str, email: str, password: str, as_json: bool) -> None:
     """Log in and save an API token for this machine."""
-    client = ApiClient(server=server, token="")
+    client = ApiClient(server=server, anonymous=True)
     result = client.post("/api/v1/auth/login", {
         "email": email, "password": password, "token_name": f"cli@{socket.gethostname()}"})
     path = save_config(client.server, result["token"])
