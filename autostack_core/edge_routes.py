@@ -27,6 +27,17 @@ files always come first, as on Vercel.
 * ``error`` phase: a route with ``status`` 404 and a ``dest`` (``/404.html``)
   becomes the subroute's error handler, serving that file with status 404.
 
+No user text is ever a placeholder. Caddy expands ``{env.NAME}``,
+``{file./path}`` and the like in header names and values, redirect targets,
+rewrites and the ``host``, ``path`` and ``query`` matchers, so every string a
+``config.json`` puts there goes through :func:`literal`, which escapes its
+braces the way Caddy's replacer reads them literally (``\\{``, ``\\}``);
+only the ``{http.regexp...}`` placeholders made from ``$1``/``$name`` are
+real. A value Caddy cannot take literally (a header name that is not an HTTP
+token, a backslash right before a ``$1``) skips its route with a warning.
+Regular expressions are compiled as written (no placeholders there), so a
+``{2}`` quantifier stays one.
+
 Vercel matches ``src`` case-insensitively and anchored unless told otherwise;
 so do we. Caddy's regular expressions are RE2: a leading negative lookahead
 (``^(?!/api).*$``, common in error routes) is rewritten into a ``not``
@@ -69,6 +80,8 @@ NOT_FOUND_PAGE = """<!doctype html>
 _LOOKAROUND = re.compile(r"\(\?<?[=!]|\\[1-9]")
 _LEADING_NEGATIVE_LOOKAHEAD = re.compile(r"^\^\(\?!([^()]*)\)(.*)$")
 _CAPTURE_REFERENCE = re.compile(r"\$(\d+|[A-Za-z_][A-Za-z0-9_]*)")
+# RFC 9110 token: what an HTTP field name may be.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def not_found_page(title: str, detail: str) -> str:
@@ -105,11 +118,39 @@ def normalize_src(src: str) -> str:
     return src
 
 
+def literal(text: str) -> str:
+    """``text`` as Caddy's replacer reads it literally: every brace escaped with a backslash.
+
+    Caddy drops a backslash only right before a brace, and cannot escape a
+    backslash itself, so a ``\\{`` of the user's becomes ``\\\\{``: the first
+    backslash stays, the second escapes the brace.
+    """
+    return text.replace("{", "\\{").replace("}", "\\}")
+
+
 def placeholders(template: str, matcher_name: str) -> str:
-    """Turn ``$1``/``$name`` references into Caddy ``{http.regexp.NAME.1}`` placeholders."""
-    return _CAPTURE_REFERENCE.sub(
-        lambda match: f"{{http.regexp.{matcher_name}.{match.group(1)}}}", template
-    )
+    """Turn ``$1``/``$name`` references into Caddy ``{http.regexp.NAME.1}`` placeholders.
+
+    Everything else in ``template`` is literal; raises ``ValueError`` for a
+    backslash right before a reference (Caddy would read the placeholder's
+    brace as escaped).
+    """
+    parts: list[str] = []
+    end = 0
+    for match in _CAPTURE_REFERENCE.finditer(template):
+        text = template[end:match.start()]
+        if text.endswith("\\"):
+            raise ValueError(f"a backslash right before {match.group()} in {template!r}")
+        parts += [literal(text), f"{{http.regexp.{matcher_name}.{match.group(1)}}}"]
+        end = match.end()
+    return "".join([*parts, literal(template[end:])])
+
+
+def header_name(name: str) -> str:
+    """``name`` if it is a valid HTTP field name (which has no braces); else ``ValueError``."""
+    if not _HEADER_NAME.fullmatch(name):
+        raise ValueError(f"invalid header name {name!r}")
+    return name
 
 
 def path_matcher(src: str, name: str, case_sensitive: bool) -> JSON:
@@ -139,7 +180,10 @@ def _conditions(route: JSON, matcher: JSON) -> None:
                 matcher.setdefault("not", []).append(single)
             else:
                 for name, value in single.items():
-                    matcher.setdefault(name, {}).update(value)
+                    if isinstance(value, list):  # host
+                        matcher.setdefault(name, []).extend(value)
+                    else:
+                        matcher.setdefault(name, {}).update(value)
 
 
 def _condition(condition: JSON) -> JSON:
@@ -147,14 +191,14 @@ def _condition(condition: JSON) -> JSON:
     key = str(condition.get("key", ""))
     pattern = f"^{value}$" if value is not None else ".*"
     if kind == "host":
-        return {"host": [str(value)]}
+        return {"host": [literal(str(value))]}
     if kind == "header":
         return {"header_regexp": {key: {"pattern": pattern}}}
     if kind == "cookie":
         cookie = f"(?:^|;\\s*){re.escape(key)}={value if value is not None else '[^;]*'}(?:;|$)"
         return {"header_regexp": {"Cookie": {"pattern": cookie}}}
     if kind == "query":
-        return {"query": {key: [str(value) if value is not None else "*"]}}
+        return {"query": {literal(key): [literal(str(value)) if value is not None else "*"]}}
     raise ValueError(f"unsupported condition type: {kind}")
 
 
@@ -162,7 +206,8 @@ def _headers_handler(headers: dict[str, Any], name: str) -> JSON:
     return {
         "handler": "headers",
         "response": {
-            "set": {key: [placeholders(str(value), name)] for key, value in headers.items()}
+            "set": {header_name(str(key)): [placeholders(str(value), name)]
+                    for key, value in headers.items()}
         },
     }
 
@@ -320,10 +365,10 @@ def _overrides(overrides: dict[str, Any]) -> list[JSON]:
     for filename, override in sorted(overrides.items()):
         if not isinstance(override, dict) or "path" not in override:
             continue
-        handle: list[JSON] = [{"handler": "rewrite", "uri": "/" + filename.lstrip("/")}]
+        handle: list[JSON] = [{"handler": "rewrite", "uri": literal("/" + filename.lstrip("/"))}]
         if override.get("contentType"):
             handle.insert(0, {"handler": "headers", "response": {
-                "set": {"Content-Type": [str(override["contentType"])]}}})
-        path = "/" + str(override["path"]).lstrip("/")
+                "set": {"Content-Type": [literal(str(override["contentType"]))]}}})
+        path = literal("/" + str(override["path"]).lstrip("/"))
         routes.append({"match": [{"path": [path]}], "handle": handle})
     return routes

@@ -17,6 +17,12 @@ Source patterns use path-to-regexp syntax (``/blog/:slug``, ``/:path*``,
 Every ``src`` is an anchored regular expression in the common subset of
 Python's ``re`` and Go's RE2 (no look-around), so the edge can use it as is;
 destinations refer to captures as ``$1``, ``$2``...
+
+Header values and destinations are kept as written, braces included: the
+edge serves them literally (a ``{"group": ...}`` in ``Report-To`` is JSON, a
+``{env.HOME}`` is text, never the server's). What cannot be served as
+written is refused here, naming the file and line or rule: a header name
+that is not an HTTP token, a backslash right before a capture.
 """
 
 from __future__ import annotations
@@ -41,6 +47,9 @@ HASHED_ASSET_SRC = (
 )
 _HASHED_ASSET = re.compile(HASHED_ASSET_SRC)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# RFC 9110 token: what an HTTP field name may be (never a brace).
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_ESCAPED_CAPTURE = re.compile(r"\\\$(?:\d|[A-Za-z_])")
 
 
 class RouteConfigError(ValueError):
@@ -158,6 +167,28 @@ def destination_to_dest(destination: str, names: list[str]) -> str:
     return re.sub(r"([:$])([A-Za-z_][A-Za-z0-9_]*)[*+?]?", replace, destination)
 
 
+def header_values(values: Mapping[Any, Any], where: str) -> dict[str, str]:
+    """``values`` as strings, each checked by :func:`check_header_name` and :func:`check_value`."""
+    return {check_header_name(str(name), where): check_value(str(value), where)
+            for name, value in values.items()}
+
+
+def check_header_name(name: str, where: str) -> str:
+    """Refuse a header name that is not an HTTP token (the edge could not serve it)."""
+    if not _HEADER_NAME.fullmatch(name):
+        raise RouteConfigError(f"{where}: {name!r} is not a valid header name (letters, "
+                               "digits and !#$%&'*+-.^_`|~ only)")
+    return name
+
+
+def check_value(text: str, where: str) -> str:
+    """Refuse ``\\$1``: the edge could serve neither the backslash nor the capture after it."""
+    if _ESCAPED_CAPTURE.search(text):
+        raise RouteConfigError(f"{where}: a backslash right before a capture cannot be served "
+                               f"in {text!r}")
+    return text
+
+
 def matches(route: Route, path: str) -> re.Match[str] | None:
     """Whether a route's ``src`` matches a request path (for tests and previews)."""
     return re.match(route["src"], path)
@@ -172,24 +203,31 @@ def from_vercel_json(config: Mapping[str, Any]) -> RouteSet:
     Legacy ``routes`` are already in the Build Output format and are kept as is.
     """
     result = RouteSet(routes=[dict(route) for route in config.get("routes") or []])
-    for rule in config.get("headers") or []:
-        src, _ = _source(rule, "vercel.json headers")
-        values = {item["key"]: item["value"] for item in rule.get("headers", [])}
+    for index, route in enumerate(result.routes):
+        for name in route.get("headers") or {}:
+            check_header_name(str(name), f"vercel.json routes[{index}]")
+    for index, rule in enumerate(config.get("headers") or []):
+        where = f"vercel.json headers[{index}]"
+        src, _ = _source(rule, where)
+        values = header_values({item["key"]: item["value"] for item in rule.get("headers", [])},
+                               where)
         result.headers.append(_conditions({"src": src, "headers": values, "continue": True}, rule))
     if config.get("cleanUrls"):
         result.redirects += clean_url_redirects()
         result.rewrites.append({"src": r"^/(.+?)/?$", "dest": "/$1.html", "check": True})
     if "trailingSlash" in config:
         result.redirects += trailing_slash_redirects(bool(config["trailingSlash"]))
-    for rule in config.get("redirects") or []:
-        src, names = _source(rule, "vercel.json redirects")
+    for index, rule in enumerate(config.get("redirects") or []):
+        where = f"vercel.json redirects[{index}]"
+        src, names = _source(rule, where)
         status = rule.get("statusCode") or (308 if rule.get("permanent", True) else 307)
-        location = destination_to_dest(rule["destination"], names)
+        location = check_value(destination_to_dest(rule["destination"], names), where)
         route = {"src": src, "headers": {"Location": location}, "status": status}
         result.redirects.append(_conditions(route, rule))
-    for rule in config.get("rewrites") or []:
-        src, names = _source(rule, "vercel.json rewrites")
-        dest = destination_to_dest(rule["destination"], names)
+    for index, rule in enumerate(config.get("rewrites") or []):
+        where = f"vercel.json rewrites[{index}]"
+        src, names = _source(rule, where)
+        dest = check_value(destination_to_dest(rule["destination"], names), where)
         result.rewrites.append(_conditions({"src": src, "dest": dest, "check": True}, rule))
     return result
 
@@ -251,7 +289,9 @@ def from_netlify_toml(text: str) -> RouteSet:
             bool(rule.get("force", False)), "netlify.toml",
         )
     for rule in config.get("headers") or []:
-        result.headers.append(netlify_header(rule.get("for"), rule.get("values") or {}))
+        source = rule.get("for")
+        result.headers.append(netlify_header(source, rule.get("values") or {},
+                                             f"netlify.toml headers for {source!r}"))
     return result
 
 
@@ -269,7 +309,7 @@ def netlify_redirect(
         src, names = source_to_regex(source, splat=True)
     except RouteConfigError as exc:
         raise RouteConfigError(f"{where}: {exc}") from None
-    dest = destination_to_dest(target, names)
+    dest = check_value(destination_to_dest(target, names), where)
     if status in REDIRECT_STATUSES:
         route: Route = {"src": src, "headers": {"Location": dest}, "status": status}
     elif status in (200, 404):
@@ -281,12 +321,12 @@ def netlify_redirect(
     return RouteSet(redirects=[route]) if force else RouteSet(rewrites=[route])
 
 
-def netlify_header(source: Any, values: Mapping[str, Any]) -> Route:
+def netlify_header(source: Any, values: Mapping[str, Any], where: str) -> Route:
     """A Netlify header rule (``for`` path with ``*`` splats) as a header route."""
     if not isinstance(source, str):
         raise RouteConfigError(f"a header rule needs a 'for' path, got {source!r}")
     src, _ = source_to_regex(source, splat=True)
-    return {"src": src, "headers": {str(k): str(v) for k, v in values.items()}, "continue": True}
+    return {"src": src, "headers": header_values(values, where), "continue": True}
 
 
 def from_redirects_file(text: str) -> RouteSet:
@@ -327,9 +367,10 @@ def from_headers_file(text: str) -> RouteSet:
             raise RouteConfigError(f"_headers line {number}: expected 'Name: value' under a path")
         else:
             name, value = line.split(":", 1)
-            current[1][name.strip()] = value.strip()
+            where = f"_headers line {number}"
+            current[1][check_header_name(name.strip(), where)] = check_value(value.strip(), where)
     for path, values in rules:
-        result.headers.append(netlify_header(path, values))
+        result.headers.append(netlify_header(path, values, "_headers"))
     return result
 
 

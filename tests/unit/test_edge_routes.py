@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from autostack_core.edge_routes import (
     deployment_handler,
+    literal,
     normalize_src,
     path_matcher,
     placeholders,
@@ -159,3 +162,98 @@ def test_overrides_serve_a_file_under_a_clean_path() -> None:
     override = handler["routes"][2]
     assert override["match"] == [{"path": ["/about"]}]
     assert override["handle"][-1] == {"handler": "rewrite", "uri": "/about.html"}
+
+
+# -- user text is never a placeholder --------------------------------------------
+
+# A placeholder as Caddy's replacer finds one: a '{' not preceded by a backslash, up to '}'.
+_UNESCAPED_PLACEHOLDER = re.compile(r"(?<!\\)\{([^}]*)\}")
+HOSTILE = "{env.HOME}{file./etc/passwd}"
+
+
+def strings(value: object) -> Iterator[str]:
+    """Every string in a Caddy JSON value that Caddy's replacer reads, keys included.
+
+    Regular expressions (``pattern``) are compiled as written, never replaced.
+    """
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            if key != "pattern":
+                yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("{env.HOME}", r"\{env.HOME\}"),
+    ('{"group":"csp"}', r'\{"group":"csp"\}'),
+    (r"a\{b", r"a\\{b"),
+    ("no braces", "no braces"),
+])
+def test_literal_escapes_braces_for_caddys_replacer(text: str, expected: str) -> None:
+    assert literal(text) == expected
+
+
+def test_placeholders_escape_the_users_braces_and_keep_the_captures() -> None:
+    assert placeholders("/a/{env.HOME}/$1?k={file./k}", "r0") == (
+        r"/a/\{env.HOME\}/{http.regexp.r0.1}?k=\{file./k\}"
+    )
+
+
+def test_a_backslash_right_before_a_capture_is_refused() -> None:
+    # Caddy would read "\{http.regexp...}" as an escaped brace: the capture would be lost.
+    with pytest.raises(ValueError, match="backslash"):
+        placeholders("/a\\$1", "r0")
+
+
+def test_invalid_header_names_skip_the_route() -> None:
+    result = translate_routes([{"src": "/", "headers": {"X-{env.HOME}": "1"}},
+                               {"src": "/", "headers": {"X Space": "1"}}], ROOT)
+    assert result.routes == []
+    assert result.warnings == [
+        "route 0 skipped: invalid header name 'X-{env.HOME}'",
+        "route 1 skipped: invalid header name 'X Space'",
+    ]
+
+
+def test_no_user_text_in_any_place_becomes_a_placeholder() -> None:
+    """Every user string of a config.json, in every place, reaches Caddy escaped."""
+    routes = [
+        {"src": "/h/(.*)", "headers": {"X-Value": HOSTILE + "$1"}, "continue": True,
+         "has": [{"type": "host", "value": HOSTILE},
+                 {"type": "query", "key": HOSTILE, "value": HOSTILE},
+                 {"type": "header", "key": "x-h", "value": "a{2}"},
+                 {"type": "cookie", "key": HOSTILE, "value": HOSTILE}],
+         "missing": [{"type": "query", "key": HOSTILE}]},
+        {"src": "/r/(.*)", "headers": {"Location": "/$1/" + HOSTILE, "X-A": HOSTILE},
+         "status": 307},
+        {"src": "/w", "dest": "/" + HOSTILE, "status": 200},
+        {"src": "/s", "status": 451},
+        {"handle": "filesystem"},
+        {"handle": "hit"},
+        {"src": "/hit", "headers": {"X-Hit": HOSTILE}},
+        {"handle": "error"},
+        {"src": "/(.*)", "dest": "/" + HOSTILE + "$1", "headers": {"X-E": HOSTILE}, "status": 404},
+    ]
+    overrides = {HOSTILE + ".html": {"path": HOSTILE, "contentType": HOSTILE}}
+    handler, warnings = deployment_handler(ROOT, {"routes": routes, "overrides": overrides})
+    assert warnings == []
+    found = {key for text in strings(handler) for key in _UNESCAPED_PLACEHOLDER.findall(text)}
+    generated = {"http.regexp.r0.1", "http.regexp.r1.1", "http.regexp.e8.1",
+                 "http.request.uri.path", "http.error.status_code", "http.error.status_text"}
+    assert found == generated
+    assert sum(HOSTILE.replace("{", "\\{").replace("}", "\\}") in text
+               for text in strings(handler)) >= 12
+
+
+def test_regular_expressions_keep_their_braces() -> None:
+    """Caddy compiles matcher patterns as they are: a quantifier stays a quantifier."""
+    [route] = translate_routes([{"src": "/[a-z]{2}", "dest": "/x",
+                                 "has": [{"type": "header", "key": "x", "value": "a{2}"}]}],
+                               ROOT).routes
+    assert route["match"][0]["path_regexp"]["pattern"] == "(?i)^/[a-z]{2}$"
+    assert route["match"][0]["header_regexp"] == {"x": {"pattern": "^a{2}$"}}

@@ -280,6 +280,49 @@ def test_headers_file_value_without_a_path_is_a_clear_error() -> None:
         from_headers_file("  X-Frame-Options: DENY\n")
 
 
+def test_a_header_name_with_braces_in_headers_file_names_the_line() -> None:
+    with pytest.raises(RouteConfigError, match=r"_headers line 3: 'X-\{env.HOME\}' is not a "
+                                               "valid header name"):
+        from_headers_file("/*\n  X-Fine: {env.HOME}\n  X-{env.HOME}: no\n")
+
+
+@pytest.mark.parametrize(("reader", "text", "where"), [
+    (lambda text: from_vercel_json({"headers": [
+        {"source": "/a", "headers": [{"key": "ok", "value": "1"}]},
+        {"source": "/b", "headers": [{"key": text, "value": "1"}]}]}),
+     "X {a}", "vercel.json headers[1]"),
+    (lambda text: from_vercel_json({"routes": [{"src": "/", "headers": {text: "1"}}]}),
+     "{x}", "vercel.json routes[0]"),
+    (lambda text: from_netlify_toml(f'[[headers]]\nfor = "/"\n[headers.values]\n"{text}" = "1"\n'),
+     "a:b", "netlify.toml headers for '/'"),
+])
+def test_invalid_header_names_are_refused_naming_the_rule(reader: Any, text: str,
+                                                         where: str) -> None:
+    with pytest.raises(RouteConfigError, match=re.escape(f"{where}: {text!r} is not a valid")):
+        reader(text)
+
+
+def test_braces_in_header_values_and_destinations_are_kept_as_written() -> None:
+    """The edge serves them literally (see autostack_core.edge_routes.literal)."""
+    rules = from_headers_file('/*\n  Report-To: {"group":"csp"}\n')
+    assert rules.headers[0]["headers"] == {"Report-To": '{"group":"csp"}'}
+    (rewrite,) = from_redirects_file("/a/*  /{env.HOME}/:splat  200\n").rewrites
+    assert rewrite["dest"] == "/{env.HOME}/$1"
+
+
+@pytest.mark.parametrize(("reader", "where"), [
+    (lambda: from_redirects_file("/ok /fine\n/a/*  /b\\:splat  301\n"), "_redirects line 2"),
+    (lambda: from_headers_file("/*\n  X-A: \\$1\n"), "_headers line 2"),
+    (lambda: from_vercel_json({"redirects": [{"source": "/:x", "destination": "/\\:x"}]}),
+     "vercel.json redirects[0]"),
+    (lambda: from_vercel_json({"rewrites": [{"source": "/(.*)", "destination": "/\\$1"}]}),
+     "vercel.json rewrites[0]"),
+])
+def test_a_backslash_before_a_capture_is_refused(reader: Any, where: str) -> None:
+    with pytest.raises(RouteConfigError, match=re.escape(where) + ": a backslash right before"):
+        reader()
+
+
 # -- config.json -----------------------------------------------------------------------
 
 
