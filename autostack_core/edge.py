@@ -87,6 +87,10 @@ SLOTS = "0123456789abcdef"
 PROXY_TRY_SECONDS = 30
 # Lowercase DNS names only: the hostname becomes a path under hosts/.
 HOSTNAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
+# The only variables of the server's that Caddy gets: where its ACME client finds CA
+# roots and an outbound proxy. Everything else (AUTOSTACK_* secrets, HOME) stays out.
+CADDY_PASSED_ENV = ("SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy",
+                    "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy")
 
 
 class EdgeError(RuntimeError):
@@ -399,8 +403,7 @@ class Edge:
         os.chmod(socket_dir, 0o700)
         bootstrap.write_text(json.dumps({"admin": admin_config(self.settings)}),
                              encoding="utf-8")
-        env = {**os.environ, "XDG_DATA_HOME": str(edge_dir / "data"),
-               "XDG_CONFIG_HOME": str(edge_dir / "config")}
+        env = caddy_environment(edge_dir)
         with open(self.settings.path("logs", "edge.log"), "ab") as log:
             # A new session: the edge keeps serving if the control plane dies.
             self.process = subprocess.Popen(
@@ -648,6 +651,20 @@ class Edge:
         except EdgeError as error:
             logger.warning("edge change failed (%s); loading the whole configuration", error)
             await self._admin.load(caddy_config(self.state, self.settings, self.wildcard))
+
+
+def caddy_environment(edge_dir: Path) -> dict[str, str]:
+    """Caddy's whole environment: a home and storage folders of its own under ``edge_dir``.
+
+    Not the server's: whatever Caddy could ever be made to expand as
+    ``{env.NAME}`` finds nothing worth reading (see :data:`CADDY_PASSED_ENV`).
+    """
+    home = edge_dir / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home),
+           "XDG_DATA_HOME": str(edge_dir / "data"), "XDG_CONFIG_HOME": str(edge_dir / "config")}
+    env.update({name: os.environ[name] for name in CADDY_PASSED_ENV if name in os.environ})
+    return env
 
 
 def check_hostname(hostname: str) -> str:
