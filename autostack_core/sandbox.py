@@ -25,6 +25,7 @@ import logging
 import os
 import shutil
 import signal
+import stat
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -45,6 +46,8 @@ LineHandler = Callable[[str, str], Awaitable[None]]
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 MASK = "***"
+# A folder others may list and enter.
+_FOR_OTHERS = stat.S_IROTH | stat.S_IXOTH
 # Lines longer than this are split, so one minified bundle cannot eat the memory.
 MAX_LINE_BYTES = 64 * 1024
 # A shell that joins the cgroup and sets rlimits, then becomes the real command.
@@ -439,8 +442,8 @@ class Sandbox:
 def system_layout() -> list[str]:
     """bwrap arguments for the read-only system, ``/proc``, ``/dev`` and a private ``/tmp``.
 
-    Shared by the build sandbox and the run sandbox (:mod:`autostack_core.run_sandbox`);
-    the shadow password files are hidden.
+    Shared by the build sandbox and the run sandbox (:mod:`autostack_core.run_sandbox`).
+    What in ``/etc`` is not for everyone is hidden (:func:`private_system_files`).
     """
     args = ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "lib", "lib32", "lib64", "libx32", "sbin"):
@@ -450,10 +453,36 @@ def system_layout() -> list[str]:
         elif host.is_dir():
             args += ["--ro-bind", str(host), str(host)]
     args += ["--ro-bind", "/etc", "/etc"]
-    for secret_file in ("/etc/shadow", "/etc/gshadow"):
-        if Path(secret_file).exists():
-            args += ["--ro-bind", "/dev/null", secret_file]
+    for path, is_dir in private_system_files():
+        args += ["--tmpfs", path] if is_dir else ["--ro-bind", "/dev/null", path]
     return [*args, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+
+
+def private_system_files(etc: Path = Path("/etc")) -> list[tuple[str, bool]]:
+    """What in ``etc`` a sandbox must not read: ``(path, is a folder)``, outermost only.
+
+    Builds run as root (in their namespaces), so file modes alone do not keep
+    them out: every file or folder of ``/etc`` that others may not read (the
+    shadow files and their ``-`` backups, TLS private keys, database and Redis
+    configurations with their passwords) is covered with an empty file or
+    folder. The shadow files are covered whatever their mode.
+    """
+    found: list[tuple[str, bool]] = []
+    for folder, folders, files in os.walk(etc):
+        for name in sorted(files):
+            path = Path(folder) / name
+            with contextlib.suppress(OSError):
+                mode = path.lstat().st_mode
+                if stat.S_ISREG(mode) and (not mode & stat.S_IROTH or "shadow" in name):
+                    found.append((str(path), False))
+        for name in sorted(folders):
+            path = Path(folder) / name
+            with contextlib.suppress(OSError):
+                mode = path.lstat().st_mode
+                if stat.S_ISDIR(mode) and mode & _FOR_OTHERS != _FOR_OTHERS:
+                    found.append((str(path), True))
+        folders[:] = [name for name in folders if (str(Path(folder) / name), True) not in found]
+    return found
 
 
 def _safe_cwd(cwd: str) -> str:

@@ -19,6 +19,7 @@ from autostack_core.sandbox import (
     SandboxUnavailable,
     kill_leftovers,
     mask,
+    private_system_files,
 )
 
 needs_cgroups = pytest.mark.skipif(
@@ -115,6 +116,33 @@ async def test_the_data_directory_and_other_projects_are_invisible(data_dir: Pat
         assert await sandbox.run(command, lines) != 0, command
         assert "No such file or directory" in lines.text("stderr"), command
         assert "top-secret-key" not in lines.text()
+
+
+async def test_what_etc_keeps_from_others_is_hidden(data_dir: Path) -> None:
+    """Builds run as root in their namespaces: file modes alone would let them read these."""
+    hidden = [path for path, is_dir in private_system_files() if not is_dir]
+    shadow = [f"/etc/{name}" for name in ("shadow", "shadow-", "gshadow", "gshadow-")
+              if Path(f"/etc/{name}").exists()]
+    assert set(shadow) <= set(hidden)
+    for path in hidden:
+        lines = Lines()
+        await make_sandbox(data_dir).run(f"wc -c < {path}", lines)
+        assert lines.text("stdout") in ("", "0"), (path, lines.text())
+
+
+def test_private_system_files_are_the_ones_others_cannot_read(tmp_path: Path) -> None:
+    (tmp_path / "ssl" / "private").mkdir(parents=True)
+    (tmp_path / "ssl" / "private" / "server.key").write_text("key")
+    (tmp_path / "ssl" / "private").chmod(0o700)
+    (tmp_path / "ssl" / "openssl.cnf").write_text("public")
+    (tmp_path / "redis.conf").write_text("requirepass hunter2")
+    (tmp_path / "redis.conf").chmod(0o640)
+    (tmp_path / "shadow-").write_text("root:$6$...")
+    (tmp_path / "shadow-").chmod(0o644)
+    assert private_system_files(tmp_path) == [
+        (str(tmp_path / "redis.conf"), False), (str(tmp_path / "shadow-"), False),
+        (str(tmp_path / "ssl" / "private"), True),
+    ]
 
 
 async def test_the_system_is_read_only(data_dir: Path) -> None:
