@@ -4,18 +4,26 @@ Routes: ``/auth/{github,google}/login`` sends the browser to the provider,
 ``/auth/{github,google}/callback`` comes back, finds or creates the user and
 signs them in with the same database session as a password login
 (:func:`autostack_core.accounts.create_session`). A browser already signed in
-that goes through GitHub links GitHub to its account instead: that is how a
-password user connects GitHub to import repositories. The routes live in the
-core beside the built-in git remote's (:mod:`autostack_core.app` mounts both),
-not under ``/api/v1``: they are browser redirects, not JSON endpoints.
+that goes through GitHub links GitHub to its account instead. The routes live
+in the core beside the built-in git remote's (:mod:`autostack_core.app` mounts
+both), not under ``/api/v1``: they are browser redirects, not JSON endpoints.
+
+Least scope: signing in with GitHub asks only ``read:user user:email`` (who
+you are, your verified email) and keeps no token. Repository access is a
+separate, later step that a signed-in person takes when they import or connect
+a repository: ``/auth/github/connect`` asks ``repo`` (GitHub's OAuth apps have
+no narrower scope that reads private repositories) for the same GitHub account
+and stores that token sealed (``users.github_token``). It lists the person's
+repositories and, once they connect one to a project, clones that repository
+and no other (:mod:`autostack_core.git_credentials`). Vercel splits the two the
+same way, with its GitHub App in the second step.
 
 Which user: GitHub by its numeric user id, then by the verified primary email;
 Google by its verified email. Joining by email happens only for accounts
 without a password (themselves made by a provider): sign-up does not verify
 emails, so a password account must log in and connect. A new person gets an
 account without a password and a personal team. GitHub's token is stored
-sealed (``users.github_token``) for listing repositories, cloning private ones
-and creating webhooks; it asks for the ``repo`` scope for those.
+no token at sign-in (see above).
 
 Protocol: authlib builds the authorization URL and the PKCE (S256) challenge,
 checks the callback's state and builds the token request; joserfc (authlib's
@@ -34,6 +42,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import httpx
 from authlib.common.security import generate_token
@@ -64,7 +73,10 @@ if TYPE_CHECKING:
 FLOW_COOKIE = "autostack_oauth"
 FLOW_SECONDS = 600
 TIMEOUT_SECONDS = 15
-GITHUB_SCOPE = "read:user user:email repo"
+GITHUB_SCOPE = "read:user user:email"
+"""Signing in: the profile and the verified email, nothing else."""
+REPOSITORIES_SCOPE = "repo"
+"""Connecting GitHub repositories: read (clone) them and manage their webhooks."""
 GOOGLE_SCOPE = "openid email profile"
 ID_TOKEN_ALGORITHMS = ["RS256", "ES256"]
 
@@ -81,7 +93,7 @@ class Identity:
     name: str
     avatar_url: str | None = None
     github_id: int | None = None
-    github_token: str | None = None
+    github_login: str | None = None
 
 
 @dataclass(frozen=True)
@@ -185,17 +197,18 @@ async def exchange_code(http: httpx.AsyncClient, client: Client, code: str,
     return token
 
 
-async def github_identity(settings: Settings, token: dict[str, Any]) -> Identity:
-    access_token = str(token["access_token"])
+async def github_identity(settings: Settings, token: dict[str, Any],
+                          with_email: bool = True) -> Identity:
+    """The GitHub account of ``token`` (its verified primary email if ``with_email``)."""
     try:
-        async with GitHub(settings.github_api_url, access_token) as github:
+        async with GitHub(settings.github_api_url, str(token["access_token"])) as github:
             user = await github.user()
-            email = await github.verified_primary_email()
+            email = await github.verified_primary_email() if with_email else None
     except GitHubError as error:
         raise SignInError(error.message) from error
     return Identity(email=email, name=str(user.get("name") or user.get("login") or ""),
                     avatar_url=user.get("avatar_url"), github_id=int(user["id"]),
-                    github_token=access_token)
+                    github_login=user.get("login"))
 
 
 async def google_identity(http: httpx.AsyncClient, client: Client, token: dict[str, Any],
@@ -226,7 +239,27 @@ async def google_identity(http: httpx.AsyncClient, client: Client, token: dict[s
 
 async def _link_github(user: User, identity: Identity) -> User:
     user.github_id = identity.github_id
-    user.github_token = identity.github_token
+    user.avatar_url = user.avatar_url or identity.avatar_url
+    await user.save(update_fields=["github_id", "avatar_url"])
+    return user
+
+
+async def grant_repositories(user: User, identity: Identity, token: str) -> User:
+    """Store ``token`` (scope ``repo``) as ``user``'s repository access.
+
+    It must be the GitHub account already linked to ``user`` (or one linked to
+    nobody, which it then links): otherwise a person could lend their AutoStack
+    account another GitHub account's access without that account's sign-in.
+    """
+    owner = await User.get_or_none(github_id=identity.github_id)
+    if owner is not None and owner.id != user.id:
+        raise SignInError("this GitHub account is connected to another AutoStack user")
+    if user.github_id is not None and user.github_id != identity.github_id:
+        raise SignInError(f"you approved access as {identity.github_login or 'another account'}"
+                          ", but your AutoStack account is linked to another GitHub account: "
+                          "sign in to GitHub with that one and connect again")
+    user.github_id = identity.github_id
+    user.github_token = token
     user.avatar_url = user.avatar_url or identity.avatar_url
     await user.save(update_fields=["github_id", "github_token_sealed", "avatar_url"])
     return user
@@ -272,7 +305,19 @@ def failure(message: str, status: int = 400) -> Response:
 
 async def login(request: Request) -> Response:
     """Send the browser to the provider's consent page, remembering the flow in a cookie."""
-    host, provider = host_of(request), request.path_params["provider"]
+    return await begin(request, request.path_params["provider"], "sign-in")
+
+
+async def connect_repositories(request: Request) -> Response:
+    """A signed-in person grants access to their GitHub repositories (scope ``repo``)."""
+    if request.state.user is None:
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    return await begin(request, "github", "repositories")
+
+
+async def begin(request: Request, provider: str, purpose: str) -> Response:
+    """Start a flow for ``purpose`` (``sign-in`` or ``repositories``)."""
+    host = host_of(request)
     async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as http:
         try:
             client = await client_for(host.settings, provider, http)
@@ -280,12 +325,14 @@ async def login(request: Request) -> Response:
             return failure(f"signing in with {provider} is not configured here", 404)
         except SignInError as error:
             return failure(str(error), 502)
-    flow = {"provider": provider, "state": generate_token(32), "verifier": generate_token(64),
-            "nonce": generate_token(32), "next": safe_next(request.query_params.get("next"))}
+    flow = {"provider": provider, "purpose": purpose, "state": generate_token(32),
+            "verifier": generate_token(64), "nonce": generate_token(32),
+            "next": safe_next(request.query_params.get("next"))}
     extra = {"nonce": flow["nonce"]} if provider == "google" else {}
+    scope = REPOSITORIES_SCOPE if purpose == "repositories" else client.scope
     url = prepare_grant_uri(
         client.authorize_url, client.client_id, "code",
-        redirect_uri=redirect_uri(host.settings, provider), scope=client.scope,
+        redirect_uri=redirect_uri(host.settings, provider), scope=scope,
         state=flow["state"], code_challenge=create_s256_code_challenge(flow["verifier"]),
         code_challenge_method="S256", **extra,
     )
@@ -306,14 +353,23 @@ async def callback(request: Request) -> Response:
         if "error" in request.query_params:
             raise SignInError(request.query_params.get("error_description")
                               or request.query_params["error"])
+        repositories = flow.get("purpose") == "repositories"
+        if repositories and signed_in is None:
+            raise SignInError("sign in first, then connect your GitHub repositories")
         async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as http:
             client = await client_for(host.settings, provider, http)
             params = parse_authorization_code_response(str(request.url), flow["state"])
             callback_url = redirect_uri(host.settings, provider)
             token = await exchange_code(http, client, str(params["code"]), flow, callback_url)
-            identity = await github_identity(host.settings, token) if provider == "github" \
-                else await google_identity(http, client, token, flow)
-        user = await user_for(identity, signed_in)
+            if provider == "github":
+                identity = await github_identity(host.settings, token,
+                                                 with_email=not repositories)
+            else:
+                identity = await google_identity(http, client, token, flow)
+        if repositories and signed_in is not None:
+            user = await grant_repositories(signed_in, identity, str(token["access_token"]))
+        else:
+            user = await user_for(identity, signed_in)
     except LookupError:
         return failure(f"signing in with {provider} is not configured here", 404)
     except OAuth2Error as error:
@@ -327,7 +383,8 @@ async def callback(request: Request) -> Response:
                            secure=host.settings.secure_cookies, httponly=True, samesite="lax")
     ip = client_ip(request)
     if signed_in is not None:
-        await accounts.audit("auth.connected", user=user, target=("user", str(user.id)), ip=ip,
+        action = "auth.repositories_connected" if repositories else "auth.connected"
+        await accounts.audit(action, user=user, target=("user", str(user.id)), ip=ip,
                              provider=provider)
         return response
     _, key = await accounts.create_session(user, request.headers.get("user-agent", ""), ip)
@@ -338,6 +395,7 @@ async def callback(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
+    Route("/auth/github/connect", connect_repositories, methods=["GET"]),
     Route("/auth/{provider:str}/login", login, methods=["GET"]),
     Route("/auth/{provider:str}/callback", callback, methods=["GET"]),
 ]

@@ -179,19 +179,22 @@ class Pipeline:
             return "upload:" + tree_hash(
                 {path: entry["sha256"] for path, entry in manifest["files"].items()}
             )
-        credentials: dict[str, str] = {}
+        access = git_credentials.CloneAccess()
         if deployment.source_type == "push":
             url = str(git_remote_path(self.app, self.project.name))
             allow_local = True
         else:
             url = check_git_url(deployment.git_url or "", self.settings.allow_local_git)
             allow_local = self.settings.allow_local_git
-            credentials = await git_credentials.env_for_project(self.settings, self.project, url)
+            access = await git_credentials.access_for_project(self.settings, self.project, url)
         ref = deployment.commit_sha or deployment.branch or self.project.branch
         self.log.write("clone", f"Cloning {url if deployment.source_type == 'git' else 'push'}"
                                 f" at {ref}", "system")
-        result = await checkout(url, ref, self.workspace, allow_local=allow_local,
-                                extra_env=credentials)
+        try:
+            result = await checkout(url, ref, self.workspace, allow_local=allow_local,
+                                    extra_env=access.env)
+        except SourceError as error:
+            raise access.explain(error) from error
         shutil.rmtree(self.workspace / ".git", ignore_errors=True)
         self.log.write("clone", f"Checked out {result.commit_sha[:12]}: {result.commit_message}",
                        "system")

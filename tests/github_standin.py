@@ -14,6 +14,11 @@ shapes:
 * Git smart HTTP for its repositories through ``git http-backend``: like
   GitHub for a private repository, 401 unless HTTP Basic carries a token
   (``x-access-token:<token>``) of an account that may read it.
+* Scopes as GitHub's OAuth apps have them: a token carries the scopes its
+  authorization asked for, and only a token with ``repo`` sees private
+  repositories (the REST API answers 404 for them, git 401).
+* Every request's ``Authorization`` header is recorded (:attr:`StandIn.authorizations`),
+  so a test can tell whose token was sent where (:meth:`StandIn.sent`).
 * Google OpenID Connect (developers.google.com/identity/openid-connect):
   a discovery document under ``/google``, authorize, a token endpoint whose
   ``id_token`` is RS256-signed by a key published at ``jwks_uri``.
@@ -69,6 +74,11 @@ class Grant:
     redirect_uri: str
     code_challenge: str
     nonce: str | None
+    scope: str = ""
+
+
+FULL_SCOPE = "read:user user:email repo"
+"""What a test token gets unless it says otherwise: profile, emails, repositories."""
 
 
 @dataclass
@@ -79,6 +89,11 @@ class StandIn:
     url: str = ""
     approving: Account | None = None
     tokens: dict[str, Account] = field(default_factory=dict)
+    scopes: dict[str, frozenset[str]] = field(default_factory=dict)
+    asked_scopes: list[str] = field(default_factory=list)
+    """The ``scope`` of each authorization request, in order."""
+    authorizations: list[tuple[str, str]] = field(default_factory=list)
+    """``("METHOD /path", Authorization header)`` of every request that carried one."""
     grants: dict[str, Grant] = field(default_factory=dict)
     repositories: dict[str, dict[str, Any]] = field(default_factory=dict)
     hooks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -107,18 +122,43 @@ class StandIn:
 
     # -- helpers --------------------------------------------------------------------
 
-    def bearer(self, request: Request) -> Account | None:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        return self.tokens.get(token) if scheme.lower() in ("bearer", "token") else None
+    def token_of(self, request: Request) -> str | None:
+        """The token in ``Authorization``: Bearer (REST) or Basic's password (git)."""
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() in ("bearer", "token"):
+            return value
+        if scheme.lower() == "basic":
+            return base64.b64decode(value).decode().partition(":")[2]
+        return None
 
-    def issue(self, account: Account) -> str:
+    def bearer(self, request: Request) -> Account | None:
+        scheme = request.headers.get("authorization", "").partition(" ")[0]
+        if scheme.lower() not in ("bearer", "token"):
+            return None
+        return self.tokens.get(self.token_of(request) or "")
+
+    def issue(self, account: Account, scope: str = FULL_SCOPE) -> str:
         token = "gho_" + secrets.token_hex(18)
         self.tokens[token] = account
+        self.scopes[token] = frozenset(scope.split())
         return token
 
-    def visible(self, account: Account) -> list[dict[str, Any]]:
+    def visible(self, account: Account, token: str | None = None) -> list[dict[str, Any]]:
+        """What ``account`` sees through ``token``: its private repositories need ``repo``."""
+        private = token is None or "repo" in self.scopes.get(token, frozenset())
         return [repo for repo in self.repositories.values()
-                if repo["owner"]["id"] == account.id or not repo["private"]]
+                if not repo["private"] or (private and repo["owner"]["id"] == account.id)]
+
+    def sent(self, token: str) -> list[str]:
+        """The requests (``"METHOD /path"``) whose ``Authorization`` carried ``token``."""
+        found = []
+        for line, header in self.authorizations:
+            scheme, _, value = header.partition(" ")
+            if scheme.lower() == "basic":
+                value = base64.b64decode(value).decode(errors="replace")
+            if token in value:
+                found.append(line)
+        return found
 
 
 def _unauthorized() -> JSONResponse:
@@ -141,8 +181,10 @@ def build_app(state: StandIn) -> ASGIApp:
         if query.get("code_challenge_method") != "S256":
             return JSONResponse({"error": "PKCE S256 expected"}, status_code=400)
         code = secrets.token_hex(10)
+        state.asked_scopes.append(query.get("scope", ""))
         state.grants[code] = Grant(state.approving, query["redirect_uri"],
-                                   query["code_challenge"], query.get("nonce"))
+                                   query["code_challenge"], query.get("nonce"),
+                                   query.get("scope", ""))
         target = f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"
         return RedirectResponse(target, status_code=302)
 
@@ -164,8 +206,9 @@ def build_app(state: StandIn) -> ASGIApp:
             # GitHub answers 200 with an error field for a bad code.
             return JSONResponse({"error": "bad_verification_code",
                                  "error_description": "The code passed is incorrect or expired."})
-        return JSONResponse({"access_token": state.issue(grant.account),
-                             "token_type": "bearer", "scope": "read:user,repo,user:email"})
+        token = state.issue(grant.account, grant.scope)
+        return JSONResponse({"access_token": token, "token_type": "bearer",
+                             "scope": ",".join(sorted(state.scopes[token]))})
 
     async def user(request: Request) -> Response:
         account = state.bearer(request)
@@ -192,7 +235,8 @@ def build_app(state: StandIn) -> ASGIApp:
             return _unauthorized()
         per_page = int(request.query_params.get("per_page", "30"))
         page = int(request.query_params.get("page", "1"))
-        repos = sorted(state.visible(account), key=lambda repo: repo["updated_at"], reverse=True)
+        repos = sorted(state.visible(account, state.token_of(request)),
+                       key=lambda repo: repo["updated_at"], reverse=True)
         pages = max(1, -(-len(repos) // per_page))
         links = []
         if page < pages:
@@ -205,7 +249,8 @@ def build_app(state: StandIn) -> ASGIApp:
         account = state.bearer(request)
         full_name = f"{request.path_params['owner']}/{request.path_params['repo']}"
         repo = state.repositories.get(full_name)
-        if account is None or repo is None or repo not in state.visible(account):
+        if account is None or repo is None \
+                or repo not in state.visible(account, state.token_of(request)):
             return account, None
         return account, repo
 
@@ -264,13 +309,10 @@ def build_app(state: StandIn) -> ASGIApp:
         owner, name = request.path_params["owner"], request.path_params["repo"]
         full_name = f"{owner}/{name}"
         repo = state.repositories.get(full_name)
-        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-        account = None
-        if scheme.lower() == "basic":
-            _, _, password = base64.b64decode(credentials).decode().partition(":")
-            account = state.tokens.get(password)
-        if repo is None or (repo["private"] and (account is None
-                                                  or repo["owner"]["id"] != account.id)):
+        token = state.token_of(request)
+        account = state.tokens.get(token or "")
+        if repo is None or (repo["private"] and (
+                account is None or repo not in state.visible(account, token))):
             return Response("Authentication failed\n", status_code=401,
                             headers={"WWW-Authenticate": 'Basic realm="GitHub"'})
         return await run_http_backend(state.git_root, request, full_name)
@@ -325,7 +367,11 @@ def build_app(state: StandIn) -> ASGIApp:
 
     async def recording(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            state.requests.append(f"{scope['method']} {scope['path']}")
+            line = f"{scope['method']} {scope['path']}"
+            state.requests.append(line)
+            state.authorizations.extend(
+                (line, value.decode("latin-1")) for name, value in scope["headers"]
+                if name.lower() == b"authorization")
         await app(scope, receive, send)
 
     return recording

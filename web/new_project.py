@@ -12,17 +12,18 @@ on the deployment's live log.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import deployments, git_credentials
+from autostack_core import deployments, git_credentials, github_connections
 from autostack_core.api.auth import teams_json
 from autostack_core.api.environment import VariableBody, add_variables
 from autostack_core.api.projects import create_project, parse_create
@@ -37,6 +38,9 @@ from autostack_core.utils import slugify
 from autostack_web.access import page
 from autostack_web.envfile import parse_env
 from autostack_web.rendering import form_text, host_of, redirect, render
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
 
 BUILD_FIELDS = ("framework", "root_directory", "install_command", "build_command",
                 "output_directory", "start_command", "node_version")
@@ -200,12 +204,26 @@ async def deploy(request: Request, user: User) -> Response:
         return await render(request, "configure_project.html", context, status_code=error.status)
     for key, value in variables:
         await add_variables(project, VariableBody(key=key, value=value))
+    await connect_own_repository(host_of(request), project, user)
     deployment = await deployments.create_deployment(
         host_of(request), project, user=user, is_production=True,
         creator_type=CreatorType.MANUAL, source_type="git", git_url=project.git_url,
         branch=project.branch,
     )
     return redirect(f"/deployments/{deployment.id}")
+
+
+async def connect_own_repository(host: AutoStack, project: Project, user: User) -> None:
+    """Connect an imported GitHub repository with the importer's own access, as Vercel does.
+
+    One their token cannot read (or any, without a token) stays unconnected: it is
+    cloned without credentials, which works for a public repository.
+    """
+    repository = git_credentials.github_repository(host.settings, project.git_url)
+    if repository is None or not user.github_token:
+        return
+    with contextlib.suppress(ApiError):
+        await github_connections.connect(host, project, user, repository)
 
 
 async def for_git_push(request: Request, user: User) -> Response:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts
+from autostack_core import accounts, git_credentials, github_connections
 from autostack_core.api.deploy_hooks import hook_json
 from autostack_core.api.projects import ProjectSettings, check_settings
 from autostack_core.api.webhooks import webhook_info
@@ -55,6 +55,9 @@ async def settings_page(
     hooks = await DeployHook.filter(project=project).order_by("id") if member else []
     values = {"project": project, "role": role, "environments": list(Environment),
               "git": await webhook_info(host_of(request), project),
+              "connection": await github_connections.connection_of(project),
+              "connectable": git_credentials.github_repository(host_of(request).settings,
+                                                               project.git_url),
               "previews": await previews(request, project),
               "variables": variables, "error": None, "notice": None, "revealed": {},
               "hooks": [hook_json(host_of(request), hook) for hook in hooks],
@@ -104,11 +107,40 @@ async def save(request: Request, user: User, fields: tuple[str, ...], notice: st
         changes["auto_deploy_enabled"] = auto_deploy
     for name, value in changes.items():
         setattr(project, name, value)
-    await project.save(update_fields=[*changes, "updated_at"])
+    forgotten = git_credentials.follow_git_url(host_of(request).settings, project,
+                                               project.git_url) if "git_url" in changes else []
+    await project.save(update_fields=[*changes, *forgotten, "updated_at"])
     await accounts.audit("project.updated", user=user, team=project.team,
                          target=("project", str(project.id)), ip=client_ip(request),
                          fields=sorted(changes))
+    if forgotten:
+        notice += (" The repository changed, so no one's GitHub access is used for it: "
+                   "if it is private, reconnect it under Git.")
     return await settings_page(request, project, role, notice=notice)
+
+
+async def connect_git(request: Request, user: User) -> Response:
+    """Connect the project's GitHub repository with the signed-in admin's own access."""
+    project, role = await project_access(user, request.path_params["name"], Role.ADMIN)
+    host = host_of(request)
+    repository = git_credentials.github_repository(host.settings, project.git_url)
+    if repository is None:
+        error = ApiError(422, "git URL: only a repository on GitHub can be connected; set its "
+                              "https URL under General first", "git_url")
+        return await settings_page(request, project, role, 422, error=error)
+    if not user.github_token:
+        return redirect(f"{github_connections.CONNECT_PATH}?next=/projects/{project.name}"
+                        "/settings")
+    try:
+        connected = await github_connections.connect(host, project, user, repository)
+    except ApiError as error:
+        return await settings_page(request, project, role, error.status, error=error)
+    await accounts.audit("project.github_connected", user=user, team=project.team,
+                         target=("project", str(project.id)), ip=client_ip(request),
+                         repository=connected.repository.full_name,
+                         webhook=connected.webhook.get("id"))
+    return await settings_page(request, project, role, notice=(
+        f"{connected.repository.full_name} is connected with your GitHub access."))
 
 
 async def save_general(request: Request, user: User) -> Response:
@@ -142,5 +174,7 @@ routes: list[BaseRoute] = [
     Route(_SETTINGS, page(show), methods=["GET"], include_in_schema=False),
     Route(f"{_SETTINGS}/general", page(save_general), methods=["POST"], include_in_schema=False),
     Route(f"{_SETTINGS}/build", page(save_build), methods=["POST"], include_in_schema=False),
+    Route(f"{_SETTINGS}/git/connect", page(connect_git), methods=["POST"],
+          include_in_schema=False),
     Route(f"{_SETTINGS}/delete", page(delete), methods=["POST"], include_in_schema=False),
 ]

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
 
-from autostack_core import accounts
+from autostack_core import accounts, git_credentials
 from autostack_core.api.deps import current_user, project_for, read_body, require_team_role
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound, from_validation_error
@@ -126,6 +126,7 @@ async def latest_deployment(project: Project) -> Deployment | None:
 def project_json(project: Project, team: Team, latest: Deployment | None) -> dict[str, Any]:
     body: dict[str, Any] = {"id": project.id, "name": project.name, "team": team.slug}
     body.update({field: getattr(project, field) for field in SETTING_FIELDS})
+    body["github_repo"] = project.github_repo
     body.update({
         "provider": project.provider, "production_url": project.production_url,
         "auto_deploy_enabled": project.auto_deploy_enabled,
@@ -271,8 +272,11 @@ async def update_project(request: Request) -> Response:
             raise ApiError(422, f"{field}: may not be null", field)
     for field, value in changes.items():
         setattr(project, field, value)
+    # Another git URL is no longer the connected repository: clones of it use no one's access.
+    forgotten = git_credentials.follow_git_url(request.app.state.autostack.settings, project,
+                                               project.git_url) if "git_url" in changes else []
     if changes:
-        await project.save(update_fields=[*changes, "updated_at"])
+        await project.save(update_fields=[*changes, *forgotten, "updated_at"])
         await accounts.audit("project.updated", user=current_user(request), team=project.team,
                              target=("project", str(project.id)), ip=client_ip(request),
                              fields=sorted(changes))

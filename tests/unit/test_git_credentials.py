@@ -1,9 +1,11 @@
-"""Cloning a private GitHub repository with the connecting user's stored token.
+"""Cloning a private GitHub repository with the connecting user's stored token, for
+the repository that user connected and no other.
 
 GitHub cannot be reached from here: the repository lives on a local stand-in
 (:mod:`tests.github_standin`, 127.0.0.1) that serves git's smart HTTP through
 ``git http-backend`` and, like GitHub for a private repository, answers 401
-unless HTTP Basic carries a valid token. The pipeline really clones from it.
+unless HTTP Basic carries a valid token. The pipeline really clones from it,
+and the stand-in records every ``Authorization`` header it received.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from tortoise import Tortoise
 from autostack_core import deployments, git_credentials
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.models import Deployment, DeploymentLog, Project, User
+from autostack_core.models import Deployment, DeploymentLog, Project, Role, TeamMember, User
 from autostack_core.pipeline import run_deployment
-from tests.fixtures_auth import api, owner
-from tests.github_standin import StandIn, push_site, settings, standin
+from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
+from tests.github_standin import Account, StandIn, push_site, settings, standin
+from tests.web_fixtures import log_in
 
 __all__ = ["api", "owner", "settings", "standin"]
 
@@ -74,11 +77,112 @@ async def test_a_private_repository_clones_with_the_stored_token_only(
     assert token not in await everything_stored()
 
 
-def test_the_token_goes_only_to_the_github_host(settings: Settings) -> None:
-    env = git_credentials.token_env(settings, "gho_secret")
-    assert env["GIT_CONFIG_KEY_0"] == f"http.{settings.github_url}/.extraHeader"
+def test_the_token_goes_only_to_the_repository_it_was_granted_for(settings: Settings) -> None:
+    url = f"{settings.github_url}/octocat/site.git"
+    env = git_credentials.token_env(url, "gho_secret")
+    assert env["GIT_CONFIG_KEY_0"] == f"http.{url}.extraHeader"
     assert "gho_secret" not in env["GIT_CONFIG_VALUE_0"]
-    assert git_credentials.is_github_url(settings, f"{settings.github_url}/o/r.git")
-    assert not git_credentials.is_github_url(settings, "https://gitlab.example/o/r.git")
-    assert not git_credentials.is_github_url(settings, settings.github_url.replace(
-        "http://", "https://") + "/o/r.git")
+    assert git_credentials.github_repository(settings, url) == "octocat/site"
+    assert git_credentials.github_repository(settings, url[:-4] + "/") == "octocat/site"
+    for other in ("https://gitlab.example/o/r.git",
+                  settings.github_url.replace("http://", "https://") + "/o/r.git",
+                  settings.github_url.replace("//", "//x@") + "/o/r.git",
+                  f"{settings.github_url}/o/r/tree/main", f"{settings.github_url}/o/r?x=1",
+                  f"{settings.github_url}/o", f"{settings.github_url}/../r"):
+        assert git_credentials.github_repository(settings, other) is None, other
+
+
+async def connected_site(api: httpx.AsyncClient, owner: User, standin: StandIn,
+                         tmp_path: Path) -> tuple[str, str]:
+    """The owner (GitHub's octocat) connects ``octocat/site``; returns their token and
+    ``octocat/secret``, another private repository of theirs never connected here."""
+    assert standin.approving is not None
+    token = standin.issue(standin.approving)
+    owner.github_id, owner.github_token = standin.approving.id, token
+    await owner.save()
+    site = standin.add_repository(standin.approving, "site", private=True)
+    push_site(standin, site, tmp_path / "site")
+    secret = standin.add_repository(standin.approving, "secret", private=True)
+    push_site(standin, secret, tmp_path / "secret")
+    await api.post("/api/v1/projects", json={"name": "site"})
+    connected = await api.post("/api/v1/projects/site/github/connect", json={"repo": site})
+    assert connected.status_code == 200, connected.text
+    return token, secret
+
+
+async def test_an_admin_repointing_the_project_cannot_clone_with_the_connecting_users_token(
+    autostack: AutoStack, api: httpx.AsyncClient, owner: User, standin: StandIn, tmp_path: Path
+) -> None:
+    token, secret = await connected_site(api, owner, standin, tmp_path)
+    admin = await add_user(await personal_team(owner), "admin@example.com", Role.ADMIN)
+    alice = Account(id=7, login="alice", email="alice@example.com")
+    admin.github_id, admin.github_token = alice.id, standin.issue(alice)
+    await admin.save()
+    async with client_for(autostack, await token_for(admin)) as http:
+        moved = await http.patch("/api/v1/projects/site",
+                                 json={"git_url": f"{standin.url}/{secret}.git"})
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["project"]["github_repo"] is None
+        before = len(standin.authorizations)
+
+        refused = await deploy(autostack, await Project.get(name="site"))
+        assert refused.state == "error" and refused.commit_sha is None
+        assert "reconnect the repository" in (refused.error_message or ""), \
+            refused.error_message
+        assert f"GET /{secret}.git/info/refs" in standin.requests
+        assert not any(token in header for _, header in standin.authorizations[before:])
+
+        # The admin's own GitHub access does not cover octocat's private repository.
+        tried = await http.post("/api/v1/projects/site/github/connect", json={"repo": secret})
+        assert tried.status_code == 404, tried.text
+
+    # The owner, whose access covers it, reconnects: it deploys.
+    again = await api.post("/api/v1/projects/site/github/connect", json={"repo": secret})
+    assert again.status_code == 200, again.text
+    cloned = await deploy(autostack, await Project.get(name="site"))
+    assert cloned.state == "ready", cloned.error_message
+
+
+async def test_a_url_changed_behind_the_api_s_back_still_gets_no_credential(
+    autostack: AutoStack, api: httpx.AsyncClient, owner: User, standin: StandIn, tmp_path: Path
+) -> None:
+    token, secret = await connected_site(api, owner, standin, tmp_path)
+    await Project.filter(name="site").update(git_url=f"{standin.url}/{secret}.git")
+    before = len(standin.authorizations)
+    refused = await deploy(autostack, await Project.get(name="site"))
+    assert refused.state == "error"
+    assert "reconnect the repository" in (refused.error_message or "")
+    assert not any(token in header for _, header in standin.authorizations[before:])
+
+
+async def test_the_dashboard_drops_the_connection_when_the_git_url_changes(
+    autostack: AutoStack, api: httpx.AsyncClient, owner: User, standin: StandIn, tmp_path: Path
+) -> None:
+    token, secret = await connected_site(api, owner, standin, tmp_path)
+    admin = await add_user(await personal_team(owner), "admin@example.com", Role.ADMIN)
+    async with client_for(autostack) as http:
+        csrf = await log_in(http, admin.email)
+        saved = await http.post("/projects/site/settings/general", data={
+            "csrf_token": csrf, "git_url": f"{standin.url}/{secret}.git", "branch": "main"})
+    assert saved.status_code == 200, saved.text
+    assert "reconnect" in saved.text.lower()
+    project = await Project.get(name="site")
+    assert project.github_repo is None and project.git_connected_by_id is None  # type: ignore[attr-defined]
+    before = len(standin.authorizations)
+    refused = await deploy(autostack, project)
+    assert "reconnect the repository" in (refused.error_message or "")
+    assert not any(token in header for _, header in standin.authorizations[before:])
+
+
+async def test_a_connecting_user_who_left_the_team_lends_no_access(
+    autostack: AutoStack, owner: User, standin: StandIn, tmp_path: Path
+) -> None:
+    team = await personal_team(owner)
+    member = await add_user(team, "member@example.com", Role.ADMIN)
+    async with client_for(autostack, await token_for(member)) as http:
+        token, _ = await connected_site(http, member, standin, tmp_path)
+    await TeamMember.filter(team=team, user=member).delete()
+    before = len(standin.authorizations)
+    refused = await deploy(autostack, await Project.get(name="site"))
+    assert "reconnect the repository" in (refused.error_message or "")
+    assert not any(token in header for _, header in standin.authorizations[before:])

@@ -21,9 +21,10 @@ from tests.github_standin import Account, StandIn, settings, standin
 __all__ = ["browser", "owner", "settings", "standin"]
 
 
-async def start(http: httpx.AsyncClient, provider: str, next_url: str = "/dashboard") -> str:
-    """Begin signing in; returns the URL of the stand-in's callback redirect."""
-    begin = await http.get(f"/auth/{provider}/login", params={"next": next_url})
+async def start(http: httpx.AsyncClient, provider: str, next_url: str = "/dashboard",
+                path: str = "login") -> str:
+    """Begin signing in (``path``: or ``connect``); returns the stand-in's callback redirect."""
+    begin = await http.get(f"/auth/{provider}/{path}", params={"next": next_url})
     assert begin.status_code == 303, begin.text
     async with httpx.AsyncClient() as outside:
         approved = await outside.get(begin.headers["location"])
@@ -41,14 +42,14 @@ async def sign_in(http: httpx.AsyncClient, provider: str, next_url: str = "/dash
     return await finish(http, await start(http, provider, next_url))
 
 
-async def test_github_login_creates_the_user_with_a_team_and_a_sealed_token(
+async def test_github_login_asks_the_least_scope_and_keeps_no_token(
     autostack: AutoStack, standin: StandIn
 ) -> None:
     async with client_for(autostack) as http:
         begin = await http.get("/auth/github/login")
         query = parse_qs(urlsplit(begin.headers["location"]).query)
         assert query["code_challenge_method"] == ["S256"]
-        assert query["scope"] == ["read:user user:email repo"]
+        assert query["scope"] == ["read:user user:email"]
         assert query["redirect_uri"] == ["http://127.0.0.1:8000/auth/github/callback"]
         done = await sign_in(http, "github", "/projects/new")
         assert done.status_code == 303, done.text
@@ -58,9 +59,8 @@ async def test_github_login_creates_the_user_with_a_team_and_a_sealed_token(
     assert me.json()["user"]["email"] == "octocat@example.com"
     user = await User.get(email="octocat@example.com")
     assert user.github_id == 583231 and user.password_hash is None
-    token = user.github_token
-    assert token in standin.tokens
-    assert token not in (user.github_token_sealed or "")
+    assert standin.asked_scopes == ["read:user user:email"]
+    assert user.github_token_sealed is None
     assert await Team.exists(owner=user, is_personal=True)
     assert await AuditEvent.exists(action="auth.login", user=user)
 
@@ -83,7 +83,7 @@ async def test_signed_in_user_connects_github_without_a_new_session(
     assert done.status_code == 303, done.text
     await owner.refresh_from_db()
     assert owner.github_id == 583231
-    assert owner.github_token in standin.tokens
+    assert owner.github_token_sealed is None
     assert await UserSession.all().count() == sessions
     assert not await User.exists(email="octocat@example.com")
 
@@ -197,3 +197,45 @@ async def test_unconfigured_provider_is_404(autostack: AutoStack) -> None:
     async with client_for(autostack) as http:
         response = await http.get("/auth/gitlab/login")
     assert response.status_code == 404
+
+
+async def test_connecting_repositories_asks_repo_and_stores_that_token_sealed(
+    autostack: AutoStack, standin: StandIn, browser: Browser, owner: User
+) -> None:
+    assert standin.approving is not None
+    standin.add_repository(standin.approving, "private-site", private=True)
+    done = await finish(browser.http, await start(browser.http, "github", "/new", "connect"))
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/new"
+    assert standin.asked_scopes == ["repo"]
+    await owner.refresh_from_db()
+    token = owner.github_token
+    assert owner.github_id == 583231 and token in standin.tokens
+    assert standin.scopes[token] == {"repo"}
+    assert token not in (owner.github_token_sealed or "")
+    assert await AuditEvent.exists(action="auth.repositories_connected", user=owner)
+    listed = await browser.http.get("/api/v1/github/repositories")
+    assert [repo["full_name"] for repo in listed.json()["repositories"]] == [
+        "octocat/private-site"]
+
+
+async def test_repositories_of_another_github_account_are_not_connected(
+    autostack: AutoStack, standin: StandIn, browser: Browser, owner: User
+) -> None:
+    owner.github_id = 42
+    await owner.save()
+    refused = await finish(browser.http, await start(browser.http, "github", "/new", "connect"))
+    assert refused.status_code == 400
+    assert "linked to another GitHub account" in refused.text
+    await owner.refresh_from_db()
+    assert owner.github_id == 42 and owner.github_token_sealed is None
+
+
+async def test_connecting_repositories_needs_a_signed_in_user(
+    autostack: AutoStack, standin: StandIn
+) -> None:
+    async with client_for(autostack) as http:
+        response = await http.get("/auth/github/connect", params={"next": "/new"})
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+    assert standin.asked_scopes == []

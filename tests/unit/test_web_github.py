@@ -37,7 +37,7 @@ async def test_new_project_offers_to_connect_github(autostack: AutoStack, owner:
         await log_in(http)
         page = await http.get("/new")
     assert page.status_code == 200
-    assert 'href="/auth/github/login?next=/new"' in page.text
+    assert 'href="/auth/github/connect?next=/new"' in page.text
 
 
 async def test_new_project_lists_repositories_and_imports_a_private_one(
