@@ -21,7 +21,6 @@ from autostack_core.models import (
     Project,
 )
 from autostack_core.store import Store
-from autostack_core.utils import slugify
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -49,15 +48,6 @@ def deployment_hostname(project_name: str, deployment_id: str, base_domain: str)
 
 def production_hostname(project_name: str, base_domain: str) -> str:
     return f"{project_name}.{base_domain}"
-
-
-def branch_hostname(project_name: str, branch: str, base_domain: str) -> str:
-    label = f"{project_name}-git-{slugify(branch)}"[:63].rstrip("-")
-    return f"{label}.{base_domain}"
-
-
-def pull_request_hostname(project_name: str, number: int, base_domain: str) -> str:
-    return f"{project_name}-pr-{number}.{base_domain}"
 
 
 def project_channel(project_name: str) -> str:
@@ -186,13 +176,19 @@ async def point_alias(
     app: AutoStack, project: Project, deployment: Deployment, hostname: str, kind: AliasKind,
     branch: str | None = None,
 ) -> None:
-    """Move (or create) the alias ``hostname`` to ``deployment``: persisted, then applied."""
+    """Move (or create) the alias ``hostname`` to ``deployment``: persisted, then applied.
+
+    An alias of another project is never moved (409): a hostname stays with the
+    project that had it first (see :mod:`autostack_core.hostnames`).
+    """
     if deployment.state != State.READY:
         raise ApiError(409, f"only a ready deployment can take an alias; this one is "
                             f"{deployment.state}", "deployment")
     provider = app.providers[project.provider]
     async with in_transaction():
         alias = await Alias.get_or_none(hostname=hostname)
+        if alias is not None and alias.project_id != project.id:  # type: ignore[attr-defined]
+            raise ApiError(409, f"hostname: {hostname} belongs to another project", "hostname")
         previous = None if alias is None else alias.deployment_id  # type: ignore[attr-defined]
         if alias is None:
             await Alias.create(hostname=hostname, project=project, deployment=deployment,

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import idna
 from tortoise.transactions import in_transaction
 
-from autostack_core import deployments, dns_zones, ownership
+from autostack_core import deployments, dns_zones, hostnames, ownership
 from autostack_core.certificates import CertificateState
 from autostack_core.edge_tls import REDIRECT_STATUSES
 from autostack_core.errors import ApiError
@@ -120,11 +120,11 @@ def counterpart(name: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def target_hostname(app: AutoStack, project: Project, domain: Domain) -> str:
+async def target_hostname(app: AutoStack, project: Project, domain: Domain) -> str:
     """The alias a domain follows: production, or its branch's."""
     base = app.settings.base_domain
     if domain.git_branch:
-        return deployments.branch_hostname(project.name, domain.git_branch, base)
+        return await hostnames.branch_hostname(project, domain.git_branch, base)
     return deployments.production_hostname(project.name, base)
 
 
@@ -254,7 +254,7 @@ async def activate(app: AutoStack, project: Project, domain: Domain) -> None:
             await provider.redirect(domain.domain_name, domain.redirect_status or
                                     DEFAULT_REDIRECT_STATUS, domain.redirect_to)
         return
-    deployment = await deployments.alias_target(target_hostname(app, project, domain))
+    deployment = await deployments.alias_target(await target_hostname(app, project, domain))
     if deployment is not None:
         await deployments.point_alias(app, project, deployment, domain.domain_name,
                                       AliasKind.CUSTOM, branch=domain.git_branch)
@@ -286,7 +286,7 @@ async def follow(app: AutoStack, project: Project, hostname: str) -> None:
         return
     for domain in await Domain.filter(project=project, is_verified=True,
                                       redirect_to__isnull=True):
-        if target_hostname(app, project, domain) != hostname:
+        if await target_hostname(app, project, domain) != hostname:
             continue
         try:
             await deployments.point_alias(app, project, deployment, domain.domain_name,

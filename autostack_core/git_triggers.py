@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.expressions import Q
 
-from autostack_core import deployments
+from autostack_core import deployments, hostnames
 from autostack_core.errors import ApiError
 from autostack_core.gitevents import EventKind, GitEvent
 from autostack_core.gitevents.event import PullRequestAction
@@ -205,8 +205,8 @@ async def _share(app: AutoStack, project: Project, existing: Deployment,
         return True
     if existing.state == DeploymentState.READY:
         await Deployment.filter(id=existing.id).update(pull_request=event.pull_request)
-        hostname = deployments.pull_request_hostname(
-            project.name, event.pull_request, app.settings.base_domain)
+        hostname = await hostnames.pull_request_hostname(
+            project, event.pull_request, app.settings.base_domain)
         await deployments.point_alias(app, project, existing, hostname,
                                       AliasKind.PULL_REQUEST, branch=existing.branch)
         return True
@@ -216,7 +216,7 @@ async def _share(app: AutoStack, project: Project, existing: Deployment,
 async def close_pull_request(app: AutoStack, project: Project, number: int,
                              merged: bool) -> Outcome:
     canceled = await cancel_in_flight(app, project, pull_request=number)
-    hostname = deployments.pull_request_hostname(project.name, number, app.settings.base_domain)
+    hostname = await hostnames.pull_request_hostname(project, number, app.settings.base_domain)
     removed = await remove_alias(app, project, hostname)
     what = "merged" if merged else "closed"
     return Outcome(project.name, "alias-removed" if removed else "nothing-to-do",
@@ -226,7 +226,7 @@ async def close_pull_request(app: AutoStack, project: Project, number: int,
 
 async def delete_branch(app: AutoStack, project: Project, branch: str) -> Outcome:
     canceled = await cancel_in_flight(app, project, branch=branch)
-    hostname = deployments.branch_hostname(project.name, branch, app.settings.base_domain)
+    hostname = await hostnames.branch_hostname(project, branch, app.settings.base_domain)
     removed = await remove_alias(app, project, hostname)
     return Outcome(project.name, "alias-removed" if removed else "nothing-to-do",
                    f"branch {branch} deleted: its alias {hostname} is "

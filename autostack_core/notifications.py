@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from autostack_core import deployments
+from autostack_core import deployments, hostnames
 from autostack_core.crypto import active_keyring
 from autostack_core.interfaces import Event, Notifier
 from autostack_core.models import Deployment, Project
@@ -82,10 +82,10 @@ async def enrich(app: AutoStack, event: Event, project: Project) -> Event:
         )
         if deployment.branch:
             data["branch_url"] = deployments.url_for(
-                app, deployments.branch_hostname(project.name, deployment.branch, base))
+                app, await hostnames.branch_hostname(project, deployment.branch, base))
         if deployment.pull_request is not None:
-            data["pull_request_url"] = deployments.url_for(app, deployments.pull_request_hostname(
-                project.name, deployment.pull_request, base))
+            data["pull_request_url"] = deployments.url_for(
+                app, await hostnames.pull_request_hostname(project, deployment.pull_request, base))
     return replace(event, data={**data, **event.data})
 
 

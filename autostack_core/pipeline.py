@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autostack_core import build_cache, deployments, git_credentials
+from autostack_core import build_cache, deployments, git_credentials, hostnames
 from autostack_core.build_errors import BuildError
 from autostack_core.buildlog import DONE_STEP, BuildLog, deployment_channel
 from autostack_core.detection import DetectionError, detect
@@ -327,13 +327,13 @@ class Pipeline:
             await deployments.promote(app, project, deployment)
         base = self.settings.base_domain
         if deployment.branch:
-            hostname = deployments.branch_hostname(project.name, deployment.branch, base)
+            hostname = await hostnames.branch_hostname(project, deployment.branch, base)
             if await self._is_newest(await deployments.alias_target(hostname)):
                 await deployments.point_alias(app, project, deployment, hostname,
                                               AliasKind.BRANCH, branch=deployment.branch)
         if deployment.pull_request is not None:
-            hostname = deployments.pull_request_hostname(
-                project.name, deployment.pull_request, base)
+            hostname = await hostnames.pull_request_hostname(
+                project, deployment.pull_request, base)
             if await self._is_newest(await deployments.alias_target(hostname)):
                 await deployments.point_alias(app, project, deployment, hostname,
                                               AliasKind.PULL_REQUEST, branch=deployment.branch)

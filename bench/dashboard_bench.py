@@ -36,7 +36,7 @@ from tortoise import connections
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from autostack_core import accounts, deployments
+from autostack_core import accounts, deployments, hostnames
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
 from autostack_core.models import (
@@ -113,8 +113,8 @@ async def seed(team: Team, base_domain: str, log_lines: int = 0) -> None:
         aliases.append(Alias(project=project, deployment_id=ready[-1].id, kind=AliasKind.PRODUCTION,
                              hostname=deployments.production_hostname(project.name, base_domain)))
         aliases.append(Alias(project=project, deployment_id=mine[1].id, kind=AliasKind.BRANCH,
-                             branch="feature-1", hostname=deployments.branch_hostname(
-                                 project.name, "feature-1", base_domain)))
+                             branch="feature-1", hostname=hostnames.branch_label(
+                                 project.name, "feature-1") + f".{base_domain}"))
         if mine[-1].state == DeploymentState.BUILDING:
             logs.extend(DeploymentLog(deployment_id=mine[-1].id, step=step, line=f"{step} line")
                         for step in ("clone", "build", "build"))

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
 
-from autostack_core import accounts, git_credentials
+from autostack_core import accounts, git_credentials, hostnames
 from autostack_core.api.deps import current_user, project_for, read_body, require_team_role
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound, from_validation_error
@@ -155,6 +155,7 @@ async def create_project(user: User, body: ProjectCreate, ip: str) -> Project:
     await require_team_role(team, user, Role.MEMBER)
     if await Project.exists(name=body.name):
         raise ApiError(409, f"name: the name {body.name!r} is taken; choose another", "name")
+    await hostnames.check_project_name(body.name)
     values = {k: v for k, v in body.model_dump(include=set(SETTING_FIELDS)).items()
               if v is not None}
     try:
