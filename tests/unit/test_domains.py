@@ -42,6 +42,7 @@ async def add(api: httpx.AsyncClient, name: str, **extra: object) -> httpx.Respo
     ("[::1]", "IP address"),
     ("example", "fully qualified"),
     ("exa_mple.com", "not a valid label"),
+    ("{env.home}.example.com", "not a valid label"),  # would be a Caddy placeholder
     ("-bad.example.com", "not a valid label"),
     ("site.localhost", "platform's own domain"),
     ("localhost", "platform's own domain"),
@@ -124,6 +125,9 @@ async def test_redirects_apex_www_and_statuses(api: httpx.AsyncClient) -> None:
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "redirect_status"
     unknown = await add(api, "old.example.test", redirect_to="nowhere.example.test")
     assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "redirect_to"
+    # The target becomes part of the edge's Location header: never a Caddy placeholder.
+    curly = await add(api, "old.example.test", redirect_to="{env.home}.example.test")
+    assert curly.status_code == 422 and "not a valid label" in curly.json()["error"]["message"]
     itself = await api.patch(f"{DOMAINS}/example.test", json={"redirect_to": "example.test"})
     assert itself.status_code == 422
     back = await api.patch(f"{DOMAINS}/example.test", json={"redirect_to": None})
