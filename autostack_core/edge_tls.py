@@ -29,11 +29,19 @@ With a DNS provider configured, the base domain's wildcard certificate
 (obtained by :mod:`autostack_core.wildcard_certificate`, as Caddy's stock
 build has no DNS modules) is ``<data>/edge/wildcard/certificate.pem``. An
 automation policy for ``*.<base>`` and ``<base>`` gets it during each
-handshake from a ``get_certificate`` HTTP manager pointing at a second,
-loopback-only Caddy server that serves that one file to a secret URL (204
-while there is none, so per-hostname issuance carries on). Caddy does not
-cache what a manager returns, so replacing the file (one rename) is a
-renewal: no configuration change, no reload.
+handshake from a ``get_certificate`` HTTP manager, whose URL is the edge's own
+HTTP port on the loopback with a secret key: the first route of the edge's
+server answers it (from the loopback only, never in the access log) with that
+one file, or 204 while there is none, so per-hostname issuance carries on.
+Caddy does not cache what a manager returns, so replacing the file (one
+rename) is a renewal: no configuration change, no reload.
+
+Why the edge's own port: the manager fetches its URL with Go's default HTTP
+client, which dials TCP only (no unix socket), and a second loopback port
+picked by the control plane could be taken by another program between the
+pick and Caddy's bind, which would then be handed the key and answer the
+handshakes' certificate. The edge's port is bound by Caddy itself, and
+Caddy fails to start without it.
 """
 
 from __future__ import annotations
@@ -51,14 +59,15 @@ ACME_CHALLENGE_PATH = "/.well-known/acme-challenge/*"
 OWNERSHIP_CHALLENGE_PATH = "/.well-known/autostack-challenge/*"
 REDIRECT_STATUSES = (301, 302, 307, 308)
 INTERNAL_SUBJECTS = ["localhost", "*.localhost"]
-WILDCARD_SERVER = "wildcard-certificate"
-WILDCARD_PATH = "/wildcard"
+WILDCARD_PATH = "/.well-known/autostack-wildcard-certificate"
 WILDCARD_FILE = "certificate.pem"
+LOOPBACK = ["127.0.0.1/32", "::1/128"]
 
 
 @dataclass(frozen=True)
 class WildcardEndpoint:
-    """Where Caddy's handshakes fetch the wildcard certificate: a port and a secret key."""
+    """Where Caddy's handshakes fetch the wildcard certificate: the edge's HTTP port on the
+    loopback, and a secret key."""
 
     port: int
     key: str
@@ -107,23 +116,25 @@ def wildcard_policy(settings: Settings, endpoint: WildcardEndpoint) -> JSON:
             "issuers": [acme_issuer(settings)], "on_demand": True}
 
 
-def wildcard_server(settings: Settings, endpoint: WildcardEndpoint) -> JSON:
-    """A loopback server answering the manager: the file, 204 without one, 404 otherwise."""
+def wildcard_routes(settings: Settings, endpoint: WildcardEndpoint) -> list[JSON]:
+    """The edge's first routes, answering the manager: the file, or 204 without one.
+
+    Only ``127.0.0.1`` as the host, from the loopback, with the key; any other
+    request (a wrong key included) goes on to the sites. ``log_skip``: the key
+    stays out of the access log.
+    """
     folder = str(wildcard_file(settings).parent)
-    asked = {"path": [WILDCARD_PATH], "query": {"key": [endpoint.key]}}
+    asked = {"host": ["127.0.0.1"], "remote_ip": {"ranges": LOOPBACK},
+             "path": [WILDCARD_PATH], "query": {"key": [endpoint.key]}}
     present = {"root": folder, "try_files": [f"/{WILDCARD_FILE}"]}
-    return {
-        "listen": [f"127.0.0.1:{endpoint.port}"],
-        "automatic_https": {"disable": True},
-        "routes": [
-            {"match": [{**asked, "file": present}],
-             "handle": [{"handler": "rewrite", "uri": f"/{WILDCARD_FILE}"},
-                        {"handler": "file_server", "root": folder}], "terminal": True},
-            {"match": [asked], "handle": [{"handler": "static_response", "status_code": 204}],
-             "terminal": True},
-            {"handle": [{"handler": "static_response", "status_code": 404}]},
-        ],
-    }
+    unlogged = {"handler": "vars", "log_skip": True}
+    return [
+        {"match": [{**asked, "file": present}],
+         "handle": [unlogged, {"handler": "rewrite", "uri": f"/{WILDCARD_FILE}"},
+                    {"handler": "file_server", "root": folder}], "terminal": True},
+        {"match": [asked], "handle": [unlogged, {"handler": "static_response",
+                                                 "status_code": 204}], "terminal": True},
+    ]
 
 
 def tls_app(settings: Settings, wildcard: WildcardEndpoint | None = None) -> JSON:
@@ -199,12 +210,11 @@ def add_tls(config: JSON, settings: Settings, wildcard: WildcardEndpoint | None 
     server["tls_connection_policies"] = [{}]
     edge_dir = settings.path("edge")
     server["routes"][:0] = [
+        *(wildcard_routes(settings, wildcard) if wildcard is not None else []),
         https_redirect_route(edge_dir / "https", settings.edge_https_port),
         ownership_challenge_route(settings),
         domain_redirect_route(edge_dir / "redirects"),
     ]
-    if wildcard is not None:
-        http["servers"][WILDCARD_SERVER] = wildcard_server(settings, wildcard)
     config["apps"]["tls"] = tls_app(settings, wildcard)
     # The internal CA must not try to install its root into the system trust store.
     config["apps"]["pki"] = {"certificate_authorities": {"local": {"install_trust": False}}}

@@ -46,7 +46,7 @@ from autostack_core.config import Settings
 from autostack_core.edge_tls import WildcardEndpoint, wildcard_file, wildcard_names
 from autostack_core.interfaces import DnsRecordSet, DnsZone, Event
 from autostack_core.models import SslStatus
-from autostack_core.utils import free_port, write_private
+from autostack_core.utils import write_private
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -70,10 +70,13 @@ def enabled(settings: Settings) -> bool:
 
 
 def caddy_endpoint(settings: Settings) -> WildcardEndpoint | None:
-    """A free loopback port and a new secret for the edge's manager endpoint (None: disabled)."""
+    """The edge's HTTP port and a new secret for its manager endpoint (None: disabled).
+
+    The edge's own port, which Caddy binds itself: see :mod:`autostack_core.edge_tls`.
+    """
     if not enabled(settings):
         return None
-    return WildcardEndpoint(free_port(), secrets.token_urlsafe(32))
+    return WildcardEndpoint(settings.edge_port, secrets.token_urlsafe(32))
 
 
 def attempt_path(settings: Settings) -> Path:

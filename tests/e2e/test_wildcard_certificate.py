@@ -37,6 +37,7 @@ import httpx
 import pytest
 from cryptography import x509
 
+from autostack_core.config import Settings
 from tests.acme_standin import ChallTestSrv, Pebble, needs_pebble
 from tests.e2e.acme_stack import acme_stack
 from tests.e2e.conftest import AUTOSTACK, Server
@@ -100,6 +101,16 @@ class Stack:
             der = tls.getpeercert(binary_form=True)
         assert der is not None
         return x509.load_der_x509_certificate(der)
+
+    def caddy_config(self) -> dict[str, Any]:
+        """The edge's live configuration, from Caddy's admin API on its unix socket."""
+        socket_path = Settings(data_dir=self.server.data_dir).edge_admin_socket
+        transport = httpx.HTTPTransport(uds=str(socket_path))
+        with httpx.Client(transport=transport, base_url="http://caddy") as admin:
+            response = admin.get("/config/")
+            response.raise_for_status()
+            config: dict[str, Any] = response.json()
+            return config
 
     def admin_requests(self) -> int:
         """Requests Caddy's admin API has received: each one reloads the configuration."""
@@ -198,6 +209,17 @@ def test_wildcard_certificate_is_served_renewed_and_kept_when_renewal_fails(
     assert format(served.serial_number, "x") == issued["serial"]
     assert stack.served(BASE).serial_number == served.serial_number
     assert "Pebble" in served.issuer.rfc4514_string()
+
+    # The manager is served by the edge on its own port: no second listener that
+    # another program could take first; its key never reaches the access log.
+    caddy = stack.caddy_config()
+    [server] = caddy["apps"]["http"]["servers"].values()
+    assert server["listen"] == [f":{stack.server.edge_port}", f":{stack.https_port}"]
+    [manager] = caddy["apps"]["tls"]["automation"]["policies"][1]["get_certificate"]
+    assert manager["url"].startswith(f"http://127.0.0.1:{stack.server.edge_port}/")
+    key = manager["url"].rsplit("key=", 1)[1]
+    access_log = stack.server.data_dir / "logs" / "edge-access.log"
+    assert key not in (access_log.read_text() if access_log.exists() else "")
 
     stack.server.cli("deploy", str(site), "--prod", "--project", "site")
     assert "version 1" in stack.server.edge_get(f"site.{BASE}").text

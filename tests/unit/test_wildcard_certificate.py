@@ -32,7 +32,7 @@ from autostack_core.certificates import certificate_names
 from autostack_core.config import Settings
 from autostack_core.doctor import check_wildcard_certificate
 from autostack_core.edge import EdgeState, caddy_config
-from autostack_core.edge_tls import WILDCARD_SERVER, WildcardEndpoint, wildcard_file
+from autostack_core.edge_tls import wildcard_file
 from autostack_core.models import SslStatus
 from autostack_core.plugins import get_plugin_manager
 from autostack_core.wildcard_certificate import (
@@ -120,20 +120,29 @@ def test_state_is_none_pending_failed_or_issued(settings: Settings) -> None:
     assert serving.as_dict()["renew_after"] == renew_after(certificate).isoformat()
 
 
-def test_the_edge_asks_its_own_loopback_server_for_the_wildcard(settings: Settings) -> None:
+def test_the_edge_serves_the_wildcard_to_itself_on_its_own_port(settings: Settings) -> None:
+    """No second listener: a port picked before Caddy binds it could be taken by another
+    program, which would get the key and answer the handshakes' certificate."""
     settings = wildcard_settings(settings)
-    endpoint = WildcardEndpoint(port=41234, key="secret")
+    endpoint = wildcard_certificate.caddy_endpoint(settings)
+    assert endpoint is not None and endpoint.port == settings.edge_port
     config = caddy_config(EdgeState(), settings, endpoint)
     policies = config["apps"]["tls"]["automation"]["policies"]
     assert [policy.get("subjects") for policy in policies] == [
         ["localhost", "*.localhost"], NAMES, None]
-    assert policies[1]["get_certificate"] == [
-        {"via": "http", "url": "http://127.0.0.1:41234/wildcard?key=secret"}]
-    server = config["apps"]["http"]["servers"][WILDCARD_SERVER]
-    assert server["listen"] == ["127.0.0.1:41234"] and "tls_connection_policies" not in server
+    assert policies[1]["get_certificate"] == [{"via": "http", "url": (
+        f"http://127.0.0.1:{settings.edge_port}/.well-known/autostack-wildcard-certificate"
+        f"?key={endpoint.key}")}]
+    servers = config["apps"]["http"]["servers"]
+    assert [server["listen"] for server in servers.values()] == [
+        [f":{settings.edge_port}", f":{settings.edge_https_port}"]]
+    [server] = servers.values()
+    first = server["routes"][0]["match"][0]
+    assert first["query"] == {"key": [endpoint.key]} and first["host"] == ["127.0.0.1"]
+    assert first["remote_ip"] == {"ranges": ["127.0.0.1/32", "::1/128"]}
     plain = caddy_config(EdgeState(), settings)
-    assert WILDCARD_SERVER not in plain["apps"]["http"]["servers"]
     assert len(plain["apps"]["tls"]["automation"]["policies"]) == 2
+    assert endpoint.key not in json.dumps(plain)
 
 
 def test_no_endpoint_without_a_provider_or_on_localhost(settings: Settings) -> None:
