@@ -453,11 +453,18 @@ class Edge:
         _, warnings = deployment_handler(deployment.root, deployment.config)
         async with self._lock:
             new_profile = deployment.profile not in self.state.profiles()
+            previous = self.state.deployments.get(deployment.id)
             self.state.deployments[deployment.id] = deployment
             self._save()
             self._write_deployment(deployment)
             if new_profile:
-                await self._apply_profiles()
+                try:
+                    await self._apply_profiles()
+                except EdgeError as error:
+                    # Kept in the state, routes Caddy refuses would fail every later change.
+                    self._forget(deployment.id, previous)
+                    raise EdgeError(f"the edge refused this deployment's routes: {error}") \
+                        from error
             for hostname in deployment.hostnames:
                 link_atomically(self.deployments_dir / deployment.id, self.hosts_dir / hostname)
         return warnings
@@ -537,6 +544,16 @@ class Edge:
 
     def _save(self) -> None:
         self.state.save(self.state_path)
+
+    def _forget(self, deployment_id: str, previous: EdgeDeployment | None) -> None:
+        """Put back what :meth:`deploy` replaced (``previous``, or nothing)."""
+        if previous is None:
+            self.state.deployments.pop(deployment_id, None)
+            shutil.rmtree(self.deployments_dir / deployment_id, ignore_errors=True)
+        else:
+            self.state.deployments[deployment_id] = previous
+            self._write_deployment(previous)
+        self._save()
 
     def _write_deployment(self, deployment: EdgeDeployment) -> None:
         folder = self.deployments_dir / deployment.id

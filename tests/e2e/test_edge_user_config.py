@@ -1,4 +1,7 @@
-"""User text never becomes a Caddy placeholder, and Caddy never sees the server's environment.
+"""What a project writes into its routes cannot read the server or stop other deployments.
+
+User text never becomes a Caddy placeholder, Caddy never sees the server's
+environment, and a route Caddy refuses fails its own deployment only.
 
 Caddy expands ``{env.NAME}``, ``{file./path}`` and friends in header values,
 redirect targets, rewrites and matchers. Everything a project writes into
@@ -20,7 +23,7 @@ import pytest
 
 from autostack_core.config import Settings
 from autostack_core.crypto import KEY_FILE_NAME
-from autostack_core.edge import CADDY_PASSED_ENV, Edge
+from autostack_core.edge import CADDY_PASSED_ENV, Edge, EdgeError, EdgeState
 from autostack_core.interfaces import DeploymentSpec
 from autostack_plugins.providers.local import LocalProvider
 from tests.conftest import free_port
@@ -218,3 +221,40 @@ async def test_caddy_gets_a_minimal_environment(tmp_path: Path,
     assert not [name for name in caddy if name.startswith("AUTOSTACK_")]
     assert caddy.get("HOME") != os.environ.get("HOME")
     assert Path(caddy["HOME"]).is_relative_to(settings.data_dir)
+
+
+def routes_output(root: Path, name: str, routes: list[dict[str, object]]) -> Path:
+    output = root / name
+    (output / "static").mkdir(parents=True)
+    (output / "static" / "index.html").write_text(name)
+    (output / "config.json").write_text(json.dumps({"version": 3, "routes": routes}))
+    return output
+
+
+async def test_routes_caddy_refuses_fail_their_deployment_only(
+    local: LocalProvider, tmp_path: Path
+) -> None:
+    """An invalid regular expression in one team's config.json used to stay in the edge's
+    state, so Caddy refused every later configuration change: nobody could deploy."""
+    refused = [
+        [{"src": "/x", "has": [{"type": "cookie", "key": "a", "value": "("}], "dest": "/y"}],
+        [{"src": "/a{1001}", "dest": "/y"}],  # RE2's repeat limit, which Python's re lacks
+    ]
+    for index, routes in enumerate(refused):
+        with pytest.raises(EdgeError, match="refused"):
+            await local.deploy(DeploymentSpec(
+                id=f"bad{index}", project="bad", output_dir=routes_output(tmp_path, f"bad{index}",
+                                                                         routes),
+                hostnames=[f"bad-bad{index}.localhost"], env={}, config={}))
+    good = routes_output(tmp_path, "good", [{"src": "/z", "dest": "/index.html"}])
+    await local.deploy(DeploymentSpec(id="good", project="good", output_dir=good,
+                                      hostnames=["good-good.localhost"], env={}, config={}))
+    base = f"http://127.0.0.1:{local.settings.edge_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=5) as http:
+        served = await http.get("/z", headers={"Host": "good-good.localhost"})
+        refused_host = await http.get("/", headers={"Host": "bad-bad0.localhost"})
+    assert (served.status_code, served.text) == (200, "good")
+    assert refused_host.status_code == 404
+    saved = EdgeState.load(local.edge.state_path)
+    assert sorted(saved.deployments) == ["good"]
+    assert not (local.edge.deployments_dir / "bad0").exists()
