@@ -68,6 +68,8 @@ class Settings:
     dns_endpoint_urls: tuple[str, ...] = ()
     allow_unsandboxed: bool = False
     allow_local_git: bool = False
+    corepack_integrity: bool = True
+    """Corepack checks pnpm's and Yarn's npm signatures (off for mirrors that strip them)."""
     public_url: str | None = None
     max_upload_bytes: int = 100 * 1024 * 1024
     build_timeout_seconds: int = 15 * 60
@@ -115,6 +117,8 @@ class Settings:
             dns_endpoint_urls=_list("AUTOSTACK_DNS_ENDPOINT_URLS"),
             allow_unsandboxed=_flag("AUTOSTACK_ALLOW_UNSANDBOXED"),
             allow_local_git=_flag("AUTOSTACK_ALLOW_LOCAL_GIT"),
+            corepack_integrity=os.environ.get("AUTOSTACK_COREPACK_INTEGRITY", "1").lower()
+            not in ("0", "false", "no"),
             public_url=env.get("AUTOSTACK_PUBLIC_URL") or None,
             retention_keep=int(env.get("AUTOSTACK_RETENTION_KEEP", "10")),
             runtime_memory_mb=int(env.get("AUTOSTACK_RUNTIME_MEMORY_MB", "1024")),

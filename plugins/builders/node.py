@@ -32,7 +32,7 @@ from autostack_plugins.detectors.package_managers import node_version
 
 from .functions import build_functions
 from .node_server import lay_out_server
-from .node_toolchain import toolchain_prefix
+from .node_toolchain import corepack_integrity, toolchain_prefix
 from .node_version import check_node_version, installed_node
 from .routes_config import build_config
 from .static import BUILD_OUTPUT, StaticBuilder, _copy, _project_rules
@@ -60,7 +60,8 @@ class NodeBuilder:
             version, source = requested
             check_node_version(version, source, node)
             await context.log(f"Node.js `{version}` requested by {source}: available")
-        prefix = toolchain_prefix(detection.package_manager, context.cache_dir)
+        prefix = toolchain_prefix(detection.package_manager, context.cache_dir,
+                                  corepack_integrity(context.settings))
         install = prefix + detection.install_command if detection.install_command else None
         build = prefix + detection.build_command if detection.build_command else None
         key = await asyncio.to_thread(build_cache.cache_key, context.workspace, install,

@@ -22,12 +22,18 @@ FLAT_NODE_MODULES = {
     "pnpm": "npm_config_node_linker=hoisted",
     "yarn": "YARN_NODE_LINKER=node-modules",
 }
-# The signature check of Corepack fails behind registry mirrors that drop npm's
-# signatures; the tarball is still checked against the registry's integrity hash.
-# A build environment variable COREPACK_INTEGRITY_KEYS set by the user wins.
-COREPACK_ENV = (
-    'COREPACK_ENABLE_DOWNLOAD_PROMPT=0 COREPACK_INTEGRITY_KEYS="${COREPACK_INTEGRITY_KEYS-0}"'
-)
+COREPACK_ENV = "COREPACK_ENABLE_DOWNLOAD_PROMPT=0"
+# Corepack checks the package manager's npm signature against npm's keys. A registry
+# mirror that strips ``dist.signatures`` fails that check for every version, so the
+# operator may turn it off (AUTOSTACK_COREPACK_INTEGRITY=0); the tarball is then still
+# checked against the registry's integrity hash. A project's own build variable
+# COREPACK_INTEGRITY_KEYS (its registry's keys, or 0) wins in both cases.
+UNSIGNED_ENV = 'COREPACK_INTEGRITY_KEYS="${COREPACK_INTEGRITY_KEYS-0}"'
+
+
+def corepack_integrity(settings: object) -> bool:
+    """Whether Corepack checks signatures: the ``corepack_integrity`` setting, on by default."""
+    return bool(getattr(settings, "corepack_integrity", True))
 
 
 def installed(program: str) -> bool:
@@ -35,8 +41,11 @@ def installed(program: str) -> bool:
     return shutil.which(program, path=DEFAULT_PATH) is not None
 
 
-def toolchain_prefix(manager: str | None, cache_dir: Path) -> str:
-    """A shell prefix (``export ...;``) that makes ``manager`` work, or ``""`` for npm."""
+def toolchain_prefix(manager: str | None, cache_dir: Path, integrity: bool = True) -> str:
+    """A shell prefix (``export ...;``) that makes ``manager`` work, or ``""`` for npm.
+
+    ``integrity``: Corepack checks the package manager's signature (see above).
+    """
     if manager in (None, "npm"):
         return ""
     if manager == "bun" and not installed("bun"):
@@ -56,4 +65,6 @@ def toolchain_prefix(manager: str | None, cache_dir: Path) -> str:
         shim.write_text(f'#!/bin/sh\nexec corepack {manager} "$@"\n')
         shim.chmod(0o755)
         exports += [f'PATH="$HOME/{SHIM_FOLDER}:$PATH"', COREPACK_ENV]
+        if not integrity:
+            exports.append(UNSIGNED_ENV)
     return f"export {' '.join(exports)}; "

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from autostack_core.build_errors import BuildError
+from autostack_core.config import Settings
 from autostack_core.interfaces import Detection
 from autostack_plugins.builders import node, node_toolchain
 from autostack_plugins.builders.node import NodeBuilder
@@ -91,6 +92,22 @@ def test_pnpm_runs_through_a_corepack_shim_with_a_flat_node_modules(
     shim = tmp_path / ".autostack-bin" / "pnpm"
     assert shim.read_text() == '#!/bin/sh\nexec corepack pnpm "$@"\n'
     assert node_toolchain.toolchain_prefix("npm", tmp_path) == ""
+
+
+def test_corepack_checks_signatures_unless_the_server_turns_it_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The real Corepack run is tests/e2e/test_corepack.py; this is the setting's path."""
+    monkeypatch.setattr(node_toolchain, "installed", lambda program: program == "corepack")
+    assert "COREPACK_INTEGRITY_KEYS" not in node_toolchain.toolchain_prefix("pnpm", tmp_path)
+    monkeypatch.delenv("AUTOSTACK_COREPACK_INTEGRITY", raising=False)
+    assert node_toolchain.corepack_integrity(Settings.from_env()) is True
+    assert node_toolchain.corepack_integrity(None) is True
+    monkeypatch.setenv("AUTOSTACK_COREPACK_INTEGRITY", "0")
+    off = node_toolchain.corepack_integrity(Settings.from_env())
+    assert off is False
+    assert 'COREPACK_INTEGRITY_KEYS="${COREPACK_INTEGRITY_KEYS-0}"' in \
+        node_toolchain.toolchain_prefix("pnpm", tmp_path, off)
 
 
 def test_start_commands_run_the_script_itself_without_a_package_manager() -> None:
