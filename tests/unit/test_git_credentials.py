@@ -167,11 +167,29 @@ async def test_the_dashboard_drops_the_connection_when_the_git_url_changes(
     assert saved.status_code == 200, saved.text
     assert "reconnect" in saved.text.lower()
     project = await Project.get(name="site")
-    assert project.github_repo is None and project.git_connected_by_id is None  # type: ignore[attr-defined]
+    assert project.github_repo is None
     before = len(standin.authorizations)
     refused = await deploy(autostack, project)
     assert "reconnect the repository" in (refused.error_message or "")
     assert not any(token in header for _, header in standin.authorizations[before:])
+
+    # The admin has no GitHub access: Connect sends them to grant theirs first.
+    async with client_for(autostack) as http:
+        csrf = await log_in(http, admin.email)
+        sent = await http.post("/projects/site/settings/git/connect", data={"csrf_token": csrf})
+    assert sent.status_code == 303
+    assert sent.headers["location"] == "/auth/github/connect?next=/projects/site/settings"
+    # The owner, whose GitHub account can read it, reconnects from the same page.
+    async with client_for(autostack) as http:
+        csrf = await log_in(http)
+        page = await http.get("/projects/site/settings")
+        assert "Not connected" in page.text and f"Connect {secret}" in page.text
+        done = await http.post("/projects/site/settings/git/connect", data={"csrf_token": csrf})
+    assert done.status_code == 200, done.text
+    assert f"{secret} is connected with your GitHub access" in done.text
+    assert "owner@example.com's, for octocat/secret only" in done.text
+    cloned = await deploy(autostack, await Project.get(name="site"))
+    assert cloned.state == "ready", cloned.error_message
 
 
 async def test_a_connecting_user_who_left_the_team_lends_no_access(
