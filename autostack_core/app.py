@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
@@ -25,6 +26,7 @@ from autostack_core import (
 )
 from autostack_core.api import api_routes
 from autostack_core.auth import AuthMiddleware
+from autostack_core.body_limits import BodyLimit, BodyLimitMiddleware
 from autostack_core.config import Settings
 from autostack_core.crypto import Keyring, install_keyring, load_keyring
 from autostack_core.events import EventBus
@@ -161,7 +163,11 @@ class AutoStack:
         ]
         starlette = Starlette(
             routes=self.routes(plugin_routes),
-            middleware=[Middleware(AuthMiddleware)],
+            middleware=[
+                Middleware(BodyLimitMiddleware, default=self.settings.max_request_bytes,
+                           limits=body_limits(self.settings)),
+                Middleware(AuthMiddleware),
+            ],
             exception_handlers={
                 errors.ApiError: errors.handle_api_error,
                 HTTPException: errors.handle_http_exception,
@@ -171,6 +177,21 @@ class AutoStack:
         )
         starlette.state.autostack = self
         return starlette
+
+
+def body_limits(settings: Settings) -> list[BodyLimit]:
+    """The routes whose bodies may be larger (or must be smaller) than a JSON request's."""
+    sha, project = "[0-9a-f]{64}", "[^/]+"
+    return [
+        BodyLimit(frozenset({"PUT"}), re.compile(f"/api/v1/projects/{project}/files/{sha}"),
+                  settings.max_upload_bytes, "file"),
+        BodyLimit(frozenset({"POST"}), re.compile(
+            f"/api/v1/projects/{project}/(files/missing|deployments)"),
+            settings.max_manifest_bytes, "file list"),
+        BodyLimit(frozenset({"POST"}), re.compile("/api/v1/webhooks/[^/]+"),
+                  settings.max_webhook_bytes, "webhook body"),
+        BodyLimit(frozenset({"POST"}), re.compile("/git/.+"), settings.max_push_bytes, "push"),
+    ]
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -23,6 +23,11 @@ def _list(name: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
 
 
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").lower() not in ("", "0", "false", "no")
 
@@ -72,6 +77,19 @@ class Settings:
     """Corepack checks pnpm's and Yarn's npm signatures (off for mirrors that strip them)."""
     public_url: str | None = None
     max_upload_bytes: int = 100 * 1024 * 1024
+    """Largest single file uploaded for a folder deployment."""
+    max_request_bytes: int = 1024 * 1024
+    """Largest body of any other request (JSON, forms), counted while it is read."""
+    max_manifest_bytes: int = 16 * 1024 * 1024
+    """Largest file list (a deployment's files, the missing-files question): 20,000 paths."""
+    max_webhook_bytes: int = 25 * 1024 * 1024
+    """Largest git host webhook body (GitHub's own cap is 25 MB)."""
+    max_push_bytes: int = 512 * 1024 * 1024
+    """Largest ``git push`` to the built-in remote."""
+    max_deployment_bytes: int = 1024 * 1024 * 1024
+    """Largest total size of one deployment's files (its upload, its build output)."""
+    team_storage_quota_bytes: int = 10 * 1024 * 1024 * 1024
+    """Largest total size of the distinct files a team's uploads and deployments keep stored."""
     build_timeout_seconds: int = 15 * 60
     build_memory_mb: int = 4096
     runtime_memory_mb: int = 1024
@@ -121,6 +139,15 @@ class Settings:
             not in ("0", "false", "no"),
             public_url=env.get("AUTOSTACK_PUBLIC_URL") or None,
             retention_keep=int(env.get("AUTOSTACK_RETENTION_KEEP", "10")),
+            max_upload_bytes=_int("AUTOSTACK_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
+            max_request_bytes=_int("AUTOSTACK_MAX_REQUEST_BYTES", cls.max_request_bytes),
+            max_manifest_bytes=_int("AUTOSTACK_MAX_MANIFEST_BYTES", cls.max_manifest_bytes),
+            max_webhook_bytes=_int("AUTOSTACK_MAX_WEBHOOK_BYTES", cls.max_webhook_bytes),
+            max_push_bytes=_int("AUTOSTACK_MAX_PUSH_BYTES", cls.max_push_bytes),
+            max_deployment_bytes=_int("AUTOSTACK_MAX_DEPLOYMENT_BYTES",
+                                      cls.max_deployment_bytes),
+            team_storage_quota_bytes=_int("AUTOSTACK_TEAM_STORAGE_QUOTA_BYTES",
+                                          cls.team_storage_quota_bytes),
             runtime_memory_mb=int(env.get("AUTOSTACK_RUNTIME_MEMORY_MB", "1024")),
             preview_idle_seconds=float(env.get("AUTOSTACK_PREVIEW_IDLE_SECONDS", "900")),
             runtime_drain_seconds=float(env.get("AUTOSTACK_RUNTIME_DRAIN_SECONDS", "30")),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import TYPE_CHECKING
+import tempfile
+from typing import IO, TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 ZERO_SHA = "0" * 40
 GIT_PATHS = re.compile(r"^(info/refs|git-upload-pack|git-receive-pack|HEAD|objects/.+)$")
-MAX_PUSH_BYTES = 512 * 1024 * 1024
 
 
 def _challenge(message: str, status: int = 401) -> Response:
@@ -47,19 +47,28 @@ async def _branch_heads(repo: str) -> dict[str, str]:
 
 async def _run_backend(request: Request, app: AutoStack, name: str, path: str,
                        user: User) -> tuple[int, dict[str, str], bytes]:
-    body = await request.body()
-    if len(body) > MAX_PUSH_BYTES:
-        raise ApiError(413, "push is larger than 512 MB")
+    # The body limit middleware stops a push at ``max_push_bytes``; it is spooled to
+    # a file, not memory, so git gets a Content-Length even for a chunked push.
+    with tempfile.TemporaryFile(dir=app.settings.path("git")) as body:
+        async for chunk in request.stream():
+            body.write(chunk)
+        length = body.tell()
+        body.seek(0)
+        return await _backend_process(request, app, name, path, user, body, length)
+
+
+async def _backend_process(request: Request, app: AutoStack, name: str, path: str, user: User,
+                           body: IO[bytes], length: int) -> tuple[int, dict[str, str], bytes]:
     environ = {
         "PATH": "/usr/bin:/bin",
         "GIT_PROJECT_ROOT": str(app.settings.path("git")),
         "GIT_HTTP_EXPORT_ALL": "1",
-        "GIT_HTTP_MAX_REQUEST_BUFFER": str(MAX_PUSH_BYTES),
+        "GIT_HTTP_MAX_REQUEST_BUFFER": str(app.settings.max_push_bytes),
         "PATH_INFO": f"/{name}.git/{path}",
         "REQUEST_METHOD": request.method,
         "QUERY_STRING": request.url.query,
         "CONTENT_TYPE": request.headers.get("content-type", ""),
-        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_LENGTH": str(length),
         "REMOTE_USER": user.email,
         "REMOTE_ADDR": request.client.host if request.client else "",
         "GIT_PROTOCOL": request.headers.get("git-protocol", ""),
@@ -67,10 +76,9 @@ async def _run_backend(request: Request, app: AutoStack, name: str, path: str,
     }
     process = await asyncio.create_subprocess_exec(
         "git", "http-backend", env=environ,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        stdin=body, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
-    stdout, _ = await process.communicate(body)
+    stdout, _ = await process.communicate()
     head, _, payload = stdout.partition(b"\r\n\r\n")
     if not payload and b"\n\n" in head:
         head, _, payload = stdout.partition(b"\n\n")

@@ -16,10 +16,11 @@ import logging
 import os
 import shutil
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autostack_core import build_cache, deployments, git_credentials, hostnames
+from autostack_core import build_cache, deployments, git_credentials, hostnames, team_files
 from autostack_core.build_errors import BuildError
 from autostack_core.buildlog import DONE_STEP, BuildLog, deployment_channel
 from autostack_core.detection import DetectionError, detect
@@ -33,7 +34,7 @@ from autostack_core.models import (
 from autostack_core.queue import WORKER_ID
 from autostack_core.sandbox import Limits, Sandbox, SandboxError, kill_leftovers
 from autostack_core.sources import SourceError, check_git_url, checkout
-from autostack_core.store import Store, StoreError, tree_hash
+from autostack_core.store import Store, StoreError, manifest_bytes, manifest_objects, tree_hash
 from autostack_core.utils import process_alive
 
 if TYPE_CHECKING:
@@ -299,16 +300,34 @@ class Pipeline:
     async def _build_and_store(self, detection: Detection, build_env: dict[str, str]) -> str:
         await self._build(detection, build_env)
         self.log.write("upload", "Storing build output", "system")
-        manifest_hash, manifest = await asyncio.to_thread(self.store.put_tree, self.output_dir)
-        self.log.write("upload", f"Stored {len(manifest['files'])} files", "system")
+        scanned = await asyncio.to_thread(self.store.scan_tree, self.output_dir)
+        await self._check_output_limits(scanned.manifest)
+        manifest_hash = await asyncio.to_thread(self.store.store_tree, scanned)
+        await team_files.record(self.project.team_id,  # type: ignore[attr-defined]
+                                manifest_objects(scanned.manifest))
+        self.log.write("upload", f"Stored {len(scanned.manifest['files'])} files", "system")
         return manifest_hash
+
+    async def _check_output_limits(self, manifest: dict[str, Any]) -> None:
+        """Refuse an output over the deployment size limit or the team's quota, unstored."""
+        total, limit = manifest_bytes(manifest), self.settings.max_deployment_bytes
+        if total > limit:
+            raise BuildError(f"the build output is {total} bytes, more than the deployment "
+                             f"size limit of {limit} bytes")
+        try:
+            await team_files.check_quota(self.project.team_id,  # type: ignore[attr-defined]
+                                         self.settings.team_storage_quota_bytes,
+                                         manifest_objects(manifest))
+        except team_files.QuotaExceeded as error:
+            raise BuildError(f"the build output cannot be stored: {error}") from error
 
     async def _deploy(self, manifest_hash: str) -> None:
         started = time.monotonic()
         app, project, deployment = self.app, self.project, self.deployment
         self.log.write("deploy", "Deploying", "system")
         spec = await deployments.spec_for(app, project, deployment)
-        await asyncio.to_thread(self.store.materialize, manifest_hash, spec.output_dir)
+        await asyncio.to_thread(partial(self.store.materialize, manifest_hash, spec.output_dir,
+                                        link_store=True))
         provider = app.providers.get(project.provider)
         if provider is None:
             raise BuildError(f"provider {project.provider!r} is not installed")

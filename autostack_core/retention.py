@@ -3,7 +3,8 @@
 Older deployments are marked deleted, taken off the edge and their folders
 removed; then the store drops every manifest and object no kept deployment
 refers to, sparing files stored in the last ``gc_grace_seconds`` (uploads
-for a deployment not created yet). ``autostack gc`` runs it by hand; the
+for a deployment not created yet), and each team's file credits follow what
+its deployments still keep (:func:`team_files.reconcile`). ``autostack gc`` runs it by hand; the
 queue runs it hourly.
 """
 
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
+from autostack_core import team_files
 from autostack_core.deployments import production_deployment, request_cancel
 from autostack_core.errors import ApiError
 from autostack_core.models import Alias, Deployment, DeploymentState, Project
@@ -29,9 +31,11 @@ if TYPE_CHECKING:
 class RetentionReport:
     deployments_removed: int
     store: GcReport
+    team_files_removed: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"deployments_removed": self.deployments_removed, **asdict(self.store)}
+        return {"deployments_removed": self.deployments_removed, **asdict(self.store),
+                "team_files_removed": self.team_files_removed}
 
 
 async def expired_deployments(app: AutoStack, project: Project) -> list[Deployment]:
@@ -109,4 +113,6 @@ async def collect_garbage(app: AutoStack) -> RetentionReport:
     report = await asyncio.to_thread(
         store.gc, keep_manifests, keep_objects, app.settings.gc_grace_seconds
     )
-    return RetentionReport(deployments_removed=removed, store=report)
+    credits_removed = await team_files.reconcile(store, app.settings.gc_grace_seconds)
+    return RetentionReport(deployments_removed=removed, store=report,
+                           team_files_removed=credits_removed)

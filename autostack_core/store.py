@@ -1,7 +1,9 @@
 """The content-addressed artifact store shared by every deployment.
 
 Files are stored once, named by their sha256, under ``objects/ab/cdef...``
-(read-only, mode 0444); a deployment's build output is a manifest,
+(read-only, mode 0444; an executable file also as ``objects/ab/cdef...+x``,
+mode 0555, so a deployment's files are all hard links, executables included);
+a deployment's build output is a manifest,
 ``manifests/<sha256>.json``, mapping relative paths to object hashes, sizes
 and modes. Writes go to a temporary file first and are renamed into place, so
 a reader never sees half an object and concurrent writers of the same content
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 CHUNK = 1024 * 1024
+EXECUTABLE_SUFFIX = "+x"
 Manifest = dict[str, Any]
 
 
@@ -45,6 +48,14 @@ class UnsafePathError(StoreError, ValueError):
         super().__init__(f"unsafe path {path!r}: {reason}")
         self.path = path
         self.reason = reason
+
+
+@dataclass(frozen=True)
+class ScannedTree:
+    """A folder's files hashed but not stored yet: what a limit looks at before any write."""
+
+    paths: dict[str, Path]
+    manifest: Manifest
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,16 @@ def tree_hash(files: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
+def manifest_bytes(manifest: Manifest) -> int:
+    """The total size of a manifest's files, each path counted (what its folder takes)."""
+    return sum(int(entry["size"]) for entry in manifest["files"].values())
+
+
+def manifest_objects(manifest: Manifest) -> dict[str, int]:
+    """``{sha256: size}`` of the distinct objects a manifest refers to."""
+    return {entry["sha256"]: int(entry["size"]) for entry in manifest["files"].values()}
+
+
 def _file_mode(st_mode: int) -> int:
     return 0o755 if st_mode & 0o111 else 0o644
 
@@ -123,12 +144,19 @@ class Store:
 
     # -- objects -----------------------------------------------------------
 
-    def object_path(self, sha: str) -> Path:
+    def object_path(self, sha: str, executable: bool = False) -> Path:
         check_hash(sha)
-        return self.objects / sha[:2] / sha[2:]
+        return self.objects / sha[:2] / (sha[2:] + (EXECUTABLE_SUFFIX if executable else ""))
 
     def has(self, sha: str) -> bool:
         return self.object_path(sha).is_file()
+
+    def size(self, sha: str) -> int | None:
+        """The stored object's size in bytes, or None when the store lacks it."""
+        try:
+            return self.object_path(sha).stat().st_size
+        except FileNotFoundError:
+            return None
 
     def missing(self, hashes: Iterable[str]) -> list[str]:
         """The hashes the store lacks, in the given order, without duplicates."""
@@ -156,12 +184,9 @@ class Store:
         Known content is only hashed, never copied again; new content is hashed
         while it is copied, and that copy's hash is the one that counts.
         """
-        digest = hashlib.sha256()
-        with path.open("rb") as source:
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
-        if self._touch(digest.hexdigest()):
-            return digest.hexdigest()
+        known = _sha256_of(path)
+        if self._touch(known):
+            return known
         digest = hashlib.sha256()
         tmp = self._tmp_path()
         try:
@@ -176,6 +201,15 @@ class Store:
             raise
         return sha
 
+    @contextlib.contextmanager
+    def receive(self) -> Iterator[IncomingObject]:
+        """An object written chunk by chunk (an upload); ``commit`` stores it, nothing else does."""
+        incoming = IncomingObject(self, self._tmp_path())
+        try:
+            yield incoming
+        finally:
+            incoming.discard()
+
     def _tmp_path(self) -> Path:
         return self.tmp / f"{uuid.uuid4().hex}.part"
 
@@ -187,31 +221,59 @@ class Store:
             return False
         return True
 
-    def _commit(self, tmp: Path, sha: str) -> None:
-        target = self.object_path(sha)
+    def _commit(self, tmp: Path, sha: str, executable: bool = False) -> None:
+        target = self.object_path(sha, executable)
         target.parent.mkdir(exist_ok=True)
-        os.chmod(tmp, 0o444)
+        os.chmod(tmp, 0o555 if executable else 0o444)
         os.replace(tmp, target)
+
+    def _executable_object(self, sha: str) -> Path:
+        """The 0555 twin of object ``sha``, made once, for executables to hard-link to."""
+        target = self.object_path(sha, executable=True)
+        try:
+            os.utime(target)
+        except FileNotFoundError:
+            tmp = self._tmp_path()
+            try:
+                shutil.copyfile(self.object_path(sha), tmp)
+                self._commit(tmp, sha, executable=True)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+        return target
 
     # -- manifests -----------------------------------------------------------
 
     def put_tree(self, folder: Path) -> tuple[str, Manifest]:
-        """Store every file under ``folder``; return the manifest's hash and the manifest.
+        """Store every file under ``folder``; return the manifest's hash and the manifest."""
+        scanned = self.scan_tree(folder)
+        return self.store_tree(scanned), scanned.manifest
+
+    def scan_tree(self, folder: Path) -> ScannedTree:
+        """Hash every file under ``folder`` without storing anything (limits are checked first).
 
         A symlink is stored as the file (or folder) it points to when the target
         stays inside ``folder``; any other symlink raises :class:`StoreError`.
         """
         root = folder.resolve()
+        paths: dict[str, Path] = {}
         files: dict[str, dict[str, Any]] = {}
         for relative, path in _walk(root, root, (root,)):
             st = path.stat()
+            paths[relative] = path
             files[relative] = {
-                "sha256": self.put_file(path),
+                "sha256": _sha256_of(path),
                 "size": st.st_size,
                 "mode": _file_mode(st.st_mode),
             }
-        manifest: Manifest = {"files": dict(sorted(files.items()))}
-        return self.put_manifest(manifest), manifest
+        return ScannedTree(paths, {"files": dict(sorted(files.items()))})
+
+    def store_tree(self, scanned: ScannedTree) -> str:
+        """Store a scanned tree's files and its manifest; return the manifest's hash."""
+        for relative, path in scanned.paths.items():
+            if self.put_file(path) != scanned.manifest["files"][relative]["sha256"]:
+                raise StoreError(f"{relative!r} changed while it was being stored")
+        return self.put_manifest(scanned.manifest)
 
     def put_manifest(self, manifest: Manifest) -> str:
         """Store a manifest whose objects are all present; return its hash."""
@@ -239,39 +301,41 @@ class Store:
             raise StoreError(f"no manifest {manifest_hash}") from None
         return manifest
 
-    def materialize(self, manifest_hash: str, dest: Path) -> None:
-        """Lay out a manifest's files in ``dest``, atomically.
+    def materialize(self, manifest_hash: str, dest: Path, *, link_store: bool = False) -> None:
+        """Lay out a manifest's files in ``dest``, atomically, read-only (0444, 0555).
 
-        Files are hard links to the objects (so they are read-only) or copies
-        when the store is on another device; executables are always copies with
-        mode 0755. The tree is built beside ``dest`` and renamed into place; an
-        existing ``dest`` is replaced.
+        With ``link_store`` every file is a hard link to its store object (the
+        0555 twin for executables), so a deployment takes no space of its own;
+        only for folders nothing writes to (served by the edge, bound read-only
+        into apps). Without it (a build's workspace) each distinct object is
+        copied once and its other paths link to that copy: a build can chmod
+        and rewrite files it owns, and a link into the store would let it
+        rewrite that object for every deployment of every team. Copies are
+        also made when the store is on another device. The tree is built
+        beside ``dest`` and renamed into place; an existing ``dest`` is replaced.
         """
         manifest = self.load_manifest(manifest_hash)
         dest.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
+        placed: dict[tuple[str, bool], Path] = {}
         try:
             os.chmod(staging, 0o755)
             for relative, entry in manifest["files"].items():
                 target = staging / safe_relative_path(relative)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                self._place(entry["sha256"], target, entry["mode"])
+                key = (entry["sha256"], bool(entry["mode"] & 0o111))
+                if key not in placed and link_store:
+                    placed[key] = self._executable_object(key[0]) if key[1] \
+                        else self.object_path(key[0])
+                if key in placed and _link(placed[key], target):
+                    continue
+                shutil.copyfile(self.object_path(key[0]), target)
+                os.chmod(target, 0o555 if key[1] else 0o444)
+                placed[key] = target
             _swap_into_place(staging, dest)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-
-    def _place(self, sha: str, target: Path, mode: int) -> None:
-        source = self.object_path(sha)
-        if not mode & 0o111:
-            try:
-                os.link(source, target)
-                return
-            except OSError as exc:
-                if exc.errno not in (errno.EXDEV, errno.EMLINK, errno.EPERM):
-                    raise
-        shutil.copyfile(source, target)
-        os.chmod(target, mode)
 
     # -- garbage collection ----------------------------------------------------
 
@@ -300,7 +364,7 @@ class Store:
         cutoff = time.time() - grace_seconds
         objects_removed = bytes_freed = 0
         for path in self.objects.glob("??/*"):
-            sha = path.parent.name + path.name
+            sha = path.parent.name + path.name.removesuffix(EXECUTABLE_SUFFIX)
             with contextlib.suppress(FileNotFoundError):
                 st = path.stat()
                 if sha in keep or (grace_seconds and st.st_mtime > cutoff):
@@ -313,6 +377,53 @@ class Store:
                 if path.stat().st_mtime < time.time() - 24 * 3600:
                     path.unlink()
         return GcReport(objects_removed, bytes_freed, manifests_removed)
+
+
+class IncomingObject:
+    """An object being received (see :meth:`Store.receive`): hashed while written to tmp."""
+
+    def __init__(self, store: Store, tmp: Path) -> None:
+        self.store = store
+        self.tmp = tmp
+        self.size = 0
+        self._digest = hashlib.sha256()
+        self._handle = tmp.open("wb")
+
+    def write(self, chunk: bytes) -> None:
+        self._digest.update(chunk)
+        self._handle.write(chunk)
+        self.size += len(chunk)
+
+    def commit(self, expected: str) -> None:
+        """Store what was written under ``expected``; :class:`StoreError` if it hashes otherwise."""
+        self._handle.close()
+        if self._digest.hexdigest() != expected:
+            raise StoreError("the bytes do not match their sha256")
+        if not self.store._touch(expected):
+            self.store._commit(self.tmp, expected)
+
+    def discard(self) -> None:
+        self._handle.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while chunk := source.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _link(source: Path, target: Path) -> bool:
+    """Hard-link ``target`` to ``source``; False where links cannot be made (then copy)."""
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EMLINK, errno.EPERM):
+            raise
+        return False
+    return True
 
 
 def _walk(

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import deployments, retention
+from autostack_core import deployments, retention, team_files
 from autostack_core.api.deps import current_user, project_for, read_body, require_team_role
 from autostack_core.buildlog import DONE_STEP, deployment_channel
 from autostack_core.errors import ApiError, NotFound
@@ -106,9 +106,8 @@ async def deployment_for(
     return deployment, project
 
 
-def upload_manifest(files: list[FileEntry], app: AutoStack) -> dict[str, Any]:
-    """Validate the upload: safe relative paths, no duplicates, every file already stored."""
-    store = Store(app.settings.path("store"))
+def upload_manifest(files: list[FileEntry]) -> dict[str, Any]:
+    """Validate the file list: safe relative paths, no duplicates."""
     manifest: dict[str, Any] = {"files": {}}
     for index, entry in enumerate(files):
         try:
@@ -119,12 +118,36 @@ def upload_manifest(files: list[FileEntry], app: AutoStack) -> dict[str, Any]:
             raise ApiError(422, f"files.{index}.file: {path} is listed twice",
                            f"files.{index}.file")
         manifest["files"][path] = {"sha256": entry.sha, "size": entry.size, "mode": entry.mode}
-    missing = store.missing([entry.sha for entry in files])
-    if missing:
-        raise ApiError(422, f"files: {len(missing)} files are not uploaded yet "
-                            f"(first: {missing[0]}); PUT them to /api/v1/files/<sha256>",
-                       "files", code="missing_files")
     return manifest
+
+
+async def check_uploaded(app: AutoStack, project: Project, files: list[FileEntry]) -> None:
+    """Every file uploaded by the project's team, at its real size, all within the limit.
+
+    The store holds every team's files, but a team may deploy only what it
+    uploaded (or its deployments keep): a hash alone proves nothing. Sizes
+    come from the upload, not the list, so the deployment limit counts
+    what will really be laid out.
+    """
+    store = Store(app.settings.path("store"))
+    team_id = project.team.id
+    lacking = set(await team_files.missing(store, team_id, [entry.sha for entry in files]))
+    for index, entry in enumerate(files):
+        if entry.sha in lacking:
+            raise ApiError(422, f"files.{index}: {entry.file} ({entry.sha}) is not uploaded yet "
+                                f"({len(lacking)} files missing); PUT it to "
+                                f"/api/v1/projects/{project.name}/files/{entry.sha}",
+                           f"files.{index}.sha", code="missing_files")
+    sizes = await team_files.credited(team_id, [entry.sha for entry in files])
+    for index, entry in enumerate(files):
+        if entry.size != sizes[entry.sha]:
+            raise ApiError(422, f"files.{index}.size: {entry.file} is {sizes[entry.sha]} bytes, "
+                                f"not {entry.size}", f"files.{index}.size")
+    total, limit = sum(entry.size for entry in files), app.settings.max_deployment_bytes
+    if total > limit:
+        raise ApiError(422, f"files: the files add up to {total} bytes, more than the "
+                            f"deployment size limit of {limit} bytes", "files",
+                       code="deployment_too_large")
 
 
 async def list_templates(request: Request) -> Response:
@@ -165,7 +188,9 @@ async def create_deployment(request: Request) -> Response:
     if sum(source is not None for source in (body.files, body.git, body.template)) > 1:
         raise ApiError(422, "send one source: files, git or template", "files")
     if body.files is not None:
-        fields.update(source_type="upload", upload_manifest=upload_manifest(body.files, app))
+        manifest = upload_manifest(body.files)
+        await check_uploaded(app, project, body.files)
+        fields.update(source_type="upload", upload_manifest=manifest)
     elif body.template is not None:
         fields.update(await deployments.template_source(app, body.template))
     else:

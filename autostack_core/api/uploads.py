@@ -1,19 +1,23 @@
-"""File uploads for folder deployments: ask which hashes are missing, then PUT only those."""
+"""File uploads for folder deployments: ask which hashes are missing, then PUT only those.
+
+Both belong to a project, and the credit to its team: a hash another team
+uploaded is still missing for this one (see :mod:`autostack_core.team_files`).
+The body limit (``max_upload_bytes``) is enforced by the body-limit middleware
+while the file is read; the team's storage quota here, before it is stored.
+"""
 
 from __future__ import annotations
-
-import hashlib
 
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.api.deps import current_user, read_body
+from autostack_core import team_files
+from autostack_core.api.deps import project_for, read_body
 from autostack_core.errors import ApiError
-from autostack_core.store import Store
-
-SHA256_HEX = r"^[0-9a-f]{64}$"
+from autostack_core.models import Role
+from autostack_core.store import HASH_RE, Store, StoreError
 
 
 class MissingQuery(BaseModel):
@@ -25,54 +29,72 @@ def store_of(request: Request) -> Store:
 
 
 async def missing_files(request: Request) -> Response:
-    """Which of these sha256 digests does the server not have yet?
+    """Which of these sha256 digests must be uploaded for a deployment of this project?
+
+    The answer is per team: a file counts as present only when the project's
+    team uploaded it (or one of its deployments keeps it).
     ---
     summary: Ask which files to upload
     tags: [uploads]
+    parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     """
-    current_user(request)
+    project = await project_for(request, request.path_params["name"], Role.MEMBER)
     body = await read_body(request, MissingQuery)
     for index, digest in enumerate(body.sha256):
-        if len(digest) != 64 or not all(char in "0123456789abcdef" for char in digest):
+        if not HASH_RE.match(digest):
             raise ApiError(422, f"sha256.{index}: not a lowercase sha256 hex digest",
                            f"sha256.{index}")
-    return JSONResponse({"missing": store_of(request).missing(body.sha256)})
+    lacking = await team_files.missing(store_of(request), project.team.id, body.sha256)
+    return JSONResponse({"missing": lacking})
 
 
 async def upload_file(request: Request) -> Response:
-    """Upload one file's bytes under its sha256 digest (checked).
+    """Upload one file's bytes under its sha256 digest (checked), for the project's team.
     ---
     summary: Upload a file
     tags: [uploads]
+    parameters:
+      - {name: name, in: path, required: true, schema: {type: string}}
+      - {name: sha, in: path, required: true, schema: {type: string, pattern: "^[0-9a-f]{64}$"}}
     responses:
       201: {description: Stored}
       400: {description: The body does not match the digest}
-      413: {description: Larger than the server's upload limit}
+      413: {description: Larger than the upload limit, or past the team's storage quota}
     """
-    current_user(request)
+    project = await project_for(request, request.path_params["name"], Role.MEMBER)
+    settings = request.app.state.autostack.settings
     digest = request.path_params["sha"]
-    if len(digest) != 64 or not all(char in "0123456789abcdef" for char in digest):
+    if not HASH_RE.match(digest):
         raise ApiError(422, "sha: not a lowercase sha256 hex digest", "sha")
-    limit = request.app.state.autostack.settings.max_upload_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, f"file is larger than the upload limit of {limit} bytes", "file")
-    hasher = hashlib.sha256()
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, f"file is larger than the upload limit of {limit} bytes", "file")
-        hasher.update(chunk)
-        chunks.append(chunk)
-    if hasher.hexdigest() != digest:
-        raise ApiError(400, "the uploaded bytes do not match the sha256 in the URL", "sha")
-    store_of(request).put_bytes(b"".join(chunks))
-    return JSONResponse({"sha256": digest, "size": size}, status_code=201)
+    team_id = project.team.id
+    credited = digest in await team_files.credited(team_id, [digest])
+    room = settings.team_storage_quota_bytes - await team_files.stored_bytes(team_id)
+    declared = request.headers.get("content-length", "")
+    if not credited and declared.isdigit():
+        _check_room(room, int(declared), settings.team_storage_quota_bytes)
+    store = store_of(request)
+    with store.receive() as incoming:
+        async for chunk in request.stream():
+            incoming.write(chunk)
+            if not credited:
+                _check_room(room, incoming.size, settings.team_storage_quota_bytes)
+        try:
+            incoming.commit(digest)
+        except StoreError as error:
+            raise ApiError(400, "the uploaded bytes do not match the sha256 in the URL",
+                           "sha") from error
+    await team_files.record(team_id, {digest: incoming.size})
+    return JSONResponse({"sha256": digest, "size": incoming.size}, status_code=201)
+
+
+def _check_room(room: int, size: int, quota: int) -> None:
+    if size > room:
+        raise ApiError(413, f"file: the team's storage quota of {quota} bytes would be "
+                            f"exceeded ({max(room, 0)} bytes left); delete deployments to "
+                            "free space", "file", code="quota_exceeded")
 
 
 routes: list[BaseRoute] = [
-    Route("/api/v1/files/missing", missing_files, methods=["POST"]),
-    Route("/api/v1/files/{sha}", upload_file, methods=["PUT"]),
+    Route("/api/v1/projects/{name}/files/missing", missing_files, methods=["POST"]),
+    Route("/api/v1/projects/{name}/files/{sha}", upload_file, methods=["PUT"]),
 ]

@@ -111,7 +111,7 @@ def deploy(directory: Path, prod: bool, force: bool, project: str | None,
     files = collect(directory)
     ensure_project(client, name)
     link(directory, name)
-    sent = upload_missing(client, files, quiet=as_json)
+    sent = upload_missing(client, name, files, quiet=as_json)
     if not as_json:
         click.echo(f"Uploaded {sent} of {len(files)} files", err=True)
     deployment = client.post(f"/api/v1/projects/{name}/deployments", {

@@ -77,10 +77,11 @@ def collect(root: Path) -> list[LocalFile]:
     return files
 
 
-def upload_missing(client: ApiClient, files: list[LocalFile], quiet: bool) -> int:
-    """Upload the files the server lacks, in parallel; returns how many were sent."""
+def upload_missing(client: ApiClient, project: str, files: list[LocalFile], quiet: bool) -> int:
+    """Upload the files the project's team lacks, in parallel; returns how many were sent."""
     unique = {file.sha: file for file in files}
-    missing = client.post("/api/v1/files/missing", {"sha256": sorted(unique)})["missing"]
+    base = f"/api/v1/projects/{project}/files"
+    missing = client.post(f"{base}/missing", {"sha256": sorted(unique)})["missing"]
     to_send = [unique[sha] for sha in missing]
     total = sum(file.size for file in to_send)
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
@@ -88,7 +89,7 @@ def upload_missing(client: ApiClient, files: list[LocalFile], quiet: bool) -> in
         task = bar.add_task(f"Uploading {len(to_send)} files", total=total)
 
         def send(file: LocalFile) -> None:
-            client.request("PUT", f"/api/v1/files/{file.sha}", content=file.absolute.read_bytes(),
+            client.request("PUT", f"{base}/{file.sha}", content=file.absolute.read_bytes(),
                            headers={"Content-Type": "application/octet-stream"})
             bar.advance(task, file.size)
 

@@ -26,8 +26,9 @@ async def make_project(api: httpx.AsyncClient, name: str = "site") -> None:
     assert response.status_code == 201, response.text
 
 
-async def upload(api: httpx.AsyncClient, data: bytes) -> httpx.Response:
-    return await api.put(f"/api/v1/files/{hashlib.sha256(data).hexdigest()}", content=data)
+async def upload(api: httpx.AsyncClient, data: bytes, project: str = "site") -> httpx.Response:
+    return await api.put(f"/api/v1/projects/{project}/files/{hashlib.sha256(data).hexdigest()}",
+                         content=data)
 
 
 def files(path: str = "index.html", sha: str = INDEX_SHA) -> dict:
@@ -36,22 +37,28 @@ def files(path: str = "index.html", sha: str = INDEX_SHA) -> dict:
 
 async def test_missing_lists_only_files_not_uploaded(api: httpx.AsyncClient) -> None:
     other = hashlib.sha256(b"other").hexdigest()
+    await make_project(api)
     assert (await upload(api, INDEX)).status_code == 201
-    response = await api.post("/api/v1/files/missing", json={"sha256": [INDEX_SHA, other]})
+    response = await api.post("/api/v1/projects/site/files/missing",
+                              json={"sha256": [INDEX_SHA, other]})
     assert response.json() == {"missing": [other]}
 
 
 async def test_upload_with_a_wrong_digest_is_refused(api: httpx.AsyncClient) -> None:
-    response = await api.put(f"/api/v1/files/{INDEX_SHA}", content=b"something else")
+    await make_project(api)
+    response = await api.put(f"/api/v1/projects/site/files/{INDEX_SHA}",
+                             content=b"something else")
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "sha"
-    missing = await api.post("/api/v1/files/missing", json={"sha256": [INDEX_SHA]})
+    missing = await api.post("/api/v1/projects/site/files/missing",
+                             json={"sha256": [INDEX_SHA]})
     assert missing.json()["missing"] == [INDEX_SHA]
 
 
 async def test_oversized_upload_is_413(autostack: AutoStack, owner: User) -> None:
     object.__setattr__(autostack.settings, "max_upload_bytes", 1000)
     async with client_for(autostack, await token_for(owner)) as http:
+        await make_project(http)
         data = b"x" * 1001
         response = await upload(http, data)
     assert response.status_code == 413

@@ -127,13 +127,68 @@ def test_materialize_recreates_the_tree_with_hard_links(store: Store, tmp_path: 
     (tree / "tool").chmod(0o755)
     manifest_hash, _ = store.put_tree(tree)
     dest = tmp_path / "deployments" / "d1"
-    store.materialize(manifest_hash, dest)
+    store.materialize(manifest_hash, dest, link_store=True)
     assert (dest / "index.html").read_text() == "hi"
     assert (dest / "a/b/c.css").read_text() == "body{}"
     assert os.path.samefile(dest / "index.html", store.object_path(sha("hi")))
-    assert (dest / "tool").stat().st_mode & 0o777 == 0o755
-    assert not os.path.samefile(dest / "tool", store.object_path(sha("#!/bin/sh\necho ok\n")))
+    assert (dest / "tool").stat().st_mode & 0o777 == 0o555
+    tool = sha("#!/bin/sh\necho ok\n")
+    assert os.path.samefile(dest / "tool", store.object_path(tool, executable=True))
+    assert store.object_path(tool).stat().st_mode & 0o777 == 0o444
     assert sorted(p.name for p in dest.parent.iterdir()) == ["d1"]
+
+
+def disk_bytes(*folders: Path) -> int:
+    """Bytes the files under ``folders`` take on disk, each inode counted once."""
+    inodes = {}
+    for folder in folders:
+        for path in folder.rglob("*"):
+            st = path.lstat()
+            if path.is_file():
+                inodes[(st.st_dev, st.st_ino)] = st.st_blocks * 512
+    return sum(inodes.values())
+
+
+def one_file_listed(store: Store, times: int, size: int, mode: int) -> str:
+    """A manifest listing the same ``size``-byte object ``times`` times."""
+    digest = store.put_bytes(os.urandom(size))
+    return store.put_manifest({"files": {
+        f"bin/tool{index}": {"sha256": digest, "size": size, "mode": mode}
+        for index in range(times)}})
+
+
+def test_an_executable_listed_400_times_takes_its_size_once(
+    store: Store, tmp_path: Path
+) -> None:
+    """One 1 MiB file listed 400 times as executable wrote 800 MB before (a copy each)."""
+    manifest_hash = one_file_listed(store, 400, 1024 * 1024, 0o755)
+    before = disk_bytes(store.root)
+    store.materialize(manifest_hash, tmp_path / "deployment", link_store=True)
+    store.materialize(manifest_hash, tmp_path / "workspace")
+    written = disk_bytes(store.root, tmp_path / "deployment", tmp_path / "workspace") - before
+    assert written <= 2 * 1024 * 1024 + 64 * 1024
+    tools = list((tmp_path / "deployment" / "bin").iterdir())
+    assert len(tools) == 400
+    assert all(os.access(tool, os.X_OK) for tool in tools)
+
+
+def test_a_workspace_never_links_into_the_store(store: Store, tmp_path: Path) -> None:
+    """A build may chmod and rewrite its workspace: that must not change the stored object."""
+    manifest_hash, _ = store.put_tree(make_tree(tmp_path / "src", {"index.html": "shared"}))
+    store.materialize(manifest_hash, tmp_path / "workspace")
+    copy = tmp_path / "workspace" / "index.html"
+    assert copy.stat().st_mode & 0o777 == 0o444
+    copy.chmod(0o644)
+    copy.write_text("poisoned")
+    assert store.object_path(sha("shared")).read_text() == "shared"
+
+
+def test_gc_removes_an_executable_twin_with_its_object(store: Store, tmp_path: Path) -> None:
+    manifest_hash = one_file_listed(store, 1, 10, 0o755)
+    store.materialize(manifest_hash, tmp_path / "deployment", link_store=True)
+    report = store.gc(keep_manifest_hashes=set())
+    assert report.objects_removed == 2
+    assert list(store.objects.glob("??/*")) == []
 
 
 def test_materialize_replaces_an_existing_destination(store: Store, tmp_path: Path) -> None:
