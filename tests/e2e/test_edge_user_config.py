@@ -5,10 +5,9 @@ environment, and a route Caddy refuses fails its own deployment only.
 
 Caddy expands ``{env.NAME}``, ``{file./path}`` and friends in header values,
 redirect targets, rewrites and matchers. Everything a project writes into
-its routing files reaches Caddy, so each test here puts such placeholders in
-every place a user can and checks, through the real edge, that the literal
-text comes back and that the key file, the server's environment and its
-data directory never do.
+its routing files reaches Caddy, so the tests put such placeholders in every
+place a user can and check, through the real edge, that the literal text
+comes back and that the key file and the server's environment never do.
 """
 
 from __future__ import annotations
@@ -34,8 +33,8 @@ pytestmark = pytest.mark.e2e
 REPORT_TO = '{"group":"csp","max_age":600,"endpoints":[{"url":"https://r.example/csp"}]}'
 
 
-def routing_site(folder: Path, key_file: Path) -> dict[str, str]:
-    """A static site whose every routing file holds placeholders; returns what each says."""
+def routing_site(folder: Path, key_file: Path) -> str:
+    """A static site whose every routing file holds placeholders; returns the key file's."""
     key = f"{{file.{key_file}}}"
     folder.mkdir()
     (folder / "index.html").write_text("<h1>home</h1>")
@@ -67,13 +66,13 @@ def routing_site(folder: Path, key_file: Path) -> dict[str, str]:
         '[[redirects]]\nfrom = "/nr"\nto = "/to/{env.AUTOSTACK_DATA_DIR}"\n'
         "status = 301\nforce = true\n"
     )
-    return {"key": key}
+    return key
 
 
 def test_placeholders_in_routing_files_are_served_as_written(server: Server,
                                                               tmp_path: Path) -> None:
     key_file = server.data_dir / KEY_FILE_NAME
-    written = routing_site(tmp_path / "site", key_file)
+    key = routing_site(tmp_path / "site", key_file)
     result = json.loads(server.cli("deploy", str(tmp_path / "site"), "--prod", "--project",
                                    "curly", "--json").stdout)
     assert result["state"] == "ready", result
@@ -87,14 +86,14 @@ def test_placeholders_in_routing_files_are_served_as_written(server: Server,
 
     headers = get("/h").headers
     assert headers["x-home"] == "{env.HOME}"
-    assert headers["x-key"] == written["key"]
+    assert headers["x-key"] == key
     assert headers["x-data"] == "{env.AUTOSTACK_DATA_DIR}"
     assert headers["report-to"] == REPORT_TO
     redirect = get("/r/a/b")
     assert (redirect.status_code, redirect.headers["location"]) == (
-        302, f"/to/a/b/{{env.HOME}}?k={written['key']}")
+        302, f"/to/a/b/{{env.HOME}}?k={key}")
     assert get("/w").text == "literal file"
-    assert get("/v").headers["x-vercel"] == written["key"]
+    assert get("/v").headers["x-vercel"] == key
     assert "x-has" not in get(f"/vq?k={server.env['HOME']}").headers
     assert get("/vq?k={env.HOME}").headers["x-has"] == "yes"
     moved = get("/vr/post")
