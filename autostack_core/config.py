@@ -105,6 +105,9 @@ class Settings:
     github_url: str = "https://github.com"
     """GitHub's web host: its OAuth pages, and the host whose clone URLs get the token."""
     github_api_url: str = "https://api.github.com"
+    github_app_id: str | None = None
+    """A GitHub App whose installation tokens clone connected repositories (git_credentials)."""
+    github_app_private_key_file: str | None = None
     google_client_id: str | None = None
     google_client_secret: str | None = None
     google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
@@ -158,6 +161,8 @@ class Settings:
             github_client_secret=env.get("AUTOSTACK_GITHUB_CLIENT_SECRET") or None,
             github_url=env.get("AUTOSTACK_GITHUB_URL") or cls.github_url,
             github_api_url=env.get("AUTOSTACK_GITHUB_API_URL") or cls.github_api_url,
+            github_app_id=env.get("AUTOSTACK_GITHUB_APP_ID") or None,
+            github_app_private_key_file=env.get("AUTOSTACK_GITHUB_APP_PRIVATE_KEY_FILE") or None,
             google_client_id=env.get("AUTOSTACK_GOOGLE_CLIENT_ID") or None,
             google_client_secret=env.get("AUTOSTACK_GOOGLE_CLIENT_SECRET") or None,
             google_discovery_url=env.get("AUTOSTACK_GOOGLE_DISCOVERY_URL")

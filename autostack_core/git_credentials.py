@@ -10,6 +10,11 @@ only when all of these hold, checked at every clone:
 * the connecting user is active, still has a token, and is still a member of the
   project's team.
 
+Which credential: with a GitHub App configured (``AUTOSTACK_GITHUB_APP_ID`` and
+its private key), a one-hour token of the App's installation, narrowed by
+GitHub to that one repository and to reading it; without one, the connecting
+user's own token (scope ``repo``), sent to that repository's URL only.
+
 Any other URL (another repository, another host, the same repository behind a
 changed ``git_url`` written around the API) is fetched with no credential at all,
 so a team admin who repoints ``git_url`` cannot read someone else's private
@@ -34,9 +39,11 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from autostack_core.config import Settings
+from autostack_core.github import GitHubError, installation_token
 from autostack_core.models import Project, TeamMember, User
 from autostack_core.sources import SourceError
 
@@ -116,12 +123,30 @@ async def access_for_project(settings: Settings, project: Project, url: str) -> 
                                    f"private, {reconnect_hint(project)}")
     user_id: int | None = project.git_connected_by_id  # type: ignore[attr-defined]
     user = await User.get_or_none(id=user_id, is_active=True) if user_id else None
-    token = user.github_token if user is not None else None
-    if user is None or not token or not await TeamMember.exists(
+    gone = CloneAccess(missing=f"the GitHub access that connected {repository} is no longer "
+                               f"available to this team; {reconnect_hint(project)}")
+    if user is None or not await TeamMember.exists(
             team_id=project.team_id, user_id=user.id):  # type: ignore[attr-defined]
-        return CloneAccess(missing=f"the GitHub access that connected {repository} is no "
-                                   f"longer available to this team; {reconnect_hint(project)}")
-    return CloneAccess(env=token_env(url, token))
+        return gone
+    if settings.github_app_id is None:
+        token = user.github_token
+        return CloneAccess(env=token_env(url, token)) if token else gone
+    try:
+        return CloneAccess(env=token_env(url, await app_token(settings, repository)))
+    except (GitHubError, OSError, ValueError) as error:
+        return CloneAccess(missing=f"the GitHub App gave no token for {repository} ({error}): "
+                                   "install it on the repository's account, with access to "
+                                   "the repository")
+
+
+async def app_token(settings: Settings, repository: str) -> str:
+    """The GitHub App's installation token for ``repository`` alone."""
+    assert settings.github_app_id is not None
+    if not settings.github_app_private_key_file:
+        raise ValueError("AUTOSTACK_GITHUB_APP_PRIVATE_KEY_FILE is not set")
+    key = Path(settings.github_app_private_key_file).read_text(encoding="ascii")
+    return await installation_token(settings.github_api_url, settings.github_app_id, key,
+                                    repository)
 
 
 def follow_git_url(settings: Settings, project: Project, url: str | None) -> list[str]:

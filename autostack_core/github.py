@@ -1,4 +1,5 @@
-"""A small GitHub REST client: the token's user, their repositories, repository webhooks.
+"""A small GitHub REST client: the token's user, their repositories, repository webhooks,
+and a GitHub App's installation tokens.
 
 It speaks the documented REST shapes (https://docs.github.com/rest) at
 ``settings.github_api_url``, so GitHub Enterprise Server works the same way.
@@ -8,12 +9,15 @@ a ``next`` link elsewhere would receive the token.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 from autostack_core import __version__
 
@@ -22,6 +26,8 @@ PAGE_SIZE = 100
 MAX_REPOSITORIES = 1000
 WEBHOOK_EVENTS = ("push", "pull_request", "delete")
 """Pushes deploy, pull requests preview, deleted branches lose their alias."""
+APP_JWT_SECONDS = 540
+"""A GitHub App's JWT lives at most 10 minutes; this leaves room for clock drift."""
 
 
 class GitHubError(Exception):
@@ -172,6 +178,20 @@ class GitHub:
         response = await self._request("GET", repository_path(full_name))
         return Repository.from_json(response.json())
 
+    async def installation_of(self, full_name: str) -> int:
+        """The id of the GitHub App's installation that covers ``full_name`` (as the App)."""
+        response = await self._request("GET", f"{repository_path(full_name)}/installation")
+        return int(response.json()["id"])
+
+    async def repository_token(self, installation: int, full_name: str) -> str:
+        """An installation token for ``full_name`` alone, reading contents only (as the App)."""
+        repository_path(full_name)
+        response = await self._request(
+            "POST", f"/app/installations/{installation}/access_tokens",
+            json={"repositories": [full_name.partition("/")[2]],
+                  "permissions": {"contents": "read"}})
+        return str(response.json()["token"])
+
     async def webhooks(self, full_name: str) -> list[Webhook]:
         items = await self._pages(f"{repository_path(full_name)}/hooks?per_page={PAGE_SIZE}", 300)
         return [Webhook.from_json(item) for item in items]
@@ -192,3 +212,24 @@ class GitHub:
         else:
             response = await self._request("PATCH", f"{hooks}/{existing.id}", json=body)
         return Webhook.from_json(response.json())
+
+
+def app_jwt(app_id: str, private_key_pem: str, now: float | None = None) -> str:
+    """The JWT a GitHub App authenticates as itself with (RS256, issued by its id)."""
+    issued = int(now if now is not None else time.time()) - 60  # GitHub's clock may lag
+    key = RSAKey.import_key(private_key_pem)
+    return jwt.encode({"alg": "RS256"}, {"iat": issued, "exp": issued + APP_JWT_SECONDS,
+                                         "iss": app_id}, key)
+
+
+async def installation_token(api_url: str, app_id: str, private_key_pem: str,
+                             full_name: str) -> str:
+    """A one-hour token of the GitHub App's installation on ``full_name``, for it alone.
+
+    GitHub narrows the token to the one repository and to reading its contents
+    (``POST /app/installations/{id}/access_tokens`` with ``repositories`` and
+    ``permissions``), whatever else the installation may reach.
+    """
+    async with GitHub(api_url, app_jwt(app_id, private_key_pem)) as app:
+        installation = await app.installation_of(full_name)
+        return await app.repository_token(installation, full_name)

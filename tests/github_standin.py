@@ -17,6 +17,9 @@ shapes:
 * Scopes as GitHub's OAuth apps have them: a token carries the scopes its
   authorization asked for, and only a token with ``repo`` sees private
   repositories (the REST API answers 404 for them, git 401).
+* A GitHub App (docs.github.com/apps): ``/repos/{owner}/{repo}/installation``
+  and ``/app/installations/{id}/access_tokens`` for the App's RS256 JWT; an
+  installation token opens only the repositories it was issued for.
 * Every request's ``Authorization`` header is recorded (:attr:`StandIn.authorizations`),
   so a test can tell whose token was sent where (:meth:`StandIn.sent`).
 * Google OpenID Connect (developers.google.com/identity/openid-connect):
@@ -43,6 +46,7 @@ import pytest
 import uvicorn
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -102,6 +106,13 @@ class StandIn:
         2048, parameters={"kid": "standin-1", "use": "sig", "alg": "RS256"}))
     published: RSAKey | None = None
     """A key to publish at jwks_uri instead of the signing key (a forged id_token)."""
+    app_id: str = "4242"
+    app_key: RSAKey | None = None
+    """The GitHub App's key (made by :meth:`app_private_key`)."""
+    installations: dict[str, int] = field(default_factory=dict)
+    """The App's installations: the account login it is installed on -> installation id."""
+    installation_tokens: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Installation token -> the repositories (full names) it opens."""
 
     def add_repository(self, owner: Account, name: str, private: bool = True) -> str:
         """A repository owned by ``owner`` with a bare git repository; returns its full name."""
@@ -121,6 +132,27 @@ class StandIn:
         return self.git_root / f"{full_name}.git"
 
     # -- helpers --------------------------------------------------------------------
+
+    def app_private_key(self) -> str:
+        """The GitHub App's private key (PEM), made on first use."""
+        if self.app_key is None:
+            self.app_key = RSAKey.generate_key(2048)
+        return self.app_key.as_pem(private=True).decode()
+
+    def install(self, account: Account) -> int:
+        """Install the GitHub App on ``account`` (all its repositories)."""
+        return self.installations.setdefault(account.login, 100 + len(self.installations))
+
+    def as_app(self, request: Request) -> bool:
+        """Whether the request carries a valid JWT of the App (RS256, ``iss`` its id)."""
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or self.app_key is None:
+            return False
+        try:
+            claims = jwt.decode(value, self.app_key, algorithms=["RS256"]).claims
+        except (JoseError, ValueError):
+            return False
+        return claims.get("iss") == self.app_id and claims.get("exp", 0) > time.time()
 
     def token_of(self, request: Request) -> str | None:
         """The token in ``Authorization``: Bearer (REST) or Basic's password (git)."""
@@ -311,11 +343,42 @@ def build_app(state: StandIn) -> ASGIApp:
         repo = state.repositories.get(full_name)
         token = state.token_of(request)
         account = state.tokens.get(token or "")
-        if repo is None or (repo["private"] and (
+        opened = full_name in state.installation_tokens.get(token or "", frozenset())
+        if repo is None or (repo["private"] and not opened and (
                 account is None or repo not in state.visible(account, token))):
             return Response("Authentication failed\n", status_code=401,
                             headers={"WWW-Authenticate": 'Basic realm="GitHub"'})
         return await run_http_backend(state.git_root, request, full_name)
+
+    async def installation(request: Request) -> Response:
+        if not state.as_app(request):
+            return _unauthorized()
+        owner = request.path_params["owner"]
+        full_name = f"{owner}/{request.path_params['repo']}"
+        if full_name not in state.repositories or owner not in state.installations:
+            return _not_found()
+        return JSONResponse({"id": state.installations[owner], "account": {"login": owner},
+                             "repository_selection": "all"})
+
+    async def access_tokens(request: Request) -> Response:
+        if not state.as_app(request):
+            return _unauthorized()
+        number = request.path_params["installation"]
+        owner = next((login for login, id_ in state.installations.items() if id_ == number),
+                     None)
+        if owner is None:
+            return _not_found()
+        body = await request.json()
+        names = frozenset(f"{owner}/{name}" for name in body.get("repositories") or [])
+        if not names or not names <= set(state.repositories):
+            return JSONResponse({"message": "There is at least one repository that does not "
+                                            "exist or is not accessible"}, status_code=422)
+        token = "ghs_" + secrets.token_hex(18)
+        state.installation_tokens[token] = names
+        return JSONResponse({"token": token, "expires_at": "2099-01-01T00:00:00Z",
+                             "permissions": body.get("permissions") or {},
+                             "repositories": [state.repositories[n] for n in sorted(names)]},
+                            status_code=201)
 
     async def discovery(request: Request) -> Response:
         issuer = f"{state.url}/google"
@@ -357,6 +420,9 @@ def build_app(state: StandIn) -> ASGIApp:
         Route("/user/repos", user_repos),
         Route("/repos/{owner}/{repo}", repository),
         Route("/repos/{owner}/{repo}/hooks", hooks, methods=["GET", "POST"]),
+        Route("/repos/{owner}/{repo}/installation", installation),
+        Route("/app/installations/{installation:int}/access_tokens", access_tokens,
+              methods=["POST"]),
         Route("/repos/{owner}/{repo}/hooks/{hook_id:int}", hook, methods=["PATCH"]),
         Route("/{owner}/{repo}.git/{path:path}", git_http, methods=["GET", "POST"]),
         Route("/google/.well-known/openid-configuration", discovery),

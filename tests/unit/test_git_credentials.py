@@ -10,6 +10,7 @@ and the stand-in records every ``Authorization`` header it received.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -204,3 +205,46 @@ async def test_a_connecting_user_who_left_the_team_lends_no_access(
     refused = await deploy(autostack, await Project.get(name="site"))
     assert "reconnect the repository" in (refused.error_message or "")
     assert not any(token in header for _, header in standin.authorizations[before:])
+
+
+async def test_with_a_github_app_clones_use_an_installation_token_for_that_repository_alone(
+    autostack: AutoStack, api: httpx.AsyncClient, owner: User, standin: StandIn, tmp_path: Path
+) -> None:
+    """The stand-in checks the App's RS256 JWT and opens a repository to an installation
+    token only if the token was issued for it, as GitHub does."""
+    token, secret = await connected_site(api, owner, standin, tmp_path)
+    key_file = tmp_path / "app.pem"
+    key_file.write_text(standin.app_private_key())
+    autostack.settings = replace(autostack.settings, github_app_id=standin.app_id,
+                                 github_app_private_key_file=str(key_file))
+    project = await Project.get(name="site")
+
+    uninstalled = await deploy(autostack, project)
+    assert "install it on the repository's account" in (uninstalled.error_message or "")
+
+    assert standin.approving is not None
+    standin.install(standin.approving)
+    before = len(standin.authorizations)
+    cloned = await deploy(autostack, project)
+    assert cloned.state == "ready", cloned.error_message
+    sent = [header for line, header in standin.authorizations[before:] if ".git/" in line]
+    assert sent and not any(token in header for _, header in standin.authorizations[before:])
+    [issued] = standin.installation_tokens
+    assert standin.installation_tokens[issued] == {"octocat/site"}
+    assert standin.sent(issued) and all(".git/" in line for line in standin.sent(issued))
+
+    admin = await add_user(await personal_team(owner), "admin@example.com", Role.ADMIN)
+    async with client_for(autostack, await token_for(admin)) as http:
+        moved = await http.patch("/api/v1/projects/site",
+                                 json={"git_url": f"{standin.url}/{secret}.git"})
+    assert moved.status_code == 200, moved.text
+    asked = len(standin.requests)
+    refused = await deploy(autostack, await Project.get(name="site"))
+    assert "reconnect the repository" in (refused.error_message or "")
+    assert not any("access_tokens" in line for line in standin.requests[asked:])
+    assert set(standin.installation_tokens.values()) == {frozenset({"octocat/site"})}
+
+    again = await api.post("/api/v1/projects/site/github/connect", json={"repo": secret})
+    assert again.status_code == 200, again.text
+    assert (await deploy(autostack, await Project.get(name="site"))).state == "ready"
+    assert frozenset({"octocat/secret"}) in standin.installation_tokens.values()
