@@ -22,7 +22,9 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from autostack_core import user_files
 
 #: Lockfiles whose content decides the key (all that are present count).
 LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
@@ -30,6 +32,8 @@ LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock
 #: Framework caches, relative to the project's root directory, restored when present.
 FRAMEWORK_CACHES = (".next/cache", ".astro", ".svelte-kit", ".cache")
 NODE_MODULES = "node_modules"
+#: npm lockfiles of large monorepos reach tens of MB; hashed, never parsed.
+LOCKFILE_LIMIT = 512 * 1024 * 1024
 ENTRIES = "build"
 
 
@@ -54,10 +58,10 @@ def cache_key(workspace: Path, install_command: str | None, runtime_version: str
     """The key of ``workspace``'s dependencies: lockfiles, package.json, install, runtime."""
     digest = hashlib.sha256()
     for name in ("package.json", *LOCKFILES):
-        path = workspace / name
-        if path.is_file():
-            digest.update(f"{name}\0{path.stat().st_size}\0".encode())
-            digest.update(path.read_bytes())
+        data = user_files.read_bytes(workspace, name, LOCKFILE_LIMIT)
+        if data is not None:
+            digest.update(f"{name}\0{len(data)}\0".encode())
+            digest.update(data)
     digest.update(f"\0{install_command or ''}\0{runtime_version}".encode())
     return digest.hexdigest()[:32]
 
@@ -72,15 +76,26 @@ def _move(source: Path, target: Path) -> None:
 
 
 def restore(workspace: Path, cache_dir: Path, key: str) -> Restored:
-    """Move the cache entry ``key`` into ``workspace``; folders the source has are kept."""
-    restored = Restored(key=key, locked=any((workspace / n).is_file() for n in LOCKFILES))
-    entry = cache_dir / ENTRIES / key
+    """Move the cache entry ``key`` into ``workspace``; folders the source has are kept.
+
+    Builds can write to the cache and the workspace, so both sides of a move
+    must be reached through no symlink (:func:`user_files.is_plain_dir`): a
+    linked ``build/<key>`` would move a host folder into the build.
+    """
+    restored = Restored(key=key, locked=any(user_files.is_file(workspace, n) for n in LOCKFILES))
+    entry = f"{ENTRIES}/{key}"
     for relative in (NODE_MODULES, *FRAMEWORK_CACHES):
-        source, target = entry / relative, workspace / relative
-        if source.is_dir() and not target.exists() and not target.is_symlink():
-            _move(source, target)
+        target = workspace / relative
+        if not user_files.is_plain_dir(cache_dir, f"{entry}/{relative}"):
+            continue
+        try:
+            user_files.make_dirs(workspace, str(PurePosixPath(relative).parent))
+        except user_files.OutsideTreeError:
+            continue
+        if not os.path.lexists(target):
+            _move(cache_dir / entry / relative, target)
             restored.folders.append(relative)
-    shutil.rmtree(entry, ignore_errors=True)
+    _remove(cache_dir, entry)
     return restored
 
 
@@ -90,21 +105,31 @@ def save(workspace: Path, cache_dir: Path, key: str) -> list[str]:
     Every other entry is deleted: only the current lockfile's is worth keeping.
     Returns the folders saved.
     """
+    if not user_files.is_plain_dir(cache_dir, ENTRIES):
+        # A build replaced the folder (by a link to "/", say): drop it, never follow it.
+        _remove(cache_dir, ENTRIES)
     entries = cache_dir / ENTRIES
     scratch = entries / f".new-{uuid.uuid4().hex[:8]}"
     saved = []
     for relative in (*FRAMEWORK_CACHES, NODE_MODULES):
-        source = workspace / relative
-        if source.is_dir() and not source.is_symlink():
-            _move(source, scratch / relative)
+        if user_files.is_plain_dir(workspace, relative):
+            _move(workspace / relative, scratch / relative)
             saved.append(relative)
-    if entries.is_dir():
-        for old in entries.iterdir():
-            if old != scratch:
-                shutil.rmtree(old, ignore_errors=True)
+    for old in entries.iterdir() if entries.is_dir() else ():
+        if old != scratch:
+            _remove(cache_dir, f"{ENTRIES}/{old.name}")
     if saved:
         os.rename(scratch, entries / key)
     return sorted(saved)
+
+
+def _remove(root: Path, relative: str) -> None:
+    """Delete ``relative`` under ``root``: a link itself (never its target), a folder's tree."""
+    path = root / relative
+    if path.is_symlink() or not path.is_dir():
+        path.unlink(missing_ok=True)
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def clear(cache_dir: Path) -> None:

@@ -363,33 +363,34 @@ def _pnpm_workspace_patterns(text: str) -> list[str]:
     return [pattern for pattern in patterns if pattern]
 
 
-def _read_json_file(path: Path) -> Any:
+def _read_json_file(root: Path, relative: str) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return json.loads(SourceTree(root).read_text(relative) or "")
+    except ValueError:
         return None
 
 
 def _workspace_patterns(root: Path) -> tuple[list[str], str] | None:
     """Workspace globs and the tool that declares them."""
-    package = _read_json_file(root / "package.json")
+    tree = SourceTree(root)
+    package = _read_json_file(root, "package.json")
     tools = [name for name, marker in (("turbo", "turbo.json"), ("nx", "nx.json"))
-             if (root / marker).exists()]
+             if tree.exists(marker)]
     suffix = f" ({', '.join(tools)})" if tools else ""
-    pnpm = root / "pnpm-workspace.yaml"
-    if pnpm.exists():
-        return _pnpm_workspace_patterns(pnpm.read_text(encoding="utf-8")), "pnpm" + suffix
+    pnpm = tree.read_text("pnpm-workspace.yaml")
+    if pnpm is not None:
+        return _pnpm_workspace_patterns(pnpm), "pnpm" + suffix
     workspaces = package.get("workspaces") if isinstance(package, dict) else None
     if isinstance(workspaces, dict):
         workspaces = workspaces.get("packages")
     if isinstance(workspaces, list):
         manager = "npm"
-        if (root / "yarn.lock").exists():
+        if tree.exists("yarn.lock"):
             manager = "yarn"
-        elif (root / "bun.lock").exists() or (root / "bun.lockb").exists():
+        elif tree.exists("bun.lock") or tree.exists("bun.lockb"):
             manager = "bun"
         return [str(p) for p in workspaces], manager + suffix
-    lerna = _read_json_file(root / "lerna.json")
+    lerna = _read_json_file(root, "lerna.json")
     if isinstance(lerna, dict) and isinstance(lerna.get("packages"), list):
         return [str(p) for p in lerna["packages"]], "lerna" + suffix
     if tools:
@@ -399,6 +400,7 @@ def _workspace_patterns(root: Path) -> tuple[list[str], str] | None:
 
 
 def _expand(root: Path, patterns: list[str]) -> list[Path]:
+    tree = SourceTree(root)
     included: set[Path] = set()
     excluded: set[Path] = set()
     for pattern in patterns:
@@ -406,10 +408,7 @@ def _expand(root: Path, patterns: list[str]) -> list[Path]:
         pattern = pattern.removeprefix("!").removeprefix("./").rstrip("/")
         if not pattern or ".." in Path(pattern).parts:
             continue
-        matches = {
-            path for path in root.glob(pattern)
-            if path.is_dir() and "node_modules" not in path.relative_to(root).parts
-        }
+        matches = {root / relative for relative in tree.glob(pattern) if tree.is_dir(relative)}
         (excluded if negated else included).update(matches)
     return sorted(included - excluded)
 
@@ -429,8 +428,9 @@ def list_apps(root: Path) -> list[dict[str, Any]]:
     patterns, workspace = found
     apps = []
     for folder in _expand(root, patterns):
-        package = _read_json_file(folder / "package.json")
-        project = _read_json_file(folder / "project.json")
+        directory = folder.relative_to(root).as_posix()
+        package = _read_json_file(root, f"{directory}/package.json")
+        project = _read_json_file(root, f"{directory}/project.json")
         if not isinstance(package, dict) and not isinstance(project, dict):
             continue
         package = package if isinstance(package, dict) else {}
@@ -439,7 +439,7 @@ def list_apps(root: Path) -> list[dict[str, Any]]:
         scripts = scripts if isinstance(scripts, dict) else {}
         apps.append({
             "name": str(package.get("name") or project.get("name") or folder.name),
-            "directory": folder.relative_to(root).as_posix(),
+            "directory": directory,
             "workspace": workspace,
             "deployable": bool(project) or any(
                 script in scripts for script in ("build", "start", "dev")

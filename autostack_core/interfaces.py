@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Literal, Protocol
+
+from autostack_core import user_files
 
 Runtime = Literal["static", "node", "python", "docker"]
 
@@ -60,30 +62,26 @@ class Detection:
 
 
 class SourceTree:
-    """Read-only view of a source folder for detectors; paths are POSIX, relative."""
+    """Read-only view of a source folder for detectors; paths are POSIX, relative.
+
+    Every read goes through :mod:`autostack_core.user_files`: a symlink is
+    followed only while it stays inside the tree, and a path that leaves it
+    (a link to the server's files, ``..``) reads as absent.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        # Resolved once: detection checks dozens of paths against it.
-        self._real_root = root.resolve()
-
-    def _resolve(self, relative: str) -> Path:
-        path = (self.root / PurePosixPath(relative)).resolve()
-        if not path.is_relative_to(self._real_root):
-            raise ValueError(f"path escapes the source tree: {relative}")
-        return path
 
     def exists(self, relative: str) -> bool:
-        return self._resolve(relative).exists()
+        return user_files.is_file(self.root, relative) or self.is_dir(relative)
 
     def is_dir(self, relative: str) -> bool:
-        return self._resolve(relative).is_dir()
+        return user_files.is_dir(self.root, relative)
 
     def read_text(self, relative: str) -> str | None:
-        path = self._resolve(relative)
         try:
-            return path.read_text(encoding="utf-8", errors="replace")
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return user_files.read_text(self.root, relative)
+        except user_files.OutsideTreeError:
             return None
 
     def read_json(self, relative: str) -> Any:
@@ -100,15 +98,20 @@ class SourceTree:
         return data if isinstance(data, dict) else None
 
     def glob(self, pattern: str) -> list[str]:
+        """Files and folders matching ``pattern``, not under ``node_modules``, none outside."""
         root = self.root.resolve()
         return sorted(
-            path.relative_to(root).as_posix()
-            for path in root.glob(pattern)
-            if "node_modules" not in path.parts
+            relative for path in root.glob(pattern)
+            if "node_modules" not in (relative := path.relative_to(root).as_posix()).split("/")
+            and self.exists(relative)
         )
 
     def subtree(self, relative: str) -> SourceTree:
-        return SourceTree(self._resolve(relative))
+        """The folder ``relative`` as a tree of its own; ValueError when it is not one."""
+        try:
+            return SourceTree(user_files.resolve(self.root, relative))
+        except (OSError, user_files.OutsideTreeError):
+            raise ValueError(f"not a folder of the source tree: {relative}") from None
 
 
 CommandRunner = Callable[..., Awaitable[int]]

@@ -20,7 +20,14 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autostack_core import build_cache, deployments, git_credentials, hostnames, team_files
+from autostack_core import (
+    build_cache,
+    deployments,
+    git_credentials,
+    hostnames,
+    team_files,
+    user_files,
+)
 from autostack_core.build_errors import BuildError
 from autostack_core.buildlog import DONE_STEP, BuildLog, deployment_channel
 from autostack_core.detection import DetectionError, detect
@@ -209,11 +216,19 @@ class Pipeline:
         self.secret_values = [value for value in values.values() if len(value) >= 3]
         return values
 
+    def _root_folder(self) -> Path:
+        """The root directory's real path, found through no link leaving the workspace."""
+        relative = self.project.root_directory or "."
+        try:
+            if user_files.is_dir(self.workspace, relative):
+                return user_files.resolve(self.workspace, relative)
+        except (OSError, user_files.OutsideTreeError):
+            pass
+        raise BuildError(f"root directory {self.project.root_directory!r} is not in the "
+                         "source; fix it in the project settings")
+
     async def _detect(self) -> Detection:
-        root = self.workspace / self.project.root_directory
-        if not root.resolve().is_relative_to(self.workspace.resolve()) or not root.is_dir():
-            raise BuildError(f"root directory {self.project.root_directory!r} is not in the "
-                             "source; fix it in the project settings")
+        root = self._root_folder()
         detection = await detect(SourceTree(root), self.app.plugin_manager, self.settings,
                                  project_overrides(self.project))
         if detection is None:
@@ -267,6 +282,7 @@ class Pipeline:
         )
         sandbox = self.sandbox
         root = self.project.root_directory or "."
+        root_folder = self._root_folder()
 
         async def run(command: str, step: str = "build") -> int:
             self.log.write(step, f"$ {command}", "system")
@@ -278,13 +294,17 @@ class Pipeline:
             code = await sandbox.run(command, on_line, cwd=root)
             self.log.write(step, f"exit {code} after {time.monotonic() - started:.1f} s",
                            "system")
+            # The host reads the root directory next: a build must not have made it a link.
+            if self._root_folder() != root_folder:
+                raise BuildError(f"the build replaced the root directory {root!r}; "
+                                 "it must stay a folder of the source")
             return code
 
         async def log(line: str) -> None:
             self.log.write("build", line, "system")
 
         context = BuildContext(
-            workspace=self.workspace / self.project.root_directory,
+            workspace=root_folder,
             output_dir=self.output_dir,
             cache_dir=cache_dir,
             detection=detection,

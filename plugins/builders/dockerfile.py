@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from autostack_core import hookimpl
+from autostack_core import hookimpl, user_files
 from autostack_core.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection
 
 from .oci_layout import ImageConfig, write_layout
-from .steps import copy_tree, ignore_names, write_json
+from .steps import ignore_names, publish, write_json
 
 CONTAINER_PROVIDERS = ("eks", "kubernetes", "cloudrun", "aci")
 DOCKERFILES = ("Dockerfile", "Containerfile", "dockerfile")
@@ -102,15 +102,19 @@ def _copy_sources(workspace: Path, argument: str, workdir: str,
         if not matches:
             raise BuildError(f"line {instruction.line}: `{source}` is not in the source")
         for match in matches:
-            if not match.resolve().is_relative_to(workspace.resolve()):
-                raise BuildError(f"line {instruction.line}: `{source}` is outside the source")
-            if match.is_dir():
+            # Links are followed only inside the workspace; the tar reads the real files.
+            relative = match.relative_to(workspace).as_posix()
+            if user_files.is_dir(workspace, relative):
                 for path in match.rglob("*"):
-                    if path.is_file() and ".git" not in path.relative_to(workspace).parts:
-                        files[str(target / path.relative_to(match).as_posix())] = path
-            else:
+                    inside = PurePosixPath(path.relative_to(workspace).as_posix())
+                    if ".git" not in inside.parts and user_files.is_file(workspace, inside):
+                        files[str(target / path.relative_to(match).as_posix())] = \
+                            user_files.resolve(workspace, inside)
+            elif user_files.is_file(workspace, relative):
                 name = target / match.name if into_folder else target
-                files[str(name)] = match
+                files[str(name)] = user_files.resolve(workspace, relative)
+            else:
+                raise BuildError(f"line {instruction.line}: `{source}` is outside the source")
     return files
 
 
@@ -163,10 +167,11 @@ class DockerfileBuilder:
                 f"({', '.join(CONTAINER_PROVIDERS)}); the `{context.provider or 'local'}` "
                 "provider runs static sites and Node.js or Python apps. Set the project's "
                 "provider, or set a framework so AutoStack builds it without Docker")
-        dockerfile = next((n for n in DOCKERFILES if (context.workspace / n).is_file()), None)
+        dockerfile = next((n for n in DOCKERFILES if user_files.is_file(context.workspace, n)),
+                          None)
         if dockerfile is None:
             raise BuildError("no Dockerfile at the root directory")
-        instructions = parse_dockerfile((context.workspace / dockerfile).read_text())
+        instructions = parse_dockerfile(user_files.read_text(context.workspace, dockerfile) or "")
         if not instructions or instructions[0].keyword != "FROM":
             raise BuildError(f"`{dockerfile}` must start with FROM")
         base = instructions[0].argument.split()[0]
@@ -178,12 +183,11 @@ class DockerfileBuilder:
             info.update(format="oci-layout", digest=digest)
             await context.log(f"OCI image {digest[:19]} with {len(files)} files in image/")
         else:
-            await asyncio.to_thread(copy_tree, context.workspace,
-                                    context.output_dir / "image" / "context", ignore_names())
+            await publish(context, ".", "image/context", ignore_names())
             info["format"] = "dockerfile-context"
             await context.log(f"`FROM {base}` needs a container engine: the build context "
                               f"goes to the {context.provider} provider, which builds the image")
-        write_json(context.output_dir / "image.json", info)
+        write_json(context.output_dir, "image.json", info)
 
 
 @hookimpl

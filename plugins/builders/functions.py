@@ -20,22 +20,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from autostack_core import hookimpl
+from autostack_core import hookimpl, user_files
 from autostack_core.interfaces import BuildContext, Detection
 
 from .static import BUILD_OUTPUT as PREBUILT
 from .static import StaticBuilder
-from .steps import SCRATCH, copy_tree, run_step, write_json
+from .steps import SCRATCH, publish, run_step, warn_skipped, write_json
 
 API = "api"
 RUNTIMES = {".js": "nodejs20.x", ".mjs": "nodejs20.x", ".cjs": "nodejs20.x", ".py": "python3.11"}
 SKIPPED_SUFFIXES = (".ts", ".mts", ".cts", ".tsx")
 PYTHON_TARGET = f"{SCRATCH}/functions-python"
+# npm's rule for package names: one optional scope, no "..", no leading dot.
+_PACKAGE_NAME = re.compile(r"(?:@[a-z0-9~-][\w.~-]*/)?[a-z0-9~-][\w.~-]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -59,82 +62,95 @@ def _is_helper(relative: PurePosixPath) -> bool:
     return any(part.startswith(("_", ".")) for part in relative.parts)
 
 
+def _api_files(root: Path) -> list[PurePosixPath]:
+    """Every regular file under ``root/api`` (never through a link leaving the project)."""
+    if not user_files.is_dir(root, API):
+        return []
+    api = user_files.resolve(root, API)
+    found = []
+    for folder, dirs, files in os.walk(api):
+        dirs[:] = sorted(name for name in dirs if name not in ("node_modules", "__pycache__"))
+        for name in files:
+            relative = PurePosixPath(API) / Path(folder, name).relative_to(api).as_posix()
+            found.append(relative)
+    return sorted(found)
+
+
 def find_functions(root: Path) -> tuple[list[Function], list[str]]:
     """The functions under ``root/api`` and warnings for files that cannot be functions."""
-    api = root / API
     functions: list[Function] = []
     warnings: list[str] = []
-    if not api.is_dir():
-        return functions, warnings
-    for path in sorted(api.rglob("*")):
-        relative = PurePosixPath(path.relative_to(root).as_posix())
-        if not path.is_file() or _is_helper(relative.relative_to(API)) or (
-            "node_modules" in relative.parts or "__pycache__" in relative.parts
-        ):
+    for relative in _api_files(root):
+        if _is_helper(relative.relative_to(API)) or not user_files.is_file(root, relative):
             continue
-        if path.suffix in RUNTIMES:
-            functions.append(Function(relative, RUNTIMES[path.suffix]))
-        elif path.suffix in SKIPPED_SUFFIXES and not path.name.endswith(".d.ts"):
+        if relative.suffix in RUNTIMES:
+            functions.append(Function(relative, RUNTIMES[relative.suffix]))
+        elif relative.suffix in SKIPPED_SUFFIXES and not relative.name.endswith(".d.ts"):
             warnings.append(f"{relative} skipped: TypeScript functions need a compile step; "
                             "write it in JavaScript or compile it to api/ in the build command")
     return functions, warnings
 
 
-def _helpers(root: Path) -> list[Path]:
-    return [path for path in sorted((root / API).rglob("*")) if path.is_file()
-            and _is_helper(PurePosixPath(path.relative_to(root / API).as_posix()))
-            and "__pycache__" not in path.parts]
+def _helpers(root: Path) -> list[PurePosixPath]:
+    return [relative for relative in _api_files(root) if _is_helper(relative.relative_to(API))]
 
 
-def write_function(root: Path, output_dir: Path, function: Function) -> None:
-    """Write ``functions/<route>.func`` for one function."""
-    folder = output_dir / "functions" / f"{function.route}.func"
-    for path in [root / function.source, *_helpers(root)]:
-        target = folder / path.relative_to(root)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
-    if function.is_node and (root / "package.json").is_file():
-        shutil.copy2(root / "package.json", folder / "package.json")
+def write_function(root: Path, output_dir: Path, function: Function) -> list[str]:
+    """Write ``functions/<route>.func`` for one function; return the helpers left out.
+
+    A helper that is a symlink leaving the project is left out (and reported),
+    never followed: ``api/_db`` linked to the server's database stays behind.
+    """
+    folder = f"functions/{function.route}.func"
+    skipped = []
+    for relative in [function.source, *_helpers(root)]:
+        try:
+            user_files.copy_file(root, relative, output_dir, f"{folder}/{relative}")
+        except user_files.OutsideTreeError:
+            skipped.append(str(relative))
+    if function.is_node:
+        user_files.copy_file(root, "package.json", output_dir, f"{folder}/package.json")
     config: dict[str, Any] = {"runtime": function.runtime, "handler": function.source.as_posix()}
     if function.is_node:
         config |= {"launcherType": "Nodejs", "shouldAddHelpers": True}
-    write_json(folder / ".vc-config.json", config)
+    write_json(output_dir, f"{folder}/.vc-config.json", config)
+    return skipped
 
 
 def production_packages(root: Path) -> list[str]:
     """Folders (relative to ``root``) of the production dependency closure in node_modules."""
-    seen: set[Path] = set()
-    pending = [(root, name) for name in _dependencies(root / "package.json")]
+    seen: set[str] = set()
+    pending = [("", name) for name in _dependencies(root, "package.json")]
     while pending:
         owner, name = pending.pop()
         folder = _resolve_package(root, owner, name)
         if folder is None or folder in seen:
             continue
         seen.add(folder)
-        pending += [(folder, dep) for dep in _dependencies(folder / "package.json")]
-    return sorted(path.relative_to(root).as_posix() for path in seen)
+        pending += [(folder, dep) for dep in _dependencies(root, f"{folder}/package.json")]
+    return sorted(seen)
 
 
-def _dependencies(package_json: Path) -> list[str]:
+def _dependencies(root: Path, package_json: str) -> list[str]:
     try:
-        data = json.loads(package_json.read_text())
-    except (OSError, ValueError):
+        data = json.loads(user_files.read_text(root, package_json) or "")
+    except (user_files.OutsideTreeError, ValueError):
         return []
     names: list[str] = []
     for field in ("dependencies", "optionalDependencies"):
-        if isinstance(data.get(field), dict):
-            names += list(data[field])
+        if isinstance(data, dict) and isinstance(data.get(field), dict):
+            names += [name for name in data[field] if _PACKAGE_NAME.fullmatch(name)]
     return names
 
 
-def _resolve_package(root: Path, owner: Path, name: str) -> Path | None:
+def _resolve_package(root: Path, owner: str, name: str) -> str | None:
     """Node's lookup: ``node_modules/<name>`` in ``owner`` and each parent up to ``root``."""
-    folder = owner
+    folder = PurePosixPath(owner)
     while True:
         candidate = folder / "node_modules" / name
-        if candidate.is_dir():
-            return candidate
-        if folder == root or not folder.is_relative_to(root):
+        if user_files.is_dir(root, candidate):
+            return candidate.as_posix()
+        if folder == PurePosixPath("."):
             return None
         folder = folder.parent
         if folder.name == "node_modules":
@@ -144,13 +160,14 @@ def _resolve_package(root: Path, owner: Path, name: str) -> Path | None:
 def unpublish_sources(root: Path, output_dir: Path, functions: list[Function]) -> None:
     """Remove function sources (and their requirements) a site published from its root."""
     static = output_dir / "static"
-    manifests = [root / "requirements.txt"] if any(not f.is_node for f in functions) else []
-    for path in [*(root / f.source for f in functions), *_helpers(root), *manifests]:
-        (static / path.relative_to(root)).unlink(missing_ok=True)
-    if not (static / API).is_dir():
+    manifests = [PurePosixPath("requirements.txt")] if any(not f.is_node for f in functions) \
+        else []
+    for relative in [*(f.source for f in functions), *_helpers(root), *manifests]:
+        user_files.remove(output_dir, f"static/{relative}")
+    if not (static / API).is_dir() or (static / API).is_symlink():
         return
     for folder in [*sorted((static / API).rglob("*"), reverse=True), static / API]:
-        if folder.is_dir() and not any(folder.iterdir()):
+        if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
             folder.rmdir()
 
 
@@ -162,22 +179,22 @@ async def build_functions(context: BuildContext) -> int:
         await context.log(f"warning: {warning}")
     if not functions:
         return 0
+    skipped: set[str] = set()
     for function in functions:
-        await asyncio.to_thread(write_function, root, context.output_dir, function)
+        skipped.update(await asyncio.to_thread(write_function, root, context.output_dir, function))
+    await warn_skipped(context, sorted(skipped))
     await asyncio.to_thread(unpublish_sources, root, context.output_dir, functions)
-    if any(f.is_node for f in functions) and (root / "node_modules").is_dir():
+    if any(f.is_node for f in functions) and user_files.is_dir(root, "node_modules"):
         packages = await asyncio.to_thread(production_packages, root)
         for relative in packages:
-            await asyncio.to_thread(copy_tree, root / relative,
-                                    context.output_dir / "functions" / relative)
+            await publish(context, relative, f"functions/{relative}")
         await context.log(f"functions: {len(packages)} Node.js packages in functions/node_modules")
-    if any(not f.is_node for f in functions) and (root / "requirements.txt").is_file():
+    if any(not f.is_node for f in functions) and user_files.is_file(root, "requirements.txt"):
         await run_step(context, "install",
                        "PIP_ROOT_USER_ACTION=ignore /usr/bin/python3 -m pip install --quiet "
                        "--disable-pip-version-check --no-warn-script-location "
                        f"--target {PYTHON_TARGET} -r requirements.txt")
-        await asyncio.to_thread(copy_tree, root / PYTHON_TARGET,
-                                context.output_dir / "functions" / ".python")
+        await publish(context, PYTHON_TARGET, "functions/.python")
     shown = ", ".join(f"/{f.route}" for f in functions)
     await context.log(f"functions: {shown}")
     return len(functions)
@@ -194,7 +211,7 @@ class StaticFunctionsBuilder:
 
     async def build(self, context: BuildContext) -> None:
         await StaticBuilder().build(context)
-        if not (context.workspace / PREBUILT / "config.json").is_file():
+        if not user_files.is_file(context.workspace, f"{PREBUILT}/config.json"):
             await build_functions(context)
 
 

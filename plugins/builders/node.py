@@ -26,7 +26,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from autostack_core import build_cache, hookimpl
+from autostack_core import build_cache, hookimpl, user_files
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
 from autostack_plugins.detectors.package_managers import node_version
 
@@ -35,8 +35,8 @@ from .node_server import lay_out_server
 from .node_toolchain import corepack_integrity, toolchain_prefix
 from .node_version import check_node_version, installed_node
 from .routes_config import build_config
-from .static import BUILD_OUTPUT, StaticBuilder, _copy, _project_rules
-from .steps import run_step, write_json, write_server
+from .static import BUILD_OUTPUT, StaticBuilder, _project_rules, publish_prebuilt
+from .steps import copy_tree, run_step, warn_skipped, write_json, write_server
 
 NODE_MANAGERS = frozenset({"npm", "yarn", "pnpm", "bun"})
 
@@ -88,24 +88,22 @@ class NodeBuilder:
             static_detection = dataclasses.replace(
                 detection, install_command=install, build_command=build)
             await StaticBuilder().build(dataclasses.replace(context, detection=static_detection))
-            if not (context.workspace / BUILD_OUTPUT / "config.json").is_file():
+            if not user_files.is_file(context.workspace, f"{BUILD_OUTPUT}/config.json"):
                 await build_functions(context)
             return
         await run_step(context, "install", install)
         await run_step(context, "build", build)
-        prebuilt = context.workspace / BUILD_OUTPUT
-        if (prebuilt / "config.json").is_file():
-            await context.log(f"using the Build Output API v3 folder {BUILD_OUTPUT} as is")
-            await asyncio.to_thread(_copy, prebuilt, context.output_dir, None)
+        if await publish_prebuilt(context):
             return
-        command = await asyncio.to_thread(
+        command, skipped = await asyncio.to_thread(
             lay_out_server, context.workspace, context.output_dir, detection)
-        files = await asyncio.to_thread(_next_assets, context.workspace, context.output_dir,
-                                        detection)
-        rules = _project_rules(context.workspace, context.workspace)
+        files, skipped_assets = await asyncio.to_thread(
+            _next_assets, context.workspace, context.output_dir, detection)
+        await warn_skipped(context, sorted({*skipped, *skipped_assets}))
+        rules = _project_rules(context.workspace)
         for warning in rules.warnings:
             await context.log(f"warning: {warning}")
-        write_json(context.output_dir / "config.json", build_config(rules, files=files))
+        write_json(context.output_dir, "config.json", build_config(rules, files=files))
         write_server(context.output_dir, "node", command)
         await context.log(f"server app in server/, started with: {command}")
 
@@ -117,23 +115,26 @@ def is_server(detection: Detection) -> bool:
     )
 
 
-def _next_assets(workspace: Path, output_dir: Path, detection: Detection) -> list[str]:
+def _next_assets(workspace: Path, output_dir: Path,
+                 detection: Detection) -> tuple[list[str], list[str]]:
     """Next's hashed assets and ``public/`` copied to ``static/``, for the edge to serve.
 
-    Skipped when the app moves its URLs (``basePath``/``assetPrefix``): then
-    Next serves them itself, from ``server/``.
+    Returns the files and the symlinks left out. Skipped when the app moves its
+    URLs (``basePath``/``assetPrefix``): then Next serves them itself, from ``server/``.
     """
     if detection.framework != "nextjs":
-        return []
-    configs = [p.read_text(errors="replace") for p in workspace.glob("next.config.*")]
+        return [], []
+    tree = SourceTree(workspace)
+    configs = [tree.read_text(name) or "" for name in tree.glob("next.config.*")]
     if any("basePath" in text or "assetPrefix" in text for text in configs):
-        return []
+        return [], []
     static = output_dir / "static"
-    if (workspace / "public").is_dir():
-        _copy(workspace / "public", static, None)
-    if (workspace / ".next" / "static").is_dir():
-        _copy(workspace / ".next" / "static", static / "_next" / "static", None)
-    return [p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()]
+    skipped: list[str] = []
+    for source, target in (("public", "static"), (".next/static", "static/_next/static")):
+        if tree.is_dir(source):
+            skipped += copy_tree(workspace, source, output_dir, target)
+    files = [p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()]
+    return files, skipped
 
 
 @hookimpl

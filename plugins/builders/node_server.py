@@ -16,14 +16,16 @@ import json
 import os
 import re
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from autostack_core import user_files
 from autostack_core.build_errors import BuildError
-from autostack_core.interfaces import Detection
+from autostack_core.interfaces import Detection, SourceTree
 
 from .steps import copy_tree, ignore_names
 
 NEXT_BIN = "node_modules/next/dist/bin/next"
+STANDALONE = ".next/standalone"
 _RUNNERS = re.compile(
     r"^(?:npm(?: run(?:-script)?)?|yarn(?: run)?|pnpm(?: run)?|bun(?: run)?)\s+([\w:.-]+)$"
 )
@@ -31,23 +33,25 @@ _EXEC_PREFIX = re.compile(r"^(?:npx(?: --yes| -y)?|pnpm exec|pnpm dlx|yarn exec|
 _SHELL_SYNTAX = re.compile(r"[;&|<>()`$]")
 
 
-def lay_out_server(workspace: Path, output_dir: Path, detection: Detection) -> str:
-    """Copy the app into ``output_dir/server`` and return its start command."""
+def lay_out_server(workspace: Path, output_dir: Path,
+                   detection: Detection) -> tuple[str, list[str]]:
+    """Copy the app into ``output_dir/server``; return its start command and the links left out."""
     server = output_dir / "server"
     if detection.framework == "nextjs":
         standalone = _next_standalone(workspace)
         if standalone is not None:
-            return _lay_out_standalone(workspace, standalone, server)
-    copy_tree(workspace, server, _without_build_caches(ignore_names()))
+            return _lay_out_standalone(workspace, standalone, output_dir)
+    skipped = copy_tree(workspace, ".", output_dir, "server",
+                        _without_build_caches(ignore_names()))
     replace_bin_links(server)
     if detection.framework == "nextjs":
-        if not (server / NEXT_BIN).is_file():
+        if not user_files.is_file(server, NEXT_BIN):
             raise BuildError("`next` is not installed in node_modules after the install step")
-        return f'exec node {NEXT_BIN} start -H 127.0.0.1 -p "$PORT"'
+        return f'exec node {NEXT_BIN} start -H 127.0.0.1 -p "$PORT"', skipped
     if not detection.start_command:
         raise BuildError(f"no start command for this {detection.name} app: add a `start` "
                          "script to package.json or set the start command in the settings")
-    return start_command(detection.start_command, _scripts(workspace))
+    return start_command(detection.start_command, _scripts(workspace)), skipped
 
 
 def _without_build_caches(
@@ -62,33 +66,37 @@ def _without_build_caches(
     return skip
 
 
-def _next_standalone(workspace: Path) -> Path | None:
-    """The folder of Next's standalone ``server.js`` (nested in monorepos), if built."""
-    root = workspace / ".next" / "standalone"
-    found = sorted(root.glob("**/server.js"), key=lambda p: len(p.parts)) if root.is_dir() else []
-    found = [path for path in found if "node_modules" not in path.parts]
-    return found[0].parent if found else None
+def _next_standalone(workspace: Path) -> str | None:
+    """The folder of Next's standalone ``server.js`` (nested in monorepos), if built.
+
+    Relative to ``.next/standalone``.
+    """
+    tree = SourceTree(workspace)
+    if not tree.is_dir(STANDALONE):
+        return None
+    found = [PurePosixPath(path) for path in tree.subtree(STANDALONE).glob("**/server.js")]
+    found = sorted((path for path in found if "node_modules" not in path.parts),
+                   key=lambda p: len(p.parts))
+    return found[0].parent.as_posix() if found else None
 
 
-def _lay_out_standalone(workspace: Path, app: Path, server: Path) -> str:
-    root = workspace / ".next" / "standalone"
-    copy_tree(root, server)
-    target = server / app.relative_to(root)
+def _lay_out_standalone(workspace: Path, app: str, output_dir: Path) -> tuple[str, list[str]]:
+    skipped = copy_tree(workspace, STANDALONE, output_dir, "server")
+    target = "server" if app == "." else f"server/{app}"
     # Next's docs: the standalone server does not copy these two folders itself.
-    if (workspace / ".next" / "static").is_dir():
-        copy_tree(workspace / ".next" / "static", target / ".next" / "static")
-    if (workspace / "public").is_dir():
-        copy_tree(workspace / "public", target / "public")
-    replace_bin_links(server)
-    relative = app.relative_to(root).as_posix()
-    cd = "" if relative == "." else f"cd {relative} && "
-    return f'{cd}HOSTNAME=127.0.0.1 exec node server.js'
+    tree = SourceTree(workspace)
+    for source in (".next/static", "public"):
+        if tree.is_dir(source):
+            skipped += copy_tree(workspace, source, output_dir, f"{target}/{source}")
+    replace_bin_links(output_dir / "server")
+    cd = "" if app == "." else f"cd {app} && "
+    return f'{cd}HOSTNAME=127.0.0.1 exec node server.js', skipped
 
 
 def _scripts(workspace: Path) -> dict[str, str]:
     try:
-        scripts = json.loads((workspace / "package.json").read_text()).get("scripts")
-    except (OSError, ValueError, AttributeError):
+        scripts = json.loads(SourceTree(workspace).read_text("package.json") or "").get("scripts")
+    except (ValueError, AttributeError):
         return {}
     return {k: v for k, v in scripts.items() if isinstance(v, str)} if isinstance(
         scripts, dict) else {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from autostack_core import user_files
 from autostack_core.build_errors import BuildError
 from autostack_core.sandbox import DEFAULT_PATH
 
@@ -60,10 +61,9 @@ def toolchain_prefix(manager: str | None, cache_dir: Path, integrity: bool = Tru
             raise BuildError(f"this project uses {manager}, which is not installed on this "
                              "server, and Corepack (shipped with Node.js) is missing too; "
                              f"install {manager} on the server")
-        shim = cache_dir / SHIM_FOLDER / manager
-        shim.parent.mkdir(parents=True, exist_ok=True)
-        shim.write_text(f'#!/bin/sh\nexec corepack {manager} "$@"\n')
-        shim.chmod(0o755)
+        # The cache is writable by every build of the project: never write through its links.
+        user_files.write_text(cache_dir, f"{SHIM_FOLDER}/{manager}",
+                              f'#!/bin/sh\nexec corepack {manager} "$@"\n', mode=0o755)
         exports += [f'PATH="$HOME/{SHIM_FOLDER}:$PATH"', COREPACK_ENV]
         if not integrity:
             exports.append(UNSIGNED_ENV)

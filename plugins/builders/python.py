@@ -18,14 +18,22 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from autostack_core import hookimpl
+from autostack_core import hookimpl, user_files
 from autostack_core.build_errors import BuildError
-from autostack_core.interfaces import BuildContext, Detection
+from autostack_core.interfaces import BuildContext, Detection, SourceTree
 
 from .python_deps import dependencies
 from .routes_config import build_config
 from .static import _project_rules
-from .steps import SCRATCH, copy_tree, ignore_names, run_step, write_json, write_server
+from .steps import (
+    SCRATCH,
+    copy_tree,
+    ignore_names,
+    run_step,
+    warn_skipped,
+    write_json,
+    write_server,
+)
 
 TARGET = f"{SCRATCH}/python"
 PYTHON = "/usr/bin/python3"
@@ -68,9 +76,10 @@ class PythonBuilder:
         if detection.build_command:
             await run_step(context, "build", f'export PYTHONPATH="$PWD/{TARGET}"; '
                            + _RUNNER.sub("", detection.build_command))
-        await asyncio.to_thread(lay_out, context.workspace, context.output_dir)
-        rules = _project_rules(context.workspace, context.workspace)
-        write_json(context.output_dir / "config.json", build_config(rules, files=[]))
+        skipped = await asyncio.to_thread(lay_out, context.workspace, context.output_dir)
+        await warn_skipped(context, skipped)
+        rules = _project_rules(context.workspace)
+        write_json(context.output_dir, "config.json", build_config(rules, files=[]))
         command = ENVIRONMENT + start
         write_server(context.output_dir, "python", command)
         await context.log(f"server app in server/, started with: {start}")
@@ -84,7 +93,7 @@ def serving_command(command: str, root: Path) -> str:
         if ".py" not in target:
             command = f"gunicorn {target} --bind 0.0.0.0:$PORT"
     elif _DJANGO_RUNSERVER.match(command):
-        settings = _SETTINGS.search(_read(root / "manage.py"))
+        settings = _SETTINGS.search(_read(root, "manage.py"))
         if settings and "." in settings[1]:
             command = f"gunicorn {settings[1].rsplit('.', 1)[0]}.wsgi --bind 0.0.0.0:$PORT"
     command = _ANY_HOST.sub(lambda m: f"{m[1]}127.0.0.1", command)
@@ -95,30 +104,26 @@ def serving_command(command: str, root: Path) -> str:
 
 def missing_servers(command: str, root: Path) -> list[str]:
     """uvicorn or gunicorn when ``command`` runs one the project does not depend on."""
-    declared = "\n".join(_read(root / name).lower() for name in
+    declared = "\n".join(_read(root, name).lower() for name in
                          ("requirements.txt", "pyproject.toml", "Pipfile", "setup.py"))
     return [server for server in SERVERS
             if re.search(rf"\b{server}\b", command)
             and not re.search(rf"(?<![\w-]){server}(?![\w-])", declared)]
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(errors="replace")
-    except OSError:
-        return ""
+def _read(root: Path, relative: str) -> str:
+    return SourceTree(root).read_text(relative) or ""
 
 
-def lay_out(workspace: Path, output_dir: Path) -> None:
-    """The source and the installed packages in ``server/``."""
-    server = output_dir / "server"
-    copy_tree(workspace, server, ignore_names(".venv", "venv", "node_modules"))
-    if (workspace / TARGET).is_dir():
-        copy_tree(workspace / TARGET, server / ".python")
-    shim = server / ".python" / "bin" / "python"
-    shim.parent.mkdir(parents=True, exist_ok=True)
-    shim.write_text(f'#!/bin/sh\nexec {PYTHON} "$@"\n')
-    shim.chmod(0o755)
+def lay_out(workspace: Path, output_dir: Path) -> list[str]:
+    """The source and the installed packages in ``server/``; returns the links left out."""
+    skipped = copy_tree(workspace, ".", output_dir, "server",
+                        ignore_names(".venv", "venv", "node_modules"))
+    if user_files.is_dir(workspace, TARGET):
+        skipped += copy_tree(workspace, TARGET, output_dir, "server/.python")
+    user_files.write_text(output_dir, "server/.python/bin/python",
+                          f'#!/bin/sh\nexec {PYTHON} "$@"\n', mode=0o755)
+    return skipped
 
 
 @hookimpl

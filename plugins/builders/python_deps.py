@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autostack_core import user_files
 from autostack_core.build_errors import BuildError
 
 from .node_toolchain import installed
@@ -33,23 +34,29 @@ class Dependencies:
 
 
 def dependencies(root: Path) -> Dependencies:
-    """The dependencies of the Python project at ``root`` (maybe none)."""
-    if (root / "requirements.txt").is_file():
+    """The dependencies of the Python project at ``root`` (maybe none).
+
+    Files are read and written inside ``root`` only (:mod:`autostack_core.user_files`):
+    a ``Pipfile.lock`` linked to a server file is refused, not turned into
+    requirement lines that pip would echo into the build log.
+    """
+    if user_files.is_file(root, "requirements.txt"):
         return Dependencies(["-r", "requirements.txt"], reason="requirements.txt")
-    if (root / "Pipfile.lock").is_file():
-        _write(root, pipfile_lock_requirements(_json(root / "Pipfile.lock")))
+    if (lock := _json(root, "Pipfile.lock")) is not None:
+        _write(root, pipfile_lock_requirements(lock))
         return Dependencies(["-r", EXPORTED], reason="Pipfile.lock (default packages)")
-    if (root / "Pipfile").is_file():
-        _write(root, pipfile_requirements(_toml(root / "Pipfile")))
+    if (pipfile := _toml(root, "Pipfile")) is not None:
+        _write(root, pipfile_requirements(pipfile))
         return Dependencies(["-r", EXPORTED], reason="Pipfile [packages]")
-    if (root / "uv.lock").is_file() and installed("uv"):
+    if user_files.is_file(root, "uv.lock") and installed("uv"):
         return Dependencies(["-r", EXPORTED], reason="uv.lock, exported by uv", export_command=(
             f"uv export --frozen --no-dev --no-hashes --no-emit-project -o {EXPORTED}"))
-    if (root / "poetry.lock").is_file() and installed("poetry"):
+    if user_files.is_file(root, "poetry.lock") and installed("poetry"):
         return Dependencies(["-r", EXPORTED], reason="poetry.lock, exported by Poetry",
                             export_command=f"poetry export --without-hashes -o {EXPORTED}")
-    pyproject = _toml(root / "pyproject.toml") if (root / "pyproject.toml").is_file() else {}
-    if "build-system" in pyproject or "project" in pyproject or (root / "setup.py").is_file():
+    pyproject = _toml(root, "pyproject.toml") or {}
+    packaged = "build-system" in pyproject or "project" in pyproject
+    if packaged or user_files.is_file(root, "setup.py"):
         return Dependencies(["."], reason="the project's own package metadata")
     if pyproject:
         raise BuildError("pyproject.toml declares neither [project] nor [build-system], so its "
@@ -78,21 +85,27 @@ def pipfile_requirements(pipfile: dict[str, Any]) -> list[str]:
 
 
 def _write(root: Path, lines: list[str]) -> None:
-    path = root / EXPORTED
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{line}\n" for line in lines))
+    user_files.write_text(root, EXPORTED, "".join(f"{line}\n" for line in lines))
 
 
-def _json(path: Path) -> dict[str, Any]:
+def _json(root: Path, name: str) -> dict[str, Any] | None:
+    """The JSON object in ``name``, {} for another value, None when there is no such file."""
+    text = user_files.read_text(root, name)
+    if text is None:
+        return None
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(text)
     except ValueError as exc:
-        raise BuildError(f"{path.name} is not valid JSON: {exc}") from None
+        # The parser's message gives a position, never the text.
+        raise BuildError(f"{name} is not valid JSON: {exc}") from None
     return data if isinstance(data, dict) else {}
 
 
-def _toml(path: Path) -> dict[str, Any]:
+def _toml(root: Path, name: str) -> dict[str, Any] | None:
+    text = user_files.read_text(root, name)
+    if text is None:
+        return None
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise BuildError(f"{path.name} is not valid TOML: {exc}") from None
+        raise BuildError(f"{name} is not valid TOML: {exc}") from None

@@ -10,14 +10,12 @@ Netlify ``_redirects``/``_headers`` files. A build that already wrote
 
 from __future__ import annotations
 
-import asyncio
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from autostack_core import hookimpl
+from autostack_core import hookimpl, user_files
 from autostack_core.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection
 from autostack_core.store import UnsafePathError, safe_relative_path
@@ -31,6 +29,7 @@ from .routes_config import (
     from_redirects_file,
     from_vercel_json,
 )
+from .steps import publish, write_json
 
 BUILD_OUTPUT = Path(".vercel") / "output"
 # Routing files are read, not served.
@@ -59,48 +58,48 @@ class StaticBuilder:
                 code = await context.run(command, step=step)
                 if code != 0:
                     raise BuildError(f"{step} command `{command}` exited with code {code}")
-        prebuilt = context.workspace / BUILD_OUTPUT
-        if (prebuilt / "config.json").is_file():
-            await context.log(f"using the Build Output API v3 folder {BUILD_OUTPUT} as is")
-            await asyncio.to_thread(_copy, prebuilt, context.output_dir, None)
+        if await publish_prebuilt(context):
             return
-        source, at_root = _output_folder(context.workspace, detection.output_directory)
+        relative, at_root = _output_folder(context.workspace, detection.output_directory)
+        source = context.workspace / relative
         static = context.output_dir / "static"
-        await asyncio.to_thread(_copy, source, static, _ignore(source, at_root))
+        await publish(context, relative, "static", _ignore(source, at_root))
         files = [p.relative_to(static).as_posix() for p in static.rglob("*") if not p.is_dir()]
-        rules = _project_rules(context.workspace, source)
+        rules = _project_rules(context.workspace, relative)
         for warning in rules.warnings:
             await context.log(f"warning: {warning}")
         config = build_config(rules, files=files, spa_fallback=detection.spa_fallback)
-        (context.output_dir / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-        shown = "the project root" if at_root else f"{source.relative_to(context.workspace)}/"
+        write_json(context.output_dir, "config.json", config)
+        shown = "the project root" if at_root else f"{relative}/"
         await context.log(
             f"published {len(files)} files from {shown} with {len(config['routes'])} routes"
         )
 
 
-def _output_folder(workspace: Path, output_directory: str | None) -> tuple[Path, bool]:
-    """The folder to publish and whether it is the project root."""
+def _output_folder(workspace: Path, output_directory: str | None) -> tuple[str, bool]:
+    """The folder to publish (relative to the workspace) and whether it is the project root."""
     relative = (output_directory or ".").strip().removeprefix("./").rstrip("/")
     if relative in ("", "."):
-        return workspace, True
+        return ".", True
     try:
-        folder = workspace / safe_relative_path(relative)
+        safe_relative_path(relative)
     except UnsafePathError as exc:
         raise BuildError(f"output directory: {exc}") from None
-    if not folder.is_dir() or not folder.resolve().is_relative_to(workspace.resolve()):
+    if not user_files.is_dir(workspace, relative):
         raise BuildError(
             f"output directory '{relative}' does not exist after the build; "
             "check the build command or set the output directory in the project settings"
         )
-    return folder, False
+    return relative, False
 
 
-def _copy(
-    source: Path, target: Path, ignore: Callable[[str, list[str]], set[str]] | None
-) -> None:
-    # Symlinks stay symlinks: the store accepts only those that stay inside the output.
-    shutil.copytree(source, target, symlinks=True, ignore=ignore, dirs_exist_ok=True)
+async def publish_prebuilt(context: BuildContext) -> bool:
+    """Publish ``.vercel/output`` as it is when the build wrote one; whether it did."""
+    if not user_files.is_file(context.workspace, f"{BUILD_OUTPUT}/config.json"):
+        return False
+    await context.log(f"using the Build Output API v3 folder {BUILD_OUTPUT} as is")
+    await publish(context, BUILD_OUTPUT.as_posix(), ".")
+    return True
 
 
 def _ignore(source: Path, at_root: bool) -> Callable[[str, list[str]], set[str]]:
@@ -119,33 +118,40 @@ def _ignore(source: Path, at_root: bool) -> Callable[[str, list[str]], set[str]]
     return ignore
 
 
-def _project_rules(workspace: Path, published: Path) -> RouteSet:
-    """Routing rules from the project's files: vercel.json, netlify.toml, _redirects, _headers."""
+def _project_rules(workspace: Path, published: str = ".") -> RouteSet:
+    """Routing rules from the project's files: vercel.json, netlify.toml, _redirects, _headers.
+
+    ``published`` is the folder whose ``_redirects`` and ``_headers`` count. Each
+    file is read inside the workspace only (a link leaving it is an error).
+    """
+    folder = "" if published == "." else f"{published}/"
     rules = RouteSet()
     try:
-        vercel = workspace / "vercel.json"
-        if vercel.is_file():
-            rules += from_vercel_json(_read_json_object(vercel))
-        netlify = workspace / "netlify.toml"
-        if netlify.is_file():
-            rules += from_netlify_toml(netlify.read_text())
-        redirects, headers = published / "_redirects", published / "_headers"
-        if redirects.is_file():
-            rules += from_redirects_file(redirects.read_text())
-        if headers.is_file():
-            rules += from_headers_file(headers.read_text())
+        vercel = user_files.read_text(workspace, "vercel.json")
+        if vercel is not None:
+            rules += from_vercel_json(_json_object("vercel.json", vercel))
+        netlify = user_files.read_text(workspace, "netlify.toml")
+        if netlify is not None:
+            rules += from_netlify_toml(netlify)
+        redirects = user_files.read_text(workspace, f"{folder}_redirects")
+        if redirects is not None:
+            rules += from_redirects_file(redirects)
+        headers = user_files.read_text(workspace, f"{folder}_headers")
+        if headers is not None:
+            rules += from_headers_file(headers)
     except RouteConfigError as exc:
         raise BuildError(str(exc)) from None
     return rules
 
 
-def _read_json_object(path: Path) -> dict[str, Any]:
+def _json_object(name: str, text: str) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(text)
     except ValueError as exc:
-        raise BuildError(f"{path.name} is not valid JSON: {exc}") from None
+        # json's messages give the position, never the text: safe to show.
+        raise BuildError(f"{name} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise BuildError(f"{path.name} must hold a JSON object")
+        raise BuildError(f"{name} must hold a JSON object")
     return data
 
 

@@ -1,16 +1,20 @@
-"""What every builder does the same way: run a step, copy a tree, write output JSON."""
+"""What every builder does the same way: run a step, copy a tree, write output JSON.
+
+Copies and writes go through :mod:`autostack_core.user_files`, never ``shutil``:
+the workspace is the user's, and a symlink in it must not reach the host's files.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from autostack_core import user_files
 from autostack_core.build_errors import BuildError
 from autostack_core.interfaces import BuildContext
+from autostack_core.user_files import Ignore
 
 # Never part of a deployment: version control, caches, AutoStack's own build scratch.
 SCRATCH = ".autostack"
@@ -26,23 +30,32 @@ async def run_step(context: BuildContext, step: str, command: str | None) -> Non
         raise BuildError(f"{step} command `{command}` exited with code {code}")
 
 
-def _link_or_copy(source: str, target: str) -> object:
-    """Hard-link when source and output share a file system (fast), else copy."""
-    try:
-        os.link(source, target)
-        return target
-    except OSError:
-        return shutil.copy2(source, target)
+def copy_tree(source_root: Path, source: str, target_root: Path, target: str,
+              ignore: Ignore | None = None) -> list[str]:
+    """Copy the folder ``source`` of ``source_root`` to ``target`` of ``target_root``.
+
+    No link is followed out of the workspace (:func:`autostack_core.user_files.copy_tree`);
+    returns the links left out, for :func:`warn_skipped`.
+    """
+    return user_files.copy_tree(source_root, source, target_root, target, ignore).skipped
 
 
-def copy_tree(source: Path, target: Path,
-              ignore: Callable[[str, list[str]], set[str]] | None = None) -> None:
-    """Copy ``source`` into ``target``, symlinks kept as links (the store checks them)."""
-    shutil.copytree(source, target, symlinks=True, ignore=ignore,
-                    copy_function=_link_or_copy, dirs_exist_ok=True)
+async def warn_skipped(context: BuildContext, skipped: list[str]) -> None:
+    """Say in the build log which symlinks were not published, and why."""
+    for path in skipped:
+        await context.log(f"warning: {path} is a symlink pointing outside its folder; "
+                          "it is left out of the deployment")
 
 
-def ignore_names(*extra: str) -> Callable[[str, list[str]], set[str]]:
+async def publish(context: BuildContext, source: str, target: str,
+                  ignore: Ignore | None = None) -> None:
+    """Copy the workspace's folder ``source`` to the output's ``target``, with warnings."""
+    skipped = await asyncio.to_thread(copy_tree, context.workspace, source,
+                                      context.output_dir, target, ignore)
+    await warn_skipped(context, skipped)
+
+
+def ignore_names(*extra: str) -> Ignore:
     """An ignore function for :func:`copy_tree` skipping :data:`NEVER_SHIPPED` and ``extra``."""
     skipped = NEVER_SHIPPED | set(extra)
 
@@ -52,14 +65,14 @@ def ignore_names(*extra: str) -> Callable[[str, list[str]], set[str]]:
     return ignore
 
 
-def write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n")
+def write_json(root: Path, relative: str, data: Any) -> None:
+    """Write ``relative`` beneath ``root`` (the output), never through a symlink."""
+    user_files.write_text(root, relative, json.dumps(data, indent=2) + "\n")
 
 
 def write_server(output_dir: Path, runtime: str, command: str, health_path: str = "/") -> None:
     """Write ``server.json``, AutoStack's entry for a long-running app in ``server/``."""
-    write_json(output_dir / "server.json", {
+    write_json(output_dir, "server.json", {
         "runtime": runtime, "command": command, "health_path": health_path,
         "directory": "server",
     })
@@ -67,4 +80,4 @@ def write_server(output_dir: Path, runtime: str, command: str, health_path: str 
 
 def write_routes(output_dir: Path, routes: list[dict[str, Any]]) -> None:
     """Write a Build Output v3 ``config.json`` with ``routes``."""
-    write_json(output_dir / "config.json", {"version": 3, "routes": routes})
+    write_json(output_dir, "config.json", {"version": 3, "routes": routes})

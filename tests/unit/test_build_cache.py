@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from autostack_core import build_cache
+from autostack_core.build_errors import BuildError
 
 pytestmark = pytest.mark.dbless
 
@@ -96,3 +97,64 @@ def test_clear_empties_the_project_cache(tmp_path: Path) -> None:
     build_cache.clear(cache)
     assert list(cache.iterdir()) == []
     build_cache.clear(tmp_path / "missing")
+
+
+def host_folder(root: Path) -> Path:
+    """A folder outside the workspace and the cache, standing for the server's own files."""
+    host = root / "host"
+    (host / "node_modules" / "left-pad").mkdir(parents=True)
+    (host / "etc").mkdir()
+    (host / "etc" / "passwd").write_text("root:x:0:0")
+    (host / "cache").mkdir()
+    (host / "cache" / "keep").write_text("keep")
+    return host
+
+
+def test_a_cache_folder_replaced_by_a_link_is_never_followed_when_saving(tmp_path: Path) -> None:
+    """A build may turn ``/cache/build`` into a link to ``/``: saving used to empty its target."""
+    host = host_folder(tmp_path)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / build_cache.ENTRIES).symlink_to(host)
+    workspace = workspace_with(tmp_path / "one")
+    key = build_cache.cache_key(workspace, "npm ci", "20")
+    build_output(workspace)
+    assert build_cache.save(workspace, cache, key) == [".next/cache", "node_modules"]
+    assert (host / "etc" / "passwd").read_text() == "root:x:0:0"
+    assert (host / "node_modules" / "left-pad").is_dir()
+    assert sorted(p.name for p in host.iterdir()) == ["cache", "etc", "node_modules"]
+    assert (cache / build_cache.ENTRIES / key / "node_modules" / "vite").is_dir()
+
+
+def test_a_cache_entry_linked_to_a_host_folder_is_not_moved_into_the_build(
+    tmp_path: Path
+) -> None:
+    host = host_folder(tmp_path)
+    cache = tmp_path / "cache"
+    workspace = workspace_with(tmp_path / "one")
+    key = build_cache.cache_key(workspace, "npm ci", "20")
+    (cache / build_cache.ENTRIES).mkdir(parents=True)
+    (cache / build_cache.ENTRIES / key).symlink_to(host)
+    assert build_cache.restore(workspace, cache, key).folders == []
+    assert not (workspace / "node_modules").exists()
+    assert (host / "node_modules" / "left-pad").is_dir()
+
+
+def test_a_workspace_folder_linked_outside_is_not_saved_from_its_target(tmp_path: Path) -> None:
+    """``.next -> <host>``: ``.next/cache`` is the host's ``cache``, which must stay put."""
+    host = host_folder(tmp_path)
+    cache = tmp_path / "cache"
+    workspace = workspace_with(tmp_path / "one")
+    (workspace / ".next").symlink_to(host)
+    key = build_cache.cache_key(workspace, "npm ci", "20")
+    assert build_cache.save(workspace, cache, key) == []
+    assert (host / "cache" / "keep").read_text() == "keep"
+
+
+def test_a_lockfile_linked_outside_the_workspace_is_refused_by_name(tmp_path: Path) -> None:
+    host = host_folder(tmp_path)
+    workspace = workspace_with(tmp_path / "one")
+    (workspace / "yarn.lock").symlink_to(host / "etc" / "passwd")
+    with pytest.raises(BuildError, match=r"yarn\.lock is a symlink") as error:
+        build_cache.cache_key(workspace, "yarn", "20")
+    assert "root:x" not in str(error.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -188,14 +189,32 @@ async def test_an_invalid_vercel_json_fails_the_build_with_its_name(build: Build
         await build.run(detection(output_directory="."))
 
 
-async def test_symlinks_are_copied_as_links_never_as_the_files_they_point_to(
+async def test_a_symlink_leaving_the_output_is_left_out_with_a_warning_never_copied(
     build: Build,
 ) -> None:
-    build.write({"dist/index.html": "x"})
+    build.write({"dist/index.html": "x", "dist/v2.html": "two"})
     (build.workspace / "dist" / "passwd").symlink_to("/etc/passwd")
+    (build.workspace / "dist" / "up").symlink_to("../../..")
+    (build.workspace / "dist" / "latest.html").symlink_to("v2.html")
     await build.run(detection(output_directory="dist"))
-    leaked = build.output / "static" / "passwd"
-    assert leaked.is_symlink()
+    static = build.output / "static"
+    assert not os.path.lexists(static / "passwd") and not os.path.lexists(static / "up")
+    assert os.readlink(static / "latest.html") == "v2.html"
+    assert any("dist/passwd is a symlink pointing outside" in line for line in build.log)
+    assert any("dist/up is a symlink pointing outside" in line for line in build.log)
+
+
+async def test_a_headers_file_linked_outside_fails_the_build_without_its_content(
+    build: Build, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.key"
+    secret.write_text("the-server-key\n")
+    build.write({"index.html": "x"})
+    (build.workspace / "_headers").symlink_to(secret)
+    with pytest.raises(BuildError) as error:
+        await build.run(detection(output_directory="."))
+    assert "_headers is a symlink that points outside the project" in str(error.value)
+    assert "the-server-key" not in str(error.value)
 
 
 def test_static_builder_claims_static_sites_and_static_outputs() -> None:
