@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from tortoise.transactions import in_transaction
 
+from autostack_core import throttle
 from autostack_core.errors import ApiError
 from autostack_core.models import ApiToken, AuditEvent, Role, Team, TeamMember, User, UserSession
 from autostack_core.utils import random_id, slugify
@@ -30,8 +31,6 @@ TOKEN_PREFIX = "ast_"
 SESSION_LIFETIME = timedelta(days=14)
 _TOUCH_EVERY = timedelta(minutes=1)
 
-LOGIN_FAILURE_LIMIT = 5
-LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 
 
 def now() -> datetime:
@@ -145,53 +144,30 @@ async def audit(
     )
 
 
-# -- login and its rate limit -----------------------------------------------------
+# -- sign-up and login (rate limits in :mod:`autostack_core.throttle`) -----------------
 
 
-class LoginThrottled(ApiError):
-    """Too many failed logins; ``retry_after`` says how many seconds to wait."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            429, f"too many failed logins; try again in {retry_after} seconds", "password"
-        )
-        self.retry_after = retry_after
-
-
-async def _recent_failures(email: str, ip: str) -> list[datetime]:
-    """Failures for this email and address in the window, since their last success.
-
-    The limit is DB-backed (failed logins are audit events), so it holds across
-    every worker process and survives restarts.
-    """
-    key = sha256_hex(email)
-    since = now() - LOGIN_FAILURE_WINDOW
-    success = await AuditEvent.filter(
-        action="auth.login", target_type="email", target_id=key, ip=ip, created_at__gte=since
-    ).order_by("-created_at").first()
-    if success is not None:
-        since = max(since, success.created_at)
-    failures = await AuditEvent.filter(
-        action="auth.login_failed", target_type="email", target_id=key, ip=ip,
-        created_at__gte=since,
-    ).order_by("created_at")
-    return [failure.created_at for failure in failures]
+async def sign_up(email: str, password: str, name: str, ip: str) -> User:
+    """A new user from the sign-up form or API, within the per-address sign-up limit."""
+    await throttle.check_signup(ip)
+    user = await create_user(email, password, name)
+    await audit("user.signup", user=user, target=("user", str(user.id)), ip=ip)
+    return user
 
 
 async def login(email: str, password: str, ip: str) -> User:
-    """The user with these credentials, or 401; 429 after too many failures.
+    """The user with these credentials, or 401; 429 while this address is held back.
 
-    At most ``LOGIN_FAILURE_LIMIT`` failures per email and client address per
-    ``LOGIN_FAILURE_WINDOW``; a success resets the count.
+    Unknown e-mails and accounts without a password pay the same argon2 hash as
+    a wrong password, so the answer's timing does not tell which e-mails have
+    an account.
     """
     email = email.strip().lower()
-    failures = await _recent_failures(email, ip)
-    if len(failures) >= LOGIN_FAILURE_LIMIT:
-        wait = failures[0] + LOGIN_FAILURE_WINDOW - now()
-        raise LoginThrottled(max(1, int(wait.total_seconds()) + 1))
-    user = await User.get_or_none(email=email)
     target = ("email", sha256_hex(email))
-    if user is None or not verify_password(user.password_hash, password) or not user.is_active:
+    await throttle.check_login(target[1], ip)
+    user = await User.get_or_none(email=email)
+    password_ok = verify_password(None if user is None else user.password_hash, password)
+    if user is None or not password_ok or not user.is_active:
         await audit("auth.login_failed", user=user, target=target, ip=ip, email=email[:254])
         raise ApiError(401, "email or password is wrong", "password")
     await audit("auth.login", user=user, target=target, ip=ip)
@@ -228,7 +204,11 @@ async def session_for_key(key: str) -> UserSession | None:
 async def create_api_token(
     user: User, name: str, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
-    """A new API token; returns the row and the token itself, which is shown once."""
+    """A new API token; returns the row and the token itself, which is shown once.
+
+    429 when the user created too many lately (:func:`throttle.check_token`).
+    """
+    await throttle.check_token(user)
     raw = TOKEN_PREFIX + new_secret()
     token = await ApiToken.create(
         user=user, name=name, token_hash=sha256_hex(raw), prefix=raw[:12], expires_at=expires_at,

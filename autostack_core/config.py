@@ -79,6 +79,8 @@ class Settings:
     max_upload_bytes: int = 100 * 1024 * 1024
     """Largest single file uploaded for a folder deployment."""
     max_request_bytes: int = 1024 * 1024
+    trusted_proxies: tuple[str, ...] = ()
+    """Reverse proxies whose ``X-Forwarded-For`` names the client (rate limits go by it)."""
     """Largest body of any other request (JSON, forms), counted while it is read."""
     max_manifest_bytes: int = 16 * 1024 * 1024
     """Largest file list (a deployment's files, the missing-files question): 20,000 paths."""
@@ -145,6 +147,7 @@ class Settings:
             max_upload_bytes=_int("AUTOSTACK_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
             max_request_bytes=_int("AUTOSTACK_MAX_REQUEST_BYTES", cls.max_request_bytes),
             max_manifest_bytes=_int("AUTOSTACK_MAX_MANIFEST_BYTES", cls.max_manifest_bytes),
+            trusted_proxies=_list("AUTOSTACK_TRUSTED_PROXIES"),
             max_webhook_bytes=_int("AUTOSTACK_MAX_WEBHOOK_BYTES", cls.max_webhook_bytes),
             max_push_bytes=_int("AUTOSTACK_MAX_PUSH_BYTES", cls.max_push_bytes),
             max_deployment_bytes=_int("AUTOSTACK_MAX_DEPLOYMENT_BYTES",

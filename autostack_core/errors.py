@@ -38,6 +38,14 @@ class ApiError(Exception):
 
 
 class NotFound(ApiError):
+class Throttled(ApiError):
+    """429 for repeating something too often; ``Retry-After`` says how many seconds to wait."""
+
+    def __init__(self, what: str, retry_after: int, field: str | None = None) -> None:
+        super().__init__(429, f"too many {what}; try again in {retry_after} seconds", field)
+        self.retry_after = retry_after
+
+
     def __init__(self, what: str, field: str | None = None) -> None:
         super().__init__(404, f"{what} not found", field)
 
@@ -72,7 +80,10 @@ def from_validation_error(error: ValidationError) -> ApiError:
 
 async def handle_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.message, exc.field, exc.code)
+    response = error_response(exc.status, exc.message, exc.field, exc.code)
+    if isinstance(exc, Throttled):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> Response:

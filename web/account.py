@@ -66,7 +66,10 @@ async def create_token(request: Request) -> Response:
         error = ApiError(422, "token name: enter 1 to 120 characters, like 'laptop CLI'",
                          "token_name")
         return await account_page(request, user, status_code=422, error=error)
-    token, raw = await accounts.create_api_token(user, name)
+    try:
+        token, raw = await accounts.create_api_token(user, name)
+    except ApiError as error:
+        return await account_page(request, user, status_code=error.status, error=error)
     await accounts.audit("token.created", user=user, target=("api_token", str(token.id)),
                          ip=client_ip(request), name=name)
     return await account_page(request, user, status_code=201, new_token=raw)

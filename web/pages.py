@@ -19,6 +19,7 @@ from autostack_web.rendering import (
     host_of,
     redirect,
     render,
+    retry_after,
     safe_next,
     signed_in_user,
 )
@@ -60,12 +61,12 @@ async def signup(request: Request) -> Response:
             context["error"] = ApiError(403, EXPIRED, "csrf_token")
             return await render(request, "signup.html", context, status_code=403)
         try:
-            user = await accounts.create_user(values["email"], password_of(form), values["name"])
+            user = await accounts.sign_up(values["email"], password_of(form), values["name"],
+                                          client_ip(request))
         except ApiError as error:
             context["error"] = error
-            return await render(request, "signup.html", context, status_code=error.status)
-    await accounts.audit("user.signup", user=user, target=("user", str(user.id)),
-                         ip=client_ip(request))
+            return await render(request, "signup.html", context, status_code=error.status,
+                                headers=retry_after(error))
     return await start_session(request, user, next_url)
 
 
@@ -84,13 +85,10 @@ async def login(request: Request) -> Response:
         try:
             user = await accounts.login(form_text(form, "email"), password_of(form),
                                         client_ip(request))
-        except accounts.LoginThrottled as error:
-            context["error"] = error
-            return await render(request, "login.html", context, status_code=429,
-                                headers={"Retry-After": str(error.retry_after)})
         except ApiError as error:
             context["error"] = error
-            return await render(request, "login.html", context, status_code=error.status)
+            return await render(request, "login.html", context, status_code=error.status,
+                                headers=retry_after(error))
     return await start_session(request, user, next_url)
 
 

@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from autostack_core.auth import CSRF_FIELD, cookie_name, set_cookie
+from autostack_core.errors import ApiError, Throttled
 from autostack_core.models import User
 from autostack_web import formatting
 
@@ -91,6 +92,11 @@ async def render(
     if new_cookie:
         set_cookie(response, host.settings, FORM_COOKIE, token, FORM_COOKIE_AGE)
     return response
+
+
+def retry_after(error: ApiError) -> dict[str, str] | None:
+    """The ``Retry-After`` header a page answering a rate-limit error carries."""
+    return {"Retry-After": str(error.retry_after)} if isinstance(error, Throttled) else None
 
 
 def safe_next(value: str | None, default: str = "/dashboard") -> str:

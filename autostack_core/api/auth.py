@@ -12,7 +12,6 @@ from starlette.routing import BaseRoute, Route
 from autostack_core import accounts
 from autostack_core.api.deps import current_user, read_body
 from autostack_core.auth import clear_session_cookie, client_ip, set_session_cookie
-from autostack_core.errors import error_response
 from autostack_core.models import TeamMember, User
 
 if TYPE_CHECKING:
@@ -94,11 +93,10 @@ async def signup(request: Request) -> Response:
       201: {description: "{user, token} or {user, csrf_token} with a session cookie"}
       409: {description: the email is taken}
       422: {description: invalid email or password}
+      429: {description: too many sign-ups from this address; see Retry-After}
     """
     body = await read_body(request, SignupBody)
-    user = await accounts.create_user(body.email, body.password, body.name)
-    await accounts.audit("user.signup", user=user, target=("user", str(user.id)),
-                         ip=client_ip(request))
+    user = await accounts.sign_up(body.email, body.password, body.name, client_ip(request))
     return await signed_in(request, user, body.token_name, 201)
 
 
@@ -121,15 +119,10 @@ async def login(request: Request) -> Response:
     responses:
       200: {description: "{user, token} or {user, csrf_token} with a session cookie"}
       401: {description: wrong email or password}
-      429: {description: too many failed logins; see Retry-After}
+      429: {description: too many failed logins from this address; see Retry-After}
     """
     body = await read_body(request, LoginBody)
-    try:
-        user = await accounts.login(body.email, body.password, client_ip(request))
-    except accounts.LoginThrottled as error:
-        response = error_response(error.status, error.message, error.field, error.code)
-        response.headers["Retry-After"] = str(error.retry_after)
-        return response
+    user = await accounts.login(body.email, body.password, client_ip(request))
     return await signed_in(request, user, body.token_name, 200)
 
 

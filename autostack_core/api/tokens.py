@@ -51,6 +51,7 @@ async def create_token(request: Request) -> Response:
               expires_in_days: {type: integer, minimum: 1}
     responses:
       201: {description: "{token, api_token}"}
+      429: {description: too many new tokens lately; see Retry-After}
     """
     user = current_user(request)
     body = await read_body(request, TokenBody)

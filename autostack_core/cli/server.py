@@ -7,12 +7,16 @@ import json
 import signal
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from autostack_core.config import Settings
 from autostack_core.utils import run_sync
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.types import ASGIApp
 
 data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -48,9 +52,20 @@ def up(host: str, port: int, edge_port: int | None, domain: str | None,
     click.echo(f"Dashboard and API: http://{'localhost' if host == '127.0.0.1' else host}:{port}")
     click.echo(f"Deployments:       http://<project>.{settings.base_domain}:{settings.edge_port}")
     click.echo("Press Ctrl-C to stop.")
-    config = uvicorn.Config(autostack.asgi(), host=host, port=port, lifespan="on",
-                            log_level="info", proxy_headers=False)
-    uvicorn.Server(config).run()
+    uvicorn.Server(server_config(settings, autostack.asgi())).run()
+
+
+def server_config(settings: Settings, app: ASGIApp) -> uvicorn.Config:
+    """Uvicorn's configuration: ``X-Forwarded-For`` is believed only from trusted proxies.
+
+    Rate limits go by the client's address, so a header anyone can send must
+    not choose it; behind a proxy, without this, every client is the proxy.
+    """
+    import uvicorn
+
+    return uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on",
+                          log_level="info", proxy_headers=bool(settings.trusted_proxies),
+                          forwarded_allow_ips=list(settings.trusted_proxies) or None)
 
 
 @click.command()

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import httpx
 
-from autostack_core import accounts
+from autostack_core import accounts, throttle
 from autostack_core.app import AutoStack
 from autostack_core.auth import cookie_name, signer, token_from_authorization
 from autostack_core.config import Settings
@@ -141,7 +141,7 @@ async def test_login_is_rate_limited_per_email_and_address(
     client: httpx.AsyncClient, owner: User
 ) -> None:
     wrong = {"email": owner.email, "password": "wrong password"}
-    for _ in range(accounts.LOGIN_FAILURE_LIMIT):
+    for _ in range(throttle.LOGIN_FREE_FAILURES):
         assert (await client.post("/api/v1/auth/login", json=wrong)).status_code == 401
     right = {"email": owner.email, "password": PASSWORD}
     limited = await client.post("/api/v1/auth/login", json=right)
@@ -157,11 +157,11 @@ async def test_login_is_rate_limited_per_email_and_address(
 async def test_success_resets_the_failure_count(client: httpx.AsyncClient, owner: User) -> None:
     wrong = {"email": owner.email, "password": "wrong password"}
     right = {"email": owner.email, "password": PASSWORD}
-    for _ in range(accounts.LOGIN_FAILURE_LIMIT - 1):
+    for _ in range(throttle.LOGIN_FREE_FAILURES - 1):
         await client.post("/api/v1/auth/login", json=wrong)
     assert (await client.post("/api/v1/auth/login", json=right)).status_code == 200
     client.cookies.clear()
-    for _ in range(accounts.LOGIN_FAILURE_LIMIT - 1):
+    for _ in range(throttle.LOGIN_FREE_FAILURES - 1):
         await client.post("/api/v1/auth/login", json=wrong)
     assert (await client.post("/api/v1/auth/login", json=right)).status_code == 200
 
