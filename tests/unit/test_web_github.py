@@ -12,7 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from autostack_core.app import AutoStack
-from autostack_core.models import User
+from autostack_core.models import Deployment, Project, User
+from autostack_core.pipeline import run_deployment
 from tests.fixtures_auth import client_for, owner
 from tests.github_standin import StandIn, push_site, settings, standin
 from tests.web_fixtures import log_in
@@ -58,3 +59,26 @@ async def test_new_project_lists_repositories_and_imports_a_private_one(
         configure = await http.get(link)
     assert configure.status_code == 200, configure.text
     assert "private site" in configure.text
+
+
+async def test_importing_a_private_repository_connects_it_with_the_importers_access(
+    autostack: AutoStack, owner: User, standin: StandIn, tmp_path: Path
+) -> None:
+    assert standin.approving is not None
+    owner.github_token = standin.issue(standin.approving)
+    await owner.save()
+    full_name = standin.add_repository(standin.approving, "site", private=True)
+    push_site(standin, full_name, tmp_path / "work")
+    async with client_for(autostack) as http:
+        csrf = await log_in(http)
+        created = await http.post("/new", data={
+            "csrf_token": csrf, "name": "site", "git_url": f"{standin.url}/{full_name}.git",
+            "branch": "main", "env": "", "scan": "{}"})
+    assert created.status_code == 303, created.text
+    project = await Project.get(name="site")
+    assert project.github_repo == full_name
+    assert project.git_connected_by_id == owner.id  # type: ignore[attr-defined]
+    assert len(standin.hooks[full_name]) == 1
+    deployment = await Deployment.get(project=project)
+    await run_deployment(autostack, deployment.id)
+    assert (await Deployment.get(id=deployment.id)).state == "ready"
