@@ -42,6 +42,7 @@ from autostack_core.pipeline import recover_lost_deployments, run_deployment
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager
 from autostack_core.queue import Queue
 from autostack_core.retention import collect_garbage
+from autostack_core.security_headers import SecurityHeadersMiddleware
 from autostack_core.utils import await_me_maybe
 
 NOTIFY_DRAIN_SECONDS = 10
@@ -164,6 +165,8 @@ class AutoStack:
         starlette = Starlette(
             routes=self.routes(plugin_routes),
             middleware=[
+                Middleware(SecurityHeadersMiddleware,
+                           https=self.settings.server_url.startswith("https://")),
                 Middleware(BodyLimitMiddleware, default=self.settings.max_request_bytes,
                            limits=body_limits(self.settings)),
                 Middleware(AuthMiddleware),

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from autostack_core.models import ROLE_RANK, Deployment, DeploymentState, Role
 
 PROGRESS = {"queued": 5, "clone": 15, "upload": 25, "build": 45, "deploying": 90}
-"""Percent done by state or by the step being run; ``static/live.js`` uses the same numbers."""
+"""Percent done by state or by the step being run; ``static/live.js`` uses the same numbers,
+and ``static/app.css`` has a ``.done-<n>`` width class for each."""
 
 
 def ago(moment: datetime | None, now: datetime | None = None) -> str:

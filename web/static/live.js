@@ -43,7 +43,7 @@
     root.querySelectorAll('[data-live="progress"]').forEach((bar) => {
       const value = progressOf(state, step);
       bar.setAttribute("aria-valuenow", String(value));
-      bar.firstElementChild.style.width = `${value}%`;
+      bar.firstElementChild.className = `done-${value}`;
     });
   }
 
