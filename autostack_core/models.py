@@ -431,6 +431,9 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_events"
+        # What the rate limits count (autostack_core.throttle): recent events of one action
+        # from one address, or by one user.
+        indexes = (("action", "ip", "created_at"), ("action", "user", "created_at"))
 
 
 class AnalyticsEvent(Model):
