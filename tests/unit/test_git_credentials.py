@@ -148,6 +148,13 @@ async def test_a_url_changed_behind_the_api_s_back_still_gets_no_credential(
     autostack: AutoStack, api: httpx.AsyncClient, owner: User, standin: StandIn, tmp_path: Path
 ) -> None:
     token, secret = await connected_site(api, owner, standin, tmp_path)
+    project = await Project.get(name="site")
+    # The connected repository itself, named through another host (GitLab, Bitbucket,
+    # Gitea, or the same server under another name): no credential either.
+    for elsewhere in (standin.url.replace("127.0.0.1", "localhost") + "/octocat/site.git",
+                      "https://gitlab.example/octocat/site.git"):
+        assert await git_credentials.access_for_project(
+            autostack.settings, project, elsewhere) == git_credentials.CloneAccess()
     await Project.filter(name="site").update(git_url=f"{standin.url}/{secret}.git")
     before = len(standin.authorizations)
     refused = await deploy(autostack, await Project.get(name="site"))
