@@ -233,8 +233,15 @@ def test_a_branch_domain_follows_its_branch(stack: Stack, site: Path, tmp_path: 
     first = push(stack, repo, "staging", "staging 1")
     assert first["branch"] == "staging" and first["target"] == "preview"
     add_and_verify(stack, "staging.example.test", "--branch", "staging")
-    assert "staging 1" in stack.server.edge_get("staging.example.test").text
+    # Over HTTPS: once the certificate is issued, plain HTTP answers a redirect.
+    wait_for_certificate(stack, "staging.example.test")
+    root = stack.pebble.root()
+    assert "staging 1" in stack.https_get("staging.example.test", root).text
 
     push(stack, repo, "staging", "staging 2")
-    assert "staging 2" in stack.server.edge_get("staging.example.test").text
+    # Aliases move right after the deployment is ready (as Vercel's do): allow that moment.
+    deadline = time.monotonic() + 10
+    while "staging 2" not in (served := stack.https_get("staging.example.test", root).text):
+        assert time.monotonic() < deadline, served
+        time.sleep(0.1)
     assert "version 1" in stack.server.edge_get("site.localhost").text
