@@ -129,7 +129,9 @@ async def target_hostname(app: AutoStack, project: Project, domain: Domain) -> s
 
 
 async def find(project: Project, name: str) -> Domain:
-    domain = await Domain.get_or_none(project=project, domain_name=name.strip().lower())
+    key = name.strip().lower()
+    # Longer than any domain name: no row holds it, and Tortoise refuses to query it.
+    domain = await Domain.get_or_none(project=project, domain_name=key) if len(key) <= 253 else None
     if domain is None:
         raise ApiError(404, f"domain {name} not found in project {project.name}", "domain")
     return domain

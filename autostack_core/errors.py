@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match, Route
 
 logger = logging.getLogger("autostack")
 
@@ -37,7 +38,6 @@ class ApiError(Exception):
         self.code = code or _CODES.get(status, "error")
 
 
-class NotFound(ApiError):
 class Throttled(ApiError):
     """429 for repeating something too often; ``Retry-After`` says how many seconds to wait."""
 
@@ -46,6 +46,7 @@ class Throttled(ApiError):
         self.retry_after = retry_after
 
 
+class NotFound(ApiError):
     def __init__(self, what: str, field: str | None = None) -> None:
         super().__init__(404, f"{what} not found", field)
 
@@ -86,9 +87,28 @@ async def handle_api_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route has for this path.
+
+    Routes are declared one per method, and Starlette's 405 names only the
+    first route whose path matched; ``Allow`` must list them all.
+    """
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches({**request.scope, "method": "GET"})
+            if match != Match.NONE:
+                methods |= route.methods
+    return sorted(methods)
+
+
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return error_response(exc.status_code, exc.detail or "error")
+    response = error_response(exc.status_code, exc.detail or "error")
+    response.headers.update(exc.headers or {})
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
+    return response
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> Response:

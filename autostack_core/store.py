@@ -67,12 +67,21 @@ class GcReport:
     manifests_removed: int
 
 
+MAX_NAME_BYTES = 255
+"""The longest file or folder name Linux file systems hold (``NAME_MAX``)."""
+MAX_PATH_BYTES = 1024
+"""The longest relative path: with the workspace's own folder it stays under ``PATH_MAX``."""
+
+
 def safe_relative_path(path: str) -> str:
     """Return ``path`` if it is a plain relative POSIX path inside its folder.
 
     Rejects (with :class:`UnsafePathError`) empty paths, absolute paths,
     ``.`` and ``..`` segments, empty segments (``a//b``, a trailing ``/``),
-    NUL bytes and backslashes.
+    NUL bytes, backslashes, text that is not Unicode (lone surrogates), names
+    longer than :data:`MAX_NAME_BYTES` and paths longer than
+    :data:`MAX_PATH_BYTES` in UTF-8: the file system would refuse them only
+    when the files are written, deep inside a build.
     """
     if not path:
         raise UnsafePathError(path, "empty path")
@@ -82,12 +91,42 @@ def safe_relative_path(path: str) -> str:
         raise UnsafePathError(path, "contains a backslash")
     if path.startswith("/"):
         raise UnsafePathError(path, "absolute paths are not allowed")
+    try:
+        size = len(path.encode())
+    except UnicodeEncodeError as error:
+        raise UnsafePathError(path, "not valid Unicode text") from error
+    if size > MAX_PATH_BYTES:
+        raise UnsafePathError(path, f"longer than {MAX_PATH_BYTES} bytes")
     for segment in path.split("/"):
         if segment == "":
             raise UnsafePathError(path, "empty path segment")
         if segment in (".", ".."):
             raise UnsafePathError(path, f"'{segment}' segments are not allowed")
+        if len(segment.encode()) > MAX_NAME_BYTES:
+            raise UnsafePathError(path, f"a name longer than {MAX_NAME_BYTES} bytes")
     return path
+
+
+def file_folder_clash(paths: Iterable[str]) -> tuple[int, str] | None:
+    """The first path that a tree cannot hold next to the ones before it, or None.
+
+    ``a`` and ``a/b`` would make ``a`` both a file and a folder. Returns the
+    index of the later path and the earlier one it clashes with.
+    """
+    files: set[str] = set()
+    folders: dict[str, str] = {}
+    for index, path in enumerate(paths):
+        if path in folders:
+            return index, folders[path]
+        parts = path.split("/")
+        parents = ["/".join(parts[:end]) for end in range(1, len(parts))]
+        for parent in parents:
+            if parent in files:
+                return index, parent
+        files.add(path)
+        for parent in parents:
+            folders.setdefault(parent, path)
+    return None
 
 
 def check_hash(value: str) -> str:

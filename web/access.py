@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from autostack_core.api.deps import require_team_role
+from autostack_core.api.deps import fits, require_team_role
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.models import Deployment, Project, Role, Team, User
 from autostack_web.rendering import login_redirect, redirect, render, signed_in_user
@@ -51,7 +51,9 @@ async def project_access(
     user: User, name: str, minimum: Role = Role.VIEWER
 ) -> tuple[Project, Role]:
     """The project called ``name`` and the user's role in its team (404 for non-members)."""
-    project = await Project.get_or_none(name=name).select_related("team")
+    project = None
+    if fits(Project, "name", name):
+        project = await Project.get_or_none(name=name).select_related("team")
     if project is None:
         raise NotFound("project")
     try:
@@ -65,7 +67,9 @@ async def deployment_access(
     user: User, deployment_id: str, minimum: Role = Role.VIEWER
 ) -> tuple[Deployment, Project, Role]:
     """A deployment that is not deleted, its project and the user's role (404 for non-members)."""
-    deployment = await Deployment.get_or_none(id=deployment_id, deleted_at__isnull=True)
+    deployment = None
+    if fits(Deployment, "id", deployment_id):
+        deployment = await Deployment.get_or_none(id=deployment_id, deleted_at__isnull=True)
     if deployment is None:
         raise NotFound("deployment")
     project = await Project.get(id=deployment.project_id).select_related("team")  # type: ignore[attr-defined]
@@ -78,7 +82,7 @@ async def deployment_access(
 
 async def team_access(user: User, slug: str, minimum: Role = Role.VIEWER) -> tuple[Team, Role]:
     """The team with ``slug`` and the user's role in it (404 for non-members)."""
-    team = await Team.get_or_none(slug=slug)
+    team = await Team.get_or_none(slug=slug) if fits(Team, "slug", slug) else None
     if team is None:
         raise NotFound("team")
     return team, await require_team_role(team, user, minimum)

@@ -9,9 +9,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import accounts
+from autostack_core.api.deps import path_id
 from autostack_core.auth import clear_session_cookie, client_ip
 from autostack_core.errors import ApiError
 from autostack_core.models import ApiToken, User, UserSession
+from autostack_web.access import page
 from autostack_web.rendering import (
     form_text,
     host_of,
@@ -75,11 +77,8 @@ async def create_token(request: Request) -> Response:
     return await account_page(request, user, status_code=201, new_token=raw)
 
 
-async def revoke_token(request: Request) -> Response:
-    user = signed_in_user(request)
-    if user is None:
-        return login_redirect(request)
-    token = await ApiToken.get_or_none(id=request.path_params["id"], user=user)
+async def revoke_token(request: Request, user: User) -> Response:
+    token = await ApiToken.get_or_none(id=path_id(request, "token"), user=user)
     if token is not None:
         await token.delete()
         await accounts.audit("token.revoked", user=user, target=("api_token", str(token.id)),
@@ -87,11 +86,8 @@ async def revoke_token(request: Request) -> Response:
     return redirect("/account")
 
 
-async def revoke_session(request: Request) -> Response:
-    user = signed_in_user(request)
-    if user is None:
-        return login_redirect(request)
-    session = await UserSession.get_or_none(id=request.path_params["id"], user=user)
+async def revoke_session(request: Request, user: User) -> Response:
+    session = await UserSession.get_or_none(id=path_id(request, "session"), user=user)
     if session is None:
         return redirect("/account")
     await session.delete()
@@ -108,8 +104,8 @@ routes: list[BaseRoute] = [
     Route("/account", account, methods=["GET"], include_in_schema=False),
     Route("/account/profile", update_profile, methods=["POST"], include_in_schema=False),
     Route("/account/tokens", create_token, methods=["POST"], include_in_schema=False),
-    Route("/account/tokens/{id:int}/revoke", revoke_token, methods=["POST"],
+    Route("/account/tokens/{id:int}/revoke", page(revoke_token), methods=["POST"],
           include_in_schema=False),
-    Route("/account/sessions/{id:int}/revoke", revoke_session, methods=["POST"],
+    Route("/account/sessions/{id:int}/revoke", page(revoke_session), methods=["POST"],
           include_in_schema=False),
 ]

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import accounts, dns_zones
+from autostack_core.api.deps import path_id
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError
 from autostack_core.models import Role, User
@@ -44,7 +45,7 @@ async def connect(request: Request, user: User) -> Response:
 
 async def disconnect(request: Request, user: User) -> Response:
     team, _ = await team_access(user, request.path_params["slug"], Role.ADMIN)
-    zone = await dns_zones.find(team, request.path_params["id"])
+    zone = await dns_zones.find(team, path_id(request, "zone"))
     await dns_zones.disconnect(zone)
     await accounts.audit("dns_zone.disconnected", user=user, team=team,
                          target=("dns_zone", str(zone.id)), ip=client_ip(request),

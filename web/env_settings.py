@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import accounts
+from autostack_core.api.deps import path_id, validate
 from autostack_core.api.environment import VariableBody, add_variables
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
@@ -23,8 +24,8 @@ from autostack_web.rendering import form_text, redirect
 
 
 async def variable_of(request: Request, project: Project) -> EnvironmentVariable:
-    variable = await EnvironmentVariable.get_or_none(project=project,
-                                                     id=request.path_params["id"])
+    variable = await EnvironmentVariable.get_or_none(
+        project=project, id=path_id(request, "environment variable"))
     if variable is None:
         raise NotFound("environment variable")
     return variable
@@ -41,8 +42,8 @@ async def add(request: Request, user: User) -> Response:
             raise ApiError(422, "environments: tick at least one of production, preview and "
                                 "development", "environments")
         known = [Environment(name) for name in chosen if name in set(Environment)]
-        created = await add_variables(project, VariableBody(key=key, value=values["value"],
-                                                            environments=known))
+        body = validate(VariableBody, {**values, "environments": known})
+        created = await add_variables(project, body)
     except ApiError as error:
         return await settings_page(request, project, role, error.status, error=error,
                                    values=values)

@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core import accounts
 from autostack_core.api.deploy_hooks import token_hash
+from autostack_core.api.deps import path_id
 from autostack_core.api.projects import check_settings
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError
@@ -54,7 +55,7 @@ async def add(request: Request, user: User) -> Response:
 
 async def delete(request: Request, user: User) -> Response:
     project, _ = await project_access(user, request.path_params["name"], Role.ADMIN)
-    hook_id = request.path_params["id"]
+    hook_id = path_id(request, "deploy hook")
     if await DeployHook.filter(project=project, id=hook_id).delete():
         await accounts.audit("deploy_hook.deleted", user=user, team=project.team,
                              target=("deploy_hook", str(hook_id)), ip=client_ip(request))

@@ -17,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from autostack_core import accounts, dns_zones
+from autostack_core.api.deps import path_id
 from autostack_core.api.teams import check_change, check_grant
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
@@ -81,14 +82,14 @@ async def invite(request: Request, user: User) -> Response:
 
 async def withdraw(request: Request, user: User) -> Response:
     team, _ = await team_access(user, request.path_params["slug"], Role.ADMIN)
-    await Invitation.filter(team=team, id=request.path_params["id"],
+    await Invitation.filter(team=team, id=path_id(request, "invitation"),
                             accepted_at__isnull=True).delete()
     return redirect(f"/teams/{team.slug}")
 
 
 async def member_of(request: Request, team: Team) -> TeamMember:
-    member = await TeamMember.get_or_none(team=team, user_id=request.path_params["user_id"]) \
-        .prefetch_related("user")
+    member = await TeamMember.get_or_none(
+        team=team, user_id=path_id(request, "member", "user_id")).prefetch_related("user")
     if member is None:
         raise NotFound("member")
     return member

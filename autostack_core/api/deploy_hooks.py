@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import accounts, deployments
-from autostack_core.api.deps import current_user, project_for, read_body
+from autostack_core.api.deps import current_user, path_id, project_for, read_body
 from autostack_core.api.projects import check_settings
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
@@ -110,7 +110,7 @@ async def delete_hook(request: Request) -> Response:
       204: {description: revoked}
     """
     project = await project_for(request, request.path_params["name"], Role.ADMIN)
-    hook_id = request.path_params["id"]
+    hook_id = path_id(request, "deploy hook")
     deleted = await DeployHook.filter(project=project, id=hook_id).delete()
     if not deleted:
         raise NotFound("deploy hook", "id")

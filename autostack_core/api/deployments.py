@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import deployments, retention, team_files
-from autostack_core.api.deps import current_user, project_for, read_body, require_team_role
+from autostack_core.api.deps import current_user, fits, project_for, read_body, require_team_role
 from autostack_core.buildlog import DONE_STEP, deployment_channel
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.models import (
@@ -27,7 +27,7 @@ from autostack_core.models import (
     Role,
 )
 from autostack_core.sources import SourceError, check_git_url
-from autostack_core.store import Store, safe_relative_path
+from autostack_core.store import Store, file_folder_clash, safe_relative_path
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -95,14 +95,16 @@ async def deployment_for(
     request: Request, deployment_id: str, minimum: Role = Role.VIEWER
 ) -> tuple[Deployment, Project]:
     user = current_user(request)
-    deployment = await Deployment.get_or_none(id=deployment_id, deleted_at__isnull=True)
+    deployment = None
+    if fits(Deployment, "id", deployment_id):
+        deployment = await Deployment.get_or_none(id=deployment_id, deleted_at__isnull=True)
     if deployment is None:
-        raise NotFound("deployment", "deployment")
+        raise NotFound("deployment", "id")
     project = await Project.get(id=deployment.project_id).select_related("team")  # type: ignore[attr-defined]
     try:
         await require_team_role(project.team, user, minimum)
     except NotFound as error:
-        raise NotFound("deployment", "deployment") from error
+        raise NotFound("deployment", "id") from error
     return deployment, project
 
 
@@ -118,6 +120,11 @@ def upload_manifest(files: list[FileEntry]) -> dict[str, Any]:
             raise ApiError(422, f"files.{index}.file: {path} is listed twice",
                            f"files.{index}.file")
         manifest["files"][path] = {"sha256": entry.sha, "size": entry.size, "mode": entry.mode}
+    clash = file_folder_clash(manifest["files"])
+    if clash is not None:
+        index, other = clash
+        raise ApiError(422, f"files.{index}.file: {files[index].file} and {other} make one "
+                            "path both a file and a folder", f"files.{index}.file")
     return manifest
 
 

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core import accounts, dns_zones
 from autostack_core.api.deployments import autostack_of
-from autostack_core.api.deps import current_user, read_body
+from autostack_core.api.deps import current_user, path_id, read_body
 from autostack_core.api.teams import team_for
 from autostack_core.auth import client_ip
 from autostack_core.models import Role
@@ -99,7 +99,7 @@ async def disconnect_zone(request: Request) -> Response:
       404: {description: no such zone in this team}
     """
     team, _ = await team_for(request, Role.ADMIN)
-    zone = await dns_zones.find(team, request.path_params["id"])
+    zone = await dns_zones.find(team, path_id(request, "zone"))
     await dns_zones.disconnect(zone)
     await accounts.audit("dns_zone.disconnected", user=current_user(request), team=team,
                          target=("dns_zone", str(zone.id)), ip=client_ip(request),

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from tortoise.transactions import in_transaction
 
 from autostack_core import accounts
-from autostack_core.api.deps import current_user, project_for, read_body, team_role
+from autostack_core.api.deps import current_user, path_id, project_for, read_body, team_role
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, Forbidden, NotFound
 from autostack_core.models import ROLE_RANK, Environment, EnvironmentVariable, Project, Role
@@ -136,7 +136,8 @@ async def create_variable(request: Request) -> Response:
 
 
 async def variable_for(request: Request, project: Project) -> EnvironmentVariable:
-    variable = await EnvironmentVariable.get_or_none(project=project, id=request.path_params["id"])
+    variable = await EnvironmentVariable.get_or_none(
+        project=project, id=path_id(request, "environment variable"))
     if variable is None:
         raise NotFound("environment variable", "id")
     return variable

@@ -21,10 +21,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from tortoise.queryset import QuerySet
 
-from autostack_core.api.deps import current_user, project_for, require_team_role
+from autostack_core.api.deps import project_for
+from autostack_core.api.teams import team_for
 from autostack_core.deployments import project_channel, team_channel
-from autostack_core.errors import NotFound
-from autostack_core.models import Deployment, Role, Team
+from autostack_core.models import Deployment, Role
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -74,10 +74,7 @@ async def team_events(request: Request) -> Response:
     parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
     """
     app: AutoStack = request.app.state.autostack
-    team = await Team.get_or_none(slug=request.path_params["slug"])
-    if team is None:
-        raise NotFound("team", "team")
-    await require_team_role(team, current_user(request), Role.VIEWER)
+    team, _ = await team_for(request, Role.VIEWER)
     stream = changes(app, team_channel(team.id), Deployment.filter(project__team_id=team.id))
     return EventSourceResponse(stream, ping=15)
 

@@ -19,7 +19,7 @@ from tortoise.transactions import in_transaction
 
 from autostack_core import accounts
 from autostack_core.api.auth import teams_json
-from autostack_core.api.deps import current_user, read_body, require_team_role
+from autostack_core.api.deps import current_user, fits, path_id, read_body, require_team_role
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, Forbidden, NotFound
 from autostack_core.models import Invitation, Role, Team, TeamMember, User
@@ -77,7 +77,8 @@ def invitation_json(invitation: Invitation) -> dict[str, Any]:
 
 async def team_for(request: Request, minimum: Role) -> tuple[Team, Role]:
     """The team of the path's ``slug`` and the user's role in it (404 for non-members)."""
-    team = await Team.get_or_none(slug=request.path_params["slug"])
+    slug = request.path_params["slug"]
+    team = await Team.get_or_none(slug=slug) if fits(Team, "slug", slug) else None
     if team is None:
         raise NotFound("team", "slug")
     return team, await require_team_role(team, current_user(request), minimum)
@@ -237,7 +238,7 @@ async def add_member(request: Request) -> Response:
 
 async def member_for(request: Request, team: Team) -> TeamMember:
     member = await TeamMember.get_or_none(
-        team=team, user_id=request.path_params["user_id"]
+        team=team, user_id=path_id(request, "member", "user_id")
     ).prefetch_related("user")
     if member is None:
         raise NotFound("member", "user_id")
@@ -354,7 +355,7 @@ async def delete_invitation(request: Request) -> Response:
       204: {description: withdrawn}
     """
     team, _ = await team_for(request, Role.ADMIN)
-    invitation = await Invitation.get_or_none(team=team, id=request.path_params["id"],
+    invitation = await Invitation.get_or_none(team=team, id=path_id(request, "invitation"),
                                               accepted_at__isnull=True)
     if invitation is None:
         raise NotFound("invitation", "id")

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import accounts
-from autostack_core.api.deps import current_user, read_body
+from autostack_core.api.deps import current_user, path_id, read_body
 from autostack_core.auth import client_ip
 from autostack_core.errors import NotFound
 from autostack_core.models import ApiToken
@@ -76,7 +76,7 @@ async def delete_token(request: Request) -> Response:
       404: {description: no such token of yours}
     """
     user = current_user(request)
-    token = await ApiToken.get_or_none(id=request.path_params["id"], user=user)
+    token = await ApiToken.get_or_none(id=path_id(request, "token"), user=user)
     if token is None:
         raise NotFound("token", "id")
     await token.delete()

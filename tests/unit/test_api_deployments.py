@@ -76,6 +76,8 @@ async def test_uploads_need_authentication(autostack: AutoStack) -> None:
     ("/etc/passwd", "absolute"),
     ("a/../../b", ".."),
     ("a\\b", "backslash"),
+    ("x" * 256, "255 bytes"),
+    ("é" * 128 + "/index.html", "255 bytes"),
 ])
 async def test_unsafe_paths_are_refused_and_nothing_is_created(
     api: httpx.AsyncClient, path: str, why: str
@@ -85,6 +87,23 @@ async def test_unsafe_paths_are_refused_and_nothing_is_created(
     response = await api.post("/api/v1/projects/site/deployments", json=files(path))
     assert response.status_code == 422, response.text
     assert response.json()["error"]["field"] == "files.0.file"
+    assert why in response.json()["error"]["message"]
+    assert await Deployment.all().count() == 0
+
+
+@pytest.mark.parametrize("paths", [["a", "a/b"], ["a/b/c", "a/b"], ["x", "a/b", "a"]])
+async def test_a_path_that_is_a_file_and_a_folder_is_refused(
+    api: httpx.AsyncClient, paths: list[str]
+) -> None:
+    """Accepted before, then the build failed with an error quoting server paths."""
+    await make_project(api)
+    await upload(api, INDEX)
+    entries = [{"file": path, "sha": INDEX_SHA, "size": len(INDEX)} for path in paths]
+    response = await api.post("/api/v1/projects/site/deployments", json={"files": entries})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == f"files.{len(paths) - 1}.file"
+    assert "both a file and a folder" in error["message"]
     assert await Deployment.all().count() == 0
 
 
@@ -124,8 +143,7 @@ async def test_unknown_deployment_and_project_are_404(api: httpx.AsyncClient) ->
     assert (await api.get("/api/v1/deployments/doesnotexist")).status_code == 404
     assert (await api.post("/api/v1/projects/nope/deployments", json={})).status_code == 404
     error = (await api.get("/api/v1/deployments/doesnotexist")).json()["error"]
-    assert error == {"code": "not_found", "message": "deployment not found",
-                     "field": "deployment"}
+    assert error == {"code": "not_found", "message": "deployment not found", "field": "id"}
 
 
 async def test_cancel_a_queued_deployment_then_cancel_again_is_409(

@@ -12,6 +12,7 @@ from autostack_core.store import (
     Store,
     StoreError,
     UnsafePathError,
+    file_folder_clash,
     safe_relative_path,
     tree_hash,
 )
@@ -258,6 +259,10 @@ def test_safe_relative_path_accepts_plain_paths(path: str) -> None:
         ("a/", "empty path segment"),
         ("a\0b", "NUL"),
         ("a\\..\\b", "backslash"),
+        ("a/" + "n" * 256, "longer than 255 bytes"),
+        ("é" * 128, "longer than 255 bytes"),
+        ("/".join(["n" * 200] * 6), "longer than 1024 bytes"),
+        ("a\ud800", "not valid Unicode"),
     ],
 )
 def test_safe_relative_path_rejects_escapes_and_names_the_path(path: str, reason: str) -> None:
@@ -265,3 +270,20 @@ def test_safe_relative_path_rejects_escapes_and_names_the_path(path: str, reason
         safe_relative_path(path)
     assert error.value.path == path
     assert repr(path) in str(error.value)
+
+
+def test_names_up_to_the_file_system_limits_are_accepted() -> None:
+    path = "/".join(["n" * 255] * 4)
+    assert safe_relative_path(path) == path
+
+
+@pytest.mark.parametrize(("paths", "clash"), [
+    (["a", "a/b"], (1, "a")),
+    (["a/b/c", "a/b"], (1, "a/b/c")),
+    (["x", "a/b", "a"], (2, "a/b")),
+    (["a/b", "a/c", "ab", "b/a"], None),
+])
+def test_a_path_cannot_be_a_file_and_a_folder(
+    paths: list[str], clash: tuple[int, str] | None
+) -> None:
+    assert file_folder_clash(paths) == clash

@@ -61,6 +61,40 @@ async def test_variables_hidden_until_revealed(site: Site, signed_in: Client) ->
     assert await EnvironmentVariable.filter(project=site.project).count() == 1
 
 
+async def test_a_bad_key_is_shown_inline_next_to_the_key_field(
+    site: Site, signed_in: Client
+) -> None:
+    """A key of spaces or longer than a column used to answer a raw JSON 500."""
+    http, token = signed_in
+    for key, message in (("   ", "key: "), ("K" * 300, "key: ")):
+        page = await http.post("/projects/site/settings/env", data={
+            "csrf_token": token, "key": key, "value": "x", "environments": ["preview"]})
+        assert page.status_code == 422, page.text
+        assert page.headers["content-type"].startswith("text/html")
+        assert 'id="f-key"' in page.text and 'aria-describedby="e-key"' in page.text
+        assert f'<p class="error" id="e-key">{message}' in page.text
+    assert await EnvironmentVariable.filter(project=site.project).count() == 0
+
+
+async def test_ids_beyond_64_bits_are_a_not_found_page(site: Site, signed_in: Client) -> None:
+    http, token = signed_in
+    beyond = 2**63
+    for path in (f"/projects/site/settings/env/{beyond}/reveal",
+                 f"/projects/site/settings/env/{beyond}/delete",
+                 f"/projects/site/settings/deploy-hooks/{beyond}/delete",
+                 f"/account/tokens/{beyond}/revoke", f"/account/sessions/{beyond}/revoke",
+                 f"/teams/olivia/invitations/{beyond}/withdraw",
+                 f"/teams/olivia/members/{beyond}/remove",
+                 f"/teams/olivia/dns-zones/{beyond}/disconnect"):
+        page = await http.post(path, data={"csrf_token": token})
+        assert page.status_code == 404, (path, page.text)
+        assert page.headers["content-type"].startswith("text/html"), path
+    for path in ("/projects/" + "a" * 300 + "/settings", "/teams/" + "a" * 300,
+                 "/deployments/" + "a" * 300):
+        page = await http.get(path)
+        assert page.status_code == 404, (path, page.text)
+
+
 async def test_viewers_cannot_reveal_or_change(
     autostack: AutoStack, site: Site, owner: User
 ) -> None:
