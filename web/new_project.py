@@ -25,7 +25,8 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core import deployments, git_credentials, github_connections
 from autostack_core.api.auth import teams_json
-from autostack_core.api.environment import VariableBody, add_variables
+from autostack_core.api.deps import validate
+from autostack_core.api.environment import VariableBody, add_variables, check_value
 from autostack_core.api.projects import create_project, parse_create
 from autostack_core.auth import client_ip
 from autostack_core.detection import DetectionError, detect, list_apps
@@ -190,7 +191,10 @@ async def deploy(request: Request, user: User) -> Response:
         scan = scan_from(form_text(form, "scan"))
     context = configure_context(await deploy_teams(user), scan, values, detected)
     try:
-        variables = parse_env(values["env"])
+        variables = [validate(VariableBody, {"key": key, "value": value})
+                     for key, value in parse_env(values["env"])]
+        for variable in variables:
+            check_value(variable.value)
         body = parse_create({"name": values["name"], "team": values["team"] or None,
                              "git_url": values["git_url"], "branch": values["branch"] or "main",
                              **changed_settings(values, detected)})
@@ -202,8 +206,8 @@ async def deploy(request: Request, user: User) -> Response:
     except ApiError as error:
         context["error"] = error
         return await render(request, "configure_project.html", context, status_code=error.status)
-    for key, value in variables:
-        await add_variables(project, VariableBody(key=key, value=value))
+    for variable in variables:
+        await add_variables(project, variable)
     await connect_own_repository(host_of(request), project, user)
     deployment = await deployments.create_deployment(
         host_of(request), project, user=user, is_production=True,
