@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from joserfc.errors import JoseError
+
 from autostack_core.config import Settings
 from autostack_core.github import GitHubError, installation_token
 from autostack_core.models import Project, TeamMember, User
@@ -132,21 +134,20 @@ async def access_for_project(settings: Settings, project: Project, url: str) -> 
         token = user.github_token
         return CloneAccess(env=token_env(url, token)) if token else gone
     try:
-        return CloneAccess(env=token_env(url, await app_token(settings, repository)))
-    except (GitHubError, OSError, ValueError) as error:
+        token = await app_token(settings, settings.github_app_id, repository)
+        return CloneAccess(env=token_env(url, token))
+    except (GitHubError, JoseError, OSError, ValueError) as error:
         return CloneAccess(missing=f"the GitHub App gave no token for {repository} ({error}): "
                                    "install it on the repository's account, with access to "
                                    "the repository")
 
 
-async def app_token(settings: Settings, repository: str) -> str:
-    """The GitHub App's installation token for ``repository`` alone."""
-    assert settings.github_app_id is not None
+async def app_token(settings: Settings, app_id: str, repository: str) -> str:
+    """The GitHub App ``app_id``'s installation token for ``repository`` alone."""
     if not settings.github_app_private_key_file:
         raise ValueError("AUTOSTACK_GITHUB_APP_PRIVATE_KEY_FILE is not set")
     key = Path(settings.github_app_private_key_file).read_text(encoding="ascii")
-    return await installation_token(settings.github_api_url, settings.github_app_id, key,
-                                    repository)
+    return await installation_token(settings.github_api_url, app_id, key, repository)
 
 
 def follow_git_url(settings: Settings, project: Project, url: str | None) -> list[str]:
