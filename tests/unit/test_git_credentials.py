@@ -255,3 +255,22 @@ async def test_with_a_github_app_clones_use_an_installation_token_for_that_repos
     assert again.status_code == 200, again.text
     assert (await deploy(autostack, await Project.get(name="site"))).state == "ready"
     assert frozenset({"octocat/secret"}) in standin.installation_tokens.values()
+
+
+async def test_a_member_deploying_another_url_gets_no_credential(
+    autostack: AutoStack, api: httpx.AsyncClient, owner: User, standin: StandIn, tmp_path: Path
+) -> None:
+    """The deployments API takes any git URL from a member: only the connected one is
+    cloned with the connecting user's token."""
+    token, secret = await connected_site(api, owner, standin, tmp_path)
+    member = await add_user(await personal_team(owner), "member@example.com", Role.MEMBER)
+    async with client_for(autostack, await token_for(member)) as http:
+        created = await http.post("/api/v1/projects/site/deployments", json={
+            "git": {"url": f"{standin.url}/{secret}.git", "ref": "main"}})
+    assert created.status_code == 201, created.text
+    before = len(standin.authorizations)
+    await run_deployment(autostack, created.json()["id"])
+    refused = await Deployment.get(id=created.json()["id"])
+    assert refused.state == "error" and refused.commit_sha is None
+    assert "reconnect the repository" in (refused.error_message or "")
+    assert not any(token in header for _, header in standin.authorizations[before:])
