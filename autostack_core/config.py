@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import os
 import tempfile
@@ -75,12 +76,14 @@ class Settings:
     allow_local_git: bool = False
     corepack_integrity: bool = True
     """Corepack checks pnpm's and Yarn's npm signatures (off for mirrors that strip them)."""
+    outbound_allow: tuple[str, ...] = ()
+    """Non-public networks that user-named URLs may reach (:mod:`autostack_core.outbound`)."""
     public_url: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    """Reverse proxies whose ``X-Forwarded-For`` names the client (rate limits go by it)."""
     max_upload_bytes: int = 100 * 1024 * 1024
     """Largest single file uploaded for a folder deployment."""
     max_request_bytes: int = 1024 * 1024
-    trusted_proxies: tuple[str, ...] = ()
-    """Reverse proxies whose ``X-Forwarded-For`` names the client (rate limits go by it)."""
     """Largest body of any other request (JSON, forms), counted while it is read."""
     max_manifest_bytes: int = 16 * 1024 * 1024
     """Largest file list (a deployment's files, the missing-files question): 20,000 paths."""
@@ -142,12 +145,13 @@ class Settings:
             allow_local_git=_flag("AUTOSTACK_ALLOW_LOCAL_GIT"),
             corepack_integrity=os.environ.get("AUTOSTACK_COREPACK_INTEGRITY", "1").lower()
             not in ("0", "false", "no"),
+            outbound_allow=_list("AUTOSTACK_OUTBOUND_ALLOW"),
             public_url=env.get("AUTOSTACK_PUBLIC_URL") or None,
+            trusted_proxies=_list("AUTOSTACK_TRUSTED_PROXIES"),
             retention_keep=int(env.get("AUTOSTACK_RETENTION_KEEP", "10")),
             max_upload_bytes=_int("AUTOSTACK_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
             max_request_bytes=_int("AUTOSTACK_MAX_REQUEST_BYTES", cls.max_request_bytes),
             max_manifest_bytes=_int("AUTOSTACK_MAX_MANIFEST_BYTES", cls.max_manifest_bytes),
-            trusted_proxies=_list("AUTOSTACK_TRUSTED_PROXIES"),
             max_webhook_bytes=_int("AUTOSTACK_MAX_WEBHOOK_BYTES", cls.max_webhook_bytes),
             max_push_bytes=_int("AUTOSTACK_MAX_PUSH_BYTES", cls.max_push_bytes),
             max_deployment_bytes=_int("AUTOSTACK_MAX_DEPLOYMENT_BYTES",
@@ -172,6 +176,12 @@ class Settings:
             or cls.google_discovery_url,
         )
         settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+        for entry in settings.outbound_allow:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as error:
+                raise ValueError(f"AUTOSTACK_OUTBOUND_ALLOW: {error} (list addresses or "
+                                 "networks, like 10.0.0.0/8,192.168.1.5)") from error
         if settings.acme_ca.lower() == "zerossl" and not settings.acme_email:
             raise ValueError("AUTOSTACK_ACME_EMAIL is required with AUTOSTACK_ACME_CA=zerossl: "
                              "ZeroSSL binds its ACME accounts to an e-mail address")

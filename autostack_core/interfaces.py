@@ -15,7 +15,10 @@ from typing import Any, Literal, Protocol
 
 from autostack_core import user_files
 
-Runtime = Literal["static", "node", "python", "docker"]
+#: Where a deployment runs. ``bun``, ``go``, ``ruby`` and ``rust`` are recognised
+#: by detection before any built-in builder can build them: the build then stops
+#: with "no builder can build ...", and the detection's reasons say why.
+Runtime = Literal["static", "node", "python", "docker", "bun", "go", "ruby", "rust"]
 
 
 @dataclass
@@ -187,7 +190,21 @@ class Event:
 
 
 class Notifier(Protocol):
+    """Delivers events to a destination each project configures.
+
+    ``send`` connects through :class:`autostack_core.outbound.Outbound` (its
+    ``client``, ``smtp``), which keeps it off the server's own network.
+    """
+
     name: str
+
+    def destinations(self, config: Mapping[str, Any]) -> Mapping[str, str]:
+        """The URLs ``send`` connects to for ``config``, by config field (``{"url": ...}``).
+
+        Checked when the notifier is configured, so a refused one is a 422 naming the
+        field instead of a delivery that fails later.
+        """
+        ...
 
     async def send(self, event: Event, config: Mapping[str, Any]) -> None: ...
 

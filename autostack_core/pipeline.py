@@ -38,6 +38,7 @@ from autostack_core.models import (
     DeploymentState,
     Project,
 )
+from autostack_core.outbound import Outbound
 from autostack_core.queue import WORKER_ID
 from autostack_core.sandbox import Limits, Sandbox, SandboxError, kill_leftovers
 from autostack_core.sources import SourceError, check_git_url, checkout
@@ -200,7 +201,8 @@ class Pipeline:
                                 f" at {ref}", "system")
         try:
             result = await checkout(url, ref, self.workspace, allow_local=allow_local,
-                                    extra_env=access.env)
+                                    extra_env=access.env,
+                                    outbound=Outbound.from_settings(self.settings))
         except SourceError as error:
             raise access.explain(error) from error
         shutil.rmtree(self.workspace / ".git", ignore_errors=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
+
+from autostack_core.outbound import Outbound, OutboundError
 
 GIT_TIMEOUT_SECONDS = 300
 REMOTE_SCHEMES = ("https", "http", "ssh", "git")
@@ -52,14 +54,16 @@ def _git_env(allow_local: bool) -> dict[str, str]:
 
 async def git(
     *args: str, cwd: Path | None = None, allow_local: bool = False, git_dir: str | None = None,
-    extra_env: Mapping[str, str] | None = None,
+    extra_env: Mapping[str, str] | None = None, config: Sequence[str] = (),
 ) -> str:
-    """Run git; return stdout, raise :class:`SourceError` with git's own message."""
+    """Run git (``config``: ``key=value`` items for ``-c``); return stdout, raise
+    :class:`SourceError` with git's own message."""
     env = {**_git_env(allow_local), **(extra_env or {})}
     if git_dir is not None:
         env["GIT_DIR"] = git_dir
+    options = [option for item in config for option in ("-c", item)]
     process = await asyncio.create_subprocess_exec(
-        "git", *args, cwd=cwd, env=env,
+        "git", *options, *args, cwd=cwd, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
     )
@@ -80,19 +84,25 @@ async def git(
 
 
 async def checkout(
-    url: str, ref: str, dest: Path, allow_local: bool = False,
+    url: str, ref: str, dest: Path, *, outbound: Outbound, allow_local: bool = False,
     extra_env: Mapping[str, str] | None = None,
 ) -> Checkout:
     """Fetch ``ref`` (branch, tag or commit) of ``url`` into ``dest`` and check it out.
 
-    ``extra_env`` goes to the fetch only: credentials (:mod:`autostack_core.git_credentials`).
+    The remote's host must resolve to addresses ``outbound`` allows, and the
+    fetch is pinned to them. ``extra_env`` goes to the fetch only: credentials
+    (:mod:`autostack_core.git_credentials`).
     """
     if ref.startswith("-") or any(char.isspace() for char in ref):
         raise SourceError(f"invalid git ref {ref!r}")
+    try:
+        pinned = await outbound.git_config(url)
+    except OutboundError as error:
+        raise SourceError(str(error)) from error
     dest.mkdir(parents=True, exist_ok=True)
     await git("init", "--quiet", str(dest), allow_local=allow_local)
     await git("fetch", "--quiet", "--depth", "1", "--no-tags", url, ref, cwd=dest,
-              allow_local=allow_local, extra_env=extra_env)
+              allow_local=allow_local, extra_env=extra_env, config=pinned)
     await git("-c", "advice.detachedHead=false", "checkout", "--quiet", "FETCH_HEAD",
               cwd=dest, allow_local=allow_local)
     sha = await git("rev-parse", "HEAD", cwd=dest)

@@ -24,6 +24,8 @@ from autostack_core.utils import random_id
 PG_ADMIN_URL = os.environ.get("AUTOSTACK_TEST_DATABASE_URL")
 SKIP_DBLESS = bool(os.environ.get("AUTOSTACK_TEST_SKIP_DBLESS"))
 REDIS_URL = os.environ.get("AUTOSTACK_TEST_REDIS_URL")
+LOOPBACK = ("127.0.0.0/8", "::1")
+"""``outbound_allow`` for tests: their stand-ins (git hosts, webhook receivers) listen here."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -68,6 +70,7 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
         port=8000,
         edge_port=free_port(),
         edge_https_port=free_port(),
+        outbound_allow=LOOPBACK,
     )
 
 

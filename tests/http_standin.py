@@ -14,6 +14,12 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from autostack_core.outbound import Outbound
+from tests.conftest import LOOPBACK
+
+TO_STANDINS = Outbound(LOOPBACK)
+"""The outbound policy of clients under test: the stand-ins on the loopback are allowed."""
+
 
 @dataclass
 class Recorded:
@@ -36,8 +42,11 @@ class StandIn:
 
 
 @contextmanager
-def standin(responder: Responder) -> Iterator[StandIn]:
-    """Serve ``responder`` on a free loopback port until the block ends."""
+def standin(responder: Responder, host: str = "127.0.0.1") -> Iterator[StandIn]:
+    """Serve ``responder`` on a free port of ``host`` (a loopback address) until the block ends.
+
+    A ``(status, {"location": url})`` answer with a 3xx status is a redirect to ``url``.
+    """
     requests: list[Recorded] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -50,6 +59,8 @@ def standin(responder: Responder) -> Iterator[StandIn]:
             status, payload = responder(recorded)
             data = b"" if payload is None else json.dumps(payload).encode()
             self.send_response(status)
+            if 300 <= status < 400:
+                self.send_header("Location", payload["location"])
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -60,11 +71,11 @@ def standin(responder: Responder) -> Iterator[StandIn]:
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: the tests look at ``requests`` instead."""
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer((host, 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield StandIn(f"http://127.0.0.1:{server.server_address[1]}", requests)
+        yield StandIn(f"http://{host}:{server.server_address[1]}", requests)
     finally:
         server.shutdown()
         server.server_close()

@@ -34,6 +34,7 @@ from autostack_core.errors import ApiError
 from autostack_core.github import GitHub, GitHubError
 from autostack_core.interfaces import DeploymentTemplate, SourceTree
 from autostack_core.models import CreatorType, Project, User
+from autostack_core.outbound import Outbound
 from autostack_core.sources import SourceError, check_git_url, checkout
 from autostack_core.utils import slugify
 from autostack_web.access import page
@@ -97,7 +98,8 @@ async def scan_repository(request: Request, git_url: str, branch: str, root: str
         try:
             credentials = git_credentials.env_for_user(host.settings, request.state.user, url)
             result = await checkout(url, branch, workspace, allow_local=allow_local,
-                                    extra_env=credentials)
+                                    extra_env=credentials,
+                                    outbound=Outbound.from_settings(host.settings))
         except SourceError as error:
             raise ApiError(422, f"git URL or branch: {error}; check both and that the "
                                 "repository is public", "git_url") from error

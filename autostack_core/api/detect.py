@@ -24,6 +24,7 @@ from autostack_core.detection import DetectionError, detect
 from autostack_core.detection_report import detection_report
 from autostack_core.errors import ApiError
 from autostack_core.interfaces import SourceTree
+from autostack_core.outbound import Outbound
 from autostack_core.sources import SourceError, check_git_url, checkout
 
 
@@ -72,7 +73,8 @@ async def detect_repository(request: Request) -> Response:
         workspace = Path(folder)
         try:
             await checkout(url, body.ref, workspace, allow_local=allow_local,
-                           extra_env=git_credentials.env_for_user(host.settings, user, url))
+                           extra_env=git_credentials.env_for_user(host.settings, user, url),
+                           outbound=Outbound.from_settings(host.settings))
         except SourceError as error:
             field = "ref" if "invalid git ref" in str(error) else "git_url"
             raise ApiError(422, f"{field}: {error}", field) from error

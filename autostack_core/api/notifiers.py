@@ -17,7 +17,9 @@ from autostack_core import accounts, notifications
 from autostack_core.api.deps import current_user, project_for, read_body
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
+from autostack_core.interfaces import Notifier
 from autostack_core.models import Project, Role
+from autostack_core.outbound import Outbound, OutboundError
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -43,6 +45,17 @@ async def save(request: Request, project: Project, stored: list[dict[str, Any]],
                          target=("project", str(project.id)), ip=client_ip(request))
 
 
+async def check_destinations(app: AutoStack, notifier: Notifier,
+                             config: dict[str, Any]) -> None:
+    """422 naming the field whose URL the server must not connect to (loopback, private...)."""
+    outbound = Outbound.from_settings(app.settings)
+    for field, url in notifier.destinations(config).items():
+        try:
+            await outbound.check_url(url)
+        except OutboundError as error:
+            raise ApiError(422, f"{field}: {error}", field) from error
+
+
 async def list_notifiers(request: Request) -> Response:
     """The project's notifiers, secrets hidden (member).
     ---
@@ -62,7 +75,7 @@ async def add_notifier(request: Request) -> Response:
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
       201: {description: "{notifiers: [...]}"}
-      422: {description: unknown notifier type}
+      422: {description: "unknown notifier type, or a destination the server refuses to reach"}
     """
     app: AutoStack = request.app.state.autostack
     project = await project_for(request, request.path_params["name"], Role.ADMIN)
@@ -70,8 +83,9 @@ async def add_notifier(request: Request) -> Response:
     if body.type not in app.notifiers:
         known = ", ".join(sorted(app.notifiers)) or "none installed"
         raise ApiError(422, f"type: choose one of {known}", "type")
-    stored = [*(project.settings.get("notifiers") or []),
-              notifications.seal_config(body.model_dump())]
+    config = body.model_dump()
+    await check_destinations(app, app.notifiers[body.type], config)
+    stored = [*(project.settings.get("notifiers") or []), notifications.seal_config(config)]
     await save(request, project, stored, "project.notifier_added")
     return JSONResponse(listing(project), status_code=201)
 

@@ -8,13 +8,14 @@ Config: ``host``, ``port`` (587), ``sender``, ``to`` (a list or comma-separated)
 from __future__ import annotations
 
 import asyncio
-import smtplib
 from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
 
 from autostack_core import hookimpl
+from autostack_core.config import Settings
 from autostack_core.interfaces import Event
+from autostack_core.outbound import Outbound
 
 from . import messages
 
@@ -36,9 +37,9 @@ def build_message(event: Event, config: Mapping[str, Any]) -> EmailMessage:
     return message
 
 
-def send_blocking(message: EmailMessage, config: Mapping[str, Any]) -> None:
+def send_blocking(message: EmailMessage, config: Mapping[str, Any], outbound: Outbound) -> None:
     host, port = str(config["host"]), int(config.get("port", 587))
-    with smtplib.SMTP(host, port, timeout=TIMEOUT_SECONDS) as smtp:
+    with outbound.smtp(host, port, timeout=TIMEOUT_SECONDS) as smtp:
         if config.get("starttls", bool(config.get("username"))):
             smtp.starttls()
         if config.get("username"):
@@ -49,12 +50,21 @@ def send_blocking(message: EmailMessage, config: Mapping[str, Any]) -> None:
 class EmailNotifier:
     name = "email"
 
+    def __init__(self, outbound: Outbound) -> None:
+        self.outbound = outbound
+
+    def destinations(self, config: Mapping[str, Any]) -> dict[str, str]:
+        host = str(config.get("host") or "")
+        authority = f"[{host}]" if ":" in host else host
+        return {"host": f"smtp://{authority}:{config.get('port', 587)}"}
+
     async def send(self, event: Event, config: Mapping[str, Any]) -> None:
         if not recipients(config):
             raise ValueError("the email notifier has no recipients: set 'to'")
-        await asyncio.to_thread(send_blocking, build_message(event, config), config)
+        await asyncio.to_thread(send_blocking, build_message(event, config), config,
+                                self.outbound)
 
 
 @hookimpl
-def register_notifiers() -> list[EmailNotifier]:
-    return [EmailNotifier()]
+def register_notifiers(settings: Settings) -> list[EmailNotifier]:
+    return [EmailNotifier(Outbound.from_settings(settings))]

@@ -15,7 +15,9 @@ from typing import Any
 import httpx
 
 from autostack_core import hookimpl
+from autostack_core.config import Settings
 from autostack_core.interfaces import Event
+from autostack_core.outbound import Outbound
 
 from . import messages
 
@@ -46,6 +48,12 @@ def comment_body(event: Event) -> str:
 class GitHubNotifier:
     name = "github"
 
+    def __init__(self, outbound: Outbound) -> None:
+        self.outbound = outbound
+
+    def destinations(self, config: Mapping[str, Any]) -> dict[str, str]:
+        return {"api_url": str(config["api_url"])} if config.get("api_url") else {}
+
     async def send(self, event: Event, config: Mapping[str, Any]) -> None:
         repository = config.get("repository") or event.data.get("repository")
         if not repository:
@@ -54,8 +62,8 @@ class GitHubNotifier:
                    "Accept": "application/vnd.github+json",
                    "X-GitHub-Api-Version": "2022-11-28"}
         base = str(config.get("api_url") or DEFAULT_API_URL).rstrip("/")
-        async with httpx.AsyncClient(base_url=f"{base}/repos/{repository}/", headers=headers,
-                                     timeout=TIMEOUT_SECONDS) as http:
+        async with self.outbound.client(base_url=f"{base}/repos/{repository}/",
+                                        headers=headers, timeout=TIMEOUT_SECONDS) as http:
             if event.kind in STATES and event.data.get("commit_sha"):
                 await self.commit_status(http, event)
             if event.kind == "deployment.ready" and event.data.get("pull_request") is not None:
@@ -92,5 +100,5 @@ class GitHubNotifier:
 
 
 @hookimpl
-def register_notifiers() -> list[GitHubNotifier]:
-    return [GitHubNotifier()]
+def register_notifiers(settings: Settings) -> list[GitHubNotifier]:
+    return [GitHubNotifier(Outbound.from_settings(settings))]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import httpx
-
 from autostack_core import hookimpl
+from autostack_core.config import Settings
 from autostack_core.interfaces import Event
+from autostack_core.outbound import Outbound
 
 from . import messages
 
@@ -26,12 +26,18 @@ def slack_message(event: Event) -> dict[str, Any]:
 class SlackNotifier:
     name = "slack"
 
+    def __init__(self, outbound: Outbound) -> None:
+        self.outbound = outbound
+
+    def destinations(self, config: Mapping[str, Any]) -> dict[str, str]:
+        return {"webhook_url": str(config.get("webhook_url") or "")}
+
     async def send(self, event: Event, config: Mapping[str, Any]) -> None:
-        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as http:
+        async with self.outbound.client(timeout=TIMEOUT_SECONDS) as http:
             response = await http.post(str(config["webhook_url"]), json=slack_message(event))
             response.raise_for_status()
 
 
 @hookimpl
-def register_notifiers() -> list[SlackNotifier]:
-    return [SlackNotifier()]
+def register_notifiers(settings: Settings) -> list[SlackNotifier]:
+    return [SlackNotifier(Outbound.from_settings(settings))]

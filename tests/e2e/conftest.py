@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REDIS_URL, free_port
+from tests.conftest import LOOPBACK, REDIS_URL, free_port
 
 AUTOSTACK = str(Path(sys.executable).parent / "autostack")
 
@@ -93,6 +93,7 @@ def make_env(data_dir: Path, database_url: str | None, queue_name: str) -> dict[
     env.update({
         "AUTOSTACK_DATA_DIR": str(data_dir),
         "AUTOSTACK_ALLOW_LOCAL_GIT": "1",
+        "AUTOSTACK_OUTBOUND_ALLOW": ",".join(LOOPBACK),
         "AUTOSTACK_RETENTION_KEEP": "1",
         "AUTOSTACK_GC_GRACE_SECONDS": "0",
         "AUTOSTACK_EDGE_HTTPS_PORT": str(free_port()),

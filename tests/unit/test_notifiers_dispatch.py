@@ -4,6 +4,7 @@ background with the event's URLs, and never able to fail a deployment."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -84,3 +85,25 @@ async def test_a_failing_notifier_never_fails_the_deployment(
     assert deployment.state == DeploymentState.QUEUED
     assert len(broken.requests) == 2  # the first try and one retry
     assert len(working.requests) == 1
+
+
+@pytest.mark.parametrize(("config", "field", "reason"), [
+    ({"type": "webhook", "url": "http://127.0.0.1:6379/hook"}, "url", "Loopback"),
+    ({"type": "webhook", "url": "http://localhost:8000/api"}, "url", "resolves to 127.0.0.1"),
+    ({"type": "slack", "webhook_url": "http://169.254.169.254/latest/meta-data/"},
+     "webhook_url", "Cloud metadata"),
+    ({"type": "github", "token": "t", "api_url": "http://[::1]:8000"}, "api_url", "Loopback"),
+    ({"type": "email", "host": "10.0.0.5", "to": "a@example.com"}, "host", "Private-Use"),
+])
+async def test_destinations_on_the_servers_own_network_are_refused(
+    autostack: AutoStack, api: httpx.AsyncClient, config: dict[str, str], field: str,
+    reason: str,
+) -> None:
+    autostack.settings = replace(autostack.settings, outbound_allow=())
+    await make_project(api)
+    response = await api.post("/api/v1/projects/site/notifiers", json=config)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["field"] == field
+    assert error["message"].startswith(f"{field}: ") and reason in error["message"]
+    assert (await Project.get(name="site")).settings.get("notifiers") in (None, [])

@@ -12,7 +12,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from autostack_core.interfaces import Event
+from autostack_core.outbound import Outbound, OutboundError
 from autostack_plugins.notifiers.email import EmailNotifier
+from tests.http_standin import TO_STANDINS
 
 
 class Inbox:
@@ -46,7 +48,7 @@ async def test_the_message_reaches_every_recipient(smtp: tuple[Inbox, int]) -> N
     inbox, port = smtp
     event = Event(kind="deployment.ready", project="site", deployment="abc", data={
         "target": "production", "url": "http://site-abc.localhost:8080"})
-    await EmailNotifier().send(event, {
+    await EmailNotifier(TO_STANDINS).send(event, {
         "host": "127.0.0.1", "port": port, "sender": "autostack@example.com",
         "to": "ada@example.com, bob@example.com"})
     [(recipients, message)] = inbox.messages
@@ -58,5 +60,15 @@ async def test_the_message_reaches_every_recipient(smtp: tuple[Inbox, int]) -> N
 
 async def test_no_recipients_is_an_error() -> None:
     with pytest.raises(ValueError, match="recipients"):
-        await EmailNotifier().send(Event(kind="deployment.ready", project="site"),
-                                   {"host": "127.0.0.1"})
+        await EmailNotifier(TO_STANDINS).send(Event(kind="deployment.ready", project="site"),
+                                              {"host": "127.0.0.1"})
+
+
+async def test_an_smtp_host_on_the_servers_own_network_is_refused(
+    smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    with pytest.raises(OutboundError, match="Loopback"):
+        await EmailNotifier(Outbound()).send(Event(kind="deployment.ready", project="site"), {
+            "host": "localhost", "port": port, "to": "ada@example.com"})
+    assert inbox.messages == []

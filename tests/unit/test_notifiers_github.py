@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from ssrfguard import SSRFGuardError
+
 from autostack_core.interfaces import Event
+from autostack_core.outbound import Outbound
 from autostack_plugins.notifiers.github import GitHubNotifier
-from tests.http_standin import Recorded, standin
+from tests.http_standin import TO_STANDINS, Recorded, standin
 
 REPO = "/repos/Codertocat/Hello-World"
 SHA = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
@@ -52,8 +56,8 @@ async def test_commit_status_follows_the_deployment() -> None:
     github = FakeGitHub()
     with standin(github) as remote:
         config = {"token": "ghp_test", "api_url": remote.url}
-        await GitHubNotifier().send(event("deployment.created"), config)
-        await GitHubNotifier().send(event("deployment.ready"), config)
+        await GitHubNotifier(TO_STANDINS).send(event("deployment.created"), config)
+        await GitHubNotifier(TO_STANDINS).send(event("deployment.ready"), config)
     assert [status["state"] for status in github.statuses] == ["pending", "success"]
     assert github.statuses[1]["target_url"] == "http://hello-abc.localhost:8080"
     assert github.statuses[1]["context"] == "autostack/hello"
@@ -65,8 +69,8 @@ async def test_the_pull_request_comment_is_edited_in_place() -> None:
     pr = {"pull_request": 2, "pull_request_url": "http://hello-pr-2.localhost:8080"}
     with standin(github) as remote:
         config = {"token": "ghp_test", "api_url": remote.url}
-        await GitHubNotifier().send(event("deployment.ready", **pr), config)
-        await GitHubNotifier().send(event("deployment.ready", **pr, url="http://hello-def.x"),
+        await GitHubNotifier(TO_STANDINS).send(event("deployment.ready", **pr), config)
+        await GitHubNotifier(TO_STANDINS).send(event("deployment.ready", **pr, url="http://hello-def.x"),
                                     config)
     [comment] = github.comments.values()
     assert "http://hello-pr-2.localhost:8080" in comment["body"]
@@ -78,6 +82,14 @@ async def test_the_pull_request_comment_is_edited_in_place() -> None:
 async def test_a_failed_deployment_is_a_failure_status() -> None:
     github = FakeGitHub()
     with standin(github) as remote:
-        await GitHubNotifier().send(event("deployment.error"),
+        await GitHubNotifier(TO_STANDINS).send(event("deployment.error"),
                                     {"token": "ghp_test", "api_url": remote.url})
     assert github.statuses[0]["state"] == "failure"
+
+
+async def test_an_api_url_on_the_servers_own_network_is_refused_at_send_time() -> None:
+    github = FakeGitHub()
+    with standin(github) as remote, pytest.raises(SSRFGuardError, match="Loopback"):
+        await GitHubNotifier(Outbound()).send(event("deployment.created"),
+                                              {"token": "ghp_test", "api_url": remote.url})
+    assert remote.requests == [] and github.statuses == []
