@@ -37,6 +37,10 @@ async def missing_files(request: Request) -> Response:
     summary: Ask which files to upload
     tags: [uploads]
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
+    responses:
+      200: {description: "{missing: [sha256, ...]}: the ones to PUT"}
+      404: {description: Unknown project}
+      422: {description: A digest is not a lowercase sha256}
     """
     project = await project_for(request, request.path_params["name"], Role.MEMBER)
     body = await read_body(request, MissingQuery)
@@ -59,7 +63,9 @@ async def upload_file(request: Request) -> Response:
     responses:
       201: {description: Stored}
       400: {description: The body does not match the digest}
+      404: {description: Unknown project}
       413: {description: Larger than the upload limit, or past the team's storage quota}
+      422: {description: The digest is not a lowercase sha256}
     """
     project = await project_for(request, request.path_params["name"], Role.MEMBER)
     settings = request.app.state.autostack.settings
