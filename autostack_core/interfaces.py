@@ -72,8 +72,10 @@ class SourceTree:
     (a link to the server's files, ``..``) reads as absent.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, top: Path | None = None) -> None:
         self.root = root
+        # The source's own root (a checkout): folders above it are the server's.
+        self.top = root if top is None else top
 
     def exists(self, relative: str) -> bool:
         return user_files.is_file(self.root, relative) or self.is_dir(relative)
@@ -109,10 +111,18 @@ class SourceTree:
             and self.exists(relative)
         )
 
+    def parents(self) -> list[tuple[SourceTree, str]]:
+        """The folders above this tree up to the source's top, nearest first, with their
+        path from here (``..``, ``../..``): where a monorepo app finds its workspace root."""
+        top = self.top.resolve()
+        return [(SourceTree(parent, self.top), "/".join([".."] * depth))
+                for depth, parent in enumerate(self.root.resolve().parents, start=1)
+                if parent.is_relative_to(top)]
+
     def subtree(self, relative: str) -> SourceTree:
         """The folder ``relative`` as a tree of its own; ValueError when it is not one."""
         try:
-            return SourceTree(user_files.resolve(self.root, relative))
+            return SourceTree(user_files.resolve(self.root, relative), self.top)
         except (OSError, user_files.OutsideTreeError):
             raise ValueError(f"not a folder of the source tree: {relative}") from None
 

@@ -231,7 +231,8 @@ class Pipeline:
 
     async def _detect(self) -> Detection:
         root = self._root_folder()
-        detection = await detect(SourceTree(root), self.app.plugin_manager, self.settings,
+        detection = await detect(SourceTree(root, top=self.workspace), self.app.plugin_manager,
+                                 self.settings,
                                  project_overrides(self.project))
         if detection is None:
             raise BuildError("no framework detected and no output found: add an index.html "

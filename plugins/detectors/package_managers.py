@@ -76,16 +76,14 @@ def _declares_workspaces(tree: SourceTree) -> bool:
 def workspace_root(tree: SourceTree) -> tuple[SourceTree, str] | None:
     """The monorepo root above ``tree`` and its relative path (``../..``), if any.
 
-    That is the nearest of the few folders above that declares workspaces
+    That is the nearest of the few folders above (inside the source, never the
+    server's own folders above it) that declares workspaces
     (``pnpm-workspace.yaml`` or ``workspaces`` in package.json): an app picked
     as the root directory of a monorepo shares its lockfile and package manager.
     """
-    for depth, parent in enumerate(tree.root.resolve().parents, start=1):
-        if depth > WORKSPACE_DEPTH:
-            break
-        candidate = SourceTree(parent)
+    for candidate, relative in tree.parents()[:WORKSPACE_DEPTH]:
         if _declares_workspaces(candidate):
-            return candidate, "/".join([".."] * depth)
+            return candidate, relative
     return None
 
 

@@ -130,8 +130,22 @@ def test_an_app_of_a_monorepo_uses_the_workspace_roots_manager(tmp_path: Path) -
     app = tmp_path / "apps" / "web"
     app.mkdir(parents=True)
     (app / "package.json").write_text(json.dumps({"name": "web"}))
-    manager = node_package_manager(SourceTree(app))
+    manager = node_package_manager(SourceTree(app, top=tmp_path))
     assert (manager.name, manager.install_command) == ("pnpm", "pnpm install --frozen-lockfile")
     assert "at the workspace root `../..`" in manager.reason
     (app / "package-lock.json").write_text("")
-    assert node_package_manager(SourceTree(app)).name == "npm", "the app's own lockfile wins"
+    assert node_package_manager(SourceTree(app, top=tmp_path)).name == "npm", \
+        "the app's own lockfile wins"
+
+
+def test_no_folder_above_the_source_is_read_for_a_workspace_root(tmp_path: Path) -> None:
+    """The server's folders around a checkout (``<data dir>/builds/<id>``) are not the user's."""
+    (tmp_path / "package.json").write_text(json.dumps({"packageManager": "pnpm@9.0.0"}))
+    (tmp_path / "pnpm-workspace.yaml").write_text("packages:\n  - src/*\n")
+    checkout = tmp_path / "src"
+    (checkout / "apps" / "web").mkdir(parents=True)
+    (checkout / "apps" / "web" / "package.json").write_text(json.dumps({"name": "web"}))
+    assert node_package_manager(SourceTree(checkout)).name == "npm"
+    app = SourceTree(checkout, top=checkout).subtree("apps/web")
+    assert [relative for _, relative in app.parents()] == ["..", "../.."]
+    assert node_package_manager(app).name == "npm"
