@@ -88,7 +88,7 @@ def source_to_regex(source: str, *, splat: bool = False) -> tuple[str, list[str]
     slash, case-sensitive, as on Vercel.
     """
     if not source.startswith("/"):
-        raise RouteConfigError(f"source {source!r} must start with '/'")
+        raise RouteConfigError("a source path must start with '/'")
     out: list[str] = []
     names: list[str] = []
     i = 0
@@ -135,14 +135,14 @@ def _group_pattern(source: str, i: int) -> tuple[str, int]:
             continue
         if source[i] == "(":
             if depth and not source.startswith("(?", i):
-                raise RouteConfigError(f"capturing groups are not allowed inside {source!r}")
+                raise RouteConfigError("capturing groups are not allowed inside a group")
             depth += 1
         elif source[i] == ")":
             depth -= 1
             if depth == 0:
                 return source[start:i], i + 1
         i += 1
-    raise RouteConfigError(f"unbalanced '(' in {source!r}")
+    raise RouteConfigError("unbalanced '(' in a source path")
 
 
 def _param_regex(prefix: str, pattern: str, modifier: str) -> str:
@@ -235,7 +235,7 @@ def from_vercel_json(config: Mapping[str, Any]) -> RouteSet:
 def _source(rule: Mapping[str, Any], where: str, *, splat: bool = False) -> tuple[str, list[str]]:
     source = rule.get("source")
     if not isinstance(source, str):
-        raise RouteConfigError(f"{where}: every rule needs a 'source' path, got {rule!r}")
+        raise RouteConfigError(f"{where}: every rule needs a 'source' path")
     try:
         return source_to_regex(source, splat=splat)
     except RouteConfigError as exc:
@@ -304,7 +304,7 @@ def netlify_redirect(
     no file matches, so it goes after the filesystem.
     """
     if not isinstance(source, str) or not isinstance(target, str):
-        raise RouteConfigError(f"{where}: a redirect needs 'from' and 'to', got {source!r}")
+        raise RouteConfigError(f"{where}: a redirect needs 'from' and 'to'")
     try:
         src, names = source_to_regex(source, splat=True)
     except RouteConfigError as exc:
@@ -324,8 +324,11 @@ def netlify_redirect(
 def netlify_header(source: Any, values: Mapping[str, Any], where: str) -> Route:
     """A Netlify header rule (``for`` path with ``*`` splats) as a header route."""
     if not isinstance(source, str):
-        raise RouteConfigError(f"a header rule needs a 'for' path, got {source!r}")
-    src, _ = source_to_regex(source, splat=True)
+        raise RouteConfigError(f"{where}: a header rule needs a 'for' path")
+    try:
+        src, _ = source_to_regex(source, splat=True)
+    except RouteConfigError as exc:
+        raise RouteConfigError(f"{where}: {exc}") from None
     return {"src": src, "headers": header_values(values, where), "continue": True}
 
 
@@ -355,13 +358,13 @@ def from_redirects_file(text: str) -> RouteSet:
 def from_headers_file(text: str) -> RouteSet:
     """Routes from a Netlify ``_headers`` file: a path, then indented ``Name: value`` lines."""
     result = RouteSet()
-    current: tuple[str, dict[str, str]] | None = None
-    rules: list[tuple[str, dict[str, str]]] = []
+    current: tuple[str, dict[str, str], int] | None = None
+    rules: list[tuple[str, dict[str, str], int]] = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         if not line[0].isspace():
-            current = (line.strip(), {})
+            current = (line.strip(), {}, number)
             rules.append(current)
         elif current is None or ":" not in line:
             raise RouteConfigError(f"_headers line {number}: expected 'Name: value' under a path")
@@ -369,8 +372,8 @@ def from_headers_file(text: str) -> RouteSet:
             name, value = line.split(":", 1)
             where = f"_headers line {number}"
             current[1][check_header_name(name.strip(), where)] = check_value(value.strip(), where)
-    for path, values in rules:
-        result.headers.append(netlify_header(path, values, "_headers"))
+    for path, values, number in rules:
+        result.headers.append(netlify_header(path, values, f"_headers line {number}"))
     return result
 
 

@@ -275,6 +275,13 @@ def test_headers_file() -> None:
     assert all(route["continue"] for route in rules.headers)
 
 
+def test_a_bad_path_in_headers_file_names_the_file_and_line_not_the_text() -> None:
+    """A ``_headers`` holding anything but rules (a key, say) is named by line, never quoted."""
+    with pytest.raises(RouteConfigError) as error:
+        from_headers_file("/*\n  X-Fine: yes\n\nk3y-s3cr3t-value\n")
+    assert str(error.value) == "_headers line 4: a source path must start with '/'"
+
+
 def test_headers_file_value_without_a_path_is_a_clear_error() -> None:
     with pytest.raises(RouteConfigError, match="_headers line 1"):
         from_headers_file("  X-Frame-Options: DENY\n")
