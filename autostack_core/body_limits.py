@@ -90,8 +90,10 @@ class BodyLimitMiddleware:
 
         try:
             await self.app(scope, counted_receive, guarded_send)
-        except BodyTooLarge:
-            if started:
+        except Exception:
+            # Whatever a handler made of BodyTooLarge (re-raised, wrapped), the
+            # answer is 413 while nothing else has been sent.
+            if not exceeded or started:
                 raise
         if exceeded and not started:
             await _answer(too_large, scope, send)

@@ -7,12 +7,19 @@ pulled: a server that buffers the whole body pulls it all.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
 from autostack_core.app import AutoStack
+from autostack_core.body_limits import BodyLimitMiddleware
 from autostack_core.models import User
 from tests.fixtures_auth import api, client_for, owner, token_for
 
@@ -113,3 +120,37 @@ async def test_pushes_have_their_own_limit(autostack: AutoStack, owner: User) ->
     assert response.status_code == 413
     assert "push is larger than the limit of 2097152 bytes" in response.text
     assert body.pulled <= 2 * 1024 * 1024 + CHUNK
+
+
+async def swallowing(request: Request) -> Response:
+    """A handler that hides read errors: the client must still learn its body was too big."""
+    try:
+        await request.body()
+    except Exception:
+        return PlainTextResponse("fine")
+    return PlainTextResponse("read it all")
+
+
+async def wrapping(request: Request) -> Response:
+    try:
+        await request.body()
+    except Exception as error:
+        raise RuntimeError("could not read") from error
+    return PlainTextResponse("read it all")
+
+
+@pytest.mark.dbless
+@pytest.mark.parametrize("handler", [swallowing, wrapping])
+async def test_a_handler_cannot_turn_the_413_into_something_else(
+    handler: Callable[[Request], Awaitable[Response]],
+) -> None:
+    app = Starlette(routes=[Route("/", handler, methods=["POST"])],
+                    middleware=[Middleware(BodyLimitMiddleware, default=1000)])
+    body = Stream(total=10 * CHUNK)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.post("/", content=body)
+    assert response.status_code == 413
+    assert response.json()["error"]["message"] == \
+        "request body is larger than the limit of 1000 bytes"
+    assert body.pulled == CHUNK
