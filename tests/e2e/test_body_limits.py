@@ -28,7 +28,7 @@ MIB = 1024 * 1024
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[int, int]]:
+def uvicorn_server(tmp_path: Path) -> Iterator[tuple[int, int]]:
     """``(pid, port)`` of ``uvicorn --factory autostack_core.app:create_app``."""
     port = free_port()
     env = {**os.environ, "AUTOSTACK_DATA_DIR": str(tmp_path / "data")}
@@ -92,9 +92,9 @@ def stream_chunked(port: int, path: str, headers: dict[str, str], total: int) ->
 
 
 def test_a_300_mb_webhook_is_answered_413_without_the_server_growing(
-    server: tuple[int, int],
+    uvicorn_server: tuple[int, int],
 ) -> None:
-    pid, port = server
+    pid, port = uvicorn_server
     before = peak_rss(pid)
     answer, sent = stream_chunked(port, "/api/v1/webhooks/github", {
         "X-GitHub-Event": "push", "X-GitHub-Delivery": "d-1",
