@@ -91,15 +91,17 @@ def allowed_methods(request: Request) -> list[str]:
     """Every method some route has for this path.
 
     Routes are declared one per method, and Starlette's 405 names only the
-    first route whose path matched; ``Allow`` must list them all.
+    first route whose path matched; ``Allow`` must list them all. Where a
+    literal route and a parameter route both match (``files/missing`` and
+    ``files/{sha}``), the one with fewer parameters names the resource.
     """
-    methods: set[str] = set()
+    matching: dict[int, set[str]] = {}
     for route in request.app.routes:
         if isinstance(route, Route) and route.methods:
             match, _ = route.matches({**request.scope, "method": "GET"})
             if match != Match.NONE:
-                methods |= route.methods
-    return sorted(methods)
+                matching.setdefault(len(route.param_convertors), set()).update(route.methods)
+    return sorted(matching[min(matching)]) if matching else []
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> Response:

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from autostack_core import domains
 from autostack_core.api.deployments import autostack_of
 from autostack_core.api.deps import project_for, read_body
+from autostack_core.errors import ApiError
 from autostack_core.models import Domain, Role
 
 
@@ -129,9 +130,16 @@ async def edge_ask(request: Request) -> Response:
     ---
     summary: Certificate permission for the edge
     tags: [edge]
+    security: []
+    parameters: [{name: domain, in: query, required: true, schema: {type: string}}]
+    responses:
+      200: {description: the edge may get a certificate for this hostname}
+      404: {description: no project serves this hostname}
     """
-    allowed = await domains.allowed_hostname(request.query_params.get("domain", ""))
-    return Response(status_code=200 if allowed else 404)
+    hostname = request.query_params.get("domain", "")
+    if not await domains.allowed_hostname(hostname):
+        raise ApiError(404, f"no project serves {hostname or 'an empty hostname'}", "domain")
+    return Response(status_code=200)
 
 
 async def ownership_token(request: Request) -> Response:

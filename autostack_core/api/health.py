@@ -14,6 +14,9 @@ async def health(request: Request) -> Response:
     ---
     summary: Health check
     tags: [server]
+    security: []
+    responses:
+      200: {description: "{ok: true, version}"}
     """
     return JSONResponse({"ok": True, "version": __version__})
 

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
 
 from autostack_core import accounts, git_credentials, hostnames
-from autostack_core.api.deps import current_user, project_for, read_body, require_team_role
+from autostack_core.api.deps import current_user, fits, project_for, read_body, require_team_role
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound, from_validation_error
 from autostack_core.models import Deployment, Project, Role, Team, TeamMember, User
@@ -170,7 +170,7 @@ async def create_project(user: User, body: ProjectCreate, ip: str) -> Project:
 async def projects_of(user: User, team_slug: str | None) -> list[Project]:
     """Projects of one team of the user (404 if not a member), or of all their teams."""
     if team_slug:
-        team = await Team.get_or_none(slug=team_slug)
+        team = await Team.get_or_none(slug=team_slug) if fits(Team, "slug", team_slug) else None
         if team is None:
             raise NotFound("team", "team")
         await require_team_role(team, user, Role.VIEWER)
@@ -192,6 +192,7 @@ async def list_projects(request: Request) -> Response:
     parameters: [{name: team, in: query, schema: {type: string}}]
     responses:
       200: {description: "{projects: [project]}"}
+      404: {description: no team of yours has that slug}
     """
     user = current_user(request)
     projects = await projects_of(user, request.query_params.get("team"))

@@ -74,3 +74,13 @@ async def test_a_method_the_path_lacks_is_405_with_every_allowed_method(
     assert response.json()["error"]["code"] == "method_not_allowed"
     allowed = {method.strip() for method in response.headers["allow"].split(",")}
     assert allowed == {"GET", "HEAD", "PATCH", "DELETE"}
+
+
+async def test_allow_names_the_literal_route_over_a_parameter_one(
+    api: httpx.AsyncClient,
+) -> None:
+    """``files/missing`` (POST) is also matched by ``files/{sha}`` (PUT)."""
+    await make_project(api)
+    response = await api.request("OPTIONS", "/api/v1/projects/alpha/files/missing")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"

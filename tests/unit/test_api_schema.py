@@ -1,0 +1,195 @@
+"""schemathesis over every operation of ``/api/openapi.json``, signed in with an API token.
+
+Every operation gets generated requests (the document's examples, then
+coverage and fuzzed values) against the ASGI app in-process; each response
+must not be a server error, must have a status code the document lists, and
+must match the schema it declares; a method a path lacks gets 405 with an
+exact ``Allow``, and a request without the token gets 401. Bounded for CI:
+few examples per operation, derandomized, no example database.
+
+Left out: the check that every schema-valid body is accepted. The server
+checks more than JSON Schema says (git URLs, DNS names, variable keys), and
+answers those with a documented 422 that names the field.
+
+Server-Sent Events endpoints (paths ending in ``/events``) are left out by
+name: a stream on a real resource stays open until the deployment ends.
+The app is cut off from every address but the loopback, so no generated URL
+(git remotes, DNS providers, notifiers) reaches the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.python import asgi
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+from starlette.applications import Starlette
+
+from autostack_core.api import api_routes
+from autostack_core.api.openapi import BASE_SCHEMA, Generator
+from autostack_core.app import AutoStack
+from autostack_core.config import Settings
+from autostack_core.utils import random_id
+from tests.conftest import PG_ADMIN_URL, REDIS_URL, free_port
+
+MAX_EXAMPLES = 12
+LOOPBACK_NAMES = {"localhost", "testserver"}
+EMAIL, PASSWORD = "fuzz@example.com", "correct horse battery"
+
+# The document is made from the routes alone, so the operations are known when
+# pytest collects them; the test below checks the running app serves the same.
+DOCUMENT = Generator(BASE_SCHEMA).get_schema(api_routes())
+
+
+class ModuleApp:
+    """An ASGI app that exists at import time and serves the app of the module's fixture."""
+
+    def __init__(self) -> None:
+        self.target: Starlette | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        assert self.target is not None, "the client fixture starts the app"
+        await self.target(scope, receive, send)
+
+
+APP = ModuleApp()
+schema = schemathesis.openapi.from_dict(DOCUMENT).exclude(path_regex=r"/events$")
+schema.app = APP
+
+
+def is_loopback(host: Any) -> bool:
+    if not isinstance(host, str):
+        return False
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def loopback_only() -> Iterator[None]:
+    """Refuse every name lookup and connection that would leave the machine."""
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.socket.connect
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if host is not None and not is_loopback(name):
+            raise socket.gaierror(socket.EAI_NONAME, f"{name}: outside the test's loopback")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not is_loopback(address[0]):
+            raise ConnectionRefusedError(f"{address[0]}: outside the test's loopback")
+        real_connect(self, address)
+
+    allow = os.environ.get("GIT_ALLOW_PROTOCOL")
+    os.environ["GIT_ALLOW_PROTOCOL"] = "file"  # git itself runs as a process of its own
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        socket.getaddrinfo = real_getaddrinfo
+        socket.socket.connect = real_connect  # type: ignore[method-assign]
+        if allow is None:
+            os.environ.pop("GIT_ALLOW_PROTOCOL", None)
+        else:
+            os.environ["GIT_ALLOW_PROTOCOL"] = allow
+
+
+@pytest.fixture(scope="module")
+def module_database() -> Iterator[str | None]:
+    """SQLite in the data dir, or a fresh PostgreSQL database as in conftest."""
+    if not PG_ADMIN_URL:
+        yield None
+        return
+    name = f"autostack_s_{random_id(12)}"
+
+    async def run(sql: str) -> None:
+        admin = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            await admin.execute(sql)
+        finally:
+            await admin.close()
+
+    asyncio.run(run(f"CREATE DATABASE {name}"))
+    try:
+        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    finally:
+        asyncio.run(run(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="module")
+def client(
+    tmp_path_factory: pytest.TempPathFactory, module_database: str | None, loopback_only: None
+) -> Iterator[asgi.ASGIClient]:
+    """A requests session into the app; entering it runs the app's start-up on the event
+    loop where schemathesis serves every request, so the database is connected there."""
+    data_dir: Path = tmp_path_factory.mktemp("schema") / "data"
+    APP.target = AutoStack(Settings(
+        data_dir=data_dir, database_url=module_database, redis_url=REDIS_URL,
+        queue_name=f"autostack-test-{random_id(8)}", port=8000, edge_port=free_port(),
+        edge_https_port=free_port(),
+    )).asgi()
+    try:
+        with asgi.get_client(APP) as session:
+            yield session
+    finally:
+        asgi.shutdown_lifespans()
+        APP.target = None
+
+
+@dataclass
+class Account:
+    """The signed-up user whose token signs every request."""
+
+    client: asgi.ASGIClient
+    token: str = ""
+
+    def headers(self) -> dict[str, str]:
+        """A token that works now: an operation before may have revoked the last one
+        (log out, DELETE /api/v1/tokens/{id}); then log in again for a new one."""
+        self.client.cookies.clear()  # only the token signs requests, never a cookie
+        mine = {"Authorization": f"Bearer {self.token}"}
+        if self.token and self.client.get("/api/v1/user", headers=mine).status_code == 200:
+            return mine
+        response = self.client.post("/api/v1/auth/login", json={
+            "email": EMAIL, "password": PASSWORD, "token_name": "schemathesis"})
+        assert response.status_code == 200, response.text
+        self.token = response.json()["token"]
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture(scope="module")
+def account(client: asgi.ASGIClient) -> Account:
+    response = client.post("/api/v1/auth/signup", json={
+        "email": EMAIL, "password": PASSWORD, "name": "Fuzz", "token_name": "schemathesis"})
+    assert response.status_code == 201, response.text
+    return Account(client, response.json()["token"])
+
+
+def test_the_served_document_is_the_one_tested(client: asgi.ASGIClient) -> None:
+    assert client.get("/api/openapi.json").json() == DOCUMENT
+
+
+@schema.parametrize()
+@settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))
+def test_every_operation_answers_as_documented(
+    case: Any, account: Account
+) -> None:
+    case.call_and_validate(headers=account.headers(),
+                           excluded_checks=[positive_data_acceptance])
