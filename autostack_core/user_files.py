@@ -33,7 +33,6 @@ import os
 import shutil
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -334,26 +333,18 @@ def write_text(root: Path, relative: str | PurePosixPath, text: str, mode: int =
 # -- copying a folder -----------------------------------------------------------------
 
 
-@dataclass
-class Copy:
-    """What :func:`copy_tree` did: files copied, and links it did not copy (paths in the source)."""
-
-    files: int = 0
-    skipped: list[str] = field(default_factory=list)
-
-
 def copy_tree(source_root: Path, source: str | PurePosixPath, target_root: Path,
-              target: str | PurePosixPath, ignore: Ignore | None = None) -> Copy:
+              target: str | PurePosixPath, ignore: Ignore | None = None) -> list[str]:
     """Copy the folder ``source`` beneath ``source_root`` into ``target`` beneath ``target_root``.
 
     ``source`` itself may be reached through links inside ``source_root``. In
     the folder, no link is dereferenced: one that stays inside the copied
-    folder is copied as a link, any other is left out and listed in
-    :attr:`Copy.skipped`. Files are hard links where the file system allows
+    folder is copied as a link, any other is left out and returned (paths in
+    the source, for the build log). Files are hard links where the file system allows
     (a build output is never written to in place), else copies. ``ignore``
     works as for :func:`shutil.copytree`, called with the source folder's path.
     """
-    done = Copy()
+    skipped: list[str] = []
     with _open_root(source_root) as root_fd:
         folder_fd, _ = _open_beneath(root_fd, source, _DIR)
     try:
@@ -361,16 +352,16 @@ def copy_tree(source_root: Path, source: str | PurePosixPath, target_root: Path,
             into_fd = _open_dirs(target_root_fd, target, str(target))
         try:
             _copy_folder(folder_fd, into_fd, source_root / source, PurePosixPath(source),
-                         0, ignore, done)
+                         0, ignore, skipped)
         finally:
             os.close(into_fd)
     finally:
         os.close(folder_fd)
-    return done
+    return skipped
 
 
 def _copy_folder(src_fd: int, dst_fd: int, path: Path, shown: PurePosixPath, depth: int,
-                 ignore: Ignore | None, done: Copy) -> None:
+                 ignore: Ignore | None, skipped_links: list[str]) -> None:
     with os.scandir(src_fd) as entries:
         names = sorted(entry.name for entry in entries)
     skipped = ignore(str(path), names) if ignore else set()
@@ -385,7 +376,7 @@ def _copy_folder(src_fd: int, dst_fd: int, path: Path, shown: PurePosixPath, dep
                     os.unlink(name, dir_fd=dst_fd)
                 os.symlink(link, name, dir_fd=dst_fd)
             else:
-                done.skipped.append(str(shown / name))
+                skipped_links.append(str(shown / name))
         elif stat.S_ISDIR(st.st_mode):
             with contextlib.suppress(FileExistsError):
                 os.mkdir(name, 0o755, dir_fd=dst_fd)
@@ -400,14 +391,13 @@ def _copy_folder(src_fd: int, dst_fd: int, path: Path, shown: PurePosixPath, dep
                     raise
                 try:
                     _copy_folder(child_src, child_dst, path / name, shown / name, depth + 1,
-                                 ignore, done)
+                                 ignore, skipped_links)
                 finally:
                     os.close(child_dst)
             finally:
                 os.close(child_src)
         elif stat.S_ISREG(st.st_mode):
             _copy_file(name, src_fd, dst_fd, st)
-            done.files += 1
 
 
 def _stays_inside(link: str, depth: int) -> bool:

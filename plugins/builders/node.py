@@ -36,7 +36,7 @@ from .node_toolchain import corepack_integrity, toolchain_prefix
 from .node_version import check_node_version, installed_node
 from .routes_config import build_config
 from .static import BUILD_OUTPUT, StaticBuilder, _project_rules, publish_prebuilt
-from .steps import copy_tree, run_step, warn_skipped, write_json, write_server
+from .steps import run_step, warn_skipped, write_json, write_server
 
 NODE_MANAGERS = frozenset({"npm", "yarn", "pnpm", "bun"})
 
@@ -132,7 +132,7 @@ def _next_assets(workspace: Path, output_dir: Path,
     skipped: list[str] = []
     for source, target in (("public", "static"), (".next/static", "static/_next/static")):
         if tree.is_dir(source):
-            skipped += copy_tree(workspace, source, output_dir, target)
+            skipped += user_files.copy_tree(workspace, source, output_dir, target)
     files = [p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()]
     return files, skipped
 

@@ -22,7 +22,7 @@ from autostack_core import user_files
 from autostack_core.build_errors import BuildError
 from autostack_core.interfaces import Detection, SourceTree
 
-from .steps import copy_tree, ignore_names
+from .steps import ignore_names
 
 NEXT_BIN = "node_modules/next/dist/bin/next"
 STANDALONE = ".next/standalone"
@@ -41,7 +41,7 @@ def lay_out_server(workspace: Path, output_dir: Path,
         standalone = _next_standalone(workspace)
         if standalone is not None:
             return _lay_out_standalone(workspace, standalone, output_dir)
-    skipped = copy_tree(workspace, ".", output_dir, "server",
+    skipped = user_files.copy_tree(workspace, ".", output_dir, "server",
                         _without_build_caches(ignore_names()))
     replace_bin_links(server)
     if detection.framework == "nextjs":
@@ -81,13 +81,13 @@ def _next_standalone(workspace: Path) -> str | None:
 
 
 def _lay_out_standalone(workspace: Path, app: str, output_dir: Path) -> tuple[str, list[str]]:
-    skipped = copy_tree(workspace, STANDALONE, output_dir, "server")
+    skipped = user_files.copy_tree(workspace, STANDALONE, output_dir, "server")
     target = "server" if app == "." else f"server/{app}"
     # Next's docs: the standalone server does not copy these two folders itself.
     tree = SourceTree(workspace)
     for source in (".next/static", "public"):
         if tree.is_dir(source):
-            skipped += copy_tree(workspace, source, output_dir, f"{target}/{source}")
+            skipped += user_files.copy_tree(workspace, source, output_dir, f"{target}/{source}")
     replace_bin_links(output_dir / "server")
     cd = "" if app == "." else f"cd {app} && "
     return f'{cd}HOSTNAME=127.0.0.1 exec node server.js', skipped

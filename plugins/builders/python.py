@@ -27,7 +27,6 @@ from .routes_config import build_config
 from .static import _project_rules
 from .steps import (
     SCRATCH,
-    copy_tree,
     ignore_names,
     run_step,
     warn_skipped,
@@ -117,10 +116,10 @@ def _read(root: Path, relative: str) -> str:
 
 def lay_out(workspace: Path, output_dir: Path) -> list[str]:
     """The source and the installed packages in ``server/``; returns the links left out."""
-    skipped = copy_tree(workspace, ".", output_dir, "server",
+    skipped = user_files.copy_tree(workspace, ".", output_dir, "server",
                         ignore_names(".venv", "venv", "node_modules"))
     if user_files.is_dir(workspace, TARGET):
-        skipped += copy_tree(workspace, TARGET, output_dir, "server/.python")
+        skipped += user_files.copy_tree(workspace, TARGET, output_dir, "server/.python")
     user_files.write_text(output_dir, "server/.python/bin/python",
                           f'#!/bin/sh\nexec {PYTHON} "$@"\n', mode=0o755)
     return skipped

@@ -30,16 +30,6 @@ async def run_step(context: BuildContext, step: str, command: str | None) -> Non
         raise BuildError(f"{step} command `{command}` exited with code {code}")
 
 
-def copy_tree(source_root: Path, source: str, target_root: Path, target: str,
-              ignore: Ignore | None = None) -> list[str]:
-    """Copy the folder ``source`` of ``source_root`` to ``target`` of ``target_root``.
-
-    No link is followed out of the workspace (:func:`autostack_core.user_files.copy_tree`);
-    returns the links left out, for :func:`warn_skipped`.
-    """
-    return user_files.copy_tree(source_root, source, target_root, target, ignore).skipped
-
-
 async def warn_skipped(context: BuildContext, skipped: list[str]) -> None:
     """Say in the build log which symlinks were not published, and why."""
     for path in skipped:
@@ -50,13 +40,14 @@ async def warn_skipped(context: BuildContext, skipped: list[str]) -> None:
 async def publish(context: BuildContext, source: str, target: str,
                   ignore: Ignore | None = None) -> None:
     """Copy the workspace's folder ``source`` to the output's ``target``, with warnings."""
-    skipped = await asyncio.to_thread(copy_tree, context.workspace, source,
+    skipped = await asyncio.to_thread(user_files.copy_tree, context.workspace, source,
                                       context.output_dir, target, ignore)
     await warn_skipped(context, skipped)
 
 
 def ignore_names(*extra: str) -> Ignore:
-    """An ignore function for :func:`copy_tree` skipping :data:`NEVER_SHIPPED` and ``extra``."""
+    """An ignore function for :func:`user_files.copy_tree` skipping :data:`NEVER_SHIPPED`
+    and ``extra``."""
     skipped = NEVER_SHIPPED | set(extra)
 
     def ignore(folder: str, names: list[str]) -> set[str]:
