@@ -20,12 +20,14 @@ from autostack_web.rendering import (
     login_redirect,
     redirect,
     render,
+    retry_after,
     signed_in_user,
 )
 
 
 async def account_page(
-    request: Request, user: User, status_code: int = 200, **context: Any
+    request: Request, user: User, status_code: int = 200,
+    headers: dict[str, str] | None = None, **context: Any
 ) -> Response:
     tokens = await ApiToken.filter(user=user).order_by("-created_at")
     sessions = await UserSession.filter(user=user, expires_at__gt=accounts.now()) \
@@ -33,7 +35,8 @@ async def account_page(
     current = request.state.session
     values = {"tokens": tokens, "sessions": sessions, "current_session_id": current.id,
               "error": None, "new_token": None, "notice": None, **context}
-    return await render(request, "account.html", values, status_code=status_code)
+    return await render(request, "account.html", values, status_code=status_code,
+                        headers=headers)
 
 
 async def account(request: Request) -> Response:
@@ -71,7 +74,8 @@ async def create_token(request: Request) -> Response:
     try:
         token, raw = await accounts.create_api_token(user, name)
     except ApiError as error:
-        return await account_page(request, user, status_code=error.status, error=error)
+        return await account_page(request, user, status_code=error.status,
+                                  headers=retry_after(error), error=error)
     await accounts.audit("token.created", user=user, target=("api_token", str(token.id)),
                          ip=client_ip(request), name=name)
     return await account_page(request, user, status_code=201, new_token=raw)

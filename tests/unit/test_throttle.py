@@ -19,8 +19,9 @@ from autostack_core import accounts, throttle
 from autostack_core.app import AutoStack
 from autostack_core.models import AuditEvent, User
 from tests.fixtures_auth import PASSWORD, api, owner
+from tests.web_fixtures import signed_in
 
-__all__ = ["api", "owner"]
+__all__ = ["api", "owner", "signed_in"]
 
 ATTACKER, USER = "203.0.113.7", "198.51.100.20"
 
@@ -179,3 +180,14 @@ async def test_token_creation_is_limited(api: httpx.AsyncClient, owner: User) ->
     held = await api.post("/api/v1/tokens", json={"name": "one more"})
     assert held.status_code == 429 and int(held.headers["retry-after"]) > 0
     assert held.json()["error"]["field"] == "name"
+
+
+async def test_the_account_page_answers_429_with_retry_after(
+    signed_in: tuple[httpx.AsyncClient, str], owner: User
+) -> None:
+    http, csrf = signed_in
+    for _ in range(throttle.TOKEN_LIMIT):
+        await accounts.audit("token.created", user=owner)
+    held = await http.post("/account/tokens", data={"token_name": "laptop", "csrf_token": csrf})
+    assert held.status_code == 429 and int(held.headers["retry-after"]) > 0
+    assert "too many new API tokens" in held.text
