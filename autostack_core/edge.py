@@ -73,6 +73,7 @@ from autostack_core.edge_routes import (
     not_found_page,
 )
 from autostack_core.edge_tls import WildcardEndpoint, add_tls, redirect_file
+from autostack_core.log_redaction import MASK, SECRET_PARAMETERS
 from autostack_core.wildcard_certificate import caddy_endpoint
 
 logger = logging.getLogger("autostack.edge")
@@ -297,9 +298,14 @@ def caddy_config(state: EdgeState, settings: Settings,
             ACCESS_LOGGER: {
                 "writer": {"output": "file", "filename": str(access_log),
                            "roll_size_mb": 100, "roll_keep": 10, "roll_keep_days": 30},
-                # Response headers are of no use to analytics and cost throughput.
-                "encoder": {"format": "filter", "wrap": {"format": "json"},
-                            "fields": {"resp_headers": {"filter": "delete"}}},
+                # Response headers are of no use to analytics and cost throughput;
+                # secret query values (bypass tokens, OAuth codes) never reach the file.
+                "encoder": {"format": "filter", "wrap": {"format": "json"}, "fields": {
+                    "resp_headers": {"filter": "delete"},
+                    "request>uri": {"filter": "query", "actions": [
+                        {"type": "replace", "parameter": name, "value": MASK}
+                        for name in SECRET_PARAMETERS]},
+                }},
                 "include": [f"http.log.access.{ACCESS_LOGGER}"],
             },
         }},

@@ -32,6 +32,7 @@ from autostack_core.build_errors import BuildError
 from autostack_core.buildlog import DONE_STEP, BuildLog, deployment_channel
 from autostack_core.detection import DetectionError, detect
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
+from autostack_core.log_redaction import redact
 from autostack_core.models import (
     AliasKind,
     Deployment,
@@ -197,8 +198,8 @@ class Pipeline:
             allow_local = self.settings.allow_local_git
             access = await git_credentials.access_for_project(self.settings, self.project, url)
         ref = deployment.commit_sha or deployment.branch or self.project.branch
-        self.log.write("clone", f"Cloning {url if deployment.source_type == 'git' else 'push'}"
-                                f" at {ref}", "system")
+        source = redact(url) if deployment.source_type == "git" else "push"
+        self.log.write("clone", f"Cloning {source} at {ref}", "system")
         try:
             result = await checkout(url, ref, self.workspace, allow_local=allow_local,
                                     extra_env=access.env,

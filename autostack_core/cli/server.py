@@ -60,11 +60,16 @@ def server_config(settings: Settings, app: ASGIApp) -> uvicorn.Config:
 
     Rate limits go by the client's address, so a header anyone can send must
     not choose it; behind a proxy, without this, every client is the proxy.
+    Every log line passes :mod:`autostack_core.log_redaction` (deploy-hook URLs
+    are credentials).
     """
     import uvicorn
 
+    from autostack_core.log_redaction import server_log_config
+
     return uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on",
-                          log_level="info", proxy_headers=bool(settings.trusted_proxies),
+                          log_level="info", log_config=server_log_config(),
+                          proxy_headers=bool(settings.trusted_proxies),
                           forwarded_allow_ips=list(settings.trusted_proxies) or None)
 
 
@@ -73,7 +78,12 @@ def server_config(settings: Settings, app: ASGIApp) -> uvicorn.Config:
 @data_dir_option
 def worker(concurrency: int, data_dir: Path | None) -> None:
     """Run a standalone queue consumer (share the database, Redis and store)."""
+    import logging.config
+
     from autostack_core.app import AutoStack
+    from autostack_core.log_redaction import server_log_config
+
+    logging.config.dictConfig(server_log_config())
 
     async def consume() -> None:
         autostack = AutoStack(settings_from(data_dir))
