@@ -24,6 +24,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.detectors.node",
     "autostack_plugins.detectors.ssg",
     "autostack_plugins.detectors.python",
+    "autostack_plugins.detectors.runtimes",
     "autostack_plugins.detectors.docker",
     "autostack_plugins.detectors.static",
     "autostack_plugins.builders.static",

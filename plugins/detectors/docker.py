@@ -18,7 +18,9 @@ from autostack_core.interfaces import Detection, Runtime, SourceTree
 DETECTOR = "autostack_plugins.detectors.docker"
 
 DOCKERFILES = ("Dockerfile", "Containerfile", "dockerfile")
+VERCEL_DOCKERFILES = ("Dockerfile.vercel", "Containerfile.vercel")
 DOCKER_CONFIDENCE = 0.3
+CONTAINER_CONFIDENCE = 0.32
 PROCFILE_CONFIDENCE = 0.25
 
 
@@ -41,6 +43,27 @@ def dockerfile(tree: SourceTree) -> Detection | None:
         runtime="docker",
         confidence=DOCKER_CONFIDENCE,
         reasons=reasons,
+        build_command=f"docker build -f {path} .",
+        detector=DETECTOR,
+    )
+
+
+def container(tree: SourceTree) -> Detection | None:
+    """Vercel's ``container`` preset: a ``Dockerfile.vercel`` marks the app as a container.
+
+    The marker says more than a plain Dockerfile, so it scores a little higher.
+    """
+    path = next((name for name in VERCEL_DOCKERFILES if tree.exists(name)), None)
+    if path is None:
+        return None
+    return Detection(
+        framework="container",
+        name="Container",
+        runtime="docker",
+        confidence=CONTAINER_CONFIDENCE,
+        reasons=[f"container: `{path}` present; deploys need a container provider",
+                 f"the Dockerfile builder reads `Dockerfile`: name `{path}` so, or set the "
+                 "build command"],
         build_command=f"docker build -f {path} .",
         detector=DETECTOR,
     )
@@ -74,6 +97,6 @@ def procfile(tree: SourceTree) -> Detection | None:
 
 @hookimpl(trylast=True)
 def detect_framework(tree: SourceTree, settings: Any) -> Detection | None:
-    """Recognise a Dockerfile, or else a bare Procfile."""
-    found = [d for d in (dockerfile(tree), procfile(tree)) if d is not None]
+    """Recognise a Dockerfile (or Vercel's ``Dockerfile.vercel``), or else a bare Procfile."""
+    found = [d for d in (container(tree), dockerfile(tree), procfile(tree)) if d is not None]
     return max(found, key=lambda d: d.confidence, default=None)

@@ -12,74 +12,37 @@ Koa, Hono, NestJS) score lower than any front-end framework.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from autostack_core import hookimpl
-from autostack_core.interfaces import Detection, Runtime, SourceTree
+from autostack_core.interfaces import Detection, SourceTree
 
+from .node_framework import CONFIG_BONUS, Framework, config_text, set_static
+from .node_plain import plain_server
+from .node_presets import PRESETS
 from .node_project import NodeProject, config_files
 from .node_servers import SERVERS, refine_server
 
 DETECTOR = "autostack_plugins.detectors.node"
-
-Refine = Callable[[NodeProject, Detection, str | None], None]
-
-
-@dataclass(frozen=True)
-class Framework:
-    """One JavaScript framework: how to recognise, build and serve it."""
-
-    slug: str
-    name: str
-    packages: tuple[str, ...]
-    """Any one of these packages in package.json reveals the framework."""
-    confidence: float
-    build: str | None
-    output: str | None
-    dev: str | None
-    configs: tuple[str, ...] = ()
-    runtime: Runtime = "static"
-    start: str | None = None
-    spa: bool = False
-    build_script: str = "build"
-    dev_script: str = "dev"
-    refine: Refine | None = None
-
-
-CONFIG_BONUS = 0.03
-
 
 # ---------------------------------------------------------------------------
 # Refinements: what a framework's config file changes
 # ---------------------------------------------------------------------------
 
 
-def _config_text(project: NodeProject, config: str | None) -> str:
-    return (project.tree.read_text(config) or "") if config else ""
-
-
-def _set_static(detection: Detection, output: str, reason: str) -> None:
-    detection.runtime = "static"
-    detection.output_directory = output
-    detection.start_command = None
-    detection.reasons.append(reason)
-
-
 def _nextjs(project: NodeProject, detection: Detection, config: str | None) -> None:
-    text = _config_text(project, config)
+    text = config_text(project, config)
     if re.search(r"output\s*:\s*['\"]export['\"]", text):
-        _set_static(detection, "out", f"static export: `output: 'export'` in `{config}`")
+        set_static(detection, "out", f"static export: `output: 'export'` in `{config}`")
     elif "next export" in project.scripts.get("build", ""):
-        _set_static(detection, "out", "static export: `next export` in the `build` script")
+        set_static(detection, "out", "static export: `next export` in the `build` script")
     elif re.search(r"output\s*:\s*['\"]standalone['\"]", text):
         detection.start_command = "node .next/standalone/server.js"
         detection.reasons.append(f"standalone server: `output: 'standalone'` in `{config}`")
 
 
 def _astro(project: NodeProject, detection: Detection, config: str | None) -> None:
-    text = _config_text(project, config)
+    text = config_text(project, config)
     server = re.search(r"output\s*:\s*['\"](server|hybrid)['\"]", text)
     if not server:
         return
@@ -102,8 +65,8 @@ def _astro(project: NodeProject, detection: Detection, config: str | None) -> No
 
 def _sveltekit(project: NodeProject, detection: Detection, config: str | None) -> None:
     if project.has("@sveltejs/adapter-static"):
-        spa = "fallback" in _config_text(project, config)
-        _set_static(detection, "build", f"static site: {project.cite('@sveltejs/adapter-static')}")
+        spa = "fallback" in config_text(project, config)
+        set_static(detection, "build", f"static site: {project.cite('@sveltejs/adapter-static')}")
         detection.spa_fallback = spa
     elif project.has("@sveltejs/adapter-node"):
         detection.start_command = "node build"
@@ -118,26 +81,26 @@ def _sveltekit(project: NodeProject, detection: Detection, config: str | None) -
 
 def _nuxt(project: NodeProject, detection: Detection, config: str | None) -> None:
     major = project.major("nuxt") or 3
-    text = _config_text(project, config)
+    text = config_text(project, config)
     generate = "nuxt generate" in project.scripts.get("build", "")
     spa = re.search(r"ssr\s*:\s*false", text) is not None
     if major < 3:
         detection.start_command = project.script_command("start", "nuxt start")
         detection.output_directory = ".nuxt"
         if generate or re.search(r"target\s*:\s*['\"]static['\"]", text):
-            _set_static(detection, "dist", "static site: Nuxt 2 `target: 'static'`")
+            set_static(detection, "dist", "static site: Nuxt 2 `target: 'static'`")
             detection.build_command = project.script_command("generate", "nuxt generate")
         return
     if generate or spa:
         why = f"`ssr: false` in `{config}`" if spa else "`nuxt generate` in `build`"
-        _set_static(detection, ".output/public", f"static site: {why}")
+        set_static(detection, ".output/public", f"static site: {why}")
         detection.build_command = project.script_command("generate", "nuxt generate")
         detection.spa_fallback = spa
 
 
 def _remix(project: NodeProject, detection: Detection, config: str | None) -> None:
     vite_config = project.first_file(*config_files("vite.config"))
-    if vite_config and "@remix-run/dev" in _config_text(project, vite_config):
+    if vite_config and "@remix-run/dev" in config_text(project, vite_config):
         detection.build_command = project.script_command("build", "remix vite:build")
         detection.start_command = project.script_command(
             "start", "remix-serve ./build/server/index.js"
@@ -146,8 +109,8 @@ def _remix(project: NodeProject, detection: Detection, config: str | None) -> No
 
 
 def _react_router(project: NodeProject, detection: Detection, config: str | None) -> None:
-    if re.search(r"ssr\s*:\s*false", _config_text(project, config)):
-        _set_static(detection, "build/client", f"SPA mode: `ssr: false` in `{config}`")
+    if re.search(r"ssr\s*:\s*false", config_text(project, config)):
+        set_static(detection, "build/client", f"SPA mode: `ssr: false` in `{config}`")
         detection.spa_fallback = True
 
 
@@ -210,7 +173,7 @@ def _vuepress(project: NodeProject, detection: Detection, config: str | None) ->
 
 
 def _eleventy(project: NodeProject, detection: Detection, config: str | None) -> None:
-    match = re.search(r"output\s*:\s*['\"]([^'\"]+)['\"]", _config_text(project, config))
+    match = re.search(r"output\s*:\s*['\"]([^'\"]+)['\"]", config_text(project, config))
     if match:
         detection.output_directory = match.group(1).strip("./") or "_site"
         detection.reasons.append(f"output `{detection.output_directory}` set in `{config}`")
@@ -235,7 +198,7 @@ def _vite(project: NodeProject, detection: Detection, config: str | None) -> Non
             break
     else:
         detection.name = "Vite (vanilla)"
-    match = re.search(r"outDir\s*:\s*['\"]([^'\"]+)['\"]", _config_text(project, config))
+    match = re.search(r"outDir\s*:\s*['\"]([^'\"]+)['\"]", config_text(project, config))
     if match:
         detection.output_directory = match.group(1).strip("./") or "dist"
         detection.reasons.append(f"`build.outDir` is `{detection.output_directory}` in `{config}`")
@@ -378,6 +341,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
         configs=tuple(f".storybook/main.{ext}" for ext in ("js", "ts", "mjs", "cjs")),
         build_script="build-storybook", dev_script="storybook",
     ),
+    *PRESETS,
     *(
         Framework(
             server.slug, server.name, (server.package,), server.confidence, server.build,
@@ -395,12 +359,19 @@ FRAMEWORKS: tuple[Framework, ...] = (
 
 def _candidate(project: NodeProject, framework: Framework) -> Detection | None:
     present = [package for package in framework.packages if project.has(package)]
-    if not present:
-        return None
-    package = present[0]
     config = project.first_file(*framework.configs)
-    major = project.major(package)
-    evidence = project.cite(package) + (f", `{config}` present" if config else "")
+    if not present and not (framework.config_reveals and config):
+        return None
+    if (framework.config_required and config is None) or not all(
+        project.has(package) for package in framework.every
+    ):
+        return None
+    package = present[0] if present else None
+    major = project.major(package) if package else None
+    evidence = ", ".join(
+        [project.cite(name) for name in (*present[:1], *framework.every)]
+        + ([f"`{config}` present"] if config else [])
+    )
     title = f"{framework.name} {major}" if major and framework.slug != "vite" else framework.name
     detection = Detection(
         framework=framework.slug,
@@ -408,7 +379,7 @@ def _candidate(project: NodeProject, framework: Framework) -> Detection | None:
         runtime=framework.runtime,
         confidence=min(1.0, framework.confidence + (CONFIG_BONUS if config else 0.0)),
         reasons=[f"{title}: {evidence}"],
-        version=project.dependencies[package][0],
+        version=project.dependencies[package][0] if package else None,
         package_manager=project.pm.name,
         install_command=project.pm.install_command,
         build_command=project.script_command(framework.build_script, None)
@@ -425,31 +396,12 @@ def _candidate(project: NodeProject, framework: Framework) -> Detection | None:
     )
     if framework.refine is not None:
         framework.refine(project, detection, config)
-    if framework.runtime == "node" and framework.slug in _SERVER_SLUGS:
+    if package and framework.runtime == "node" and framework.slug in _SERVER_SLUGS:
         refine_server(project, detection, package)
     return detection
 
 
 _SERVER_SLUGS = frozenset(server.slug for server in SERVERS)
-
-
-def _generic_node(project: NodeProject) -> Detection | None:
-    """A package.json with a ``start`` script and no framework: a plain Node app."""
-    if "start" not in project.scripts:
-        return None
-    return Detection(
-        framework="node",
-        name="Node.js",
-        runtime="node",
-        confidence=0.4,
-        reasons=[f"Node.js app: `start` script `{project.scripts['start']}` in package.json"],
-        package_manager=project.pm.name,
-        install_command=project.pm.install_command,
-        build_command=project.script_command("build", None),
-        start_command=project.script_command("start", None),
-        dev_command=project.script_command("dev", None),
-        detector=DETECTOR,
-    )
 
 
 def _finish(project: NodeProject, detection: Detection) -> Detection:
@@ -484,7 +436,7 @@ def detect(tree: SourceTree) -> Detection | None:
         for framework in FRAMEWORKS
         if (detection := _candidate(project, framework)) is not None
     ]
-    if not candidates and (generic := _generic_node(project)) is not None:
+    if not candidates and (generic := plain_server(project)) is not None:
         candidates.append(generic)
     winner = best(candidates)
     return _finish(project, winner) if winner else None

@@ -1,4 +1,4 @@
-"""Node server frameworks (Express, Fastify, Koa, Hono, NestJS) and their entry file.
+"""Node server frameworks (Express, Fastify, Koa, Hono, NestJS, H3, Elysia) and their entry file.
 
 A server framework in ``package.json`` is weak evidence alone (plenty of
 front-end apps carry Express for a dev proxy), so these rows score below every
@@ -40,6 +40,8 @@ SERVERS: tuple[Server, ...] = (
     Server("fastify", "Fastify", "fastify", 0.65),
     Server("koa", "Koa", "koa", 0.65),
     Server("hono", "Hono", "hono", 0.65),
+    Server("h3", "H3", "h3", 0.65),
+    Server("elysia", "Elysia", "elysia", 0.65),
 )
 
 _ENTRY_NAMES = ("server", "index", "app", "main")
@@ -113,7 +115,35 @@ def refine_server(project: NodeProject, detection: Detection, package: str) -> N
         )
     if detection.dev_command is None and entry and not entry.endswith((".ts", ".mts")):
         detection.dev_command = f"node --watch {entry}"
+    if package == "h3" and entry and detection.start_command == f"node {entry}":
+        _serve_exported_app(project, detection, entry)
+    if package == "elysia" and not project.has("@elysiajs/node"):
+        _on_bun(project, detection, entry)
     if package == "hono" and not project.has("@hono/node-server"):
         detection.reasons.append(
             "Hono needs `@hono/node-server` to run on Node.js; none is in package.json"
         )
+
+
+def _serve_exported_app(project: NodeProject, detection: Detection, entry: str) -> None:
+    """An H3 entry that only exports its app runs under srvx, H3's own server.
+
+    H3 2 apps ``export default app`` (a fetch handler) and leave listening to
+    the host, as Vercel's H3 runtime does; srvx serves such a file on ``PORT``.
+    """
+    text = project.tree.read_text(entry) or ""
+    if re.search(r"\b(serve|listen|createServer)\s*\(", text):
+        return
+    detection.start_command = f"{project.pm.exec} srvx --prod {entry}"
+    detection.reasons.append(f"start: `{entry}` exports the app without listening; srvx serves it")
+
+
+def _on_bun(project: NodeProject, detection: Detection, entry: str | None) -> None:
+    """Elysia is written for Bun: without ``@elysiajs/node`` it needs the Bun runtime."""
+    detection.runtime = "bun"
+    if "start" not in project.scripts and entry:
+        detection.start_command = f"bun run {entry}"
+    detection.reasons.append(
+        "Elysia runs on Bun (no `@elysiajs/node` adapter in package.json); AutoStack has no "
+        "Bun runtime yet, so the build stops with that message"
+    )

@@ -1,4 +1,4 @@
-"""Detector for Python web apps: FastAPI, Flask, Django, Starlette, or a Procfile.
+"""Detector for Python web apps: FastAPI, Flask, Django, Starlette, FastHTML, or a Procfile.
 
 The framework comes from the dependency files (requirements.txt,
 pyproject.toml, Pipfile, setup.py); the application object from the usual
@@ -48,7 +48,11 @@ FRAMEWORKS = (
     PythonFramework("fastapi", "FastAPI", "fastapi", 0.9, "FastAPI"),
     PythonFramework("flask", "Flask", "flask", 0.9, "Flask"),
     PythonFramework("starlette", "Starlette", "starlette", 0.85, "Starlette"),
+    # FastHTML is built on Starlette and names it among its own dependencies only.
+    PythonFramework("fasthtml", "FastHTML", "python-fasthtml", 0.9, "fast_app"),
 )
+
+PLAIN_PYTHON_CONFIDENCE = 0.3
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,10 @@ class AppObject:
 
 def find_app(tree: SourceTree, constructor: str) -> AppObject | None:
     """The first entry file that builds the app with ``constructor``."""
-    assignment = re.compile(rf"^(\w+)\s*(?::[^=\n]+)?=\s*{constructor}\(", re.MULTILINE)
+    # ``app = Flask(...)``, or FastHTML's ``app, rt = fast_app(...)`` (the first name).
+    assignment = re.compile(
+        rf"^(\w+)(?:\s*,\s*\w+)*\s*(?::[^=\n]+)?=\s*{constructor}\(", re.MULTILINE
+    )
     factory = re.compile(r"^def (create_app|make_app)\(", re.MULTILINE)
     for path in ENTRY_FILES:
         text = tree.read_text(path)
@@ -212,6 +219,17 @@ def _procfile_python(tree: SourceTree, env: PythonEnvironment | None) -> Detecti
     return detection
 
 
+def _plain_python(env: PythonEnvironment | None) -> Detection | None:
+    """Dependencies and no web framework: Vercel's ``python`` preset, with no start command."""
+    if env is None:
+        return None
+    detection = _base(env, "python", "Python", PLAIN_PYTHON_CONFIDENCE,
+                      f"dependencies without a web framework ({env.reason})")
+    detection.reasons.append("no web framework found: set a start command, or add a Procfile "
+                             "with a `web:` line")
+    return detection
+
+
 def detect(tree: SourceTree) -> Detection | None:
     """The Python web framework of ``tree``, or None when it is not a Python app."""
     env = python_environment(tree)
@@ -219,7 +237,7 @@ def detect(tree: SourceTree) -> Detection | None:
         tree.exists("Procfile") and tree.glob("*.py")
     ):
         return None
-    candidates = [_django(tree, env), _procfile_python(tree, env)]
+    candidates = [_django(tree, env), _procfile_python(tree, env), _plain_python(env)]
     if env is not None:
         candidates += [_asgi_or_wsgi(tree, env, framework) for framework in FRAMEWORKS]
     found = [candidate for candidate in candidates if candidate is not None]

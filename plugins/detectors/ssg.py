@@ -1,4 +1,6 @@
-"""Detector for static site generators that are not npm packages: Hugo, Jekyll, Zola, MkDocs.
+"""Detector for static site generators that are not npm packages.
+
+Hugo, Jekyll, Middleman, Zola and MkDocs.
 
 Their toolchains (a Go binary, Ruby and Bundler, a Rust binary) may be missing
 on the build machine; detection still answers, and a reason says what the build
@@ -112,6 +114,39 @@ def _jekyll(tree: SourceTree) -> Detection | None:
     return detection
 
 
+def _gem(gemfile: str, gem: str) -> bool:
+    return re.search(rf"""^\s*gem\s+['"]{re.escape(gem)}['"]""", gemfile, re.MULTILINE) is not None
+
+
+def _middleman(tree: SourceTree) -> Detection | None:
+    """Middleman: Vercel needs only ``config.rb``; the gem in the Gemfile confirms it."""
+    if not tree.exists("config.rb"):
+        return None
+    gemfile = tree.read_text("Gemfile") or ""
+    if _gem(gemfile, "middleman"):
+        confidence, evidence = 0.95, "`config.rb` present, gem `middleman` in `Gemfile`"
+    else:
+        # config.rb alone is also Compass's and many Ruby tools' file.
+        confidence, evidence = 0.6, "`config.rb` present"
+    detection = Detection(
+        framework="middleman",
+        name="Middleman",
+        runtime="static",
+        confidence=confidence,
+        reasons=[f"Middleman: {evidence}", "output directory `build`"],
+        package_manager="bundler",
+        install_command="bundle install",
+        build_command="bundle exec middleman build",
+        output_directory="build",
+        dev_command="bundle exec middleman server -p $PORT",
+        detector=DETECTOR,
+    )
+    note = _toolchain_note("bundle", "Ruby with Bundler")
+    if note:
+        detection.reasons.append(note)
+    return detection
+
+
 def _zola(tree: SourceTree) -> Detection | None:
     text = tree.read_text("config.toml") or ""
     if "base_url" not in text or not (tree.is_dir("templates") or tree.is_dir("content")):
@@ -162,7 +197,7 @@ def detect(tree: SourceTree) -> Detection | None:
     """The static site generator of ``tree``, or None."""
     found = [
         detection
-        for detector in (_hugo, _jekyll, _zola, _mkdocs)
+        for detector in (_hugo, _jekyll, _middleman, _zola, _mkdocs)
         if (detection := detector(tree)) is not None
     ]
     return min(found, key=lambda d: (-d.confidence, d.framework), default=None)
@@ -170,5 +205,5 @@ def detect(tree: SourceTree) -> Detection | None:
 
 @hookimpl
 def detect_framework(tree: SourceTree, settings: Any) -> Detection | None:
-    """Recognise Hugo, Jekyll, Zola or MkDocs from their config files."""
+    """Recognise Hugo, Jekyll, Middleman, Zola or MkDocs from their config files."""
     return detect(tree)

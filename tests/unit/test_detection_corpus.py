@@ -1,10 +1,10 @@
 """Detection against a corpus of real public projects (tests/fixtures/detection_corpus).
 
-Each case folder holds the minimal manifests of one repository (package.json
-keys that matter, lockfile names, config file names, requirements) and a
-``case.json`` naming its source, whether the manifests were read from that
-repository (``checked``) or written from it for a variant, and the expected
-answer: detection fields, the root directory, and a monorepo's apps.
+Each case folder holds the minimal manifests of one repository or published
+starter (package.json keys that matter, lockfile names, config file names,
+requirements) and a ``case.json`` naming its source, whether the manifests were
+read from that source (``checked``) or written from it for a variant, and the
+expected answer: detection fields, the root directory, and a monorepo's apps.
 """
 
 from __future__ import annotations
@@ -25,13 +25,38 @@ pytestmark = pytest.mark.dbless
 
 CORPUS = Path(__file__).parent.parent / "fixtures" / "detection_corpus"
 CASES = sorted(path.name for path in CORPUS.iterdir() if (path / "case.json").is_file())
+NPM = "https://www.npmjs.com/package/"
+SOURCES = ("https://github.com/", NPM)
+VERCEL_PRESETS = frozenset({
+    "container", "blitzjs", "nextjs", "gatsby", "remix", "react-router", "astro", "hexo",
+    "eleventy", "docusaurus-2", "docusaurus", "preact", "solidstart-1", "solidstart", "dojo",
+    "ember", "vue", "scully", "ionic-angular", "angular", "polymer", "svelte", "sveltekit",
+    "ionic-react", "create-react-app", "gridsome", "umijs", "sapper", "saber", "stencil",
+    "nuxtjs", "redwoodjs", "hugo", "jekyll", "brunch", "middleman", "zola", "hydrogen", "vite",
+    "tanstack-start", "tanstack-start-lovable", "vitepress", "vuepress", "parcel", "fastapi",
+    "flask", "fasthtml", "django", "ash", "factory-eve", "eve", "sanity", "sanity-v2",
+    "storybook", "nitro", "hono", "express", "h3", "koa", "nestjs", "elysia", "fastify", "xmcp",
+    "python", "ruby", "rust", "axum", "actix-web", "bun", "node", "go", "mastra",
+})
 
 
 def test_the_corpus_is_large_and_names_its_sources() -> None:
-    assert len(CASES) >= 60
+    assert len(CASES) >= 150
     for name in CASES:
         case = json.loads((CORPUS / name / "case.json").read_text())
-        assert case["source"].startswith("https://github.com/"), name
+        assert case["source"].startswith(SOURCES), name
+        if case["source"].startswith(NPM):
+            # A starter published on npm: the package and version it came from.
+            assert case["source"].endswith("/v/" + case["package"].rsplit("@", 1)[1]), name
+
+
+def test_every_vercel_preset_has_a_case() -> None:
+    """Each slug of @vercel/frameworks 3.34 but `services` (set in vercel.json, never detected)."""
+    expected = {
+        json.loads((CORPUS / name / "case.json").read_text())["expected"].get("framework")
+        for name in CASES
+    }
+    assert sorted(VERCEL_PRESETS - expected) == []
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -123,4 +123,23 @@ def test_plain_python_with_procfile(tmp_path: Path) -> None:
 
 def test_not_python(tmp_path: Path) -> None:
     assert detect(tmp_path, {"package.json": "{}"}) is None
-    assert detect(tmp_path, {"requirements.txt": "requests\n"}) is None
+
+
+def test_dependencies_without_a_framework_are_vercels_python_preset(tmp_path: Path) -> None:
+    """No start command is guessed: the reason asks for one instead."""
+    detection = detect(tmp_path, {"requirements.txt": "requests\n"})
+    assert detection is not None
+    assert (detection.framework, detection.runtime) == ("python", "python")
+    assert detection.start_command is None
+    assert any("set a start command" in reason for reason in detection.reasons)
+
+
+def test_fasthtml_app_from_fast_app(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {
+        "requirements.txt": "python-fasthtml\nuvicorn\n",
+        "app.py": "from fasthtml.common import *\n\napp, rt = fast_app()\n",
+    })
+    assert detection is not None
+    assert detection.framework == "fasthtml"
+    assert detection.start_command == "uvicorn app:app --host 0.0.0.0 --port $PORT"
+    assert "`app:app` created in `app.py`" in detection.reasons

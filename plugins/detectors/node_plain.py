@@ -1,0 +1,64 @@
+"""A Node or Bun server without a framework: Vercel's ``node`` and ``bun`` presets.
+
+Vercel recognises one by its entry file alone (``server.js``, ``src/server.ts``
+and their siblings); a ``start`` script counts too, as it always has here.
+A project locked by ``bun.lock`` with such an entry is a Bun server (Vercel's
+``bun`` preset), which AutoStack cannot run yet: detection says so, and the
+build stops with that message rather than starting it on Node.
+"""
+
+from __future__ import annotations
+
+from autostack_core.interfaces import Detection
+
+from .node_project import NodeProject
+
+DETECTOR = "autostack_plugins.detectors.node"
+
+NODE_CONFIDENCE = 0.4
+BUN_CONFIDENCE = 0.45
+
+ENTRIES = tuple(
+    f"{folder}server.{extension}"
+    for folder in ("", "src/")
+    for extension in ("cjs", "js", "mjs", "mts", "ts", "cts")
+)
+
+
+def _node_start(project: NodeProject, entry: str | None) -> str | None:
+    if "start" in project.scripts or entry is None:
+        return project.script_command("start", None)
+    if entry.endswith((".ts", ".mts", ".cts")):
+        return f"{project.pm.exec} tsx {entry}"
+    return f"node {entry}"
+
+
+def plain_server(project: NodeProject) -> Detection | None:
+    """The ``node`` (or ``bun``) preset, or None without an entry file or ``start`` script."""
+    entry = project.first_file(*ENTRIES)
+    if entry is None and "start" not in project.scripts:
+        return None
+    evidence = f"`{entry}` present" if entry else (
+        f"`start` script `{project.scripts['start']}` in package.json")
+    detection = Detection(
+        framework="node",
+        name="Node.js",
+        runtime="node",
+        confidence=NODE_CONFIDENCE,
+        reasons=[f"Node.js server without a framework: {evidence}"],
+        package_manager=project.pm.name,
+        install_command=project.pm.install_command,
+        build_command=project.script_command("build", None),
+        start_command=_node_start(project, entry),
+        dev_command=project.script_command("dev", None),
+        detector=DETECTOR,
+    )
+    if entry and project.tree.exists("bun.lock"):
+        detection.framework, detection.name, detection.runtime = "bun", "Bun", "bun"
+        detection.confidence = BUN_CONFIDENCE
+        detection.start_command = project.script_command("start", None) or f"bun {entry}"
+        detection.reasons.append(
+            "Bun server: `bun.lock` present; AutoStack has no Bun runtime yet, so the build "
+            "stops with that message"
+        )
+    return detection
