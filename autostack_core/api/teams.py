@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from autostack_core import accounts
+from autostack_core import accounts, team_files
 from autostack_core.api.auth import teams_json
 from autostack_core.api.deps import current_user, fits, path_id, read_body, require_team_role
 from autostack_core.auth import client_ip
@@ -158,11 +158,13 @@ async def get_team(request: Request) -> Response:
     tags: [teams]
     parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
     responses:
-      200: {description: "{team}"}
+      200: {description: "{team, storage: {used_bytes, quota_bytes}}"}
       404: {description: no such team of yours}
     """
     team, role = await team_for(request, Role.VIEWER)
-    return JSONResponse({"team": team_json(team, role)})
+    storage = {"used_bytes": await team_files.stored_bytes(team.id),
+               "quota_bytes": request.app.state.autostack.settings.team_storage_quota_bytes}
+    return JSONResponse({"team": team_json(team, role), "storage": storage})
 
 
 async def update_team(request: Request) -> Response:

@@ -130,6 +130,9 @@ async def test_an_upload_past_the_team_quota_is_refused_and_not_stored(
     assert not store.has(hashlib.sha256(b"b" * 600).hexdigest())
     assert await team_files.stored_bytes(team.id) == 600
     assert list(store.tmp.iterdir()) == []
+    async with client_for(autostack, await token_for(owner)) as http:
+        shown = await http.get(f"/api/v1/teams/{team.slug}")
+    assert shown.json()["storage"] == {"used_bytes": 600, "quota_bytes": 1000}
 
 
 async def test_a_streamed_upload_past_the_quota_stops_while_reading(
