@@ -26,8 +26,10 @@ import dns.exception
 import dns.nameserver
 import dns.resolver
 import httpx
+from ssrfguard import SSRFGuardError
 
 from autostack_core.config import Settings
+from autostack_core.outbound import Outbound
 
 CHALLENGE_LABEL = "_autostack-challenge"
 CHALLENGE_PATH = "/.well-known/autostack-challenge/"
@@ -144,18 +146,22 @@ def routed(records: list[DnsRecord]) -> bool:
 async def http_token_ok(settings: Settings, domain: str, token: str) -> bool:
     """Whether ``http://<domain>/.well-known/autostack-challenge/<token>`` answers the token.
 
-    Every A address is tried, then every AAAA one (bracketed in the URL).
+    Every A address is tried, then every AAAA one (bracketed in the URL). The
+    addresses come from the user's DNS records, so only public ones, this
+    server's own (``public_ips``) and the operator's allowed ones are asked
+    (:mod:`autostack_core.outbound`).
     """
     resolver = make_resolver(settings)
     hosts = [*await lookup(resolver, domain, "A"),
              *(f"[{address}]" for address in await lookup(resolver, domain, "AAAA"))]
     port = "" if settings.edge_port == 80 else f":{settings.edge_port}"
-    async with httpx.AsyncClient(timeout=HTTP_CHECK_SECONDS, follow_redirects=False) as http:
+    outbound = Outbound((*settings.outbound_allow, *settings.public_ips))
+    async with outbound.client(timeout=HTTP_CHECK_SECONDS, follow_redirects=False) as http:
         for host in hosts:
             try:
                 response = await http.get(f"http://{host}{port}{CHALLENGE_PATH}{token}",
                                           headers={"Host": domain})
-            except httpx.HTTPError:
+            except (httpx.HTTPError, SSRFGuardError):
                 continue
             if response.status_code == 200 and response.text.strip() == token:
                 return True

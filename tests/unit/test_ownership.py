@@ -97,3 +97,37 @@ async def test_http_token_is_tried_on_aaaa_addresses_too(
     set_addresses(dns_server, "aaaa", "::1")
     assert await ownership.http_token_ok(settings, NAME, "token")
     assert not await ownership.http_token_ok(settings, NAME, "another-token")
+
+
+@pytest.fixture
+def edge_on_loopback(settings: Settings) -> Iterator[list[str]]:
+    """A recording stand-in for the edge on ``127.0.0.1``: the paths it was asked for."""
+    asked: list[str] = []
+
+    class Recording(TokenHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            super().do_GET()
+
+    server = HTTPServer(("127.0.0.1", settings.edge_port), Recording)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+async def test_the_http_check_asks_no_address_of_the_servers_own_network(
+    settings: Settings, dns_server: ChallTestSrv, edge_on_loopback: list[str],
+) -> None:
+    """A user's A record names where the check connects: never loopback or private,
+    unless it is one of this server's own addresses (``public_ips``)."""
+    set_addresses(dns_server, "a", "127.0.0.1")
+    refused = replace(settings, outbound_allow=())
+    assert not await ownership.http_token_ok(refused, NAME, "token")
+    assert edge_on_loopback == []
+    own = replace(refused, public_ips=("127.0.0.1",))
+    assert await ownership.http_token_ok(own, NAME, "token")
+    assert len(edge_on_loopback) == 1
