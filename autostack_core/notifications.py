@@ -15,10 +15,13 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ssrfguard import SSRFGuardError
+
 from autostack_core import deployments, hostnames
 from autostack_core.crypto import active_keyring
 from autostack_core.interfaces import Event, Notifier
 from autostack_core.models import Deployment, Project
+from autostack_core.outbound import OutboundError
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -90,12 +93,18 @@ async def enrich(app: AutoStack, event: Event, project: Project) -> Event:
 
 
 async def send_with_retries(notifier: Notifier, event: Event, config: Mapping[str, Any]) -> bool:
-    """Send, retrying after each :data:`RETRY_DELAYS` wait; ``False`` if every try failed."""
+    """Send, retrying after each :data:`RETRY_DELAYS` wait; ``False`` if every try failed.
+
+    A destination the outbound policy refuses is not retried: it stays refused.
+    """
     for attempt, delay in enumerate((0.0, *RETRY_DELAYS), start=1):
         await asyncio.sleep(delay)
         try:
             await notifier.send(event, config)
             return True
+        except (OutboundError, SSRFGuardError) as error:
+            logger.warning("notifier %s refused for %s: %s", notifier.name, event.kind, error)
+            return False
         except Exception as error:
             logger.warning("notifier %s failed for %s (attempt %d): %s", notifier.name,
                            event.kind, attempt, error)

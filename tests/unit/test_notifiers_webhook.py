@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from ssrfguard import SSRFGuardError
@@ -86,3 +88,17 @@ async def test_redirects_within_what_is_allowed_are_followed() -> None:
             await WebhookNotifier(TO_STANDINS).send(EVENT, {"url": first.url + "/hook"})
     [request] = final.requests
     assert request.path == "/moved" and request.json()["type"] == "deployment.ready"
+
+
+async def test_a_refused_destination_is_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(notifications, "RETRY_DELAYS", (0.01, 0.02))
+    attempts: list[str] = []
+
+    class Counting(WebhookNotifier):
+        async def send(self, event: Event, config: Mapping[str, Any]) -> None:
+            attempts.append(event.kind)
+            await super().send(event, config)
+
+    sent = await notifications.send_with_retries(Counting(Outbound()), EVENT,
+                                                 {"url": "http://127.0.0.1:9/hook"})
+    assert not sent and attempts == ["deployment.ready"]
