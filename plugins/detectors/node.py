@@ -6,7 +6,9 @@ framework list); a few rows have a ``refine`` step for what the config decides
 (a Next.js static export, an Astro server build, a SvelteKit adapter). All rows
 that match become candidates and the highest confidence wins, so a SvelteKit
 app, which also depends on Vite, is SvelteKit. Node servers (Express, Fastify,
-Koa, Hono, NestJS) score lower than any front-end framework.
+Koa, Hono, NestJS, H3, Elysia) score lower than any front-end framework, and a
+server with no framework at all (Vercel's ``node`` and ``bun`` presets) lower
+still. The rarer presets of Vercel's list live in :mod:`.node_presets`.
 """
 
 from __future__ import annotations

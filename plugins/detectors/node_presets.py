@@ -96,13 +96,6 @@ def _nitro(project: NodeProject, detection: Detection, config: str | None) -> No
     _nitro_output(project, detection, "`nitro build`")
 
 
-def _xmcp(project: NodeProject, detection: Detection, config: str | None) -> None:
-    """``xmcp build`` writes ``dist/http.js`` for HTTP servers; ``--vercel`` is for Vercel."""
-    if detection.build_command and detection.build_command.endswith("--vercel"):
-        detection.build_command = f"{project.pm.exec} xmcp build"
-        detection.reasons.append("build: `xmcp build` (`--vercel` writes Vercel's output)")
-
-
 def _sapper(project: NodeProject, detection: Detection, config: str | None) -> None:
     """Vercel serves the static export, so the ``export`` script builds when there is one."""
     if "export" in project.scripts:
@@ -249,7 +242,9 @@ PRESETS: tuple[Framework, ...] = (
     Framework(
         "xmcp", "xmcp", ("xmcp",), 0.93, "xmcp build", "dist", "xmcp dev",
         configs=config_files("xmcp.config", "ts", "js"), runtime="node",
-        start="node dist/http.js", config_reveals=True, refine=_xmcp,
+        # Vercel's `xmcp build --vercel` writes its Build Output; `xmcp build`
+        # writes the HTTP server `dist/http.js`.
+        start="node dist/http.js", config_reveals=True,
     ),
     Framework(
         "mastra", "Mastra", ("mastra",), 0.93, "mastra build", ".mastra", "mastra dev",

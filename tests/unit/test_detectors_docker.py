@@ -54,3 +54,11 @@ def test_registered_as_a_fallback() -> None:
 
 def test_nothing(tmp_path: Path) -> None:
     assert docker.detect_framework(tree(tmp_path, {"README.md": ""}), None) is None
+
+
+def test_vercel_container_marker_beats_a_plain_dockerfile(tmp_path: Path) -> None:
+    files = {"Dockerfile.vercel": "FROM node:22\n", "Dockerfile": "FROM node:20\n"}
+    detection = docker.detect_framework(tree(tmp_path, files), None)
+    assert detection is not None
+    assert (detection.framework, detection.runtime) == ("container", "docker")
+    assert detection.build_command == "docker build -f Dockerfile.vercel ."

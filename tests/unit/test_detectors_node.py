@@ -420,3 +420,117 @@ def test_node_version_from_nvmrc_is_reported(tmp_path: Path) -> None:
     detection = detect(tmp_path, {"package.json": pkg({"next": "14.2.0"}, engines={"node": ">=18"}),
                                   ".nvmrc": "v20.11.1\n"})
     assert "Node.js `20.11.1` requested by `.nvmrc`" in detection.reasons
+
+
+# ---------------------------------------------------------------------------
+# The rarer presets of Vercel's list (node_presets) and their precedence
+# ---------------------------------------------------------------------------
+
+ANGULAR = {"@angular/cli": "^19.0.0", "@angular/core": "^19.0.0"}
+
+
+@pytest.mark.parametrize(("dependencies", "winner"), [
+    ({**ANGULAR, "@ionic/angular": "^8.0.0"}, "ionic-angular"),
+    ({**ANGULAR, "@scullyio/init": "^2.1.0", "@ionic/angular": "^8.0.0"}, "scully"),
+    ({"@ionic/react": "^8", "vite": "^5", "react-scripts": "5.0.1"}, "ionic-react"),
+    ({"@tanstack/react-start": "^1", "nitro": "^3", "vite": "^7"}, "tanstack-start"),
+    ({"nitropack": "^2", "vite": "^6"}, "nitro"),
+    ({"nuxt": "^3", "nitropack": "^2"}, "nuxtjs"),
+    ({"@shopify/hydrogen": "^2025.1", "@react-router/dev": "^7", "vite": "^6"}, "react-router"),
+    ({"@shopify/hydrogen": "^2023.7", "@remix-run/dev": "^1.19"}, "remix"),
+    ({"@shopify/hydrogen": "^1.0", "vite": "^2.9"}, "hydrogen"),
+    ({"parcel": "^2", "react": "^18"}, "parcel"),
+    ({"svelte": "^3", "sirv-cli": "^1", "rollup": "^2"}, "svelte"),
+    ({"svelte": "^4", "@sveltejs/vite-plugin-svelte": "^3", "vite": "^5"}, "vite"),
+    ({"eve": "^1", "@vercel/factory": "^0.1"}, "factory-eve"),
+], ids=lambda value: value if isinstance(value, str) else "")
+def test_a_framework_built_on_another_wins_over_it(tmp_path: Path, dependencies: dict[str, str],
+                                                   winner: str) -> None:
+    assert detect(tmp_path, {"package.json": pkg(dependencies)}).framework == winner
+
+
+def test_blitz_legacy_is_revealed_by_its_config_alone(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg(scripts={"build": "blitz build"}),
+                                  "blitz.config.js": "module.exports = {}\n"})
+    assert (detection.framework, detection.output_directory) == ("blitzjs", ".next")
+
+
+def test_blitz_2_without_config_is_next(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg({"blitz": "^2", "next": "^14"})})
+    assert detection.framework == "nextjs"
+
+
+def test_sanity_studio_needs_its_config(tmp_path: Path) -> None:
+    """The `sanity` package alone is also every Sanity client app's dependency."""
+    assert node.detect(write_tree(tmp_path / "client", {
+        "package.json": pkg({"sanity": "^3", "next": "^14"})})).framework == "nextjs"
+    studio = detect(tmp_path / "studio", {"package.json": pkg({"sanity": "^3"}),
+                                          "sanity.config.ts": "export default {}\n"})
+    assert (studio.framework, studio.output_directory) == ("sanity", "dist")
+
+
+def test_sapper_builds_its_static_export(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg(
+        {"sapper": "^0.28"}, scripts={"build": "sapper build", "export": "sapper export"})})
+    assert detection.build_command == "npm run export"
+    assert detection.output_directory == "__sapper__/export"
+
+
+def test_tanstack_start_without_nitro_says_how_to_serve_it(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg({"@tanstack/react-start": "^1"}),
+                                  "vite.config.ts": "export default {}\n"})
+    assert detection.start_command is None
+    assert any("nitro/vite" in reason for reason in detection.reasons)
+
+
+def test_redwood_serves_api_and_web_instead_of_deploying_to_vercel(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg(dev={"@redwoodjs/core": "8.9.0"}),
+                                  "redwood.toml": "[web]\n", "yarn.lock": ""})
+    assert detection.build_command == "yarn rw build"
+    assert detection.start_command == "yarn rw serve --port $PORT"
+
+
+# ---------------------------------------------------------------------------
+# Servers: H3, Elysia, and no framework at all (node_plain)
+# ---------------------------------------------------------------------------
+
+
+def test_h3_app_that_only_exports_itself_runs_under_srvx(tmp_path: Path) -> None:
+    entry = "import { H3 } from 'h3'\nexport default new H3()\n"
+    detection = detect(tmp_path, {"package.json": pkg({"h3": "^2.0.0"}), "server.mjs": entry})
+    assert detection.start_command == "npx srvx --prod server.mjs"
+
+
+def test_h3_app_that_listens_runs_with_node(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg({"h3": "^2.0.0"}), "server.mjs":
+                                  "import { H3, serve } from 'h3'\nserve(new H3())\n"})
+    assert detection.start_command == "node server.mjs"
+
+
+def test_elysia_on_bun_is_not_started_on_node(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg({"elysia": "^1.4"}), "bun.lock": "{}",
+                                  "src/index.ts": "import { Elysia } from 'elysia'\n"})
+    assert (detection.runtime, detection.start_command) == ("bun", "bun run src/index.ts")
+    assert any("no Bun runtime yet" in reason for reason in detection.reasons)
+
+
+def test_elysia_with_its_node_adapter_stays_on_node(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg({"elysia": "^1.4", "@elysiajs/node": "^1"}),
+                                  "src/index.js": "import { Elysia } from 'elysia'\n"})
+    assert (detection.runtime, detection.start_command) == ("node", "node src/index.js")
+
+
+def test_server_file_without_framework_is_the_node_preset(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg(), "server.js": "require('node:http')\n"})
+    assert (detection.framework, detection.start_command) == ("node", "node server.js")
+
+
+def test_server_file_with_bun_lock_is_the_bun_preset(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg(), "bun.lock": "{}",
+                                  "src/server.ts": "Bun.serve({ fetch: () => new Response() })\n"})
+    assert (detection.framework, detection.runtime) == ("bun", "bun")
+    assert detection.start_command == "bun src/server.ts"
+
+
+def test_package_json_without_server_or_start_is_nothing(tmp_path: Path) -> None:
+    assert node.detect(write_tree(tmp_path, {"package.json": json.dumps(pkg())})) is None

@@ -1,4 +1,4 @@
-"""The ssg detector: Hugo, Jekyll, Zola and MkDocs from their config files."""
+"""The ssg detector: Hugo, Jekyll, Middleman, Zola and MkDocs from their config files."""
 
 from __future__ import annotations
 
@@ -86,3 +86,21 @@ def test_mkdocs(tmp_path: Path) -> None:
     assert detection.framework == "mkdocs"
     assert detection.install_command == "pip install -r requirements.txt"
     assert (detection.build_command, detection.output_directory) == ("mkdocs build", "public")
+
+
+def test_middleman_with_its_gem(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {
+        "config.rb": "activate :autoprefixer\n",
+        "Gemfile": "source 'https://rubygems.org'\n\ngem 'middleman', '~> 4.5'\n",
+    })
+    assert detection is not None
+    assert (detection.framework, detection.output_directory) == ("middleman", "build")
+    assert detection.build_command == "bundle exec middleman build"
+    assert detection.confidence == 0.95
+
+
+def test_a_lone_config_rb_is_a_weak_middleman_guess(tmp_path: Path) -> None:
+    """Vercel needs only config.rb; Compass and other Ruby tools use the name too."""
+    detection = detect(tmp_path, {"config.rb": "http_path = '/'\n"})
+    assert detection is not None
+    assert (detection.framework, detection.confidence) == ("middleman", 0.6)

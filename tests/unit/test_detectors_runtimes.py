@@ -1,0 +1,108 @@
+"""The runtimes detector: Go, Rust and Ruby servers, recognised but not yet buildable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autostack_core.config import Settings
+from autostack_core.detection import detect_all
+from autostack_core.interfaces import Detection, Runtime, SourceTree
+from autostack_core.plugins import get_plugin_manager
+from autostack_plugins.detectors import runtimes
+
+pytestmark = pytest.mark.dbless
+
+GO_MAIN = 'package main\n\nimport "net/http"\n\nfunc main() { http.ListenAndServe(":8080", nil) }\n'
+
+
+def write(root: Path, files: dict[str, str]) -> SourceTree:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return SourceTree(root)
+
+
+def found(root: Path, files: dict[str, str]) -> Detection:
+    detection = runtimes.detect(write(root, files))
+    assert detection is not None
+    return detection
+
+
+def test_go_module_with_main_at_the_root(tmp_path: Path) -> None:
+    detection = found(tmp_path, {"go.mod": "module example.com/hello\n\ngo 1.23\n",
+                                 "main.go": GO_MAIN})
+    assert (detection.framework, detection.runtime) == ("go", "go")
+    assert detection.build_command == "go build -o app ."
+    assert detection.start_command == "./app"
+    assert any("no Go builder yet" in reason for reason in detection.reasons)
+
+
+def test_go_main_under_cmd_api(tmp_path: Path) -> None:
+    detection = found(tmp_path, {"go.mod": "module x\n", "cmd/api/main.go": GO_MAIN})
+    assert detection.build_command == "go build -o app ./cmd/api"
+
+
+def test_go_library_without_main_is_not_an_app(tmp_path: Path) -> None:
+    assert runtimes.detect(write(tmp_path, {"go.mod": "module x\n", "lib.go": "package x\n"})) \
+        is None
+
+
+def test_rust_binary_is_the_package_name_without_bin_section(tmp_path: Path) -> None:
+    detection = found(tmp_path, {
+        "Cargo.toml": '[package]\nname = "hello-server"\nversion = "0.1.0"\n\n'
+                      '[dependencies]\ntokio = "1"\n',
+        "src/main.rs": "fn main() {}\n",
+    })
+    assert (detection.framework, detection.runtime) == ("rust", "rust")
+    assert detection.start_command == "./target/release/hello-server"
+
+
+def test_axum_is_named_from_cargo_toml(tmp_path: Path) -> None:
+    detection = found(tmp_path, {
+        "Cargo.toml": '[package]\nname = "api"\n\n[[bin]]\nname = "server"\npath = "src/main.rs"'
+                      '\n\n[dependencies]\naxum = "0.8"\n',
+        "src/main.rs": "fn main() {}\n",
+    })
+    assert detection.framework == "axum"
+    assert detection.start_command == "./target/release/server"
+
+
+def test_rack_app(tmp_path: Path) -> None:
+    detection = found(tmp_path, {"Gemfile": "gem 'sinatra'\n", "config.ru": "run App\n"})
+    assert (detection.framework, detection.runtime) == ("ruby", "ruby")
+    assert detection.install_command == "bundle install"
+
+
+async def frameworks(root: Path, files: dict[str, str]) -> list[str]:
+    """Every detector's answer for ``files``, best first."""
+    manager = get_plugin_manager(load_entry_points=False).manager
+    return [d.framework for d in await detect_all(write(root, files), manager, Settings())]
+
+
+async def test_a_dockerfile_beside_a_go_server_still_wins(tmp_path: Path) -> None:
+    """Container providers build the Dockerfile today; the Go runtime is not there yet."""
+    found = await frameworks(tmp_path, {"go.mod": "module x\n", "main.go": GO_MAIN,
+                                        "Dockerfile": "FROM golang:1.23\n"})
+    assert found == ["docker", "go"]
+
+
+async def test_a_go_server_beats_its_procfile_and_html(tmp_path: Path) -> None:
+    """A bare Procfile would be read as a Python app, the HTML as a static site."""
+    found = await frameworks(tmp_path, {"go.mod": "module x\n", "main.go": GO_MAIN,
+                                        "Procfile": "web: ./app\n",
+                                        "public/index.html": "<h1>hi</h1>"})
+    assert found == ["go", "procfile", "static"]
+
+
+@pytest.mark.parametrize("runtime", ["go", "rust", "ruby", "bun"])
+async def test_no_built_in_builder_accepts_a_runtime_it_cannot_run(runtime: Runtime) -> None:
+    """So the deploy stops at "no builder can build ..." instead of shipping something else."""
+    manager = get_plugin_manager(load_entry_points=False).manager
+    builders = [b for found in manager.hook.register_builders(settings=Settings()) for b in found]
+    assert builders
+    manager_name = "bun" if runtime == "bun" else None
+    detection = Detection(framework=runtime, name=runtime, runtime=runtime, confidence=0.3,
+                          package_manager=manager_name)
+    assert [b.name for b in builders if b.can_build(detection)] == []
