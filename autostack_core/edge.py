@@ -290,22 +290,23 @@ def caddy_config(state: EdgeState, settings: Settings,
     """The whole Caddy configuration for ``state`` (``wildcard``: see :mod:`.edge_tls`)."""
     hosts_dir = settings.path("edge", "hosts")
     access_log = settings.path("logs", "edge-access.log")
+    # Secret query values (bypass tokens, OAuth codes) reach neither log: the
+    # access log, nor edge.log, where a failed proxy request is logged with its URI.
+    masked_uri = {"filter": "query", "actions": [
+        {"type": "replace", "parameter": name, "value": MASK} for name in SECRET_PARAMETERS]}
     return add_tls({
         "admin": admin_config(settings),
         "logging": {"logs": {
             # Without this exclusion every access line also goes to stderr.
-            "default": {"exclude": ["http.log.access"]},
+            "default": {"exclude": ["http.log.access"],
+                        "encoder": {"format": "filter", "wrap": {"format": "json"},
+                                    "fields": {"request>uri": masked_uri}}},
             ACCESS_LOGGER: {
                 "writer": {"output": "file", "filename": str(access_log),
                            "roll_size_mb": 100, "roll_keep": 10, "roll_keep_days": 30},
-                # Response headers are of no use to analytics and cost throughput;
-                # secret query values (bypass tokens, OAuth codes) never reach the file.
+                # Response headers are of no use to analytics and cost throughput.
                 "encoder": {"format": "filter", "wrap": {"format": "json"}, "fields": {
-                    "resp_headers": {"filter": "delete"},
-                    "request>uri": {"filter": "query", "actions": [
-                        {"type": "replace", "parameter": name, "value": MASK}
-                        for name in SECRET_PARAMETERS]},
-                }},
+                    "resp_headers": {"filter": "delete"}, "request>uri": masked_uri}},
                 "include": [f"http.log.access.{ACCESS_LOGGER}"],
             },
         }},
