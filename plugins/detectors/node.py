@@ -19,7 +19,7 @@ from typing import Any
 from autostack_core import hookimpl
 from autostack_core.interfaces import Detection, SourceTree
 
-from .node_framework import CONFIG_BONUS, Framework, config_text, set_static
+from .node_framework import CONFIG_BONUS, Framework, config_text, refine_angular, set_static
 from .node_plain import plain_server
 from .node_presets import PRESETS
 from .node_project import NodeProject, config_files
@@ -114,36 +114,6 @@ def _react_router(project: NodeProject, detection: Detection, config: str | None
     if re.search(r"ssr\s*:\s*false", config_text(project, config)):
         set_static(detection, "build/client", f"SPA mode: `ssr: false` in `{config}`")
         detection.spa_fallback = True
-
-
-def _angular_output(project: NodeProject) -> tuple[str, str] | None:
-    workspace = project.tree.read_json("angular.json")
-    if not isinstance(workspace, dict) or not isinstance(workspace.get("projects"), dict):
-        return None
-    projects: dict[str, Any] = workspace["projects"]
-    name = workspace.get("defaultProject")
-    if name not in projects:
-        applications = [k for k, v in projects.items() if v.get("projectType") == "application"]
-        candidates = applications or list(projects)
-        if not candidates:
-            return None
-        name = candidates[0]
-    build = projects[name].get("architect", {}).get("build", {})
-    output = build.get("options", {}).get("outputPath", f"dist/{name}")
-    if isinstance(output, dict):
-        base = output.get("base", f"dist/{name}")
-        return f"{base}/{output.get('browser', 'browser')}".rstrip("/"), name
-    # The application builder (Angular 17+) writes the browser bundle to a subfolder.
-    if str(build.get("builder", "")).endswith(":application"):
-        return f"{output}/browser", name
-    return str(output), name
-
-
-def _angular(project: NodeProject, detection: Detection, config: str | None) -> None:
-    found = _angular_output(project)
-    if found:
-        detection.output_directory = found[0]
-        detection.reasons.append(f"output `{found[0]}` of project `{found[1]}` in angular.json")
 
 
 def _doc_folder(project: NodeProject, marker: str, script: str) -> str:
@@ -301,7 +271,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework(
         "angular", "Angular", ("@angular/cli",), 0.93, "ng build", "dist",
         "ng serve --port $PORT", configs=("angular.json",), spa=True, dev_script="start",
-        refine=_angular,
+        refine=refine_angular,
     ),
     Framework(
         "eleventy", "Eleventy", ("@11ty/eleventy",), 0.93, "eleventy", "_site",

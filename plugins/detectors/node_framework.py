@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from autostack_core.interfaces import Detection, Runtime
 
@@ -58,3 +59,35 @@ def set_static(detection: Detection, output: str, reason: str) -> None:
     detection.output_directory = output
     detection.start_command = None
     detection.reasons.append(reason)
+
+
+def angular_output(project: NodeProject) -> tuple[str, str] | None:
+    """The browser output folder of angular.json's default application, and its name."""
+    workspace = project.tree.read_json("angular.json")
+    if not isinstance(workspace, dict) or not isinstance(workspace.get("projects"), dict):
+        return None
+    projects: dict[str, Any] = workspace["projects"]
+    name = workspace.get("defaultProject")
+    if name not in projects:
+        applications = [k for k, v in projects.items() if v.get("projectType") == "application"]
+        candidates = applications or list(projects)
+        if not candidates:
+            return None
+        name = candidates[0]
+    build = projects[name].get("architect", {}).get("build", {})
+    output = build.get("options", {}).get("outputPath", f"dist/{name}")
+    if isinstance(output, dict):
+        base = output.get("base", f"dist/{name}")
+        return f"{base}/{output.get('browser', 'browser')}".rstrip("/"), name
+    # The application builder (Angular 17+) writes the browser bundle to a subfolder.
+    if str(build.get("builder", "")).endswith(":application"):
+        return f"{output}/browser", name
+    return str(output), name
+
+
+def refine_angular(project: NodeProject, detection: Detection, config: str | None) -> None:
+    """The output folder angular.json gives the default project (Angular, Ionic Angular)."""
+    found = angular_output(project)
+    if found:
+        detection.output_directory = found[0]
+        detection.reasons.append(f"output `{found[0]}` of project `{found[1]}` in angular.json")

@@ -20,7 +20,7 @@ import re
 
 from autostack_core.interfaces import Detection
 
-from .node_framework import Framework, config_text
+from .node_framework import Framework, config_text, refine_angular
 from .node_project import NodeProject, config_files
 
 # ---------------------------------------------------------------------------
@@ -153,7 +153,9 @@ PRESETS: tuple[Framework, ...] = (
     Framework(
         "ionic-angular", "Ionic Angular", ("@ionic/angular",), 0.94, "ng build", "www",
         "ng serve --port $PORT", configs=("ionic.config.json",), spa=True,
-        dev_script="start",
+        # Ionic's own starters set `outputPath: "www"`; with Angular 17's
+        # application builder the site lands in `www/browser`, as angular.json says.
+        dev_script="start", refine=refine_angular,
     ),
     Framework(
         "polymer", "Polymer", ("polymer-cli",), 0.93, "polymer build", "build",

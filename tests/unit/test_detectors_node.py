@@ -534,3 +534,13 @@ def test_server_file_with_bun_lock_is_the_bun_preset(tmp_path: Path) -> None:
 
 def test_package_json_without_server_or_start_is_nothing(tmp_path: Path) -> None:
     assert node.detect(write_tree(tmp_path, {"package.json": json.dumps(pkg())})) is None
+
+
+def test_ionic_angular_output_follows_angular_json(tmp_path: Path) -> None:
+    """Vercel's preset says `www`; Angular 17's application builder writes `www/browser`."""
+    workspace = {"projects": {"app": {"projectType": "application", "architect": {"build": {
+        "builder": "@angular-devkit/build-angular:application",
+        "options": {"outputPath": "www"}}}}}}
+    detection = detect(tmp_path, {"package.json": pkg({**ANGULAR, "@ionic/angular": "^8.0.0"}),
+                                  "angular.json": workspace})
+    assert (detection.framework, detection.output_directory) == ("ionic-angular", "www/browser")
