@@ -11,6 +11,7 @@ from pathlib import Path
 from autostack_core import wildcard_certificate
 from autostack_core.config import Settings
 from autostack_core.models import SslStatus
+from autostack_core.run_sandbox import isolation
 
 
 @dataclass
@@ -75,6 +76,20 @@ def check_build_network() -> Check:
         "build net", False, "slirp4netns not found: builds share the host network and can "
                             "reach services on 127.0.0.1 (database, Redis)",
         "sudo apt-get install -y slirp4netns",
+    )
+
+
+def check_app_sandbox() -> Check:
+    """Whether apps run as an unprivileged user in their own network (see run_sandbox)."""
+    found = isolation()
+    if found.available:
+        return Check("app sandbox", True, found.detail)
+    return Check(
+        "app sandbox", False, f"{found.detail}: apps run as root (without capabilities) on the "
+                              "host network and can reach services on 127.0.0.1 (database, "
+                              "Redis, other apps)",
+        "sudo apt-get install -y bubblewrap slirp4netns util-linux (setpriv), and allow "
+        "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)",
     )
 
 
@@ -168,6 +183,7 @@ async def run_checks(settings: Settings) -> list[Check]:
         check_tool("npm", ["npm", "--version"], "install npm (apt-get install npm)"),
         check_bubblewrap(),
         check_build_network(),
+        check_app_sandbox(),
         check_cgroups(),
         check_caddy(),
         await check_database(settings),

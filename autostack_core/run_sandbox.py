@@ -1,12 +1,40 @@
 """The run sandbox of a server app or function worker: bubblewrap argv and cgroups.
 
 A replica sees the read-only system (shared with the build sandbox through
-:func:`autostack_core.sandbox.system_layout`), its deployment's ``server/``
-(or ``functions/``) folder read-only at ``/app``, a private ``/tmp`` and the
-host network (it listens on ``127.0.0.1:$PORT``). It does not see the data
-directory, its keys and database, or other deployments. Its own PID and IPC
-namespaces, ``--die-with-parent`` (its parent is the replica's shim) and no
-capabilities.
+:func:`autostack_core.sandbox.system_layout`, which hides what in ``/etc`` is
+not for everyone), its deployment's ``server/`` (or ``functions/``) folder
+read-only at ``/app`` and a private ``/tmp``. It does not see the data
+directory, its keys and database, or other deployments. Its own PID, IPC and
+UTS namespaces, ``--die-with-parent`` (its parent is the replica's shim) and
+no capabilities.
+
+When the host allows it (:func:`isolation`), a replica is also what an
+attacker who owns the app's code would want it not to be:
+
+* **An unprivileged user**: bubblewrap mounts the sandbox as root (so the
+  data directory may stay ``0700``: a bubblewrap run as ``nobody`` cannot
+  reach the deployment's folder below it, even from an open file
+  descriptor, and one run as root with ``--unshare-user`` maps the app's uid
+  to root on the host), then ``setpriv`` makes the app ``nobody``
+  (:data:`APP_UID`) on the host, with no capabilities, an empty bounding set
+  and ``no_new_privs`` (the system's setuid programs stay powerless), and a
+  second bubblewrap, as ``nobody``, puts it in a user namespace of its own
+  that may not create more (``--disable-userns``: much of the kernel's attack
+  surface is behind user namespaces). Every app shares that uid: they are
+  kept apart by their PID, network and mount namespaces (none can name,
+  signal or see another's processes or files); a uid per deployment would add
+  a second wall and is not done yet.
+* **A network namespace of its own**: the internet through slirp4netns
+  without the host's loopback (like builds), none of the host's listening
+  sockets (database, Redis, the control plane, other apps) and a
+  ``/proc/net/tcp`` that lists only its own. The app still listens on
+  ``127.0.0.1:$PORT``; its shim relays the host's ``127.0.0.1:$PORT`` into the
+  namespace (:mod:`autostack_core.netns_relay`, where the alternatives and
+  their measurements are).
+
+Without slirp4netns, or where unprivileged user namespaces are disabled, a
+replica runs as before: as root (without capabilities) on the host network,
+listening on the host's loopback; ``autostack doctor`` says so, and why.
 
 Memory and CPU are limited per deployment by a cgroup named after the
 deployment (v1 or v2, detected at run time), so the limit covers every
@@ -17,13 +45,18 @@ replicas run unlimited; ``autostack doctor`` reports it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
+import shutil
 import signal
+import subprocess
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from autostack_core.sandbox import CGROUP_ROOT, DEFAULT_PATH, system_layout
+from autostack_core.sandbox_network import slirp4netns
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +64,53 @@ CPU_PERIOD_US = 100_000
 # The shell stays alive until its child ends (a trap defers): a SIGTERM sent by
 # the shim to every process of the sandbox then reaches the app, not only sh.
 TERM_SAFE_SHELL = "trap : TERM INT; "
+APP_UID = 65534  # nobody
+# setpriv(1) and bubblewrap's flags that make the app APP_UID, as described above.
+_OUTER_CAPS = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+               "--cap-add", "CAP_SETPCAP"]
+_SETPRIV = ["--reuid", str(APP_UID), "--regid", str(APP_UID), "--clear-groups",
+            "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
+_INNER = ["--unshare-user", "--uid", str(APP_UID), "--gid", str(APP_UID), "--disable-userns",
+          "--dev-bind", "/", "/", "--die-with-parent", "--"]
+
+
+_SYSTEM_TOPS = {"/usr", "/etc", "/bin", "/lib", "/lib32", "/lib64", "/libx32", "/sbin"}
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """Whether replicas get their own user and network namespaces here, and if not why."""
+
+    available: bool
+    detail: str
+
+
+def isolation_args(bwrap: str, setpriv: str) -> tuple[list[str], list[str]]:
+    """bubblewrap's options, and the command's prefix, of an isolated replica."""
+    return (["--unshare-net", *_OUTER_CAPS],
+            [setpriv, *_SETPRIV, bwrap, *_INNER])
+
+
+@functools.cache
+def isolation() -> Isolation:
+    """Probe once whether replicas can run as :data:`APP_UID` in their own namespaces."""
+    bwrap, setpriv = shutil.which("bwrap"), shutil.which("setpriv")
+    missing = [name for name, path in (("bubblewrap", bwrap), ("setpriv", setpriv),
+                                       ("slirp4netns", slirp4netns())) if path is None]
+    if missing or bwrap is None or setpriv is None:
+        return Isolation(False, f"{', '.join(missing)} not installed")
+    options, prefix = isolation_args(bwrap, setpriv)
+    try:
+        probe = subprocess.run([bwrap, *system_layout(), "--unshare-pid", *options, *prefix,
+                                "/bin/true"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError) as error:
+        return Isolation(False, f"bubblewrap could not start: {error}")
+    if probe.returncode != 0:
+        return Isolation(False, f"an unprivileged user namespace could not be made: "
+                                f"{probe.stderr.strip()} (are unprivileged user namespaces "
+                                "disabled? bubblewrap older than 0.8?)")
+    return Isolation(True, f"apps run as uid {APP_UID}, in their own user and network "
+                           "namespaces (slirp4netns)")
 
 
 def runtime_env(env: dict[str, str], port: int) -> dict[str, str]:
@@ -44,24 +124,41 @@ def runtime_env(env: dict[str, str], port: int) -> dict[str, str]:
 
 
 def sandbox_argv(bwrap: str | None, app_dir: Path, command: str, env: dict[str, str],
-                 binds: Sequence[str] = ()) -> list[str]:
+                 binds: Sequence[str] = (), isolated: bool = False) -> list[str]:
     """The argv running ``sh -c command`` in ``/app`` (plain ``sh`` without bwrap).
 
     ``binds`` are host folders the command needs (a function launcher's
-    scripts), mounted read-only at the same path.
+    scripts), mounted read-only at the same path. ``isolated``: as
+    :data:`APP_UID` in its own network namespace (see the module's docstring;
+    :func:`isolation` says whether this host can).
     """
     shell = ["/bin/sh", "-c", TERM_SAFE_SHELL + command]
     if bwrap is None:
         return ["env", "-i", *(f"{key}={value}" for key, value in env.items()), *shell]
+    options, prefix = ["--cap-drop", "ALL"], list[str]()
+    if isolated:
+        options, prefix = isolation_args(bwrap, shutil.which("setpriv") or "setpriv")
     args = [bwrap, *system_layout()]
     for folder in binds:
-        args += ["--ro-bind", folder, folder]
+        args += [*_parents(folder), "--ro-bind", folder, folder]
     args += ["--ro-bind", str(app_dir), "/app", "--chdir", "/app",
-            "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-            "--cap-drop", "ALL", "--clearenv"]
+             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+             *options, "--clearenv"]
     for key, value in env.items():
         args += ["--setenv", key, value]
-    return [*args, *shell]
+    return [*args, *prefix, *shell]
+
+
+def _parents(folder: str) -> list[str]:
+    """Folders others may enter, leading to ``folder`` (bubblewrap makes missing ones ``0700``).
+
+    Nothing is needed inside what :func:`system_layout` mounts (``/usr``, ...).
+    """
+    path = Path(folder)
+    if len(path.parts) < 3 or f"/{path.parts[1]}" in _SYSTEM_TOPS:
+        return []
+    return [arg for parent in reversed(path.parents[:-1])
+            for arg in ("--perms", "0755", "--dir", str(parent))]
 
 
 class RuntimeCgroup:

@@ -14,13 +14,18 @@ On SIGTERM or SIGINT the shim passes SIGTERM to every process inside the
 sandbox (not to bubblewrap, whose death would SIGKILL the app) so in-flight
 requests can finish; the supervisor sends SIGKILL to the group after a grace
 period.
+
+With ``--private-network PORT`` (when :mod:`autostack_core.run_sandbox`
+gives the app a network namespace) the shim holds bubblewrap until the
+namespace has its way out (:func:`autostack_core.sandbox_network.attach_outbound`,
+a slirp4netns that ends with the shim), then relays the host's
+``127.0.0.1:PORT`` to the app's own (:mod:`autostack_core.netns_relay`).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -30,7 +35,15 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from autostack_core.netns_relay import Relay
 from autostack_core.runtime_logs import LogWriter
+from autostack_core.sandbox_network import (
+    NetworkSetupError,
+    attach_outbound,
+    read_json_object,
+    resolv_conf_fd,
+    slirp4netns,
+)
 
 MAX_LINE_BYTES = 64 * 1024
 
@@ -54,6 +67,14 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def is_bwrap(pid: int) -> bool:
+    """Whether ``pid`` is a bubblewrap (the app's own, inside: its death would SIGKILL the app)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip() == "bwrap"
+    except OSError:
+        return False
+
+
 def pump(stream: IO[bytes], name: str, log: LogWriter, lock: threading.Lock) -> None:
     for raw in iter(lambda: stream.readline(MAX_LINE_BYTES), b""):
         line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -63,12 +84,47 @@ def pump(stream: IO[bytes], name: str, log: LogWriter, lock: threading.Lock) -> 
 
 def sandbox_root(info: int, process: subprocess.Popen[bytes]) -> int:
     """The pid under which the app runs: bwrap's child (from ``--info-fd``), else the process."""
-    with os.fdopen(info, "rb") as handle:
-        data = handle.read()
     try:
-        return int(json.loads(data)["child-pid"])
-    except (ValueError, KeyError, TypeError):
+        return int(str(read_json_object(info)["child-pid"]))
+    except (NetworkSetupError, ValueError, KeyError):
         return process.pid
+    finally:
+        os.close(info)
+
+
+class PrivateNetwork:
+    """The app's own network namespace: outbound through slirp4netns, inbound by the relay."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.block_read, self.block_write = os.pipe()
+        self.exit_read, self.exit_write = os.pipe()  # slirp4netns ends when the shim does
+        self.resolv = resolv_conf_fd()
+        self.alive = threading.Event()
+        self.alive.set()
+
+    def bwrap_args(self) -> list[str]:
+        return ["--block-fd", str(self.block_read),
+                "--ro-bind-data", str(self.resolv), "/etc/resolv.conf"]
+
+    @property
+    def pass_fds(self) -> tuple[int, int]:
+        return (self.block_read, self.resolv)
+
+    def attach(self, root: int) -> None:
+        """Give the held sandbox its network, let it go, and start relaying."""
+        os.close(self.block_read)
+        os.close(self.resolv)
+        binary = slirp4netns()
+        if binary is None:
+            raise NetworkSetupError("slirp4netns is not installed")
+        netns = os.open(f"/proc/{root}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        attach_outbound(binary, root, netns, self.exit_read)
+        os.close(self.exit_read)
+        os.write(self.block_write, b"1")
+        os.close(self.block_write)
+        relay = Relay(netns, root, self.port)
+        threading.Thread(target=relay.wait_and_serve, args=(self.alive,), daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--logs", required=True, type=Path)
     parser.add_argument("--source", required=True)
     parser.add_argument("--procs", action="append", default=[])
+    parser.add_argument("--private-network", type=int, metavar="PORT")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -87,20 +144,28 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as error:
             log.write("system", f"cannot join cgroup {procs}: {error}")
     bwrap = os.path.basename(command[0]) == "bwrap" if command else False
+    network = PrivateNetwork(args.private_network) if bwrap and args.private_network else None
     read_info, write_info = os.pipe() if bwrap else (-1, -1)
     if bwrap:
-        command = [command[0], "--info-fd", str(write_info), *command[1:]]
+        command = [command[0], "--info-fd", str(write_info),
+                   *(network.bwrap_args() if network else []), *command[1:]]
     process = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        pass_fds=(write_info,) if bwrap else (),
+        pass_fds=(write_info, *(network.pass_fds if network else ())) if bwrap else (),
     )
     root = process.pid
     if bwrap:
         os.close(write_info)
         root = sandbox_root(read_info, process)
+    if network is not None:
+        try:
+            network.attach(root)
+        except (NetworkSetupError, OSError) as error:
+            log.write("system", f"could not set up the app's network: {error}")
+            process.kill()
 
     def terminate(signum: int, frame: FrameType | None) -> None:
-        targets = descendants(root) if bwrap else [root]
+        targets = [pid for pid in descendants(root) if not is_bwrap(pid)] if bwrap else [root]
         for pid in targets:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGTERM)
@@ -113,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     for reader in readers:
         reader.start()
     code = process.wait()
+    if network is not None:
+        network.alive.clear()
     for reader in readers:
         reader.join(2)
     with lock:

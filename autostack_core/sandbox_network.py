@@ -8,6 +8,12 @@ only way out is a user-mode NAT with ``--disable-host-loopback``.
 bubblewrap creates the namespace and waits on ``--block-fd`` before running
 the command; this module reads the sandbox's pid from ``--info-fd``, attaches
 slirp4netns to it, waits until it is ready, then lets the command go.
+
+Apps get the same way out (:func:`attach_outbound`, called by their shim),
+with two differences: slirp4netns, which handles the packets of code that
+may be hostile, runs in its own sandbox without capabilities and with a
+seccomp filter (``--enable-sandbox --enable-seccomp``), and it ends with the
+shim through ``--exit-fd``, since the shim outlives the control plane.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 SLIRP_DNS = "10.0.2.3"
@@ -32,7 +39,7 @@ def slirp4netns() -> str | None:
     return shutil.which("slirp4netns")
 
 
-def _read_json_object(fd: int) -> dict[str, object]:
+def read_json_object(fd: int) -> dict[str, object]:
     data = b""
     while True:
         chunk = os.read(fd, 4096)
@@ -55,16 +62,67 @@ async def _loopback_configured(pid: int) -> None:
     reporting its pid; slirp4netns configuring the same namespace at that
     moment makes bubblewrap fail ("Failed RTM_NEWADDR"), so it waits its turn.
     """
-    fib = Path(f"/proc/{pid}/net/fib_trie")
     deadline = asyncio.get_running_loop().time() + READY_TIMEOUT_SECONDS
     while asyncio.get_running_loop().time() < deadline:
-        try:
-            if "127.0.0.1" in fib.read_text():
-                return
-        except OSError as error:
-            raise NetworkSetupError(f"the sandbox exited while starting: {error}") from error
+        if _loopback_up(pid):
+            return
         await asyncio.sleep(0.001)
     raise NetworkSetupError("the sandbox's loopback interface never came up")
+
+
+def _loopback_up(pid: int) -> bool:
+    try:
+        return "127.0.0.1" in Path(f"/proc/{pid}/net/fib_trie").read_text()
+    except OSError as error:
+        raise NetworkSetupError(f"the sandbox exited while starting: {error}") from error
+
+
+def slirp_argv(binary: str, ready_fd: int, target: str, *extra: str) -> list[str]:
+    """slirp4netns giving ``target`` (a pid or a namespace path) the internet, not the host."""
+    return [binary, "--configure", "--mtu=65520", "--disable-host-loopback", *extra,
+            "--ready-fd", str(ready_fd), target, "tap0"]
+
+
+def resolv_conf_fd() -> int:
+    """A pipe holding the sandbox's ``resolv.conf`` (for bubblewrap's ``--ro-bind-data``)."""
+    read, write = os.pipe()
+    os.write(write, f"nameserver {SLIRP_DNS}\n".encode())
+    os.close(write)
+    return read
+
+
+def attach_outbound(binary: str, pid: int, netns: int, exit_fd: int) -> subprocess.Popen[bytes]:
+    """Give an app's network namespace (the open file ``netns``) its way out.
+
+    ``pid`` is the sandbox's first process (its loopback must be up first);
+    slirp4netns exits when ``exit_fd`` (the read end of a pipe whose write end
+    the caller keeps) closes. Returns once the network is configured.
+    """
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while not _loopback_up(pid):
+        if time.monotonic() > deadline:
+            raise NetworkSetupError("the sandbox's loopback interface never came up")
+        time.sleep(0.001)
+    ready_read, ready_write = os.pipe()
+    try:
+        slirp = subprocess.Popen(
+            slirp_argv(binary, ready_write, f"/proc/self/fd/{netns}", "--netns-type=path",
+                       "--enable-sandbox", "--enable-seccomp", "--exit-fd", str(exit_fd)),
+            pass_fds=(ready_write, netns, exit_fd), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        os.close(ready_write)
+        ready_write = -1
+        ready = os.read(ready_read, 1)
+    finally:
+        os.close(ready_read)
+        if ready_write != -1:
+            os.close(ready_write)
+    if ready != b"1":
+        slirp.kill()
+        slirp.wait()
+        raise NetworkSetupError("slirp4netns could not configure the app's network")
+    return slirp
 
 
 class IsolatedNetwork:
@@ -93,7 +151,7 @@ class IsolatedNetwork:
         """Call once bubblewrap has started: connect its namespace, then unblock it."""
         self._close(self._info_write)
         self._close(self._block_read)
-        info = await asyncio.to_thread(_read_json_object, self._info_read)
+        info = await asyncio.to_thread(read_json_object, self._info_read)
         pid = info.get("child-pid")
         if not isinstance(pid, int):
             raise NetworkSetupError("bubblewrap did not report a child pid")
@@ -101,8 +159,7 @@ class IsolatedNetwork:
         ready_read, ready_write = os.pipe()
         try:
             self._slirp = subprocess.Popen(
-                [self.binary, "--configure", "--mtu=65520", "--disable-host-loopback",
-                 "--ready-fd", str(ready_write), str(pid), "tap0"],
+                slirp_argv(self.binary, ready_write, str(pid)),
                 pass_fds=(ready_write,), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             )

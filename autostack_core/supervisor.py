@@ -4,7 +4,10 @@ A deployment's runtime is a list of :class:`Program` (its server, and one
 worker per function runtime), each with replicas. Every replica is a shim
 (:mod:`autostack_core.runtime_shim`) in its own session, running the program
 in the run sandbox (:mod:`autostack_core.run_sandbox`) on a loopback port the
-supervisor chose and passed as ``PORT``.
+supervisor chose and passed as ``PORT``: the host's, or, when the replica has
+its own network namespace, the app's own loopback port, which the shim relays
+from the same port of the host's. Either way the supervisor, the edge and the
+waker talk to the host's ``127.0.0.1:PORT``.
 
 * :meth:`Supervisor.start` starts every replica and returns only once each
   answers its health check (any status below 500), or raises
@@ -46,7 +49,7 @@ import httpx
 from autostack_core.build_errors import BuildError
 from autostack_core.config import Settings
 from autostack_core.crypto import active_keyring
-from autostack_core.run_sandbox import RuntimeCgroup, runtime_env, sandbox_argv
+from autostack_core.run_sandbox import RuntimeCgroup, isolation, runtime_env, sandbox_argv
 from autostack_core.runtime_logs import LogWriter, last_lines
 from autostack_core.utils import free_port, process_alive, write_private
 from autostack_core.waker import Waker
@@ -283,12 +286,15 @@ class Supervisor:
         cgroup = RuntimeCgroup(runtime.id)
         procs = cgroup.create(self.settings.runtime_memory_mb, self.settings.runtime_cpus)
         env = runtime_env(runtime.env, replica.port)
-        argv = sandbox_argv(self.bwrap, Path(program.app_dir), program.command, env,
-                            program.binds)
         shim = [sys.executable, "-m", SHIM_MODULE, "--logs", str(self.logs_dir(runtime.id)),
                 "--source", replica.source]
         for path in procs:
             shim += ["--procs", path]
+        isolated = self.bwrap is not None and isolation().available
+        if isolated:
+            shim += ["--private-network", str(replica.port)]
+        argv = sandbox_argv(self.bwrap, Path(program.app_dir), program.command, env,
+                            program.binds, isolated)
         self._event(runtime.id, f"starting {replica.source}: {program.command} "
                                 f"(PORT={replica.port})")
         process = await asyncio.create_subprocess_exec(

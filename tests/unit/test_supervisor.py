@@ -14,6 +14,7 @@ import pytest
 from autostack_core import supervisor as supervisor_module
 from autostack_core.config import Settings
 from autostack_core.crypto import install_keyring, load_keyring
+from autostack_core.run_sandbox import Isolation, isolation
 from autostack_core.runtime_logs import LogWriter, read_logs
 from autostack_core.supervisor import Program, Runtime, RuntimeStartError, Supervisor
 
@@ -97,6 +98,61 @@ async def test_start_waits_for_health_and_publishes_the_ports(
     assert greeting == "hello" and data_visible == "False"
     sources = {record["source"] for record in read_logs(supervisor.logs_dir("dpl1"))}
     assert {"server-0", "server-1", "supervisor"} <= sources
+
+
+WHO_AM_I = """\
+import http.server, json, os, socket, sys
+def reach(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), 2).close()
+        return True
+    except OSError:
+        return False
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        listening = [line.split()[1] for line in open("/proc/net/tcp").readlines()[1:]
+                     if line.split()[3] == "0A"]
+        body = json.dumps({"uid": os.getuid(), "listening": len(listening),
+                           "host": reach(int(sys.argv[1]))}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+"""
+
+
+async def who_am_i(supervisor: Supervisor, upstreams: Upstreams, app_dir: Path) -> dict[str, int]:
+    """Start an app that says its uid, how many ports listen, and whether it reaches ours."""
+    (app_dir / "who.py").write_text(WHO_AM_I)
+    host = await asyncio.start_server(lambda reader, writer: writer.close(), "127.0.0.1", 0)
+    port = host.sockets[0].getsockname()[1]
+    try:
+        await supervisor.start(runtime(app_dir, f"python3 who.py {port}"))
+        response = await get(upstreams[("dpl1", "server")][0])
+    finally:
+        host.close()
+    seen: dict[str, int] = response.json()
+    return seen
+
+
+@pytest.mark.skipif(not isolation().available, reason=isolation().detail)
+async def test_an_app_runs_unprivileged_in_a_network_of_its_own(
+    supervisor: Supervisor, upstreams: Upstreams, app_dir: Path
+) -> None:
+    seen = await who_am_i(supervisor, upstreams, app_dir)
+    assert seen == {"uid": 65534, "listening": 1, "host": False}
+
+
+async def test_without_isolation_an_app_still_runs_on_the_hosts_loopback(
+    supervisor: Supervisor, upstreams: Upstreams, app_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fallback (no slirp4netns, no user namespaces): what ``autostack doctor`` warns of."""
+    monkeypatch.setattr(supervisor_module, "isolation",
+                        lambda: Isolation(False, "slirp4netns not installed"))
+    seen = await who_am_i(supervisor, upstreams, app_dir)
+    assert seen["uid"] == 0 and seen["host"] is True
 
 
 async def test_a_command_that_exits_at_once_says_so_with_its_last_lines(
