@@ -33,6 +33,7 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
     token: str = ""
     extra_env: dict[str, str] = field(default_factory=dict)
+    autostack: str = AUTOSTACK  # the command line (another installation's, in package tests)
 
     @property
     def url(self) -> str:
@@ -41,7 +42,7 @@ class Server:
     def start(self) -> None:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [AUTOSTACK, "up", "--port", str(self.port), "--edge-port", str(self.edge_port),
+                [self.autostack, "up", "--port", str(self.port), "--edge-port", str(self.edge_port),
                  "--data-dir", str(self.data_dir)],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
@@ -70,7 +71,7 @@ class Server:
     def cli(self, *args: str, check: bool = True, cwd: Path | None = None,
             timeout: float = 300) -> subprocess.CompletedProcess[str]:
         env = {**self.env, "AUTOSTACK_SERVER": self.url, "AUTOSTACK_TOKEN": self.token}
-        result = subprocess.run([AUTOSTACK, *args], env=env, cwd=cwd, capture_output=True,
+        result = subprocess.run([self.autostack, *args], env=env, cwd=cwd, capture_output=True,
                                 text=True, timeout=timeout)
         if check and result.returncode != 0:
             raise AssertionError(f"autostack {' '.join(args)} failed ({result.returncode}):\n"
