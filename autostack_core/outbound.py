@@ -15,8 +15,9 @@ server that answers differently the second time (rebinding) gets no second
 time; redirects are checked hop by hop at the same place. Git runs as a
 subprocess, so for it the checked addresses are pinned with curl's resolve
 list (``http.curloptResolve``, git 2.37+) and redirects are not followed.
-``ssh://`` and ``git://`` remotes are checked before git starts; git's ssh
-resolves the name again, the one gap left (see ``docs/security.md``).
+``ssh://`` and ``git://`` remotes are checked before git starts, but ssh (and
+git, for ``git://``) resolves the name again: a DNS server that rebinds in
+between is the one gap left (see ``docs/security.md``).
 
 Operators allow their own private destinations (an internal git server, a
 webhook receiver on the LAN) with ``AUTOSTACK_OUTBOUND_ALLOW``: addresses or
