@@ -32,6 +32,16 @@ def settings_from(data_dir: Path | None, **overrides: Any) -> Settings:
         raise click.UsageError(str(error)) from error
 
 
+def require_sandbox(settings: Settings) -> None:
+    """Stop with the command that installs bubblewrap or slirp4netns when one is missing."""
+    from autostack_core import preflight
+
+    try:
+        preflight.require_sandbox(settings)
+    except preflight.SandboxMissing as error:
+        raise click.ClickException(str(error)) from error
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address of the dashboard/API")
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -47,6 +57,7 @@ def up(host: str, port: int, edge_port: int | None, domain: str | None,
 
     settings = settings_from(data_dir, host=host, port=port, edge_port=edge_port,
                              base_domain=domain)
+    require_sandbox(settings)
     autostack = AutoStack(settings, consume=True)
     click.echo(f"AutoStack data in {settings.data_dir}")
     click.echo(f"Dashboard and API: http://{'localhost' if host == '127.0.0.1' else host}:{port}")
@@ -85,8 +96,11 @@ def worker(concurrency: int, data_dir: Path | None) -> None:
 
     logging.config.dictConfig(server_log_config())
 
+    settings = settings_from(data_dir)
+    require_sandbox(settings)
+
     async def consume() -> None:
-        autostack = AutoStack(settings_from(data_dir))
+        autostack = AutoStack(settings)
         await autostack.startup()
         from autostack_core.pipeline import recover_lost_deployments
 
