@@ -11,7 +11,10 @@ Confidences follow Vercel's ``supersedes`` relations: a framework built on
 another one scores above it (Ionic Angular and Scully above Angular, TanStack
 Start, Hydrogen and Nitro above Vite), and one that embeds another scores
 below its host (Nitro below Nuxt and TanStack Start, Hydrogen below Remix and
-React Router, whose apps Hydrogen 2 and later are).
+React Router, whose apps Hydrogen 2 and later are). A row that must beat its
+host also lists the host's config files, so the config bonus never reverses
+the order (Ionic Angular names angular.json; Hydrogen, Ionic React and
+Nitro name vite.config).
 """
 
 from __future__ import annotations
@@ -152,7 +155,7 @@ PRESETS: tuple[Framework, ...] = (
     ),
     Framework(
         "ionic-angular", "Ionic Angular", ("@ionic/angular",), 0.94, "ng build", "www",
-        "ng serve --port $PORT", configs=("ionic.config.json",), spa=True,
+        "ng serve --port $PORT", configs=("ionic.config.json", "angular.json"), spa=True,
         # Ionic's own starters set `outputPath: "www"`; with Angular 17's
         # application builder the site lands in `www/browser`, as angular.json says.
         dev_script="start", refine=refine_angular,
@@ -171,7 +174,8 @@ PRESETS: tuple[Framework, ...] = (
     ),
     Framework(
         "ionic-react", "Ionic React", ("@ionic/react",), 0.91, "react-scripts build", "build",
-        "react-scripts start", configs=("ionic.config.json",), spa=True,
+        "react-scripts start", configs=("ionic.config.json", *config_files("vite.config")),
+        spa=True,
         refine=_ionic_react,
     ),
     Framework(
@@ -208,9 +212,9 @@ PRESETS: tuple[Framework, ...] = (
     ),
     Framework(
         "hydrogen", "Hydrogen (v1)", ("@shopify/hydrogen",), 0.91, "shopify hydrogen build",
-        "dist", "shopify hydrogen dev", configs=config_files("hydrogen.config", "js", "ts"),
-        runtime="node", start="shopify hydrogen preview --port $PORT", config_reveals=True,
-        refine=_hydrogen,
+        "dist", "shopify hydrogen dev",
+        configs=(*config_files("hydrogen.config", "js", "ts"), *config_files("vite.config")),
+        runtime="node", start="shopify hydrogen preview --port $PORT", refine=_hydrogen,
     ),
     Framework(
         "tanstack-start", "TanStack Start", ("@tanstack/react-start", "@tanstack/solid-start"),
@@ -239,7 +243,8 @@ PRESETS: tuple[Framework, ...] = (
     ),
     Framework(
         "nitro", "Nitro", ("nitropack", "nitro"), 0.9, "nitro build", ".output", "nitro dev",
-        configs=config_files("nitro.config"), runtime="node", refine=_nitro,
+        configs=(*config_files("nitro.config"), *config_files("vite.config")), runtime="node",
+        refine=_nitro,
     ),
     Framework(
         "xmcp", "xmcp", ("xmcp",), 0.93, "xmcp build", "dist", "xmcp dev",

@@ -444,9 +444,14 @@ ANGULAR = {"@angular/cli": "^19.0.0", "@angular/core": "^19.0.0"}
     ({"svelte": "^4", "@sveltejs/vite-plugin-svelte": "^3", "vite": "^5"}, "vite"),
     ({"eve": "^1", "@vercel/factory": "^0.1"}, "factory-eve"),
 ], ids=lambda value: value if isinstance(value, str) else "")
+@pytest.mark.parametrize("host_configs", [False, True], ids=["", "with-host-configs"])
 def test_a_framework_built_on_another_wins_over_it(tmp_path: Path, dependencies: dict[str, str],
-                                                   winner: str) -> None:
-    assert detect(tmp_path, {"package.json": pkg(dependencies)}).framework == winner
+                                                   winner: str, host_configs: bool) -> None:
+    """Also when the host's config files are there and earn the host their bonus."""
+    files: dict[str, Any] = {"package.json": pkg(dependencies)}
+    if host_configs:
+        files |= {"angular.json": {}, "vite.config.ts": "export default {}\n"}
+    assert detect(tmp_path, files).framework == winner
 
 
 def test_blitz_legacy_is_revealed_by_its_config_alone(tmp_path: Path) -> None:
