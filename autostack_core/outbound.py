@@ -73,8 +73,10 @@ def git_host(url: str) -> tuple[str, int] | None:
 def destination(url: str) -> tuple[str, int]:
     """The host and port of a URL (``http``, ``https``, ``ssh``, ``git``, ``smtp``)."""
     parts = urlsplit(url)
-    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-        raise OutboundError("use a URL like https://host/path, with a host name")
+    if parts.scheme not in DEFAULT_PORTS:
+        raise OutboundError("use an https:// (or http://) URL")
+    if not parts.hostname:
+        raise OutboundError("name a host")
     try:
         return parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme]
     except ValueError as error:

@@ -107,3 +107,18 @@ async def test_destinations_on_the_servers_own_network_are_refused(
     assert error["field"] == field
     assert error["message"].startswith(f"{field}: ") and reason in error["message"]
     assert (await Project.get(name="site")).settings.get("notifiers") in (None, [])
+
+
+@pytest.mark.parametrize(("config", "field", "message"), [
+    ({"type": "webhook"}, "url", "url: use an https:// (or http://) URL"),
+    ({"type": "webhook", "url": "ftp://example.com/hook"}, "url",
+     "url: use an https:// (or http://) URL"),
+    ({"type": "email", "to": "a@example.com"}, "host", "host: name a host"),
+])
+async def test_a_missing_destination_is_422(
+    api: httpx.AsyncClient, config: dict[str, str], field: str, message: str
+) -> None:
+    await make_project(api)
+    response = await api.post("/api/v1/projects/site/notifiers", json=config)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == {"code": "invalid", "message": message, "field": field}
