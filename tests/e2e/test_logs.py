@@ -30,7 +30,8 @@ def test_deploy_hook_urls_and_oauth_codes_stay_out_of_the_access_log(
     with server.api() as api:
         api.post("/api/v1/projects", json={"name": "hooked", "git_url": f"file://{repo}"}
                  ).raise_for_status()
-        created = api.post("/api/v1/projects/hooked/deploy-hooks", json={"name": "ci", "branch": "main"})
+        created = api.post("/api/v1/projects/hooked/deploy-hooks",
+                           json={"name": "ci", "branch": "main"})
         assert created.status_code == 201, created.text
         hook_url = created.json()["deploy_hook"]["url"]
     token = hook_url.rsplit("/", 1)[1]
