@@ -108,7 +108,7 @@ def _sapper(project: NodeProject, detection: Detection, config: str | None) -> N
 
 def _redwood(project: NodeProject, detection: Detection, config: str | None) -> None:
     detection.reasons.append(
-        "build: `rw build` and `rw serve` (API and web side on one port): Vercel's "
+        "build: `rw build`, then `rw serve` runs the web and API sides together: Vercel's "
         "`rw deploy vercel` writes Vercel's functions, which a server here cannot run"
     )
 
@@ -124,8 +124,8 @@ def _platform_output(project: NodeProject, detection: Detection, config: str | N
     """Agent frameworks whose ``.output`` Vercel runs with its own runtime."""
     if detection.start_command is None:
         detection.reasons.append(
-            f"no `start` script: `{detection.framework} build` writes `.output` for Vercel's "
-            "runtime; set the start command that serves it"
+            "no `start` script: the build writes `.output` for Vercel's own runtime; set the "
+            "start command that serves it"
         )
 
 
