@@ -219,12 +219,19 @@ def _procfile_python(tree: SourceTree, env: PythonEnvironment | None) -> Detecti
     return detection
 
 
-def _plain_python(env: PythonEnvironment | None) -> Detection | None:
-    """Dependencies and no web framework: Vercel's ``python`` preset, with no start command."""
-    if env is None:
+def _plain_python(tree: SourceTree, env: PythonEnvironment | None) -> Detection | None:
+    """Dependencies and an entry file, no web framework: Vercel's ``python`` preset.
+
+    The entry file is required so a static site whose ``api/`` folder holds
+    Python functions stays a static site with functions; no start command is
+    guessed, the reason asks for one.
+    """
+    entry = next((path for path in ENTRY_FILES
+                  if not path.startswith("api/") and tree.exists(path)), None)
+    if env is None or entry is None:
         return None
     detection = _base(env, "python", "Python", PLAIN_PYTHON_CONFIDENCE,
-                      f"dependencies without a web framework ({env.reason})")
+                      f"`{entry}` and dependencies without a web framework ({env.reason})")
     detection.reasons.append("no web framework found: set a start command, or add a Procfile "
                              "with a `web:` line")
     return detection
@@ -237,7 +244,8 @@ def detect(tree: SourceTree) -> Detection | None:
         tree.exists("Procfile") and tree.glob("*.py")
     ):
         return None
-    candidates = [_django(tree, env), _procfile_python(tree, env), _plain_python(env)]
+    candidates = [_django(tree, env), _procfile_python(tree, env),
+                  _plain_python(tree, env)]
     if env is not None:
         candidates += [_asgi_or_wsgi(tree, env, framework) for framework in FRAMEWORKS]
     found = [candidate for candidate in candidates if candidate is not None]

@@ -123,11 +123,20 @@ def test_plain_python_with_procfile(tmp_path: Path) -> None:
 
 def test_not_python(tmp_path: Path) -> None:
     assert detect(tmp_path, {"package.json": "{}"}) is None
+    assert detect(tmp_path, {"requirements.txt": "requests\n"}) is None
 
 
-def test_dependencies_without_a_framework_are_vercels_python_preset(tmp_path: Path) -> None:
+def test_functions_in_api_do_not_make_a_python_app(tmp_path: Path) -> None:
+    """A static site with Python functions stays static (the functions builder serves it)."""
+    assert detect(tmp_path, {"requirements.txt": "requests\n", "index.html": "<h1>hi</h1>",
+                             "api/index.py": "def app(environ, start_response): ...\n"}) is None
+
+
+def test_dependencies_and_entry_without_a_framework_are_vercels_python_preset(
+    tmp_path: Path,
+) -> None:
     """No start command is guessed: the reason asks for one instead."""
-    detection = detect(tmp_path, {"requirements.txt": "requests\n"})
+    detection = detect(tmp_path, {"requirements.txt": "requests\n", "main.py": "print(1)\n"})
     assert detection is not None
     assert (detection.framework, detection.runtime) == ("python", "python")
     assert detection.start_command is None
