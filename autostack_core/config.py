@@ -73,6 +73,8 @@ class Settings:
     public_ips: tuple[str, ...] = ()
     dns_endpoint_urls: tuple[str, ...] = ()
     allow_unsandboxed: bool = False
+    keep_apps_running: bool = False
+    """A clean stop leaves deployed apps and the edge running, for the next start to re-adopt."""
     allow_local_git: bool = False
     corepack_integrity: bool = True
     """Corepack checks pnpm's and Yarn's npm signatures (off for mirrors that strip them)."""
@@ -142,6 +144,7 @@ class Settings:
             public_ips=_list("AUTOSTACK_PUBLIC_IPS"),
             dns_endpoint_urls=_list("AUTOSTACK_DNS_ENDPOINT_URLS"),
             allow_unsandboxed=_flag("AUTOSTACK_ALLOW_UNSANDBOXED"),
+            keep_apps_running=_flag("AUTOSTACK_KEEP_APPS_RUNNING"),
             allow_local_git=_flag("AUTOSTACK_ALLOW_LOCAL_GIT"),
             corepack_integrity=os.environ.get("AUTOSTACK_COREPACK_INTEGRITY", "1").lower()
             not in ("0", "false", "no"),

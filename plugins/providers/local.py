@@ -145,14 +145,21 @@ class LocalProvider:
         self._idle_task = asyncio.create_task(self._idle_loop(), name="scale-to-zero")
 
     async def stop(self) -> None:
-        """Stop the processes and the Caddy (a clean shutdown)."""
+        """Stop the processes and the Caddy (a clean shutdown).
+
+        With ``keep_apps_running`` (the service unit's setting) both keep serving
+        and only the watching stops: the next start re-adopts them, as after a
+        crash, so restarting or upgrading the server interrupts no deployment.
+        """
         for task in [self._idle_task, *self._drains.values()]:
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        await self.supervisor.close(stop_replicas=True)
-        await self.edge.stop()
+        keep = self.settings.keep_apps_running
+        await self.supervisor.close(stop_replicas=not keep)
+        if not keep:
+            await self.edge.stop()
 
     async def deploy(self, spec: DeploymentSpec) -> None:
         """Serve ``spec.output_dir`` on ``spec.hostnames``; start its processes, healthy."""
