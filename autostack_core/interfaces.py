@@ -78,7 +78,7 @@ class SourceTree:
         self.top = root if top is None else top
 
     def exists(self, relative: str) -> bool:
-        return user_files.is_file(self.root, relative) or self.is_dir(relative)
+        return user_files.exists(self.root, relative)
 
     def is_dir(self, relative: str) -> bool:
         return user_files.is_dir(self.root, relative)
@@ -103,12 +103,11 @@ class SourceTree:
         return data if isinstance(data, dict) else None
 
     def glob(self, pattern: str) -> list[str]:
-        """Files and folders matching ``pattern``, not under ``node_modules``, none outside."""
+        """Names matching ``pattern``, not under ``node_modules`` (read them with the above)."""
         root = self.root.resolve()
         return sorted(
             relative for path in root.glob(pattern)
             if "node_modules" not in (relative := path.relative_to(root).as_posix()).split("/")
-            and self.exists(relative)
         )
 
     def parents(self) -> list[tuple[SourceTree, str]]:

@@ -33,6 +33,7 @@ import os
 import shutil
 import stat
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -131,8 +132,25 @@ def _open_beneath(root_fd: int, relative: str | PurePosixPath, flags: int) -> tu
             os.close(fd)
 
 
+def _absent(root: Path, relative: str | PurePosixPath) -> bool:
+    """Whether nothing is at ``relative``, even following every link: the cheap answer first.
+
+    Most probes (detectors asking for config files) miss; one ``lstat`` settles
+    those. A hit still goes through the careful walk.
+    """
+    try:
+        os.lstat(root / relative)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def _open_file(root: Path, relative: str | PurePosixPath) -> int | None:
     """A descriptor of the regular file ``relative`` beneath ``root``; None when there is none."""
+    if _absent(root, relative):
+        return None
     try:
         with _open_root(root) as root_fd:
             fd, _ = _open_beneath(root_fd, relative, _FILE)
@@ -176,6 +194,8 @@ def read_text(root: Path, relative: str | PurePosixPath,
 
 def _kind(root: Path, relative: str | PurePosixPath) -> int | None:
     """The ``st_mode`` of what ``relative`` is beneath ``root``; None when absent or outside."""
+    if _absent(root, relative):
+        return None
     try:
         with _open_root(root) as root_fd:
             fd, _ = _open_beneath(root_fd, relative, _FILE)
@@ -185,6 +205,11 @@ def _kind(root: Path, relative: str | PurePosixPath) -> int | None:
         return os.fstat(fd).st_mode
     finally:
         os.close(fd)
+
+
+def exists(root: Path, relative: str | PurePosixPath) -> bool:
+    """Whether ``relative`` is anything beneath ``root`` (links followed only inside)."""
+    return _kind(root, relative) is not None
 
 
 def is_file(root: Path, relative: str | PurePosixPath) -> bool:
@@ -362,22 +387,21 @@ def copy_tree(source_root: Path, source: str | PurePosixPath, target_root: Path,
 
 def _copy_folder(src_fd: int, dst_fd: int, path: Path, shown: PurePosixPath, depth: int,
                  ignore: Ignore | None, skipped_links: list[str]) -> None:
-    with os.scandir(src_fd) as entries:
-        names = sorted(entry.name for entry in entries)
-    skipped = ignore(str(path), names) if ignore else set()
-    for name in names:
+    with os.scandir(src_fd) as listing:
+        entries = sorted(listing, key=lambda entry: entry.name)
+    skipped = ignore(str(path), [entry.name for entry in entries]) if ignore else set()
+    for entry in entries:
+        name = entry.name
         if name in skipped:
             continue
-        st = os.stat(name, dir_fd=src_fd, follow_symlinks=False)
-        if stat.S_ISLNK(st.st_mode):
+        # The file type comes from the listing: no stat, and no link followed.
+        if entry.is_symlink():
             link = os.readlink(name, dir_fd=src_fd)
             if _stays_inside(link, depth):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(name, dir_fd=dst_fd)
-                os.symlink(link, name, dir_fd=dst_fd)
+                _replace(name, dst_fd, partial(os.symlink, link, name, dir_fd=dst_fd))
             else:
                 skipped_links.append(str(shown / name))
-        elif stat.S_ISDIR(st.st_mode):
+        elif entry.is_dir(follow_symlinks=False):
             with contextlib.suppress(FileExistsError):
                 os.mkdir(name, 0o755, dir_fd=dst_fd)
             child_src = os.open(name, _DIR, dir_fd=src_fd)
@@ -396,8 +420,8 @@ def _copy_folder(src_fd: int, dst_fd: int, path: Path, shown: PurePosixPath, dep
                     os.close(child_dst)
             finally:
                 os.close(child_src)
-        elif stat.S_ISREG(st.st_mode):
-            _copy_file(name, src_fd, dst_fd, st)
+        elif entry.is_file(follow_symlinks=False):
+            _copy_file(entry, src_fd, dst_fd)
 
 
 def _stays_inside(link: str, depth: int) -> bool:
@@ -419,18 +443,30 @@ def _stays_inside(link: str, depth: int) -> bool:
     return True
 
 
-def _copy_file(name: str, src_fd: int, dst_fd: int, st: os.stat_result) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(name, dir_fd=dst_fd)
+def _replace(name: str, dst_fd: int, create: Callable[[], object]) -> None:
+    """Run ``create`` (which makes ``name``); an entry already there is removed first."""
     try:
-        os.link(name, name, src_dir_fd=src_fd, dst_dir_fd=dst_fd, follow_symlinks=False)
+        create()
+    except FileExistsError:
+        os.unlink(name, dir_fd=dst_fd)
+        create()
+
+
+def _copy_file(entry: os.DirEntry[str], src_fd: int, dst_fd: int) -> None:
+    name = entry.name
+    try:
+        _replace(name, dst_fd, partial(os.link, name, name, src_dir_fd=src_fd,
+                                       dst_dir_fd=dst_fd, follow_symlinks=False))
         return
     except OSError as error:
         if error.errno not in (errno.EXDEV, errno.EMLINK, errno.EPERM):
             raise
+    mode = stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) & 0o777
     source = os.open(name, _FILE, dir_fd=src_fd)
     with os.fdopen(source, "rb") as reader:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name, dir_fd=dst_fd)
         target = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
-                         | os.O_CLOEXEC, stat.S_IMODE(st.st_mode) & 0o777, dir_fd=dst_fd)
+                         | os.O_CLOEXEC, mode, dir_fd=dst_fd)
         with os.fdopen(target, "wb") as writer:
             shutil.copyfileobj(reader, writer, COPY_CHUNK)
