@@ -62,8 +62,8 @@ def container(tree: SourceTree) -> Detection | None:
         runtime="docker",
         confidence=CONTAINER_CONFIDENCE,
         reasons=[f"container: `{path}` present; deploys need a container provider",
-                 f"the Dockerfile builder reads `Dockerfile`: name `{path}` so, or set the "
-                 "build command"],
+                 f"the built-in Dockerfile builder reads `Dockerfile` or `Containerfile`: "
+                 f"copy `{path}` to one of them"],
         build_command=f"docker build -f {path} .",
         detector=DETECTOR,
     )
