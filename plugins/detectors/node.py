@@ -193,6 +193,13 @@ def _qwik(project: NodeProject, detection: Detection, config: str | None) -> Non
 # The frameworks
 # ---------------------------------------------------------------------------
 
+# Where a row departs from Vercel's defaults (test_rows_use_vercels_defaults_or_say_why_not
+# lists each): dev servers take `--port $PORT`, the port AutoStack chose; Nuxt's
+# `.output` is Nitro's node-server build (Vercel's `dist` is its own preset's);
+# Remix's `build/` is the server build remix-serve runs; Ember builds for
+# production; NestJS builds with `nest build` (Vercel bundles it itself);
+# SvelteKit follows Vercel's `sveltekit-1` with the `build/` adapter-node and
+# adapter-static write; binaries run through the package manager (`npx eleventy`).
 FRAMEWORKS: tuple[Framework, ...] = (
     Framework(
         "nextjs", "Next.js", ("next",), 0.95, "next build", ".next", "next dev --port $PORT",

@@ -549,3 +549,58 @@ def test_ionic_angular_output_follows_angular_json(tmp_path: Path) -> None:
     detection = detect(tmp_path, {"package.json": pkg({**ANGULAR, "@ionic/angular": "^8.0.0"}),
                                   "angular.json": workspace})
     assert (detection.framework, detection.output_directory) == ("ionic-angular", "www/browser")
+
+
+# ---------------------------------------------------------------------------
+# Vercel's default commands, and every place AutoStack departs from them
+# ---------------------------------------------------------------------------
+
+VERCEL = json.loads((Path(__file__).parent.parent / "fixtures" / "vercel_frameworks_3.34.json")
+                    .read_text())["presets"]
+
+#: (slug, field) -> why the row differs from Vercel's default; the detector says it too.
+DEPARTURES = {
+    ("nextjs", "output"): "`.next`, which Vercel calls the Next.js default",
+    ("blitzjs", "output"): "`.next`, which Vercel calls the Next.js default",
+    ("nuxtjs", "output"): "Nitro's node-server preset writes `.output`; `dist` is Vercel's preset",
+    ("nitro", "output"): "Nitro's node-server preset writes `.output`; `dist` is Vercel's preset",
+    ("remix", "output"): "the server build in `build/`, which remix-serve runs",
+    ("scully", "output"): "`dist/static`, what Vercel's own output lookup for Scully answers",
+    ("sveltekit", "output"): "adapter-node and adapter-static write `build/`",
+    ("eleventy", "build"): "run through the package manager (`npx eleventy`), like every binary",
+    ("eleventy", "dev"): "run through the package manager (`npx eleventy`), like every binary",
+    ("ember", "build"): "a production build; `ember build` alone builds for development",
+    ("redwoodjs", "build"): "`rw deploy vercel` writes Vercel's functions; `rw build` + `rw serve`",
+    ("redwoodjs", "dev"): "run through the package manager rather than Yarn alone",
+    ("xmcp", "build"): "`--vercel` writes Vercel's Build Output; `xmcp build` the HTTP server",
+    ("nestjs", "build"): "Vercel bundles NestJS itself; here `nest build` writes `dist/main`",
+    ("nestjs", "dev"): "Vercel sets none; `nest start --watch` is Nest's own",
+    **{(slug, "dev"): "the dev server is told the port AutoStack chose"
+       for slug in ("nuxtjs", "react-router", "solidstart-1")},
+}
+
+
+def test_rows_use_vercels_defaults_or_say_why_not() -> None:
+    """Every node row under a Vercel slug has Vercel's build, output and dev, or a departure."""
+    found = {}
+    for row in node.FRAMEWORKS:
+        # AutoStack's `sveltekit` is every release: Vercel's `sveltekit-1` row (its
+        # `sveltekit` is the 1.0 prerelease).
+        facts = VERCEL.get("sveltekit-1" if row.slug == "sveltekit" else row.slug)
+        if facts is None:
+            continue  # qwik: a preset Vercel does not have
+        for field, ours in (("build", row.build), ("output", row.output), ("dev", row.dev)):
+            theirs = facts[field]
+            if theirs != ours and not (field == "output" and theirs == "N/A"):
+                found[(row.slug, field)] = (ours, theirs)
+    assert sorted(found) == sorted(DEPARTURES), found
+
+
+def test_every_vercel_preset_is_known_to_a_detector() -> None:
+    """The slugs of the node rows plus the other detectors' cover Vercel's whole list."""
+    others = {"container", "hugo", "jekyll", "middleman", "zola", "fastapi", "flask", "fasthtml",
+              "django", "python", "ruby", "rust", "axum", "actix-web", "go", "bun", "node"}
+    aliased = {"sveltekit-1"}  # read as `sveltekit` (autostack_core.detection's aliases)
+    unreachable = {"services"}  # set in vercel.json, never detected
+    assert set(VERCEL) - {row.slug for row in node.FRAMEWORKS} - others - aliased \
+        == unreachable
