@@ -171,6 +171,8 @@ class Supervisor:
         self.state_path = settings.path("runtime", "state.json")
         self.runtimes: dict[str, Runtime] = {}
         self.bwrap = shutil.which("bwrap")
+        # Own user and network namespaces per replica when this host allows them.
+        self.isolated = self.bwrap is not None and isolation().available
         self._watchers: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._wakers: dict[tuple[str, str], Waker] = {}
         self._locks: dict[str, asyncio.Lock] = {}
@@ -290,11 +292,10 @@ class Supervisor:
                 "--source", replica.source]
         for path in procs:
             shim += ["--procs", path]
-        isolated = self.bwrap is not None and isolation().available
-        if isolated:
+        if self.isolated:
             shim += ["--private-network", str(replica.port)]
         argv = sandbox_argv(self.bwrap, Path(program.app_dir), program.command, env,
-                            program.binds, isolated)
+                            program.binds, self.isolated)
         self._event(runtime.id, f"starting {replica.source}: {program.command} "
                                 f"(PORT={replica.port})")
         process = await asyncio.create_subprocess_exec(

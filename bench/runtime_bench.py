@@ -5,10 +5,14 @@ loopback, on free ports, in a temporary directory; each figure comes with a
 baseline measured in the same run.
 
 (a) Proxy overhead: ``wrk -t2 -c50 -d5s --latency`` on a Node server app
-    through the edge against the same app on its port directly; three
-    interleaved rounds, median of each figure.
+    through the edge, and on the replica's port (the app itself, or the
+    shim's relay into the app's network namespace), against the same app
+    started plainly (no sandbox) on a port of its own; three interleaved
+    rounds, median of each figure.
 (b) Cold start to first byte of a scaled-to-zero Node and Python app through
-    the edge (waker, shim, bubblewrap, health check), against starting the same
+    the edge (waker, shim, bubblewrap, health check), isolated (as ``nobody``
+    in its own user and network namespaces) and on the host network (the
+    fallback, as before the isolation), in turn, against starting the same
     command plainly (no sandbox, no supervisor) until its first byte.
 (c) Redeploys under load: a client at 200 requests/s on the production alias
     while 5 new deployments take it in turn (each drains the previous one);
@@ -36,6 +40,7 @@ from pathlib import Path
 import httpx
 
 from autostack_core.config import Settings
+from autostack_core.crypto import install_keyring, load_keyring
 from autostack_core.interfaces import DeploymentSpec
 from autostack_core.run_sandbox import RuntimeCgroup
 from autostack_plugins.providers.local import LocalProvider
@@ -115,56 +120,82 @@ async def first_byte(url: str, host: str, timeout: float = 30) -> float:
                 await asyncio.sleep(0.005)
 
 
-async def plain_cold_start(root: Path, runtime: str) -> float:
+def start_plain(root: Path, runtime: str) -> tuple[int, subprocess.Popen[bytes]]:
+    """The app's command started plainly (no sandbox, no supervisor) on a free port."""
     filename, source, command = APPS[runtime]
     folder = root / f"plain-{runtime}"
     folder.mkdir(exist_ok=True)
     (folder / filename).write_text(source)
     port = free_port()
-    started = time.monotonic()
     process = subprocess.Popen(["/bin/sh", "-c", f"exec {command}"], cwd=folder,
                                env={"PORT": str(port), "PATH": "/usr/bin:/bin"},
                                start_new_session=True)
+    return port, process
+
+
+def stop_plain(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+async def plain_cold_start(root: Path, runtime: str) -> float:
+    started = time.monotonic()
+    port, process = start_plain(root, runtime)
     try:
         await first_byte(f"http://127.0.0.1:{port}/", "plain")
         return time.monotonic() - started
     finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        stop_plain(process)
 
 
 async def proxy_overhead(provider: LocalProvider, root: Path, edge: str) -> None:
     spec = app(root, "proxy")
     await provider.deploy(spec)
     port = provider.supervisor.runtimes["proxy"].replicas[0].port
-    through: list[dict[str, float]] = []
-    direct: list[dict[str, float]] = []
-    for _ in range(ROUNDS):
-        through.append(await asyncio.to_thread(wrk, f"{edge}/", spec.hostnames[0]))
-        direct.append(await asyncio.to_thread(wrk, f"http://127.0.0.1:{port}/", "direct"))
-    print("(a) proxy overhead, Node app, wrk -t2 -c50 -d5s, median of 3 rounds")
+    plain_port, plain = start_plain(root, "node")
+    await first_byte(f"http://127.0.0.1:{plain_port}/", "plain")
+    rounds: dict[str, list[dict[str, float]]] = {"edge": [], "replica port": [], "plain": []}
+    try:
+        for _ in range(ROUNDS):
+            rounds["edge"].append(await asyncio.to_thread(wrk, f"{edge}/", spec.hostnames[0]))
+            rounds["replica port"].append(
+                await asyncio.to_thread(wrk, f"http://127.0.0.1:{port}/", "direct"))
+            rounds["plain"].append(
+                await asyncio.to_thread(wrk, f"http://127.0.0.1:{plain_port}/", "plain"))
+    finally:
+        stop_plain(plain)
+    print("(a) proxy overhead, Node app, wrk -t2 -c50 -d5s, median of 3 rounds "
+          "(ratios against the plain app)")
     for key, unit in (("rps", "req/s"), ("p50", "ms"), ("p99", "ms")):
-        edge_value = statistics.median(r[key] for r in through)
-        direct_value = statistics.median(r[key] for r in direct)
-        print(f"    {key}: edge {edge_value:.2f} {unit}, direct {direct_value:.2f} {unit}, "
-              f"ratio {edge_value / direct_value:.2f}x")
+        medians = {name: statistics.median(r[key] for r in runs) for name, runs in rounds.items()}
+        print(f"    {key}: " + ", ".join(
+            f"{name} {value:.2f} {unit} ({value / medians['plain']:.2f}x)"
+            for name, value in medians.items()))
     await provider.destroy("proxy")
 
 
 async def cold_starts(provider: LocalProvider, root: Path, edge: str) -> None:
-    print(f"(b) cold start to first byte, median of {COLD_STARTS}")
+    """Through the edge, isolated (own user and network namespaces) and not, in turn."""
+    supervisor = provider.supervisor
+    modes = {"isolated": supervisor.isolated, "host network": False}
+    print(f"(b) cold start to first byte, median of {COLD_STARTS} "
+          "(ratios against the plain start)")
     for runtime in ("node", "python"):
         spec = app(root, f"cold-{runtime}", runtime)
         await provider.deploy(spec)
-        edge_times, plain_times = [], []
+        times: dict[str, list[float]] = {"plain": [], **{mode: [] for mode in modes}}
         for _ in range(COLD_STARTS):
-            await provider.supervisor.sleep(spec.id, grace=2)
-            edge_times.append(await first_byte(f"{edge}/", spec.hostnames[0]))
-            plain_times.append(await plain_cold_start(root, runtime))
-        edge_ms = statistics.median(edge_times) * 1000
-        plain_ms = statistics.median(plain_times) * 1000
-        print(f"    {runtime}: through the edge {edge_ms:.0f} ms, plain start {plain_ms:.0f} ms, "
-              f"ratio {edge_ms / plain_ms:.2f}x")
+            for mode, isolated in modes.items():
+                supervisor.isolated = isolated
+                await supervisor.sleep(spec.id, grace=2)
+                times[mode].append(await first_byte(f"{edge}/", spec.hostnames[0]))
+            times["plain"].append(await plain_cold_start(root, runtime))
+        supervisor.isolated = modes["isolated"]
+        medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
+        print(f"    {runtime}: " + ", ".join(
+            f"{name} {value:.0f} ms ({value / medians['plain']:.2f}x)"
+            for name, value in medians.items())
+            + f"; isolated / host network {medians['isolated'] / medians['host network']:.2f}x")
         await provider.destroy(spec.id)
 
 
@@ -230,6 +261,7 @@ async def main() -> None:
         settings = Settings(data_dir=root / "data", edge_port=free_port(),
                             runtime_drain_seconds=1)
         settings.ensure_dirs()
+        install_keyring(load_keyring(settings.data_dir))
         provider = LocalProvider(settings)
         await provider.start()
         edge = f"http://127.0.0.1:{settings.edge_port}"

@@ -14,7 +14,7 @@ import pytest
 from autostack_core import supervisor as supervisor_module
 from autostack_core.config import Settings
 from autostack_core.crypto import install_keyring, load_keyring
-from autostack_core.run_sandbox import Isolation, isolation
+from autostack_core.run_sandbox import isolation
 from autostack_core.runtime_logs import LogWriter, read_logs
 from autostack_core.supervisor import Program, Runtime, RuntimeStartError, Supervisor
 
@@ -145,12 +145,10 @@ async def test_an_app_runs_unprivileged_in_a_network_of_its_own(
 
 
 async def test_without_isolation_an_app_still_runs_on_the_hosts_loopback(
-    supervisor: Supervisor, upstreams: Upstreams, app_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    supervisor: Supervisor, upstreams: Upstreams, app_dir: Path
 ) -> None:
     """The fallback (no slirp4netns, no user namespaces): what ``autostack doctor`` warns of."""
-    monkeypatch.setattr(supervisor_module, "isolation",
-                        lambda: Isolation(False, "slirp4netns not installed"))
+    supervisor.isolated = False
     seen = await who_am_i(supervisor, upstreams, app_dir)
     assert seen["uid"] == 0 and seen["host"] is True
 
