@@ -143,6 +143,8 @@ def _on_bun(project: NodeProject, detection: Detection, entry: str | None) -> No
     detection.runtime = "bun"
     if "start" not in project.scripts and entry:
         detection.start_command = f"bun run {entry}"
+        detection.reasons = [r for r in detection.reasons if not r.startswith("start: ")]
+        detection.reasons.append(f"start: `bun run {entry}` (no `start` script)")
     detection.reasons.append(
         "Elysia runs on Bun (no `@elysiajs/node` adapter in package.json); AutoStack has no "
         "Bun runtime yet, so the build stops with that message"

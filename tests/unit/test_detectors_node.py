@@ -517,6 +517,7 @@ def test_elysia_on_bun_is_not_started_on_node(tmp_path: Path) -> None:
                                   "src/index.ts": "import { Elysia } from 'elysia'\n"})
     assert (detection.runtime, detection.start_command) == ("bun", "bun run src/index.ts")
     assert any("no Bun runtime yet" in reason for reason in detection.reasons)
+    assert not any("tsx" in reason for reason in detection.reasons)
 
 
 def test_elysia_with_its_node_adapter_stays_on_node(tmp_path: Path) -> None:
