@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from autostack_core import __version__
-from autostack_core.cli import client, server, service
+from autostack_core.cli import backup, client, server, service
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,5 +14,5 @@ def main() -> None:
     """AutoStack: deploy git repositories and folders to live URLs on your own server."""
 
 
-for command in (*server.commands, *service.commands, *client.commands):
+for command in (*server.commands, *service.commands, *backup.commands, *client.commands):
     main.add_command(command)
