@@ -64,6 +64,33 @@ def test_production_packages_follow_dependencies_not_dev_dependencies(tmp_path: 
 
 
 @pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
+def test_a_dependency_name_cannot_climb_out_of_node_modules(tmp_path: Path) -> None:
+    """``"../../../../<server folder>"`` as a dependency copied that folder into the output."""
+    host = tmp_path / "host"
+    (host / "data").mkdir(parents=True)
+    project = tmp_path / "deep" / "project"
+    write(project, {
+        "package.json": json.dumps({"dependencies": {"../../../host/data": "*", "ok": "*"}}),
+        "node_modules/ok/package.json": json.dumps({"dependencies": {"../../../../../host": "*"}}),
+    })
+    assert production_packages(project) == ["node_modules/ok"]
+
+
+def test_a_helper_linked_outside_the_project_is_left_out_of_the_function(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "autostack.db").write_bytes(b"SQLite format 3\0")
+    root = tmp_path / "site"
+    write(root, {"api/peek.js": "module.exports = () => {}", "api/_lib.js": "x"})
+    (root / "api" / "_db").symlink_to(tmp_path / "autostack.db")
+    output = tmp_path / "output"
+    output.mkdir()
+    (function,), _ = find_functions(root)
+    assert functions.write_function(root, output, function) == ["api/_db"]
+    folder = output / "functions" / "api" / "peek.func" / "api"
+    assert sorted(path.name for path in folder.iterdir()) == ["_lib.js", "peek.js"]
+
+
 async def test_a_plain_static_site_gets_static_files_and_both_kinds_of_functions(
     tmp_path: Path,
 ) -> None:

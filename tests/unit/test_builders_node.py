@@ -94,6 +94,21 @@ def test_pnpm_runs_through_a_corepack_shim_with_a_flat_node_modules(
     assert node_toolchain.toolchain_prefix("npm", tmp_path) == ""
 
 
+def test_the_corepack_shim_is_never_written_through_a_link_in_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Builds write the cache: ``.autostack-bin -> /usr/bin`` made the host replace pnpm there."""
+    monkeypatch.setattr(node_toolchain, "installed", lambda program: program == "corepack")
+    host = tmp_path / "host"
+    host.mkdir()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / ".autostack-bin").symlink_to(host)
+    with pytest.raises(BuildError, match="goes through a symlink"):
+        node_toolchain.toolchain_prefix("pnpm", cache)
+    assert list(host.iterdir()) == []
+
+
 def test_corepack_checks_signatures_unless_the_server_turns_it_off(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

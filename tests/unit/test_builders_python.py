@@ -104,6 +104,50 @@ async def test_a_wsgi_app_is_built_into_server_and_answers_on_port(tmp_path: Pat
         assert httpx.get(url).text == f"/usr/bin/python3 {build.output / 'server' / '.python'}"
 
 
+def test_an_exported_requirements_file_is_never_written_through_a_link(tmp_path: Path) -> None:
+    """``.autostack -> <server folder>`` made the host write requirements.txt there, as root."""
+    host = tmp_path / "host"
+    host.mkdir()
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / ".autostack").symlink_to(host)
+    (root / "Pipfile.lock").write_text(json.dumps({"default": {"flask": {"version": "==3.0"}}}))
+    with pytest.raises(BuildError, match="goes through a symlink"):
+        dependencies(root)
+    assert list(host.iterdir()) == []
+
+
+def test_a_pipfile_lock_linked_outside_is_refused_not_turned_into_requirements(
+    tmp_path: Path,
+) -> None:
+    """pip echoes requirement lines into the build log: a server JSON file must not become them."""
+    (tmp_path / "server.json").write_text(json.dumps({"default": {"s3cr3t": {}}}))
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "Pipfile.lock").symlink_to(tmp_path / "server.json")
+    with pytest.raises(BuildError, match=r"Pipfile\.lock is a symlink") as error:
+        dependencies(root)
+    assert "s3cr3t" not in str(error.value)
+    assert not (root / EXPORTED).exists()
+
+
+def test_the_python_shim_is_never_written_through_a_link_of_the_source(tmp_path: Path) -> None:
+    """A repository's ``.python/bin -> /usr/bin`` made the host overwrite ``/usr/bin/python``."""
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "python").write_text("the server's python")
+    workspace = tmp_path / "src"
+    (workspace / ".python").mkdir(parents=True)
+    (workspace / ".python" / "bin").symlink_to(host)
+    (workspace / "app.py").write_text("app = None\n")
+    output = tmp_path / "output"
+    output.mkdir()
+    assert python.lay_out(workspace, output) == [".python/bin"]
+    assert (host / "python").read_text() == "the server's python"
+    shim = output / "server" / ".python" / "bin" / "python"
+    assert not shim.parent.is_symlink() and shim.read_text().startswith("#!/bin/sh")
+
+
 def test_python_builder_claims_python_apps_only() -> None:
     assert PythonBuilder().can_build(detection())
     assert not PythonBuilder().can_build(detection(runtime="node"))
