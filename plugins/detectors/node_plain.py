@@ -57,8 +57,8 @@ def plain_server(project: NodeProject) -> Detection | None:
         detection.framework, detection.name, detection.runtime = "bun", "Bun", "bun"
         detection.confidence = BUN_CONFIDENCE
         detection.start_command = project.script_command("start", None) or f"bun {entry}"
-        detection.reasons.append(
-            "Bun server: `bun.lock` present; AutoStack has no Bun runtime yet, so the build "
-            "stops with that message"
-        )
+        detection.reasons = [
+            f"Bun server without a framework: `{entry}` and `bun.lock` present",
+            "AutoStack has no Bun runtime yet, so the build stops with that message",
+        ]
     return detection

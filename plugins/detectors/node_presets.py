@@ -140,7 +140,7 @@ PRESETS: tuple[Framework, ...] = (
         start="blitz start", config_required=True, config_reveals=True,
     ),
     Framework(
-        "docusaurus", "Docusaurus (v1)", ("docusaurus",), 0.93, "docusaurus-build", "build",
+        "docusaurus", "Docusaurus", ("docusaurus",), 0.93, "docusaurus-build", "build",
         "docusaurus-start --port $PORT", configs=("website/siteConfig.js", "siteConfig.js"),
         dev_script="start", refine=_docusaurus_v1,
     ),
@@ -211,7 +211,7 @@ PRESETS: tuple[Framework, ...] = (
         config_reveals=True,
     ),
     Framework(
-        "hydrogen", "Hydrogen (v1)", ("@shopify/hydrogen",), 0.91, "shopify hydrogen build",
+        "hydrogen", "Hydrogen", ("@shopify/hydrogen",), 0.91, "shopify hydrogen build",
         "dist", "shopify hydrogen dev",
         configs=(*config_files("hydrogen.config", "js", "ts"), *config_files("vite.config")),
         runtime="node", start="shopify hydrogen preview --port $PORT", refine=_hydrogen,
@@ -237,7 +237,7 @@ PRESETS: tuple[Framework, ...] = (
         spa=True,
     ),
     Framework(
-        "sanity-v2", "Sanity (v2)", ("@sanity/cli",), 0.93, "sanity build", "dist",
+        "sanity-v2", "Sanity", ("@sanity/cli",), 0.93, "sanity build", "dist",
         "sanity start --port $PORT", configs=("sanity.json",), config_required=True, spa=True,
         dev_script="start",
     ),

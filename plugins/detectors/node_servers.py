@@ -135,6 +135,7 @@ def _serve_exported_app(project: NodeProject, detection: Detection, entry: str) 
     if re.search(r"\b(serve|listen|createServer)\s*\(", text):
         return
     detection.start_command = f"{project.pm.exec} srvx --prod {entry}"
+    detection.reasons = [r for r in detection.reasons if not r.startswith("start: ")]
     detection.reasons.append(f"start: `{entry}` exports the app without listening; srvx serves it")
 
 
