@@ -119,3 +119,29 @@ def test_symlinks_that_stay_inside_the_project_keep_working(
     page = server.edge_get("inside.localhost", "/docs/current.html")
     assert "version two" in page.text
     assert page.headers.get("x-served-by") == "autostack"
+
+
+def test_a_build_that_links_its_cache_folder_to_a_server_folder_leaves_that_folder_alone(
+    server: Server, tmp_path: Path
+) -> None:
+    """The build writes ``/cache``; saving the build cache used to empty what ``build`` named."""
+    elsewhere = tmp_path / "server-folder"
+    (elsewhere / "keep").mkdir(parents=True)
+    (elsewhere / "keep" / "file").write_text("still here")
+    site = tmp_path / "cached"
+    site.mkdir()
+    (site / "package.json").write_text(json.dumps(
+        {"name": "cached", "private": True, "devDependencies": {"vite": "^5.4.0"}}))
+    (site / "autostack.json").write_text(json.dumps({
+        "installCommand": "mkdir -p node_modules/vite",
+        "buildCommand": "mkdir -p dist && echo '<h1>cached</h1>' > dist/index.html"
+                        f" && rm -rf /cache/build && ln -s {elsewhere} /cache/build",
+        "outputDirectory": "dist",
+    }))
+    result = server.cli("deploy", str(site), "--json", "--project", "cached", check=False)
+    deployment = json.loads(result.stdout)
+    logs = shown_to_the_user(server, deployment)
+    assert "build cache: saved node_modules" in logs, logs
+    assert (elsewhere / "keep" / "file").read_text() == "still here"
+    assert sorted(path.name for path in elsewhere.iterdir()) == ["keep"]
+    assert deployment["state"] == "ready", logs
