@@ -126,15 +126,13 @@ def replace_bin_links(root: Path) -> int:
             continue
         for name in files + dirs:
             link = Path(folder) / name
-            if not link.is_symlink():
+            inside = link.relative_to(root).as_posix()
+            if not link.is_symlink() or not user_files.is_file(root, inside):
                 continue
-            target = link.resolve()
-            if not target.is_file() or not target.is_relative_to(root.resolve()):
-                continue
+            target = user_files.resolve(root, inside)
             relative = os.path.relpath(target, link.parent)
             runner = "" if os.access(target, os.X_OK) else "node "
-            link.unlink()
-            link.write_text(f'#!/bin/sh\nexec {runner}"$(dirname "$0")/{relative}" "$@"\n')
-            link.chmod(0o755)
+            user_files.write_text(root, inside, f'#!/bin/sh\nexec {runner}"$(dirname "$0")/'
+                                  f'{relative}" "$@"\n', mode=0o755)
             replaced += 1
     return replaced

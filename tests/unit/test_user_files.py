@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 from pathlib import Path
 
@@ -153,3 +154,31 @@ def test_remove_deletes_a_link_not_its_target(tree: Path, host: Path) -> None:
     user_files.remove(tree, "missing/file")
     assert not os.path.lexists(tree / "key")
     assert (host / "secret.key").read_text() == "the-server-key\n"
+
+
+FILE_CALLS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", "copy2",
+              "copyfile", "copytree", "symlink_to", "rename", "unlink", "rmtree", "mkdir"}
+#: Receivers that are the checked ways in: this module, a SourceTree, an in-memory tar.
+CHECKED = {"user_files", "tree", "tarfile"}
+#: oci_layout writes image blobs it made itself into the fresh folder ``image/``.
+OWN_FILES = {"oci_layout.py"}
+
+
+def test_builders_touch_user_files_only_through_user_files() -> None:
+    """A builder that opens or copies a workspace path directly would follow its links again."""
+    builders = Path(__file__).resolve().parents[2] / "plugins" / "builders"
+    direct = []
+    for module in sorted(builders.glob("*.py")):
+        if module.name in OWN_FILES:
+            continue
+        for node in ast.walk(ast.parse(module.read_text())):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in FILE_CALLS):
+                continue
+            receiver = node.func.value
+            if isinstance(receiver, ast.Name) and receiver.id in CHECKED:
+                continue
+            if isinstance(receiver, ast.Call) and getattr(receiver.func, "id", "") == "SourceTree":
+                continue
+            direct.append(f"{module.name}:{node.lineno} {ast.unparse(node.func)}")
+    assert direct == []
