@@ -61,8 +61,8 @@ class OutsideTreeError(BuildError):
         self.path = path
 
 
-class NotAFileError(BuildError):
-    """A path the host must read that is not a regular file, or too large."""
+class FileTooLargeError(BuildError):
+    """A file larger than the host reads (:data:`MAX_READ_BYTES`, or the caller's limit)."""
 
 
 def _components(relative: str | PurePosixPath) -> list[str]:
@@ -99,7 +99,8 @@ def _open_beneath(root_fd: int, relative: str | PurePosixPath, flags: int) -> tu
             name = pending.pop()
             if name == "..":
                 if not names:
-                    raise OutsideTreeError(shown)
+                    raise OutsideTreeError(shown) if links else \
+                        OutsideTreeError(shown, "leaves the project folder")
                 os.close(fds.pop())
                 names.pop()
                 continue
@@ -172,7 +173,7 @@ def read_bytes(root: Path, relative: str | PurePosixPath,
 
     Absent means missing, a folder or anything else that is not a regular file;
     a link leaving ``root`` raises :class:`OutsideTreeError`, a file over
-    ``limit`` bytes :class:`NotAFileError`.
+    ``limit`` bytes :class:`FileTooLargeError`.
     """
     fd = _open_file(root, relative)
     if fd is None:
@@ -180,8 +181,8 @@ def read_bytes(root: Path, relative: str | PurePosixPath,
     with os.fdopen(fd, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise NotAFileError(f"{relative} is larger than {limit // 2**20} MiB; "
-                            "AutoStack does not read it")
+        shown = f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit} bytes"
+        raise FileTooLargeError(f"{relative} is larger than {shown}; AutoStack does not read it")
     return data
 
 

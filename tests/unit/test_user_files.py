@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autostack_core import user_files
-from autostack_core.user_files import NotAFileError, OutsideTreeError
+from autostack_core.user_files import FileTooLargeError, OutsideTreeError
 
 pytestmark = pytest.mark.dbless
 
@@ -73,7 +73,7 @@ def test_absent_folders_fifos_and_loops_read_as_nothing(tree: Path) -> None:
 
 def test_a_file_over_the_limit_is_refused_by_name(tree: Path) -> None:
     (tree / "big").write_bytes(b"x" * 2048)
-    with pytest.raises(NotAFileError, match="big is larger"):
+    with pytest.raises(FileTooLargeError, match="big is larger"):
         user_files.read_bytes(tree, "big", limit=1024)
     assert user_files.read_bytes(tree, "big", limit=4096) == b"x" * 2048
 
