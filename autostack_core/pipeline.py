@@ -219,7 +219,7 @@ class Pipeline:
         self.secret_values = [value for value in values.values() if len(value) >= 3]
         return values
 
-    def _root_folder(self) -> Path:
+    def _root_folder(self) -> Path | None:
         """The root directory's real path, found through no link leaving the workspace."""
         relative = self.project.root_directory or "."
         try:
@@ -227,11 +227,13 @@ class Pipeline:
                 return user_files.resolve(self.workspace, relative)
         except (OSError, user_files.OutsideTreeError):
             pass
-        raise BuildError(f"root directory {self.project.root_directory!r} is not in the "
-                         "source; fix it in the project settings")
+        return None
 
     async def _detect(self) -> Detection:
         root = self._root_folder()
+        if root is None:
+            raise BuildError(f"root directory {self.project.root_directory!r} is not in the "
+                             "source; fix it in the project settings")
         detection = await detect(SourceTree(root, top=self.workspace), self.app.plugin_manager,
                                  self.settings,
                                  project_overrides(self.project))
@@ -287,6 +289,8 @@ class Pipeline:
         sandbox = self.sandbox
         root = self.project.root_directory or "."
         root_folder = self._root_folder()
+        if root_folder is None:
+            raise BuildError(f"root directory {root!r} is not in the source")
 
         async def run(command: str, step: str = "build") -> int:
             self.log.write(step, f"$ {command}", "system")

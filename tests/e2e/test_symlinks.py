@@ -145,3 +145,29 @@ def test_a_build_that_links_its_cache_folder_to_a_server_folder_leaves_that_fold
     assert (elsewhere / "keep" / "file").read_text() == "still here"
     assert sorted(path.name for path in elsewhere.iterdir()) == ["keep"]
     assert deployment["state"] == "ready", logs
+
+
+def test_a_build_that_swaps_the_root_directory_for_a_link_is_stopped(
+    server: Server, tmp_path: Path
+) -> None:
+    """The host publishes the root directory after the build: it must still be the same folder."""
+    elsewhere = tmp_path / "server-folder"
+    elsewhere.mkdir()
+    (elsewhere / "secret.txt").write_text("server-only")
+    with server.api() as api:
+        created = api.post("/api/v1/projects", json={"name": "rooted", "root_directory": "app"})
+        assert created.status_code == 201, created.text
+    site = tmp_path / "rooted"
+    (site / "app").mkdir(parents=True)
+    (site / "app" / "index.html").write_text("<h1>app</h1>")
+    (site / "app" / "autostack.json").write_text(json.dumps({
+        "buildCommand": f"cd .. && mv app app-built && ln -s {elsewhere} app",
+        "outputDirectory": ".",
+    }))
+    result = server.cli("deploy", str(site), "--json", "--project", "rooted", check=False)
+    deployment = json.loads(result.stdout)
+    assert deployment["state"] == "error", deployment
+    assert "replaced the root directory 'app'" in deployment["error"]
+    assert server.edge_get("rooted.localhost", "/secret.txt").status_code == 404
+    assert server.edge_get(deployment["url"].split("//")[1].split(":")[0],
+                           "/secret.txt").status_code == 404
