@@ -77,18 +77,8 @@ async def signup(request: Request) -> Response:
     ---
     summary: Sign up
     tags: [auth]
+    body: SignupBody
     security: []
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [email, password]
-            properties:
-              email: {type: string}
-              password: {type: string, minLength: 8}
-              name: {type: string}
-              token_name: {type: string, description: create an API token instead of a session}
     responses:
       201: {description: "{user, token} or {user, csrf_token} with a session cookie"}
       409: {description: the email is taken}
@@ -105,17 +95,8 @@ async def login(request: Request) -> Response:
     ---
     summary: Log in
     tags: [auth]
+    body: LoginBody
     security: []
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [email, password]
-            properties:
-              email: {type: string}
-              password: {type: string}
-              token_name: {type: string, description: create an API token (the CLI)}
     responses:
       200: {description: "{user, token} or {user, csrf_token} with a session cookie"}
       401: {description: wrong email or password}
@@ -168,10 +149,7 @@ async def update_me(request: Request) -> Response:
     ---
     summary: Update profile
     tags: [auth]
-    requestBody:
-      content:
-        application/json:
-          schema: {type: object, properties: {name: {type: string}}}
+    body: ProfileBody
     responses:
       200: {description: "{user}"}
     """

@@ -67,14 +67,8 @@ async def create_hook(request: Request) -> Response:
     ---
     summary: Create a deploy hook
     tags: [deploy-hooks]
+    body: HookCreate
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [name]
-            properties: {name: {type: string}, branch: {type: string}}
     responses:
       201: {description: "{deploy_hook: {id, name, branch, url, created_at}}"}
       422: {description: an invalid field, or a project without a git repository}

@@ -177,6 +177,7 @@ async def create_deployment(request: Request) -> Response:
     ---
     summary: Create a deployment
     tags: [deployments]
+    body: CreateDeployment
     responses:
       201: {description: The queued deployment}
       404: {description: Unknown project}
@@ -221,7 +222,12 @@ async def list_deployments(request: Request) -> Response:
     summary: List deployments
     tags: [deployments]
     parameters:
-      - {name: limit, in: query, schema: {type: integer, default: 20, maximum: 100}}
+      - name: limit
+        in: query
+        description: how many, newest first; at most 100 (more is read as 100)
+        schema: {type: integer, default: 20}
+    responses:
+      200: {description: "{deployments: [deployment]}"}
     """
     app = autostack_of(request)
     project = await project_for(request, request.path_params["name"])
@@ -264,6 +270,9 @@ async def promote_deployment(request: Request) -> Response:
     ---
     summary: Promote a deployment to production
     tags: [deployments]
+    responses:
+      200: {description: the deployment, now serving production}
+      409: {description: the deployment is not ready}
     """
     app = autostack_of(request)
     deployment, project = await deployment_for(request, request.path_params["id"], Role.MEMBER)
@@ -276,13 +285,20 @@ async def rollback_project(request: Request) -> Response:
     ---
     summary: Roll back production
     tags: [deployments]
+    body: Rollback
+    responses:
+      200: {description: the deployment now serving production}
+      404: {description: no such deployment in this project}
+      409: {description: no earlier ready production deployment, or the named one is not ready}
     """
     app = autostack_of(request)
     project = await project_for(request, request.path_params["name"], Role.MEMBER)
     body = await read_body(request, Rollback)
     if body.deployment:
-        target = await Deployment.get_or_none(id=body.deployment, project=project,
-                                              deleted_at__isnull=True)
+        target = None
+        if fits(Deployment, "id", body.deployment):
+            target = await Deployment.get_or_none(id=body.deployment, project=project,
+                                                  deleted_at__isnull=True)
         if target is None:
             raise NotFound("deployment", "deployment")
     else:

@@ -13,6 +13,7 @@ import json
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from tortoise.models import Model
 
@@ -23,6 +24,23 @@ BodyT = TypeVar("BodyT", bound=BaseModel)
 
 MAX_ID = 2**63 - 1
 """The largest id a database column holds (signed 64 bits)."""
+
+
+class Sha256Convertor(Convertor[str]):
+    """``{sha:sha256}``: a lowercase sha256 hex digest, so ``files/missing`` is not one."""
+
+    regex = "[0-9a-f]{64}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+# Routes compile their paths when they are made, so the converter must exist before
+# any API module builds its routes; they all import this module first.
+register_url_convertor("sha256", Sha256Convertor())
 
 
 def current_user(request: Request) -> User:
@@ -42,15 +60,22 @@ def validate(model: type[BodyT], data: dict[str, Any]) -> BodyT:
 
 
 async def read_body(request: Request, model: type[BodyT]) -> BodyT:
-    """Parse and validate a JSON body: 400 for bad JSON, 422 naming the field."""
-    raw = await request.body()
+    """Parse and validate a JSON body: 400 for bad JSON, 422 naming the field.
+
+    Strictly: a JSON value of another type than the document says is refused,
+    not converted (``false`` is no status code, ``"5"`` no number of days).
+    """
+    raw = await request.body() or b"{}"
     try:
-        data: Any = json.loads(raw or b"{}")
-    except ValueError as error:
+        data: Any = json.loads(raw)
+    except (ValueError, RecursionError) as error:
         raise ApiError(400, f"request body is not valid JSON: {error}") from error
     if not isinstance(data, dict):
         raise ApiError(400, "request body must be a JSON object")
-    return validate(model, data)
+    try:
+        return model.model_validate_json(raw, strict=True)
+    except ValidationError as error:
+        raise from_validation_error(error) from error
 
 
 def path_id(request: Request, what: str, name: str = "id") -> int:

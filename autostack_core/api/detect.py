@@ -41,16 +41,7 @@ async def detect_repository(request: Request) -> Response:
     ---
     summary: Detect a repository's framework, commands and apps before the first deploy
     tags: [projects]
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [git_url]
-            properties:
-              git_url: {type: string}
-              ref: {type: string, default: main}
-              root_directory: {type: string}
+    body: DetectBody
     responses:
       200: {description: "the report of `autostack detect --json`"}
       401: {description: not signed in}

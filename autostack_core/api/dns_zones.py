@@ -23,7 +23,10 @@ from autostack_core.models import Role
 class ConnectZone(BaseModel):
     model_config = ConfigDict(extra="forbid")
     provider: str = Field(min_length=1, max_length=48)
-    config: dict[str, str | None] = Field(default_factory=dict, max_length=20)
+    config: dict[str, str | None] = Field(
+        default_factory=dict, max_length=20,
+        description="the provider's fields (route53: hosted_zone_id, access_key_id, "
+                    "secret_access_key, region, endpoint_url); stored encrypted")
 
 
 async def list_providers(request: Request) -> Response:
@@ -58,20 +61,8 @@ async def connect_zone(request: Request) -> Response:
     ---
     summary: Connect a DNS zone
     tags: [dns]
+    body: ConnectZone
     parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [provider, config]
-            properties:
-              provider: {type: string, example: route53}
-              config:
-                type: object
-                description: the provider's fields (route53 - hosted_zone_id, access_key_id,
-                  secret_access_key, region, endpoint_url); stored encrypted
-                additionalProperties: {type: string}
     responses:
       201: {description: "{zone}"}
       409: {description: the team has connected this zone already}

@@ -58,6 +58,7 @@ async def add_domain(request: Request) -> Response:
     ---
     summary: Add a domain
     tags: [domains]
+    body: AddDomain
     responses:
       201: {description: The domain and the records to create}
       409: {description: The domain belongs to a project already}
@@ -103,6 +104,7 @@ async def change_domain(request: Request) -> Response:
     ---
     summary: Change a domain
     tags: [domains]
+    body: ChangeDomain
     """
     app = autostack_of(request)
     project = await project_for(request, request.path_params["name"], Role.ADMIN)
@@ -117,6 +119,8 @@ async def remove_domain(request: Request) -> Response:
     ---
     summary: Remove a domain
     tags: [domains]
+    responses:
+      204: {description: removed}
     """
     app = autostack_of(request)
     project = await project_for(request, request.path_params["name"], Role.ADMIN)

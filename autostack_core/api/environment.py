@@ -87,7 +87,8 @@ async def list_variables(request: Request) -> Response:
     tags: [environment]
     parameters:
       - {name: name, in: path, required: true, schema: {type: string}}
-      - {name: decrypt, in: query, schema: {type: string, enum: ["1"]}}
+      - {name: decrypt, in: query, description: "1 or true: with the values (member role)",
+         schema: {type: string}}
     responses:
       200: {description: "{env: [{id, key, environment, value?}]}"}
       403: {description: decrypting needs the member role}
@@ -107,20 +108,8 @@ async def create_variable(request: Request) -> Response:
     ---
     summary: Add an environment variable
     tags: [environment]
+    body: VariableBody
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [key, value]
-            properties:
-              key: {type: string, pattern: "^[A-Za-z_][A-Za-z0-9_]*$"}
-              value: {type: string}
-              environment: {type: string, enum: [production, preview, development]}
-              environments:
-                type: array
-                items: {type: string, enum: [production, preview, development]}
     responses:
       201: {description: "{env: [{id, key, environment}]} (one per environment)"}
       409: {description: the key exists in one of the environments}
@@ -148,6 +137,7 @@ async def update_variable(request: Request) -> Response:
     ---
     summary: Change an environment variable
     tags: [environment]
+    body: ValueBody
     responses:
       200: {description: "{env: {id, key, environment}}"}
     """

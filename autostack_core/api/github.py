@@ -57,14 +57,8 @@ async def connect(request: Request) -> Response:
     ---
     summary: Connect a GitHub repository
     tags: [github]
+    body: ConnectBody
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [repo]
-            properties: {repo: {type: string, example: octo-org/site}}
     responses:
       200: {description: "{repository, git_url, webhook: {id, url, active, events,
         last_response} or {error}, warning}"}

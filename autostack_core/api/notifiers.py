@@ -72,6 +72,7 @@ async def add_notifier(request: Request) -> Response:
     ---
     summary: Add a notifier
     tags: [notifiers]
+    body: NotifierConfig
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
       201: {description: "{notifiers: [...]}"}

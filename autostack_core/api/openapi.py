@@ -7,7 +7,9 @@ line of their docstring as summary, so a new endpoint is never missing.
 What every endpoint shares is added here rather than repeated in each
 docstring, so it cannot be forgotten: the path parameters come from the
 route itself (an ``{id:int}`` is an integer in the 64-bit range of an id;
-a docstring may add a description or limits), and the errors every API
+a docstring may add a description or limits), a request body is the pydantic
+model the handler validates it with (``body: ModelName`` in the docstring),
+and the errors every API
 answer may carry, in the one error shape, are listed where they can occur
 (401 unless the operation is public, 404 with a path parameter, 400, 413 and
 422 with a request body, 422 with query parameters).
@@ -15,11 +17,13 @@ answer may carry, in the one error shape, are listed where they can occur
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
 import yaml
-from starlette.convertors import IntegerConvertor
+from pydantic import BaseModel
+from starlette.convertors import IntegerConvertor, PathConvertor, StringConvertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -79,6 +83,8 @@ def path_parameters(route: Route) -> list[dict[str, Any]]:
         schema: dict[str, Any] = {"type": "string"}
         if isinstance(convertor, IntegerConvertor):
             schema = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+        elif not isinstance(convertor, StringConvertor | PathConvertor):
+            schema["pattern"] = f"^{convertor.regex}$"
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
     return parameters
 
@@ -117,6 +123,51 @@ def with_shared_errors(operation: dict[str, Any]) -> None:
     operation["responses"] = responses
 
 
+def as_openapi_30(node: Any) -> Any:
+    """Pydantic's JSON Schema in OpenAPI 3.0 terms: ``X | None`` is ``nullable``."""
+    if isinstance(node, list):
+        return [as_openapi_30(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: as_openapi_30(value) for key, value in node.items()}
+    options = node.get("anyOf")
+    if options and {"type": "null"} in options:
+        rest = [option for option in node.pop("anyOf") if option != {"type": "null"}]
+        base = rest[0] if len(rest) == 1 else {"anyOf": rest}
+        if "$ref" in base:
+            base = {"allOf": [base]}
+        node = {**base, **node, "nullable": True}
+    if "const" in node:
+        node["enum"] = [node.pop("const")]
+    return node
+
+
+def body_schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
+    """The request body a handler validates with ``model``, described by ``model`` itself:
+    what the document promises is what :func:`~autostack_core.api.deps.read_body` checks."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, nested in schema.pop("$defs", {}).items():
+        components[name] = as_openapi_30(nested)
+    components[model.__name__] = as_openapi_30(schema)
+    reference = {"$ref": f"#/components/schemas/{model.__name__}"}
+    # An empty body reads as {}: it is missing only when the model requires a field.
+    return {"required": bool(schema.get("required")),
+            "content": {"application/json": {"schema": reference}}}
+
+
+def with_body(operation: dict[str, Any], endpoint: Callable[..., Any],
+              components: dict[str, Any]) -> None:
+    """Replace ``body: ModelName`` (a model of the endpoint's module) by its requestBody."""
+    name = operation.pop("body", None)
+    if name is None:
+        return
+    model = endpoint.__globals__.get(name)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        logger.warning("body %s of %s is not a pydantic model", name, endpoint.__qualname__)
+        return
+    operation["requestBody"] = body_schema(model, components)
+
+
 class Generator(SchemaGenerator):
     """Starlette's generator, tolerant of plain docstrings and bad YAML."""
 
@@ -137,13 +188,15 @@ class Generator(SchemaGenerator):
         return operation
 
     def get_schema(self, routes: list[BaseRoute]) -> dict[str, Any]:
-        schema: dict[str, Any] = {**self.base_schema, "paths": {}}
+        components = copy.deepcopy(self.base_schema["components"])
+        schema: dict[str, Any] = {**self.base_schema, "paths": {}, "components": components}
         for route in routes:
             if not isinstance(route, Route) or not route.path.startswith("/api/") \
                     or not route.include_in_schema:
                 continue
             for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
                 operation = self.parse_docstring(route.endpoint)
+                with_body(operation, route.endpoint, components["schemas"])
                 with_path_parameters(operation, route)
                 with_shared_errors(operation)
                 schema["paths"].setdefault(route.path_format, {})[method.lower()] = operation

@@ -205,24 +205,7 @@ async def create(request: Request) -> Response:
     ---
     summary: Create a project
     tags: [projects]
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [name]
-            properties:
-              name: {type: string, pattern: "^[a-z0-9]([a-z0-9-]{0,46}[a-z0-9])?$"}
-              team: {type: string}
-              git_url: {type: string}
-              branch: {type: string}
-              framework: {type: string}
-              build_command: {type: string}
-              install_command: {type: string}
-              output_directory: {type: string}
-              root_directory: {type: string}
-              start_command: {type: string}
-              node_version: {type: string}
+    body: ProjectCreate
     responses:
       201: {description: "{project}"}
       409: {description: the name is taken}
@@ -255,6 +238,7 @@ async def update_project(request: Request) -> Response:
     ---
     summary: Update a project
     tags: [projects]
+    body: ProjectPatch
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
       200: {description: "{project}"}

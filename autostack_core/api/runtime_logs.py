@@ -24,7 +24,12 @@ async def runtime_logs(request: Request) -> Response:
     summary: Runtime logs of a deployment
     tags: [deployments]
     parameters:
-      - {name: limit, in: query, schema: {type: integer, default: 1000, maximum: 10000}}
+      - name: limit
+        in: query
+        description: lines per replica; at most 10000 (more is read as 10000)
+        schema: {type: integer, default: 1000}
+    responses:
+      200: {description: "{deployment, lines: [...]}"}
     """
     deployment, _ = await deployment_for(request, request.path_params["id"])
     try:

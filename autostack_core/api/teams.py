@@ -120,13 +120,7 @@ async def create_team(request: Request) -> Response:
     ---
     summary: Create a team
     tags: [teams]
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [name]
-            properties: {name: {type: string}, slug: {type: string}}
+    body: TeamBody
     responses:
       201: {description: "{team}"}
       409: {description: the slug is taken}
@@ -172,6 +166,7 @@ async def update_team(request: Request) -> Response:
     ---
     summary: Update a team
     tags: [teams]
+    body: TeamPatch
     parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
     responses:
       200: {description: "{team}"}
@@ -207,16 +202,8 @@ async def add_member(request: Request) -> Response:
     ---
     summary: Add a member
     tags: [teams]
+    body: MemberBody
     parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [email]
-            properties:
-              email: {type: string}
-              role: {type: string, enum: [owner, admin, member, viewer]}
     responses:
       201: {description: "{member}"}
       404: {description: no user with this email (send an invitation)}
@@ -252,6 +239,7 @@ async def change_role(request: Request) -> Response:
     ---
     summary: Change a member's role
     tags: [teams]
+    body: RoleBody
     parameters:
       - {name: slug, in: path, required: true, schema: {type: string}}
       - {name: user_id, in: path, required: true, schema: {type: integer}}
@@ -319,14 +307,8 @@ async def create_invitation(request: Request) -> Response:
     ---
     summary: Invite someone
     tags: [teams]
+    body: MemberBody
     parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [email]
-            properties: {email: {type: string}, role: {type: string}}
     responses:
       201: {description: "{invitation, token}"}
     """
@@ -372,10 +354,7 @@ async def accept_invitation(request: Request) -> Response:
     ---
     summary: Accept an invitation
     tags: [teams]
-    requestBody:
-      content:
-        application/json:
-          schema: {type: object, required: [token], properties: {token: {type: string}}}
+    body: AcceptBody
     responses:
       200: {description: "{team}"}
       404: {description: no pending invitation for this token and email}

@@ -40,15 +40,7 @@ async def create_token(request: Request) -> Response:
     ---
     summary: Create an API token
     tags: [tokens]
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            required: [name]
-            properties:
-              name: {type: string}
-              expires_in_days: {type: integer, minimum: 1}
+    body: TokenBody
     responses:
       201: {description: "{token, api_token}"}
       429: {description: too many new tokens lately; see Retry-After}

@@ -36,6 +36,7 @@ async def missing_files(request: Request) -> Response:
     ---
     summary: Ask which files to upload
     tags: [uploads]
+    body: MissingQuery
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
       200: {description: "{missing: [sha256, ...]}: the ones to PUT"}
@@ -59,19 +60,20 @@ async def upload_file(request: Request) -> Response:
     tags: [uploads]
     parameters:
       - {name: name, in: path, required: true, schema: {type: string}}
-      - {name: sha, in: path, required: true, schema: {type: string, pattern: "^[0-9a-f]{64}$"}}
+    requestBody:
+      required: true
+      content:
+        application/octet-stream:
+          schema: {type: string, format: binary}
     responses:
       201: {description: Stored}
       400: {description: The body does not match the digest}
       404: {description: Unknown project}
       413: {description: Larger than the upload limit, or past the team's storage quota}
-      422: {description: The digest is not a lowercase sha256}
     """
     project = await project_for(request, request.path_params["name"], Role.MEMBER)
     settings = request.app.state.autostack.settings
-    digest = request.path_params["sha"]
-    if not HASH_RE.match(digest):
-        raise ApiError(422, "sha: not a lowercase sha256 hex digest", "sha")
+    digest = request.path_params["sha"]  # a sha256 digest: the route's converter says so
     team_id = project.team.id
     credited = digest in await team_files.credited(team_id, [digest])
     room = settings.team_storage_quota_bytes - await team_files.stored_bytes(team_id)
@@ -102,5 +104,5 @@ def _check_room(room: int, size: int, quota: int) -> None:
 
 routes: list[BaseRoute] = [
     Route("/api/v1/projects/{name}/files/missing", missing_files, methods=["POST"]),
-    Route("/api/v1/projects/{name}/files/{sha}", upload_file, methods=["PUT"]),
+    Route("/api/v1/projects/{name}/files/{sha:sha256}", upload_file, methods=["PUT"]),
 ]

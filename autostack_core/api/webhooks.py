@@ -136,14 +136,8 @@ async def set_secret(request: Request) -> Response:
     ---
     summary: Set or rotate the webhook secret
     tags: [webhooks]
+    body: SecretBody
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
-    requestBody:
-      content:
-        application/json:
-          schema:
-            type: object
-            properties:
-              secret: {type: string, minLength: 16, description: omit to generate one}
     responses:
       200: {description: "{secret, urls: {github, gitlab, bitbucket, gitea}}"}
     """

@@ -84,3 +84,27 @@ async def test_allow_names_the_literal_route_over_a_parameter_one(
     response = await api.request("OPTIONS", "/api/v1/projects/alpha/files/missing")
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
+
+
+async def test_bodies_are_read_strictly_and_deep_nesting_is_400(api: httpx.AsyncClient) -> None:
+    """Found by schemathesis: lax conversion accepted ``false`` as a redirect status."""
+    wrong_type = await api.post("/api/v1/tokens", json={"name": "t", "expires_in_days": "5"})
+    assert wrong_type.status_code == 422
+    assert wrong_type.json()["error"]["field"] == "expires_in_days"
+    nested = await api.post("/api/v1/tokens", content=b'{"name": ' + b"[" * 100_000 +
+                            b"]" * 100_000 + b"}", headers={"content-type": "application/json"})
+    assert nested.status_code in (400, 413), nested.text
+
+
+async def test_a_rollback_to_a_too_long_id_is_404(api: httpx.AsyncClient) -> None:
+    await make_project(api)
+    response = await api.post("/api/v1/projects/alpha/rollback", json={"deployment": TOO_LONG})
+    assert response.status_code == 404
+    assert response.json()["error"]["field"] == "deployment"
+
+
+async def test_put_on_files_missing_is_405_not_a_bad_digest(api: httpx.AsyncClient) -> None:
+    await make_project(api)
+    response = await api.put("/api/v1/projects/alpha/files/missing", content=b"x")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"

@@ -20,13 +20,16 @@ The app is cut off from every address but the loopback, so no generated URL
 from __future__ import annotations
 
 import asyncio
+import copy
+import hashlib
 import ipaddress
+import itertools
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -36,13 +39,16 @@ from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.applications import Starlette
 
+from autostack_core import accounts
 from autostack_core.api import api_routes
 from autostack_core.api.openapi import BASE_SCHEMA, Generator
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
+from autostack_core.models import User
 from autostack_core.utils import random_id
 from tests.conftest import PG_ADMIN_URL, REDIS_URL, free_port
 
+T = TypeVar("T")
 MAX_EXAMPLES = 12
 LOOPBACK_NAMES = {"localhost", "testserver"}
 EMAIL, PASSWORD = "fuzz@example.com", "correct horse battery"
@@ -52,19 +58,45 @@ EMAIL, PASSWORD = "fuzz@example.com", "correct horse battery"
 DOCUMENT = Generator(BASE_SCHEMA).get_schema(api_routes())
 
 
+SEED_TEXT, SEED_ID = "seed", 4_000_000_001
+"""Examples that the test replaces with a real object's name or id before sending."""
+SEED_NUMBERS = itertools.count(1)
+
+
+def with_seed_examples(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with an example for every path parameter, so that each operation
+    also meets real objects (see :class:`Seed`), not only names that match nothing."""
+    tested = copy.deepcopy(document)
+    for operations in tested["paths"].values():
+        for operation in operations.values():
+            for parameter in operation["parameters"]:
+                if parameter["in"] == "path":
+                    integer = parameter["schema"]["type"] == "integer"
+                    parameter["example"] = SEED_ID if integer else SEED_TEXT
+    return tested
+
+
 class ModuleApp:
-    """An ASGI app that exists at import time and serves the app of the module's fixture."""
+    """An ASGI app that exists at import time and serves the app of the module's fixture;
+    it remembers the event loop that serves it, where the test prepares data too."""
 
     def __init__(self) -> None:
         self.target: Starlette | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         assert self.target is not None, "the client fixture starts the app"
+        self.loop = asyncio.get_running_loop()
         await self.target(scope, receive, send)
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        assert self.loop is not None, "the app has not started"
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=60)
 
 
 APP = ModuleApp()
-schema = schemathesis.openapi.from_dict(DOCUMENT).exclude(path_regex=r"/events$")
+schema = schemathesis.openapi.from_dict(with_seed_examples(DOCUMENT)).exclude(
+    path_regex=r"/events$")
 schema.app = APP
 
 
@@ -142,7 +174,7 @@ def client(
     APP.target = AutoStack(Settings(
         data_dir=data_dir, database_url=module_database, redis_url=REDIS_URL,
         queue_name=f"autostack-test-{random_id(8)}", port=8000, edge_port=free_port(),
-        edge_https_port=free_port(),
+        edge_https_port=free_port(), outbound_allow=("127.0.0.1",),
     )).asgi()
     try:
         with asgi.get_client(APP) as session:
@@ -150,6 +182,13 @@ def client(
     finally:
         asgi.shutdown_lifespans()
         APP.target = None
+
+
+async def new_token() -> str:
+    """A token for the account, made on the app's loop: not through the API, whose
+    token rate limit is for people, not for this test's bookkeeping."""
+    _, raw = await accounts.create_api_token(await User.get(email=EMAIL), "schemathesis")
+    return raw
 
 
 @dataclass
@@ -161,16 +200,20 @@ class Account:
 
     def headers(self) -> dict[str, str]:
         """A token that works now: an operation before may have revoked the last one
-        (log out, DELETE /api/v1/tokens/{id}); then log in again for a new one."""
+        (log out, DELETE /api/v1/tokens/{id})."""
         self.client.cookies.clear()  # only the token signs requests, never a cookie
-        mine = {"Authorization": f"Bearer {self.token}"}
-        if self.token and self.client.get("/api/v1/user", headers=mine).status_code == 200:
-            return mine
-        response = self.client.post("/api/v1/auth/login", json={
-            "email": EMAIL, "password": PASSWORD, "token_name": "schemathesis"})
-        assert response.status_code == 200, response.text
-        self.token = response.json()["token"]
+        if self.call("GET", "/api/v1/user").status_code != 200:
+            self.token = APP.run(new_token())
         return {"Authorization": f"Bearer {self.token}"}
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return self.client.request(method, path, headers=headers, **kwargs)
+
+    def make(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.call(method, path, **kwargs)
+        assert response.status_code in (200, 201), (path, response.text)
+        return response.json()
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +224,56 @@ def account(client: asgi.ASGIClient) -> Account:
     return Account(client, response.json()["token"])
 
 
+@pytest.fixture
+def seed(account: Account) -> dict[str, Any]:
+    """Real objects for one operation, made through the API: a project with a variable,
+    a deploy hook, a domain, a notifier and a queued deployment, an invitation to the
+    team and a second token. Keyed by the path segment before a parameter and its name."""
+    account.headers()
+    name = f"seed-{next(SEED_NUMBERS)}"
+    project = account.make("POST", "/api/v1/projects", json={
+        "name": name, "git_url": "https://git.localhost/seed.git"})["project"]
+    team = project["team"]
+    variable = account.make("POST", f"/api/v1/projects/{name}/env",
+                            json={"key": "SEED", "value": "x", "environment": "preview"})
+    hook = account.make("POST", f"/api/v1/projects/{name}/deploy-hooks",
+                        json={"name": "seed"})["deploy_hook"]
+    account.make("POST", f"/api/v1/projects/{name}/domains", json={"name": f"{name}.example.com"})
+    account.make("POST", f"/api/v1/projects/{name}/notifiers",
+                 json={"type": "webhook", "url": "http://127.0.0.1:9/seed", "events": []})
+    content = name.encode()
+    sha = hashlib.sha256(content).hexdigest()
+    account.make("PUT", f"/api/v1/projects/{name}/files/{sha}", data=content)
+    deployment = account.make("POST", f"/api/v1/projects/{name}/deployments", json={
+        "files": [{"file": "index.html", "sha": sha, "size": len(content)}]})
+    invitation = account.make("POST", f"/api/v1/teams/{team}/invitations",
+                              json={"email": f"{name}@example.com", "role": "member"})
+    user = account.make("GET", "/api/v1/user")["user"]
+    return {
+        "projects/name": name, "teams/slug": team, "deployments/id": deployment["id"],
+        "env/id": variable["env"][0]["id"], "deploy-hooks/id": hook["id"],
+        "deploy-hooks/token": hook["url"].rsplit("/", 1)[1], "files/sha": sha,
+        "domains/domain": f"{name}.example.com", "notifiers/index": 0,
+        "invitations/id": invitation["invitation"]["id"], "members/user_id": user["id"],
+        "tokens/id": APP.run(second_token_id()), "webhooks/provider": "github",
+    }
+
+
+async def second_token_id() -> int:
+    token, _ = await accounts.create_api_token(await User.get(email=EMAIL), "seed")
+    return token.id
+
+
+def with_seed_values(case: Any, seed: dict[str, Any]) -> None:
+    """Put the seed's objects where the document's examples stand."""
+    segments = case.path.strip("/").split("/")
+    for index, segment in enumerate(segments[1:], start=1):
+        name = segment.strip("{}")
+        value = (case.path_parameters or {}).get(name)
+        if segment.startswith("{") and value in (SEED_TEXT, SEED_ID):
+            case.path_parameters[name] = seed.get(f"{segments[index - 1]}/{name}", value)
+
+
 def test_the_served_document_is_the_one_tested(client: asgi.ASGIClient) -> None:
     assert client.get("/api/openapi.json").json() == DOCUMENT
 
@@ -189,7 +282,8 @@ def test_the_served_document_is_the_one_tested(client: asgi.ASGIClient) -> None:
 @settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
           suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(
-    case: Any, account: Account
+    case: Any, account: Account, seed: dict[str, Any]
 ) -> None:
+    with_seed_values(case, seed)
     case.call_and_validate(headers=account.headers(),
                            excluded_checks=[positive_data_acceptance])
