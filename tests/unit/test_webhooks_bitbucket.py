@@ -84,7 +84,7 @@ async def test_a_closed_branch_loses_its_alias(
     ready = await Deployment.create(project=project, state=DeploymentState.READY,
                                     branch="main", source_type="git")
     await Alias.create(project=project, deployment=ready, kind=AliasKind.BRANCH,
-                       hostname="repo-git-main.localhost")
+                       hostname="repo-git-main.localhost", branch="main")
     payload = fixture("bitbucket-push.json")
     payload["push"]["changes"][0].update(new=None, closed=True)
     await send(anonymous, "repo:push", payload)

@@ -111,7 +111,7 @@ async def test_a_push_of_zeros_deletes_the_branch_alias(
     ready = await Deployment.create(project=project, state=DeploymentState.READY,
                                     branch="master", source_type="git")
     await Alias.create(project=project, deployment=ready, kind=AliasKind.BRANCH,
-                       hostname="diaspora-git-master.localhost")
+                       hostname="diaspora-git-master.localhost", branch="master")
     payload = fixture("gitlab-push.json")
     payload.update(after="0" * 40, checkout_sha=None, commits=[], total_commits_count=0)
     response = await send(anonymous, "Push Hook", payload)
