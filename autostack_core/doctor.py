@@ -88,8 +88,7 @@ def check_app_sandbox() -> Check:
         "app sandbox", False, f"{found.detail}: apps run as root (without capabilities) on the "
                               "host network and can reach services on 127.0.0.1 (database, "
                               "Redis, other apps)",
-        "sudo apt-get install -y bubblewrap slirp4netns util-linux (setpriv), and allow "
-        "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)",
+        "sudo apt-get install -y bubblewrap slirp4netns util-linux (setpriv)",
     )
 
 

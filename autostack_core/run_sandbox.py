@@ -11,19 +11,27 @@ no capabilities.
 When the host allows it (:func:`isolation`), a replica is also what an
 attacker who owns the app's code would want it not to be:
 
-* **An unprivileged user**: bubblewrap mounts the sandbox as root (so the
-  data directory may stay ``0700``: a bubblewrap run as ``nobody`` cannot
-  reach the deployment's folder below it, even from an open file
-  descriptor, and one run as root with ``--unshare-user`` maps the app's uid
-  to root on the host), then ``setpriv`` makes the app ``nobody``
-  (:data:`APP_UID`) on the host, with no capabilities, an empty bounding set
-  and ``no_new_privs`` (the system's setuid programs stay powerless), and a
-  second bubblewrap, as ``nobody``, puts it in a user namespace of its own
-  that may not create more (``--disable-userns``: much of the kernel's attack
-  surface is behind user namespaces). Every app shares that uid: they are
-  kept apart by their PID, network and mount namespaces (none can name,
-  signal or see another's processes or files); a uid per deployment would add
-  a second wall and is not done yet.
+* **An unprivileged user**: bubblewrap mounts the sandbox as root, then
+  ``setpriv`` makes the app ``nobody`` (:data:`APP_UID`) on the host, with no
+  capabilities, an empty bounding set and ``no_new_privs`` (the system's
+  setuid programs stay powerless); files only root may read stay unreadable
+  whatever the mounts. Every app shares that uid: they are kept apart by
+  their PID, network and mount namespaces (none can name, signal or see
+  another's processes or files); a uid per deployment would add a second
+  wall and is not done yet.
+
+  Why not a user namespace (``bwrap --unshare-user --uid 65534``): run as
+  root, bubblewrap maps the app's uid to root on the host; run as ``nobody``,
+  it cannot mount the deployment's folder below a ``0700`` data directory
+  (it resolves the path, even for ``--ro-bind-fd``: "Can't find source
+  path: Permission denied"). A second bubblewrap inside, as ``nobody``, did
+  work, and would also keep the app from making user namespaces of its own
+  (``--disable-userns``), but it cost 25-45 ms per start (a recursive bind of
+  every mount, a user namespace, a monitor process): 22-26% more cold start
+  for a Python app, above the 20% budget. Run as root, AutoStack makes no
+  user namespace (bubblewrap as root needs none), so this isolation also
+  works where unprivileged user namespaces are disabled, and hosts that want
+  apps without them can disable them (``sysctl user.max_user_namespaces=0``).
 * **A network namespace of its own**: the internet through slirp4netns
   without the host's loopback (like builds), none of the host's listening
   sockets (database, Redis, the control plane, other apps) and a
@@ -32,9 +40,9 @@ attacker who owns the app's code would want it not to be:
   namespace (:mod:`autostack_core.netns_relay`, where the alternatives and
   their measurements are).
 
-Without slirp4netns, or where unprivileged user namespaces are disabled, a
-replica runs as before: as root (without capabilities) on the host network,
-listening on the host's loopback; ``autostack doctor`` says so, and why.
+Without slirp4netns or ``setpriv`` (util-linux), a replica runs as before: as
+root (without capabilities) on the host network, listening on the host's
+loopback; ``autostack doctor`` says so, and why.
 
 Memory and CPU are limited per deployment by a cgroup named after the
 deployment (v1 or v2, detected at run time), so the limit covers every
@@ -70,47 +78,41 @@ _OUTER_CAPS = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP
                "--cap-add", "CAP_SETPCAP"]
 _SETPRIV = ["--reuid", str(APP_UID), "--regid", str(APP_UID), "--clear-groups",
             "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
-_INNER = ["--unshare-user", "--uid", str(APP_UID), "--gid", str(APP_UID), "--disable-userns",
-          "--dev-bind", "/", "/", "--die-with-parent", "--"]
-
-
 _SYSTEM_TOPS = {"/usr", "/etc", "/bin", "/lib", "/lib32", "/lib64", "/libx32", "/sbin"}
 
 
 @dataclass(frozen=True)
 class Isolation:
-    """Whether replicas get their own user and network namespaces here, and if not why."""
+    """Whether replicas run unprivileged in their own network here, and if not why."""
 
     available: bool
     detail: str
 
 
-def isolation_args(bwrap: str, setpriv: str) -> tuple[list[str], list[str]]:
+def isolation_args(setpriv: str) -> tuple[list[str], list[str]]:
     """bubblewrap's options, and the command's prefix, of an isolated replica."""
-    return (["--unshare-net", *_OUTER_CAPS],
-            [setpriv, *_SETPRIV, bwrap, *_INNER])
+    return ["--unshare-net", *_OUTER_CAPS], [setpriv, *_SETPRIV]
 
 
 @functools.cache
 def isolation() -> Isolation:
-    """Probe once whether replicas can run as :data:`APP_UID` in their own namespaces."""
+    """Probe once whether replicas can run as :data:`APP_UID` in a network of their own."""
     bwrap, setpriv = shutil.which("bwrap"), shutil.which("setpriv")
     missing = [name for name, path in (("bubblewrap", bwrap), ("setpriv", setpriv),
                                        ("slirp4netns", slirp4netns())) if path is None]
     if missing or bwrap is None or setpriv is None:
         return Isolation(False, f"{', '.join(missing)} not installed")
-    options, prefix = isolation_args(bwrap, setpriv)
+    options, prefix = isolation_args(setpriv)
     try:
         probe = subprocess.run([bwrap, *system_layout(), "--unshare-pid", *options, *prefix,
                                 "/bin/true"], capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError) as error:
         return Isolation(False, f"bubblewrap could not start: {error}")
     if probe.returncode != 0:
-        return Isolation(False, f"an unprivileged user namespace could not be made: "
-                                f"{probe.stderr.strip()} (are unprivileged user namespaces "
-                                "disabled? bubblewrap older than 0.8?)")
-    return Isolation(True, f"apps run as uid {APP_UID}, in their own user and network "
-                           "namespaces (slirp4netns)")
+        return Isolation(False, f"bubblewrap could not drop to uid {APP_UID} in a network "
+                                f"namespace: {probe.stderr.strip()}")
+    return Isolation(True, f"apps run as uid {APP_UID} in their own network namespace "
+                           "(slirp4netns)")
 
 
 def runtime_env(env: dict[str, str], port: int) -> dict[str, str]:
@@ -137,7 +139,7 @@ def sandbox_argv(bwrap: str | None, app_dir: Path, command: str, env: dict[str, 
         return ["env", "-i", *(f"{key}={value}" for key, value in env.items()), *shell]
     options, prefix = ["--cap-drop", "ALL"], list[str]()
     if isolated:
-        options, prefix = isolation_args(bwrap, shutil.which("setpriv") or "setpriv")
+        options, prefix = isolation_args(shutil.which("setpriv") or "setpriv")
     args = [bwrap, *system_layout()]
     for folder in binds:
         args += [*_parents(folder), "--ro-bind", folder, folder]

@@ -67,14 +67,6 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def is_bwrap(pid: int) -> bool:
-    """Whether ``pid`` is a bubblewrap (the app's own, inside: its death would SIGKILL the app)."""
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip() == "bwrap"
-    except OSError:
-        return False
-
-
 def pump(stream: IO[bytes], name: str, log: LogWriter, lock: threading.Lock) -> None:
     for raw in iter(lambda: stream.readline(MAX_LINE_BYTES), b""):
         line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -165,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             process.kill()
 
     def terminate(signum: int, frame: FrameType | None) -> None:
-        targets = [pid for pid in descendants(root) if not is_bwrap(pid)] if bwrap else [root]
+        targets = descendants(root) if bwrap else [root]
         for pid in targets:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGTERM)

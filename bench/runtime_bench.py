@@ -184,8 +184,9 @@ async def cold_starts(provider: LocalProvider, root: Path, edge: str) -> None:
         spec = app(root, f"cold-{runtime}", runtime)
         await provider.deploy(spec)
         times: dict[str, list[float]] = {"plain": [], **{mode: [] for mode in modes}}
-        for _ in range(COLD_STARTS):
-            for mode, isolated in modes.items():
+        for round_ in range(COLD_STARTS):
+            order = list(modes.items())
+            for mode, isolated in order[::-1] if round_ % 2 else order:  # no order bias
                 supervisor.isolated = isolated
                 await supervisor.sleep(spec.id, grace=2)
                 times[mode].append(await first_byte(f"{edge}/", spec.hostnames[0]))
