@@ -52,6 +52,7 @@ replicas run unlimited; ``autostack doctor`` reports it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -73,6 +74,7 @@ CPU_PERIOD_US = 100_000
 # the shim to every process of the sandbox then reaches the app, not only sh.
 TERM_SAFE_SHELL = "trap : TERM INT; "
 APP_UID = 65534  # nobody
+REMOVE_ATTEMPTS = 50
 # setpriv(1) and bubblewrap's flags that make the app APP_UID, as described above.
 _OUTER_CAPS = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
                "--cap-add", "CAP_SETPCAP"]
@@ -215,11 +217,21 @@ class RuntimeCgroup:
         except (OSError, ValueError):
             return None
 
-    def remove(self) -> None:
-        """Kill what is left and remove the cgroup (the deployment is destroyed or asleep)."""
-        for pid in self.pids():
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-        for folder in self.folders:
-            with contextlib.suppress(OSError):
-                folder.rmdir()
+    async def remove(self) -> None:
+        """Kill what is left and remove the cgroup (the deployment is destroyed or asleep).
+
+        A killed process stays in its cgroup until it has exited (slirp4netns,
+        ending with its shim, takes a few milliseconds), so the removal is
+        tried again for up to a second.
+        """
+        for _ in range(REMOVE_ATTEMPTS):
+            for pid in self.pids():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            for folder in self.folders:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            if not any(folder.exists() for folder in self.folders):
+                return
+            await asyncio.sleep(0.02)
+        logger.warning("could not remove the runtime cgroup %s", self.name)

@@ -243,7 +243,7 @@ class Supervisor:
                                    for runtime in self.runtimes.values()
                                    for replica in runtime.replicas))
             for runtime in self.runtimes.values():
-                RuntimeCgroup(runtime.id).remove()
+                await RuntimeCgroup(runtime.id).remove()
         await self._http.aclose()
 
     # -- starting -------------------------------------------------------------
@@ -452,7 +452,7 @@ class Supervisor:
             if task is not None:
                 task.cancel()
         await asyncio.gather(*(self._terminate(replica, grace) for replica in replicas))
-        RuntimeCgroup(deployment_id).remove()
+        await RuntimeCgroup(deployment_id).remove()
         self._save()
         if replicas:
             self._event(deployment_id, f"stopped ({status})")

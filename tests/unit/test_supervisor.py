@@ -14,7 +14,7 @@ import pytest
 from autostack_core import supervisor as supervisor_module
 from autostack_core.config import Settings
 from autostack_core.crypto import install_keyring, load_keyring
-from autostack_core.run_sandbox import isolation
+from autostack_core.run_sandbox import RuntimeCgroup, isolation
 from autostack_core.runtime_logs import LogWriter, read_logs
 from autostack_core.supervisor import Program, Runtime, RuntimeStartError, Supervisor
 
@@ -208,6 +208,8 @@ async def test_sleep_leaves_a_waker_and_the_next_connection_waits_for_the_start(
     await supervisor.start(runtime(app_dir))
     await supervisor.sleep("dpl1", grace=2)
     assert supervisor.status("dpl1") == "asleep"
+    asleep = RuntimeCgroup("dpl1")
+    assert not asleep.pids() and not any(folder.exists() for folder in asleep.folders)
     waker_port = upstreams[("dpl1", "server")][0]
     assert "draining" in [r["line"] for r in read_logs(supervisor.logs_dir("dpl1"))]
     response = await get(waker_port)
