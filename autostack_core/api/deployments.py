@@ -33,6 +33,30 @@ if TYPE_CHECKING:
     from autostack_core.app import AutoStack
 
 MAX_FILES = 20_000
+
+_TEXT: dict[str, Any] = {"type": "string"}
+_MAYBE_TEXT: dict[str, Any] = {"type": "string", "nullable": True}
+_MAYBE_SECONDS: dict[str, Any] = {"type": "number", "nullable": True}
+SCHEMAS: dict[str, Any] = {
+    "Deployment": {
+        "type": "object",
+        "description": "What serialize() writes.",
+        "required": ["id", "project", "url", "state", "target", "source", "aliases",
+                     "created_at"],
+        "properties": {
+            "id": _TEXT, "project": _TEXT, "url": _MAYBE_TEXT,
+            "state": {"type": "string", "enum": [str(state) for state in DeploymentState]},
+            "target": {"type": "string", "enum": ["production", "preview"]},
+            "source": _TEXT, "branch": _MAYBE_TEXT, "commit_sha": _MAYBE_TEXT,
+            "commit_message": _MAYBE_TEXT, "creator_type": _TEXT,
+            "aliases": {"type": "array", "items": _TEXT}, "error": _MAYBE_TEXT,
+            "detection": {"type": "object", "nullable": True},
+            "build_time_seconds": _MAYBE_SECONDS, "deploy_time_seconds": _MAYBE_SECONDS,
+            "created_at": _TEXT, "ready_at": _MAYBE_TEXT,
+        },
+    },
+}
+"""The shapes this module answers with (see :mod:`autostack_core.api.openapi`)."""
 FINAL_GRACE_SECONDS = 1.0
 
 
@@ -179,7 +203,7 @@ async def create_deployment(request: Request) -> Response:
     tags: [deployments]
     body: CreateDeployment
     responses:
-      201: {description: The queued deployment}
+      201: {description: The queued deployment, schema: Deployment}
       404: {description: Unknown project}
       422: {description: Invalid body; the error names the field}
     """
@@ -227,7 +251,13 @@ async def list_deployments(request: Request) -> Response:
         description: how many, newest first; at most 100 (more is read as 100)
         schema: {type: integer, default: 20}
     responses:
-      200: {description: "{deployments: [deployment]}"}
+      200:
+        description: the deployments, newest first
+        schema:
+          type: object
+          required: [deployments]
+          properties:
+            deployments: {type: array, items: {$ref: "#/components/schemas/Deployment"}}
     """
     app = autostack_of(request)
     project = await project_for(request, request.path_params["name"])
@@ -245,6 +275,8 @@ async def get_deployment(request: Request) -> Response:
     ---
     summary: Inspect a deployment
     tags: [deployments]
+    responses:
+      200: {description: the deployment, schema: Deployment}
     """
     deployment, project = await deployment_for(request, request.path_params["id"])
     return JSONResponse(await serialize(autostack_of(request), deployment, project))
@@ -256,7 +288,7 @@ async def cancel_deployment(request: Request) -> Response:
     summary: Cancel a deployment
     tags: [deployments]
     responses:
-      200: {description: Cancel requested or done}
+      200: {description: Cancel requested or done, schema: Deployment}
       409: {description: The deployment is already final}
     """
     app = autostack_of(request)
@@ -271,7 +303,7 @@ async def promote_deployment(request: Request) -> Response:
     summary: Promote a deployment to production
     tags: [deployments]
     responses:
-      200: {description: the deployment, now serving production}
+      200: {description: the deployment, now serving production, schema: Deployment}
       409: {description: the deployment is not ready}
     """
     app = autostack_of(request)
@@ -287,7 +319,7 @@ async def rollback_project(request: Request) -> Response:
     tags: [deployments]
     body: Rollback
     responses:
-      200: {description: the deployment now serving production}
+      200: {description: the deployment now serving production, schema: Deployment}
       404: {description: no such deployment in this project}
       409: {description: no earlier ready production deployment, or the named one is not ready}
     """

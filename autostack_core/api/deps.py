@@ -1,8 +1,9 @@
 """What every API endpoint needs: the signed-in user, team roles, parsed bodies and paths.
 
 Path parameters are checked here before they reach the database: an id is a
-signed 64-bit column and a name has its column's length, and a value beyond
-either names nothing. Tortoise refuses to even build the query for them (a
+32-bit integer column (Tortoise's ``IntField``, ``SERIAL`` on PostgreSQL,
+which refuses a larger value outright) and a name has its column's length,
+and a value beyond either names nothing. Tortoise refuses to even build the query for them (a
 500 before these checks), so every lookup by a path parameter goes through
 :func:`path_id` or :func:`fits`.
 """
@@ -22,8 +23,8 @@ from autostack_core.models import ROLE_RANK, Project, Role, Team, TeamMember, Us
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
 
-MAX_ID = 2**63 - 1
-"""The largest id a database column holds (signed 64 bits)."""
+MAX_ID = 2**31 - 1
+"""The largest id an id column holds: every model's ``IntField`` key is 32 bits."""
 
 
 class Sha256Convertor(Convertor[str]):
@@ -79,7 +80,7 @@ async def read_body(request: Request, model: type[BodyT]) -> BodyT:
 
 
 def path_id(request: Request, what: str, name: str = "id") -> int:
-    """The ``{name:int}`` path parameter; beyond 64 bits it names no ``what``: 404 naming it."""
+    """The ``{name:int}`` path parameter; beyond :data:`MAX_ID` it names no ``what``: 404."""
     value: int = request.path_params[name]
     if value > MAX_ID:
         raise NotFound(what, name)

@@ -8,8 +8,9 @@ What every endpoint shares is added here rather than repeated in each
 docstring, so it cannot be forgotten: the path parameters come from the
 route itself (an ``{id:int}`` is an integer in the 64-bit range of an id;
 a docstring may add a description or limits), a request body is the pydantic
-model the handler validates it with (``body: ModelName`` in the docstring),
-and the errors every API
+model the handler validates it with (``body: ModelName`` in the docstring), a
+response's ``schema`` may name one of the module's ``SCHEMAS`` (the shapes
+its serializers write), and the errors every API
 answer may carry, in the one error shape, are listed where they can occur
 (401 unless the operation is public, 404 with a path parameter, 400, 413 and
 422 with a request body, 422 with query parameters).
@@ -99,6 +100,19 @@ def with_path_parameters(operation: dict[str, Any], route: Route) -> None:
         parameters.append({**parameter, **own, "required": True,
                            "schema": {**parameter["schema"], **own.get("schema", {})}})
     operation["parameters"] = parameters + list(declared.values())
+
+
+def with_response_schemas(operation: dict[str, Any], endpoint: Callable[..., Any],
+                          components: dict[str, Any]) -> None:
+    """A response's ``schema`` (a schema, or the name of one in the endpoint module's
+    ``SCHEMAS``, which join the components) becomes its JSON content."""
+    components.update(endpoint.__globals__.get("SCHEMAS", {}))
+    for answer in operation["responses"].values():
+        if isinstance(answer, dict) and "schema" in answer:
+            schema = answer.pop("schema")
+            if isinstance(schema, str):
+                schema = {"$ref": f"#/components/schemas/{schema}"}
+            answer["content"] = {"application/json": {"schema": schema}}
 
 
 def with_shared_errors(operation: dict[str, Any]) -> None:
@@ -197,6 +211,7 @@ class Generator(SchemaGenerator):
             for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
                 operation = self.parse_docstring(route.endpoint)
                 with_body(operation, route.endpoint, components["schemas"])
+                with_response_schemas(operation, route.endpoint, components["schemas"])
                 with_path_parameters(operation, route)
                 with_shared_errors(operation)
                 schema["paths"].setdefault(route.path_format, {})[method.lower()] = operation

@@ -37,6 +37,37 @@ SETTING_FIELDS = (
     "root_directory", "start_command", "dev_command", "node_version",
 )
 
+_MAYBE_TEXT: dict[str, Any] = {"type": "string", "nullable": True}
+SCHEMAS: dict[str, Any] = {
+    "Project": {
+        "type": "object",
+        "description": "What project_json() writes.",
+        "required": ["id", "name", "team", "provider", "created_at", "updated_at",
+                     "latest_deployment"],
+        "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "team": {"type": "string"},
+            **{field: _MAYBE_TEXT for field in SETTING_FIELDS},
+            "github_repo": _MAYBE_TEXT, "provider": {"type": "string"},
+            "production_url": _MAYBE_TEXT, "auto_deploy_enabled": {"type": "boolean"},
+            "created_at": {"type": "string"}, "updated_at": {"type": "string"},
+            "latest_deployment": {
+                "type": "object", "nullable": True,
+                "required": ["id", "state", "created_at"],
+                "properties": {
+                    "id": {"type": "string"}, "state": {"type": "string"},
+                    "url": _MAYBE_TEXT, "branch": _MAYBE_TEXT, "commit_sha": _MAYBE_TEXT,
+                    "is_production": {"type": "boolean"}, "created_at": {"type": "string"},
+                },
+            },
+        },
+    },
+    "ProjectAnswer": {
+        "type": "object", "required": ["project"],
+        "properties": {"project": {"$ref": "#/components/schemas/Project"}},
+    },
+}
+"""The shapes this module answers with (see :mod:`autostack_core.api.openapi`)."""
+
 
 def check_name(name: str) -> str:
     if not NAME_RE.match(name):
@@ -191,7 +222,13 @@ async def list_projects(request: Request) -> Response:
     tags: [projects]
     parameters: [{name: team, in: query, schema: {type: string}}]
     responses:
-      200: {description: "{projects: [project]}"}
+      200:
+        description: the projects
+        schema:
+          type: object
+          required: [projects]
+          properties:
+            projects: {type: array, items: {$ref: "#/components/schemas/Project"}}
       404: {description: no team of yours has that slug}
     """
     user = current_user(request)
@@ -207,7 +244,8 @@ async def create(request: Request) -> Response:
     tags: [projects]
     body: ProjectCreate
     responses:
-      201: {description: "{project}"}
+      201: {description: "{project}", schema: ProjectAnswer}
+      404: {description: no team of yours has that slug}
       409: {description: the name is taken}
       422: {description: an invalid field, named in error.field}
     """
@@ -225,7 +263,7 @@ async def get_project(request: Request) -> Response:
     tags: [projects]
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
-      200: {description: "{project}"}
+      200: {description: "{project}", schema: ProjectAnswer}
       404: {description: no such project of yours}
     """
     project = await project_for(request, request.path_params["name"], Role.VIEWER)
@@ -241,7 +279,7 @@ async def update_project(request: Request) -> Response:
     body: ProjectPatch
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
-      200: {description: "{project}"}
+      200: {description: "{project}", schema: ProjectAnswer}
       422: {description: an invalid field, named in error.field}
     """
     project = await project_for(request, request.path_params["name"], Role.ADMIN)

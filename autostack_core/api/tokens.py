@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
@@ -14,6 +15,20 @@ from autostack_core.api.deps import current_user, path_id, read_body
 from autostack_core.auth import client_ip
 from autostack_core.errors import NotFound
 from autostack_core.models import ApiToken
+
+_WHEN: dict[str, Any] = {"type": "string", "nullable": True}
+SCHEMAS: dict[str, Any] = {
+    "ApiToken": {
+        "type": "object",
+        "description": "What accounts.token_json() writes; never the secret.",
+        "required": ["id", "name", "prefix", "created_at", "last_used_at", "expires_at"],
+        "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "prefix": {"type": "string"},
+            "created_at": {"type": "string"}, "last_used_at": _WHEN, "expires_at": _WHEN,
+        },
+    },
+}
+"""The shapes this module answers with (see :mod:`autostack_core.api.openapi`)."""
 
 
 class TokenBody(BaseModel):
@@ -28,7 +43,12 @@ async def list_tokens(request: Request) -> Response:
     summary: List API tokens
     tags: [tokens]
     responses:
-      200: {description: "{tokens: [{id, name, prefix, created_at, last_used_at, expires_at}]}"}
+      200:
+        description: the tokens, newest first
+        schema:
+          type: object
+          required: [tokens]
+          properties: {tokens: {type: array, items: {$ref: "#/components/schemas/ApiToken"}}}
     """
     user = current_user(request)
     tokens = await ApiToken.filter(user=user).order_by("-created_at")
@@ -42,7 +62,14 @@ async def create_token(request: Request) -> Response:
     tags: [tokens]
     body: TokenBody
     responses:
-      201: {description: "{token, api_token}"}
+      201:
+        description: the token, shown this once, and its record
+        schema:
+          type: object
+          required: [token, api_token]
+          properties:
+            token: {type: string}
+            api_token: {$ref: "#/components/schemas/ApiToken"}
       429: {description: too many new tokens lately; see Retry-After}
     """
     user = current_user(request)

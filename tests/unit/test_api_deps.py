@@ -1,6 +1,6 @@
 """Path parameters: every route answers bad input with a 4xx that names the parameter.
 
-Ids are 64-bit columns and names have a column length; a value beyond either
+Ids are 32-bit columns and names have a column length; a value beyond either
 cannot name anything, and must never reach the database (which answered 500).
 A method a path does not have gets 405 with every method it has in ``Allow``.
 """
@@ -15,6 +15,7 @@ from tests.fixtures_auth import api, owner
 __all__ = ["api", "owner"]
 
 BEYOND_64_BITS = str(2**63)
+BEYOND_32_BITS = str(2**31)  # SQLite stores it; PostgreSQL's SERIAL refused it with a 500
 TOO_LONG = "a" * 300
 
 
@@ -33,8 +34,14 @@ async def make_project(api: httpx.AsyncClient) -> None:
     ("PATCH", f"/api/v1/teams/olivia/members/{BEYOND_64_BITS}", "user_id"),
     ("DELETE", f"/api/v1/teams/olivia/members/{BEYOND_64_BITS}", "user_id"),
     ("DELETE", f"/api/v1/teams/olivia/dns-zones/{BEYOND_64_BITS}", "id"),
+    ("DELETE", f"/api/v1/tokens/{BEYOND_32_BITS}", "id"),
+    ("PATCH", f"/api/v1/projects/alpha/env/{BEYOND_32_BITS}", "id"),
+    ("DELETE", f"/api/v1/projects/alpha/deploy-hooks/{BEYOND_32_BITS}", "id"),
+    ("DELETE", f"/api/v1/teams/olivia/invitations/{BEYOND_32_BITS}", "id"),
+    ("PATCH", f"/api/v1/teams/olivia/members/{BEYOND_32_BITS}", "user_id"),
+    ("DELETE", f"/api/v1/teams/olivia/dns-zones/{BEYOND_32_BITS}", "id"),
 ])
-async def test_ids_beyond_64_bits_are_404_naming_the_parameter(
+async def test_ids_beyond_their_column_are_404_naming_the_parameter(
     api: httpx.AsyncClient, method: str, path: str, field: str
 ) -> None:
     await make_project(api)

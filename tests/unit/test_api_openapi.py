@@ -79,7 +79,7 @@ async def test_integer_ids_are_declared_with_their_range(client: httpx.AsyncClie
                     schema["paths"]["/api/v1/tokens/{id}"]["delete"]["parameters"]
                     if parameter["name"] == "id")
     assert token_id["required"] is True
-    assert token_id["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+    assert token_id["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 
 
 async def test_shared_errors_are_listed_in_the_error_shape(client: httpx.AsyncClient) -> None:
