@@ -18,6 +18,27 @@ if TYPE_CHECKING:
     from autostack_core.app import AutoStack
 
 
+_MAYBE_TEXT: dict[str, Any] = {"type": "string", "nullable": True}
+SCHEMAS: dict[str, Any] = {
+    "User": {
+        "type": "object",
+        "description": "What accounts.user_json() writes.",
+        "required": ["id", "email", "name", "avatar_url", "subscription_tier", "created_at"],
+        "properties": {
+            "id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
+            "avatar_url": _MAYBE_TEXT, "subscription_tier": {"type": "string"},
+            "created_at": {"type": "string"},
+        },
+    },
+    "SignedIn": {
+        "type": "object", "required": ["user"],
+        "properties": {"user": {"$ref": "#/components/schemas/User"},
+                       "token": {"type": "string"}, "csrf_token": {"type": "string"}},
+    },
+}
+"""The shapes this module answers with (see :mod:`autostack_core.api.openapi`)."""
+
+
 class SignupBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(max_length=254)
@@ -80,7 +101,9 @@ async def signup(request: Request) -> Response:
     body: SignupBody
     security: []
     responses:
-      201: {description: "{user, token} or {user, csrf_token} with a session cookie"}
+      201:
+        description: "{user, token} or {user, csrf_token} with a session cookie"
+        schema: SignedIn
       409: {description: the email is taken}
       422: {description: invalid email or password}
       429: {description: too many sign-ups from this address; see Retry-After}
@@ -98,7 +121,9 @@ async def login(request: Request) -> Response:
     body: LoginBody
     security: []
     responses:
-      200: {description: "{user, token} or {user, csrf_token} with a session cookie"}
+      200:
+        description: "{user, token} or {user, csrf_token} with a session cookie"
+        schema: SignedIn
       401: {description: wrong email or password}
       429: {description: too many failed logins from this address; see Retry-After}
     """
@@ -151,7 +176,12 @@ async def update_me(request: Request) -> Response:
     tags: [auth]
     body: ProfileBody
     responses:
-      200: {description: "{user}"}
+      200:
+        description: "{user}"
+        schema:
+          type: object
+          required: [user]
+          properties: {user: {$ref: "#/components/schemas/User"}}
     """
     user = current_user(request)
     body = await read_body(request, ProfileBody)

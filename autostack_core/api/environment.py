@@ -25,6 +25,26 @@ from autostack_core.models import ROLE_RANK, Environment, EnvironmentVariable, P
 KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_VALUE_BYTES = 64 * 1024
 
+SCHEMAS: dict[str, Any] = {
+    "EnvironmentVariable": {
+        "type": "object",
+        "description": "What variable_json() writes; value only when decrypted.",
+        "required": ["id", "key", "environment", "created_at", "updated_at"],
+        "properties": {
+            "id": {"type": "integer"}, "key": {"type": "string"},
+            "environment": {"type": "string", "enum": [str(item) for item in Environment]},
+            "created_at": {"type": "string"}, "updated_at": {"type": "string"},
+            "value": {"type": "string"},
+        },
+    },
+    "EnvironmentVariables": {
+        "type": "object", "required": ["env"],
+        "properties": {"env": {"type": "array",
+                               "items": {"$ref": "#/components/schemas/EnvironmentVariable"}}},
+    },
+}
+"""The shapes this module answers with (see :mod:`autostack_core.api.openapi`)."""
+
 
 class VariableBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -90,7 +110,7 @@ async def list_variables(request: Request) -> Response:
       - {name: decrypt, in: query, description: "1 or true: with the values (member role)",
          schema: {type: string}}
     responses:
-      200: {description: "{env: [{id, key, environment, value?}]}"}
+      200: {description: "{env: [{id, key, environment, value?}]}", schema: EnvironmentVariables}
       403: {description: decrypting needs the member role}
     """
     project = await project_for(request, request.path_params["name"], Role.VIEWER)
@@ -111,7 +131,9 @@ async def create_variable(request: Request) -> Response:
     body: VariableBody
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
-      201: {description: "{env: [{id, key, environment}]} (one per environment)"}
+      201:
+        description: "{env: [{id, key, environment}]} (one per environment)"
+        schema: EnvironmentVariables
       409: {description: the key exists in one of the environments}
     """
     project = await project_for(request, request.path_params["name"], Role.MEMBER)
@@ -139,7 +161,12 @@ async def update_variable(request: Request) -> Response:
     tags: [environment]
     body: ValueBody
     responses:
-      200: {description: "{env: {id, key, environment}}"}
+      200:
+        description: "{env: {id, key, environment}}"
+        schema:
+          type: object
+          required: [env]
+          properties: {env: {$ref: "#/components/schemas/EnvironmentVariable"}}
     """
     project = await project_for(request, request.path_params["name"], Role.MEMBER)
     body = await read_body(request, ValueBody)
