@@ -28,6 +28,41 @@ from autostack_core.utils import slugify
 SLUG_HELP = "use 1-48 lowercase letters, digits and dashes, not starting or ending with a dash"
 
 
+_TEXT: dict[str, Any] = {"type": "string"}
+_ROLE: dict[str, Any] = {"type": "string", "enum": [str(role) for role in Role]}
+
+
+def _answer(name: str, shape: str) -> dict[str, Any]:
+    """``{name: <shape>}``, the envelope every answer of this module has."""
+    return {"type": "object", "required": [name],
+            "properties": {name: {"$ref": f"#/components/schemas/{shape}"}}}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Team": {
+        "type": "object", "description": "What team_json() writes.",
+        "required": ["id", "slug", "name", "is_personal", "created_at"],
+        "properties": {"id": {"type": "integer"}, "slug": _TEXT, "name": _TEXT,
+                       "is_personal": {"type": "boolean"}, "created_at": _TEXT, "role": _ROLE},
+    },
+    "Member": {
+        "type": "object", "description": "What member_json() writes.",
+        "required": ["user_id", "email", "name", "role", "joined_at"],
+        "properties": {"user_id": {"type": "integer"}, "email": _TEXT, "name": _TEXT,
+                       "role": _ROLE, "joined_at": _TEXT},
+    },
+    "Invitation": {
+        "type": "object", "description": "What invitation_json() writes.",
+        "required": ["id", "email", "role", "created_at"],
+        "properties": {"id": {"type": "integer"}, "email": _TEXT, "role": _ROLE,
+                       "created_at": _TEXT},
+    },
+    "TeamAnswer": _answer("team", "Team"),
+    "MemberAnswer": _answer("member", "Member"),
+}
+"""The shapes this module answers with (see :mod:`autostack_core.api.openapi`)."""
+
+
 class TeamBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=120)
@@ -122,7 +157,7 @@ async def create_team(request: Request) -> Response:
     tags: [teams]
     body: TeamBody
     responses:
-      201: {description: "{team}"}
+      201: {description: "{team}", schema: TeamAnswer}
       409: {description: the slug is taken}
       422: {description: invalid name or slug}
     """
@@ -169,7 +204,7 @@ async def update_team(request: Request) -> Response:
     body: TeamPatch
     parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
     responses:
-      200: {description: "{team}"}
+      200: {description: "{team}", schema: TeamAnswer}
     """
     team, role = await team_for(request, Role.ADMIN)
     body = await read_body(request, TeamPatch)
@@ -190,7 +225,12 @@ async def list_members(request: Request) -> Response:
     tags: [teams]
     parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
     responses:
-      200: {description: "{members: [{user_id, email, name, role, joined_at}]}"}
+      200:
+        description: the members
+        schema:
+          type: object
+          required: [members]
+          properties: {members: {type: array, items: {$ref: "#/components/schemas/Member"}}}
     """
     team, _ = await team_for(request, Role.VIEWER)
     members = await TeamMember.filter(team=team).prefetch_related("user").order_by("joined_at")
@@ -205,7 +245,7 @@ async def add_member(request: Request) -> Response:
     body: MemberBody
     parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
     responses:
-      201: {description: "{member}"}
+      201: {description: "{member}", schema: MemberAnswer}
       404: {description: no user with this email (send an invitation)}
       409: {description: already a member}
     """
@@ -244,7 +284,7 @@ async def change_role(request: Request) -> Response:
       - {name: slug, in: path, required: true, schema: {type: string}}
       - {name: user_id, in: path, required: true, schema: {type: integer}}
     responses:
-      200: {description: "{member}"}
+      200: {description: "{member}", schema: MemberAnswer}
       409: {description: the last owner or the team's creator}
     """
     team, actor_role = await team_for(request, Role.ADMIN)
@@ -295,7 +335,13 @@ async def list_invitations(request: Request) -> Response:
     tags: [teams]
     parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
     responses:
-      200: {description: "{invitations: [{id, email, role, created_at}]}"}
+      200:
+        description: the invitations not accepted yet
+        schema:
+          type: object
+          required: [invitations]
+          properties:
+            invitations: {type: array, items: {$ref: "#/components/schemas/Invitation"}}
     """
     team, _ = await team_for(request, Role.ADMIN)
     pending = await Invitation.filter(team=team, accepted_at__isnull=True).order_by("created_at")
@@ -356,7 +402,7 @@ async def accept_invitation(request: Request) -> Response:
     tags: [teams]
     body: AcceptBody
     responses:
-      200: {description: "{team}"}
+      200: {description: "{team}", schema: TeamAnswer}
       404: {description: no pending invitation for this token and email}
     """
     user = current_user(request)
