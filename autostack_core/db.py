@@ -12,7 +12,9 @@ from typing import Any
 
 from aerich import Command
 from tortoise import Tortoise
+from tortoise.exceptions import OperationalError
 
+from autostack_core import __version__
 from autostack_core.config import Settings
 
 MIGRATIONS_ROOT = Path(__file__).parent / "migrations"
@@ -36,13 +38,39 @@ def migrations_location(db_url: str) -> Path:
     return MIGRATIONS_ROOT / dialect(db_url)
 
 
+class NewerDatabase(Exception):
+    """The database carries a migration this release does not have: it is a downgrade."""
+
+
+def known_migrations(db_url: str) -> set[str]:
+    return {path.name for path in (migrations_location(db_url) / "models").glob("*.py")}
+
+
 async def migrate(settings: Settings) -> list[str]:
-    """Apply every pending migration; returns the names applied (none when up to date)."""
+    """Apply every pending migration; returns the names applied (none when up to date).
+
+    A database that a newer release migrated is refused untouched: this
+    release's code would misread its tables, and Aerich would go on as if
+    nothing were wrong.
+    """
+    from aerich.models import Aerich
+
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     config = tortoise_config(settings.db_url)
     async with Command(config, app="models", location=str(migrations_location(settings.db_url))) \
             as command:
         await command.init()
+        try:
+            applied = await Aerich.filter(app="models").values_list("version", flat=True)
+        except OperationalError:  # a new database: Aerich makes its table at the first upgrade
+            applied = []
+        unknown = sorted(set(map(str, applied)) - known_migrations(settings.db_url))
+        if unknown:
+            raise NewerDatabase(
+                f"the database was migrated by a newer AutoStack than {__version__} (migration "
+                f"{unknown[-1].removesuffix('.py')}): downgrading is not supported; install "
+                "the newer release again, or restore a backup made before the upgrade "
+                "(autostack backup restore)")
         return await command.upgrade(run_in_transaction=True)
 
 

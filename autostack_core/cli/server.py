@@ -32,6 +32,17 @@ def settings_from(data_dir: Path | None, **overrides: Any) -> Settings:
         raise click.UsageError(str(error)) from error
 
 
+def migrate_database(settings: Settings) -> list[str]:
+    """Apply pending migrations; a database of a newer release stops the command, untouched."""
+    from autostack_core import db
+
+    try:
+        applied: list[str] = run_sync(db.migrate(settings))
+    except db.NewerDatabase as error:
+        raise click.ClickException(str(error)) from error
+    return applied
+
+
 def require_sandbox(settings: Settings) -> None:
     """Stop with the command that installs bubblewrap or slirp4netns when one is missing."""
     from autostack_core import preflight
@@ -58,6 +69,9 @@ def up(host: str, port: int, edge_port: int | None, domain: str | None,
     settings = settings_from(data_dir, host=host, port=port, edge_port=edge_port,
                              base_domain=domain)
     require_sandbox(settings)
+    applied = migrate_database(settings)
+    if applied:
+        click.echo(f"database migrated: {', '.join(applied)}")
     autostack = AutoStack(settings, consume=True)
     click.echo(f"AutoStack data in {settings.data_dir}")
     click.echo(f"Dashboard and API: http://{'localhost' if host == '127.0.0.1' else host}:{port}")
@@ -98,6 +112,7 @@ def worker(concurrency: int, data_dir: Path | None) -> None:
 
     settings = settings_from(data_dir)
     require_sandbox(settings)
+    migrate_database(settings)
 
     async def consume() -> None:
         autostack = AutoStack(settings)
@@ -122,10 +137,7 @@ def worker(concurrency: int, data_dir: Path | None) -> None:
 @data_dir_option
 def migrate(data_dir: Path | None) -> None:
     """Bring the database schema up to date (safe to run again)."""
-    from autostack_core import db
-
-    settings = settings_from(data_dir)
-    applied = run_sync(db.migrate(settings))
+    applied = migrate_database(settings_from(data_dir))
     click.echo(f"applied {', '.join(applied)}" if applied else "database is up to date")
 
 

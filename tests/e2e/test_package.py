@@ -11,9 +11,12 @@ in CI: a second database adds nothing here (``dbless``).
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import subprocess
 import sys
+import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -30,6 +33,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
+OLD_RELEASE = "f15374c51f402ac5140457d1aff19a01139c2fe7"
+"""AutoStack 0.1.0 before migrations 4 to 6 (git connections, team files, audit indexes)."""
 
 
 @dataclass
@@ -92,16 +97,23 @@ def asset_paths(page: httpx.Response) -> set[str]:
     return {url.path for url in resolved if url.netloc == page.url.netloc}
 
 
-@pytest.fixture
-def server(installation: Installation, tmp_path: Path) -> Iterator[Server]:
-    """``autostack up`` of the installed wheel, run from a folder outside the checkout."""
+def installed_server(venv: Path, tmp_path: Path) -> Server:
+    """``autostack up`` of the venv's installation, its DNS and ACME kept on the loopback."""
     data_dir = tmp_path / "data"
     env = make_env(data_dir, None, f"package-{tmp_path.name}")
     env.pop("PYTHONPATH", None)
-    env["PATH"] = f"{installation.venv / 'bin'}{os.pathsep}{env['PATH']}"
-    env["VIRTUAL_ENV"] = str(installation.venv)
-    instance = Server(data_dir=data_dir, port=free_port(), edge_port=free_port(), env=env,
-                      log_path=tmp_path / "server.log", autostack=installation.autostack)
+    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
+    env["VIRTUAL_ENV"] = str(venv)
+    env["AUTOSTACK_DNS_RESOLVERS"] = f"127.0.0.1:{free_port()}"
+    env["AUTOSTACK_ACME_CA"] = f"http://127.0.0.1:{free_port()}/directory"
+    return Server(data_dir=data_dir, port=free_port(), edge_port=free_port(), env=env,
+                  log_path=tmp_path / "server.log", autostack=str(venv / "bin" / "autostack"))
+
+
+@pytest.fixture
+def server(installation: Installation, tmp_path: Path) -> Iterator[Server]:
+    """``autostack up`` of the installed wheel, run from a folder outside the checkout."""
+    instance = installed_server(installation.venv, tmp_path)
     instance.start()
     try:
         yield instance
@@ -154,3 +166,61 @@ def test_the_installed_server_signs_up_deploys_and_serves_every_asset(
     server.cli("templates", "deploy", "static-starter", "--project", "hello", "--prod",
                cwd=tmp_path)
     assert server.edge_get("hello.localhost").status_code == 200
+
+
+@pytest.fixture(scope="module")
+def old_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel of :data:`OLD_RELEASE`, built from git's copy of that commit."""
+    exported = subprocess.run(["git", "archive", OLD_RELEASE], cwd=CHECKOUT,
+                              capture_output=True, check=False)
+    if exported.returncode != 0:
+        pytest.skip(f"commit {OLD_RELEASE} is not in this clone (shallow?): git fetch --unshallow")
+    root = tmp_path_factory.mktemp("old")
+    with tarfile.open(fileobj=io.BytesIO(exported.stdout)) as archive:
+        archive.extractall(root / "src", filter="data")
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(root / "dist"),
+                    str(root / "src")], check=True, capture_output=True)
+    return next((root / "dist").glob("autostack-*.whl"))
+
+
+def test_an_upgrade_from_an_older_release_keeps_everything(
+        installation: Installation, old_wheel: Path, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "pip"), "install", "-q"]
+    subprocess.run([*pip, str(old_wheel)], check=True, capture_output=True)
+    server = installed_server(venv, tmp_path)
+    assert server.cli("--version").stdout.strip() == "autostack, version 0.1.0"
+    server.start()
+    signup = httpx.post(f"{server.url}/api/v1/auth/signup", json={
+        "email": "owner@example.com", "password": PASSWORD, "token_name": "before"}, timeout=30)
+    assert signup.status_code in (200, 201), signup.text
+    server.token = signup.json()["token"]
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<h1>deployed by 0.1.0</h1>")
+    first = json.loads(server.cli("deploy", str(site), "--prod", "--project", "docs",
+                                  "--json").stdout)
+    server.cli("env", "add", "SECRET", "s3cret value", "-e", "production", "--project", "docs")
+    server.cli("domains", "add", "www.example.test", "--project", "docs")
+    hostnames = ["docs.localhost", httpx.URL(first["url"]).host]
+    server.stop()
+
+    subprocess.run([*pip, *map(str, installation.dist.glob("autostack-*.whl"))], check=True,
+                   capture_output=True)
+    assert server.cli("--version").stdout.strip() != "autostack, version 0.1.0"
+    server.start()  # migrates the database by itself
+    try:
+        log = server.log_path.read_text()
+        assert "database migrated: 4_" in log, log[-2000:]
+        for hostname in hostnames:
+            assert server.edge_get(hostname).text == "<h1>deployed by 0.1.0</h1>"
+        with server.api() as api:
+            assert api.get("/api/v1/user").status_code == 200  # the token still works
+            domains = api.get("/api/v1/projects/docs/domains").json()["domains"]
+        assert [domain["name"] for domain in domains] == ["www.example.test"]
+        pulled = tmp_path / "pulled.env"
+        server.cli("env", "pull", str(pulled), "-e", "production", "--project", "docs")
+        assert "s3cret value" in pulled.read_text()  # the secret still decrypts
+    finally:
+        server.stop()
