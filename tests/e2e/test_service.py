@@ -2,7 +2,8 @@
 
 The unit (``autostack service install``) sends SIGTERM to ``autostack up``
 alone (``KillMode=process``) with ``AUTOSTACK_KEEP_APPS_RUNNING=1``; here the
-real ``autostack up`` gets the same signal and setting, without systemd.
+real ``autostack up`` gets the same signal and setting, without systemd. The
+database plays no part (``dbless``: once in CI).
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from tests.conftest import free_port
 from tests.e2e.conftest import AUTOSTACK, Server, make_env
 from tests.e2e.test_server_apps import deploy, write_app
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
 
 
 @pytest.fixture
-def service_server(tmp_path: Path, database_url: str | None) -> Iterator[Server]:
+def service_server(tmp_path: Path) -> Iterator[Server]:
     """``autostack up`` as the unit runs it; torn down by a start and a full stop without it."""
     data_dir = tmp_path / "data"
-    env = make_env(data_dir, database_url, f"e2e-{tmp_path.name}")
+    env = make_env(data_dir, None, f"e2e-{tmp_path.name}")
     env["AUTOSTACK_KEEP_APPS_RUNNING"] = "1"
     instance = Server(data_dir=data_dir, port=free_port(), edge_port=free_port(), env=env,
                       log_path=tmp_path / "server.log")
