@@ -16,7 +16,8 @@ veth pair: the host would route between the app and its own services (any
 listening on ``0.0.0.0``), which only firewall rules on the host could stop.
 Measured on this machine (Node hello-world, ``wrk -t2 -c50``): the app
 directly 29-34k requests/s, through the relay 13-20k, through slirp4netns'
-forwarding 24-26k; the edge in front of either tops out at 1.8k.
+forwarding 24-26k; the edge in front tops out at 1.3-4.2k requests/s with or
+without the relay (``bench/README.md``, "App isolation").
 
 The host side listens only once the app listens inside, so "never listened
 on ``$PORT``" is still a refused connection for the supervisor.

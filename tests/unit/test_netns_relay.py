@@ -1,0 +1,88 @@
+"""The relay into an app's network namespace, with a real namespace (``unshare --net``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from autostack_core.netns_relay import Relay, listening_inside
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("ip") is None,
+    reason="making a network namespace needs root, unshare and ip")
+
+ECHO = """\
+import socket, sys, time
+time.sleep(float(sys.argv[2]))
+server = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+while True:
+    client, _ = server.accept()
+    client.sendall(b"inside " + client.recv(100))
+    client.close()
+"""
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+def start_inside(port: int, delay: float) -> subprocess.Popen[bytes]:
+    """An echo server in a network namespace of its own, listening after ``delay`` seconds."""
+    process = subprocess.Popen(["unshare", "--net", "sh", "-c",
+                                'ip link set lo up && exec "$0" -c "$1" "$2" "$3"',
+                                sys.executable, ECHO, str(port), str(delay)])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # until unshare has exec'd the server
+        if os.readlink(f"/proc/{process.pid}/ns/net") != os.readlink("/proc/self/ns/net"):
+            return process
+        time.sleep(0.01)
+    raise AssertionError("unshare did not make a network namespace")
+
+
+@pytest.fixture
+def inside(port: int) -> Iterator[subprocess.Popen[bytes]]:
+    process = start_inside(port, 0.5)
+    yield process
+    process.kill()
+    process.wait()
+
+
+def ask(port: int) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        client.sendall(b"hello")
+        return client.recv(100)
+
+
+def test_the_host_port_listens_once_the_app_does_and_reaches_it(
+    inside: subprocess.Popen[bytes], port: int
+) -> None:
+    netns = os.open(f"/proc/{inside.pid}/ns/net", os.O_RDONLY)
+    alive = threading.Event()
+    alive.set()
+    threading.Thread(target=Relay(netns, inside.pid, port).wait_and_serve, args=(alive,),
+                     daemon=True).start()
+    with pytest.raises(ConnectionRefusedError):  # the app does not listen yet
+        socket.create_connection(("127.0.0.1", port), timeout=5)
+    deadline = time.monotonic() + 10
+    while listening_inside(inside.pid, port) is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert listening_inside(inside.pid, port) == "127.0.0.1"
+    assert listening_inside(os.getpid(), port) is None  # not on the host itself
+    for _ in range(100):
+        try:
+            answer = ask(port)
+            break
+        except ConnectionRefusedError:
+            time.sleep(0.01)
+    assert answer == b"inside hello"
+    assert ask(port) == b"inside hello"  # one thread per connection, any number of them
