@@ -457,7 +457,8 @@ def system_layout() -> list[str]:
     args += ["--ro-bind", "/etc", "/etc"]
     for path, is_dir in _recent_private_system_files():
         args += ["--tmpfs", path] if is_dir else ["--ro-bind", "/dev/null", path]
-    return [*args, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    # /tmp as on any system (sticky, for everyone): apps write there as nobody.
+    return [*args, "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
 
 
 def _recent_private_system_files() -> list[tuple[str, bool]]:

@@ -112,6 +112,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         listening = [line.split()[1] for line in open("/proc/net/tcp").readlines()[1:]
                      if line.split()[3] == "0A"]
+        with open("/tmp/scratch", "w") as scratch:  # HOME and temporary files
+            scratch.write("ok")
         body = json.dumps({"uid": os.getuid(), "listening": len(listening),
                            "host": reach(int(sys.argv[1]))}).encode()
         self.send_response(200)
