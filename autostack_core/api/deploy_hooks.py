@@ -42,6 +42,18 @@ def hook_url(app: AutoStack, hook: DeployHook) -> str:
     return f"{app.settings.server_url.rstrip('/')}/api/v1/deploy-hooks/{hook.token}"
 
 
+SCHEMAS: dict[str, Any] = {
+    "DeployHook": {
+        "type": "object", "description": "What hook_json() writes; the URL holds the secret.",
+        "required": ["id", "name", "branch", "url", "created_at"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                       "branch": {"type": "string"}, "url": {"type": "string"},
+                       "created_at": {"type": "string"}},
+    },
+}
+"""The shapes this module answers with (see :mod:`autostack_core.api.openapi`)."""
+
+
 def hook_json(app: AutoStack, hook: DeployHook) -> dict[str, Any]:
     return {"id": hook.id, "name": hook.name, "branch": hook.branch, "url": hook_url(app, hook),
             "created_at": hook.created_at.isoformat()}
@@ -54,7 +66,13 @@ async def list_hooks(request: Request) -> Response:
     tags: [deploy-hooks]
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
-      200: {description: "{deploy_hooks: [{id, name, branch, url, created_at}]}"}
+      200:
+        description: the project's deploy hooks
+        schema:
+          type: object
+          required: [deploy_hooks]
+          properties:
+            deploy_hooks: {type: array, items: {$ref: "#/components/schemas/DeployHook"}}
     """
     app: AutoStack = request.app.state.autostack
     project = await project_for(request, request.path_params["name"], Role.MEMBER)
@@ -70,7 +88,12 @@ async def create_hook(request: Request) -> Response:
     body: HookCreate
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
-      201: {description: "{deploy_hook: {id, name, branch, url, created_at}}"}
+      201:
+        description: the new hook
+        schema:
+          type: object
+          required: [deploy_hook]
+          properties: {deploy_hook: {$ref: "#/components/schemas/DeployHook"}}
       422: {description: an invalid field, or a project without a git repository}
     """
     app: AutoStack = request.app.state.autostack
@@ -121,8 +144,23 @@ async def trigger(request: Request) -> Response:
     security: []
     parameters: [{name: token, in: path, required: true, schema: {type: string}}]
     responses:
-      201: {description: "{deployment: {id, state, url, branch}}"}
+      201:
+        description: the queued deployment
+        schema:
+          type: object
+          required: [deployment]
+          properties:
+            deployment:
+              type: object
+              required: [id, state, url, branch, target]
+              properties:
+                id: {type: string}
+                state: {type: string}
+                url: {type: string, nullable: true}
+                branch: {type: string, nullable: true}
+                target: {type: string, enum: [production, preview]}
       404: {description: no such deploy hook (revoked or mistyped)}
+      409: {description: the project's git repository cannot be deployed}
     """
     app: AutoStack = request.app.state.autostack
     hook = await DeployHook.get_or_none(
