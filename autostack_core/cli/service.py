@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import pwd
 import shutil
 import sys
 from pathlib import Path
@@ -49,6 +50,10 @@ def service_group() -> None:
 def install(user: str, env_file: Path, host: str, port: int, edge_port: int | None,
             domain: str | None, data_dir: Path | None, unit_dir: Path, name: str) -> None:
     """Write the systemd unit running `autostack up` (run it again to change it)."""
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        raise click.UsageError(f"--user: no user named {user!r} on this machine") from None
     spec = service.ServiceSpec(
         executable=installed_executable(), user=user, env_file=env_file.absolute(),
         data_dir=settings_from(data_dir).data_dir.absolute(), host=host, port=port,

@@ -93,6 +93,7 @@ def test_the_env_file_is_private_and_never_overwritten(tmp_path: Path) -> None:
     ("--user", "root\nExecStartPre=/bin/sh"),
     ("--domain", "example.com\nUser=root"),
     ("--name", "../autostack"),
+    ("--user", "no-such-user-here"),
 ])
 def test_values_a_unit_cannot_hold_are_refused_naming_the_option(
         tmp_path: Path, option: str, value: str) -> None:
