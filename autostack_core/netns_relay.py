@@ -31,12 +31,14 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 CLONE_NEWNET = 0x40000000
 CHUNK = 1 << 16
 LISTEN_STATE = "0A"
 POLL_SECONDS = 0.005
+THREAD_NETNS = "/proc/thread-self/ns/net"
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -60,6 +62,38 @@ def enter_namespace(netns: int) -> None:
     if _libc.setns(netns, CLONE_NEWNET) != 0:
         error = ctypes.get_errno()
         raise OSError(error, f"setns: {os.strerror(error)}")
+
+
+@contextlib.contextmanager
+def entered(netns: int) -> Iterator[None]:
+    """The calling thread in the network namespace ``netns`` meanwhile, then back in its own.
+
+    What the thread starts meanwhile (a child process, a socket) stays in ``netns``.
+    """
+    own = os.open(THREAD_NETNS, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        enter_namespace(netns)
+        try:
+            yield
+        finally:
+            enter_namespace(own)
+    finally:
+        os.close(own)
+
+
+def new_namespace() -> int:
+    """A new, empty network namespace (an open file); the calling thread stays in its own."""
+    own = os.open(THREAD_NETNS, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        if _libc.unshare(CLONE_NEWNET) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, f"unshare: {os.strerror(error)}")
+        try:
+            return os.open(THREAD_NETNS, os.O_RDONLY | os.O_CLOEXEC)
+        finally:
+            enter_namespace(own)
+    finally:
+        os.close(own)
 
 
 def _pump(source: socket.socket, target: socket.socket) -> None:

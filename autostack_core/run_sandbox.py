@@ -38,7 +38,10 @@ attacker who owns the app's code would want it not to be:
   ``/proc/net/tcp`` that lists only its own. The app still listens on
   ``127.0.0.1:$PORT``; its shim relays the host's ``127.0.0.1:$PORT`` into the
   namespace (:mod:`autostack_core.netns_relay`, where the alternatives and
-  their measurements are).
+  their measurements are). The shim, not bubblewrap, makes the namespace,
+  so that slirp4netns configures it while bubblewrap starts instead of
+  after (:mod:`autostack_core.runtime_shim`); a shim that cannot make it
+  starts nothing.
 
 Without slirp4netns or ``setpriv`` (util-linux), a replica runs as before: as
 root (without capabilities) on the host network, listening on the host's
@@ -92,8 +95,13 @@ class Isolation:
 
 
 def isolation_args(setpriv: str) -> tuple[list[str], list[str]]:
-    """bubblewrap's options, and the command's prefix, of an isolated replica."""
-    return ["--unshare-net", *_OUTER_CAPS], [setpriv, *_SETPRIV]
+    """bubblewrap's options, and the command's prefix, of an isolated replica.
+
+    No ``--unshare-net``: the replica's shim starts bubblewrap inside the
+    network namespace it made (``runtime_shim --private-network``), so that
+    slirp4netns configures it while bubblewrap starts.
+    """
+    return [*_OUTER_CAPS], [setpriv, *_SETPRIV]
 
 
 @functools.cache
@@ -106,8 +114,9 @@ def isolation() -> Isolation:
         return Isolation(False, f"{', '.join(missing)} not installed")
     options, prefix = isolation_args(setpriv)
     try:
-        probe = subprocess.run([bwrap, *system_layout(), "--unshare-pid", *options, *prefix,
-                                "/bin/true"], capture_output=True, text=True, timeout=10)
+        probe = subprocess.run([bwrap, *system_layout(), "--unshare-pid", "--unshare-net",
+                                *options, *prefix, "/bin/true"],
+                               capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError) as error:
         return Isolation(False, f"bubblewrap could not start: {error}")
     if probe.returncode != 0:
@@ -134,7 +143,8 @@ def sandbox_argv(bwrap: str | None, app_dir: Path, command: str, env: dict[str, 
     ``binds`` are host folders the command needs (a function launcher's
     scripts), mounted read-only at the same path. ``isolated``: as
     :data:`APP_UID` in its own network namespace (see the module's docstring;
-    :func:`isolation` says whether this host can).
+    :func:`isolation` says whether this host can), which the shim run with
+    ``--private-network`` makes: only it may run this argv.
     """
     shell = ["/bin/sh", "-c", TERM_SAFE_SHELL + command]
     if bwrap is None:

@@ -16,9 +16,10 @@ requests can finish; the supervisor sends SIGKILL to the group after a grace
 period.
 
 With ``--private-network PORT`` (when :mod:`autostack_core.run_sandbox`
-gives the app a network namespace) the shim holds bubblewrap until the
-namespace has its way out (:func:`autostack_core.sandbox_network.attach_outbound`,
-a slirp4netns that ends with the shim), then relays the host's
+gives the app a network namespace) the shim makes that namespace, starts its
+way out (:func:`autostack_core.sandbox_network.start_outbound`, a slirp4netns
+that ends with the shim) and bubblewrap inside it side by side, holds the app
+until the namespace is configured, then relays the host's
 ``127.0.0.1:PORT`` to the app's own (:mod:`autostack_core.netns_relay`).
 """
 
@@ -35,14 +36,15 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from autostack_core.netns_relay import Relay
+from autostack_core.netns_relay import Relay, entered, new_namespace
 from autostack_core.runtime_logs import LogWriter
 from autostack_core.sandbox_network import (
     NetworkSetupError,
-    attach_outbound,
     read_json_object,
     resolv_conf_fd,
     slirp4netns,
+    start_outbound,
+    wait_configured,
 )
 
 MAX_LINE_BYTES = 64 * 1024
@@ -85,12 +87,25 @@ def sandbox_root(info: int, process: subprocess.Popen[bytes]) -> int:
 
 
 class PrivateNetwork:
-    """The app's own network namespace: outbound through slirp4netns, inbound by the relay."""
+    """The app's own network namespace: outbound through slirp4netns, inbound by the relay.
+
+    The shim makes the namespace and starts slirp4netns on it before it starts
+    bubblewrap inside it, so the two start side by side; bubblewrap holds the
+    app (``--block-fd``) only until the namespace is configured. Failing to
+    make the namespace stops the shim before anything runs: the app never
+    starts on the host's network.
+    """
 
     def __init__(self, port: int) -> None:
+        binary = slirp4netns()
+        if binary is None:
+            raise NetworkSetupError("slirp4netns is not installed")
         self.port = port
-        self.block_read, self.block_write = os.pipe()
+        self.netns = new_namespace()
         self.exit_read, self.exit_write = os.pipe()  # slirp4netns ends when the shim does
+        self.slirp = start_outbound(binary, self.netns, self.exit_read)
+        os.close(self.exit_read)
+        self.block_read, self.block_write = os.pipe()
         self.resolv = resolv_conf_fd()
         self.alive = threading.Event()
         self.alive.set()
@@ -104,18 +119,13 @@ class PrivateNetwork:
         return (self.block_read, self.resolv)
 
     def attach(self, root: int) -> None:
-        """Give the held sandbox its network, let it go, and start relaying."""
+        """Let the held sandbox go once its network is configured, and start relaying."""
         os.close(self.block_read)
         os.close(self.resolv)
-        binary = slirp4netns()
-        if binary is None:
-            raise NetworkSetupError("slirp4netns is not installed")
-        netns = os.open(f"/proc/{root}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-        attach_outbound(binary, root, netns, self.exit_read)
-        os.close(self.exit_read)
+        wait_configured(root, self.slirp)
         os.write(self.block_write, b"1")
         os.close(self.block_write)
-        relay = Relay(netns, root, self.port)
+        relay = Relay(self.netns, root, self.port)
         threading.Thread(target=relay.wait_and_serve, args=(self.alive,), daemon=True).start()
 
 
@@ -136,15 +146,23 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as error:
             log.write("system", f"cannot join cgroup {procs}: {error}")
     bwrap = os.path.basename(command[0]) == "bwrap" if command else False
-    network = PrivateNetwork(args.private_network) if bwrap and args.private_network else None
+    network = None
+    if bwrap and args.private_network:
+        try:
+            network = PrivateNetwork(args.private_network)
+        except (NetworkSetupError, OSError) as error:
+            log.write("system", f"could not set up the app's network: {error}")
+            log.close()
+            return 1
     read_info, write_info = os.pipe() if bwrap else (-1, -1)
     if bwrap:
         command = [command[0], "--info-fd", str(write_info),
                    *(network.bwrap_args() if network else []), *command[1:]]
-    process = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        pass_fds=(write_info, *(network.pass_fds if network else ())) if bwrap else (),
-    )
+    with entered(network.netns) if network else contextlib.nullcontext():
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            pass_fds=(write_info, *(network.pass_fds if network else ())) if bwrap else (),
+        )
     root = process.pid
     if bwrap:
         os.close(write_info)

@@ -103,6 +103,8 @@ async def test_start_waits_for_health_and_publishes_the_ports(
 
 WHO_AM_I = """\
 import http.server, json, os, socket, sys
+# Read first thing: an app's way out must be there when it starts, not some time later.
+routes = [line.split()[:2] for line in open("/proc/net/route").readlines()[1:]]
 def reach(port):
     try:
         socket.create_connection(("127.0.0.1", port), 2).close()
@@ -115,7 +117,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                      if line.split()[3] == "0A"]
         with open("/tmp/scratch", "w") as scratch:  # HOME and temporary files
             scratch.write("ok")
-        routes = [line.split()[:2] for line in open("/proc/net/route").readlines()[1:]]
         body = json.dumps({"uid": os.getuid(), "listening": len(listening),
                            "host": reach(int(sys.argv[1])),
                            "way out": [name for name, to in routes if to == "00000000"]}).encode()
