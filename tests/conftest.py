@@ -8,6 +8,7 @@ queue and events use Redis when ``AUTOSTACK_TEST_REDIS_URL`` is set.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import AsyncIterator
@@ -45,12 +46,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str | None]:
+@contextlib.asynccontextmanager
+async def scratch_database(prefix: str) -> AsyncIterator[str | None]:
+    """A new, empty PostgreSQL database ``<prefix>_<random>``, dropped after; None on SQLite."""
     if not PG_ADMIN_URL:
         yield None
         return
-    name = f"autostack_t_{random_id(12)}"
+    name = f"{prefix}_{random_id(12)}"
     admin = await asyncpg.connect(PG_ADMIN_URL)
     await admin.execute(f"CREATE DATABASE {name}")
     try:
@@ -58,6 +60,12 @@ async def database_url(tmp_path: Path) -> AsyncIterator[str | None]:
     finally:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str | None]:
+    async with scratch_database("autostack_t") as url:
+        yield url
 
 
 @pytest.fixture

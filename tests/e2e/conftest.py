@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,11 +109,16 @@ def make_env(data_dir: Path, database_url: str | None, queue_name: str) -> dict[
     return env
 
 
-@pytest.fixture
-def server(tmp_path: Path, database_url: str | None) -> Iterator[Server]:
-    """A running AutoStack with one signed-in user (token in ``server.token``)."""
+@contextmanager
+def signed_in_server(tmp_path: Path, database_url: str | None,
+                     **settings: str) -> Iterator[Server]:
+    """A running AutoStack with one signed-in user (token in ``server.token``), stopped after.
+
+    ``settings`` are extra ``AUTOSTACK_*`` variables of the server's environment.
+    """
     data_dir = tmp_path / "data"
     env = make_env(data_dir, database_url, f"e2e-{tmp_path.name}")
+    env.update(settings)
     instance = Server(data_dir=data_dir, port=free_port(), edge_port=free_port(), env=env,
                       log_path=tmp_path / "server.log")
     subprocess.run([AUTOSTACK, "users", "create", "--email", "dev@example.com", "--password",
@@ -128,6 +134,13 @@ def server(tmp_path: Path, database_url: str | None) -> Iterator[Server]:
         yield instance
     finally:
         instance.stop()
+
+
+@pytest.fixture
+def server(tmp_path: Path, database_url: str | None) -> Iterator[Server]:
+    """A running AutoStack with one signed-in user (token in ``server.token``)."""
+    with signed_in_server(tmp_path, database_url) as instance:
+        yield instance
 
 
 def git(*args: str, cwd: Path) -> str:

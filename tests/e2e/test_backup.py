@@ -13,11 +13,9 @@ import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
-from autostack_core.utils import random_id
-from tests.conftest import PG_ADMIN_URL, free_port
+from tests.conftest import free_port, scratch_database
 from tests.e2e.conftest import AUTOSTACK, Server, make_env
 from tests.e2e.test_server_apps import deploy, write_app
 
@@ -27,17 +25,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 async def empty_database_url() -> AsyncIterator[str | None]:
     """A second, empty PostgreSQL database to restore into (None on SQLite)."""
-    if not PG_ADMIN_URL:
-        yield None
-        return
-    name = f"autostack_r_{random_id(12)}"
-    admin = await asyncpg.connect(PG_ADMIN_URL)
-    await admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
+    async with scratch_database("autostack_r") as url:
+        yield url
 
 
 def test_a_restored_backup_serves_the_same_deployments_with_the_same_secrets(

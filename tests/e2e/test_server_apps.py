@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -18,8 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import free_port
-from tests.e2e.conftest import AUTOSTACK, Server, make_env
+from tests.e2e.conftest import Server, signed_in_server
 
 pytestmark = pytest.mark.e2e
 
@@ -63,24 +61,10 @@ def write_app(folder: Path, version: str, command: str = "python3 server.py") ->
 @pytest.fixture
 def runtime_server(tmp_path: Path, database_url: str | None) -> Iterator[Server]:
     """Like ``server``, with short drain, idle and health timeouts."""
-    data_dir = tmp_path / "data"
-    env = make_env(data_dir, database_url, f"e2e-{tmp_path.name}")
-    env.update({"AUTOSTACK_RUNTIME_DRAIN_SECONDS": "1", "AUTOSTACK_PREVIEW_IDLE_SECONDS": "2",
-                "AUTOSTACK_HEALTH_TIMEOUT_SECONDS": "3"})
-    instance = Server(data_dir=data_dir, port=free_port(), edge_port=free_port(), env=env,
-                      log_path=tmp_path / "server.log")
-    subprocess.run([AUTOSTACK, "users", "create", "--email", "dev@example.com", "--password",
-                    "correct horse battery", "--data-dir", str(data_dir)],
-                   env=env, check=True, capture_output=True)
-    instance.start()
-    try:
-        response = httpx.post(f"{instance.url}/api/v1/auth/login", json={
-            "email": "dev@example.com", "password": "correct horse battery",
-            "token_name": "e2e"}, timeout=30)
-        instance.token = response.json()["token"]
+    with signed_in_server(tmp_path, database_url, AUTOSTACK_RUNTIME_DRAIN_SECONDS="1",
+                          AUTOSTACK_PREVIEW_IDLE_SECONDS="2",
+                          AUTOSTACK_HEALTH_TIMEOUT_SECONDS="3") as instance:
         yield instance
-    finally:
-        instance.stop()
 
 
 def deploy(server: Server, folder: Path, *args: str, check: bool = True) -> dict:
