@@ -22,7 +22,6 @@ from autostack_core import (
     gitserver,
     notifications,
     oauth,
-    wildcard_certificate,
 )
 from autostack_core.api import api_routes
 from autostack_core.auth import AuthMiddleware
@@ -44,6 +43,7 @@ from autostack_core.queue import Queue
 from autostack_core.retention import collect_garbage
 from autostack_core.security_headers import SecurityHeadersMiddleware
 from autostack_core.utils import await_me_maybe
+from autostack_plugins.providers.local import wildcard_certificate  # moves to register_tasks
 
 NOTIFY_DRAIN_SECONDS = 10
 

@@ -8,10 +8,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from autostack_core import wildcard_certificate
 from autostack_core.config import Settings
 from autostack_core.models import SslStatus
-from autostack_core.run_sandbox import isolation
+from autostack_plugins.providers.local import wildcard_certificate
+from autostack_plugins.providers.local.run_sandbox import isolation
 
 
 @dataclass

@@ -13,7 +13,8 @@ When the project's team connected a DNS zone holding the domain,
 :mod:`autostack_core.dns_zones` writes its records there as it is added and
 deletes them as it is removed; ownership is then checked as for any domain.
 
-None of this changes the edge's configuration: see :mod:`autostack_core.edge_tls`.
+None of this changes the edge's configuration: see
+:mod:`autostack_plugins.providers.local.edge_tls`.
 """
 
 from __future__ import annotations
@@ -30,11 +31,11 @@ import idna
 from tortoise.transactions import in_transaction
 
 from autostack_core import deployments, dns_zones, hostnames, ownership
-from autostack_core.certificates import CertificateState
-from autostack_core.edge_tls import REDIRECT_STATUSES
 from autostack_core.errors import ApiError
 from autostack_core.interfaces import Event
 from autostack_core.models import Alias, AliasKind, Domain, Project, SslStatus
+from autostack_plugins.providers.local.certificates import CertificateState
+from autostack_plugins.providers.local.edge_tls import REDIRECT_STATUSES
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack

@@ -32,7 +32,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.builders.node",
     "autostack_plugins.builders.python",
     "autostack_plugins.builders.dockerfile",
-    "autostack_plugins.providers.local",
+    "autostack_plugins.providers.local.plugin",
     "autostack_plugins.notifiers.webhook",
     "autostack_plugins.notifiers.slack",
     "autostack_plugins.notifiers.email",

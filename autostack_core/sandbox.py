@@ -444,7 +444,8 @@ class Sandbox:
 def system_layout() -> list[str]:
     """bwrap arguments for the read-only system, ``/proc``, ``/dev`` and a private ``/tmp``.
 
-    Shared by the build sandbox and the run sandbox (:mod:`autostack_core.run_sandbox`).
+    Shared by the build sandbox and the run sandbox
+    (:mod:`autostack_plugins.providers.local.run_sandbox`).
     What in ``/etc`` is not for everyone is hidden (:func:`private_system_files`).
     """
     args = ["--ro-bind", "/usr", "/usr"]

@@ -52,10 +52,31 @@ def process_alive(pid: int) -> bool:
 
 
 def free_port() -> int:
-    """A TCP port free on the loopback right now (the kernel's pick)."""
+    """A TCP port free on the loopback right now, below the kernel's ephemeral range.
+
+    The kernel's own pick (bind to port 0) comes from the ephemeral range, where
+    any outgoing connection made before the port's real owner binds it can take
+    it; a random port below that range is only ever taken by another listener.
+    """
+    below = max(_ephemeral_range_start(), 11_000)
+    for _ in range(50):
+        port = 10_000 + secrets.randbelow(below - 10_000)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def _ephemeral_range_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def write_private(path: Path, text: str) -> None:

@@ -30,7 +30,7 @@ import httpx
 from autostack_core.config import Settings
 from autostack_core.doctor import caddy_binary
 from autostack_core.interfaces import DeploymentSpec
-from autostack_plugins.providers.local import LocalProvider
+from autostack_plugins.providers.local.plugin import LocalProvider
 
 MOVES = 200
 ROUNDS = 3

@@ -35,7 +35,7 @@ from edge_bench import free_port, site
 
 from autostack_core.config import Settings
 from autostack_core.doctor import caddy_binary
-from autostack_plugins.providers.local import LocalProvider
+from autostack_plugins.providers.local.plugin import LocalProvider
 
 ROUNDS = 3
 PROFILES = 20

@@ -42,8 +42,8 @@ import httpx
 from autostack_core.config import Settings
 from autostack_core.crypto import install_keyring, load_keyring
 from autostack_core.interfaces import DeploymentSpec
-from autostack_core.run_sandbox import RuntimeCgroup
-from autostack_plugins.providers.local import LocalProvider
+from autostack_plugins.providers.local.plugin import LocalProvider
+from autostack_plugins.providers.local.run_sandbox import RuntimeCgroup
 
 ROUNDS = 3
 COLD_STARTS = 5

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.utils import random_id
+from autostack_core.utils import free_port, random_id
 
 PG_ADMIN_URL = os.environ.get("AUTOSTACK_TEST_DATABASE_URL")
 SKIP_DBLESS = bool(os.environ.get("AUTOSTACK_TEST_SKIP_DBLESS"))
@@ -37,13 +36,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dbless:
         config.hook.pytest_deselected(items=dbless)
         items[:] = [item for item in items if not item.get_closest_marker("dbless")]
-
-
-def free_port() -> int:
-    """A TCP port free on the loopback right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

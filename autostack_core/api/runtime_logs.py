@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core.api.deployments import autostack_of, deployment_for
 from autostack_core.errors import ApiError
-from autostack_core.runtime_logs import follow_logs, read_logs
+from autostack_plugins.providers.local.runtime_logs import follow_logs, read_logs
 
 MAX_LINES = 10_000
 

@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import wildcard_certificate
 from autostack_core.api.deployments import autostack_of
 from autostack_core.api.deps import current_user
 from autostack_core.errors import ApiError, Forbidden
+from autostack_plugins.providers.local import wildcard_certificate
 
 
 def require_server_admin(request: Request) -> None:

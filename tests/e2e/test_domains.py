@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from autostack_core.certificates import served_certificate
+from autostack_plugins.providers.local.certificates import served_certificate
 from tests.acme_standin import ChallTestSrv, Pebble, needs_pebble
 from tests.e2e.acme_stack import acme_stack
 from tests.e2e.conftest import Server, git

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from autostack_core.config import Settings
-from autostack_core.edge import Edge
 from autostack_core.interfaces import DeploymentSpec
-from autostack_plugins.providers.local import LocalProvider, edge_deployment
+from autostack_plugins.providers.local.edge import Edge
+from autostack_plugins.providers.local.plugin import LocalProvider, edge_deployment
 from tests.conftest import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.dbless]

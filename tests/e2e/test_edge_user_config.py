@@ -22,9 +22,9 @@ import pytest
 
 from autostack_core.config import Settings
 from autostack_core.crypto import KEY_FILE_NAME
-from autostack_core.edge import CADDY_PASSED_ENV, Edge, EdgeError, EdgeState
 from autostack_core.interfaces import DeploymentSpec
-from autostack_plugins.providers.local import LocalProvider
+from autostack_plugins.providers.local.edge import CADDY_PASSED_ENV, Edge, EdgeError, EdgeState
+from autostack_plugins.providers.local.plugin import LocalProvider
 from tests.conftest import free_port
 from tests.e2e.conftest import Server
 

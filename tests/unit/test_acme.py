@@ -13,7 +13,7 @@ import httpx
 import pytest
 from joserfc.jwk import ECKey
 
-from autostack_core.acme import AcmeError, dns01_value, retry_after
+from autostack_plugins.providers.local.acme import AcmeError, dns01_value, retry_after
 
 pytestmark = pytest.mark.dbless
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from autostack_core.edge_routes import (
+from autostack_plugins.providers.local.edge_routes import (
     deployment_handler,
     literal,
     normalize_src,

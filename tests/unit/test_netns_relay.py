@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from autostack_core.netns_relay import Relay, listening_inside
+from autostack_plugins.providers.local.netns_relay import Relay, listening_inside
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.skipif(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
@@ -13,6 +12,7 @@ from aiosmtpd.controller import Controller
 
 from autostack_core.interfaces import Event
 from autostack_core.outbound import Outbound, OutboundError
+from autostack_core.utils import free_port
 from autostack_plugins.notifiers.email import EmailNotifier
 from tests.http_standin import TO_STANDINS
 
@@ -24,13 +24,6 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -310,7 +310,7 @@ def test_invalid_header_names_are_refused_naming_the_rule(reader: Any, text: str
 
 
 def test_braces_in_header_values_and_destinations_are_kept_as_written() -> None:
-    """The edge serves them literally (see autostack_core.edge_routes.literal)."""
+    """The edge serves them literally (see the local edge's ``edge_routes.literal``)."""
     rules = from_headers_file('/*\n  Report-To: {"group":"csp"}\n')
     assert rules.headers[0]["headers"] == {"Report-To": '{"group":"csp"}'}
     (rewrite,) = from_redirects_file("/a/*  /{env.HOME}/:splat  200\n").rewrites

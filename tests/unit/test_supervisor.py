@@ -12,12 +12,17 @@ from typing import Any
 import httpx
 import pytest
 
-from autostack_core import supervisor as supervisor_module
 from autostack_core.config import Settings
 from autostack_core.crypto import install_keyring, load_keyring
-from autostack_core.run_sandbox import RuntimeCgroup, isolation
-from autostack_core.runtime_logs import LogWriter, read_logs
-from autostack_core.supervisor import Program, Runtime, RuntimeStartError, Supervisor
+from autostack_plugins.providers.local import supervisor as supervisor_module
+from autostack_plugins.providers.local.run_sandbox import RuntimeCgroup, isolation
+from autostack_plugins.providers.local.runtime_logs import LogWriter, read_logs
+from autostack_plugins.providers.local.supervisor import (
+    Program,
+    Runtime,
+    RuntimeStartError,
+    Supervisor,
+)
 
 APP = """\
 import http.server, os, signal, sys

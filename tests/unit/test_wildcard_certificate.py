@@ -25,17 +25,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from autostack_core import wildcard_certificate
-from autostack_core.acme import AcmeError, Challenge
 from autostack_core.app import AutoStack
-from autostack_core.certificates import certificate_names
 from autostack_core.config import Settings
 from autostack_core.doctor import check_wildcard_certificate
-from autostack_core.edge import EdgeState, caddy_config
-from autostack_core.edge_tls import wildcard_file
 from autostack_core.models import SslStatus
 from autostack_core.plugins import get_plugin_manager
-from autostack_core.wildcard_certificate import (
+from autostack_plugins.providers.local import wildcard_certificate
+from autostack_plugins.providers.local.acme import AcmeError, Challenge
+from autostack_plugins.providers.local.certificates import certificate_names
+from autostack_plugins.providers.local.edge import EdgeState, caddy_config
+from autostack_plugins.providers.local.edge_tls import wildcard_file
+from autostack_plugins.providers.local.wildcard_certificate import (
     Attempt,
     attempt_path,
     challenge_record,

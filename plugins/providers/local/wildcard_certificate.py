@@ -2,11 +2,11 @@
 
 Caddy's stock build has no DNS provider modules, so with
 ``AUTOSTACK_DNS_PROVIDER`` set (and a base domain other than ``localhost``)
-AutoStack obtains this one certificate itself (:mod:`autostack_core.acme`):
+AutoStack obtains this one certificate itself (:mod:`autostack_plugins.providers.local.acme`):
 the DNS provider's zone gets the ``_acme-challenge.<base>`` TXT record, the
 CA checks it, the chain and key land in
-:func:`autostack_core.edge_tls.wildcard_file` with one rename, and the edge
-serves them from its next handshake on (see :mod:`autostack_core.edge_tls`).
+:func:`autostack_plugins.providers.local.edge_tls.wildcard_file` with one rename, and the edge
+serves them from its next handshake on (see :mod:`autostack_plugins.providers.local.edge_tls`).
 
 :func:`renew` is the queue task: run at start-up and hourly, it does nothing
 until a third of the certificate's lifetime is left (or it is missing, or
@@ -40,13 +40,17 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
 
 from autostack_core import ownership
-from autostack_core.acme import AcmeClient, AcmeError, Challenge
-from autostack_core.certificates import certificate_names
 from autostack_core.config import Settings
-from autostack_core.edge_tls import WildcardEndpoint, wildcard_file, wildcard_names
 from autostack_core.interfaces import DnsRecordSet, DnsZone, Event
 from autostack_core.models import SslStatus
 from autostack_core.utils import write_private
+from autostack_plugins.providers.local.acme import AcmeClient, AcmeError, Challenge
+from autostack_plugins.providers.local.certificates import certificate_names
+from autostack_plugins.providers.local.edge_tls import (
+    WildcardEndpoint,
+    wildcard_file,
+    wildcard_names,
+)
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -72,7 +76,8 @@ def enabled(settings: Settings) -> bool:
 def caddy_endpoint(settings: Settings) -> WildcardEndpoint | None:
     """The edge's HTTP port and a new secret for its manager endpoint (None: disabled).
 
-    The edge's own port, which Caddy binds itself: see :mod:`autostack_core.edge_tls`.
+    The edge's own port, which Caddy binds itself: see
+    :mod:`autostack_plugins.providers.local.edge_tls`.
     """
     if not enabled(settings):
         return None
@@ -268,7 +273,7 @@ async def obtain(settings: Settings, zone: DnsZone) -> str:
             finally:
                 await remove_record(zone, record)
         key_pem, csr = certificate_request(names)
-        chain = await client.finalize(order_url, order, csr, deadline)
+        chain: str = await client.finalize(order_url, order, csr, deadline)
     return chain.rstrip("\n") + "\n" + key_pem.decode("ascii")
 
 

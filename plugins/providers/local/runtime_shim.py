@@ -1,11 +1,12 @@
 """The shim of one replica: the parent of its sandbox, outliving the control plane.
 
-``python -m autostack_core.runtime_shim --logs DIR --source NAME [--procs FILE]... -- ARGV``
+``python -m autostack_plugins.providers.local.runtime_shim --logs DIR --source NAME
+[--procs FILE]... -- ARGV``
 
 The supervisor starts one shim per replica in a new session. The shim joins
 the deployment's cgroups (every ``--procs`` file), starts ``ARGV`` (bubblewrap
 with ``--die-with-parent``), writes its stdout and stderr as timestamped lines
-to ``DIR/NAME.log`` (:class:`autostack_core.runtime_logs.LogWriter`), and exits
+to ``DIR/NAME.log`` (:class:`autostack_plugins.providers.local.runtime_logs.LogWriter`), and exits
 with the app's exit code. Because the shim, not the control plane, is the
 sandbox's parent, killing ``autostack up`` leaves the app serving, while
 killing the shim takes its sandbox down with it.
@@ -15,12 +16,12 @@ sandbox (not to bubblewrap, whose death would SIGKILL the app) so in-flight
 requests can finish; the supervisor sends SIGKILL to the group after a grace
 period.
 
-With ``--private-network PORT`` (when :mod:`autostack_core.run_sandbox`
+With ``--private-network PORT`` (when :mod:`autostack_plugins.providers.local.run_sandbox`
 gives the app a network namespace) the shim makes that namespace, starts its
 way out (:func:`autostack_core.sandbox_network.start_outbound`, a slirp4netns
 that ends with the shim) and bubblewrap inside it side by side, holds the app
 until the namespace is configured, then relays the host's
-``127.0.0.1:PORT`` to the app's own (:mod:`autostack_core.netns_relay`).
+``127.0.0.1:PORT`` to the app's own (:mod:`autostack_plugins.providers.local.netns_relay`).
 """
 
 from __future__ import annotations
@@ -36,8 +37,6 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from autostack_core.netns_relay import Relay, entered, new_namespace
-from autostack_core.runtime_logs import LogWriter
 from autostack_core.sandbox_network import (
     NetworkSetupError,
     read_json_object,
@@ -46,6 +45,8 @@ from autostack_core.sandbox_network import (
     start_outbound,
     wait_configured,
 )
+from autostack_plugins.providers.local.netns_relay import Relay, entered, new_namespace
+from autostack_plugins.providers.local.runtime_logs import LogWriter
 
 MAX_LINE_BYTES = 64 * 1024
 

@@ -3,7 +3,7 @@
 Pure functions, no I/O: :func:`deployment_handler` returns the ``subroute``
 handler that serves one static deployment, and :func:`translate_routes` the
 Caddy routes for the ``routes`` of its ``config.json``. The edge manager
-(:mod:`autostack_core.edge`) shares one such handler between all deployments
+(:mod:`autostack_plugins.providers.local.edge`) shares one such handler between all deployments
 with the same routes, its root found from the request's hostname.
 
 Vercel's routing phases map onto one Caddy route list, evaluated in order:

@@ -1,10 +1,10 @@
 """The local provider: deployments served by the embedded Caddy edge on this machine.
 
 Static output (``static/`` plus ``config.json`` routes) is served by Caddy
-itself through :class:`autostack_core.edge.Edge`. Server apps (``server.json``
+itself through :class:`autostack_plugins.providers.local.edge.Edge`. Server apps (``server.json``
 with ``server/``) and functions (``functions/<path>.func``, one worker per
 runtime) run as sandboxed, supervised processes
-(:class:`autostack_core.supervisor.Supervisor`) behind Caddy's
+(:class:`autostack_plugins.providers.local.supervisor.Supervisor`) behind Caddy's
 ``reverse_proxy``, static files first; ``docs/build-output.md`` is the
 contract with the builders.
 
@@ -33,12 +33,12 @@ from typing import Any
 
 from autostack_core import hookimpl
 from autostack_core.build_errors import BuildError
-from autostack_core.certificates import CertificateState, certificate_state
 from autostack_core.config import Settings
-from autostack_core.edge import Edge, EdgeDeployment, EdgeError
 from autostack_core.interfaces import DeploymentSpec
-from autostack_core.runtime_logs import read_logs
-from autostack_core.supervisor import Program, Runtime, Supervisor
+from autostack_plugins.providers.local.certificates import CertificateState, certificate_state
+from autostack_plugins.providers.local.edge import Edge, EdgeDeployment, EdgeError
+from autostack_plugins.providers.local.runtime_logs import read_logs
+from autostack_plugins.providers.local.supervisor import Program, Runtime, Supervisor
 
 logger = logging.getLogger("autostack.local")
 

@@ -1,7 +1,7 @@
 """The edge's HTTPS, domain redirects and ownership challenges, as Caddy JSON.
 
 Pure functions, no I/O; :func:`add_tls` adds them to the configuration
-:func:`autostack_core.edge.caddy_config` builds. Like hostnames, nothing here
+:func:`autostack_plugins.providers.local.edge.caddy_config` builds. Like hostnames, nothing here
 names a domain, so adding, verifying and removing a domain never changes the
 configuration (every admin API change reloads Caddy and resets waiting
 connections):
@@ -26,7 +26,7 @@ ACME's own HTTP-01 challenges (``/.well-known/acme-challenge/``) are answered
 by Caddy before any route, on the HTTP port.
 
 With a DNS provider configured, the base domain's wildcard certificate
-(obtained by :mod:`autostack_core.wildcard_certificate`, as Caddy's stock
+(obtained by :mod:`autostack_plugins.providers.local.wildcard_certificate`, as Caddy's stock
 build has no DNS modules) is ``<data>/edge/wildcard/certificate.pem``. An
 automation policy for ``*.<base>`` and ``<base>`` gets it during each
 handshake from a ``get_certificate`` HTTP manager, whose URL is the edge's own

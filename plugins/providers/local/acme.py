@@ -1,7 +1,7 @@
 """A small ACME client (RFC 8555): an account, an order, DNS-01 answers, the chain.
 
 Only what the base domain's wildcard certificate needs
-(:mod:`autostack_core.wildcard_certificate`); Caddy does every other
+(:mod:`autostack_plugins.providers.local.wildcard_certificate`); Caddy does every other
 certificate itself. Why not certbot's ``acme`` package: it is synchronous
 (requests, pyOpenSSL), while this runs on the control plane's event loop,
 and httpx, joserfc and cryptography are already dependencies.

@@ -1,7 +1,7 @@
 """Runtime logs of server apps and functions: timestamped JSON lines in rotated files.
 
 Every replica writes its stdout and stderr through its shim
-(:mod:`autostack_core.runtime_shim`) to ``<source>.log`` in the deployment's
+(:mod:`autostack_plugins.providers.local.runtime_shim`) to ``<source>.log`` in the deployment's
 folder ``<data>/logs/runtime/<deployment id>/``; the supervisor writes its own
 events (started, crashed, restarting, stopped) to ``supervisor.log`` there.
 A file over :data:`MAX_BYTES` is renamed ``.1`` (older ones shift up to

@@ -26,7 +26,7 @@ Deploying a deployment whose routes are already known and moving an alias are
 symlink renames: atomic, no reload, requests in flight finish on the files
 they opened. Only a new set of routes adds a profile (one ``PATCH``).
 
-Server apps and functions (:mod:`autostack_core.supervisor`) follow the same
+Server apps and functions (:mod:`autostack_plugins.providers.local.supervisor`) follow the same
 rule: their ports are never in the configuration either. The deployment's
 folder holds one empty file ``up-<program>-<slot>-<port>`` for each of 16
 slots (``0``-``f``) of each program (``server``, ``fn-node``, ...), the slots
@@ -41,7 +41,7 @@ finds one.
 
 Every access is logged as JSON to ``<data>/logs/edge-access.log`` (rolled by
 size) and only there, for analytics. HTTPS, custom domain redirects and
-ownership challenges follow the same rule (:mod:`autostack_core.edge_tls`):
+ownership challenges follow the same rule (:mod:`autostack_plugins.providers.local.edge_tls`):
 the redirects and "this hostname has a certificate" markers are files under
 ``<data>/edge/redirects/`` and ``<data>/edge/https/``.
 """
@@ -67,14 +67,14 @@ import httpx
 
 from autostack_core.config import Settings
 from autostack_core.doctor import caddy_binary
-from autostack_core.edge_routes import (
+from autostack_core.log_redaction import MASK, SECRET_PARAMETERS
+from autostack_plugins.providers.local.edge_routes import (
     deployment_handler,
     html_response,
     not_found_page,
 )
-from autostack_core.edge_tls import WildcardEndpoint, add_tls, redirect_file
-from autostack_core.log_redaction import MASK, SECRET_PARAMETERS
-from autostack_core.wildcard_certificate import caddy_endpoint
+from autostack_plugins.providers.local.edge_tls import WildcardEndpoint, add_tls, redirect_file
+from autostack_plugins.providers.local.wildcard_certificate import caddy_endpoint
 
 logger = logging.getLogger("autostack.edge")
 
@@ -294,7 +294,7 @@ def caddy_config(state: EdgeState, settings: Settings,
     # access log, nor edge.log, where a failed proxy request is logged with its URI.
     masked_uri = {"filter": "query", "actions": [
         {"type": "replace", "parameter": name, "value": MASK} for name in SECRET_PARAMETERS]}
-    return add_tls({
+    config: dict[str, Any] = add_tls({
         "admin": admin_config(settings),
         "logging": {"logs": {
             # Without this exclusion every access line also goes to stderr.
@@ -321,6 +321,7 @@ def caddy_config(state: EdgeState, settings: Settings,
             ],
         }}}},
     }, settings, wildcard)
+    return config
 
 
 # ---------------------------------------------------------------------------
@@ -457,6 +458,7 @@ class Edge:
     async def deploy(self, deployment: EdgeDeployment) -> list[str]:
         """Serve ``deployment`` on its own hostnames; return the route translation warnings."""
         deployment.hostnames = [check_hostname(host) for host in deployment.hostnames]
+        warnings: list[str]
         _, warnings = deployment_handler(deployment.root, deployment.config)
         async with self._lock:
             new_profile = deployment.profile not in self.state.profiles()

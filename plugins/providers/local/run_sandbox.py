@@ -37,10 +37,10 @@ attacker who owns the app's code would want it not to be:
   sockets (database, Redis, the control plane, other apps) and a
   ``/proc/net/tcp`` that lists only its own. The app still listens on
   ``127.0.0.1:$PORT``; its shim relays the host's ``127.0.0.1:$PORT`` into the
-  namespace (:mod:`autostack_core.netns_relay`, where the alternatives and
+  namespace (:mod:`autostack_plugins.providers.local.netns_relay`, where the alternatives and
   their measurements are). The shim, not bubblewrap, makes the namespace,
   so that slirp4netns configures it while bubblewrap starts instead of
-  after (:mod:`autostack_core.runtime_shim`); a shim that cannot make it
+  after (:mod:`autostack_plugins.providers.local.runtime_shim`); a shim that cannot make it
   starts nothing.
 
 Without slirp4netns or ``setpriv`` (util-linux), a replica runs as before: as

@@ -2,8 +2,8 @@
 
 A deployment's runtime is a list of :class:`Program` (its server, and one
 worker per function runtime), each with replicas. Every replica is a shim
-(:mod:`autostack_core.runtime_shim`) in its own session, running the program
-in the run sandbox (:mod:`autostack_core.run_sandbox`) on a loopback port the
+(:mod:`autostack_plugins.providers.local.runtime_shim`) in its own session, running the program
+in the run sandbox (:mod:`autostack_plugins.providers.local.run_sandbox`) on a loopback port the
 supervisor chose and passed as ``PORT``: the host's, or, when the replica has
 its own network namespace, the app's own loopback port, which the shim relays
 from the same port of the host's. Either way the supervisor, the edge and the
@@ -16,7 +16,7 @@ waker talk to the host's ``127.0.0.1:PORT``.
 * A replica that exits is restarted with exponential backoff; five crashes
   within a minute mark the deployment ``unhealthy`` (restarts go on, slowly).
 * :meth:`Supervisor.sleep` stops the replicas and leaves a
-  :class:`autostack_core.waker.Waker` on a port; the next request starts them
+  :class:`autostack_plugins.providers.local.waker.Waker` on a port; the next request starts them
   again (:meth:`Supervisor.wake`).
 * Whatever should run is saved to ``<data>/runtime/state.json`` (mode 0600,
   the runtime environment variables sealed with the keyring) before it changes. On start,
@@ -49,10 +49,15 @@ import httpx
 from autostack_core.build_errors import BuildError
 from autostack_core.config import Settings
 from autostack_core.crypto import active_keyring
-from autostack_core.run_sandbox import RuntimeCgroup, isolation, runtime_env, sandbox_argv
-from autostack_core.runtime_logs import LogWriter, last_lines
 from autostack_core.utils import free_port, process_alive, write_private
-from autostack_core.waker import Waker
+from autostack_plugins.providers.local.run_sandbox import (
+    RuntimeCgroup,
+    isolation,
+    runtime_env,
+    sandbox_argv,
+)
+from autostack_plugins.providers.local.runtime_logs import LogWriter, last_lines
+from autostack_plugins.providers.local.waker import Waker
 
 logger = logging.getLogger("autostack.supervisor")
 
@@ -67,7 +72,7 @@ HEALTH_INTERVAL_SECONDS = 0.05
 # request, so much more often): the cold start is not rounded up to the next
 # health check, which made every few milliseconds of start-up cost 0 or 50 ms.
 LISTEN_INTERVAL_SECONDS = 0.005
-SHIM_MODULE = "autostack_core.runtime_shim"
+SHIM_MODULE = "autostack_plugins.providers.local.runtime_shim"
 
 
 class RuntimeStartError(BuildError):
