@@ -21,7 +21,7 @@ from typing import Any
 
 import pluggy
 
-from autostack_core.interfaces import Detection, Runtime, SourceTree
+from autostack_core.interfaces import Detection, Language, SourceTree
 from autostack_core.utils import await_me_maybe
 
 #: The keys a user (or a config file) may override, as stored in project settings.
@@ -250,7 +250,7 @@ def resolve_root_directory(
 
 def _fallback_detection(tree: SourceTree, framework: str, settings: list[Setting]) -> Detection:
     """A detection built from overrides alone, when no detector recognised the tree."""
-    runtime: Runtime = "static"
+    runtime: Language = "static"
     if _last(settings, "start_command") is not None:
         runtime = "node" if tree.exists("package.json") else "python"
     return Detection(framework=framework, name=framework, runtime=runtime, confidence=0.0,

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from autostack_core import hookimpl
-from autostack_core.interfaces import Detection, Runtime, SourceTree
+from autostack_core.interfaces import Detection, Language, SourceTree
 
 DETECTOR = "autostack_plugins.detectors.docker"
 
@@ -79,7 +79,7 @@ def procfile(tree: SourceTree) -> Detection | None:
             break
     if web is None:
         return None
-    runtime: Runtime
+    runtime: Language
     if tree.exists("package.json"):
         runtime, why = "node", "`package.json` present"
     else:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from autostack_core.interfaces import Detection, Runtime
+from autostack_core.interfaces import Detection, Language
 
 from .node_project import NodeProject
 
@@ -34,7 +34,7 @@ class Framework:
     output: str | None
     dev: str | None
     configs: tuple[str, ...] = ()
-    runtime: Runtime = "static"
+    runtime: Language = "static"
     start: str | None = None
     spa: bool = False
     build_script: str = "build"

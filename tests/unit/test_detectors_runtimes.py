@@ -8,7 +8,7 @@ import pytest
 
 from autostack_core.config import Settings
 from autostack_core.detection import detect_all
-from autostack_core.interfaces import Detection, Runtime, SourceTree
+from autostack_core.interfaces import Detection, Language, SourceTree
 from autostack_core.plugins import get_plugin_manager
 from autostack_plugins.detectors import runtimes
 
@@ -97,7 +97,7 @@ async def test_a_go_server_beats_its_procfile_and_html(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("runtime", ["go", "rust", "ruby", "bun"])
-async def test_no_built_in_builder_accepts_a_runtime_it_cannot_run(runtime: Runtime) -> None:
+async def test_no_built_in_builder_accepts_a_runtime_it_cannot_run(runtime: Language) -> None:
     """So the deploy stops at "no builder can build ..." instead of shipping something else."""
     manager = get_plugin_manager(load_entry_points=False).manager
     builders = [b for found in manager.hook.register_builders(settings=Settings()) for b in found]

@@ -19,9 +19,9 @@ from autostack_plugins.providers.local.run_sandbox import RuntimeCgroup, isolati
 from autostack_plugins.providers.local.runtime_logs import LogWriter, read_logs
 from autostack_plugins.providers.local.supervisor import (
     Program,
-    Runtime,
     RuntimeStartError,
     Supervisor,
+    Workload,
 )
 
 APP = """\
@@ -83,9 +83,9 @@ async def supervisor(runtime_settings: Settings,
 
 
 def runtime(app_dir: Path, command: str = "python3 server.py", deployment_id: str = "dpl1",
-            health_path: str = "/", replicas: int = 1) -> Runtime:
+            health_path: str = "/", replicas: int = 1) -> Workload:
     program = Program("server", command, str(app_dir), health_path, replicas)
-    return Runtime(deployment_id, [program], env={"GREETING": "hello"})
+    return Workload(deployment_id, [program], env={"GREETING": "hello"})
 
 
 async def get(port: int, path: str = "/") -> httpx.Response:

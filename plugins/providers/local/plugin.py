@@ -38,7 +38,7 @@ from autostack_core.interfaces import DeploymentSpec
 from autostack_plugins.providers.local.certificates import CertificateState, certificate_state
 from autostack_plugins.providers.local.edge import Edge, EdgeDeployment, EdgeError
 from autostack_plugins.providers.local.runtime_logs import read_logs
-from autostack_plugins.providers.local.supervisor import Program, Runtime, Supervisor
+from autostack_plugins.providers.local.supervisor import Program, Supervisor, Workload
 
 logger = logging.getLogger("autostack.local")
 
@@ -169,7 +169,7 @@ class LocalProvider:
         await self.edge.deploy(edge_deployment(spec, server, functions))
         if not wanted:
             return
-        runtime = Runtime(spec.id, wanted, env=dict(spec.env), project=spec.project,
+        runtime = Workload(spec.id, wanted, env=dict(spec.env), project=spec.project,
                           scale_to_zero=bool(spec.config.get("scale_to_zero")))
         try:
             await self.supervisor.start(runtime)
@@ -275,7 +275,7 @@ class LocalProvider:
         if task is not None:
             task.cancel()
 
-    def _always_on(self, runtime: Runtime) -> bool:
+    def _always_on(self, runtime: Workload) -> bool:
         production = f"{runtime.project}.{self.settings.base_domain}"
         return not runtime.scale_to_zero and self.edge.served_by(production) == runtime.id
 

@@ -110,7 +110,7 @@ ENV_CONTEXT = "runtime.env"
 
 
 @dataclass
-class Runtime:
+class Workload:
     """What the supervisor keeps for one deployment (saved in the state file)."""
 
     id: str
@@ -129,7 +129,7 @@ class Runtime:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Runtime:
+    def from_dict(cls, data: dict[str, Any]) -> Workload:
         env = json.loads(active_keyring().open(data["env"], ENV_CONTEXT)) if data.get("env") \
             else {}
         return cls(
@@ -178,7 +178,7 @@ class Supervisor:
         self.settings = settings
         self.on_upstreams = on_upstreams
         self.state_path = settings.path("runtime", "state.json")
-        self.runtimes: dict[str, Runtime] = {}
+        self.runtimes: dict[str, Workload] = {}
         self.bwrap = shutil.which("bwrap")
         # Own user and network namespaces per replica when this host allows them.
         self.isolated = self.bwrap is not None and isolation().available
@@ -199,7 +199,7 @@ class Supervisor:
             data = json.loads(self.state_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return
-        self.runtimes = {key: Runtime.from_dict(value)
+        self.runtimes = {key: Workload.from_dict(value)
                          for key, value in data.get("runtimes", {}).items()}
 
     def logs_dir(self, deployment_id: str) -> Path:
@@ -257,7 +257,7 @@ class Supervisor:
 
     # -- starting -------------------------------------------------------------
 
-    async def start(self, runtime: Runtime) -> None:
+    async def start(self, runtime: Workload) -> None:
         """Start every replica of ``runtime`` and wait until all are healthy."""
         async with self.lock(runtime.id):
             previous = self.runtimes.get(runtime.id)
@@ -268,7 +268,7 @@ class Supervisor:
             self._save()
             await self._start_replicas(runtime)
 
-    async def _start_replicas(self, runtime: Runtime) -> None:
+    async def _start_replicas(self, runtime: Workload) -> None:
         started: list[Replica] = []
         try:
             for program in runtime.programs:
@@ -292,7 +292,7 @@ class Supervisor:
         self._event(runtime.id, "running: " + ", ".join(
             f"{replica.source} on port {replica.port}" for replica in runtime.replicas))
 
-    async def _spawn(self, runtime: Runtime, program: Program,
+    async def _spawn(self, runtime: Workload, program: Program,
                      replica: Replica) -> asyncio.subprocess.Process:
         cgroup = RuntimeCgroup(runtime.id)
         procs = cgroup.create(self.settings.runtime_memory_mb, self.settings.runtime_cpus)
@@ -316,7 +316,7 @@ class Supervisor:
         replica.pid = process.pid
         return process
 
-    async def _wait_healthy(self, runtime: Runtime, program: Program, replica: Replica,
+    async def _wait_healthy(self, runtime: Workload, program: Program, replica: Replica,
                             process: asyncio.subprocess.Process) -> None:
         """Once the port listens, poll ``GET health_path`` until a status below 500.
 
@@ -364,13 +364,13 @@ class Supervisor:
 
     # -- watching and restarting ---------------------------------------------
 
-    def _watch(self, runtime: Runtime, replica: Replica, *, adopted: bool,
+    def _watch(self, runtime: Workload, replica: Replica, *, adopted: bool,
                process: asyncio.subprocess.Process | None = None, restart: bool = False) -> None:
         key = (runtime.id, replica.source)
         self._watchers[key] = asyncio.create_task(
             self._guard(runtime, replica, process, adopted, restart), name=f"replica {key}")
 
-    async def _guard(self, runtime: Runtime, replica: Replica,
+    async def _guard(self, runtime: Workload, replica: Replica,
                      process: asyncio.subprocess.Process | None, adopted: bool,
                      restart: bool) -> None:
         """Wait for the replica to exit, then restart it with backoff while it should run."""
@@ -413,7 +413,7 @@ class Supervisor:
             os.close(pidfd)
         return None
 
-    async def _restart(self, runtime: Runtime,
+    async def _restart(self, runtime: Workload,
                        replica: Replica) -> asyncio.subprocess.Process | None:
         program = next((p for p in runtime.programs if p.name == replica.program), None)
         if program is None:
@@ -498,7 +498,7 @@ class Supervisor:
             runtime.waker_ports = {}
             self._save()
 
-    async def _open_wakers(self, runtime: Runtime) -> None:
+    async def _open_wakers(self, runtime: Workload) -> None:
         for program in runtime.programs:
             key = (runtime.id, program.name)
             if key in self._wakers:
@@ -533,10 +533,10 @@ class Supervisor:
         runtime = self.runtimes.get(deployment_id)
         return None if runtime is None else runtime.status
 
-    def _ports(self, runtime: Runtime, program: str) -> list[int]:
+    def _ports(self, runtime: Workload, program: str) -> list[int]:
         return [replica.port for replica in runtime.replicas if replica.program == program]
 
-    async def _publish(self, runtime: Runtime, program: str) -> None:
+    async def _publish(self, runtime: Workload, program: str) -> None:
         if runtime.status == "asleep":
             return
         ports = self._ports(runtime, program)

@@ -15,10 +15,11 @@ from typing import Any, Literal, Protocol
 
 from autostack_core import user_files
 
-#: Where a deployment runs. ``bun``, ``go``, ``ruby`` and ``rust`` are recognised
-#: by detection before any built-in builder can build them: the build then stops
-#: with "no builder can build ...", and the detection's reasons say why.
-Runtime = Literal["static", "node", "python", "docker", "bun", "go", "ruby", "rust"]
+#: The language toolchain a deployment needs (a detection's ``runtime`` field).
+#: ``bun``, ``go``, ``ruby`` and ``rust`` are recognised by detection before any
+#: built-in builder can build them: the build then stops with "no builder can
+#: build ...", and the detection's reasons say why.
+Language = Literal["static", "node", "python", "docker", "bun", "go", "ruby", "rust"]
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Detection:
 
     framework: str
     name: str
-    runtime: Runtime
+    runtime: Language
     confidence: float
     reasons: list[str] = field(default_factory=list)
     version: str | None = None

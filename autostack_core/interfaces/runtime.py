@@ -1,0 +1,183 @@
+"""The runtime interface: where a deployment runs.
+
+A runtime (the local machine's sandboxed processes, a Kubernetes cluster, Cloud
+Run, ...) takes a stored build output, makes it run and hands back an
+:class:`Endpoint` that an :class:`autostack_core.interfaces.edge.Edge` sends
+traffic to. The core calls every method below; a plugin registers runtimes with
+the ``register_runtimes`` hook. One release is one deployment: its id is the
+deployment's id.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class OutputKind(enum.StrEnum):
+    """What a build output holds (``docs/build-output.md``)."""
+
+    STATIC = "static"
+    """``static/`` files and ``config.json`` routes."""
+    SERVER = "server"
+    """A long-running app: ``server.json`` and ``server/``."""
+    FUNCTIONS = "functions"
+    """``functions/<path>.func`` folders."""
+    IMAGE = "image"
+    """An OCI image (a Dockerfile app)."""
+
+
+class ReleaseStatus(enum.StrEnum):
+    """Where a release stands on its runtime."""
+
+    STARTING = "starting"
+    READY = "ready"
+    ASLEEP = "asleep"
+    """Scaled to zero; the next request (or ``deploy``) wakes it."""
+    UNHEALTHY = "unhealthy"
+    """Crashing or failing its health check; it keeps no new traffic."""
+    ABSENT = "absent"
+    """Never deployed here, or destroyed."""
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    """A setting a runtime (or edge) needs: an id, a credential, a region.
+
+    Values are stored sealed (encrypted at rest) when ``secret`` is true.
+    """
+
+    name: str
+    label: str
+    secret: bool = False
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A stored build output, before a runtime has it.
+
+    ``write_to(folder)`` writes the output's files into ``folder`` (the Build
+    Output API v3 layout); a runtime that needs them elsewhere (an image
+    registry) reads them from there.
+    """
+
+    release_id: str
+    project: str
+    manifest_hash: str
+    kinds: frozenset[OutputKind]
+    write_to: Callable[[Path], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ArtifactReference:
+    """Where a runtime keeps a published artifact: a folder, an image reference."""
+
+    runtime: str
+    location: str
+
+
+@dataclass(frozen=True)
+class ScalePolicy:
+    """How many replicas a release runs; ``min_replicas`` 0 lets it scale to zero when idle."""
+
+    min_replicas: int = 1
+    max_replicas: int = 1
+
+    @property
+    def scale_to_zero(self) -> bool:
+        return self.min_replicas == 0
+
+
+@dataclass(frozen=True)
+class Release:
+    """One deployment to run: what ``deploy`` gets."""
+
+    id: str
+    project: str
+    artifact: ArtifactReference
+    env: Mapping[str, str]
+    policy: ScalePolicy = ScalePolicy()
+    is_production: bool = False
+    config: Mapping[str, str] = field(default_factory=dict)
+    """The runtime's :class:`ConfigField` values for this project's team, unsealed."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a running release answers, for an edge to send traffic to.
+
+    ``url`` is what the runtime gives out (``https://app-x.a.run.app``, or an
+    address only its paired edge understands); ``attributes`` carry what that
+    edge needs beyond it.
+    """
+
+    release_id: str
+    url: str
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line of a release's runtime logs."""
+
+    timestamp: datetime
+    source: str
+    """The replica or component that wrote it (``server-0``, ``supervisor``)."""
+    text: str
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """What running a release costs, as the runtime estimates it."""
+
+    currency: str
+    hourly: float
+    monthly: float
+
+
+class Runtime(Protocol):
+    """Runs releases. Registered with ``register_runtimes``; a project picks one by ``name``."""
+
+    name: str
+    accepts: frozenset[OutputKind]
+    """The output kinds it can run; the pipeline refuses others before deploying."""
+    config_fields: tuple[ConfigField, ...]
+
+    async def start(self) -> None:
+        """Called once when the server starts: connect, or re-adopt what already runs."""
+
+    async def stop(self) -> None:
+        """Called once when the server stops cleanly."""
+
+    async def publish(self, artifact: Artifact) -> ArtifactReference:
+        """Make ``artifact`` available to this runtime (materialize it, push an image)."""
+        ...
+
+    async def deploy(self, release: Release) -> Endpoint:
+        """Run ``release`` and return once it answers, with its endpoint.
+
+        Idempotent per release id: deploying a running release returns its
+        endpoint; an asleep one is woken. Raises with the reason on failure
+        (the pipeline marks the deployment ``error``).
+        """
+        ...
+
+    async def status(self, release_id: str) -> ReleaseStatus: ...
+
+    async def destroy(self, release_id: str) -> None:
+        """Stop ``release_id`` and delete what ``publish`` and ``deploy`` made; absent is fine."""
+
+    async def scale(self, release_id: str, policy: ScalePolicy) -> None:
+        """Apply ``policy`` to a deployed release (its next start at the latest)."""
+
+    def logs(self, release_id: str, since: datetime | None = None,
+             follow: bool = False) -> AsyncIterator[LogLine]:
+        """The release's log lines, oldest first, from ``since``; with ``follow``, never ends."""
+        ...
+
+    def cost_estimate(self, release: Release) -> CostEstimate: ...
