@@ -1,0 +1,282 @@
+"""The cases every runtime + edge pair must pass (issue 13, item 4).
+
+Subclass :class:`ProviderConformance` in a module named ``test_*.py`` with a
+class named ``Test*`` and override its ``pair`` fixture; every case below then
+runs against your pair. Cases about output kinds the runtime does not accept,
+or scale to zero when the pair has no ``idle_seconds``, are skipped with the
+reason. Pairs whose runtime runs the apps (``runs_code``) are also checked on
+what the apps themselves answer and print.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import pytest
+
+from autostack_core.interfaces.runtime import (
+    CostEstimate,
+    LogLine,
+    OutputKind,
+    ReleaseStatus,
+    Runtime,
+    ScalePolicy,
+)
+from autostack_core.utils import random_id
+from tests.conformance.pair import (
+    Pair,
+    Stage,
+    functions_output,
+    server_output,
+    static_output,
+)
+
+STATIC = frozenset({OutputKind.STATIC})
+SERVER = frozenset({OutputKind.STATIC, OutputKind.SERVER})
+FUNCTIONS = frozenset({OutputKind.FUNCTIONS})
+WEIGHTED_REQUESTS = 200
+
+
+def needs(pair: Pair, kinds: frozenset[OutputKind]) -> None:
+    missing = kinds - pair.runtime.accepts
+    if missing:
+        pytest.skip(f"runtime {pair.runtime.name} does not accept "
+                    f"{', '.join(sorted(missing))} outputs")
+
+
+class ProviderConformance:
+    """The conformance cases; a subclass provides the ``pair`` fixture."""
+
+    @pytest.fixture
+    def pair(self) -> Pair:
+        raise NotImplementedError("a provider's test class overrides the `pair` fixture")
+
+    @pytest.fixture
+    async def stage(self, pair: Pair) -> AsyncIterator[Stage]:
+        stage = Stage(pair)
+        try:
+            yield stage
+        finally:
+            await stage.clean()
+
+    def test_the_pair_follows_the_interfaces(self, pair: Pair) -> None:
+        assert isinstance(pair.runtime.name, str) and pair.runtime.name
+        assert isinstance(pair.edge.name, str) and pair.edge.name
+        assert pair.runtime.accepts and pair.runtime.accepts <= frozenset(OutputKind)
+        for method in ("start", "stop", "publish", "deploy", "status", "destroy", "scale",
+                       "logs", "cost_estimate"):
+            assert callable(getattr(pair.runtime, method)), f"runtime has no {method}"
+        for method in ("start", "stop", "bind", "unbind", "redirect", "certificate",
+                       "public_url"):
+            assert callable(getattr(pair.edge, method)), f"edge has no {method}"
+
+    # -- deploying each kind of output ----------------------------------------
+
+    async def test_deploy_static(self, pair: Pair, stage: Stage) -> None:
+        needs(pair, STATIC)
+        marker = random_id()
+        release, endpoint = await stage.deploy(static_output(marker), STATIC)
+        assert endpoint.release_id == release.id
+        assert await pair.runtime.status(release.id) == ReleaseStatus.READY
+        hostname = await stage.bind(endpoint)
+        home = await stage.get(hostname, "/")
+        assert (home.status, home.text) == (200, f"<h1>home {marker}</h1>")
+        assert home.headers.get("content-type", "").startswith("text/html")
+        about = await stage.get(hostname, "/about/")
+        assert (about.status, about.text) == (200, f"<h1>about {marker}</h1>")
+        missing = await stage.get(hostname, "/nowhere")
+        assert (missing.status, missing.text) == (404, f"<h1>missing {marker}</h1>")
+
+    async def test_deploy_server(self, pair: Pair, stage: Stage) -> None:
+        needs(pair, SERVER)
+        marker = random_id()
+        _, endpoint = await stage.deploy(server_output(marker), SERVER)
+        hostname = await stage.bind(endpoint)
+        file = await stage.get(hostname, "/hello.txt")
+        assert (file.status, file.text) == (200, f"file {marker}"), "static files come first"
+        answer = await stage.get(hostname, "/app/path")
+        assert answer.status == 200
+        if pair.runs_code:
+            assert answer.text == f"server {marker} /app/path"
+
+    async def test_deploy_functions(self, pair: Pair, stage: Stage) -> None:
+        needs(pair, FUNCTIONS)
+        marker = random_id()
+        _, endpoint = await stage.deploy(functions_output(marker), FUNCTIONS)
+        hostname = await stage.bind(endpoint)
+        answer = await stage.get(hostname, "/api/hello")
+        assert answer.status == 200
+        if pair.runs_code:
+            assert answer.text == f"function {marker}"
+        assert (await stage.get(hostname, "/api/nothing")).status == 404
+
+    # -- the release's life -----------------------------------------------------
+
+    async def test_status_moves_from_absent_to_ready_to_absent(
+        self, pair: Pair, stage: Stage
+    ) -> None:
+        kinds = SERVER if pair.runtime.accepts >= SERVER else STATIC
+        files = server_output(random_id()) if kinds == SERVER else static_output(random_id())
+        unknown = f"c{random_id(9)}"
+        assert await pair.runtime.status(unknown) == ReleaseStatus.ABSENT
+        release, _ = await stage.deploy(files, kinds, release_id=unknown)
+        assert await pair.runtime.status(release.id) == ReleaseStatus.READY
+        await pair.runtime.destroy(release.id)
+        assert await pair.runtime.status(release.id) == ReleaseStatus.ABSENT
+
+    async def test_deploy_is_idempotent(self, pair: Pair, stage: Stage) -> None:
+        kinds = SERVER if pair.runtime.accepts >= SERVER else STATIC
+        marker = random_id()
+        files = server_output(marker) if kinds == SERVER else static_output(marker)
+        release, first = await stage.deploy(files, kinds)
+        _, second = await stage.deploy(files, kinds, release_id=release.id)
+        assert second == first
+        assert await pair.runtime.status(release.id) == ReleaseStatus.READY
+        hostname = await stage.bind(second)
+        assert (await stage.get(hostname, "/")).status == 200
+        if pair.runs_code and kinds == SERVER:
+            started = [line for line in await lines(pair.runtime, release.id)
+                       if f"conformance server {marker} started" in line.text]
+            assert len(started) == 1, "a second deploy started a second copy"
+
+    async def test_destroy(self, pair: Pair, stage: Stage) -> None:
+        needs(pair, STATIC)
+        marker = random_id()
+        release, endpoint = await stage.deploy(static_output(marker), STATIC)
+        hostname = await stage.bind(endpoint)
+        await pair.runtime.destroy(release.id)
+        assert await pair.runtime.status(release.id) == ReleaseStatus.ABSENT
+        gone = await stage.get(hostname, "/")
+        assert marker not in gone.text and gone.status != 200
+        await pair.runtime.destroy(release.id)
+        await pair.runtime.destroy(f"c{random_id(9)}")
+
+    async def test_scale_to_zero_and_wake(self, pair: Pair, stage: Stage) -> None:
+        if pair.idle_seconds is None:
+            pytest.skip(f"runtime {pair.runtime.name} does not scale to zero")
+        needs(pair, SERVER)
+        marker = random_id()
+        release, endpoint = await stage.deploy(server_output(marker), SERVER)
+        hostname = await stage.bind(endpoint)
+        await pair.runtime.scale(release.id, ScalePolicy(min_replicas=0, max_replicas=1))
+
+        async def asleep() -> bool:
+            return await pair.runtime.status(release.id) == ReleaseStatus.ASLEEP
+
+        await stage.eventually(asleep, "asleep after idling",
+                               timeout=pair.idle_seconds + pair.timeout)
+        answer = await stage.get(hostname, "/woken")
+        assert answer.status == 200
+        if pair.runs_code:
+            assert answer.text == f"server {marker} /woken"
+        assert await pair.runtime.status(release.id) == ReleaseStatus.READY
+
+    # -- the edge ---------------------------------------------------------------
+
+    async def test_bind_moves_and_unbind_stops(self, pair: Pair, stage: Stage) -> None:
+        needs(pair, STATIC)
+        old, new = random_id(), random_id()
+        _, first = await stage.deploy(static_output(old), STATIC)
+        _, second = await stage.deploy(static_output(new), STATIC)
+        hostname = await stage.bind(first)
+        assert old in (await stage.get(hostname, "/")).text
+        await stage.bind(second, hostname=hostname)
+        assert new in (await stage.get(hostname, "/")).text
+        await pair.edge.unbind(hostname)
+        after = await stage.get(hostname, "/")
+        assert new not in after.text and after.status != 200
+        await pair.edge.unbind(hostname)
+        await pair.edge.unbind(pair.hostname(f"c{random_id(9)}"))
+
+    async def test_bind_splits_traffic_by_weight(self, pair: Pair, stage: Stage) -> None:
+        needs(pair, STATIC)
+        heavy, light = random_id(), random_id()
+        _, first = await stage.deploy(static_output(heavy), STATIC)
+        _, second = await stage.deploy(static_output(light), STATIC)
+        hostname = await stage.bind((first, 3), (second, 1))
+        answers = [await stage.get(hostname, "/") for _ in range(WEIGHTED_REQUESTS)]
+        assert {answer.status for answer in answers} == {200}
+        share = sum(heavy in answer.text for answer in answers) / WEIGHTED_REQUESTS
+        assert sum(light in answer.text for answer in answers) == \
+            WEIGHTED_REQUESTS * (1 - share)
+        assert 0.65 <= share <= 0.85, f"weights 3:1 gave {share:.0%} to the first"
+
+    async def test_a_refused_bind_changes_nothing(self, pair: Pair, stage: Stage) -> None:
+        needs(pair, STATIC)
+        marker = random_id()
+        _, endpoint = await stage.deploy(static_output(marker), STATIC)
+        hostname = await stage.bind(endpoint)
+        with pytest.raises(Exception):  # noqa: B017 - the contract names no exception type
+            await pair.edge.bind(hostname, [])
+        assert marker in (await stage.get(hostname, "/")).text
+
+    async def test_redirect(self, pair: Pair, stage: Stage) -> None:
+        hostname = pair.hostname(f"c{random_id(9)}")
+        stage.hostnames.append(hostname)
+        await pair.edge.redirect(hostname, "https://example.org", 308)
+        answer = await stage.get(hostname, "/some/page")
+        assert answer.status == 308
+        assert answer.headers["location"] == "https://example.org/some/page"
+        _, endpoint = await stage.deploy(static_output(marker := random_id()), STATIC)
+        await stage.bind(endpoint, hostname=hostname)
+        assert marker in (await stage.get(hostname, "/")).text, "a bind replaces a redirect"
+
+    def test_public_url_names_the_hostname(self, pair: Pair) -> None:
+        hostname = pair.hostname("public")
+        url = pair.edge.public_url(hostname)
+        assert url.startswith(("http://", "https://")) and hostname in url
+
+    # -- logs and cost ------------------------------------------------------------
+
+    async def test_logs_read_and_follow(self, pair: Pair, stage: Stage) -> None:
+        needs(pair, SERVER)
+        marker = random_id()
+        release, endpoint = await stage.deploy(server_output(marker), SERVER)
+        hostname = await stage.bind(endpoint)
+        assert (await stage.get(hostname, f"/first-{marker}")).status == 200
+
+        async def first_line() -> LogLine | None:
+            return next((line for line in await lines(pair.runtime, release.id)
+                         if f"/first-{marker}" in line.text), None)
+
+        seen = await stage.eventually(first_line, "the request's log line")
+        earlier = await lines(pair.runtime, release.id)
+        assert [line.timestamp for line in earlier] == sorted(line.timestamp for line in earlier)
+        if pair.runs_code:
+            assert any(f"conformance server {marker} started" in line.text for line in earlier)
+        since = await lines(pair.runtime, release.id, since=seen.timestamp)
+        assert since and all(line.timestamp >= seen.timestamp for line in since)
+        assert len(since) <= len(earlier)
+
+        async def follow() -> LogLine:
+            async for line in pair.runtime.logs(release.id, follow=True):
+                if f"/second-{marker}" in line.text:
+                    return line
+            raise AssertionError("logs(follow=True) ended")
+
+        follower = asyncio.create_task(follow())
+        try:
+            await asyncio.sleep(0.2)
+            assert (await stage.get(hostname, f"/second-{marker}")).status == 200
+            followed = await asyncio.wait_for(follower, pair.timeout)
+        finally:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
+        assert followed.timestamp >= seen.timestamp
+
+    async def test_cost_estimate(self, pair: Pair, stage: Stage) -> None:
+        needs(pair, STATIC)
+        release, _ = await stage.deploy(static_output(random_id()), STATIC)
+        estimate = pair.runtime.cost_estimate(release)
+        assert isinstance(estimate, CostEstimate) and estimate.currency
+        assert estimate.hourly >= 0 and estimate.monthly >= 0
+
+
+async def lines(runtime: Runtime, release_id: str,
+                since: datetime | None = None) -> list[LogLine]:
+    """Every log line ``release_id`` has now (no follow)."""
+    return [line async for line in runtime.logs(release_id, since=since)]
