@@ -8,9 +8,12 @@ arguments it needs. The built-in plugins use exactly these hooks and nothing els
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pluggy import HookimplMarker, HookspecMarker
+
+if TYPE_CHECKING:
+    import click
 
 hookspec = HookspecMarker("autostack")
 hookimpl = HookimplMarker("autostack")
@@ -170,4 +173,26 @@ def shutdown(app: Any) -> Any:
     ``startup`` acquired. A crash skips this hook, so anything that must
     survive a control-plane restart (the edge keeps serving) is re-adopted
     in ``startup`` instead of being torn down here.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add subcommands to the ``autostack`` command.
+
+    ``cli`` is the root :class:`click.Group`: decorate functions with
+    ``@cli.command()`` or ``@cli.group()``, or ``cli.add_command(...)``, as
+    in Datasette. Reuse the shared options and helpers of
+    :mod:`autostack_core.cli.options` (``--json``, ``--project``,
+    ``--data-dir``, ``emit``, ``settings_from``) so your commands read like
+    the built-in ones. Called once per ``autostack`` invocation, synchronously,
+    before the command line is parsed; the return value is ignored. A plugin
+    whose hook raises is reported by name on stderr and the other plugins'
+    commands stay available. Every plugin is called: name your commands so
+    they do not clash with the built-in ones or another plugin's.
     """

@@ -70,7 +70,8 @@ def _allowlist() -> set[str] | None:
     return {name.strip() for name in raw.split(",") if name.strip()}
 
 
-def _strict() -> bool:
+def strict() -> bool:
+    """Whether a failing plugin is fatal (``AUTOSTACK_STRICT_PLUGINS=1``)."""
     return os.environ.get("AUTOSTACK_STRICT_PLUGINS", "") not in ("", "0", "false")
 
 
@@ -98,7 +99,7 @@ def _load_entry_points(loaded: LoadedPlugins) -> None:
             plugin = entry_point.load()
             loaded.manager.register(plugin, name=entry_point.name)
         except Exception as error:
-            if _strict():
+            if strict():
                 raise
             loaded.failures.append(
                 PluginFailure(entry_point.name, f"{type(error).__name__}: {error}")

@@ -1,18 +1,73 @@
-"""The ``autostack`` command: server commands and the vercel-like client."""
+"""The ``autostack`` command: server commands, the vercel-like client, plugins' commands.
+
+Shared options and helpers live in :mod:`autostack_core.cli.options`; every
+command module imports it and none imports another command module. Commands
+of plugins (``register_commands``) are added the first time the group lists
+or looks up its commands, not when this module is imported.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import click
 
 from autostack_core import __version__
-from autostack_core.cli import backup, client, server, service
+from autostack_core.cli import backup, client, dns, domains, hooks, local, server, service
+
+if TYPE_CHECKING:
+    from autostack_core.plugins import LoadedPlugins
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class AutoStackGroup(click.Group):
+    """The root group: plugins add their commands to it before it is first used."""
+
+    plugins_loaded = False
+
+    def load_plugin_commands(self) -> None:
+        """Add the commands of every loaded plugin, once."""
+        if self.plugins_loaded:
+            return
+        self.plugins_loaded = True
+        from autostack_core.plugins import get_plugin_manager
+
+        add_plugin_commands(self, get_plugin_manager())
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self.load_plugin_commands()
+        return super().get_command(ctx, cmd_name)
+
+
+def add_plugin_commands(cli: click.Group, loaded: LoadedPlugins) -> None:
+    """Call ``register_commands(cli=cli)`` on every plugin of ``loaded``.
+
+    A plugin whose hook raises is reported on stderr by name and the others'
+    commands are still added (``AUTOSTACK_STRICT_PLUGINS=1``: the error stops
+    the command, for plugin developers).
+    """
+    from autostack_core.plugins import strict
+
+    arguments = {"cli": cli}
+    for hookimpl in loaded.manager.hook.register_commands.get_hookimpls():
+        try:
+            hookimpl.function(*(arguments[name] for name in hookimpl.argnames))
+        except Exception as error:
+            if strict():
+                raise
+            click.echo(f"plugin {hookimpl.plugin_name}: register_commands failed: "
+                       f"{type(error).__name__}: {error}", err=True)
+
+
+@click.group(cls=AutoStackGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="autostack")
 def main() -> None:
     """AutoStack: deploy git repositories and folders to live URLs on your own server."""
 
 
-for command in (*server.commands, *service.commands, *backup.commands, *client.commands):
+for command in (*server.commands, *service.commands, *backup.commands, local.detect_command,
+                *client.commands, hooks.deploy_hooks, domains.domains, dns.dns):
     main.add_command(command)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from autostack_core.cli.server import data_dir_option, settings_from
+from autostack_core.cli.options import data_dir_option, settings_from
 
 archive_argument = click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 

@@ -11,38 +11,16 @@ from typing import Any
 import click
 
 from autostack_core.cli.api_client import ApiClient, save_config
-from autostack_core.cli.local import detect_command
+from autostack_core.cli.options import (
+    emit,
+    json_option,
+    link,
+    linked_project,
+    project_option,
+    resolve_project,
+)
 from autostack_core.cli.upload import collect, upload_missing
 from autostack_core.utils import slugify
-
-LINK_FILE = Path(".autostack") / "project.json"
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
-project_option = click.option("--project", default=None, help="Project name [linked project]")
-
-
-def emit(as_json: bool, data: Any, text: str) -> None:
-    click.echo(json.dumps(data, indent=2) if as_json else text)
-
-
-def linked_project(directory: Path) -> str | None:
-    try:
-        name = json.loads((directory / LINK_FILE).read_text())["project"]
-    except (FileNotFoundError, ValueError, KeyError):
-        return None
-    return str(name)
-
-
-def link(directory: Path, name: str) -> None:
-    path = directory / LINK_FILE
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps({"project": name}) + "\n")
-
-
-def resolve_project(project: str | None, directory: Path = Path(".")) -> str:
-    name = project or linked_project(directory)
-    if not name:
-        raise click.ClickException("no project: pass --project NAME or run `autostack link`")
-    return name
 
 
 def ensure_project(client: ApiClient, name: str) -> None:
@@ -315,7 +293,6 @@ def projects_add(name: str, git_url: str, branch: str, as_json: bool) -> None:
         sys.exit(1)
 
 
-# Imported last: the hooks module builds on the helpers above.
 @click.group()
 def templates() -> None:
     """Deployment templates from installed plugins (the marketplace)."""
@@ -348,13 +325,7 @@ def templates_deploy(slug: str, project: str, prod: bool, as_json: bool) -> None
         sys.exit(1)
 
 
-from autostack_core.cli.dns import dns  # noqa: E402
-from autostack_core.cli.domains import domains  # noqa: E402
-from autostack_core.cli.hooks import deploy_hooks  # noqa: E402
-
 commands: list[click.Command] = [
     templates,
-    detect_command,
     login, link_command, deploy, ls, inspect, logs, promote, rollback, cancel, env, projects,
-    deploy_hooks, domains, dns,
 ]

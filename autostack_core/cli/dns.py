@@ -8,10 +8,7 @@ from typing import Any
 import click
 
 from autostack_core.cli.api_client import ApiClient
-from autostack_core.cli.client import emit
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
-team_option = click.option("--team", default=None, help="Team slug [your personal team]")
+from autostack_core.cli.options import emit, json_option, team_option
 
 
 def team_slug(client: ApiClient, team: str | None) -> str:

@@ -7,12 +7,7 @@ from typing import Any
 import click
 
 from autostack_core.cli.api_client import ApiClient
-from autostack_core.cli.client import emit, resolve_project
-
-# The same options as the other client commands; declared here because the
-# client module imports this one.
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
-project_option = click.option("--project", default=None, help="Project name [linked project]")
+from autostack_core.cli.options import emit, json_option, project_option, resolve_project
 
 
 def describe(domain: dict[str, Any]) -> str:

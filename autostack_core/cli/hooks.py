@@ -5,12 +5,7 @@ from __future__ import annotations
 import click
 
 from autostack_core.cli.api_client import ApiClient
-from autostack_core.cli.client import emit, resolve_project
-
-# The same options as the other client commands; declared here because the
-# client module imports this one (its typed helpers are functions, these are not).
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
-project_option = click.option("--project", default=None, help="Project name [linked project]")
+from autostack_core.cli.options import emit, json_option, project_option, resolve_project
 
 
 @click.group(name="deploy-hooks")

@@ -11,26 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from autostack_core.cli.options import data_dir_option, settings_from
 from autostack_core.config import Settings
 from autostack_core.utils import run_sync
 
 if TYPE_CHECKING:
     import uvicorn
     from starlette.types import ASGIApp
-
-data_dir_option = click.option(
-    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Where AutoStack keeps its data [env AUTOSTACK_DATA_DIR; ~/.local/share/autostack]",
-)
-
-
-def settings_from(data_dir: Path | None, **overrides: Any) -> Settings:
-    """The server's settings; a wrong environment variable is a usage error naming it."""
-    try:
-        return Settings.from_env(data_dir=data_dir, **overrides)
-    except ValueError as error:
-        raise click.UsageError(str(error)) from error
-
 
 def migrate_database(settings: Settings) -> list[str]:
     """Apply pending migrations; a database of a newer release stops the command, untouched."""

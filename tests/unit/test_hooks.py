@@ -12,14 +12,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import httpx
 import pytest
+from click.testing import CliRunner
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from autostack_core import hookimpl, hookspecs
 from autostack_core.app import AutoStack
+from autostack_core.cli import add_plugin_commands
 from autostack_core.config import Settings
 from autostack_core.detection import detect
 from autostack_core.interfaces import DeploymentTemplate, Detection, Event, SourceTree
@@ -79,6 +82,14 @@ class Recorder:
     def extra_template_vars(self, request: Request, template: str) -> dict[str, str]:
         self.calls.append(("extra_template_vars", template))
         return {}
+
+    @hookimpl
+    def register_commands(self, cli: click.Group) -> None:
+        @cli.command(name="recorder-hello")
+        @click.argument("name")
+        def hello(name: str) -> None:
+            """Greet NAME."""
+            click.echo(f"hello {name} from a plugin command")
 
     @hookimpl
     async def startup(self, app: AutoStack) -> None:
@@ -196,6 +207,15 @@ async def test_hook_shutdown(settings: Settings, tmp_path: Path) -> None:
     await app.startup()
     await app.shutdown()
     assert recorder.calls[-1] == ("shutdown", settings.data_dir)
+
+
+def test_hook_register_commands(tmp_path: Path) -> None:
+    loaded = get_plugin_manager(load_entry_points=False)
+    loaded.manager.register(Recorder(tmp_path), name="recorder")
+    cli = click.Group(name="autostack")
+    add_plugin_commands(cli, loaded)
+    result = CliRunner().invoke(cli, ["recorder-hello", "world"])
+    assert result.output == "hello world from a plugin command\n"
 
 
 def test_every_hook_has_a_test() -> None:

@@ -1,0 +1,64 @@
+"""The options and helpers the command modules share, in one place.
+
+Every command module imports this one and this one imports none of them, so
+the command modules never import each other (they used to, in a cycle:
+``client`` imported ``domains``, which imported ``client``). Plugins adding
+commands through ``register_commands`` use the same options, so ``--json``,
+``--project`` and ``--data-dir`` mean the same everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from autostack_core.config import Settings
+
+LINK_FILE = Path(".autostack") / "project.json"
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
+project_option = click.option("--project", default=None, help="Project name [linked project]")
+team_option = click.option("--team", default=None, help="Team slug [your personal team]")
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Where AutoStack keeps its data [env AUTOSTACK_DATA_DIR; ~/.local/share/autostack]",
+)
+
+
+def emit(as_json: bool, data: Any, text: str) -> None:
+    """Print ``data`` as indented JSON with ``--json``, else ``text``."""
+    click.echo(json.dumps(data, indent=2) if as_json else text)
+
+
+def linked_project(directory: Path) -> str | None:
+    """The project ``autostack link`` (or a deploy) linked ``directory`` to, if any."""
+    try:
+        name = json.loads((directory / LINK_FILE).read_text())["project"]
+    except (FileNotFoundError, ValueError, KeyError):
+        return None
+    return str(name)
+
+
+def link(directory: Path, name: str) -> None:
+    path = directory / LINK_FILE
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps({"project": name}) + "\n")
+
+
+def resolve_project(project: str | None, directory: Path = Path(".")) -> str:
+    """``--project``, else the linked project; a usage error when there is neither."""
+    name = project or linked_project(directory)
+    if not name:
+        raise click.ClickException("no project: pass --project NAME or run `autostack link`")
+    return name
+
+
+def settings_from(data_dir: Path | None, **overrides: Any) -> Settings:
+    """The server's settings; a wrong environment variable is a usage error naming it."""
+    try:
+        return Settings.from_env(data_dir=data_dir, **overrides)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error

@@ -1,0 +1,98 @@
+"""The ``autostack`` group: its command modules import no other, plugins add commands."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from autostack_core import hookimpl
+from autostack_core.cli import add_plugin_commands, main
+from autostack_core.plugins import LoadedPlugins, get_plugin_manager
+
+CLI = Path(__file__).resolve().parents[2] / "autostack_core" / "cli"
+
+
+def cli_imports(path: Path) -> set[str]:
+    """The modules of ``autostack_core.cli`` that the module at ``path`` imports."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        elif isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        else:
+            continue
+        found |= {name.removeprefix("autostack_core.cli.") for name in names
+                  if name.startswith("autostack_core.cli.")
+                  and (CLI / f"{name.removeprefix('autostack_core.cli.')}.py").exists()}
+    return found
+
+
+def test_the_command_modules_import_no_other_command_module() -> None:
+    """Only the package's ``__init__`` gathers commands; the rest share helper modules."""
+    helpers = {"options", "api_client", "upload"}
+    for path in CLI.glob("*.py"):
+        if path.name == "__init__.py":
+            continue
+        imported = cli_imports(path) - helpers
+        assert imported == set(), f"{path.name} imports {imported}"
+    assert cli_imports(CLI / "options.py") == set()
+
+
+def test_every_cli_module_imports_first_on_its_own() -> None:
+    """Each module imported first in a fresh interpreter: a cycle would fail one of them."""
+    for path in sorted(CLI.glob("*.py")):
+        module = "autostack_core.cli" + ("" if path.stem == "__init__" else f".{path.stem}")
+        result = subprocess.run([sys.executable, "-c", f"import {module}"],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, f"{module}: {result.stderr}"
+
+
+def test_every_built_in_command_is_listed() -> None:
+    output = CliRunner().invoke(main, ["--help"]).output
+    for command in ("up", "worker", "doctor", "backup", "service", "detect", "deploy", "env",
+                    "domains", "dns", "deploy-hooks", "templates"):
+        assert f"  {command} " in output, command
+
+
+class Broken:
+    @hookimpl
+    def register_commands(self, cli: click.Group) -> None:
+        raise RuntimeError("no database driver")
+
+
+class Greeter:
+    @hookimpl
+    def register_commands(self, cli: click.Group) -> None:
+        @cli.command(name="greet")
+        def greet() -> None:
+            click.echo("hello")
+
+
+def plugins_with_a_broken_one() -> LoadedPlugins:
+    loaded = get_plugin_manager(load_entry_points=False)
+    loaded.manager.register(Broken(), name="broken-commands")
+    loaded.manager.register(Greeter(), name="greeter")
+    return loaded
+
+
+def test_a_failing_plugin_is_named_and_the_others_commands_stay(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cli = click.Group(name="autostack")
+    add_plugin_commands(cli, plugins_with_a_broken_one())
+    assert capsys.readouterr().err == (
+        "plugin broken-commands: register_commands failed: RuntimeError: no database driver\n")
+    assert CliRunner().invoke(cli, ["greet"]).output == "hello\n"
+
+
+def test_strict_mode_makes_a_failing_plugin_fatal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTOSTACK_STRICT_PLUGINS", "1")
+    with pytest.raises(RuntimeError, match="no database driver"):
+        add_plugin_commands(click.Group(name="autostack"), plugins_with_a_broken_one())
