@@ -44,6 +44,107 @@ equal.
 """
 
 
+PROVIDERS = """## Writing a provider: a runtime and an edge
+
+A provider is two objects, often shipped together: a **runtime** runs
+releases (`register_runtimes`) and an **edge** sends hostnames' traffic to
+them (`register_edges`). Their contracts are the protocols
+`autostack_core.interfaces.runtime.Runtime` and
+`autostack_core.interfaces.edge.Edge`; a provider imports those modules and
+`hookimpl`, nothing else of the core. The core calls:
+
+- `runtime.publish(artifact) -> ArtifactReference` once a build is stored:
+  materialize its files (`await artifact.write_to(folder)` writes the Build
+  Output layout of `docs/build-output.md`) or push an image;
+- `runtime.deploy(release) -> Endpoint` after that and whenever an alias needs
+  the release: idempotent per release id, it wakes a sleeping release and
+  raises with the reason on failure;
+- `runtime.status(id)` (`absent` for unknown ids), `runtime.logs(id, since,
+  follow)` (an async iterator of `LogLine`, oldest first) and
+  `runtime.cost_estimate(release)` for the API, CLI and dashboard;
+- `runtime.scale(id, policy)` when scale settings change, and
+  `runtime.destroy(id)` when a deployment is deleted or collected (an absent
+  one is fine);
+- `edge.bind(hostname, [WeightedEndpoint(endpoint, weight), ...])` whenever an
+  alias moves: traffic splits by weight, the change is atomic, and a refused
+  bind changes nothing; `edge.unbind`, `edge.redirect`, `edge.certificate`
+  and `edge.public_url` for domains, their certificates and their URLs.
+
+A small, complete pair to read first is the null provider
+(`plugins/providers/null.py`): it keeps everything in memory, and
+`NullEdge.fetch(hostname, path)` plays a visitor, so tests can check what a
+hostname serves without any server. A pip-installable example with a real
+HTTP edge is `tests/plugins/example_provider`:
+
+```python
+from autostack_core import hookimpl
+from autostack_core.interfaces.runtime import Endpoint, OutputKind, Release
+
+class MyRuntime:
+    name = "my-cloud"
+    accepts = frozenset({OutputKind.STATIC, OutputKind.SERVER})
+    config_fields = ()
+    async def deploy(self, release: Release) -> Endpoint: ...
+    ...  # start, stop, publish, status, destroy, scale, logs, cost_estimate
+
+@hookimpl
+def register_runtimes(settings):
+    return [MyRuntime()]
+```
+
+### Running the conformance suite against your pair
+
+`tests/conformance` in AutoStack's source holds the cases every runtime + edge
+pair must pass: static, server and functions outputs (the ones your runtime
+`accepts`), status from `absent` to `ready` to `absent`, idempotent deploy,
+bind, move and unbind, weights (3:1 over 200 requests), a refused bind,
+redirects, logs with `since` and `follow`, destroy, scale to zero, the cost
+estimate. Subclass `ProviderConformance` and give it your pair:
+
+```python
+# test_my_pair.py
+import httpx
+import pytest
+
+from tests.conformance import Answer, Pair, ProviderConformance
+
+
+class TestMyPair(ProviderConformance):
+    @pytest.fixture
+    async def pair(self, tmp_path):
+        runtime, edge = MyRuntime(), MyEdge()
+        await edge.start()
+        await runtime.start()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{edge.port}") as http:
+            async def request(hostname, path):
+                response = await http.get(path, headers={"Host": hostname})
+                return Answer(response.status_code, response.headers, response.content)
+
+            yield Pair(runtime, edge, request, runs_code=True, idle_seconds=2)
+        await runtime.stop()
+        await edge.stop()
+```
+
+`Pair` says what the suite may expect: `request(hostname, path)` sends a GET
+through your edge without following redirects; `hostname(label)` makes a
+hostname your edge serves (`<label>.example.test` by default); `runs_code`
+says the runtime runs the apps themselves, so their answers and printed lines
+are checked too; `idle_seconds` is how long a release allowed zero replicas
+idles before it sleeps (`None`: no scale to zero, and that case is skipped);
+`timeout` bounds every wait. Run it from a checkout of AutoStack:
+
+```
+PYTHONPATH=/path/to/autostack python -m pytest -o asyncio_mode=auto test_my_pair.py
+```
+
+Cases for output kinds your runtime does not accept are skipped with the
+reason. AutoStack runs the suite on the null pair in its fast tier
+(`tests/conformance/test_null.py`), on the example package
+(`test_example_provider.py`) and on the local pair with real Caddy and
+bubblewrap in its e2e tier (`test_local.py`).
+"""
+
+
 def hook_names() -> list[str]:
     return [name for name, value in vars(hookspecs).items()
             if inspect.isfunction(value) and hasattr(value, "autostack_spec")]
@@ -56,6 +157,7 @@ def render() -> str:
         signature = str(inspect.signature(function)).replace("'", "")
         doc = inspect.cleandoc(function.__doc__ or "")
         sections.append(f"### `{name}{signature}`\n\n{doc}\n")
+    sections.append(PROVIDERS)
     return "\n".join(sections)
 
 
