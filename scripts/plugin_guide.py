@@ -117,6 +117,7 @@ class TestMyPair(ProviderConformance):
         await runtime.start()
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{edge.port}") as http:
             async def request(hostname, path):
+                http.cookies.clear()  # every request is a new visitor
                 response = await http.get(path, headers={"Host": hostname})
                 return Answer(response.status_code, response.headers, response.content)
 
@@ -126,7 +127,8 @@ class TestMyPair(ProviderConformance):
 ```
 
 `Pair` says what the suite may expect: `request(hostname, path)` sends a GET
-through your edge without following redirects; `hostname(label)` makes a
+through your edge as a new visitor (no cookie kept: an edge may pin a visitor
+to one side of a split) without following redirects; `hostname(label)` makes a
 hostname your edge serves (`<label>.example.test` by default); `runs_code`
 says the runtime runs the apps themselves, so their answers and printed lines
 are checked too; `idle_seconds` is how long a release allowed zero replicas

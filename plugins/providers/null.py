@@ -127,8 +127,9 @@ class NullRuntime:
         location = f"{NAME}:{artifact.manifest_hash}"
         if location not in self.published:
             with tempfile.TemporaryDirectory(prefix="autostack-null-") as folder:
-                await artifact.write_to(Path(folder))
-                files = _read_files(Path(folder))
+                output = Path(folder, "output")  # write_to may replace the folder it gets
+                await artifact.write_to(output)
+                files = _read_files(output)
             self.published[location] = _Published(frozenset(artifact.kinds), files)
         return ArtifactReference(runtime=NAME, location=location)
 

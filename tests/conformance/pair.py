@@ -44,8 +44,8 @@ class Answer:
 
 
 Request = Callable[[str, str], Awaitable[Answer]]
-"""``request(hostname, path)``: GET ``path`` of ``hostname`` through the edge, following
-no redirect."""
+"""``request(hostname, path)``: GET ``path`` of ``hostname`` through the edge as a new
+visitor (no cookies kept), following no redirect."""
 
 
 @dataclass

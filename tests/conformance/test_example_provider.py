@@ -57,6 +57,7 @@ class TestExampleProvider(ProviderConformance):
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{edge.port}") as http:
 
             async def request(hostname: str, path: str) -> Answer:
+                http.cookies.clear()
                 response = await http.get(path, headers={"Host": hostname})
                 return Answer(response.status_code, response.headers, response.content)
 
