@@ -14,9 +14,10 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from autostack_core.api.deps import fits, require_team_role
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.models import Deployment, Project, Role, Team, User
+from autostack_core.services.access import require_team_role
+from autostack_core.services.checks import checked_id, fits
 from autostack_web.rendering import login_redirect, redirect, render, signed_in_user
 
 Handler = Callable[[Request, User], Awaitable[Response]]
@@ -38,6 +39,11 @@ def page(handler: Handler) -> Endpoint:
             return await error_page(request, error)
 
     return endpoint
+
+
+def path_id(request: Request, what: str, name: str = "id") -> int:
+    """The ``{name:int}`` path parameter; beyond an id column it names no ``what``: 404."""
+    return checked_id(request.path_params[name], what, name)
 
 
 async def error_page(request: Request, error: ApiError) -> Response:

@@ -9,11 +9,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import accounts
-from autostack_core.api.deps import path_id
 from autostack_core.auth import clear_session_cookie, client_ip
 from autostack_core.errors import ApiError
 from autostack_core.models import ApiToken, User, UserSession
-from autostack_web.access import page
+from autostack_web.access import page, path_id
 from autostack_web.rendering import (
     form_text,
     host_of,

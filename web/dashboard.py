@@ -16,9 +16,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from tortoise.expressions import RawSQL, Subquery
 
-from autostack_core.api.auth import teams_json
 from autostack_core.errors import NotFound
 from autostack_core.models import Deployment, Project, User
+from autostack_core.services.teams import teams_json
 from autostack_web.access import page
 from autostack_web.rendering import render
 

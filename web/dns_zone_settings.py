@@ -12,11 +12,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import accounts, dns_zones
-from autostack_core.api.deps import path_id
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError
 from autostack_core.models import Role, User
-from autostack_web.access import page, team_access
+from autostack_web.access import page, path_id, team_access
 from autostack_web.rendering import form_text, host_of, redirect
 from autostack_web.teams import team_page
 

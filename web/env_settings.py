@@ -13,12 +13,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import accounts
-from autostack_core.api.deps import path_id, validate
-from autostack_core.api.environment import VariableBody, add_variables
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.models import Environment, EnvironmentVariable, Project, Role, User
-from autostack_web.access import page, project_access
+from autostack_core.services import environment
+from autostack_core.services.checks import validate
+from autostack_core.services.environment import VariableBody, add_variables
+from autostack_web.access import page, path_id, project_access
 from autostack_web.project_settings import settings_page
 from autostack_web.rendering import form_text, redirect
 
@@ -63,10 +64,7 @@ async def reveal(request: Request, user: User) -> Response:
 async def delete(request: Request, user: User) -> Response:
     project, _ = await project_access(user, request.path_params["name"], Role.MEMBER)
     variable = await variable_of(request, project)
-    await variable.delete()
-    await accounts.audit("env.deleted", user=user, team=project.team,
-                         target=("project", str(project.id)), ip=client_ip(request),
-                         key=variable.key, environment=str(variable.environment))
+    await environment.delete_variable(user, project, variable, client_ip(request))
     return redirect(f"/projects/{project.name}/settings#environment-variables")
 
 

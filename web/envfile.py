@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from autostack_core.api.environment import KEY_RE
 from autostack_core.errors import ApiError
+from autostack_core.services.environment import KEY_RE
 
 
 def parse_env(text: str, field: str = "env") -> list[tuple[str, str]]:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts
-from autostack_core.api.deploy_hooks import token_hash
-from autostack_core.api.deps import path_id
-from autostack_core.api.projects import check_settings
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError
-from autostack_core.models import DeployHook, Role, User
-from autostack_web.access import page, project_access
+from autostack_core.models import Role, User
+from autostack_core.services import deploy_hooks
+from autostack_core.services.projects import check_settings
+from autostack_web.access import page, path_id, project_access
 from autostack_web.project_settings import settings_page
 from autostack_web.rendering import form_text, redirect
 
@@ -41,14 +37,8 @@ async def add(request: Request, user: User) -> Response:
     except ApiError as error:
         return await settings_page(request, project, role, error.status, error=error,
                                    values=values)
-    token = secrets.token_urlsafe(32)
-    hook = DeployHook(project=project, name=values["hook_name"], branch=branch,
-                      token_hash=token_hash(token))
-    hook.token = token
-    await hook.save()
-    await accounts.audit("deploy_hook.created", user=user, team=project.team,
-                         target=("deploy_hook", str(hook.id)), ip=client_ip(request),
-                         name=hook.name, branch=branch)
+    hook = await deploy_hooks.create_hook(user, project, values["hook_name"], branch,
+                                          client_ip(request))
     return await settings_page(request, project, role, 201,
                                notice=f"Deploy hook {hook.name} created.")
 
@@ -56,9 +46,7 @@ async def add(request: Request, user: User) -> Response:
 async def delete(request: Request, user: User) -> Response:
     project, _ = await project_access(user, request.path_params["name"], Role.ADMIN)
     hook_id = path_id(request, "deploy hook")
-    if await DeployHook.filter(project=project, id=hook_id).delete():
-        await accounts.audit("deploy_hook.deleted", user=user, team=project.team,
-                             target=("deploy_hook", str(hook_id)), ip=client_ip(request))
+    await deploy_hooks.delete_hook(user, project, hook_id, client_ip(request))
     return redirect(f"/projects/{project.name}/settings#deploy-hooks")
 
 

@@ -24,10 +24,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import deployments, git_credentials, github_connections
-from autostack_core.api.auth import teams_json
-from autostack_core.api.deps import validate
-from autostack_core.api.environment import VariableBody, add_variables, check_value
-from autostack_core.api.projects import create_project, parse_create
 from autostack_core.auth import client_ip
 from autostack_core.detection import DetectionError, detect, list_apps
 from autostack_core.errors import ApiError
@@ -35,6 +31,10 @@ from autostack_core.github import GitHub, GitHubError
 from autostack_core.interfaces import DeploymentTemplate, SourceTree
 from autostack_core.models import CreatorType, Project, User
 from autostack_core.outbound import Outbound
+from autostack_core.services.checks import validate
+from autostack_core.services.environment import VariableBody, add_variables, check_value
+from autostack_core.services.projects import create_project, parse_create
+from autostack_core.services.teams import teams_json
 from autostack_core.sources import SourceError, check_git_url, checkout
 from autostack_core.utils import slugify
 from autostack_web.access import page

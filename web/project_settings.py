@@ -16,8 +16,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import accounts, git_credentials, github_connections
-from autostack_core.api.deploy_hooks import hook_json
-from autostack_core.api.projects import ProjectSettings, check_settings
 from autostack_core.api.webhooks import webhook_info
 from autostack_core.auth import client_ip
 from autostack_core.domains import domain_json
@@ -32,7 +30,9 @@ from autostack_core.models import (
     Role,
     User,
 )
-from autostack_core.retention import remove_project
+from autostack_core.services import projects
+from autostack_core.services.deploy_hooks import hook_json
+from autostack_core.services.projects import ProjectSettings, check_settings
 from autostack_web.access import page, project_access
 from autostack_web.projects import previews
 from autostack_web.rendering import form_text, host_of, redirect, render
@@ -105,14 +105,8 @@ async def save(request: Request, user: User, fields: tuple[str, ...], notice: st
                                    values=values)
     if "git_url" in changes:
         changes["auto_deploy_enabled"] = auto_deploy
-    for name, value in changes.items():
-        setattr(project, name, value)
-    forgotten = git_credentials.follow_git_url(host_of(request).settings, project,
-                                               project.git_url) if "git_url" in changes else []
-    await project.save(update_fields=[*changes, *forgotten, "updated_at"])
-    await accounts.audit("project.updated", user=user, team=project.team,
-                         target=("project", str(project.id)), ip=client_ip(request),
-                         fields=sorted(changes))
+    forgotten = await projects.change_settings(host_of(request), user, project, changes,
+                                               client_ip(request))
     if forgotten:
         notice += (" The repository changed, so no one's GitHub access is used for it: "
                    "if it is private, reconnect it under Git.")
@@ -161,10 +155,7 @@ async def delete(request: Request, user: User) -> Response:
         error = ApiError(422, f"confirmation: type the project name, {project.name}, to delete "
                               "it", "confirm")
         return await settings_page(request, project, role, 422, error=error)
-    await remove_project(host_of(request), project)
-    await accounts.audit("project.deleted", user=user, team=project.team,
-                         target=("project", str(project.id)), ip=client_ip(request),
-                         name=project.name)
+    await projects.delete_project(host_of(request), user, project, client_ip(request))
     return redirect(f"/dashboard?team={project.team.slug}")
 
 

@@ -2,7 +2,7 @@
 
 Viewers and members see the members; admins add people, change roles and
 invite; only owners grant the owner role (the API's rules, from
-:mod:`autostack_core.api.teams`). An invitation's link is shown once. The
+:mod:`autostack_core.services.teams`). An invitation's link is shown once. The
 DNS zones section's forms post to :mod:`autostack_web.dns_zone_settings`.
 """
 
@@ -17,12 +17,11 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from autostack_core import accounts, dns_zones
-from autostack_core.api.deps import path_id
-from autostack_core.api.teams import check_change, check_grant
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.models import ROLE_RANK, Invitation, Role, Team, TeamMember, User
-from autostack_web.access import page, team_access
+from autostack_core.services.teams import check_change, check_grant
+from autostack_web.access import page, path_id, team_access
 from autostack_web.rendering import form_text, host_of, redirect, render
 
 ROLES = [role.value for role in Role]

@@ -12,7 +12,8 @@ from starlette.routing import BaseRoute, Route
 from autostack_core import accounts
 from autostack_core.api.deps import current_user, read_body
 from autostack_core.auth import clear_session_cookie, client_ip, set_session_cookie
-from autostack_core.models import TeamMember, User
+from autostack_core.models import User
+from autostack_core.services.teams import teams_json
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -62,15 +63,6 @@ class ProfileBody(BaseModel):
 def host_of(request: Request) -> AutoStack:
     host: AutoStack = request.app.state.autostack
     return host
-
-
-async def teams_json(user: User) -> list[dict[str, Any]]:
-    """The user's teams with their role in each, personal team first."""
-    rows = await TeamMember.filter(user=user).order_by("team_id").values(
-        "role", slug="team__slug", name="team__name", is_personal="team__is_personal")
-    teams = [{"slug": row["slug"], "name": row["name"], "role": str(row["role"]),
-              "is_personal": row["is_personal"]} for row in rows]
-    return sorted(teams, key=lambda team: not team["is_personal"])
 
 
 async def signed_in(

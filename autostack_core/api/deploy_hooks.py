@@ -1,14 +1,11 @@
-"""Deploy hooks: per-project secret URLs that deploy a branch when POSTed to.
+"""Deploy hooks (``/api/v1/projects/{name}/deploy-hooks``, ``/api/v1/deploy-hooks/{token}``).
 
-The URL's token is the only credential, so only its sha256 is looked up; the
-token itself is kept sealed so members can copy the URL again later.
-Members list hooks, admins create and revoke them.
+Members list hooks, admins create and revoke them;
+:mod:`autostack_core.services.deploy_hooks` does the work.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,13 +13,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts, deployments
 from autostack_core.api.deps import current_user, path_id, project_for, read_body
-from autostack_core.api.projects import check_settings
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
-from autostack_core.models import CreatorType, DeployHook, Project, Role
-from autostack_core.sources import SourceError, check_git_url
+from autostack_core.models import DeployHook, Role
+from autostack_core.services import deploy_hooks
+from autostack_core.services.deploy_hooks import hook_json
+from autostack_core.services.projects import check_settings
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -32,14 +29,6 @@ class HookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=120)
     branch: str | None = Field(default=None, max_length=200)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def hook_url(app: AutoStack, hook: DeployHook) -> str:
-    return f"{app.settings.server_url.rstrip('/')}/api/v1/deploy-hooks/{hook.token}"
 
 
 SCHEMAS: dict[str, Any] = {
@@ -52,11 +41,6 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 """The shapes this module answers with (see :mod:`autostack_core.api.openapi`)."""
-
-
-def hook_json(app: AutoStack, hook: DeployHook) -> dict[str, Any]:
-    return {"id": hook.id, "name": hook.name, "branch": hook.branch, "url": hook_url(app, hook),
-            "created_at": hook.created_at.isoformat()}
 
 
 async def list_hooks(request: Request) -> Response:
@@ -104,14 +88,8 @@ async def create_hook(request: Request) -> Response:
     if not project.git_url:
         raise ApiError(422, "this project has no git repository: set its git_url first",
                        "git_url")
-    token = secrets.token_urlsafe(32)
-    hook = DeployHook(project=project, name=body.name, branch=branch,
-                      token_hash=token_hash(token))
-    hook.token = token
-    await hook.save()
-    await accounts.audit("deploy_hook.created", user=current_user(request), team=project.team,
-                         target=("deploy_hook", str(hook.id)), ip=client_ip(request),
-                         name=hook.name, branch=branch)
+    hook = await deploy_hooks.create_hook(current_user(request), project, body.name, branch,
+                                          client_ip(request))
     return JSONResponse({"deploy_hook": hook_json(app, hook)}, status_code=201)
 
 
@@ -128,11 +106,9 @@ async def delete_hook(request: Request) -> Response:
     """
     project = await project_for(request, request.path_params["name"], Role.ADMIN)
     hook_id = path_id(request, "deploy hook")
-    deleted = await DeployHook.filter(project=project, id=hook_id).delete()
-    if not deleted:
+    if not await deploy_hooks.delete_hook(current_user(request), project, hook_id,
+                                          client_ip(request)):
         raise NotFound("deploy hook", "id")
-    await accounts.audit("deploy_hook.deleted", user=current_user(request), team=project.team,
-                         target=("deploy_hook", str(hook_id)), ip=client_ip(request))
     return Response(status_code=204)
 
 
@@ -162,21 +138,8 @@ async def trigger(request: Request) -> Response:
       404: {description: no such deploy hook (revoked or mistyped)}
       409: {description: the project's git repository cannot be deployed}
     """
-    app: AutoStack = request.app.state.autostack
-    hook = await DeployHook.get_or_none(
-        token_hash=token_hash(request.path_params["token"])).prefetch_related("project")
-    if hook is None:
-        raise NotFound("deploy hook")
-    project: Project = hook.project
-    try:
-        git_url = check_git_url(project.git_url or "", app.settings.allow_local_git)
-    except SourceError as error:
-        raise ApiError(409, f"the project's git repository cannot be deployed: {error}",
-                       "git_url") from error
-    deployment = await deployments.create_deployment(
-        app, project, source_type="git", git_url=git_url, branch=hook.branch,
-        is_production=hook.branch == project.branch, creator_type=CreatorType.DEPLOY_HOOK,
-    )
+    deployment = await deploy_hooks.trigger(request.app.state.autostack,
+                                            request.path_params["token"])
     return JSONResponse({"deployment": {
         "id": deployment.id, "state": deployment.state, "url": deployment.deployment_url,
         "branch": deployment.branch, "target": "production" if deployment.is_production

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import deployments, retention, team_files
-from autostack_core.api.deps import current_user, fits, project_for, read_body, require_team_role
+from autostack_core.api.deps import current_user, project_for, read_body
 from autostack_core.buildlog import DONE_STEP, deployment_channel
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.models import (
@@ -26,6 +26,8 @@ from autostack_core.models import (
     Project,
     Role,
 )
+from autostack_core.services.access import require_team_role
+from autostack_core.services.checks import fits
 from autostack_core.sources import SourceError, check_git_url
 from autostack_core.store import Store, file_folder_clash, safe_relative_path
 

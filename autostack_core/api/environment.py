@@ -7,23 +7,21 @@ keys and environments; members add, change and delete variables.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from tortoise.transactions import in_transaction
 
 from autostack_core import accounts
-from autostack_core.api.deps import current_user, path_id, project_for, read_body, team_role
+from autostack_core.api.deps import current_user, path_id, project_for, read_body
 from autostack_core.auth import client_ip
-from autostack_core.errors import ApiError, Forbidden, NotFound
+from autostack_core.errors import Forbidden, NotFound
 from autostack_core.models import ROLE_RANK, Environment, EnvironmentVariable, Project, Role
-
-KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-MAX_VALUE_BYTES = 64 * 1024
+from autostack_core.services import environment
+from autostack_core.services.access import team_role
+from autostack_core.services.environment import VariableBody, add_variables, check_value
 
 SCHEMAS: dict[str, Any] = {
     "EnvironmentVariable": {
@@ -46,22 +44,9 @@ SCHEMAS: dict[str, Any] = {
 """The shapes this module answers with (see :mod:`autostack_core.api.openapi`)."""
 
 
-class VariableBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    key: str = Field(min_length=1, max_length=256)
-    value: str
-    environment: Environment | None = None
-    environments: list[Environment] | None = Field(default=None, min_length=1)
-
-
 class ValueBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     value: str
-
-
-def check_value(value: str) -> None:
-    if len(value.encode()) > MAX_VALUE_BYTES:
-        raise ApiError(413, f"value: keep values under {MAX_VALUE_BYTES // 1024} KiB", "value")
 
 
 def variable_json(variable: EnvironmentVariable, decrypt: bool) -> dict[str, Any]:
@@ -73,31 +58,6 @@ def variable_json(variable: EnvironmentVariable, decrypt: bool) -> dict[str, Any
     if decrypt:
         body["value"] = variable.value
     return body
-
-
-async def add_variables(project: Project, body: VariableBody) -> list[EnvironmentVariable]:
-    """One row per environment (all three when none is named); 409 if a key exists."""
-    if not KEY_RE.match(body.key):
-        raise ApiError(422, "key: use letters, digits and underscores, not starting with a "
-                       "digit (like DATABASE_URL)", "key")
-    check_value(body.value)
-    targets = body.environments or ([body.environment] if body.environment else list(Environment))
-    targets = list(dict.fromkeys(targets))
-    taken = await EnvironmentVariable.filter(
-        project=project, key=body.key, environment__in=targets
-    ).values_list("environment", flat=True)
-    if taken:
-        names = ", ".join(str(name) for name in taken)
-        raise ApiError(409, f"key: {body.key} already exists in {names}; change or delete it",
-                       "key")
-    created = []
-    async with in_transaction():
-        for environment in targets:
-            variable = EnvironmentVariable(project=project, key=body.key, environment=environment)
-            variable.value = body.value
-            await variable.save()
-            created.append(variable)
-    return created
 
 
 async def list_variables(request: Request) -> Response:
@@ -190,10 +150,8 @@ async def delete_variable(request: Request) -> Response:
     """
     project = await project_for(request, request.path_params["name"], Role.MEMBER)
     variable = await variable_for(request, project)
-    await variable.delete()
-    await accounts.audit("env.deleted", user=current_user(request), team=project.team,
-                         target=("project", str(project.id)), ip=client_ip(request),
-                         key=variable.key, environment=str(variable.environment))
+    await environment.delete_variable(current_user(request), project, variable,
+                                      client_ip(request))
     return Response(status_code=204)
 
 

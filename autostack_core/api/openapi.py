@@ -31,8 +31,8 @@ from starlette.routing import BaseRoute, Route
 from starlette.schemas import SchemaGenerator
 
 from autostack_core import __version__
-from autostack_core.api.deps import MAX_ID
 from autostack_core.errors import logger
+from autostack_core.services.checks import MAX_ID
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -18,11 +18,13 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from autostack_core import accounts, team_files
-from autostack_core.api.auth import teams_json
-from autostack_core.api.deps import current_user, fits, path_id, read_body, require_team_role
+from autostack_core.api.deps import current_user, path_id, read_body
 from autostack_core.auth import client_ip
-from autostack_core.errors import ApiError, Forbidden, NotFound
+from autostack_core.errors import ApiError, NotFound
 from autostack_core.models import Invitation, Role, Team, TeamMember, User
+from autostack_core.services.access import require_team_role
+from autostack_core.services.checks import fits
+from autostack_core.services.teams import check_change, check_grant, teams_json
 from autostack_core.utils import slugify
 
 SLUG_HELP = "use 1-48 lowercase letters, digits and dashes, not starting or ending with a dash"
@@ -117,23 +119,6 @@ async def team_for(request: Request, minimum: Role) -> tuple[Team, Role]:
     if team is None:
         raise NotFound("team", "slug")
     return team, await require_team_role(team, current_user(request), minimum)
-
-
-def check_grant(actor_role: Role, role: Role) -> None:
-    if role == Role.OWNER and actor_role != Role.OWNER:
-        raise Forbidden("only an owner can make someone an owner")
-
-
-async def check_change(team: Team, member: TeamMember, actor_role: Role, new: Role | None) -> None:
-    """Refuse changes to owners by non-owners, to the team's creator, and to the last owner."""
-    if member.role != Role.OWNER:
-        return
-    if actor_role != Role.OWNER:
-        raise Forbidden("only an owner can change or remove another owner")
-    if member.user_id == team.owner_id:  # type: ignore[attr-defined]
-        raise ApiError(409, "the team's creator cannot be removed or demoted", "user_id")
-    if new != Role.OWNER and await TeamMember.filter(team=team, role=Role.OWNER).count() <= 1:
-        raise ApiError(409, "a team needs at least one owner", "role")
 
 
 # -- teams ------------------------------------------------------------------------------

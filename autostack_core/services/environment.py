@@ -1,0 +1,67 @@
+"""Environment variables of a project: their keys and values checked once, added and
+deleted for the API and the dashboard alike.
+
+Values are stored sealed (AES-GCM); members add, change and delete variables,
+which the caller checks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field
+from tortoise.transactions import in_transaction
+
+from autostack_core import accounts
+from autostack_core.errors import ApiError
+from autostack_core.models import Environment, EnvironmentVariable, Project, User
+
+KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_VALUE_BYTES = 64 * 1024
+
+
+class VariableBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(min_length=1, max_length=256)
+    value: str
+    environment: Environment | None = None
+    environments: list[Environment] | None = Field(default=None, min_length=1)
+
+
+def check_value(value: str) -> None:
+    if len(value.encode()) > MAX_VALUE_BYTES:
+        raise ApiError(413, f"value: keep values under {MAX_VALUE_BYTES // 1024} KiB", "value")
+
+
+async def add_variables(project: Project, body: VariableBody) -> list[EnvironmentVariable]:
+    """One row per environment (all three when none is named); 409 if a key exists."""
+    if not KEY_RE.match(body.key):
+        raise ApiError(422, "key: use letters, digits and underscores, not starting with a "
+                       "digit (like DATABASE_URL)", "key")
+    check_value(body.value)
+    targets = body.environments or ([body.environment] if body.environment else list(Environment))
+    targets = list(dict.fromkeys(targets))
+    taken = await EnvironmentVariable.filter(
+        project=project, key=body.key, environment__in=targets
+    ).values_list("environment", flat=True)
+    if taken:
+        names = ", ".join(str(name) for name in taken)
+        raise ApiError(409, f"key: {body.key} already exists in {names}; change or delete it",
+                       "key")
+    created = []
+    async with in_transaction():
+        for environment in targets:
+            variable = EnvironmentVariable(project=project, key=body.key, environment=environment)
+            variable.value = body.value
+            await variable.save()
+            created.append(variable)
+    return created
+
+
+async def delete_variable(user: User, project: Project, variable: EnvironmentVariable,
+                          ip: str) -> None:
+    """Delete ``variable`` of ``project``, audited."""
+    await variable.delete()
+    await accounts.audit("env.deleted", user=user, team=project.team,
+                         target=("project", str(project.id)), ip=ip,
+                         key=variable.key, environment=str(variable.environment))
