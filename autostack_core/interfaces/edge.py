@@ -66,7 +66,13 @@ class Edge(Protocol):
         """Stop serving ``hostname`` (its binding or redirect); unknown is fine."""
 
     async def redirect(self, hostname: str, target: str, status: int) -> None:
-        """Answer every request for ``hostname`` with a redirect to ``target`` + the path."""
+        """Answer every request for ``hostname`` with a redirect to the hostname ``target``.
+
+        ``status`` is 301, 302, 307 or 308; the ``Location`` is the request's
+        scheme, ``target``, then the request's path and query
+        (``http://www.example.com/a?b`` -> ``http://example.com/a?b``). Replaces
+        the hostname's binding, as ``bind`` replaces its redirect.
+        """
 
     async def certificate(self, hostname: str) -> Certificate:
         """The certificate state of ``hostname`` (asking for one when the edge issues them)."""

@@ -32,6 +32,7 @@ import itertools
 import json
 import mimetypes
 import os
+import re
 import tempfile
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -60,6 +61,8 @@ if TYPE_CHECKING:
     from autostack_core.config import Settings
 
 NAME = "null"
+REDIRECT_STATUSES = (301, 302, 307, 308)
+HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
 RUNTIME_ATTRIBUTE = "null_runtime"
 """The endpoint attribute naming the :class:`NullRuntime` that answers it."""
 
@@ -294,13 +297,16 @@ class NullEdge:
         self._turns.pop(hostname, None)
 
     async def redirect(self, hostname: str, target: str, status: int) -> None:
-        if status not in (301, 302, 303, 307, 308):
+        """Raises ValueError for a status that is no redirect or a target that is no hostname."""
+        if status not in REDIRECT_STATUSES:
             raise ValueError(f"{status} is not a redirect status")
+        if not HOSTNAME.fullmatch(target):
+            raise ValueError(f"redirect target {target!r} is not a hostname")
         hostname = _host(hostname)
         self.calls.append(("redirect", hostname))
         self.bindings.pop(hostname, None)
         self._turns.pop(hostname, None)
-        self.redirects[hostname] = (target.rstrip("/"), status)
+        self.redirects[hostname] = (_host(target), status)
 
     async def certificate(self, hostname: str) -> Certificate:
         """ISSUED (by ``null``) for a hostname it serves, NONE for any other."""
@@ -324,7 +330,7 @@ class NullEdge:
             path = "/" + path
         if hostname in self.redirects:
             target, status = self.redirects[hostname]
-            return NullResponse(status, {"location": target + path})
+            return NullResponse(status, {"location": f"http://{target}{path}"})
         targets = self.bindings.get(hostname)
         if not targets:
             return _text(404, f"no deployment at {hostname}")

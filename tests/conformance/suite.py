@@ -216,10 +216,10 @@ class ProviderConformance:
     async def test_redirect(self, pair: Pair, stage: Stage) -> None:
         hostname = pair.hostname(f"c{random_id(9)}")
         stage.hostnames.append(hostname)
-        await pair.edge.redirect(hostname, "https://example.org", 308)
-        answer = await stage.get(hostname, "/some/page")
+        await pair.edge.redirect(hostname, "example.org", 308)
+        answer = await stage.get(hostname, "/some/page?q=1")
         assert answer.status == 308
-        assert answer.headers["location"] == "https://example.org/some/page"
+        assert answer.headers["location"] == "http://example.org/some/page?q=1"
         _, endpoint = await stage.deploy(static_output(marker := random_id()), STATIC)
         await stage.bind(endpoint, hostname=hostname)
         assert marker in (await stage.get(hostname, "/")).text, "a bind replaces a redirect"

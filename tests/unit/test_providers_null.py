@@ -57,7 +57,7 @@ async def test_the_edge_records_calls_and_reports_certificates() -> None:
     endpoint = await deploy(runtime, "a", dict(static_output("x")))
     assert (await edge.certificate("site.test")).status == CertificateStatus.NONE
     await edge.bind("Site.Test", [WeightedEndpoint(endpoint)])
-    await edge.redirect("www.site.test", "https://site.test", 301)
+    await edge.redirect("www.site.test", "site.test", 301)
     await edge.unbind("www.site.test")
     assert edge.calls == [("bind", "site.test"), ("redirect", "www.site.test"),
                           ("unbind", "www.site.test")]
@@ -73,7 +73,9 @@ async def test_the_edge_refuses_endpoints_it_cannot_reach_and_bad_redirects() ->
     with pytest.raises(ValueError, match="not a release of a null runtime"):
         await edge.bind("site.test", [WeightedEndpoint(foreign)])
     with pytest.raises(ValueError, match="not a redirect status"):
-        await edge.redirect("site.test", "https://elsewhere.test", 200)
+        await edge.redirect("site.test", "elsewhere.test", 200)
+    with pytest.raises(ValueError, match="not a hostname"):
+        await edge.redirect("site.test", "https://elsewhere.test", 301)
     assert edge.bindings == {} and edge.redirects == {} and edge.calls == []
 
 

@@ -141,7 +141,7 @@ class HttpEdge:
 
     async def redirect(self, hostname: str, target: str, status: int) -> None:
         self.bindings.pop(hostname, None)
-        self.redirects[hostname] = (target.rstrip("/"), status)
+        self.redirects[hostname] = (target, status)
 
     async def certificate(self, hostname: str) -> Certificate:
         return Certificate(CertificateStatus.NONE)
@@ -152,19 +152,20 @@ class HttpEdge:
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.closing(writer):
             head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-            path = urlsplit(head[0].split(" ")[1]).path
+            target = head[0].split(" ")[1]
             headers = dict(line.split(": ", 1) for line in head[1:] if ": " in line)
             host = headers.get("Host", "").rsplit(":", 1)[0].lower()
-            status, extra, body = self._respond(host, unquote(path))
+            status, extra, body = self._respond(host, target)
             lines = [f"HTTP/1.1 {status} -", f"Content-Length: {len(body)}",
                      "Connection: close", *extra]
             writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
             await writer.drain()
 
-    def _respond(self, host: str, path: str) -> tuple[int, list[str], bytes]:
+    def _respond(self, host: str, target: str) -> tuple[int, list[str], bytes]:
         if host in self.redirects:
-            target, status = self.redirects[host]
-            return status, [f"Location: {target}{path}"], b""
+            to, status = self.redirects[host]
+            return status, [f"Location: http://{to}{target}"], b""
+        path = unquote(urlsplit(target).path)
         targets = self.bindings.get(host)
         if not targets:
             return 404, [], b"no such site"
