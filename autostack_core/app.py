@@ -35,8 +35,9 @@ from autostack_core.interfaces import (
     DnsProvider,
     Event,
     Notifier,
-    Provider,
 )
+from autostack_core.interfaces.edge import Edge
+from autostack_core.interfaces.runtime import Runtime
 from autostack_core.pipeline import recover_lost_deployments, run_deployment
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager
 from autostack_core.queue import Queue
@@ -66,7 +67,9 @@ class AutoStack:
         self.events = EventBus(settings.redis_url)
         self.queue = Queue(self)
         self.builders: list[Builder] = []
-        self.providers: dict[str, Provider] = {}
+        self.runtimes: dict[str, Runtime] = {}
+        self.edge: Edge
+        """The edge the ``edge`` setting names; set by :meth:`startup`."""
         self.notifiers: dict[str, Notifier] = {}
         self.dns_providers: dict[str, DnsProvider] = {}
         self.templates: dict[str, DeploymentTemplate] = {}
@@ -116,14 +119,19 @@ class AutoStack:
         await self.events.start()
         self.builders = await self.call_list_hook("register_builders", settings=self.settings)
         self.builders.sort(key=lambda builder: -builder.priority)
-        providers = await self.call_list_hook("register_providers", settings=self.settings)
-        self.providers = {provider.name: provider for provider in providers}
+        runtimes = await self.call_list_hook("register_runtimes", settings=self.settings)
+        self.runtimes = {runtime.name: runtime for runtime in runtimes}
+        self.edge = self._chosen_edge(
+            await self.call_list_hook("register_edges", settings=self.settings))
         notifiers = await self.call_list_hook("register_notifiers", settings=self.settings)
         self.notifiers = {notifier.name: notifier for notifier in notifiers}
         dns_providers = await self.call_list_hook("register_dns_providers", settings=self.settings)
         self.dns_providers = {provider.name: provider for provider in dns_providers}
         templates = await self.call_list_hook("register_templates", settings=self.settings)
         self.templates = {template.slug: template for template in templates}
+        await self.edge.start()
+        for runtime in self.runtimes.values():
+            await runtime.start()
         await self.call_hook("startup", app=self)
         if self.consume:
             await recover_lost_deployments(self)
@@ -140,8 +148,21 @@ class AutoStack:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(notifications.drain(), NOTIFY_DRAIN_SECONDS)
         await self.call_hook("shutdown", app=self)
+        for runtime in self.runtimes.values():
+            await runtime.stop()
+        await self.edge.stop()
         await self.events.stop()
         await db.disconnect()
+
+    def _chosen_edge(self, edges: list[Edge]) -> Edge:
+        """The registered edge named by the ``edge`` setting (``AUTOSTACK_EDGE``)."""
+        by_name = {edge.name: edge for edge in edges}
+        edge = by_name.get(self.settings.edge)
+        if edge is None:
+            known = ", ".join(sorted(by_name)) or "none"
+            raise ValueError(f"AUTOSTACK_EDGE: no edge called {self.settings.edge!r} is "
+                             f"installed (installed: {known})")
+        return edge
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _: Starlette) -> AsyncIterator[None]:

@@ -28,7 +28,6 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -205,25 +204,15 @@ def restore_files(settings: Settings, archive_path: Path) -> BackupInfo:
 
 
 async def route_deployments(app: AutoStack) -> int:
-    """Lay out and route every ready deployment an alias points at; return how many aliases."""
-    from autostack_core.deployments import spec_for
+    """Deploy and bind every ready deployment an alias points at; return how many aliases."""
+    from autostack_core import releases
     from autostack_core.models import Alias, DeploymentState
-    from autostack_core.store import Store
 
-    store = Store(app.settings.path("store"))
     aliases = await Alias.filter(deployment__state=DeploymentState.READY).prefetch_related(
         "deployment", "project")
-    laid_out: set[str] = set()
     for alias in aliases:
-        deployment, project = alias.deployment, alias.project
-        if deployment is None:
-            continue
-        spec = await spec_for(app, project, deployment)
-        if deployment.id not in laid_out and deployment.output_manifest_hash:
-            await asyncio.to_thread(partial(store.materialize, deployment.output_manifest_hash,
-                                            spec.output_dir, link_store=True))
-            laid_out.add(deployment.id)
-        await app.providers[project.provider].route(alias.hostname, spec)
+        if alias.deployment is not None:
+            await releases.bind(app, alias.project, alias.deployment, alias.hostname)
     return len(aliases)
 
 

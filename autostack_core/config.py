@@ -60,6 +60,8 @@ class Settings:
     base_domain: str = "localhost"
     edge_port: int = 8080
     edge_https_port: int = 8443
+    edge: str = "local"
+    """The registered edge that serves every hostname (``register_edges``)."""
     acme_ca: str = LETS_ENCRYPT
     acme_ca_root: str | None = None
     acme_email: str | None = None
@@ -134,6 +136,7 @@ class Settings:
             base_domain=env.get("AUTOSTACK_DOMAIN", "localhost"),
             edge_port=int(env.get("AUTOSTACK_EDGE_PORT", "8080")),
             edge_https_port=int(env.get("AUTOSTACK_EDGE_HTTPS_PORT", "8443")),
+            edge=env.get("AUTOSTACK_EDGE") or "local",
             acme_ca=env.get("AUTOSTACK_ACME_CA") or LETS_ENCRYPT,
             acme_ca_root=env.get("AUTOSTACK_ACME_CA_ROOT") or None,
             acme_email=env.get("AUTOSTACK_ACME_EMAIL") or None,

@@ -8,16 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.transactions import in_transaction
 
+from autostack_core import releases
 from autostack_core.buildlog import deployment_channel
 from autostack_core.errors import ApiError
-from autostack_core.interfaces import DeploymentSpec, Event
+from autostack_core.interfaces import Event
 from autostack_core.models import (
     Alias,
     AliasKind,
     Deployment,
     DeploymentState,
-    Environment,
-    EnvironmentVariable,
     Project,
 )
 from autostack_core.store import Store
@@ -42,8 +41,8 @@ _STATE_TIMESTAMP = {
 }
 
 
-def deployment_hostname(project_name: str, deployment_id: str, base_domain: str) -> str:
-    return f"{project_name}-{deployment_id}.{base_domain}"
+deployment_hostname = releases.deployment_hostname
+environment_of = releases.environment_of
 
 
 def production_hostname(project_name: str, base_domain: str) -> str:
@@ -68,8 +67,8 @@ async def announce(app: AutoStack, project: Project, deployment: Deployment) -> 
 
 
 def url_for(app: AutoStack, hostname: str) -> str:
-    port = app.settings.edge_port
-    return f"http://{hostname}" + ("" if port == 80 else f":{port}")
+    """The URL visitors use for ``hostname``, as the edge serves it."""
+    return app.edge.public_url(hostname)
 
 
 async def transition(
@@ -151,27 +150,6 @@ async def request_cancel(app: AutoStack, deployment: Deployment) -> Deployment:
     return deployment
 
 
-async def environment_of(project: Project, deployment: Deployment) -> dict[str, str]:
-    """The decrypted variables of the deployment's environment (production or preview)."""
-    environment = Environment.PRODUCTION if deployment.is_production else Environment.PREVIEW
-    rows = await EnvironmentVariable.filter(project=project, environment=environment)
-    return {row.key: row.value or "" for row in rows}
-
-
-async def spec_for(app: AutoStack, project: Project, deployment: Deployment) -> DeploymentSpec:
-    """What the provider needs to run ``deployment``, its runtime variables included."""
-    base = app.settings.base_domain
-    return DeploymentSpec(
-        id=deployment.id,
-        project=project.name,
-        output_dir=app.settings.path("deployments", deployment.id),
-        hostnames=[deployment_hostname(project.name, deployment.id, base)],
-        env=await environment_of(project, deployment),
-        config={"scale_to_zero": bool((project.settings or {}).get("scale_to_zero"))},
-        is_production=deployment.is_production,
-    )
-
-
 async def point_alias(
     app: AutoStack, project: Project, deployment: Deployment, hostname: str, kind: AliasKind,
     branch: str | None = None,
@@ -184,7 +162,7 @@ async def point_alias(
     if deployment.state != State.READY:
         raise ApiError(409, f"only a ready deployment can take an alias; this one is "
                             f"{deployment.state}", "deployment")
-    provider = app.providers[project.provider]
+    releases.runtime_for(app, project)  # installed, before the alias moves
     async with in_transaction():
         alias = await Alias.get_or_none(hostname=hostname)
         if alias is not None and alias.project_id != project.id:  # type: ignore[attr-defined]
@@ -198,7 +176,7 @@ async def point_alias(
         if kind == AliasKind.PRODUCTION:
             await Project.filter(id=project.id).update(production_url=url_for(app, hostname))
     try:
-        await provider.route(hostname, await spec_for(app, project, deployment))
+        await releases.bind(app, project, deployment, hostname)
     except Exception:
         # The edge refused: put the alias back where it was so the database tells the truth.
         if previous is None:

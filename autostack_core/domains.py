@@ -4,17 +4,18 @@ A domain serves only once verified (:mod:`autostack_core.ownership`). Then it
 is either an alias (``AliasKind.CUSTOM``) of the deployment its target
 points at, the production alias or the alias of ``git_branch``, and follows
 that alias when it moves (:func:`autostack_core.deployments.point_alias`),
-or, with ``redirect_to``, a redirect the edge answers itself. Its certificate
-is issued on demand by the edge the first time it is asked for;
-:func:`refresh_certificate` records the state, and a failure (first issuance
-or renewal) is announced as ``domain.certificate_failed``.
+or, with ``redirect_to``, a redirect the edge answers itself. Everything a
+domain needs from the edge goes through the server's edge (``app.edge``, the
+:class:`autostack_core.interfaces.edge.Edge` interface): ``bind`` (through the
+alias), ``redirect``, ``unbind`` and ``certificate``. Its certificate is the
+edge's business (the local edge issues it on demand the first time it is asked
+for, then redirects HTTP to HTTPS); :func:`refresh_certificate` records the
+state the edge reports, and a failure (first issuance or renewal) is announced
+as ``domain.certificate_failed``.
 
 When the project's team connected a DNS zone holding the domain,
 :mod:`autostack_core.dns_zones` writes its records there as it is added and
 deletes them as it is removed; ownership is then checked as for any domain.
-
-None of this changes the edge's configuration: see
-:mod:`autostack_plugins.providers.local.edge_tls`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import logging
 import re
 import secrets
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 import idna
 from tortoise.transactions import in_transaction
@@ -33,9 +34,8 @@ from tortoise.transactions import in_transaction
 from autostack_core import deployments, dns_zones, hostnames, ownership
 from autostack_core.errors import ApiError
 from autostack_core.interfaces import Event
+from autostack_core.interfaces.edge import REDIRECT_STATUSES
 from autostack_core.models import Alias, AliasKind, Domain, Project, SslStatus
-from autostack_plugins.providers.local.certificates import CertificateState
-from autostack_plugins.providers.local.edge_tls import REDIRECT_STATUSES
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -44,19 +44,6 @@ logger = logging.getLogger("autostack.domains")
 
 LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 DEFAULT_REDIRECT_STATUS = 308
-
-
-@runtime_checkable
-class DomainProvider(Protocol):
-    """What a provider implements to serve custom domain redirects and certificates."""
-
-    async def redirect(self, hostname: str, status: int, target: str) -> None: ...
-
-    async def unredirect(self, hostname: str) -> None: ...
-
-    async def serve_https(self, hostname: str, enabled: bool) -> None: ...
-
-    async def certificate(self, hostname: str) -> CertificateState: ...
 
 
 # ---------------------------------------------------------------------------
@@ -204,7 +191,6 @@ async def update(app: AutoStack, project: Project, domain: Domain, changes: dict
             fields["redirect_status"]
     await domain.save()
     if domain.is_verified:
-        await deactivate(app, project, domain)
         await activate(app, project, domain)
 
 
@@ -250,26 +236,28 @@ async def verify(app: AutoStack, project: Project, domain: Domain) -> dict[str, 
 
 
 async def activate(app: AutoStack, project: Project, domain: Domain) -> None:
-    """Serve a verified domain: a redirect, or an alias of its target's deployment."""
-    provider = app.providers[project.provider]
+    """Serve a verified domain as it is now: a redirect, or an alias of its target's deployment.
+
+    Each replaces whatever the edge served for it; a domain whose target has no
+    deployment (yet) is not served.
+    """
     if domain.redirect_to:
-        if isinstance(provider, DomainProvider):
-            await provider.redirect(domain.domain_name, domain.redirect_status or
-                                    DEFAULT_REDIRECT_STATUS, domain.redirect_to)
+        await Alias.filter(hostname=domain.domain_name).delete()
+        await app.edge.redirect(domain.domain_name, domain.redirect_to,
+                                domain.redirect_status or DEFAULT_REDIRECT_STATUS)
         return
     deployment = await deployments.alias_target(await target_hostname(app, project, domain))
-    if deployment is not None:
-        await deployments.point_alias(app, project, deployment, domain.domain_name,
-                                      AliasKind.CUSTOM, branch=domain.git_branch)
+    if deployment is None:
+        await deactivate(app, project, domain)
+        return
+    await deployments.point_alias(app, project, deployment, domain.domain_name,
+                                  AliasKind.CUSTOM, branch=domain.git_branch)
 
 
 async def deactivate(app: AutoStack, project: Project, domain: Domain) -> None:
-    """Stop serving a domain (its alias or its redirect)."""
-    provider = app.providers[project.provider]
+    """Stop serving a domain (its alias or its redirect, and its HTTPS redirect)."""
     await Alias.filter(hostname=domain.domain_name).delete()
-    await provider.unroute(domain.domain_name)
-    if isinstance(provider, DomainProvider):
-        await provider.unredirect(domain.domain_name)
+    await app.edge.unbind(domain.domain_name)
 
 
 async def remove(app: AutoStack, project: Project, domain: Domain) -> None:
@@ -277,9 +265,6 @@ async def remove(app: AutoStack, project: Project, domain: Domain) -> None:
     await dns_zones.delete_records(app, domain)
     await domain.delete()
     await deactivate(app, project, domain)
-    provider = app.providers[project.provider]
-    if isinstance(provider, DomainProvider):
-        await provider.serve_https(domain.domain_name, False)
 
 
 async def follow(app: AutoStack, project: Project, hostname: str) -> None:
@@ -299,23 +284,21 @@ async def follow(app: AutoStack, project: Project, hostname: str) -> None:
 
 
 async def refresh_certificate(app: AutoStack, domain_id: int) -> None:
-    """Record the certificate the edge serves; announce a new failure (issuance or renewal)."""
+    """Record the certificate state the edge reports; announce a new failure (issuance or
+    renewal). Asking is what makes the local edge request one, and serve HTTPS once issued."""
     domain = await Domain.get_or_none(id=domain_id).prefetch_related("project")
     if domain is None or not domain.is_verified:
         return
-    provider = app.providers.get(domain.project.provider)
-    if not isinstance(provider, DomainProvider):
-        return
-    state = await provider.certificate(domain.domain_name)
+    state = await app.edge.certificate(domain.domain_name)
     new_error = state.error is not None and state.error != domain.ssl_error
-    domain.ssl_status, domain.ssl_error = state.status, state.error
+    domain.ssl_status = SslStatus(state.status.value)
+    domain.ssl_error = state.error  # type: ignore[assignment]  # nullable column
     domain.cert_expires_at = state.expires_at or domain.cert_expires_at
     await domain.save(update_fields=["ssl_status", "ssl_error", "cert_expires_at"])
-    await provider.serve_https(domain.domain_name, state.status == SslStatus.ISSUED)
     if new_error:
         await app.notify(Event(kind="domain.certificate_failed", project=domain.project.name,
                                data={"domain": domain.domain_name, "error": state.error,
-                                     "still_serving": state.status == SslStatus.ISSUED}))
+                                     "still_serving": domain.ssl_status == SslStatus.ISSUED}))
 
 
 async def recheck(app: AutoStack) -> None:

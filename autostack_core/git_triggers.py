@@ -147,10 +147,8 @@ async def cancel_in_flight(app: AutoStack, project: Project, keep: str | None = 
 async def remove_alias(app: AutoStack, project: Project, hostname: str) -> bool:
     """Delete the alias ``hostname`` and take it off the edge; ``False`` if there was none."""
     removed = await Alias.filter(project=project, hostname=hostname).delete()
-    provider = app.providers.get(project.provider)
-    if removed and provider is not None:
-        await provider.unroute(hostname)
     if removed:
+        await app.edge.unbind(hostname)
         await app.notify(Event(kind="alias.removed", project=project.name,
                                data={"hostname": hostname}))
     return bool(removed)

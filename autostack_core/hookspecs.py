@@ -15,6 +15,10 @@ from pluggy import HookimplMarker, HookspecMarker
 if TYPE_CHECKING:
     import click
 
+    from autostack_core.config import Settings
+    from autostack_core.interfaces.edge import Edge
+    from autostack_core.interfaces.runtime import Runtime
+
 hookspec = HookspecMarker("autostack")
 hookimpl = HookimplMarker("autostack")
 
@@ -66,15 +70,34 @@ def register_builders(settings: Any) -> Any:
 
 
 @hookspec
-def register_providers(settings: Any) -> Any:
-    """Return a list of providers.
+def register_runtimes(settings: Settings) -> list[Runtime]:
+    """Return a list of runtimes: where deployments run.
 
-    A provider follows :class:`autostack_core.interfaces.Provider`: a unique
-    ``name`` (chosen per project, ``local`` by default) and the async methods
-    ``deploy``, ``route``, ``unroute``, ``destroy``, ``scale``, ``status`` and
-    ``logs``, plus ``cost_estimate``. The core calls ``deploy`` once a build is
-    stored, ``route`` whenever an alias moves, and ``destroy`` when a
-    deployment is deleted or garbage-collected.
+    A runtime follows :class:`autostack_core.interfaces.runtime.Runtime`: a
+    unique ``name`` (a project picks one, ``local`` by default), the output
+    kinds it ``accepts`` and the ``config_fields`` it needs. The core calls
+    ``start`` once at start-up (after the edge's) and ``stop`` at a clean
+    shutdown; ``publish`` then ``deploy`` once a build is stored and whenever an
+    alias needs the release (``deploy`` is idempotent: it wakes a release that
+    sleeps and returns its :class:`autostack_core.interfaces.runtime.Endpoint`);
+    ``destroy`` when a deployment is deleted or garbage-collected; ``scale``
+    when the project's scale settings change; ``status``, ``logs`` and
+    ``cost_estimate`` for the API and the dashboard. Called once at start-up.
+    """
+
+
+@hookspec
+def register_edges(settings: Settings) -> list[Edge]:
+    """Return a list of edges: how traffic reaches the runtimes' endpoints.
+
+    An edge follows :class:`autostack_core.interfaces.edge.Edge`: a unique
+    ``name``, ``bind`` (a hostname to weighted endpoints), ``unbind``,
+    ``redirect``, ``certificate`` and ``public_url``. The server uses the one
+    edge named by its ``edge`` setting (``AUTOSTACK_EDGE``, ``local`` by
+    default): it is started before the runtimes and stopped after them, and
+    every alias the core moves is a ``bind``. A runtime's endpoints must be
+    ones the chosen edge can reach (the ``local`` runtime's need the ``local``
+    edge). Called once at start-up.
     """
 
 

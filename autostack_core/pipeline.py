@@ -16,7 +16,6 @@ import logging
 import os
 import shutil
 import time
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +24,7 @@ from autostack_core import (
     deployments,
     git_credentials,
     hostnames,
+    releases,
     team_files,
     user_files,
 )
@@ -32,6 +32,7 @@ from autostack_core.build_errors import BuildError
 from autostack_core.buildlog import DONE_STEP, BuildLog, deployment_channel
 from autostack_core.detection import DetectionError, detect
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
+from autostack_core.interfaces.runtime import OutputKind
 from autostack_core.log_redaction import redact
 from autostack_core.models import (
     AliasKind,
@@ -322,6 +323,8 @@ class Pipeline:
             project_name=self.project.name,
             settings=self.settings,
             provider=self.project.provider,
+            image_runtimes=tuple(sorted(name for name, runtime in self.app.runtimes.items()
+                                        if OutputKind.IMAGE in runtime.accepts)),
         )
         await builder.build(context)
 
@@ -353,20 +356,25 @@ class Pipeline:
         started = time.monotonic()
         app, project, deployment = self.app, self.project, self.deployment
         self.log.write("deploy", "Deploying", "system")
-        spec = await deployments.spec_for(app, project, deployment)
-        await asyncio.to_thread(partial(self.store.materialize, manifest_hash, spec.output_dir,
-                                        link_store=True))
-        provider = app.providers.get(project.provider)
-        if provider is None:
-            raise BuildError(f"provider {project.provider!r} is not installed")
-        await provider.deploy(spec)
+        runtime = app.runtimes.get(project.provider)
+        if runtime is None:
+            raise BuildError(releases.RuntimeMissing(app, project.provider).message)
+        artifact = await releases.artifact_for(app, project, deployment)
+        refused = sorted(artifact.kinds - runtime.accepts)
+        if refused:
+            runs = ", ".join(sorted(runtime.accepts)) or "nothing"
+            raise BuildError(f"the build output holds {', '.join(refused)}, which the "
+                             f"{runtime.name!r} runtime does not run (it runs {runs}); "
+                             "choose another runtime in the project settings")
+        release = await releases.release_for(app, project, deployment, runtime)
+        await runtime.deploy(release)
         deploy_seconds = round(time.monotonic() - started, 3)
         if not await deployments.transition(
             app, deployment, State.READY, deploy_time_seconds=deploy_seconds
         ):
-            await provider.destroy(deployment.id)
+            await runtime.destroy(deployment.id)
             raise Canceled()
-        await deployments.point_alias(app, project, deployment, spec.hostnames[0],
+        await deployments.point_alias(app, project, deployment, release.hostnames[0],
                                       AliasKind.DEPLOYMENT)
         if deployment.is_production and await self._is_newest(
             await deployments.production_deployment(app, project)

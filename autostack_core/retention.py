@@ -55,18 +55,17 @@ async def expired_deployments(app: AutoStack, project: Project) -> list[Deployme
 
 
 async def remove_deployment(app: AutoStack, project: Project, deployment: Deployment) -> None:
-    """Mark ``deployment`` deleted, drop its aliases, take it off the provider, free its folder."""
+    """Mark ``deployment`` deleted, drop and unbind its aliases, destroy it on its runtime."""
     async with in_transaction():
         hostnames = await Alias.filter(deployment_id=deployment.id) \
             .values_list("hostname", flat=True)
         await Alias.filter(deployment_id=deployment.id).delete()
         await Deployment.filter(id=deployment.id).update(deleted_at=datetime.now(UTC))
-    provider = app.providers.get(project.provider)
-    if provider is not None:
-        for hostname in hostnames:
-            await provider.unroute(str(hostname))
-        await provider.destroy(deployment.id)
-    shutil.rmtree(app.settings.path("deployments", deployment.id), ignore_errors=True)
+    for hostname in hostnames:
+        await app.edge.unbind(str(hostname))
+    runtime = app.runtimes.get(project.provider)
+    if runtime is not None:
+        await runtime.destroy(deployment.id)
 
 
 async def delete_deployment(app: AutoStack, project: Project, deployment: Deployment) -> None:

@@ -9,7 +9,7 @@ promoting and deleting need no edge.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +18,8 @@ import httpx
 import pytest
 
 from autostack_core.app import AutoStack
+from autostack_core.interfaces.edge import Edge, WeightedEndpoint
+from autostack_core.interfaces.runtime import Artifact, ArtifactReference, Endpoint, Release
 from autostack_core.models import Alias, AliasKind, Deployment, DeploymentLog, Project, User
 from tests.fixtures_auth import PASSWORD, client_for, personal_team
 
@@ -41,19 +43,29 @@ async def log_in(http: httpx.AsyncClient, email: str = "owner@example.com") -> s
 
 @dataclass
 class RecordingProvider:
-    """Stands in for the local provider: remembers what it was asked to do."""
+    """Stands in for the local runtime and edge: remembers what it was asked to do."""
 
+    real_edge: Edge
     name: str = "local"
     calls: list[tuple[str, Any]] = field(default_factory=list)
 
-    async def route(self, hostname: str, spec: Any) -> None:
+    async def publish(self, artifact: Artifact) -> ArtifactReference:
+        return ArtifactReference(self.name, artifact.release_id)
+
+    async def deploy(self, release: Release) -> Endpoint:
+        return Endpoint(release.id, f"recorded://{release.id}")
+
+    async def bind(self, hostname: str, targets: Sequence[WeightedEndpoint]) -> None:
         self.calls.append(("route", hostname))
 
-    async def unroute(self, hostname: str) -> None:
+    async def unbind(self, hostname: str) -> None:
         self.calls.append(("unroute", hostname))
 
     async def destroy(self, deployment_id: str) -> None:
         self.calls.append(("destroy", deployment_id))
+
+    def public_url(self, hostname: str) -> str:
+        return self.real_edge.public_url(hostname)
 
 
 @dataclass
@@ -67,14 +79,15 @@ class Site:
 
 @pytest.fixture
 async def site(autostack: AutoStack, owner: User) -> AsyncIterator[Site]:
-    """The project; the real provider comes back afterwards, so its edge shuts down."""
-    real = autostack.providers["local"]
-    provider = RecordingProvider()
-    autostack.providers["local"] = provider  # type: ignore[assignment]
+    """The project; the real runtime and edge come back afterwards, so they shut down."""
+    runtime, edge = autostack.runtimes["local"], autostack.edge
+    provider = RecordingProvider(edge)
+    autostack.runtimes["local"] = provider  # type: ignore[assignment]
+    autostack.edge = provider  # type: ignore[assignment]
     try:
         yield await make_site(owner, provider)
     finally:
-        autostack.providers["local"] = real
+        autostack.runtimes["local"], autostack.edge = runtime, edge
 
 
 async def make_site(owner: User, provider: RecordingProvider) -> Site:

@@ -13,7 +13,7 @@ import json
 import subprocess
 import tarfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ import httpx
 import pytest
 
 from autostack_core.app import AutoStack
+from autostack_core.interfaces.edge import Edge, WeightedEndpoint
+from autostack_core.interfaces.runtime import Artifact, ArtifactReference, Endpoint, Release
 from autostack_core.models import Project, Team, User
 
 OCTOKIT_PACKAGE = "@octokit/webhooks-examples@7.6.1"
@@ -113,29 +115,43 @@ async def git_project(owner: User, name: str, git_url: str, *, branch: str = "ma
 
 
 class RecordingProvider:
-    """Stands in for the project's provider: records routes and unroutes, runs nothing."""
+    """Stands in for the local runtime and edge: records binds and unbinds, runs nothing."""
 
     name = "local"
 
-    def __init__(self) -> None:
+    def __init__(self, real_edge: Edge) -> None:
+        self.real_edge = real_edge
         self.routed: list[str] = []
         self.unrouted: list[str] = []
 
-    async def route(self, hostname: str, spec: Any) -> None:
+    async def publish(self, artifact: Artifact) -> ArtifactReference:
+        return ArtifactReference(self.name, artifact.release_id)
+
+    async def deploy(self, release: Release) -> Endpoint:
+        return Endpoint(release.id, f"recorded://{release.id}")
+
+    async def destroy(self, release_id: str) -> None:
+        return None
+
+    async def bind(self, hostname: str, targets: Sequence[WeightedEndpoint]) -> None:
         self.routed.append(hostname)
 
-    async def unroute(self, hostname: str) -> None:
+    async def unbind(self, hostname: str) -> None:
         self.unrouted.append(hostname)
+
+    def public_url(self, hostname: str) -> str:
+        return self.real_edge.public_url(hostname)
 
 
 @pytest.fixture
 def recording_provider(autostack: AutoStack) -> Iterator[RecordingProvider]:
-    """Swap the local provider for a recorder, and back before the app shuts down."""
-    original = autostack.providers["local"]
-    provider = RecordingProvider()
-    autostack.providers["local"] = provider  # type: ignore[assignment]
+    """Swap the local runtime and the edge for a recorder, and back before the app shuts down."""
+    runtime, edge = autostack.runtimes["local"], autostack.edge
+    provider = RecordingProvider(edge)
+    autostack.runtimes["local"] = provider  # type: ignore[assignment]
+    autostack.edge = provider  # type: ignore[assignment]
     yield provider
-    autostack.providers["local"] = original
+    autostack.runtimes["local"], autostack.edge = runtime, edge
 
 
 async def post_webhook(http: httpx.AsyncClient, provider: str, body: bytes,

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+from collections import deque
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from autostack_core import releases
 from autostack_core.api.deployments import autostack_of, deployment_for
 from autostack_core.errors import ApiError
-from autostack_plugins.providers.local.runtime_logs import follow_logs, read_logs
+from autostack_core.interfaces.runtime import LogLine
 
 MAX_LINES = 10_000
 
 
+def line_json(line: LogLine) -> dict[str, Any]:
+    return {"timestamp": line.timestamp.isoformat(), "source": line.source,
+            "stream": line.stream, "line": line.text}
+
+
 async def runtime_logs(request: Request) -> Response:
-    """The last ``limit`` lines (default 1000) of every replica and the supervisor.
+    """The last ``limit`` lines (default 1000) of every replica and the supervisor, as the
+    deployment's runtime gives them.
     ---
     summary: Runtime logs of a deployment
     tags: [deployments]
@@ -31,14 +40,16 @@ async def runtime_logs(request: Request) -> Response:
     responses:
       200: {description: "{deployment, lines: [...]}"}
     """
-    deployment, _ = await deployment_for(request, request.path_params["id"])
+    deployment, project = await deployment_for(request, request.path_params["id"])
     try:
         limit = min(max(int(request.query_params.get("limit", "1000")), 1), MAX_LINES)
     except ValueError as error:
         raise ApiError(422, "limit: must be a number between 1 and 10000", "limit") from error
-    folder = autostack_of(request).settings.path("logs", "runtime", deployment.id)
-    lines = await asyncio.to_thread(read_logs, folder, limit)
-    return JSONResponse({"deployment": deployment.id, "lines": lines})
+    lines: deque[LogLine] = deque(maxlen=limit)
+    async for line in releases.logs(autostack_of(request), project, deployment):
+        lines.append(line)
+    return JSONResponse({"deployment": deployment.id,
+                         "lines": [line_json(line) for line in lines]})
 
 
 async def runtime_log_events(request: Request) -> Response:
@@ -47,12 +58,13 @@ async def runtime_log_events(request: Request) -> Response:
     summary: Follow the runtime logs of a deployment (SSE)
     tags: [deployments]
     """
-    deployment, _ = await deployment_for(request, request.path_params["id"])
-    folder = autostack_of(request).settings.path("logs", "runtime", deployment.id)
+    deployment, project = await deployment_for(request, request.path_params["id"])
+    lines = releases.logs(autostack_of(request), project, deployment, since=datetime.now(UTC),
+                          follow=True)
 
     async def stream() -> AsyncIterator[dict[str, str]]:
-        async for record in follow_logs(folder):
-            yield {"event": "log", "data": json.dumps(record)}
+        async for line in lines:
+            yield {"event": "log", "data": json.dumps(line_json(line))}
 
     return EventSourceResponse(stream(), ping=15)
 

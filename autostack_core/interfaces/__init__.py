@@ -144,7 +144,9 @@ class BuildContext:
     project_name: str = ""
     settings: Any = None
     provider: str = "local"
-    """The provider the deployment will run on (a container builder needs a container one)."""
+    """The runtime the deployment will run on (its ``name``)."""
+    image_runtimes: tuple[str, ...] = ()
+    """The installed runtimes that run images: a container builder needs one of them."""
 
 
 class Builder(Protocol):

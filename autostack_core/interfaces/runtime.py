@@ -105,6 +105,9 @@ class Release:
     is_production: bool = False
     config: Mapping[str, str] = field(default_factory=dict)
     """The runtime's :class:`ConfigField` values for this project's team, unsealed."""
+    hostnames: tuple[str, ...] = ()
+    """The release's own hostnames (its deployment URL's), which it keeps for its life;
+    the edge binds them like any alias. A runtime may ignore them."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ class LogLine:
     source: str
     """The replica or component that wrote it (``server-0``, ``supervisor``)."""
     text: str
+    stream: str = "stdout"
+    """``stdout``, ``stderr``, or ``system`` for the runtime's own events."""
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,11 @@ class Runtime(Protocol):
         """Called once when the server stops cleanly."""
 
     async def publish(self, artifact: Artifact) -> ArtifactReference:
-        """Make ``artifact`` available to this runtime (materialize it, push an image)."""
+        """Make ``artifact`` available to this runtime (materialize it, push an image).
+
+        Idempotent per release id: publishing what a deployed release already has
+        returns its reference without rewriting what it runs from.
+        """
         ...
 
     async def deploy(self, release: Release) -> Endpoint:

@@ -1,8 +1,8 @@
-"""The Dockerfile builder: an OCI image for the container providers.
+"""The Dockerfile builder: an OCI image for the runtimes that run images.
 
 A Dockerfile project (detection runtime ``docker``) runs as a container, so it
-needs a container provider (eks, kubernetes, cloudrun, aci); on any other
-provider the build stops with a :class:`BuildError` saying so.
+needs a runtime that accepts the ``image`` output kind; on any other runtime the
+build stops with a :class:`BuildError` naming the installed ones that do.
 
 AutoStack has no container engine. A ``FROM scratch`` Dockerfile whose steps
 only copy files and set metadata (COPY, ADD of local files, ENV, WORKDIR,
@@ -28,7 +28,6 @@ from autostack_core.interfaces import BuildContext, Detection
 from .oci_layout import ImageConfig, write_layout
 from .steps import ignore_names, publish, write_json
 
-CONTAINER_PROVIDERS = ("eks", "kubernetes", "cloudrun", "aci")
 DOCKERFILES = ("Dockerfile", "Containerfile", "dockerfile")
 METADATA = {"ENV", "WORKDIR", "EXPOSE", "CMD", "ENTRYPOINT", "LABEL", "USER"}
 
@@ -161,12 +160,12 @@ class DockerfileBuilder:
         return detection.runtime == "docker"
 
     async def build(self, context: BuildContext) -> None:
-        if context.provider not in CONTAINER_PROVIDERS:
+        if context.provider not in context.image_runtimes:
             raise BuildError(
-                "this project builds from a Dockerfile, which needs a container provider "
-                f"({', '.join(CONTAINER_PROVIDERS)}); the `{context.provider or 'local'}` "
-                "provider runs static sites and Node.js or Python apps. Set the project's "
-                "provider, or set a framework so AutoStack builds it without Docker")
+                "this project builds from a Dockerfile, which needs a runtime that runs images "
+                f"({installed(context.image_runtimes)}); the `{context.provider}` runtime does "
+                "not. Set the project's provider to one that does, or set a framework so "
+                "AutoStack builds it without Docker")
         dockerfile = next((n for n in DOCKERFILES if user_files.is_file(context.workspace, n)),
                           None)
         if dockerfile is None:
@@ -186,11 +185,17 @@ class DockerfileBuilder:
             await publish(context, ".", "image/context", ignore_names())
             info["format"] = "dockerfile-context"
             await context.log(f"`FROM {base}` needs a container engine: the build context "
-                              f"goes to the {context.provider} provider, which builds the image")
+                              f"goes to the {context.provider} runtime, which builds the image")
         write_json(context.output_dir, "image.json", info)
+
+
+def installed(runtimes: tuple[str, ...]) -> str:
+    if runtimes:
+        return "installed: " + ", ".join(runtimes)
+    return "none is installed: add a runtime plugin that accepts images"
 
 
 @hookimpl
 def register_builders(settings: Any) -> list[DockerfileBuilder]:
-    """The built-in Dockerfile builder (container providers only)."""
+    """The built-in Dockerfile builder (runtimes that run images only)."""
     return [DockerfileBuilder()]

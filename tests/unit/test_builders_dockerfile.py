@@ -1,4 +1,4 @@
-"""The Dockerfile builder: a clear error on the local provider, an OCI layout for FROM scratch."""
+"""The Dockerfile builder: a clear error on a runtime without images, an OCI layout for scratch."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def context_for(root: Path, files: dict[str, str], provider: str) -> BuildContex
         return None
 
     return BuildContext(workspace=workspace, output_dir=output, cache_dir=root / "cache",
-                        detection=DETECTION, env={}, run=run, log=log, provider=provider)
+                        detection=DETECTION, env={}, run=run, log=log, provider=provider,
+                        image_runtimes=("aci", "cloudrun", "eks"))
 
 
 def blob(layout: Path, descriptor: dict[str, Any]) -> bytes:
@@ -44,9 +45,14 @@ def blob(layout: Path, descriptor: dict[str, Any]) -> bytes:
     return data
 
 
-async def test_the_local_provider_needs_a_container_provider(tmp_path: Path) -> None:
+async def test_the_local_runtime_needs_a_runtime_that_runs_images(tmp_path: Path) -> None:
+    """The message names the installed runtimes that accept images, or says none is."""
     context = context_for(tmp_path, {"Dockerfile": "FROM node:20\n"}, "local")
-    with pytest.raises(BuildError, match=r"needs a container provider .*eks.*cloudrun.*aci"):
+    with pytest.raises(BuildError,
+                       match=r"runs images \(installed: aci, cloudrun, eks\); the `local` "):
+        await DockerfileBuilder().build(context)
+    context.image_runtimes = ()
+    with pytest.raises(BuildError, match=r"none is installed"):
         await DockerfileBuilder().build(context)
 
 

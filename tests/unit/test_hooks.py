@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from autostack_core import hookimpl, hookspecs
+from autostack_core import db, hookimpl, hookspecs
 from autostack_core.app import AutoStack
 from autostack_core.cli import add_plugin_commands
 from autostack_core.config import Settings
@@ -51,8 +52,12 @@ class Recorder:
         return [FakeBuilder()]
 
     @hookimpl
-    def register_providers(self, settings: Settings) -> list[Any]:
-        return [FakeProvider()]
+    def register_runtimes(self, settings: Settings) -> list[Any]:
+        return [FakeRuntime(self.calls)]
+
+    @hookimpl
+    def register_edges(self, settings: Settings) -> list[Any]:
+        return [FakeEdge(self.calls)]
 
     @hookimpl
     def register_notifiers(self, settings: Settings) -> list[Any]:
@@ -111,8 +116,27 @@ class FakeBuilder:
         raise NotImplementedError
 
 
-class FakeProvider:
-    name = "recorder-provider"
+class FakeRuntime:
+    name = "recorder-runtime"
+
+    def __init__(self, calls: list[tuple[str, Any]]) -> None:
+        self.calls = calls
+
+    async def start(self) -> None:
+        self.calls.append(("runtime.start", self.name))
+
+    async def stop(self) -> None:
+        self.calls.append(("runtime.stop", self.name))
+
+
+class FakeEdge(FakeRuntime):
+    name = "recorder-edge"
+
+    async def start(self) -> None:
+        self.calls.append(("edge.start", self.name))
+
+    async def stop(self) -> None:
+        self.calls.append(("edge.stop", self.name))
 
 
 class FakeNotifier:
@@ -152,9 +176,32 @@ async def test_hook_register_builders(recorded: Any) -> None:
     assert any(builder.name == "static" for builder in app.builders)
 
 
-async def test_hook_register_providers(recorded: Any) -> None:
-    app, _ = recorded
-    assert {"recorder-provider", "local"} <= set(app.providers)
+async def test_hook_register_runtimes(recorded: Any) -> None:
+    app, recorder = recorded
+    assert {"recorder-runtime", "local"} <= set(app.runtimes)
+    assert ("runtime.start", "recorder-runtime") in recorder.calls
+
+
+async def test_hook_register_edges(settings: Settings, tmp_path: Path) -> None:
+    """The edge the ``edge`` setting names serves: started before the runtimes, stopped after."""
+    recorder = Recorder(tmp_path)
+    loaded = get_plugin_manager(load_entry_points=False)
+    loaded.manager.register(recorder, name="recorder")
+    app = AutoStack(replace(settings, edge="recorder-edge"), plugins=loaded)
+    await app.startup()
+    assert app.edge.name == "recorder-edge"
+    await app.shutdown()
+    lifecycle = [call for call in recorder.calls if call[0].endswith((".start", ".stop"))]
+    assert lifecycle == [("edge.start", "recorder-edge"), ("runtime.start", "recorder-runtime"),
+                         ("runtime.stop", "recorder-runtime"), ("edge.stop", "recorder-edge")]
+
+
+async def test_an_unknown_edge_names_the_setting(settings: Settings) -> None:
+    app = AutoStack(replace(settings, edge="nowhere"))
+    with pytest.raises(ValueError, match=r"AUTOSTACK_EDGE: no edge called 'nowhere'.*local"):
+        await app.startup()
+    await app.events.stop()
+    await db.disconnect()
 
 
 async def test_hook_register_notifiers(recorded: Any) -> None:
@@ -206,7 +253,7 @@ async def test_hook_shutdown(settings: Settings, tmp_path: Path) -> None:
     app = AutoStack(settings, plugins=loaded)
     await app.startup()
     await app.shutdown()
-    assert recorder.calls[-1] == ("shutdown", settings.data_dir)
+    assert ("shutdown", settings.data_dir) in recorder.calls
 
 
 def test_hook_register_commands(tmp_path: Path) -> None:

@@ -59,6 +59,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -386,6 +387,9 @@ class Edge:
         self.wildcard = caddy_endpoint(settings)
         self._admin = CaddyAdmin(settings.edge_admin_socket)
         self._lock = asyncio.Lock()
+        self.on_unserved: list[Callable[[str], None]] = []
+        """Called with a deployment's id when an alias stops pointing at it (the local
+        runtime drains it then)."""
 
     # -- process ------------------------------------------------------------
 
@@ -506,19 +510,28 @@ class Edge:
             for other in self.state.deployments.values():
                 if hostname in other.hostnames:
                     raise EdgeError(f"{hostname} is deployment {other.id}'s own hostname")
+            previous = self.state.aliases.get(hostname)
             self.state.aliases[hostname] = deployment_id
             self._save()
             link_atomically(self.deployments_dir / deployment_id, self.hosts_dir / hostname)
+        if previous is not None and previous != deployment_id:
+            self._unserved(previous)
 
     async def unalias(self, hostname: str) -> None:
         """Stop serving ``hostname`` (it then gets the unknown-host 404)."""
         hostname = check_hostname(hostname)
         async with self._lock:
-            if self.state.aliases.pop(hostname, None) is None:
+            previous = self.state.aliases.pop(hostname, None)
+            if previous is None:
                 return
             self._save()
             with contextlib.suppress(FileNotFoundError):
                 (self.hosts_dir / hostname).unlink()
+        self._unserved(previous)
+
+    def _unserved(self, deployment_id: str) -> None:
+        for listener in self.on_unserved:
+            listener(deployment_id)
 
     async def set_upstreams(self, deployment_id: str, program: str, ports: list[int]) -> None:
         """Send ``program``'s traffic to ``ports`` (its replicas, or a waker): files only."""

@@ -527,6 +527,17 @@ class Supervisor:
             self.runtimes.pop(deployment_id, None)
             self._save()
 
+    def set_policy(self, deployment_id: str, replicas: int, scale_to_zero: bool) -> None:
+        """Record a deployment's scale policy: its server's replicas count from the next start."""
+        runtime = self.runtimes.get(deployment_id)
+        if runtime is None:
+            return
+        runtime.scale_to_zero = scale_to_zero
+        for program in runtime.programs:
+            if program.name == "server":
+                program.replicas = replicas
+        self._save()
+
     # -- queries ----------------------------------------------------------------
 
     def status(self, deployment_id: str) -> str | None:
