@@ -37,7 +37,9 @@ from autostack_core.interfaces import (
     Notifier,
 )
 from autostack_core.interfaces.edge import Edge
+from autostack_core.interfaces.git_host import GitHost
 from autostack_core.interfaces.runtime import Runtime
+from autostack_core.interfaces.sign_in import SignInProvider
 from autostack_core.pipeline import recover_lost_deployments, run_deployment
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager
 from autostack_core.queue import Queue
@@ -73,6 +75,8 @@ class AutoStack:
         self.notifiers: dict[str, Notifier] = {}
         self.dns_providers: dict[str, DnsProvider] = {}
         self.templates: dict[str, DeploymentTemplate] = {}
+        self.git_hosts: dict[str, GitHost] = {}
+        self.sign_in_providers: dict[str, SignInProvider] = {}
         self._consumer: Consumer | None = None
         self.running: dict[str, asyncio.Task[Any]] = {}
         self.queue.task("run_deployment", self._run_deployment)
@@ -132,6 +136,10 @@ class AutoStack:
         await self.edge.start()
         for runtime in self.runtimes.values():
             await runtime.start()
+        git_hosts = await self.call_list_hook("register_git_hosts", settings=self.settings)
+        self.git_hosts = {host.name: host for host in git_hosts}
+        sign_in = await self.call_list_hook("register_sign_in_providers", settings=self.settings)
+        self.sign_in_providers = {provider.name: provider for provider in sign_in}
         await self.call_hook("startup", app=self)
         if self.consume:
             await recover_lost_deployments(self)

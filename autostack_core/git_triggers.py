@@ -25,9 +25,8 @@ from tortoise.expressions import Q
 
 from autostack_core import deployments, hostnames
 from autostack_core.errors import ApiError
-from autostack_core.gitevents import EventKind, GitEvent
-from autostack_core.gitevents.event import PullRequestAction
 from autostack_core.interfaces import Event
+from autostack_core.interfaces.git_host import EventKind, GitEvent, PullRequestAction
 from autostack_core.models import (
     Alias,
     AliasKind,

@@ -1,3 +1,5 @@
+# mypy: disable-error-code="empty-body"
+# (a hookspec is a specification: its body is its docstring, and pluggy never calls it)
 """The plugin hooks of AutoStack: the contract between the core and every plugin.
 
 Plugins implement hooks with ``from autostack_core import hookimpl``. A hook may
@@ -17,7 +19,9 @@ if TYPE_CHECKING:
 
     from autostack_core.config import Settings
     from autostack_core.interfaces.edge import Edge
+    from autostack_core.interfaces.git_host import GitHost
     from autostack_core.interfaces.runtime import Runtime
+    from autostack_core.interfaces.sign_in import SignInProvider
 
 hookspec = HookspecMarker("autostack")
 hookimpl = HookimplMarker("autostack")
@@ -125,6 +129,39 @@ def register_dns_providers(settings: Any) -> Any:
     lies in a zone the team connected, and to answer the ACME DNS-01 challenge
     for the base domain's wildcard certificate when the server is configured
     with a DNS provider.
+    """
+
+
+@hookspec
+def register_git_hosts(settings: Settings) -> list[GitHost]:
+    """Return a list of git hosts whose webhooks deploy.
+
+    A git host follows :class:`autostack_core.interfaces.git_host.GitHost`: a
+    unique ``name``, the ``signature_headers`` it signs with, and
+    ``has_signature``, ``delivery_id``, ``verify`` and ``parse``, which turns a
+    delivery into provider-neutral :class:`autostack_core.interfaces.git_host.GitEvent`
+    pushes, pull requests and deleted branches. The core serves
+    ``POST /api/v1/webhooks/{name}`` for each host, checks the delivery
+    against the secret of every project whose repository it names, and
+    decides what each event deploys. A host that is data (headers and two
+    functions) is a :class:`autostack_core.interfaces.git_host.WebhookFormat`.
+    Called once at start-up.
+    """
+
+
+@hookspec
+def register_sign_in_providers(settings: Settings) -> list[SignInProvider]:
+    """Return a list of sign-in providers (OAuth 2 or OpenID Connect).
+
+    A sign-in provider follows :class:`autostack_core.interfaces.sign_in.SignInProvider`:
+    a unique ``name`` (the ``{name}`` of ``/auth/{name}/login`` and
+    ``/auth/{name}/callback``), ``client(settings, http)`` returning its
+    endpoints and credentials (``None`` when the server is not configured for
+    it), ``authorize_params(flow)`` for extra authorization parameters and
+    ``identity(...)``, which turns the token response into a verified
+    :class:`autostack_core.interfaces.sign_in.Identity`. The core runs the
+    flow (state, PKCE, code exchange) and finds, creates or links the user.
+    Called once at start-up.
     """
 
 

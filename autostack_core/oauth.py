@@ -1,37 +1,37 @@
-"""Sign in with GitHub (OAuth 2) or Google (OpenID Connect), when configured.
+"""Signing in through the registered sign-in providers (GitHub, Google, ...), when configured.
 
-Routes: ``/auth/{github,google}/login`` sends the browser to the provider,
-``/auth/{github,google}/callback`` comes back, finds or creates the user and
+Routes: ``/auth/{provider}/login`` sends the browser to the provider,
+``/auth/{provider}/callback`` comes back, finds or creates the user and
 signs them in with the same database session as a password login
-(:func:`autostack_core.accounts.create_session`). A browser already signed in
-that goes through GitHub links GitHub to its account instead. The routes live
-in the core beside the built-in git remote's (:mod:`autostack_core.app` mounts
-both), not under ``/api/v1``: they are browser redirects, not JSON endpoints.
+(:func:`autostack_core.accounts.create_session`). Which providers exist is
+the plugins' business (``register_sign_in_providers``,
+:mod:`autostack_core.interfaces.sign_in`): a provider says where its endpoints
+are and reads a verified identity; this module runs the flow, the same for
+all. A browser already signed in that goes through a provider links it to its
+account instead. The routes are browser redirects, not JSON endpoints, so they
+live outside ``/api/v1``.
 
-Least scope: signing in with GitHub asks only ``read:user user:email`` (who
-you are, your verified email) and keeps no token. Repository access is a
-separate, later step that a signed-in person takes when they import or connect
-a repository: ``/auth/github/connect`` asks ``repo`` (GitHub's OAuth apps have
-no narrower scope that reads private repositories) for the same GitHub account
-and stores that token sealed (``users.github_token``). It lists the person's
-repositories and, once they connect one to a project, clones that repository
-and no other (:mod:`autostack_core.git_credentials`). Vercel splits the two the
-same way, with its GitHub App in the second step.
+Least scope: signing in asks the provider's own least scope and keeps no
+token. Repository access is a separate, later step that a signed-in person
+takes when they import or connect a repository: ``/auth/github/connect`` asks
+GitHub for ``repo`` (GitHub's OAuth apps have no narrower scope that reads
+private repositories) for the same GitHub account and stores that token
+sealed (``users.github_token``). It lists the person's repositories and, once
+they connect one to a project, clones that repository and no other
+(:mod:`autostack_core.git_credentials`). Vercel splits the two the same way,
+with its GitHub App in the second step.
 
-Which user: GitHub by its numeric user id, then by the verified primary email;
-Google by its verified email. Joining by email happens only for accounts
-without a password (themselves made by a provider): sign-up does not verify
-emails, so a password account must log in and connect. A new person gets an
-account without a password and a personal team. GitHub's token is stored
-no token at sign-in (see above).
+Which user: by the provider's account id where the user model keeps one
+(GitHub's, ``users.github_id``), then by the verified email. Joining by email
+happens only for accounts without a password (themselves made by a provider):
+sign-up does not verify emails, so a password account must log in and
+connect. A new person gets an account without a password and a personal team.
 
 Protocol: authlib builds the authorization URL and the PKCE (S256) challenge,
-checks the callback's state and builds the token request; joserfc (authlib's
-JOSE successor) verifies Google's id_token against the keys at its
-``jwks_uri`` (issuer, audience, expiry, nonce); httpx makes the calls.
-authlib's Starlette client is not used because it needs Starlette's cookie
-``SessionMiddleware`` (AutoStack's sessions are rows), and its httpx layer
-warns (authlib 1.9) that it is moving to httpx2. The flow's state, PKCE
+checks the callback's state and builds the token request; httpx makes the
+calls. authlib's Starlette client is not used because it needs Starlette's
+cookie ``SessionMiddleware`` (AutoStack's sessions are rows), and its httpx
+layer warns (authlib 1.9) that it is moving to httpx2. The flow's state, PKCE
 verifier, nonce and destination ride in a short-lived cookie signed under a
 keyring-derived key, so a callback only completes in the browser that
 started it.
@@ -40,7 +40,6 @@ started it.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -54,9 +53,6 @@ from authlib.oauth2.rfc6749.parameters import (
 )
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from itsdangerous import BadSignature
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -64,7 +60,7 @@ from starlette.routing import BaseRoute, Route
 from autostack_core import accounts
 from autostack_core.auth import client_ip, cookie_name, set_cookie, set_session_cookie, signer
 from autostack_core.config import Settings
-from autostack_core.github import GitHub, GitHubError
+from autostack_core.interfaces.sign_in import Identity, OAuthClient, SignInError, SignInProvider
 from autostack_core.models import User
 
 if TYPE_CHECKING:
@@ -73,40 +69,10 @@ if TYPE_CHECKING:
 FLOW_COOKIE = "autostack_oauth"
 FLOW_SECONDS = 600
 TIMEOUT_SECONDS = 15
-GITHUB_SCOPE = "read:user user:email"
-"""Signing in: the profile and the verified email, nothing else."""
 REPOSITORIES_SCOPE = "repo"
 """Connecting GitHub repositories: read (clone) them and manage their webhooks."""
-GOOGLE_SCOPE = "openid email profile"
-ID_TOKEN_ALGORITHMS = ["RS256", "ES256"]
-
-
-class SignInError(Exception):
-    """The sign-in cannot complete; the message is shown to the person."""
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who the provider says signed in."""
-
-    email: str | None
-    name: str
-    avatar_url: str | None = None
-    github_id: int | None = None
-    github_login: str | None = None
-
-
-@dataclass(frozen=True)
-class Client:
-    """One configured provider: its endpoints and credentials."""
-
-    name: str
-    client_id: str
-    client_secret: str
-    authorize_url: str
-    token_url: str
-    scope: str
-    discovery: dict[str, Any]
+LINKED_BY_ACCOUNT_ID = "github"
+"""The provider whose account id the user model keeps (``users.github_id``)."""
 
 
 def host_of(request: Request) -> AutoStack:
@@ -125,30 +91,14 @@ def redirect_uri(settings: Settings, provider: str) -> str:
     return f"{settings.server_url.rstrip('/')}/auth/{provider}/callback"
 
 
-async def _get_json(http: httpx.AsyncClient, url: str, **kwargs: Any) -> Any:
-    try:
-        response = await http.get(url, **kwargs)
-        response.raise_for_status()
-        return response.json()
-    except (httpx.HTTPError, ValueError) as error:
-        raise SignInError(f"the identity provider could not be read ({error})") from error
-
-
-async def client_for(settings: Settings, provider: str, http: httpx.AsyncClient) -> Client:
-    """The provider's client if it is configured, else :class:`LookupError`."""
-    if provider == "github" and settings.github_client_id and settings.github_client_secret:
-        base = settings.github_url.rstrip("/")
-        return Client("github", settings.github_client_id, settings.github_client_secret,
-                      f"{base}/login/oauth/authorize", f"{base}/login/oauth/access_token",
-                      GITHUB_SCOPE, {})
-    if provider == "google" and settings.google_client_id and settings.google_client_secret:
-        discovery = await _get_json(http, settings.google_discovery_url)
-        if not isinstance(discovery, dict):
-            raise SignInError("the Google discovery document is not a JSON object")
-        return Client("google", settings.google_client_id, settings.google_client_secret,
-                      str(discovery["authorization_endpoint"]), str(discovery["token_endpoint"]),
-                      GOOGLE_SCOPE, discovery)
-    raise LookupError(provider)
+async def client_for(host: AutoStack, name: str,
+                     http: httpx.AsyncClient) -> tuple[SignInProvider, OAuthClient]:
+    """The provider ``name`` and its client if it is configured, else :class:`LookupError`."""
+    provider = host.sign_in_providers.get(name)
+    client = await provider.client(host.settings, http) if provider is not None else None
+    if provider is None or client is None:
+        raise LookupError(name)
+    return provider, client
 
 
 # -- the flow cookie -------------------------------------------------------------------
@@ -170,10 +120,7 @@ def read_flow(request: Request) -> dict[str, str]:
     return {str(key): str(value) for key, value in flow.items()}
 
 
-# -- identities --------------------------------------------------------------------------
-
-
-async def exchange_code(http: httpx.AsyncClient, client: Client, code: str,
+async def exchange_code(http: httpx.AsyncClient, client: OAuthClient, code: str,
                         flow: dict[str, str], callback: str) -> dict[str, Any]:
     """The token response for ``code`` (client_secret_post, with the PKCE verifier)."""
     body = prepare_token_request(
@@ -197,48 +144,11 @@ async def exchange_code(http: httpx.AsyncClient, client: Client, code: str,
     return token
 
 
-async def github_identity(settings: Settings, token: dict[str, Any],
-                          with_email: bool = True) -> Identity:
-    """The GitHub account of ``token`` (its verified primary email if ``with_email``)."""
-    try:
-        async with GitHub(settings.github_api_url, str(token["access_token"])) as github:
-            user = await github.user()
-            email = await github.verified_primary_email() if with_email else None
-    except GitHubError as error:
-        raise SignInError(error.message) from error
-    return Identity(email=email, name=str(user.get("name") or user.get("login") or ""),
-                    avatar_url=user.get("avatar_url"), github_id=int(user["id"]),
-                    github_login=user.get("login"))
-
-
-async def google_identity(http: httpx.AsyncClient, client: Client, token: dict[str, Any],
-                          flow: dict[str, str]) -> Identity:
-    """The verified id_token's person; an unverified email signs nobody in."""
-    jwks = await _get_json(http, str(client.discovery["jwks_uri"]))
-    try:
-        decoded = jwt.decode(str(token.get("id_token") or ""), KeySet.import_key_set(jwks),
-                             algorithms=ID_TOKEN_ALGORITHMS)
-        jwt.JWTClaimsRegistry(
-            leeway=60,
-            iss={"essential": True, "value": str(client.discovery["issuer"])},
-            aud={"essential": True, "value": client.client_id},
-            nonce={"essential": True, "value": flow["nonce"]},
-            sub={"essential": True}, exp={"essential": True},
-        ).validate(decoded.claims)
-    except (JoseError, ValueError, TypeError) as error:
-        raise SignInError(f"Google's id_token did not verify: {error}") from error
-    claims = decoded.claims
-    if claims.get("email_verified") is not True or not claims.get("email"):
-        raise SignInError("Google did not confirm a verified email for this account")
-    return Identity(email=str(claims["email"]), name=str(claims.get("name") or ""),
-                    avatar_url=claims.get("picture"))
-
-
 # -- users ---------------------------------------------------------------------------------
 
 
 async def _link_github(user: User, identity: Identity) -> User:
-    user.github_id = identity.github_id
+    user.github_id = identity.account_id
     user.avatar_url = user.avatar_url or identity.avatar_url
     await user.save(update_fields=["github_id", "avatar_url"])
     return user
@@ -251,24 +161,25 @@ async def grant_repositories(user: User, identity: Identity, token: str) -> User
     nobody, which it then links): otherwise a person could lend their AutoStack
     account another GitHub account's access without that account's sign-in.
     """
-    owner = await User.get_or_none(github_id=identity.github_id)
+    owner = await User.get_or_none(github_id=identity.account_id)
     if owner is not None and owner.id != user.id:
         raise SignInError("this GitHub account is connected to another AutoStack user")
-    if user.github_id is not None and user.github_id != identity.github_id:
-        raise SignInError(f"you approved access as {identity.github_login or 'another account'}"
+    if user.github_id is not None and user.github_id != identity.account_id:
+        raise SignInError(f"you approved access as {identity.login or 'another account'}"
                           ", but your AutoStack account is linked to another GitHub account: "
                           "sign in to GitHub with that one and connect again")
-    user.github_id = identity.github_id
+    user.github_id = identity.account_id
     user.github_token = token
     user.avatar_url = user.avatar_url or identity.avatar_url
     await user.save(update_fields=["github_id", "github_token_sealed", "avatar_url"])
     return user
 
 
-async def user_for(identity: Identity, signed_in: User | None) -> User:
+async def user_for(provider: str, identity: Identity, signed_in: User | None) -> User:
     """The user to sign in (or ``signed_in``, now linked); created if new."""
-    if identity.github_id is not None:
-        owner = await User.get_or_none(github_id=identity.github_id)
+    linked = provider == LINKED_BY_ACCOUNT_ID and identity.account_id is not None
+    if linked:
+        owner = await User.get_or_none(github_id=identity.account_id)
         if signed_in is not None:
             if owner is not None and owner.id != signed_in.id:
                 raise SignInError("this GitHub account is connected to another AutoStack user")
@@ -287,7 +198,7 @@ async def user_for(identity: Identity, signed_in: User | None) -> User:
                           "password, then connect GitHub from the New Project page")
     if user is None:
         user = await accounts.create_user(identity.email, None, identity.name)
-    if identity.github_id is not None:
+    if linked:
         user = await _link_github(user, identity)
     return user
 
@@ -320,7 +231,7 @@ async def begin(request: Request, provider: str, purpose: str) -> Response:
     host = host_of(request)
     async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as http:
         try:
-            client = await client_for(host.settings, provider, http)
+            plugin, client = await client_for(host, provider, http)
         except LookupError:
             return failure(f"signing in with {provider} is not configured here", 404)
         except SignInError as error:
@@ -328,7 +239,7 @@ async def begin(request: Request, provider: str, purpose: str) -> Response:
     flow = {"provider": provider, "purpose": purpose, "state": generate_token(32),
             "verifier": generate_token(64), "nonce": generate_token(32),
             "next": safe_next(request.query_params.get("next"))}
-    extra = {"nonce": flow["nonce"]} if provider == "google" else {}
+    extra = plugin.authorize_params(flow["nonce"])
     scope = REPOSITORIES_SCOPE if purpose == "repositories" else client.scope
     url = prepare_grant_uri(
         client.authorize_url, client.client_id, "code",
@@ -357,19 +268,16 @@ async def callback(request: Request) -> Response:
         if repositories and signed_in is None:
             raise SignInError("sign in first, then connect your GitHub repositories")
         async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as http:
-            client = await client_for(host.settings, provider, http)
+            plugin, client = await client_for(host, provider, http)
             params = parse_authorization_code_response(str(request.url), flow["state"])
             callback_url = redirect_uri(host.settings, provider)
             token = await exchange_code(http, client, str(params["code"]), flow, callback_url)
-            if provider == "github":
-                identity = await github_identity(host.settings, token,
-                                                 with_email=not repositories)
-            else:
-                identity = await google_identity(http, client, token, flow)
+            identity = await plugin.identity(host.settings, http, client, token,
+                                             nonce=flow["nonce"], need_email=not repositories)
         if repositories and signed_in is not None:
             user = await grant_repositories(signed_in, identity, str(token["access_token"]))
         else:
-            user = await user_for(identity, signed_in)
+            user = await user_for(provider, identity, signed_in)
     except LookupError:
         return failure(f"signing in with {provider} is not configured here", 404)
     except OAuth2Error as error:

@@ -38,6 +38,12 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.notifiers.email",
     "autostack_plugins.notifiers.github",
     "autostack_plugins.dns.route53",
+    "autostack_plugins.git_hosts.github",
+    "autostack_plugins.git_hosts.gitlab",
+    "autostack_plugins.git_hosts.bitbucket",
+    "autostack_plugins.git_hosts.gitea",
+    "autostack_plugins.sign_in.github",
+    "autostack_plugins.sign_in.google",
     "autostack_web.plugin",
 )
 

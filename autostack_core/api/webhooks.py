@@ -1,4 +1,4 @@
-"""Git webhooks (``/api/v1/webhooks/{github,gitlab,bitbucket,gitea}``) and their secrets.
+"""Git webhooks (``/api/v1/webhooks/{host}``, one per registered git host) and their secrets.
 
 A delivery is read in this order: no signature header -> 401; body not a JSON
 object (or nested too deeply to parse) or missing a required field -> 400; an
@@ -26,7 +26,7 @@ from autostack_core import accounts, git_triggers
 from autostack_core.api.deps import current_user, project_for, read_body
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound, Unauthorized
-from autostack_core.gitevents import FORMATS, GitEvent, PayloadError, WebhookFormat
+from autostack_core.interfaces.git_host import GitEvent, GitHost, PayloadError
 from autostack_core.models import AuditEvent, Project, Role, WebhookDelivery
 
 if TYPE_CHECKING:
@@ -41,14 +41,16 @@ class SecretBody(BaseModel):
     secret: str | None = Field(default=None, min_length=16, max_length=200)
 
 
-def webhook_format(request: Request) -> WebhookFormat:
-    fmt = FORMATS.get(request.path_params["provider"])
-    if fmt is None:
+def git_host(request: Request) -> GitHost:
+    """The registered git host the path names (``register_git_hosts``), or 404."""
+    app: AutoStack = request.app.state.autostack
+    host = app.git_hosts.get(request.path_params["provider"])
+    if host is None:
         raise NotFound("webhook provider", "provider")
-    return fmt
+    return host
 
 
-def parse_events(fmt: WebhookFormat, request: Request, body: bytes) -> list[GitEvent]:
+def parse_events(fmt: GitHost, request: Request, body: bytes) -> list[GitEvent]:
     try:
         payload: Any = json.loads(body)
     except ValueError as error:
@@ -95,7 +97,7 @@ async def receive(request: Request) -> Response:
       401: {description: "missing or wrong signature, or a repository no project uses"}
     """
     app: AutoStack = request.app.state.autostack
-    fmt = webhook_format(request)
+    fmt = git_host(request)
     if not fmt.has_signature(request.headers):
         raise Unauthorized(f"sign the webhook: {fmt.name} sends "
                            f"{fmt.signature_headers[0]} when a secret is set")
@@ -128,7 +130,7 @@ async def receive(request: Request) -> Response:
 
 def webhook_urls(app: AutoStack) -> dict[str, str]:
     base = app.settings.server_url.rstrip("/")
-    return {name: f"{base}/api/v1/webhooks/{name}" for name in FORMATS}
+    return {name: f"{base}/api/v1/webhooks/{name}" for name in app.git_hosts}
 
 
 async def set_secret(request: Request) -> Response:

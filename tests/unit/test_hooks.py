@@ -12,6 +12,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import click
 import httpx
@@ -27,6 +28,8 @@ from autostack_core.cli import add_plugin_commands
 from autostack_core.config import Settings
 from autostack_core.detection import detect
 from autostack_core.interfaces import DeploymentTemplate, Detection, Event, SourceTree
+from autostack_core.interfaces.git_host import GitHost, WebhookFormat
+from autostack_core.interfaces.sign_in import Identity, OAuthClient, SignInProvider
 from autostack_core.plugins import get_plugin_manager
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,6 +69,14 @@ class Recorder:
     @hookimpl
     def register_dns_providers(self, settings: Settings) -> list[Any]:
         return [FakeDnsProvider()]
+
+    @hookimpl
+    def register_git_hosts(self, settings: Settings) -> list[GitHost]:
+        return [RECORDER_GIT_HOST]
+
+    @hookimpl
+    def register_sign_in_providers(self, settings: Settings) -> list[SignInProvider]:
+        return [FakeSignIn()]
 
     @hookimpl
     async def notify(self, event: Event) -> None:
@@ -151,6 +162,26 @@ class FakeDnsProvider:
         raise NotImplementedError
 
 
+RECORDER_GIT_HOST = WebhookFormat(
+    name="recorder-git", signature_headers=("x-recorder-signature",), delivery_headers=(),
+    verify=lambda headers, body, secret: False, parse=lambda headers, payload: [],
+)
+
+
+class FakeSignIn:
+    name = "recorder-sign-in"
+
+    async def client(self, settings: Settings, http: httpx.AsyncClient) -> OAuthClient:
+        return OAuthClient("recorder-id", "recorder-secret", "https://id.example/authorize",
+                           "https://id.example/token", "profile")
+
+    def authorize_params(self, nonce: str) -> dict[str, str]:
+        return {"recorder_nonce": nonce}
+
+    async def identity(self, *args: Any, **kwargs: Any) -> Identity:  # pragma: no cover
+        raise NotImplementedError
+
+
 @pytest.fixture
 async def recorded(settings: Settings, tmp_path: Path) -> Any:
     recorder = Recorder(tmp_path)
@@ -212,6 +243,29 @@ async def test_hook_register_notifiers(recorded: Any) -> None:
 async def test_hook_register_dns_providers(recorded: Any) -> None:
     app, _ = recorded
     assert app.dns_providers["recorder-dns"].fields == ("zone",)
+
+
+async def test_hook_register_git_hosts(recorded: Any) -> None:
+    app, _ = recorded
+    assert {"recorder-git", "github", "gitlab", "bitbucket", "gitea"} <= set(app.git_hosts)
+    transport = httpx.ASGITransport(app=app.asgi())
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        unsigned = await http.post("/api/v1/webhooks/recorder-git", json={})
+    assert unsigned.status_code == 401
+    assert "x-recorder-signature" in unsigned.json()["error"]["message"]
+
+
+async def test_hook_register_sign_in_providers(recorded: Any) -> None:
+    app, _ = recorded
+    assert {"recorder-sign-in", "github", "google"} <= set(app.sign_in_providers)
+    transport = httpx.ASGITransport(app=app.asgi())
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        begin = await http.get("/auth/recorder-sign-in/login")
+    assert begin.status_code == 303
+    query = parse_qs(urlsplit(begin.headers["location"]).query)
+    assert begin.headers["location"].startswith("https://id.example/authorize?")
+    assert query["client_id"] == ["recorder-id"] and query["scope"] == ["profile"]
+    assert len(query["recorder_nonce"][0]) == 32
 
 
 async def test_hook_notify(recorded: Any) -> None:

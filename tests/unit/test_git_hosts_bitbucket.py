@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from autostack_core.app import AutoStack
-from autostack_core.gitevents import EventKind, bitbucket
+from autostack_core.interfaces.git_host import EventKind
 from autostack_core.models import Alias, AliasKind, Deployment, DeploymentState, User
+from autostack_plugins.git_hosts import bitbucket
 from tests.fixtures_auth import client_for, owner
 from tests.webhook_payloads import (
     RecordingProvider,

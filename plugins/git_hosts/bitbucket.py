@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from autostack_core.gitevents.event import (
+from autostack_core import hookimpl
+from autostack_core.config import Settings
+from autostack_core.interfaces.git_host import (
     EventKind,
     GitEvent,
+    GitHost,
     Headers,
     PullRequestAction,
     WebhookFormat,
     field,
+    matches_hmac,
     optional,
     urls,
 )
-from autostack_core.gitevents.signatures import matches_hmac
 
 NAME = "bitbucket"
 
@@ -98,3 +101,8 @@ FORMAT = WebhookFormat(
     verify=verify,
     parse=parse,
 )
+
+
+@hookimpl
+def register_git_hosts(settings: Settings) -> list[GitHost]:
+    return [FORMAT]

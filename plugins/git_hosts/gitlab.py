@@ -8,20 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from autostack_core.gitevents.event import (
+from autostack_core import hookimpl
+from autostack_core.config import Settings
+from autostack_core.interfaces.git_host import (
     ZERO_SHA,
     EventKind,
     GitEvent,
+    GitHost,
     Headers,
     PullRequestAction,
     WebhookFormat,
     branch_of,
     field,
     files_of,
+    matches_token,
     optional,
     urls,
 )
-from autostack_core.gitevents.signatures import matches_token
 
 NAME = "gitlab"
 
@@ -101,3 +104,8 @@ FORMAT = WebhookFormat(
     verify=verify,
     parse=parse,
 )
+
+
+@hookimpl
+def register_git_hosts(settings: Settings) -> list[GitHost]:
+    return [FORMAT]

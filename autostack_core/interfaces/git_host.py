@@ -1,0 +1,192 @@
+"""The git host interface: a host's webhook deliveries become one normalized :class:`GitEvent`.
+
+A git host (GitHub, GitLab, Bitbucket, Gitea) is a plugin registered with
+``register_git_hosts``. The core serves ``POST /api/v1/webhooks/{name}`` for
+every registered host and calls, in this order: :meth:`GitHost.has_signature`
+(no signature: 401), :meth:`GitHost.parse` (the JSON object the body holds;
+:class:`PayloadError` answers 400, an empty list 202), then
+:meth:`GitHost.verify` once per project whose repository the events name, with
+that project's secret, and :meth:`GitHost.delivery_id` to refuse redeliveries.
+What an event then does (deploy, preview, remove an alias) is the core's
+decision, the same for every host.
+
+Most hosts are data, not code: a :class:`WebhookFormat` names the headers and
+holds the two functions, and the helpers below (:func:`field`,
+:func:`branch_of`, :func:`files_of`, :func:`matches_hmac`, ...) cover the
+shapes GitHub-like payloads share.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+Headers = Mapping[str, str]
+"""Request headers; a host reads them by lower-case name."""
+
+ZERO_SHA = "0" * 40
+"""The commit id hosts send for "no commit" (a branch created or deleted)."""
+
+
+class EventKind(StrEnum):
+    PING = "ping"
+    PUSH = "push"
+    PULL_REQUEST = "pull_request"
+    BRANCH_DELETED = "branch_deleted"
+
+
+class PullRequestAction(StrEnum):
+    """What a pull (merge) request event means for its preview."""
+
+    OPENED = "opened"
+    UPDATED = "updated"
+    CLOSED = "closed"
+
+
+class PayloadError(ValueError):
+    """The payload lacks a field its event type must have (answered 400)."""
+
+
+@dataclass(frozen=True)
+class GitEvent:
+    """One thing that happened in a repository, whatever host sent it.
+
+    ``provider`` is the host's name. ``changed_files`` is ``None`` when the
+    host did not say (pull requests, Bitbucket pushes, truncated commit
+    lists): such an event always deploys.
+    """
+
+    provider: str
+    kind: EventKind
+    repository: str
+    clone_urls: tuple[str, ...]
+    delivery_id: str | None = None
+    branch: str | None = None
+    commit_sha: str | None = None
+    commit_message: str | None = None
+    changed_files: frozenset[str] | None = None
+    pull_request: int | None = None
+    action: PullRequestAction | None = None
+    merged: bool = False
+    from_fork: bool = False
+    head_clone_url: str | None = None
+
+
+class GitHost(Protocol):
+    """What the core calls on a git host; every member is used by the webhook route."""
+
+    @property
+    def name(self) -> str:
+        """The path segment of ``/api/v1/webhooks/{name}`` and :attr:`GitEvent.provider`."""
+        ...
+
+    @property
+    def signature_headers(self) -> tuple[str, ...]:
+        """Headers carrying the signature; the first is named in an unsigned delivery's 401."""
+        ...
+
+    def has_signature(self, headers: Headers) -> bool:
+        """Whether the delivery is signed at all (checked before the body is read)."""
+        ...
+
+    def delivery_id(self, headers: Headers) -> str | None:
+        """The host's id of this delivery (a redelivery repeats it), if it sends one."""
+        ...
+
+    def verify(self, headers: Headers, body: bytes, secret: str) -> bool:
+        """Whether ``body`` was signed with ``secret``; compare in constant time."""
+        ...
+
+    def parse(self, headers: Headers, payload: Any) -> list[GitEvent]:
+        """The events of a delivery whose body is the JSON object ``payload``.
+
+        Return ``[]`` for events AutoStack does not act on; raise
+        :class:`PayloadError` (or ``TypeError``/``ValueError``) for a payload
+        that lacks what its event type must have.
+        """
+        ...
+
+
+Verifier = Callable[[Headers, bytes, str], bool]
+Parser = Callable[[Headers, Any], list[GitEvent]]
+
+
+@dataclass(frozen=True)
+class WebhookFormat:
+    """A :class:`GitHost` as data: the headers it signs and identifies with, and two functions."""
+
+    name: str
+    signature_headers: tuple[str, ...]
+    delivery_headers: tuple[str, ...]
+    verify: Verifier
+    parse: Parser
+
+    def has_signature(self, headers: Headers) -> bool:
+        return any(headers.get(name) for name in self.signature_headers)
+
+    def delivery_id(self, headers: Headers) -> str | None:
+        return next((headers[name] for name in self.delivery_headers if headers.get(name)), None)
+
+
+# -- payload helpers ----------------------------------------------------------------------
+
+
+def field(data: Any, *path: str) -> Any:
+    """``data[path[0]][path[1]]...``, or :class:`PayloadError` naming the missing field."""
+    for name in path:
+        if not isinstance(data, dict) or name not in data:
+            raise PayloadError(f"payload has no {'.'.join(path)}")
+        data = data[name]
+    return data
+
+
+def optional(data: Any, *path: str) -> Any:
+    """Like :func:`field` but ``None`` when any step is missing."""
+    try:
+        return field(data, *path)
+    except PayloadError:
+        return None
+
+
+def branch_of(ref: str | None) -> str | None:
+    """``refs/heads/main`` -> ``main``; tags and other refs -> ``None``."""
+    prefix = "refs/heads/"
+    return ref[len(prefix):] if ref and ref.startswith(prefix) else None
+
+
+def files_of(commits: list[Any]) -> frozenset[str]:
+    """Files added, modified or removed by ``commits``."""
+    return frozenset(
+        path
+        for commit in commits if isinstance(commit, dict)
+        for key in ("added", "modified", "removed")
+        for path in commit.get(key) or []
+        if isinstance(path, str)
+    )
+
+
+def urls(*candidates: Any) -> tuple[str, ...]:
+    """The non-empty strings among ``candidates``, in order (a repository's clone URLs)."""
+    return tuple(url for url in candidates if isinstance(url, str) and url)
+
+
+# -- signatures ------------------------------------------------------------------------------
+
+
+def matches_hmac(sent: str | None, secret: str, body: bytes, prefix: str = "") -> bool:
+    """True if ``sent`` is ``prefix`` + the hex HMAC-SHA256 of ``body`` under ``secret``."""
+    if not sent or not secret:
+        return False
+    expected = prefix + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(sent.strip().lower().encode(), expected.encode())
+
+
+def matches_token(sent: str | None, secret: str) -> bool:
+    """True if the shared token ``sent`` equals ``secret`` (GitLab's scheme)."""
+    if not sent or not secret:
+        return False
+    return hmac.compare_digest(sent.encode(), secret.encode())
