@@ -17,10 +17,17 @@ from typing import Protocol
 
 from autostack_core.interfaces.runtime import Endpoint
 
+REDIRECT_STATUSES: tuple[int, ...] = (301, 302, 307, 308)
+"""The statuses :meth:`Edge.redirect` takes."""
+
 
 @dataclass(frozen=True)
 class WeightedEndpoint:
-    """One target of a binding; traffic splits in proportion to the weights (> 0)."""
+    """One target of a binding; traffic splits in proportion to the weights.
+
+    At least one weight of a binding is > 0. An edge may take 0 (no traffic,
+    e.g. the new release at the start of a rollout); the local edge does.
+    """
 
     endpoint: Endpoint
     weight: int = 100
@@ -68,7 +75,7 @@ class Edge(Protocol):
     async def redirect(self, hostname: str, target: str, status: int) -> None:
         """Answer every request for ``hostname`` with a redirect to the hostname ``target``.
 
-        ``status`` is 301, 302, 307 or 308; the ``Location`` is the request's
+        ``status`` is one of :data:`REDIRECT_STATUSES`; the ``Location`` is the request's
         scheme, ``target``, then the request's path and query
         (``http://www.example.com/a?b`` -> ``http://example.com/a?b``). Replaces
         the hostname's binding, as ``bind`` replaces its redirect.

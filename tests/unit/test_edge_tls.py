@@ -16,8 +16,7 @@ from click.testing import CliRunner
 
 from autostack_core.cli import main
 from autostack_core.config import LETS_ENCRYPT, ZEROSSL, Settings
-from autostack_core.doctor import caddy_binary
-from autostack_plugins.providers.local.edge import EdgeState, caddy_config
+from autostack_plugins.providers.local.edge import EdgeState, caddy_binary, caddy_config
 
 pytestmark = pytest.mark.dbless
 

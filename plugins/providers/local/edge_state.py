@@ -1,0 +1,162 @@
+"""What the local edge must serve, saved as JSON, and the file tree Caddy reads it from.
+
+:class:`EdgeState` is the desired state (deployments, aliases, weighted splits,
+redirects, HTTPS markers); :mod:`autostack_plugins.providers.local.edge` saves it
+to ``<data>/edge/state.json`` before every change and makes the files below
+equal to it. The layout, all under ``<data>/edge/``:
+
+* ``deployments/<id>/``: ``static`` (a symlink to the deployment's files), the
+  marker ``profile-<hash>.<id>`` (its name picks the Caddy route and pins the
+  request to the deployment), ``up-<program>-<slot>-<port>`` upstream files and
+  ``fn/<runtime>/<path>.func`` function markers;
+* ``hosts/<hostname>``: a symlink to ``deployments/<id>`` (one target), or to
+  ``splits/<hostname>/<generation>/`` (several, see
+  :mod:`autostack_plugins.providers.local.edge_splits`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+JSON = dict[str, Any]
+SLOTS = "0123456789abcdef"
+# Lowercase DNS names only: the hostname becomes a path under hosts/.
+HOSTNAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
+# A deployment id becomes a folder name and part of a marker's name.
+DEPLOYMENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class EdgeError(RuntimeError):
+    """Caddy could not be started or refused a configuration change."""
+
+
+@dataclass
+class EdgeDeployment:
+    """One deployment as the edge serves it."""
+
+    id: str
+    root: str
+    hostnames: list[str]
+    config: JSON = field(default_factory=dict)
+    has_404_page: bool = False
+    replicas: int = 1
+    server: bool = False
+    functions: dict[str, list[str]] = field(default_factory=dict)
+    upstreams: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def profile(self) -> str:
+        """A hash of everything that shapes the Caddy handler, shared by equal deployments."""
+        shape: JSON = {"routes": self.config.get("routes") or [],
+                       "overrides": self.config.get("overrides") or {},
+                       "has_404_page": self.has_404_page}
+        if self.server or self.functions:
+            shape.update(server=self.server, functions=sorted(self.functions))
+        digest = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+        return digest[:16]
+
+    @property
+    def marker(self) -> str:
+        """The file whose name routes a request: ``profile-<hash>.<id>``."""
+        return f"profile-{self.profile}.{self.id}"
+
+
+@dataclass
+class EdgeState:
+    """Everything the edge must serve; the Caddy configuration is a function of it."""
+
+    deployments: dict[str, EdgeDeployment] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    splits: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Hostnames split between deployments: ``{hostname: {deployment id: weight}}``."""
+    redirects: dict[str, str] = field(default_factory=dict)
+    https: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: Path) -> EdgeState:
+        """Read ``path``; a missing file is the empty state."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls()
+        return cls(
+            deployments={key: EdgeDeployment(**value)
+                         for key, value in data.get("deployments", {}).items()},
+            aliases=dict(data.get("aliases", {})),
+            splits={host: dict(weights) for host, weights in data.get("splits", {}).items()},
+            redirects=dict(data.get("redirects", {})),
+            https=list(data.get("https", [])),
+        )
+
+    def save(self, path: Path) -> None:
+        """Write atomically (temporary file, then rename)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        data = {
+            "deployments": {key: asdict(value) for key, value in self.deployments.items()},
+            "aliases": self.aliases,
+            "splits": self.splits,
+            "redirects": self.redirects,
+            "https": self.https,
+        }
+        temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, path)
+
+    def profiles(self) -> dict[str, EdgeDeployment]:
+        """One deployment per distinct profile, the one to build its handler from."""
+        return {deployment.profile: deployment for deployment in self.deployments.values()}
+
+    def hostnames(self) -> dict[str, str]:
+        """Every hostname served by one deployment, with that deployment."""
+        hosts = {host: dpl.id for dpl in self.deployments.values() for host in dpl.hostnames}
+        hosts.update(self.aliases)
+        return hosts
+
+    def targets(self, hostname: str) -> list[str]:
+        """The deployments serving ``hostname``: one, several (a split) or none."""
+        if hostname in self.splits:
+            return list(self.splits[hostname])
+        served = self.hostnames().get(hostname)
+        return [] if served is None else [served]
+
+    def in_use(self, deployment_id: str) -> bool:
+        """Whether an alias or a split still sends traffic to ``deployment_id``."""
+        return deployment_id in self.aliases.values() or \
+            any(deployment_id in weights for weights in self.splits.values())
+
+
+def upstream_files(program: str, ports: list[int]) -> list[str]:
+    """The names of a program's slot files: the 16 slots spread over ``ports``."""
+    return [f"up-{program}-{slot}-{ports[index % len(ports)]}"
+            for index, slot in enumerate(SLOTS)] if ports else []
+
+
+def link_atomically(target: Path, link: Path) -> None:
+    """Make ``link`` point at ``target`` in one rename: readers see the old or the new."""
+    temporary = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()
+    temporary.symlink_to(target)
+    os.replace(temporary, link)
+
+
+def check_hostname(hostname: str) -> str:
+    """Lowercase ``hostname``; raise :class:`EdgeError` unless it is a plain DNS name."""
+    hostname = hostname.lower()
+    if not re.fullmatch(HOSTNAME_PATTERN, hostname):
+        raise EdgeError(f"invalid hostname: {hostname!r}")
+    return hostname
+
+
+def check_deployment_id(deployment_id: str) -> str:
+    """``deployment_id`` if it can name a folder and a marker; else :class:`EdgeError`."""
+    if not re.fullmatch(DEPLOYMENT_ID_PATTERN, deployment_id):
+        raise EdgeError(f"invalid deployment id: {deployment_id!r}")
+    return deployment_id

@@ -1,0 +1,115 @@
+"""The local edge (``local``): the embedded Caddy behind the core's ``Edge`` interface.
+
+It shares one :class:`autostack_plugins.providers.local.edge.Edge` (the Caddy
+and its state) with the local runtime, which puts a release on that Caddy and
+hands out :func:`endpoint_of` it; those are the only endpoints this edge can
+bind. Binding changes files, never Caddy's configuration:
+
+* one target (or one with a positive weight) is an alias: ``hosts/<hostname>``
+  links to the deployment;
+* several are a weighted split, sticky per visitor through a cookie
+  (:mod:`autostack_plugins.providers.local.edge_splits`);
+* a redirect is a file naming its status and target
+  (:mod:`autostack_plugins.providers.local.edge_tls`).
+
+Certificates are issued on demand by Caddy (ACME, or the base domain's
+wildcard certificate); :meth:`LocalEdge.certificate` probes what the edge
+serves and, once a hostname has its certificate, makes plain HTTP requests for
+it redirect to HTTPS, which :meth:`LocalEdge.public_url` then gives out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from autostack_core.interfaces.edge import Certificate, CertificateStatus, WeightedEndpoint
+from autostack_core.interfaces.runtime import Endpoint
+from autostack_plugins.providers.local.certificates import certificate_state
+from autostack_plugins.providers.local.edge import Edge, EdgeError
+
+SCHEME = "local://"
+
+
+def endpoint_of(release_id: str) -> Endpoint:
+    """The endpoint of a release the local runtime put on the edge: ``local://<id>``."""
+    return Endpoint(release_id=release_id, url=f"{SCHEME}{release_id}")
+
+
+def release_of(endpoint: Endpoint) -> str:
+    """The deployment id of a local endpoint; :class:`EdgeError` for any other endpoint."""
+    if endpoint.url != f"{SCHEME}{endpoint.release_id}":
+        raise EdgeError(f"the local edge serves only the local runtime's releases, not "
+                        f"{endpoint.url!r} (release {endpoint.release_id})")
+    return endpoint.release_id
+
+
+class LocalEdge:
+    """Hostnames, weights, redirects and certificates on the embedded Caddy."""
+
+    name = "local"
+
+    def __init__(self, edge: Edge) -> None:
+        self.edge = edge
+        self.settings = edge.settings
+
+    async def start(self) -> None:
+        """Start Caddy, or re-adopt the one a previous run left serving."""
+        await self.edge.start()
+
+    async def stop(self) -> None:
+        """Stop Caddy, unless ``keep_apps_running`` (the service's setting) keeps it serving."""
+        if not self.settings.keep_apps_running:
+            await self.edge.stop()
+
+    async def bind(self, hostname: str, targets: Sequence[WeightedEndpoint]) -> None:
+        """Serve ``hostname`` from ``targets``: an alias, or a split by weight (0: no traffic).
+
+        Replaces the hostname's binding or redirect in one rename. Raises
+        :class:`EdgeError`, changing nothing, for an endpoint of another runtime,
+        a release not on the edge, or weights that send traffic nowhere.
+        """
+        weights: dict[str, int] = {}
+        for target in targets:
+            if target.weight < 0:
+                raise EdgeError(f"{hostname}: a weight cannot be negative ({target.weight})")
+            release = release_of(target.endpoint)
+            weights[release] = weights.get(release, 0) + target.weight
+        await self.edge.split(hostname, weights)
+        await self.edge.unredirect(hostname)
+
+    async def unbind(self, hostname: str) -> None:
+        """Stop serving ``hostname``: its binding, its redirect, its HTTPS redirect."""
+        await self.edge.unalias(hostname)
+        await self.edge.unredirect(hostname)
+        await self.edge.serve_https(hostname, False)
+
+    async def redirect(self, hostname: str, target: str, status: int) -> None:
+        """Redirect ``hostname`` to the hostname ``target`` (path and query kept), not serve it."""
+        try:
+            await self.edge.redirect(hostname, status, target)
+        except ValueError as error:
+            raise EdgeError(str(error)) from error
+        await self.edge.unalias(hostname)
+
+    async def certificate(self, hostname: str) -> Certificate:
+        """Probe the edge's HTTPS port for ``hostname``, which starts issuance when none exists.
+
+        Once a certificate is served, plain HTTP requests for ``hostname``
+        redirect to HTTPS; while none is, they are answered as HTTP.
+        """
+        log = self.settings.path("logs", "edge-tls.log")
+        certificate: Certificate = await asyncio.to_thread(
+            certificate_state, hostname, self.settings.edge_https_port, log)
+        await self.edge.serve_https(hostname, certificate.status == CertificateStatus.ISSUED)
+        return certificate
+
+    def public_url(self, hostname: str) -> str:
+        """``https://`` once ``hostname`` has its certificate here, else ``http://``; the
+        edge's port unless it is the scheme's default."""
+        hostname = hostname.lower()
+        if hostname in self.edge.state.https:
+            port = self.settings.edge_https_port
+            return f"https://{hostname}" + ("" if port == 443 else f":{port}")
+        port = self.settings.edge_port
+        return f"http://{hostname}" + ("" if port == 80 else f":{port}")

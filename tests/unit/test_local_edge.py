@@ -1,0 +1,156 @@
+"""The local edge without Caddy: how weights become buckets, the files a binding writes,
+what it refuses, and the public URLs. ``tests/e2e/test_local_edge.py`` serves them for real."""
+
+from __future__ import annotations
+
+import os
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from autostack_core.config import Settings
+from autostack_core.interfaces.edge import WeightedEndpoint
+from autostack_core.interfaces.runtime import Endpoint
+from autostack_plugins.providers.local.edge import Edge, EdgeDeployment, EdgeError, EdgeState
+from autostack_plugins.providers.local.edge_splits import BUCKETS, SPLIT_MARKER, bucket_owners
+from autostack_plugins.providers.local.local_edge import LocalEdge, endpoint_of, release_of
+
+HOST = "shop.localhost"
+
+
+def test_weights_become_contiguous_bucket_ranges() -> None:
+    owners = bucket_owners({"a": 80, "b": 20})
+    assert Counter(owners) == {"a": 205, "b": 51}
+    assert owners == ["a"] * 205 + ["b"] * 51
+    assert Counter(bucket_owners({"a": 1, "b": 1, "c": 1})) == {"a": 86, "b": 85, "c": 85}
+    assert Counter(bucket_owners({"a": 0, "b": 3})) == {"b": BUCKETS}
+    tiny = Counter(bucket_owners({"a": 100_000, "b": 1}))
+    assert tiny["b"] == 1 and tiny["a"] == BUCKETS - 1
+    generator = random.Random(13)
+    for _ in range(200):
+        weights = {f"d{i}": generator.randint(0, 1000) for i in range(generator.randint(1, 9))}
+        weights["d0"] += 1
+        counts = Counter(bucket_owners(weights))
+        total = sum(weight for weight in weights.values())
+        assert sum(counts.values()) == BUCKETS
+        for owner, weight in weights.items():
+            if weight == 0:
+                assert owner not in counts
+            else:
+                assert abs(counts[owner] - weight * BUCKETS / total) < 2
+
+
+@pytest.mark.parametrize("weights", [{"a": 0, "b": 0}, {}, {"a": -1, "b": 5}])
+def test_weights_sending_traffic_nowhere_are_refused(weights: dict[str, int]) -> None:
+    with pytest.raises(ValueError):
+        bucket_owners(weights)
+
+
+def test_only_the_local_runtimes_endpoints_are_accepted() -> None:
+    assert release_of(endpoint_of("dpl1")) == "dpl1"
+    for url in ("https://app-x.a.run.app", "local://other", "dpl1"):
+        with pytest.raises(EdgeError, match="only the local runtime"):
+            release_of(Endpoint(release_id="dpl1", url=url))
+
+
+@pytest.fixture
+def local_edge(tmp_path: Path) -> LocalEdge:
+    """An edge whose Caddy is never started: binding changes files only."""
+    settings = Settings(data_dir=tmp_path / "data", edge_port=8080, edge_https_port=8443)
+    settings.ensure_dirs()
+    edge = Edge(settings)
+    edge.hosts_dir.mkdir(parents=True)
+    for name in ("a", "b", "c"):
+        folder = edge.deployments_dir / f"dpl{name}"
+        folder.mkdir(parents=True)
+        edge.state.deployments[f"dpl{name}"] = EdgeDeployment(
+            id=f"dpl{name}", root=str(tmp_path), hostnames=[f"{name}.localhost"])
+    return LocalEdge(edge)
+
+
+def target(name: str, weight: int = 100) -> WeightedEndpoint:
+    return WeightedEndpoint(endpoint_of(f"dpl{name}"), weight)
+
+
+def bucket_targets(edge: Edge, hostname: str) -> Counter[str]:
+    folder = edge.hosts_dir / hostname
+    assert (folder / SPLIT_MARKER).exists()
+    return Counter(Path(os.readlink(folder / f"{bucket:02x}")).name for bucket in range(BUCKETS))
+
+
+async def test_bind_writes_an_alias_or_a_split_and_tells_who_lost_traffic(
+    local_edge: LocalEdge,
+) -> None:
+    edge = local_edge.edge
+    unserved: list[str] = []
+    edge.on_unserved.append(unserved.append)
+    link = edge.hosts_dir / HOST
+
+    await local_edge.bind(HOST, [target("a")])
+    assert os.readlink(link) == str(edge.deployments_dir / "dpla")
+    await local_edge.bind(HOST, [target("a", 3), target("b", 1)])
+    assert bucket_targets(edge, HOST) == {"dpla": 192, "dplb": 64}
+    assert edge.served_by(HOST) == "dpla" and unserved == []
+    await local_edge.bind(HOST, [target("b", 1), target("c", 1)])
+    assert bucket_targets(edge, HOST) == {"dplb": 128, "dplc": 128}
+    assert unserved == ["dpla"]
+
+    saved = EdgeState.load(edge.state_path)
+    assert saved.splits == {HOST: {"dplb": 1, "dplc": 1}} and HOST not in saved.aliases
+    assert saved.targets(HOST) == ["dplb", "dplc"] and saved.in_use("dplc")
+
+    await local_edge.bind(HOST, [target("c", 0), target("b", 5)])
+    assert os.readlink(link) == str(edge.deployments_dir / "dplb")
+    assert unserved == ["dpla", "dplc"]
+    # The split folder just left stays for requests reading it; older ones are gone.
+    assert len(list((edge.splits_dir / HOST).iterdir())) == 1
+    await local_edge.unbind(HOST)
+    assert not link.exists() and not (edge.splits_dir / HOST).exists()
+    assert unserved == ["dpla", "dplc", "dplb"]
+    assert EdgeState.load(edge.state_path).targets(HOST) == []
+
+
+async def test_refused_bindings_change_nothing(local_edge: LocalEdge) -> None:
+    edge = local_edge.edge
+    await local_edge.bind(HOST, [target("a", 1), target("b", 1)])
+    before = os.readlink(edge.hosts_dir / HOST)
+    foreign = WeightedEndpoint(Endpoint(release_id="x", url="https://x.example"), 1)
+    for targets, message in [([target("a", 0)], "weight"), ([target("a", -1)], "negative"),
+                             ([target("a"), foreign], "only the local runtime"),
+                             ([target("a"), target("gone")], "not on the edge"),
+                             ([target("b")], None)]:
+        if message is None:
+            # Another deployment's own hostname cannot be bound.
+            with pytest.raises(EdgeError, match="own hostname"):
+                await local_edge.bind("a.localhost", targets)
+            continue
+        with pytest.raises(EdgeError, match=message):
+            await local_edge.bind(HOST, targets)
+    assert os.readlink(edge.hosts_dir / HOST) == before
+    assert edge.state.splits == {HOST: {"dpla": 1, "dplb": 1}}
+
+
+async def test_a_redirect_replaces_the_binding(local_edge: LocalEdge) -> None:
+    edge = local_edge.edge
+    await local_edge.bind(HOST, [target("a")])
+    await local_edge.redirect(HOST, "www.shop.localhost", 308)
+    assert edge.state.redirects == {HOST: "308-www.shop.localhost"}
+    assert not (edge.hosts_dir / HOST).exists()
+    with pytest.raises(EdgeError, match="redirect status"):
+        await local_edge.redirect(HOST, "www.shop.localhost", 200)
+    await local_edge.bind(HOST, [target("b")])
+    assert edge.state.redirects == {} and edge.served_by(HOST) == "dplb"
+
+
+def test_public_urls_follow_the_ports_and_the_certificate(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, edge_port=80, edge_https_port=443)
+    edge = LocalEdge(Edge(settings))
+    assert edge.public_url("Shop.localhost") == "http://shop.localhost"
+    edge.edge.state.https.append("www.example.com")
+    assert edge.public_url("www.example.com") == "https://www.example.com"
+    other = LocalEdge(Edge(Settings(data_dir=tmp_path, edge_port=8080, edge_https_port=8443)))
+    other.edge.state.https.append("www.example.com")
+    assert other.public_url("shop.localhost") == "http://shop.localhost:8080"
+    assert other.public_url("www.example.com") == "https://www.example.com:8443"
