@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from autostack_plugins.providers.local.netns_relay import Relay, listening_inside
+from autostack_plugins.providers.local.netns_relay import Relay, entered, listening_inside
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.skipif(
@@ -69,19 +69,51 @@ def test_the_host_port_listens_once_the_app_does_and_reaches_it(
     netns = os.open(f"/proc/{inside.pid}/ns/net", os.O_RDONLY)
     alive = threading.Event()
     alive.set()
-    threading.Thread(target=Relay(netns, inside.pid, port).wait_and_serve, args=(alive,),
-                     daemon=True).start()
+    relay = Relay(netns, port)
+    with pytest.raises(OSError), socket.socket() as other:  # bound from the start: ours
+        other.bind(("127.0.0.1", port))
+    threading.Thread(target=relay.wait_and_serve, args=(alive,), daemon=True).start()
     with pytest.raises(ConnectionRefusedError):  # the app does not listen yet
         socket.create_connection(("127.0.0.1", port), timeout=5)
-    deadline = time.monotonic() + 10
-    while listening_inside(inside.pid, port) is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert listening_inside(inside.pid, port) == "127.0.0.1"
+    with entered(netns):
+        deadline = time.monotonic() + 10
+        while listening_inside(port) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert listening_inside(port) == (socket.AF_INET, "127.0.0.1")
     for _ in range(100):
         try:
             answer = ask(port)
             break
         except ConnectionRefusedError:
-            time.sleep(0.01)
+            time.sleep(0.001)
     assert answer == b"inside hello"
     assert ask(port) == b"inside hello"  # one thread per connection, any number of them
+
+
+def test_an_app_on_the_ipv6_loopback_is_reached_too(port: int) -> None:
+    process = subprocess.Popen(["unshare", "--net", "sh", "-c",
+                                'ip link set lo up && exec "$0" -c "$1" "$2" "$3"', sys.executable,
+                                ECHO.replace('"127.0.0.1"', '"::1"').replace(
+                                    "socket.create_server(", "socket.create_server(family="
+                                    "socket.AF_INET6, address="), str(port), "0"])
+    try:
+        deadline = time.monotonic() + 5
+        while os.readlink(f"/proc/{process.pid}/ns/net") == os.readlink("/proc/self/ns/net"):
+            assert time.monotonic() < deadline, "unshare did not make a network namespace"
+            time.sleep(0.01)
+        netns = os.open(f"/proc/{process.pid}/ns/net", os.O_RDONLY)
+        alive = threading.Event()
+        alive.set()
+        threading.Thread(target=Relay(netns, port).wait_and_serve, args=(alive,),
+                         daemon=True).start()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                assert ask(port) == b"inside hello"
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline, "the relay never listened"
+                time.sleep(0.01)
+    finally:
+        process.kill()
+        process.wait()

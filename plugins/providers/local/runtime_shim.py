@@ -70,6 +70,17 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def join_cgroups(files: list[str], pids: list[int], log: LogWriter, lock: threading.Lock) -> None:
+    """Move ``pids`` into the deployment's cgroups (each ``cgroup.procs`` file)."""
+    for procs in files:
+        for pid in pids:
+            try:
+                Path(procs).write_text(str(pid))
+            except OSError as error:
+                with lock:
+                    log.write("system", f"cannot join cgroup {procs}: {error}")
+
+
 def pump(stream: IO[bytes], name: str, log: LogWriter, lock: threading.Lock) -> None:
     for raw in iter(lambda: stream.readline(MAX_LINE_BYTES), b""):
         line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -101,8 +112,8 @@ class PrivateNetwork:
         binary = slirp4netns()
         if binary is None:
             raise NetworkSetupError("slirp4netns is not installed")
-        self.port = port
         self.netns = new_namespace()
+        self.relay = Relay(self.netns, port)  # binds the host's port: taken, nothing starts
         self.exit_read, self.exit_write = os.pipe()  # slirp4netns ends when the shim does
         self.slirp = start_outbound(binary, self.netns, self.exit_read)
         os.close(self.exit_read)
@@ -126,8 +137,8 @@ class PrivateNetwork:
         wait_configured(root, self.slirp)
         os.write(self.block_write, b"1")
         os.close(self.block_write)
-        relay = Relay(self.netns, root, self.port)
-        threading.Thread(target=relay.wait_and_serve, args=(self.alive,), daemon=True).start()
+        threading.Thread(target=self.relay.wait_and_serve, args=(self.alive,),
+                         daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,20 +152,24 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     log = LogWriter(args.logs, args.source)
     lock = threading.Lock()
-    for procs in args.procs:
-        try:
-            Path(procs).write_text(str(os.getpid()))
-        except OSError as error:
-            log.write("system", f"cannot join cgroup {procs}: {error}")
+    # Joining waits for an RCU grace period (5-20 ms, measured) before the first
+    # move: the app's network is made meanwhile, and slirp4netns joins after.
+    joining = threading.Thread(target=join_cgroups, args=(args.procs, [os.getpid()], log, lock))
+    joining.start()
     bwrap = os.path.basename(command[0]) == "bwrap" if command else False
-    network = None
+    network, failure = None, None
     if bwrap and args.private_network:
         try:
             network = PrivateNetwork(args.private_network)
         except (NetworkSetupError, OSError) as error:
-            log.write("system", f"could not set up the app's network: {error}")
-            log.close()
-            return 1
+            failure = error
+    joining.join()
+    if failure is not None:
+        log.write("system", f"could not set up the app's network: {failure}")
+        log.close()
+        return 1
+    if network is not None:
+        join_cgroups(args.procs, [network.slirp.pid], log, lock)
     read_info, write_info = os.pipe() if bwrap else (-1, -1)
     if bwrap:
         command = [command[0], "--info-fd", str(write_info),
