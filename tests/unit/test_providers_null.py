@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from autostack_core.config import Settings
 from autostack_core.interfaces.edge import CertificateStatus, WeightedEndpoint
 from autostack_core.interfaces.runtime import (
     Endpoint,
@@ -15,6 +16,7 @@ from autostack_core.interfaces.runtime import (
     ReleaseStatus,
     ScalePolicy,
 )
+from autostack_core.plugins import get_plugin_manager
 from autostack_plugins.providers.null import NullEdge, NullRuntime
 from tests.conformance.pair import artifact, server_output, static_output
 
@@ -87,3 +89,13 @@ async def test_scale_refuses_an_absent_release_and_a_static_release_never_sleeps
     await runtime.scale("a", ScalePolicy(0, 1))
     assert await runtime.status("a") == ReleaseStatus.READY
 
+
+async def test_the_plugin_registers_the_pair_under_null(settings: Settings) -> None:
+    manager = get_plugin_manager(load_entry_points=False).manager
+    runtimes = [item for result in manager.hook.register_runtimes(settings=settings)
+                for item in result]
+    edges = [item for result in manager.hook.register_edges(settings=settings)
+             for item in result]
+    runtime = next(item for item in runtimes if item.name == "null")
+    assert runtime.idle_seconds == settings.preview_idle_seconds
+    assert any(isinstance(edge, NullEdge) and edge.name == "null" for edge in edges)
