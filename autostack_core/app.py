@@ -40,13 +40,13 @@ from autostack_core.interfaces.edge import Edge
 from autostack_core.interfaces.git_host import GitHost
 from autostack_core.interfaces.runtime import Runtime
 from autostack_core.interfaces.sign_in import SignInProvider
+from autostack_core.interfaces.tasks import Cron, Task
 from autostack_core.pipeline import recover_lost_deployments, run_deployment
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager
 from autostack_core.queue import Queue
 from autostack_core.retention import collect_garbage
 from autostack_core.security_headers import SecurityHeadersMiddleware
 from autostack_core.utils import await_me_maybe
-from autostack_plugins.providers.local import wildcard_certificate  # moves to register_tasks
 
 NOTIFY_DRAIN_SECONDS = 10
 
@@ -79,15 +79,21 @@ class AutoStack:
         self.sign_in_providers: dict[str, SignInProvider] = {}
         self._consumer: Consumer | None = None
         self.running: dict[str, asyncio.Task[Any]] = {}
-        self.queue.task("run_deployment", self._run_deployment)
-        self.queue.task("collect_garbage", self._collect_garbage)
-        self.queue.periodic("collect_garbage_hourly", self._collect_garbage, minute="17")
-        self.queue.task("refresh_domain_certificate", partial(domains.refresh_certificate, self))
-        self.queue.task("publish_domain_records", partial(domains.publish_records, self))
-        self.queue.periodic("recheck_domains", partial(domains.recheck, self), minute="*/5")
-        self.queue.task("renew_wildcard_certificate", partial(wildcard_certificate.renew, self))
-        self.queue.periodic("renew_wildcard_certificate_hourly",
-                            partial(wildcard_certificate.renew, self), minute="41")
+        plugin_tasks = self.plugin_manager.hook.register_tasks(app=self)
+        for task in [*self.core_tasks(), *(task for tasks in plugin_tasks for task in tasks or [])]:
+            self.queue.register(task)
+
+    def core_tasks(self) -> list[Task]:
+        """The core's own queue tasks; plugins add theirs through ``register_tasks``."""
+        return [
+            Task("run_deployment", self._run_deployment),
+            Task("collect_garbage", self._collect_garbage),
+            Task("collect_garbage_hourly", self._collect_garbage, Cron(minute="17")),
+            # The domains' tasks move with domains into their plugin.
+            Task("refresh_domain_certificate", partial(domains.refresh_certificate, self)),
+            Task("publish_domain_records", partial(domains.publish_records, self)),
+            Task("recheck_domains", partial(domains.recheck, self), Cron(minute="*/5")),
+        ]
 
     async def _run_deployment(self, deployment_id: str, force: bool = False) -> None:
         await run_deployment(self, deployment_id, force)
@@ -144,8 +150,6 @@ class AutoStack:
         if self.consume:
             await recover_lost_deployments(self)
             self._consumer = self.queue.start_consumer()
-            if wildcard_certificate.enabled(self.settings):
-                self.queue.enqueue("renew_wildcard_certificate")
 
     async def shutdown(self) -> None:
         for task in list(self.running.values()):

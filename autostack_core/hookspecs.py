@@ -17,11 +17,13 @@ from pluggy import HookimplMarker, HookspecMarker
 if TYPE_CHECKING:
     import click
 
+    from autostack_core.app import AutoStack
     from autostack_core.config import Settings
     from autostack_core.interfaces.edge import Edge
     from autostack_core.interfaces.git_host import GitHost
     from autostack_core.interfaces.runtime import Runtime
     from autostack_core.interfaces.sign_in import SignInProvider
+    from autostack_core.interfaces.tasks import Task
 
 hookspec = HookspecMarker("autostack")
 hookimpl = HookimplMarker("autostack")
@@ -255,4 +257,28 @@ def register_commands(cli: click.Group) -> None:
     whose hook raises is reported by name on stderr and the other plugins'
     commands stay available. Every plugin is called: name your commands so
     they do not clash with the built-in ones or another plugin's.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Queue
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def register_tasks(app: AutoStack) -> list[Task]:
+    """Return a list of queue tasks and periodic jobs.
+
+    Each item is an :class:`autostack_core.interfaces.tasks.Task`: a unique
+    ``name`` and an async function ``run``; give it a ``schedule``
+    (:class:`autostack_core.interfaces.tasks.Cron`) to make it a periodic job,
+    which every queue consumer's scheduler runs with no arguments. Enqueue a
+    task from a route or another task with ``app.queue.enqueue(name, *args)``
+    (plain, picklable arguments). ``app`` is the host object being built:
+    ``app.settings`` and ``app.queue`` are there, the database is not yet
+    connected, so bind ``app`` (``functools.partial(renew, app)``) and let
+    ``run`` use it later. Called once, synchronously, when the host object is
+    built (by the server, ``autostack worker`` and commands that enqueue):
+    return the list itself, not an awaitable. A name registered twice, by the
+    core or another plugin, stops start-up with an error naming it.
     """

@@ -7,6 +7,7 @@ asyncio loop, so every task hands its coroutine to that loop and waits.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import socket
@@ -23,6 +24,7 @@ from autostack_core.crypto import derive_key
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
+    from autostack_core.interfaces.tasks import Task
 
 POLL_MAX_SECONDS = 0.2
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
@@ -57,6 +59,7 @@ class Queue:
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tasks: dict[str, Any] = {}
         self.jobs: dict[str, Callable[..., Coroutine[Any, Any, Any]]] = {}
+        self.periodic_jobs: dict[str, Callable[[], Coroutine[Any, Any, Any]]] = {}
 
     def _on_loop(self, name: str, job: Callable[..., Coroutine[Any, Any, Any]]) -> Any:
         """A thread-side function that runs ``job`` on the queue's event loop and waits."""
@@ -77,7 +80,21 @@ class Queue:
     def periodic(self, name: str, job: Callable[[], Coroutine[Any, Any, Any]],
                  **schedule: str) -> None:
         """Run ``job`` on a cron schedule (``minute="17"`` is hourly at :17) in a consumer."""
+        self.periodic_jobs[name] = job
         self.huey.periodic_task(crontab(**schedule), name=name)(self._on_loop(name, job))
+
+    def register(self, task: Task) -> None:
+        """Register a :class:`Task`: a periodic job when it has a schedule, else a task.
+
+        A name registered twice is a :class:`ValueError` naming it: a second
+        plugin would otherwise take the first one's task over silently.
+        """
+        if task.name in self.jobs or task.name in self.periodic_jobs:
+            raise ValueError(f"queue task {task.name!r} is registered twice")
+        if task.schedule is None:
+            self.task(task.name, task.run)
+        else:
+            self.periodic(task.name, task.run, **dataclasses.asdict(task.schedule))
 
     def enqueue(self, name: str, *args: Any) -> Result:
         """Put task ``name`` on the queue; its :class:`huey.api.Result` can be waited on."""

@@ -23,13 +23,12 @@ from autostack_core.api import (
     tokens,
     uploads,
     webhooks,
-    wildcard_certificate,
 )
 
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
     deploy_hooks, notifiers, runtime_logs, github, domains, dns_zones, detect, project_events,
-    wildcard_certificate, openapi,
+    openapi,
 )
 
 

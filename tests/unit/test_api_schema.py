@@ -26,6 +26,7 @@ import ipaddress
 import itertools
 import os
 import socket
+import tempfile
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 
 from autostack_core import accounts
 from autostack_core.api import api_routes
@@ -45,6 +47,7 @@ from autostack_core.api.openapi import BASE_SCHEMA, Generator
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
 from autostack_core.models import User
+from autostack_core.plugins import get_plugin_manager
 from autostack_core.utils import random_id
 from tests.conftest import PG_ADMIN_URL, REDIS_URL, free_port
 
@@ -53,9 +56,19 @@ MAX_EXAMPLES = 12
 LOOPBACK_NAMES = {"localhost", "testserver"}
 EMAIL, PASSWORD = "fuzz@example.com", "correct horse battery"
 
+
+
+def built_in_routes() -> list[BaseRoute]:
+    """The core's API routes and those the built-in plugins mount (the wildcard certificate's)."""
+    hook = get_plugin_manager(load_entry_points=False).manager.hook
+    server = Settings.from_env(data_dir=Path(tempfile.gettempdir()) / "autostack-schema")
+    return [*api_routes(), *(route for routes in hook.register_routes(settings=server)
+                             for route in routes or [])]
+
+
 # The document is made from the routes alone, so the operations are known when
 # pytest collects them; the test below checks the running app serves the same.
-DOCUMENT = Generator(BASE_SCHEMA).get_schema(api_routes())
+DOCUMENT = Generator(BASE_SCHEMA).get_schema(built_in_routes())
 
 
 SEED_TEXT, SEED_ID = "seed", 4_000_000_001

@@ -53,10 +53,6 @@ KNOWN_VIOLATIONS: frozenset[tuple[str, str, str]] = frozenset({
     # The core still reaches into the local provider (moving behind the Runtime and Edge).
     (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.api.runtime_logs",
      "autostack_plugins.providers.local.runtime_logs"),
-    (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.api.wildcard_certificate",
-     "autostack_plugins.providers.local.wildcard_certificate"),
-    (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.app",
-     "autostack_plugins.providers.local.wildcard_certificate"),
     (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.doctor",
      "autostack_plugins.providers.local.run_sandbox"),
     (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.doctor",

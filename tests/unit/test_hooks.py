@@ -10,6 +10,7 @@ import inspect
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -30,7 +31,9 @@ from autostack_core.detection import detect
 from autostack_core.interfaces import DeploymentTemplate, Detection, Event, SourceTree
 from autostack_core.interfaces.git_host import GitHost, WebhookFormat
 from autostack_core.interfaces.sign_in import Identity, OAuthClient, SignInProvider
+from autostack_core.interfaces.tasks import Cron, Task
 from autostack_core.plugins import get_plugin_manager
+from tests.queue_runner import run_queued
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,6 +109,16 @@ class Recorder:
         def hello(name: str) -> None:
             """Greet NAME."""
             click.echo(f"hello {name} from a plugin command")
+
+    @hookimpl
+    def register_tasks(self, app: AutoStack) -> list[Task]:
+        async def record(value: str) -> None:
+            self.calls.append(("task", value))
+
+        async def tick() -> None:  # pragma: no cover - the scheduler is not run here
+            self.calls.append(("tick", None))
+
+        return [Task("recorder-task", record), Task("recorder-tick", tick, Cron(minute="*/10"))]
 
     @hookimpl
     async def startup(self, app: AutoStack) -> None:
@@ -317,6 +330,17 @@ def test_hook_register_commands(tmp_path: Path) -> None:
     add_plugin_commands(cli, loaded)
     result = CliRunner().invoke(cli, ["recorder-hello", "world"])
     assert result.output == "hello world from a plugin command\n"
+
+
+async def test_hook_register_tasks(recorded: Any) -> None:
+    app, recorder = recorded
+    app.queue.enqueue("recorder-task", "queued value")
+    assert await run_queued(app, "recorder-task") == 1
+    assert ("task", "queued value") in recorder.calls
+    due = {task.name for task in app.queue.huey.read_periodic(datetime(2026, 1, 1, 3, 20))}
+    assert {"recorder-tick", "collect_garbage_hourly"} - due == {"collect_garbage_hourly"}
+    assert "recorder-tick" not in {
+        task.name for task in app.queue.huey.read_periodic(datetime(2026, 1, 1, 3, 21))}
 
 
 def test_every_hook_has_a_test() -> None:

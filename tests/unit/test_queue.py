@@ -7,6 +7,7 @@ import pickle
 import pytest
 
 from autostack_core.app import AutoStack
+from autostack_core.interfaces.tasks import Cron, Task
 
 
 class Boom:
@@ -33,3 +34,13 @@ async def test_a_forged_message_is_refused(autostack: AutoStack) -> None:
     with pytest.raises(ValueError, match=r"[Ss]ignature|[Ss]eparator"):
         autostack.queue.huey.dequeue()
     assert not Boom.ran
+
+
+async def test_a_task_name_registered_twice_is_refused(autostack: AutoStack) -> None:
+    async def again() -> None:  # pragma: no cover - never registered
+        raise AssertionError
+
+    with pytest.raises(ValueError, match="'collect_garbage_hourly' is registered twice"):
+        autostack.queue.register(Task("collect_garbage_hourly", again))
+    with pytest.raises(ValueError, match="'run_deployment' is registered twice"):
+        autostack.queue.register(Task("run_deployment", again, Cron(minute="0")))
