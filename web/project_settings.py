@@ -16,7 +16,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import accounts, git_credentials, github_connections
-from autostack_core.api.webhooks import webhook_info
 from autostack_core.auth import client_ip
 from autostack_core.domains import domain_json
 from autostack_core.errors import ApiError, from_validation_error
@@ -33,6 +32,7 @@ from autostack_core.models import (
 from autostack_core.services import projects
 from autostack_core.services.deploy_hooks import hook_json
 from autostack_core.services.projects import ProjectSettings, check_settings
+from autostack_core.services.webhooks import webhook_info
 from autostack_web.access import page, project_access
 from autostack_web.projects import previews
 from autostack_web.rendering import form_text, host_of, redirect, render

@@ -27,12 +27,12 @@ from autostack_core.api.deps import current_user, project_for, read_body
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound, Unauthorized
 from autostack_core.interfaces.git_host import GitEvent, GitHost, PayloadError
-from autostack_core.models import AuditEvent, Project, Role, WebhookDelivery
+from autostack_core.models import Project, Role, WebhookDelivery
+from autostack_core.services.webhooks import webhook_info, webhook_urls
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
 
-RECENT_DELIVERIES = 20
 UNKNOWN_SECRET = secrets.token_hex(32)
 """Checked against when no project uses the repository (never matches: nobody knows it)."""
 
@@ -128,11 +128,6 @@ async def receive(request: Request) -> Response:
                          "results": [outcome.to_dict() for outcome in outcomes]})
 
 
-def webhook_urls(app: AutoStack) -> dict[str, str]:
-    base = app.settings.server_url.rstrip("/")
-    return {name: f"{base}/api/v1/webhooks/{name}" for name in app.git_hosts}
-
-
 async def set_secret(request: Request) -> Response:
     """Set or rotate the project's webhook secret (admin); it is shown only in this answer.
     ---
@@ -153,23 +148,6 @@ async def set_secret(request: Request) -> Response:
                          team=project.team, target=("project", str(project.id)),
                          ip=client_ip(request))
     return JSONResponse({"secret": secret, "urls": webhook_urls(app)})
-
-
-def delivery_json(event: AuditEvent) -> dict[str, Any]:
-    return {**event.data, "received_at": event.created_at.isoformat()}
-
-
-async def webhook_info(app: AutoStack, project: Project) -> dict[str, Any]:
-    """The repository, whether a secret is set, the webhook URLs and the last deliveries."""
-    recent = await AuditEvent.filter(
-        action=git_triggers.AUDIT_ACTION, target_type="project", target_id=str(project.id),
-    ).order_by("-id").limit(RECENT_DELIVERIES)
-    return {
-        "repository": project.github_repo or project.git_url,
-        "secret_set": project.webhook_secret_sealed is not None,
-        "urls": webhook_urls(app),
-        "deliveries": [delivery_json(event) for event in recent],
-    }
 
 
 async def webhook_status(request: Request) -> Response:

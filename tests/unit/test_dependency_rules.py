@@ -61,8 +61,6 @@ KNOWN_VIOLATIONS: frozenset[tuple[str, str, str]] = frozenset({
      "autostack_plugins.providers.local.certificates"),
     (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.domains",
      "autostack_plugins.providers.local.edge_tls"),
-    # The webhook status moves to the services layer once the git hosts are plugins.
-    (WEB_IMPORTS_API, "autostack_web.project_settings", "autostack_core.api.webhooks"),
     # Builders: the build cache, the build sandbox's PATH and the store's path check.
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.builders.node", "autostack_core.build_cache"),
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.builders.node_toolchain",
