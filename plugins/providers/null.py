@@ -109,7 +109,9 @@ class NullRuntime:
     accepts = frozenset(OutputKind)
     config_fields: tuple[ConfigField, ...] = ()
 
-    def __init__(self, idle_seconds: float = 900.0) -> None:
+    def __init__(self, idle_seconds: float = 900.0, name: str | None = None) -> None:
+        if name is not None:  # a test may register it under another runtime's name
+            self.name = name
         self.idle_seconds = idle_seconds
         self.token = f"{NAME}-{next(_tokens)}"
         self.published: dict[str, _Published] = {}
@@ -134,7 +136,7 @@ class NullRuntime:
                 await artifact.write_to(output)
                 files = _read_files(output)
             self.published[location] = _Published(frozenset(artifact.kinds), files)
-        return ArtifactReference(runtime=NAME, location=location)
+        return ArtifactReference(runtime=self.name, location=location)
 
     async def deploy(self, release: Release) -> Endpoint:
         """Remember ``release`` (or wake it) and return ``null:<id>``.
@@ -246,7 +248,9 @@ class NullRuntime:
         await self._log(running.release.id, NAME, "woken")
 
     async def _log(self, release_id: str, source: str, text: str) -> None:
-        line = LogLine(timestamp=datetime.now(UTC), source=source, text=text)
+        """Append a line: the runtime's own events (source ``null``) are the ``system`` stream."""
+        stream = "system" if source == NAME else "stdout"
+        line = LogLine(timestamp=datetime.now(UTC), source=source, text=text, stream=stream)
         async with self._wrote:
             self._logs.setdefault(release_id, []).append(line)
             self._wrote.notify_all()
@@ -261,7 +265,9 @@ class NullEdge:
 
     name = NAME
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 80) -> None:
+        self.port = port
+        """The port public URLs name (none for 80), as a real edge's would."""
         self.bindings: dict[str, tuple[WeightedEndpoint, ...]] = {}
         self.redirects: dict[str, tuple[str, int]] = {}
         self.calls: list[tuple[str, str]] = []
@@ -316,7 +322,8 @@ class NullEdge:
         return Certificate(CertificateStatus.NONE)
 
     def public_url(self, hostname: str) -> str:
-        return f"http://{_host(hostname)}"
+        """``http://<hostname>``, with ``:<port>`` unless the port is 80."""
+        return f"http://{_host(hostname)}" + ("" if self.port == 80 else f":{self.port}")
 
     def served_by(self, hostname: str) -> list[str]:
         """The release ids ``hostname`` is bound to (empty when it is not)."""
@@ -398,4 +405,4 @@ def register_runtimes(settings: Settings) -> list[NullRuntime]:
 
 @hookimpl
 def register_edges(settings: Settings) -> list[NullEdge]:
-    return [NullEdge()]
+    return [NullEdge(port=settings.edge_port)]

@@ -98,4 +98,6 @@ async def test_the_plugin_registers_the_pair_under_null(settings: Settings) -> N
              for item in result]
     runtime = next(item for item in runtimes if item.name == "null")
     assert runtime.idle_seconds == settings.preview_idle_seconds
-    assert any(isinstance(edge, NullEdge) and edge.name == "null" for edge in edges)
+    edge = next(edge for edge in edges if isinstance(edge, NullEdge))
+    assert edge.name == "null"
+    assert edge.public_url("site.localhost") == f"http://site.localhost:{settings.edge_port}"
