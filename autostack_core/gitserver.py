@@ -4,6 +4,12 @@ Git's smart HTTP protocol is served by ``git http-backend`` (CGI); AutoStack
 only authenticates (HTTP Basic, an API token as the password), checks the
 project role (viewer to fetch, member to push) and, after a push, queues a
 deployment for every branch that moved.
+
+It stays in the core, unlike the git hosts of ``register_git_hosts``: it is
+not a host that tells AutoStack about pushes elsewhere but the server's own
+source store, like uploaded files (the pipeline builds ``push`` deployments
+from the bare repositories under ``data_dir/git``), and it needs what only the
+core has: project roles and creating deployments on a user's behalf.
 """
 
 from __future__ import annotations
