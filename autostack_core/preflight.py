@@ -10,7 +10,8 @@ doctor`` words it. ``AUTOSTACK_ALLOW_UNSANDBOXED=1`` is the explicit way past.
 from __future__ import annotations
 
 from autostack_core.config import Settings
-from autostack_core.doctor import Check, check_bubblewrap, check_build_network
+from autostack_core.doctor import check_bubblewrap, check_build_network
+from autostack_core.interfaces.checks import Check
 
 PACKAGES = {"bubblewrap": "bubblewrap", "build net": "slirp4netns"}
 

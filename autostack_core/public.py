@@ -26,6 +26,9 @@ What is public, and why:
 * ``autostack_core.log_redaction``: the secret query parameters and the mask
   every log line uses.
 * ``autostack_core.utils``: small helpers (slugs, private files, free ports).
+* ``autostack_core.cli.options``: the options and helpers every command
+  shares (``--json``, ``--project``, ``--data-dir``, ``emit``,
+  ``settings_from``), for the commands a plugin adds with ``register_commands``.
 
 ``autostack_core.app`` may be imported for type annotations only (under
 ``if TYPE_CHECKING:``): hooks receive the running app as their host object,
@@ -45,6 +48,7 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.outbound",
     "autostack_core.log_redaction",
     "autostack_core.utils",
+    "autostack_core.cli.options",
 })
 """Modules a plugin may import; a package here includes its submodules, except that
 ``autostack_core`` itself means the package's ``__init__`` only."""

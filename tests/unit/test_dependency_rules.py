@@ -53,10 +53,6 @@ KNOWN_VIOLATIONS: frozenset[tuple[str, str, str]] = frozenset({
     # The core still reaches into the local provider (moving behind the Runtime and Edge).
     (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.api.runtime_logs",
      "autostack_plugins.providers.local.runtime_logs"),
-    (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.doctor",
-     "autostack_plugins.providers.local.run_sandbox"),
-    (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.doctor",
-     "autostack_plugins.providers.local.wildcard_certificate"),
     (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.domains",
      "autostack_plugins.providers.local.certificates"),
     (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.domains",
@@ -66,10 +62,9 @@ KNOWN_VIOLATIONS: frozenset[tuple[str, str, str]] = frozenset({
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.builders.node_toolchain",
      "autostack_core.sandbox"),
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.builders.static", "autostack_core.store"),
-    # The local provider: models' SslStatus, caddy_binary, the sandbox, sealed values.
+    # The local provider: models' SslStatus, the sandbox, sealed values.
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.certificates",
      "autostack_core.models"),
-    (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.edge", "autostack_core.doctor"),
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.run_sandbox",
      "autostack_core.sandbox"),
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.run_sandbox",

@@ -28,7 +28,9 @@ from autostack_core.app import AutoStack
 from autostack_core.cli import add_plugin_commands
 from autostack_core.config import Settings
 from autostack_core.detection import detect
+from autostack_core.doctor import run_checks
 from autostack_core.interfaces import DeploymentTemplate, Detection, Event, SourceTree
+from autostack_core.interfaces.checks import Check
 from autostack_core.interfaces.git_host import GitHost, WebhookFormat
 from autostack_core.interfaces.sign_in import Identity, OAuthClient, SignInProvider
 from autostack_core.interfaces.tasks import Cron, Task
@@ -119,6 +121,10 @@ class Recorder:
             self.calls.append(("tick", None))
 
         return [Task("recorder-task", record), Task("recorder-tick", tick, Cron(minute="*/10"))]
+
+    @hookimpl
+    async def doctor_checks(self, settings: Settings) -> list[Check]:
+        return [Check("recorder", False, "the recorder's part is missing", "install it")]
 
     @hookimpl
     async def startup(self, app: AutoStack) -> None:
@@ -341,6 +347,15 @@ async def test_hook_register_tasks(recorded: Any) -> None:
     assert {"recorder-tick", "collect_garbage_hourly"} - due == {"collect_garbage_hourly"}
     assert "recorder-tick" not in {
         task.name for task in app.queue.huey.read_periodic(datetime(2026, 1, 1, 3, 21))}
+
+
+async def test_hook_doctor_checks(settings: Settings, tmp_path: Path) -> None:
+    loaded = get_plugin_manager(load_entry_points=False)
+    loaded.manager.register(Recorder(tmp_path), name="recorder")
+    checks = {check.name: check for check in await run_checks(settings, loaded)}
+    assert checks["recorder"] == Check("recorder", False, "the recorder's part is missing",
+                                       "install it")
+    assert {"python", "database", "caddy", "wildcard"} <= set(checks)
 
 
 def test_every_hook_has_a_test() -> None:

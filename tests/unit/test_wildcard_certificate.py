@@ -27,7 +27,6 @@ from cryptography.x509.oid import NameOID
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.doctor import check_wildcard_certificate
 from autostack_core.models import SslStatus
 from autostack_core.plugins import get_plugin_manager
 from autostack_plugins.providers.local import wildcard_certificate
@@ -306,20 +305,20 @@ async def test_a_base_domain_outside_the_zone_is_refused_before_ordering(
 
 
 def test_doctor_shows_the_state_and_fails_on_a_failing_renewal(settings: Settings) -> None:
-    assert check_wildcard_certificate(settings).ok
+    assert wildcard_certificate.doctor_check(settings).ok
     settings = wildcard_settings(settings)
-    assert "not issued yet" in check_wildcard_certificate(settings).detail
+    assert "not issued yet" in wildcard_certificate.doctor_check(settings).detail
     now = datetime.now(UTC)
     Attempt(now, "validating _acme-challenge.x: nope").save(attempt_path(settings))
-    failing = check_wildcard_certificate(settings)
+    failing = wildcard_certificate.doctor_check(settings)
     assert not failing.ok
     assert failing.detail.endswith("not issued: validating _acme-challenge.x: nope")
     path = wildcard_file(settings)
     path.parent.mkdir(parents=True)
     certificate = make_certificate(NAMES, now - timedelta(days=1), 90)
     path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    renewal = check_wildcard_certificate(settings)
+    renewal = wildcard_certificate.doctor_check(settings)
     assert not renewal.ok and "the last renewal failed: validating" in renewal.detail
     Attempt(now, None).save(attempt_path(settings))
-    issued = check_wildcard_certificate(settings)
+    issued = wildcard_certificate.doctor_check(settings)
     assert issued.ok and issued.detail.startswith(f"*.{BASE}, {BASE}: issued by CN=test")

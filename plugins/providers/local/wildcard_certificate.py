@@ -42,6 +42,7 @@ from joserfc.jwk import ECKey
 from autostack_core import ownership
 from autostack_core.config import Settings
 from autostack_core.interfaces import DnsRecordSet, DnsZone, Event
+from autostack_core.interfaces.checks import Check
 from autostack_core.models import SslStatus
 from autostack_core.utils import write_private
 from autostack_plugins.providers.local.acme import AcmeClient, AcmeError, Challenge
@@ -183,6 +184,29 @@ def state(settings: Settings, now: datetime | None = None) -> WildcardState:
     elif attempt.error is not None:
         result.status = SslStatus.FAILED
     return result
+
+
+def doctor_check(settings: Settings) -> Check:
+    """The certificate's line in ``autostack doctor``: fails on a failed attempt."""
+    current = state(settings)
+    names = ", ".join(current.names)
+    if not current.enabled:
+        return Check("wildcard", True, "not configured: each hostname gets its own certificate "
+                                       "(AUTOSTACK_DNS_PROVIDER and a real AUTOSTACK_DOMAIN "
+                                       "enable it)")
+    remedy = (f"check AUTOSTACK_DNS_PROVIDER_CONFIG for {current.dns_provider} and the ACME "
+              "settings; POST /api/v1/edge/wildcard-certificate/renew retries now")
+    if current.status == SslStatus.ISSUED and current.expires_at and current.renew_after:
+        detail = (f"{names}: issued by {current.issuer}, expires {current.expires_at:%Y-%m-%d}, "
+                  f"renews after {current.renew_after:%Y-%m-%d}")
+        if current.error:
+            return Check("wildcard", False, f"{detail}; the last renewal failed: {current.error}",
+                         remedy)
+        return Check("wildcard", True, detail)
+    if current.status == SslStatus.FAILED:
+        return Check("wildcard", False, f"{names}: not issued: {current.error}", remedy)
+    return Check("wildcard", True, f"{names}: not issued yet (the server obtains it at start "
+                                   "and checks hourly)")
 
 
 # ---------------------------------------------------------------------------
