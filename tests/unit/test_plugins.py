@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import json
 import shutil
 import subprocess
 import sys
@@ -57,7 +58,8 @@ async def test_an_installed_plugin_is_loaded_and_called(
     loaded = get_plugin_manager()
     infos = {info.name: info for info in describe_plugins(loaded)}
     assert infos["example"].version == "1.2.3" and not infos["example"].builtin
-    assert infos["example"].hooks == ["extra_template_vars", "register_routes"]
+    assert infos["example"].hooks == [
+        "extra_template_vars", "register_commands", "register_routes"]
     autostack = AutoStack(settings, plugins=loaded)
     await autostack.startup()
     try:
@@ -82,6 +84,16 @@ def test_a_broken_plugin_is_reported_by_name_and_others_load(installed_plugin: N
     output = CliRunner().invoke(main, ["plugins"]).output
     assert "example 1.2.3 (installed)" in output
     assert "example-broken FAILED: ImportError" in output
+
+
+def test_an_installed_plugin_adds_a_command(installed_plugin: None) -> None:
+    """The installed ``autostack`` command, in a process of its own, as a user runs it."""
+    autostack = str(Path(sys.executable).parent / "autostack")
+    listed = subprocess.run([autostack, "--help"], capture_output=True, text=True, check=True)
+    assert "example-hello" in listed.stdout and "Greet NAME" in listed.stdout
+    hello = subprocess.run([autostack, "example-hello", "Ada", "--json"], capture_output=True,
+                           text=True, check=True)
+    assert json.loads(hello.stdout) == {"greeting": "hello Ada"}
 
 
 def test_strict_mode_makes_a_broken_plugin_fatal(
