@@ -3,7 +3,7 @@
 Run with ``.venv/bin/python bench/edge_bench.py``. Everything stays on the
 loopback, on free ports, in a temporary directory.
 
-(a) Alias move: time from the call to ``LocalProvider.route`` until a client
+(a) Alias move: time from the call to ``LocalPair.route`` until a client
     asking the alias gets the other deployment's content; p50/p99 over 200
     moves, compared with one plain request to the edge measured in the same run.
 (b) Static throughput: ``wrk -t2 -c50 -d5s`` on a 2 KB file through the
@@ -21,6 +21,7 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,8 +30,11 @@ import httpx
 
 from autostack_core.config import Settings
 from autostack_core.doctor import caddy_binary
-from autostack_core.interfaces import DeploymentSpec
-from autostack_plugins.providers.local.plugin import LocalProvider
+from autostack_core.interfaces.runtime import Release
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.local_pair import LocalPair, release
 
 MOVES = 200
 ROUNDS = 3
@@ -49,17 +53,16 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def site(root: Path, name: str, body: str) -> DeploymentSpec:
+def site(root: Path, name: str, body: str) -> Release:
     output = root / name
     (output / "static").mkdir(parents=True)
     (output / "static" / "index.html").write_text(body)
     (output / "static" / "file.html").write_text("x" * 2048)
-    return DeploymentSpec(id=name, project="bench", output_dir=output,
-                          hostnames=[f"bench-{name}.localhost"], env={}, config={})
+    return release(name, output, f"bench-{name}.localhost", project="bench")
 
 
-async def alias_moves(provider: LocalProvider, client: httpx.AsyncClient,
-                      a: DeploymentSpec, b: DeploymentSpec) -> dict[str, float]:
+async def alias_moves(provider: LocalPair, client: httpx.AsyncClient,
+                      a: Release, b: Release) -> dict[str, float]:
     headers = {"Host": "bench.localhost"}
     await provider.route("bench.localhost", a)
     plain: list[float] = []
@@ -123,9 +126,9 @@ async def main() -> None:
         settings = Settings(data_dir=root / "data", edge_port=free_port())
         settings.ensure_dirs()
         a, b = site(root, "a", "A"), site(root, "b", "B")
-        provider = LocalProvider(settings)
+        provider = LocalPair(settings)
         await provider.start()
-        bare, bare_port = bare_caddy(root, a.output_dir / "static")
+        bare, bare_port = bare_caddy(root, Path(a.artifact.location) / "static")
         try:
             await provider.deploy(a)
             await provider.deploy(b)

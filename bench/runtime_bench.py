@@ -33,6 +33,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -41,9 +42,12 @@ import httpx
 
 from autostack_core.config import Settings
 from autostack_core.crypto import install_keyring, load_keyring
-from autostack_core.interfaces import DeploymentSpec
-from autostack_plugins.providers.local.plugin import LocalProvider
+from autostack_core.interfaces.runtime import Release
 from autostack_plugins.providers.local.run_sandbox import RuntimeCgroup
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.local_pair import LocalPair, release
 
 ROUNDS = 3
 COLD_STARTS = 5
@@ -79,15 +83,14 @@ def free_port() -> int:
         return port
 
 
-def app(root: Path, name: str, runtime: str = "node", version: str = "") -> DeploymentSpec:
+def app(root: Path, name: str, runtime: str = "node", version: str = "") -> Release:
     filename, source, command = APPS[runtime]
     output = root / name
     (output / "server").mkdir(parents=True)
     (output / "server" / filename).write_text(source)
     (output / "server.json").write_text(json.dumps({"runtime": runtime, "command": command}))
-    return DeploymentSpec(id=name, project="bench", output_dir=output,
-                          hostnames=[f"bench-{name}.localhost"], env={"VERSION": version},
-                          config={})
+    return release(name, output, f"bench-{name}.localhost", project="bench",
+                   env={"VERSION": version})
 
 
 def wrk(url: str, host: str) -> dict[str, float]:
@@ -148,10 +151,10 @@ async def plain_cold_start(root: Path, runtime: str) -> float:
         stop_plain(process)
 
 
-async def proxy_overhead(provider: LocalProvider, root: Path, edge: str) -> None:
+async def proxy_overhead(provider: LocalPair, root: Path, edge: str) -> None:
     spec = app(root, "proxy")
     await provider.deploy(spec)
-    port = provider.supervisor.runtimes["proxy"].replicas[0].port
+    port = provider.runtime.supervisor.runtimes["proxy"].replicas[0].port
     plain_port, plain = start_plain(root, "node")
     await first_byte(f"http://127.0.0.1:{plain_port}/", "plain")
     rounds: dict[str, list[dict[str, float]]] = {"edge": [], "replica port": [], "plain": []}
@@ -171,12 +174,12 @@ async def proxy_overhead(provider: LocalProvider, root: Path, edge: str) -> None
         print(f"    {key}: " + ", ".join(
             f"{name} {value:.2f} {unit} ({value / medians['plain']:.2f}x)"
             for name, value in medians.items()))
-    await provider.destroy("proxy")
+    await provider.runtime.destroy("proxy")
 
 
-async def cold_starts(provider: LocalProvider, root: Path, edge: str) -> None:
+async def cold_starts(provider: LocalPair, root: Path, edge: str) -> None:
     """Through the edge, isolated (own user and network namespaces) and not, in turn."""
-    supervisor = provider.supervisor
+    supervisor = provider.runtime.supervisor
     modes = {"isolated": supervisor.isolated, "host network": False}
     print(f"(b) cold start to first byte, median of {COLD_STARTS} "
           "(ratios against the plain start)")
@@ -197,10 +200,10 @@ async def cold_starts(provider: LocalProvider, root: Path, edge: str) -> None:
             f"{name} {value:.0f} ms ({value / medians['plain']:.2f}x)"
             for name, value in medians.items())
             + f"; isolated / host network {medians['isolated'] / medians['host network']:.2f}x")
-        await provider.destroy(spec.id)
+        await provider.runtime.destroy(spec.id)
 
 
-async def redeploys(provider: LocalProvider, root: Path, edge: str) -> None:
+async def redeploys(provider: LocalPair, root: Path, edge: str) -> None:
     alias = "bench.localhost"
     first = app(root, "rd-0", version="0")
     await provider.deploy(first)
@@ -233,17 +236,17 @@ async def redeploys(provider: LocalProvider, root: Path, edge: str) -> None:
     print(f"(c) {REDEPLOYS} redeploys under load ({ok + len(failed)} requests in "
           f"{time.monotonic() - started:.1f} s): {len(failed)} failed {failed[:3]}")
     for number in range(REDEPLOYS + 1):
-        await provider.destroy(f"rd-{number}")
+        await provider.runtime.destroy(f"rd-{number}")
 
 
-async def idle_memory(provider: LocalProvider, root: Path) -> None:
+async def idle_memory(provider: LocalPair, root: Path) -> None:
     specs = [app(root, f"idle-{number}") for number in range(IDLE_DEPLOYMENTS)]
     for spec in specs:
         await provider.deploy(spec)
     running = sum(RuntimeCgroup(spec.id).memory_bytes() or 0 for spec in specs)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     for spec in specs:
-        await provider.supervisor.sleep(spec.id, grace=2)
+        await provider.runtime.supervisor.sleep(spec.id, grace=2)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     left = sum(len(RuntimeCgroup(spec.id).pids()) for spec in specs)
     print(f"(d) {IDLE_DEPLOYMENTS} deployments: running {running / 2**20:.0f} MB "
@@ -251,7 +254,7 @@ async def idle_memory(provider: LocalProvider, root: Path) -> None:
           f"asleep: {left} processes left, control plane peak RSS +{(after - before) / 1024:.1f} "
           "MB (one waker socket each)")
     for spec in specs:
-        await provider.destroy(spec.id)
+        await provider.runtime.destroy(spec.id)
 
 
 async def main() -> None:
@@ -263,7 +266,7 @@ async def main() -> None:
                             runtime_drain_seconds=1)
         settings.ensure_dirs()
         install_keyring(load_keyring(settings.data_dir))
-        provider = LocalProvider(settings)
+        provider = LocalPair(settings)
         await provider.start()
         edge = f"http://127.0.0.1:{settings.edge_port}"
         try:

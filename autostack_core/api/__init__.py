@@ -17,6 +17,7 @@ from autostack_core.api import (
     notifiers,
     openapi,
     project_events,
+    project_runtime,
     projects,
     runtime_logs,
     teams,
@@ -28,7 +29,7 @@ from autostack_core.api import (
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
     deploy_hooks, notifiers, runtime_logs, github, domains, dns_zones, detect, project_events,
-    openapi,
+    project_runtime, openapi,
 )
 
 

@@ -13,10 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import deployments, retention, team_files
+from autostack_core import deployments, releases, retention, team_files
 from autostack_core.api.deps import current_user, project_for, read_body
 from autostack_core.buildlog import DONE_STEP, deployment_channel
 from autostack_core.errors import ApiError, NotFound
+from autostack_core.interfaces.runtime import ReleaseStatus
 from autostack_core.models import (
     Alias,
     CreatorType,
@@ -55,6 +56,9 @@ SCHEMAS: dict[str, Any] = {
             "detection": {"type": "object", "nullable": True},
             "build_time_seconds": _MAYBE_SECONDS, "deploy_time_seconds": _MAYBE_SECONDS,
             "created_at": _TEXT, "ready_at": _MAYBE_TEXT,
+            "runtime_status": {
+                "type": "string", "enum": [str(status) for status in ReleaseStatus],
+                "description": "where it stands on its runtime (one deployment's answer only)"},
         },
     },
 }
@@ -281,7 +285,9 @@ async def get_deployment(request: Request) -> Response:
       200: {description: the deployment, schema: Deployment}
     """
     deployment, project = await deployment_for(request, request.path_params["id"])
-    return JSONResponse(await serialize(autostack_of(request), deployment, project))
+    app = autostack_of(request)
+    return JSONResponse({**await serialize(app, deployment, project),
+                         "runtime_status": await releases.status(app, project, deployment)})
 
 
 async def cancel_deployment(request: Request) -> Response:

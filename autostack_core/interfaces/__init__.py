@@ -1,14 +1,15 @@
 """The small documented interfaces that plugins implement or receive.
 
-Detectors return a :class:`Detection`; builders, providers and notifiers are
-plain objects following the protocols below. Plugins never need to import
-anything else from the core.
+Detectors return a :class:`Detection`; builders and notifiers are plain
+objects following the protocols below; runtimes and edges follow those of
+:mod:`autostack_core.interfaces.runtime` and :mod:`autostack_core.interfaces.edge`.
+Plugins never need to import anything else from the core.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -156,39 +157,6 @@ class Builder(Protocol):
     def can_build(self, detection: Detection) -> bool: ...
 
     async def build(self, context: BuildContext) -> None: ...
-
-
-@dataclass
-class DeploymentSpec:
-    """What a provider gets to run: a stored build and its identity."""
-
-    id: str
-    project: str
-    output_dir: Path
-    hostnames: list[str]
-    env: dict[str, str]
-    config: dict[str, Any]
-    is_production: bool = False
-
-
-class Provider(Protocol):
-    name: str
-
-    async def deploy(self, spec: DeploymentSpec) -> None: ...
-
-    async def route(self, hostname: str, spec: DeploymentSpec) -> None: ...
-
-    async def unroute(self, hostname: str) -> None: ...
-
-    async def destroy(self, deployment_id: str) -> None: ...
-
-    async def scale(self, deployment_id: str, replicas: int) -> None: ...
-
-    async def status(self, deployment_id: str) -> str: ...
-
-    def logs(self, deployment_id: str) -> AsyncIterator[str]: ...
-
-    def cost_estimate(self, spec: DeploymentSpec) -> dict[str, Any]: ...
 
 
 @dataclass

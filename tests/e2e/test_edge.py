@@ -1,4 +1,4 @@
-"""The edge with a real Caddy on free loopback ports, through the local provider."""
+"""The edge with a real Caddy on free loopback ports, through the local runtime and edge."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ import httpx
 import pytest
 
 from autostack_core.config import Settings
-from autostack_core.interfaces import DeploymentSpec
+from autostack_core.interfaces.runtime import Release
 from autostack_plugins.providers.local.edge import Edge
-from autostack_plugins.providers.local.plugin import LocalProvider, edge_deployment
+from autostack_plugins.providers.local.output import edge_deployment
 from tests.conftest import free_port
+from tests.local_pair import LocalPair, release
 
 pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
 
@@ -41,9 +42,8 @@ def make_output(root: Path, name: str, files: dict[str, str], config: object = N
     return output
 
 
-def spec(deployment_id: str, output: Path, *hostnames: str) -> DeploymentSpec:
-    return DeploymentSpec(id=deployment_id, project="site", output_dir=output,
-                          hostnames=list(hostnames), env={}, config={})
+def spec(deployment_id: str, output: Path, *hostnames: str) -> Release:
+    return release(deployment_id, output, *hostnames)
 
 
 @pytest.fixture
@@ -54,8 +54,8 @@ def edge_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def provider(edge_settings: Settings) -> AsyncIterator[LocalProvider]:
-    local = LocalProvider(edge_settings)
+async def provider(edge_settings: Settings) -> AsyncIterator[LocalPair]:
+    local = LocalPair(edge_settings)
     await local.start()
     try:
         yield local
@@ -82,7 +82,7 @@ def host(name: str) -> dict[str, str]:
 
 
 async def test_static_site_with_compression_etag_and_404(
-    provider: LocalProvider, http: httpx.AsyncClient, tmp_path: Path
+    provider: LocalPair, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     big = "<h1>hello</h1>" + "lorem ipsum " * 400
     output = make_output(tmp_path, "a", {"index.html": big, "404.html": "custom missing"})
@@ -100,11 +100,11 @@ async def test_static_site_with_compression_etag_and_404(
     assert cached.status_code == 304
     missing = await http.get("/nope", headers=host("site-a1.localhost"))
     assert (missing.status_code, missing.text) == (404, "custom missing")
-    assert await provider.status("a1") == "ready"
+    assert await provider.runtime.status("a1") == "ready"
 
 
 async def test_config_routes_redirect_rewrite_headers_and_spa(
-    provider: LocalProvider, http: httpx.AsyncClient, tmp_path: Path
+    provider: LocalPair, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     files = {"index.html": "app shell", "post.html": "a post", "assets/app-1a2b3c4d5e.js": "js"}
     output = make_output(tmp_path, "b", files, {"version": 3, "routes": ROUTES})
@@ -122,7 +122,7 @@ async def test_config_routes_redirect_rewrite_headers_and_spa(
 
 
 async def test_unknown_host_gets_autostack_404(
-    provider: LocalProvider, http: httpx.AsyncClient
+    provider: LocalPair, http: httpx.AsyncClient
 ) -> None:
     for name in ("nothing.localhost", "..", "UPPER.localhost"):
         response = await http.get("/", headers=host(name))
@@ -131,7 +131,7 @@ async def test_unknown_host_gets_autostack_404(
 
 
 async def test_alias_moves_under_load_lose_no_request(
-    provider: LocalProvider, http: httpx.AsyncClient, tmp_path: Path
+    provider: LocalPair, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     a = spec("m1", make_output(tmp_path, "m1", {"index.html": "A"}), "site-m1.localhost")
     b = spec("m2", make_output(tmp_path, "m2", {"index.html": "B"},
@@ -166,19 +166,19 @@ async def test_alias_moves_under_load_lose_no_request(
 
 
 async def test_destroy_removes_hostnames_and_aliases(
-    provider: LocalProvider, http: httpx.AsyncClient, tmp_path: Path
+    provider: LocalPair, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     d = spec("d1", make_output(tmp_path, "d1", {"index.html": "D"}), "site-d1.localhost")
     await provider.route("prod.localhost", d)
     assert (await http.get("/", headers=host("prod.localhost"))).text == "D"
-    await provider.destroy("d1")
+    await provider.runtime.destroy("d1")
     for name in ("site-d1.localhost", "prod.localhost"):
         assert (await http.get("/", headers=host(name))).status_code == 404
-    assert await provider.status("d1") == "absent"
+    assert await provider.runtime.status("d1") == "absent"
 
 
 async def test_access_log_is_json_in_its_file_only(
-    provider: LocalProvider, http: httpx.AsyncClient, tmp_path: Path, edge_settings: Settings
+    provider: LocalPair, http: httpx.AsyncClient, tmp_path: Path, edge_settings: Settings
 ) -> None:
     output = make_output(tmp_path, "l", {"index.html": "L"})
     await provider.deploy(spec("l1", output, "site-l1.localhost"))
@@ -197,16 +197,16 @@ async def test_access_log_is_json_in_its_file_only(
 async def test_restart_readopts_the_running_caddy(
     edge_settings: Settings, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    first = LocalProvider(edge_settings)
+    first = LocalPair(edge_settings)
     await first.start()
     try:
         output = make_output(tmp_path, "r", {"index.html": "R"})
         await first.route("keep.localhost", spec("r1", output, "site-r1.localhost"))
         # A second control plane (the first one "crashed") adopts the same Caddy.
-        second = LocalProvider(edge_settings)
+        second = LocalPair(edge_settings)
         await second.start()
-        assert second.edge.adopted and second.edge.process is None
-        assert second.edge.served_by("keep.localhost") == "r1"
+        assert second.caddy.adopted and second.caddy.process is None
+        assert second.caddy.served_by("keep.localhost") == "r1"
         assert (await http.get("/", headers=host("keep.localhost"))).text == "R"
         # A clean stop of the adopting control plane stops the edge it adopted.
         await second.stop()
@@ -221,7 +221,7 @@ async def test_state_rebuilds_a_fresh_caddy(edge_settings: Settings, tmp_path: P
     first = Edge(edge_settings)
     await first.start()
     try:
-        await first.deploy(edge_deployment(spec("s1", output, "site-s1.localhost")))
+        await first.deploy(edge_deployment("s1", output, ["site-s1.localhost"]))
     finally:
         await first.stop()
     second = Edge(edge_settings)

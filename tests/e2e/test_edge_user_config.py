@@ -22,11 +22,10 @@ import pytest
 
 from autostack_core.config import Settings
 from autostack_core.crypto import KEY_FILE_NAME
-from autostack_core.interfaces import DeploymentSpec
 from autostack_plugins.providers.local.edge import CADDY_PASSED_ENV, Edge, EdgeError, EdgeState
-from autostack_plugins.providers.local.plugin import LocalProvider
 from tests.conftest import free_port
 from tests.e2e.conftest import Server
+from tests.local_pair import LocalPair, release
 
 pytestmark = pytest.mark.e2e
 
@@ -146,11 +145,11 @@ def test_caddy_of_a_running_server_has_none_of_its_environment(server: Server) -
 
 
 @pytest.fixture
-async def local(tmp_path: Path) -> AsyncIterator[LocalProvider]:
+async def local(tmp_path: Path) -> AsyncIterator[LocalPair]:
     settings = Settings(data_dir=tmp_path / "data", edge_port=free_port(),
                         edge_https_port=free_port())
     settings.ensure_dirs()
-    provider = LocalProvider(settings)
+    provider = LocalPair(settings)
     await provider.start()
     try:
         yield provider
@@ -159,7 +158,7 @@ async def local(tmp_path: Path) -> AsyncIterator[LocalProvider]:
 
 
 async def test_a_build_output_config_cannot_evaluate_placeholders(
-    local: LocalProvider, tmp_path: Path
+    local: LocalPair, tmp_path: Path
 ) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET")
@@ -181,8 +180,7 @@ async def test_a_build_output_config_cannot_evaluate_placeholders(
     overrides = {"about.html": {"path": "{env.HOME}", "contentType": f"text/html; {key}"}}
     (output / "config.json").write_text(json.dumps(
         {"version": 3, "routes": routes, "overrides": overrides}))
-    await local.deploy(DeploymentSpec(id="c1", project="site", output_dir=output,
-                                      hostnames=["curly-c1.localhost"], env={}, config={}))
+    await local.deploy(release("c1", output, "curly-c1.localhost"))
     base = f"http://127.0.0.1:{local.settings.edge_port}"
     async with httpx.AsyncClient(base_url=base, headers={"Host": "curly-c1.localhost"},
                                  timeout=5) as http:
@@ -231,7 +229,7 @@ def routes_output(root: Path, name: str, routes: list[dict[str, object]]) -> Pat
 
 
 async def test_routes_caddy_refuses_fail_their_deployment_only(
-    local: LocalProvider, tmp_path: Path
+    local: LocalPair, tmp_path: Path
 ) -> None:
     """An invalid regular expression in one team's config.json used to stay in the edge's
     state, so Caddy refused every later configuration change: nobody could deploy."""
@@ -241,19 +239,17 @@ async def test_routes_caddy_refuses_fail_their_deployment_only(
     ]
     for index, routes in enumerate(refused):
         with pytest.raises(EdgeError, match="refused"):
-            await local.deploy(DeploymentSpec(
-                id=f"bad{index}", project="bad", output_dir=routes_output(tmp_path, f"bad{index}",
-                                                                         routes),
-                hostnames=[f"bad-bad{index}.localhost"], env={}, config={}))
+            await local.deploy(release(f"bad{index}", routes_output(tmp_path, f"bad{index}",
+                                                                     routes),
+                                       f"bad-bad{index}.localhost", project="bad"))
     good = routes_output(tmp_path, "good", [{"src": "/z", "dest": "/index.html"}])
-    await local.deploy(DeploymentSpec(id="good", project="good", output_dir=good,
-                                      hostnames=["good-good.localhost"], env={}, config={}))
+    await local.deploy(release("good", good, "good-good.localhost", project="good"))
     base = f"http://127.0.0.1:{local.settings.edge_port}"
     async with httpx.AsyncClient(base_url=base, timeout=5) as http:
         served = await http.get("/z", headers={"Host": "good-good.localhost"})
         refused_host = await http.get("/", headers={"Host": "bad-bad0.localhost"})
     assert (served.status_code, served.text) == (200, "good")
     assert refused_host.status_code == 404
-    saved = EdgeState.load(local.edge.state_path)
+    saved = EdgeState.load(local.caddy.state_path)
     assert sorted(saved.deployments) == ["good"]
-    assert not (local.edge.deployments_dir / "bad0").exists()
+    assert not (local.caddy.deployments_dir / "bad0").exists()

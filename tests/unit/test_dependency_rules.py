@@ -50,9 +50,6 @@ RULES = (CORE_IMPORTS_FRONT_OR_PLUGIN, WEB_IMPORTS_API, SERVICES_IMPORT_FRONT_EN
 # Known violations: issue 13 in progress. Each is (rule, importing module, imported module);
 # remove an entry when its import is gone (the test says which), never add one.
 KNOWN_VIOLATIONS: frozenset[tuple[str, str, str]] = frozenset({
-    # The core still reaches into the local provider (moving behind the Runtime and Edge).
-    (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.api.runtime_logs",
-     "autostack_plugins.providers.local.runtime_logs"),
     (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.domains",
      "autostack_plugins.providers.local.certificates"),
     (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.domains",

@@ -48,6 +48,7 @@ from autostack_core.interfaces.runtime import (
     ScalePolicy,
 )
 from autostack_plugins.providers.local.edge import Edge, EdgeError
+from autostack_plugins.providers.local.local_edge import endpoint_of
 from autostack_plugins.providers.local.output import edge_deployment, find_functions, programs
 from autostack_plugins.providers.local.runtime_logs import follow_logs, read_logs
 from autostack_plugins.providers.local.supervisor import Supervisor, Workload
@@ -58,11 +59,6 @@ ACCESS_HOST = re.compile(rb'"host":"([^"]+)"')
 MAX_IDLE_CHECK_SECONDS = 15.0
 STATUSES = {"starting": ReleaseStatus.STARTING, "unhealthy": ReleaseStatus.UNHEALTHY,
             "asleep": ReleaseStatus.ASLEEP}
-
-
-def endpoint_of(release_id: str) -> Endpoint:
-    """The endpoint of a release on the local runtime: a deployment of the shared Caddy."""
-    return Endpoint(release_id=release_id, url=f"local://{release_id}")
 
 
 def log_line(record: dict[str, Any]) -> LogLine:
@@ -137,7 +133,8 @@ class LocalRuntime:
                 await self.supervisor.wake(release.id)
         self._cancel_drain(release.id)
         self.last_active[release.id] = time.monotonic()
-        return endpoint_of(release.id)
+        endpoint: Endpoint = endpoint_of(release.id)
+        return endpoint
 
     async def _start(self, release: Release) -> None:
         output = Path(release.artifact.location)
@@ -198,8 +195,9 @@ class LocalRuntime:
     # -- draining and scale to zero ----------------------------------------------
 
     def _drain(self, deployment_id: str) -> None:
-        """Scale a deployment to zero after the grace period unless an alias still uses it."""
-        if deployment_id in self.edge.state.aliases.values() or \
+        """Scale a deployment to zero after the grace period unless an alias or a split
+        still sends it traffic."""
+        if self.edge.state.in_use(deployment_id) or \
                 self.supervisor.status(deployment_id) not in ("running", "unhealthy"):
             return
         self._cancel_drain(deployment_id)
@@ -207,7 +205,7 @@ class LocalRuntime:
         async def later() -> None:
             await asyncio.sleep(self.settings.runtime_drain_seconds)
             self._drains.pop(deployment_id, None)
-            if deployment_id not in self.edge.state.aliases.values():
+            if not self.edge.state.in_use(deployment_id):
                 await self.supervisor.sleep(deployment_id)
 
         self._drains[deployment_id] = asyncio.create_task(later(), name=f"drain {deployment_id}")

@@ -1,0 +1,73 @@
+"""A project's runtime: its scale policy (``/scale``) and its cost estimate (``/cost``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core.api.deps import current_user, project_for, read_body
+from autostack_core.auth import client_ip
+from autostack_core.models import Role
+from autostack_core.releases import MAX_REPLICAS
+from autostack_core.services import scaling
+
+
+class ScaleChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scale_to_zero: bool | None = Field(
+        default=None, description="sleep when idle, production included (woken by a request)")
+    replicas: int | None = Field(default=None, ge=1, le=MAX_REPLICAS,
+                                 description="server replicas while awake")
+
+
+async def get_scale(request: Request) -> Response:
+    """The project's scale policy.
+    ---
+    summary: Get a project's scale policy
+    tags: [projects]
+    responses:
+      200: {description: "{scale: {scale_to_zero, replicas, min_replicas, max_replicas}}"}
+    """
+    project = await project_for(request, request.path_params["name"], Role.VIEWER)
+    return JSONResponse({"scale": scaling.scale_json(project)})
+
+
+async def update_scale(request: Request) -> Response:
+    """Change the scale policy (admin); the runtime applies it to every ready deployment.
+    ---
+    summary: Change a project's scale policy
+    tags: [projects]
+    body: ScaleChange
+    responses:
+      200: {description: "{scale, deployments: how many ready deployments got the policy}"}
+      409: {description: the project's runtime is not installed}
+    """
+    project = await project_for(request, request.path_params["name"], Role.ADMIN)
+    body = await read_body(request, ScaleChange)
+    changes = {key: value for key, value in body.model_dump(exclude_unset=True).items()
+               if value is not None}
+    applied = await scaling.change_scale(request.app.state.autostack, current_user(request),
+                                         project, changes, client_ip(request))
+    return JSONResponse({"scale": scaling.scale_json(project), "deployments": applied})
+
+
+async def get_cost(request: Request) -> Response:
+    """What the project's runtime estimates running it costs (its production deployment).
+    ---
+    summary: Get a project's cost estimate
+    tags: [projects]
+    responses:
+      200: {description: "{cost: {runtime, deployment, currency, hourly, monthly} or null}"}
+      409: {description: the project's runtime is not installed}
+    """
+    project = await project_for(request, request.path_params["name"], Role.VIEWER)
+    return JSONResponse({"cost": await scaling.cost_json(request.app.state.autostack, project)})
+
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/projects/{name}/scale", get_scale, methods=["GET"]),
+    Route("/api/v1/projects/{name}/scale", update_scale, methods=["PUT"]),
+    Route("/api/v1/projects/{name}/cost", get_cost, methods=["GET"]),
+]

@@ -1,0 +1,188 @@
+"""The core drives runtimes and the edge only through their interfaces: on the null pair.
+
+The server runs with ``edge = "null"`` and the project on the ``null`` runtime
+(plugins/providers/null.py: everything in memory, nothing runs), so what the
+core asked for is what the pair holds. Deployments go through the real
+pipeline (upload, detection, sandboxed static build, store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+
+from autostack_core import deployments, hookimpl
+from autostack_core.app import AutoStack
+from autostack_core.config import Settings
+from autostack_core.interfaces.runtime import OutputKind, ScalePolicy
+from autostack_core.models import Deployment, Project, Role, User
+from autostack_core.pipeline import run_deployment
+from autostack_core.store import Store
+from autostack_plugins.providers import null
+from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
+
+__all__ = ["api", "owner"]
+
+
+class FunctionsOnly(null.NullRuntime):
+    """A null runtime that accepts function outputs only."""
+
+    name = "functions-only"
+    accepts = frozenset({OutputKind.FUNCTIONS})
+
+
+class FunctionsOnlyPlugin:
+    @hookimpl
+    def register_runtimes(self, settings: Settings) -> list[Any]:
+        return [FunctionsOnly()]
+
+
+@pytest.fixture
+async def autostack(settings: Settings) -> AsyncIterator[AutoStack]:
+    """A started server on the null edge, with the null runtime and a functions-only one."""
+    from autostack_core.plugins import get_plugin_manager
+
+    loaded = get_plugin_manager(load_entry_points=False)
+    if not loaded.manager.is_registered(null):
+        loaded.manager.register(null, name="null-pair")
+    loaded.manager.register(FunctionsOnlyPlugin(), name="functions-only")
+    app = AutoStack(replace(settings, edge="null"), plugins=loaded)
+    await app.startup()
+    try:
+        yield app
+    finally:
+        await app.shutdown()
+
+
+async def deploy(app: AutoStack, project: Project, files: dict[str, str]) -> Deployment:
+    """A production upload of ``files``, built and deployed by the pipeline."""
+    root = app.settings.path("upload-src")
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    _, manifest = Store(app.settings.path("store")).put_tree(root)
+    deployment = await deployments.create_deployment(
+        app, project, source_type="upload", upload_manifest=manifest, is_production=True)
+    await run_deployment(app, deployment.id)
+    return await Deployment.get(id=deployment.id)
+
+
+@pytest.fixture
+async def site(autostack: AutoStack, owner: User) -> Project:
+    return await Project.create(name="site", team=await personal_team(owner), user=owner,
+                                provider="null")
+
+
+def null_runtime(app: AutoStack) -> null.NullRuntime:
+    runtime = app.runtimes["null"]
+    assert isinstance(runtime, null.NullRuntime)
+    return runtime
+
+
+async def test_a_deployment_is_published_deployed_and_bound(
+    autostack: AutoStack, site: Project
+) -> None:
+    deployment = await deploy(autostack, site, {"index.html": "<h1>hello</h1>"})
+    assert deployment.state == "ready", deployment.error_message
+    edge = autostack.edge
+    assert isinstance(edge, null.NullEdge)
+    production = (await edge.fetch("site.localhost")).text
+    own = (await edge.fetch(f"site-{deployment.id}.localhost")).text
+    assert production == own == "<h1>hello</h1>"
+    assert deployment.deployment_url == edge.public_url(f"site-{deployment.id}.localhost")
+
+
+async def test_an_output_the_runtime_does_not_run_is_a_build_error(
+    autostack: AutoStack, site: Project
+) -> None:
+    site.provider = "functions-only"
+    await site.save()
+    deployment = await deploy(autostack, site, {"index.html": "<h1>hello</h1>"})
+    assert deployment.state == "error"
+    assert deployment.error_message == (
+        "the build output holds static, which the 'functions-only' runtime does not run "
+        "(it runs functions); choose another runtime in the project settings")
+
+
+async def test_runtime_logs_come_from_the_runtime(
+    autostack: AutoStack, site: Project, api: httpx.AsyncClient
+) -> None:
+    deployment = await deploy(autostack, site, {"index.html": "hi"})
+    answer = await api.get(f"/api/v1/deployments/{deployment.id}/runtime-logs")
+    assert answer.status_code == 200, answer.text
+    lines = answer.json()["lines"]
+    assert [line["line"] for line in lines] == [f"deployed release {deployment.id}"]
+    assert lines[0]["source"] == "null" and lines[0]["stream"] == "system"
+    await null_runtime(autostack).scale(deployment.id, ScalePolicy())
+    last = await api.get(f"/api/v1/deployments/{deployment.id}/runtime-logs?limit=1")
+    assert [line["line"] for line in last.json()["lines"]] == ["scaled to 1..1 replicas"]
+
+
+async def test_the_deployment_detail_has_its_runtime_status(
+    autostack: AutoStack, site: Project, api: httpx.AsyncClient
+) -> None:
+    deployment = await deploy(autostack, site, {"index.html": "hi"})
+    detail = await api.get(f"/api/v1/deployments/{deployment.id}")
+    assert detail.json()["runtime_status"] == "ready"
+    await null_runtime(autostack).destroy(deployment.id)
+    detail = await api.get(f"/api/v1/deployments/{deployment.id}")
+    assert detail.json()["runtime_status"] == "absent"
+
+
+async def test_a_scale_change_reaches_every_ready_deployment(
+    autostack: AutoStack, site: Project, api: httpx.AsyncClient
+) -> None:
+    first = await deploy(autostack, site, {"index.html": "one"})
+    second = await deploy(autostack, site, {"index.html": "two"})
+    assert (await api.get("/api/v1/projects/site/scale")).json()["scale"] == {
+        "scale_to_zero": False, "replicas": 1, "min_replicas": 1, "max_replicas": 1}
+    changed = await api.put("/api/v1/projects/site/scale",
+                            json={"scale_to_zero": True, "replicas": 3})
+    assert changed.status_code == 200, changed.text
+    assert changed.json() == {"deployments": 2, "scale": {
+        "scale_to_zero": True, "replicas": 3, "min_replicas": 0, "max_replicas": 3}}
+    runtime = null_runtime(autostack)
+    for deployment in (first, second):
+        assert runtime.releases[deployment.id].policy == ScalePolicy(0, 3)
+    await site.refresh_from_db()
+    assert site.settings["scale_to_zero"] is True and site.settings["replicas"] == 3
+
+
+async def test_scale_changes_are_for_admins_and_checked(
+    autostack: AutoStack, site: Project, owner: User, api: httpx.AsyncClient
+) -> None:
+    too_many = await api.put("/api/v1/projects/site/scale", json={"replicas": 11})
+    assert too_many.status_code == 422 and too_many.json()["error"]["field"] == "replicas"
+    viewer = await add_user(await personal_team(owner), "viewer@example.com", Role.VIEWER)
+    async with client_for(autostack, await token_for(viewer)) as http:
+        assert (await http.get("/api/v1/projects/site/scale")).status_code == 200
+        refused = await http.put("/api/v1/projects/site/scale", json={"replicas": 2})
+    assert refused.status_code == 403
+
+
+async def test_the_cost_estimate_is_the_runtimes(
+    autostack: AutoStack, site: Project, owner: User, api: httpx.AsyncClient
+) -> None:
+    assert (await api.get("/api/v1/projects/site/cost")).json() == {"cost": None}
+    deployment = await deploy(autostack, site, {"index.html": "hi"})
+    viewer = await add_user(await personal_team(owner), "viewer@example.com", Role.VIEWER)
+    async with client_for(autostack, await token_for(viewer)) as http:
+        answer = await http.get("/api/v1/projects/site/cost")
+    assert answer.json() == {"cost": {"runtime": "null", "deployment": deployment.id,
+                                      "currency": "USD", "hourly": 0.0, "monthly": 0.0}}
+    async with client_for(autostack) as anonymous:
+        assert (await anonymous.get("/api/v1/projects/site/cost")).status_code == 401
+
+
+async def test_a_missing_runtime_is_named(
+    autostack: AutoStack, site: Project, api: httpx.AsyncClient
+) -> None:
+    await deploy(autostack, site, {"index.html": "hi"})
+    await Project.filter(id=site.id).update(provider="gone")
+    answer = await api.get("/api/v1/projects/site/cost")
+    assert answer.status_code == 409
+    assert "the runtime 'gone' is not installed" in answer.json()["error"]["message"]
