@@ -250,11 +250,14 @@ def register_commands(cli: click.Group) -> None:
 
     ``cli`` is the root :class:`click.Group`: decorate functions with
     ``@cli.command()`` or ``@cli.group()``, or ``cli.add_command(...)``, as
-    in Datasette. Reuse the shared options and helpers of
-    :mod:`autostack_core.cli.options` (``--json``, ``--project``,
-    ``--data-dir``, ``emit``, ``settings_from``) so your commands read like
-    the built-in ones. Called once per ``autostack`` invocation, synchronously,
-    before the command line is parsed; the return value is ignored. A plugin
+    in Datasette; ``group_at(cli, "dns", "connect")`` is a built-in group to
+    add a subcommand to (the Route53 plugin adds ``dns connect route53``).
+    Reuse the shared options and helpers of :mod:`autostack_core.cli.options`
+    (``--json``, ``--project``, ``--data-dir``, ``emit``, ``settings_from``)
+    and :class:`autostack_core.cli.api_client.ApiClient` to call the server,
+    so your commands read like the built-in ones. Called once per
+    ``autostack`` invocation, synchronously, before the command line is
+    parsed; the return value is ignored. A plugin
     whose hook raises is reported by name on stderr and the other plugins'
     commands stay available. Every plugin is called: name your commands so
     they do not clash with the built-in ones or another plugin's.

@@ -28,7 +28,9 @@ What is public, and why:
 * ``autostack_core.utils``: small helpers (slugs, private files, free ports).
 * ``autostack_core.cli.options``: the options and helpers every command
   shares (``--json``, ``--project``, ``--data-dir``, ``emit``,
-  ``settings_from``), for the commands a plugin adds with ``register_commands``.
+  ``settings_from``, ``group_at``), for the commands a plugin adds with
+  ``register_commands``; ``autostack_core.cli.api_client``: the client those
+  commands call the server's API with (the saved token, JSON errors).
 
 ``autostack_core.app`` may be imported for type annotations only (under
 ``if TYPE_CHECKING:``): hooks receive the running app as their host object,
@@ -49,6 +51,7 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.log_redaction",
     "autostack_core.utils",
     "autostack_core.cli.options",
+    "autostack_core.cli.api_client",
 })
 """Modules a plugin may import; a package here includes its submodules, except that
 ``autostack_core`` itself means the package's ``__init__`` only."""

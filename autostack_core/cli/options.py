@@ -1,6 +1,7 @@
 """The options and helpers the command modules share, in one place.
 
-Every command module imports this one and this one imports none of them, so
+Every command module imports this one and this one imports none of them
+(only the API client), so
 the command modules never import each other (they used to, in a cycle:
 ``client`` imported ``domains``, which imported ``client``). Plugins adding
 commands through ``register_commands`` use the same options, so ``--json``,
@@ -15,6 +16,7 @@ from typing import Any
 
 import click
 
+from autostack_core.cli.api_client import ApiClient
 from autostack_core.config import Settings
 
 LINK_FILE = Path(".autostack") / "project.json"
@@ -54,6 +56,32 @@ def resolve_project(project: str | None, directory: Path = Path(".")) -> str:
     if not name:
         raise click.ClickException("no project: pass --project NAME or run `autostack link`")
     return name
+
+
+def team_slug(client: ApiClient, team: str | None) -> str:
+    """``--team``, or the slug of the signed-in user's personal team."""
+    if team:
+        return team
+    teams = client.get("/api/v1/teams")["teams"]
+    personal = [item["slug"] for item in teams if item["is_personal"]]
+    if not personal:
+        raise click.ClickException("you have no personal team: choose one with --team")
+    return str(personal[0])
+
+
+def group_at(cli: click.Group, *path: str) -> click.Group:
+    """The group at ``path`` below ``cli`` (``group_at(cli, "dns", "connect")``).
+
+    For plugins adding a subcommand to a built-in group in ``register_commands``;
+    a LookupError names the path when there is no such group.
+    """
+    group = cli
+    for name in path:
+        found = group.commands.get(name)
+        if not isinstance(found, click.Group):
+            raise LookupError(f"no command group `{' '.join(path)}`")
+        group = found
+    return group
 
 
 def settings_from(data_dir: Path | None, **overrides: Any) -> Settings:

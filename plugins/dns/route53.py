@@ -23,11 +23,16 @@ import re
 import threading
 import time
 from collections.abc import Collection, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import click
+
 from autostack_core import hookimpl
+from autostack_core.cli.api_client import ApiClient
+from autostack_core.cli.options import emit, group_at, json_option, team_option, team_slug
 from autostack_core.config import Settings
 from autostack_core.interfaces import DnsRecordSet
 
@@ -249,3 +254,32 @@ class Route53Provider:
 @hookimpl
 def register_dns_providers(settings: Settings) -> list[Route53Provider]:
     return [Route53Provider(allowed_endpoints=settings.dns_endpoint_urls)]
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    """``autostack dns connect route53``: connect a hosted zone from the command line."""
+
+    @group_at(cli, "dns", "connect").command(name="route53")
+    @click.option("--zone-id", required=True, help="Route53 hosted zone ID (Z0123...)")
+    @click.option("--access-key-id", required=True, help="AWS access key ID")
+    @click.option("--secret-access-key", prompt=True, hide_input=True,
+                  help="AWS secret access key [prompted]")
+    @click.option("--region", default=None, help=f"AWS region used to sign [{DEFAULT_REGION}]")
+    @click.option("--endpoint-url", default=None, help="A Route53-compatible API instead of AWS")
+    @team_option
+    @json_option
+    def connect_route53(zone_id: str, access_key_id: str, secret_access_key: str,
+                        region: str | None, endpoint_url: str | None, team: str | None,
+                        as_json: bool) -> None:
+        """Connect a Route53 hosted zone: AutoStack checks it can read the zone first."""
+        with closing(ApiClient()) as client:
+            slug = team_slug(client, team)
+            result = client.post(f"/api/v1/teams/{slug}/dns-zones", {
+                "provider": "route53", "config": {
+                    "hosted_zone_id": zone_id, "access_key_id": access_key_id,
+                    "secret_access_key": secret_access_key, "region": region,
+                    "endpoint_url": endpoint_url}})
+        zone = result["zone"]
+        emit(as_json, result, f"Connected {zone['zone']} (id {zone['id']}): domains added in "
+                              "it get their DNS records automatically.")

@@ -330,7 +330,7 @@ async def test_hook_shutdown(settings: Settings, tmp_path: Path) -> None:
 
 
 def test_hook_register_commands(tmp_path: Path) -> None:
-    loaded = get_plugin_manager(load_entry_points=False)
+    loaded = get_plugin_manager(default_plugins=(), load_entry_points=False)
     loaded.manager.register(Recorder(tmp_path), name="recorder")
     cli = click.Group(name="autostack")
     add_plugin_commands(cli, loaded)
