@@ -50,18 +50,12 @@ RULES = (CORE_IMPORTS_FRONT_OR_PLUGIN, WEB_IMPORTS_API, SERVICES_IMPORT_FRONT_EN
 # Known violations: issue 13 in progress. Each is (rule, importing module, imported module);
 # remove an entry when its import is gone (the test says which), never add one.
 KNOWN_VIOLATIONS: frozenset[tuple[str, str, str]] = frozenset({
-    (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.domains",
-     "autostack_plugins.providers.local.certificates"),
-    (CORE_IMPORTS_FRONT_OR_PLUGIN, "autostack_core.domains",
-     "autostack_plugins.providers.local.edge_tls"),
     # Builders: the build cache, the build sandbox's PATH and the store's path check.
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.builders.node", "autostack_core.build_cache"),
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.builders.node_toolchain",
      "autostack_core.sandbox"),
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.builders.static", "autostack_core.store"),
     # The local provider: models' SslStatus, the sandbox, sealed values.
-    (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.certificates",
-     "autostack_core.models"),
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.run_sandbox",
      "autostack_core.sandbox"),
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.run_sandbox",
