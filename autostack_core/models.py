@@ -276,6 +276,13 @@ class Deployment(Model):
     canceled_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
 
+    @property
+    def target(self) -> Environment:
+        """Where the deployment goes: production or preview, one concept everywhere (the
+        API's and notifications' ``target``, ``AUTOSTACK_ENV`` in a build, the environment
+        whose variables it gets), stored as ``is_production``."""
+        return Environment.PRODUCTION if self.is_production else Environment.PREVIEW
+
     class Meta:
         table = "deployments"
         indexes = (("project", "created_at"),)  # a project's deployments, newest first

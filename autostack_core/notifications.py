@@ -81,7 +81,7 @@ async def enrich(app: AutoStack, event: Event, project: Project) -> Event:
             url=deployment.deployment_url, state=deployment.state, branch=deployment.branch,
             commit_sha=deployment.commit_sha, commit_message=deployment.commit_message,
             pull_request=deployment.pull_request, error=deployment.error_message,
-            target="production" if deployment.is_production else "preview",
+            target=str(deployment.target),
         )
         if deployment.branch:
             data["branch_url"] = deployments.url_for(

@@ -142,8 +142,7 @@ async def trigger(request: Request) -> Response:
                                             request.path_params["token"])
     return JSONResponse({"deployment": {
         "id": deployment.id, "state": deployment.state, "url": deployment.deployment_url,
-        "branch": deployment.branch, "target": "production" if deployment.is_production
-        else "preview",
+        "branch": deployment.branch, "target": str(deployment.target),
     }}, status_code=201)
 
 

@@ -104,7 +104,7 @@ async def serialize(app: AutoStack, deployment: Deployment, project: Project) ->
         "project": project.name,
         "url": deployment.deployment_url,
         "state": deployment.state,
-        "target": "production" if deployment.is_production else "preview",
+        "target": str(deployment.target),
         "source": deployment.source_type,
         "branch": deployment.branch,
         "commit_sha": deployment.commit_sha,
