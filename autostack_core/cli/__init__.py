@@ -3,7 +3,8 @@
 Shared options and helpers live in :mod:`autostack_core.cli.options`; every
 command module imports it and none imports another command module. Commands
 of plugins (``register_commands``) are added the first time the group lists
-or looks up its commands, not when this module is imported.
+its commands or is asked for one it does not know, not when this module is
+imported: a built-in command starts without importing any plugin.
 """
 
 from __future__ import annotations
@@ -14,32 +15,26 @@ import click
 
 from autostack_core import __version__
 from autostack_core.cli import backup, client, dns, domains, hooks, local, server, service
+from autostack_core.cli.options import ExtensibleGroup
 
 if TYPE_CHECKING:
     from autostack_core.plugins import LoadedPlugins
 
 
-class AutoStackGroup(click.Group):
-    """The root group: plugins add their commands to it before it is first used."""
+class AutoStackGroup(ExtensibleGroup):
+    """The root group: it loads the plugins' commands the first time one is needed."""
 
     plugins_loaded = False
 
-    def load_plugin_commands(self) -> None:
-        """Add the commands of every loaded plugin, once."""
+    def load_plugin_commands(self) -> bool:
+        """Add the commands of every loaded plugin, once; whether it happened now."""
         if self.plugins_loaded:
-            return
+            return False
         self.plugins_loaded = True
         from autostack_core.plugins import get_plugin_manager
 
         add_plugin_commands(self, get_plugin_manager())
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        self.load_plugin_commands()
-        return super().list_commands(ctx)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        self.load_plugin_commands()
-        return super().get_command(ctx, cmd_name)
+        return True
 
 
 def add_plugin_commands(cli: click.Group, loaded: LoadedPlugins) -> None:

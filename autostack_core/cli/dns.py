@@ -11,7 +11,13 @@ from typing import Any
 import click
 
 from autostack_core.cli.api_client import ApiClient
-from autostack_core.cli.options import emit, json_option, team_option, team_slug
+from autostack_core.cli.options import (
+    ExtensibleGroup,
+    emit,
+    json_option,
+    team_option,
+    team_slug,
+)
 
 
 def describe(zone: dict[str, Any]) -> str:
@@ -24,7 +30,7 @@ def dns() -> None:
     """DNS zones: once connected, custom domains in them get their records automatically."""
 
 
-@dns.group(name="connect")
+@dns.group(name="connect", cls=ExtensibleGroup)
 def dns_connect() -> None:
     """Connect a zone of a DNS provider (its credentials are stored encrypted).
 

@@ -69,11 +69,37 @@ def team_slug(client: ApiClient, team: str | None) -> str:
     return str(personal[0])
 
 
+class ExtensibleGroup(click.Group):
+    """A command group plugins add to: a name it does not know loads the plugins first.
+
+    Plugins are loaded once per process, by the root group (``autostack``),
+    and only when needed: built-in commands start without importing them,
+    while ``--help`` and a plugin's command find every plugin's.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        load_plugin_commands(ctx)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and load_plugin_commands(ctx):
+            found = super().get_command(ctx, cmd_name)
+        return found
+
+
+def load_plugin_commands(ctx: click.Context) -> bool:
+    """Have the root group add the plugins' commands; whether that happened just now."""
+    load = getattr(ctx.find_root().command, "load_plugin_commands", None)
+    return bool(load()) if load is not None else False
+
+
 def group_at(cli: click.Group, *path: str) -> click.Group:
     """The group at ``path`` below ``cli`` (``group_at(cli, "dns", "connect")``).
 
-    For plugins adding a subcommand to a built-in group in ``register_commands``;
-    a LookupError names the path when there is no such group.
+    For plugins adding a subcommand to a built-in group in ``register_commands``.
+    Only an :class:`ExtensibleGroup` finds plugins' commands (``dns connect``
+    is one); a LookupError names the path when there is none there.
     """
     group = cli
     for name in path:
@@ -81,6 +107,8 @@ def group_at(cli: click.Group, *path: str) -> click.Group:
         if not isinstance(found, click.Group):
             raise LookupError(f"no command group `{' '.join(path)}`")
         group = found
+    if not isinstance(group, ExtensibleGroup):
+        raise LookupError(f"`{' '.join(path)}` takes no commands from plugins")
     return group
 
 

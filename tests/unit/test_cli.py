@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from autostack_core import hookimpl
 from autostack_core.cli import add_plugin_commands, main
+from autostack_core.cli.options import group_at
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager
 
 CLI = Path(__file__).resolve().parents[2] / "autostack_core" / "cli"
@@ -62,6 +63,19 @@ def test_every_built_in_command_is_listed() -> None:
         assert f"  {command} " in output, command
 
 
+def test_a_built_in_command_starts_without_importing_plugins() -> None:
+    """Loading every plugin takes seconds; ``autostack deploy`` and friends do not wait."""
+    script = ("import sys\n"
+              "from click.testing import CliRunner\n"
+              "from autostack_core.cli import main\n"
+              "result = CliRunner().invoke(main, ['link', '--help'])\n"
+              "assert result.exit_code == 0, result.output\n"
+              "print(sorted(name for name in sys.modules if name.startswith(\n"
+              "    ('autostack_plugins.', 'autostack_web'))))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.stdout == "[]\n", result.stderr
+
+
 def test_a_plugin_adds_to_a_built_in_group() -> None:
     """The Route53 plugin adds ``dns connect route53`` through ``register_commands``."""
     output = CliRunner().invoke(main, ["dns", "connect", "--help"]).output
@@ -103,3 +117,11 @@ def test_strict_mode_makes_a_failing_plugin_fatal(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("AUTOSTACK_STRICT_PLUGINS", "1")
     with pytest.raises(RuntimeError, match="no database driver"):
         add_plugin_commands(click.Group(name="autostack"), plugins_with_a_broken_one())
+
+
+def test_group_at_names_a_group_closed_to_plugins_or_missing() -> None:
+    with pytest.raises(LookupError, match="`env` takes no commands from plugins"):
+        group_at(main, "env")
+    with pytest.raises(LookupError, match="no command group `dns nothing`"):
+        group_at(main, "dns", "nothing")
+    assert group_at(main, "dns", "connect").name == "connect"
