@@ -15,28 +15,34 @@ to the namespace's ``tap0`` address, so an app listening on ``127.0.0.1``
 veth pair: the host would route between the app and its own services (any
 listening on ``0.0.0.0``), which only firewall rules on the host could stop.
 Measured on this machine (Node hello-world, ``wrk -t2 -c50``): the app
-directly 29-34k requests/s, through the relay 13-20k, through slirp4netns'
-forwarding 24-26k; the edge in front tops out at 1.3-4.2k requests/s with or
-without the relay (``bench/README.md``, "App isolation").
+directly 29-34k requests/s, through the first relay (a thread per
+connection) 13-20k, through slirp4netns' forwarding 24-26k; the edge in
+front tops out at 1.3-4.2k requests/s with or without the relay.
 
 The host side listens only once the app listens inside, so "never listened
 on ``$PORT``" is still a refused connection for the supervisor; it binds the
-port from the start, though, so nothing else on the host can take it. One
-thread enters the namespace for good: it learns that the app listens by
-trying to connect every millisecond (a refused connection on the loopback
-costs a few microseconds and needs no parsing of ``/proc/net/tcp``; the app
-sees one empty connection, as it does from the supervisor's own probe on
-the host network), then accepts on the host's port and creates each
-connection's socket inside, so no thread has to enter the namespace per
-connection. A cold start used to lose 5-10 ms here (a 5 ms poll of
-``/proc``, then a thread per connection entering the namespace).
+port from the start, though, so nothing else on the host can take it.
+
+One thread does it all, and enters the namespace for good: it learns that
+the app listens by trying to connect every millisecond (a refused
+connection on the loopback costs microseconds and no parsing of
+``/proc/net/tcp``; the app sees one empty connection, as it does from the
+supervisor's own probe on the host network), then accepts on the host's
+port, creates each connection's socket inside and moves the bytes of every
+connection in one ``epoll`` loop, with ``splice`` that never blocks. No
+thread is started per connection: a cold start's first connections (the
+supervisor's probe and health check, then the waker's) each waited for two
+new threads, and on two shared CPUs that took 3-8 ms. The throughput of
+the relay doubled (``bench/README.md``, "App isolation").
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import os
+import selectors
 import socket
 import threading
 import time
@@ -45,6 +51,7 @@ from collections.abc import Iterator
 CLONE_NEWNET = 0x40000000
 CHUNK = 1 << 16
 PROBE_SECONDS = 0.001
+ROUNDS_PER_EVENT = 16
 THREAD_NETNS = "/proc/thread-self/ns/net"
 LOOPBACKS = ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1"))
 
@@ -106,20 +113,125 @@ def new_namespace() -> int:
         os.close(own)
 
 
-def _pump(source: socket.socket, target: socket.socket) -> None:
-    """Move bytes from ``source`` to ``target`` until end of file, then pass the end on."""
-    read, write = os.pipe()
-    try:
-        while moved := os.splice(source.fileno(), write, CHUNK):
-            while moved:
-                moved -= os.splice(read, target.fileno(), moved)
-    except OSError:
-        pass
-    finally:
-        os.close(read)
-        os.close(write)
-        with contextlib.suppress(OSError):
-            target.shutdown(socket.SHUT_WR)
+class _Flow:
+    """One direction of a relayed connection: ``source`` to ``target`` through a pipe.
+
+    Never blocks: :meth:`move` goes as far as both sockets allow, and
+    :meth:`interest` says which event lets it go further.
+    """
+
+    def __init__(self, source: socket.socket, target: socket.socket) -> None:
+        self.source, self.target = source, target
+        self.read, self.write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.buffered = 0  # bytes in the pipe, not yet written to target
+        self.ended = False  # source said end of file, and target was told
+
+    def move(self) -> None:
+        """Raises :class:`OSError` (not a would-block one) when the connection broke."""
+        for _ in range(ROUNDS_PER_EVENT):  # then the other connections get their turn
+            if self.ended:
+                return
+            if not self.buffered:
+                try:
+                    self.buffered = os.splice(self.source.fileno(), self.write, CHUNK,
+                                              flags=os.SPLICE_F_NONBLOCK)
+                except BlockingIOError:
+                    return
+                if not self.buffered:
+                    self.ended = True
+                    self.target.shutdown(socket.SHUT_WR)
+                    return
+            while self.buffered:
+                try:
+                    self.buffered -= os.splice(self.read, self.target.fileno(), self.buffered,
+                                               flags=os.SPLICE_F_NONBLOCK)
+                except BlockingIOError:
+                    return
+
+    def interest(self, sock: socket.socket) -> int:
+        """The events of ``sock`` this flow waits for."""
+        if self.ended:
+            return 0
+        if self.buffered:
+            return selectors.EVENT_WRITE if sock is self.target else 0
+        return selectors.EVENT_READ if sock is self.source else 0
+
+    def close(self) -> None:
+        os.close(self.read)
+        os.close(self.write)
+
+
+class _Connection:
+    """A client on the host and its connection to the app inside: both flows."""
+
+    def __init__(self, client: socket.socket, upstream: socket.socket) -> None:
+        self.sockets = (client, upstream)
+        forth = _Flow(client, upstream)
+        try:
+            self.flows = (forth, _Flow(upstream, client))
+        except OSError:
+            forth.close()
+            raise
+        self.registered = {client: 0, upstream: 0}
+        self.connecting = True
+        self.closed = False
+
+    def step(self, selector: selectors.BaseSelector) -> None:
+        """Move what can be moved, then wait for what lets the flows go on (or close).
+
+        Nothing moves until the connection to the app is made (a client's end
+        of file passed on before would abort it). Whatever fails closes this
+        connection only.
+        """
+        if self.closed:  # both sockets had events in the same round
+            return
+        upstream = self.sockets[1]
+        try:
+            if self.connecting:
+                error = upstream.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if error:
+                    raise OSError(error, os.strerror(error))
+                upstream.getpeername()  # not connected yet: OSError(ENOTCONN)
+                self.connecting = False
+            for flow in self.flows:
+                flow.move()
+        except OSError as error:
+            if error.errno == errno.ENOTCONN and self.connecting:
+                self._wait(selector, upstream, selectors.EVENT_WRITE)
+            else:
+                self.close(selector)
+            return
+        if all(flow.ended for flow in self.flows):
+            self.close(selector)
+            return
+        try:
+            for sock in self.sockets:
+                self._wait(selector, sock,
+                           self.flows[0].interest(sock) | self.flows[1].interest(sock))
+        except OSError:
+            self.close(selector)
+
+    def _wait(self, selector: selectors.BaseSelector, sock: socket.socket, events: int) -> None:
+        """Have ``selector`` watch ``events`` of ``sock`` for this connection (none: unwatched)."""
+        if events != self.registered[sock]:
+            if not events:
+                selector.unregister(sock)
+            elif self.registered[sock]:
+                selector.modify(sock, events, self)
+            else:
+                selector.register(sock, events, self)
+            self.registered[sock] = events
+
+    def close(self, selector: selectors.BaseSelector) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for sock in self.sockets:
+            if self.registered[sock]:
+                selector.unregister(sock)
+            sock.close()
+        for flow in self.flows:
+            flow.close()
 
 
 class Relay:
@@ -149,27 +261,38 @@ class Relay:
                     return
                 time.sleep(PROBE_SECONDS)
                 inside = listening_inside(self.port)
-            family, address = inside
             self.listener.listen(1024)
-            while True:
-                client, _ = self.listener.accept()
-                try:
-                    upstream = socket.socket(family, socket.SOCK_STREAM)  # inside, like this thread
-                except OSError:
-                    client.close()
-                    continue
-                threading.Thread(target=self._relay, args=(client, upstream, address),
-                                 daemon=True).start()
+            self.listener.setblocking(False)
+            with selectors.DefaultSelector() as selector:
+                selector.register(self.listener, selectors.EVENT_READ)
+                while True:
+                    for key, _ in selector.select():
+                        if key.data is None:
+                            self._accept(selector, *inside)
+                        else:
+                            key.data.step(selector)
 
-    def _relay(self, client: socket.socket, upstream: socket.socket, address: str) -> None:
-        with client, upstream:
+    def _accept(self, selector: selectors.BaseSelector, family: int, address: str) -> None:
+        """Accept every waiting client and start connecting it to the app."""
+        while True:
             try:
-                upstream.connect((address, self.port))
-            except OSError:
+                client, _ = self.listener.accept()
+            except OSError:  # none left (or out of descriptors: the next event retries)
                 return
-            for sock in (client, upstream):
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            back = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
-            back.start()
-            _pump(client, upstream)
-            back.join()
+            try:
+                upstream = socket.socket(family, socket.SOCK_STREAM)  # inside, like this thread
+            except OSError:
+                client.close()
+                continue
+            try:
+                for sock in (client, upstream):
+                    sock.setblocking(False)
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if upstream.connect_ex((address, self.port)) not in (0, errno.EINPROGRESS):
+                    raise ConnectionRefusedError
+                connection = _Connection(client, upstream)
+            except OSError:  # the client left already, or no pipe for it
+                client.close()
+                upstream.close()
+                continue
+            connection.step(selector)
