@@ -3,10 +3,10 @@
 A plugin (anything under ``autostack_plugins``, or a pip-installed package
 loaded through the ``autostack`` entry point) is written against these and
 nothing else, so the core's other modules can change without breaking it.
-``tests/unit/test_dependency_rules.py`` checks every built-in plugin against
-this list; a built-in that needs something else is missing a hook or a
-public helper, which is added here, on purpose and documented, rather than
-imported around the list.
+``tests/unit/test_dependency_rules.py`` checks every built-in plugin and the
+example plugin packages in ``tests/plugins/`` against this list; a built-in
+that needs something else is missing a hook or a public helper, which is
+added here, on purpose and documented, rather than imported around the list.
 
 What is public, and why:
 

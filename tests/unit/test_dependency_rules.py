@@ -36,6 +36,8 @@ from autostack_core.plugins import DEFAULT_PLUGINS
 from autostack_core.public import is_public
 
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_PLUGINS = sorted((ROOT / "tests" / "plugins").glob("*/autostack_*.py"))
+"""Plugin packages pip-installed by the tests, written as a plugin author would."""
 PACKAGES = {"autostack_core": ROOT / "autostack_core", "autostack_plugins": ROOT / "plugins",
             "autostack_web": ROOT / "web"}
 
@@ -201,6 +203,16 @@ def test_no_new_violations(found: set[tuple[str, str, str]], rule: str) -> None:
 def test_known_violations_are_not_stale(found: set[tuple[str, str, str]]) -> None:
     gone = sorted(KNOWN_VIOLATIONS - found)
     assert not gone, "fixed, remove from KNOWN_VIOLATIONS:\n" + "\n".join(map(str, gone))
+
+
+@pytest.mark.parametrize("path", EXAMPLE_PLUGINS, ids=lambda path: path.stem)
+def test_example_plugins_import_only_the_public_core(path: Path) -> None:
+    """A pip-installed plugin is held to rule 3 like a built-in one."""
+    outside = [found.imported
+               for found in imports_of(path.stem, path, module_files(PACKAGES))
+               if not within(found.imported, "autostack_core")
+               or not is_public(found.imported, found.type_only)]
+    assert not outside, f"{path.stem} imports {outside}"
 
 
 def test_the_walk_sees_every_kind_of_import(tmp_path: Path) -> None:
