@@ -14,13 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from autostack_core import accounts, dns_zones
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.models import ROLE_RANK, Invitation, Role, Team, TeamMember, User
-from autostack_core.services.teams import check_change, check_grant
+from autostack_core.services import teams
 from autostack_web.access import page, path_id, team_access
 from autostack_web.rendering import form_text, host_of, redirect, render
 
@@ -61,22 +60,13 @@ async def invite(request: Request, user: User) -> Response:
     async with request.form() as form:
         values = {"email": form_text(form, "email"), "role": form_text(form, "role")}
     try:
-        invited_role = chosen_role(values["role"])
-        check_grant(role, invited_role)
-        email = accounts.normalize_email(values["email"])
-        if await TeamMember.exists(team=team, user__email=email):
-            raise ApiError(409, "email: this person is already a member", "email")
+        invitation, raw = await teams.invite(user, role, team, values["email"],
+                                             chosen_role(values["role"]), client_ip(request))
     except ApiError as error:
         return await team_page(request, team, role, error.status, error=error, values=values)
-    raw = accounts.new_secret()
-    invitation = await Invitation.create(team=team, email=email, role=invited_role,
-                                         token_hash=accounts.sha256_hex(raw), invited_by=user)
-    await accounts.audit("invitation.created", user=user, team=team,
-                         target=("invitation", str(invitation.id)), ip=client_ip(request),
-                         email=email, role=str(invited_role))
     link = f"{host_of(request).settings.server_url.rstrip('/')}/invitations/accept?token={raw}"
     return await team_page(request, team, role, 201, invite_link=link,
-                           notice=f"Invitation for {email} created.")
+                           notice=f"Invitation for {invitation.email} created.")
 
 
 async def withdraw(request: Request, user: User) -> Response:
@@ -108,16 +98,9 @@ async def change_role(request: Request, user: User) -> Response:
     async with request.form() as form:
         value = form_text(form, "role")
     try:
-        new_role = chosen_role(value)
-        check_grant(role, new_role)
-        await check_change(team, member, role, new_role)
+        await teams.change_role(user, role, team, member, chosen_role(value), client_ip(request))
     except ApiError as error:
         return await member_error(request, team, role, member, error)
-    old, member.role = member.role, new_role
-    await member.save(update_fields=["role"])
-    await accounts.audit("member.role_changed", user=user, team=team,
-                         target=("user", str(member.user.id)), ip=client_ip(request),
-                         old=str(old), new=str(new_role))
     return redirect(f"/teams/{team.slug}")
 
 
@@ -128,12 +111,9 @@ async def remove(request: Request, user: User) -> Response:
                                    Role.VIEWER if leaving else Role.ADMIN)
     member = await member_of(request, team)
     try:
-        await check_change(team, member, Role.OWNER if leaving else role, None)
+        await teams.remove_member(user, role, team, member, client_ip(request))
     except ApiError as error:
         return await member_error(request, team, role, member, error)
-    await member.delete()
-    await accounts.audit("member.removed", user=user, team=team,
-                         target=("user", str(member.user.id)), ip=client_ip(request))
     return redirect("/dashboard" if leaving else f"/teams/{team.slug}")
 
 
@@ -146,36 +126,21 @@ async def create(request: Request, user: User) -> Response:
         return await render(request, "error.html", {"error": error}, status_code=422)
     slug = await accounts.unique_team_slug(name)
     try:
-        async with in_transaction():
-            team = await Team.create(name=name, slug=slug, owner=user)
-            await TeamMember.create(team=team, user=user, role=Role.OWNER)
+        team = await teams.create_team(user, name, slug, client_ip(request))
     except IntegrityError:
         error = ApiError(409, "team name: that name is taken right now; try again")
         return await render(request, "error.html", {"error": error}, status_code=409)
-    await accounts.audit("team.created", user=user, team=team, target=("team", str(team.id)),
-                         ip=client_ip(request))
     return redirect(f"/teams/{team.slug}")
 
 
 async def accept(request: Request, user: User) -> Response:
     """Join a team with an invitation link sent to the signed-in user's email."""
     token = request.query_params.get("token", "")
-    invitation = await Invitation.get_or_none(
-        token_hash=accounts.sha256_hex(token), accepted_at__isnull=True
-    ).prefetch_related("team")
-    if invitation is None or invitation.email != user.email:
-        raise NotFound("invitation for your email")
-    team: Team = invitation.team
+    invitation = await teams.pending_invitation(user, token)
     if request.method == "GET":
         return await render(request, "accept_invitation.html",
-                            {"invitation": invitation, "team": team, "token": token})
-    async with in_transaction():
-        invitation.accepted_at = accounts.now()
-        await invitation.save(update_fields=["accepted_at"])
-        if not await TeamMember.exists(team=team, user=user):
-            await TeamMember.create(team=team, user=user, role=invitation.role)
-    await accounts.audit("invitation.accepted", user=user, team=team,
-                         target=("invitation", str(invitation.id)), ip=client_ip(request))
+                            {"invitation": invitation, "team": invitation.team, "token": token})
+    team = await teams.accept(user, invitation, client_ip(request))
     return redirect(f"/dashboard?team={team.slug}")
 
 

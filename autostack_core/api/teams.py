@@ -15,16 +15,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from autostack_core import accounts, team_files
 from autostack_core.api.deps import current_user, path_id, read_body
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.models import Invitation, Role, Team, TeamMember, User
+from autostack_core.services import teams
 from autostack_core.services.access import require_team_role
 from autostack_core.services.checks import fits
-from autostack_core.services.teams import check_change, check_grant, teams_json
+from autostack_core.services.teams import check_grant, teams_json
 from autostack_core.utils import slugify
 
 SLUG_HELP = "use 1-48 lowercase letters, digits and dashes, not starting or ending with a dash"
@@ -155,13 +155,9 @@ async def create_team(request: Request) -> Response:
     else:
         slug = await accounts.unique_team_slug(body.name)
     try:
-        async with in_transaction():
-            team = await Team.create(name=body.name.strip(), slug=slug, owner=user)
-            await TeamMember.create(team=team, user=user, role=Role.OWNER)
+        team = await teams.create_team(user, body.name.strip(), slug, client_ip(request))
     except IntegrityError as error:
         raise ApiError(409, f"slug: the team slug {slug!r} is taken", "slug") from error
-    await accounts.audit("team.created", user=user, team=team, target=("team", str(team.id)),
-                         ip=client_ip(request))
     return JSONResponse({"team": team_json(team, Role.OWNER)}, status_code=201)
 
 
@@ -275,14 +271,8 @@ async def change_role(request: Request) -> Response:
     team, actor_role = await team_for(request, Role.ADMIN)
     body = await read_body(request, RoleBody)
     member = await member_for(request, team)
-    check_grant(actor_role, body.role)
-    await check_change(team, member, actor_role, body.role)
-    old = member.role
-    member.role = body.role
-    await member.save(update_fields=["role"])
-    await accounts.audit("member.role_changed", user=current_user(request), team=team,
-                         target=("user", str(member.user_id)),  # type: ignore[attr-defined]
-                         ip=client_ip(request), old=str(old), new=str(body.role))
+    await teams.change_role(current_user(request), actor_role, team, member, body.role,
+                            client_ip(request))
     return JSONResponse({"member": member_json(member)})
 
 
@@ -302,11 +292,7 @@ async def remove_member(request: Request) -> Response:
     leaving = request.path_params["user_id"] == user.id
     team, actor_role = await team_for(request, Role.VIEWER if leaving else Role.ADMIN)
     member = await member_for(request, team)
-    await check_change(team, member, Role.OWNER if leaving else actor_role, None)
-    await member.delete()
-    await accounts.audit("member.removed", user=user, team=team,
-                         target=("user", str(member.user_id)),  # type: ignore[attr-defined]
-                         ip=client_ip(request))
+    await teams.remove_member(user, actor_role, team, member, client_ip(request))
     return Response(status_code=204)
 
 
@@ -345,18 +331,8 @@ async def create_invitation(request: Request) -> Response:
     """
     team, actor_role = await team_for(request, Role.ADMIN)
     body = await read_body(request, MemberBody)
-    check_grant(actor_role, body.role)
-    email = accounts.normalize_email(body.email)
-    if await TeamMember.exists(team=team, user__email=email):
-        raise ApiError(409, "email: this person is already a member", "email")
-    raw = accounts.new_secret()
-    invitation = await Invitation.create(
-        team=team, email=email, role=body.role, token_hash=accounts.sha256_hex(raw),
-        invited_by=current_user(request),
-    )
-    await accounts.audit("invitation.created", user=current_user(request), team=team,
-                         target=("invitation", str(invitation.id)), ip=client_ip(request),
-                         email=email, role=str(body.role))
+    invitation, raw = await teams.invite(current_user(request), actor_role, team, body.email,
+                                         body.role, client_ip(request))
     return JSONResponse({"invitation": invitation_json(invitation), "token": raw},
                         status_code=201)
 
@@ -392,19 +368,8 @@ async def accept_invitation(request: Request) -> Response:
     """
     user = current_user(request)
     body = await read_body(request, AcceptBody)
-    invitation = await Invitation.get_or_none(
-        token_hash=accounts.sha256_hex(body.token), accepted_at__isnull=True
-    ).prefetch_related("team")
-    if invitation is None or invitation.email != user.email:
-        raise NotFound("invitation for your email", "token")
-    team: Team = invitation.team
-    async with in_transaction():
-        invitation.accepted_at = accounts.now()
-        await invitation.save(update_fields=["accepted_at"])
-        if not await TeamMember.exists(team=team, user=user):
-            await TeamMember.create(team=team, user=user, role=invitation.role)
-    await accounts.audit("invitation.accepted", user=user, team=team,
-                         target=("invitation", str(invitation.id)), ip=client_ip(request))
+    invitation = await teams.pending_invitation(user, body.token)
+    team = await teams.accept(user, invitation, client_ip(request))
     role = await require_team_role(team, user, Role.VIEWER)
     return JSONResponse({"team": team_json(team, role)})
 

@@ -1,16 +1,22 @@
-"""Teams: a user's teams, and the rules for granting and changing roles.
+"""Teams: a user's teams, creating one, its members and invitations, and the rules for
+granting and changing roles.
 
 Only an owner grants the owner role or changes another owner; the team's
 creator (``Team.owner``) cannot be removed or demoted, and a team never loses
-its last owner. The API and the dashboard both apply these rules through here.
+its last owner. The API and the dashboard both apply these rules through here; the
+caller checks that the actor has the role the operation needs (admin, except to
+leave a team or accept an invitation).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from autostack_core.errors import ApiError, Forbidden
-from autostack_core.models import Role, Team, TeamMember, User
+from tortoise.transactions import in_transaction
+
+from autostack_core import accounts
+from autostack_core.errors import ApiError, Forbidden, NotFound
+from autostack_core.models import Invitation, Role, Team, TeamMember, User
 
 
 async def teams_json(user: User) -> list[dict[str, Any]]:
@@ -38,3 +44,81 @@ async def check_change(team: Team, member: TeamMember, actor_role: Role, new: Ro
         raise ApiError(409, "the team's creator cannot be removed or demoted", "user_id")
     if new != Role.OWNER and await TeamMember.filter(team=team, role=Role.OWNER).count() <= 1:
         raise ApiError(409, "a team needs at least one owner", "role")
+
+
+async def create_team(user: User, name: str, slug: str, ip: str) -> Team:
+    """A new team called ``name`` at ``slug``, owned by ``user``, audited. A slug taken
+    meanwhile raises tortoise's ``IntegrityError``, which each caller words its own way."""
+    async with in_transaction():
+        team = await Team.create(name=name, slug=slug, owner=user)
+        await TeamMember.create(team=team, user=user, role=Role.OWNER)
+    await accounts.audit("team.created", user=user, team=team, target=("team", str(team.id)),
+                         ip=ip)
+    return team
+
+
+async def invite(actor: User, actor_role: Role, team: Team, email: str, role: Role,
+                 ip: str) -> tuple[Invitation, str]:
+    """An invitation to join ``team`` with ``role``, audited, and its secret token (shown
+    once: only its hash is kept). 403 if ``actor_role`` may not grant ``role``, 409 if
+    ``email`` is a member already."""
+    check_grant(actor_role, role)
+    email = accounts.normalize_email(email)
+    if await TeamMember.exists(team=team, user__email=email):
+        raise ApiError(409, "email: this person is already a member", "email")
+    raw = accounts.new_secret()
+    invitation = await Invitation.create(team=team, email=email, role=role,
+                                         token_hash=accounts.sha256_hex(raw), invited_by=actor)
+    await accounts.audit("invitation.created", user=actor, team=team,
+                         target=("invitation", str(invitation.id)), ip=ip, email=email,
+                         role=str(role))
+    return invitation, raw
+
+
+async def change_role(actor: User, actor_role: Role, team: Team, member: TeamMember,
+                      role: Role, ip: str) -> None:
+    """Give ``member`` the ``role``, audited, within :func:`check_grant` and
+    :func:`check_change`."""
+    check_grant(actor_role, role)
+    await check_change(team, member, actor_role, role)
+    old, member.role = member.role, role
+    await member.save(update_fields=["role"])
+    await accounts.audit("member.role_changed", user=actor, team=team,
+                         target=("user", str(member.user_id)),  # type: ignore[attr-defined]
+                         ip=ip, old=str(old), new=str(role))
+
+
+async def remove_member(actor: User, actor_role: Role, team: Team, member: TeamMember,
+                        ip: str) -> None:
+    """Remove ``member`` from ``team``, audited; someone leaving acts as an owner would
+    (anyone may leave), within :func:`check_change`."""
+    leaving = member.user_id == actor.id  # type: ignore[attr-defined]
+    await check_change(team, member, Role.OWNER if leaving else actor_role, None)
+    await member.delete()
+    await accounts.audit("member.removed", user=actor, team=team,
+                         target=("user", str(member.user_id)),  # type: ignore[attr-defined]
+                         ip=ip)
+
+
+async def pending_invitation(user: User, token: str) -> Invitation:
+    """The pending invitation whose secret is ``token``, with its team, if it was sent to
+    ``user``'s email; 404 naming ``token`` otherwise."""
+    invitation = await Invitation.get_or_none(
+        token_hash=accounts.sha256_hex(token), accepted_at__isnull=True
+    ).prefetch_related("team")
+    if invitation is None or invitation.email != user.email:
+        raise NotFound("invitation for your email", "token")
+    return invitation
+
+
+async def accept(user: User, invitation: Invitation, ip: str) -> Team:
+    """Make ``user`` a member with the invitation's role (once), audited; the team."""
+    team: Team = invitation.team
+    async with in_transaction():
+        invitation.accepted_at = accounts.now()
+        await invitation.save(update_fields=["accepted_at"])
+        if not await TeamMember.exists(team=team, user=user):
+            await TeamMember.create(team=team, user=user, role=invitation.role)
+    await accounts.audit("invitation.accepted", user=user, team=team,
+                         target=("invitation", str(invitation.id)), ip=ip)
+    return team
