@@ -4,6 +4,13 @@ The database is SQLite in the test's data directory, or a fresh PostgreSQL
 database per test when ``AUTOSTACK_TEST_DATABASE_URL`` names a server (the
 admin connection, e.g. ``postgres://postgres@127.0.0.1:5432/test``); the
 queue and events use Redis when ``AUTOSTACK_TEST_REDIS_URL`` is set.
+
+The server runs on the null pair (plugins/providers/null.py): the ``null`` edge
+(the ``edge`` setting) and the null runtime registered as ``local``, the runtime
+projects name by default, instead of the local plugin's. Nothing runs and no
+Caddy starts; tests/null_edge.py reads what the core asked of them. The local
+pair has its own tests (unit tests of its parts, tests/conformance/test_local.py
+and the e2e tier, which starts real servers).
 """
 
 from __future__ import annotations
@@ -17,15 +24,20 @@ import asyncpg
 import httpx
 import pytest
 
+from autostack_core import hookimpl
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
+from autostack_core.plugins import DEFAULT_PLUGINS, LoadedPlugins, get_plugin_manager
 from autostack_core.utils import free_port, random_id
+from autostack_plugins.providers.null import NullEdge, NullRuntime
+from tests.null_edge import edge_of
 
 PG_ADMIN_URL = os.environ.get("AUTOSTACK_TEST_DATABASE_URL")
 SKIP_DBLESS = bool(os.environ.get("AUTOSTACK_TEST_SKIP_DBLESS"))
 REDIS_URL = os.environ.get("AUTOSTACK_TEST_REDIS_URL")
 LOOPBACK = ("127.0.0.0/8", "::1")
 """``outbound_allow`` for tests: their stand-ins (git hosts, webhook receivers) listen here."""
+LOCAL_PLUGIN = "autostack_plugins.providers.local.plugin"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -71,18 +83,40 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
         edge_port=free_port(),
         edge_https_port=free_port(),
         outbound_allow=LOOPBACK,
+        edge="null",
     )
+
+
+class NullStandIn:
+    """Registers the null runtime under the name ``local``, which projects run on by default."""
+
+    @hookimpl
+    def register_runtimes(self, settings: Settings) -> list[NullRuntime]:
+        return [NullRuntime(idle_seconds=settings.preview_idle_seconds, name="local")]
+
+
+def fast_plugins() -> LoadedPlugins:
+    """The built-in and installed plugins, the local runtime and edge left out for the null pair."""
+    loaded = get_plugin_manager(tuple(name for name in DEFAULT_PLUGINS if name != LOCAL_PLUGIN))
+    loaded.manager.register(NullStandIn(), name="null-stand-in")
+    return loaded
 
 
 @pytest.fixture
 async def autostack(settings: Settings) -> AsyncIterator[AutoStack]:
     """A started AutoStack (database migrated and connected), no queue consumer."""
-    app = AutoStack(settings)
+    app = AutoStack(settings, plugins=fast_plugins())
     await app.startup()
     try:
         yield app
     finally:
         await app.shutdown()
+
+
+@pytest.fixture
+def null_edge(autostack: AutoStack) -> NullEdge:
+    """The server's edge, the null one: what the core bound, unbound and redirected."""
+    return edge_of(autostack)
 
 
 @pytest.fixture

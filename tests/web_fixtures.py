@@ -2,26 +2,27 @@
 
 ``site`` is a project of the owner's personal team with two ready production
 deployments (the second serving production), a running preview with build log
-lines, and a branch alias. The local provider is swapped for a recorder so
-promoting and deleting need no edge.
+lines, and a branch alias. The ready ones have a stored output and the current
+one runs on the fast tier's null runtime (tests/null_edge.py), so promoting,
+deleting and what the edge was asked are the real thing, in memory.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
 
+from autostack_core import releases
 from autostack_core.app import AutoStack
-from autostack_core.interfaces.edge import Edge, WeightedEndpoint
-from autostack_core.interfaces.runtime import Artifact, ArtifactReference, Endpoint, Release
 from autostack_core.models import Alias, AliasKind, Deployment, DeploymentLog, Project, User
+from autostack_plugins.providers.null import NullEdge, NullRuntime
 from tests.fixtures_auth import PASSWORD, client_for, personal_team
+from tests.null_edge import edge_of, null_runtime, stored_output
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -42,55 +43,25 @@ async def log_in(http: httpx.AsyncClient, email: str = "owner@example.com") -> s
 
 
 @dataclass
-class RecordingProvider:
-    """Stands in for the local runtime and edge: remembers what it was asked to do."""
-
-    real_edge: Edge
-    name: str = "local"
-    calls: list[tuple[str, Any]] = field(default_factory=list)
-
-    async def publish(self, artifact: Artifact) -> ArtifactReference:
-        return ArtifactReference(self.name, artifact.release_id)
-
-    async def deploy(self, release: Release) -> Endpoint:
-        return Endpoint(release.id, f"recorded://{release.id}")
-
-    async def bind(self, hostname: str, targets: Sequence[WeightedEndpoint]) -> None:
-        self.calls.append(("route", hostname))
-
-    async def unbind(self, hostname: str) -> None:
-        self.calls.append(("unroute", hostname))
-
-    async def destroy(self, deployment_id: str) -> None:
-        self.calls.append(("destroy", deployment_id))
-
-    def public_url(self, hostname: str) -> str:
-        return self.real_edge.public_url(hostname)
-
-
-@dataclass
 class Site:
     project: Project
     old: Deployment
     current: Deployment
     running: Deployment
-    provider: RecordingProvider
+    edge: NullEdge
+    runtime: NullRuntime
 
 
 @pytest.fixture
-async def site(autostack: AutoStack, owner: User) -> AsyncIterator[Site]:
-    """The project; the real runtime and edge come back afterwards, so they shut down."""
-    runtime, edge = autostack.runtimes["local"], autostack.edge
-    provider = RecordingProvider(edge)
-    autostack.runtimes["local"] = provider  # type: ignore[assignment]
-    autostack.edge = provider  # type: ignore[assignment]
-    try:
-        yield await make_site(owner, provider)
-    finally:
-        autostack.runtimes["local"], autostack.edge = runtime, edge
+async def site(autostack: AutoStack, owner: User) -> Site:
+    """The project, its current production deployment running on the null runtime."""
+    site = await make_site(autostack, owner)
+    await releases.serve(autostack, site.project, site.current)
+    return site
 
 
-async def make_site(owner: User, provider: RecordingProvider) -> Site:
+async def make_site(autostack: AutoStack, owner: User) -> Site:
+    settings = autostack.settings
     team = await personal_team(owner)
     project = await Project.create(name="site", team=team, git_url="https://example.com/s.git",
                                    production_url="http://site.localhost:8080")
@@ -98,12 +69,14 @@ async def make_site(owner: User, provider: RecordingProvider) -> Site:
     old = await Deployment.create(project=project, state="ready", is_production=True,
                                   branch="main", commit_sha="a" * 40, commit_message="first",
                                   build_time_seconds=3.2, deploy_time_seconds=0.4,
-                                  ready_at=start, deployment_url="http://site-old.localhost")
+                                  ready_at=start, deployment_url="http://site-old.localhost",
+                                  output_manifest_hash=stored_output(settings, "first"))
     current = await Deployment.create(project=project, state="ready", is_production=True,
                                       branch="main", commit_sha="b" * 40,
                                       commit_message="second", build_time_seconds=2.5,
                                       deploy_time_seconds=0.3, ready_at=datetime.now(UTC),
-                                      deployment_url="http://site-cur.localhost")
+                                      deployment_url="http://site-cur.localhost",
+                                      output_manifest_hash=stored_output(settings, "second"))
     running = await Deployment.create(project=project, state="building", branch="feature",
                                       commit_sha="c" * 40,
                                       deployment_url="http://site-run.localhost")
@@ -118,7 +91,7 @@ async def make_site(owner: User, provider: RecordingProvider) -> Site:
         row = await DeploymentLog.create(deployment=running, step=step, line=line)
         await DeploymentLog.filter(id=row.id).update(timestamp=moment + timedelta(seconds=offset))
     await old.refresh_from_db()
-    return Site(project, old, current, running, provider)
+    return Site(project, old, current, running, edge_of(autostack), null_runtime(autostack))
 
 
 @pytest.fixture

@@ -13,16 +13,12 @@ import json
 import subprocess
 import tarfile
 import uuid
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from autostack_core.app import AutoStack
-from autostack_core.interfaces.edge import Edge, WeightedEndpoint
-from autostack_core.interfaces.runtime import Artifact, ArtifactReference, Endpoint, Release
 from autostack_core.models import Project, Team, User
 
 OCTOKIT_PACKAGE = "@octokit/webhooks-examples@7.6.1"
@@ -112,46 +108,6 @@ async def git_project(owner: User, name: str, git_url: str, *, branch: str = "ma
     project.webhook_secret = secret
     await project.save()
     return project
-
-
-class RecordingProvider:
-    """Stands in for the local runtime and edge: records binds and unbinds, runs nothing."""
-
-    name = "local"
-
-    def __init__(self, real_edge: Edge) -> None:
-        self.real_edge = real_edge
-        self.routed: list[str] = []
-        self.unrouted: list[str] = []
-
-    async def publish(self, artifact: Artifact) -> ArtifactReference:
-        return ArtifactReference(self.name, artifact.release_id)
-
-    async def deploy(self, release: Release) -> Endpoint:
-        return Endpoint(release.id, f"recorded://{release.id}")
-
-    async def destroy(self, release_id: str) -> None:
-        return None
-
-    async def bind(self, hostname: str, targets: Sequence[WeightedEndpoint]) -> None:
-        self.routed.append(hostname)
-
-    async def unbind(self, hostname: str) -> None:
-        self.unrouted.append(hostname)
-
-    def public_url(self, hostname: str) -> str:
-        return self.real_edge.public_url(hostname)
-
-
-@pytest.fixture
-def recording_provider(autostack: AutoStack) -> Iterator[RecordingProvider]:
-    """Swap the local runtime and the edge for a recorder, and back before the app shuts down."""
-    runtime, edge = autostack.runtimes["local"], autostack.edge
-    provider = RecordingProvider(edge)
-    autostack.runtimes["local"] = provider  # type: ignore[assignment]
-    autostack.edge = provider  # type: ignore[assignment]
-    yield provider
-    autostack.runtimes["local"], autostack.edge = runtime, edge
 
 
 async def post_webhook(http: httpx.AsyncClient, provider: str, body: bytes,

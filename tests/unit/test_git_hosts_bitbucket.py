@@ -11,18 +11,18 @@ from autostack_core.app import AutoStack
 from autostack_core.interfaces.git_host import EventKind
 from autostack_core.models import Alias, AliasKind, Deployment, DeploymentState, User
 from autostack_plugins.git_hosts import bitbucket
+from autostack_plugins.providers.null import NullEdge
 from tests.fixtures_auth import client_for, owner
+from tests.null_edge import unbound
 from tests.webhook_payloads import (
-    RecordingProvider,
     bitbucket_headers,
     body_of,
     fixture,
     git_project,
     post_webhook,
-    recording_provider,
 )
 
-__all__ = ["owner", "recording_provider"]
+__all__ = ["owner"]
 
 REPO = "https://bitbucket.org/team_name/repo_name.git"
 
@@ -67,7 +67,7 @@ async def test_pull_request_created_deploys_a_preview(
 
 
 async def test_declined_pull_request_removes_its_alias(
-    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User
+    null_edge: NullEdge, anonymous: httpx.AsyncClient, owner: User
 ) -> None:
     project = await git_project(owner, "repo", REPO)
     ready = await Deployment.create(project=project, state=DeploymentState.READY,
@@ -75,11 +75,11 @@ async def test_declined_pull_request_removes_its_alias(
     await Alias.create(project=project, deployment=ready, kind=AliasKind.PULL_REQUEST,
                        hostname="repo-pr-7.localhost")
     await send(anonymous, "pullrequest:rejected", fixture("bitbucket-pullrequest-created.json"))
-    assert recording_provider.unrouted == ["repo-pr-7.localhost"]
+    assert unbound(null_edge) == ["repo-pr-7.localhost"]
 
 
 async def test_a_closed_branch_loses_its_alias(
-    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User
+    null_edge: NullEdge, anonymous: httpx.AsyncClient, owner: User
 ) -> None:
     project = await git_project(owner, "repo", REPO)
     ready = await Deployment.create(project=project, state=DeploymentState.READY,
@@ -89,7 +89,7 @@ async def test_a_closed_branch_loses_its_alias(
     payload = fixture("bitbucket-push.json")
     payload["push"]["changes"][0].update(new=None, closed=True)
     await send(anonymous, "repo:push", payload)
-    assert recording_provider.unrouted == ["repo-git-main.localhost"]
+    assert unbound(null_edge) == ["repo-git-main.localhost"]
 
 
 async def test_a_wrong_signature_is_401(anonymous: httpx.AsyncClient, owner: User) -> None:

@@ -10,19 +10,19 @@ import pytest
 from autostack_core.app import AutoStack
 from autostack_core.models import Alias, AliasKind, Deployment, DeploymentState, User
 from autostack_plugins.git_hosts import gitea
+from autostack_plugins.providers.null import NullEdge
 from tests.fixtures_auth import client_for, owner
+from tests.null_edge import unbound
 from tests.webhook_payloads import (
-    RecordingProvider,
     body_of,
     fixture,
     git_project,
     gitea_headers,
     hex_hmac,
     post_webhook,
-    recording_provider,
 )
 
-__all__ = ["owner", "recording_provider"]
+__all__ = ["owner"]
 
 REPO = "http://localhost:3000/gitea/webhooks.git"
 
@@ -72,7 +72,7 @@ async def test_forgejo_headers_are_accepted(anonymous: httpx.AsyncClient, owner:
 
 
 async def test_pull_request_opened_then_closed(
-    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User
+    null_edge: NullEdge, anonymous: httpx.AsyncClient, owner: User
 ) -> None:
     project = await git_project(owner, "hooks", REPO)
     opened = await send(anonymous, "pull_request", fixture("gitea-pull-request.json"))
@@ -84,7 +84,7 @@ async def test_pull_request_opened_then_closed(
     payload = fixture("gitea-pull-request.json")
     payload["action"] = "closed"
     await send(anonymous, "pull_request", payload)
-    assert recording_provider.unrouted == ["hooks-pr-3.localhost"]
+    assert unbound(null_edge) == ["hooks-pr-3.localhost"]
 
 
 async def test_a_wrong_signature_is_401(anonymous: httpx.AsyncClient, owner: User) -> None:

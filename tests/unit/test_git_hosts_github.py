@@ -24,19 +24,19 @@ from autostack_core.models import (
     User,
     WebhookDelivery,
 )
+from autostack_plugins.providers.null import NullEdge
 from tests.fixtures_auth import client_for, owner
+from tests.null_edge import bound, stored_output, unbound
 from tests.webhook_payloads import (
-    RecordingProvider,
     body_of,
     git_project,
     github_example,
     github_headers,
     octokit,
     post_webhook,
-    recording_provider,
 )
 
-__all__ = ["octokit", "owner", "recording_provider"]
+__all__ = ["octokit", "owner"]
 
 REPO_URL = "https://github.com/Codertocat/Hello-World.git"
 Examples = dict[str, list[dict[str, Any]]]
@@ -184,23 +184,25 @@ async def test_a_push_and_its_pull_request_share_one_deployment(
 
 
 async def test_pull_request_on_a_ready_deployment_points_the_alias_now(
-    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User,
+    autostack: AutoStack, null_edge: NullEdge, anonymous: httpx.AsyncClient, owner: User,
     octokit: Examples
 ) -> None:
     await git_project(owner, "hello", REPO_URL)
     sha = "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
     pushed = await send(anonymous, "push", push(octokit, "changes", sha=sha))
     deployment_id = pushed.json()["results"][0]["deployment"]
-    await Deployment.filter(id=deployment_id).update(state=DeploymentState.READY)
+    await Deployment.filter(id=deployment_id).update(
+        state=DeploymentState.READY, output_manifest_hash=stored_output(autostack.settings))
     await send(anonymous, "pull_request", pull_request(octokit, "opened"))
     alias = await Alias.get(hostname="hello-pr-2.localhost")
     assert alias.deployment_id == deployment_id  # type: ignore[attr-defined]
-    assert recording_provider.routed == ["hello-pr-2.localhost"]
+    assert bound(null_edge) == ["hello-pr-2.localhost"]
+    assert (await null_edge.fetch("hello-pr-2.localhost")).text == "<h1>ok</h1>"
 
 
 @pytest.mark.parametrize("merged", [False, True])
 async def test_closing_a_pull_request_removes_its_alias(
-    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User,
+    null_edge: NullEdge, anonymous: httpx.AsyncClient, owner: User,
     octokit: Examples, merged: bool,
 ) -> None:
     project = await git_project(owner, "hello", REPO_URL)
@@ -220,7 +222,7 @@ async def test_closing_a_pull_request_removes_its_alias(
     assert result["canceled"] == [queued.id]
     assert not await Alias.exists(hostname="hello-pr-2.localhost")
     assert await Alias.exists(hostname=f"hello-{ready.id}.localhost")
-    assert recording_provider.unrouted == ["hello-pr-2.localhost"]
+    assert unbound(null_edge) == ["hello-pr-2.localhost"]
     assert await Deployment.all().count() == 2  # nothing new deployed
 
 
@@ -246,7 +248,7 @@ async def test_pull_requests_from_forks_are_skipped(
 
 @pytest.mark.parametrize("event", ["push", "delete"])
 async def test_deleting_a_branch_removes_its_alias(
-    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User,
+    null_edge: NullEdge, anonymous: httpx.AsyncClient, owner: User,
     octokit: Examples,
     event: str,
 ) -> None:
@@ -264,7 +266,7 @@ async def test_deleting_a_branch_removes_its_alias(
     response = await send(anonymous, event, payload)
     assert response.json()["results"][0]["result"] == "alias-removed"
     assert not await Alias.exists(hostname="hello-git-simple-tag.localhost")
-    assert recording_provider.unrouted == ["hello-git-simple-tag.localhost"]
+    assert unbound(null_edge) == ["hello-git-simple-tag.localhost"]
 
 
 async def test_tag_pushes_are_ignored(

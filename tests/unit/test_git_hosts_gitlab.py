@@ -10,18 +10,18 @@ import pytest
 from autostack_core.app import AutoStack
 from autostack_core.models import Alias, AliasKind, Deployment, DeploymentState, User
 from autostack_plugins.git_hosts import gitlab
+from autostack_plugins.providers.null import NullEdge
 from tests.fixtures_auth import client_for, owner
+from tests.null_edge import unbound
 from tests.webhook_payloads import (
-    RecordingProvider,
     body_of,
     fixture,
     git_project,
     gitlab_headers,
     post_webhook,
-    recording_provider,
 )
 
-__all__ = ["owner", "recording_provider"]
+__all__ = ["owner"]
 
 DIASPORA = "http://example.com/mike/diaspora.git"
 GITLAB_TEST = "git@example.com:gitlabhq/gitlab-test.git"
@@ -90,7 +90,7 @@ async def test_merge_request_update_without_new_commits_is_ignored(
 
 
 async def test_merged_merge_request_removes_its_alias(
-    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User
+    null_edge: NullEdge, anonymous: httpx.AsyncClient, owner: User
 ) -> None:
     project = await git_project(owner, "gitlab-test", GITLAB_TEST)
     ready = await Deployment.create(project=project, state=DeploymentState.READY,
@@ -101,11 +101,11 @@ async def test_merged_merge_request_removes_its_alias(
     payload["object_attributes"].update(action="merge", state="merged")
     response = await send(anonymous, "Merge Request Hook", payload)
     assert "merged" in response.json()["results"][0]["reason"]
-    assert recording_provider.unrouted == ["gitlab-test-pr-1.localhost"]
+    assert unbound(null_edge) == ["gitlab-test-pr-1.localhost"]
 
 
 async def test_a_push_of_zeros_deletes_the_branch_alias(
-    recording_provider: RecordingProvider, anonymous: httpx.AsyncClient, owner: User
+    null_edge: NullEdge, anonymous: httpx.AsyncClient, owner: User
 ) -> None:
     project = await git_project(owner, "diaspora", DIASPORA)
     ready = await Deployment.create(project=project, state=DeploymentState.READY,

@@ -12,18 +12,24 @@ import pytest
 
 from autostack_core import accounts, deployments, hostnames
 from autostack_core.app import AutoStack
+from autostack_core.config import Settings
 from autostack_core.errors import ApiError
 from autostack_core.models import Alias, AliasKind, Deployment, DeploymentState, Project, User
+from autostack_plugins.providers.null import NullEdge
 from tests.fixtures_auth import PASSWORD, api, client_for, owner, personal_team, token_for
-from tests.webhook_payloads import RecordingProvider, recording_provider
+from tests.null_edge import bound, stored_output
 
-__all__ = ["api", "owner", "recording_provider"]
+__all__ = ["api", "owner"]
 
 BASE = "localhost"
 
 
-async def ready(project: Project, branch: str | None = None) -> Deployment:
-    return await Deployment.create(project=project, state=DeploymentState.READY, branch=branch)
+async def ready(project: Project, branch: str | None = None,
+                settings: Settings | None = None) -> Deployment:
+    """A ready deployment; with ``settings``, with a stored output the runtime can run."""
+    output = None if settings is None else stored_output(settings)
+    return await Deployment.create(project=project, state=DeploymentState.READY, branch=branch,
+                                   output_manifest_hash=output)
 
 
 @pytest.fixture
@@ -67,7 +73,7 @@ async def test_a_name_free_of_every_alias_is_accepted(
 
 
 async def test_a_branch_preview_does_not_take_an_existing_projects_name(
-    autostack: AutoStack, owner: User, recording_provider: RecordingProvider
+    autostack: AutoStack, owner: User, null_edge: NullEdge
 ) -> None:
     """``alpha-git-feature`` of team B existed first; alpha's branch ``feature`` gets a hash."""
     other = await accounts.create_user("bob@example.com", PASSWORD)
@@ -78,15 +84,16 @@ async def test_a_branch_preview_does_not_take_an_existing_projects_name(
     label = hostname.removesuffix(".localhost")
     assert label != squatter.name and label.startswith("alpha-git-feature-")
     assert len(label) <= 63
-    await deployments.point_alias(autostack, alpha, await ready(alpha, "feature"), hostname,
-                                  AliasKind.BRANCH, branch="feature")
+    preview = await ready(alpha, "feature", autostack.settings)
+    await deployments.point_alias(autostack, alpha, preview, hostname, AliasKind.BRANCH,
+                                  branch="feature")
     # Asked again (the next push), the branch keeps its hostname.
     assert await hostnames.branch_hostname(alpha, "feature", BASE) == hostname
-    assert recording_provider.routed == [hostname]
+    assert bound(null_edge) == [hostname]
 
 
 async def test_an_alias_of_another_project_never_moves(
-    autostack: AutoStack, alpha: Project, recording_provider: RecordingProvider
+    autostack: AutoStack, alpha: Project, null_edge: NullEdge
 ) -> None:
     """A project that already has a colliding name (made before names were checked)."""
     other = await accounts.create_user("bob@example.com", PASSWORD)
@@ -99,7 +106,7 @@ async def test_an_alias_of_another_project_never_moves(
     after = await Alias.get(hostname="alpha-git-feature.localhost")
     assert after.project_id == alpha.id  # type: ignore[attr-defined]
     assert after.deployment_id == before.deployment_id  # type: ignore[attr-defined]
-    assert recording_provider.routed == []
+    assert bound(null_edge) == []
 
 
 async def test_another_projects_pull_request_label_gets_a_hash(
@@ -117,25 +124,27 @@ async def test_another_projects_pull_request_label_gets_a_hash(
 
 
 async def test_long_branches_sharing_63_characters_get_distinct_hostnames(
-    autostack: AutoStack, owner: User, recording_provider: RecordingProvider
+    autostack: AutoStack, owner: User, null_edge: NullEdge
 ) -> None:
     project = await Project.create(name="a" * 48, team=await personal_team(owner))
     first, second = "feature/" + "x" * 60 + "-one", "feature/" + "x" * 60 + "-two"
     one = await hostnames.branch_hostname(project, first, BASE)
-    await deployments.point_alias(autostack, project, await ready(project, first), one,
-                                  AliasKind.BRANCH, branch=first)
+    preview = await ready(project, first, autostack.settings)
+    await deployments.point_alias(autostack, project, preview, one, AliasKind.BRANCH,
+                                  branch=first)
     two = await hostnames.branch_hostname(project, second, BASE)
     assert one != two
     assert all(len(host.removesuffix(".localhost")) <= 63 for host in (one, two))
 
 
 async def test_two_branches_with_one_slug_get_distinct_hostnames(
-    autostack: AutoStack, owner: User, recording_provider: RecordingProvider
+    autostack: AutoStack, owner: User, null_edge: NullEdge
 ) -> None:
     project = await Project.create(name="web", team=await personal_team(owner))
     plain = await hostnames.branch_hostname(project, "feature/x", BASE)
     assert plain == "web-git-feature-x.localhost"
-    await deployments.point_alias(autostack, project, await ready(project, "feature/x"), plain,
-                                  AliasKind.BRANCH, branch="feature/x")
+    preview = await ready(project, "feature/x", autostack.settings)
+    await deployments.point_alias(autostack, project, preview, plain, AliasKind.BRANCH,
+                                  branch="feature/x")
     other = await hostnames.branch_hostname(project, "feature-x", BASE)
     assert other != plain and other.startswith("web-git-feature-x-")

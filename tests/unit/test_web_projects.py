@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from autostack_core.app import AutoStack
+from autostack_core.interfaces.runtime import ReleaseStatus
 from autostack_core.models import Alias, Deployment, Role, User
 from autostack_web.projects import RECENT
 from tests.fixtures_auth import add_user, client_for, owner, personal_team
@@ -64,7 +65,8 @@ async def test_promote_cancel_and_delete(site: Site, signed_in: Client) -> None:
     http, token = signed_in
     promoted = await http.post(f"/deployments/{site.old.id}/promote", data={"csrf_token": token})
     assert promoted.status_code == 303
-    assert ("route", "site.localhost") in site.provider.calls
+    assert site.edge.served_by("site.localhost") == [site.old.id]
+    assert (await site.edge.fetch("site.localhost")).text == "first"
     refused = await http.post(f"/deployments/{site.old.id}/delete", data={"csrf_token": token})
     assert refused.status_code == 409 and "promote another one first" in refused.text
     canceled = await http.post(f"/deployments/{site.running.id}/cancel",
@@ -75,7 +77,7 @@ async def test_promote_cancel_and_delete(site: Site, signed_in: Client) -> None:
                               data={"csrf_token": token})
     assert deleted.status_code == 303
     assert (await Deployment.get(id=site.current.id)).deleted_at is not None
-    assert ("destroy", site.current.id) in site.provider.calls
+    assert await site.runtime.status(site.current.id) == ReleaseStatus.ABSENT
     unknown = await http.post(f"/deployments/{site.old.id}/explode", data={"csrf_token": token})
     assert unknown.status_code == 404
 
