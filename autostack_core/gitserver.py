@@ -24,9 +24,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core import deployments
-from autostack_core.api.deps import project_for
 from autostack_core.errors import ApiError
 from autostack_core.models import CreatorType, Project, Role, User
+from autostack_core.services.access import project_with_role
 from autostack_core.sources import git
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ async def git_http(request: Request) -> Response:
     pushing = path == "git-receive-pack" or request.query_params.get("service") == \
         "git-receive-pack"
     try:
-        project = await project_for(request, name, Role.MEMBER if pushing else Role.VIEWER)
+        project = await project_with_role(user, name, Role.MEMBER if pushing else Role.VIEWER)
     except ApiError as error:
         if error.status == 404:
             return Response(f"no project named {name}: create it first "

@@ -4,7 +4,8 @@
    or the dashboard (``autostack_web``); so the API never imports the dashboard.
 2. The dashboard never imports the API (``autostack_core.api``): both call the
    services layer (``autostack_core.services``), which imports neither of them
-   nor the CLI.
+   nor the CLI. Nothing else in the core imports the API either, but the app
+   that mounts its routes (``autostack_core.app``).
 3. A plugin imports only the core's public modules
    (:mod:`autostack_core.public`) and never another plugin's modules. A plugin
    is a module of ``DEFAULT_PLUGINS``; one that lives in a package below its
@@ -44,10 +45,11 @@ PACKAGES = {"autostack_core": ROOT / "autostack_core", "autostack_plugins": ROOT
 CORE_IMPORTS_FRONT_OR_PLUGIN = "core imports a plugin or the dashboard"
 WEB_IMPORTS_API = "dashboard imports the API"
 SERVICES_IMPORT_FRONT_END = "services import a front end"
+CORE_IMPORTS_API = "core module other than the app imports the API"
 PLUGIN_IMPORTS_INTERNAL = "plugin imports a core module that is not public"
 PLUGIN_IMPORTS_OTHER_PLUGIN = "plugin imports another plugin or the dashboard"
 RULES = (CORE_IMPORTS_FRONT_OR_PLUGIN, WEB_IMPORTS_API, SERVICES_IMPORT_FRONT_END,
-         PLUGIN_IMPORTS_INTERNAL, PLUGIN_IMPORTS_OTHER_PLUGIN)
+         CORE_IMPORTS_API, PLUGIN_IMPORTS_INTERNAL, PLUGIN_IMPORTS_OTHER_PLUGIN)
 
 # Known violations: issue 13 in progress. Each is (rule, importing module, imported module);
 # remove an entry when its import is gone (the test says which), never add one.
@@ -168,6 +170,9 @@ def broken_rules(found: Import) -> Iterator[str]:
         if within(importer, "autostack_core.services") and any(
                 within(imported, front) for front in ("autostack_core.api", "autostack_core.cli")):
             yield SERVICES_IMPORT_FRONT_END
+        elif within(imported, "autostack_core.api") and not (
+                within(importer, "autostack_core.api") or importer == "autostack_core.app"):
+            yield CORE_IMPORTS_API
     elif within(importer, "autostack_web"):
         if within(imported, "autostack_core.api"):
             yield WEB_IMPORTS_API
@@ -242,7 +247,7 @@ def test_the_walk_sees_every_kind_of_import(tmp_path: Path) -> None:
 
 def test_a_plugin_importing_another_plugin_breaks_the_rule() -> None:
     """Another builder, or a detector, is another plugin; the family's shared helpers and
-    the plugin's own package are not."""
+    the plugin's own package are not. The API is the app's to mount, no one else's."""
     def rules(importer: str, imported: str) -> list[str]:
         return list(broken_rules(Import(importer, imported, False)))
 
@@ -254,3 +259,5 @@ def test_a_plugin_importing_another_plugin_breaks_the_rule() -> None:
     assert rules("autostack_plugins.providers.local.plugin",
                  "autostack_plugins.providers.local.edge") == []
     assert rules("autostack_web.teams", "autostack_core.api.deps") == [WEB_IMPORTS_API]
+    assert rules("autostack_core.gitserver", "autostack_core.api.deps") == [CORE_IMPORTS_API]
+    assert rules("autostack_core.app", "autostack_core.api") == []
