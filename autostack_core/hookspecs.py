@@ -160,7 +160,7 @@ def register_sign_in_providers(settings: Settings) -> list[SignInProvider]:
     a unique ``name`` (the ``{name}`` of ``/auth/{name}/login`` and
     ``/auth/{name}/callback``), ``client(settings, http)`` returning its
     endpoints and credentials (``None`` when the server is not configured for
-    it), ``authorize_params(flow)`` for extra authorization parameters and
+    it), ``authorize_params(nonce)`` for extra authorization parameters and
     ``identity(...)``, which turns the token response into a verified
     :class:`autostack_core.interfaces.sign_in.Identity`. The core runs the
     flow (state, PKCE, code exchange) and finds, creates or links the user.
