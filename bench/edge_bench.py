@@ -29,8 +29,8 @@ from pathlib import Path
 import httpx
 
 from autostack_core.config import Settings
-from autostack_core.doctor import caddy_binary
 from autostack_core.interfaces.runtime import Release
+from autostack_plugins.providers.local.edge import caddy_binary
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

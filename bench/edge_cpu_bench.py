@@ -12,7 +12,10 @@ a free loopback port:
   logs every request), and with the log encoded but discarded;
 * the AutoStack edge as shipped (its configuration dumped from a real edge
   through the admin API), without its access log, and with 20 distinct route
-  profiles deployed, asking for the host of the last one.
+  profiles deployed, asking for the host of the last one;
+* a hostname split 50/50 between two deployments, asked by new visitors (no
+  cookie: a bucket drawn and a ``Set-Cookie`` per request) and by a returning
+  one (its ``autostack_split`` cookie).
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ import httpx
 from edge_bench import free_port, site
 
 from autostack_core.config import Settings
-from autostack_core.doctor import caddy_binary
-from autostack_plugins.providers.local.plugin import LocalProvider
+from autostack_core.interfaces.edge import WeightedEndpoint
+from autostack_plugins.providers.local.edge import caddy_binary
+from tests.local_pair import LocalPair
 
 ROUNDS = 3
 PROFILES = 20
@@ -48,16 +52,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def wrk(url: str, host: str, seconds: int) -> int:
-    output = subprocess.run(["wrk", "-t1", "-c10", f"-d{seconds}s", "-H", f"Host: {host}", url],
-                            check=True, capture_output=True, text=True).stdout
+def wrk(url: str, host: str, seconds: int, cookie: str | None = None) -> int:
+    extra = ["-H", f"Cookie: {cookie}"] if cookie else []
+    output = subprocess.run(["wrk", "-t1", "-c10", f"-d{seconds}s", "-H", f"Host: {host}",
+                             *extra, url], check=True, capture_output=True, text=True).stdout
     match = re.search(r"(\d+) requests in", output)
     if not match or "Non-2xx" in output or "Socket errors" in output:
         raise RuntimeError(f"wrk failed:\n{output}")
     return int(match.group(1))
 
 
-def cpu_per_request(root: Path, config: JSON, host: str) -> float:
+def cpu_per_request(root: Path, config: JSON, host: str, cookie: str | None = None) -> float:
     """Run ``config`` in a Caddy of its own; microseconds of its CPU per request."""
     port = free_port()
     config = copy.deepcopy(config)
@@ -83,9 +88,9 @@ def cpu_per_request(root: Path, config: JSON, host: str) -> float:
             time.sleep(0.01)
         if httpx.get(url, headers={"Host": host}).status_code != 200:
             raise RuntimeError(f"{host} is not served by this configuration")
-        wrk(url, host, 1)  # warm up
+        wrk(url, host, 1, cookie)  # warm up
         before = cpu_seconds(process.pid)
-        requests = wrk(url, host, 4)
+        requests = wrk(url, host, 4, cookie)
         return (cpu_seconds(process.pid) - before) / requests * 1e6
     finally:
         process.terminate()
@@ -115,24 +120,26 @@ async def edge_configs(root: Path) -> tuple[JSON, JSON, Path]:
     """The real edge's configuration with one profile, then with :data:`PROFILES`."""
     settings = Settings(data_dir=root / "data", edge_port=free_port())
     settings.ensure_dirs()
-    provider = LocalProvider(settings)
+    provider = LocalPair(settings)
     await provider.start()
     transport = httpx.AsyncHTTPTransport(uds=str(settings.edge_admin_socket))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://caddy") as admin:
             first = site(root, "first", "first")
-            await provider.deploy(first)
             await provider.route("bench.localhost", first)
+            second = await provider.deploy(site(root, "second", "second"))
+            await provider.edge.bind("split.localhost", [
+                WeightedEndpoint(await provider.deploy(first), 50), WeightedEndpoint(second, 50)])
             one_profile = (await admin.get("/config/")).json()
             for number in range(1, PROFILES):
                 other = site(root, f"other{number}", "other")
-                other.config = {"routes": [{"src": f"/only-in-{number}", "dest": "/"}]}
-                await provider.deploy(other)
+                routes = {"version": 3, "routes": [{"src": f"/only-in-{number}", "dest": "/"}]}
+                (Path(other.artifact.location) / "config.json").write_text(json.dumps(routes))
                 await provider.route(f"other{number}.localhost", other)
             many_profiles = (await admin.get("/config/")).json()
     finally:
         await provider.stop()
-    return one_profile, many_profiles, first.output_dir / "static"
+    return one_profile, many_profiles, Path(first.artifact.location) / "static"
 
 
 async def main() -> None:
@@ -156,10 +163,14 @@ async def main() -> None:
                 without_access_log(one_profile), "bench.localhost"),
             f"AutoStack edge, {PROFILES} profiles, host of the last": (many_profiles, last),
         }
-        costs: dict[str, list[float]] = {name: [] for name in variants}
+        split = {"AutoStack edge, split host, new visitors": None,
+                 "AutoStack edge, split host, returning visitor": "autostack_split=3f"}
+        costs: dict[str, list[float]] = {name: [] for name in [*variants, *split]}
         for _ in range(ROUNDS):  # interleaved: the machine's load drifts
             for name, (config, host) in variants.items():
                 costs[name].append(cpu_per_request(root, config, host))
+            for name, cookie in split.items():
+                costs[name].append(cpu_per_request(root, one_profile, "split.localhost", cookie))
     baseline = statistics.median(costs["bare Caddy file_server, no log"])
     for name, values in costs.items():
         median = statistics.median(values)

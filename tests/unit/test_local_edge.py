@@ -14,7 +14,12 @@ from autostack_core.config import Settings
 from autostack_core.interfaces.edge import WeightedEndpoint
 from autostack_core.interfaces.runtime import Endpoint
 from autostack_plugins.providers.local.edge import Edge, EdgeDeployment, EdgeError, EdgeState
-from autostack_plugins.providers.local.edge_splits import BUCKETS, SPLIT_MARKER, bucket_owners
+from autostack_plugins.providers.local.edge_splits import (
+    BUCKETS,
+    BUCKETS_FOLDER,
+    SPLIT_MARKER,
+    bucket_owners,
+)
 from autostack_plugins.providers.local.local_edge import LocalEdge, endpoint_of, release_of
 
 HOST = "shop.localhost"
@@ -77,7 +82,8 @@ def target(name: str, weight: int = 100) -> WeightedEndpoint:
 def bucket_targets(edge: Edge, hostname: str) -> Counter[str]:
     folder = edge.hosts_dir / hostname
     assert (folder / SPLIT_MARKER).exists()
-    return Counter(Path(os.readlink(folder / f"{bucket:02x}")).name for bucket in range(BUCKETS))
+    return Counter(Path(os.readlink(folder / BUCKETS_FOLDER / f"{bucket:02x}")).name
+                   for bucket in range(BUCKETS))
 
 
 async def test_bind_writes_an_alias_or_a_split_and_tells_who_lost_traffic(
