@@ -12,13 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts
 from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.models import Environment, EnvironmentVariable, Project, Role, User
 from autostack_core.services import environment
 from autostack_core.services.checks import validate
-from autostack_core.services.environment import VariableBody, add_variables
+from autostack_core.services.environment import VariableBody
 from autostack_web.access import page, path_id, project_access
 from autostack_web.project_settings import settings_page
 from autostack_web.rendering import form_text, redirect
@@ -44,13 +43,10 @@ async def add(request: Request, user: User) -> Response:
                                 "development", "environments")
         known = [Environment(name) for name in chosen if name in set(Environment)]
         body = validate(VariableBody, {**values, "environments": known})
-        created = await add_variables(project, body)
+        await environment.create_variables(user, project, body, client_ip(request))
     except ApiError as error:
         return await settings_page(request, project, role, error.status, error=error,
                                    values=values)
-    await accounts.audit("env.created", user=user, team=project.team,
-                         target=("project", str(project.id)), ip=client_ip(request),
-                         key=key, environments=[str(v.environment) for v in created])
     return await settings_page(request, project, role, 201,
                                notice=f"{key} added; it applies from the next deployment.")
 

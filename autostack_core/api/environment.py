@@ -21,7 +21,7 @@ from autostack_core.errors import Forbidden, NotFound
 from autostack_core.models import ROLE_RANK, Environment, EnvironmentVariable, Project, Role
 from autostack_core.services import environment
 from autostack_core.services.access import team_role
-from autostack_core.services.environment import VariableBody, add_variables, check_value
+from autostack_core.services.environment import VariableBody, check_value
 
 SCHEMAS: dict[str, Any] = {
     "EnvironmentVariable": {
@@ -98,10 +98,8 @@ async def create_variable(request: Request) -> Response:
     """
     project = await project_for(request, request.path_params["name"], Role.MEMBER)
     body = await read_body(request, VariableBody)
-    created = await add_variables(project, body)
-    await accounts.audit("env.created", user=current_user(request), team=project.team,
-                         target=("project", str(project.id)), ip=client_ip(request),
-                         key=body.key, environments=[str(v.environment) for v in created])
+    created = await environment.create_variables(current_user(request), project, body,
+                                                 client_ip(request))
     return JSONResponse({"env": [variable_json(item, False) for item in created]},
                         status_code=201)
 

@@ -58,6 +58,16 @@ async def add_variables(project: Project, body: VariableBody) -> list[Environmen
     return created
 
 
+async def create_variables(user: User, project: Project, body: VariableBody,
+                           ip: str) -> list[EnvironmentVariable]:
+    """:func:`add_variables`, audited as ``user``'s doing."""
+    created = await add_variables(project, body)
+    await accounts.audit("env.created", user=user, team=project.team,
+                         target=("project", str(project.id)), ip=ip,
+                         key=body.key, environments=[str(v.environment) for v in created])
+    return created
+
+
 async def delete_variable(user: User, project: Project, variable: EnvironmentVariable,
                           ip: str) -> None:
     """Delete ``variable`` of ``project``, audited."""
