@@ -217,7 +217,7 @@ class LocalRuntime:
 
     def _always_on(self, workload: Workload) -> bool:
         production = f"{workload.project}.{self.settings.base_domain}"
-        return not workload.scale_to_zero and self.edge.served_by(production) == workload.id
+        return not workload.scale_to_zero and workload.id in self.edge.state.targets(production)
 
     async def _idle_loop(self) -> None:
         interval = min(self.settings.preview_idle_seconds / 4, MAX_IDLE_CHECK_SECONDS)
@@ -232,8 +232,8 @@ class LocalRuntime:
         """Note which deployments got requests; put the ones idle for too long to sleep."""
         now = time.monotonic()
         for hostname in await asyncio.to_thread(self._hosts_seen):
-            deployment_id = self.edge.served_by(hostname)
-            if deployment_id is not None:
+            # Every deployment of a split hostname: which one a request went to is not logged.
+            for deployment_id in self.edge.state.targets(hostname.lower()):
                 self.last_active[deployment_id] = now
         for workload in list(self.supervisor.runtimes.values()):
             if workload.status != "running" or self._always_on(workload):
