@@ -52,6 +52,7 @@ CLONE_NEWNET = 0x40000000
 CHUNK = 1 << 16
 PROBE_SECONDS = 0.001
 ROUNDS_PER_EVENT = 16
+ACCEPT_BACKOFF_SECONDS = 0.05
 THREAD_NETNS = "/proc/thread-self/ns/net"
 LOOPBACKS = ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1"))
 
@@ -277,7 +278,10 @@ class Relay:
         while True:
             try:
                 client, _ = self.listener.accept()
-            except OSError:  # none left (or out of descriptors: the next event retries)
+            except BlockingIOError:  # none left
+                return
+            except OSError:  # out of descriptors: let connections end before the next try
+                time.sleep(ACCEPT_BACKOFF_SECONDS)
                 return
             try:
                 upstream = socket.socket(family, socket.SOCK_STREAM)  # inside, like this thread

@@ -17,11 +17,15 @@ requests can finish; the supervisor sends SIGKILL to the group after a grace
 period.
 
 With ``--private-network PORT`` (when :mod:`autostack_plugins.providers.local.run_sandbox`
-gives the app a network namespace) the shim makes that namespace, starts its
-way out (:func:`autostack_core.sandbox_network.start_outbound`, a slirp4netns
-that ends with the shim) and bubblewrap inside it side by side, holds the app
-until the namespace is configured, then relays the host's
-``127.0.0.1:PORT`` to the app's own (:mod:`autostack_plugins.providers.local.netns_relay`).
+gives the app a network namespace) the shim binds the host's
+``127.0.0.1:PORT``, makes that namespace and starts its way out
+(:func:`autostack_core.sandbox_network.start_outbound`, a slirp4netns that
+ends with the shim) while it waits to join the deployment's cgroups (the
+first move into a cgroup waits for an RCU grace period, 5-20 ms measured
+here), moves slirp4netns into them too, starts bubblewrap inside the
+namespace, holds the app until the namespace is configured (by then it
+mostly is), then relays the host's port to the app's own
+(:mod:`autostack_plugins.providers.local.netns_relay`).
 """
 
 from __future__ import annotations
