@@ -41,10 +41,6 @@ _STATE_TIMESTAMP = {
 }
 
 
-deployment_hostname = releases.deployment_hostname
-environment_of = releases.environment_of
-
-
 def production_hostname(project_name: str, base_domain: str) -> str:
     return f"{project_name}.{base_domain}"
 
@@ -114,7 +110,7 @@ async def create_deployment(
     """
     deployment = await Deployment.create(project=project, **fields)
     deployment.deployment_url = url_for(
-        app, deployment_hostname(project.name, deployment.id, app.settings.base_domain)
+        app, releases.deployment_hostname(project.name, deployment.id, app.settings.base_domain)
     )
     await deployment.save(update_fields=["deployment_url"])
     await announce(app, project, deployment)

@@ -216,7 +216,7 @@ class Pipeline:
         return f"git:{result.tree_sha}:{self.project.root_directory}"
 
     async def _environment(self) -> dict[str, str]:
-        values = await deployments.environment_of(self.project, self.deployment)
+        values = await releases.environment_of(self.project, self.deployment)
         self.secret_values = [value for value in values.values() if len(value) >= 3]
         return values
 

@@ -186,3 +186,24 @@ async def test_a_missing_runtime_is_named(
     answer = await api.get("/api/v1/projects/site/cost")
     assert answer.status_code == 409
     assert "the runtime 'gone' is not installed" in answer.json()["error"]["message"]
+
+
+async def test_an_alias_the_runtime_cannot_serve_stays_where_it_was(
+    autostack: AutoStack, site: Project
+) -> None:
+    """The runtime refuses to deploy (a server.json without a command): no alias moves."""
+    serving = await deploy(autostack, site, {"index.html": "serving"})
+    folder = autostack.settings.path("broken-output")
+    (folder / "static").mkdir(parents=True)
+    (folder / "static" / "index.html").write_text("broken")
+    (folder / "server.json").write_text('{"command": ""}')
+    manifest_hash, _ = Store(autostack.settings.path("store")).put_tree(folder)
+    broken = await Deployment.create(project=site, state="ready", is_production=True,
+                                     output_manifest_hash=manifest_hash)
+    with pytest.raises(ValueError, match="server.json has no command"):
+        await deployments.promote(autostack, site, broken)
+    current = await deployments.production_deployment(autostack, site)
+    assert current is not None and current.id == serving.id
+    edge = autostack.edge
+    assert isinstance(edge, null.NullEdge)
+    assert (await edge.fetch("site.localhost")).text == "serving"
