@@ -200,7 +200,7 @@ async def test_an_alias_the_runtime_cannot_serve_stays_where_it_was(
     manifest_hash, _ = Store(autostack.settings.path("store")).put_tree(folder)
     broken = await Deployment.create(project=site, state="ready", is_production=True,
                                      output_manifest_hash=manifest_hash)
-    with pytest.raises(ValueError, match="server.json has no command"):
+    with pytest.raises(ValueError, match=r"server\.json has no command"):
         await deployments.promote(autostack, site, broken)
     current = await deployments.production_deployment(autostack, site)
     assert current is not None and current.id == serving.id
