@@ -1,8 +1,10 @@
-"""The deployment page: state, URLs, and the build log with its steps and their timings.
+"""The deployment page: state, URLs, the build log with its steps and their timings, and,
+once the deployment is ready, its runtime status and runtime logs.
 
 The page is complete as served; ``static/live.js`` then follows the
 deployment's Server-Sent Events (``/api/v1/deployments/{id}/events``) and
-updates the state, the steps and the log in place.
+updates the state, the steps and the log in place, and appends new runtime log
+lines from ``/api/v1/deployments/{id}/runtime-logs/events``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core import deployments
 from autostack_core.buildlog import DONE_STEP
-from autostack_core.models import Alias, AliasKind, DeploymentLog, User
+from autostack_core.models import Alias, AliasKind, DeploymentLog, DeploymentState, User
+from autostack_core.services.runtime_logs import runtime_view
 from autostack_web.access import deployment_access, page
 from autostack_web.rendering import host_of, render
+
+RUNTIME_LINES = 200
+"""Runtime log lines a page shows when served (the API's runtime-logs reads more)."""
 
 
 @dataclass
@@ -59,11 +65,14 @@ async def deployment_page(request: Request, user: User) -> Response:
     aliases = await Alias.filter(deployment_id=deployment.id) \
         .exclude(kind=AliasKind.DEPLOYMENT).order_by("id")
     production = await deployments.production_deployment(host, project)
+    runtime = await runtime_view(host, project, deployment, RUNTIME_LINES) \
+        if deployment.state == DeploymentState.READY else None
     return await render(request, "deployment.html", {
         "deployment": deployment, "project": project, "role": role, "lines": lines,
         "steps": steps_of(lines), "step": lines[-1].step if lines else None,
         "aliases": [deployments.url_for(host, alias.hostname) for alias in aliases],
         "is_production": production is not None and production.id == deployment.id,
+        "runtime": runtime,
     })
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections import deque
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
 from sse_starlette import EventSourceResponse
 from starlette.requests import Request
@@ -16,14 +14,7 @@ from starlette.routing import BaseRoute, Route
 from autostack_core import releases
 from autostack_core.api.deployments import autostack_of, deployment_for
 from autostack_core.errors import ApiError
-from autostack_core.interfaces.runtime import LogLine
-
-MAX_LINES = 10_000
-
-
-def line_json(line: LogLine) -> dict[str, Any]:
-    return {"timestamp": line.timestamp.isoformat(), "source": line.source,
-            "stream": line.stream, "line": line.text}
+from autostack_core.services.runtime_logs import MAX_LINES, last_lines, line_json
 
 
 async def runtime_logs(request: Request) -> Response:
@@ -45,9 +36,7 @@ async def runtime_logs(request: Request) -> Response:
         limit = min(max(int(request.query_params.get("limit", "1000")), 1), MAX_LINES)
     except ValueError as error:
         raise ApiError(422, "limit: must be a number between 1 and 10000", "limit") from error
-    lines: deque[LogLine] = deque(maxlen=limit)
-    async for line in releases.logs(autostack_of(request), project, deployment):
-        lines.append(line)
+    lines = await last_lines(autostack_of(request), project, deployment, limit)
     return JSONResponse({"deployment": deployment.id,
                          "lines": [line_json(line) for line in lines]})
 

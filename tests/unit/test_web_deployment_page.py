@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from autostack_core.models import DeploymentLog
+from autostack_core.interfaces.runtime import ScalePolicy
+from autostack_core.models import DeploymentLog, Project
 from autostack_web.deployment_page import steps_of
 from autostack_web.formatting import ago, duration, progress
 from tests.fixtures_auth import owner
@@ -57,3 +58,32 @@ async def test_ready_deployment_page_is_static(site: Site, signed_in: Client) ->
     assert "data-deployment=" not in page.text  # nothing to follow
     assert "serving production" in page.text and "http://site.localhost" in page.text
     assert ">Redeploy</button>" in page.text
+
+
+async def test_ready_deployment_shows_its_runtime_status_and_logs(
+    site: Site, signed_in: Client
+) -> None:
+    """The null runtime's own lines (its scale events) show under Runtime logs, oldest first,
+    and the page follows new ones; a destroyed release reads as absent."""
+    http, _ = signed_in
+    await site.runtime.scale(site.current.id, ScalePolicy(min_replicas=0, max_replicas=2))
+    await site.runtime.scale(site.current.id, ScalePolicy(min_replicas=1, max_replicas=3))
+    text = (await http.get(f"/deployments/{site.current.id}")).text
+    assert "Runtime logs" in text and 'class="badge runtime-ready"' in text
+    assert text.index("scaled to 0..2 replicas") < text.index("scaled to 1..3 replicas")
+    assert f'data-runtime-log="{site.current.id}"' in text
+    assert f"/api/v1/deployments/{site.current.id}/runtime-logs" in text
+    await site.runtime.destroy(site.current.id)
+    text = (await http.get(f"/deployments/{site.current.id}")).text
+    assert 'class="badge runtime-absent"' in text and "No runtime log lines yet" in text
+
+
+async def test_runtime_logs_only_once_ready_and_a_missing_runtime_is_said(
+    site: Site, signed_in: Client
+) -> None:
+    http, _ = signed_in
+    running = (await http.get(f"/deployments/{site.running.id}")).text
+    assert "Runtime logs" not in running and "data-runtime-log=" not in running
+    await Project.filter(id=site.project.id).update(provider="gone")
+    text = (await http.get(f"/deployments/{site.current.id}")).text
+    assert "The runtime gone is not installed" in text and "data-runtime-log=" not in text

@@ -8,6 +8,8 @@
  *   (/api/v1/projects/<name>/events, /api/v1/teams/<slug>/events): when a deployment
  *   appears that the element does not show yet, or one it shows changes while no
  *   stream follows it, the element is re-rendered from the server and followed again;
+ * - an element with data-runtime-log="<id>" follows that deployment's runtime logs
+ *   (/api/v1/deployments/<id>/runtime-logs/events) and appends each new line;
  * - the team switcher submits on change; a typed confirmation enables its button.
  */
 (() => {
@@ -177,6 +179,17 @@
     });
   }
 
+  // Runtime log lines name their source (a replica, the supervisor) where build lines name a step.
+  function followRuntime(log) {
+    const id = encodeURIComponent(log.dataset.runtimeLog);
+    const source = new EventSource(`/api/v1/deployments/${id}/runtime-logs/events`);
+    source.addEventListener("log", (event) => {
+      const line = JSON.parse(event.data);
+      document.querySelector("[data-runtime-waiting]")?.remove();
+      appendLine(log, { ...line, step: line.source });
+    });
+  }
+
   function enhanceForms() {
     document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
       select.addEventListener("change", () => select.form.requestSubmit());
@@ -195,5 +208,6 @@
     enhanceForms();
     followAll();
     document.querySelectorAll("[data-watch][id]").forEach(watch);
+    document.querySelectorAll("[data-runtime-log]").forEach(followRuntime);
   });
 })();
