@@ -66,7 +66,7 @@ KNOWN_VIOLATIONS: frozenset[tuple[str, str, str]] = frozenset({
      "autostack_core.sandbox_network"),
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.runtime_shim",
      "autostack_core.sandbox_network"),
-    (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.supervisor",
+    (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.workload",
      "autostack_core.crypto"),
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.wildcard_certificate",
      "autostack_core.models"),

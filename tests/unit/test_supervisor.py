@@ -14,15 +14,12 @@ import pytest
 
 from autostack_core.config import Settings
 from autostack_core.crypto import install_keyring, load_keyring
-from autostack_plugins.providers.local import supervisor as supervisor_module
+from autostack_plugins.providers.local import restart_guard
+from autostack_plugins.providers.local.replicas import RuntimeStartError
 from autostack_plugins.providers.local.run_sandbox import RuntimeCgroup, isolation
 from autostack_plugins.providers.local.runtime_logs import LogWriter, read_logs
-from autostack_plugins.providers.local.supervisor import (
-    Program,
-    RuntimeStartError,
-    Supervisor,
-    Workload,
-)
+from autostack_plugins.providers.local.supervisor import Supervisor
+from autostack_plugins.providers.local.workload import Program, Workload
 
 APP = """\
 import http.server, os, signal, sys
@@ -191,8 +188,8 @@ async def test_a_crash_is_restarted_and_a_crash_loop_marks_unhealthy(
     supervisor: Supervisor, upstreams: Upstreams, app_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(supervisor_module, "MAX_BACKOFF_SECONDS", 0.2)
-    monkeypatch.setattr(supervisor_module, "CRASH_LOOP_COUNT", 3)
+    monkeypatch.setattr(restart_guard, "MAX_BACKOFF_SECONDS", 0.2)
+    monkeypatch.setattr(restart_guard, "CRASH_LOOP_COUNT", 3)
     await supervisor.start(runtime(app_dir))
     for _ in range(3):
         replica = supervisor.runtimes["dpl1"].replicas[0]

@@ -51,7 +51,8 @@ from autostack_plugins.providers.local.edge import Edge, EdgeError
 from autostack_plugins.providers.local.local_edge import endpoint_of
 from autostack_plugins.providers.local.output import edge_deployment, find_functions, programs
 from autostack_plugins.providers.local.runtime_logs import follow_logs, read_logs
-from autostack_plugins.providers.local.supervisor import Supervisor, Workload
+from autostack_plugins.providers.local.supervisor import Supervisor
+from autostack_plugins.providers.local.workload import Workload
 
 logger = logging.getLogger("autostack.local")
 

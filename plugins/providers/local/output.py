@@ -13,7 +13,7 @@ from typing import Any
 
 from autostack_core.build_errors import BuildError
 from autostack_plugins.providers.local.edge import EdgeDeployment, EdgeError
-from autostack_plugins.providers.local.supervisor import Program
+from autostack_plugins.providers.local.workload import Program
 
 FUNCTION_RUNTIMES = {"nodejs": "node", "python": "python"}
 
