@@ -20,6 +20,7 @@ from autostack_web import (
     pages,
     project_settings,
     projects,
+    scale_settings,
     teams,
 )
 from autostack_web.rendering import STATIC_DIR
@@ -38,6 +39,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         *domain_settings.routes,
         *dns_zone_settings.routes,
         *hook_settings.routes,
+        *scale_settings.routes,
         *teams.routes,
         *account.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),

@@ -29,7 +29,7 @@ from autostack_core.models import (
     Role,
     User,
 )
-from autostack_core.services import projects
+from autostack_core.services import projects, scaling
 from autostack_core.services.deploy_hooks import hook_json
 from autostack_core.services.projects import ProjectSettings, check_settings
 from autostack_core.services.webhooks import webhook_info
@@ -48,8 +48,12 @@ async def settings_page(
     """The settings page; ``context`` may add ``error``, ``notice``, ``revealed``.
 
     The Git section shows what ``GET /api/v1/projects/{name}/webhook`` answers (the
-    same service function) and the previews per branch and pull request.
+    same service function) and the previews per branch and pull request; Scaling shows
+    the scale policy and the runtime's cost estimate, as ``/scale`` and ``/cost`` do
+    (no estimate when the project's runtime is not installed).
     """
+    host = host_of(request)
+    installed = project.provider in host.runtimes
     variables = await EnvironmentVariable.filter(project=project).order_by("key")
     member = ROLE_RANK[role] >= ROLE_RANK[Role.MEMBER]
     hooks = await DeployHook.filter(project=project).order_by("id") if member else []
@@ -63,6 +67,8 @@ async def settings_page(
               "hooks": [hook_json(host_of(request), hook) for hook in hooks],
               "domains": [await domain_json(host_of(request), project, domain)
                           for domain in await Domain.filter(project=project).order_by("id")],
+              "scale": scaling.scale_json(project), "runtime_installed": installed,
+              "cost": await scaling.cost_json(host, project) if installed else None,
               "values": {}, **context}
     return await render(request, "settings.html", values, status_code=status_code)
 

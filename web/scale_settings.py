@@ -1,0 +1,60 @@
+"""Scaling on the settings page: the scale policy (scale to zero, replicas) and the cost.
+
+The same service as ``GET/PUT /api/v1/projects/{name}/scale`` and
+``GET /api/v1/projects/{name}/cost`` (:mod:`autostack_core.services.scaling`):
+anyone in the team reads both, admins change the policy, which is audited and
+applied to every ready deployment by the project's runtime.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core.auth import client_ip
+from autostack_core.errors import ApiError
+from autostack_core.models import Role, User
+from autostack_core.releases import MAX_REPLICAS
+from autostack_core.services import scaling
+from autostack_web.access import page, project_access
+from autostack_web.project_settings import settings_page
+from autostack_web.rendering import form_text, host_of
+
+
+def scale_changes(scale_to_zero: bool, replicas: str) -> dict[str, Any]:
+    """The form's values as the policy's settings; replicas must be 1 to MAX_REPLICAS."""
+    message = f"replicas: enter a whole number from 1 to {MAX_REPLICAS}"
+    try:
+        count = int(replicas)
+    except ValueError as error:
+        raise ApiError(422, message, "replicas") from error
+    if not 1 <= count <= MAX_REPLICAS:
+        raise ApiError(422, message, "replicas")
+    return {"scale_to_zero": scale_to_zero, "replicas": count}
+
+
+async def save(request: Request, user: User) -> Response:
+    """Save the scale policy (admin) and have the runtime apply it."""
+    project, role = await project_access(user, request.path_params["name"], Role.ADMIN)
+    async with request.form() as form:
+        values = {"replicas": form_text(form, "replicas")}
+        scale_to_zero = form.get("scale_to_zero") == "on"
+    try:
+        changes = scale_changes(scale_to_zero, values["replicas"])
+        applied = await scaling.change_scale(host_of(request), user, project, changes,
+                                             client_ip(request))
+    except ApiError as error:
+        return await settings_page(request, project, role, error.status, error=error,
+                                   values=values)
+    noun = "deployment" if applied == 1 else "deployments"
+    return await settings_page(request, project, role,
+                               notice=f"Scaling saved; applied to {applied} ready {noun}.")
+
+
+routes: list[BaseRoute] = [
+    Route("/projects/{name}/settings/scale", page(save), methods=["POST"],
+          include_in_schema=False),
+]
