@@ -166,6 +166,17 @@ async def test_first_deploy_live_in_two_browsers_then_change_and_roll_back(
     await shot(page, "deployment-ready")
 
     await visit_until(page, f"http://hello.localhost:{server.edge_port}/", "version 1")
+    # Once ready, the page shows the runtime's status and follows its logs under the CSP.
+    await page.goto(deployment_url)
+    await expect(page.get_by_role("heading", name="Runtime logs")).to_contain_text("Ready")
+    assert await page.locator("[data-runtime-log]").count() == 1
+    await page.goto(f"{server.url}/projects/hello/settings#scaling")
+    await page.locator("#scaling").get_by_label("Replicas").fill("2")
+    await page.locator("#scaling").get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("status")).to_have_text(
+        "Scaling saved; applied to 1 ready deployment.")
+    await expect(page.locator("[data-cost]")).to_contain_text("0.00 USD a month")
+    assert await csp_violations(page) == []
 
     (repo / "index.html").write_text("<!doctype html><title>Site</title><h1>version 2</h1>\n")
     git("commit", "-am", "second page", cwd=repo)
