@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from datetime import UTC, datetime
 
+from autostack_core.db import uncancelled
 from autostack_core.events import EventBus
 from autostack_core.models import DeploymentLog
 
@@ -19,13 +20,21 @@ def deployment_channel(deployment_id: str) -> str:
 
 
 class BuildLog:
-    """Collects log lines of one deployment and writes them every ``FLUSH_SECONDS``."""
+    """Collects log lines of one deployment and writes them every ``FLUSH_SECONDS``.
+
+    :meth:`close` writes what is left, after the background flush in progress if
+    there is one: it wakes that flush instead of cancelling it, since a batch
+    write cancelled halfway leaves SQLite's shared connection inside a
+    transaction (see :func:`autostack_core.db.uncancelled`). After ``close``,
+    lines written are flushed without waiting.
+    """
 
     def __init__(self, deployment_id: str, events: EventBus) -> None:
         self.deployment_id = deployment_id
         self.events = events
         self._pending: list[DeploymentLog] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._closing = asyncio.Event()
 
     def write(self, step: str, line: str, stream: str = "stdout") -> None:
         self._pending.append(
@@ -41,19 +50,20 @@ class BuildLog:
             self._flusher = asyncio.create_task(self._flush_soon())
 
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(FLUSH_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._closing.wait(), FLUSH_SECONDS)
         await self.flush()
 
     async def flush(self) -> None:
         if not self._pending:
             return
         batch, self._pending = self._pending, []
-        await DeploymentLog.bulk_create(batch)
+        await uncancelled(DeploymentLog.bulk_create(batch))
         await self.events.publish(deployment_channel(self.deployment_id))
 
     async def close(self) -> None:
+        self._closing.set()
         if self._flusher is not None and not self._flusher.done():
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+            # Shielded: a cancelled close (the server stopping) leaves the flush running.
+            await asyncio.shield(self._flusher)
         await self.flush()

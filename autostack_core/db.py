@@ -7,8 +7,10 @@ generated from the same models; a test checks both match the models.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aerich import Command
 from tortoise import Tortoise
@@ -19,6 +21,7 @@ from autostack_core.config import Settings
 
 MIGRATIONS_ROOT = Path(__file__).parent / "migrations"
 MODEL_MODULES = ["autostack_core.models", "aerich.models"]
+T = TypeVar("T")
 
 
 def dialect(db_url: str) -> str:
@@ -32,6 +35,19 @@ def tortoise_config(db_url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+async def uncancelled(write: Awaitable[T]) -> T:
+    """Run a batch write (``bulk_create``) to its end even if the caller is cancelled.
+
+    On SQLite, Tortoise's ``bulk_create`` runs BEGIN, the inserts and COMMIT on
+    the server's one shared connection and rolls back only on ``Exception``: a
+    cancellation in between (``asyncio.CancelledError`` is not one) leaves the
+    transaction open, its rows uncommitted, and the next batch write anywhere in
+    the server fails with "cannot start a transaction within a transaction".
+    Shielded, the write commits; the caller is still cancelled when it returns.
+    """
+    return await asyncio.shield(write)
 
 
 def migrations_location(db_url: str) -> Path:

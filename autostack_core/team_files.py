@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.functions import Sum
 
+from autostack_core.db import uncancelled
 from autostack_core.models import Deployment, DeploymentState, TeamBlob
 from autostack_core.store import Store, StoreError, manifest_objects
 
@@ -73,10 +74,10 @@ async def check_quota(team_id: int, quota: int, files: Mapping[str, int]) -> Non
 async def record(team_id: int, files: Mapping[str, int]) -> None:
     """Credit the team with ``files`` (``{sha256: size}``), refreshing when it stored them."""
     now = datetime.now(UTC)
-    await TeamBlob.bulk_create(
+    await uncancelled(TeamBlob.bulk_create(
         [TeamBlob(team_id=team_id, sha256=sha, size=size, stored_at=now)
          for sha, size in files.items()],
-        batch_size=500, on_conflict=["team_id", "sha256"], update_fields=["size", "stored_at"])
+        batch_size=500, on_conflict=["team_id", "sha256"], update_fields=["size", "stored_at"]))
 
 
 async def reconcile(store: Store, grace_seconds: float) -> int:
