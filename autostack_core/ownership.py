@@ -22,18 +22,15 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import dns.asyncresolver
-import dns.exception
-import dns.nameserver
-import dns.resolver
 import httpx
 from ssrfguard import SSRFGuardError
 
 from autostack_core.config import Settings
+from autostack_core.dns_lookup import lookup, make_resolver
 from autostack_core.outbound import Outbound
 
 CHALLENGE_LABEL = "_autostack-challenge"
 CHALLENGE_PATH = "/.well-known/autostack-challenge/"
-LOOKUP_SECONDS = 3.0
 HTTP_CHECK_SECONDS = 5.0
 
 
@@ -50,32 +47,6 @@ class DnsRecord:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def make_resolver(settings: Settings) -> dns.asyncresolver.Resolver:
-    """The configured nameservers (``host`` or ``host:port``), else the system's."""
-    if not settings.dns_resolvers:
-        return dns.asyncresolver.Resolver()
-    resolver = dns.asyncresolver.Resolver(configure=False)
-    servers: list[str | dns.nameserver.Nameserver] = []
-    for entry in settings.dns_resolvers:
-        # host:port for IPv4 and names; a bare IPv6 address has more colons.
-        host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "53")
-        servers.append(dns.nameserver.Do53Nameserver(host, int(port)))
-    resolver.nameservers = servers
-    resolver.lifetime = LOOKUP_SECONDS
-    return resolver
-
-
-async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -> list[str]:
-    """The answers for ``name``/``rdtype`` as text; none when it has none or DNS fails."""
-    try:
-        answer = await resolver.resolve(name, rdtype, search=False)
-    except (dns.exception.DNSException, OSError):
-        return []
-    if rdtype == "TXT":
-        return sorted(b"".join(record.strings).decode(errors="replace") for record in answer)
-    return sorted(record.to_text().rstrip(".").lower() for record in answer)
 
 
 def challenge_name(domain: str) -> str:

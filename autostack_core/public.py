@@ -26,6 +26,13 @@ What is public, and why:
 * ``autostack_core.log_redaction``: the secret query parameters and the mask
   every log line uses.
 * ``autostack_core.utils``: small helpers (slugs, private files, free ports).
+* ``autostack_core.dns_lookup``: DNS lookups through the server's configured
+  resolvers (a certificate plugin waits for its ACME challenge record with it).
+* ``autostack_core.sandbox_layout`` and ``autostack_core.sandbox_network``:
+  the bubblewrap sandbox's read-only system (``/etc``'s private files hidden)
+  and its private network (slirp4netns, no host loopback), shared by the build
+  sandbox and runtimes that run apps in bubblewrap (the local runtime), so both
+  keep apps off the host's files and loopback the same way.
 * ``autostack_core.cli.options``: the options and helpers every command
   shares (``--json``, ``--project``, ``--data-dir``, ``emit``,
   ``settings_from``, ``group_at``), for the commands a plugin adds with
@@ -50,6 +57,9 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.outbound",
     "autostack_core.log_redaction",
     "autostack_core.utils",
+    "autostack_core.dns_lookup",
+    "autostack_core.sandbox_layout",
+    "autostack_core.sandbox_network",
     "autostack_core.cli.options",
     "autostack_core.cli.api_client",
 })

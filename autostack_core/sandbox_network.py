@@ -18,6 +18,9 @@ since a cold start waits for it, it starts on a namespace the shim made
 before bubblewrap (no loopback to wait for: bubblewrap, not told
 ``--unshare-net``, leaves ``lo`` to slirp4netns), and the app is let go as
 soon as the namespace is configured (:func:`wait_configured`).
+
+Public (:mod:`autostack_core.public`) for runtimes that run apps in bubblewrap,
+as the local runtime's shim does.
 """
 
 from __future__ import annotations

@@ -104,6 +104,22 @@ class SourceTree:
         data = self.read_json("package.json")
         return data if isinstance(data, dict) else None
 
+    def node_version(self) -> tuple[str, str] | None:
+        """The Node.js version the project asks for and the file that asks, if any.
+
+        ``.nvmrc`` and ``.node-version`` pin a version and win over the range in
+        ``engines.node``, as nvm, fnm and Volta do. Read here once for the
+        detectors (which report it) and the builders (which check it).
+        """
+        for path in (".nvmrc", ".node-version"):
+            text = (self.read_text(path) or "").strip()
+            if text:
+                return text.splitlines()[0].strip().removeprefix("v"), f"`{path}`"
+        engines = (self.package_json() or {}).get("engines")
+        if isinstance(engines, dict) and isinstance(engines.get("node"), str):
+            return engines["node"], "`engines.node` in package.json"
+        return None
+
     def glob(self, pattern: str) -> list[str]:
         """Names matching ``pattern``, not under ``node_modules`` (read them with the above)."""
         root = self.root.resolve()
@@ -129,6 +145,10 @@ class SourceTree:
 
 
 CommandRunner = Callable[..., Awaitable[int]]
+
+SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+"""The ``PATH`` of commands in the build sandbox (and of apps the local runtime runs):
+a builder checks with it whether a program its commands need is installed."""
 
 
 @dataclass

@@ -15,7 +15,7 @@ Then:
 A build that wrote ``.vercel/output`` is published as it is.
 
 ``node_modules`` and the frameworks' caches come back from the project's build
-cache before the install (:mod:`autostack_core.build_cache`), and go back into
+cache before the install (:mod:`.node_cache`), and go back into
 it after a successful build; with the same lockfile the install step is skipped.
 """
 
@@ -26,16 +26,16 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from autostack_core import build_cache, hookimpl, user_files
+from autostack_core import hookimpl, user_files
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
-from autostack_plugins.detectors.package_managers import node_version
 
-from .functions import build_functions
+from . import node_cache as build_cache
+from .api_functions import build_functions
 from .node_server import lay_out_server
 from .node_toolchain import corepack_integrity, toolchain_prefix
 from .node_version import check_node_version, installed_node
 from .routes_config import build_config
-from .static import BUILD_OUTPUT, StaticBuilder, _project_rules, publish_prebuilt
+from .static_site import BUILD_OUTPUT, build_static_site, project_rules, publish_prebuilt
 from .steps import run_step, warn_skipped, write_json, write_server
 
 NODE_MANAGERS = frozenset({"npm", "yarn", "pnpm", "bun"})
@@ -54,7 +54,7 @@ class NodeBuilder:
 
     async def build(self, context: BuildContext) -> None:
         detection = context.detection
-        requested = node_version(SourceTree(context.workspace))
+        requested = SourceTree(context.workspace).node_version()
         node = await asyncio.to_thread(installed_node)
         if requested is not None:
             version, source = requested
@@ -87,7 +87,7 @@ class NodeBuilder:
         if not is_server(detection):
             static_detection = dataclasses.replace(
                 detection, install_command=install, build_command=build)
-            await StaticBuilder().build(dataclasses.replace(context, detection=static_detection))
+            await build_static_site(dataclasses.replace(context, detection=static_detection))
             if not user_files.is_file(context.workspace, f"{BUILD_OUTPUT}/config.json"):
                 await build_functions(context)
             return
@@ -100,7 +100,7 @@ class NodeBuilder:
         files, skipped_assets = await asyncio.to_thread(
             _next_assets, context.workspace, context.output_dir, detection)
         await warn_skipped(context, sorted({*skipped, *skipped_assets}))
-        rules = _project_rules(context.workspace)
+        rules = project_rules(context.workspace)
         for warning in rules.warnings:
             await context.log(f"warning: {warning}")
         write_json(context.output_dir, "config.json", build_config(rules, files=files))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from autostack_core import user_files
 from autostack_core.build_errors import BuildError
-from autostack_core.sandbox import DEFAULT_PATH
+from autostack_core.interfaces import SANDBOX_PATH
 
 SHIM_FOLDER = ".autostack-bin"
 COREPACK_MANAGERS = ("pnpm", "yarn")
@@ -39,7 +39,7 @@ def corepack_integrity(settings: object) -> bool:
 
 def installed(program: str) -> bool:
     """Whether ``program`` is on the PATH the sandbox sees."""
-    return shutil.which(program, path=DEFAULT_PATH) is not None
+    return shutil.which(program, path=SANDBOX_PATH) is not None
 
 
 def toolchain_prefix(manager: str | None, cache_dir: Path, integrity: bool = True) -> str:

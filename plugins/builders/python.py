@@ -24,7 +24,7 @@ from autostack_core.interfaces import BuildContext, Detection, SourceTree
 
 from .python_deps import dependencies
 from .routes_config import build_config
-from .static import _project_rules
+from .static_site import project_rules
 from .steps import (
     SCRATCH,
     ignore_names,
@@ -77,7 +77,7 @@ class PythonBuilder:
                            + _RUNNER.sub("", detection.build_command))
         skipped = await asyncio.to_thread(lay_out, context.workspace, context.output_dir)
         await warn_skipped(context, skipped)
-        rules = _project_rules(context.workspace)
+        rules = project_rules(context.workspace)
         write_json(context.output_dir, "config.json", build_config(rules, files=[]))
         command = ENVIRONMENT + start
         write_server(context.output_dir, "python", command)

@@ -14,7 +14,7 @@ from typing import Any
 
 from autostack_core.interfaces import SourceTree
 
-from .package_managers import PackageManager, node_package_manager, node_version
+from .package_managers import PackageManager, node_package_manager
 
 _DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
 
@@ -84,7 +84,7 @@ class NodeProject:
         return f"{self.pm.exec} {default}"
 
     def node_version_reason(self) -> str | None:
-        found = node_version(self.tree)
+        found = self.tree.node_version()
         if found is None:
             return None
         version, source = found

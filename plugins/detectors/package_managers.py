@@ -136,27 +136,6 @@ def node_package_manager(tree: SourceTree) -> PackageManager:
 
 
 # ---------------------------------------------------------------------------
-# Node.js version
-# ---------------------------------------------------------------------------
-
-
-def node_version(tree: SourceTree) -> tuple[str, str] | None:
-    """The requested Node.js version and the file that asks for it, if any.
-
-    ``.nvmrc`` and ``.node-version`` pin a version and win over the range in
-    ``engines.node``, as nvm, fnm and Volta do.
-    """
-    for path in (".nvmrc", ".node-version"):
-        text = (tree.read_text(path) or "").strip()
-        if text:
-            return text.splitlines()[0].strip().removeprefix("v"), f"`{path}`"
-    engines = (tree.package_json() or {}).get("engines")
-    if isinstance(engines, dict) and isinstance(engines.get("node"), str):
-        return engines["node"], "`engines.node` in package.json"
-    return None
-
-
-# ---------------------------------------------------------------------------
 # Python
 # ---------------------------------------------------------------------------
 

@@ -19,8 +19,8 @@ from autostack_core.sandbox import (
     SandboxUnavailable,
     kill_leftovers,
     mask,
-    private_system_files,
 )
+from autostack_core.sandbox_layout import private_system_files
 
 needs_cgroups = pytest.mark.skipif(
     not Path("/sys/fs/cgroup/memory").is_dir()

@@ -1,4 +1,4 @@
-"""The build cache: keyed by the lockfile, moved in before the build and out after it."""
+"""The Node builder's cache: keyed by the lockfile, moved in before the build and out after it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from autostack_core import build_cache
+from autostack_core.build_cache import clear
 from autostack_core.build_errors import BuildError
+from autostack_plugins.builders import node_cache as build_cache
 
 pytestmark = pytest.mark.dbless
 
@@ -94,9 +95,9 @@ def test_clear_empties_the_project_cache(tmp_path: Path) -> None:
     (cache / ".npm" / "_cacache").mkdir(parents=True)
     (cache / ".autostack-bin").mkdir()
     (cache / "file").write_text("x")
-    build_cache.clear(cache)
+    clear(cache)
     assert list(cache.iterdir()) == []
-    build_cache.clear(tmp_path / "missing")
+    clear(tmp_path / "missing")
 
 
 def host_folder(root: Path) -> Path:

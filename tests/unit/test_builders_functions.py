@@ -11,11 +11,12 @@ import pytest
 
 from autostack_core.interfaces import Detection
 from autostack_plugins.builders import functions
-from autostack_plugins.builders.functions import (
-    StaticFunctionsBuilder,
+from autostack_plugins.builders.api_functions import (
     find_functions,
     production_packages,
+    write_function,
 )
+from autostack_plugins.builders.functions import StaticFunctionsBuilder
 from tests.build_harness import Build
 
 pytestmark = pytest.mark.dbless
@@ -86,7 +87,7 @@ def test_a_helper_linked_outside_the_project_is_left_out_of_the_function(
     output = tmp_path / "output"
     output.mkdir()
     (function,), _ = find_functions(root)
-    assert functions.write_function(root, output, function) == ["api/_db"]
+    assert write_function(root, output, function) == ["api/_db"]
     folder = output / "functions" / "api" / "peek.func" / "api"
     assert sorted(path.name for path in folder.iterdir()) == ["_lib.js", "peek.js"]
 

@@ -54,35 +54,9 @@ RULES = (CORE_IMPORTS_FRONT_OR_PLUGIN, WEB_IMPORTS_API, SERVICES_IMPORT_FRONT_EN
 # Known violations: issue 13 in progress. Each is (rule, importing module, imported module);
 # remove an entry when its import is gone (the test says which), never add one.
 KNOWN_VIOLATIONS: frozenset[tuple[str, str, str]] = frozenset({
-    # Builders: the build cache, the build sandbox's PATH and the store's path check.
-    (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.builders.node", "autostack_core.build_cache"),
-    (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.builders.node_toolchain",
-     "autostack_core.sandbox"),
-    (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.builders.static", "autostack_core.store"),
-    # The local provider: models' SslStatus, the sandbox, sealed values.
-    (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.run_sandbox",
-     "autostack_core.sandbox"),
-    (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.run_sandbox",
-     "autostack_core.sandbox_network"),
-    (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.runtime_shim",
-     "autostack_core.sandbox_network"),
+    # The local provider: sealed values.
     (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.workload",
      "autostack_core.crypto"),
-    (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.wildcard_certificate",
-     "autostack_core.models"),
-    (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.wildcard_certificate",
-     "autostack_core.ownership"),
-    # Builders sharing another builder's helpers, and the node builder a detector's.
-    (PLUGIN_IMPORTS_OTHER_PLUGIN, "autostack_plugins.builders.functions",
-     "autostack_plugins.builders.static"),
-    (PLUGIN_IMPORTS_OTHER_PLUGIN, "autostack_plugins.builders.node",
-     "autostack_plugins.builders.functions"),
-    (PLUGIN_IMPORTS_OTHER_PLUGIN, "autostack_plugins.builders.node",
-     "autostack_plugins.builders.static"),
-    (PLUGIN_IMPORTS_OTHER_PLUGIN, "autostack_plugins.builders.node",
-     "autostack_plugins.detectors.package_managers"),
-    (PLUGIN_IMPORTS_OTHER_PLUGIN, "autostack_plugins.builders.python",
-     "autostack_plugins.builders.static"),
 })
 
 

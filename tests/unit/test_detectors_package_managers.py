@@ -11,7 +11,6 @@ from autostack_core.interfaces import SourceTree
 from autostack_plugins.detectors.package_managers import (
     has_python_package,
     node_package_manager,
-    node_version,
     python_environment,
 )
 
@@ -82,11 +81,11 @@ def test_package_manager_field_wins(tmp_path: Path, field: str, lockfile: str | 
 
 def test_node_version_sources(tmp_path: Path) -> None:
     tree = write_tree(tmp_path, {"package.json": json.dumps({"engines": {"node": ">=18.17"}})})
-    assert node_version(tree) == (">=18.17", "`engines.node` in package.json")
+    assert tree.node_version() == (">=18.17", "`engines.node` in package.json")
     (tmp_path / ".node-version").write_text("20.15.1\n")
-    assert node_version(tree) == ("20.15.1", "`.node-version`")
+    assert tree.node_version() == ("20.15.1", "`.node-version`")
     (tmp_path / ".nvmrc").write_text("v22\n")
-    assert node_version(tree) == ("22", "`.nvmrc`")
+    assert tree.node_version() == ("22", "`.nvmrc`")
 
 
 @pytest.mark.parametrize(

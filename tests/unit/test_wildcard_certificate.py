@@ -222,8 +222,8 @@ async def test_obtained_through_real_dns01_then_renewed_only_when_due(
     for path in (wildcard_file(settings), settings.path("acme", "account-key.pem")):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert "PRIVATE KEY" in wildcard_file(settings).read_text()
-    resolver_answer = await wildcard_certificate.ownership.lookup(
-        wildcard_certificate.ownership.make_resolver(settings), f"_acme-challenge.{BASE}", "TXT")
+    resolver_answer = await wildcard_certificate.dns_lookup.lookup(
+        wildcard_certificate.dns_lookup.make_resolver(settings), f"_acme-challenge.{BASE}", "TXT")
     assert resolver_answer == []
 
     attempted = Attempt.load(attempt_path(settings)).at

@@ -67,7 +67,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from autostack_core.sandbox import CGROUP_ROOT, DEFAULT_PATH, system_layout
+from autostack_core.interfaces import SANDBOX_PATH as DEFAULT_PATH
+from autostack_core.sandbox_layout import CGROUP_ROOT, system_layout
 from autostack_core.sandbox_network import slirp4netns
 
 logger = logging.getLogger(__name__)

@@ -39,11 +39,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
 
-from autostack_core import ownership
+from autostack_core import dns_lookup
 from autostack_core.config import Settings
 from autostack_core.interfaces import DnsRecordSet, DnsZone, Event
 from autostack_core.interfaces.checks import Check
-from autostack_core.models import SslStatus
+from autostack_core.interfaces.edge import CertificateStatus
 from autostack_core.utils import write_private
 from autostack_plugins.providers.local.acme import AcmeClient, AcmeError, Challenge
 from autostack_plugins.providers.local.certificates import certificate_names
@@ -144,7 +144,7 @@ class WildcardState:
 
     enabled: bool
     names: list[str]
-    status: SslStatus
+    status: CertificateStatus
     dns_provider: str | None = None
     expires_at: datetime | None = None
     renew_after: datetime | None = None
@@ -168,21 +168,21 @@ def state(settings: Settings, now: datetime | None = None) -> WildcardState:
     """Issued (maybe with a failing renewal's error), failed, pending, or none (disabled)."""
     names = wildcard_names(settings)
     if not enabled(settings):
-        return WildcardState(False, names, SslStatus.NONE)
+        return WildcardState(False, names, CertificateStatus.NONE)
     now = now or datetime.now(UTC)
     certificate = read_certificate(wildcard_file(settings))
     attempt = Attempt.load(attempt_path(settings))
-    result = WildcardState(True, names, SslStatus.PENDING, settings.dns_provider,
+    result = WildcardState(True, names, CertificateStatus.PENDING, settings.dns_provider,
                            error=attempt.error, last_attempt_at=attempt.at)
     if certificate is not None and certificate.not_valid_after_utc > now \
             and set(names) <= set(certificate_names(certificate)):
-        result.status = SslStatus.ISSUED
+        result.status = CertificateStatus.ISSUED
         result.expires_at = certificate.not_valid_after_utc
         result.renew_after = renew_after(certificate)
         result.issuer = certificate.issuer.rfc4514_string()
         result.serial = format(certificate.serial_number, "x")
     elif attempt.error is not None:
-        result.status = SslStatus.FAILED
+        result.status = CertificateStatus.FAILED
     return result
 
 
@@ -196,14 +196,14 @@ def doctor_check(settings: Settings) -> Check:
                                        "enable it)")
     remedy = (f"check AUTOSTACK_DNS_PROVIDER_CONFIG for {current.dns_provider} and the ACME "
               "settings; POST /api/v1/edge/wildcard-certificate/renew retries now")
-    if current.status == SslStatus.ISSUED and current.expires_at and current.renew_after:
+    if current.status == CertificateStatus.ISSUED and current.expires_at and current.renew_after:
         detail = (f"{names}: issued by {current.issuer}, expires {current.expires_at:%Y-%m-%d}, "
                   f"renews after {current.renew_after:%Y-%m-%d}")
         if current.error:
             return Check("wildcard", False, f"{detail}; the last renewal failed: {current.error}",
                          remedy)
         return Check("wildcard", True, detail)
-    if current.status == SslStatus.FAILED:
+    if current.status == CertificateStatus.FAILED:
         return Check("wildcard", False, f"{names}: not issued: {current.error}", remedy)
     return Check("wildcard", True, f"{names}: not issued yet (the server obtains it at start "
                                    "and checks hourly)")
@@ -247,9 +247,9 @@ async def wait_until_visible(settings: Settings, record: DnsRecordSet) -> None:
     """Until the configured resolvers answer every value of ``record`` (none configured: now)."""
     if not settings.dns_resolvers:
         return
-    resolver = ownership.make_resolver(settings)
+    resolver = dns_lookup.make_resolver(settings)
     deadline = time.monotonic() + PROPAGATION_SECONDS
-    while not set(record.values) <= set(await ownership.lookup(resolver, record.name, "TXT")):
+    while not set(record.values) <= set(await dns_lookup.lookup(resolver, record.name, "TXT")):
         if time.monotonic() > deadline:
             raise TimeoutError(f"{record.name} TXT not visible through "
                                f"{', '.join(settings.dns_resolvers)} after "
@@ -376,6 +376,6 @@ async def failed(app: AutoStack, previous: Attempt, error: str, now: datetime) -
     current = state(app.settings, now)
     await app.notify(Event(kind=EVENT, project="", data={
         "names": current.names, "error": error,
-        "still_serving": current.status == SslStatus.ISSUED,
+        "still_serving": current.status == CertificateStatus.ISSUED,
         "expires_at": current.expires_at.isoformat() if current.expires_at else None,
     }))
