@@ -26,6 +26,9 @@ What is public, and why:
 * ``autostack_core.log_redaction``: the secret query parameters and the mask
   every log line uses.
 * ``autostack_core.utils``: small helpers (slugs, private files, free ports).
+* ``autostack_core.sealing``: the server's keyring, to seal what a plugin keeps
+  at rest (the local runtime's saved app environments); key management stays
+  in ``autostack_core.crypto``.
 * ``autostack_core.dns_lookup``: DNS lookups through the server's configured
   resolvers (a certificate plugin waits for its ACME challenge record with it).
 * ``autostack_core.sandbox_layout`` and ``autostack_core.sandbox_network``:
@@ -58,6 +61,7 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.log_redaction",
     "autostack_core.utils",
     "autostack_core.dns_lookup",
+    "autostack_core.sealing",
     "autostack_core.sandbox_layout",
     "autostack_core.sandbox_network",
     "autostack_core.cli.options",

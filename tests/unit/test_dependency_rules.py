@@ -53,11 +53,7 @@ RULES = (CORE_IMPORTS_FRONT_OR_PLUGIN, WEB_IMPORTS_API, SERVICES_IMPORT_FRONT_EN
 
 # Known violations: issue 13 in progress. Each is (rule, importing module, imported module);
 # remove an entry when its import is gone (the test says which), never add one.
-KNOWN_VIOLATIONS: frozenset[tuple[str, str, str]] = frozenset({
-    # The local provider: sealed values.
-    (PLUGIN_IMPORTS_INTERNAL, "autostack_plugins.providers.local.workload",
-     "autostack_core.crypto"),
-})
+KNOWN_VIOLATIONS: frozenset[tuple[str, str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
