@@ -41,6 +41,10 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler)
 
 Upstreams = dict[tuple[str, str], list[int]]
 
+# A deployment's cgroup (autostack-run-<id>) is the machine's, and removing it kills every
+# process in it: ids unique to this test run keep concurrent runs from killing each other's.
+DPL, KEEP, LOST = (f"{name}-{os.getpid()}" for name in ("dpl1", "keep", "lost"))
+
 
 @pytest.fixture
 def app_dir(tmp_path: Path) -> Path:
@@ -79,7 +83,7 @@ async def supervisor(runtime_settings: Settings,
         await instance.close(stop_replicas=True)
 
 
-def runtime(app_dir: Path, command: str = "python3 server.py", deployment_id: str = "dpl1",
+def runtime(app_dir: Path, command: str = "python3 server.py", deployment_id: str = DPL,
             health_path: str = "/", replicas: int = 1) -> Workload:
     program = Program("server", command, str(app_dir), health_path, replicas)
     return Workload(deployment_id, [program], env={"GREETING": "hello"})
@@ -94,12 +98,12 @@ async def test_start_waits_for_health_and_publishes_the_ports(
     supervisor: Supervisor, upstreams: Upstreams, app_dir: Path
 ) -> None:
     await supervisor.start(runtime(app_dir, replicas=2))
-    ports = upstreams[("dpl1", "server")]
-    assert len(set(ports)) == 2 and supervisor.status("dpl1") == "running"
+    ports = upstreams[(DPL, "server")]
+    assert len(set(ports)) == 2 and supervisor.status(DPL) == "running"
     response = await get(ports[0])
     greeting, _, data_visible = response.text.split()
     assert greeting == "hello" and data_visible == "False"
-    sources = {record["source"] for record in read_logs(supervisor.logs_dir("dpl1"))}
+    sources = {record["source"] for record in read_logs(supervisor.logs_dir(DPL))}
     assert {"server-0", "server-1", "supervisor"} <= sources
 
 
@@ -137,7 +141,7 @@ async def who_am_i(supervisor: Supervisor, upstreams: Upstreams, app_dir: Path) 
     port = host.sockets[0].getsockname()[1]
     try:
         await supervisor.start(runtime(app_dir, f"python3 who.py {port}"))
-        response = await get(upstreams[("dpl1", "server")][0])
+        response = await get(upstreams[(DPL, "server")][0])
     finally:
         host.close()
     seen: dict[str, Any] = response.json()
@@ -167,7 +171,7 @@ async def test_a_command_that_exits_at_once_says_so_with_its_last_lines(
 ) -> None:
     with pytest.raises(RuntimeStartError, match=r"exited with code 4[\s\S]*no config"):
         await supervisor.start(runtime(app_dir, "echo no config >&2; exit 4"))
-    assert supervisor.status("dpl1") == "stopped"
+    assert supervisor.status(DPL) == "stopped"
 
 
 async def test_a_server_that_never_listens_is_reported(
@@ -192,20 +196,20 @@ async def test_a_crash_is_restarted_and_a_crash_loop_marks_unhealthy(
     monkeypatch.setattr(restart_guard, "CRASH_LOOP_COUNT", 3)
     await supervisor.start(runtime(app_dir))
     for _ in range(3):
-        replica = supervisor.runtimes["dpl1"].replicas[0]
+        replica = supervisor.runtimes[DPL].replicas[0]
         first_token = (await get(replica.port)).text.split()[1]
         os.killpg(replica.pid, signal.SIGKILL)
         for _ in range(100):
             await asyncio.sleep(0.05)
-            port = upstreams[("dpl1", "server")][0]
+            port = upstreams[(DPL, "server")][0]
             try:
                 token = (await get(port)).text.split()[1]
             except httpx.TransportError:
                 continue
             if token != first_token:
                 break
-    assert supervisor.status("dpl1") == "unhealthy"
-    events = [r["line"] for r in read_logs(supervisor.logs_dir("dpl1"))
+    assert supervisor.status(DPL) == "unhealthy"
+    events = [r["line"] for r in read_logs(supervisor.logs_dir(DPL))
               if r["source"] == "supervisor"]
     assert any("restarting in" in line for line in events)
     assert any("crash loop" in line for line in events)
@@ -215,16 +219,16 @@ async def test_sleep_leaves_a_waker_and_the_next_connection_waits_for_the_start(
     supervisor: Supervisor, upstreams: Upstreams, app_dir: Path
 ) -> None:
     await supervisor.start(runtime(app_dir))
-    await supervisor.sleep("dpl1", grace=2)
-    assert supervisor.status("dpl1") == "asleep"
-    asleep = RuntimeCgroup("dpl1")
+    await supervisor.sleep(DPL, grace=2)
+    assert supervisor.status(DPL) == "asleep"
+    asleep = RuntimeCgroup(DPL)
     assert not asleep.pids() and not any(folder.exists() for folder in asleep.folders)
-    waker_port = upstreams[("dpl1", "server")][0]
-    assert "draining" in [r["line"] for r in read_logs(supervisor.logs_dir("dpl1"))]
+    waker_port = upstreams[(DPL, "server")][0]
+    assert "draining" in [r["line"] for r in read_logs(supervisor.logs_dir(DPL))]
     response = await get(waker_port)
     assert response.status_code == 200 and response.text.startswith("hello")
-    assert supervisor.status("dpl1") == "running"
-    assert upstreams[("dpl1", "server")] != [waker_port]
+    assert supervisor.status(DPL) == "running"
+    assert upstreams[(DPL, "server")] != [waker_port]
 
 
 async def test_a_new_supervisor_readopts_live_replicas_and_restarts_dead_ones(
@@ -237,10 +241,10 @@ async def test_a_new_supervisor_readopts_live_replicas_and_restarts_dead_ones(
 
     first = Supervisor(runtime_settings, record)
     await first.adopt()
-    await first.start(runtime(app_dir, deployment_id="keep"))
-    await first.start(runtime(app_dir, deployment_id="lost"))
-    kept = first.runtimes["keep"].replicas[0]
-    lost = first.runtimes["lost"].replicas[0]
+    await first.start(runtime(app_dir, deployment_id=KEEP))
+    await first.start(runtime(app_dir, deployment_id=LOST))
+    kept = first.runtimes[KEEP].replicas[0]
+    lost = first.runtimes[LOST].replicas[0]
     await first.close(stop_replicas=False)  # the control plane dies; the shims live on
     os.killpg(lost.pid, signal.SIGKILL)
     # The environment survives in the state file, but sealed: no variable in plaintext.
@@ -249,18 +253,18 @@ async def test_a_new_supervisor_readopts_live_replicas_and_restarts_dead_ones(
     second = Supervisor(runtime_settings, record)
     await second.adopt()
     try:
-        assert second.runtimes["keep"].replicas[0].pid == kept.pid
+        assert second.runtimes[KEEP].replicas[0].pid == kept.pid
         for _ in range(100):
             try:
-                response = await get(seen[("lost", "server")][0])
+                response = await get(seen[(LOST, "server")][0])
             except httpx.TransportError:
                 await asyncio.sleep(0.05)
                 continue
             break
         assert response.text.startswith("hello")
-        assert second.runtimes["lost"].replicas[0].pid != lost.pid
+        assert second.runtimes[LOST].replicas[0].pid != lost.pid
     finally:
-        for deployment_id in ("keep", "lost"):
+        for deployment_id in (KEEP, LOST):
             await second.destroy(deployment_id)
         await second.close(stop_replicas=True)
 
