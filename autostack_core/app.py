@@ -139,13 +139,13 @@ class AutoStack:
         self.dns_providers = {provider.name: provider for provider in dns_providers}
         templates = await self.call_list_hook("register_templates", settings=self.settings)
         self.templates = {template.slug: template for template in templates}
-        await self.edge.start()
-        for runtime in self.runtimes.values():
-            await runtime.start()
         git_hosts = await self.call_list_hook("register_git_hosts", settings=self.settings)
         self.git_hosts = {host.name: host for host in git_hosts}
         sign_in = await self.call_list_hook("register_sign_in_providers", settings=self.settings)
         self.sign_in_providers = {provider.name: provider for provider in sign_in}
+        await self.edge.start()
+        for runtime in self.runtimes.values():
+            await runtime.start()
         await self.call_hook("startup", app=self)
         if self.consume:
             await recover_lost_deployments(self)

@@ -144,13 +144,17 @@ async def status(app: AutoStack, project: Project, deployment: Deployment) -> Re
 
 
 async def scale(app: AutoStack, project: Project) -> int:
-    """Apply the project's scale policy to its ready deployments; return how many."""
+    """Apply the project's scale policy to its ready deployments the runtime has; return how
+    many (one it no longer runs gets the policy when ``deploy`` brings it back)."""
     runtime, policy = runtime_for(app, project), policy_for(project)
     rows = await Deployment.filter(project=project, state=DeploymentState.READY,
                                    deleted_at__isnull=True)
+    applied = 0
     for row in rows:
-        await runtime.scale(row.id, policy)
-    return len(rows)
+        if await runtime.status(row.id) != ReleaseStatus.ABSENT:
+            await runtime.scale(row.id, policy)
+            applied += 1
+    return applied
 
 
 async def cost(app: AutoStack, project: Project, deployment: Deployment) -> CostEstimate:

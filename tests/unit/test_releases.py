@@ -152,6 +152,22 @@ async def test_a_scale_change_reaches_every_ready_deployment(
     assert site.settings["scale_to_zero"] is True and site.settings["replicas"] == 3
 
 
+async def test_a_scale_change_skips_a_ready_deployment_its_runtime_no_longer_runs(
+    autostack: AutoStack, site: Project, api: httpx.AsyncClient
+) -> None:
+    """A runtime that lost a release (a restart, a cleaned cluster) gets no scale call for it:
+    the change is saved and applied to the rest; the release takes it when deployed again."""
+    gone = await deploy(autostack, site, {"index.html": "one"})
+    kept = await deploy(autostack, site, {"index.html": "two"})
+    runtime = null_runtime(autostack)
+    await runtime.destroy(gone.id)
+    changed = await api.put("/api/v1/projects/site/scale", json={"replicas": 2})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["deployments"] == 1
+    assert runtime.releases[kept.id].policy == ScalePolicy(2, 2)
+    assert gone.id not in runtime.releases
+
+
 async def test_scale_changes_are_for_admins_and_checked(
     autostack: AutoStack, site: Project, owner: User, api: httpx.AsyncClient
 ) -> None:
