@@ -14,12 +14,16 @@ from collections.abc import AsyncIterator
 
 from redis import asyncio as aioredis
 
+LISTEN_POLL_SECONDS = 0.5
+"""How long the Redis listener waits for a message before it checks whether to stop."""
+
 
 class EventBus:
     def __init__(self, redis_url: str | None = None) -> None:
         self._waiters: dict[str, set[asyncio.Event]] = defaultdict(set)
         self._redis = aioredis.from_url(redis_url) if redis_url else None
         self._listener: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     async def publish(self, channel: str) -> None:
         if self._redis is not None:
@@ -36,19 +40,29 @@ class EventBus:
             self._listener = asyncio.create_task(self._listen())
 
     async def _listen(self) -> None:
+        """Relay Redis announcements until ``stop`` says so.
+
+        Stopped by a flag, not by cancelling: redis-py 8's pub/sub read defers a
+        cancel until the connection's teardown finishes, so a cancelled listener
+        can wait forever for a message that never comes.
+        """
         assert self._redis is not None
         pubsub = self._redis.pubsub()
         await pubsub.psubscribe("autostack:*")
-        async for message in pubsub.listen():
-            if message.get("type") == "pmessage":
-                channel = message["channel"].decode().removeprefix("autostack:")
-                self._wake(channel)
+        try:
+            while not self._stopping.is_set():
+                message = await pubsub.get_message(ignore_subscribe_messages=True,
+                                                   timeout=LISTEN_POLL_SECONDS)
+                if message is not None and message.get("type") == "pmessage":
+                    channel = message["channel"].decode().removeprefix("autostack:")
+                    self._wake(channel)
+        finally:
+            await pubsub.aclose()
 
     async def stop(self) -> None:
         if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+            self._stopping.set()
+            await self._listener
             self._listener = None
         if self._redis is not None:
             await self._redis.aclose()
