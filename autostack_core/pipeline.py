@@ -366,7 +366,7 @@ class Pipeline:
             raise BuildError(f"the build output holds {', '.join(refused)}, which the "
                              f"{runtime.name!r} runtime does not run (it runs {runs}); "
                              "choose another runtime in the project settings")
-        release = await releases.release_for(app, project, deployment, runtime)
+        release = await releases.release_for(app, project, deployment, runtime, artifact)
         await runtime.deploy(release)
         deploy_seconds = round(time.monotonic() - started, 3)
         if not await deployments.transition(

@@ -109,9 +109,14 @@ async def artifact_for(app: AutoStack, project: Project, deployment: Deployment)
 
 
 async def release_for(app: AutoStack, project: Project, deployment: Deployment,
-                      runtime: Runtime) -> Release:
-    """Publish the deployment's output to ``runtime`` (a no-op once it has it): its release."""
-    reference = await runtime.publish(await artifact_for(app, project, deployment))
+                      runtime: Runtime, artifact: Artifact | None = None) -> Release:
+    """Publish the deployment's output to ``runtime`` (a no-op once it has it): its release.
+
+    ``artifact`` is the deployment's :func:`artifact_for` when the caller has it already.
+    """
+    if artifact is None:
+        artifact = await artifact_for(app, project, deployment)
+    reference = await runtime.publish(artifact)
     return await _release(app, project, deployment, reference)
 
 
