@@ -15,20 +15,15 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from autostack_core import (
-    db,
-    domains,
-    errors,
-    gitserver,
-    notifications,
-    oauth,
-)
+from autostack_core import errors
 from autostack_core.api import api_routes
-from autostack_core.auth import AuthMiddleware
-from autostack_core.body_limits import BodyLimit, BodyLimitMiddleware
+from autostack_core.build.pipeline import recover_lost_deployments, run_deployment
 from autostack_core.config import Settings
-from autostack_core.crypto import Keyring, install_keyring, load_keyring
-from autostack_core.events import EventBus
+from autostack_core.domains import domains
+from autostack_core.git import gitserver
+from autostack_core.infrastructure import db
+from autostack_core.infrastructure.events import EventBus
+from autostack_core.infrastructure.queue import Queue
 from autostack_core.interfaces import (
     Builder,
     DeploymentTemplate,
@@ -41,11 +36,14 @@ from autostack_core.interfaces.git_host import GitHost
 from autostack_core.interfaces.runtime import Runtime
 from autostack_core.interfaces.sign_in import SignInProvider
 from autostack_core.interfaces.tasks import Cron, Task
-from autostack_core.pipeline import recover_lost_deployments, run_deployment
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager
-from autostack_core.queue import Queue
-from autostack_core.retention import collect_garbage
-from autostack_core.security_headers import SecurityHeadersMiddleware
+from autostack_core.security import oauth
+from autostack_core.security.auth import AuthMiddleware
+from autostack_core.security.body_limits import BodyLimit, BodyLimitMiddleware
+from autostack_core.security.crypto import Keyring, install_keyring, load_keyring
+from autostack_core.security.security_headers import SecurityHeadersMiddleware
+from autostack_core.services import notifications
+from autostack_core.services.retention import collect_garbage
 from autostack_core.utils import await_me_maybe
 
 NOTIFY_DRAIN_SECONDS = 10

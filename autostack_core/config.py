@@ -81,7 +81,10 @@ class Settings:
     corepack_integrity: bool = True
     """Corepack checks pnpm's and Yarn's npm signatures (off for mirrors that strip them)."""
     outbound_allow: tuple[str, ...] = ()
-    """Non-public networks that user-named URLs may reach (:mod:`autostack_core.outbound`)."""
+    """Non-public networks that user-named URLs may reach.
+
+    See :mod:`autostack_core.security.outbound`.
+    """
     public_url: str | None = None
     trusted_proxies: tuple[str, ...] = ()
     """Reverse proxies whose ``X-Forwarded-For`` names the client (rate limits go by it)."""

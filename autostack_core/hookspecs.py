@@ -70,7 +70,7 @@ def register_builders(settings: Any) -> Any:
     ``config.json``) into ``context.output_dir``. Among the builders whose
     ``can_build`` is true, the one with the highest ``priority`` builds.
     The workspace is the user's, symlinks included: read, copy and write it
-    (and the output) with :mod:`autostack_core.user_files`, which follows no
+    (and the output) with :mod:`autostack_core.build.user_files`, which follows no
     link out of the tree, never with ``open`` or ``shutil``.
     Called once per deployment, after detection.
     """

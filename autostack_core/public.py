@@ -16,22 +16,22 @@ What is public, and why:
   receive (detections, builds, the Runtime and Edge contracts, git hosts,
   sign-in providers, tasks).
 * ``autostack_core.config``: the server's settings, handed to hooks.
-* ``autostack_core.errors`` and ``autostack_core.build_errors``: the errors a
+* ``autostack_core.errors`` and ``autostack_core.build.build_errors``: the errors a
   plugin raises for the core to show (an API error, a build error with its
   hint).
-* ``autostack_core.user_files``: reading, copying and writing a user's
+* ``autostack_core.build.user_files``: reading, copying and writing a user's
   workspace without following links out of it (builders must use it).
-* ``autostack_core.outbound``: outgoing HTTP that refuses private addresses
+* ``autostack_core.security.outbound``: outgoing HTTP that refuses private addresses
   (notifiers, DNS and git host plugins call user-given URLs).
-* ``autostack_core.log_redaction``: the secret query parameters and the mask
+* ``autostack_core.security.log_redaction``: the secret query parameters and the mask
   every log line uses.
 * ``autostack_core.utils``: small helpers (slugs, private files, free ports).
-* ``autostack_core.sealing``: the server's keyring, to seal what a plugin keeps
+* ``autostack_core.security.sealing``: the server's keyring, to seal what a plugin keeps
   at rest (the local runtime's saved app environments); key management stays
-  in ``autostack_core.crypto``.
-* ``autostack_core.dns_lookup``: DNS lookups through the server's configured
+  in ``autostack_core.security.crypto``.
+* ``autostack_core.domains.dns_lookup``: DNS lookups through the server's configured
   resolvers (a certificate plugin waits for its ACME challenge record with it).
-* ``autostack_core.sandbox_layout`` and ``autostack_core.sandbox_network``:
+* ``autostack_core.build.sandbox_layout`` and ``autostack_core.build.sandbox_network``:
   the bubblewrap sandbox's read-only system (``/etc``'s private files hidden)
   and its private network (slirp4netns, no host loopback), shared by the build
   sandbox and runtimes that run apps in bubblewrap (the local runtime), so both
@@ -55,15 +55,15 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.interfaces",
     "autostack_core.config",
     "autostack_core.errors",
-    "autostack_core.build_errors",
-    "autostack_core.user_files",
-    "autostack_core.outbound",
-    "autostack_core.log_redaction",
+    "autostack_core.build.build_errors",
+    "autostack_core.build.user_files",
+    "autostack_core.security.outbound",
+    "autostack_core.security.log_redaction",
     "autostack_core.utils",
-    "autostack_core.dns_lookup",
-    "autostack_core.sealing",
-    "autostack_core.sandbox_layout",
-    "autostack_core.sandbox_network",
+    "autostack_core.domains.dns_lookup",
+    "autostack_core.security.sealing",
+    "autostack_core.build.sandbox_layout",
+    "autostack_core.build.sandbox_network",
     "autostack_core.cli.options",
     "autostack_core.cli.api_client",
 })

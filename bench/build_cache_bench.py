@@ -26,8 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from autostack_core.build.sandbox import Limits, Sandbox
 from autostack_core.interfaces import BuildContext, SourceTree
-from autostack_core.sandbox import Limits, Sandbox
 from autostack_plugins.builders.node import NodeBuilder
 from autostack_plugins.detectors import node as node_detector
 

@@ -36,10 +36,9 @@ from tortoise import connections
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from autostack_core import accounts, deployments, hostnames
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.models import (
+from autostack_core.infrastructure.models import (
     Alias,
     AliasKind,
     Deployment,
@@ -48,6 +47,8 @@ from autostack_core.models import (
     Project,
     Team,
 )
+from autostack_core.security import accounts
+from autostack_core.services import deployments, hostnames
 from autostack_core.utils import random_id
 from tests.query_counter import counting_queries
 

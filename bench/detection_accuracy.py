@@ -22,9 +22,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from autostack_core.build.detection import detect
+from autostack_core.build.detection_report import detection_report
 from autostack_core.config import Settings
-from autostack_core.detection import detect
-from autostack_core.detection_report import detection_report
 from autostack_core.interfaces import SourceTree
 from autostack_core.plugins import get_plugin_manager
 

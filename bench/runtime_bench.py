@@ -43,8 +43,8 @@ from pathlib import Path
 import httpx
 
 from autostack_core.config import Settings
-from autostack_core.crypto import install_keyring, load_keyring
 from autostack_core.interfaces.runtime import Release
+from autostack_core.security.crypto import install_keyring, load_keyring
 from autostack_plugins.providers.local.run_sandbox import RuntimeCgroup
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -7,7 +7,7 @@ empty output the way builders copy a server app:
 
 - baseline: ``shutil.copytree(symlinks=True)`` with hard links, what
   ``steps.copy_tree`` did before issue 12;
-- checked: :func:`autostack_core.user_files.copy_tree` (descriptor walk,
+- checked: :func:`autostack_core.build.user_files.copy_tree` (descriptor walk,
   ``O_NOFOLLOW``, links judged).
 
 Then ``--reads`` reads of a small file three folders deep: ``Path.read_text``
@@ -28,7 +28,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from autostack_core import user_files
+from autostack_core.build import user_files
 
 
 def make_tree(root: Path, packages: int, files: int) -> None:

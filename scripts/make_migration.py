@@ -17,7 +17,7 @@ import tempfile
 import asyncpg
 from aerich import Command
 
-from autostack_core.db import migrations_location, tortoise_config
+from autostack_core.infrastructure.db import migrations_location, tortoise_config
 
 ADMIN_URL = os.environ.get("AUTOSTACK_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
 

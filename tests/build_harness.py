@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
+from autostack_core.build.sandbox import Limits, Sandbox
 from autostack_core.interfaces import BuildContext, Builder, Detection
-from autostack_core.sandbox import Limits, Sandbox
 from tests.conftest import free_port
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from autostack_core import accounts
 from autostack_core.app import AutoStack
-from autostack_core.models import Role, Team, TeamMember, User
+from autostack_core.infrastructure.models import Role, Team, TeamMember, User
+from autostack_core.security import accounts
 
 PASSWORD = "correct horse battery"
 

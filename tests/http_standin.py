@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from autostack_core.outbound import Outbound
+from autostack_core.security.outbound import Outbound
 from tests.conftest import LOOPBACK
 
 TO_STANDINS = Outbound(LOOPBACK)

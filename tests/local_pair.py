@@ -4,7 +4,7 @@ For end-to-end tests and benchmarks of the local machinery without a server:
 both come from the local plugin's ``register_runtimes`` and ``register_edges``
 (so they share one Caddy), a build output folder is the artifact, and an alias
 move is ``runtime.deploy`` then ``edge.bind``, as in
-:func:`autostack_core.releases.bind`.
+:func:`autostack_core.services.releases.bind`.
 """
 
 from __future__ import annotations

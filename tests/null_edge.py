@@ -14,7 +14,7 @@ from pathlib import Path
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.store import Store
+from autostack_core.infrastructure.store import Store
 from autostack_plugins.providers.null import NullEdge, NullRuntime
 
 

@@ -17,9 +17,16 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from autostack_core import releases
 from autostack_core.app import AutoStack
-from autostack_core.models import Alias, AliasKind, Deployment, DeploymentLog, Project, User
+from autostack_core.infrastructure.models import (
+    Alias,
+    AliasKind,
+    Deployment,
+    DeploymentLog,
+    Project,
+    User,
+)
+from autostack_core.services import releases
 from autostack_plugins.providers.null import NullEdge, NullRuntime
 from tests.fixtures_auth import PASSWORD, client_for, personal_team
 from tests.null_edge import edge_of, null_runtime, stored_output

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from autostack_core.models import Project, Team, User
+from autostack_core.infrastructure.models import Project, Team, User
 
 OCTOKIT_PACKAGE = "@octokit/webhooks-examples@7.6.1"
 CACHE = Path(__file__).parent / ".cache"

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from autostack_core.errors import ApiError, NotFound
-from autostack_core.models import Deployment, Project, Role, Team, User
+from autostack_core.infrastructure.models import Deployment, Project, Role, Team, User
 from autostack_core.services.access import require_team_role
 from autostack_core.services.checks import checked_id, fits
 from autostack_web.rendering import login_redirect, redirect, render, signed_in_user

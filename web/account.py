@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts
-from autostack_core.auth import clear_session_cookie, client_ip
 from autostack_core.errors import ApiError
-from autostack_core.models import ApiToken, User, UserSession
+from autostack_core.infrastructure.models import ApiToken, User, UserSession
+from autostack_core.security import accounts
+from autostack_core.security.auth import clear_session_cookie, client_ip
 from autostack_web.access import page, path_id
 from autostack_web.rendering import (
     form_text,

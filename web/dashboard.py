@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from tortoise.expressions import RawSQL, Subquery
 
 from autostack_core.errors import NotFound
-from autostack_core.models import Deployment, Project, User
+from autostack_core.infrastructure.models import Deployment, Project, User
 from autostack_core.services.teams import teams_json
 from autostack_web.access import page
 from autostack_web.rendering import render

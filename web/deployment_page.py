@@ -16,9 +16,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import deployments
-from autostack_core.buildlog import DONE_STEP
-from autostack_core.models import Alias, AliasKind, DeploymentLog, DeploymentState, User
+from autostack_core.build.buildlog import DONE_STEP
+from autostack_core.infrastructure.models import (
+    Alias,
+    AliasKind,
+    DeploymentLog,
+    DeploymentState,
+    User,
+)
+from autostack_core.services import deployments
 from autostack_core.services.runtime_logs import runtime_view
 from autostack_web.access import deployment_access, page
 from autostack_web.rendering import host_of, render

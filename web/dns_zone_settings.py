@@ -1,6 +1,6 @@
 """DNS zones on the team page: connect one with a provider's fields, see them, disconnect.
 
-The same service as ``/api/v1/teams/{slug}/dns-zones`` (:mod:`autostack_core.dns_zones`):
+The same service as ``/api/v1/teams/{slug}/dns-zones`` (:mod:`autostack_core.domains.dns_zones`):
 admins connect and disconnect, members see the zones. Credentials are written
 once and never shown again, not even in a form sent back with an error.
 """
@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts, dns_zones
-from autostack_core.auth import client_ip
+from autostack_core.domains import dns_zones
 from autostack_core.errors import ApiError
-from autostack_core.models import Role, User
+from autostack_core.infrastructure.models import Role, User
+from autostack_core.security import accounts
+from autostack_core.security.auth import client_ip
 from autostack_web.access import page, path_id, team_access
 from autostack_web.rendering import form_text, host_of, redirect
 from autostack_web.teams import team_page

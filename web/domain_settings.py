@@ -1,7 +1,7 @@
 """Custom domains on the settings page: add, see the DNS records to create, verify, remove.
 
 The same service functions as ``/api/v1/projects/{name}/domains``
-(:mod:`autostack_core.domains`); admins change domains, members see them.
+(:mod:`autostack_core.domains.domains`); admins change domains, members see them.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts, domains
-from autostack_core.auth import client_ip
+from autostack_core.domains import domains
 from autostack_core.errors import ApiError
-from autostack_core.models import Role, User
+from autostack_core.infrastructure.models import Role, User
+from autostack_core.security import accounts
+from autostack_core.security.auth import client_ip
 from autostack_web.access import page, project_access
 from autostack_web.project_settings import settings_page
 from autostack_web.rendering import form_text, host_of, redirect

@@ -12,9 +12,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
-from autostack_core.models import Environment, EnvironmentVariable, Project, Role, User
+from autostack_core.infrastructure.models import (
+    Environment,
+    EnvironmentVariable,
+    Project,
+    Role,
+    User,
+)
+from autostack_core.security.auth import client_ip
 from autostack_core.services import environment
 from autostack_core.services.checks import validate
 from autostack_core.services.environment import VariableBody

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from autostack_core.models import ROLE_RANK, Deployment, DeploymentState, Role
+from autostack_core.infrastructure.models import ROLE_RANK, Deployment, DeploymentState, Role
 
 PROGRESS = {"queued": 5, "clone": 15, "upload": 25, "build": 45, "deploying": 90}
 """Percent done by state or by the step being run; ``static/live.js`` uses the same numbers,

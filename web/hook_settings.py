@@ -6,9 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError
-from autostack_core.models import Role, User
+from autostack_core.infrastructure.models import Role, User
+from autostack_core.security.auth import client_ip
 from autostack_core.services import deploy_hooks
 from autostack_core.services.projects import check_settings
 from autostack_web.access import page, path_id, project_access

@@ -23,19 +23,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import deployments, git_credentials, github_connections
-from autostack_core.auth import client_ip
-from autostack_core.detection import DetectionError, detect, list_apps
+from autostack_core.build.detection import DetectionError, detect, list_apps
+from autostack_core.build.sources import SourceError, check_git_url, checkout
 from autostack_core.errors import ApiError
-from autostack_core.github import GitHub, GitHubError
+from autostack_core.git import git_credentials, github_connections
+from autostack_core.git.github import GitHub, GitHubError
+from autostack_core.infrastructure.models import CreatorType, Project, User
 from autostack_core.interfaces import DeploymentTemplate, SourceTree
-from autostack_core.models import CreatorType, Project, User
-from autostack_core.outbound import Outbound
+from autostack_core.security.auth import client_ip
+from autostack_core.security.outbound import Outbound
+from autostack_core.services import deployments
 from autostack_core.services.checks import validate
 from autostack_core.services.environment import VariableBody, add_variables, check_value
 from autostack_core.services.projects import create_project, parse_create
 from autostack_core.services.teams import teams_json
-from autostack_core.sources import SourceError, check_git_url, checkout
 from autostack_core.utils import slugify
 from autostack_web.access import page
 from autostack_web.envfile import parse_env

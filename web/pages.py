@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts
-from autostack_core.auth import clear_session_cookie, client_ip, set_session_cookie
 from autostack_core.errors import ApiError
-from autostack_core.models import User
+from autostack_core.infrastructure.models import User
+from autostack_core.security import accounts
+from autostack_core.security.auth import clear_session_cookie, client_ip, set_session_cookie
 from autostack_web.rendering import (
     anonymous_form_ok,
     form_text,

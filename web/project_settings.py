@@ -15,11 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts, git_credentials, github_connections
-from autostack_core.auth import client_ip
-from autostack_core.domains import domain_json
+from autostack_core.domains.domains import domain_json
 from autostack_core.errors import ApiError, from_validation_error
-from autostack_core.models import (
+from autostack_core.git import git_credentials, github_connections
+from autostack_core.infrastructure.models import (
     ROLE_RANK,
     DeployHook,
     Domain,
@@ -29,6 +28,8 @@ from autostack_core.models import (
     Role,
     User,
 )
+from autostack_core.security import accounts
+from autostack_core.security.auth import client_ip
 from autostack_core.services import projects, scaling
 from autostack_core.services.deploy_hooks import hook_json
 from autostack_core.services.projects import ProjectSettings, check_settings

@@ -14,9 +14,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from tortoise.expressions import Q
 
-from autostack_core import deployments, retention
 from autostack_core.errors import ApiError, NotFound
-from autostack_core.models import (
+from autostack_core.infrastructure.models import (
     Alias,
     AliasKind,
     Deployment,
@@ -25,6 +24,7 @@ from autostack_core.models import (
     Role,
     User,
 )
+from autostack_core.services import deployments, retention
 from autostack_web.access import deployment_access, page, project_access
 from autostack_web.rendering import host_of, redirect, render
 

@@ -20,9 +20,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from autostack_core.auth import CSRF_FIELD, cookie_name, set_cookie
 from autostack_core.errors import ApiError, Throttled
-from autostack_core.models import User
+from autostack_core.infrastructure.models import User
+from autostack_core.security.auth import CSRF_FIELD, cookie_name, set_cookie
 from autostack_web import formatting
 
 if TYPE_CHECKING:

@@ -14,11 +14,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError
-from autostack_core.models import Role, User
-from autostack_core.releases import MAX_REPLICAS
+from autostack_core.infrastructure.models import Role, User
+from autostack_core.security.auth import client_ip
 from autostack_core.services import scaling
+from autostack_core.services.releases import MAX_REPLICAS
 from autostack_web.access import page, project_access
 from autostack_web.project_settings import settings_page
 from autostack_web.rendering import form_text, host_of

@@ -15,10 +15,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
 
-from autostack_core import accounts, dns_zones
-from autostack_core.auth import client_ip
+from autostack_core.domains import dns_zones
 from autostack_core.errors import ApiError, NotFound
-from autostack_core.models import ROLE_RANK, Invitation, Role, Team, TeamMember, User
+from autostack_core.infrastructure.models import ROLE_RANK, Invitation, Role, Team, TeamMember, User
+from autostack_core.security import accounts
+from autostack_core.security.auth import client_ip
 from autostack_core.services import teams
 from autostack_web.access import page, path_id, team_access
 from autostack_web.rendering import form_text, host_of, redirect, render

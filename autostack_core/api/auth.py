@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts
 from autostack_core.api.deps import current_user, read_body
-from autostack_core.auth import clear_session_cookie, client_ip, set_session_cookie
-from autostack_core.models import User
+from autostack_core.infrastructure.models import User
+from autostack_core.security import accounts
+from autostack_core.security.auth import clear_session_cookie, client_ip, set_session_cookie
 from autostack_core.services.teams import teams_json
 
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core.api.deps import current_user, path_id, project_for, read_body
-from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
-from autostack_core.models import DeployHook, Role
+from autostack_core.infrastructure.models import DeployHook, Role
+from autostack_core.security.auth import client_ip
 from autostack_core.services import deploy_hooks
 from autostack_core.services.deploy_hooks import hook_json
 from autostack_core.services.projects import check_settings

@@ -13,12 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import deployments, releases, retention, team_files
 from autostack_core.api.deps import current_user, project_for, read_body
-from autostack_core.buildlog import DONE_STEP, deployment_channel
+from autostack_core.build.buildlog import DONE_STEP, deployment_channel
+from autostack_core.build.sources import SourceError, check_git_url
 from autostack_core.errors import ApiError, NotFound
-from autostack_core.interfaces.runtime import ReleaseStatus
-from autostack_core.models import (
+from autostack_core.infrastructure.models import (
     Alias,
     CreatorType,
     Deployment,
@@ -27,10 +26,11 @@ from autostack_core.models import (
     Project,
     Role,
 )
+from autostack_core.infrastructure.store import Store, file_folder_clash, safe_relative_path
+from autostack_core.interfaces.runtime import ReleaseStatus
+from autostack_core.services import deployments, releases, retention, team_files
 from autostack_core.services.access import require_team_role
 from autostack_core.services.checks import fits
-from autostack_core.sources import SourceError, check_git_url
-from autostack_core.store import Store, file_folder_clash, safe_relative_path
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack

@@ -17,7 +17,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
 from autostack_core.errors import ApiError, Unauthorized, from_validation_error
-from autostack_core.models import Project, Role, User
+from autostack_core.infrastructure.models import Project, Role, User
 from autostack_core.services.access import project_with_role
 from autostack_core.services.checks import checked_id
 

@@ -1,10 +1,10 @@
 """Detection before the first deploy: ``POST /api/v1/detect`` clones and reports.
 
 The repository is fetched shallowly into a temporary folder (the same
-:func:`autostack_core.sources.checkout` as the pipeline, with the user's GitHub
+:func:`autostack_core.build.sources.checkout` as the pipeline, with the user's GitHub
 token for private repositories), detected like a build would be, and deleted.
 The answer has the shape of ``autostack detect --json``
-(:mod:`autostack_core.detection_report`).
+(:mod:`autostack_core.build.detection_report`).
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import git_credentials
 from autostack_core.api.auth import host_of
 from autostack_core.api.deps import current_user, read_body
-from autostack_core.detection import DetectionError, detect
-from autostack_core.detection_report import detection_report
+from autostack_core.build.detection import DetectionError, detect
+from autostack_core.build.detection_report import detection_report
+from autostack_core.build.sources import SourceError, check_git_url, checkout
 from autostack_core.errors import ApiError
+from autostack_core.git import git_credentials
 from autostack_core.interfaces import SourceTree
-from autostack_core.outbound import Outbound
-from autostack_core.sources import SourceError, check_git_url, checkout
+from autostack_core.security.outbound import Outbound
 
 
 class DetectBody(BaseModel):

@@ -12,12 +12,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts, dns_zones
 from autostack_core.api.deployments import autostack_of
 from autostack_core.api.deps import current_user, path_id, read_body
 from autostack_core.api.teams import team_for
-from autostack_core.auth import client_ip
-from autostack_core.models import Role
+from autostack_core.domains import dns_zones
+from autostack_core.infrastructure.models import Role
+from autostack_core.security import accounts
+from autostack_core.security.auth import client_ip
 
 
 class ConnectZone(BaseModel):

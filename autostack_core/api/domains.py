@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import domains
 from autostack_core.api.deployments import autostack_of
 from autostack_core.api.deps import project_for, read_body
+from autostack_core.domains import domains
 from autostack_core.errors import ApiError
-from autostack_core.models import Domain, Role
+from autostack_core.infrastructure.models import Domain, Role
 
 
 class AddDomain(BaseModel):

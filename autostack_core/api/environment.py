@@ -14,11 +14,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts
 from autostack_core.api.deps import current_user, path_id, project_for, read_body
-from autostack_core.auth import client_ip
 from autostack_core.errors import Forbidden, NotFound
-from autostack_core.models import ROLE_RANK, Environment, EnvironmentVariable, Project, Role
+from autostack_core.infrastructure.models import (
+    ROLE_RANK,
+    Environment,
+    EnvironmentVariable,
+    Project,
+    Role,
+)
+from autostack_core.security import accounts
+from autostack_core.security.auth import client_ip
 from autostack_core.services import environment
 from autostack_core.services.access import team_role
 from autostack_core.services.environment import VariableBody, check_value

@@ -1,11 +1,11 @@
 """GitHub as a source: the user's repositories, and connecting one to a project.
 
 Both use the token the user granted in the "connect GitHub repositories" step
-(:mod:`autostack_core.oauth`), never another user's. Connecting is
-:func:`autostack_core.github_connections.connect`: it checks with GitHub that
+(:mod:`autostack_core.security.oauth`), never another user's. Connecting is
+:func:`autostack_core.git.github_connections.connect`: it checks with GitHub that
 the user's own access covers the repository, records the repository and the
 user (later clones use that token for that repository only:
-:mod:`autostack_core.git_credentials`) and creates the repository webhook that
+:mod:`autostack_core.git.git_credentials`) and creates the repository webhook that
 points at ``/api/v1/webhooks/github``.
 """
 
@@ -18,11 +18,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts, github_connections
 from autostack_core.api.deps import current_user, project_for, read_body
-from autostack_core.auth import client_ip
-from autostack_core.github import GitHub, GitHubError
-from autostack_core.models import Role
+from autostack_core.git import github_connections
+from autostack_core.git.github import GitHub, GitHubError
+from autostack_core.infrastructure.models import Role
+from autostack_core.security import accounts
+from autostack_core.security.auth import client_ip
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack

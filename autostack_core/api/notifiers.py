@@ -1,7 +1,7 @@
 """A project's notifiers (``/api/v1/projects/{name}/notifiers``): list, add, remove.
 
 Members see them (secrets only as ``(set)``), admins change them. Secret
-values are sealed before they are stored (:mod:`autostack_core.notifications`).
+values are sealed before they are stored (:mod:`autostack_core.services.notifications`).
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts, notifications
 from autostack_core.api.deps import current_user, project_for, read_body
-from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
+from autostack_core.infrastructure.models import Project, Role
 from autostack_core.interfaces import Notifier
-from autostack_core.models import Project, Role
-from autostack_core.outbound import Outbound, OutboundError
+from autostack_core.security import accounts
+from autostack_core.security.auth import client_ip
+from autostack_core.security.outbound import Outbound, OutboundError
+from autostack_core.services import notifications
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack

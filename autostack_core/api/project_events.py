@@ -4,7 +4,7 @@
 send a ``deployment`` event whenever a deployment appears in, or changes state
 within, the newest deployments of the project (or of the team's projects).
 Like every live view, they are woken by the event bus and re-read the
-database (:mod:`autostack_core.events`); each ``deployment`` event carries
+database (:mod:`autostack_core.infrastructure.events`); each ``deployment`` event carries
 ``{id, project, state, new}``. A page that gets one re-renders the part that
 shows it.
 """
@@ -23,8 +23,8 @@ from tortoise.queryset import QuerySet
 
 from autostack_core.api.deps import project_for
 from autostack_core.api.teams import team_for
-from autostack_core.deployments import project_channel, team_channel
-from autostack_core.models import Deployment, Role
+from autostack_core.infrastructure.models import Deployment, Role
+from autostack_core.services.deployments import project_channel, team_channel
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack

@@ -8,10 +8,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core.api.deps import current_user, project_for, read_body
-from autostack_core.auth import client_ip
-from autostack_core.models import Role
-from autostack_core.releases import MAX_REPLICAS
+from autostack_core.infrastructure.models import Role
+from autostack_core.security.auth import client_ip
 from autostack_core.services import scaling
+from autostack_core.services.releases import MAX_REPLICAS
 
 
 class ScaleChange(BaseModel):

@@ -15,9 +15,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core.api.deps import current_user, project_for, read_body
-from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError
-from autostack_core.models import Deployment, Project, Role, Team
+from autostack_core.infrastructure.models import Deployment, Project, Role, Team
+from autostack_core.security.auth import client_ip
 from autostack_core.services import projects
 from autostack_core.services.projects import (
     SETTING_FIELDS,

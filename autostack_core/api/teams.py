@@ -16,12 +16,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
 
-from autostack_core import accounts, team_files
 from autostack_core.api.deps import current_user, path_id, read_body
-from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound
-from autostack_core.models import Invitation, Role, Team, TeamMember, User
-from autostack_core.services import teams
+from autostack_core.infrastructure.models import Invitation, Role, Team, TeamMember, User
+from autostack_core.security import accounts
+from autostack_core.security.auth import client_ip
+from autostack_core.services import team_files, teams
 from autostack_core.services.access import require_team_role
 from autostack_core.services.checks import fits
 from autostack_core.services.teams import check_grant, teams_json

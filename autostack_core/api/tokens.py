@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import accounts
 from autostack_core.api.deps import current_user, path_id, read_body
-from autostack_core.auth import client_ip
 from autostack_core.errors import NotFound
-from autostack_core.models import ApiToken
+from autostack_core.infrastructure.models import ApiToken
+from autostack_core.security import accounts
+from autostack_core.security.auth import client_ip
 
 _WHEN: dict[str, Any] = {"type": "string", "nullable": True}
 SCHEMAS: dict[str, Any] = {

@@ -1,7 +1,7 @@
 """File uploads for folder deployments: ask which hashes are missing, then PUT only those.
 
 Both belong to a project, and the credit to its team: a hash another team
-uploaded is still missing for this one (see :mod:`autostack_core.team_files`).
+uploaded is still missing for this one (see :mod:`autostack_core.services.team_files`).
 The body limit (``max_upload_bytes``) is enforced by the body-limit middleware
 while the file is read; the team's storage quota here, before it is stored.
 """
@@ -13,11 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core import team_files
 from autostack_core.api.deps import project_for, read_body
 from autostack_core.errors import ApiError
-from autostack_core.models import Role
-from autostack_core.store import HASH_RE, Store, StoreError
+from autostack_core.infrastructure.models import Role
+from autostack_core.infrastructure.store import HASH_RE, Store, StoreError
+from autostack_core.services import team_files
 
 
 class MissingQuery(BaseModel):

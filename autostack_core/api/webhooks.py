@@ -7,7 +7,7 @@ that matches no project's secret, or a repository no project uses (the same
 answer, so a sender without a secret cannot probe which repositories are
 connected) -> 401 and nothing changes; a delivery id seen before -> 200 with
 ``duplicate`` and nothing changes. Otherwise every project whose secret signed
-the delivery acts on it (:mod:`autostack_core.git_triggers`).
+the delivery acts on it (:mod:`autostack_core.git.git_triggers`).
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
 
-from autostack_core import accounts, git_triggers
 from autostack_core.api.deps import current_user, project_for, read_body
-from autostack_core.auth import client_ip
 from autostack_core.errors import ApiError, NotFound, Unauthorized
+from autostack_core.git import git_triggers
+from autostack_core.infrastructure.models import Project, Role, WebhookDelivery
 from autostack_core.interfaces.git_host import GitEvent, GitHost, PayloadError
-from autostack_core.models import Project, Role, WebhookDelivery
+from autostack_core.security import accounts
+from autostack_core.security.auth import client_ip
 from autostack_core.services.webhooks import webhook_info, webhook_urls
 
 if TYPE_CHECKING:

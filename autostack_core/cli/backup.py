@@ -21,7 +21,7 @@ def backup_group() -> None:
 @data_dir_option
 def create(path: Path, data_dir: Path | None) -> None:
     """Write the archive PATH (.tar, or .tar.gz), while the server runs."""
-    from autostack_core import backup
+    from autostack_core.infrastructure import backup
 
     try:
         info = backup.create(settings_from(data_dir), path)
@@ -36,7 +36,7 @@ def create(path: Path, data_dir: Path | None) -> None:
 @data_dir_option
 def restore(path: Path, data_dir: Path | None) -> None:
     """Restore PATH onto a new, empty data dir (and an empty database), then route it."""
-    from autostack_core import backup
+    from autostack_core.infrastructure import backup
 
     settings = settings_from(data_dir)
     try:

@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
+from autostack_core.build.detection import DetectionError, detect
+from autostack_core.build.detection_report import NOTHING_DETECTED, detection_report
 from autostack_core.config import Settings
-from autostack_core.detection import DetectionError, detect
-from autostack_core.detection_report import NOTHING_DETECTED, detection_report
 from autostack_core.interfaces import Detection, SourceTree
 from autostack_core.plugins import get_plugin_manager
 

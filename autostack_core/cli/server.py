@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def migrate_database(settings: Settings) -> list[str]:
     """Apply pending migrations; a database of a newer release stops the command, untouched."""
-    from autostack_core import db
+    from autostack_core.infrastructure import db
 
     try:
         applied: list[str] = run_sync(db.migrate(settings))
@@ -32,7 +32,7 @@ def migrate_database(settings: Settings) -> list[str]:
 
 def require_sandbox(settings: Settings) -> None:
     """Stop with the command that installs bubblewrap or slirp4netns when one is missing."""
-    from autostack_core import preflight
+    from autostack_core.infrastructure import preflight
 
     try:
         preflight.require_sandbox(settings)
@@ -72,12 +72,12 @@ def server_config(settings: Settings, app: ASGIApp) -> uvicorn.Config:
 
     Rate limits go by the client's address, so a header anyone can send must
     not choose it; behind a proxy, without this, every client is the proxy.
-    Every log line passes :mod:`autostack_core.log_redaction` (deploy-hook URLs
+    Every log line passes :mod:`autostack_core.security.log_redaction` (deploy-hook URLs
     are credentials).
     """
     import uvicorn
 
-    from autostack_core.log_redaction import server_log_config
+    from autostack_core.security.log_redaction import server_log_config
 
     return uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on",
                           log_level="info", log_config=server_log_config(),
@@ -93,7 +93,7 @@ def worker(concurrency: int, data_dir: Path | None) -> None:
     import logging.config
 
     from autostack_core.app import AutoStack
-    from autostack_core.log_redaction import server_log_config
+    from autostack_core.security.log_redaction import server_log_config
 
     logging.config.dictConfig(server_log_config())
 
@@ -104,7 +104,7 @@ def worker(concurrency: int, data_dir: Path | None) -> None:
     async def consume() -> None:
         autostack = AutoStack(settings)
         await autostack.startup()
-        from autostack_core.pipeline import recover_lost_deployments
+        from autostack_core.build.pipeline import recover_lost_deployments
 
         await recover_lost_deployments(autostack)
         consumer = autostack.queue.start_consumer(workers=concurrency)
@@ -132,7 +132,7 @@ def migrate(data_dir: Path | None) -> None:
 @data_dir_option
 def doctor(data_dir: Path | None) -> None:
     """Check Python, git, node, bubblewrap, Caddy, the database, Redis, the wildcard certificate."""
-    from autostack_core.doctor import run_checks
+    from autostack_core.services.doctor import run_checks
 
     checks = run_sync(run_checks(settings_from(data_dir)))
     for check in checks:
@@ -168,8 +168,8 @@ def plugins_command(as_json: bool) -> None:
 
 def with_database(data_dir: Path | None, work: Callable[[Settings], Any]) -> Any:
     """Run ``work(settings)`` (a coroutine function) with a migrated, connected database."""
-    from autostack_core import db
-    from autostack_core.crypto import install_keyring, load_keyring
+    from autostack_core.infrastructure import db
+    from autostack_core.security.crypto import install_keyring, load_keyring
 
     settings = settings_from(data_dir)
 
@@ -197,8 +197,8 @@ def users() -> None:
 @data_dir_option
 def users_create(email: str, password: str, name: str, data_dir: Path | None) -> None:
     """Create a user with a personal team they own."""
-    from autostack_core.accounts import create_user
     from autostack_core.errors import ApiError
+    from autostack_core.security.accounts import create_user
 
     try:
         user = with_database(data_dir, lambda _: create_user(email, password, name))
@@ -216,7 +216,7 @@ def keys() -> None:
 @data_dir_option
 def keys_rotate(data_dir: Path | None) -> None:
     """Re-encrypt every secret under a new key."""
-    from autostack_core.keys import rotate
+    from autostack_core.security.keys import rotate
 
     count, message = with_database(data_dir, rotate)
     click.echo(f"re-encrypted {count} values; {message}")
@@ -251,7 +251,7 @@ def gc(wait: int, data_dir: Path | None) -> None:
         finally:
             await autostack.shutdown()
 
-    from autostack_core.retention import collect_garbage
+    from autostack_core.services.retention import collect_garbage
 
     report = asyncio.run(run())
     click.echo(f"removed {report['deployments_removed']} deployments, "

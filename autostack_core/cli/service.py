@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from autostack_core import service
 from autostack_core.cli.options import data_dir_option, settings_from
+from autostack_core.infrastructure import service
 
 unit_dir_option = click.option(
     "--unit-dir", type=click.Path(file_okay=False, path_type=Path), default=service.UNIT_DIR,

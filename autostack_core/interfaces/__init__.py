@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from autostack_core import user_files
+from autostack_core.build import user_files
 
 #: The language toolchain a deployment needs (a detection's ``runtime`` field).
 #: ``bun``, ``go``, ``ruby`` and ``rust`` are recognised by detection before any
@@ -69,7 +69,7 @@ class Detection:
 class SourceTree:
     """Read-only view of a source folder for detectors; paths are POSIX, relative.
 
-    Every read goes through :mod:`autostack_core.user_files`: a symlink is
+    Every read goes through :mod:`autostack_core.build.user_files`: a symlink is
     followed only while it stays inside the tree, and a path that leaves it
     (a link to the server's files, ``..``) reads as absent.
     """
@@ -192,7 +192,7 @@ class Event:
 class Notifier(Protocol):
     """Delivers events to a destination each project configures.
 
-    ``send`` connects through :class:`autostack_core.outbound.Outbound` (its
+    ``send`` connects through :class:`autostack_core.security.outbound.Outbound` (its
     ``client``, ``smtp``), which keeps it off the server's own network.
     """
 

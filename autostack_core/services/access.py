@@ -7,7 +7,7 @@ exist; a member whose role is too low gets 403 naming the role needed.
 from __future__ import annotations
 
 from autostack_core.errors import Forbidden, NotFound
-from autostack_core.models import ROLE_RANK, Project, Role, Team, TeamMember, User
+from autostack_core.infrastructure.models import ROLE_RANK, Project, Role, Team, TeamMember, User
 from autostack_core.services.checks import fits
 
 

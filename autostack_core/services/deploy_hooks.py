@@ -12,10 +12,11 @@ import hashlib
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from autostack_core import accounts, deployments
+from autostack_core.build.sources import SourceError, check_git_url
 from autostack_core.errors import ApiError, NotFound
-from autostack_core.models import CreatorType, DeployHook, Deployment, Project, User
-from autostack_core.sources import SourceError, check_git_url
+from autostack_core.infrastructure.models import CreatorType, DeployHook, Deployment, Project, User
+from autostack_core.security import accounts
+from autostack_core.services import deployments
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack

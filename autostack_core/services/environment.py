@@ -12,9 +12,9 @@ import re
 from pydantic import BaseModel, ConfigDict, Field
 from tortoise.transactions import in_transaction
 
-from autostack_core import accounts
 from autostack_core.errors import ApiError
-from autostack_core.models import Environment, EnvironmentVariable, Project, User
+from autostack_core.infrastructure.models import Environment, EnvironmentVariable, Project, User
+from autostack_core.security import accounts
 
 KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_VALUE_BYTES = 64 * 1024

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tortoise.exceptions import IntegrityError
 
-from autostack_core import accounts, git_credentials, hostnames
 from autostack_core.errors import ApiError, NotFound, from_validation_error
-from autostack_core.models import Deployment, Project, Role, Team, TeamMember, User
-from autostack_core.retention import remove_project
+from autostack_core.git import git_credentials
+from autostack_core.infrastructure.models import Deployment, Project, Role, Team, TeamMember, User
+from autostack_core.security import accounts
+from autostack_core.services import hostnames
 from autostack_core.services.access import require_team_role
 from autostack_core.services.checks import fits
+from autostack_core.services.retention import remove_project
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack

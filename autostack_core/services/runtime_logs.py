@@ -1,6 +1,6 @@
 """A deployment's runtime log lines and status, as the API and the dashboard show them.
 
-Both read the runtime through :mod:`autostack_core.releases`; this module keeps
+Both read the runtime through :mod:`autostack_core.services.releases`; this module keeps
 the "last N lines" reading and the JSON form of a line in one place.
 """
 
@@ -10,12 +10,12 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from autostack_core import releases
 from autostack_core.interfaces.runtime import LogLine, ReleaseStatus
+from autostack_core.services import releases
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
-    from autostack_core.models import Deployment, Project
+    from autostack_core.infrastructure.models import Deployment, Project
 
 MAX_LINES = 10_000
 
@@ -28,8 +28,8 @@ def line_json(line: LogLine) -> dict[str, Any]:
 async def last_lines(app: AutoStack, project: Project, deployment: Deployment,
                      limit: int) -> list[LogLine]:
     """The last ``limit`` lines (1 to :data:`MAX_LINES`) the runtime has for the deployment,
-    oldest first. Raises :class:`~autostack_core.releases.RuntimeMissing` when the project's
-    runtime is not installed."""
+    oldest first. Raises :class:`~autostack_core.services.releases.RuntimeMissing` when the
+    project's runtime is not installed."""
     lines: deque[LogLine] = deque(maxlen=min(max(limit, 1), MAX_LINES))
     async for line in releases.logs(app, project, deployment):
         lines.append(line)

@@ -1,7 +1,7 @@
 """A project's scale policy and what running it costs, as its runtime says.
 
 The policy lives in the project's settings (``scale_to_zero``, ``replicas``;
-:func:`autostack_core.releases.policy_for` reads it); a change is saved,
+:func:`autostack_core.services.releases.policy_for` reads it); a change is saved,
 audited, then applied to every ready deployment through ``runtime.scale``.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from autostack_core import accounts, deployments, releases
-from autostack_core.models import Deployment, DeploymentState, Project, User
+from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, User
+from autostack_core.security import accounts
+from autostack_core.services import deployments, releases
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack

@@ -14,9 +14,9 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from autostack_core import accounts
 from autostack_core.errors import ApiError, Forbidden, NotFound
-from autostack_core.models import Invitation, Role, Team, TeamMember, User
+from autostack_core.infrastructure.models import Invitation, Role, Team, TeamMember, User
+from autostack_core.security import accounts
 
 
 async def teams_json(user: User) -> list[dict[str, Any]]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from autostack_core import git_triggers
-from autostack_core.models import AuditEvent, Project
+from autostack_core.git import git_triggers
+from autostack_core.infrastructure.models import AuditEvent, Project
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from autostack_core import user_files
+from autostack_core.build import user_files
 from autostack_core.interfaces import BuildContext
 
 from .steps import SCRATCH, publish, run_step, warn_skipped, write_json

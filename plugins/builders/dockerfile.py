@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from autostack_core import hookimpl, user_files
-from autostack_core.build_errors import BuildError
+from autostack_core import hookimpl
+from autostack_core.build import user_files
+from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection
 
 from .oci_layout import ImageConfig, write_layout

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from autostack_core import hookimpl, user_files
+from autostack_core import hookimpl
+from autostack_core.build import user_files
 from autostack_core.interfaces import BuildContext, Detection
 
 from .api_functions import build_functions

@@ -26,7 +26,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from autostack_core import hookimpl, user_files
+from autostack_core import hookimpl
+from autostack_core.build import user_files
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
 
 from . import node_cache as build_cache

@@ -13,7 +13,7 @@ restored and the old entry is dropped on the next save. Restoring and saving
 move folders (a rename, whatever their size) rather than copy them: a build
 consumes the entry, and only a successful build puts one back. A deployment
 with ``force`` clears the whole cache folder first (the core's
-:func:`autostack_core.build_cache.clear`).
+:func:`autostack_core.build.build_cache.clear`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from autostack_core import user_files
+from autostack_core.build import user_files
 
 #: Lockfiles whose content decides the key (all that are present count).
 LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",

@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from autostack_core import user_files
-from autostack_core.build_errors import BuildError
+from autostack_core.build import user_files
+from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import Detection, SourceTree
 
 from .steps import ignore_names

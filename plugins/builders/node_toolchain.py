@@ -13,8 +13,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from autostack_core import user_files
-from autostack_core.build_errors import BuildError
+from autostack_core.build import user_files
+from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import SANDBOX_PATH
 
 SHIM_FOLDER = ".autostack-bin"

@@ -12,7 +12,7 @@ import re
 import subprocess
 from functools import cache
 
-from autostack_core.build_errors import BuildError
+from autostack_core.build.build_errors import BuildError
 
 Version = tuple[int, int, int]
 

@@ -18,8 +18,9 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from autostack_core import hookimpl, user_files
-from autostack_core.build_errors import BuildError
+from autostack_core import hookimpl
+from autostack_core.build import user_files
+from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
 
 from .python_deps import dependencies

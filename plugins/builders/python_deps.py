@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autostack_core import user_files
-from autostack_core.build_errors import BuildError
+from autostack_core.build import user_files
+from autostack_core.build.build_errors import BuildError
 
 from .node_toolchain import installed
 from .steps import SCRATCH
@@ -36,7 +36,7 @@ class Dependencies:
 def dependencies(root: Path) -> Dependencies:
     """The dependencies of the Python project at ``root`` (maybe none).
 
-    Files are read and written inside ``root`` only (:mod:`autostack_core.user_files`):
+    Files are read and written inside ``root`` only (:mod:`autostack_core.build.user_files`):
     a ``Pipfile.lock`` linked to a server file is refused, not turned into
     requirement lines that pip would echo into the build log.
     """

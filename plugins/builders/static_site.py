@@ -16,8 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from autostack_core import user_files
-from autostack_core.build_errors import BuildError
+from autostack_core.build import user_files
+from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection
 
 from .routes_config import (

@@ -1,6 +1,6 @@
 """What every builder does the same way: run a step, copy a tree, write output JSON.
 
-Copies and writes go through :mod:`autostack_core.user_files`, never ``shutil``:
+Copies and writes go through :mod:`autostack_core.build.user_files`, never ``shutil``:
 the workspace is the user's, and a symlink in it must not reach the host's files.
 """
 
@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from autostack_core import user_files
-from autostack_core.build_errors import BuildError
+from autostack_core.build import user_files
+from autostack_core.build.build_errors import BuildError
+from autostack_core.build.user_files import Ignore
 from autostack_core.interfaces import BuildContext
-from autostack_core.user_files import Ignore
 
 # Never part of a deployment: version control, caches, AutoStack's own build scratch.
 SCRATCH = ".autostack"

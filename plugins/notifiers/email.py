@@ -15,7 +15,7 @@ from typing import Any
 from autostack_core import hookimpl
 from autostack_core.config import Settings
 from autostack_core.interfaces import Event
-from autostack_core.outbound import Outbound
+from autostack_core.security.outbound import Outbound
 
 from . import messages
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from autostack_core.config import Settings
-from autostack_core.crypto import install_keyring, load_keyring
+from autostack_core.security.crypto import install_keyring, load_keyring
 from autostack_core.utils import free_port
 from autostack_plugins.providers.local import plugin
 from tests.conformance import Answer, Pair, ProviderConformance

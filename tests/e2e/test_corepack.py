@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from autostack_core.sandbox import Limits, Sandbox
+from autostack_core.build.sandbox import Limits, Sandbox
 from autostack_plugins.builders.node_toolchain import installed, toolchain_prefix
 
 pytestmark = [pytest.mark.e2e,

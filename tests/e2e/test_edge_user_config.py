@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from autostack_core.config import Settings
-from autostack_core.crypto import KEY_FILE_NAME
+from autostack_core.security.crypto import KEY_FILE_NAME
 from autostack_plugins.providers.local.edge import CADDY_PASSED_ENV, Edge, EdgeError, EdgeState
 from tests.conftest import free_port
 from tests.e2e.conftest import Server

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autostack_core.sandbox import (
+from autostack_core.build.sandbox import (
     Limits,
     Sandbox,
     SandboxOutOfMemory,
@@ -20,7 +20,7 @@ from autostack_core.sandbox import (
     kill_leftovers,
     mask,
 )
-from autostack_core.sandbox_layout import private_system_files
+from autostack_core.build.sandbox_layout import private_system_files
 
 needs_cgroups = pytest.mark.skipif(
     not Path("/sys/fs/cgroup/memory").is_dir()

@@ -12,7 +12,13 @@ import httpx
 import pytest
 
 from autostack_core.app import AutoStack
-from autostack_core.models import Deployment, DeploymentLog, DeploymentState, Role, User
+from autostack_core.infrastructure.models import (
+    Deployment,
+    DeploymentLog,
+    DeploymentState,
+    Role,
+    User,
+)
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 
 __all__ = ["api", "owner"]
@@ -189,7 +195,7 @@ async def test_viewers_read_but_cannot_deploy_or_cancel(
 
 
 async def add_user_elsewhere() -> User:
-    from autostack_core import accounts
+    from autostack_core.security import accounts
 
     return await accounts.create_user("stranger@example.com", "correct horse battery")
 

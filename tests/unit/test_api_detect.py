@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from autostack_core import sources
 from autostack_core.app import AutoStack
+from autostack_core.build import sources
+from autostack_core.build.detection_report import REPORT_KEYS
 from autostack_core.config import Settings
-from autostack_core.detection_report import REPORT_KEYS
 from tests.fixtures_auth import api, client_for, owner
 from tests.http_standin import standin
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from autostack_core.app import AutoStack
-from autostack_core.models import AuditEvent, EnvironmentVariable, Role, User
+from autostack_core.infrastructure.models import AuditEvent, EnvironmentVariable, Role, User
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 
 __all__ = ["api", "owner"]
@@ -83,7 +83,7 @@ async def test_viewers_read_keys_only(
 
 async def test_strangers_get_404(autostack: AutoStack, api: httpx.AsyncClient) -> None:
     await make_site(api)
-    from autostack_core import accounts
+    from autostack_core.security import accounts
 
     stranger = await accounts.create_user("stranger@example.com", "correct horse battery")
     async with client_for(autostack, await token_for(stranger)) as http:

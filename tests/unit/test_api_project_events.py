@@ -7,10 +7,11 @@ import json
 
 import httpx
 
-from autostack_core import accounts, deployments
 from autostack_core.api.project_events import changes
 from autostack_core.app import AutoStack
-from autostack_core.models import Deployment, DeploymentState, Project, User
+from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, User
+from autostack_core.security import accounts
+from autostack_core.services import deployments
 from tests.fixtures_auth import PASSWORD, api, owner, personal_team
 
 __all__ = ["api", "owner"]

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from autostack_core.app import AutoStack
-from autostack_core.models import AuditEvent, Deployment, Project, Role, User
+from autostack_core.infrastructure.models import AuditEvent, Deployment, Project, Role, User
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 
 __all__ = ["api", "owner"]

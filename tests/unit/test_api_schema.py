@@ -41,13 +41,13 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-from autostack_core import accounts
 from autostack_core.api import api_routes
 from autostack_core.api.openapi import BASE_SCHEMA, Generator
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.models import User
+from autostack_core.infrastructure.models import User
 from autostack_core.plugins import get_plugin_manager
+from autostack_core.security import accounts
 from autostack_core.utils import random_id
 from tests.conftest import PG_ADMIN_URL, REDIS_URL, free_port
 

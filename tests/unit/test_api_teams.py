@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from autostack_core import accounts
 from autostack_core.app import AutoStack
-from autostack_core.models import AuditEvent, Role, Team, TeamMember, User
+from autostack_core.infrastructure.models import AuditEvent, Role, Team, TeamMember, User
+from autostack_core.security import accounts
 from tests.fixtures_auth import PASSWORD, add_user, api, client_for, owner, personal_team, token_for
 
 __all__ = ["api", "owner"]

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import httpx
 
-from autostack_core import accounts, throttle
 from autostack_core.app import AutoStack
-from autostack_core.auth import cookie_name, signer, token_from_authorization
 from autostack_core.config import Settings
-from autostack_core.crypto import Keyring, generate_key
-from autostack_core.models import ApiToken, AuditEvent, User, UserSession
+from autostack_core.infrastructure.models import ApiToken, AuditEvent, User, UserSession
+from autostack_core.security import accounts, throttle
+from autostack_core.security.auth import cookie_name, signer, token_from_authorization
+from autostack_core.security.crypto import Keyring, generate_key
 from tests.fixtures_auth import PASSWORD, Browser, api, browser, client_for, owner, token_for
 
 __all__ = ["api", "browser", "owner"]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from autostack_core.backup import INFO
 from autostack_core.cli import main
+from autostack_core.infrastructure.backup import INFO
 
 pytestmark = pytest.mark.dbless
 

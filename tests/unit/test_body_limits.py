@@ -19,8 +19,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from autostack_core.app import AutoStack
-from autostack_core.body_limits import BodyLimitMiddleware
-from autostack_core.models import User
+from autostack_core.infrastructure.models import User
+from autostack_core.security.body_limits import BodyLimitMiddleware
 from tests.fixtures_auth import api, client_for, owner, token_for
 
 __all__ = ["api", "owner"]

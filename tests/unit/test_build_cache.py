@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from autostack_core.build_cache import clear
-from autostack_core.build_errors import BuildError
+from autostack_core.build.build_cache import clear
+from autostack_core.build.build_errors import BuildError
 from autostack_plugins.builders import node_cache as build_cache
 
 pytestmark = pytest.mark.dbless

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from autostack_core.build_errors import BuildError
+from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection
 from autostack_plugins.builders.dockerfile import DockerfileBuilder, parse_dockerfile
 

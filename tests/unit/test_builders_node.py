@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from autostack_core.build_errors import BuildError
+from autostack_core.build.build_errors import BuildError
 from autostack_core.config import Settings
 from autostack_core.interfaces import Detection
 from autostack_plugins.builders import node, node_toolchain

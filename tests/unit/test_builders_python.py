@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from autostack_core.build_errors import BuildError
+from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import Detection
 from autostack_plugins.builders import python
 from autostack_plugins.builders.python import PythonBuilder, missing_servers, serving_command

@@ -8,10 +8,10 @@ import sqlite3
 import httpx
 import pytest
 
-from autostack_core import buildlog
 from autostack_core.app import AutoStack
-from autostack_core.buildlog import BuildLog
-from autostack_core.models import Deployment, DeploymentLog, Project
+from autostack_core.build import buildlog
+from autostack_core.build.buildlog import BuildLog
+from autostack_core.infrastructure.models import Deployment, DeploymentLog, Project
 from tests.fixtures_auth import api, owner
 
 __all__ = ["api", "owner"]

@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 from autostack_core.app import AutoStack
 from autostack_core.cli import main
 from autostack_core.cli.api_client import save_config
-from autostack_core.models import Project, Team, User
+from autostack_core.infrastructure.models import Project, Team, User
 from tests.conftest import free_port
 from tests.fixtures_auth import PASSWORD, owner
 from tests.http_standin import Recorded, standin

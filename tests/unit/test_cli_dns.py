@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from autostack_core.app import AutoStack
 from autostack_core.cli import main
 from autostack_core.config import Settings
-from autostack_core.models import ConnectedZone, User
+from autostack_core.infrastructure.models import ConnectedZone, User
 from tests.conftest import free_port
 from tests.fixtures_auth import owner, token_for
 from tests.moto_standin import MotoServer, hosted_zone, moto, moto_server, needs_moto

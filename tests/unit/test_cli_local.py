@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from autostack_core.build.detection_report import REPORT_KEYS
 from autostack_core.cli.local import detect_command
-from autostack_core.detection_report import REPORT_KEYS
 
 pytestmark = pytest.mark.dbless
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from autostack_core.app import AutoStack
 from autostack_core.cli import main
 from autostack_core.cli.server import server_config
-from autostack_core.models import AuditEvent
+from autostack_core.infrastructure.models import AuditEvent
 
 
 def test_help_lists_every_server_command() -> None:

@@ -7,10 +7,11 @@ import stat
 import pytest
 from tortoise import Tortoise
 
-from autostack_core import keys
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.crypto import (
+from autostack_core.infrastructure.models import Environment, EnvironmentVariable, Project, User
+from autostack_core.security import keys
+from autostack_core.security.crypto import (
     KEY_FILE_NAME,
     DecryptionError,
     Keyring,
@@ -19,7 +20,6 @@ from autostack_core.crypto import (
     load_keyring,
     read_key_file,
 )
-from autostack_core.models import Environment, EnvironmentVariable, Project, User
 from tests.fixtures_auth import client_for, owner, personal_team, token_for
 
 __all__ = ["owner"]

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import asyncpg
 
-from autostack_core import db
 from autostack_core.config import Settings
+from autostack_core.infrastructure import db
 from tests.conftest import free_port
 
 AUTOSTACK = str(Path(sys.executable).parent / "autostack")

@@ -16,7 +16,7 @@
 Every import counts: at the top, inside a function, and under ``TYPE_CHECKING``
 (a plugin may name the host's type, :data:`autostack_core.public.TYPE_ONLY_MODULES`,
 there only). An import is of the module it names: ``from autostack_core import
-accounts`` imports ``autostack_core.accounts``, ``from autostack_core import
+accounts`` imports ``autostack_core.security.accounts``, ``from autostack_core import
 hookimpl`` imports ``autostack_core``.
 
 Rules that did not hold yet when this test was written list their remaining
@@ -203,16 +203,17 @@ def test_the_walk_sees_every_kind_of_import(tmp_path: Path) -> None:
         "from . import steps\n"
         "from autostack_core import hookimpl\n"
         "if TYPE_CHECKING:\n    from autostack_core.app import AutoStack\n"
-        "def build():\n    import autostack_core.store\n"
+        "def build():\n    import autostack_core.infrastructure.store\n"
     )
     modules = module_files({"autostack_plugins": tmp_path / "autostack_plugins"})
     seen = set(imports_of("autostack_plugins.builders.node", module, modules))
     assert {(item.imported, item.type_only) for item in seen} == {
         ("autostack_plugins.builders.steps", False), ("autostack_core", False),
-        ("autostack_core.app", True), ("autostack_core.store", False)}
+        ("autostack_core.app", True), ("autostack_core.infrastructure.store", False)}
     rules = {item.imported: list(broken_rules(item)) for item in seen}
     assert rules == {"autostack_plugins.builders.steps": [], "autostack_core": [],
-                     "autostack_core.app": [], "autostack_core.store": [PLUGIN_IMPORTS_INTERNAL]}
+                     "autostack_core.app": [],
+                     "autostack_core.infrastructure.store": [PLUGIN_IMPORTS_INTERNAL]}
 
 
 def test_a_plugin_importing_another_plugin_breaks_the_rule() -> None:
@@ -229,5 +230,5 @@ def test_a_plugin_importing_another_plugin_breaks_the_rule() -> None:
     assert rules("autostack_plugins.providers.local.plugin",
                  "autostack_plugins.providers.local.edge") == []
     assert rules("autostack_web.teams", "autostack_core.api.deps") == [WEB_IMPORTS_API]
-    assert rules("autostack_core.gitserver", "autostack_core.api.deps") == [CORE_IMPORTS_API]
+    assert rules("autostack_core.git.gitserver", "autostack_core.api.deps") == [CORE_IMPORTS_API]
     assert rules("autostack_core.app", "autostack_core.api") == []

@@ -7,7 +7,14 @@ from click.testing import CliRunner
 
 from autostack_core.app import AutoStack
 from autostack_core.cli import hooks as cli_hooks
-from autostack_core.models import CreatorType, DeployHook, Deployment, DeploymentState, Role, User
+from autostack_core.infrastructure.models import (
+    CreatorType,
+    DeployHook,
+    Deployment,
+    DeploymentState,
+    Role,
+    User,
+)
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 
 __all__ = ["api", "owner"]

@@ -601,7 +601,7 @@ def test_every_vercel_preset_is_known_to_a_detector() -> None:
     """The slugs of the node rows plus the other detectors' cover Vercel's whole list."""
     others = {"container", "hugo", "jekyll", "middleman", "zola", "fastapi", "flask", "fasthtml",
               "django", "python", "ruby", "rust", "axum", "actix-web", "go", "bun", "node"}
-    aliased = {"sveltekit-1"}  # read as `sveltekit` (autostack_core.detection's aliases)
+    aliased = {"sveltekit-1"}  # read as `sveltekit` (autostack_core.build.detection's aliases)
     unreachable = {"services"}  # set in vercel.json, never detected
     assert set(VERCEL) - {row.slug for row in node.FRAMEWORKS} - others - aliased \
         == unreachable

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from autostack_core.build.detection import detect_all
 from autostack_core.config import Settings
-from autostack_core.detection import detect_all
 from autostack_core.interfaces import Detection, Language, SourceTree
 from autostack_core.plugins import get_plugin_manager
 from autostack_plugins.detectors import runtimes

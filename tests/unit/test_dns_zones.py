@@ -14,10 +14,11 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from autostack_core import accounts, dns_zones, keys
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.models import ConnectedZone, Domain, Role, User
+from autostack_core.domains import dns_zones
+from autostack_core.infrastructure.models import ConnectedZone, Domain, Role, User
+from autostack_core.security import accounts, keys
 from tests.acme_standin import ChallTestSrv, dns_server, needs_pebble
 from tests.fixtures_auth import PASSWORD, add_user, api, client_for, owner, personal_team, token_for
 from tests.moto_standin import (

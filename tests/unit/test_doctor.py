@@ -6,9 +6,9 @@ import pytest
 
 from autostack_core import hookimpl
 from autostack_core.config import Settings
-from autostack_core.doctor import run_checks
 from autostack_core.interfaces.checks import Check, tool_version
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager
+from autostack_core.services.doctor import run_checks
 
 
 class Broken:

@@ -11,10 +11,10 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from autostack_core import accounts
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.models import Alias, AliasKind, Domain, Project, Role, User
+from autostack_core.infrastructure.models import Alias, AliasKind, Domain, Project, Role, User
+from autostack_core.security import accounts
 from tests.acme_standin import ChallTestSrv, dns_server, needs_pebble
 from tests.fixtures_auth import PASSWORD, add_user, api, client_for, owner, personal_team, token_for
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from autostack_core.events import EventBus
+from autostack_core.infrastructure.events import EventBus
 from tests.conftest import REDIS_URL
 
 BUSES = [pytest.param(None, id="in-process"),

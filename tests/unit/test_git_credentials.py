@@ -16,11 +16,19 @@ from pathlib import Path
 import httpx
 from tortoise import Tortoise
 
-from autostack_core import deployments, git_credentials
 from autostack_core.app import AutoStack
+from autostack_core.build.pipeline import run_deployment
 from autostack_core.config import Settings
-from autostack_core.models import Deployment, DeploymentLog, Project, Role, TeamMember, User
-from autostack_core.pipeline import run_deployment
+from autostack_core.git import git_credentials
+from autostack_core.infrastructure.models import (
+    Deployment,
+    DeploymentLog,
+    Project,
+    Role,
+    TeamMember,
+    User,
+)
+from autostack_core.services import deployments
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 from tests.github_standin import Account, StandIn, push_site, settings, standin
 from tests.web_fixtures import log_in

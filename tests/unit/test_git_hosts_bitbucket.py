@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from autostack_core.app import AutoStack
+from autostack_core.infrastructure.models import Alias, AliasKind, Deployment, DeploymentState, User
 from autostack_core.interfaces.git_host import EventKind
-from autostack_core.models import Alias, AliasKind, Deployment, DeploymentState, User
 from autostack_plugins.git_hosts import bitbucket
 from autostack_plugins.providers.null import NullEdge
 from tests.fixtures_auth import client_for, owner

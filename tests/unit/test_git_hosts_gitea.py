@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from autostack_core.app import AutoStack
-from autostack_core.models import Alias, AliasKind, Deployment, DeploymentState, User
+from autostack_core.infrastructure.models import Alias, AliasKind, Deployment, DeploymentState, User
 from autostack_plugins.git_hosts import gitea
 from autostack_plugins.providers.null import NullEdge
 from tests.fixtures_auth import client_for, owner

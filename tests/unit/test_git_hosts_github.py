@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from autostack_core.app import AutoStack
-from autostack_core.models import (
+from autostack_core.infrastructure.models import (
     Alias,
     AliasKind,
     AuditEvent,

@@ -11,10 +11,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from autostack_core import github
 from autostack_core.app import AutoStack
-from autostack_core.github import GitHubError
-from autostack_core.models import Project, Role, User
+from autostack_core.git import github
+from autostack_core.git.github import GitHubError
+from autostack_core.infrastructure.models import Project, Role, User
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 from tests.github_standin import Account, StandIn, settings, standin
 

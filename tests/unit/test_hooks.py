@@ -23,18 +23,19 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from autostack_core import db, hookimpl, hookspecs
+from autostack_core import hookimpl, hookspecs
 from autostack_core.app import AutoStack
+from autostack_core.build.detection import detect
 from autostack_core.cli import add_plugin_commands
 from autostack_core.config import Settings
-from autostack_core.detection import detect
-from autostack_core.doctor import run_checks
+from autostack_core.infrastructure import db
 from autostack_core.interfaces import DeploymentTemplate, Detection, Event, SourceTree
 from autostack_core.interfaces.checks import Check
 from autostack_core.interfaces.git_host import GitHost, WebhookFormat
 from autostack_core.interfaces.sign_in import Identity, OAuthClient, SignInProvider
 from autostack_core.interfaces.tasks import Cron, Task
 from autostack_core.plugins import get_plugin_manager
+from autostack_core.services.doctor import run_checks
 from tests.queue_runner import run_queued
 
 ROOT = Path(__file__).resolve().parents[2]

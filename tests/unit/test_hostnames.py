@@ -10,11 +10,19 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from autostack_core import accounts, deployments, hostnames
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
 from autostack_core.errors import ApiError
-from autostack_core.models import Alias, AliasKind, Deployment, DeploymentState, Project, User
+from autostack_core.infrastructure.models import (
+    Alias,
+    AliasKind,
+    Deployment,
+    DeploymentState,
+    Project,
+    User,
+)
+from autostack_core.security import accounts
+from autostack_core.services import deployments, hostnames
 from autostack_plugins.providers.null import NullEdge
 from tests.fixtures_auth import PASSWORD, api, client_for, owner, personal_team, token_for
 from tests.null_edge import bound, stored_output

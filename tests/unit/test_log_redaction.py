@@ -1,4 +1,4 @@
-"""What :mod:`autostack_core.log_redaction` masks, and that uvicorn's access formatter
+"""What :mod:`autostack_core.security.log_redaction` masks, and that uvicorn's access formatter
 still formats a filtered record (it reads the arguments by position)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import logging
 import pytest
 from uvicorn.logging import AccessFormatter
 
-from autostack_core.log_redaction import RedactingFilter, redact
+from autostack_core.security.log_redaction import RedactingFilter, redact
 
 pytestmark = pytest.mark.dbless
 

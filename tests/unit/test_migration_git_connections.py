@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from autostack_core.db import MIGRATIONS_ROOT
+from autostack_core.infrastructure.db import MIGRATIONS_ROOT
 
 ROWS = """
 INSERT INTO "users" ("id", "email", "name", "subscription_tier", "is_active", "created_at")

@@ -9,9 +9,9 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from autostack_core import deployments, notifications
 from autostack_core.app import AutoStack
-from autostack_core.models import DeploymentState, Project
+from autostack_core.infrastructure.models import DeploymentState, Project
+from autostack_core.services import deployments, notifications
 from tests.fixtures_auth import api, owner
 from tests.http_standin import standin
 

@@ -11,7 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from autostack_core.interfaces import Event
-from autostack_core.outbound import Outbound, OutboundError
+from autostack_core.security.outbound import Outbound, OutboundError
 from autostack_core.utils import free_port
 from autostack_plugins.notifiers.email import EmailNotifier
 from tests.http_standin import TO_STANDINS

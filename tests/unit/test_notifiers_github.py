@@ -11,7 +11,7 @@ import pytest
 from ssrfguard import SSRFGuardError
 
 from autostack_core.interfaces import Event
-from autostack_core.outbound import Outbound
+from autostack_core.security.outbound import Outbound
 from autostack_plugins.notifiers.github import GitHubNotifier
 from tests.http_standin import TO_STANDINS, Recorded, standin
 

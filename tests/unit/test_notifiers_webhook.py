@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from ssrfguard import SSRFGuardError
 
-from autostack_core import notifications
 from autostack_core.interfaces import Event
-from autostack_core.outbound import Outbound
+from autostack_core.security.outbound import Outbound
+from autostack_core.services import notifications
 from autostack_plugins.notifiers.webhook import SIGNATURE_HEADER, WebhookNotifier
 from tests.http_standin import TO_STANDINS, Recorded, standin
 

@@ -14,7 +14,7 @@ import httpx
 from joserfc.jwk import RSAKey
 
 from autostack_core.app import AutoStack
-from autostack_core.models import AuditEvent, Team, User, UserSession
+from autostack_core.infrastructure.models import AuditEvent, Team, User, UserSession
 from tests.fixtures_auth import Browser, browser, client_for, owner
 from tests.github_standin import Account, StandIn, settings, standin
 

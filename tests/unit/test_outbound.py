@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from autostack_core.app import AutoStack
+from autostack_core.build.pipeline import run_deployment
 from autostack_core.config import Settings
-from autostack_core.models import Deployment, DeploymentState
-from autostack_core.outbound import Outbound, OutboundError, git_host
-from autostack_core.pipeline import run_deployment
+from autostack_core.infrastructure.models import Deployment, DeploymentState
+from autostack_core.security.outbound import Outbound, OutboundError, git_host
 from tests.fixtures_auth import api, owner
 
 __all__ = ["api", "owner"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from autostack_core.config import Settings
-from autostack_core.preflight import sandbox_problems
+from autostack_core.infrastructure.preflight import sandbox_problems
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.dbless

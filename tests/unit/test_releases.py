@@ -15,13 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
-from autostack_core import deployments, hookimpl
+from autostack_core import hookimpl
 from autostack_core.app import AutoStack
+from autostack_core.build.pipeline import run_deployment
 from autostack_core.config import Settings
+from autostack_core.infrastructure.models import Deployment, Project, Role, User
+from autostack_core.infrastructure.store import Store
 from autostack_core.interfaces.runtime import OutputKind, ScalePolicy
-from autostack_core.models import Deployment, Project, Role, User
-from autostack_core.pipeline import run_deployment
-from autostack_core.store import Store
+from autostack_core.services import deployments
 from autostack_plugins.providers import null
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 

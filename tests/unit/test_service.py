@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from autostack_core.cli import main
-from autostack_core.service import ServiceSpec, unit_text
+from autostack_core.infrastructure.service import ServiceSpec, unit_text
 
 pytestmark = pytest.mark.dbless
 

@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from autostack_core import accounts, git_triggers, hookimpl
+from autostack_core import hookimpl
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
+from autostack_core.git import git_triggers
+from autostack_core.infrastructure.models import AuditEvent
 from autostack_core.interfaces.git_host import GitHost, WebhookFormat
-from autostack_core.models import AuditEvent
 from autostack_core.plugins import get_plugin_manager
+from autostack_core.security import accounts
 from autostack_core.services.webhooks import RECENT_DELIVERIES, webhook_info
 from tests.fixtures_auth import PASSWORD
 from tests.webhook_payloads import git_project

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from autostack_core.build_errors import BuildError
+from autostack_core.build.build_errors import BuildError
+from autostack_core.build.sandbox import Limits, Sandbox
 from autostack_core.interfaces import BuildContext, Detection
-from autostack_core.sandbox import Limits, Sandbox
 from autostack_plugins.builders import static
 from autostack_plugins.builders.routes_config import IMMUTABLE
 from autostack_plugins.builders.static import StaticBuilder

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autostack_core.store import (
+from autostack_core.infrastructure.store import (
     Store,
     StoreError,
     UnsafePathError,

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from autostack_core.config import Settings
-from autostack_core.crypto import install_keyring, load_keyring
+from autostack_core.security.crypto import install_keyring, load_keyring
 from autostack_plugins.providers.local import restart_guard
 from autostack_plugins.providers.local.replicas import RuntimeStartError
 from autostack_plugins.providers.local.run_sandbox import RuntimeCgroup, isolation

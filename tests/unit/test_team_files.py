@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from autostack_core import accounts, team_files
 from autostack_core.app import AutoStack
-from autostack_core.models import Deployment, DeploymentState, TeamBlob, User
-from autostack_core.retention import collect_garbage
-from autostack_core.store import Store
+from autostack_core.infrastructure.models import Deployment, DeploymentState, TeamBlob, User
+from autostack_core.infrastructure.store import Store
+from autostack_core.security import accounts
+from autostack_core.services import team_files
+from autostack_core.services.retention import collect_garbage
 from tests.fixtures_auth import PASSWORD, api, client_for, owner, personal_team, token_for
 
 __all__ = ["api", "owner"]

@@ -15,9 +15,9 @@ import argon2
 import httpx
 import pytest
 
-from autostack_core import accounts, throttle
 from autostack_core.app import AutoStack
-from autostack_core.models import AuditEvent, User
+from autostack_core.infrastructure.models import AuditEvent, User
+from autostack_core.security import accounts, throttle
 from tests.fixtures_auth import PASSWORD, api, owner
 from tests.web_fixtures import signed_in
 

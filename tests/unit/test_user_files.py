@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from autostack_core import user_files
-from autostack_core.user_files import FileTooLargeError, OutsideTreeError
+from autostack_core.build import user_files
+from autostack_core.build.user_files import FileTooLargeError, OutsideTreeError
 
 pytestmark = pytest.mark.dbless
 

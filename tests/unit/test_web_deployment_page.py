@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from autostack_core.infrastructure.models import DeploymentLog, Project
 from autostack_core.interfaces.runtime import ScalePolicy
-from autostack_core.models import DeploymentLog, Project
 from autostack_web.deployment_page import steps_of
 from autostack_web.formatting import ago, duration, progress
 from tests.fixtures_auth import owner

@@ -14,7 +14,7 @@ import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.models import ConnectedZone, Project, Role, User
+from autostack_core.infrastructure.models import ConnectedZone, Project, Role, User
 from tests.acme_standin import ChallTestSrv, dns_server, needs_pebble
 from tests.fixtures_auth import add_user, client_for, owner, personal_team
 from tests.moto_standin import MotoServer, hosted_zone, moto, moto_server, needs_moto, record_sets

@@ -12,7 +12,7 @@ import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.models import Domain, Project, Role, User
+from autostack_core.infrastructure.models import Domain, Project, Role, User
 from tests.acme_standin import ChallTestSrv, dns_server, needs_pebble
 from tests.fixtures_auth import add_user, client_for, owner, personal_team
 from tests.web_fixtures import log_in, signed_in

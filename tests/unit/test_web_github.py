@@ -12,8 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from autostack_core.app import AutoStack
-from autostack_core.models import Deployment, Project, User
-from autostack_core.pipeline import run_deployment
+from autostack_core.build.pipeline import run_deployment
+from autostack_core.infrastructure.models import Deployment, Project, User
 from tests.fixtures_auth import client_for, owner
 from tests.github_standin import StandIn, push_site, settings, standin
 from tests.web_fixtures import log_in

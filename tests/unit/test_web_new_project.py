@@ -11,7 +11,13 @@ import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.models import Deployment, EnvironmentVariable, Project, Role, User
+from autostack_core.infrastructure.models import (
+    Deployment,
+    EnvironmentVariable,
+    Project,
+    Role,
+    User,
+)
 from autostack_web.envfile import parse_env
 from autostack_web.new_project import changed_settings, suggested_name
 from tests.fixtures_auth import add_user, client_for, owner, personal_team

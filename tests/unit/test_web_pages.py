@@ -7,7 +7,7 @@ import re
 import httpx
 
 from autostack_core.app import AutoStack
-from autostack_core.models import (
+from autostack_core.infrastructure.models import (
     ApiToken,
     Deployment,
     DeploymentLog,

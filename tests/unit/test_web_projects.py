@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from autostack_core.app import AutoStack
+from autostack_core.infrastructure.models import Alias, Deployment, Role, User
 from autostack_core.interfaces.runtime import ReleaseStatus
-from autostack_core.models import Alias, Deployment, Role, User
 from autostack_web.projects import RECENT
 from tests.fixtures_auth import add_user, client_for, owner, personal_team
 from tests.query_counter import counting_queries
@@ -109,7 +109,7 @@ async def test_non_members_get_404_and_csrf_is_checked(
     http, _ = signed_in
     forged = await http.post("/projects/site/rollback", data={"csrf_token": "x" * 40})
     assert forged.status_code == 403
-    from autostack_core import accounts
+    from autostack_core.security import accounts
 
     await accounts.create_user("stranger@example.com", "correct horse battery")
     async with client_for(autostack) as stranger:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import httpx
 
-from autostack_core import releases
 from autostack_core.app import AutoStack
+from autostack_core.infrastructure.models import AuditEvent, Project, Role, User
 from autostack_core.interfaces.runtime import ScalePolicy
-from autostack_core.models import AuditEvent, Project, Role, User
+from autostack_core.services import releases
 from tests.fixtures_auth import add_user, client_for, owner, personal_team
 from tests.web_fixtures import Site, log_in, signed_in, site
 

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import httpx
 
-from autostack_core import git_triggers
 from autostack_core.app import AutoStack
-from autostack_core.models import AuditEvent, DeployHook, EnvironmentVariable, Project, Role, User
+from autostack_core.git import git_triggers
+from autostack_core.infrastructure.models import (
+    AuditEvent,
+    DeployHook,
+    EnvironmentVariable,
+    Project,
+    Role,
+    User,
+)
 from tests.fixtures_auth import add_user, client_for, owner, personal_team
 from tests.web_fixtures import Site, log_in, signed_in, site
 

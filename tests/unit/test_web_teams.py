@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from autostack_core.app import AutoStack
-from autostack_core.models import Role, Team, TeamMember, User
+from autostack_core.infrastructure.models import Role, Team, TeamMember, User
 from tests.fixtures_auth import add_user, client_for, owner, personal_team
 from tests.web_fixtures import log_in
 

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from autostack_core.app import AutoStack
-from autostack_core.git_triggers import normalize_repository_url
-from autostack_core.models import Project, Role, User
+from autostack_core.git.git_triggers import normalize_repository_url
+from autostack_core.infrastructure.models import Project, Role, User
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 from tests.webhook_payloads import body_of, fixture, gitea_headers, post_webhook
 

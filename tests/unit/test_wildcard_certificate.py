@@ -27,7 +27,7 @@ from cryptography.x509.oid import NameOID
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.models import SslStatus
+from autostack_core.infrastructure.models import SslStatus
 from autostack_core.plugins import get_plugin_manager
 from autostack_plugins.providers.local import wildcard_certificate
 from autostack_plugins.providers.local.acme import AcmeError, Challenge

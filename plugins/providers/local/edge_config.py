@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from autostack_core.config import Settings
-from autostack_core.log_redaction import MASK, SECRET_PARAMETERS
+from autostack_core.security.log_redaction import MASK, SECRET_PARAMETERS
 from autostack_plugins.providers.local.edge_routes import (
     deployment_handler,
     html_response,

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from autostack_core.build_errors import BuildError
+from autostack_core.build.build_errors import BuildError
 from autostack_plugins.providers.local.edge import EdgeDeployment, EdgeError
 from autostack_plugins.providers.local.workload import Program
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from autostack_core.build_errors import BuildError
+from autostack_core.build.build_errors import BuildError
 from autostack_core.config import Settings
 from autostack_core.utils import process_alive
 from autostack_plugins.providers.local.run_sandbox import (

@@ -1,7 +1,7 @@
 """The run sandbox of a server app or function worker: bubblewrap argv and cgroups.
 
 A replica sees the read-only system (shared with the build sandbox through
-:func:`autostack_core.sandbox.system_layout`, which hides what in ``/etc`` is
+:func:`autostack_core.build.sandbox.system_layout`, which hides what in ``/etc`` is
 not for everyone), its deployment's ``server/`` (or ``functions/``) folder
 read-only at ``/app`` and a private ``/tmp``. It does not see the data
 directory, its keys and database, or other deployments. Its own PID, IPC and
@@ -67,9 +67,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from autostack_core.build.sandbox_layout import CGROUP_ROOT, system_layout
+from autostack_core.build.sandbox_network import slirp4netns
 from autostack_core.interfaces import SANDBOX_PATH as DEFAULT_PATH
-from autostack_core.sandbox_layout import CGROUP_ROOT, system_layout
-from autostack_core.sandbox_network import slirp4netns
 
 logger = logging.getLogger(__name__)
 

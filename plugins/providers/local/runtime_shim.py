@@ -19,7 +19,7 @@ period.
 With ``--private-network PORT`` (when :mod:`autostack_plugins.providers.local.run_sandbox`
 gives the app a network namespace) the shim binds the host's
 ``127.0.0.1:PORT``, makes that namespace and starts its way out
-(:func:`autostack_core.sandbox_network.start_outbound`, a slirp4netns that
+(:func:`autostack_core.build.sandbox_network.start_outbound`, a slirp4netns that
 ends with the shim) while it waits to join the deployment's cgroups (the
 first move into a cgroup waits for an RCU grace period, 5-20 ms measured
 here), moves slirp4netns into them too, starts bubblewrap inside the
@@ -41,7 +41,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO
 
-from autostack_core.sandbox_network import (
+from autostack_core.build.sandbox_network import (
     NetworkSetupError,
     read_json_object,
     resolv_conf_fd,

@@ -39,8 +39,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
 
-from autostack_core import dns_lookup
 from autostack_core.config import Settings
+from autostack_core.domains import dns_lookup
 from autostack_core.interfaces import DnsRecordSet, DnsZone, Event
 from autostack_core.interfaces.checks import Check
 from autostack_core.interfaces.edge import CertificateStatus

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autostack_core.sealing import active_keyring
+from autostack_core.security.sealing import active_keyring
 from autostack_core.utils import write_private
 
 ENV_CONTEXT = "runtime.env"

@@ -1,0 +1,436 @@
+"""The deploy pipeline: source -> detect -> build -> store -> deploy -> route -> notify.
+
+One :class:`Pipeline` runs one deployment on a queue worker. Each state change
+goes through :func:`autostack_core.services.deployments.transition` (persisted, then
+announced). A cancel request is noticed within half a second: the sandboxed
+build's process group is killed and the deployment ends ``canceled``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from autostack_core.build import build_cache, user_files
+from autostack_core.build.build_errors import BuildError
+from autostack_core.build.buildlog import DONE_STEP, BuildLog, deployment_channel
+from autostack_core.build.detection import DetectionError, detect
+from autostack_core.build.sandbox import Limits, Sandbox, SandboxError, kill_leftovers
+from autostack_core.build.sources import SourceError, check_git_url, checkout
+from autostack_core.git import git_credentials
+from autostack_core.infrastructure.models import (
+    AliasKind,
+    Deployment,
+    DeploymentState,
+    Project,
+)
+from autostack_core.infrastructure.queue import WORKER_ID
+from autostack_core.infrastructure.store import (
+    Store,
+    StoreError,
+    manifest_bytes,
+    manifest_objects,
+    tree_hash,
+)
+from autostack_core.interfaces import BuildContext, Detection, SourceTree
+from autostack_core.interfaces.runtime import OutputKind
+from autostack_core.security.log_redaction import redact
+from autostack_core.security.outbound import Outbound
+from autostack_core.services import deployments, hostnames, releases, team_files
+from autostack_core.utils import process_alive
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+logger = logging.getLogger("autostack.pipeline")
+State = DeploymentState
+CANCEL_POLL_SECONDS = 0.5
+PROJECT_OVERRIDE_FIELDS = (
+    "framework", "install_command", "build_command", "output_directory", "start_command",
+    "dev_command", "node_version",
+)
+
+
+class Canceled(Exception):
+    """The deployment was canceled while it ran."""
+
+
+def git_remote_path(app: AutoStack, project_name: str) -> Path:
+    return app.settings.path("git", f"{project_name}.git")
+
+
+def project_overrides(project: Project) -> dict[str, Any]:
+    return {name: getattr(project, name) for name in PROJECT_OVERRIDE_FIELDS
+            if getattr(project, name)}
+
+
+def build_key(source: str, detection: Detection, env: dict[str, str]) -> str:
+    """What decides a build's output: same key, same output, so the build is reused."""
+    material = json.dumps(
+        {"source": source, "detection": detection.to_dict(), "env": sorted(env.items())},
+        sort_keys=True,
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+class Pipeline:
+    def __init__(self, app: AutoStack, deployment: Deployment, project: Project,
+                 force: bool = False) -> None:
+        self.app = app
+        self.force = force
+        self.deployment = deployment
+        self.project = project
+        self.settings = app.settings
+        self.log = BuildLog(deployment.id, app.events)
+        self.sandbox: Sandbox | None = None
+        self.store = Store(app.settings.path("store"))
+        self.build_root = app.settings.path("builds", deployment.id)
+        self.workspace = self.build_root / "src"
+        self.output_dir = self.build_root / "output"
+        self.secret_values: list[str] = []
+
+    # -- orchestration ------------------------------------------------------
+
+    async def run(self) -> None:
+        if not await deployments.transition(
+            self.app, self.deployment, State.BUILDING, worker_id=WORKER_ID
+        ):
+            return
+        steps = asyncio.create_task(self._steps())
+        watcher = asyncio.create_task(self._watch_for_cancel(steps))
+        try:
+            await steps
+        except asyncio.CancelledError:
+            if not self.deployment.cancel_requested:
+                # The server is stopping: stop the build too and say so.
+                steps.cancel()
+                if self.sandbox is not None:
+                    await self.sandbox.kill()
+                await self._fail("the server stopped during the build; redeploy to retry")
+                raise
+            await self._cancel()
+        except Canceled:
+            await self._cancel()
+        except (BuildError, SourceError, SandboxError, DetectionError, StoreError) as error:
+            if self.deployment.cancel_requested:
+                # The killed build failed before the cancel reached the steps: still a cancel.
+                await self._cancel()
+            else:
+                await self._fail(str(error))
+        except Exception as error:
+            logger.exception("deployment %s failed", self.deployment.id)
+            await self._fail(f"internal error: {type(error).__name__}: {error}")
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            self.log.write(DONE_STEP, f"Deployment {self.deployment.state}", "system")
+            await self.log.close()
+            shutil.rmtree(self.build_root, ignore_errors=True)
+
+    async def _cancel(self) -> None:
+        self.log.write("deploy", "Canceled.", "system")
+        await deployments.transition(self.app, self.deployment, State.CANCELED,
+                                     "canceled by request")
+
+    async def _fail(self, message: str) -> None:
+        self.log.write("deploy", f"Error: {message}", "system")
+        await self.log.flush()
+        await deployments.transition(self.app, self.deployment, State.ERROR, message)
+
+    async def _watch_for_cancel(self, steps: asyncio.Task[None]) -> None:
+        channel = deployment_channel(self.deployment.id)
+        async for _ in self.app.events.changes(channel, poll_seconds=CANCEL_POLL_SECONDS):
+            fresh = await Deployment.get(id=self.deployment.id).only("id", "cancel_requested")
+            if fresh.cancel_requested:
+                self.deployment.cancel_requested = True
+                if self.sandbox is not None:
+                    await self.sandbox.kill()
+                steps.cancel()
+                return
+
+    async def _steps(self) -> None:
+        started = time.monotonic()
+        source_key = await self._fetch_source()
+        build_env = await self._environment()
+        detection = await self._detect()
+        key = build_key(source_key, detection, build_env)
+        reused = None if self.force else await self._reused_output(key)
+        manifest_hash = reused or await self._build_and_store(
+            detection, build_env
+        )
+        build_seconds = round(time.monotonic() - started, 3)
+        if not await deployments.transition(
+            self.app, self.deployment, State.DEPLOYING,
+            source_hash=key, output_manifest_hash=manifest_hash,
+            detection=detection.to_dict(), build_time_seconds=build_seconds,
+        ):
+            raise Canceled()
+        await self._deploy(manifest_hash)
+
+    # -- steps --------------------------------------------------------------
+
+    async def _fetch_source(self) -> str:
+        """Put the source in the workspace; return a key identifying its content."""
+        deployment = self.deployment
+        if deployment.source_type == "upload":
+            manifest = deployment.upload_manifest or {"files": {}}
+            self.log.write("upload", f"Unpacking {len(manifest['files'])} uploaded files",
+                           "system")
+            upload_hash = await asyncio.to_thread(self.store.put_manifest, manifest)
+            await asyncio.to_thread(self.store.materialize, upload_hash, self.workspace)
+            return "upload:" + tree_hash(
+                {path: entry["sha256"] for path, entry in manifest["files"].items()}
+            )
+        access = git_credentials.CloneAccess()
+        if deployment.source_type == "push":
+            url = str(git_remote_path(self.app, self.project.name))
+            allow_local = True
+        else:
+            url = check_git_url(deployment.git_url or "", self.settings.allow_local_git)
+            allow_local = self.settings.allow_local_git
+            access = await git_credentials.access_for_project(self.settings, self.project, url)
+        ref = deployment.commit_sha or deployment.branch or self.project.branch
+        source = redact(url) if deployment.source_type == "git" else "push"
+        self.log.write("clone", f"Cloning {source} at {ref}", "system")
+        try:
+            result = await checkout(url, ref, self.workspace, allow_local=allow_local,
+                                    extra_env=access.env,
+                                    outbound=Outbound.from_settings(self.settings))
+        except SourceError as error:
+            raise access.explain(error) from error
+        shutil.rmtree(self.workspace / ".git", ignore_errors=True)
+        self.log.write("clone", f"Checked out {result.commit_sha[:12]}: {result.commit_message}",
+                       "system")
+        await Deployment.filter(id=deployment.id).update(
+            commit_sha=result.commit_sha, commit_message=result.commit_message
+        )
+        return f"git:{result.tree_sha}:{self.project.root_directory}"
+
+    async def _environment(self) -> dict[str, str]:
+        values = await releases.environment_of(self.project, self.deployment)
+        self.secret_values = [value for value in values.values() if len(value) >= 3]
+        return values
+
+    def _root_folder(self) -> Path | None:
+        """The root directory's real path, found through no link leaving the workspace."""
+        relative = self.project.root_directory or "."
+        try:
+            if user_files.is_dir(self.workspace, relative):
+                return user_files.resolve(self.workspace, relative)
+        except (OSError, user_files.OutsideTreeError):
+            pass
+        return None
+
+    async def _detect(self) -> Detection:
+        root = self._root_folder()
+        if root is None:
+            raise BuildError(f"root directory {self.project.root_directory!r} is not in the "
+                             "source; fix it in the project settings")
+        detection = await detect(SourceTree(root, top=self.workspace), self.app.plugin_manager,
+                                 self.settings,
+                                 project_overrides(self.project))
+        if detection is None:
+            raise BuildError("no framework detected and no output found: add an index.html "
+                             "or set the build command and output directory")
+        self.log.write("build", f"Detected {detection.name} ({detection.detector})", "system")
+        for reason in detection.reasons:
+            self.log.write("build", f"  {reason}", "system")
+        return detection
+
+    async def _reused_output(self, key: str) -> str | None:
+        previous = await Deployment.filter(
+            project=self.project, source_hash=key, output_manifest_hash__isnull=False,
+        ).exclude(id=self.deployment.id).order_by("-created_at").first()
+        manifest_hash = None if previous is None else previous.output_manifest_hash
+        if previous is None or manifest_hash is None or not self.store.has_manifest(manifest_hash):
+            return None
+        self.log.write("build", f"Same source and settings as deployment {previous.id}: "
+                                "reusing its build output", "system")
+        return manifest_hash
+
+    def _system_env(self) -> dict[str, str]:
+        deployment = self.deployment
+        return {
+            "CI": "1",
+            "AUTOSTACK": "1",
+            "AUTOSTACK_ENV": "production" if deployment.is_production else "preview",
+            "AUTOSTACK_DEPLOYMENT_ID": deployment.id,
+            "AUTOSTACK_GIT_COMMIT_SHA": deployment.commit_sha or "",
+            "AUTOSTACK_GIT_BRANCH": deployment.branch or "",
+        }
+
+    async def _build(self, detection: Detection, build_env: dict[str, str]) -> None:
+        builder = next((b for b in self.app.builders if b.can_build(detection)), None)
+        if builder is None:
+            raise BuildError(f"no builder can build {detection.name}; install a plugin for it")
+        cache_dir = self.settings.path("cache", str(self.project.id))
+        if self.force:
+            self.log.write("build", "Forced: building without the build cache", "system")
+            await asyncio.to_thread(build_cache.clear, cache_dir)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self.output_dir.mkdir(parents=True, exist_ok=True)
+        self.sandbox = Sandbox(
+            workspace=self.workspace,
+            cache_dir=cache_dir,
+            limits=Limits.from_settings(self.settings),
+            env={**build_env, **self._system_env()},
+            allow_unsandboxed=self.settings.allow_unsandboxed,
+            secret_values=self.secret_values,
+            owner=self.deployment.id,
+        )
+        sandbox = self.sandbox
+        root = self.project.root_directory or "."
+        root_folder = self._root_folder()
+        if root_folder is None:
+            raise BuildError(f"root directory {root!r} is not in the source")
+
+        async def run(command: str, step: str = "build") -> int:
+            self.log.write(step, f"$ {command}", "system")
+
+            async def on_line(stream: str, line: str) -> None:
+                self.log.write(step, line, stream)
+
+            started = time.monotonic()
+            code = await sandbox.run(command, on_line, cwd=root)
+            self.log.write(step, f"exit {code} after {time.monotonic() - started:.1f} s",
+                           "system")
+            # The host reads the root directory next: a build must not have made it a link.
+            if self._root_folder() != root_folder:
+                raise BuildError(f"the build replaced the root directory {root!r}; "
+                                 "it must stay a folder of the source")
+            return code
+
+        async def log(line: str) -> None:
+            self.log.write("build", line, "system")
+
+        context = BuildContext(
+            workspace=root_folder,
+            output_dir=self.output_dir,
+            cache_dir=cache_dir,
+            detection=detection,
+            env=build_env,
+            run=run,
+            log=log,
+            project_name=self.project.name,
+            settings=self.settings,
+            provider=self.project.provider,
+            image_runtimes=tuple(sorted(name for name, runtime in self.app.runtimes.items()
+                                        if OutputKind.IMAGE in runtime.accepts)),
+        )
+        await builder.build(context)
+
+    async def _build_and_store(self, detection: Detection, build_env: dict[str, str]) -> str:
+        await self._build(detection, build_env)
+        self.log.write("upload", "Storing build output", "system")
+        scanned = await asyncio.to_thread(self.store.scan_tree, self.output_dir)
+        await self._check_output_limits(scanned.manifest)
+        manifest_hash = await asyncio.to_thread(self.store.store_tree, scanned)
+        await team_files.record(self.project.team_id,  # type: ignore[attr-defined]
+                                manifest_objects(scanned.manifest))
+        self.log.write("upload", f"Stored {len(scanned.manifest['files'])} files", "system")
+        return manifest_hash
+
+    async def _check_output_limits(self, manifest: dict[str, Any]) -> None:
+        """Refuse an output over the deployment size limit or the team's quota, unstored."""
+        total, limit = manifest_bytes(manifest), self.settings.max_deployment_bytes
+        if total > limit:
+            raise BuildError(f"the build output is {total} bytes, more than the deployment "
+                             f"size limit of {limit} bytes")
+        try:
+            await team_files.check_quota(self.project.team_id,  # type: ignore[attr-defined]
+                                         self.settings.team_storage_quota_bytes,
+                                         manifest_objects(manifest))
+        except team_files.QuotaExceeded as error:
+            raise BuildError(f"the build output cannot be stored: {error}") from error
+
+    async def _deploy(self, manifest_hash: str) -> None:
+        started = time.monotonic()
+        app, project, deployment = self.app, self.project, self.deployment
+        self.log.write("deploy", "Deploying", "system")
+        runtime = app.runtimes.get(project.provider)
+        if runtime is None:
+            raise BuildError(releases.RuntimeMissing(app, project.provider).message)
+        artifact = await releases.artifact_for(app, project, deployment)
+        refused = sorted(artifact.kinds - runtime.accepts)
+        if refused:
+            runs = ", ".join(sorted(runtime.accepts)) or "nothing"
+            raise BuildError(f"the build output holds {', '.join(refused)}, which the "
+                             f"{runtime.name!r} runtime does not run (it runs {runs}); "
+                             "choose another runtime in the project settings")
+        release = await releases.release_for(app, project, deployment, runtime, artifact)
+        await runtime.deploy(release)
+        deploy_seconds = round(time.monotonic() - started, 3)
+        if not await deployments.transition(
+            app, deployment, State.READY, deploy_time_seconds=deploy_seconds
+        ):
+            await runtime.destroy(deployment.id)
+            raise Canceled()
+        await deployments.point_alias(app, project, deployment, release.hostnames[0],
+                                      AliasKind.DEPLOYMENT)
+        if deployment.is_production and await self._is_newest(
+            await deployments.production_deployment(app, project)
+        ):
+            await deployments.promote(app, project, deployment)
+        base = self.settings.base_domain
+        if deployment.branch:
+            hostname = await hostnames.branch_hostname(project, deployment.branch, base)
+            if await self._is_newest(await deployments.alias_target(hostname)):
+                await deployments.point_alias(app, project, deployment, hostname,
+                                              AliasKind.BRANCH, branch=deployment.branch)
+        if deployment.pull_request is not None:
+            hostname = await hostnames.pull_request_hostname(
+                project, deployment.pull_request, base)
+            if await self._is_newest(await deployments.alias_target(hostname)):
+                await deployments.point_alias(app, project, deployment, hostname,
+                                              AliasKind.PULL_REQUEST, branch=deployment.branch)
+        self.log.write("deploy", f"Ready at {deployment.deployment_url}", "system")
+
+    async def _is_newest(self, current: Deployment | None) -> bool:
+        """A slow older build never takes an alias from a newer one that finished first."""
+        return current is None or current.created_at <= self.deployment.created_at
+
+
+async def run_deployment(app: AutoStack, deployment_id: str, force: bool = False) -> None:
+    """The queue task: run the pipeline for one deployment (if still queued)."""
+    deployment = await Deployment.get_or_none(id=deployment_id)
+    if deployment is None or deployment.state != State.QUEUED:
+        return
+    project = await Project.get(id=deployment.project_id)  # type: ignore[attr-defined]
+    pipeline = Pipeline(app, deployment, project, force)
+    task = asyncio.current_task()
+    if task is not None:
+        app.running[deployment_id] = task
+    try:
+        await pipeline.run()
+    finally:
+        app.running.pop(deployment_id, None)
+
+
+async def recover_lost_deployments(app: AutoStack) -> int:
+    """Mark deployments whose worker died (same host, process gone) as errored."""
+    host = WORKER_ID.split(":")[0]
+    lost = 0
+    for deployment in await Deployment.filter(state__in=[State.BUILDING, State.DEPLOYING]):
+        worker_host, _, pid = (deployment.worker_id or ":").partition(":")
+        # A deployment claimed by this very process's pid belongs to an earlier life of it.
+        if worker_host != host or not pid.isdigit() or (
+                int(pid) != os.getpid() and process_alive(int(pid))):
+            continue
+        if await deployments.transition(
+            app, deployment, State.ERROR, "worker lost: the process building this deployment "
+            "stopped; redeploy to retry"
+        ):
+            lost += 1
+            killed = await kill_leftovers(deployment.id)
+            if killed:
+                logger.info("killed %d leftover build processes of %s", killed, deployment.id)
+    return lost

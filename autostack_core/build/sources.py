@@ -1,0 +1,111 @@
+"""Sources of a deployment: a git repository at a ref, or an uploaded manifest."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from autostack_core.security.outbound import Outbound, OutboundError
+
+GIT_TIMEOUT_SECONDS = 300
+REMOTE_SCHEMES = ("https", "http", "ssh", "git")
+
+
+class SourceError(Exception):
+    """The source could not be fetched; the message is shown to the user."""
+
+
+@dataclass
+class Checkout:
+    commit_sha: str
+    commit_message: str
+    tree_sha: str
+
+
+def check_git_url(url: str, allow_local: bool) -> str:
+    """Accept remote git URLs; local paths and file:// only when the server allows them."""
+    url = url.strip()
+    scheme = urlparse(url).scheme
+    scp_like = "@" in url.split("/", 1)[0] and ":" in url and "://" not in url
+    if scheme in REMOTE_SCHEMES or scp_like:
+        return url
+    if allow_local and (scheme == "file" or url.startswith("/")):
+        return url
+    raise SourceError(
+        f"git URL must start with https://, http://, ssh:// or git@ (got {url[:100]!r})"
+    )
+
+
+def _git_env(allow_local: bool) -> dict[str, str]:
+    allowed = ":".join((*REMOTE_SCHEMES, "file")) if allow_local else ":".join(REMOTE_SCHEMES)
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": "/nonexistent",
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_ALLOW_PROTOCOL": allowed,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "LANG": "C",
+    }
+
+
+async def git(
+    *args: str, cwd: Path | None = None, allow_local: bool = False, git_dir: str | None = None,
+    extra_env: Mapping[str, str] | None = None, config: Sequence[str] = (),
+) -> str:
+    """Run git (``config``: ``key=value`` items for ``-c``); return stdout, raise
+    :class:`SourceError` with git's own message."""
+    env = {**_git_env(allow_local), **(extra_env or {})}
+    if git_dir is not None:
+        env["GIT_DIR"] = git_dir
+    options = [option for item in config for option in ("-c", item)]
+    process = await asyncio.create_subprocess_exec(
+        "git", *options, *args, cwd=cwd, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(process.communicate(), GIT_TIMEOUT_SECONDS)
+    except TimeoutError as error:
+        process.kill()
+        await process.wait()
+        raise SourceError(f"git {args[0]} took longer than {GIT_TIMEOUT_SECONDS} s") from error
+    except asyncio.CancelledError:
+        process.kill()
+        await process.wait()
+        raise
+    if process.returncode != 0:
+        message = stderr.decode(errors="replace").strip().splitlines()
+        raise SourceError(f"git {args[0]} failed: {message[-1] if message else 'no output'}")
+    return stdout.decode(errors="replace").strip()
+
+
+async def checkout(
+    url: str, ref: str, dest: Path, *, outbound: Outbound, allow_local: bool = False,
+    extra_env: Mapping[str, str] | None = None,
+) -> Checkout:
+    """Fetch ``ref`` (branch, tag or commit) of ``url`` into ``dest`` and check it out.
+
+    The remote's host must resolve to addresses ``outbound`` allows, and the
+    fetch is pinned to them. ``extra_env`` goes to the fetch only: credentials
+    (:mod:`autostack_core.git.git_credentials`).
+    """
+    if ref.startswith("-") or any(char.isspace() for char in ref):
+        raise SourceError(f"invalid git ref {ref!r}")
+    try:
+        pinned = await outbound.git_config(url)
+    except OutboundError as error:
+        raise SourceError(str(error)) from error
+    dest.mkdir(parents=True, exist_ok=True)
+    await git("init", "--quiet", str(dest), allow_local=allow_local)
+    await git("fetch", "--quiet", "--depth", "1", "--no-tags", url, ref, cwd=dest,
+              allow_local=allow_local, extra_env=extra_env, config=pinned)
+    await git("-c", "advice.detachedHead=false", "checkout", "--quiet", "FETCH_HEAD",
+              cwd=dest, allow_local=allow_local)
+    sha = await git("rev-parse", "HEAD", cwd=dest)
+    message = await git("log", "-1", "--format=%s", cwd=dest)
+    tree = await git("rev-parse", "HEAD^{tree}", cwd=dest)
+    return Checkout(commit_sha=sha, commit_message=message[:500], tree_sha=tree)

@@ -1,0 +1,139 @@
+"""Proof that someone owns a domain, and the DNS records it needs: checked, never assumed.
+
+Two proofs, either is enough:
+
+* a TXT record ``_autostack-challenge.<domain>`` holding the domain's token,
+  looked up with dnspython through ``AUTOSTACK_DNS_RESOLVERS`` (``host:port``
+  list) or the system's resolver;
+* ``http://<domain>/.well-known/autostack-challenge/<token>`` answering the
+  token: the address comes from the same resolvers, the request goes to the
+  edge's HTTP port there, which hands the path to the control plane.
+
+:func:`dns_records` lists what the owner must create (the TXT record, and A
+records to this server, AAAA too when it has public IPv6 addresses, or a CNAME
+to the base domain) with what DNS answers now, so the API and the dashboard
+can show which record is still missing.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import dns.asyncresolver
+import httpx
+from ssrfguard import SSRFGuardError
+
+from autostack_core.config import Settings
+from autostack_core.domains.dns_lookup import lookup, make_resolver
+from autostack_core.security.outbound import Outbound
+
+CHALLENGE_LABEL = "_autostack-challenge"
+CHALLENGE_PATH = "/.well-known/autostack-challenge/"
+HTTP_CHECK_SECONDS = 5.0
+
+
+@dataclass
+class DnsRecord:
+    """One record to create, and what DNS answers for it now."""
+
+    type: str
+    name: str
+    value: str
+    current: list[str]
+    ok: bool
+    purpose: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def challenge_name(domain: str) -> str:
+    return f"{CHALLENGE_LABEL}.{domain}"
+
+
+def family(addresses: list[str] | tuple[str, ...], version: int) -> list[str]:
+    """The addresses of one IP version, written the canonical way (``2001:db8::1``)."""
+    parsed = [ipaddress.ip_address(address) for address in addresses]
+    return sorted(str(address) for address in parsed if address.version == version)
+
+
+async def server_addresses(settings: Settings, resolver: dns.asyncresolver.Resolver) -> list[str]:
+    """Where A records must point: ``AUTOSTACK_PUBLIC_IPS``, else the base domain's address."""
+    if settings.public_ips:
+        return family(settings.public_ips, 4)
+    return await lookup(resolver, settings.base_domain, "A")
+
+
+def points_here(found: list[str], wanted: list[str], version: int) -> bool:
+    """Some address is published, and every one is ours (any, when ours are unknown)."""
+    found = family([address for address in found if _is_ip(address)], version)
+    return bool(found) and (not wanted or set(found) <= set(wanted))
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+async def dns_records(settings: Settings, domain: str, token: str) -> list[DnsRecord]:
+    """The TXT proof, and the A (and AAAA) or CNAME records that bring traffic here.
+
+    AAAA is listed when ``AUTOSTACK_PUBLIC_IPS`` has IPv6 addresses; A unless it
+    has only IPv6 ones.
+    """
+    resolver = make_resolver(settings)
+    txt = await lookup(resolver, challenge_name(domain), "TXT")
+    cname = await lookup(resolver, domain, "CNAME")
+    addresses = await lookup(resolver, domain, "A")
+    addresses6 = await lookup(resolver, domain, "AAAA")
+    wanted = await server_addresses(settings, resolver)
+    wanted6 = family(settings.public_ips, 6)
+    records = [DnsRecord("TXT", challenge_name(domain), token, txt, token in txt,
+                         "proves you own the domain")]
+    if wanted or not wanted6:
+        records.append(DnsRecord(
+            "A", domain, ", ".join(wanted) or "this server's public IPv4 address", addresses,
+            points_here(addresses, wanted, 4), "sends IPv4 traffic here (or use the CNAME)"))
+    if wanted6:
+        records.append(DnsRecord(
+            "AAAA", domain, ", ".join(wanted6), addresses6, points_here(addresses6, wanted6, 6),
+            "sends IPv6 traffic here (or use the CNAME)"))
+    records.append(DnsRecord("CNAME", domain, settings.base_domain, cname,
+                             settings.base_domain in cname,
+                             "sends traffic here (or use the A/AAAA records)"))
+    return records
+
+
+def routed(records: list[DnsRecord]) -> bool:
+    """Whether an A, AAAA or CNAME record of :func:`dns_records` brings traffic here."""
+    return any(record.ok for record in records if record.type in ("A", "AAAA", "CNAME"))
+
+
+async def http_token_ok(settings: Settings, domain: str, token: str) -> bool:
+    """Whether ``http://<domain>/.well-known/autostack-challenge/<token>`` answers the token.
+
+    Every A address is tried, then every AAAA one (bracketed in the URL). The
+    addresses come from the user's DNS records, so only public ones, this
+    server's own (``public_ips``) and the operator's allowed ones are asked
+    (:mod:`autostack_core.security.outbound`).
+    """
+    resolver = make_resolver(settings)
+    hosts = [*await lookup(resolver, domain, "A"),
+             *(f"[{address}]" for address in await lookup(resolver, domain, "AAAA"))]
+    port = "" if settings.edge_port == 80 else f":{settings.edge_port}"
+    outbound = Outbound((*settings.outbound_allow, *settings.public_ips))
+    async with outbound.client(timeout=HTTP_CHECK_SECONDS, follow_redirects=False) as http:
+        for host in hosts:
+            try:
+                response = await http.get(f"http://{host}{port}{CHALLENGE_PATH}{token}",
+                                          headers={"Host": domain})
+            except (httpx.HTTPError, SSRFGuardError):
+                continue
+            if response.status_code == 200 and response.text.strip() == token:
+                return True
+    return False

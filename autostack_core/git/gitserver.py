@@ -1,0 +1,143 @@
+"""The built-in git remote: ``git push http://host/git/<project>.git <branch>`` deploys.
+
+Git's smart HTTP protocol is served by ``git http-backend`` (CGI); AutoStack
+only authenticates (HTTP Basic, an API token as the password), checks the
+project role (viewer to fetch, member to push) and, after a push, queues a
+deployment for every branch that moved.
+
+It stays in the core, unlike the git hosts of ``register_git_hosts``: it is
+not a host that tells AutoStack about pushes elsewhere but the server's own
+source store, like uploaded files (the pipeline builds ``push`` deployments
+from the bare repositories under ``data_dir/git``), and it needs what only the
+core has: project roles and creating deployments on a user's behalf.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from typing import IO, TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core.build.sources import git
+from autostack_core.errors import ApiError
+from autostack_core.infrastructure.models import CreatorType, Project, Role, User
+from autostack_core.services import deployments
+from autostack_core.services.access import project_with_role
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+ZERO_SHA = "0" * 40
+GIT_PATHS = re.compile(r"^(info/refs|git-upload-pack|git-receive-pack|HEAD|objects/.+)$")
+
+
+def _challenge(message: str, status: int = 401) -> Response:
+    return Response(message + "\n", status_code=status, media_type="text/plain",
+                    headers={"WWW-Authenticate": 'Basic realm="AutoStack"'})
+
+
+async def _branch_heads(repo: str) -> dict[str, str]:
+    output = await git("for-each-ref", "--format=%(refname) %(objectname)", "refs/heads",
+                       cwd=None, allow_local=True, git_dir=repo)
+    heads = {}
+    for line in output.splitlines():
+        ref, _, sha = line.partition(" ")
+        heads[ref.removeprefix("refs/heads/")] = sha
+    return heads
+
+
+async def _run_backend(request: Request, app: AutoStack, name: str, path: str,
+                       user: User) -> tuple[int, dict[str, str], bytes]:
+    # The body limit middleware stops a push at ``max_push_bytes``; it is spooled to
+    # a file, not memory, so git gets a Content-Length even for a chunked push.
+    with tempfile.TemporaryFile(dir=app.settings.path("git")) as body:
+        async for chunk in request.stream():
+            body.write(chunk)
+        length = body.tell()
+        body.seek(0)
+        return await _backend_process(request, app, name, path, user, body, length)
+
+
+async def _backend_process(request: Request, app: AutoStack, name: str, path: str, user: User,
+                           body: IO[bytes], length: int) -> tuple[int, dict[str, str], bytes]:
+    environ = {
+        "PATH": "/usr/bin:/bin",
+        "GIT_PROJECT_ROOT": str(app.settings.path("git")),
+        "GIT_HTTP_EXPORT_ALL": "1",
+        "GIT_HTTP_MAX_REQUEST_BUFFER": str(app.settings.max_push_bytes),
+        "PATH_INFO": f"/{name}.git/{path}",
+        "REQUEST_METHOD": request.method,
+        "QUERY_STRING": request.url.query,
+        "CONTENT_TYPE": request.headers.get("content-type", ""),
+        "CONTENT_LENGTH": str(length),
+        "REMOTE_USER": user.email,
+        "REMOTE_ADDR": request.client.host if request.client else "",
+        "GIT_PROTOCOL": request.headers.get("git-protocol", ""),
+        "HTTP_CONTENT_ENCODING": request.headers.get("content-encoding", ""),
+    }
+    process = await asyncio.create_subprocess_exec(
+        "git", "http-backend", env=environ,
+        stdin=body, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, _ = await process.communicate()
+    head, _, payload = stdout.partition(b"\r\n\r\n")
+    if not payload and b"\n\n" in head:
+        head, _, payload = stdout.partition(b"\n\n")
+    status, headers = 200, {}
+    for line in head.decode("latin-1").splitlines():
+        key, _, value = line.partition(":")
+        if key.lower() == "status":
+            status = int(value.strip().split()[0])
+        elif key:
+            headers[key.strip()] = value.strip()
+    return status, headers, payload
+
+
+async def _deploy_pushed(app: AutoStack, project: Project, user: User,
+                         before: dict[str, str], after: dict[str, str]) -> None:
+    for branch, sha in after.items():
+        if before.get(branch) == sha or sha == ZERO_SHA:
+            continue
+        await deployments.create_deployment(
+            app, project, user=user, source_type="push", commit_sha=sha, branch=branch,
+            is_production=branch == project.branch, creator_type=CreatorType.GIT_PUSH,
+        )
+
+
+async def git_http(request: Request) -> Response:
+    app: AutoStack = request.app.state.autostack
+    name, path = request.path_params["project"], request.path_params["path"]
+    if not GIT_PATHS.match(path):
+        return Response("not a git smart HTTP path\n", status_code=404)
+    user: User | None = request.state.user
+    if user is None:
+        return _challenge("AutoStack: log in with your email and an API token as the password")
+    pushing = path == "git-receive-pack" or request.query_params.get("service") == \
+        "git-receive-pack"
+    try:
+        project = await project_with_role(user, name, Role.MEMBER if pushing else Role.VIEWER)
+    except ApiError as error:
+        if error.status == 404:
+            return Response(f"no project named {name}: create it first "
+                            f"(autostack projects add {name})\n", status_code=404)
+        return _challenge(error.message, error.status)
+    repo = app.settings.path("git", f"{name}.git")
+    if not repo.exists():
+        await git("init", "--quiet", "--bare", "--initial-branch", project.branch, str(repo))
+        await git("config", "http.receivepack", "true", git_dir=str(repo))
+    receiving = path == "git-receive-pack" and request.method == "POST"
+    before = await _branch_heads(str(repo)) if receiving else {}
+    status, headers, payload = await _run_backend(request, app, name, path, user)
+    if receiving and status == 200:
+        await _deploy_pushed(app, project, user, before, await _branch_heads(str(repo)))
+    return Response(payload, status_code=status, headers=headers)
+
+
+routes: list[BaseRoute] = [
+    Route("/git/{project}.git/{path:path}", git_http, methods=["GET", "POST"]),
+]

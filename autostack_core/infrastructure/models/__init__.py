@@ -1,0 +1,87 @@
+"""The data model (Tortoise ORM). Schema changes go through Aerich migrations only.
+
+Secrets live in ``*_sealed`` columns, encrypted with the active keyring; read
+and write them through the properties made by :func:`sealed`.
+"""
+
+from __future__ import annotations
+
+from tortoise.models import Model
+
+from autostack_core.infrastructure.models.accounts import (
+    ApiToken,
+    AuditEvent,
+    Invitation,
+    Team,
+    TeamMember,
+    User,
+    UserSession,
+)
+from autostack_core.infrastructure.models.analytics import AnalyticsEvent, AnalyticsRollup
+from autostack_core.infrastructure.models.domains import ConnectedZone, Domain
+from autostack_core.infrastructure.models.enums import (
+    ROLE_RANK,
+    AliasKind,
+    AnalyticsEventType,
+    CreatorType,
+    DeploymentState,
+    Environment,
+    Role,
+    SslStatus,
+    Tier,
+)
+from autostack_core.infrastructure.models.projects import (
+    Alias,
+    DeployHook,
+    Deployment,
+    DeploymentLog,
+    EnvironmentVariable,
+    Project,
+    WebhookDelivery,
+    new_deployment_id,
+)
+from autostack_core.infrastructure.models.sealing import sealed
+from autostack_core.infrastructure.models.storage import TeamBlob
+
+SEALED_COLUMNS: tuple[tuple[type[Model], str, str], ...] = (
+    (User, "github_token_sealed", "users.github_token"),
+    (Project, "webhook_secret_sealed", "projects.webhook_secret"),
+    (EnvironmentVariable, "value_sealed", "environment_variables.value"),
+    (DeployHook, "token_sealed", "deploy_hooks.token"),
+    (ConnectedZone, "config_sealed", "dns_zones.config"),
+)
+"""Every encrypted column with its authenticated context; key rotation walks these."""
+
+__all__ = [
+    "ROLE_RANK",
+    "SEALED_COLUMNS",
+    "Alias",
+    "AliasKind",
+    "AnalyticsEvent",
+    "AnalyticsEventType",
+    "AnalyticsRollup",
+    "ApiToken",
+    "AuditEvent",
+    "ConnectedZone",
+    "CreatorType",
+    "DeployHook",
+    "Deployment",
+    "DeploymentLog",
+    "DeploymentState",
+    "Domain",
+    "Environment",
+    "EnvironmentVariable",
+    "Invitation",
+    "Project",
+    "Role",
+    "SslStatus",
+    "Team",
+    "TeamBlob",
+    "TeamMember",
+    "Tier",
+    "User",
+    "UserSession",
+    "WebhookDelivery",
+    "new_deployment_id",
+    "sealed",
+]

@@ -1,0 +1,69 @@
+"""The enumerations stored in columns: roles, tiers, states, environments, kinds."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    MEMBER = "member"
+    VIEWER = "viewer"
+
+
+ROLE_RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
+
+
+class Tier(StrEnum):
+    FREE = "free"
+    PRO = "pro"
+    ENTERPRISE = "enterprise"
+
+
+class DeploymentState(StrEnum):
+    QUEUED = "queued"
+    BUILDING = "building"
+    DEPLOYING = "deploying"
+    READY = "ready"
+    ERROR = "error"
+    CANCELED = "canceled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (DeploymentState.READY, DeploymentState.ERROR, DeploymentState.CANCELED)
+
+
+class Environment(StrEnum):
+    PRODUCTION = "production"
+    PREVIEW = "preview"
+    DEVELOPMENT = "development"
+
+
+class CreatorType(StrEnum):
+    MANUAL = "manual"
+    WEBHOOK = "webhook"
+    AUTO = "auto"
+    GIT_PUSH = "git-push"
+    DEPLOY_HOOK = "deploy-hook"
+
+
+class AliasKind(StrEnum):
+    PRODUCTION = "production"
+    DEPLOYMENT = "deployment"
+    BRANCH = "branch"
+    PULL_REQUEST = "pull-request"
+    CUSTOM = "custom"
+
+
+class SslStatus(StrEnum):
+    NONE = "none"
+    PENDING = "pending"
+    ISSUED = "issued"
+    FAILED = "failed"
+
+
+class AnalyticsEventType(StrEnum):
+    REQUEST = "request"
+    ERROR = "error"
+    METRIC = "metric"

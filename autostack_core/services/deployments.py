@@ -1,0 +1,219 @@
+"""Deployments: creation, hostnames, state transitions, aliases, promote and rollback."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from tortoise.transactions import in_transaction
+
+from autostack_core.build.buildlog import deployment_channel
+from autostack_core.errors import ApiError
+from autostack_core.infrastructure.models import (
+    Alias,
+    AliasKind,
+    Deployment,
+    DeploymentState,
+    Project,
+)
+from autostack_core.infrastructure.store import Store
+from autostack_core.interfaces import Event
+from autostack_core.services import releases
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+State = DeploymentState
+
+NEXT_STATES: dict[DeploymentState, set[DeploymentState]] = {
+    State.QUEUED: {State.BUILDING, State.CANCELED, State.ERROR},
+    State.BUILDING: {State.DEPLOYING, State.CANCELED, State.ERROR},
+    State.DEPLOYING: {State.READY, State.CANCELED, State.ERROR},
+}
+
+_STATE_TIMESTAMP = {
+    State.BUILDING: "building_at",
+    State.DEPLOYING: "deploying_at",
+    State.READY: "ready_at",
+    State.ERROR: "error_at",
+    State.CANCELED: "canceled_at",
+}
+
+
+def production_hostname(project_name: str, base_domain: str) -> str:
+    return f"{project_name}.{base_domain}"
+
+
+def project_channel(project_name: str) -> str:
+    """Announced when a project's deployment is created or changes state."""
+    return f"project:{project_name}"
+
+
+def team_channel(team_id: int) -> str:
+    """Announced when a deployment of one of the team's projects is created or changes."""
+    return f"team:{team_id}"
+
+
+async def announce(app: AutoStack, project: Project, deployment: Deployment) -> None:
+    """Wake the live views of ``deployment``, of its project and of its team."""
+    for channel in (deployment_channel(deployment.id), project_channel(project.name),
+                    team_channel(project.team_id)):  # type: ignore[attr-defined]
+        await app.events.publish(channel)
+
+
+def url_for(app: AutoStack, hostname: str) -> str:
+    """The URL visitors use for ``hostname``, as the edge serves it."""
+    return app.edge.public_url(hostname)
+
+
+async def transition(
+    app: AutoStack,
+    deployment: Deployment,
+    new_state: DeploymentState,
+    error_message: str | None = None,
+    **fields: Any,
+) -> bool:
+    """Move ``deployment`` to ``new_state`` if allowed from its current state.
+
+    The update is conditional on the state read, so a cancel and a finishing
+    build cannot both win. The change is persisted, then announced.
+    """
+    current = DeploymentState(deployment.state)
+    if new_state not in NEXT_STATES.get(current, set()):
+        return False
+    changes: dict[str, Any] = {"state": new_state, _STATE_TIMESTAMP[new_state]: datetime.now(UTC),
+                               **fields}
+    if error_message is not None:
+        changes["error_message"] = error_message
+    updated = await Deployment.filter(id=deployment.id, state=current).update(**changes)
+    if not updated:
+        await deployment.refresh_from_db()
+        return False
+    for name, value in changes.items():
+        setattr(deployment, name, value)
+    project = await Project.get(id=deployment.project_id)  # type: ignore[attr-defined]
+    await announce(app, project, deployment)
+    await app.notify(Event(
+        kind=f"deployment.{new_state.value}", project=project.name, deployment=deployment.id,
+        data={"error": error_message} if error_message else {},
+    ))
+    return True
+
+
+async def create_deployment(
+    app: AutoStack, project: Project, force: bool = False, **fields: Any
+) -> Deployment:
+    """Persist a queued deployment, announce it, and put it on the queue.
+
+    ``force`` (build without the build cache) travels with the queued task only.
+    """
+    deployment = await Deployment.create(project=project, **fields)
+    deployment.deployment_url = url_for(
+        app, releases.deployment_hostname(project.name, deployment.id, app.settings.base_domain)
+    )
+    await deployment.save(update_fields=["deployment_url"])
+    await announce(app, project, deployment)
+    await app.notify(Event(kind="deployment.created", project=project.name,
+                           deployment=deployment.id))
+    app.queue.enqueue("run_deployment", deployment.id, force)
+    return deployment
+
+
+async def template_source(app: AutoStack, slug: str) -> dict[str, Any]:
+    """The source of a deployment of the installed template ``slug`` (422 if unknown).
+
+    Its files go into the store, so the deployment is then an ordinary upload.
+    """
+    template = app.templates.get(slug)
+    if template is None:
+        raise ApiError(422, f"template: no template {slug!r}; see /api/v1/templates", "template")
+    store = Store(app.settings.path("store"))
+    _, manifest = await asyncio.to_thread(store.put_tree, template.source_dir)
+    return {"source_type": "upload", "upload_manifest": manifest}
+
+
+async def request_cancel(app: AutoStack, deployment: Deployment) -> Deployment:
+    """Cancel a deployment that is not ready yet; 409 once it is final."""
+    if DeploymentState(deployment.state).is_final:
+        raise ApiError(409, f"deployment is already {deployment.state}", "deployment")
+    await Deployment.filter(id=deployment.id).update(cancel_requested=True)
+    deployment.cancel_requested = True
+    if deployment.state == State.QUEUED:
+        await transition(app, deployment, State.CANCELED, "canceled before the build started")
+    await app.events.publish(deployment_channel(deployment.id))
+    await deployment.refresh_from_db()
+    return deployment
+
+
+async def point_alias(
+    app: AutoStack, project: Project, deployment: Deployment, hostname: str, kind: AliasKind,
+    branch: str | None = None,
+) -> None:
+    """Move (or create) the alias ``hostname`` to ``deployment``: persisted, then applied.
+
+    An alias of another project is never moved (409): a hostname stays with the
+    project that had it first (see :mod:`autostack_core.services.hostnames`).
+    """
+    if deployment.state != State.READY:
+        raise ApiError(409, f"only a ready deployment can take an alias; this one is "
+                            f"{deployment.state}", "deployment")
+    releases.runtime_for(app, project)  # installed, before the alias moves
+    async with in_transaction():
+        alias = await Alias.get_or_none(hostname=hostname)
+        if alias is not None and alias.project_id != project.id:  # type: ignore[attr-defined]
+            raise ApiError(409, f"hostname: {hostname} belongs to another project", "hostname")
+        previous = None if alias is None else alias.deployment_id  # type: ignore[attr-defined]
+        if alias is None:
+            await Alias.create(hostname=hostname, project=project, deployment=deployment,
+                               kind=kind, branch=branch)
+        else:
+            await Alias.filter(id=alias.id).update(deployment_id=deployment.id)
+        if kind == AliasKind.PRODUCTION:
+            await Project.filter(id=project.id).update(production_url=url_for(app, hostname))
+    try:
+        await releases.bind(app, project, deployment, hostname)
+    except Exception:
+        # The edge refused: put the alias back where it was so the database tells the truth.
+        if previous is None:
+            await Alias.filter(hostname=hostname).delete()
+        else:
+            await Alias.filter(hostname=hostname).update(deployment_id=previous)
+        raise
+    await app.notify(Event(kind="alias.moved", project=project.name, deployment=deployment.id,
+                           data={"hostname": hostname}))
+    if kind in (AliasKind.PRODUCTION, AliasKind.BRANCH):
+        # Imported here: the domains service builds on this module.
+        from autostack_core.domains.domains import follow
+
+        await follow(app, project, hostname)
+
+
+async def promote(
+    app: AutoStack, project: Project, deployment: Deployment, rollback: bool = False
+) -> None:
+    """Point the production alias at ``deployment`` (nothing is rebuilt)."""
+    hostname = production_hostname(project.name, app.settings.base_domain)
+    await point_alias(app, project, deployment, hostname, AliasKind.PRODUCTION)
+    kind = "deployment.rolled_back" if rollback else "deployment.promoted"
+    await app.notify(Event(kind=kind, project=project.name, deployment=deployment.id))
+
+
+async def previous_production(project: Project, current: Deployment | None) -> Deployment | None:
+    """The newest ready production deployment older than ``current``."""
+    query = Deployment.filter(
+        project=project, is_production=True, state=State.READY, deleted_at__isnull=True
+    )
+    if current is not None:
+        query = query.filter(created_at__lt=current.created_at)
+    return await query.order_by("-created_at").first()
+
+
+async def alias_target(hostname: str) -> Deployment | None:
+    """The deployment an alias points at, if any."""
+    alias = await Alias.get_or_none(hostname=hostname).prefetch_related("deployment")
+    return None if alias is None else alias.deployment
+
+
+async def production_deployment(app: AutoStack, project: Project) -> Deployment | None:
+    return await alias_target(production_hostname(project.name, app.settings.base_domain))

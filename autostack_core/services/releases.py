@@ -1,0 +1,181 @@
+"""Releases: a deployment as its project's runtime sees it, and the edge binding it.
+
+The core's only way to the runtimes and the edge
+(:mod:`autostack_core.interfaces.runtime`, :mod:`autostack_core.interfaces.edge`):
+a stored build becomes an :class:`Artifact`, the runtime ``publish``es and
+``deploy``s it as a :class:`Release` and hands back an endpoint, and the edge
+binds hostnames to that endpoint. Project settings give the scale policy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from autostack_core.errors import ApiError
+from autostack_core.infrastructure.models import (
+    Deployment,
+    DeploymentState,
+    Environment,
+    EnvironmentVariable,
+)
+from autostack_core.infrastructure.store import Store
+from autostack_core.interfaces.edge import WeightedEndpoint
+from autostack_core.interfaces.runtime import (
+    Artifact,
+    ArtifactReference,
+    CostEstimate,
+    Endpoint,
+    LogLine,
+    OutputKind,
+    Release,
+    ReleaseStatus,
+    Runtime,
+    ScalePolicy,
+)
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+    from autostack_core.infrastructure.models import Project
+
+MAX_REPLICAS = 10
+
+
+class RuntimeMissing(ApiError):
+    """The project names a runtime that is not installed."""
+
+    def __init__(self, app: AutoStack, name: str) -> None:
+        known = ", ".join(sorted(app.runtimes)) or "none"
+        super().__init__(409, f"provider: the runtime {name!r} is not installed (installed: "
+                              f"{known}); choose another in the project settings", "provider")
+
+
+def runtime_for(app: AutoStack, project: Project) -> Runtime:
+    """The runtime ``project`` runs on (its ``provider``)."""
+    runtime = app.runtimes.get(project.provider)
+    if runtime is None:
+        raise RuntimeMissing(app, project.provider)
+    return runtime
+
+
+def deployment_hostname(project_name: str, deployment_id: str, base_domain: str) -> str:
+    """A deployment's own hostname, which it keeps for its life."""
+    return f"{project_name}-{deployment_id}.{base_domain}"
+
+
+def policy_for(project: Project) -> ScalePolicy:
+    """The scale policy of a project's settings (``scale_to_zero``, ``replicas``)."""
+    settings = project.settings or {}
+    replicas = min(max(int(settings.get("replicas") or 1), 1), MAX_REPLICAS)
+    return ScalePolicy(min_replicas=0 if settings.get("scale_to_zero") else replicas,
+                       max_replicas=replicas)
+
+
+def output_kinds(manifest: dict[str, Any]) -> frozenset[OutputKind]:
+    """What a stored build output holds, by its file list (``docs/build-output.md``)."""
+    paths = list(manifest.get("files", {}))
+    kinds = set()
+    if "server.json" in paths:
+        kinds.add(OutputKind.SERVER)
+    if any(path.startswith("functions/") and ".func/" in path for path in paths):
+        kinds.add(OutputKind.FUNCTIONS)
+    if "image.json" in paths:
+        kinds.add(OutputKind.IMAGE)
+    if any(path.startswith("static/") for path in paths) or not kinds:
+        kinds.add(OutputKind.STATIC)
+    return frozenset(kinds)
+
+
+async def environment_of(project: Project, deployment: Deployment) -> dict[str, str]:
+    """The decrypted variables of the deployment's environment (production or preview)."""
+    environment = Environment.PRODUCTION if deployment.is_production else Environment.PREVIEW
+    rows = await EnvironmentVariable.filter(project=project, environment=environment)
+    return {row.key: row.value or "" for row in rows}
+
+
+async def artifact_for(app: AutoStack, project: Project, deployment: Deployment) -> Artifact:
+    """The deployment's stored build output, written out only when a runtime asks."""
+    manifest_hash = deployment.output_manifest_hash or ""
+    store = Store(app.settings.path("store"))
+
+    async def write_to(folder: Path) -> None:
+        await asyncio.to_thread(partial(store.materialize, manifest_hash, folder,
+                                        link_store=True))
+
+    manifest = await asyncio.to_thread(store.load_manifest, manifest_hash) if manifest_hash \
+        else {"files": {}}
+    return Artifact(release_id=deployment.id, project=project.name,
+                    manifest_hash=manifest_hash, kinds=output_kinds(manifest),
+                    write_to=write_to)
+
+
+async def release_for(app: AutoStack, project: Project, deployment: Deployment,
+                      runtime: Runtime, artifact: Artifact | None = None) -> Release:
+    """Publish the deployment's output to ``runtime`` (a no-op once it has it): its release.
+
+    ``artifact`` is the deployment's :func:`artifact_for` when the caller has it already.
+    """
+    if artifact is None:
+        artifact = await artifact_for(app, project, deployment)
+    reference = await runtime.publish(artifact)
+    return await _release(app, project, deployment, reference)
+
+
+async def _release(app: AutoStack, project: Project, deployment: Deployment,
+                   reference: ArtifactReference) -> Release:
+    return Release(
+        id=deployment.id, project=project.name, artifact=reference,
+        env=await environment_of(project, deployment), policy=policy_for(project),
+        is_production=deployment.is_production,
+        hostnames=(deployment_hostname(project.name, deployment.id, app.settings.base_domain),),
+    )
+
+
+async def serve(app: AutoStack, project: Project, deployment: Deployment) -> Endpoint:
+    """Run the deployment on its runtime (idempotent: wakes it) and return its endpoint."""
+    runtime = runtime_for(app, project)
+    return await runtime.deploy(await release_for(app, project, deployment, runtime))
+
+
+async def bind(app: AutoStack, project: Project, deployment: Deployment, hostname: str) -> None:
+    """Send ``hostname``'s traffic to the deployment, woken first."""
+    endpoint = await serve(app, project, deployment)
+    await app.edge.bind(hostname, [WeightedEndpoint(endpoint)])
+
+
+async def status(app: AutoStack, project: Project, deployment: Deployment) -> ReleaseStatus:
+    """Where the deployment stands on its runtime (``absent`` when that is not installed)."""
+    runtime = app.runtimes.get(project.provider)
+    return ReleaseStatus.ABSENT if runtime is None else await runtime.status(deployment.id)
+
+
+async def scale(app: AutoStack, project: Project) -> int:
+    """Apply the project's scale policy to its ready deployments the runtime has; return how
+    many (one it no longer runs gets the policy when ``deploy`` brings it back)."""
+    runtime, policy = runtime_for(app, project), policy_for(project)
+    rows = await Deployment.filter(project=project, state=DeploymentState.READY,
+                                   deleted_at__isnull=True)
+    applied = 0
+    for row in rows:
+        if await runtime.status(row.id) != ReleaseStatus.ABSENT:
+            await runtime.scale(row.id, policy)
+            applied += 1
+    return applied
+
+
+async def cost(app: AutoStack, project: Project, deployment: Deployment) -> CostEstimate:
+    """What the runtime estimates running ``deployment`` with the project's policy costs
+    (the release it gets has not been published: only its policy and identity count)."""
+    runtime = runtime_for(app, project)
+    unpublished = ArtifactReference(runtime=runtime.name, location="")
+    return runtime.cost_estimate(await _release(app, project, deployment, unpublished))
+
+
+def logs(app: AutoStack, project: Project, deployment: Deployment,
+         since: datetime | None = None, follow: bool = False) -> AsyncIterator[LogLine]:
+    """The deployment's runtime log lines, oldest first (then new ones, with ``follow``)."""
+    return runtime_for(app, project).logs(deployment.id, since=since, follow=follow)
