@@ -30,6 +30,7 @@ from autostack_core.infrastructure.models.enums import (
     SslStatus,
     Tier,
 )
+from autostack_core.infrastructure.models.git import GitAccount, GitConnection
 from autostack_core.infrastructure.models.projects import (
     Alias,
     DeployHook,
@@ -49,6 +50,7 @@ SEALED_COLUMNS: tuple[tuple[type[Model], str, str], ...] = (
     (EnvironmentVariable, "value_sealed", "environment_variables.value"),
     (DeployHook, "token_sealed", "deploy_hooks.token"),
     (ConnectedZone, "config_sealed", "dns_zones.config"),
+    (GitAccount, "credential_sealed", "users.github_token"),
 )
 """Every encrypted column with its authenticated context; key rotation walks these."""
 
@@ -71,6 +73,8 @@ __all__ = [
     "Domain",
     "Environment",
     "EnvironmentVariable",
+    "GitAccount",
+    "GitConnection",
     "Invitation",
     "Project",
     "Role",
