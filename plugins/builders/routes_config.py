@@ -6,10 +6,12 @@ and :func:`build_config` assembles the ``config.json`` in Vercel's order:
 
 1. legacy ``routes`` from ``vercel.json``, as written;
 2. header routes (``continue: true``), hashed-asset caching first;
-3. redirects and forced rewrites, checked before any file;
+3. redirects (clean URLs, trailing slash, then the project's own, as Vercel
+   orders them) and forced rewrites, checked before any file;
 4. ``{"handle": "filesystem"}``: an existing file wins from here on;
-5. rewrites (``check: true``: taken only when the destination exists),
-   clean URLs, then the SPA fallback to ``/index.html``;
+5. clean URLs (``/about`` serves ``about.html``), then rewrites, all with
+   ``check: true`` (taken only when the destination exists, else the next
+   one is tried), then the SPA fallback to ``/index.html``;
 6. ``{"handle": "error"}`` and the custom ``/404.html`` with status 404.
 
 Source patterns use path-to-regexp syntax (``/blog/:slug``, ``/:path*``,
@@ -208,15 +210,18 @@ def from_vercel_json(config: Mapping[str, Any]) -> RouteSet:
             check_header_name(str(name), f"vercel.json routes[{index}]")
     for index, rule in enumerate(config.get("headers") or []):
         where = f"vercel.json headers[{index}]"
-        src, _ = _source(rule, where)
-        values = header_values({item["key"]: item["value"] for item in rule.get("headers", [])},
-                               where)
+        src, names = _source(rule, where)
+        # As on Vercel, a value may use the source's segments (":slug").
+        values = header_values({item["key"]: destination_to_dest(str(item["value"]), names)
+                                for item in rule.get("headers", [])}, where)
         result.headers.append(_conditions({"src": src, "headers": values, "continue": True}, rule))
+    trailing_slash = config.get("trailingSlash")
     if config.get("cleanUrls"):
-        result.redirects += clean_url_redirects()
+        result.redirects += clean_url_redirects(trailing_slash is True)
+        # Served only when the .html file exists (check): later rewrites still apply.
         result.rewrites.append({"src": r"^/(.+?)/?$", "dest": "/$1.html", "check": True})
-    if "trailingSlash" in config:
-        result.redirects += trailing_slash_redirects(bool(config["trailingSlash"]))
+    if trailing_slash is not None:
+        result.redirects += trailing_slash_redirects(bool(trailing_slash))
     for index, rule in enumerate(config.get("redirects") or []):
         where = f"vercel.json redirects[{index}]"
         src, names = _source(rule, where)
@@ -228,8 +233,23 @@ def from_vercel_json(config: Mapping[str, Any]) -> RouteSet:
         where = f"vercel.json rewrites[{index}]"
         src, names = _source(rule, where)
         dest = check_value(destination_to_dest(rule["destination"], names), where)
-        result.rewrites.append(_conditions({"src": src, "dest": dest, "check": True}, rule))
+        route = {"src": src, "dest": dest, "check": True}
+        if rule.get("statusCode"):
+            route["status"] = int(rule["statusCode"])
+        if config.get("cleanUrls") and (clean := _clean_destination(dest)):
+            # With cleanUrls, /docs/start names docs/start.html on Vercel's filesystem.
+            result.rewrites.append(_conditions({**route, "dest": clean}, rule))
+        result.rewrites.append(_conditions(route, rule))
     return result
+
+
+def _clean_destination(dest: str) -> str | None:
+    """``/docs/start.html`` for a local ``/docs/start`` (query kept); ``None`` when it has an
+    extension, ends with a slash or is a URL."""
+    path, question, query = dest.partition("?")
+    if not path.startswith("/") or path.endswith("/") or "." in path.rsplit("/", 1)[-1]:
+        return None
+    return f"{path}.html{question}{query}"
 
 
 def _source(rule: Mapping[str, Any], where: str, *, splat: bool = False) -> tuple[str, list[str]]:
@@ -249,21 +269,31 @@ def _conditions(route: Route, rule: Mapping[str, Any]) -> Route:
     return route
 
 
-def clean_url_redirects() -> list[Route]:
-    """``/about.html`` and ``/docs/index`` redirect (308) to ``/about`` and ``/docs``."""
+def clean_url_redirects(trailing_slash: bool = False) -> list[Route]:
+    """``/about.html`` and ``/docs/index`` redirect (308) to ``/about`` and ``/docs``
+    (``/about/`` and ``/docs/`` with ``trailingSlash: true``), as on Vercel."""
+    location = "/$1/" if trailing_slash else "/$1"
     return [
-        {"src": r"^/(?:(.+)/)?index(?:\.html)?/?$", "headers": {"Location": "/$1"}, "status": 308},
-        {"src": r"^/(.*)\.html/?$", "headers": {"Location": "/$1"}, "status": 308},
+        {"src": r"^/(?:(.+)/)?index(?:\.html)?/?$", "headers": {"Location": location},
+         "status": 308},
+        {"src": r"^/(.*)\.html/?$", "headers": {"Location": location}, "status": 308},
     ]
 
 
 def trailing_slash_redirects(trailing_slash: bool) -> list[Route]:
-    """Add (``True``) or remove (``False``) a trailing slash with a 308 redirect."""
+    """Add (``True``) or remove (``False``) a trailing slash with a 308 redirect.
+
+    As on Vercel, adding one leaves ``/.well-known/`` alone and never applies
+    to a file name with an extension (``/style.css/`` loses its slash instead).
+    """
     if trailing_slash:
-        return [{
-            "src": r"^/((?:[^/]+/)*[^/.]+)$", "headers": {"Location": "/$1/"}, "status": 308,
-        }]
-    return [{"src": r"^/((?:[^/]+/)*[^/]+)/$", "headers": {"Location": "/$1"}, "status": 308}]
+        return [
+            {"src": r"^/\.well-known(?:/.*)?$"},
+            {"src": r"^/((?:[^/]+/)*[^/.]+)$", "headers": {"Location": "/$1/"}, "status": 308},
+            {"src": r"^/((?:[^/]+/)*[^/]+\.\w+)/$", "headers": {"Location": "/$1"},
+             "status": 308},
+        ]
+    return [{"src": r"^/(.*)/$", "headers": {"Location": "/$1"}, "status": 308}]
 
 
 # -- Netlify -----------------------------------------------------------------

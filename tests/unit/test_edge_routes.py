@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
-from autostack_plugins.providers.local.edge_routes import (
-    deployment_handler,
+from autostack_plugins.providers.local.edge_matchers import (
     literal,
     normalize_src,
     path_matcher,
     placeholders,
-    translate_routes,
 )
+from autostack_plugins.providers.local.edge_routes import deployment_handler, translate_routes
 
 pytestmark = pytest.mark.dbless
 
@@ -90,9 +89,8 @@ def test_rewrite_without_continue_serves_the_destination() -> None:
 def test_filesystem_phase_is_a_pass_through_file_server() -> None:
     result = translate_routes([{"handle": "filesystem"}], ROOT)
     assert result.has_filesystem
-    assert result.routes == [
-        {"handle": [{"handler": "file_server", "root": ROOT, "pass_thru": True}]}
-    ]
+    assert result.routes == [{"handle": [{"handler": "file_server", "root": ROOT,
+                                          "pass_thru": True, "canonical_uris": False}]}]
 
 
 def test_spa_fallback_tries_files_then_index() -> None:
@@ -121,6 +119,38 @@ def test_hit_phase_applies_only_to_existing_files() -> None:
     [route] = translate_routes(routes, ROOT).routes
     assert route["match"][0]["file"] == {"root": ROOT, "try_files": ["{http.request.uri.path}"]}
     assert "terminal" not in route
+
+
+def test_hit_phase_headers_are_set_before_the_filesystem_serves() -> None:
+    routes = [{"handle": "filesystem"}, {"src": "/(.*)", "dest": "/index.html"},
+              {"handle": "hit"}, {"src": "/s/(.*)", "headers": {"X-Hit": "1"}}]
+    hit, files, fallback = translate_routes(routes, ROOT).routes
+    assert "file" in hit["match"][0]
+    assert files["handle"][0]["pass_thru"] is True
+    assert fallback["handle"][0] == {"handler": "rewrite", "uri": "/index.html"}
+
+
+def test_a_checked_rewrite_serves_an_existing_destination_else_puts_the_uri_back() -> None:
+    routes = [{"handle": "filesystem"}, {"src": "/(.+)", "dest": "/$1.html", "check": True}]
+    _, route = translate_routes(routes, ROOT).routes
+    assert "terminal" not in route, "a miss goes on to the next route"
+    save, check = route["handle"]
+    assert save == {"handler": "vars", "autostack_unchecked": "{http.request.uri}"}
+    rewrite, hit, miss = check["routes"]
+    assert rewrite["handle"] == [{"handler": "rewrite", "uri": "/{http.regexp.r1.1}.html"}]
+    assert hit["match"][0]["file"]["root"] == ROOT and hit["terminal"] is True
+    assert [handler["handler"] for handler in hit["handle"]] == ["rewrite", "file_server"]
+    assert miss["handle"] == [{"handler": "rewrite", "uri": "{http.vars.autostack_unchecked}"}]
+
+
+def test_a_checked_rewrite_tries_the_functions_and_an_error_status_answers_a_miss() -> None:
+    function = {"match": [{"file": {"root": "/fn"}}], "handle": [], "terminal": True}
+    routes = [{"handle": "miss"}, {"src": "/_next/static/.+", "dest": "$0", "status": 404,
+                                   "check": True}]
+    [route] = translate_routes(routes, ROOT, functions=[function]).routes
+    _, _, tried, miss = route["handle"][1]["routes"]
+    assert tried == function
+    assert miss["handle"] == [{"handler": "error", "status_code": 404}]
 
 
 def test_methods_has_and_missing_conditions() -> None:

@@ -155,14 +155,54 @@ def test_vercel_clean_urls_redirect_html_and_serve_without_extension() -> None:
     assert rewrite["check"] is True
 
 
+def first_redirect(routes: list[Route], path: str) -> str | None:
+    """Where the first route matching ``path`` sends it (``None``: no redirect), as the edge
+    evaluates them: a matching route without a Location ends the redirects."""
+    for route in routes:
+        if re.match(route["src"], path):
+            return resolve(route, path) if "headers" in route else None
+    return None
+
+
 @pytest.mark.parametrize(
     ("trailing_slash", "path", "location"),
-    [(True, "/about", "/about/"), (True, "/app.js", None), (False, "/about/", "/about"),
-     (False, "/", None)],
+    [(True, "/about", "/about/"), (True, "/app.js", None), (True, "/app.js/", "/app.js"),
+     (True, "/.well-known/security", None), (True, "/docs/", None),
+     (False, "/about/", "/about"), (False, "/", None), (False, "/a/b/", "/a/b")],
 )
 def test_vercel_trailing_slash(trailing_slash: bool, path: str, location: str | None) -> None:
-    (redirect,) = from_vercel_json({"trailingSlash": trailing_slash}).redirects
-    assert resolve(redirect, path) == location
+    redirects = from_vercel_json({"trailingSlash": trailing_slash}).redirects
+    assert first_redirect(redirects, path) == location
+
+
+def test_vercel_clean_urls_with_trailing_slash_redirect_to_the_slash_form() -> None:
+    redirects = from_vercel_json({"cleanUrls": True, "trailingSlash": True}).redirects
+    assert first_redirect(redirects, "/about.html") == "/about/"
+    assert first_redirect(redirects, "/docs/index.html") == "/docs/"
+    assert first_redirect(redirects, "/about") == "/about/"
+
+
+def test_vercel_header_values_take_the_sources_segments() -> None:
+    rules = from_vercel_json({"headers": [{"source": "/blog/:slug", "headers": [
+        {"key": "X-Post", "value": ":slug"}, {"key": "Link", "value": "<https://a.example/>"}]}]})
+    assert rules.headers[0]["headers"] == {"X-Post": "$1", "Link": "<https://a.example/>"}
+
+
+def test_vercel_rewrites_with_clean_urls_also_try_the_html_file() -> None:
+    rules = from_vercel_json({"cleanUrls": True, "rewrites": [
+        {"source": "/guide/:page", "destination": "/docs/:page"},
+        {"source": "/app/(.*)", "destination": "/app/index.html"}]})
+    clean, html, guide, app = rules.rewrites
+    assert clean["dest"] == "/$1.html"
+    assert (html["dest"], guide["dest"]) == ("/docs/$1.html", "/docs/$1")
+    assert html["check"] is guide["check"] is True
+    assert app["dest"] == "/app/index.html"
+
+
+def test_vercel_rewrite_status_code_is_kept() -> None:
+    rules = from_vercel_json({"rewrites": [
+        {"source": "/gone", "destination": "/gone.html", "statusCode": 410}]})
+    assert rules.rewrites[0]["status"] == 410
 
 
 def test_vercel_legacy_routes_are_kept_as_written() -> None:

@@ -4,53 +4,60 @@ Pure functions, no I/O: :func:`deployment_handler` returns the ``subroute``
 handler that serves one static deployment, and :func:`translate_routes` the
 Caddy routes for the ``routes`` of its ``config.json``. The edge manager
 (:mod:`autostack_plugins.providers.local.edge`) shares one such handler between all deployments
-with the same routes, its root found from the request's hostname.
+with the same routes, its root found from the request's hostname. Matching
+and escaping user text are in :mod:`autostack_plugins.providers.local.edge_matchers`.
 
 Vercel's routing phases map onto one Caddy route list, evaluated in order:
 
-* routes before ``{"handle": "filesystem"}`` and in the ``miss``/``rewrite``
-  phases: ``src`` becomes a ``path_regexp`` matcher, ``dest`` a ``rewrite``,
-  ``headers`` a ``headers`` handler, a 3xx ``status`` with a ``Location`` a
-  ``static_response`` redirect. Without ``continue: true`` a matching route
-  ends routing: what its ``dest`` names is served from the files (or 404).
+* routes before ``{"handle": "filesystem"}``: ``src`` becomes a
+  ``path_regexp`` matcher, ``dest`` a ``rewrite``, ``headers`` a ``headers``
+  handler, a 3xx ``status`` with a ``Location`` a ``static_response``
+  redirect. Without ``continue: true`` a matching route ends routing: what
+  its ``dest`` names is served from the files (or 404).
+* ``hit`` phase: headers applied only when the path is an existing file; they
+  run just before the filesystem check.
 * ``{"handle": "filesystem"}``: ``file_server`` with ``pass_thru``, so a file
-  that exists is served and a miss goes on to the next routes. A catch-all
+  that exists is served and a miss goes on to the next routes (the
+  ``filesystem``, ``miss`` and ``rewrite`` phases, in order). A directory is
+  served without a redirect to its trailing-slash form, as on Vercel (a
+  ``trailingSlash`` setting is the project's own redirect route). A catch-all
   rewrite after it (``{"src": "/(.*)", "dest": "/index.html"}``) is thus the
   SPA fallback: try the file, else ``index.html``.
-* ``hit`` phase: headers applied only when the path is an existing file.
+* ``check: true`` on a rewrite (every ``vercel.json`` rewrite, and
+  ``cleanUrls``' ``/about`` to ``/about.html``): the destination is checked
+  against the filesystem (and a dynamic deployment's functions); it is served
+  when it exists, else the path is put back and the next routes are tried,
+  as Vercel does (a ``status`` of 400 or more answers that error instead).
+  Without it, a later rewrite could never be reached.
+* ``error`` phase: a route with ``status`` 404 and a ``dest`` (``/404.html``)
+  becomes the subroute's error handler, serving that file with status 404.
 
 A deployment with a server or functions gets ``functions`` routes (each
 matching only its own paths) and a ``server`` catch-all route: wherever a
 static deployment would serve a file, a dynamic one serves the file if it
 exists, else the matching function, else the server (else 404). Static
 files always come first, as on Vercel.
-* ``error`` phase: a route with ``status`` 404 and a ``dest`` (``/404.html``)
-  becomes the subroute's error handler, serving that file with status 404.
 
-No user text is ever a placeholder. Caddy expands ``{env.NAME}``,
-``{file./path}`` and the like in header names and values, redirect targets,
-rewrites and the ``host``, ``path`` and ``query`` matchers, so every string a
-``config.json`` puts there goes through :func:`literal`, which escapes its
-braces the way Caddy's replacer reads them literally (``\\{``, ``\\}``);
-only the ``{http.regexp...}`` placeholders made from ``$1``/``$name`` are
-real. A value Caddy cannot take literally (a header name that is not an HTTP
-token, a backslash right before a ``$1``) skips its route with a warning.
-Regular expressions are compiled as written (no placeholders there), so a
-``{2}`` quantifier stays one.
-
-Vercel matches ``src`` case-insensitively and anchored unless told otherwise;
-so do we. Caddy's regular expressions are RE2: a leading negative lookahead
-(``^(?!/api).*$``, common in error routes) is rewritten into a ``not``
-matcher; any other lookaround or back-reference is reported as a warning and
-the route is skipped rather than failing the whole edge configuration.
+A value Caddy cannot take literally (a header name that is not an HTTP
+token, a backslash right before a ``$1``) or a regular expression RE2 cannot
+run skips its route with a warning rather than failing the whole edge
+configuration. Regular expressions are compiled as written (no placeholders
+there), so a ``{2}`` quantifier stays one.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from autostack_plugins.providers.local.edge_matchers import (
+    conditions,
+    headers_handler,
+    literal,
+    path_matcher,
+    placeholders,
+)
 
 JSON = dict[str, Any]
 
@@ -76,12 +83,6 @@ NOT_FOUND_PAGE = """<!doctype html>
 <h1 style="font-size: 1.4rem">{title}</h1><p style="color: #555">{detail}</p>
 <p style="color: #999"><small>AutoStack</small></p></main></body></html>
 """
-
-_LOOKAROUND = re.compile(r"\(\?<?[=!]|\\[1-9]")
-_LEADING_NEGATIVE_LOOKAHEAD = re.compile(r"^\^\(\?!([^()]*)\)(.*)$")
-_CAPTURE_REFERENCE = re.compile(r"\$(\d+|[A-Za-z_][A-Za-z0-9_]*)")
-# RFC 9110 token: what an HTTP field name may be.
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def not_found_page(title: str, detail: str) -> str:
@@ -109,109 +110,6 @@ class Translation:
     has_filesystem: bool = False
 
 
-def normalize_src(src: str) -> str:
-    """Anchor ``src`` like Vercel does (``^`` and ``$`` are added when missing)."""
-    if not src.startswith("^"):
-        src = "^" + src
-    if not src.endswith("$"):
-        src = src + "$"
-    return src
-
-
-def literal(text: str) -> str:
-    """``text`` as Caddy's replacer reads it literally: every brace escaped with a backslash.
-
-    Caddy drops a backslash only right before a brace, and cannot escape a
-    backslash itself, so a ``\\{`` of the user's becomes ``\\\\{``: the first
-    backslash stays, the second escapes the brace.
-    """
-    return text.replace("{", "\\{").replace("}", "\\}")
-
-
-def placeholders(template: str, matcher_name: str) -> str:
-    """Turn ``$1``/``$name`` references into Caddy ``{http.regexp.NAME.1}`` placeholders.
-
-    Everything else in ``template`` is literal; raises ``ValueError`` for a
-    backslash right before a reference (Caddy would read the placeholder's
-    brace as escaped).
-    """
-    parts: list[str] = []
-    end = 0
-    for match in _CAPTURE_REFERENCE.finditer(template):
-        text = template[end:match.start()]
-        if text.endswith("\\"):
-            raise ValueError(f"a backslash right before {match.group()} in {template!r}")
-        parts += [literal(text), f"{{http.regexp.{matcher_name}.{match.group(1)}}}"]
-        end = match.end()
-    return "".join([*parts, literal(template[end:])])
-
-
-def header_name(name: str) -> str:
-    """``name`` if it is a valid HTTP field name (which has no braces); else ``ValueError``."""
-    if not _HEADER_NAME.fullmatch(name):
-        raise ValueError(f"invalid header name {name!r}")
-    return name
-
-
-def path_matcher(src: str, name: str, case_sensitive: bool) -> JSON:
-    """A Caddy matcher set for a Vercel ``src``; raises ``ValueError`` if RE2 cannot run it."""
-    pattern = normalize_src(src)
-    excluded: str | None = None
-    lookahead = _LEADING_NEGATIVE_LOOKAHEAD.match(pattern)
-    if lookahead:
-        excluded, pattern = "^" + lookahead.group(1), "^" + lookahead.group(2)
-    if _LOOKAROUND.search(pattern) or (excluded and _LOOKAROUND.search(excluded)):
-        raise ValueError(f"unsupported regular expression (lookaround): {src}")
-    flags = "" if case_sensitive else "(?i)"
-    matcher: JSON = {"path_regexp": {"name": name, "pattern": flags + pattern}}
-    if excluded is not None:
-        matcher["not"] = [{"path_regexp": {"pattern": flags + excluded}}]
-    return matcher
-
-
-def _conditions(route: JSON, matcher: JSON) -> None:
-    """Add ``methods``, ``has`` and ``missing`` conditions to ``matcher`` in place."""
-    if route.get("methods"):
-        matcher["method"] = [str(method).upper() for method in route["methods"]]
-    for key, negate in (("has", False), ("missing", True)):
-        for condition in route.get(key) or []:
-            single = _condition(condition)
-            if negate:
-                matcher.setdefault("not", []).append(single)
-            else:
-                for name, value in single.items():
-                    if isinstance(value, list):  # host
-                        matcher.setdefault(name, []).extend(value)
-                    else:
-                        matcher.setdefault(name, {}).update(value)
-
-
-def _condition(condition: JSON) -> JSON:
-    kind, value = condition.get("type"), condition.get("value")
-    key = str(condition.get("key", ""))
-    pattern = f"^{value}$" if value is not None else ".*"
-    if kind == "host":
-        return {"host": [literal(str(value))]}
-    if kind == "header":
-        return {"header_regexp": {key: {"pattern": pattern}}}
-    if kind == "cookie":
-        cookie = f"(?:^|;\\s*){re.escape(key)}={value if value is not None else '[^;]*'}(?:;|$)"
-        return {"header_regexp": {"Cookie": {"pattern": cookie}}}
-    if kind == "query":
-        return {"query": {literal(key): [literal(str(value)) if value is not None else "*"]}}
-    raise ValueError(f"unsupported condition type: {kind}")
-
-
-def _headers_handler(headers: dict[str, Any], name: str) -> JSON:
-    return {
-        "handler": "headers",
-        "response": {
-            "set": {header_name(str(key)): [placeholders(str(value), name)]
-                    for key, value in headers.items()}
-        },
-    }
-
-
 def file_server(root: str, status: int | None = None) -> JSON:
     """A ``file_server`` for ``root``; ``status`` overrides the status code (error pages)."""
     handler: JSON = {"handler": "file_server", "root": root}
@@ -223,11 +121,12 @@ def file_server(root: str, status: int | None = None) -> JSON:
 Serve = Callable[[int | None], JSON]
 
 
-def _route(route: JSON, index: int, root: str, phase: str, serve: Serve) -> JSON:
+def _route(route: JSON, index: int, root: str, phase: str, serve: Serve,
+           functions: Sequence[JSON] = ()) -> JSON:
     """One non-``handle`` route of a phase other than ``error``."""
     name = f"r{index}"
     matcher = path_matcher(str(route.get("src", "/.*")), name, bool(route.get("caseSensitive")))
-    _conditions(route, matcher)
+    conditions(route, matcher)
     if phase == "hit":
         matcher["file"] = {"root": root, "try_files": ["{http.request.uri.path}"]}
     headers = {str(k): v for k, v in (route.get("headers") or {}).items()}
@@ -239,11 +138,14 @@ def _route(route: JSON, index: int, root: str, phase: str, serve: Serve) -> JSON
             "status_code": status,
             "headers": {"Location": [placeholders(str(location or route["dest"]), name)]},
         }
-        redirect = [_headers_handler(headers, name), response] if headers else [response]
+        redirect = [headers_handler(headers, name), response] if headers else [response]
         return {"match": [matcher], "handle": redirect, "terminal": True}
+    if route.get("check") and route.get("dest") and not route.get("continue") \
+            and phase != "hit":
+        return _check_route(route, name, matcher, headers, root, functions)
     handle: list[JSON] = []
     if headers:
-        handle.append(_headers_handler(headers, name))
+        handle.append(headers_handler(headers, name))
     if route.get("dest"):
         handle.append({"handler": "rewrite", "uri": placeholders(str(route["dest"]), name)})
     if route.get("continue") or phase == "hit":
@@ -256,6 +158,42 @@ def _route(route: JSON, index: int, root: str, phase: str, serve: Serve) -> JSON
     return {"match": [matcher], "handle": handle, "terminal": True}
 
 
+CHECKED_URI = "autostack_unchecked"
+"""The request's URI before a ``check: true`` rewrite, put back when the check misses."""
+
+
+def _check_route(route: JSON, name: str, matcher: JSON, headers: dict[str, Any], root: str,
+                 functions: Sequence[JSON]) -> JSON:
+    """A ``check: true`` rewrite: serve its destination if it exists, else go on unchanged.
+
+    The destination exists when it is a file (or a folder with an
+    ``index.html``) of the deployment, or, for a dynamic deployment, one of its
+    functions (each of ``functions`` matches only its own paths). On a miss
+    the URI is put back, so the next routes see the path the visitor asked
+    for; a ``status`` of 400 or more answers that error instead.
+    """
+    status = route.get("status")
+    found = {"file": {"root": root, "try_files": [
+        "{http.request.uri.path}", "{http.request.uri.path}/index.html"]}}
+    hit: list[JSON] = [headers_handler(headers, name)] if headers else []
+    hit += [{"handler": "rewrite", "uri": "{http.matchers.file.relative}"},
+            file_server(root, status if isinstance(status, int) else None)]
+    if isinstance(status, int) and status >= 400:
+        miss: JSON = {"handler": "error", "status_code": status}
+    else:
+        miss = {"handler": "rewrite", "uri": f"{{http.vars.{CHECKED_URI}}}"}
+    return {"match": [matcher], "handle": [
+        {"handler": "vars", CHECKED_URI: "{http.request.uri}"},
+        {"handler": "subroute", "routes": [
+            {"handle": [{"handler": "rewrite",
+                         "uri": placeholders(str(route["dest"]), name)}]},
+            {"match": [found], "handle": hit, "terminal": True},
+            *functions,
+            {"handle": [miss]},
+        ]},
+    ]}
+
+
 def _error_route(route: JSON, index: int, root: str) -> JSON:
     """An ``error``-phase route: serve ``dest`` with the route's status (a custom 404)."""
     name = f"e{index}"
@@ -263,7 +201,7 @@ def _error_route(route: JSON, index: int, root: str) -> JSON:
     status = route.get("status")
     handle: list[JSON] = []
     if route.get("headers"):
-        handle.append(_headers_handler(route["headers"], name))
+        handle.append(headers_handler(route["headers"], name))
     if route.get("dest"):
         handle.append({"handler": "rewrite", "uri": placeholders(str(route["dest"]), name)})
     handle.append(file_server(root, status if isinstance(status, int) else 404))
@@ -287,19 +225,26 @@ def translate_routes(
             return file_server(root, status)
         return {"handler": "subroute", "routes": dynamic_routes(root, functions, server)}
 
+    filesystem = -1  # where the filesystem check is in ``result.routes``
     for index, route in enumerate(routes):
         if "handle" in route:
             phase = str(route["handle"])
             if phase == "filesystem" and not result.has_filesystem:
                 result.has_filesystem = True
-                result.routes.append({"handle": [{**file_server(root), "pass_thru": True}]})
+                filesystem = len(result.routes)
+                result.routes.append({"handle": [{**file_server(root), "pass_thru": True,
+                                                  "canonical_uris": False}]})
                 result.routes.extend(functions)
             continue
         try:
             if phase == "error":
                 result.errors.append(_error_route(route, index, root))
+            elif phase == "hit" and filesystem >= 0:
+                # Headers for existing files must be set before the file is served.
+                result.routes.insert(filesystem, _route(route, index, root, phase, serve))
+                filesystem += 1
             else:
-                result.routes.append(_route(route, index, root, phase, serve))
+                result.routes.append(_route(route, index, root, phase, serve, functions))
         except ValueError as error:
             result.warnings.append(f"route {index} skipped: {error}")
     return result
