@@ -87,7 +87,7 @@ async def seed(team: Team, base_domain: str, log_lines: int = 0) -> None:
             building = last and project.id % 10 == 0
             upload = index % 5 == 2
             rows.append(Deployment(
-                project=project, is_production=index % 3 == 0 or last,
+                project=project, target="production" if index % 3 == 0 or last else "preview",
                 source_type="upload" if upload else "git",
                 upload_manifest=MANIFEST if upload else None, detection=DETECTION,
                 state=DeploymentState.BUILDING if building else DeploymentState.READY,
@@ -110,7 +110,8 @@ async def seed(team: Team, base_domain: str, log_lines: int = 0) -> None:
     for project, first in zip(projects, range(0, len(rows), DEPLOYMENTS_PER_PROJECT),
                               strict=True):
         mine = rows[first:first + DEPLOYMENTS_PER_PROJECT]
-        ready = [row for row in mine if row.is_production and row.state == DeploymentState.READY]
+        ready = [row for row in mine
+                 if row.target == "production" and row.state == DeploymentState.READY]
         aliases.append(Alias(project=project, deployment_id=ready[-1].id, kind=AliasKind.PRODUCTION,
                              hostname=deployments.production_hostname(project.name, base_domain)))
         aliases.append(Alias(project=project, deployment_id=mine[1].id, kind=AliasKind.BRANCH,

@@ -73,12 +73,12 @@ async def make_site(autostack: AutoStack, owner: User) -> Site:
     project = await Project.create(name="site", team=team, git_url="https://example.com/s.git",
                                    production_url="http://site.localhost:8080")
     start = datetime.now(UTC) - timedelta(hours=2)
-    old = await Deployment.create(project=project, state="ready", is_production=True,
+    old = await Deployment.create(project=project, state="ready", target="production",
                                   branch="main", commit_sha="a" * 40, commit_message="first",
                                   build_time_seconds=3.2, deploy_time_seconds=0.4,
                                   ready_at=start, deployment_url="http://site-old.localhost",
                                   output_manifest_hash=stored_output(settings, "first"))
-    current = await Deployment.create(project=project, state="ready", is_production=True,
+    current = await Deployment.create(project=project, state="ready", target="production",
                                       branch="main", commit_sha="b" * 40,
                                       commit_message="second", build_time_seconds=2.5,
                                       deploy_time_seconds=0.3, ready_at=datetime.now(UTC),

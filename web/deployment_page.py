@@ -77,7 +77,7 @@ async def deployment_page(request: Request, user: User) -> Response:
         "deployment": deployment, "project": project, "role": role, "lines": lines,
         "steps": steps_of(lines), "step": lines[-1].step if lines else None,
         "aliases": [deployments.url_for(host, alias.hostname) for alias in aliases],
-        "is_production": production is not None and production.id == deployment.id,
+        "serving_production": production is not None and production.id == deployment.id,
         "runtime": runtime,
     })
 

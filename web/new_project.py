@@ -28,7 +28,7 @@ from autostack_core.build.sources import SourceError, check_git_url, checkout
 from autostack_core.errors import ApiError
 from autostack_core.git import git_credentials, github_connections
 from autostack_core.git.github import GitHub, GitHubError
-from autostack_core.infrastructure.models import CreatorType, Project, User
+from autostack_core.infrastructure.models import CreatorType, Environment, Project, User
 from autostack_core.interfaces import DeploymentTemplate, SourceTree
 from autostack_core.security.auth import client_ip
 from autostack_core.security.outbound import Outbound
@@ -213,7 +213,7 @@ async def deploy(request: Request, user: User) -> Response:
         await add_variables(project, variable)
     await connect_own_repository(host_of(request), project, user)
     deployment = await deployments.create_deployment(
-        host_of(request), project, user=user, is_production=True,
+        host_of(request), project, user=user, target=Environment.PRODUCTION,
         creator_type=CreatorType.MANUAL, source_type="git", git_url=project.git_url,
         branch=project.branch,
     )
@@ -264,7 +264,7 @@ async def from_template(request: Request, user: User) -> Response:
                    "template_error": error, "template_name": values["name"]}
         return await render(request, "new_project.html", context, status_code=error.status)
     deployment = await deployments.create_deployment(
-        host, project, user=user, is_production=True, creator_type=CreatorType.MANUAL,
+        host, project, user=user, target=Environment.PRODUCTION, creator_type=CreatorType.MANUAL,
         **await deployments.template_source(host, values["template"]),
     )
     return redirect(f"/deployments/{deployment.id}")

@@ -20,6 +20,7 @@ from autostack_core.infrastructure.models import (
     AliasKind,
     Deployment,
     DeploymentState,
+    Environment,
     Project,
     Role,
     User,
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 RECENT = 20
 ACTIONS = ("promote", "redeploy", "cancel", "delete")
 PREVIEW_KINDS = (AliasKind.BRANCH, AliasKind.PULL_REQUEST)
-ROW_FIELDS = ("id", "state", "is_production", "source_type", "branch", "commit_sha",
+ROW_FIELDS = ("id", "state", "target", "source_type", "branch", "commit_sha",
               "commit_message", "deployment_url", "build_time_seconds", "deploy_time_seconds",
               "created_at", "ready_at", "error_at", "canceled_at")
 """What the page shows of a deployment; a row also carries manifests, left unread."""
@@ -103,7 +104,7 @@ async def can_roll_back(
     project: Project, production: Deployment | None, recent: list[Deployment]
 ) -> bool:
     """Whether an earlier ready production deployment exists; ``recent`` often tells."""
-    if any(deployment.is_production and deployment.state == DeploymentState.READY
+    if any(deployment.target == Environment.PRODUCTION and deployment.state == DeploymentState.READY
            and (production is None or deployment.created_at < production.created_at)
            for deployment in recent):
         return True
@@ -142,7 +143,7 @@ async def deploy(request: Request, user: User) -> Response:
                               "the settings, or git push to its remote")
         return await project_page(request, project, role, error)
     deployment = await deployments.create_deployment(
-        host_of(request), project, user=user, is_production=True, source_type="git",
+        host_of(request), project, user=user, target=Environment.PRODUCTION, source_type="git",
         git_url=project.git_url, branch=project.branch,
     )
     return redirect(f"/deployments/{deployment.id}")
@@ -176,7 +177,7 @@ async def redeploy(
 ) -> Deployment:
     """A new deployment of the same source: commit, branch, or uploaded files."""
     return await deployments.create_deployment(
-        host_of(request), project, user=user, is_production=deployment.is_production,
+        host_of(request), project, user=user, target=deployment.target,
         source_type=deployment.source_type, git_url=deployment.git_url,
         commit_sha=deployment.commit_sha, branch=deployment.branch,
         pull_request=deployment.pull_request, upload_manifest=deployment.upload_manifest,

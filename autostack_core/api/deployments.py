@@ -23,6 +23,7 @@ from autostack_core.infrastructure.models import (
     Deployment,
     DeploymentLog,
     DeploymentState,
+    Environment,
     Project,
     Role,
 )
@@ -219,7 +220,7 @@ async def create_deployment(request: Request) -> Response:
     user = current_user(request)
     fields: dict[str, Any] = {
         "user": user,
-        "is_production": body.target == "production",
+        "target": Environment(body.target),
         "creator_type": CreatorType.MANUAL,
         "branch": body.branch,
     }

@@ -43,11 +43,12 @@ SCHEMAS: dict[str, Any] = {
             "created_at": {"type": "string"}, "updated_at": {"type": "string"},
             "latest_deployment": {
                 "type": "object", "nullable": True,
-                "required": ["id", "state", "created_at"],
+                "required": ["id", "state", "target", "created_at"],
                 "properties": {
                     "id": {"type": "string"}, "state": {"type": "string"},
                     "url": _MAYBE_TEXT, "branch": _MAYBE_TEXT, "commit_sha": _MAYBE_TEXT,
-                    "is_production": {"type": "boolean"}, "created_at": {"type": "string"},
+                    "target": {"type": "string", "enum": ["production", "preview"]},
+                    "created_at": {"type": "string"},
                 },
             },
         },
@@ -65,7 +66,7 @@ def deployment_json(deployment: Deployment | None) -> dict[str, Any] | None:
         return None
     return {"id": deployment.id, "state": str(deployment.state), "url": deployment.deployment_url,
             "branch": deployment.branch, "commit_sha": deployment.commit_sha,
-            "is_production": deployment.is_production,
+            "target": str(deployment.target),
             "created_at": deployment.created_at.isoformat()}
 
 

@@ -30,6 +30,7 @@ from autostack_core.infrastructure.models import (
     AliasKind,
     Deployment,
     DeploymentState,
+    Environment,
     Project,
 )
 from autostack_core.infrastructure.queue import WORKER_ID
@@ -262,7 +263,7 @@ class Pipeline:
         return {
             "CI": "1",
             "AUTOSTACK": "1",
-            "AUTOSTACK_ENV": "production" if deployment.is_production else "preview",
+            "AUTOSTACK_ENV": str(deployment.target),
             "AUTOSTACK_DEPLOYMENT_ID": deployment.id,
             "AUTOSTACK_GIT_COMMIT_SHA": deployment.commit_sha or "",
             "AUTOSTACK_GIT_BRANCH": deployment.branch or "",
@@ -376,7 +377,7 @@ class Pipeline:
             raise Canceled()
         await deployments.point_alias(app, project, deployment, release.hostnames[0],
                                       AliasKind.DEPLOYMENT)
-        if deployment.is_production and await self._is_newest(
+        if deployment.target == Environment.PRODUCTION and await self._is_newest(
             await deployments.production_deployment(app, project)
         ):
             await deployments.promote(app, project, deployment)

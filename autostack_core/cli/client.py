@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +44,22 @@ def follow(client: ApiClient, deployment_id: str, quiet: bool) -> None:
 
 
 def describe(deployment: dict[str, Any]) -> str:
-    lines = [f"{deployment['id']}  {deployment['state']}  {deployment['url']}"]
+    lines = [f"{deployment['id']}  {deployment['state']}  {deployment['target']}  "
+             f"{deployment['url']}"]
     lines += [f"  alias: {alias}" for alias in deployment["aliases"]]
     if deployment.get("error"):
         lines.append(f"  error: {deployment['error']}")
     return "\n".join(lines)
+
+
+def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--target production|preview`` (the API's ``target``) and ``--prod``, its
+    shorthand for production as in the vercel CLI; the command gets ``target``."""
+    command = click.option("--prod", "target", flag_value="production",
+                           help="Deploy to production (same as --target production)")(command)
+    return click.option("--target", "target", type=click.Choice(["production", "preview"]),
+                        default="preview", show_default=True,
+                        help="The environment to deploy to")(command)
 
 
 @click.command()
@@ -76,12 +88,12 @@ def link_command(name: str) -> None:
 @click.command()
 @click.argument("directory", default=".", type=click.Path(exists=True, file_okay=False,
                                                           path_type=Path))
-@click.option("--prod", is_flag=True, help="Deploy to production")
+@target_options
 @click.option("--force", is_flag=True,
               help="Build from scratch: no build cache, no reuse of a same-source build")
 @project_option
 @json_option
-def deploy(directory: Path, prod: bool, force: bool, project: str | None,
+def deploy(directory: Path, target: str, force: bool, project: str | None,
            as_json: bool) -> None:
     """Deploy a folder: upload what changed, build, wait until ready, print the URLs."""
     client = ApiClient()
@@ -93,7 +105,7 @@ def deploy(directory: Path, prod: bool, force: bool, project: str | None,
     if not as_json:
         click.echo(f"Uploaded {sent} of {len(files)} files", err=True)
     deployment = client.post(f"/api/v1/projects/{name}/deployments", {
-        "target": "production" if prod else "preview",
+        "target": target,
         "files": [{"file": f.path, "sha": f.sha, "size": f.size, "mode": f.mode} for f in files],
         "force": force,
     })
@@ -310,14 +322,14 @@ def templates_ls(as_json: bool) -> None:
 @templates.command(name="deploy")
 @click.argument("slug")
 @click.option("--project", required=True, help="Name of the new project")
-@click.option("--prod", is_flag=True, help="Deploy to production")
+@target_options
 @json_option
-def templates_deploy(slug: str, project: str, prod: bool, as_json: bool) -> None:
+def templates_deploy(slug: str, project: str, target: str, as_json: bool) -> None:
     """Create a project from a template and deploy it."""
     client = ApiClient()
     ensure_project(client, project)
     deployment = client.post(f"/api/v1/projects/{project}/deployments", {
-        "template": slug, "target": "production" if prod else "preview"})
+        "template": slug, "target": target})
     follow(client, deployment["id"], quiet=as_json)
     deployment = client.get(f"/api/v1/deployments/{deployment['id']}")
     emit(as_json, deployment, describe(deployment))

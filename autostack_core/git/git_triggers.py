@@ -31,6 +31,7 @@ from autostack_core.infrastructure.models import (
     CreatorType,
     Deployment,
     DeploymentState,
+    Environment,
     Project,
 )
 from autostack_core.interfaces import Event
@@ -180,12 +181,11 @@ async def deploy(app: AutoStack, project: Project, event: GitEvent) -> Outcome:
     deployment = await deployments.create_deployment(
         app, project, source_type="git", git_url=git_url, branch=event.branch,
         commit_sha=event.commit_sha, commit_message=(event.commit_message or "")[:500] or None,
-        pull_request=event.pull_request, is_production=event.branch == project.branch
-        and event.kind == EventKind.PUSH, creator_type=CreatorType.WEBHOOK,
+        pull_request=event.pull_request, target=deployments.branch_target(project, event.branch)
+        if event.kind == EventKind.PUSH else Environment.PREVIEW, creator_type=CreatorType.WEBHOOK,
     )
     canceled = await cancel_in_flight(app, project, keep=deployment.id, branch=event.branch)
-    target = "production" if deployment.is_production else "preview"
-    return Outcome(name, "deployed", f"{target} deployment of {event.branch}",
+    return Outcome(name, "deployed", f"{deployment.target} deployment of {event.branch}",
                    deployment=deployment.id, canceled=canceled)
 
 

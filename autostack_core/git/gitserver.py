@@ -105,7 +105,7 @@ async def _deploy_pushed(app: AutoStack, project: Project, user: User,
             continue
         await deployments.create_deployment(
             app, project, user=user, source_type="push", commit_sha=sha, branch=branch,
-            is_production=branch == project.branch, creator_type=CreatorType.GIT_PUSH,
+            target=deployments.branch_target(project, branch), creator_type=CreatorType.GIT_PUSH,
         )
 
 

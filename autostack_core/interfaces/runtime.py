@@ -31,6 +31,16 @@ class OutputKind(enum.StrEnum):
     """An OCI image (a Dockerfile app)."""
 
 
+class Environment(enum.StrEnum):
+    """The environments of a project: where a deployment goes (its ``target``) and
+    which variables it gets. A deployment's target is production or preview;
+    variables may also be kept for development (``autostack env pull``)."""
+
+    PRODUCTION = "production"
+    PREVIEW = "preview"
+    DEVELOPMENT = "development"
+
+
 class ReleaseStatus(enum.StrEnum):
     """Where a release stands on its runtime."""
 
@@ -102,7 +112,8 @@ class Release:
     artifact: ArtifactReference
     env: Mapping[str, str]
     policy: ScalePolicy = ScalePolicy()
-    is_production: bool = False
+    target: Environment = Environment.PREVIEW
+    """The environment the release serves: production or preview (its deployment's ``target``)."""
     config: Mapping[str, str] = field(default_factory=dict)
     """The runtime's :class:`ConfigField` values for this project's team, unsealed."""
     hostnames: tuple[str, ...] = ()

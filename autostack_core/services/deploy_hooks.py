@@ -72,5 +72,6 @@ async def trigger(app: AutoStack, token: str) -> Deployment:
                        "git_url") from error
     return await deployments.create_deployment(
         app, project, source_type="git", git_url=git_url, branch=hook.branch,
-        is_production=hook.branch == project.branch, creator_type=CreatorType.DEPLOY_HOOK,
+        target=deployments.branch_target(project, hook.branch),
+        creator_type=CreatorType.DEPLOY_HOOK,
     )

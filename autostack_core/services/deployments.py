@@ -15,6 +15,7 @@ from autostack_core.infrastructure.models import (
     AliasKind,
     Deployment,
     DeploymentState,
+    Environment,
     Project,
 )
 from autostack_core.infrastructure.store import Store
@@ -39,6 +40,12 @@ _STATE_TIMESTAMP = {
     State.ERROR: "error_at",
     State.CANCELED: "canceled_at",
 }
+
+
+def branch_target(project: Project, branch: str | None) -> Environment:
+    """Where a deployment of ``branch`` goes: the project's production branch deploys
+    to production, every other branch to a preview."""
+    return Environment.PRODUCTION if branch == project.branch else Environment.PREVIEW
 
 
 def production_hostname(project_name: str, base_domain: str) -> str:
@@ -202,7 +209,7 @@ async def promote(
 async def previous_production(project: Project, current: Deployment | None) -> Deployment | None:
     """The newest ready production deployment older than ``current``."""
     query = Deployment.filter(
-        project=project, is_production=True, state=State.READY, deleted_at__isnull=True
+        project=project, target=Environment.PRODUCTION, state=State.READY, deleted_at__isnull=True
     )
     if current is not None:
         query = query.filter(created_at__lt=current.created_at)

@@ -20,7 +20,6 @@ from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import (
     Deployment,
     DeploymentState,
-    Environment,
     EnvironmentVariable,
 )
 from autostack_core.infrastructure.store import Store
@@ -92,8 +91,7 @@ def output_kinds(manifest: dict[str, Any]) -> frozenset[OutputKind]:
 
 async def environment_of(project: Project, deployment: Deployment) -> dict[str, str]:
     """The decrypted variables of the deployment's environment (production or preview)."""
-    environment = Environment.PRODUCTION if deployment.is_production else Environment.PREVIEW
-    rows = await EnvironmentVariable.filter(project=project, environment=environment)
+    rows = await EnvironmentVariable.filter(project=project, environment=deployment.target)
     return {row.key: row.value or "" for row in rows}
 
 
@@ -130,7 +128,7 @@ async def _release(app: AutoStack, project: Project, deployment: Deployment,
     return Release(
         id=deployment.id, project=project.name, artifact=reference,
         env=await environment_of(project, deployment), policy=policy_for(project),
-        is_production=deployment.is_production,
+        target=deployment.target,
         hostnames=(deployment_hostname(project.name, deployment.id, app.settings.base_domain),),
     )
 

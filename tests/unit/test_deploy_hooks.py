@@ -48,7 +48,7 @@ async def test_a_hook_deploys_its_branch(autostack: AutoStack, api: httpx.AsyncC
         "staging", GIT_URL, "git")
     assert deployment.creator_type == CreatorType.DEPLOY_HOOK
     assert deployment.state == DeploymentState.QUEUED
-    assert not deployment.is_production
+    assert deployment.target == "preview"
 
 
 async def test_the_default_branch_is_production(

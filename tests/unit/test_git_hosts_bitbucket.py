@@ -52,7 +52,7 @@ async def test_push_deploys_production(anonymous: httpx.AsyncClient, owner: User
     response = await send(anonymous, "repo:push", fixture("bitbucket-push.json"))
     assert response.status_code == 200, response.text
     deployment = await Deployment.get(id=response.json()["results"][0]["deployment"])
-    assert deployment.is_production
+    assert deployment.target == "production"
     assert deployment.state == DeploymentState.QUEUED
 
 

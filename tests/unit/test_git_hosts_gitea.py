@@ -50,7 +50,7 @@ async def test_push_deploys_a_preview(anonymous: httpx.AsyncClient, owner: User)
     response = await send(anonymous, "push", fixture("gitea-push.json"))
     assert response.status_code == 200, response.text
     deployment = await Deployment.get(id=response.json()["results"][0]["deployment"])
-    assert (deployment.branch, deployment.is_production) == ("develop", False)
+    assert (deployment.branch, deployment.target) == ("develop", "preview")
     assert deployment.commit_sha == "bffeb74224043ba2feb48d137756c8a9331c449a"
 
 

@@ -84,7 +84,7 @@ async def test_push_to_the_production_branch_deploys_production(
     deployment = await Deployment.get(id=result["deployment"])
     assert deployment.project_id == project.id  # type: ignore[attr-defined]
     assert deployment.state == DeploymentState.QUEUED
-    assert deployment.is_production
+    assert deployment.target == "production"
     assert deployment.branch == "master"
     assert deployment.commit_sha == "6113728f27ae82c7b1a177c8d03f9e96e0adf246"
     assert deployment.commit_message == "Initial commit"
@@ -100,7 +100,7 @@ async def test_push_to_another_branch_deploys_a_preview(
     await git_project(owner, "hello", REPO_URL, branch="master")
     response = await send(anonymous, "push", push(octokit, branch="feature/login"))
     deployment = await Deployment.get(id=response.json()["results"][0]["deployment"])
-    assert not deployment.is_production
+    assert deployment.target == "preview"
     assert deployment.branch == "feature/login"
 
 
@@ -154,7 +154,7 @@ async def test_pull_request_opened_deploys_a_preview_with_its_number(
     assert deployment.pull_request == 2
     assert deployment.branch == "changes"
     assert deployment.commit_sha == "ec26c3e57ca3a959ca5aad62de7213c562f8c821"
-    assert not deployment.is_production
+    assert deployment.target == "preview"
 
 
 @pytest.mark.parametrize("action", ["synchronize", "reopened"])

@@ -61,7 +61,7 @@ async def test_push_to_the_production_branch_deploys(
     response = await send(anonymous, "Push Hook", fixture("gitlab-push.json"))
     assert response.status_code == 200, response.text
     deployment = await Deployment.get(id=response.json()["results"][0]["deployment"])
-    assert deployment.is_production
+    assert deployment.target == "production"
     assert deployment.commit_sha == "da1560886d4f094c3e6c9ef40349f7d38b5d27d7"
     assert deployment.state == DeploymentState.QUEUED
 
@@ -73,7 +73,7 @@ async def test_merge_request_opened_deploys_a_preview(
     response = await send(anonymous, "Merge Request Hook", fixture("gitlab-merge-request.json"))
     deployment = await Deployment.get(id=response.json()["results"][0]["deployment"])
     assert (deployment.pull_request, deployment.branch) == (1, "ms-viewport")
-    assert not deployment.is_production
+    assert deployment.target == "preview"
 
 
 async def test_merge_request_update_without_new_commits_is_ignored(

@@ -67,7 +67,7 @@ async def deploy(app: AutoStack, project: Project, files: dict[str, str]) -> Dep
         (root / relative).write_text(text)
     _, manifest = Store(app.settings.path("store")).put_tree(root)
     deployment = await deployments.create_deployment(
-        app, project, source_type="upload", upload_manifest=manifest, is_production=True)
+        app, project, source_type="upload", upload_manifest=manifest, target="production")
     await run_deployment(app, deployment.id)
     return await Deployment.get(id=deployment.id)
 
@@ -215,7 +215,7 @@ async def test_an_alias_the_runtime_cannot_serve_stays_where_it_was(
     (folder / "static" / "index.html").write_text("broken")
     (folder / "server.json").write_text('{"command": ""}')
     manifest_hash, _ = Store(autostack.settings.path("store")).put_tree(folder)
-    broken = await Deployment.create(project=site, state="ready", is_production=True,
+    broken = await Deployment.create(project=site, state="ready", target="production",
                                      output_manifest_hash=manifest_hash)
     with pytest.raises(ValueError, match=r"server\.json has no command"):
         await deployments.promote(autostack, site, broken)

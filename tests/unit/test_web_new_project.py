@@ -105,7 +105,7 @@ async def test_deploy_creates_project_variables_and_a_deployment(
     assert project.output_directory == "public" and project.build_command is None
     deployment = await Deployment.get(project=project)
     assert response.headers["location"] == f"/deployments/{deployment.id}"
-    assert deployment.is_production and deployment.branch == "main"
+    assert deployment.target == "production" and deployment.branch == "main"
     assert await EnvironmentVariable.filter(project=project, key="API_URL").count() == 3
     taken = await http.post("/new", data=form)
     assert taken.status_code == 409 and "is taken" in taken.text
@@ -150,5 +150,5 @@ async def test_a_template_becomes_a_project_deployed_to_production(
     assert created.status_code == 303
     deployment = await Deployment.get(project__name="starter")
     assert created.headers["location"] == f"/deployments/{deployment.id}"
-    assert deployment.is_production and deployment.source_type == "upload"
+    assert deployment.target == "production" and deployment.source_type == "upload"
     assert deployment.upload_manifest and deployment.upload_manifest["files"]

@@ -89,7 +89,7 @@ async def test_redeploy_queues_the_same_commit(site: Site, signed_in: Client) ->
     assert response.status_code == 303
     fresh = await Deployment.filter(project=site.project).order_by("-created_at").first()
     assert fresh is not None and response.headers["location"] == f"/deployments/{fresh.id}"
-    assert fresh.commit_sha == site.old.commit_sha and fresh.is_production
+    assert fresh.commit_sha == site.old.commit_sha and fresh.target == "production"
 
 
 async def test_viewers_see_but_cannot_act(autostack: AutoStack, site: Site, owner: User) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# A release carries its environment to runtimes, so the enum is the public interfaces'.
+from autostack_core.interfaces.runtime import Environment as Environment
+
 
 class Role(StrEnum):
     OWNER = "owner"
@@ -32,12 +35,6 @@ class DeploymentState(StrEnum):
     @property
     def is_final(self) -> bool:
         return self in (DeploymentState.READY, DeploymentState.ERROR, DeploymentState.CANCELED)
-
-
-class Environment(StrEnum):
-    PRODUCTION = "production"
-    PREVIEW = "preview"
-    DEVELOPMENT = "development"
 
 
 class CreatorType(StrEnum):

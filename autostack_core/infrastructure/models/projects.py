@@ -72,7 +72,10 @@ class Deployment(Model):
         "models.User", related_name="deployments", null=True, on_delete=fields.SET_NULL
     )
     state = fields.CharEnumField(DeploymentState, default=DeploymentState.QUEUED, max_length=16)
-    is_production = fields.BooleanField(default=False)
+    target = fields.CharEnumField(Environment, default=Environment.PREVIEW, max_length=16)
+    """Where the deployment goes, production or preview: one concept everywhere (the API's
+    and notifications' ``target``, ``AUTOSTACK_ENV`` in a build, the environment whose
+    variables it gets, the runtime's ``Release.target``)."""
     creator_type = fields.CharEnumField(CreatorType, default=CreatorType.MANUAL, max_length=16)
     source_type = fields.CharField(max_length=16, default="upload")
     git_url = fields.CharField(max_length=500, null=True)
@@ -97,13 +100,6 @@ class Deployment(Model):
     error_at = fields.DatetimeField(null=True)
     canceled_at = fields.DatetimeField(null=True)
     deleted_at = fields.DatetimeField(null=True)
-
-    @property
-    def target(self) -> Environment:
-        """Where the deployment goes: production or preview, one concept everywhere (the
-        API's and notifications' ``target``, ``AUTOSTACK_ENV`` in a build, the environment
-        whose variables it gets), stored as ``is_production``."""
-        return Environment.PRODUCTION if self.is_production else Environment.PREVIEW
 
     class Meta:
         table = "deployments"
