@@ -26,6 +26,7 @@ from autostack_core.infrastructure.models.enums import (
     CreatorType,
     DeploymentState,
     Environment,
+    ProtectionMode,
     Role,
     SslStatus,
     Tier,
@@ -50,6 +51,7 @@ SEALED_COLUMNS: tuple[tuple[type[Model], str, str], ...] = (
     (EnvironmentVariable, "value_sealed", "environment_variables.value"),
     (DeployHook, "token_sealed", "deploy_hooks.token"),
     (ConnectedZone, "config_sealed", "dns_zones.config"),
+    (Project, "protection_bypass_sealed", "projects.protection_bypass"),
     (GitAccount, "credential_sealed", "users.github_token"),
 )
 """Every encrypted column with its authenticated context; key rotation walks these."""
@@ -77,6 +79,7 @@ __all__ = [
     "GitConnection",
     "Invitation",
     "Project",
+    "ProtectionMode",
     "Role",
     "SslStatus",
     "Team",

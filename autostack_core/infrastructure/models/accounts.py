@@ -37,6 +37,8 @@ class Team(Model):
         "models.User", related_name="owned_teams", on_delete=fields.RESTRICT
     )
     is_personal = fields.BooleanField(default=False)
+    protect_previews = fields.BooleanField(default=False)
+    """New projects start with team-login protection on their previews."""
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

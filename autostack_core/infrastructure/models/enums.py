@@ -53,6 +53,14 @@ class AliasKind(StrEnum):
     CUSTOM = "custom"
 
 
+class ProtectionMode(StrEnum):
+    """Who may visit an environment's deployments (docs/protection.md)."""
+
+    NONE = "none"
+    PASSWORD = "password"
+    TEAM = "team"
+
+
 class SslStatus(StrEnum):
     NONE = "none"
     PENDING = "pending"

@@ -14,6 +14,7 @@ from autostack_core.infrastructure.models.enums import (
     CreatorType,
     DeploymentState,
     Environment,
+    ProtectionMode,
 )
 from autostack_core.infrastructure.models.sealing import sealed
 from autostack_core.utils import random_id
@@ -49,10 +50,18 @@ class Project(Model):
     webhook_secret_sealed = fields.TextField(null=True)
     retention_keep = fields.IntField(null=True)
     settings: dict[str, Any] = fields.JSONField(default=dict)
+    protection_production = fields.CharEnumField(ProtectionMode, default=ProtectionMode.NONE,
+                                                 max_length=16)
+    protection_preview = fields.CharEnumField(ProtectionMode, default=ProtectionMode.NONE,
+                                              max_length=16)
+    """Who may visit the production and the preview hostnames (docs/protection.md)."""
+    protection_password_hash = fields.CharField(max_length=255, null=True)
+    protection_bypass_sealed = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     webhook_secret = sealed("webhook_secret_sealed", "projects.webhook_secret")
+    protection_bypass = sealed("protection_bypass_sealed", "projects.protection_bypass")
 
     class Meta:
         table = "projects"
