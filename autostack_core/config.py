@@ -104,6 +104,12 @@ class Settings:
     """Largest total size of the distinct files a team's uploads and deployments keep stored."""
     build_timeout_seconds: int = 15 * 60
     build_memory_mb: int = 4096
+    registry: str | None = None
+    """The OCI registry Dockerfile builds push their images to (``host:port[/path]``);
+    without it no image is built here and the build context goes to the runtime."""
+    base_image_registry: str | None = None
+    """A registry or mirror that Dockerfiles' ``FROM`` images come from (``host:port``),
+    tried before Docker Hub for short names like ``python:3.12``."""
     runtime_memory_mb: int = 1024
     runtime_cpus: float = 1.0
     preview_idle_seconds: float = 900
@@ -167,6 +173,8 @@ class Settings:
                                       cls.max_deployment_bytes),
             team_storage_quota_bytes=_int("AUTOSTACK_TEAM_STORAGE_QUOTA_BYTES",
                                           cls.team_storage_quota_bytes),
+            registry=env.get("AUTOSTACK_REGISTRY") or None,
+            base_image_registry=env.get("AUTOSTACK_BASE_IMAGE_REGISTRY") or None,
             runtime_memory_mb=int(env.get("AUTOSTACK_RUNTIME_MEMORY_MB", "1024")),
             preview_idle_seconds=float(env.get("AUTOSTACK_PREVIEW_IDLE_SECONDS", "900")),
             runtime_drain_seconds=float(env.get("AUTOSTACK_RUNTIME_DRAIN_SECONDS", "30")),

@@ -4,12 +4,15 @@ A Dockerfile project (detection runtime ``docker``) runs as a container, so it
 needs a runtime that accepts the ``image`` output kind; on any other runtime the
 build stops with a :class:`BuildError` naming the installed ones that do.
 
-AutoStack has no container engine. A ``FROM scratch`` Dockerfile whose steps
-only copy files and set metadata (COPY, ADD of local files, ENV, WORKDIR,
-EXPOSE, CMD, ENTRYPOINT, LABEL, USER) is turned into an OCI image layout here,
-in ``image/`` (see :mod:`.oci_layout`). Any other Dockerfile is shipped as its
-build context in ``image/context/`` for the provider to build in its cluster
-(Kaniko, Cloud Build); ``image.json`` says which of the two the output holds.
+With a registry (``AUTOSTACK_REGISTRY``), any Dockerfile is built with buildah
+and pushed there (:mod:`.image_build`); ``image.json`` records the image's
+reference and digest, which the runtimes pull. Without one, a ``FROM scratch``
+Dockerfile whose steps only copy files and set metadata (COPY, ADD of local
+files, ENV, WORKDIR, EXPOSE, CMD, ENTRYPOINT, LABEL, USER) is turned into an
+OCI image layout here, in ``image/`` (see :mod:`.oci_layout`). Any other
+Dockerfile is shipped as its build context in ``image/context/`` for the
+provider to build in its cluster (Kaniko, Cloud Build); ``image.json`` says
+which of the three the output holds (``format``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from autostack_core.build import user_files
 from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection
 
+from .image_build import ImageBuild
 from .oci_layout import ImageConfig, write_layout
 from .steps import ignore_names, publish, write_json
 
@@ -176,7 +180,12 @@ class DockerfileBuilder:
             raise BuildError(f"`{dockerfile}` must start with FROM")
         base = instructions[0].argument.split()[0]
         info: dict[str, Any] = {"dockerfile": dockerfile, "base": base}
-        if base == "scratch":
+        if getattr(context.settings, "registry", None):
+            image = await ImageBuild(context, dockerfile).run(base_images(instructions))
+            info.update(format="registry", reference=image.reference, digest=image.digest,
+                        repository=image.repository, tag=image.tag)
+            await context.log(f"pushed {image.repository}:{image.tag} ({image.digest})")
+        elif base == "scratch":
             files, config = scratch_image(context.workspace, instructions)
             digest = await asyncio.to_thread(write_layout, context.output_dir / "image",
                                              files, config)
@@ -188,6 +197,23 @@ class DockerfileBuilder:
             await context.log(f"`FROM {base}` needs a container engine: the build context "
                               f"goes to the {context.provider} runtime, which builds the image")
         write_json(context.output_dir, "image.json", info)
+
+
+def base_images(instructions: list[Instruction]) -> list[str]:
+    """The images the ``FROM`` lines name: not ``scratch``, an earlier stage, or an ``ARG``."""
+    images: list[str] = []
+    stages: set[str] = {"scratch"}
+    for instruction in instructions:
+        if instruction.keyword != "FROM":
+            continue
+        words = [word for word in instruction.argument.split() if not word.startswith("--")]
+        if not words:
+            continue
+        if len(words) >= 3 and words[1].lower() == "as":
+            stages.add(words[2].lower())
+        if words[0].lower() not in stages and "$" not in words[0] and words[0] not in images:
+            images.append(words[0])
+    return images
 
 
 def installed(runtimes: tuple[str, ...]) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection
-from autostack_plugins.builders.dockerfile import DockerfileBuilder, parse_dockerfile
+from autostack_plugins.builders.dockerfile import DockerfileBuilder, base_images, parse_dockerfile
 
 pytestmark = pytest.mark.dbless
 
@@ -125,3 +125,11 @@ def test_continuations_and_comments() -> None:
     parsed = parse_dockerfile("# c\nFROM scratch\n\nCMD [\"a\", \\\n  \"b\"]\n")
     assert [(i.keyword, i.argument, i.line) for i in parsed] == [
         ("FROM", "scratch", 2), ("CMD", '["a",  "b"]', 4)]
+
+
+def test_base_images_are_the_from_lines_but_stages_scratch_and_args() -> None:
+    instructions = parse_dockerfile(
+        "ARG VERSION=3\nFROM --platform=linux/amd64 python:3.12 AS deps\nRUN true\n"
+        "FROM deps AS build\nFROM scratch\nFROM node:${VERSION}\nFROM python:3.12\n"
+        "COPY --from=build /app /app\n")
+    assert base_images(instructions) == ["python:3.12"]
