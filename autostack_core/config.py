@@ -227,6 +227,13 @@ class Settings:
         return self.public_url or f"http://{self.host}:{self.port}"
 
     @property
+    def local_url(self) -> str:
+        """The control plane as this machine reaches it (the local edge asks it who may see
+        a protected deployment): the listening address, a wildcard one as the loopback."""
+        host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    @property
     def github_login_enabled(self) -> bool:
         return bool(self.github_client_id and self.github_client_secret)
 

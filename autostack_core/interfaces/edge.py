@@ -20,6 +20,12 @@ from autostack_core.interfaces.runtime import Endpoint
 REDIRECT_STATUSES: tuple[int, ...] = (301, 302, 307, 308)
 """The statuses :meth:`Edge.redirect` takes."""
 
+PROTECTION_PREFIX = "/_autostack/protection/"
+"""The paths of a protected hostname that belong to the control plane (its login pages)."""
+
+PROTECTION_CHECK = f"{PROTECTION_PREFIX}check"
+"""The control plane's check endpoint, under :data:`PROTECTION_PREFIX`."""
+
 
 @dataclass(frozen=True)
 class WeightedEndpoint:
@@ -51,6 +57,25 @@ class Certificate:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Protection:
+    """Deployment protection of one hostname: the control plane decides who gets in.
+
+    Before each request for the hostname, the edge asks ``control_plane`` +
+    :data:`PROTECTION_CHECK` (``GET``, the visitor's ``Host``, headers and
+    cookies, with ``X-Forwarded-Method`` and ``X-Forwarded-Uri`` set to the
+    request's method and path with query). A 2xx answer lets the request
+    through; any other answer (the login page, a redirect to sign in, 401) is
+    the visitor's answer, unchanged. Requests under :data:`PROTECTION_PREFIX`
+    go to the control plane as they are (``Host`` kept): the login pages.
+    Every answer for the hostname carries ``Cache-Control: private, no-store``,
+    whatever the deployment says, so no shared cache keeps it.
+    """
+
+    control_plane: str
+    """The control plane's base URL as the edge reaches it, like ``http://127.0.0.1:8000``."""
+
+
 class Edge(Protocol):
     """Routes hostnames to endpoints. One edge serves the whole server."""
 
@@ -79,6 +104,14 @@ class Edge(Protocol):
         scheme, ``target``, then the request's path and query
         (``http://www.example.com/a?b`` -> ``http://example.com/a?b``). Replaces
         the hostname's binding, as ``bind`` replaces its redirect.
+        """
+
+    async def protect(self, hostname: str, protection: Protection | None) -> None:
+        """Protect ``hostname`` as :class:`Protection` says, or serve it to anyone (``None``).
+
+        Kept apart from the binding (a later ``bind`` or ``unbind`` leaves it as
+        it is) and applied before the call returns; the core protects a hostname
+        before it binds it, so a protected deployment is never served openly.
         """
 
     async def certificate(self, hostname: str) -> Certificate:

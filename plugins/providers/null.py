@@ -42,8 +42,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from weakref import WeakValueDictionary
 
+import httpx
+
 from autostack_core import hookimpl
-from autostack_core.interfaces.edge import Certificate, CertificateStatus, WeightedEndpoint
+from autostack_core.interfaces.edge import (
+    PROTECTION_CHECK,
+    PROTECTION_PREFIX,
+    Certificate,
+    CertificateStatus,
+    Protection,
+    WeightedEndpoint,
+)
 from autostack_core.interfaces.runtime import (
     Artifact,
     ArtifactReference,
@@ -270,6 +279,8 @@ class NullEdge:
         """The port public URLs name (none for 80), as a real edge's would."""
         self.bindings: dict[str, tuple[WeightedEndpoint, ...]] = {}
         self.redirects: dict[str, tuple[str, int]] = {}
+        self.protections: dict[str, Protection] = {}
+        """The protected hostnames; :meth:`fetch` asks their control plane, as an edge would."""
         self.calls: list[tuple[str, str]] = []
         self._turns: dict[str, list[int]] = {}
 
@@ -314,6 +325,13 @@ class NullEdge:
         self._turns.pop(hostname, None)
         self.redirects[hostname] = (_host(target), status)
 
+    async def protect(self, hostname: str, protection: Protection | None) -> None:
+        """Record (or forget) ``hostname``'s protection."""
+        if protection is None:
+            self.protections.pop(_host(hostname), None)
+        else:
+            self.protections[_host(hostname)] = protection
+
     async def certificate(self, hostname: str) -> Certificate:
         """ISSUED (by ``null``) for a hostname it serves, NONE for any other."""
         hostname = _host(hostname)
@@ -331,10 +349,25 @@ class NullEdge:
                 for target in self.bindings.get(_host(hostname), ())]
 
     async def fetch(self, hostname: str, path: str = "/") -> NullResponse:
-        """What a visitor gets for ``http://<hostname><path>``."""
+        """What a visitor gets for ``http://<hostname><path>``.
+
+        A protected hostname's answers are the control plane's until its check
+        answers 2xx, and are never to be cached (``Cache-Control: private, no-store``).
+        """
         hostname = _host(hostname)
         if not path.startswith("/"):
             path = "/" + path
+        protection = self.protections.get(hostname)
+        if protection is None:
+            return await self._serve(hostname, path)
+        checked = await _ask(protection, hostname, path)
+        response = checked if checked.status >= 300 or path.startswith(PROTECTION_PREFIX) \
+            else await self._serve(hostname, path)
+        return NullResponse(response.status,
+                            {**response.headers, "cache-control": "private, no-store"},
+                            response.body)
+
+    async def _serve(self, hostname: str, path: str) -> NullResponse:
         if hostname in self.redirects:
             target, status = self.redirects[hostname]
             return NullResponse(status, {"location": f"http://{target}{path}"})
@@ -355,6 +388,17 @@ class NullEdge:
         chosen = max(range(len(targets)), key=lambda index: turns[index])
         turns[chosen] -= sum(target.weight for target in targets)
         return chosen
+
+
+async def _ask(protection: Protection, hostname: str, path: str) -> NullResponse:
+    """The control plane's answer for ``path``: its page under the prefix, else its check."""
+    target = path if path.startswith(PROTECTION_PREFIX) else PROTECTION_CHECK
+    headers = {"Host": hostname, "X-Forwarded-Method": "GET", "X-Forwarded-Uri": path}
+    async with httpx.AsyncClient(base_url=protection.control_plane, timeout=10) as client:
+        answer = await client.get(target, headers=headers)
+    return NullResponse(answer.status_code, {key.lower(): value
+                                             for key, value in answer.headers.items()},
+                        answer.content)
 
 
 def _runtime_of(endpoint: Endpoint) -> NullRuntime | None:

@@ -63,6 +63,9 @@ class Pair:
     """How long a release allowed zero replicas idles before it sleeps; None: no scale to zero."""
     timeout: float = 30.0
     """How long the suite waits for something to happen (a log line, sleep)."""
+    control_plane: str | None = None
+    """Where the edge asks about protected hostnames (``http://host:port``); the suite
+    runs a stand-in control plane there. None: the protection case is skipped."""
 
 
 Files = Mapping[str, bytes]

@@ -17,6 +17,7 @@ from datetime import datetime
 
 import pytest
 
+from autostack_core.interfaces.edge import PROTECTION_PREFIX, Protection
 from autostack_core.interfaces.runtime import (
     CostEstimate,
     LogLine,
@@ -33,6 +34,7 @@ from tests.conformance.pair import (
     server_output,
     static_output,
 )
+from tests.conformance.protection_check import KEY, control_plane
 
 STATIC = frozenset({OutputKind.STATIC})
 SERVER = frozenset({OutputKind.STATIC, OutputKind.SERVER})
@@ -69,7 +71,7 @@ class ProviderConformance:
         for method in ("start", "stop", "publish", "deploy", "status", "destroy", "scale",
                        "logs", "cost_estimate"):
             assert callable(getattr(pair.runtime, method)), f"runtime has no {method}"
-        for method in ("start", "stop", "bind", "unbind", "redirect", "certificate",
+        for method in ("start", "stop", "bind", "unbind", "redirect", "protect", "certificate",
                        "public_url"):
             assert callable(getattr(pair.edge, method)), f"edge has no {method}"
 
@@ -223,6 +225,32 @@ class ProviderConformance:
         _, endpoint = await stage.deploy(static_output(marker := random_id()), STATIC)
         await stage.bind(endpoint, hostname=hostname)
         assert marker in (await stage.get(hostname, "/")).text, "a bind replaces a redirect"
+
+    async def test_protect_asks_the_control_plane(self, pair: Pair, stage: Stage) -> None:
+        needs(pair, STATIC)
+        if pair.control_plane is None:
+            pytest.skip("the pair names no control plane for protection checks")
+        marker = random_id()
+        _, endpoint = await stage.deploy(static_output(marker), STATIC)
+        hostname = await stage.bind(endpoint)
+        async with control_plane(pair.control_plane):
+            await pair.edge.protect(hostname, Protection(pair.control_plane))
+            try:
+                denied = await stage.get(hostname, "/")
+                assert (denied.status, denied.text) == (401, "sign in first")
+                page = await stage.get(hostname, f"{PROTECTION_PREFIX}login")
+                assert (page.status, page.text) == (200, f"login page of {hostname}")
+                allowed = await stage.get(hostname, f"/?{KEY}")
+                assert (allowed.status, allowed.text) == (200, f"<h1>home {marker}</h1>")
+                for answer in (denied, page, allowed):
+                    assert answer.headers.get("cache-control") == "private, no-store"
+                await stage.bind(endpoint, hostname=hostname)
+                assert (await stage.get(hostname, "/")).status == 401, "a bind keeps protection"
+            finally:
+                await pair.edge.protect(hostname, None)
+            public = await stage.get(hostname, "/")
+            assert (public.status, public.text) == (200, f"<h1>home {marker}</h1>")
+            assert "no-store" not in public.headers.get("cache-control", "")
 
     def test_public_url_names_the_hostname(self, pair: Pair) -> None:
         hostname = pair.hostname("public")

@@ -29,7 +29,7 @@ IDLE_SECONDS = 4.0
 class TestLocalPair(ProviderConformance):
     @pytest.fixture
     async def pair(self, tmp_path: Path) -> AsyncIterator[Pair]:
-        settings = Settings(data_dir=tmp_path / "data", edge_port=free_port(),
+        settings = Settings(data_dir=tmp_path / "data", edge_port=free_port(), port=free_port(),
                             edge_https_port=free_port(), health_timeout_seconds=10,
                             runtime_memory_mb=256, preview_idle_seconds=IDLE_SECONDS)
         settings.ensure_dirs()
@@ -49,7 +49,8 @@ class TestLocalPair(ProviderConformance):
 
             try:
                 yield Pair(runtime, edge, request, hostname=lambda label: f"{label}.localhost",
-                           runs_code=True, idle_seconds=IDLE_SECONDS, timeout=20)
+                           runs_code=True, idle_seconds=IDLE_SECONDS, timeout=20,
+                           control_plane=settings.local_url)
             finally:
                 await runtime.stop()
                 await edge.stop()

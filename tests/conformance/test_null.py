@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from autostack_core.utils import free_port
 from autostack_plugins.providers.null import NullEdge, NullRuntime
 from tests.conformance import Answer, Pair, ProviderConformance
 
@@ -17,7 +18,8 @@ def null_pair(runtime: NullRuntime, edge: NullEdge) -> Pair:
         response = await edge.fetch(hostname, path)
         return Answer(response.status, response.headers, response.body)
 
-    return Pair(runtime, edge, request, idle_seconds=runtime.idle_seconds, timeout=5)
+    return Pair(runtime, edge, request, idle_seconds=runtime.idle_seconds, timeout=5,
+                control_plane=f"http://127.0.0.1:{free_port()}")
 
 
 class TestNullPair(ProviderConformance):

@@ -18,6 +18,7 @@ from typing import Any
 
 from autostack_core.config import Settings
 from autostack_core.security.log_redaction import MASK, SECRET_PARAMETERS
+from autostack_plugins.providers.local.edge_protection import protection_route
 from autostack_plugins.providers.local.edge_routes import (
     deployment_handler,
     html_response,
@@ -160,6 +161,7 @@ def caddy_config(state: EdgeState, settings: Settings,
             "automatic_https": {"disable": True},
             "logs": {"default_logger_name": ACCESS_LOGGER},
             "routes": [
+                protection_route(settings),
                 hosted_route(hosts_dir, deployments_dir, state),
                 catch_all_route(),
             ],

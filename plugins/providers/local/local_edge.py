@@ -23,8 +23,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from autostack_core.interfaces.edge import Certificate, CertificateStatus, WeightedEndpoint
+from autostack_core.interfaces.edge import (
+    Certificate,
+    CertificateStatus,
+    Protection,
+    WeightedEndpoint,
+)
 from autostack_core.interfaces.runtime import Endpoint
+from autostack_plugins.providers.local import edge_protection
 from autostack_plugins.providers.local.certificates import certificate_state
 from autostack_plugins.providers.local.edge import Edge, EdgeError
 
@@ -91,6 +97,10 @@ class LocalEdge:
         except ValueError as error:
             raise EdgeError(str(error)) from error
         await self.edge.unalias(hostname)
+
+    async def protect(self, hostname: str, protection: Protection | None) -> None:
+        """Protect ``hostname`` (a marker file, no reload): see :mod:`.edge_protection`."""
+        await asyncio.to_thread(edge_protection.protect, self.settings, hostname, protection)
 
     async def certificate(self, hostname: str) -> Certificate:
         """Probe the edge's HTTPS port for ``hostname``, which starts issuance when none exists.

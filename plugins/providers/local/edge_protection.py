@@ -1,0 +1,83 @@
+"""Deployment protection at the local edge: Caddy asks the control plane before serving.
+
+A protected hostname has an empty marker file ``<data>/edge/protected/<hostname>``
+(nothing about it is in Caddy's configuration, so protecting and unprotecting
+are a file each, no reload, like everything else at this edge). The first route
+of the server (:func:`protection_route`) matches requests whose hostname has a
+marker, and then:
+
+* sets ``Cache-Control: private, no-store`` on whatever the answer is (deferred,
+  so it replaces what the deployment says): a protected answer is never kept by
+  a shared cache;
+* proxies the control plane's pages (``/_autostack/protection/...``: the
+  password form, the team sign-in's return) to the control plane, ``Host`` kept;
+* asks the control plane's check endpoint for every other request, as Caddy's
+  ``forward_auth`` does: a 2xx answer lets the request go on to the hosted
+  routes, any other answer is the visitor's (the login page, a redirect, 401).
+
+The control plane is the one this machine runs (:attr:`Settings.local_url`):
+the local edge and its control plane share a host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+from urllib.parse import urlsplit
+
+from autostack_core.config import Settings
+from autostack_core.interfaces.edge import PROTECTION_CHECK, PROTECTION_PREFIX, Protection
+from autostack_plugins.providers.local.edge_state import HOSTNAME_PATTERN, EdgeError, check_hostname
+
+JSON = dict[str, Any]
+NO_STORE = "private, no-store"
+
+
+def dial_of(url: str) -> str:
+    """``http://127.0.0.1:8000`` -> ``127.0.0.1:8000`` (what a Caddy upstream dials)."""
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname or parts.port is None:
+        raise EdgeError(f"the control plane's URL must be http://host:port, not {url!r}")
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{host}:{parts.port}"
+
+
+def protection_route(settings: Settings) -> JSON:
+    """The first route: requests for a protected hostname pass the control plane's check."""
+    upstream = [{"dial": dial_of(settings.local_url)}]
+    marker = {"root": str(settings.path("edge", "protected")),
+              "try_files": ["/{http.request.host}"]}
+    valid_host = {"{http.request.host}": {"pattern": HOSTNAME_PATTERN}}
+    no_store = {"handler": "headers", "response": {"set": {"Cache-Control": [NO_STORE]},
+                                                   "deferred": True}}
+    pages = {"match": [{"path": [f"{PROTECTION_PREFIX}*"]}],
+             "handle": [{"handler": "reverse_proxy", "upstreams": upstream}], "terminal": True}
+    check = {
+        "handler": "reverse_proxy", "upstreams": upstream,
+        "rewrite": {"method": "GET", "uri": PROTECTION_CHECK},
+        "headers": {"request": {"set": {"X-Forwarded-Method": ["{http.request.method}"],
+                                        "X-Forwarded-Uri": ["{http.request.uri}"]}}},
+        # A 2xx answer handled by routes that write nothing: the request goes on down the
+        # chain (to the hosted routes); any other answer is written to the visitor as is.
+        "handle_response": [{"match": {"status_code": [2]},
+                             "routes": [{"handle": [{"handler": "vars"}]}]}],
+    }
+    return {"match": [{"vars_regexp": valid_host, "file": marker}],
+            "handle": [{"handler": "subroute", "routes": [
+                {"handle": [no_store]}, pages, {"handle": [check]}]}]}
+
+
+def protect(settings: Settings, hostname: str, protection: Protection | None) -> None:
+    """Write or remove ``hostname``'s marker; :class:`EdgeError` for another control plane."""
+    hostname = check_hostname(hostname)
+    marker = settings.path("edge", "protected", hostname)
+    if protection is None:
+        with contextlib.suppress(FileNotFoundError):
+            marker.unlink()
+        return
+    if dial_of(protection.control_plane) != dial_of(settings.local_url):
+        raise EdgeError(f"the local edge asks the control plane at {settings.local_url}, "
+                        f"not {protection.control_plane}")
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+
