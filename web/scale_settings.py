@@ -8,8 +8,6 @@ applied to every ready deployment by the project's runtime.
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -18,22 +16,9 @@ from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Role, User
 from autostack_core.security.auth import client_ip
 from autostack_core.services import scaling
-from autostack_core.services.releases import MAX_REPLICAS
 from autostack_web.access import page, project_access
 from autostack_web.project_settings import settings_page
 from autostack_web.rendering import form_text, host_of
-
-
-def scale_changes(scale_to_zero: bool, replicas: str) -> dict[str, Any]:
-    """The form's values as the policy's settings; replicas must be 1 to MAX_REPLICAS."""
-    message = f"replicas: enter a whole number from 1 to {MAX_REPLICAS}"
-    try:
-        count = int(replicas)
-    except ValueError as error:
-        raise ApiError(422, message, "replicas") from error
-    if not 1 <= count <= MAX_REPLICAS:
-        raise ApiError(422, message, "replicas")
-    return {"scale_to_zero": scale_to_zero, "replicas": count}
 
 
 async def save(request: Request, user: User) -> Response:
@@ -43,7 +28,7 @@ async def save(request: Request, user: User) -> Response:
         values = {"replicas": form_text(form, "replicas")}
         scale_to_zero = form.get("scale_to_zero") == "on"
     try:
-        changes = scale_changes(scale_to_zero, values["replicas"])
+        changes = {"scale_to_zero": scale_to_zero, "replicas": values["replicas"]}
         applied = await scaling.change_scale(host_of(request), user, project, changes,
                                              client_ip(request))
     except ApiError as error:

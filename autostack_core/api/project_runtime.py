@@ -18,8 +18,9 @@ class ScaleChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scale_to_zero: bool | None = Field(
         default=None, description="sleep when idle, production included (woken by a request)")
-    replicas: int | None = Field(default=None, ge=1, le=MAX_REPLICAS,
-                                 description="server replicas while awake")
+    replicas: int | None = Field(
+        default=None, description="server replicas while awake (checked by the service)",
+        json_schema_extra={"minimum": 1, "maximum": MAX_REPLICAS})
 
 
 async def get_scale(request: Request) -> Response:

@@ -1,17 +1,20 @@
 """A project's scale policy and what running it costs, as its runtime says.
 
 The policy lives in the project's settings (``scale_to_zero``, ``replicas``;
-:func:`autostack_core.services.releases.policy_for` reads it); a change is saved,
-audited, then applied to every ready deployment through ``runtime.scale``.
+:func:`autostack_core.services.releases.policy_for` reads it); a change is checked
+here (for the API and the dashboard alike), saved, audited, then applied to every
+ready deployment through ``runtime.scale``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, User
 from autostack_core.security import accounts
 from autostack_core.services import deployments, releases
+from autostack_core.services.releases import MAX_REPLICAS
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -23,10 +26,28 @@ def scale_json(project: Project) -> dict[str, Any]:
             "min_replicas": policy.min_replicas, "max_replicas": policy.max_replicas}
 
 
+def checked_replicas(value: object) -> int:
+    """``value`` (a JSON number, or a form's text) as a replica count, 1 to MAX_REPLICAS;
+    else a 422 naming the field."""
+    count = None
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        try:
+            count = int(value)
+        except ValueError:
+            count = None
+    if count is None or not 1 <= count <= MAX_REPLICAS:
+        raise ApiError(422, f"replicas: enter a whole number from 1 to {MAX_REPLICAS}",
+                       "replicas")
+    return count
+
+
 async def change_scale(app: AutoStack, user: User, project: Project,
                        changes: dict[str, Any], ip: str) -> int:
-    """Save ``changes`` (``scale_to_zero``, ``replicas``), audited, and apply the new policy
-    to the project's ready deployments (admin role, checked by the caller); how many."""
+    """Check and save ``changes`` (``scale_to_zero``, ``replicas``), audited, and apply the
+    new policy to the project's ready deployments (admin role, checked by the caller);
+    how many."""
+    if "replicas" in changes:
+        changes = {**changes, "replicas": checked_replicas(changes["replicas"])}
     if not changes:
         return 0
     releases.runtime_for(app, project)  # installed, before anything is saved

@@ -172,8 +172,11 @@ async def test_a_scale_change_skips_a_ready_deployment_its_runtime_no_longer_run
 async def test_scale_changes_are_for_admins_and_checked(
     autostack: AutoStack, site: Project, owner: User, api: httpx.AsyncClient
 ) -> None:
-    too_many = await api.put("/api/v1/projects/site/scale", json={"replicas": 11})
-    assert too_many.status_code == 422 and too_many.json()["error"]["field"] == "replicas"
+    for bad in (11, 0):  # the dashboard's form gets the same answer (test_web_scaling)
+        refused = await api.put("/api/v1/projects/site/scale", json={"replicas": bad})
+        error = refused.json()["error"]
+        assert refused.status_code == 422 and (error["field"], error["message"]) == (
+            "replicas", "replicas: enter a whole number from 1 to 10")
     viewer = await add_user(await personal_team(owner), "viewer@example.com", Role.VIEWER)
     async with client_for(autostack, await token_for(viewer)) as http:
         assert (await http.get("/api/v1/projects/site/scale")).status_code == 200
