@@ -38,8 +38,8 @@ def test_folder_deploy_serves_the_site_and_a_one_file_change_uploads_one_file(
     assert "version 1" in production.text
 
     (site / "index.html").write_text("<!doctype html><title>Site</title><h1>version 2</h1>\n")
-    second = deploy(server, site, "--prod")
-    assert second["uploaded_files"] == 1
+    second = deploy(server, site, "--target", "production")  # what --prod stands for
+    assert (second["uploaded_files"], second["target"]) == (1, "production")
     assert "version 2" in server.edge_get("docs.localhost").text
     # The first deployment keeps its own URL and content forever.
     assert "version 1" in server.edge_get(hostname_of(first["url"])).text

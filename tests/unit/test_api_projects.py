@@ -59,13 +59,15 @@ async def test_list_get_and_latest_deployment(api: httpx.AsyncClient) -> None:
     await api.post("/api/v1/projects", json={"name": "one"})
     await api.post("/api/v1/projects", json={"name": "two", "team": "acme"})
     project = await Project.get(name="two")
-    await Deployment.create(project=project, state="ready", deployment_url="http://x")
+    await Deployment.create(project=project, state="ready", deployment_url="http://x",
+                            target="production")
     everything = await api.get("/api/v1/projects")
     assert sorted(p["name"] for p in everything.json()["projects"]) == ["one", "two"]
     acme = await api.get("/api/v1/projects?team=acme")
     assert [p["name"] for p in acme.json()["projects"]] == ["two"]
     got = await api.get("/api/v1/projects/two")
-    assert got.json()["project"]["latest_deployment"]["state"] == "ready"
+    latest = got.json()["project"]["latest_deployment"]
+    assert (latest["state"], latest["target"]) == ("ready", "production")
     assert (await api.get("/api/v1/projects?team=nope")).status_code == 404
     assert (await api.get("/api/v1/projects/nope")).status_code == 404
 
