@@ -12,7 +12,7 @@ from autostack_core.api import (
     dns_zones,
     domains,
     environment,
-    github,
+    git_connections,
     health,
     notifiers,
     openapi,
@@ -28,8 +28,8 @@ from autostack_core.api import (
 
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
-    deploy_hooks, notifiers, runtime_logs, github, domains, dns_zones, detect, project_events,
-    project_runtime, openapi,
+    deploy_hooks, notifiers, runtime_logs, git_connections, domains, dns_zones, detect,
+    project_events, project_runtime, openapi,
 )
 
 
