@@ -20,6 +20,8 @@ from autostack_web import (
     pages,
     project_settings,
     projects,
+    protection_gate,
+    protection_settings,
     scale_settings,
     teams,
 )
@@ -40,6 +42,8 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         *dns_zone_settings.routes,
         *hook_settings.routes,
         *scale_settings.routes,
+        *protection_settings.routes,
+        *protection_gate.routes,
         *teams.routes,
         *account.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),

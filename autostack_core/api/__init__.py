@@ -12,13 +12,14 @@ from autostack_core.api import (
     dns_zones,
     domains,
     environment,
-    git_connections,
+    github,
     health,
     notifiers,
     openapi,
     project_events,
     project_runtime,
     projects,
+    protection,
     runtime_logs,
     teams,
     tokens,
@@ -28,8 +29,9 @@ from autostack_core.api import (
 
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
-    deploy_hooks, notifiers, runtime_logs, git_connections, domains, dns_zones, detect,
-    project_events, project_runtime, openapi,
+    deploy_hooks, notifiers, runtime_logs, github, domains, dns_zones, detect, project_events,
+    project_runtime, openapi,
+    protection,
 )
 
 

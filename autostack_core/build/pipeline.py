@@ -45,7 +45,7 @@ from autostack_core.interfaces import BuildContext, Detection, SourceTree
 from autostack_core.interfaces.runtime import OutputKind
 from autostack_core.security.log_redaction import redact
 from autostack_core.security.outbound import Outbound
-from autostack_core.services import deployments, hostnames, releases, team_files
+from autostack_core.services import deployments, hostnames, protection, releases, team_files
 from autostack_core.utils import process_alive
 
 if TYPE_CHECKING:
@@ -198,7 +198,7 @@ class Pipeline:
         else:
             url = check_git_url(deployment.git_url or "", self.settings.allow_local_git)
             allow_local = self.settings.allow_local_git
-            access = await git_credentials.access_for_project(self.app, self.project, url)
+            access = await git_credentials.access_for_project(self.settings, self.project, url)
         ref = deployment.commit_sha or deployment.branch or self.project.branch
         source = redact(url) if deployment.source_type == "git" else "push"
         self.log.write("clone", f"Cloning {source} at {ref}", "system")
@@ -368,6 +368,7 @@ class Pipeline:
                              f"{runtime.name!r} runtime does not run (it runs {runs}); "
                              "choose another runtime in the project settings")
         release = await releases.release_for(app, project, deployment, runtime, artifact)
+        await protection.guard_release(app, project, deployment, release.hostnames)
         await runtime.deploy(release)
         deploy_seconds = round(time.monotonic() - started, 3)
         if not await deployments.transition(

@@ -23,8 +23,10 @@ MASK = "[redacted]"
 SECRET_PARAMETERS = (
     "token", "access_token", "refresh_token", "id_token", "secret", "client_secret",
     "password", "code", "key", "api_key", "signature", "sig", "x-vercel-protection-bypass",
+    "ticket",
 )
-"""Query parameters whose values are credentials (OAuth, signed URLs, bypass secrets)."""
+"""Query parameters whose values are credentials (OAuth, signed URLs, bypass secrets,
+team login tickets)."""
 
 _SECRET_PATH = re.compile(r"(/api/v1/deploy-hooks/)[^/?#\s\"']+")
 _SECRET_QUERY = re.compile(

@@ -18,7 +18,7 @@ from autostack_core.errors import ApiError, NotFound, from_validation_error
 from autostack_core.git import git_credentials
 from autostack_core.infrastructure.models import Deployment, Project, Role, Team, TeamMember, User
 from autostack_core.security import accounts
-from autostack_core.services import hostnames
+from autostack_core.services import hostnames, protection
 from autostack_core.services.access import require_team_role
 from autostack_core.services.checks import fits
 from autostack_core.services.retention import remove_project
@@ -140,7 +140,8 @@ async def create_project(user: User, body: ProjectCreate, ip: str) -> Project:
     values = {k: v for k, v in body.model_dump(include=set(SETTING_FIELDS)).items()
               if v is not None}
     try:
-        project = await Project.create(name=body.name, team=team, user=user, **values)
+        project = await Project.create(name=body.name, team=team, user=user, **values,
+                                       **protection.defaults_for(team))
     except IntegrityError as error:
         raise ApiError(409, f"name: the name {body.name!r} is taken", "name") from error
     await accounts.audit("project.created", user=user, team=team,
@@ -163,16 +164,16 @@ async def projects_of(user: User, team_slug: str | None) -> list[Project]:
 
 
 async def change_settings(app: AutoStack, user: User, project: Project,
-                          changes: dict[str, Any], ip: str) -> bool:
+                          changes: dict[str, Any], ip: str) -> list[str]:
     """Save checked ``changes`` to ``project`` and audit them (admin role, checked by the
     caller). Another git URL is no longer the connected repository, so clones of it use
-    no one's access: returns whether that forgot the project's git connection."""
+    no one's access: the fields that forgets are returned (empty when it kept them)."""
     for field, value in changes.items():
         setattr(project, field, value)
-    forgotten = "git_url" in changes \
-        and await git_credentials.follow_git_url(app, project, project.git_url)
+    forgotten = git_credentials.follow_git_url(app.settings, project, project.git_url) \
+        if "git_url" in changes else []
     if changes:
-        await project.save(update_fields=[*changes, "updated_at"])
+        await project.save(update_fields=[*changes, *forgotten, "updated_at"])
         await accounts.audit("project.updated", user=user, team=project.team,
                              target=("project", str(project.id)), ip=ip,
                              fields=sorted(changes))

@@ -36,6 +36,7 @@ from autostack_core.interfaces.runtime import (
     Runtime,
     ScalePolicy,
 )
+from autostack_core.services import protection
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -136,12 +137,16 @@ async def _release(app: AutoStack, project: Project, deployment: Deployment,
 async def serve(app: AutoStack, project: Project, deployment: Deployment) -> Endpoint:
     """Run the deployment on its runtime (idempotent: wakes it) and return its endpoint."""
     runtime = runtime_for(app, project)
-    return await runtime.deploy(await release_for(app, project, deployment, runtime))
+    release = await release_for(app, project, deployment, runtime)
+    await protection.guard_release(app, project, deployment, release.hostnames)
+    return await runtime.deploy(release)
 
 
 async def bind(app: AutoStack, project: Project, deployment: Deployment, hostname: str) -> None:
-    """Send ``hostname``'s traffic to the deployment, woken first."""
+    """Send ``hostname``'s traffic to the deployment, woken first, protected first when the
+    project protects its environment."""
     endpoint = await serve(app, project, deployment)
+    await protection.guard_alias(app, project, deployment, hostname)
     await app.edge.bind(hostname, [WeightedEndpoint(endpoint)])
 
 

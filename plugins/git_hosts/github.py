@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from autostack_core import hookimpl
+from autostack_core.config import Settings
 from autostack_core.interfaces.git_host import (
     EventKind,
     GitEvent,
+    GitHost,
     Headers,
     PullRequestAction,
     WebhookFormat,
@@ -106,3 +109,7 @@ FORMAT = WebhookFormat(
     parse=parse,
 )
 
+
+@hookimpl
+def register_git_hosts(settings: Settings) -> list[GitHost]:
+    return [FORMAT]
