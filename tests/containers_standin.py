@@ -86,9 +86,9 @@ def python_rootfs() -> bytes:
         add(PYTHON, f"usr/bin/{PYTHON.name}")
         add(Path(shutil.which("busybox") or "/bin/busybox"), "usr/bin/busybox")
         for library in _libraries(PYTHON):
-            add(library)
-            if library.name.startswith("ld-linux"):
-                add(library, f"usr/lib64/{library.name}")
+            # Under the name the loader looks for (libz.so.1), in usr/ (/lib links there).
+            name = str(library).lstrip("/")
+            add(library, name if name.startswith("usr/") else f"usr/{name}")
         stdlib = Path(f"/usr/lib/{PYTHON.name}")
         for path in sorted(stdlib.rglob("*")):
             parts = path.relative_to(stdlib).parts

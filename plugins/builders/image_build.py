@@ -42,6 +42,8 @@ from autostack_core.utils import random_id
 CONTAINERS_CONF = "[containers]\ndefault_ulimits = []\n"
 LOOPBACK_HOSTS = ("127.", "localhost", "[::1]")
 STOP_GRACE_SECONDS = 10
+# What buildah prints when a RUN step's container was killed (the memory cgroup's OOM kill).
+KILLED_RUN = "container exited on killed"
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,9 @@ class ImageBuild:
             await self._stop(process)
             raise BuildError(self._timeout_message()) from None
         code = process.returncode or 0
+        if check and code != 0 and KILLED_RUN in lines:
+            raise BuildError(f"a RUN step was killed, most likely out of memory (the limit is "
+                             f"{self.settings.build_memory_mb} MB, build_memory_mb)")
         if check and code != 0:
             tail = "; ".join(line for line in lines[-3:] if line)
             raise BuildError(f"buildah {args[0]} ({step}) exited with code {code}: {tail}")
