@@ -34,7 +34,7 @@ class LocalPair:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        [runtime] = plugin.register_runtimes(settings=settings)
+        runtime, _containers = plugin.register_runtimes(settings=settings)
         [self.edge] = plugin.register_edges(settings=settings)
         assert isinstance(runtime, LocalRuntime)
         self.runtime = runtime

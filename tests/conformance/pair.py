@@ -63,6 +63,9 @@ class Pair:
     """How long a release allowed zero replicas idles before it sleeps; None: no scale to zero."""
     timeout: float = 30.0
     """How long the suite waits for something to happen (a log line, sleep)."""
+    image: Callable[[str], Awaitable[Files]] | None = None
+    """For runtimes that run images: ``image(marker)`` builds :data:`IMAGE_APP` (an image
+    answering like :func:`server_output`'s app) and returns its build output (``image.json``)."""
     control_plane: str | None = None
     """Where the edge asks about protected hostnames (``http://host:port``); the suite
     runs a stand-in control plane there. None: the protection case is skipped."""
@@ -96,6 +99,9 @@ server = HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler)
 print(f"conformance server {MARKER} started", flush=True)
 server.serve_forever()
 '''
+
+IMAGE_APP = SERVER_APP.replace(b'HTTPServer(("127.0.0.1"', b'HTTPServer(("0.0.0.0"')
+"""The server app as a container runs it: listening on every interface of the container."""
 
 FUNCTION = b'''\
 def app(environ, start_response):

@@ -28,6 +28,7 @@ from autostack_core.interfaces.runtime import (
 )
 from autostack_core.utils import random_id
 from tests.conformance.pair import (
+    Files,
     Pair,
     Stage,
     functions_output,
@@ -39,7 +40,25 @@ from tests.conformance.protection_check import KEY, control_plane
 STATIC = frozenset({OutputKind.STATIC})
 SERVER = frozenset({OutputKind.STATIC, OutputKind.SERVER})
 FUNCTIONS = frozenset({OutputKind.FUNCTIONS})
+IMAGE = frozenset({OutputKind.IMAGE})
 WEIGHTED_REQUESTS = 200
+
+
+async def app_output(pair: Pair, marker: str) -> tuple[Files, frozenset[OutputKind]]:
+    """An app answering ``server <marker> <path>`` as the runtime runs it: a server app,
+    else an image (``pair.image``); a static site for runtimes that run neither."""
+    if pair.runtime.accepts >= SERVER:
+        return server_output(marker), SERVER
+    if OutputKind.IMAGE in pair.runtime.accepts and pair.image is not None:
+        return await pair.image(marker), IMAGE
+    return static_output(marker), STATIC
+
+
+async def some_output(pair: Pair, marker: str) -> tuple[Files, frozenset[OutputKind]]:
+    """A static site saying ``marker`` on ``/``, or the app when the runtime runs no static."""
+    if OutputKind.STATIC in pair.runtime.accepts:
+        return static_output(marker), STATIC
+    return await app_output(pair, marker)
 
 
 def needs(pair: Pair, kinds: frozenset[OutputKind]) -> None:
@@ -115,13 +134,23 @@ class ProviderConformance:
             assert answer.text == f"function {marker}"
         assert (await stage.get(hostname, "/api/nothing")).status == 404
 
+    async def test_deploy_image(self, pair: Pair, stage: Stage) -> None:
+        needs(pair, IMAGE)
+        if pair.image is None:
+            pytest.skip("the pair builds no image (Pair.image)")
+        marker = random_id()
+        release, endpoint = await stage.deploy(await pair.image(marker), IMAGE)
+        assert await pair.runtime.status(release.id) == ReleaseStatus.READY
+        hostname = await stage.bind(endpoint)
+        answer = await stage.get(hostname, "/app/path")
+        assert (answer.status, answer.text) == (200, f"server {marker} /app/path")
+
     # -- the release's life -----------------------------------------------------
 
     async def test_status_moves_from_absent_to_ready_to_absent(
         self, pair: Pair, stage: Stage
     ) -> None:
-        kinds = SERVER if pair.runtime.accepts >= SERVER else STATIC
-        files = server_output(random_id()) if kinds == SERVER else static_output(random_id())
+        files, kinds = await app_output(pair, random_id())
         unknown = f"c{random_id(9)}"
         assert await pair.runtime.status(unknown) == ReleaseStatus.ABSENT
         release, _ = await stage.deploy(files, kinds, release_id=unknown)
@@ -130,24 +159,22 @@ class ProviderConformance:
         assert await pair.runtime.status(release.id) == ReleaseStatus.ABSENT
 
     async def test_deploy_is_idempotent(self, pair: Pair, stage: Stage) -> None:
-        kinds = SERVER if pair.runtime.accepts >= SERVER else STATIC
         marker = random_id()
-        files = server_output(marker) if kinds == SERVER else static_output(marker)
+        files, kinds = await app_output(pair, marker)
         release, first = await stage.deploy(files, kinds)
         _, second = await stage.deploy(files, kinds, release_id=release.id)
         assert second == first
         assert await pair.runtime.status(release.id) == ReleaseStatus.READY
         hostname = await stage.bind(second)
         assert (await stage.get(hostname, "/")).status == 200
-        if pair.runs_code and kinds == SERVER:
+        if pair.runs_code and kinds != STATIC:
             started = [line for line in await lines(pair.runtime, release.id)
                        if f"conformance server {marker} started" in line.text]
             assert len(started) == 1, "a second deploy started a second copy"
 
     async def test_destroy(self, pair: Pair, stage: Stage) -> None:
-        needs(pair, STATIC)
         marker = random_id()
-        release, endpoint = await stage.deploy(static_output(marker), STATIC)
+        release, endpoint = await stage.deploy(*await some_output(pair, marker))
         hostname = await stage.bind(endpoint)
         await pair.runtime.destroy(release.id)
         assert await pair.runtime.status(release.id) == ReleaseStatus.ABSENT
@@ -179,10 +206,9 @@ class ProviderConformance:
     # -- the edge ---------------------------------------------------------------
 
     async def test_bind_moves_and_unbind_stops(self, pair: Pair, stage: Stage) -> None:
-        needs(pair, STATIC)
         old, new = random_id(), random_id()
-        _, first = await stage.deploy(static_output(old), STATIC)
-        _, second = await stage.deploy(static_output(new), STATIC)
+        _, first = await stage.deploy(*await some_output(pair, old))
+        _, second = await stage.deploy(*await some_output(pair, new))
         hostname = await stage.bind(first)
         assert old in (await stage.get(hostname, "/")).text
         await stage.bind(second, hostname=hostname)
@@ -194,10 +220,9 @@ class ProviderConformance:
         await pair.edge.unbind(pair.hostname(f"c{random_id(9)}"))
 
     async def test_bind_splits_traffic_by_weight(self, pair: Pair, stage: Stage) -> None:
-        needs(pair, STATIC)
         heavy, light = random_id(), random_id()
-        _, first = await stage.deploy(static_output(heavy), STATIC)
-        _, second = await stage.deploy(static_output(light), STATIC)
+        _, first = await stage.deploy(*await some_output(pair, heavy))
+        _, second = await stage.deploy(*await some_output(pair, light))
         hostname = await stage.bind((first, 3), (second, 1))
         answers = [await stage.get(hostname, "/") for _ in range(WEIGHTED_REQUESTS)]
         assert {answer.status for answer in answers} == {200}
@@ -207,9 +232,8 @@ class ProviderConformance:
         assert 0.6 <= share <= 0.9, f"weights 3:1 gave {share:.0%} to the first"
 
     async def test_a_refused_bind_changes_nothing(self, pair: Pair, stage: Stage) -> None:
-        needs(pair, STATIC)
         marker = random_id()
-        _, endpoint = await stage.deploy(static_output(marker), STATIC)
+        _, endpoint = await stage.deploy(*await some_output(pair, marker))
         hostname = await stage.bind(endpoint)
         with pytest.raises(Exception):  # noqa: B017 - the contract names no exception type
             await pair.edge.bind(hostname, [])
@@ -222,7 +246,7 @@ class ProviderConformance:
         answer = await stage.get(hostname, "/some/page?q=1")
         assert answer.status == 308
         assert answer.headers["location"] == "http://example.org/some/page?q=1"
-        _, endpoint = await stage.deploy(static_output(marker := random_id()), STATIC)
+        _, endpoint = await stage.deploy(*await some_output(pair, marker := random_id()))
         await stage.bind(endpoint, hostname=hostname)
         assert marker in (await stage.get(hostname, "/")).text, "a bind replaces a redirect"
 
@@ -260,9 +284,11 @@ class ProviderConformance:
     # -- logs and cost ------------------------------------------------------------
 
     async def test_logs_read_and_follow(self, pair: Pair, stage: Stage) -> None:
-        needs(pair, SERVER)
         marker = random_id()
-        release, endpoint = await stage.deploy(server_output(marker), SERVER)
+        files, kinds = await app_output(pair, marker)
+        if kinds == STATIC:
+            pytest.skip(f"runtime {pair.runtime.name} runs no app that writes logs")
+        release, endpoint = await stage.deploy(files, kinds)
         hostname = await stage.bind(endpoint)
         assert (await stage.get(hostname, f"/first-{marker}")).status == 200
 
@@ -297,8 +323,7 @@ class ProviderConformance:
         assert followed.timestamp >= seen.timestamp
 
     async def test_cost_estimate(self, pair: Pair, stage: Stage) -> None:
-        needs(pair, STATIC)
-        release, _ = await stage.deploy(static_output(random_id()), STATIC)
+        release, _ = await stage.deploy(*await some_output(pair, random_id()))
         estimate = pair.runtime.cost_estimate(release)
         assert isinstance(estimate, CostEstimate) and estimate.currency
         assert estimate.hourly >= 0 and estimate.monthly >= 0

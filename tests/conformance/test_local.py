@@ -34,7 +34,7 @@ class TestLocalPair(ProviderConformance):
                             runtime_memory_mb=256, preview_idle_seconds=IDLE_SECONDS)
         settings.ensure_dirs()
         install_keyring(load_keyring(settings.data_dir))
-        [runtime] = plugin.register_runtimes(settings=settings)
+        runtime, _containers = plugin.register_runtimes(settings=settings)
         [edge] = plugin.register_edges(settings=settings)
         await edge.start()
         await runtime.start()
