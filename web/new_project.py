@@ -23,8 +23,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.build.detection import DetectionError, detect, list_apps
+from autostack_core.build.detection import DetectionError, detect
 from autostack_core.build.sources import SourceError, check_git_url, checkout
+from autostack_core.build.workspaces import list_apps
 from autostack_core.errors import ApiError
 from autostack_core.git import git_credentials, github_connections
 from autostack_core.git.github import GitHub, GitHubError

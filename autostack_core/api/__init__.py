@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 from autostack_core.api import (
     auth,
+    build_logs,
     deploy_hooks,
     deployments,
     detect,
@@ -19,7 +20,6 @@ from autostack_core.api import (
     project_events,
     project_runtime,
     projects,
-    protection,
     runtime_logs,
     teams,
     tokens,
@@ -28,10 +28,10 @@ from autostack_core.api import (
 )
 
 API_MODULES = (
-    health, auth, teams, tokens, projects, environment, deployments, uploads, webhooks,
+    health, auth, teams, tokens, projects, environment, deployments, build_logs, uploads,
+    webhooks,
     deploy_hooks, notifiers, runtime_logs, github, domains, dns_zones, detect, project_events,
     project_runtime, openapi,
-    protection,
 )
 
 

@@ -1,33 +1,31 @@
-"""Deployments: create (upload or git), list, inspect, cancel, promote, rollback, delete, logs."""
+"""Deployments: create (upload or git), list, inspect, cancel, promote, rollback, delete.
+
+Their build logs are :mod:`autostack_core.api.build_logs`.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
-from sse_starlette import EventSourceResponse
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core.api.deps import current_user, project_for, read_body
-from autostack_core.build.buildlog import DONE_STEP, deployment_channel
 from autostack_core.build.sources import SourceError, check_git_url
 from autostack_core.errors import ApiError, NotFound
+from autostack_core.infrastructure.manifests import file_folder_clash, safe_relative_path
 from autostack_core.infrastructure.models import (
     Alias,
     CreatorType,
     Deployment,
-    DeploymentLog,
     DeploymentState,
     Environment,
     Project,
     Role,
 )
-from autostack_core.infrastructure.store import Store, file_folder_clash, safe_relative_path
+from autostack_core.infrastructure.store import Store
 from autostack_core.interfaces.runtime import ReleaseStatus
 from autostack_core.services import deployments, releases, retention, team_files
 from autostack_core.services.access import require_team_role
@@ -64,7 +62,6 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 """The shapes this module answers with (see :mod:`autostack_core.api.openapi`)."""
-FINAL_GRACE_SECONDS = 1.0
 
 
 class FileEntry(BaseModel):
@@ -364,80 +361,8 @@ async def delete_deployment(request: Request) -> Response:
     return JSONResponse({"deleted": deployment.id})
 
 
-async def deployment_logs(request: Request) -> Response:
-    """Build log lines (JSON, after ``since``), or the whole log as text (``?format=text``).
-    ---
-    summary: Build logs of a deployment
-    tags: [deployments]
-    """
-    deployment, _ = await deployment_for(request, request.path_params["id"])
-    try:
-        since = int(request.query_params.get("since", "0"))
-    except ValueError as error:
-        raise ApiError(422, "since: must be a log line id", "since") from error
-    lines = await DeploymentLog.filter(deployment_id=deployment.id, id__gt=since).order_by("id")
-    if request.query_params.get("format") == "text":
-        text = "".join(f"{line.timestamp.isoformat()} [{line.step}] {line.line}\n"
-                       for line in lines)
-        return PlainTextResponse(text, headers={
-            "Content-Disposition": f'attachment; filename="{deployment.id}-build.log"'})
-    return JSONResponse({"state": deployment.state, "lines": [log_json(line) for line in lines]})
-
-
-def log_json(line: DeploymentLog) -> dict[str, Any]:
-    return {"id": line.id, "timestamp": line.timestamp.isoformat(), "step": line.step,
-            "stream": line.stream, "line": line.line}
-
-
-async def deployment_events(request: Request) -> Response:
-    """Server-Sent Events: ``log`` lines and ``state`` changes live, ``end`` when final.
-
-    Resumes after the ``Last-Event-ID`` header (a log line id).
-    ---
-    summary: Follow a deployment live (SSE)
-    tags: [deployments]
-    """
-    deployment, _ = await deployment_for(request, request.path_params["id"])
-    app = autostack_of(request)
-    try:
-        last_id = int(request.headers.get("last-event-id") or 0)
-    except ValueError:
-        last_id = 0
-
-    async def stream() -> AsyncIterator[dict[str, str]]:
-        nonlocal last_id
-        state = None
-        final_seen_at: float | None = None
-        loop = asyncio.get_running_loop()
-        async for _ in app.events.changes(deployment_channel(deployment.id), poll_seconds=0.5):
-            lines = await DeploymentLog.filter(
-                deployment_id=deployment.id, id__gt=last_id).order_by("id").limit(2000)
-            for line in lines:
-                last_id = line.id
-                yield {"event": "log", "id": str(line.id), "data": json.dumps(log_json(line))}
-            fresh = await Deployment.get(id=deployment.id)
-            if fresh.state != state:
-                state = fresh.state
-                yield {"event": "state", "data": json.dumps(
-                    {"state": state, "error": fresh.error_message, "url": fresh.deployment_url})}
-            # The pipeline's last line ends the stream at once; a deployment that ended
-            # without a pipeline (canceled while queued, worker lost) after a short grace.
-            pipeline_done = any(line.step == DONE_STEP for line in lines)
-            if DeploymentState(fresh.state).is_final and not lines:
-                final_seen_at = final_seen_at or loop.time()
-            # A pipeline (worker_id set) still writes its last lines after the final state.
-            grace = FINAL_GRACE_SECONDS * (5 if fresh.worker_id else 1)
-            grace_over = final_seen_at is not None and loop.time() - final_seen_at >= grace
-            if pipeline_done or grace_over:
-                yield {"event": "end", "data": json.dumps({"state": state})}
-                return
-
-    return EventSourceResponse(stream(), ping=15)
-
-
 routes: list[BaseRoute] = [
     Route("/api/v1/templates", list_templates, methods=["GET"]),
-    Route("/api/v1/deployments/{id}/events", deployment_events, methods=["GET"]),
     Route("/api/v1/projects/{name}/deployments", create_deployment, methods=["POST"]),
     Route("/api/v1/projects/{name}/deployments", list_deployments, methods=["GET"]),
     Route("/api/v1/projects/{name}/rollback", rollback_project, methods=["POST"]),
@@ -445,5 +370,4 @@ routes: list[BaseRoute] = [
     Route("/api/v1/deployments/{id}", delete_deployment, methods=["DELETE"]),
     Route("/api/v1/deployments/{id}/cancel", cancel_deployment, methods=["POST"]),
     Route("/api/v1/deployments/{id}/promote", promote_deployment, methods=["POST"]),
-    Route("/api/v1/deployments/{id}/logs", deployment_logs, methods=["GET"]),
 ]

@@ -15,8 +15,9 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core.api.deps import project_for, read_body
 from autostack_core.errors import ApiError
+from autostack_core.infrastructure.manifests import HASH_RE, StoreError
 from autostack_core.infrastructure.models import Role
-from autostack_core.infrastructure.store import HASH_RE, Store, StoreError
+from autostack_core.infrastructure.store import Store
 from autostack_core.services import team_files
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from autostack_core.build.detection import list_apps, resolve_root_directory
+from autostack_core.build.detection import resolve_root_directory
+from autostack_core.build.workspaces import list_apps
 from autostack_core.interfaces import Detection, SourceTree
 
 #: The keys of a report, in the order they are printed.

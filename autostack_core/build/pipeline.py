@@ -23,9 +23,16 @@ from autostack_core.build import build_cache, user_files
 from autostack_core.build.build_errors import BuildError
 from autostack_core.build.buildlog import DONE_STEP, BuildLog, deployment_channel
 from autostack_core.build.detection import DetectionError, detect
-from autostack_core.build.sandbox import Limits, Sandbox, SandboxError, kill_leftovers
+from autostack_core.build.sandbox import Limits, Sandbox, SandboxError
+from autostack_core.build.sandbox_cgroups import kill_leftovers
 from autostack_core.build.sources import SourceError, check_git_url, checkout
 from autostack_core.git import git_credentials
+from autostack_core.infrastructure.manifests import (
+    StoreError,
+    manifest_bytes,
+    manifest_objects,
+    tree_hash,
+)
 from autostack_core.infrastructure.models import (
     AliasKind,
     Deployment,
@@ -34,18 +41,12 @@ from autostack_core.infrastructure.models import (
     Project,
 )
 from autostack_core.infrastructure.queue import WORKER_ID
-from autostack_core.infrastructure.store import (
-    Store,
-    StoreError,
-    manifest_bytes,
-    manifest_objects,
-    tree_hash,
-)
+from autostack_core.infrastructure.store import Store
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
 from autostack_core.interfaces.runtime import OutputKind
 from autostack_core.security.log_redaction import redact
 from autostack_core.security.outbound import Outbound
-from autostack_core.services import deployments, hostnames, protection, releases, team_files
+from autostack_core.services import deployments, hostnames, releases, team_files
 from autostack_core.utils import process_alive
 
 if TYPE_CHECKING:
@@ -368,7 +369,6 @@ class Pipeline:
                              f"{runtime.name!r} runtime does not run (it runs {runs}); "
                              "choose another runtime in the project settings")
         release = await releases.release_for(app, project, deployment, runtime, artifact)
-        await protection.guard_release(app, project, deployment, release.hostnames)
         await runtime.deploy(release)
         deploy_seconds = round(time.monotonic() - started, 3)
         if not await deployments.transition(

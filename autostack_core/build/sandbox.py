@@ -26,15 +26,15 @@ import os
 import shutil
 import signal
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autostack_core.build.sandbox_layout import CGROUP_ROOT, system_layout
+from autostack_core.build.sandbox_cgroups import MemoryCgroup
+from autostack_core.build.sandbox_layout import system_layout
 from autostack_core.build.sandbox_network import IsolatedNetwork, NetworkSetupError, slirp4netns
-from autostack_core.infrastructure.store import safe_relative_path
+from autostack_core.infrastructure.manifests import safe_relative_path
 from autostack_core.interfaces import SANDBOX_PATH
 
 if TYPE_CHECKING:
@@ -110,115 +110,6 @@ def mask(line: str, secrets: Sequence[str]) -> str:
     return line
 
 
-def memory_cgroups_root() -> Path:
-    """Where memory cgroups are made: the unified root (v2) or the memory hierarchy (v1)."""
-    return CGROUP_ROOT if (CGROUP_ROOT / "cgroup.controllers").exists() else CGROUP_ROOT / "memory"
-
-
-def cgroup_prefix(owner: str) -> str:
-    """The name prefix of the cgroups of ``owner``'s runs (a deployment id)."""
-    return f"autostack-{owner}-" if owner else "autostack-"
-
-
-async def kill_leftovers(owner: str) -> int:
-    """SIGKILL what is left of ``owner``'s sandboxed runs; how many processes were killed.
-
-    For a worker that died mid-build: its sandboxes can outlive it (a
-    bubblewrap still waiting for its network, for one), but not their cgroup.
-    """
-    if not owner.isalnum():
-        raise ValueError(f"not a deployment id: {owner!r}")
-    killed = 0
-    for path in memory_cgroups_root().glob(f"{cgroup_prefix(owner)}*"):
-        cgroup = _MemoryCgroup(path)
-        killed += cgroup.kill_all()
-        await cgroup.remove()
-    return killed
-
-
-class _MemoryCgroup:
-    """A per-run memory cgroup (v1 or v2), or nothing when cgroups are unavailable."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.v2 = (CGROUP_ROOT / "cgroup.controllers").exists()
-
-    @classmethod
-    def create(cls, limit_mb: int, owner: str = "") -> _MemoryCgroup:
-        """A new cgroup of ``owner`` limited to ``limit_mb``; without a path if none can be."""
-        cgroup = cls(None)
-        limit_bytes = limit_mb * 1024 * 1024
-        path = memory_cgroups_root() / f"{cgroup_prefix(owner)}{uuid.uuid4().hex[:12]}"
-        limit_file = "memory.max" if cgroup.v2 else "memory.limit_in_bytes"
-        try:
-            path.mkdir()
-        except OSError as exc:
-            logger.warning("no memory cgroup (%s): falling back to ulimit -v", exc)
-            return cgroup
-        try:
-            (path / limit_file).write_text(str(limit_bytes))
-            swap_file = "memory.swap.max" if cgroup.v2 else "memory.memsw.limit_in_bytes"
-            with contextlib.suppress(OSError):
-                (path / swap_file).write_text("0" if cgroup.v2 else str(limit_bytes))
-        except OSError as exc:
-            logger.warning("cannot limit memory in %s (%s): falling back to ulimit -v", path, exc)
-            with contextlib.suppress(OSError):
-                path.rmdir()
-            return cgroup
-        cgroup.path = path
-        return cgroup
-
-    @property
-    def procs_file(self) -> str:
-        return str(self.path / "cgroup.procs") if self.path else ""
-
-    def oom_killed(self) -> bool:
-        """Whether the kernel killed a process of this cgroup for memory."""
-        if self.path is None:
-            return False
-        events = self.path / ("memory.events" if self.v2 else "memory.oom_control")
-        try:
-            for line in events.read_text().splitlines():
-                key, _, value = line.partition(" ")
-                if key == "oom_kill" and int(value) > 0:
-                    return True
-        except (OSError, ValueError):
-            pass
-        return False
-
-    def kill_all(self) -> int:
-        """SIGKILL every process left in the cgroup (even ones that left the session).
-
-        Returns how many processes the cgroup held.
-        """
-        if self.path is None:
-            return 0
-        try:
-            pids = (self.path / "cgroup.procs").read_text().split()
-        except OSError:
-            pids = []
-        if self.v2 and (self.path / "cgroup.kill").exists():
-            with contextlib.suppress(OSError):
-                (self.path / "cgroup.kill").write_text("1")
-            return len(pids)
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(pid), signal.SIGKILL)
-        return len(pids)
-
-    async def remove(self) -> None:
-        if self.path is None:
-            return
-        for _ in range(50):
-            self.kill_all()
-            try:
-                self.path.rmdir()
-                return
-            except OSError:
-                await asyncio.sleep(0.02)
-        logger.warning("could not remove cgroup %s", self.path)
-
-
 class Sandbox:
     """Runs shell commands for one build, confined by bubblewrap.
 
@@ -249,7 +140,7 @@ class Sandbox:
         self.bwrap = shutil.which("bwrap")
         self.slirp = slirp4netns()
         self._process: asyncio.subprocess.Process | None = None
-        self._cgroup: _MemoryCgroup | None = None
+        self._cgroup: MemoryCgroup | None = None
         self._started_at: float | None = None
         self._killed = False
 
@@ -291,7 +182,7 @@ class Sandbox:
         for name in ("npm", "pip"):
             (self.cache_dir / name).mkdir(parents=True, exist_ok=True)
 
-        cgroup = _MemoryCgroup.create(self.limits.memory_mb, self.owner) \
+        cgroup = MemoryCgroup.create(self.limits.memory_mb, self.owner) \
             if self.limits.memory_mb else None
         self._cgroup = cgroup
         network = IsolatedNetwork(self.slirp) if self.network_isolated and self.slirp else None
@@ -392,7 +283,7 @@ class Sandbox:
             "every process of the build was killed"
         )
 
-    def _limits_prefix(self, cgroup: _MemoryCgroup | None) -> list[str]:
+    def _limits_prefix(self, cgroup: MemoryCgroup | None) -> list[str]:
         cpu = str(self.limits.cpu_seconds) if self.limits.cpu_seconds else ""
         address_space = ""
         if self.limits.memory_mb and (cgroup is None or cgroup.path is None):

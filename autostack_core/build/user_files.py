@@ -38,7 +38,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from autostack_core.build.build_errors import BuildError
-from autostack_core.infrastructure.store import safe_relative_path
+from autostack_core.infrastructure.manifests import safe_relative_path
 
 #: Files the host parses (routing files, manifests, lockfiles) are far smaller.
 MAX_READ_BYTES = 32 * 1024 * 1024
@@ -69,7 +69,7 @@ class FileTooLargeError(BuildError):
 def check_relative(path: str) -> str:
     """``path`` if it is a plain relative POSIX path that names something inside its folder.
 
-    The content store's rule (:func:`autostack_core.infrastructure.store.safe_relative_path`),
+    The content store's rule (:func:`autostack_core.infrastructure.manifests.safe_relative_path`),
     public here for builders checking a path a user typed (an output directory):
     a :class:`ValueError` saying why for an empty or absolute path, ``.`` or
     ``..`` segments, empty segments, NUL bytes, backslashes or an overlong name.

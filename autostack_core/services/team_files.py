@@ -18,8 +18,9 @@ from datetime import UTC, datetime, timedelta
 from tortoise.functions import Sum
 
 from autostack_core.infrastructure.db import uncancelled
+from autostack_core.infrastructure.manifests import StoreError, manifest_objects
 from autostack_core.infrastructure.models import Deployment, DeploymentState, TeamBlob
-from autostack_core.infrastructure.store import Store, StoreError, manifest_objects
+from autostack_core.infrastructure.store import Store
 
 
 class QuotaExceeded(Exception):

@@ -17,9 +17,9 @@ from autostack_core.build.sandbox import (
     SandboxOutOfMemory,
     SandboxTimeout,
     SandboxUnavailable,
-    kill_leftovers,
     mask,
 )
+from autostack_core.build.sandbox_cgroups import kill_leftovers
 from autostack_core.build.sandbox_layout import private_system_files
 
 needs_cgroups = pytest.mark.skipif(

@@ -10,7 +10,8 @@ import pluggy
 import pytest
 
 from autostack_core import hookimpl
-from autostack_core.build.detection import DetectionError, detect, list_apps
+from autostack_core.build.detection import DetectionError, detect
+from autostack_core.build.workspaces import list_apps
 from autostack_core.config import Settings
 from autostack_core.interfaces import Detection, SourceTree
 from autostack_core.plugins import DEFAULT_PLUGINS, get_plugin_manager

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from autostack_core.infrastructure.store import (
-    Store,
+from autostack_core.infrastructure.manifests import (
     StoreError,
     UnsafePathError,
     file_folder_clash,
     safe_relative_path,
     tree_hash,
 )
+from autostack_core.infrastructure.store import Store
 
 pytestmark = pytest.mark.dbless
 
