@@ -46,7 +46,6 @@ from autostack_core.infrastructure.models.sealing import sealed
 from autostack_core.infrastructure.models.storage import TeamBlob
 
 SEALED_COLUMNS: tuple[tuple[type[Model], str, str], ...] = (
-    (User, "github_token_sealed", "users.github_token"),
     (Project, "webhook_secret_sealed", "projects.webhook_secret"),
     (EnvironmentVariable, "value_sealed", "environment_variables.value"),
     (DeployHook, "token_sealed", "deploy_hooks.token"),

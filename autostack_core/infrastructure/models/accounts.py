@@ -8,7 +8,6 @@ from tortoise import fields
 from tortoise.models import Model
 
 from autostack_core.infrastructure.models.enums import Role, Tier
-from autostack_core.infrastructure.models.sealing import sealed
 
 
 class User(Model):
@@ -18,12 +17,9 @@ class User(Model):
     avatar_url = fields.CharField(max_length=500, null=True)
     password_hash = fields.CharField(max_length=200, null=True)
     github_id = fields.BigIntField(null=True, unique=True)
-    github_token_sealed = fields.TextField(null=True)
     subscription_tier = fields.CharEnumField(Tier, default=Tier.FREE, max_length=16)
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
-
-    github_token = sealed("github_token_sealed", "users.github_token")
 
     class Meta:
         table = "users"

@@ -29,11 +29,6 @@ class Project(Model):
         "models.User", related_name="projects", null=True, on_delete=fields.SET_NULL
     )
     name = fields.CharField(max_length=48, unique=True)
-    github_repo = fields.CharField(max_length=500, null=True)
-    # Whose GitHub access clones ``github_repo``, and nothing else (git_credentials).
-    git_connected_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="git_connections", null=True, on_delete=fields.SET_NULL
-    )
     git_url = fields.CharField(max_length=500, null=True)
     branch = fields.CharField(max_length=200, default="main")
     framework = fields.CharField(max_length=48, null=True)
