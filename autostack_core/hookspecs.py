@@ -69,9 +69,10 @@ def register_builders(settings: Any) -> Any:
     and writes the Build Output API v3 layout (``static/``, ``functions/``,
     ``config.json``) into ``context.output_dir``. Among the builders whose
     ``can_build`` is true, the one with the highest ``priority`` builds.
-    The workspace is the user's, symlinks included: read, copy and write it
-    (and the output) with :mod:`autostack_core.build.user_files`, which follows no
-    link out of the tree, never with ``open`` or ``shutil``.
+    The workspace is the user's, symlinks included: read it with
+    :mod:`autostack_core.build.user_files`, write and copy it (and the output)
+    with :mod:`autostack_core.build.user_file_writes`; both follow no link out
+    of the tree. Never use ``open`` or ``shutil`` on it.
     Called once per deployment, after detection.
     """
 

@@ -19,8 +19,9 @@ What is public, and why:
 * ``autostack_core.errors`` and ``autostack_core.build.build_errors``: the errors a
   plugin raises for the core to show (an API error, a build error with its
   hint).
-* ``autostack_core.build.user_files``: reading, copying and writing a user's
-  workspace without following links out of it (builders must use it).
+* ``autostack_core.build.user_files`` and ``autostack_core.build.user_file_writes``:
+  reading, and writing and copying, a user's workspace without following links
+  out of it (builders must use them).
 * ``autostack_core.security.outbound``: outgoing HTTP that refuses private addresses
   (notifiers, DNS and git host plugins call user-given URLs).
 * ``autostack_core.security.log_redaction``: the secret query parameters and the mask
@@ -57,6 +58,7 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.errors",
     "autostack_core.build.build_errors",
     "autostack_core.build.user_files",
+    "autostack_core.build.user_file_writes",
     "autostack_core.security.outbound",
     "autostack_core.security.log_redaction",
     "autostack_core.utils",

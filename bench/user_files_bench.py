@@ -7,7 +7,7 @@ empty output the way builders copy a server app:
 
 - baseline: ``shutil.copytree(symlinks=True)`` with hard links, what
   ``steps.copy_tree`` did before issue 12;
-- checked: :func:`autostack_core.build.user_files.copy_tree` (descriptor walk,
+- checked: :func:`autostack_core.build.user_file_writes.copy_tree` (descriptor walk,
   ``O_NOFOLLOW``, links judged).
 
 Then ``--reads`` reads of a small file three folders deep: ``Path.read_text``
@@ -28,7 +28,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from autostack_core.build import user_files
+from autostack_core.build import user_file_writes, user_files
 
 
 def make_tree(root: Path, packages: int, files: int) -> None:
@@ -86,7 +86,7 @@ def main() -> None:
                                          symlinks=True, copy_function=_link_or_copy,
                                          dirs_exist_ok=True))
                 else:
-                    results.append(timed(user_files.copy_tree, source, ".", output, "server"))
+                    results.append(timed(user_file_writes.copy_tree, source, ".", output, "server"))
                 shutil.rmtree(output)
         relative = "node_modules/pkg-7/lib/deep/file-1.js"
         read_plain = [timed(read_many, (source / relative).read_text, args.reads)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from autostack_core.build import user_files
+from autostack_core.build import user_file_writes, user_files
 from autostack_core.interfaces import BuildContext
 
 from .steps import SCRATCH, publish, run_step, warn_skipped, write_json
@@ -104,11 +104,11 @@ def write_function(root: Path, output_dir: Path, function: Function) -> list[str
     skipped = []
     for relative in [function.source, *_helpers(root)]:
         try:
-            user_files.copy_file(root, relative, output_dir, f"{folder}/{relative}")
+            user_file_writes.copy_file(root, relative, output_dir, f"{folder}/{relative}")
         except user_files.OutsideTreeError:
             skipped.append(str(relative))
     if function.is_node:
-        user_files.copy_file(root, "package.json", output_dir, f"{folder}/package.json")
+        user_file_writes.copy_file(root, "package.json", output_dir, f"{folder}/package.json")
     config: dict[str, Any] = {"runtime": function.runtime, "handler": function.source.as_posix()}
     if function.is_node:
         config |= {"launcherType": "Nodejs", "shouldAddHelpers": True}
@@ -162,7 +162,7 @@ def unpublish_sources(root: Path, output_dir: Path, functions: list[Function]) -
     manifests = [PurePosixPath("requirements.txt")] if any(not f.is_node for f in functions) \
         else []
     for relative in [*(f.source for f in functions), *_helpers(root), *manifests]:
-        user_files.remove(output_dir, f"static/{relative}")
+        user_file_writes.remove(output_dir, f"static/{relative}")
     if not (static / API).is_dir() or (static / API).is_symlink():
         return
     for folder in [*sorted((static / API).rglob("*"), reverse=True), static / API]:

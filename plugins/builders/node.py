@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from autostack_core import hookimpl
-from autostack_core.build import user_files
+from autostack_core.build import user_file_writes, user_files
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
 
 from . import node_cache as build_cache
@@ -133,7 +133,7 @@ def _next_assets(workspace: Path, output_dir: Path,
     skipped: list[str] = []
     for source, target in (("public", "static"), (".next/static", "static/_next/static")):
         if tree.is_dir(source):
-            skipped += user_files.copy_tree(workspace, source, output_dir, target)
+            skipped += user_file_writes.copy_tree(workspace, source, output_dir, target)
     files = [p.relative_to(static).as_posix() for p in static.rglob("*") if p.is_file()]
     return files, skipped
 

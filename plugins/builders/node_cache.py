@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from autostack_core.build import user_files
+from autostack_core.build import user_file_writes, user_files
 
 #: Lockfiles whose content decides the key (all that are present count).
 LOCKFILES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
@@ -90,7 +90,7 @@ def restore(workspace: Path, cache_dir: Path, key: str) -> Restored:
         if not user_files.is_plain_dir(cache_dir, f"{entry}/{relative}"):
             continue
         try:
-            user_files.make_dirs(workspace, str(PurePosixPath(relative).parent))
+            user_file_writes.make_dirs(workspace, str(PurePosixPath(relative).parent))
         except user_files.OutsideTreeError:
             continue
         if not os.path.lexists(target):

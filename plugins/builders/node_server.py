@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
-from autostack_core.build import user_files
+from autostack_core.build import user_file_writes, user_files
 from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import Detection, SourceTree
 
@@ -41,7 +41,7 @@ def lay_out_server(workspace: Path, output_dir: Path,
         standalone = _next_standalone(workspace)
         if standalone is not None:
             return _lay_out_standalone(workspace, standalone, output_dir)
-    skipped = user_files.copy_tree(workspace, ".", output_dir, "server",
+    skipped = user_file_writes.copy_tree(workspace, ".", output_dir, "server",
                         _without_build_caches(ignore_names()))
     replace_bin_links(server)
     if detection.framework == "nextjs":
@@ -81,13 +81,14 @@ def _next_standalone(workspace: Path) -> str | None:
 
 
 def _lay_out_standalone(workspace: Path, app: str, output_dir: Path) -> tuple[str, list[str]]:
-    skipped = user_files.copy_tree(workspace, STANDALONE, output_dir, "server")
+    skipped = user_file_writes.copy_tree(workspace, STANDALONE, output_dir, "server")
     target = "server" if app == "." else f"server/{app}"
     # Next's docs: the standalone server does not copy these two folders itself.
     tree = SourceTree(workspace)
     for source in (".next/static", "public"):
         if tree.is_dir(source):
-            skipped += user_files.copy_tree(workspace, source, output_dir, f"{target}/{source}")
+            skipped += user_file_writes.copy_tree(workspace, source, output_dir,
+                                                  f"{target}/{source}")
     replace_bin_links(output_dir / "server")
     cd = "" if app == "." else f"cd {app} && "
     return f'{cd}HOSTNAME=127.0.0.1 exec node server.js', skipped
@@ -132,7 +133,7 @@ def replace_bin_links(root: Path) -> int:
             target = user_files.resolve(root, inside)
             relative = os.path.relpath(target, link.parent)
             runner = "" if os.access(target, os.X_OK) else "node "
-            user_files.write_text(root, inside, f'#!/bin/sh\nexec {runner}"$(dirname "$0")/'
+            user_file_writes.write_text(root, inside, f'#!/bin/sh\nexec {runner}"$(dirname "$0")/'
                                   f'{relative}" "$@"\n', mode=0o755)
             replaced += 1
     return replaced

@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from autostack_core.build import user_files
+from autostack_core.build import user_file_writes
 from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import SANDBOX_PATH
 
@@ -62,7 +62,7 @@ def toolchain_prefix(manager: str | None, cache_dir: Path, integrity: bool = Tru
                              "server, and Corepack (shipped with Node.js) is missing too; "
                              f"install {manager} on the server")
         # The cache is writable by every build of the project: never write through its links.
-        user_files.write_text(cache_dir, f"{SHIM_FOLDER}/{manager}",
+        user_file_writes.write_text(cache_dir, f"{SHIM_FOLDER}/{manager}",
                               f'#!/bin/sh\nexec corepack {manager} "$@"\n', mode=0o755)
         exports += [f'PATH="$HOME/{SHIM_FOLDER}:$PATH"', COREPACK_ENV]
         if not integrity:

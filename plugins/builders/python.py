@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from autostack_core import hookimpl
-from autostack_core.build import user_files
+from autostack_core.build import user_file_writes, user_files
 from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
 
@@ -117,11 +117,11 @@ def _read(root: Path, relative: str) -> str:
 
 def lay_out(workspace: Path, output_dir: Path) -> list[str]:
     """The source and the installed packages in ``server/``; returns the links left out."""
-    skipped = user_files.copy_tree(workspace, ".", output_dir, "server",
+    skipped = user_file_writes.copy_tree(workspace, ".", output_dir, "server",
                         ignore_names(".venv", "venv", "node_modules"))
     if user_files.is_dir(workspace, TARGET):
-        skipped += user_files.copy_tree(workspace, TARGET, output_dir, "server/.python")
-    user_files.write_text(output_dir, "server/.python/bin/python",
+        skipped += user_file_writes.copy_tree(workspace, TARGET, output_dir, "server/.python")
+    user_file_writes.write_text(output_dir, "server/.python/bin/python",
                           f'#!/bin/sh\nexec {PYTHON} "$@"\n', mode=0o755)
     return skipped
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autostack_core.build import user_files
+from autostack_core.build import user_file_writes, user_files
 from autostack_core.build.build_errors import BuildError
 
 from .node_toolchain import installed
@@ -85,7 +85,7 @@ def pipfile_requirements(pipfile: dict[str, Any]) -> list[str]:
 
 
 def _write(root: Path, lines: list[str]) -> None:
-    user_files.write_text(root, EXPORTED, "".join(f"{line}\n" for line in lines))
+    user_file_writes.write_text(root, EXPORTED, "".join(f"{line}\n" for line in lines))
 
 
 def _json(root: Path, name: str) -> dict[str, Any] | None:

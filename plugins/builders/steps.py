@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from autostack_core.build import user_files
+from autostack_core.build import user_file_writes
 from autostack_core.build.build_errors import BuildError
-from autostack_core.build.user_files import Ignore
+from autostack_core.build.user_file_writes import Ignore
 from autostack_core.interfaces import BuildContext
 
 # Never part of a deployment: version control, caches, AutoStack's own build scratch.
@@ -40,13 +40,13 @@ async def warn_skipped(context: BuildContext, skipped: list[str]) -> None:
 async def publish(context: BuildContext, source: str, target: str,
                   ignore: Ignore | None = None) -> None:
     """Copy the workspace's folder ``source`` to the output's ``target``, with warnings."""
-    skipped = await asyncio.to_thread(user_files.copy_tree, context.workspace, source,
+    skipped = await asyncio.to_thread(user_file_writes.copy_tree, context.workspace, source,
                                       context.output_dir, target, ignore)
     await warn_skipped(context, skipped)
 
 
 def ignore_names(*extra: str) -> Ignore:
-    """An ignore function for :func:`user_files.copy_tree` skipping :data:`NEVER_SHIPPED`
+    """An ignore function for :func:`user_file_writes.copy_tree` skipping :data:`NEVER_SHIPPED`
     and ``extra``."""
     skipped = NEVER_SHIPPED | set(extra)
 
@@ -58,7 +58,7 @@ def ignore_names(*extra: str) -> Ignore:
 
 def write_json(root: Path, relative: str, data: Any) -> None:
     """Write ``relative`` beneath ``root`` (the output), never through a symlink."""
-    user_files.write_text(root, relative, json.dumps(data, indent=2) + "\n")
+    user_file_writes.write_text(root, relative, json.dumps(data, indent=2) + "\n")
 
 
 def write_server(output_dir: Path, runtime: str, command: str, health_path: str = "/") -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from autostack_core.build import user_files
+from autostack_core.build import user_file_writes, user_files
 from autostack_core.build.user_files import FileTooLargeError, OutsideTreeError
 
 pytestmark = pytest.mark.dbless
@@ -82,7 +82,7 @@ def test_copy_tree_keeps_inside_links_and_leaves_out_the_others(tree: Path, tmp_
                                                                  host: Path) -> None:
     output = tmp_path / "output"
     output.mkdir()
-    skipped = user_files.copy_tree(tree, "site", output, "static")
+    skipped = user_file_writes.copy_tree(tree, "site", output, "static")
     static = output / "static"
     assert os.readlink(static / "latest.html") == "v2.html"
     assert os.readlink(static / "docs" / "current.html") == "../v2.html"
@@ -97,7 +97,7 @@ def test_copy_tree_refuses_a_source_folder_reached_through_an_outside_link(
 ) -> None:
     (tree / "public").symlink_to(tmp_path / "host" / "data")
     with pytest.raises(OutsideTreeError, match="public"):
-        user_files.copy_tree(tree, "public", tmp_path / "output", ".")
+        user_file_writes.copy_tree(tree, "public", tmp_path / "output", ".")
 
 
 def test_nothing_is_written_through_a_link_in_the_target(tree: Path, tmp_path: Path,
@@ -107,11 +107,11 @@ def test_nothing_is_written_through_a_link_in_the_target(tree: Path, tmp_path: P
     (output / "server").mkdir(parents=True)
     (output / "server" / ".python").symlink_to(host)
     with pytest.raises(OutsideTreeError, match=r"server/\.python/bin/python"):
-        user_files.write_text(output, "server/.python/bin/python", "#!/bin/sh\n")
+        user_file_writes.write_text(output, "server/.python/bin/python", "#!/bin/sh\n")
     with pytest.raises(OutsideTreeError):
-        user_files.copy_tree(tree, "site/docs", output, "server/.python")
+        user_file_writes.copy_tree(tree, "site/docs", output, "server/.python")
     with pytest.raises(OutsideTreeError):
-        user_files.copy_file(tree, "site/v2.html", output, "server/.python/v2.html")
+        user_file_writes.copy_file(tree, "site/v2.html", output, "server/.python/v2.html")
     assert sorted(os.listdir(host)) == ["data", "secret.key"]
 
 
@@ -121,7 +121,7 @@ def test_write_replaces_a_link_with_a_file_instead_of_writing_through_it(
     output = tmp_path / "output"
     output.mkdir()
     (output / "config.json").symlink_to(host / "secret.key")
-    user_files.write_text(output, "config.json", "{}", mode=0o600)
+    user_file_writes.write_text(output, "config.json", "{}", mode=0o600)
     assert not (output / "config.json").is_symlink()
     assert (output / "config.json").read_text() == "{}"
     assert (output / "config.json").stat().st_mode & 0o777 == 0o600
@@ -132,12 +132,12 @@ def test_copy_file_follows_inside_links_and_refuses_outside_ones(tree: Path,
                                                                   tmp_path: Path) -> None:
     output = tmp_path / "output"
     output.mkdir()
-    assert user_files.copy_file(tree, "site/latest.html", output, "f/latest.html")
+    assert user_file_writes.copy_file(tree, "site/latest.html", output, "f/latest.html")
     assert (output / "f" / "latest.html").read_text() == "two"
     assert not (output / "f" / "latest.html").is_symlink()
-    assert not user_files.copy_file(tree, "missing", output, "f/missing")
+    assert not user_file_writes.copy_file(tree, "missing", output, "f/missing")
     with pytest.raises(OutsideTreeError, match="key"):
-        user_files.copy_file(tree, "key", output, "f/key")
+        user_file_writes.copy_file(tree, "key", output, "f/key")
     assert sorted(os.listdir(output / "f")) == ["latest.html"]
 
 
@@ -149,17 +149,18 @@ def test_is_plain_dir_refuses_any_link_on_the_way(tree: Path) -> None:
 
 
 def test_remove_deletes_a_link_not_its_target(tree: Path, host: Path) -> None:
-    user_files.remove(tree, "key")
-    user_files.remove(tree, "site/climb/secret.key")
-    user_files.remove(tree, "missing/file")
+    user_file_writes.remove(tree, "key")
+    user_file_writes.remove(tree, "site/climb/secret.key")
+    user_file_writes.remove(tree, "missing/file")
     assert not os.path.lexists(tree / "key")
     assert (host / "secret.key").read_text() == "the-server-key\n"
 
 
 FILE_CALLS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", "copy2",
               "copyfile", "copytree", "symlink_to", "rename", "unlink", "rmtree", "mkdir"}
-#: Receivers that are the checked ways in: this module, a SourceTree, an in-memory tar.
-CHECKED = {"user_files", "tree", "tarfile"}
+#: Receivers that are the checked ways in: user_files and user_file_writes, a SourceTree,
+#: an in-memory tar.
+CHECKED = {"user_files", "user_file_writes", "tree", "tarfile"}
 #: oci_layout writes image blobs it made itself into the fresh folder ``image/``;
 #: node_cache renames folders between the workspace and the cache once
 #: ``user_files.is_plain_dir`` says no link is on their way (tests/unit/test_build_cache.py).
