@@ -1,4 +1,5 @@
-"""The local provider's part of ``autostack doctor``: Caddy, the apps' sandbox, the wildcard.
+"""The local provider's part of ``autostack doctor``: Caddy, the apps' sandbox, containers,
+the wildcard.
 
 Registered through the public ``doctor_checks`` hook, so the core's doctor
 knows nothing of Caddy or bubblewrap-run apps.
@@ -36,6 +37,22 @@ def check_app_sandbox() -> Check:
     )
 
 
+def check_containers(settings: Settings) -> Check:
+    """Dockerfile apps: buildah and podman, and the registry they share (``containers``)."""
+    versions = [tool_version([tool, "--version"]) for tool in ("buildah", "podman")]
+    missing = [tool for tool, version in zip(("buildah", "podman"), versions, strict=True)
+               if version is None]
+    found = ", ".join(version for version in versions if version)
+    if settings.registry and missing:
+        return Check("containers", False, f"{', '.join(missing)} not found (registry "
+                     f"{settings.registry})", f"sudo apt-get install -y {' '.join(missing)} runc")
+    if not settings.registry:
+        return Check("containers", True, f"{found or 'buildah and podman not found'}; "
+                     "Dockerfile apps need AUTOSTACK_REGISTRY (docs/providers/containers.md)")
+    return Check("containers", True, f"{found}; images pushed to {settings.registry}")
+
+
 @hookimpl
 def doctor_checks(settings: Settings) -> list[Check]:
-    return [check_app_sandbox(), check_caddy(), wildcard_certificate.doctor_check(settings)]
+    return [check_app_sandbox(), check_caddy(), check_containers(settings),
+            wildcard_certificate.doctor_check(settings)]
