@@ -1,4 +1,12 @@
-"""Custom domains and the DNS zones a team connects."""
+"""Custom domains and the DNS zones a team connects: the tables of the domains plugin.
+
+The feature is a plugin (``autostack_plugins.domains``), its tables are here:
+Aerich runs one migration history for the one app ``models``, so a plugin's
+tables cannot have a history of their own without more machinery (a second
+Tortoise app, its own ``aerich`` table, ordering against the core's foreign
+keys to projects and teams). The plugin imports this module, which
+:mod:`autostack_core.public` declares public; the core itself never reads it.
+"""
 
 from __future__ import annotations
 
@@ -39,9 +47,9 @@ class Domain(Model):
 
 
 class ConnectedZone(Model):
-    """A team's DNS zone that AutoStack changes through a DNS provider plugin.
+    """A team's DNS zone that AutoStack changes through a DNS host plugin.
 
-    ``config`` holds what the provider's ``fields`` asked for (ids and
+    ``config`` holds what the DNS host's ``fields`` asked for (ids and
     credentials) as one sealed JSON object; it never leaves the server.
     """
 
@@ -49,6 +57,8 @@ class ConnectedZone(Model):
     team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
         "models.Team", related_name="dns_zones", on_delete=fields.CASCADE
     )
+    # The DNS host's name (``route53``): the column keeps its first name, so stored zones
+    # read as they were; "provider" means a runtime provider everywhere else.
     provider = fields.CharField(max_length=48)
     zone_name = fields.CharField(max_length=253)
     config_sealed = fields.TextField()
