@@ -17,7 +17,8 @@ from starlette.routing import BaseRoute
 
 from autostack_core import errors
 from autostack_core.api import api_routes
-from autostack_core.build.pipeline import recover_lost_deployments, run_deployment
+from autostack_core.build.lost_deployments import recover_lost_deployments
+from autostack_core.build.pipeline import run_deployment
 from autostack_core.config import Settings
 from autostack_core.domains import domains
 from autostack_core.git import gitserver

@@ -15,12 +15,15 @@ import json
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from autostack_core.interfaces import Detection, Language, SourceTree
 from autostack_core.utils import await_me_maybe
+
+if TYPE_CHECKING:
+    from autostack_core.infrastructure.models import Project
 
 #: The keys a user (or a config file) may override, as stored in project settings.
 OVERRIDE_KEYS: tuple[str, ...] = (
@@ -211,6 +214,19 @@ def config_file_settings(tree: SourceTree) -> list[Setting]:
     if autostack_json is not None:
         found += _autostack_settings(autostack_json, "autostack.json")
     return found
+
+
+PROJECT_OVERRIDE_FIELDS = (
+    "framework", "install_command", "build_command", "output_directory", "start_command",
+    "dev_command", "node_version",
+)
+"""The project settings that override detection (the others are not about building)."""
+
+
+def project_overrides(project: Project) -> dict[str, Any]:
+    """The project's overriding settings that are set."""
+    return {name: getattr(project, name) for name in PROJECT_OVERRIDE_FIELDS
+            if getattr(project, name)}
 
 
 def project_settings(project_overrides: Mapping[str, Any] | None) -> list[Setting]:

@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import shutil
 import time
 from pathlib import Path
@@ -22,9 +21,8 @@ from typing import TYPE_CHECKING, Any
 from autostack_core.build import build_cache, user_files
 from autostack_core.build.build_errors import BuildError
 from autostack_core.build.buildlog import DONE_STEP, BuildLog, deployment_channel
-from autostack_core.build.detection import DetectionError, detect
+from autostack_core.build.detection import DetectionError, detect, project_overrides
 from autostack_core.build.sandbox import Limits, Sandbox, SandboxError
-from autostack_core.build.sandbox_cgroups import kill_leftovers
 from autostack_core.build.sources import SourceError, check_git_url, checkout
 from autostack_core.git import git_credentials
 from autostack_core.infrastructure.manifests import (
@@ -47,7 +45,6 @@ from autostack_core.interfaces.runtime import OutputKind
 from autostack_core.security.log_redaction import redact
 from autostack_core.security.outbound import Outbound
 from autostack_core.services import deployments, hostnames, releases, team_files
-from autostack_core.utils import process_alive
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -55,10 +52,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("autostack.pipeline")
 State = DeploymentState
 CANCEL_POLL_SECONDS = 0.5
-PROJECT_OVERRIDE_FIELDS = (
-    "framework", "install_command", "build_command", "output_directory", "start_command",
-    "dev_command", "node_version",
-)
 
 
 class Canceled(Exception):
@@ -67,11 +60,6 @@ class Canceled(Exception):
 
 def git_remote_path(app: AutoStack, project_name: str) -> Path:
     return app.settings.path("git", f"{project_name}.git")
-
-
-def project_overrides(project: Project) -> dict[str, Any]:
-    return {name: getattr(project, name) for name in PROJECT_OVERRIDE_FIELDS
-            if getattr(project, name)}
 
 
 def build_key(source: str, detection: Detection, env: dict[str, str]) -> str:
@@ -416,23 +404,3 @@ async def run_deployment(app: AutoStack, deployment_id: str, force: bool = False
     finally:
         app.running.pop(deployment_id, None)
 
-
-async def recover_lost_deployments(app: AutoStack) -> int:
-    """Mark deployments whose worker died (same host, process gone) as errored."""
-    host = WORKER_ID.split(":")[0]
-    lost = 0
-    for deployment in await Deployment.filter(state__in=[State.BUILDING, State.DEPLOYING]):
-        worker_host, _, pid = (deployment.worker_id or ":").partition(":")
-        # A deployment claimed by this very process's pid belongs to an earlier life of it.
-        if worker_host != host or not pid.isdigit() or (
-                int(pid) != os.getpid() and process_alive(int(pid))):
-            continue
-        if await deployments.transition(
-            app, deployment, State.ERROR, "worker lost: the process building this deployment "
-            "stopped; redeploy to retry"
-        ):
-            lost += 1
-            killed = await kill_leftovers(deployment.id)
-            if killed:
-                logger.info("killed %d leftover build processes of %s", killed, deployment.id)
-    return lost

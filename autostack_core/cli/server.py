@@ -104,7 +104,7 @@ def worker(concurrency: int, data_dir: Path | None) -> None:
     async def consume() -> None:
         autostack = AutoStack(settings)
         await autostack.startup()
-        from autostack_core.build.pipeline import recover_lost_deployments
+        from autostack_core.build.lost_deployments import recover_lost_deployments
 
         await recover_lost_deployments(autostack)
         consumer = autostack.queue.start_consumer(workers=concurrency)

@@ -1,0 +1,46 @@
+"""Deployments whose worker died: found when a server or worker starts, marked as errors.
+
+A worker records itself on the deployment it builds (``worker_id``, host and
+pid). When that process is gone, nothing will finish the deployment: it goes
+to ``error`` with the reason, never stays ``building``, and what its sandboxes
+left running is killed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import TYPE_CHECKING
+
+from autostack_core.build.sandbox_cgroups import kill_leftovers
+from autostack_core.infrastructure.models import Deployment, DeploymentState
+from autostack_core.infrastructure.queue import WORKER_ID
+from autostack_core.services import deployments
+from autostack_core.utils import process_alive
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+logger = logging.getLogger("autostack.pipeline")
+State = DeploymentState
+
+
+async def recover_lost_deployments(app: AutoStack) -> int:
+    """Mark deployments whose worker died (same host, process gone) as errored."""
+    host = WORKER_ID.split(":")[0]
+    lost = 0
+    for deployment in await Deployment.filter(state__in=[State.BUILDING, State.DEPLOYING]):
+        worker_host, _, pid = (deployment.worker_id or ":").partition(":")
+        # A deployment claimed by this very process's pid belongs to an earlier life of it.
+        if worker_host != host or not pid.isdigit() or (
+                int(pid) != os.getpid() and process_alive(int(pid))):
+            continue
+        if await deployments.transition(
+            app, deployment, State.ERROR, "worker lost: the process building this deployment "
+            "stopped; redeploy to retry"
+        ):
+            lost += 1
+            killed = await kill_leftovers(deployment.id)
+            if killed:
+                logger.info("killed %d leftover build processes of %s", killed, deployment.id)
+    return lost
