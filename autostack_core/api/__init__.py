@@ -23,6 +23,7 @@ from autostack_core.api import (
     runtime_logs,
     teams,
     tokens,
+    traffic,
     uploads,
     webhooks,
 )
@@ -31,7 +32,7 @@ API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, build_logs, uploads,
     webhooks,
     deploy_hooks, notifiers, runtime_logs, github, domains, dns_zones, detect, project_events,
-    project_runtime, openapi,
+    project_runtime, traffic, openapi,
 )
 
 

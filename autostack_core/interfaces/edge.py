@@ -39,6 +39,17 @@ class WeightedEndpoint:
     weight: int = 100
 
 
+SKEW_HEADER = "x-deployment-id"
+"""Skew protection: the request header naming the deployment a request is pinned to."""
+SKEW_QUERY = "dpl"
+"""Skew protection: the query parameter naming it (``/assets/app.js?dpl=<id>``)."""
+SKEW_COOKIE = "__vdpl"
+"""Skew protection: the cookie naming it, set on page navigations (Vercel's names, all three)."""
+DEFAULT_SKEW_SECONDS = 12 * 3600
+"""How long a deployment answers its pinned requests after it stops being bound, unless the
+project says otherwise (Vercel's default maximum age)."""
+
+
 class CertificateStatus(enum.StrEnum):
     NONE = "none"
     """No certificate, and none is being requested."""
@@ -117,6 +128,22 @@ class Edge(Protocol):
     async def certificate(self, hostname: str) -> Certificate:
         """The certificate state of ``hostname`` (asking for one when the edge issues them)."""
         ...
+
+    async def skew_protection(self, hostname: str, seconds: int) -> None:
+        """Pin requests for ``hostname`` to their deployment for ``seconds`` (0: stop pinning).
+
+        A request naming a deployment (the :data:`SKEW_HEADER` header, else the
+        :data:`SKEW_QUERY` query parameter, else, for anything but a page
+        navigation, the :data:`SKEW_COOKIE` cookie) is served by that deployment
+        when ``hostname`` is bound to it, or was within the last ``seconds``
+        (counted from the ``bind`` or ``unbind`` that took it away, before or
+        after this call). Any other name is ignored: the request is served as
+        usual, so a pin never reaches a deployment this hostname did not serve.
+        Page navigations of a pinning hostname get the cookie naming the
+        deployment that answered. An edge that cannot pin raises
+        ``NotImplementedError`` for any ``seconds`` above 0; the core then serves
+        without skew protection and says so where the window is set.
+        """
 
     def public_url(self, hostname: str) -> str:
         """The URL visitors use for ``hostname`` (scheme and port included)."""

@@ -36,7 +36,7 @@ from autostack_core.interfaces.runtime import (
     Runtime,
     ScalePolicy,
 )
-from autostack_core.services import protection
+from autostack_core.services import protection, skew
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -148,6 +148,7 @@ async def bind(app: AutoStack, project: Project, deployment: Deployment, hostnam
     endpoint = await serve(app, project, deployment)
     await protection.guard_alias(app, project, deployment, hostname)
     await app.edge.bind(hostname, [WeightedEndpoint(endpoint)])
+    await skew.apply(app, project, hostname)
 
 
 async def status(app: AutoStack, project: Project, deployment: Deployment) -> ReleaseStatus:

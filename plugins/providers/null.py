@@ -17,7 +17,10 @@ and asks the null runtime for the path, which answers as
 3. a server app (``server.json``): ``200 null server <release id>``;
 4. ``static/404.html`` with status 404, else ``404``.
 
-``config.json`` routes are not applied. A function or server request writes a
+``config.json`` routes are not applied. With :meth:`NullEdge.skew_protection`,
+a path's ``?dpl=<id>`` pins the request to that deployment while the hostname
+is, or within the window was, bound to it (a visitor here has no headers or
+cookies, so the query parameter is the only pin it can send). A function or server request writes a
 log line (``GET <path>``, from ``fn-<runtime>`` or ``server-0``), as an app
 printing its requests would, so ``logs(follow=True)`` has something to follow.
 A release whose policy allows zero replicas and that has a server or
@@ -40,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 from weakref import WeakValueDictionary
 
 import httpx
@@ -48,6 +52,7 @@ from autostack_core import hookimpl
 from autostack_core.interfaces.edge import (
     PROTECTION_CHECK,
     PROTECTION_PREFIX,
+    SKEW_QUERY,
     Certificate,
     CertificateStatus,
     Protection,
@@ -283,6 +288,9 @@ class NullEdge:
         """The protected hostnames; :meth:`fetch` asks their control plane, as an edge would."""
         self.calls: list[tuple[str, str]] = []
         self._turns: dict[str, list[int]] = {}
+        self.skew: dict[str, int] = {}
+        """Skew windows in seconds, by hostname (see :meth:`skew_protection`)."""
+        self._unbound: dict[str, dict[str, tuple[Endpoint, float]]] = {}
 
     async def start(self) -> None:
         """Nothing listens."""
@@ -303,12 +311,14 @@ class NullEdge:
         hostname = _host(hostname)
         self.calls.append(("bind", hostname))
         self.redirects.pop(hostname, None)
+        self._record_unbound(hostname, targets)
         self.bindings[hostname] = tuple(targets)
         self._turns[hostname] = [0] * len(targets)
 
     async def unbind(self, hostname: str) -> None:
         hostname = _host(hostname)
         self.calls.append(("unbind", hostname))
+        self._record_unbound(hostname, ())
         self.bindings.pop(hostname, None)
         self.redirects.pop(hostname, None)
         self._turns.pop(hostname, None)
@@ -338,6 +348,17 @@ class NullEdge:
         if hostname in self.bindings or hostname in self.redirects:
             return Certificate(CertificateStatus.ISSUED, issuer=NAME)
         return Certificate(CertificateStatus.NONE)
+
+    async def skew_protection(self, hostname: str, seconds: int) -> None:
+        """Pin ``?dpl=<id>`` requests for ``hostname`` within ``seconds`` (0: never).
+
+        Raises ValueError for a negative window."""
+        if seconds < 0:
+            raise ValueError(f"a skew window cannot be negative ({seconds})")
+        if seconds:
+            self.skew[_host(hostname)] = seconds
+        else:
+            self.skew.pop(_host(hostname), None)
 
     def public_url(self, hostname: str) -> str:
         """``http://<hostname>``, with ``:<port>`` unless the port is 80."""
@@ -371,6 +392,9 @@ class NullEdge:
         if hostname in self.redirects:
             target, status = self.redirects[hostname]
             return NullResponse(status, {"location": f"http://{target}{path}"})
+        pinned = self._pinned(hostname, path)
+        if pinned is not None and (runtime := _runtime_of(pinned)) is not None:
+            return await runtime.serve(pinned.release_id, path)
         targets = self.bindings.get(hostname)
         if not targets:
             return _text(404, f"no deployment at {hostname}")
@@ -379,6 +403,28 @@ class NullEdge:
         if runtime is None:
             return _text(502, f"{endpoint.url} is gone")
         return await runtime.serve(endpoint.release_id, path)
+
+    def _record_unbound(self, hostname: str, targets: Sequence[WeightedEndpoint]) -> None:
+        """Note when the hostname's current targets that are not in ``targets`` lose it."""
+        staying = {target.endpoint.release_id for target in targets}
+        unbound = self._unbound.setdefault(hostname, {})
+        for target in self.bindings.get(hostname, ()):
+            if target.endpoint.release_id not in staying:
+                unbound[target.endpoint.release_id] = (target.endpoint, time.monotonic())
+        for release_id in staying:
+            unbound.pop(release_id, None)
+
+    def _pinned(self, hostname: str, path: str) -> Endpoint | None:
+        """The endpoint ``?dpl=<id>`` names, if ``hostname`` may be pinned to it now."""
+        window = self.skew.get(hostname)
+        pin = parse_qs(urlsplit(path).query).get(SKEW_QUERY, [""])[0]
+        if not window or not pin:
+            return None
+        for target in self.bindings.get(hostname, ()):
+            if target.endpoint.release_id == pin:
+                return target.endpoint
+        endpoint, since = self._unbound.get(hostname, {}).get(pin, (None, 0.0))
+        return endpoint if time.monotonic() - since < window else None
 
     def _pick(self, hostname: str, targets: Sequence[WeightedEndpoint]) -> int:
         """Smooth weighted round-robin (as nginx does): exact ratios, targets interleaved."""

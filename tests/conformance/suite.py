@@ -17,7 +17,7 @@ from datetime import datetime
 
 import pytest
 
-from autostack_core.interfaces.edge import PROTECTION_PREFIX, Protection
+from autostack_core.interfaces.edge import PROTECTION_PREFIX, SKEW_QUERY, Protection
 from autostack_core.interfaces.runtime import (
     CostEstimate,
     LogLine,
@@ -275,6 +275,36 @@ class ProviderConformance:
             public = await stage.get(hostname, "/")
             assert (public.status, public.text) == (200, f"<h1>home {marker}</h1>")
             assert "no-store" not in public.headers.get("cache-control", "")
+
+    async def test_skew_protection_pins_requests_to_their_deployment(
+        self, pair: Pair, stage: Stage
+    ) -> None:
+        needs(pair, STATIC)
+        old_marker, new_marker, other_marker = random_id(), random_id(), random_id()
+        old, old_endpoint = await stage.deploy(static_output(old_marker), STATIC)
+        hostname = await stage.bind(old_endpoint)
+        other, other_endpoint = await stage.deploy(static_output(other_marker), STATIC)
+        await stage.bind(other_endpoint)  # another hostname's deployment
+        try:
+            await pair.edge.skew_protection(hostname, 300)
+        except NotImplementedError as refused:
+            pytest.skip(f"the edge refuses skew protection: {refused}")
+        _, new_endpoint = await stage.deploy(static_output(new_marker), STATIC)
+        await stage.bind(new_endpoint, hostname=hostname)
+
+        async def home(path: str) -> str:
+            return (await stage.get(hostname, path)).text
+
+        assert await home("/") == f"<h1>home {new_marker}</h1>"
+        assert await home(f"/?{SKEW_QUERY}={old.id}") == f"<h1>home {old_marker}</h1>"
+        for pin in (other.id, "c-unknown", "..%2F..%2Fx"):
+            assert await home(f"/?{SKEW_QUERY}={pin}") == f"<h1>home {new_marker}</h1>", pin
+        await pair.edge.skew_protection(hostname, 1)
+
+        async def expired() -> bool:
+            return await home(f"/?{SKEW_QUERY}={old.id}") == f"<h1>home {new_marker}</h1>"
+
+        await stage.eventually(expired, "the pin ends with its window")
 
     def test_public_url_names_the_hostname(self, pair: Pair) -> None:
         hostname = pair.hostname("public")

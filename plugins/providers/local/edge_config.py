@@ -24,6 +24,7 @@ from autostack_plugins.providers.local.edge_routes import (
     html_response,
     not_found_page,
 )
+from autostack_plugins.providers.local.edge_skew import pin_routes
 from autostack_plugins.providers.local.edge_splits import split_route
 from autostack_plugins.providers.local.edge_state import HOSTNAME_PATTERN, EdgeDeployment, EdgeState
 from autostack_plugins.providers.local.edge_tls import WildcardEndpoint, add_tls
@@ -33,6 +34,8 @@ SERVER = "autostack"
 ACCESS_LOGGER = "access"
 PROFILES_ID = "profiles"
 CATCH_ALL_ID = "unknown-host"
+SKEW_FOLDER = "skew"
+"""``<data>/edge/skew/``, beside ``hosts/``: the deployments each hostname may pin to."""
 PROXY_TRY_SECONDS = 30
 SITE = "{http.regexp.site.1}"
 """The id of the deployment a request was routed to (captured from its marker's name)."""
@@ -105,12 +108,16 @@ def hosted_route(hosts_dir: Path, deployments_dir: Path, state: EdgeState) -> JS
     """Requests for a hostname that has a deployment, handed to its deployment's profile.
 
     One directory read finds the deployment's ``profile-<hash>.<id>`` marker, however
-    many profiles exist (a ``stat`` per profile cost 5 us each per request).
+    many profiles exist (a ``stat`` per profile cost 5 us each per request). A request
+    pinned to another deployment the hostname may serve then finds that one's marker
+    (:mod:`.edge_skew`).
     """
     valid_host = {"pattern": HOSTNAME_PATTERN}
     marker = {"root": str(hosts_dir), "try_files": ["/{http.request.host}/profile-*"]}
     return {"match": [{"vars_regexp": {"{http.request.host}": valid_host}, "file": marker}],
-            "handle": [profiles_handler(hosts_dir, deployments_dir, state)]}
+            "handle": [{"handler": "subroute",
+                        "routes": pin_routes(hosts_dir.with_name(SKEW_FOLDER), hosts_dir)},
+                       profiles_handler(hosts_dir, deployments_dir, state)]}
 
 
 def catch_all_route() -> JSON:

@@ -11,7 +11,10 @@ equal to it. The layout, all under ``<data>/edge/``:
   ``fn/<runtime>/<path>.func`` function markers;
 * ``hosts/<hostname>``: a symlink to ``deployments/<id>`` (one target), or to
   ``splits/<hostname>/<generation>/`` (several, see
-  :mod:`autostack_plugins.providers.local.edge_splits`).
+  :mod:`autostack_plugins.providers.local.edge_splits`);
+* ``skew/<hostname>/<id>``: a symlink to ``deployments/<id>`` for each
+  deployment a request may be pinned to (see
+  :mod:`autostack_plugins.providers.local.edge_skew`).
 """
 
 from __future__ import annotations
@@ -78,6 +81,10 @@ class EdgeState:
     """Hostnames split between deployments: ``{hostname: {deployment id: weight}}``."""
     redirects: dict[str, str] = field(default_factory=dict)
     https: list[str] = field(default_factory=list)
+    skew: dict[str, int] = field(default_factory=dict)
+    """Hostnames whose requests are pinned to their deployment, with the window in seconds."""
+    unserved: dict[str, dict[str, float]] = field(default_factory=dict)
+    """When each deployment stopped being bound to a hostname: ``{hostname: {id: unix time}}``."""
 
     @classmethod
     def load(cls, path: Path) -> EdgeState:
@@ -93,6 +100,8 @@ class EdgeState:
             splits={host: dict(weights) for host, weights in data.get("splits", {}).items()},
             redirects=dict(data.get("redirects", {})),
             https=list(data.get("https", [])),
+            skew=dict(data.get("skew", {})),
+            unserved={host: dict(ids) for host, ids in data.get("unserved", {}).items()},
         )
 
     def save(self, path: Path) -> None:
@@ -105,6 +114,8 @@ class EdgeState:
             "splits": self.splits,
             "redirects": self.redirects,
             "https": self.https,
+            "skew": self.skew,
+            "unserved": self.unserved,
         }
         temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
         os.replace(temporary, path)
@@ -125,6 +136,17 @@ class EdgeState:
             return list(self.splits[hostname])
         served = self.hostnames().get(hostname)
         return [] if served is None else [served]
+
+    def pins(self, hostname: str, now: float) -> list[str]:
+        """The deployments a request for ``hostname`` may be pinned to at ``now``: those it is
+        bound to and, within its skew window, those it was (none without a window)."""
+        window = self.skew.get(hostname)
+        if not window:
+            return []
+        recent = [deployment_id for deployment_id, since in
+                  self.unserved.get(hostname, {}).items()
+                  if since + window > now and deployment_id in self.deployments]
+        return sorted({*self.targets(hostname), *recent})
 
     def in_use(self, deployment_id: str) -> bool:
         """Whether an alias or a split still sends traffic to ``deployment_id``."""

@@ -114,6 +114,11 @@ class LocalEdge:
         await self.edge.serve_https(hostname, certificate.status == CertificateStatus.ISSUED)
         return certificate
 
+    async def skew_protection(self, hostname: str, seconds: int) -> None:
+        """Pin ``hostname``'s requests to their deployment within ``seconds`` of it being
+        unbound (0: never): links under ``skew/``, no reload (see :mod:`.edge_skew`)."""
+        await self.edge.skew_protection(hostname, seconds)
+
     def public_url(self, hostname: str) -> str:
         """``https://`` once ``hostname`` has its certificate here, else ``http://``; the
         edge's port unless it is the scheme's default."""

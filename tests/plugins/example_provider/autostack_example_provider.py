@@ -146,6 +146,11 @@ class HttpEdge:
     async def certificate(self, hostname: str) -> Certificate:
         return Certificate(CertificateStatus.NONE)
 
+    async def skew_protection(self, hostname: str, seconds: int) -> None:
+        """This edge serves the current binding only: it refuses to pin requests."""
+        if seconds:
+            raise NotImplementedError("the example edge cannot pin requests to a deployment")
+
     def public_url(self, hostname: str) -> str:
         return f"http://{hostname}:{self.port}"
 

@@ -1,0 +1,133 @@
+"""A project's traffic API on the null pair: skew protection.
+
+The server runs with ``edge = "null"`` and the project on the ``null``
+runtime (plugins/providers/null.py), so what the API asked of the edge is
+what a visitor of the null edge gets. Deployments go through the real
+pipeline (upload, detection, sandboxed static build, store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from autostack_core.app import AutoStack
+from autostack_core.build.pipeline import run_deployment
+from autostack_core.config import Settings
+from autostack_core.infrastructure.models import Deployment, Project, Role, User
+from autostack_core.infrastructure.store import Store
+from autostack_core.interfaces.edge import DEFAULT_SKEW_SECONDS
+from autostack_core.services import deployments
+from autostack_plugins.providers import null
+from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
+
+__all__ = ["api", "owner"]
+
+
+@pytest.fixture
+async def autostack(settings: Settings) -> AsyncIterator[AutoStack]:
+    """A started server on the null edge and runtime."""
+    from autostack_core.plugins import get_plugin_manager
+
+    loaded = get_plugin_manager(load_entry_points=False)
+    if not loaded.manager.is_registered(null):
+        loaded.manager.register(null, name="null-pair")
+    app = AutoStack(replace(settings, edge="null"), plugins=loaded)
+    await app.startup()
+    try:
+        yield app
+    finally:
+        await app.shutdown()
+
+
+@pytest.fixture
+async def site(autostack: AutoStack, owner: User) -> Project:
+    return await Project.create(name="site", team=await personal_team(owner), user=owner,
+                                provider="null")
+
+
+def null_edge(app: AutoStack) -> null.NullEdge:
+    assert isinstance(app.edge, null.NullEdge)
+    return app.edge
+
+
+async def deploy(app: AutoStack, project: Project, files: dict[str, str]) -> Deployment:
+    """A production upload of ``files``, built and deployed by the pipeline."""
+    root = app.settings.path(f"upload-{project.name}")
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text)
+    _, manifest = Store(app.settings.path("store")).put_tree(root)
+    deployment = await deployments.create_deployment(
+        app, project, source_type="upload", upload_manifest=manifest, target="production")
+    await run_deployment(app, deployment.id)
+    return await Deployment.get(id=deployment.id)
+
+
+# -- skew protection -----------------------------------------------------------
+
+
+async def test_every_production_alias_gets_the_default_skew_window(
+    autostack: AutoStack, site: Project, api: httpx.AsyncClient
+) -> None:
+    first = await deploy(autostack, site, {"index.html": "one"})
+    await deploy(autostack, site, {"index.html": "two"})
+    edge = null_edge(autostack)
+    assert edge.skew["site.localhost"] == DEFAULT_SKEW_SECONDS
+    assert (await edge.fetch("site.localhost", "/")).text == "two"
+    assert (await edge.fetch("site.localhost", f"/?dpl={first.id}")).text == "one"
+    answer = await api.get("/api/v1/projects/site/skew-protection")
+    assert answer.json() == {"skew_protection": {
+        "enabled": True, "seconds": DEFAULT_SKEW_SECONDS, "default_seconds": DEFAULT_SKEW_SECONDS}}
+
+
+async def test_turning_skew_protection_off_unpins_at_once(
+    autostack: AutoStack, site: Project, api: httpx.AsyncClient
+) -> None:
+    first = await deploy(autostack, site, {"index.html": "one"})
+    await deploy(autostack, site, {"index.html": "two"})
+    answer = await api.put("/api/v1/projects/site/skew-protection", json={"seconds": 0})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["skew_protection"]["enabled"] is False
+    assert answer.json()["hostnames"] == 1
+    assert (await null_edge(autostack).fetch("site.localhost", f"/?dpl={first.id}")).text \
+        == "two"
+    await site.refresh_from_db()
+    assert site.settings["skew_protection_seconds"] == 0
+
+
+async def test_skew_changes_are_for_admins_and_checked(
+    autostack: AutoStack, site: Project, owner: User, api: httpx.AsyncClient
+) -> None:
+    for bad in (-1, 31 * 24 * 3600):
+        refused = await api.put("/api/v1/projects/site/skew-protection", json={"seconds": bad})
+        assert refused.status_code == 422
+        assert refused.json()["error"]["field"] == "seconds"
+    viewer = await add_user(await personal_team(owner), "viewer@example.com", Role.VIEWER)
+    async with client_for(autostack, await token_for(viewer)) as http:
+        assert (await http.get("/api/v1/projects/site/skew-protection")).status_code == 200
+        refused = await http.put("/api/v1/projects/site/skew-protection", json={"seconds": 60})
+    assert refused.status_code == 403
+
+
+async def test_an_edge_that_cannot_pin_refuses_the_window_and_still_promotes(
+    autostack: AutoStack, site: Project, api: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The null edge pins; one that cannot is played by refusing in its place."""
+
+    async def refuse(hostname: str, seconds: int) -> None:
+        if seconds:
+            raise NotImplementedError("no pins here")
+
+    monkeypatch.setattr(null_edge(autostack), "skew_protection", refuse)
+    deployment = await deploy(autostack, site, {"index.html": "one"})
+    assert deployment.state == "ready"
+    refused = await api.put("/api/v1/projects/site/skew-protection", json={"seconds": 60})
+    assert refused.status_code == 409
+    assert "cannot pin" in refused.json()["error"]["message"]
+    await site.refresh_from_db()
+    assert "skew_protection_seconds" not in (site.settings or {})
