@@ -21,7 +21,7 @@ from autostack_core.build.pipeline import run_deployment
 from autostack_core.config import Settings
 from autostack_core.infrastructure.models import Deployment, Project, Role, User
 from autostack_core.infrastructure.store import Store
-from autostack_core.interfaces.runtime import OutputKind, ScalePolicy
+from autostack_core.interfaces.runtime import Environment, OutputKind, ScalePolicy
 from autostack_core.services import deployments
 from autostack_plugins.providers import null
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
@@ -95,6 +95,7 @@ async def test_a_deployment_is_published_deployed_and_bound(
     own = (await edge.fetch(f"site-{deployment.id}.localhost")).text
     assert production == own == "<h1>hello</h1>"
     assert deployment.deployment_url == edge.public_url(f"site-{deployment.id}.localhost")
+    assert null_runtime(autostack).releases[deployment.id].release.target == Environment.PRODUCTION
 
 
 async def test_an_output_the_runtime_does_not_run_is_a_build_error(
