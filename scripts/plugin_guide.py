@@ -69,6 +69,12 @@ them (`register_edges`). Their contracts are the protocols
   alias moves: traffic splits by weight, the change is atomic, and a refused
   bind changes nothing; `edge.unbind`, `edge.redirect`, `edge.certificate`
   and `edge.public_url` for domains, their certificates and their URLs.
+- `edge.protect(hostname, Protection(control_plane) | None)` for deployment
+  protection, before the hostname is bound and whenever the project's settings
+  change: the edge asks `control_plane + PROTECTION_CHECK` before each request
+  for the hostname (2xx lets it through, any other answer is the visitor's),
+  proxies the paths under `PROTECTION_PREFIX` to the control plane, and marks
+  every answer `Cache-Control: private, no-store` (`docs/protection.md`).
 
 A small, complete pair to read first is the null provider
 (`plugins/providers/null.py`): it keeps everything in memory, and
@@ -133,7 +139,9 @@ hostname your edge serves (`<label>.example.test` by default); `runs_code`
 says the runtime runs the apps themselves, so their answers and printed lines
 are checked too; `idle_seconds` is how long a release allowed zero replicas
 idles before it sleeps (`None`: no scale to zero, and that case is skipped);
-`timeout` bounds every wait. Run it from a checkout of AutoStack:
+`timeout` bounds every wait; `control_plane` is an `http://host:port` your
+edge can reach, where the protection case runs a stand-in control plane
+(`None` skips it). Run it from a checkout of AutoStack:
 
 ```
 PYTHONPATH=/path/to/autostack python -m pytest -o asyncio_mode=auto test_my_pair.py

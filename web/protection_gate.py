@@ -12,10 +12,11 @@ login's first step, which is a dashboard page:
 * ``GET/POST <prefix>login``: the password form, then the access cookie;
 * ``GET /protection/sign-in?next=<url>`` (dashboard, signed in): a member of
   the project's team gets a one-minute ticket and goes back to
-  ``<prefix>callback`` on the deployment's hostname, which sets the access
-  cookie. Only hostnames AutoStack protects with team login are accepted as
-  ``next``, and the way back is built from the edge's URL for that hostname:
-  no open redirect.
+  ``<prefix>callback`` on the deployment's hostname (a page that refreshes to
+  it: after the log-in form, the dashboard's ``form-action 'self'`` would stop
+  a redirect to another origin), which sets the access cookie. Only hostnames
+  AutoStack protects with team login are accepted as ``next``, and the way
+  back is built from the edge's URL for that hostname: no open redirect.
 
 Every answer here is ``Cache-Control: private, no-store`` (the edge adds it too).
 Rules and cookies: :mod:`autostack_core.services.protection_gate`.
@@ -186,7 +187,8 @@ async def sign_in(request: Request, user: User) -> Response:
     ticket = gate.ticket_for(host_of(request), target, user)
     back = host_of(request).edge.public_url(target.hostname)
     query = urlencode({"ticket": ticket, "next": path})
-    return no_store(RedirectResponse(f"{back}{CALLBACK}?{query}", status_code=303))
+    return no_store(templates.TemplateResponse(request, "protection_continue.html", {
+        "hostname": target.hostname, "url": f"{back}{CALLBACK}?{query}"}))
 
 
 routes: list[BaseRoute] = [

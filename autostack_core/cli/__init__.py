@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING
 import click
 
 from autostack_core import __version__
-from autostack_core.cli import backup, client, dns, domains, hooks, local, server, service
+from autostack_core.cli import (
+    backup,
+    client,
+    dns,
+    domains,
+    hooks,
+    local,
+    protection,
+    server,
+    service,
+)
 from autostack_core.cli.options import ExtensibleGroup
 
 if TYPE_CHECKING:
@@ -64,5 +74,6 @@ def main() -> None:
 
 
 for command in (*server.commands, *service.commands, *backup.commands, local.detect_command,
-                *client.commands, hooks.deploy_hooks, domains.domains, dns.dns):
+                *client.commands, hooks.deploy_hooks, domains.domains, dns.dns,
+                *protection.commands):
     main.add_command(command)

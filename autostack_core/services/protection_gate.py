@@ -77,7 +77,7 @@ class Target:
 async def target_of(hostname: str) -> Target | None:
     """The project and environment serving ``hostname`` (``None``: no alias has it)."""
     hostname = hostname.lower()
-    alias = await Alias.get_or_none(hostname=hostname).prefetch_related("project", "deployment")
+    alias = await Alias.get_or_none(hostname=hostname).select_related("project", "deployment")
     if alias is None:
         return None
     environment = environment_of(AliasKind(alias.kind), alias.branch, alias.deployment)
