@@ -55,6 +55,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from autostack_core.config import Settings
+from autostack_core.git import git_connections
+from autostack_core.infrastructure.models import User
 from tests.conftest import free_port
 
 CLIENT_ID = "standin-client-id"
@@ -497,6 +499,17 @@ def configured(settings: Settings, state: StandIn) -> Settings:
         google_client_secret=CLIENT_SECRET,
         google_discovery_url=f"{state.url}/google/.well-known/openid-configuration",
     )
+
+
+async def grant(user: User, token: str | None) -> None:
+    """Store ``token`` as ``user``'s access on the git host ``github`` (``None``: forget it),
+    as approving access at ``/auth/github/connect`` does."""
+    await git_connections.save_account_credential(user, "github", token)
+
+
+async def granted(user: User) -> str | None:
+    """``user``'s stored access on the git host ``github``."""
+    return await git_connections.account_credential(user, "github")
 
 
 @contextmanager

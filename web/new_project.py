@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -27,10 +28,11 @@ from autostack_core.build.detection import DetectionError, detect
 from autostack_core.build.sources import SourceError, check_git_url, checkout
 from autostack_core.build.workspaces import list_apps
 from autostack_core.errors import ApiError
-from autostack_core.git import git_credentials, github_connections
-from autostack_core.git.github import GitHub, GitHubError
+from autostack_core.git import git_connections, git_credentials
 from autostack_core.infrastructure.models import CreatorType, Environment, Project, User
 from autostack_core.interfaces import DeploymentTemplate, SourceTree
+from autostack_core.interfaces.git_host import GitHostError
+from autostack_core.interfaces.sign_in import SignInError
 from autostack_core.security.auth import client_ip
 from autostack_core.security.outbound import Outbound
 from autostack_core.services import deployments
@@ -46,6 +48,9 @@ from autostack_web.rendering import form_text, host_of, redirect, render
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
 
+IMPORT_LIMIT = 100
+"""Repositories an "Import from ..." card lists, most recently updated first."""
+SIGN_IN_TIMEOUT_SECONDS = 15
 BUILD_FIELDS = ("framework", "root_directory", "install_command", "build_command",
                 "output_directory", "start_command", "node_version")
 """The detected settings the configure form shows, each editable."""
@@ -98,7 +103,7 @@ async def scan_repository(request: Request, git_url: str, branch: str, root: str
     with tempfile.TemporaryDirectory(prefix="autostack-detect-") as folder:
         workspace = Path(folder)
         try:
-            credentials = git_credentials.env_for_user(host.settings, request.state.user, url)
+            credentials = await git_credentials.env_for_user(host, request.state.user, url)
             result = await checkout(url, branch, workspace, allow_local=allow_local,
                                     extra_env=credentials,
                                     outbound=Outbound.from_settings(host.settings))
@@ -130,19 +135,38 @@ async def deploy_teams(user: User) -> list[dict[str, Any]]:
     return [team for team in await teams_json(user) if team["role"] != "viewer"]
 
 
-async def github_import(request: Request, user: User) -> dict[str, Any]:
-    """The "Import from GitHub" card: the user's repositories, or a link to connect GitHub."""
-    settings = host_of(request).settings
-    token: str | None = user.github_token
-    card: dict[str, Any] = {"enabled": settings.github_login_enabled or bool(token),
-                            "connected": bool(token), "repositories": [], "error": None}
-    if token:
+async def sign_in_configured(host: AutoStack, name: str) -> bool:
+    """Whether the sign-in provider ``name`` is configured (it runs the host's connect flow)."""
+    provider = host.sign_in_providers.get(name)
+    if provider is None:
+        return False
+    async with httpx.AsyncClient(timeout=SIGN_IN_TIMEOUT_SECONDS) as http:
         try:
-            async with GitHub(settings.github_api_url, token) as github:
-                card["repositories"] = await github.repositories(limit=100)
-        except GitHubError as error:
-            card["error"] = error.message
-    return card
+            return await provider.client(host.settings, http) is not None
+        except SignInError:
+            return False
+
+
+async def git_imports(request: Request, user: User) -> list[dict[str, Any]]:
+    """An "Import from ..." card per git host whose accounts connect: the user's
+    repositories there, or a link to connect them."""
+    host = host_of(request)
+    cards = []
+    for name in git_connections.connecting_hosts(host):
+        git_host = host.git_hosts[name]
+        credential = await git_connections.account_credential(user, name)
+        card: dict[str, Any] = {
+            "host": name, "title": git_host.title, "connect_path": git_host.connect_path,
+            "enabled": bool(credential) or await sign_in_configured(host, name),
+            "connected": bool(credential), "repositories": [], "error": None}
+        if credential:
+            try:
+                card["repositories"] = await git_host.repositories(host.settings, credential,
+                                                                   IMPORT_LIMIT)
+            except GitHostError as error:
+                card["error"] = error.message
+        cards.append(card)
+    return cards
 
 
 def templates_of(request: Request) -> list[DeploymentTemplate]:
@@ -166,13 +190,13 @@ async def start(request: Request, user: User) -> Response:
     context = step_one(request, teams, query.get("team", ""))
     context["values"] = {"git_url": git_url, "branch": branch}
     if not git_url or not teams:
-        context["github"] = await github_import(request, user)
+        context["imports"] = await git_imports(request, user)
         return await render(request, "new_project.html", context)
     try:
         scan = await scan_repository(request, git_url, branch, query.get("root_directory", ""))
     except ApiError as error:
         context["import_error"] = error
-        context["github"] = await github_import(request, user)
+        context["imports"] = await git_imports(request, user)
         return await render(request, "new_project.html", context, status_code=error.status)
     values = {**scan.values, "git_url": git_url, "branch": branch,
               "name": suggested_name(git_url), "team": query.get("team", "")}
@@ -222,16 +246,16 @@ async def deploy(request: Request, user: User) -> Response:
 
 
 async def connect_own_repository(host: AutoStack, project: Project, user: User) -> None:
-    """Connect an imported GitHub repository with the importer's own access, as Vercel does.
+    """Connect an imported repository with the importer's own access, as Vercel does.
 
-    One their token cannot read (or any, without a token) stays unconnected: it is
-    cloned without credentials, which works for a public repository.
+    One their credential cannot read (or any, without a credential on its host) stays
+    unconnected: it is cloned without credentials, which works for a public repository.
     """
-    repository = git_credentials.github_repository(host.settings, project.git_url)
-    if repository is None or not user.github_token:
+    found = git_credentials.repository_at(host, project.git_url)
+    if found is None or not await git_connections.account_credential(user, found[0].name):
         return
     with contextlib.suppress(ApiError):
-        await github_connections.connect(host, project, user, repository)
+        await git_connections.connect(host, project, user, found[0], found[1])
 
 
 async def for_git_push(request: Request, user: User) -> Response:

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core.domains.domains import domain_json
 from autostack_core.errors import ApiError, from_validation_error
-from autostack_core.git import git_credentials, github_connections
+from autostack_core.git import git_connections, git_credentials
 from autostack_core.infrastructure.models import (
     ROLE_RANK,
     DeployHook,
@@ -60,9 +60,8 @@ async def settings_page(
     hooks = await DeployHook.filter(project=project).order_by("id") if member else []
     values = {"project": project, "role": role, "environments": list(Environment),
               "git": await webhook_info(host_of(request), project),
-              "connection": await github_connections.connection_of(project),
-              "connectable": git_credentials.github_repository(host_of(request).settings,
-                                                               project.git_url),
+              "connection": await git_connections.connection_of(project),
+              "connectable": connectable(request, project),
               "previews": await previews(request, project),
               "variables": variables, "error": None, "notice": None, "revealed": {},
               "hooks": [hook_json(host_of(request), hook) for hook in hooks],
@@ -72,6 +71,14 @@ async def settings_page(
               "cost": await scaling.cost_json(host, project) if installed else None,
               "values": {}, **context}
     return await render(request, "settings.html", values, status_code=status_code)
+
+
+def connectable(request: Request, project: Project) -> dict[str, str] | None:
+    """The repository ``git_url`` names on a git host whose accounts connect, or None."""
+    found = git_credentials.repository_at(host_of(request), project.git_url)
+    if found is None:
+        return None
+    return {"host": found[0].name, "title": found[0].title, "repository": found[1]}
 
 
 async def show(request: Request, user: User) -> Response:
@@ -115,33 +122,35 @@ async def save(request: Request, user: User, fields: tuple[str, ...], notice: st
     forgotten = await projects.change_settings(host_of(request), user, project, changes,
                                                client_ip(request))
     if forgotten:
-        notice += (" The repository changed, so no one's GitHub access is used for it: "
+        notice += (" The repository changed, so no one's access to it is used: "
                    "if it is private, reconnect it under Git.")
     return await settings_page(request, project, role, notice=notice)
 
 
 async def connect_git(request: Request, user: User) -> Response:
-    """Connect the project's GitHub repository with the signed-in admin's own access."""
+    """Connect the project's repository with the signed-in admin's own access on its host."""
     project, role = await project_access(user, request.path_params["name"], Role.ADMIN)
-    host = host_of(request)
-    repository = git_credentials.github_repository(host.settings, project.git_url)
-    if repository is None:
-        error = ApiError(422, "git URL: only a repository on GitHub can be connected; set its "
-                              "https URL under General first", "git_url")
+    app = host_of(request)
+    found = git_credentials.repository_at(app, project.git_url)
+    if found is None or found[0].connect_path is None:
+        hosts = ", ".join(git_connections.connecting_hosts(app)) or "none installed"
+        error = ApiError(422, f"git URL: only a repository on a git host whose accounts "
+                              f"connect ({hosts}) can be connected; set its https URL under "
+                              "General first", "git_url")
         return await settings_page(request, project, role, 422, error=error)
-    if not user.github_token:
-        return redirect(f"{github_connections.CONNECT_PATH}?next=/projects/{project.name}"
-                        "/settings")
+    git_host, repository = found
+    if not await git_connections.account_credential(user, git_host.name):
+        return redirect(f"{git_host.connect_path}?next=/projects/{project.name}/settings")
     try:
-        connected = await github_connections.connect(host, project, user, repository)
+        connected = await git_connections.connect(app, project, user, git_host, repository)
     except ApiError as error:
         return await settings_page(request, project, role, error.status, error=error)
-    await accounts.audit("project.github_connected", user=user, team=project.team,
+    await accounts.audit(f"project.{git_host.name}_connected", user=user, team=project.team,
                          target=("project", str(project.id)), ip=client_ip(request),
                          repository=connected.repository.full_name,
                          webhook=connected.webhook.get("id"))
     return await settings_page(request, project, role, notice=(
-        f"{connected.repository.full_name} is connected with your GitHub access."))
+        f"{connected.repository.full_name} is connected with your {git_host.title} access."))
 
 
 async def save_general(request: Request, user: User) -> Response:

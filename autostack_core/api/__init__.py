@@ -13,7 +13,7 @@ from autostack_core.api import (
     dns_zones,
     domains,
     environment,
-    github,
+    git_connections,
     health,
     notifiers,
     openapi,
@@ -31,8 +31,8 @@ from autostack_core.api import (
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, build_logs, uploads,
     webhooks,
-    deploy_hooks, notifiers, runtime_logs, github, domains, dns_zones, detect, project_events,
-    project_runtime, traffic, openapi,
+    deploy_hooks, notifiers, runtime_logs, git_connections, domains, dns_zones, detect,
+    project_events, project_runtime, traffic, openapi,
 )
 
 

@@ -64,7 +64,7 @@ async def detect_repository(request: Request) -> Response:
         workspace = Path(folder)
         try:
             await checkout(url, body.ref, workspace, allow_local=allow_local,
-                           extra_env=git_credentials.env_for_user(host.settings, user, url),
+                           extra_env=await git_credentials.env_for_user(host, user, url),
                            outbound=Outbound.from_settings(host.settings))
         except SourceError as error:
             field = "ref" if "invalid git ref" in str(error) else "git_url"

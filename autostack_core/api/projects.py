@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core.api.deps import current_user, project_for, read_body
 from autostack_core.errors import ApiError
+from autostack_core.git.git_connections import connected_repository
 from autostack_core.infrastructure.models import Deployment, Project, Role, Team
 from autostack_core.security.auth import client_ip
 from autostack_core.services import projects
@@ -70,10 +71,13 @@ def deployment_json(deployment: Deployment | None) -> dict[str, Any] | None:
             "created_at": deployment.created_at.isoformat()}
 
 
-def project_json(project: Project, team: Team, latest: Deployment | None) -> dict[str, Any]:
+def project_json(project: Project, team: Team, latest: Deployment | None,
+                 repository: str | None = None) -> dict[str, Any]:
+    """The project as the API answers it; ``github_repo`` is the connected ``repository``
+    (its name is kept from when only GitHub connected repositories)."""
     body: dict[str, Any] = {"id": project.id, "name": project.name, "team": team.slug}
     body.update({field: getattr(project, field) for field in SETTING_FIELDS})
-    body["github_repo"] = project.github_repo
+    body["github_repo"] = repository
     body.update({
         "provider": project.provider, "production_url": project.production_url,
         "auto_deploy_enabled": project.auto_deploy_enabled,
@@ -105,7 +109,8 @@ async def list_projects(request: Request) -> Response:
     """
     user = current_user(request)
     found = await projects.projects_of(user, request.query_params.get("team"))
-    items = [project_json(p, p.team, await latest_deployment(p)) for p in found]
+    items = [project_json(p, p.team, await latest_deployment(p), await connected_repository(p))
+             for p in found]
     return JSONResponse({"projects": items})
 
 
@@ -139,8 +144,9 @@ async def get_project(request: Request) -> Response:
       404: {description: no such project of yours}
     """
     project = await project_for(request, request.path_params["name"], Role.VIEWER)
-    return JSONResponse({"project": project_json(project, project.team,
-                                                 await latest_deployment(project))})
+    return JSONResponse({"project": project_json(
+        project, project.team, await latest_deployment(project),
+        await connected_repository(project))})
 
 
 async def update_project(request: Request) -> Response:
@@ -168,8 +174,9 @@ async def update_project(request: Request) -> Response:
             raise ApiError(422, f"{field}: may not be null", field)
     await projects.change_settings(request.app.state.autostack, current_user(request), project,
                                    changes, client_ip(request))
-    return JSONResponse({"project": project_json(project, project.team,
-                                                 await latest_deployment(project))})
+    return JSONResponse({"project": project_json(
+        project, project.team, await latest_deployment(project),
+        await connected_repository(project))})
 
 
 async def delete_project(request: Request) -> Response:

@@ -187,7 +187,7 @@ class Pipeline:
         else:
             url = check_git_url(deployment.git_url or "", self.settings.allow_local_git)
             allow_local = self.settings.allow_local_git
-            access = await git_credentials.access_for_project(self.settings, self.project, url)
+            access = await git_credentials.access_for_project(self.app, self.project, url)
         ref = deployment.commit_sha or deployment.branch or self.project.branch
         source = redact(url) if deployment.source_type == "git" else "push"
         self.log.write("clone", f"Cloning {source} at {ref}", "system")

@@ -32,6 +32,7 @@ from autostack_core.infrastructure.models import (
     Deployment,
     DeploymentState,
     Environment,
+    GitConnection,
     Project,
 )
 from autostack_core.interfaces import Event
@@ -81,17 +82,17 @@ def normalize_repository_url(url: str) -> str:
 
 
 async def projects_for(event: GitEvent) -> list[Project]:
-    """Projects whose repository is the event's: ``github_repo`` or ``git_url`` match."""
+    """Projects whose repository is the event's: connected on the event's host, or the
+    same ``git_url``."""
     wanted = {normalize_repository_url(url) for url in event.clone_urls}
     name = event.repository.rsplit("/", 1)[-1]
-    query = Q(git_url__icontains=name)
-    if event.provider == "github":
-        query |= Q(github_repo__iexact=event.repository)
-    candidates = await Project.filter(query).order_by("id")
+    connected = {row["project_id"] for row in await GitConnection.filter(
+        host=event.provider, repository__iexact=event.repository).values("project_id")}
+    candidates = await Project.filter(
+        Q(git_url__icontains=name) | Q(id__in=sorted(connected))).order_by("id")
     return [
         project for project in candidates
-        if (event.provider == "github"
-            and (project.github_repo or "").lower() == event.repository.lower())
+        if project.id in connected
         or (project.git_url and normalize_repository_url(project.git_url) in wanted)
     ]
 

@@ -1,4 +1,5 @@
-"""The git host interface: a host's webhook deliveries become one normalized :class:`GitEvent`.
+"""The git host interface: a host's webhook deliveries become one normalized :class:`GitEvent`,
+and a host a person connects their account to lends its repositories to projects.
 
 A git host (GitHub, GitLab, Bitbucket, Gitea) is a plugin registered with
 ``register_git_hosts``. The core serves ``POST /api/v1/webhooks/{name}`` for
@@ -10,10 +11,17 @@ that project's secret, and :meth:`GitHost.delivery_id` to refuse redeliveries.
 What an event then does (deploy, preview, remove an alias) is the core's
 decision, the same for every host.
 
+A host whose accounts people connect (GitHub) also lists a person's
+repositories, checks one is theirs to read, sets up its webhook and says what
+a clone sends (:meth:`GitHost.repositories` ... :meth:`GitHost.clone_for_deployment`).
+The core keeps the rest, the same for every host: the person's sealed
+credential, which project is connected to which repository by whom, and the
+rule that a credential goes to the connected repository's URL and nowhere else.
+
 Most hosts are data, not code: a :class:`WebhookFormat` names the headers and
-holds the two functions, and the helpers below (:func:`field`,
-:func:`branch_of`, :func:`files_of`, :func:`matches_hmac`, ...) cover the
-shapes GitHub-like payloads share.
+holds the two functions (it connects no accounts), and the helpers below
+(:func:`field`, :func:`branch_of`, :func:`files_of`, :func:`matches_hmac`, ...)
+cover the shapes GitHub-like payloads share.
 """
 
 from __future__ import annotations
@@ -23,7 +31,10 @@ import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from autostack_core.config import Settings
 
 Headers = Mapping[str, str]
 """Request headers; a host reads them by lower-case name."""
@@ -76,8 +87,57 @@ class GitEvent:
     head_clone_url: str | None = None
 
 
+class GitHostError(Exception):
+    """The host refused or could not be reached; ``message`` is shown to the user.
+
+    ``status`` is the HTTP status the host answered (404: no such repository, or
+    the credential cannot read it; 502 for a host that could not be reached).
+    """
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Repository:
+    """A repository as a host lists it; ``full_name`` is how the host names it (``owner/name``)."""
+
+    full_name: str
+    private: bool
+    clone_url: str
+    html_url: str = ""
+    default_branch: str = "main"
+    description: str = ""
+    updated_at: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "full_name": self.full_name, "private": self.private, "clone_url": self.clone_url,
+            "html_url": self.html_url, "default_branch": self.default_branch,
+            "description": self.description, "updated_at": self.updated_at,
+        }
+
+
+@dataclass(frozen=True)
+class CloneCredential:
+    """What git sends to the repository's URL (HTTP Basic), and nowhere else."""
+
+    username: str
+    password: str
+
+
 class GitHost(Protocol):
-    """What the core calls on a git host; every member is used by the webhook route."""
+    """What the core calls on a git host.
+
+    The webhook route calls the first six members. The others serve connecting
+    a repository with a person's own access: the API and the dashboard list
+    repositories and connect one, and every clone of a connected project asks
+    :meth:`repository_of` and :meth:`clone_for_deployment`. A host that connects
+    no accounts has ``connect_path = None``, names no repository in
+    :meth:`repository_of` and raises :class:`GitHostError` from the rest.
+    """
 
     @property
     def name(self) -> str:
@@ -110,6 +170,54 @@ class GitHost(Protocol):
         """
         ...
 
+    @property
+    def title(self) -> str:
+        """The host's name as people write it (``GitHub``), for the dashboard."""
+        ...
+
+    @property
+    def connect_path(self) -> str | None:
+        """Where a signed-in person grants AutoStack access to their repositories on this
+        host (an OAuth flow that stores their credential), or ``None``."""
+        ...
+
+    def repository_of(self, settings: Settings, url: str) -> str | None:
+        """The repository ``url`` names on this host (``owner/name``), else ``None``.
+
+        ``None`` for another host's URL and for one that names no repository
+        exactly (user info, a query, a deeper path): the core sends a credential
+        only to a URL for which this names the connected repository.
+        """
+        ...
+
+    async def repositories(self, settings: Settings, credential: str,
+                           limit: int) -> list[Repository]:
+        """Up to ``limit`` repositories ``credential`` can read, most recently updated first."""
+        ...
+
+    async def repository(self, settings: Settings, credential: str, name: str) -> Repository:
+        """The repository ``name``, asked with ``credential``: :class:`GitHostError` 404
+        when it does not exist or ``credential`` cannot read it (connecting checks this)."""
+        ...
+
+    async def ensure_webhook(self, settings: Settings, credential: str, repository: str,
+                             url: str, secret: str) -> dict[str, Any]:
+        """Create the repository's webhook to ``url`` signed with ``secret``, or update the one
+        already there (connecting again must not add a second). Returns what the API shows
+        (``id``, ``url``, ``active``, ``events``, ``last_response``)."""
+        ...
+
+    def clone_as_user(self, credential: str) -> CloneCredential:
+        """What git sends for a person's own request (detecting a repository before import)."""
+        ...
+
+    async def clone_for_deployment(self, settings: Settings, repository: str,
+                                   credential: str) -> CloneCredential:
+        """What a deployment's clone of the connected ``repository`` sends, given the
+        connecting person's ``credential``: that credential, or one the host trades it for
+        that reads ``repository`` alone (a GitHub App's installation token)."""
+        ...
+
 
 Verifier = Callable[[Headers, bytes, str], bool]
 Parser = Callable[[Headers, Any], list[GitEvent]]
@@ -130,6 +238,41 @@ class WebhookFormat:
 
     def delivery_id(self, headers: Headers) -> str | None:
         return next((headers[name] for name in self.delivery_headers if headers.get(name)), None)
+
+    # A format connects no accounts: it names no repository and refuses the rest.
+
+    @property
+    def title(self) -> str:
+        return self.name
+
+    @property
+    def connect_path(self) -> str | None:
+        return None
+
+    def repository_of(self, settings: Settings, url: str) -> str | None:
+        return None
+
+    def _unsupported(self) -> GitHostError:
+        return GitHostError(501, f"{self.name} does not connect accounts: its repositories "
+                                 "are cloned without credentials")
+
+    async def repositories(self, settings: Settings, credential: str,
+                           limit: int) -> list[Repository]:
+        raise self._unsupported()
+
+    async def repository(self, settings: Settings, credential: str, name: str) -> Repository:
+        raise self._unsupported()
+
+    async def ensure_webhook(self, settings: Settings, credential: str, repository: str,
+                             url: str, secret: str) -> dict[str, Any]:
+        raise self._unsupported()
+
+    def clone_as_user(self, credential: str) -> CloneCredential:
+        raise self._unsupported()
+
+    async def clone_for_deployment(self, settings: Settings, repository: str,
+                                   credential: str) -> CloneCredential:
+        raise self._unsupported()
 
 
 # -- payload helpers ----------------------------------------------------------------------

@@ -16,10 +16,10 @@ token. Repository access is a separate, later step that a signed-in person
 takes when they import or connect a repository: ``/auth/github/connect`` asks
 GitHub for ``repo`` (GitHub's OAuth apps have no narrower scope that reads
 private repositories) for the same GitHub account and stores that token
-sealed (``users.github_token``). It lists the person's repositories and, once
-they connect one to a project, clones that repository and no other
-(:mod:`autostack_core.git.git_credentials`). Vercel splits the two the same way,
-with its GitHub App in the second step.
+sealed as the person's account on the git host ``github`` (a ``GitAccount``).
+It lists the person's repositories and, once they connect one to a project,
+clones that repository and no other (:mod:`autostack_core.git.git_credentials`).
+Vercel splits the two the same way, with its GitHub App in the second step.
 
 Which user: by the provider's account id where the user model keeps one
 (GitHub's, ``users.github_id``), then by the verified email. Joining by email
@@ -58,6 +58,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core.config import Settings
+from autostack_core.git import git_connections
 from autostack_core.infrastructure.models import User
 from autostack_core.interfaces.sign_in import Identity, OAuthClient, SignInError, SignInProvider
 from autostack_core.security import accounts
@@ -77,6 +78,8 @@ FLOW_SECONDS = 600
 TIMEOUT_SECONDS = 15
 REPOSITORIES_SCOPE = "repo"
 """Connecting GitHub repositories: read (clone) them and manage their webhooks."""
+REPOSITORIES_HOST = "github"
+"""The git host whose credential the repository step stores (its plugin uses it)."""
 LINKED_BY_ACCOUNT_ID = "github"
 """The provider whose account id the user model keeps (``users.github_id``)."""
 
@@ -161,7 +164,7 @@ async def _link_github(user: User, identity: Identity) -> User:
 
 
 async def grant_repositories(user: User, identity: Identity, token: str) -> User:
-    """Store ``token`` (scope ``repo``) as ``user``'s repository access.
+    """Store ``token`` (scope ``repo``) as ``user``'s access on the git host ``github``.
 
     It must be the GitHub account already linked to ``user`` (or one linked to
     nobody, which it then links): otherwise a person could lend their AutoStack
@@ -175,9 +178,9 @@ async def grant_repositories(user: User, identity: Identity, token: str) -> User
                           ", but your AutoStack account is linked to another GitHub account: "
                           "sign in to GitHub with that one and connect again")
     user.github_id = identity.account_id
-    user.github_token = token
     user.avatar_url = user.avatar_url or identity.avatar_url
-    await user.save(update_fields=["github_id", "github_token_sealed", "avatar_url"])
+    await user.save(update_fields=["github_id", "avatar_url"])
+    await git_connections.save_account_credential(user, REPOSITORIES_HOST, token)
     return user
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ssrfguard import SSRFGuardError
 
+from autostack_core.git.git_connections import connected_repository
 from autostack_core.infrastructure.models import Deployment, Project
 from autostack_core.interfaces import Event, Notifier
 from autostack_core.security.crypto import active_keyring
@@ -71,7 +72,7 @@ def public_config(stored: Mapping[str, Any]) -> dict[str, Any]:
 
 async def enrich(app: AutoStack, event: Event, project: Project) -> Event:
     """Add what notifiers need to show: URLs, branch, commit, pull request, repository."""
-    data: dict[str, Any] = {"repository": project.github_repo,
+    data: dict[str, Any] = {"repository": await connected_repository(project),
                             "production_url": project.production_url}
     deployment = None if event.deployment is None else await Deployment.get_or_none(
         id=event.deployment)

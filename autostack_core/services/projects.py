@@ -164,16 +164,16 @@ async def projects_of(user: User, team_slug: str | None) -> list[Project]:
 
 
 async def change_settings(app: AutoStack, user: User, project: Project,
-                          changes: dict[str, Any], ip: str) -> list[str]:
+                          changes: dict[str, Any], ip: str) -> bool:
     """Save checked ``changes`` to ``project`` and audit them (admin role, checked by the
     caller). Another git URL is no longer the connected repository, so clones of it use
-    no one's access: the fields that forgets are returned (empty when it kept them)."""
+    no one's access: returns whether that forgot the project's git connection."""
     for field, value in changes.items():
         setattr(project, field, value)
-    forgotten = git_credentials.follow_git_url(app.settings, project, project.git_url) \
-        if "git_url" in changes else []
+    forgotten = "git_url" in changes \
+        and await git_credentials.follow_git_url(app, project, project.git_url)
     if changes:
-        await project.save(update_fields=[*changes, *forgotten, "updated_at"])
+        await project.save(update_fields=[*changes, "updated_at"])
         await accounts.audit("project.updated", user=user, team=project.team,
                              target=("project", str(project.id)), ip=ip,
                              fields=sorted(changes))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from autostack_core.git import git_triggers
+from autostack_core.git.git_connections import connected_repository
 from autostack_core.infrastructure.models import AuditEvent, Project
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ async def webhook_info(app: AutoStack, project: Project) -> dict[str, Any]:
         action=git_triggers.AUDIT_ACTION, target_type="project", target_id=str(project.id),
     ).order_by("-id").limit(RECENT_DELIVERIES)
     return {
-        "repository": project.github_repo or project.git_url,
+        "repository": await connected_repository(project) or project.git_url,
         "secret_set": project.webhook_secret_sealed is not None,
         "urls": webhook_urls(app),
         "deliveries": [delivery_json(event) for event in recent],

@@ -9,6 +9,7 @@ from tortoise import Tortoise
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
+from autostack_core.git import git_connections
 from autostack_core.infrastructure.models import Environment, EnvironmentVariable, Project, User
 from autostack_core.security import keys
 from autostack_core.security.crypto import (
@@ -80,7 +81,8 @@ async def raw_database_bytes(settings: Settings) -> bytes:
         return b"".join(path.read_bytes() for path in settings.data_dir.glob("autostack.db*"))
     connection = Tortoise.get_connection("default")
     dump = []
-    for table in ("users", "projects", "environment_variables", "audit_events"):
+    for table in ("users", "git_accounts", "projects", "environment_variables",
+                  "audit_events"):
         _, rows = await connection.execute_query(f"SELECT * FROM {table}")
         dump.append(repr([dict(row) for row in rows]))
     return "".join(dump).encode()
@@ -89,8 +91,7 @@ async def raw_database_bytes(settings: Settings) -> bytes:
 async def test_rotation_reseals_everything_and_drops_the_old_key(
     autostack: AutoStack, settings: Settings, owner: User
 ) -> None:
-    owner.github_token = GITHUB_TOKEN
-    await owner.save()
+    await git_connections.save_account_credential(owner, "github", GITHUB_TOKEN)
     project = Project(name="site", team=await personal_team(owner))
     project.webhook_secret = WEBHOOK_SECRET
     await project.save()
@@ -109,7 +110,7 @@ async def test_rotation_reseals_everything_and_drops_the_old_key(
     stored = await raw_database_bytes(settings)
     for secret in (ENV_VALUE, WEBHOOK_SECRET, GITHUB_TOKEN):
         assert secret.encode() not in stored
-    assert (await User.get(id=owner.id)).github_token == GITHUB_TOKEN
+    assert await git_connections.account_credential(owner, "github") == GITHUB_TOKEN
     assert (await Project.get(name="site")).webhook_secret == WEBHOOK_SECRET
     reloaded = await EnvironmentVariable.get(key="API_KEY")
     assert reloaded.value == ENV_VALUE

@@ -20,6 +20,7 @@ from autostack_core.app import AutoStack
 from autostack_core.build.pipeline import run_deployment
 from autostack_core.config import Settings
 from autostack_core.git import git_credentials
+from autostack_core.git.git_connections import connected_repository
 from autostack_core.infrastructure.models import (
     Deployment,
     DeploymentLog,
@@ -28,9 +29,11 @@ from autostack_core.infrastructure.models import (
     TeamMember,
     User,
 )
+from autostack_core.interfaces.git_host import CloneCredential
 from autostack_core.services import deployments
+from autostack_plugins.git_hosts.github.host import repository_of
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
-from tests.github_standin import Account, StandIn, push_site, settings, standin
+from tests.github_standin import Account, StandIn, grant, push_site, settings, standin
 from tests.web_fixtures import log_in
 
 __all__ = ["api", "owner", "settings", "standin"]
@@ -59,8 +62,7 @@ async def test_a_private_repository_clones_with_the_stored_token_only(
 ) -> None:
     assert standin.approving is not None
     token = standin.issue(standin.approving)
-    owner.github_token = token
-    await owner.save()
+    await grant(owner, token)
     full_name = standin.add_repository(standin.approving, "site", private=True)
     sha = push_site(standin, full_name, tmp_path / "work")
     await api.post("/api/v1/projects", json={"name": "site"})
@@ -74,31 +76,29 @@ async def test_a_private_repository_clones_with_the_stored_token_only(
     assert f"Cloning {standin.url}/octocat/site.git at main" in lines
     assert any(line.startswith(f"Checked out {sha[:12]}") for line in lines)
 
-    owner.github_token = None
-    await owner.save()
+    await grant(owner, None)
     refused = await deploy(autostack, project)
     assert refused.state == "error"
     assert "git fetch failed" in (refused.error_message or "")
     assert refused.commit_sha is None
 
-    owner.github_token = token
-    await owner.save()
+    await grant(owner, token)
     assert token not in await everything_stored()
 
 
 def test_the_token_goes_only_to_the_repository_it_was_granted_for(settings: Settings) -> None:
     url = f"{settings.github_url}/octocat/site.git"
-    env = git_credentials.token_env(url, "gho_secret")
+    env = git_credentials.token_env(url, CloneCredential("x-access-token", "gho_secret"))
     assert env["GIT_CONFIG_KEY_0"] == f"http.{url}.extraHeader"
     assert "gho_secret" not in env["GIT_CONFIG_VALUE_0"]
-    assert git_credentials.github_repository(settings, url) == "octocat/site"
-    assert git_credentials.github_repository(settings, url[:-4] + "/") == "octocat/site"
+    assert repository_of(settings, url) == "octocat/site"
+    assert repository_of(settings, url[:-4] + "/") == "octocat/site"
     for other in ("https://gitlab.example/o/r.git",
                   settings.github_url.replace("http://", "https://") + "/o/r.git",
                   settings.github_url.replace("//", "//x@") + "/o/r.git",
                   f"{settings.github_url}/o/r/tree/main", f"{settings.github_url}/o/r?x=1",
                   f"{settings.github_url}/o", f"{settings.github_url}/../r"):
-        assert git_credentials.github_repository(settings, other) is None, other
+        assert repository_of(settings, other) is None, other
 
 
 async def connected_site(api: httpx.AsyncClient, owner: User, standin: StandIn,
@@ -107,8 +107,9 @@ async def connected_site(api: httpx.AsyncClient, owner: User, standin: StandIn,
     ``octocat/secret``, another private repository of theirs never connected here."""
     assert standin.approving is not None
     token = standin.issue(standin.approving)
-    owner.github_id, owner.github_token = standin.approving.id, token
+    owner.github_id = standin.approving.id
     await owner.save()
+    await grant(owner, token)
     site = standin.add_repository(standin.approving, "site", private=True)
     push_site(standin, site, tmp_path / "site")
     secret = standin.add_repository(standin.approving, "secret", private=True)
@@ -125,8 +126,9 @@ async def test_an_admin_repointing_the_project_cannot_clone_with_the_connecting_
     token, secret = await connected_site(api, owner, standin, tmp_path)
     admin = await add_user(await personal_team(owner), "admin@example.com", Role.ADMIN)
     alice = Account(id=7, login="alice", email="alice@example.com")
-    admin.github_id, admin.github_token = alice.id, standin.issue(alice)
+    admin.github_id = alice.id
     await admin.save()
+    await grant(admin, standin.issue(alice))
     async with client_for(autostack, await token_for(admin)) as http:
         moved = await http.patch("/api/v1/projects/site",
                                  json={"git_url": f"{standin.url}/{secret}.git"})
@@ -162,7 +164,7 @@ async def test_a_url_changed_behind_the_api_s_back_still_gets_no_credential(
     for elsewhere in (standin.url.replace("127.0.0.1", "localhost") + "/octocat/site.git",
                       "https://gitlab.example/octocat/site.git"):
         assert await git_credentials.access_for_project(
-            autostack.settings, project, elsewhere) == git_credentials.CloneAccess()
+            autostack, project, elsewhere) == git_credentials.CloneAccess()
     await Project.filter(name="site").update(git_url=f"{standin.url}/{secret}.git")
     before = len(standin.authorizations)
     refused = await deploy(autostack, await Project.get(name="site"))
@@ -183,7 +185,7 @@ async def test_the_dashboard_drops_the_connection_when_the_git_url_changes(
     assert saved.status_code == 200, saved.text
     assert "reconnect" in saved.text.lower()
     project = await Project.get(name="site")
-    assert project.github_repo is None
+    assert await connected_repository(project) is None
     before = len(standin.authorizations)
     refused = await deploy(autostack, project)
     assert "reconnect the repository" in (refused.error_message or "")

@@ -20,6 +20,7 @@ from autostack_core.infrastructure.models import (
     CreatorType,
     Deployment,
     DeploymentState,
+    GitConnection,
     Project,
     User,
     WebhookDelivery,
@@ -104,11 +105,12 @@ async def test_push_to_another_branch_deploys_a_preview(
     assert deployment.branch == "feature/login"
 
 
-async def test_github_repo_matches_without_a_git_url(
+async def test_a_connected_repository_matches_without_a_git_url(
     anonymous: httpx.AsyncClient, owner: User, octokit: Examples
 ) -> None:
-    project = await git_project(owner, "hello", "", branch="master",
-                                github_repo="codertocat/hello-world")
+    project = await git_project(owner, "hello", "", branch="master")
+    await GitConnection.create(project=project, host="github",
+                               repository="codertocat/hello-world")
     await Project.filter(id=project.id).update(git_url=None)
     response = await send(anonymous, "push", push(octokit))
     deployment = await Deployment.get(id=response.json()["results"][0]["deployment"])

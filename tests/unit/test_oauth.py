@@ -14,9 +14,9 @@ import httpx
 from joserfc.jwk import RSAKey
 
 from autostack_core.app import AutoStack
-from autostack_core.infrastructure.models import AuditEvent, Team, User, UserSession
+from autostack_core.infrastructure.models import AuditEvent, GitAccount, Team, User, UserSession
 from tests.fixtures_auth import Browser, browser, client_for, owner
-from tests.github_standin import Account, StandIn, settings, standin
+from tests.github_standin import Account, StandIn, granted, settings, standin
 
 __all__ = ["browser", "owner", "settings", "standin"]
 
@@ -60,7 +60,7 @@ async def test_github_login_asks_the_least_scope_and_keeps_no_token(
     user = await User.get(email="octocat@example.com")
     assert user.github_id == 583231 and user.password_hash is None
     assert standin.asked_scopes == ["read:user user:email"]
-    assert user.github_token_sealed is None
+    assert await granted(user) is None
     assert await Team.exists(owner=user, is_personal=True)
     assert await AuditEvent.exists(action="auth.login", user=user)
 
@@ -83,7 +83,7 @@ async def test_signed_in_user_connects_github_without_a_new_session(
     assert done.status_code == 303, done.text
     await owner.refresh_from_db()
     assert owner.github_id == 583231
-    assert owner.github_token_sealed is None
+    assert await granted(owner) is None
     assert await UserSession.all().count() == sessions
     assert not await User.exists(email="octocat@example.com")
 
@@ -110,7 +110,7 @@ async def test_a_password_account_with_the_same_email_is_not_taken_over(
         assert "log in with its password" in refused.text
         assert (await http.get("/api/v1/user")).status_code == 401
     await owner.refresh_from_db()
-    assert owner.github_id is None and owner.github_token_sealed is None
+    assert owner.github_id is None and await granted(owner) is None
 
 
 async def test_a_callback_without_the_flow_cookie_or_with_another_state_fails(
@@ -209,10 +209,11 @@ async def test_connecting_repositories_asks_repo_and_stores_that_token_sealed(
     assert done.headers["location"] == "/new"
     assert standin.asked_scopes == ["repo"]
     await owner.refresh_from_db()
-    token = owner.github_token
+    token = await granted(owner)
     assert owner.github_id == 583231 and token in standin.tokens
     assert standin.scopes[token] == {"repo"}
-    assert token not in (owner.github_token_sealed or "")
+    account = await GitAccount.get(user=owner, host="github")
+    assert token not in account.credential_sealed
     assert await AuditEvent.exists(action="auth.repositories_connected", user=owner)
     listed = await browser.http.get("/api/v1/github/repositories")
     assert [repo["full_name"] for repo in listed.json()["repositories"]] == [
@@ -228,7 +229,7 @@ async def test_repositories_of_another_github_account_are_not_connected(
     assert refused.status_code == 400
     assert "linked to another GitHub account" in refused.text
     await owner.refresh_from_db()
-    assert owner.github_id == 42 and owner.github_token_sealed is None
+    assert owner.github_id == 42 and await granted(owner) is None
 
 
 async def test_connecting_repositories_needs_a_signed_in_user(

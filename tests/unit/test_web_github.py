@@ -13,9 +13,9 @@ from pathlib import Path
 
 from autostack_core.app import AutoStack
 from autostack_core.build.pipeline import run_deployment
-from autostack_core.infrastructure.models import Deployment, Project, User
+from autostack_core.infrastructure.models import Deployment, GitConnection, Project, User
 from tests.fixtures_auth import client_for, owner
-from tests.github_standin import StandIn, push_site, settings, standin
+from tests.github_standin import StandIn, grant, push_site, settings, standin
 from tests.web_fixtures import log_in
 
 __all__ = ["owner", "settings", "standin"]
@@ -45,8 +45,7 @@ async def test_new_project_lists_repositories_and_imports_a_private_one(
     autostack: AutoStack, owner: User, standin: StandIn, tmp_path: Path
 ) -> None:
     assert standin.approving is not None
-    owner.github_token = standin.issue(standin.approving)
-    await owner.save()
+    await grant(owner, standin.issue(standin.approving))
     full_name = standin.add_repository(standin.approving, "site", private=True)
     push_site(standin, full_name, tmp_path / "work")
     async with client_for(autostack) as http:
@@ -65,8 +64,7 @@ async def test_importing_a_private_repository_connects_it_with_the_importers_acc
     autostack: AutoStack, owner: User, standin: StandIn, tmp_path: Path
 ) -> None:
     assert standin.approving is not None
-    owner.github_token = standin.issue(standin.approving)
-    await owner.save()
+    await grant(owner, standin.issue(standin.approving))
     full_name = standin.add_repository(standin.approving, "site", private=True)
     push_site(standin, full_name, tmp_path / "work")
     async with client_for(autostack) as http:
@@ -76,8 +74,9 @@ async def test_importing_a_private_repository_connects_it_with_the_importers_acc
             "branch": "main", "env": "", "scan": "{}"})
     assert created.status_code == 303, created.text
     project = await Project.get(name="site")
-    assert project.github_repo == full_name
-    assert project.git_connected_by_id == owner.id  # type: ignore[attr-defined]
+    connection = await GitConnection.get(project=project)
+    assert (connection.host, connection.repository) == ("github", full_name)
+    assert connection.connected_by_id == owner.id  # type: ignore[attr-defined]
     assert len(standin.hooks[full_name]) == 1
     deployment = await Deployment.get(project=project)
     await run_deployment(autostack, deployment.id)

@@ -1,8 +1,9 @@
-"""GitHub as a source: listing repositories and connecting one with its webhook.
+"""Repositories on git hosts through the API: listing a person's repositories and connecting
+one with its webhook, on the neutral routes and on the GitHub-named ones kept from before.
 
-GitHub's servers cannot be reached from here: these tests talk to a local HTTP
-stand-in on 127.0.0.1 (:mod:`tests.github_standin`) that speaks GitHub's
-documented REST shapes (``/user/repos`` paginated with ``Link``,
+The host is the GitHub plugin. GitHub's servers cannot be reached from here: these
+tests talk to a local HTTP stand-in on 127.0.0.1 (:mod:`tests.github_standin`) that
+speaks GitHub's documented REST shapes (``/user/repos`` paginated with ``Link``,
 ``/repos/{owner}/{repo}/hooks``).
 """
 
@@ -12,11 +13,11 @@ import httpx
 import pytest
 
 from autostack_core.app import AutoStack
-from autostack_core.git import github
-from autostack_core.git.github import GitHubError
-from autostack_core.infrastructure.models import Project, Role, User
+from autostack_core.git.git_connections import connected_repository
+from autostack_core.infrastructure.models import GitConnection, Project, Role, User
+from autostack_plugins.git_hosts.github import rest
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
-from tests.github_standin import Account, StandIn, settings, standin
+from tests.github_standin import Account, StandIn, grant, settings, standin
 
 __all__ = ["api", "owner", "settings", "standin"]
 
@@ -25,8 +26,8 @@ async def connect_github(user: User, standin: StandIn) -> Account:
     """Give ``user`` the GitHub token of the stand-in's ``octocat``, as signing in would."""
     assert standin.approving is not None
     user.github_id = standin.approving.id
-    user.github_token = standin.issue(standin.approving)
     await user.save()
+    await grant(user, standin.issue(standin.approving))
     return standin.approving
 
 
@@ -43,7 +44,7 @@ async def test_repositories_follow_every_page(
     for number in range(5):
         standin.add_repository(account, f"site-{number}", private=number % 2 == 0)
     standin.add_repository(Account(id=9, login="someone", email="s@example.com"), "hidden")
-    monkeypatch.setattr(github, "PAGE_SIZE", 2)
+    monkeypatch.setattr(rest, "PAGE_SIZE", 2)
     response = await api.get("/api/v1/github/repositories")
     assert response.status_code == 200, response.text
     names = [repo["full_name"] for repo in response.json()["repositories"]]
@@ -52,12 +53,6 @@ async def test_repositories_follow_every_page(
     first = response.json()["repositories"][0]
     assert first["clone_url"].startswith(f"{standin.url}/octocat/")
     assert first["default_branch"] == "main"
-
-
-def test_only_next_links_on_the_api_host_are_followed() -> None:
-    assert github.same_host("http://127.0.0.1:9/user/repos?page=2", "http://127.0.0.1:9")
-    assert not github.same_host("http://evil.example/user/repos?page=2", "http://127.0.0.1:9")
-    assert not github.same_host("http://127.0.0.1:10/user/repos", "http://127.0.0.1:9")
 
 
 async def test_connect_sets_the_repository_and_creates_the_webhook(
@@ -70,7 +65,7 @@ async def test_connect_sets_the_repository_and_creates_the_webhook(
     assert response.status_code == 200, response.text
     body = response.json()
     project = await Project.get(name="site")
-    assert project.github_repo == "octocat/site"
+    assert await connected_repository(project) == "octocat/site"
     assert project.git_url == f"{standin.url}/octocat/site.git" == body["git_url"]
     hooks = standin.hooks[full_name]
     assert len(hooks) == 1
@@ -107,7 +102,7 @@ async def test_connect_refuses_a_repository_the_token_cannot_see(
                               json={"repo": "someone/private"})
     assert response.status_code == 404
     project = await Project.get(name="site")
-    assert project.github_repo is None and project.git_url is None
+    assert await connected_repository(project) is None and project.git_url is None
 
 
 async def test_connect_needs_the_admin_role(
@@ -132,8 +127,37 @@ async def test_connect_validates_the_repository_name(
     assert response.status_code == 422
 
 
-def test_repository_path_refuses_what_is_not_owner_slash_name() -> None:
-    assert github.repository_path("octo-org/site.js") == "/repos/octo-org/site.js"
-    for bad in ("site", "a/b/c", "/site", ".."):
-        with pytest.raises(GitHubError):
-            github.repository_path(bad)
+async def test_the_neutral_routes_answer_as_the_github_ones(
+    api: httpx.AsyncClient, owner: User, standin: StandIn
+) -> None:
+    account = await connect_github(owner, standin)
+    full_name = standin.add_repository(account, "site")
+    listed = await api.get("/api/v1/git-hosts/github/repositories")
+    assert listed.json() == (await api.get("/api/v1/github/repositories")).json()
+    assert [repo["full_name"] for repo in listed.json()["repositories"]] == [full_name]
+    await api.post("/api/v1/projects", json={"name": "site"})
+    response = await api.post("/api/v1/projects/site/git-connection",
+                              json={"host": "github", "repo": full_name})
+    assert response.status_code == 200, response.text
+    connection = await GitConnection.get(project__name="site")
+    assert (connection.host, connection.repository) == ("github", "octocat/site")
+    assert connection.connected_by_id == owner.id  # type: ignore[attr-defined]
+    assert len(standin.hooks[full_name]) == 1
+    got = await api.get("/api/v1/projects/site")
+    assert got.json()["project"]["github_repo"] == "octocat/site"
+
+
+async def test_a_host_that_connects_no_accounts_is_refused(
+    api: httpx.AsyncClient, owner: User, standin: StandIn
+) -> None:
+    """GitLab is installed (its webhooks deploy) but connects no accounts here."""
+    await connect_github(owner, standin)
+    await api.post("/api/v1/projects", json={"name": "site"})
+    for host in ("gitlab", "nowhere"):
+        listed = await api.get(f"/api/v1/git-hosts/{host}/repositories")
+        assert listed.status_code == 404, listed.text
+        assert "hosts that do: github" in listed.json()["error"]["message"]
+        tried = await api.post("/api/v1/projects/site/git-connection",
+                               json={"host": host, "repo": "octocat/site"})
+        assert tried.status_code == 404
+    assert not await GitConnection.exists()

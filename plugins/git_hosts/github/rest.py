@@ -1,6 +1,10 @@
 """A small GitHub REST client: the token's user, their repositories, repository webhooks,
 and a GitHub App's installation tokens.
 
+GitHub's errors become :class:`autostack_core.interfaces.git_host.GitHostError`
+(the status GitHub answered, a message for the user), as the git host
+interface asks.
+
 It speaks the documented REST shapes (https://docs.github.com/rest) at
 ``settings.github_api_url``, so GitHub Enterprise Server works the same way.
 Pages are followed through the ``Link`` header, and only on the API's own host:
@@ -20,6 +24,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from autostack_core import __version__
+from autostack_core.interfaces.git_host import GitHostError, Repository
 
 TIMEOUT_SECONDS = 15
 PAGE_SIZE = 100
@@ -30,41 +35,15 @@ APP_JWT_SECONDS = 540
 """A GitHub App's JWT lives at most 10 minutes; this leaves room for clock drift."""
 
 
-class GitHubError(Exception):
-    """GitHub refused or could not be reached; the message is shown to the user."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Repository:
-    full_name: str
-    private: bool
-    clone_url: str
-    html_url: str
-    default_branch: str
-    description: str
-    updated_at: str
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Repository:
-        return cls(
-            full_name=str(data["full_name"]), private=bool(data.get("private")),
-            clone_url=str(data["clone_url"]), html_url=str(data.get("html_url") or ""),
-            default_branch=str(data.get("default_branch") or "main"),
-            description=str(data.get("description") or ""),
-            updated_at=str(data.get("updated_at") or ""),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "full_name": self.full_name, "private": self.private, "clone_url": self.clone_url,
-            "html_url": self.html_url, "default_branch": self.default_branch,
-            "description": self.description, "updated_at": self.updated_at,
-        }
+def repository_from(data: dict[str, Any]) -> Repository:
+    """A repository as ``GET /repos/{owner}/{name}`` and ``GET /user/repos`` describe it."""
+    return Repository(
+        full_name=str(data["full_name"]), private=bool(data.get("private")),
+        clone_url=str(data["clone_url"]), html_url=str(data.get("html_url") or ""),
+        default_branch=str(data.get("default_branch") or "main"),
+        description=str(data.get("description") or ""),
+        updated_at=str(data.get("updated_at") or ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -99,7 +78,7 @@ def repository_path(full_name: str) -> str:
     """``/repos/owner/name`` for ``owner/name``; anything else is refused."""
     owner, _, name = full_name.partition("/")
     if not owner or not name or "/" in name or full_name.startswith("."):
-        raise GitHubError(422, f"repository must be owner/name (got {full_name[:100]!r})")
+        raise GitHostError(422, f"repository must be owner/name (got {full_name[:100]!r})")
     return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
 
 
@@ -132,13 +111,13 @@ class GitHub:
         try:
             response = await self._http.request(method, url, **kwargs)
         except httpx.HTTPError as error:
-            raise GitHubError(502, f"GitHub could not be reached: {error}") from error
+            raise GitHostError(502, f"GitHub could not be reached: {error}") from error
         if response.status_code >= 400:
             try:
                 message = str(response.json().get("message") or response.reason_phrase)
             except ValueError:
                 message = response.reason_phrase
-            raise GitHubError(response.status_code, f"GitHub answered {response.status_code}: "
+            raise GitHostError(response.status_code, f"GitHub answered {response.status_code}: "
                                                     f"{message}")
         return response
 
@@ -172,11 +151,11 @@ class GitHub:
             f"/user/repos?per_page={PAGE_SIZE}&sort=updated"
             "&affiliation=owner,collaborator,organization_member", limit,
         )
-        return [Repository.from_json(item) for item in items]
+        return [repository_from(item) for item in items]
 
     async def repository(self, full_name: str) -> Repository:
         response = await self._request("GET", repository_path(full_name))
-        return Repository.from_json(response.json())
+        return repository_from(response.json())
 
     async def installation_of(self, full_name: str) -> int:
         """The id of the GitHub App's installation that covers ``full_name`` (as the App)."""

@@ -9,12 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from autostack_core import hookimpl
-from autostack_core.config import Settings
 from autostack_core.interfaces.git_host import (
     EventKind,
     GitEvent,
-    GitHost,
     Headers,
     PullRequestAction,
     WebhookFormat,
@@ -109,7 +106,3 @@ FORMAT = WebhookFormat(
     parse=parse,
 )
 
-
-@hookimpl
-def register_git_hosts(settings: Settings) -> list[GitHost]:
-    return [FORMAT]
