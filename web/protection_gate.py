@@ -6,7 +6,9 @@ login's first step, which is a dashboard page:
 
 * ``GET <prefix>check``: the edge's question before each request (the
   visitor's method and path in ``X-Forwarded-Method``/``X-Forwarded-Uri``).
-  204 lets the request through; otherwise the answer is the visitor's: the
+  204 lets the request through (also for a hostname no project's alias or
+  deployment holds any more, such as a custom domain that became a redirect);
+  otherwise the answer is the visitor's: the
   password form (401), a redirect to the dashboard's team sign-in, a redirect
   that sets the bypass cookie, or a plain 401 for what is not a page visit;
 * ``GET/POST <prefix>login``: the password form, then the access cookie;
@@ -48,6 +50,10 @@ SIGN_IN = "/protection/sign-in"
 def request_host(request: Request) -> str:
     """The hostname the visitor asked for, without a port."""
     return urlsplit(f"//{request.headers.get('host', '')}").hostname or ""
+
+
+def base_domain(request: Request) -> str:
+    return host_of(request).settings.base_domain
 
 
 def visitor_ip(request: Request) -> str:
@@ -97,10 +103,8 @@ def denied() -> Response:
 
 async def check(request: Request) -> Response:
     """The edge's question: may this request for a protected hostname go through?"""
-    target = await gate.target_of(request_host(request))
-    if target is None:
-        return denied()
-    if target.mode == ProtectionMode.NONE:
+    target = await gate.target_of(request_host(request), base_domain(request))
+    if target is None or target.mode == ProtectionMode.NONE:
         return no_store(Response(status_code=204))
     uri = request.headers.get("x-forwarded-uri", "/")
     headers = {key.lower(): value for key, value in request.headers.items()}
@@ -129,7 +133,7 @@ async def check(request: Request) -> Response:
 
 async def login_form(request: Request) -> Response:
     """The password form (also what a denied page visit gets)."""
-    target = await gate.target_of(request_host(request))
+    target = await gate.target_of(request_host(request), base_domain(request))
     if target is None or target.mode != ProtectionMode.PASSWORD:
         return denied()
     return password_form(request, target, request.query_params.get("next", "/"), 200)
@@ -137,7 +141,7 @@ async def login_form(request: Request) -> Response:
 
 async def login(request: Request) -> Response:
     """Check the password; the right one sets the access cookie and goes back to ``next``."""
-    target = await gate.target_of(request_host(request))
+    target = await gate.target_of(request_host(request), base_domain(request))
     if target is None or target.mode != ProtectionMode.PASSWORD:
         return denied()
     async with request.form() as form:
@@ -157,7 +161,7 @@ async def login(request: Request) -> Response:
 
 async def callback(request: Request) -> Response:
     """The team login's return: a fresh ticket for this hostname sets the access cookie."""
-    target = await gate.target_of(request_host(request))
+    target = await gate.target_of(request_host(request), base_domain(request))
     if target is None or target.mode != ProtectionMode.TEAM:
         return denied()
     grant = await gate.redeem(host_of(request), target, request.query_params.get("ticket", ""))
@@ -176,7 +180,7 @@ async def stylesheet(request: Request) -> Response:
 async def sign_in(request: Request, user: User) -> Response:
     """Team login from the dashboard: a member goes back to the deployment with a ticket."""
     wanted = urlsplit(request.query_params.get("next", ""))
-    target = await gate.target_of(wanted.hostname or "") \
+    target = await gate.target_of(wanted.hostname or "", base_domain(request)) \
         if wanted.scheme in ("http", "https") else None
     if target is None or target.mode != ProtectionMode.TEAM:
         raise ApiError(404, "protected deployment not found", "next")

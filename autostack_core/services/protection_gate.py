@@ -39,6 +39,7 @@ from autostack_core.infrastructure.models import (
     Alias,
     AliasKind,
     AuditEvent,
+    Deployment,
     Environment,
     Project,
     ProtectionMode,
@@ -48,6 +49,7 @@ from autostack_core.infrastructure.models import (
 from autostack_core.security import accounts
 from autostack_core.security.auth import signer
 from autostack_core.security.throttle import seconds_until, utc_now
+from autostack_core.services.checks import fits
 from autostack_core.services.protection import environment_of, mode_for
 
 if TYPE_CHECKING:
@@ -74,14 +76,30 @@ class Target:
     mode: ProtectionMode
 
 
-async def target_of(hostname: str) -> Target | None:
-    """The project and environment serving ``hostname`` (``None``: no alias has it)."""
+async def target_of(hostname: str, base_domain: str) -> Target | None:
+    """The project and environment serving ``hostname``; ``None`` when AutoStack serves
+    nothing of a project there (a custom domain that became a redirect, say).
+
+    A new deployment's own hostname is protected before its alias row exists: it is
+    found by its name, ``<project>-<deployment id>.<base domain>``.
+    """
     hostname = hostname.lower()
     alias = await Alias.get_or_none(hostname=hostname).select_related("project", "deployment")
-    if alias is None:
+    if alias is not None:
+        environment = environment_of(AliasKind(alias.kind), alias.branch, alias.deployment)
+        return Target(hostname, alias.project, environment,
+                      mode_for(alias.project, environment))
+    label = hostname.removesuffix(f".{base_domain}")
+    project_name, _, deployment_id = label.rpartition("-")
+    if label == hostname or not project_name or not fits(Deployment, "id", deployment_id):
         return None
-    environment = environment_of(AliasKind(alias.kind), alias.branch, alias.deployment)
-    return Target(hostname, alias.project, environment, mode_for(alias.project, environment))
+    deployment = await Deployment.get_or_none(
+        id=deployment_id, project__name=project_name).select_related("project")
+    if deployment is None:
+        return None
+    environment = Environment(deployment.target)
+    return Target(hostname, deployment.project, environment,
+                  mode_for(deployment.project, environment))
 
 
 def _digest(value: str) -> str:

@@ -211,3 +211,23 @@ async def test_team_login_refuses_outsiders_and_foreign_hosts(
         for target in ("http://evil.example/", f"{PRODUCTION}/", "javascript:alert(1)"):
             answer = await dashboard.get("/protection/sign-in", params={"next": target})
             assert answer.status_code == 404, target
+
+
+async def test_a_new_deployment_is_protected_before_its_alias_exists(
+    autostack: AutoStack, site: Site, owner: User, gate: httpx.AsyncClient
+) -> None:
+    await protect(autostack, owner, site.project, preview="team")
+    fresh = await Deployment.create(project=site.project, state="deploying", branch="next")
+    assert not await Alias.exists(hostname=f"site-{fresh.id}.localhost")
+    assert (await ask(gate, f"http://site-{fresh.id}.localhost:8080")).status_code == 302
+    assert (await ask(gate, f"http://other-{fresh.id}.localhost:8080")).status_code == 204
+
+
+async def test_a_hostname_no_project_serves_any_more_is_let_through(
+    autostack: AutoStack, site: Site, owner: User, gate: httpx.AsyncClient
+) -> None:
+    """A custom domain that became a redirect keeps no alias: its redirect must answer."""
+    await protect(autostack, owner, site.project, production="team")
+    assert (await ask(gate, PRODUCTION)).status_code == 302
+    await Alias.filter(hostname="site.localhost").delete()
+    assert (await ask(gate, PRODUCTION)).status_code == 204
