@@ -32,7 +32,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from autostack_core import hookimpl
-from autostack_core.interfaces.edge import Certificate, CertificateStatus, WeightedEndpoint
+from autostack_core.interfaces.edge import (
+    Certificate,
+    CertificateStatus,
+    Protection,
+    WeightedEndpoint,
+)
 from autostack_core.interfaces.runtime import (
     Artifact,
     ArtifactReference,
@@ -142,6 +147,11 @@ class HttpEdge:
     async def redirect(self, hostname: str, target: str, status: int) -> None:
         self.bindings.pop(hostname, None)
         self.redirects[hostname] = (target, status)
+
+    async def protect(self, hostname: str, protection: Protection | None) -> None:
+        """This edge cannot ask a control plane: it refuses to protect a hostname."""
+        if protection is not None:
+            raise NotImplementedError("the example edge cannot protect a deployment")
 
     async def certificate(self, hostname: str) -> Certificate:
         return Certificate(CertificateStatus.NONE)
