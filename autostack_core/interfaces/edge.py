@@ -74,8 +74,9 @@ class Protection:
 
     Before each request for the hostname, the edge asks ``control_plane`` +
     :data:`PROTECTION_CHECK` (``GET``, the visitor's ``Host``, headers and
-    cookies, with ``X-Forwarded-Method`` and ``X-Forwarded-Uri`` set to the
-    request's method and path with query). A 2xx answer lets the request
+    cookies but ``Authorization``, which belongs to the deployment, with
+    ``X-Forwarded-Method`` and ``X-Forwarded-Uri`` set to the request's method
+    and path with query). A 2xx answer lets the request
     through; any other answer (the login page, a redirect to sign in, 401) is
     the visitor's answer, unchanged. Requests under :data:`PROTECTION_PREFIX`
     go to the control plane as they are (``Host`` kept): the login pages.

@@ -81,8 +81,10 @@ def test_the_bypass_secret_as_header_and_query_parameter(server: Server, site: P
     result = server.cli("protection", "bypass", "gamma", "--json")
     secret = json.loads(result.stdout)["secret"]
     assert edge(server, "GET", preview, headers={"Accept": "*/*"}).status_code == 401
-    by_header = edge(server, "GET", preview, headers={"x-vercel-protection-bypass": secret})
-    assert by_header.status_code == 200 and "version 1" in by_header.text
+    by_header = edge(server, "GET", preview, headers={
+        "x-vercel-protection-bypass": secret, "Authorization": "Bearer the-app-s-own-token"})
+    assert by_header.status_code == 200 and "version 1" in by_header.text, \
+        "the app's own Authorization header must not reach the control plane's check"
     assert by_header.headers["cache-control"] == "private, no-store"
     redirected = edge(server, "GET", preview, "/?x-vercel-protection-bypass="
                       f"{secret}&x-vercel-set-bypass-cookie=true")

@@ -55,8 +55,11 @@ def protection_route(settings: Settings) -> JSON:
     check = {
         "handler": "reverse_proxy", "upstreams": upstream,
         "rewrite": {"method": "GET", "uri": PROTECTION_CHECK},
+        # The visitor's Authorization belongs to the deployment (its own API's tokens), not
+        # to the control plane, which would refuse it as an AutoStack token.
         "headers": {"request": {"set": {"X-Forwarded-Method": ["{http.request.method}"],
-                                        "X-Forwarded-Uri": ["{http.request.uri}"]}}},
+                                        "X-Forwarded-Uri": ["{http.request.uri}"]},
+                                "delete": ["Authorization"]}},
         # A 2xx answer handled by routes that write nothing: the request goes on down the
         # chain (to the hosted routes); any other answer is written to the visitor as is.
         "handle_response": [{"match": {"status_code": [2]},
