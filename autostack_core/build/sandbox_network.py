@@ -105,9 +105,13 @@ def start_outbound(binary: str, netns: int, exit_fd: int) -> subprocess.Popen[by
     :func:`wait_configured`. slirp4netns exits when ``exit_fd`` (the read end
     of a pipe whose write end the caller keeps) closes.
     """
+    # A mount namespace of its own, all private: the sandbox of slirp4netns detaches its
+    # copy of the host's mounts, which otherwise reaches shared ones (podman's /run/netns).
+    unshare = shutil.which("unshare")
+    private = [unshare, "--mount", "--propagation", "private"] if unshare else []
     return subprocess.Popen(
-        slirp_argv(binary, f"/proc/self/fd/{netns}", "--netns-type=path",
-                   "--enable-sandbox", "--enable-seccomp", "--exit-fd", str(exit_fd)),
+        private + slirp_argv(binary, f"/proc/self/fd/{netns}", "--netns-type=path",
+                             "--enable-sandbox", "--enable-seccomp", "--exit-fd", str(exit_fd)),
         pass_fds=(netns, exit_fd), stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

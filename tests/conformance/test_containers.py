@@ -88,8 +88,10 @@ class TestContainerPair(ProviderConformance):
                 yield Pair(runtime, edge, request, hostname=lambda label: f"{label}.localhost",
                            runs_code=True, timeout=20, image=image)
             finally:
-                await runtime.stop()
-                await edge.stop()
+                try:
+                    await runtime.stop()
+                finally:
+                    await edge.stop()
 
 
 async def test_the_registry_keeps_what_the_runtime_pulls(
