@@ -23,6 +23,7 @@ from autostack_web import (
     protection_gate,
     protection_settings,
     scale_settings,
+    split_settings,
     teams,
 )
 from autostack_web.rendering import STATIC_DIR
@@ -42,6 +43,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         *dns_zone_settings.routes,
         *hook_settings.routes,
         *scale_settings.routes,
+        *split_settings.routes,
         *protection_settings.routes,
         *protection_gate.routes,
         *teams.routes,

@@ -1,4 +1,5 @@
-"""A project's traffic at the edge: skew protection (``/skew-protection``).
+"""A project's traffic at the edge: skew protection (``/skew-protection``) and split
+testing (``/split``).
 
 Viewers read; admins change.
 """
@@ -13,7 +14,18 @@ from starlette.routing import BaseRoute, Route
 from autostack_core.api.deps import current_user, project_for, read_body
 from autostack_core.infrastructure.models import Role
 from autostack_core.security.auth import client_ip
-from autostack_core.services import skew
+from autostack_core.services import skew, splits
+
+
+class Variant(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    deployment: str = Field(description="a ready deployment of the project")
+    weight: int = Field(description="its share of production traffic, in percent")
+
+
+class SplitChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    variants: list[Variant] = Field(description="2 to 10 variants whose weights add up to 100")
 
 
 class SkewChange(BaseModel):
@@ -52,7 +64,57 @@ async def update_skew(request: Request) -> Response:
     return JSONResponse({"skew_protection": skew.skew_json(project), "hostnames": applied})
 
 
+async def get_split(request: Request) -> Response:
+    """The project's split test, with each variant's requests and errors since it started.
+    ---
+    summary: Get a project's split test
+    tags: [projects]
+    responses:
+      200: {description: "{split: {control, started_at, hostnames, variants} or null}"}
+    """
+    project = await project_for(request, request.path_params["name"], Role.VIEWER)
+    return JSONResponse({"split": await splits.split_json(request.app.state.autostack,
+                                                          project)})
+
+
+async def update_split(request: Request) -> Response:
+    """Split production traffic between deployments by weight (admin); saved, then applied.
+    ---
+    summary: Start or re-weight a project's split test
+    tags: [projects]
+    body: SplitChange
+    responses:
+      200: {description: "{split}"}
+      409: {description: the project has no production deployment}
+      422: {description: "bad variants: count, weights (sum 100), deployment not ready"}
+    """
+    project = await project_for(request, request.path_params["name"], Role.ADMIN)
+    body = await read_body(request, SplitChange)
+    app = request.app.state.autostack
+    await splits.start(app, current_user(request), project,
+                       [(variant.deployment, variant.weight) for variant in body.variants],
+                       client_ip(request))
+    return JSONResponse({"split": await splits.split_json(app, project)})
+
+
+async def end_split(request: Request) -> Response:
+    """End the split test (admin): production traffic goes to production again.
+    ---
+    summary: End a project's split test
+    tags: [projects]
+    responses:
+      200: {description: "{split: null}"}
+    """
+    project = await project_for(request, request.path_params["name"], Role.ADMIN)
+    await splits.end(request.app.state.autostack, current_user(request), project,
+                     client_ip(request))
+    return JSONResponse({"split": None})
+
+
 routes: list[BaseRoute] = [
     Route("/api/v1/projects/{name}/skew-protection", get_skew, methods=["GET"]),
     Route("/api/v1/projects/{name}/skew-protection", update_skew, methods=["PUT"]),
+    Route("/api/v1/projects/{name}/split", get_split, methods=["GET"]),
+    Route("/api/v1/projects/{name}/split", update_split, methods=["PUT"]),
+    Route("/api/v1/projects/{name}/split", end_split, methods=["DELETE"]),
 ]

@@ -26,6 +26,7 @@ from autostack_core.cli import (
     service,
 )
 from autostack_core.cli.options import ExtensibleGroup
+from autostack_core.cli.split import split
 
 if TYPE_CHECKING:
     from autostack_core.plugins import LoadedPlugins
@@ -77,3 +78,4 @@ for command in (*server.commands, *service.commands, *backup.commands, local.det
                 *client.commands, hooks.deploy_hooks, domains.domains, dns.dns,
                 *protection.commands):
     main.add_command(command)
+main.add_command(split)

@@ -50,6 +50,14 @@ DEFAULT_SKEW_SECONDS = 12 * 3600
 project says otherwise (Vercel's default maximum age)."""
 
 
+@dataclass(frozen=True)
+class TrafficCount:
+    """What one deployment answered for a hostname: requests, and of those 5xx answers."""
+
+    requests: int = 0
+    errors: int = 0
+
+
 class CertificateStatus(enum.StrEnum):
     NONE = "none"
     """No certificate, and none is being requested."""
@@ -145,6 +153,12 @@ class Edge(Protocol):
         ``NotImplementedError`` for any ``seconds`` above 0; the core then serves
         without skew protection and says so where the window is set.
         """
+
+    async def traffic(self, hostname: str, since: datetime) -> dict[str, TrafficCount]:
+        """The requests for ``hostname`` answered since ``since``, by the id of the release
+        that answered them (split tests show them per variant). An edge that does not
+        count raises ``NotImplementedError``."""
+        ...
 
     def public_url(self, hostname: str) -> str:
         """The URL visitors use for ``hostname`` (scheme and port included)."""

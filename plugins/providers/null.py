@@ -56,6 +56,7 @@ from autostack_core.interfaces.edge import (
     Certificate,
     CertificateStatus,
     Protection,
+    TrafficCount,
     WeightedEndpoint,
 )
 from autostack_core.interfaces.runtime import (
@@ -291,6 +292,8 @@ class NullEdge:
         self.skew: dict[str, int] = {}
         """Skew windows in seconds, by hostname (see :meth:`skew_protection`)."""
         self._unbound: dict[str, dict[str, tuple[Endpoint, float]]] = {}
+        self._answered: list[tuple[datetime, str, str, int]] = []
+        """(when, hostname, release id, status) of every answer :meth:`fetch` gave."""
 
     async def start(self) -> None:
         """Nothing listens."""
@@ -402,7 +405,19 @@ class NullEdge:
         runtime = _runtime_of(endpoint)
         if runtime is None:
             return _text(502, f"{endpoint.url} is gone")
-        return await runtime.serve(endpoint.release_id, path)
+        answer = await runtime.serve(endpoint.release_id, path)
+        self._answered.append((datetime.now(UTC), hostname, endpoint.release_id, answer.status))
+        return answer
+
+    async def traffic(self, hostname: str, since: datetime) -> dict[str, TrafficCount]:
+        """What :meth:`fetch` answered for ``hostname`` since ``since``, by release."""
+        counts: dict[str, TrafficCount] = {}
+        for when, host, release_id, status in self._answered:
+            if host == _host(hostname) and when >= since:
+                seen = counts.get(release_id, TrafficCount())
+                counts[release_id] = TrafficCount(seen.requests + 1,
+                                                  seen.errors + (status >= 500))
+        return counts
 
     def _record_unbound(self, hostname: str, targets: Sequence[WeightedEndpoint]) -> None:
         """Note when the hostname's current targets that are not in ``targets`` lose it."""

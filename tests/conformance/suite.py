@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -305,6 +305,31 @@ class ProviderConformance:
             return await home(f"/?{SKEW_QUERY}={old.id}") == f"<h1>home {new_marker}</h1>"
 
         await stage.eventually(expired, "the pin ends with its window")
+
+    async def test_traffic_counts_what_each_release_answered(
+        self, pair: Pair, stage: Stage
+    ) -> None:
+        needs(pair, STATIC)
+        since = datetime.now(UTC) - timedelta(seconds=1)
+        first, one = await stage.deploy(static_output(random_id()), STATIC)
+        second, two = await stage.deploy(static_output(random_id()), STATIC)
+        hostname = await stage.bind((one, 1), (two, 1))
+        try:
+            await pair.edge.traffic(hostname, since)
+        except NotImplementedError as refused:
+            pytest.skip(f"the edge does not count requests: {refused}")
+        for _ in range(20):
+            assert (await stage.get(hostname, "/")).status == 200
+
+        async def counted() -> bool:
+            counts = await pair.edge.traffic(hostname, since)
+            return sum(count.requests for count in counts.values()) == 20
+
+        await stage.eventually(counted, "20 requests counted")
+        counts = await pair.edge.traffic(hostname, since)
+        assert set(counts) == {first.id, second.id}
+        assert all(count.errors == 0 for count in counts.values())
+        assert await pair.edge.traffic(hostname, datetime.now(UTC) + timedelta(hours=1)) == {}
 
     def test_public_url_names_the_hostname(self, pair: Pair) -> None:
         hostname = pair.hostname("public")

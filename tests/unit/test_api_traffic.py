@@ -131,3 +131,84 @@ async def test_an_edge_that_cannot_pin_refuses_the_window_and_still_promotes(
     assert "cannot pin" in refused.json()["error"]["message"]
     await site.refresh_from_db()
     assert "skew_protection_seconds" not in (site.settings or {})
+
+
+# -- split testing ---------------------------------------------------------------
+
+
+async def test_a_split_is_saved_bound_and_counted_per_variant(
+    autostack: AutoStack, site: Project, api: httpx.AsyncClient
+) -> None:
+    control = await deploy(autostack, site, {"index.html": "control"})
+    variant = await deploy(autostack, site, {"index.html": "variant"})
+    await deployments.promote(autostack, site, control)
+    answer = await api.put("/api/v1/projects/site/split", json={"variants": [
+        {"deployment": control.id, "weight": 75}, {"deployment": variant.id, "weight": 25}]})
+    assert answer.status_code == 200, answer.text
+    await site.refresh_from_db()
+    assert [v["deployment"] for v in site.settings["split"]["variants"]] == \
+        [control.id, variant.id], "saved before it is announced"
+    edge = null_edge(autostack)
+    texts = [(await edge.fetch("site.localhost", "/")).text for _ in range(8)]
+    assert texts.count("control") == 6 and texts.count("variant") == 2
+    split = (await api.get("/api/v1/projects/site/split")).json()["split"]
+    assert split["hostnames"] == ["site.localhost"]
+    assert [(v["deployment"], v["weight"], v["requests"], v["errors"])
+            for v in split["variants"]] == [(control.id, 75, 6, 0), (variant.id, 25, 2, 0)]
+    ended = await api.delete("/api/v1/projects/site/split")
+    assert ended.json() == {"split": None}
+    assert {(await edge.fetch("site.localhost", "/")).text for _ in range(4)} == {"control"}
+    assert (await api.get("/api/v1/projects/site/split")).json() == {"split": None}
+
+
+async def test_a_promote_ends_the_split(
+    autostack: AutoStack, site: Project, api: httpx.AsyncClient
+) -> None:
+    control = await deploy(autostack, site, {"index.html": "control"})
+    variant = await deploy(autostack, site, {"index.html": "variant"})
+    await deployments.promote(autostack, site, control)
+    await api.put("/api/v1/projects/site/split", json={"variants": [
+        {"deployment": control.id, "weight": 50}, {"deployment": variant.id, "weight": 50}]})
+    await deployments.promote(autostack, site, variant)
+    assert (await api.get("/api/v1/projects/site/split")).json() == {"split": None}
+
+
+@pytest.mark.parametrize(("weights", "field", "message"), [
+    ((60, 30), "weight", "add up to 100"),
+    ((100, 0), "weight", "weight of 1 or more"),
+    ((100,), "variants", "2 to 10"),
+])
+async def test_split_weights_are_checked(
+    autostack: AutoStack, site: Project, api: httpx.AsyncClient,
+    weights: tuple[int, ...], field: str, message: str
+) -> None:
+    rows = [await deploy(autostack, site, {"index.html": str(n)}) for n in range(2)]
+    variants = [{"deployment": row.id, "weight": weight} for row, weight in zip(rows, weights,
+                                                                               strict=False)]
+    refused = await api.put("/api/v1/projects/site/split", json={"variants": variants})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["field"] == field
+    assert message in refused.json()["error"]["message"]
+
+
+async def test_a_split_takes_ready_deployments_of_the_project_only(
+    autostack: AutoStack, site: Project, owner: User, api: httpx.AsyncClient
+) -> None:
+    mine = await deploy(autostack, site, {"index.html": "mine"})
+    other_project = await Project.create(name="other", team=await personal_team(owner),
+                                         user=owner, provider="null")
+    theirs = await deploy(autostack, other_project, {"index.html": "theirs"})
+    failed = await Deployment.create(project=site, source_type="upload", state="error",
+                                     target="production")
+    for stranger in (theirs.id, failed.id, "nope"):
+        refused = await api.put("/api/v1/projects/site/split", json={"variants": [
+            {"deployment": mine.id, "weight": 50}, {"deployment": stranger, "weight": 50}]})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"]["field"] == "deployment"
+    viewer = await add_user(await personal_team(owner), "viewer@example.com", Role.VIEWER)
+    async with client_for(autostack, await token_for(viewer)) as http:
+        assert (await http.get("/api/v1/projects/site/split")).status_code == 200
+        refused = await http.put("/api/v1/projects/site/split", json={"variants": [
+            {"deployment": mine.id, "weight": 50}, {"deployment": theirs.id, "weight": 50}]})
+        assert refused.status_code == 403
+        assert (await http.delete("/api/v1/projects/site/split")).status_code == 403

@@ -38,6 +38,8 @@ SKEW_FOLDER = "skew"
 """``<data>/edge/skew/``, beside ``hosts/``: the deployments each hostname may pin to."""
 PROXY_TRY_SECONDS = 30
 SITE = "{http.regexp.site.1}"
+DEPLOYMENT_FIELD = "deployment"
+"""The access log field naming the deployment that answered (see ``edge_traffic``)."""
 """The id of the deployment a request was routed to (captured from its marker's name)."""
 
 
@@ -90,6 +92,8 @@ def profile_route(deployments_dir: Path, deployment: EdgeDeployment) -> JSON:
         ]}]
     # The marker was found by :func:`hosted_route` (or the split route); its name picks the
     # profile and names the deployment.
+    # The access log names the deployment that answered (split tests count per variant).
+    handle = [{"handler": "log_append", "key": DEPLOYMENT_FIELD, "value": SITE}, *handle]
     marker = {"{http.matchers.file.relative}": {
         "name": "site", "pattern": f"/profile-{deployment.profile}\\.([A-Za-z0-9_-]+)$"}}
     return {"@id": f"profile-{deployment.profile}", "match": [{"vars_regexp": marker}],

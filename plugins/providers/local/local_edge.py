@@ -22,17 +22,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import datetime
 
 from autostack_core.interfaces.edge import (
     Certificate,
     CertificateStatus,
     Protection,
+    TrafficCount,
     WeightedEndpoint,
 )
 from autostack_core.interfaces.runtime import Endpoint
 from autostack_plugins.providers.local import edge_protection
 from autostack_plugins.providers.local.certificates import certificate_state
 from autostack_plugins.providers.local.edge import Edge, EdgeError
+from autostack_plugins.providers.local.edge_state import check_hostname
+from autostack_plugins.providers.local.edge_traffic import count_requests
 
 SCHEME = "local://"
 
@@ -118,6 +122,11 @@ class LocalEdge:
         """Pin ``hostname``'s requests to their deployment within ``seconds`` of it being
         unbound (0: never): links under ``skew/``, no reload (see :mod:`.edge_skew`)."""
         await self.edge.skew_protection(hostname, seconds)
+
+    async def traffic(self, hostname: str, since: datetime) -> dict[str, TrafficCount]:
+        """Requests for ``hostname`` since ``since`` by deployment, from the edge's access log."""
+        return await asyncio.to_thread(count_requests, self.settings.path("logs"),
+                                       check_hostname(hostname), since)
 
     def public_url(self, hostname: str) -> str:
         """``https://`` once ``hostname`` has its certificate here, else ``http://``; the

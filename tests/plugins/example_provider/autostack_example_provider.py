@@ -156,6 +156,10 @@ class HttpEdge:
     async def certificate(self, hostname: str) -> Certificate:
         return Certificate(CertificateStatus.NONE)
 
+    async def traffic(self, hostname: str, since: Any) -> dict[str, Any]:
+        """This edge keeps no counts."""
+        raise NotImplementedError("the example edge does not count requests")
+
     async def skew_protection(self, hostname: str, seconds: int) -> None:
         """This edge serves the current binding only: it refuses to pin requests."""
         if seconds:

@@ -1,0 +1,76 @@
+"""Split testing in the dashboard: ``/projects/{name}/split``, linked from the settings page.
+
+The same service as ``/api/v1/projects/{name}/split``
+(:mod:`autostack_core.services.splits`): anyone in the team sees the split
+and each variant's requests and errors; admins start it between ready
+deployments (weights adding up to 100), re-weight it, or end it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from autostack_core.errors import ApiError
+from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, Role, User
+from autostack_core.security.auth import client_ip
+from autostack_core.services import splits
+from autostack_web.access import page, project_access
+from autostack_web.rendering import form_text, host_of, render
+
+ROWS = 3
+
+
+async def split_page(request: Request, project: Project, role: Role, status_code: int = 200,
+                     **context: Any) -> Response:
+    """The split page; ``context`` may add ``error``, ``notice`` and ``values``."""
+    ready = await Deployment.filter(project=project, state=DeploymentState.READY,
+                                    deleted_at__isnull=True).order_by("-created_at").limit(20)
+    split = await splits.split_json(host_of(request), project)
+    values = {"project": project, "role": role, "split": split, "choices": ready,
+              "rows": ROWS, "error": None, "notice": None, "values": {}, **context}
+    return await render(request, "split.html", values, status_code=status_code)
+
+
+async def show(request: Request, user: User) -> Response:
+    project, role = await project_access(user, request.path_params["name"])
+    return await split_page(request, project, role)
+
+
+async def save(request: Request, user: User) -> Response:
+    """Start or re-weight the split (admin): rows of deployment and weight, empty rows skipped."""
+    project, role = await project_access(user, request.path_params["name"], Role.ADMIN)
+    async with request.form() as form:
+        values = {f"{key}_{row}": form_text(form, f"{key}_{row}")
+                  for row in range(ROWS) for key in ("deployment", "weight")}
+    variants: list[tuple[str, int]] = []
+    try:
+        for row in range(ROWS):
+            deployment, weight = values[f"deployment_{row}"], values[f"weight_{row}"]
+            if not deployment:
+                continue
+            if not weight.isdigit():
+                raise ApiError(422, "weight: enter a whole number of percent", "weight")
+            variants.append((deployment, int(weight)))
+        await splits.start(host_of(request), user, project, variants, client_ip(request))
+    except ApiError as error:
+        return await split_page(request, project, role, error.status, error=error,
+                                values=values)
+    return await split_page(request, project, role, notice="Split test saved and applied.")
+
+
+async def end(request: Request, user: User) -> Response:
+    """End the split (admin): production serves the production deployment again."""
+    project, role = await project_access(user, request.path_params["name"], Role.ADMIN)
+    await splits.end(host_of(request), user, project, client_ip(request))
+    return await split_page(request, project, role, notice="Split test ended.")
+
+
+routes: list[BaseRoute] = [
+    Route("/projects/{name}/split", page(show), methods=["GET"], include_in_schema=False),
+    Route("/projects/{name}/split", page(save), methods=["POST"], include_in_schema=False),
+    Route("/projects/{name}/split/end", page(end), methods=["POST"], include_in_schema=False),
+]
