@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -109,7 +110,9 @@ class Podman:
         return out.decode(errors="replace")
 
     async def containers(self, release_id: str | None = None) -> list[Container]:
-        """This server's containers (of one release), sorted by name."""
+        """This server's containers (of one release), sorted by name; none without podman."""
+        if shutil.which("podman", path=self.env.get("PATH")) is None:
+            return []
         filters = ["--filter", f"label={OWNER_LABEL}={self.owner}"]
         if release_id is not None:
             filters += ["--filter", f"label={RELEASE_LABEL}={release_id}"]
