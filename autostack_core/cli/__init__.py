@@ -26,6 +26,7 @@ from autostack_core.cli import (
     service,
 )
 from autostack_core.cli.options import ExtensibleGroup
+from autostack_core.cli.skew import skew
 from autostack_core.cli.split import split
 
 if TYPE_CHECKING:
@@ -79,3 +80,4 @@ for command in (*server.commands, *service.commands, *backup.commands, local.det
                 *protection.commands):
     main.add_command(command)
 main.add_command(split)
+main.add_command(skew)

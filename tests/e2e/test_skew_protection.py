@@ -74,6 +74,8 @@ def pinned_within_the_window_only(server: Server, tmp_path: Path,
         assert changed.json()["hostnames"] == 1
         assert api.put("/api/v1/projects/skewapp/skew-protection",
                        json={"seconds": -1}).status_code == 422
+    assert server.cli("skew", "skewapp").stdout.strip() == \
+        f"Skew protection: {WINDOW_SECONDS} s (default 43200 s)"
     edge = f"http://127.0.0.1:{server.edge_port}"
     old_tab = stack.enter_context(httpx.Client(base_url=edge, timeout=30,
                                                headers={"Host": "skewapp.localhost"}))
