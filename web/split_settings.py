@@ -1,9 +1,11 @@
-"""Split testing in the dashboard: ``/projects/{name}/split``, linked from the settings page.
+"""Traffic in the dashboard: ``/projects/{name}/split``, linked from the settings page.
 
-The same service as ``/api/v1/projects/{name}/split``
-(:mod:`autostack_core.services.splits`): anyone in the team sees the split
-and each variant's requests and errors; admins start it between ready
-deployments (weights adding up to 100), re-weight it, or end it.
+The same services as ``/api/v1/projects/{name}/split`` and
+``/skew-protection`` (:mod:`autostack_core.services.splits`,
+:mod:`autostack_core.services.skew`): anyone in the team sees the split,
+each variant's requests and errors, and the skew protection window; admins
+start a split between ready deployments (weights adding up to 100),
+re-weight or end it, and change the window.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, Role, User
 from autostack_core.security.auth import client_ip
-from autostack_core.services import splits
+from autostack_core.services import skew, splits
 from autostack_web.access import page, project_access
 from autostack_web.rendering import form_text, host_of, render
 
@@ -31,6 +33,7 @@ async def split_page(request: Request, project: Project, role: Role, status_code
                                     deleted_at__isnull=True).order_by("-created_at").limit(20)
     split = await splits.split_json(host_of(request), project)
     values = {"project": project, "role": role, "split": split, "choices": ready,
+              "skew": skew.skew_json(project),
               "rows": ROWS, "error": None, "notice": None, "values": {}, **context}
     return await render(request, "split.html", values, status_code=status_code)
 
@@ -69,8 +72,25 @@ async def end(request: Request, user: User) -> Response:
     return await split_page(request, project, role, notice="Split test ended.")
 
 
+async def save_skew(request: Request, user: User) -> Response:
+    """Change the skew protection window (admin), applied to every alias at once."""
+    project, role = await project_access(user, request.path_params["name"], Role.ADMIN)
+    async with request.form() as form:
+        seconds = form_text(form, "skew_seconds")
+    try:
+        if not seconds.isdigit():
+            raise ApiError(422, "seconds: enter a whole number of seconds (0: off)", "seconds")
+        await skew.change(host_of(request), user, project, int(seconds), client_ip(request))
+    except ApiError as error:
+        return await split_page(request, project, role, error.status, error=error,
+                                values={"skew_seconds": seconds})
+    return await split_page(request, project, role, notice="Skew protection saved.")
+
+
 routes: list[BaseRoute] = [
     Route("/projects/{name}/split", page(show), methods=["GET"], include_in_schema=False),
     Route("/projects/{name}/split", page(save), methods=["POST"], include_in_schema=False),
     Route("/projects/{name}/split/end", page(end), methods=["POST"], include_in_schema=False),
+    Route("/projects/{name}/split/skew", page(save_skew), methods=["POST"],
+          include_in_schema=False),
 ]

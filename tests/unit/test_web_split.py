@@ -66,3 +66,18 @@ async def test_viewers_see_the_split_but_cannot_change_it(
             "csrf_token": token, "deployment_0": site.current.id, "weight_0": "50",
             "deployment_1": site.old.id, "weight_1": "50"})
         assert answer.status_code == 403
+
+
+async def test_admins_change_the_skew_protection_window(
+    autostack: AutoStack, site: Site, signed_in: Client
+) -> None:
+    http, token = signed_in
+    page = (await http.get("/projects/site/split")).text
+    assert 'name="skew_seconds" type="number" min="0" value="43200"' in page
+    saved = await http.post("/projects/site/split/skew", data={
+        "csrf_token": token, "skew_seconds": "600"})
+    assert "Skew protection saved." in saved.text and 'value="600"' in saved.text
+    assert site.edge.skew["site.localhost"] == 600
+    refused = await http.post("/projects/site/split/skew", data={
+        "csrf_token": token, "skew_seconds": "soon"})
+    assert refused.status_code == 422 and "seconds: enter a whole number" in refused.text
