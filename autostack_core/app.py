@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator
-from functools import partial
 from typing import Any
 
 from huey.consumer import Consumer
@@ -20,7 +19,6 @@ from autostack_core.api import api_routes
 from autostack_core.build.lost_deployments import recover_lost_deployments
 from autostack_core.build.pipeline import run_deployment
 from autostack_core.config import Settings
-from autostack_core.domains import domains
 from autostack_core.git import gitserver
 from autostack_core.infrastructure import db
 from autostack_core.infrastructure.events import EventBus
@@ -28,10 +26,11 @@ from autostack_core.infrastructure.queue import Queue
 from autostack_core.interfaces import (
     Builder,
     DeploymentTemplate,
-    DnsProvider,
+    DnsHost,
     Event,
     Notifier,
 )
+from autostack_core.interfaces.domains import Domains
 from autostack_core.interfaces.edge import Edge
 from autostack_core.interfaces.git_host import GitHost
 from autostack_core.interfaces.runtime import Runtime
@@ -72,7 +71,9 @@ class AutoStack:
         self.edge: Edge
         """The edge the ``edge`` setting names; set by :meth:`startup`."""
         self.notifiers: dict[str, Notifier] = {}
-        self.dns_providers: dict[str, DnsProvider] = {}
+        self.dns_hosts: dict[str, DnsHost] = {}
+        self.domains: Domains | None = None
+        """The custom domains feature (``register_domains``), for the dashboard."""
         self.templates: dict[str, DeploymentTemplate] = {}
         self.git_hosts: dict[str, GitHost] = {}
         self.sign_in_providers: dict[str, SignInProvider] = {}
@@ -88,10 +89,6 @@ class AutoStack:
             Task("run_deployment", self._run_deployment),
             Task("collect_garbage", self._collect_garbage),
             Task("collect_garbage_hourly", self._collect_garbage, Cron(minute="17")),
-            # The domains' tasks move with domains into their plugin.
-            Task("refresh_domain_certificate", partial(domains.refresh_certificate, self)),
-            Task("publish_domain_records", partial(domains.publish_records, self)),
-            Task("recheck_domains", partial(domains.recheck, self), Cron(minute="*/5")),
         ]
 
     async def _run_deployment(self, deployment_id: str, force: bool = False) -> None:
@@ -134,14 +131,15 @@ class AutoStack:
             await self.call_list_hook("register_edges", settings=self.settings))
         notifiers = await self.call_list_hook("register_notifiers", settings=self.settings)
         self.notifiers = {notifier.name: notifier for notifier in notifiers}
-        dns_providers = await self.call_list_hook("register_dns_providers", settings=self.settings)
-        self.dns_providers = {provider.name: provider for provider in dns_providers}
+        dns_hosts = await self.call_list_hook("register_dns_hosts", settings=self.settings)
+        self.dns_hosts = {host.name: host for host in dns_hosts}
         templates = await self.call_list_hook("register_templates", settings=self.settings)
         self.templates = {template.slug: template for template in templates}
         git_hosts = await self.call_list_hook("register_git_hosts", settings=self.settings)
         self.git_hosts = {host.name: host for host in git_hosts}
         sign_in = await self.call_list_hook("register_sign_in_providers", settings=self.settings)
         self.sign_in_providers = {provider.name: provider for provider in sign_in}
+        self.domains = await await_me_maybe(self.plugin_manager.hook.register_domains(app=self))
         await self.edge.start()
         for runtime in self.runtimes.values():
             await runtime.start()

@@ -66,10 +66,10 @@ class Settings:
     acme_ca_root: str | None = None
     acme_email: str | None = None
     dns_resolvers: tuple[str, ...] = ()
-    dns_provider: str | None = None
-    """A registered DNS provider: the base domain's wildcard certificate through DNS-01."""
-    dns_provider_config: dict[str, str] = field(default_factory=dict, repr=False, hash=False)
-    """What the DNS provider's ``connect`` gets (credentials: never logged or shown)."""
+    dns_host: str | None = None
+    """A registered DNS host: the base domain's wildcard certificate through DNS-01."""
+    dns_host_config: dict[str, str] = field(default_factory=dict, repr=False, hash=False)
+    """What the DNS host's ``connect`` gets (credentials: never logged or shown)."""
     admins: tuple[str, ...] = ()
     """E-mail addresses of the server's admins (server-wide state, like the edge's certificate)."""
     public_ips: tuple[str, ...] = ()
@@ -150,8 +150,8 @@ class Settings:
             acme_ca_root=env.get("AUTOSTACK_ACME_CA_ROOT") or None,
             acme_email=env.get("AUTOSTACK_ACME_EMAIL") or None,
             dns_resolvers=_list("AUTOSTACK_DNS_RESOLVERS"),
-            dns_provider=env.get("AUTOSTACK_DNS_PROVIDER") or None,
-            dns_provider_config=_json_object("AUTOSTACK_DNS_PROVIDER_CONFIG"),
+            dns_host=env.get("AUTOSTACK_DNS_HOST") or None,
+            dns_host_config=_json_object("AUTOSTACK_DNS_HOST_CONFIG"),
             admins=tuple(email.lower() for email in _list("AUTOSTACK_ADMINS")),
             public_ips=_list("AUTOSTACK_PUBLIC_IPS"),
             dns_endpoint_urls=_list("AUTOSTACK_DNS_ENDPOINT_URLS"),

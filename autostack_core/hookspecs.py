@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
     from autostack_core.app import AutoStack
     from autostack_core.config import Settings
+    from autostack_core.infrastructure.models import Project
+    from autostack_core.interfaces import DnsHost
     from autostack_core.interfaces.checks import Check
+    from autostack_core.interfaces.domains import Domains
     from autostack_core.interfaces.edge import Edge
     from autostack_core.interfaces.git_host import GitHost
     from autostack_core.interfaces.runtime import Runtime
@@ -121,18 +124,48 @@ def register_notifiers(settings: Any) -> Any:
 
 
 @hookspec
-def register_dns_providers(settings: Any) -> Any:
-    """Return a list of DNS providers.
+def register_dns_hosts(settings: Settings) -> list[DnsHost]:
+    """Return a list of DNS hosts: where a team's DNS zones are hosted.
 
-    A DNS provider follows :class:`autostack_core.interfaces.DnsProvider`: a
+    A DNS host follows :class:`autostack_core.interfaces.DnsHost`: a
     unique ``name`` (``route53``), the ``fields`` a user fills in to connect a
     zone (ids and credentials; every value is stored encrypted) and
     ``connect(config)``, which returns a :class:`autostack_core.interfaces.DnsZone`
-    that can ``upsert`` and ``delete`` record sets. The core uses it to create
-    a custom domain's verification and A/CNAME records itself when the domain
-    lies in a zone the team connected, and to answer the ACME DNS-01 challenge
-    for the base domain's wildcard certificate when the server is configured
-    with a DNS provider.
+    that can ``upsert`` and ``delete`` record sets. The domains plugin uses it
+    to create a custom domain's verification and A/CNAME records itself when
+    the domain lies in a zone the team connected, and the local edge answers
+    the ACME DNS-01 challenge for the base domain's wildcard certificate with
+    the DNS host the server names (``AUTOSTACK_DNS_HOST``). The core keeps
+    them as ``app.dns_hosts`` by name. Called once at start-up.
+    """
+
+
+@hookspec(firstresult=True)
+def register_domains(app: AutoStack) -> Domains | None:
+    """Return the custom domains feature the dashboard calls, or ``None``.
+
+    The result follows :class:`autostack_core.interfaces.domains.Domains`
+    (add, verify, remove and describe a project's domains; connect, list and
+    disconnect a team's DNS zones) and is kept as ``app.domains``; with no
+    plugin answering, ``app.domains`` is ``None``: the dashboard lists no
+    domains or zones and its domain forms answer 404. The first non-``None``
+    result wins (the built-in ``autostack_plugins.domains``). Called once at
+    start-up, after every ``register_*`` list hook.
+    """
+
+
+@hookspec
+def extra_hostnames(app: AutoStack, project: Project, hostname: str) -> list[str]:
+    """Return more hostnames that serve what the alias ``hostname`` serves.
+
+    Called whenever the production alias or a branch alias of ``project``
+    moves (deploy, promote, rollback): the core points each returned hostname
+    at the same deployment (an alias of kind ``custom``) and binds it at the
+    edge, so custom domains follow their target. Every plugin is asked and
+    the lists are joined; a hostname the core cannot point (another project
+    has it) is logged and skipped, the others still move. Return only
+    hostnames that are yours to serve (the domains plugin returns the
+    verified domains that follow ``hostname`` and redirect nowhere).
     """
 
 
@@ -251,8 +284,10 @@ def register_commands(cli: click.Group) -> None:
 
     ``cli`` is the root :class:`click.Group`: decorate functions with
     ``@cli.command()`` or ``@cli.group()``, or ``cli.add_command(...)``, as
-    in Datasette; ``group_at(cli, "dns", "connect")`` is a built-in group to
-    add a subcommand to (the Route53 plugin adds ``dns connect route53``).
+    in Datasette; ``group_at(cli, "dns", "connect")`` finds a group to add a
+    subcommand to (the domains plugin's; the Route53 plugin adds ``dns connect
+    route53``). Plugins are called in hook order, so a plugin whose groups
+    others extend marks its hook ``@hookimpl(tryfirst=True)``.
     Reuse the shared options and helpers of :mod:`autostack_core.cli.options`
     (``--json``, ``--project``, ``--data-dir``, ``emit``, ``settings_from``)
     and :class:`autostack_core.cli.api_client.ApiClient` to call the server,

@@ -30,8 +30,23 @@ What is public, and why:
 * ``autostack_core.security.sealing``: the server's keyring, to seal what a plugin keeps
   at rest (the local runtime's saved app environments); key management stays
   in ``autostack_core.security.crypto``.
-* ``autostack_core.domains.dns_lookup``: DNS lookups through the server's configured
-  resolvers (a certificate plugin waits for its ACME challenge record with it).
+* ``autostack_core.infrastructure.dns_lookup``: DNS lookups through the server's configured
+  resolvers (a certificate plugin waits for its ACME challenge record with it; the
+  domains plugin checks ownership records with it).
+* ``autostack_core.infrastructure.models.domains`` and ``...models.enums``: the
+  tables of the domains plugin (``Domain``, ``ConnectedZone``), which the core
+  keeps because Aerich runs one migration history for the app ``models``, and
+  the plain enums its rows and checks use (``Role``, ``SslStatus``, ``AliasKind``).
+  The other models are the core's: a plugin names their types
+  (``autostack_core.infrastructure.models`` is type-only, below) and changes
+  them through hooks and the services listed here.
+* ``autostack_core.services.aliases``: point a hostname a plugin serves (a
+  custom domain) where the production or a branch alias points, drop it;
+  the ``extra_hostnames`` hook keeps it there as the alias moves.
+* ``autostack_core.api.deps``: what an API route a plugin adds with
+  ``register_routes`` needs (the signed-in user, the project or team of the
+  path at a role, a validated JSON body, the audit trail), so its routes
+  check access exactly as the core's do.
 * ``autostack_core.build.sandbox_layout`` and ``autostack_core.build.sandbox_network``:
   the bubblewrap sandbox's read-only system (``/etc``'s private files hidden)
   and its private network (slirp4netns, no host loopback), shared by the build
@@ -43,9 +58,11 @@ What is public, and why:
   ``register_commands``; ``autostack_core.cli.api_client``: the client those
   commands call the server's API with (the saved token, JSON errors).
 
-``autostack_core.app`` may be imported for type annotations only (under
-``if TYPE_CHECKING:``): hooks receive the running app as their host object,
-and a plugin may name its type, never import the app module at run time.
+``autostack_core.app`` and ``autostack_core.infrastructure.models`` may be
+imported for type annotations only (under ``if TYPE_CHECKING:``): hooks
+receive the running app as their host object and the core's records
+(``Project``, ``Team``), and a plugin may name their types, never import
+those modules at run time.
 """
 
 from __future__ import annotations
@@ -62,7 +79,11 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.security.outbound",
     "autostack_core.security.log_redaction",
     "autostack_core.utils",
-    "autostack_core.domains.dns_lookup",
+    "autostack_core.infrastructure.dns_lookup",
+    "autostack_core.infrastructure.models.domains",
+    "autostack_core.infrastructure.models.enums",
+    "autostack_core.services.aliases",
+    "autostack_core.api.deps",
     "autostack_core.security.sealing",
     "autostack_core.build.sandbox_layout",
     "autostack_core.build.sandbox_network",
@@ -72,7 +93,8 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
 """Modules a plugin may import; a package here includes its submodules, except that
 ``autostack_core`` itself means the package's ``__init__`` only."""
 
-TYPE_ONLY_MODULES: frozenset[str] = frozenset({"autostack_core.app"})
+TYPE_ONLY_MODULES: frozenset[str] = frozenset({"autostack_core.app",
+                                               "autostack_core.infrastructure.models"})
 """Modules a plugin may import under ``if TYPE_CHECKING:`` only."""
 
 

@@ -1,6 +1,6 @@
-"""DNS zones on the team page: connect one with a provider's fields, see them, disconnect.
+"""DNS zones on the team page: connect one with a DNS host's fields, see them, disconnect.
 
-The same service as ``/api/v1/teams/{slug}/dns-zones`` (:mod:`autostack_core.domains.dns_zones`):
+The same functions as ``/api/v1/teams/{slug}/dns-zones``, through ``app.domains``:
 admins connect and disconnect, members see the zones. Credentials are written
 once and never shown again, not even in a form sent back with an error.
 """
@@ -11,33 +11,33 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.domains import dns_zones
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Role, User
 from autostack_core.security import accounts
 from autostack_core.security.auth import client_ip
 from autostack_web.access import page, path_id, team_access
+from autostack_web.domain_settings import domains_of
 from autostack_web.rendering import form_text, host_of, redirect
 from autostack_web.teams import team_page
 
 
 async def connect(request: Request, user: User) -> Response:
     team, role = await team_access(user, request.path_params["slug"], Role.ADMIN)
-    app = host_of(request)
+    domains = domains_of(request)
     async with request.form() as form:
-        name = form_text(form, "provider")
-        provider = app.dns_providers.get(name)
-        config = {field: form_text(form, field) for field in provider.fields} if provider else {}
+        name = form_text(form, "dns_host")
+        dns_host = host_of(request).dns_hosts.get(name)
+        config = {field: form_text(form, field) for field in dns_host.fields} if dns_host else {}
     try:
-        zone = await dns_zones.connect(app, team, name, config)
+        zone = await domains.connect(team, name, config)
     except ApiError as error:
-        secret = set(getattr(provider, "secret_fields", ()))
+        secret = set(getattr(dns_host, "secret_fields", ()))
         kept = {field: value for field, value in config.items() if field not in secret}
         return await team_page(request, team, role, error.status, zone_error=error,
-                               zone_provider=name, zone_values=kept)
+                               zone_dns_host=name, zone_values=kept)
     await accounts.audit("dns_zone.connected", user=user, team=team,
                          target=("dns_zone", str(zone.id)), ip=client_ip(request),
-                         provider=zone.provider, zone=zone.zone_name)
+                         dns_host=zone.provider, zone=zone.zone_name)
     return await team_page(request, team, role, 201,
                            notice=f"{zone.zone_name} connected: domains added in it now get "
                                   "their DNS records automatically.")
@@ -45,8 +45,8 @@ async def connect(request: Request, user: User) -> Response:
 
 async def disconnect(request: Request, user: User) -> Response:
     team, _ = await team_access(user, request.path_params["slug"], Role.ADMIN)
-    zone = await dns_zones.find(team, path_id(request, "zone"))
-    await dns_zones.disconnect(zone)
+    zone = await domains_of(request).find_zone(team, path_id(request, "zone"))
+    await domains_of(request).disconnect(zone)
     await accounts.audit("dns_zone.disconnected", user=user, team=team,
                          target=("dns_zone", str(zone.id)), ip=client_ip(request),
                          zone=zone.zone_name)

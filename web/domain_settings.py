@@ -1,7 +1,9 @@
 """Custom domains on the settings page: add, see the DNS records to create, verify, remove.
 
-The same service functions as ``/api/v1/projects/{name}/domains``
-(:mod:`autostack_core.domains.domains`); admins change domains, members see them.
+The same functions as ``/api/v1/projects/{name}/domains``, reached through
+``app.domains`` (:class:`autostack_core.interfaces.domains.Domains`, given by
+the domains plugin's ``register_domains``), so the dashboard imports no plugin;
+without one these forms answer 404. Admins change domains, members see them.
 """
 
 from __future__ import annotations
@@ -10,14 +12,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.domains import domains
-from autostack_core.errors import ApiError
+from autostack_core.errors import ApiError, NotFound
 from autostack_core.infrastructure.models import Role, User
+from autostack_core.interfaces.domains import Domains
 from autostack_core.security import accounts
 from autostack_core.security.auth import client_ip
 from autostack_web.access import page, project_access
 from autostack_web.project_settings import settings_page
 from autostack_web.rendering import form_text, host_of, redirect
+
+
+def domains_of(request: Request) -> Domains:
+    """The custom domains feature of the server; 404 when no plugin provides it."""
+    domains = host_of(request).domains
+    if domains is None:
+        raise NotFound("page")
+    return domains
 
 
 async def add(request: Request, user: User) -> Response:
@@ -27,9 +37,9 @@ async def add(request: Request, user: User) -> Response:
                   "domain_branch": form_text(form, "domain_branch"),
                   "domain_www": form_text(form, "domain_www")}
     try:
-        added = await domains.add(host_of(request), project, values["domain"],
-                                  git_branch=values["domain_branch"] or None,
-                                  redirect_counterpart=values["domain_www"] == "on")
+        added = await domains_of(request).add(project, values["domain"],
+                                              git_branch=values["domain_branch"] or None,
+                                              redirect_counterpart=values["domain_www"] == "on")
     except ApiError as error:
         return await settings_page(request, project, role, error.status, error=error,
                                    values=values)
@@ -43,8 +53,8 @@ async def add(request: Request, user: User) -> Response:
 
 async def verify(request: Request, user: User) -> Response:
     project, role = await project_access(user, request.path_params["name"], Role.ADMIN)
-    domain = await domains.find(project, request.path_params["domain"])
-    result = await domains.verify(host_of(request), project, domain)
+    domain = await domains_of(request).find(project, request.path_params["domain"])
+    result = await domains_of(request).verify(project, domain)
     notice = (f"{domain.domain_name} is verified; its certificate is on the way."
               if result["verified"] else
               f"{domain.domain_name} is not verified yet: the TXT record is not visible.")
@@ -53,8 +63,8 @@ async def verify(request: Request, user: User) -> Response:
 
 async def remove(request: Request, user: User) -> Response:
     project, _ = await project_access(user, request.path_params["name"], Role.ADMIN)
-    domain = await domains.find(project, request.path_params["domain"])
-    await domains.remove(host_of(request), project, domain)
+    domain = await domains_of(request).find(project, request.path_params["domain"])
+    await domains_of(request).remove(project, domain)
     await accounts.audit("domain.removed", user=user, team=project.team,
                          target=("project", str(project.id)), ip=client_ip(request),
                          domain=domain.domain_name)

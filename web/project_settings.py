@@ -15,13 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.domains.domains import domain_json
 from autostack_core.errors import ApiError, from_validation_error
 from autostack_core.git import git_connections, git_credentials
 from autostack_core.infrastructure.models import (
     ROLE_RANK,
     DeployHook,
-    Domain,
     Environment,
     EnvironmentVariable,
     Project,
@@ -65,8 +63,7 @@ async def settings_page(
               "previews": await previews(request, project),
               "variables": variables, "error": None, "notice": None, "revealed": {},
               "hooks": [hook_json(host_of(request), hook) for hook in hooks],
-              "domains": [await domain_json(host_of(request), project, domain)
-                          for domain in await Domain.filter(project=project).order_by("id")],
+              "domains": await host.domains.describe(project) if host.domains else [],
               "scale": scaling.scale_json(project), "runtime_installed": installed,
               "cost": await scaling.cost_json(host, project) if installed else None,
               "values": {}, **context}

@@ -15,7 +15,6 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
 
-from autostack_core.domains import dns_zones
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.infrastructure.models import ROLE_RANK, Invitation, Role, Team, TeamMember, User
 from autostack_core.security import accounts
@@ -35,12 +34,13 @@ async def team_page(
     invitations = await Invitation.filter(team=team, accepted_at__isnull=True) \
         .order_by("created_at") if admin else []
     member = ROLE_RANK[role] >= ROLE_RANK[Role.MEMBER]
+    domains = host_of(request).domains
     values = {"team": team, "role": role, "members": members, "invitations": invitations,
               "roles": ROLES, "error": None, "notice": None, "invite_link": None,
               "values": {},
-              "zones": await dns_zones.team_zones(team) if member else [],
-              "dns_providers": dns_zones.describe_providers(host_of(request)),
-              "zone_error": None, "zone_provider": None, "zone_values": {}, **context}
+              "zones": await domains.zones(team) if member and domains else [],
+              "dns_hosts": domains.dns_hosts() if domains else [],
+              "zone_error": None, "zone_dns_host": None, "zone_values": {}, **context}
     return await render(request, "team.html", values, status_code=status_code)
 
 

@@ -10,8 +10,6 @@ from autostack_core.api import (
     deploy_hooks,
     deployments,
     detect,
-    dns_zones,
-    domains,
     environment,
     git_connections,
     health,
@@ -31,7 +29,7 @@ from autostack_core.api import (
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, build_logs, uploads,
     webhooks,
-    deploy_hooks, notifiers, runtime_logs, git_connections, domains, dns_zones, detect,
+    deploy_hooks, notifiers, runtime_logs, git_connections, detect,
     project_events, project_runtime, traffic, openapi,
 )
 

@@ -1,4 +1,8 @@
-"""What every API endpoint needs: the signed-in user, parsed bodies and paths.
+"""What every API endpoint needs: the signed-in user, parsed bodies and paths, the audit trail.
+
+Public (:mod:`autostack_core.public`) for the API routes a plugin adds with
+``register_routes`` (the domains plugin's), as :mod:`autostack_core.cli.options`
+is for the commands of ``register_commands``.
 
 The checks themselves (ids and names beyond their column, team roles) are the
 services layer's (:mod:`autostack_core.services.checks`,
@@ -16,10 +20,12 @@ from pydantic import BaseModel, ValidationError
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 
-from autostack_core.errors import ApiError, Unauthorized, from_validation_error
-from autostack_core.infrastructure.models import Project, Role, User
-from autostack_core.services.access import project_with_role
-from autostack_core.services.checks import checked_id
+from autostack_core.errors import ApiError, NotFound, Unauthorized, from_validation_error
+from autostack_core.infrastructure.models import Project, Role, Team, User
+from autostack_core.security import accounts
+from autostack_core.security.auth import client_ip
+from autostack_core.services.access import project_with_role, require_team_role
+from autostack_core.services.checks import checked_id, fits
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
 
@@ -76,3 +82,19 @@ def path_id(request: Request, what: str, name: str = "id") -> int:
 async def project_for(request: Request, name: str, minimum: Role = Role.VIEWER) -> Project:
     """The project named ``name`` if the user may act on it with at least ``minimum``."""
     return await project_with_role(current_user(request), name, minimum)
+
+
+async def team_for(request: Request, minimum: Role) -> tuple[Team, Role]:
+    """The team of the path's ``slug`` and the user's role in it (404 for non-members)."""
+    slug = request.path_params["slug"]
+    team = await Team.get_or_none(slug=slug) if fits(Team, "slug", slug) else None
+    if team is None:
+        raise NotFound("team", "slug")
+    return team, await require_team_role(team, current_user(request), minimum)
+
+
+async def audit(request: Request, action: str, *, team: Team, target: tuple[str, str],
+                **data: Any) -> None:
+    """Record a change the signed-in user made from this request (who, what, where from)."""
+    await accounts.audit(action, user=current_user(request), team=team, target=target,
+                         ip=client_ip(request), **data)

@@ -21,8 +21,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from tortoise.queryset import QuerySet
 
-from autostack_core.api.deps import project_for
-from autostack_core.api.teams import team_for
+from autostack_core.api.deps import project_for, team_for
 from autostack_core.infrastructure.models import Deployment, Role
 from autostack_core.services.deployments import project_channel, team_channel
 

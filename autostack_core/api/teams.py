@@ -16,14 +16,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
 
-from autostack_core.api.deps import current_user, path_id, read_body
+from autostack_core.api.deps import current_user, path_id, read_body, team_for
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.infrastructure.models import Invitation, Role, Team, TeamMember, User
 from autostack_core.security import accounts
 from autostack_core.security.auth import client_ip
 from autostack_core.services import team_files, teams
 from autostack_core.services.access import require_team_role
-from autostack_core.services.checks import fits
 from autostack_core.services.teams import check_grant, teams_json
 from autostack_core.utils import slugify
 
@@ -110,15 +109,6 @@ def member_json(member: TeamMember) -> dict[str, Any]:
 def invitation_json(invitation: Invitation) -> dict[str, Any]:
     return {"id": invitation.id, "email": invitation.email, "role": str(invitation.role),
             "created_at": invitation.created_at.isoformat()}
-
-
-async def team_for(request: Request, minimum: Role) -> tuple[Team, Role]:
-    """The team of the path's ``slug`` and the user's role in it (404 for non-members)."""
-    slug = request.path_params["slug"]
-    team = await Team.get_or_none(slug=slug) if fits(Team, "slug", slug) else None
-    if team is None:
-        raise NotFound("team", "slug")
-    return team, await require_team_role(team, current_user(request), minimum)
 
 
 # -- teams ------------------------------------------------------------------------------

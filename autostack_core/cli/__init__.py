@@ -17,8 +17,6 @@ from autostack_core import __version__
 from autostack_core.cli import (
     backup,
     client,
-    dns,
-    domains,
     hooks,
     local,
     protection,
@@ -59,7 +57,8 @@ def add_plugin_commands(cli: click.Group, loaded: LoadedPlugins) -> None:
     from autostack_core.plugins import strict
 
     arguments = {"cli": cli}
-    for hookimpl in loaded.manager.hook.register_commands.get_hookimpls():
+    # In the order pluggy calls hooks (tryfirst first): a group others extend comes first.
+    for hookimpl in reversed(loaded.manager.hook.register_commands.get_hookimpls()):
         try:
             hookimpl.function(*(arguments[name] for name in hookimpl.argnames))
         except Exception as error:
@@ -76,7 +75,7 @@ def main() -> None:
 
 
 for command in (*server.commands, *service.commands, *backup.commands, local.detect_command,
-                *client.commands, hooks.deploy_hooks, domains.domains, dns.dns,
+                *client.commands, hooks.deploy_hooks,
                 *protection.commands):
     main.add_command(command)
 main.add_command(split)

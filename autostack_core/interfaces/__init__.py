@@ -220,14 +220,14 @@ class DnsRecordSet:
 
 
 class DnsZone(Protocol):
-    """A hosted zone a provider can change, connected with a user's credentials."""
+    """A hosted zone a DNS host can change, connected with a user's credentials."""
 
     async def zone_name(self) -> str:
-        """The zone's apex (``example.com``), as the provider knows it."""
+        """The zone's apex (``example.com``), as the DNS host knows it."""
         ...
 
     async def upsert(self, record: DnsRecordSet) -> None:
-        """Create or replace ``record``; return once the provider has applied it."""
+        """Create or replace ``record``; return once the DNS host has applied it."""
         ...
 
     async def delete(self, record: DnsRecordSet) -> None:
@@ -235,7 +235,13 @@ class DnsZone(Protocol):
         ...
 
 
-class DnsProvider(Protocol):
+class DnsHost(Protocol):
+    """Where a team's DNS zones are hosted (Route 53, ...): a DNS host, not a runtime provider.
+
+    ``fields`` are what a user fills in to connect a zone (ids, credentials);
+    optional ``labels`` (field -> label) and ``secret_fields`` shape the forms.
+    """
+
     name: str
     fields: tuple[str, ...]
 

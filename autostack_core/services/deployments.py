@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.transactions import in_transaction
 
+from autostack_core import errors
 from autostack_core.build.buildlog import deployment_channel
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import (
@@ -190,10 +191,21 @@ async def point_alias(
     await app.notify(Event(kind="alias.moved", project=project.name, deployment=deployment.id,
                            data={"hostname": hostname}))
     if kind in (AliasKind.PRODUCTION, AliasKind.BRANCH):
-        # Imported here: the domains service builds on this module.
-        from autostack_core.domains.domains import follow
+        await move_extra_hostnames(app, project, deployment, hostname, branch)
 
-        await follow(app, project, hostname)
+
+async def move_extra_hostnames(app: AutoStack, project: Project, deployment: Deployment,
+                               hostname: str, branch: str | None) -> None:
+    """Point the hostnames that follow the alias ``hostname`` (``extra_hostnames``: custom
+    domains) at ``deployment`` too; one that cannot move is logged, the others still move."""
+    extra = await app.call_list_hook("extra_hostnames", app=app, project=project,
+                                     hostname=hostname)
+    for follower in extra:
+        try:
+            await point_alias(app, project, deployment, follower, AliasKind.CUSTOM,
+                              branch=branch)
+        except Exception:
+            errors.logger.exception("%s could not follow %s", follower, hostname)
 
 
 async def promote(

@@ -1,7 +1,7 @@
 """The base domain's wildcard certificate end to end: real DNS-01, the real edge, no reload.
 
 ``autostack up`` runs with ``AUTOSTACK_DOMAIN=apps.example.test``, Debian's
-pebble as its ACME directory and a DNS provider plugin
+pebble as its ACME directory and a DNS host plugin
 (tests/plugins/challtestsrv_dns) that writes TXT records through
 pebble-challtestsrv's management API; pebble resolves ``_acme-challenge``
 names through that same DNS server, so DNS-01 is validated for real
@@ -52,7 +52,7 @@ WAIT_SECONDS = 30
 
 @pytest.fixture(scope="session")
 def plugin_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The DNS provider plugin installed into a folder of its own (built from a copy)."""
+    """The DNS host plugin installed into a folder of its own (built from a copy)."""
     root = tmp_path_factory.mktemp("challtestsrv-dns")
     source = root / "source"
     shutil.copytree(PLUGIN, source)
@@ -133,8 +133,8 @@ def stack(tmp_path: Path, database_url: str | None, plugin_folder: Path,
     def wildcard_env(dns: ChallTestSrv, pebble: Pebble) -> dict[str, str]:
         return {
             "AUTOSTACK_DOMAIN": BASE, "AUTOSTACK_ADMINS": "dev@example.com",
-            "AUTOSTACK_DNS_PROVIDER": "challtestsrv",
-            "AUTOSTACK_DNS_PROVIDER_CONFIG": json.dumps({
+            "AUTOSTACK_DNS_HOST": "challtestsrv",
+            "AUTOSTACK_DNS_HOST_CONFIG": json.dumps({
                 "management_url": f"http://127.0.0.1:{dns.management}", "zone": "example.test",
                 "fail_flag": str(fail_flag)}),
             "AUTOSTACK_TEST_EVENTS": str(events_file), "PYTHONPATH": str(plugin_folder),

@@ -14,7 +14,7 @@ answers those with a documented 422 that names the field.
 Server-Sent Events endpoints (paths ending in ``/events``) are left out by
 name: a stream on a real resource stays open until the deployment ends.
 The app is cut off from every address but the loopback, so no generated URL
-(git remotes, DNS providers, notifiers) reaches the network.
+(git remotes, DNS hosts, notifiers) reaches the network.
 """
 
 from __future__ import annotations

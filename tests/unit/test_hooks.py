@@ -29,14 +29,28 @@ from autostack_core.build.detection import detect
 from autostack_core.cli import add_plugin_commands
 from autostack_core.config import Settings
 from autostack_core.infrastructure import db
+from autostack_core.infrastructure.models import (
+    Alias,
+    AliasKind,
+    Deployment,
+    DeploymentState,
+    Project,
+    User,
+)
 from autostack_core.interfaces import DeploymentTemplate, Detection, Event, SourceTree
 from autostack_core.interfaces.checks import Check
 from autostack_core.interfaces.git_host import GitHost, WebhookFormat
 from autostack_core.interfaces.sign_in import Identity, OAuthClient, SignInProvider
 from autostack_core.interfaces.tasks import Cron, Task
 from autostack_core.plugins import get_plugin_manager
+from autostack_core.services import deployments
 from autostack_core.services.doctor import run_checks
+from autostack_plugins.providers.null import NullRuntime
+from tests.fixtures_auth import owner, personal_team
+from tests.null_edge import bound, edge_of, stored_output
 from tests.queue_runner import run_queued
+
+__all__ = ["owner"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,8 +87,16 @@ class Recorder:
         return [FakeNotifier()]
 
     @hookimpl
-    def register_dns_providers(self, settings: Settings) -> list[Any]:
-        return [FakeDnsProvider()]
+    def register_dns_hosts(self, settings: Settings) -> list[Any]:
+        return [FakeDnsHost()]
+
+    @hookimpl
+    def register_domains(self, app: AutoStack) -> Any:
+        return FAKE_DOMAINS
+
+    @hookimpl
+    def extra_hostnames(self, app: AutoStack, project: Project, hostname: str) -> list[str]:
+        return ["www.recorder.test"] if hostname == f"{project.name}.localhost" else []
 
     @hookimpl
     def register_git_hosts(self, settings: Settings) -> list[GitHost]:
@@ -174,12 +196,19 @@ class FakeNotifier:
     name = "recorder-notifier"
 
 
-class FakeDnsProvider:
+class FakeDnsHost:
     name = "recorder-dns"
     fields = ("zone",)
 
     def connect(self, config: Any) -> Any:  # pragma: no cover - not connected here
         raise NotImplementedError
+
+
+class FakeDomains:
+    """Stands in for the domains feature; nothing calls it here."""
+
+
+FAKE_DOMAINS = FakeDomains()
 
 
 RECORDER_GIT_HOST = WebhookFormat(
@@ -260,9 +289,30 @@ async def test_hook_register_notifiers(recorded: Any) -> None:
     assert "recorder-notifier" in app.notifiers
 
 
-async def test_hook_register_dns_providers(recorded: Any) -> None:
+async def test_hook_register_dns_hosts(recorded: Any) -> None:
     app, _ = recorded
-    assert app.dns_providers["recorder-dns"].fields == ("zone",)
+    assert app.dns_hosts["recorder-dns"].fields == ("zone",)
+
+
+async def test_hook_register_domains(recorded: Any) -> None:
+    """The first answer wins: the recorder's, registered after the built-in domains plugin."""
+    app, _ = recorded
+    assert app.domains is FAKE_DOMAINS
+
+
+async def test_hook_extra_hostnames(recorded: Any, owner: User) -> None:
+    """A promote points the production alias, then the hostnames that follow it."""
+    app, _ = recorded
+    project = await Project.create(name="recorded", team=await personal_team(owner),
+                                   provider="recorder-runtime-null")
+    app.runtimes[project.provider] = NullRuntime(name=project.provider)
+    deployment = await Deployment.create(project=project, state=DeploymentState.READY,
+                                         output_manifest_hash=stored_output(app.settings))
+    await deployments.promote(app, project, deployment)
+    assert bound(edge_of(app))[-2:] == ["recorded.localhost", "www.recorder.test"]
+    follower = await Alias.get(hostname="www.recorder.test")
+    assert follower.kind == AliasKind.CUSTOM
+    assert follower.deployment_id == deployment.id  # type: ignore[attr-defined]
 
 
 async def test_hook_register_git_hosts(recorded: Any) -> None:

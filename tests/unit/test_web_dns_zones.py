@@ -40,7 +40,7 @@ async def team_url(owner: User) -> str:
 
 
 def form(token: str, moto: MotoServer, zone_id: str) -> dict[str, str]:
-    return {"csrf_token": token, "provider": "route53", "hosted_zone_id": zone_id,
+    return {"csrf_token": token, "dns_host": "route53", "hosted_zone_id": zone_id,
             "access_key_id": "AKIAWEB", "secret_access_key": SECRET, "region": "",
             "endpoint_url": moto.url}
 

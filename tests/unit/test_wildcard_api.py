@@ -37,21 +37,21 @@ async def test_only_server_admins_see_or_renew_it(autostack: AutoStack, api: htt
     state = (await api.get(STATE)).json()
     assert (state["enabled"], state["status"]) == (False, "none")
     refused = await api.post(RENEW)
-    assert refused.status_code == 409 and "AUTOSTACK_DNS_PROVIDER" in refused.text
+    assert refused.status_code == 409 and "AUTOSTACK_DNS_HOST" in refused.text
 
 
 async def test_a_renewal_is_queued_and_the_state_is_pending(
     autostack: AutoStack, api: httpx.AsyncClient,
 ) -> None:
     autostack.settings = replace(autostack.settings, base_domain="apps.example.test",
-                                 dns_provider="challtestsrv",
-                                 dns_provider_config={"token": "hunter2"})
+                                 dns_host="challtestsrv",
+                                 dns_host_config={"token": "hunter2"})
     queued = await api.post(RENEW)
     assert queued.status_code == 202
     body = queued.json()
     assert body["queued"] is True and body["status"] == "pending"
     assert body["names"] == ["*.apps.example.test", "apps.example.test"]
-    assert body["dns_provider"] == "challtestsrv" and "hunter2" not in queued.text
+    assert body["dns_host"] == "challtestsrv" and "hunter2" not in queued.text
     pending = autostack.queue.huey.pending()
     assert [task.name for task in pending] == ["renew_wildcard_certificate"]
     assert pending[0].args == (True,)

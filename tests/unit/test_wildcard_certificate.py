@@ -1,10 +1,10 @@
 """The base domain's wildcard certificate: renewal dates, state, the edge's policy, real DNS-01.
 
 Issuance runs against Debian's pebble, which validates DNS-01 for real by
-asking pebble-challtestsrv, where the test DNS provider
+asking pebble-challtestsrv, where the test DNS host
 (tests/plugins/challtestsrv_dns, registered here as a plugin module) writes
 the TXT records. Pebble reuses no authorization (``PEBBLE_AUTHZREUSE=0``), so
-every order needs the DNS provider.
+every order needs the DNS host.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def make_certificate(names: list[str], not_before: datetime, days: int) -> x509.
 
 
 def wildcard_settings(settings: Settings, **changes: Any) -> Settings:
-    return replace(settings, base_domain=BASE, dns_provider="challtestsrv", **changes)
+    return replace(settings, base_domain=BASE, dns_host="challtestsrv", **changes)
 
 
 # ---------------------------------------------------------------------------
@@ -102,7 +102,7 @@ def test_both_names_share_one_txt_record_set() -> None:
 
 def test_state_is_none_pending_failed_or_issued(settings: Settings) -> None:
     assert state(settings).status == SslStatus.NONE
-    assert state(replace(settings, dns_provider="challtestsrv")).status == SslStatus.NONE
+    assert state(replace(settings, dns_host="challtestsrv")).status == SslStatus.NONE
     settings = wildcard_settings(settings)
     assert state(settings).status == SslStatus.PENDING
     now = datetime.now(UTC)
@@ -146,21 +146,21 @@ def test_the_edge_serves_the_wildcard_to_itself_on_its_own_port(settings: Settin
 
 def test_no_endpoint_without_a_provider_or_on_localhost(settings: Settings) -> None:
     assert wildcard_certificate.caddy_endpoint(settings) is None
-    localhost = replace(settings, dns_provider="challtestsrv", base_domain="apps.localhost")
+    localhost = replace(settings, dns_host="challtestsrv", base_domain="apps.localhost")
     assert wildcard_certificate.caddy_endpoint(localhost) is None
     endpoint = wildcard_certificate.caddy_endpoint(wildcard_settings(settings))
     assert endpoint is not None and len(endpoint.key) >= 40
 
 
 def test_provider_config_is_a_json_object_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AUTOSTACK_DNS_PROVIDER", "route53")
-    monkeypatch.setenv("AUTOSTACK_DNS_PROVIDER_CONFIG", '{"secret_access_key": "hunter2"}')
+    monkeypatch.setenv("AUTOSTACK_DNS_HOST", "route53")
+    monkeypatch.setenv("AUTOSTACK_DNS_HOST_CONFIG", '{"secret_access_key": "hunter2"}')
     monkeypatch.setenv("AUTOSTACK_ADMINS", "Ops@Example.com, b@example.com")
     settings = Settings.from_env()
-    assert settings.dns_provider_config == {"secret_access_key": "hunter2"}
+    assert settings.dns_host_config == {"secret_access_key": "hunter2"}
     assert settings.admins == ("ops@example.com", "b@example.com")
     assert "hunter2" not in repr(settings)
-    monkeypatch.setenv("AUTOSTACK_DNS_PROVIDER_CONFIG", '{"secret": 42} hunter2')
+    monkeypatch.setenv("AUTOSTACK_DNS_HOST_CONFIG", '{"secret": 42} hunter2')
     with pytest.raises(ValueError, match="JSON object of strings") as raised:
         Settings.from_env()
     assert "hunter2" not in str(raised.value)
@@ -191,7 +191,7 @@ async def issuing(settings: Settings, dns_server: ChallTestSrv, pebble: Pebble, 
     settings = wildcard_settings(
         settings, acme_ca=pebble.directory, acme_ca_root=str(pebble.listener_ca),
         dns_resolvers=(dns_server.resolver,),
-        dns_provider_config={"management_url": f"http://127.0.0.1:{dns_server.management}",
+        dns_host_config={"management_url": f"http://127.0.0.1:{dns_server.management}",
                              "zone": "example.test", "fail_flag": str(tmp_path / "fail")})
     plugins = get_plugin_manager(load_entry_points=False)
     plugins.manager.register(load_plugin(), name="challtestsrv-dns")
@@ -286,7 +286,7 @@ async def test_the_ca_refusing_a_wrong_txt_value_is_the_error(
 
     settings = replace(issuing.settings, dns_resolvers=())
     with pytest.raises(AcmeError) as raised:
-        await wildcard_certificate.obtain(settings, WrongValue(settings.dns_provider_config))
+        await wildcard_certificate.obtain(settings, WrongValue(settings.dns_host_config))
     assert raised.value.problem_type == "unauthorized"
     assert str(raised.value).startswith(f"validating _acme-challenge.{BASE}: ")
 
@@ -296,12 +296,12 @@ async def test_a_base_domain_outside_the_zone_is_refused_before_ordering(
     issuing: AutoStack,
 ) -> None:
     settings = replace(issuing.settings,
-                       dns_provider_config={**issuing.settings.dns_provider_config,
+                       dns_host_config={**issuing.settings.dns_host_config,
                                             "zone": "example.org"})
     issuing.settings = settings
     result = await wildcard_certificate.renew(issuing)
     assert result["status"] == "failed"
-    assert result["error"] == f"ValueError: {BASE} is not in the DNS provider's zone example.org"
+    assert result["error"] == f"ValueError: {BASE} is not in the DNS host's zone example.org"
 
 
 def test_doctor_shows_the_state_and_fails_on_a_failing_renewal(settings: Settings) -> None:

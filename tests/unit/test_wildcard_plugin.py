@@ -9,8 +9,8 @@ from autostack_core.config import Settings
 
 
 def wildcard(settings: Settings) -> Settings:
-    return replace(settings, base_domain="apps.example.test", dns_provider="challtestsrv",
-                   dns_provider_config={"token": "hunter2"})
+    return replace(settings, base_domain="apps.example.test", dns_host="challtestsrv",
+                   dns_host_config={"token": "hunter2"})
 
 
 async def test_the_renewal_is_a_task_and_an_hourly_job(autostack: AutoStack) -> None:
@@ -30,7 +30,7 @@ async def test_a_server_consuming_the_queue_queues_a_renewal_as_it_starts(
         "renew_wildcard_certificate"]
 
 
-async def test_without_a_dns_provider_nothing_is_queued(autostack: AutoStack) -> None:
+async def test_without_a_dns_host_nothing_is_queued(autostack: AutoStack) -> None:
     autostack.consume = True
     await autostack.call_hook("startup", app=autostack)
     assert autostack.queue.huey.pending() == []

@@ -59,12 +59,12 @@ async def renew(request: Request) -> Response:
     responses:
       202: {description: Queued; poll the state}
       403: {description: Not a server admin}
-      409: {description: No DNS provider configured, or the base domain is localhost}
+      409: {description: No DNS host configured, or the base domain is localhost}
     """
     require_server_admin(request)
     app = host_of(request)
     if not wildcard_certificate.enabled(app.settings):
-        raise ApiError(409, "no wildcard certificate here: set AUTOSTACK_DNS_PROVIDER and a "
+        raise ApiError(409, "no wildcard certificate here: set AUTOSTACK_DNS_HOST and a "
                             "base domain other than localhost")
     app.queue.enqueue(RENEW_TASK, True)
     state = wildcard_certificate.state(app.settings)

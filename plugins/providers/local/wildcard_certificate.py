@@ -1,9 +1,9 @@
 """The base domain's wildcard certificate (``*.<base>`` and ``<base>``), through ACME DNS-01.
 
-Caddy's stock build has no DNS provider modules, so with
-``AUTOSTACK_DNS_PROVIDER`` set (and a base domain other than ``localhost``)
+Caddy's stock build has no DNS host modules, so with
+``AUTOSTACK_DNS_HOST`` set (and a base domain other than ``localhost``)
 AutoStack obtains this one certificate itself (:mod:`autostack_plugins.providers.local.acme`):
-the DNS provider's zone gets the ``_acme-challenge.<base>`` TXT record, the
+the DNS host's zone gets the ``_acme-challenge.<base>`` TXT record, the
 CA checks it, the chain and key land in
 :func:`autostack_plugins.providers.local.edge_tls.wildcard_file` with one rename, and the edge
 serves them from its next handshake on (see :mod:`autostack_plugins.providers.local.edge_tls`).
@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import ECKey
 
 from autostack_core.config import Settings
-from autostack_core.domains import dns_lookup
+from autostack_core.infrastructure import dns_lookup
 from autostack_core.interfaces import DnsRecordSet, DnsZone, Event
 from autostack_core.interfaces.checks import Check
 from autostack_core.interfaces.edge import CertificateStatus
@@ -70,8 +70,8 @@ PROPAGATION_POLL_SECONDS = 1.0
 
 
 def enabled(settings: Settings) -> bool:
-    """Whether this server obtains a wildcard certificate: a DNS provider, a real domain."""
-    return bool(settings.dns_provider) and not settings.local_domain
+    """Whether this server obtains a wildcard certificate: a DNS host, a real domain."""
+    return bool(settings.dns_host) and not settings.local_domain
 
 
 def caddy_endpoint(settings: Settings) -> WildcardEndpoint | None:
@@ -145,7 +145,7 @@ class WildcardState:
     enabled: bool
     names: list[str]
     status: CertificateStatus
-    dns_provider: str | None = None
+    dns_host: str | None = None
     expires_at: datetime | None = None
     renew_after: datetime | None = None
     issuer: str | None = None
@@ -158,7 +158,7 @@ class WildcardState:
             return value.isoformat() if value else None
 
         return {"enabled": self.enabled, "names": self.names, "status": str(self.status),
-                "dns_provider": self.dns_provider, "expires_at": when(self.expires_at),
+                "dns_host": self.dns_host, "expires_at": when(self.expires_at),
                 "renew_after": when(self.renew_after), "issuer": self.issuer,
                 "serial": self.serial, "error": self.error,
                 "last_attempt_at": when(self.last_attempt_at)}
@@ -172,7 +172,7 @@ def state(settings: Settings, now: datetime | None = None) -> WildcardState:
     now = now or datetime.now(UTC)
     certificate = read_certificate(wildcard_file(settings))
     attempt = Attempt.load(attempt_path(settings))
-    result = WildcardState(True, names, CertificateStatus.PENDING, settings.dns_provider,
+    result = WildcardState(True, names, CertificateStatus.PENDING, settings.dns_host,
                            error=attempt.error, last_attempt_at=attempt.at)
     if certificate is not None and certificate.not_valid_after_utc > now \
             and set(names) <= set(certificate_names(certificate)):
@@ -192,9 +192,9 @@ def doctor_check(settings: Settings) -> Check:
     names = ", ".join(current.names)
     if not current.enabled:
         return Check("wildcard", True, "not configured: each hostname gets its own certificate "
-                                       "(AUTOSTACK_DNS_PROVIDER and a real AUTOSTACK_DOMAIN "
+                                       "(AUTOSTACK_DNS_HOST and a real AUTOSTACK_DOMAIN "
                                        "enable it)")
-    remedy = (f"check AUTOSTACK_DNS_PROVIDER_CONFIG for {current.dns_provider} and the ACME "
+    remedy = (f"check AUTOSTACK_DNS_HOST_CONFIG for {current.dns_host} and the ACME "
               "settings; POST /api/v1/edge/wildcard-certificate/renew retries now")
     if current.status == CertificateStatus.ISSUED and current.expires_at and current.renew_after:
         detail = (f"{names}: issued by {current.issuer}, expires {current.expires_at:%Y-%m-%d}, "
@@ -280,7 +280,7 @@ async def obtain(settings: Settings, zone: DnsZone) -> str:
     names = wildcard_names(settings)
     apex = (await zone.zone_name()).rstrip(".").lower()
     if settings.base_domain != apex and not settings.base_domain.endswith(f".{apex}"):
-        raise ValueError(f"{settings.base_domain} is not in the DNS provider's zone {apex}")
+        raise ValueError(f"{settings.base_domain} is not in the DNS host's zone {apex}")
     deadline = time.monotonic() + ORDER_SECONDS
     async with AcmeClient(settings.acme_directory, account_key(settings), ca_trust(settings),
                           settings.acme_email) as client:
@@ -347,12 +347,12 @@ async def renew(app: AutoStack, force: bool = False) -> dict[str, Any]:
         if not force and (not due or backing_off):
             return state(settings, now).as_dict()
         try:
-            provider = app.dns_providers.get(settings.dns_provider or "")
+            provider = app.dns_hosts.get(settings.dns_host or "")
             if provider is None:
-                installed = ", ".join(sorted(app.dns_providers)) or "none"
-                raise LookupError(f"DNS provider {settings.dns_provider!r} is not installed "
+                installed = ", ".join(sorted(app.dns_hosts)) or "none"
+                raise LookupError(f"DNS host {settings.dns_host!r} is not installed "
                                   f"(installed: {installed})")
-            pem = await obtain(settings, provider.connect(settings.dns_provider_config))
+            pem = await obtain(settings, provider.connect(settings.dns_host_config))
         except Exception as error:
             if certificate is not None and certificate.not_valid_after_utc <= now:
                 # An expired wildcard would fail every handshake; without the file the

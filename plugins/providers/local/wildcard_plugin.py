@@ -1,6 +1,6 @@
 """The wildcard certificate on public hooks: its queue tasks, its API, its start-up renewal.
 
-With ``AUTOSTACK_DNS_PROVIDER`` set and a real base domain, the server
+With ``AUTOSTACK_DNS_HOST`` set and a real base domain, the server
 obtains ``*.<base>`` itself (:mod:`autostack_plugins.providers.local.wildcard_certificate`):
 once when a server that consumes the queue starts, then hourly at :41, and
 when a server admin asks through the API.

@@ -1,4 +1,4 @@
-"""A DNS provider writing TXT records through pebble-challtestsrv's management API.
+"""A DNS host writing TXT records through pebble-challtestsrv's management API.
 
 For the wildcard certificate tests: pebble resolves ``_acme-challenge``
 names through that DNS server, so DNS-01 is validated for real. The
@@ -56,7 +56,7 @@ class ChallTestSrvZone:
         await self._post("/clear-txt", {"host": f"{record.name}."})
 
 
-class ChallTestSrvProvider:
+class ChallTestSrvHost:
     name = "challtestsrv"
     fields = ("management_url", "zone", "fail_flag")
 
@@ -65,8 +65,8 @@ class ChallTestSrvProvider:
 
 
 @hookimpl
-def register_dns_providers(settings: Any) -> list[ChallTestSrvProvider]:
-    return [ChallTestSrvProvider()]
+def register_dns_hosts(settings: Any) -> list[ChallTestSrvHost]:
+    return [ChallTestSrvHost()]
 
 
 @hookimpl

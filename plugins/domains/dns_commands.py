@@ -1,6 +1,6 @@
 """``autostack dns connect|ls|rm``: the DNS zones a team connects so domains get their records.
 
-``dns connect <provider>`` comes from each DNS provider plugin (``register_commands``).
+``dns connect <DNS host>`` comes from each DNS host plugin (``register_commands``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from autostack_core.cli.options import (
 
 
 def describe(zone: dict[str, Any]) -> str:
-    return (f"{zone['id']:<5} {zone['zone']:<40} {zone['provider']}  "
+    return (f"{zone['id']:<5} {zone['zone']:<40} {zone['dns_host']}  "
             f"connected {zone['created_at'][:10]}")
 
 
@@ -32,9 +32,9 @@ def dns() -> None:
 
 @dns.group(name="connect", cls=ExtensibleGroup)
 def dns_connect() -> None:
-    """Connect a zone of a DNS provider (its credentials are stored encrypted).
+    """Connect a zone of a DNS host (its credentials are stored encrypted).
 
-    Each DNS provider plugin adds its own subcommand here through
+    Each DNS host plugin adds its own subcommand here through
     ``register_commands``, with the options its zone needs.
     """
 

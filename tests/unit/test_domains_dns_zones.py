@@ -16,9 +16,9 @@ import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.domains import dns_zones
 from autostack_core.infrastructure.models import ConnectedZone, Domain, Role, User
 from autostack_core.security import accounts, keys
+from autostack_plugins.domains import dns_zones
 from tests.acme_standin import ChallTestSrv, dns_server, needs_pebble
 from tests.fixtures_auth import PASSWORD, add_user, api, client_for, owner, personal_team, token_for
 from tests.moto_standin import (
@@ -52,7 +52,7 @@ async def zones_url(owner: User) -> str:
 
 
 def route53(server: MotoServer, zone_id: str, **changes: str) -> dict[str, object]:
-    return {"provider": "route53", "config": {
+    return {"dns_host": "route53", "config": {
         "hosted_zone_id": zone_id, "access_key_id": server.key_id, "secret_access_key": SECRET,
         "endpoint_url": server.url, **changes}}
 
@@ -73,7 +73,7 @@ async def test_connect_stores_the_credentials_sealed_and_never_returns_them(
     response = await api.post(zones_url, json=route53(moto, f"/hostedzone/{zone_id}"))
     assert response.status_code == 201, response.text
     zone = response.json()["zone"]
-    assert zone["zone"] == "example.test" and zone["provider"] == "route53"
+    assert zone["zone"] == "example.test" and zone["dns_host"] == "route53"
     listed = await api.get(zones_url)
     assert listed.json() == {"zones": [zone]}
     assert SECRET not in listed.text and "secret_access_key" not in listed.text
@@ -100,14 +100,14 @@ async def test_a_refused_config_is_422_naming_the_field_and_stores_nothing(
     assert response.status_code == 422, response.text
     assert response.json()["error"]["field"] == field
     assert not await ConnectedZone.exists()
-    unknown = await api.post(zones_url, json={"provider": "bind", "config": {}})
-    assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "provider"
+    unknown = await api.post(zones_url, json={"dns_host": "bind", "config": {}})
+    assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "dns_host"
 
 
 async def test_wrong_credentials_are_422_and_store_nothing(
     api: httpx.AsyncClient, zones_url: str, strict_moto: MotoServer,
 ) -> None:
-    response = await api.post(zones_url, json={"provider": "route53", "config": {
+    response = await api.post(zones_url, json={"dns_host": "route53", "config": {
         "hosted_zone_id": "Z0ANY", "access_key_id": "AKIANOPE", "secret_access_key": "nope",
         "endpoint_url": strict_moto.url}})
     assert response.status_code == 422
@@ -123,7 +123,7 @@ async def test_a_domain_in_the_zone_gets_its_txt_and_cname_then_loses_them(
     added = await api.post(DOMAINS, json={"name": "app.example.test"})
     assert added.status_code == 201, added.text
     assert added.json()["domains"][0]["dns_zone"]["zone"] == "example.test"
-    assert record_sets(moto, zone_id) == {}  # written by a queued task: the provider is slow
+    assert record_sets(moto, zone_id) == {}  # written by a queued task: the DNS host is slow
     assert await run_queued(autostack, "publish_domain_records") == 1
     domain = (await api.get(f"{DOMAINS}/app.example.test")).json()
     token = domain["verification"]["txt"]["value"]
@@ -191,7 +191,7 @@ async def test_the_longest_zone_holds_the_domain(
         ("_autostack-challenge.www.shop.example.test", "TXT"), ("www.shop.example.test", "CNAME")}
 
 
-async def test_a_provider_failure_is_reported_on_the_domain_which_is_still_added(
+async def test_a_dns_host_failure_is_reported_on_the_domain_which_is_still_added(
     autostack: AutoStack, api: httpx.AsyncClient, zones_url: str, moto: MotoServer,
 ) -> None:
     zone_id = await connected(api, zones_url, moto)

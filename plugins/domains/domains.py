@@ -1,9 +1,10 @@
 """Custom domains: add, verify, redirect, point at production or a branch, remove.
 
-A domain serves only once verified (:mod:`autostack_core.domains.ownership`). Then it
+A domain serves only once verified (:mod:`autostack_plugins.domains.ownership`). Then it
 is either an alias (``AliasKind.CUSTOM``) of the deployment its target
 points at, the production alias or the alias of ``git_branch``, and follows
-that alias when it moves (:func:`autostack_core.services.deployments.point_alias`),
+that alias when it moves (:func:`followers`, answering the core's
+``extra_hostnames`` hook; :mod:`autostack_core.services.aliases` moves it),
 or, with ``redirect_to``, a redirect the edge answers itself. Everything a
 domain needs from the edge goes through the server's edge (``app.edge``, the
 :class:`autostack_core.interfaces.edge.Edge` interface): ``bind`` (through the
@@ -14,7 +15,7 @@ state the edge reports, and a failure (first issuance or renewal) is announced
 as ``domain.certificate_failed``.
 
 When the project's team connected a DNS zone holding the domain,
-:mod:`autostack_core.domains.dns_zones` writes its records there as it is added and
+:mod:`autostack_plugins.domains.dns_zones` writes its records there as it is added and
 deletes them as it is removed; ownership is then checked as for any domain.
 """
 
@@ -31,15 +32,18 @@ from typing import TYPE_CHECKING, Any
 import idna
 from tortoise.transactions import in_transaction
 
-from autostack_core.domains import dns_zones, ownership
 from autostack_core.errors import ApiError
-from autostack_core.infrastructure.models import Alias, AliasKind, Domain, Project, SslStatus
+from autostack_core.infrastructure.models.domains import Domain
+from autostack_core.infrastructure.models.enums import SslStatus
 from autostack_core.interfaces import Event
 from autostack_core.interfaces.edge import REDIRECT_STATUSES
-from autostack_core.services import deployments, hostnames
+from autostack_core.services import aliases
+
+from . import dns_zones, ownership
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
+    from autostack_core.infrastructure.models import Project
 
 logger = logging.getLogger("autostack.domains")
 
@@ -113,8 +117,8 @@ async def target_hostname(app: AutoStack, project: Project, domain: Domain) -> s
     """The alias a domain follows: production, or its branch's."""
     base = app.settings.base_domain
     if domain.git_branch:
-        return await hostnames.branch_hostname(project, domain.git_branch, base)
-    return deployments.production_hostname(project.name, base)
+        return await aliases.branch_hostname(project, domain.git_branch, base)
+    return aliases.production_hostname(project, base)
 
 
 async def find(project: Project, name: str) -> Domain:
@@ -156,7 +160,7 @@ async def add(app: AutoStack, project: Project, name: str, git_branch: str | Non
     for domain in added:
         zone = await dns_zones.covering(team_id, domain.domain_name)
         if zone is not None:
-            # The provider may take a minute to apply the records: a queued task writes them.
+            # The DNS host may take a minute to apply the records: a queued task writes them.
             domain.dns_zone = zone
             await domain.save(update_fields=["dns_zone_id"])
             app.queue.enqueue("publish_domain_records", domain.id)
@@ -166,7 +170,7 @@ async def add(app: AutoStack, project: Project, name: str, git_branch: str | Non
 async def publish_records(app: AutoStack, domain_id: int) -> None:
     """The queue task: write a domain's records in its team's zone, then check ownership.
 
-    A provider failure is stored on the domain (``dns_zone_error``), never raised.
+    A DNS host's failure is stored on the domain (``dns_zone_error``), never raised.
     """
     domain = await Domain.get_or_none(id=domain_id).select_related("project")
     if domain is None:
@@ -243,21 +247,19 @@ async def activate(app: AutoStack, project: Project, domain: Domain) -> None:
     deployment (yet) is not served.
     """
     if domain.redirect_to:
-        await Alias.filter(hostname=domain.domain_name).delete()
+        await aliases.drop(domain.domain_name)
         await app.edge.redirect(domain.domain_name, domain.redirect_to,
                                 domain.redirect_status or DEFAULT_REDIRECT_STATUS)
         return
-    deployment = await deployments.alias_target(await target_hostname(app, project, domain))
-    if deployment is None:
+    if not await aliases.point_like(app, project, domain.domain_name,
+                                    await target_hostname(app, project, domain),
+                                    branch=domain.git_branch):
         await deactivate(app, project, domain)
-        return
-    await deployments.point_alias(app, project, deployment, domain.domain_name,
-                                  AliasKind.CUSTOM, branch=domain.git_branch)
 
 
 async def deactivate(app: AutoStack, project: Project, domain: Domain) -> None:
     """Stop serving a domain (its alias or its redirect, and its HTTPS redirect)."""
-    await Alias.filter(hostname=domain.domain_name).delete()
+    await aliases.drop(domain.domain_name)
     await app.edge.unbind(domain.domain_name)
 
 
@@ -268,20 +270,15 @@ async def remove(app: AutoStack, project: Project, domain: Domain) -> None:
     await deactivate(app, project, domain)
 
 
-async def follow(app: AutoStack, project: Project, hostname: str) -> None:
-    """Move the verified domains that follow the alias ``hostname`` to where it points now."""
-    deployment = await deployments.alias_target(hostname)
-    if deployment is None:
-        return
+async def followers(app: AutoStack, project: Project, hostname: str) -> list[str]:
+    """The verified domains that follow the alias ``hostname`` and redirect nowhere
+    (``extra_hostnames``: the core points them where ``hostname`` now points)."""
+    found = []
     for domain in await Domain.filter(project=project, is_verified=True,
                                       redirect_to__isnull=True):
-        if await target_hostname(app, project, domain) != hostname:
-            continue
-        try:
-            await deployments.point_alias(app, project, deployment, domain.domain_name,
-                                          AliasKind.CUSTOM, branch=domain.git_branch)
-        except Exception:
-            logger.exception("domain %s could not follow %s", domain.domain_name, hostname)
+        if await target_hostname(app, project, domain) == hostname:
+            found.append(domain.domain_name)
+    return found
 
 
 async def refresh_certificate(app: AutoStack, domain_id: int) -> None:
@@ -320,7 +317,7 @@ async def allowed_hostname(hostname: str) -> bool:
     hostname = hostname.strip().rstrip(".").lower()
     if await Domain.exists(domain_name=hostname, is_verified=True):
         return True
-    return await Alias.exists(hostname=hostname)
+    return await aliases.exists(hostname)
 
 
 async def domain_json(app: AutoStack, project: Project, domain: Domain,

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from autostack_core.config import Settings
-from autostack_core.domains import ownership
+from autostack_plugins.domains import ownership
 from tests.acme_standin import ChallTestSrv, dns_server, needs_pebble
 
 __all__ = ["dns_server"]

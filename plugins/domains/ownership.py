@@ -26,7 +26,7 @@ import httpx
 from ssrfguard import SSRFGuardError
 
 from autostack_core.config import Settings
-from autostack_core.domains.dns_lookup import lookup, make_resolver
+from autostack_core.infrastructure.dns_lookup import lookup, make_resolver
 from autostack_core.security.outbound import Outbound
 
 CHALLENGE_LABEL = "_autostack-challenge"

@@ -150,7 +150,7 @@ class Route53Zone:
                     import boto3
                     from botocore.config import Config
                 except ImportError as error:
-                    raise Route53Error("the route53 DNS provider needs boto3: "
+                    raise Route53Error("the route53 DNS host needs boto3: "
                                        "pip install 'autostack[aws]'") from error
                 self._client = boto3.client(
                     "route53", region_name=self.config.region,
@@ -234,7 +234,7 @@ class Route53Zone:
         await self._change("DELETE", found)
 
 
-class Route53Provider:
+class Route53Host:
     name = "route53"
     fields = FIELDS
     labels = LABELS
@@ -252,8 +252,8 @@ class Route53Provider:
 
 
 @hookimpl
-def register_dns_providers(settings: Settings) -> list[Route53Provider]:
-    return [Route53Provider(allowed_endpoints=settings.dns_endpoint_urls)]
+def register_dns_hosts(settings: Settings) -> list[Route53Host]:
+    return [Route53Host(allowed_endpoints=settings.dns_endpoint_urls)]
 
 
 @hookimpl
@@ -276,7 +276,7 @@ def register_commands(cli: click.Group) -> None:
         with closing(ApiClient()) as client:
             slug = team_slug(client, team)
             result = client.post(f"/api/v1/teams/{slug}/dns-zones", {
-                "provider": "route53", "config": {
+                "dns_host": "route53", "config": {
                     "hosted_zone_id": zone_id, "access_key_id": access_key_id,
                     "secret_access_key": secret_access_key, "region": region,
                     "endpoint_url": endpoint_url}})

@@ -1,8 +1,8 @@
-"""A team's connected DNS zones (``/api/v1/teams/{slug}/dns-zones``) and the DNS providers.
+"""A team's connected DNS zones (``/api/v1/teams/{slug}/dns-zones``) and the DNS hosts.
 
 Members list the zones; admins connect and disconnect them. A zone's config
-(its provider's ids and credentials) is written once and never returned: the
-answers carry the provider, the zone's name and its id.
+(its DNS host's ids and credentials) is written once and never returned: the
+answers carry the DNS host, the zone's name and its id.
 """
 
 from __future__ import annotations
@@ -12,34 +12,32 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.api.deployments import autostack_of
-from autostack_core.api.deps import current_user, path_id, read_body
-from autostack_core.api.teams import team_for
-from autostack_core.domains import dns_zones
-from autostack_core.infrastructure.models import Role
-from autostack_core.security import accounts
-from autostack_core.security.auth import client_ip
+from autostack_core.api.deps import audit, current_user, path_id, read_body, team_for
+from autostack_core.infrastructure.models.enums import Role
+
+from . import dns_zones
+from .api import autostack_of
 
 
 class ConnectZone(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    provider: str = Field(min_length=1, max_length=48)
+    dns_host: str = Field(min_length=1, max_length=48)
     config: dict[str, str | None] = Field(
         default_factory=dict, max_length=20,
-        description="the provider's fields (route53: hosted_zone_id, access_key_id, "
+        description="the DNS host's fields (route53: hosted_zone_id, access_key_id, "
                     "secret_access_key, region, endpoint_url); stored encrypted")
 
 
-async def list_providers(request: Request) -> Response:
-    """The DNS providers installed, with the fields a zone needs.
+async def list_hosts(request: Request) -> Response:
+    """The DNS hosts installed, with the fields a zone needs.
     ---
-    summary: List DNS providers
+    summary: List DNS hosts
     tags: [dns]
     responses:
-      200: {description: "{providers: [{name, fields: [{name, label, secret}]}]}"}
+      200: {description: "{dns_hosts: [{name, fields: [{name, label, secret}]}]}"}
     """
     current_user(request)
-    return JSONResponse({"providers": dns_zones.describe_providers(autostack_of(request))})
+    return JSONResponse({"dns_hosts": dns_zones.describe_hosts(autostack_of(request))})
 
 
 async def list_zones(request: Request) -> Response:
@@ -49,7 +47,7 @@ async def list_zones(request: Request) -> Response:
     tags: [dns]
     parameters: [{name: slug, in: path, required: true, schema: {type: string}}]
     responses:
-      200: {description: "{zones: [{id, provider, zone, created_at}]}"}
+      200: {description: "{zones: [{id, dns_host, zone, created_at}]}"}
       403: {description: viewers cannot see the zones}
     """
     team, _ = await team_for(request, Role.MEMBER)
@@ -58,7 +56,7 @@ async def list_zones(request: Request) -> Response:
 
 
 async def connect_zone(request: Request) -> Response:
-    """Connect a zone (admin): the provider must read it with the config first.
+    """Connect a zone (admin): the DNS host must read it with the config first.
     ---
     summary: Connect a DNS zone
     tags: [dns]
@@ -67,14 +65,13 @@ async def connect_zone(request: Request) -> Response:
     responses:
       201: {description: "{zone}"}
       409: {description: the team has connected this zone already}
-      422: {description: the provider refused the config; the error names the field}
+      422: {description: the DNS host refused the config; the error names the field}
     """
     team, _ = await team_for(request, Role.ADMIN)
     body = await read_body(request, ConnectZone)
-    zone = await dns_zones.connect(autostack_of(request), team, body.provider, body.config)
-    await accounts.audit("dns_zone.connected", user=current_user(request), team=team,
-                         target=("dns_zone", str(zone.id)), ip=client_ip(request),
-                         provider=zone.provider, zone=zone.zone_name)
+    zone = await dns_zones.connect(autostack_of(request), team, body.dns_host, body.config)
+    await audit(request, "dns_zone.connected", team=team, target=("dns_zone", str(zone.id)),
+                dns_host=zone.provider, zone=zone.zone_name)
     return JSONResponse({"zone": dns_zones.zone_json(zone)}, status_code=201)
 
 
@@ -93,16 +90,15 @@ async def disconnect_zone(request: Request) -> Response:
     team, _ = await team_for(request, Role.ADMIN)
     zone = await dns_zones.find(team, path_id(request, "zone"))
     await dns_zones.disconnect(zone)
-    await accounts.audit("dns_zone.disconnected", user=current_user(request), team=team,
-                         target=("dns_zone", str(zone.id)), ip=client_ip(request),
-                         zone=zone.zone_name)
+    await audit(request, "dns_zone.disconnected", team=team, target=("dns_zone", str(zone.id)),
+                zone=zone.zone_name)
     return Response(status_code=204)
 
 
 _ZONES = "/api/v1/teams/{slug}/dns-zones"
 
 routes: list[BaseRoute] = [
-    Route("/api/v1/dns-providers", list_providers, methods=["GET"]),
+    Route("/api/v1/dns-hosts", list_hosts, methods=["GET"]),
     Route(_ZONES, list_zones, methods=["GET"]),
     Route(_ZONES, connect_zone, methods=["POST"]),
     Route(f"{_ZONES}/{{id:int}}", disconnect_zone, methods=["DELETE"]),

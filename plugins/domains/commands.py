@@ -22,7 +22,7 @@ def describe(domain: dict[str, Any]) -> str:
         lines.append(f"  certificate error: {ssl['error']}")
     zone = domain.get("dns_zone")
     if zone:
-        lines.append(f"  records written by AutoStack in {zone['zone']} ({zone['provider']})"
+        lines.append(f"  records written by AutoStack in {zone['zone']} ({zone['dns_host']})"
                      + (f"; failed: {zone['error']}" if zone["error"] else ""))
     if not domain["verified"] or not domain["dns_configured"]:
         lines.append("  DNS records (TXT proves ownership; then A or CNAME):")

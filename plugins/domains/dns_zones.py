@@ -1,19 +1,19 @@
 """DNS zones a team connects, so AutoStack writes its custom domains' records itself.
 
-A zone is connected through a DNS provider plugin (``register_dns_providers``)
-with the values of the provider's ``fields``, kept sealed in one JSON object
+A zone is connected through a DNS host plugin (``register_dns_hosts``)
+with the values of the DNS host's ``fields``, kept sealed in one JSON object
 (:class:`~autostack_core.infrastructure.models.ConnectedZone`) that never leaves the server.
-The provider must first answer ``zone_name()`` with them, so a wrong key is a
-422 at once, not a zone that fails later. A provider says which field is wrong
+The DNS host must first answer ``zone_name()`` with them, so a wrong key is a
+422 at once, not a zone that fails later. A DNS host says which field is wrong
 by raising an exception with a ``field`` attribute naming it.
 
-When a domain is added in a connected zone, a queue task (a provider may take
+When a domain is added in a connected zone, a queue task (a DNS host may take
 a minute to apply a change) runs :func:`write_records`, which creates the
 TXT proof and the routing record (A/AAAA to ``AUTOSTACK_PUBLIC_IPS``, else a
 CNAME to the base domain); :func:`delete_records` removes them with the
 domain. A failure is stored on the domain, never raised. Ownership is still
-proven through public DNS (:mod:`autostack_core.domains.ownership`): a zone in
-someone's provider account says nothing about who the domain is delegated to.
+proven through public DNS (:mod:`autostack_plugins.domains.ownership`): a zone in
+someone's DNS host account says nothing about who the domain is delegated to.
 """
 
 from __future__ import annotations
@@ -26,14 +26,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from tortoise.exceptions import IntegrityError
 
-from autostack_core.domains import ownership
 from autostack_core.errors import ApiError, NotFound
-from autostack_core.infrastructure.models import ConnectedZone, Domain, Team
-from autostack_core.interfaces import DnsProvider, DnsRecordSet, DnsZone
+from autostack_core.infrastructure.models.domains import ConnectedZone, Domain
+from autostack_core.interfaces import DnsHost, DnsRecordSet, DnsZone
+
+from . import ownership
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
     from autostack_core.config import Settings
+    from autostack_core.infrastructure.models import Team
 
 logger = logging.getLogger("autostack.dns_zones")
 
@@ -50,61 +52,61 @@ class RecordsUnknown(Exception):
 # ---------------------------------------------------------------------------
 
 
-def provider_for(app: AutoStack, name: str) -> DnsProvider:
-    provider = app.dns_providers.get(name)
-    if provider is None:
-        known = ", ".join(sorted(app.dns_providers)) or "none is installed"
-        raise ApiError(422, f"provider: no DNS provider called {name!r} ({known})", "provider")
-    return provider
+def host_for(app: AutoStack, name: str) -> DnsHost:
+    host = app.dns_hosts.get(name)
+    if host is None:
+        known = ", ".join(sorted(app.dns_hosts)) or "none is installed"
+        raise ApiError(422, f"dns_host: no DNS host called {name!r} ({known})", "dns_host")
+    return host
 
 
-def describe_providers(app: AutoStack) -> list[dict[str, Any]]:
-    """Each provider with its fields, their labels and which are secret, for forms and the API.
+def describe_hosts(app: AutoStack) -> list[dict[str, Any]]:
+    """Each host with its fields, their labels and which are secret, for forms and the API.
 
-    ``labels`` and ``secret_fields`` are optional provider attributes.
+    ``labels`` and ``secret_fields`` are optional host attributes.
     """
     described = []
-    for provider in sorted(app.dns_providers.values(), key=lambda provider: provider.name):
-        labels: Mapping[str, str] = getattr(provider, "labels", {})
-        secret: tuple[str, ...] = tuple(getattr(provider, "secret_fields", ()))
-        described.append({"name": provider.name, "fields": [
+    for host in sorted(app.dns_hosts.values(), key=lambda host: host.name):
+        labels: Mapping[str, str] = getattr(host, "labels", {})
+        secret: tuple[str, ...] = tuple(getattr(host, "secret_fields", ()))
+        described.append({"name": host.name, "fields": [
             {"name": field, "label": labels.get(field, field.replace("_", " ").capitalize()),
-             "secret": field in secret} for field in provider.fields]})
+             "secret": field in secret} for field in host.fields]})
     return described
 
 
-def rejected(provider: DnsProvider, error: Exception) -> ApiError:
-    """The provider's refusal as a 422 naming the field it blames, when it names one."""
+def rejected(host: DnsHost, error: Exception) -> ApiError:
+    """The DNS host's refusal as a 422 naming the field it blames, when it names one."""
     field = getattr(error, "field", None)
-    if field in provider.fields:
+    if field in host.fields:
         return ApiError(422, f"{field}: {error}", field)
-    return ApiError(422, f"{provider.name}: {error}", "provider")
+    return ApiError(422, f"{host.name}: {error}", "dns_host")
 
 
-def open_zone(provider: DnsProvider, zone: ConnectedZone) -> DnsZone:
-    return provider.connect(json.loads(zone.config_json or "{}"))
+def open_zone(host: DnsHost, zone: ConnectedZone) -> DnsZone:
+    return host.connect(json.loads(zone.config_json or "{}"))
 
 
-async def connect(app: AutoStack, team: Team, provider_name: str,
+async def connect(app: AutoStack, team: Team, host_name: str,
                   config: Mapping[str, str | None]) -> ConnectedZone:
-    """Store a zone once its provider has read it with ``config``; 409 if the team has it."""
-    provider = provider_for(app, provider_name)
-    unknown = sorted(set(config) - set(provider.fields))
+    """Store a zone once its host has read it with ``config``; 409 if the team has it."""
+    host = host_for(app, host_name)
+    unknown = sorted(set(config) - set(host.fields))
     if unknown:
-        raise ApiError(422, f"{unknown[0]}: not a field of {provider.name} (its fields: "
-                            f"{', '.join(provider.fields)})", unknown[0])
+        raise ApiError(422, f"{unknown[0]}: not a field of {host.name} (its fields: "
+                            f"{', '.join(host.fields)})", unknown[0])
     values = {name: str(value).strip() for name, value in config.items()
               if value is not None and str(value).strip()}
     for name, value in values.items():
         if len(value) > MAX_VALUE_LENGTH:
             raise ApiError(422, f"{name}: at most {MAX_VALUE_LENGTH} characters", name)
     try:
-        name = (await provider.connect(values).zone_name()).rstrip(".").lower()
+        name = (await host.connect(values).zone_name()).rstrip(".").lower()
     except Exception as error:
-        raise rejected(provider, error) from error
+        raise rejected(host, error) from error
     if await ConnectedZone.exists(team=team, zone_name=name):
         raise ApiError(409, f"zone: {name} is already connected to this team", "zone")
-    zone = ConnectedZone(team=team, provider=provider.name, zone_name=name)
+    zone = ConnectedZone(team=team, provider=host.name, zone_name=name)
     zone.config_json = json.dumps(values)
     try:
         await zone.save()
@@ -145,7 +147,7 @@ async def covering(team_id: int, domain: str) -> ConnectedZone | None:
 
 def zone_json(zone: ConnectedZone) -> dict[str, Any]:
     """The API's view of a zone: never its config (it holds the credentials)."""
-    return {"id": zone.id, "provider": zone.provider, "zone": zone.zone_name,
+    return {"id": zone.id, "dns_host": zone.provider, "zone": zone.zone_name,
             "created_at": zone.created_at.isoformat()}
 
 
@@ -188,7 +190,7 @@ async def change_records(app: AutoStack, zone: ConnectedZone, records: list[DnsR
                          action: Literal["upsert", "delete"]) -> list[str]:
     """``upsert`` or ``delete`` every record in ``zone`` at once; what failed, said."""
     try:
-        handle = open_zone(provider_for(app, zone.provider), zone)
+        handle = open_zone(host_for(app, zone.provider), zone)
         results = await asyncio.gather(*(getattr(handle, action)(record) for record in records),
                                        return_exceptions=True)
     except Exception as error:
@@ -234,5 +236,5 @@ async def domain_zone_json(domain: Domain) -> dict[str, Any] | None:
     zone = await ConnectedZone.get_or_none(id=zone_id) if zone_id else None
     if zone is None:
         return None
-    return {"id": zone.id, "provider": zone.provider, "zone": zone.zone_name,
+    return {"id": zone.id, "dns_host": zone.provider, "zone": zone.zone_name,
             "error": domain.dns_zone_error}

@@ -1,5 +1,8 @@
 """Custom domains of a project (``/api/v1/projects/{name}/domains``), and the edge's questions.
 
+Mounted by :mod:`autostack_plugins.domains.plugin` through ``register_routes``;
+access is checked with the core's public :mod:`autostack_core.api.deps`.
+
 Members read a project's domains with the DNS records still to create;
 admins add, verify, change and remove them. Two routes need no user, because
 the edge and the domain's visitors call them: ``GET /api/v1/edge/ask`` (Caddy's
@@ -11,17 +14,27 @@ ownership proof, proxied here by the edge with the domain's ``Host``).
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.api.deployments import autostack_of
 from autostack_core.api.deps import project_for, read_body
-from autostack_core.domains import domains
 from autostack_core.errors import ApiError
-from autostack_core.infrastructure.models import Domain, Role
+from autostack_core.infrastructure.models.domains import Domain
+from autostack_core.infrastructure.models.enums import Role
+
+from . import domains
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+
+def autostack_of(request: Request) -> AutoStack:
+    app: AutoStack = request.app.state.autostack
+    return app
 
 
 class AddDomain(BaseModel):

@@ -1,4 +1,4 @@
-"""The Route53 DNS provider against moto's server, the allowed stand-in for AWS.
+"""The Route53 DNS host against moto's server, the allowed stand-in for AWS.
 
 Every call goes to moto on the loopback through ``endpoint_url``; nothing
 reaches AWS. moto applies every change at once, so the waits for ``INSYNC``
@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from autostack_core.interfaces import DnsRecordSet
-from autostack_plugins.dns.route53 import Route53Error, Route53Provider, parse_config
+from autostack_plugins.dns_hosts.route53 import Route53Error, Route53Host, parse_config
 from tests.conftest import free_port
 from tests.moto_standin import (
     MotoServer,
@@ -71,7 +71,7 @@ def test_config_takes_the_console_form_of_the_zone_id() -> None:
 @pytest.mark.dbless
 async def test_upsert_then_delete(moto: MotoServer) -> None:
     zone_id = hosted_zone(moto, "example.test")
-    zone = Route53Provider((moto.url,)).connect(config(moto, zone_id))
+    zone = Route53Host((moto.url,)).connect(config(moto, zone_id))
     assert await zone.zone_name() == "example.test"
     txt = DnsRecordSet("_autostack-challenge.app.example.test", "TXT", ('to"ken',))
     cname = DnsRecordSet("app.example.test", "CNAME", ("apps.example.net",))
@@ -92,7 +92,7 @@ async def test_upsert_then_delete(moto: MotoServer) -> None:
 
 @pytest.mark.dbless
 async def test_an_unknown_zone_names_the_zone_id(moto: MotoServer) -> None:
-    zone = Route53Provider((moto.url,)).connect(config(moto, "Z0NOSUCHZONE"))
+    zone = Route53Host((moto.url,)).connect(config(moto, "Z0NOSUCHZONE"))
     with pytest.raises(Route53Error) as raised:
         await zone.zone_name()
     assert raised.value.field == "hosted_zone_id" and "no hosted zone" in str(raised.value)
@@ -103,7 +103,7 @@ async def test_wrong_credentials_are_refused(strict_moto: MotoServer) -> None:
     """moto's Route53 errors on GET come without the AWS error code, so the answer is the
     generic 403 one (AWS itself says InvalidClientTokenId or SignatureDoesNotMatch)."""
     for wrong in ({"access_key_id": "AKIANOPE"}, {"secret_access_key": "nope"}):
-        zone = Route53Provider((strict_moto.url,)).connect(
+        zone = Route53Host((strict_moto.url,)).connect(
             config(strict_moto, "Z0ANY", **wrong))
         with pytest.raises(Route53Error) as raised:
             await zone.zone_name()
@@ -114,7 +114,7 @@ async def test_wrong_credentials_are_refused(strict_moto: MotoServer) -> None:
 @pytest.mark.dbless
 async def test_an_unreachable_endpoint_names_it() -> None:
     endpoint = f"http://127.0.0.1:{free_port()}"
-    zone = Route53Provider((endpoint,)).connect({
+    zone = Route53Host((endpoint,)).connect({
         "hosted_zone_id": "Z0ANY", "access_key_id": "AKIA", "secret_access_key": "s",
         "endpoint_url": endpoint})
     with pytest.raises(Route53Error) as raised:
@@ -170,7 +170,7 @@ async def test_upsert_polls_until_the_change_is_in_sync(moto: MotoServer) -> Non
     zone_id = hosted_zone(moto, "example.test")
     proxy = PendingProxy(moto, pending=3)
     async with serving(proxy) as url:
-        zone = Route53Provider((url,), poll_seconds=0.01).connect(
+        zone = Route53Host((url,), poll_seconds=0.01).connect(
             config(moto, zone_id, endpoint_url=url))
         await zone.upsert(DnsRecordSet("app.example.test", "A", ("192.0.2.1",)))
     assert proxy.rewritten == 3  # the change's answer, then two GetChange polls
@@ -181,7 +181,7 @@ async def test_upsert_polls_until_the_change_is_in_sync(moto: MotoServer) -> Non
 async def test_upsert_waits_a_bounded_time(moto: MotoServer) -> None:
     zone_id = hosted_zone(moto, "example.test")
     async with serving(PendingProxy(moto, pending=1000)) as url:
-        zone = Route53Provider((url,), sync_seconds=0.3, poll_seconds=0.05).connect(
+        zone = Route53Host((url,), sync_seconds=0.3, poll_seconds=0.05).connect(
             config(moto, zone_id, endpoint_url=url))
         started = time.monotonic()
         with pytest.raises(Route53Error) as raised:

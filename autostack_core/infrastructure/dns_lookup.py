@@ -2,7 +2,7 @@
 
 Public (:mod:`autostack_core.public`) for plugins that must see DNS as the
 server is configured to see it: domain ownership checks (the core's
-:mod:`autostack_core.domains.ownership`) and a certificate plugin waiting for its
+:mod:`autostack_plugins.domains.ownership`) and a certificate plugin waiting for its
 ACME challenge record to be visible (the local edge's wildcard certificate).
 """
 
