@@ -171,7 +171,7 @@ def extra_hostnames(app: AutoStack, project: Project, hostname: str) -> list[str
 
 @hookspec
 def register_git_hosts(settings: Settings) -> list[GitHost]:
-    """Return a list of git hosts whose webhooks deploy.
+    """Return a list of git hosts: whose webhooks deploy, and whose repositories connect.
 
     A git host follows :class:`autostack_core.interfaces.git_host.GitHost`: a
     unique ``name``, the ``signature_headers`` it signs with, and
@@ -181,8 +181,12 @@ def register_git_hosts(settings: Settings) -> list[GitHost]:
     ``POST /api/v1/webhooks/{name}`` for each host, checks the delivery
     against the secret of every project whose repository it names, and
     decides what each event deploys. A host that is data (headers and two
-    functions) is a :class:`autostack_core.interfaces.git_host.WebhookFormat`.
-    Called once at start-up.
+    functions) is a :class:`autostack_core.interfaces.git_host.WebhookFormat`
+    and connects no accounts. A host whose accounts people connect (GitHub)
+    also has a ``title`` and a ``connect_path`` and answers ``repository_of``,
+    ``repositories``, ``repository``, ``ensure_webhook``, ``clone_as_user``
+    and ``clone_for_deployment`` ("Writing a git host" below). Called once at
+    start-up.
     """
 
 

@@ -148,10 +148,48 @@ PYTHONPATH=/path/to/autostack python -m pytest -o asyncio_mode=auto test_my_pair
 ```
 
 Cases for output kinds your runtime does not accept are skipped with the
-reason. AutoStack runs the suite on the null pair in its fast tier
+reason. A runtime that accepts only images gives `Pair(image=...)`:
+`image(marker)` builds the suite's app as an image and returns its build
+output, and the edge, status, logs and destroy cases run on that app.
+AutoStack runs the suite on the null pair in its fast tier
 (`tests/conformance/test_null.py`), on the example package
-(`test_example_provider.py`) and on the local pair with real Caddy and
-bubblewrap in its e2e tier (`test_local.py`).
+(`test_example_provider.py`) and, in its e2e tier, on the local pair with real
+Caddy and bubblewrap (`test_local.py`) and on the `containers` runtime with
+podman (`test_containers.py`, `docs/providers/containers.md`).
+"""
+
+
+GIT_HOSTS = """## Writing a git host
+
+A git host (`register_git_hosts`) follows the protocol
+`autostack_core.interfaces.git_host.GitHost`. Every host turns its webhook
+deliveries into `GitEvent`s (`has_signature`, `delivery_id`, `verify`,
+`parse`); a host that does only that is data, a `WebhookFormat`
+(`plugins/git_hosts/gitlab.py`). A host whose accounts people connect, as
+GitHub's do (`plugins/git_hosts/github/`), also lends their repositories to
+projects. The core keeps what is the same for every host: each person's
+credential on the host, sealed (`git_accounts`, filled by the host's
+`connect_path`, an OAuth flow), which project is connected to which
+repository by whom (`git_connections`), and the rule that a credential goes to
+the connected repository's URL and nowhere else. The host answers:
+
+- `repository_of(settings, url)`: the repository (`owner/name`) a URL names
+  on this host, or `None` (another host, user info, a query, a deeper path);
+  every clone asks it, and a credential is sent only when it names the
+  connected repository;
+- `repositories(settings, credential, limit)` for the "Import from" card and
+  `GET /api/v1/git-hosts/{name}/repositories`;
+- `repository(settings, credential, name)` before a connection is recorded:
+  raise `GitHostError(404, ...)` when the credential cannot read it;
+- `ensure_webhook(settings, credential, repository, url, secret)`: create the
+  webhook to `POST /api/v1/webhooks/{name}`, or update the one already there;
+- `clone_as_user(credential)` and `clone_for_deployment(settings, repository,
+  credential)`: the HTTP Basic user and password git sends, for a person's own
+  request and for a deployment (which may trade the person's credential for
+  a narrower one, as GitHub's App installation tokens are).
+
+Errors the host answers become `GitHostError(status, message)`; the message is
+shown to the user.
 """
 
 
@@ -168,6 +206,7 @@ def render() -> str:
         doc = inspect.cleandoc(function.__doc__ or "")
         sections.append(f"### `{name}{signature}`\n\n{doc}\n")
     sections.append(PROVIDERS)
+    sections.append(GIT_HOSTS)
     return "\n".join(sections)
 
 
