@@ -140,3 +140,10 @@ def image_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+        # What runtimes pulled from it and left (a failed test, a stopped server's release).
+        pulled = subprocess.run(["podman", "images", "-q", "--filter",
+                                 f"reference=127.0.0.1:{port}/*"], env=CONTAINERS_ENV,
+                                capture_output=True, text=True).stdout.split()
+        if pulled:
+            subprocess.run(["podman", "rmi", "-f", *set(pulled)], env=CONTAINERS_ENV,
+                           capture_output=True)

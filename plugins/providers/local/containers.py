@@ -134,6 +134,7 @@ class ContainerRuntime:
                                      range(replicas))
         except BaseException:
             await self.podman.remove([c.name for c in await self.podman.containers(release.id)])
+            await self.podman.remove_image(release.artifact.location)
             raise
 
     async def _add_replicas(self, release_id: str, reference: str, env: dict[str, str],
