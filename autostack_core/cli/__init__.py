@@ -14,15 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from autostack_core import __version__
-from autostack_core.cli import (
-    backup,
-    client,
-    hooks,
-    local,
-    protection,
-    server,
-    service,
-)
+from autostack_core.cli import backup, client, hooks, local, protection, server, service
 from autostack_core.cli.options import ExtensibleGroup
 from autostack_core.cli.skew import skew
 from autostack_core.cli.split import split
@@ -75,8 +67,7 @@ def main() -> None:
 
 
 for command in (*server.commands, *service.commands, *backup.commands, local.detect_command,
-                *client.commands, hooks.deploy_hooks,
-                *protection.commands):
+                *client.commands, hooks.deploy_hooks, *protection.commands):
     main.add_command(command)
 main.add_command(split)
 main.add_command(skew)
