@@ -163,8 +163,10 @@ FILE_CALLS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", "c
 CHECKED = {"user_files", "user_file_writes", "tree", "tarfile"}
 #: oci_layout writes image blobs it made itself into the fresh folder ``image/``;
 #: node_cache renames folders between the workspace and the cache once
-#: ``user_files.is_plain_dir`` says no link is on their way (tests/unit/test_build_cache.py).
-OWN_FILES = {"oci_layout.py", "node_cache.py"}
+#: ``user_files.is_plain_dir`` says no link is on their way (tests/unit/test_build_cache.py);
+#: image_build writes only the server's containers.conf and buildah's digest file (the
+#: workspace is buildah's build context, which it reads itself).
+OWN_FILES = {"oci_layout.py", "node_cache.py", "image_build.py"}
 
 
 def test_builders_touch_user_files_only_through_user_files() -> None:
