@@ -75,6 +75,15 @@ them (`register_edges`). Their contracts are the protocols
   for the hostname (2xx lets it through, any other answer is the visitor's),
   proxies the paths under `PROTECTION_PREFIX` to the control plane, and marks
   every answer `Cache-Control: private, no-store` (`docs/protection.md`).
+- `edge.skew_protection(hostname, seconds)` after every bind and when the
+  project's window changes: a request naming a deployment (`x-deployment-id`,
+  `?dpl=`, or the `__vdpl` cookie except on page navigations) is served by it
+  while the hostname is, or within `seconds` was, bound to it; any other name
+  is ignored. An edge that cannot pin raises `NotImplementedError`
+  (`docs/traffic.md`).
+- `edge.traffic(hostname, since)` for split tests: requests and 5xx answers
+  per release id since `since` (`NotImplementedError` when the edge does not
+  count).
 
 A small, complete pair to read first is the null provider
 (`plugins/providers/null.py`): it keeps everything in memory, and
@@ -105,7 +114,8 @@ pair must pass: static, server and functions outputs (the ones your runtime
 `accepts`), status from `absent` to `ready` to `absent`, idempotent deploy,
 bind, move and unbind, weights (3:1 over 200 requests), a refused bind,
 redirects, logs with `since` and `follow`, destroy, scale to zero, the cost
-estimate. Subclass `ProviderConformance` and give it your pair:
+estimate, skew pins and traffic counts (skipped when the edge refuses them).
+Subclass `ProviderConformance` and give it your pair:
 
 ```python
 # test_my_pair.py
