@@ -6,6 +6,10 @@ tables cannot have a history of their own without more machinery (a second
 Tortoise app, its own ``aerich`` table, ordering against the core's foreign
 keys to projects and teams). The plugin imports this module, which
 :mod:`autostack_core.public` declares public; the core itself never reads it.
+
+A model's docstring is part of the model state each migration stores, so
+``ConnectedZone``'s still says "DNS provider" (a DNS host, ``register_dns_hosts``)
+until a migration with a schema change carries a new one.
 """
 
 from __future__ import annotations
@@ -47,9 +51,9 @@ class Domain(Model):
 
 
 class ConnectedZone(Model):
-    """A team's DNS zone that AutoStack changes through a DNS host plugin.
+    """A team's DNS zone that AutoStack changes through a DNS provider plugin.
 
-    ``config`` holds what the DNS host's ``fields`` asked for (ids and
+    ``config`` holds what the provider's ``fields`` asked for (ids and
     credentials) as one sealed JSON object; it never leaves the server.
     """
 
