@@ -18,6 +18,7 @@ from autostack_core.api import (
     project_events,
     project_runtime,
     projects,
+    protection,
     runtime_logs,
     teams,
     tokens,
@@ -29,8 +30,9 @@ from autostack_core.api import (
 API_MODULES = (
     health, auth, teams, tokens, projects, environment, deployments, build_logs, uploads,
     webhooks,
-    deploy_hooks, notifiers, runtime_logs, git_connections, detect,
-    project_events, project_runtime, traffic, openapi,
+    deploy_hooks, notifiers, runtime_logs, git_connections, detect, project_events,
+    project_runtime, traffic, openapi,
+    protection,
 )
 
 
