@@ -119,12 +119,14 @@ class Edge:
     @property
     def process(self) -> subprocess.Popen[bytes] | None:
         """The Caddy process this edge started (``None`` when it re-adopted one)."""
-        return self.caddy.process
+        process: subprocess.Popen[bytes] | None = self.caddy.process
+        return process
 
     @property
     def adopted(self) -> bool:
         """Whether this edge re-adopted a Caddy a previous run left serving."""
-        return self.caddy.adopted
+        adopted: bool = self.caddy.adopted
+        return adopted
 
     # -- process ------------------------------------------------------------
 
