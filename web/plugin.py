@@ -8,29 +8,32 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from autostack_core import hookimpl
-from autostack_web import (
-    account,
-    dashboard,
-    deployment_page,
-    dns_zone_settings,
-    domain_settings,
-    env_settings,
-    hook_settings,
-    new_project,
-    pages,
-    project_settings,
-    projects,
-    protection_gate,
-    protection_settings,
-    scale_settings,
-    split_settings,
-    teams,
-)
-from autostack_web.rendering import STATIC_DIR
 
 
 @hookimpl
 def register_routes(settings: Any) -> list[BaseRoute]:
+    # The pages (and the models they read) load here, not when the plugin is imported:
+    # every CLI command imports the plugins to find its subcommands.
+    from autostack_web import (
+        account,
+        dashboard,
+        deployment_page,
+        dns_zone_settings,
+        domain_settings,
+        env_settings,
+        hook_settings,
+        new_project,
+        pages,
+        project_settings,
+        projects,
+        protection_gate,
+        protection_settings,
+        scale_settings,
+        split_settings,
+        teams,
+    )
+    from autostack_web.rendering import STATIC_DIR
+
     return [
         *pages.routes,
         *dashboard.routes,

@@ -17,8 +17,7 @@ import click
 from autostack_core import hookimpl
 from autostack_core.interfaces.tasks import Cron, Task
 
-from . import api, commands, dns_commands, domains, zones_api
-from .service import DomainService
+from . import commands, dns_commands
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -27,9 +26,15 @@ if TYPE_CHECKING:
     from autostack_core.config import Settings
     from autostack_core.infrastructure.models import Project
 
+    from .service import DomainService
+
 
 @hookimpl
 def register_routes(settings: Settings) -> list[BaseRoute]:
+    # The API, the models and the service load here and in the hooks below, not when the
+    # plugin is imported: every CLI command imports the plugins to find its subcommands.
+    from . import api, zones_api
+
     return [*api.routes, *zones_api.routes]
 
 
@@ -43,6 +48,8 @@ def register_commands(cli: click.Group) -> None:
 
 @hookimpl
 def register_tasks(app: AutoStack) -> list[Task]:
+    from . import domains
+
     return [
         Task("refresh_domain_certificate", partial(domains.refresh_certificate, app)),
         Task("publish_domain_records", partial(domains.publish_records, app)),
@@ -52,9 +59,13 @@ def register_tasks(app: AutoStack) -> list[Task]:
 
 @hookimpl
 def register_domains(app: AutoStack) -> DomainService:
+    from .service import DomainService
+
     return DomainService(app)
 
 
 @hookimpl
 async def extra_hostnames(app: AutoStack, project: Project, hostname: str) -> list[str]:
+    from . import domains
+
     return await domains.followers(app, project, hostname)
