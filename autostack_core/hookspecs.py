@@ -15,12 +15,24 @@ from typing import TYPE_CHECKING, Any
 from pluggy import HookimplMarker, HookspecMarker
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     import click
+    from starlette.requests import Request
+    from starlette.routing import BaseRoute
 
     from autostack_core.app import AutoStack
     from autostack_core.config import Settings
     from autostack_core.infrastructure.models import Project
-    from autostack_core.interfaces import DnsHost
+    from autostack_core.interfaces import (
+        Builder,
+        DeploymentTemplate,
+        Detection,
+        DnsHost,
+        Event,
+        Notifier,
+        SourceTree,
+    )
     from autostack_core.interfaces.checks import Check
     from autostack_core.interfaces.domains import Domains
     from autostack_core.interfaces.edge import Edge
@@ -39,7 +51,7 @@ hookimpl = HookimplMarker("autostack")
 
 
 @hookspec
-def detect_framework(tree: Any, settings: Any) -> Any:
+def detect_framework(tree: SourceTree, settings: Settings) -> Detection | None:
     """Recognise the framework of a source tree.
 
     ``tree`` is an :class:`autostack_core.interfaces.SourceTree` rooted at the
@@ -63,7 +75,7 @@ def detect_framework(tree: Any, settings: Any) -> Any:
 
 
 @hookspec
-def register_builders(settings: Any) -> Any:
+def register_builders(settings: Settings) -> list[Builder]:
     """Return a list of builders.
 
     A builder follows :class:`autostack_core.interfaces.Builder`: a unique
@@ -113,7 +125,7 @@ def register_edges(settings: Settings) -> list[Edge]:
 
 
 @hookspec
-def register_notifiers(settings: Any) -> Any:
+def register_notifiers(settings: Settings) -> list[Notifier]:
     """Return a list of notifiers.
 
     A notifier follows :class:`autostack_core.interfaces.Notifier`: a unique
@@ -207,7 +219,7 @@ def register_sign_in_providers(settings: Settings) -> list[SignInProvider]:
 
 
 @hookspec
-def notify(event: Any) -> Any:
+def notify(event: Event) -> None:
     """React to a platform event.
 
     ``event`` is an :class:`autostack_core.interfaces.Event` with ``kind``
@@ -225,7 +237,7 @@ def notify(event: Any) -> Any:
 
 
 @hookspec
-def register_templates(settings: Any) -> Any:
+def register_templates(settings: Settings) -> list[DeploymentTemplate]:
     """Return a list of deployment templates for the marketplace.
 
     Each item is an :class:`autostack_core.interfaces.DeploymentTemplate`:
@@ -236,7 +248,7 @@ def register_templates(settings: Any) -> Any:
 
 
 @hookspec
-def register_routes(settings: Any) -> Any:
+def register_routes(settings: Settings) -> list[BaseRoute]:
     """Return a list of Starlette routes to add to the app.
 
     Routes are mounted before the built-in ones, so a plugin can add pages
@@ -247,7 +259,7 @@ def register_routes(settings: Any) -> Any:
 
 
 @hookspec
-def extra_template_vars(request: Any, template: str) -> Any:
+def extra_template_vars(request: Request, template: str) -> dict[str, Any] | None:
     """Return a dict of extra variables for a dashboard template.
 
     ``template`` is the name of the template being rendered and ``request``
@@ -257,7 +269,7 @@ def extra_template_vars(request: Any, template: str) -> Any:
 
 
 @hookspec
-def startup(app: Any) -> Any:
+def startup(app: AutoStack) -> Awaitable[None] | None:
     """Run code once when the server starts, after the database is ready.
 
     ``app`` is the :class:`autostack_core.app.AutoStack` host object (``app.settings``,
@@ -267,7 +279,7 @@ def startup(app: Any) -> Any:
 
 
 @hookspec
-def shutdown(app: Any) -> Any:
+def shutdown(app: AutoStack) -> Awaitable[None] | None:
     """Run code once when the server stops cleanly (Ctrl-C, SIGTERM).
 
     ``app`` is the same host object ``startup`` received. Release what
