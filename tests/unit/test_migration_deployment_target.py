@@ -10,15 +10,19 @@ a preview deployment, then the downgrade back (PostgreSQL when
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sqlite3
 from pathlib import Path
 
-import asyncpg
 import pytest
 
-from autostack_core.infrastructure.db import MIGRATIONS_ROOT
+from tests.migration_sql import (
+    migration_named,
+    migration_paths,
+    number_of,
+    scratch_postgres,
+    sql_of,
+)
 
 ROWS = """
 INSERT INTO "users" ("id", "email", "name", "subscription_tier", "is_active", "created_at")
@@ -39,27 +43,10 @@ SELECT_TARGET = 'SELECT "id", "target" FROM "deployments" ORDER BY "id"'
 SELECT_FLAG = 'SELECT "id", "is_production" FROM "deployments" ORDER BY "id"'
 
 
-def migration_path(dialect: str) -> Path:
-    [path] = (MIGRATIONS_ROOT / dialect / "models").glob("*_deployment_target.py")
-    return path
-
-
 def earlier(dialect: str) -> list[Path]:
     """The migrations before ``deployment_target``, in order."""
-    number = int(migration_path(dialect).name.split("_")[0])
-    paths = (MIGRATIONS_ROOT / dialect / "models").glob("*.py")
-    return sorted((path for path in paths if int(path.name.split("_")[0]) < number),
-                  key=lambda path: int(path.name.split("_")[0]))
-
-
-async def sql_of(path: Path, direction: str) -> str:
-    spec = importlib.util.spec_from_file_location(f"m_{path.stem}_{path.parent.parent.name}",
-                                                  path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sql: str = await getattr(module, direction)(None)
-    return sql
+    number = number_of(migration_named(dialect, "deployment_target"))
+    return [path for path in migration_paths(dialect) if number_of(path) < number]
 
 
 def rows(dialect: str) -> str:
@@ -70,36 +57,26 @@ def rows(dialect: str) -> str:
 async def test_sqlite_deployments_keep_their_environment(tmp_path: Path) -> None:
     database = sqlite3.connect(tmp_path / "old.db")
     for path in earlier("sqlite"):
-        database.executescript(await sql_of(path, "upgrade"))
+        database.executescript(await sql_of(path))
     database.executescript(rows("sqlite"))
-    database.executescript(await sql_of(migration_path("sqlite"), "upgrade"))
+    target = migration_named("sqlite", "deployment_target")
+    database.executescript(await sql_of(target, "upgrade"))
     assert database.execute(SELECT_TARGET).fetchall() == UPGRADED
-    database.executescript(await sql_of(migration_path("sqlite"), "downgrade"))
+    database.executescript(await sql_of(target, "downgrade"))
     assert [(id_, bool(flag)) for id_, flag in database.execute(SELECT_FLAG)] == DOWNGRADED
 
 
 @pytest.mark.skipif(not os.environ.get("AUTOSTACK_TEST_DATABASE_URL"),
                     reason="needs AUTOSTACK_TEST_DATABASE_URL (a PostgreSQL server)")
 async def test_postgresql_deployments_keep_their_environment() -> None:
-    admin_url = os.environ["AUTOSTACK_TEST_DATABASE_URL"]
-    admin = await asyncpg.connect(admin_url)
-    await admin.execute("DROP DATABASE IF EXISTS autostack_deployment_target_test")
-    await admin.execute("CREATE DATABASE autostack_deployment_target_test")
-    try:
-        database = await asyncpg.connect(
-            admin_url.rsplit("/", 1)[0] + "/autostack_deployment_target_test")
-        try:
-            for path in earlier("postgres"):
-                await database.execute(await sql_of(path, "upgrade"))
-            await database.execute(rows("postgres"))
-            await database.execute(await sql_of(migration_path("postgres"), "upgrade"))
-            upgraded = [tuple(row) for row in await database.fetch(SELECT_TARGET)]
-            await database.execute(await sql_of(migration_path("postgres"), "downgrade"))
-            downgraded = [tuple(row) for row in await database.fetch(SELECT_FLAG)]
-        finally:
-            await database.close()
-    finally:
-        await admin.execute("DROP DATABASE autostack_deployment_target_test WITH (FORCE)")
-        await admin.close()
+    async with scratch_postgres("autostack_deployment_target_test") as database:
+        for path in earlier("postgres"):
+            await database.execute(await sql_of(path))
+        await database.execute(rows("postgres"))
+        target = migration_named("postgres", "deployment_target")
+        await database.execute(await sql_of(target, "upgrade"))
+        upgraded = [tuple(row) for row in await database.fetch(SELECT_TARGET)]
+        await database.execute(await sql_of(target, "downgrade"))
+        downgraded = [tuple(row) for row in await database.fetch(SELECT_FLAG)]
     assert upgraded == UPGRADED
     assert downgraded == DOWNGRADED

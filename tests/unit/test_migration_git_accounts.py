@@ -20,20 +20,19 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
-import asyncpg
 import pytest
 from tortoise import Tortoise
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
 from autostack_core.git import git_credentials
-from autostack_core.infrastructure.db import MIGRATIONS_ROOT, tortoise_config
+from autostack_core.infrastructure.db import tortoise_config
 from autostack_core.infrastructure.models import Project
 from autostack_core.infrastructure.models.git import CREDENTIAL_CONTEXT
 from autostack_core.security import crypto
 from autostack_core.security.crypto import Keyring, generate_key
 from autostack_plugins.git_hosts.github import GitHubHost
-from tests.unit.test_migration_git_connections import upgrade_sql
+from tests.migration_sql import migration_paths, scratch_postgres, upgrade_sql
 
 TOKEN = "gho_plaintext_b41f"
 ROWS = """
@@ -81,15 +80,11 @@ async def test_sqlite_carries_tokens_and_connections_over(
     database.executescript(await upgrade_sql("sqlite", 7))
     check(keyring, database.execute(ACCOUNTS).fetchall(),
           database.execute(CONNECTIONS).fetchall())
-    for number in range(8, migrations("sqlite")):
+    for number in range(8, len(migration_paths("sqlite"))):
         database.executescript(await upgrade_sql("sqlite", number))
     database.close()
     monkeypatch.setattr(crypto, "_active", keyring)
     assert await clone_token(tmp_path / "old.db") == TOKEN
-
-
-def migrations(dialect: str) -> int:
-    return len(list((MIGRATIONS_ROOT / dialect / "models").glob("*.py")))
 
 
 async def clone_token(path: Path) -> str:
@@ -113,27 +108,15 @@ async def clone_token(path: Path) -> str:
                     reason="needs AUTOSTACK_TEST_DATABASE_URL (a PostgreSQL server)")
 async def test_postgresql_carries_tokens_and_connections_over() -> None:
     keyring = Keyring([generate_key()])
-    admin_url = os.environ["AUTOSTACK_TEST_DATABASE_URL"]
-    admin = await asyncpg.connect(admin_url)
-    await admin.execute("DROP DATABASE IF EXISTS autostack_git_accounts_test")
-    await admin.execute("CREATE DATABASE autostack_git_accounts_test")
-    try:
-        database = await asyncpg.connect(
-            admin_url.rsplit("/", 1)[0] + "/autostack_git_accounts_test")
-        try:
-            for number in range(7):
-                await database.execute(await upgrade_sql("postgres", number))
-            await database.execute(rows("postgres", keyring.seal(TOKEN, "users.github_token")))
-            await database.execute(await upgrade_sql("postgres", 7))
-            accounts, connections = (await database.fetch(ACCOUNTS),
-                                     await database.fetch(CONNECTIONS))
-            for number in range(8, migrations("postgres")):
-                await database.execute(await upgrade_sql("postgres", number))
-            assert accounts == await database.fetch(ACCOUNTS)
-            assert connections == await database.fetch(CONNECTIONS)
-        finally:
-            await database.close()
-    finally:
-        await admin.execute("DROP DATABASE autostack_git_accounts_test WITH (FORCE)")
-        await admin.close()
+    async with scratch_postgres("autostack_git_accounts_test") as database:
+        for number in range(7):
+            await database.execute(await upgrade_sql("postgres", number))
+        await database.execute(rows("postgres", keyring.seal(TOKEN, "users.github_token")))
+        await database.execute(await upgrade_sql("postgres", 7))
+        accounts, connections = (await database.fetch(ACCOUNTS),
+                                 await database.fetch(CONNECTIONS))
+        for number in range(8, len(migration_paths("postgres"))):
+            await database.execute(await upgrade_sql("postgres", number))
+        assert accounts == await database.fetch(ACCOUNTS)
+        assert connections == await database.fetch(CONNECTIONS)
     check(keyring, accounts, connections)

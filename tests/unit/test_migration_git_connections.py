@@ -9,17 +9,15 @@ the real migration SQL on a database at migration 3 holding such rows
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 
-from autostack_core.infrastructure.db import MIGRATIONS_ROOT
+from tests.migration_sql import scratch_postgres, upgrade_sql
 
 ROWS = """
 INSERT INTO "users" ("id", "email", "name", "subscription_tier", "is_active", "created_at")
@@ -36,16 +34,6 @@ INSERT INTO "projects" ("id", "name", "branch", "root_directory", "provider",
             '2026-12-01', 1, NULL);
 """
 EXPECTED = [(1, 7, {"scale_to_zero": True}), (2, None, {}), (3, None, {"scale_to_zero": True})]
-
-
-async def upgrade_sql(dialect: str, number: int) -> str:
-    [path] = (MIGRATIONS_ROOT / dialect / "models").glob(f"{number}_*.py")
-    spec = importlib.util.spec_from_file_location(f"m{number}_{dialect}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sql: str = await module.upgrade(None)
-    return sql
 
 
 def rows(dialect: str) -> str:
@@ -74,23 +62,11 @@ async def test_sqlite_keeps_the_connections(tmp_path: Path) -> None:
 @pytest.mark.skipif(not os.environ.get("AUTOSTACK_TEST_DATABASE_URL"),
                     reason="needs AUTOSTACK_TEST_DATABASE_URL (a PostgreSQL server)")
 async def test_postgresql_keeps_the_connections() -> None:
-    admin_url = os.environ["AUTOSTACK_TEST_DATABASE_URL"]
-    admin = await asyncpg.connect(admin_url)
-    await admin.execute("DROP DATABASE IF EXISTS autostack_git_connections_test")
-    await admin.execute("CREATE DATABASE autostack_git_connections_test")
-    try:
-        database = await asyncpg.connect(
-            admin_url.rsplit("/", 1)[0] + "/autostack_git_connections_test")
-        try:
-            for number in range(4):
-                await database.execute(await upgrade_sql("postgres", number))
-            await database.execute(rows("postgres"))
-            await database.execute(await upgrade_sql("postgres", 4))
-            found = await database.fetch(
-                'SELECT "id", "git_connected_by_id", "settings" FROM "projects" ORDER BY "id"')
-        finally:
-            await database.close()
-    finally:
-        await admin.execute("DROP DATABASE autostack_git_connections_test WITH (FORCE)")
-        await admin.close()
+    async with scratch_postgres("autostack_git_connections_test") as database:
+        for number in range(4):
+            await database.execute(await upgrade_sql("postgres", number))
+        await database.execute(rows("postgres"))
+        await database.execute(await upgrade_sql("postgres", 4))
+        found = await database.fetch(
+            'SELECT "id", "git_connected_by_id", "settings" FROM "projects" ORDER BY "id"')
     assert [(row[0], row[1], settings_of(row[2])) for row in found] == EXPECTED
