@@ -11,16 +11,15 @@ import hashlib
 import json
 import re
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.containers_standin import CONTAINERS_ENV, base_image, image_registry
 from tests.e2e.conftest import Server, signed_in_server
+from tests.e2e.steady_load import steady_load
 
 __all__ = ["base_image", "image_registry"]
 pytestmark = pytest.mark.e2e
@@ -127,36 +126,13 @@ def test_a_dockerfile_app_runs_in_a_container_behind_the_edge(
     isolation = server.edge_get("dock.localhost", "/isolation").text
     assert isolation == f"control plane refused (ConnectionRefusedError); memory {256 << 20}"
 
-    failures: list[str] = []
-    seen: list[str] = []
-    stop = threading.Event()
-
-    def load() -> None:  # a steady stream of requests while v2 deploys
-        with httpx.Client(timeout=10) as http:
-            while not stop.is_set():
-                try:
-                    response = http.get(f"http://127.0.0.1:{server.edge_port}/",
-                                        headers={"Host": "dock.localhost"})
-                except httpx.HTTPError as error:
-                    failures.append(repr(error))
-                else:
-                    if response.status_code != 200:
-                        failures.append(f"{response.status_code} {response.text[:80]}")
-                    seen.append(response.text[:2])
-                time.sleep(0.01)
-
-    worker = threading.Thread(target=load)
-    worker.start()
-    try:
+    with steady_load(server.edge_port, "dock.localhost") as load:
         second = deploy(server, write_app(tmp_path / "v2", base_image, "v2"), "--prod",
                         "--project", "dock")
         time.sleep(0.5)
-    finally:
-        stop.set()
-        worker.join()
     assert second["state"] == "ready", second
-    assert failures == []
-    assert {"v1", "v2"} <= set(seen) and seen[-1] == "v2"
+    assert load.failures == []
+    assert {"v1", "v2"} <= set(load.seen) and load.seen[-1] == "v2"
 
     logs = server.cli("logs", second["id"], "--runtime").stdout
     assert "[server-0] listening on" in logs and "[server-0] GET /" in logs, logs

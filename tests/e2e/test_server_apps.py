@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import signal
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Server, signed_in_server
+from tests.e2e.steady_load import steady_load
 
 pytestmark = pytest.mark.e2e
 
@@ -97,39 +97,16 @@ def test_redeploy_and_rollback_under_load_fail_no_request(
 ) -> None:
     server = runtime_server
     first = deploy(server, write_app(tmp_path / "v1", "v1"), "--prod", "--project", "shop")
-    failures: list[str] = []
-    seen: list[str] = []
-    stop = threading.Event()
-
-    def load() -> None:  # a steady 100 requests/s on the loopback
-        with httpx.Client(timeout=10) as http:
-            while not stop.is_set():
-                try:
-                    response = http.get(f"http://127.0.0.1:{server.edge_port}/",
-                                        headers={"Host": "shop.localhost"})
-                except httpx.HTTPError as error:
-                    failures.append(repr(error))
-                else:
-                    if response.status_code != 200:
-                        failures.append(f"{response.status_code} {response.text[:80]}")
-                    seen.append(response.text[:2])
-                time.sleep(0.01)
-
-    worker = threading.Thread(target=load)
-    worker.start()
-    try:
+    with steady_load(server.edge_port, "shop.localhost") as load:
         second = deploy(server, write_app(tmp_path / "v2", "v2"), "--prod", "--project", "shop")
         time.sleep(2.5)  # the first deployment drains (1 s) and scales to zero
         rolled = json.loads(server.cli("rollback", "--project", "shop", "--json").stdout)
         time.sleep(0.5)
         server.cli("promote", second["id"], "--json")
         time.sleep(0.5)
-    finally:
-        stop.set()
-        worker.join()
     assert rolled["id"] == first["id"]
-    assert failures == []
-    assert {"v1", "v2"} <= set(seen) and seen[-1] == "v2"
+    assert load.failures == []
+    assert {"v1", "v2"} <= set(load.seen) and load.seen[-1] == "v2"
     first_logs = server.cli("logs", first["id"], "--runtime").stdout
     assert "stopped (asleep)" in first_logs and "waking up" in first_logs
 

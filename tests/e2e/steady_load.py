@@ -1,0 +1,52 @@
+"""A steady stream of requests to one hostname through the edge while a test changes it.
+
+Zero-downtime tests deploy, roll back or promote while :func:`steady_load`
+sends about 100 requests a second; afterwards they check that no request failed
+and which versions answered.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import httpx
+
+
+@dataclass
+class LoadRecord:
+    failures: list[str] = field(default_factory=list)
+    """Every request that raised or answered other than 200, in order."""
+    seen: list[str] = field(default_factory=list)
+    """The first two characters of every answer, in order (a test's version marker)."""
+
+
+@contextmanager
+def steady_load(edge_port: int, host: str) -> Iterator[LoadRecord]:
+    """Requests ``/`` of ``host`` on the edge every 10 ms until the block ends."""
+    record = LoadRecord()
+    stop = threading.Event()
+
+    def load() -> None:
+        with httpx.Client(timeout=10) as http:
+            while not stop.is_set():
+                try:
+                    response = http.get(f"http://127.0.0.1:{edge_port}/", headers={"Host": host})
+                except httpx.HTTPError as error:
+                    record.failures.append(repr(error))
+                else:
+                    if response.status_code != 200:
+                        record.failures.append(f"{response.status_code} {response.text[:80]}")
+                    record.seen.append(response.text[:2])
+                time.sleep(0.01)
+
+    worker = threading.Thread(target=load)
+    worker.start()
+    try:
+        yield record
+    finally:
+        stop.set()
+        worker.join()
