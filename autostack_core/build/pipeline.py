@@ -44,7 +44,7 @@ from autostack_core.interfaces import BuildContext, Detection, SourceTree
 from autostack_core.interfaces.runtime import OutputKind
 from autostack_core.security.log_redaction import redact
 from autostack_core.security.outbound import Outbound
-from autostack_core.services import deployments, hostnames, protection, releases, team_files
+from autostack_core.services import deployments, hostnames, releases, team_files
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -357,8 +357,7 @@ class Pipeline:
                              f"{runtime.name!r} runtime does not run (it runs {runs}); "
                              "choose another runtime in the project settings")
         release = await releases.release_for(app, project, deployment, runtime, artifact)
-        await protection.guard_release(app, project, deployment, release.hostnames)
-        await runtime.deploy(release)
+        await releases.deploy(app, project, deployment, runtime, release)
         deploy_seconds = round(time.monotonic() - started, 3)
         if not await deployments.transition(
             app, deployment, State.READY, deploy_time_seconds=deploy_seconds

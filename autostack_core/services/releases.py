@@ -138,6 +138,13 @@ async def serve(app: AutoStack, project: Project, deployment: Deployment) -> End
     """Run the deployment on its runtime (idempotent: wakes it) and return its endpoint."""
     runtime = runtime_for(app, project)
     release = await release_for(app, project, deployment, runtime)
+    return await deploy(app, project, deployment, runtime, release)
+
+
+async def deploy(app: AutoStack, project: Project, deployment: Deployment, runtime: Runtime,
+                 release: Release) -> Endpoint:
+    """Run ``release`` on ``runtime``, its hostnames protected first when the project protects
+    the deployment's environment (a protected deployment is never reachable unprotected)."""
     await protection.guard_release(app, project, deployment, release.hostnames)
     return await runtime.deploy(release)
 
