@@ -9,6 +9,12 @@ reads afterwards is under ``deployments/<id>/``: a request is pinned to the
 deployment it was routed to, however the hostname's link moves meanwhile. A
 split hostname's marker is ``profile-split`` (:mod:`.edge_splits`). A final
 catch-all answers AutoStack's 404 page for unknown hosts.
+
+Caddy's file matcher globs, then stats what the glob found, both through the
+hostname's link: a request that globs just before an alias move and stats just
+after finds no marker. So the hosted route is a named route, invoked twice: a
+request the first try left unanswered is tried again (two moves of one hostname
+within microseconds would be needed to miss twice), and only then gets the 404.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ SERVER = "autostack"
 ACCESS_LOGGER = "access"
 PROFILES_ID = "profiles"
 CATCH_ALL_ID = "unknown-host"
+HOSTED_ROUTE = "hosted"
 SKEW_FOLDER = "skew"
 """``<data>/edge/skew/``, beside ``hosts/``: the deployments each hostname may pin to."""
 PROXY_TRY_SECONDS = 30
@@ -171,9 +178,12 @@ def caddy_config(state: EdgeState, settings: Settings,
             "protocols": ["h1", "h2"],
             "automatic_https": {"disable": True},
             "logs": {"default_logger_name": ACCESS_LOGGER},
+            "named_routes": {HOSTED_ROUTE: hosted_route(hosts_dir, deployments_dir, state)},
             "routes": [
                 protection_route(settings),
-                hosted_route(hosts_dir, deployments_dir, state),
+                # Twice: the second try is for a request that raced an alias move.
+                {"handle": [{"handler": "invoke", "name": HOSTED_ROUTE}]},
+                {"handle": [{"handler": "invoke", "name": HOSTED_ROUTE}]},
                 catch_all_route(),
             ],
         }}}},
