@@ -42,6 +42,7 @@ from autostack_core.infrastructure.models.projects import (
     WebhookDelivery,
     new_deployment_id,
 )
+from autostack_core.infrastructure.models.rollouts import RollingRelease, RolloutState
 from autostack_core.infrastructure.models.sealing import sealed
 from autostack_core.infrastructure.models.storage import TeamBlob
 
@@ -80,6 +81,8 @@ __all__ = [
     "Project",
     "ProtectionMode",
     "Role",
+    "RollingRelease",
+    "RolloutState",
     "SslStatus",
     "Team",
     "TeamBlob",
