@@ -113,6 +113,8 @@ class UserSession(Model):
 
 
 class AuditEvent(Model):
+    """One change or sign-in, written through :func:`autostack_core.services.audit.record`."""
+
     id = fields.BigIntField(primary_key=True)
     team: fields.ForeignKeyNullableRelation[Team] = fields.ForeignKeyField(
         "models.Team", related_name="audit_events", null=True, on_delete=fields.CASCADE
@@ -126,9 +128,18 @@ class AuditEvent(Model):
     data: dict[str, Any] = fields.JSONField(default=dict)
     ip = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
+    actor = fields.CharField(max_length=254, default="")
+    """Who, as shown: the user's e-mail, or what acted without one (a deploy hook, a git host)."""
+    token_name = fields.CharField(max_length=120, default="")
+    """The API token the user acted through, if one did."""
+    project = fields.CharField(max_length=48, default="")
+    """The project the change concerns, by its name then, for filtering."""
+    before: dict[str, Any] | None = fields.JSONField(null=True)
+    after: dict[str, Any] | None = fields.JSONField(null=True)
 
     class Meta:
         table = "audit_events"
         # What the rate limits count (autostack_core.security.throttle): recent events of one action
-        # from one address, or by one user.
-        indexes = (("action", "ip", "created_at"), ("action", "user", "created_at"))
+        # from one address, or by one user. The team's audit log pages by team, newest first.
+        indexes = (("action", "ip", "created_at"), ("action", "user", "created_at"),
+                   ("team", "id"))
