@@ -18,6 +18,7 @@ from autostack_core.infrastructure.models.accounts import (
     UserSession,
 )
 from autostack_core.infrastructure.models.analytics import AnalyticsEvent, AnalyticsRollup
+from autostack_core.infrastructure.models.crons import CronRun, DeploymentCron
 from autostack_core.infrastructure.models.domains import ConnectedZone, Domain
 from autostack_core.infrastructure.models.enums import (
     ROLE_RANK,
@@ -68,8 +69,10 @@ __all__ = [
     "AuditEvent",
     "ConnectedZone",
     "CreatorType",
+    "CronRun",
     "DeployHook",
     "Deployment",
+    "DeploymentCron",
     "DeploymentLog",
     "DeploymentState",
     "Domain",
