@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from autostack_core.app import AutoStack
     from autostack_core.config import Settings
-    from autostack_core.infrastructure.models import Project
+    from autostack_core.infrastructure.models import Deployment, Project
     from autostack_core.interfaces import (
         Builder,
         DeploymentTemplate,
@@ -66,6 +66,24 @@ def detect_framework(tree: SourceTree, settings: Settings) -> Detection | None:
     dependencies"). Generic fallbacks (plain static HTML, Procfile) should be
     registered with ``@hookimpl(trylast=True)`` and report a low confidence.
     Called by the deploy pipeline before building, and by ``autostack detect``.
+    """
+
+
+@hookspec
+def inspect_source(app: AutoStack, deployment: Deployment,
+                   tree: SourceTree) -> Awaitable[None] | None:
+    """Read a deployment's source during its build, after detection, before building.
+
+    ``tree`` is the project's root directory as a read-only
+    :class:`autostack_core.interfaces.SourceTree`; ``deployment`` is the
+    deployment being built (its ``target`` says production or preview).
+    Check the configuration your plugin reads there and record what it needs
+    in its own tables, keyed by the deployment (the crons plugin records
+    ``vercel.json``'s ``crons``). Raise
+    :class:`autostack_core.build.build_errors.BuildError` to fail the build: its
+    message is the deployment's error, so name the file and the field. Called
+    for every build, including one whose output is reused from an identical
+    earlier build; may return an awaitable. Every plugin is called.
     """
 
 

@@ -225,8 +225,8 @@ class Pipeline:
         if root is None:
             raise BuildError(f"root directory {self.project.root_directory!r} is not in the "
                              "source; fix it in the project settings")
-        detection = await detect(SourceTree(root, top=self.workspace), self.app.plugin_manager,
-                                 self.settings,
+        tree = SourceTree(root, top=self.workspace)
+        detection = await detect(tree, self.app.plugin_manager, self.settings,
                                  project_overrides(self.project))
         if detection is None:
             raise BuildError("no framework detected and no output found: add an index.html "
@@ -234,6 +234,8 @@ class Pipeline:
         self.log.write("build", f"Detected {detection.name} ({detection.detector})", "system")
         for reason in detection.reasons:
             self.log.write("build", f"  {reason}", "system")
+        await self.app.call_hook("inspect_source", app=self.app, deployment=self.deployment,
+                                 tree=tree)
         return detection
 
     async def _reused_output(self, key: str) -> str | None:

@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from autostack_core import hookimpl, hookspecs
 from autostack_core.app import AutoStack
+from autostack_core.build.build_errors import BuildError
 from autostack_core.build.detection import detect
 from autostack_core.cli import add_plugin_commands
 from autostack_core.config import Settings
@@ -49,6 +50,7 @@ from autostack_plugins.providers.null import NullRuntime
 from tests.fixtures_auth import owner, personal_team
 from tests.null_edge import bound, edge_of, stored_output
 from tests.queue_runner import run_queued
+from tests.upload_deploy import deploy_files
 
 __all__ = ["owner"]
 
@@ -248,6 +250,31 @@ async def test_hook_detect_framework(recorded: Any, tmp_path: Path) -> None:
     (tmp_path / "index.html").write_text("<h1>also static</h1>")
     detection = await detect(SourceTree(tmp_path), app.plugin_manager, app.settings)
     assert detection is not None and detection.framework == "recorder"
+
+
+class SourceInspector:
+    """Records what ``inspect_source`` saw; a ``bad.marker`` file fails the build."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, bool]] = []
+
+    @hookimpl
+    def inspect_source(self, app: AutoStack, deployment: Deployment, tree: SourceTree) -> None:
+        self.seen.append((deployment.id, tree.exists("index.html")))
+        if tree.exists("bad.marker"):
+            raise BuildError("bad.marker: the inspector refuses this source")
+
+
+async def test_hook_inspect_source(autostack: AutoStack, owner: User) -> None:
+    """Called during every build with the source; its BuildError is the deployment's error."""
+    inspector = SourceInspector()
+    autostack.plugin_manager.register(inspector, name="inspector")
+    project = await Project.create(name="inspected", team=await personal_team(owner))
+    good = await deploy_files(autostack, project, {"index.html": "<h1>ok</h1>"})
+    assert good.state == DeploymentState.READY and inspector.seen == [(good.id, True)]
+    bad = await deploy_files(autostack, project, {"index.html": "<h1>x</h1>", "bad.marker": ""})
+    assert bad.state == DeploymentState.ERROR
+    assert bad.error_message == "bad.marker: the inspector refuses this source"
 
 
 async def test_hook_register_builders(recorded: Any) -> None:
