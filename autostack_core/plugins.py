@@ -42,6 +42,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.notifiers.github",
     "autostack_plugins.dns_hosts.route53",
     "autostack_plugins.domains.plugin",
+    "autostack_plugins.crons.plugin",
     "autostack_plugins.git_hosts.github",
     "autostack_plugins.git_hosts.gitlab",
     "autostack_plugins.git_hosts.bitbucket",

@@ -40,6 +40,11 @@ What is public, and why:
   The other models are the core's: a plugin names their types
   (``autostack_core.infrastructure.models`` is type-only, below) and changes
   them through hooks and the services listed here.
+* ``autostack_core.infrastructure.models.crons`` and ``autostack_core.services.crons``:
+  the crons plugin's tables (kept in the core for the same reason) and what
+  the plugin and the dashboard share about them (which deployment's crons
+  run, the on/off setting, the history, a run started by hand, the
+  protection bypass a cron request carries).
 * ``autostack_core.services.aliases``: point a hostname a plugin serves (a
   custom domain) where the production or a branch alias points, drop it;
   the ``extra_hostnames`` hook keeps it there as the alias moves.
@@ -82,7 +87,9 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.infrastructure.dns_lookup",
     "autostack_core.infrastructure.models.domains",
     "autostack_core.infrastructure.models.enums",
+    "autostack_core.infrastructure.models.crons",
     "autostack_core.services.aliases",
+    "autostack_core.services.crons",
     "autostack_core.api.deps",
     "autostack_core.security.sealing",
     "autostack_core.build.sandbox_layout",
