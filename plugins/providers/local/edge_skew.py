@@ -38,6 +38,10 @@ PIN_VARIABLE = "autostack_pin"
 SERVED_BY = "{http.regexp.site.1}"
 """The deployment that answered, captured by its profile route (see ``edge_config``)."""
 NAVIGATION = {"header": {"Sec-Fetch-Mode": ["navigate"]}}
+CARRIES_PIN = [{"header": {SKEW_HEADER: []}}, {"query": {SKEW_QUERY: ["*"]}},
+               {"header": {"Cookie": [f"*{SKEW_COOKIE}=*"]}, "not": [NAVIGATION]}]
+"""Matcher sets, any of them, for a request naming a deployment at all: the field's
+presence only (no file, no regular expression), so the others pay almost nothing."""
 
 
 def write_pins(skew_dir: Path, deployments_dir: Path, hostname: str, pins: list[str]) -> None:
@@ -96,16 +100,19 @@ def pin_routes(skew_dir: Path, hosts_dir: Path) -> list[JSON]:
     for a pinned request whose pin is allowed, match that deployment's marker instead.
 
     None is terminal; what matters is the last ``file`` match, whose
-    placeholders the profile routes read.
+    placeholders the profile routes read. A request that is neither a navigation nor
+    names a deployment reads no file here (a ``file`` matcher that finds nothing
+    leaves the placeholders as they were).
     """
     host = "{http.request.host}"
-    pinning = {"file": {"root": str(skew_dir), "try_files": [f"/{host}/"]}}
+    window = {"file": {"root": str(skew_dir), "try_files": [f"/{host}/"]}}
     cookie = f"{SKEW_COOKIE}={SERVED_BY}; Path=/; SameSite=Lax; HttpOnly"
     remember = {"handler": "headers",
                 "response": {"add": {"Set-Cookie": [cookie]}, "deferred": True}}
     host_marker = {"root": str(hosts_dir), "try_files": [f"/{host}/profile-*"]}
     pinned = {"root": str(skew_dir),
               "try_files": [f"/{host}/{{http.vars.{PIN_VARIABLE}}}/profile-*"]}
+    pinning = {"vars_regexp": {f"{{http.vars.{PIN_VARIABLE}}}": {"pattern": PIN_PATTERN}}}
 
     def source(placeholder: str, name: str, *extra: JSON) -> JSON:
         matcher: JSON = {"vars_regexp": {placeholder: {"name": name, "pattern": PIN_PATTERN}}}
@@ -114,14 +121,20 @@ def pin_routes(skew_dir: Path, hosts_dir: Path) -> list[JSON]:
         return {"match": [matcher],
                 "handle": [{"handler": "vars", PIN_VARIABLE: f"{{http.regexp.{name}.1}}"}]}
 
+    def subroute(*routes: JSON) -> JSON:
+        return {"handler": "subroute", "routes": list(routes)}
+
+    # Matched, the window check moved the file placeholders: back to the hostname's marker.
+    back_to_host = subroute({"match": [{"file": host_marker}]})
     return [
-        {"match": [{**pinning, **NAVIGATION}], "handle": [remember]},
-        # The check above may have moved the file placeholders: back to the hostname's marker.
-        {"match": [{"file": host_marker}]},
-        # Lowest priority first: a later source overrides the pin.
-        source(f"{{http.request.cookie.{SKEW_COOKIE}}}", "pin_cookie", {"not": [NAVIGATION]}),
-        source(f"{{http.request.uri.query.{SKEW_QUERY}}}", "pin_query"),
-        source(f"{{http.request.header.{SKEW_HEADER}}}", "pin_header"),
-        {"match": [{"vars_regexp": {f"{{http.vars.{PIN_VARIABLE}}}": {"pattern": PIN_PATTERN}}}],
-         "handle": [{"handler": "subroute", "routes": [{"match": [{"file": pinned}]}]}]},
+        # Nested: a file matcher in NAVIGATION's set could run first (any order).
+        {"match": [NAVIGATION], "handle": [subroute(
+            {"match": [window], "handle": [remember, back_to_host]})]},
+        {"match": CARRIES_PIN, "handle": [subroute(
+            # Lowest priority first: a later source overrides the pin.
+            source(f"{{http.request.cookie.{SKEW_COOKIE}}}", "pin_cookie", {"not": [NAVIGATION]}),
+            source(f"{{http.request.uri.query.{SKEW_QUERY}}}", "pin_query"),
+            source(f"{{http.request.header.{SKEW_HEADER}}}", "pin_header"),
+            {"match": [pinning], "handle": [subroute({"match": [{"file": pinned}]})]},
+        )]},
     ]
