@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 from huey.consumer import Consumer
@@ -42,7 +43,7 @@ from autostack_core.security.auth import AuthMiddleware
 from autostack_core.security.body_limits import BodyLimit, BodyLimitMiddleware
 from autostack_core.security.crypto import Keyring, install_keyring, load_keyring
 from autostack_core.security.security_headers import SecurityHeadersMiddleware
-from autostack_core.services import notifications
+from autostack_core.services import notifications, rolling_releases
 from autostack_core.services.retention import collect_garbage
 from autostack_core.utils import await_me_maybe
 
@@ -89,6 +90,8 @@ class AutoStack:
             Task("run_deployment", self._run_deployment),
             Task("collect_garbage", self._collect_garbage),
             Task("collect_garbage_hourly", self._collect_garbage, Cron(minute="17")),
+            Task(rolling_releases.WATCH_TASK, partial(rolling_releases.watch, self)),
+            Task(rolling_releases.RESCUE_TASK, partial(rolling_releases.rescue, self), Cron()),
         ]
 
     async def _run_deployment(self, deployment_id: str, force: bool = False) -> None:

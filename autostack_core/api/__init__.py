@@ -19,6 +19,7 @@ from autostack_core.api import (
     project_runtime,
     projects,
     protection,
+    rolling_releases,
     runtime_logs,
     teams,
     tokens,
@@ -32,7 +33,7 @@ API_MODULES = (
     webhooks,
     deploy_hooks, notifiers, runtime_logs, git_connections, detect, project_events,
     project_runtime, traffic, openapi,
-    protection,
+    protection, rolling_releases,
 )
 
 

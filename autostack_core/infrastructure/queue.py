@@ -101,6 +101,12 @@ class Queue:
         result: Result = self._tasks[name](*args)
         return result
 
+    def enqueue_in(self, seconds: float, name: str, *args: Any) -> Result:
+        """Put task ``name`` on the queue to run in ``seconds`` (a consumer's scheduler
+        checks about every second)."""
+        result: Result = self._tasks[name].schedule(args=args, delay=seconds)
+        return result
+
     def start_consumer(self, workers: int = 2) -> Consumer:
         """Start a consumer whose tasks run on the current event loop.
 

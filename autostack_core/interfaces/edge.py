@@ -56,6 +56,9 @@ class TrafficCount:
 
     requests: int = 0
     errors: int = 0
+    p95_ms: float | None = None
+    """The 95th percentile of the answers' times in milliseconds (None: not measured);
+    rolling releases abort on it."""
 
 
 class CertificateStatus(enum.StrEnum):

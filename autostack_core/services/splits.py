@@ -98,14 +98,27 @@ async def start(app: AutoStack, user: User, project: Project,
     await accounts.audit("project.split_started", user=user, team=await project.team,
                          target=("project", str(project.id)), ip=ip,
                          variants={deployment_id: weight for deployment_id, weight in variants})
-    targets = []
-    for deployment_id, weight in variants:
-        row = await Deployment.get(id=deployment_id)
-        targets.append(WeightedEndpoint(await releases.serve(app, project, row), weight))
-    for hostname in await split_hostnames(app, project, production.id):
+    await bind_weighted(app, project, production,
+                        [(await Deployment.get(id=deployment_id), weight)
+                         for deployment_id, weight in variants])
+    return split
+
+
+async def bind_weighted(app: AutoStack, project: Project, control: Deployment,
+                        variants: list[tuple[Deployment, int]]) -> None:
+    """Share the hostnames production serves with ``control`` between ``variants`` by weight
+    (each woken first); a rolling release's stages are such splits too."""
+    targets = [WeightedEndpoint(await releases.serve(app, project, row), weight)
+               for row, weight in variants]
+    for hostname in await split_hostnames(app, project, control.id):
         await app.edge.bind(hostname, targets)
         await skew.apply(app, project, hostname)
-    return split
+
+
+async def bind_production(app: AutoStack, project: Project, control: Deployment) -> None:
+    """Send all the traffic of the hostnames production serves with ``control`` to it."""
+    for hostname in await split_hostnames(app, project, control.id):
+        await releases.bind(app, project, control, hostname)
 
 
 async def end(app: AutoStack, user: User, project: Project, ip: str) -> None:
@@ -119,8 +132,7 @@ async def end(app: AutoStack, user: User, project: Project, ip: str) -> None:
                          target=("project", str(project.id)), ip=ip)
     production = await deployments.production_deployment(app, project)
     if production is not None:
-        for hostname in await split_hostnames(app, project, production.id):
-            await releases.bind(app, project, production, hostname)
+        await bind_production(app, project, production)
 
 
 async def split_json(app: AutoStack, project: Project) -> dict[str, Any] | None:
@@ -130,18 +142,9 @@ async def split_json(app: AutoStack, project: Project) -> dict[str, Any] | None:
         return None
     since = datetime.fromisoformat(split["started_at"])
     hostnames = await split_hostnames(app, project, split["control"])
-    counts: dict[str, TrafficCount] = {}
-    counted = True
-    for hostname in hostnames:
-        try:
-            found = await app.edge.traffic(hostname, since)
-        except NotImplementedError:
-            counted = False
-            break
-        for deployment_id, count in found.items():
-            seen = counts.get(deployment_id, TrafficCount())
-            counts[deployment_id] = TrafficCount(seen.requests + count.requests,
-                                                 seen.errors + count.errors)
+    found = await traffic(app, hostnames, since)
+    counted = found is not None
+    counts = found or {}
     variants = [{**variant,
                  "requests": counts.get(variant["deployment"], TrafficCount()).requests
                  if counted else None,
@@ -150,3 +153,26 @@ async def split_json(app: AutoStack, project: Project) -> dict[str, Any] | None:
                 for variant in split["variants"]]
     return {"control": split["control"], "started_at": split["started_at"],
             "hostnames": hostnames, "variants": variants}
+
+
+def combine(first: TrafficCount, second: TrafficCount) -> TrafficCount:
+    """Two hostnames' counts of one deployment: summed, the higher p95 (a slow custom domain
+    is not hidden by a busy production hostname)."""
+    p95s = [p95 for p95 in (first.p95_ms, second.p95_ms) if p95 is not None]
+    return TrafficCount(first.requests + second.requests, first.errors + second.errors,
+                        max(p95s) if p95s else None)
+
+
+async def traffic(app: AutoStack, hostnames: list[str], since: datetime) \
+        -> dict[str, TrafficCount] | None:
+    """Each deployment's answers on ``hostnames`` since ``since``, combined (None: the edge
+    does not count)."""
+    found: dict[str, TrafficCount] = {}
+    for hostname in hostnames:
+        try:
+            answered = await app.edge.traffic(hostname, since)
+        except NotImplementedError:
+            return None
+        for deployment_id, count in answered.items():
+            found[deployment_id] = combine(found.get(deployment_id, TrafficCount()), count)
+    return found
