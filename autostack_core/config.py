@@ -7,6 +7,7 @@ import ipaddress
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -117,18 +118,14 @@ class Settings:
     health_timeout_seconds: float = 60
     retention_keep: int = 10
     gc_grace_seconds: int = 600
+    audit_retention_days: int = 365
+    """How long the audit log keeps a row (0: for ever); the hourly retention job prunes it."""
     queue_name: str = "autostack"
-    github_client_id: str | None = None
-    github_client_secret: str | None = None
-    github_url: str = "https://github.com"
-    """GitHub's web host: its OAuth pages, and the host whose clone URLs get the token."""
-    github_api_url: str = "https://api.github.com"
-    github_app_id: str | None = None
-    """A GitHub App whose installation tokens clone connected repositories (git_credentials)."""
-    github_app_private_key_file: str | None = None
-    google_client_id: str | None = None
-    google_client_secret: str | None = None
-    google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
+    plugin_settings: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False,
+                                               compare=False)
+    """Every ``AUTOSTACK_*`` variable by name, for the settings plugins declare and read
+    themselves (the GitHub plugin's ``AUTOSTACK_GITHUB_*``): :meth:`plugin_setting`.
+    May hold credentials: never logged or shown."""
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -181,16 +178,9 @@ class Settings:
             health_timeout_seconds=float(env.get("AUTOSTACK_HEALTH_TIMEOUT_SECONDS", "60")),
             queue_name=env.get("AUTOSTACK_QUEUE_NAME", "autostack"),
             gc_grace_seconds=int(env.get("AUTOSTACK_GC_GRACE_SECONDS", "600")),
-            github_client_id=env.get("AUTOSTACK_GITHUB_CLIENT_ID") or None,
-            github_client_secret=env.get("AUTOSTACK_GITHUB_CLIENT_SECRET") or None,
-            github_url=env.get("AUTOSTACK_GITHUB_URL") or cls.github_url,
-            github_api_url=env.get("AUTOSTACK_GITHUB_API_URL") or cls.github_api_url,
-            github_app_id=env.get("AUTOSTACK_GITHUB_APP_ID") or None,
-            github_app_private_key_file=env.get("AUTOSTACK_GITHUB_APP_PRIVATE_KEY_FILE") or None,
-            google_client_id=env.get("AUTOSTACK_GOOGLE_CLIENT_ID") or None,
-            google_client_secret=env.get("AUTOSTACK_GOOGLE_CLIENT_SECRET") or None,
-            google_discovery_url=env.get("AUTOSTACK_GOOGLE_DISCOVERY_URL")
-            or cls.google_discovery_url,
+            audit_retention_days=_int("AUTOSTACK_AUDIT_RETENTION_DAYS", cls.audit_retention_days),
+            plugin_settings={name: value for name, value in env.items()
+                             if name.startswith("AUTOSTACK_")},
         )
         settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
         for entry in settings.outbound_allow:
@@ -233,13 +223,10 @@ class Settings:
         host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
         return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
-    @property
-    def github_login_enabled(self) -> bool:
-        return bool(self.github_client_id and self.github_client_secret)
-
-    @property
-    def google_login_enabled(self) -> bool:
-        return bool(self.google_client_id and self.google_client_secret)
+    def plugin_setting(self, name: str, default: str | None = None) -> str | None:
+        """The environment variable ``name`` a plugin reads (``AUTOSTACK_GITHUB_URL``), or
+        ``default`` when it is unset or empty."""
+        return self.plugin_settings.get(name) or default
 
     @property
     def secure_cookies(self) -> bool:

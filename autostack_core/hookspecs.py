@@ -213,10 +213,12 @@ def register_git_hosts(settings: Settings) -> list[GitHost]:
     decides what each event deploys. A host that is data (headers and two
     functions) is a :class:`autostack_core.interfaces.git_host.WebhookFormat`
     and connects no accounts. A host whose accounts people connect (GitHub)
-    also has a ``title`` and a ``connect_path`` and answers ``repository_of``,
-    ``repositories``, ``repository``, ``ensure_webhook``, ``clone_as_user``
-    and ``clone_for_deployment`` ("Writing a git host" below). Called once at
-    start-up.
+    also has a ``title``, declares its OAuth app (``oauth_app(settings)``: the
+    authorize and token URLs, scopes and the app's credentials; the core runs
+    ``/auth/{name}/connect``) and who a token belongs to (``account``), and
+    answers ``repository_of``, ``repositories``, ``repository``,
+    ``ensure_webhook``, ``clone_as_user`` and ``clone_for_deployment``
+    ("Writing a git host" below). Called once at start-up.
     """
 
 
@@ -226,7 +228,8 @@ def register_sign_in_providers(settings: Settings) -> list[SignInProvider]:
 
     A sign-in provider follows :class:`autostack_core.interfaces.sign_in.SignInProvider`:
     a unique ``name`` (the ``{name}`` of ``/auth/{name}/login`` and
-    ``/auth/{name}/callback``), ``client(settings, http)`` returning its
+    ``/auth/{name}/callback``), a ``title`` and ``configured(settings)`` (the
+    login page's "Continue with ..." links), ``client(settings, http)`` returning its
     endpoints and credentials (``None`` when the server is not configured for
     it), ``authorize_params(nonce)`` for extra authorization parameters and
     ``identity(...)``, which turns the token response into a verified

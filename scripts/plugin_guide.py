@@ -177,12 +177,21 @@ deliveries into `GitEvent`s (`has_signature`, `delivery_id`, `verify`,
 `parse`); a host that does only that is data, a `WebhookFormat`
 (`plugins/git_hosts/gitlab.py`). A host whose accounts people connect, as
 GitHub's do (`plugins/git_hosts/github/`), also lends their repositories to
-projects. The core keeps what is the same for every host: each person's
-credential on the host, sealed (`git_accounts`, filled by the host's
-`connect_path`, an OAuth flow), which project is connected to which
-repository by whom (`git_connections`), and the rule that a credential goes to
-the connected repository's URL and nowhere else. The host answers:
+projects. The core keeps what is the same for every host: the OAuth flow at
+`/auth/{name}/connect` (its callback is `/auth/{name}/callback`), each
+person's credential on the host, sealed (`git_accounts`), the host account
+linked to each person (`user_identities`: one user per account), which project
+is connected to which repository by whom (`git_connections`), and the rule
+that a credential goes to the connected repository's URL and nowhere else.
+The host answers:
 
+- `oauth_app(settings)`: an `OAuthApp` with the authorize and token URLs, the
+  scopes to ask, and the app's `client_id` and `client_secret` as the server's
+  admin set them (read them with `settings.plugin_setting("AUTOSTACK_...")`;
+  `None` while unset, with `configure` saying what to set), or `None` for a
+  host that connects no accounts;
+- `account(settings, credential)`: the `HostAccount` (stable id, login) the
+  token just granted belongs to;
 - `repository_of(settings, url)`: the repository (`owner/name`) a URL names
   on this host, or `None` (another host, user info, a query, a deeper path);
   every clone asks it, and a credential is sent only when it names the

@@ -56,7 +56,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from autostack_core.config import Settings
 from autostack_core.git import git_connections
-from autostack_core.infrastructure.models import User
+from autostack_core.infrastructure.models import User, UserIdentity
 from tests.conftest import free_port
 
 CLIENT_ID = "standin-client-id"
@@ -493,18 +493,38 @@ def push_site(standin: StandIn, full_name: str, work: Path) -> str:
 
 def configured(settings: Settings, state: StandIn) -> Settings:
     """``settings`` with GitHub and Google sign-in pointed at the stand-in."""
-    return replace(
-        settings, github_client_id=CLIENT_ID, github_client_secret=CLIENT_SECRET,
-        github_url=state.url, github_api_url=state.url, google_client_id=CLIENT_ID,
-        google_client_secret=CLIENT_SECRET,
-        google_discovery_url=f"{state.url}/google/.well-known/openid-configuration",
+    return with_plugin_settings(
+        settings, AUTOSTACK_GITHUB_CLIENT_ID=CLIENT_ID,
+        AUTOSTACK_GITHUB_CLIENT_SECRET=CLIENT_SECRET, AUTOSTACK_GITHUB_URL=state.url,
+        AUTOSTACK_GITHUB_API_URL=state.url,
+        AUTOSTACK_GOOGLE_CLIENT_ID=CLIENT_ID, AUTOSTACK_GOOGLE_CLIENT_SECRET=CLIENT_SECRET,
+        AUTOSTACK_GOOGLE_DISCOVERY_URL=f"{state.url}/google/.well-known/openid-configuration",
     )
+
+
+def with_plugin_settings(settings: Settings, **values: str | None) -> Settings:
+    """``settings`` as if the environment also set ``values`` (``None``: unset)."""
+    merged = {**settings.plugin_settings, **values}
+    return replace(settings, plugin_settings={name: value for name, value in merged.items()
+                                              if value is not None})
 
 
 async def grant(user: User, token: str | None) -> None:
     """Store ``token`` as ``user``'s access on the git host ``github`` (``None``: forget it),
     as approving access at ``/auth/github/connect`` does."""
     await git_connections.save_account_credential(user, "github", token)
+
+
+async def link_github(user: User, account: Account) -> None:
+    """Link ``account`` of the stand-in to ``user``, as signing in with GitHub does."""
+    await UserIdentity.create(user=user, host="github", external_id=str(account.id),
+                              login=account.login)
+
+
+async def linked_github_id(user: User) -> int | None:
+    """The GitHub account id linked to ``user`` (``user_identities``), if any."""
+    identity = await UserIdentity.get_or_none(user=user, host="github")
+    return int(identity.external_id) if identity is not None else None
 
 
 async def granted(user: User) -> str | None:

@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -31,8 +30,7 @@ from autostack_core.errors import ApiError
 from autostack_core.git import git_connections, git_credentials
 from autostack_core.infrastructure.models import CreatorType, Environment, Project, User
 from autostack_core.interfaces import DeploymentTemplate, SourceTree
-from autostack_core.interfaces.git_host import GitHostError
-from autostack_core.interfaces.sign_in import SignInError
+from autostack_core.interfaces.git_host import GitHost, GitHostError
 from autostack_core.security.auth import client_ip
 from autostack_core.security.outbound import Outbound
 from autostack_core.services import deployments
@@ -50,7 +48,6 @@ if TYPE_CHECKING:
 
 IMPORT_LIMIT = 100
 """Repositories an "Import from ..." card lists, most recently updated first."""
-SIGN_IN_TIMEOUT_SECONDS = 15
 BUILD_FIELDS = ("framework", "root_directory", "install_command", "build_command",
                 "output_directory", "start_command", "node_version")
 """The detected settings the configure form shows, each editable."""
@@ -135,16 +132,10 @@ async def deploy_teams(user: User) -> list[dict[str, Any]]:
     return [team for team in await teams_json(user) if team["role"] != "viewer"]
 
 
-async def sign_in_configured(host: AutoStack, name: str) -> bool:
-    """Whether the sign-in provider ``name`` is configured (it runs the host's connect flow)."""
-    provider = host.sign_in_providers.get(name)
-    if provider is None:
-        return False
-    async with httpx.AsyncClient(timeout=SIGN_IN_TIMEOUT_SECONDS) as http:
-        try:
-            return await provider.client(host.settings, http) is not None
-        except SignInError:
-            return False
+def oauth_configured(host: AutoStack, git_host: GitHost) -> bool:
+    """Whether the admin configured the OAuth app that connects ``git_host``'s accounts."""
+    oauth = git_host.oauth_app(host.settings)
+    return oauth is not None and oauth.configured
 
 
 async def git_imports(request: Request, user: User) -> list[dict[str, Any]]:
@@ -156,8 +147,9 @@ async def git_imports(request: Request, user: User) -> list[dict[str, Any]]:
         git_host = host.git_hosts[name]
         credential = await git_connections.account_credential(user, name)
         card: dict[str, Any] = {
-            "host": name, "title": git_host.title, "connect_path": git_host.connect_path,
-            "enabled": bool(credential) or await sign_in_configured(host, name),
+            "host": name, "title": git_host.title,
+            "connect_path": git_connections.connect_path(git_host),
+            "enabled": bool(credential) or oauth_configured(host, git_host),
             "connected": bool(credential), "repositories": [], "error": None}
         if credential:
             try:

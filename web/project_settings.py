@@ -129,7 +129,7 @@ async def connect_git(request: Request, user: User) -> Response:
     project, role = await project_access(user, request.path_params["name"], Role.ADMIN)
     app = host_of(request)
     found = git_credentials.repository_at(app, project.git_url)
-    if found is None or found[0].connect_path is None:
+    if found is None or found[0].oauth_app(app.settings) is None:
         hosts = ", ".join(git_connections.connecting_hosts(app)) or "none installed"
         error = ApiError(422, f"git URL: only a repository on a git host whose accounts "
                               f"connect ({hosts}) can be connected; set its https URL under "
@@ -137,7 +137,8 @@ async def connect_git(request: Request, user: User) -> Response:
         return await settings_page(request, project, role, 422, error=error)
     git_host, repository = found
     if not await git_connections.account_credential(user, git_host.name):
-        return redirect(f"{git_host.connect_path}?next=/projects/{project.name}/settings")
+        return redirect(f"{git_connections.connect_path(git_host)}"
+                        f"?next=/projects/{project.name}/settings")
     try:
         connected = await git_connections.connect(app, project, user, git_host, repository)
     except ApiError as error:

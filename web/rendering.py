@@ -27,6 +27,7 @@ from autostack_web import formatting
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
+    from autostack_core.interfaces.sign_in import SignInProvider
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -43,6 +44,16 @@ FORM_COOKIE_AGE = 2 * 60 * 60
 def host_of(request: Request) -> AutoStack:
     host: AutoStack = request.app.state.autostack
     return host
+
+
+def sign_in_providers(request: Request) -> list[SignInProvider]:
+    """The sign-in providers configured on this server, by name ("Continue with ...")."""
+    host = host_of(request)
+    return sorted((provider for provider in host.sign_in_providers.values()
+                   if provider.configured(host.settings)), key=lambda provider: provider.name)
+
+
+templates.env.globals["sign_in_providers"] = sign_in_providers
 
 
 def signed_in_user(request: Request) -> User | None:

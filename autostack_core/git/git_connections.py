@@ -10,8 +10,8 @@ pair, and nothing else: :mod:`autostack_core.git.git_credentials`), and get its
 webhook (:meth:`GitHost.ensure_webhook`).
 
 A person's credential on a host is a :class:`~autostack_core.infrastructure.models.GitAccount`,
-stored sealed when they grant access at the host's ``connect_path`` (GitHub:
-``/auth/github/connect``, :mod:`autostack_core.security.oauth`). The API
+stored sealed when they grant access at :func:`connect_path` (``/auth/{host}/connect``,
+:mod:`autostack_core.git.connect_flow`) through the OAuth app the host declares. The API
 (:mod:`autostack_core.api.git_connections`) and the dashboard both call
 :func:`connect`.
 """
@@ -41,10 +41,15 @@ class Connected:
     warning: str | None
 
 
+def connect_path(host: GitHost) -> str:
+    """Where a signed-in person grants AutoStack access to their repositories on ``host``."""
+    return f"/auth/{host.name}/connect"
+
+
 def host_named(app: AutoStack, name: str) -> GitHost:
     """The registered git host ``name`` that connects accounts, or 404."""
     host = app.git_hosts.get(name)
-    if host is None or host.connect_path is None:
+    if host is None or host.oauth_app(app.settings) is None:
         raise ApiError(404, f"no git host named {name[:48]!r} connects repositories here "
                             f"(hosts that do: {', '.join(connecting_hosts(app)) or 'none'})",
                        "host")
@@ -52,8 +57,10 @@ def host_named(app: AutoStack, name: str) -> GitHost:
 
 
 def connecting_hosts(app: AutoStack) -> list[str]:
-    """The names of the registered git hosts people connect their accounts to."""
-    return sorted(name for name, host in app.git_hosts.items() if host.connect_path is not None)
+    """The names of the registered git hosts people connect their accounts to (those that
+    declare an OAuth app)."""
+    return sorted(name for name, host in app.git_hosts.items()
+                  if host.oauth_app(app.settings) is not None)
 
 
 async def account_credential(user: User | None, host: str) -> str | None:
@@ -80,7 +87,7 @@ async def credential_for(host: GitHost, user: User) -> str:
     credential = await account_credential(user, host.name)
     if not credential:
         raise ApiError(409, f"connect your {host.name} repositories first: open "
-                            f"{host.connect_path} signed in, and approve access to "
+                            f"{connect_path(host)} signed in, and approve access to "
                             "repositories", code=f"{host.name}_not_connected")
     return credential
 

@@ -11,12 +11,17 @@ that project's secret, and :meth:`GitHost.delivery_id` to refuse redeliveries.
 What an event then does (deploy, preview, remove an alias) is the core's
 decision, the same for every host.
 
-A host whose accounts people connect (GitHub) also lists a person's
-repositories, checks one is theirs to read, sets up its webhook and says what
-a clone sends (:meth:`GitHost.repositories` ... :meth:`GitHost.clone_for_deployment`).
-The core keeps the rest, the same for every host: the person's sealed
-credential, which project is connected to which repository by whom, and the
-rule that a credential goes to the connected repository's URL and nowhere else.
+A host whose accounts people connect (GitHub) declares its OAuth app
+(:meth:`GitHost.oauth_app`: where a person approves access, the token
+endpoint, the scopes, the app's credentials) and who a token belongs to
+(:meth:`GitHost.account`); the core runs the flow at ``/auth/{name}/connect``,
+the same for every host. Such a host also lists a person's repositories,
+checks one is theirs to read, sets up its webhook and says what a clone sends
+(:meth:`GitHost.repositories` ... :meth:`GitHost.clone_for_deployment`). The
+core keeps the rest, the same for every host: the person's sealed credential,
+their linked account on the host (``user_identities``), which project is
+connected to which repository by whom, and the rule that a credential goes to
+the connected repository's URL and nowhere else.
 
 Most hosts are data, not code: a :class:`WebhookFormat` names the headers and
 holds the two functions (it connects no accounts), and the helpers below
@@ -121,6 +126,40 @@ class Repository:
 
 
 @dataclass(frozen=True)
+class OAuthApp:
+    """A git host's OAuth 2 app: how a person grants AutoStack access to their repositories.
+
+    The core sends the browser to ``authorize_url`` asking ``scopes`` (with a
+    state and a PKCE challenge), takes the code back at ``/auth/{name}/callback``,
+    trades it at ``token_url`` (``client_secret_post``) and stores the access token
+    sealed as the person's credential on the host. ``client_id`` and
+    ``client_secret`` are the server admin's registration of the app on the host;
+    ``None`` while it is not configured, and ``configure`` then tells the admin
+    what to set (the flow answers with it).
+    """
+
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]
+    client_id: str | None
+    client_secret: str | None
+    configure: str = ""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+
+@dataclass(frozen=True)
+class HostAccount:
+    """Who an access token belongs to on a git host: its stable id there, and its login."""
+
+    external_id: str
+    login: str
+    avatar_url: str | None = None
+
+
+@dataclass(frozen=True)
 class CloneCredential:
     """What git sends to the repository's URL (HTTP Basic), and nowhere else."""
 
@@ -132,10 +171,11 @@ class GitHost(Protocol):
     """What the core calls on a git host.
 
     The webhook route calls the first six members. The others serve connecting
-    a repository with a person's own access: the API and the dashboard list
+    a repository with a person's own access: ``/auth/{name}/connect`` reads
+    :meth:`oauth_app` and :meth:`account`, the API and the dashboard list
     repositories and connect one, and every clone of a connected project asks
     :meth:`repository_of` and :meth:`clone_for_deployment`. A host that connects
-    no accounts has ``connect_path = None``, names no repository in
+    no accounts answers ``None`` from :meth:`oauth_app`, names no repository in
     :meth:`repository_of` and raises :class:`GitHostError` from the rest.
     """
 
@@ -175,10 +215,23 @@ class GitHost(Protocol):
         """The host's name as people write it (``GitHub``), for the dashboard."""
         ...
 
-    @property
-    def connect_path(self) -> str | None:
-        """Where a signed-in person grants AutoStack access to their repositories on this
-        host (an OAuth flow that stores their credential), or ``None``."""
+    def oauth_app(self, settings: Settings) -> OAuthApp | None:
+        """The host's OAuth app for connecting a person's account, or ``None`` when the host
+        connects no accounts (its repositories are cloned without credentials).
+
+        Called when the dashboard lists the hosts to import from and at both ends
+        of ``/auth/{name}/connect``; read the app's credentials from ``settings``
+        (:meth:`~autostack_core.config.Settings.plugin_setting`), and leave them
+        ``None`` when the admin has not set them.
+        """
+        ...
+
+    async def account(self, settings: Settings, credential: str) -> HostAccount:
+        """The account ``credential`` (a token the OAuth app just granted) belongs to.
+
+        The core links it to the person (one AutoStack user per host account);
+        raise :class:`GitHostError` when the host cannot say.
+        """
         ...
 
     def repository_of(self, settings: Settings, url: str) -> str | None:
@@ -245,9 +298,11 @@ class WebhookFormat:
     def title(self) -> str:
         return self.name
 
-    @property
-    def connect_path(self) -> str | None:
+    def oauth_app(self, settings: Settings) -> OAuthApp | None:
         return None
+
+    async def account(self, settings: Settings, credential: str) -> HostAccount:
+        raise self._unsupported()
 
     def repository_of(self, settings: Settings, url: str) -> str | None:
         return None

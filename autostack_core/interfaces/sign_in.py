@@ -9,7 +9,9 @@ authorization URL with a state, a PKCE (S256) challenge and
 ``/auth/{name}/callback`` checks the state, exchanges the code at the token
 endpoint, then asks :meth:`SignInProvider.identity` who signed in, and finds,
 creates or links the user. A provider therefore says only where its endpoints
-are and how to read a verified identity out of the token response.
+are and how to read a verified identity out of the token response. The login
+and sign-up pages offer "Continue with <title>" for each provider whose
+:meth:`SignInProvider.configured` is true.
 """
 
 from __future__ import annotations
@@ -47,15 +49,16 @@ class Identity:
     """Who the provider says signed in.
 
     ``email`` must be one the provider verified, or ``None``. ``account_id``
-    is the provider's stable numeric id of the account, for a provider whose
-    accounts the core links by id (GitHub's, kept in ``users.github_id``);
-    other providers' people are found by their verified email.
+    is the provider's stable id of the account, for a provider whose accounts
+    the core links by id (a row of ``user_identities`` with the provider's name
+    as its host: GitHub's, shared with the git host ``github``); other
+    providers' people are found by their verified email.
     """
 
     email: str | None
     name: str
     avatar_url: str | None = None
-    account_id: int | None = None
+    account_id: str | None = None
     login: str | None = None
 
 
@@ -65,6 +68,16 @@ class SignInProvider(Protocol):
     @property
     def name(self) -> str:
         """The ``{name}`` of ``/auth/{name}/login`` and ``/auth/{name}/callback``."""
+        ...
+
+    @property
+    def title(self) -> str:
+        """The provider's name as people write it (``Continue with Google``)."""
+        ...
+
+    def configured(self, settings: Settings) -> bool:
+        """Whether the server has the provider's credentials (without asking the provider:
+        it is called to draw the login page)."""
         ...
 
     async def client(self, settings: Settings, http: httpx.AsyncClient) -> OAuthClient | None:

@@ -1,6 +1,7 @@
 """Sign in with Google (OpenID Connect), when ``AUTOSTACK_GOOGLE_CLIENT_ID`` and its secret are set.
 
-The endpoints come from the discovery document at ``settings.google_discovery_url``.
+The endpoints come from the discovery document at ``AUTOSTACK_GOOGLE_DISCOVERY_URL``
+(Google's own by default).
 joserfc verifies the id_token against the keys at its ``jwks_uri``: issuer,
 audience, expiry and the flow's nonce. Only an email Google verified signs
 anyone in.
@@ -22,18 +23,28 @@ from autostack_core.interfaces.sign_in import Identity, OAuthClient, SignInError
 
 SCOPE = "openid email profile"
 ID_TOKEN_ALGORITHMS = ["RS256", "ES256"]
+CLIENT_ID, CLIENT_SECRET = "AUTOSTACK_GOOGLE_CLIENT_ID", "AUTOSTACK_GOOGLE_CLIENT_SECRET"
+DISCOVERY_URL = "AUTOSTACK_GOOGLE_DISCOVERY_URL"
+GOOGLE_DISCOVERY = "https://accounts.google.com/.well-known/openid-configuration"
 
 
 class GoogleSignIn:
     name = "google"
+    title = "Google"
+
+    def configured(self, settings: Settings) -> bool:
+        return bool(settings.plugin_setting(CLIENT_ID) and settings.plugin_setting(CLIENT_SECRET))
 
     async def client(self, settings: Settings, http: httpx.AsyncClient) -> OAuthClient | None:
-        if not (settings.google_client_id and settings.google_client_secret):
+        client_id = settings.plugin_setting(CLIENT_ID)
+        secret = settings.plugin_setting(CLIENT_SECRET)
+        if not (client_id and secret):
             return None
-        discovery = await _get_json(http, settings.google_discovery_url)
+        discovery = await _get_json(http, settings.plugin_setting(DISCOVERY_URL)
+                                    or GOOGLE_DISCOVERY)
         if not isinstance(discovery, dict):
             raise SignInError("the Google discovery document is not a JSON object")
-        return OAuthClient(settings.google_client_id, settings.google_client_secret,
+        return OAuthClient(client_id, secret,
                            str(discovery["authorization_endpoint"]),
                            str(discovery["token_endpoint"]), SCOPE, discovery)
 

@@ -17,7 +17,7 @@ from autostack_core.git.git_connections import connected_repository
 from autostack_core.infrastructure.models import GitConnection, Project, Role, User
 from autostack_plugins.git_hosts.github import rest
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
-from tests.github_standin import Account, StandIn, grant, settings, standin
+from tests.github_standin import Account, StandIn, grant, link_github, settings, standin
 
 __all__ = ["api", "owner", "settings", "standin"]
 
@@ -25,8 +25,7 @@ __all__ = ["api", "owner", "settings", "standin"]
 async def connect_github(user: User, standin: StandIn) -> Account:
     """Give ``user`` the GitHub token of the stand-in's ``octocat``, as signing in would."""
     assert standin.approving is not None
-    user.github_id = standin.approving.id
-    await user.save()
+    await link_github(user, standin.approving)
     await grant(user, standin.issue(standin.approving))
     return standin.approving
 

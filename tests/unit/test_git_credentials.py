@@ -10,7 +10,6 @@ and the stand-in records every ``Authorization`` header it received.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -31,9 +30,19 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.interfaces.git_host import CloneCredential
 from autostack_core.services import deployments
+from autostack_plugins.git_hosts.github.config import GitHubConfig
 from autostack_plugins.git_hosts.github.host import repository_of
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
-from tests.github_standin import Account, StandIn, grant, push_site, settings, standin
+from tests.github_standin import (
+    Account,
+    StandIn,
+    grant,
+    link_github,
+    push_site,
+    settings,
+    standin,
+    with_plugin_settings,
+)
 from tests.web_fixtures import log_in
 
 __all__ = ["api", "owner", "settings", "standin"]
@@ -87,17 +96,18 @@ async def test_a_private_repository_clones_with_the_stored_token_only(
 
 
 def test_the_token_goes_only_to_the_repository_it_was_granted_for(settings: Settings) -> None:
-    url = f"{settings.github_url}/octocat/site.git"
+    github_url = GitHubConfig.of(settings).url
+    url = f"{github_url}/octocat/site.git"
     env = git_credentials.token_env(url, CloneCredential("x-access-token", "gho_secret"))
     assert env["GIT_CONFIG_KEY_0"] == f"http.{url}.extraHeader"
     assert "gho_secret" not in env["GIT_CONFIG_VALUE_0"]
     assert repository_of(settings, url) == "octocat/site"
     assert repository_of(settings, url[:-4] + "/") == "octocat/site"
     for other in ("https://gitlab.example/o/r.git",
-                  settings.github_url.replace("http://", "https://") + "/o/r.git",
-                  settings.github_url.replace("//", "//x@") + "/o/r.git",
-                  f"{settings.github_url}/o/r/tree/main", f"{settings.github_url}/o/r?x=1",
-                  f"{settings.github_url}/o", f"{settings.github_url}/../r"):
+                  github_url.replace("http://", "https://") + "/o/r.git",
+                  github_url.replace("//", "//x@") + "/o/r.git",
+                  f"{github_url}/o/r/tree/main", f"{github_url}/o/r?x=1",
+                  f"{github_url}/o", f"{github_url}/../r"):
         assert repository_of(settings, other) is None, other
 
 
@@ -107,8 +117,7 @@ async def connected_site(api: httpx.AsyncClient, owner: User, standin: StandIn,
     ``octocat/secret``, another private repository of theirs never connected here."""
     assert standin.approving is not None
     token = standin.issue(standin.approving)
-    owner.github_id = standin.approving.id
-    await owner.save()
+    await link_github(owner, standin.approving)
     await grant(owner, token)
     site = standin.add_repository(standin.approving, "site", private=True)
     push_site(standin, site, tmp_path / "site")
@@ -126,8 +135,7 @@ async def test_an_admin_repointing_the_project_cannot_clone_with_the_connecting_
     token, secret = await connected_site(api, owner, standin, tmp_path)
     admin = await add_user(await personal_team(owner), "admin@example.com", Role.ADMIN)
     alice = Account(id=7, login="alice", email="alice@example.com")
-    admin.github_id = alice.id
-    await admin.save()
+    await link_github(admin, alice)
     await grant(admin, standin.issue(alice))
     async with client_for(autostack, await token_for(admin)) as http:
         moved = await http.patch("/api/v1/projects/site",
@@ -232,8 +240,9 @@ async def test_with_a_github_app_clones_use_an_installation_token_for_that_repos
     token, secret = await connected_site(api, owner, standin, tmp_path)
     key_file = tmp_path / "app.pem"
     key_file.write_text(standin.app_private_key())
-    autostack.settings = replace(autostack.settings, github_app_id=standin.app_id,
-                                 github_app_private_key_file=str(key_file))
+    autostack.settings = with_plugin_settings(
+        autostack.settings, AUTOSTACK_GITHUB_APP_ID=standin.app_id,
+        AUTOSTACK_GITHUB_APP_PRIVATE_KEY_FILE=str(key_file))
     project = await Project.get(name="site")
 
     uninstalled = await deploy(autostack, project)

@@ -25,7 +25,7 @@ def test_repository_path_refuses_what_is_not_owner_slash_name() -> None:
 
 
 def test_a_repository_url_names_the_repository_on_the_github_host_only() -> None:
-    settings = Settings(github_url="https://github.com")
+    settings = Settings()
     assert repository_of(settings, "https://github.com/o/r.git") == "o/r"
     assert repository_of(settings, "https://GitHub.com/o/r/") == "o/r"
     for other in ("https://gitlab.com/o/r.git", "http://github.com/o/r.git",

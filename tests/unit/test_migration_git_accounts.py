@@ -90,7 +90,7 @@ async def test_sqlite_carries_tokens_and_connections_over(
 async def clone_token(path: Path) -> str:
     """The token a deployment of the connected project sends to its repository's URL, read
     through the current models from the upgraded database at ``path``."""
-    settings = Settings(github_url="https://github.com")
+    settings = Settings()
     app = cast(AutoStack, SimpleNamespace(settings=settings, git_hosts={"github": GitHubHost()}))
     await Tortoise.init(config=tortoise_config(f"sqlite://{path}"))
     try:

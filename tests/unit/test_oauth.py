@@ -14,9 +14,15 @@ import httpx
 from joserfc.jwk import RSAKey
 
 from autostack_core.app import AutoStack
-from autostack_core.infrastructure.models import AuditEvent, GitAccount, Team, User, UserSession
+from autostack_core.infrastructure.models import (
+    AuditEvent,
+    Team,
+    User,
+    UserIdentity,
+    UserSession,
+)
 from tests.fixtures_auth import Browser, browser, client_for, owner
-from tests.github_standin import Account, StandIn, granted, settings, standin
+from tests.github_standin import Account, StandIn, granted, linked_github_id, settings, standin
 
 __all__ = ["browser", "owner", "settings", "standin"]
 
@@ -58,7 +64,7 @@ async def test_github_login_asks_the_least_scope_and_keeps_no_token(
     assert me.status_code == 200
     assert me.json()["user"]["email"] == "octocat@example.com"
     user = await User.get(email="octocat@example.com")
-    assert user.github_id == 583231 and user.password_hash is None
+    assert await linked_github_id(user) == 583231 and user.password_hash is None
     assert standin.asked_scopes == ["read:user user:email"]
     assert await granted(user) is None
     assert await Team.exists(owner=user, is_personal=True)
@@ -71,7 +77,8 @@ async def test_github_login_again_signs_in_the_same_user(
     for _ in range(2):
         async with client_for(autostack) as http:
             assert (await sign_in(http, "github")).status_code == 303
-    assert await User.filter(github_id=583231).count() == 1
+    assert await UserIdentity.filter(host="github", external_id="583231").count() == 1
+    assert await User.all().count() == 1
     assert await UserSession.all().count() == 2
 
 
@@ -81,8 +88,7 @@ async def test_signed_in_user_connects_github_without_a_new_session(
     sessions = await UserSession.all().count()
     done = await sign_in(browser.http, "github", "/projects/new")
     assert done.status_code == 303, done.text
-    await owner.refresh_from_db()
-    assert owner.github_id == 583231
+    assert await linked_github_id(owner) == 583231
     assert await granted(owner) is None
     assert await UserSession.all().count() == sessions
     assert not await User.exists(email="octocat@example.com")
@@ -96,8 +102,7 @@ async def test_github_account_of_another_user_is_not_connected_twice(
     refused = await sign_in(browser.http, "github")
     assert refused.status_code == 400
     assert "another AutoStack user" in refused.text
-    await owner.refresh_from_db()
-    assert owner.github_id is None
+    assert await linked_github_id(owner) is None
 
 
 async def test_a_password_account_with_the_same_email_is_not_taken_over(
@@ -109,8 +114,7 @@ async def test_a_password_account_with_the_same_email_is_not_taken_over(
         assert refused.status_code == 400
         assert "log in with its password" in refused.text
         assert (await http.get("/api/v1/user")).status_code == 401
-    await owner.refresh_from_db()
-    assert owner.github_id is None and await granted(owner) is None
+    assert await linked_github_id(owner) is None and await granted(owner) is None
 
 
 async def test_a_callback_without_the_flow_cookie_or_with_another_state_fails(
@@ -126,7 +130,7 @@ async def test_a_callback_without_the_flow_cookie_or_with_another_state_fails(
         assert response.status_code == 400
         assert "not valid" in response.text
         assert (await http.get("/api/v1/user")).status_code == 401
-    assert not await User.exists(github_id=583231)
+    assert not await UserIdentity.exists(host="github", external_id="583231")
 
 
 async def test_a_replayed_callback_does_not_sign_in_again(
@@ -197,46 +201,3 @@ async def test_unconfigured_provider_is_404(autostack: AutoStack) -> None:
     async with client_for(autostack) as http:
         response = await http.get("/auth/gitlab/login")
     assert response.status_code == 404
-
-
-async def test_connecting_repositories_asks_repo_and_stores_that_token_sealed(
-    autostack: AutoStack, standin: StandIn, browser: Browser, owner: User
-) -> None:
-    assert standin.approving is not None
-    standin.add_repository(standin.approving, "private-site", private=True)
-    done = await finish(browser.http, await start(browser.http, "github", "/new", "connect"))
-    assert done.status_code == 303, done.text
-    assert done.headers["location"] == "/new"
-    assert standin.asked_scopes == ["repo"]
-    await owner.refresh_from_db()
-    token = await granted(owner)
-    assert owner.github_id == 583231 and token in standin.tokens
-    assert standin.scopes[token] == {"repo"}
-    account = await GitAccount.get(user=owner, host="github")
-    assert token not in account.credential_sealed
-    assert await AuditEvent.exists(action="auth.repositories_connected", user=owner)
-    listed = await browser.http.get("/api/v1/github/repositories")
-    assert [repo["full_name"] for repo in listed.json()["repositories"]] == [
-        "octocat/private-site"]
-
-
-async def test_repositories_of_another_github_account_are_not_connected(
-    autostack: AutoStack, standin: StandIn, browser: Browser, owner: User
-) -> None:
-    owner.github_id = 42
-    await owner.save()
-    refused = await finish(browser.http, await start(browser.http, "github", "/new", "connect"))
-    assert refused.status_code == 400
-    assert "linked to another GitHub account" in refused.text
-    await owner.refresh_from_db()
-    assert owner.github_id == 42 and await granted(owner) is None
-
-
-async def test_connecting_repositories_needs_a_signed_in_user(
-    autostack: AutoStack, standin: StandIn
-) -> None:
-    async with client_for(autostack) as http:
-        response = await http.get("/auth/github/connect", params={"next": "/new"})
-    assert response.status_code == 303
-    assert response.headers["location"].startswith("/login?next=")
-    assert standin.asked_scopes == []

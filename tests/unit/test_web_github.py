@@ -8,14 +8,20 @@ shapes and git's smart HTTP, private repositories only with a token.
 from __future__ import annotations
 
 import html
-from dataclasses import replace
 from pathlib import Path
 
 from autostack_core.app import AutoStack
 from autostack_core.build.pipeline import run_deployment
 from autostack_core.infrastructure.models import Deployment, GitConnection, Project, User
 from tests.fixtures_auth import client_for, owner
-from tests.github_standin import StandIn, grant, push_site, settings, standin
+from tests.github_standin import (
+    StandIn,
+    grant,
+    push_site,
+    settings,
+    standin,
+    with_plugin_settings,
+)
 from tests.web_fixtures import log_in
 
 __all__ = ["owner", "settings", "standin"]
@@ -27,8 +33,9 @@ async def test_sign_in_buttons_show_only_for_configured_providers(autostack: Aut
             text = (await http.get(page)).text
             assert 'href="/auth/github/login?next=' in text
             assert "Continue with Google" in text
-        autostack.settings = replace(autostack.settings, google_client_id=None,
-                                     github_client_secret=None)
+        autostack.settings = with_plugin_settings(
+            autostack.settings, AUTOSTACK_GOOGLE_CLIENT_ID=None,
+            AUTOSTACK_GITHUB_CLIENT_SECRET=None)
         text = (await http.get("/login")).text
     assert "Continue with GitHub" not in text and "Continue with Google" not in text
 

@@ -33,6 +33,7 @@ from autostack_core.infrastructure.models.enums import (
     Tier,
 )
 from autostack_core.infrastructure.models.git import GitAccount, GitConnection
+from autostack_core.infrastructure.models.identities import UserIdentity
 from autostack_core.infrastructure.models.projects import (
     Alias,
     DeployHook,
@@ -92,6 +93,7 @@ __all__ = [
     "TeamMember",
     "Tier",
     "User",
+    "UserIdentity",
     "UserSession",
     "WebhookDelivery",
     "new_deployment_id",

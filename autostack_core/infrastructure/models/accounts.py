@@ -16,7 +16,6 @@ class User(Model):
     name = fields.CharField(max_length=120, default="")
     avatar_url = fields.CharField(max_length=500, null=True)
     password_hash = fields.CharField(max_length=200, null=True)
-    github_id = fields.BigIntField(null=True, unique=True)
     subscription_tier = fields.CharEnumField(Tier, default=Tier.FREE, max_length=16)
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -5,7 +5,9 @@ own GitHub access covers it: the core asks :meth:`GitHubHost.repository` with
 that person's token (GitHub answers 404 for a private repository the token
 cannot read) before it records the connection, and sets up the webhook with
 :meth:`GitHubHost.ensure_webhook`. The token is the one the person granted at
-``/auth/github/connect`` (scope ``repo``); signing in with GitHub grants none.
+``/auth/github/connect`` through the OAuth app :meth:`GitHubHost.oauth_app`
+declares, with scope ``repo`` (GitHub's OAuth apps have no narrower scope that
+reads private repositories); signing in with GitHub grants none.
 
 What a clone sends (:meth:`GitHubHost.clone_for_deployment`): with a GitHub
 App configured (``AUTOSTACK_GITHUB_APP_ID`` and its private key), a one-hour
@@ -28,14 +30,17 @@ from autostack_core.interfaces.git_host import (
     GitEvent,
     GitHostError,
     Headers,
+    HostAccount,
+    OAuthApp,
     Repository,
 )
 
 from . import rest, webhooks
+from .config import CLIENT_ID, CLIENT_SECRET, GitHubConfig
 
-CONNECT_PATH = "/auth/github/connect"
-"""Where a signed-in person grants AutoStack access to their GitHub repositories."""
 BASIC_USER = "x-access-token"
+REPOSITORIES_SCOPES = ("repo",)
+"""Connecting repositories: read (clone) them and manage their webhooks."""
 
 
 def repository_of(settings: Settings, url: str) -> str | None:
@@ -45,7 +50,7 @@ def repository_of(settings: Settings, url: str) -> str | None:
     another scheme or host, user info, a query, a fragment or a deeper path names
     no repository.
     """
-    parts, github = urlsplit(url), urlsplit(settings.github_url)
+    parts, github = urlsplit(url), urlsplit(GitHubConfig.of(settings).url)
     if parts.scheme not in ("http", "https") or parts.scheme != github.scheme \
             or parts.netloc.lower() != github.netloc.lower():
         return None
@@ -59,11 +64,11 @@ def repository_of(settings: Settings, url: str) -> str | None:
 
 async def app_token(settings: Settings, repository: str) -> str:
     """The configured GitHub App's installation token for ``repository`` alone."""
-    if not settings.github_app_private_key_file:
+    config = GitHubConfig.of(settings)
+    if not config.app_private_key_file:
         raise ValueError("AUTOSTACK_GITHUB_APP_PRIVATE_KEY_FILE is not set")
-    key = Path(settings.github_app_private_key_file).read_text(encoding="ascii")
-    return await rest.installation_token(settings.github_api_url, str(settings.github_app_id),
-                                         key, repository)
+    key = Path(config.app_private_key_file).read_text(encoding="ascii")
+    return await rest.installation_token(config.api_url, str(config.app_id), key, repository)
 
 
 class GitHubHost:
@@ -72,7 +77,6 @@ class GitHubHost:
     name = webhooks.NAME
     title = "GitHub"
     signature_headers = webhooks.FORMAT.signature_headers
-    connect_path: str | None = CONNECT_PATH
 
     def has_signature(self, headers: Headers) -> bool:
         return webhooks.FORMAT.has_signature(headers)
@@ -86,21 +90,35 @@ class GitHubHost:
     def parse(self, headers: Headers, payload: Any) -> list[GitEvent]:
         return webhooks.parse(headers, payload)
 
+    def oauth_app(self, settings: Settings) -> OAuthApp | None:
+        config = GitHubConfig.of(settings)
+        base = config.url.rstrip("/")
+        return OAuthApp(f"{base}/login/oauth/authorize", f"{base}/login/oauth/access_token",
+                        REPOSITORIES_SCOPES, config.client_id, config.client_secret,
+                        configure=f"the server's admin sets {CLIENT_ID} and {CLIENT_SECRET} "
+                                  "to a GitHub OAuth app's")
+
+    async def account(self, settings: Settings, credential: str) -> HostAccount:
+        async with rest.GitHub(GitHubConfig.of(settings).api_url, credential) as github:
+            user = await github.user()
+        return HostAccount(str(user["id"]), str(user.get("login") or ""),
+                           user.get("avatar_url"))
+
     def repository_of(self, settings: Settings, url: str) -> str | None:
         return repository_of(settings, url)
 
     async def repositories(self, settings: Settings, credential: str,
                            limit: int) -> list[Repository]:
-        async with rest.GitHub(settings.github_api_url, credential) as github:
+        async with rest.GitHub(GitHubConfig.of(settings).api_url, credential) as github:
             return await github.repositories(limit)
 
     async def repository(self, settings: Settings, credential: str, name: str) -> Repository:
-        async with rest.GitHub(settings.github_api_url, credential) as github:
+        async with rest.GitHub(GitHubConfig.of(settings).api_url, credential) as github:
             return await github.repository(name)
 
     async def ensure_webhook(self, settings: Settings, credential: str, repository: str,
                              url: str, secret: str) -> dict[str, Any]:
-        async with rest.GitHub(settings.github_api_url, credential) as github:
+        async with rest.GitHub(GitHubConfig.of(settings).api_url, credential) as github:
             return (await github.ensure_webhook(repository, url, secret)).to_dict()
 
     def clone_as_user(self, credential: str) -> CloneCredential:
@@ -108,7 +126,7 @@ class GitHubHost:
 
     async def clone_for_deployment(self, settings: Settings, repository: str,
                                    credential: str) -> CloneCredential:
-        if settings.github_app_id is None:
+        if GitHubConfig.of(settings).app_id is None:
             return CloneCredential(BASIC_USER, credential)
         try:
             return CloneCredential(BASIC_USER, await app_token(settings, repository))

@@ -6,7 +6,8 @@ GitHub's errors become :class:`autostack_core.interfaces.git_host.GitHostError`
 interface asks.
 
 It speaks the documented REST shapes (https://docs.github.com/rest) at
-``settings.github_api_url``, so GitHub Enterprise Server works the same way.
+``AUTOSTACK_GITHUB_API_URL`` (:mod:`.config`), so GitHub Enterprise Server works
+the same way.
 Pages are followed through the ``Link`` header, and only on the API's own host:
 a ``next`` link elsewhere would receive the token.
 """
