@@ -1,11 +1,14 @@
 """Traffic in the dashboard: ``/projects/{name}/split``, linked from the settings page.
 
-The same services as ``/api/v1/projects/{name}/split`` and
-``/skew-protection`` (:mod:`autostack_core.services.splits`,
-:mod:`autostack_core.services.skew`): anyone in the team sees the split,
-each variant's requests and errors, and the skew protection window; admins
+The same services as ``/api/v1/projects/{name}/split``, ``/skew-protection``
+and ``/rolling-release`` (:mod:`autostack_core.services.splits`,
+:mod:`autostack_core.services.skew`,
+:mod:`autostack_core.services.rolling_releases`): anyone in the team sees the
+split, each variant's requests and errors, the rolling release (stage,
+weights, each side's 5xx rate and p95) and the skew protection window; admins
 start a split between ready deployments (weights adding up to 100),
-re-weight or end it, and change the window.
+re-weight or end it, and change the window; members advance or abort a
+rolling release, as they promote.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from starlette.routing import BaseRoute, Route
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, Role, User
 from autostack_core.security.auth import client_ip
-from autostack_core.services import skew, splits
+from autostack_core.services import rolling_releases, skew, splits
 from autostack_web.access import page, project_access
 from autostack_web.rendering import form_text, host_of, render
 
@@ -31,8 +34,12 @@ async def split_page(request: Request, project: Project, role: Role, status_code
     """The split page; ``context`` may add ``error``, ``notice`` and ``values``."""
     ready = await Deployment.filter(project=project, state=DeploymentState.READY,
                                     deleted_at__isnull=True).order_by("-created_at").limit(20)
-    split = await splits.split_json(host_of(request), project)
+    app = host_of(request)
+    split = await splits.split_json(app, project)
+    latest = await rolling_releases.latest(project)
+    rollout = None if latest is None else await rolling_releases.rollout_json(app, latest)
     values = {"project": project, "role": role, "split": split, "choices": ready,
+              "rollout": rollout,
               "skew": skew.skew_json(project),
               "rows": ROWS, "error": None, "notice": None, "values": {}, **context}
     return await render(request, "split.html", values, status_code=status_code)
@@ -87,10 +94,44 @@ async def save_skew(request: Request, user: User) -> Response:
     return await split_page(request, project, role, notice="Skew protection saved.")
 
 
+async def advance_rollout(request: Request, user: User) -> Response:
+    """Advance (approve) the rolling release's stage now (member)."""
+    return await move_rollout(request, user, advance=True)
+
+
+async def abort_rollout(request: Request, user: User) -> Response:
+    """Abort the rolling release (member): production back to the previous deployment."""
+    return await move_rollout(request, user, advance=False)
+
+
+async def move_rollout(request: Request, user: User, advance: bool) -> Response:
+    project, role = await project_access(user, request.path_params["name"], Role.MEMBER)
+    rollout = await rolling_releases.active(project)
+    if rollout is None:
+        return await split_page(request, project, role, 409,
+                                error=ApiError(409, "No rolling release is under way."))
+    app = host_of(request)
+    if advance:
+        done = await rolling_releases.advance(app, user, rollout, client_ip(request))
+    else:
+        done = await rolling_releases.abort(app, rollout, "aborted in the dashboard", user,
+                                            client_ip(request))
+    if not done:
+        return await split_page(request, project, role, 409, error=ApiError(
+            409, f"The rolling release is {rollout.state.value} now."))
+    notice = "Rolling release advanced." if advance else \
+        "Rolling release aborted: production serves the previous deployment."
+    return await split_page(request, project, role, notice=notice)
+
+
 routes: list[BaseRoute] = [
     Route("/projects/{name}/split", page(show), methods=["GET"], include_in_schema=False),
     Route("/projects/{name}/split", page(save), methods=["POST"], include_in_schema=False),
     Route("/projects/{name}/split/end", page(end), methods=["POST"], include_in_schema=False),
     Route("/projects/{name}/split/skew", page(save_skew), methods=["POST"],
+          include_in_schema=False),
+    Route("/projects/{name}/rollout/advance", page(advance_rollout), methods=["POST"],
+          include_in_schema=False),
+    Route("/projects/{name}/rollout/abort", page(abort_rollout), methods=["POST"],
           include_in_schema=False),
 ]

@@ -177,13 +177,56 @@ def runtime_logs(client: ApiClient, deployment: str, follow: bool, as_json: bool
                 click.echo(json.dumps(data) if as_json else runtime_line(data))
 
 
+def rolling_stages(text: str, minutes: float | None) -> list[dict[str, Any]]:
+    """``5,25:30,50:approve,100``: percents, each with its own minutes or ``approve`` (waits
+    for ``autostack rollout advance``), else ``minutes`` (None: waits too)."""
+    stages = []
+    for item in text.split(","):
+        percent, _, duration = item.strip().partition(":")
+        if not percent.isdigit():
+            raise click.BadParameter(f"{item!r}: write PERCENT[:MINUTES|:approve]")
+        if duration == "approve" or (not duration and minutes is None):
+            seconds = None
+        else:
+            try:
+                seconds = 60 * (float(duration) if duration else float(minutes or 0))
+            except ValueError:
+                raise click.BadParameter(f"{item!r}: minutes must be a number") from None
+        stages.append({"percent": int(percent), "seconds": seconds})
+    return stages
+
+
 @click.command()
 @click.argument("deployment")
+@click.option("--rolling", default=None, metavar="STAGES",
+              help="Roll out gradually: percents like 5,25,100 (PERCENT:MINUTES or "
+                   "PERCENT:approve per stage); 'default' for the project's stages")
+@click.option("--stage-minutes", type=float, default=None,
+              help="How long each stage lasts [stages wait for approval]")
+@click.option("--max-error-rate", type=float, default=None,
+              help="Abort above this 5xx percent of the new deployment [5]")
+@click.option("--max-p95-ms", type=int, default=None,
+              help="Abort above this p95 answer time in ms [not checked]")
+@click.option("--failure-budget", type=int, default=None,
+              help="Abort at the latest at this many failed requests [100]")
 @json_option
-def promote(deployment: str, as_json: bool) -> None:
-    """Point production at a ready deployment (no rebuild)."""
-    result = ApiClient().post(f"/api/v1/deployments/{deployment}/promote")
-    emit(as_json, result, f"Promoted {result['id']}\n{describe(result)}")
+def promote(deployment: str, rolling: str | None, stage_minutes: float | None,
+            max_error_rate: float | None, max_p95_ms: int | None,
+            failure_budget: int | None, as_json: bool) -> None:
+    """Point production at a ready deployment (no rebuild), at once or stage by stage."""
+    if rolling is None:
+        result = ApiClient().post(f"/api/v1/deployments/{deployment}/promote")
+        emit(as_json, result, f"Promoted {result['id']}\n{describe(result)}")
+        return
+    body = {"stages": None if rolling == "default" else rolling_stages(rolling, stage_minutes),
+            "max_error_rate": max_error_rate, "max_p95_ms": max_p95_ms,
+            "failure_budget": failure_budget}
+    result = ApiClient().post(f"/api/v1/deployments/{deployment}/rolling-release",
+                              {key: value for key, value in body.items() if value is not None})
+    rollout = result["rolling_release"]
+    emit(as_json, result, f"Rolling release {rollout['id']} started: {deployment} gets "
+                          f"{rollout['weights'][deployment]}% of production "
+                          f"({rollout['state']}); see `autostack rollout status`")
 
 
 @click.command()

@@ -25,14 +25,19 @@ class LoadRecord:
 
 
 @contextmanager
-def steady_load(edge_port: int, host: str) -> Iterator[LoadRecord]:
-    """Requests ``/`` of ``host`` on the edge every 10 ms until the block ends."""
+def steady_load(edge_port: int, host: str, fresh_visitors: bool = False) \
+        -> Iterator[LoadRecord]:
+    """Requests ``/`` of ``host`` on the edge every 10 ms until the block ends; with
+    ``fresh_visitors`` each request comes without cookies (a new visitor each time, not
+    one kept on a split's variant)."""
     record = LoadRecord()
     stop = threading.Event()
 
     def load() -> None:
         with httpx.Client(timeout=10) as http:
             while not stop.is_set():
+                if fresh_visitors:
+                    http.cookies.clear()
                 try:
                     response = http.get(f"http://127.0.0.1:{edge_port}/", headers={"Host": host})
                 except httpx.HTTPError as error:
