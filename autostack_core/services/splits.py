@@ -23,6 +23,8 @@ from autostack_core.infrastructure.models import (
     Deployment,
     DeploymentState,
     Project,
+    RollingRelease,
+    RolloutState,
     User,
 )
 from autostack_core.interfaces.edge import TrafficCount, WeightedEndpoint
@@ -84,6 +86,10 @@ async def start(app: AutoStack, user: User, project: Project,
                 variants: list[tuple[str, int]], ip: str) -> dict[str, Any]:
     """Check, save, audit, then bind the split (admin role, checked by the caller)."""
     await check_variants(project, variants)
+    if await RollingRelease.exists(project=project, state__in=[RolloutState.RUNNING,
+                                                               RolloutState.AWAITING_APPROVAL]):
+        raise ApiError(409, "variants: a rolling release shares production; let it finish or "
+                            "abort it first", "variants")
     production = await deployments.production_deployment(app, project)
     if production is None:
         raise ApiError(409, "variants: the project has no production deployment to split",

@@ -49,6 +49,9 @@ async def test_stages_move_the_weights_and_the_last_advance_promotes(
     assert shown["measure"]["previous"]["requests"] == 6
     again = await api.post(f"/api/v1/deployments/{new}/rolling-release", json={})
     assert again.status_code == 409 and "under way" in again.text
+    split = await api.put("/api/v1/projects/site/split", json={"variants": [
+        {"deployment": new, "weight": 50}, {"deployment": previous, "weight": 50}]})
+    assert split.status_code == 409 and "rolling release" in split.text
 
     advanced = (await api.post("/api/v1/projects/site/rolling-release/advance")).json()
     assert advanced["rolling_release"]["state"] == "awaiting_approval"
