@@ -16,6 +16,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
     # every CLI command imports the plugins to find its subcommands.
     from autostack_web import (
         account,
+        cron_settings,
         dashboard,
         deployment_page,
         dns_zone_settings,
@@ -48,6 +49,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         *scale_settings.routes,
         *split_settings.routes,
         *protection_settings.routes,
+        *cron_settings.routes,
         *protection_gate.routes,
         *teams.routes,
         *account.routes,

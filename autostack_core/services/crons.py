@@ -14,6 +14,7 @@ A run started by hand is persisted, then handed to the plugin's queue task
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from autostack_core.errors import ApiError, NotFound
@@ -59,8 +60,19 @@ def crons_enabled(project: Project) -> bool:
 async def set_enabled(project: Project, enabled: bool) -> None:
     """Turn the project's crons on or off (persisted; the caller audits it as
     ``project.crons_changed``)."""
-    project.settings = {**project.settings, "crons_enabled": enabled}
+    project.settings = {**project.settings, "crons_enabled": enabled,
+                        "crons_enabled_at": datetime.now(UTC).isoformat()}
     await project.save(update_fields=["settings", "updated_at"])
+
+
+def active_since(project: Project, deployment: Deployment) -> datetime | None:
+    """Since when ``deployment``'s crons may run: it was ready and the crons were on."""
+    moments = [deployment.ready_at]
+    switched = project.settings.get("crons_enabled_at")
+    if isinstance(switched, str):
+        moments.append(datetime.fromisoformat(switched))
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
 
 
 async def recent_runs(project: Project, limit: int = HISTORY_LIMIT) -> list[CronRun]:

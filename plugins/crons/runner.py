@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -44,6 +44,8 @@ BYPASS_HEADER = "x-vercel-protection-bypass"
 TIMEOUT_SECONDS = 300.0
 """How long a cron's request may take (Vercel: the function's maximum duration)."""
 ERROR_LIMIT = 500
+LOOKBACK_MINUTES = 5
+"""How late a tick may run (a busy queue) and still claim its minute's crons."""
 
 
 def minute_of(moment: datetime) -> datetime:
@@ -60,22 +62,43 @@ async def production_crons() -> list[DeploymentCron]:
 
 
 async def tick(app: AutoStack, now: datetime | None = None) -> list[int]:
-    """Claim the runs due in the minute of ``now``; enqueue and return the ones this call won."""
-    minute = minute_of(now or datetime.now(UTC))
-    claimed: list[int] = []
+    """Claim the runs due in the last :data:`LOOKBACK_MINUTES` up to ``now`` that no tick
+    claimed yet; enqueue and return the ones this call won.
+
+    Looking back covers a tick that waited in a busy queue past its minute (a
+    daily cron would otherwise be skipped for the day); a minute before the
+    deployment was ready, or before the crons were turned on, is not due.
+    """
+    current = minute_of(now or datetime.now(UTC))
+    window = [current - timedelta(minutes=back) for back in range(LOOKBACK_MINUTES)]
+    due: list[tuple[DeploymentCron, datetime]] = []
     for cron in await production_crons():
         project = cron.deployment.project
         try:
-            due = parse(cron.schedule).matches(minute)
+            schedule = parse(cron.schedule)
         except ScheduleError:  # checked at build; a row written otherwise is skipped
-            due = False
-        if due and crons.crons_enabled(project):
-            run = await claim(project, cron.deployment, cron, minute)
+            continue
+        since = crons.active_since(project, cron.deployment)
+        if crons.crons_enabled(project):
+            due += [(cron, minute) for minute in window
+                    if schedule.matches(minute) and (since is None or minute >= minute_of(since))]
+    taken = await claimed_since(window[-1])
+    claimed: list[int] = []
+    for cron, minute in due:
+        if (cron.deployment.project.id, cron.path, cron.schedule, minute) not in taken:
+            run = await claim(cron.deployment.project, cron.deployment, cron, minute)
             if run is not None:
                 claimed.append(run.id)
     for run_id in claimed:
         app.queue.enqueue(crons.RUN_TASK, run_id)
     return claimed
+
+
+async def claimed_since(minute: datetime) -> set[tuple[int, str, str, datetime]]:
+    """The (project id, path, schedule, minute) of every run scheduled from ``minute`` on."""
+    rows = await CronRun.filter(scheduled_for__gte=minute).values_list(
+        "project_id", "path", "schedule", "scheduled_for")
+    return {(project, path, schedule, minute_of(at)) for project, path, schedule, at in rows}
 
 
 async def claim(project: Project, deployment: Deployment, cron: DeploymentCron,

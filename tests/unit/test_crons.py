@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -39,7 +39,10 @@ from tests.upload_deploy import deploy_files
 __all__ = ["api", "owner"]
 
 SECRET = "cron-secret-value-42"
-MINUTE = datetime(2026, 12, 6, 5, 0, tzinfo=UTC)
+MINUTE = (datetime.now(UTC) + timedelta(days=1)).replace(hour=5, minute=0, second=0,
+                                                         microsecond=0)
+"""05:00 tomorrow: after the deployments of the test were ready, as a real tick's minute is."""
+DAILY = "0 5 * * *"
 CRONS = [{"path": "/api/daily?full=1", "schedule": "0 5 * * *"},
          {"path": "/api/often", "schedule": "*/10 * * * *"}]
 
@@ -120,7 +123,7 @@ async def test_a_due_cron_is_sent_once_with_the_secret_and_recorded(
 async def test_two_workers_ticking_the_same_minute_send_one_request(
     autostack: AutoStack, site: Project, app_server: StandIn
 ) -> None:
-    await deploy_files(autostack, site, vercel_json([{"path": "/once", "schedule": "* * * * *"}]))
+    await deploy_files(autostack, site, vercel_json([{"path": "/once", "schedule": DAILY}]))
     first, second = await asyncio.gather(runner.tick(autostack, MINUTE),
                                          runner.tick(autostack, MINUTE.replace(second=40)))
     assert len(first) + len(second) == 1
@@ -135,17 +138,17 @@ async def test_two_workers_ticking_the_same_minute_send_one_request(
 async def test_preview_crons_never_run_and_a_new_production_replaces_the_set(
     autostack: AutoStack, site: Project, app_server: StandIn
 ) -> None:
-    await deploy_files(autostack, site, vercel_json([{"path": "/old", "schedule": "* * * * *"}]))
+    await deploy_files(autostack, site, vercel_json([{"path": "/old", "schedule": "0 * * * *"}]))
     preview = await deploy_files(autostack, site,
-                                 vercel_json([{"path": "/preview", "schedule": "* * * * *"}]),
+                                 vercel_json([{"path": "/preview", "schedule": "0 * * * *"}]),
                                  target="preview")
     assert await DeploymentCron.filter(deployment=preview).count() == 1  # recorded, not run
     await runner.tick(autostack, MINUTE)
     await run_claimed(autostack)
     assert [request.path for request in app_server.requests] == ["/old"]
 
-    await deploy_files(autostack, site, vercel_json([{"path": "/new", "schedule": "* * * * *"}]))
-    await runner.tick(autostack, MINUTE.replace(minute=1))
+    await deploy_files(autostack, site, vercel_json([{"path": "/new", "schedule": "0 * * * *"}]))
+    await runner.tick(autostack, MINUTE + timedelta(hours=1))
     await run_claimed(autostack)
     assert [request.path for request in app_server.requests] == ["/old", "/new"]
 
@@ -153,7 +156,7 @@ async def test_preview_crons_never_run_and_a_new_production_replaces_the_set(
 async def test_disabled_crons_do_not_run(
     autostack: AutoStack, site: Project, app_server: StandIn, api: httpx.AsyncClient
 ) -> None:
-    await deploy_files(autostack, site, vercel_json([{"path": "/x", "schedule": "* * * * *"}]))
+    await deploy_files(autostack, site, vercel_json([{"path": "/x", "schedule": DAILY}]))
     changed = await api.patch("/api/v1/projects/site/crons", json={"enabled": False})
     assert changed.status_code == 200 and changed.json() == {"enabled": False}
     assert await AuditEvent.filter(action="project.crons_changed").count() == 1
@@ -167,7 +170,7 @@ async def test_disabled_crons_do_not_run(
 async def test_a_protected_production_gets_its_crons_with_the_bypass(
     autostack: AutoStack, site: Project, app_server: StandIn
 ) -> None:
-    await deploy_files(autostack, site, vercel_json([{"path": "/x", "schedule": "* * * * *"}]))
+    await deploy_files(autostack, site, vercel_json([{"path": "/x", "schedule": DAILY}]))
     site.protection_production = ProtectionMode.PASSWORD
     await site.save()
     await runner.tick(autostack, MINUTE)
@@ -204,8 +207,27 @@ async def test_an_unreachable_deployment_is_recorded_as_an_error(
     with standin(lambda request: (200, None)) as server:
         port = int(server.url.rsplit(":", 1)[1])
     edge_of(autostack).port = port  # nothing listens there any more
-    await deploy_files(autostack, site, vercel_json([{"path": "/x", "schedule": "* * * * *"}]))
+    await deploy_files(autostack, site, vercel_json([{"path": "/x", "schedule": DAILY}]))
     await runner.tick(autostack, MINUTE)
     await run_claimed(autostack)
     run = await CronRun.get(project=site)
     assert run.status_code is None and run.error is not None and "Connect" in run.error
+
+
+async def test_a_late_tick_still_claims_its_minute_but_not_before_the_deployment(
+    autostack: AutoStack, site: Project, app_server: StandIn
+) -> None:
+    """A tick that waited in a busy queue runs the minute it was for; nothing is caught up
+    from before the deployment was ready or from longer ago than the look-back."""
+    deployment = await deploy_files(autostack, site,
+                                    vercel_json([{"path": "/d", "schedule": DAILY}]))
+    assert deployment.ready_at is not None
+    yesterday = deployment.ready_at.replace(hour=5, minute=0, second=0, microsecond=0)
+    if yesterday >= deployment.ready_at:
+        yesterday -= timedelta(days=1)
+    assert await runner.tick(autostack, yesterday) == []  # before the deployment was ready
+    too_late = MINUTE + timedelta(minutes=runner.LOOKBACK_MINUTES)
+    assert await runner.tick(autostack, too_late) == []
+    late = await runner.tick(autostack, MINUTE + timedelta(minutes=3, seconds=20))
+    assert len(late) == 1 and await runner.tick(autostack, MINUTE) == []
+    assert (await CronRun.get(id=late[0])).scheduled_for == MINUTE
