@@ -42,6 +42,7 @@ from autostack_core.security import oauth
 from autostack_core.security.auth import AuthMiddleware
 from autostack_core.security.body_limits import BodyLimit, BodyLimitMiddleware
 from autostack_core.security.crypto import Keyring, install_keyring, load_keyring
+from autostack_core.security.request_actor import RequestActorMiddleware
 from autostack_core.security.security_headers import SecurityHeadersMiddleware
 from autostack_core.services import notifications, rolling_releases
 from autostack_core.services.retention import collect_garbage
@@ -203,6 +204,7 @@ class AutoStack:
                 Middleware(BodyLimitMiddleware, default=self.settings.max_request_bytes,
                            limits=body_limits(self.settings)),
                 Middleware(AuthMiddleware),
+                Middleware(RequestActorMiddleware),
             ],
             exception_handlers={
                 errors.ApiError: errors.handle_api_error,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from autostack_core.api import (
+    audit,
     auth,
     build_logs,
     deploy_hooks,
@@ -29,7 +30,7 @@ from autostack_core.api import (
 )
 
 API_MODULES = (
-    health, auth, teams, tokens, projects, environment, deployments, build_logs, uploads,
+    health, auth, teams, audit, tokens, projects, environment, deployments, build_logs, uploads,
     webhooks,
     deploy_hooks, notifiers, runtime_logs, git_connections, detect, project_events,
     project_runtime, traffic, openapi,

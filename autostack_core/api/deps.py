@@ -22,8 +22,8 @@ from starlette.requests import Request
 
 from autostack_core.errors import ApiError, NotFound, Unauthorized, from_validation_error
 from autostack_core.infrastructure.models import Project, Role, Team, User
-from autostack_core.security import accounts
-from autostack_core.security.auth import client_ip
+from autostack_core.security.request_actor import actor_of
+from autostack_core.services import audit as audit_log
 from autostack_core.services.access import project_with_role, require_team_role
 from autostack_core.services.checks import checked_id, fits
 
@@ -94,7 +94,12 @@ async def team_for(request: Request, minimum: Role) -> tuple[Team, Role]:
 
 
 async def audit(request: Request, action: str, *, team: Team, target: tuple[str, str],
-                **data: Any) -> None:
-    """Record a change the signed-in user made from this request (who, what, where from)."""
-    await accounts.audit(action, user=current_user(request), team=team, target=target,
-                         ip=client_ip(request), **data)
+                before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+                project: str = "", **data: Any) -> None:
+    """Record a change the signed-in user made from this request: who (and through which API
+    token), what, to which ``target`` of which ``project``, from where, the fields that changed
+    (``before``/``after``, secrets masked) and other ``data``
+    (:func:`autostack_core.services.audit.record`)."""
+    current_user(request)
+    await audit_log.record(action, team=team, target=target, before=before, after=after,
+                           actor=actor_of(request), project=project, details=data)

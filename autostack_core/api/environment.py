@@ -23,9 +23,8 @@ from autostack_core.infrastructure.models import (
     Project,
     Role,
 )
-from autostack_core.security import accounts
 from autostack_core.security.auth import client_ip
-from autostack_core.services import environment
+from autostack_core.services import audit, environment
 from autostack_core.services.access import team_role
 from autostack_core.services.environment import VariableBody, check_value
 
@@ -136,11 +135,13 @@ async def update_variable(request: Request) -> Response:
     body = await read_body(request, ValueBody)
     variable = await variable_for(request, project)
     check_value(body.value)
+    previous = variable.value
     variable.value = body.value
     await variable.save(update_fields=["value_sealed", "updated_at"])
-    await accounts.audit("env.updated", user=current_user(request), team=project.team,
-                         target=("project", str(project.id)), ip=client_ip(request),
-                         key=variable.key, environment=str(variable.environment))
+    await audit.record("env.updated", team=project.team_id,  # type: ignore[attr-defined]
+                       target=("env", variable.key), project=project.name,
+                       before={"value": previous}, after={"value": body.value},
+                       details={"environment": str(variable.environment)})
     return JSONResponse({"env": variable_json(variable, False)})
 
 

@@ -179,10 +179,11 @@ async def update_team(request: Request) -> Response:
     """
     team, role = await team_for(request, Role.ADMIN)
     body = await read_body(request, TeamPatch)
-    team.name = body.name.strip()
+    previous, team.name = team.name, body.name.strip()
     await team.save(update_fields=["name"])
     await accounts.audit("team.updated", user=current_user(request), team=team,
-                         target=("team", str(team.id)), ip=client_ip(request), name=team.name)
+                         target=("team", str(team.id)), ip=client_ip(request),
+                         before={"name": previous}, after={"name": team.name})
     return JSONResponse({"team": team_json(team, role)})
 
 

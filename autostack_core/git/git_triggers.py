@@ -27,7 +27,6 @@ from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import (
     Alias,
     AliasKind,
-    AuditEvent,
     CreatorType,
     Deployment,
     DeploymentState,
@@ -37,7 +36,7 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.interfaces import Event
 from autostack_core.interfaces.git_host import EventKind, GitEvent, PullRequestAction
-from autostack_core.services import deployments, hostnames
+from autostack_core.services import audit, deployments, hostnames
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -253,12 +252,12 @@ async def record(project: Project, event: GitEvent, outcome: Outcome) -> None:
     """Keep the decision as an ``AuditEvent`` (the dashboard lists the last deliveries)."""
     logger.info("%s %s for %s: %s (%s)", event.provider, event.kind, project.name,
                 outcome.result, outcome.reason)
-    await AuditEvent.create(
-        team_id=project.team_id,  # type: ignore[attr-defined]
-        action=AUDIT_ACTION, target_type="project", target_id=str(project.id),
-        data={
-            "provider": event.provider, "delivery_id": event.delivery_id,
-            "event": event.kind.value, "branch": event.branch, "commit_sha": event.commit_sha,
-            "pull_request": event.pull_request, **outcome.to_dict(),
-        },
+    await audit.record(
+        AUDIT_ACTION, team=project.team_id,  # type: ignore[attr-defined]
+        target=("project", str(project.id)), project=project.name,
+        actor=audit.current(event.provider),
+        details={"provider": event.provider, "delivery_id": event.delivery_id,
+                 "event": event.kind.value, "branch": event.branch,
+                 "commit_sha": event.commit_sha, "pull_request": event.pull_request,
+                 **outcome.to_dict()},
     )

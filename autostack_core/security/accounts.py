@@ -20,7 +20,6 @@ from tortoise.transactions import in_transaction
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import (
     ApiToken,
-    AuditEvent,
     Role,
     Team,
     TeamMember,
@@ -28,6 +27,7 @@ from autostack_core.infrastructure.models import (
     UserSession,
 )
 from autostack_core.security import throttle
+from autostack_core.services import audit as audit_log
 from autostack_core.utils import random_id, slugify
 
 _hasher = PasswordHasher()
@@ -38,6 +38,8 @@ MAX_PASSWORD_LENGTH = 1024
 TOKEN_PREFIX = "ast_"
 SESSION_LIFETIME = timedelta(days=14)
 _TOUCH_EVERY = timedelta(minutes=1)
+ANONYMOUS = "anonymous"
+"""The audit log's actor for who acted signed in as nobody (a failed login)."""
 
 
 
@@ -143,13 +145,16 @@ async def audit(
     team: Team | None = None,
     target: tuple[str, str] = ("", ""),
     ip: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    project: str = "",
     **data: Any,
 ) -> None:
-    """Record a security-relevant change (who, what, on which target, from where)."""
-    await AuditEvent.create(
-        action=action, user=user, team=team, target_type=target[0],
-        target_id=target[1][:64], data=data, ip=ip[:64],
-    )
+    """Record a sign-in or a change by ``user`` (anonymous without one) from ``ip``, through
+    :func:`autostack_core.services.audit.record`; ``data`` are its details."""
+    await audit_log.record(action, team=team, target=target, before=before, after=after,
+                           actor=user or audit_log.current(ANONYMOUS), address=ip or None,
+                           project=project, details=data)
 
 
 # -- sign-up and login (rate limits in :mod:`autostack_core.security.throttle`) -----------------

@@ -21,7 +21,7 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.infrastructure.store import Store
 from autostack_core.interfaces import Event
-from autostack_core.services import releases
+from autostack_core.services import audit, releases
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -109,6 +109,13 @@ async def transition(
     return True
 
 
+def creation_summary(deployment: Deployment) -> dict[str, Any]:
+    """What the audit log keeps of a new deployment (a git URL's credentials masked there)."""
+    return {"target": str(deployment.target), "source": deployment.source_type,
+            "branch": deployment.branch, "commit": deployment.commit_sha,
+            "git_url": deployment.git_url}
+
+
 async def create_deployment(
     app: AutoStack, project: Project, force: bool = False, **fields: Any
 ) -> Deployment:
@@ -121,6 +128,10 @@ async def create_deployment(
         app, releases.deployment_hostname(project.name, deployment.id, app.settings.base_domain)
     )
     await deployment.save(update_fields=["deployment_url"])
+    await audit.record("deployment.created", team=project.team_id,  # type: ignore[attr-defined]
+                       target=("deployment", deployment.id), project=project.name,
+                       actor=audit.current(str(deployment.creator_type)),
+                       after=creation_summary(deployment))
     await announce(app, project, deployment)
     await app.notify(Event(kind="deployment.created", project=project.name,
                            deployment=deployment.id))
@@ -146,6 +157,11 @@ async def request_cancel(app: AutoStack, deployment: Deployment) -> Deployment:
     if DeploymentState(deployment.state).is_final:
         raise ApiError(409, f"deployment is already {deployment.state}", "deployment")
     await Deployment.filter(id=deployment.id).update(cancel_requested=True)
+    project = await Project.get(id=deployment.project_id)  # type: ignore[attr-defined]
+    await audit.record("deployment.canceled", team=project.team_id,  # type: ignore[attr-defined]
+                       target=("deployment", deployment.id), project=project.name,
+                       before={"cancel_requested": False}, after={"cancel_requested": True},
+                       details={"state": str(deployment.state)})
     deployment.cancel_requested = True
     if deployment.state == State.QUEUED:
         await transition(app, deployment, State.CANCELED, "canceled before the build started")
@@ -213,8 +229,13 @@ async def promote(
 ) -> None:
     """Point the production alias at ``deployment`` (nothing is rebuilt)."""
     hostname = production_hostname(project.name, app.settings.base_domain)
+    previous = await alias_target(hostname)
     await point_alias(app, project, deployment, hostname, AliasKind.PRODUCTION)
     kind = "deployment.rolled_back" if rollback else "deployment.promoted"
+    await audit.record(kind, team=project.team_id,  # type: ignore[attr-defined]
+                       target=("deployment", deployment.id), project=project.name,
+                       before={"production": previous and previous.id},
+                       after={"production": deployment.id})
     await app.notify(Event(kind=kind, project=project.name, deployment=deployment.id))
 
 

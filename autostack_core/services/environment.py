@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Environment, EnvironmentVariable, Project, User
-from autostack_core.security import accounts
+from autostack_core.services import audit
 
 KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_VALUE_BYTES = 64 * 1024
@@ -62,9 +62,10 @@ async def create_variables(user: User, project: Project, body: VariableBody,
                            ip: str) -> list[EnvironmentVariable]:
     """:func:`add_variables`, audited as ``user``'s doing."""
     created = await add_variables(project, body)
-    await accounts.audit("env.created", user=user, team=project.team,
-                         target=("project", str(project.id)), ip=ip,
-                         key=body.key, environments=[str(v.environment) for v in created])
+    await audit.record("env.created", team=project.team_id,  # type: ignore[attr-defined]
+                       target=("env", body.key), project=project.name, actor=user, address=ip,
+                       after={"key": body.key, "value": body.value,
+                              "environments": [str(v.environment) for v in created]})
     return created
 
 
@@ -72,6 +73,7 @@ async def delete_variable(user: User, project: Project, variable: EnvironmentVar
                           ip: str) -> None:
     """Delete ``variable`` of ``project``, audited."""
     await variable.delete()
-    await accounts.audit("env.deleted", user=user, team=project.team,
-                         target=("project", str(project.id)), ip=ip,
-                         key=variable.key, environment=str(variable.environment))
+    await audit.record("env.deleted", team=project.team_id,  # type: ignore[attr-defined]
+                       target=("env", variable.key), project=project.name, actor=user,
+                       address=ip, before={"key": variable.key, "value": variable.value,
+                                           "environment": str(variable.environment)})

@@ -145,7 +145,7 @@ async def create_project(user: User, body: ProjectCreate, ip: str) -> Project:
     except IntegrityError as error:
         raise ApiError(409, f"name: the name {body.name!r} is taken", "name") from error
     await accounts.audit("project.created", user=user, team=team,
-                         target=("project", str(project.id)), ip=ip, name=project.name)
+                         target=("project", str(project.id)), ip=ip, project=project.name)
     return project
 
 
@@ -168,6 +168,7 @@ async def change_settings(app: AutoStack, user: User, project: Project,
     """Save checked ``changes`` to ``project`` and audit them (admin role, checked by the
     caller). Another git URL is no longer the connected repository, so clones of it use
     no one's access: returns whether that forgot the project's git connection."""
+    before = {field: getattr(project, field) for field in changes}
     for field, value in changes.items():
         setattr(project, field, value)
     forgotten = "git_url" in changes \
@@ -176,7 +177,7 @@ async def change_settings(app: AutoStack, user: User, project: Project,
         await project.save(update_fields=[*changes, "updated_at"])
         await accounts.audit("project.updated", user=user, team=project.team,
                              target=("project", str(project.id)), ip=ip,
-                             fields=sorted(changes))
+                             before=before, after=changes, project=project.name)
     return forgotten
 
 
@@ -185,4 +186,4 @@ async def delete_project(app: AutoStack, user: User, project: Project, ip: str) 
     checked by the caller)."""
     await remove_project(app, project)
     await accounts.audit("project.deleted", user=user, team=project.team,
-                         target=("project", str(project.id)), ip=ip, name=project.name)
+                         target=("project", str(project.id)), ip=ip, project=project.name)

@@ -85,7 +85,7 @@ async def change_role(actor: User, actor_role: Role, team: Team, member: TeamMem
     await member.save(update_fields=["role"])
     await accounts.audit("member.role_changed", user=actor, team=team,
                          target=("user", str(member.user_id)),  # type: ignore[attr-defined]
-                         ip=ip, old=str(old), new=str(role))
+                         ip=ip, before={"role": str(old)}, after={"role": str(role)})
 
 
 async def remove_member(actor: User, actor_role: Role, team: Team, member: TeamMember,

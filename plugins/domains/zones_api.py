@@ -71,7 +71,8 @@ async def connect_zone(request: Request) -> Response:
     body = await read_body(request, ConnectZone)
     zone = await dns_zones.connect(autostack_of(request), team, body.dns_host, body.config)
     await audit(request, "dns_zone.connected", team=team, target=("dns_zone", str(zone.id)),
-                dns_host=zone.provider, zone=zone.zone_name)
+                after={"dns_host": zone.provider, "zone": zone.zone_name,
+                       "credentials": body.config})
     return JSONResponse({"zone": dns_zones.zone_json(zone)}, status_code=201)
 
 
@@ -91,7 +92,8 @@ async def disconnect_zone(request: Request) -> Response:
     zone = await dns_zones.find(team, path_id(request, "zone"))
     await dns_zones.disconnect(zone)
     await audit(request, "dns_zone.disconnected", team=team, target=("dns_zone", str(zone.id)),
-                zone=zone.zone_name)
+                before={"dns_host": zone.provider, "zone": zone.zone_name,
+                        "credentials": "sealed"})
     return Response(status_code=204)
 
 
