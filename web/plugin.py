@@ -31,6 +31,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         protection_settings,
         scale_settings,
         split_settings,
+        team_audit,
         teams,
     )
     from autostack_web.rendering import STATIC_DIR
@@ -52,6 +53,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         *cron_settings.routes,
         *protection_gate.routes,
         *teams.routes,
+        *team_audit.routes,
         *account.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
