@@ -2,8 +2,9 @@
 
 Registered as a built-in (``autostack_plugins.crons.plugin``) with the same
 public hooks a third-party plugin has. Queue tasks: ``crons_tick`` (every
-minute: claim and enqueue the runs due) and ``crons_run`` (send one run's
-request and record the answer).
+minute: claim and enqueue the runs due), ``crons_run`` (send one run's
+request and record the answer) and ``crons_prune`` (hourly: forget runs
+older than 30 days).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def register_tasks(app: AutoStack) -> list[Task]:
     return [
         Task(runner.TICK_TASK, partial(runner.tick, app), Cron()),
         Task(RUN_TASK, partial(runner.run, app)),
+        Task(runner.PRUNE_TASK, runner.prune, Cron(minute="29")),
     ]
 
 

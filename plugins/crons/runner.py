@@ -46,6 +46,9 @@ TIMEOUT_SECONDS = 300.0
 ERROR_LIMIT = 500
 LOOKBACK_MINUTES = 5
 """How late a tick may run (a busy queue) and still claim its minute's crons."""
+PRUNE_TASK = "crons_prune"
+HISTORY_DAYS = 30
+"""How long runs are kept (a cron every minute leaves 43,200 in that time)."""
 
 
 def minute_of(moment: datetime) -> datetime:
@@ -92,6 +95,13 @@ async def tick(app: AutoStack, now: datetime | None = None) -> list[int]:
     for run_id in claimed:
         app.queue.enqueue(crons.RUN_TASK, run_id)
     return claimed
+
+
+async def prune(now: datetime | None = None) -> int:
+    """Forget the runs older than :data:`HISTORY_DAYS`; how many went (hourly)."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=HISTORY_DAYS)
+    removed: int = await CronRun.filter(created_at__lt=cutoff).delete()
+    return removed
 
 
 async def claimed_since(minute: datetime) -> set[tuple[int, str, str, datetime]]:

@@ -231,3 +231,15 @@ async def test_a_late_tick_still_claims_its_minute_but_not_before_the_deployment
     late = await runner.tick(autostack, MINUTE + timedelta(minutes=3, seconds=20))
     assert len(late) == 1 and await runner.tick(autostack, MINUTE) == []
     assert (await CronRun.get(id=late[0])).scheduled_for == MINUTE
+
+
+async def test_runs_older_than_the_history_window_are_pruned(
+    autostack: AutoStack, site: Project
+) -> None:
+    await CronRun.create(project=site, path="/a", schedule=DAILY, scheduled_for=MINUTE)
+    recent = await CronRun.create(project=site, path="/a", schedule=DAILY,
+                                  scheduled_for=MINUTE + timedelta(days=1))
+    later = datetime.now(UTC) + timedelta(days=runner.HISTORY_DAYS, hours=1)
+    await CronRun.filter(id=recent.id).update(created_at=later - timedelta(days=1))
+    assert await runner.prune(later) == 1
+    assert [run.id for run in await CronRun.all()] == [recent.id]
