@@ -15,6 +15,7 @@ import click
 
 from autostack_core import __version__
 from autostack_core.cli import backup, client, hooks, local, protection, server, service
+from autostack_core.cli.audit import audit
 from autostack_core.cli.options import ExtensibleGroup
 from autostack_core.cli.rollout import rollout
 from autostack_core.cli.skew import skew
@@ -73,3 +74,4 @@ for command in (*server.commands, *service.commands, *backup.commands, local.det
 main.add_command(split)
 main.add_command(skew)
 main.add_command(rollout)
+main.add_command(audit)
