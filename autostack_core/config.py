@@ -120,8 +120,6 @@ class Settings:
     gc_grace_seconds: int = 600
     audit_retention_days: int = 365
     """How long the audit log keeps a row (0: for ever); the hourly retention job prunes it."""
-    audit_retention_days: int = 365
-    """How long the audit log keeps a row (0: for ever); the hourly retention job prunes it."""
     queue_name: str = "autostack"
     plugin_settings: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False,
                                                compare=False)
@@ -180,7 +178,6 @@ class Settings:
             health_timeout_seconds=float(env.get("AUTOSTACK_HEALTH_TIMEOUT_SECONDS", "60")),
             queue_name=env.get("AUTOSTACK_QUEUE_NAME", "autostack"),
             gc_grace_seconds=int(env.get("AUTOSTACK_GC_GRACE_SECONDS", "600")),
-            audit_retention_days=_int("AUTOSTACK_AUDIT_RETENTION_DAYS", cls.audit_retention_days),
             audit_retention_days=_int("AUTOSTACK_AUDIT_RETENTION_DAYS", cls.audit_retention_days),
             plugin_settings={name: value for name, value in env.items()
                              if name.startswith("AUTOSTACK_")},
