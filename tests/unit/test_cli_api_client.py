@@ -13,16 +13,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from click.testing import CliRunner, Result
 
 from autostack_core.app import AutoStack
 from autostack_core.cli import main
 from autostack_core.cli.api_client import save_config
 from autostack_core.infrastructure.models import Project, Team, User
-from tests.conftest import free_port
 from tests.fixtures_auth import PASSWORD, owner
 from tests.http_standin import Recorded, standin
+from tests.serving import serving
 
 __all__ = ["owner"]
 
@@ -32,18 +31,8 @@ async def server(autostack: AutoStack, owner: User) -> AsyncIterator[str]:
     """The URL of the running server; the owner has a project ``hello``."""
     team = await Team.get(owner=owner, is_personal=True)
     await Project.create(team=team, user=owner, name="hello")
-    port = free_port()
-    config = uvicorn.Config(autostack.asgi(), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off")
-    uvicorn_server = uvicorn.Server(config)
-    task = asyncio.create_task(uvicorn_server.serve())
-    while not uvicorn_server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        uvicorn_server.should_exit = True
-        await task
+    async with serving(autostack.asgi()) as url:
+        yield url
 
 
 @pytest.fixture

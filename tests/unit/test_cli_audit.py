@@ -11,32 +11,21 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
 from click.testing import CliRunner, Result
 
 from autostack_core.app import AutoStack
 from autostack_core.cli import main
 from autostack_core.infrastructure.models import Role, User
-from autostack_core.utils import free_port
 from tests.fixtures_auth import add_user, client_for, owner, personal_team, token_for
+from tests.serving import serving
 
 __all__ = ["owner"]
 
 
 @pytest.fixture
 async def server(autostack: AutoStack) -> AsyncIterator[str]:
-    port = free_port()
-    config = uvicorn.Config(autostack.asgi(), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off")
-    uvicorn_server = uvicorn.Server(config)
-    task = asyncio.create_task(uvicorn_server.serve())
-    while not uvicorn_server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        uvicorn_server.should_exit = True
-        await task
+    async with serving(autostack.asgi()) as url:
+        yield url
 
 
 async def run(server: str, token: str, *args: str) -> Result:

@@ -7,16 +7,12 @@ go through a proxy that makes moto's first answers say ``PENDING``.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -32,6 +28,7 @@ from tests.moto_standin import (
     record_sets,
     strict_moto,
 )
+from tests.serving import serving
 
 __all__ = ["moto", "moto_server", "strict_moto"]
 
@@ -147,22 +144,6 @@ class PendingProxy:
         response = Response(body, status_code=answer.status_code,
                             media_type=answer.headers.get("content-type"))
         await response(scope, receive, send)
-
-
-@asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """``app`` under uvicorn on a free loopback port, on this event loop."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.mark.dbless

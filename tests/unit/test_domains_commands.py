@@ -12,16 +12,15 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
-import uvicorn
 from click.testing import CliRunner, Result
 
 from autostack_core.app import AutoStack
 from autostack_core.cli import main
 from autostack_core.config import Settings
 from autostack_core.infrastructure.models import ConnectedZone, User
-from tests.conftest import free_port
 from tests.fixtures_auth import owner, token_for
 from tests.moto_standin import MotoServer, hosted_zone, moto, moto_server, needs_moto
+from tests.serving import serving
 
 __all__ = ["moto", "moto_server", "owner"]
 
@@ -36,19 +35,8 @@ def settings(settings: Settings, moto: MotoServer) -> Settings:
 @pytest.fixture
 async def server(autostack: AutoStack, owner: User) -> AsyncIterator[dict[str, str]]:
     """The environment a CLI needs to reach the running server as the owner."""
-    port = free_port()
-    config = uvicorn.Config(autostack.asgi(), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off")
-    uvicorn_server = uvicorn.Server(config)
-    task = asyncio.create_task(uvicorn_server.serve())
-    while not uvicorn_server.started:
-        await asyncio.sleep(0.01)
-    try:
-        yield {"AUTOSTACK_SERVER": f"http://127.0.0.1:{port}",
-               "AUTOSTACK_TOKEN": await token_for(owner)}
-    finally:
-        uvicorn_server.should_exit = True
-        await task
+    async with serving(autostack.asgi()) as url:
+        yield {"AUTOSTACK_SERVER": url, "AUTOSTACK_TOKEN": await token_for(owner)}
 
 
 async def autostack(env: dict[str, str], *args: str, given: str | None = None) -> Result:
