@@ -259,11 +259,15 @@ async def _move(rollout: RollingRelease, **changes: Any) -> bool:
 
 
 async def _apply_stage(app: AutoStack, project: Project, rollout: RollingRelease) -> None:
+    """Bind the stage's weights; if an abort was saved meanwhile (its binding may have come
+    first), bind the previous deployment alone again."""
     previous = await Deployment.get(id=rollout.from_deployment)
     new = await Deployment.get(id=rollout.to_deployment)
     old_weight, new_weight = weights(stages_of(rollout)[rollout.stage].percent)
     await splits.bind_weighted(app, project, previous, [(previous, old_weight),
                                                         (new, new_weight)])
+    if await RollingRelease.exists(id=rollout.id, state=RolloutState.ABORTED):
+        await splits.bind_production(app, project, previous)
 
 
 async def _announce(app: AutoStack, project: Project, rollout: RollingRelease) -> None:

@@ -8,11 +8,14 @@ the edge answers 502 for it, which the watcher counts as any 5xx.
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.infrastructure.models import RollingRelease, RolloutState, User
-from autostack_core.services import deployments, rolling_releases
+from autostack_core.services import deployments, rolling_releases, splits
 from tests.fixtures_auth import api, owner
 from tests.web_fixtures import Site, site
 
@@ -126,3 +129,24 @@ async def test_the_watcher_holds_a_lease_and_advances_a_stage_that_is_over(
     assert rollout.stage == 1 and rollout.state == RolloutState.RUNNING
     await RollingRelease.filter(id=rollout.id).update(watched_until=rollout.started_at)
     assert await rolling_releases.rescue(autostack) == 1
+
+
+async def test_an_abort_saved_while_a_stage_is_being_bound_wins(
+    autostack: AutoStack, site: Site, api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker aborts between the advance's save and its binding (the binding is
+    where it interleaves, so the test runs the abort there)."""
+    new, previous = site.old.id, site.current.id
+    await start(api, new, stages=[{"percent": 5, "seconds": None},
+                                  {"percent": 50, "seconds": None}])
+    bind_weighted = splits.bind_weighted
+
+    async def abort_first(*args: Any) -> None:
+        other = await RollingRelease.get(to_deployment=new)
+        assert await rolling_releases.abort(autostack, other, "aborted elsewhere")
+        await bind_weighted(*args)
+
+    monkeypatch.setattr(splits, "bind_weighted", abort_first)
+    rollout = await RollingRelease.get(to_deployment=new)
+    assert await rolling_releases.advance(autostack, None, rollout)
+    assert site.edge.served_by(PRODUCTION) == [previous]
