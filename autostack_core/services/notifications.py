@@ -31,7 +31,8 @@ logger = logging.getLogger("autostack.notifications")
 
 DEFAULT_EVENTS = (
     "deployment.created", "deployment.ready", "deployment.error", "deployment.canceled",
-    "deployment.promoted", "deployment.rolled_back",
+    "deployment.promoted", "deployment.rolled_back", "rollout.awaiting_approval",
+    "rollout.aborted",
 )
 SECRET_KEYS = frozenset({"secret", "token", "password", "webhook_url"})
 SEAL_CONTEXT = "projects.settings.notifiers"

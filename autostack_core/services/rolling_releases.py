@@ -274,4 +274,5 @@ async def _announce(app: AutoStack, project: Project, rollout: RollingRelease) -
     await app.events.publish(deployments.project_channel(project.name))
     await app.notify(Event(kind=f"rollout.{rollout.state.value}", project=project.name,
                            deployment=rollout.to_deployment,
-                           data={"stage": rollout.stage, "reason": rollout.reason or ""}))
+                           data={"stage": rollout.stage,
+                                 **({"error": rollout.reason} if rollout.reason else {})}))

@@ -12,6 +12,11 @@ _VERBS = {
     "deployment.canceled": "was canceled",
     "deployment.promoted": "is now production",
     "deployment.rolled_back": "is production again (rollback)",
+    "rollout.running": "is rolling out to production",
+    "rollout.awaiting_approval": "is rolling out and waits for approval of its next stage",
+    "rollout.completed": "is now production (rolling release completed)",
+    "rollout.aborted": "was aborted in its rolling release; production is back on the "
+                       "previous deployment",
 }
 
 

@@ -15,7 +15,9 @@ import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.infrastructure.models import RollingRelease, RolloutState, User
-from autostack_core.services import deployments, rolling_releases, splits
+from autostack_core.interfaces import Event
+from autostack_core.services import deployments, notifications, rolling_releases, splits
+from autostack_plugins.notifiers import messages
 from tests.fixtures_auth import api, owner
 from tests.web_fixtures import Site, site
 
@@ -85,6 +87,26 @@ async def test_a_failing_new_deployment_is_aborted_by_the_watcher(
     assert site.edge.served_by(PRODUCTION) == [previous]
     assert {(await site.edge.fetch(PRODUCTION)).text for _ in range(5)} == {"second"}
     assert (await status(api))["weights"] == {previous: 100, new: 0}
+
+
+async def test_an_abort_is_announced_to_notifiers_with_its_reason(
+    autostack: AutoStack, site: Site, api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The event reaches the project's notifiers by default; what they would write."""
+    sent: list[Event] = []
+
+    async def record(event: Event) -> None:
+        sent.append(event)
+
+    monkeypatch.setattr(autostack, "notify", record)
+    new = site.old.id
+    await start(api, new, stages=[{"percent": 5, "seconds": None}])
+    await api.post("/api/v1/projects/site/rolling-release/abort", json={"reason": "bad build"})
+    assert [event.kind for event in sent] == ["rollout.awaiting_approval", "rollout.aborted"]
+    assert set(notifications.DEFAULT_EVENTS) >= {event.kind for event in sent}
+    assert messages.body(sent[-1]) == (
+        "site: deployment was aborted in its rolling release; production is back on the "
+        "previous deployment\nError: bad build")
 
 
 async def test_an_abort_by_hand_is_final_and_viewers_cannot_abort(
