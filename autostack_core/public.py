@@ -48,6 +48,10 @@ What is public, and why:
 * ``autostack_core.services.aliases``: point a hostname a plugin serves (a
   custom domain) where the production or a branch alias points, drop it;
   the ``extra_hostnames`` hook keeps it there as the alias moves.
+* ``autostack_core.services.audit``: the audit log's one writer, ``record``, so a
+  plugin's change (a custom domain, a DNS zone's credentials) is in the team's
+  log whichever front end asked for it, with the request's actor and address,
+  secrets masked.
 * ``autostack_core.api.deps``: what an API route a plugin adds with
   ``register_routes`` needs (the signed-in user, the project or team of the
   path at a role, a validated JSON body, the audit trail), so its routes
@@ -89,6 +93,7 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.infrastructure.models.enums",
     "autostack_core.infrastructure.models.crons",
     "autostack_core.services.aliases",
+    "autostack_core.services.audit",
     "autostack_core.services.crons",
     "autostack_core.api.deps",
     "autostack_core.security.sealing",

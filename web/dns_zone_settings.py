@@ -13,8 +13,6 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Role, User
-from autostack_core.security import accounts
-from autostack_core.security.auth import client_ip
 from autostack_web.access import page, path_id, team_access
 from autostack_web.domain_settings import domains_of
 from autostack_web.rendering import form_text, host_of, redirect
@@ -35,9 +33,6 @@ async def connect(request: Request, user: User) -> Response:
         kept = {field: value for field, value in config.items() if field not in secret}
         return await team_page(request, team, role, error.status, zone_error=error,
                                zone_dns_host=name, zone_values=kept)
-    await accounts.audit("dns_zone.connected", user=user, team=team,
-                         target=("dns_zone", str(zone.id)), ip=client_ip(request),
-                         dns_host=zone.provider, zone=zone.zone_name)
     return await team_page(request, team, role, 201,
                            notice=f"{zone.zone_name} connected: domains added in it now get "
                                   "their DNS records automatically.")
@@ -47,9 +42,6 @@ async def disconnect(request: Request, user: User) -> Response:
     team, _ = await team_access(user, request.path_params["slug"], Role.ADMIN)
     zone = await domains_of(request).find_zone(team, path_id(request, "zone"))
     await domains_of(request).disconnect(zone)
-    await accounts.audit("dns_zone.disconnected", user=user, team=team,
-                         target=("dns_zone", str(zone.id)), ip=client_ip(request),
-                         zone=zone.zone_name)
     return redirect(f"/teams/{team.slug}#dns-zones")
 
 

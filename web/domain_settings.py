@@ -15,8 +15,6 @@ from starlette.routing import BaseRoute, Route
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.infrastructure.models import Role, User
 from autostack_core.interfaces.domains import Domains
-from autostack_core.security import accounts
-from autostack_core.security.auth import client_ip
 from autostack_web.access import page, project_access
 from autostack_web.project_settings import settings_page
 from autostack_web.rendering import form_text, host_of, redirect
@@ -43,9 +41,6 @@ async def add(request: Request, user: User) -> Response:
     except ApiError as error:
         return await settings_page(request, project, role, error.status, error=error,
                                    values=values)
-    await accounts.audit("domain.added", user=user, team=project.team,
-                         target=("project", str(project.id)), ip=client_ip(request),
-                         domains=[domain.domain_name for domain in added])
     return await settings_page(
         request, project, role, 201,
         notice=f"{added[0].domain_name} added: create the DNS records below, then Verify.")
@@ -65,9 +60,6 @@ async def remove(request: Request, user: User) -> Response:
     project, _ = await project_access(user, request.path_params["name"], Role.ADMIN)
     domain = await domains_of(request).find(project, request.path_params["domain"])
     await domains_of(request).remove(project, domain)
-    await accounts.audit("domain.removed", user=user, team=project.team,
-                         target=("project", str(project.id)), ip=client_ip(request),
-                         domain=domain.domain_name)
     return redirect(f"/projects/{project.name}/settings#domains")
 
 

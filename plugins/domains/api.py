@@ -14,14 +14,14 @@ ownership proof, proxied here by the edge with the domain's ``Host``).
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.api.deps import audit, project_for, read_body
+from autostack_core.api.deps import project_for, read_body
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models.domains import Domain
 from autostack_core.infrastructure.models.enums import Role
@@ -44,12 +44,6 @@ class AddDomain(BaseModel):
     redirect_to: str | None = Field(default=None, max_length=300)
     redirect_status: int | None = None
     redirect_counterpart: bool = False
-
-
-def settings_of(domain: Domain) -> dict[str, Any]:
-    """What the audit log keeps of a domain's settings."""
-    return {"domain": domain.domain_name, "git_branch": domain.git_branch,
-            "redirect_to": domain.redirect_to, "redirect_status": domain.redirect_status}
 
 
 class ChangeDomain(BaseModel):
@@ -88,9 +82,6 @@ async def add_domain(request: Request) -> Response:
     body = await read_body(request, AddDomain)
     added = await domains.add(app, project, body.name, body.git_branch, body.redirect_to,
                               body.redirect_status, body.redirect_counterpart)
-    for row in added:
-        await audit(request, "domain.added", team=project.team, target=("domain", row.domain_name),
-                    project=project.name, after=settings_of(row))
     return JSONResponse({"domains": [await domains.domain_json(app, project, row)
                                      for row in added]}, status_code=201)
 
@@ -132,11 +123,7 @@ async def change_domain(request: Request) -> Response:
     project = await project_for(request, request.path_params["name"], Role.ADMIN)
     domain = await domains.find(project, request.path_params["domain"])
     body = await read_body(request, ChangeDomain)
-    before = settings_of(domain)
     await domains.update(app, project, domain, body.model_dump(exclude_unset=True))
-    await audit(request, "domain.updated", team=project.team,
-                target=("domain", domain.domain_name), project=project.name, before=before,
-                after=settings_of(domain))
     return JSONResponse(await domains.domain_json(app, project, domain))
 
 
@@ -152,9 +139,6 @@ async def remove_domain(request: Request) -> Response:
     project = await project_for(request, request.path_params["name"], Role.ADMIN)
     domain = await domains.find(project, request.path_params["domain"])
     await domains.remove(app, project, domain)
-    await audit(request, "domain.removed", team=project.team,
-                target=("domain", domain.domain_name), project=project.name,
-                before=settings_of(domain))
     return Response(status_code=204)
 
 

@@ -29,6 +29,7 @@ from tortoise.exceptions import IntegrityError
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.infrastructure.models.domains import ConnectedZone, Domain
 from autostack_core.interfaces import DnsHost, DnsRecordSet, DnsZone
+from autostack_core.services import audit
 
 from . import ownership
 
@@ -112,6 +113,8 @@ async def connect(app: AutoStack, team: Team, host_name: str,
         await zone.save()
     except IntegrityError as error:
         raise ApiError(409, f"zone: {name} is already connected to this team", "zone") from error
+    await audit.record("dns_zone.connected", team=team, target=("dns_zone", str(zone.id)),
+                       after={"dns_host": host.name, "zone": name, "credentials": values})
     return zone
 
 
@@ -131,6 +134,10 @@ async def team_zones(team: Team) -> list[ConnectedZone]:
 async def disconnect(zone: ConnectedZone) -> None:
     """Forget the zone and its credentials; records already written stay in it."""
     await zone.delete()
+    await audit.record("dns_zone.disconnected", team=zone.team_id,  # type: ignore[attr-defined]
+                       target=("dns_zone", str(zone.id)),
+                       before={"dns_host": zone.provider, "zone": zone.zone_name,
+                               "credentials": "sealed"})
 
 
 def covers(zone_name: str, domain: str) -> bool:

@@ -37,7 +37,7 @@ from autostack_core.infrastructure.models.domains import Domain
 from autostack_core.infrastructure.models.enums import SslStatus
 from autostack_core.interfaces import Event
 from autostack_core.interfaces.edge import REDIRECT_STATUSES
-from autostack_core.services import aliases
+from autostack_core.services import aliases, audit
 
 from . import dns_zones, ownership
 
@@ -130,6 +130,12 @@ async def find(project: Project, name: str) -> Domain:
     return domain
 
 
+def audit_fields(domain: Domain) -> dict[str, Any]:
+    """What the audit log keeps of a domain's settings."""
+    return {"domain": domain.domain_name, "git_branch": domain.git_branch,
+            "redirect_to": domain.redirect_to, "redirect_status": domain.redirect_status}
+
+
 async def add(app: AutoStack, project: Project, name: str, git_branch: str | None = None,
               redirect_to: str | None = None, redirect_status: int | None = None,
               redirect_counterpart: bool = False) -> list[Domain]:
@@ -156,6 +162,10 @@ async def add(app: AutoStack, project: Project, name: str, git_branch: str | Non
                 project=project, domain_name=names[1], redirect_to=name,
                 redirect_status=check_redirect(redirect_status),
                 verification_token=secrets.token_hex(16)))
+        for domain in added:
+            await audit.record("domain.added", team=project.team_id,  # type: ignore[attr-defined]
+                               target=("domain", domain.domain_name), project=project.name,
+                               after=audit_fields(domain))
     team_id: int = project.team_id  # type: ignore[attr-defined]
     for domain in added:
         zone = await dns_zones.covering(team_id, domain.domain_name)
@@ -185,6 +195,7 @@ async def publish_records(app: AutoStack, domain_id: int) -> None:
 
 async def update(app: AutoStack, project: Project, domain: Domain, changes: dict[str, Any]) -> None:
     """Change ``git_branch``, ``redirect_to`` or ``redirect_status`` and apply it."""
+    before = audit_fields(domain)
     if "git_branch" in changes:
         domain.git_branch = changes["git_branch"] or None
     if "redirect_to" in changes or "redirect_status" in changes:
@@ -195,6 +206,9 @@ async def update(app: AutoStack, project: Project, domain: Domain, changes: dict
         domain.redirect_to, domain.redirect_status = fields["redirect_to"], \
             fields["redirect_status"]
     await domain.save()
+    await audit.record("domain.updated", team=project.team_id,  # type: ignore[attr-defined]
+                       target=("domain", domain.domain_name), project=project.name,
+                       before=before, after=audit_fields(domain))
     if domain.is_verified:
         await activate(app, project, domain)
 
@@ -267,6 +281,9 @@ async def remove(app: AutoStack, project: Project, domain: Domain) -> None:
     """Delete the domain and the records AutoStack wrote; the edge stops serving it."""
     await dns_zones.delete_records(app, domain)
     await domain.delete()
+    await audit.record("domain.removed", team=project.team_id,  # type: ignore[attr-defined]
+                       target=("domain", domain.domain_name), project=project.name,
+                       before=audit_fields(domain))
     await deactivate(app, project, domain)
 
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.api.deps import audit, current_user, path_id, read_body, team_for
+from autostack_core.api.deps import current_user, path_id, read_body, team_for
 from autostack_core.infrastructure.models.enums import Role
 
 from . import dns_zones
@@ -70,9 +70,6 @@ async def connect_zone(request: Request) -> Response:
     team, _ = await team_for(request, Role.ADMIN)
     body = await read_body(request, ConnectZone)
     zone = await dns_zones.connect(autostack_of(request), team, body.dns_host, body.config)
-    await audit(request, "dns_zone.connected", team=team, target=("dns_zone", str(zone.id)),
-                after={"dns_host": zone.provider, "zone": zone.zone_name,
-                       "credentials": body.config})
     return JSONResponse({"zone": dns_zones.zone_json(zone)}, status_code=201)
 
 
@@ -91,9 +88,6 @@ async def disconnect_zone(request: Request) -> Response:
     team, _ = await team_for(request, Role.ADMIN)
     zone = await dns_zones.find(team, path_id(request, "zone"))
     await dns_zones.disconnect(zone)
-    await audit(request, "dns_zone.disconnected", team=team, target=("dns_zone", str(zone.id)),
-                before={"dns_host": zone.provider, "zone": zone.zone_name,
-                        "credentials": "sealed"})
     return Response(status_code=204)
 
 

@@ -55,3 +55,18 @@ async def test_members_are_refused(autostack: AutoStack, owner: User) -> None:
         assert "the audit log is for the team&#39;s owners and admins" in refused.text
         team_page = await http.get(f"/teams/{team.slug}")
         assert f"/teams/{team.slug}/audit" not in team_page.text
+
+
+async def test_a_domain_added_from_the_dashboard_is_recorded_as_from_the_api(
+        autostack: AutoStack, owner: User) -> None:
+    team = await personal_team(owner)
+    await Project.create(name="site", team=team)
+    async with client_for(autostack) as http:
+        token = await log_in(http)
+        added = await http.post("/projects/site/settings/domains", data={
+            "csrf_token": token, "domain": "www.example.test"})
+        assert added.status_code == 201, added.text
+    event = await AuditEvent.get(action="domain.added")
+    assert (event.actor, event.target_type, event.target_id, event.project) == (
+        owner.email, "domain", "www.example.test", "site")
+    assert event.after is not None and event.after["domain"] == "www.example.test"
