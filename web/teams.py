@@ -72,8 +72,10 @@ async def invite(request: Request, user: User) -> Response:
 
 async def withdraw(request: Request, user: User) -> Response:
     team, _ = await team_access(user, request.path_params["slug"], Role.ADMIN)
-    await Invitation.filter(team=team, id=path_id(request, "invitation"),
-                            accepted_at__isnull=True).delete()
+    invitation_id = path_id(request, "invitation")
+    if await Invitation.filter(team=team, id=invitation_id, accepted_at__isnull=True).delete():
+        await accounts.audit("invitation.deleted", user=user, team=team,
+                             target=("invitation", str(invitation_id)), ip=client_ip(request))
     return redirect(f"/teams/{team.slug}")
 
 

@@ -4,7 +4,7 @@ and page back; members are refused, and dashboard changes are recorded with the 
 from __future__ import annotations
 
 from autostack_core.app import AutoStack
-from autostack_core.infrastructure.models import AuditEvent, Project, Role, User
+from autostack_core.infrastructure.models import AuditEvent, Invitation, Project, Role, User
 from tests.fixtures_auth import add_user, client_for, owner, personal_team
 from tests.web_fixtures import log_in
 
@@ -70,3 +70,21 @@ async def test_a_domain_added_from_the_dashboard_is_recorded_as_from_the_api(
     assert (event.actor, event.target_type, event.target_id, event.project) == (
         owner.email, "domain", "www.example.test", "site")
     assert event.after is not None and event.after["domain"] == "www.example.test"
+
+
+async def test_withdrawing_an_invitation_from_the_dashboard_is_recorded(
+        autostack: AutoStack, owner: User) -> None:
+    team = await personal_team(owner)
+    async with client_for(autostack) as http:
+        token = await log_in(http)
+        invited = await http.post(f"/teams/{team.slug}/invitations", data={
+            "csrf_token": token, "email": "sam@example.com", "role": "member"})
+        assert invited.status_code == 201
+        invitation = await Invitation.get(email="sam@example.com")
+        withdrawn = await http.post(
+            f"/teams/{team.slug}/invitations/{invitation.id}/withdraw", data={"csrf_token": token})
+        assert withdrawn.status_code == 303
+    assert not await Invitation.exists(id=invitation.id)
+    event = await AuditEvent.get(action="invitation.deleted")
+    assert (event.actor, event.target_id, event.team_id) == (  # type: ignore[attr-defined]
+        owner.email, str(invitation.id), team.id)
