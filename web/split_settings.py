@@ -7,8 +7,8 @@ and ``/rolling-release`` (:mod:`autostack_core.services.splits`,
 split, each variant's requests and errors, the rolling release (stage,
 weights, each side's 5xx rate and p95) and the skew protection window; admins
 start a split between ready deployments (weights adding up to 100),
-re-weight or end it, and change the window; members advance or abort a
-rolling release, as they promote.
+re-weight or end it, and change the window; members start, advance or abort
+a rolling release, as they promote.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, Role, User
 from autostack_core.security.auth import client_ip
 from autostack_core.services import rolling_releases, skew, splits
+from autostack_core.services.rollout_stages import configure
 from autostack_web.access import page, project_access
 from autostack_web.rendering import form_text, host_of, render
 
@@ -94,6 +95,50 @@ async def save_skew(request: Request, user: User) -> Response:
     return await split_page(request, project, role, notice="Skew protection saved.")
 
 
+ROLLOUT_FIELDS = ("rollout_deployment", "rollout_stages", "rollout_minutes",
+                  "rollout_max_error_rate", "rollout_max_p95_ms", "rollout_failure_budget")
+
+
+def rollout_config(values: dict[str, str]) -> dict[str, Any]:
+    """The form's stages (percents, each lasting the minutes given, else waiting for
+    approval) and thresholds; blank fields are left to the project's defaults."""
+    given: dict[str, Any] = {}
+    try:
+        minutes = float(values["rollout_minutes"]) if values["rollout_minutes"] else None
+        if values["rollout_stages"]:
+            given["stages"] = [{"percent": int(percent),
+                                "seconds": None if minutes is None else minutes * 60}
+                               for percent in values["rollout_stages"].split(",")]
+        for key, kind in (("max_error_rate", float), ("max_p95_ms", int),
+                          ("failure_budget", int)):
+            if values[f"rollout_{key}"]:
+                given[key] = kind(values[f"rollout_{key}"])
+    except ValueError:
+        raise ApiError(422, "stages: write percents like 5,25,100 and numbers in the other "
+                            "fields", "stages") from None
+    return given
+
+
+async def start_rollout(request: Request, user: User) -> Response:
+    """Promote a ready deployment gradually (member, as a promote)."""
+    project, role = await project_access(user, request.path_params["name"], Role.MEMBER)
+    async with request.form() as form:
+        values = {key: form_text(form, key) for key in ROLLOUT_FIELDS}
+    try:
+        deployment = await Deployment.get_or_none(id=values["rollout_deployment"][:16],
+                                                  project=project, deleted_at__isnull=True)
+        if deployment is None:
+            raise ApiError(422, "deployment: choose a deployment of this project", "deployment")
+        stages, thresholds = configure(rollout_config(values),
+                                       rolling_releases.defaults_of(project))
+        await rolling_releases.start(host_of(request), user, project, deployment, stages,
+                                     thresholds, client_ip(request))
+    except ApiError as error:
+        return await split_page(request, project, role, error.status, error=error,
+                                values=values)
+    return await split_page(request, project, role, notice="Rolling release started.")
+
+
 async def advance_rollout(request: Request, user: User) -> Response:
     """Advance (approve) the rolling release's stage now (member)."""
     return await move_rollout(request, user, advance=True)
@@ -129,6 +174,8 @@ routes: list[BaseRoute] = [
     Route("/projects/{name}/split", page(save), methods=["POST"], include_in_schema=False),
     Route("/projects/{name}/split/end", page(end), methods=["POST"], include_in_schema=False),
     Route("/projects/{name}/split/skew", page(save_skew), methods=["POST"],
+          include_in_schema=False),
+    Route("/projects/{name}/rollout", page(start_rollout), methods=["POST"],
           include_in_schema=False),
     Route("/projects/{name}/rollout/advance", page(advance_rollout), methods=["POST"],
           include_in_schema=False),

@@ -16,13 +16,11 @@ from starlette.routing import BaseRoute, Route
 from autostack_core.api.deployments import deployment_for
 from autostack_core.api.deps import current_user, project_for, read_body
 from autostack_core.errors import ApiError
-from autostack_core.infrastructure.models import Project, Role
+from autostack_core.infrastructure.models import Role
 from autostack_core.security import accounts
 from autostack_core.security.auth import client_ip
 from autostack_core.services import rolling_releases
 from autostack_core.services.rollout_stages import configure
-
-DEFAULTS_SETTING = "rolling_release"
 
 
 class StageBody(BaseModel):
@@ -45,11 +43,6 @@ class AbortBody(BaseModel):
     reason: str = Field("aborted by hand", max_length=500)
 
 
-def defaults_of(project: Project) -> dict[str, object]:
-    saved = (project.settings or {}).get(DEFAULTS_SETTING)
-    return saved if isinstance(saved, dict) else {}
-
-
 async def start(request: Request) -> Response:
     """Promote this deployment gradually: stage by stage, checked, aborted on a breach.
     ---
@@ -63,7 +56,8 @@ async def start(request: Request) -> Response:
     """
     deployment, project = await deployment_for(request, request.path_params["id"], Role.MEMBER)
     body = await read_body(request, RolloutConfig)
-    stages, thresholds = configure(body.model_dump(exclude_none=True), defaults_of(project))
+    stages, thresholds = configure(body.model_dump(exclude_none=True),
+                                   rolling_releases.defaults_of(project))
     app = request.app.state.autostack
     rollout = await rolling_releases.start(app, current_user(request), project, deployment,
                                            stages, thresholds, client_ip(request))
@@ -82,7 +76,8 @@ async def status(request: Request) -> Response:
     rollout = await rolling_releases.latest(project)
     shown = None if rollout is None else \
         await rolling_releases.rollout_json(request.app.state.autostack, rollout)
-    return JSONResponse({"rolling_release": shown, "defaults": defaults_of(project)})
+    return JSONResponse({"rolling_release": shown,
+                         "defaults": rolling_releases.defaults_of(project)})
 
 
 async def advance(request: Request) -> Response:
@@ -140,7 +135,7 @@ async def set_defaults(request: Request) -> Response:
     body = await read_body(request, RolloutConfig)
     defaults = body.model_dump(exclude_none=True)
     configure(defaults, {})
-    project.settings = {**(project.settings or {}), DEFAULTS_SETTING: defaults}
+    project.settings = {**(project.settings or {}), rolling_releases.DEFAULTS_SETTING: defaults}
     await project.save(update_fields=["settings", "updated_at"])
     await accounts.audit("project.rollout_defaults_changed", user=current_user(request),
                          team=await project.team, target=("project", str(project.id)),

@@ -48,6 +48,14 @@ RESCUE_TASK = "rescue_rolling_releases"
 WATCH_SECONDS = 1.0
 LEASE_SECONDS = 15.0
 ACTIVE = (RolloutState.RUNNING, RolloutState.AWAITING_APPROVAL)
+DEFAULTS_SETTING = "rolling_release"
+"""The project setting holding its default stages and thresholds (a start's JSON body)."""
+
+
+def defaults_of(project: Project) -> dict[str, Any]:
+    """The project's default stages and thresholds (empty: the built-in ones)."""
+    saved = (project.settings or {}).get(DEFAULTS_SETTING)
+    return saved if isinstance(saved, dict) else {}
 
 
 def stages_of(rollout: RollingRelease) -> list[Stage]:

@@ -64,3 +64,24 @@ async def test_viewers_see_the_rolling_release_but_cannot_abort_it(
         assert answer.status_code == 403
     assert sorted(site.edge.served_by("site.localhost")) == \
         sorted([site.current.id, site.old.id])
+
+
+async def test_members_start_one_from_the_form_and_bad_stages_name_the_field(
+    autostack: AutoStack, site: Site, signed_in: Client
+) -> None:
+    http, token = signed_in
+    form = {"csrf_token": token, "rollout_deployment": site.old.id, "rollout_stages": "50,20",
+            "rollout_minutes": "", "rollout_max_error_rate": "2", "rollout_max_p95_ms": "",
+            "rollout_failure_budget": "25"}
+    refused = await http.post("/projects/site/rollout", data=form)
+    assert refused.status_code == 422 and "stages: percents must rise" in refused.text
+    assert 'value="50,20"' in refused.text, "the form keeps what was typed"
+    assert (await http.post("/projects/site/rollout", data={
+        **form, "rollout_stages": "five"})).status_code == 422
+    started = await http.post("/projects/site/rollout", data={**form,
+                                                               "rollout_stages": "25,100"})
+    assert "Rolling release started." in started.text
+    assert 'data-rollout-state="awaiting_approval"' in started.text
+    assert "at 25 failed requests" in started.text and "above 2.0% 5xx" in started.text
+    assert "Start the rolling release" not in started.text
+    assert sorted(t.weight for t in site.edge.bindings["site.localhost"]) == [25, 75]
