@@ -45,7 +45,7 @@ TIMEOUT_SECONDS = 300.0
 """How long a cron's request may take (Vercel: the function's maximum duration)."""
 ERROR_LIMIT = 500
 LOOKBACK_MINUTES = 5
-"""How late a tick may run (a busy queue) and still claim its minute's crons."""
+"""How late a tick may run (scheduler offset, busy queue) and still claim its minute."""
 PRUNE_TASK = "crons_prune"
 HISTORY_DAYS = 30
 """How long runs are kept (a cron every minute leaves 43,200 in that time)."""
@@ -68,9 +68,11 @@ async def tick(app: AutoStack, now: datetime | None = None) -> list[int]:
     """Claim the runs due in the last :data:`LOOKBACK_MINUTES` up to ``now`` that no tick
     claimed yet; enqueue and return the ones this call won.
 
-    Looking back covers a tick that waited in a busy queue past its minute (a
-    daily cron would otherwise be skipped for the day); a minute before the
-    deployment was ready, or before the crons were turned on, is not due.
+    Huey's scheduler checks periodic jobs once a minute at the second its
+    consumer started, and the tick may then wait behind builds in the queue;
+    looking back keeps such a late tick from skipping its minute (a daily
+    cron would miss its day). Minutes before the one in which the deployment
+    became ready, or the crons were turned on, are not due.
     """
     current = minute_of(now or datetime.now(UTC))
     window = [current - timedelta(minutes=back) for back in range(LOOKBACK_MINUTES)]

@@ -66,8 +66,6 @@ def wait_for_runs(server: Server, project: str, count: int, seconds: float,
 def test_a_scheduled_cron_reaches_the_protected_production_function_with_the_secret(
     server: Server, tmp_path: Path
 ) -> None:
-    server.cli("env", "add", "CRON_SECRET", SECRET, "-e", "production", "--project", "ticker",
-               check=False)  # the project may not exist yet: added again below
     site = write_site(tmp_path / "site", [{"path": "/api/cron", "schedule": "* * * * *"}])
     deploy(server, site, "--prod", "--project", "ticker")
     server.cli("env", "add", "CRON_SECRET", SECRET, "-e", "production", "--project", "ticker")
@@ -90,7 +88,7 @@ def test_a_scheduled_cron_reaches_the_protected_production_function_with_the_sec
     # A minute that began during the set-up may have raced the deploys and the protection
     # change (its request then saw the edge mid-change); the first run after it is the test.
     set_up = datetime.now(UTC).isoformat()
-    first = wait_for_runs(server, "ticker", 1, seconds=75, since=set_up)[0]
+    first = wait_for_runs(server, "ticker", 1, seconds=150, since=set_up)[0]
     assert (first["path"], first["status_code"], first["manual"]) == ("/api/cron", 200, False)
     assert first["duration_ms"] >= 0 and first["error"] is None
     assert first["scheduled_for"].endswith(":00+00:00")
@@ -109,3 +107,7 @@ def test_a_scheduled_cron_reaches_the_protected_production_function_with_the_sec
     failed = server.cli("deploy", str(bad), "--json", "--prod", "--project", "ticker",
                         check=False)
     assert "crons[0].schedule '0 0 * * MON': day of week" in failed.stdout + failed.stderr
+
+    server.cli("crons", "disable", "--project", "ticker")
+    assert json.loads(server.cli("crons", "--project", "ticker", "--json").stdout)[
+        "enabled"] is False
