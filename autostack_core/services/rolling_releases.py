@@ -107,7 +107,11 @@ async def start(app: AutoStack, user: User, project: Project, deployment: Deploy
     await accounts.audit("project.rollout_started", user=user, team=await project.team,
                          target=("project", str(project.id)), ip=ip, rollout=rollout.id,
                          deployment=deployment.id, stages=rollout.stages)
-    await _apply_stage(app, project, rollout)
+    try:
+        await _apply_stage(app, project, rollout)
+    except Exception as error:
+        await abort(app, rollout, f"the first stage could not be applied: {error}")
+        raise
     await _announce(app, project, rollout)
     app.queue.enqueue_in(WATCH_SECONDS, WATCH_TASK, rollout.id, rollout.watcher)
     return rollout

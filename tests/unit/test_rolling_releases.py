@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from autostack_core.app import AutoStack
+from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import RollingRelease, RolloutState, User
 from autostack_core.interfaces import Event
 from autostack_core.services import deployments, notifications, rolling_releases, splits
@@ -172,3 +173,19 @@ async def test_an_abort_saved_while_a_stage_is_being_bound_wins(
     rollout = await RollingRelease.get(to_deployment=new)
     assert await rolling_releases.advance(autostack, None, rollout)
     assert site.edge.served_by(PRODUCTION) == [previous]
+
+
+async def test_a_first_stage_the_edge_refuses_leaves_an_aborted_record_and_production(
+    autostack: AutoStack, site: Site, api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The edge's refusal is simulated at the binding (the null edge accepts any target)."""
+    async def refuse(*args: Any) -> None:
+        raise ApiError(409, "edge: cannot serve that", "edge")
+
+    monkeypatch.setattr(splits, "bind_weighted", refuse)
+    answer = await api.post(f"/api/v1/deployments/{site.old.id}/rolling-release",
+                            json={"stages": [{"percent": 5, "seconds": 60}]})
+    assert answer.status_code == 409 and "cannot serve" in answer.text
+    shown = await status(api)
+    assert shown["state"] == "aborted" and "could not be applied" in shown["reason"]
+    assert site.edge.served_by(PRODUCTION) == [site.current.id]
