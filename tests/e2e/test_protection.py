@@ -45,7 +45,8 @@ def protect_previews(server: Server, project: str) -> None:
 
 def test_a_password_protected_preview_through_caddy(server: Server, site: Path) -> None:
     production = deploy(server, site, "--prod", "--project", "alpha")
-    preview = hostname_of(deploy(server, site, "--project", "alpha")["url"])
+    preview_deployment = deploy(server, site, "--project", "alpha")
+    preview = hostname_of(preview_deployment["url"])
     other = hostname_of(deploy(server, site, "--prod", "--project", "beta")["url"])
     protect_previews(server, "alpha")
     server.cli("protection", "set", "beta", "--production", "password", "--password", PASSWORD)
@@ -53,6 +54,14 @@ def test_a_password_protected_preview_through_caddy(server: Server, site: Path) 
     form = edge(server, "GET", preview, "/index.html")
     assert form.status_code == 401 and "This deployment is protected" in form.text
     assert form.headers["cache-control"] == "private, no-store"
+    # Naming the deployment (skew protection's pins) or another spelling of the host
+    # does not get around the check.
+    pinned = preview_deployment["id"]
+    for path, headers in [("/", {"x-deployment-id": pinned}), (f"/?dpl={pinned}", {}),
+                          ("/", {"Cookie": f"__vdpl={pinned}"}),
+                          ("/", {"Host": preview.upper()})]:
+        sneaked = edge(server, "GET", preview, path, headers=headers)
+        assert sneaked.status_code in (401, 404) and "version 1" not in sneaked.text, headers
     assert edge(server, "GET", preview, LOGIN.replace("login", "app.css")).status_code == 200
     wrong = edge(server, "POST", preview, LOGIN, data={"password": "guess", "next": "/"})
     assert wrong.status_code == 401 and "that is not the password" in wrong.text

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from autostack_core.config import Settings
-from autostack_core.interfaces.edge import WeightedEndpoint
+from autostack_core.interfaces.edge import Protection, WeightedEndpoint
 from autostack_core.interfaces.runtime import Endpoint
 from autostack_plugins.providers.local.edge import Edge, EdgeDeployment, EdgeError, EdgeState
+from autostack_plugins.providers.local.edge_protection import adopt_markers
 from autostack_plugins.providers.local.edge_splits import (
     BUCKETS,
     BUCKETS_FOLDER,
@@ -136,6 +137,50 @@ async def test_refused_bindings_change_nothing(local_edge: LocalEdge) -> None:
             await local_edge.bind(HOST, targets)
     assert os.readlink(edge.hosts_dir / HOST) == before
     assert edge.state.splits == {HOST: {"dpla": 1, "dplb": 1}}
+
+
+def found_marker(edge: Edge, hostname: str) -> str:
+    """The marker name Caddy's glob ``hosts/<hostname>/profile-*`` finds first."""
+    return sorted(path.name for path in (edge.hosts_dir / hostname).glob("profile-*"))[0]
+
+
+async def test_protection_and_skew_windows_are_flags_of_the_marker_a_request_finds(
+    local_edge: LocalEdge,
+) -> None:
+    """The one lookup that routes a request says whether it is checked and may be pinned."""
+    edge = local_edge.edge
+    edge.tree.write_all(edge.state)  # markers, and the deployments' own hostnames
+    marker = edge.state.deployments["dpla"].marker
+    protection = Protection(control_plane=edge.settings.local_url)
+    await local_edge.protect(HOST, protection)  # before it is bound, as the core does
+    await local_edge.bind(HOST, [target("a")])
+    assert found_marker(edge, HOST) == f"{marker}~p"
+    await local_edge.skew_protection(HOST, 60)
+    assert found_marker(edge, HOST) == f"{marker}~ps"
+    await local_edge.bind(HOST, [target("a", 1), target("b", 1)])
+    assert found_marker(edge, HOST) == f"{SPLIT_MARKER}~ps"
+    await local_edge.protect(HOST, None)
+    assert found_marker(edge, HOST) == f"{SPLIT_MARKER}~s"
+    await local_edge.skew_protection(HOST, 0)
+    assert found_marker(edge, HOST) == SPLIT_MARKER
+    await local_edge.bind(HOST, [target("b")])
+    assert found_marker(edge, HOST) == edge.state.deployments["dplb"].marker
+    assert found_marker(edge, "a.localhost") == marker
+    await local_edge.protect("a.localhost", protection)
+    assert found_marker(edge, "a.localhost") == f"{marker}~p"
+    assert EdgeState.load(edge.state_path).protected == ["a.localhost"]
+    with pytest.raises(EdgeError, match="control plane"):
+        await local_edge.protect(HOST, Protection(control_plane="http://10.0.0.9:8000"))
+    assert "shop.localhost" not in edge.state.protected
+
+
+def test_protection_markers_of_an_older_edge_are_adopted(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    settings.path("edge", "protected").mkdir(parents=True)
+    settings.path("edge", "protected", "old.localhost").touch()
+    state = EdgeState(protected=["new.localhost"])
+    assert adopt_markers(settings, state)
+    assert state.protected == ["new.localhost", "old.localhost"]
 
 
 async def test_a_redirect_replaces_the_binding(local_edge: LocalEdge) -> None:

@@ -24,6 +24,9 @@ PATCH-based alias moves). So hostnames never appear in the configuration:
   (:mod:`autostack_plugins.providers.local.edge_config`);
 * a hostname split between deployments by weight links to a folder of 256
   bucket links instead (:mod:`autostack_plugins.providers.local.edge_splits`);
+* a protected hostname, or one with a skew window, links to a folder whose
+  marker carries those flags (``profile-<hash>.<id>~ps``), so the same lookup
+  tells the routes whether to check the request and whether it may be pinned;
 * a final catch-all answers AutoStack's 404 page for unknown hosts.
 
 Deploying a deployment whose routes are already known, moving an alias and
@@ -56,7 +59,7 @@ from collections.abc import Callable, Mapping
 
 from autostack_core.config import Settings
 from autostack_core.interfaces.edge import DEFAULT_SKEW_SECONDS
-from autostack_plugins.providers.local import edge_domains
+from autostack_plugins.providers.local import edge_domains, edge_protection
 from autostack_plugins.providers.local.caddy_admin import (
     CADDY_PASSED_ENV,
     CaddyAdmin,
@@ -81,7 +84,6 @@ from autostack_plugins.providers.local.edge_state import (
     EdgeState,
     check_deployment_id,
     check_hostname,
-    link_atomically,
 )
 from autostack_plugins.providers.local.edge_tls import redirect_file
 from autostack_plugins.providers.local.edge_tree import LinkTree
@@ -133,6 +135,9 @@ class Edge:
     async def start(self) -> None:
         """Re-adopt the Caddy answering on the admin port, or start one; then load the state."""
         self.settings.path("logs").mkdir(parents=True, exist_ok=True)
+        if edge_protection.adopt_markers(self.settings, self.state):
+            self._save()
+        edge_protection.remove_markers(self.settings)
         await self.caddy.start()
         await self.reload()
         self._expiry = asyncio.create_task(self._expire_pins_loop(), name="edge skew windows")
@@ -170,7 +175,7 @@ class Edge:
                         from error
             self.tree.prune_markers(deployment)
             for hostname in deployment.hostnames:
-                link_atomically(self.deployments_dir / deployment.id, self.hosts_dir / hostname)
+                self.tree.link(self.state, hostname)
         return warnings
 
     async def remove(self, deployment_id: str) -> None:
@@ -290,6 +295,21 @@ class Edge:
                 self.state.skew.pop(hostname, None)
             self._save()
             self.tree.link_pins(self.state, hostname)
+            self.tree.link(self.state, hostname)  # the marker's skew flag
+
+    # -- deployment protection: a flag of the hostname's marker (see edge_protection) --
+
+    async def protect(self, hostname: str, protected: bool) -> None:
+        """Whether ``hostname``'s requests pass the control plane's check: one rename."""
+        hostname = check_hostname(hostname)
+        async with self._lock:
+            hosts = set(self.state.protected)
+            hosts = hosts | {hostname} if protected else hosts - {hostname}
+            if hosts == set(self.state.protected):
+                return
+            self.state.protected = sorted(hosts)
+            self._save()
+            self.tree.link(self.state, hostname)
 
     async def expire_pins(self) -> None:
         """Remove the pins whose skew window has ended (and the records nobody needs)."""

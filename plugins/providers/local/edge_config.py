@@ -7,8 +7,12 @@ read, however many profiles exist), its hash picks the route ``profile-<hash>``
 and its id is captured as ``{http.regexp.site.1}``, so everything the request
 reads afterwards is under ``deployments/<id>/``: a request is pinned to the
 deployment it was routed to, however the hostname's link moves meanwhile. A
-split hostname's marker is ``profile-split`` (:mod:`.edge_splits`). A final
-catch-all answers AutoStack's 404 page for unknown hosts.
+split hostname's marker is ``profile-split`` (:mod:`.edge_splits`). A hostname's
+flags end its marker's name (``~p``: protected, ``~s``: a skew window, see
+:mod:`.edge_state`), so the same lookup tells whether the request must pass the
+protection check (:mod:`.edge_protection`) and may be pinned (:mod:`.edge_skew`);
+a hostname with neither pays for nothing else. A final catch-all answers
+AutoStack's 404 page for unknown hosts.
 
 Caddy's file matcher globs, then stats what the glob found, both through the
 hostname's link: a request that globs just before an alias move and stats just
@@ -32,7 +36,12 @@ from autostack_plugins.providers.local.edge_routes import (
 )
 from autostack_plugins.providers.local.edge_skew import pin_routes
 from autostack_plugins.providers.local.edge_splits import split_route
-from autostack_plugins.providers.local.edge_state import HOSTNAME_PATTERN, EdgeDeployment, EdgeState
+from autostack_plugins.providers.local.edge_state import (
+    FLAGGED_MARKER,
+    HOSTNAME_PATTERN,
+    EdgeDeployment,
+    EdgeState,
+)
 from autostack_plugins.providers.local.edge_tls import WildcardEndpoint, add_tls
 
 JSON = dict[str, Any]
@@ -102,7 +111,8 @@ def profile_route(deployments_dir: Path, deployment: EdgeDeployment) -> JSON:
     # The access log names the deployment that answered (split tests count per variant).
     handle = [{"handler": "log_append", "key": DEPLOYMENT_FIELD, "value": SITE}, *handle]
     marker = {"{http.matchers.file.relative}": {
-        "name": "site", "pattern": f"/profile-{deployment.profile}\\.([A-Za-z0-9_-]+)$"}}
+        "name": "site",
+        "pattern": f"/profile-{deployment.profile}\\.([A-Za-z0-9_-]+)({FLAGGED_MARKER}[a-z]+)?$"}}
     return {"@id": f"profile-{deployment.profile}", "match": [{"vars_regexp": marker}],
             "handle": handle, "terminal": True}
 
@@ -115,20 +125,25 @@ def profiles_handler(hosts_dir: Path, deployments_dir: Path, state: EdgeState) -
             "routes": [split_route(hosts_dir), *routes]}
 
 
-def hosted_route(hosts_dir: Path, deployments_dir: Path, state: EdgeState) -> JSON:
+def hosted_route(settings: Settings, state: EdgeState) -> JSON:
     """Requests for a hostname that has a deployment, handed to its deployment's profile.
 
     One directory read finds the deployment's ``profile-<hash>.<id>`` marker, however
-    many profiles exist (a ``stat`` per profile cost 5 us each per request). A request
-    pinned to another deployment the hostname may serve then finds that one's marker
-    (:mod:`.edge_skew`).
+    many profiles exist (a ``stat`` per profile cost 5 us each per request). A
+    protected hostname's request then passes the check, and a request pinned to
+    another deployment the hostname may serve finds that one's marker (:mod:`.edge_skew`).
     """
+    hosts_dir = settings.path("edge", "hosts")
     valid_host = {"pattern": HOSTNAME_PATTERN}
     marker = {"root": str(hosts_dir), "try_files": ["/{http.request.host}/profile-*"]}
+    flagged = [protection_route(settings), *pin_routes(settings.path("edge", SKEW_FOLDER))]
+    # One regular expression for a hostname without flags, however many routes need them.
+    any_flag = {"vars_regexp": {"{http.matchers.file.relative}": {"pattern": FLAGGED_MARKER}}}
     return {"match": [{"vars_regexp": {"{http.request.host}": valid_host}, "file": marker}],
-            "handle": [{"handler": "subroute",
-                        "routes": pin_routes(hosts_dir.with_name(SKEW_FOLDER), hosts_dir)},
-                       profiles_handler(hosts_dir, deployments_dir, state)]}
+            "handle": [{"handler": "subroute", "routes": [
+                {"match": [any_flag], "handle": [{"handler": "subroute", "routes": flagged}]}]},
+                       profiles_handler(hosts_dir, settings.path("edge", "deployments"),
+                                        state)]}
 
 
 def catch_all_route() -> JSON:
@@ -150,8 +165,6 @@ def admin_config(settings: Settings) -> JSON:
 def caddy_config(state: EdgeState, settings: Settings,
                  wildcard: WildcardEndpoint | None = None) -> JSON:
     """The whole Caddy configuration for ``state`` (``wildcard``: see :mod:`.edge_tls`)."""
-    hosts_dir = settings.path("edge", "hosts")
-    deployments_dir = settings.path("edge", "deployments")
     access_log = settings.path("logs", "edge-access.log")
     # Secret query values (bypass tokens, OAuth codes) reach neither log: the
     # access log, nor edge.log, where a failed proxy request is logged with its URI.
@@ -178,9 +191,8 @@ def caddy_config(state: EdgeState, settings: Settings,
             "protocols": ["h1", "h2"],
             "automatic_https": {"disable": True},
             "logs": {"default_logger_name": ACCESS_LOGGER},
-            "named_routes": {HOSTED_ROUTE: hosted_route(hosts_dir, deployments_dir, state)},
+            "named_routes": {HOSTED_ROUTE: hosted_route(settings, state)},
             "routes": [
-                protection_route(settings),
                 # Twice: the second try is for a request that raced an alias move.
                 {"handle": [{"handler": "invoke", "name": HOSTED_ROUTE}]},
                 {"handle": [{"handler": "invoke", "name": HOSTED_ROUTE}]},

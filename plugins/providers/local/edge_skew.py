@@ -17,6 +17,10 @@ served as usual. The pin must look like a deployment id before it reaches a
 path (no ``..``). The edge removes a link when its window ends
 (:meth:`autostack_plugins.providers.local.edge.Edge.expire_pins`).
 
+Whether a hostname has a window is a flag in the name of the marker its requests
+find anyway (``s``, see :mod:`.edge_state`): a hostname without one pays nothing
+for skew protection.
+
 Page navigations of a hostname with a window get ``Set-Cookie: __vdpl=<id>``
 naming the deployment that answered (set when the response is written, once
 the profile route has captured the id); the cookie is not honoured for
@@ -30,7 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from autostack_core.interfaces.edge import SKEW_COOKIE, SKEW_HEADER, SKEW_QUERY
-from autostack_plugins.providers.local.edge_state import EdgeState, link_atomically
+from autostack_plugins.providers.local.edge_state import (
+    SKEW_FLAG,
+    EdgeState,
+    flag_matcher,
+    link_atomically,
+)
 
 JSON = dict[str, Any]
 PIN_PATTERN = "^([A-Za-z0-9_-]{1,64})$"
@@ -38,10 +47,10 @@ PIN_VARIABLE = "autostack_pin"
 SERVED_BY = "{http.regexp.site.1}"
 """The deployment that answered, captured by its profile route (see ``edge_config``)."""
 NAVIGATION = {"header": {"Sec-Fetch-Mode": ["navigate"]}}
-CARRIES_PIN = [{"header": {SKEW_HEADER: []}}, {"query": {SKEW_QUERY: ["*"]}},
-               {"header": {"Cookie": [f"*{SKEW_COOKIE}=*"]}, "not": [NAVIGATION]}]
+CARRIES_PIN: list[JSON] = [{"header": {SKEW_HEADER: []}}, {"query": {SKEW_QUERY: ["*"]}},
+                           {"header": {"Cookie": [f"*{SKEW_COOKIE}=*"]}, "not": [NAVIGATION]}]
 """Matcher sets, any of them, for a request naming a deployment at all: the field's
-presence only (no file, no regular expression), so the others pay almost nothing."""
+presence only, so the pin's sources are read only when there is one."""
 
 
 def write_pins(skew_dir: Path, deployments_dir: Path, hostname: str, pins: list[str]) -> None:
@@ -95,21 +104,21 @@ def next_expiry(state: EdgeState, now: float) -> float | None:
     return min(ends) if ends else None
 
 
-def pin_routes(skew_dir: Path, hosts_dir: Path) -> list[JSON]:
-    """Routes run before the profiles: remember the served deployment on navigations, then,
-    for a pinned request whose pin is allowed, match that deployment's marker instead.
+def pin_routes(skew_dir: Path) -> list[JSON]:
+    """Routes run before the profiles, for a hostname with a window (its marker's ``s``
+    flag): remember the served deployment on navigations, then, for a pinned request
+    whose pin is allowed, match that deployment's marker instead.
 
     None is terminal; what matters is the last ``file`` match, whose
-    placeholders the profile routes read. A request that is neither a navigation nor
-    names a deployment reads no file here (a ``file`` matcher that finds nothing
-    leaves the placeholders as they were).
+    placeholders the profile routes read. A request for a hostname without a
+    window, or one that is neither a navigation nor names a deployment, reads no
+    file here.
     """
     host = "{http.request.host}"
-    window = {"file": {"root": str(skew_dir), "try_files": [f"/{host}/"]}}
+    window = flag_matcher(SKEW_FLAG)
     cookie = f"{SKEW_COOKIE}={SERVED_BY}; Path=/; SameSite=Lax; HttpOnly"
     remember = {"handler": "headers",
                 "response": {"add": {"Set-Cookie": [cookie]}, "deferred": True}}
-    host_marker = {"root": str(hosts_dir), "try_files": [f"/{host}/profile-*"]}
     pinned = {"root": str(skew_dir),
               "try_files": [f"/{host}/{{http.vars.{PIN_VARIABLE}}}/profile-*"]}
     pinning = {"vars_regexp": {f"{{http.vars.{PIN_VARIABLE}}}": {"pattern": PIN_PATTERN}}}
@@ -121,20 +130,16 @@ def pin_routes(skew_dir: Path, hosts_dir: Path) -> list[JSON]:
         return {"match": [matcher],
                 "handle": [{"handler": "vars", PIN_VARIABLE: f"{{http.regexp.{name}.1}}"}]}
 
-    def subroute(*routes: JSON) -> JSON:
-        return {"handler": "subroute", "routes": list(routes)}
-
-    # Matched, the window check moved the file placeholders: back to the hostname's marker.
-    back_to_host = subroute({"match": [{"file": host_marker}]})
     return [
-        # Nested: a file matcher in NAVIGATION's set could run first (any order).
-        {"match": [NAVIGATION], "handle": [subroute(
-            {"match": [window], "handle": [remember, back_to_host]})]},
-        {"match": CARRIES_PIN, "handle": [subroute(
-            # Lowest priority first: a later source overrides the pin.
-            source(f"{{http.request.cookie.{SKEW_COOKIE}}}", "pin_cookie", {"not": [NAVIGATION]}),
-            source(f"{{http.request.uri.query.{SKEW_QUERY}}}", "pin_query"),
-            source(f"{{http.request.header.{SKEW_HEADER}}}", "pin_header"),
-            {"match": [pinning], "handle": [subroute({"match": [{"file": pinned}]})]},
-        )]},
+        {"match": [{**NAVIGATION, **window}], "handle": [remember]},
+        {"match": [{**carries, **window} for carries in CARRIES_PIN],
+         "handle": [{"handler": "subroute", "routes": [
+             # Lowest priority first: a later source overrides the pin.
+             source(f"{{http.request.cookie.{SKEW_COOKIE}}}", "pin_cookie",
+                    {"not": [NAVIGATION]}),
+             source(f"{{http.request.uri.query.{SKEW_QUERY}}}", "pin_query"),
+             source(f"{{http.request.header.{SKEW_HEADER}}}", "pin_header"),
+             {"match": [pinning], "handle": [{"handler": "subroute",
+                                              "routes": [{"match": [{"file": pinned}]}]}]},
+         ]}]},
     ]

@@ -1,7 +1,8 @@
 """Weighted splits: one hostname served by several deployments, sticky per visitor.
 
 A split hostname's link ``hosts/<hostname>`` points at a folder
-``splits/<hostname>/<generation>/`` holding the marker ``profile-split`` and,
+``splits/<hostname>/<generation>/`` holding the marker ``profile-split`` (with the
+hostname's flags: ``profile-split~p``, see :mod:`.edge_state`) and,
 in ``b/``, 256 bucket links ``00``-``ff``, each to ``deployments/<id>`` (in a
 folder of their own: the glob finding the marker reads two entries, not 257;
 that cost 2.5x per request): a deployment gets
@@ -35,6 +36,8 @@ from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+
+from autostack_plugins.providers.local.edge_state import FLAGGED_MARKER, flagged
 
 JSON = dict[str, Any]
 SPLIT_MARKER = "profile-split"
@@ -74,12 +77,14 @@ def bucket_owners(weights: Mapping[str, int]) -> list[str]:
 
 
 def write_split(splits_dir: Path, deployments_dir: Path, hostname: str,
-                weights: Mapping[str, int]) -> Path:
-    """The complete generation folder for ``weights`` (made unless it exists); link to it."""
+                weights: Mapping[str, int], flags: str = "") -> Path:
+    """The complete generation folder for ``weights`` and the hostname's ``flags`` (made
+    unless it exists); link to it."""
     owners = bucket_owners(weights)
-    generation = hashlib.sha256(json.dumps(owners).encode()).hexdigest()[:16]
+    generation = hashlib.sha256((json.dumps(owners) + flags).encode()).hexdigest()[:16]
     folder = splits_dir / hostname / generation
-    if (folder / SPLIT_MARKER).exists():
+    marker = flagged(SPLIT_MARKER, flags)
+    if (folder / marker).exists():
         return folder
     temporary = folder.with_name(f".{generation}.{os.getpid()}.tmp")
     shutil.rmtree(temporary, ignore_errors=True)
@@ -87,7 +92,7 @@ def write_split(splits_dir: Path, deployments_dir: Path, hostname: str,
     (temporary / BUCKETS_FOLDER).mkdir(parents=True)
     for bucket, owner in enumerate(owners):
         (temporary / BUCKETS_FOLDER / f"{bucket:02x}").symlink_to(deployments_dir / owner)
-    (temporary / SPLIT_MARKER).touch()
+    (temporary / marker).touch()
     temporary.rename(folder)
     return folder
 
@@ -109,7 +114,8 @@ def split_route(hosts_dir: Path) -> JSON:
     Not terminal: the profile routes after it match the marker found here.
     """
     host = "{http.request.host}"
-    is_split = {"vars_regexp": {"{http.matchers.file.relative}": {"pattern": f"/{SPLIT_MARKER}$"}}}
+    is_split = {"vars_regexp": {"{http.matchers.file.relative}": {
+        "pattern": f"/{SPLIT_MARKER}({FLAGGED_MARKER}[a-z]+)?$"}}}
     sticky = {"vars_regexp": {f"{{http.request.cookie.{COOKIE}}}": {
         "name": "sticky", "pattern": "^([0-9a-f]{2})$"}}}
     fresh = {"vars_regexp": {"{http.request.uuid}": {"name": "fresh", "pattern": "([0-9a-f]{2})$"}}}

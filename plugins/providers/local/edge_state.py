@@ -9,12 +9,20 @@ equal to it. The layout, all under ``<data>/edge/``:
   marker ``profile-<hash>.<id>`` (its name picks the Caddy route and pins the
   request to the deployment), ``up-<program>-<slot>-<port>`` upstream files and
   ``fn/<runtime>/<path>.func`` function markers;
-* ``hosts/<hostname>``: a symlink to ``deployments/<id>`` (one target), or to
-  ``splits/<hostname>/<generation>/`` (several, see
+* ``deployments/<id>/<flags>/``, for each of :data:`FLAG_SETS`: the same marker
+  named ``profile-<hash>.<id>~<flags>``, where a hostname with flags links;
+* ``hosts/<hostname>``: a symlink to ``deployments/<id>`` (one target), to
+  ``deployments/<id>/<flags>`` (one target, the hostname protected or with a skew
+  window), or to ``splits/<hostname>/<generation>/`` (several, see
   :mod:`autostack_plugins.providers.local.edge_splits`);
 * ``skew/<hostname>/<id>``: a symlink to ``deployments/<id>`` for each
   deployment a request may be pinned to (see
   :mod:`autostack_plugins.providers.local.edge_skew`).
+
+A hostname's flags are in the name of the marker Caddy finds through its link, so
+the one directory read that routes a request also says whether it must pass
+deployment protection (``p``) and whether it may be pinned (``s``); a hostname
+with neither costs no other lookup.
 """
 
 from __future__ import annotations
@@ -34,6 +42,24 @@ SLOTS = "0123456789abcdef"
 HOSTNAME_PATTERN = r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
 # A deployment id becomes a folder name and part of a marker's name.
 DEPLOYMENT_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+PROTECTED_FLAG = "p"
+"""The hostname's requests pass the control plane's check (see ``edge_protection``)."""
+SKEW_FLAG = "s"
+"""The hostname has a skew window: its requests may be pinned (see ``edge_skew``)."""
+FLAG_SETS = ("p", "ps", "s")
+FLAGGED_MARKER = "~"
+"""Between a marker's name and its flags: in no hostname, deployment id or profile hash."""
+
+
+def flagged(marker: str, flags: str) -> str:
+    """``marker`` as a hostname with ``flags`` finds it (``flags`` may be empty)."""
+    return f"{marker}{FLAGGED_MARKER}{flags}" if flags else marker
+
+
+def flag_matcher(flag: str) -> JSON:
+    """A ``vars_regexp`` matcher: the marker the request found carries ``flag``."""
+    return {"vars_regexp": {"{http.matchers.file.relative}": {
+        "pattern": f"{FLAGGED_MARKER}[a-z]*{flag}[a-z]*$"}}}
 
 
 class EdgeError(RuntimeError):
@@ -85,6 +111,8 @@ class EdgeState:
     """Hostnames whose requests are pinned to their deployment, with the window in seconds."""
     unserved: dict[str, dict[str, float]] = field(default_factory=dict)
     """When each deployment stopped being bound to a hostname: ``{hostname: {id: unix time}}``."""
+    protected: list[str] = field(default_factory=list)
+    """Hostnames whose requests pass deployment protection, bound or not (yet)."""
 
     @classmethod
     def load(cls, path: Path) -> EdgeState:
@@ -102,6 +130,7 @@ class EdgeState:
             https=list(data.get("https", [])),
             skew=dict(data.get("skew", {})),
             unserved={host: dict(ids) for host, ids in data.get("unserved", {}).items()},
+            protected=list(data.get("protected", [])),
         )
 
     def save(self, path: Path) -> None:
@@ -116,6 +145,7 @@ class EdgeState:
             "https": self.https,
             "skew": self.skew,
             "unserved": self.unserved,
+            "protected": self.protected,
         }
         temporary.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
         os.replace(temporary, path)
@@ -147,6 +177,11 @@ class EdgeState:
                   self.unserved.get(hostname, {}).items()
                   if since + window > now and deployment_id in self.deployments]
         return sorted({*self.targets(hostname), *recent})
+
+    def flags(self, hostname: str) -> str:
+        """``hostname``'s flags, in :data:`FLAG_SETS`' spelling (empty: none)."""
+        return (PROTECTED_FLAG if hostname in self.protected else "") + \
+            (SKEW_FLAG if self.skew.get(hostname) else "")
 
     def in_use(self, deployment_id: str) -> bool:
         """Whether an alias or a split still sends traffic to ``deployment_id``."""

@@ -36,8 +36,10 @@ from autostack_plugins.providers.local.edge_config import SKEW_FOLDER
 from autostack_plugins.providers.local.edge_skew import write_pins
 from autostack_plugins.providers.local.edge_splits import prune_splits, write_split
 from autostack_plugins.providers.local.edge_state import (
+    FLAG_SETS,
     EdgeDeployment,
     EdgeState,
+    flagged,
     link_atomically,
     upstream_files,
 )
@@ -54,7 +56,8 @@ class LinkTree:
         self.skew_dir = settings.path("edge", SKEW_FOLDER)
 
     def link(self, state: EdgeState, hostname: str) -> None:
-        """Point ``hostname``'s link where the state says; keep the split folder it leaves.
+        """Point ``hostname``'s link where the state says (with its flags, see
+        :mod:`.edge_state`); keep the split folder it leaves.
 
         The folder it pointed at before stays until the next change of this
         hostname: a request that has just read its marker still finds it.
@@ -66,12 +69,13 @@ class LinkTree:
             before = set()
         weights = state.splits.get(hostname)
         served = state.hostnames().get(hostname)
+        flags = state.flags(hostname)
         if weights is not None:
-            target = write_split(self.splits_dir, self.deployments_dir, hostname, weights)
+            target = write_split(self.splits_dir, self.deployments_dir, hostname, weights, flags)
             link_atomically(target, link)
             prune_splits(self.splits_dir, hostname, {target, *before})
         elif served is not None:
-            link_atomically(self.deployments_dir / served, link)
+            link_atomically(self.deployments_dir / served / flags, link)
             prune_splits(self.splits_dir, hostname, before & self.split_folders(hostname))
         else:
             with contextlib.suppress(FileNotFoundError):
@@ -88,7 +92,9 @@ class LinkTree:
 
     def write_deployment(self, deployment: EdgeDeployment) -> None:
         folder = self.deployments_dir / deployment.id
-        folder.mkdir(parents=True, exist_ok=True)
+        for flags in FLAG_SETS:
+            (folder / flags).mkdir(parents=True, exist_ok=True)
+            (folder / flags / flagged(deployment.marker, flags)).touch()
         (folder / deployment.marker).touch()
         link_atomically(Path(deployment.root), folder / "static")
         for runtime, paths in deployment.functions.items():
@@ -101,9 +107,11 @@ class LinkTree:
 
     def prune_markers(self, deployment: EdgeDeployment) -> None:
         """Remove a deployment's other markers, once Caddy has the route of its new one."""
-        for stale in (self.deployments_dir / deployment.id).glob("profile-*"):
-            if stale.name != deployment.marker:
-                stale.unlink()
+        folder = self.deployments_dir / deployment.id
+        for flags in ("", *FLAG_SETS):
+            for stale in (folder / flags).glob("profile-*"):
+                if stale.name != flagged(deployment.marker, flags):
+                    stale.unlink()
 
     def write_upstreams(self, deployment: EdgeDeployment, program: str) -> None:
         """New slot files first, then the stale ones: a request always finds one."""

@@ -103,8 +103,10 @@ class LocalEdge:
         await self.edge.unalias(hostname)
 
     async def protect(self, hostname: str, protection: Protection | None) -> None:
-        """Protect ``hostname`` (a marker file, no reload): see :mod:`.edge_protection`."""
-        await asyncio.to_thread(edge_protection.protect, self.settings, hostname, protection)
+        """Protect ``hostname`` (a flag of its marker, no reload): see :mod:`.edge_protection`."""
+        if protection is not None:
+            edge_protection.check_control_plane(self.settings, protection)
+        await self.edge.protect(hostname, protection is not None)
 
     async def certificate(self, hostname: str) -> Certificate:
         """Probe the edge's HTTPS port for ``hostname``, which starts issuance when none exists.
