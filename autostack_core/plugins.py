@@ -35,6 +35,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.providers.local.plugin",
     "autostack_plugins.providers.local.wildcard_plugin",
     "autostack_plugins.providers.local.checks",
+    "autostack_plugins.providers.kubernetes.plugin",
     "autostack_plugins.providers.null",
     "autostack_plugins.notifiers.webhook",
     "autostack_plugins.notifiers.slack",

@@ -1,0 +1,7 @@
+"""The Kubernetes runtimes (``kubernetes``, ``eks``) and the ``kubernetes`` Ingress edge.
+
+``plugin`` registers them; the other modules are their machinery: the objects of
+a release (``manifests``), the client (``cluster``), the rollout status
+(``rollout``), pod logs (``pod_logs``), the runtime (``runtime``), the edge
+(``ingress_edge``) and AWS EKS and ECR (``eks``).
+"""

@@ -1,0 +1,145 @@
+"""One Kubernetes cluster, spoken to with the official ``kubernetes`` client.
+
+Objects are written with server-side apply (``PATCH`` with
+``application/apply-patch+yaml``, ``fieldManager=autostack``, ``force``: AutoStack
+owns the fields it sets) through the client's typed APIs, read and deleted by
+kind, and returned as plain dicts. The client is synchronous: the runtime calls
+these methods in a thread.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
+
+from autostack_plugins.providers.kubernetes.clusters import ClusterError
+from autostack_plugins.providers.kubernetes.manifests import RELEASE_LABEL, Manifest
+
+FIELD_MANAGER = "autostack"
+APPLY = "application/apply-patch+yaml"
+
+# kind -> (API class, method suffix, namespaced)
+KINDS: dict[str, tuple[type[Any], str, bool]] = {
+    "Namespace": (client.CoreV1Api, "namespace", False),
+    "Secret": (client.CoreV1Api, "namespaced_secret", True),
+    "Service": (client.CoreV1Api, "namespaced_service", True),
+    "Deployment": (client.AppsV1Api, "namespaced_deployment", True),
+    "HorizontalPodAutoscaler": (client.AutoscalingV2Api,
+                                "namespaced_horizontal_pod_autoscaler", True),
+    "Ingress": (client.NetworkingV1Api, "namespaced_ingress", True),
+}
+
+
+def configuration(settings: dict[str, str]) -> client.Configuration:
+    """The client configuration the ``kubernetes`` runtime's fields name.
+
+    ``kubeconfig``: a kubeconfig file's path on the server, or its YAML (with
+    ``context``, else its current context); ``in_cluster`` = ``true``: the service
+    account of the pod AutoStack runs in.
+    """
+    conf = client.Configuration()
+    source = settings.get("kubeconfig", "").strip()
+    context = settings.get("context") or None
+    if settings.get("in_cluster", "").lower() in ("1", "true", "yes"):
+        config.load_incluster_config(client_configuration=conf)  # type: ignore[no-untyped-call]
+    elif "\n" in source or source.startswith("apiVersion"):
+        config.load_kube_config_from_dict(  # type: ignore[no-untyped-call]
+            yaml.safe_load(source), context=context, client_configuration=conf,
+            persist_config=False)
+    elif source:
+        config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=source, context=context, client_configuration=conf,
+            persist_config=False)
+    else:
+        raise ClusterError("no cluster configured: set the kubernetes runtime's `kubeconfig` "
+                           "(a path or the file's YAML) or `in_cluster` = true")
+    return conf
+
+
+class Cluster:
+    """Apply, read, delete and list objects; read pod logs."""
+
+    def __init__(self, conf: client.Configuration) -> None:
+        self.api = client.ApiClient(conf)
+        self.host = str(conf.host)
+
+    def _call(self, verb: str, kind: str, namespace: str | None, name: str,
+              **arguments: Any) -> Any:
+        api_class, suffix, namespaced = KINDS[kind]
+        method = getattr(api_class(self.api), f"{verb}_{suffix}")
+        where = (name, namespace) if namespaced else (name,)
+        try:
+            return method(*where, **arguments)
+        except ApiException as failed:
+            if failed.status == 404 and verb in ("read", "delete"):
+                return None
+            raise ClusterError(f"{verb} {kind} {namespace or ''}/{name} on {self.host}: "
+                               f"{failed.status} {_reason(failed)}") from None
+
+    def apply(self, manifest: Manifest) -> dict[str, Any]:
+        """Server-side apply ``manifest``; the object as the cluster has it now."""
+        metadata = manifest["metadata"]
+        applied = self._call("patch", manifest["kind"], metadata.get("namespace"),
+                             metadata["name"], body=manifest, field_manager=FIELD_MANAGER,
+                             force=True, _content_type=APPLY)
+        return self.plain(applied)
+
+    def read(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+        found = self._call("read", kind, namespace, name)
+        return None if found is None else self.plain(found)
+
+    def delete(self, kind: str, namespace: str | None, name: str) -> None:
+        """Delete the object (its dependents in the background); absent is fine."""
+        # Unread: the API answers a Status or the deleted object, depending on the kind.
+        self._call("delete", kind, namespace, name, propagation_policy="Background",
+                   _preload_content=False)
+
+    def plain(self, model: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.api.sanitize_for_serialization(  # type: ignore[no-untyped-call]
+            model)
+        return result
+
+    def ingresses(self, namespace: str, label: str) -> list[dict[str, Any]]:
+        found = client.NetworkingV1Api(self.api).list_namespaced_ingress(
+            namespace, label_selector=label)
+        return [self.plain(item) for item in found.items]
+
+    def pods(self, namespace: str, release_id: str) -> list[dict[str, Any]]:
+        """The release's pods, oldest first."""
+        try:
+            found = client.CoreV1Api(self.api).list_namespaced_pod(
+                namespace, label_selector=f"{RELEASE_LABEL}={release_id}")
+        except ApiException as failed:
+            if failed.status == 404:
+                return []
+            raise ClusterError(f"list pods of {release_id}: {failed.status} "
+                               f"{_reason(failed)}") from None
+        pods = [self.plain(item) for item in found.items]
+        return sorted(pods, key=lambda pod: pod["metadata"].get("creationTimestamp", ""))
+
+    def log(self, namespace: str, pod: str, since_seconds: int | None) -> str:
+        """The pod's log with timestamps (``since_seconds`` ago at the earliest)."""
+        text: str = client.CoreV1Api(self.api).read_namespaced_pod_log(
+            pod, namespace, timestamps=True, since_seconds=since_seconds)
+        return text
+
+    def log_stream(self, namespace: str, pod: str, since_seconds: int | None) -> Any:
+        """The pod's followed log (timestamps on), an open urllib3 response: read it with
+        ``read1()``; ``shutdown()`` ends it from another thread."""
+        return client.CoreV1Api(self.api).read_namespaced_pod_log(
+            pod, namespace, timestamps=True, follow=True, since_seconds=since_seconds,
+            _preload_content=False)
+
+    def close(self) -> None:
+        self.api.close()  # type: ignore[no-untyped-call]
+
+
+def _reason(failed: ApiException) -> str:
+    """The API server's ``Status`` message, else its reason phrase."""
+    body = failed.body.decode() if isinstance(failed.body, bytes) else str(failed.body or "")
+    found = re.search(r'"message":\s*"((?:[^"\\]|\\.)*)"', body)
+    return found.group(1) if found else str(failed.reason)

@@ -1,0 +1,305 @@
+"""The ``kubernetes`` runtime: image releases as Deployments on any cluster.
+
+A Dockerfile app's build pushes its image to the server's registry and records
+it in ``image.json`` (``plugins/builders/image_build.py``); this runtime runs
+that image by digest. Per release it applies, with server-side apply, the
+objects :mod:`manifests` describes (a namespace per team, the environment as a
+Secret, a Deployment, a Service, an HPA when the policy gives a range) and
+waits for the rollout (:mod:`rollout`). Hostnames are the ``kubernetes``
+edge's: a promote or rollback changes an Ingress, never a Deployment.
+
+The cluster is named by the team's runtime settings (:data:`CONFIG_FIELDS`,
+sealed at rest), else by the server's environment (``AUTOSTACK_KUBECONFIG``,
+``AUTOSTACK_KUBERNETES_NAMESPACE``, ...; see ``docs/providers/kubernetes.md``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import shutil
+import time
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from autostack_core.build.build_errors import BuildError
+from autostack_core.config import Settings
+from autostack_core.interfaces.runtime import (
+    Artifact,
+    ArtifactReference,
+    ConfigField,
+    CostEstimate,
+    Endpoint,
+    LogLine,
+    OutputKind,
+    Release,
+    ReleaseStatus,
+    ScalePolicy,
+)
+from autostack_plugins.providers.kubernetes import manifests, pod_logs
+from autostack_plugins.providers.kubernetes.clusters import (
+    CLUSTER_ATTRIBUTE,
+    DEFAULT_INGRESS_CLASS,
+    DEFAULT_NAMESPACE,
+    INGRESS_CLASS_ATTRIBUTE,
+    NAMESPACE_ATTRIBUTE,
+    SERVICE_ATTRIBUTE,
+    Clusters,
+    Placement,
+    cluster_key,
+)
+from autostack_plugins.providers.kubernetes.rollout import rollout
+
+if TYPE_CHECKING:
+    from autostack_plugins.providers.kubernetes.cluster import Cluster
+
+LOG = logging.getLogger(__name__)
+POLL_SECONDS = 0.2
+VCPU_HOUR_USD = 0.04048
+GB_HOUR_USD = 0.004445
+"""AWS Fargate's Linux/x86 prices in us-east-1 (aws.amazon.com/fargate/pricing, 2026-12):
+what a pod of the release's requests costs where nodes are bought per pod."""
+HOURS_PER_MONTH = 730
+
+PLACEMENT_FIELDS = (
+    ConfigField("namespace", "Namespace of the team's apps (default autostack)", required=False),
+    ConfigField("ingress_class", "IngressClass of the cluster's ingress-nginx (default nginx)",
+                required=False),
+)
+CONFIG_FIELDS = (
+    ConfigField("kubeconfig", "Kubeconfig: a file path on the server, or the file's YAML",
+                secret=True, required=False),
+    ConfigField("context", "Kubeconfig context (default: its current context)", required=False),
+    ConfigField("in_cluster", "true: use the service account of the pod AutoStack runs in",
+                required=False),
+    *PLACEMENT_FIELDS,
+)
+
+
+class Provider(Protocol):
+    """A cloud's way to a cluster (EKS): the runtime's name, its fields, a connection."""
+
+    name: str
+    config_fields: tuple[ConfigField, ...]
+
+    def connect(self, settings: Settings, config: Mapping[str, str]) -> Cluster: ...
+
+
+class KubernetesDeployError(Exception):
+    """A release's rollout failed or did not finish; the message is for users."""
+
+
+class KubernetesRuntime:
+    """Runs image releases as Deployments behind Services on a Kubernetes cluster."""
+
+    name = "kubernetes"
+    accepts = frozenset({OutputKind.IMAGE})
+    config_fields: tuple[ConfigField, ...] = CONFIG_FIELDS
+
+    def __init__(self, settings: Settings, clusters: Clusters,
+                 defaults: Mapping[str, str] | None = None,
+                 provider: Provider | None = None) -> None:
+        if provider is not None:
+            self.name, self.config_fields = provider.name, provider.config_fields
+        self.provider = provider
+        self.settings = settings
+        self.clusters = clusters
+        self.defaults = dict(defaults or {})
+        """The server's own settings for the fields, under a team's own."""
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    # -- connections -------------------------------------------------------------
+
+    def connect(self, config: Mapping[str, str]) -> Cluster:
+        """A client for the cluster ``config`` names (the provider's, when it has one)."""
+        if self.provider is not None:
+            return self.provider.connect(self.settings, config)
+        from autostack_plugins.providers.kubernetes.cluster import Cluster, configuration
+
+        return Cluster(configuration(dict(config)))
+
+    async def place(self, config: Mapping[str, str]) -> Placement:
+        """Connect (once per configuration) and say where its releases go."""
+        merged = {**self.defaults, **{key: value for key, value in config.items() if value}}
+        placement_names = {field.name for field in PLACEMENT_FIELDS}
+        key = cluster_key(self.name, {name: value for name, value in merged.items()
+                                      if name not in placement_names})
+        if key not in self.clusters.connected:
+            self.clusters.connected[key] = await asyncio.to_thread(self.connect, merged)
+        return Placement(key, merged.get("namespace") or DEFAULT_NAMESPACE,
+                         merged.get("ingress_class") or DEFAULT_INGRESS_CLASS)
+
+    async def start(self) -> None:
+        """Connect to the server's own cluster when its environment names one; a cluster
+        that cannot be reached is logged, and the server starts without it."""
+        if any(self.defaults.get(field.name) for field in self.config_fields
+               if field not in PLACEMENT_FIELDS):
+            try:
+                self.clusters.default = await self.place({})
+            except Exception as failed:
+                LOG.warning("the %s runtime cannot reach its cluster: %s", self.name, failed)
+
+    async def stop(self) -> None:
+        """The releases keep running in the cluster; close the connections."""
+        self.clusters.close()
+
+    async def _placement(self, release_id: str) -> Placement | None:
+        return self.clusters.releases.get(release_id) or self.clusters.default
+
+    # -- releases ----------------------------------------------------------------
+
+    def folder(self, release_id: str) -> Path:
+        return self.settings.path("deployments", release_id)
+
+    async def publish(self, artifact: Artifact) -> ArtifactReference:
+        """The image the build pushed (``image.json``'s ``reference``, by digest)."""
+        image_json = self.folder(artifact.release_id) / "image.json"
+        if not image_json.is_file():
+            await artifact.write_to(image_json.parent)
+        image = json.loads(image_json.read_text()) if image_json.is_file() else {}
+        if image.get("format") != "registry" or not image.get("reference"):
+            raise BuildError(f"the {self.name} runtime runs images from a registry, and this "
+                             "build pushed none: set AUTOSTACK_REGISTRY to a registry the "
+                             "cluster pulls from, then redeploy")
+        return ArtifactReference(runtime=self.name, location=str(image["reference"]))
+
+    async def deploy(self, release: Release) -> Endpoint:
+        """Apply the release's objects and return once its rollout is complete."""
+        async with self._locks.setdefault(release.id, asyncio.Lock()):
+            placement = await self.place(release.config)
+            self.clusters.releases[release.id] = placement
+            cluster = self.clusters.cluster(placement.key)
+            awake = release.policy if not release.policy.scale_to_zero else \
+                ScalePolicy(max(release.policy.max_replicas, 1), release.policy.max_replicas)
+            await asyncio.to_thread(cluster.apply, manifests.namespace(placement.namespace))
+            await asyncio.to_thread(cluster.apply, manifests.env_secret(
+                release.id, placement.namespace, dict(release.env)))
+            await self._apply_scaled(cluster, placement, release.id,
+                                     release.artifact.location, awake)
+            await asyncio.to_thread(cluster.apply,
+                                    manifests.service(release.id, placement.namespace))
+            try:
+                await self._wait_for_rollout(cluster, placement, release.id)
+            except KubernetesDeployError:
+                await self._remove(cluster, placement, release.id)
+                raise
+        return self.endpoint(release.id, placement)
+
+    def endpoint(self, release_id: str, placement: Placement) -> Endpoint:
+        return Endpoint(
+            release_id=release_id,
+            url=f"http://{release_id}.{placement.namespace}.svc:{manifests.SERVICE_PORT}",
+            attributes={CLUSTER_ATTRIBUTE: placement.key,
+                        NAMESPACE_ATTRIBUTE: placement.namespace,
+                        SERVICE_ATTRIBUTE: release_id,
+                        INGRESS_CLASS_ATTRIBUTE: placement.ingress_class})
+
+    async def _apply_scaled(self, cluster: Cluster, placement: Placement, release_id: str,
+                            image: str, policy: ScalePolicy) -> None:
+        """The Deployment at ``policy``'s replicas, or under its HPA."""
+        await asyncio.to_thread(cluster.apply, manifests.deployment(
+            release_id, placement.namespace, image, policy,
+            memory_mb=self.settings.runtime_memory_mb, cpus=self.settings.runtime_cpus))
+        if manifests.autoscaled(policy):
+            await asyncio.to_thread(cluster.apply, manifests.autoscaler(
+                release_id, placement.namespace, policy))
+        else:
+            await asyncio.to_thread(cluster.delete, "HorizontalPodAutoscaler",
+                                    placement.namespace, release_id)
+
+    async def _wait_for_rollout(self, cluster: Cluster, placement: Placement,
+                                release_id: str) -> None:
+        deadline = time.monotonic() + self.settings.health_timeout_seconds
+        while True:
+            found = await asyncio.to_thread(cluster.read, "Deployment", placement.namespace,
+                                            release_id)
+            state = rollout(found)
+            if state.status == ReleaseStatus.READY:
+                return
+            if state.status == ReleaseStatus.UNHEALTHY or time.monotonic() > deadline:
+                what = "failed" if state.status == ReleaseStatus.UNHEALTHY else \
+                    f"did not finish within {self.settings.health_timeout_seconds:g} s"
+                lines = await self._last_lines(cluster, placement, release_id)
+                raise KubernetesDeployError(
+                    f"the rollout of Deployment {placement.namespace}/{release_id} {what}: "
+                    f"{state.reason}" + ("; last log lines:\n" + "\n".join(lines)
+                                         if lines else ""))
+            await asyncio.sleep(POLL_SECONDS)
+
+    async def _last_lines(self, cluster: Cluster, placement: Placement,
+                          release_id: str) -> list[str]:
+        pods = await asyncio.to_thread(cluster.pods, placement.namespace, release_id)
+        try:
+            found = await pod_logs.read(cluster, placement.namespace,
+                                        [pod["metadata"]["name"] for pod in pods], None)
+        except Exception:  # a pod that never started has no log: the conditions say why
+            return []
+        return [f"{line.source}: {line.text}" for line in found[-15:]]
+
+    async def status(self, release_id: str) -> ReleaseStatus:
+        placement = await self._placement(release_id)
+        if placement is None:
+            return ReleaseStatus.ABSENT
+        cluster = self.clusters.cluster(placement.key)
+        found = await asyncio.to_thread(cluster.read, "Deployment", placement.namespace,
+                                        release_id)
+        state: ReleaseStatus = rollout(found).status
+        return state
+
+    async def destroy(self, release_id: str) -> None:
+        """Delete the release's HPA, Service, Deployment (its pods) and Secret."""
+        async with self._locks.setdefault(release_id, asyncio.Lock()):
+            placement = await self._placement(release_id)
+            if placement is not None:
+                await self._remove(self.clusters.cluster(placement.key), placement, release_id)
+            self.clusters.releases.pop(release_id, None)
+            await asyncio.to_thread(shutil.rmtree, self.folder(release_id), True)
+        self._locks.pop(release_id, None)
+
+    async def _remove(self, cluster: Cluster, placement: Placement, release_id: str) -> None:
+        for kind, name in (("HorizontalPodAutoscaler", release_id), ("Service", release_id),
+                           ("Deployment", release_id), ("Secret", f"{release_id}-env")):
+            await asyncio.to_thread(cluster.delete, kind, placement.namespace, name)
+
+    async def scale(self, release_id: str, policy: ScalePolicy) -> None:
+        """Replicas (0 for scale to zero) or an HPA's range; the image stays, so no new
+        rollout starts unless the replica count itself changes."""
+        async with self._locks.setdefault(release_id, asyncio.Lock()):
+            placement = await self._placement(release_id)
+            if placement is None:
+                return
+            cluster = self.clusters.cluster(placement.key)
+            found = await asyncio.to_thread(cluster.read, "Deployment", placement.namespace,
+                                            release_id)
+            if found is None:
+                return
+            image = found["spec"]["template"]["spec"]["containers"][0]["image"]
+            await self._apply_scaled(cluster, placement, release_id, image, policy)
+
+    async def logs(self, release_id: str, since: datetime | None = None,
+                   follow: bool = False) -> AsyncIterator[LogLine]:
+        """Every pod's lines, oldest first; then, with ``follow``, new ones as they come."""
+        placement = await self._placement(release_id)
+        if placement is None:
+            return
+        cluster = self.clusters.cluster(placement.key)
+        pods = [pod["metadata"]["name"] for pod in
+                await asyncio.to_thread(cluster.pods, placement.namespace, release_id)]
+        earlier = await pod_logs.read(cluster, placement.namespace, pods, since)
+        for line in earlier:
+            yield line
+        if follow:
+            newest = max((line.timestamp for line in earlier), default=since)
+            async for line in pod_logs.follow(cluster, placement.namespace, pods, newest):
+                yield line
+
+    def cost_estimate(self, release: Release) -> CostEstimate:
+        """The release's resource requests at Fargate's prices, for its most replicas."""
+        replicas = 0 if release.policy.scale_to_zero else max(release.policy.max_replicas, 1)
+        hourly = replicas * (self.settings.runtime_cpus * VCPU_HOUR_USD
+                             + self.settings.runtime_memory_mb / 1024 * GB_HOUR_USD)
+        return CostEstimate(currency="USD", hourly=round(hourly, 6),
+                            monthly=round(hourly * HOURS_PER_MONTH, 2))
