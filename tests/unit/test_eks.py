@@ -159,3 +159,20 @@ async def test_deploying_through_eks_authenticates_with_tokens(
     with pytest.raises(ClusterError, match="401"):
         await refused.deploy(Release(id="r2", project="shop", artifact=reference, env={},
                                      config=eks_config(moto)))
+
+
+def test_the_token_is_made_again_before_it_expires(
+        tmp_path: Path, moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from autostack_plugins.providers.kubernetes import eks
+
+    create_cluster(moto)
+    config = eks_config(moto)
+    conf = Eks().configuration(Settings(data_dir=tmp_path), config, describe(config))
+    first = conf.get_api_key_with_prefix("BearerToken", alias="authorization")
+    assert first.startswith("Bearer k8s-aws-v1.")
+    assert conf.get_api_key_with_prefix("BearerToken", alias="authorization") == first
+    made: list[str] = []
+    monkeypatch.setattr(eks, "TOKEN_SECONDS", -1)
+    monkeypatch.setattr(eks, "bearer_token", lambda config: made.append("token") or "new")
+    assert conf.get_api_key_with_prefix("BearerToken", alias="authorization") == "Bearer new"
+    assert made == ["token"]
