@@ -124,7 +124,7 @@ class KubeStandIn:
     def of_kind(self, kind: str, namespace: str) -> list[dict[str, Any]]:
         with self.changed:
             return [copy.deepcopy(item) for (k, ns, _), item in sorted(self.objects.items())
-                    if k == kind and ns == namespace]
+                    if k == kind and namespace in (ns, "*")]
 
     # -- the API -----------------------------------------------------------------
 

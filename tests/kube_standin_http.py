@@ -15,6 +15,7 @@ import yaml
 if TYPE_CHECKING:
     from tests.kube_standin import KubeStandIn
 
+ALL_NAMESPACES = "*"
 PLURALS = {"namespaces": "Namespace", "secrets": "Secret", "services": "Service",
            "pods": "Pod", "deployments": "Deployment", "ingresses": "Ingress",
            "horizontalpodautoscalers": "HorizontalPodAutoscaler"}
@@ -48,6 +49,8 @@ def _parse(path: str) -> tuple[str, str, str | None, str | None] | None:
         rest = parts[3:]
     else:
         return None
+    if rest == ["ingresses"]:  # a list across namespaces
+        return "Ingress", ALL_NAMESPACES, None, None
     if rest[:1] != ["namespaces"]:
         return None
     if len(rest) <= 2:

@@ -233,3 +233,14 @@ def deployment_state(generation: int, observed: int, ready: int,
 def test_status_is_read_from_the_rollout(state: dict[str, object] | None,
                                          expected: ReleaseStatus) -> None:
     assert rollout(state).status == expected
+
+
+async def test_unbind_after_a_restart_finds_the_hostname_by_label(
+        runtime: KubernetesRuntime, kube_standin: KubeStandIn) -> None:
+    endpoint = await deploy(runtime, "r1", config={"namespace": "team-a"})
+    await IngressEdge(runtime.clusters).bind("shop.example.com", [WeightedEndpoint(endpoint)])
+    await IngressEdge(runtime.clusters).bind("other.example.com", [WeightedEndpoint(endpoint)])
+    restarted = IngressEdge(runtime.clusters)  # knows no hostname
+    await restarted.unbind("shop.example.com")
+    [left] = kube_standin.of_kind("Ingress", "team-a")
+    assert left["spec"]["rules"][0]["host"] == "other.example.com"

@@ -103,9 +103,10 @@ class Cluster:
             model)
         return result
 
-    def ingresses(self, namespace: str, label: str) -> list[dict[str, Any]]:
-        found = client.NetworkingV1Api(self.api).list_namespaced_ingress(
-            namespace, label_selector=label)
+    def ingresses(self, label: str) -> list[dict[str, Any]]:
+        """The Ingress objects with ``label`` (``key=value``) in every namespace."""
+        found = client.NetworkingV1Api(self.api).list_ingress_for_all_namespaces(
+            label_selector=label)
         return [self.plain(item) for item in found.items]
 
     def pods(self, namespace: str, release_id: str) -> list[dict[str, Any]]:

@@ -54,7 +54,8 @@ class IngressEdge:
     def __init__(self, clusters: Clusters) -> None:
         self.clusters = clusters
         self.hosts: dict[str, Placement] = {}
-        """Where each hostname's Ingress objects are (in memory: lost at a restart)."""
+        """Where each hostname's Ingress objects are (in memory; ``unbind`` finds the others
+        by label)."""
 
     async def start(self) -> None:
         """Nothing to start: the cluster's ingress controller serves."""
@@ -98,9 +99,21 @@ class IngressEdge:
                                     manifests.ingress_name(hostname, canary=canary))
 
     async def unbind(self, hostname: str) -> None:
-        placement = self.hosts.pop(_host(hostname), None)
-        if placement is not None:
-            await self._delete(_host(hostname), placement)
+        """Delete the hostname's Ingress objects, where this edge bound them or, when it has
+        not since it started, wherever a connected cluster has them (found by label)."""
+        hostname = _host(hostname)
+        placement = self.hosts.pop(hostname, None)
+        places = [placement] if placement is not None else await self._found(hostname)
+        for place in places:
+            await self._delete(hostname, place)
+
+    async def _found(self, hostname: str) -> list[Placement]:
+        label = f"{manifests.HOST_LABEL}={manifests.ingress_name(hostname)}"
+        places = set()
+        for key, cluster in list(self.clusters.connected.items()):
+            for item in await asyncio.to_thread(cluster.ingresses, label):
+                places.add(Placement(key, item["metadata"]["namespace"]))
+        return sorted(places, key=lambda place: (place.key, place.namespace))
 
     async def redirect(self, hostname: str, target: str, status: int) -> None:
         """Raises ValueError for a status that is no redirect, a target that is no hostname,
