@@ -1,9 +1,9 @@
 """Detection before the first deploy: ``POST /api/v1/detect`` clones and reports.
 
 The repository is fetched shallowly into a temporary folder (the same
-:func:`autostack_core.build.sources.checkout` as the pipeline, with the user's GitHub
-token for private repositories), detected like a build would be, and deleted.
-The answer has the shape of ``autostack detect --json``
+:func:`autostack_core.build.sources.checkout` as the pipeline, with the user's own
+credential on the repository's git host for private repositories), detected like a
+build would be, and deleted. The answer has the shape of ``autostack detect --json``
 (:mod:`autostack_core.build.detection_report`).
 """
 

@@ -1,12 +1,12 @@
 """Repositories on git hosts: a person's own repositories, and connecting one to a project.
 
-Both use the credential the person granted on the host (GitHub: the "connect
-GitHub repositories" step, :mod:`autostack_core.security.oauth`), never another
-person's. Connecting is :func:`autostack_core.git.git_connections.connect`: it
-checks with the host that the person's own access covers the repository,
-records the connection (later clones use that access for that repository
-only: :mod:`autostack_core.git.git_credentials`) and creates the repository
-webhook that points at ``/api/v1/webhooks/{host}``.
+Both use the credential the person granted on the host (``/auth/{host}/connect``,
+:mod:`autostack_core.git.connect_flow`), never another person's. Connecting is
+:func:`autostack_core.git.git_connections.connect`: it checks with the host that
+the person's own access covers the repository, records the connection (later
+clones use that access for that repository only:
+:mod:`autostack_core.git.git_credentials`) and creates the repository webhook
+that points at ``/api/v1/webhooks/{host}``.
 
 ``/api/v1/git-hosts/{host}/repositories`` and ``/api/v1/projects/{name}/git-connection``
 serve every host that connects accounts; the GitHub-named routes from before

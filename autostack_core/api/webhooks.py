@@ -89,8 +89,8 @@ async def receive(request: Request) -> Response:
     tags: [webhooks]
     security: []
     parameters:
-      - {name: provider, in: path, required: true,
-         schema: {type: string, enum: [github, gitlab, bitbucket, gitea]}}
+      - {name: provider, in: path, required: true, description: "a registered git host
+         (built in: github, gitlab, bitbucket, gitea)", schema: {type: string}}
     responses:
       200: {description: "{delivery, results: [{project, result, reason, deployment}]}"}
       202: {description: "{ignored: reason}: not an event AutoStack acts on"}
@@ -137,7 +137,7 @@ async def set_secret(request: Request) -> Response:
     body: SecretBody
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
-      200: {description: "{secret, urls: {github, gitlab, bitbucket, gitea}}"}
+      200: {description: "{secret, urls: {<git host>: webhook URL}} for every registered host"}
     """
     app: AutoStack = request.app.state.autostack
     project = await project_for(request, request.path_params["name"], Role.ADMIN)

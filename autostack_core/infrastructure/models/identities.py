@@ -5,7 +5,7 @@ host or a sign-in provider, by its registered name: ``github``) is this user's.
 Signing in with that account finds the user, and connecting repositories on
 that host must be done with that account. One account belongs to at most one
 user, and a user has at most one account per host. It replaces
-``users.github_id`` (migration 12 carries it over as host ``github``).
+``users.github_id`` (migration 14 carries it over as host ``github``).
 """
 
 from __future__ import annotations
