@@ -97,7 +97,8 @@ def test_a_scheduled_cron_reaches_the_protected_production_function_with_the_sec
     with_manual = wait_for_runs(server, "ticker", 2, seconds=30, since=set_up)
     assert any(run["manual"] and run["status_code"] == 200 for run in with_manual)
 
-    history = server.api().get("/api/v1/projects/ticker/crons/runs")
+    with server.api() as api:
+        history = api.get("/api/v1/projects/ticker/crons/runs")
     assert history.status_code == 200
     assert all(run["path"] == "/api/cron" for run in history.json()["runs"]), \
         "the preview deployment's cron must never run"
