@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.api.deployments import autostack_of, deployment_for
+from autostack_core.api.deployments import deployment_for
+from autostack_core.api.deps import autostack_of
 from autostack_core.build.buildlog import DONE_STEP, deployment_channel
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Deployment, DeploymentLog, DeploymentState

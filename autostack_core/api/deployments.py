@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.api.deps import current_user, project_for, read_body
+from autostack_core.api.deps import autostack_of, current_user, project_for, read_body
 from autostack_core.build.sources import SourceError, check_git_url
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.infrastructure.manifests import file_folder_clash, safe_relative_path
@@ -88,11 +88,6 @@ class CreateDeployment(BaseModel):
 
 class Rollback(BaseModel):
     deployment: str | None = None
-
-
-def autostack_of(request: Request) -> AutoStack:
-    app: AutoStack = request.app.state.autostack
-    return app
 
 
 async def serialize(app: AutoStack, deployment: Deployment, project: Project) -> dict[str, Any]:

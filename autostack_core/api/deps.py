@@ -14,7 +14,7 @@ meet the request: every lookup by a path parameter goes through
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.convertors import Convertor, register_url_convertor
@@ -26,6 +26,9 @@ from autostack_core.security.request_actor import actor_of
 from autostack_core.services import audit as audit_log
 from autostack_core.services.access import project_with_role, require_team_role
 from autostack_core.services.checks import checked_id, fits
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
 
@@ -45,6 +48,12 @@ class Sha256Convertor(Convertor[str]):
 # Routes compile their paths when they are made, so the converter must exist before
 # any API module builds its routes; they all import this module first.
 register_url_convertor("sha256", Sha256Convertor())
+
+
+def autostack_of(request: Request) -> AutoStack:
+    """The AutoStack host serving ``request`` (its settings, plugins, runtimes and edge)."""
+    app: AutoStack = request.app.state.autostack
+    return app
 
 
 def current_user(request: Request) -> User:

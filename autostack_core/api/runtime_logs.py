@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.api.deployments import autostack_of, deployment_for
+from autostack_core.api.deployments import deployment_for
+from autostack_core.api.deps import autostack_of
 from autostack_core.errors import ApiError
 from autostack_core.services import releases
 from autostack_core.services.runtime_logs import MAX_LINES, last_lines, line_json

@@ -15,20 +15,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.api.deps import audit, project_for, read_body
+from autostack_core.api.deps import audit, autostack_of, project_for, read_body
 from autostack_core.infrastructure.models.enums import Role
 from autostack_core.services import crons
 
 from .schedule import ScheduleError, parse
 
 if TYPE_CHECKING:
-    from autostack_core.app import AutoStack
     from autostack_core.infrastructure.models.crons import DeploymentCron
-
-
-def autostack_of(request: Request) -> AutoStack:
-    app: AutoStack = request.app.state.autostack
-    return app
 
 
 class ChangeCrons(BaseModel):

@@ -14,27 +14,18 @@ ownership proof, proxied here by the edge with the domain's ``Host``).
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.api.deps import project_for, read_body
+from autostack_core.api.deps import autostack_of, project_for, read_body
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models.domains import Domain
 from autostack_core.infrastructure.models.enums import Role
 
 from . import domains
-
-if TYPE_CHECKING:
-    from autostack_core.app import AutoStack
-
-
-def autostack_of(request: Request) -> AutoStack:
-    app: AutoStack = request.app.state.autostack
-    return app
 
 
 class AddDomain(BaseModel):

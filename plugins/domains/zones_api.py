@@ -12,11 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.api.deps import current_user, path_id, read_body, team_for
+from autostack_core.api.deps import autostack_of, current_user, path_id, read_body, team_for
 from autostack_core.infrastructure.models.enums import Role
 
 from . import dns_zones
-from .api import autostack_of
 
 
 class ConnectZone(BaseModel):
