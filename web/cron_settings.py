@@ -17,8 +17,6 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.infrastructure.models import Project, Role, User
-from autostack_core.security import accounts
-from autostack_core.security.auth import client_ip
 from autostack_core.services import crons
 from autostack_web.access import page, project_access
 from autostack_web.rendering import form_text, host_of, render
@@ -48,10 +46,7 @@ async def switch(request: Request, user: User) -> Response:
     project, role = await project_access(user, request.path_params["name"], Role.ADMIN)
     async with request.form() as form:
         enabled = form_text(form, "enabled") == "on"
-    await crons.set_enabled(project, enabled)
-    await accounts.audit("project.crons_changed", user=user, team=project.team,
-                         target=("project", str(project.id)), ip=client_ip(request),
-                         enabled=enabled)
+    await crons.set_enabled(project, enabled, user)
     return await crons_page(request, project, role,
                             notice=f"Crons are {'on' if enabled else 'off'}.")
 
@@ -62,12 +57,9 @@ async def run_now(request: Request, user: User) -> Response:
     async with request.form() as form:
         path = form_text(form, "path")
     try:
-        run = await crons.start_run(host_of(request), project, path)
+        run = await crons.start_run(host_of(request), project, path, user)
     except ApiError as error:
         return await crons_page(request, project, role, error.status, error=error)
-    await accounts.audit("project.cron_run", user=user, team=project.team,
-                         target=("project", str(project.id)), ip=client_ip(request),
-                         path=run.path)
     return await crons_page(request, project, role, 202,
                             notice=f"{run.path} is queued; reload to see its answer.")
 

@@ -30,7 +30,7 @@ from autostack_core.services import deployments
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
-    from autostack_core.infrastructure.models import Deployment
+    from autostack_core.infrastructure.models import Deployment, User
 
 RUN_TASK = "crons_run"
 """The crons plugin's queue task that sends one persisted run's request (its id)."""
@@ -57,12 +57,14 @@ def crons_enabled(project: Project) -> bool:
     return bool(project.settings.get("crons_enabled", True))
 
 
-async def set_enabled(project: Project, enabled: bool) -> None:
-    """Turn the project's crons on or off (persisted; the caller audits it as
+async def set_enabled(project: Project, enabled: bool, user: User) -> None:
+    """``user`` turns the project's crons on or off (persisted, then audited as
     ``project.crons_changed``)."""
     project.settings = {**project.settings, "crons_enabled": enabled,
                         "crons_enabled_at": datetime.now(UTC).isoformat()}
     await project.save(update_fields=["settings", "updated_at"])
+    await accounts.audit("project.crons_changed", user=user, team=await project.team,
+                         target=("project", str(project.id)), enabled=enabled)
 
 
 def active_since(project: Project, deployment: Deployment) -> datetime | None:
@@ -80,9 +82,9 @@ async def recent_runs(project: Project, limit: int = HISTORY_LIMIT) -> list[Cron
     return await CronRun.filter(project=project).order_by("-created_at", "-id").limit(limit)
 
 
-async def start_run(app: AutoStack, project: Project, path: str) -> CronRun:
-    """Run the production deployment's cron for ``path`` now (persisted, then queued;
-    the caller audits it as ``project.cron_run``).
+async def start_run(app: AutoStack, project: Project, path: str, user: User) -> CronRun:
+    """``user`` runs the production deployment's cron for ``path`` now (persisted, audited
+    as ``project.cron_run``, then queued).
 
     404 (naming ``path``) when production has no such cron, 409 without the
     crons plugin's queue task.
@@ -96,6 +98,8 @@ async def start_run(app: AutoStack, project: Project, path: str) -> CronRun:
         raise ApiError(409, "crons are not available: the crons plugin is not loaded")
     run = await CronRun.create(project=project, deployment=deployment, path=cron.path,
                                schedule=cron.schedule, manual=True)
+    await accounts.audit("project.cron_run", user=user, team=await project.team,
+                         target=("project", str(project.id)), path=run.path)
     app.queue.enqueue(RUN_TASK, run.id)
     return run
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from autostack_core.api.deps import audit, autostack_of, project_for, read_body
+from autostack_core.api.deps import autostack_of, current_user, project_for, read_body
 from autostack_core.infrastructure.models.enums import Role
 from autostack_core.services import crons
 
@@ -69,9 +69,7 @@ async def change_crons(request: Request) -> Response:
     """
     project = await project_for(request, request.path_params["name"], Role.ADMIN)
     body = await read_body(request, ChangeCrons)
-    await crons.set_enabled(project, body.enabled)
-    await audit(request, "project.crons_changed", team=await project.team,
-                target=("project", str(project.id)), enabled=body.enabled)
+    await crons.set_enabled(project, body.enabled, current_user(request))
     return JSONResponse({"enabled": body.enabled})
 
 
@@ -99,9 +97,7 @@ async def run_cron(request: Request) -> Response:
     app = autostack_of(request)
     project = await project_for(request, request.path_params["name"], Role.ADMIN)
     body = await read_body(request, RunCron)
-    run = await crons.start_run(app, project, body.path)
-    await audit(request, "project.cron_run", team=await project.team,
-                target=("project", str(project.id)), path=run.path)
+    run = await crons.start_run(app, project, body.path, current_user(request))
     return JSONResponse(crons.run_json(run), status_code=202)
 
 
