@@ -129,8 +129,11 @@ async def advance(app: AutoStack, user: User | None, rollout: RollingRelease,
         changes: dict[str, Any] = {"state": RolloutState.COMPLETED, "finished_at": now,
                                    "stage": len(stages)}
     else:
+        found = await rollout_metrics.measure(app, project, rollout)
         changes = {"state": _state_of(stages[following]), "stage": following,
-                   "stage_started_at": now}
+                   "stage_started_at": now,
+                   "earlier_new_errors": rollout.earlier_new_errors
+                   + (found.stage_new.errors if found is not None else 0)}
     if not await _move(rollout, **changes):
         return False
     if user is not None:

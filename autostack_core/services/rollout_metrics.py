@@ -29,16 +29,20 @@ class Measure:
     stage_new: TrafficCount
     """The new deployment's answers in the current stage."""
     total_new_errors: int
-    """The new deployment's 5xx answers since the rolling release started."""
+    """The new deployment's 5xx answers since the rolling release started: the earlier
+    stages' (kept on the row when each ended) and the current one's."""
 
 
 async def measure(app: AutoStack, project: Project, rollout: RollingRelease) -> Measure | None:
-    """Both sides' answers in the current stage, and the new side's errors since the start."""
+    """Both sides' answers in the current stage, and the new side's errors since the start.
+
+    Only the current stage's window is counted: a check costs the same in the first minute
+    of a rolling release and in its tenth hour.
+    """
     hostnames = await splits.split_hostnames(app, project, rollout.from_deployment)
     stage = await splits.traffic(app, hostnames, rollout.stage_started_at)
-    total = await splits.traffic(app, hostnames, rollout.started_at)
-    if stage is None or total is None:
+    if stage is None:
         return None
-    return Measure(stage.get(rollout.from_deployment, TrafficCount()),
-                   stage.get(rollout.to_deployment, TrafficCount()),
-                   total.get(rollout.to_deployment, TrafficCount()).errors)
+    new = stage.get(rollout.to_deployment, TrafficCount())
+    return Measure(stage.get(rollout.from_deployment, TrafficCount()), new,
+                   rollout.earlier_new_errors + new.errors)

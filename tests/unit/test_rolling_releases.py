@@ -90,6 +90,37 @@ async def test_a_failing_new_deployment_is_aborted_by_the_watcher(
     assert (await status(api))["weights"] == {previous: 100, new: 0}
 
 
+async def test_errors_of_earlier_stages_count_toward_the_failure_budget(
+    autostack: AutoStack, site: Site, api: httpx.AsyncClient
+) -> None:
+    """A check counts only the current stage's window; the earlier stages' failures are kept
+    on the rolling release when each stage ends, so the budget spans the whole rollout."""
+    new, previous = site.old.id, site.current.id
+    await start(api, new, stages=[{"percent": 50, "seconds": 3600},
+                                  {"percent": 75, "seconds": 3600}],
+                max_error_rate=100, failure_budget=8)
+    await site.runtime.destroy(new)
+    first = [(await site.edge.fetch(PRODUCTION)).status for _ in range(10)]
+    assert first.count(502) == 5
+    advanced = (await api.post("/api/v1/projects/site/rolling-release/advance")).json()
+    assert advanced["rolling_release"]["stage"] == 1
+    shown = await status(api)
+    assert shown["measure"]["new"]["requests"] == 0
+    assert shown["measure"]["new_errors_total"] == 5
+
+    await site.runtime.destroy(new)  # binding the stage asked the runtime for it again
+    second = [(await site.edge.fetch(PRODUCTION)).status for _ in range(4)]
+    assert second.count(502) == 3
+    shown = await status(api)
+    assert shown["measure"]["new"]["errors"] == 3 and shown["measure"]["new_errors_total"] == 8
+    rollout = await RollingRelease.get(to_deployment=new)
+    await rolling_releases.check(autostack, rollout)
+    await rollout.refresh_from_db()
+    assert rollout.state == RolloutState.ABORTED
+    assert rollout.reason is not None and "8 failed requests (budget 8)" in rollout.reason
+    assert site.edge.served_by(PRODUCTION) == [previous]
+
+
 async def test_an_abort_is_announced_to_notifiers_with_its_reason(
     autostack: AutoStack, site: Site, api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -50,6 +50,9 @@ class RollingRelease(Model):
     """Abort when the new deployment's 95th percentile answer time exceeds this (None: never)."""
     failure_budget = fields.IntField()
     """Abort at the latest when the new deployment has answered this many 5xx."""
+    earlier_new_errors = fields.IntField(default=0)
+    """The new deployment's 5xx answers in the stages before the current one (so a check
+    reads only the current stage's window of the edge's counts)."""
     reason = fields.TextField(null=True)
     watcher = fields.CharField(max_length=32, null=True)
     watched_until = fields.DatetimeField(null=True)
