@@ -17,13 +17,18 @@ from autostack_core.infrastructure.models.accounts import (
     User,
     UserSession,
 )
-from autostack_core.infrastructure.models.analytics import AnalyticsEvent, AnalyticsRollup
+from autostack_core.infrastructure.models.analytics import (
+    AnalyticsCursor,
+    AnalyticsSalt,
+    AnalyticsVisitor,
+    TrafficRollup,
+    WebVital,
+)
 from autostack_core.infrastructure.models.crons import CronRun, DeploymentCron
 from autostack_core.infrastructure.models.domains import ConnectedZone, Domain
 from autostack_core.infrastructure.models.enums import (
     ROLE_RANK,
     AliasKind,
-    AnalyticsEventType,
     CreatorType,
     DeploymentState,
     Environment,
@@ -63,9 +68,9 @@ __all__ = [
     "SEALED_COLUMNS",
     "Alias",
     "AliasKind",
-    "AnalyticsEvent",
-    "AnalyticsEventType",
-    "AnalyticsRollup",
+    "AnalyticsCursor",
+    "AnalyticsSalt",
+    "AnalyticsVisitor",
     "ApiToken",
     "AuditEvent",
     "ConnectedZone",
@@ -90,11 +95,13 @@ __all__ = [
     "SslStatus",
     "Team",
     "TeamBlob",
+    "TrafficRollup",
     "TeamMember",
     "Tier",
     "User",
     "UserIdentity",
     "UserSession",
+    "WebVital",
     "WebhookDelivery",
     "new_deployment_id",
     "sealed",

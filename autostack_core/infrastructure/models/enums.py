@@ -66,9 +66,3 @@ class SslStatus(StrEnum):
     PENDING = "pending"
     ISSUED = "issued"
     FAILED = "failed"
-
-
-class AnalyticsEventType(StrEnum):
-    REQUEST = "request"
-    ERROR = "error"
-    METRIC = "metric"
