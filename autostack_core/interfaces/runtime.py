@@ -67,6 +67,18 @@ class ConfigField:
     required: bool = True
 
 
+class ConfigError(ValueError):
+    """A runtime refuses a team's value for one of its fields (:class:`ConfigField`).
+
+    ``field`` names the field; the message says what is wrong and what to give
+    instead. The core answers it as a 422 naming the field and stores nothing.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True)
 class Artifact:
     """A stored build output, before a runtime has it.
@@ -115,7 +127,10 @@ class Release:
     target: Environment = Environment.PREVIEW
     """The environment the release serves: production or preview (its deployment's ``target``)."""
     config: Mapping[str, str] = field(default_factory=dict)
-    """The runtime's :class:`ConfigField` values for this project's team, unsealed."""
+    """The runtime's :class:`ConfigField` values for this project's team, unsealed: only what
+    the team stored (empty when it stored none), never the server's own settings."""
+    team: str = ""
+    """The slug of the project's team (a runtime may keep each team's releases apart by it)."""
     hostnames: tuple[str, ...] = ()
     """The release's own hostnames (its deployment URL's), which it keeps for its life;
     the edge binds them like any alias. A runtime may ignore them."""
@@ -163,6 +178,25 @@ class Runtime(Protocol):
     accepts: frozenset[OutputKind]
     """The output kinds it can run; the pipeline refuses others before deploying."""
     config_fields: tuple[ConfigField, ...]
+
+    def check_config(self, config: Mapping[str, str]) -> None:
+        """Refuse a team's values for :attr:`config_fields` before they are used.
+
+        ``config`` is what a team gave (unsealed), never the server's own settings.
+        Raise :class:`ConfigError` naming the field when a value may not come from a
+        team: one that names a file on the server, runs a command there, or uses the
+        server's own identity. Called before the values are stored and again before
+        each ``deploy`` with them. A runtime without fields accepts only ``{}``.
+        """
+
+    async def check(self, config: Mapping[str, str]) -> str | None:
+        """Reach the provider with ``config`` (a team's values; ``{}``: the server's own
+        settings) without changing anything, for ``autostack doctor``.
+
+        Return what was found (a cluster's address, a project), or None when there is
+        nothing to check (``{}`` and no server settings); raise with the reason.
+        """
+        ...
 
     async def start(self) -> None:
         """Called once when the server starts: connect, or re-adopt what already runs."""

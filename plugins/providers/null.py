@@ -136,6 +136,13 @@ class NullRuntime:
         self._wrote = asyncio.Condition()
         _runtimes[self.token] = self
 
+    def check_config(self, config: Mapping[str, str]) -> None:
+        """No fields: nothing a team gives is used."""
+
+    async def check(self, config: Mapping[str, str]) -> str | None:
+        """Nothing to reach: no fields, no account."""
+        return None
+
     async def start(self) -> None:
         """Nothing to connect to."""
 

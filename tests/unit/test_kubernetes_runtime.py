@@ -56,12 +56,12 @@ async def runtime(tmp_path: Path, kube_standin: KubeStandIn) -> AsyncIterator[Ku
 
 async def deploy(runtime: KubernetesRuntime, release_id: str, *, env: dict[str, str] | None = None,
                  policy: ScalePolicy | None = None,
-                 config: dict[str, str] | None = None) -> Endpoint:
+                 config: dict[str, str] | None = None, team: str = "") -> Endpoint:
     files = standin_image(release_id)
     reference = await runtime.publish(artifact(release_id, files, frozenset()))
     return await runtime.deploy(Release(id=release_id, project="shop", artifact=reference,
                                         env=env or {}, policy=policy or ScalePolicy(),
-                                        config=config or {}))
+                                        config=config or {}, team=team))
 
 
 async def test_a_release_is_a_deployment_a_service_and_a_secret(
@@ -148,14 +148,23 @@ async def test_scale_policies_are_replicas_an_hpa_or_zero(
 
 async def test_each_team_has_its_namespace(
         runtime: KubernetesRuntime, kube_standin: KubeStandIn) -> None:
-    await deploy(runtime, "a1", config={"namespace": "team-a"})
-    await deploy(runtime, "b1", config={"namespace": "team-b"})
-    assert kube_standin.get("Deployment", "team-a", "a1") is not None
-    assert kube_standin.get("Deployment", "team-b", "b1") is not None
-    assert kube_standin.get("Namespace", "", "team-a") is not None
+    await deploy(runtime, "a1", team="team-a")
+    await deploy(runtime, "b1", team="team-b")
+    assert kube_standin.get("Deployment", "autostack-team-a", "a1") is not None
+    assert kube_standin.get("Deployment", "autostack-team-b", "b1") is not None
+    assert kube_standin.get("Namespace", "", "autostack-team-a") is not None
     await runtime.destroy("a1")
-    assert kube_standin.get("Deployment", "team-a", "a1") is None
-    assert kube_standin.get("Deployment", "team-b", "b1") is not None
+    assert kube_standin.get("Deployment", "autostack-team-a", "a1") is None
+    assert kube_standin.get("Deployment", "autostack-team-b", "b1") is not None
+
+
+async def test_a_team_with_its_own_kubeconfig_picks_its_namespace(
+        runtime: KubernetesRuntime, kube_standin: KubeStandIn, tmp_path: Path) -> None:
+    folder = tmp_path / "team"
+    folder.mkdir()
+    own = kube_standin.kubeconfig(folder).read_text()  # its YAML, as a team pastes it
+    await deploy(runtime, "c1", team="team-c", config={"kubeconfig": own, "namespace": "shop"})
+    assert kube_standin.get("Deployment", "shop", "c1") is not None
 
 
 def generations(standin: KubeStandIn) -> dict[str, int]:
@@ -237,10 +246,10 @@ def test_status_is_read_from_the_rollout(state: dict[str, object] | None,
 
 async def test_unbind_after_a_restart_finds_the_hostname_by_label(
         runtime: KubernetesRuntime, kube_standin: KubeStandIn) -> None:
-    endpoint = await deploy(runtime, "r1", config={"namespace": "team-a"})
+    endpoint = await deploy(runtime, "r1", team="team-a")
     await IngressEdge(runtime.clusters).bind("shop.example.com", [WeightedEndpoint(endpoint)])
     await IngressEdge(runtime.clusters).bind("other.example.com", [WeightedEndpoint(endpoint)])
     restarted = IngressEdge(runtime.clusters)  # knows no hostname
     await restarted.unbind("shop.example.com")
-    [left] = kube_standin.of_kind("Ingress", "team-a")
+    [left] = kube_standin.of_kind("Ingress", "autostack-team-a")
     assert left["spec"]["rules"][0]["host"] == "other.example.com"

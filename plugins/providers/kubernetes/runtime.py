@@ -9,8 +9,10 @@ waits for the rollout (:mod:`rollout`). Hostnames are the ``kubernetes``
 edge's: a promote or rollback changes an Ingress, never a Deployment.
 
 The cluster is named by the team's runtime settings (:data:`CONFIG_FIELDS`,
-sealed at rest), else by the server's environment (``AUTOSTACK_KUBECONFIG``,
-``AUTOSTACK_KUBERNETES_NAMESPACE``, ...; see ``docs/providers/kubernetes.md``).
+sealed at rest; inline credentials only, :mod:`.team_config`), else by the
+server's environment (``AUTOSTACK_KUBECONFIG``, ``AUTOSTACK_KUBERNETES_NAMESPACE``,
+...; see ``docs/providers/kubernetes.md``), where each team gets a namespace
+of its own.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from autostack_core.interfaces.runtime import (
     ReleaseStatus,
     ScalePolicy,
 )
-from autostack_plugins.providers.kubernetes import manifests, pod_logs
+from autostack_plugins.providers.kubernetes import manifests, pod_logs, team_config
 from autostack_plugins.providers.kubernetes.clusters import (
     CLUSTER_ATTRIBUTE,
     DEFAULT_INGRESS_CLASS,
@@ -65,18 +67,24 @@ what a pod of the release's requests costs where nodes are bought per pod."""
 HOURS_PER_MONTH = 730
 
 PLACEMENT_FIELDS = (
-    ConfigField("namespace", "Namespace of the team's apps (default autostack)", required=False),
+    ConfigField("namespace", "Namespace of the team's apps on its own cluster (default "
+                "autostack)", required=False),
     ConfigField("ingress_class", "IngressClass of the cluster's ingress-nginx (default nginx)",
                 required=False),
 )
 CONFIG_FIELDS = (
-    ConfigField("kubeconfig", "Kubeconfig: a file path on the server, or the file's YAML",
+    ConfigField("kubeconfig", "Kubeconfig YAML (inline credentials only: token, *-data)",
                 secret=True, required=False),
     ConfigField("context", "Kubeconfig context (default: its current context)", required=False),
-    ConfigField("in_cluster", "true: use the service account of the pod AutoStack runs in",
-                required=False),
+    ConfigField("in_cluster", "true: use the service account of the pod AutoStack runs in "
+                "(server settings only)", required=False),
     *PLACEMENT_FIELDS,
 )
+
+
+def team_namespace(base: str, team: str) -> str:
+    """A team's namespace on the server's cluster: ``<base>-<team>``, a DNS label."""
+    return f"{base}-{team}"[:63].rstrip("-")
 
 
 class Provider(Protocol):
@@ -121,22 +129,55 @@ class KubernetesRuntime:
 
         return Cluster(configuration(dict(config)))
 
-    async def place(self, config: Mapping[str, str]) -> Placement:
-        """Connect (once per configuration) and say where its releases go."""
-        merged = {**self.defaults, **{key: value for key, value in config.items() if value}}
+    def check_config(self, config: Mapping[str, str]) -> None:
+        """Refuse a team's values that would use the server's files, commands or identity
+        (:mod:`.team_config`); the server's own settings are not checked."""
+        team_config.check(self.name, {key: value for key, value in config.items() if value})
+
+    async def check(self, config: Mapping[str, str]) -> str | None:
+        """Connect as a deploy would and read the namespace: the cluster answers and
+        takes the credentials. None when neither ``config`` nor the server names a cluster."""
+        if not config and not self._server_configured():
+            return None
+        placement = await self.place(config, "doctor" if config else "")
+        cluster = self.clusters.cluster(placement.key)
+        found = await asyncio.to_thread(cluster.read, "Namespace", None, placement.namespace)
+        return f"{cluster.host}: namespace {placement.namespace} " + \
+            ("exists" if found else "not created yet (the first deploy creates it)")
+
+    def _server_configured(self) -> bool:
+        return any(self.defaults.get(field.name) for field in self.config_fields
+                   if field not in PLACEMENT_FIELDS)
+
+    async def place(self, config: Mapping[str, str], team: str = "") -> Placement:
+        """Connect (once per configuration) and say where its releases go.
+
+        ``config`` is the team's own values (checked: :mod:`.team_config`). With a
+        cluster of its own they alone connect; without, the server's settings do and
+        the team's namespace is ``<server namespace>-<team>``.
+        """
+        values = {key: value for key, value in config.items() if value}
+        team_config.check(self.name, values)
         placement_names = {field.name for field in PLACEMENT_FIELDS}
+        server_placement = {name: value for name, value in self.defaults.items()
+                            if name in placement_names}
+        if team_config.own_cluster(self.name, values):
+            merged = {**server_placement, **values}
+            namespace = merged.get("namespace") or DEFAULT_NAMESPACE
+        else:
+            merged = {**self.defaults, **values}
+            base = self.defaults.get("namespace") or DEFAULT_NAMESPACE
+            namespace = team_namespace(base, team) if team else base
         key = cluster_key(self.name, {name: value for name, value in merged.items()
                                       if name not in placement_names})
         if key not in self.clusters.connected:
             self.clusters.connected[key] = await asyncio.to_thread(self.connect, merged)
-        return Placement(key, merged.get("namespace") or DEFAULT_NAMESPACE,
-                         merged.get("ingress_class") or DEFAULT_INGRESS_CLASS)
+        return Placement(key, namespace, merged.get("ingress_class") or DEFAULT_INGRESS_CLASS)
 
     async def start(self) -> None:
         """Connect to the server's own cluster when its environment names one; a cluster
         that cannot be reached is logged, and the server starts without it."""
-        if any(self.defaults.get(field.name) for field in self.config_fields
-               if field not in PLACEMENT_FIELDS):
+        if self._server_configured():
             try:
                 self.clusters.default = await self.place({})
             except Exception as failed:
@@ -169,7 +210,7 @@ class KubernetesRuntime:
     async def deploy(self, release: Release) -> Endpoint:
         """Apply the release's objects and return once its rollout is complete."""
         async with self._locks.setdefault(release.id, asyncio.Lock()):
-            placement = await self.place(release.config)
+            placement = await self.place(release.config, release.team)
             self.clusters.releases[release.id] = placement
             cluster = self.clusters.cluster(placement.key)
             awake = release.policy if not release.policy.scale_to_zero else \

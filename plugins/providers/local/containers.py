@@ -27,7 +27,7 @@ import contextlib
 import json
 import shutil
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -76,6 +76,13 @@ class ContainerRuntime:
 
     def folder(self, release_id: str) -> Path:
         return self.settings.path("deployments", release_id)
+
+    def check_config(self, config: Mapping[str, str]) -> None:
+        """No fields: nothing a team gives is used."""
+
+    async def check(self, config: Mapping[str, str]) -> str | None:
+        """Nothing to reach: no fields, no account."""
+        return None
 
     async def start(self) -> None:
         """Start again the containers of releases the edge still serves (after a clean stop)."""

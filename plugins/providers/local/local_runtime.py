@@ -29,7 +29,7 @@ import logging
 import re
 import shutil
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,13 @@ class LocalRuntime:
         self._idle_task: asyncio.Task[None] | None = None
         self._access_offset = 0
         edge.on_unserved.append(self._drain)
+
+    def check_config(self, config: Mapping[str, str]) -> None:
+        """No fields: nothing a team gives is used."""
+
+    async def check(self, config: Mapping[str, str]) -> str | None:
+        """Nothing to reach: no fields, no account."""
+        return None
 
     async def start(self) -> None:
         """Re-adopt the processes the saved state says should run (the edge runs already)."""

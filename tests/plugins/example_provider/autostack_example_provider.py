@@ -25,7 +25,7 @@ import os
 import random
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,13 @@ class FolderRuntime:
         self.root = root
         self.releases: dict[str, Path] = {}
         self.events: dict[str, list[LogLine]] = {}
+
+    def check_config(self, config: Mapping[str, str]) -> None:
+        """No fields: nothing a team gives is used."""
+
+    async def check(self, config: Mapping[str, str]) -> str | None:
+        """Nothing to reach: no fields, no account."""
+        return None
 
     async def start(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
