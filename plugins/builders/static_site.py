@@ -35,6 +35,9 @@ BUILD_OUTPUT = Path(".vercel") / "output"
 # Routing files are read, not served.
 ROUTING_FILES = {"_redirects", "_headers"}
 PROJECT_FILES = {"vercel.json", "netlify.toml", "package.json", "package-lock.json"}
+# Vercel's "Other" preset (a build command, no framework): where builds usually write.
+OTHER = "other"
+OTHER_OUTPUTS = ("dist", "build", "public", "out")
 
 
 def builds_static_site(detection: Detection) -> bool:
@@ -57,7 +60,7 @@ async def build_static_site(context: BuildContext) -> None:
                 raise BuildError(f"{step} command `{command}` exited with code {code}")
     if await publish_prebuilt(context):
         return
-    relative, at_root = _output_folder(context.workspace, detection.output_directory)
+    relative, at_root = await _chosen_output(context)
     source = context.workspace / relative
     static = context.output_dir / "static"
     await publish(context, relative, "static", _ignore(source, at_root))
@@ -70,6 +73,28 @@ async def build_static_site(context: BuildContext) -> None:
     shown = "the project root" if at_root else f"{relative}/"
     await context.log(
         f"published {len(files)} files from {shown} with {len(config['routes'])} routes"
+    )
+
+
+async def _chosen_output(context: BuildContext) -> tuple[str, bool]:
+    """The folder to publish: the configured one, or for the "Other" preset the usual ones."""
+    detection = context.detection
+    if detection.framework != OTHER or detection.output_directory is not None:
+        return _output_folder(context.workspace, detection.output_directory)
+    found = next((name for name in OTHER_OUTPUTS if user_files.is_dir(context.workspace, name)),
+                 None)
+    if found is not None:
+        await context.log(f"output directory: `{found}/`, the first of "
+                          f"{', '.join(OTHER_OUTPUTS)} the build wrote")
+        return found, False
+    if user_files.is_file(context.workspace, "index.html"):
+        await context.log(f"output directory: the project root (it has index.html; the build "
+                          f"wrote none of {', '.join(OTHER_OUTPUTS)})")
+        return ".", True
+    raise BuildError(
+        f"the build wrote none of the output directories {', '.join(OTHER_OUTPUTS)} and the "
+        "project has no index.html; make the build script write one of them, or set the "
+        "output directory in the project settings"
     )
 
 

@@ -8,7 +8,8 @@ that match become candidates and the highest confidence wins, so a SvelteKit
 app, which also depends on Vite, is SvelteKit. Node servers (Express, Fastify,
 Koa, Hono, NestJS, H3, Elysia) score lower than any front-end framework, and a
 server with no framework at all (Vercel's ``node`` and ``bun`` presets) lower
-still. The rarer presets of Vercel's list live in :mod:`.node_presets`.
+still, and a ``build`` script alone (Vercel's "Other" preset) lowest. The
+rarer presets of Vercel's list live in :mod:`.node_presets`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from autostack_core import hookimpl
 from autostack_core.interfaces import Detection, SourceTree
 
 from .node_framework import CONFIG_BONUS, Framework, config_text, refine_angular, set_static
-from .node_plain import plain_server
+from .node_plain import build_script_only, plain_server
 from .node_presets import PRESETS
 from .node_project import NodeProject, config_files
 from .node_servers import SERVERS, refine_server
@@ -415,7 +416,7 @@ def detect(tree: SourceTree) -> Detection | None:
         for framework in FRAMEWORKS
         if (detection := _candidate(project, framework)) is not None
     ]
-    if not candidates and (generic := plain_server(project)) is not None:
+    if not candidates and (generic := plain_server(project) or build_script_only(project)):
         candidates.append(generic)
     winner = best(candidates)
     return _finish(project, winner) if winner else None

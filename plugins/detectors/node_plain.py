@@ -1,10 +1,15 @@
-"""A Node or Bun server without a framework: Vercel's ``node`` and ``bun`` presets.
+"""Node projects without a framework: Vercel's ``node``, ``bun`` and "Other" presets.
 
-Vercel recognises one by its entry file alone (``server.js``, ``src/server.ts``
+Vercel recognises a server by its entry file alone (``server.js``, ``src/server.ts``
 and their siblings); a ``start`` script counts too, as it always has here.
 A project locked by ``bun.lock`` with such an entry is a Bun server (Vercel's
 ``bun`` preset), which AutoStack cannot run yet: detection says so, and the
 build stops with that message rather than starting it on Node.
+
+A ``package.json`` with a ``build`` script and nothing else AutoStack knows is
+Vercel's "Other" preset: the script runs, and the builder publishes the first
+of the usual output folders the build wrote (``dist``, ``build``, ``public``,
+``out``).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ DETECTOR = "autostack_plugins.detectors.node"
 
 NODE_CONFIDENCE = 0.4
 BUN_CONFIDENCE = 0.45
+# Above the plain static site (0.1), so the build runs; below every recognised project.
+OTHER_CONFIDENCE = 0.15
 
 ENTRIES = tuple(
     f"{folder}server.{extension}"
@@ -62,3 +69,34 @@ def plain_server(project: NodeProject) -> Detection | None:
             "AutoStack has no Bun runtime yet, so the build stops with that message",
         ]
     return detection
+
+
+# A monorepo's root builds its apps (pick one as the root directory), not a site of its own.
+WORKSPACE_MARKERS = ("pnpm-workspace.yaml", "lerna.json", "turbo.json", "nx.json")
+
+
+def _workspace_root(project: NodeProject) -> bool:
+    return "workspaces" in project.package or any(
+        project.tree.exists(marker) for marker in WORKSPACE_MARKERS)
+
+
+def build_script_only(project: NodeProject) -> Detection | None:
+    """Vercel's "Other" preset: a ``build`` script and no framework, or None without one."""
+    if "build" not in project.scripts or _workspace_root(project):
+        return None
+    return Detection(
+        framework="other",
+        name="Other",
+        runtime="static",
+        confidence=OTHER_CONFIDENCE,
+        reasons=[
+            f"no framework recognised; `build` script `{project.scripts['build']}` in "
+            "package.json (Vercel's Other preset)",
+            "output directory: the first of `dist`, `build`, `public`, `out` the build writes",
+        ],
+        package_manager=project.pm.name,
+        install_command=project.pm.install_command,
+        build_command=project.script_command("build", None),
+        dev_command=project.script_command("dev", None),
+        detector=DETECTOR,
+    )

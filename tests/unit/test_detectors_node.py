@@ -400,6 +400,29 @@ def test_plain_node_app_with_start_script(tmp_path: Path) -> None:
     assert detection.start_command == "npm run start"
 
 
+def test_a_build_script_alone_is_vercels_other_preset(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg(
+        dev={"marked": "^15"}, scripts={"build": "node build.mjs"})})
+    assert (detection.framework, detection.runtime) == ("other", "static")
+    assert detection.build_command == "npm run build"
+    assert detection.output_directory is None
+    assert any("Other preset" in reason for reason in detection.reasons)
+
+
+@pytest.mark.parametrize("marker", [{"turbo.json": "{}"}, {"pnpm-workspace.yaml": "packages: []"},
+                                    {"package.json": pkg(scripts={"build": "lerna run build"},
+                                                         workspaces=["apps/*"])}])
+def test_a_monorepo_root_with_a_build_script_is_not_other(tmp_path: Path,
+                                                         marker: dict[str, Any]) -> None:
+    files = {"package.json": pkg(scripts={"build": "turbo run build"}), **marker}
+    assert node.detect(write_tree(tmp_path, files)) is None
+
+
+def test_package_json_without_build_or_start_is_not_detected(tmp_path: Path) -> None:
+    assert node.detect(write_tree(tmp_path, {"package.json": pkg(
+        scripts={"test": "node --test"})})) is None
+
+
 def test_no_package_json_is_not_node(tmp_path: Path) -> None:
     assert node.detect(write_tree(tmp_path, {"index.html": "<h1>hi</h1>"})) is None
 

@@ -137,6 +137,50 @@ async def test_a_failing_install_stops_before_the_build(build: Build) -> None:
     assert [step for step, _ in build.commands] == ["install"]
 
 
+def other(**fields: Any) -> Detection:
+    """Vercel's "Other" preset as the node detector answers it: a build script, no output."""
+    return detection(framework="other", name="Other", **fields)
+
+
+@pytest.mark.parametrize("folder", ["dist", "build", "public", "out"])
+async def test_other_publishes_the_usual_folder_the_build_wrote(build: Build, folder: str) -> None:
+    build.write({"index.html": "<h1>source, not served</h1>"})
+    await build.run(other(build_command=f"mkdir -p {folder} && echo built > {folder}/index.html"))
+    assert build.published() == ["index.html"]
+    assert (build.output / "static" / "index.html").read_text() == "built\n"
+    assert f"output directory: `{folder}/`, the first of dist, build, public, out the " \
+           "build wrote" in build.log
+
+
+async def test_other_takes_dist_before_public(build: Build) -> None:
+    build.write({"public/favicon.txt": "icon"})
+    await build.run(other(build_command="mkdir dist && echo app > dist/index.html"))
+    assert build.published() == ["index.html"]
+
+
+async def test_other_publishes_the_root_with_an_index_html_when_no_folder_was_written(
+    build: Build,
+) -> None:
+    build.write({"index.html": "<h1>home</h1>", "style.src.css": "a{}"})
+    await build.run(other(build_command="cp style.src.css style.css"))
+    assert build.published() == ["index.html", "style.css", "style.src.css"]
+    assert any(line.startswith("output directory: the project root") for line in build.log)
+
+
+async def test_other_without_any_output_is_a_clear_error(build: Build) -> None:
+    build.write({"src/main.js": "1"})
+    with pytest.raises(BuildError, match="the build wrote none of the output directories "
+                                         "dist, build, public, out"):
+        await build.run(other(build_command="echo nothing"))
+    assert not (build.output / "config.json").exists()
+
+
+async def test_other_with_a_configured_output_directory_uses_it(build: Build) -> None:
+    build.write({"dist/index.html": "dist", "site/index.html": "site"})
+    await build.run(other(output_directory="site"))
+    assert (build.output / "static" / "index.html").read_text() == "site"
+
+
 async def test_a_missing_output_directory_is_explained(build: Build) -> None:
     with pytest.raises(BuildError, match="output directory 'dist' does not exist"):
         await build.run(detection(build_command="echo nothing", output_directory="dist"))
