@@ -52,6 +52,7 @@ from autostack_core.infrastructure.models.projects import (
 from autostack_core.infrastructure.models.rollouts import RollingRelease, RolloutState
 from autostack_core.infrastructure.models.sealing import sealed
 from autostack_core.infrastructure.models.storage import TeamBlob
+from autostack_core.infrastructure.models.uptime import UptimeCheck, UptimeIncident
 
 SEALED_COLUMNS: tuple[tuple[type[Model], str, str], ...] = (
     (Project, "webhook_secret_sealed", "projects.webhook_secret"),
@@ -95,9 +96,11 @@ __all__ = [
     "SslStatus",
     "Team",
     "TeamBlob",
-    "TrafficRollup",
     "TeamMember",
     "Tier",
+    "TrafficRollup",
+    "UptimeCheck",
+    "UptimeIncident",
     "User",
     "UserIdentity",
     "UserSession",
