@@ -49,6 +49,7 @@ from autostack_core.infrastructure.models.projects import (
     WebhookDelivery,
     new_deployment_id,
 )
+from autostack_core.infrastructure.models.providers import ProviderSettings
 from autostack_core.infrastructure.models.rollouts import RollingRelease, RolloutState
 from autostack_core.infrastructure.models.sealing import sealed
 from autostack_core.infrastructure.models.storage import TeamBlob
@@ -61,6 +62,7 @@ SEALED_COLUMNS: tuple[tuple[type[Model], str, str], ...] = (
     (ConnectedZone, "config_sealed", "dns_zones.config"),
     (Project, "protection_bypass_sealed", "projects.protection_bypass"),
     (GitAccount, "credential_sealed", "users.github_token"),
+    (ProviderSettings, "config_sealed", "provider_settings.config"),
 )
 """Every encrypted column with its authenticated context; key rotation walks these."""
 
@@ -90,6 +92,7 @@ __all__ = [
     "Invitation",
     "Project",
     "ProtectionMode",
+    "ProviderSettings",
     "Role",
     "RollingRelease",
     "RolloutState",
