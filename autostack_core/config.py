@@ -14,6 +14,8 @@ from typing import Any
 
 LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
 ZEROSSL = "https://acme.zerossl.com/v2/DV90"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+"""Listening addresses whose public URL is ``http://localhost:<port>``."""
 
 
 def _default_data_dir() -> Path:
@@ -214,7 +216,14 @@ class Settings:
 
     @property
     def server_url(self) -> str:
-        return self.public_url or f"http://{self.host}:{self.port}"
+        """The one URL people and git hosts are given for the dashboard and API: invitation
+        links, the git remote, deploy-hook and webhook URLs, the start banner. On the
+        loopback it is ``localhost``, as the README says, so a session cookie set there
+        holds for every link the server gives out."""
+        if self.public_url:
+            return self.public_url
+        host = "localhost" if self.host in LOOPBACK_HOSTS else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def local_url(self) -> str:

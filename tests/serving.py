@@ -14,9 +14,10 @@ from autostack_core.utils import free_port
 
 
 @asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
-    """``app`` under uvicorn on a free loopback port, on this event loop; its URL."""
-    port = free_port()
+async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
+    """``app`` under uvicorn on ``port`` (a free one by default) of the loopback, on this
+    event loop; its URL."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())

@@ -27,7 +27,7 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.services import deployments, retention
 from autostack_web.access import deployment_access, page, project_access
-from autostack_web.rendering import host_of, redirect, render
+from autostack_web.rendering import host_of, redirect, render, server_url
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -43,7 +43,7 @@ ROW_FIELDS = ("id", "state", "target", "source_type", "branch", "commit_sha",
 
 def git_remote(request: Request, project: Project) -> str:
     """The built-in git remote of a project (``git push <remote> main`` deploys)."""
-    return f"{host_of(request).settings.server_url.rstrip('/')}/git/{project.name}.git"
+    return f"{server_url(request)}/git/{project.name}.git"
 
 
 def preview_rows(host: AutoStack, project: Project, aliases: list[Alias],

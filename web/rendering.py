@@ -46,6 +46,12 @@ def host_of(request: Request) -> AutoStack:
     return host
 
 
+def server_url(request: Request) -> str:
+    """The server's one public URL, without a trailing slash (:attr:`Settings.server_url`):
+    every link and command a page gives out starts with it."""
+    return host_of(request).settings.server_url.rstrip("/")
+
+
 def sign_in_providers(request: Request) -> list[SignInProvider]:
     """The sign-in providers configured on this server, by name ("Continue with ...")."""
     host = host_of(request)
@@ -92,7 +98,7 @@ async def render(
     host = host_of(request)
     token, new_cookie = _form_token(request)
     values: dict[str, Any] = {"user": signed_in_user(request), "csrf_token": token,
-                              "template": template}
+                              "template": template, "server_url": server_url(request)}
     for extra in await host.call_hook("extra_template_vars", request=request, template=template):
         values.update(extra or {})
     values.update(context or {})

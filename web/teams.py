@@ -21,7 +21,7 @@ from autostack_core.security import accounts
 from autostack_core.security.auth import client_ip
 from autostack_core.services import teams
 from autostack_web.access import page, path_id, team_access
-from autostack_web.rendering import form_text, host_of, redirect, render
+from autostack_web.rendering import form_text, host_of, redirect, render, server_url
 
 ROLES = [role.value for role in Role]
 
@@ -65,7 +65,7 @@ async def invite(request: Request, user: User) -> Response:
                                              chosen_role(values["role"]), client_ip(request))
     except ApiError as error:
         return await team_page(request, team, role, error.status, error=error, values=values)
-    link = f"{host_of(request).settings.server_url.rstrip('/')}/invitations/accept?token={raw}"
+    link = f"{server_url(request)}/invitations/accept?token={raw}"
     return await team_page(request, team, role, 201, invite_link=link,
                            notice=f"Invitation for {invitation.email} created.")
 

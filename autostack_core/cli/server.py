@@ -61,7 +61,7 @@ def up(host: str, port: int, edge_port: int | None, domain: str | None,
         click.echo(f"database migrated: {', '.join(applied)}")
     autostack = AutoStack(settings, consume=True)
     click.echo(f"AutoStack data in {settings.data_dir}")
-    click.echo(f"Dashboard and API: http://{'localhost' if host == '127.0.0.1' else host}:{port}")
+    click.echo(f"Dashboard and API: {settings.server_url}")
     click.echo(f"Deployments:       http://<project>.{settings.base_domain}:{settings.edge_port}")
     click.echo("Press Ctrl-C to stop.")
     uvicorn.Server(server_config(settings, autostack.asgi())).run()

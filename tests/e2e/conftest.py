@@ -38,7 +38,8 @@ class Server:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        """The server's public URL, as its start banner gives it and a user opens it."""
+        return f"http://localhost:{self.port}"
 
     def start(self) -> None:
         with self.log_path.open("ab") as log:

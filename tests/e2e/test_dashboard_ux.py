@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, expect
 
 from autostack_core.app import AutoStack
+from autostack_core.config import Settings
+from autostack_core.infrastructure.models import Project, User
+from autostack_core.security import accounts
+from autostack_core.utils import free_port
 from tests.e2e.test_dashboard import browser, new_context
-from tests.fixtures_auth import owner
+from tests.fixtures_auth import PASSWORD, owner, personal_team
 from tests.serving import serving
 
 __all__ = ["browser", "owner"]
@@ -27,10 +33,28 @@ RGB = re.compile(r"rgba?\((\d+), (\d+), (\d+)")
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The fast tier's settings on a free port, which the server listens on."""
+    return replace(settings, port=free_port())
+
+
+@pytest.fixture
 async def live(autostack: AutoStack) -> AsyncIterator[str]:
-    """The dashboard served for real on a loopback port; its URL."""
-    async with serving(autostack.asgi()) as url:
-        yield url
+    """The dashboard served for real on the loopback; its public URL (``localhost``)."""
+    async with serving(autostack.asgi(), autostack.settings.port):
+        yield autostack.settings.server_url
+
+
+async def signed_in_page(browser: Browser, live: str, email: str, **options: Any) -> Page:
+    """A new browser window signed in as ``email`` through the log-in form."""
+    context = await new_context(browser, **options)
+    page = await context.new_page()
+    await page.goto(f"{live}/login")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_url("**/dashboard")
+    return page
 
 
 def luminance(css: str) -> float:
@@ -71,3 +95,28 @@ async def test_sign_up_button_is_readable(browser: Browser, live: str, scheme: s
         assert text != background, f"{path} ({scheme}): {text} on {background}"
         assert contrast(text, background) >= 4.5, f"{path} ({scheme}): {text} on {background}"
     await context.close()
+
+
+async def test_links_the_dashboard_gives_out_keep_the_user_signed_in(
+    browser: Browser, live: str, owner: User
+) -> None:
+    """The invitation link and the git remote start with the URL the user browses (the
+    banner's ``localhost``), so the session cookie goes with them."""
+    assert live.startswith("http://localhost:")
+    team = await personal_team(owner)
+    await Project.create(name="pushed", team=team)
+    await accounts.create_user("bob@example.com", PASSWORD, "Bob")
+    page = await signed_in_page(browser, live, "owner@example.com")
+    await page.goto(f"{live}/projects/pushed")
+    remote = page.locator("#remote-title ~ pre")
+    await expect(remote).to_contain_text(f"git remote add autostack {live}/git/pushed.git")
+    await page.goto(f"{live}/teams/{team.slug}")
+    await page.get_by_label("Email").fill("bob@example.com")
+    await page.get_by_role("button", name="Invite").click()
+    link = await page.get_by_label("Invitation link").input_value()
+    assert link.startswith(f"{live}/invitations/accept?token=")
+    bob = await signed_in_page(browser, live, "bob@example.com")
+    await bob.goto(link)
+    await bob.get_by_role("button", name="Join the team").click()
+    await bob.wait_for_url(f"**/dashboard?team={team.slug}")
+    await expect(bob.get_by_text("you are member")).to_be_visible()

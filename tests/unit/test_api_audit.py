@@ -284,7 +284,7 @@ async def test_deploys_nobody_signed_name_what_asked_for_them(autostack: AutoSta
         "name": "site", "git_url": "https://github.com/Codertocat/Hello-World.git"})
     assert created.status_code == 201, created.text
     hook = await api.post("/api/v1/projects/site/deploy-hooks", json={"name": "CMS"})
-    url = hook.json()["deploy_hook"]["url"].removeprefix("http://127.0.0.1:8000")
+    url = hook.json()["deploy_hook"]["url"].removeprefix("http://localhost:8000")
     async with client_for(autostack) as anonymous:
         assert (await anonymous.post(url)).status_code == 201
     event = await latest(api, "deployment.created")

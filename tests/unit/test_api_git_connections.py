@@ -69,7 +69,7 @@ async def test_connect_sets_the_repository_and_creates_the_webhook(
     hooks = standin.hooks[full_name]
     assert len(hooks) == 1
     assert hooks[0]["secret"] == project.webhook_secret
-    assert hooks[0]["json"]["config"]["url"] == "http://127.0.0.1:8000/api/v1/webhooks/github"
+    assert hooks[0]["json"]["config"]["url"] == "http://localhost:8000/api/v1/webhooks/github"
     assert hooks[0]["json"]["events"] == ["push", "pull_request", "delete"]
     assert body["webhook"]["id"] == hooks[0]["json"]["id"]
     assert body["webhook"]["last_response"]["status"] == "unused"

@@ -38,9 +38,9 @@ async def create_hook(api: httpx.AsyncClient, **body: str) -> dict:
 async def test_a_hook_deploys_its_branch(autostack: AutoStack, api: httpx.AsyncClient) -> None:
     await make_project(api)
     hook = await create_hook(api, name="CMS", branch="staging")
-    assert hook["url"].startswith("http://127.0.0.1:8000/api/v1/deploy-hooks/")
+    assert hook["url"].startswith("http://localhost:8000/api/v1/deploy-hooks/")
     async with client_for(autostack) as anonymous:
-        response = await anonymous.post(hook["url"].removeprefix("http://127.0.0.1:8000"))
+        response = await anonymous.post(hook["url"].removeprefix("http://localhost:8000"))
     assert response.status_code == 201, response.text
     assert response.json()["deployment"]["target"] == "preview"
     deployment = await Deployment.get(id=response.json()["deployment"]["id"])
@@ -58,7 +58,7 @@ async def test_the_default_branch_is_production(
     hook = await create_hook(api, name="nightly")
     assert hook["branch"] == "main"
     async with client_for(autostack) as anonymous:
-        response = await anonymous.post(hook["url"].removeprefix("http://127.0.0.1:8000"))
+        response = await anonymous.post(hook["url"].removeprefix("http://localhost:8000"))
     assert response.json()["deployment"]["target"] == "production"
 
 
@@ -81,7 +81,7 @@ async def test_a_revoked_or_unknown_token_is_404(
     response = await api.delete(f"/api/v1/projects/site/deploy-hooks/{hook['id']}")
     assert response.status_code == 204
     async with client_for(autostack) as anonymous:
-        gone = await anonymous.post(hook["url"].removeprefix("http://127.0.0.1:8000"))
+        gone = await anonymous.post(hook["url"].removeprefix("http://localhost:8000"))
         unknown = await anonymous.post("/api/v1/deploy-hooks/not-a-token")
     assert gone.status_code == unknown.status_code == 404
     assert await Deployment.all().count() == 0

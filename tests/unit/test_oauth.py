@@ -56,7 +56,7 @@ async def test_github_login_asks_the_least_scope_and_keeps_no_token(
         query = parse_qs(urlsplit(begin.headers["location"]).query)
         assert query["code_challenge_method"] == ["S256"]
         assert query["scope"] == ["read:user user:email"]
-        assert query["redirect_uri"] == ["http://127.0.0.1:8000/auth/github/callback"]
+        assert query["redirect_uri"] == ["http://localhost:8000/auth/github/callback"]
         done = await sign_in(http, "github", "/projects/new")
         assert done.status_code == 303, done.text
         assert done.headers["location"] == "/projects/new"
