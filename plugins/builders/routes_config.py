@@ -67,6 +67,8 @@ class RouteSet:
     redirects: list[Route] = field(default_factory=list)
     rewrites: list[Route] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    images: dict[str, Any] | None = None
+    """``vercel.json``'s ``images``, copied to ``config.json`` for the image endpoints."""
 
     def __add__(self, other: RouteSet) -> RouteSet:
         return RouteSet(
@@ -75,6 +77,7 @@ class RouteSet:
             self.redirects + other.redirects,
             self.rewrites + other.rewrites,
             self.warnings + other.warnings,
+            self.images if self.images is not None else other.images,
         )
 
 
@@ -205,6 +208,8 @@ def from_vercel_json(config: Mapping[str, Any]) -> RouteSet:
     Legacy ``routes`` are already in the Build Output format and are kept as is.
     """
     result = RouteSet(routes=[dict(route) for route in config.get("routes") or []])
+    if isinstance(config.get("images"), dict):
+        result.images = dict(config["images"])
     for index, route in enumerate(result.routes):
         for name in route.get("headers") or {}:
             check_header_name(str(name), f"vercel.json routes[{index}]")
@@ -432,4 +437,7 @@ def build_config(
     if "404.html" in paths:
         routes.append({"handle": "error"})
         routes.append({"src": "^/.*$", "dest": "/404.html", "status": 404})
-    return {"version": 3, "routes": routes}
+    config: dict[str, Any] = {"version": 3, "routes": routes}
+    if rules.images is not None:
+        config["images"] = rules.images
+    return config
