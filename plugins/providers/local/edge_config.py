@@ -28,6 +28,7 @@ from typing import Any
 
 from autostack_core.config import Settings
 from autostack_core.security.log_redaction import MASK, SECRET_PARAMETERS
+from autostack_plugins.providers.local.edge_images import image_handler
 from autostack_plugins.providers.local.edge_protection import protection_route
 from autostack_plugins.providers.local.edge_routes import (
     deployment_handler,
@@ -142,6 +143,7 @@ def hosted_route(settings: Settings, state: EdgeState) -> JSON:
     return {"match": [{"vars_regexp": {"{http.request.host}": valid_host}, "file": marker}],
             "handle": [{"handler": "subroute", "routes": [
                 {"match": [any_flag], "handle": [{"handler": "subroute", "routes": flagged}]}]},
+                       image_handler(settings),
                        profiles_handler(hosts_dir, settings.path("edge", "deployments"),
                                         state)]}
 
