@@ -17,6 +17,7 @@ from autostack_core.api import (
     notifiers,
     openapi,
     project_events,
+    project_logs,
     project_runtime,
     projects,
     protection,
@@ -33,7 +34,7 @@ API_MODULES = (
     health, auth, teams, audit, tokens, projects, environment, deployments, build_logs, uploads,
     webhooks,
     deploy_hooks, notifiers, runtime_logs, git_connections, detect, project_events,
-    project_runtime, traffic, openapi,
+    project_runtime, project_logs, traffic, openapi,
     protection, rolling_releases,
 )
 
