@@ -39,6 +39,7 @@ from autostack_core.infrastructure.models.enums import (
 )
 from autostack_core.infrastructure.models.git import GitAccount, GitConnection
 from autostack_core.infrastructure.models.identities import UserIdentity
+from autostack_core.infrastructure.models.log_drains import LogDrain
 from autostack_core.infrastructure.models.projects import (
     Alias,
     DeployHook,
@@ -63,6 +64,7 @@ SEALED_COLUMNS: tuple[tuple[type[Model], str, str], ...] = (
     (Project, "protection_bypass_sealed", "projects.protection_bypass"),
     (GitAccount, "credential_sealed", "users.github_token"),
     (ProviderSettings, "config_sealed", "provider_settings.config"),
+    (LogDrain, "headers_sealed", "log_drains.headers"),
 )
 """Every encrypted column with its authenticated context; key rotation walks these."""
 
@@ -88,6 +90,7 @@ __all__ = [
     "Environment",
     "EnvironmentVariable",
     "GitAccount",
+    "LogDrain",
     "GitConnection",
     "Invitation",
     "Project",
