@@ -1,9 +1,15 @@
 """The signed-in home: a team's projects as cards, a page at a time, with a team switcher.
 
+A card shows production first (the deployment the production alias serves: a
+failed preview does not make a healthy site look broken, and after a rollback
+it is the rolled-back-to deployment), and the latest activity beside it when
+that is another deployment (a preview building, a failed build).
+
 A page of cards costs three queries whatever the team's size: the team's
-project count, the page's projects, and their latest deployments with the step
-the building ones are at. They read only the columns a card shows (a
-deployment row also carries its manifests).
+project count, the page's projects with the ids of their production and
+newest deployments, and those deployments with the step the building ones are
+at. They read only the columns a card shows (a deployment row also carries its
+manifests).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
-from tortoise.expressions import RawSQL, Subquery
+from tortoise.expressions import RawSQL
 
 from autostack_core.errors import NotFound
 from autostack_core.infrastructure.models import Deployment, Project, User
@@ -33,6 +39,9 @@ CARD_FIELDS = ("id", "project_id", "state", "created_at", "branch", "commit_sha"
 LATEST_DEPLOYMENT = RawSQL(
     '(SELECT "id" FROM "deployments" WHERE "project_id" = "projects"."id"'
     ' AND "deleted_at" IS NULL ORDER BY "created_at" DESC LIMIT 1)')
+PRODUCTION_DEPLOYMENT = RawSQL(
+    '(SELECT "deployment_id" FROM "aliases" WHERE "project_id" = "projects"."id"'
+    " AND \"kind\" = 'production' LIMIT 1)")
 CURRENT_STEP = RawSQL(
     """(CASE WHEN "deployments"."state" = 'building' THEN (SELECT "step" FROM"""
     ' "deployment_logs" WHERE "deployment_id" = "deployments"."id" ORDER BY "id" DESC'
@@ -41,9 +50,11 @@ CURRENT_STEP = RawSQL(
 
 @dataclass
 class Card:
-    """A project card: the project, its latest deployment and the step it is at."""
+    """A project card: its production deployment, and its latest one when that is another
+    (with the step it is at)."""
 
     project: Project
+    production: Deployment | None
     latest: Deployment | None
     step: str | None
 
@@ -61,12 +72,10 @@ def page_number(value: str | None) -> int:
     return int(value) if value and value.isdigit() and int(value) > 0 else 1
 
 
-async def latest_deployments(project_ids: list[int]) -> dict[int, Deployment]:
-    """The newest deployment (not deleted) of each project, with ``step`` if it is building."""
-    newest = Subquery(Project.filter(id__in=project_ids).annotate(latest=LATEST_DEPLOYMENT)
-                      .values("latest"))
-    rows = await Deployment.filter(id__in=newest).annotate(step=CURRENT_STEP).only(*CARD_FIELDS)
-    return {row.project_id: row for row in rows}  # type: ignore[attr-defined]
+async def card_deployments(ids: set[str]) -> dict[str, Deployment]:
+    """The deployments by id, each with ``step`` if it is building."""
+    rows = await Deployment.filter(id__in=ids).annotate(step=CURRENT_STEP).only(*CARD_FIELDS)
+    return {row.id: row for row in rows}
 
 
 async def project_cards(team_slug: str, number: int) -> tuple[list[Card], int]:
@@ -75,12 +84,18 @@ async def project_cards(team_slug: str, number: int) -> tuple[list[Card], int]:
     total = await projects.count()
     chosen = await projects.order_by("-updated_at", "-id") \
         .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE) \
+        .annotate(latest_id=LATEST_DEPLOYMENT, production_id=PRODUCTION_DEPLOYMENT) \
         .only("id", "name", "production_url", "git_url")
-    latest = await latest_deployments([project.id for project in chosen]) if chosen else {}
+    wanted = {getattr(project, key) for project in chosen
+              for key in ("latest_id", "production_id")} - {None}
+    found = await card_deployments(wanted) if wanted else {}
     cards = []
     for project in chosen:
-        deployment = latest.get(project.id)
-        cards.append(Card(project, deployment, getattr(deployment, "step", None)))
+        production = found.get(getattr(project, "production_id", None) or "")
+        latest = found.get(getattr(project, "latest_id", None) or "")
+        if latest is not None and production is not None and latest.id == production.id:
+            latest = None  # production is the latest activity: shown once
+        cards.append(Card(project, production, latest, getattr(latest, "step", None)))
     return cards, total
 
 

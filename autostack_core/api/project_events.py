@@ -2,11 +2,15 @@
 
 ``GET /api/v1/projects/{name}/events`` and ``GET /api/v1/teams/{slug}/events``
 send a ``deployment`` event whenever a deployment appears in, or changes state
-within, the newest deployments of the project (or of the team's projects).
-Like every live view, they are woken by the event bus and re-read the
-database (:mod:`autostack_core.infrastructure.events`); each ``deployment`` event carries
-``{id, project, state, new}``. A page that gets one re-renders the part that
-shows it.
+within, the newest deployments of the project (or of the team's projects), and
+an ``alias`` event whenever one of the watched aliases (the project's
+production and preview aliases; the production alias of each of the team's
+projects) points at another deployment: a promote, a rollback, or production
+moving to a deployment after it became ready. Like every live view, they are
+woken by the event bus and re-read the database
+(:mod:`autostack_core.infrastructure.events`); each ``deployment`` event carries
+``{id, project, state, new}``, each ``alias`` event ``{hostname, project,
+deployment}``. A page that gets one re-renders the part that shows it.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 from tortoise.queryset import QuerySet
 
 from autostack_core.api.deps import project_for, team_for
-from autostack_core.infrastructure.models import Deployment, Role
+from autostack_core.infrastructure.models import Alias, AliasKind, Deployment, Role
 from autostack_core.services.deployments import project_channel, team_channel
 
 if TYPE_CHECKING:
@@ -31,13 +35,17 @@ if TYPE_CHECKING:
 WATCHED = 50
 """How many of the newest deployments a stream compares between wake-ups."""
 POLL_SECONDS = 5.0
+WATCHED_ALIASES = (AliasKind.PRODUCTION, AliasKind.BRANCH, AliasKind.PULL_REQUEST)
+"""The aliases a project page shows: its production card and its previews."""
 
 
 async def changes(
-    app: AutoStack, channel: str, deployments: QuerySet[Deployment]
+    app: AutoStack, channel: str, deployments: QuerySet[Deployment], aliases: QuerySet[Alias]
 ) -> AsyncIterator[dict[str, str]]:
-    """A ``deployment`` event for each new deployment or state change seen on ``channel``."""
+    """A ``deployment`` event for each new deployment or state change seen on ``channel``,
+    an ``alias`` event for each of ``aliases`` that points somewhere else."""
     known: dict[str, str] | None = None
+    served: dict[str, str] | None = None
     async for _ in app.events.changes(channel, poll_seconds=POLL_SECONDS):
         rows = await deployments.filter(deleted_at__isnull=True).order_by("-created_at") \
             .limit(WATCHED).values("id", "state", "project__name")
@@ -49,6 +57,14 @@ async def changes(
                     "id": row["id"], "project": row["project__name"],
                     "state": current[row["id"]], "new": row["id"] not in seen})}
         known = current
+        pointed = await aliases.values("hostname", "deployment_id", "project__name")
+        before = served or {}
+        for alias in pointed if served is not None else []:
+            if before.get(alias["hostname"]) != alias["deployment_id"]:
+                yield {"event": "alias", "data": json.dumps({
+                    "hostname": alias["hostname"], "project": alias["project__name"],
+                    "deployment": alias["deployment_id"]})}
+        served = {alias["hostname"]: alias["deployment_id"] for alias in pointed}
 
 
 async def project_events(request: Request) -> Response:
@@ -60,7 +76,8 @@ async def project_events(request: Request) -> Response:
     """
     app: AutoStack = request.app.state.autostack
     project = await project_for(request, request.path_params["name"], Role.VIEWER)
-    stream = changes(app, project_channel(project.name), Deployment.filter(project=project))
+    stream = changes(app, project_channel(project.name), Deployment.filter(project=project),
+                     Alias.filter(project=project, kind__in=WATCHED_ALIASES))
     return EventSourceResponse(stream, ping=15)
 
 
@@ -74,7 +91,8 @@ async def team_events(request: Request) -> Response:
     """
     app: AutoStack = request.app.state.autostack
     team, _ = await team_for(request, Role.VIEWER)
-    stream = changes(app, team_channel(team.id), Deployment.filter(project__team_id=team.id))
+    stream = changes(app, team_channel(team.id), Deployment.filter(project__team_id=team.id),
+                     Alias.filter(project__team_id=team.id, kind=AliasKind.PRODUCTION))
     return EventSourceResponse(stream, ping=15)
 
 

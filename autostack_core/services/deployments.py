@@ -204,6 +204,7 @@ async def point_alias(
         else:
             await Alias.filter(hostname=hostname).update(deployment_id=previous)
         raise
+    await announce(app, project, deployment)  # the pages showing the alias follow it
     await app.notify(Event(kind="alias.moved", project=project.name, deployment=deployment.id,
                            data={"hostname": hostname}))
     if kind in (AliasKind.PRODUCTION, AliasKind.BRANCH):

@@ -270,14 +270,14 @@ async def test_settings_flows_a_deployment_started_elsewhere_and_a_team_invitati
     await page.reload()
     await shot(page, "project", full_page=False)
     await page.goto(f"{server.url}/dashboard")
-    await expect(page.locator("#project-hello [data-live=state]")).to_have_text("Ready")
+    await expect(page.locator("#project-hello .production [data-live=state]")).to_have_text("Ready")
     await shot(page, "dashboard", full_page=False)
     team_slug = await page.evaluate("document.querySelector('#team option:checked').value")
     await page.evaluate("window.notReloaded = true")
     with server.api() as api:  # the open dashboard's card follows a newer deployment
         newer = api.post("/api/v1/projects/hello/deployments", json={"target": "preview"})
         assert newer.status_code == 201, newer.text
-    card = page.locator(f'#project-hello[data-shows="{newer.json()["id"]}"]')
+    card = page.locator(f'#project-hello [data-shows="{newer.json()["id"]}"]')
     await expect(card.locator('[data-live="state"]')).to_have_text("Ready", timeout=90_000)
     assert await page.evaluate("window.notReloaded") is True
 

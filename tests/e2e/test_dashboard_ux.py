@@ -18,12 +18,22 @@ from playwright.async_api import Browser, Page, expect
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.infrastructure.models import Project, User
+from autostack_core.infrastructure.models import (
+    AliasKind,
+    Deployment,
+    DeploymentState,
+    Environment,
+    Project,
+    User,
+)
 from autostack_core.security import accounts
+from autostack_core.services import deployments, releases
 from autostack_core.utils import free_port
 from tests.e2e.test_dashboard import browser, new_context
 from tests.fixtures_auth import PASSWORD, owner, personal_team
+from tests.null_edge import stored_output
 from tests.serving import serving
+from tests.web_fixtures import make_site
 
 __all__ = ["browser", "owner"]
 
@@ -120,3 +130,83 @@ async def test_links_the_dashboard_gives_out_keep_the_user_signed_in(
     await bob.get_by_role("button", name="Join the team").click()
     await bob.wait_for_url(f"**/dashboard?team={team.slug}")
     await expect(bob.get_by_text("you are member")).to_be_visible()
+
+
+async def go_live(autostack: AutoStack, project: Project, deployment: Deployment) -> None:
+    """What the pipeline does with a built deployment on the null runtime: building,
+    deploying, ready (announced), then production or its branch alias moves to it."""
+    await deployments.transition(autostack, deployment, DeploymentState.BUILDING)
+    deployment.output_manifest_hash = stored_output(autostack.settings, deployment.id)
+    await deployment.save(update_fields=["output_manifest_hash"])
+    await deployments.transition(autostack, deployment, DeploymentState.DEPLOYING)
+    await releases.serve(autostack, project, deployment)
+    await deployments.transition(autostack, deployment, DeploymentState.READY)
+    if deployment.target == Environment.PRODUCTION:
+        await deployments.promote(autostack, project, deployment)
+    else:
+        await deployments.point_alias(
+            autostack,
+            project,
+            deployment,
+            f"{project.name}-git-{deployment.branch}.localhost",
+            AliasKind.BRANCH,
+            branch=deployment.branch,
+        )
+
+
+async def test_the_project_page_follows_the_first_deploy_and_a_preview(
+    browser: Browser, live: str, autostack: AutoStack, owner: User
+) -> None:
+    """The Production card and Previews change on the open page, not only the list."""
+    project = await Project.create(name="fresh", team=await personal_team(owner))
+    page = await signed_in_page(browser, live, "owner@example.com")
+    await page.goto(f"{live}/projects/fresh")
+    await expect(page.get_by_text("No production deployment yet.")).to_be_visible()
+    await page.evaluate("window.notReloaded = true")
+    first = await deployments.create_deployment(
+        autostack, project, source_type="upload", target=Environment.PRODUCTION, branch="main"
+    )
+    await expect(page.locator(f"#deployment-{first.id}")).to_be_visible()
+    await go_live(autostack, project, first)
+    card = page.locator(".card.production")
+    await expect(card.locator('[data-live="state"]')).to_have_text("Ready")
+    await expect(card).to_contain_text(first.deployment_url.split("://", 1)[1])
+    await expect(page.get_by_text("No production deployment yet.")).to_have_count(0)
+    preview = await deployments.create_deployment(
+        autostack, project, source_type="upload", target=Environment.PREVIEW, branch="feature"
+    )
+    await go_live(autostack, project, preview)
+    previews = page.locator("section", has=page.get_by_role("heading", name="Previews"))
+    await expect(previews).to_contain_text("fresh-git-feature.localhost")
+    await expect(previews.locator('[data-live="state"]')).to_have_text("Ready")
+    assert await page.evaluate("window.notReloaded") is True
+
+
+async def test_a_card_shows_production_first_and_follows_a_rollback(
+    browser: Browser, live: str, autostack: AutoStack, owner: User
+) -> None:
+    """A failed preview leaves a healthy production card green (the failure is the latest
+    activity beside it); a rollback shows the deployment production serves now."""
+    site = await make_site(autostack, owner)
+    await releases.serve(autostack, site.project, site.current)
+    await Deployment.create(
+        project=site.project,
+        state="error",
+        target="preview",
+        branch="broken",
+        commit_sha="d" * 40,
+        commit_message="typo",
+    )
+    page = await signed_in_page(browser, live, "owner@example.com")
+    card = page.locator("#project-site")
+    production = card.locator(".production")
+    await expect(production.locator('[data-live="state"]')).to_have_text("Ready")
+    await expect(production).to_contain_text("bbbbbbb")
+    activity = card.locator(".activity")
+    await expect(activity.locator('[data-live="state"]')).to_have_text("Error")
+    await expect(activity).to_contain_text("broken")
+    await page.evaluate("window.notReloaded = true")
+    await deployments.promote(autostack, site.project, site.old, rollback=True)
+    await expect(production).to_contain_text("aaaaaaa")
+    await expect(production.locator('[data-live="state"]')).to_have_text("Ready")
+    assert await page.evaluate("window.notReloaded") is True

@@ -9,12 +9,19 @@ import httpx
 
 from autostack_core.api.project_events import changes
 from autostack_core.app import AutoStack
-from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, User
+from autostack_core.infrastructure.models import (
+    Alias,
+    Deployment,
+    DeploymentState,
+    Project,
+    User,
+)
 from autostack_core.security import accounts
 from autostack_core.services import deployments
 from tests.fixtures_auth import PASSWORD, api, owner, personal_team
+from tests.web_fixtures import Site, site
 
-__all__ = ["api", "owner"]
+__all__ = ["api", "owner", "site"]
 
 
 async def test_a_new_deployment_and_its_state_changes_are_announced(
@@ -25,7 +32,7 @@ async def test_a_new_deployment_and_its_state_changes_are_announced(
     for channel, rows in ((deployments.project_channel("site"), Deployment.filter(project=project)),
                           (deployments.team_channel(team.id),
                            Deployment.filter(project__team_id=team.id))):
-        stream = changes(autostack, channel, rows)
+        stream = changes(autostack, channel, rows, Alias.filter(project=project))
         first = asyncio.ensure_future(anext(stream))
         await asyncio.sleep(0.05)  # the stream has read the list as it was
         created = await deployments.create_deployment(autostack, project, source_type="upload")
@@ -36,6 +43,26 @@ async def test_a_new_deployment_and_its_state_changes_are_announced(
         await deployments.transition(autostack, created, DeploymentState.CANCELED)
         event = json.loads((await asyncio.wait_for(moved, 3))["data"])
         assert (event["state"], event["new"]) == ("canceled", False)
+        await stream.aclose()
+
+
+async def test_production_moving_is_announced(autostack: AutoStack, site: Site) -> None:
+    """A rollback changes no deployment's state; the pages showing production still hear of
+    it, at once (the move wakes the stream), from the project's and the team's stream."""
+    project = site.project
+    for channel, aliases in ((deployments.project_channel("site"), Alias.filter(project=project)),
+                             (deployments.team_channel(project.team_id),  # type: ignore[attr-defined]
+                              Alias.filter(project__team_id=project.team_id))):  # type: ignore[attr-defined]
+        stream = changes(autostack, channel, Deployment.filter(project=project), aliases)
+        moved = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0.05)
+        target = site.old if (await deployments.production_deployment(
+            autostack, project)) == site.current else site.current
+        await deployments.promote(autostack, project, target, rollback=True)
+        event = await asyncio.wait_for(moved, 3)
+        assert event["event"] == "alias"
+        assert json.loads(event["data"]) == {"hostname": "site.localhost", "project": "site",
+                                             "deployment": target.id}
         await stream.aclose()
 
 

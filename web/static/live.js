@@ -2,12 +2,14 @@
  * enhances them:
  * - elements with data-deployment="<id>" follow that deployment's Server-Sent Events
  *   (/api/v1/deployments/<id>/events): state badges, progress bars, build steps and log
- *   lines update in place, and once the deployment ends the element is re-rendered from
- *   the server (with htmx) to show its final URL, timings and actions;
+ *   lines update in place, and once the deployment ends the element (or the watched
+ *   element holding it) is re-rendered from the server (with htmx) to show its final URL,
+ *   timings and actions;
  * - an element with data-watch="<url>" follows a project's or a team's deployments
  *   (/api/v1/projects/<name>/events, /api/v1/teams/<slug>/events): when a deployment
- *   appears that the element does not show yet, or one it shows changes while no
- *   stream follows it, the element is re-rendered from the server and followed again;
+ *   appears that the element does not show yet, one it shows changes while no stream
+ *   follows it, or an alias moves (production after a deploy, a promote or a rollback;
+ *   a preview), the element is re-rendered from the server and followed again;
  * - an element with data-runtime-log="<id>" follows that deployment's runtime logs
  *   (/api/v1/deployments/<id>/runtime-logs/events) and appends each new line;
  * - the team switcher submits on change; a typed confirmation enables its button.
@@ -102,6 +104,15 @@
       { target, select: target, swap: "outerHTML" });
   }
 
+  // The elements showing a deployment now: a re-rendered region holds new ones.
+  const showing = (id) => [...document.querySelectorAll(`[data-deployment="${CSS.escape(id)}"]`)];
+
+  // What to re-render once a deployment ends: the watched region holding it (a project
+  // page's production card and previews change with it), else the element itself.
+  function regionsOf(roots) {
+    return [...new Set(roots.map((root) => root.closest("[data-watch][id]") || root))];
+  }
+
   function follow(id, roots) {
     const base = `/api/v1/deployments/${encodeURIComponent(id)}`;
     const withLog = roots.find((root) => root.dataset.lastLog !== undefined);
@@ -136,16 +147,16 @@
     const source = new EventSource(`${base}/events`);
     source.addEventListener("log", (event) => {
       show(JSON.parse(event.data));
-      if (state) roots.forEach((root) => showState(root, state, step));
+      if (state) showing(id).forEach((root) => showState(root, state, step));
     });
     source.addEventListener("state", (event) => {
       state = JSON.parse(event.data).state;
-      roots.forEach((root) => showState(root, state, step));
+      showing(id).forEach((root) => showState(root, state, step));
     });
     source.addEventListener("end", () => {
       source.close();
       followed.delete(id);
-      roots.forEach(refresh);
+      Promise.all(regionsOf(showing(id)).map(refresh)).then(followAll);
       drain();
     });
   }
@@ -176,6 +187,10 @@
       const badge = shown && shown.querySelector('[data-live="state"]');
       if (badge && badge.textContent.trim().toLowerCase() === state) return;
       pending = pending.then(() => refresh(current || root)).then(followAll);
+    });
+    source.addEventListener("alias", () => {
+      pending = pending.then(() => refresh(document.getElementById(root.id) || root))
+        .then(followAll);
     });
   }
 
