@@ -241,16 +241,18 @@ class Store:
         return manifest
 
     def materialize(self, manifest_hash: str, dest: Path, *, link_store: bool = False) -> None:
-        """Lay out a manifest's files in ``dest``, atomically, read-only (0444, 0555).
+        """Lay out a manifest's files in ``dest``, atomically.
 
-        With ``link_store`` every file is a hard link to its store object (the
-        0555 twin for executables), so a deployment takes no space of its own;
-        only for folders nothing writes to (served by the edge, bound read-only
-        into apps). Without it (a build's workspace) each distinct object is
-        copied once and its other paths link to that copy: a build can chmod
-        and rewrite files it owns, and a link into the store would let it
-        rewrite that object for every deployment of every team. Copies are
-        also made when the store is on another device. The tree is built
+        With ``link_store`` every file is a read-only hard link to its store
+        object (0444, or the 0555 twin for executables), so a deployment takes
+        no space of its own; only for folders nothing writes to (served by the
+        edge, bound read-only into apps); copies where links cannot be made.
+        Without it (a build's workspace) every path is a writable copy of its
+        own (0644, 0755): builds write their own source files (Next.js rewrites
+        ``next-env.d.ts`` and ``tsconfig.json``), and a link into the store
+        would let a build rewrite that object for every deployment of every
+        team, a link between two paths of the same content would change both.
+        The copies are bounded by the upload's size limit. The tree is built
         beside ``dest`` and renamed into place; an existing ``dest`` is replaced.
         """
         manifest = self.load_manifest(manifest_hash)
@@ -263,10 +265,14 @@ class Store:
                 target = staging / safe_relative_path(relative)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 key = (entry["sha256"], bool(entry["mode"] & 0o111))
-                if key not in placed and link_store:
+                if not link_store:
+                    shutil.copyfile(self.object_path(key[0]), target)
+                    os.chmod(target, 0o755 if key[1] else 0o644)
+                    continue
+                if key not in placed:
                     placed[key] = self._executable_object(key[0]) if key[1] \
                         else self.object_path(key[0])
-                if key in placed and _link(placed[key], target):
+                if _link(placed[key], target):
                     continue
                 shutil.copyfile(self.object_path(key[0]), target)
                 os.chmod(target, 0o555 if key[1] else 0o444)

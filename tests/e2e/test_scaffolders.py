@@ -7,6 +7,7 @@ output in the content store, and requests through the Caddy edge.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -75,3 +76,66 @@ def test_a_build_script_that_writes_no_output_folder_fails_saying_so(
     deployment = deploy(server, folder, "nothing")
     assert deployment["state"] == "error"
     assert "none of the output directories dist, build, public, out" in deployment["error"]
+
+
+# create-next-app 16's `--ts --app` template (it ships next-env.d.ts, which `next build`
+# rewrites), with a layout that loads no Google font: fonts cannot be downloaded here.
+NEXT_ENV = """\
+/// <reference types="next" />
+/// <reference types="next/image-types/global" />
+import "./.next/types/routes.d.ts";
+
+// NOTE: This file should not be edited
+// see https://nextjs.org/docs/app/api-reference/config/typescript for more information.
+"""
+NEXT16 = {
+    "package.json": json.dumps({
+        "name": "next16", "version": "0.1.0", "private": True,
+        "scripts": {"dev": "next dev", "build": "next build", "start": "next start"},
+        "dependencies": {"next": "^16", "react": "^19", "react-dom": "^19"},
+        "devDependencies": {"typescript": "^5", "@types/node": "^20", "@types/react": "^19",
+                            "@types/react-dom": "^19"}}, indent=2),
+    "next-env.d.ts": NEXT_ENV,
+    "tsconfig.json": json.dumps({
+        "compilerOptions": {
+            "target": "ES2017", "lib": ["dom", "dom.iterable", "esnext"], "allowJs": True,
+            "skipLibCheck": True, "strict": True, "noEmit": True, "esModuleInterop": True,
+            "module": "esnext", "moduleResolution": "bundler", "resolveJsonModule": True,
+            "isolatedModules": True, "jsx": "react-jsx", "incremental": True,
+            "plugins": [{"name": "next"}], "paths": {"@/*": ["./*"]}},
+        "include": ["next-env.d.ts", "**/*.ts", "**/*.tsx", ".next/types/**/*.ts",
+                    ".next/dev/types/**/*.ts", "**/*.mts"],
+        "exclude": ["node_modules"]}, indent=2),
+    "next.config.ts": ('import type { NextConfig } from "next";\n\n'
+                       "const nextConfig: NextConfig = {};\n\nexport default nextConfig;\n"),
+    "app/layout.tsx": ('import type { Metadata } from "next";\n\n'
+                       'export const metadata: Metadata = { title: "Create Next App" };\n\n'
+                       "export default function RootLayout({ children }: LayoutProps<\"/\">) {\n"
+                       '  return <html lang="en"><body>{children}</body></html>;\n}\n'),
+    "app/page.tsx": ("export default function Home() {\n"
+                     "  return <main><h1>Next.js 16 on AutoStack</h1></main>;\n}\n"),
+    "public/next.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>\n',
+}
+
+
+def test_nextjs_16_from_create_next_app_rewrites_its_own_files_but_not_the_store(
+    server: Server, tmp_path: Path
+) -> None:
+    """`next build` rewrites next-env.d.ts: EACCES when workspaces were read-only copies."""
+    folder = write(tmp_path / "next16", NEXT16)
+    deployment = deploy(server, folder, "next16")
+    assert deployment["state"] == "ready", (deployment, server.cli(
+        "logs", deployment["id"], check=False).stdout[-3000:])
+    assert deployment["detection"]["framework"] == "nextjs"
+    page = server.edge_get("next16.localhost", "/")
+    assert page.status_code == 200
+    assert "Next.js 16 on AutoStack" in page.text
+    asset = page.text.split('src="/_next/static/', 1)[1].split('"', 1)[0]
+    assert server.edge_get("next16.localhost", f"/_next/static/{asset}").status_code == 200
+    assert server.edge_get("next16.localhost", "/next.svg").status_code == 200
+    # The uploaded files in the shared store are as they were uploaded.
+    for name in ("next-env.d.ts", "tsconfig.json"):
+        content = (folder / name).read_bytes()
+        digest = hashlib.sha256(content).hexdigest()
+        stored = server.data_dir / "store" / "objects" / digest[:2] / digest[2:]
+        assert stored.read_bytes() == content
