@@ -45,6 +45,10 @@ What is public, and why:
   the plugin and the dashboard share about them (which deployment's crons
   run, the on/off setting, the history, a run started by hand, the
   protection bypass a cron request carries).
+* ``autostack_core.infrastructure.models.uptime`` and ``autostack_core.services.uptime``:
+  the uptime plugin's tables (kept in the core for the same reason) and what
+  the plugin and the dashboard share about them (the settings, the production
+  hostnames checked, the uptime figures and incidents).
 * ``autostack_core.services.aliases``: point a hostname a plugin serves (a
   custom domain) where the production or a branch alias points, drop it;
   the ``extra_hostnames`` hook keeps it there as the alias moves.
@@ -95,6 +99,8 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.services.aliases",
     "autostack_core.services.audit",
     "autostack_core.services.crons",
+    "autostack_core.infrastructure.models.uptime",
+    "autostack_core.services.uptime",
     "autostack_core.api.deps",
     "autostack_core.security.sealing",
     "autostack_core.build.sandbox_layout",

@@ -18,11 +18,21 @@ _VERBS = {
     "rollout.aborted": "was aborted in its rolling release; production is back on the "
                        "previous deployment",
 }
+_UPTIME = {
+    "uptime.down": "is down",
+    "uptime.up": "is up again",
+    "uptime.errors": "answers many 5xx",
+    "uptime.errors_recovered": "is back to its usual 5xx",
+}
 
 
 def title(event: Event) -> str:
-    """One line: ``site: preview of feature (abc1234) is ready``."""
+    """One line: ``site: preview of feature (abc1234) is ready``, or for the uptime
+    plugin's events ``site: site.example.com is down (answered 503)``."""
     data = event.data
+    if event.kind in _UPTIME:
+        return f"{event.project}: {data.get('hostname')} {_UPTIME[event.kind]} " \
+               f"({data.get('detail')})"
     what = f"{data.get('target') or 'deployment'}"
     if data.get("branch"):
         what += f" of {data['branch']}"
