@@ -210,3 +210,17 @@ async def test_a_card_shows_production_first_and_follows_a_rollback(
     await expect(production).to_contain_text("aaaaaaa")
     await expect(production.locator('[data-live="state"]')).to_have_text("Ready")
     assert await page.evaluate("window.notReloaded") is True
+
+
+async def test_new_project_fits_a_phone(browser: Browser, live: str, owner: User) -> None:
+    """At 375 px /new scrolls only up and down: long commands scroll inside their box."""
+    page = await signed_in_page(
+        browser, live, "owner@example.com", viewport={"width": 375, "height": 800}
+    )
+    await page.goto(f"{live}/new")
+    await expect(page.get_by_role("heading", name="Deploy a folder")).to_be_visible()
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"/new is {width} px wide at 375 px"
+    snippet = page.locator("#cli-title ~ pre")
+    box = await snippet.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
