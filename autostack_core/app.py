@@ -13,6 +13,8 @@ from huey.consumer import Consumer
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from autostack_core import errors
@@ -111,6 +113,12 @@ class AutoStack:
     async def call_list_hook(self, name: str, **kwargs: Any) -> list[Any]:
         """Call a ``register_*`` hook and flatten the lists it returns."""
         return [item for result in await self.call_hook(name, **kwargs) for item in result or []]
+
+    async def not_found_page(self, request: Request) -> Response | None:
+        """The ``not_found_page`` hook's page for ``request``, if a plugin gives one."""
+        page: Response | None = await await_me_maybe(
+            self.plugin_manager.hook.not_found_page(request=request))
+        return page
 
     async def notify(self, event: Event) -> None:
         """Deliver ``event`` to ``notify`` hooks; a failing plugin never fails the caller."""

@@ -104,8 +104,23 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(matching[min(matching)]) if matching else []
 
 
+def wants_a_page(request: Request) -> bool:
+    """Whether ``request`` is a browser's navigation (HTML asked for before JSON), not an API
+    call: its errors are pages."""
+    if request.method not in ("GET", "HEAD") or request.url.path.startswith("/api/"):
+        return False
+    accept = request.headers.get("accept", "")
+    html, json = accept.find("text/html"), accept.find("application/json")
+    return html >= 0 and (json < 0 or html < json)
+
+
 async def handle_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and wants_a_page(request):
+        host = getattr(request.app.state, "autostack", None)
+        page: Response | None = None if host is None else await host.not_found_page(request)
+        if page is not None:
+            return page
     response = error_response(exc.status_code, exc.detail or "error")
     response.headers.update(exc.headers or {})
     if exc.status_code == 405:

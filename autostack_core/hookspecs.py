@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     import click
     from starlette.requests import Request
+    from starlette.responses import Response
     from starlette.routing import BaseRoute
 
     from autostack_core.app import AutoStack
@@ -286,6 +287,19 @@ def extra_template_vars(request: Request, template: str) -> dict[str, Any] | Non
     ``template`` is the name of the template being rendered and ``request``
     the Starlette request (``request.state.user`` is the signed-in user or
     ``None``). All returned dicts are merged into the template context.
+    """
+
+
+@hookspec(firstresult=True)
+def not_found_page(request: Request) -> Response | Awaitable[Response] | None:
+    """Return the page a browser gets when no route answers its request (a 404).
+
+    Called for ``GET`` and ``HEAD`` requests outside ``/api/`` whose ``Accept``
+    header asks for HTML before JSON (a browser's navigation); API clients and
+    requests asking for ``application/json`` keep the JSON error. Return a
+    response with status 404, or its awaitable. The first non-``None`` result
+    wins (the built-in dashboard's "not found" page); with none, the JSON error
+    is sent.
     """
 
 

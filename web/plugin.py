@@ -1,9 +1,12 @@
-"""The dashboard as a built-in plugin: its pages and static files, via ``register_routes``."""
+"""The dashboard as a built-in plugin: its pages and static files (``register_routes``), and
+the page a browser gets for a path nothing answers (``not_found_page``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
@@ -61,3 +64,11 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         *account.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
+
+
+@hookimpl
+async def not_found_page(request: Request) -> Response:
+    """A browser opening a path nothing answers gets a page with the way back, not JSON."""
+    from autostack_web.rendering import render
+
+    return await render(request, "not_found.html", {"what": "page"}, status_code=404)

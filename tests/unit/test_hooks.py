@@ -392,6 +392,17 @@ async def test_hook_extra_template_vars(recorded: Any) -> None:
     assert any(name == "extra_template_vars" for name, _ in recorder.calls)
 
 
+async def test_hook_not_found_page(client: httpx.AsyncClient) -> None:
+    """The dashboard's page answers a browser; JSON clients and the API keep JSON errors."""
+    page = await client.get("/no/such/page", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    json_first = await client.get("/no/such/page",
+                                  headers={"Accept": "application/json, text/html"})
+    assert json_first.headers["content-type"] == "application/json"
+    api = await client.get("/api/v1/nope", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.headers["content-type"] == "application/json"
+
+
 async def test_hook_startup(recorded: Any) -> None:
     app, recorder = recorded
     assert ("startup", app.settings.data_dir) in recorder.calls

@@ -122,6 +122,17 @@ async def test_signed_in_forms_without_csrf_are_403(autostack: AutoStack, owner:
     assert not await ApiToken.exists()
 
 
+async def test_unknown_paths_answer_a_page_to_a_browser(client: httpx.AsyncClient) -> None:
+    """A mistyped dashboard address shows a 404 page with the way back, not raw JSON."""
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    page = await client.get("/dashbord", headers=browser)
+    assert page.status_code == 404
+    assert "This page was not found" in page.text and 'href="/dashboard"' in page.text
+    api_client = await client.get("/dashbord", headers={"Accept": "application/json"})
+    assert api_client.status_code == 404 and api_client.json()["error"]
+    assert (await client.get("/api/v1/nothing", headers=browser)).json()["error"]
+
+
 async def test_dashboard_shows_project_cards(autostack: AutoStack, owner: User) -> None:
     team = await personal_team(owner)
     project = await Project.create(name="blog", team=team, production_url="http://blog.localhost")
