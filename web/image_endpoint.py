@@ -17,17 +17,17 @@ from autostack_core.images.request import ENDPOINTS
 from autostack_core.images.service import service_for
 from autostack_core.infrastructure.models import ProtectionMode
 from autostack_core.services import protection_gate as gate
+from autostack_core.services.protection_gate import Target
 from autostack_web.protection_gate import base_domain, denied, request_host
 from autostack_web.rendering import host_of
 
 
-async def admitted(request: Request, hostname: str) -> bool:
+async def admitted(request: Request, target: Target) -> bool:
     """Whether the visitor may see the hostname's files (always, when it is not protected)."""
-    target = await gate.target_of(hostname, base_domain(request))
-    if target is None or target.mode == ProtectionMode.NONE:
+    if target.mode == ProtectionMode.NONE:
         return True
     headers = {key.lower(): value for key, value in request.headers.items()}
-    secret, _ = gate.sent_bypass(headers, str(request.url.query and f"?{request.url.query}"))
+    secret, _ = gate.sent_bypass(headers, f"?{request.url.query}")
     if gate.bypass_matches(target.project, secret):
         return True
     return await gate.cookie_admits(host_of(request), target, request.cookies.get(gate.COOKIE))
@@ -36,11 +36,19 @@ async def admitted(request: Request, hostname: str) -> bool:
 async def image(request: Request) -> Response:
     """One optimized image: see :meth:`ImageService.answer` for the rules."""
     hostname = request_host(request)
-    if not await admitted(request, hostname):
+    target = await gate.target_of(hostname, base_domain(request))
+    if target is None or target.deployment is None:
+        return Response(
+            f"no deployment is served at {hostname}",
+            status_code=404,
+            media_type="text/plain",
+            headers={"Cache-Control": "no-store"},
+        )
+    if not await admitted(request, target):
         return denied()
     service = service_for(host_of(request).settings)
     answer = await service.answer(
-        hostname,
+        target.deployment,
         request.query_params,
         request.headers.get("accept", ""),
         request.headers.get("if-none-match"),

@@ -1,7 +1,7 @@
 """Answer one image request for a hostname: find its deployment, check, read, convert, cache.
 
 The deployment is the one the hostname is bound to (its alias, or its own
-``<project>-<id>`` hostname), as the protection gate finds it; a split
+``<project>-<id>`` hostname), found by the protection gate's lookup; a split
 hostname's images come from the alias's deployment. Conversions run in
 threads, at most one per CPU at a time, and one key is converted once even
 when many requests ask for it together.
@@ -37,10 +37,9 @@ from autostack_core.images.request import (
 )
 from autostack_core.images.transform import EXTENSIONS, MAX_PIXELS, ImageError, optimize
 from autostack_core.infrastructure.manifests import StoreError
-from autostack_core.infrastructure.models import Alias, Deployment
+from autostack_core.infrastructure.models import Deployment
 from autostack_core.infrastructure.store import Store
 from autostack_core.security.outbound import Outbound
-from autostack_core.services.checks import fits
 
 FOREVER = 2**31 - 1
 """The expiry of a local file's entry: the key is its content hash, so it never goes stale."""
@@ -98,24 +97,7 @@ class ImageService:
         self._converting = asyncio.Semaphore(max(1, os.cpu_count() or 1))
         self._in_flight: dict[str, asyncio.Future[Entry]] = {}
 
-    # -- the deployment ------------------------------------------------------------------------
-
-    async def deployment_for(self, hostname: str) -> Deployment | None:
-        """The deployment ``hostname`` is bound to, if it has stored files."""
-        hostname = hostname.lower()
-        alias = await Alias.get_or_none(hostname=hostname).select_related("deployment")
-        deployment: Deployment | None
-        if alias is not None:
-            deployment = alias.deployment
-        else:
-            label = hostname.removesuffix(f".{self.settings.base_domain}")
-            project_name, _, deployment_id = label.rpartition("-")
-            if label == hostname or not project_name or not fits(Deployment, "id", deployment_id):
-                return None
-            deployment = await Deployment.get_or_none(id=deployment_id, project__name=project_name)
-        if deployment is None or not deployment.output_manifest_hash:
-            return None
-        return deployment
+    # -- the deployment's output ------------------------------------------------------------
 
     def output(self, manifest_hash: str) -> Output:
         """The files and images settings of a stored output (blocking: reads the store)."""
@@ -142,11 +124,15 @@ class ImageService:
     # -- one request ---------------------------------------------------------------------------
 
     async def answer(
-        self, hostname: str, query: Mapping[str, str], accept: str, if_none_match: str | None = None
+        self,
+        deployment: Deployment,
+        query: Mapping[str, str],
+        accept: str,
+        if_none_match: str | None = None,
     ) -> Answer:
-        deployment = await self.deployment_for(hostname)
-        if deployment is None or deployment.output_manifest_hash is None:
-            return error(404, f"no deployment is served at {hostname}")
+        """The answer for one request to ``deployment``'s hostname (see the module doc)."""
+        if deployment.output_manifest_hash is None:
+            return error(404, "this deployment has no stored files")
         try:
             output = await asyncio.to_thread(self.output, deployment.output_manifest_hash)
         except (StoreError, OSError, sources.SourceError):
@@ -208,14 +194,22 @@ class ImageService:
         state = "MISS" if cached is None else "STALE"
         running = self._in_flight.get(key)
         if running is not None:
-            return await asyncio.shield(running), state
+            try:
+                return await asyncio.shield(running), state
+            except asyncio.CancelledError:
+                if not running.cancelled():
+                    raise
+                return await self._entry(request, wanted, output)
         future: asyncio.Future[Entry] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
             entry = await self._convert(key, request, wanted, output)
             future.set_result(entry)
             return entry, state
-        except BaseException as failed:
+        except asyncio.CancelledError:
+            future.cancel()  # the asking request went away: those waiting on it ask again
+            raise
+        except Exception as failed:
             future.set_exception(failed)
             future.exception()  # retrieved: a failure nobody else awaited is not logged
             raise

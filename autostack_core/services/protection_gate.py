@@ -74,6 +74,8 @@ class Target:
     project: Project
     environment: Environment
     mode: ProtectionMode
+    deployment: Deployment | None = None
+    """The deployment the hostname is bound to (the image endpoints read its files)."""
 
 
 async def target_of(hostname: str, base_domain: str) -> Target | None:
@@ -88,7 +90,7 @@ async def target_of(hostname: str, base_domain: str) -> Target | None:
     if alias is not None:
         environment = environment_of(AliasKind(alias.kind), alias.branch, alias.deployment)
         return Target(hostname, alias.project, environment,
-                      mode_for(alias.project, environment))
+                      mode_for(alias.project, environment), alias.deployment)
     label = hostname.removesuffix(f".{base_domain}")
     project_name, _, deployment_id = label.rpartition("-")
     if label == hostname or not project_name or not fits(Deployment, "id", deployment_id):
@@ -99,7 +101,7 @@ async def target_of(hostname: str, base_domain: str) -> Target | None:
         return None
     environment = Environment(deployment.target)
     return Target(hostname, deployment.project, environment,
-                  mode_for(deployment.project, environment))
+                  mode_for(deployment.project, environment), deployment)
 
 
 def _digest(value: str) -> str:

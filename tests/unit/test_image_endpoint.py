@@ -7,6 +7,7 @@ file outside it, and the requests go to the ASGI app in-process.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from PIL import Image
 
 from autostack_core.app import AutoStack
+from autostack_core.images.service import service_for
 from autostack_core.infrastructure.models import Deployment, User
 from autostack_core.infrastructure.store import Store
 from autostack_core.services import protection
@@ -134,3 +136,19 @@ async def test_a_protected_hostname_needs_access_here_too(
     secret = await protection.new_bypass(owner, stored.project, "127.0.0.1")
     allowed = await http.get(url, headers={**WEBP, "x-vercel-protection-bypass": secret})
     assert allowed.status_code == 200 and allowed.headers["content-type"] == "image/webp"
+
+
+async def test_concurrent_requests_for_one_image_convert_it_once(
+    autostack: AutoStack, http: httpx.AsyncClient, stored: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = service_for(autostack.settings)
+    stores: list[str] = []
+    put = service.cache.put
+    monkeypatch.setattr(
+        service.cache, "put", lambda key, *args: (stores.append(key), put(key, *args))
+    )
+    url = f"{ORIGIN}/_vercel/image?url=/photo.png&w=640&q=60"
+    answers = await asyncio.gather(*(http.get(url, headers=WEBP) for _ in range(4)))
+    assert {answer.status_code for answer in answers} == {200}
+    assert len({answer.content for answer in answers}) == 1
+    assert len(stores) == 1
