@@ -23,6 +23,9 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from tortoise.expressions import Q
+from tortoise.functions import Count
+
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Alias, AliasKind, Project
 from autostack_core.infrastructure.models.uptime import UptimeCheck, UptimeIncident
@@ -200,14 +203,29 @@ async def open_incident(project: Project, kind: str, hostname: str) -> UptimeInc
     return await UptimeIncident.get_or_none(project=project, open_key=open_key(kind, hostname))
 
 
-async def uptime_percent(project: Project, since: datetime) -> float | None:
-    """The share of answered checks since ``since`` that passed, in percent (None: no checks)."""
-    answered = UptimeCheck.filter(project=project, slot__gte=since, ok__isnull=False)
-    total = await answered.count()
-    if not total:
-        return None
-    passed = await UptimeCheck.filter(project=project, slot__gte=since, ok=True).count()
-    return round(100.0 * passed / total, 3)
+async def uptime_percents(project: Project, now: datetime) -> tuple[float | None, float | None]:
+    """The share of answered checks that passed over the last 24 hours and 30 days, in
+    percent (None: no checks then), in one query."""
+    day, month = now - timedelta(hours=24), now - timedelta(days=30)
+    rows = (
+        await UptimeCheck.filter(project=project, slot__gte=month, ok__isnull=False)
+        .annotate(
+            total=Count("id"),
+            passed=Count("id", _filter=Q(ok=True)),
+            day_total=Count("id", _filter=Q(slot__gte=day)),
+            day_passed=Count("id", _filter=Q(ok=True) & Q(slot__gte=day)),
+        )
+        .values("total", "passed", "day_total", "day_passed")
+    )
+    found = rows[0] if rows else {}
+
+    def share(passed: Any, total: Any) -> float | None:
+        return round(100.0 * int(passed or 0) / int(total), 3) if total else None
+
+    return (
+        share(found.get("day_passed"), found.get("day_total")),
+        share(found.get("passed"), found.get("total")),
+    )
 
 
 async def incidents(project: Project, limit: int = INCIDENT_LIMIT) -> list[UptimeIncident]:
@@ -227,23 +245,33 @@ async def recent_checks(project: Project, limit: int = CHECK_LIMIT) -> list[Upti
 async def summary(app: AutoStack, project: Project, now: datetime | None = None) -> dict[str, Any]:
     """What the project page and ``GET .../uptime`` show: the settings, each hostname's
     status (``up``, ``down``, ``errors``, ``unknown`` before its first check), the uptime
-    over 24 hours and 30 days, and the incidents, newest first."""
+    over 24 hours and 30 days, and the incidents of the last 30 days and the open ones,
+    newest first. Six queries whatever the number of hostnames."""
     now = now or datetime.now(UTC)
     config = settings_of(project)
-    open_ones = {
-        incident.open_key: incident
-        for incident in await UptimeIncident.filter(project=project, ended_at__isnull=True)
-    }
-    statuses = []
-    for hostname in await production_hostnames(app, project):
-        last = (
-            await UptimeCheck.filter(project=project, hostname=hostname, ok__isnull=False)
-            .order_by("-slot")
-            .first()
+    hostnames = await production_hostnames(app, project)
+    listed = (
+        await UptimeIncident.filter(
+            Q(project=project)
+            & (Q(ended_at__isnull=True) | Q(started_at__gte=now - timedelta(days=30)))
         )
-        if open_key(DOWN, hostname) in open_ones:
+        .order_by("-started_at", "-id")
+        .limit(INCIDENT_LIMIT)
+    )
+    open_keys = {incident.open_key for incident in listed if incident.ended_at is None}
+    latest: dict[str, UptimeCheck] = {}
+    for check in (
+        await UptimeCheck.filter(project=project, ok__isnull=False)
+        .order_by("-slot")
+        .limit(3 * len(hostnames))
+    ):
+        latest.setdefault(check.hostname, check)
+    statuses = []
+    for hostname in hostnames:
+        last = latest.get(hostname)
+        if open_key(DOWN, hostname) in open_keys:
             status = DOWN
-        elif open_key(ERRORS, hostname) in open_ones:
+        elif open_key(ERRORS, hostname) in open_keys:
             status = ERRORS
         else:
             status = "unknown" if last is None else "up"
@@ -255,12 +283,13 @@ async def summary(app: AutoStack, project: Project, now: datetime | None = None)
                 "last_check": None if last is None else check_json(last),
             }
         )
+    day, month = await uptime_percents(project, now)
     return {
         "settings": asdict(config),
         "hostnames": statuses,
-        "uptime_24h": await uptime_percent(project, now - timedelta(hours=24)),
-        "uptime_30d": await uptime_percent(project, now - timedelta(days=30)),
-        "incidents": [incident_json(incident) for incident in await incidents(project)],
+        "uptime_24h": day,
+        "uptime_30d": month,
+        "incidents": [incident_json(incident) for incident in listed],
     }
 
 
