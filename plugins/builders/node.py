@@ -12,7 +12,9 @@ Then:
   becomes ``server/`` with ``server.json`` saying how to start it; for Next.js
   the hashed assets and ``public/`` also go to ``static/`` for the edge.
 
-A build that wrote ``.vercel/output`` is published as it is.
+A build that wrote ``.vercel/output`` is published as it is. SvelteKit's default
+``adapter-auto`` is swapped for a self-hosting adapter first
+(:mod:`.sveltekit_adapter`).
 
 ``node_modules`` and the frameworks' caches come back from the project's build
 cache before the install (:mod:`.node_cache`), and go back into
@@ -31,6 +33,7 @@ from autostack_core.build import user_file_writes, user_files
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
 
 from . import node_cache as build_cache
+from . import sveltekit_adapter
 from .api_functions import build_functions
 from .node_server import lay_out_server
 from .node_toolchain import corepack_integrity, toolchain_prefix
@@ -75,6 +78,10 @@ class NodeBuilder:
             await context.log("build cache: node_modules of the same lockfile restored; "
                               "skipping the install step (deploy with --force to reinstall)")
             install = None
+        if sveltekit_adapter.needs_switch(context):
+            await run_step(context, "install", install)
+            install = None
+            await sveltekit_adapter.switch_adapter(context, prefix)
         await self._build(context, install, build)
         saved = await asyncio.to_thread(build_cache.save, context.workspace,
                                         context.cache_dir, key)

@@ -74,6 +74,18 @@ def _sveltekit(project: NodeProject, detection: Detection, config: str | None) -
     elif project.has("@sveltejs/adapter-node"):
         detection.start_command = "node build"
         detection.reasons.append(f"Node server: {project.cite('@sveltejs/adapter-node')}")
+    elif project.has("@sveltejs/adapter-auto"):
+        # As Vercel does (adapter-auto picks its adapter there): the builder switches it.
+        layout = project.first_file(*(f"src/routes/+layout.{ext}" for ext in ("js", "ts")))
+        if layout and re.search(r"export\s+const\s+prerender\s*=\s*true",
+                                project.tree.read_text(layout) or ""):
+            set_static(detection, "build", f"{project.cite('@sveltejs/adapter-auto')} and every "
+                       f"page prerendered (`export const prerender = true` in `{layout}`): "
+                       "built with `@sveltejs/adapter-static` instead")
+        else:
+            detection.start_command = "node build"
+            detection.reasons.append(f"{project.cite('@sveltejs/adapter-auto')}: built with "
+                                     "`@sveltejs/adapter-node` instead, a Node server")
     else:
         detection.start_command = "node build"
         detection.reasons.append(

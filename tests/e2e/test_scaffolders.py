@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -139,3 +141,49 @@ def test_nextjs_16_from_create_next_app_rewrites_its_own_files_but_not_the_store
         digest = hashlib.sha256(content).hexdigest()
         stored = server.data_dir / "store" / "objects" / digest[:2] / digest[2:]
         assert stored.read_bytes() == content
+
+
+def sv_create(tmp_path: Path, name: str) -> Path:
+    """`sv create` as a user runs it (minimal template, TypeScript): adapter-auto."""
+    env = {**os.environ, "npm_config_cache": str(tmp_path / "npm-cache"), "CI": "1"}
+    subprocess.run(["npx", "--yes", "sv@latest", "create", name, "--template", "minimal",
+                    "--types", "ts", "--no-add-ons", "--no-install"],
+                   cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300)
+    folder = tmp_path / name
+    assert "@sveltejs/adapter-auto" in (folder / "package.json").read_text()
+    return folder
+
+
+def test_sveltekit_with_adapter_auto_runs_as_a_node_server(server: Server, tmp_path: Path) -> None:
+    folder = sv_create(tmp_path, "kit")
+    write(folder, {
+        "src/routes/+page.server.ts": "export const load = () => ({ pid: process.pid });\n",
+        "src/routes/+page.svelte": "<script lang=\"ts\">let { data } = $props();</script>\n"
+                                   "<h1>SvelteKit server {data.pid > 0 ? 'up' : 'down'}</h1>\n",
+    })
+    deployment = deploy(server, folder, "kit")
+    logs = server.cli("logs", deployment["id"], check=False).stdout
+    assert deployment["state"] == "ready", (deployment, logs[-3000:])
+    assert deployment["detection"]["runtime"] == "node"
+    assert "the build uses `@sveltejs/adapter-node`" in logs
+    page = server.edge_get("kit.localhost", "/")
+    assert page.status_code == 200, page.text
+    assert "SvelteKit server up" in page.text
+
+
+def test_sveltekit_with_adapter_auto_and_every_page_prerendered_is_a_static_site(
+    server: Server, tmp_path: Path
+) -> None:
+    folder = sv_create(tmp_path, "kitstatic")
+    write(folder, {
+        "src/routes/+layout.ts": "export const prerender = true;\n",
+        "src/routes/+page.svelte": "<h1>Prerendered SvelteKit</h1>\n",
+    })
+    deployment = deploy(server, folder, "kitstatic")
+    logs = server.cli("logs", deployment["id"], check=False).stdout
+    assert deployment["state"] == "ready", (deployment, logs[-3000:])
+    assert deployment["detection"]["runtime"] == "static"
+    assert "the build uses `@sveltejs/adapter-static`" in logs
+    page = server.edge_get("kitstatic.localhost", "/")
+    assert page.status_code == 200
+    assert "Prerendered SvelteKit" in page.text

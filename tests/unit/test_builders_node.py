@@ -247,3 +247,30 @@ def test_node_builder_claims_node_projects_and_node_static_sites() -> None:
 def test_hook_register_builders_returns_the_node_builder() -> None:
     (builder,) = node.register_builders(settings=None)
     assert isinstance(builder, NodeBuilder)
+
+
+@needs_sandbox
+async def test_sveltekit_on_adapter_auto_without_a_config_importing_it_is_a_clear_error(
+    build: Build,
+) -> None:
+    build.write({"package.json": json.dumps({"devDependencies": {
+        "@sveltejs/kit": "^2", "@sveltejs/adapter-auto": "^7"}})})
+    with pytest.raises(BuildError, match=r"depends on `@sveltejs/adapter-auto` but no "
+                                         r"svelte\.config or vite\.config imports it"):
+        await build.run(NodeBuilder(), detection(
+            framework="sveltekit", name="SvelteKit", install_command=None,
+            build_command="vite build", start_command="node build"))
+    assert build.commands == []
+
+
+@needs_sandbox
+async def test_sveltekit_with_its_own_adapter_is_left_as_it_is(build: Build) -> None:
+    config = "import adapter from '@sveltejs/adapter-node';\n"
+    build.write({"svelte.config.js": config, "package.json": json.dumps({"devDependencies": {
+        "@sveltejs/kit": "^2", "@sveltejs/adapter-auto": "^7", "@sveltejs/adapter-node": "^5"}})})
+    with pytest.raises(BuildError, match="build command"):
+        await build.run(NodeBuilder(), detection(
+            framework="sveltekit", name="SvelteKit", install_command=None,
+            build_command="exit 3", start_command="node build"))
+    assert [step for step, _ in build.commands] == ["build"]
+    assert (build.workspace / "svelte.config.js").read_text() == config

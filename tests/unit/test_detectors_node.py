@@ -439,6 +439,27 @@ def test_sveltekit_with_adapter_auto_explains_the_fix(tmp_path: Path) -> None:
     assert any("@sveltejs/adapter-node" in reason for reason in detection.reasons)
 
 
+@pytest.mark.parametrize("extension", ["ts", "js"])
+def test_sveltekit_with_adapter_auto_and_a_prerendered_root_layout_is_static(
+    tmp_path: Path, extension: str
+) -> None:
+    detection = detect(tmp_path, {
+        "package.json": pkg(dev={"@sveltejs/kit": "^2", "@sveltejs/adapter-auto": "^7"},
+                            scripts={"build": "vite build"}),
+        f"src/routes/+layout.{extension}": "export const prerender = true;\n"})
+    assert (detection.runtime, detection.output_directory) == ("static", "build")
+    assert detection.start_command is None
+    assert any("@sveltejs/adapter-static" in reason for reason in detection.reasons)
+
+
+def test_sveltekit_with_adapter_auto_is_built_as_a_node_server(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {
+        "package.json": pkg(dev={"@sveltejs/kit": "^2", "@sveltejs/adapter-auto": "^7"}),
+        "src/routes/+layout.ts": "export const prerender = false;\n"})
+    assert (detection.runtime, detection.start_command) == ("node", "node build")
+    assert any("built with `@sveltejs/adapter-node` instead" in r for r in detection.reasons)
+
+
 def test_node_version_from_nvmrc_is_reported(tmp_path: Path) -> None:
     detection = detect(tmp_path, {"package.json": pkg({"next": "14.2.0"}, engines={"node": ">=18"}),
                                   ".nvmrc": "v20.11.1\n"})
