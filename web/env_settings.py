@@ -25,6 +25,7 @@ from autostack_core.services import environment
 from autostack_core.services.checks import validate
 from autostack_core.services.environment import VariableBody
 from autostack_web.access import page, path_id, project_access
+from autostack_web.flash import done
 from autostack_web.project_settings import settings_page
 from autostack_web.rendering import form_text, redirect
 
@@ -67,7 +68,8 @@ async def delete(request: Request, user: User) -> Response:
     project, _ = await project_access(user, request.path_params["name"], Role.MEMBER)
     variable = await variable_of(request, project)
     await environment.delete_variable(user, project, variable, client_ip(request))
-    return redirect(f"/projects/{project.name}/settings#environment-variables")
+    return redirect(done(f"/projects/{project.name}/settings", "variable-deleted", variable.key)
+                    + "#environment-variables")
 
 
 _ENV = "/projects/{name}/settings/env"

@@ -33,6 +33,7 @@ from autostack_core.services.deploy_hooks import hook_json
 from autostack_core.services.projects import ProjectSettings, check_settings
 from autostack_core.services.webhooks import webhook_info
 from autostack_web.access import page, project_access
+from autostack_web.flash import message_of
 from autostack_web.projects import previews
 from autostack_web.rendering import form_text, host_of, redirect, render
 
@@ -61,7 +62,8 @@ async def settings_page(
               "connection": await git_connections.connection_of(project),
               "connectable": connectable(request, project),
               "previews": await previews(request, project),
-              "variables": variables, "error": None, "notice": None, "revealed": {},
+              "variables": variables, "error": None, "notice": message_of(request),
+              "revealed": {},
               "hooks": [hook_json(host_of(request), hook) for hook in hooks],
               "domains": await host.domains.describe(project) if host.domains else [],
               "scale": scaling.scale_json(project), "runtime_installed": installed,

@@ -1,8 +1,10 @@
 """The project page: production card, recent deployments, previews, and their actions.
 
 Actions (rollback, promote, redeploy, cancel, delete) are plain forms posting
-here; success redirects back (post/redirect/get), an error renders the page
-again with the message, naming what to do instead.
+here; the page asks before those that move production or cannot be undone
+(live.js), success redirects back with a message saying what happened
+(:mod:`autostack_web.flash`, with an undo for promote and rollback), and an
+error renders the page again with the message, naming what to do instead.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.services import deployments, retention
 from autostack_web.access import deployment_access, page, project_access
+from autostack_web.flash import done, flash_of
 from autostack_web.rendering import host_of, redirect, render, server_url
 
 if TYPE_CHECKING:
@@ -83,6 +86,7 @@ async def project_page(
         "can_rollback": await can_roll_back(project, production, recent),
         "deployments": recent, "previews": preview_rows(host, project, aliases, served),
         "git_remote": git_remote(request, project), "error": error,
+        "flash": None if error else flash_of(request),
     }
     return await render(request, "project.html", context,
                         status_code=error.status if error else 200)
@@ -132,7 +136,8 @@ async def rollback(request: Request, user: User) -> Response:
         await deployments.promote(host, project, target, rollback=True)
     except ApiError as error:
         return await project_page(request, project, role, error)
-    return redirect(f"/projects/{project.name}")
+    return redirect(done(f"/projects/{project.name}", "rolled-back", target.id,
+                         undo=current.id if current else None))
 
 
 async def deploy(request: Request, user: User) -> Response:
@@ -157,9 +162,12 @@ async def deployment_action(request: Request, user: User) -> Response:
     if action not in ACTIONS:
         raise NotFound("page")
     host = host_of(request)
+    undo = None
     try:
         if action == "promote":
+            previous = await deployments.production_deployment(host, project)
             await deployments.promote(host, project, deployment)
+            undo = previous.id if previous and previous.id != deployment.id else None
         elif action == "cancel":
             await deployments.request_cancel(host, deployment)
         elif action == "redeploy":
@@ -169,7 +177,8 @@ async def deployment_action(request: Request, user: User) -> Response:
             await remove(request, project, deployment)
     except ApiError as error:
         return await project_page(request, project, role, error)
-    return redirect(f"/projects/{project.name}")
+    key = {"promote": "promoted", "cancel": "canceled", "delete": "deleted"}[action]
+    return redirect(done(f"/projects/{project.name}", key, deployment.id, undo=undo))
 
 
 async def redeploy(

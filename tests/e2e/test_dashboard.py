@@ -189,8 +189,9 @@ async def test_first_deploy_live_in_two_browsers_then_change_and_roll_back(
     await expect(page.locator(".deployment")).to_have_count(2)
     await shot(page, "project-two-deployments")
     rollback = "Roll back production to the previous deployment"
+    page.once("dialog", lambda dialog: dialog.accept())  # it asks first
     await page.get_by_role("button", name=rollback).click()
-    await page.wait_for_url(f"{server.url}/projects/hello")
+    await expect(page.get_by_role("status")).to_contain_text("Production rolled back to")
     await page.goto(f"http://hello.localhost:{server.edge_port}/")
     await expect(page.locator("h1")).to_have_text("version 1")
     await first.close()
@@ -300,6 +301,7 @@ async def test_settings_flows_a_deployment_started_elsewhere_and_a_team_invitati
     await expect(page.get_by_role("status")).to_contain_text("API_URL added")
     await page.get_by_role("button", name="Reveal API_URL (preview)").click()  # in place, htmx
     await expect(page.locator("code.revealed")).to_have_text("https://api.example.com")
+    page.once("dialog", lambda dialog: dialog.accept())  # it asks first
     await page.get_by_role("button", name="Delete API_URL (preview)").click()
     await expect(page.get_by_role("button", name="Delete API_URL (production)")).to_be_visible()
     await expect(page.get_by_role("button", name="Delete API_URL (preview)")).to_have_count(0)

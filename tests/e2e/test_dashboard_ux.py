@@ -8,13 +8,14 @@ dashboard items.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Dialog, Page, expect
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
@@ -224,3 +225,39 @@ async def test_new_project_fits_a_phone(browser: Browser, live: str, owner: User
     snippet = page.locator("#cli-title ~ pre")
     box = await snippet.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+
+
+async def test_rollback_asks_first_says_what_happened_and_can_be_undone(
+    browser: Browser, live: str, autostack: AutoStack, owner: User
+) -> None:
+    site = await make_site(autostack, owner)
+    await releases.serve(autostack, site.project, site.current)
+    page = await signed_in_page(browser, live, "owner@example.com")
+    await page.goto(f"{live}/projects/site")
+    asked: list[str] = []
+
+    async def answer(dialog: Dialog, accept: bool) -> None:
+        asked.append(dialog.message)
+        await (dialog.accept() if accept else dialog.dismiss())
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=False))
+    await page.get_by_role("button", name="Roll back production").click()
+    for _ in range(100):  # the dialog is answered while the click returns
+        if asked:
+            break
+        await asyncio.sleep(0.05)
+    assert asked[0].startswith("Roll production back to the previous deployment?")
+    assert await deployments.production_deployment(autostack, site.project) == site.current
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    await page.get_by_role("button", name="Roll back production").click()
+    status = page.get_by_role("status")
+    await expect(status).to_contain_text(f"Production rolled back to {site.old.id}.")
+    assert await deployments.production_deployment(autostack, site.project) == site.old
+    await status.get_by_role("button", name=f"Undo: make {site.current.id} production").click()
+    await expect(status).to_contain_text(f"{site.current.id} is now production.")
+    assert await deployments.production_deployment(autostack, site.project) == site.current
+
+    page.once("dialog", lambda dialog: answer(dialog, accept=True))
+    await page.get_by_role("button", name=f"Delete {site.running.id}").click()
+    await expect(status).to_contain_text(f"Deployment {site.running.id} deleted.")
+    assert asked[-1].endswith("this cannot be undone.")

@@ -58,9 +58,15 @@ async def test_project_page_queries(site: Site, signed_in: Client) -> None:
 async def test_rollback_moves_production_back(site: Site, signed_in: Client) -> None:
     http, token = signed_in
     response = await http.post("/projects/site/rollback", data={"csrf_token": token})
-    assert response.status_code == 303 and response.headers["location"] == "/projects/site"
+    assert response.status_code == 303
+    back = response.headers["location"]
+    assert back == f"/projects/site?done=rolled-back&id={site.old.id}&undo={site.current.id}"
     alias = await Alias.get(hostname="site.localhost")
     assert alias.deployment_id == site.old.id  # type: ignore[attr-defined]
+    page = await http.get(back)
+    assert f"Production rolled back to {site.old.id}." in page.text
+    assert f'action="/deployments/{site.current.id}/promote"' in page.text  # the undo
+    assert ">Undo</button>" in page.text
     again = await http.post("/projects/site/rollback", data={"csrf_token": token})
     assert again.status_code == 409 and "no earlier ready production deployment" in again.text
 
@@ -69,6 +75,8 @@ async def test_promote_cancel_and_delete(site: Site, signed_in: Client) -> None:
     http, token = signed_in
     promoted = await http.post(f"/deployments/{site.old.id}/promote", data={"csrf_token": token})
     assert promoted.status_code == 303
+    assert promoted.headers["location"] == \
+        f"/projects/site?done=promoted&id={site.old.id}&undo={site.current.id}"
     assert site.edge.served_by("site.localhost") == [site.old.id]
     assert (await site.edge.fetch("site.localhost")).text == "first"
     refused = await http.post(f"/deployments/{site.old.id}/delete", data={"csrf_token": token})
@@ -80,10 +88,32 @@ async def test_promote_cancel_and_delete(site: Site, signed_in: Client) -> None:
     deleted = await http.post(f"/deployments/{site.current.id}/delete",
                               data={"csrf_token": token})
     assert deleted.status_code == 303
+    assert f"Deployment {site.current.id} deleted." in (
+        await http.get(deleted.headers["location"])).text
     assert (await Deployment.get(id=site.current.id)).deleted_at is not None
     assert await site.runtime.status(site.current.id) == ReleaseStatus.ABSENT
     unknown = await http.post(f"/deployments/{site.old.id}/explode", data={"csrf_token": token})
     assert unknown.status_code == 404
+
+
+async def test_a_message_names_only_what_the_page_words(
+    site: Site, signed_in: Client
+) -> None:
+    """The query chooses one of the page's sentences; it cannot make the page say more."""
+    http, _ = signed_in
+    page = await http.get("/projects/site", params={"done": "deleted", "id": "<b>x</b>"})
+    assert "deleted." not in page.text and "&lt;b&gt;" not in page.text
+    unknown = await http.get("/projects/site", params={"done": "hacked", "id": "abc"})
+    assert 'class="notice flash"' not in unknown.text
+
+
+async def test_the_actions_that_cannot_be_taken_back_ask_first(
+    site: Site, signed_in: Client
+) -> None:
+    http, _ = signed_in
+    text = (await http.get("/projects/site")).text
+    assert text.count('data-ask="Promote ') == 1 and 'data-ask="Roll production back' in text
+    assert f'data-ask="Delete deployment {site.old.id}? Its URL stops working' in text
 
 
 async def test_redeploy_queues_the_same_commit(site: Site, signed_in: Client) -> None:

@@ -65,6 +65,8 @@ async def test_variables_hidden_until_revealed(site: Site, signed_in: Client) ->
     deleted = await http.post(f"/projects/site/settings/env/{variable.id}/delete",
                               data={"csrf_token": token})
     assert deleted.status_code == 303
+    after = await http.get(deleted.headers["location"])
+    assert f"{variable.key} deleted; deployments from now on do not get it." in after.text
     assert await EnvironmentVariable.filter(project=site.project).count() == 1
 
 

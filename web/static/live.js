@@ -12,7 +12,8 @@
  *   a preview), the element is re-rendered from the server and followed again;
  * - an element with data-runtime-log="<id>" follows that deployment's runtime logs
  *   (/api/v1/deployments/<id>/runtime-logs/events) and appends each new line;
- * - the team switcher submits on change; a typed confirmation enables its button.
+ * - the team switcher submits on change; a typed confirmation enables its button; a form
+ *   with data-ask="<question>" is sent only once the question is confirmed.
  */
 (() => {
   "use strict";
@@ -209,6 +210,14 @@
     document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
       select.addEventListener("change", () => select.form.requestSubmit());
     });
+    // Capture phase: asked before htmx or the browser sends the form.
+    document.addEventListener("submit", (event) => {
+      const question = event.target.dataset && event.target.dataset.ask;
+      if (question && !window.confirm(question)) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    }, true);
     document.querySelectorAll("form[data-confirm]").forEach((form) => {
       const input = form.querySelector('input[name="confirm"]');
       const button = form.querySelector('button[type="submit"]');
