@@ -9,6 +9,7 @@ DNS zones section's forms post to :mod:`autostack_web.dns_zone_settings`.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,7 +22,14 @@ from autostack_core.security import accounts
 from autostack_core.security.auth import client_ip
 from autostack_core.services import teams
 from autostack_web.access import page, path_id, team_access
-from autostack_web.rendering import form_text, host_of, redirect, render, server_url
+from autostack_web.rendering import (
+    form_text,
+    host_of,
+    redirect,
+    render,
+    server_url,
+    signed_in_user,
+)
 
 ROLES = [role.value for role in Role]
 
@@ -147,6 +155,15 @@ async def accept(request: Request, user: User) -> Response:
     return redirect(f"/dashboard?team={team.slug}")
 
 
+async def invitation(request: Request) -> Response:
+    """An invitation link: a visitor without a session is sent to sign up (most invitees have
+    no account yet), the link kept as where to go next; signed in, :func:`accept`."""
+    if signed_in_user(request) is None and request.method == "GET":
+        target = f"{request.url.path}?{request.url.query}"
+        return redirect(f"/signup?{urlencode({'next': target})}")
+    return await page(accept)(request)
+
+
 _TEAM = "/teams/{slug}"
 
 routes: list[BaseRoute] = [
@@ -159,5 +176,5 @@ routes: list[BaseRoute] = [
           include_in_schema=False),
     Route(f"{_TEAM}/members/{{user_id:int}}/remove", page(remove), methods=["POST"],
           include_in_schema=False),
-    Route("/invitations/accept", page(accept), methods=["GET", "POST"], include_in_schema=False),
+    Route("/invitations/accept", invitation, methods=["GET", "POST"], include_in_schema=False),
 ]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote, urlencode
 
 from autostack_core.app import AutoStack
 from autostack_core.infrastructure.models import Role, Team, TeamMember, User
 from tests.fixtures_auth import add_user, client_for, owner, personal_team
-from tests.web_fixtures import log_in
+from tests.web_fixtures import csrf_of, log_in
 
 __all__ = ["owner"]
 
@@ -62,3 +63,34 @@ async def test_non_members_get_404(autostack: AutoStack, owner: User) -> None:
     async with client_for(autostack) as http:
         await log_in(http, "other@example.com")
         assert (await http.get(f"/teams/{team.slug}")).status_code == 404
+
+
+async def test_an_invitation_opened_signed_out_lands_on_sign_up_and_is_kept(
+    autostack: AutoStack, owner: User
+) -> None:
+    team = await personal_team(owner)
+    async with client_for(autostack) as http:
+        token = await log_in(http)
+        invited = await http.post(f"/teams/{team.slug}/invitations", data={
+            "csrf_token": token, "email": "new@example.com", "role": "member"})
+    link = re.search(r'id="invite-link" class="mono" readonly value="([^"]+)"', invited.text)
+    assert link is not None
+    path = link.group(1)[link.group(1).index("/invitations"):].replace("&amp;", "&")
+    async with client_for(autostack) as http:
+        opened = await http.get(path)
+        assert opened.status_code == 303
+        assert opened.headers["location"] == f"/signup?{urlencode({'next': path})}"
+        signup = await http.get(opened.headers["location"])
+        assert "You were invited to a team" in signup.text
+        kept = f'?next={quote(path, safe="/")}'  # as Jinja's urlencode writes it
+        assert f'href="/login{kept}">Log in</a>' in signup.text  # the header keeps it too
+        assert f'href="/signup{kept}">Sign up</a>' in signup.text
+        signed_up = await http.post(f"/signup{kept}", data={
+            "csrf_token": csrf_of(signup), "email": "new@example.com", "name": "New",
+            "password": "correct horse battery"})
+        assert signed_up.status_code == 303 and signed_up.headers["location"] == path
+        join = await http.get(path)
+        assert "Join the team</button>" in join.text
+        joined = await http.post(path, data={"csrf_token": csrf_of(join)})
+        assert joined.status_code == 303
+    assert await TeamMember.filter(team=team, user__email="new@example.com").exists()
