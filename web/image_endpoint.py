@@ -57,6 +57,9 @@ async def image(request: Request) -> Response:
     response: Response = Response(body, status_code=answer.status, headers=answer.headers)
     if request.method == "HEAD":
         response.headers["Content-Length"] = str(len(answer.body))
+    if target.mode != ProtectionMode.NONE:
+        # As the edge says for every protected answer: no shared cache keeps it.
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -151,8 +151,28 @@ def test_static_site_images_through_the_edge(server: Server, tmp_path: Path, rem
             response.status_code,
             response.text,
         )
+    # A protected site's images need the same access as its pages, and are never shared-cached.
+    with server.api() as api:
+        assert (
+            api.put(
+                "/api/v1/projects/gallery/protection",
+                json={"production": "password", "password": "open sesame 42"},
+            ).status_code
+            == 200
+        )
+        secret = api.post("/api/v1/projects/gallery/protection/bypass").json()["secret"]
+    image = "/_vercel/image?url=/photo.png&w=256&q=75"
+    assert get(server, hostname, image).status_code == 401
+    bypassed = get(server, hostname, image, **{"x-vercel-protection-bypass": secret})
+    assert bypassed.status_code == 200 and bypassed.content == first.content
+    assert bypassed.headers["cache-control"] == "private, no-store"
     # The page itself is still the deployment's, and unknown hosts still get the 404 page.
-    assert "/_vercel/image" in get(server, hostname, "/", accept="text/html").text
+    assert (
+        "/_vercel/image"
+        in get(
+            server, hostname, "/", accept="text/html", **{"x-vercel-protection-bypass": secret}
+        ).text
+    )
     assert (
         get(server, "nobody.localhost", "/_vercel/image?url=/photo.png&w=256&q=75").status_code
         == 404

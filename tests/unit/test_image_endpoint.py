@@ -136,6 +136,7 @@ async def test_a_protected_hostname_needs_access_here_too(
     secret = await protection.new_bypass(owner, stored.project, "127.0.0.1")
     allowed = await http.get(url, headers={**WEBP, "x-vercel-protection-bypass": secret})
     assert allowed.status_code == 200 and allowed.headers["content-type"] == "image/webp"
+    assert allowed.headers["cache-control"] == "private, no-store"
 
 
 async def test_concurrent_requests_for_one_image_convert_it_once(
