@@ -242,6 +242,12 @@ async def recent_checks(project: Project, limit: int = CHECK_LIMIT) -> list[Upti
     )
 
 
+async def checks_by_id(ids: list[int]) -> list[UptimeCheck]:
+    """The checks ``ids``, in that order."""
+    found = {check.id: check for check in await UptimeCheck.filter(id__in=ids)}
+    return [found[check_id] for check_id in ids if check_id in found]
+
+
 async def summary(app: AutoStack, project: Project, now: datetime | None = None) -> dict[str, Any]:
     """What the project page and ``GET .../uptime`` show: the settings, each hostname's
     status (``up``, ``down``, ``errors``, ``unknown`` before its first check), the uptime

@@ -13,8 +13,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core.api.deps import autostack_of, current_user, project_for, read_body
+from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models.enums import Role
 from autostack_core.services import uptime
+
+from . import checker
 
 
 class ChangeUptime(BaseModel):
@@ -89,9 +92,26 @@ async def list_checks(request: Request) -> Response:
     )
 
 
+async def run_checks(request: Request) -> Response:
+    """Check every production URL now (admin), outside the schedule; the answers count
+    towards incidents and alerts like scheduled checks. 409 while checks are off.
+    ---
+    summary: Check production now
+    tags: [uptime]
+    """
+    app = autostack_of(request)
+    project = await project_for(request, request.path_params["name"], Role.ADMIN)
+    if not uptime.settings_of(project).enabled:
+        raise ApiError(409, "uptime checks are off for this project: turn them on first")
+    ran = await checker.check_now(app, project)
+    checks = await uptime.checks_by_id(ran)
+    return JSONResponse({"checks": [uptime.check_json(check) for check in checks]})
+
+
 routes: list[BaseRoute] = [
     Route("/api/v1/projects/{name}/uptime", get_uptime, methods=["GET"]),
     Route("/api/v1/projects/{name}/uptime", change_uptime, methods=["PATCH"]),
     Route("/api/v1/projects/{name}/uptime/incidents", list_incidents, methods=["GET"]),
     Route("/api/v1/projects/{name}/uptime/checks", list_checks, methods=["GET"]),
+    Route("/api/v1/projects/{name}/uptime/checks", run_checks, methods=["POST"]),
 ]

@@ -99,6 +99,20 @@ async def claim(project: Project, hostname: str, slot: datetime) -> UptimeCheck 
         return None
 
 
+async def check_now(app: AutoStack, project: Project) -> list[int]:
+    """Check every production hostname of ``project`` now, outside the schedule (its slot
+    is this moment), and weigh the answers as a scheduled check's; the checks' ids."""
+    moment = datetime.now(UTC)
+    claimed = [
+        check.id
+        for hostname in await uptime.production_hostnames(app, project)
+        if (check := await claim(project, hostname, moment)) is not None
+    ]
+    for check_id in claimed:
+        await run(app, check_id)
+    return claimed
+
+
 async def run(app: AutoStack, check_id: int) -> None:
     """Send check ``check_id`` once, record its answer, then open or close incidents."""
     started = datetime.now(UTC)

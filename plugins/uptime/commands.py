@@ -1,4 +1,4 @@
-"""``autostack uptime [status|incidents|checks|set|enable|disable]``: a project's uptime."""
+"""``autostack uptime [status|incidents|checks|check|set|enable|disable]``: a project's uptime."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def _status(project: str | None, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def uptime(context: click.Context, project: str | None, as_json: bool) -> None:
-    """Uptime checks of production: status, incidents, checks, set, enable, disable."""
+    """Uptime checks of production: status, incidents, checks, check, set, enable, disable."""
     if context.invoked_subcommand is None:
         _status(project, as_json)
 
@@ -86,6 +86,20 @@ def uptime_checks(project: str | None, as_json: bool) -> None:
         as_json,
         result,
         "\n".join(describe_check(row) for row in result["checks"]) or "no checks yet",
+    )
+
+
+@uptime.command(name="check")
+@project_option
+@json_option
+def uptime_check(project: str | None, as_json: bool) -> None:
+    """Check every production URL now (it counts like a scheduled check)."""
+    result = ApiClient().post(f"/api/v1/projects/{resolve_project(project)}/uptime/checks", {})
+    emit(
+        as_json,
+        result,
+        "\n".join(describe_check(row) for row in result["checks"])
+        or "no production deployment: nothing to check",
     )
 
 

@@ -303,3 +303,18 @@ async def test_old_checks_are_pruned(autostack: AutoStack, site: Project) -> Non
     await UptimeCheck.create(project=site, hostname="site.localhost", slot=now, ok=True)
     assert await checker.prune(now) == 1
     assert await UptimeCheck.filter(project=site).count() == 1
+
+
+async def test_a_check_started_now_counts_like_a_scheduled_one(
+    autostack: AutoStack, site: Project, app_server: StandIn, api: httpx.AsyncClient
+) -> None:
+    await deploy_files(autostack, site, SITE)
+    started = await api.post("/api/v1/projects/site/uptime/checks")
+    assert started.status_code == 200, started.text
+    [check] = started.json()["checks"]
+    assert (check["hostname"], check["ok"], check["status_code"]) == ("site.localhost", True, 200)
+    listed = (await api.get("/api/v1/projects/site/uptime/checks")).json()["checks"]
+    assert [row["ok"] for row in listed] == [True]
+    await api.patch("/api/v1/projects/site/uptime", json={"enabled": False})
+    refused = await api.post("/api/v1/projects/site/uptime/checks")
+    assert refused.status_code == 409 and "off" in refused.text

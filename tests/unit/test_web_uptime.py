@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from autostack_core.app import AutoStack
+from autostack_core.infrastructure.models import User
 from autostack_core.services import notifications, uptime
 from autostack_plugins.uptime import checker
 from tests.fixtures_auth import owner
@@ -58,8 +59,8 @@ async def test_the_project_page_shows_status_uptime_and_incidents(
 
 
 async def test_checks_turned_off_say_so(
-    autostack: AutoStack, site: Site, signed_in: Client
+    autostack: AutoStack, site: Site, signed_in: Client, owner: User
 ) -> None:
     http, _ = signed_in
-    await uptime.change_settings(site.project, {"enabled": False}, await site.project.user)
+    await uptime.change_settings(site.project, {"enabled": False}, owner)
     assert "Uptime checks are off" in section((await http.get("/projects/site")).text)
