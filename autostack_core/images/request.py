@@ -82,10 +82,13 @@ def parse_query(query: Mapping[str, str], config: ImagesConfig) -> ImageRequest:
     return ImageRequest(url=url, width=width, quality=quality)
 
 
-def accepted_format(accept: str, config: ImagesConfig) -> str | None:
+def accepted_format(
+    accept: str, config: ImagesConfig, available: tuple[str, ...] = ("image/avif", "image/webp")
+) -> str | None:
     """The first configured format the client accepts (``image/avif``, ``image/webp``), or None.
 
-    ``None`` keeps the source's own format. A type listed with ``q=0`` is refused, as
+    ``None`` keeps the source's own format; a format this machine cannot write
+    (not in ``available``) is skipped. A type listed with ``q=0`` is refused, as
     HTTP says; ``*/*`` or ``image/*`` alone does not count (browsers that send only
     those, like old Safari, may not decode WebP or AVIF), as in Next.js.
     """
@@ -102,6 +105,6 @@ def accepted_format(accept: str, config: ImagesConfig) -> str | None:
                     weight = 0.0
         listed[media] = weight
     for wanted in config.formats:
-        if listed.get(wanted, 0.0) > 0:
+        if wanted in available and listed.get(wanted, 0.0) > 0:
             return wanted
     return None

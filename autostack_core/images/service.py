@@ -35,7 +35,13 @@ from autostack_core.images.request import (
     accepted_format,
     parse_query,
 )
-from autostack_core.images.transform import EXTENSIONS, MAX_PIXELS, ImageError, optimize
+from autostack_core.images.transform import (
+    EXTENSIONS,
+    MAX_PIXELS,
+    WRITABLE,
+    ImageError,
+    optimize,
+)
 from autostack_core.infrastructure.manifests import StoreError
 from autostack_core.infrastructure.models import Deployment
 from autostack_core.infrastructure.store import Store
@@ -141,7 +147,7 @@ class ImageService:
             request = parse_query(query, output.config)
         except ImageRequestError as bad:
             return error(400, str(bad))
-        wanted = accepted_format(accept, output.config)
+        wanted = accepted_format(accept, output.config, WRITABLE)
         try:
             entry, state = await self._entry(request, wanted, output)
         except sources.SourceError as failed:

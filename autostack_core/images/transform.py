@@ -16,7 +16,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, features
 
 DECODED = {
     "JPEG": "image/jpeg",
@@ -34,6 +34,12 @@ EXTENSIONS = {
     "image/avif": "avif",
     "image/svg+xml": "svg",
 }
+WRITABLE = tuple(
+    kind
+    for kind, feature in (("image/avif", "avif"), ("image/webp", "webp"))
+    if features.check(feature)
+)
+"""The modern formats this Pillow can write (AVIF: Pillow 11.2 or later with libavif)."""
 MAX_PIXELS = 40_000_000
 """Largest source image, in pixels (about 7,700 x 5,200), checked before decoding."""
 AVIF_SPEED = 8

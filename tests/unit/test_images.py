@@ -371,3 +371,9 @@ def test_vercel_json_images_reach_config_json() -> None:
     assert "images" not in build_config(from_vercel_json({}), files=["index.html"])
     files = {"config.json": json.dumps(config).encode()}
     assert images_config.load(list(files), files.get).sizes == (256, 640)
+
+
+def test_a_format_this_pillow_cannot_write_is_skipped() -> None:
+    both = ImagesConfig(formats=("image/avif", "image/webp"))
+    assert accepted_format("image/avif,image/webp", both, ("image/webp",)) == "image/webp"
+    assert accepted_format("image/avif", both, ("image/webp",)) is None
