@@ -122,6 +122,8 @@ class Settings:
     gc_grace_seconds: int = 600
     audit_retention_days: int = 365
     """How long the audit log keeps a row (0: for ever); the hourly retention job prunes it."""
+    analytics_retention_days: int = 90
+    """Days analytics keep day and hour roll-ups, visitors and web vitals (minutes: 2 days)."""
     queue_name: str = "autostack"
     plugin_settings: Mapping[str, str] = field(default_factory=dict, repr=False, hash=False,
                                                compare=False)
@@ -181,6 +183,8 @@ class Settings:
             queue_name=env.get("AUTOSTACK_QUEUE_NAME", "autostack"),
             gc_grace_seconds=int(env.get("AUTOSTACK_GC_GRACE_SECONDS", "600")),
             audit_retention_days=_int("AUTOSTACK_AUDIT_RETENTION_DAYS", cls.audit_retention_days),
+            analytics_retention_days=_int("AUTOSTACK_ANALYTICS_RETENTION_DAYS",
+                                          cls.analytics_retention_days),
             plugin_settings={name: value for name, value in env.items()
                              if name.startswith("AUTOSTACK_")},
         )

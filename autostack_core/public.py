@@ -49,6 +49,11 @@ What is public, and why:
   the uptime plugin's tables (kept in the core for the same reason) and what
   the plugin and the dashboard share about them (the settings, the production
   hostnames checked, the uptime figures and incidents).
+* ``autostack_core.services.analytics``, ``...analytics_ingest`` and
+  ``...web_vitals``: the analytics plugin's queries (a project's or a
+  deployment's figures over a range), what an edge plugin hands its requests
+  to (the roll-ups and the cursor of its log) and the web vitals beacon's
+  script, validation and storage.
 * ``autostack_core.services.aliases``: point a hostname a plugin serves (a
   custom domain) where the production or a branch alias points, drop it;
   the ``extra_hostnames`` hook keeps it there as the alias moves.
@@ -99,6 +104,9 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.services.aliases",
     "autostack_core.services.audit",
     "autostack_core.services.crons",
+    "autostack_core.services.analytics",
+    "autostack_core.services.analytics_ingest",
+    "autostack_core.services.web_vitals",
     "autostack_core.infrastructure.models.uptime",
     "autostack_core.services.uptime",
     "autostack_core.api.deps",

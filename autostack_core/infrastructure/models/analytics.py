@@ -11,6 +11,8 @@ same hash for one day and cannot be linked across days or projects.
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -37,11 +39,11 @@ class TrafficRollup(Model):
     status_3xx = fields.IntField(default=0)
     status_4xx = fields.IntField(default=0)
     status_5xx = fields.IntField(default=0)
-    latency = fields.JSONField(default=list)
+    latency: Any = fields.JSONField(default=list)
     """Request counts per latency bucket (``services.analytics.LATENCY_BOUNDS_MS``)."""
-    paths = fields.JSONField(default=dict)
+    paths: dict[str, int] = fields.JSONField(default=dict)
     """Requests per path, the most requested kept (``services.analytics.TOP_KEPT``)."""
-    referrers = fields.JSONField(default=dict)
+    referrers: dict[str, int] = fields.JSONField(default=dict)
     """Requests per referring host (other sites only), the most frequent kept."""
 
     class Meta:

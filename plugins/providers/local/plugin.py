@@ -11,13 +11,20 @@ its own.
 from __future__ import annotations
 
 import weakref
+from typing import TYPE_CHECKING
 
 from autostack_core import hookimpl
 from autostack_core.config import Settings
+from autostack_core.interfaces.tasks import Cron, Task
 from autostack_plugins.providers.local.containers import ContainerRuntime
 from autostack_plugins.providers.local.edge import Edge
+from autostack_plugins.providers.local.edge_analytics import TASK as ANALYTICS_TASK
+from autostack_plugins.providers.local.edge_analytics import ingest_log
 from autostack_plugins.providers.local.local_edge import LocalEdge
 from autostack_plugins.providers.local.local_runtime import LocalRuntime
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
 
 # The Caddy a runtime was registered with, until the edge registered next takes it.
 _unpaired: weakref.WeakValueDictionary[int, Edge] = weakref.WeakValueDictionary()
@@ -34,3 +41,13 @@ def register_runtimes(settings: Settings) -> list[LocalRuntime | ContainerRuntim
 def register_edges(settings: Settings) -> list[LocalEdge]:
     edge = _unpaired.pop(id(settings), None) or Edge(settings)
     return [LocalEdge(edge)]
+
+
+@hookimpl
+def register_tasks(app: AutoStack) -> list[Task]:
+    """Every minute, the edge's access log into the analytics roll-ups (:mod:`.edge_analytics`)."""
+
+    async def ingest() -> None:
+        await ingest_log(app.settings.path("logs"))
+
+    return [Task(ANALYTICS_TASK, ingest, Cron())]
