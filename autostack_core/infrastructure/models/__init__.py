@@ -55,6 +55,7 @@ from autostack_core.infrastructure.models.rollouts import RollingRelease, Rollou
 from autostack_core.infrastructure.models.sealing import sealed
 from autostack_core.infrastructure.models.storage import TeamBlob
 from autostack_core.infrastructure.models.uptime import UptimeCheck, UptimeIncident
+from autostack_core.infrastructure.models.usage import UsageDay
 
 SEALED_COLUMNS: tuple[tuple[type[Model], str, str], ...] = (
     (Project, "webhook_secret_sealed", "projects.webhook_secret"),
@@ -90,9 +91,9 @@ __all__ = [
     "Environment",
     "EnvironmentVariable",
     "GitAccount",
-    "LogDrain",
     "GitConnection",
     "Invitation",
+    "LogDrain",
     "Project",
     "ProtectionMode",
     "ProviderSettings",
@@ -107,6 +108,7 @@ __all__ = [
     "TrafficRollup",
     "UptimeCheck",
     "UptimeIncident",
+    "UsageDay",
     "User",
     "UserIdentity",
     "UserSession",
