@@ -17,7 +17,15 @@ from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
 
 from autostack_core.errors import ApiError, NotFound
-from autostack_core.infrastructure.models import ROLE_RANK, Invitation, Role, Team, TeamMember, User
+from autostack_core.infrastructure.models import (
+    ROLE_RANK,
+    Invitation,
+    Project,
+    Role,
+    Team,
+    TeamMember,
+    User,
+)
 from autostack_core.security import accounts
 from autostack_core.security.auth import client_ip
 from autostack_core.services import teams
@@ -53,8 +61,13 @@ async def team_page(
 
 
 async def show(request: Request, user: User) -> Response:
+    """The team's page; ``?project=<name>`` (the project's Team tab) keeps that project's tabs."""
     team, role = await team_access(user, request.path_params["slug"])
-    return await team_page(request, team, role)
+    name = request.query_params.get("project")
+    project = await Project.get_or_none(name=name, team=team) if name else None
+    if project is not None:
+        project.team = team
+    return await team_page(request, team, role, project=project)
 
 
 def chosen_role(value: str) -> Role:

@@ -261,3 +261,31 @@ async def test_rollback_asks_first_says_what_happened_and_can_be_undone(
     await page.get_by_role("button", name=f"Delete {site.running.id}").click()
     await expect(status).to_contain_text(f"Deployment {site.running.id} deleted.")
     assert asked[-1].endswith("this cannot be undone.")
+
+
+async def test_copy_buttons_a_whole_hook_url_and_the_team_tab_in_the_project(
+    browser: Browser, live: str, autostack: AutoStack, owner: User
+) -> None:
+    await make_site(autostack, owner)
+    page = await signed_in_page(
+        browser, live, "owner@example.com", permissions=["clipboard-read", "clipboard-write"]
+    )
+    await page.goto(f"{live}/projects/site/settings#deploy-hooks")
+    await page.get_by_label("Hook name").fill("CMS publish")
+    await page.get_by_role("button", name="Create hook").click()
+    url = page.get_by_label("URL of deploy hook CMS publish")
+    hook_url = await url.input_value()
+    assert hook_url.startswith(f"{live}/api/v1/deploy-hooks/")
+    shown = await url.evaluate("input => input.scrollWidth <= input.clientWidth")
+    assert shown, "the hook URL is cut off"
+    await page.get_by_role("button", name="Copy URL of deploy hook CMS publish").click()
+    assert await page.evaluate("navigator.clipboard.readText()") == hook_url
+
+    await page.goto(f"{live}/projects/site")
+    tabs = page.get_by_role("navigation", name="Project")
+    await tabs.get_by_role("link", name="Team").click()
+    await page.wait_for_url("**/teams/*?project=site")
+    await expect(tabs.get_by_role("link", name="Team")).to_have_attribute("aria-current", "page")
+    await expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("site")
+    await tabs.get_by_role("link", name="Overview").click()
+    await page.wait_for_url("**/projects/site")

@@ -6,7 +6,7 @@ import re
 from urllib.parse import quote, urlencode
 
 from autostack_core.app import AutoStack
-from autostack_core.infrastructure.models import Role, Team, TeamMember, User
+from autostack_core.infrastructure.models import Project, Role, Team, TeamMember, User
 from tests.fixtures_auth import add_user, client_for, owner, personal_team
 from tests.web_fixtures import csrf_of, log_in
 
@@ -94,3 +94,17 @@ async def test_an_invitation_opened_signed_out_lands_on_sign_up_and_is_kept(
         joined = await http.post(path, data={"csrf_token": csrf_of(join)})
         assert joined.status_code == 303
     assert await TeamMember.filter(team=team, user__email="new@example.com").exists()
+
+
+async def test_the_team_tab_keeps_its_project(autostack: AutoStack, owner: User) -> None:
+    team = await personal_team(owner)
+    await Project.create(name="site", team=team)
+    elsewhere = await Team.create(name="Other", slug="other", owner=owner)
+    await Project.create(name="theirs", team=elsewhere)
+    async with client_for(autostack) as http:
+        await log_in(http)
+        page = await http.get(f"/teams/{team.slug}", params={"project": "site"})
+        assert 'aria-label="Project"' in page.text and 'href="/projects/site"' in page.text
+        assert f'href="/teams/{team.slug}?project=site" aria-current="page">Team</a>' in page.text
+        other = await http.get(f"/teams/{team.slug}", params={"project": "theirs"})
+        assert other.status_code == 200 and 'aria-label="Project"' not in other.text

@@ -13,7 +13,9 @@
  * - an element with data-runtime-log="<id>" follows that deployment's runtime logs
  *   (/api/v1/deployments/<id>/runtime-logs/events) and appends each new line;
  * - the team switcher submits on change; a typed confirmation enables its button; a form
- *   with data-ask="<question>" is sent only once the question is confirmed.
+ *   with data-ask="<question>" is sent only once the question is confirmed;
+ * - commands (pre.snippet) and values shown once or to paste elsewhere (tokens,
+ *   invitation links, deploy-hook URLs: input.mono[readonly]) get a Copy button.
  */
 (() => {
   "use strict";
@@ -227,9 +229,43 @@
     });
   }
 
+  function nameOf(element) {
+    if (element.getAttribute("aria-label")) return element.getAttribute("aria-label");
+    const label = element.id && document.querySelector(`label[for="${CSS.escape(element.id)}"]`);
+    return label ? label.textContent.trim() : "command";
+  }
+
+  function addCopyButtons() {
+    document.querySelectorAll("pre.snippet, input.mono[readonly]").forEach((element) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary small copy";
+      // Named by its text (not aria-label), so the value's own label names only the value.
+      const said = document.createElement("span");
+      said.textContent = "Copy";
+      const what = document.createElement("span");
+      what.className = "visually-hidden";
+      what.textContent = ` ${nameOf(element)}`;
+      button.append(said, what);
+      button.addEventListener("click", async () => {
+        const text = element.value !== undefined ? element.value : element.textContent;
+        try {
+          await navigator.clipboard.writeText(text);
+          said.textContent = "Copied";
+        } catch {
+          if (element.select) element.select();
+          said.textContent = "Press Ctrl+C";
+        }
+        setTimeout(() => { said.textContent = "Copy"; }, 2000);
+      });
+      element.after(button);
+    });
+  }
+
   document.documentElement.classList.add("js");
   document.addEventListener("DOMContentLoaded", () => {
     enhanceForms();
+    addCopyButtons();
     followAll();
     document.querySelectorAll("[data-watch][id]").forEach(watch);
     document.querySelectorAll("[data-runtime-log]").forEach(followRuntime);
