@@ -11,6 +11,7 @@ import io
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -295,6 +296,8 @@ class ImageHandler(BaseHTTPRequestHandler):
     body = b""
 
     def do_GET(self) -> None:
+        if self.path.startswith("/img/slow"):
+            time.sleep(2)
         self.send_response(200 if self.path.startswith("/img/") else 404)
         self.send_header("Content-Type", "image/png")
         self.send_header("Cache-Control", "public, max-age=600")
@@ -377,3 +380,14 @@ def test_a_format_this_pillow_cannot_write_is_skipped() -> None:
     both = ImagesConfig(formats=("image/avif", "image/webp"))
     assert accepted_format("image/avif,image/webp", both, ("image/webp",)) == "image/webp"
     assert accepted_format("image/avif", both, ("image/webp",)) is None
+
+
+async def test_remote_time_limit(image_server: str) -> None:
+    with pytest.raises(sources.SourceError, match=r"within 0\.5 s") as raised:
+        await sources.remote(
+            f"{image_server}/img/slow.png",
+            allowing(image_server),
+            Outbound(allow=("127.0.0.0/8",)),
+            seconds=0.5,
+        )
+    assert raised.value.status == 504
