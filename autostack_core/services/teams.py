@@ -61,11 +61,14 @@ async def invite(actor: User, actor_role: Role, team: Team, email: str, role: Ro
                  ip: str) -> tuple[Invitation, str]:
     """An invitation to join ``team`` with ``role``, audited, and its secret token (shown
     once: only its hash is kept). 403 if ``actor_role`` may not grant ``role``, 409 if
-    ``email`` is a member already."""
+    ``email`` is a member already or has an invitation not yet accepted."""
     check_grant(actor_role, role)
     email = accounts.normalize_email(email)
     if await TeamMember.exists(team=team, user__email=email):
         raise ApiError(409, "email: this person is already a member", "email")
+    if await Invitation.exists(team=team, email=email, accepted_at__isnull=True):
+        raise ApiError(409, f"email: {email} is already invited; withdraw that invitation "
+                            "to send a new link", "email")
     raw = accounts.new_secret()
     invitation = await Invitation.create(team=team, email=email, role=role,
                                          token_hash=accounts.sha256_hex(raw), invited_by=actor)

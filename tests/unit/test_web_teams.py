@@ -108,3 +108,16 @@ async def test_the_team_tab_keeps_its_project(autostack: AutoStack, owner: User)
         assert f'href="/teams/{team.slug}?project=site" aria-current="page">Team</a>' in page.text
         other = await http.get(f"/teams/{team.slug}", params={"project": "theirs"})
         assert other.status_code == 200 and 'aria-label="Project"' not in other.text
+
+
+async def test_the_same_email_is_not_invited_twice(autostack: AutoStack, owner: User) -> None:
+    team = await personal_team(owner)
+    async with client_for(autostack) as http:
+        token = await log_in(http)
+        form = {"csrf_token": token, "email": "sam@example.com", "role": "member"}
+        assert (await http.post(f"/teams/{team.slug}/invitations", data=form)).status_code == 201
+        again = await http.post(f"/teams/{team.slug}/invitations",
+                                data={**form, "email": "Sam@Example.com"})
+        assert again.status_code == 409
+        assert "sam@example.com is already invited; withdraw that invitation" in again.text
+        assert 'aria-describedby="e-email"' in again.text  # shown at the e-mail field
