@@ -68,6 +68,9 @@ async def settings_page(
               "domains": await host.domains.describe(project) if host.domains else [],
               "scale": scaling.scale_json(project), "runtime_installed": installed,
               "cost": await scaling.cost_json(host, project) if installed else None,
+              "runtimes": [{"name": name, "accepts": sorted(runtime.accepts),
+                            "fields": bool(runtime.config_fields)}
+                           for name, runtime in sorted(host.runtimes.items())],
               "values": {}, **context}
     return await render(request, "settings.html", values, status_code=status_code)
 
@@ -162,6 +165,22 @@ async def save_build(request: Request, user: User) -> Response:
                       "Build settings saved; they apply from the next deployment.")
 
 
+async def save_runtime(request: Request, user: User) -> Response:
+    """Choose the runtime (``provider``) the project's next deployments run on (admin)."""
+    project, role = await project_access(user, request.path_params["name"], Role.ADMIN)
+    async with request.form() as form:
+        provider = form_text(form, "provider")
+    try:
+        projects.check_provider(host_of(request), provider)
+    except ApiError as error:
+        return await settings_page(request, project, role, error.status, error=error)
+    await projects.change_settings(host_of(request), user, project, {"provider": provider},
+                                   client_ip(request))
+    return await settings_page(request, project, role, notice=(
+        f"Runtime saved: the next deployment runs on {provider}; running ones stay where "
+        "they are."))
+
+
 async def delete(request: Request, user: User) -> Response:
     """Delete the project once its name is typed (owner role)."""
     project, role = await project_access(user, request.path_params["name"], Role.OWNER)
@@ -181,6 +200,8 @@ routes: list[BaseRoute] = [
     Route(_SETTINGS, page(show), methods=["GET"], include_in_schema=False),
     Route(f"{_SETTINGS}/general", page(save_general), methods=["POST"], include_in_schema=False),
     Route(f"{_SETTINGS}/build", page(save_build), methods=["POST"], include_in_schema=False),
+    Route(f"{_SETTINGS}/runtime", page(save_runtime), methods=["POST"],
+          include_in_schema=False),
     Route(f"{_SETTINGS}/git/connect", page(connect_git), methods=["POST"],
           include_in_schema=False),
     Route(f"{_SETTINGS}/delete", page(delete), methods=["POST"], include_in_schema=False),

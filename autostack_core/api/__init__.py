@@ -21,6 +21,7 @@ from autostack_core.api import (
     project_runtime,
     projects,
     protection,
+    provider_settings,
     rolling_releases,
     runtime_logs,
     teams,
@@ -35,7 +36,7 @@ API_MODULES = (
     webhooks,
     deploy_hooks, notifiers, runtime_logs, git_connections, detect, project_events,
     project_runtime, project_logs, traffic, openapi,
-    protection, rolling_releases,
+    protection, rolling_releases, provider_settings,
 )
 
 

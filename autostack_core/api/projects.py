@@ -128,6 +128,8 @@ async def create(request: Request) -> Response:
     """
     user = current_user(request)
     body = validate_create(await read_body(request, ProjectCreate))
+    if body.provider is not None:
+        projects.check_provider(request.app.state.autostack, body.provider)
     project = await projects.create_project(user, body, client_ip(request))
     team = await project.team
     return JSONResponse({"project": project_json(project, team, None)}, status_code=201)
@@ -164,11 +166,8 @@ async def update_project(request: Request) -> Response:
     body = await read_body(request, ProjectPatch)
     changes = body.model_dump(exclude_unset=True)
     check_settings({k: v for k, v in changes.items() if k in SETTING_FIELDS})
-    if "provider" in changes:
-        runtimes = request.app.state.autostack.runtimes
-        if changes["provider"] not in runtimes:
-            known = ", ".join(sorted(runtimes)) or "none installed"
-            raise ApiError(422, f"provider: choose one of {known}", "provider")
+    if changes.get("provider") is not None:
+        projects.check_provider(request.app.state.autostack, changes["provider"])
     for field in ("branch", "root_directory", "auto_deploy_enabled", "provider"):
         if field in changes and changes[field] is None:
             raise ApiError(422, f"{field}: may not be null", field)

@@ -332,13 +332,25 @@ def projects() -> None:
 
 @projects.command(name="add")
 @click.argument("name")
-@click.option("--git", "git_url", required=True, help="Repository URL")
+@click.option("--git", "git_url", help="Repository URL: its production branch deploys now")
 @click.option("--branch", default="main", show_default=True, help="Production branch")
+@click.option("--provider", help="Runtime the project's deployments run on (autostack plugins "
+                                 "lists them; default local)")
 @json_option
-def projects_add(name: str, git_url: str, branch: str, as_json: bool) -> None:
-    """Create a project from a git repository and deploy its production branch."""
+def projects_add(name: str, git_url: str | None, branch: str, provider: str | None,
+                 as_json: bool) -> None:
+    """Create a project; with --git, deploy its production branch."""
     client = ApiClient()
-    client.post("/api/v1/projects", {"name": name, "git_url": git_url, "branch": branch})
+    body: dict[str, Any] = {"name": name, "branch": branch}
+    if git_url:
+        body["git_url"] = git_url
+    if provider:
+        body["provider"] = provider
+    created = client.post("/api/v1/projects", body)["project"]
+    if not git_url:
+        emit(as_json, created, f"Created {name} (runtime {created['provider']}); deploy it "
+                               "with `autostack deploy` in its folder")
+        return
     deployment = client.post(f"/api/v1/projects/{name}/deployments",
                              {"target": "production", "git": {"ref": branch}})
     follow(client, deployment["id"], quiet=as_json)
@@ -346,6 +358,24 @@ def projects_add(name: str, git_url: str, branch: str, as_json: bool) -> None:
     emit(as_json, deployment, describe(deployment))
     if deployment["state"] != "ready":
         sys.exit(1)
+
+
+@projects.command(name="set")
+@click.argument("name")
+@click.option("--provider", help="Runtime the project's next deployments run on")
+@click.option("--branch", help="Production branch")
+@click.option("--git", "git_url", help="Repository URL")
+@json_option
+def projects_set(name: str, provider: str | None, branch: str | None, git_url: str | None,
+                 as_json: bool) -> None:
+    """Change a project's settings; a new runtime takes the next deployment."""
+    changes = {key: value for key, value in
+               (("provider", provider), ("branch", branch), ("git_url", git_url)) if value}
+    if not changes:
+        raise click.UsageError("give at least one of --provider, --branch, --git")
+    project = ApiClient().request("PATCH", f"/api/v1/projects/{name}", json=changes)["project"]
+    emit(as_json, project, f"{name}: " + ", ".join(
+        f"{key} {project.get(key)}" for key in changes))
 
 
 @click.group()

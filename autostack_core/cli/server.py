@@ -147,14 +147,19 @@ def doctor(data_dir: Path | None) -> None:
 @click.command(name="plugins")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
 def plugins_command(as_json: bool) -> None:
-    """List loaded plugins with their versions and hooks, and plugins that failed."""
+    """List loaded plugins with their versions and hooks, the runtimes they provide (with
+    their fields, * secret), and plugins that failed."""
     from autostack_core.plugins import describe_plugins, get_plugin_manager
+    from autostack_core.services.provider_checks import registered_runtimes, runtime_json
 
     loaded = get_plugin_manager()
     infos = describe_plugins(loaded)
+    runtimes = [runtime_json(runtime) for runtime in
+                run_sync(registered_runtimes(settings_from(None), loaded))]
     if as_json:
         click.echo(json.dumps({
             "plugins": [info.__dict__ for info in infos],
+            "runtimes": runtimes,
             "failures": [failure.__dict__ for failure in loaded.failures],
         }, indent=2))
         return
@@ -162,6 +167,12 @@ def plugins_command(as_json: bool) -> None:
         origin = "built-in" if info.builtin else "installed"
         click.echo(f"{info.name} {info.version or '?'} ({origin})")
         click.echo(f"    hooks: {', '.join(info.hooks) or '-'}")
+    click.echo("runtimes (a project's provider; fields set per team on its team page):")
+    for runtime in runtimes:
+        fields = ", ".join(field["name"] + ("*" if field["secret"] else "")
+                           for field in runtime["fields"]) or "-"
+        click.echo(f"    {runtime['name']}: runs {', '.join(runtime['accepts'])}; "
+                   f"fields: {fields}")
     for failure in loaded.failures:
         click.echo(click.style(f"{failure.name} FAILED: {failure.error}", fg="red"))
 

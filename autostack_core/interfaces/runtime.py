@@ -130,7 +130,8 @@ class Release:
     """The runtime's :class:`ConfigField` values for this project's team, unsealed: only what
     the team stored (empty when it stored none), never the server's own settings."""
     team: str = ""
-    """The slug of the project's team (a runtime may keep each team's releases apart by it)."""
+    """The slug of the project's team, for a runtime with ``config_fields`` (it may keep each
+    team's releases apart by it); empty for one without."""
     hostnames: tuple[str, ...] = ()
     """The release's own hostnames (its deployment URL's), which it keeps for its life;
     the edge binds them like any alias. A runtime may ignore them."""

@@ -2,8 +2,9 @@
 
 The core checks what it needs itself; plugins add their checks through the
 ``doctor_checks`` hook (the local provider: Caddy, the apps' sandbox, the
-wildcard certificate). A plugin whose hook raises is a failing check named
-after the plugin, never a traceback.
+wildcard certificate); then each configured runtime provider is reached with
+the server's settings and each team's (:mod:`.provider_checks`). A plugin whose
+hook raises is a failing check named after the plugin, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from autostack_core.config import Settings
 from autostack_core.interfaces.checks import Check, tool_version
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager, strict
+from autostack_core.services.provider_checks import provider_checks
 from autostack_core.utils import await_me_maybe
 
 
@@ -125,7 +127,9 @@ async def run_checks(settings: Settings, plugins: LoadedPlugins | None = None) -
         await check_database(settings),
         await check_redis(settings),
     ]
-    return [*core, *await plugin_checks(settings, plugins or get_plugin_manager())]
+    loaded = plugins or get_plugin_manager()
+    return [*core, *await plugin_checks(settings, loaded),
+            *await provider_checks(settings, loaded)]
 
 
 async def plugin_checks(settings: Settings, plugins: LoadedPlugins) -> list[Check]:

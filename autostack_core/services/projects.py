@@ -90,6 +90,8 @@ class ProjectSettings(BaseModel):
 class ProjectCreate(ProjectSettings):
     name: str = Field(max_length=200)
     team: str | None = Field(default=None, max_length=48)
+    provider: str | None = Field(default=None, max_length=48)
+    """The runtime its deployments run on (default ``local``)."""
 
 
 class ProjectPatch(ProjectSettings):
@@ -128,6 +130,14 @@ async def default_team(user: User) -> Team:
     return team
 
 
+def check_provider(app: AutoStack, provider: str) -> None:
+    """422 naming ``provider`` unless it is an installed runtime."""
+    if provider not in app.runtimes:
+        known = ", ".join(sorted(app.runtimes)) or "none installed"
+        raise ApiError(422, f"provider: no runtime called {provider!r}; choose one of {known}",
+                       "provider")
+
+
 async def create_project(user: User, body: ProjectCreate, ip: str) -> Project:
     """Create a project in ``body.team`` (or the user's default team); member role needed."""
     team = await Team.get_or_none(slug=body.team) if body.team else await default_team(user)
@@ -139,6 +149,8 @@ async def create_project(user: User, body: ProjectCreate, ip: str) -> Project:
     await hostnames.check_project_name(body.name)
     values = {k: v for k, v in body.model_dump(include=set(SETTING_FIELDS)).items()
               if v is not None}
+    if body.provider:
+        values["provider"] = body.provider
     try:
         project = await Project.create(name=body.name, team=team, user=user, **values,
                                        **protection.defaults_for(team))

@@ -21,6 +21,7 @@ from autostack_core.infrastructure.models import (
     Deployment,
     DeploymentState,
     EnvironmentVariable,
+    Team,
 )
 from autostack_core.infrastructure.store import Store
 from autostack_core.interfaces.edge import WeightedEndpoint
@@ -36,7 +37,7 @@ from autostack_core.interfaces.runtime import (
     Runtime,
     ScalePolicy,
 )
-from autostack_core.services import protection, skew
+from autostack_core.services import protection, provider_settings, skew
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -126,12 +127,24 @@ async def release_for(app: AutoStack, project: Project, deployment: Deployment,
 
 async def _release(app: AutoStack, project: Project, deployment: Deployment,
                    reference: ArtifactReference) -> Release:
+    config, team = await team_config(app, project)
     return Release(
         id=deployment.id, project=project.name, artifact=reference,
         env=await environment_of(project, deployment), policy=policy_for(project),
-        target=deployment.target,
+        target=deployment.target, config=config, team=team,
         hostnames=(deployment_hostname(project.name, deployment.id, app.settings.base_domain),),
     )
+
+
+async def team_config(app: AutoStack, project: Project) -> tuple[dict[str, str], str]:
+    """The team's stored values for the project's runtime and the team's slug, for a runtime
+    that declares fields (one without gets neither: two queries saved per release)."""
+    runtime = app.runtimes.get(project.provider)
+    if runtime is None or not runtime.config_fields:
+        return {}, ""
+    team_id: int = project.team_id  # type: ignore[attr-defined]
+    slug = await Team.filter(id=team_id).values_list("slug", flat=True)
+    return await provider_settings.values(team_id, project.provider), str(slug[0]) if slug else ""
 
 
 async def serve(app: AutoStack, project: Project, deployment: Deployment) -> Endpoint:
