@@ -44,6 +44,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.dns_hosts.route53",
     "autostack_plugins.domains.plugin",
     "autostack_plugins.crons.plugin",
+    "autostack_plugins.log_drains.plugin",
     "autostack_plugins.analytics.plugin",
     "autostack_plugins.uptime.plugin",
     "autostack_plugins.git_hosts.github",
@@ -138,4 +139,3 @@ def describe_plugins(loaded: LoadedPlugins) -> list[PluginInfo]:
             version = __version__
         infos.append(PluginInfo(name=name, version=version, hooks=hooks, builtin=builtin))
     return sorted(infos, key=lambda info: (info.builtin, info.name))
-

@@ -54,6 +54,9 @@ What is public, and why:
   deployment's figures over a range), what an edge plugin hands its requests
   to (the roll-ups and the cursor of its log) and the web vitals beacon's
   script, validation and storage.
+* ``autostack_core.services.log_drains`` and ``autostack_core.services.drain_pump``:
+  the log drains plugin's settings (checked URL, sealed headers, audited) and
+  the pump its ``startup`` hook runs (build, runtime and edge logs to drains).
 * ``autostack_core.services.aliases``: point a hostname a plugin serves (a
   custom domain) where the production or a branch alias points, drop it;
   the ``extra_hostnames`` hook keeps it there as the alias moves.
@@ -104,6 +107,8 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.services.aliases",
     "autostack_core.services.audit",
     "autostack_core.services.crons",
+    "autostack_core.services.log_drains",
+    "autostack_core.services.drain_pump",
     "autostack_core.services.analytics",
     "autostack_core.services.analytics_ingest",
     "autostack_core.services.web_vitals",
