@@ -19,6 +19,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
     # every CLI command imports the plugins to find its subcommands.
     from autostack_web import (
         account,
+        analytics_page,
         cron_settings,
         dashboard,
         deployment_page,
@@ -48,6 +49,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         *new_project.routes,
         *projects.routes,
         *deployment_page.routes,
+        *analytics_page.routes,
         *logs_page.routes,
         *project_settings.routes,
         *env_settings.routes,

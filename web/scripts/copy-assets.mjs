@@ -6,7 +6,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const web = join(dirname(fileURLToPath(import.meta.url)), "..");
-const assets = { "htmx.min.js": "node_modules/htmx.org/dist/htmx.min.js" };
+const assets = {
+  "htmx.min.js": "node_modules/htmx.org/dist/htmx.min.js",
+  "uPlot.iife.min.js": "node_modules/uplot/dist/uPlot.iife.min.js",
+  "uPlot.min.css": "node_modules/uplot/dist/uPlot.min.css",
+};
 const dist = join(web, "static", "dist");
 mkdirSync(dist, { recursive: true });
 for (const [name, source] of Object.entries(assets)) {

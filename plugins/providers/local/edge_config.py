@@ -29,6 +29,7 @@ from typing import Any
 from autostack_core.config import Settings
 from autostack_core.security.log_redaction import MASK, SECRET_PARAMETERS
 from autostack_plugins.providers.local.edge_images import image_handler
+from autostack_plugins.providers.local.edge_insights import insights_handler
 from autostack_plugins.providers.local.edge_protection import protection_route
 from autostack_plugins.providers.local.edge_routes import (
     deployment_handler,
@@ -144,6 +145,7 @@ def hosted_route(settings: Settings, state: EdgeState) -> JSON:
             "handle": [{"handler": "subroute", "routes": [
                 {"match": [any_flag], "handle": [{"handler": "subroute", "routes": flagged}]}]},
                        image_handler(settings),
+                       insights_handler(settings),
                        profiles_handler(hosts_dir, settings.path("edge", "deployments"),
                                         state)]}
 
@@ -181,7 +183,9 @@ def caddy_config(state: EdgeState, settings: Settings,
                                     "fields": {"request>uri": masked_uri}}},
             ACCESS_LOGGER: {
                 "writer": {"output": "file", "filename": str(access_log),
-                           "roll_size_mb": 100, "roll_keep": 10, "roll_keep_days": 30},
+                           "roll_size_mb": 100, "roll_keep": 10, "roll_keep_days": 30,
+                           # Rolled files stay plain: edge_traffic and edge_analytics read them.
+                           "roll_gzip": False},
                 # Response headers are of no use to analytics and cost throughput.
                 "encoder": {"format": "filter", "wrap": {"format": "json"}, "fields": {
                     "resp_headers": {"filter": "delete"}, "request>uri": masked_uri}},
