@@ -269,6 +269,8 @@ class Pipeline:
             self.log.write("build", "Forced: building without the build cache", "system")
             await asyncio.to_thread(build_cache.clear, cache_dir)
         cache_dir.mkdir(parents=True, exist_ok=True)
+        toolchains = self.settings.path("toolchains")
+        toolchains.mkdir(parents=True, exist_ok=True)
         self.output_dir.mkdir(parents=True, exist_ok=True)
         self.sandbox = Sandbox(
             workspace=self.workspace,
@@ -278,6 +280,7 @@ class Pipeline:
             allow_unsandboxed=self.settings.allow_unsandboxed,
             secret_values=self.secret_values,
             owner=self.deployment.id,
+            toolchains=toolchains,
         )
         sandbox = self.sandbox
         root = self.project.root_directory or "."
@@ -314,6 +317,8 @@ class Pipeline:
             log=log,
             project_name=self.project.name,
             settings=self.settings,
+            node_version=self.project.node_version,
+            toolchains=toolchains,
             provider=self.project.provider,
             image_runtimes=tuple(sorted(name for name, runtime in self.app.runtimes.items()
                                         if OutputKind.IMAGE in runtime.accepts)),

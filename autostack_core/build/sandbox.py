@@ -2,7 +2,9 @@
 
 The sandbox sees a read-only system (``/usr``, ``/etc``), a writable
 ``/workspace`` (the source tree) and ``/cache`` (the project's cache, also
-``HOME``), a private ``/tmp``, ``/proc`` and ``/dev``, and a private network
+``HOME``), the shared toolchain cache read-only at ``/toolchains``
+(``$AUTOSTACK_TOOLCHAINS``: Node.js versions the system lacks), a private
+``/tmp``, ``/proc`` and ``/dev``, and a private network
 reaching the internet (installs need the package registries) but not the
 host's loopback (see :mod:`autostack_core.build.sandbox_network`; without
 slirp4netns the host network is used and ``autostack doctor`` says so).
@@ -45,6 +47,8 @@ logger = logging.getLogger(__name__)
 LineHandler = Callable[[str, str], Awaitable[None]]
 
 DEFAULT_PATH = SANDBOX_PATH
+# Where the shared toolchain cache (Node.js versions) is mounted, read-only.
+TOOLCHAINS = "/toolchains"
 MASK = "***"
 # A folder others may list and enter.
 # Lines longer than this are split, so one minified bundle cannot eat the memory.
@@ -129,8 +133,10 @@ class Sandbox:
         allow_unsandboxed: bool,
         secret_values: Sequence[str] = (),
         owner: str = "",
+        toolchains: Path | None = None,
     ) -> None:
         self.owner = owner
+        self.toolchains = toolchains.resolve() if toolchains is not None else None
         self.workspace = workspace.resolve()
         self.cache_dir = cache_dir.resolve()
         self.limits = limits
@@ -301,16 +307,18 @@ class Sandbox:
             *system_layout(),
             "--bind", str(self.workspace), "/workspace",
             "--bind", str(self.cache_dir), "/cache",
+            *(["--ro-bind", str(self.toolchains), TOOLCHAINS]
+              if self.toolchains is not None and self.toolchains.is_dir() else []),
             "--chdir", "/workspace" if workdir == "." else f"/workspace/{workdir}",
             "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             "--clearenv",
         ]
-        for key, value in self._sandbox_env("/cache").items():
+        for key, value in self._sandbox_env("/cache", TOOLCHAINS).items():
             args += ["--setenv", key, value]
         return args
 
-    def _sandbox_env(self, cache: str) -> dict[str, str]:
+    def _sandbox_env(self, cache: str, toolchains: str | None) -> dict[str, str]:
         base = {
             "PATH": DEFAULT_PATH,
             "HOME": cache,
@@ -320,13 +328,15 @@ class Sandbox:
             "npm_config_cache": f"{cache}/npm",
             "PIP_CACHE_DIR": f"{cache}/pip",
         }
+        if self.toolchains is not None and toolchains is not None:
+            base["AUTOSTACK_TOOLCHAINS"] = toolchains
         return base | self.env
 
     def _host_env(self, workdir: str) -> dict[str, str]:
         """The environment of the launcher: minimal under bwrap, the build's when plain."""
         if self.bwrap is not None:
             return {"PATH": DEFAULT_PATH, "LANG": "C.UTF-8"}
-        return self._sandbox_env(str(self.cache_dir))
+        return self._sandbox_env(str(self.cache_dir), str(self.toolchains))
 
 
 def _safe_cwd(cwd: str) -> str:

@@ -168,6 +168,11 @@ class BuildContext:
     """The runtime the deployment will run on (its ``name``)."""
     image_runtimes: tuple[str, ...] = ()
     """The installed runtimes that run images: a container builder needs one of them."""
+    node_version: str | None = None
+    """The project's Node.js version setting (a range such as ``22.x``), if set."""
+    toolchains: Path | None = None
+    """The shared toolchain cache on the host, mounted read-only in the sandbox at
+    ``$AUTOSTACK_TOOLCHAINS``; None where builds install no toolchain."""
 
 
 class Builder(Protocol):

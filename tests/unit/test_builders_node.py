@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,10 @@ import httpx
 import pytest
 
 from autostack_core.build.build_errors import BuildError
+from autostack_core.build.sandbox import Limits, Sandbox
 from autostack_core.config import Settings
 from autostack_core.interfaces import Detection
-from autostack_plugins.builders import node, node_toolchain
+from autostack_plugins.builders import node, node_install, node_toolchain
 from autostack_plugins.builders.node import NodeBuilder
 from autostack_plugins.builders.node_server import replace_bin_links, start_command
 from autostack_plugins.builders.node_version import (
@@ -274,3 +276,65 @@ async def test_sveltekit_with_its_own_adapter_is_left_as_it_is(build: Build) -> 
             build_command="exit 3", start_command="node build"))
     assert [step for step, _ in build.commands] == ["build"]
     assert (build.workspace / "svelte.config.js").read_text() == config
+
+
+def fake_toolchain(toolchains: Path, *versions: str) -> None:
+    for version in versions:
+        node = toolchains / "node" / version / "bin" / "node"
+        node.parent.mkdir(parents=True)
+        node.write_text(f"#!/bin/sh\necho v{version}\n")
+        node.chmod(0o755)
+
+
+@pytest.mark.parametrize(("requested", "expected"), [
+    ("^22.18.0 || >=24.12.0", "24.13.0"), ("22", "22.19.0"), (">=20", "24.13.0"),
+    ("lts/jod", "22.19.0"), ("20.x", None), ("26", None),
+])
+def test_the_newest_offered_version_in_the_cache_is_used_without_the_registry(
+    tmp_path: Path, requested: str, expected: str | None
+) -> None:
+    fake_toolchain(tmp_path, "22.19.0", "24.13.0", "26.1.0", "18.20.0")
+    (tmp_path / "node" / ".fetch-leftover").mkdir()
+    versions = node_install.installed_versions(tmp_path)
+    assert versions[0] == (26, 1, 0)
+    chosen = node_install._matching(versions, requested)
+    assert (node_install.show(chosen) if chosen else None) == expected
+
+
+def test_a_cached_version_is_taken_before_asking_the_registry(tmp_path: Path) -> None:
+    fake_toolchain(tmp_path, "24.13.0")
+    assert node_install.ensure(tmp_path, ">=24", "`engines.node`") == ((24, 13, 0), False)
+    with pytest.raises(BuildError, match="not a version range"):
+        node_install.ensure(tmp_path, "banana", "`.nvmrc`")
+
+
+def test_a_server_app_ships_the_node_it_was_built_with(tmp_path: Path) -> None:
+    fake_toolchain(tmp_path / "toolchains", "24.13.0")
+    server = tmp_path / "server"
+    (server / node_install.SHIPPED).mkdir(parents=True)
+    (server / node_install.SHIPPED / "planted").write_text("from the user's tree")
+    prefix = node_install.ship(tmp_path / "toolchains", (24, 13, 0), server)
+    assert prefix == f'export PATH="$PWD/{node_install.SHIPPED}/bin:$PATH"; '
+    assert sorted(p.name for p in (server / node_install.SHIPPED).rglob("*")) == ["bin", "node"]
+    assert os.access(server / node_install.SHIPPED / "bin" / "node", os.X_OK)
+
+
+@needs_sandbox
+async def test_builds_see_the_toolchain_cache_read_only(tmp_path: Path) -> None:
+    toolchains = tmp_path / "toolchains"
+    fake_toolchain(toolchains, "24.13.0")
+    (tmp_path / "workspace").mkdir()
+    (tmp_path / "cache").mkdir()
+    sandbox = Sandbox(tmp_path / "workspace", tmp_path / "cache", Limits(wall_seconds=30), {},
+                      False, toolchains=toolchains)
+    lines: list[str] = []
+
+    async def on_line(stream: str, line: str) -> None:
+        lines.append(line)
+
+    code = await sandbox.run('export PATH="$AUTOSTACK_TOOLCHAINS/node/24.13.0/bin:$PATH"; '
+                             "node; echo poisoned > $AUTOSTACK_TOOLCHAINS/node/24.13.0/bin/node",
+                             on_line)
+    assert code != 0
+    assert lines[0] == "v24.13.0"
+    assert (toolchains / "node" / "24.13.0" / "bin" / "node").read_text().startswith("#!/bin/sh")

