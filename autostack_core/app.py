@@ -46,7 +46,7 @@ from autostack_core.security.body_limits import BodyLimit, BodyLimitMiddleware
 from autostack_core.security.crypto import Keyring, install_keyring, load_keyring
 from autostack_core.security.request_actor import RequestActorMiddleware
 from autostack_core.security.security_headers import SecurityHeadersMiddleware
-from autostack_core.services import notifications, rolling_releases
+from autostack_core.services import notifications, rolling_releases, usage
 from autostack_core.services.retention import collect_garbage
 from autostack_core.utils import await_me_maybe
 
@@ -95,6 +95,8 @@ class AutoStack:
             Task("collect_garbage_hourly", self._collect_garbage, Cron(minute="17")),
             Task(rolling_releases.WATCH_TASK, partial(rolling_releases.watch, self)),
             Task(rolling_releases.RESCUE_TASK, partial(rolling_releases.rescue, self), Cron()),
+            Task(usage.SAMPLE_TASK, partial(usage.sample, self),
+                 Cron(minute=f"*/{usage.SAMPLE_MINUTES}")),
         ]
 
     async def _run_deployment(self, deployment_id: str, force: bool = False) -> None:

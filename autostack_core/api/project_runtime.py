@@ -1,4 +1,5 @@
-"""A project's runtime: its scale policy (``/scale``) and its cost estimate (``/cost``)."""
+"""A project's runtime: its scale policy (``/scale``), its cost estimate (``/cost``) and the
+cost view with measured usage per day and month (``/usage``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 from autostack_core.api.deps import current_user, project_for, read_body
 from autostack_core.infrastructure.models import Role
 from autostack_core.security.auth import client_ip
-from autostack_core.services import scaling
+from autostack_core.services import scaling, usage
 from autostack_core.services.releases import MAX_REPLICAS
 
 
@@ -67,8 +68,24 @@ async def get_cost(request: Request) -> Response:
     return JSONResponse({"cost": await scaling.cost_json(request.app.state.autostack, project)})
 
 
+async def get_usage(request: Request) -> Response:
+    """The cost view: the runtime's estimate and what the project's deployments measured
+    (CPU seconds, average and peak memory, hours running, those hours at the estimate's
+    hourly price), per day (31 days) and per month (12), newest first.
+    ---
+    summary: Get a project's measured usage and cost
+    tags: [projects]
+    responses:
+      200: {description: "{estimate, sample_minutes, days: [...], months: [...]}"}
+      409: {description: the project's runtime is not installed}
+    """
+    project = await project_for(request, request.path_params["name"], Role.VIEWER)
+    return JSONResponse(await usage.usage_json(request.app.state.autostack, project))
+
+
 routes: list[BaseRoute] = [
     Route("/api/v1/projects/{name}/scale", get_scale, methods=["GET"]),
     Route("/api/v1/projects/{name}/scale", update_scale, methods=["PUT"]),
     Route("/api/v1/projects/{name}/cost", get_cost, methods=["GET"]),
+    Route("/api/v1/projects/{name}/usage", get_usage, methods=["GET"]),
 ]

@@ -47,9 +47,11 @@ from autostack_core.interfaces.runtime import (
     ReleaseStatus,
     ScalePolicy,
 )
+from autostack_core.interfaces.usage import ResourceUsage
 from autostack_plugins.providers.local.edge import Edge, EdgeError
 from autostack_plugins.providers.local.local_edge import endpoint_of
 from autostack_plugins.providers.local.output import edge_deployment, find_functions, programs
+from autostack_plugins.providers.local.run_sandbox import RuntimeCgroup
 from autostack_plugins.providers.local.runtime_logs import follow_logs, read_logs
 from autostack_plugins.providers.local.supervisor import Supervisor
 from autostack_plugins.providers.local.workload import Workload
@@ -164,6 +166,16 @@ class LocalRuntime:
             await self.supervisor.destroy(release.id)
             await self.edge.remove(release.id)
             raise
+
+    async def measure(self, release_id: str) -> ResourceUsage | None:
+        """CPU time and memory of the release's replicas, from its runtime cgroup; None
+        when none of its processes runs (asleep, stopped) or the host has no cgroups."""
+        cgroup = RuntimeCgroup(release_id)
+        cpu = cgroup.cpu_seconds()
+        memory = cgroup.memory_bytes()
+        if cpu is None or memory is None or not cgroup.pids():
+            return None
+        return ResourceUsage(cpu_seconds=cpu, memory_bytes=memory)
 
     async def status(self, release_id: str) -> ReleaseStatus:
         if release_id not in self.edge.state.deployments:

@@ -74,6 +74,8 @@ from autostack_core.interfaces import SANDBOX_PATH as DEFAULT_PATH
 logger = logging.getLogger(__name__)
 
 CPU_PERIOD_US = 100_000
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+"""Units of the CPU times in ``/proc/<pid>/stat``."""
 # The shell stays alive until its child ends (a trap defers): a SIGTERM sent by
 # the shim to every process of the sandbox then reaches the app, not only sh.
 TERM_SAFE_SHELL = "trap : TERM INT; "
@@ -227,6 +229,30 @@ class RuntimeCgroup:
             return int((self.folders[0] / name).read_text())
         except (OSError, ValueError):
             return None
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the deployment's processes used since they started, when measured: the
+        cgroup's count (v2), else the sum over its processes of their own and their
+        reaped children's time (v1 here mounts ``cpu`` without ``cpuacct``)."""
+        if self.v2:
+            try:
+                for line in (self.folders[0] / "cpu.stat").read_text().splitlines():
+                    name, _, value = line.partition(" ")
+                    if name == "usage_usec":
+                        return int(value) / 1_000_000
+            except (OSError, ValueError):
+                return None
+            return None
+        pids = self.pids()
+        if not pids:
+            return None
+        ticks = 0
+        for pid in pids:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                # Fields after the command (which may hold spaces) start at "state".
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+        return ticks / CLOCK_TICKS
 
     async def remove(self) -> None:
         """Kill what is left and remove the cgroup (the deployment is destroyed or asleep).
