@@ -27,7 +27,7 @@ from autostack_core.infrastructure.models import (
     Role,
     User,
 )
-from autostack_core.services import deployments, retention
+from autostack_core.services import deployments, retention, usage
 from autostack_web.access import deployment_access, page, project_access
 from autostack_web.flash import done, flash_of
 from autostack_web.rendering import host_of, redirect, render, server_url
@@ -87,6 +87,7 @@ async def project_page(
         "deployments": recent, "previews": preview_rows(host, project, aliases, served),
         "git_remote": git_remote(request, project), "error": error,
         "flash": None if error else flash_of(request),
+        "usage": await usage.usage_json(host, project),
     }
     return await render(request, "project.html", context,
                         status_code=error.status if error else 200)

@@ -76,8 +76,8 @@ async def get_usage(request: Request) -> Response:
     summary: Get a project's measured usage and cost
     tags: [projects]
     responses:
-      200: {description: "{estimate, sample_minutes, days: [...], months: [...]}"}
-      409: {description: the project's runtime is not installed}
+      200: {description: "{estimate (null without the project's runtime), sample_minutes,
+        days: [...], months: [...]}"}
     """
     project = await project_for(request, request.path_params["name"], Role.VIEWER)
     return JSONResponse(await usage.usage_json(request.app.state.autostack, project))

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.exceptions import IntegrityError
 
+from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Alias, DeploymentState, Project
 from autostack_core.infrastructure.models.usage import UsageDay
 from autostack_core.interfaces.usage import MeasuresUsage, ResourceUsage
@@ -125,11 +126,14 @@ def _period(key: str, rows: list[UsageDay], hourly: float | None) -> dict[str, A
 
 async def usage_json(app: AutoStack, project: Project, today: date | None = None
                      ) -> dict[str, Any]:
-    """The cost view: the runtime's estimate (None before anything is ready), and the
-    measured usage of the last :data:`SHOWN_DAYS` days and :data:`SHOWN_MONTHS` months,
-    newest first."""
+    """The cost view: the runtime's estimate (None before anything is ready or without the
+    project's runtime), and the measured usage of the last :data:`SHOWN_DAYS` days and
+    :data:`SHOWN_MONTHS` months, newest first."""
     today = today or datetime.now(UTC).date()
-    estimate = await scaling.cost_json(app, project)
+    try:
+        estimate = await scaling.cost_json(app, project)
+    except ApiError:  # the project's runtime is not installed: measured usage only
+        estimate = None
     hourly = None if estimate is None else float(estimate["hourly"])
     first_month = (today.replace(day=1) - timedelta(days=31 * (SHOWN_MONTHS - 1))).replace(day=1)
     rows = await UsageDay.filter(project=project, day__gte=first_month).order_by("-day")
