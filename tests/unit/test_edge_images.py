@@ -17,8 +17,14 @@ def test_image_paths_go_to_the_control_plane_after_protection_before_the_deploym
 ) -> None:
     settings = Settings(data_dir=tmp_path, port=8123)
     server = caddy_config(EdgeState(), settings)["apps"]["http"]["servers"]["autostack"]
-    protection, images, profiles = server["named_routes"]["hosted"]["handle"]
+    handlers = server["named_routes"]["hosted"]["handle"]
+    protection, profiles = handlers[0], handlers[-1]
     assert protection["handler"] == "subroute" and profiles["@id"] == "profiles"
+    (images,) = [
+        handler
+        for handler in handlers[1:-1]
+        if any("/_vercel/image" in str(route.get("match")) for route in handler["routes"])
+    ]
     (route,) = images["routes"]
     assert route["match"] == [{"path": ["/_vercel/image", "/_next/image"]}]
     (proxy,) = route["handle"]
