@@ -39,7 +39,8 @@ from tests.upload_deploy import deploy_files
 
 __all__ = ["api", "owner"]
 
-START = datetime(2026, 12, 1, 12, 0, 7, tzinfo=UTC)
+START = (datetime.now(UTC) - timedelta(hours=2)).replace(minute=0, second=7, microsecond=0)
+"""Two hours ago, on the hour: within the uptime figures' 24 hours, slots on whole minutes."""
 SITE = {"index.html": "<h1>hi</h1>"}
 
 

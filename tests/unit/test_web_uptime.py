@@ -23,7 +23,8 @@ from tests.web_fixtures import Site, signed_in, site
 __all__ = ["owner", "signed_in", "site"]
 
 Client = tuple[httpx.AsyncClient, str]
-START = datetime(2026, 12, 1, 12, 0, 7, tzinfo=UTC)
+START = (datetime.now(UTC) - timedelta(hours=2)).replace(minute=0, second=7, microsecond=0)
+"""Two hours ago, on the hour: within the uptime figures' 24 hours, slots on whole minutes."""
 
 
 def section(page: str) -> str:
