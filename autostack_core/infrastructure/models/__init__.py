@@ -37,6 +37,7 @@ from autostack_core.infrastructure.models.enums import (
     SslStatus,
     Tier,
 )
+from autostack_core.infrastructure.models.forms import DeploymentForm, FormSubmission
 from autostack_core.infrastructure.models.git import GitAccount, GitConnection
 from autostack_core.infrastructure.models.identities import UserIdentity
 from autostack_core.infrastructure.models.log_drains import LogDrain
@@ -85,11 +86,13 @@ __all__ = [
     "DeployHook",
     "Deployment",
     "DeploymentCron",
+    "DeploymentForm",
     "DeploymentLog",
     "DeploymentState",
     "Domain",
     "Environment",
     "EnvironmentVariable",
+    "FormSubmission",
     "GitAccount",
     "GitConnection",
     "Invitation",
