@@ -28,7 +28,7 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.security import accounts
 from autostack_core.security.auth import client_ip
-from autostack_core.services import teams
+from autostack_core.services import provider_settings, teams
 from autostack_web.access import page, path_id, team_access
 from autostack_web.rendering import (
     form_text,
@@ -56,7 +56,10 @@ async def team_page(
               "values": {},
               "zones": await domains.zones(team) if member and domains else [],
               "dns_hosts": domains.dns_hosts() if domains else [],
-              "zone_error": None, "zone_dns_host": None, "zone_values": {}, **context}
+              "zone_error": None, "zone_dns_host": None, "zone_values": {},
+              "providers": await provider_settings.describe(host_of(request), team)
+              if member else [],
+              "provider_error": None, "provider_name": None, "provider_values": {}, **context}
     return await render(request, "team.html", values, status_code=status_code)
 
 
