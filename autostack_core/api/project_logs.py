@@ -25,11 +25,24 @@ QUERY = """
       - name: deployment
         in: query
         description: a deployment id of the project (default the production deployment)
-      - {name: replica, in: query, description: "only this replica (server-0, supervisor)"}
-      - {name: level, in: query, description: "error, warning or info"}
-      - {name: q, in: query, description: "text the line contains (case-insensitive)"}
-      - {name: since, in: query, description: "ISO 8601 time or a duration ago (15m, 2h, 7d)"}
-      - {name: until, in: query, description: "ISO 8601 time or a duration ago"}
+        schema: {type: string}
+      - name: replica
+        in: query
+        description: only this replica (server-0, supervisor)
+        schema: {type: string}
+      - {name: level, in: query, schema: {type: string, enum: [error, warning, info]}}
+      - name: q
+        in: query
+        description: text the line contains (case-insensitive)
+        schema: {type: string}
+      - name: since
+        in: query
+        description: ISO 8601 time or a duration ago (15m, 2h, 7d)
+        schema: {type: string}
+      - name: until
+        in: query
+        description: ISO 8601 time or a duration ago
+        schema: {type: string}
 """
 
 
@@ -100,6 +113,8 @@ async def project_log_errors(request: Request) -> Response:
       200:
         description: "{deployment, errors: [{message, example, count, first_seen, last_seen,
           replicas}]}"
+      404: {description: no such project, or no such deployment in it}
+      422: {description: a filter is malformed (the field is named)}
     """
     project, deployment, wanted = await target(request)
     if deployment is None:
@@ -118,6 +133,9 @@ async def project_log_events(request: Request) -> Response:
     tags: [projects]
     responses:
       200: {description: "text/event-stream of log events"}
+      404: {description: no such project, or no such deployment in it}
+      409: {description: the project has no ready deployment}
+      422: {description: a filter is malformed (the field is named)}
     """
     project, deployment, wanted = await target(request)
     if deployment is None:

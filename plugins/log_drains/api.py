@@ -78,6 +78,8 @@ async def change_drain(request: Request) -> Response:
     body: DrainChange
     responses:
       200: {description: "{drain}"}
+      404: {description: no such project or drain}
+      422: {description: a field is invalid (named)}
     """
     project = await project_for(request, request.path_params["name"], Role.ADMIN)
     drain = await log_drains.drain_named(project, request.path_params["drain"])
@@ -100,6 +102,7 @@ async def remove_drain(request: Request) -> Response:
     tags: [projects]
     responses:
       204: {description: removed}
+      404: {description: no such project or drain}
     """
     project = await project_for(request, request.path_params["name"], Role.ADMIN)
     drain = await log_drains.drain_named(project, request.path_params["drain"])
