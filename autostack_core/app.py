@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
 from autostack_core import errors
 from autostack_core.api import api_routes
@@ -47,6 +47,7 @@ from autostack_core.security.crypto import Keyring, install_keyring, load_keyrin
 from autostack_core.security.request_actor import RequestActorMiddleware
 from autostack_core.security.security_headers import SecurityHeadersMiddleware
 from autostack_core.services import notifications, rolling_releases, usage
+from autostack_core.services.metrics import RequestMetricsMiddleware, metrics_endpoint
 from autostack_core.services.retention import collect_garbage
 from autostack_core.utils import await_me_maybe
 
@@ -198,7 +199,8 @@ class AutoStack:
     # -- ASGI ---------------------------------------------------------------
 
     def routes(self, plugin_routes: list[BaseRoute]) -> list[BaseRoute]:
-        return [*plugin_routes, *api_routes(), *gitserver.routes, *oauth.routes]
+        return [*plugin_routes, *api_routes(), *gitserver.routes, *oauth.routes,
+                Route("/metrics", metrics_endpoint, include_in_schema=False)]
 
     def asgi(self) -> Starlette:
         plugin_routes = [
@@ -209,6 +211,7 @@ class AutoStack:
         starlette = Starlette(
             routes=self.routes(plugin_routes),
             middleware=[
+                Middleware(RequestMetricsMiddleware, autostack=self),
                 Middleware(SecurityHeadersMiddleware,
                            https=self.settings.server_url.startswith("https://")),
                 Middleware(BodyLimitMiddleware, default=self.settings.max_request_bytes,

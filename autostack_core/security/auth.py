@@ -53,8 +53,9 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_FORM_BYTES = 10 * 1024 * 1024
 """Largest form body read for its CSRF field; bigger uploads send the header."""
 
-SKIP_PREFIXES = ("/static/",)
-"""Paths that never need a user (no database lookup for assets)."""
+SKIP_PREFIXES = ("/static/", "/metrics")
+"""Paths that never need a user (no database lookup for assets; ``/metrics`` checks its
+own token, :mod:`autostack_core.services.metrics`)."""
 
 
 # -- cookies ----------------------------------------------------------------------------
