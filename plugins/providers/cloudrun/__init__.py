@@ -1,0 +1,1 @@
+"""The ``cloudrun`` runtime: image releases as Google Cloud Run revisions (``google-cloud-run``)."""
