@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -69,11 +70,51 @@ def error_response(
     return JSONResponse(body, status_code=status)
 
 
+# Pydantic's messages in the words of the rest of the API (what to give, not what the
+# library expected): by error type, with the type's context (max_length, ge, expected...).
+WORDING = {
+    "missing": "required",
+    "extra_forbidden": "not a known field; check its spelling",
+    "string_too_long": "use at most {max_length} characters",
+    "string_too_short": "use at least {min_length} characters",
+    "too_long": "give at most {max_length} items",
+    "too_short": "give at least {min_length} items",
+    "string_type": "give text",
+    "int_parsing": "give a whole number",
+    "int_type": "give a whole number",
+    "int_from_float": "give a whole number",
+    "float_parsing": "give a number",
+    "float_type": "give a number",
+    "bool_parsing": "give true or false",
+    "bool_type": "give true or false",
+    "greater_than_equal": "use {ge} or more",
+    "greater_than": "use more than {gt}",
+    "less_than_equal": "use {le} or less",
+    "less_than": "use less than {lt}",
+    "list_type": "give a list",
+    "dict_type": "give an object",
+    "model_type": "give an object",
+    "literal_error": "choose one of {expected}",
+    "enum": "choose one of {expected}",
+}
+
+
+def wording(problem: ErrorDetails) -> str:
+    """One pydantic problem in our words; a validator's own message as it wrote it."""
+    template = WORDING.get(problem["type"])
+    if template is not None:
+        try:
+            return template.format(**problem.get("ctx", {}))
+        except (KeyError, IndexError):
+            pass
+    return str(problem["msg"]).removeprefix("Value error, ")
+
+
 def from_validation_error(error: ValidationError) -> ApiError:
     """The first problem of a pydantic error, naming the field with a dotted path."""
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or None
-    message = first["msg"]
+    message = wording(first)
     if field:
         message = f"{field}: {message}"
     return ApiError(422, message, field)

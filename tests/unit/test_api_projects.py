@@ -48,6 +48,18 @@ async def test_invalid_settings_are_422_naming_the_field(
     assert not await Project.exists()
 
 
+async def test_errors_say_what_to_give_not_the_library_s_words(api: httpx.AsyncClient) -> None:
+    for body, message in (
+        ({"name": "site", "framework": "x" * 49}, "framework: use at most 48 characters"),
+        ({"name": "site", "surprise": 1}, "surprise: not a known field; check its spelling"),
+        ({}, "name: required"),
+        ({"name": 7}, "name: give text"),
+    ):
+        response = await api.post("/api/v1/projects", json=body)
+        assert response.status_code == 422
+        assert response.json()["error"]["message"] == message
+
+
 async def test_a_taken_name_is_409(api: httpx.AsyncClient) -> None:
     assert (await api.post("/api/v1/projects", json={"name": "site"})).status_code == 201
     taken = await api.post("/api/v1/projects", json={"name": "site"})
