@@ -87,7 +87,8 @@ def binary(toolchains: Path, version: Version) -> Path:
 
 
 def _npm(toolchains: Path, *args: str, cwd: Path | None = None) -> object:
-    cache = toolchains / ".npm"
+    # Beside the cache, not in it: builds see the cache, and npm's logs are the host's.
+    cache = toolchains.with_name(toolchains.name + "-npm")
     try:
         result = subprocess.run(["npm", *args, "--cache", str(cache)], cwd=cwd,
                                 capture_output=True, text=True, timeout=NPM_TIMEOUT_SECONDS)
