@@ -36,7 +36,7 @@ from autostack_core.security.outbound import Outbound
 from autostack_core.services import deployments
 from autostack_core.services.checks import validate
 from autostack_core.services.environment import VariableBody, add_variables, check_value
-from autostack_core.services.projects import create_project, parse_create
+from autostack_core.services.projects import NAME_RE, create_project, parse_create
 from autostack_core.services.teams import teams_json
 from autostack_core.utils import slugify
 from autostack_web.access import page
@@ -87,6 +87,19 @@ def suggested_name(git_url: str) -> str:
     """A project name from the last part of a git URL (``.../my-app.git`` -> ``my-app``)."""
     tail = git_url.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     return slugify(tail.removesuffix(".git"))
+
+
+def offer_slug(error: ApiError, typed: str) -> tuple[ApiError, str]:
+    """A refused project name and what the form shows instead: its slug, when that is a
+    name (``My Site`` -> ``my-site``), said in the message; else the error and the name as
+    typed."""
+    slug = slugify(typed)
+    if error.field != "name" or error.status != 422 or not slug or slug == typed \
+            or not NAME_RE.match(slug):
+        return error, typed
+    message = (f"name: {typed!r} cannot be a project name (it becomes part of the URL); "
+               f"{slug!r} is filled in: submit again to use it")
+    return ApiError(422, message, "name"), slug
 
 
 async def scan_repository(request: Request, git_url: str, branch: str, root: str) -> Scan:
@@ -224,7 +237,7 @@ async def deploy(request: Request, user: User) -> Response:
         context["error"] = ApiError(422, f"git URL: {error}", "git_url")
         return await render(request, "configure_project.html", context, status_code=422)
     except ApiError as error:
-        context["error"] = error
+        context["error"], context["values"]["name"] = offer_slug(error, values["name"])
         return await render(request, "configure_project.html", context, status_code=error.status)
     for variable in variables:
         await add_variables(project, variable)
@@ -259,8 +272,9 @@ async def for_git_push(request: Request, user: User) -> Response:
         body = parse_create({"name": values["name"], "team": values["team"] or None})
         project: Project = await create_project(user, body, client_ip(request))
     except ApiError as error:
-        context = {**step_one(request, teams, values["team"]), "push_error": error,
-                   "push_name": values["name"]}
+        shown, name = offer_slug(error, values["name"])
+        context = {**step_one(request, teams, values["team"]), "push_error": shown,
+                   "push_name": name}
         return await render(request, "new_project.html", context, status_code=error.status)
     return redirect(f"/projects/{project.name}")
 
@@ -277,8 +291,9 @@ async def from_template(request: Request, user: User) -> Response:
                              "team": values["team"] or None})
         project = await create_project(user, body, client_ip(request))
     except ApiError as error:
+        shown, name = offer_slug(error, values["name"])
         context = {**step_one(request, await deploy_teams(user), values["team"]),
-                   "template_error": error, "template_name": values["name"]}
+                   "template_error": shown, "template_name": name}
         return await render(request, "new_project.html", context, status_code=error.status)
     deployment = await deployments.create_deployment(
         host, project, user=user, target=Environment.PRODUCTION, creator_type=CreatorType.MANUAL,

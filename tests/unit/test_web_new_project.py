@@ -121,6 +121,22 @@ async def test_empty_project_for_git_push(signed_in: Client) -> None:
     assert "/git/pushed.git" in page.text and "git push autostack main" in page.text
 
 
+async def test_a_name_that_cannot_be_one_is_offered_as_a_slug(signed_in: Client) -> None:
+    """``My Site`` is refused with ``my-site`` filled in; submitting again creates it."""
+    http, token = signed_in
+    offered = await http.post("/new/git-push", data={"csrf_token": token, "name": "My Site"})
+    assert offered.status_code == 422
+    assert "&#39;my-site&#39; is filled in: submit again to use it" in offered.text
+    assert 'value="my-site"' in offered.text
+    template = await http.post("/new/template", data={
+        "csrf_token": token, "template": "static-starter", "name": "Launch Page!"})
+    assert template.status_code == 422 and 'value="launch-page"' in template.text
+    created = await http.post("/new/git-push", data={"csrf_token": token, "name": "my-site"})
+    assert created.headers["location"] == "/projects/my-site"
+    nothing = await http.post("/new/git-push", data={"csrf_token": token, "name": "!!!"})
+    assert nothing.status_code == 422 and "filled in" not in nothing.text
+
+
 async def test_viewers_cannot_create_projects(autostack: AutoStack, owner: User) -> None:
     await add_user(await personal_team(owner), "viewer@example.com", Role.VIEWER)
     async with client_for(autostack) as http:
