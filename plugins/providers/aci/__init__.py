@@ -1,0 +1,1 @@
+"""The ``aci`` runtime: image releases as Azure Container Instances container groups."""

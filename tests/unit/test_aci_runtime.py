@@ -1,0 +1,200 @@
+"""The ``aci`` runtime against an Azure Resource Manager stand-in for container groups.
+
+**A mock of the cloud, allowed here only because no Azure is reachable**:
+:mod:`tests.aci_standin` is an HTTP server on the loopback that checks the request
+shapes the ARM REST reference documents for ``Microsoft.ContainerInstance/containerGroups``
+(PUT/GET/DELETE, list, stop/start, container logs) and plays each group's public
+address. The runtime speaks to it with the official ``azure-mgmt-containerinstance``
+client (``base_url``) and a fake token credential (azure-identity is not used here).
+ACI has no traffic split (the edge does it): there is nothing of it to test.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from autostack_core.config import Settings
+from autostack_core.interfaces.runtime import (
+    ConfigError,
+    Endpoint,
+    Release,
+    ReleaseStatus,
+    ScalePolicy,
+)
+from tests.aci_standin import TOKEN, AciStandIn, aci_standin
+from tests.conformance.pair import artifact
+from tests.kube_standin import standin_image
+
+pytest.importorskip("azure.mgmt.containerinstance")
+from autostack_plugins.providers.aci.runtime import AciDeployError, AciRuntime
+
+__all__ = ["aci_standin"]
+pytestmark = pytest.mark.dbless
+GROUPS = "/resourceGroups/apps/providers/Microsoft.ContainerInstance/containerGroups"
+
+
+class FakeToken:
+    """A token credential that hands out the stand-in's token (the allowed mock)."""
+
+    def get_token(self, *scopes: str, **options: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(TOKEN, int(time.time()) + 3600)
+
+    def close(self) -> None:
+        pass
+
+
+def team(standin: AciStandIn) -> dict[str, str]:
+    return {
+        "subscription_id": "sub-1",
+        "resource_group": "apps",
+        "location": "eastus",
+        "tenant_id": "t",
+        "client_id": "c",
+        "client_secret": "s3cret",
+        "base_url": standin.url,
+    }
+
+
+@pytest.fixture
+async def runtime(tmp_path: Path) -> AsyncIterator[AciRuntime]:
+    def credential(values: Mapping[str, str]) -> Any:
+        return FakeToken()
+
+    runtime = AciRuntime(
+        Settings(
+            data_dir=tmp_path / "data",
+            health_timeout_seconds=5,
+            runtime_memory_mb=512,
+            runtime_cpus=1,
+        ),
+        credential=credential,
+    )
+    yield runtime
+    await runtime.stop()
+
+
+async def deploy(
+    runtime: AciRuntime,
+    standin: AciStandIn,
+    release_id: str,
+    marker: str | None = None,
+    env: dict[str, str] | None = None,
+) -> Endpoint:
+    reference = await runtime.publish(
+        artifact(release_id, standin_image(marker or release_id), frozenset())
+    )
+    return await runtime.deploy(
+        Release(
+            id=release_id, project="shop", artifact=reference, env=env or {}, config=team(standin)
+        )
+    )
+
+
+async def front(standin: AciStandIn, url: str, path: str = "/") -> httpx.Response:
+    async with httpx.AsyncClient() as http:
+        return await http.get(
+            f"http://127.0.0.1:{standin.frontend_port}{path}", headers={"Host": httpx.URL(url).host}
+        )
+
+
+async def test_a_release_is_a_container_group(runtime: AciRuntime, aci_standin: AciStandIn) -> None:
+    endpoint = await deploy(runtime, aci_standin, "r1", env={"API_KEY": "k-123"})
+    [put] = [r for r in aci_standin.requests if r[0] == "PUT"]
+    assert put[1].startswith(f"/subscriptions/sub-1{GROUPS}/autostack-shop-r1?api-version=")
+    body = put[2] or {}
+    container = body["properties"]["containers"][0]["properties"]
+    assert container["image"].startswith("registry.test/conformance/r1@sha256:")
+    assert container["resources"]["requests"] == {"cpu": 1.0, "memoryInGB": 0.5}
+    assert {"name": "API_KEY", "secureValue": "k-123"} in container["environmentVariables"]
+    assert body["properties"]["ipAddress"]["dnsNameLabel"] == "autostack-shop-r1"
+    assert endpoint.url == "http://autostack-shop-r1.eastus.azurecontainer.io:8080"
+    assert (await front(aci_standin, endpoint.url, "/x")).text == "server r1 /x"
+    assert await runtime.status("r1") == ReleaseStatus.READY
+    again = await deploy(runtime, aci_standin, "r1", env={"API_KEY": "k-123"})
+    assert again == endpoint and len([r for r in aci_standin.requests if r[0] == "PUT"]) == 1
+    await runtime.destroy("r1")
+    assert await runtime.status("r1") == ReleaseStatus.ABSENT
+    assert not aci_standin.groups
+
+
+async def test_scale_to_zero_stops_the_group_and_deploy_starts_it(
+    runtime: AciRuntime, aci_standin: AciStandIn
+) -> None:
+    endpoint = await deploy(runtime, aci_standin, "r1")
+    await runtime.scale("r1", ScalePolicy(0, 1))
+    assert await runtime.status("r1") == ReleaseStatus.ASLEEP
+    assert (await front(aci_standin, endpoint.url)).status_code == 502
+    await deploy(runtime, aci_standin, "r1")
+    assert await runtime.status("r1") == ReleaseStatus.READY
+    assert any(
+        path.startswith(f"/subscriptions/sub-1{GROUPS}/autostack-shop-r1/start")
+        for method, path, _ in aci_standin.requests
+        if method == "POST"
+    )
+
+
+async def test_logs_read_and_follow(runtime: AciRuntime, aci_standin: AciStandIn) -> None:
+    endpoint = await deploy(runtime, aci_standin, "r1")
+    await front(aci_standin, endpoint.url, "/first")
+    lines = [line.text async for line in runtime.logs("r1")]
+    assert lines == ["conformance server r1 started", "GET /first"]
+    later = [
+        line.text async for line in runtime.logs("r1", since=datetime.now(UTC) - timedelta(hours=1))
+    ]
+    assert later == lines
+    followed = runtime.logs("r1", since=datetime.now(UTC), follow=True)
+    await front(aci_standin, endpoint.url, "/second")
+    assert (await anext(followed)).text == "GET /second"
+    await followed.aclose()
+
+
+async def test_a_container_that_crashes_fails_the_deploy(
+    runtime: AciRuntime, aci_standin: AciStandIn
+) -> None:
+    with pytest.raises(AciDeployError, match="CrashLoopBackOff"):
+        await deploy(runtime, aci_standin, "r1", marker="fail")
+    assert not aci_standin.groups, "the failed group is deleted"
+
+
+async def test_a_wrong_token_is_refused(tmp_path: Path, aci_standin: AciStandIn) -> None:
+    class Wrong(FakeToken):
+        def get_token(self, *scopes: str, **options: Any) -> Any:
+            from azure.core.credentials import AccessToken
+
+            return AccessToken("someone-else", int(time.time()) + 3600)
+
+    runtime = AciRuntime(Settings(data_dir=tmp_path), credential=lambda values: Wrong())
+    with pytest.raises(Exception, match="AuthenticationFailed"):
+        await runtime.check(team(aci_standin))
+    await runtime.stop()
+
+
+def test_a_teams_values_need_its_own_service_principal(tmp_path: Path) -> None:
+    runtime = AciRuntime(Settings(data_dir=tmp_path))
+    with pytest.raises(ConfigError) as error:
+        runtime.check_config({"subscription_id": "s", "resource_group": "g", "location": "eastus"})
+    assert error.value.field == "tenant_id"
+    runtime.check_config({})
+
+
+def test_cost_is_one_instance_while_it_runs(tmp_path: Path) -> None:
+    runtime = AciRuntime(Settings(data_dir=tmp_path, runtime_cpus=1, runtime_memory_mb=1024))
+    release = Release(id="r1", project="shop", artifact=None, env={})  # type: ignore[arg-type]
+    assert runtime.cost_estimate(release).hourly == round(3600 * (0.0000135 + 0.0000015), 6)
+    asleep = Release(
+        id="r1",
+        project="shop",
+        artifact=None,
+        env={},  # type: ignore[arg-type]
+        policy=ScalePolicy(0, 1),
+    )
+    assert runtime.cost_estimate(asleep).hourly == 0
