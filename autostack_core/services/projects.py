@@ -33,7 +33,9 @@ NAME_HELP = (
 )
 _GIT_URL_RE = re.compile(r"^(?:(?:https?|ssh|git|file)://\S+|[\w.-]+@[\w.-]+:\S+|/\S*)$")
 _BRANCH_RE = re.compile(r"^(?!-)(?!.*\.\.)(?!.*//)[\w./-]{1,200}$")
-_VERSION_RE = re.compile(r"^[\w.\-]{1,32}$")
+_VERSION_PART = r"[<>=^~]{0,2}v?\d+(?:\.(?:\d+|[xX*])){0,2}"
+_VERSION_RE = re.compile(rf"^{_VERSION_PART}(?:\s*(?:\|\||-|\s)\s*{_VERSION_PART})*$")
+"""A Node.js version or range as ``engines.node`` writes one: 22, 22.x, >=20, ^22.18.0."""
 _FRAMEWORK_RE = re.compile(r"^[a-z0-9][a-z0-9.\-]{0,47}$")
 
 SETTING_FIELDS = (
@@ -59,7 +61,7 @@ def check_settings(values: dict[str, Any]) -> None:
     rules = {
         "git_url": (_GIT_URL_RE, "use an https://, ssh:// or git@host:path URL"),
         "branch": (_BRANCH_RE, "use a git branch name like main"),
-        "node_version": (_VERSION_RE, "use a version like 20 or 20.11"),
+        "node_version": (_VERSION_RE, "use a Node.js version like 22, 22.x or >=20"),
         "framework": (_FRAMEWORK_RE, "use a framework slug like nextjs"),
     }
     for field, value in values.items():

@@ -38,6 +38,8 @@ async def test_invalid_names_are_422_naming_the_field(api: httpx.AsyncClient, na
     ("root_directory", "../other"),
     ("output_directory", "/etc"),
     ("node_version", "20; rm"),
+    ("node_version", "abc"),
+    ("branch", "no such branch !!"),
 ])
 async def test_invalid_settings_are_422_naming_the_field(
     api: httpx.AsyncClient, field: str, value: str
@@ -54,6 +56,8 @@ async def test_errors_say_what_to_give_not_the_library_s_words(api: httpx.AsyncC
         ({"name": "site", "surprise": 1}, "surprise: not a known field; check its spelling"),
         ({}, "name: required"),
         ({"name": 7}, "name: give text"),
+        ({"name": "site", "node_version": "abc"},
+         "node_version: use a Node.js version like 22, 22.x or >=20"),
     ):
         response = await api.post("/api/v1/projects", json=body)
         assert response.status_code == 422
