@@ -5,7 +5,10 @@ Registered as Jinja filters and globals by :mod:`autostack_web.rendering`.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+
+from markupsafe import Markup, escape
 
 from autostack_core.infrastructure.models import ROLE_RANK, Deployment, DeploymentState, Role
 
@@ -66,3 +69,12 @@ def allowed(role: str | None, minimum: str) -> bool:
 
 def is_final(state: str) -> bool:
     return DeploymentState(state).is_final
+
+
+CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def code_spans(text: str) -> Markup:
+    """``text`` escaped, its Markdown code spans (```npm run build```) as ``<code>``: detection
+    reasons are written with backticks."""
+    return Markup(CODE_SPAN.sub(lambda match: f"<code>{match.group(1)}</code>", str(escape(text))))

@@ -28,6 +28,9 @@ EXPIRED = "This form expired. Reload the page and submit it again."
 
 
 async def landing(request: Request) -> Response:
+    """The home page; a signed-in user's home is their dashboard."""
+    if signed_in_user(request) is not None:
+        return redirect("/dashboard")
     return await render(request, "landing.html")
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(ago=formatting.ago, duration=formatting.duration,
-                             short_sha=formatting.short_sha)
+                             short_sha=formatting.short_sha, code_spans=formatting.code_spans)
 templates.env.globals.update(allowed=formatting.allowed, progress=formatting.progress,
                              elapsed=formatting.elapsed, is_final=formatting.is_final)
 STATIC_DIR = HERE / "static"

@@ -17,6 +17,7 @@ from autostack_core.infrastructure.models import (
     UserSession,
 )
 from autostack_web.dashboard import PAGE_SIZE
+from autostack_web.formatting import code_spans
 from tests.fixtures_auth import PASSWORD, add_user, client_for, owner, personal_team
 from tests.query_counter import counting_queries
 
@@ -46,6 +47,21 @@ async def test_landing_page(client: httpx.AsyncClient) -> None:
     assert "Deploy your apps in seconds" in page.text
     assert 'action="/new"' in page.text and 'name="git_url"' in page.text
     assert 'href="/signup"' in page.text and 'href="/login"' in page.text
+    assert 'rel="icon" type="image/svg+xml" href="http://testserver/static/favicon.svg"' in page.text
+    icon = await client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+
+
+async def test_a_signed_in_home_is_the_dashboard(autostack: AutoStack, owner: User) -> None:
+    async with client_for(autostack) as http:
+        await log_in(http)
+        home = await http.get("/")
+    assert home.status_code == 303 and home.headers["location"] == "/dashboard"
+
+
+def test_detection_reasons_show_code_spans_as_code() -> None:
+    shown = code_spans("found `next build` in <package.json>")
+    assert shown == "found <code>next build</code> in &lt;package.json&gt;"
 
 
 async def test_stylesheet_has_a_dark_mode(client: httpx.AsyncClient) -> None:
