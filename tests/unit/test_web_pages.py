@@ -47,7 +47,8 @@ async def test_landing_page(client: httpx.AsyncClient) -> None:
     assert "Deploy your apps in seconds" in page.text
     assert 'action="/new"' in page.text and 'name="git_url"' in page.text
     assert 'href="/signup"' in page.text and 'href="/login"' in page.text
-    assert 'rel="icon" type="image/svg+xml" href="http://testserver/static/favicon.svg"' in page.text
+    icon_link = 'rel="icon" type="image/svg+xml" href="http://testserver/static/favicon.svg"'
+    assert icon_link in page.text
     icon = await client.get("/static/favicon.svg")
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
 
