@@ -1,4 +1,5 @@
-"""The account page: profile, API tokens (a new one is shown once), browser sessions."""
+"""The account page: profile, e-mail address and password, API tokens (a new one is shown
+once), browser sessions."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ async def account_page(
         .order_by("-last_seen_at")
     current = request.state.session
     values = {"tokens": tokens, "sessions": sessions, "current_session_id": current.id,
-              "error": None, "new_token": None, "notice": None, **context}
+              "error": None, "new_token": None, "notice": None, "email": user.email, **context}
     return await render(request, "account.html", values, status_code=status_code,
                         headers=headers)
 
@@ -57,6 +58,50 @@ async def update_profile(request: Request) -> Response:
     user.name = name
     await user.save(update_fields=["name"])
     return await account_page(request, user, notice="Profile saved.")
+
+
+def password_field(form: Any, name: str) -> str:
+    """A password as typed (never stripped)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+async def update_email(request: Request) -> Response:
+    """Sign in with another e-mail address from now on (the current password confirms it)."""
+    user = signed_in_user(request)
+    if user is None:
+        return login_redirect(request)
+    async with request.form() as form:
+        email, current = form_text(form, "email"), password_field(form, "password_for_email")
+    try:
+        await accounts.change_email(user, current, email, client_ip(request))
+    except ApiError as error:
+        if error.field == "current_password":  # this form's own password field
+            error = ApiError(error.status, error.message, "password_for_email")
+        return await account_page(request, user, status_code=error.status,
+                                  headers=retry_after(error), error=error, email=email)
+    return await account_page(request, user, notice=f"Email changed: you sign in as {user.email}.")
+
+
+async def update_password(request: Request) -> Response:
+    """A new password; the user's other browser sessions end (this one stays)."""
+    user = signed_in_user(request)
+    if user is None:
+        return login_redirect(request)
+    async with request.form() as form:
+        current = password_field(form, "current_password")
+        new = password_field(form, "new_password")
+    session = request.state.session
+    try:
+        await accounts.change_password(user, current, new, session.id if session else None,
+                                       client_ip(request))
+    except ApiError as error:
+        if error.field == "password":
+            error = ApiError(error.status, f"new {error.message}", "new_password")
+        return await account_page(request, user, status_code=error.status,
+                                  headers=retry_after(error), error=error)
+    return await account_page(
+        request, user, notice="Password changed; your other browser sessions were signed out.")
 
 
 async def create_token(request: Request) -> Response:
@@ -106,6 +151,8 @@ async def revoke_session(request: Request, user: User) -> Response:
 routes: list[BaseRoute] = [
     Route("/account", account, methods=["GET"], include_in_schema=False),
     Route("/account/profile", update_profile, methods=["POST"], include_in_schema=False),
+    Route("/account/email", update_email, methods=["POST"], include_in_schema=False),
+    Route("/account/password", update_password, methods=["POST"], include_in_schema=False),
     Route("/account/tokens", create_token, methods=["POST"], include_in_schema=False),
     Route("/account/tokens/{id:int}/revoke", page(revoke_token), methods=["POST"],
           include_in_schema=False),

@@ -187,6 +187,48 @@ async def login(email: str, password: str, ip: str) -> User:
     return user
 
 
+# -- changing one's e-mail address or password -------------------------------------------
+
+
+async def check_current_password(user: User, password: str, ip: str) -> None:
+    """403 naming ``current_password`` unless it is the user's password (an account
+    without one, GitHub or Google sign-in only, has none to give). A wrong one counts as
+    a failed login, within the same limits (429)."""
+    if user.password_hash is None:
+        return
+    target = ("email", sha256_hex(user.email))
+    await throttle.check_login(target[1], ip)
+    if not verify_password(user.password_hash, password):
+        await audit("auth.login_failed", user=user, target=target, ip=ip, email=user.email)
+        raise ApiError(403, "current password: that is not your password", "current_password")
+
+
+async def change_email(user: User, current_password: str, email: str, ip: str) -> None:
+    """Sign in with ``email`` from now on: checked like a sign-up's, 409 if taken, audited."""
+    await check_current_password(user, current_password, ip)
+    email = normalize_email(email)
+    if email == user.email:
+        return
+    if await User.exists(email=email):
+        raise ApiError(409, "email: an account with this email already exists", "email")
+    before, user.email = user.email, email
+    await user.save(update_fields=["email"])
+    await audit("user.email_changed", user=user, target=("user", str(user.id)), ip=ip,
+                before={"email": before}, after={"email": email})
+
+
+async def change_password(
+    user: User, current_password: str, password: str, keep_session: int | None, ip: str
+) -> None:
+    """A new password, audited; every other browser session of the user ends."""
+    await check_current_password(user, current_password, ip)
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    await user.save(update_fields=["password_hash"])
+    await UserSession.filter(user=user).exclude(id=keep_session or 0).delete()
+    await audit("user.password_changed", user=user, target=("user", str(user.id)), ip=ip)
+
+
 # -- browser sessions --------------------------------------------------------------
 
 

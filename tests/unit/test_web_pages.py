@@ -9,6 +9,7 @@ import httpx
 from autostack_core.app import AutoStack
 from autostack_core.infrastructure.models import (
     ApiToken,
+    AuditEvent,
     Deployment,
     DeploymentLog,
     Project,
@@ -16,6 +17,7 @@ from autostack_core.infrastructure.models import (
     User,
     UserSession,
 )
+from autostack_core.security import accounts
 from autostack_web.dashboard import PAGE_SIZE
 from autostack_web.formatting import code_spans
 from tests.fixtures_auth import PASSWORD, add_user, client_for, owner, personal_team
@@ -258,3 +260,33 @@ async def test_account_profile_and_sessions(autostack: AutoStack, owner: User) -
                                   data={"csrf_token": token})
         assert current.headers["location"] == "/login"
     assert (await User.get(id=owner.id)).name == "Liv"
+
+
+async def test_change_email_and_password(autostack: AutoStack, owner: User) -> None:
+    other = await accounts.create_user("taken@example.com", PASSWORD)
+    async with client_for(autostack) as elsewhere:
+        await log_in(elsewhere)  # another browser session of the owner
+        async with client_for(autostack) as http:
+            token = await log_in(http)
+            wrong = await http.post("/account/email", data={
+                "csrf_token": token, "email": "new@example.com", "password_for_email": "nope"})
+            assert wrong.status_code == 403
+            assert 'aria-describedby="e-password_for_email"' in wrong.text
+            taken = await http.post("/account/email", data={
+                "csrf_token": token, "email": other.email, "password_for_email": PASSWORD})
+            assert taken.status_code == 409 and "already exists" in taken.text
+            moved = await http.post("/account/email", data={
+                "csrf_token": token, "email": "New@Example.com", "password_for_email": PASSWORD})
+            assert moved.status_code == 200 and "you sign in as new@example.com" in moved.text
+            short = await http.post("/account/password", data={
+                "csrf_token": token, "current_password": PASSWORD, "new_password": "short"})
+            assert short.status_code == 422 and "new password: use at least 8" in short.text
+            changed = await http.post("/account/password", data={
+                "csrf_token": token, "current_password": PASSWORD,
+                "new_password": "a brand new passphrase"})
+            assert changed.status_code == 200 and "other browser sessions" in changed.text
+            assert (await http.get("/account")).status_code == 200  # this session stays
+        assert (await elsewhere.get("/account")).status_code == 303  # the other one ended
+    assert await accounts.login("new@example.com", "a brand new passphrase", "127.0.0.1")
+    actions = await AuditEvent.filter(action__startswith="user.").values_list("action", flat=True)
+    assert set(actions) >= {"user.email_changed", "user.password_changed"}
