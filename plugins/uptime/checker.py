@@ -190,12 +190,19 @@ async def probe(public_url: str, path: str, headers: dict[str, str], timeout: fl
     return Outcome(True, response.status_code, duration_ms=took())
 
 
-async def prune(now: datetime | None = None) -> int:
+async def prune(app: AutoStack, now: datetime | None = None) -> int:
     """Forget checks older than :data:`CHECK_DAYS` and incidents that ended more than
-    :data:`INCIDENT_DAYS` ago; how many rows went (hourly)."""
+    :data:`INCIDENT_DAYS` ago, and end (without an alert) the open incidents of hostnames
+    that no longer serve their project's production; how many rows went or ended (hourly)."""
     now = now or datetime.now(UTC)
     checks: int = await UptimeCheck.filter(slot__lt=now - timedelta(days=CHECK_DAYS)).delete()
     ended: int = await UptimeIncident.filter(
         ended_at__lt=now - timedelta(days=INCIDENT_DAYS)
     ).delete()
-    return checks + ended
+    orphans = 0
+    for incident in await UptimeIncident.filter(ended_at__isnull=True).prefetch_related("project"):
+        if incident.hostname not in await uptime.production_hostnames(app, incident.project):
+            orphans += await UptimeIncident.filter(id=incident.id, ended_at__isnull=True).update(
+                ended_at=now, open_key=None
+            )
+    return checks + ended + orphans

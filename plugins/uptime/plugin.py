@@ -48,7 +48,7 @@ def register_tasks(app: AutoStack) -> list[Task]:
     return [
         Task(checker.TICK_TASK, partial(checker.tick, app), Cron()),
         Task(checker.CHECK_TASK, partial(checker.run, app)),
-        Task(checker.PRUNE_TASK, checker.prune, Cron(minute="37")),
+        Task(checker.PRUNE_TASK, partial(checker.prune, app), Cron(minute="37")),
     ]
 
 

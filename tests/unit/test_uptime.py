@@ -296,14 +296,31 @@ async def test_only_production_hostnames_are_checked_with_the_bypass_when_protec
     )
 
 
-async def test_old_checks_are_pruned(autostack: AutoStack, site: Project) -> None:
+async def test_old_checks_and_incidents_of_former_hostnames_go(
+    autostack: AutoStack, site: Project, app_server: StandIn, switch: Switch
+) -> None:
     now = datetime.now(UTC)
     await UptimeCheck.create(
         project=site, hostname="site.localhost", slot=now - timedelta(days=40), ok=True
     )
     await UptimeCheck.create(project=site, hostname="site.localhost", slot=now, ok=True)
-    assert await checker.prune(now) == 1
+    assert await checker.prune(autostack, now) == 1
     assert await UptimeCheck.filter(project=site).count() == 1
+    await UptimeCheck.filter(project=site).delete()
+
+    production = await deploy_files(autostack, site, SITE)
+    custom = await Alias.create(
+        hostname="www.site.test", project=site, deployment=production, kind=AliasKind.CUSTOM
+    )
+    switch.status = 502
+    for minute in range(2):
+        await check_at(autostack, START + timedelta(minutes=minute))
+    assert await UptimeIncident.filter(project=site, ended_at__isnull=True).count() == 2
+    await custom.delete()  # the custom domain stops serving production
+    switch.status = 200
+    assert await checker.prune(autostack, now) == 1
+    [left] = await UptimeIncident.filter(project=site, ended_at__isnull=True)
+    assert left.hostname == "site.localhost"  # still production: a check will close it
 
 
 async def test_a_check_started_now_counts_like_a_scheduled_one(
