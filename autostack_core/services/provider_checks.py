@@ -16,7 +16,7 @@ from typing import Any
 
 from autostack_core.config import Settings
 from autostack_core.interfaces.checks import Check
-from autostack_core.interfaces.runtime import Runtime
+from autostack_core.interfaces.runtime import ConfigField, Runtime
 from autostack_core.plugins import LoadedPlugins
 from autostack_core.utils import await_me_maybe
 
@@ -29,11 +29,17 @@ async def registered_runtimes(settings: Settings, plugins: LoadedPlugins) -> lis
     return [runtime for result in results for runtime in (await await_me_maybe(result)) or []]
 
 
+def fields_of(runtime: Runtime) -> tuple[ConfigField, ...]:
+    """The runtime's declared fields; a plugin's runtime that declares none has none (the
+    doctor and the listing never fail on a runtime short of the interface)."""
+    return tuple(getattr(runtime, "config_fields", ()))
+
+
 def runtime_json(runtime: Runtime) -> dict[str, Any]:
     """A runtime for ``autostack plugins --json``: its name, what it runs, its fields."""
     return {
         "name": runtime.name,
-        "accepts": sorted(runtime.accepts),
+        "accepts": sorted(getattr(runtime, "accepts", ())),
         "fields": [
             {
                 "name": field.name,
@@ -41,7 +47,7 @@ def runtime_json(runtime: Runtime) -> dict[str, Any]:
                 "secret": field.secret,
                 "required": field.required,
             }
-            for field in runtime.config_fields
+            for field in fields_of(runtime)
         ],
     }
 
@@ -80,7 +86,7 @@ async def provider_checks(settings: Settings, plugins: LoadedPlugins) -> list[Ch
     runtimes = {
         runtime.name: runtime
         for runtime in await registered_runtimes(settings, plugins)
-        if runtime.config_fields
+        if fields_of(runtime)
     }
     checks = [
         check
