@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -45,6 +46,7 @@ PERIODS: dict[str, int] = {"m": 60, "h": 3600, "d": 86400}
 LATENCY_BOUNDS_MS: tuple[float, ...] = tuple(round(0.5 * 1.25**i, 3) for i in range(56))
 """Upper bounds of the latency buckets, 0.5 ms to about 130 s; slower goes in the last."""
 TOP_KEPT = 50
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 MINUTE_ROWS_KEPT = timedelta(days=2)
 HOUR_ROWS_KEPT = timedelta(days=31)
 
@@ -87,6 +89,17 @@ class Tally:
     paths: Counter[str] = field(default_factory=Counter)
     referrers: Counter[str] = field(default_factory=Counter)
 
+    def merge(self, other: Tally) -> None:
+        self.requests += other.requests
+        self.bytes_sent += other.bytes_sent
+        for mine, theirs in (
+            (self.statuses, other.statuses),
+            (self.latency, other.latency),
+            (self.paths, other.paths),
+            (self.referrers, other.referrers),
+        ):
+            mine.update(theirs)
+
     def add(self, record: RequestRecord) -> None:
         self.requests += 1
         self.bytes_sent += max(0, record.bytes_sent)
@@ -109,12 +122,6 @@ def latency_bucket(duration_ms: float) -> int:
         return 0
     index = math.ceil(math.log(duration_ms / LATENCY_BOUNDS_MS[0], 1.25) - 1e-9)
     return min(index, len(LATENCY_BOUNDS_MS) - 1)
-
-
-def bucket_start(timestamp: float, period: str) -> datetime:
-    """The start (UTC) of the ``period`` that holds ``timestamp``."""
-    seconds = PERIODS[period]
-    return datetime.fromtimestamp(timestamp - timestamp % seconds, UTC)
 
 
 def visitor_hash(salt: str, project_id: int, address: str, user_agent: str) -> str:
@@ -182,28 +189,49 @@ async def ingest(records: list[RequestRecord], cursor: Cursor) -> bool:
     projects = (
         dict(await Deployment.filter(id__in=ids).values_list("id", "project_id")) if ids else {}
     )
-    tallies: dict[tuple[str, str, datetime], Tally] = {}
-    visitors: set[tuple[str, str, datetime, str]] = set()
-    salts: dict[date, str | None] = {}
-    today = datetime.now(UTC).date()
+    minutes: dict[tuple[str, int], Tally] = {}
+    hourly: dict[tuple[str, int], set[str]] = {}
+    salts: dict[int, str | None] = {}
+    hashes: dict[tuple[str, str, str], str] = {}
+    today = int(time.time()) // 86400
     for record in records:
         project_id = projects.get(record.deployment_id)
         if project_id is None:
             continue
-        for period in PERIODS:
-            key = (record.deployment_id, period, bucket_start(record.timestamp, period))
-            tallies.setdefault(key, Tally()).add(record)
-        day = bucket_start(record.timestamp, "d").date()
+        second = int(record.timestamp)
+        minute = (record.deployment_id, second - second % 60)
+        tally = minutes.get(minute)
+        if tally is None:
+            tally = minutes[minute] = Tally()
+        tally.add(record)
+        day = second // 86400
         if day not in salts:
-            salts[day] = await salt_of(day) if day == today else None
+            salts[day] = (
+                await salt_of(date.fromordinal(EPOCH_ORDINAL + day)) if day == today else None
+            )
         salt = salts[day]
         if salt is None or not (record.address or record.user_agent):
             continue
-        visitor = visitor_hash(salt, project_id, record.address, record.user_agent)
-        for period in ("h", "d"):
-            visitors.add(
-                (record.deployment_id, period, bucket_start(record.timestamp, period), visitor)
+        who = (record.deployment_id, record.address, record.user_agent)
+        visitor = hashes.get(who)
+        if visitor is None:
+            visitor = hashes[who] = visitor_hash(
+                salt, project_id, record.address, record.user_agent
             )
+        hourly.setdefault((record.deployment_id, second - second % 3600), set()).add(visitor)
+    # Hours and days are the sums of their minutes (one pass over the records, not three).
+    tallies: dict[tuple[str, str, datetime], Tally] = {}
+    for (deployment_id, start), tally in minutes.items():
+        for period, seconds in PERIODS.items():
+            key = (deployment_id, period, datetime.fromtimestamp(start - start % seconds, UTC))
+            tallies.setdefault(key, Tally()).merge(tally)
+    visitors: set[tuple[str, str, datetime, str]] = set()
+    for (deployment_id, start), seen in hourly.items():
+        hour = datetime.fromtimestamp(start, UTC)
+        midnight = datetime.fromtimestamp(start - start % 86400, UTC)
+        for visitor in seen:
+            visitors.add((deployment_id, "h", hour, visitor))
+            visitors.add((deployment_id, "d", midnight, visitor))
     try:
         async with in_transaction():
             if not await _claim(cursor):
