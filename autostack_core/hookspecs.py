@@ -324,6 +324,19 @@ def shutdown(app: AutoStack) -> Awaitable[None] | None:
     """
 
 
+@hookspec
+def extra_metrics(app: AutoStack) -> str | Awaitable[str | None] | None:
+    """Return more Prometheus metrics for the control plane's ``/metrics``.
+
+    Called at each scrape (by a loopback client or one holding
+    ``AUTOSTACK_METRICS_TOKEN``) with the running host object. Return text in the
+    Prometheus exposition format (``# HELP``/``# TYPE`` lines and samples), appended
+    as is after the core's own metrics, or ``None`` for nothing. Name your metrics
+    with your own prefix. The local edge plugin returns Caddy's own metrics this way.
+    A plugin that raises is logged and left out of that scrape.
+    """
+
+
 # ---------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------

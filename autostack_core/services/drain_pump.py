@@ -66,8 +66,10 @@ class DrainPump:
         self._edge_path = app.settings.data_dir / "logs" / "edge-access.log"
         self._edge_offset = 0
         self._edge_inode = 0
+        self.started_at = datetime.now(UTC)
 
     async def start(self) -> None:
+        self.started_at = datetime.now(UTC)
         last = await DeploymentLog.all().order_by("-id").first()
         self._build_cursor = last.id if last else 0
         with contextlib.suppress(OSError):
@@ -151,16 +153,19 @@ class DrainPump:
         for deployment_id in list(self.followed):
             if deployment_id not in keep or self.followed[deployment_id].done():
                 self.followed.pop(deployment_id).cancel()
-        now = datetime.now(UTC)
         for deployment in ready:
             if deployment.id not in self.followed:
+                # From when it started deploying (a deployment that became ready since the
+                # last refresh loses no line), but nothing from before the pump started.
+                started = deployment.deploying_at or deployment.created_at
+                since = max(started, self.started_at)
                 self.followed[deployment.id] = asyncio.create_task(
-                    self._follow(deployment, since=now)
+                    self._follow(deployment, since=since)
                 )
 
     async def _follow(self, deployment: Deployment, since: datetime) -> None:
-        """Send the deployment's runtime lines from ``since`` (when the pump decided to
-        follow it), until it is no longer ready or drained."""
+        """Send the deployment's runtime lines from ``since``, until it is no longer ready
+        or drained."""
         project = await Project.get(id=deployment.project_id)  # type: ignore[attr-defined]
         if project.provider not in self.app.runtimes:
             return

@@ -4,7 +4,8 @@ Counted as they happen: HTTP requests by method, route template (never the raw p
 so ids do not multiply the series) and status, with a latency histogram. Read from the
 database and the queue at each scrape: deployments by state, builds running, build
 and deploy seconds of the finished deployments, queued jobs, and each log drain's sent
-and dropped records.
+and dropped records. Plugins add theirs with the ``extra_metrics`` hook (the local
+edge: Caddy's own metrics).
 
 Who may scrape: a request from a loopback address, or one with
 ``Authorization: Bearer <AUTOSTACK_METRICS_TOKEN>`` when the operator sets that token;
@@ -16,7 +17,9 @@ keep apart).
 from __future__ import annotations
 
 import hmac
+import inspect
 import ipaddress
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +35,8 @@ from autostack_core.infrastructure.models import Deployment, DeploymentState, Lo
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
+
+logger = logging.getLogger("autostack.metrics")
 
 TOKEN_SETTING = "AUTOSTACK_METRICS_TOKEN"
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -136,7 +141,24 @@ async def metrics_endpoint(request: Request) -> Response:
     if not allowed(request, app.settings.plugin_settings.get(TOKEN_SETTING, "")):
         return PlainTextResponse("Not Found", status_code=404)
     await metrics.refresh()
-    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(metrics.registry) + "".join(await plugin_metrics(app)).encode()
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+async def plugin_metrics(app: AutoStack) -> list[str]:
+    """What each ``extra_metrics`` hook returned; one that raises is logged and skipped."""
+    texts = []
+    for hookimpl in app.plugin_manager.hook.extra_metrics.get_hookimpls():
+        try:
+            result = hookimpl.function(app=app)
+            if inspect.isawaitable(result):
+                result = await result
+        except Exception:
+            logger.exception("the extra_metrics hook of %s failed", hookimpl.plugin_name)
+            continue
+        if isinstance(result, str) and result:
+            texts.append(result if result.endswith("\n") else result + "\n")
+    return texts
 
 
 _APPS: dict[int, Metrics] = {}

@@ -2,7 +2,8 @@
 the build log, the server app's runtime lines and the edge's requests (an HTTPS NDJSON
 receiver with a self-signed certificate the server trusts by setting, and an OTLP/HTTP
 receiver decoding protobuf); then a real scrape of /metrics parses as Prometheus text
-and counts the requests, the deployments and what the drains sent."""
+and counts the requests, the deployments and what the drains sent, with the Caddy
+edge's own metrics."""
 
 from __future__ import annotations
 
@@ -31,11 +32,16 @@ def receivers(tmp_path: Path) -> Iterator[tuple[Receiver, Receiver]]:
 
 
 @pytest.fixture
-def drained_server(tmp_path: Path, database_url: str | None,
-                   receivers: tuple[Receiver, Receiver]) -> Iterator[Server]:
-    with signed_in_server(tmp_path, database_url, AUTOSTACK_DRAINS_ALLOW_HTTP_LOOPBACK="1",
-                          AUTOSTACK_DRAINS_CA_FILE=str(tmp_path / "receiver.pem"),
-                          AUTOSTACK_METRICS_TOKEN=TOKEN) as instance:
+def drained_server(
+    tmp_path: Path, database_url: str | None, receivers: tuple[Receiver, Receiver]
+) -> Iterator[Server]:
+    with signed_in_server(
+        tmp_path,
+        database_url,
+        AUTOSTACK_DRAINS_ALLOW_HTTP_LOOPBACK="1",
+        AUTOSTACK_DRAINS_CA_FILE=str(tmp_path / "receiver.pem"),
+        AUTOSTACK_METRICS_TOKEN=TOKEN,
+    ) as instance:
         yield instance
 
 
@@ -46,12 +52,24 @@ def test_drains_receive_build_runtime_and_edge_logs_and_metrics_scrape(
     https, otlp = receivers
     with server.api() as api:
         api.post("/api/v1/projects", json={"name": "shop"}).raise_for_status()
-    server.cli("drains", "add", "ship", https.url, "--header", "X-Api-Key: k-42",
-               "--project", "shop")
-    server.cli("drains", "add", "otel", otlp.url, "--kind", "otlp", "--source", "runtime",
-               "--project", "shop")
-    refused = server.cli("drains", "add", "meta", "https://169.254.169.254/x",
-                         "--project", "shop", check=False)
+    server.cli(
+        "drains", "add", "ship", https.url, "--header", "X-Api-Key: k-42", "--project", "shop"
+    )
+    server.cli(
+        "drains",
+        "add",
+        "otel",
+        otlp.url,
+        "--kind",
+        "otlp",
+        "--source",
+        "runtime",
+        "--project",
+        "shop",
+    )
+    refused = server.cli(
+        "drains", "add", "meta", "https://169.254.169.254/x", "--project", "shop", check=False
+    )
     assert refused.returncode != 0 and "169.254.169.254" in refused.stderr + refused.stdout
 
     deployed = deploy(server, write_app(tmp_path / "shop"), "--prod", "--project", "shop")
@@ -59,14 +77,19 @@ def test_drains_receive_build_runtime_and_edge_logs_and_metrics_scrape(
     server.edge_get("shop.localhost", "/fail?order=7")
     server.edge_get("shop.localhost", "/checkout")
 
-    records = https.wait_for(lambda got: {"build", "runtime", "edge"} <= {
-        r["source"] for r in got} and any(r["message"] == "served /checkout" for r in got)
-        and any(r["source"] == "edge" and r["status"] == 500 for r in got), timeout=60)
+    records = https.wait_for(
+        lambda got: (
+            {"build", "runtime", "edge"} <= {r["source"] for r in got}
+            and any(r["message"] == "served /checkout" for r in got)
+            and any(r["source"] == "edge" and r["status"] == 500 for r in got)
+            and any(r["source"] == "edge" and r["path"] == "/checkout" for r in got)
+        ),
+        timeout=60,
+    )
     build = [r for r in records if r["source"] == "build"]
     assert build and all(r["deployment"] == deployed["id"] for r in build)
     [failed] = [r for r in records if r["source"] == "runtime" and "order 7" in r["message"]]
-    assert (failed["level"], failed["replica"], failed["stream"]) == ("error", "server-0",
-                                                                     "stderr")
+    assert (failed["level"], failed["replica"], failed["stream"]) == ("error", "server-0", "stderr")
     [edge] = [r for r in records if r["source"] == "edge" and r["path"] == "/checkout"]
     assert (edge["status"], edge["host"], edge["project"]) == (200, "shop.localhost", "shop")
     assert all(headers["x-api-key"] == "k-42" for headers in https.headers)
@@ -80,14 +103,30 @@ def test_drains_receive_build_runtime_and_edge_logs_and_metrics_scrape(
 
     scraped = httpx.get(f"{server.url}/metrics", timeout=30)
     assert scraped.status_code == 200
-    found = {(s.name, tuple(sorted(s.labels.items()))): s.value
-             for family in text_string_to_metric_families(scraped.text)
-             for s in family.samples}
+    found = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(scraped.text)
+        for s in family.samples
+    }
     assert found[("autostack_deployments", (("state", "ready"),))] >= 1
     assert found[("autostack_builds_total", ())] >= 1
-    assert found[("autostack_log_drain_records_total",
-                  (("drain", "ship"), ("outcome", "sent"), ("project", "shop")))] > 0
-    assert sum(value for (name, labels), value in found.items()
-               if name == "autostack_http_requests_total"
-               and ("route", "/api/v1/projects") in labels) >= 1
+    assert (
+        found[
+            (
+                "autostack_log_drain_records_total",
+                (("drain", "ship"), ("outcome", "sent"), ("project", "shop")),
+            )
+        ]
+        > 0
+    )
+    assert (
+        sum(
+            value
+            for (name, labels), value in found.items()
+            if name == "autostack_http_requests_total" and ("route", "/api/v1/projects") in labels
+        )
+        >= 1
+    )
     assert ("autostack_queue_pending", ()) in found
+    assert any(name.startswith("caddy_") for name, _ in found)  # the edge's own, from Caddy
+    assert ("go_goroutines", ()) in found

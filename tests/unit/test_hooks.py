@@ -156,6 +156,10 @@ class Recorder:
         self.calls.append(("startup", app.settings.data_dir))
 
     @hookimpl
+    async def extra_metrics(self, app: AutoStack) -> str:
+        return "# TYPE recorder_scrapes counter\nrecorder_scrapes_total 1\n"
+
+    @hookimpl
     def shutdown(self, app: AutoStack) -> None:
         self.calls.append(("shutdown", app.settings.data_dir))
 
@@ -416,6 +420,14 @@ async def test_hook_shutdown(settings: Settings, tmp_path: Path) -> None:
     await app.startup()
     await app.shutdown()
     assert ("shutdown", settings.data_dir) in recorder.calls
+
+
+async def test_hook_extra_metrics(recorded: Any) -> None:
+    app, _ = recorded
+    transport = httpx.ASGITransport(app=app.asgi())
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        scraped = await http.get("/metrics")
+    assert "recorder_scrapes_total 1" in scraped.text and "autostack_deployments" in scraped.text
 
 
 def test_hook_register_commands(tmp_path: Path) -> None:

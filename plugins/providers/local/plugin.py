@@ -20,6 +20,7 @@ from autostack_plugins.providers.local.containers import ContainerRuntime
 from autostack_plugins.providers.local.edge import Edge
 from autostack_plugins.providers.local.edge_analytics import TASK as ANALYTICS_TASK
 from autostack_plugins.providers.local.edge_analytics import ingest_log
+from autostack_plugins.providers.local.edge_metrics import caddy_metrics
 from autostack_plugins.providers.local.local_edge import LocalEdge
 from autostack_plugins.providers.local.local_runtime import LocalRuntime
 
@@ -41,6 +42,15 @@ def register_runtimes(settings: Settings) -> list[LocalRuntime | ContainerRuntim
 def register_edges(settings: Settings) -> list[LocalEdge]:
     edge = _unpaired.pop(id(settings), None) or Edge(settings)
     return [LocalEdge(edge)]
+
+
+@hookimpl
+async def extra_metrics(app: AutoStack) -> str | None:
+    """Caddy's own metrics (:mod:`.edge_metrics`) when this plugin's edge serves."""
+    if app.edge.name != LocalEdge.name:
+        return None
+    metrics: str | None = await caddy_metrics(app.settings.edge_admin_socket)
+    return metrics
 
 
 @hookimpl
