@@ -44,6 +44,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.dns_hosts.route53",
     "autostack_plugins.domains.plugin",
     "autostack_plugins.crons.plugin",
+    "autostack_plugins.forms.plugin",
     "autostack_plugins.log_drains.plugin",
     "autostack_plugins.analytics.plugin",
     "autostack_plugins.uptime.plugin",

@@ -45,6 +45,10 @@ What is public, and why:
   the plugin and the dashboard share about them (which deployment's crons
   run, the on/off setting, the history, a run started by hand, the
   protection bypass a cron request carries).
+* ``autostack_core.infrastructure.models.forms`` and ``autostack_core.services.forms``:
+  the forms plugin's tables (kept in the core for the same reason) and what
+  the plugin, the dashboard and the submission endpoint share about them
+  (finding forms in HTML, taking a submission, listing, CSV).
 * ``autostack_core.infrastructure.models.uptime`` and ``autostack_core.services.uptime``:
   the uptime plugin's tables (kept in the core for the same reason) and what
   the plugin and the dashboard share about them (the settings, the production
@@ -107,6 +111,8 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.services.aliases",
     "autostack_core.services.audit",
     "autostack_core.services.crons",
+    "autostack_core.infrastructure.models.forms",
+    "autostack_core.services.forms",
     "autostack_core.services.log_drains",
     "autostack_core.services.drain_pump",
     "autostack_core.services.analytics",

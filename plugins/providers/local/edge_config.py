@@ -28,6 +28,11 @@ from typing import Any
 
 from autostack_core.config import Settings
 from autostack_core.security.log_redaction import MASK, SECRET_PARAMETERS
+from autostack_plugins.providers.local.edge_forms import (
+    FORMS_ROUTE,
+    forms_named_route,
+    forms_route,
+)
 from autostack_plugins.providers.local.edge_images import image_handler
 from autostack_plugins.providers.local.edge_insights import insights_handler
 from autostack_plugins.providers.local.edge_protection import protection_route
@@ -100,7 +105,10 @@ def profile_route(deployments_dir: Path, deployment: EdgeDeployment) -> JSON:
                                     has_404_page=deployment.has_404_page,
                                     functions=functions, server=server)
     handle = [handler]
-    if functions or server is not None:
+    if not functions and server is None:
+        # Nothing of a static deployment takes a post: its form posts are Netlify forms.
+        handle = [{"handler": "subroute", "routes": [forms_route(), {"handle": [handler]}]}]
+    else:
         # A random slot per request (the last hex digit of its UUID) spreads the replicas.
         slot = {"vars_regexp": {"{http.request.uuid}": {"name": "slot", "pattern": "([0-9a-f])$"}}}
         handle = [{"handler": "subroute", "routes": [
@@ -197,7 +205,8 @@ def caddy_config(state: EdgeState, settings: Settings,
             "protocols": ["h1", "h2"],
             "automatic_https": {"disable": True},
             "logs": {"default_logger_name": ACCESS_LOGGER},
-            "named_routes": {HOSTED_ROUTE: hosted_route(settings, state)},
+            "named_routes": {HOSTED_ROUTE: hosted_route(settings, state),
+                             FORMS_ROUTE: forms_named_route(settings)},
             "routes": [
                 # Twice: the second try is for a request that raced an alias move.
                 {"handle": [{"handler": "invoke", "name": HOSTED_ROUTE}]},

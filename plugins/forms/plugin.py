@@ -1,0 +1,30 @@
+"""The forms plugin's hooks: the build's form detection and the API."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from autostack_core import hookimpl
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
+
+    from autostack_core.app import AutoStack
+    from autostack_core.config import Settings
+    from autostack_core.infrastructure.models import Deployment
+    from autostack_core.interfaces import SourceTree
+
+
+@hookimpl
+def register_routes(settings: Settings) -> list[BaseRoute]:
+    from . import api
+
+    return api.routes
+
+
+@hookimpl
+async def inspect_source(app: AutoStack, deployment: Deployment, tree: SourceTree) -> None:
+    """Record the Netlify forms of the deployment's HTML files (bounded; see the service)."""
+    from autostack_core.services import forms
+
+    await forms.record(deployment, forms.forms_in_tree(tree.root))
