@@ -316,7 +316,7 @@ async def test_settings_flows_a_deployment_started_elsewhere_and_a_team_invitati
 
     await page.goto(f"{server.url}/teams/{team_slug}")
     await page.get_by_label("Email").fill("bob@example.com")
-    await page.get_by_label("Role").select_option("viewer")
+    await page.get_by_label("Role", exact=True).select_option("viewer")
     await page.get_by_role("button", name="Invite").click()
     link = await page.get_by_label("Invitation link").input_value()
     await shot(page, "team", full_page=False)
