@@ -1,8 +1,10 @@
-"""The forms plugin's hooks: the build's form detection and the API."""
+"""The forms plugin's hooks: the build's form detection, the API and ``autostack forms``."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+import click
 
 from autostack_core import hookimpl
 
@@ -20,6 +22,13 @@ def register_routes(settings: Settings) -> list[BaseRoute]:
     from . import api
 
     return api.routes
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    from .commands import forms
+
+    cli.add_command(forms)
 
 
 @hookimpl

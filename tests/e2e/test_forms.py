@@ -3,7 +3,7 @@
 A static site with a Netlify form (and a honeypot) is deployed with the CLI;
 posts go to the edge with the site's hostname on a path of the site, as a
 browser's form submission does, and the submissions are then listed and
-exported through the API. A site without forms still answers a post with
+exported and deleted with the CLI. A site without forms still answers a post with
 405, and a post of JSON to a form site is the site's (405), not a form's.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import httpx
@@ -79,20 +80,24 @@ def test_a_netlify_form_posted_through_the_edge_is_stored_listed_and_exported(
     )
     assert json_post.status_code == 405
 
+    listed = json.loads(server.cli("forms", "--project", "formsite", "--json").stdout)["forms"]
+    assert [(form["name"], form["submissions"]) for form in listed] == [
+        ("contact", 1),
+        ("newsletter", 1),
+    ]
+    rows = json.loads(
+        server.cli("forms", "submissions", "contact", "--project", "formsite", "--json").stdout
+    )["submissions"]
+    assert [row["data"] for row in rows] == [{"email": "ann@example.com", "message": "=1+1"}]
+    exported = tmp_path / "contact.csv"
+    server.cli("forms", "export", "contact", "--project", "formsite", "-o", str(exported))
+    table = list(csv.reader(io.StringIO(exported.read_text())))
+    assert table[0] == ["created_at", "email", "message"]
+    assert table[1][1:] == ["ann@example.com", "'=1+1"]
+    server.cli("forms", "rm", "contact", str(rows[0]["id"]), "--project", "formsite")
     with server.api() as api:
-        listed = api.get("/api/v1/projects/formsite/forms").json()["forms"]
-        assert [(form["name"], form["submissions"]) for form in listed] == [
-            ("contact", 1),
-            ("newsletter", 1),
-        ]
-        rows = api.get("/api/v1/projects/formsite/forms/contact/submissions").json()
-        assert [row["data"] for row in rows["submissions"]] == [
-            {"email": "ann@example.com", "message": "=1+1"}
-        ]
-        exported = api.get("/api/v1/projects/formsite/forms/contact/submissions.csv")
-        table = list(csv.reader(io.StringIO(exported.text)))
-        assert table[0] == ["created_at", "email", "message"]
-        assert table[1][1:] == ["ann@example.com", "'=1+1"]
+        left = api.get("/api/v1/projects/formsite/forms/contact/submissions").json()
+        assert left["submissions"] == []
 
     plain = tmp_path / "plain"
     plain.mkdir()
