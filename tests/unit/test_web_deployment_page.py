@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from autostack_core.infrastructure.models import DeploymentLog, Project
+from autostack_core.infrastructure.models import Deployment, DeploymentLog, Project
 from autostack_core.interfaces.runtime import ScalePolicy
 from autostack_web.deployment_page import steps_of
 from autostack_web.formatting import ago, duration, progress
@@ -50,6 +50,20 @@ async def test_running_deployment_page_follows_live(site: Site, signed_in: Clien
     assert "2.0s" in text and "12s" in text  # clone 2 s, build 12 s
     assert f"/api/v1/deployments/{site.running.id}/logs?format=text" in text
     assert ">Cancel</button>" in text and 'role="progressbar"' in text
+
+
+async def test_a_deployment_waiting_to_build_shows_no_empty_log_box(
+    site: Site, signed_in: Client
+) -> None:
+    """The log box is empty (hidden by .log:empty) until the first line; it was a black bar
+    under "Waiting for the build to start"."""
+    http, _ = signed_in
+    queued = await Deployment.create(project=site.project, state="queued", branch="main")
+    text = (await http.get(f"/deployments/{queued.id}")).text
+    assert 'aria-label="Log lines" tabindex="0"></ol>' in text
+    assert "Waiting for the build to start" in text
+    running = (await http.get(f"/deployments/{site.running.id}")).text
+    assert running.count('<li class="line stream-') == 3
 
 
 async def test_ready_deployment_page_is_static(site: Site, signed_in: Client) -> None:
