@@ -27,8 +27,9 @@ from autostack_core.infrastructure.models import (
     User,
 )
 from autostack_core.interfaces import Event
-from autostack_core.services import forms
+from autostack_core.services import forms, notifications
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
+from tests.http_standin import standin
 from tests.upload_deploy import deploy_files
 
 __all__ = ["api", "owner"]
@@ -232,3 +233,23 @@ async def test_the_api_lists_exports_and_deletes_with_roles(
     assert again.status_code == 404 and "submission" in again.text
     assert await FormSubmission.filter(project=site).count() == 1
     assert await AuditEvent.filter(action="form_submission.deleted").count() == 1
+
+
+async def test_a_webhook_notifier_that_asks_for_submissions_receives_them(
+    autostack: AutoStack, site: Project, visitor: httpx.AsyncClient, api: httpx.AsyncClient
+) -> None:
+    await deploy_files(autostack, site, {"index.html": CONTACT})
+    with standin(lambda request: (200, None)) as remote:
+        added = await api.post(
+            "/api/v1/projects/site/notifiers",
+            json={"type": "webhook", "url": remote.url, "events": ["form.submission"]},
+        )
+        assert added.status_code in (200, 201), added.text
+        await post(visitor, "form-name=contact&email=a%40b.test&message=hello")
+        await post(visitor, "form-name=contact&bot-field=spam&email=x%40y.test")
+        await notifications.drain()
+    [request] = remote.requests
+    body = request.json()
+    assert body["type"] == "form.submission" and body["project"] == "site"
+    assert body["data"]["form"] == "contact"
+    assert body["data"]["fields"] == {"email": "a@b.test", "message": "hello"}
