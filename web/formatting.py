@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -78,3 +79,10 @@ def code_spans(text: str) -> Markup:
     """``text`` escaped, its Markdown code spans (```npm run build```) as ``<code>``: detection
     reasons are written with backticks."""
     return Markup(CODE_SPAN.sub(lambda match: f"<code>{match.group(1)}</code>", str(escape(text))))
+
+
+def team_label(team: dict[str, Any], teams: list[dict[str, Any]]) -> str:
+    """A team's name in a list of the user's teams, with its slug when another has the same
+    name (two teams called Acme must not look identical)."""
+    twins = sum(1 for other in teams if other["name"] == team["name"])
+    return f"{team['name']} · {team['slug']}" if twins > 1 else str(team["name"])

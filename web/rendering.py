@@ -34,7 +34,8 @@ templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(ago=formatting.ago, duration=formatting.duration,
                              short_sha=formatting.short_sha, code_spans=formatting.code_spans)
 templates.env.globals.update(allowed=formatting.allowed, progress=formatting.progress,
-                             elapsed=formatting.elapsed, is_final=formatting.is_final)
+                             elapsed=formatting.elapsed, is_final=formatting.is_final,
+                             team_label=formatting.team_label)
 STATIC_DIR = HERE / "static"
 
 FORM_COOKIE = "autostack_form"

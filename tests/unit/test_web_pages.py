@@ -14,6 +14,8 @@ from autostack_core.infrastructure.models import (
     DeploymentLog,
     Project,
     Role,
+    Team,
+    TeamMember,
     User,
     UserSession,
 )
@@ -206,6 +208,19 @@ async def test_dashboard_queries_do_not_grow_with_the_team(
         first = await http.get("/dashboard")
     assert "30 projects" in first.text and "Page 1 of 2" in first.text
     assert 'aria-valuenow="45"' in first.text  # a building card is at its log's build step
+
+
+async def test_two_teams_with_one_name_are_told_apart(autostack: AutoStack, owner: User) -> None:
+    for slug in ("acme", "acme-eu"):
+        await TeamMember.create(team=await Team.create(name="Acme", slug=slug, owner=owner),
+                                user=owner, role=Role.OWNER)
+    async with client_for(autostack) as http:
+        await log_in(http)
+        switcher = (await http.get("/dashboard")).text
+        new = (await http.get("/new")).text
+    for text in (switcher, new):
+        assert "Acme · acme<" in text.replace(" (owner)", "") and "Acme · acme-eu" in text
+    assert "Olivia&#39;s projects (owner)" in switcher  # a unique name stays as it is
 
 
 async def test_team_switcher_and_unknown_team(autostack: AutoStack, owner: User) -> None:
