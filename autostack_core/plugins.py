@@ -36,6 +36,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.providers.local.wildcard_plugin",
     "autostack_plugins.providers.local.checks",
     "autostack_plugins.providers.kubernetes.plugin",
+    "autostack_plugins.providers.cloudrun.plugin",
+    "autostack_plugins.providers.aci.plugin",
     "autostack_plugins.providers.null",
     "autostack_plugins.notifiers.webhook",
     "autostack_plugins.notifiers.slack",
