@@ -99,6 +99,22 @@ def test_a_netlify_form_posted_through_the_edge_is_stored_listed_and_exported(
         left = api.get("/api/v1/projects/formsite/forms/contact/submissions").json()
         assert left["submissions"] == []
 
+    # A protected site's forms need the same access as its pages.
+    server.cli(
+        "protection",
+        "set",
+        "formsite",
+        "--production",
+        "password",
+        "--password",
+        "forms door 12345",
+    )
+    refused = edge_post(server, hostname, "/contact.html", "form-name=contact&email=z%40z.test")
+    assert refused.status_code == 401 and "Thank you" not in refused.text
+    with server.api() as api:
+        counts = api.get("/api/v1/projects/formsite/forms").json()["forms"]
+        assert counts[0]["submissions"] == 0  # the one above was deleted; nothing new
+
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "index.html").write_text("<h1>no forms here</h1>")
