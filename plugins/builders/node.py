@@ -123,10 +123,9 @@ class NodeBuilder:
     def _ship_node(context: BuildContext, node: Version) -> None:
         """Put the build's Node.js in ``server/`` and in front of the start command's PATH."""
         assert context.toolchains is not None
-        server_json = context.output_dir / "server.json"
-        entry = json.loads(server_json.read_text())
-        path = node_install.ship(context.toolchains, node,
-                                 context.output_dir / str(entry.get("directory") or "server"))
+        entry = json.loads(user_files.read_text(context.output_dir, "server.json") or "{}")
+        path = node_install.ship(context.toolchains, node, context.output_dir,
+                                 str(entry.get("directory") or "server"))
         write_server(context.output_dir, str(entry.get("runtime") or "node"),
                      path + str(entry["command"]), str(entry.get("health_path") or "/"))
 

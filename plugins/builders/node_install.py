@@ -25,6 +25,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from autostack_core.build import user_file_writes, user_files
 from autostack_core.build.build_errors import BuildError
 
 from .node_version import Version, parse_version, satisfies
@@ -159,18 +160,20 @@ def _check_runs(node: Path, version: Version) -> None:
                          f"{(result.stderr or result.stdout).strip()[:200]}")
 
 
-def ship(toolchains: Path, version: Version, server: Path) -> str:
-    """Copy the binary into a server app's folder; return the start command's PATH prefix.
+def ship(toolchains: Path, version: Version, output: Path, server: str) -> str:
+    """Copy the binary into the server app's folder ``server`` beneath the build's ``output``;
+    return the start command's PATH prefix.
 
     The app runs with the Node.js it was built with on any runtime (the local
-    one, containers, images), and the content store keeps one copy of it.
+    one, containers, images), and the content store keeps one copy of it. The
+    folder's name is AutoStack's: a build output that has one already (a file, a
+    link, a folder) fails, and nothing is written through a link.
     """
-    folder = server / SHIPPED
-    if folder.is_symlink() or folder.is_file():
-        folder.unlink()
-    elif folder.exists():
-        shutil.rmtree(folder)
-    (folder / "bin").mkdir(parents=True)
-    shutil.copyfile(binary(toolchains, version), folder / "bin" / "node")
-    (folder / "bin" / "node").chmod(0o755)
+    folder = f"{server}/{SHIPPED}"
+    if user_files.exists(output, folder):  # a link leaving the tree: make_dirs refuses it
+        raise BuildError(f"the build output has {folder}: the name is AutoStack's, "
+                         "for the Node.js the app runs with")
+    user_file_writes.make_dirs(output, f"{folder}/bin")
+    user_file_writes.copy_file(toolchains, f"node/{show(version)}/bin/node", output,
+                               f"{folder}/bin/node")
     return f'export PATH="$PWD/{SHIPPED}/bin:$PATH"; '

@@ -310,13 +310,35 @@ def test_a_cached_version_is_taken_before_asking_the_registry(tmp_path: Path) ->
 
 def test_a_server_app_ships_the_node_it_was_built_with(tmp_path: Path) -> None:
     fake_toolchain(tmp_path / "toolchains", "24.13.0")
-    server = tmp_path / "server"
-    (server / node_install.SHIPPED).mkdir(parents=True)
-    (server / node_install.SHIPPED / "planted").write_text("from the user's tree")
-    prefix = node_install.ship(tmp_path / "toolchains", (24, 13, 0), server)
+    (tmp_path / "output" / "server").mkdir(parents=True)
+    prefix = node_install.ship(tmp_path / "toolchains", (24, 13, 0), tmp_path / "output", "server")
     assert prefix == f'export PATH="$PWD/{node_install.SHIPPED}/bin:$PATH"; '
-    assert sorted(p.name for p in (server / node_install.SHIPPED).rglob("*")) == ["bin", "node"]
-    assert os.access(server / node_install.SHIPPED / "bin" / "node", os.X_OK)
+    shipped = tmp_path / "output" / "server" / node_install.SHIPPED
+    assert sorted(p.name for p in shipped.rglob("*")) == ["bin", "node"]
+    assert os.access(shipped / "bin" / "node", os.X_OK)
+
+
+@pytest.mark.parametrize("planted", ["folder", "link inside", "link outside"])
+def test_a_build_output_cannot_plant_the_shipped_node_folder(tmp_path: Path,
+                                                              planted: str) -> None:
+    """The binary is copied by the host: a folder of that name made by the build, or a link
+    (to the host's folders), fails the build and nothing is written through it."""
+    fake_toolchain(tmp_path / "toolchains", "24.13.0")
+    server = tmp_path / "output" / "server"
+    server.mkdir(parents=True)
+    host = tmp_path / "host"
+    host.mkdir()
+    folder = server / node_install.SHIPPED
+    if planted == "folder":
+        folder.mkdir()
+    elif planted == "link inside":
+        (server / "static").mkdir()
+        folder.symlink_to("static")
+    else:
+        folder.symlink_to(host)
+    with pytest.raises(BuildError, match=node_install.SHIPPED):
+        node_install.ship(tmp_path / "toolchains", (24, 13, 0), tmp_path / "output", "server")
+    assert list(host.iterdir()) == []
 
 
 @needs_sandbox

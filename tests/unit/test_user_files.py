@@ -165,8 +165,10 @@ CHECKED = {"user_files", "user_file_writes", "tree", "tarfile"}
 #: node_cache renames folders between the workspace and the cache once
 #: ``user_files.is_plain_dir`` says no link is on their way (tests/unit/test_build_cache.py);
 #: image_build writes only the server's containers.conf and buildah's digest file (the
-#: workspace is buildah's build context, which it reads itself).
-OWN_FILES = {"oci_layout.py", "node_cache.py", "image_build.py"}
+#: workspace is buildah's build context, which it reads itself);
+#: node_install fetches, checks and unpacks Node.js into the server's toolchain cache (its
+#: ship() copies into the build output through user_file_writes).
+OWN_FILES = {"oci_layout.py", "node_cache.py", "image_build.py", "node_install.py"}
 
 
 def test_builders_touch_user_files_only_through_user_files() -> None:
