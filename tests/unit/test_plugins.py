@@ -116,7 +116,7 @@ def test_the_allowlist_skips_other_plugins(
 def test_the_dashboard_is_a_builtin_plugin_using_public_hooks() -> None:
     loaded = get_plugin_manager(load_entry_points=False)
     info = {item.name: item for item in describe_plugins(loaded)}["autostack_web.plugin"]
-    assert info.builtin and info.hooks == ["register_routes"]
+    assert info.builtin and info.hooks == ["not_found_page", "register_routes"]
 
 
 def test_every_hookspec_has_a_docstring() -> None:
