@@ -65,6 +65,16 @@ class ConfigField:
     label: str
     secret: bool = False
     required: bool = True
+    urls: Callable[[str], list[str]] | None = None
+    """The URLs in a value that the server connects to for the team (:func:`url_value` for a
+    field that is one URL; a kubeconfig's cluster servers). The core checks a team's against
+    the outbound policy (loopback, private and link-local addresses refused unless
+    ``AUTOSTACK_OUTBOUND_ALLOW`` lists them) when they are saved and before each release."""
+
+
+def url_value(value: str) -> list[str]:
+    """The :attr:`ConfigField.urls` of a field whose value is one URL."""
+    return [value]
 
 
 class ConfigError(ValueError):

@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from tortoise.exceptions import IntegrityError
 
+from autostack_core.config import Settings
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import ProviderSettings, Team
 from autostack_core.interfaces.runtime import ConfigError, ConfigField, Runtime
 from autostack_core.security.log_redaction import MASK
+from autostack_core.security.outbound import Outbound, OutboundError
 from autostack_core.services import audit
 
 if TYPE_CHECKING:
@@ -112,6 +114,23 @@ def merged_values(
     return result
 
 
+async def check_destinations(settings: Settings, runtime: Runtime,
+                             values: Mapping[str, str]) -> None:
+    """Refuse a team's value that would make the server connect somewhere it must not go (the
+    cloud's metadata service, the server's own ports, the private network): a
+    :class:`ConfigError` naming the field, for each URL its :attr:`ConfigField.urls` names."""
+    outbound = Outbound.from_settings(settings)
+    for declared in runtime.config_fields:
+        value = values.get(declared.name)
+        if declared.urls is None or not value:
+            continue
+        for url in declared.urls(value):
+            try:
+                await outbound.check_url(url)
+            except OutboundError as error:
+                raise ConfigError(declared.name, f"{declared.name}: {error}") from error
+
+
 async def save(
     app: AutoStack, team: Team, provider: str, entered: Mapping[str, str | None]
 ) -> ProviderSettings | None:
@@ -123,6 +142,7 @@ async def save(
     result = merged_values(runtime, stored, entered)
     try:
         runtime.check_config(result)
+        await check_destinations(app.settings, runtime, result)
     except ConfigError as error:
         field = (
             error.field if error.field in {f.name for f in runtime.config_fields} else "provider"

@@ -144,7 +144,9 @@ async def team_config(app: AutoStack, project: Project) -> tuple[dict[str, str],
         return {}, ""
     team_id: int = project.team_id  # type: ignore[attr-defined]
     slug = await Team.filter(id=team_id).values_list("slug", flat=True)
-    return await provider_settings.values(team_id, project.provider), str(slug[0]) if slug else ""
+    values = await provider_settings.values(team_id, project.provider)
+    await provider_settings.check_destinations(app.settings, runtime, values)
+    return values, str(slug[0]) if slug else ""
 
 
 async def serve(app: AutoStack, project: Project, deployment: Deployment) -> Endpoint:

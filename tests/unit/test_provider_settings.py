@@ -8,6 +8,7 @@ deploys through the Kubernetes API stand-in.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -21,6 +22,7 @@ from autostack_core.infrastructure.models import (
     Role,
     User,
 )
+from autostack_core.interfaces.runtime import ConfigError
 from autostack_core.services import releases
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 from tests.web_fixtures import signed_in
@@ -31,14 +33,15 @@ pytest.importorskip("kubernetes")
 TOKEN = "team-a-cluster-token-Zx81"
 
 
-def team_kubeconfig(**user: object) -> str:
-    """A kubeconfig as a team pastes it: inline credentials."""
+def team_kubeconfig(server: str = "https://127.0.0.1:6443", **user: object) -> str:
+    """A kubeconfig as a team pastes it: inline credentials (the tests' outbound policy
+    allows the loopback, where their stand-ins listen)."""
     return yaml.safe_dump(
         {
             "apiVersion": "v1",
             "kind": "Config",
             "current-context": "c",
-            "clusters": [{"name": "c", "cluster": {"server": "https://k8s.example.test"}}],
+            "clusters": [{"name": "c", "cluster": {"server": server}}],
             "users": [{"name": "u", "user": user or {"token": TOKEN}}],
             "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
         }
@@ -89,6 +92,40 @@ async def test_refused_values_name_the_field_and_store_nothing(
     assert words in refused.json()["error"]["message"]
     assert not await ProviderSettings.exists()
     assert not await AuditEvent.filter(action__startswith="provider_settings").exists()
+
+
+@pytest.mark.parametrize(
+    ("provider", "config", "field"),
+    [
+        ("kubernetes", {"kubeconfig": team_kubeconfig("https://169.254.169.254")}, "kubeconfig"),
+        ("kubernetes", {"kubeconfig": team_kubeconfig("https://127.0.0.1:6443")}, "kubeconfig"),
+        ("eks", {"region": "us-east-1", "cluster": "c", "aws_access_key_id": "AKIA1",
+                 "aws_secret_access_key": "s", "endpoint_url": "http://10.0.0.5:4566"},
+         "endpoint_url"),
+    ],
+)
+async def test_a_team_cannot_point_a_runtime_at_the_servers_network(
+    autostack: AutoStack, api: httpx.AsyncClient, url: str, owner: User,
+    provider: str, config: dict[str, str], field: str
+) -> None:
+    """A team's cluster or endpoint is a place the server connects to with the team's
+    credentials: the cloud's metadata service, the server's own ports and its private
+    network are refused as for any user-given URL, when saved and before each release."""
+    autostack.settings = replace(autostack.settings, outbound_allow=())
+    refused = await api.put(f"{url}/{provider}", json={"config": config})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["field"] == field
+    assert "AUTOSTACK_OUTBOUND_ALLOW" in refused.json()["error"]["message"]
+    assert not await ProviderSettings.exists()
+
+    autostack.settings = replace(autostack.settings, outbound_allow=("0.0.0.0/0",))
+    assert (await api.put(f"{url}/{provider}", json={"config": config})).status_code == 200
+    autostack.settings = replace(autostack.settings, outbound_allow=())
+    project = await Project.create(
+        name="shop", team=await personal_team(owner), user=owner, provider=provider
+    )
+    with pytest.raises(ConfigError, match=field):
+        await releases.team_config(autostack, project)
 
 
 async def test_saved_sealed_never_shown_audited_and_forgotten(

@@ -25,7 +25,7 @@ def team_kubeconfig(**user: object) -> str:
             "apiVersion": "v1",
             "kind": "Config",
             "current-context": "c",
-            "clusters": [{"name": "c", "cluster": {"server": "https://k8s.example.test"}}],
+            "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:6443"}}],
             "users": [{"name": "u", "user": user or {"token": TOKEN}}],
             "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
         }

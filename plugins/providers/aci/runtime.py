@@ -43,6 +43,7 @@ from autostack_core.interfaces.runtime import (
     Release,
     ReleaseStatus,
     ScalePolicy,
+    url_value,
 )
 
 PORT = 8080
@@ -61,7 +62,8 @@ CONFIG_FIELDS = (
     ConfigField("client_id", "Service principal's client (application) id", required=False),
     ConfigField("client_secret", "Service principal's client secret", secret=True, required=False),
     ConfigField(
-        "base_url", "Azure Resource Manager endpoint (default management.azure.com)", required=False
+        "base_url", "Azure Resource Manager endpoint (default management.azure.com)",
+        required=False, urls=url_value,
     ),
 )
 LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT[\d:.]+Z?)\s(.*)$")

@@ -60,7 +60,8 @@ CONFIG_FIELDS = (
     ConfigField("region", "Cloud Run region (us-central1)"),
     ConfigField("service_account_key", "Service account JSON key (roles/run.admin)", secret=True),
     ConfigField(
-        "api_endpoint", "Cloud Run API endpoint (default run.googleapis.com)", required=False
+        "api_endpoint", "Cloud Run API endpoint (default run.googleapis.com)", required=False,
+        urls=lambda value: [value if "://" in value else f"https://{value}"],
     ),
 )
 

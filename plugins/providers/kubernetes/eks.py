@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from autostack_core.config import Settings
-from autostack_core.interfaces.runtime import ConfigField
+from autostack_core.interfaces.runtime import ConfigField, url_value
 from autostack_core.utils import write_private
 from autostack_plugins.providers.kubernetes.clusters import ClusterError
 from autostack_plugins.providers.kubernetes.runtime import PLACEMENT_FIELDS
@@ -48,7 +48,8 @@ EKS_FIELDS = (
     ConfigField("cluster", "EKS cluster name"),
     ConfigField("aws_access_key_id", "AWS access key id", required=False),
     ConfigField("aws_secret_access_key", "AWS secret access key", secret=True, required=False),
-    ConfigField("endpoint_url", "AWS endpoint URL (default: AWS's own)", required=False),
+    ConfigField("endpoint_url", "AWS endpoint URL (default: AWS's own)", required=False,
+                urls=url_value),
 )
 
 

@@ -74,7 +74,7 @@ PLACEMENT_FIELDS = (
 )
 CONFIG_FIELDS = (
     ConfigField("kubeconfig", "Kubeconfig YAML (inline credentials only: token, *-data)",
-                secret=True, required=False),
+                secret=True, required=False, urls=team_config.kubeconfig_servers),
     ConfigField("context", "Kubeconfig context (default: its current context)", required=False),
     ConfigField("in_cluster", "true: use the service account of the pod AutoStack runs in "
                 "(server settings only)", required=False),

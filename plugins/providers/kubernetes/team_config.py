@@ -55,6 +55,20 @@ OWN_CLUSTER_FIELDS = ("context", "namespace")
 MAX_KUBECONFIG = 64 * 1024
 
 
+def kubeconfig_servers(text: str) -> list[str]:
+    """The ``server`` URLs of a kubeconfig's clusters (:attr:`ConfigField.urls`: the core
+    checks a team's against the outbound policy); none when it is no kubeconfig, which
+    :func:`check` refuses anyway."""
+    try:
+        loaded: Any = yaml.safe_load(text) if len(text) <= MAX_KUBECONFIG else None
+    except yaml.YAMLError:
+        return []
+    clusters = loaded.get("clusters") if isinstance(loaded, dict) else None
+    servers = [entry.get("cluster", {}).get("server") for entry in clusters or []
+               if isinstance(entry, dict) and isinstance(entry.get("cluster"), dict)]
+    return [server for server in servers if isinstance(server, str) and server]
+
+
 def _kubeconfig(text: str) -> None:
     if "\n" not in text.strip() and not text.lstrip().startswith(("apiVersion", "{")):
         raise ConfigError(
