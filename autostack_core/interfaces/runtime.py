@@ -11,6 +11,7 @@ deployment's id.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -103,6 +104,19 @@ class Artifact:
     manifest_hash: str
     kinds: frozenset[OutputKind]
     write_to: Callable[[Path], Awaitable[None]]
+
+
+async def pushed_image(artifact: Artifact, folder: Path) -> str | None:
+    """The registry reference of the image the build pushed (the artifact's ``image.json``,
+    written into ``folder`` once), or None when it pushed none: for runtimes that pull
+    their images from a registry."""
+    image_json = folder / "image.json"
+    if not image_json.is_file():
+        await artifact.write_to(folder)
+    image = json.loads(image_json.read_text()) if image_json.is_file() else {}
+    if image.get("format") != "registry" or not image.get("reference"):
+        return None
+    return str(image["reference"])
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from autostack_core.interfaces.runtime import (
     Release,
     ReleaseStatus,
     ScalePolicy,
+    pushed_image,
     url_value,
 )
 
@@ -186,20 +187,15 @@ class AciRuntime:
 
     async def publish(self, artifact: Artifact) -> ArtifactReference:
         """The image the build pushed (``image.json``'s ``reference``, by digest)."""
-        import json
-
-        folder = self.settings.path("deployments", artifact.release_id)
-        if not (folder / "image.json").is_file():
-            await artifact.write_to(folder)
-        image_json = folder / "image.json"
-        image = json.loads(image_json.read_text()) if image_json.is_file() else {}
-        if image.get("format") != "registry" or not image.get("reference"):
+        reference = await pushed_image(artifact,
+                                       self.settings.path("deployments", artifact.release_id))
+        if reference is None:
             raise BuildError(
                 "the aci runtime runs images from a registry, and this build "
                 "pushed none: set AUTOSTACK_REGISTRY to a registry ACI pulls from "
                 "(Azure Container Registry), then redeploy"
             )
-        return ArtifactReference(runtime=self.name, location=str(image["reference"]))
+        return ArtifactReference(runtime=self.name, location=reference)
 
     def group(self, values: Mapping[str, str], name: str, release: Release) -> Any:
         from azure.mgmt.containerinstance import models

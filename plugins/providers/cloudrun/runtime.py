@@ -43,6 +43,7 @@ from autostack_core.interfaces.runtime import (
     Release,
     ReleaseStatus,
     ScalePolicy,
+    pushed_image,
 )
 from autostack_plugins.providers.cloudrun import client as cloudrun_client
 
@@ -157,17 +158,14 @@ class CloudRunRuntime:
 
     async def publish(self, artifact: Artifact) -> ArtifactReference:
         """The image the build pushed (``image.json``'s ``reference``, by digest)."""
-        image_json = self.folder(artifact.release_id) / "image.json"
-        if not image_json.is_file():
-            await artifact.write_to(image_json.parent)
-        image = json.loads(image_json.read_text()) if image_json.is_file() else {}
-        if image.get("format") != "registry" or not image.get("reference"):
+        reference = await pushed_image(artifact, self.folder(artifact.release_id))
+        if reference is None:
             raise BuildError(
                 "the cloudrun runtime runs images from a registry, and this build "
                 "pushed none: set AUTOSTACK_REGISTRY to a registry Cloud Run pulls "
                 "from (Artifact Registry), then redeploy"
             )
-        return ArtifactReference(runtime=self.name, location=str(image["reference"]))
+        return ArtifactReference(runtime=self.name, location=reference)
 
     async def deploy(self, release: Release) -> Endpoint:
         """Make the release's revision (tagged, 0 % unless it is the service's first) and

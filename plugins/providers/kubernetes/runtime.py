@@ -18,7 +18,6 @@ of its own.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import shutil
 import time
@@ -40,6 +39,7 @@ from autostack_core.interfaces.runtime import (
     Release,
     ReleaseStatus,
     ScalePolicy,
+    pushed_image,
 )
 from autostack_plugins.providers.kubernetes import manifests, pod_logs, team_config
 from autostack_plugins.providers.kubernetes.clusters import (
@@ -197,15 +197,12 @@ class KubernetesRuntime:
 
     async def publish(self, artifact: Artifact) -> ArtifactReference:
         """The image the build pushed (``image.json``'s ``reference``, by digest)."""
-        image_json = self.folder(artifact.release_id) / "image.json"
-        if not image_json.is_file():
-            await artifact.write_to(image_json.parent)
-        image = json.loads(image_json.read_text()) if image_json.is_file() else {}
-        if image.get("format") != "registry" or not image.get("reference"):
+        reference = await pushed_image(artifact, self.folder(artifact.release_id))
+        if reference is None:
             raise BuildError(f"the {self.name} runtime runs images from a registry, and this "
                              "build pushed none: set AUTOSTACK_REGISTRY to a registry the "
                              "cluster pulls from, then redeploy")
-        return ArtifactReference(runtime=self.name, location=str(image["reference"]))
+        return ArtifactReference(runtime=self.name, location=reference)
 
     async def deploy(self, release: Release) -> Endpoint:
         """Apply the release's objects and return once its rollout is complete."""
