@@ -20,12 +20,13 @@ import tempfile
 from typing import IO, TYPE_CHECKING
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from autostack_core.build.sources import git
 from autostack_core.errors import ApiError
-from autostack_core.infrastructure.models import CreatorType, Project, Role, User
+from autostack_core.git import push_report
+from autostack_core.infrastructure.models import CreatorType, Deployment, Project, Role, User
 from autostack_core.services import deployments
 from autostack_core.services.access import project_with_role
 
@@ -99,14 +100,16 @@ async def _backend_process(request: Request, app: AutoStack, name: str, path: st
 
 
 async def _deploy_pushed(app: AutoStack, project: Project, user: User,
-                         before: dict[str, str], after: dict[str, str]) -> None:
+                         before: dict[str, str], after: dict[str, str]) -> list[Deployment]:
+    created = []
     for branch, sha in after.items():
         if before.get(branch) == sha or sha == ZERO_SHA:
             continue
-        await deployments.create_deployment(
+        created.append(await deployments.create_deployment(
             app, project, user=user, source_type="push", commit_sha=sha, branch=branch,
             target=deployments.branch_target(project, branch), creator_type=CreatorType.GIT_PUSH,
-        )
+        ))
+    return created
 
 
 async def git_http(request: Request) -> Response:
@@ -134,7 +137,12 @@ async def git_http(request: Request) -> Response:
     before = await _branch_heads(str(repo)) if receiving else {}
     status, headers, payload = await _run_backend(request, app, name, path, user)
     if receiving and status == 200:
-        await _deploy_pushed(app, project, user, before, await _branch_heads(str(repo)))
+        created = await _deploy_pushed(app, project, user, before,
+                                       await _branch_heads(str(repo)))
+        if created and push_report.has_side_band(payload):
+            headers.pop("Content-Length", None)
+            return StreamingResponse(push_report.report(app, project, created, payload),
+                                     status_code=status, headers=headers)
     return Response(payload, status_code=status, headers=headers)
 
 
