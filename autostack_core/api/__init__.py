@@ -22,6 +22,7 @@ from autostack_core.api import (
     projects,
     protection,
     provider_settings,
+    rollback_advice,
     rolling_releases,
     runtime_logs,
     teams,
@@ -36,7 +37,7 @@ API_MODULES = (
     webhooks,
     deploy_hooks, notifiers, runtime_logs, git_connections, detect, project_events,
     project_runtime, project_logs, traffic, openapi,
-    protection, rolling_releases, provider_settings,
+    protection, rolling_releases, provider_settings, rollback_advice,
 )
 
 

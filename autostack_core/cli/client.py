@@ -229,14 +229,47 @@ def promote(deployment: str, rolling: str | None, stage_minutes: float | None,
                           f"({rollout['state']}); see `autostack rollout status`")
 
 
+def ranked(suggestions: list[dict[str, Any]]) -> str:
+    """The ``rollback --suggest`` list: one line per deployment, best first."""
+    if not suggestions:
+        return "No earlier ready production deployment to roll back to."
+    lines = [f"{'*' if n == 1 and s['judged'] else ' '} {n}. {s['deployment']}  {s['reason']}"
+             for n, s in enumerate(suggestions, 1)]
+    first = suggestions[0]
+    lines.append(f"Suggested: {first['deployment']} (`autostack rollback {first['deployment']}`"
+                 f" or `autostack rollback --suggest --yes`)" if first["judged"] else
+                 "None served enough traffic to judge; name one: `autostack rollback ID`")
+    return "\n".join(lines)
+
+
 @click.command()
 @click.argument("deployment", required=False)
+@click.option("--suggest", is_flag=True,
+              help="List earlier deployments ranked by their 5xx share and p95 while they served")
+@click.option("--yes", is_flag=True, help="With --suggest: roll back to the suggested one")
 @project_option
 @json_option
-def rollback(deployment: str | None, project: str | None, as_json: bool) -> None:
-    """Move production back to the previous (or the given) deployment."""
+def rollback(deployment: str | None, suggest: bool, yes: bool, project: str | None,
+             as_json: bool) -> None:
+    """Move production back to the previous (or the given, or with --suggest --yes the
+    best measured) deployment."""
+    if yes and not suggest:
+        raise click.UsageError("--yes goes with --suggest")
+    if suggest and deployment:
+        raise click.UsageError("give a DEPLOYMENT or --suggest, not both")
     name = resolve_project(project)
-    result = ApiClient().post(f"/api/v1/projects/{name}/rollback", {"deployment": deployment})
+    client = ApiClient()
+    if suggest:
+        advice = client.get(f"/api/v1/projects/{name}/rollback/suggestions")["suggestions"]
+        if not yes:
+            emit(as_json, advice, ranked(advice))
+            return
+        if not advice or not advice[0]["judged"]:
+            raise click.ClickException(ranked(advice))
+        deployment = advice[0]["deployment"]
+        if not as_json:
+            click.echo(f"{deployment}: {advice[0]['reason']}")
+    result = client.post(f"/api/v1/projects/{name}/rollback", {"deployment": deployment})
     emit(as_json, result, f"Rolled back to {result['id']}\n{describe(result)}")
 
 
