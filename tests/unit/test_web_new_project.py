@@ -119,6 +119,9 @@ async def test_empty_project_for_git_push(signed_in: Client) -> None:
     assert created.headers["location"] == "/projects/pushed"
     page = await http.get("/projects/pushed")
     assert "/git/pushed.git" in page.text and "git push autostack main" in page.text
+    # Which credentials git wants: the e-mail as the username, an API token as the password.
+    for instructions in (page, await http.get("/new")):
+        assert "as the username" in instructions.text and "as the password" in instructions.text
 
 
 async def test_a_name_that_cannot_be_one_is_offered_as_a_slug(signed_in: Client) -> None:
