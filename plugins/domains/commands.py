@@ -25,7 +25,7 @@ def describe(domain: dict[str, Any]) -> str:
         lines.append(f"  records written by AutoStack in {zone['zone']} ({zone['dns_host']})"
                      + (f"; failed: {zone['error']}" if zone["error"] else ""))
     if not domain["verified"] or not domain["dns_configured"]:
-        lines.append("  DNS records (TXT proves ownership; then A or CNAME):")
+        lines.append("  DNS records (TXT proves ownership; A/AAAA for an apex, CNAME otherwise):")
         for record in domain["records"]:
             mark = "ok " if record["ok"] else "-- "
             now = ", ".join(record["current"]) or "nothing"

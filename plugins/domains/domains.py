@@ -227,6 +227,11 @@ async def _redirect_fields(app: AutoStack, project: Project, name: str,
     return {"redirect_to": target, "redirect_status": check_redirect(status)}
 
 
+def in_zone(domain: Domain) -> bool:
+    """Whether AutoStack writes the domain's records in a connected DNS zone."""
+    return bool(domain.dns_zone_id)  # type: ignore[attr-defined]
+
+
 async def verify(app: AutoStack, project: Project, domain: Domain) -> dict[str, Any]:
     """Check the TXT record, then the HTTP token; serve the domain once either is right.
 
@@ -234,7 +239,7 @@ async def verify(app: AutoStack, project: Project, domain: Domain) -> dict[str, 
     certificate state (the dashboard's and the CLI's "check again").
     """
     records = await ownership.dns_records(app.settings, domain.domain_name,
-                                          domain.verification_token)
+                                          domain.verification_token, in_zone(domain))
     by_type = {record.type: record for record in records}
     method = "dns" if by_type["TXT"].ok else None
     if method is None and await ownership.http_token_ok(app.settings, domain.domain_name,
@@ -342,7 +347,7 @@ async def domain_json(app: AutoStack, project: Project, domain: Domain,
     """The API's view of a domain; ``records`` (DNS state) when already looked up."""
     if records is None:
         found = await ownership.dns_records(app.settings, domain.domain_name,
-                                            domain.verification_token)
+                                            domain.verification_token, in_zone(domain))
         records = [record.as_dict() for record in found]
     return {
         "name": domain.domain_name,

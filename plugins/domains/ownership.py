@@ -9,9 +9,9 @@ Two proofs, either is enough:
   token: the address comes from the same resolvers, the request goes to the
   edge's HTTP port there, which hands the path to the control plane.
 
-:func:`dns_records` lists what the owner must create (the TXT record, and A
-records to this server, AAAA too when it has public IPv6 addresses, or a CNAME
-to the base domain) with what DNS answers now, so the API and the dashboard
+:func:`dns_records` lists what the owner must create (the TXT record; A
+records to this server for an apex, AAAA too when it has public IPv6 addresses;
+a CNAME to the base domain for a subdomain) with what DNS answers now, so the API and the dashboard
 can show which record is still missing.
 """
 
@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import dns.asyncresolver
+import dns.exception
 import httpx
 from ssrfguard import SSRFGuardError
 
@@ -32,6 +33,8 @@ from autostack_core.security.outbound import Outbound
 CHALLENGE_LABEL = "_autostack-challenge"
 CHALLENGE_PATH = "/.well-known/autostack-challenge/"
 HTTP_CHECK_SECONDS = 5.0
+UNKNOWN_ADDRESS = ("this server's public IPv4 address (the server does not know it: "
+                   "set AUTOSTACK_PUBLIC_IPS)")
 
 
 @dataclass
@@ -59,11 +62,28 @@ def family(addresses: list[str] | tuple[str, ...], version: int) -> list[str]:
     return sorted(str(address) for address in parsed if address.version == version)
 
 
-async def server_addresses(settings: Settings, resolver: dns.asyncresolver.Resolver) -> list[str]:
-    """Where A records must point: ``AUTOSTACK_PUBLIC_IPS``, else the base domain's address."""
+async def server_addresses(settings: Settings, resolver: dns.asyncresolver.Resolver,
+                           version: int = 4) -> list[str]:
+    """Where A (4) or AAAA (6) records must point: ``AUTOSTACK_PUBLIC_IPS``, else the
+    base domain's public addresses (none when neither is known)."""
     if settings.public_ips:
-        return family(settings.public_ips, 4)
-    return await lookup(resolver, settings.base_domain, "A")
+        return family(settings.public_ips, version)
+    found = await lookup(resolver, settings.base_domain, "A" if version == 4 else "AAAA")
+    return [address for address in family([a for a in found if _is_ip(a)], version)
+            if ipaddress.ip_address(address).is_global]
+
+
+async def is_apex(resolver: dns.asyncresolver.Resolver, domain: str) -> bool:
+    """Whether ``domain`` is a zone's apex, where DNS allows no CNAME.
+
+    DNS decides when it answers an SOA record at the name itself; when it
+    answers nothing, a name of two labels (``example.com``) counts as an apex.
+    """
+    try:
+        answer = await resolver.resolve(domain, "SOA", search=False)
+    except (dns.exception.DNSException, OSError):
+        return domain.count(".") == 1
+    return bool(answer.canonical_name == answer.qname)
 
 
 def points_here(found: list[str], wanted: list[str], version: int) -> bool:
@@ -80,32 +100,44 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-async def dns_records(settings: Settings, domain: str, token: str) -> list[DnsRecord]:
-    """The TXT proof, and the A (and AAAA) or CNAME records that bring traffic here.
+async def dns_records(settings: Settings, domain: str, token: str,
+                      in_zone: bool = False) -> list[DnsRecord]:
+    """The TXT proof at its own name, and the records that bring traffic here.
 
-    AAAA is listed when ``AUTOSTACK_PUBLIC_IPS`` has IPv6 addresses; A unless it
-    has only IPv6 ones.
+    An apex (:func:`is_apex`) gets A records, and AAAA when the server has
+    public IPv6 addresses; a subdomain gets a CNAME to the base domain (A/AAAA
+    records to this server count too). The addresses are the server's real
+    ones (:func:`server_addresses`); when unknown, the value says how to set them.
+    ``in_zone``: AutoStack writes the records in a connected zone, A/AAAA to
+    ``AUTOSTACK_PUBLIC_IPS`` when set (:mod:`.dns_zones`), so those are listed.
     """
     resolver = make_resolver(settings)
     txt = await lookup(resolver, challenge_name(domain), "TXT")
-    cname = await lookup(resolver, domain, "CNAME")
     addresses = await lookup(resolver, domain, "A")
     addresses6 = await lookup(resolver, domain, "AAAA")
-    wanted = await server_addresses(settings, resolver)
-    wanted6 = family(settings.public_ips, 6)
+    wanted = await server_addresses(settings, resolver, 4)
+    wanted6 = await server_addresses(settings, resolver, 6)
     records = [DnsRecord("TXT", challenge_name(domain), token, txt, token in txt,
                          "proves you own the domain")]
+    by_ip = in_zone and bool(settings.public_ips)
+    if not by_ip and not await is_apex(resolver, domain):
+        cname = await lookup(resolver, domain, "CNAME")
+        # A/AAAA records here count too (any address while the server's are unknown).
+        by_address = ((bool(wanted or not wanted6) and points_here(addresses, wanted, 4))
+                      or (bool(wanted6) and points_here(addresses6, wanted6, 6)))
+        records.append(DnsRecord("CNAME", domain, settings.base_domain, cname or addresses,
+                                 settings.base_domain in cname or by_address,
+                                 "sends traffic here"))
+        return records
     if wanted or not wanted6:
         records.append(DnsRecord(
-            "A", domain, ", ".join(wanted) or "this server's public IPv4 address", addresses,
-            points_here(addresses, wanted, 4), "sends IPv4 traffic here (or use the CNAME)"))
+            "A", domain, ", ".join(wanted) or UNKNOWN_ADDRESS, addresses,
+            points_here(addresses, wanted, 4),
+            "sends IPv4 traffic here (an apex takes no CNAME)"))
     if wanted6:
         records.append(DnsRecord(
             "AAAA", domain, ", ".join(wanted6), addresses6, points_here(addresses6, wanted6, 6),
-            "sends IPv6 traffic here (or use the CNAME)"))
-    records.append(DnsRecord("CNAME", domain, settings.base_domain, cname,
-                             settings.base_domain in cname,
-                             "sends traffic here (or use the A/AAAA records)"))
+            "sends IPv6 traffic here"))
     return records
 
 

@@ -77,8 +77,30 @@ async def test_added_domain_lists_the_records_to_create(api: httpx.AsyncClient) 
     token = domain["verification"]["txt"]["value"]
     assert records["TXT"]["name"] == "_autostack-challenge.app.example.test"
     assert records["TXT"]["value"] == token and not records["TXT"]["ok"]
-    assert records["A"]["current"] == ["127.0.0.1"]
+    # A subdomain: a CNAME to the base domain, no A record on the same name.
+    assert list(records) == ["TXT", "CNAME"]
+    assert records["CNAME"]["name"] == "app.example.test"
     assert records["CNAME"]["value"] == "localhost"
+
+
+async def test_an_apex_gets_a_records_with_the_servers_addresses(
+    autostack: AutoStack, api: httpx.AsyncClient,
+) -> None:
+    await make_site(api)
+    domain = (await add(api, "example.test")).json()["domains"][0]
+    records = {record["type"]: record for record in domain["records"]}
+    # No CNAME at an apex; the base domain resolves to loopback only, so the
+    # server's public address is unknown and the value says how to set it.
+    assert list(records) == ["TXT", "A"]
+    assert records["TXT"]["name"] == "_autostack-challenge.example.test"
+    assert "AUTOSTACK_PUBLIC_IPS" in records["A"]["value"]
+
+    autostack.settings = replace(autostack.settings, public_ips=("203.0.113.7", "2001:db8::7"))
+    listed = (await api.get(f"{DOMAINS}/example.test")).json()
+    records = {record["type"]: record for record in listed["records"]}
+    assert list(records) == ["TXT", "A", "AAAA"]
+    assert records["A"]["value"] == "203.0.113.7" and records["AAAA"]["value"] == "2001:db8::7"
+    assert records["A"]["current"] == ["127.0.0.1"] and not records["A"]["ok"]
 
 
 async def test_a_domain_belongs_to_one_project(

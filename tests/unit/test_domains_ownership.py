@@ -22,11 +22,12 @@ __all__ = ["dns_server"]
 
 pytestmark = needs_pebble
 NAME = "app.example.test"
+APEX = "example.test"
 
 
-def set_addresses(server: ChallTestSrv, kind: str, *addresses: str) -> None:
-    server._post(f"/clear-{kind}", {"host": f"{NAME}."})
-    server._post(f"/add-{kind}", {"host": f"{NAME}.", "addresses": list(addresses)})
+def set_addresses(server: ChallTestSrv, kind: str, *addresses: str, name: str = NAME) -> None:
+    server._post(f"/clear-{kind}", {"host": f"{name}."})
+    server._post(f"/add-{kind}", {"host": f"{name}.", "addresses": list(addresses)})
 
 
 @pytest.fixture
@@ -38,18 +39,18 @@ def settings(settings: Settings, dns_server: ChallTestSrv) -> Settings:
 async def test_aaaa_is_listed_and_checked_for_public_ipv6_addresses(
     settings: Settings, dns_server: ChallTestSrv,
 ) -> None:
-    set_addresses(dns_server, "a", "203.0.113.7")
-    set_addresses(dns_server, "aaaa", "2001:db8::7")
+    set_addresses(dns_server, "a", "203.0.113.7", name=APEX)
+    set_addresses(dns_server, "aaaa", "2001:db8::7", name=APEX)
     records = {record.type: record for record in
-               await ownership.dns_records(settings, NAME, "token")}
-    assert list(records) == ["TXT", "A", "AAAA", "CNAME"]
+               await ownership.dns_records(settings, APEX, "token")}
+    assert list(records) == ["TXT", "A", "AAAA"]
     assert records["AAAA"].value == "2001:db8::7" and records["AAAA"].current == ["2001:db8::7"]
     assert records["AAAA"].ok and records["A"].ok
     assert ownership.routed(list(records.values()))
 
-    set_addresses(dns_server, "aaaa", "2001:db8::99")
+    set_addresses(dns_server, "aaaa", "2001:db8::99", name=APEX)
     records = {record.type: record for record in
-               await ownership.dns_records(settings, NAME, "token")}
+               await ownership.dns_records(settings, APEX, "token")}
     assert not records["AAAA"].ok and records["AAAA"].current == ["2001:db8::99"]
     assert records["A"].ok
 
@@ -58,8 +59,21 @@ async def test_only_ipv6_addresses_list_no_a_record(
     settings: Settings, dns_server: ChallTestSrv,
 ) -> None:
     only_v6 = replace(settings, public_ips=("2001:db8::7",))
-    records = await ownership.dns_records(only_v6, NAME, "token")
-    assert [record.type for record in records] == ["TXT", "AAAA", "CNAME"]
+    records = await ownership.dns_records(only_v6, APEX, "token")
+    assert [record.type for record in records] == ["TXT", "AAAA"]
+
+
+async def test_a_subdomain_gets_one_cname_and_a_records_here_count(
+    settings: Settings, dns_server: ChallTestSrv,
+) -> None:
+    records = await ownership.dns_records(settings, NAME, "token")
+    assert [(record.type, record.name) for record in records] == [
+        ("TXT", "_autostack-challenge.app.example.test"), ("CNAME", NAME)]
+    assert records[1].value == settings.base_domain
+    set_addresses(dns_server, "a", "203.0.113.99")
+    assert not ownership.routed(await ownership.dns_records(settings, NAME, "token"))
+    set_addresses(dns_server, "a", "203.0.113.7")
+    assert ownership.routed(await ownership.dns_records(settings, NAME, "token"))
 
 
 class TokenHandler(BaseHTTPRequestHandler):

@@ -85,3 +85,20 @@ async def test_members_see_domains_but_cannot_add_them(
             "csrf_token": token, "domain": "member.example.test"})
     assert refused.status_code == 403
     assert await Domain.all().count() == 0
+
+
+async def test_records_are_a_for_an_apex_and_a_cname_for_a_subdomain(
+    shop: Project, signed_in: Client
+) -> None:
+    http, token = signed_in
+    apex = await http.post(f"{SETTINGS}/domains", data={
+        "csrf_token": token, "domain": "example.test"})
+    assert apex.status_code == 201
+    assert "<td>A</td><td><code>example.test</code></td>" in apex.text
+    assert "<td>CNAME</td><td><code>example.test</code>" not in apex.text
+    assert "set AUTOSTACK_PUBLIC_IPS" in apex.text  # the server's address is unknown
+    sub = await http.post(f"{SETTINGS}/domains", data={
+        "csrf_token": token, "domain": "app.example.test"})
+    assert "<td>CNAME</td><td><code>app.example.test</code></td><td><code>localhost" in sub.text
+    assert "<td>A</td><td><code>app.example.test</code>" not in sub.text
+    assert "<td>TXT</td><td><code>_autostack-challenge.app.example.test</code>" in sub.text
