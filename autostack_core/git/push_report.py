@@ -4,7 +4,8 @@ Like Heroku, the server writes to the side band of receive-pack's answer
 (band 2, which git prints on the pusher's terminal as ``remote: ...``): each
 deployment's id, its own URL, the production or preview URL it will get and
 the dashboard page with its live log; then it follows the builds, a line per
-state, until each is ready, failed or canceled, or ``FOLLOW_SECONDS`` pass.
+state, until each is ready, failed or canceled, or ``FOLLOW_SECONDS`` pass,
+or the server is asked to stop (uvicorn waits for open responses to end).
 The push itself is already stored and the deployments queued by then:
 interrupting git (Ctrl-C) only stops the report, never a deployment.
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
+
+from sse_starlette.sse import AppStatus
 
 from autostack_core.build.buildlog import deployment_channel
 from autostack_core.infrastructure.models import Deployment, DeploymentState, Environment, Project
@@ -71,6 +74,12 @@ async def follow(app: AutoStack, deployment: Deployment, deadline: float) -> Asy
         await deployment.refresh_from_db()
         state = DeploymentState(deployment.state)
         if state == seen:
+            if AppStatus.should_exit:  # the server is stopping: let it, the build is queued
+                yield (
+                    f"AutoStack: the server is restarting; {deployment.id} is {state.value}: "
+                    "follow its live log"
+                )
+                return
             if time.monotonic() > deadline:
                 yield (
                     f"AutoStack: {deployment.id} is still {state.value}; it goes on "

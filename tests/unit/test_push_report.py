@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
+from sse_starlette.sse import AppStatus
 
 from autostack_core.app import AutoStack
 from autostack_core.git import push_report
@@ -82,3 +84,12 @@ async def test_the_report_keeps_git_s_answer_and_ends_it(
     assert sent.startswith(answer[:-4]) and sent.endswith(b"0000")
     assert push_report.progress_packet(f"  Deployment: {deployment.id}") in sent
     assert b"is ready: http://site-x.localhost" in sent
+
+
+async def test_a_stopping_server_ends_the_report(
+    autostack: AutoStack, api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, deployment = await pushed(api)
+    monkeypatch.setattr(AppStatus, "should_exit", True)
+    followed = await lines(autostack, deployment, time.monotonic() + 60)
+    assert len(followed) == 1 and "the server is restarting" in followed[0]
