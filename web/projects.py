@@ -28,6 +28,7 @@ from autostack_core.infrastructure.models import (
     User,
 )
 from autostack_core.services import deployments, retention, usage
+from autostack_core.services.rollback_advice import Suggestion, suggestions
 from autostack_web.access import deployment_access, page, project_access
 from autostack_web.flash import done, flash_of
 from autostack_web.rendering import host_of, redirect, render, server_url
@@ -81,9 +82,11 @@ async def project_page(
     served = await served_deployments(aliases, recent)
     production = next((served.get(alias.deployment_id) for alias in aliases  # type: ignore[attr-defined]
                        if alias.hostname == production_host), None)
+    can_rollback = await can_roll_back(project, production, recent)
     context = {
         "project": project, "role": role, "production": production,
-        "can_rollback": await can_roll_back(project, production, recent),
+        "can_rollback": can_rollback,
+        "suggested": await suggested(project, production) if can_rollback else None,
         "deployments": recent, "previews": preview_rows(host, project, aliases, served),
         "git_remote": git_remote(request, project), "error": error,
         "flash": None if error else flash_of(request),
@@ -118,17 +121,34 @@ async def can_roll_back(
     return await deployments.previous_production(project, production) is not None
 
 
+async def suggested(project: Project, production: Deployment | None) -> Suggestion | None:
+    """The earlier deployment that measured best while it served, if one could be judged."""
+    best = next(iter(await suggestions(project, production)), None)
+    return best if best is not None and best.judged else None
+
+
 async def overview(request: Request, user: User) -> Response:
     project, role = await project_access(user, request.path_params["name"])
     return await project_page(request, project, role)
 
 
 async def rollback(request: Request, user: User) -> Response:
-    """Point production back at the previous ready production deployment."""
+    """Point production back at the previous ready production deployment, or at the one
+    the form names (the suggested one)."""
     project, role = await project_access(user, request.path_params["name"], Role.MEMBER)
     host = host_of(request)
     current = await deployments.production_deployment(host, project)
-    target = await deployments.previous_production(project, current)
+    named = (await request.form()).get("deployment")
+    if isinstance(named, str) and named:
+        target = await Deployment.get_or_none(
+            id=named[:16], project=project, target=Environment.PRODUCTION,
+            state=DeploymentState.READY, deleted_at__isnull=True)
+        if target is None:
+            error = ApiError(404, f"Rollback: {named[:16]} is not a ready production deployment "
+                                  "of this project", "deployment")
+            return await project_page(request, project, role, error)
+    else:
+        target = await deployments.previous_production(project, current)
     if target is None:
         error = ApiError(409, "Rollback: there is no earlier ready production deployment; "
                               "promote a ready preview instead")

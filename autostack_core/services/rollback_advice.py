@@ -103,7 +103,9 @@ async def suggestions(
     )
     if current is not None:
         query = query.exclude(id=current.id)
-    candidates = await query.order_by("-created_at")
+    candidates = await query.order_by("-created_at").only(
+        "id", "deployment_url", "created_at", "commit_sha"
+    )
     if not candidates:
         return []
     rows = await TrafficRollup.filter(

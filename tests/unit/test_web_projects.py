@@ -19,6 +19,9 @@ UPTIME_QUERIES = 6
 """The uptime section's queries (tests/unit/test_web_uptime.py)."""
 USAGE_QUERIES = 4
 """The cost and usage section's: the runtime's estimate (as ``/cost``) and the usage rows."""
+ROLLBACK_QUERIES = 2
+"""The suggested rollback's, when one is possible: the candidates and their roll-ups
+(tests/unit/test_web_rollback_advice.py)."""
 
 
 async def test_project_page_shows_production_deployments_and_previews(
@@ -43,16 +46,18 @@ async def test_project_page_queries(site: Site, signed_in: Client) -> None:
     serves a deployment older than the recent ones, one more when the rollback target is.
     The uptime plugin's section adds its own six, whatever the number of hostnames
     (:func:`autostack_core.services.uptime.summary` and the project by name), the cost
-    and usage section four (:func:`autostack_core.services.usage.usage_json`)."""
+    and usage section four (:func:`autostack_core.services.usage.usage_json`), the suggested
+    rollback two."""
     http, _ = signed_in
     with counting_queries() as queries:
         page = await http.get("/projects/site")
-    assert page.status_code == 200 and queries.count <= 6 + UPTIME_QUERIES + USAGE_QUERIES, queries
+    sections = UPTIME_QUERIES + USAGE_QUERIES + ROLLBACK_QUERIES
+    assert page.status_code == 200 and queries.count <= 6 + sections, queries
     for number in range(RECENT):
         await Deployment.create(project=site.project, state="ready", branch=f"topic-{number}")
     with counting_queries() as queries:
         page = await http.get("/projects/site")
-    assert page.status_code == 200 and queries.count <= 8 + UPTIME_QUERIES + USAGE_QUERIES, queries
+    assert page.status_code == 200 and queries.count <= 8 + sections, queries
     assert "site-cur.localhost" in page.text and "bbbbbbb" in page.text  # production, served
     assert "site-git-feature.localhost" in page.text  # the preview of an older deployment
     assert ">Rollback</button>" in page.text
