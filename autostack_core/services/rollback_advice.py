@@ -4,7 +4,9 @@ For a project, the candidates are its ready production deployments that are not
 deleted and do not serve production now (what ``POST .../rollback`` may move
 production back to). Each is judged on the edge's roll-ups of its own requests
 (``traffic_rollups``, day rows, kept ``AUTOSTACK_ANALYTICS_RETENTION_DAYS``):
-the share of 5xx answers first, then the p95 latency. A deployment with fewer
+the share of 5xx answers first (in steps of :data:`ERROR_STEP`, so 0.01% against
+0.04% does not outweigh a p95 of 2 s against 50 ms), then the p95 latency. A deployment
+with fewer
 than :data:`MIN_REQUESTS` requests recorded is listed after the judged ones,
 newest first, as "not enough traffic to judge".
 
@@ -31,6 +33,8 @@ from autostack_core.services.analytics import percentile_ms
 
 MIN_REQUESTS = 100
 """Below this many requests recorded, a deployment's error rate and p95 say too little."""
+ERROR_STEP = 0.001
+"""5xx shares closer than this (0.1 percentage point) rank as equal; p95 decides."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,12 @@ async def suggestions(
             )
         )
     # Judged ones first, by 5xx share then p95; the rest keep newest-first order (stable sort).
-    return sorted(
-        found,
-        key=lambda s: (0, s.errors / s.requests, s.p95_ms or 0.0) if s.judged else (1, 0.0, 0.0),
-    )
+    return sorted(found, key=rank)
+
+
+def rank(suggestion: Suggestion) -> tuple[int, int, float]:
+    """Sort key: judged first, then the 5xx share in :data:`ERROR_STEP` steps, then p95."""
+    if not suggestion.judged:
+        return (1, 0, 0.0)
+    step = int(suggestion.errors / suggestion.requests / ERROR_STEP)
+    return (0, step, suggestion.p95_ms or 0.0)

@@ -133,6 +133,13 @@ async def test_a_lower_p95_breaks_a_tie_on_errors_and_no_candidates_is_an_empty_
     ranked = await suggestions(site, None, now=NOW)
     assert [s.deployment.id for s in ranked] == [fast.id, slow.id]
     assert ranked[0].reason.startswith("0% 5xx and p95 ")
+    # 0.01% against 0.04% (or 0%) 5xx counts as equal: the faster ranks first.
+    rare, fast_but_some = await production(site, 1.5), await production(site, 1.2)
+    await served(rare, 1, 10_000, 1, 2_000)
+    await served(fast_but_some, 1, 10_000, 4, 50)
+    ranked = await suggestions(site, None, now=NOW)
+    assert [s.deployment.id for s in ranked] == [fast.id, fast_but_some.id, slow.id, rare.id]
+    assert ranked[1].reason.startswith("0.04% 5xx and p95 ")
 
 
 async def test_the_api_ranks_for_viewers_and_hides_the_project_from_strangers(
