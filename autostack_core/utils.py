@@ -32,6 +32,26 @@ def slugify(text: str, max_length: int = 48) -> str:
     return slug[:max_length].strip("-")
 
 
+_REF_FORBIDDEN = frozenset(" ~^:?*[\\\x7f") | {chr(code) for code in range(32)}
+
+
+def branch_name_problem(name: str) -> str | None:
+    """Why ``name`` is not a git branch name (``git check-ref-format --branch``), or None."""
+    bad = sorted({char for char in name if char in _REF_FORBIDDEN})
+    if bad:
+        shown = ", ".join("space" if char == " " else repr(char) for char in bad)
+        return f"a branch name cannot contain {shown}"
+    if not name or name in ("@", "HEAD") or name.startswith("-"):
+        return "a branch name cannot be empty, '@', 'HEAD' or start with '-'"
+    if ".." in name or "@{" in name or name.endswith("."):
+        return "a branch name cannot contain '..' or '@{', nor end with '.'"
+    parts = name.split("/")
+    if any(not part or part.startswith(".") or part.endswith(".lock") for part in parts):
+        return ("a branch name's parts between slashes cannot be empty, start with '.' "
+                "or end with '.lock'")
+    return None
+
+
 def random_id(length: int = 10) -> str:
     """A random lowercase id usable in hostnames."""
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))

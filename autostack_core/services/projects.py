@@ -22,6 +22,7 @@ from autostack_core.services import hostnames, protection
 from autostack_core.services.access import require_team_role
 from autostack_core.services.checks import fits
 from autostack_core.services.retention import remove_project
+from autostack_core.utils import branch_name_problem
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -32,7 +33,6 @@ NAME_HELP = (
     "digit (it becomes part of the project's hostname)"
 )
 _GIT_URL_RE = re.compile(r"^(?:(?:https?|ssh|git|file)://\S+|[\w.-]+@[\w.-]+:\S+|/\S*)$")
-_BRANCH_RE = re.compile(r"^(?!-)(?!.*\.\.)(?!.*//)[\w./-]{1,200}$")
 _VERSION_PART = r"[<>=^~]{0,2}v?\d+(?:\.(?:\d+|[xX*])){0,2}"
 _VERSION_RE = re.compile(rf"^{_VERSION_PART}(?:\s*(?:\|\||-|\s)\s*{_VERSION_PART})*$")
 """A Node.js version or range as ``engines.node`` writes one: 22, 22.x, >=20, ^22.18.0."""
@@ -60,7 +60,6 @@ def check_settings(values: dict[str, Any]) -> None:
     """Validate project settings, naming the field and the fix (422)."""
     rules = {
         "git_url": (_GIT_URL_RE, "use an https://, ssh:// or git@host:path URL"),
-        "branch": (_BRANCH_RE, "use a git branch name like main"),
         "node_version": (_VERSION_RE, "use a Node.js version like 22, 22.x or >=20"),
         "framework": (_FRAMEWORK_RE, "use a framework slug like nextjs"),
     }
@@ -69,6 +68,8 @@ def check_settings(values: dict[str, Any]) -> None:
             continue
         if field in rules and not rules[field][0].match(value):
             raise ApiError(422, f"{field}: {rules[field][1]}", field)
+        if field == "branch" and (problem := branch_name_problem(value)):
+            raise ApiError(422, f"branch: {problem} (use a git branch name like main)", field)
         if field in ("root_directory", "output_directory"):
             _check_relative(field, value)
         if field.endswith("_command") and "\0" in value:

@@ -38,6 +38,7 @@ from autostack_core.infrastructure.models.enums import SslStatus
 from autostack_core.interfaces import Event
 from autostack_core.interfaces.edge import REDIRECT_STATUSES
 from autostack_core.services import aliases, audit
+from autostack_core.utils import branch_name_problem
 
 from . import dns_zones, ownership
 
@@ -136,6 +137,18 @@ def audit_fields(domain: Domain) -> dict[str, Any]:
             "redirect_to": domain.redirect_to, "redirect_status": domain.redirect_status}
 
 
+def check_branch(git_branch: str | None) -> None:
+    """422 naming ``git_branch`` unless it is a valid git branch name (or empty).
+
+    Like Vercel, a branch that has no deployment yet is accepted: the domain
+    follows it once it is pushed.
+    """
+    problem = branch_name_problem(git_branch) if git_branch else None
+    if problem:
+        raise ApiError(422, f"git_branch: {problem} (use a git branch name like main or "
+                            "feature/login)", "git_branch")
+
+
 async def add(app: AutoStack, project: Project, name: str, git_branch: str | None = None,
               redirect_to: str | None = None, redirect_status: int | None = None,
               redirect_counterpart: bool = False) -> list[Domain]:
@@ -145,6 +158,7 @@ async def add(app: AutoStack, project: Project, name: str, git_branch: str | Non
     to this domain. Returns the domains added.
     """
     name = normalize(name, app.settings.base_domain)
+    check_branch(git_branch)
     names = [name, counterpart(name)] if redirect_counterpart else [name]
     for candidate in names:
         existing = await Domain.get_or_none(domain_name=candidate)
@@ -197,6 +211,7 @@ async def update(app: AutoStack, project: Project, domain: Domain, changes: dict
     """Change ``git_branch``, ``redirect_to`` or ``redirect_status`` and apply it."""
     before = audit_fields(domain)
     if "git_branch" in changes:
+        check_branch(changes["git_branch"])
         domain.git_branch = changes["git_branch"] or None
     if "redirect_to" in changes or "redirect_status" in changes:
         fields = await _redirect_fields(

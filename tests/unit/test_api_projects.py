@@ -40,6 +40,8 @@ async def test_invalid_names_are_422_naming_the_field(api: httpx.AsyncClient, na
     ("node_version", "20; rm"),
     ("node_version", "abc"),
     ("branch", "no such branch !!"),
+    ("branch", "feature.lock"),
+    ("branch", "a@{1}"),
 ])
 async def test_invalid_settings_are_422_naming_the_field(
     api: httpx.AsyncClient, field: str, value: str

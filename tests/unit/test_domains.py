@@ -214,3 +214,28 @@ async def test_http_token_is_answered_for_its_domain_only(api: httpx.AsyncClient
         wrong = await anon.get(path, headers={"Host": "other.example.test"})
     assert right.status_code == 200 and right.text == token["body"]
     assert wrong.status_code == 404
+
+
+@pytest.mark.parametrize("branch", ["no such branch !!", "a..b", "-x", "feature/", "x.lock"])
+async def test_an_invalid_branch_is_422_naming_the_field(
+    api: httpx.AsyncClient, branch: str,
+) -> None:
+    await make_site(api)
+    refused = await add(api, "staging.example.test", git_branch=branch)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["field"] == "git_branch"
+    assert "branch name" in refused.json()["error"]["message"]
+    assert not await Domain.exists()
+
+    await add(api, "staging.example.test", git_branch="staging")
+    changed = await api.patch(f"{DOMAINS}/staging.example.test", json={"git_branch": branch})
+    assert changed.status_code == 422 and changed.json()["error"]["field"] == "git_branch"
+    assert (await Domain.get(domain_name="staging.example.test")).git_branch == "staging"
+
+
+async def test_a_branch_without_deployments_is_accepted(api: httpx.AsyncClient) -> None:
+    # As on Vercel: any valid name; the domain follows the branch once it is pushed.
+    await make_site(api)
+    added = await add(api, "next.example.test", git_branch="feature/new-login")
+    assert added.status_code == 201, added.text
+    assert added.json()["domains"][0]["target"] == "branch:feature/new-login"
