@@ -10,19 +10,25 @@ with fewer
 than :data:`MIN_REQUESTS` requests recorded is listed after the judged ones,
 newest first, as "not enough traffic to judge".
 
-The roll-ups count a deployment's requests by the deployment that answered, on
-any of its hostnames: for a production deployment that is mostly the time it
-held the production alias, and also requests to its own deployment URL.
+"While it served" is read from the audit log: every production move (deploy,
+promote, rollback, rolling release) goes through ``deployments.promote``, which
+records ``deployment.promoted`` or ``deployment.rolled_back`` with the deployment
+now in production; a deployment served from such an event to the next. Within those
+windows its hour roll-ups are summed (day roll-ups for windows older than the hour
+rows' 30 days). A deployment with no recorded window (the audit log pruned) is
+judged on all its day roll-ups, and its reason says "recorded" instead.
 Crashes and restarts are not recorded per deployment, so they are not weighed.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from autostack_core.infrastructure.models import (
+    AuditEvent,
     Deployment,
     DeploymentState,
     Environment,
@@ -30,11 +36,17 @@ from autostack_core.infrastructure.models import (
     TrafficRollup,
 )
 from autostack_core.services.analytics import percentile_ms
+from autostack_core.services.analytics_ingest import PERIODS
 
 MIN_REQUESTS = 100
 """Below this many requests recorded, a deployment's error rate and p95 say too little."""
 ERROR_STEP = 0.001
 """5xx shares closer than this (0.1 percentage point) rank as equal; p95 decides."""
+HOURS_KEPT = timedelta(days=30)
+"""Hour roll-ups are kept at most 31 days: older windows are read from day roll-ups."""
+MOVES = ("deployment.promoted", "deployment.rolled_back")
+
+Window = tuple[datetime, datetime]
 
 
 @dataclass(frozen=True)
@@ -83,15 +95,71 @@ def percent(rate: float) -> str:
     return f"{shown}%"
 
 
-def reason_of(requests: int, errors: int, p95_ms: float | None, created: str) -> str:
+def reason_of(requests: int, errors: int, p95_ms: float | None, scope: str, when: str) -> str:
+    """Why a deployment ranks where it does: what it measured over ``scope`` ("while it
+    served", "recorded"), then ``when`` ("until 3 days ago")."""
     if requests < MIN_REQUESTS:
         counted = f"{requests:,} request{'s' if requests != 1 else ''}"
-        return f"not enough traffic to judge ({counted} recorded), deployed {created}"
+        return f"not enough traffic to judge ({counted} {scope}), {when}"
     latency = f"p95 {p95_ms:g} ms" if p95_ms is not None else "no latency recorded"
     return (
-        f"{percent(errors / requests)} 5xx and {latency} over {requests:,} requests "
-        f"while it served, deployed {created}"
+        f"{percent(errors / requests)} 5xx and {latency} over {requests:,} requests {scope}, {when}"
     )
+
+
+async def served_windows(project: Project, now: datetime) -> dict[str, list[Window]]:
+    """When each deployment served the project's production, from the audit log's moves."""
+    events = (
+        await AuditEvent.filter(
+            team_id=project.team_id,  # type: ignore[attr-defined]
+            project=project.name,
+            action__in=MOVES,
+        )
+        .order_by("created_at", "id")
+        .values("created_at", "after")
+    )
+    windows: dict[str, list[Window]] = defaultdict(list)
+    for number, event in enumerate(events):
+        served = (event["after"] or {}).get("production")
+        if served:
+            end = events[number + 1]["created_at"] if number + 1 < len(events) else now
+            windows[str(served)].append((event["created_at"], end))
+    return windows
+
+
+def within(bucket: datetime, period: str, windows: list[Window]) -> bool:
+    """Whether the roll-up row of ``bucket`` falls in one of ``windows``."""
+    seconds = PERIODS[period]
+    at = bucket.timestamp()
+    return any(
+        start.timestamp() - start.timestamp() % seconds <= at < end.timestamp()
+        for start, end in windows
+    )
+
+
+async def measured(
+    candidates: list[Deployment], windows: dict[str, list[Window]], now: datetime
+) -> dict[str, list[dict[str, Any]]]:
+    """The roll-up rows that judge each candidate: hour rows within its windows when they
+    are all younger than :data:`HOURS_KEPT`, else day rows (within its windows if any)."""
+    by_hour = {
+        c.id for c in candidates if windows.get(c.id) and min(windows[c.id])[0] > now - HOURS_KEPT
+    }
+    fields = ("deployment_id", "period", "bucket", "requests", "status_5xx", "latency")
+    rows = await TrafficRollup.filter(
+        deployment_id__in=[c.id for c in candidates if c.id not in by_hour], period="d"
+    ).values(*fields)
+    if by_hour:
+        oldest = min(min(windows[id_])[0] for id_ in by_hour) - timedelta(hours=1)
+        rows += await TrafficRollup.filter(
+            deployment_id__in=list(by_hour), period="h", bucket__gte=oldest
+        ).values(*fields)
+    kept: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        served = windows.get(row["deployment_id"])
+        if not served or within(row["bucket"], row["period"], served):
+            kept[row["deployment_id"]].append(row)
+    return kept
 
 
 async def suggestions(
@@ -112,22 +180,22 @@ async def suggestions(
     )
     if not candidates:
         return []
-    rows = await TrafficRollup.filter(
-        deployment_id__in=[candidate.id for candidate in candidates], period="d"
-    ).values("deployment_id", "requests", "status_5xx", "latency")
-    requests: Counter[str] = Counter()
-    errors: Counter[str] = Counter()
-    latency: dict[str, Counter[str]] = {candidate.id: Counter() for candidate in candidates}
-    for row in rows:
-        requests[row["deployment_id"]] += row["requests"]
-        errors[row["deployment_id"]] += row["status_5xx"]
-        latency[row["deployment_id"]].update(
-            {str(k): int(v) for k, v in (row["latency"] or {}).items()}
-        )
+    windows = await served_windows(project, now)
+    rows = await measured(candidates, windows, now)
     found = []
     for candidate in candidates:
-        count, failed = requests[candidate.id], errors[candidate.id]
-        p95 = percentile_ms(latency[candidate.id], 95)
+        mine = rows.get(candidate.id, [])
+        count, failed = sum(r["requests"] for r in mine), sum(r["status_5xx"] for r in mine)
+        latency: Counter[str] = Counter()
+        for row in mine:
+            latency.update({str(k): int(v) for k, v in (row["latency"] or {}).items()})
+        p95 = percentile_ms(latency, 95)
+        served = windows.get(candidate.id)
+        scope, when = (
+            ("while it served", f"until {ago(max(end for _, end in served), now)}")
+            if served
+            else ("recorded", f"deployed {ago(candidate.created_at, now)}")
+        )
         found.append(
             Suggestion(
                 deployment=candidate,
@@ -135,7 +203,7 @@ async def suggestions(
                 errors=failed,
                 p95_ms=p95,
                 judged=count >= MIN_REQUESTS,
-                reason=reason_of(count, failed, p95, ago(candidate.created_at, now)),
+                reason=reason_of(count, failed, p95, scope, when),
             )
         )
     # Judged ones first, by 5xx share then p95; the rest keep newest-first order (stable sort).

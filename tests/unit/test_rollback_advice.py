@@ -23,6 +23,7 @@ from autostack_core.cli import main
 from autostack_core.infrastructure.models import (
     Alias,
     AliasKind,
+    AuditEvent,
     Deployment,
     DeploymentState,
     Environment,
@@ -60,18 +61,31 @@ async def production(project: Project, days_ago: float, **fields: Any) -> Deploy
 async def served(
     deployment: Deployment, days_ago: int, requests: int, errors: int, latency_ms: float
 ) -> None:
-    """A day's roll-up: ``requests`` answered in ``latency_ms``, ``errors`` of them 5xx."""
+    """A day's roll-up and the same requests in its noon hour's (as ingestion writes both):
+    ``requests`` answered in ``latency_ms``, ``errors`` of them 5xx."""
     day = datetime(NOW.year, NOW.month, NOW.day, tzinfo=UTC) - timedelta(days=days_ago)
-    await TrafficRollup.create(
-        project_id=deployment.project_id,  # type: ignore[attr-defined]
-        deployment=deployment,
-        period="d",
-        bucket=day,
-        requests=requests,
-        status_2xx=requests - errors,
-        status_5xx=errors,
-        latency=dict(Counter({str(latency_bucket(latency_ms)): requests})),
+    for period, bucket in (("d", day), ("h", day + timedelta(hours=12))):
+        await TrafficRollup.create(
+            project_id=deployment.project_id,  # type: ignore[attr-defined]
+            deployment=deployment,
+            period=period,
+            bucket=bucket,
+            requests=requests,
+            status_2xx=requests - errors,
+            status_5xx=errors,
+            latency=dict(Counter({str(latency_bucket(latency_ms)): requests})),
+        )
+
+
+async def moved_production(project: Project, deployment: Deployment, days_ago: float) -> None:
+    """The audit row ``deployments.promote`` writes when ``deployment`` takes production."""
+    event = await AuditEvent.create(
+        team_id=project.team_id,  # type: ignore[attr-defined]
+        action="deployment.promoted",
+        project=project.name,
+        after={"production": deployment.id},
     )
+    await AuditEvent.filter(id=event.id).update(created_at=NOW - timedelta(days=days_ago))
 
 
 async def serve_now(autostack: AutoStack, project: Project, deployment: Deployment) -> None:
@@ -85,20 +99,27 @@ async def serve_now(autostack: AutoStack, project: Project, deployment: Deployme
 
 @pytest.fixture
 async def history(autostack: AutoStack, site: Project) -> dict[str, Deployment]:
-    """Five production deployments: the current one, a steady one, a fast but failing one,
-    a quiet one, a deleted one and a preview; each but the quiet one served traffic."""
+    """Five production deployments, each serving production in turn: a steady one, a fast
+    but failing one, a quiet one, a deleted one, the current one; and a preview. The steady
+    one also failed on its own URL after it served: that does not count."""
     steady = await production(site, 9)
+    await moved_production(site, steady, 9)
     await served(steady, 8, 6_000, 3, 80)
     await served(steady, 7, 6_340, 9, 80)
+    await served(steady, 0, 5_000, 5_000, 900)
     failing = await production(site, 6)
+    await moved_production(site, failing, 6)
     await served(failing, 5, 20_000, 900, 20)
     quiet = await production(site, 4)
+    await moved_production(site, quiet, 4)
     await served(quiet, 3, 12, 0, 10)
     deleted = await production(site, 2, deleted_at=NOW)
+    await moved_production(site, deleted, 2)
     await served(deleted, 1, 5_000, 0, 10)
     preview = await Deployment.create(project=site, state=DeploymentState.READY)
     await served(preview, 1, 5_000, 0, 10)
     current = await production(site, 1)
+    await moved_production(site, current, 1)
     await served(current, 0, 1_000, 500, 900)
     await serve_now(autostack, site, current)
     return {"steady": steady, "failing": failing, "quiet": quiet, "current": current}
@@ -116,11 +137,13 @@ async def test_earlier_production_deployments_rank_by_5xx_then_p95_with_reasons(
     best, failing, quiet = ranked
     assert best.requests == 12_340 and best.errors == 12 and best.judged
     assert best.reason.startswith("0.1% 5xx and p95 ")
-    assert best.reason.endswith(" ms over 12,340 requests while it served, deployed 9 days ago")
+    assert best.reason.endswith(" ms over 12,340 requests while it served, until 6 days ago")
     assert 80 <= (best.p95_ms or 0) < 100
     assert failing.reason.startswith("4.5% 5xx and p95 ")
     assert not quiet.judged
-    assert quiet.reason == "not enough traffic to judge (12 requests recorded), deployed 4 days ago"
+    assert quiet.reason == (
+        "not enough traffic to judge (12 requests while it served), until 2 days ago"
+    )
 
 
 async def test_a_lower_p95_breaks_a_tie_on_errors_and_no_candidates_is_an_empty_list(
@@ -140,6 +163,8 @@ async def test_a_lower_p95_breaks_a_tie_on_errors_and_no_candidates_is_an_empty_
     ranked = await suggestions(site, None, now=NOW)
     assert [s.deployment.id for s in ranked] == [fast.id, fast_but_some.id, slow.id, rare.id]
     assert ranked[1].reason.startswith("0.04% 5xx and p95 ")
+    # No production move recorded (the audit log pruned): all its roll-ups, and it says so.
+    assert ranked[0].reason.endswith(" ms over 500 requests recorded, deployed 2 days ago")
 
 
 async def test_the_api_ranks_for_viewers_and_hides_the_project_from_strangers(
@@ -189,7 +214,7 @@ async def test_the_cli_lists_the_ranking_and_rolls_back_to_the_suggested_one(
     lines = listed.output.splitlines()
     assert lines[0].startswith(f"* 1. {history['steady'].id}  0.1% 5xx and p95 ")
     assert lines[2].endswith(
-        "not enough traffic to judge (12 requests recorded), deployed 4 days ago"
+        "not enough traffic to judge (12 requests while it served), until 2 days ago"
     )
     assert f"Suggested: {history['steady'].id}" in lines[3]
     as_json = await run(server, token, "--suggest", "--project", "site", "--json")

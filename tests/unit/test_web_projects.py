@@ -19,9 +19,9 @@ UPTIME_QUERIES = 6
 """The uptime section's queries (tests/unit/test_web_uptime.py)."""
 USAGE_QUERIES = 4
 """The cost and usage section's: the runtime's estimate (as ``/cost``) and the usage rows."""
-ROLLBACK_QUERIES = 2
-"""The suggested rollback's, when one is possible: the candidates and their roll-ups
-(tests/unit/test_web_rollback_advice.py)."""
+ROLLBACK_QUERIES = 4
+"""The suggested rollback's, when one is possible: the candidates, the production moves in
+the audit log, their day and hour roll-ups (tests/unit/test_web_rollback_advice.py)."""
 
 
 async def test_project_page_shows_production_deployments_and_previews(
@@ -47,7 +47,7 @@ async def test_project_page_queries(site: Site, signed_in: Client) -> None:
     The uptime plugin's section adds its own six, whatever the number of hostnames
     (:func:`autostack_core.services.uptime.summary` and the project by name), the cost
     and usage section four (:func:`autostack_core.services.usage.usage_json`), the suggested
-    rollback two."""
+    rollback four."""
     http, _ = signed_in
     with counting_queries() as queries:
         page = await http.get("/projects/site")

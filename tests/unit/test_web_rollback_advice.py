@@ -60,7 +60,8 @@ async def test_the_page_suggests_the_best_measured_and_rolls_back_to_it(
     assert page.status_code == 200
     assert f'Suggested rollback: <a href="/deployments/{older.id}"' in page.text
     assert (
-        "0.1% 5xx and p95 " in page.text and " ms over 12,340 requests while it served" in page.text
+        "0.1% 5xx and p95 " in page.text
+        and " ms over 12,340 requests recorded, deployed 3 days ago" in page.text
     )
     assert f">Roll back to {older.id}</button>" in page.text
     moved = await http.post(
