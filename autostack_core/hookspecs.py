@@ -71,6 +71,16 @@ def detect_framework(tree: SourceTree, settings: Settings) -> Detection | None:
 
 
 @hookspec
+def framework_slugs(settings: Settings) -> list[str]:
+    """The framework slugs your :func:`detect_framework` can return (``nextjs``, ``flask``).
+
+    A project's ``framework`` setting must be one of the slugs all detectors
+    list (or a Vercel alias of one): ``nosuchframework`` is refused with a 422
+    listing the valid ones instead of being saved and ignored at build time.
+    """
+
+
+@hookspec
 def inspect_source(app: AutoStack, deployment: Deployment,
                    tree: SourceTree) -> Awaitable[None] | None:
     """Read a deployment's source during its build, after detection, before building.

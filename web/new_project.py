@@ -36,7 +36,7 @@ from autostack_core.security.outbound import Outbound
 from autostack_core.services import deployments
 from autostack_core.services.checks import validate
 from autostack_core.services.environment import VariableBody, add_variables, check_value
-from autostack_core.services.projects import NAME_RE, create_project, parse_create
+from autostack_core.services.projects import NAME_RE, check_framework, create_project, parse_create
 from autostack_core.services.teams import teams_json
 from autostack_core.utils import slugify
 from autostack_web.access import page
@@ -231,6 +231,7 @@ async def deploy(request: Request, user: User) -> Response:
         body = parse_create({"name": values["name"], "team": values["team"] or None,
                              "git_url": values["git_url"], "branch": values["branch"] or "main",
                              **changed_settings(values, detected)})
+        check_framework(host_of(request), body.framework)
         check_git_url(values["git_url"], host_of(request).settings.allow_local_git)
         project = await create_project(user, body, client_ip(request))
     except SourceError as error:

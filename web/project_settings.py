@@ -116,6 +116,7 @@ async def save(request: Request, user: User, fields: tuple[str, ...], notice: st
         auto_deploy = form.get("auto_deploy_enabled") == "on"
     try:
         changes = settings_changes(values)
+        projects.check_framework(host_of(request), changes.get("framework"))
     except ApiError as error:
         return await settings_page(request, project, role, error.status, error=error,
                                    values=values)

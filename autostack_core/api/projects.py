@@ -128,6 +128,7 @@ async def create(request: Request) -> Response:
     """
     user = current_user(request)
     body = validate_create(await read_body(request, ProjectCreate))
+    projects.check_framework(request.app.state.autostack, body.framework)
     if body.provider is not None:
         projects.check_provider(request.app.state.autostack, body.provider)
     project = await projects.create_project(user, body, client_ip(request))

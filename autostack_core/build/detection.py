@@ -85,6 +85,14 @@ def _ranking(detection: Detection) -> tuple[float, str, str]:
     return (-detection.confidence, detection.framework, detection.detector)
 
 
+def known_frameworks(plugin_manager: pluggy.PluginManager, settings: Any) -> list[str]:
+    """Every framework slug a detector can name, and Vercel's aliases of them, sorted."""
+    slugs = {slug for listed in plugin_manager.hook.framework_slugs(settings=settings)
+             for slug in listed}
+    slugs |= {alias for alias, slug in _FRAMEWORK_ALIASES.items() if slug in slugs}
+    return sorted(slugs)
+
+
 async def detect_all(
     tree: SourceTree, plugin_manager: pluggy.PluginManager, settings: Any
 ) -> list[Detection]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tortoise.exceptions import IntegrityError
 
+from autostack_core.build.detection import known_frameworks
 from autostack_core.errors import ApiError, NotFound, from_validation_error
 from autostack_core.git import git_credentials
 from autostack_core.infrastructure.models import Deployment, Project, Role, Team, TeamMember, User
@@ -133,6 +134,18 @@ async def default_team(user: User) -> Team:
     return team
 
 
+def check_framework(app: AutoStack, framework: str | None) -> None:
+    """422 naming ``framework`` unless a detector knows it (empty means "detect it")."""
+    if not framework:
+        return
+    known = known_frameworks(app.plugin_manager, app.settings)
+    if framework not in known:
+        raise ApiError(422, f"framework: no detector knows {framework!r}; leave it empty to "
+                            f"detect the framework, or use one of {', '.join(known)} "
+                            "(`autostack detect` shows what your repository is detected as)",
+                       "framework")
+
+
 def check_provider(app: AutoStack, provider: str) -> None:
     """422 naming ``provider`` unless it is an installed runtime."""
     if provider not in app.runtimes:
@@ -183,6 +196,7 @@ async def change_settings(app: AutoStack, user: User, project: Project,
     """Save checked ``changes`` to ``project`` and audit them (admin role, checked by the
     caller). Another git URL is no longer the connected repository, so clones of it use
     no one's access: returns whether that forgot the project's git connection."""
+    check_framework(app, changes.get("framework"))
     before = {field: getattr(project, field) for field in changes}
     for field, value in changes.items():
         setattr(project, field, value)

@@ -95,6 +95,12 @@ def procfile(tree: SourceTree) -> Detection | None:
     )
 
 
+@hookimpl
+def framework_slugs(settings: Any) -> list[str]:
+    """What :func:`detect_framework` here can name."""
+    return ["container", "docker", "procfile"]
+
+
 @hookimpl(trylast=True)
 def detect_framework(tree: SourceTree, settings: Any) -> Detection | None:
     """Recognise a Dockerfile (or Vercel's ``Dockerfile.vercel``), or else a bare Procfile."""

@@ -435,6 +435,12 @@ def detect(tree: SourceTree) -> Detection | None:
 
 
 @hookimpl
+def framework_slugs(settings: Any) -> list[str]:
+    """The framework table's slugs, and plain Node (or Bun) servers and build scripts."""
+    return [framework.slug for framework in FRAMEWORKS] + ["node", "bun", "other"]
+
+
+@hookimpl
 def detect_framework(tree: SourceTree, settings: Any) -> Detection | None:
     """Recognise a JavaScript framework or Node server from package.json."""
     return detect(tree)

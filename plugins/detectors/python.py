@@ -272,6 +272,12 @@ def detect(tree: SourceTree) -> Detection | None:
 
 
 @hookimpl
+def framework_slugs(settings: Any) -> list[str]:
+    """What :func:`detect_framework` here can name."""
+    return [framework.slug for framework in FRAMEWORKS] + ["django", "python"]
+
+
+@hookimpl
 def detect_framework(tree: SourceTree, settings: Any) -> Detection | None:
     """Recognise a Python web app from its dependency files and entry module."""
     return detect(tree)

@@ -103,6 +103,12 @@ def detect(tree: SourceTree) -> Detection | None:
 
 
 @hookimpl
+def framework_slugs(settings: Any) -> list[str]:
+    """What :func:`detect_framework` here can name."""
+    return ["go", "rust", *(crate for crate, _ in RUST_FRAMEWORKS), "ruby"]
+
+
+@hookimpl
 def detect_framework(tree: SourceTree, settings: Any) -> Detection | None:
     """Recognise a Go, Rust or Ruby server (not buildable yet)."""
     return detect(tree)

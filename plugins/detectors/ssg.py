@@ -204,6 +204,12 @@ def detect(tree: SourceTree) -> Detection | None:
 
 
 @hookimpl
+def framework_slugs(settings: Any) -> list[str]:
+    """What :func:`detect_framework` here can name."""
+    return ["hugo", "jekyll", "middleman", "zola", "mkdocs"]
+
+
+@hookimpl
 def detect_framework(tree: SourceTree, settings: Any) -> Detection | None:
     """Recognise Hugo, Jekyll, Middleman, Zola or MkDocs from their config files."""
     return detect(tree)

@@ -38,6 +38,12 @@ def detect(tree: SourceTree) -> Detection | None:
     return None
 
 
+@hookimpl
+def framework_slugs(settings: Any) -> list[str]:
+    """What :func:`detect_framework` here can name."""
+    return ["static"]
+
+
 @hookimpl(trylast=True)
 def detect_framework(tree: SourceTree, settings: Any) -> Detection | None:
     """Recognise a folder of plain HTML files."""

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import httpx
 import pytest
 
 from autostack_core.app import AutoStack
+from autostack_core.build.detection import known_frameworks
 from autostack_core.infrastructure.models import AuditEvent, Deployment, Project, Role, User
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 
@@ -129,3 +133,31 @@ async def test_bad_json_is_400(api: httpx.AsyncClient) -> None:
                               headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert set(response.json()["error"]) == {"code", "message", "field"}
+
+
+async def test_an_unknown_framework_is_422_listing_the_known_ones(api: httpx.AsyncClient) -> None:
+    refused = await api.post("/api/v1/projects", json={"name": "site",
+                                                       "framework": "nosuchframework"})
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert error["field"] == "framework" and "'nosuchframework'" in error["message"]
+    assert "nextjs" in error["message"] and "flask" in error["message"]
+    assert not await Project.exists()
+
+    assert (await api.post("/api/v1/projects", json={"name": "site"})).status_code == 201
+    refused = await api.patch("/api/v1/projects/site", json={"framework": "nosuchframework"})
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "framework"
+    assert (await Project.get(name="site")).framework is None
+    for slug in ("nextjs", "next", "static", "hugo", "fastapi", "docker", "axum"):
+        changed = await api.patch("/api/v1/projects/site", json={"framework": slug})
+        assert changed.status_code == 200, (slug, changed.text)
+    cleared = await api.patch("/api/v1/projects/site", json={"framework": None})
+    assert cleared.status_code == 200
+
+
+def test_every_framework_detection_finds_is_a_valid_setting(autostack: AutoStack) -> None:
+    corpus = Path(__file__).parent.parent / "fixtures" / "detection_corpus"
+    detected = {json.loads(case.read_text())["expected"].get("framework")
+                for case in corpus.glob("*/case.json")}
+    known = set(known_frameworks(autostack.plugin_manager, autostack.settings))
+    assert detected - {None} <= known, detected - known

@@ -26,7 +26,7 @@ from starlette.routing import Route
 from autostack_core import hookimpl, hookspecs
 from autostack_core.app import AutoStack
 from autostack_core.build.build_errors import BuildError
-from autostack_core.build.detection import detect
+from autostack_core.build.detection import detect, known_frameworks
 from autostack_core.cli import add_plugin_commands
 from autostack_core.config import Settings
 from autostack_core.infrastructure import db
@@ -457,6 +457,20 @@ async def test_hook_doctor_checks(settings: Settings, tmp_path: Path) -> None:
     assert checks["recorder"] == Check("recorder", False, "the recorder's part is missing",
                                        "install it")
     assert {"python", "database", "caddy", "wildcard"} <= set(checks)
+
+
+class SlugPlugin:
+    @hookimpl
+    def framework_slugs(self, settings: Settings) -> list[str]:
+        return ["recorder-framework"]
+
+
+def test_hook_framework_slugs(settings: Settings) -> None:
+    loaded = get_plugin_manager(load_entry_points=False)
+    before = known_frameworks(loaded.manager, settings)
+    assert "recorder-framework" not in before and "nextjs" in before
+    loaded.manager.register(SlugPlugin(), name="slugs")
+    assert "recorder-framework" in known_frameworks(loaded.manager, settings)
 
 
 def test_every_hook_has_a_test() -> None:

@@ -39,6 +39,11 @@ async def test_build_settings_are_saved_and_errors_name_the_field(
     assert (project.build_command, project.node_version, project.root_directory) == \
         ("npm run build:prod", "20", "apps/web")
     assert project.framework is None
+    unknown = await http.post("/projects/site/settings/build", data={
+        "csrf_token": token, "framework": "nosuchframework", "build_command": "make"})
+    assert unknown.status_code == 422 and 'aria-describedby="e-framework"' in unknown.text
+    assert "no detector knows" in unknown.text and "nextjs" in unknown.text
+    assert (await Project.get(name="site")).build_command == "npm run build:prod"
     no_branch = await http.post("/projects/site/settings/general", data={
         "csrf_token": token, "git_url": "https://example.com/s.git", "branch": ""})
     assert no_branch.status_code == 422 and "production branch: enter" in no_branch.text
