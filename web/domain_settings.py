@@ -39,6 +39,8 @@ async def add(request: Request, user: User) -> Response:
                                               git_branch=values["domain_branch"] or None,
                                               redirect_counterpart=values["domain_www"] == "on")
     except ApiError as error:
+        if error.field == "git_branch":  # the form's name for it
+            error = ApiError(error.status, error.message, "domain_branch")
         return await settings_page(request, project, role, error.status, error=error,
                                    values=values)
     return await settings_page(

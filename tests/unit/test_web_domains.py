@@ -102,3 +102,16 @@ async def test_records_are_a_for_an_apex_and_a_cname_for_a_subdomain(
     assert "<td>CNAME</td><td><code>app.example.test</code></td><td><code>localhost" in sub.text
     assert "<td>A</td><td><code>app.example.test</code>" not in sub.text
     assert "<td>TXT</td><td><code>_autostack-challenge.app.example.test</code>" in sub.text
+
+
+async def test_a_bad_branch_is_shown_at_its_field_and_stores_nothing(
+    shop: Project, signed_in: Client
+) -> None:
+    http, token = signed_in
+    response = await http.post(f"{SETTINGS}/domains", data={
+        "csrf_token": token, "domain": "staging.example.test",
+        "domain_branch": "no such branch !!"})
+    assert response.status_code == 422
+    assert 'aria-describedby="e-domain_branch"' in response.text
+    assert "cannot contain space" in response.text
+    assert await Domain.all().count() == 0
