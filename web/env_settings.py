@@ -1,9 +1,10 @@
-"""Environment variables on the settings page: add, reveal and delete (member role).
+"""Environment variables on the settings page: add, edit, reveal and delete (member role).
 
 Values stay hidden until revealed one at a time; revealing is a POST (CSRF
 checked, never prefetched or cached) and needs the member role, like the API's
 ``?decrypt=1``. With htmx the revealed row replaces the hidden one in place;
-without JavaScript the whole page comes back with that value shown.
+without JavaScript the whole page comes back with that value shown. Editing changes
+a variable's value and environments in place; an empty value keeps the sealed one.
 """
 
 from __future__ import annotations
@@ -58,6 +59,27 @@ async def add(request: Request, user: User) -> Response:
                                notice=f"{key} added; it applies from the next deployment.")
 
 
+async def edit(request: Request, user: User) -> Response:
+    project, role = await project_access(user, request.path_params["name"], Role.MEMBER)
+    variable = await variable_of(request, project)
+    async with request.form() as form:
+        value = form.get("value")
+        chosen = {name for name in form.getlist("environments") if isinstance(name, str)}
+    targets = [name for name in Environment if name in chosen]
+    try:
+        await environment.change_variable(
+            user, project, variable, value if isinstance(value, str) and value else None,
+            targets, client_ip(request))
+    except ApiError as error:
+        error.field = "env_edit"
+        return await settings_page(request, project, role, error.status, error=error,
+                                   editing=variable.id)
+    names = ", ".join(str(name) for name in targets)
+    return await settings_page(
+        request, project, role,
+        notice=f"{variable.key} saved for {names}; it applies from the next deployment.")
+
+
 async def reveal(request: Request, user: User) -> Response:
     project, role = await project_access(user, request.path_params["name"], Role.MEMBER)
     variable = await variable_of(request, project)
@@ -76,6 +98,7 @@ _ENV = "/projects/{name}/settings/env"
 
 routes: list[BaseRoute] = [
     Route(_ENV, page(add), methods=["POST"], include_in_schema=False),
+    Route(f"{_ENV}/{{id:int}}/edit", page(edit), methods=["POST"], include_in_schema=False),
     Route(f"{_ENV}/{{id:int}}/reveal", page(reveal), methods=["POST"], include_in_schema=False),
     Route(f"{_ENV}/{{id:int}}/delete", page(delete), methods=["POST"], include_in_schema=False),
 ]

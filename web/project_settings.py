@@ -45,7 +45,7 @@ BUILD_FIELDS = ("framework", "root_directory", "install_command", "build_command
 async def settings_page(
     request: Request, project: Project, role: Role, status_code: int = 200, **context: Any
 ) -> Response:
-    """The settings page; ``context`` may add ``error``, ``notice``, ``revealed``.
+    """The settings page; ``context`` may add ``error``, ``notice``, ``revealed``, ``editing``.
 
     The Git section shows what ``GET /api/v1/projects/{name}/webhook`` answers (the
     same service function) and the previews per branch and pull request; Scaling shows
@@ -63,7 +63,7 @@ async def settings_page(
               "connectable": connectable(request, project),
               "previews": await previews(request, project),
               "variables": variables, "error": None, "notice": message_of(request),
-              "revealed": {},
+              "revealed": {}, "editing": None,
               "hooks": [hook_json(host_of(request), hook) for hook in hooks],
               "domains": await host.domains.describe(project) if host.domains else [],
               "scale": scaling.scale_json(project), "runtime_installed": installed,

@@ -69,6 +69,52 @@ async def create_variables(user: User, project: Project, body: VariableBody,
     return created
 
 
+async def change_variable(user: User, project: Project, variable: EnvironmentVariable,
+                          value: str | None, targets: list[Environment],
+                          ip: str) -> list[EnvironmentVariable]:
+    """Edit ``variable`` in place: a new ``value`` (``None`` keeps it) for ``targets``.
+
+    The row stays (moved to the first target when its own environment is unticked)
+    and rows are added for the other targets; 409 if the key already exists in one
+    of them, so nothing is overwritten unseen. Audited as ``env.updated``.
+    """
+    targets = list(dict.fromkeys(targets))
+    if not targets:
+        raise ApiError(422, "environments: tick at least one of production, preview and "
+                            "development", "environments")
+    if value is not None:
+        check_value(value)
+    taken = await EnvironmentVariable.filter(
+        project=project, key=variable.key, environment__in=targets
+    ).exclude(id=variable.id).values_list("environment", flat=True)
+    if taken:
+        names = ", ".join(str(name) for name in taken)
+        raise ApiError(409, f"environments: {variable.key} already exists in {names}; "
+                            "edit or delete that one", "environments")
+    previous, before_environment = variable.value, str(variable.environment)
+    new_value = previous if value is None else value
+    if variable.environment not in targets:
+        variable.environment = targets[0]
+    changed = [variable]
+    async with in_transaction():
+        variable.value = new_value
+        await variable.save()
+        for environment in targets:
+            if environment != variable.environment:
+                extra = EnvironmentVariable(project=project, key=variable.key,
+                                            environment=environment)
+                extra.value = new_value
+                await extra.save()
+                changed.append(extra)
+    await audit.record("env.updated", team=project.team_id,  # type: ignore[attr-defined]
+                       target=("env", variable.key), project=project.name, actor=user,
+                       address=ip, before={"key": variable.key, "value": previous,
+                                           "environment": before_environment},
+                       after={"key": variable.key, "value": new_value,
+                              "environments": [str(item.environment) for item in changed]})
+    return changed
+
+
 async def delete_variable(user: User, project: Project, variable: EnvironmentVariable,
                           ip: str) -> None:
     """Delete ``variable`` of ``project``, audited."""

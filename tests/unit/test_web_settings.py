@@ -9,6 +9,7 @@ from autostack_core.git import git_triggers
 from autostack_core.infrastructure.models import (
     AuditEvent,
     DeployHook,
+    Environment,
     EnvironmentVariable,
     Project,
     Role,
@@ -73,6 +74,55 @@ async def test_variables_hidden_until_revealed(site: Site, signed_in: Client) ->
     after = await http.get(deleted.headers["location"])
     assert f"{variable.key} deleted; deployments from now on do not get it." in after.text
     assert await EnvironmentVariable.filter(project=site.project).count() == 1
+
+
+async def test_variables_are_edited_in_place(site: Site, signed_in: Client) -> None:
+    """Item 10 of issue 17: a new value and/or environments without delete and re-add."""
+    http, token = signed_in
+    await http.post("/projects/site/settings/env", data={
+        "csrf_token": token, "key": "API_URL", "value": "https://old.example",
+        "environments": ["production"]})
+    await http.post("/projects/site/settings/env", data={
+        "csrf_token": token, "key": "API_URL", "value": "https://dev.example",
+        "environments": ["development"]})
+    variable = await EnvironmentVariable.get(project=site.project, key="API_URL",
+                                             environment="production")
+    page = await http.get("/projects/site/settings")
+    assert f'action="/projects/site/settings/env/{variable.id}/edit"' in page.text
+    assert "https://old.example" not in page.text
+    edited = await http.post(f"/projects/site/settings/env/{variable.id}/edit", data={
+        "csrf_token": token, "value": "https://new.example",
+        "environments": ["production", "preview"]})
+    assert edited.status_code == 200
+    assert "API_URL saved for production, preview" in edited.text
+    assert "https://new.example" not in edited.text
+    rows = {row.environment: row for row in
+            await EnvironmentVariable.filter(project=site.project, key="API_URL")}
+    assert rows[Environment.PRODUCTION].id == variable.id
+    assert {env: row.value for env, row in rows.items()} == {
+        Environment.PRODUCTION: "https://new.example", Environment.PREVIEW: "https://new.example",
+        Environment.DEVELOPMENT: "https://dev.example"}
+    audit = await AuditEvent.filter(action="env.updated").order_by("-id").first()
+    assert audit is not None and audit.target_id == "API_URL"
+    assert audit.user_id is not None  # type: ignore[attr-defined]
+    clash = await http.post(f"/projects/site/settings/env/{rows[Environment.PREVIEW].id}/edit",
+                            data={"csrf_token": token, "value": "x",
+                                  "environments": ["development"]})
+    assert clash.status_code == 409 and "API_URL already exists in development" in clash.text
+    none = await http.post(f"/projects/site/settings/env/{variable.id}/edit",
+                           data={"csrf_token": token, "value": "y"})
+    assert none.status_code == 422 and "tick at least one" in none.text
+    # Environments only: an empty value keeps the sealed one and the row moves.
+    await http.post(f"/projects/site/settings/env/{rows[Environment.PREVIEW].id}/delete",
+                    data={"csrf_token": token})
+    moved = await http.post(
+        f"/projects/site/settings/env/{rows[Environment.DEVELOPMENT].id}/edit",
+        data={"csrf_token": token, "value": "", "environments": ["preview"]})
+    assert moved.status_code == 200 and "API_URL saved for preview" in moved.text
+    assert {(row.id, row.environment, row.value) for row in
+            await EnvironmentVariable.filter(project=site.project, key="API_URL")} == {
+        (variable.id, Environment.PRODUCTION, "https://new.example"),
+        (rows[Environment.DEVELOPMENT].id, Environment.PREVIEW, "https://dev.example")}
 
 
 async def test_a_bad_key_is_shown_inline_next_to_the_key_field(
