@@ -17,6 +17,7 @@ from autostack_core.api import (
     notifiers,
     openapi,
     project_events,
+    project_health,
     project_logs,
     project_runtime,
     projects,
@@ -38,6 +39,7 @@ API_MODULES = (
     deploy_hooks, notifiers, runtime_logs, git_connections, detect, project_events,
     project_runtime, project_logs, traffic, openapi,
     protection, rolling_releases, provider_settings, rollback_advice,
+    project_health,
 )
 
 
