@@ -28,6 +28,7 @@ from autostack_core.infrastructure.models import (
     User,
 )
 from autostack_core.services import deployments, retention, usage
+from autostack_core.services.health_score import health, sparkline
 from autostack_core.services.rollback_advice import Suggestion, suggestions
 from autostack_web.access import deployment_access, page, project_access
 from autostack_web.flash import done, flash_of
@@ -83,6 +84,7 @@ async def project_page(
     production = next((served.get(alias.deployment_id) for alias in aliases  # type: ignore[attr-defined]
                        if alias.hostname == production_host), None)
     can_rollback = await can_roll_back(project, production, recent)
+    scored = await health(project)
     context = {
         "project": project, "role": role, "production": production,
         "can_rollback": can_rollback,
@@ -91,6 +93,7 @@ async def project_page(
         "git_remote": git_remote(request, project), "error": error,
         "flash": None if error else flash_of(request),
         "usage": await usage.usage_json(host, project),
+        "health": scored, "health_points": sparkline(scored["history"]),
     }
     return await render(request, "project.html", context,
                         status_code=error.status if error else 200)

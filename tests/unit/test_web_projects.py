@@ -22,6 +22,8 @@ USAGE_QUERIES = 4
 ROLLBACK_QUERIES = 4
 """The suggested rollback's, when one is possible: the candidates, the production moves in
 the audit log, their day and hour roll-ups (tests/unit/test_web_rollback_advice.py)."""
+HEALTH_QUERIES = 4
+"""The health score's: roll-ups, builds, down incidents, uptime checks (test_web_health.py)."""
 
 
 async def test_project_page_shows_production_deployments_and_previews(
@@ -47,11 +49,11 @@ async def test_project_page_queries(site: Site, signed_in: Client) -> None:
     The uptime plugin's section adds its own six, whatever the number of hostnames
     (:func:`autostack_core.services.uptime.summary` and the project by name), the cost
     and usage section four (:func:`autostack_core.services.usage.usage_json`), the suggested
-    rollback four."""
+    rollback four, the health score four."""
     http, _ = signed_in
     with counting_queries() as queries:
         page = await http.get("/projects/site")
-    sections = UPTIME_QUERIES + USAGE_QUERIES + ROLLBACK_QUERIES
+    sections = UPTIME_QUERIES + USAGE_QUERIES + ROLLBACK_QUERIES + HEALTH_QUERIES
     assert page.status_code == 200 and queries.count <= 6 + sections, queries
     for number in range(RECENT):
         await Deployment.create(project=site.project, state="ready", branch=f"topic-{number}")
