@@ -35,11 +35,13 @@ RUNTIME_LINES = 200
 
 @dataclass
 class Step:
-    """One step of a build log: when it started and, once another began, when it ended."""
+    """One step of a build log: the time of its earlier spans (``spent``) and its latest
+    span, which lasts until another step starts."""
 
     name: str
     started: datetime
     ended: datetime
+    spent: float = 0.0
 
     @property
     def label(self) -> str:
@@ -47,21 +49,29 @@ class Step:
 
     @property
     def seconds(self) -> float:
-        return (self.ended - self.started).total_seconds()
+        return self.spent + (self.ended - self.started).total_seconds()
 
 
 def steps_of(lines: list[DeploymentLog]) -> list[Step]:
-    """The steps in the order they ran; a step lasts until the next one starts."""
-    steps: list[Step] = []
+    """The steps in the order they first ran, each once: a step lasts until the next one
+    starts, and a step that runs again (an upload before and after the build) adds up."""
+    steps: dict[str, Step] = {}
+    current: Step | None = None
     for line in lines:
-        if steps and steps[-1].name == line.step:
-            steps[-1].ended = line.timestamp
+        if current is not None:
+            current.ended = line.timestamp
+            if current.name == line.step:
+                continue
+        if line.step == DONE_STEP:
+            current = None
             continue
-        if steps:
-            steps[-1].ended = line.timestamp
-        if line.step != DONE_STEP:
-            steps.append(Step(line.step, line.timestamp, line.timestamp))
-    return steps
+        current = steps.get(line.step)
+        if current is None:
+            current = steps[line.step] = Step(line.step, line.timestamp, line.timestamp)
+        else:
+            current.spent = current.seconds
+            current.started = current.ended = line.timestamp
+    return list(steps.values())
 
 
 async def deployment_page(request: Request, user: User) -> Response:

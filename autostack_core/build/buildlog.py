@@ -35,8 +35,11 @@ class BuildLog:
         self._pending: list[DeploymentLog] = []
         self._flusher: asyncio.Task[None] | None = None
         self._closing = asyncio.Event()
+        self.step: str | None = None
+        """The step of the last line written (None before the first)."""
 
     def write(self, step: str, line: str, stream: str = "stdout") -> None:
+        self.step = step
         self._pending.append(
             DeploymentLog(
                 deployment_id=self.deployment_id,

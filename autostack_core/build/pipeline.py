@@ -126,13 +126,18 @@ class Pipeline:
             await self.log.close()
             shutil.rmtree(self.build_root, ignore_errors=True)
 
+    def _step_running(self) -> str:
+        """The step an error or cancel ends: the last one logged (a build that failed never
+        reached deploy, and its log must not show a Deploy step)."""
+        return self.log.step if self.log.step not in (None, DONE_STEP) else "deploy"
+
     async def _cancel(self) -> None:
-        self.log.write("deploy", "Canceled.", "system")
+        self.log.write(self._step_running(), "Canceled.", "system")
         await deployments.transition(self.app, self.deployment, State.CANCELED,
                                      "canceled by request")
 
     async def _fail(self, message: str) -> None:
-        self.log.write("deploy", f"Error: {message}", "system")
+        self.log.write(self._step_running(), f"Error: {message}", "system")
         await self.log.flush()
         await deployments.transition(self.app, self.deployment, State.ERROR, message)
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import httpx
 
+from autostack_core.build.buildlog import BuildLog
+from autostack_core.build.pipeline import Pipeline
 from autostack_core.infrastructure.models import Deployment, DeploymentLog, Project
 from autostack_core.interfaces.runtime import ScalePolicy
 from autostack_web.deployment_page import steps_of
@@ -25,6 +28,47 @@ def test_steps_last_until_the_next_one_starts() -> None:
                               (10, "done"))]
     assert [(s.label, s.seconds) for s in steps_of(lines)] == [
         ("Clone", 3.0), ("Build", 6.0), ("Deploy", 1.0)]
+
+
+def test_each_step_shows_once_and_a_step_run_again_adds_up() -> None:
+    """An upload before and after the build is one Upload chip of both spans' time."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    lines = [DeploymentLog(step=step, line="", timestamp=start + timedelta(seconds=at))
+             for at, step in ((0, "upload"), (1, "build"), (5, "upload"), (7, "deploy"),
+                              (8, "done"))]
+    assert [(s.label, s.seconds) for s in steps_of(lines)] == [
+        ("Upload", 3.0), ("Build", 4.0), ("Deploy", 1.0)]
+
+
+def test_an_error_is_logged_under_the_step_that_failed() -> None:
+    """A build that fails logs its error under Build: no Deploy step that never ran."""
+    log = BuildLog("d1", None)  # type: ignore[arg-type]
+    pipeline = SimpleNamespace(log=log)
+    assert Pipeline._step_running(pipeline) == "deploy"  # type: ignore[arg-type]
+    log.step = "build"
+    assert Pipeline._step_running(pipeline) == "build"  # type: ignore[arg-type]
+    log.step = "done"
+    assert Pipeline._step_running(pipeline) == "deploy"  # type: ignore[arg-type]
+
+
+async def test_a_failed_build_shows_its_steps_once_and_code_spans_escaped(
+    site: Site, signed_in: Client
+) -> None:
+    """Issue 17 item 14: no second Build chip, no Deploy 0.0s chip, `code` as <code>."""
+    http, _ = signed_in
+    failed = await Deployment.create(project=site.project, state="error", branch="main",
+                                     error_message="npm run build exited 1")
+    moment = datetime.now(UTC) - timedelta(seconds=30)
+    for offset, step, line in ((0, "clone", "Cloning"), (2, "build", "Run `npm ci` <b>now</b>"),
+                               (3, "build", "`<script>`"), (9, "build", "Error: exited 1"),
+                               (9, "done", "Deployment error")):
+        row = await DeploymentLog.create(deployment=failed, step=step, line=line)
+        await DeploymentLog.filter(id=row.id).update(timestamp=moment + timedelta(seconds=offset))
+    text = (await http.get(f"/deployments/{failed.id}")).text
+    assert text.count('data-step="build"') == 1 and 'data-step="deploy"' not in text
+    assert 'data-step="done"' not in text
+    assert "Run <code>npm ci</code> &lt;b&gt;now&lt;/b&gt;" in text
+    assert "<code>&lt;script&gt;</code>" in text and "<script>`" not in text
 
 
 def test_times_durations_and_progress_read_well() -> None:

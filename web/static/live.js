@@ -54,7 +54,23 @@
     });
   }
 
-  function appendLine(log, line) {
+  // Markdown code spans (`npm run build`) as <code>, as the code_spans filter renders them:
+  // built from text nodes, so a line never becomes HTML.
+  function withCodeSpans(element, text) {
+    text.split(/`([^`]+)`/).forEach((part, index) => {
+      if (index % 2 === 0) {
+        if (part) element.append(part);
+        return;
+      }
+      const code = document.createElement("code");
+      code.textContent = part;
+      element.append(code);
+    });
+  }
+
+  const atBottomOf = (log) => log.scrollTop + log.clientHeight >= log.scrollHeight - 24;
+
+  function appendLine(log, line, codeSpans = false) {
     const item = document.createElement("li");
     item.className = `line stream-${line.stream}`;
     const time = document.createElement("time");
@@ -65,31 +81,46 @@
     step.textContent = line.step;
     const text = document.createElement("span");
     text.className = "line-text";
-    text.textContent = line.line;
+    if (codeSpans) withCodeSpans(text, line.line);
+    else text.textContent = line.line;
     item.append(time, step, text);
-    const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 24;
+    const atBottom = atBottomOf(log);
     log.append(item);
     if (atBottom) log.scrollTop = log.scrollHeight;
   }
 
+  const spanOf = (item) => (Date.parse(item.dataset.ended) - Date.parse(item.dataset.started)) / 1000;
+
   function showStepTime(item) {
-    const seconds = (Date.parse(item.dataset.ended) - Date.parse(item.dataset.started)) / 1000;
+    const seconds = Number(item.dataset.spent || 0) + spanOf(item);
     item.querySelector(".step-time").textContent = duration(Math.max(seconds, 0));
   }
 
-  // A step lasts until the next one starts, as autostack_web.deployment_page.steps_of says.
+  // Each step once, as autostack_web.deployment_page.steps_of says: a step lasts until the
+  // next one starts, and a step that runs again adds up in its first chip.
   function advanceSteps(list, line) {
-    const last = list.lastElementChild;
-    if (last) {
-      last.dataset.ended = line.timestamp;
-      showStepTime(last);
-      if (last.dataset.step === line.step) return;
+    const chip = (name) => name && list.querySelector(`[data-step="${CSS.escape(name)}"]`);
+    const current = chip(list.dataset.current);
+    if (current) {
+      current.dataset.ended = line.timestamp;
+      showStepTime(current);
+      if (current.dataset.step === line.step) return;
     }
+    list.dataset.current = line.step === "done" ? "" : line.step;
     if (line.step === "done") return;
+    const again = chip(line.step);
+    if (again) {
+      again.dataset.spent = String(Number(again.dataset.spent || 0) + Math.max(spanOf(again), 0));
+      again.dataset.started = line.timestamp;
+      again.dataset.ended = line.timestamp;
+      showStepTime(again);
+      return;
+    }
     const item = document.createElement("li");
     item.dataset.step = line.step;
     item.dataset.started = line.timestamp;
     item.dataset.ended = line.timestamp;
+    item.dataset.spent = "0";
     const name = document.createElement("span");
     name.className = "step-name";
     name.textContent = title(line.step);
@@ -132,7 +163,7 @@
       if (!log || line.id <= lastLog) return;
       lastLog = line.id;
       document.querySelector('[data-live="waiting"]')?.remove();
-      appendLine(log, line);
+      appendLine(log, line, true);
       if (steps) advanceSteps(steps, line);
     }
 
@@ -147,6 +178,8 @@
       }
     }
 
+    // A live log starts at its newest line, so that it follows the lines to come.
+    if (log) log.scrollTop = log.scrollHeight;
     const source = new EventSource(`${base}/events`);
     source.addEventListener("log", (event) => {
       show(JSON.parse(event.data));
