@@ -2,25 +2,29 @@
 
 Components (weight, sub-score 0-100):
 
-* ``errors`` (35): the 5xx share of requests in the last 24 hours (hour roll-ups)
+* ``errors`` (30): the 5xx share of requests in the last 24 hours (hour roll-ups)
   against the project's own baseline, the 7 days before (day roll-ups); each
   percentage point above the baseline costs :data:`POINTS_PER_ERROR_POINT`.
 * ``latency`` (20): p95 over the last 24 hours against the baseline's p95; 100 up
   to :data:`LATENCY_SLACK` times the baseline, 0 at :data:`LATENCY_WORST` times.
 * ``uptime`` (30): the share of uptime checks that passed over 24 hours; 100 from
   :data:`UPTIME_FULL` percent, 0 at :data:`UPTIME_ZERO` percent.
-* ``builds`` (15): the share of finished builds (ready or error) of the last 7 days
+* ``builds`` (10): the share of finished builds (ready or error) of the last 7 days
   that did not fail.
+* ``certificates`` (10): the days left on the project's soonest-expiring domain
+  certificate (``Domain.cert_expires_at``, which the domains plugin records); 100 from
+  :data:`CERT_FULL_DAYS` days, 0 once expired. Not in the history: past certificates
+  are not kept.
 
 A component without enough data (fewer than :data:`MIN_REQUESTS` requests now or in
 the baseline, no uptime checks, no finished build) is dropped and the remaining
-weights are renormalized so they sum to 100%. Certificate expiry and crash restarts
-are not scored: no public service records them per project.
+weights are renormalized so they sum to 100%. Crash restarts are not scored: they are
+not recorded per project.
 
 History: the score of each of the last :data:`HISTORY_DAYS` days, from that day's
 roll-up against the 7 days before, the share of the day covered by ``down``
 incidents (counted only when the project has uptime checks in the last 30 days),
-and the builds of the 7 days ending that day. Four queries in all.
+and the builds of the 7 days ending that day. Five queries in all.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from tortoise.expressions import Q
 from autostack_core.infrastructure.models import (
     Deployment,
     DeploymentState,
+    Domain,
     Project,
     TrafficRollup,
     UptimeIncident,
@@ -43,12 +48,13 @@ from autostack_core.infrastructure.models import (
 from autostack_core.services.analytics import percentile_ms
 from autostack_core.services.uptime import uptime_percents
 
-WEIGHTS = {"errors": 35, "latency": 20, "uptime": 30, "builds": 15}
+WEIGHTS = {"errors": 30, "latency": 20, "uptime": 30, "builds": 10, "certificates": 10}
 MIN_REQUESTS = 100
 """Below this many requests (now, or in the baseline) error rate and p95 are not scored."""
 POINTS_PER_ERROR_POINT = 20.0
 LATENCY_SLACK, LATENCY_WORST = 1.1, 3.0
 UPTIME_FULL, UPTIME_ZERO = 99.9, 95.0
+CERT_FULL_DAYS = 14
 BASELINE_DAYS = 7
 HISTORY_DAYS = 30
 DAY = timedelta(days=1)
@@ -145,6 +151,20 @@ def builds_component(states: list[str]) -> Component | None:
     return Component("builds", WEIGHTS["builds"], score, reason)
 
 
+def certificate_component(expiring: tuple[str, datetime] | None, now: datetime) -> Component | None:
+    if expiring is None:
+        return None
+    name, expires = expiring
+    days = (expires - now).total_seconds() / 86400
+    score = _clamp(100 * days / CERT_FULL_DAYS)
+    when = f"expires in {days:.0f} days" if days > 0 else "has expired"
+    reason = (
+        f"the certificate of {name} {when} ({expires.date().isoformat()}); "
+        f"full marks from {CERT_FULL_DAYS} days left"
+    )
+    return Component("certificates", WEIGHTS["certificates"], score, reason)
+
+
 def combined(components: Iterable[Component | None]) -> dict[str, Any]:
     """The weighted score of the components that had data (None: none had)."""
     kept = [c for c in components if c is not None]
@@ -188,6 +208,13 @@ async def health(project: Project, now: datetime | None = None) -> dict[str, Any
         Q(ended_at__isnull=True) | Q(ended_at__gte=first), project=project, kind="down"
     )
     day_percent, month_percent = await uptime_percents(project, now)
+    soonest = (
+        await Domain.filter(project=project, cert_expires_at__isnull=False)
+        .order_by("cert_expires_at")
+        .first()
+        .values("domain_name", "cert_expires_at")
+    )
+    expiring = (str(soonest["domain_name"]), _utc(soonest["cert_expires_at"])) if soonest else None
 
     days: dict[datetime, Traffic] = {}
     last_day = Traffic()
@@ -220,6 +247,7 @@ async def health(project: Project, now: datetime | None = None) -> dict[str, Any
             latency_component(last_day, usual),
             uptime_component(day_percent, "of uptime checks passed in the last 24 hours"),
             builds_component(states(now + timedelta(seconds=1))),
+            certificate_component(expiring, now),
         ]
     )
     history = []

@@ -12,6 +12,7 @@ import pytest
 from autostack_core.app import AutoStack
 from autostack_core.infrastructure.models import (
     Deployment,
+    Domain,
     Project,
     Role,
     TrafficRollup,
@@ -65,7 +66,7 @@ async def baseline_week(project: Project, deployment: Deployment) -> None:
 async def test_no_data_gives_no_score_and_drops_every_component(site: Project) -> None:
     result = await health(site, NOW)
     assert result["score"] is None and result["components"] == []
-    assert result["dropped"] == ["builds", "errors", "latency", "uptime"]
+    assert result["dropped"] == ["builds", "certificates", "errors", "latency", "uptime"]
     assert len(result["history"]) == 30
     assert all(day["score"] is None for day in result["history"])
 
@@ -78,14 +79,21 @@ async def test_a_healthy_project_scores_100_with_every_component_explained(site:
         await UptimeCheck.create(
             project=site, hostname="site.localhost", slot=NOW - timedelta(minutes=minutes), ok=True
         )
+    await Domain.create(
+        project=site,
+        domain_name="www.example.com",
+        verification_token="t",
+        cert_expires_at=NOW + timedelta(days=60),
+    )
     result = await health(site, NOW)
     assert result["score"] == 100 and result["dropped"] == []
     by_name = {c["name"]: c for c in result["components"]}
     assert {n: c["weight"] for n, c in by_name.items()} == {
-        "errors": 35,
+        "errors": 30,
         "latency": 20,
         "uptime": 30,
-        "builds": 15,
+        "builds": 10,
+        "certificates": 10,
     }
     assert "0.40% of 500 requests answered 5xx, against 0.50%" in by_name["errors"]["reason"]
     assert "100.00% of uptime checks passed" in by_name["uptime"]["reason"]
@@ -105,7 +113,7 @@ async def test_errors_latency_downtime_and_failed_builds_lower_it(site: Project)
     result = await health(site, NOW)
     by_name = {c["name"]: c["score"] for c in result["components"]}
     assert by_name == {"errors": 0.0, "latency": 0.0, "uptime": 0.0, "builds": 50.0}
-    assert result["score"] == round(50 * 15 / 100)
+    assert result["score"] == round(50 * 10 / 90)  # no certificate: left out
 
 
 async def test_dropped_components_renormalize_the_weights(site: Project) -> None:
@@ -113,11 +121,11 @@ async def test_dropped_components_renormalize_the_weights(site: Project) -> None
     await Deployment.create(project=site, state="error")
     await Deployment.create(project=site, state="building")  # not finished: not counted
     result = await health(site, NOW)
-    assert result["dropped"] == ["errors", "latency", "uptime"]
+    assert result["dropped"] == ["certificates", "errors", "latency", "uptime"]
     assert result["components"] == [
         {
             "name": "builds",
-            "weight": 15,
+            "weight": 10,
             "share": 1.0,
             "score": 50.0,
             "reason": "1 of 2 builds in the last 7 days failed",
@@ -147,8 +155,8 @@ async def test_the_history_scores_each_day_from_its_roll_up_and_incidents(site: 
     assert history[-1]["day"] == TODAY.date().isoformat()
     by_day = {entry["day"]: entry["score"] for entry in history}
     yesterday = by_day[(TODAY - timedelta(days=1)).date().isoformat()]
-    # errors 0 (weight 35), latency 100 (20), uptime 75% -> 0 (30): 20/85 of 100.
-    assert yesterday == round(100 * 20 / 85)
+    # errors 0 (weight 30), latency 100 (20), uptime 75% -> 0 (30): 20/80 of 100.
+    assert yesterday == round(100 * 20 / 80)
     assert by_day[(TODAY - timedelta(days=3)).date().isoformat()] == 100
     points = sparkline(history)
     assert points.count(",") == sum(1 for entry in history if entry["score"] is not None)
@@ -172,3 +180,30 @@ async def test_the_api_answers_viewers_and_hides_the_project_from_strangers(
         assert (await as_stranger.get("/api/v1/projects/site/health")).status_code == 404
     async with client_for(autostack) as anonymous:
         assert (await anonymous.get("/api/v1/projects/site/health")).status_code == 401
+
+
+async def test_a_certificate_close_to_expiry_lowers_the_score(site: Project) -> None:
+    await Domain.create(
+        project=site,
+        domain_name="www.example.com",
+        verification_token="t",
+        cert_expires_at=NOW + timedelta(days=30),
+    )
+    await Domain.create(
+        project=site,
+        domain_name="api.example.com",
+        verification_token="u",
+        cert_expires_at=NOW + timedelta(days=7),
+    )
+    result = await health(site, NOW)
+    assert result["components"] == [
+        {
+            "name": "certificates",
+            "weight": 10,
+            "share": 1.0,
+            "score": 50.0,
+            "reason": "the certificate of api.example.com expires in 7 days "
+            f"({(NOW + timedelta(days=7)).date().isoformat()}); full marks from 14 days left",
+        }
+    ]
+    assert result["score"] == 50

@@ -52,7 +52,7 @@ async def test_the_page_shows_the_score_its_components_and_history(
         "<td>latency</td>" in text
         and "p95 43.368 ms against 43.368 ms over the 7 days before (1.00x)" in text
     )
-    assert "Not enough data for uptime: left out" in text
+    assert "Not enough data for certificates, uptime: left out" in text
     assert "data-health-history" in text and "<polyline points=" in text
 
 
@@ -60,5 +60,5 @@ async def test_without_traffic_only_the_builds_are_scored(site: Site, signed_in:
     http, _ = signed_in
     page = await http.get("/projects/site")
     assert "<strong>100</strong> / 100" in page.text
-    assert "<td>builds</td><td>15 (100%)</td>" in page.text
-    assert "Not enough data for errors, latency, uptime: left out" in page.text
+    assert "<td>builds</td><td>10 (100%)</td>" in page.text
+    assert "Not enough data for certificates, errors, latency, uptime: left out" in page.text

@@ -22,8 +22,8 @@ USAGE_QUERIES = 4
 ROLLBACK_QUERIES = 4
 """The suggested rollback's, when one is possible: the candidates, the production moves in
 the audit log, their day and hour roll-ups (tests/unit/test_web_rollback_advice.py)."""
-HEALTH_QUERIES = 4
-"""The health score's: roll-ups, builds, down incidents, uptime checks (test_web_health.py)."""
+HEALTH_QUERIES = 5
+"""The health score's: roll-ups, builds, incidents, checks, certificates (test_web_health.py)."""
 
 
 async def test_project_page_shows_production_deployments_and_previews(
@@ -49,7 +49,7 @@ async def test_project_page_queries(site: Site, signed_in: Client) -> None:
     The uptime plugin's section adds its own six, whatever the number of hostnames
     (:func:`autostack_core.services.uptime.summary` and the project by name), the cost
     and usage section four (:func:`autostack_core.services.usage.usage_json`), the suggested
-    rollback four, the health score four."""
+    rollback four, the health score five."""
     http, _ = signed_in
     with counting_queries() as queries:
         page = await http.get("/projects/site")
