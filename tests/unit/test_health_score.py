@@ -27,7 +27,9 @@ from tests.fixtures_auth import PASSWORD, add_user, api, client_for, owner, pers
 
 __all__ = ["api", "owner"]
 
-NOW = datetime.now(UTC).replace(minute=30, second=0, microsecond=0)
+NOW = (datetime.now(UTC) + timedelta(hours=1)).replace(minute=30, second=0, microsecond=0)
+"""Half past an hour, always after the rows the tests create at the real time (computed at
+import: at 10:45 a NOW of 10:30 left out the deployments made by the test)."""
 TODAY = NOW.replace(hour=0, minute=0)
 
 
