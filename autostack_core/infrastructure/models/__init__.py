@@ -24,6 +24,11 @@ from autostack_core.infrastructure.models.analytics import (
     TrafficRollup,
     WebVital,
 )
+from autostack_core.infrastructure.models.collaboration import (
+    DeploymentComment,
+    Presence,
+    UserNotification,
+)
 from autostack_core.infrastructure.models.crons import CronRun, DeploymentCron
 from autostack_core.infrastructure.models.domains import ConnectedZone, Domain
 from autostack_core.infrastructure.models.enums import (
@@ -85,6 +90,7 @@ __all__ = [
     "CronRun",
     "DeployHook",
     "Deployment",
+    "DeploymentComment",
     "DeploymentCron",
     "DeploymentForm",
     "DeploymentLog",
@@ -97,6 +103,7 @@ __all__ = [
     "GitConnection",
     "Invitation",
     "LogDrain",
+    "Presence",
     "Project",
     "ProtectionMode",
     "ProviderSettings",
@@ -114,6 +121,7 @@ __all__ = [
     "UsageDay",
     "User",
     "UserIdentity",
+    "UserNotification",
     "UserSession",
     "WebVital",
     "WebhookDelivery",
