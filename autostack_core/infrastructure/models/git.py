@@ -58,6 +58,9 @@ class GitConnection(Model):
         "models.User", related_name="repository_connections", null=True,
         on_delete=fields.SET_NULL
     )
+    webhook_id = fields.CharField(max_length=64, null=True)
+    """The host's id of the repository webhook AutoStack created (deleted with the
+    connection); ``None`` when the webhook was set up by hand or not at all."""
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
