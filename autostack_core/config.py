@@ -81,6 +81,11 @@ class Settings:
     keep_apps_running: bool = False
     """A clean stop leaves deployed apps and the edge running, for the next start to re-adopt."""
     allow_local_git: bool = False
+    screenshots: bool = False
+    """Ready deployments get a thumbnail taken with headless Chromium
+    (:mod:`autostack_core.services.screenshots`). ``from_env`` turns it on unless
+    ``AUTOSTACK_SCREENSHOTS=0``; settings built in code (tests, embedding) leave it off,
+    so they start no browser unless they ask for one."""
     corepack_integrity: bool = True
     """Corepack checks pnpm's and Yarn's npm signatures (off for mirrors that strip them)."""
     outbound_allow: tuple[str, ...] = ()
@@ -160,6 +165,8 @@ class Settings:
             keep_apps_running=_flag("AUTOSTACK_KEEP_APPS_RUNNING"),
             allow_local_git=_flag("AUTOSTACK_ALLOW_LOCAL_GIT"),
             corepack_integrity=os.environ.get("AUTOSTACK_COREPACK_INTEGRITY", "1").lower()
+            not in ("0", "false", "no"),
+            screenshots=os.environ.get("AUTOSTACK_SCREENSHOTS", "1").lower()
             not in ("0", "false", "no"),
             outbound_allow=_list("AUTOSTACK_OUTBOUND_ALLOW"),
             public_url=env.get("AUTOSTACK_PUBLIC_URL") or None,
