@@ -46,6 +46,7 @@ from autostack_core.infrastructure.models.forms import DeploymentForm, FormSubmi
 from autostack_core.infrastructure.models.git import GitAccount, GitConnection
 from autostack_core.infrastructure.models.identities import UserIdentity
 from autostack_core.infrastructure.models.log_drains import LogDrain
+from autostack_core.infrastructure.models.plans import OverBandwidth, Plan
 from autostack_core.infrastructure.models.projects import (
     Alias,
     DeployHook,
@@ -103,6 +104,8 @@ __all__ = [
     "GitConnection",
     "Invitation",
     "LogDrain",
+    "OverBandwidth",
+    "Plan",
     "Presence",
     "Project",
     "ProtectionMode",

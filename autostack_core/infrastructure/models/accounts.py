@@ -8,6 +8,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 from autostack_core.infrastructure.models.enums import Role, Tier
+from autostack_core.infrastructure.models.plans import Plan
 
 
 class User(Model):
@@ -34,6 +35,10 @@ class Team(Model):
     is_personal = fields.BooleanField(default=False)
     protect_previews = fields.BooleanField(default=False)
     """New projects start with team-login protection on their previews."""
+    plan: fields.ForeignKeyNullableRelation[Plan] = fields.ForeignKeyField(
+        "models.Plan", related_name="teams", null=True, on_delete=fields.RESTRICT
+    )
+    """The plan whose limits apply; None follows the default plan (``services.plans``)."""
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
