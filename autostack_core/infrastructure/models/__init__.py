@@ -60,6 +60,7 @@ from autostack_core.infrastructure.models.projects import (
 from autostack_core.infrastructure.models.providers import ProviderSettings
 from autostack_core.infrastructure.models.rollouts import RollingRelease, RolloutState
 from autostack_core.infrastructure.models.sealing import sealed
+from autostack_core.infrastructure.models.sso import SsoSession, TeamSso
 from autostack_core.infrastructure.models.storage import TeamBlob
 from autostack_core.infrastructure.models.uptime import UptimeCheck, UptimeIncident
 from autostack_core.infrastructure.models.usage import UsageDay
@@ -73,6 +74,7 @@ SEALED_COLUMNS: tuple[tuple[type[Model], str, str], ...] = (
     (GitAccount, "credential_sealed", "users.github_token"),
     (ProviderSettings, "config_sealed", "provider_settings.config"),
     (LogDrain, "headers_sealed", "log_drains.headers"),
+    (TeamSso, "client_secret_sealed", "team_sso.client_secret"),
 )
 """Every encrypted column with its authenticated context; key rotation walks these."""
 
@@ -114,9 +116,11 @@ __all__ = [
     "RollingRelease",
     "RolloutState",
     "SslStatus",
+    "SsoSession",
     "Team",
     "TeamBlob",
     "TeamMember",
+    "TeamSso",
     "Tier",
     "TrafficRollup",
     "UptimeCheck",
