@@ -31,9 +31,6 @@ async def add(request: Request, user: User) -> Response:
             check_settings({"branch": branch})
         except ApiError as error:
             raise ApiError(422, f"hook {error.message}", "hook_branch") from error
-        if not project.git_url:
-            raise ApiError(422, "deploy hooks need a git repository: set the git URL under "
-                                "General first", "hook_name")
     except ApiError as error:
         return await settings_page(request, project, role, error.status, error=error,
                                    values=values)

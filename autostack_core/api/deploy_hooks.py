@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core.api.deps import current_user, path_id, project_for, read_body
-from autostack_core.errors import ApiError, NotFound
+from autostack_core.errors import NotFound
 from autostack_core.infrastructure.models import DeployHook, Role
 from autostack_core.security.auth import client_ip
 from autostack_core.services import deploy_hooks
@@ -78,16 +78,13 @@ async def create_hook(request: Request) -> Response:
           type: object
           required: [deploy_hook]
           properties: {deploy_hook: {$ref: "#/components/schemas/DeployHook"}}
-      422: {description: an invalid field, or a project without a git repository}
+      422: {description: an invalid field}
     """
     app: AutoStack = request.app.state.autostack
     project = await project_for(request, request.path_params["name"], Role.ADMIN)
     body = await read_body(request, HookCreate)
     branch = body.branch or project.branch
     check_settings({"branch": branch})
-    if not project.git_url:
-        raise ApiError(422, "this project has no git repository: set its git_url first",
-                       "git_url")
     hook = await deploy_hooks.create_hook(current_user(request), project, body.name, branch,
                                           client_ip(request))
     return JSONResponse({"deploy_hook": hook_json(app, hook)}, status_code=201)
@@ -113,7 +110,8 @@ async def delete_hook(request: Request) -> Response:
 
 
 async def trigger(request: Request) -> Response:
-    """Deploy the hook's branch; the token in the URL is the only credential.
+    """Deploy the hook's branch (from the project's git URL, else its built-in git remote);
+    the token in the URL is the only credential.
     ---
     summary: Trigger a deploy hook
     tags: [deploy-hooks]
@@ -136,7 +134,8 @@ async def trigger(request: Request) -> Response:
                 branch: {type: string, nullable: true}
                 target: {type: string, enum: [production, preview]}
       404: {description: no such deploy hook (revoked or mistyped)}
-      409: {description: the project's git repository cannot be deployed}
+      409: {description: "the project's git repository cannot be deployed, or the branch was
+        never pushed to its built-in git remote"}
     """
     deployment = await deploy_hooks.trigger(request.app.state.autostack,
                                             request.path_params["token"])

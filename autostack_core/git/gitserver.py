@@ -52,6 +52,14 @@ async def _branch_heads(repo: str) -> dict[str, str]:
     return heads
 
 
+async def branch_head(app: AutoStack, project: Project, branch: str) -> str | None:
+    """The commit ``branch`` points at in ``project``'s built-in repository, if it was pushed."""
+    repo = app.settings.path("git", f"{project.name}.git")
+    if not repo.is_dir():
+        return None
+    return (await _branch_heads(str(repo))).get(branch)
+
+
 async def _run_backend(request: Request, app: AutoStack, name: str, path: str,
                        user: User) -> tuple[int, dict[str, str], bytes]:
     # The body limit middleware stops a push at ``max_push_bytes``; it is spooled to

@@ -3,7 +3,9 @@
 The URL's token is the only credential, so only its sha256 is looked up; the
 token itself is kept sealed so members can copy the URL again later. Admins
 create and revoke hooks (the caller checks the role); anyone holding the URL
-triggers one.
+triggers one. A project with a git URL deploys the branch from there; one without
+(it deploys with ``git push`` to the built-in remote) deploys the commit the
+branch points at in its built-in repository, as a push of it would.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from autostack_core.build.sources import SourceError, check_git_url
 from autostack_core.errors import ApiError, NotFound
+from autostack_core.git import gitserver
 from autostack_core.infrastructure.models import CreatorType, DeployHook, Deployment, Project, User
 from autostack_core.security import accounts
 from autostack_core.services import deployments
@@ -65,13 +68,30 @@ async def trigger(app: AutoStack, token: str) -> Deployment:
     if hook is None:
         raise NotFound("deploy hook")
     project: Project = hook.project
+    if not project.git_url:
+        return await deploy_pushed(app, project, hook.branch)
     try:
-        git_url = check_git_url(project.git_url or "", app.settings.allow_local_git)
+        git_url = check_git_url(project.git_url, app.settings.allow_local_git)
     except SourceError as error:
         raise ApiError(409, f"the project's git repository cannot be deployed: {error}",
                        "git_url") from error
     return await deployments.create_deployment(
         app, project, source_type="git", git_url=git_url, branch=hook.branch,
         target=deployments.branch_target(project, hook.branch),
+        creator_type=CreatorType.DEPLOY_HOOK,
+    )
+
+
+async def deploy_pushed(app: AutoStack, project: Project, branch: str) -> Deployment:
+    """A deployment of ``branch``'s head in the project's built-in repository (409 when the
+    branch was never pushed there)."""
+    sha = await gitserver.branch_head(app, project, branch)
+    if sha is None:
+        raise ApiError(409, f"the branch {branch} has not been pushed to the project's "
+                            f"built-in git remote: push it first (git push <remote> {branch})",
+                       "branch")
+    return await deployments.create_deployment(
+        app, project, source_type="push", commit_sha=sha, branch=branch,
+        target=deployments.branch_target(project, branch),
         creator_type=CreatorType.DEPLOY_HOOK,
     )

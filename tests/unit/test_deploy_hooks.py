@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import httpx
 from click.testing import CliRunner
 
 from autostack_core.app import AutoStack
+from autostack_core.build.pipeline import run_deployment
 from autostack_core.cli import hooks as cli_hooks
 from autostack_core.infrastructure.models import (
     CreatorType,
@@ -89,11 +93,46 @@ async def test_a_revoked_or_unknown_token_is_404(
     assert again.status_code == 404
 
 
-async def test_a_project_without_git_cannot_have_hooks(api: httpx.AsyncClient) -> None:
+def push_to_builtin_remote(autostack: AutoStack, work: Path, branch: str) -> str:
+    """Commit a page and push it to the project's built-in bare repository, as
+    ``git push`` to ``/git/site.git`` stores it; returns the commit."""
+    bare = autostack.settings.path("git", "site.git")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+           "HOME": str(work.parent), "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", "init", "--quiet", "--bare", "-b", "main", str(bare)], check=True)
+    work.mkdir()
+    (work / "index.html").write_text("<h1>from the built-in remote</h1>\n")
+    for command in (["init", "--quiet", "-b", branch], ["add", "."],
+                    ["commit", "--quiet", "-m", "first"], ["push", "--quiet", str(bare), branch]):
+        subprocess.run(["git", *command], cwd=work, env=env, check=True)
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=work, env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+async def test_a_hook_deploys_a_built_in_remote_projects_pushed_branch(
+    autostack: AutoStack, api: httpx.AsyncClient, tmp_path: Path
+) -> None:
     await make_project(api, git_url=None)
-    response = await api.post("/api/v1/projects/site/deploy-hooks", json={"name": "x"})
-    assert response.status_code == 422
-    assert response.json()["error"]["field"] == "git_url"
+    hook = await create_hook(api, name="nightly", branch="staging")
+    path = hook["url"].removeprefix("http://localhost:8000")
+    async with client_for(autostack) as anonymous:
+        early = await anonymous.post(path)
+        assert early.status_code == 409
+        assert early.json()["error"]["field"] == "branch"
+        assert "staging has not been pushed" in early.json()["error"]["message"]
+        assert await Deployment.all().count() == 0
+        sha = push_to_builtin_remote(autostack, tmp_path / "work", "staging")
+        response = await anonymous.post(path)
+    assert response.status_code == 201, response.text
+    deployment = await Deployment.get(id=response.json()["deployment"]["id"])
+    assert (deployment.source_type, deployment.branch, deployment.commit_sha) == (
+        "push", "staging", sha)
+    assert deployment.creator_type == CreatorType.DEPLOY_HOOK
+    assert deployment.target == "preview"
+    await run_deployment(autostack, deployment.id)
+    built = await Deployment.get(id=deployment.id)
+    assert built.state == DeploymentState.READY, built.error
 
 
 async def test_bad_branch_names_are_422(api: httpx.AsyncClient) -> None:
