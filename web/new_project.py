@@ -33,7 +33,7 @@ from autostack_core.interfaces import DeploymentTemplate, SourceTree
 from autostack_core.interfaces.git_host import GitHost, GitHostError
 from autostack_core.security.auth import client_ip
 from autostack_core.security.outbound import Outbound
-from autostack_core.services import deployments
+from autostack_core.services import deployments, templates
 from autostack_core.services.checks import validate
 from autostack_core.services.environment import VariableBody, add_variables, check_value
 from autostack_core.services.projects import NAME_RE, check_framework, create_project, parse_create
@@ -298,7 +298,7 @@ async def from_template(request: Request, user: User) -> Response:
         return await render(request, "new_project.html", context, status_code=error.status)
     deployment = await deployments.create_deployment(
         host, project, user=user, target=Environment.PRODUCTION, creator_type=CreatorType.MANUAL,
-        **await deployments.template_source(host, values["template"]),
+        **await templates.template_source(host, project, values["template"], user),
     )
     return redirect(f"/deployments/{deployment.id}")
 

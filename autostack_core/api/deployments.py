@@ -27,7 +27,7 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.infrastructure.store import Store
 from autostack_core.interfaces.runtime import ReleaseStatus
-from autostack_core.services import deployments, releases, retention, team_files
+from autostack_core.services import deployments, releases, retention, team_files, templates
 from autostack_core.services.access import require_team_role
 from autostack_core.services.checks import fits
 
@@ -223,7 +223,7 @@ async def create_deployment(request: Request) -> Response:
         await check_uploaded(app, project, body.files)
         fields.update(source_type="upload", upload_manifest=manifest)
     elif body.template is not None:
-        fields.update(await deployments.template_source(app, body.template))
+        fields.update(await templates.template_source(app, project, body.template, user))
     else:
         url = (body.git.url if body.git else None) or project.git_url
         if not url:

@@ -186,7 +186,7 @@ class Pipeline:
                 {path: entry["sha256"] for path, entry in manifest["files"].items()}
             )
         access = git_credentials.CloneAccess()
-        if deployment.source_type == "push":
+        if deployment.source_type in ("push", "template"):  # the built-in remote
             url = str(git_remote_path(self.app, self.project.name))
             allow_local = True
         else:
@@ -194,7 +194,7 @@ class Pipeline:
             allow_local = self.settings.allow_local_git
             access = await git_credentials.access_for_project(self.app, self.project, url)
         ref = deployment.commit_sha or deployment.branch or self.project.branch
-        source = redact(url) if deployment.source_type == "git" else "push"
+        source = redact(url) if deployment.source_type == "git" else deployment.source_type
         self.log.write("clone", f"Cloning {source} at {ref}", "system")
         try:
             result = await checkout(url, ref, self.workspace, allow_local=allow_local,

@@ -27,7 +27,7 @@ from autostack_core.build.sources import git
 from autostack_core.errors import ApiError
 from autostack_core.git import push_report
 from autostack_core.infrastructure.models import CreatorType, Deployment, Project, Role, User
-from autostack_core.services import deployments
+from autostack_core.services import deployments, templates
 from autostack_core.services.access import project_with_role
 
 if TYPE_CHECKING:
@@ -137,10 +137,7 @@ async def git_http(request: Request) -> Response:
             return Response(f"no project named {name}: create it first "
                             f"(autostack projects add {name})\n", status_code=404)
         return _challenge(error.message, error.status)
-    repo = app.settings.path("git", f"{name}.git")
-    if not repo.exists():
-        await git("init", "--quiet", "--bare", "--initial-branch", project.branch, str(repo))
-        await git("config", "http.receivepack", "true", git_dir=str(repo))
+    repo = await templates.ensure_repository(app, project)
     receiving = path == "git-receive-pack" and request.method == "POST"
     before = await _branch_heads(str(repo)) if receiving else {}
     status, headers, payload = await _run_backend(request, app, name, path, user)

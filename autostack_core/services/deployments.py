@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,6 @@ from autostack_core.infrastructure.models import (
     Environment,
     Project,
 )
-from autostack_core.infrastructure.store import Store
 from autostack_core.interfaces import Event
 from autostack_core.services import audit, releases
 
@@ -137,19 +135,6 @@ async def create_deployment(
                            deployment=deployment.id))
     app.queue.enqueue("run_deployment", deployment.id, force)
     return deployment
-
-
-async def template_source(app: AutoStack, slug: str) -> dict[str, Any]:
-    """The source of a deployment of the installed template ``slug`` (422 if unknown).
-
-    Its files go into the store, so the deployment is then an ordinary upload.
-    """
-    template = app.templates.get(slug)
-    if template is None:
-        raise ApiError(422, f"template: no template {slug!r}; see /api/v1/templates", "template")
-    store = Store(app.settings.path("store"))
-    _, manifest = await asyncio.to_thread(store.put_tree, template.source_dir)
-    return {"source_type": "upload", "upload_manifest": manifest}
 
 
 async def request_cancel(app: AutoStack, deployment: Deployment) -> Deployment:

@@ -259,14 +259,32 @@ def test_deleting_a_project_stops_serving_it(server: Server, site: Path) -> None
     assert server.edge_get(hostname_of(first["url"])).status_code == 404
 
 
-def test_a_marketplace_template_becomes_a_live_site(server: Server) -> None:
-    """The static-starter package under marketplace/ is pip-installed by ./dev."""
+def test_a_marketplace_template_becomes_a_live_site_and_a_repository_to_edit(
+        server: Server, tmp_path: Path) -> None:
+    """The static-starter package under marketplace/ is pip-installed by ./dev. Its deploy
+    seeds the project's built-in repository: a clone has the files, a push of an edit
+    deploys it."""
     listed = json.loads(server.cli("templates", "ls", "--json").stdout)["templates"]
     assert "static-starter" in {template["slug"] for template in listed}
     result = server.cli("templates", "deploy", "static-starter", "--project", "starter",
                         "--prod", "--json")
-    assert json.loads(result.stdout)["state"] == "ready"
+    first = json.loads(result.stdout)
+    assert first["state"] == "ready" and first["source"] == "template"
     assert "It works." in server.edge_get("starter.localhost").text
+
+    remote = f"http://dev%40example.com:{server.token}@127.0.0.1:{server.port}/git/starter.git"
+    git("clone", "-q", remote, "starter", cwd=tmp_path)
+    clone = tmp_path / "starter"
+    assert {"index.html", "style.css"} <= {path.name for path in clone.iterdir()}
+    assert git("rev-parse", "HEAD", cwd=clone) == first["commit_sha"]
+    index = clone / "index.html"
+    index.write_text(index.read_text().replace("It works.", "Edited and pushed."))
+    git("commit", "-qam", "Say what changed", cwd=clone)
+    git("push", "-q", "origin", "main", cwd=clone)
+    with server.api() as api:
+        pushed = wait_for_final(api, "starter")
+    assert pushed["state"] == "ready" and pushed["source"] == "push", pushed
+    assert "Edited and pushed." in server.edge_get("starter.localhost").text
 
 
 def test_detect_explains_what_it_found(server: Server, site: Path) -> None:

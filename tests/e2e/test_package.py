@@ -124,8 +124,9 @@ def server(installation: Installation, tmp_path: Path) -> Iterator[Server]:
 def test_the_package_carries_the_dashboard_assets_and_the_templates(
         installation: Installation) -> None:
     wheels = sorted(path.name for path in installation.dist.glob("*.whl"))
-    assert [name.split("-")[0] for name in wheels] == [
-        "autostack", "autostack_template_static_starter"]
+    templates = sorted(f"autostack_template_{folder.name.replace('-', '_')}"
+                       for folder in (CHECKOUT / "marketplace").iterdir() if folder.is_dir())
+    assert [name.split("-")[0] for name in wheels] == ["autostack", *templates]
     assert list(installation.dist.glob("autostack-*.tar.gz"))
     where = subprocess.run(
         [str(installation.venv / "bin" / "python"), "-c",

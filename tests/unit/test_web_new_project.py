@@ -169,5 +169,7 @@ async def test_a_template_becomes_a_project_deployed_to_production(
     assert created.status_code == 303
     deployment = await Deployment.get(project__name="starter")
     assert created.headers["location"] == f"/deployments/{deployment.id}"
-    assert deployment.target == "production" and deployment.source_type == "upload"
-    assert deployment.upload_manifest and deployment.upload_manifest["files"]
+    assert deployment.target == "production" and deployment.source_type == "template"
+    assert deployment.commit_sha and deployment.branch == "main"
+    page = await http.get(f"/deployments/{deployment.id}")
+    assert ">Template</span>" in page.text and "CLI upload" not in page.text
