@@ -43,6 +43,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         split_settings,
         team_audit,
         teams,
+        thumbnails,
     )
     from autostack_web.rendering import STATIC_DIR
 
@@ -52,6 +53,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         *new_project.routes,
         *projects.routes,
         *deployment_page.routes,
+        *thumbnails.routes,
         *analytics_page.routes,
         *logs_page.routes,
         *project_settings.routes,
