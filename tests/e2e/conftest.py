@@ -99,6 +99,8 @@ def make_env(data_dir: Path, database_url: str | None, queue_name: str) -> dict[
         "AUTOSTACK_OUTBOUND_ALLOW": ",".join(LOOPBACK),
         "AUTOSTACK_RETENTION_KEEP": "1",
         "AUTOSTACK_GC_GRACE_SECONDS": "0",
+        # No Chromium per deployment in every e2e test; test_screenshots.py turns it on.
+        "AUTOSTACK_SCREENSHOTS": "0",
         "AUTOSTACK_EDGE_HTTPS_PORT": str(free_port()),
         "XDG_CONFIG_HOME": str(data_dir.parent / "config"),
     })
