@@ -46,7 +46,7 @@ from autostack_core.security.body_limits import BodyLimit, BodyLimitMiddleware
 from autostack_core.security.crypto import Keyring, install_keyring, load_keyring
 from autostack_core.security.request_actor import RequestActorMiddleware
 from autostack_core.security.security_headers import SecurityHeadersMiddleware
-from autostack_core.services import notifications, rolling_releases, usage
+from autostack_core.services import notifications, rolling_releases, screenshots, usage
 from autostack_core.services.metrics import RequestMetricsMiddleware, metrics_endpoint
 from autostack_core.services.retention import collect_garbage
 from autostack_core.utils import await_me_maybe
@@ -98,6 +98,7 @@ class AutoStack:
             Task(rolling_releases.RESCUE_TASK, partial(rolling_releases.rescue, self), Cron()),
             Task(usage.SAMPLE_TASK, partial(usage.sample, self),
                  Cron(minute=f"*/{usage.SAMPLE_MINUTES}")),
+            Task(screenshots.TASK, partial(screenshots.take, self)),
         ]
 
     async def _run_deployment(self, deployment_id: str, force: bool = False) -> None:

@@ -24,9 +24,10 @@ from tortoise.expressions import RawSQL
 
 from autostack_core.errors import NotFound
 from autostack_core.infrastructure.models import Deployment, Project, User
+from autostack_core.services import screenshots
 from autostack_core.services.teams import teams_json
 from autostack_web.access import page
-from autostack_web.rendering import render
+from autostack_web.rendering import host_of, render
 
 PAGE_SIZE = 24
 CARD_FIELDS = ("id", "project_id", "state", "created_at", "branch", "commit_sha",
@@ -107,9 +108,11 @@ async def dashboard(request: Request, user: User) -> Response:
     number = page_number(request.query_params.get("page"))
     cards, total = await project_cards(team["slug"], number)
     pages = max(1, -(-total // PAGE_SIZE))
+    thumbnails = screenshots.stored(host_of(request).settings,
+                                    (card.production.id for card in cards if card.production))
     return await render(request, "dashboard.html", {
         "teams": teams, "team": team, "cards": cards, "total": total,
-        "page": number, "pages": pages,
+        "page": number, "pages": pages, "thumbnails": thumbnails,
     })
 
 

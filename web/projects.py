@@ -27,7 +27,7 @@ from autostack_core.infrastructure.models import (
     Role,
     User,
 )
-from autostack_core.services import deployments, retention, usage
+from autostack_core.services import deployments, retention, screenshots, usage
 from autostack_core.services.health_score import health, sparkline
 from autostack_core.services.rollback_advice import Suggestion, suggestions
 from autostack_web.access import deployment_access, page, project_access
@@ -94,6 +94,7 @@ async def project_page(
         "flash": None if error else flash_of(request),
         "usage": await usage.usage_json(host, project),
         "health": scored, "health_points": sparkline(scored["history"]),
+        "thumbnails": screenshots.stored(host.settings, [production.id] if production else []),
     }
     return await render(request, "project.html", context,
                         status_code=error.status if error else 200)

@@ -44,7 +44,14 @@ from autostack_core.interfaces import BuildContext, Detection, SourceTree
 from autostack_core.interfaces.runtime import OutputKind
 from autostack_core.security.log_redaction import redact
 from autostack_core.security.outbound import Outbound
-from autostack_core.services import deployments, hostnames, releases, team_files
+from autostack_core.services import (
+    deployments,
+    hostnames,
+    quotas,
+    releases,
+    screenshots,
+    team_files,
+)
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -348,8 +355,9 @@ class Pipeline:
             raise BuildError(f"the build output is {total} bytes, more than the deployment "
                              f"size limit of {limit} bytes")
         try:
-            await team_files.check_quota(self.project.team_id,  # type: ignore[attr-defined]
-                                         self.settings.team_storage_quota_bytes,
+            team_id: int = self.project.team_id  # type: ignore[attr-defined]
+            await team_files.check_quota(team_id,
+                                         await quotas.storage_quota(self.settings, team_id),
                                          manifest_objects(manifest))
         except team_files.QuotaExceeded as error:
             raise BuildError(f"the build output cannot be stored: {error}") from error
@@ -395,6 +403,7 @@ class Pipeline:
                 await deployments.point_alias(app, project, deployment, hostname,
                                               AliasKind.PULL_REQUEST, branch=deployment.branch)
         self.log.write("deploy", f"Ready at {deployment.deployment_url}", "system")
+        screenshots.enqueue(app, deployment)
 
     async def _is_newest(self, current: Deployment | None) -> bool:
         """A slow older build never takes an alias from a newer one that finished first."""
@@ -407,6 +416,9 @@ async def run_deployment(app: AutoStack, deployment_id: str, force: bool = False
     if deployment is None or deployment.state != State.QUEUED:
         return
     project = await Project.get(id=deployment.project_id)  # type: ignore[attr-defined]
+    if not await quotas.build_slot_free(project.team_id):  # type: ignore[attr-defined]
+        app.queue.enqueue_in(quotas.WAIT_FOR_BUILD_SLOT, "run_deployment", deployment_id, force)
+        return
     pipeline = Pipeline(app, deployment, project, force)
     task = asyncio.current_task()
     if task is not None:

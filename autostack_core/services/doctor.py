@@ -18,6 +18,7 @@ from autostack_core.config import Settings
 from autostack_core.interfaces.checks import Check, tool_version
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager, strict
 from autostack_core.services.provider_checks import provider_checks
+from autostack_core.services.screenshot_capture import find_chromium, unavailable_reason
 from autostack_core.utils import await_me_maybe
 
 
@@ -75,6 +76,17 @@ def check_cgroups() -> Check:
     )
 
 
+def check_screenshots(settings: Settings) -> Check:
+    """Thumbnails are optional: a missing Chromium is said, never a failure."""
+    if not settings.screenshots:
+        return Check("screenshots", True, "off (AUTOSTACK_SCREENSHOTS=0): thumbnails show "
+                                          "the project's initial")
+    reason = unavailable_reason(settings.allow_unsandboxed)
+    if reason is not None:
+        return Check("screenshots", True, reason)
+    return Check("screenshots", True, f"{find_chromium()} takes thumbnails of ready deployments")
+
+
 async def check_database(settings: Settings) -> Check:
     from tortoise import Tortoise
 
@@ -124,6 +136,7 @@ async def run_checks(settings: Settings, plugins: LoadedPlugins | None = None) -
         check_bubblewrap(),
         check_build_network(),
         check_cgroups(),
+        check_screenshots(settings),
         await check_database(settings),
         await check_redis(settings),
     ]

@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Alias, Deployment, DeploymentState, Project
 from autostack_core.infrastructure.store import GcReport, Store
-from autostack_core.services import audit, team_files
+from autostack_core.services import audit, screenshots, team_files
 from autostack_core.services.deployments import production_deployment, request_cancel
 
 if TYPE_CHECKING:
@@ -68,6 +68,7 @@ async def remove_deployment(app: AutoStack, project: Project, deployment: Deploy
     runtime = app.runtimes.get(project.provider)
     if runtime is not None:
         await runtime.destroy(deployment.id)
+    screenshots.remove(app.settings, deployment.id)
 
 
 async def delete_deployment(app: AutoStack, project: Project, deployment: Deployment) -> None:
