@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from tortoise.exceptions import IntegrityError
 
+from autostack_core.api import team_sso
 from autostack_core.api.deps import current_user, path_id, read_body, team_for
 from autostack_core.errors import ApiError, NotFound
 from autostack_core.infrastructure.models import Invitation, Role, Team, TeamMember, User
@@ -380,4 +381,5 @@ routes: list[BaseRoute] = [
     Route(f"{_TEAM}/invitations", create_invitation, methods=["POST"]),
     Route(f"{_TEAM}/invitations/{{id:int}}", delete_invitation, methods=["DELETE"]),
     Route("/api/v1/invitations/accept", accept_invitation, methods=["POST"]),
+    *team_sso.routes,
 ]

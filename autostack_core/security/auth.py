@@ -9,7 +9,9 @@
 1. ``Authorization: Bearer <token>`` with an API token (the CLI and the API);
 2. ``Authorization: Basic`` whose password is an API token (git over HTTP;
    the user name is ignored, and a token given as the user name works too);
-3. the signed session cookie of a browser.
+3. the signed session cookie of a browser (bound for the code serving the request by
+   :mod:`autostack_core.security.sign_in_method`, for the teams that require single
+   sign-on).
 
 A wrong or expired token is answered 401 at once. A request authenticated by
 the cookie that changes state (any method but GET, HEAD, OPTIONS) must carry
@@ -39,7 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autostack_core.config import Settings
 from autostack_core.errors import error_response
-from autostack_core.security import accounts
+from autostack_core.security import accounts, sign_in_method
 from autostack_core.security.crypto import Keyring, derive_key
 
 if TYPE_CHECKING:
@@ -237,7 +239,8 @@ class AuthMiddleware:
                 if checked is None:
                     return
                 receive = checked
-        await self.app(scope, receive, send)
+        with sign_in_method.bind(session.id if session is not None else None):
+            await self.app(scope, receive, send)
 
     async def _check_csrf(
         self, scope: Scope, receive: Receive, send: Send, expected: str

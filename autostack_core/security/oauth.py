@@ -34,7 +34,7 @@ from starlette.routing import BaseRoute, Route
 from autostack_core.git import connect_flow
 from autostack_core.infrastructure.models import User
 from autostack_core.interfaces.sign_in import OAuthClient, SignInError, SignInProvider
-from autostack_core.security import accounts, identities
+from autostack_core.security import accounts, identities, sso_flow
 from autostack_core.security.auth import client_ip, set_session_cookie
 from autostack_core.security.oauth_flow import (
     REPOSITORIES,
@@ -120,6 +120,7 @@ async def callback(request: Request) -> Response:
 
 routes: list[BaseRoute] = [
     *connect_flow.routes,
+    *sso_flow.routes,
     Route("/auth/{provider:str}/login", login, methods=["GET"]),
     Route("/auth/{provider:str}/callback", callback, methods=["GET"]),
 ]

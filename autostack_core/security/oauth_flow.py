@@ -103,8 +103,9 @@ def begin(request: Request, name: str, purpose: str, *, client_id: str, authoriz
     return response
 
 
-def read_flow(request: Request) -> dict[str, str]:
-    """The flow this browser started for the callback's ``{name}``, or :class:`SignInError`."""
+def read_flow(request: Request, name: str | None = None) -> dict[str, str]:
+    """The flow this browser started for ``name`` (the callback's ``{provider}`` by
+    default), or :class:`SignInError`."""
     raw = request.cookies.get(cookie_name(host_of(request).settings, FLOW_COOKIE))
     try:
         flow = _flow_signer(host_of(request)).loads(raw or "", max_age=FLOW_SECONDS)
@@ -114,7 +115,7 @@ def read_flow(request: Request) -> dict[str, str]:
         raise SignInError("this sign-in expired or was started in another browser; "
                           "start again")
     flow = {str(key): str(value) for key, value in flow.items()}
-    if flow["provider"] != request.path_params["provider"]:
+    if flow["provider"] != (name or request.path_params["provider"]):
         raise SignInError("this sign-in was started with another provider; start again")
     if "error" in request.query_params:
         raise SignInError(request.query_params.get("error_description")

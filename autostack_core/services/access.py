@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from autostack_core.errors import Forbidden, NotFound
 from autostack_core.infrastructure.models import ROLE_RANK, Project, Role, Team, TeamMember, User
+from autostack_core.services import team_sso
 from autostack_core.services.checks import fits
 
 
 async def team_role(team: Team, user: User) -> Role | None:
-    """The user's role in ``team``, None for non-members."""
+    """The user's role in ``team``, None for non-members; 403 naming the sign-in page for
+    a browser session that did not use the single sign-on ``team`` enforces
+    (:func:`autostack_core.services.team_sso.check_access`)."""
     member = await TeamMember.get_or_none(team=team, user=user)
-    return None if member is None else Role(member.role)
+    if member is None:
+        return None
+    await team_sso.check_access(team, Role(member.role))
+    return Role(member.role)
 
 
 def check_rank(role: Role, minimum: Role) -> None:

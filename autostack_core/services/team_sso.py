@@ -1,0 +1,176 @@
+"""A team's single sign-on: its OpenID Connect settings, who may join, with which role,
+and whether members must sign in through it.
+
+Like Vercel's and Netlify's team SSO: a person the team's identity provider
+vouches for joins the team on their first sign-in (just in time) with the
+role its ``role_claim`` maps to, and their role follows the provider at every
+sign-in (the team's creator is never demoted). With ``enforced``, a browser
+session that did not sign in through the team's provider is refused the
+team's pages and API with a link to sign in (:func:`check_access`); owners are
+exempt, so a broken provider cannot lock a team out of fixing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from autostack_core.errors import ApiError, Forbidden
+from autostack_core.infrastructure.models import ROLE_RANK, Role, Team, TeamMember, User
+from autostack_core.infrastructure.models.sso import SsoSession, TeamSso
+from autostack_core.interfaces.sign_in import SignInError
+from autostack_core.security import sign_in_method
+from autostack_core.services import audit
+
+MAX_MAPPINGS = 50
+
+
+class SsoRequired(Forbidden):
+    """The team requires its single sign-on and this session did not use it."""
+
+    def __init__(self, team: Team) -> None:
+        super().__init__(f"the team {team.slug} requires single sign-on: sign in at "
+                         f"{login_path(team.slug)}")
+        self.login_url = login_path(team.slug)
+
+
+def login_path(slug: str) -> str:
+    return f"/auth/sso/{slug}/login"
+
+
+def _issuer(value: str) -> str:
+    issuer = value.strip().rstrip("/")
+    parts = urlsplit(issuer)
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query \
+            or parts.fragment:
+        raise ApiError(422, "the issuer must be an http(s) URL without query or fragment",
+                       "issuer")
+    return issuer
+
+
+def _role_map(value: Mapping[str, Any]) -> dict[str, str]:
+    if len(value) > MAX_MAPPINGS:
+        raise ApiError(422, f"at most {MAX_MAPPINGS} role mappings", "role_map")
+    mapped: dict[str, str] = {}
+    for claim_value, role in value.items():
+        if str(role) not in {str(item) for item in Role}:
+            raise ApiError(422, f"{claim_value!r} maps to {role!r}, which is not a role "
+                           f"({', '.join(str(item) for item in Role)})", "role_map")
+        mapped[str(claim_value)[:255]] = str(role)
+    return mapped
+
+
+def _domains(values: Iterable[str]) -> list[str]:
+    domains = [value.strip().lower().lstrip("@") for value in values if value.strip()]
+    for domain in domains:
+        if "." not in domain or "/" in domain or " " in domain:
+            raise ApiError(422, f"{domain!r} is not an e-mail domain", "allowed_domains")
+    return domains
+
+
+async def configure(team: Team, *, issuer: str, client_id: str, client_secret: str | None,
+                    role_claim: str, role_map: Mapping[str, Any], default_role: Role | None,
+                    allowed_domains: Iterable[str], enforced: bool) -> TeamSso:
+    """Create or replace ``team``'s settings (``client_secret`` None keeps the stored one),
+    audited without the secret."""
+    config = await TeamSso.get_or_none(team=team)
+    before = sso_json(config, team.slug) if config else None
+    if config is None and not client_secret:
+        raise ApiError(422, "the client secret is required", "client_secret")
+    if not client_id.strip():
+        raise ApiError(422, "the client id is required", "client_id")
+    values = {"issuer": _issuer(issuer), "client_id": client_id.strip(),
+              "role_claim": role_claim.strip() or "groups", "role_map": _role_map(role_map),
+              "default_role": default_role, "allowed_domains": _domains(allowed_domains),
+              "enforced": enforced}
+    if config is None:
+        config = TeamSso(team=team, **values)
+    else:
+        config.update_from_dict(values)
+    if client_secret:
+        config.client_secret = client_secret
+    await config.save()
+    await audit.record("team.sso_updated", team=team, target=("team", str(team.id)),
+                       before=before, after=sso_json(config, team.slug))
+    return config
+
+
+async def remove(team: Team) -> None:
+    config = await TeamSso.get_or_none(team=team)
+    if config is None:
+        raise ApiError(404, "this team has no single sign-on", "slug")
+    await config.delete()
+    await audit.record("team.sso_removed", team=team, target=("team", str(team.id)),
+                       before=sso_json(config, team.slug))
+
+
+def sso_json(config: TeamSso, slug: str) -> dict[str, Any]:
+    """The settings as shown: the secret only as whether it is set."""
+    return {"issuer": config.issuer, "client_id": config.client_id,
+            "client_secret_set": bool(config.client_secret_sealed),
+            "role_claim": config.role_claim, "role_map": dict(config.role_map),
+            "default_role": str(config.default_role) if config.default_role else None,
+            "allowed_domains": list(config.allowed_domains), "enforced": config.enforced,
+            "login_url": login_path(slug)}
+
+
+def mapped_role(config: TeamSso, claims: Mapping[str, Any]) -> Role:
+    """The highest role the claim's values map to, else the default; :class:`SignInError`
+    when neither gives one."""
+    raw = claims.get(config.role_claim)
+    values = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list) else []
+    roles = [Role(config.role_map[str(value)]) for value in values
+             if str(value) in config.role_map]
+    if roles:
+        return max(roles, key=lambda role: ROLE_RANK[role])
+    if config.default_role is None:
+        raise SignInError(f"your identity provider gives no role for this team (claim "
+                          f"{config.role_claim!r}); ask its administrator")
+    return Role(config.default_role)
+
+
+def check_email(config: TeamSso, claims: Mapping[str, Any]) -> str:
+    """The verified e-mail of the claims, in one of the allowed domains."""
+    email = str(claims.get("email") or "").strip().lower()
+    if not email or claims.get("email_verified") is False:
+        raise SignInError("the identity provider gave no verified e-mail address")
+    domain = email.rpartition("@")[2]
+    if config.allowed_domains and domain not in config.allowed_domains:
+        raise SignInError(f"e-mail addresses at {domain} may not sign in to this team")
+    return email
+
+
+async def join(team: Team, user: User, role: Role) -> TeamMember:
+    """Make ``user`` a member of ``team`` with ``role`` (the team's creator keeps owner)."""
+    member = await TeamMember.get_or_none(team=team, user=user)
+    if member is None:
+        member = await TeamMember.create(team=team, user=user, role=role)
+        await audit.record("member.joined_sso", team=team, actor=user,
+                           target=("user", str(user.id)), after={"role": str(role)})
+        return member
+    creator = user.id == team.owner_id  # type: ignore[attr-defined]
+    if member.role != role and not creator:
+        before, member.role = str(member.role), role
+        await member.save(update_fields=["role"])
+        await audit.record("member.role_changed_sso", team=team, actor=user,
+                           target=("user", str(user.id)), before={"role": before},
+                           after={"role": str(role)})
+    return member
+
+
+async def record_session(session_id: int, team: Team, subject: str) -> None:
+    """Remember that the browser session ``session_id`` signed in through ``team``'s SSO."""
+    await SsoSession.create(session_id=session_id, team=team, subject=subject[:255])
+
+
+async def check_access(team: Team, role: Role) -> None:
+    """Refuse (:class:`SsoRequired`) a browser session that did not sign in through the SSO
+    ``team`` enforces; owners, API tokens and work outside requests pass."""
+    session_id = sign_in_method.session_id()
+    if session_id is None or role == Role.OWNER:
+        return
+    if not await TeamSso.exists(team_id=team.id, enforced=True):
+        return
+    if not await SsoSession.exists(session_id=session_id, team_id=team.id):
+        raise SsoRequired(team)
