@@ -45,6 +45,10 @@ class TrafficRollup(Model):
     """Requests per path, the most requested kept (``services.analytics.TOP_KEPT``)."""
     referrers: dict[str, int] = fields.JSONField(default=dict)
     """Requests per referring host (other sites only), the most frequent kept."""
+    countries: dict[str, int] = fields.JSONField(default=dict)
+    """Requests per country (ISO 3166-1 alpha-2 code, or ``unknown`` for loopback,
+    private and unlisted addresses), the most frequent kept
+    (``services.geography``)."""
 
     class Meta:
         table = "traffic_rollups"
