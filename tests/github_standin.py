@@ -9,7 +9,8 @@ shapes:
   checks the client secret, the redirect URI and the PKCE verifier (S256).
 * GitHub REST (docs.github.com/rest): ``/user``, ``/user/emails``,
   ``/user/repos`` paginated with a ``Link`` header, ``/repos/{owner}/{repo}``,
-  ``/repos/{owner}/{repo}/hooks`` (list, create, update), with
+  ``/repos/{owner}/{repo}/hooks`` (list, create, update, delete; only the
+  repository's owner manages them, others get 404 as from GitHub), with
   ``Authorization: Bearer <token>``.
 * Git smart HTTP for its repositories through ``git http-backend``: like
   GitHub for a private repository, 401 unless HTTP Basic carries a token
@@ -319,7 +320,8 @@ def build_app(state: StandIn) -> ASGIApp:
         body = await request.json()
         if not (body.get("config") or {}).get("url"):
             return JSONResponse({"message": "Validation Failed"}, status_code=422)
-        hook = {"json": hook_json(repo, len(existing) + 1, body),
+        number = max((entry["json"]["id"] for entry in existing), default=0) + 1
+        hook = {"json": hook_json(repo, number, body),
                 "secret": body["config"].get("secret")}
         existing.append(hook)
         return JSONResponse(hook["json"], status_code=201)
@@ -330,8 +332,13 @@ def build_app(state: StandIn) -> ASGIApp:
             return _unauthorized()
         if repo is None:
             return _not_found()
+        if repo["owner"]["id"] != account.id:
+            return _not_found()
         hook_id = int(request.path_params["hook_id"])
         for entry in state.hooks[repo["full_name"]]:
+            if entry["json"]["id"] == hook_id and request.method == "DELETE":
+                state.hooks[repo["full_name"]].remove(entry)
+                return Response(status_code=204)
             if entry["json"]["id"] == hook_id:
                 body = await request.json()
                 entry["json"] = hook_json(repo, hook_id, body)
@@ -425,7 +432,7 @@ def build_app(state: StandIn) -> ASGIApp:
         Route("/repos/{owner}/{repo}/installation", installation),
         Route("/app/installations/{installation:int}/access_tokens", access_tokens,
               methods=["POST"]),
-        Route("/repos/{owner}/{repo}/hooks/{hook_id:int}", hook, methods=["PATCH"]),
+        Route("/repos/{owner}/{repo}/hooks/{hook_id:int}", hook, methods=["PATCH", "DELETE"]),
         Route("/{owner}/{repo}.git/{path:path}", git_http, methods=["GET", "POST"]),
         Route("/google/.well-known/openid-configuration", discovery),
         Route("/google/o/oauth2/v2/auth", authorize),

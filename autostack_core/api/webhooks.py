@@ -24,10 +24,9 @@ from tortoise.exceptions import IntegrityError
 
 from autostack_core.api.deps import current_user, project_for, read_body
 from autostack_core.errors import ApiError, NotFound, Unauthorized
-from autostack_core.git import git_triggers
+from autostack_core.git import git_triggers, webhook_setup
 from autostack_core.infrastructure.models import Project, Role, WebhookDelivery
 from autostack_core.interfaces.git_host import GitEvent, GitHost, PayloadError
-from autostack_core.security import accounts
 from autostack_core.security.auth import client_ip
 from autostack_core.services.webhooks import webhook_info, webhook_urls
 
@@ -131,24 +130,46 @@ async def receive(request: Request) -> Response:
 
 async def set_secret(request: Request) -> Response:
     """Set or rotate the project's webhook secret (admin); it is shown only in this answer.
+
+    A webhook AutoStack created on the host gets the new secret too; ``warning`` says
+    when it could not be updated.
     ---
     summary: Set or rotate the webhook secret
     tags: [webhooks]
     body: SecretBody
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
-      200: {description: "{secret, urls: {<git host>: webhook URL}} for every registered host"}
+      200: {description: "{secret, urls: {<git host>: webhook URL}, warning}"}
     """
     app: AutoStack = request.app.state.autostack
     project = await project_for(request, request.path_params["name"], Role.ADMIN)
     body = await read_body(request, SecretBody)
-    secret = body.secret or secrets.token_urlsafe(32)
-    project.webhook_secret = secret
-    await project.save(update_fields=["webhook_secret_sealed", "updated_at"])
-    await accounts.audit("project.webhook_secret", user=current_user(request),
-                         team=project.team, target=("project", str(project.id)),
-                         ip=client_ip(request))
-    return JSONResponse({"secret": secret, "urls": webhook_urls(app)})
+    secret, warning = await webhook_setup.rotate_secret(app, project, current_user(request),
+                                                        client_ip(request), body.secret)
+    return JSONResponse({"secret": secret, "urls": webhook_urls(app), "warning": warning})
+
+
+async def create_webhook(request: Request) -> Response:
+    """Create the connected repository's webhook on its host with your own access (admin).
+    ---
+    summary: Create the repository webhook
+    tags: [webhooks]
+    parameters: [{name: name, in: path, required: true, schema: {type: string}}]
+    responses:
+      200: {description: "{webhook: {id, url, active, events, last_response}} when created or
+        updated; {webhook: {error}, setup: [steps per host]} when the host refused (add it
+        by hand)"}
+      409: {description: "the repository is not connected (code not_connected), or your
+        account on its host is not connected (code {host}_not_connected)"}
+    """
+    app: AutoStack = request.app.state.autostack
+    project = await project_for(request, request.path_params["name"], Role.ADMIN)
+    webhook = await webhook_setup.create_webhook(app, project, current_user(request),
+                                                 client_ip(request))
+    answer: dict[str, Any] = {"webhook": webhook}
+    if "error" in webhook:
+        answer["setup"] = (await webhook_info(app, project))["setup"]
+    return JSONResponse(answer)
 
 
 async def webhook_status(request: Request) -> Response:
@@ -158,7 +179,9 @@ async def webhook_status(request: Request) -> Response:
     tags: [webhooks]
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
-      200: {description: "{repository, secret_set, urls, deliveries: [...]}"}
+      200: {description: "{repository, secret_set, urls, webhook: {host, id} or null,
+        can_create, setup: [{host, title, where, url, url_label, secret_label, fields}],
+        deliveries: [...]}"}
     """
     app: AutoStack = request.app.state.autostack
     project: Project = await project_for(request, request.path_params["name"], Role.VIEWER)
@@ -168,5 +191,6 @@ async def webhook_status(request: Request) -> Response:
 routes: list[BaseRoute] = [
     Route("/api/v1/webhooks/{provider}", receive, methods=["POST"]),
     Route("/api/v1/projects/{name}/webhook", webhook_status, methods=["GET"]),
+    Route("/api/v1/projects/{name}/webhook", create_webhook, methods=["POST"]),
     Route("/api/v1/projects/{name}/webhook-secret", set_secret, methods=["POST"]),
 ]

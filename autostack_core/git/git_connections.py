@@ -135,7 +135,7 @@ async def connect(app: AutoStack, project: Project, user: User, host: GitHost,
         repository = await host.repository(app.settings, credential, name)
     except GitHostError as error:
         raise host_failed(host, error) from error
-    await GitConnection.update_or_create(
+    connection, _ = await GitConnection.update_or_create(
         defaults={"host": host.name, "repository": repository.full_name,
                   "connected_by_id": user.id}, project_id=project.id)
     project.git_url = repository.clone_url
@@ -149,6 +149,12 @@ async def connect(app: AutoStack, project: Project, user: User, host: GitHost,
                                             url, project.webhook_secret or "")
     except GitHostError as error:
         webhook = {"error": error.message}
+    else:
+        # Recorded so that unlinking or deleting the project deletes it
+        # (autostack_core.git.webhook_setup).
+        connection.webhook_id = str(webhook["id"])[:64] if webhook.get("id") is not None \
+            else None
+        await connection.save(update_fields=["webhook_id", "updated_at"])
     return Connected(repository, webhook, reachability_warning(host, url))
 
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from autostack_core.build.sources import SourceError
-from autostack_core.git import git_connections
+from autostack_core.git import git_connections, webhook_setup
 from autostack_core.infrastructure.models import GitConnection, Project, TeamMember, User
 from autostack_core.interfaces.git_host import CloneCredential, GitHost, GitHostError
 
@@ -131,8 +131,9 @@ async def access_for_project(app: AutoStack, project: Project, url: str) -> Clon
 
 
 async def follow_git_url(app: AutoStack, project: Project, url: str | None) -> bool:
-    """After ``git_url`` changes to ``url``: forget the connection unless ``url`` is still the
-    connected repository. Returns whether it was forgotten."""
+    """After ``git_url`` changes to ``url``: forget the connection, and delete the webhook
+    AutoStack created for it, unless ``url`` is still the connected repository. Returns
+    whether it was forgotten."""
     connection = await GitConnection.get_or_none(project_id=project.id)
     if connection is None:
         return False
@@ -140,5 +141,6 @@ async def follow_git_url(app: AutoStack, project: Project, url: str | None) -> b
     if found is not None and found[0].name == connection.host \
             and found[1].lower() == connection.repository.lower():
         return False
+    await webhook_setup.remove_webhook(app, connection)
     await connection.delete()
     return True

@@ -16,8 +16,10 @@ A host whose accounts people connect (GitHub) declares its OAuth app
 endpoint, the scopes, the app's credentials) and who a token belongs to
 (:meth:`GitHost.account`); the core runs the flow at ``/auth/{name}/connect``,
 the same for every host. Such a host also lists a person's repositories,
-checks one is theirs to read, sets up its webhook and says what a clone sends
-(:meth:`GitHost.repositories` ... :meth:`GitHost.clone_for_deployment`). The
+checks one is theirs to read, sets up and deletes its webhook and says what a
+clone sends (:meth:`GitHost.repositories` ... :meth:`GitHost.clone_for_deployment`).
+Every host may say how a person adds its webhook by hand
+(:meth:`GitHost.webhook_setup`), shown when AutoStack cannot create it. The
 core keeps the rest, the same for every host: the person's sealed credential,
 their linked account on the host (``user_identities``), which project is
 connected to which repository by whom, and the rule that a credential goes to
@@ -167,6 +169,32 @@ class CloneCredential:
     password: str
 
 
+@dataclass(frozen=True)
+class WebhookSetup:
+    """How a person adds the repository webhook by hand on a host, in the host's own words.
+
+    The dashboard and ``GET /api/v1/projects/{name}/webhook`` show it when AutoStack
+    cannot create the webhook itself (the host connects no accounts, or the
+    credential may not manage the repository's webhooks). The core fills in the
+    values it owns: the webhook URL (labelled ``url_label``) and the project's
+    secret (``secret_label``); ``fields`` are the host's other form fields, as
+    ``(label, value)`` pairs, in the order the host's form asks them.
+    """
+
+    title: str
+    """The host's name as people write it (``GitLab``, ``Gitea / Forgejo``)."""
+    where: str
+    """Where the form is, like ``Repository → Settings → Webhooks → Add webhook``."""
+    url_label: str
+    secret_label: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "where": self.where, "url_label": self.url_label,
+                "secret_label": self.secret_label,
+                "fields": [{"label": label, "value": value} for label, value in self.fields]}
+
+
 class GitHost(Protocol):
     """What the core calls on a git host.
 
@@ -260,6 +288,18 @@ class GitHost(Protocol):
         (``id``, ``url``, ``active``, ``events``, ``last_response``)."""
         ...
 
+    async def delete_webhook(self, settings: Settings, credential: str, repository: str,
+                             webhook_id: str) -> None:
+        """Delete the webhook ``webhook_id`` (the ``id`` :meth:`ensure_webhook` returned) of
+        ``repository``; one already gone is not an error. Called when the project is deleted
+        or its repository unlinked; a :class:`GitHostError` is shown, and nothing else undone."""
+        ...
+
+    def webhook_setup(self, settings: Settings) -> WebhookSetup | None:
+        """How a person adds this host's webhook by hand, or ``None`` if the host has no
+        webhook form. Shown when :meth:`ensure_webhook` cannot run or the host refuses it."""
+        ...
+
     def clone_as_user(self, credential: str) -> CloneCredential:
         """What git sends for a person's own request (detecting a repository before import)."""
         ...
@@ -285,6 +325,8 @@ class WebhookFormat:
     delivery_headers: tuple[str, ...]
     verify: Verifier
     parse: Parser
+    setup: WebhookSetup | None = None
+    """What :meth:`webhook_setup` answers."""
 
     def has_signature(self, headers: Headers) -> bool:
         return any(headers.get(name) for name in self.signature_headers)
@@ -321,6 +363,13 @@ class WebhookFormat:
     async def ensure_webhook(self, settings: Settings, credential: str, repository: str,
                              url: str, secret: str) -> dict[str, Any]:
         raise self._unsupported()
+
+    async def delete_webhook(self, settings: Settings, credential: str, repository: str,
+                             webhook_id: str) -> None:
+        raise self._unsupported()
+
+    def webhook_setup(self, settings: Settings) -> WebhookSetup | None:
+        return self.setup
 
     def clone_as_user(self, credential: str) -> CloneCredential:
         raise self._unsupported()

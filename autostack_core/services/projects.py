@@ -16,8 +16,16 @@ from tortoise.exceptions import IntegrityError
 
 from autostack_core.build.detection import known_frameworks
 from autostack_core.errors import ApiError, NotFound, from_validation_error
-from autostack_core.git import git_credentials
-from autostack_core.infrastructure.models import Deployment, Project, Role, Team, TeamMember, User
+from autostack_core.git import git_credentials, webhook_setup
+from autostack_core.infrastructure.models import (
+    Deployment,
+    GitConnection,
+    Project,
+    Role,
+    Team,
+    TeamMember,
+    User,
+)
 from autostack_core.security import accounts
 from autostack_core.services import hostnames, protection
 from autostack_core.services.access import require_team_role
@@ -211,8 +219,11 @@ async def change_settings(app: AutoStack, user: User, project: Project,
 
 
 async def delete_project(app: AutoStack, user: User, project: Project, ip: str) -> None:
-    """Delete ``project`` with its deployments, aliases and variables, audited (owner role,
-    checked by the caller)."""
+    """Delete ``project`` with its deployments, aliases and variables, and the repository
+    webhook AutoStack created for it, audited (owner role, checked by the caller)."""
+    connection = await GitConnection.get_or_none(project_id=project.id)
+    if connection is not None:
+        await webhook_setup.remove_webhook(app, connection)
     await remove_project(app, project)
     await accounts.audit("project.deleted", user=user, team=project.team,
                          target=("project", str(project.id)), ip=ip, project=project.name)

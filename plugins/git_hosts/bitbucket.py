@@ -18,6 +18,7 @@ from autostack_core.interfaces.git_host import (
     Headers,
     PullRequestAction,
     WebhookFormat,
+    WebhookSetup,
     field,
     matches_hmac,
     optional,
@@ -100,6 +101,14 @@ FORMAT = WebhookFormat(
     delivery_headers=("x-request-uuid",),
     verify=verify,
     parse=parse,
+    setup=WebhookSetup(
+        title="Bitbucket Cloud",
+        where="Repository settings → Workflow → Webhooks → Add webhook",
+        url_label="URL", secret_label="Secret",
+        fields=(("Title", "AutoStack"), ("Status", "Active"),
+                ("Triggers", "Choose from a full list of triggers: Repository Push; "
+                             "Pull Request Created, Updated, Merged, Declined")),
+    ),
 )
 
 

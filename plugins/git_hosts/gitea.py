@@ -19,6 +19,7 @@ from autostack_core.interfaces.git_host import (
     Headers,
     PullRequestAction,
     WebhookFormat,
+    WebhookSetup,
     branch_of,
     field,
     files_of,
@@ -110,6 +111,14 @@ FORMAT = WebhookFormat(
     delivery_headers=("x-gitea-delivery", "x-forgejo-delivery"),
     verify=verify,
     parse=parse,
+    setup=WebhookSetup(
+        title="Gitea / Forgejo",
+        where="Repository → Settings → Webhooks → Add webhook → Gitea (Forgejo on Forgejo)",
+        url_label="Target URL", secret_label="Secret",
+        fields=(("HTTP method", "POST"), ("POST content type", "application/json"),
+                ("Trigger on", "Custom events: Push, Pull request, Delete"),
+                ("Branch filter", "*"), ("Active", "checked")),
+    ),
 )
 
 

@@ -18,6 +18,7 @@ from autostack_core.interfaces.git_host import (
     Headers,
     PullRequestAction,
     WebhookFormat,
+    WebhookSetup,
     branch_of,
     field,
     files_of,
@@ -103,6 +104,13 @@ FORMAT = WebhookFormat(
     delivery_headers=("x-gitlab-event-uuid",),
     verify=verify,
     parse=parse,
+    setup=WebhookSetup(
+        title="GitLab",
+        where="Project → Settings → Webhooks → Add new webhook",
+        url_label="URL", secret_label="Secret token",
+        fields=(("Trigger", "Push events (all branches), Merge request events"),
+                ("SSL verification", "Enable SSL verification")),
+    ),
 )
 
 

@@ -33,6 +33,7 @@ from autostack_core.interfaces.git_host import (
     HostAccount,
     OAuthApp,
     Repository,
+    WebhookSetup,
 )
 
 from . import rest, webhooks
@@ -120,6 +121,14 @@ class GitHubHost:
                              url: str, secret: str) -> dict[str, Any]:
         async with rest.GitHub(GitHubConfig.of(settings).api_url, credential) as github:
             return (await github.ensure_webhook(repository, url, secret)).to_dict()
+
+    async def delete_webhook(self, settings: Settings, credential: str, repository: str,
+                             webhook_id: str) -> None:
+        async with rest.GitHub(GitHubConfig.of(settings).api_url, credential) as github:
+            await github.delete_webhook(repository, webhook_id)
+
+    def webhook_setup(self, settings: Settings) -> WebhookSetup | None:
+        return webhooks.FORMAT.setup
 
     def clone_as_user(self, credential: str) -> CloneCredential:
         return CloneCredential(BASIC_USER, credential)

@@ -193,6 +193,16 @@ class GitHub:
             response = await self._request("PATCH", f"{hooks}/{existing.id}", json=body)
         return Webhook.from_json(response.json())
 
+    async def delete_webhook(self, full_name: str, webhook_id: str) -> None:
+        """``DELETE /repos/{owner}/{repo}/hooks/{id}``; a hook already gone (404) is fine."""
+        if not webhook_id.isdigit():
+            raise GitHostError(422, f"a GitHub webhook id is a number (got {webhook_id[:40]!r})")
+        try:
+            await self._request("DELETE", f"{repository_path(full_name)}/hooks/{webhook_id}")
+        except GitHostError as error:
+            if error.status != 404:
+                raise
+
 
 def app_jwt(app_id: str, private_key_pem: str, now: float | None = None) -> str:
     """The JWT a GitHub App authenticates as itself with (RS256, issued by its id)."""

@@ -15,6 +15,7 @@ from autostack_core.interfaces.git_host import (
     Headers,
     PullRequestAction,
     WebhookFormat,
+    WebhookSetup,
     branch_of,
     field,
     files_of,
@@ -104,5 +105,14 @@ FORMAT = WebhookFormat(
     delivery_headers=("x-github-delivery",),
     verify=verify,
     parse=parse,
+    setup=WebhookSetup(
+        title="GitHub",
+        where="Repository → Settings → Webhooks → Add webhook",
+        url_label="Payload URL", secret_label="Secret",
+        fields=(("Content type", "application/json"), ("SSL verification", "Enable"),
+                ("Which events", "Let me select individual events: Branch or tag deletion, "
+                                 "Pull requests, Pushes"),
+                ("Active", "checked")),
+    ),
 )
 
