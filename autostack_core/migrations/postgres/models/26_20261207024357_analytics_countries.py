@@ -5,7 +5,7 @@ RUN_IN_TRANSACTION = True
 
 async def upgrade(db: BaseDBAsyncClient) -> str:
     return """
-        ALTER TABLE "traffic_rollups" ADD "countries" JSONB NOT NULL;"""
+        ALTER TABLE "traffic_rollups" ADD "countries" JSONB NOT NULL DEFAULT '{}'::jsonb;"""
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:

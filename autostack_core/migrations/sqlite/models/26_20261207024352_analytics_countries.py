@@ -5,7 +5,7 @@ RUN_IN_TRANSACTION = True
 
 async def upgrade(db: BaseDBAsyncClient) -> str:
     return """
-        ALTER TABLE "traffic_rollups" ADD "countries" JSON NOT NULL;"""
+        ALTER TABLE "traffic_rollups" ADD "countries" JSON NOT NULL DEFAULT '{}';"""
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:
