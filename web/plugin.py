@@ -29,6 +29,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         env_settings,
         form_endpoint,
         forms_page,
+        git_settings,
         hook_settings,
         image_endpoint,
         logs_page,
@@ -42,6 +43,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         scale_settings,
         split_settings,
         team_audit,
+        team_sso_settings,
         teams,
         thumbnails,
     )
@@ -57,6 +59,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         *analytics_page.routes,
         *logs_page.routes,
         *project_settings.routes,
+        *git_settings.routes,
         *env_settings.routes,
         *domain_settings.routes,
         *dns_zone_settings.routes,
@@ -73,6 +76,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         *forms_page.routes,
         *teams.routes,
         *team_audit.routes,
+        *team_sso_settings.routes,
         *account.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

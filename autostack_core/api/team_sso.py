@@ -19,9 +19,6 @@ from autostack_core.api.deps import autostack_of, read_body, team_for
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Role
 from autostack_core.infrastructure.models.sso import TeamSso
-from autostack_core.interfaces.sign_in import SignInError
-from autostack_core.security import oidc
-from autostack_core.security.outbound import Outbound
 from autostack_core.services import team_sso
 
 _TEXT: dict[str, Any] = {"type": "string"}
@@ -82,13 +79,7 @@ async def put_sso(request: Request) -> Response:
     """
     team, _ = await team_for(request, Role.OWNER)
     body = await read_body(request, SsoBody)
-    outbound = Outbound.from_settings(autostack_of(request).settings)
-    try:
-        async with outbound.client(timeout=10) as http:
-            await oidc.discover(http, body.issuer.strip())
-    except SignInError as error:
-        raise ApiError(422, f"the issuer does not answer as an OpenID provider: {error}",
-                       "issuer") from error
+    await team_sso.check_issuer(autostack_of(request).settings, body.issuer)
     config = await team_sso.configure(
         team, issuer=body.issuer, client_id=body.client_id, client_secret=body.client_secret,
         role_claim=body.role_claim, role_map=body.role_map, default_role=body.default_role,

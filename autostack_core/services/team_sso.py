@@ -13,17 +13,22 @@ exempt, so a broken provider cannot lock a team out of fixing it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from autostack_core.errors import ApiError, Forbidden
 from autostack_core.infrastructure.models import ROLE_RANK, Role, Team, TeamMember, User
 from autostack_core.infrastructure.models.sso import SsoSession, TeamSso
 from autostack_core.interfaces.sign_in import SignInError
-from autostack_core.security import sign_in_method
+from autostack_core.security import oidc, sign_in_method
+from autostack_core.security.outbound import Outbound
 from autostack_core.services import audit
 
+if TYPE_CHECKING:
+    from autostack_core.config import Settings
+
 MAX_MAPPINGS = 50
+CHECK_SECONDS = 10
 
 
 class SsoRequired(Forbidden):
@@ -67,6 +72,17 @@ def _domains(values: Iterable[str]) -> list[str]:
         if "." not in domain or "/" in domain or " " in domain:
             raise ApiError(422, f"{domain!r} is not an e-mail domain", "allowed_domains")
     return domains
+
+
+async def check_issuer(settings: Settings, issuer: str) -> None:
+    """422 on ``issuer`` unless it answers as an OpenID provider (through the outbound
+    allow-list), so a typo shows when the settings are saved, not at the first sign-in."""
+    try:
+        async with Outbound.from_settings(settings).client(timeout=CHECK_SECONDS) as http:
+            await oidc.discover(http, _issuer(issuer))
+    except SignInError as error:
+        raise ApiError(422, f"the issuer does not answer as an OpenID provider: {error}",
+                       "issuer") from error
 
 
 async def configure(team: Team, *, issuer: str, client_id: str, client_secret: str | None,

@@ -1,56 +1,27 @@
-"""Team single sign-on through a real OpenID Connect provider on the loopback.
-
-The provider is PyPI's ``oidc-provider-mock`` (a Flask app built on authlib,
-run on a thread at ``http://localhost:<port>``): it serves discovery, JWKS,
-the authorization form, the token endpoint and RS256-signed ID tokens with the
-claims a test gives a subject. AutoStack talks to it over real HTTP through
-its outbound allow-list (the tests allow the loopback).
+"""Team single sign-on through a real OpenID Connect provider on the loopback
+(:mod:`tests.oidc_provider`), over real HTTP through AutoStack's outbound
+allow-list (the tests allow the loopback): the whole authorization-code flow,
+role mapping, just-in-time membership and enforcement.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.infrastructure.models import AuditEvent, Role, Team, TeamMember, User
 from autostack_core.infrastructure.models.sso import TeamSso
 from autostack_core.security import accounts
 from tests.fixtures_auth import PASSWORD, Browser, browser, client_for, owner
+from tests.oidc_provider import PROVIDER_WARNINGS, issuer, person
 
-with warnings.catch_warnings():
-    # The provider (0.3.4) imports authlib.jose and authlib's httpx client, which authlib
-    # 1.9 deprecates (for joserfc and httpx2); AutoStack's own code uses neither.
-    warnings.filterwarnings("ignore", category=DeprecationWarning, module="authlib")
-    warnings.filterwarnings("ignore", message="authlib.jose module is deprecated")
-    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
-    import oidc_provider_mock
-
-__all__ = ["browser", "owner"]
-pytestmark = pytest.mark.filterwarnings(
-    # Raised inside the provider's thread by authlib, for the provider's own code.
-    "ignore:get_jwt_config:DeprecationWarning")
+__all__ = ["browser", "issuer", "owner"]
+pytestmark = PROVIDER_WARNINGS
 
 ROLES = {"platform-admins": "admin", "engineers": "member", "auditors": "viewer"}
-
-
-@pytest.fixture
-def issuer() -> Iterator[str]:
-    with oidc_provider_mock.run_server_in_thread(require_nonce=True) as server:
-        yield f"http://localhost:{server.server_port}"
-
-
-async def person(issuer: str, sub: str, **claims: Any) -> None:
-    """Tell the provider who ``sub`` is (their ID token's claims)."""
-    async with httpx.AsyncClient() as http:
-        response = await http.put(f"{issuer}/users/{quote(sub)}",
-                                  json={"email_verified": True, **claims})
-    assert response.status_code == 204, response.text
 
 
 async def team_with_sso(browser: Browser, issuer: str, **extra: Any) -> Team:
