@@ -33,6 +33,7 @@ DEFAULT_EVENTS = (
     "deployment.created", "deployment.ready", "deployment.error", "deployment.canceled",
     "deployment.promoted", "deployment.rolled_back", "rollout.awaiting_approval",
     "rollout.aborted", "uptime.down", "uptime.up", "uptime.errors", "uptime.errors_recovered",
+    "comment.mentioned",
 )
 SECRET_KEYS = frozenset({"secret", "token", "password", "webhook_url"})
 SEAL_CONTEXT = "projects.settings.notifiers"

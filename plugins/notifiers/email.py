@@ -2,7 +2,8 @@
 
 Config: ``host``, ``port`` (587), ``sender``, ``to`` (a list or comma-separated),
 ``username`` and ``password`` (sealed) when the server wants a login, and
-``starttls`` (true by default when logging in).
+``starttls`` (true by default when logging in). A ``comment.mentioned`` event
+goes to the mentioned members' addresses only, not to ``to``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from . import messages
 TIMEOUT_SECONDS = 20
 
 
-def recipients(config: Mapping[str, Any]) -> list[str]:
+def recipients(config: Mapping[str, Any], event: Event | None = None) -> list[str]:
+    if event is not None and event.kind == "comment.mentioned":
+        return [str(address) for address in event.data.get("mentioned") or []]
     to = config.get("to") or []
     items = to.split(",") if isinstance(to, str) else to
     return [str(item).strip() for item in items if str(item).strip()]
@@ -32,7 +35,7 @@ def build_message(event: Event, config: Mapping[str, Any]) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = messages.title(event)
     message["From"] = str(config.get("sender") or "autostack@localhost")
-    message["To"] = ", ".join(recipients(config))
+    message["To"] = ", ".join(recipients(config, event))
     message.set_content(messages.body(event) + "\n")
     return message
 
@@ -59,7 +62,7 @@ class EmailNotifier:
         return {"host": f"smtp://{authority}:{config.get('port', 587)}"}
 
     async def send(self, event: Event, config: Mapping[str, Any]) -> None:
-        if not recipients(config):
+        if not recipients(config, event):
             raise ValueError("the email notifier has no recipients: set 'to'")
         await asyncio.to_thread(send_blocking, build_message(event, config), config,
                                 self.outbound)

@@ -30,6 +30,9 @@ def title(event: Event) -> str:
     """One line: ``site: preview of feature (abc1234) is ready``, or for the uptime
     plugin's events ``site: site.example.com is down (answered 503)``."""
     data = event.data
+    if event.kind == "comment.mentioned":
+        return f"{event.project}: {data.get('author')} mentioned " \
+               f"{', '.join(data.get('mentioned') or [])} on deployment {event.deployment}"
     if event.kind in _UPTIME:
         return f"{event.project}: {data.get('hostname')} {_UPTIME[event.kind]} " \
                f"({data.get('detail')})"
@@ -52,4 +55,6 @@ def body(event: Event) -> str:
             lines.append(f"{label}: {data[key]}")
     if data.get("error"):
         lines.append(f"Error: {data['error']}")
+    if data.get("comment"):
+        lines.append(f"Comment: {data['comment']}")
     return "\n".join(lines)
