@@ -8,6 +8,7 @@ from autostack_core.api import (
     audit,
     auth,
     build_logs,
+    comments,
     deploy_hooks,
     deployments,
     detect,
@@ -16,6 +17,7 @@ from autostack_core.api import (
     health,
     notifiers,
     openapi,
+    plans,
     project_events,
     project_health,
     project_logs,
@@ -30,6 +32,7 @@ from autostack_core.api import (
     tokens,
     traffic,
     uploads,
+    user_notifications,
     webhooks,
 )
 
@@ -39,7 +42,7 @@ API_MODULES = (
     deploy_hooks, notifiers, runtime_logs, git_connections, detect, project_events,
     project_runtime, project_logs, traffic, openapi,
     protection, rolling_releases, provider_settings, rollback_advice,
-    project_health,
+    project_health, comments, user_notifications, plans,
 )
 
 
