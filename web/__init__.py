@@ -5,7 +5,8 @@
 checks sign-in and team roles. One module per page family: ``pages`` (landing,
 sign-up, log-in), ``dashboard``, ``new_project``, ``projects`` (project page
 and deployment actions), ``deployment_page``, ``project_settings`` with
-``env_settings`` and ``hook_settings``, ``teams`` and ``account``.
+``env_settings``, ``git_settings`` and ``hook_settings``, ``teams`` and
+``account``.
 ``static/live.js`` follows deployments live; ``static/dist/`` holds the npm
 packages copied by ``npm run build`` (never committed).
 """
