@@ -5,7 +5,8 @@ deployment's folder, with ``PORT`` set) to serve all ``<path>.func`` folders
 of one runtime under a Build Output ``functions/`` folder, each at ``/<path>``.
 ``node_functions.mjs`` follows Vercel's Node.js conventions and
 ``python_functions.py`` its Python ones (standard library only); both answer
-500 when a function fails and write the error to stderr.
+500 when a function fails and write the error to stderr. ``edge_functions.mjs``
+runs ``"runtime": "edge"`` functions and middleware (``docs/middleware.md``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 NODE = "node"
 PYTHON = "/usr/bin/python3"
-LAUNCHERS = {"node": "node_functions.mjs", "python": "python_functions.py"}
+LAUNCHERS = {"node": "node_functions.mjs", "python": "python_functions.py",
+             "edge": "edge_functions.mjs"}
 
 
 def launcher_file(runtime: str) -> Path:

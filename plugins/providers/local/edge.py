@@ -70,6 +70,7 @@ from autostack_plugins.providers.local.edge_config import (
     caddy_config,
     profiles_handler,
 )
+from autostack_plugins.providers.local.edge_middleware import MIDDLEWARE_RUNTIME, middleware_proxy
 from autostack_plugins.providers.local.edge_process import CaddyProcess
 from autostack_plugins.providers.local.edge_routes import deployment_handler
 from autostack_plugins.providers.local.edge_skew import (
@@ -158,7 +159,9 @@ class Edge:
         check_deployment_id(deployment.id)
         deployment.hostnames = [check_hostname(host) for host in deployment.hostnames]
         warnings: list[str]
-        _, warnings = deployment_handler(deployment.root, deployment.config)
+        _, warnings = deployment_handler(
+            deployment.root, deployment.config,
+            middleware=middleware_proxy if MIDDLEWARE_RUNTIME in deployment.functions else None)
         async with self._lock:
             new_profile = deployment.profile not in self.state.profiles()
             previous = self.state.deployments.get(deployment.id)

@@ -35,6 +35,10 @@ from autostack_plugins.providers.local.edge_forms import (
 )
 from autostack_plugins.providers.local.edge_images import image_handler
 from autostack_plugins.providers.local.edge_insights import insights_handler
+from autostack_plugins.providers.local.edge_middleware import (
+    MIDDLEWARE_RUNTIME,
+    middleware_proxy,
+)
 from autostack_plugins.providers.local.edge_protection import protection_route
 from autostack_plugins.providers.local.edge_routes import (
     deployment_handler,
@@ -66,22 +70,39 @@ DEPLOYMENT_FIELD = "deployment"
 """The id of the deployment a request was routed to (captured from its marker's name)."""
 
 
-def proxy_route(deployments_dir: Path, program: str) -> JSON:
-    """A catch-all route proxying to ``program``'s slot of the request's deployment."""
+def proxy_route(deployments_dir: Path, program: str, extra: JSON | None = None,
+                goes_on: bool = False) -> JSON:
+    """A catch-all route proxying to ``program``'s slot of the request's deployment.
+
+    ``extra`` are more fields of the ``reverse_proxy`` handler. With
+    ``goes_on`` (a middleware call) the proxy is the last handler of every
+    route list it is in and no route is terminal (a terminal route would end
+    the whole request there), so routing goes on after it when its
+    ``handle_response`` routes write nothing.
+    """
     slot_file = {"root": str(deployments_dir),
                  "try_files": [f"/{SITE}/up-{program}-{{http.vars.autostack_slot}}-*"]}
     proxy = {
         "handler": "reverse_proxy",
         "upstreams": [{"dial": "127.0.0.1:{http.regexp.upstream.1}"}],
         "load_balancing": {"try_duration": f"{PROXY_TRY_SECONDS}s", "try_interval": "50ms"},
+        **(extra or {}),
     }
     port = {"vars_regexp": {"{http.matchers.file.relative}":
                             {"name": "upstream", "pattern": "-([0-9]+)$"}}}
     page = not_found_page("503: Not running", "This deployment is not running right now.")
+    not_running: JSON = {"handle": [html_response(503, page)], "terminal": True}
+    if goes_on:
+        return {"handle": [{"handler": "subroute", "routes": [
+            {"match": [{"not": [{"file": slot_file}]}], **not_running},
+            {"match": [{"file": slot_file}], "handle": [{"handler": "subroute", "routes": [
+                {"match": [{"not": [port]}], **not_running},
+                {"match": [port], "handle": [proxy]}]}]},
+        ]}]}
     return {"handle": [{"handler": "subroute", "routes": [
         {"match": [{"file": slot_file}], "handle": [{"handler": "subroute", "routes": [
             {"match": [port], "handle": [proxy], "terminal": True}]}], "terminal": True},
-        {"handle": [html_response(503, page)], "terminal": True},
+        not_running,
     ]}], "terminal": True}
 
 
@@ -89,7 +110,10 @@ def function_route(deployments_dir: Path, runtime: str) -> JSON:
     """Requests for a function of ``runtime`` go to the deployment's worker for it."""
     marker = {"root": str(deployments_dir),
               "try_files": [f"/{SITE}/fn/{runtime}{{http.request.uri.path}}.func"]}
-    route = proxy_route(deployments_dir, f"fn-{runtime}")
+    # Only the edge, never a visitor, asks the edge worker for a middleware call.
+    internal = {"headers": {"request": {"delete": ["X-Autostack-Middleware"]}}}
+    route = proxy_route(deployments_dir, f"fn-{runtime}",
+                        internal if runtime == MIDDLEWARE_RUNTIME else None)
     # Two file matchers cannot share a matcher set: check the marker in an outer route.
     return {"match": [{"file": marker}], "handle": [{"handler": "subroute", "routes": [route]}],
             "terminal": True}
@@ -101,9 +125,15 @@ def profile_route(deployments_dir: Path, deployment: EdgeDeployment) -> JSON:
     functions = [function_route(deployments_dir, runtime)
                  for runtime in sorted(deployment.functions)]
     server = proxy_route(deployments_dir, "server") if deployment.server else None
-    handler, _ = deployment_handler(root, deployment.config,
-                                    has_404_page=deployment.has_404_page,
-                                    functions=functions, server=server)
+
+    def middleware(path: str) -> JSON:
+        return proxy_route(deployments_dir, f"fn-{MIDDLEWARE_RUNTIME}", middleware_proxy(path),
+                           goes_on=True)
+
+    handler, _ = deployment_handler(
+        root, deployment.config, has_404_page=deployment.has_404_page, functions=functions,
+        server=server,
+        middleware=middleware if MIDDLEWARE_RUNTIME in deployment.functions else None)
     handle = [handler]
     if not functions and server is None:
         # Nothing of a static deployment takes a post: its form posts are Netlify forms.

@@ -80,7 +80,10 @@ def path_matcher(src: str, name: str, case_sensitive: bool) -> JSON:
     excluded: str | None = None
     lookahead = _LEADING_NEGATIVE_LOOKAHEAD.match(pattern)
     if lookahead:
-        excluded, pattern = "^" + lookahead.group(1), "^" + lookahead.group(2)
+        group = lookahead.group(1)
+        # Every alternative is anchored: ``^(?!/a|/b)`` excludes ``/a...`` and ``/b...`` only.
+        excluded = "^" + (f"(?:{group})" if "|" in group else group)
+        pattern = "^" + lookahead.group(2)
     if _LOOKAROUND.search(pattern) or (excluded and _LOOKAROUND.search(excluded)):
         raise ValueError(f"unsupported regular expression (lookaround): {src}")
     flags = "" if case_sensitive else "(?i)"

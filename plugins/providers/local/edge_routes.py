@@ -38,6 +38,10 @@ static deployment would serve a file, a dynamic one serves the file if it
 exists, else the matching function, else the server (else 404). Static
 files always come first, as on Vercel.
 
+A route with a ``middlewarePath`` calls the deployment's middleware where it
+matches (:mod:`autostack_plugins.providers.local.edge_middleware`) and routing
+goes on, unless the middleware answered itself.
+
 A value Caddy cannot take literally (a header name that is not an HTTP
 token, a backslash right before a ``$1``) or a regular expression RE2 cannot
 run skips its route with a warning rather than failing the whole edge
@@ -119,14 +123,23 @@ def file_server(root: str, status: int | None = None) -> JSON:
 
 
 Serve = Callable[[int | None], JSON]
+Middleware = Callable[[str], JSON]
+"""The route calling a deployment's middleware, from its ``middlewarePath``."""
 
 
 def _route(route: JSON, index: int, root: str, phase: str, serve: Serve,
-           functions: Sequence[JSON] = ()) -> JSON:
+           functions: Sequence[JSON] = (), middleware: Middleware | None = None) -> JSON:
     """One non-``handle`` route of a phase other than ``error``."""
     name = f"r{index}"
     matcher = path_matcher(str(route.get("src", "/.*")), name, bool(route.get("caseSensitive")))
     conditions(route, matcher)
+    if route.get("middlewarePath"):
+        if middleware is None:
+            raise ValueError("middleware needs an edge function of its own (middlewarePath "
+                             f"{route['middlewarePath']!r} is not one)")
+        # Routing goes on after the call unless the middleware answered.
+        return {"match": [matcher], "handle": [
+            {"handler": "subroute", "routes": [middleware(str(route["middlewarePath"]))]}]}
     if phase == "hit":
         matcher["file"] = {"root": root, "try_files": ["{http.request.uri.path}"]}
     headers = {str(k): v for k, v in (route.get("headers") or {}).items()}
@@ -210,11 +223,14 @@ def _error_route(route: JSON, index: int, root: str) -> JSON:
 
 def translate_routes(
     routes: list[JSON], root: str, functions: Sequence[JSON] = (), server: JSON | None = None,
+    middleware: Middleware | None = None,
 ) -> Translation:
     """Translate Build Output API v3 ``routes`` for a deployment whose files are in ``root``.
 
     ``functions`` and ``server`` are the routes of a dynamic deployment (see the
-    module docstring); without them the deployment is static.
+    module docstring); without them the deployment is static. ``middleware``
+    gives the route calling the middleware a ``middlewarePath`` names
+    (:mod:`.edge_middleware`); without it such routes are skipped.
     """
     result = Translation()
     phase = "none"
@@ -244,7 +260,8 @@ def translate_routes(
                 result.routes.insert(filesystem, _route(route, index, root, phase, serve))
                 filesystem += 1
             else:
-                result.routes.append(_route(route, index, root, phase, serve, functions))
+                result.routes.append(_route(route, index, root, phase, serve, functions,
+                                            middleware))
         except ValueError as error:
             result.warnings.append(f"route {index} skipped: {error}")
     return result
@@ -262,6 +279,7 @@ def dynamic_routes(root: str, functions: Sequence[JSON], server: JSON | None) ->
 def deployment_handler(
     root: str, config: JSON, *, has_404_page: bool = False,
     functions: Sequence[JSON] = (), server: JSON | None = None,
+    middleware: Middleware | None = None,
 ) -> tuple[JSON, list[str]]:
     """The ``subroute`` handler serving a deployment, and translation warnings.
 
@@ -271,9 +289,11 @@ def deployment_handler(
     ``static/404.html`` exists: it is then the page for every 404, as on
     Vercel, unless the config's ``error`` phase says otherwise.
     ``functions`` and ``server`` are the routes reaching a dynamic
-    deployment's processes, tried after the static files.
+    deployment's processes, tried after the static files; ``middleware`` the call
+    to its middleware (see :func:`translate_routes`).
     """
-    translation = translate_routes(list(config.get("routes") or []), root, functions, server)
+    translation = translate_routes(list(config.get("routes") or []), root, functions, server,
+                                   middleware)
     routes: list[JSON] = [
         {"handle": [ENCODINGS]},
         {

@@ -15,7 +15,7 @@ from autostack_core.build.build_errors import BuildError
 from autostack_plugins.providers.local.edge import EdgeDeployment, EdgeError
 from autostack_plugins.providers.local.workload import Program
 
-FUNCTION_RUNTIMES = {"nodejs": "node", "python": "python"}
+FUNCTION_RUNTIMES = {"nodejs": "node", "python": "python", "edge": "edge"}
 
 
 def read_output_config(output_dir: Path) -> dict[str, Any]:
@@ -38,17 +38,30 @@ def function_runtime(vc_config: dict[str, Any]) -> str:
     for prefix, runtime in FUNCTION_RUNTIMES.items():
         if name.startswith(prefix):
             return runtime
-    raise BuildError(f"unsupported function runtime {name!r}: use nodejs* or python*")
+    raise BuildError(f"unsupported function runtime {name!r}: use nodejs*, python* or edge")
+
+
+def middleware_paths(config: dict[str, Any]) -> set[str]:
+    """The functions ``config.json`` routes name as ``middlewarePath`` (never served at a path)."""
+    return {str(route["middlewarePath"]).strip("/") for route in config.get("routes") or []
+            if isinstance(route, dict) and route.get("middlewarePath")}
 
 
 def find_functions(output_dir: Path) -> dict[str, list[str]]:
-    """Function paths by runtime: ``functions/api/hello.func`` serves ``/api/hello``."""
+    """Function paths by runtime: ``functions/api/hello.func`` serves ``/api/hello``.
+
+    A middleware function (see :func:`middleware_paths`) needs its runtime's
+    worker but is served at no path: its runtime is listed, its path is not.
+    """
     root = output_dir / "functions"
+    middleware = middleware_paths(read_output_config(output_dir))
     found: dict[str, list[str]] = {}
     for folder in sorted(root.rglob("*.func")) if root.is_dir() else []:
         config = _read_json(folder / ".vc-config.json") or {}
         path = folder.relative_to(root).as_posix().removesuffix(".func")
-        found.setdefault(function_runtime(config), []).append(path)
+        paths = found.setdefault(function_runtime(config), [])
+        if path not in middleware:
+            paths.append(path)
     return found
 
 
