@@ -9,7 +9,10 @@ functions of a runtime: the production dependencies of ``package.json`` in
 ``functions/node_modules`` (Node's resolution walks up to it) and
 ``requirements.txt`` installed in ``functions/.python`` (the Python launcher
 puts it on ``sys.path``). TypeScript functions need a compile step this
-builder does not run: they are skipped with a warning.
+builder does not run: they are skipped with a warning. A JavaScript function
+whose source says ``export const config = { runtime: 'edge' }`` is an Edge
+function, as on Vercel: ``"runtime": "edge"``, run by the edge worker
+(``docs/middleware.md``) as an ES module.
 
 Functions come with static output only (a static site with an ``api/``
 folder); a server app serves its own routes. These helpers are shared by the
@@ -35,6 +38,8 @@ from .steps import SCRATCH, publish, run_step, warn_skipped, write_json
 API = "api"
 RUNTIMES = {".js": "nodejs20.x", ".mjs": "nodejs20.x", ".cjs": "nodejs20.x", ".py": "python3.11"}
 SKIPPED_SUFFIXES = (".ts", ".mts", ".cts", ".tsx")
+EDGE = "edge"
+_EDGE_CONFIG = re.compile(r"""export\s+const\s+config\s*=\s*\{[^}]*\bruntime\s*:\s*['"]edge['"]""")
 PYTHON_TARGET = f"{SCRATCH}/functions-python"
 # npm's rule for package names: one optional scope, no "..", no leading dot.
 _PACKAGE_NAME = re.compile(r"(?:@[a-z0-9~-][\w.~-]*/)?[a-z0-9~-][\w.~-]*", re.IGNORECASE)
@@ -53,7 +58,12 @@ class Function:
 
     @property
     def is_node(self) -> bool:
-        return self.runtime.startswith("nodejs")
+        """Whether it runs on Node.js (a Node.js or an Edge function)."""
+        return self.runtime.startswith("nodejs") or self.runtime == EDGE
+
+    @property
+    def is_python(self) -> bool:
+        return self.runtime.startswith("python")
 
 
 def _is_helper(relative: PurePosixPath) -> bool:
@@ -82,7 +92,10 @@ def find_functions(root: Path) -> tuple[list[Function], list[str]]:
     for relative in _api_files(root):
         if _is_helper(relative.relative_to(API)) or not user_files.is_file(root, relative):
             continue
-        if relative.suffix in RUNTIMES:
+        if relative.suffix in (".js", ".mjs") and _EDGE_CONFIG.search(
+                user_files.read_text(root, relative) or ""):
+            functions.append(Function(relative, EDGE))
+        elif relative.suffix in RUNTIMES:
             functions.append(Function(relative, RUNTIMES[relative.suffix]))
         elif relative.suffix in SKIPPED_SUFFIXES and not relative.name.endswith(".d.ts"):
             warnings.append(f"{relative} skipped: TypeScript functions need a compile step; "
@@ -107,6 +120,11 @@ def write_function(root: Path, output_dir: Path, function: Function) -> list[str
             user_file_writes.copy_file(root, relative, output_dir, f"{folder}/{relative}")
         except user_files.OutsideTreeError:
             skipped.append(str(relative))
+    if function.runtime == EDGE:  # ES modules, as Vercel bundles them
+        write_json(output_dir, f"{folder}/package.json", {"type": "module"})
+        write_json(output_dir, f"{folder}/.vc-config.json",
+                   {"runtime": EDGE, "entrypoint": function.source.as_posix()})
+        return skipped
     if function.is_node:
         user_file_writes.copy_file(root, "package.json", output_dir, f"{folder}/package.json")
     config: dict[str, Any] = {"runtime": function.runtime, "handler": function.source.as_posix()}
@@ -159,7 +177,7 @@ def _resolve_package(root: Path, owner: str, name: str) -> str | None:
 def unpublish_sources(root: Path, output_dir: Path, functions: list[Function]) -> None:
     """Remove function sources (and their requirements) a site published from its root."""
     static = output_dir / "static"
-    manifests = [PurePosixPath("requirements.txt")] if any(not f.is_node for f in functions) \
+    manifests = [PurePosixPath("requirements.txt")] if any(f.is_python for f in functions) \
         else []
     for relative in [*(f.source for f in functions), *_helpers(root), *manifests]:
         user_file_writes.remove(output_dir, f"static/{relative}")
@@ -188,7 +206,7 @@ async def build_functions(context: BuildContext) -> int:
         for relative in packages:
             await publish(context, relative, f"functions/{relative}")
         await context.log(f"functions: {len(packages)} Node.js packages in functions/node_modules")
-    if any(not f.is_node for f in functions) and user_files.is_file(root, "requirements.txt"):
+    if any(f.is_python for f in functions) and user_files.is_file(root, "requirements.txt"):
         await run_step(context, "install",
                        "PIP_ROOT_USER_ACTION=ignore /usr/bin/python3 -m pip install --quiet "
                        "--disable-pip-version-check --no-warn-script-location "

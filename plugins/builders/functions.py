@@ -2,7 +2,8 @@
 
 A static site (no package manager) is published by the static site rules
 (:mod:`.static_site`), then each file of ``api/`` becomes a function
-(:mod:`.api_functions`), unless the build wrote ``.vercel/output`` itself.
+(:mod:`.api_functions`) and a root ``middleware.js`` an edge function run before
+routing (:mod:`.middleware`), unless the build wrote ``.vercel/output`` itself.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from autostack_core.build import user_files
 from autostack_core.interfaces import BuildContext, Detection
 
 from .api_functions import build_functions
+from .middleware import build_middleware
 from .static_site import BUILD_OUTPUT, build_static_site, builds_static_site
 
 
@@ -30,6 +32,7 @@ class StaticFunctionsBuilder:
         await build_static_site(context)
         if not user_files.is_file(context.workspace, f"{BUILD_OUTPUT}/config.json"):
             await build_functions(context)
+            await build_middleware(context)
 
 
 @hookimpl

@@ -10,7 +10,7 @@ Then:
 
 - a static site (Vite, Create React App, Astro, Docusaurus, ...) is published
   by the static builder's rules into ``static/`` with ``config.json`` routes,
-  plus its ``api/`` functions;
+  plus its ``api/`` functions and a root ``middleware.js`` (:mod:`.middleware`);
 - a server app (Next.js, Nuxt, SvelteKit, Remix, Express, Fastify, NestJS, ...)
   becomes ``server/`` with ``server.json`` saying how to start it; for Next.js
   the hashed assets and ``public/`` also go to ``static/`` for the edge.
@@ -39,6 +39,7 @@ from autostack_core.interfaces import BuildContext, Detection, SourceTree
 from . import node_cache as build_cache
 from . import node_install, sveltekit_adapter
 from .api_functions import build_functions
+from .middleware import build_middleware
 from .node_install import show
 from .node_server import lay_out_server
 from .node_toolchain import corepack_integrity, toolchain_prefix
@@ -139,6 +140,7 @@ class NodeBuilder:
             await build_static_site(dataclasses.replace(context, detection=static_detection))
             if not user_files.is_file(context.workspace, f"{BUILD_OUTPUT}/config.json"):
                 await build_functions(context)
+                await build_middleware(context)
             return
         await run_step(context, "install", install)
         await run_step(context, "build", build)
