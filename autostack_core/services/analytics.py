@@ -2,7 +2,7 @@
 
 What the API and the dashboard's Analytics tab show: totals (requests,
 bandwidth, status classes, p50/p95/p99 latency, visitors), a series per
-minute, hour or day, the top paths and referrers, and web vitals per page
+minute, hour or day, the top paths, referrers and countries, and web vitals per page
 (:mod:`.web_vitals`). Each range reads the coarsest roll-ups that still give
 a useful chart (:data:`RANGES`), so 30 days read 30 rows per deployment.
 
@@ -27,6 +27,7 @@ from autostack_core.infrastructure.models import (
     TrafficRollup,
 )
 from autostack_core.services.analytics_ingest import LATENCY_BOUNDS_MS, PERIODS, top
+from autostack_core.services.geography import UNKNOWN, country_name
 from autostack_core.services.web_vitals import vitals_json
 
 TOP_SHOWN = 10
@@ -102,11 +103,13 @@ async def analytics_json(
         "latency",
         "paths",
         "referrers",
+        "countries",
     )
     points: dict[datetime, dict[str, int]] = {}
     latency: Counter[str] = Counter()
     paths: Counter[str] = Counter()
     referrers: Counter[str] = Counter()
+    countries: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     for row in rows:
         point = points.setdefault(row["bucket"], {"requests": 0, "bytes": 0, "errors": 0})
@@ -118,6 +121,7 @@ async def analytics_json(
         latency.update({str(k): int(v) for k, v in (row["latency"] or {}).items()})
         paths.update({str(k): int(v) for k, v in (row["paths"] or {}).items()})
         referrers.update({str(k): int(v) for k, v in (row["referrers"] or {}).items()})
+        countries.update({str(k): int(v) for k, v in (row["countries"] or {}).items()})
     visitors = await _visitors(scope, chosen, start)
     series = []
     for index in range(int(chosen.length.total_seconds()) // seconds):
@@ -144,6 +148,11 @@ async def analytics_json(
         "top_paths": [{"path": k, "requests": v} for k, v in top(dict(paths), TOP_SHOWN).items()],
         "top_referrers": [
             {"referrer": k, "requests": v} for k, v in top(dict(referrers), TOP_SHOWN).items()
+        ],
+        "top_countries": [
+            {"country": None if code == UNKNOWN else code, "name": country_name(code),
+             "requests": count}
+            for code, count in top(dict(countries), TOP_SHOWN).items()
         ],
         "web_vitals": await vitals_json(project, start, deployment_id),
     }

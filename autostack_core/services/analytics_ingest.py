@@ -9,8 +9,10 @@ nothing, so no request is counted twice.
 
 Latencies go into a histogram of fixed, geometrically spaced buckets
 (:data:`LATENCY_BOUNDS_MS`), so rows add up and any range's percentiles come
-from the summed histogram (within the 25% width of a bucket). Per-path and
-per-referrer counts keep the :data:`TOP_KEPT` largest per row.
+from the summed histogram (within the 25% width of a bucket). Per-path,
+per-referrer and per-country counts keep the :data:`TOP_KEPT` largest per row;
+a request's country comes from its address through an offline database
+(:mod:`.geography`), loopback and private addresses count as ``unknown``.
 
 Visitors: a hash of the day's salt, the project, the address and the user
 agent (:func:`visitor_hash`); no cookie, and the salt is deleted once its
@@ -20,6 +22,7 @@ logged on a day whose salt is already gone counts as a request, not a visitor.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import secrets
@@ -40,6 +43,7 @@ from autostack_core.infrastructure.models import (
     TrafficRollup,
     WebVital,
 )
+from autostack_core.services import geography
 
 PERIODS: dict[str, int] = {"m": 60, "h": 3600, "d": 86400}
 """Roll-up periods and their length in seconds."""
@@ -88,6 +92,7 @@ class Tally:
     latency: Counter[str] = field(default_factory=Counter)
     paths: Counter[str] = field(default_factory=Counter)
     referrers: Counter[str] = field(default_factory=Counter)
+    countries: Counter[str] = field(default_factory=Counter)
 
     def merge(self, other: Tally) -> None:
         self.requests += other.requests
@@ -97,6 +102,7 @@ class Tally:
             (self.latency, other.latency),
             (self.paths, other.paths),
             (self.referrers, other.referrers),
+            (self.countries, other.countries),
         ):
             mine.update(theirs)
 
@@ -108,6 +114,7 @@ class Tally:
         self.paths[record.path] += 1
         if record.referrer_host:
             self.referrers[record.referrer_host] += 1
+        self.countries[geography.country_of(record.address)] += 1
 
 
 def status_class(status: int) -> str:
@@ -186,6 +193,8 @@ async def ingest(records: list[RequestRecord], cursor: Cursor) -> bool:
     Records of deployments that no longer exist are dropped.
     """
     ids = {record.deployment_id for record in records}
+    if records:
+        await asyncio.to_thread(geography.load)  # once per process, off the event loop
     projects = (
         dict(await Deployment.filter(id__in=ids).values_list("id", "project_id")) if ids else {}
     )
@@ -270,6 +279,7 @@ async def _add(
             latency={},
             paths={},
             referrers={},
+            countries={},
         )
     row.requests += tally.requests
     row.bytes_sent += tally.bytes_sent
@@ -280,6 +290,7 @@ async def _add(
     row.latency = merged(row.latency or {}, tally.latency)
     row.paths = top(merged(row.paths or {}, tally.paths))
     row.referrers = top(merged(row.referrers or {}, tally.referrers))
+    row.countries = top(merged(row.countries or {}, tally.countries))
     await row.save()
 
 
