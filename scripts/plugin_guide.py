@@ -201,11 +201,21 @@ The host answers:
 - `repository(settings, credential, name)` before a connection is recorded:
   raise `GitHostError(404, ...)` when the credential cannot read it;
 - `ensure_webhook(settings, credential, repository, url, secret)`: create the
-  webhook to `POST /api/v1/webhooks/{name}`, or update the one already there;
+  webhook to `POST /api/v1/webhooks/{name}`, or update the one already there
+  (its `id` is recorded); `delete_webhook(settings, credential, repository,
+  webhook_id)` deletes it when the project is deleted or the repository
+  unlinked;
 - `clone_as_user(credential)` and `clone_for_deployment(settings, repository,
   credential)`: the HTTP Basic user and password git sends, for a person's own
   request and for a deployment (which may trade the person's credential for
   a narrower one, as GitHub's App installation tokens are).
+
+Every host, connecting accounts or not, may answer `webhook_setup(settings)`:
+a `WebhookSetup` (the host's `title`, `where` its webhook form is, its labels
+for the URL and the secret, and its other `fields` as `(label, value)` pairs),
+which the dashboard's Settings → Git shows, with the URL and the project's
+secret filled in, when AutoStack cannot create the webhook itself; a
+`WebhookFormat` takes it as `setup=`.
 
 Errors the host answers become `GitHostError(status, message)`; the message is
 shown to the user.
