@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from autostack_core.app import AutoStack
     from autostack_core.config import Settings
-    from autostack_core.infrastructure.models import Deployment, Project
+    from autostack_core.infrastructure.models import Deployment, Plan, Project, Team
     from autostack_core.interfaces import (
         Builder,
         DeploymentTemplate,
@@ -417,4 +417,30 @@ def doctor_checks(settings: Settings) -> list[Check]:
     are printed after the core's; ``autostack doctor`` exits 1 when any check
     fails. May return an awaitable. A plugin whose hook raises is shown as
     one failing check named after the plugin.
+    """
+
+
+# ---------------------------------------------------------------------------
+# Billing
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def billing(app: AutoStack, team: Team, plan: Plan | None, month: str,
+            usage: dict[str, Any]) -> Awaitable[None] | None:
+    """Turn a team's usage of a month into an invoice (or an export, a report).
+
+    Called once per team when a server admin bills a month that is over
+    (``autostack billing run --month 2026-11``, ``POST /api/v1/billing/run``),
+    with the host object, the :class:`~autostack_core.infrastructure.models.Team`,
+    the :class:`~autostack_core.infrastructure.models.Plan` whose limits applied
+    (``None``: no plan, no limits), the month as ``YYYY-MM`` and its usage:
+    ``{"month", "total": {...}, "storage_bytes", "projects": [{"project", ...}],
+    "days": [{"day", ...}]}`` where each figure set has ``build_minutes``,
+    ``bandwidth_bytes``, ``requests``, ``cpu_seconds`` and
+    ``function_invocations`` (``None``: not measured apart from requests).
+    AutoStack keeps no prices: the plugin owns them and whatever it sends.
+    Running a month again calls the hook again, so keep your own record of
+    what was billed. May return an awaitable. An exception is logged and
+    reported for that team only; the other teams are still billed.
     """

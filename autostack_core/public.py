@@ -64,6 +64,9 @@ What is public, and why:
 * ``autostack_core.services.aliases``: point a hostname a plugin serves (a
   custom domain) where the production or a branch alias points, drop it;
   the ``extra_hostnames`` hook keeps it there as the alias moves.
+* ``autostack_core.services.quotas``: the team's plan enforced where an action
+  happens (the domains plugin refuses a custom domain past the plan's limit
+  before storing anything, as the core does for projects and members).
 * ``autostack_core.services.audit``: the audit log's one writer, ``record``, so a
   plugin's change (a custom domain, a DNS zone's credentials) is in the team's
   log whichever front end asked for it, with the request's actor and address,
@@ -110,6 +113,7 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.infrastructure.models.crons",
     "autostack_core.services.aliases",
     "autostack_core.services.audit",
+    "autostack_core.services.quotas",
     "autostack_core.services.crons",
     "autostack_core.infrastructure.models.forms",
     "autostack_core.services.forms",

@@ -22,7 +22,7 @@ from autostack_core.errors import ApiError, NotFound
 from autostack_core.infrastructure.models import Invitation, Role, Team, TeamMember, User
 from autostack_core.security import accounts
 from autostack_core.security.auth import client_ip
-from autostack_core.services import team_files, teams
+from autostack_core.services import quotas, team_files, teams
 from autostack_core.services.access import require_team_role
 from autostack_core.services.teams import check_grant, teams_json
 from autostack_core.utils import slugify
@@ -164,7 +164,8 @@ async def get_team(request: Request) -> Response:
     """
     team, role = await team_for(request, Role.VIEWER)
     storage = {"used_bytes": await team_files.stored_bytes(team.id),
-               "quota_bytes": request.app.state.autostack.settings.team_storage_quota_bytes}
+               "quota_bytes": await quotas.storage_quota(
+                   request.app.state.autostack.settings, team.id)}
     return JSONResponse({"team": team_json(team, role), "storage": storage})
 
 
@@ -231,6 +232,7 @@ async def add_member(request: Request) -> Response:
                        "email")
     if await TeamMember.exists(team=team, user=user):
         raise ApiError(409, "email: this user is already a member", "email")
+    await quotas.check(team.id, "members")
     member = await TeamMember.create(team=team, user=user, role=body.role)
     await accounts.audit("member.added", user=current_user(request), team=team,
                          target=("user", str(user.id)), ip=client_ip(request),

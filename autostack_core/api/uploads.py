@@ -18,7 +18,7 @@ from autostack_core.errors import ApiError
 from autostack_core.infrastructure.manifests import HASH_RE, StoreError
 from autostack_core.infrastructure.models import Role
 from autostack_core.infrastructure.store import Store
-from autostack_core.services import team_files
+from autostack_core.services import quotas, team_files
 
 
 class MissingQuery(BaseModel):
@@ -77,16 +77,17 @@ async def upload_file(request: Request) -> Response:
     digest = request.path_params["sha"]  # a sha256 digest: the route's converter says so
     team_id = project.team.id
     credited = digest in await team_files.credited(team_id, [digest])
-    room = settings.team_storage_quota_bytes - await team_files.stored_bytes(team_id)
+    quota = await quotas.storage_quota(settings, team_id)
+    room = quota - await team_files.stored_bytes(team_id)
     declared = request.headers.get("content-length", "")
     if not credited and declared.isdigit():
-        _check_room(room, int(declared), settings.team_storage_quota_bytes)
+        _check_room(room, int(declared), quota)
     store = store_of(request)
     with store.receive() as incoming:
         async for chunk in request.stream():
             incoming.write(chunk)
             if not credited:
-                _check_room(room, incoming.size, settings.team_storage_quota_bytes)
+                _check_room(room, incoming.size, quota)
         try:
             incoming.commit(digest)
         except StoreError as error:

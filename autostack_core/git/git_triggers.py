@@ -36,7 +36,7 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.interfaces import Event
 from autostack_core.interfaces.git_host import EventKind, GitEvent, PullRequestAction
-from autostack_core.services import audit, deployments, hostnames
+from autostack_core.services import audit, deployments, hostnames, quotas
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -178,12 +178,18 @@ async def deploy(app: AutoStack, project: Project, event: GitEvent) -> Outcome:
         return Outcome(name, "shared", "this commit already has a deployment",
                        deployment=existing.id)
     git_url = project.git_url or event.clone_urls[0]
-    deployment = await deployments.create_deployment(
-        app, project, source_type="git", git_url=git_url, branch=event.branch,
-        commit_sha=event.commit_sha, commit_message=(event.commit_message or "")[:500] or None,
-        pull_request=event.pull_request, target=deployments.branch_target(project, event.branch)
-        if event.kind == EventKind.PUSH else Environment.PREVIEW, creator_type=CreatorType.WEBHOOK,
-    )
+    try:
+        deployment = await deployments.create_deployment(
+            app, project, source_type="git", git_url=git_url, branch=event.branch,
+            commit_sha=event.commit_sha,
+            commit_message=(event.commit_message or "")[:500] or None,
+            pull_request=event.pull_request,
+            target=deployments.branch_target(project, event.branch)
+            if event.kind == EventKind.PUSH else Environment.PREVIEW,
+            creator_type=CreatorType.WEBHOOK,
+        )
+    except quotas.QuotaExceeded as error:
+        return Outcome(name, "skipped", error.message)
     canceled = await cancel_in_flight(app, project, keep=deployment.id, branch=event.branch)
     return Outcome(name, "deployed", f"{deployment.target} deployment of {event.branch}",
                    deployment=deployment.id, canceled=canceled)

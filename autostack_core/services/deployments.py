@@ -19,7 +19,7 @@ from autostack_core.infrastructure.models import (
     Project,
 )
 from autostack_core.interfaces import Event
-from autostack_core.services import audit, releases
+from autostack_core.services import audit, quotas, releases
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -121,6 +121,7 @@ async def create_deployment(
 
     ``force`` (build without the build cache) travels with the queued task only.
     """
+    await quotas.check_deployment(project.team_id)  # type: ignore[attr-defined]
     deployment = await Deployment.create(project=project, **fields)
     deployment.deployment_url = url_for(
         app, releases.deployment_hostname(project.name, deployment.id, app.settings.base_domain)

@@ -27,7 +27,7 @@ from autostack_core.infrastructure.models import (
     User,
 )
 from autostack_core.security import accounts
-from autostack_core.services import hostnames, protection
+from autostack_core.services import hostnames, protection, quotas
 from autostack_core.services.access import require_team_role
 from autostack_core.services.checks import fits
 from autostack_core.services.retention import remove_project
@@ -171,6 +171,7 @@ async def create_project(user: User, body: ProjectCreate, ip: str) -> Project:
     if await Project.exists(name=body.name):
         raise ApiError(409, f"name: the name {body.name!r} is taken; choose another", "name")
     await hostnames.check_project_name(body.name)
+    await quotas.check(team.id, "projects")
     values = {k: v for k, v in body.model_dump(include=set(SETTING_FIELDS)).items()
               if v is not None}
     if body.provider:

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from autostack_core.errors import ApiError, Forbidden, NotFound
 from autostack_core.infrastructure.models import Invitation, Role, Team, TeamMember, User
 from autostack_core.security import accounts
+from autostack_core.services import quotas
 
 
 async def teams_json(user: User) -> list[dict[str, Any]]:
@@ -69,6 +70,7 @@ async def invite(actor: User, actor_role: Role, team: Team, email: str, role: Ro
     if await Invitation.exists(team=team, email=email, accepted_at__isnull=True):
         raise ApiError(409, f"email: {email} is already invited; withdraw that invitation "
                             "to send a new link", "email")
+    await quotas.check(team.id, "members")
     raw = accounts.new_secret()
     invitation = await Invitation.create(team=team, email=email, role=role,
                                          token_hash=accounts.sha256_hex(raw), invited_by=actor)

@@ -37,7 +37,7 @@ from autostack_core.infrastructure.models.domains import Domain
 from autostack_core.infrastructure.models.enums import SslStatus
 from autostack_core.interfaces import Event
 from autostack_core.interfaces.edge import REDIRECT_STATUSES
-from autostack_core.services import aliases, audit
+from autostack_core.services import aliases, audit, quotas
 from autostack_core.utils import branch_name_problem
 
 from . import dns_zones, ownership
@@ -166,6 +166,8 @@ async def add(app: AutoStack, project: Project, name: str, git_branch: str | Non
             mine = existing.project_id == project.id  # type: ignore[attr-defined]
             where = "this project" if mine else "another project"
             raise ApiError(409, f"domain: {candidate} is already added to {where}", "domain")
+    await quotas.check(project.team_id, "custom_domains",  # type: ignore[attr-defined]
+                       adding=len(names))
     async with in_transaction():
         redirect = await _redirect_fields(app, project, name, redirect_to, redirect_status)
         added = [await Domain.create(project=project, domain_name=name,

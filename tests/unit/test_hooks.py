@@ -10,7 +10,7 @@ import inspect
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -44,7 +44,7 @@ from autostack_core.interfaces.git_host import GitHost, WebhookFormat
 from autostack_core.interfaces.sign_in import Identity, OAuthClient, SignInProvider
 from autostack_core.interfaces.tasks import Cron, Task
 from autostack_core.plugins import get_plugin_manager
-from autostack_core.services import deployments
+from autostack_core.services import billing, deployments
 from autostack_core.services.doctor import run_checks
 from autostack_plugins.providers.null import NullRuntime
 from tests.fixtures_auth import owner, personal_team
@@ -471,6 +471,23 @@ def test_hook_framework_slugs(settings: Settings) -> None:
     assert "recorder-framework" not in before and "nextjs" in before
     loaded.manager.register(SlugPlugin(), name="slugs")
     assert "recorder-framework" in known_frameworks(loaded.manager, settings)
+
+
+class BillingPlugin:
+    def __init__(self) -> None:
+        self.billed: list[tuple[str, str | None, str, int]] = []
+
+    @hookimpl
+    def billing(self, team: Any, plan: Any, month: str, usage: dict[str, Any]) -> None:
+        self.billed.append((team.slug, plan, month, usage["total"]["requests"]))
+
+
+async def test_hook_billing(autostack: AutoStack, owner: User) -> None:
+    plugin = BillingPlugin()
+    autostack.plugin_manager.register(plugin, name="billing-recorder")
+    team = await personal_team(owner)
+    await billing.run(autostack, date(2026, 10, 1), today=date(2026, 11, 1))
+    assert plugin.billed == [(team.slug, None, "2026-10", 0)]
 
 
 def test_every_hook_has_a_test() -> None:
