@@ -1,7 +1,7 @@
 """Root ``middleware.js`` and Edge functions through the real pipeline, edge (Caddy) and sandbox.
 
 Issue 16 item 8: a plain static site with a Vercel-style ``middleware.js``
-(Web ``Request``/``Response``, ``config.matcher``) is built, deployed on the
+(Web ``Request``/``Response``, ``config.matcher``, ``@vercel/edge``'s helpers) is built, deployed on the
 local provider and asked through the real edge: a redirect, a rewrite to
 another file, a response header added to the page that is then served, a
 path blocked with 403, a path the matcher does not match left alone (the
@@ -26,6 +26,8 @@ from tests.e2e.conftest import Server
 pytestmark = pytest.mark.e2e
 
 MIDDLEWARE = """\
+import { next, rewrite } from "@vercel/edge";
+
 export const config = {
   matcher: ["/old", "/about", "/hello", "/secret/:path*", "/evil/:path*", "/api/:path*"],
 };
@@ -35,8 +37,7 @@ export default async function middleware(request) {
   const at = (path) => new URL(path, request.url).href;
   if (url.pathname === "/old") return Response.redirect(at("/new"), 308);
   if (url.pathname === "/about") {
-    return new Response(null, { headers: { "x-middleware-rewrite": at("/about-v2.html"),
-                                           "x-variant": "v2" } });
+    return rewrite(at("/about-v2.html"), { headers: { "x-variant": "v2" } });
   }
   if (url.pathname.startsWith("/secret")) {
     return new Response("blocked by middleware", { status: 403 });
@@ -60,8 +61,7 @@ export default async function middleware(request) {
     return new Response("should never be called", { status: 451 });
   }
   // Go on, with a header on the final response (NextResponse.next() style).
-  return new Response(null, { headers: { "x-middleware-next": "1", "x-hello": "world",
-                                         "x-method": request.method } });
+  return next({ headers: { "x-hello": "world", "x-method": request.method } });
 }
 """
 

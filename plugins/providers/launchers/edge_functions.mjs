@@ -22,7 +22,8 @@
 // answer (504 after), response bodies of at most `AUTOSTACK_EDGE_BODY_BYTES`
 // (4 MB, 502 beyond), and no Node.js module outside the Edge runtime's list
 // (`node:buffer`, `events`, `async_hooks`, `assert`, `util`): no filesystem,
-// no processes, no sockets other than `fetch`.
+// no processes, no sockets other than `fetch`. `@vercel/edge`'s `next()` and
+// `rewrite()` are provided (edge_vercel.mjs).
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
@@ -174,7 +175,7 @@ if (!root) {
   process.exit(2);
 }
 // Node.js modules the Edge runtime lacks are refused (filesystem, processes, sockets).
-register(pathToFileURL(join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "edge_modules.mjs")).href);
+register(new URL("./edge_modules.mjs", import.meta.url));
 const functions = findFunctions(root);
 const server = createServer(async (req, res) => {
   try {
