@@ -5,7 +5,11 @@ read-only system the build and run sandboxes see
 (:func:`~autostack_core.build.sandbox_layout.system_layout`, the private
 files of ``/etc`` hidden) plus one writable folder for its PNG: nothing of
 the data directory, its keys or database. It keeps the host's network, since
-the page is fetched through the edge on the loopback, as a visitor would.
+the page is fetched through the edge on the loopback, as a visitor would; but
+its resolver knows one name, the deployment's own (``--host-resolver-rules``
+maps every other name and every IP literal to "not found"), so a page cannot
+make it request the control plane, Redis or another site: assets from other
+hosts are missing from its screenshot.
 Chromium's own sandbox needs user namespaces bubblewrap has already used, so
 it runs with ``--no-sandbox`` inside bubblewrap's (as the browser tests do).
 Without bubblewrap no screenshot is taken unless unsandboxed builds are
@@ -17,10 +21,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shutil
 import signal
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from autostack_core.build.sandbox_layout import system_layout
 
@@ -34,6 +40,7 @@ CHROMIUM_FLAGS = (
     f"--window-size={WIDTH},{HEIGHT}",
 )
 OUT = "/out"
+_HOSTNAME = re.compile(r"[a-z0-9.-]{1,253}")
 
 
 class ScreenshotError(Exception):
@@ -60,16 +67,25 @@ def unavailable_reason(allow_unsandboxed: bool) -> str | None:
     return None
 
 
+def only_host(url: str) -> str:
+    """The flag that lets Chromium resolve ``url``'s hostname and nothing else."""
+    hostname = (urlsplit(url).hostname or "").lower()
+    if not _HOSTNAME.fullmatch(hostname):
+        raise ScreenshotError(f"not a hostname to take a screenshot of: {hostname!r}")
+    return f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {hostname}"
+
+
 def command(chromium: str, url: str, out_dir: Path, bwrap: str | None) -> list[str]:
     """The argv taking a screenshot of ``url`` into ``out_dir/shot.png``."""
+    flags = [*CHROMIUM_FLAGS, only_host(url)]
     if bwrap is None:
-        return [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={out_dir / 'profile'}",
+        return [chromium, *flags, f"--user-data-dir={out_dir / 'profile'}",
                 f"--screenshot={out_dir / 'shot.png'}", url]
     return [bwrap, *system_layout(), "--bind", str(out_dir), OUT,
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
             "--new-session", "--clearenv", "--setenv", "HOME", "/tmp",
             "--setenv", "PATH", "/usr/bin:/bin", "--chdir", "/tmp",
-            chromium, *CHROMIUM_FLAGS, "--user-data-dir=/tmp/profile",
+            chromium, *flags, "--user-data-dir=/tmp/profile",
             f"--screenshot={OUT}/shot.png", url]
 
 

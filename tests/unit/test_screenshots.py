@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
+import pytest
 from PIL import Image
 
 from autostack_core.app import AutoStack
@@ -18,6 +20,7 @@ from autostack_core.infrastructure.models import Deployment, Role
 from autostack_core.security import accounts
 from autostack_core.services import retention, screenshots
 from autostack_core.services.doctor import check_screenshots
+from autostack_core.services.screenshot_capture import ScreenshotError, command, only_host
 from tests.fixtures_auth import PASSWORD, add_user, client_for, owner
 from tests.web_fixtures import Site, log_in, signed_in, site
 
@@ -132,3 +135,13 @@ async def test_the_thumbnail_goes_with_its_deployment(
     await retention.delete_deployment(autostack, site.project, site.old)
     assert not screenshots.path_of(autostack.settings, site.old.id).exists()
     assert (await http.get(f"/deployments/{site.old.id}/thumbnail")).status_code == 404
+
+
+def test_chromium_resolves_the_deployment_s_name_only() -> None:
+    argv = command("/usr/bin/chromium", "http://site-abc.localhost:8080/", Path("/tmp/x"),
+                   "/usr/bin/bwrap")
+    assert "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE site-abc.localhost" in argv
+    assert argv[0] == "/usr/bin/bwrap" and "--unshare-pid" in argv
+    for url in ("http://a b.localhost/", "http://x.localhost,EXCLUDE evil/", "file:///etc"):
+        with pytest.raises(ScreenshotError):
+            only_host(url)
