@@ -11,7 +11,10 @@ maps every other name and every IP literal to "not found"), so a page cannot
 make it request the control plane, Redis or another site: assets from other
 hosts are missing from its screenshot.
 Chromium's own sandbox needs user namespaces bubblewrap has already used, so
-it runs with ``--no-sandbox`` inside bubblewrap's (as the browser tests do).
+it runs with ``--no-sandbox`` inside bubblewrap's (as the browser tests do),
+without capabilities, and, when the server runs as root and util-linux's
+``setpriv`` is there, as ``nobody`` with ``no_new_privs`` (as the local
+runtime runs apps).
 Without bubblewrap no screenshot is taken unless unsandboxed builds are
 allowed (``AUTOSTACK_ALLOW_UNSANDBOXED=1``), the same rule builds follow.
 """
@@ -40,6 +43,7 @@ CHROMIUM_FLAGS = (
     f"--window-size={WIDTH},{HEIGHT}",
 )
 OUT = "/out"
+NOBODY = 65534
 _HOSTNAME = re.compile(r"[a-z0-9.-]{1,253}")
 
 
@@ -81,12 +85,26 @@ def command(chromium: str, url: str, out_dir: Path, bwrap: str | None) -> list[s
     if bwrap is None:
         return [chromium, *flags, f"--user-data-dir={out_dir / 'profile'}",
                 f"--screenshot={out_dir / 'shot.png'}", url]
+    caps, prefix = unprivileged(out_dir)
     return [bwrap, *system_layout(), "--bind", str(out_dir), OUT,
             "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
-            "--new-session", "--clearenv", "--setenv", "HOME", "/tmp",
+            "--new-session", *caps, "--clearenv", "--setenv", "HOME", "/tmp",
             "--setenv", "PATH", "/usr/bin:/bin", "--chdir", "/tmp",
-            chromium, *flags, "--user-data-dir=/tmp/profile",
+            *prefix, chromium, *flags, "--user-data-dir=/tmp/profile",
             f"--screenshot={OUT}/shot.png", url]
+
+
+def unprivileged(out_dir: Path) -> tuple[list[str], list[str]]:
+    """bubblewrap's capability flags and the command's prefix: ``nobody`` when root can
+    switch to it (``out_dir`` then becomes nobody's), else no capabilities at all."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        return ["--cap-drop", "ALL"], []
+    os.chown(out_dir, NOBODY, NOBODY)
+    return (["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+             "--cap-add", "CAP_SETPCAP"],
+            [setpriv, "--reuid", str(NOBODY), "--regid", str(NOBODY), "--clear-groups",
+             "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"])
 
 
 async def capture(url: str, allow_unsandboxed: bool = False,

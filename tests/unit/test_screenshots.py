@@ -137,11 +137,12 @@ async def test_the_thumbnail_goes_with_its_deployment(
     assert (await http.get(f"/deployments/{site.old.id}/thumbnail")).status_code == 404
 
 
-def test_chromium_resolves_the_deployment_s_name_only() -> None:
-    argv = command("/usr/bin/chromium", "http://site-abc.localhost:8080/", Path("/tmp/x"),
+def test_chromium_resolves_the_deployment_s_name_only(tmp_path: Path) -> None:
+    argv = command("/usr/bin/chromium", "http://site-abc.localhost:8080/", tmp_path,
                    "/usr/bin/bwrap")
     assert "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE site-abc.localhost" in argv
     assert argv[0] == "/usr/bin/bwrap" and "--unshare-pid" in argv
+    assert argv[argv.index("--cap-drop") + 1] == "ALL"
     for url in ("http://a b.localhost/", "http://x.localhost,EXCLUDE evil/", "file:///etc"):
         with pytest.raises(ScreenshotError):
             only_host(url)
