@@ -4,13 +4,16 @@ once the deployment is ready, its runtime status and runtime logs.
 The page is complete as served; ``static/live.js`` then follows the
 deployment's Server-Sent Events (``/api/v1/deployments/{id}/events``) and
 updates the state, the steps and the log in place, and appends new runtime log
-lines from ``/api/v1/deployments/{id}/runtime-logs/events``.
+lines from ``/api/v1/deployments/{id}/runtime-logs/events``. ``static/collab.js``
+shows who else is on the page and re-renders the comments when they change
+(``/api/v1/deployments/{id}/presence/events``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,7 +27,7 @@ from autostack_core.infrastructure.models import (
     DeploymentState,
     User,
 )
-from autostack_core.services import deployments
+from autostack_core.services import comments, deployments
 from autostack_core.services.runtime_logs import runtime_view
 from autostack_web.access import deployment_access, page
 from autostack_web.rendering import host_of, render
@@ -74,7 +77,9 @@ def steps_of(lines: list[DeploymentLog]) -> list[Step]:
     return list(steps.values())
 
 
-async def deployment_page(request: Request, user: User) -> Response:
+async def deployment_page(request: Request, user: User, status_code: int = 200,
+                          **extra: Any) -> Response:
+    """The page; ``extra`` may add a ``comment_error`` and the ``draft`` it refused."""
     deployment, project, role = await deployment_access(user, request.path_params["id"])
     host = host_of(request)
     lines = list(await DeploymentLog.filter(deployment_id=deployment.id).order_by("id"))
@@ -88,8 +93,9 @@ async def deployment_page(request: Request, user: User) -> Response:
         "steps": steps_of(lines), "step": lines[-1].step if lines else None,
         "aliases": [deployments.url_for(host, alias.hostname) for alias in aliases],
         "serving_production": production is not None and production.id == deployment.id,
-        "runtime": runtime,
-    })
+        "runtime": runtime, "comments": await comments.listed(deployment),
+        "comment_error": None, "draft": "", **extra,
+    }, status_code=status_code)
 
 
 routes: list[BaseRoute] = [

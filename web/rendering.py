@@ -24,6 +24,7 @@ from autostack_core.errors import ApiError, Throttled
 from autostack_core.infrastructure.models import User
 from autostack_core.security.auth import CSRF_FIELD, cookie_name, set_cookie
 from autostack_web import formatting
+from autostack_web.comment_markdown import comment_markdown
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(ago=formatting.ago, duration=formatting.duration,
-                             short_sha=formatting.short_sha, code_spans=formatting.code_spans)
+                             short_sha=formatting.short_sha, code_spans=formatting.code_spans,
+                             comment_markdown=comment_markdown)
 templates.env.globals.update(allowed=formatting.allowed, progress=formatting.progress,
                              elapsed=formatting.elapsed, is_final=formatting.is_final,
                              team_label=formatting.team_label)
