@@ -22,6 +22,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         analytics_page,
         cron_settings,
         dashboard,
+        deployment_comments,
         deployment_page,
         dns_zone_settings,
         domain_settings,
@@ -53,6 +54,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         *pages.routes,
         *dashboard.routes,
         *new_project.routes,
+        *deployment_comments.routes,  # before projects' /deployments/{id}/{action}
         *projects.routes,
         *deployment_page.routes,
         *thumbnails.routes,
