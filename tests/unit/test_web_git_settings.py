@@ -1,5 +1,5 @@
 """Settings → Git's webhook part through the ASGI app: the secret generated and shown once,
-"Create webhook", the hand set-up steps, and that only admins change anything.
+"Create webhook", the hand set-up steps, Disconnect, and that only admins change anything.
 
 GitHub's servers cannot be reached from here: the repository and its webhooks live
 on a local stand-in on 127.0.0.1 (:mod:`tests.github_standin`) speaking GitHub's
@@ -108,7 +108,25 @@ async def test_members_change_nothing(autostack: AutoStack, owner: User) -> None
         page = await http.get(SETTINGS)
         assert "Generate secret" not in page.text
         csrf = csrf_of(page)
-        for path in ("secret", "webhook"):
+        for path in ("secret", "webhook", "disconnect"):
             response = await http.post(f"{SETTINGS}/git/{path}", data={"csrf_token": csrf})
             assert response.status_code == 403, path
-    assert (await Project.get(name="site")).webhook_secret is None
+    project = await Project.get(name="site")
+    assert project.webhook_secret is None
+    assert project.git_url == "https://gitlab.example.com/group/site.git"
+
+
+async def test_disconnect_unlinks_the_repository_and_deletes_its_webhook(
+    autostack: AutoStack, owner: User, standin: StandIn
+) -> None:
+    full_name = await connected_site(autostack, owner, standin)
+    assert len(standin.hooks[full_name]) == 1
+    async with client_for(autostack) as http:
+        csrf = await log_in(http)
+        response = await http.post(f"{SETTINGS}/git/disconnect", data={"csrf_token": csrf})
+    assert response.status_code == 200, response.text
+    assert "is disconnected" in response.text and "Note:" not in response.text
+    assert standin.hooks[full_name] == []
+    project = await Project.get(name="site")
+    assert project.git_url is None
+    assert await GitConnection.filter(project=project).count() == 0
