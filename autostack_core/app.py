@@ -40,7 +40,7 @@ from autostack_core.interfaces.runtime import Runtime
 from autostack_core.interfaces.sign_in import SignInProvider
 from autostack_core.interfaces.tasks import Cron, Task
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager
-from autostack_core.security import oauth
+from autostack_core.security import oauth, rate_limits
 from autostack_core.security.auth import AuthMiddleware
 from autostack_core.security.body_limits import BodyLimit, BodyLimitMiddleware
 from autostack_core.security.crypto import Keyring, install_keyring, load_keyring
@@ -136,6 +136,7 @@ class AutoStack:
 
     async def startup(self) -> None:
         self.settings.ensure_dirs()
+        rate_limits.limits_of(self)  # a malformed limit stops the start, naming the variable
         await db.migrate(self.settings)
         await db.connect(self.settings)
         await self.events.start()
@@ -201,6 +202,7 @@ class AutoStack:
 
     def routes(self, plugin_routes: list[BaseRoute]) -> list[BaseRoute]:
         return [*plugin_routes, *api_routes(), *gitserver.routes, *oauth.routes,
+                *rate_limits.routes,
                 Route("/metrics", metrics_endpoint, include_in_schema=False)]
 
     def asgi(self) -> Starlette:

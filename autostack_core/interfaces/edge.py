@@ -26,6 +26,16 @@ PROTECTION_PREFIX = "/_autostack/protection/"
 PROTECTION_CHECK = f"{PROTECTION_PREFIX}check"
 """The control plane's check endpoint, under :data:`PROTECTION_PREFIX`."""
 
+RATE_LIMIT_CHECK = "/_autostack/rate-limit"
+"""The control plane's rate-limit check (:mod:`autostack_core.security.rate_limits`):
+an edge asks it, ``GET`` from the loopback, with the visitor's address in
+``X-AutoStack-Client`` and the deployment that would answer in
+``X-AutoStack-Deployment``; 204 lets the request go on, 429 (with
+``Retry-After``) is the visitor's answer."""
+
+EDGE_RATE_LIMITS = ("AUTOSTACK_RATE_LIMIT_ADDRESS", "AUTOSTACK_RATE_LIMIT_PROJECT")
+"""The settings (``settings.plugin_setting``) that turn the edge's rate-limit check on."""
+
 
 @dataclass(frozen=True)
 class WeightedEndpoint:

@@ -13,7 +13,9 @@
    :mod:`autostack_core.security.sign_in_method`, for the teams that require single
    sign-on).
 
-A wrong or expired token is answered 401 at once. A request authenticated by
+A wrong or expired token is answered 401 at once; a token past its rate limit
+(``AUTOSTACK_RATE_LIMIT_TOKEN``, :mod:`autostack_core.security.rate_limits`) 429
+with ``Retry-After``. A request authenticated by
 the cookie that changes state (any method but GET, HEAD, OPTIONS) must carry
 the session's CSRF token in the ``X-CSRF-Token`` header or, for forms, in the
 ``csrf_token`` field; otherwise 403. Token-authenticated requests need no CSRF
@@ -41,7 +43,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from autostack_core.config import Settings
 from autostack_core.errors import error_response
-from autostack_core.security import accounts, sign_in_method
+from autostack_core.security import accounts, rate_limits, sign_in_method
 from autostack_core.security.crypto import Keyring, derive_key
 
 if TYPE_CHECKING:
@@ -225,6 +227,13 @@ class AuthMiddleware:
             token = await accounts.token_for_secret(raw) if raw else None
             if token is None:
                 await _unauthorized(scheme)(scope, receive, send)
+                return
+            wait = rate_limits.limits_of(host).take_token(token.id)
+            if wait:
+                response = error_response(429, "this API token sent more requests than its "
+                                          "limit; wait and retry", code="rate_limited")
+                response.headers["Retry-After"] = rate_limits.retry_after(wait)
+                await response(scope, receive, send)
                 return
             state.update(user=token.user, via_token=True, api_token=token)
             await self.app(scope, receive, send)

@@ -40,6 +40,7 @@ from autostack_plugins.providers.local.edge_middleware import (
     middleware_proxy,
 )
 from autostack_plugins.providers.local.edge_protection import protection_route
+from autostack_plugins.providers.local.edge_rate_limits import rate_limit_handler
 from autostack_plugins.providers.local.edge_routes import (
     deployment_handler,
     html_response,
@@ -134,18 +135,17 @@ def profile_route(deployments_dir: Path, deployment: EdgeDeployment) -> JSON:
         root, deployment.config, has_404_page=deployment.has_404_page, functions=functions,
         server=server,
         middleware=middleware if MIDDLEWARE_RUNTIME in deployment.functions else None)
-    handle = [handler]
-    if not functions and server is None:
-        # Nothing of a static deployment takes a post: its form posts are Netlify forms.
-        handle = [{"handler": "subroute", "routes": [forms_route(), {"handle": [handler]}]}]
-    else:
+    routes: list[JSON] = []
+    if functions or server is not None:
         # A random slot per request (the last hex digit of its UUID) spreads the replicas.
         slot = {"vars_regexp": {"{http.request.uuid}": {"name": "slot", "pattern": "([0-9a-f])$"}}}
-        handle = [{"handler": "subroute", "routes": [
-            {"match": [slot], "handle": [{"handler": "vars",
-                                           "autostack_slot": "{http.regexp.slot.1}"}]},
-            {"handle": [handler]},
-        ]}]
+        routes.append({"match": [slot], "handle": [
+            {"handler": "vars", "autostack_slot": "{http.regexp.slot.1}"}]})
+    if not any(deployment.functions.values()) and server is None:
+        # Nothing of a static deployment (middleware aside) takes a post: its form posts
+        # are Netlify forms.
+        routes.append(forms_route())
+    handle = [{"handler": "subroute", "routes": [*routes, {"handle": [handler]}]}]
     # The marker was found by :func:`hosted_route` (or the split route); its name picks the
     # profile and names the deployment.
     # The access log names the deployment that answered (split tests count per variant).
@@ -172,6 +172,8 @@ def hosted_route(settings: Settings, state: EdgeState) -> JSON:
     many profiles exist (a ``stat`` per profile cost 5 us each per request). A
     protected hostname's request then passes the check, and a request pinned to
     another deployment the hostname may serve finds that one's marker (:mod:`.edge_skew`).
+    While an edge rate limit is set, every request first passes its check
+    (:mod:`.edge_rate_limits`).
     """
     hosts_dir = settings.path("edge", "hosts")
     valid_host = {"pattern": HOSTNAME_PATTERN}
@@ -179,8 +181,10 @@ def hosted_route(settings: Settings, state: EdgeState) -> JSON:
     flagged = [protection_route(settings), *pin_routes(settings.path("edge", SKEW_FOLDER))]
     # One regular expression for a hostname without flags, however many routes need them.
     any_flag = {"vars_regexp": {"{http.matchers.file.relative}": {"pattern": FLAGGED_MARKER}}}
+    limited = rate_limit_handler(settings)
     return {"match": [{"vars_regexp": {"{http.request.host}": valid_host}, "file": marker}],
-            "handle": [{"handler": "subroute", "routes": [
+            "handle": [*([limited] if limited else []),
+                       {"handler": "subroute", "routes": [
                 {"match": [any_flag], "handle": [{"handler": "subroute", "routes": flagged}]}]},
                        image_handler(settings),
                        insights_handler(settings),
