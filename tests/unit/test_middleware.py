@@ -177,3 +177,16 @@ def test_the_profile_calls_middleware_without_ending_the_request(tmp_path: Path)
     static = EdgeDeployment(id="d2", root=str(tmp_path), hostnames=["b.localhost"],
                             config={"version": 3, "routes": [MW_ROUTE]})
     assert "X-Autostack-Middleware" not in json.dumps(profile_route(tmp_path, static))
+
+
+def test_a_static_site_with_middleware_keeps_its_netlify_forms(tmp_path: Path) -> None:
+    deployment = EdgeDeployment(id="d1", root=str(tmp_path), hostnames=["a.localhost"],
+                                config={"version": 3, "routes": [MW_ROUTE]},
+                                functions={"edge": []})
+    routes = profile_route(tmp_path, deployment)["handle"][1]["routes"]
+    assert routes[0]["handle"][0]["autostack_slot"] == "{http.regexp.slot.1}"  # for the worker
+    assert routes[1]["handle"] == [{"handler": "invoke", "name": "forms"}]
+    with_functions = EdgeDeployment(id="d2", root=str(tmp_path), hostnames=["b.localhost"],
+                                    config={}, functions={"edge": ["api/e"]})
+    text = json.dumps(profile_route(tmp_path, with_functions))
+    assert '"name": "forms"' not in text  # a function may take its own posts
