@@ -178,3 +178,21 @@ async def assign(actor: User, team: Team, plan: Plan | None) -> None:
                        actor=actor,
                        before={"plan": previous.slug if previous else None},
                        after={"plan": plan.slug if plan else None})
+
+
+SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+BYTE_LIMITS = ("bandwidth_bytes_per_month", "storage_bytes")
+
+
+def parse_limit(limit: str, text: str) -> int | None:
+    """A limit typed in a form: empty or ``unlimited`` is None, else a whole number (byte
+    limits also as a size: ``100GB``, ``1TB``); 422 naming ``limit`` otherwise."""
+    text = text.strip()
+    if text.lower() in ("", "unlimited"):
+        return None
+    match = re.fullmatch(r"(\d+)\s*([KMGT]?B?)", text, re.I) if limit in BYTE_LIMITS else \
+        re.fullmatch(r"(\d+)()", text)
+    if match is None:
+        kind = "a size such as 100GB" if limit in BYTE_LIMITS else "a whole number"
+        raise ApiError(422, f"{limit}: give {kind}, or leave it empty for unlimited", limit)
+    return int(match.group(1)) * SIZE_UNITS[match.group(2).upper()]
