@@ -19,8 +19,8 @@ from pathlib import Path
 from edge_cpu_bench import wrk
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.e2e.conftest import signed_in_server  # noqa: E402
-from tests.e2e.test_deploy import deploy  # noqa: E402
+from tests.e2e.conftest import signed_in_server
+from tests.e2e.test_deploy import deploy
 
 ROUNDS = 3
 NEVER = "1000000/1000000"
