@@ -8,6 +8,7 @@ through the real edge.
 from __future__ import annotations
 
 import io
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -146,3 +147,18 @@ def test_chromium_resolves_the_deployment_s_name_only(tmp_path: Path) -> None:
     for url in ("http://a b.localhost/", "http://x.localhost,EXCLUDE evil/", "file:///etc"):
         with pytest.raises(ScreenshotError):
             only_host(url)
+
+
+async def test_without_chromium_the_initial_stays_and_doctor_and_the_log_say_why(
+    autostack: AutoStack, site: Site, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name: None if "chrom" in name else real(name))
+    check = check_screenshots(replace(autostack.settings, screenshots=True))
+    assert check.ok and "Chromium is not installed" in check.detail
+    monkeypatch.setattr(screenshots, "_warned", set())
+    with caplog.at_level("WARNING", logger=screenshots.__name__):
+        assert not await screenshots.take(autostack, site.current.id)
+    assert "Chromium is not installed" in caplog.text
+    assert screenshots.stored(autostack.settings, [site.current.id]) == set()
