@@ -28,6 +28,7 @@ from autostack_core.git import git_connections
 from autostack_core.infrastructure.models import Role
 from autostack_core.security import accounts
 from autostack_core.security.auth import client_ip
+from autostack_core.services.webhooks import setup_steps
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -62,9 +63,11 @@ async def connect_repository(request: Request, host_name: str, repo: str) -> Res
                          target=("project", str(project.id)), ip=client_ip(request),
                          repository=connected.repository.full_name,
                          webhook=connected.webhook.get("id"))
-    return JSONResponse({"repository": connected.repository.to_dict(),
-                         "git_url": project.git_url, "webhook": connected.webhook,
-                         "warning": connected.warning})
+    answer = {"repository": connected.repository.to_dict(), "git_url": project.git_url,
+              "webhook": connected.webhook, "warning": connected.warning}
+    if "error" in connected.webhook:
+        answer["setup"] = setup_steps(app, host)
+    return JSONResponse(answer)
 
 
 async def repositories(request: Request) -> Response:
@@ -106,7 +109,8 @@ async def connect(request: Request) -> Response:
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
       200: {description: "{repository, git_url, webhook: {id, url, active, events,
-        last_response} or {error}, warning}"}
+        last_response} or {error} with setup (the host's steps to add it by hand),
+        warning}"}
       404: {description: "no such git host, or the repository does not exist or your account
         cannot read it"}
       409: {description: "your repositories on that host are not connected (code
@@ -125,7 +129,8 @@ async def connect_github(request: Request) -> Response:
     parameters: [{name: name, in: path, required: true, schema: {type: string}}]
     responses:
       200: {description: "{repository, git_url, webhook: {id, url, active, events,
-        last_response} or {error}, warning}"}
+        last_response} or {error} with setup (the host's steps to add it by hand),
+        warning}"}
       404: {description: the repository does not exist or your GitHub account cannot read it}
       409: {description: GitHub repositories are not connected (code github_not_connected)}
     """

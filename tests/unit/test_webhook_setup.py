@@ -92,6 +92,10 @@ async def test_a_token_that_may_not_manage_hooks_gets_the_steps(
     assert "may not manage this repository's webhooks" in body["webhook"]["error"]
     [step] = body["setup"]
     assert (step["title"], step["url_label"], step["url"]) == ("GitHub", "Payload URL", HOOK_URL)
+    reconnected = await api.post("/api/v1/projects/site/git-connection",
+                                 json={"host": "github", "repo": full_name})
+    assert "error" in reconnected.json()["webhook"]
+    assert [step["host"] for step in reconnected.json()["setup"]] == ["github"]
     assert standin.hooks[full_name] == []
 
 
