@@ -8,6 +8,10 @@ fetches the deployment's own URL through the edge with headless Chromium
 project page's production card show it through
 ``/deployments/{id}/thumbnail`` (team members only); without one they show
 the project's initial. Retention removes a deployment's thumbnail with it.
+Every hour :data:`SWEEP_TASK` asks for the production deployments that have
+none (served before screenshots were on, or whose job was lost with a
+worker); a page Chromium could not take is marked (``<id>.failed``) and not
+tried again.
 
 Nothing is taken when the ``screenshots`` setting is off
 (``AUTOSTACK_SCREENSHOTS=0``), or when the edge is the null edge, which
@@ -27,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from autostack_core.infrastructure.models import Deployment, DeploymentState
+from autostack_core.infrastructure.models import Alias, AliasKind, Deployment, DeploymentState
 from autostack_core.services.screenshot_capture import (
     ScreenshotError,
     capture,
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TASK = "screenshot_deployment"
+SWEEP_TASK = "screenshot_sweep"
 THUMBNAIL_SIZE = (640, 400)
 WEBP_QUALITY = 80
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -68,9 +73,34 @@ def stored(settings: Settings, deployment_ids: Iterable[str]) -> set[str]:
             if _ID.fullmatch(deployment_id) and path_of(settings, deployment_id).is_file()}
 
 
+def failed_marker(settings: Settings, deployment_id: str) -> Path:
+    return path_of(settings, deployment_id).with_suffix(".failed")
+
+
 def remove(settings: Settings, deployment_id: str) -> None:
     """Forget ``deployment_id``'s thumbnail (nothing to do when it has none)."""
     path_of(settings, deployment_id).unlink(missing_ok=True)
+    failed_marker(settings, deployment_id).unlink(missing_ok=True)
+
+
+async def missing(settings: Settings) -> list[str]:
+    """Production deployments with no thumbnail and no failed attempt, in id order."""
+    served = await Alias.filter(kind=AliasKind.PRODUCTION, deployment_id__isnull=False) \
+        .values_list("deployment_id", flat=True)
+    ids = sorted({str(deployment_id) for deployment_id in served})
+    return [deployment_id for deployment_id in ids if _ID.fullmatch(deployment_id)
+            and not path_of(settings, deployment_id).exists()
+            and not failed_marker(settings, deployment_id).exists()]
+
+
+async def sweep(app: AutoStack) -> int:
+    """The hourly job: ask for the thumbnails production deployments lack."""
+    if not enabled(app) or unavailable_reason(app.settings.allow_unsandboxed) is not None:
+        return 0
+    found = await missing(app.settings)
+    for deployment_id in found:
+        app.queue.enqueue(TASK, deployment_id)
+    return len(found)
 
 
 def enabled(app: AutoStack) -> bool:
@@ -123,6 +153,7 @@ async def take(app: AutoStack, deployment_id: str, shoot: Capture | None = None)
         data = await asyncio.to_thread(thumbnail, png)
     except (ScreenshotError, OSError, ValueError) as error:
         logger.warning("no screenshot of deployment %s: %s", deployment_id, error)
+        await asyncio.to_thread(_write, failed_marker(app.settings, deployment_id), b"")
         return False
     path = path_of(app.settings, deployment_id)
     await asyncio.to_thread(_write, path, data)

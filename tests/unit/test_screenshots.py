@@ -162,3 +162,22 @@ async def test_without_chromium_the_initial_stays_and_doctor_and_the_log_say_why
         assert not await screenshots.take(autostack, site.current.id)
     assert "Chromium is not installed" in caplog.text
     assert screenshots.stored(autostack.settings, [site.current.id]) == set()
+
+
+async def test_the_hourly_sweep_finds_production_without_a_thumbnail(
+    autostack: AutoStack, site: Site
+) -> None:
+    """Production served before screenshots were on gets one; a page that failed is not
+    tried every hour."""
+    assert await screenshots.missing(autostack.settings) == [site.current.id]
+    assert await screenshots.sweep(autostack) == 0  # the null edge serves no pages
+
+    async def broken(url: str) -> bytes:
+        raise ScreenshotError("Chromium took longer than 30 s")
+
+    assert not await screenshots.take(autostack, site.current.id, broken)
+    assert await screenshots.missing(autostack.settings) == []
+    screenshots.remove(autostack.settings, site.current.id)
+    assert await screenshots.missing(autostack.settings) == [site.current.id]
+    assert await screenshots.take(autostack, site.current.id, red_page)
+    assert await screenshots.missing(autostack.settings) == []
