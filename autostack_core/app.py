@@ -99,6 +99,7 @@ class AutoStack:
             Task(usage.SAMPLE_TASK, partial(usage.sample, self),
                  Cron(minute=f"*/{usage.SAMPLE_MINUTES}")),
             Task(screenshots.TASK, partial(screenshots.take, self)),
+            Task(screenshots.SWEEP_TASK, partial(screenshots.sweep, self), Cron(minute="23")),
         ]
 
     async def _run_deployment(self, deployment_id: str, force: bool = False) -> None:
