@@ -16,7 +16,7 @@ answer as they did, for the host ``github``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
@@ -63,8 +63,9 @@ async def connect_repository(request: Request, host_name: str, repo: str) -> Res
                          target=("project", str(project.id)), ip=client_ip(request),
                          repository=connected.repository.full_name,
                          webhook=connected.webhook.get("id"))
-    answer = {"repository": connected.repository.to_dict(), "git_url": project.git_url,
-              "webhook": connected.webhook, "warning": connected.warning}
+    answer: dict[str, Any] = {
+        "repository": connected.repository.to_dict(), "git_url": project.git_url,
+        "webhook": connected.webhook, "warning": connected.warning}
     if "error" in connected.webhook:
         answer["setup"] = setup_steps(app, host)
     return JSONResponse(answer)
