@@ -9,9 +9,11 @@
 1. ``Authorization: Bearer <token>`` with an API token (the CLI and the API);
 2. ``Authorization: Basic`` whose password is an API token (git over HTTP;
    the user name is ignored, and a token given as the user name works too);
-3. the signed session cookie of a browser (bound for the code serving the request by
-   :mod:`autostack_core.security.sign_in_method`, for the teams that require single
-   sign-on).
+3. the signed session cookie of a browser.
+
+The session, or the token's user, is bound for the code serving the request
+(:mod:`autostack_core.security.sign_in_method`), for the teams that require
+single sign-on.
 
 A wrong or expired token is answered 401 at once; a token past its rate limit
 (``AUTOSTACK_RATE_LIMIT_TOKEN``, :mod:`autostack_core.security.rate_limits`) 429
@@ -236,7 +238,8 @@ class AuthMiddleware:
                 await response(scope, receive, send)
                 return
             state.update(user=token.user, via_token=True, api_token=token)
-            await self.app(scope, receive, send)
+            with sign_in_method.bind(sign_in_method.SignIn(token_user_id=token.user.id)):
+                await self.app(scope, receive, send)
             return
         cookie = connection.cookies.get(cookie_name(host.settings))
         key = read_session_key(host, cookie) if cookie else None
@@ -248,7 +251,8 @@ class AuthMiddleware:
                 if checked is None:
                     return
                 receive = checked
-        with sign_in_method.bind(session.id if session is not None else None):
+        with sign_in_method.bind(sign_in_method.SignIn(session_id=session.id)
+                                 if session is not None else None):
             await self.app(scope, receive, send)
 
     async def _check_csrf(

@@ -20,7 +20,7 @@ from autostack_core.errors import ApiError, Forbidden
 from autostack_core.infrastructure.models import ROLE_RANK, Role, Team, TeamMember, User
 from autostack_core.infrastructure.models.sso import SsoSession, TeamSso
 from autostack_core.interfaces.sign_in import SignInError
-from autostack_core.security import oidc, sign_in_method
+from autostack_core.security import accounts, oidc, sign_in_method
 from autostack_core.security.outbound import Outbound
 from autostack_core.services import audit
 
@@ -181,12 +181,23 @@ async def record_session(session_id: int, team: Team, subject: str) -> None:
 
 
 async def check_access(team: Team, role: Role) -> None:
-    """Refuse (:class:`SsoRequired`) a browser session that did not sign in through the SSO
-    ``team`` enforces; owners, API tokens and work outside requests pass."""
-    session_id = sign_in_method.session_id()
-    if session_id is None or role == Role.OWNER:
+    """Refuse (:class:`SsoRequired`) a request the SSO ``team`` enforces does not cover.
+
+    A browser session must have signed in through the team's provider; an API
+    token works while its user has such a session alive (signed in through the
+    provider within the session lifetime, and not logged out). Owners, and
+    work outside requests, pass.
+    """
+    sign_in = sign_in_method.current()
+    if sign_in is None or role == Role.OWNER:
         return
     if not await TeamSso.exists(team_id=team.id, enforced=True):
         return
-    if not await SsoSession.exists(session_id=session_id, team_id=team.id):
+    if sign_in.session_id is not None:
+        covered = await SsoSession.exists(session_id=sign_in.session_id, team_id=team.id)
+    else:
+        covered = await SsoSession.exists(team_id=team.id,
+                                          session__user_id=sign_in.token_user_id,
+                                          session__expires_at__gt=accounts.now())
+    if not covered:
         raise SsoRequired(team)

@@ -12,10 +12,17 @@ from urllib.parse import urlsplit
 import httpx
 
 from autostack_core.app import AutoStack
-from autostack_core.infrastructure.models import AuditEvent, Role, Team, TeamMember, User
+from autostack_core.infrastructure.models import (
+    AuditEvent,
+    Role,
+    Team,
+    TeamMember,
+    User,
+    UserSession,
+)
 from autostack_core.infrastructure.models.sso import TeamSso
 from autostack_core.security import accounts
-from tests.fixtures_auth import PASSWORD, Browser, browser, client_for, owner
+from tests.fixtures_auth import PASSWORD, Browser, browser, client_for, owner, token_for
 from tests.oidc_provider import PROVIDER_WARNINGS, issuer, person
 
 __all__ = ["browser", "issuer", "owner"]
@@ -192,3 +199,25 @@ async def test_settings_need_an_owner_and_a_real_issuer(
                              headers={"X-CSRF-Token": login.json()["csrf_token"]})
         assert put.status_code == 403
     assert (await TeamSso.get(team=team)).client_id == "autostack"
+
+
+async def test_an_api_token_works_on_an_sso_team_while_its_user_has_an_sso_sign_in(
+        autostack: AutoStack, browser: Browser, issuer: str) -> None:
+    team = await team_with_sso(browser, issuer, enforced=True)
+    await person(issuer, "u-8", email="lee@acme.test", groups=["engineers"])
+    lee = await accounts.create_user("lee@acme.test", PASSWORD)
+    await TeamMember.create(team=team, user=lee, role=Role.MEMBER)
+    async with client_for(autostack, await token_for(lee)) as cli:
+        refused = await cli.get("/api/v1/teams/acme/members")
+        assert refused.status_code == 403
+        assert "/auth/sso/acme/login" in refused.json()["error"]["message"]
+        async with client_for(autostack) as http:
+            login = await http.post("/api/v1/auth/login",
+                                    json={"email": "lee@acme.test", "password": PASSWORD})
+            assert login.status_code == 200
+            assert (await sso_sign_in(http, "u-8")).status_code == 303
+            assert (await cli.get("/api/v1/teams/acme/members")).status_code == 200
+            signed_out = await http.post("/api/v1/auth/logout", headers={
+                "X-CSRF-Token": (await UserSession.get(user=lee)).csrf_token})
+            assert signed_out.status_code in (200, 204), signed_out.text
+        assert (await cli.get("/api/v1/teams/acme/members")).status_code == 403
