@@ -46,7 +46,13 @@ from autostack_core.security.body_limits import BodyLimit, BodyLimitMiddleware
 from autostack_core.security.crypto import Keyring, install_keyring, load_keyring
 from autostack_core.security.request_actor import RequestActorMiddleware
 from autostack_core.security.security_headers import SecurityHeadersMiddleware
-from autostack_core.services import notifications, rolling_releases, screenshots, usage
+from autostack_core.services import (
+    bandwidth_guard,
+    notifications,
+    rolling_releases,
+    screenshots,
+    usage,
+)
 from autostack_core.services.metrics import RequestMetricsMiddleware, metrics_endpoint
 from autostack_core.services.retention import collect_garbage
 from autostack_core.utils import await_me_maybe
@@ -99,6 +105,8 @@ class AutoStack:
             Task(usage.SAMPLE_TASK, partial(usage.sample, self),
                  Cron(minute=f"*/{usage.SAMPLE_MINUTES}")),
             Task(screenshots.TASK, partial(screenshots.take, self)),
+            Task(bandwidth_guard.GUARD_TASK, partial(bandwidth_guard.guard, self),
+                 Cron(minute=f"*/{bandwidth_guard.GUARD_MINUTES}")),
             Task(screenshots.SWEEP_TASK, partial(screenshots.sweep, self), Cron(minute="23")),
         ]
 

@@ -26,17 +26,25 @@ Rules and cookies: :mod:`autostack_core.services.protection_gate`.
 
 from __future__ import annotations
 
+from html import escape
 from ipaddress import ip_address
 from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import BaseRoute, Route
 
 from autostack_core.errors import ApiError, Throttled
-from autostack_core.infrastructure.models import ProtectionMode, User
+from autostack_core.infrastructure.models import Plan, ProtectionMode, User
 from autostack_core.interfaces.edge import PROTECTION_CHECK, PROTECTION_PREFIX
 from autostack_core.services import protection_gate as gate
+from autostack_core.services import quotas
 from autostack_core.services.protection_gate import Target
 from autostack_web.access import page
 from autostack_web.rendering import STATIC_DIR, host_of, templates
@@ -101,9 +109,23 @@ def denied() -> Response:
         "401: this deployment is protected; sign in, or send the bypass secret", 401))
 
 
+def bandwidth_page(plan: Plan) -> Response:
+    """402 for every request to a site whose team used up its plan's monthly bandwidth."""
+    return HTMLResponse(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<title>Bandwidth used up</title></head><body><h1>This site is paused</h1>"
+        f"<p>Its team has used the {escape(plan.name)} plan's bandwidth for this month. "
+        "It is served again on the first day of next month, or as soon as the team's plan "
+        "allows more.</p></body></html>", status_code=402)
+
+
 async def check(request: Request) -> Response:
     """The edge's question: may this request for a protected hostname go through?"""
     target = await gate.target_of(request_host(request), base_domain(request))
+    if target is not None:
+        over = await quotas.bandwidth_blocked(target.project.team_id)  # type: ignore[attr-defined]
+        if over is not None:
+            return no_store(bandwidth_page(over))
     if target is None or target.mode == ProtectionMode.NONE:
         return no_store(Response(status_code=204))
     uri = request.headers.get("x-forwarded-uri", "/")

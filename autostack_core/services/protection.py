@@ -38,6 +38,7 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.interfaces.edge import Protection
 from autostack_core.security import accounts
+from autostack_core.services import quotas
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -72,8 +73,10 @@ def edge_protection(app: AutoStack) -> Protection:
 
 async def guard(app: AutoStack, project: Project, hostname: str,
                 environment: Environment) -> None:
-    """Protect ``hostname`` at the edge as ``environment``'s mode says (or open it)."""
-    protected = mode_for(project, environment) != ProtectionMode.NONE
+    """Protect ``hostname`` at the edge as ``environment``'s mode says (or open it); every
+    hostname of a team blocked for its bandwidth (:mod:`.bandwidth_guard`)."""
+    protected = mode_for(project, environment) != ProtectionMode.NONE or \
+        await quotas.bandwidth_blocked(project.team_id) is not None  # type: ignore[attr-defined]
     await app.edge.protect(hostname, edge_protection(app) if protected else None)
 
 

@@ -26,6 +26,7 @@ from autostack_core.infrastructure.models import (
     DeploymentState,
     Domain,
     Invitation,
+    OverBandwidth,
     Plan,
     Project,
     TeamMember,
@@ -158,3 +159,10 @@ async def standing(team_id: int) -> dict[str, Any]:
                        "used": round(figure, 2) if isinstance(figure, float) else figure,
                        "reached": allowed is not None and figure >= allowed})
     return {"plan": plans.plan_json(plan) if plan is not None else None, "limits": limits}
+
+
+async def bandwidth_blocked(team_id: int, now: datetime | None = None) -> Plan | None:
+    """The team's plan when its sites are to be blocked: past the month's bandwidth on a plan
+    that blocks (a ``throttle`` plan keeps serving)."""
+    plan = await over_bandwidth(team_id, now)
+    return plan if plan is not None and plan.over_bandwidth == OverBandwidth.BLOCK else None

@@ -1,0 +1,51 @@
+"""Teams past their plan's monthly bandwidth: the edge answers their sites with a page.
+
+Built on the edge's protection (``Edge.protect``): while a team on a plan that
+blocks is past its bandwidth, every hostname of its projects is protected, so
+the edge asks the control plane before each request, and the gate
+(``web/protection_gate.py``) answers 402 with a page naming the plan and the
+limit (:func:`autostack_core.services.protection.guard` protects new hostnames
+of a blocked team the same way). Every :data:`GUARD_MINUTES` minutes the
+guard task re-applies the protection of every project of the teams whose plan
+blocks: a blocked team's hostnames are protected; a team back under its limit
+(a new month, a larger plan) gets its own protection settings back.
+
+A plan set to ``throttle`` is not blocked: the edges here cannot slow one
+team's traffic down, so such teams are served as usual and shown past their
+limit on the Usage page.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from autostack_core.infrastructure.models import OverBandwidth, Plan, Project, Team
+from autostack_core.services import protection, quotas
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+
+GUARD_TASK = "bandwidth_guard"
+GUARD_MINUTES = 5
+
+
+async def guarded_teams() -> list[Team]:
+    """The teams whose plan (their own, or the default) blocks past a bandwidth limit."""
+    blocking = await Plan.filter(bandwidth_bytes_per_month__isnull=False,
+                                 over_bandwidth=OverBandwidth.BLOCK)
+    ids = [plan.id for plan in blocking]
+    teams = await Team.filter(plan_id__in=ids) if ids else []
+    if any(plan.is_default for plan in blocking):
+        teams += await Team.filter(plan_id__isnull=True)
+    return teams
+
+
+async def guard(app: AutoStack) -> int:
+    """Apply each guarded team's block or its own protection at the edge; how many teams
+    are blocked now."""
+    blocked = 0
+    for team in await guarded_teams():
+        blocked += await quotas.bandwidth_blocked(team.id) is not None
+        for project in await Project.filter(team=team):
+            await protection.apply(app, project)
+    return blocked
