@@ -108,9 +108,17 @@ def enabled(app: AutoStack) -> bool:
 
 
 def enqueue(app: AutoStack, deployment: Deployment) -> None:
-    """Ask for ``deployment``'s screenshot, when screenshots are taken on this server."""
-    if enabled(app):
+    """Ask for ``deployment``'s screenshot, when screenshots are taken on this server.
+
+    A thumbnail is optional: a queue that refuses the job is logged, and the
+    deployment, ready already, stays so (the hourly sweep asks again).
+    """
+    if not enabled(app):
+        return
+    try:
         app.queue.enqueue(TASK, deployment.id)
+    except Exception:
+        logger.exception("could not ask for a screenshot of deployment %s", deployment.id)
 
 
 def thumbnail(png: bytes) -> bytes:
