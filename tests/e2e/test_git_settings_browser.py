@@ -2,7 +2,8 @@
 project whose repository is on a host AutoStack cannot create webhooks on (GitLab
 here; no git host's servers are reachable, and none is needed: nothing leaves the
 loopback) generates the webhook secret, sees it once in the host's set-up steps,
-copies it with the Copy button, and rotates it after confirming.
+copies it with the Copy button, and rotates it after confirming; the page fits a
+375 px phone.
 """
 
 from __future__ import annotations
@@ -47,4 +48,7 @@ async def test_webhook_secret_and_steps(server: Server, browser: Browser) -> Non
     assert rotated != secret and len(rotated) >= 32
     await page.goto(f"{server.url}/projects/hooked/settings")
     await expect(page.get_by_label("Webhook secret (shown once)")).to_have_count(0)
+    await page.set_viewport_size({"width": 375, "height": 800})
+    await page.get_by_text("Set up on GitLab by hand").click()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 375
     await context.close()
