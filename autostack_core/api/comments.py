@@ -4,8 +4,9 @@ project or deployment (``.../presence``, live as ``.../presence/events``).
 Every member of the project's team reads; members and up comment (see
 :mod:`autostack_core.services.comments` for who may edit, delete and resolve).
 A presence stream counts its reader as a viewer while it is open and sends
-``presence`` events (the viewers' list) and, for a deployment, ``comments``
-events (``{count}``) when its comments change; a page re-reads what it shows.
+``presence`` events (the viewers' list), ``notifications`` events (``{unread}``,
+the reader's unread notifications) and, for a deployment, ``comments`` events
+(``{count}``) when its comments change; a page re-reads what it shows.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from autostack_core.api.deployments import deployment_for
 from autostack_core.api.deps import autostack_of, current_user, path_id, project_for, read_body
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Deployment, Project, Role, User
-from autostack_core.services import comments, presence
+from autostack_core.services import comments, inbox, presence
 from autostack_core.services.access import team_role
 
 if TYPE_CHECKING:
@@ -151,11 +152,13 @@ async def list_viewers(request: Request) -> Response:
 async def live(app: AutoStack, user: User, target: str,
                deployment: Deployment | None) -> AsyncIterator[dict[str, str]]:
     """Count ``user`` as a viewer of ``target`` while the stream is open; send ``presence``
-    when the viewers change and ``comments`` when the deployment's comments do."""
+    when the viewers change, ``notifications`` when the user's unread count does, and
+    ``comments`` when the deployment's comments do."""
     last_beat = await presence.beat(user, target)
     beaten = time.monotonic()
     await presence.announce(app, target)
     viewers: list[dict[str, object]] | None = None
+    unread: int | None = None
     signature = None if deployment is None else await comments.signature(deployment.id)
     try:
         async for _ in app.events.changes(presence.channel(target), poll_seconds=POLL_SECONDS):
@@ -165,6 +168,10 @@ async def live(app: AutoStack, user: User, target: str,
             if now != viewers:
                 viewers = now
                 yield {"event": "presence", "data": json.dumps({"viewers": now})}
+            count = await inbox.unread(user)
+            if count != unread:
+                unread = count
+                yield {"event": "notifications", "data": json.dumps({"unread": count})}
             if deployment is not None:
                 current = await comments.signature(deployment.id)
                 if current != signature:
@@ -176,7 +183,8 @@ async def live(app: AutoStack, user: User, target: str,
 
 
 async def presence_events(request: Request) -> Response:
-    """Server-Sent Events: ``presence`` (the viewers) and, for a deployment, ``comments``.
+    """Server-Sent Events: ``presence`` (the viewers), ``notifications`` (your unread count)
+    and, for a deployment, ``comments``.
     ---
     summary: Be present on a project or deployment and follow it live (SSE)
     tags: [comments]

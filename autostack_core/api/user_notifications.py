@@ -3,24 +3,12 @@ comments (:mod:`autostack_core.services.comments`), newest first."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core.api.deps import current_user
-from autostack_core.infrastructure.models import UserNotification
-
-LISTED = 50
-"""How many of the newest notifications the list shows."""
-
-
-def as_json(row: UserNotification) -> dict[str, Any]:
-    return {"id": row.id, "kind": row.kind, "text": row.text, "link": row.link,
-            "created_at": row.created_at.isoformat(),
-            "read_at": row.read_at and row.read_at.isoformat()}
+from autostack_core.services import inbox
 
 
 async def list_notifications(request: Request) -> Response:
@@ -30,9 +18,8 @@ async def list_notifications(request: Request) -> Response:
     tags: [account]
     """
     user = current_user(request)
-    rows = await UserNotification.filter(user=user).order_by("-id").limit(LISTED)
-    unread = await UserNotification.filter(user=user, read_at__isnull=True).count()
-    return JSONResponse({"unread": unread, "notifications": [as_json(row) for row in rows]})
+    return JSONResponse({"unread": await inbox.unread(user),
+                         "notifications": [inbox.as_json(row) for row in await inbox.recent(user)]})
 
 
 async def mark_read(request: Request) -> Response:
@@ -41,10 +28,7 @@ async def mark_read(request: Request) -> Response:
     summary: Mark your notifications read
     tags: [account]
     """
-    user = current_user(request)
-    marked = await UserNotification.filter(user=user, read_at__isnull=True) \
-        .update(read_at=datetime.now(UTC))
-    return JSONResponse({"marked": marked})
+    return JSONResponse({"marked": await inbox.mark_read(current_user(request))})
 
 
 routes: list[BaseRoute] = [

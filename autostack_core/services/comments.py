@@ -7,7 +7,8 @@ team member's e-mail local part (``@ada`` for ada@example.com) or whole
 address; each member newly mentioned gets an in-app notification
 (:class:`~autostack_core.infrastructure.models.UserNotification`) and the
 ``comment.mentioned`` event goes to the project's notifiers that ask for it.
-Every change is saved, then announced on the deployment's presence channel.
+Every change is saved (with its in-app notifications), then announced on the
+deployment's presence channel.
 """
 
 from __future__ import annotations
@@ -127,8 +128,8 @@ async def create(app: AutoStack, deployment: Deployment, project: Project, autho
     await audit.record("comment.created", team=project.team_id,  # type: ignore[attr-defined]
                        target=("deployment", deployment.id), project=project.name,
                        actor=author, details={"comment": comment.id})
-    await presence.announce(app, presence.deployment_target(deployment.id))
     await _notify(app, comment, deployment, project, author, users)
+    await presence.announce(app, presence.deployment_target(deployment.id))
     return comment
 
 
@@ -151,9 +152,9 @@ async def edit(app: AutoStack, comment: DeploymentComment, deployment: Deploymen
     await audit.record("comment.edited", team=project.team_id,  # type: ignore[attr-defined]
                        target=("deployment", deployment.id), project=project.name,
                        actor=user, details={"comment": comment.id})
-    await presence.announce(app, presence.deployment_target(deployment.id))
     await _notify(app, comment, deployment, project, user,
                   [u for u in users if u.id not in before])
+    await presence.announce(app, presence.deployment_target(deployment.id))
     return comment
 
 

@@ -1,6 +1,6 @@
 """Real-time collaboration in a real browser (Debian's chromium), two users in two windows
 (issue 17 item 19): each sees the other on the deployment page, a comment one posts
-appears on the other's page without a reload, and the mention shows in the database."""
+appears on the other's page without a reload, and the mentioned one's unread count too."""
 
 from __future__ import annotations
 
@@ -40,6 +40,9 @@ async def test_two_users_see_each_other_and_a_comment_arrives_live(
     await expect(comment.locator(".comment-body strong")).to_have_text("good")
     await expect(comment.locator(".comment-body")).to_contain_text("<b>ship</b> it")
     assert await UserNotification.filter(user=owner).count() == 1
+    unread = olivia.locator("[data-unread]")
+    await expect(unread).to_be_visible()  # the mention's count, live in the header
+    await expect(unread).to_have_text("1")
 
     await mel.context.close()
     await expect(olivia.locator(".presence .viewer")).to_have_count(0, timeout=15_000)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 
@@ -16,6 +18,14 @@ from autostack_core.services import comments, deployments, presence
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 
 __all__ = ["api", "owner"]
+
+
+async def next_of(stream: AsyncIterator[dict[str, str]], kind: str) -> Any:
+    """The data of the stream's next ``kind`` event (other kinds skipped)."""
+    while True:
+        event = await asyncio.wait_for(anext(stream), 3)
+        if event["event"] == kind:
+            return json.loads(event["data"])
 
 
 def test_initials() -> None:
@@ -53,20 +63,24 @@ async def test_the_stream_shows_arrivals_departures_and_comment_changes(
     deployment = await deployments.create_deployment(autostack, project, source_type="upload")
     target = presence.deployment_target(deployment.id)
     mine = live(autostack, owner, target, deployment)
-    first = json.loads((await asyncio.wait_for(anext(mine), 3))["data"])
+    first = await next_of(mine, "presence")
     assert [viewer["id"] for viewer in first["viewers"]] == [owner.id]
+    assert await next_of(mine, "notifications") == {"unread": 0}
     theirs = live(autostack, mel, target, deployment)
     await asyncio.wait_for(anext(theirs), 3)
-    arrived = json.loads((await asyncio.wait_for(anext(mine), 3))["data"])
+    arrived = await next_of(mine, "presence")
     assert [(v["id"], v["initials"]) for v in arrived["viewers"]] == [
         (owner.id, "O"), (mel.id, "M")]
     waiting = asyncio.ensure_future(anext(mine))
     await asyncio.sleep(0.05)
-    await comments.create(autostack, deployment, project, mel, Role.MEMBER, "hello")
-    event = await asyncio.wait_for(waiting, 3)
-    assert (event["event"], json.loads(event["data"])) == ("comments", {"count": 1})
+    await comments.create(autostack, deployment, project, mel, Role.MEMBER, "hello @owner")
+    first_change = await asyncio.wait_for(waiting, 3)
+    second_change = await asyncio.wait_for(anext(mine), 3)
+    assert {event["event"]: json.loads(event["data"]) for event in (
+        first_change, second_change)} == {"comments": {"count": 1},
+                                          "notifications": {"unread": 1}}  # the mention
     await theirs.aclose()
-    left = json.loads((await asyncio.wait_for(anext(mine), 3))["data"])
+    left = await next_of(mine, "presence")
     assert [viewer["id"] for viewer in left["viewers"]] == [owner.id]
     await mine.aclose()
     assert await Presence.all().count() == 0

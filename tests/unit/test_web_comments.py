@@ -105,3 +105,26 @@ async def test_a_viewer_reads_but_has_no_forms(autostack: AutoStack, owner: User
                                   data={"csrf_token": token, "body": "hi"})
         assert refused.status_code == 403
     assert await DeploymentComment.all().count() == 1
+
+
+async def test_the_mentioned_member_finds_it_on_the_notifications_page(
+    autostack: AutoStack, owner: User, signed_in: tuple[httpx.AsyncClient, str]
+) -> None:
+    http, token = signed_in
+    deployment = await make_deployment(autostack, owner)
+    mel = await add_user(await personal_team(owner), "mel@example.com", Role.MEMBER)
+    await http.post(f"/deployments/{deployment.id}/comments",
+                    data={"csrf_token": token, "body": "@mel can you <i>look</i>?"})
+    comment = await DeploymentComment.get()
+    async with client_for(autostack) as mine:
+        mel_token = await log_in(mine, mel.email)
+        page = await mine.get("/notifications")
+        assert "Olivia mentioned you on site" in page.text
+        assert "&lt;i&gt;look&lt;/i&gt;" in page.text  # the excerpt is text, escaped
+        assert f'href="/deployments/{deployment.id}#comment-{comment.id}"' in page.text
+        assert "1 unread." in page.text
+        await mine.post("/notifications/read", data={"csrf_token": mel_token})
+        page = await mine.get("/notifications")
+        assert "unread." not in page.text and "Mark all read" not in page.text
+    # The author, not mentioned, has nothing.
+    assert "Nothing yet." in (await http.get("/notifications")).text

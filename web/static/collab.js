@@ -3,7 +3,8 @@
  *   /presence/events) keeps the page counted as viewed while it is open and shows the
  *   other team members on the page as initials (data-me is the signed-in user's id);
  * - the same stream's "comments" events re-render #comment-list (with htmx) unless
- *   the reader is editing a comment in it.
+ *   the reader is editing a comment in it, and its "notifications" events (as the
+ *   page's first read of /api/v1/notifications) show the unread count in the header.
  */
 (() => {
   "use strict";
@@ -36,15 +37,32 @@
       { target: "#comment-list", select: "#comment-list", swap: "outerHTML" });
   }
 
+  function showUnread(count) {
+    document.querySelectorAll("[data-unread]").forEach((badge) => {
+      badge.textContent = ` ${count}`;
+      badge.hidden = count === 0;
+    });
+  }
+
+  async function readUnread() {
+    const response = await fetch("/api/v1/notifications");
+    if (response.ok) showUnread((await response.json()).unread);
+  }
+
   function follow(list) {
     const source = new EventSource(list.dataset.presence);
     source.addEventListener("presence", (event) => {
       showViewers(list, JSON.parse(event.data).viewers);
     });
     source.addEventListener("comments", refreshComments);
+    source.addEventListener("notifications", (event) => {
+      showUnread(JSON.parse(event.data).unread);
+    });
   }
 
   document.addEventListener("DOMContentLoaded", () => {
-    document.querySelectorAll("[data-presence]").forEach(follow);
+    const streams = document.querySelectorAll("[data-presence]");
+    streams.forEach(follow);
+    if (!streams.length && document.querySelector("[data-unread]")) readUnread();
   });
 })();
