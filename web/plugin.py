@@ -35,6 +35,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         image_endpoint,
         logs_page,
         new_project,
+        notifications_page,
         pages,
         plans_pages,
         project_settings,
@@ -81,6 +82,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         *team_audit.routes,
         *plans_pages.routes,
         *team_sso_settings.routes,
+        *notifications_page.routes,
         *account.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
