@@ -18,8 +18,9 @@ from autostack_core.services.analytics import analytics_json, deployment_of_proj
 
 
 async def project_analytics(request: Request) -> Response:
-    """Requests, bandwidth, status classes, latency percentiles, visitors, top paths and
-    referrers and web vitals of the project over ``range`` (1h, 24h, 7d, 30d, 90d).
+    """Requests, bandwidth, status classes, latency percentiles, visitors, top paths,
+    referrers and countries and web vitals of the project over ``range`` (1h, 24h, 7d,
+    30d, 90d).
     ---
     summary: Get a project's analytics
     tags: [analytics]
@@ -29,7 +30,7 @@ async def project_analytics(request: Request) -> Response:
          description: "only this deployment's requests"}
     responses:
       200: {description: "{range, period, start, end, totals, series, top_paths, top_referrers,
-                          web_vitals}"}
+                          top_countries, web_vitals}"}
       404: {description: no such project (or deployment of it)}
       422: {description: an unknown range}
     """
