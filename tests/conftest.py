@@ -2,8 +2,10 @@
 
 The database is SQLite in the test's data directory, or a fresh PostgreSQL
 database per test when ``AUTOSTACK_TEST_DATABASE_URL`` names a server (the
-admin connection, e.g. ``postgres://postgres@127.0.0.1:5432/test``); the
-queue and events use Redis when ``AUTOSTACK_TEST_REDIS_URL`` is set.
+admin connection, e.g. ``postgres://postgres@127.0.0.1:5432/test``); either
+starts as a copy of one database migrated at the start of the session
+(tests/template_database.py). The queue and events use Redis when
+``AUTOSTACK_TEST_REDIS_URL`` is set.
 
 The server runs on the null pair (plugins/providers/null.py): the ``null`` edge
 (the ``edge`` setting) and the null runtime registered as ``local``, the runtime
@@ -15,22 +17,26 @@ and the e2e tier, which starts real servers).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
 from autostack_core import hookimpl
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
 from autostack_core.plugins import DEFAULT_PLUGINS, LoadedPlugins, get_plugin_manager
+from autostack_core.security import accounts
 from autostack_core.utils import free_port, random_id
 from autostack_plugins.providers.null import NullEdge, NullRuntime
 from tests.null_edge import edge_of
+from tests.template_database import SqliteTemplate, migrate_in_subprocess
 
 PG_ADMIN_URL = os.environ.get("AUTOSTACK_TEST_DATABASE_URL")
 SKIP_DBLESS = bool(os.environ.get("AUTOSTACK_TEST_SKIP_DBLESS"))
@@ -40,35 +46,87 @@ LOOPBACK = ("127.0.0.0/8", "::1")
 LOCAL_PLUGIN = "autostack_plugins.providers.local.plugin"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Passwords hash with argon2's cheapest parameters in tests: the server's (64 MiB,
+    three passes) are there to slow attackers, and cost most of a test's set-up."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    accounts._hasher = cheap
+    accounts._DUMMY_HASH = cheap.hash("autostack timing equaliser")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On a second database (CI's PostgreSQL + Redis pass), skip what no database touches."""
+    """On a second database (CI's PostgreSQL + Redis pass), skip what no database touches:
+    tests marked ``dbless``, and end-to-end tests that start no server (every server they
+    start takes its database from the ``database_url`` fixture)."""
     if not SKIP_DBLESS:
         return
-    dbless = [item for item in items if item.get_closest_marker("dbless")]
+    dbless = [item for item in items if item.get_closest_marker("dbless") or (
+        item.get_closest_marker("e2e") and "database_url" not in getattr(item, "fixturenames", ()))]
     if dbless:
         config.hook.pytest_deselected(items=dbless)
         items[:] = [item for item in items if not item.get_closest_marker("dbless")]
 
 
+def pg_database_url(name: str) -> str:
+    assert PG_ADMIN_URL
+    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
 @contextlib.asynccontextmanager
-async def scratch_database(prefix: str) -> AsyncIterator[str | None]:
-    """A new, empty PostgreSQL database ``<prefix>_<random>``, dropped after; None on SQLite."""
+async def scratch_database(prefix: str, template: str = "") -> AsyncIterator[str | None]:
+    """A new PostgreSQL database ``<prefix>_<random>``, dropped after; None on SQLite.
+
+    Empty, or a copy of the ``template`` database when one is named.
+    """
     if not PG_ADMIN_URL:
         yield None
         return
     name = f"{prefix}_{random_id(12)}"
     admin = await asyncpg.connect(PG_ADMIN_URL)
-    await admin.execute(f"CREATE DATABASE {name}")
+    await admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
     try:
-        yield f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+        yield pg_database_url(name)
     finally:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
 
 
+@pytest.fixture(scope="session")
+def migrated_template() -> Iterator[str | SqliteTemplate]:
+    """The session's migrated database (tests/template_database.py): a PostgreSQL
+    database's name, or an SQLite file."""
+    if not PG_ADMIN_URL:
+        template = SqliteTemplate()
+        yield template
+        template.remove()
+        return
+    name = f"autostack_tmpl_{random_id(12)}"
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f"CREATE DATABASE {name}"))
+    try:
+        migrate_in_subprocess(pg_database_url(name))
+        yield name
+    finally:
+        asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
 @pytest.fixture
-async def database_url(tmp_path: Path) -> AsyncIterator[str | None]:
-    async with scratch_database("autostack_t") as url:
+async def database_url(
+    tmp_path: Path, migrated_template: str | SqliteTemplate,
+) -> AsyncIterator[str | None]:
+    """The test's database, already migrated: a copy of the session's template."""
+    if isinstance(migrated_template, SqliteTemplate):
+        migrated_template.copy_into(tmp_path / "data")
+        yield None
+        return
+    async with scratch_database("autostack_t", template=migrated_template) as url:
         yield url
 
 
