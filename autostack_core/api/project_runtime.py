@@ -71,13 +71,16 @@ async def get_cost(request: Request) -> Response:
 async def get_usage(request: Request) -> Response:
     """The cost view: the runtime's estimate and what the project's deployments measured
     (CPU seconds, average and peak memory, hours running, those hours at the estimate's
-    hourly price), per day (31 days) and per month (12), newest first.
+    hourly price), per day (31 days) and per month (12), newest first; and per deployment
+    its measured usage at its runtime's price table, with that table (``prices``).
     ---
     summary: Get a project's measured usage and cost
     tags: [projects]
     responses:
       200: {description: "{estimate (null without the project's runtime), sample_minutes,
-        days: [...], months: [...]}"}
+        days: [...], months: [...], deployments: [{deployment, runtime, cpu_seconds,
+        memory_gib_hours, hours, requests, cost (null without a price table)}],
+        prices (null without a price table)}"}
     """
     project = await project_for(request, request.path_params["name"], Role.VIEWER)
     return JSONResponse(await usage.usage_json(request.app.state.autostack, project))

@@ -13,7 +13,9 @@ on it, so any number of consumers count a slot once.
 from the runtime's price table (``Runtime.cost_estimate``, as ``/cost``), and
 per day and per month the CPU seconds, the average and peak memory, the hours
 something ran (samples x interval) and those hours at the estimate's hourly
-price. Rows older than :data:`KEEP_DAYS` go.
+price; and per deployment its measured usage at its runtime's price table
+(:mod:`autostack_core.services.costs`), with that table. Rows older than
+:data:`KEEP_DAYS` go.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Alias, DeploymentState, Project
 from autostack_core.infrastructure.models.usage import UsageDay
 from autostack_core.interfaces.usage import MeasuresUsage, ResourceUsage
-from autostack_core.services import scaling
+from autostack_core.services import costs, scaling
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -148,4 +150,6 @@ async def usage_json(app: AutoStack, project: Project, today: date | None = None
         "sample_minutes": SAMPLE_MINUTES,
         "days": [_period(key, found, hourly) for key, found in by_day.items()],
         "months": [_period(key, found, hourly) for key, found in by_month.items()],
+        "deployments": await costs.deployment_costs(app, rows, SAMPLE_MINUTES),
+        "prices": costs.price_table_json(app, project.provider),
     }

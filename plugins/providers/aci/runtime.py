@@ -31,6 +31,7 @@ from typing import Any
 
 from autostack_core.build.build_errors import BuildError
 from autostack_core.config import Settings
+from autostack_core.interfaces.cost import Cost, PriceTable, Usage
 from autostack_core.interfaces.runtime import (
     Artifact,
     ArtifactReference,
@@ -46,14 +47,11 @@ from autostack_core.interfaces.runtime import (
     pushed_image,
     url_value,
 )
+from autostack_plugins.providers.aci import prices
 
 PORT = 8080
 POLL_SECONDS = 0.2
 FOLLOW_SECONDS = 1.0
-VCPU_SECOND_USD = 0.0000135
-GB_SECOND_USD = 0.0000015
-"""ACI Linux prices per vCPU-second and GB-second (East US, from Azure's pricing page as last
-read; not checked from this machine, which reaches no web page)."""
 HOURS_PER_MONTH = 730
 CONFIG_FIELDS = (
     ConfigField("subscription_id", "Azure subscription id"),
@@ -360,19 +358,22 @@ class AciRuntime:
             await asyncio.sleep(FOLLOW_SECONDS)
 
     def cost_estimate(self, release: Release) -> CostEstimate:
-        """One instance while it runs (ACI bills per second; nothing while stopped)."""
+        """One instance while it runs at :mod:`.prices` (ACI bills per second; nothing
+        while stopped)."""
         running = 0 if release.policy.scale_to_zero else 1
-        hourly = (
-            running
-            * 3600
-            * (
-                max(self.settings.runtime_cpus, 0.1) * VCPU_SECOND_USD
-                + max(self.settings.runtime_memory_mb, 128) / 1024 * GB_SECOND_USD
-            )
-        )
+        hourly = running * prices.estimate(self.settings, Usage(0.0, 0.0, hours=1.0)).total
         return CostEstimate(
             currency="USD", hourly=round(hourly, 6), monthly=round(hourly * HOURS_PER_MONTH, 2)
         )
+
+    def price_table(self) -> PriceTable:
+        table: PriceTable = prices.TABLE
+        return table
+
+    def estimate_cost(self, usage: Usage) -> Cost:
+        """``usage``'s hours at the container group's vCPU and memory."""
+        cost: Cost = prices.estimate(self.settings, usage)
+        return cost
 
 
 def parse_log(content: str) -> list[LogLine]:

@@ -31,6 +31,7 @@ from typing import Any
 
 from autostack_core.build.build_errors import BuildError
 from autostack_core.config import Settings
+from autostack_core.interfaces.cost import Cost, PriceTable, Usage
 from autostack_core.interfaces.runtime import (
     Artifact,
     ArtifactReference,
@@ -46,15 +47,12 @@ from autostack_core.interfaces.runtime import (
     pushed_image,
 )
 from autostack_plugins.providers.cloudrun import client as cloudrun_client
+from autostack_plugins.providers.cloudrun import prices
 
 SERVICE_ATTRIBUTE = "cloudrun_service"
 REVISION_ATTRIBUTE = "cloudrun_revision"
 PORT = 8080
 POLL_SECONDS = 0.2
-VCPU_SECOND_USD = 0.000024
-GIB_SECOND_USD = 0.0000025
-"""Cloud Run's instance-based billing in us-central1 (Tier 1), cloud.google.com/run/pricing,
-2026-12: per vCPU-second and GiB-second while an instance is up."""
 HOURS_PER_MONTH = 730
 CONFIG_FIELDS = (
     ConfigField("project", "Google Cloud project id"),
@@ -310,20 +308,22 @@ class CloudRunRuntime:
         yield  # pragma: no cover - makes this an async generator
 
     def cost_estimate(self, release: Release) -> CostEstimate:
-        """Instance-based billing for the release's most instances always up (an upper
-        bound: with ``min_replicas`` 0 it costs nothing while idle)."""
+        """The release's most instances always up at :mod:`.prices` (an upper bound: with
+        ``min_replicas`` 0 it costs nothing while idle)."""
         instances = max(release.policy.max_replicas, 1)
-        hourly = (
-            instances
-            * 3600
-            * (
-                max(self.settings.runtime_cpus, 0.08) * VCPU_SECOND_USD
-                + max(self.settings.runtime_memory_mb, 128) / 1024 * GIB_SECOND_USD
-            )
-        )
+        hourly = instances * prices.estimate(self.settings, Usage(0.0, 0.0, hours=1.0)).total
         return CostEstimate(
             currency="USD", hourly=round(hourly, 6), monthly=round(hourly * HOURS_PER_MONTH, 2)
         )
+
+    def price_table(self) -> PriceTable:
+        table: PriceTable = prices.TABLE
+        return table
+
+    def estimate_cost(self, usage: Usage) -> Cost:
+        """``usage``'s instance-hours at the instance's vCPU and memory, and its requests."""
+        cost: Cost = prices.estimate(self.settings, usage)
+        return cost
 
 
 def to_percents(weights: Mapping[str, int]) -> dict[str, int]:

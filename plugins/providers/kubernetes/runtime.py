@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from autostack_core.build.build_errors import BuildError
 from autostack_core.config import Settings
+from autostack_core.interfaces.cost import Cost, PriceTable, Usage
 from autostack_core.interfaces.runtime import (
     Artifact,
     ArtifactReference,
@@ -41,7 +42,7 @@ from autostack_core.interfaces.runtime import (
     ScalePolicy,
     pushed_image,
 )
-from autostack_plugins.providers.kubernetes import manifests, pod_logs, team_config
+from autostack_plugins.providers.kubernetes import manifests, pod_logs, prices, team_config
 from autostack_plugins.providers.kubernetes.clusters import (
     CLUSTER_ATTRIBUTE,
     DEFAULT_INGRESS_CLASS,
@@ -60,10 +61,6 @@ if TYPE_CHECKING:
 
 LOG = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
-VCPU_HOUR_USD = 0.04048
-GB_HOUR_USD = 0.004445
-"""AWS Fargate's Linux/x86 prices in us-east-1 (aws.amazon.com/fargate/pricing, 2026-12):
-what a pod of the release's requests costs where nodes are bought per pod."""
 HOURS_PER_MONTH = 730
 
 PLACEMENT_FIELDS = (
@@ -335,9 +332,19 @@ class KubernetesRuntime:
                 yield line
 
     def cost_estimate(self, release: Release) -> CostEstimate:
-        """The release's resource requests at Fargate's prices, for its most replicas."""
+        """The release's resource requests at Fargate's prices (:mod:`.prices`), for its most
+        replicas."""
         replicas = 0 if release.policy.scale_to_zero else max(release.policy.max_replicas, 1)
-        hourly = replicas * (self.settings.runtime_cpus * VCPU_HOUR_USD
-                             + self.settings.runtime_memory_mb / 1024 * GB_HOUR_USD)
+        hourly = replicas * prices.estimate(self.price_table(), self.settings,
+                                            Usage(0.0, 0.0, hours=1.0)).total
         return CostEstimate(currency="USD", hourly=round(hourly, 6),
                             monthly=round(hourly * HOURS_PER_MONTH, 2))
+
+    def price_table(self) -> PriceTable:
+        table: PriceTable = prices.price_table(self.name)
+        return table
+
+    def estimate_cost(self, usage: Usage) -> Cost:
+        """``usage``'s pod-hours at Fargate's prices for the pod's requests."""
+        cost: Cost = prices.estimate(self.price_table(), self.settings, usage)
+        return cost

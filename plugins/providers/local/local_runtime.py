@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from autostack_core.config import Settings
+from autostack_core.interfaces.cost import Cost, PriceTable, Usage
 from autostack_core.interfaces.runtime import (
     Artifact,
     ArtifactReference,
@@ -48,6 +49,7 @@ from autostack_core.interfaces.runtime import (
     ScalePolicy,
 )
 from autostack_core.interfaces.usage import ResourceUsage
+from autostack_plugins.providers.local import prices
 from autostack_plugins.providers.local.edge import Edge, EdgeError
 from autostack_plugins.providers.local.local_edge import endpoint_of
 from autostack_plugins.providers.local.output import edge_deployment, find_functions, programs
@@ -80,6 +82,7 @@ class LocalRuntime:
 
     def __init__(self, settings: Settings, edge: Edge) -> None:
         self.settings = settings
+        self.prices = prices.price_table(settings, self.name)
         self.edge = edge
         self.supervisor = Supervisor(settings, edge.set_upstreams)
         self.last_active: dict[str, float] = {}
@@ -209,8 +212,19 @@ class LocalRuntime:
                 yield log_line(record)
 
     def cost_estimate(self, release: Release) -> CostEstimate:
-        """Running on your own machine costs nothing extra."""
-        return CostEstimate(currency="USD", hourly=0.0, monthly=0.0)
+        """Every allotted CPU busy and all its memory held, at the configured prices (0 by
+        default: running on your own machine costs nothing extra)."""
+        estimate: CostEstimate = prices.upper_bound(self.prices, self.settings)
+        return estimate
+
+    def price_table(self) -> PriceTable:
+        table: PriceTable = self.prices
+        return table
+
+    def estimate_cost(self, usage: Usage) -> Cost:
+        """The CPU time used and the memory held, at the configured prices."""
+        cost: Cost = prices.estimate(self.prices, usage)
+        return cost
 
     # -- draining and scale to zero ----------------------------------------------
 
