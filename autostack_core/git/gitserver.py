@@ -27,7 +27,7 @@ from autostack_core.build.sources import git
 from autostack_core.errors import ApiError
 from autostack_core.git import push_report
 from autostack_core.infrastructure.models import CreatorType, Deployment, Project, Role, User
-from autostack_core.services import deployments, templates
+from autostack_core.services import deployments, quotas, templates
 from autostack_core.services.access import project_with_role
 
 if TYPE_CHECKING:
@@ -139,6 +139,13 @@ async def git_http(request: Request) -> Response:
         return _challenge(error.message, error.status)
     repo = await templates.ensure_repository(app, project)
     receiving = path == "git-receive-pack" and request.method == "POST"
+    if pushing:
+        try:
+            await quotas.check_deployment(project.team_id)  # type: ignore[attr-defined]
+        except quotas.QuotaExceeded as error:
+            # Refused at the push's discovery, before receive-pack runs: no branch moves
+            # without its deployment, and git prints a text/plain error body as "remote:".
+            return Response(f"{error.message}\n", status_code=402, media_type="text/plain")
     before = await _branch_heads(str(repo)) if receiving else {}
     status, headers, payload = await _run_backend(request, app, name, path, user)
     if receiving and status == 200:

@@ -6,8 +6,11 @@ and the plan, and nothing of the refused action is stored.
 
 from __future__ import annotations
 
+import asyncio
+import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -28,6 +31,7 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.services import quotas
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
+from tests.serving import serving
 
 __all__ = ["api", "owner"]
 
@@ -218,3 +222,32 @@ async def test_admins_create_edit_default_and_delete_plans(
     assert (await api.delete("/api/v1/plans/school")).status_code == 204
     assert (await api.put(f"/api/v1/teams/{team.slug}/plan", json={"plan": "nope"})
             ).status_code == 404
+
+
+async def test_a_git_push_past_the_quota_is_refused_before_any_branch_moves(
+    autostack: AutoStack, api: httpx.AsyncClient, owner: User, tmp_path: Path,
+) -> None:
+    """A real ``git push`` to the built-in remote, served by uvicorn."""
+    team = await personal_team(owner)
+    await Plan.create(slug="none-today", name="Paused", deployments_per_day=0)
+    await put_on(api, team, "none-today")
+    assert (await api.post("/api/v1/projects", json={"name": "site"})).status_code == 201
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "index.html").write_text("<h1>hi</h1>")
+    token = api.headers["Authorization"]
+    git = ["git", "-c", "user.name=T", "-c", "user.email=t@example.com",
+           "-c", f"http.extraHeader=Authorization: {token}"]
+    for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", "first"]):
+        subprocess.run([*git, *args], cwd=work, check=True)
+    async with serving(autostack.asgi()) as url:
+        pushed = await asyncio.to_thread(
+            subprocess.run, [*git, "push", f"{url}/git/site.git", "main"], cwd=work,
+            capture_output=True, text=True, timeout=60)
+    assert pushed.returncode != 0
+    assert "deployments_per_day: the Paused plan allows 0 deployments a day" in pushed.stderr
+    repo = autostack.settings.data_dir / "git" / "site.git"
+    heads = subprocess.run(["git", "for-each-ref", "refs/heads"], cwd=repo,
+                           capture_output=True, text=True)
+    assert heads.stdout == ""
+    assert not await Deployment.exists(project__name="site")
