@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core.errors import ApiError, from_validation_error
 from autostack_core.infrastructure.models import Role, Team, User
-from autostack_core.services import plans, quotas, team_usage
+from autostack_core.services import bandwidth_guard, plans, quotas, team_usage
 from autostack_web.access import page, team_access
 from autostack_web.rendering import form_text, host_of, redirect, render
 
@@ -47,6 +47,7 @@ async def set_plan(request: Request, user: User) -> Response:
         await plans.assign(user, team, await plans.find(chosen) if chosen else None)
     except ApiError as error:
         return await usage(request, user, error)
+    await bandwidth_guard.guard(host_of(request), [team])
     return redirect(f"/teams/{team.slug}/usage")
 
 
@@ -102,9 +103,11 @@ async def edit_plan(request: Request, user: User) -> Response:
         raw = {name: form_text(form, name) for name in FIELDS}
         try:
             body = _validated(plans.PlanPatch, _form_values(form, False))
+            concerned = await bandwidth_guard.teams_on(plan)
             await plans.update(user, plan, body)
         except ApiError as error:
             return await admin_page(request, user, error, plan.slug, raw)
+    await bandwidth_guard.guard(host_of(request), concerned + await bandwidth_guard.teams_on(plan))
     return redirect("/admin/plans")
 
 

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from autostack_core.api.deps import autostack_of, current_user, read_body, team_for
 from autostack_core.errors import NotFound
 from autostack_core.infrastructure.models import Role, Team
-from autostack_core.services import billing, plans, quotas, team_usage
+from autostack_core.services import bandwidth_guard, billing, plans, quotas, team_usage
 from autostack_core.services.plans import PlanBody, PlanPatch
 
 
@@ -79,7 +79,10 @@ async def update_plan(request: Request) -> Response:
     _admin(request)
     body = await read_body(request, PlanPatch)
     plan = await plans.find(request.path_params["plan"])
+    concerned = await bandwidth_guard.teams_on(plan)
     plan = await plans.update(current_user(request), plan, body)
+    concerned += await bandwidth_guard.teams_on(plan)
+    await bandwidth_guard.guard(autostack_of(request), concerned)
     return JSONResponse({"plan": plans.plan_json(plan)})
 
 
@@ -120,6 +123,7 @@ async def set_team_plan(request: Request) -> Response:
         raise NotFound("team", "slug")
     plan = await plans.find(body.plan) if body.plan is not None else None
     await plans.assign(current_user(request), team, plan)
+    await bandwidth_guard.guard(autostack_of(request), [team])
     applied = await plans.plan_of(team)
     return JSONResponse({"team": team.slug,
                          "plan": plans.plan_json(applied) if applied else None,

@@ -8,7 +8,10 @@ limit (:func:`autostack_core.services.protection.guard` protects new hostnames
 of a blocked team the same way). Every :data:`GUARD_MINUTES` minutes the
 guard task re-applies the protection of every project of the teams whose plan
 blocks: a blocked team's hostnames are protected; a team back under its limit
-(a new month, a larger plan) gets its own protection settings back.
+(a new month) gets its own protection settings back. A plan's change or a
+team's move to another plan applies at once (the API and the pages call
+:func:`guard` for the teams concerned), so a plan that stops blocking
+releases its teams too.
 
 A plan set to ``throttle`` is not blocked: the edges here cannot slow one
 team's traffic down, so such teams are served as usual and shown past their
@@ -40,12 +43,20 @@ async def guarded_teams() -> list[Team]:
     return teams
 
 
-async def guard(app: AutoStack) -> int:
-    """Apply each guarded team's block or its own protection at the edge; how many teams
-    are blocked now."""
+async def guard(app: AutoStack, teams: list[Team] | None = None) -> int:
+    """Apply the block, or each project's own protection, at the edge for ``teams`` (the
+    guarded teams by default); how many of them are blocked now."""
     blocked = 0
-    for team in await guarded_teams():
+    for team in await guarded_teams() if teams is None else teams:
         blocked += await quotas.bandwidth_blocked(team.id) is not None
         for project in await Project.filter(team=team):
             await protection.apply(app, project)
     return blocked
+
+
+async def teams_on(plan: Plan) -> list[Team]:
+    """The teams ``plan`` applies to: those put on it, and the unassigned if it is default."""
+    teams = await Team.filter(plan=plan)
+    if plan.is_default:
+        teams += await Team.filter(plan_id__isnull=True)
+    return teams

@@ -6,13 +6,14 @@ asks it (``/_autostack/protection/check`` with the site's ``Host``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from autostack_core.app import AutoStack
 from autostack_core.infrastructure.models import Plan, TrafficRollup, User
 from autostack_core.services import bandwidth_guard
 from autostack_plugins.providers.null import NullEdge
-from tests.fixtures_auth import client_for, owner
+from tests.fixtures_auth import client_for, owner, token_for
 from tests.web_fixtures import Site, site
 
 __all__ = ["owner", "site"]
@@ -67,3 +68,24 @@ async def test_a_throttling_plan_keeps_serving(autostack: AutoStack, site: Site,
     await send(site, 5000)
     assert await bandwidth_guard.guard(autostack) == 0
     assert (await ask(autostack, "site.localhost"))[0] == 204
+
+
+async def test_a_plan_that_stops_blocking_releases_its_teams_at_once(
+    autostack: AutoStack, site: Site, null_edge: NullEdge, owner: User,
+) -> None:
+    autostack.settings = replace(autostack.settings, admins=(owner.email,))
+    team = await site.project.team
+    team.plan = await Plan.create(slug="small", name="Small", bandwidth_bytes_per_month=10)
+    await team.save()
+    await send(site, 5000)
+    assert await bandwidth_guard.guard(autostack) == 1
+    async with client_for(autostack, await token_for(owner)) as api:
+        changed = await api.patch("/api/v1/plans/small", json={"over_bandwidth": "throttle"})
+        assert changed.status_code == 200
+        assert not set(SITES) & set(null_edge.protections)
+        assert (await api.patch("/api/v1/plans/small", json={"over_bandwidth": "block"})
+                ).status_code == 200
+        assert set(SITES) <= set(null_edge.protections)
+        moved = await api.put(f"/api/v1/teams/{team.slug}/plan", json={"plan": "enterprise"})
+        assert moved.status_code == 200
+        assert not set(SITES) & set(null_edge.protections)
