@@ -51,11 +51,12 @@ async def deployment_costs(app: AutoStack, rows: list[UsageDay], sample_minutes:
                            ) -> list[dict[str, Any]]:
     """Per deployment in ``rows``: its runtime, its measured usage and what that cost
     (None without the runtime's price table), the most recently measured first."""
+    if not rows:
+        return []
     by_deployment: dict[str, list[UsageDay]] = {}
     for row in sorted(rows, key=lambda row: row.day, reverse=True):
         by_deployment.setdefault(row.deployment_id, []).append(row)
-    first = min((row.day for row in rows), default=datetime.now(UTC).date())
-    requests = await _requests(list(by_deployment), first)
+    requests = await _requests(list(by_deployment), min(row.day for row in rows))
     shown = []
     for deployment_id, found in by_deployment.items():
         runtime_name = found[0].runtime

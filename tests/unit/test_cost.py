@@ -19,22 +19,35 @@ import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.infrastructure.models import Project, TrafficRollup, User
+from autostack_core.infrastructure.models import Project, TrafficRollup, UsageDay, User
 from autostack_core.interfaces.cost import EstimatesCost, Usage
 from autostack_core.interfaces.usage import ResourceUsage
 from autostack_core.services import usage
 from autostack_plugins.providers.local import plugin as local_plugin
 from autostack_plugins.providers.local import prices as local_prices
+from autostack_plugins.providers.null import NullRuntime
 from tests.fixtures_auth import api, owner, personal_team
 from tests.null_edge import null_runtime
 from tests.upload_deploy import deploy_files
+from tests.web_fixtures import Site, signed_in, site
 
-__all__ = ["api", "owner"]
+__all__ = ["api", "owner", "signed_in", "site"]
 
 MB = 1024 * 1024
 DAY = datetime(2026, 11, 30, 10, 0, 30, tzinfo=UTC)
 PRICES = {"AUTOSTACK_PRICE_CPU_HOUR": "0.04", "AUTOSTACK_PRICE_MEMORY_GB_HOUR": "0.005",
           "AUTOSTACK_PRICE_CURRENCY": "eur"}
+
+
+def priced(runtime: NullRuntime, tmp_path: Path) -> NullRuntime:
+    """The null runtime (``local`` in the fast tier) with the local runtime's price table,
+    at 0.5 a CPU-hour and 0.3 a GB-hour."""
+    table = local_prices.price_table(Settings(data_dir=tmp_path, plugin_settings={
+        "AUTOSTACK_PRICE_CPU_HOUR": "0.5", "AUTOSTACK_PRICE_MEMORY_GB_HOUR": "0.3"}), "local")
+    runtime.price_table = lambda: table  # type: ignore[attr-defined]
+    runtime.estimate_cost = lambda measured: local_prices.estimate(  # type: ignore[attr-defined]
+        table, measured)
+    return runtime
 
 
 def amounts(cost: object) -> dict[str, float]:
@@ -120,12 +133,7 @@ async def test_the_usage_view_gives_each_deployments_cost(
     autostack: AutoStack, owner: User, api: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     site = await Project.create(name="site", team=await personal_team(owner), user=owner)
-    runtime = null_runtime(autostack)
-    table = local_prices.price_table(Settings(data_dir=tmp_path, plugin_settings={
-        "AUTOSTACK_PRICE_CPU_HOUR": "0.5", "AUTOSTACK_PRICE_MEMORY_GB_HOUR": "0.3"}), "local")
-    runtime.price_table = lambda: table  # type: ignore[attr-defined]
-    runtime.estimate_cost = lambda measured: local_prices.estimate(  # type: ignore[attr-defined]
-        table, measured)
+    runtime = priced(null_runtime(autostack), tmp_path)
     readings = [ResourceUsage(1800.0, 512 * MB), ResourceUsage(3600.0, 1536 * MB)]
 
     async def measure(release_id: str) -> ResourceUsage | None:
@@ -154,3 +162,20 @@ async def test_the_usage_view_gives_each_deployments_cost(
     view = (await api.get("/api/v1/projects/site/usage")).json()
     assert view["prices"] is None and view["deployments"][0]["cost"] is None
     assert view["deployments"][0]["cpu_seconds"] == 3600.0
+
+
+async def test_the_project_page_shows_each_deployments_cost_and_the_prices(
+    site: Site, signed_in: tuple[httpx.AsyncClient, str], tmp_path: Path
+) -> None:
+    priced(site.runtime, tmp_path)
+    today = datetime.now(UTC).date()
+    # An hour of samples: 1 CPU-hour, 1 GiB held all along.
+    await UsageDay.create(project=site.project, deployment_id=site.current.id, day=today,
+                          runtime="local", cpu_seconds=3600.0, memory_mb_sum=12 * 1024.0,
+                          memory_mb_peak=1024.0, samples=12)
+    http, _ = signed_in
+    page = (await http.get("/projects/site")).text
+    assert "data-usage-deployments" in page and site.current.id in page
+    assert "0.8000 USD" in page  # 1 x 0.5 + 1 x 0.3
+    assert "Prices of the local runtime (set by this server&#39;s admin)" in page
+    assert "cpu: 0.5 USD a CPU-hour" in page
