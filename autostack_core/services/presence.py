@@ -65,8 +65,10 @@ def initials(name: str) -> str:
 
 
 async def beat(user: User, target: str, now: datetime | None = None) -> datetime:
-    """Record that ``user`` is looking at ``target`` now; the time recorded."""
+    """Record that ``user`` is looking at ``target`` now; the time recorded. Rows of every
+    page gone quiet are dropped, so the table holds only the current viewers."""
     now = now or datetime.now(UTC)
+    await Presence.filter(seen_at__lt=now - timedelta(seconds=EXPIRE_SECONDS)).delete()
     updated = await Presence.filter(user=user, target=target).update(seen_at=now)
     if not updated:
         try:
@@ -82,11 +84,10 @@ async def leave(user: User, target: str, last_beat: datetime) -> None:
 
 
 async def viewers(target: str, now: datetime | None = None) -> list[Viewer]:
-    """Everyone whose last beat on ``target`` is recent, longest there first; older rows
-    are dropped."""
+    """Everyone whose last beat on ``target`` is recent, longest there first."""
     cutoff = (now or datetime.now(UTC)) - timedelta(seconds=EXPIRE_SECONDS)
-    await Presence.filter(target=target, seen_at__lt=cutoff).delete()
-    rows = await Presence.filter(target=target).order_by("id").select_related("user")
+    rows = await Presence.filter(target=target, seen_at__gte=cutoff).order_by("id") \
+        .select_related("user")
     return [Viewer(row.user.id, display_name(row.user), initials(display_name(row.user)),
                    row.user.avatar_url) for row in rows]
 
