@@ -16,6 +16,7 @@ import click
 from autostack_core import __version__
 from autostack_core.cli import backup, client, hooks, local, plans, protection, server, service
 from autostack_core.cli.audit import audit
+from autostack_core.cli.cost import cost
 from autostack_core.cli.options import ExtensibleGroup
 from autostack_core.cli.rollout import rollout
 from autostack_core.cli.skew import skew
@@ -75,3 +76,4 @@ main.add_command(split)
 main.add_command(skew)
 main.add_command(rollout)
 main.add_command(audit)
+main.add_command(cost)
