@@ -11,13 +11,17 @@ SQLite and, with AUTOSTACK_TEST_DATABASE_URL, on PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from autostack_core.app import AutoStack
+from autostack_core.cli import main
 from autostack_core.config import Settings
 from autostack_core.infrastructure.models import Project, TrafficRollup, UsageDay, User
 from autostack_core.interfaces.cost import EstimatesCost, Usage
@@ -26,8 +30,9 @@ from autostack_core.services import usage
 from autostack_plugins.providers.local import plugin as local_plugin
 from autostack_plugins.providers.local import prices as local_prices
 from autostack_plugins.providers.null import NullRuntime
-from tests.fixtures_auth import api, owner, personal_team
+from tests.fixtures_auth import api, owner, personal_team, token_for
 from tests.null_edge import null_runtime
+from tests.serving import serving
 from tests.upload_deploy import deploy_files
 from tests.web_fixtures import Site, signed_in, site
 
@@ -179,3 +184,23 @@ async def test_the_project_page_shows_each_deployments_cost_and_the_prices(
     assert "0.8000 USD" in page  # 1 x 0.5 + 1 x 0.3
     assert "Prices of the local runtime (set by this server&#39;s admin)" in page
     assert "cpu: 0.5 USD a CPU-hour" in page
+
+
+async def test_the_cli_shows_each_deployments_cost(
+    autostack: AutoStack, site: Site, owner: User, tmp_path: Path
+) -> None:
+    priced(site.runtime, tmp_path)
+    await UsageDay.create(project=site.project, deployment_id=site.current.id,
+                          day=datetime.now(UTC).date(), runtime="local", cpu_seconds=7200.0,
+                          memory_mb_sum=12 * 512.0, memory_mb_peak=512.0, samples=12)
+    env = {"AUTOSTACK_TOKEN": await token_for(owner), "XDG_CONFIG_HOME": "/nonexistent"}
+    async with serving(autostack.asgi()) as url:
+        env["AUTOSTACK_SERVER"] = url
+        shown, as_json = [await asyncio.to_thread(
+            CliRunner().invoke, main, ["cost", "--project", "site", *extra], env=env)
+            for extra in ((), ("--json",))]
+    assert shown.exit_code == 0, shown.output
+    [line] = [line for line in shown.output.splitlines() if site.current.id in line]
+    assert "7200 CPU-s" in line and "1.1500 USD" in line  # 2 x 0.5 + 0.5 x 0.3
+    assert "prices (set by the server's admin; settings: AUTOSTACK_PRICE_CPU_HOUR" in shown.output
+    assert json.loads(as_json.output)["deployments"][0]["cost"]["total"] == pytest.approx(1.15)
