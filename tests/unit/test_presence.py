@@ -11,19 +11,22 @@ from typing import Any
 
 import httpx
 
-from autostack_core.api.comments import live
+from autostack_core.api.comments import POLL_SECONDS, live
 from autostack_core.app import AutoStack
+from autostack_core.config import Settings
 from autostack_core.infrastructure.models import Presence, Project, Role, User
 from autostack_core.services import comments, deployments, presence
+from tests.conftest import fast_plugins
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 
 __all__ = ["api", "owner"]
 
 
-async def next_of(stream: AsyncIterator[dict[str, str]], kind: str) -> Any:
+async def next_of(stream: AsyncIterator[dict[str, str]], kind: str,
+                  timeout: float = 3) -> Any:
     """The data of the stream's next ``kind`` event (other kinds skipped)."""
     while True:
-        event = await asyncio.wait_for(anext(stream), 3)
+        event = await asyncio.wait_for(anext(stream), timeout)
         if event["event"] == kind:
             return json.loads(event["data"])
 
@@ -105,3 +108,28 @@ async def test_presence_is_for_team_members_only(
         assert (await http.get("/api/v1/projects/site/presence/events")).status_code == 404
         assert (await http.get(
             f"/api/v1/deployments/{deployment.id}/presence/events")).status_code == 404
+
+
+async def test_two_workers_see_the_same_viewers(
+    autostack: AutoStack, settings: Settings, owner: User
+) -> None:
+    """A second AutoStack on the same database (and Redis, when the tests have one), as a
+    second worker: a viewer whose stream it serves shows on the first worker's stream.
+    Without Redis the first worker's stream finds it by its poll instead of at once."""
+    team = await personal_team(owner)
+    mel = await add_user(team, "mel@example.com", Role.MEMBER)
+    await Project.create(name="site", team=team, user=owner)
+    other = AutoStack(settings, plugins=fast_plugins())
+    await other.startup()
+    try:
+        target = presence.project_target("site")
+        mine = live(autostack, owner, target, None)
+        assert [v["id"] for v in (await next_of(mine, "presence"))["viewers"]] == [owner.id]
+        theirs = live(other, mel, target, None)
+        await asyncio.wait_for(anext(theirs), 3)
+        arrived = await next_of(mine, "presence", POLL_SECONDS + 3)
+        assert [v["id"] for v in arrived["viewers"]] == [owner.id, mel.id]
+        await theirs.aclose()
+        await mine.aclose()
+    finally:
+        await other.shutdown()
