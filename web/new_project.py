@@ -296,10 +296,9 @@ async def from_template(request: Request, user: User) -> Response:
         context = {**step_one(request, await deploy_teams(user), values["team"]),
                    "template_error": shown, "template_name": name}
         return await render(request, "new_project.html", context, status_code=error.status)
-    deployment = await deployments.create_deployment(
-        host, project, user=user, target=Environment.PRODUCTION, creator_type=CreatorType.MANUAL,
-        **await templates.template_source(host, project, values["template"], user),
-    )
+    deployment = await templates.deploy(host, project, values["template"], user,
+                                        target=Environment.PRODUCTION,
+                                        creator_type=CreatorType.MANUAL)
     return redirect(f"/deployments/{deployment.id}")
 
 

@@ -223,7 +223,10 @@ async def create_deployment(request: Request) -> Response:
         await check_uploaded(app, project, body.files)
         fields.update(source_type="upload", upload_manifest=manifest)
     elif body.template is not None:
-        fields.update(await templates.template_source(app, project, body.template, user))
+        deployment = await templates.deploy(app, project, body.template, user,
+                                            force=body.force, target=fields["target"],
+                                            creator_type=fields["creator_type"])
+        return JSONResponse(await serialize(app, deployment, project), status_code=201)
     else:
         url = (body.git.url if body.git else None) or project.git_url
         if not url:

@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from autostack_core.build.sources import SourceError, git
 from autostack_core.errors import ApiError
-from autostack_core.infrastructure.models import Project, User
+from autostack_core.infrastructure.models import Deployment, Project, User
 from autostack_core.interfaces import DeploymentTemplate
+from autostack_core.services import deployments
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -90,11 +91,22 @@ async def seed_repository(app: AutoStack, project: Project, template: Deployment
     return sha
 
 
-async def template_source(app: AutoStack, project: Project, slug: str,
-                          user: User | None) -> dict[str, Any]:
-    """The fields of a deployment of the template ``slug``: its repository is seeded, and
-    the deployment builds that first commit (422 for an unknown template)."""
+async def deploy(app: AutoStack, project: Project, slug: str, user: User | None,
+                 force: bool = False, **fields: Any) -> Deployment:
+    """Seed the project's repository with the template ``slug`` and deploy that commit
+    (422 for an unknown template; ``fields``: the deployment's target, creator type).
+
+    A deployment refused after the seeding (a plan's quota) takes the seeded branch
+    away again, so nothing is left half-done and the template can be deployed later.
+    """
     template = find_template(app, slug)
     sha = await seed_repository(app, project, template, user)
-    return {"source_type": "template", "commit_sha": sha, "branch": project.branch,
-            "commit_message": commit_message(template).splitlines()[0]}
+    try:
+        return await deployments.create_deployment(
+            app, project, force=force, user=user, source_type="template", commit_sha=sha,
+            branch=project.branch, commit_message=commit_message(template).splitlines()[0],
+            **fields)
+    except ApiError:  # refused before the deployment was stored
+        await git("update-ref", "-d", f"refs/heads/{project.branch}", sha,
+                  git_dir=str(repository_path(app, project.name)))
+        raise

@@ -12,10 +12,10 @@ import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.build.detection import detect
-from autostack_core.infrastructure.models import Deployment, User
+from autostack_core.infrastructure.models import Deployment, Plan, Team, User
 from autostack_core.interfaces import SourceTree
 from autostack_core.services.templates import repository_path
-from tests.fixtures_auth import api, owner
+from tests.fixtures_auth import api, owner, personal_team
 
 __all__ = ["api", "owner"]
 
@@ -94,3 +94,20 @@ async def test_an_unknown_template_is_refused_naming_the_field(api: httpx.AsyncC
     refused = await api.post("/api/v1/projects/shop/deployments", json={"template": "nope"})
     assert refused.status_code == 422 and "template" in refused.text
     assert await Deployment.filter(project__name="shop").count() == 0
+
+
+async def test_a_template_deploy_the_plan_refuses_leaves_no_seeded_branch(
+        autostack: AutoStack, api: httpx.AsyncClient, owner: User, tmp_path: Path) -> None:
+    team = await personal_team(owner)
+    paused = await Plan.create(slug="none-today", name="Paused", deployments_per_day=0)
+    await Team.filter(id=team.id).update(plan_id=paused.id)
+    assert (await api.post("/api/v1/projects", json={"name": "shop"})).status_code == 201
+    refused = await api.post("/api/v1/projects/shop/deployments", json={"template": "flask"})
+    assert refused.status_code == 402 and "deployments_per_day" in refused.text
+    repo = repository_path(autostack, "shop")
+    assert git("for-each-ref", "refs/heads", cwd=repo) == ""
+    assert await Deployment.filter(project__name="shop").count() == 0
+
+    await Team.filter(id=team.id).update(plan_id=None)
+    later = await api.post("/api/v1/projects/shop/deployments", json={"template": "flask"})
+    assert later.status_code == 201 and later.json()["source"] == "template"
