@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from autostack_core.interfaces.cost import EstimatesCost, Usage
 from autostack_core.interfaces.edge import PROTECTION_PREFIX, SKEW_QUERY, Protection
 from autostack_core.interfaces.runtime import (
     CostEstimate,
@@ -382,6 +383,19 @@ class ProviderConformance:
         estimate = pair.runtime.cost_estimate(release)
         assert isinstance(estimate, CostEstimate) and estimate.currency
         assert estimate.hourly >= 0 and estimate.monthly >= 0
+        if not isinstance(pair.runtime, EstimatesCost):
+            return  # no price table: measured usage is shown without a cost
+        table = pair.runtime.price_table()
+        assert table.currency and table.source and table.items
+        assert all(item.price >= 0 for item in table.items)
+        cost = pair.runtime.estimate_cost(Usage(cpu_seconds=3600, memory_gib_hours=1, hours=1,
+                                                requests=1000))
+        assert cost.currency == table.currency and cost.as_of == table.as_of
+        for line in cost.lines:
+            assert line.price == table.price(line.item)
+            assert line.amount == pytest.approx(line.quantity * line.price)
+        assert cost.total == pytest.approx(sum(line.amount for line in cost.lines))
+        assert pair.runtime.estimate_cost(Usage(0, 0, 0)).total == 0
 
 
 async def lines(runtime: Runtime, release_id: str,
