@@ -273,8 +273,11 @@ def register_templates(settings: Settings) -> list[DeploymentTemplate]:
     """Return a list of deployment templates for the marketplace.
 
     Each item is an :class:`autostack_core.interfaces.DeploymentTemplate`:
-    ``slug``, ``name``, ``description``, ``framework`` and ``source_dir``, a
-    folder whose files become a new project's first deployment. The
+    ``slug``, ``name``, ``description``, ``framework`` (the slug AutoStack's
+    detection finds in the files) and ``source_dir``, the folder of the
+    starter's files. Deploying a template commits those files (the folder's own
+    ``.gitignore`` applied) as the first commit of the project's built-in git
+    repository and deploys that commit, so ``git clone`` gives them. The
     dashboard's "New Project" page and ``autostack templates`` list them all.
     """
 
