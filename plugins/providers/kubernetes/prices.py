@@ -41,6 +41,7 @@ def price_table(runtime: str) -> PriceTable:
 
 
 def estimate(table: PriceTable, settings: Settings, usage: Usage) -> Cost:
-    """``usage``'s hours at the pod's requests (one pod: the meter adds replicas' hours)."""
+    """``usage``'s hours at one pod's requests (``usage.hours`` are pod-hours: a caller
+    with several replicas running adds their hours)."""
     return bill(table, {"vcpu": usage.hours * settings.runtime_cpus,
                         "memory": usage.hours * settings.runtime_memory_mb / 1024})
