@@ -32,6 +32,7 @@ async def usage(request: Request, user: User, error: ApiError | None = None) -> 
     return await render(request, "team_usage.html", {
         "team": team, "role": role, **await quotas.standing(team.id),
         "usage": await team_usage.month_usage(team.id, month),
+        "months": await team_usage.months_usage(team.id, month),
         "server_admin": admin, "plans": await plans.all_plans() if admin else [],
         "error": error}, status_code=error.status if error else 200)
 

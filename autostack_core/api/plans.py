@@ -131,8 +131,9 @@ async def set_team_plan(request: Request) -> Response:
 
 
 async def team_usage_view(request: Request) -> Response:
-    """A team's plan, each limit against what the team uses now, and the month's usage per
-    project and day (build minutes, bandwidth, requests, CPU seconds; storage now).
+    """A team's plan, each limit against what the team uses now, the month's usage per
+    project and day (build minutes, bandwidth, requests, CPU seconds; storage now), and the
+    totals of the twelve months up to it.
     ---
     summary: A team's usage
     tags: [plans]
@@ -140,13 +141,14 @@ async def team_usage_view(request: Request) -> Response:
       - {name: slug, in: path, required: true, schema: {type: string}}
       - {name: month, in: query, required: false, schema: {type: string}, description: YYYY-MM}
     responses:
-      200: {description: "{team, plan, limits, usage}"}
+      200: {description: "{team, plan, limits, usage, months}"}
       404: {description: No such team of yours}
     """
     team, _ = await team_for(request, Role.VIEWER)
     month = team_usage.parse_month(request.query_params.get("month"))
     return JSONResponse({"team": team.slug, **await quotas.standing(team.id),
-                         "usage": await team_usage.month_usage(team.id, month)})
+                         "usage": await team_usage.month_usage(team.id, month),
+                         "months": await team_usage.months_usage(team.id, month)})
 
 
 async def run_billing(request: Request) -> Response:

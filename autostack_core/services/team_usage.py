@@ -31,6 +31,7 @@ from autostack_core.services import team_files
 
 FIGURES = ("build_minutes", "bandwidth_bytes", "requests", "cpu_seconds")
 """The figures per project and day (storage is the team's, now)."""
+SHOWN_MONTHS = 12
 
 
 def month_start(day: date) -> date:
@@ -136,3 +137,17 @@ async def month_usage(team_id: int, month: date) -> dict[str, Any]:
         "days": [{"day": day.isoformat(), **_rounded(_sum(rows))}
                  for day, rows in sorted(days.items(), reverse=True)],
     }
+
+
+async def months_usage(team_id: int, last: date, count: int = SHOWN_MONTHS
+                       ) -> list[dict[str, Any]]:
+    """The team's totals of the ``count`` months up to ``last``'s, newest first."""
+    first = month_start(last)
+    for _ in range(count - 1):
+        first = month_start(first - timedelta(days=1))
+    table = await per_project_day(team_id, first, next_month(last))
+    months: dict[str, list[dict[str, float]]] = {}
+    for (_, day), figures in table.items():
+        months.setdefault(day.strftime("%Y-%m"), []).append(figures)
+    return [{"month": key, **_rounded(_sum(rows))}
+            for key, rows in sorted(months.items(), reverse=True)]

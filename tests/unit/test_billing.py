@@ -97,3 +97,21 @@ async def test_a_month_not_over_is_refused(autostack: AutoStack, api: httpx.Asyn
     assert refused.status_code == 409 and refused.json()["error"]["field"] == "month"
     bad = await api.post("/api/v1/billing/run", params={"month": "december"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "month"
+
+
+async def test_the_usage_api_gives_a_month_per_project_and_day_and_the_months(
+    autostack: AutoStack, api: httpx.AsyncClient, owner: User,
+) -> None:
+    team = await personal_team(owner)
+    await used_last_month(team)
+    month = f"{last_month():%Y-%m}"
+    answer = (await api.get(f"/api/v1/teams/{team.slug}/usage",
+                            params={"month": month})).json()
+    usage = answer["usage"]
+    assert usage["month"] == month and usage["total"]["bandwidth_bytes"] == 5000
+    assert [row["project"] for row in usage["projects"]] == [f"site-{team.slug}"]
+    assert [row["requests"] for row in usage["days"]] == [7]
+    this_month = (await api.get(f"/api/v1/teams/{team.slug}/usage")).json()
+    months = {row["month"]: row["build_minutes"] for row in this_month["months"]}
+    assert months == {f"{datetime.now(UTC):%Y-%m}": 10.0, month: 1.5}
+    assert this_month["usage"]["total"]["build_minutes"] == 10.0
