@@ -94,6 +94,8 @@ async def deployment_page(request: Request, user: User, status_code: int = 200,
         "aliases": [deployments.url_for(host, alias.hostname) for alias in aliases],
         "serving_production": production is not None and production.id == deployment.id,
         "runtime": runtime, "comments": await comments.listed(deployment),
+        "handles": set(comments.handles(
+            await comments.team_members(project.team_id))),  # type: ignore[attr-defined]
         "comment_error": None, "draft": "", **extra,
     }, status_code=status_code)
 

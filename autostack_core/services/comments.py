@@ -57,15 +57,27 @@ async def team_members(team_id: int) -> list[User]:
             await TeamMember.filter(team_id=team_id).select_related("user").order_by("id")]
 
 
-def mentioned(body: str, members: list[User]) -> list[User]:
-    """The members ``body`` mentions, each once, in the order first mentioned."""
+def handles(members: list[User]) -> dict[str, User]:
+    """Each member by the names a mention may use: e-mail address and its local part,
+    lowercase (the first member keeps a local part two share)."""
     by_handle: dict[str, User] = {}
     for user in members:
         by_handle.setdefault(user.email.lower(), user)
         by_handle.setdefault(user.email.split("@", 1)[0].lower(), user)
+    return by_handle
+
+
+def handle_of(match: re.Match[str]) -> str:
+    """The name a :data:`MENTION` match uses, as :func:`handles` keys it."""
+    return match.group(1).rstrip(".").lower()
+
+
+def mentioned(body: str, members: list[User]) -> list[User]:
+    """The members ``body`` mentions, each once, in the order first mentioned."""
+    by_handle = handles(members)
     found: dict[int, User] = {}
     for match in MENTION.finditer(body):
-        member = by_handle.get(match.group(1).rstrip(".").lower())
+        member = by_handle.get(handle_of(match))
         if member is not None:
             found.setdefault(member.id, member)
     return list(found.values())

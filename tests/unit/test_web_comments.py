@@ -45,6 +45,7 @@ async def test_a_comment_is_posted_rendered_safely_and_mentions_notify(
     assert posted.headers["location"] == f"/deployments/{deployment.id}#comment-{comment.id}"
     page = await http.get(f"/deployments/{deployment.id}")
     assert "<strong>ship it</strong>" in page.text
+    assert '<span class="mention">@mel</span>' in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "<script>alert(1)" not in page.text
     assert 'href="javascript:' not in page.text
