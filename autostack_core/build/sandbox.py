@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autostack_core.build.sandbox_cgroups import MemoryCgroup
-from autostack_core.build.sandbox_layout import system_layout
+from autostack_core.build.sandbox_layout import system_ca_env, system_layout
 from autostack_core.build.sandbox_network import IsolatedNetwork, NetworkSetupError, slirp4netns
 from autostack_core.infrastructure.manifests import safe_relative_path
 from autostack_core.interfaces import SANDBOX_PATH
@@ -327,6 +327,7 @@ class Sandbox:
             "XDG_CACHE_HOME": cache,
             "npm_config_cache": f"{cache}/npm",
             "PIP_CACHE_DIR": f"{cache}/pip",
+            **system_ca_env(),
         }
         if self.toolchains is not None and toolchains is not None:
             base["AUTOSTACK_TOOLCHAINS"] = toolchains

@@ -22,6 +22,22 @@ PRIVATE_FILES_SECONDS = 60.0
 _private_files: tuple[float, list[tuple[str, bool]]] | None = None
 
 
+SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+"""Debian's bundle of the certificate authorities the system trusts (``ca-certificates``)."""
+
+
+def system_ca_env() -> dict[str, str]:
+    """Node.js trusts the system's certificate authorities, as the other tools do.
+
+    Debian's ``node`` reads the system's store; the official binaries that
+    builds and apps may run (``node_install.py``) trust only the list compiled
+    into them, so behind a proxy or registry mirror with a company's
+    authority, ``npm install`` failed with ``SELF_SIGNED_CERT_IN_CHAIN``.
+    ``/etc`` is visible read-only in the sandboxes.
+    """
+    return {"NODE_EXTRA_CA_CERTS": str(SYSTEM_CA_BUNDLE)} if SYSTEM_CA_BUNDLE.is_file() else {}
+
+
 def system_layout() -> list[str]:
     """bwrap arguments for the read-only system, ``/proc``, ``/dev`` and a private ``/tmp``.
 

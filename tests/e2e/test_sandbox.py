@@ -20,7 +20,7 @@ from autostack_core.build.sandbox import (
     mask,
 )
 from autostack_core.build.sandbox_cgroups import kill_leftovers
-from autostack_core.build.sandbox_layout import private_system_files
+from autostack_core.build.sandbox_layout import SYSTEM_CA_BUNDLE, private_system_files
 
 needs_cgroups = pytest.mark.skipif(
     not Path("/sys/fs/cgroup/memory").is_dir()
@@ -83,6 +83,17 @@ async def test_streams_stdout_and_stderr_lines_and_returns_the_exit_code(data_di
     assert ("stdout", "one") in lines.items
     assert ("stderr", "two") in lines.items
     assert lines.text("stdout") == "one\nthree"
+
+
+@pytest.mark.skipif(not SYSTEM_CA_BUNDLE.is_file(), reason="no system certificate bundle")
+async def test_node_is_told_the_system_certificate_authorities(data_dir: Path) -> None:
+    """An official Node.js binary trusts the authorities the system trusts (a registry
+    mirror's or a proxy's), as Debian's node and the other tools already do."""
+    lines = Lines()
+    code = await make_sandbox(data_dir).run(
+        'test -r "$NODE_EXTRA_CA_CERTS" && echo "$NODE_EXTRA_CA_CERTS"', lines)
+    assert code == 0, lines.text()
+    assert lines.text("stdout") == str(SYSTEM_CA_BUNDLE)
 
 
 async def test_workspace_and_cache_are_writable_and_persist(data_dir: Path) -> None:

@@ -67,7 +67,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from autostack_core.build.sandbox_layout import CGROUP_ROOT, system_layout
+from autostack_core.build.sandbox_layout import CGROUP_ROOT, system_ca_env, system_layout
 from autostack_core.build.sandbox_network import slirp4netns
 from autostack_core.interfaces import SANDBOX_PATH as DEFAULT_PATH
 
@@ -134,7 +134,7 @@ def runtime_env(env: dict[str, str], port: int) -> dict[str, str]:
     return {
         "PATH": DEFAULT_PATH, "LANG": "C.UTF-8", "HOME": "/tmp", "NODE_ENV": "production",
         "PYTHONPATH": "/app/.python", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
-        **env,
+        **system_ca_env(), **env,
         "PORT": str(port), "HOST": "127.0.0.1", "HOSTNAME": "127.0.0.1",
     }
 
