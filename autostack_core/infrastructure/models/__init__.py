@@ -30,6 +30,11 @@ from autostack_core.infrastructure.models.collaboration import (
     UserNotification,
 )
 from autostack_core.infrastructure.models.crons import CronRun, DeploymentCron
+from autostack_core.infrastructure.models.databases import (
+    Database,
+    DatabaseBackup,
+    DatabaseLink,
+)
 from autostack_core.infrastructure.models.domains import ConnectedZone, Domain
 from autostack_core.infrastructure.models.enums import (
     ROLE_RANK,
@@ -75,6 +80,7 @@ SEALED_COLUMNS: tuple[tuple[type[Model], str, str], ...] = (
     (ProviderSettings, "config_sealed", "provider_settings.config"),
     (LogDrain, "headers_sealed", "log_drains.headers"),
     (TeamSso, "client_secret_sealed", "team_sso.client_secret"),
+    (Database, "password_sealed", "databases.password"),
 )
 """Every encrypted column with its authenticated context; key rotation walks these."""
 
@@ -91,6 +97,9 @@ __all__ = [
     "ConnectedZone",
     "CreatorType",
     "CronRun",
+    "Database",
+    "DatabaseBackup",
+    "DatabaseLink",
     "DeployHook",
     "Deployment",
     "DeploymentComment",
