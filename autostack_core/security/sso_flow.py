@@ -46,7 +46,7 @@ from autostack_core.security.oauth_flow import (
     read_flow,
 )
 from autostack_core.security.outbound import Outbound
-from autostack_core.services import team_sso
+from autostack_core.services import quotas, team_sso
 
 if TYPE_CHECKING:
     from ssrfguard.httpx import AsyncClient
@@ -118,6 +118,7 @@ async def _claims(request: Request, config: TeamSso, flow: dict[str, str]) -> di
 async def _user(team: Team, claims: dict[str, Any], email: str, signed_in: User | None) -> User:
     host, title, subject = f"sso-{team.id}", f"{team.name} single sign-on", str(claims["sub"])
     owner = await identities.owner_of(host, subject)
+    await team_sso.check_room(team, owner or signed_in)
     if owner is not None:
         return owner
     if signed_in is None:
@@ -145,6 +146,8 @@ async def callback(request: Request) -> Response:
         return failure(f"the sign-in response was not valid ({error.error}); start again")
     except SignInError as error:
         return failure(str(error))
+    except quotas.QuotaExceeded as error:
+        return failure(f"the team {team.name} is full: {error.message}", 402)
     if not user.is_active:
         return failure("this account is deactivated", 403)
     await team_sso.join(team, user, role)

@@ -22,7 +22,7 @@ from autostack_core.infrastructure.models.sso import SsoSession, TeamSso
 from autostack_core.interfaces.sign_in import SignInError
 from autostack_core.security import accounts, oidc, sign_in_method
 from autostack_core.security.outbound import Outbound
-from autostack_core.services import audit
+from autostack_core.services import audit, quotas
 
 if TYPE_CHECKING:
     from autostack_core.config import Settings
@@ -157,10 +157,21 @@ def check_email(config: TeamSso, claims: Mapping[str, Any]) -> str:
     return email
 
 
+async def check_room(team: Team, user: User | None) -> None:
+    """Refuse (402, :class:`~autostack_core.services.quotas.QuotaExceeded`) a sign-in that
+    would make a new member of a team whose plan has no room for one; ``user`` is the
+    account the sign-in resolves to (None: a new one). Called before any account is
+    created, so a refused sign-in leaves nothing behind."""
+    if user is None or not await TeamMember.exists(team=team, user=user):
+        await quotas.check(team.id, "members")
+
+
 async def join(team: Team, user: User, role: Role) -> TeamMember:
-    """Make ``user`` a member of ``team`` with ``role`` (the team's creator keeps owner)."""
+    """Make ``user`` a member of ``team`` with ``role`` (the team's creator keeps owner); a
+    new member only while the team's plan has room (:func:`check_room`)."""
     member = await TeamMember.get_or_none(team=team, user=user)
     if member is None:
+        await check_room(team, None)
         member = await TeamMember.create(team=team, user=user, role=role)
         await audit.record("member.joined_sso", team=team, actor=user,
                            target=("user", str(user.id)), after={"role": str(role)})

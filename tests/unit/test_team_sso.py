@@ -14,6 +14,7 @@ import httpx
 from autostack_core.app import AutoStack
 from autostack_core.infrastructure.models import (
     AuditEvent,
+    Plan,
     Role,
     Team,
     TeamMember,
@@ -108,6 +109,26 @@ async def test_no_mapped_role_and_no_default_is_refused(
     assert refused.status_code == 400
     assert "no role for this team" in refused.text
     assert not await User.exists(email="fay@acme.test")
+
+
+async def test_a_full_team_refuses_a_new_member_and_keeps_its_members(
+        autostack: AutoStack, browser: Browser, issuer: str) -> None:
+    """Just-in-time membership counts against the plan's members (issue 23)."""
+    team = await team_with_sso(browser, issuer)
+    team.plan = await Plan.create(slug="duo", name="Duo", members=2)
+    await team.save()
+    await person(issuer, "u-8", email="ida@acme.test", groups=["engineers"])
+    await person(issuer, "u-9", email="jo@acme.test", groups=["engineers"])
+    async with client_for(autostack) as http:
+        assert (await sso_sign_in(http, "u-8")).status_code == 303  # the 2nd member
+    async with client_for(autostack) as http:
+        refused = await sso_sign_in(http, "u-9")
+    assert refused.status_code == 402
+    assert "the team Acme is full" in refused.text and "the Duo plan allows 2" in refused.text
+    assert not await User.exists(email="jo@acme.test")
+    assert await TeamMember.filter(team=team).count() == 2
+    async with client_for(autostack) as http:  # a member already in signs in as before
+        assert (await sso_sign_in(http, "u-8")).status_code == 303
 
 
 async def test_allowed_domains_refuse_other_addresses(
