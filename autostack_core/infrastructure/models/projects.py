@@ -91,6 +91,8 @@ class Deployment(Model):
     source_hash = fields.CharField(max_length=64, null=True)
     output_manifest_hash = fields.CharField(max_length=64, null=True)
     detection: dict[str, Any] | None = fields.JSONField(null=True)
+    pipeline: dict[str, Any] | None = fields.JSONField(null=True)
+    """The steps this deployment ran, each with its status, and its approval (issue 18)."""
     deployment_url = fields.CharField(max_length=500, null=True)
     error_message = fields.TextField(null=True)
     cancel_requested = fields.BooleanField(default=False)
