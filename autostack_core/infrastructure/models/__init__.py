@@ -81,6 +81,7 @@ SEALED_COLUMNS: tuple[tuple[type[Model], str, str], ...] = (
     (LogDrain, "headers_sealed", "log_drains.headers"),
     (TeamSso, "client_secret_sealed", "team_sso.client_secret"),
     (Database, "password_sealed", "databases.password"),
+    (Database, "url_sealed", "databases.url"),
 )
 """Every encrypted column with its authenticated context; key rotation walks these."""
 

@@ -23,6 +23,7 @@ class Database(Model):
 
     ``status`` is ``starting``, ``running``, ``failed`` or ``stopped``; ``error``
     says why it failed. ``port`` is its loopback port, unique on the server.
+    ``backup_keep`` is how many of its backups are kept (the oldest go first).
     """
 
     id = fields.IntField(primary_key=True)
@@ -35,10 +36,14 @@ class Database(Model):
     password_sealed = fields.TextField()
     status = fields.CharField(max_length=16, default="starting")
     error = fields.TextField(null=True)
+    env_key = fields.CharField(max_length=64)
+    url_sealed = fields.TextField()
     backup_keep = fields.IntField(default=7)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     password = sealed("password_sealed", "databases.password")
+    url = sealed("url_sealed", "databases.url")
+    """What linked deployments get in ``env_key``, sealed like their variables."""
 
     class Meta:
         table = "databases"
