@@ -179,11 +179,23 @@ def templates_of(request: Request) -> list[DeploymentTemplate]:
     return sorted(host_of(request).templates.values(), key=lambda template: template.name)
 
 
-def step_one(request: Request, teams: list[dict[str, Any]], team: str) -> dict[str, Any]:
-    """The context of the first step with no values and no errors."""
+def default_template(listed: list[DeploymentTemplate]) -> str:
+    """The template ``/new`` preselects: a static one (nothing to install or build, so it
+    is live in seconds), else the first listed; "" when none is installed."""
+    static = [template for template in listed if template.framework == "static"]
+    return (static or listed)[0].slug if listed else ""
+
+
+def step_one(request: Request, teams: list[dict[str, Any]], team: str,
+             template: str = "") -> dict[str, Any]:
+    """The context of the first step with no values and no errors; ``template`` is the one
+    chosen (the form shown again after an error keeps it), else the default."""
+    listed = templates_of(request)
+    chosen = template if template in {item.slug for item in listed} else \
+        default_template(listed)
     return {"teams": teams, "team": team, "import_error": None, "push_error": None,
             "push_name": "", "template_error": None, "template_name": "",
-            "templates": templates_of(request), "values": {"branch": "main"}}
+            "templates": listed, "template_choice": chosen, "values": {"branch": "main"}}
 
 
 async def start(request: Request, user: User) -> Response:
@@ -293,7 +305,8 @@ async def from_template(request: Request, user: User) -> Response:
         project = await create_project(user, body, client_ip(request))
     except ApiError as error:
         shown, name = offer_slug(error, values["name"])
-        context = {**step_one(request, await deploy_teams(user), values["team"]),
+        context = {**step_one(request, await deploy_teams(user), values["team"],
+                            values["template"]),
                    "template_error": shown, "template_name": name}
         return await render(request, "new_project.html", context, status_code=error.status)
     deployment = await templates.deploy(host, project, values["template"], user,

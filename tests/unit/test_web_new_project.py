@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -152,18 +153,28 @@ async def test_viewers_cannot_create_projects(autostack: AutoStack, owner: User)
         assert refused.status_code == 403
 
 
+def checked_templates(html: str) -> list[str]:
+    """The slugs of the template radios the page checks."""
+    return re.findall(r'name="template" value="([^"]+)" checked', html)
+
+
 async def test_a_template_becomes_a_project_deployed_to_production(
     autostack: AutoStack, signed_in: Client
 ) -> None:
     http, token = signed_in
     page = await http.get("/new")
     assert "Start from a template" in page.text and "Static starter" in page.text
+    # Preselected: the static starter (live in seconds), not the first by name (Astro).
+    assert "astro" in autostack.templates
+    assert checked_templates(page.text) == ["static-starter"]
+    assert 'placeholder="static-starter"' in page.text
     slug = next(iter(autostack.templates))
     unknown = await http.post("/new/template", data={"csrf_token": token, "template": "nope"})
     assert unknown.status_code == 422 and "choose one of the templates" in unknown.text
     bad_name = await http.post("/new/template", data={
         "csrf_token": token, "template": slug, "name": "Bad Name!"})
     assert bad_name.status_code == 422 and 'id="e-template-name"' in bad_name.text
+    assert checked_templates(bad_name.text) == [slug]  # the choice is kept
     created = await http.post("/new/template", data={
         "csrf_token": token, "template": slug, "name": "starter"})
     assert created.status_code == 303
