@@ -21,7 +21,7 @@ class OverBandwidth(StrEnum):
     BLOCK = "block"
     """Answer a page that says the plan's bandwidth is used up (HTTP 402)."""
     THROTTLE = "throttle"
-    """Keep serving, slowly (the edge's throttle rate)."""
+    """Keep serving, slowly: 429 with ``Retry-After`` past the plan's ``throttle_rate``."""
 
 
 class Plan(Model):
@@ -42,6 +42,13 @@ class Plan(Model):
     concurrent_builds = fields.IntField(null=True)
     over_bandwidth = fields.CharEnumField(OverBandwidth, default=OverBandwidth.BLOCK,
                                           max_length=16)
+    throttle_rate = fields.CharField(max_length=32, default="5/10")
+    """``RATE/BURST``: requests per second (and at once) a project of a team past its
+    bandwidth is served at when ``over_bandwidth`` is ``throttle``."""
+    rate_limit_address = fields.CharField(max_length=32, null=True)
+    """``RATE/BURST`` per client address on one project; None: the server's setting."""
+    rate_limit_project = fields.CharField(max_length=32, null=True)
+    """``RATE/BURST`` per project, every address; None: the server's setting."""
     is_default = fields.BooleanField(default=False)
     """The plan of every team that was assigned none (at most one plan is the default)."""
     created_at = fields.DatetimeField(auto_now_add=True)
