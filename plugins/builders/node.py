@@ -43,7 +43,14 @@ from .middleware import build_middleware
 from .node_install import show
 from .node_server import lay_out_server
 from .node_toolchain import corepack_integrity, toolchain_prefix
-from .node_version import Version, check_node_version, installed_node, satisfies
+from .node_version import (
+    STRIP_TYPES,
+    STRIP_TYPES_RANGE,
+    Version,
+    check_node_version,
+    installed_node,
+    satisfies,
+)
 from .routes_config import build_config
 from .static_site import BUILD_OUTPUT, build_static_site, project_rules, publish_prebuilt
 from .steps import run_step, warn_skipped, write_json, write_server
@@ -98,12 +105,16 @@ class NodeBuilder:
         """The Node.js version the build runs, and the shell prefix that puts it on the PATH.
 
         The project's files (``.nvmrc``, ``.node-version``, ``engines.node``) win over
-        its setting. The server's ``node`` serves when it satisfies the request;
+        its setting; a TypeScript entry run by type stripping asks for 22.6 or later.
+        The server's ``node`` serves when it satisfies the request;
         otherwise an offered version comes from the toolchain cache (:mod:`.node_install`).
         """
         requested = SourceTree(context.workspace).node_version()
         if requested is None and context.node_version:
             requested = (context.node_version, "the project's Node.js version setting")
+        if requested is None and STRIP_TYPES in (context.detection.start_command or ""):
+            requested = (STRIP_TYPES_RANGE, "the TypeScript entry Node.js runs by stripping "
+                         "its types")
         node = await asyncio.to_thread(installed_node)
         if requested is None:
             return node, ""

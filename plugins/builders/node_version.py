@@ -21,6 +21,10 @@ LTS_CODENAMES = {
     "argon": 4, "boron": 6, "carbon": 8, "dubnium": 10, "erbium": 12, "fermium": 14,
     "gallium": 16, "hydrogen": 18, "iron": 20, "jod": 22, "krypton": 24,
 }
+STRIP_TYPES = "--experimental-strip-types"
+"""The flag of a start command running TypeScript through Node's own type stripping."""
+STRIP_TYPES_RANGE = ">=22.6.0"
+"""The Node.js versions that have it."""
 ANY = {"", "*", "x", "node", "latest", "current", "stable", "lts", "lts/*"}
 _PART = r"(?:\d+|[xX*])"
 _COMPARATOR = re.compile(rf"^(<=|>=|<|>|=|\^|~>?)?\s*v?({_PART})(?:\.({_PART}))?(?:\.({_PART}))?"

@@ -17,6 +17,7 @@ from __future__ import annotations
 from autostack_core.interfaces import Detection
 
 from .node_project import NodeProject
+from .node_servers import TYPESCRIPT, typescript_start
 
 DETECTOR = "autostack_plugins.detectors.node"
 
@@ -35,8 +36,8 @@ ENTRIES = tuple(
 def _node_start(project: NodeProject, entry: str | None) -> str | None:
     if "start" in project.scripts or entry is None:
         return project.script_command("start", None)
-    if entry.endswith((".ts", ".mts", ".cts")):
-        return f"{project.pm.exec} tsx {entry}"
+    if entry.endswith(TYPESCRIPT):
+        return typescript_start(project, entry)[0]
     return f"node {entry}"
 
 

@@ -17,6 +17,9 @@ from autostack_core.interfaces import Detection
 from .node_project import NodeProject
 
 ENTRY_BONUS = 0.05
+STRIP_TYPES = "--experimental-strip-types"
+"""Node.js 22.6+ runs a ``.ts`` file by erasing its types (by default from 23.6 on)."""
+TYPESCRIPT = (".ts", ".mts", ".cts")
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,19 @@ def find_entry(project: NodeProject, package: str) -> tuple[str | None, bool]:
     return first, False
 
 
+def typescript_start(project: NodeProject, entry: str) -> tuple[str, str]:
+    """The command running the TypeScript ``entry`` on Node.js, and why.
+
+    tsx when the project depends on it; otherwise Node's own type stripping,
+    for which the builder picks Node.js 22.6 or later.
+    """
+    if project.has("tsx"):
+        return f"{project.pm.exec} tsx {entry}", f"`{entry}` is TypeScript, run with tsx"
+    return (f"node {STRIP_TYPES} {entry}",
+            f"`{entry}` is TypeScript and tsx is not a dependency: Node.js strips its types "
+            "(22.6 or later, which the build uses)")
+
+
 def procfile_web(project: NodeProject) -> str | None:
     """The command of the ``web:`` process in a Procfile, if there is one."""
     for line in (project.tree.read_text("Procfile") or "").splitlines():
@@ -101,11 +117,9 @@ def refine_server(project: NodeProject, detection: Detection, package: str) -> N
         detection.start_command = web
         detection.reasons.append("start: the `web` process of `Procfile`")
     elif detection.start_command is None and entry:
-        if entry.endswith((".ts", ".mts")):
-            detection.start_command = f"{project.pm.exec} tsx {entry}"
-            detection.reasons.append(
-                f"start: `{entry}` is TypeScript and there is no `start` script; run with tsx"
-            )
+        if entry.endswith(TYPESCRIPT):
+            detection.start_command, why = typescript_start(project, entry)
+            detection.reasons.append(f"start: {why} (no `start` script)")
         else:
             detection.start_command = f"node {entry}"
             detection.reasons.append(f"start: `node {entry}` (no `start` script)")
@@ -113,7 +127,7 @@ def refine_server(project: NodeProject, detection: Detection, package: str) -> N
         detection.reasons.append(
             "no `start` script, Procfile or entry file found: set a start command"
         )
-    if detection.dev_command is None and entry and not entry.endswith((".ts", ".mts")):
+    if detection.dev_command is None and entry and not entry.endswith(TYPESCRIPT):
         detection.dev_command = f"node --watch {entry}"
     if package == "h3" and entry and detection.start_command == f"node {entry}":
         _serve_exported_app(project, detection, entry)

@@ -575,6 +575,19 @@ def test_server_file_without_framework_is_the_node_preset(tmp_path: Path) -> Non
     assert (detection.framework, detection.start_command) == ("node", "node server.js")
 
 
+def test_typescript_server_without_tsx_runs_on_nodes_type_stripping(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg(),
+                                  "src/server.ts": "import http from 'node:http'\n"})
+    assert (detection.framework, detection.runtime) == ("node", "node")
+    assert detection.start_command == "node --experimental-strip-types src/server.ts"
+
+
+def test_typescript_server_with_tsx_runs_with_tsx(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg({}, {"tsx": "^4.19.0"}),
+                                  "server.ts": "import http from 'node:http'\n"})
+    assert detection.start_command == "npx tsx server.ts"
+
+
 def test_server_file_with_bun_lock_is_the_bun_preset(tmp_path: Path) -> None:
     detection = detect(tmp_path, {"package.json": pkg(), "bun.lock": "{}",
                                   "src/server.ts": "Bun.serve({ fetch: () => new Response() })\n"})

@@ -1,0 +1,66 @@
+"""Servers without a framework, on the runtimes AutoStack builds (issue 20 items 2 and 3).
+
+Each is deployed through ``autostack up`` and fetched through the edge, as a
+user would check it. Toolchains the server lacks come from the npm registry
+into the shared toolchain cache, as the build log says.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Server
+
+pytestmark = pytest.mark.e2e
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    for relative, text in files.items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return folder
+
+
+def deploy(server: Server, folder: Path, project: str) -> tuple[dict, str]:
+    result = server.cli("deploy", str(folder), "--prod", "--json", "--project", project,
+                        timeout=600, check=False)
+    deployment = dict(json.loads(result.stdout))
+    logs = server.cli("logs", deployment["id"], check=False).stdout
+    assert deployment["state"] == "ready", (deployment, logs[-3000:])
+    return deployment, logs
+
+
+SERVER_TS = """\
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+
+interface Greeting { runtime: string; path: string | undefined }
+
+createServer((req: IncomingMessage, res: ServerResponse) => {
+  const body: Greeting = { runtime: `node ${process.version}`, path: req.url };
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify(body));
+}).listen(Number(process.env.PORT), '127.0.0.1');
+"""
+
+
+def test_a_typescript_node_server_without_dependencies_runs_on_type_stripping(
+    server: Server, tmp_path: Path
+) -> None:
+    """Only ``package.json`` and ``src/server.ts`` (Vercel's ``node`` preset): no tsx, no build."""
+    app = write(tmp_path / "plain", {
+        "package.json": json.dumps({"name": "plain", "private": True, "type": "module"}),
+        "src/server.ts": SERVER_TS,
+    })
+    deployment, logs = deploy(server, app, "plain")
+    assert deployment["detection"]["framework"] == "node"
+    assert "the TypeScript entry Node.js runs by stripping its types" in logs
+    page = server.edge_get("plain.localhost", "/hello")
+    assert page.status_code == 200
+    body = page.json()
+    assert body["path"] == "/hello"
+    major, minor = map(int, body["runtime"].removeprefix("node v").split(".")[:2])
+    assert (major, minor) >= (22, 6)
