@@ -1,12 +1,13 @@
 """Root ``middleware.js`` and Edge functions through the real pipeline, edge (Caddy) and sandbox.
 
 Issue 16 item 8: a plain static site with a Vercel-style ``middleware.js``
-(Web ``Request``/``Response``, ``config.matcher``, ``@vercel/edge``'s helpers) is built, deployed on the
-local provider and asked through the real edge: a redirect, a rewrite to
+(Web ``Request``/``Response``, ``config.matcher``, ``@vercel/edge``'s helpers) is
+built, deployed on the local provider and asked through the real edge: a redirect, a rewrite to
 another file, a response header added to the page that is then served, a
 path blocked with 403, a path the matcher does not match left alone (the
 middleware would have blocked it), the body of a ``POST`` reaching the
-function after the middleware, and hostile answers (a rewrite to another
+function after the middleware, request headers the middleware changes
+reaching an Edge function (not the edge's own), and hostile answers (a rewrite to another
 host, Caddy placeholders in a header and a rewrite, a Node.js module the
 Edge runtime lacks) doing nothing harmful. One deployment, one test: the
 whole runs in a few seconds.
@@ -57,12 +58,26 @@ export default async function middleware(request) {
     const fs = await import("node:fs");
     return new Response(fs.readFileSync("/etc/passwd", "utf8"));
   }
+  if (url.pathname === "/api/whoami") {
+    // NextResponse.next({ request: { headers } }): the function sees the changed request.
+    const headers = new Headers(request.headers);
+    headers.set("x-user", "ada");
+    headers.delete("x-drop-me");
+    headers.set("x-forwarded-for", "203.0.113.9");
+    return next({ request: { headers } });
+  }
   if (url.pathname.includes("block")) {
     return new Response("should never be called", { status: 451 });
   }
   // Go on, with a header on the final response (NextResponse.next() style).
   return next({ headers: { "x-hello": "world", "x-method": request.method } });
 }
+"""
+
+WHOAMI = """\
+export const config = { runtime: "edge" };
+export default (request) => Response.json(Object.fromEntries(
+  ["x-user", "x-drop-me", "x-kept", "x-forwarded-for"].map((n) => [n, request.headers.get(n)])));
 """
 
 EDGE_FUNCTION = """\
@@ -85,6 +100,7 @@ def write_site(folder: Path) -> Path:
     (folder / "api" / "echo.js").write_text(
         "module.exports = (req, res) => { res.end(`echo ${req.method} ${req.body}`) }\n")
     (folder / "api" / "edge.js").write_text(EDGE_FUNCTION)
+    (folder / "api" / "whoami.js").write_text(WHOAMI)
     return folder
 
 
@@ -125,6 +141,11 @@ def test_middleware_redirects_rewrites_sets_headers_and_blocks(server: Server,
                        headers={"Host": host, "X-Autostack-Middleware": "_middleware"}, timeout=10)
     assert sneaky.json()["method"] == "GET" and "x-middleware-rewrite" not in sneaky.headers
     assert get("/_middleware").status_code == 404
+    # Request headers the middleware changes reach the function; the edge's own do not change.
+    seen = httpx.get(f"http://127.0.0.1:{server.edge_port}/api/whoami", timeout=10, headers={
+        "Host": host, "X-Drop-Me": "gone?", "X-Kept": "kept", "X-User": "mallory"}).json()
+    assert seen["x-user"] == "ada" and seen["x-drop-me"] is None and seen["x-kept"] == "kept"
+    assert "203.0.113.9" not in (seen["x-forwarded-for"] or "")
 
     # Hostile answers: no proxying to another host, placeholders stay text, no filesystem.
     assert get("/evil/host").status_code == 502

@@ -137,12 +137,19 @@ def test_the_edge_sends_a_checked_path_and_reads_only_fixed_headers() -> None:
         "X-Autostack-Middleware": ["_middleware"], "X-Autostack-Method": ["{http.request.method}"]}
     rewrite, go_on = proxy["handle_response"]
     assert rewrite["match"] == {"headers": {"X-Middleware-Rewrite": []}}
-    assert rewrite["routes"][0]["handle"][1] == {
+    assert rewrite["routes"][0]["handle"][-1] == {
         "handler": "rewrite", "uri": "{http.reverse_proxy.header.X-Middleware-Rewrite}"}
     assert go_on["match"] == {"headers": {"X-Middleware-Next": []}}
-    copy = go_on["routes"][0]["handle"][0]
+    copy, set_headers, delete_headers = go_on["routes"][0]["handle"]
     assert copy["handler"] == "copy_response_headers"
-    assert {"X-Middleware-Next", "X-Middleware-Rewrite", "Content-Length"} <= set(copy["exclude"])
+    assert {"X-Middleware-Next", "X-Middleware-Rewrite", "Content-Length",
+            "X-Middleware-Set-Name-1", "X-Middleware-Delete-8"} <= set(copy["exclude"])
+    # Request headers the middleware changed: names and values only from the worker's slots.
+    assert set_headers["request"]["set"]["{http.reverse_proxy.header.X-Middleware-Set-Name-8}"] \
+        == ["{http.reverse_proxy.header.X-Middleware-Set-Value-8}"]
+    assert len(set_headers["request"]["set"]) == 8
+    assert delete_headers["request"]["delete"][-1] == "X-Autostack-Unused"
+    assert rewrite["routes"][0]["handle"][1:3] == [set_headers, delete_headers]
     for hostile in ("../etc", "{env.HOME}", "a b", ""):
         with pytest.raises(ValueError, match="invalid middlewarePath"):
             check_path(hostile)

@@ -17,6 +17,12 @@
 //   - 200 with `x-middleware-rewrite: /path?query`: serve that path of the same
 //     deployment instead (same origin only; braces are percent-encoded);
 //   - anything else (a redirect, a 403, a page): that response, to the visitor.
+// With the first two, request headers the middleware changed (Next.js's
+// `x-middleware-override-headers` and `x-middleware-request-<name>`, which
+// `next({ request: { headers } })` sends) go in `x-middleware-set-name-<n>`,
+// `-set-value-<n>` and `x-middleware-delete-<n>`, n = 1..8, for the edge to
+// apply before routing goes on; the edge's own headers (host, x-forwarded-*,
+// ...) cannot be changed.
 //
 // Limits: `AUTOSTACK_EDGE_TIMEOUT_SECONDS` (25, at most 300) for the whole
 // answer (504 after), response bodies of at most `AUTOSTACK_EDGE_BODY_BYTES`
@@ -33,6 +39,12 @@ import { pathToFileURL } from "node:url";
 
 const INTERNAL = ["x-autostack-middleware", "x-autostack-method"];
 const PROTOCOL = ["x-middleware-next", "x-middleware-rewrite"];
+// Request headers a middleware may change (edge_middleware.py has the same numbers).
+const OVERRIDE_SLOTS = 8;
+const UNUSED = "x-autostack-unused";
+// A header's name without `*`, which Caddy's delete reads as a wildcard.
+const HEADER_NAME = /^[!#$%&'+.^_`|~0-9A-Za-z-]+$/;
+const PROTECTED = /^(host|connection|content-length|transfer-encoding|te|trailer|upgrade|keep-alive|forwarded|via|x-real-ip|x-forwarded-.*|x-autostack-.*|x-middleware-.*|proxy-.*)$/i;
 const TIMEOUT_MS = Math.min(Number(process.env.AUTOSTACK_EDGE_TIMEOUT_SECONDS) || 25, 300) * 1000;
 const BODY_LIMIT = Number(process.env.AUTOSTACK_EDGE_BODY_BYTES) || 4 * 1024 * 1024;
 
@@ -102,10 +114,45 @@ function sameOriginPath(target, request) {
   return (url.pathname + url.search).replaceAll("{", "%7B").replaceAll("}", "%7D");
 }
 
+// The request headers the middleware changed, as Next.js says them: every header of
+// the new request named in `x-middleware-override-headers`, each value in
+// `x-middleware-request-<name>`; a header of the request left out is deleted.
+function requestChanges(response, request) {
+  const listed = response.headers.get("x-middleware-override-headers");
+  if (listed === null) return { set: [], remove: [] };
+  const names = new Set(listed.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean));
+  const set = [];
+  for (const name of names) {
+    const value = response.headers.get(`x-middleware-request-${name}`);
+    if (value !== null && value !== request.headers.get(name)) set.push([name, value]);
+  }
+  const remove = [...request.headers.keys()].filter((name) => !names.has(name));
+  const allowed = (name) => {
+    if (HEADER_NAME.test(name) && !PROTECTED.test(name)) return true;
+    console.error(`middleware: the request header ${JSON.stringify(name)} cannot be changed`);
+    return false;
+  };
+  return { set: set.filter(([name]) => allowed(name)), remove: remove.filter(allowed) };
+}
+
+// The changes in the edge's slots: every slot is sent, the unused ones naming UNUSED.
+function overrideSlots(changes, headers) {
+  if (changes.set.length > OVERRIDE_SLOTS || changes.remove.length > OVERRIDE_SLOTS) {
+    throw new Error(`middleware: at most ${OVERRIDE_SLOTS} request headers can be set and ` +
+                    `${OVERRIDE_SLOTS} deleted, not ${changes.set.length} and ${changes.remove.length}`);
+  }
+  for (let slot = 1; slot <= OVERRIDE_SLOTS; slot++) {
+    const [name, value] = changes.set[slot - 1] ?? [UNUSED, ""];
+    headers.set(`x-middleware-set-name-${slot}`, name);
+    headers.set(`x-middleware-set-value-${slot}`, value);
+    headers.set(`x-middleware-delete-${slot}`, changes.remove[slot - 1] ?? UNUSED);
+  }
+}
+
 // What the edge reads from a middleware's answer (see the header comment).
 function middlewareAnswer(response, request) {
   if (response === undefined || response === null) {
-    return new Response(null, { headers: { "x-middleware-next": "1" } });
+    response = new Response(null, { headers: { "x-middleware-next": "1" } });
   }
   const headers = new Headers(response.headers);
   for (const name of [...headers.keys()]) {
@@ -120,10 +167,12 @@ function middlewareAnswer(response, request) {
         { status: 502, headers: { "content-type": "text/plain; charset=utf-8" } });
     }
     headers.set("x-middleware-rewrite", path);
+    overrideSlots(requestChanges(response, request), headers);
     return new Response(null, { headers });
   }
   if (response.headers.has("x-middleware-next")) {
     headers.set("x-middleware-next", "1");
+    overrideSlots(requestChanges(response, request), headers);
     return new Response(null, { headers });
   }
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });

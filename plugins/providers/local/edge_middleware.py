@@ -14,6 +14,9 @@ worker (``plugins/providers/launchers/edge_functions.mjs``), the way Caddy's
   only sends same-origin paths, braces percent-encoded);
 * anything else (a redirect, a 403, a page of its own) is the response.
 
+With the first two, the request headers the middleware set or deleted (at
+most :data:`OVERRIDE_SLOTS` each) are changed before routing goes on.
+
 No user value is a placeholder here: the path is checked (:func:`check_path`),
 and headers are copied from the worker's response, whose values Caddy never
 expands (a placeholder's value is not expanded again).
@@ -30,8 +33,16 @@ MIDDLEWARE_RUNTIME = "edge"
 """The function runtime, and worker, that runs middleware."""
 NEXT = "X-Middleware-Next"
 REWRITE = "X-Middleware-Rewrite"
-NOT_COPIED = [NEXT, REWRITE, "Content-Length", "Content-Type", "Date", "Connection",
-              "Keep-Alive", "Transfer-Encoding", "Via", "Server"]
+OVERRIDE_SLOTS = 8
+"""Request headers a middleware may set, and as many it may delete (edge_functions.mjs)."""
+UNUSED = "X-Autostack-Unused"
+"""The header an unused slot names: set, then deleted, it changes nothing."""
+SET_NAMES = [f"X-Middleware-Set-Name-{slot}" for slot in range(1, OVERRIDE_SLOTS + 1)]
+SET_VALUES = [f"X-Middleware-Set-Value-{slot}" for slot in range(1, OVERRIDE_SLOTS + 1)]
+DELETES = [f"X-Middleware-Delete-{slot}" for slot in range(1, OVERRIDE_SLOTS + 1)]
+NOT_COPIED = [NEXT, REWRITE, *SET_NAMES, *SET_VALUES, *DELETES, "Content-Length",
+              "Content-Type", "Date", "Connection", "Keep-Alive", "Transfer-Encoding", "Via",
+              "Server"]
 """The worker's headers that never reach the visitor."""
 _PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_./-]*")
 
@@ -42,6 +53,25 @@ def check_path(path: str) -> str:
     if not _PATH.fullmatch(path) or ".." in path.split("/"):
         raise ValueError(f"invalid middlewarePath {path!r}")
     return path
+
+
+def _answer(name: str) -> str:
+    return f"{{http.reverse_proxy.header.{name}}}"
+
+
+def request_changes() -> list[JSON]:
+    """The handlers applying the request headers the middleware changed.
+
+    The header names come from the worker's slots: Caddy expands a placeholder
+    in a header's name once, and never the value it expands to. The worker
+    sends every slot, names checked, unused ones naming :data:`UNUSED`.
+    """
+    slots = zip(SET_NAMES, SET_VALUES, strict=True)
+    return [
+        {"handler": "headers", "request": {"set": {
+            _answer(name): [_answer(value)] for name, value in slots}}},
+        {"handler": "headers", "request": {"delete": [*map(_answer, DELETES), UNUSED]}},
+    ]
 
 
 def middleware_proxy(path: str) -> JSON:
@@ -56,7 +86,7 @@ def middleware_proxy(path: str) -> JSON:
         }}},
         "handle_response": [
             {"match": {"headers": {REWRITE: []}}, "routes": [{"handle": [
-                copy, {"handler": "rewrite", "uri": f"{{http.reverse_proxy.header.{REWRITE}}}"}]}]},
-            {"match": {"headers": {NEXT: []}}, "routes": [{"handle": [copy]}]},
+                copy, *request_changes(), {"handler": "rewrite", "uri": _answer(REWRITE)}]}]},
+            {"match": {"headers": {NEXT: []}}, "routes": [{"handle": [copy, *request_changes()]}]},
         ],
     }
