@@ -159,7 +159,7 @@ async def check_uploaded(app: AutoStack, project: Project, files: list[FileEntry
     come from the upload, not the list, so the deployment limit counts
     what will really be laid out.
     """
-    store = Store(app.settings.path("store"))
+    store = Store.from_settings(app.settings)
     team_id = project.team.id
     lacking = set(await team_files.missing(store, team_id, [entry.sha for entry in files]))
     for index, entry in enumerate(files):

@@ -26,7 +26,7 @@ class MissingQuery(BaseModel):
 
 
 def store_of(request: Request) -> Store:
-    return Store(request.app.state.autostack.settings.path("store"))
+    return Store.from_settings(request.app.state.autostack.settings)
 
 
 async def missing_files(request: Request) -> Response:

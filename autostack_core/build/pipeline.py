@@ -88,7 +88,7 @@ class Pipeline:
         self.settings = app.settings
         self.log = BuildLog(deployment.id, app.events)
         self.sandbox: Sandbox | None = None
-        self.store = Store(app.settings.path("store"))
+        self.store = Store.from_settings(app.settings)
         self.build_root = app.settings.path("builds", deployment.id)
         self.workspace = self.build_root / "src"
         self.output_dir = self.build_root / "output"

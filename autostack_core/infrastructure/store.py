@@ -79,7 +79,10 @@ class Store:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        return cls(settings.path("store"))
+        """This node's store: local, or mirrored to a bucket (``AUTOSTACK_STORE=s3``)."""
+        from autostack_core.infrastructure.s3_store import open_store
+
+        return open_store(settings)
 
     # -- objects -----------------------------------------------------------
 

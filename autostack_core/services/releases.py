@@ -100,7 +100,7 @@ async def environment_of(project: Project, deployment: Deployment) -> dict[str, 
 async def artifact_for(app: AutoStack, project: Project, deployment: Deployment) -> Artifact:
     """The deployment's stored build output, written out only when a runtime asks."""
     manifest_hash = deployment.output_manifest_hash or ""
-    store = Store(app.settings.path("store"))
+    store = Store.from_settings(app.settings)
 
     async def write_to(folder: Path) -> None:
         await asyncio.to_thread(partial(store.materialize, manifest_hash, folder,

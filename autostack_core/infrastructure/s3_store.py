@@ -1,0 +1,181 @@
+"""The artifact store mirrored to S3, for a control plane on several machines.
+
+With ``AUTOSTACK_STORE=s3`` each node keeps its local content-addressed store
+(``<data dir>/store``) as a cache and the bucket is the shared copy: a manifest
+stored on one node (a build's output, an upload) is pushed with its objects,
+objects first, so a manifest in the bucket always has all its files; a node
+that lacks a manifest (an API or edge on another data dir serving a deployment
+built elsewhere) pulls it and its missing objects before reading it, and each
+pulled object's sha256 is checked before it enters the local store.
+
+Settings: ``AUTOSTACK_S3_BUCKET`` (required), ``AUTOSTACK_S3_PREFIX``,
+``AUTOSTACK_S3_ENDPOINT`` (an S3-compatible service: MinIO, moto in the
+tests), ``AUTOSTACK_S3_REGION``; credentials from boto3's usual chain
+(``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, an instance role).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from autostack_core.infrastructure.manifests import Manifest, StoreError, check_hash
+from autostack_core.infrastructure.store import CHUNK, Store, _sha256_of
+from autostack_core.interfaces.artifact_store import ArtifactStore
+
+if TYPE_CHECKING:
+    from autostack_core.config import Settings
+
+
+@functools.lru_cache(maxsize=8)
+def _client(endpoint: str | None, region: str) -> Any:
+    """One boto3 client per endpoint (clients are thread-safe and slow to make)."""
+    import boto3
+
+    return boto3.client("s3", endpoint_url=endpoint, region_name=region)
+
+
+class S3Objects:
+    """:class:`ArtifactStore` on an S3 bucket, every key under ``prefix``."""
+
+    def __init__(self, bucket: str, prefix: str = "", *, client: Any) -> None:
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.client = client
+
+    def put(self, key: str, path: Path) -> None:
+        self.client.upload_file(str(path), self.bucket, self.prefix + key)
+
+    def get(self, key: str, dest: Path) -> bool:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)
+        except self.client.exceptions.NoSuchKey:
+            return False
+        with dest.open("wb") as target:
+            for chunk in response["Body"].iter_chunks(CHUNK):
+                target.write(chunk)
+        return True
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.prefix + key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    def list(self, prefix: str) -> Iterator[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self.prefix + prefix)
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"][len(self.prefix):]
+
+
+def object_key(sha: str) -> str:
+    return f"objects/{sha[:2]}/{check_hash(sha)[2:]}"
+
+
+def manifest_key(manifest_hash: str) -> str:
+    return f"manifests/{check_hash(manifest_hash)}.json"
+
+
+class MirroredStore(Store):
+    """A local :class:`Store` whose manifests and objects are also kept in ``remote``."""
+
+    def __init__(self, root: Path, remote: ArtifactStore) -> None:
+        super().__init__(root)
+        self.remote = remote
+
+    def _commit(self, tmp: Path, sha: str, executable: bool = False) -> None:
+        """Every new object goes to the bucket as it enters this node's store (write-through):
+        a file uploaded through one API process can be deployed through another."""
+        if not executable:
+            self.remote.put(object_key(sha), tmp)
+        super()._commit(tmp, sha, executable)
+
+    def missing(self, hashes: Iterable[str]) -> list[str]:
+        """The hashes neither this node nor the bucket has; those only the bucket has are pulled."""
+        lacking = []
+        for sha in super().missing(hashes):
+            self._pull_object(sha)
+            if not self.has(sha):
+                lacking.append(sha)
+        return lacking
+
+    def put_manifest(self, manifest: Manifest) -> str:
+        """Store the manifest here (pulling objects only the bucket has), then push it."""
+        for entry in manifest["files"].values():
+            if not self.has(entry["sha256"]):
+                self._pull_object(entry["sha256"])
+        manifest_hash = super().put_manifest(manifest)
+        if not self.remote.exists(manifest_key(manifest_hash)):
+            for sha in {entry["sha256"] for entry in manifest["files"].values()}:
+                if not self.remote.exists(object_key(sha)):
+                    self.remote.put(object_key(sha), self.object_path(sha))
+            self.remote.put(manifest_key(manifest_hash),
+                            self.manifests / f"{manifest_hash}.json")
+        return manifest_hash
+
+    def has_manifest(self, manifest_hash: str) -> bool:
+        return super().has_manifest(manifest_hash) or self.remote.exists(
+            manifest_key(manifest_hash))
+
+    def load_manifest(self, manifest_hash: str) -> Manifest:
+        """The manifest, pulled with its missing objects when this node lacks it."""
+        if not super().has_manifest(manifest_hash):
+            self._pull_manifest(manifest_hash)
+        return super().load_manifest(manifest_hash)
+
+    def _pull_manifest(self, manifest_hash: str) -> None:
+        tmp = self._tmp_path()
+        try:
+            if not self.remote.get(manifest_key(manifest_hash), tmp):
+                raise StoreError(f"no manifest {manifest_hash}")
+            if _sha256_of(tmp) != manifest_hash:
+                raise StoreError(f"manifest {manifest_hash} in the bucket does not match its hash")
+            manifest: Manifest = json.loads(tmp.read_bytes())
+            for relative, entry in manifest["files"].items():
+                if not self.has(entry["sha256"]):
+                    self._pull_object(entry["sha256"])
+                if not self.has(entry["sha256"]):
+                    raise StoreError(f"manifest {manifest_hash} refers to an object missing "
+                                     f"from the bucket, for {relative!r}")
+            tmp.replace(self.manifests / f"{manifest_hash}.json")
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def _pull_object(self, sha: str) -> None:
+        tmp = self._tmp_path()
+        try:
+            if not self.remote.get(object_key(sha), tmp):
+                return
+            if _sha256_of(tmp) != sha:
+                raise StoreError(f"object {sha} in the bucket does not match its hash")
+            Store._commit(self, tmp, sha)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def open_store(settings: Settings) -> Store:
+    """The node's artifact store: local (the default) or mirrored to S3 (``AUTOSTACK_STORE``)."""
+    root = settings.path("store")
+    kind = settings.plugin_setting("AUTOSTACK_STORE", "local")
+    if kind == "local":
+        return Store(root)
+    if kind != "s3":
+        raise StoreError(f"AUTOSTACK_STORE={kind!r}: use 'local' or 's3'")
+    bucket = settings.plugin_setting("AUTOSTACK_S3_BUCKET")
+    if not bucket:
+        raise StoreError("AUTOSTACK_STORE=s3 needs AUTOSTACK_S3_BUCKET")
+    client = _client(settings.plugin_setting("AUTOSTACK_S3_ENDPOINT"),
+                     settings.plugin_setting("AUTOSTACK_S3_REGION", "us-east-1") or "us-east-1")
+    remote = S3Objects(bucket, settings.plugin_setting("AUTOSTACK_S3_PREFIX", "") or "",
+                       client=client)
+    return MirroredStore(root, remote)

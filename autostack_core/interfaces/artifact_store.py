@@ -1,0 +1,34 @@
+"""Where the artifact store keeps its files beyond one machine: a bucket of named objects.
+
+The store (:mod:`autostack_core.infrastructure.store`) is content-addressed on
+the local disk of every node; with ``AUTOSTACK_STORE=s3`` every node also
+mirrors it to a shared bucket (:mod:`autostack_core.infrastructure.s3_store`),
+so a deployment built by one worker can be served by any node. A backend for
+another object service implements this protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+
+class ArtifactStore(Protocol):
+    """A flat namespace of immutable objects, named by ``/``-separated keys."""
+
+    def put(self, key: str, path: Path) -> None:
+        """Upload the file at ``path`` as ``key`` (replacing nothing: keys are content names)."""
+        ...
+
+    def get(self, key: str, dest: Path) -> bool:
+        """Download ``key`` into the file ``dest``; False when there is no such object."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether the object ``key`` is stored."""
+        ...
+
+    def list(self, prefix: str) -> Iterator[str]:
+        """The keys starting with ``prefix``."""
+        ...
