@@ -94,6 +94,9 @@ class Settings:
     See :mod:`autostack_core.security.outbound`.
     """
     public_url: str | None = None
+    catalog_url: str | None = None
+    """The marketplace's catalog index, a path or an https:// URL
+    (:mod:`autostack_core.services.catalog`); the shipped one when unset."""
     trusted_proxies: tuple[str, ...] = ()
     """Reverse proxies whose ``X-Forwarded-For`` names the client (rate limits go by it)."""
     max_upload_bytes: int = 100 * 1024 * 1024
@@ -170,6 +173,7 @@ class Settings:
             not in ("0", "false", "no"),
             outbound_allow=_list("AUTOSTACK_OUTBOUND_ALLOW"),
             public_url=env.get("AUTOSTACK_PUBLIC_URL") or None,
+            catalog_url=env.get("AUTOSTACK_CATALOG_URL") or None,
             trusted_proxies=_list("AUTOSTACK_TRUSTED_PROXIES"),
             retention_keep=int(env.get("AUTOSTACK_RETENTION_KEEP", "10")),
             max_upload_bytes=_int("AUTOSTACK_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
