@@ -12,6 +12,8 @@ the edge runs it: ``docs/middleware.md``.
 ``config.matcher`` is read from the source without running it (like Vercel):
 a string or an array of strings, each a path pattern (``/about/:path*``) or
 ``/((?!api|_next/static).*)`` (every path except those prefixes).
+Middleware in TypeScript or JSX, or importing packages or other files, is
+bundled with esbuild in the build sandbox, as Vercel bundles it.
 A Next.js app keeps its own middleware (its server runs it), so this builder
 step is for static builds only.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -30,12 +33,20 @@ from autostack_core.interfaces import BuildContext
 from .routes_config import RouteConfigError, source_to_regex
 from .steps import write_json
 
-NAMES = ("middleware.js", "middleware.mjs")
-UNSUPPORTED = ("middleware.ts", "middleware.mts", "middleware.jsx", "middleware.tsx")
+NAMES = ("middleware.js", "middleware.mjs", "middleware.ts", "middleware.mts",
+         "middleware.jsx", "middleware.tsx")
 FUNCTION = "_middleware"
 ENTRYPOINT = "index.mjs"
 MAX_BYTES = 1024 * 1024
-"""A middleware file is one self-contained module; Vercel's limit for a bundle is 1 MB (Hobby)."""
+"""The middleware's source, and its bundle: Vercel's limit for a bundle is 1 MB (Hobby)."""
+ESBUILD = "esbuild@0.28.2"
+"""The bundler, from the npm registry, as Vercel bundles middleware with esbuild."""
+BUNDLE = ".autostack-middleware.mjs"
+"""Where the bundle is written in the workspace (the sandbox writes only there)."""
+_PROVIDED = ("@vercel/edge",)
+"""Modules the edge worker provides itself (edge_vercel.mjs)."""
+_IMPORT = re.compile(r"""(?:\bimport|\bexport)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]"""
+                     r"""|\bimport\s*\(?\s*['"]([^'"]+)['"]""")
 
 _CONFIG = re.compile(r"export\s+const\s+config\s*=\s*\{(.*?)\}\s*;?\s*(?:$|\n)", re.S)
 _MATCHER = re.compile(r"\bmatcher\s*:\s*")
@@ -44,12 +55,8 @@ _EXCEPT = re.compile(r"^/\(\(\?!([^()]*)\)\.\*\)$")
 
 
 def find_middleware(workspace: Path) -> str | None:
-    """The project's middleware file (relative), if any; ``BuildError`` for a kind we cannot run."""
+    """The project's middleware file (relative), if any."""
     for folder in ("", "src/"):
-        for name in UNSUPPORTED:
-            if user_files.is_file(workspace, folder + name):
-                raise BuildError(f"{folder}{name}: only JavaScript middleware runs here "
-                                 "(middleware.js or middleware.mjs, an ES module)")
         for name in NAMES:
             if user_files.is_file(workspace, folder + name):
                 return folder + name
@@ -108,6 +115,32 @@ def matcher_src(patterns: list[str], where: str) -> str:
     return "^(?:" + "|".join(regexes) + ")$" if len(regexes) > 1 else f"^{regexes[0]}$"
 
 
+def needs_bundle(relative: str, source: str) -> bool:
+    """Whether the middleware must be bundled: TypeScript or JSX, or it imports a module
+    the edge worker does not provide (a package, another file of the project)."""
+    if not relative.endswith((".js", ".mjs")):
+        return True
+    imported = (first or second for first, second in _IMPORT.findall(source))
+    return any(name not in _PROVIDED and not name.startswith("node:") for name in imported)
+
+
+async def bundle(context: BuildContext, relative: str) -> bytes:
+    """The middleware and what it imports as one ES module, bundled in the sandbox."""
+    command = " ".join([
+        "npx", "--yes", ESBUILD, shlex.quote(relative), "--bundle", "--format=esm",
+        "--platform=neutral", "--main-fields=module,main",
+        "--conditions=edge-light,worker,browser", "--external:node:*",
+        *(f"--external:{name}" for name in _PROVIDED),
+        f"--outfile={BUNDLE}", "--log-level=warning"])
+    await context.log(f"middleware: bundling {relative} with {ESBUILD}")
+    if await context.run(command, step="middleware") != 0:
+        raise BuildError(f"{relative}: bundling the middleware failed (see the log above)")
+    data = user_files.read_bytes(context.workspace, BUNDLE, limit=MAX_BYTES)
+    if data is None:
+        raise BuildError(f"{relative}: the bundled middleware is over {MAX_BYTES} bytes")
+    return data
+
+
 def with_middleware(config: dict[str, Any], src: str) -> dict[str, Any]:
     """``config`` with the middleware route before its first phase (after redirects, headers)."""
     routes = list(config.get("routes") or [])
@@ -128,7 +161,8 @@ async def build_middleware(context: BuildContext) -> bool:
     source = data.decode("utf-8", errors="replace")
     src = matcher_src(matchers(source, relative), relative)
     folder = f"functions/{FUNCTION}.func"
-    user_file_writes.write_bytes(output, f"{folder}/{ENTRYPOINT}", data)
+    code = await bundle(context, relative) if needs_bundle(relative, source) else data
+    user_file_writes.write_bytes(output, f"{folder}/{ENTRYPOINT}", code)
     write_json(output, f"{folder}/.vc-config.json",
                {"runtime": "edge", "entrypoint": ENTRYPOINT, "name": "middleware"})
     config = json.loads(user_files.read_text(output, "config.json") or "{}")

@@ -1,8 +1,9 @@
 """Root ``middleware.js`` and Edge functions through the real pipeline, edge (Caddy) and sandbox.
 
 Issue 16 item 8: a plain static site with a Vercel-style ``middleware.js``
-(Web ``Request``/``Response``, ``config.matcher``, ``@vercel/edge``'s helpers) is
-built, deployed on the local provider and asked through the real edge: a redirect, a rewrite to
+(Web ``Request``/``Response``, ``config.matcher``, ``@vercel/edge``'s helpers, a
+file of its own it imports, so bundled with esbuild) is built, deployed on the
+local provider and asked through the real edge: a redirect, a rewrite to
 another file, a response header added to the page that is then served, a
 path blocked with 403, a path the matcher does not match left alone (the
 middleware would have blocked it), the body of a ``POST`` reaching the
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.e2e
 
 MIDDLEWARE = """\
 import { next, rewrite } from "@vercel/edge";
+import { MOVED } from "./lib/paths.js";
 
 export const config = {
   matcher: ["/old", "/about", "/hello", "/secret/:path*", "/evil/:path*", "/api/:path*"],
@@ -36,7 +38,7 @@ export const config = {
 export default async function middleware(request) {
   const url = new URL(request.url);
   const at = (path) => new URL(path, request.url).href;
-  if (url.pathname === "/old") return Response.redirect(at("/new"), 308);
+  if (url.pathname in MOVED) return Response.redirect(at(MOVED[url.pathname]), 308);
   if (url.pathname === "/about") {
     return rewrite(at("/about-v2.html"), { headers: { "x-variant": "v2" } });
   }
@@ -97,6 +99,8 @@ def write_site(folder: Path) -> Path:
     for name, text in pages.items():
         (folder / name).write_text(text)
     (folder / "middleware.js").write_text(MIDDLEWARE)
+    (folder / "lib").mkdir()  # imported: the build bundles the middleware with esbuild
+    (folder / "lib" / "paths.js").write_text('export const MOVED = { "/old": "/new" };\n')
     (folder / "api" / "echo.js").write_text(
         "module.exports = (req, res) => { res.end(`echo ${req.method} ${req.body}`) }\n")
     (folder / "api" / "edge.js").write_text(EDGE_FUNCTION)

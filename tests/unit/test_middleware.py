@@ -21,6 +21,7 @@ from autostack_plugins.builders.middleware import (
     find_middleware,
     matcher_src,
     matchers,
+    needs_bundle,
     with_middleware,
 )
 from autostack_plugins.providers.local.edge_config import profile_route
@@ -73,14 +74,17 @@ def test_the_middleware_route_goes_after_redirects_and_before_the_filesystem() -
         {"src": "^/x$", "middlewarePath": "_middleware", "continue": True}]
 
 
-def test_typescript_middleware_is_refused_rather_than_ignored(tmp_path: Path) -> None:
+def test_typescript_or_importing_middleware_is_bundled(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "middleware.ts").write_text("export default () => {}")
-    with pytest.raises(BuildError, match="only JavaScript middleware"):
-        find_middleware(tmp_path)
-    (tmp_path / "src" / "middleware.ts").unlink()
-    (tmp_path / "src" / "middleware.js").write_text("export default () => {}")
-    assert find_middleware(tmp_path) == "src/middleware.js"
+    assert find_middleware(tmp_path) == "src/middleware.ts"
+    assert needs_bundle("src/middleware.ts", "export default () => {}")
+    assert needs_bundle("middleware.js", 'import { jwtVerify } from "jose";')
+    assert needs_bundle("middleware.js", "import greet from './lib/greet.js';")
+    assert needs_bundle("middleware.js", "const m = await import('./lib/x.js');")
+    # What the edge worker provides itself runs as written.
+    assert not needs_bundle("middleware.mjs", 'import { next } from "@vercel/edge";\n'
+                            'const fs = await import("node:fs");\nexport default next;')
 
 
 async def test_a_static_site_gets_a_middleware_function_and_its_route(tmp_path: Path) -> None:
