@@ -19,7 +19,11 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core import errors
 from autostack_core.api import api_routes
-from autostack_core.build.lost_deployments import recover_lost_deployments
+from autostack_core.build.lost_deployments import (
+    SWEEP_TASK,
+    recover_lost_deployments,
+    sweep_lost_deployments,
+)
 from autostack_core.build.pipeline import run_deployment
 from autostack_core.config import Settings
 from autostack_core.git import gitserver
@@ -98,6 +102,7 @@ class AutoStack:
         """The core's own queue tasks; plugins add theirs through ``register_tasks``."""
         return [
             Task("run_deployment", self._run_deployment),
+            Task(SWEEP_TASK, partial(sweep_lost_deployments, self), Cron()),
             Task("collect_garbage", self._collect_garbage),
             Task("collect_garbage_hourly", self._collect_garbage, Cron(minute="17")),
             Task(rolling_releases.WATCH_TASK, partial(rolling_releases.watch, self)),

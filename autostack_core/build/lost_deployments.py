@@ -25,14 +25,28 @@ logger = logging.getLogger("autostack.pipeline")
 State = DeploymentState
 
 
-async def recover_lost_deployments(app: AutoStack) -> int:
-    """Mark deployments whose worker died (same host, process gone) as errored."""
+SWEEP_TASK = "sweep_lost_deployments"
+
+
+async def sweep_lost_deployments(app: AutoStack) -> int:
+    """The periodic check (every minute, by whichever consumer takes it): a worker killed
+    while others keep running is found without waiting for a restart."""
+    return await recover_lost_deployments(app, startup=False)
+
+
+async def recover_lost_deployments(app: AutoStack, *, startup: bool = True) -> int:
+    """Mark deployments whose worker died (same host, process gone) as errored.
+
+    At ``startup`` a deployment claimed by this process's own pid is an earlier
+    life's (pids are reused); in the periodic sweep it is one this process builds.
+    """
     host = WORKER_ID.split(":")[0]
     lost = 0
     for deployment in await Deployment.filter(state__in=[State.BUILDING, State.DEPLOYING]):
         worker_host, _, pid = (deployment.worker_id or ":").partition(":")
         # A deployment claimed by this very process's pid belongs to an earlier life of it.
         if worker_host != host or not pid.isdigit() or (
+                int(pid) == os.getpid() and not startup) or (
                 int(pid) != os.getpid() and process_alive(int(pid))):
             continue
         if await deployments.transition(

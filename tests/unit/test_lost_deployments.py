@@ -1,0 +1,59 @@
+"""Deployments whose worker died are found by the periodic sweep, not only at a restart.
+
+A dead worker is a real process that exited (its pid, reaped); a live one is
+this test's own process or a sleeping child.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+
+from autostack_core.app import AutoStack
+from autostack_core.build.lost_deployments import recover_lost_deployments, sweep_lost_deployments
+from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, User
+from tests.fixtures_auth import owner, personal_team
+
+__all__ = ["owner"]
+HOST = socket.gethostname()
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+async def building(project: Project, worker_id: str) -> Deployment:
+    return await Deployment.create(project=project, state=DeploymentState.BUILDING,
+                                   worker_id=worker_id)
+
+
+async def test_the_sweep_fails_builds_of_dead_workers_and_spares_live_ones(
+        autostack: AutoStack, owner: User) -> None:
+    project = await Project.create(name="site", team=await personal_team(owner), user=owner)
+    alive = subprocess.Popen(["sleep", "30"])
+    try:
+        lost = await building(project, f"{HOST}:{dead_pid()}")
+        other_live_worker = await building(project, f"{HOST}:{alive.pid}")
+        this_worker = await building(project, f"{HOST}:{os.getpid()}")
+        other_host = await building(project, f"elsewhere.example:{dead_pid()}")
+
+        assert await sweep_lost_deployments(autostack) == 1
+        states = {row.id: (row.state, row.error_message) for row in await Deployment.all()}
+        assert states[lost.id][0] == DeploymentState.ERROR
+        assert "worker lost" in (states[lost.id][1] or "")
+        for spared in (other_live_worker, this_worker, other_host):
+            assert states[spared.id][0] == DeploymentState.BUILDING
+
+        # At startup, a deployment claimed by this pid belongs to an earlier life of it.
+        assert await recover_lost_deployments(autostack) == 1
+        assert (await Deployment.get(id=this_worker.id)).state == DeploymentState.ERROR
+    finally:
+        alive.kill()
+        alive.wait()
+
+
+def test_the_sweep_is_a_periodic_task_of_every_consumer(autostack: AutoStack) -> None:
+    assert "sweep_lost_deployments" in autostack.queue.periodic_jobs
