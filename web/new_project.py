@@ -40,6 +40,7 @@ from autostack_core.services.projects import NAME_RE, check_framework, create_pr
 from autostack_core.services.teams import teams_json
 from autostack_core.utils import slugify
 from autostack_web.access import page
+from autostack_web.deploy_buttons import deploy_button
 from autostack_web.envfile import parse_env
 from autostack_web.rendering import form_text, host_of, redirect, render
 
@@ -204,11 +205,12 @@ async def start(request: Request, user: User) -> Response:
     git_url = query.get("git_url", "").strip()
     branch = query.get("branch", "").strip() or "main"
     teams = await deploy_teams(user)
-    context = step_one(request, teams, query.get("team", ""))
+    context = step_one(request, teams, query.get("team", ""), query.get("template", ""))
     context["values"] = {"git_url": git_url, "branch": branch}
     if not git_url or not teams:
+        status = deploy_button(request, context)
         context["imports"] = await git_imports(request, user)
-        return await render(request, "new_project.html", context)
+        return await render(request, "new_project.html", context, status_code=status)
     try:
         scan = await scan_repository(request, git_url, branch, query.get("root_directory", ""))
     except ApiError as error:

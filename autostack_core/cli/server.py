@@ -146,27 +146,38 @@ def doctor(data_dir: Path | None) -> None:
 
 @click.command(name="plugins")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output")
-def plugins_command(as_json: bool) -> None:
+@click.option("--kind", default="", help="Catalog entries of one kind (template, runtime, ...)")
+@click.option("--framework", default="", help="Catalog entries for this framework only")
+@click.option("--search", "query", default="", help="Catalog entries with these words")
+def plugins_command(as_json: bool, kind: str, framework: str, query: str) -> None:
     """List loaded plugins with their versions and hooks, the runtimes they provide (with
-    their fields, * secret), and plugins that failed."""
-    from autostack_core.plugins import describe_plugins, get_plugin_manager
+    their fields, * secret), plugins that failed, and the marketplace catalog (the
+    dashboard's Marketplace page shows the same)."""
+    from autostack_core.plugins import get_plugin_manager
+    from autostack_core.services.catalog import KINDS
+    from autostack_core.services.marketplace import marketplace_json, registered_templates
     from autostack_core.services.provider_checks import registered_runtimes, runtime_json
 
+    if kind and kind not in KINDS:
+        raise click.BadParameter(f"choose one of {', '.join(KINDS)}", param_hint="--kind")
+    settings = settings_from(None)
     loaded = get_plugin_manager()
-    infos = describe_plugins(loaded)
     runtimes = [runtime_json(runtime) for runtime in
-                run_sync(registered_runtimes(settings_from(None), loaded))]
+                run_sync(registered_runtimes(settings, loaded))]
+    templates = run_sync(registered_templates(settings, loaded))
+    market = run_sync(marketplace_json(settings, loaded, templates, kind, framework, query))
     if as_json:
         click.echo(json.dumps({
-            "plugins": [info.__dict__ for info in infos],
-            "runtimes": runtimes,
+            **market, "runtimes": runtimes,
             "failures": [failure.__dict__ for failure in loaded.failures],
         }, indent=2))
+        if market["catalog"]["error"]:
+            raise SystemExit(1)
         return
-    for info in infos:
-        origin = "built-in" if info.builtin else "installed"
-        click.echo(f"{info.name} {info.version or '?'} ({origin})")
-        click.echo(f"    hooks: {', '.join(info.hooks) or '-'}")
+    for info in market["plugins"]:
+        origin = "built-in" if info["builtin"] else "installed"
+        click.echo(f"{info['name']} {info['version'] or '?'} ({origin})")
+        click.echo(f"    hooks: {', '.join(info['hooks']) or '-'}")
     click.echo("runtimes (a project's provider; fields set per team on its team page):")
     for runtime in runtimes:
         fields = ", ".join(field["name"] + ("*" if field["secret"] else "")
@@ -175,6 +186,21 @@ def plugins_command(as_json: bool) -> None:
                    f"fields: {fields}")
     for failure in loaded.failures:
         click.echo(click.style(f"{failure.name} FAILED: {failure.error}", fg="red"))
+    echo_catalog(market["catalog"])
+
+
+def echo_catalog(catalog: dict[str, Any]) -> None:
+    """The catalog's entries, or its error (then exit 1)."""
+    if catalog["error"]:
+        click.echo(click.style(catalog["error"], fg="red"), err=True)
+        raise SystemExit(1)
+    click.echo(f"catalog ({catalog['source']}):")
+    for entry in catalog["entries"]:
+        mark = f" [installed {entry['installed_version']}]" if entry["installed_version"] else ""
+        click.echo(f"    {entry['kind']:<9} {entry['name']} {entry['version']}{mark}: "
+                   f"{entry['install']}")
+    if not catalog["entries"]:
+        click.echo("    no entries match")
 
 
 def with_database(data_dir: Path | None, work: Callable[[Settings], Any]) -> Any:
