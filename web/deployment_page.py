@@ -30,6 +30,7 @@ from autostack_core.infrastructure.models import (
 from autostack_core.services import comments, deployments
 from autostack_core.services.runtime_logs import runtime_view
 from autostack_web.access import deployment_access, page
+from autostack_web.flash import flash_of
 from autostack_web.rendering import host_of, render
 
 RUNTIME_LINES = 200
@@ -96,7 +97,7 @@ async def deployment_page(request: Request, user: User, status_code: int = 200,
         "runtime": runtime, "comments": await comments.listed(deployment),
         "handles": set(comments.handles(
             await comments.team_members(project.team_id))),  # type: ignore[attr-defined]
-        "comment_error": None, "draft": "", **extra,
+        "comment_error": None, "draft": "", "flash": flash_of(request), **extra,
     }, status_code=status_code)
 
 

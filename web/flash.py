@@ -21,7 +21,18 @@ MESSAGES = {
     "canceled": "Canceling {id}: the build stops at its next step.",
     "deleted": "Deployment {id} deleted.",
     "variable-deleted": "{id} deleted; deployments from now on do not get it.",
+    "webhook-created": "Repository imported and its webhook created: every push deploys.",
+    "webhook-unreachable": "Repository imported and its webhook created, but the git host "
+                           "cannot reach this server's address: pushes will not deploy until "
+                           "AUTOSTACK_PUBLIC_URL is set and the webhook updated.",
+    "webhook-manual": "Repository imported; no webhook could be created with your access, "
+                      "so pushes do not deploy yet: set it up by hand.",
 }
+LINKS = {
+    "webhook-unreachable": ("Settings → Git", "/projects/{id}/settings#git"),
+    "webhook-manual": ("Settings → Git", "/projects/{id}/settings#git"),
+}
+"""Where a message sends the reader next (label, URL), for the messages that need a step."""
 NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -31,6 +42,7 @@ class Flash:
 
     message: str
     undo: str | None = None
+    link: tuple[str, str] | None = None
 
 
 def done(url: str, key: str, name: str, undo: str | None = None) -> str:
@@ -47,7 +59,9 @@ def flash_of(request: Request) -> Flash | None:
     if template is None or not NAME.fullmatch(name):
         return None
     undo = params.get("undo")
-    return Flash(template.format(id=name), undo if undo and NAME.fullmatch(undo) else None)
+    link = LINKS.get(params["done"])
+    return Flash(template.format(id=name), undo if undo and NAME.fullmatch(undo) else None,
+                 (link[0], link[1].format(id=name)) if link else None)
 
 
 def message_of(request: Request) -> str | None:

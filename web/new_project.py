@@ -12,7 +12,6 @@ on the deployment's live log.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import tempfile
 from dataclasses import asdict, dataclass, field, fields
@@ -42,6 +41,7 @@ from autostack_core.utils import slugify
 from autostack_web.access import page
 from autostack_web.deploy_buttons import deploy_button
 from autostack_web.envfile import parse_env
+from autostack_web.flash import done
 from autostack_web.rendering import form_text, host_of, redirect, render
 
 if TYPE_CHECKING:
@@ -256,26 +256,34 @@ async def deploy(request: Request, user: User) -> Response:
         return await render(request, "configure_project.html", context, status_code=error.status)
     for variable in variables:
         await add_variables(project, variable)
-    await connect_own_repository(host_of(request), project, user)
+    webhook = await connect_own_repository(host_of(request), project, user)
     deployment = await deployments.create_deployment(
         host_of(request), project, user=user, target=Environment.PRODUCTION,
         creator_type=CreatorType.MANUAL, source_type="git", git_url=project.git_url,
         branch=project.branch,
     )
-    return redirect(f"/deployments/{deployment.id}")
+    return redirect(done(f"/deployments/{deployment.id}", webhook, project.name))
 
 
-async def connect_own_repository(host: AutoStack, project: Project, user: User) -> None:
-    """Connect an imported repository with the importer's own access, as Vercel does.
+async def connect_own_repository(host: AutoStack, project: Project, user: User) -> str:
+    """Connect an imported repository with the importer's own access, as Vercel does, and
+    say what became of its webhook: the :data:`autostack_web.flash.MESSAGES` key
+    ``webhook-created``, ``webhook-unreachable`` (the host's servers cannot reach this
+    server's address) or ``webhook-manual`` (to be set up by hand in Settings → Git).
 
     One their credential cannot read (or any, without a credential on its host) stays
     unconnected: it is cloned without credentials, which works for a public repository.
     """
     found = git_credentials.repository_at(host, project.git_url)
     if found is None or not await git_connections.account_credential(user, found[0].name):
-        return
-    with contextlib.suppress(ApiError):
-        await git_connections.connect(host, project, user, found[0], found[1])
+        return "webhook-manual"
+    try:
+        connected = await git_connections.connect(host, project, user, found[0], found[1])
+    except ApiError:
+        return "webhook-manual"
+    if "error" in connected.webhook:
+        return "webhook-manual"
+    return "webhook-unreachable" if connected.warning else "webhook-created"
 
 
 async def for_git_push(request: Request, user: User) -> Response:

@@ -8,6 +8,7 @@ shapes and git's smart HTTP, private repositories only with a token.
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from pathlib import Path
 
 from autostack_core.app import AutoStack
@@ -79,7 +80,12 @@ async def test_importing_a_private_repository_connects_it_with_the_importers_acc
         created = await http.post("/new", data={
             "csrf_token": csrf, "name": "site", "git_url": f"{standin.url}/{full_name}.git",
             "branch": "main", "env": "", "scan": "{}"})
-    assert created.status_code == 303, created.text
+        assert created.status_code == 303, created.text
+        # This server's address is the loopback, which GitHub's servers cannot reach:
+        # the page the import lands on says so and where to fix it.
+        landed = await http.get(created.headers["location"])
+    assert "its webhook created, but the git host cannot reach" in landed.text
+    assert 'href="/projects/site/settings#git">Settings → Git</a>' in landed.text
     project = await Project.get(name="site")
     connection = await GitConnection.get(project=project)
     assert (connection.host, connection.repository) == ("github", full_name)
@@ -88,3 +94,24 @@ async def test_importing_a_private_repository_connects_it_with_the_importers_acc
     deployment = await Deployment.get(project=project)
     await run_deployment(autostack, deployment.id)
     assert (await Deployment.get(id=deployment.id)).state == "ready"
+
+
+async def test_the_page_after_an_import_says_the_webhook_was_created(
+    autostack: AutoStack, owner: User, standin: StandIn, tmp_path: Path
+) -> None:
+    # A public address GitHub's servers can reach (plain HTTP: the test client's cookies).
+    autostack.settings = replace(autostack.settings, public_url="http://deploy.example.com")
+    assert standin.approving is not None
+    await grant(owner, standin.issue(standin.approving))
+    full_name = standin.add_repository(standin.approving, "site")
+    push_site(standin, full_name, tmp_path / "work")
+    async with client_for(autostack) as http:
+        csrf = await log_in(http)
+        created = await http.post("/new", data={
+            "csrf_token": csrf, "name": "site", "git_url": f"{standin.url}/{full_name}.git",
+            "branch": "main", "env": "", "scan": "{}"})
+        assert created.status_code == 303, created.text
+        landed = await http.get(created.headers["location"])
+    assert len(standin.hooks[full_name]) == 1, landed.text
+    assert "Repository imported and its webhook created: every push deploys." in landed.text
+    assert "settings#git" not in landed.text.split('class="notice flash"')[1].split("</div>")[0]

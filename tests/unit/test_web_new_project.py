@@ -105,8 +105,14 @@ async def test_deploy_creates_project_variables_and_a_deployment(
     project = await Project.get(name="my-app")
     assert project.output_directory == "public" and project.build_command is None
     deployment = await Deployment.get(project=project)
-    assert response.headers["location"] == f"/deployments/{deployment.id}"
+    assert response.headers["location"] == \
+        f"/deployments/{deployment.id}?done=webhook-manual&id=my-app"
     assert deployment.target == "production" and deployment.branch == "main"
+    # No git host account reads a file:// repository: the page says pushes need a webhook
+    # set up by hand, and where.
+    landed = await http.get(response.headers["location"])
+    assert "no webhook could be created with your access" in landed.text
+    assert 'href="/projects/my-app/settings#git">Settings → Git</a>' in landed.text
     assert await EnvironmentVariable.filter(project=project, key="API_URL").count() == 3
     taken = await http.post("/new", data=form)
     assert taken.status_code == 409 and "is taken" in taken.text
