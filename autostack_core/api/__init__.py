@@ -15,6 +15,7 @@ from autostack_core.api import (
     environment,
     git_connections,
     health,
+    marketplace,
     notifiers,
     openapi,
     plans,
@@ -42,7 +43,7 @@ API_MODULES = (
     deploy_hooks, notifiers, runtime_logs, git_connections, detect, project_events,
     project_runtime, project_logs, traffic, openapi,
     protection, rolling_releases, provider_settings, rollback_advice,
-    project_health, comments, user_notifications, plans,
+    project_health, comments, user_notifications, plans, marketplace,
 )
 
 

@@ -30,6 +30,7 @@ from autostack_core.interfaces.runtime import ReleaseStatus
 from autostack_core.services import deployments, releases, retention, team_files, templates
 from autostack_core.services.access import require_team_role
 from autostack_core.services.checks import fits
+from autostack_core.services.marketplace import templates_json
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -188,11 +189,7 @@ async def list_templates(request: Request) -> Response:
     """
     current_user(request)
     app = autostack_of(request)
-    return JSONResponse({"templates": [
-        {"slug": t.slug, "name": t.name, "description": t.description,
-         "framework": t.framework}
-        for t in sorted(app.templates.values(), key=lambda t: t.name)
-    ]})
+    return JSONResponse({"templates": templates_json(app.templates.values())})
 
 
 async def create_deployment(request: Request) -> Response:

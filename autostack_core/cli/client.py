@@ -417,12 +417,21 @@ def templates() -> None:
 
 
 @templates.command(name="ls")
+@click.option("--framework", default="", help="Catalog templates for this framework only")
 @json_option
-def templates_ls(as_json: bool) -> None:
-    """List the server's templates."""
-    result = ApiClient().get("/api/v1/templates")
-    emit(as_json, result, "\n".join(f"{t['slug']:<24} {t['name']} - {t['description']}"
-                                    for t in result["templates"]) or "no templates installed")
+def templates_ls(framework: str, as_json: bool) -> None:
+    """List the server's templates and those of its catalog (the Marketplace page's)."""
+    market = ApiClient().request("GET", "/api/v1/marketplace",
+                                 params={"kind": "template", "framework": framework})
+    catalog = market["catalog"]
+    result = {"templates": market["templates"], "catalog": catalog}
+    lines = [f"{t['slug']:<24} {t['name']} - {t['description']}"
+             for t in market["templates"]] or ["no templates installed"]
+    lines.append(catalog["error"] or f"catalog ({catalog['source']}):")
+    lines += [f"    {entry['template']:<20} {entry['name']} {entry['version']}"
+              f"{' [installed]' if entry['installed_version'] else ''}: {entry['install']}"
+              for entry in catalog["entries"]]
+    emit(as_json, result, "\n".join(lines))
 
 
 @templates.command(name="deploy")

@@ -16,9 +16,10 @@ from click.testing import CliRunner, Result
 from autostack_core.app import AutoStack
 from autostack_core.cli import main
 from autostack_core.config import Settings
-from autostack_core.infrastructure.models import Deployment, Project
+from autostack_core.infrastructure.models import Deployment, Project, User
 from autostack_core.services.marketplace import marketplace_json
-from tests.fixtures_auth import client_for, owner
+from tests.fixtures_auth import client_for, owner, token_for
+from tests.serving import serving
 from tests.web_fixtures import csrf_of, signed_in
 
 __all__ = ["owner", "signed_in"]
@@ -171,3 +172,28 @@ async def test_the_badge_is_public_and_the_pages_are_not(autostack: AutoStack) -
         for path in ("/marketplace", "/new?template=flask"):
             page = await http.get(path)
             assert page.status_code in (302, 303) and "/login" in page.headers["location"]
+
+
+async def test_templates_ls_and_the_api_show_the_page_s_templates_and_catalog(
+        autostack: AutoStack, owner: User) -> None:
+    token = await token_for(owner)
+    async with client_for(autostack, token) as api:
+        document = (await api.get("/api/v1/marketplace", params={"kind": "template"})).json()
+        refused = await api.get("/api/v1/marketplace", params={"kind": "widget"})
+        assert refused.status_code == 422 and "kind: choose one of" in refused.text
+        listed = (await api.get("/api/v1/templates")).json()
+    assert document == await marketplace_json(autostack.settings, autostack.plugins,
+                                              autostack.templates.values(), "template")
+    assert listed["templates"] == document["templates"]
+    async with serving(autostack.asgi()) as server:
+        env = {"AUTOSTACK_SERVER": server, "AUTOSTACK_TOKEN": token,
+               "XDG_CONFIG_HOME": "/nonexistent"}
+        printed = await asyncio.to_thread(CliRunner().invoke, main,
+                                          ["templates", "ls", "--json"], env=env)
+        text = await asyncio.to_thread(CliRunner().invoke, main,
+                                       ["templates", "ls", "--framework", "flask"], env=env)
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.output) == {"templates": document["templates"],
+                                          "catalog": document["catalog"]}
+    assert "    flask                Flask 0.1.0 [installed]: pip install " \
+           "autostack-template-flask" in text.output
