@@ -24,9 +24,17 @@ pytestmark = pytest.mark.e2e
 APP = """\
 import http.server, os, signal, sys
 TOKEN = os.urandom(4).hex()
+REDIRECTS = {"/old": f"http://localhost:{os.environ['PORT']}/new?from=old",
+             "/login": "http://127.0.0.1:8976/callback"}
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def do_GET(self):
+        if self.path in REDIRECTS:  # as Next.js 15 builds them: from its own listener
+            self.send_response(307)
+            self.send_header("Location", REDIRECTS[self.path])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         body = f"{VERSION} {os.environ.get('GREETING', '-')} {TOKEN}".encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -88,6 +96,11 @@ def test_server_app_gets_its_env_static_first_and_runtime_logs(
     response = server.edge_get("api.localhost")
     assert response.status_code == 200 and response.text.startswith("v1 bonjour ")
     assert server.edge_get("api.localhost", "/robots.txt").text == "User-agent: *\n"
+    # A redirect to the app's own internal address stays on the visitor's hostname; one to
+    # a loopback address of the visitor's machine (a CLI's login callback) is left alone.
+    assert server.edge_get("api.localhost", "/old").headers["location"] == "/new?from=old"
+    assert server.edge_get("api.localhost", "/login").headers["location"] == \
+        "http://127.0.0.1:8976/callback"
     logs = server.cli("logs", second["id"], "--runtime").stdout
     assert "[server-0] listening on" in logs and "[supervisor] running" in logs
 

@@ -107,6 +107,29 @@ def proxy_route(deployments_dir: Path, program: str, extra: JSON | None = None,
     ]}], "terminal": True}
 
 
+INTERNAL_ORIGINS = ("http://localhost", "http://127.0.0.1", "https://localhost",
+                    "https://127.0.0.1")
+"""How a server app may name its own listener (``HOST`` is 127.0.0.1; Next.js says localhost,
+with https when ``X-Forwarded-Proto`` is)."""
+
+
+def public_redirects() -> JSON:
+    """``reverse_proxy`` fields that make a server app's redirects to its own internal address
+    relative, so they stay on the hostname the visitor asked for (nginx's ``proxy_redirect
+    default``).
+
+    A server app learns the public host only from ``Host`` and ``X-Forwarded-Host``; some
+    build absolute URLs from their listener instead (Next.js 15's middleware:
+    ``NextResponse.redirect(new URL('/', request.url))`` answered
+    ``Location: http://localhost:<port>/``). Only the replica's own port (the upstream's,
+    the same inside its network namespace) is rewritten: a redirect to a loopback
+    address of the visitor's machine (a CLI's login callback) is left alone.
+    """
+    port = "{http.regexp.upstream.1}"
+    return {"headers": {"response": {"replace": {"Location": [
+        {"search": f"{origin}:{port}/", "replace": "/"} for origin in INTERNAL_ORIGINS]}}}}
+
+
 def function_route(deployments_dir: Path, runtime: str) -> JSON:
     """Requests for a function of ``runtime`` go to the deployment's worker for it."""
     marker = {"root": str(deployments_dir),
@@ -125,7 +148,8 @@ def profile_route(deployments_dir: Path, deployment: EdgeDeployment) -> JSON:
     root = f"{deployments_dir}/{SITE}/static"
     functions = [function_route(deployments_dir, runtime)
                  for runtime in sorted(deployment.functions)]
-    server = proxy_route(deployments_dir, "server") if deployment.server else None
+    server = proxy_route(deployments_dir, "server", public_redirects()) \
+        if deployment.server else None
 
     def middleware(path: str) -> JSON:
         return proxy_route(deployments_dir, f"fn-{MIDDLEWARE_RUNTIME}", middleware_proxy(path),
