@@ -30,6 +30,7 @@ from autostack_core.api import (
     rolling_releases,
     runtime_logs,
     teams,
+    template_export,
     tokens,
     traffic,
     uploads,
@@ -43,7 +44,7 @@ API_MODULES = (
     deploy_hooks, notifiers, runtime_logs, git_connections, detect, project_events,
     project_runtime, project_logs, traffic, openapi,
     protection, rolling_releases, provider_settings, rollback_advice,
-    project_health, comments, user_notifications, plans, marketplace,
+    project_health, comments, user_notifications, plans, marketplace, template_export,
 )
 
 

@@ -21,6 +21,7 @@ from autostack_core.cli.options import ExtensibleGroup
 from autostack_core.cli.rollout import rollout
 from autostack_core.cli.skew import skew
 from autostack_core.cli.split import split
+from autostack_core.cli.template_export import templates_export
 
 if TYPE_CHECKING:
     from autostack_core.plugins import LoadedPlugins
@@ -77,3 +78,4 @@ main.add_command(skew)
 main.add_command(rollout)
 main.add_command(audit)
 main.add_command(cost)
+client.templates.add_command(templates_export)
