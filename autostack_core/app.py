@@ -192,6 +192,7 @@ class AutoStack:
             await runtime.stop()
         await self.edge.stop()
         await self.events.stop()
+        await rate_limits.close(self)
         await db.disconnect()
 
     def _chosen_edge(self, edges: list[Edge]) -> Edge:

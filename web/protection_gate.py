@@ -41,8 +41,9 @@ from starlette.responses import (
 from starlette.routing import BaseRoute, Route
 
 from autostack_core.errors import ApiError, Throttled
-from autostack_core.infrastructure.models import Plan, ProtectionMode, User
+from autostack_core.infrastructure.models import OverBandwidth, Plan, ProtectionMode, User
 from autostack_core.interfaces.edge import PROTECTION_CHECK, PROTECTION_PREFIX
+from autostack_core.security import rate_limits
 from autostack_core.services import protection_gate as gate
 from autostack_core.services import quotas
 from autostack_core.services.protection_gate import Target
@@ -123,9 +124,14 @@ async def check(request: Request) -> Response:
     """The edge's question: may this request for a protected hostname go through?"""
     target = await gate.target_of(request_host(request), base_domain(request))
     if target is not None:
-        over = await quotas.bandwidth_blocked(target.project.team_id)  # type: ignore[attr-defined]
-        if over is not None:
+        team_id = target.project.team_id  # type: ignore[attr-defined]
+        over = await quotas.over_bandwidth(team_id)
+        if over is not None and over.over_bandwidth == OverBandwidth.BLOCK:
             return no_store(bandwidth_page(over))
+        wait, why = await rate_limits.gate_wait(host_of(request), target.project.id, team_id,
+                                                visitor_ip(request), over)
+        if wait:
+            return rate_limits.too_many(wait, why)
     if target is None or target.mode == ProtectionMode.NONE:
         return no_store(Response(status_code=204))
     uri = request.headers.get("x-forwarded-uri", "/")

@@ -20,6 +20,8 @@ LIMITS = ("projects", "members", "custom_domains", "deployments_per_day",
           "build_minutes_per_month", "bandwidth_bytes_per_month", "storage_bytes",
           "concurrent_builds")
 BYTE_LIMITS = ("bandwidth_bytes_per_month", "storage_bytes")
+RATES = ("throttle_rate", "rate_limit_address", "rate_limit_project")
+"""Rate limits, RATE/BURST (requests per second, then at once); checked by the server."""
 UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
 
 
@@ -47,6 +49,15 @@ def shown(limit: str, value: Any) -> str:
 
 
 def limit_options(command: Any) -> Any:
+    rate_help = {"throttle_rate": "RATE/BURST a project is served at past the bandwidth "
+                                  "when the plan throttles (default 5/10)",
+                 "rate_limit_address": "RATE/BURST per client address on one project, or "
+                                       "'server' for the server's setting",
+                 "rate_limit_project": "RATE/BURST per project, or 'server' for the "
+                                       "server's setting"}
+    for rate in reversed(RATES):
+        command = click.option(f"--{rate.replace('_', '-')}", rate, default=None,
+                               help=rate_help[rate])(command)
     for limit in reversed(LIMITS):
         help_text = "bytes, e.g. 100GB, or 'unlimited'" if limit in BYTE_LIMITS else \
             "a number or 'unlimited'"
@@ -55,17 +66,24 @@ def limit_options(command: Any) -> Any:
     return command
 
 
-def limits_given(values: dict[str, str | None]) -> dict[str, int | None]:
-    return {limit: limit_value(text, limit in BYTE_LIMITS)
-            for limit, text in values.items() if limit in LIMITS and text is not None}
+def limits_given(values: dict[str, str | None]) -> dict[str, int | str | None]:
+    given: dict[str, int | str | None] = {
+        limit: limit_value(text, limit in BYTE_LIMITS)
+        for limit, text in values.items() if limit in LIMITS and text is not None}
+    given.update({rate: None if text.lower() in ("server", "none") else text
+                  for rate, text in values.items() if rate in RATES and text is not None})
+    return given
 
 
 def plan_line(plan: dict[str, Any]) -> str:
     figures = ", ".join(f"{limit.replace('_', ' ')} {shown(limit, plan[limit])}"
                         for limit in LIMITS)
     default = " (default)" if plan["is_default"] else ""
+    rates = ", ".join(f"{rate.removeprefix('rate_limit_')} {plan.get(rate) or 'server'}"
+                      for rate in RATES[1:])
     return f"{plan['slug']:<12} {plan['name']}{default}: {figures}; over bandwidth: " \
-           f"{plan['over_bandwidth']}"
+           f"{plan['over_bandwidth']} (throttle {plan.get('throttle_rate')}); " \
+           f"rate limits: {rates}"
 
 
 @click.group()

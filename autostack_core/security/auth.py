@@ -230,7 +230,7 @@ class AuthMiddleware:
             if token is None:
                 await _unauthorized(scheme)(scope, receive, send)
                 return
-            wait = rate_limits.limits_of(host).take_token(token.id)
+            wait = await rate_limits.limits_of(host).take_token(token.id)
             if wait:
                 response = error_response(429, "this API token sent more requests than its "
                                           "limit; wait and retry", code="rate_limited")

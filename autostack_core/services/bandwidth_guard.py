@@ -13,16 +13,22 @@ team's move to another plan applies at once (the API and the pages call
 :func:`guard` for the teams concerned), so a plan that stops blocking
 releases its teams too.
 
-A plan set to ``throttle`` is not blocked: the edges here cannot slow one
-team's traffic down, so such teams are served as usual and shown past their
-limit on the Usage page.
+A plan set to ``throttle`` is not blocked: its teams' hostnames are protected
+the same way, and the gate serves each of their projects at the plan's
+``throttle_rate`` (429 with ``Retry-After`` past it,
+:func:`autostack_core.security.rate_limits.gate_wait`); other teams' sites
+are not asked about. A plan's own rate limits reach the gate the same way
+while no server-wide edge limit is set
+(:func:`autostack_core.services.protection.gated`).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from autostack_core.infrastructure.models import OverBandwidth, Plan, Project, Team
+from tortoise.expressions import Q
+
+from autostack_core.infrastructure.models import Plan, Project, Team
 from autostack_core.services import protection, quotas
 
 if TYPE_CHECKING:
@@ -33,9 +39,10 @@ GUARD_MINUTES = 5
 
 
 async def guarded_teams() -> list[Team]:
-    """The teams whose plan (their own, or the default) blocks past a bandwidth limit."""
-    blocking = await Plan.filter(bandwidth_bytes_per_month__isnull=False,
-                                 over_bandwidth=OverBandwidth.BLOCK)
+    """The teams whose plan (their own, or the default) has a bandwidth limit or rate limits."""
+    blocking = await Plan.filter(Q(bandwidth_bytes_per_month__isnull=False)
+                                 | Q(rate_limit_address__isnull=False)
+                                 | Q(rate_limit_project__isnull=False))
     ids = [plan.id for plan in blocking]
     teams = await Team.filter(plan_id__in=ids) if ids else []
     if any(plan.is_default for plan in blocking):
@@ -44,8 +51,8 @@ async def guarded_teams() -> list[Team]:
 
 
 async def guard(app: AutoStack, teams: list[Team] | None = None) -> int:
-    """Apply the block, or each project's own protection, at the edge for ``teams`` (the
-    guarded teams by default); how many of them are blocked now."""
+    """Apply the block or throttle, or each project's own protection, at the edge for
+    ``teams`` (the guarded teams by default); how many of them are blocked now."""
     blocked = 0
     for team in await guarded_teams() if teams is None else teams:
         blocked += await quotas.bandwidth_blocked(team.id) is not None

@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from autostack_core.config import Settings
 from autostack_core.errors import ApiError, Forbidden, NotFound, Unauthorized
 from autostack_core.infrastructure.models import OverBandwidth, Plan, Team, User
+from autostack_core.security.token_buckets import parse_rate
 from autostack_core.services import audit
 
 LIMITS: dict[str, str] = {
@@ -33,11 +34,25 @@ LIMITS: dict[str, str] = {
     "concurrent_builds": "concurrent builds",
 }
 """Each limit a plan sets (its column) and how it reads in a message; None is unlimited."""
+RATES = ("throttle_rate", "rate_limit_address", "rate_limit_project")
+"""A plan's rate limits, each ``RATE/BURST`` (requests per second, then at once)."""
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 SLUG_HELP = "use 1-32 lowercase letters, digits and dashes, not starting or ending with a dash"
 
 
-class PlanBody(BaseModel):
+class _Rates(BaseModel):
+    @field_validator(*RATES, check_fields=False)
+    @classmethod
+    def _rate(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A ``RATE/BURST`` in its plain form (blank: none), or a 422 naming the field."""
+        name = str(info.field_name)
+        rate = parse_rate(name, value)
+        if rate is None and name == "throttle_rate":
+            raise ValueError(f"{name} must be RATE/BURST, such as 5/10")
+        return None if rate is None else str(rate)
+
+
+class PlanBody(_Rates):
     """A new plan: a slug, a name, and its limits (absent or null: unlimited)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -52,10 +67,13 @@ class PlanBody(BaseModel):
     storage_bytes: int | None = Field(default=None, ge=0)
     concurrent_builds: int | None = Field(default=None, ge=1)
     over_bandwidth: OverBandwidth = OverBandwidth.BLOCK
+    throttle_rate: str = Field(default="5/10", max_length=32)
+    rate_limit_address: str | None = Field(default=None, max_length=32)
+    rate_limit_project: str | None = Field(default=None, max_length=32)
     is_default: bool = False
 
 
-class PlanPatch(BaseModel):
+class PlanPatch(_Rates):
     """Changes to a plan: only the fields given change (null makes a limit unlimited)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -69,6 +87,9 @@ class PlanPatch(BaseModel):
     storage_bytes: int | None = Field(default=None, ge=0)
     concurrent_builds: int | None = Field(default=None, ge=1)
     over_bandwidth: OverBandwidth | None = None
+    throttle_rate: str | None = Field(default=None, max_length=32)
+    rate_limit_address: str | None = Field(default=None, max_length=32)
+    rate_limit_project: str | None = Field(default=None, max_length=32)
     is_default: bool | None = None
 
 
@@ -90,6 +111,7 @@ def plan_json(plan: Plan) -> dict[str, Any]:
     body: dict[str, Any] = {"slug": plan.slug, "name": plan.name}
     body.update({limit: getattr(plan, limit) for limit in LIMITS})
     body.update({"over_bandwidth": str(plan.over_bandwidth), "is_default": plan.is_default})
+    body.update({rate: getattr(plan, rate) for rate in RATES})
     return body
 
 
@@ -138,7 +160,7 @@ async def create(actor: User, body: PlanBody) -> Plan:
 async def update(actor: User, plan: Plan, body: PlanPatch) -> Plan:
     """Change the fields ``body`` gives, audited."""
     changes = body.model_dump(exclude_unset=True)
-    for required in ("name", "over_bandwidth", "is_default"):
+    for required in ("name", "over_bandwidth", "throttle_rate", "is_default"):
         if required in changes and changes[required] is None:
             raise ApiError(422, f"{required}: give a value (it cannot be null)", required)
     before = plan_json(plan)

@@ -37,8 +37,8 @@ from autostack_core.infrastructure.models import (
     User,
 )
 from autostack_core.interfaces.edge import Protection
-from autostack_core.security import accounts
-from autostack_core.services import quotas
+from autostack_core.security import accounts, rate_limits
+from autostack_core.services import plans, quotas
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -71,12 +71,23 @@ def edge_protection(app: AutoStack) -> Protection:
     return Protection(control_plane=app.settings.local_url)
 
 
+async def gated(app: AutoStack, team_id: int) -> bool:
+    """Whether the edge must ask the gate about every hostname of a team: past its plan's
+    bandwidth (blocked or throttled, :mod:`.bandwidth_guard`), or on a plan whose rate
+    limits no server-wide edge limit checks already (:func:`.rate_limits.plan_gated`)."""
+    plan = await plans.plan_of(team_id)
+    if plan is None:
+        return False
+    return rate_limits.plan_gated(app.settings, plan) or \
+        await quotas.over_bandwidth(team_id) is not None
+
+
 async def guard(app: AutoStack, project: Project, hostname: str,
                 environment: Environment) -> None:
     """Protect ``hostname`` at the edge as ``environment``'s mode says (or open it); every
-    hostname of a team blocked for its bandwidth (:mod:`.bandwidth_guard`)."""
+    hostname of a team the gate must see (:func:`gated`)."""
     protected = mode_for(project, environment) != ProtectionMode.NONE or \
-        await quotas.bandwidth_blocked(project.team_id) is not None  # type: ignore[attr-defined]
+        await gated(app, project.team_id)  # type: ignore[attr-defined]
     await app.edge.protect(hostname, edge_protection(app) if protected else None)
 
 

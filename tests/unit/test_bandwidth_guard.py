@@ -82,7 +82,8 @@ async def test_a_plan_that_stops_blocking_releases_its_teams_at_once(
     async with client_for(autostack, await token_for(owner)) as api:
         changed = await api.patch("/api/v1/plans/small", json={"over_bandwidth": "throttle"})
         assert changed.status_code == 200
-        assert not set(SITES) & set(null_edge.protections)
+        assert set(SITES) <= set(null_edge.protections)  # throttled: the gate still sees them
+        assert (await ask(autostack, "site.localhost"))[0] == 204  # served, not blocked
         assert (await api.patch("/api/v1/plans/small", json={"over_bandwidth": "block"})
                 ).status_code == 200
         assert set(SITES) <= set(null_edge.protections)

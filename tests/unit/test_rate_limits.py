@@ -15,10 +15,20 @@ import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
-from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, Team, User
+from autostack_core.infrastructure.models import (
+    Deployment,
+    DeploymentState,
+    Plan,
+    Project,
+    Team,
+    User,
+)
 from autostack_core.interfaces.edge import RATE_LIMIT_CHECK
 from autostack_core.security import accounts
-from autostack_core.security.rate_limits import Rate, TokenBuckets, parse_rate
+from autostack_core.security.rate_limits import Rate, RateLimits, parse_rate
+from autostack_core.security.token_buckets import MemoryBuckets
+from autostack_core.utils import random_id
+from tests.conftest import REDIS_URL
 from tests.fixtures_auth import client_for, owner, token_for
 
 __all__ = ["owner"]
@@ -26,18 +36,35 @@ __all__ = ["owner"]
 SLOW = "0.001"
 
 
-def test_a_bucket_lets_its_burst_through_then_refills_at_its_rate() -> None:
+async def test_a_bucket_lets_its_burst_through_then_refills_at_its_rate() -> None:
     now = [100.0]
-    buckets = TokenBuckets(Rate(per_second=2, burst=3), clock=lambda: now[0])
-    assert [buckets.take("a") for _ in range(3)] == [0, 0, 0]
-    assert buckets.take("a") == pytest.approx(0.5)
-    assert buckets.take("b") == 0  # another key has its own bucket
+    buckets, rate = MemoryBuckets(clock=lambda: now[0]), Rate(per_second=2, burst=3)
+    assert [await buckets.take("a", rate) for _ in range(3)] == [0, 0, 0]
+    assert await buckets.take("a", rate) == pytest.approx(0.5)
+    assert await buckets.take("b", rate) == 0  # another key has its own bucket
     now[0] += 0.25
-    assert buckets.take("a") == pytest.approx(0.25)
+    assert await buckets.take("a", rate) == pytest.approx(0.25)
     now[0] += 0.25
-    assert buckets.take("a") == 0
+    assert await buckets.take("a", rate) == 0
     now[0] += 60
-    assert [buckets.take("a") for _ in range(4)][-1] > 0  # refilled to the burst, no more
+    assert [await buckets.take("a", rate) for _ in range(4)][-1] > 0  # refilled to the burst
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs AUTOSTACK_TEST_REDIS_URL")
+async def test_control_planes_on_one_redis_share_one_allowance(settings: Settings) -> None:
+    """Two limiters (two control planes) on one Redis take from the same buckets."""
+    assert REDIS_URL
+    shared = replace(settings, redis_url=REDIS_URL, queue_name=f"rl-{random_id(8)}")
+    first, second = RateLimits(shared), RateLimits(shared)
+    alone = RateLimits(replace(shared, queue_name=f"rl-{random_id(8)}"))  # another install
+    try:
+        answers = [await limits.take_token(7) for limits in (first, second, first, second)]
+        assert answers[:3] == [0, 0, 0] and answers[3] > 0  # burst 3 across both
+        assert await first.take_token(7) > 0 and await second.take_token(8) == 0
+        assert await alone.take_token(7) == 0
+    finally:
+        for limits in (first, second, alone):
+            await limits.close()
 
 
 def test_a_rate_is_rate_slash_burst() -> None:
@@ -120,3 +147,20 @@ async def test_only_the_local_edge_may_ask(autostack: AutoStack, owner: User) ->
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as outside:
         for _ in range(6):
             assert (await ask(outside, "198.51.100.1", alpha)).status_code == 404
+
+
+async def test_a_plans_limits_override_the_servers_for_its_teams_projects(
+        edge_check: httpx.AsyncClient, owner: User) -> None:
+    alpha, _, _ = await deployments(owner)
+    capped = await Plan.create(slug="capped", name="Capped", rate_limit_project=f"{SLOW}/2",
+                               rate_limit_address=f"{SLOW}/1")
+    other = await Team.create(name="Other", slug="other", owner=owner, plan=capped)
+    gamma = await Deployment.create(project=await Project.create(name="gamma", team=other),
+                                    state=DeploymentState.READY)
+    assert [(await ask(edge_check, "203.0.113.9", gamma.id)).status_code
+            for _ in range(2)] == [204, 429]  # the plan's 1 per address, not the server's 4
+    answers = [(await ask(edge_check, f"198.51.100.{n}", gamma.id)).status_code
+               for n in range(3)]
+    assert answers == [204, 429, 429]  # the plan's 2 per project (one taken above)
+    answers = [(await ask(edge_check, f"198.51.100.{n}", alpha)).status_code for n in range(7)]
+    assert answers == [204] * 6 + [429]  # the server's 6 for a team without the plan
