@@ -5,7 +5,9 @@ Before anything runs, the Node.js version the project asks for (``.nvmrc``,
 server's; when the server's does not satisfy it, an offered version (20, 22,
 24) comes from the shared toolchain cache (:mod:`.node_install`), runs the
 build and ships with a server app. pnpm or Yarn are made available through
-Corepack when they are not installed.
+Corepack when they are not installed; Bun, for a project that uses it, comes
+from the same cache (:mod:`.bun_install`), and a server app with the ``bun``
+runtime runs on (and ships) the Bun it was built with.
 Then:
 
 - a static site (Vite, Create React App, Astro, Docusaurus, ...) is published
@@ -29,20 +31,22 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from autostack_core import hookimpl
 from autostack_core.build import user_file_writes, user_files
+from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection, SourceTree
 
+from . import bun_install, node_install, sveltekit_adapter
 from . import node_cache as build_cache
-from . import node_install, sveltekit_adapter
 from .api_functions import build_functions
 from .middleware import build_middleware
 from .node_install import show
 from .node_server import lay_out_server
-from .node_toolchain import corepack_integrity, toolchain_prefix
+from .node_toolchain import corepack_integrity, installed, toolchain_prefix
 from .node_version import (
     STRIP_TYPES,
     STRIP_TYPES_RANGE,
@@ -56,6 +60,7 @@ from .static_site import BUILD_OUTPUT, build_static_site, project_rules, publish
 from .steps import run_step, warn_skipped, write_json, write_server
 
 NODE_MANAGERS = frozenset({"npm", "yarn", "pnpm", "bun"})
+SERVER_RUNTIMES = ("node", "bun")
 
 
 class NodeBuilder:
@@ -65,15 +70,16 @@ class NodeBuilder:
     priority = 30
 
     def can_build(self, detection: Detection) -> bool:
-        return detection.runtime == "node" or (
+        return detection.runtime in SERVER_RUNTIMES or (
             detection.runtime == "static" and detection.package_manager in NODE_MANAGERS
         )
 
     async def build(self, context: BuildContext) -> None:
         detection = context.detection
         node, node_prefix = await self._node(context)
-        prefix = node_prefix + toolchain_prefix(detection.package_manager, context.cache_dir,
-                                                corepack_integrity(context.settings))
+        bun, bun_prefix = await self._bun(context)
+        prefix = node_prefix + bun_prefix + toolchain_prefix(
+            detection.package_manager, context.cache_dir, corepack_integrity(context.settings))
         install = prefix + detection.install_command if detection.install_command else None
         build = prefix + detection.build_command if detection.build_command else None
         key = await asyncio.to_thread(build_cache.cache_key, context.workspace, install,
@@ -91,11 +97,8 @@ class NodeBuilder:
             install = None
             await sveltekit_adapter.switch_adapter(context, prefix)
         await self._build(context, install, build)
-        if node_prefix and node is not None and context.toolchains is not None \
-                and (context.output_dir / "server.json").is_file():
-            await asyncio.to_thread(self._ship_node, context, node)
-            await context.log(f"server app: runs on the same Node.js {show(node)}, shipped in "
-                              f"server/{node_install.SHIPPED}")
+        if (context.output_dir / "server.json").is_file():
+            await self._ship_toolchains(context, node if node_prefix else None, bun)
         saved = await asyncio.to_thread(build_cache.save, context.workspace,
                                         context.cache_dir, key)
         if saved:
@@ -131,13 +134,42 @@ class NodeBuilder:
         bin_dir = f"$AUTOSTACK_TOOLCHAINS/node/{show(chosen)}/bin"
         return chosen, f'export PATH="{bin_dir}:$PATH"; '
 
+    async def _bun(self, context: BuildContext) -> tuple[Version | None, str]:
+        """Bun for a project that uses it, when the server has none: from the toolchain cache."""
+        detection = context.detection
+        if "bun" not in (detection.package_manager, detection.runtime) or installed("bun"):
+            return None, ""
+        if context.toolchains is None:
+            raise BuildError("this project uses Bun (its lockfile, `packageManager` or runtime "
+                             "says so), which is not installed on this server")
+        version, fresh = await asyncio.to_thread(bun_install.ensure, context.toolchains)
+        where = f"installed from the npm registry's {bun_install.PACKAGE} into" if fresh \
+            else "from"
+        await context.log(f"Bun {show(version)}, {where} the shared toolchain cache")
+        return version, f'export PATH="{bun_install.bin_dir(version)}:$PATH"; '
+
+    async def _ship_toolchains(self, context: BuildContext, node: Version | None,
+                               bun: Version | None) -> None:
+        """Ship the Node.js and Bun the build took from the cache with the server app."""
+        shipping: list[tuple[str, Version | None, str, Callable[..., str]]] = [
+            ("Node.js", node, node_install.SHIPPED, node_install.ship),
+            ("Bun", bun if context.detection.runtime == "bun" else None, bun_install.SHIPPED,
+             bun_install.ship),
+        ]
+        for name, version, folder, ship in shipping:
+            if version is None or context.toolchains is None:
+                continue
+            await asyncio.to_thread(self._ship, context, version, ship)
+            await context.log(f"server app: runs on the same {name} {show(version)}, shipped "
+                              f"in server/{folder}")
+
     @staticmethod
-    def _ship_node(context: BuildContext, node: Version) -> None:
-        """Put the build's Node.js in ``server/`` and in front of the start command's PATH."""
+    def _ship(context: BuildContext, version: Version, ship: Callable[..., str]) -> None:
+        """Put a binary of the build in ``server/`` and in front of the start command's PATH."""
         assert context.toolchains is not None
         entry = json.loads(user_files.read_text(context.output_dir, "server.json") or "{}")
-        path = node_install.ship(context.toolchains, node, context.output_dir,
-                                 str(entry.get("directory") or "server"))
+        path = ship(context.toolchains, version, context.output_dir,
+                    str(entry.get("directory") or "server"))
         write_server(context.output_dir, str(entry.get("runtime") or "node"),
                      path + str(entry["command"]), str(entry.get("health_path") or "/"))
 
@@ -166,7 +198,7 @@ class NodeBuilder:
         for warning in rules.warnings:
             await context.log(f"warning: {warning}")
         write_json(context.output_dir, "config.json", build_config(rules, files=files))
-        write_server(context.output_dir, "node", command)
+        write_server(context.output_dir, detection.runtime, command)
         await context.log(f"server app in server/, started with: {command}")
 
 
@@ -179,7 +211,7 @@ def _satisfied(node: Version | None, requested: str) -> bool:
 
 def is_server(detection: Detection) -> bool:
     """Whether the build makes a long-running server (else a static site)."""
-    return detection.runtime == "node" and (
+    return detection.runtime in SERVER_RUNTIMES and (
         bool(detection.start_command) or detection.framework == "nextjs"
     )
 

@@ -3,7 +3,8 @@
 npm ships with Node.js. pnpm and Yarn, when not installed on the server, run
 through Corepack: a shim in the project's cache (``$HOME`` in the sandbox)
 calls ``corepack <manager>``, which honours the ``packageManager`` field. Bun
-cannot come from Corepack, so a missing bun is a clear build error. Both pnpm
+cannot come from Corepack: the builder takes it from the toolchain cache
+(:mod:`.bun_install`). Both pnpm
 and Yarn Berry are told to write a flat ``node_modules`` (no symlink farm, no
 Plug'n'Play), which is what the build output and its content store can ship.
 """
@@ -49,10 +50,6 @@ def toolchain_prefix(manager: str | None, cache_dir: Path, integrity: bool = Tru
     """
     if manager in (None, "npm"):
         return ""
-    if manager == "bun" and not installed("bun"):
-        raise BuildError("this project uses bun (its lockfile or `packageManager` says so), "
-                         "which is not installed on this server and cannot come from "
-                         "Corepack; install bun on the server or switch the project to npm")
     if manager not in COREPACK_MANAGERS:
         return ""
     exports = [FLAT_NODE_MODULES[manager]]

@@ -2,9 +2,9 @@
 
 Vercel recognises a server by its entry file alone (``server.js``, ``src/server.ts``
 and their siblings); a ``start`` script counts too, as it always has here.
-A project locked by ``bun.lock`` with such an entry is a Bun server (Vercel's
-``bun`` preset), which AutoStack cannot run yet: detection says so, and the
-build stops with that message rather than starting it on Node.
+A Bun project (``bun.lock``, ``bun.lockb``, ``"packageManager": "bun@..."`` or
+``bunfig.toml``) with such an entry is a Bun server (Vercel's ``bun`` preset),
+run by Bun, which runs TypeScript itself.
 
 A ``package.json`` with a ``build`` script and nothing else AutoStack knows is
 Vercel's "Other" preset: the script runs, and the builder publishes the first
@@ -17,7 +17,7 @@ from __future__ import annotations
 from autostack_core.interfaces import Detection
 
 from .node_project import NodeProject
-from .node_servers import TYPESCRIPT, typescript_start
+from .node_servers import TYPESCRIPT, bun_evidence, typescript_start
 
 DETECTOR = "autostack_plugins.detectors.node"
 
@@ -61,14 +61,13 @@ def plain_server(project: NodeProject) -> Detection | None:
         dev_command=project.script_command("dev", None),
         detector=DETECTOR,
     )
-    if entry and project.tree.exists("bun.lock"):
+    bun = bun_evidence(project)
+    if entry and bun:
         detection.framework, detection.name, detection.runtime = "bun", "Bun", "bun"
         detection.confidence = BUN_CONFIDENCE
         detection.start_command = project.script_command("start", None) or f"bun {entry}"
-        detection.reasons = [
-            f"Bun server without a framework: `{entry}` and `bun.lock` present",
-            "AutoStack has no Bun runtime yet, so the build stops with that message",
-        ]
+        detection.dev_command = detection.dev_command or f"bun --watch {entry}"
+        detection.reasons = [f"Bun server without a framework: `{entry}` present, {bun}"]
     return detection
 
 

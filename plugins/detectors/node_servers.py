@@ -4,7 +4,8 @@ A server framework in ``package.json`` is weak evidence alone (plenty of
 front-end apps carry Express for a dev proxy), so these rows score below every
 front-end framework, a little more when an entry file really imports the
 package. The start command comes from a ``Procfile`` ``web:`` line, then the
-``start`` script, then ``node <entry>``.
+``start`` script, then ``node <entry>``. A server of a Bun project (``bun.lock``,
+``bun.lockb``, ``"packageManager": "bun@..."`` or ``bunfig.toml``) runs on Bun.
 """
 
 from __future__ import annotations
@@ -131,12 +132,25 @@ def refine_server(project: NodeProject, detection: Detection, package: str) -> N
         detection.dev_command = f"node --watch {entry}"
     if package == "h3" and entry and detection.start_command == f"node {entry}":
         _serve_exported_app(project, detection, entry)
+    bun = bun_evidence(project)
     if package == "elysia" and not project.has("@elysiajs/node"):
-        _on_bun(project, detection, entry)
-    if package == "hono" and not project.has("@hono/node-server"):
+        _on_bun(project, detection, entry, "Elysia is written for Bun (no `@elysiajs/node` "
+                "adapter in package.json)")
+    elif bun:
+        _on_bun(project, detection, entry, f"runs on Bun: {bun}")
+    elif package == "hono" and not project.has("@hono/node-server"):
         detection.reasons.append(
             "Hono needs `@hono/node-server` to run on Node.js; none is in package.json"
         )
+
+
+def bun_evidence(project: NodeProject) -> str | None:
+    """Why the project runs on Bun (its lockfile, ``packageManager``, ``bunfig.toml``), or None."""
+    if project.pm.name == "bun":
+        return f"package manager bun ({project.pm.reason})"
+    if project.tree.exists("bunfig.toml"):
+        return "`bunfig.toml` present"
+    return None
 
 
 def _serve_exported_app(project: NodeProject, detection: Detection, entry: str) -> None:
@@ -153,14 +167,14 @@ def _serve_exported_app(project: NodeProject, detection: Detection, entry: str) 
     detection.reasons.append(f"start: `{entry}` exports the app without listening; srvx serves it")
 
 
-def _on_bun(project: NodeProject, detection: Detection, entry: str | None) -> None:
-    """Elysia is written for Bun: without ``@elysiajs/node`` it needs the Bun runtime."""
+def _on_bun(project: NodeProject, detection: Detection, entry: str | None, why: str) -> None:
+    """The server runs on Bun, which runs TypeScript itself: ``bun run <entry>``."""
     detection.runtime = "bun"
+    detection.reasons = [r for r in detection.reasons if "tsx" not in r]
     if "start" not in project.scripts and entry:
         detection.start_command = f"bun run {entry}"
         detection.reasons = [r for r in detection.reasons if not r.startswith("start: ")]
         detection.reasons.append(f"start: `bun run {entry}` (no `start` script)")
-    detection.reasons.append(
-        "Elysia runs on Bun (no `@elysiajs/node` adapter in package.json); AutoStack has no "
-        "Bun runtime yet, so the build stops with that message"
-    )
+    if detection.dev_command is None and entry:
+        detection.dev_command = f"bun --watch {entry}"
+    detection.reasons.append(why)

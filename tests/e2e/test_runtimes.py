@@ -64,3 +64,39 @@ def test_a_typescript_node_server_without_dependencies_runs_on_type_stripping(
     assert body["path"] == "/hello"
     major, minor = map(int, body["runtime"].removeprefix("node v").split(".")[:2])
     assert (major, minor) >= (22, 6)
+
+
+HONO_APP = """\
+import { Hono } from 'hono'
+
+const app = new Hono()
+app.get('/', (c) => c.text(`Hono on Bun ${Bun.version}`))
+app.get('/api/:name', (c) => c.json({ hello: c.req.param('name') }))
+
+export default app
+"""
+
+
+def test_a_hono_app_on_bun_is_installed_and_served_by_bun_from_the_npm_registry(
+    server: Server, tmp_path: Path
+) -> None:
+    """Hono's Bun starter (``export default app``, no ``start`` script), Bun's own install."""
+    app = write(tmp_path / "hono", {
+        "package.json": json.dumps({
+            "name": "hono-bun", "private": True, "packageManager": "bun@1.2.0",
+            "scripts": {"dev": "bun run --hot src/index.ts"},
+            "dependencies": {"hono": "^4.9.0"}}),
+        "src/index.ts": HONO_APP,
+    })
+    deployment, logs = deploy(server, app, "honobun")
+    detection = deployment["detection"]
+    assert (detection["framework"], detection["runtime"]) == ("hono", "bun")
+    assert "installed from the npm registry's @oven/bun-linux-x64" in logs
+    assert "server app: runs on the same Bun" in logs
+    page = server.edge_get("honobun.localhost", "/")
+    assert page.status_code == 200
+    assert page.text.startswith("Hono on Bun 1.")
+    assert server.edge_get("honobun.localhost", "/api/edge").json() == {"hello": "edge"}
+    cached = server.data_dir / "toolchains" / "bun"
+    assert [p.name for p in cached.iterdir() if not p.name.startswith(".")] == [
+        page.text.removeprefix("Hono on Bun ")]

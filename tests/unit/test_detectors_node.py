@@ -560,7 +560,7 @@ def test_elysia_on_bun_is_not_started_on_node(tmp_path: Path) -> None:
     detection = detect(tmp_path, {"package.json": pkg({"elysia": "^1.4"}), "bun.lock": "{}",
                                   "src/index.ts": "import { Elysia } from 'elysia'\n"})
     assert (detection.runtime, detection.start_command) == ("bun", "bun run src/index.ts")
-    assert any("no Bun runtime yet" in reason for reason in detection.reasons)
+    assert any("Elysia is written for Bun" in reason for reason in detection.reasons)
     assert not any("tsx" in reason for reason in detection.reasons)
 
 
@@ -593,6 +593,27 @@ def test_server_file_with_bun_lock_is_the_bun_preset(tmp_path: Path) -> None:
                                   "src/server.ts": "Bun.serve({ fetch: () => new Response() })\n"})
     assert (detection.framework, detection.runtime) == ("bun", "bun")
     assert detection.start_command == "bun src/server.ts"
+
+
+@pytest.mark.parametrize("marker", [
+    {"bun.lockb": "binary"},
+    {"bunfig.toml": "[install]\n"},
+    {"package.json": pkg(packageManager="bun@1.2.0")},
+])
+def test_a_bun_projects_server_runs_on_bun(tmp_path: Path, marker: dict[str, Any]) -> None:
+    detection = detect(tmp_path, {"package.json": pkg(), "server.ts": "Bun.serve({})\n",
+                                  **marker})
+    assert (detection.framework, detection.runtime) == ("bun", "bun")
+    assert detection.start_command == "bun server.ts"
+
+
+def test_hono_in_a_bun_project_runs_on_bun_without_the_node_adapter(tmp_path: Path) -> None:
+    detection = detect(tmp_path, {"package.json": pkg({"hono": "^4.9.0"}), "bun.lock": "{}",
+                                  "src/index.ts": "import { Hono } from 'hono'\n"})
+    assert (detection.framework, detection.runtime) == ("hono", "bun")
+    assert detection.start_command == "bun run src/index.ts"
+    assert detection.install_command == "bun install --frozen-lockfile"
+    assert not any("node-server" in reason for reason in detection.reasons)
 
 
 def test_package_json_without_server_or_start_is_nothing(tmp_path: Path) -> None:

@@ -96,13 +96,19 @@ async def test_a_go_server_beats_its_procfile_and_html(tmp_path: Path) -> None:
     assert found == ["go", "procfile", "static"]
 
 
-@pytest.mark.parametrize("runtime", ["go", "rust", "ruby", "bun"])
+@pytest.mark.parametrize("runtime", ["go", "rust", "ruby"])
 async def test_no_built_in_builder_accepts_a_runtime_it_cannot_run(runtime: Language) -> None:
     """So the deploy stops at "no builder can build ..." instead of shipping something else."""
     manager = get_plugin_manager(load_entry_points=False).manager
     builders = [b for found in manager.hook.register_builders(settings=Settings()) for b in found]
     assert builders
-    manager_name = "bun" if runtime == "bun" else None
-    detection = Detection(framework=runtime, name=runtime, runtime=runtime, confidence=0.3,
-                          package_manager=manager_name)
+    detection = Detection(framework=runtime, name=runtime, runtime=runtime, confidence=0.3)
     assert [b.name for b in builders if b.can_build(detection)] == []
+
+
+async def test_the_node_builder_builds_bun_servers() -> None:
+    manager = get_plugin_manager(load_entry_points=False).manager
+    builders = [b for found in manager.hook.register_builders(settings=Settings()) for b in found]
+    detection = Detection(framework="bun", name="Bun", runtime="bun", confidence=0.45,
+                          package_manager="bun")
+    assert [b.name for b in builders if b.can_build(detection)] == ["node"]
