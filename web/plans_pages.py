@@ -22,7 +22,7 @@ from autostack_core.services import bandwidth_guard, plans, quotas, team_usage
 from autostack_web.access import page, team_access
 from autostack_web.rendering import form_text, host_of, redirect, render
 
-FIELDS = ("name", *plans.LIMITS, "over_bandwidth")
+FIELDS = ("name", *plans.LIMITS, "over_bandwidth", *plans.RATES)
 
 
 async def usage(request: Request, user: User, error: ApiError | None = None) -> Response:
@@ -67,6 +67,8 @@ def _form_values(form: Any, with_slug: bool) -> dict[str, Any]:
         values["slug"] = form_text(form, "slug")
     for limit in plans.LIMITS:
         values[limit] = plans.parse_limit(limit, form_text(form, limit))
+    for rate in plans.RATES:  # empty: the default throttle, or the server's limits
+        values[rate] = form_text(form, rate) or ("5/10" if rate == "throttle_rate" else None)
     return values
 
 

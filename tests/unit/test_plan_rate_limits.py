@@ -20,7 +20,7 @@ from tests.fixtures_auth import client_for, owner, token_for
 from tests.serving import serving
 from tests.unit.test_bandwidth_guard import SITES, send
 from tests.unit.test_cli_plans import run
-from tests.web_fixtures import Site, site
+from tests.web_fixtures import Site, log_in, site
 
 __all__ = ["owner", "site"]
 
@@ -103,3 +103,27 @@ async def test_admins_set_a_plans_rate_limits_from_the_command_line(
     plan = await Plan.get(slug="capped")
     assert (plan.throttle_rate, plan.rate_limit_address, plan.rate_limit_project) == \
         ("2/4", "1.5/3", None)
+
+
+async def test_admins_set_a_plans_rate_limits_on_the_plans_page(
+        autostack: AutoStack, owner: User) -> None:
+    autostack.settings = replace(autostack.settings, admins=(owner.email,))
+    async with client_for(autostack) as http:
+        token = await log_in(http)
+        bad = await http.post("/admin/plans", data={
+            "csrf_token": token, "slug": "capped", "name": "Capped",
+            "rate_limit_address": "fast"})
+        assert bad.status_code == 422 and "rate_limit_address must be RATE/BURST" in bad.text
+        assert not await Plan.exists(slug="capped")
+        made = await http.post("/admin/plans", data={
+            "csrf_token": token, "slug": "capped", "name": "Capped", "over_bandwidth": "throttle",
+            "throttle_rate": "", "rate_limit_project": "20/40"})
+        assert made.status_code == 303, made.text
+        page = (await http.get("/admin/plans")).text
+        assert "throttle (5/10); rate limits: server per address, 20/40 per project" in page
+        edited = await http.post("/admin/plans/capped", data={
+            "csrf_token": token, "name": "Capped", "throttle_rate": "1/2",
+            "rate_limit_project": ""})
+        assert edited.status_code == 303, edited.text
+    plan = await Plan.get(slug="capped")
+    assert (plan.throttle_rate, plan.rate_limit_project) == ("1/2", None)
