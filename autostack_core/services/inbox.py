@@ -3,13 +3,15 @@ dashboard alike."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from autostack_core.infrastructure.models import User, UserNotification
 
 LISTED = 50
 """How many of the newest notifications a list shows."""
+READ_KEPT_DAYS = 90
+"""How long a notification is kept once read (unread ones are kept until read)."""
 
 
 def as_json(row: UserNotification) -> dict[str, Any]:
@@ -30,3 +32,9 @@ async def mark_read(user: User) -> int:
     """Mark all of ``user``'s notifications read; how many were unread."""
     return await UserNotification.filter(user=user, read_at__isnull=True) \
         .update(read_at=datetime.now(UTC))
+
+
+async def prune_read(days: int = READ_KEPT_DAYS) -> int:
+    """Delete the notifications read more than ``days`` ago; how many went."""
+    return await UserNotification.filter(
+        read_at__lt=datetime.now(UTC) - timedelta(days=days)).delete()

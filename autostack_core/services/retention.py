@@ -4,8 +4,9 @@ Older deployments are marked deleted, taken off the edge and their folders
 removed; then the store drops every manifest and object no kept deployment
 refers to, sparing files stored in the last ``gc_grace_seconds`` (uploads
 for a deployment not created yet), and each team's file credits follow what
-its deployments still keep (:func:`team_files.reconcile`), and the audit log drops rows
-older than ``audit_retention_days``. ``autostack gc`` runs it by hand; the queue runs it hourly.
+its deployments still keep (:func:`team_files.reconcile`), the audit log drops rows
+older than ``audit_retention_days`` and users' notifications go 90 days after they were
+read (:func:`inbox.prune_read`). ``autostack gc`` runs it by hand; the queue runs it hourly.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tortoise.transactions import in_transaction
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Alias, Deployment, DeploymentState, Project
 from autostack_core.infrastructure.store import GcReport, Store
-from autostack_core.services import audit, screenshots, team_files
+from autostack_core.services import audit, inbox, screenshots, team_files
 from autostack_core.services.deployments import production_deployment, request_cancel
 
 if TYPE_CHECKING:
@@ -33,11 +34,13 @@ class RetentionReport:
     store: GcReport
     team_files_removed: int = 0
     audit_events_removed: int = 0
+    notifications_removed: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {"deployments_removed": self.deployments_removed, **asdict(self.store),
                 "team_files_removed": self.team_files_removed,
-                "audit_events_removed": self.audit_events_removed}
+                "audit_events_removed": self.audit_events_removed,
+                "notifications_removed": self.notifications_removed}
 
 
 async def expired_deployments(app: AutoStack, project: Project) -> list[Deployment]:
@@ -121,4 +124,5 @@ async def collect_garbage(app: AutoStack) -> RetentionReport:
     credits_removed = await team_files.reconcile(store, app.settings.gc_grace_seconds)
     audit_removed = await audit.prune(app.settings.audit_retention_days)
     return RetentionReport(deployments_removed=removed, store=report,
-                           team_files_removed=credits_removed, audit_events_removed=audit_removed)
+                           team_files_removed=credits_removed, audit_events_removed=audit_removed,
+                           notifications_removed=await inbox.prune_read())
