@@ -27,6 +27,7 @@ HOOK_KINDS = {
     "register_services": "service",
 }
 """The marketplace kind a plugin is listed under, by the hooks it implements."""
+_REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
 def plugins_json(loaded: LoadedPlugins) -> list[dict[str, Any]]:
@@ -51,12 +52,20 @@ async def registered_templates(settings: Settings,
             for template in (await await_me_maybe(result)) or []]
 
 
-def _installed_version(package: str) -> str | None:
-    name = re.split(r"[\[]", package, maxsplit=1)[0]
+def installed_version(package: str) -> str | None:
+    """The installed version of ``package``; with extras (``autostack[gcp]``), only when
+    every requirement of those extras is installed too."""
+    name, _, extras = package.rstrip("]").partition("[")
     try:
-        return importlib.metadata.version(name)
+        version = importlib.metadata.version(name)
+        wanted = [f'extra == "{extra}"' for extra in extras.split(",") if extra]
+        for requirement in importlib.metadata.requires(name) or []:
+            needed = _REQUIREMENT_NAME.match(requirement)
+            if needed and any(marker in requirement for marker in wanted):
+                importlib.metadata.version(needed[0])
     except importlib.metadata.PackageNotFoundError:
         return None
+    return version
 
 
 async def marketplace_json(settings: Settings, loaded: LoadedPlugins,
@@ -69,7 +78,7 @@ async def marketplace_json(settings: Settings, loaded: LoadedPlugins,
     slugs = {template["slug"] for template in installed_templates}
     entries = []
     for entry in catalog.search(index.entries, kind, framework, query):
-        version = _installed_version(entry.package)
+        version = installed_version(entry.package)
         if entry.kind == "template":
             version = version if entry.template in slugs else None
         entries.append({**entry.to_json(), "installed_version": version})

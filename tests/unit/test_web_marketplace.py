@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import importlib.metadata
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -13,11 +14,12 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 
+from autostack_core import __version__ as autostack_version
 from autostack_core.app import AutoStack
 from autostack_core.cli import main
 from autostack_core.config import Settings
 from autostack_core.infrastructure.models import Deployment, Project, User
-from autostack_core.services.marketplace import marketplace_json
+from autostack_core.services.marketplace import installed_version, marketplace_json
 from tests.fixtures_auth import client_for, owner, token_for
 from tests.serving import serving
 from tests.web_fixtures import csrf_of, signed_in
@@ -197,3 +199,15 @@ async def test_templates_ls_and_the_api_show_the_page_s_templates_and_catalog(
                                           "catalog": document["catalog"]}
     assert "    flask                Flask 0.1.0 [installed]: pip install " \
            "autostack-template-flask" in text.output
+
+
+def test_an_entry_with_extras_is_installed_only_with_their_requirements() -> None:
+    assert installed_version("autostack[dev]") == autostack_version  # pytest runs this
+    try:
+        importlib.metadata.version("azure-identity")
+        azure: str | None = autostack_version
+    except importlib.metadata.PackageNotFoundError:
+        azure = None
+    assert installed_version("autostack[azure]") == azure
+    assert installed_version("autostack[dev,azure]") == azure
+    assert installed_version("no-such-package-here") is None
