@@ -16,18 +16,22 @@ tests), ``AUTOSTACK_S3_REGION``; credentials from boto3's usual chain
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autostack_core.infrastructure.manifests import Manifest, StoreError, check_hash
-from autostack_core.infrastructure.store import CHUNK, Store, _sha256_of
+from autostack_core.infrastructure.store import CHUNK, IncomingObject, Store, _sha256_of
 from autostack_core.interfaces.artifact_store import ArtifactStore
 
 if TYPE_CHECKING:
     from autostack_core.config import Settings
+
+PARALLEL_REQUESTS = 8
 
 
 @functools.lru_cache(maxsize=8)
@@ -92,36 +96,50 @@ class MirroredStore(Store):
     def __init__(self, root: Path, remote: ArtifactStore) -> None:
         super().__init__(root)
         self.remote = remote
+        self._new: set[str] = set()
+        """Objects this instance added to the local store and has not pushed yet."""
 
     def _commit(self, tmp: Path, sha: str, executable: bool = False) -> None:
-        """Every new object goes to the bucket as it enters this node's store (write-through):
-        a file uploaded through one API process can be deployed through another."""
-        if not executable:
-            self.remote.put(object_key(sha), tmp)
         super()._commit(tmp, sha, executable)
+        if not executable:
+            self._new.add(sha)
+
+    @contextlib.contextmanager
+    def receive(self) -> Iterator[IncomingObject]:
+        """An upload, pushed to the bucket once committed: a file uploaded through one API
+        process can be deployed through another."""
+        with super().receive() as incoming:
+            yield incoming
+        self._push(set(self._new))
 
     def missing(self, hashes: Iterable[str]) -> list[str]:
         """The hashes neither this node nor the bucket has; those only the bucket has are pulled."""
-        lacking = []
-        for sha in super().missing(hashes):
-            self._pull_object(sha)
-            if not self.has(sha):
-                lacking.append(sha)
-        return lacking
+        local = super().missing(hashes)
+        _each(self._pull_object, local)
+        return [sha for sha in local if not self.has(sha)]
 
     def put_manifest(self, manifest: Manifest) -> str:
-        """Store the manifest here (pulling objects only the bucket has), then push it."""
-        for entry in manifest["files"].values():
-            if not self.has(entry["sha256"]):
-                self._pull_object(entry["sha256"])
+        """Store the manifest here (pulling objects only the bucket has), then push it:
+        its objects first, so a manifest in the bucket always has all its files."""
+        shas = {entry["sha256"] for entry in manifest["files"].values()}
+        _each(self._pull_object, [sha for sha in shas if not self.has(sha)])
         manifest_hash = super().put_manifest(manifest)
         if not self.remote.exists(manifest_key(manifest_hash)):
-            for sha in {entry["sha256"] for entry in manifest["files"].values()}:
-                if not self.remote.exists(object_key(sha)):
-                    self.remote.put(object_key(sha), self.object_path(sha))
+            self._push(shas)
             self.remote.put(manifest_key(manifest_hash),
                             self.manifests / f"{manifest_hash}.json")
         return manifest_hash
+
+    def _push(self, shas: set[str]) -> None:
+        """Upload these objects: the ones this instance stored without asking, others if the
+        bucket lacks them (stored here before, by an earlier process)."""
+
+        def push(sha: str) -> None:
+            if sha in self._new or not self.remote.exists(object_key(sha)):
+                self.remote.put(object_key(sha), self.object_path(sha))
+            self._new.discard(sha)
+
+        _each(push, sorted(shas))
 
     def has_manifest(self, manifest_hash: str) -> bool:
         return super().has_manifest(manifest_hash) or self.remote.exists(
@@ -141,9 +159,10 @@ class MirroredStore(Store):
             if _sha256_of(tmp) != manifest_hash:
                 raise StoreError(f"manifest {manifest_hash} in the bucket does not match its hash")
             manifest: Manifest = json.loads(tmp.read_bytes())
+            _each(self._pull_object, sorted({entry["sha256"] for entry in
+                                             manifest["files"].values()
+                                             if not self.has(entry["sha256"])}))
             for relative, entry in manifest["files"].items():
-                if not self.has(entry["sha256"]):
-                    self._pull_object(entry["sha256"])
                 if not self.has(entry["sha256"]):
                     raise StoreError(f"manifest {manifest_hash} refers to an object missing "
                                      f"from the bucket, for {relative!r}")
@@ -158,9 +177,19 @@ class MirroredStore(Store):
                 return
             if _sha256_of(tmp) != sha:
                 raise StoreError(f"object {sha} in the bucket does not match its hash")
-            Store._commit(self, tmp, sha)
+            Store._commit(self, tmp, sha)  # pulled, not new: nothing to push
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def _each(work: Callable[[str], None], items: list[str]) -> None:
+    """``work`` on every item, a few at a time (each is a round trip to the bucket)."""
+    if len(items) < 2:
+        for item in items:
+            work(item)
+        return
+    with ThreadPoolExecutor(PARALLEL_REQUESTS) as pool:
+        list(pool.map(work, items))
 
 
 def open_store(settings: Settings) -> Store:

@@ -124,5 +124,6 @@ def test_the_store_is_chosen_by_the_settings(bucket: MotoServer, tmp_path: Path,
     store = Store.from_settings(settings(AUTOSTACK_STORE="s3", AUTOSTACK_S3_BUCKET=BUCKET,
                                          AUTOSTACK_S3_ENDPOINT=bucket.url))
     sha = store.put_bytes(b"through the settings")
+    store.put_manifest({"files": {"a.txt": {"sha256": sha, "size": 20, "mode": 0o644}}})
     assert bucket.client("s3").get_object(
         Bucket=BUCKET, Key=object_key(sha))["Body"].read() == b"through the settings"
