@@ -116,12 +116,14 @@ def run_json(run: CronRun) -> dict[str, Any]:
             "error": run.error}
 
 
-async def automation_bypass(project: Project) -> str | None:
-    """The bypass secret a cron request carries when production is protected.
+async def automation_bypass(project: Project, by: str) -> str | None:
+    """The bypass secret a cron request (or another automation, ``by``) carries when
+    production is protected.
 
     Vercel's crons reach protected deployments; here they carry the project's
     Protection Bypass for Automation secret, which is made (persisted and
-    audited, shown nowhere) when production is protected and has none yet.
+    audited as made by ``by``, shown nowhere) when production is protected and
+    has none yet.
     """
     if project.protection_production == ProtectionMode.NONE:
         return None
@@ -131,7 +133,7 @@ async def automation_bypass(project: Project) -> str | None:
         if await Project.filter(id=project.id, protection_bypass_sealed__isnull=True).update(
                 protection_bypass_sealed=project.protection_bypass_sealed):
             await accounts.audit("project.protection_bypass_created", team=await project.team,
-                                 target=("project", str(project.id)), by="crons")
+                                 target=("project", str(project.id)), by=by)
         await project.refresh_from_db(fields=["protection_bypass_sealed"])
     secret: str | None = project.protection_bypass
     return secret

@@ -123,24 +123,6 @@ def headers_of(drain: LogDrain) -> dict[str, str]:
     return dict(json.loads(sealed)) if sealed else {}
 
 
-def drain_json(drain: LogDrain) -> dict[str, Any]:
-    """A drain as the API and the dashboard show it: header names, never their values."""
-    return {
-        "id": drain.id,
-        "name": drain.name,
-        "kind": drain.kind,
-        "url": drain.url,
-        "sources": drain.sources,
-        "enabled": drain.enabled,
-        "headers": sorted(headers_of(drain)),
-        "sent": drain.sent,
-        "dropped": drain.dropped,
-        "last_error": drain.last_error,
-        "last_delivery_at": drain.last_delivery_at.isoformat() if drain.last_delivery_at else None,
-        "created_at": drain.created_at.isoformat(),
-    }
-
-
 def _public(drain: LogDrain) -> dict[str, Any]:
     """What the audit log keeps of a drain (headers by name)."""
     return {
@@ -150,6 +132,19 @@ def _public(drain: LogDrain) -> dict[str, Any]:
         "sources": drain.sources,
         "enabled": drain.enabled,
         "headers": sorted(headers_of(drain)),
+    }
+
+
+def drain_json(drain: LogDrain) -> dict[str, Any]:
+    """A drain as the API and the dashboard show it: header names, never their values."""
+    return {
+        "id": drain.id,
+        **_public(drain),
+        "sent": drain.sent,
+        "dropped": drain.dropped,
+        "last_error": drain.last_error,
+        "last_delivery_at": drain.last_delivery_at.isoformat() if drain.last_delivery_at else None,
+        "created_at": drain.created_at.isoformat(),
     }
 
 

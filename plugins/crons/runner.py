@@ -134,7 +134,7 @@ async def run(app: AutoStack, run_id: int) -> None:
     secret = await crons.cron_secret(project)
     if secret:
         headers["authorization"] = f"Bearer {secret}"
-    bypass = await crons.automation_bypass(project)
+    bypass = await crons.automation_bypass(project, by="crons")
     if bypass:
         headers[BYPASS_HEADER] = bypass
     base = app.edge.public_url(aliases.production_hostname(project, app.settings.base_domain))

@@ -124,7 +124,7 @@ async def run(app: AutoStack, check_id: int) -> None:
     project = check.project
     config = uptime.settings_of(project)
     headers = {"user-agent": USER_AGENT}
-    bypass = await crons.automation_bypass(project)
+    bypass = await crons.automation_bypass(project, by="uptime")
     if bypass:
         headers[BYPASS_HEADER] = bypass
     outcome = await probe(app.edge.public_url(check.hostname), config.path, headers, config.timeout)

@@ -294,6 +294,8 @@ async def test_only_production_hostnames_are_checked_with_the_bypass_when_protec
         request.headers["x-vercel-protection-bypass"] == site.protection_bypass
         for request in app_server.requests
     )
+    made = await AuditEvent.get(action="project.protection_bypass_created")
+    assert made.data["by"] == "uptime"
 
 
 async def test_old_checks_and_incidents_of_former_hostnames_go(
