@@ -1,0 +1,190 @@
+"""The control plane scaled out: two API processes and two workers, four data dirs, one
+PostgreSQL, one Redis and one S3 bucket (moto's server on the loopback stands in for S3:
+nothing real is reachable here).
+
+Runs only when ``AUTOSTACK_TEST_DATABASE_URL`` and ``AUTOSTACK_TEST_REDIS_URL`` are set
+(CI's second pass): SQLite and Huey's SQLite queue are one machine's. Every ``autostack
+up`` also consumes the queue, so a build lands on any of the four processes; the test
+kills whichever one builds, by the pid the deployment records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from autostack_core.infrastructure.s3_store import MirroredStore, S3Objects, manifest_key
+from autostack_core.security.crypto import generate_key
+from tests.conftest import PG_ADMIN_URL, REDIS_URL, free_port
+from tests.e2e.conftest import AUTOSTACK, Server, make_env
+from tests.e2e.test_deploy import hostname_of, slow_site
+from tests.moto_standin import MotoServer, moto, moto_server, needs_moto
+
+__all__ = ["moto", "moto_server"]
+
+pytestmark = [
+    pytest.mark.e2e, needs_moto,
+    pytest.mark.skipif(not (PG_ADMIN_URL and REDIS_URL),
+                       reason="needs AUTOSTACK_TEST_DATABASE_URL and AUTOSTACK_TEST_REDIS_URL"),
+]
+BUCKET = "autostack-cluster"
+SLEEP = 59  # the slow build's sleep, unique among the e2e tests (pgrep finds it)
+
+
+class Worker(Server):
+    """``autostack worker`` on its own data dir (and its own edge port)."""
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [self.autostack, "worker", "--data-dir", str(self.data_dir)],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while "worker consuming" not in self.log_path.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker did not start:\n{self.log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+
+
+def node_env(tmp_path: Path, name: str, database_url: str, shared: dict[str, str],
+             edge_port: int) -> dict[str, str]:
+    env = make_env(tmp_path / name / "data", database_url, f"scale-{tmp_path.name}")
+    env.update(shared, AUTOSTACK_EDGE_PORT=str(edge_port),
+               XDG_CONFIG_HOME=str(tmp_path / name / "config"))
+    return env
+
+
+@pytest.fixture
+def cluster(tmp_path: Path, database_url: str, moto: MotoServer) -> Iterator[list[Server]]:
+    """api-1, api-2 (``autostack up``), worker-1, worker-2, signed in on api-1."""
+    moto.client("s3").create_bucket(Bucket=BUCKET)
+    shared = {"AUTOSTACK_SECRET_KEY": generate_key(), "AUTOSTACK_STORE": "s3",
+              "AUTOSTACK_S3_BUCKET": BUCKET, "AUTOSTACK_S3_ENDPOINT": moto.url,
+              "AWS_ACCESS_KEY_ID": moto.key_id, "AWS_SECRET_ACCESS_KEY": moto.secret}
+    nodes: list[Server] = []
+    for name, kind in (("api-1", Server), ("api-2", Server), ("worker-1", Worker),
+                       ("worker-2", Worker)):
+        edge_port = free_port()
+        env = node_env(tmp_path, name, database_url, shared, edge_port)
+        nodes.append(kind(data_dir=tmp_path / name / "data", port=free_port(),
+                          edge_port=edge_port, env=env, log_path=tmp_path / f"{name}.log"))
+    subprocess.run([AUTOSTACK, "users", "create", "--email", "dev@example.com", "--password",
+                    "correct horse battery", "--data-dir", str(nodes[0].data_dir)],
+                   env=nodes[0].env, check=True, capture_output=True)
+    try:
+        with ThreadPoolExecutor(len(nodes)) as starting:  # four starts at once: half the wait
+            list(starting.map(lambda node: node.start(), nodes))
+        token = httpx.post(f"{nodes[0].url}/api/v1/auth/login", json={
+            "email": "dev@example.com", "password": "correct horse battery",
+            "token_name": "e2e"}, timeout=30).json()["token"]
+        for node in nodes:
+            node.token = token
+        yield nodes
+    finally:
+        for node in nodes:
+            if node.process is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(node.process.pid, signal.SIGKILL)
+                node.process.wait(10)
+
+
+def row(database_url: str, deployment_id: str) -> dict[str, str | None]:
+    async def fetch() -> dict[str, str | None]:
+        connection = await asyncpg.connect(database_url)
+        try:
+            found = await connection.fetchrow(
+                "SELECT worker_id, output_manifest_hash FROM deployments WHERE id = $1",
+                deployment_id)
+        finally:
+            await connection.close()
+        return dict(found)
+
+    return asyncio.run(fetch())
+
+
+def builder(nodes: list[Server], database_url: str, deployment_id: str) -> Server:
+    """The node whose process the deployment records as its builder."""
+    worker_id = row(database_url, deployment_id)["worker_id"] or ""
+    pid = int(worker_id.rpartition(":")[2])
+    return next(node for node in nodes if node.process and node.process.pid == pid)
+
+
+def building(api: Server, folder: Path, project: str) -> str:
+    """Start a deploy through ``api``; the deployment's id once a worker builds it."""
+    client = subprocess.Popen(
+        [AUTOSTACK, "deploy", str(folder), "--project", project, "--json"],
+        env={**api.env, "AUTOSTACK_SERVER": api.url, "AUTOSTACK_TOKEN": api.token},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with api.api() as http:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                rows = http.get(f"/api/v1/projects/{project}/deployments").json().get(
+                    "deployments", [])
+                if rows and rows[0]["state"] == "building":
+                    return str(rows[0]["id"])
+                time.sleep(0.2)
+    finally:
+        client.kill()
+        client.wait()
+    raise AssertionError("the deployment never started building")
+
+
+def sleeping_builds() -> list[str]:
+    found = subprocess.run(["pgrep", "-f", f"sleep {SLEEP}"], capture_output=True, text=True)
+    return found.stdout.split()
+
+
+def test_a_cluster_deploys_serves_and_survives_a_worker_killed_mid_build(
+        cluster: list[Server], database_url: str, moto: MotoServer, tmp_path: Path) -> None:
+    api_1, api_2 = cluster[0], cluster[1]
+    lost_id = building(api_1, slow_site(tmp_path, SLEEP), "scaled")
+    victim = builder(cluster, database_url, lost_id)
+    assert victim.process is not None
+    os.kill(victim.process.pid, signal.SIGKILL)  # the worker alone: its build is left behind
+    victim.process.wait(10)
+    survivors = [node for node in cluster if node is not victim]
+    watcher = next(node for node in (api_2, api_1) if node in survivors)
+
+    # The periodic sweep of a surviving consumer (every minute) fails it: nothing stays building.
+    with watcher.api() as http:
+        deadline = time.monotonic() + 150
+        while (lost := http.get(f"/api/v1/deployments/{lost_id}").json())["state"] \
+                in ("queued", "building"):
+            assert time.monotonic() < deadline, "the lost build stayed " + lost["state"]
+            time.sleep(1)
+    assert lost["state"] == "error" and "worker lost" in lost["error"]
+    assert sleeping_builds() == []
+
+    # A deploy through one API is built by a surviving worker and served through an edge.
+    entry = next(node for node in (api_1, api_2) if node in survivors)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<h1>served by the cluster</h1>")
+    deployed = json.loads(entry.cli("deploy", str(site), "--prod", "--project", "scaled",
+                                    "--json").stdout)
+    assert deployed["state"] == "ready"
+    serving = builder(survivors, database_url, deployed["id"])
+    assert "served by the cluster" in serving.edge_get(hostname_of(deployed["url"])).text
+    assert "served by the cluster" in serving.edge_get("scaled.localhost").text
+
+    # Its output is in the bucket: a node on yet another data dir lays it out from there.
+    output = row(database_url, deployed["id"])["output_manifest_hash"] or ""
+    s3 = S3Objects(BUCKET, client=moto.client("s3"))
+    assert s3.exists(manifest_key(output))
+    fresh = MirroredStore(tmp_path / "fresh-node" / "store", s3)
+    fresh.materialize(output, tmp_path / "fresh-node" / "site")
+    assert "served by the cluster" in next((tmp_path / "fresh-node" / "site").rglob(
+        "index.html")).read_text()
