@@ -5,6 +5,8 @@ RUN_IN_TRANSACTION = True
 
 async def upgrade(db: BaseDBAsyncClient) -> str:
     return """
+        ALTER TABLE "databases" ADD "env_key" VARCHAR(64) NOT NULL;
+        ALTER TABLE "databases" ADD "url_sealed" TEXT NOT NULL;
         ALTER TABLE "plans" ADD "rate_limit_address" VARCHAR(32);
         ALTER TABLE "plans" ADD "rate_limit_project" VARCHAR(32);
         ALTER TABLE "plans" ADD "throttle_rate" VARCHAR(32) NOT NULL DEFAULT '5/10';"""
@@ -12,6 +14,8 @@ async def upgrade(db: BaseDBAsyncClient) -> str:
 
 async def downgrade(db: BaseDBAsyncClient) -> str:
     return """
+        ALTER TABLE "databases" DROP COLUMN "env_key";
+        ALTER TABLE "databases" DROP COLUMN "url_sealed";
         ALTER TABLE "plans" DROP COLUMN "rate_limit_address";
         ALTER TABLE "plans" DROP COLUMN "rate_limit_project";
         ALTER TABLE "plans" DROP COLUMN "throttle_rate";"""
