@@ -37,8 +37,10 @@ PARALLEL_REQUESTS = 8
 @functools.lru_cache(maxsize=8)
 def _client(endpoint: str | None, region: str) -> Any:
     """One boto3 client per endpoint (clients are thread-safe and slow to make)."""
-    import boto3
-
+    try:
+        import boto3
+    except ImportError:
+        raise StoreError("AUTOSTACK_STORE=s3 needs boto3: pip install 'autostack[aws]'") from None
     return boto3.client("s3", endpoint_url=endpoint, region_name=region)
 
 
