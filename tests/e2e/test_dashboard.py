@@ -147,8 +147,13 @@ async def test_first_deploy_live_in_two_browsers_then_change_and_roll_back(
     await page.get_by_label("Variables for every environment").fill("GREETING=hi")
     await shot(page, "new-project-detected")
     await page.get_by_role("button", name="Deploy").click()
-    await page.wait_for_url("**/deployments/*")
-    deployment_url = page.url
+    await page.wait_for_url("**/deployments/*?*")
+    # No git host account reads a file:// repository: the page says so and where to go.
+    notice = page.get_by_role("status").filter(has_text="set it up by hand")
+    await expect(notice).to_be_visible()
+    await expect(notice.get_by_role("link", name="Settings → Git")).to_have_attribute(
+        "href", "/projects/hello/settings#git")
+    deployment_url = page.url.split("?", 1)[0]
 
     second = await new_context(browser)
     watcher = await second.new_page()
