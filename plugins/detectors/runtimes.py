@@ -1,9 +1,11 @@
-"""Detector for Go, Rust and Ruby servers, which AutoStack recognises but cannot build yet.
+"""Detector for Go, Rust and Ruby servers.
 
 Vercel knows them as the ``go``, ``rust`` (``axum``, ``actix-web``) and ``ruby``
-presets. Detection answers with their slug, commands and a runtime no built-in
-builder accepts, so a deploy stops at the build with "no builder can build Go"
-and the reasons say what is missing, never a static site by accident. They
+presets. Go is built by the Go builder (``plugins/builders/go.py``). Rust and
+Ruby are recognised but not built yet: detection answers with their slug,
+commands and a runtime no built-in builder accepts, so a deploy stops at the
+build with "no builder can build Rust" and the reasons say what is missing,
+never a static site by accident. They
 score just below a Dockerfile (0.3), which container providers build today,
 and above a Procfile and plain HTML, which would misread these apps.
 """
@@ -37,7 +39,7 @@ def go(tree: SourceTree) -> Detection | None:
     package = "." if main == "main.go" else "./" + main.rsplit("/", 1)[0]
     return Detection(
         framework="go", name="Go", runtime="go", confidence=CONFIDENCE,
-        reasons=[f"Go: `go.mod` and `{main}` present", _not_yet("Go")],
+        reasons=[f"Go: `go.mod` and `{main}` present"],
         install_command="go mod download",
         build_command=f"go build -o app {package}",
         start_command="./app",
@@ -110,5 +112,5 @@ def framework_slugs(settings: Any) -> list[str]:
 
 @hookimpl
 def detect_framework(tree: SourceTree, settings: Any) -> Detection | None:
-    """Recognise a Go, Rust or Ruby server (not buildable yet)."""
+    """Recognise a Go, Rust or Ruby server."""
     return detect(tree)

@@ -100,3 +100,52 @@ def test_a_hono_app_on_bun_is_installed_and_served_by_bun_from_the_npm_registry(
     cached = server.data_dir / "toolchains" / "bun"
     assert [p.name for p in cached.iterdir() if not p.name.startswith(".")] == [
         page.text.removeprefix("Hono on Bun ")]
+
+
+GO_MAIN = """\
+package main
+
+import (
+\t"fmt"
+\t"net/http"
+\t"os"
+\t"runtime"
+
+\t"example.com/greet"
+)
+
+func main() {
+\thttp.Handle("/assets/", http.StripPrefix("/assets/", http.FileServer(http.Dir("assets"))))
+\thttp.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+\t\tfmt.Fprintf(w, "%s on %s", greet.Hello(r.URL.Path[1:]), runtime.Version())
+\t})
+\tfmt.Println("listening on", os.Getenv("PORT"))
+\thttp.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), nil)
+}
+"""
+
+
+def test_a_go_net_http_server_with_a_vendored_module_is_built_and_served(
+    server: Server, tmp_path: Path
+) -> None:
+    """No module download (only PyPI, npm and Debian are reachable): the dependency is
+    vendored, so the build must use ``vendor/`` and never the module proxy."""
+    app = write(tmp_path / "gohttp", {
+        "go.mod": "module example.com/hello\n\ngo 1.19\n\nrequire example.com/greet v1.0.0\n",
+        "vendor/modules.txt": "# example.com/greet v1.0.0\n## explicit\nexample.com/greet\n",
+        "vendor/example.com/greet/greet.go":
+            'package greet\n\nfunc Hello(name string) string { return "hello " + name }\n',
+        "main.go": GO_MAIN,
+        "assets/note.txt": "shipped beside the binary\n",
+    })
+    deployment, logs = deploy(server, app, "gohttp")
+    assert (deployment["detection"]["framework"], deployment["detection"]["runtime"]) == (
+        "go", "go")
+    assert "building from vendor/" in logs
+    page = server.edge_get("gohttp.localhost", "/gopher")
+    assert page.status_code == 200
+    assert page.text.startswith("hello gopher on go1.")
+    assert server.edge_get("gohttp.localhost", "/assets/note.txt").text == (
+        "shipped beside the binary\n")
+    runtime_logs = server.cli("logs", deployment["id"], "--runtime", check=False).stdout
+    assert "listening on" in runtime_logs

@@ -36,7 +36,7 @@ def test_go_module_with_main_at_the_root(tmp_path: Path) -> None:
     assert (detection.framework, detection.runtime) == ("go", "go")
     assert detection.build_command == "go build -o app ."
     assert detection.start_command == "./app"
-    assert any("no Go builder yet" in reason for reason in detection.reasons)
+    assert not any("builder yet" in reason for reason in detection.reasons)
 
 
 def test_go_main_under_cmd_api(tmp_path: Path) -> None:
@@ -96,7 +96,7 @@ async def test_a_go_server_beats_its_procfile_and_html(tmp_path: Path) -> None:
     assert found == ["go", "procfile", "static"]
 
 
-@pytest.mark.parametrize("runtime", ["go", "rust", "ruby"])
+@pytest.mark.parametrize("runtime", ["rust", "ruby"])
 async def test_no_built_in_builder_accepts_a_runtime_it_cannot_run(runtime: Language) -> None:
     """So the deploy stops at "no builder can build ..." instead of shipping something else."""
     manager = get_plugin_manager(load_entry_points=False).manager
@@ -104,6 +104,13 @@ async def test_no_built_in_builder_accepts_a_runtime_it_cannot_run(runtime: Lang
     assert builders
     detection = Detection(framework=runtime, name=runtime, runtime=runtime, confidence=0.3)
     assert [b.name for b in builders if b.can_build(detection)] == []
+
+
+async def test_go_has_its_builder() -> None:
+    manager = get_plugin_manager(load_entry_points=False).manager
+    builders = [b for found in manager.hook.register_builders(settings=Settings()) for b in found]
+    detection = Detection(framework="go", name="Go", runtime="go", confidence=0.28)
+    assert [b.name for b in builders if b.can_build(detection)] == ["go"]
 
 
 async def test_the_node_builder_builds_bun_servers() -> None:
