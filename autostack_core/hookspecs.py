@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from autostack_core.interfaces.edge import Edge
     from autostack_core.interfaces.git_host import GitHost
     from autostack_core.interfaces.runtime import Runtime
+    from autostack_core.interfaces.services import Service
     from autostack_core.interfaces.sign_in import SignInProvider
     from autostack_core.interfaces.tasks import Task
 
@@ -207,6 +208,22 @@ def extra_hostnames(app: AutoStack, project: Project, hostname: str) -> list[str
     has it) is logged and skipped, the others still move. Return only
     hostnames that are yours to serve (the domains plugin returns the
     verified domains that follow ``hostname`` and redirect nowhere).
+    """
+
+
+@hookspec
+def register_services(settings: Settings) -> list[Service]:
+    """Return a list of database services a team can create with one click.
+
+    Each item follows :class:`autostack_core.interfaces.services.Service`: a
+    ``name`` (the kind's slug, what ``autostack databases create --type``
+    names), the variable its URL goes in (``env_key``), how to initialize an
+    empty data folder, the server's argv, a readiness check, a backup and a
+    restore. The core keeps the rows (password sealed), runs the server on
+    the local runtime in a sandbox, restarts it when it crashes, injects its
+    URL into linked deployments and runs the scheduled backups. Called when a
+    database is created, started or backed up. Two services of the same
+    ``name`` are refused with an error naming it.
     """
 
 

@@ -490,6 +490,35 @@ async def test_hook_billing(autostack: AutoStack, owner: User) -> None:
     assert plugin.billed == [(team.slug, None, "2026-10", 0)]
 
 
+class ServicePlugin:
+    """A plugin adding a database type (its server never runs here)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @hookimpl
+    def register_services(self, settings: Settings) -> list[Any]:
+        from autostack_plugins.services.redis import Redis
+
+        service = Redis()
+        service.name = self.name
+        return [service]
+
+
+async def test_hook_register_services(autostack: AutoStack) -> None:
+    from autostack_core.errors import ApiError
+    from autostack_core.services import databases
+
+    autostack.plugin_manager.register(ServicePlugin("keydb"), name="keydb-services")
+    assert {"postgres", "redis", "keydb"} <= set(await databases.services_of(autostack))
+    assert (await databases.service_for(autostack, "keydb")).env_key == "REDIS_URL"
+    with pytest.raises(ApiError, match="type: 'mysql' is not a database type here"):
+        await databases.service_for(autostack, "mysql")
+    autostack.plugin_manager.register(ServicePlugin("postgres"), name="second-postgres")
+    with pytest.raises(RuntimeError, match="two plugins register the database service"):
+        await databases.services_of(autostack)
+
+
 def test_every_hook_has_a_test() -> None:
     hooks = {name for name, value in vars(hookspecs).items()
              if inspect.isfunction(value) and hasattr(value, "autostack_spec")}

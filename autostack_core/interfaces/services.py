@@ -1,0 +1,91 @@
+"""Database services (``register_services``): PostgreSQL, Redis and what plugins add.
+
+A :class:`Service` is a kind of database a team can create with one click. The
+core keeps the database's row (name, port, sealed password, links to projects,
+backups) and runs its process on the local runtime: it asks the service to
+:meth:`Service.initialize` an empty data folder once, then runs
+:meth:`Service.command` (a server in the foreground, listening only on
+``127.0.0.1:port``) in a sandbox, restarts it when it crashes and stops it
+when the database is deleted. Linked deployments get :meth:`Service.url` in
+the variable :attr:`Service.env_key`.
+
+Paths a service gets are the host's; :meth:`Service.command` runs in a
+sandbox where the data folder is mounted at :data:`SANDBOX_DATA` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+SANDBOX_DATA = "/data"
+"""Where the data folder is inside the sandbox the server runs in."""
+
+
+@dataclass(frozen=True)
+class ServiceInstance:
+    """One database as a service sees it."""
+
+    name: str
+    port: int
+    password: str
+    data_dir: Path
+    """The host's folder of its data, owned by the uid the server runs as."""
+
+
+@runtime_checkable
+class Service(Protocol):
+    """A kind of database: its process, its URL and its backups."""
+
+    name: str
+    """The kind's slug (``postgres``): what ``--type`` names."""
+    title: str
+    """What the dashboard shows (``PostgreSQL``)."""
+    env_key: str
+    """The variable linked deployments get the URL in (``DATABASE_URL``)."""
+    backup_suffix: str
+    """The ending of its backup files (``.dump``)."""
+    restores_offline: bool
+    """True when :meth:`restore` needs the server stopped (the core stops it, then starts
+    it again); False when it restores into the running server."""
+
+    def available(self) -> str | None:
+        """None when this server can run it, else why not (``initdb not found``)."""
+        ...
+
+    async def initialize(self, instance: ServiceInstance,
+                         sandboxed: Callable[[list[str]], Awaitable[str]]) -> None:
+        """Fill the empty ``instance.data_dir`` with ``instance.password`` as the only way
+        in. Called once. Files written on the host are chowned by the core afterwards;
+        ``sandboxed(argv)`` runs a tool (initdb) in the server's sandbox, as its uid, and
+        returns its output (``RuntimeError`` with it when it fails)."""
+        ...
+
+    def command(self, instance: ServiceInstance) -> list[str]:
+        """The server's argv, in the foreground, its data at :data:`SANDBOX_DATA`, listening
+        only on ``127.0.0.1:instance.port``."""
+        ...
+
+    def url(self, instance: ServiceInstance, host: str = "127.0.0.1") -> str:
+        """The connection URL with its password (what linked deployments get)."""
+        ...
+
+    async def ready(self, instance: ServiceInstance) -> bool:
+        """Whether the running server answers (a real login, not only an open port)."""
+        ...
+
+    async def backup(self, instance: ServiceInstance, target: Path) -> None:
+        """Write a backup of the running server to ``target``; raise ``RuntimeError`` with
+        the tool's message on failure."""
+        ...
+
+    async def restore(self, instance: ServiceInstance, source: Path) -> None:
+        """Restore a backup made by :meth:`backup` (see :attr:`restores_offline`); raise
+        ``RuntimeError`` with the tool's message on failure."""
+        ...
+
+    async def size(self, instance: ServiceInstance) -> int | None:
+        """The bytes its data takes, or None when it cannot say."""
+        ...
