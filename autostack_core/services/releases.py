@@ -37,7 +37,7 @@ from autostack_core.interfaces.runtime import (
     Runtime,
     ScalePolicy,
 )
-from autostack_core.services import protection, provider_settings, skew
+from autostack_core.services import databases, protection, provider_settings, skew
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -92,9 +92,16 @@ def output_kinds(manifest: dict[str, Any]) -> frozenset[OutputKind]:
 
 
 async def environment_of(project: Project, deployment: Deployment) -> dict[str, str]:
-    """The decrypted variables of the deployment's environment (production or preview)."""
+    """The decrypted variables of the deployment's environment (production or preview),
+    with the URLs of the project's linked databases (:mod:`.databases`)."""
     rows = await EnvironmentVariable.filter(project=project, environment=deployment.target)
-    return {row.key: row.value or "" for row in rows}
+    linked = await databases.linked_environment(project, deployment.target)
+    values = {**linked, **{row.key: row.value or "" for row in rows}}
+    # Only links open ports to the host: a variable of that name set by hand does not.
+    values.pop(databases.PORTS_KEY, None)
+    if databases.PORTS_KEY in linked:
+        values[databases.PORTS_KEY] = linked[databases.PORTS_KEY]
+    return values
 
 
 async def artifact_for(app: AutoStack, project: Project, deployment: Deployment) -> Artifact:

@@ -53,6 +53,12 @@ class RuntimeStartError(BuildError):
     """A program did not become healthy; the message is for users (and the deployment)."""
 
 
+def service_ports(env: dict[str, str]) -> list[int]:
+    """The linked databases' ports (``AUTOSTACK_SERVICE_PORTS``) the app may reach."""
+    raw = env.get("AUTOSTACK_SERVICE_PORTS", "")
+    return [int(part) for part in raw.split(",") if part.strip().isdigit()]
+
+
 def port_free(port: int) -> bool:
     """Whether the app can bind ``port`` again (connections in TIME_WAIT do not count)."""
     with socket.socket() as probe:
@@ -120,6 +126,8 @@ class ReplicaLauncher:
             shim += ["--procs", path]
         if self.isolated:
             shim += ["--private-network", str(replica.port)]
+            for port in service_ports(runtime.env):
+                shim += ["--service-port", str(port)]
         argv = sandbox_argv(self.bwrap, Path(program.app_dir), program.command, env,
                             program.binds, self.isolated)
         self.event(runtime.id, f"starting {replica.source}: {program.command} "

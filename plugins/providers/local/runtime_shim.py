@@ -25,7 +25,9 @@ first move into a cgroup waits for an RCU grace period, 5-20 ms measured
 here), moves slirp4netns into them too, starts bubblewrap inside the
 namespace, holds the app until the namespace is configured (by then it
 mostly is), then relays the host's port to the app's own
-(:mod:`autostack_plugins.providers.local.netns_relay`).
+(:mod:`autostack_plugins.providers.local.netns_relay`). Each ``--service-port``
+(a linked database's) is reachable from inside the namespace
+(:mod:`autostack_plugins.providers.local.service_bridge`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from autostack_core.build.sandbox_network import (
 )
 from autostack_plugins.providers.local.netns_relay import Relay, entered, new_namespace
 from autostack_plugins.providers.local.runtime_logs import LogWriter
+from autostack_plugins.providers.local.service_bridge import open_service_ports
 
 MAX_LINE_BYTES = 64 * 1024
 
@@ -112,7 +115,8 @@ class PrivateNetwork:
     starts on the host's network.
     """
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, service_ports: list[int]) -> None:
+        self.service_ports = service_ports
         binary = slirp4netns()
         if binary is None:
             raise NetworkSetupError("slirp4netns is not installed")
@@ -139,6 +143,7 @@ class PrivateNetwork:
         os.close(self.block_read)
         os.close(self.resolv)
         wait_configured(root, self.slirp)
+        open_service_ports(self.netns, self.service_ports)
         os.write(self.block_write, b"1")
         os.close(self.block_write)
         threading.Thread(target=self.relay.wait_and_serve, args=(self.alive,),
@@ -151,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", required=True)
     parser.add_argument("--procs", action="append", default=[])
     parser.add_argument("--private-network", type=int, metavar="PORT")
+    parser.add_argument("--service-port", type=int, action="append", default=[],
+                        help="a linked database's port, reachable from the app's network")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -164,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     network, failure = None, None
     if bwrap and args.private_network:
         try:
-            network = PrivateNetwork(args.private_network)
+            network = PrivateNetwork(args.private_network, args.service_port)
         except (NetworkSetupError, OSError) as error:
             failure = error
     joining.join()

@@ -1,0 +1,90 @@
+"""Redis from Debian's ``redis-server``: a password, RDB snapshots, BGSAVE backups.
+
+Listens only on ``127.0.0.1:port`` with ``requirepass``; no Unix socket, and
+the dangerous admin commands (``CONFIG``, ``DEBUG``, ``MODULE``) renamed away
+so a linked app cannot point the server at other files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from autostack_core.interfaces.services import SANDBOX_DATA, ServiceInstance
+
+from .tools import folder_size
+
+BGSAVE_SECONDS = 300
+
+
+class Redis:
+    name = "redis"
+    title = "Redis"
+    env_key = "REDIS_URL"
+    backup_suffix = ".rdb"
+    restores_offline = True
+
+    def available(self) -> str | None:
+        return None if shutil.which("redis-server") else \
+            "redis-server not found (apt-get install redis-server)"
+
+    async def initialize(self, instance: ServiceInstance,
+                         sandboxed: Callable[[list[str]], Awaitable[str]]) -> None:
+        config = instance.data_dir / "redis.conf"
+        config.write_text("\n".join([
+            "bind 127.0.0.1", f"port {instance.port}", "protected-mode yes",
+            f'requirepass "{instance.password}"', f"dir {SANDBOX_DATA}",
+            "dbfilename dump.rdb", "save 300 1", "appendonly no", "daemonize no",
+            'rename-command CONFIG ""', 'rename-command DEBUG ""', 'rename-command MODULE ""',
+        ]) + "\n")
+        config.chmod(0o600)
+
+    def command(self, instance: ServiceInstance) -> list[str]:
+        return [str(shutil.which("redis-server")), f"{SANDBOX_DATA}/redis.conf"]
+
+    def url(self, instance: ServiceInstance, host: str = "127.0.0.1") -> str:
+        return f"redis://:{quote(instance.password, safe='')}@{host}:{instance.port}/0"
+
+    def _client(self, instance: ServiceInstance) -> aioredis.Redis:
+        return aioredis.Redis(host="127.0.0.1", port=instance.port, password=instance.password,
+                              socket_timeout=5, socket_connect_timeout=2)
+
+    async def ready(self, instance: ServiceInstance) -> bool:
+        client = self._client(instance)
+        try:
+            return bool(await client.ping())
+        except (RedisError, OSError):
+            return False
+        finally:
+            await client.aclose()
+
+    async def backup(self, instance: ServiceInstance, target: Path) -> None:
+        client = self._client(instance)
+        try:
+            await client.bgsave()
+            deadline = time.monotonic() + BGSAVE_SECONDS
+            while (info := await client.info("persistence"))["rdb_bgsave_in_progress"]:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("BGSAVE did not finish in time")
+                await asyncio.sleep(0.05)
+            if info["rdb_last_bgsave_status"] != "ok":
+                raise RuntimeError("BGSAVE failed: see the server's log")
+        except RedisError as error:
+            raise RuntimeError(f"BGSAVE failed: {error}") from error
+        finally:
+            await client.aclose()
+        await asyncio.to_thread(shutil.copyfile, instance.data_dir / "dump.rdb", target)
+
+    async def restore(self, instance: ServiceInstance, source: Path) -> None:
+        """Put the backup in place of ``dump.rdb`` while the server is stopped."""
+        await asyncio.to_thread(shutil.copyfile, source, instance.data_dir / "dump.rdb")
+
+    async def size(self, instance: ServiceInstance) -> int | None:
+        return await asyncio.to_thread(folder_size, str(instance.data_dir))
