@@ -51,6 +51,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.log_drains.plugin",
     "autostack_plugins.analytics.plugin",
     "autostack_plugins.uptime.plugin",
+    "autostack_plugins.services.plugin",
     "autostack_plugins.git_hosts.github",
     "autostack_plugins.git_hosts.gitlab",
     "autostack_plugins.git_hosts.bitbucket",
