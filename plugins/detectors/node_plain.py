@@ -1,7 +1,8 @@
 """Node projects without a framework: Vercel's ``node``, ``bun`` and "Other" presets.
 
 Vercel recognises a server by its entry file alone (``server.js``, ``src/server.ts``
-and their siblings); a ``start`` script counts too, as it always has here.
+and their siblings; an ``index`` file when it starts a server); a ``start``
+script counts too, as it always has here.
 A Bun project (``bun.lock``, ``bun.lockb``, ``"packageManager": "bun@..."`` or
 ``bunfig.toml``) with such an entry is a Bun server (Vercel's ``bun`` preset),
 run by Bun, which runs TypeScript itself.
@@ -13,6 +14,8 @@ of the usual output folders the build wrote (``dist``, ``build``, ``public``,
 """
 
 from __future__ import annotations
+
+import re
 
 from autostack_core.interfaces import Detection
 
@@ -26,11 +29,18 @@ BUN_CONFIDENCE = 0.45
 # Above the plain static site (0.1), so the build runs; below every recognised project.
 OTHER_CONFIDENCE = 0.15
 
-ENTRIES = tuple(
-    f"{folder}server.{extension}"
-    for folder in ("", "src/")
-    for extension in ("cjs", "js", "mjs", "mts", "ts", "cts")
-)
+EXTENSIONS = ("cjs", "js", "mjs", "mts", "ts", "cts")
+ENTRIES = tuple(f"{folder}server.{ext}" for folder in ("", "src/") for ext in EXTENSIONS)
+# An ``index`` file is as often a library's: it counts when it starts a server.
+INDEXES = tuple(f"{folder}index.{ext}" for folder in ("", "src/") for ext in EXTENSIONS)
+SERVES = re.compile(r"\.listen\(|\bcreateServer\(|\b(?:Bun|Deno)\.serve\(|"
+                    r"export\s+default\s*\{[^}]*\bfetch\b")
+
+
+def _entry(project: NodeProject) -> str | None:
+    """A ``server`` file, else an ``index`` file that starts a server."""
+    return project.first_file(*ENTRIES) or next(
+        (path for path in INDEXES if SERVES.search(project.tree.read_text(path) or "")), None)
 
 
 def _node_start(project: NodeProject, entry: str | None) -> str | None:
@@ -43,7 +53,7 @@ def _node_start(project: NodeProject, entry: str | None) -> str | None:
 
 def plain_server(project: NodeProject) -> Detection | None:
     """The ``node`` (or ``bun``) preset, or None without an entry file or ``start`` script."""
-    entry = project.first_file(*ENTRIES)
+    entry = _entry(project)
     if entry is None and "start" not in project.scripts:
         return None
     evidence = f"`{entry}` present" if entry else (

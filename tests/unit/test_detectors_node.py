@@ -582,6 +582,16 @@ def test_typescript_server_without_tsx_runs_on_nodes_type_stripping(tmp_path: Pa
     assert detection.start_command == "node --experimental-strip-types src/server.ts"
 
 
+def test_an_index_file_counts_when_it_starts_a_server(tmp_path: Path) -> None:
+    served = detect(tmp_path / "served", {
+        "package.json": pkg(), "index.ts":
+        "import { createServer } from 'node:http'\ncreateServer().listen(process.env.PORT)\n"})
+    assert served.start_command == "node --experimental-strip-types index.ts"
+    library = tmp_path / "library"
+    assert node.detect(write_tree(library, {"package.json": json.dumps(pkg()),
+                                            "index.js": "module.exports = () => 1\n"})) is None
+
+
 def test_typescript_server_with_tsx_runs_with_tsx(tmp_path: Path) -> None:
     detection = detect(tmp_path, {"package.json": pkg({}, {"tsx": "^4.19.0"}),
                                   "server.ts": "import http from 'node:http'\n"})
