@@ -23,8 +23,9 @@ from starlette.routing import BaseRoute, Route
 from tortoise.expressions import RawSQL
 
 from autostack_core.errors import NotFound
-from autostack_core.infrastructure.models import Deployment, Project, User
+from autostack_core.infrastructure.models import Deployment, Project, Team, User
 from autostack_core.services import screenshots
+from autostack_core.services.team_sso import SsoRequired
 from autostack_core.services.teams import teams_json
 from autostack_web.access import page
 from autostack_web.rendering import host_of, render
@@ -105,6 +106,8 @@ async def dashboard(request: Request, user: User) -> Response:
     team = chosen_team(teams, request.query_params.get("team"))
     if team is None:
         raise NotFound("team")
+    if team.get("sso_required"):  # listed, but its projects need a sign-in through its SSO
+        raise SsoRequired(await Team.get(slug=team["slug"]))
     number = page_number(request.query_params.get("page"))
     cards, total = await project_cards(team["slug"], number)
     pages = max(1, -(-total // PAGE_SIZE))

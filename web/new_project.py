@@ -143,7 +143,8 @@ async def scan_repository(request: Request, git_url: str, branch: str, root: str
 
 async def deploy_teams(user: User) -> list[dict[str, Any]]:
     """The user's teams in which they may create projects."""
-    return [team for team in await teams_json(user) if team["role"] != "viewer"]
+    return [team for team in await teams_json(user)
+            if team["role"] != "viewer" and not team.get("sso_required")]
 
 
 def oauth_configured(host: AutoStack, git_host: GitHost) -> bool:

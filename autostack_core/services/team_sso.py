@@ -199,16 +199,35 @@ async def check_access(team: Team, role: Role) -> None:
     provider within the session lifetime, and not logged out). Owners, and
     work outside requests, pass.
     """
-    sign_in = sign_in_method.current()
-    if sign_in is None or role == Role.OWNER:
+    if _exempt(role):
         return
-    if not await TeamSso.exists(team_id=team.id, enforced=True):
-        return
-    if sign_in.session_id is not None:
-        covered = await SsoSession.exists(session_id=sign_in.session_id, team_id=team.id)
-    else:
-        covered = await SsoSession.exists(team_id=team.id,
-                                          session__user_id=sign_in.token_user_id,
-                                          session__expires_at__gt=accounts.now())
-    if not covered:
+    if await TeamSso.exists(team_id=team.id, enforced=True) and not await _covered(team.id):
         raise SsoRequired(team)
+
+
+def _exempt(role: Role) -> bool:
+    """Owners, and work outside requests, need no SSO sign-in."""
+    return sign_in_method.current() is None or role == Role.OWNER
+
+
+async def _covered(team_id: int) -> bool:
+    """Whether this request's sign-in went through the team's SSO (see :func:`check_access`)."""
+    sign_in = sign_in_method.current()
+    if sign_in is None:
+        return True
+    if sign_in.session_id is not None:
+        return await SsoSession.exists(session_id=sign_in.session_id, team_id=team_id)
+    return await SsoSession.exists(team_id=team_id, session__user_id=sign_in.token_user_id,
+                                   session__expires_at__gt=accounts.now())
+
+
+async def refused_teams(roles: Mapping[int, Role]) -> set[int]:
+    """Of the teams given (id: the user's role there), those whose enforced SSO this request's
+    sign-in does not cover. As on Vercel, listings still name them, marked so the user
+    is asked to sign in through the team's provider (:func:`login_path`)."""
+    if sign_in_method.current() is None:
+        return set()
+    enforced: list[int] = await TeamSso.filter(  # type: ignore[assignment]
+        team_id__in=list(roles), enforced=True).values_list("team_id", flat=True)
+    return {team_id for team_id in enforced
+            if not _exempt(roles[team_id]) and not await _covered(team_id)}

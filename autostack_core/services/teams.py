@@ -17,15 +17,24 @@ from tortoise.transactions import in_transaction
 from autostack_core.errors import ApiError, Forbidden, NotFound
 from autostack_core.infrastructure.models import Invitation, Role, Team, TeamMember, User
 from autostack_core.security import accounts
-from autostack_core.services import quotas
+from autostack_core.services import quotas, team_sso
 
 
 async def teams_json(user: User) -> list[dict[str, Any]]:
-    """The user's teams with their role in each, personal team first."""
+    """The user's teams with their role in each, personal team first. A team whose enforced
+    single sign-on this request's sign-in does not cover is listed with ``sso_required``
+    (true; absent otherwise) and where to sign in (``sso_login_url``), as Vercel's team
+    switcher asks to re-authenticate; its contents stay refused
+    (:func:`team_sso.check_access`)."""
     rows = await TeamMember.filter(user=user).order_by("team_id").values(
-        "role", slug="team__slug", name="team__name", is_personal="team__is_personal")
+        "role", "team_id", slug="team__slug", name="team__name",
+        is_personal="team__is_personal")
+    refused = await team_sso.refused_teams({row["team_id"]: Role(row["role"]) for row in rows})
     teams = [{"slug": row["slug"], "name": row["name"], "role": str(row["role"]),
               "is_personal": row["is_personal"]} for row in rows]
+    for team, row in zip(teams, rows, strict=True):
+        if row["team_id"] in refused:
+            team.update(sso_required=True, sso_login_url=team_sso.login_path(team["slug"]))
     return sorted(teams, key=lambda team: not team["is_personal"])
 
 
