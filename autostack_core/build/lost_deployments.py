@@ -8,11 +8,14 @@ left running is killed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from autostack_core.build.sandbox_cgroups import kill_leftovers
+from autostack_core.build.worker_lease import LEASE_SECONDS, lease_lapsed
 from autostack_core.infrastructure.models import Deployment, DeploymentState
 from autostack_core.infrastructure.queue import WORKER_ID
 from autostack_core.services import deployments
@@ -35,7 +38,8 @@ async def sweep_lost_deployments(app: AutoStack) -> int:
 
 
 async def recover_lost_deployments(app: AutoStack, *, startup: bool = True) -> int:
-    """Mark deployments whose worker died (same host, process gone) as errored.
+    """Mark deployments whose worker died as errored: on this host, its process is gone; on
+    another, its lease in Redis lapsed (:mod:`autostack_core.build.worker_lease`).
 
     At ``startup`` a deployment claimed by this process's own pid is an earlier
     life's (pids are reused); in the periodic sweep it is one this process builds.
@@ -44,17 +48,29 @@ async def recover_lost_deployments(app: AutoStack, *, startup: bool = True) -> i
     lost = 0
     for deployment in await Deployment.filter(state__in=[State.BUILDING, State.DEPLOYING]):
         worker_host, _, pid = (deployment.worker_id or ":").partition(":")
+        if worker_host != host:
+            if not await _lease_lapsed(app, deployment):
+                continue
+            reason = (f"worker lost: the worker on {worker_host} stopped renewing its lease; "
+                      "redeploy to retry")
         # A deployment claimed by this very process's pid belongs to an earlier life of it.
-        if worker_host != host or not pid.isdigit() or (
-                int(pid) == os.getpid() and not startup) or (
+        elif not pid.isdigit() or (int(pid) == os.getpid() and not startup) or (
                 int(pid) != os.getpid() and process_alive(int(pid))):
             continue
-        if await deployments.transition(
-            app, deployment, State.ERROR, "worker lost: the process building this deployment "
-            "stopped; redeploy to retry"
-        ):
+        else:
+            reason = "worker lost: the process building this deployment stopped; redeploy to retry"
+        if await deployments.transition(app, deployment, State.ERROR, reason):
             lost += 1
-            killed = await kill_leftovers(deployment.id)
+            killed = await kill_leftovers(deployment.id) if worker_host == host else 0
             if killed:
                 logger.info("killed %d leftover build processes of %s", killed, deployment.id)
     return lost
+
+
+async def _lease_lapsed(app: AutoStack, deployment: Deployment) -> bool:
+    """A deployment of another host's worker, claimed a lease's length ago, whose lease is gone."""
+    claimed = deployment.deploying_at or deployment.building_at
+    if not app.settings.redis_url or not deployment.worker_id or claimed is None or \
+            datetime.now(UTC) - claimed < timedelta(seconds=LEASE_SECONDS):
+        return False
+    return await asyncio.to_thread(lease_lapsed, app.settings, deployment.worker_id)

@@ -20,6 +20,7 @@ from huey.api import Result
 from huey.consumer import Consumer
 from huey.serializer import SignedSerializer
 
+from autostack_core.build.worker_lease import hold_lease
 from autostack_core.security.crypto import derive_key
 
 if TYPE_CHECKING:
@@ -123,6 +124,7 @@ class Queue:
         signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
         previous = {signum: signal.getsignal(signum) for signum in signals}
         consumer.start()
+        hold_lease(self.app.settings, WORKER_ID)
         if threading.current_thread() is threading.main_thread():
             for signum, handler in previous.items():
                 signal.signal(signum, handler)

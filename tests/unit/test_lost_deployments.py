@@ -1,4 +1,5 @@
-"""Deployments whose worker died are found by the periodic sweep, not only at a restart.
+"""Deployments whose worker died are found by the periodic sweep, not only at a restart:
+on this host by the worker's pid, on another by its lease in Redis.
 
 A dead worker is a real process that exited (its pid, reaped); a live one is
 this test's own process or a sleeping child.
@@ -6,13 +7,20 @@ this test's own process or a sleeping child.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
 
 from autostack_core.app import AutoStack
 from autostack_core.build.lost_deployments import recover_lost_deployments, sweep_lost_deployments
+from autostack_core.build.worker_lease import LEASE_SECONDS, hold_lease, lease_key
 from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, User
+from tests.conftest import REDIS_URL
 from tests.fixtures_auth import owner, personal_team
 
 __all__ = ["owner"]
@@ -57,3 +65,32 @@ async def test_the_sweep_fails_builds_of_dead_workers_and_spares_live_ones(
 
 def test_the_sweep_is_a_periodic_task_of_every_consumer(autostack: AutoStack) -> None:
     assert "sweep_lost_deployments" in autostack.queue.periodic_jobs
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="leases live in Redis (AUTOSTACK_TEST_REDIS_URL)")
+async def test_a_worker_on_another_host_is_lost_when_its_lease_lapses(
+        autostack: AutoStack, owner: User) -> None:
+    settings = autostack.settings
+    project = await Project.create(name="site", team=await personal_team(owner), user=owner)
+    long_ago = datetime.now(UTC) - timedelta(seconds=LEASE_SECONDS + 60)
+    lapsed = await Deployment.create(project=project, state=DeploymentState.BUILDING,
+                                     worker_id="node-7.example:41", building_at=long_ago)
+    renewed = await Deployment.create(project=project, state=DeploymentState.BUILDING,
+                                      worker_id="node-8.example:42", building_at=long_ago)
+    just_claimed = await Deployment.create(project=project, state=DeploymentState.BUILDING,
+                                           worker_id="node-9.example:43",
+                                           building_at=datetime.now(UTC))
+    hold_lease(settings, "node-8.example:42")
+    client = redis.Redis.from_url(settings.redis_url or "")
+    for _ in range(50):
+        if client.exists(lease_key(settings, "node-8.example:42")):
+            break
+        await asyncio.sleep(0.1)
+
+    assert await sweep_lost_deployments(autostack) == 1
+    swept = await Deployment.get(id=lapsed.id)
+    assert swept.state == DeploymentState.ERROR
+    assert "node-7.example stopped renewing its lease" in (swept.error_message or "")
+    for spared in (renewed, just_claimed):
+        assert (await Deployment.get(id=spared.id)).state == DeploymentState.BUILDING
+    assert 0 < client.ttl(lease_key(settings, "node-8.example:42")) <= LEASE_SECONDS
