@@ -262,3 +262,6 @@ class DeploymentTemplate:
     description: str
     framework: str
     source_dir: Path
+    settings: dict[str, str] = field(default_factory=dict)
+    """Build settings (``build_command``, ``output_directory``, ``node_version``...) a
+    project made from the template takes where it has no value of its own."""

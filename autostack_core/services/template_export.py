@@ -49,7 +49,8 @@ from autostack_core.interfaces import DeploymentTemplate
 HERE = Path(__file__).parent
 METADATA = json.loads((HERE / "template.json").read_text(encoding="utf-8"))
 SETTINGS: dict[str, str] = METADATA["settings"]
-"""The project's build settings when it was exported."""
+"""The project's build settings when it was exported; a project made from the template
+takes those it has no value for."""
 VARIABLES: dict[str, str] = METADATA["variables"]
 """The environment variables the project needs: names only, every value to be set."""
 
@@ -58,7 +59,7 @@ VARIABLES: dict[str, str] = METADATA["variables"]
 def register_templates(settings: object) -> list[DeploymentTemplate]:
     return [DeploymentTemplate(
         slug=METADATA["slug"], name=METADATA["name"], description=METADATA["description"],
-        framework=METADATA["framework"], source_dir=HERE / "files")]
+        framework=METADATA["framework"], source_dir=HERE / "files", settings=SETTINGS)]
 '''
 
 

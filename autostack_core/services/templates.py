@@ -24,11 +24,14 @@ from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Deployment, Project, User
 from autostack_core.interfaces import DeploymentTemplate
 from autostack_core.services import deployments
+from autostack_core.services.projects import SETTING_FIELDS, check_settings
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
 
 ZERO_SHA = "0" * 40
+TEMPLATE_SETTINGS = tuple(key for key in SETTING_FIELDS if key not in ("git_url", "branch"))
+"""The project settings a template may bring (its build settings)."""
 COMMITTER = ("AutoStack", "autostack@localhost")
 
 
@@ -91,22 +94,41 @@ async def seed_repository(app: AutoStack, project: Project, template: Deployment
     return sha
 
 
+async def adopt_settings(project: Project, template: DeploymentTemplate) -> dict[str, Any]:
+    """Give the project the template's build settings it has no value for; returns the
+    values they replaced, to put back if the deploy fails."""
+    adopted = {key: value for key, value in template.settings.items()
+               if key in TEMPLATE_SETTINGS and value and not getattr(project, key)}
+    previous = {key: getattr(project, key) for key in adopted}
+    if adopted:
+        project.update_from_dict(adopted)
+        await project.save(update_fields=list(adopted))
+    return previous
+
+
 async def deploy(app: AutoStack, project: Project, slug: str, user: User | None,
                  force: bool = False, **fields: Any) -> Deployment:
     """Seed the project's repository with the template ``slug`` and deploy that commit
     (422 for an unknown template; ``fields``: the deployment's target, creator type).
 
-    A deployment refused after the seeding (a plan's quota) takes the seeded branch
-    away again, so nothing is left half-done and the template can be deployed later.
+    The template's build settings fill the project's empty ones before the build. A
+    deployment refused after the seeding (a plan's quota) takes the seeded branch and
+    those settings away again, so nothing is left half-done and the template can be
+    deployed later.
     """
     template = find_template(app, slug)
+    check_settings({key: template.settings.get(key) for key in TEMPLATE_SETTINGS})
     sha = await seed_repository(app, project, template, user)
+    previous = await adopt_settings(project, template)
     try:
         return await deployments.create_deployment(
             app, project, force=force, user=user, source_type="template", commit_sha=sha,
             branch=project.branch, commit_message=commit_message(template).splitlines()[0],
             **fields)
     except ApiError:  # refused before the deployment was stored
+        if previous:
+            project.update_from_dict(previous)
+            await project.save(update_fields=list(previous))
         await git("update-ref", "-d", f"refs/heads/{project.branch}", sha,
                   git_dir=str(repository_path(app, project.name)))
         raise

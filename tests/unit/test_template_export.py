@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from autostack_core.app import AutoStack
 from autostack_core.cli.template_export import read_members, templates_export, write_file
 from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, Role, User
+from autostack_core.interfaces import DeploymentTemplate
 from autostack_core.services.templates import ensure_repository
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 
@@ -189,3 +190,35 @@ def test_the_cli_refuses_a_non_empty_folder_without_force(tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert "is not empty" in result.output and "--force" in result.output
     assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+async def test_a_template_deploy_takes_the_template_build_settings_the_project_lacks(
+        autostack: AutoStack, api: httpx.AsyncClient, tmp_path: Path) -> None:
+    """What an exported package's register_templates hands over: its settings fill the
+    project's empty ones, a value of the project's own stays, a bad one is refused first."""
+    (tmp_path / "index.html").write_text("<h1>x</h1>\n")
+    autostack.templates["built"] = DeploymentTemplate(
+        slug="built", name="Built", description="d", framework="static", source_dir=tmp_path,
+        settings={"build_command": "make site", "output_directory": "out",
+                  "node_version": "22", "git_url": "https://example.com/not-taken.git"})
+    for name in ("fresh", "own"):
+        assert (await api.post("/api/v1/projects", json={"name": name})).status_code == 201
+    assert (await api.patch("/api/v1/projects/own", json={
+        "build_command": "npm run mine"})).status_code == 200
+    for name in ("fresh", "own"):
+        created = await api.post(f"/api/v1/projects/{name}/deployments",
+                                 json={"template": "built"})
+        assert created.status_code == 201, created.text
+    fresh, own = await Project.get(name="fresh"), await Project.get(name="own")
+    assert (fresh.build_command, fresh.output_directory, fresh.node_version, fresh.git_url) \
+        == ("make site", "out", "22", None)
+    assert (own.build_command, own.output_directory) == ("npm run mine", "out")
+
+    autostack.templates["bad"] = DeploymentTemplate(
+        slug="bad", name="Bad", description="d", framework="static", source_dir=tmp_path,
+        settings={"output_directory": "../../etc"})
+    assert (await api.post("/api/v1/projects", json={"name": "third"})).status_code == 201
+    refused = await api.post("/api/v1/projects/third/deployments", json={"template": "bad"})
+    assert refused.status_code == 422 and "output_directory" in refused.text
+    assert not await Deployment.filter(project__name="third").exists()
+    assert (await Project.get(name="third")).output_directory is None
