@@ -1,10 +1,10 @@
 """Detector for Go, Rust and Ruby servers.
 
 Vercel knows them as the ``go``, ``rust`` (``axum``, ``actix-web``) and ``ruby``
-presets. Go is built by the Go builder (``plugins/builders/go.py``). Rust and
-Ruby are recognised but not built yet: detection answers with their slug,
-commands and a runtime no built-in builder accepts, so a deploy stops at the
-build with "no builder can build Rust" and the reasons say what is missing,
+presets. Go and Ruby are built by their builders (``plugins/builders/go.py``,
+``ruby.py``). Rust is recognised but not built yet: detection answers with its
+slug, commands and a runtime no built-in builder accepts, so a deploy stops at
+the build with "no builder can build Rust" and the reasons say what is missing,
 never a static site by accident. They
 score just below a Dockerfile (0.3), which container providers build today,
 and above a Procfile and plain HTML, which would misread these apps.
@@ -89,7 +89,7 @@ def ruby(tree: SourceTree) -> Detection | None:
         return None
     return Detection(
         framework="ruby", name="Ruby", runtime="ruby", confidence=CONFIDENCE,
-        reasons=["Ruby (Rack): `config.ru` and `Gemfile` present", _not_yet("Ruby")],
+        reasons=["Ruby (Rack): `config.ru` and `Gemfile` present"],
         package_manager="bundler",
         install_command="bundle install",
         start_command="bundle exec rackup config.ru --host 0.0.0.0 --port $PORT",

@@ -149,3 +149,31 @@ def test_a_go_net_http_server_with_a_vendored_module_is_built_and_served(
         "shipped beside the binary\n")
     runtime_logs = server.cli("logs", deployment["id"], "--runtime", check=False).stdout
     assert "listening on" in runtime_logs
+
+
+CONFIG_RU = """\
+$stdout.sync = true
+puts "rack app booting"
+run lambda { |env|
+  [200, { "content-type" => "text/plain" },
+   ["Rack #{Rack.release} on Ruby #{RUBY_VERSION} at #{env['PATH_INFO']}"]]
+}
+"""
+
+
+def test_a_rack_app_runs_with_bundler_on_debians_rack(server: Server, tmp_path: Path) -> None:
+    """No gem source is reachable: Bundler resolves the Gemfile from the server's gems."""
+    app = write(tmp_path / "rack", {
+        "Gemfile": 'source "https://rubygems.org"\n\ngem "rack"\ngem "webrick"\n',
+        "config.ru": CONFIG_RU,
+    })
+    deployment, logs = deploy(server, app, "rackapp")
+    assert (deployment["detection"]["framework"], deployment["detection"]["runtime"]) == (
+        "ruby", "ruby")
+    assert "Using rack 2." in logs
+    page = server.edge_get("rackapp.localhost", "/hello")
+    assert page.status_code == 200
+    assert page.text.startswith("Rack 2.")
+    assert page.text.endswith(" at /hello")
+    runtime_logs = server.cli("logs", deployment["id"], "--runtime", check=False).stdout
+    assert "rack app booting" in runtime_logs

@@ -96,7 +96,7 @@ async def test_a_go_server_beats_its_procfile_and_html(tmp_path: Path) -> None:
     assert found == ["go", "procfile", "static"]
 
 
-@pytest.mark.parametrize("runtime", ["rust", "ruby"])
+@pytest.mark.parametrize("runtime", ["rust"])
 async def test_no_built_in_builder_accepts_a_runtime_it_cannot_run(runtime: Language) -> None:
     """So the deploy stops at "no builder can build ..." instead of shipping something else."""
     manager = get_plugin_manager(load_entry_points=False).manager
@@ -106,11 +106,12 @@ async def test_no_built_in_builder_accepts_a_runtime_it_cannot_run(runtime: Lang
     assert [b.name for b in builders if b.can_build(detection)] == []
 
 
-async def test_go_has_its_builder() -> None:
+@pytest.mark.parametrize("runtime", ["go", "ruby"])
+async def test_go_and_ruby_have_their_builders(runtime: Language) -> None:
     manager = get_plugin_manager(load_entry_points=False).manager
     builders = [b for found in manager.hook.register_builders(settings=Settings()) for b in found]
-    detection = Detection(framework="go", name="Go", runtime="go", confidence=0.28)
-    assert [b.name for b in builders if b.can_build(detection)] == ["go"]
+    detection = Detection(framework=runtime, name=runtime, runtime=runtime, confidence=0.28)
+    assert [b.name for b in builders if b.can_build(detection)] == [runtime]
 
 
 async def test_the_node_builder_builds_bun_servers() -> None:
