@@ -333,7 +333,7 @@ class AciRuntime:
         if placed is None:
             return
         values, name = placed
-        newest = since
+        newest, inclusive = since, True  # lines at ``since`` itself, on the first read only
         while True:
             content = await asyncio.to_thread(
                 lambda: (
@@ -350,9 +350,12 @@ class AciRuntime:
                 )
             )
             for line in parse_log(content):
-                if newest is None or line.timestamp > newest:
+                if newest is None or line.timestamp > newest or (
+                    inclusive and line.timestamp == newest
+                ):
                     newest = line.timestamp
                     yield line
+            inclusive = False
             if not follow:
                 return
             await asyncio.sleep(FOLLOW_SECONDS)
