@@ -31,6 +31,7 @@ from tests.conformance.pair import artifact
 from tests.kube_standin import standin_image
 
 pytest.importorskip("google.cloud.run_v2")
+from autostack_plugins.providers.cloudrun.client import CloudRunError
 from autostack_plugins.providers.cloudrun.runtime import (
     CloudRunDeployError,
     CloudRunRuntime,
@@ -185,6 +186,26 @@ async def test_deploy_is_idempotent_and_destroy_removes(
     await runtime.destroy("r1")
     assert SERVICE not in cloudrun_standin.services, "the last revision takes the service"
     await runtime.destroy("r1")
+
+
+async def test_destroying_the_first_release_hands_its_traffic_on_unless_it_is_split(
+    runtime: CloudRunRuntime, cloudrun_standin: CloudRunStandIn
+) -> None:
+    """The first revision has the service's 100 %; destroying it (retention, the suite's
+    clean-up) gives that to the newest other revision, but a split is not undone."""
+    await deploy(runtime, cloudrun_standin, "r1")
+    await deploy(runtime, cloudrun_standin, "r2")
+    second = await deploy(runtime, cloudrun_standin, "r3")
+    await runtime.destroy("r1")
+    assert await runtime.status("r1") == ReleaseStatus.ABSENT
+    assert f"{SERVICE}/revisions/autostack-shop-r1" not in cloudrun_standin.revisions
+    service = "https://autostack-shop-standin.a.run.app"
+    assert await front(cloudrun_standin, service) == "server r3 /"
+    assert await front(cloudrun_standin, second.url) == "server r3 /", "its tag is kept"
+    await runtime.split({"r2": 1, "r3": 1})
+    with pytest.raises(CloudRunError, match="takes traffic"):
+        await runtime.destroy("r2")
+    assert await runtime.status("r2") == ReleaseStatus.READY
 
 
 async def test_a_failed_revision_fails_the_deploy(

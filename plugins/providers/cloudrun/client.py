@@ -150,7 +150,9 @@ def set_traffic(values: Mapping[str, str], service: str, percents: Mapping[str, 
 
 def remove_revision(values: Mapping[str, str], service: str, revision: str) -> None:
     """Take the revision out of the traffic and delete it; the service goes with its last
-    revision. Refused (CloudRunError) while it takes traffic beside other revisions."""
+    revision. A revision with all the service's traffic (the first one's 100 %) hands it
+    to the newest ready other revision (endpoints are tag URLs: no hostname moves);
+    refused (CloudRunError) while it is part of a split."""
     found = get_service(values, service)
     if found is None:
         return
@@ -164,15 +166,31 @@ def remove_revision(values: Mapping[str, str], service: str, revision: str) -> N
         client(values).delete_service(name=service).result(timeout=OPERATION_SECONDS)
         return
     targets = _targets(found)
-    if any(item["revision"] == revision and item["percent"] for item in targets):
+    taking = {item["revision"] for item in targets if item["percent"]}
+    if revision in taking and len(taking) > 1:
         raise CloudRunError(
             f"revision {revision} takes traffic: move its hostnames to another deployment first"
         )
     kept = [item for item in targets if item["revision"] != revision]
+    if revision in taking:
+        heir = _heir(found, [name for name in names if name != revision])
+        kept = [item for item in kept if item["revision"] != heir.get("revision")]
+        kept.append({**heir, "percent": 100})
     body = run_v2.Service(name=service, template=found["template"], traffic=kept)
     client(values).update_service(service=body).result(timeout=OPERATION_SECONDS)
     client(values, "revisions").delete_revision(name=f"{service}/revisions/{revision}").result(
         timeout=OPERATION_SECONDS
+    )
+
+
+def _heir(service: dict[str, Any], others: list[str]) -> dict[str, Any]:
+    """The traffic target that takes a removed revision's 100 %: the service's latest ready
+    revision if it is one of ``others``, else the last of them (its tag kept)."""
+    latest = str(service.get("latest_ready_revision", "")).rsplit("/", 1)[-1]
+    chosen = latest if latest in others else others[-1]
+    return next(
+        (item for item in _targets(service) if item["revision"] == chosen),
+        {"type_": REVISION, "revision": chosen},
     )
 
 
