@@ -1,6 +1,7 @@
 """Template export round trip (issue 18 item 2): a project pushed to one server is exported
 with ``autostack templates export``, ``pip install``-ed into a fresh virtual environment, and
-a second server started from that environment lists the template and deploys it.
+a second server started from that environment lists the template and deploys it, with
+the project's output directory (a build setting) carried over.
 
 The fresh environment reuses the checkout's installed dependencies through a ``.pth``
 line (``site.addsitedir``), as tests/e2e/test_package.py reuses its build: the package
@@ -66,12 +67,16 @@ def test_an_exported_project_installs_with_pip_and_deploys_on_another_server(
         server: Server, tmp_path: Path) -> None:
     with server.api() as api:
         assert api.post("/api/v1/projects", json={"name": "brochure"}).status_code == 201
+        assert api.patch("/api/v1/projects/brochure", json={  # must travel with the template
+            "output_directory": "site"}).status_code == 200
         assert api.post("/api/v1/projects/brochure/env", json={
             "key": "MAILER_TOKEN", "value": SECRET,
             "environments": ["production"]}).status_code == 201
     work = tmp_path / "work"
     work.mkdir()
-    (work / "index.html").write_text(PAGE)
+    (work / "site").mkdir()
+    (work / "site" / "index.html").write_text(PAGE)
+    (work / "README.md").write_text("not served\n")
     git("init", "--initial-branch", "main", cwd=work)
     git("add", ".", cwd=work)
     git("commit", "-m", "brochure", cwd=work)
@@ -107,5 +112,8 @@ def test_an_exported_project_installs_with_pip_and_deploys_on_another_server(
         second.cli("templates", "deploy", "brochure", "--project", "copy", "--prod",
                    cwd=other)
         assert "exported brochure" in second.edge_get("copy.localhost").text
+        with second.api() as api:
+            copy = api.get("/api/v1/projects/copy").json()["project"]
+        assert copy["output_directory"] == "site"
     finally:
         second.stop()
