@@ -291,8 +291,10 @@ def register_templates(settings: Settings) -> list[DeploymentTemplate]:
 
     Each item is an :class:`autostack_core.interfaces.DeploymentTemplate`:
     ``slug``, ``name``, ``description``, ``framework`` (the slug AutoStack's
-    detection finds in the files) and ``source_dir``, the folder of the
-    starter's files. Deploying a template commits those files (the folder's own
+    detection finds in the files), ``source_dir``, the folder of the
+    starter's files, and optional ``settings``, build settings
+    (``build_command``, ``output_directory``...) the project takes where it has
+    none. Deploying a template commits those files (the folder's own
     ``.gitignore`` applied) as the first commit of the project's built-in git
     repository and deploys that commit, so ``git clone`` gives them. The
     dashboard's "New Project" page and ``autostack templates`` list them all.
