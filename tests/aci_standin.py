@@ -30,6 +30,7 @@ import copy
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -271,6 +272,31 @@ def _handler(standin: AciStandIn, frontend: bool) -> type[BaseHTTPRequestHandler
         do_GET = do_PUT = do_DELETE = do_POST = _any
 
     return Handler
+
+
+class FakeToken:
+    """A token credential that hands out the stand-in's token (the allowed mock)."""
+
+    def get_token(self, *scopes: str, **options: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(TOKEN, int(time.time()) + 3600)
+
+    def close(self) -> None:
+        pass
+
+
+def team(standin: AciStandIn) -> dict[str, str]:
+    """A team's ACI settings (a service principal) pointing at the stand-in."""
+    return {
+        "subscription_id": "sub-1",
+        "resource_group": "apps",
+        "location": "eastus",
+        "tenant_id": "t",
+        "client_id": "c",
+        "client_secret": "s3cret",
+        "base_url": standin.url,
+    }
 
 
 @pytest.fixture

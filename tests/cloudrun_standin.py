@@ -481,6 +481,16 @@ def _handler(standin: CloudRunStandIn, answer: Any) -> type[BaseHTTPRequestHandl
     return Handler
 
 
+def team_config(standin: CloudRunStandIn) -> dict[str, str]:
+    """A team's Cloud Run settings (its service account key) pointing at the stand-in."""
+    return {
+        "project": "standin-project",
+        "region": "us-central1",
+        "service_account_key": standin.service_account_key(),
+        "api_endpoint": standin.url,
+    }
+
+
 @pytest.fixture
 def cloudrun_standin() -> Iterator[CloudRunStandIn]:
     standin = CloudRunStandIn()

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from autostack_core.config import Settings
-from tests.aci_standin import AciStandIn, aci_standin
+from tests.aci_standin import AciStandIn, FakeToken, aci_standin, team
 from tests.conformance import Pair, ProviderConformance
 from tests.conformance.forwarding_edge import ForwardingEdge
 from tests.conformance.pair import Files
@@ -35,7 +35,6 @@ from tests.kube_standin import standin_image
 
 pytest.importorskip("azure.mgmt.containerinstance")
 from autostack_plugins.providers.aci.runtime import AciRuntime
-from tests.unit.test_aci_runtime import FakeToken, team
 
 __all__ = ["aci_standin"]
 pytestmark = pytest.mark.dbless

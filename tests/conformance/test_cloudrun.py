@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from autostack_core.config import Settings
-from tests.cloudrun_standin import CloudRunStandIn, cloudrun_standin
+from tests.cloudrun_standin import CloudRunStandIn, cloudrun_standin, team_config
 from tests.conformance import Pair, ProviderConformance, Stage
 from tests.conformance.forwarding_edge import ForwardingEdge
 from tests.conformance.pair import Files
@@ -37,7 +37,6 @@ from tests.kube_standin import standin_image
 
 pytest.importorskip("google.cloud.run_v2")
 from autostack_plugins.providers.cloudrun.runtime import CloudRunRuntime
-from tests.unit.test_cloudrun_runtime import team_config
 
 __all__ = ["cloudrun_standin"]
 pytestmark = pytest.mark.dbless

@@ -28,7 +28,7 @@ from autostack_core.interfaces.runtime import (
     ReleaseStatus,
     ScalePolicy,
 )
-from tests.aci_standin import TOKEN, AciStandIn, aci_standin
+from tests.aci_standin import AciStandIn, FakeToken, aci_standin, team
 from tests.conformance.pair import artifact
 from tests.kube_standin import standin_image
 
@@ -38,30 +38,6 @@ from autostack_plugins.providers.aci.runtime import AciDeployError, AciRuntime
 __all__ = ["aci_standin"]
 pytestmark = pytest.mark.dbless
 GROUPS = "/resourceGroups/apps/providers/Microsoft.ContainerInstance/containerGroups"
-
-
-class FakeToken:
-    """A token credential that hands out the stand-in's token (the allowed mock)."""
-
-    def get_token(self, *scopes: str, **options: Any) -> Any:
-        from azure.core.credentials import AccessToken
-
-        return AccessToken(TOKEN, int(time.time()) + 3600)
-
-    def close(self) -> None:
-        pass
-
-
-def team(standin: AciStandIn) -> dict[str, str]:
-    return {
-        "subscription_id": "sub-1",
-        "resource_group": "apps",
-        "location": "eastus",
-        "tenant_id": "t",
-        "client_id": "c",
-        "client_secret": "s3cret",
-        "base_url": standin.url,
-    }
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from autostack_core.interfaces.runtime import (
     ReleaseStatus,
     ScalePolicy,
 )
-from tests.cloudrun_standin import CloudRunStandIn, cloudrun_standin
+from tests.cloudrun_standin import CloudRunStandIn, cloudrun_standin, team_config
 from tests.conformance.pair import artifact
 from tests.kube_standin import standin_image
 
@@ -41,15 +41,6 @@ from autostack_plugins.providers.cloudrun.runtime import (
 __all__ = ["cloudrun_standin"]
 pytestmark = pytest.mark.dbless
 SERVICE = "projects/standin-project/locations/us-central1/services/autostack-shop"
-
-
-def team_config(standin: CloudRunStandIn) -> dict[str, str]:
-    return {
-        "project": "standin-project",
-        "region": "us-central1",
-        "service_account_key": standin.service_account_key(),
-        "api_endpoint": standin.url,
-    }
 
 
 @pytest.fixture
