@@ -266,5 +266,5 @@ routes: list[BaseRoute] = [
     Route(ONE + "/links", link_project, methods=["POST"]),
     Route(ONE + "/links/{project}", unlink_project, methods=["DELETE"]),
     Route(ONE + "/backups", create_backup, methods=["POST"]),
-    Route(ONE + "/backups/{id}/restore", restore_backup, methods=["POST"]),
+    Route(ONE + "/backups/{id:int}/restore", restore_backup, methods=["POST"]),
 ]
