@@ -18,6 +18,7 @@ from autostack_core.api import (
     marketplace,
     notifiers,
     openapi,
+    pipeline,
     plans,
     project_events,
     project_health,
@@ -42,7 +43,7 @@ API_MODULES = (
     health, auth, teams, audit, tokens, projects, environment, deployments, build_logs, uploads,
     webhooks,
     deploy_hooks, notifiers, runtime_logs, git_connections, detect, project_events,
-    project_runtime, project_logs, traffic, openapi,
+    project_runtime, project_logs, traffic, openapi, pipeline,
     protection, rolling_releases, provider_settings, rollback_advice,
     project_health, comments, user_notifications, plans, marketplace, template_export,
 )

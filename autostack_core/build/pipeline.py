@@ -22,6 +22,8 @@ from autostack_core.build import build_cache, user_files
 from autostack_core.build.build_errors import BuildError
 from autostack_core.build.buildlog import DONE_STEP, BuildLog, deployment_channel
 from autostack_core.build.detection import DetectionError, detect, project_overrides
+from autostack_core.build.pipeline_config import PipelineError, repository_pipeline, resolve
+from autostack_core.build.pipeline_steps import RUNNING, StepRun
 from autostack_core.build.sandbox import Limits, Sandbox, SandboxError
 from autostack_core.build.sources import SourceError, check_git_url, checkout
 from autostack_core.git import git_credentials
@@ -69,12 +71,15 @@ def git_remote_path(app: AutoStack, project_name: str) -> Path:
     return app.settings.path("git", f"{project_name}.git")
 
 
-def build_key(source: str, detection: Detection, env: dict[str, str]) -> str:
-    """What decides a build's output: same key, same output, so the build is reused."""
-    material = json.dumps(
-        {"source": source, "detection": detection.to_dict(), "env": sorted(env.items())},
-        sort_keys=True,
-    )
+def build_key(source: str, detection: Detection, env: dict[str, str],
+              steps: list[dict[str, Any]] | None = None) -> str:
+    """What decides a build's output: same key, same output, so the build is reused.
+    ``steps`` are the test, lint and check steps that ran (a build reused passed them)."""
+    material_of: dict[str, Any] = {"source": source, "detection": detection.to_dict(),
+                                   "env": sorted(env.items())}
+    if steps:
+        material_of["steps"] = steps
+    material = json.dumps(material_of, sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()
 
 
@@ -93,6 +98,7 @@ class Pipeline:
         self.workspace = self.build_root / "src"
         self.output_dir = self.build_root / "output"
         self.secret_values: list[str] = []
+        self.steps: StepRun | None = None
 
     # -- orchestration ------------------------------------------------------
 
@@ -145,6 +151,8 @@ class Pipeline:
 
     async def _fail(self, message: str) -> None:
         self.log.write(self._step_running(), f"Error: {message}", "system")
+        if self.steps is not None:
+            await self.steps.fail_running()
         await self.log.flush()
         await deployments.transition(self.app, self.deployment, State.ERROR, message)
 
@@ -164,8 +172,11 @@ class Pipeline:
         source_key = await self._fetch_source()
         build_env = await self._environment()
         detection = await self._detect()
-        key = build_key(source_key, detection, build_env)
+        steps = self.steps = await self._pipeline_steps()
+        key = build_key(source_key, detection, build_env, steps.key())
         reused = None if self.force else await self._reused_output(key)
+        if reused:
+            await steps.reused()
         manifest_hash = reused or await self._build_and_store(
             detection, build_env
         )
@@ -249,6 +260,25 @@ class Pipeline:
         await self.app.call_hook("inspect_source", app=self.app, deployment=self.deployment,
                                  tree=tree)
         return detection
+
+    async def _pipeline_steps(self) -> StepRun:
+        """The project's steps: ``autostack.json``'s ``pipeline`` (in the root directory, else
+        the repository's top) wins over the project settings'."""
+        root = self._root_folder()
+        trees = [SourceTree(root, top=self.workspace)] if root is not None else []
+        trees.append(SourceTree(self.workspace))
+        try:
+            repository = next((found for found in map(repository_pipeline, trees)
+                               if found is not None), None)
+            steps, source = resolve(repository, self.project.settings.get("pipeline"))
+        except PipelineError as error:
+            raise BuildError(f"the pipeline cannot run: {error}") from error
+        run = StepRun(self.deployment, steps, source,
+                      self.deployment.target == Environment.PRODUCTION)
+        await run.save()
+        self.log.write("build", "Pipeline from " + source + ": "
+                       + " → ".join(step.name for step in steps), "system")
+        return run
 
     async def _reused_output(self, key: str) -> str | None:
         previous = await Deployment.filter(
@@ -335,7 +365,8 @@ class Pipeline:
             image_runtimes=tuple(sorted(name for name, runtime in self.app.runtimes.items()
                                         if OutputKind.IMAGE in runtime.accepts)),
         )
-        await builder.build(context)
+        assert self.steps is not None
+        await self.steps.around_builder(run, lambda: builder.build(context))
 
     async def _build_and_store(self, detection: Detection, build_env: dict[str, str]) -> str:
         await self._build(detection, build_env)
@@ -366,6 +397,9 @@ class Pipeline:
         started = time.monotonic()
         app, project, deployment = self.app, self.project, self.deployment
         self.log.write("deploy", "Deploying", "system")
+        steps = self.steps
+        if steps is not None:
+            await steps.mark(RUNNING, "deploy")
         runtime = app.runtimes.get(project.provider)
         if runtime is None:
             raise BuildError(releases.RuntimeMissing(app, project.provider).message)
@@ -384,9 +418,15 @@ class Pipeline:
         ):
             await runtime.destroy(deployment.id)
             raise Canceled()
+        held = steps is not None and steps.needs_approval()
+        if steps is not None:
+            await steps.deployed()
         await deployments.point_alias(app, project, deployment, release.hostnames[0],
                                       AliasKind.DEPLOYMENT)
-        if deployment.target == Environment.PRODUCTION and await self._is_newest(
+        if held:
+            self.log.write("deploy", "Waiting for a member's approval before production",
+                           "system")
+        elif deployment.target == Environment.PRODUCTION and await self._is_newest(
             await deployments.production_deployment(app, project)
         ):
             await deployments.promote(app, project, deployment)
