@@ -122,6 +122,21 @@ async def list_project_databases(request: Request) -> Response:
     return JSONResponse({"databases": [await describe(request, item, role) for item in found]})
 
 
+async def project_databases(request: Request, name: str) -> list[dict[str, Any]]:
+    """The databases linked to project ``name`` with their last backup, for its page
+    (which checked access already): no URLs."""
+    project = await Project.get_or_none(name=name)
+    if project is None:
+        return []
+    found = []
+    for database in await Database.filter(links__project=project).order_by("name"):
+        item = await describe(request, database, Role.VIEWER)
+        backups = await databases.backups_of(database)
+        item["last_backup"] = databases.backup_json(backups[0]) if backups else None
+        found.append(item)
+    return found
+
+
 async def create_project_database(request: Request) -> Response:
     """Create a database in the project's team, linked to the project (member).
     ---

@@ -10,7 +10,7 @@ database and keeps each one's ``backup_keep`` newest backups.
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,6 +21,7 @@ from .postgres import Postgres
 from .redis import Redis
 
 if TYPE_CHECKING:
+    from starlette.requests import Request
     from starlette.routing import BaseRoute
 
     from autostack_core.app import AutoStack
@@ -38,6 +39,16 @@ def register_routes(settings: Settings) -> list[BaseRoute]:
     from . import api
 
     return api.routes
+
+
+@hookimpl
+async def extra_template_vars(request: Request, template: str) -> dict[str, Any] | None:
+    """The project page's databases section (``databases``): the page checked access."""
+    if template != "project.html" or "name" not in request.path_params:
+        return None
+    from .api import project_databases
+
+    return {"databases": await project_databases(request, request.path_params["name"])}
 
 
 @hookimpl

@@ -8,6 +8,8 @@ SQLite and, with AUTOSTACK_TEST_DATABASE_URL, on PostgreSQL.
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 from tortoise import connections
@@ -15,19 +17,22 @@ from tortoise import connections
 from autostack_core.app import AutoStack
 from autostack_core.infrastructure.models import (
     Database,
+    DatabaseBackup,
     DatabaseLink,
     Deployment,
     Environment,
     EnvironmentVariable,
     Project,
     Role,
+    Team,
     User,
 )
 from autostack_core.services import databases, releases
 from autostack_plugins.services.manager import backup
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
+from tests.web_fixtures import Site, signed_in, site
 
-__all__ = ["api", "owner"]
+__all__ = ["api", "owner", "signed_in", "site"]
 
 
 @pytest.fixture
@@ -160,3 +165,22 @@ async def test_backup_of_a_database_not_running_is_refused(
     await database.refresh_from_db()
     with pytest.raises(Exception, match="db is failed"):
         await backup(autostack, database)
+
+
+async def test_the_project_page_shows_linked_databases_with_status_and_backups(
+        autostack: AutoStack, site: Site, signed_in: tuple[httpx.AsyncClient, str]) -> None:
+    http, _ = signed_in
+    empty = (await http.get("/projects/site")).text
+    assert 'id="databases"' in empty and "No database linked" in empty
+    team = await Team.get(id=site.project.team_id)  # type: ignore[attr-defined]
+    service = await databases.service_for(autostack, "postgres")
+    database = await databases.create(team, "site-db", service, site.project)
+    await databases.set_status(database.id, "failed", "initdb: disk full")
+    await DatabaseBackup.create(database=database, file="x.dump", status="done",
+                                size_bytes=1234)
+    page = (await http.get("/projects/site")).text
+    row = re.search(r'<tr data-database="site-db">.*?</tr>', page, re.S)
+    assert row, page
+    assert "PostgreSQL" in row.group(0) and ">failed<" in row.group(0)
+    assert "initdb: disk full" in row.group(0) and "1234 bytes" in row.group(0)
+    assert "DATABASE_URL" in row.group(0) and (database.password or "x") not in page
