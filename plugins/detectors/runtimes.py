@@ -1,12 +1,8 @@
 """Detector for Go, Rust and Ruby servers.
 
 Vercel knows them as the ``go``, ``rust`` (``axum``, ``actix-web``) and ``ruby``
-presets. Go and Ruby are built by their builders (``plugins/builders/go.py``,
-``ruby.py``). Rust is recognised but not built yet: detection answers with its
-slug, commands and a runtime no built-in builder accepts, so a deploy stops at
-the build with "no builder can build Rust" and the reasons say what is missing,
-never a static site by accident. They
-score just below a Dockerfile (0.3), which container providers build today,
+presets; ``plugins/builders/go.py``, ``rust.py`` and ``ruby.py`` build them.
+They score just below a Dockerfile (0.3), which container providers build,
 and above a Procfile and plain HTML, which would misread these apps.
 """
 
@@ -24,11 +20,6 @@ CONFIDENCE = 0.28
 FRAMEWORK_BONUS = 0.01
 GO_MAINS = ("main.go", "cmd/api/main.go", "cmd/server/main.go")
 RUST_FRAMEWORKS = (("axum", "Axum"), ("actix-web", "Actix Web"))
-
-
-def _not_yet(language: str) -> str:
-    return (f"AutoStack has no {language} builder yet: the build stops with that message "
-            "(a Dockerfile deploys it on a container provider)")
 
 
 def go(tree: SourceTree) -> Detection | None:
@@ -75,7 +66,7 @@ def rust(tree: SourceTree) -> Detection | None:
     binary = _binary(cargo)
     return Detection(
         framework=slug, name=name, runtime="rust", confidence=confidence,
-        reasons=[*reasons, _not_yet("Rust")],
+        reasons=reasons,
         build_command="cargo build --release",
         start_command=f"./target/release/{binary}",
         dev_command="cargo run",

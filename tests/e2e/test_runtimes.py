@@ -177,3 +177,49 @@ def test_a_rack_app_runs_with_bundler_on_debians_rack(server: Server, tmp_path: 
     assert page.text.endswith(" at /hello")
     runtime_logs = server.cli("logs", deployment["id"], "--runtime", check=False).stdout
     assert "rack app booting" in runtime_logs
+
+
+MAIN_RS = """\
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+
+fn main() {
+    let port = std::env::var("PORT").expect("PORT");
+    let listener = TcpListener::bind(format!("127.0.0.1:{port}")).unwrap();
+    println!("ferris listening on {port}");
+    for stream in listener.incoming() {
+        let mut stream = stream.unwrap();
+        let mut request = String::new();
+        BufReader::new(&stream).read_line(&mut request).unwrap();
+        let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
+        let body = format!("ferris says hi at {path}");
+        let reply = format!(
+            "HTTP/1.1 200 OK\\r\\ncontent-length: {}\\r\\nconnection: close\\r\\n\\r\\n{body}",
+            body.len());
+        stream.write_all(reply.as_bytes()).unwrap();
+    }
+}
+"""
+
+
+def test_a_rust_server_without_crates_is_built_and_served(
+    server: Server, tmp_path: Path
+) -> None:
+    """Cargo's target folder is kept in the project's build cache, not in the deployment.
+
+    (The app's own crate is recompiled on every build anyway: each checkout has new
+    modification times. What the cache saves is the crates, which cannot be fetched here.)
+    """
+    app = write(tmp_path / "ferris", {
+        "Cargo.toml": '[package]\nname = "ferris"\nversion = "0.1.0"\nedition = "2021"\n',
+        "src/main.rs": MAIN_RS,
+    })
+    deployment, logs = deploy(server, app, "ferris")
+    assert (deployment["detection"]["framework"], deployment["detection"]["runtime"]) == (
+        "rust", "rust")
+    assert "Compiling ferris" in logs
+    page = server.edge_get("ferris.localhost", "/crab")
+    assert page.status_code == 200
+    assert page.text == "ferris says hi at /crab"
+    kept = list((server.data_dir / "cache").glob("*/cargo-target/release/ferris"))
+    assert len(kept) == 1 and kept[0].is_file()

@@ -96,18 +96,8 @@ async def test_a_go_server_beats_its_procfile_and_html(tmp_path: Path) -> None:
     assert found == ["go", "procfile", "static"]
 
 
-@pytest.mark.parametrize("runtime", ["rust"])
-async def test_no_built_in_builder_accepts_a_runtime_it_cannot_run(runtime: Language) -> None:
-    """So the deploy stops at "no builder can build ..." instead of shipping something else."""
-    manager = get_plugin_manager(load_entry_points=False).manager
-    builders = [b for found in manager.hook.register_builders(settings=Settings()) for b in found]
-    assert builders
-    detection = Detection(framework=runtime, name=runtime, runtime=runtime, confidence=0.3)
-    assert [b.name for b in builders if b.can_build(detection)] == []
-
-
-@pytest.mark.parametrize("runtime", ["go", "ruby"])
-async def test_go_and_ruby_have_their_builders(runtime: Language) -> None:
+@pytest.mark.parametrize("runtime", ["go", "ruby", "rust"])
+async def test_go_ruby_and_rust_have_their_builders(runtime: Language) -> None:
     manager = get_plugin_manager(load_entry_points=False).manager
     builders = [b for found in manager.hook.register_builders(settings=Settings()) for b in found]
     detection = Detection(framework=runtime, name=runtime, runtime=runtime, confidence=0.28)
