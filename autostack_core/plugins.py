@@ -33,6 +33,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.builders.python",
     "autostack_plugins.builders.go",
     "autostack_plugins.builders.ruby",
+    "autostack_plugins.builders.rust",
     "autostack_plugins.builders.dockerfile",
     "autostack_plugins.providers.local.plugin",
     "autostack_plugins.providers.local.wildcard_plugin",
