@@ -184,3 +184,15 @@ async def test_the_project_page_shows_linked_databases_with_status_and_backups(
     assert "PostgreSQL" in row.group(0) and ">failed<" in row.group(0)
     assert "initdb: disk full" in row.group(0) and "1234 bytes" in row.group(0)
     assert "DATABASE_URL" in row.group(0) and (database.password or "x") not in page
+
+
+async def test_retention_keeps_the_newest_finished_backups(
+        api: httpx.AsyncClient, shop: Project) -> None:
+    await api.post("/api/v1/projects/shop/databases", json={"name": "db", "type": "redis"})
+    database = await Database.get(name="db")
+    database.backup_keep = 2
+    made = [await DatabaseBackup.create(database=database, file=f"{n}.rdb", status=status)
+            for n, status in enumerate(["done", "done", "failed", "done", "done"])]
+    expired = await databases.expired_backups(database)
+    assert [item.file for item in expired] == ["1.rdb", "0.rdb"]
+    assert made[2].id not in {item.id for item in expired}  # failed ones are not counted
