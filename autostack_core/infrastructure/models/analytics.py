@@ -34,6 +34,8 @@ class TrafficRollup(Model):
     period = fields.CharField(max_length=1)
     bucket = fields.DatetimeField()
     requests = fields.IntField(default=0)
+    function_invocations = fields.IntField(default=0)
+    """The requests the edge answered through a function or the server app (not files)."""
     bytes_sent = fields.BigIntField(default=0)
     status_2xx = fields.IntField(default=0)
     status_3xx = fields.IntField(default=0)
