@@ -94,10 +94,16 @@ def cluster(tmp_path: Path, database_url: str, moto: MotoServer) -> Iterator[lis
         yield nodes
     finally:
         for node in nodes:
+            node.stop()  # a clean stop stops the node's Caddy too
             if node.process is not None:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(node.process.pid, signal.SIGKILL)
-                node.process.wait(10)
+                    os.killpg(node.process.pid, signal.SIGKILL)  # what a killed node left
+            # Caddy runs in a session of its own: the killed node's outlives it.
+            edge = subprocess.run(["pgrep", "-f", f"{node.data_dir}/edge/bootstrap.json"],
+                                  capture_output=True, text=True).stdout.split()
+            for pid in edge:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(pid), signal.SIGKILL)
 
 
 def row(database_url: str, deployment_id: str) -> dict[str, str | None]:
