@@ -8,7 +8,8 @@ a ``git push`` deploys the edits like any other push.
 
 The commit is made with git's plumbing and a throwaway index, straight from the
 installed template's folder: nothing is copied, and the template's own
-``.gitignore`` applies (Python's ``__pycache__`` from a package install stays out).
+``.gitignore`` applies; Python's ``__pycache__`` folders, which pip writes next to a
+package's ``.py`` files on install (an exported Python project's too), always stay out.
 The branch is created only if it does not exist yet (``update-ref`` against the
 zero hash), so a template never overwrites commits a user already pushed.
 """
@@ -81,7 +82,10 @@ async def seed_repository(app: AutoStack, project: Project, template: Deployment
                "GIT_WORK_TREE": str(template.source_dir),
                "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
                "GIT_COMMITTER_NAME": COMMITTER[0], "GIT_COMMITTER_EMAIL": COMMITTER[1]}
-        await git("add", "--all", ".", cwd=template.source_dir, git_dir=repo, extra_env=env)
+        excludes = Path(scratch, "exclude")  # pip compiles a package's .py files on install
+        excludes.write_text("__pycache__/\n")
+        await git("add", "--all", ".", cwd=template.source_dir, git_dir=repo, extra_env=env,
+                  config=[f"core.excludesFile={excludes}"])
         tree = await git("write-tree", git_dir=repo, extra_env=env)
         sha = await git("commit-tree", tree, "-m", commit_message(template), git_dir=repo,
                         extra_env=env)

@@ -22,7 +22,7 @@ from autostack_core.app import AutoStack
 from autostack_core.cli.template_export import read_members, templates_export, write_file
 from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, Role, User
 from autostack_core.interfaces import DeploymentTemplate
-from autostack_core.services.templates import ensure_repository
+from autostack_core.services.templates import ensure_repository, repository_path
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 
 __all__ = ["api", "owner"]
@@ -196,9 +196,11 @@ async def test_a_template_deploy_takes_the_template_build_settings_the_project_l
         autostack: AutoStack, api: httpx.AsyncClient, tmp_path: Path) -> None:
     """What an exported package's register_templates hands over: its settings fill the
     project's empty ones, a value of the project's own stays, a bad one is refused first."""
-    (tmp_path / "index.html").write_text("<h1>x</h1>\n")
+    folder = tmp_path / "template"  # tmp_path holds the server's data folder too
+    folder.mkdir()
+    (folder / "index.html").write_text("<h1>x</h1>\n")
     autostack.templates["built"] = DeploymentTemplate(
-        slug="built", name="Built", description="d", framework="static", source_dir=tmp_path,
+        slug="built", name="Built", description="d", framework="static", source_dir=folder,
         settings={"build_command": "make site", "output_directory": "out",
                   "node_version": "22", "git_url": "https://example.com/not-taken.git"})
     for name in ("fresh", "own"):
@@ -215,10 +217,28 @@ async def test_a_template_deploy_takes_the_template_build_settings_the_project_l
     assert (own.build_command, own.output_directory) == ("npm run mine", "out")
 
     autostack.templates["bad"] = DeploymentTemplate(
-        slug="bad", name="Bad", description="d", framework="static", source_dir=tmp_path,
+        slug="bad", name="Bad", description="d", framework="static", source_dir=folder,
         settings={"output_directory": "../../etc"})
     assert (await api.post("/api/v1/projects", json={"name": "third"})).status_code == 201
     refused = await api.post("/api/v1/projects/third/deployments", json={"template": "bad"})
     assert refused.status_code == 422 and "output_directory" in refused.text
     assert not await Deployment.filter(project__name="third").exists()
     assert (await Project.get(name="third")).output_directory is None
+
+
+async def test_a_template_deploy_leaves_out_what_pip_compiled(
+        autostack: AutoStack, api: httpx.AsyncClient, tmp_path: Path) -> None:
+    """pip compiles an installed package's .py files, an exported app's too: the template's
+    __pycache__ is not committed even when the project has no .gitignore saying so."""
+    folder = tmp_path / "template"  # tmp_path holds the server's data folder too
+    (folder / "__pycache__").mkdir(parents=True)
+    (folder / "app.py").write_text("print('hi')\n")
+    (folder / "__pycache__" / "app.cpython-311.pyc").write_bytes(b"\x00compiled")
+    autostack.templates["py"] = DeploymentTemplate(
+        slug="py", name="Py", description="d", framework="flask", source_dir=folder)
+    assert (await api.post("/api/v1/projects", json={"name": "py"})).status_code == 201
+    created = await api.post("/api/v1/projects/py/deployments", json={"template": "py"})
+    assert created.status_code == 201, created.text
+    repo = repository_path(autostack, "py")
+    listed = git("--git-dir", str(repo), "ls-tree", "-r", "--name-only", "main", cwd=tmp_path)
+    assert listed.splitlines() == ["app.py"]
