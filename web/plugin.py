@@ -39,6 +39,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         new_project,
         notifications_page,
         pages,
+        pipeline_settings,
         plans_pages,
         project_settings,
         projects,
@@ -61,6 +62,7 @@ def register_routes(settings: Any) -> list[BaseRoute]:
         *deploy_buttons.routes,
         *marketplace_page.routes,
         *deployment_comments.routes,  # before projects' /deployments/{id}/{action}
+        *pipeline_settings.routes,  # the same
         *projects.routes,
         *deployment_page.routes,
         *thumbnails.routes,

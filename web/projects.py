@@ -27,7 +27,7 @@ from autostack_core.infrastructure.models import (
     Role,
     User,
 )
-from autostack_core.services import deployments, retention, screenshots, usage
+from autostack_core.services import deployments, pipelines, retention, screenshots, usage
 from autostack_core.services.health_score import health, sparkline
 from autostack_core.services.rollback_advice import Suggestion, suggestions
 from autostack_web.access import deployment_access, page, project_access
@@ -85,6 +85,7 @@ async def project_page(
                        if alias.hostname == production_host), None)
     can_rollback = await can_roll_back(project, production, recent)
     scored = await health(project)
+    pipeline_steps, pipeline_source = pipelines.steps_of(project)
     context = {
         "project": project, "role": role, "production": production,
         "can_rollback": can_rollback,
@@ -93,6 +94,7 @@ async def project_page(
         "git_remote": git_remote(request, project), "error": error,
         "flash": None if error else flash_of(request),
         "usage": await usage.usage_json(host, project),
+        "pipeline_steps": pipeline_steps, "pipeline_source": pipeline_source,
         "health": scored, "health_points": sparkline(scored["history"]),
         "thumbnails": screenshots.stored(host.settings, [production.id] if production else []),
     }

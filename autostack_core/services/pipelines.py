@@ -40,7 +40,7 @@ def steps_of(project: Project) -> tuple[list[Step], str]:
 
 
 def invalid(error: PipelineError) -> ApiError:
-    return ApiError(422, error.message, field=error.field)
+    return ApiError(422, str(error), field=error.field)
 
 
 async def save(project: Project, raw: Any, user: User | None = None,
