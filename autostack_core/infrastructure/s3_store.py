@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from autostack_core.infrastructure.manifests import Manifest, StoreError, check_hash
 from autostack_core.infrastructure.store import CHUNK, IncomingObject, Store, _sha256_of
 from autostack_core.interfaces.artifact_store import ArtifactStore
+from autostack_core.interfaces.checks import Check
 
 if TYPE_CHECKING:
     from autostack_core.config import Settings
@@ -210,3 +211,20 @@ def open_store(settings: Settings) -> Store:
     remote = S3Objects(bucket, settings.plugin_setting("AUTOSTACK_S3_PREFIX", "") or "",
                        client=client)
     return MirroredStore(root, remote)
+
+
+def check_store(settings: Settings) -> Check:
+    """``autostack doctor``'s line for the artifact store: the bucket reached, or why not."""
+    try:
+        store = open_store(settings)
+        if not isinstance(store, MirroredStore):
+            return Check("store", True, f"local: {store.root}")
+        remote = store.remote
+        if isinstance(remote, S3Objects):
+            remote.client.head_bucket(Bucket=remote.bucket)
+            return Check("store", True, f"s3://{remote.bucket}/{remote.prefix}")
+        return Check("store", True, type(remote).__name__)
+    except Exception as error:
+        return Check("store", False, f"{type(error).__name__}: {error}",
+                     "check AUTOSTACK_S3_BUCKET, AUTOSTACK_S3_ENDPOINT and the AWS credentials "
+                     "(docs/scaling.md), or unset AUTOSTACK_STORE for the local store")

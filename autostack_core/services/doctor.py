@@ -9,12 +9,14 @@ hook raises is a failing check named after the plugin, never a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from autostack_core.config import Settings
+from autostack_core.infrastructure.s3_store import check_store
 from autostack_core.interfaces.checks import Check, tool_version
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager, strict
 from autostack_core.services.provider_checks import provider_checks
@@ -139,6 +141,7 @@ async def run_checks(settings: Settings, plugins: LoadedPlugins | None = None) -
         check_screenshots(settings),
         await check_database(settings),
         await check_redis(settings),
+        await asyncio.to_thread(check_store, settings),
     ]
     loaded = plugins or get_plugin_manager()
     return [*core, *await plugin_checks(settings, loaded),

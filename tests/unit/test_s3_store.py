@@ -17,10 +17,12 @@ from autostack_core.infrastructure.manifests import StoreError
 from autostack_core.infrastructure.s3_store import (
     MirroredStore,
     S3Objects,
+    check_store,
     manifest_key,
     object_key,
 )
 from autostack_core.infrastructure.store import Store
+from autostack_core.interfaces.checks import Check
 from tests.moto_standin import MotoServer, moto, moto_server, needs_moto
 
 __all__ = ["moto", "moto_server"]
@@ -127,3 +129,22 @@ def test_the_store_is_chosen_by_the_settings(bucket: MotoServer, tmp_path: Path,
     store.put_manifest({"files": {"a.txt": {"sha256": sha, "size": 20, "mode": 0o644}}})
     assert bucket.client("s3").get_object(
         Bucket=BUCKET, Key=object_key(sha))["Body"].read() == b"through the settings"
+
+
+def test_doctor_says_whether_the_bucket_is_reached(bucket: MotoServer, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", bucket.key_id)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", bucket.secret)
+
+    def check(**values: str) -> Check:
+        return check_store(Settings(data_dir=tmp_path, plugin_settings=values))
+
+    assert check() == Check("store", True, f"local: {tmp_path / 'store'}")
+    s3 = {"AUTOSTACK_STORE": "s3", "AUTOSTACK_S3_ENDPOINT": bucket.url}
+    reached = check(**s3, AUTOSTACK_S3_BUCKET=BUCKET, AUTOSTACK_S3_PREFIX="prod")
+    assert (reached.ok, reached.detail) == (True, f"s3://{BUCKET}/prod/")
+    missing = check(**s3, AUTOSTACK_S3_BUCKET="no-such-bucket")
+    assert not missing.ok and "404" in missing.detail
+    assert "AUTOSTACK_S3_BUCKET" in missing.remedy
+    unnamed = check(AUTOSTACK_STORE="s3")
+    assert not unnamed.ok and "AUTOSTACK_S3_BUCKET" in unnamed.detail
