@@ -53,6 +53,10 @@ What is public, and why:
   the uptime plugin's tables (kept in the core for the same reason) and what
   the plugin and the dashboard share about them (the settings, the production
   hostnames checked, the uptime figures and incidents).
+* ``autostack_core.infrastructure.models.databases`` and ``autostack_core.services.databases``:
+  the databases plugin's tables (kept in the core for the same reason) and what
+  the plugin, the dashboard and the deploy pipeline share about them (names and
+  types checked, links, the URLs linked deployments get, backups kept).
 * ``autostack_core.services.analytics``, ``...analytics_ingest`` and
   ``...web_vitals``: the analytics plugin's queries (a project's or a
   deployment's figures over a range), what an edge plugin hands its requests
@@ -124,6 +128,8 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.services.web_vitals",
     "autostack_core.infrastructure.models.uptime",
     "autostack_core.services.uptime",
+    "autostack_core.infrastructure.models.databases",
+    "autostack_core.services.databases",
     "autostack_core.api.deps",
     "autostack_core.security.sealing",
     "autostack_core.build.sandbox_layout",

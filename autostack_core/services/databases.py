@@ -25,9 +25,12 @@ from autostack_core.infrastructure.models import (
     Environment,
     EnvironmentVariable,
     Project,
+    Role,
     Team,
+    User,
 )
 from autostack_core.interfaces.services import ServiceInstance
+from autostack_core.services.access import require_team_role
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -193,3 +196,26 @@ def database_json(database: Database, team: str, projects: list[str], size: int 
 def backup_json(backup: DatabaseBackup) -> dict[str, Any]:
     return {"id": backup.id, "status": backup.status, "size_bytes": backup.size_bytes,
             "error": backup.error, "created_at": backup.created_at.isoformat()}
+
+
+async def team_of(database_or_project: Database | Project) -> Team:
+    return await Team.get(id=database_or_project.team_id)  # type: ignore[union-attr]
+
+
+async def role_in(team: Team, user: User) -> Role:
+    """``user``'s role in ``team`` (404 for non-members)."""
+    return await require_team_role(team, user, Role.VIEWER)
+
+
+async def linked_to(project: Project) -> list[Database]:
+    return list(await Database.filter(links__project=project).order_by("name"))
+
+
+async def project_named(name: str) -> Project | None:
+    return await Project.get_or_none(name=name)
+
+
+async def linked_project_names(database: Database) -> list[str]:
+    names = await DatabaseLink.filter(database=database).order_by("id") \
+        .values_list("project__name", flat=True)
+    return [str(name) for name in names]

@@ -7,7 +7,7 @@ overwrites data). Viewers see the list without URLs: the URL holds the password.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
@@ -24,18 +24,14 @@ from autostack_core.api.deps import (
     team_for,
 )
 from autostack_core.errors import NotFound
-from autostack_core.infrastructure.models import (
-    Database,
-    DatabaseBackup,
-    DatabaseLink,
-    Project,
-    Team,
-)
+from autostack_core.infrastructure.models.databases import Database, DatabaseBackup
 from autostack_core.infrastructure.models.enums import ROLE_RANK, Role
 from autostack_core.services import databases
-from autostack_core.services.access import require_team_role
 
 from . import manager
+
+if TYPE_CHECKING:
+    from autostack_core.infrastructure.models import Project, Team
 
 
 class CreateDatabase(BaseModel):
@@ -59,10 +55,9 @@ async def describe(request: Request, database: Database, role: Role) -> dict[str
     app = autostack_of(request)
     services = await databases.services_of(app)
     service = services.get(database.kind)
-    projects = await DatabaseLink.filter(database=database).order_by("id") \
-        .values_list("project__name", flat=True)
-    team = await Team.get(id=database.team_id)  # type: ignore[attr-defined]
-    found = databases.database_json(database, team.slug, [str(name) for name in projects],
+    team = await databases.team_of(database)
+    found = databases.database_json(database, team.slug,
+                                    await databases.linked_project_names(database),
                                     await manager.size_of(app, database),
                                     service.title if service else database.kind)
     if ROLE_RANK[role] >= ROLE_RANK[Role.MEMBER]:
@@ -118,18 +113,18 @@ async def list_project_databases(request: Request) -> Response:
     """
     project = await project_for(request, request.path_params["name"], Role.VIEWER)
     _team, role = await _team_of(request, project)
-    found = await Database.filter(links__project=project).order_by("name")
+    found = await databases.linked_to(project)
     return JSONResponse({"databases": [await describe(request, item, role) for item in found]})
 
 
 async def project_databases(request: Request, name: str) -> list[dict[str, Any]]:
     """The databases linked to project ``name`` with their last backup, for its page
     (which checked access already): no URLs."""
-    project = await Project.get_or_none(name=name)
+    project = await databases.project_named(name)
     if project is None:
         return []
     found = []
-    for database in await Database.filter(links__project=project).order_by("name"):
+    for database in await databases.linked_to(project):
         item = await describe(request, database, Role.VIEWER)
         backups = await databases.backups_of(database)
         item["last_backup"] = databases.backup_json(backups[0]) if backups else None
@@ -152,8 +147,8 @@ async def create_project_database(request: Request) -> Response:
 
 
 async def _team_of(request: Request, project: Project) -> tuple[Team, Role]:
-    team = await Team.get(id=project.team_id)  # type: ignore[attr-defined]
-    return team, await require_team_role(team, current_user(request), Role.VIEWER)
+    team = await databases.team_of(project)
+    return team, await databases.role_in(team, current_user(request))
 
 
 async def _database(request: Request, minimum: Role) -> tuple[Team, Database, Role]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from autostack_core.errors import ApiError
-from autostack_core.infrastructure.models import Database, DatabaseBackup
+from autostack_core.infrastructure.models.databases import Database, DatabaseBackup
 from autostack_core.services import databases
 
 from .runner import ServiceError, ServiceRunner
