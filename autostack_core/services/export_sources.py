@@ -138,8 +138,9 @@ async def from_repository(app: AutoStack, project: Project) -> ExportSource | No
             continue
         resolved = link_target(path, targets[path].decode(errors="replace"))
         if resolved is None or resolved not in entries or resolved in links:
-            source.skipped.append({"path": path, "reason": "a symlink to something outside "
-                                                           "the project's files"})
+            source.skipped.append({"path": path, "reason": "a symlink that names no file of "
+                                                           "the project (outside it, a folder "
+                                                           "or another link)"})
             continue
         wanted[path] = entries[resolved]
     contents = await _blobs(str(repo), [blob for _mode, blob in wanted.values()])
