@@ -69,6 +69,8 @@ class RequestRecord:
     """The referring page's host when it is another site's, else empty."""
     address: str = ""
     user_agent: str = ""
+    function: bool = False
+    """Whether a function or server app answered it (not a static file)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class Tally:
     """One roll-up row's figures before they are added to the stored row."""
 
     requests: int = 0
+    function_invocations: int = 0
     bytes_sent: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
     latency: Counter[str] = field(default_factory=Counter)
@@ -96,6 +99,7 @@ class Tally:
 
     def merge(self, other: Tally) -> None:
         self.requests += other.requests
+        self.function_invocations += other.function_invocations
         self.bytes_sent += other.bytes_sent
         for mine, theirs in (
             (self.statuses, other.statuses),
@@ -108,6 +112,7 @@ class Tally:
 
     def add(self, record: RequestRecord) -> None:
         self.requests += 1
+        self.function_invocations += record.function
         self.bytes_sent += max(0, record.bytes_sent)
         self.statuses[status_class(record.status)] += 1
         self.latency[str(latency_bucket(record.duration_ms))] += 1
@@ -282,6 +287,7 @@ async def _add(
             countries={},
         )
     row.requests += tally.requests
+    row.function_invocations += tally.function_invocations
     row.bytes_sent += tally.bytes_sent
     row.status_2xx += tally.statuses["2xx"]
     row.status_3xx += tally.statuses["3xx"]

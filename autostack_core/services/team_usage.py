@@ -4,15 +4,14 @@ Nothing here is a new meter; each figure comes from where it is measured:
 
 * build minutes: each deployment's build time as the pipeline measured it
   (``Deployment.build_time_seconds``, counted on the day its build started);
-* bandwidth and requests: the edge's access log as the analytics roll-ups
-  hold it (``TrafficRollup``, day rows: every byte the edge sent);
+* bandwidth, requests and function invocations: the edge's access log as
+  the analytics roll-ups hold it (``TrafficRollup``, day rows: every byte
+  the edge sent; an invocation is a request a function or server app
+  answered, not a static file);
 * CPU seconds: what the runtime measured of the running deployments
   (``UsageDay``, :mod:`.usage`);
 * storage: the team's distinct stored files now (``TeamBlob``,
   :mod:`.team_files`), a team-wide figure with no history.
-
-Function invocations are not measured on their own: the edge's requests
-count them together with static files (``function_invocations`` is None).
 """
 
 from __future__ import annotations
@@ -29,7 +28,8 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.services import team_files
 
-FIGURES = ("build_minutes", "bandwidth_bytes", "requests", "cpu_seconds")
+FIGURES = ("build_minutes", "bandwidth_bytes", "requests", "function_invocations",
+           "cpu_seconds")
 """The figures per project and day (storage is the team's, now)."""
 SHOWN_MONTHS = 12
 
@@ -92,11 +92,12 @@ async def per_project_day(team_id: int, first: date, end: date
         cell(project_id, started.astimezone(UTC).date())["build_minutes"] += float(seconds) / 60
     traffic = await TrafficRollup.filter(project__team_id=team_id, period="d",
                                          bucket__gte=moment(first), bucket__lt=moment(end)) \
-        .values_list("project_id", "bucket", "bytes_sent", "requests")
-    for project_id, bucket, sent, requests in traffic:
+        .values_list("project_id", "bucket", "bytes_sent", "requests", "function_invocations")
+    for project_id, bucket, sent, requests, invocations in traffic:
         figures = cell(project_id, bucket.astimezone(UTC).date())
         figures["bandwidth_bytes"] += int(sent)
         figures["requests"] += int(requests)
+        figures["function_invocations"] += int(invocations)
     measured = await UsageDay.filter(project__team_id=team_id, day__gte=first, day__lt=end) \
         .values_list("project_id", "day", "cpu_seconds")
     for project_id, day, cpu in measured:
@@ -109,7 +110,7 @@ def _rounded(figures: dict[str, float]) -> dict[str, Any]:
             "bandwidth_bytes": int(figures["bandwidth_bytes"]),
             "requests": int(figures["requests"]),
             "cpu_seconds": round(figures["cpu_seconds"], 3),
-            "function_invocations": None}
+            "function_invocations": int(figures["function_invocations"])}
 
 
 def _sum(rows: list[dict[str, float]]) -> dict[str, float]:

@@ -1,7 +1,8 @@
 """Analytics from the local edge's access log: roll-ups, visitors, the cursor, the API.
 
 The log lines are Caddy's access-log lines as the local edge writes them (the
-fields it logs, the ``deployment`` its profile route appends); through the real
+fields it logs, the ``deployment`` its profile route appends, the ``fn`` its
+function and server app routes append); through the real
 Caddy edge: tests/e2e/test_analytics_edge.py.
 """
 
@@ -55,6 +56,7 @@ def line(
     referer: str = "",
     ts: float | None = None,
     host: str = "site.localhost:8080",
+    fn: bool = False,
 ) -> str:
     headers: dict[str, list[str]] = {"User-Agent": [agent]}
     if referer:
@@ -80,6 +82,7 @@ def line(
                 "size": size,
                 "status": status,
                 "deployment": deployment,
+                **({"fn": "1"} if fn else {}),
             }
         )
         + "\n"
@@ -237,3 +240,40 @@ async def test_the_api_answers_members_only_and_names_a_bad_range(
         assert (await as_stranger.get("/api/v1/projects/site/analytics")).status_code == 404
     async with client_for(autostack) as anonymous:
         assert (await anonymous.get("/api/v1/projects/site/analytics")).status_code == 401
+
+
+async def test_function_invocations_roll_up_and_reach_the_team_usage(
+    site: Project, logs: Path, api: httpx.AsyncClient, owner: User
+) -> None:
+    first, second = await deployment(site), await deployment(site)
+    # A minute after today's midnight: the same UTC day and month whenever this runs.
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    ts = start.timestamp() + 60
+    append(
+        logs / "edge-access.log",
+        *[line(first, "/api/hello", fn=True, ts=ts) for _ in range(3)],
+        line(first, "/api/boom", status=500, fn=True, ts=ts + 3600),
+        *[line(first, "/logo.png", ts=ts) for _ in range(4)],
+        line(second, "/", fn=True, ts=ts),
+        line(second, "/style.css", ts=ts),
+    )
+    await ingest_log(logs)
+    rows = {(row.deployment_id, row.period, row.bucket): (row.requests, row.function_invocations)
+            for row in await TrafficRollup.all()}
+    assert rows[(first, "d", start)] == (8, 4)
+    assert rows[(first, "h", start)] == (7, 3)
+    assert rows[(first, "h", start + timedelta(hours=1))] == (1, 1)
+    assert rows[(second, "m", start + timedelta(minutes=1))] == (2, 1)
+    team = await personal_team(owner)
+    answer = await api.get(f"/api/v1/teams/{team.slug}/usage")
+    assert answer.status_code == 200, answer.text
+    usage = answer.json()["usage"]
+    assert (usage["total"]["requests"], usage["total"]["function_invocations"]) == (10, 5)
+    assert [(row["project"], row["function_invocations"]) for row in usage["projects"]] == [
+        ("site", 5)
+    ]
+    assert [(row["day"], row["function_invocations"]) for row in usage["days"]] == [
+        (start.date().isoformat(), 5)
+    ]
+    [month] = answer.json()["months"]
+    assert month["function_invocations"] == 5

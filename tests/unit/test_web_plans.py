@@ -47,7 +47,7 @@ async def test_members_see_usage_against_the_plan(autostack: AutoStack, owner: U
                                          building_at=now, build_time_seconds=150)
     await TrafficRollup.create(project=project, deployment=deployment, period="d",
                                bucket=now.replace(hour=0, minute=0, second=0, microsecond=0),
-                               requests=12, bytes_sent=2_500_000)
+                               requests=12, function_invocations=5, bytes_sent=2_500_000)
     viewer = await add_user(team, "vic@example.com", Role.VIEWER)
     async with client_for(autostack) as http:
         await log_in(http, viewer.email)
@@ -56,7 +56,7 @@ async def test_members_see_usage_against_the_plan(autostack: AutoStack, owner: U
     assert row(page, "Projects").split()[:2] == ["1", "3"]
     assert "2.5 MB" in row(page, "Bytes of bandwidth a month")
     assert "100.0 GB" in row(page, "Bytes of bandwidth a month")
-    assert row(page, "site").split()[:4] == ["2.5", "2.5", "MB", "12"]
+    assert row(page, "site").split()[:5] == ["2.5", "2.5", "MB", "12", "5"]
     assert "Change plan" not in page  # only server admins may change the plan
     async with client_for(autostack) as http:
         await log_in(http, viewer.email)

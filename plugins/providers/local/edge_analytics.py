@@ -14,9 +14,10 @@ them count each line.
 
 What a line gives: the deployment that answered (the profile route's
 ``deployment`` field), the time, the path without its query, the status, the
-body's bytes, the duration, the referring site (another site's host only), and
-the address and user agent, which only feed the day's visitor hash. Requests
-to the reserved ``/_autostack/`` paths (protection pages, the vitals beacon)
+body's bytes, the duration, the referring site (another site's host only), the
+address and user agent (which only feed the day's visitor hash), and whether a
+function or server app answered (the proxy routes' ``fn`` field). Requests to
+the reserved ``/_autostack/`` paths (protection pages, the vitals beacon)
 and lines without a deployment (unknown hosts) are not counted.
 """
 
@@ -33,7 +34,7 @@ from autostack_core.services.analytics_ingest import (
     cursor_of,
     ingest,
 )
-from autostack_plugins.providers.local.edge_config import DEPLOYMENT_FIELD
+from autostack_plugins.providers.local.edge_config import DEPLOYMENT_FIELD, FUNCTION_FIELD
 from autostack_plugins.providers.local.edge_traffic import ACCESS_LOG
 
 SOURCE = "local-edge"
@@ -64,6 +65,7 @@ def record_of(line: bytes) -> RequestRecord | None:
             referrer_host=referrer_host(first(headers, "Referer"), str(request.get("host", ""))),
             address=str(request.get("client_ip") or request.get("remote_ip") or ""),
             user_agent=first(headers, "User-Agent")[:500],
+            function=bool(entry.get(FUNCTION_FIELD)),
         )
     except (ValueError, TypeError, KeyError, AttributeError):
         return None  # a line cut by a crash, or not Caddy's

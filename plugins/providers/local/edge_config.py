@@ -68,6 +68,8 @@ PROXY_TRY_SECONDS = 30
 SITE = "{http.regexp.site.1}"
 DEPLOYMENT_FIELD = "deployment"
 """The access log field naming the deployment that answered (see ``edge_traffic``)."""
+FUNCTION_FIELD = "fn"
+"""The access log field (always ``"1"``) of a request a function or server app answered."""
 """The id of the deployment a request was routed to (captured from its marker's name)."""
 
 
@@ -79,7 +81,8 @@ def proxy_route(deployments_dir: Path, program: str, extra: JSON | None = None,
     ``goes_on`` (a middleware call) the proxy is the last handler of every
     route list it is in and no route is terminal (a terminal route would end
     the whole request there), so routing goes on after it when its
-    ``handle_response`` routes write nothing.
+    ``handle_response`` routes write nothing. Otherwise a proxied request is a
+    function invocation: its access-log line gets :data:`FUNCTION_FIELD`.
     """
     slot_file = {"root": str(deployments_dir),
                  "try_files": [f"/{SITE}/up-{program}-{{http.vars.autostack_slot}}-*"]}
@@ -100,9 +103,11 @@ def proxy_route(deployments_dir: Path, program: str, extra: JSON | None = None,
                 {"match": [{"not": [port]}], **not_running},
                 {"match": [port], "handle": [proxy]}]}]},
         ]}]}
+    invocation = {"handler": "log_append", "key": FUNCTION_FIELD, "value": "1"}
     return {"handle": [{"handler": "subroute", "routes": [
         {"match": [{"file": slot_file}], "handle": [{"handler": "subroute", "routes": [
-            {"match": [port], "handle": [proxy], "terminal": True}]}], "terminal": True},
+            {"match": [port], "handle": [invocation, proxy], "terminal": True}]}],
+         "terminal": True},
         not_running,
     ]}], "terminal": True}
 
