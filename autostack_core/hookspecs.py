@@ -460,7 +460,7 @@ def billing(app: AutoStack, team: Team, plan: Plan | None, month: str,
     ``{"month", "total": {...}, "storage_bytes", "projects": [{"project", ...}],
     "days": [{"day", ...}]}`` where each figure set has ``build_minutes``,
     ``bandwidth_bytes``, ``requests``, ``cpu_seconds`` and
-    ``function_invocations`` (``None``: not measured apart from requests).
+    ``function_invocations`` (the requests a function or server app answered).
     AutoStack keeps no prices: the plugin owns them and whatever it sends.
     Running a month again calls the hook again, so keep your own record of
     what was billed. May return an awaitable. An exception is logged and
