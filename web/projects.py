@@ -27,6 +27,7 @@ from autostack_core.infrastructure.models import (
     Role,
     User,
 )
+from autostack_core.security.auth import client_ip
 from autostack_core.services import deployments, pipelines, retention, screenshots, usage
 from autostack_core.services.health_score import health, sparkline
 from autostack_core.services.rollback_advice import Suggestion, suggestions
@@ -193,7 +194,7 @@ async def deployment_action(request: Request, user: User) -> Response:
     try:
         if action == "promote":
             previous = await deployments.production_deployment(host, project)
-            await deployments.promote(host, project, deployment)
+            await pipelines.promote(host, user, project, deployment, client_ip(request))
             undo = previous.id if previous and previous.id != deployment.id else None
         elif action == "cancel":
             await deployments.request_cancel(host, deployment)

@@ -27,7 +27,15 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.infrastructure.store import Store
 from autostack_core.interfaces.runtime import ReleaseStatus
-from autostack_core.services import deployments, releases, retention, team_files, templates
+from autostack_core.security.auth import client_ip
+from autostack_core.services import (
+    deployments,
+    pipelines,
+    releases,
+    retention,
+    team_files,
+    templates,
+)
 from autostack_core.services.access import require_team_role
 from autostack_core.services.checks import fits
 from autostack_core.services.marketplace import templates_json
@@ -54,6 +62,8 @@ SCHEMAS: dict[str, Any] = {
             "commit_message": _MAYBE_TEXT, "creator_type": _TEXT,
             "aliases": {"type": "array", "items": _TEXT}, "error": _MAYBE_TEXT,
             "detection": {"type": "object", "nullable": True},
+            "pipeline": {"type": "object", "nullable": True,
+                         "description": "{source, steps: [{id, kind, name, status}], approval}"},
             "build_time_seconds": _MAYBE_SECONDS, "deploy_time_seconds": _MAYBE_SECONDS,
             "created_at": _TEXT, "ready_at": _MAYBE_TEXT,
             "runtime_status": {
@@ -108,6 +118,7 @@ async def serialize(app: AutoStack, deployment: Deployment, project: Project) ->
                     if alias.kind != "deployment"],
         "error": deployment.error_message,
         "detection": deployment.detection,
+        "pipeline": deployment.pipeline,
         "build_time_seconds": deployment.build_time_seconds,
         "deploy_time_seconds": deployment.deploy_time_seconds,
         "created_at": deployment.created_at.isoformat(),
@@ -309,7 +320,7 @@ async def promote_deployment(request: Request) -> Response:
     """
     app = autostack_of(request)
     deployment, project = await deployment_for(request, request.path_params["id"], Role.MEMBER)
-    await deployments.promote(app, project, deployment)
+    await pipelines.promote(app, current_user(request), project, deployment, client_ip(request))
     return JSONResponse(await serialize(app, deployment, project))
 
 

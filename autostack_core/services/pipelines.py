@@ -138,3 +138,12 @@ async def approve(app: AutoStack, user: User, project: Project, deployment: Depl
                        target=("deployment", deployment.id), project=project.name,
                        actor=user, address=address)
     await deployments.promote(app, project, deployment)
+
+
+async def promote(app: AutoStack, user: User, project: Project, deployment: Deployment,
+                  address: str | None = None) -> None:
+    """Promote ``deployment`` by hand; one waiting for approval is approved by ``user``."""
+    if waiting_for_approval(deployment):
+        await approve(app, user, project, deployment, address)
+    else:
+        await deployments.promote(app, project, deployment)

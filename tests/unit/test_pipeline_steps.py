@@ -180,3 +180,21 @@ async def test_the_api_shows_and_sets_the_pipeline(
     stored = await Project.get(name="site")
     assert stored.settings["pipeline"][2]["command"] == "npm test"
     assert await AuditEvent.filter(action="project.pipeline_changed").count() == 1
+
+
+async def test_promoting_a_waiting_deployment_by_hand_approves_it(
+    autostack: AutoStack, site: Project, owner: User
+) -> None:
+    site.settings = {"pipeline": pipeline({"kind": "approval"})}
+    await site.save()
+    held = await deploy_files(autostack, site, SITE)
+    assert await serving(autostack) is None
+    async with client_for(autostack, await token_for(owner)) as client:
+        shown = (await client.get(f"/api/v1/deployments/{held.id}")).json()
+        assert [step["status"] for step in shown["pipeline"]["steps"]] == \
+            ["passed", "passed", "waiting", "passed"]
+        promoted = await client.post(f"/api/v1/deployments/{held.id}/promote")
+    assert promoted.status_code == 200, promoted.text
+    assert promoted.json()["pipeline"]["approval"]["by"] == owner.email
+    assert await serving(autostack) == held.id
+    assert await AuditEvent.filter(action="deployment.approved", target_id=held.id).exists()
