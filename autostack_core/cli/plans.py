@@ -180,7 +180,8 @@ def usage(team: str | None, month: str | None, as_json: bool) -> None:
     for row in [*figures["projects"], {"project": "total", **figures["total"]}]:
         lines.append(f"  {row['project']:<26} {row['build_minutes']:>8g} build min  "
                      f"{shown('bandwidth_bytes', row['bandwidth_bytes']):>10}  "
-                     f"{row['requests']:>8} requests")
+                     f"{row['requests']:>8} requests  "
+                     f"{row['function_invocations']:>8} function invocations")
     emit(as_json, result, "\n".join(lines))
 
 

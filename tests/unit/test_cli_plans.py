@@ -10,6 +10,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner, Result
@@ -17,7 +18,7 @@ from click.testing import CliRunner, Result
 from autostack_core.app import AutoStack
 from autostack_core.cli import main
 from autostack_core.config import Settings
-from autostack_core.infrastructure.models import Plan, Role, Team, User
+from autostack_core.infrastructure.models import Plan, Project, Role, Team, TrafficRollup, User
 from tests.fixtures_auth import add_user, client_for, owner, personal_team, token_for
 from tests.serving import serving
 
@@ -67,8 +68,12 @@ async def test_admins_manage_plans_from_the_command_line(autostack: AutoStack, o
     assert (await Team.get(id=team.id)).plan_id == (await Plan.get(slug="free")).id  # type: ignore[attr-defined]
     async with client_for(autostack, token) as api:
         assert (await api.post("/api/v1/projects", json={"name": "site"})).status_code == 201
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    await TrafficRollup.create(project=await Project.get(name="site"), period="d", bucket=today,
+                               requests=4, function_invocations=3)
     shown = await run(server, token, "usage")
     assert shown.exit_code == 0, shown.output
+    assert "4 requests         3 function invocations" in shown.output
     assert f"{team.slug}: Free" in shown.output
     assert "projects" in shown.output and "1 of 3" in shown.output
     refused = await run(server, token, "plans", "rm", "free")
