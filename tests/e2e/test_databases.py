@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import asyncpg
@@ -136,3 +140,22 @@ def test_redis_backup_and_restore(runtime_server: Server) -> None:
     info = cli_json(server, "info", "cache")
     assert info["status"] == "running" and [item["id"] for item in info["backups"]] == \
         [backup["id"]]
+    # A crash: the server is started again on its data (the restored key is there).
+    found = subprocess.run(["pgrep", "-f", f"redis-server 127.0.0.1:{created['port']}"],
+                           capture_output=True, text=True)
+    pids = [int(pid) for pid in found.stdout.split()]
+    assert len(pids) == 1, found
+    os.kill(pids[0], signal.SIGKILL)
+    time.sleep(0.1)  # gone at once: the restart waits a second
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if redis.Redis.from_url(created["url"]).get("greeting") == b"hello":
+                break
+        except redis.ConnectionError:
+            pass
+        assert time.monotonic() < deadline, "redis was not restarted"
+        time.sleep(0.2)
+    while cli_json(server, "info", "cache")["status"] != "running":
+        assert time.monotonic() < deadline, "redis is not marked running again"
+        time.sleep(0.2)
