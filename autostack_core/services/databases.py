@@ -211,8 +211,9 @@ async def linked_to(project: Project) -> list[Database]:
     return list(await Database.filter(links__project=project).order_by("name"))
 
 
-async def project_named(name: str) -> Project | None:
-    return await Project.get_or_none(name=name)
+async def linked_to_project_named(name: str) -> list[Database]:
+    """:func:`linked_to` the project ``name`` (none when there is no such project), in one query."""
+    return list(await Database.filter(links__project__name=name).order_by("name"))
 
 
 async def linked_project_names(database: Database) -> list[str]:

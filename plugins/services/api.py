@@ -120,11 +120,8 @@ async def list_project_databases(request: Request) -> Response:
 async def project_databases(request: Request, name: str) -> list[dict[str, Any]]:
     """The databases linked to project ``name`` with their last backup, for its page
     (which checked access already): no URLs."""
-    project = await databases.project_named(name)
-    if project is None:
-        return []
     found = []
-    for database in await databases.linked_to(project):
+    for database in await databases.linked_to_project_named(name):
         item = await describe(request, database, Role.VIEWER)
         backups = await databases.backups_of(database)
         item["last_backup"] = databases.backup_json(backups[0]) if backups else None

@@ -17,8 +17,11 @@ __all__ = ["owner", "signed_in", "site"]
 Client = tuple[httpx.AsyncClient, str]
 UPTIME_QUERIES = 6
 """The uptime section's queries (tests/unit/test_web_uptime.py)."""
-USAGE_QUERIES = 4
-"""The cost and usage section's: the runtime's estimate (as ``/cost``) and the usage rows."""
+USAGE_QUERIES = 5
+"""The cost and usage section's: the runtime's estimate (as ``/cost``, with the databases the
+release links) and the usage rows."""
+DATABASES_QUERIES = 1
+"""The databases section's: the linked databases (and one per database for its last backup)."""
 ROLLBACK_QUERIES = 4
 """The suggested rollback's, when one is possible: the candidates, the production moves in
 the audit log, their day and hour roll-ups (tests/unit/test_web_rollback_advice.py)."""
@@ -48,12 +51,13 @@ async def test_project_page_queries(site: Site, signed_in: Client) -> None:
     serves a deployment older than the recent ones, one more when the rollback target is.
     The uptime plugin's section adds its own six, whatever the number of hostnames
     (:func:`autostack_core.services.uptime.summary` and the project by name), the cost
-    and usage section four (:func:`autostack_core.services.usage.usage_json`), the suggested
-    rollback four, the health score five."""
+    and usage section five (:func:`autostack_core.services.usage.usage_json`), the suggested
+    rollback four, the health score five, the databases one."""
     http, _ = signed_in
     with counting_queries() as queries:
         page = await http.get("/projects/site")
-    sections = UPTIME_QUERIES + USAGE_QUERIES + ROLLBACK_QUERIES + HEALTH_QUERIES
+    sections = UPTIME_QUERIES + USAGE_QUERIES + ROLLBACK_QUERIES + HEALTH_QUERIES \
+        + DATABASES_QUERIES
     assert page.status_code == 200 and queries.count <= 6 + sections, queries
     for number in range(RECENT):
         await Deployment.create(project=site.project, state="ready", branch=f"topic-{number}")
