@@ -55,6 +55,7 @@ from autostack_core.services import (
     notifications,
     rolling_releases,
     screenshots,
+    storage_usage,
     usage,
 )
 from autostack_core.services.metrics import RequestMetricsMiddleware, metrics_endpoint
@@ -109,6 +110,8 @@ class AutoStack:
             Task(rolling_releases.RESCUE_TASK, partial(rolling_releases.rescue, self), Cron()),
             Task(usage.SAMPLE_TASK, partial(usage.sample, self),
                  Cron(minute=f"*/{usage.SAMPLE_MINUTES}")),
+            Task(storage_usage.SAMPLE_TASK, storage_usage.sample,
+                 Cron(minute=f"*/{storage_usage.SAMPLE_MINUTES}")),
             Task(screenshots.TASK, partial(screenshots.take, self)),
             Task(bandwidth_guard.GUARD_TASK, partial(bandwidth_guard.guard, self),
                  Cron(minute=f"*/{bandwidth_guard.GUARD_MINUTES}")),

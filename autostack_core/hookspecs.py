@@ -457,10 +457,12 @@ def billing(app: AutoStack, team: Team, plan: Plan | None, month: str,
     with the host object, the :class:`~autostack_core.infrastructure.models.Team`,
     the :class:`~autostack_core.infrastructure.models.Plan` whose limits applied
     (``None``: no plan, no limits), the month as ``YYYY-MM`` and its usage:
-    ``{"month", "total": {...}, "storage_bytes", "projects": [{"project", ...}],
-    "days": [{"day", ...}]}`` where each figure set has ``build_minutes``,
-    ``bandwidth_bytes``, ``requests``, ``cpu_seconds`` and
-    ``function_invocations`` (the requests a function or server app answered).
+    ``{"month", "total": {...}, "storage_bytes", "storage_peak_bytes",
+    "projects": [{"project", ...}], "days": [{"day", "storage_bytes", ...}]}`` where
+    each figure set has ``build_minutes``, ``bandwidth_bytes``, ``requests``,
+    ``cpu_seconds`` and ``function_invocations`` (the requests a function or server
+    app answered); storage is the team's: now, the month's peak and each day's
+    peak as sampled every quarter hour (``None`` on a day not sampled).
     AutoStack keeps no prices: the plugin owns them and whatever it sends.
     Running a month again calls the hook again, so keep your own record of
     what was billed. May return an awaitable. An exception is logged and

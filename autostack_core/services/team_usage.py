@@ -10,8 +10,8 @@ Nothing here is a new meter; each figure comes from where it is measured:
   answered, not a static file);
 * CPU seconds: what the runtime measured of the running deployments
   (``UsageDay``, :mod:`.usage`);
-* storage: the team's distinct stored files now (``TeamBlob``,
-  :mod:`.team_files`), a team-wide figure with no history.
+* storage: the team's distinct stored files (``TeamBlob``, :mod:`.team_files`),
+  a team-wide figure: now, and each day's peak as sampled (:mod:`.storage_usage`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from autostack_core.infrastructure.models import (
     TrafficRollup,
     UsageDay,
 )
-from autostack_core.services import team_files
+from autostack_core.services import storage_usage, team_files
 
 FIGURES = ("build_minutes", "bandwidth_bytes", "requests", "function_invocations",
            "cpu_seconds")
@@ -122,10 +122,12 @@ def _sum(rows: list[dict[str, float]]) -> dict[str, float]:
 
 
 async def month_usage(team_id: int, month: date) -> dict[str, Any]:
-    """The team's usage in ``month``: its total, per project, per day, and the storage now."""
+    """The team's usage in ``month``: its total, per project, per day (with the day's
+    storage), the month's storage peak, and the storage now."""
     table = await per_project_day(team_id, month, next_month(month))
+    stored = await storage_usage.peaks(team_id, month, next_month(month))
     projects: dict[str, list[dict[str, float]]] = {}
-    days: dict[date, list[dict[str, float]]] = {}
+    days: dict[date, list[dict[str, float]]] = {day: [] for day in stored}
     for (project, day), figures in table.items():
         projects.setdefault(project, []).append(figures)
         days.setdefault(day, []).append(figures)
@@ -133,9 +135,11 @@ async def month_usage(team_id: int, month: date) -> dict[str, Any]:
         "month": month.strftime("%Y-%m"),
         "total": _rounded(_sum(list(table.values()))),
         "storage_bytes": await team_files.stored_bytes(team_id),
+        "storage_peak_bytes": max(stored.values(), default=0),
         "projects": [{"project": name, **_rounded(_sum(rows))}
                      for name, rows in sorted(projects.items())],
-        "days": [{"day": day.isoformat(), **_rounded(_sum(rows))}
+        "days": [{"day": day.isoformat(), **_rounded(_sum(rows)),
+                  "storage_bytes": stored.get(day)}
                  for day, rows in sorted(days.items(), reverse=True)],
     }
 
@@ -147,8 +151,13 @@ async def months_usage(team_id: int, last: date, count: int = SHOWN_MONTHS
     for _ in range(count - 1):
         first = month_start(first - timedelta(days=1))
     table = await per_project_day(team_id, first, next_month(last))
-    months: dict[str, list[dict[str, float]]] = {}
+    stored = await storage_usage.peaks(team_id, first, next_month(last))
+    months: dict[str, list[dict[str, float]]] = {day.strftime("%Y-%m"): [] for day in stored}
+    peaks: dict[str, int] = {}
+    for day, peak in stored.items():
+        key = day.strftime("%Y-%m")
+        peaks[key] = max(peaks.get(key, 0), peak)
     for (_, day), figures in table.items():
         months.setdefault(day.strftime("%Y-%m"), []).append(figures)
-    return [{"month": key, **_rounded(_sum(rows))}
+    return [{"month": key, **_rounded(_sum(rows)), "storage_peak_bytes": peaks.get(key, 0)}
             for key, rows in sorted(months.items(), reverse=True)]

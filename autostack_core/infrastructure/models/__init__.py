@@ -68,7 +68,7 @@ from autostack_core.infrastructure.models.sealing import sealed
 from autostack_core.infrastructure.models.sso import SsoSession, TeamSso
 from autostack_core.infrastructure.models.storage import TeamBlob
 from autostack_core.infrastructure.models.uptime import UptimeCheck, UptimeIncident
-from autostack_core.infrastructure.models.usage import UsageDay
+from autostack_core.infrastructure.models.usage import StorageDay, UsageDay
 
 SEALED_COLUMNS: tuple[tuple[type[Model], str, str], ...] = (
     (Project, "webhook_secret_sealed", "projects.webhook_secret"),
@@ -127,6 +127,7 @@ __all__ = [
     "RolloutState",
     "SslStatus",
     "SsoSession",
+    "StorageDay",
     "Team",
     "TeamBlob",
     "TeamMember",

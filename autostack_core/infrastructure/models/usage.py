@@ -13,6 +13,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
+from autostack_core.infrastructure.models.accounts import Team
 from autostack_core.infrastructure.models.projects import Project
 
 
@@ -38,3 +39,18 @@ class UsageDay(Model):
         table = "usage_days"
         unique_together = (("project", "deployment_id", "day"),)
         indexes = (("project", "day"),)
+
+
+class StorageDay(Model):
+    """The most a team stored on one UTC day (its distinct stored files), as sampled."""
+
+    id = fields.BigIntField(primary_key=True)
+    team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
+        "models.Team", related_name="storage_days", on_delete=fields.CASCADE
+    )
+    day = fields.DateField()
+    peak_bytes = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "storage_days"
+        unique_together = (("team", "day"),)
