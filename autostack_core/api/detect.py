@@ -22,6 +22,7 @@ from autostack_core.api.deps import current_user, read_body
 from autostack_core.build.detection import DetectionError, detect
 from autostack_core.build.detection_report import detection_report
 from autostack_core.build.sources import SourceError, check_git_url, checkout
+from autostack_core.build.workspaces import detect_apps
 from autostack_core.errors import ApiError
 from autostack_core.git import git_credentials
 from autostack_core.interfaces import SourceTree
@@ -74,7 +75,8 @@ async def detect_repository(request: Request) -> Response:
                                      overrides)
         except DetectionError as error:
             raise ApiError(422, f"root_directory: {error}", "root_directory") from error
-        report = detection_report(workspace, detection, overrides)
+        apps = await detect_apps(workspace, host.plugin_manager, host.settings)
+        report = detection_report(workspace, detection, overrides, apps)
     return JSONResponse(report)
 
 

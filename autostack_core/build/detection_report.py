@@ -27,9 +27,15 @@ NOTHING_DETECTED = ("no detector recognised this source: add an index.html, or s
 
 
 def detection_report(
-    root: Path, detection: Detection | None, project_overrides: dict[str, Any] | None = None
+    root: Path, detection: Detection | None, project_overrides: dict[str, Any] | None = None,
+    apps: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The report for the source at ``root`` (the repository root) and its ``detection``."""
+    """The report for the source at ``root`` (the repository root) and its ``detection``.
+
+    ``apps`` are the monorepo's apps with their frameworks
+    (:func:`autostack_core.build.workspaces.detect_apps`); without them, the apps are
+    listed without detecting each.
+    """
     chosen = resolve_root_directory(SourceTree(root), project_overrides)
     report: dict[str, Any] = dict.fromkeys(REPORT_KEYS)
     if detection is not None:
@@ -38,5 +44,5 @@ def detection_report(
     report["root_directory"] = chosen.value if chosen is not None and chosen.value else ""
     report["confidence"] = detection.confidence if detection is not None else 0.0
     report["reasons"] = list(detection.reasons) if detection is not None else [NOTHING_DETECTED]
-    report["apps"] = list_apps(root)
+    report["apps"] = list_apps(root) if apps is None else apps
     return report

@@ -11,6 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pluggy
+
+from autostack_core.build.detection import DetectionError, detect
 from autostack_core.interfaces import SourceTree
 
 
@@ -122,6 +125,26 @@ def list_apps(root: Path) -> list[dict[str, Any]]:
                 script in scripts for script in ("build", "start", "dev")
             ),
         })
+    return apps
+
+
+async def detect_apps(root: Path, plugin_manager: pluggy.PluginManager,
+                      settings: Any) -> list[dict[str, Any]]:
+    """:func:`list_apps` with each app's ``framework``: what detection answers with the app's
+    folder as the root directory (None when nothing is recognised there).
+
+    The app is detected as a deployment with that root directory would be: inside the
+    repository, so it uses the workspace root's package manager and install.
+    """
+    apps = list_apps(root)
+    tree = SourceTree(root)
+    for app in apps:
+        try:
+            found = await detect(tree, plugin_manager, settings,
+                                 {"root_directory": app["directory"]})
+        except DetectionError:
+            found = None
+        app["framework"] = found.framework if found is not None else None
     return apps
 
 

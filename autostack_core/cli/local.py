@@ -11,6 +11,7 @@ import click
 
 from autostack_core.build.detection import DetectionError, detect
 from autostack_core.build.detection_report import NOTHING_DETECTED, detection_report
+from autostack_core.build.workspaces import detect_apps
 from autostack_core.config import Settings
 from autostack_core.interfaces import Detection, SourceTree
 from autostack_core.plugins import get_plugin_manager
@@ -30,11 +31,13 @@ def detect_command(directory: Path, as_json: bool) -> None:
     """
     root = directory.resolve()
     manager = get_plugin_manager().manager
+    settings = Settings.from_env()
     try:
-        detection = asyncio.run(detect(SourceTree(root), manager, Settings.from_env()))
+        detection = asyncio.run(detect(SourceTree(root), manager, settings))
     except DetectionError as error:
         raise click.ClickException(str(error)) from error
-    report = detection_report(root, detection)
+    apps = asyncio.run(detect_apps(root, manager, settings))
+    report = detection_report(root, detection, apps=apps)
     if as_json:
         click.echo(json.dumps(report, indent=2))
     else:
@@ -44,7 +47,6 @@ def detect_command(directory: Path, as_json: bool) -> None:
 
 
 def _print_report(report: dict[str, Any], detection: Detection | None) -> None:
-    """The report for people: the detection, its reasons, a monorepo's apps."""
     """The report for people: the detection, its reasons, a monorepo's apps."""
     if detection is None:
         click.echo(f"Nothing detected: {NOTHING_DETECTED}")
@@ -64,4 +66,5 @@ def _print_report(report: dict[str, Any], detection: Detection | None) -> None:
         click.echo("Apps in this monorepo (pick one as the project's root directory):")
         for app in apps:
             mark = "" if app["deployable"] else "  (library)"
-            click.echo(f"  {app['directory']:<30} {app['name']}{mark}")
+            framework = app["framework"] or "no framework"
+            click.echo(f"  {app['directory']:<30} {app['name']:<24} {framework}{mark}")

@@ -20,6 +20,7 @@ from typing import Any
 from autostack_core import hookimpl
 from autostack_core.interfaces import Detection, SourceTree
 
+from .monorepo_tools import monorepo_build
 from .node_framework import CONFIG_BONUS, Framework, config_text, refine_angular, set_static
 from .node_plain import build_script_only, plain_server
 from .node_presets import PRESETS
@@ -398,6 +399,10 @@ _SERVER_SLUGS = frozenset(server.slug for server in SERVERS)
 
 def _finish(project: NodeProject, detection: Detection) -> Detection:
     detection.reasons.append(f"package manager {project.pm.name}: {project.pm.reason}")
+    workspace_build = monorepo_build(project.tree, project.pm)
+    if workspace_build is not None and detection.build_command is not None:
+        detection.build_command = workspace_build[0]
+        detection.reasons.append(workspace_build[1])
     for label, command in (("build", detection.build_command),
                            ("start", detection.start_command)):
         if command is None:

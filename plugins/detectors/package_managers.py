@@ -97,7 +97,8 @@ def node_package_manager(tree: SourceTree) -> PackageManager:
     """The package manager of a Node project, with its install command.
 
     A project without a lockfile or ``packageManager`` of its own inside a
-    monorepo uses the workspace root's (:func:`workspace_root`).
+    monorepo uses the workspace root's (:func:`workspace_root`), and installs the
+    whole workspace at its root (one lockfile, the workspace packages linked).
     """
     declared, lockfiles = _manager_files(tree)
     where = ""
@@ -126,6 +127,10 @@ def node_package_manager(tree: SourceTree) -> PackageManager:
         key = "yarn-berry"
         reason += " (Yarn Berry)"
     install = _INSTALL[key][0 if locked else 1]
+    if root is not None and name == "npm":
+        # pnpm, Yarn and Bun find the workspace root themselves; npm is told, as on Vercel.
+        install += f" --prefix={root[1]}"
+        reason += " (installed there with `--prefix`)"
     return PackageManager(
         name=name if key != "yarn-berry" else "yarn",
         install_command=install,

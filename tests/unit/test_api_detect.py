@@ -62,7 +62,8 @@ async def test_a_repository_is_detected_before_any_project(
     report = response.json()
     assert tuple(report) == REPORT_KEYS
     assert report["apps"] == [{"name": "web", "directory": "apps/web",
-                               "workspace": "pnpm", "deployable": True}]
+                               "workspace": "pnpm", "deployable": True,
+                               "framework": "vite"}]
     inside = await api.post("/api/v1/detect", json={
         "git_url": str(monorepo), "ref": "main", "root_directory": "apps/web"})
     report = inside.json()

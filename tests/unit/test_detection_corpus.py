@@ -17,6 +17,7 @@ import pytest
 
 from autostack_core.build.detection import detect
 from autostack_core.build.detection_report import detection_report
+from autostack_core.build.workspaces import detect_apps
 from autostack_core.config import Settings
 from autostack_core.interfaces import SourceTree
 from autostack_core.plugins import get_plugin_manager
@@ -59,7 +60,8 @@ async def test_corpus_case(name: str) -> None:
     case: dict[str, Any] = json.loads((folder / "case.json").read_text())
     manager = get_plugin_manager(load_entry_points=False).manager
     detection = await detect(SourceTree(folder), manager, Settings())
-    report = detection_report(folder, detection)
+    apps = await detect_apps(folder, manager, Settings())
+    report = detection_report(folder, detection, apps=apps)
     found = {key: report[key] for key in case["expected"]}
     assert found == case["expected"], report["reasons"]
     if "apps" in case:
