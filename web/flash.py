@@ -27,6 +27,14 @@ MESSAGES = {
                            "AUTOSTACK_PUBLIC_URL is set and the webhook updated.",
     "webhook-manual": "Repository imported; no webhook could be created with your access, "
                       "so pushes do not deploy yet: set it up by hand.",
+    "database-created": "Database {id} created; it is starting. Deployments from now on "
+                        "get its URL: redeploy to use it now.",
+    "database-linked": "Database {id} linked: deployments from now on get its URL; "
+                       "redeploy to use it now.",
+    "database-unlinked": "Database {id} unlinked: deployments from now on do not get its URL.",
+    "database-backed-up": "Database {id} backed up.",
+    "database-restored": "Database {id} restored from the backup.",
+    "database-deleted": "Database {id} deleted with its data and backups.",
 }
 LINKS = {
     "webhook-unreachable": ("Settings → Git", "/projects/{id}/settings#git"),
