@@ -65,6 +65,9 @@ async def test_create_from_the_project_page_links_it_and_polls_until_it_runs(
     assert row and ">starting<" in row.group(0) and "DATABASE_URL" in row.group(0)
     assert 'hx-get="/projects/site" hx-trigger="every 2s" hx-select="#databases"' in page
     assert (database.password or "?") not in page  # the URL only on asking
+    redeploy = f'action="/deployments/{site.current.id}/redeploy" class="inline" ' \
+        'data-database-redeploy'
+    assert redeploy in page  # the link applies from the next deployment: offered now
     await databases.set_status(database.id, "running", None)
     page = (await http.get("/projects/site")).text
     assert 'hx-trigger="every 2s"' not in page and ">running<" in page
@@ -149,6 +152,7 @@ async def test_roles(autostack: AutoStack, site: Site, owner: User) -> None:
         project_page = (await http.get("/projects/site")).text
         assert "DATABASE_URL" in project_page and "Show URL" not in project_page
         assert "data-create-database" not in project_page
+        assert "data-database-redeploy" not in project_page and "Delete…" not in project_page
         for action, fields in (("", {"name": "x", "type": "redis"}), ("/db/reveal", {}),
                                ("/db/link", {"project": "site"}), ("/db/backup", {})):
             answer = await http.post(base + action, data={"csrf_token": token, **fields})
