@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING, Any
 from autostack_core.build import build_cache, user_files
 from autostack_core.build.build_errors import BuildError
 from autostack_core.build.buildlog import DONE_STEP, BuildLog, deployment_channel
-from autostack_core.build.detection import DetectionError, detect, project_overrides
+from autostack_core.build.detection import (
+    DetectionError,
+    detect,
+    project_overrides,
+    resolve_root_directory,
+)
 from autostack_core.build.pipeline_config import PipelineError, repository_pipeline, resolve
 from autostack_core.build.pipeline_steps import RUNNING, StepRun
 from autostack_core.build.sandbox import Limits, Sandbox, SandboxError
@@ -233,9 +238,19 @@ class Pipeline:
         self.secret_values = [value for value in values.values() if len(value) >= 3]
         return values
 
-    def _root_folder(self) -> Path | None:
-        """The root directory's real path, found through no link leaving the workspace."""
-        relative = self.project.root_directory or "."
+    def _root_directory(self) -> str:
+        """The folder the build runs in: the project's root directory setting, else the one
+        the repository's ``netlify.toml`` or ``autostack.json``/``.toml`` names (where
+        detection looked too), else the repository's top."""
+        if self.project.root_directory:
+            return self.project.root_directory
+        chosen = resolve_root_directory(SourceTree(self.workspace))
+        return chosen.value if chosen is not None and chosen.value else "."
+
+    def _root_folder(self, relative: str | None = None) -> Path | None:
+        """The real path of the root directory (``relative``, else :meth:`_root_directory`),
+        found through no link leaving the workspace."""
+        relative = relative or self._root_directory()
         try:
             if user_files.is_dir(self.workspace, relative):
                 return user_files.resolve(self.workspace, relative)
@@ -244,7 +259,8 @@ class Pipeline:
         return None
 
     async def _detect(self) -> Detection:
-        root = self._root_folder()
+        # Detection moves into a root directory a config file names itself.
+        root = self._root_folder(self.project.root_directory or ".")
         if root is None:
             raise BuildError(f"root directory {self.project.root_directory!r} is not in the "
                              "source; fix it in the project settings")
@@ -325,8 +341,8 @@ class Pipeline:
             toolchains=toolchains,
         )
         sandbox = self.sandbox
-        root = self.project.root_directory or "."
-        root_folder = self._root_folder()
+        root = self._root_directory()
+        root_folder = self._root_folder(root)
         if root_folder is None:
             raise BuildError(f"root directory {root!r} is not in the source")
 
@@ -341,7 +357,7 @@ class Pipeline:
             self.log.write(step, f"exit {code} after {time.monotonic() - started:.1f} s",
                            "system")
             # The host reads the root directory next: a build must not have made it a link.
-            if self._root_folder() != root_folder:
+            if self._root_folder(root) != root_folder:
                 raise BuildError(f"the build replaced the root directory {root!r}; "
                                  "it must stay a folder of the source")
             return code

@@ -80,3 +80,17 @@ def test_an_app_of_an_npm_workspace_installs_at_the_root_and_builds_in_its_folde
     logs = server.cli("logs", deployment["id"]).stdout
     assert "$ npm ci --prefix=../.." in logs
     assert "built with the workspace package" in logs
+
+
+def test_a_root_directory_named_by_autostack_json_is_where_the_build_runs(
+    server: Server, tmp_path: Path
+) -> None:
+    """Detection moved into the folder a config file names; install and build run there too."""
+    folder = monorepo(tmp_path / "mono")
+    (folder / "autostack.json").write_text(json.dumps({"rootDirectory": "apps/docs"}))
+    result = server.cli("deploy", str(folder), "--prod", "--json", "--project", "mono-docs",
+                        timeout=600, check=False)
+    deployment = json.loads(result.stdout)
+    assert deployment["state"] == "ready", deployment
+    page = server.edge_get("mono-docs.localhost", "/")
+    assert page.status_code == 200 and "<h1>Hello from docs!</h1>" in page.text
