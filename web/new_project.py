@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core.build.detection import DetectionError, detect
 from autostack_core.build.sources import SourceError, check_git_url, checkout
-from autostack_core.build.workspaces import list_apps
+from autostack_core.build.workspaces import detect_apps
 from autostack_core.errors import ApiError
 from autostack_core.git import git_connections, git_credentials
 from autostack_core.infrastructure.models import CreatorType, Environment, Project, User
@@ -127,7 +127,7 @@ async def scan_repository(request: Request, git_url: str, branch: str, root: str
                                      overrides)
         except DetectionError as error:
             raise ApiError(422, f"root directory: {error}", "root_directory") from error
-        apps = list_apps(workspace)
+        apps = await detect_apps(workspace, host.plugin_manager, host.settings)
     scan = Scan(commit=f"{result.commit_sha[:7]} {result.commit_message}", apps=apps)
     if detection is None:
         scan.reasons = ["no detector recognised the repository: set the build command and "

@@ -190,3 +190,23 @@ async def test_a_template_becomes_a_project_deployed_to_production(
     assert deployment.commit_sha and deployment.branch == "main"
     page = await http.get(f"/deployments/{deployment.id}")
     assert ">Template</span>" in page.text and "CLI upload" not in page.text
+
+
+async def test_a_monorepo_offers_its_apps_with_their_frameworks(tmp_path: Path,
+                                                                 signed_in: Client) -> None:
+    """The root directory picker lists each app of the workspace with what it is."""
+    root = tmp_path / "mono"
+    (root / "apps" / "web").mkdir(parents=True)
+    (root / "package.json").write_text('{"private": true, "workspaces": ["apps/*"]}')
+    (root / "apps" / "web" / "package.json").write_text(
+        '{"name": "web", "scripts": {"build": "vite build"},'
+        ' "devDependencies": {"vite": "^5.0.0"}}')
+    env = {"GIT_AUTHOR_NAME": "Dev", "GIT_AUTHOR_EMAIL": "dev@example.com",
+           "GIT_COMMITTER_NAME": "Dev", "GIT_COMMITTER_EMAIL": "dev@example.com",
+           "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", "monorepo"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True)
+    http, _ = signed_in
+    page = await http.get("/new", params={"git_url": f"file://{root}", "branch": "main"})
+    assert page.status_code == 200, page.text
+    assert '<option value="apps/web">web (vite)</option>' in page.text
