@@ -41,6 +41,7 @@ from autostack_core.interfaces.domains import Domains
 from autostack_core.interfaces.edge import Edge
 from autostack_core.interfaces.git_host import GitHost
 from autostack_core.interfaces.runtime import Runtime
+from autostack_core.interfaces.services import DatabaseServers
 from autostack_core.interfaces.sign_in import SignInProvider
 from autostack_core.interfaces.tasks import Cron, Task
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager
@@ -90,6 +91,8 @@ class AutoStack:
         self.dns_hosts: dict[str, DnsHost] = {}
         self.domains: Domains | None = None
         """The custom domains feature (``register_domains``), for the dashboard."""
+        self.database_servers: DatabaseServers | None = None
+        """What runs the database servers (``register_database_servers``), for the dashboard."""
         self.templates: dict[str, DeploymentTemplate] = {}
         self.git_hosts: dict[str, GitHost] = {}
         self.sign_in_providers: dict[str, SignInProvider] = {}
@@ -174,6 +177,8 @@ class AutoStack:
         sign_in = await self.call_list_hook("register_sign_in_providers", settings=self.settings)
         self.sign_in_providers = {provider.name: provider for provider in sign_in}
         self.domains = await await_me_maybe(self.plugin_manager.hook.register_domains(app=self))
+        self.database_servers = await await_me_maybe(
+            self.plugin_manager.hook.register_database_servers(app=self))
         await self.edge.start()
         for runtime in self.runtimes.values():
             await runtime.start()

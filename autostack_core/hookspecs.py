@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from autostack_core.interfaces.edge import Edge
     from autostack_core.interfaces.git_host import GitHost
     from autostack_core.interfaces.runtime import Runtime
-    from autostack_core.interfaces.services import Service
+    from autostack_core.interfaces.services import DatabaseServers, Service
     from autostack_core.interfaces.sign_in import SignInProvider
     from autostack_core.interfaces.tasks import Task
 
@@ -224,6 +224,19 @@ def register_services(settings: Settings) -> list[Service]:
     URL into linked deployments and runs the scheduled backups. Called when a
     database is created, started or backed up. Two services of the same
     ``name`` are refused with an error naming it.
+    """
+
+
+@hookspec(firstresult=True)
+def register_database_servers(app: AutoStack) -> DatabaseServers | None:
+    """Return what runs the database servers, for the dashboard, or ``None``.
+
+    The result follows :class:`autostack_core.interfaces.services.DatabaseServers`
+    (start a new database's server in the background, delete, back up, restore,
+    size on disk) and is kept as ``app.database_servers``; with no plugin
+    answering it is ``None`` and the dashboard's database forms answer 404. The
+    first non-``None`` result wins (the built-in ``autostack_plugins.services``).
+    Called once at start-up, after every ``register_*`` list hook.
     """
 
 

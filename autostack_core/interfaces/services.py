@@ -18,7 +18,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from autostack_core.infrastructure.models.databases import Database, DatabaseBackup
 
 SANDBOX_DATA = "/data"
 """Where the data folder is inside the sandbox the server runs in."""
@@ -88,4 +91,34 @@ class Service(Protocol):
 
     async def size(self, instance: ServiceInstance) -> int | None:
         """The bytes its data takes, or None when it cannot say."""
+        ...
+
+
+class DatabaseServers(Protocol):
+    """What the dashboard asks of the plugin that runs the database servers
+    (``register_database_servers``, kept as ``app.database_servers``), so its pages
+    need no import of that plugin; the plugin's API routes call the same functions.
+
+    Errors are :class:`autostack_core.errors.ApiError` (409 for a database that is
+    not running, a backup that did not finish).
+    """
+
+    def start_soon(self, database: Database) -> None:
+        """Start ``database``'s server in the background; its status says how it went."""
+        ...
+
+    async def delete(self, database: Database) -> None:
+        """Stop the server, delete the row (links and backups with it), then its files."""
+        ...
+
+    async def backup(self, database: Database) -> DatabaseBackup:
+        """Back up now: the backup, ``done`` or ``failed`` (with ``error``)."""
+        ...
+
+    async def restore(self, database: Database, backup: DatabaseBackup) -> None:
+        """Overwrite ``database``'s data with ``backup``'s."""
+        ...
+
+    async def size_of(self, database: Database) -> int | None:
+        """The data folder's bytes on disk, ``None`` before it exists."""
         ...

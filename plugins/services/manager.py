@@ -12,6 +12,7 @@ import asyncio
 import logging
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -148,6 +149,29 @@ async def restore(app: AutoStack, database: Database, record: DatabaseBackup) ->
         await service.restore(instance, source)
     except RuntimeError as error:
         raise ApiError(500, f"restore failed: {error}") from error
+
+
+@dataclass(frozen=True)
+class Servers:
+    """This module's functions for ``app``, as the dashboard calls them
+    (:class:`autostack_core.interfaces.services.DatabaseServers`)."""
+
+    app: AutoStack
+
+    def start_soon(self, database: Database) -> None:
+        start_soon(self.app, database)
+
+    async def delete(self, database: Database) -> None:
+        await delete(self.app, database)
+
+    async def backup(self, database: Database) -> DatabaseBackup:
+        return await backup(self.app, database)
+
+    async def restore(self, database: Database, backup: DatabaseBackup) -> None:
+        await restore(self.app, database, backup)
+
+    async def size_of(self, database: Database) -> int | None:
+        return await size_of(self.app, database)
 
 
 async def backup_all(app: AutoStack) -> None:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from autostack_core.app import AutoStack
     from autostack_core.config import Settings
-    from autostack_core.interfaces.services import Service
+    from autostack_core.interfaces.services import DatabaseServers, Service
 
 
 @hookimpl
@@ -49,6 +49,14 @@ async def extra_template_vars(request: Request, template: str) -> dict[str, Any]
     from .api import project_databases
 
     return {"databases": await project_databases(request, request.path_params["name"])}
+
+
+@hookimpl
+def register_database_servers(app: AutoStack) -> DatabaseServers:
+    """The dashboard's way to start, delete, back up and restore databases."""
+    from .manager import Servers
+
+    return Servers(app)
 
 
 @hookimpl

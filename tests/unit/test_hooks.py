@@ -519,6 +519,20 @@ async def test_hook_register_services(autostack: AutoStack) -> None:
         await databases.services_of(autostack)
 
 
+async def test_hook_register_database_servers(autostack: AutoStack, owner: User) -> None:
+    """The built-in databases plugin answers; the dashboard deletes through it."""
+    from autostack_core.infrastructure.models import Database
+    from autostack_core.services import databases
+
+    servers = autostack.database_servers
+    assert servers is not None
+    database = await databases.create(await personal_team(owner), "hooked",
+                                      await databases.service_for(autostack, "redis"), None)
+    assert await servers.size_of(database) is None  # no data folder yet: never started here
+    await servers.delete(database)
+    assert not await Database.exists(name="hooked")
+
+
 def test_every_hook_has_a_test() -> None:
     hooks = {name for name, value in vars(hookspecs).items()
              if inspect.isfunction(value) and hasattr(value, "autostack_spec")}
