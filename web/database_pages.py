@@ -9,8 +9,9 @@ API); the pages poll with htmx until it runs. A form posted from a project page
 (``back`` names the project) goes back there with a message; an error is shown on
 the team's databases page, naming the field, with what was typed.
 
-The servers are the databases plugin's (:mod:`autostack_plugins.services.manager`):
-the dashboard calls it as the plugin's API routes do.
+The servers are the databases plugin's: the pages call them through
+``app.database_servers`` (``register_database_servers``), the functions the plugin's
+API routes call; with no such plugin the pages answer 404.
 """
 
 from __future__ import annotations
@@ -30,26 +31,34 @@ from autostack_core.infrastructure.models import (
     Team,
     User,
 )
+from autostack_core.interfaces.services import DatabaseServers
 from autostack_core.security.auth import client_ip
 from autostack_core.services import audit, databases
 from autostack_core.services.checks import fits
-from autostack_plugins.services import manager
 from autostack_web.access import page, project_access, team_access
 from autostack_web.flash import done, message_of
 from autostack_web.formatting import allowed
 from autostack_web.rendering import form_text, host_of, redirect, render
 
 
+def servers_of(request: Request) -> DatabaseServers:
+    """The plugin running the database servers; 404 when none is installed."""
+    servers = host_of(request).database_servers
+    if servers is None:
+        raise NotFound("page")
+    return servers
+
+
 async def database_rows(request: Request, team: Team, role: Role) -> list[dict[str, Any]]:
     """The team's databases as the API gives them, with their backups (URLs for members)."""
-    app = host_of(request)
-    services = await databases.services_of(app)
+    services = await databases.services_of(host_of(request))
+    servers = servers_of(request)
     rows = []
     for database in await Database.filter(team=team).order_by("name"):
         service = services.get(database.kind)
         item = databases.database_json(
             database, team.slug, await databases.linked_project_names(database),
-            await manager.size_of(app, database), service.title if service else database.kind)
+            await servers.size_of(database), service.title if service else database.kind)
         if allowed(role, "member"):
             item["url"] = database.url
         item["backups"] = [databases.backup_json(row) for row in
@@ -127,6 +136,7 @@ async def create(request: Request, user: User) -> Response:
     """Create a database (member), linked to ``project`` if one is chosen; it starts in the
     background (``starting``)."""
     team, role = await team_access(user, request.path_params["slug"], Role.MEMBER)
+    servers = servers_of(request)
     fields = await _form(request)
     values = {"name": fields.get("name", ""), "type": fields.get("type", ""),
               "project": fields.get("project", "")}
@@ -138,7 +148,7 @@ async def create(request: Request, user: User) -> Response:
         return await databases_page(request, team, role, error.status, error=error, values=values)
     await _audit(request, user, "database.created", team, database,
                  project=project.name if project else "", name=database.name, type=database.kind)
-    manager.start_soon(host_of(request), database)
+    servers.start_soon(database)
     return await _answer(user, team, fields, "database-created", database.name)
 
 
@@ -184,7 +194,7 @@ async def back_up(request: Request, user: User) -> Response:
     """Back up now (member); 409 unless the database runs."""
     team, role, database, fields = await _database(request, user, Role.MEMBER)
     try:
-        record = await manager.backup(host_of(request), database)
+        record = await servers_of(request).backup(database)
     except ApiError as error:
         return await databases_page(request, team, role, error.status, error=error)
     await _audit(request, user, "database.backed_up", team, database, backup=record.id,
@@ -212,7 +222,7 @@ async def restore(request: Request, user: User) -> Response:
         if record is None:
             raise NotFound("backup", "backup")
         _confirmed(fields, database, "overwrite its data with the backup")
-        await manager.restore(host_of(request), database, record)
+        await servers_of(request).restore(database, record)
     except ApiError as error:
         return await databases_page(request, team, role, error.status, error=error)
     await _audit(request, user, "database.restored", team, database, backup=record.id)
@@ -226,7 +236,7 @@ async def delete(request: Request, user: User) -> Response:
         _confirmed(fields, database, "delete it with its data and backups")
     except ApiError as error:
         return await databases_page(request, team, role, error.status, error=error)
-    await manager.delete(host_of(request), database)
+    await servers_of(request).delete(database)
     await _audit(request, user, "database.deleted", team, database, name=database.name,
                  type=database.kind)
     return await _answer(user, team, fields, "database-deleted", database.name)

@@ -231,3 +231,14 @@ async def test_admins_back_up_restore_and_delete_after_confirming(
     assert await AuditEvent.filter(action__in=[
         "database.backed_up", "database.restored", "database.deleted"]).count() == 3
     assert "No database linked" in (await http.get("/projects/site")).text
+
+
+async def test_without_a_plugin_running_databases_the_pages_answer_404(
+        autostack: AutoStack, site: Site, signed_in: Client) -> None:
+    http, token = signed_in
+    slug = (await Team.get(id=site.project.team_id)).slug  # type: ignore[attr-defined]
+    autostack.database_servers = None
+    assert (await http.get(f"/teams/{slug}/databases")).status_code == 404
+    answer = await http.post(f"/teams/{slug}/databases",
+                             data={"csrf_token": token, "name": "db", "type": "redis"})
+    assert answer.status_code == 404 and await Database.all().count() == 0
