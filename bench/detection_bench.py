@@ -5,7 +5,8 @@ to a temporary directory, then for each the median of 30 runs (after 3 warm-up
 runs, so the page cache is warm as it is right after a clone) of:
 
 - detection: what ``autostack detect --json`` does (every built-in detector
-  through the plugin manager, the config-file overrides, the monorepo's apps);
+  through the plugin manager, the config-file overrides, the monorepo's apps, each
+  detected as that root directory);
 - baseline 1: ``os.walk`` of the same tree, listing every file once;
 - baseline 2: reading and parsing ``package.json`` once.
 
@@ -29,6 +30,7 @@ from typing import Any
 
 from autostack_core.build.detection import detect
 from autostack_core.build.detection_report import detection_report
+from autostack_core.build.workspaces import detect_apps
 from autostack_core.config import Settings
 from autostack_core.interfaces import SourceTree
 from autostack_core.plugins import get_plugin_manager
@@ -133,7 +135,8 @@ def measure(name: str, root: Path) -> dict[str, Any]:
 
     def run_detection() -> dict[str, Any]:
         detection = asyncio.run(detect(SourceTree(root), manager, settings))
-        return detection_report(root, detection)
+        apps = asyncio.run(detect_apps(root, manager, settings))
+        return detection_report(root, detection, apps=apps)
 
     def walk() -> int:
         return count_files(root)
