@@ -15,6 +15,7 @@ the root's install put there.
 from __future__ import annotations
 
 import json
+import shlex
 from typing import Any
 
 from autostack_core.interfaces import SourceTree
@@ -69,12 +70,15 @@ def monorepo_build(app: SourceTree, pm: PackageManager) -> tuple[str, str] | Non
     package = root.package_json() or {}
     path = app.root.resolve().relative_to(root.root.resolve()).as_posix()
     if _installs(package, "turbo") and _turbo_builds(root, package):
-        return (f"cd {relative} && {pm.exec} turbo run build --filter={{{path}}}...",
+        selector = f"--filter={{{path}}}..."
+        if shlex.quote(path) != path:  # a folder name the shell would split or expand
+            selector = shlex.quote(selector)
+        return (f"cd {relative} && {pm.exec} turbo run build {selector}",
                 f"build: Turborepo at the workspace root `{relative}` builds `{path}` and the "
                 "workspace packages it depends on")
     if root.exists("nx.json") and _installs(package, "nx"):
         name = _nx_project(root, app)
         if name is not None:
-            return (f"cd {relative} && {pm.exec} nx build {name}",
+            return (f"cd {relative} && {pm.exec} nx build {shlex.quote(name)}",
                     f"build: Nx at the workspace root `{relative}` builds project `{name}`")
     return None

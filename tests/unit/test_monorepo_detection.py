@@ -72,6 +72,8 @@ async def test_nx_builds_the_project_with_a_build_target(tmp_path: Path) -> None
     assert (await detect_app(tmp_path)).build_command == "npm run build"
     write(tmp_path, {"apps/web/project.json": {"name": "shop", "targets": {"build": {}}}})
     assert (await detect_app(tmp_path)).build_command == "cd ../.. && npx nx build shop"
+    write(tmp_path, {"apps/web/project.json": {"name": "my shop", "targets": {"build": {}}}})
+    assert (await detect_app(tmp_path)).build_command == "cd ../.. && npx nx build 'my shop'"
 
 
 def test_detect_json_on_the_root_lists_every_app_with_its_framework(tmp_path: Path) -> None:
