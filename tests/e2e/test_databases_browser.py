@@ -41,6 +41,12 @@ async def test_create_a_database_from_the_project_page(server: Server,
     await expect(shown).to_have_value(url)
     assert page.url.endswith("#databases")  # revealed in place, no page change
     assert await serious_violations(page) == []
+    await page.get_by_role("link", name="All of the team's databases").click()
+    card = page.locator('article[data-database="cached-kv"]')
+    await expect(card.locator(".badge")).to_have_text("running")
+    await expect(card.locator("[data-linked]")).to_contain_text("cached")
+    assert await serious_violations(page) == []
+    await page.goto(f"{server.url}/projects/cached")
     await page.set_viewport_size({"width": 375, "height": 800})
     assert await page.evaluate("document.documentElement.scrollWidth") <= 375
     await context.close()
