@@ -88,6 +88,9 @@ async def create_comment(request: Request) -> Response:
     summary: Comment on a deployment
     tags: [comments]
     body: CommentCreate
+    responses:
+      201: {description: "{comment}: the comment made"}
+      403: {description: viewers read comments but cannot write them}
     """
     deployment, project, user, role = await _deployment(request)
     body = await read_body(request, CommentCreate)
@@ -123,6 +126,9 @@ async def delete_comment(request: Request) -> Response:
     ---
     summary: Delete a comment
     tags: [comments]
+    responses:
+      204: {description: deleted}
+      403: {description: someone else's comment, and you are not an admin}
     """
     deployment, project, user, role = await _deployment(request)
     comment = await comments.get(deployment, path_id(request, "comment", "comment_id"))
