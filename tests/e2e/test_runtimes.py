@@ -14,7 +14,9 @@ import pytest
 
 from tests.e2e.conftest import Server
 
-pytestmark = pytest.mark.e2e
+# What these test is the builders and runtimes; the deploy's database paths run on
+# PostgreSQL in test_deploy and the other server tests, so CI's second pass skips them.
+pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
 
 
 def write(folder: Path, files: dict[str, str]) -> Path:

@@ -17,7 +17,9 @@ import pytest
 
 from tests.e2e.conftest import Server
 
-pytestmark = pytest.mark.e2e
+# What these test is the builds of the scaffolders' projects; the deploy's database
+# paths run on PostgreSQL in test_deploy, so CI's second pass skips them.
+pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
 
 
 def write(folder: Path, files: dict[str, str]) -> Path:

@@ -24,7 +24,9 @@ from tests.conftest import free_port
 from tests.e2e.conftest import Server, git, make_env
 from tests.e2e.test_push_report import push
 
-pytestmark = pytest.mark.e2e
+# The second server is on SQLite whatever the pass; the first's database paths (a push,
+# a deploy) run on PostgreSQL in test_deploy, so CI's second pass skips this.
+pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
 
 SECRET = "export-secret-9f1c3a-never-in-a-package"
 PASSWORD = "correct horse battery"
