@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from pydantic import BaseModel, ConfigDict
 from sse_starlette import EventSourceResponse
 from starlette.requests import Request
@@ -184,8 +185,10 @@ async def live(app: AutoStack, user: User, target: str,
                     signature = current
                     yield {"event": "comments", "data": json.dumps({"count": len(current)})}
     finally:
-        await presence.leave(user, target, last_beat)
-        await presence.announce(app, target)
+        # The stream ends cancelled when the page closes: shielded, the leave still runs.
+        with anyio.CancelScope(shield=True):
+            await presence.leave(user, target, last_beat)
+            await presence.announce(app, target)
 
 
 async def presence_events(request: Request) -> Response:
