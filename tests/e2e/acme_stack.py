@@ -17,7 +17,7 @@ import httpx
 
 from tests.acme_standin import ChallTestSrv, Pebble
 from tests.conftest import free_port
-from tests.e2e.conftest import AUTOSTACK, Server, make_env
+from tests.e2e.conftest import AUTOSTACK, Server, make_env, queue_name
 
 EMAIL, PASSWORD = "dev@example.com", "correct horse battery"
 
@@ -41,7 +41,7 @@ def acme_stack(tmp_path: Path, database_url: str | None,
     pebble = Pebble(tmp_path, http_port=edge_port, tls_port=https_port, dns=dns,
                     validity_seconds=validity_seconds)
     data_dir = tmp_path / "data"
-    env = make_env(data_dir, database_url, f"e2e-{tmp_path.name}")
+    env = make_env(data_dir, database_url, queue_name("e2e", tmp_path))
     env.update(AUTOSTACK_EDGE_HTTPS_PORT=str(https_port), AUTOSTACK_DNS_RESOLVERS=dns.resolver,
                AUTOSTACK_ACME_CA=pebble.directory, AUTOSTACK_ACME_CA_ROOT=str(pebble.listener_ca))
     if extra_env is not None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from autostack_core.utils import random_id
 from tests.conftest import LOOPBACK, REDIS_URL, free_port
 
 AUTOSTACK = str(Path(sys.executable).parent / "autostack")
@@ -91,6 +92,12 @@ class Server:
                          headers={"Host": hostname}, timeout=10)
 
 
+def queue_name(kind: str, tmp_path: Path) -> str:
+    """A Redis queue name no earlier run used: the Redis server outlives test runs, and
+    what a server keeps under its queue name (rate-limit buckets) lasts up to a day."""
+    return f"{kind}-{tmp_path.name}-{random_id(6)}"
+
+
 def make_env(data_dir: Path, database_url: str | None, queue_name: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("AUTOSTACK_")}
     env.update({
@@ -120,7 +127,7 @@ def signed_in_server(tmp_path: Path, database_url: str | None,
     ``settings`` are extra ``AUTOSTACK_*`` variables of the server's environment.
     """
     data_dir = tmp_path / "data"
-    env = make_env(data_dir, database_url, f"e2e-{tmp_path.name}")
+    env = make_env(data_dir, database_url, queue_name("e2e", tmp_path))
     env.update(settings)
     instance = Server(data_dir=data_dir, port=free_port(), edge_port=free_port(), env=env,
                       log_path=tmp_path / "server.log")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port, scratch_database
-from tests.e2e.conftest import AUTOSTACK, Server, make_env
+from tests.e2e.conftest import AUTOSTACK, Server, make_env, queue_name
 from tests.e2e.test_server_apps import deploy, write_app
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +46,7 @@ def test_a_restored_backup_serves_the_same_deployments_with_the_same_secrets(
     server.stop()
 
     data_dir = tmp_path / "restored" / "data"
-    env = make_env(data_dir, empty_database_url, f"e2e-restored-{tmp_path.name}")
+    env = make_env(data_dir, empty_database_url, queue_name("e2e-restored", tmp_path))
     restored = Server(data_dir=data_dir, port=free_port(), edge_port=free_port(), env=env,
                       log_path=tmp_path / "restored.log", token=server.token)
     result = subprocess.run(

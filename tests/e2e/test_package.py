@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.e2e.conftest import Server, make_env
+from tests.e2e.conftest import Server, make_env, queue_name
 from tests.web_fixtures import csrf_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
@@ -100,7 +100,7 @@ def asset_paths(page: httpx.Response) -> set[str]:
 def installed_server(venv: Path, tmp_path: Path) -> Server:
     """``autostack up`` of the venv's installation, its DNS and ACME kept on the loopback."""
     data_dir = tmp_path / "data"
-    env = make_env(data_dir, None, f"package-{tmp_path.name}")
+    env = make_env(data_dir, None, queue_name("package", tmp_path))
     env.pop("PYTHONPATH", None)
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
     env["VIRTUAL_ENV"] = str(venv)

@@ -28,7 +28,7 @@ import pytest
 from autostack_core.infrastructure.s3_store import MirroredStore, S3Objects, manifest_key
 from autostack_core.security.crypto import generate_key
 from tests.conftest import PG_ADMIN_URL, REDIS_URL, free_port
-from tests.e2e.conftest import AUTOSTACK, Server, make_env
+from tests.e2e.conftest import AUTOSTACK, Server, make_env, queue_name
 from tests.e2e.test_deploy import hostname_of, slow_site
 from tests.moto_standin import MotoServer, moto, moto_server, needs_moto
 
@@ -60,7 +60,7 @@ class Worker(Server):
 
 def node_env(tmp_path: Path, name: str, database_url: str, shared: dict[str, str],
              edge_port: int) -> dict[str, str]:
-    env = make_env(tmp_path / name / "data", database_url, f"scale-{tmp_path.name}")
+    env = make_env(tmp_path / name / "data", database_url, shared["AUTOSTACK_QUEUE_NAME"])
     env.update(shared, AUTOSTACK_EDGE_PORT=str(edge_port),
                XDG_CONFIG_HOME=str(tmp_path / name / "config"))
     return env
@@ -72,7 +72,8 @@ def cluster(tmp_path: Path, database_url: str, moto: MotoServer) -> Iterator[lis
     moto.client("s3").create_bucket(Bucket=BUCKET)
     shared = {"AUTOSTACK_SECRET_KEY": generate_key(), "AUTOSTACK_STORE": "s3",
               "AUTOSTACK_S3_BUCKET": BUCKET, "AUTOSTACK_S3_ENDPOINT": moto.url,
-              "AWS_ACCESS_KEY_ID": moto.key_id, "AWS_SECRET_ACCESS_KEY": moto.secret}
+              "AWS_ACCESS_KEY_ID": moto.key_id, "AWS_SECRET_ACCESS_KEY": moto.secret,
+              "AUTOSTACK_QUEUE_NAME": queue_name("scale", tmp_path)}
     nodes: list[Server] = []
     for name, kind in (("api-1", Server), ("api-2", Server), ("worker-1", Worker),
                        ("worker-2", Worker)):

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.e2e.conftest import AUTOSTACK, Server, make_env
+from tests.e2e.conftest import AUTOSTACK, Server, make_env, queue_name
 
 pytestmark = pytest.mark.e2e
 
@@ -120,7 +120,7 @@ def wait_final(api: httpx.Client, deployment_id: str, timeout: float = 180) -> d
 def limited_server(tmp_path: Path, database_url: str | None) -> Iterator[Server]:
     """A server whose deployments may hold 1 MiB and teams store 3 MiB."""
     data_dir = tmp_path / "data"
-    env = make_env(data_dir, database_url, f"e2e-{tmp_path.name}")
+    env = make_env(data_dir, database_url, queue_name("e2e", tmp_path))
     env.update(AUTOSTACK_MAX_DEPLOYMENT_BYTES=str(MIB),
                AUTOSTACK_TEAM_STORAGE_QUOTA_BYTES=str(3 * MIB))
     instance = Server(data_dir=data_dir, port=free_port(), edge_port=free_port(), env=env,

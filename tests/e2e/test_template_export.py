@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.e2e.conftest import Server, git, make_env
+from tests.e2e.conftest import Server, git, make_env, queue_name
 from tests.e2e.test_push_report import push
 
 # The second server is on SQLite whatever the pass; the first's database paths (a push,
@@ -53,7 +53,7 @@ def fresh_environment(root: Path) -> Path:
 
 def server_of(venv: Path, tmp_path: Path) -> Server:
     data_dir = tmp_path / "data"
-    env = make_env(data_dir, None, f"export-{tmp_path.name}")
+    env = make_env(data_dir, None, queue_name("export", tmp_path))
     env.pop("PYTHONPATH", None)
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
     env["VIRTUAL_ENV"] = str(venv)
