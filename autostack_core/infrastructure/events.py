@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
 from redis import asyncio as aioredis
+from redis.exceptions import RedisError
 
 LISTEN_POLL_SECONDS = 0.5
-"""How long the Redis listener waits for a message before it checks whether to stop."""
+"""How long the Redis listener waits for a message before it checks whether to stop
+(``stop`` wakes it at once with a message of its own; this is the fallback)."""
 
 
 class EventBus:
@@ -24,6 +27,7 @@ class EventBus:
         self._redis = aioredis.from_url(redis_url) if redis_url else None
         self._listener: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._stop_channel = f"autostack:stop:{secrets.token_hex(8)}"
 
     async def publish(self, channel: str) -> None:
         if self._redis is not None:
@@ -60,12 +64,15 @@ class EventBus:
             await pubsub.aclose()
 
     async def stop(self) -> None:
+        if self._redis is None:
+            return
         if self._listener is not None:
             self._stopping.set()
+            with contextlib.suppress(RedisError):  # a lost wake-up waits one poll, no more
+                await self._redis.publish(self._stop_channel, b"1")
             await self._listener
             self._listener = None
-        if self._redis is not None:
-            await self._redis.aclose()
+        await self._redis.aclose()
 
     async def changes(self, channel: str, poll_seconds: float = 1.0) -> AsyncIterator[None]:
         """Yield once now, then whenever ``channel`` is announced (or every poll interval)."""
