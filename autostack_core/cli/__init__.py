@@ -14,7 +14,17 @@ from typing import TYPE_CHECKING
 import click
 
 from autostack_core import __version__
-from autostack_core.cli import backup, client, hooks, local, plans, protection, server, service
+from autostack_core.cli import (
+    backup,
+    client,
+    hooks,
+    local,
+    pipelines,
+    plans,
+    protection,
+    server,
+    service,
+)
 from autostack_core.cli.audit import audit
 from autostack_core.cli.cost import cost
 from autostack_core.cli.options import ExtensibleGroup
@@ -71,7 +81,8 @@ def main() -> None:
 
 
 for command in (*server.commands, *service.commands, *backup.commands, local.detect_command,
-                *client.commands, hooks.deploy_hooks, *protection.commands, *plans.commands):
+                *client.commands, hooks.deploy_hooks, *protection.commands, *plans.commands,
+                *pipelines.commands):
     main.add_command(command)
 main.add_command(split)
 main.add_command(skew)
