@@ -1,0 +1,272 @@
+"""Footprint of ``autostack up``: start-up to ready, and idle memory, against a bare baseline.
+
+Run with ``.venv/bin/python bench/footprint_bench.py [--runs 3] [--idle 5]``.
+Everything stays on the loopback, on free ports, in a temporary directory.
+
+Each run, interleaved (the machine is shared and its load drifts):
+
+(a) ``autostack up`` on a fresh data directory (SQLite, embedded defaults,
+    every built-in plugin loaded): the first start, migrations included;
+(b) ``autostack up`` again on the same data directory: a restart;
+(c) the baseline: a minimal Starlette app under uvicorn answering one health
+    route, plus a bare Caddy answering one fixed response, started together.
+
+Ready is the health endpoint answering 200 and the edge answering HTTP (for
+AutoStack, its own 404 for a hostname it does not know). Measured: wall time
+from the spawn to ready, and the CPU time (user + system) the processes had
+used by then, which the other engineers' load disturbs less. After ``--idle``
+seconds, the memory of every process started (the command and its children,
+Caddy among them) from ``/proc/<pid>/smaps_rollup``: RSS (what ``ps`` shows,
+shared pages counted whole), PSS (shared pages divided among the processes
+sharing them: the fair share of the box) and USS (pages only that process
+holds: what stopping it frees). Caddy's PSS depends on how many other Caddy
+processes (other engineers' tests) share its 40 MB binary; USS does not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+TICKS = os.sysconf("SC_CLK_TCK")
+READY_TIMEOUT = 60.0
+
+BASELINE_APP = """
+import sys
+import uvicorn
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+async def health(request):
+    return JSONResponse({"status": "ok"})
+
+app = Starlette(routes=[Route("/api/v1/health", health)])
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
+@dataclass
+class Sample:
+    """One start: seconds to ready (wall, CPU) and idle memory in MiB per process kind."""
+
+    ready_wall: float
+    ready_cpu: float
+    memory: dict[str, dict[str, float]]
+
+    def total(self, kind: str) -> float:
+        return sum(figures[kind] for figures in self.memory.values())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process under it (Caddy runs in a session of its own, still a child)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                children = Path(f"/proc/{current}/task/{task}/children").read_text().split()
+                pending.extend(int(child) for child in children)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system time the processes have used (their own, not their waited-for children)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICKS
+
+
+def process_name(pid: int) -> str:
+    command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    name = Path(command[0].decode()).name
+    return "caddy" if name == "caddy" else "python"
+
+
+def memory(pids: list[int]) -> dict[str, dict[str, float]]:
+    """RSS, PSS and USS in MiB of each process, keyed ``name[pid]``."""
+    figures: dict[str, dict[str, float]] = {}
+    for pid in pids:
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+            name = process_name(pid)
+        except FileNotFoundError:
+            continue
+        kb = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:]}
+        figures[f"{name}[{pid}]"] = {
+            "rss": kb["Rss"] / 1024, "pss": kb["Pss"] / 1024,
+            "uss": (kb["Private_Clean"] + kb["Private_Dirty"]) / 1024,
+        }
+    return figures
+
+
+def answers(url: str, host: str | None = None) -> bool:
+    headers = {"Host": host} if host else {}
+    try:
+        return httpx.get(url, headers=headers, timeout=1).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+def measure(spawn: Callable[[], list[subprocess.Popen[bytes]]], health: str, edge: str,
+            idle: float) -> tuple[Sample, list[subprocess.Popen[bytes]]]:
+    """Start, poll until both URLs answer, wait ``idle`` seconds, read the memory."""
+    started = time.perf_counter()
+    processes = spawn()
+    deadline = started + READY_TIMEOUT
+    health_ok = edge_ok = False
+    while not (health_ok and edge_ok):
+        if time.perf_counter() > deadline or any(p.poll() is not None for p in processes):
+            stop(processes)
+            raise RuntimeError(f"not ready: health {health_ok}, edge {edge_ok}")
+        health_ok = health_ok or answers(health)
+        edge_ok = edge_ok or answers(edge, "nothing-here.localhost")
+        if not (health_ok and edge_ok):
+            time.sleep(0.01)
+    ready_wall = time.perf_counter() - started
+    pids = [pid for process in processes for pid in descendants(process.pid)]
+    ready_cpu = cpu_seconds(pids)
+    time.sleep(idle)
+    pids = [pid for process in processes for pid in descendants(process.pid)]
+    return Sample(ready_wall, ready_cpu, memory(pids)), processes
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    for process in processes:
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def autostack_env(data_dir: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AUTOSTACK_")}
+    env["AUTOSTACK_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def run_autostack(data_dir: Path, log: Path, idle: float) -> Sample:
+    port, edge_port = free_port(), free_port()
+
+    def spawn() -> list[subprocess.Popen[bytes]]:
+        with log.open("ab") as out:
+            return [subprocess.Popen(
+                [str(BIN / "autostack"), "up", "--port", str(port), "--edge-port",
+                 str(edge_port), "--data-dir", str(data_dir)],
+                env=autostack_env(data_dir), stdout=out, stderr=subprocess.STDOUT)]
+
+    sample, processes = measure(spawn, f"http://127.0.0.1:{port}/api/v1/health",
+                                f"http://127.0.0.1:{edge_port}/", idle)
+    stop(processes)
+    return sample
+
+
+def run_baseline(root: Path, idle: float) -> Sample:
+    port, edge_port, admin = free_port(), free_port(), free_port()
+    app = root / "baseline_app.py"
+    app.write_text(BASELINE_APP)
+    config = root / "baseline_caddy.json"
+    config.write_text(json.dumps({
+        "admin": {"listen": f"127.0.0.1:{admin}", "config": {"persist": False}},
+        "apps": {"http": {"servers": {"bare": {
+            "listen": [f"127.0.0.1:{edge_port}"], "automatic_https": {"disable": True},
+            "routes": [{"handle": [{"handler": "static_response", "status_code": 404}]}],
+        }}}},
+    }))
+    env = {**os.environ, "HOME": str(root), "XDG_DATA_HOME": str(root / "caddy"),
+           "XDG_CONFIG_HOME": str(root / "caddy")}
+
+    def spawn() -> list[subprocess.Popen[bytes]]:
+        quiet = subprocess.DEVNULL
+        return [subprocess.Popen([sys.executable, str(app), str(port)], stdout=quiet,
+                                 stderr=quiet),
+                subprocess.Popen([str(BIN / "caddy"), "run", "--config", str(config)],
+                                 env=env, stdout=quiet, stderr=quiet)]
+
+    sample, processes = measure(spawn, f"http://127.0.0.1:{port}/api/v1/health",
+                                f"http://127.0.0.1:{edge_port}/", idle)
+    stop(processes)
+    return sample
+
+
+def spread(values: list[float], unit: str, digits: int = 2) -> str:
+    return (f"{statistics.median(values):.{digits}f} {unit} "
+            f"({min(values):.{digits}f}-{max(values):.{digits}f})")
+
+
+def report(name: str, samples: list[Sample], baseline: list[Sample]) -> None:
+    print(f"\n{name}  (median of {len(samples)}, range in brackets)")
+    for label, key in (("ready, wall", "ready_wall"), ("ready, CPU", "ready_cpu")):
+        ours = [getattr(sample, key) for sample in samples]
+        ratios = [getattr(s, key) / getattr(b, key) for s, b in zip(samples, baseline, strict=True)]
+        print(f"  {label:<12} {spread(ours, 's')}   {spread(ratios, 'x', 1)} of the baseline")
+    for kind in ("rss", "pss", "uss"):
+        ours = [sample.total(kind) for sample in samples]
+        ratios = [s.total(kind) / b.total(kind) for s, b in zip(samples, baseline, strict=True)]
+        print(f"  idle {kind.upper():<7} {spread(ours, 'MiB', 1)}   "
+              f"{spread(ratios, 'x', 1)} of the baseline")
+    last = samples[-1].memory
+    print("  per process (last run): " + "; ".join(
+        f"{name} RSS {m['rss']:.1f} PSS {m['pss']:.1f} USS {m['uss']:.1f}"
+        for name, m in last.items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--idle", type=float, default=5.0, help="seconds idle before reading")
+    args = parser.parse_args()
+    first: list[Sample] = []
+    restart: list[Sample] = []
+    baseline: list[Sample] = []
+    with tempfile.TemporaryDirectory() as temporary:
+        root = Path(temporary)
+        for run in range(args.runs):
+            data_dir, log = root / f"data{run}", root / f"up{run}.log"
+            baseline.append(run_baseline(root, args.idle))
+            first.append(run_autostack(data_dir, log, args.idle))
+            restart.append(run_autostack(data_dir, log, args.idle))
+            print(f"run {run + 1}: first start {first[-1].ready_wall:.2f} s, "
+                  f"restart {restart[-1].ready_wall:.2f} s, baseline "
+                  f"{baseline[-1].ready_wall:.2f} s; idle PSS {restart[-1].total('pss'):.1f} "
+                  f"MiB vs {baseline[-1].total('pss'):.1f} MiB", flush=True)
+    report("baseline: minimal Starlette app under uvicorn + bare Caddy", baseline, baseline)
+    report("autostack up, fresh data directory (first start, migrations)", first, baseline)
+    report("autostack up, restart on the same data directory", restart, baseline)
+
+
+if __name__ == "__main__":
+    main()
