@@ -36,7 +36,7 @@ from autostack_core.security import accounts
 from autostack_core.utils import free_port, random_id
 from autostack_plugins.providers.null import NullEdge, NullRuntime
 from tests.null_edge import edge_of
-from tests.template_database import SqliteTemplate, migrate_in_subprocess
+from tests.template_database import PostgresCopies, SqliteTemplate, migrate_in_subprocess
 
 PG_ADMIN_URL = os.environ.get("AUTOSTACK_TEST_DATABASE_URL")
 SKIP_DBLESS = bool(os.environ.get("AUTOSTACK_TEST_SKIP_DBLESS"))
@@ -92,9 +92,9 @@ async def scratch_database(prefix: str, template: str = "") -> AsyncIterator[str
 
 
 @pytest.fixture(scope="session")
-def migrated_template() -> Iterator[str | SqliteTemplate]:
-    """The session's migrated database (tests/template_database.py): a PostgreSQL
-    database's name, or an SQLite file."""
+def migrated_template() -> Iterator[PostgresCopies | SqliteTemplate]:
+    """The session's migrated database (tests/template_database.py): copies of a
+    PostgreSQL database made ahead, or an SQLite file."""
     if not PG_ADMIN_URL:
         template = SqliteTemplate()
         yield template
@@ -112,22 +112,29 @@ def migrated_template() -> Iterator[str | SqliteTemplate]:
     asyncio.run(admin(f"CREATE DATABASE {name}"))
     try:
         migrate_in_subprocess(pg_database_url(name))
-        yield name
+        copies = PostgresCopies(PG_ADMIN_URL, name)
+        try:
+            yield copies
+        finally:
+            copies.stop()
     finally:
         asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @pytest.fixture
-async def database_url(
-    tmp_path: Path, migrated_template: str | SqliteTemplate,
-) -> AsyncIterator[str | None]:
+def database_url(
+    tmp_path: Path, migrated_template: PostgresCopies | SqliteTemplate,
+) -> Iterator[str | None]:
     """The test's database, already migrated: a copy of the session's template."""
     if isinstance(migrated_template, SqliteTemplate):
         migrated_template.copy_into(tmp_path / "data")
         yield None
         return
-    async with scratch_database("autostack_t", template=migrated_template) as url:
-        yield url
+    name = migrated_template.take()
+    try:
+        yield pg_database_url(name)
+    finally:
+        migrated_template.give_back(name)
 
 
 @pytest.fixture

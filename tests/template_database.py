@@ -15,14 +15,20 @@ the test session's ORM state is never touched.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
+
+import asyncpg
 
 from autostack_core.config import Settings
 from autostack_core.infrastructure import db
+from autostack_core.utils import random_id
 
 SQLITE_NAME = "autostack.db"
 """The file name the server gives its SQLite database in the data directory."""
@@ -47,6 +53,75 @@ class SqliteTemplate:
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class PostgresCopies:
+    """Copies of a migrated PostgreSQL database, made ahead by a thread of their own.
+
+    ``CREATE DATABASE ... TEMPLATE`` takes about 0.15 s, a third of a fast test's
+    set-up on PostgreSQL; made while the previous test runs, it costs a test nothing.
+    Copies handed back are dropped by the same thread.
+    """
+
+    AHEAD = 2
+
+    def __init__(self, admin_url: str, template: str) -> None:
+        self.admin_url, self.template = admin_url, template
+        self.ready: queue.Queue[str] = queue.Queue(maxsize=self.AHEAD)
+        self.used: queue.Queue[str] = queue.Queue()
+        self.stopping = threading.Event()
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._run()),
+                                       name="postgres-copies", daemon=True)
+        self.thread.start()
+
+    def take(self) -> str:
+        """The name of a new copy of the template, for one test."""
+        while True:
+            with contextlib.suppress(queue.Empty):
+                return self.ready.get(timeout=1)
+            if self.failure is not None or not self.thread.is_alive():
+                raise RuntimeError("the thread copying the template database stopped") \
+                    from self.failure
+
+    def give_back(self, name: str) -> None:
+        """Drop a copy once its test is done (the connections left to it are closed)."""
+        self.used.put(name)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join()
+
+    async def _run(self) -> None:
+        admin = await asyncpg.connect(self.admin_url)
+        try:
+            while not self.stopping.is_set():
+                await self._drop_used(admin)
+                name = f"autostack_t_{random_id(12)}"
+                await admin.execute(f"CREATE DATABASE {name} TEMPLATE {self.template}")
+                await self._hand_over(admin, name)
+            while not self.ready.empty():
+                self.used.put(self.ready.get())
+            await self._drop_used(admin)
+        except BaseException as error:
+            self.failure = error
+            raise
+        finally:
+            await admin.close()
+
+    async def _hand_over(self, admin: asyncpg.Connection, name: str) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.ready.put(name, timeout=0.1)
+                return
+            except queue.Full:
+                await self._drop_used(admin)
+        self.used.put(name)
+
+    async def _drop_used(self, admin: asyncpg.Connection) -> None:
+        while not self.used.empty():
+            name = self.used.get()
+            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 async def _migrate(target: str) -> None:
