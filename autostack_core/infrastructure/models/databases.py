@@ -24,6 +24,9 @@ class Database(Model):
     ``status`` is ``starting``, ``running``, ``failed`` or ``stopped``; ``error``
     says why it failed. ``port`` is its loopback port, unique on the server.
     ``backup_keep`` is how many of its backups are kept (the oldest go first).
+    ``runtime`` is where its server runs: ``local`` (Debian's binaries in a sandbox)
+    or the container runtime of the project it was created for (``containers``,
+    ``kubernetes``), which runs it from an image.
     """
 
     id = fields.IntField(primary_key=True)
@@ -39,6 +42,7 @@ class Database(Model):
     env_key = fields.CharField(max_length=64)
     url_sealed = fields.TextField()
     backup_keep = fields.IntField(default=7)
+    runtime = fields.CharField(max_length=48, default="local")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     password = sealed("password_sealed", "databases.password")
