@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import threading
@@ -183,15 +184,21 @@ def start_deploy(server: Server, folder: Path, project: str) -> str:
     raise AssertionError("the deployment never started building")
 
 
+SLOW_BUILD_SECONDS = 100 + os.getpid() % 800
+"""A slow build's sleep, this test process's own: pgrep sees the whole machine, where
+another test run may sleep in a build of its own."""
+
+
 def sleeping_builds() -> list[str]:
-    result = subprocess.run(["pgrep", "-f", "sleep 47"], capture_output=True, text=True)
+    result = subprocess.run(["pgrep", "-f", f"sleep {SLOW_BUILD_SECONDS}"], capture_output=True,
+                            text=True)
     return result.stdout.split()
 
 
 def test_cancel_kills_the_build_and_keeps_production(server: Server, site: Path,
                                                      tmp_path: Path) -> None:
     deploy(server, site, "--prod", "--project", "cancelme")
-    deployment_id = start_deploy(server, slow_site(tmp_path, 47), "cancelme")
+    deployment_id = start_deploy(server, slow_site(tmp_path, SLOW_BUILD_SECONDS), "cancelme")
     time.sleep(1)
     assert sleeping_builds(), "the build should be running"
     result = json.loads(server.cli("cancel", deployment_id, "--json").stdout)
@@ -201,7 +208,7 @@ def test_cancel_kills_the_build_and_keeps_production(server: Server, site: Path,
         while api.get(f"/api/v1/deployments/{deployment_id}").json()["state"] != "canceled":
             assert time.monotonic() < deadline, "cancel did not finish"
             time.sleep(0.2)
-    deadline = time.monotonic() + 10  # far less than the 47 s the build would sleep
+    deadline = time.monotonic() + 10  # far less than the build would sleep
     while sleeping_builds() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert sleeping_builds() == []
@@ -211,7 +218,7 @@ def test_cancel_kills_the_build_and_keeps_production(server: Server, site: Path,
 def test_a_worker_killed_mid_build_leaves_an_error_not_building(
     server: Server, site: Path, tmp_path: Path
 ) -> None:
-    deployment_id = start_deploy(server, slow_site(tmp_path, 47), "lost")
+    deployment_id = start_deploy(server, slow_site(tmp_path, SLOW_BUILD_SECONDS), "lost")
     server.stop(signal.SIGKILL)
     server.start()
     with server.api() as api:
