@@ -1,9 +1,12 @@
-"""Deployments whose worker died: found when a server or worker starts, marked as errors.
+"""Deployments whose worker died: built again once on a live worker, else marked as errors.
 
 A worker records itself on the deployment it builds (``worker_id``, host and
-pid). When that process is gone, nothing will finish the deployment: it goes
-to ``error`` with the reason, never stays ``building``, and what its sandboxes
-left running is killed.
+pid). When that process is gone, nothing will finish the deployment. The
+periodic sweep, run by a live consumer, puts it back on the queue once (any
+live consumer takes it) and says so in its log; a deployment lost a second
+time, or found by a process restarting (whose own build may be what brought it
+down), goes to ``error`` with the reason. It never stays ``building``, and what
+its sandboxes left running on this host is killed.
 """
 
 from __future__ import annotations
@@ -14,9 +17,15 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from autostack_core.build.buildlog import BuildLog
 from autostack_core.build.sandbox_cgroups import kill_leftovers
 from autostack_core.build.worker_lease import LEASE_SECONDS, lease_lapsed
-from autostack_core.infrastructure.models import Deployment, DeploymentState
+from autostack_core.infrastructure.models import (
+    Deployment,
+    DeploymentLog,
+    DeploymentState,
+    Project,
+)
 from autostack_core.infrastructure.queue import WORKER_ID
 from autostack_core.services import deployments
 from autostack_core.utils import process_alive
@@ -29,20 +38,26 @@ State = DeploymentState
 
 
 SWEEP_TASK = "sweep_lost_deployments"
+REQUEUE_STEP = "requeue"
+"""The log step of the line saying a lost build was queued again; one such line means the
+deployment had its one retry (the log is in the shared database, as the user reads it)."""
 
 
 async def sweep_lost_deployments(app: AutoStack) -> int:
     """The periodic check (every minute, by whichever consumer takes it): a worker killed
-    while others keep running is found without waiting for a restart."""
+    while others keep running is found without waiting for a restart, and its build is
+    queued again once for a live worker."""
     return await recover_lost_deployments(app, startup=False)
 
 
 async def recover_lost_deployments(app: AutoStack, *, startup: bool = True) -> int:
-    """Mark deployments whose worker died as errored: on this host, its process is gone; on
+    """Handle deployments whose worker died: on this host, its process is gone; on
     another, its lease in Redis lapsed (:mod:`autostack_core.build.worker_lease`).
 
-    At ``startup`` a deployment claimed by this process's own pid is an earlier
-    life's (pids are reused); in the periodic sweep it is one this process builds.
+    In the periodic sweep a lost deployment is queued again once (:func:`requeue`),
+    else marked as an error. At ``startup`` it is marked as an error, and a deployment
+    claimed by this process's own pid is an earlier life's (pids are reused); in the
+    periodic sweep it is one this process builds. Returns how many were found lost.
     """
     host = WORKER_ID.split(":")[0]
     lost = 0
@@ -51,20 +66,49 @@ async def recover_lost_deployments(app: AutoStack, *, startup: bool = True) -> i
         if worker_host != host:
             if not await _lease_lapsed(app, deployment):
                 continue
-            reason = (f"worker lost: the worker on {worker_host} stopped renewing its lease; "
-                      "redeploy to retry")
+            reason = f"worker lost: the worker on {worker_host} stopped renewing its lease"
         # A deployment claimed by this very process's pid belongs to an earlier life of it.
         elif not pid.isdigit() or (int(pid) == os.getpid() and not startup) or (
                 int(pid) != os.getpid() and process_alive(int(pid))):
             continue
         else:
-            reason = "worker lost: the process building this deployment stopped; redeploy to retry"
-        if await deployments.transition(app, deployment, State.ERROR, reason):
-            lost += 1
-            killed = await kill_leftovers(deployment.id) if worker_host == host else 0
-            if killed:
-                logger.info("killed %d leftover build processes of %s", killed, deployment.id)
+            reason = "worker lost: the process building this deployment stopped"
+        requeued = not startup and await requeue(app, deployment, reason)
+        if not requeued and not await deployments.transition(
+                app, deployment, State.ERROR, f"{reason}; redeploy to retry"):
+            continue
+        lost += 1
+        killed = await kill_leftovers(deployment.id) if worker_host == host else 0
+        if killed:
+            logger.info("killed %d leftover build processes of %s", killed, deployment.id)
     return lost
+
+
+async def requeue(app: AutoStack, deployment: Deployment, reason: str) -> bool:
+    """Queue a lost deployment again for any live worker, once, saying so in its log.
+
+    False (nothing changed) when it was queued again before, a cancel was asked for,
+    or another consumer changed it first: the update is conditional on the state and
+    the worker read, like :func:`autostack_core.services.deployments.transition`.
+    """
+    if deployment.cancel_requested or await DeploymentLog.filter(
+            deployment_id=deployment.id, step=REQUEUE_STEP).exists():
+        return False
+    updated = await Deployment.filter(
+        id=deployment.id, state=deployment.state, worker_id=deployment.worker_id,
+    ).update(state=State.QUEUED, worker_id=None, building_at=None, deploying_at=None)
+    if not updated:
+        return False
+    log = BuildLog(deployment.id, app.events)
+    log.write(REQUEUE_STEP, f"{reason}; queued again for another worker (once: a second "
+                            "loss fails the deployment)", "system")
+    await log.close()
+    logger.info("%s: %s; queued again", deployment.id, reason)
+    await deployment.refresh_from_db()
+    project = await Project.get(id=deployment.project_id)  # type: ignore[attr-defined]
+    await deployments.announce(app, project, deployment)
+    app.queue.enqueue("run_deployment", deployment.id)
+    return True
 
 
 async def _lease_lapsed(app: AutoStack, deployment: Deployment) -> bool:

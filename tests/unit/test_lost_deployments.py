@@ -1,5 +1,6 @@
 """Deployments whose worker died are found by the periodic sweep, not only at a restart:
-on this host by the worker's pid, on another by its lease in Redis.
+on this host by the worker's pid, on another by its lease in Redis. The sweep queues a
+lost build again once, saying so in its log; a second loss, or a restart, fails it.
 
 A dead worker is a real process that exited (its pid, reaped); a live one is
 this test's own process or a sleeping child.
@@ -19,7 +20,13 @@ import redis
 from autostack_core.app import AutoStack
 from autostack_core.build.lost_deployments import recover_lost_deployments, sweep_lost_deployments
 from autostack_core.build.worker_lease import LEASE_SECONDS, hold_lease, lease_key
-from autostack_core.infrastructure.models import Deployment, DeploymentState, Project, User
+from autostack_core.infrastructure.models import (
+    Deployment,
+    DeploymentLog,
+    DeploymentState,
+    Project,
+    User,
+)
 from tests.conftest import REDIS_URL
 from tests.fixtures_auth import owner, personal_team
 
@@ -38,7 +45,7 @@ async def building(project: Project, worker_id: str) -> Deployment:
                                    worker_id=worker_id)
 
 
-async def test_the_sweep_fails_builds_of_dead_workers_and_spares_live_ones(
+async def test_the_sweep_requeues_builds_of_dead_workers_once_and_spares_live_ones(
         autostack: AutoStack, owner: User) -> None:
     project = await Project.create(name="site", team=await personal_team(owner), user=owner)
     alive = subprocess.Popen(["sleep", "30"])
@@ -49,11 +56,21 @@ async def test_the_sweep_fails_builds_of_dead_workers_and_spares_live_ones(
         other_host = await building(project, f"elsewhere.example:{dead_pid()}")
 
         assert await sweep_lost_deployments(autostack) == 1
-        states = {row.id: (row.state, row.error_message) for row in await Deployment.all()}
-        assert states[lost.id][0] == DeploymentState.ERROR
-        assert "worker lost" in (states[lost.id][1] or "")
+        states = {row.id: (row.state, row.worker_id) for row in await Deployment.all()}
+        assert states[lost.id] == (DeploymentState.QUEUED, None)  # for any live worker
+        log = await DeploymentLog.filter(deployment_id=lost.id).values_list("line", flat=True)
+        assert len(log) == 1 and "process building this deployment stopped" in log[0]
+        assert "queued again" in log[0]
         for spared in (other_live_worker, this_worker, other_host):
             assert states[spared.id][0] == DeploymentState.BUILDING
+
+        # Lost a second time (a worker took it and died too): an error, not a loop.
+        await Deployment.filter(id=lost.id).update(state=DeploymentState.BUILDING,
+                                                   worker_id=f"{HOST}:{dead_pid()}")
+        assert await sweep_lost_deployments(autostack) == 1
+        again = await Deployment.get(id=lost.id)
+        assert again.state == DeploymentState.ERROR
+        assert "worker lost" in (again.error_message or "")
 
         # At startup, a deployment claimed by this pid belongs to an earlier life of it.
         assert await recover_lost_deployments(autostack) == 1
@@ -89,8 +106,9 @@ async def test_a_worker_on_another_host_is_lost_when_its_lease_lapses(
 
     assert await sweep_lost_deployments(autostack) == 1
     swept = await Deployment.get(id=lapsed.id)
-    assert swept.state == DeploymentState.ERROR
-    assert "node-7.example stopped renewing its lease" in (swept.error_message or "")
+    assert swept.state == DeploymentState.QUEUED
+    log = await DeploymentLog.filter(deployment_id=lapsed.id).values_list("line", flat=True)
+    assert "node-7.example stopped renewing its lease" in log[0]
     for spared in (renewed, just_claimed):
         assert (await Deployment.get(id=spared.id)).state == DeploymentState.BUILDING
     assert 0 < client.ttl(lease_key(settings, "node-8.example:42")) <= LEASE_SECONDS

@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING
 
 from autostack_core import hookimpl
 from autostack_core.config import Settings
+from autostack_core.interfaces import Event
 from autostack_core.interfaces.tasks import Cron, Task
 from autostack_plugins.providers.local.containers import ContainerRuntime
 from autostack_plugins.providers.local.edge import Edge
 from autostack_plugins.providers.local.edge_analytics import TASK as ANALYTICS_TASK
 from autostack_plugins.providers.local.edge_analytics import ingest_log
 from autostack_plugins.providers.local.edge_metrics import caddy_metrics
+from autostack_plugins.providers.local.edge_sync import ANNOUNCED_KINDS, SYNC_CHANNEL, EdgeSync
+from autostack_plugins.providers.local.edge_sync import enabled as edge_sync_enabled
 from autostack_plugins.providers.local.local_edge import LocalEdge
 from autostack_plugins.providers.local.local_runtime import LocalRuntime
 
@@ -61,3 +64,33 @@ def register_tasks(app: AutoStack) -> list[Task]:
         await ingest_log(app.settings.path("logs"))
 
     return [Task(ANALYTICS_TASK, ingest, Cron())]
+
+
+# One edge sync per running app (several apps share a process only in tests).
+_syncs: dict[int, EdgeSync] = {}
+
+
+@hookimpl
+def startup(app: AutoStack) -> None:
+    """On a node of a cluster, keep this edge serving every ready deployment of the shared
+    database (:mod:`.edge_sync`)."""
+    if isinstance(app.edge, LocalEdge) and edge_sync_enabled(app):
+        sync = EdgeSync(app, app.edge.edge)
+        _syncs[id(app)] = sync
+        sync.start()
+
+
+@hookimpl
+async def shutdown(app: AutoStack) -> None:
+    """Stop this node's edge sync."""
+    sync = _syncs.pop(id(app), None)
+    if sync is not None:
+        await sync.stop()
+
+
+@hookimpl
+async def notify(event: Event) -> None:
+    """Tell every node's edge sync that a deployment or an alias changed."""
+    if event.kind.startswith(ANNOUNCED_KINDS):
+        for sync in list(_syncs.values()):
+            await sync.app.events.publish(SYNC_CHANNEL)
