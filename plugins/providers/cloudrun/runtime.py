@@ -27,7 +27,7 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from autostack_core.build.build_errors import BuildError
 from autostack_core.config import Settings
@@ -46,8 +46,13 @@ from autostack_core.interfaces.runtime import (
     ScalePolicy,
     pushed_image,
 )
-from autostack_plugins.providers.cloudrun import client as cloudrun_client
+from autostack_core.utils import lazy_module
 from autostack_plugins.providers.cloudrun import prices
+
+if TYPE_CHECKING:
+    from autostack_plugins.providers.cloudrun import client as cloudrun_client
+else:  # google-cloud-run loads at the first call: 0.5 s and 60 MiB of every server's start
+    cloudrun_client = lazy_module("autostack_plugins.providers.cloudrun.client")
 
 SERVICE_ATTRIBUTE = "cloudrun_service"
 REVISION_ATTRIBUTE = "cloudrun_revision"
