@@ -398,17 +398,29 @@ def projects_add(name: str, git_url: str | None, branch: str, provider: str | No
 @click.option("--provider", help="Runtime the project's next deployments run on")
 @click.option("--branch", help="Production branch")
 @click.option("--git", "git_url", help="Repository URL")
+@click.option("--scale-to-zero", type=click.Choice(["on", "off"]),
+              help="Sleep when idle, production included, woken by the next request "
+                   "(previews always do; off by default for production)")
 @json_option
 def projects_set(name: str, provider: str | None, branch: str | None, git_url: str | None,
-                 as_json: bool) -> None:
-    """Change a project's settings; a new runtime takes the next deployment."""
+                 scale_to_zero: str | None, as_json: bool) -> None:
+    """Change a project's settings; a new runtime takes the next deployment, a scale
+    policy every ready one."""
     changes = {key: value for key, value in
                (("provider", provider), ("branch", branch), ("git_url", git_url)) if value}
-    if not changes:
-        raise click.UsageError("give at least one of --provider, --branch, --git")
-    project = ApiClient().request("PATCH", f"/api/v1/projects/{name}", json=changes)["project"]
-    emit(as_json, project, f"{name}: " + ", ".join(
-        f"{key} {project.get(key)}" for key in changes))
+    if not changes and scale_to_zero is None:
+        raise click.UsageError("give at least one of --provider, --branch, --git, "
+                               "--scale-to-zero")
+    client = ApiClient()
+    project = client.request("PATCH", f"/api/v1/projects/{name}", json=changes)["project"] \
+        if changes else {}
+    described = [f"{key} {project.get(key)}" for key in changes]
+    if scale_to_zero is not None:
+        scale = client.request("PUT", f"/api/v1/projects/{name}/scale",
+                               json={"scale_to_zero": scale_to_zero == "on"})["scale"]
+        project = {**project, "scale": scale}
+        described.append(f"scale to zero {'on' if scale['scale_to_zero'] else 'off'}")
+    emit(as_json, project, f"{name}: " + ", ".join(described))
 
 
 @click.group()
