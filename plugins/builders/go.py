@@ -8,33 +8,29 @@ rebuild compiles only what changed. A project with a ``vendor/`` folder builds
 from it (``-mod=vendor``) and never downloads (``GOPROXY=off`` unless the
 project's build environment sets one); otherwise ``go mod download`` fetches
 what ``go.mod`` requires from the project's ``GOPROXY`` (Go's default without
-one). The source is shipped beside the binary, for the templates and static
-files apps read at run time.
+one). A lone ``main.go`` without ``go.mod`` is made a module first (the
+detection's ``go mod init app && go mod tidy``). The source is shipped beside
+the binary, for the templates and static files apps read at run time.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
 from typing import Any
 
 from autostack_core import hookimpl
-from autostack_core.build import user_file_writes, user_files
-from autostack_core.build.build_errors import BuildError
+from autostack_core.build import user_files
 from autostack_core.interfaces import BuildContext, Detection
 
-from .node_toolchain import installed
-from .routes_config import build_config
-from .static_site import project_rules
-from .steps import ignore_names, run_step, warn_skipped, write_json, write_server
+from .server_apps import exec_form, require_commands, require_toolchain, ship_server
+from .steps import ignore_names, run_step
 
 ENVIRONMENT = "export CGO_ENABLED=0; "
-_SHELL_SYNTAX = re.compile(r"[;&|<>()`$]")
 VENDORED = 'export GOFLAGS="-mod=vendor ${GOFLAGS:-}" GOPROXY="${GOPROXY:-off}"; '
 
 
 class GoBuilder:
-    """Builds Go servers (``go.mod`` with a ``main`` package) into ``server/``."""
+    """Builds Go servers (``go.mod`` with a ``main`` package, or a lone ``main.go``) into
+    ``server/``."""
 
     name = "go"
     priority = 30
@@ -44,12 +40,9 @@ class GoBuilder:
 
     async def build(self, context: BuildContext) -> None:
         detection = context.detection
-        if not installed("go"):
-            raise BuildError("this is a Go app and Go is not installed on this server "
-                             "(install Debian's golang-go)")
-        if not detection.build_command or not detection.start_command:
-            raise BuildError("no build or start command for this Go app: set them in the "
-                             "project settings")
+        require_toolchain("Go", ("go",), "golang-go")
+        require_commands(context, "Go", "build", "start")
+        assert detection.build_command and detection.start_command
         prefix = ENVIRONMENT
         install = detection.install_command
         if user_files.is_dir(context.workspace, "vendor"):
@@ -58,19 +51,8 @@ class GoBuilder:
             await context.log("Go: building from vendor/ (-mod=vendor), no module download")
         await run_step(context, "install", prefix + install if install else None)
         await run_step(context, "build", prefix + detection.build_command)
-        skipped = await asyncio.to_thread(
-            user_file_writes.copy_tree, context.workspace, ".", context.output_dir, "server",
-            ignore_names("vendor"))
-        await warn_skipped(context, skipped)
-        rules = project_rules(context.workspace)
-        for warning in rules.warnings:
-            await context.log(f"warning: {warning}")
-        write_json(context.output_dir, "config.json", build_config(rules, files=[]))
-        command = detection.start_command
-        if not _SHELL_SYNTAX.search(command.replace("$PORT", "")):
-            command = f"exec {command}"
-        write_server(context.output_dir, "go", command)
-        await context.log(f"server app in server/, started with: {command}")
+        await ship_server(context, "go", exec_form(detection.start_command),
+                          ignore_names("vendor"))
 
 
 @hookimpl

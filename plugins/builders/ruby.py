@@ -3,38 +3,47 @@
 Ruby and Bundler come from the server (Debian's ``ruby`` and ``bundler``,
 which ``./dev`` installs). Gems go to ``.gems`` in the app (``GEM_HOME``),
 shipped with it in ``server/``; gems the server already has (Debian's
-``ruby-rack``, ``ruby-webrick``, ...) are used as they are: the install tries
-the installed gems alone first (``bundle install --local``) and asks the
-Gemfile's sources only for what is missing. The start command (``bundle exec
-rackup`` for a ``config.ru``, or a Procfile's ``web:`` line) runs in ``/app``
-with the same ``GEM_HOME``, listening on the loopback.
+``ruby-rack``, ``ruby-webrick``, ``ruby-railties``...) are used as they are: the
+install tries the installed gems and ``vendor/cache`` alone first (``bundle
+install --local``) and asks the Gemfile's sources only for what is missing.
+The start command (a Procfile's ``web:`` line, ``rails server`` for Rails,
+``bundle exec rackup`` for a ``config.ru``) runs in ``/app`` with the same
+``GEM_HOME``, in production (``RACK_ENV``, ``RAILS_ENV``; Rails logs to standard
+output and serves ``public/`` itself), listening on the loopback: a bind to
+``0.0.0.0`` is rewritten.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
 from autostack_core import hookimpl
-from autostack_core.build import user_file_writes
-from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection
 
-from .node_toolchain import installed
-from .routes_config import build_config
-from .static_site import project_rules
-from .steps import ignore_names, run_step, warn_skipped, write_json, write_server
+from .server_apps import require_commands, require_toolchain, ship_server
+from .steps import ignore_names, run_step
 
 GEMS = ".gems"
 ENVIRONMENT = (f'export GEM_HOME="$PWD/{GEMS}" PATH="$PWD/{GEMS}/bin:$PATH" '
-               'RACK_ENV="${RACK_ENV:-production}"; ')
+               'RACK_ENV="${RACK_ENV:-production}" RAILS_ENV="${RAILS_ENV:-production}" '
+               'RAILS_LOG_TO_STDOUT="${RAILS_LOG_TO_STDOUT:-1}" '
+               'RAILS_SERVE_STATIC_FILES="${RAILS_SERVE_STATIC_FILES:-1}"; ')
+#: Rails 7.1+ precompiles assets without the app's secret when this is set.
+BUILD_ENVIRONMENT = 'export SECRET_KEY_BASE_DUMMY="${SECRET_KEY_BASE_DUMMY:-1}"; '
 INSTALL = "bundle install --local || bundle install"
-_ANY_HOST = re.compile(r"(--host[= ]|-o )0\.0\.0\.0")
+#: ``rackup --host``/``-o``, ``rails server --binding``/``-b``, ``puma -b tcp://``.
+_ANY_HOST = re.compile(r"(--host[= ]|-o |--binding[= ]|-b (?:tcp://)?)0\.0\.0\.0")
+
+
+def loopback(command: str) -> str:
+    """``command`` with a bind to every address turned into one to the loopback."""
+    return _ANY_HOST.sub(lambda m: f"{m[1]}127.0.0.1", command)
 
 
 class RubyBuilder:
-    """Builds Rack apps (``config.ru`` with a ``Gemfile``) into ``server/``."""
+    """Builds Ruby apps (a ``Gemfile`` with Rails, a Procfile or a ``config.ru``) into
+    ``server/``."""
 
     name = "ruby"
     priority = 30
@@ -44,27 +53,18 @@ class RubyBuilder:
 
     async def build(self, context: BuildContext) -> None:
         detection = context.detection
-        if not (installed("ruby") and installed("bundle")):
-            raise BuildError("this is a Ruby app and Ruby with Bundler is not installed on "
-                             "this server (install Debian's ruby and bundler)")
-        if not detection.start_command:
-            raise BuildError("no start command for this Ruby app: add a Procfile `web:` line "
-                             "or set the start command in the project settings")
+        require_toolchain("Ruby", ("ruby", "bundle"), "ruby and bundler")
+        require_commands(context, "Ruby", "start")
+        assert detection.start_command
         install = detection.install_command
         if install == "bundle install":
             install = INSTALL
         await run_step(context, "install", ENVIRONMENT + install if install else None)
         if detection.build_command:
-            await run_step(context, "build", ENVIRONMENT + detection.build_command)
-        skipped = await asyncio.to_thread(
-            user_file_writes.copy_tree, context.workspace, ".", context.output_dir, "server",
-            ignore_names())
-        await warn_skipped(context, skipped)
-        rules = project_rules(context.workspace)
-        write_json(context.output_dir, "config.json", build_config(rules, files=[]))
-        start = _ANY_HOST.sub(lambda m: f"{m[1]}127.0.0.1", detection.start_command)
-        write_server(context.output_dir, "ruby", ENVIRONMENT + start)
-        await context.log(f"server app in server/, started with: {start}")
+            await run_step(context, "build",
+                           ENVIRONMENT + BUILD_ENVIRONMENT + detection.build_command)
+        start = loopback(detection.start_command)
+        await ship_server(context, "ruby", ENVIRONMENT + start, ignore_names())
 
 
 @hookimpl

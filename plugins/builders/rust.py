@@ -13,24 +13,17 @@ builds offline; otherwise crates come from the project's registry.
 
 from __future__ import annotations
 
-import asyncio
-import re
 from typing import Any
 
 from autostack_core import hookimpl
-from autostack_core.build import user_file_writes
-from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection
 
-from .node_toolchain import installed
-from .routes_config import build_config
-from .static_site import project_rules
-from .steps import ignore_names, run_step, warn_skipped, write_json, write_server
+from .server_apps import exec_form, require_commands, require_toolchain, ship_server
+from .steps import ignore_names, run_step
 
 ENVIRONMENT = ('export CARGO_HOME="$HOME/.cargo" CARGO_TARGET_DIR="$HOME/cargo-target"; ')
 COPY_BINARIES = ('mkdir -p target/release && find "$CARGO_TARGET_DIR/release" -maxdepth 1 '
                  "-type f -perm -u+x -exec cp {} target/release/ ';'")
-_SHELL_SYNTAX = re.compile(r"[;&|<>()`$]")
 
 
 class RustBuilder:
@@ -44,25 +37,12 @@ class RustBuilder:
 
     async def build(self, context: BuildContext) -> None:
         detection = context.detection
-        if not installed("cargo"):
-            raise BuildError("this is a Rust app and Cargo is not installed on this server "
-                             "(install Debian's cargo)")
-        if not detection.build_command or not detection.start_command:
-            raise BuildError("no build or start command for this Rust app: set them in the "
-                             "project settings")
+        require_toolchain("Rust", ("cargo",), "cargo")
+        require_commands(context, "Rust", "build", "start")
+        assert detection.build_command and detection.start_command
         await run_step(context, "build",
                        f"{ENVIRONMENT}{detection.build_command} && {COPY_BINARIES}")
-        skipped = await asyncio.to_thread(
-            user_file_writes.copy_tree, context.workspace, ".", context.output_dir, "server",
-            ignore_names())
-        await warn_skipped(context, skipped)
-        rules = project_rules(context.workspace)
-        write_json(context.output_dir, "config.json", build_config(rules, files=[]))
-        command = detection.start_command
-        if not _SHELL_SYNTAX.search(command.replace("$PORT", "")):
-            command = f"exec {command}"
-        write_server(context.output_dir, "rust", command)
-        await context.log(f"server app in server/, started with: {command}")
+        await ship_server(context, "rust", exec_form(detection.start_command), ignore_names())
 
 
 @hookimpl

@@ -15,6 +15,8 @@ from typing import Any
 from autostack_core import hookimpl
 from autostack_core.interfaces import Detection, Language, SourceTree
 
+from .runtimes import procfile_web
+
 DETECTOR = "autostack_plugins.detectors.docker"
 
 DOCKERFILES = ("Dockerfile", "Containerfile", "dockerfile")
@@ -71,12 +73,7 @@ def container(tree: SourceTree) -> Detection | None:
 
 def procfile(tree: SourceTree) -> Detection | None:
     """A Procfile ``web:`` process with no framework around it."""
-    web = None
-    for line in (tree.read_text("Procfile") or "").splitlines():
-        name, _, command = line.partition(":")
-        if name.strip() == "web" and command.strip():
-            web = command.strip()
-            break
+    web = procfile_web(tree)
     if web is None:
         return None
     runtime: Language

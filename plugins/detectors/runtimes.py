@@ -3,7 +3,12 @@
 Vercel knows them as the ``go``, ``rust`` (``axum``, ``actix-web``) and ``ruby``
 presets; ``plugins/builders/go.py``, ``rust.py`` and ``ruby.py`` build them.
 They score just below a Dockerfile (0.3), which container providers build,
-and above a Procfile and plain HTML, which would misread these apps.
+and above a bare Procfile and plain HTML, which would misread these apps.
+
+Beyond Vercel's presets, as Heroku and Nixpacks do: a lone ``main.go`` without
+``go.mod`` (made a module in the build sandbox), a Ruby app started by its
+Procfile's ``web:`` line, and Rails (``rails``, not a Vercel slug: Vercel runs
+Ruby only as Rack).
 """
 
 from __future__ import annotations
@@ -22,16 +27,30 @@ GO_MAINS = ("main.go", "cmd/api/main.go", "cmd/server/main.go")
 RUST_FRAMEWORKS = (("axum", "Axum"), ("actix-web", "Actix Web"))
 
 
+_PACKAGE_MAIN = re.compile(r"^package\s+main\b", re.MULTILINE)
+#: A lone main.go becomes a module in the sandbox; ``tidy`` fetches what it imports
+#: from the project's GOPROXY (nothing at all for the standard library alone).
+GO_MODULE_INIT = "go mod init app && go mod tidy"
+
+
 def go(tree: SourceTree) -> Detection | None:
-    """A ``go.mod`` module with a ``main`` package at the root or under ``cmd/``."""
+    """A ``go.mod`` module with a ``main`` package at the root or under ``cmd/``, or a lone
+    ``main.go`` of ``package main`` without ``go.mod``."""
     main = next((path for path in GO_MAINS if tree.exists(path)), None)
-    if not tree.exists("go.mod") or main is None:
+    if main is None:
+        return None
+    if tree.exists("go.mod"):
+        install, reason = "go mod download", f"Go: `go.mod` and `{main}` present"
+    elif main == "main.go" and _PACKAGE_MAIN.search(tree.read_text(main) or ""):
+        install, reason = GO_MODULE_INIT, ("Go: a lone `main.go` (package main) without "
+                                           "`go.mod`: made a module in the build")
+    else:
         return None
     package = "." if main == "main.go" else "./" + main.rsplit("/", 1)[0]
     return Detection(
         framework="go", name="Go", runtime="go", confidence=CONFIDENCE,
-        reasons=[f"Go: `go.mod` and `{main}` present"],
-        install_command="go mod download",
+        reasons=[reason],
+        install_command=install,
         build_command=f"go build -o app {package}",
         start_command="./app",
         dev_command=f"go run {package}",
@@ -74,17 +93,73 @@ def rust(tree: SourceTree) -> Detection | None:
     )
 
 
+def procfile_web(tree: SourceTree) -> str | None:
+    """The command of the Procfile's ``web:`` process, if any."""
+    for line in (tree.read_text("Procfile") or "").splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == "web" and command.strip():
+            return command.strip()
+    return None
+
+
+RAILS_MARKERS = ("config/application.rb", "bin/rails")
+RAILS_START = "bundle exec rails server -b 0.0.0.0 -p $PORT"
+#: Asset pipelines whose ``assets:precompile`` a Rails build runs (as Heroku's buildpack).
+RAILS_ASSET_GEMS = ("propshaft", "sprockets", "jsbundling-rails", "cssbundling-rails")
+
+
+def rails(tree: SourceTree, gemfile: str, web: str | None) -> Detection | None:
+    """A Rails app: ``config/application.rb`` or ``bin/rails`` beside a Gemfile."""
+    marker = next((path for path in RAILS_MARKERS if tree.exists(path)), None)
+    if marker is None:
+        return None
+    reasons = [f"Rails: `{marker}` and `Gemfile` present",
+               "production: RAILS_ENV=production; set SECRET_KEY_BASE (or RAILS_MASTER_KEY) "
+               "in the project's environment"]
+    assets = next((gem for gem in RAILS_ASSET_GEMS
+                   if re.search(rf"""^\s*gem\s+['"]{re.escape(gem)}['"]""", gemfile,
+                                re.MULTILINE)), None)
+    if assets:
+        reasons.append(f"build: `{assets}` in the Gemfile, so the assets are precompiled")
+    reasons.append(f"start: `web: {web}` in `Procfile`" if web else
+                   "start: `rails server` (no Procfile `web:` line)")
+    return Detection(
+        framework="rails", name="Ruby on Rails", runtime="ruby",
+        confidence=CONFIDENCE + FRAMEWORK_BONUS, reasons=reasons,
+        package_manager="bundler",
+        install_command="bundle install",
+        build_command="bundle exec rails assets:precompile" if assets else None,
+        start_command=web or RAILS_START,
+        dev_command="bundle exec rails server -p $PORT",
+        detector=DETECTOR,
+    )
+
+
 def ruby(tree: SourceTree) -> Detection | None:
-    """A Rack app (Sinatra, Rails, Roda...): ``config.ru`` with a ``Gemfile``."""
-    if not (tree.exists("config.ru") and tree.exists("Gemfile")):
+    """A Ruby app with a ``Gemfile``: Rails, else a Procfile ``web:`` line, else a Rack
+    ``config.ru`` (Sinatra, Roda, Hanami...)."""
+    gemfile = tree.read_text("Gemfile")
+    if gemfile is None:
+        return None
+    web = procfile_web(tree)
+    found = rails(tree, gemfile, web)
+    if found is not None:
+        return found
+    if web is not None:
+        start, reason = web, f"Ruby: `Gemfile` and `web: {web}` in `Procfile`"
+    elif tree.exists("config.ru"):
+        start = "bundle exec rackup config.ru --host 0.0.0.0 --port $PORT"
+        reason = "Ruby (Rack): `config.ru` and `Gemfile` present"
+    else:
         return None
     return Detection(
         framework="ruby", name="Ruby", runtime="ruby", confidence=CONFIDENCE,
-        reasons=["Ruby (Rack): `config.ru` and `Gemfile` present"],
+        reasons=[reason],
         package_manager="bundler",
         install_command="bundle install",
-        start_command="bundle exec rackup config.ru --host 0.0.0.0 --port $PORT",
-        dev_command="bundle exec rackup config.ru --port $PORT",
+        start_command=start,
+        dev_command="bundle exec rackup config.ru --port $PORT" if tree.exists("config.ru")
+        else None,
         detector=DETECTOR,
     )
 
@@ -98,7 +173,7 @@ def detect(tree: SourceTree) -> Detection | None:
 @hookimpl
 def framework_slugs(settings: Any) -> list[str]:
     """What :func:`detect_framework` here can name."""
-    return ["go", "rust", *(crate for crate, _ in RUST_FRAMEWORKS), "ruby"]
+    return ["go", "rust", *(crate for crate, _ in RUST_FRAMEWORKS), "ruby", "rails"]
 
 
 @hookimpl

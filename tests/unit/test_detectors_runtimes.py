@@ -1,4 +1,4 @@
-"""The runtimes detector: Go, Rust and Ruby servers, recognised but not yet buildable."""
+"""The runtimes detector: Go, Rust and Ruby (Rack, Procfile, Rails) servers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from autostack_core.build.detection import detect_all
 from autostack_core.config import Settings
 from autostack_core.interfaces import Detection, Language, SourceTree
 from autostack_core.plugins import get_plugin_manager
+from autostack_plugins.builders import ruby as ruby_builder
 from autostack_plugins.detectors import runtimes
 
 pytestmark = pytest.mark.dbless
@@ -74,6 +75,66 @@ def test_rack_app(tmp_path: Path) -> None:
     assert (detection.framework, detection.runtime) == ("ruby", "ruby")
     assert detection.install_command == "bundle install"
 
+
+
+def test_a_lone_main_go_without_go_mod_is_made_a_module_in_the_build(tmp_path: Path) -> None:
+    detection = found(tmp_path, {"main.go": GO_MAIN})
+    assert (detection.framework, detection.runtime) == ("go", "go")
+    assert detection.install_command == "go mod init app && go mod tidy"
+    assert detection.build_command == "go build -o app ."
+
+
+def test_a_lone_go_file_of_another_package_is_not_an_app(tmp_path: Path) -> None:
+    assert runtimes.detect(write(tmp_path, {"main.go": "package tools\n"})) is None
+
+
+def test_a_ruby_app_started_by_its_procfile(tmp_path: Path) -> None:
+    """No config.ru: the Procfile's web line (Heroku's rule) starts it with the Gemfile's gems."""
+    detection = found(tmp_path, {"Gemfile": "gem 'sinatra'\n", "app.rb": "get('/') { 'hi' }\n",
+                                 "Procfile": "worker: rake jobs\nweb: bundle exec ruby app.rb "
+                                             "-p $PORT\n"})
+    assert (detection.framework, detection.runtime) == ("ruby", "ruby")
+    assert detection.start_command == "bundle exec ruby app.rb -p $PORT"
+
+
+def test_a_procfile_wins_over_config_ru(tmp_path: Path) -> None:
+    detection = found(tmp_path, {"Gemfile": "gem 'rack'\n", "config.ru": "run App\n",
+                                 "Procfile": "web: bundle exec puma -p $PORT\n"})
+    assert detection.start_command == "bundle exec puma -p $PORT"
+
+
+def test_rails_without_procfile_runs_rails_server_and_precompiles_its_assets(
+    tmp_path: Path
+) -> None:
+    detection = found(tmp_path, {"Gemfile": 'gem "rails", "~> 8.0"\ngem "propshaft"\n',
+                                 "config.ru": "run Rails.application\n",
+                                 "config/application.rb": "module Blog; end\n"})
+    assert (detection.framework, detection.runtime) == ("rails", "ruby")
+    assert detection.start_command == "bundle exec rails server -b 0.0.0.0 -p $PORT"
+    assert detection.build_command == "bundle exec rails assets:precompile"
+    assert any("SECRET_KEY_BASE" in reason for reason in detection.reasons)
+
+
+def test_an_api_only_rails_app_with_a_procfile_has_no_asset_build(tmp_path: Path) -> None:
+    detection = found(tmp_path, {"Gemfile": "gem 'rails'\n", "bin/rails": "#!/usr/bin/env ruby\n",
+                                 "Procfile": "web: bundle exec puma -C config/puma.rb\n"})
+    assert detection.framework == "rails"
+    assert detection.build_command is None
+    assert detection.start_command == "bundle exec puma -C config/puma.rb"
+
+
+def test_a_gemfile_alone_is_not_an_app(tmp_path: Path) -> None:
+    assert runtimes.detect(write(tmp_path, {"Gemfile": "gem 'rake'\n"})) is None
+
+
+@pytest.mark.parametrize(("command", "bound"), [
+    ("bundle exec rails server -b 0.0.0.0 -p $PORT", "-b 127.0.0.1 -p"),
+    ("bundle exec puma -b tcp://0.0.0.0:$PORT", "-b tcp://127.0.0.1:$PORT"),
+    ("bundle exec rackup --host 0.0.0.0 --port $PORT", "--host 127.0.0.1 --port"),
+])
+def test_ruby_servers_are_bound_to_the_loopback(command: str, bound: str) -> None:
+    assert bound in ruby_builder.loopback(command)
+    assert "0.0.0.0" not in ruby_builder.loopback(command)
 
 async def frameworks(root: Path, files: dict[str, str]) -> list[str]:
     """Every detector's answer for ``files``, best first."""
