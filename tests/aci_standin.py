@@ -14,13 +14,18 @@ answers as it does:
   ``memoryInGB``), environment variables each with exactly one of ``value`` and
   ``secureValue``, ``restartPolicy`` Always/OnFailure/Never, an ``ipAddress``
   (Public or Private) whose ports are container ports and whose
-  ``dnsNameLabel`` fits; 400 ``InvalidRequestContent`` naming the field otherwise;
+  ``dnsNameLabel`` fits; ``imageRegistryCredentials`` each with a ``server`` and
+  a ``username`` with a ``password`` (or an ``identity``); 400
+  ``InvalidRequestContent`` naming the field otherwise;
+* an image of a registry in :attr:`AciStandIn.private` is pulled only with that
+  registry's user and password among the credentials: 400 ``InaccessibleImage``
+  otherwise, as ARM answers;
 * ``GET`` / ``DELETE`` of a group, ``GET`` of the resource group's list, ``POST
   .../stop`` and ``.../start``, ``GET .../containers/{name}/logs`` (``timestamps``).
 
 A group is ``Succeeded`` with its container ``Running`` at once, unless its
 image's name holds ``fail`` (``Terminated``, "CrashLoopBackOff"). Secure values
-are never answered back. :attr:`frontend_port` plays the group's public
+and registry passwords are never answered back. :attr:`frontend_port` plays the group's public
 address: a request's ``Host`` is its FQDN, answered as the suite's image app.
 """
 
@@ -61,6 +66,8 @@ class AciStandIn:
         self.groups: dict[str, dict[str, Any]] = {}
         self.logs: dict[str, list[tuple[datetime, str]]] = {}
         self.requests: list[tuple[str, str, dict[str, Any] | None]] = []
+        self.private: dict[str, tuple[str, str]] = {}
+        """Registries that need a login: ``{server: (username, password)}``."""
         self.lock = threading.Lock()
         self.app = EchoApp()
         self.api = ThreadingHTTPServer(("127.0.0.1", free_port()), _handler(self, False))
@@ -168,6 +175,7 @@ class AciStandIn:
                         "environmentVariables: a name and one of value, secureValue",
                     )
             ports |= {port["port"] for port in inner.get("ports") or []}
+        self._check_pull(name, properties, containers)
         address = properties.get("ipAddress")
         if address is not None:
             if address.get("type") not in ("Public", "Private"):
@@ -214,6 +222,28 @@ class AciStandIn:
         return 404, "no such container group"
 
 
+    def _check_pull(self, name: str, properties: dict[str, Any],
+                    containers: list[dict[str, Any]]) -> None:
+        logins: dict[str, tuple[str, str]] = {}
+        for index, credential in enumerate(properties.get("imageRegistryCredentials") or []):
+            where = f"properties.imageRegistryCredentials[{index}]"
+            if not credential.get("server") or not (
+                    credential.get("identity") or
+                    (credential.get("username") and credential.get("password"))):
+                raise ArmError(400, "InvalidRequestContent",
+                               f"{where}: a server and a username with a password, or an "
+                               "identity")
+            logins[credential["server"]] = (credential.get("username", ""),
+                                            credential.get("password", ""))
+        for container in containers:
+            image = container["properties"]["image"]
+            server = image.partition("/")[0]
+            if server in self.private and logins.get(server) != self.private[server]:
+                raise ArmError(400, "InaccessibleImage",
+                               f"The image '{image}' in container group '{name}' is not "
+                               "accessible. Please check the image and registry credential.")
+
+
 def _image(group: dict[str, Any]) -> str:
     return str(group["properties"]["containers"][0]["properties"]["image"])
 
@@ -221,6 +251,8 @@ def _image(group: dict[str, Any]) -> str:
 def _public(group: dict[str, Any]) -> dict[str, Any]:
     """The group as ARM answers it: secure values are never returned."""
     shown = copy.deepcopy(group)
+    for credential in shown["properties"].get("imageRegistryCredentials") or []:
+        credential.pop("password", None)
     for container in shown["properties"]["containers"]:
         for variable in container["properties"].get("environmentVariables") or []:
             variable.pop("secureValue", None)

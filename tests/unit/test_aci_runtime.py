@@ -33,7 +33,7 @@ from tests.conformance.pair import artifact
 from tests.kube_standin import standin_image
 
 pytest.importorskip("azure.mgmt.containerinstance")
-from autostack_plugins.providers.aci.runtime import AciDeployError, AciRuntime
+from autostack_plugins.providers.aci.runtime import AciDeployError, AciRuntime, registry_host
 
 __all__ = ["aci_standin"]
 pytestmark = pytest.mark.dbless
@@ -152,6 +152,40 @@ async def test_a_wrong_token_is_refused(tmp_path: Path, aci_standin: AciStandIn)
     with pytest.raises(Exception, match="AuthenticationFailed"):
         await runtime.check(team(aci_standin))
     await runtime.stop()
+
+
+async def test_a_private_registry_is_pulled_with_the_teams_registry_login(
+        runtime: AciRuntime, aci_standin: AciStandIn) -> None:
+    aci_standin.private["registry.test"] = ("puller", "pull-s3cret")
+    reference = await runtime.publish(artifact("r9", standin_image("r9"), frozenset()))
+    release = Release(id="r9", project="shop", artifact=reference, env={},
+                      config=team(aci_standin))
+    with pytest.raises(AciDeployError, match="registry_username and registry_password"):
+        await runtime.deploy(release)
+
+    login = {**team(aci_standin), "registry_username": "puller",
+             "registry_password": "pull-s3cret"}
+    endpoint = await runtime.deploy(Release(id="r9", project="shop", artifact=reference,
+                                            env={}, config=login))
+    assert (await front(aci_standin, endpoint.url)).text == "server r9 /"
+    put = [body for method, _, body in aci_standin.requests if method == "PUT"][-1] or {}
+    assert put["properties"]["imageRegistryCredentials"] == [
+        {"server": "registry.test", "username": "puller", "password": "pull-s3cret"}]
+    group = aci_standin.answer("GET", GROUPS.join(["/subscriptions/sub-1", "/autostack-shop-r9"]),
+                               None)[1]
+    assert "password" not in group["properties"]["imageRegistryCredentials"][0]
+
+
+def test_a_registry_user_needs_its_password(tmp_path: Path) -> None:
+    runtime = AciRuntime(Settings(data_dir=tmp_path))
+    with pytest.raises(ConfigError) as error:
+        runtime.check_config({"subscription_id": "s", "resource_group": "g",
+                              "location": "eastus", "tenant_id": "t", "client_id": "c",
+                              "client_secret": "x", "registry_username": "puller"})
+    assert error.value.field == "registry_password"
+    assert registry_host("myacr.azurecr.io/shop/app@sha256:ab") == "myacr.azurecr.io"
+    assert registry_host("127.0.0.1:5000/app:1") == "127.0.0.1:5000"
+    assert registry_host("library/nginx") == "index.docker.io"
 
 
 def test_a_teams_values_need_its_own_service_principal(tmp_path: Path) -> None:

@@ -3,8 +3,9 @@
 ``pip install 'autostack[azure]'``; the client loads only when the hook runs.
 The server's own settings: ``AUTOSTACK_ACI_<FIELD>`` (``SUBSCRIPTION_ID``,
 ``RESOURCE_GROUP``, ``LOCATION``, ``TENANT_ID``, ``CLIENT_ID``,
-``CLIENT_SECRET``, ``BASE_URL``; without a client secret, azure-identity's
-DefaultAzureCredential); a team's own fields replace them
+``CLIENT_SECRET``, ``BASE_URL``, ``REGISTRY_USERNAME``, ``REGISTRY_PASSWORD``;
+without a client secret, azure-identity's DefaultAzureCredential); a team's
+own fields replace them
 (``docs/providers/aci.md``).
 """
 

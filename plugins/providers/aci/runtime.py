@@ -16,7 +16,9 @@ ACI has no traffic split and no replicas: one group is one instance, and
 splitting traffic between releases is the edge's job. Credentials: a team
 gives a service principal (tenant, client id, client secret: sealed) or
 nothing (the server's own settings); the server's Default Azure Credential
-is never lent to a team.
+is never lent to a team. A private registry (Azure Container Registry) is
+pulled from with ``registry_username`` and ``registry_password`` (sealed), set
+on the group as ``imageRegistryCredentials`` for the image's registry host.
 """
 
 from __future__ import annotations
@@ -64,7 +66,14 @@ CONFIG_FIELDS = (
         "base_url", "Azure Resource Manager endpoint (default management.azure.com)",
         required=False, urls=url_value,
     ),
+    ConfigField("registry_username",
+                "User pulling the image from a private registry (an ACR admin user or a "
+                "service principal's client id)", required=False),
+    ConfigField("registry_password", "Password of that registry user", secret=True,
+                required=False),
 )
+REGISTRY_FIELDS = ("registry_username", "registry_password")
+DOCKER_HUB = "index.docker.io"
 LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT[\d:.]+Z?)\s(.*)$")
 
 Credential = Callable[[Mapping[str, str]], Any]
@@ -77,6 +86,15 @@ class AciDeployError(Exception):
 def group_name(project: str, release_id: str) -> str:
     slug = re.sub(r"[^a-z0-9-]+", "-", f"autostack-{project}".lower()).strip("-")
     return f"{slug[:50].rstrip('-')}-{release_id.lower()}"[:63]
+
+
+def registry_host(image: str) -> str:
+    """The registry an image reference is pulled from (``myacr.azurecr.io/app@sha256:..``
+    gives ``myacr.azurecr.io``; a bare ``library/nginx`` is Docker Hub's)."""
+    first, _, rest = image.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return first
+    return DOCKER_HUB
 
 
 def default_credential(values: Mapping[str, str]) -> Any:
@@ -129,11 +147,16 @@ class AciRuntime:
                     f"{name}: required in a team's ACI settings (its own "
                     "service principal: the server's Azure identity is not lent)",
                 )
+        check_registry_fields(values)
 
     def settings_for(self, config: Mapping[str, str]) -> dict[str, str]:
+        """The team's values (checked), else the server's own."""
         values = {key: value for key, value in config.items() if value}
         self.check_config(values)
-        return values or dict(self.defaults)
+        if values:
+            return values
+        check_registry_fields(self.defaults)
+        return dict(self.defaults)
 
     def client(self, values: Mapping[str, str]) -> Any:
         from azure.mgmt.containerinstance import ContainerInstanceManagementClient
@@ -225,6 +248,13 @@ class AciRuntime:
             ip_address=models.IpAddress(
                 type="Public", dns_name_label=name, ports=[models.Port(port=PORT)]
             ),
+            image_registry_credentials=[
+                models.ImageRegistryCredential(
+                    server=registry_host(release.artifact.location),
+                    username=values["registry_username"],
+                    password=values["registry_password"],
+                )
+            ] if values.get("registry_username") else None,
         )
 
     async def deploy(self, release: Release) -> Endpoint:
@@ -236,11 +266,7 @@ class AciRuntime:
         groups = self.client(values).container_groups
         options = self._options(values)
         if found is None:
-            await asyncio.to_thread(
-                lambda: groups.begin_create_or_update(
-                    values["resource_group"], name, self.group(values, name, release), **options
-                ).result()
-            )
+            await self._create(values, name, release)
         elif _state(found) == ReleaseStatus.ASLEEP:
             await asyncio.to_thread(
                 lambda: groups.begin_start(values["resource_group"], name, **options).result()
@@ -252,6 +278,26 @@ class AciRuntime:
             url=f"http://{fqdn}:{PORT}",
             attributes={"aci_container_group": name},
         )
+
+    async def _create(self, values: Mapping[str, str], name: str, release: Release) -> None:
+        """``PUT`` the group; an image ACI may not pull fails naming the fields to set."""
+        from azure.core.exceptions import HttpResponseError
+
+        groups = self.client(values).container_groups
+        try:
+            await asyncio.to_thread(
+                lambda: groups.begin_create_or_update(
+                    values["resource_group"], name, self.group(values, name, release),
+                    **self._options(values),
+                ).result()
+            )
+        except HttpResponseError as error:
+            if "InaccessibleImage" not in str(error):
+                raise
+            raise AciDeployError(
+                f"ACI cannot pull {release.artifact.location}: give the registry's login as "
+                "registry_username and registry_password in the team's ACI settings (or "
+                "AUTOSTACK_ACI_REGISTRY_USERNAME/_PASSWORD), then redeploy") from error
 
     async def _get(self, values: Mapping[str, str], name: str) -> Any:
         from azure.core.exceptions import ResourceNotFoundError
@@ -377,6 +423,15 @@ class AciRuntime:
         """``usage``'s hours at the container group's vCPU and memory."""
         cost: Cost = prices.estimate(self.settings, usage)
         return cost
+
+
+def check_registry_fields(values: Mapping[str, str]) -> None:
+    """A registry user goes with its password: one alone is refused, naming the other."""
+    given = [name for name in REGISTRY_FIELDS if values.get(name)]
+    if len(given) == 1:
+        missing = next(name for name in REGISTRY_FIELDS if name not in given)
+        raise ConfigError(missing, f"{missing}: required with {given[0]} (the private "
+                                   "registry's user and password go together)")
 
 
 def parse_log(content: str) -> list[LogLine]:
