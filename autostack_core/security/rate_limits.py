@@ -28,6 +28,12 @@ asked about, through the protection gate (:func:`plan_gated`). The buckets live
 in Redis when ``AUTOSTACK_REDIS_URL`` is set (shared by every control plane),
 else in this process (:mod:`.token_buckets`).
 
+Only the edge may ask: the question comes from the loopback and carries the
+edge's key (:func:`edge_key`, derived from the server's secret key and set in
+Caddy's configuration, which only the server's user reads). The loopback alone
+would not do: behind a reverse proxy on the same machine every visitor's
+request comes from the loopback, and could spend other addresses' allowances.
+
 A refusal is 429 with ``Retry-After``, the whole seconds until the next
 request would pass. A request refused for its address takes nothing from its
 project's bucket, so a flood from one address does not eat the project's share
@@ -36,6 +42,7 @@ of everyone else.
 
 from __future__ import annotations
 
+import hmac
 import math
 import time
 import weakref
@@ -50,6 +57,7 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core.infrastructure.models import Deployment, Plan
 from autostack_core.interfaces.edge import EDGE_RATE_LIMITS, RATE_LIMIT_CHECK
+from autostack_core.security.crypto import active_keyring, derive_key
 from autostack_core.security.token_buckets import (
     Buckets,
     MemoryBuckets,
@@ -70,6 +78,13 @@ PLAN_SECONDS = 5.0
 """How long a team's plan limits are cached before they are read again."""
 MAX_CACHED = 100_000
 CLIENT_HEADER, DEPLOYMENT_HEADER = "x-autostack-client", "x-autostack-deployment"
+EDGE_KEY_HEADER = "x-autostack-edge-key"
+
+
+def edge_key(key: str | None = None) -> str:
+    """The key the edge's questions carry: derived from the server's newest secret key
+    (or from ``key``), the same on every control plane that shares the secret."""
+    return derive_key(key or active_keyring().keys[0], "edge questions").hex()
 
 
 def plan_rates(plan: Plan | None) -> tuple[Rate | None, Rate | None]:
@@ -205,20 +220,25 @@ def too_many(seconds: float, what: str) -> Response:
                                                        "Cache-Control": "no-store"})
 
 
-def _loopback(request: Request) -> bool:
+def _from_edge(request: Request) -> bool:
+    """Whether the edge asks: from the loopback, with a key from any of the server's
+    secret keys (an edge configured before a key rotation still gets answers)."""
     try:
-        return request.client is not None and ip_address(request.client.host).is_loopback
+        loopback = request.client is not None and ip_address(request.client.host).is_loopback
     except ValueError:
         return False
+    given = request.headers.get(EDGE_KEY_HEADER, "").encode()
+    return loopback and any(hmac.compare_digest(given, edge_key(key).encode())
+                            for key in active_keyring().keys)
 
 
 async def check(request: Request) -> Response:
     """The edge's question for one request: 204 to go on, 429 with ``Retry-After``.
 
-    Only the edge on this machine asks (from the loopback); anyone else gets 404,
-    so no visitor can spend another address's tokens.
+    Only the edge on this machine asks (from the loopback, with its key); anyone else
+    gets 404, so no visitor can spend another address's tokens.
     """
-    if not _loopback(request):
+    if not _from_edge(request):
         return PlainTextResponse("not found", status_code=404)
     limits = limits_of(request.app.state.autostack)
     deployment = request.headers.get(DEPLOYMENT_HEADER, "")

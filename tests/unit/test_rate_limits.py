@@ -25,7 +25,8 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.interfaces.edge import RATE_LIMIT_CHECK
 from autostack_core.security import accounts
-from autostack_core.security.rate_limits import Rate, RateLimits, parse_rate
+from autostack_core.security.crypto import generate_key
+from autostack_core.security.rate_limits import Rate, RateLimits, edge_key, parse_rate
 from autostack_core.security.token_buckets import MemoryBuckets
 from autostack_core.utils import random_id
 from tests.conftest import REDIS_URL
@@ -117,9 +118,12 @@ async def deployments(owner: User) -> tuple[str, str, str]:
     return rows[0].id, rows[1].id, rows[2].id
 
 
-async def ask(http: httpx.AsyncClient, address: str, deployment: str) -> httpx.Response:
-    return await http.get(RATE_LIMIT_CHECK, headers={"X-AutoStack-Client": address,
-                                                     "X-AutoStack-Deployment": deployment})
+async def ask(http: httpx.AsyncClient, address: str, deployment: str,
+              key: str | None = None) -> httpx.Response:
+    """The edge's question, with the edge's key unless another ``key`` is given."""
+    return await http.get(RATE_LIMIT_CHECK, headers={
+        "X-AutoStack-Client": address, "X-AutoStack-Deployment": deployment,
+        "X-AutoStack-Edge-Key": edge_key() if key is None else key})
 
 
 async def test_a_flood_from_one_address_holds_back_that_address_on_that_project_only(
@@ -147,6 +151,17 @@ async def test_only_the_local_edge_may_ask(autostack: AutoStack, owner: User) ->
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as outside:
         for _ in range(6):
             assert (await ask(outside, "198.51.100.1", alpha)).status_code == 404
+
+
+async def test_a_loopback_caller_without_the_edges_key_is_not_answered(
+        edge_check: httpx.AsyncClient, owner: User) -> None:
+    """Behind a reverse proxy on the same machine every visitor comes from the loopback:
+    without the edge's key, none of them may spend another address's allowance."""
+    alpha, _, _ = await deployments(owner)
+    for key in ("", "0" * 64, edge_key(generate_key())):
+        for _ in range(6):
+            assert (await ask(edge_check, "198.51.100.1", alpha, key=key)).status_code == 404
+    assert (await ask(edge_check, "198.51.100.1", alpha)).status_code == 204
 
 
 async def test_a_plans_limits_override_the_servers_for_its_teams_projects(

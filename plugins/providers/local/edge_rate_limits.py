@@ -10,7 +10,8 @@ a 2xx answer lets the request go on, a 429 with its ``Retry-After`` is the
 visitor's answer. The question carries the client's address (Caddy's
 ``{http.vars.client_ip}``: the peer, or the address a trusted proxy names) and the
 deployment the hostname's marker names (none for a split hostname, which is
-then counted by its ``Host``); the visitor's credentials stay out of it.
+then counted by its ``Host``) and the edge's key (the check answers nobody else);
+the visitor's credentials stay out of it.
 Without a limit set, nothing is added: the edge pays for nothing.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 
 from autostack_core.config import Settings
 from autostack_core.interfaces.edge import EDGE_RATE_LIMITS, RATE_LIMIT_CHECK
+from autostack_core.security.rate_limits import edge_key
 from autostack_plugins.providers.local.edge_protection import dial_of
 
 JSON = dict[str, Any]
@@ -31,7 +33,8 @@ def _ask(settings: Settings, deployment: str) -> JSON:
         "handler": "reverse_proxy", "upstreams": [{"dial": dial_of(settings.local_url)}],
         "rewrite": {"method": "GET", "uri": RATE_LIMIT_CHECK},
         "headers": {"request": {"set": {"X-AutoStack-Client": ["{http.vars.client_ip}"],
-                                        "X-AutoStack-Deployment": [deployment]},
+                                        "X-AutoStack-Deployment": [deployment],
+                                        "X-AutoStack-Edge-Key": [edge_key()]},
                                 "delete": ["Authorization", "Cookie"]}},
         # A 2xx answer handled by routes that write nothing: the request goes on.
         "handle_response": [{"match": {"status_code": [2]},
