@@ -161,6 +161,29 @@ def test_idle_preview_scales_to_zero_and_the_next_request_waits(
     assert cold_start < 5
 
 
+def test_production_scales_to_zero_when_its_project_says_so(
+    runtime_server: Server, tmp_path: Path
+) -> None:
+    """Off by default: ``always`` stays up while ``quiet``, idle no longer than it and with
+    ``--scale-to-zero on``, goes to sleep; the next request through the edge wakes it."""
+    server = runtime_server
+    always = deploy(server, write_app(tmp_path / "always", "v1"), "--prod", "--project", "always")
+    quiet = deploy(server, write_app(tmp_path / "quiet", "v1"), "--prod", "--project", "quiet")
+    changed = server.cli("projects", "set", "quiet", "--scale-to-zero", "on").stdout
+    assert changed.strip() == "quiet: scale to zero on"
+    token = server.edge_get("quiet.localhost").text.split()[-1]
+    deadline = time.monotonic() + 20
+    while "stopped (asleep)" not in server.cli("logs", quiet["id"], "--runtime").stdout:
+        assert time.monotonic() < deadline, "production never scaled to zero"
+        time.sleep(0.5)
+    with server.api() as api:
+        assert api.get(f"/api/v1/deployments/{always['id']}").json()["runtime_status"] == "ready"
+        assert api.get(f"/api/v1/deployments/{quiet['id']}").json()["runtime_status"] == "asleep"
+    response = server.edge_get("quiet.localhost")
+    assert response.status_code == 200 and response.text.startswith("v1 ")
+    assert response.text.split()[-1] != token  # a new process answered
+
+
 def test_apps_keep_serving_when_the_control_plane_is_killed_and_are_readopted(
     runtime_server: Server, tmp_path: Path
 ) -> None:
