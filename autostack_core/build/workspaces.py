@@ -148,6 +148,54 @@ async def detect_apps(root: Path, plugin_manager: pluggy.PluginManager,
     return apps
 
 
+#: package.json sections whose workspace packages an app depends on.
+DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "peerDependencies",
+                     "optionalDependencies")
+#: Files at the workspace root whose changes concern every app of it.
+ROOT_MANIFESTS = ("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
+                  "pnpm-lock.yaml", "pnpm-workspace.yaml", "bun.lock", "bun.lockb",
+                  "turbo.json", "nx.json", "lerna.json")
+
+
+def _dependency_names(root: Path, directory: str) -> set[str]:
+    package = _read_json_file(root, f"{directory}/package.json")
+    names: set[str] = set()
+    for section in DEPENDENCY_FIELDS:
+        found = package.get(section) if isinstance(package, dict) else None
+        if isinstance(found, dict):
+            names.update(str(name) for name in found)
+    return names
+
+
+def dependency_folders(root: Path, app: str) -> list[str]:
+    """The folders (from the workspace ``root``) of the workspace packages the app in folder
+    ``app`` depends on, directly or through one another, by the package names in their
+    package.json dependencies (``workspace:*``, ``*`` or a version: any range counts)."""
+    folders = {entry["name"]: entry["directory"] for entry in list_apps(root)}
+    found: set[str] = set()
+    pending = [app]
+    while pending:
+        for name in _dependency_names(root, pending.pop()):
+            folder = folders.get(name)
+            if folder is not None and folder != app and folder not in found:
+                found.add(folder)
+                pending.append(folder)
+    return sorted(found)
+
+
+def watch_paths(root: Path, app: str, prefix: str = "") -> list[str]:
+    """What a push must change, besides the app's own folder, to concern the app of folder
+    ``app`` in the workspace ``root``: its workspace dependencies (:func:`dependency_folders`)
+    and the root's manifests present (lockfile, package.json, workspace and tool files,
+    which change what every app installs or how it builds). ``prefix`` is the workspace
+    root's path from the repository's top."""
+    tree = SourceTree(root)
+    paths = dependency_folders(root, app) + [name for name in ROOT_MANIFESTS
+                                             if tree.exists(name) and not tree.is_dir(name)]
+    prefix = prefix.strip("/")
+    return [f"{prefix}/{path}" if prefix not in ("", ".") else path for path in paths]
+
+
 def is_monorepo(root: Path) -> bool:
     """Whether ``root`` declares workspaces (its apps may still be empty)."""
     return _workspace_patterns(root) is not None

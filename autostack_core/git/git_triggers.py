@@ -8,9 +8,11 @@
   (the pipeline points ``<project>-pr-<n>``); closing or merging it removes
   that alias, so its deployments are no longer aliased and retention collects
   them. A deleted branch loses its branch alias the same way.
-* A push whose changed files miss the project's root directory and watch
-  paths is skipped. Every decision is returned as an :class:`Outcome` and
-  recorded as an ``AuditEvent`` with the action ``git.webhook``.
+* A push whose changed files miss the project's root directory, its watch
+  paths and, for a monorepo app, the workspace packages it depends on and the
+  workspace root's manifests (recorded by its last build's detection) is
+  skipped. Every decision is returned as an :class:`Outcome` and recorded as
+  an ``AuditEvent`` with the action ``git.webhook``.
 """
 
 from __future__ import annotations
@@ -99,11 +101,28 @@ async def projects_for(event: GitEvent) -> list[Project]:
 # -- monorepo awareness ---------------------------------------------------------------
 
 
-def watched(project: Project) -> list[str]:
-    """The project's watch patterns: its root directory and ``settings["watch_paths"]``."""
+def watched(project: Project, dependencies: list[str] | None = None) -> list[str]:
+    """The project's watch patterns: its root directory, ``settings["watch_paths"]`` and
+    ``dependencies`` (what its last build's detection named: a monorepo app's workspace
+    packages and root manifests)."""
     patterns = [str(path) for path in project.settings.get("watch_paths") or []]
     root = project.root_directory.strip("/")
-    return ([root] if root and root != "." else []) + patterns
+    if not root or root == ".":
+        return patterns
+    return [root, *patterns, *(dependencies or [])]
+
+
+async def recorded_dependencies(project: Project, branch: str | None) -> list[str]:
+    """The ``watch_paths`` the project's newest detected deployment recorded (of ``branch``
+    when it has one). A push adding a dependency changes the app's own package.json, so
+    the record of the build before it is enough."""
+    rows = Deployment.filter(project=project, detection__isnull=False).order_by("-created_at")
+    latest = await rows.filter(branch=branch).first() or await rows.first()
+    detection = latest.detection if latest is not None else None
+    paths = detection.get("watch_paths") if isinstance(detection, dict) else None
+    if not isinstance(paths, list):
+        return []
+    return [path for path in paths if isinstance(path, str) and path.strip("/")]
 
 
 def _matches(path: str, pattern: str) -> bool:
@@ -113,9 +132,11 @@ def _matches(path: str, pattern: str) -> bool:
     return path == pattern or path.startswith(pattern + "/")
 
 
-def skip_reason(project: Project, files: frozenset[str] | None) -> str | None:
-    """Why a push does not concern ``project`` (``None``: deploy it)."""
-    patterns = watched(project)
+def skip_reason(project: Project, files: frozenset[str] | None,
+                dependencies: list[str] | None = None) -> str | None:
+    """Why a push does not concern ``project`` (``None``: deploy it); ``dependencies`` are
+    paths whose changes count as the project's own (:func:`recorded_dependencies`)."""
+    patterns = watched(project, dependencies)
     if files is None or not patterns:
         return None
     if any(_matches(path, pattern) for path in files for pattern in patterns):
@@ -170,7 +191,9 @@ async def deploy(app: AutoStack, project: Project, event: GitEvent) -> Outcome:
     if event.from_fork:
         return Outcome(name, "skipped", "pull requests from forks are not deployed "
                                         "automatically; deploy the branch by hand")
-    reason = skip_reason(project, event.changed_files)
+    dependencies = (await recorded_dependencies(project, event.branch)
+                    if event.changed_files is not None and watched(project) else None)
+    reason = skip_reason(project, event.changed_files, dependencies)
     if reason is not None:
         return Outcome(name, "skipped", reason)
     existing = await same_commit(project, event)

@@ -41,6 +41,12 @@ class Detection:
     dev_command: str | None = None
     spa_fallback: bool = False
     detector: str = ""
+    workspace_root: str | None = None
+    """A monorepo app's workspace root, from its root directory (``../..``): where its
+    dependencies are installed (and cached)."""
+    watch_paths: list[str] = field(default_factory=list)
+    """Paths from the repository's top, besides the root directory, whose changes concern
+    the app: the workspace packages it depends on and the workspace root's manifests."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +64,8 @@ class Detection:
             "dev_command": self.dev_command,
             "spa_fallback": self.spa_fallback,
             "detector": self.detector,
+            "workspace_root": self.workspace_root,
+            "watch_paths": list(self.watch_paths),
         }
 
     @classmethod

@@ -24,6 +24,7 @@ A build that wrote ``.vercel/output`` is published as it is. SvelteKit's default
 ``node_modules`` and the frameworks' caches come back from the project's build
 cache before the install (:mod:`.node_cache`), and go back into
 it after a successful build; with the same lockfile the install step is skipped.
+A monorepo app's are those of its workspace root, where it installs.
 """
 
 from __future__ import annotations
@@ -82,10 +83,11 @@ class NodeBuilder:
             detection.package_manager, context.cache_dir, corepack_integrity(context.settings))
         install = prefix + detection.install_command if detection.install_command else None
         build = prefix + detection.build_command if detection.build_command else None
-        key = await asyncio.to_thread(build_cache.cache_key, context.workspace, install,
+        place = await asyncio.to_thread(build_cache.layout, context.workspace,
+                                        detection.workspace_root)
+        key = await asyncio.to_thread(build_cache.cache_key, place, install,
                                       ".".join(map(str, node or ())))
-        restored = await asyncio.to_thread(build_cache.restore, context.workspace,
-                                           context.cache_dir, key)
+        restored = await asyncio.to_thread(build_cache.restore, place, context.cache_dir, key)
         if restored.folders:
             await context.log(f"build cache: restored {', '.join(restored.folders)}")
         if restored.skip_install and install:
@@ -99,8 +101,7 @@ class NodeBuilder:
         await self._build(context, install, build)
         if (context.output_dir / "server.json").is_file():
             await self._ship_toolchains(context, node if node_prefix else None, bun)
-        saved = await asyncio.to_thread(build_cache.save, context.workspace,
-                                        context.cache_dir, key)
+        saved = await asyncio.to_thread(build_cache.save, place, context.cache_dir, key)
         if saved:
             await context.log(f"build cache: saved {', '.join(saved)}")
 

@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from autostack_core import hookimpl
+from autostack_core.build.workspaces import dependency_folders, watch_paths
 from autostack_core.interfaces import Detection, SourceTree
 
 from .monorepo_tools import monorepo_build
@@ -26,6 +27,7 @@ from .node_plain import build_script_only, plain_server
 from .node_presets import PRESETS
 from .node_project import NodeProject, config_files
 from .node_servers import SERVERS, refine_server
+from .package_managers import workspace_root
 
 DETECTOR = "autostack_plugins.detectors.node"
 
@@ -397,8 +399,27 @@ def _candidate(project: NodeProject, framework: Framework) -> Detection | None:
 _SERVER_SLUGS = frozenset(server.slug for server in SERVERS)
 
 
+def _workspace_fields(project: NodeProject, detection: Detection) -> None:
+    """For an app installed at its monorepo's root: that root (where the builder caches
+    ``node_modules``) and the paths whose changes concern the app (push skipping)."""
+    relative = project.pm.workspace_root
+    found = workspace_root(project.tree) if relative is not None else None
+    if found is None:
+        return
+    root = found[0].root.resolve()
+    top = project.tree.top.resolve()
+    app = project.tree.root.resolve().relative_to(root).as_posix()
+    detection.workspace_root = relative
+    detection.watch_paths = watch_paths(root, app, root.relative_to(top).as_posix())
+    dependencies = dependency_folders(root, app)
+    if dependencies:
+        detection.reasons.append("workspace packages it depends on (a push changing them "
+                                 "deploys it): " + ", ".join(f"`{d}`" for d in dependencies))
+
+
 def _finish(project: NodeProject, detection: Detection) -> Detection:
     detection.reasons.append(f"package manager {project.pm.name}: {project.pm.reason}")
+    _workspace_fields(project, detection)
     workspace_build = monorepo_build(project.tree, project.pm)
     if workspace_build is not None and detection.build_command is not None:
         detection.build_command = workspace_build[0]

@@ -28,6 +28,8 @@ class PackageManager:
     exec: str
     """Prefix that runs a binary of an installed package (``npx``)."""
     reason: str
+    workspace_root: str | None = None
+    """The monorepo root the install runs at, from the project (``../..``), if any."""
 
 
 # (lockfile, manager) in the order a tie is settled: the newer, more specific
@@ -137,6 +139,7 @@ def node_package_manager(tree: SourceTree) -> PackageManager:
         run=_RUN[name],
         exec=_EXEC[name],
         reason=reason,
+        workspace_root=root[1] if root is not None else None,
     )
 
 

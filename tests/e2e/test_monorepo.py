@@ -4,7 +4,8 @@ An npm-workspaces repository with two apps and a workspace package, locked by
 the real npm; the project's root directory is ``apps/web``. The real CLI
 uploads it to a real ``autostack up``: npm installs the workspace at its root
 in the bubblewrap sandbox, the app builds in ``apps/web`` requiring the
-workspace package, and its output is served through the Caddy edge.
+workspace package, and its output is served through the Caddy edge. A second
+deploy takes the workspace root's node_modules from the build cache.
 """
 
 from __future__ import annotations
@@ -80,6 +81,16 @@ def test_an_app_of_an_npm_workspace_installs_at_the_root_and_builds_in_its_folde
     logs = server.cli("logs", deployment["id"]).stdout
     assert "$ npm ci --prefix=../.." in logs
     assert "built with the workspace package" in logs
+    assert deployment["detection"]["watch_paths"] == [
+        "packages/greet", "package.json", "package-lock.json"]
+    # A change to the app rebuilds it with the root's node_modules from the build cache.
+    (folder / "apps/web/build.js").write_text(BUILD_JS + "// changed\n")
+    again = json.loads(server.cli("deploy", str(folder), "--prod", "--json", "--project",
+                                  "mono-web", timeout=600, check=False).stdout)
+    assert again["state"] == "ready", again
+    logs = server.cli("logs", again["id"]).stdout
+    assert "build cache: restored" in logs and "skipping the install step" in logs, logs
+    assert "<h1>Hello from web!</h1>" in server.edge_get("mono-web.localhost", "/").text
 
 
 def test_a_root_directory_named_by_autostack_json_is_where_the_build_runs(

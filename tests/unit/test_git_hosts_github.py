@@ -310,6 +310,27 @@ async def test_several_projects_share_one_repository(
     assert results == {"web": "deployed", "api": "skipped", "docs": "deployed"}
 
 
+
+async def test_a_push_to_a_workspace_package_the_app_depends_on_deploys_the_app(
+    anonymous: httpx.AsyncClient, owner: User, octokit: Examples
+) -> None:
+    """The app's last build recorded (in its detection) the workspace packages it depends
+    on and the root's manifests; a change there counts as a change to the app."""
+    project = await git_project(owner, "web", REPO_URL, root_directory="apps/web")
+    await Deployment.create(project=project, state=DeploymentState.READY, branch="main",
+                            detection={"framework": "nextjs",
+                                       "watch_paths": ["packages/ui", "package-lock.json"]})
+    for number, (files, expected) in enumerate((
+        (["packages/ui/button.tsx"], "deployed"),
+        (["package-lock.json"], "deployed"),
+        (["packages/analytics/index.ts", "apps/docs/page.mdx"], "skipped"),
+    )):
+        response = await send(anonymous, "push", push(octokit, "main", sha=f"{number + 1:040x}",
+                                                      files=files))
+        [result] = response.json()["results"]
+        assert result["result"] == expected, (files, result)
+    assert "'packages/ui'" in result["reason"]
+
 async def test_a_redelivered_event_deploys_once(
     anonymous: httpx.AsyncClient, owner: User, octokit: Examples
 ) -> None:
