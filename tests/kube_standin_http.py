@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 ALL_NAMESPACES = "*"
 PLURALS = {"namespaces": "Namespace", "secrets": "Secret", "services": "Service",
            "pods": "Pod", "deployments": "Deployment", "ingresses": "Ingress",
-           "horizontalpodautoscalers": "HorizontalPodAutoscaler"}
+           "horizontalpodautoscalers": "HorizontalPodAutoscaler",
+           "statefulsets": "StatefulSet", "persistentvolumeclaims": "PersistentVolumeClaim"}
 
 
 class Server(ThreadingHTTPServer):

@@ -143,7 +143,8 @@ async def create(request: Request, user: User) -> Response:
     try:
         project = await _project_of(user, team, values["project"]) if values["project"] else None
         service = await databases.service_for(host_of(request), values["type"])
-        database = await databases.create(team, values["name"], service, project)
+        database = await databases.create(team, values["name"], service, project,
+                                          databases.runtime_for(host_of(request), project))
     except ApiError as error:
         return await databases_page(request, team, role, error.status, error=error, values=values)
     await _audit(request, user, "database.created", team, database,

@@ -11,12 +11,18 @@ the variable :attr:`Service.env_key`.
 
 Paths a service gets are the host's; :meth:`Service.command` runs in a
 sandbox where the data folder is mounted at :data:`SANDBOX_DATA` instead.
+
+On a container runtime (a runtime that is also a :class:`ServiceHost`: podman,
+Kubernetes) the same database runs from an image instead: a service that has
+an ``image(instance, listen)`` method returns a :class:`ServiceImage` (the
+official image's interface: ``postgres``, ``redis``) and the runtime runs it
+with its data on a volume; linked deployments get the URL the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -25,6 +31,8 @@ if TYPE_CHECKING:
 
 SANDBOX_DATA = "/data"
 """Where the data folder is inside the sandbox the server runs in."""
+IMAGE_CONFIG = "/etc/autostack"
+"""Where a :class:`ServiceImage`'s ``files`` are, read-only, inside its container."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,53 @@ class Service(Protocol):
 
     async def size(self, instance: ServiceInstance) -> int | None:
         """The bytes its data takes, or None when it cannot say."""
+        ...
+
+
+@dataclass(frozen=True)
+class ServiceImage:
+    """A database server as a container image runs it (a service's ``image(instance,
+    listen)``): the image's own entrypoint is kept, ``args`` are its command."""
+
+    image: str
+    """The reference (``docker.io/library/postgres:16``); settable per server."""
+    args: tuple[str, ...]
+    port: int
+    """The port it listens on, also inside its container (the instance's port)."""
+    data_path: str
+    """Where the data volume is mounted in the container."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    """Variables with secrets (``POSTGRES_PASSWORD``): a Secret on Kubernetes."""
+    files: Mapping[str, str] = field(default_factory=dict)
+    """Files with secrets (``redis.conf``), mounted read-only at :data:`IMAGE_CONFIG`."""
+
+
+@runtime_checkable
+class ServiceHost(Protocol):
+    """A runtime that runs database servers from images, next to its apps.
+
+    ``service_id`` names one database on the server (stable, DNS-safe:
+    ``db-<id>``); ``team`` and ``config`` are the team's slug and its values for
+    the runtime's fields, as a release gets them.
+    """
+
+    service_listen: str
+    """The address a :class:`ServiceImage` listens on there (``127.0.0.1`` when apps
+    reach it through the host's loopback, ``0.0.0.0`` behind a cluster Service)."""
+
+    async def run_service(self, service_id: str, image: ServiceImage, data_dir: Path,
+                          team: str, config: Mapping[str, str]) -> str:
+        """Start the server (idempotent; its data in ``data_dir`` on this machine, or on
+        a volume of the runtime's own); the host name linked apps reach it at."""
+        ...
+
+    async def service_running(self, service_id: str) -> bool:
+        """Whether this runtime runs ``service_id`` now (as far as it can tell)."""
+        ...
+
+    async def remove_service(self, service_id: str, team: str,
+                             config: Mapping[str, str]) -> None:
+        """Stop the server and delete what the runtime kept of it (its volume too)."""
         ...
 
 

@@ -29,7 +29,8 @@ from autostack_core.infrastructure.models import (
     Team,
     User,
 )
-from autostack_core.interfaces.services import ServiceInstance
+from autostack_core.interfaces.services import ServiceHost, ServiceInstance
+from autostack_core.services import provider_settings
 from autostack_core.services.access import require_team_role
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 PORTS = range(20000, 30000)
 MAX_BACKUP_KEEP = 100
+LOCAL = "local"
+"""A database's ``runtime`` when its server runs from Debian's binaries on this machine."""
 PORTS_KEY = "AUTOSTACK_SERVICE_PORTS"
 """The variable listing the loopback ports of a deployment's linked databases."""
 
@@ -94,26 +97,47 @@ async def free_port() -> int:
     raise ApiError(503, "no free port for a database: too many databases or ports in use")
 
 
+def runtime_for(app: AutoStack, project: Project | None) -> str:
+    """Where a new database of ``project`` runs: the project's runtime when that runs
+    images as a :class:`ServiceHost` (podman, Kubernetes), else :data:`LOCAL` (also for
+    a database of the team's own)."""
+    if project is None:
+        return LOCAL
+    runtime = app.runtimes.get(project.provider)
+    return project.provider if isinstance(runtime, ServiceHost) else LOCAL
+
+
+async def placement_of(database: Database) -> tuple[str, dict[str, str]]:
+    """The team's slug and its values for the database's runtime's fields (sealed at
+    rest), as a release of its project gets them."""
+    team = await team_of(database)
+    return team.slug, await provider_settings.values(team.id, database.runtime)
+
+
 def instance_of(database: Database, data_dir: Path) -> ServiceInstance:
     """What a service sees of ``database``, its data in ``data_dir``."""
     return ServiceInstance(name=database.name, port=database.port,
                            password=database.password or "", data_dir=data_dir)
 
 
-async def create(team: Team, name: str, service: Service, project: Project | None) -> Database:
+async def create(team: Team, name: str, service: Service, project: Project | None,
+                 runtime: str = LOCAL) -> Database:
     """The database's row (``starting``), linked to ``project`` if given; 409 if the team
-    has one of that name. Starting it is the runner's job."""
+    has one of that name. ``runtime`` is where it runs (:data:`LOCAL`, or a container
+    runtime that runs the service's image). Starting it is the runner's job."""
     check_name(name)
     if project is not None and project.team_id != team.id:  # type: ignore[attr-defined]
         raise ApiError(422, "project: link projects of the database's team only", "project")
-    problem = service.available()
+    problem = service.available() if runtime == LOCAL else None
+    if runtime != LOCAL and not callable(getattr(service, "image", None)):
+        problem = f"it has no image to run on the {runtime} runtime"
     if problem is not None:
         raise ApiError(422, f"type: {service.title} cannot run on this server: {problem}",
                        "type")
     if await Database.exists(team=team, name=name):
         raise ApiError(409, f"name: the team already has a database named {name}", "name")
     database = Database(team=team, name=name, kind=service.name, port=await free_port(),
-                        env_key=service.env_key, status="starting")
+                        env_key=service.env_key, status="starting", runtime=runtime)
     database.password = secrets.token_urlsafe(24)
     database.url = service.url(instance_of(database, Path(".")))
     async with in_transaction():
@@ -190,7 +214,8 @@ def database_json(database: Database, team: str, projects: list[str], size: int 
     return {"name": database.name, "team": team, "type": database.kind, "title": title,
             "status": database.status, "error": database.error, "port": database.port,
             "env_key": database.env_key, "projects": projects, "size_bytes": size,
-            "backup_keep": database.backup_keep, "created_at": database.created_at.isoformat()}
+            "backup_keep": database.backup_keep, "runtime": database.runtime,
+            "created_at": database.created_at.isoformat()}
 
 
 def backup_json(backup: DatabaseBackup) -> dict[str, Any]:

@@ -69,7 +69,8 @@ async def _create(request: Request, team: Team, body: CreateDatabase,
                   project: Project | None, role: Role) -> Response:
     app = autostack_of(request)
     service = await databases.service_for(app, body.type)
-    database = await databases.create(team, body.name, service, project)
+    database = await databases.create(team, body.name, service, project,
+                                      databases.runtime_for(app, project))
     await audit(request, "database.created", team=team, target=("database", database.name),
                 project=project.name if project else "",
                 after={"name": database.name, "type": database.kind})

@@ -1,7 +1,8 @@
 """What the API, commands and the schedule do to databases: start, delete, back up, restore.
 
 One :class:`~.runner.ServiceRunner` per server process that runs the queue
-consumer (``autostack up``): its databases run there. A process without one
+consumer (``autostack up``): its local databases run there; those of a container
+runtime (``Database.runtime``) are started from there on it (:mod:`.images`). A process without one
 (``autostack worker``, tests without a consumer) records changes and backs
 up over the loopback, and leaves starting and stopping to the server.
 """
@@ -20,6 +21,7 @@ from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models.databases import Database, DatabaseBackup
 from autostack_core.services import databases
 
+from . import images
 from .runner import ServiceError, ServiceRunner
 
 if TYPE_CHECKING:
@@ -58,6 +60,15 @@ async def start(app: AutoStack, database: Database) -> None:
         return
     data = runner.data_dir(database.id)
     instance = databases.instance_of(database, data)
+    if database.runtime != databases.LOCAL:
+        try:
+            await images.start(app, database, service, instance)
+        except Exception as error:  # a runtime's own errors (podman, the cluster's API)
+            logger.warning("database %s on %s: %s", database.id, database.runtime, error)
+            await databases.set_status(database.id, "failed", str(error))
+            return
+        await databases.set_status(database.id, "running", None)
+        return
     try:
         if not data.exists():
             await runner.initialize(database.id, service, instance)
@@ -83,7 +94,9 @@ async def start_all(app: AutoStack) -> None:
 async def delete(app: AutoStack, database: Database) -> None:
     """Stop the server, delete the row (links and backups with it), then its files."""
     runner = runner_of(app)
-    if runner is not None:
+    if database.runtime != databases.LOCAL:
+        await images.remove(app, database)
+    elif runner is not None:
         await runner.stop(database.id)
     await database.delete()
     await asyncio.to_thread(shutil.rmtree, app.settings.path("services", str(database.id)),
@@ -102,6 +115,7 @@ async def backup(app: AutoStack, database: Database) -> DatabaseBackup:
     """Back up now (recorded ``running``, then ``done`` or ``failed``), then drop the
     backups past ``backup_keep``."""
     service = await databases.service_for(app, database.kind)
+    images.backups_here(database)
     if database.status != "running":
         raise ApiError(409, f"{database.name} is {database.status}: only a running database "
                             "can be backed up")
@@ -135,9 +149,12 @@ async def restore(app: AutoStack, database: Database, record: DatabaseBackup) ->
     instance = databases.instance_of(database, app.settings.path(
         "services", str(database.id), "data"))
     runner = runner_of(app)
+    images.backups_here(database)
     if service.restores_offline:
         if runner is None:
             raise ApiError(409, "restore on the server that runs the databases")
+        if database.runtime != databases.LOCAL:
+            await images.remove(app, database)  # the container; its data folder stays
         await runner.stop(database.id)
         await databases.set_status(database.id, "starting", "restoring")
         try:

@@ -15,11 +15,14 @@ from urllib.parse import quote
 
 import asyncpg
 
-from autostack_core.interfaces.services import SANDBOX_DATA, ServiceInstance
+from autostack_core.interfaces.services import SANDBOX_DATA, ServiceImage, ServiceInstance
 
 from .tools import folder_size, postgres_bin, run
 
 USER = "autostack"
+IMAGE_VARIABLE = "AUTOSTACK_POSTGRES_IMAGE"
+DEFAULT_IMAGE = "docker.io/library/postgres:16"
+IMAGE_DATA = "/var/lib/postgresql/data"
 
 
 class Postgres:
@@ -56,6 +59,21 @@ class Postgres:
         return [str(postgres_bin("postgres")), "-D", f"{SANDBOX_DATA}/pgdata",
                 "-c", "listen_addresses=127.0.0.1", "-c", f"port={instance.port}",
                 "-c", "unix_socket_directories=/tmp", "-c", "password_encryption=scram-sha-256"]
+
+    def image(self, instance: ServiceInstance, listen: str) -> ServiceImage:
+        """The official ``postgres`` image (``AUTOSTACK_POSTGRES_IMAGE`` names another with
+        the same interface): its entrypoint runs initdb with SCRAM, the role and the
+        database from ``POSTGRES_*`` the first time; ``PGDATA`` a folder below the volume's
+        top (a fresh volume may hold ``lost+found``)."""
+        return ServiceImage(
+            image=os.environ.get(IMAGE_VARIABLE) or DEFAULT_IMAGE,
+            args=("postgres", "-c", f"listen_addresses={listen}", "-c", f"port={instance.port}",
+                  "-c", "password_encryption=scram-sha-256"),
+            port=instance.port, data_path=IMAGE_DATA,
+            env={"POSTGRES_USER": USER, "POSTGRES_PASSWORD": instance.password,
+                 "POSTGRES_DB": instance.name, "PGDATA": f"{IMAGE_DATA}/pgdata",
+                 "POSTGRES_INITDB_ARGS": "--auth=scram-sha-256",
+                 "POSTGRES_HOST_AUTH_METHOD": "scram-sha-256"})
 
     def url(self, instance: ServiceInstance, host: str = "127.0.0.1") -> str:
         return (f"postgresql://{USER}:{quote(instance.password, safe='')}@{host}:"

@@ -8,6 +8,7 @@ so a linked app cannot point the server at other files.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import time
 from collections.abc import Awaitable, Callable
@@ -17,11 +18,28 @@ from urllib.parse import quote
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from autostack_core.interfaces.services import SANDBOX_DATA, ServiceInstance
+from autostack_core.interfaces.services import (
+    IMAGE_CONFIG,
+    SANDBOX_DATA,
+    ServiceImage,
+    ServiceInstance,
+)
 
 from .tools import folder_size
 
 BGSAVE_SECONDS = 300
+IMAGE_VARIABLE = "AUTOSTACK_REDIS_IMAGE"
+DEFAULT_IMAGE = "docker.io/library/redis:7"
+
+
+def config_text(instance: ServiceInstance, bind: str, folder: str) -> str:
+    """``redis.conf``: the password, the address and port, RDB snapshots in ``folder``."""
+    return "\n".join([
+        f"bind {bind}", f"port {instance.port}", "protected-mode yes",
+        f'requirepass "{instance.password}"', f"dir {folder}",
+        "dbfilename dump.rdb", "save 300 1", "appendonly no", "daemonize no",
+        'rename-command CONFIG ""', 'rename-command DEBUG ""', 'rename-command MODULE ""',
+    ]) + "\n"
 
 
 class Redis:
@@ -38,16 +56,19 @@ class Redis:
     async def initialize(self, instance: ServiceInstance,
                          sandboxed: Callable[[list[str]], Awaitable[str]]) -> None:
         config = instance.data_dir / "redis.conf"
-        config.write_text("\n".join([
-            "bind 127.0.0.1", f"port {instance.port}", "protected-mode yes",
-            f'requirepass "{instance.password}"', f"dir {SANDBOX_DATA}",
-            "dbfilename dump.rdb", "save 300 1", "appendonly no", "daemonize no",
-            'rename-command CONFIG ""', 'rename-command DEBUG ""', 'rename-command MODULE ""',
-        ]) + "\n")
+        config.write_text(config_text(instance, "127.0.0.1", SANDBOX_DATA))
         config.chmod(0o600)
 
     def command(self, instance: ServiceInstance) -> list[str]:
         return [str(shutil.which("redis-server")), f"{SANDBOX_DATA}/redis.conf"]
+
+    def image(self, instance: ServiceInstance, listen: str) -> ServiceImage:
+        """The official ``redis`` image (``AUTOSTACK_REDIS_IMAGE`` names another with the
+        same interface) with the same ``redis.conf``, given as a file, data in ``/data``."""
+        return ServiceImage(image=os.environ.get(IMAGE_VARIABLE) or DEFAULT_IMAGE,
+                            args=("redis-server", f"{IMAGE_CONFIG}/redis.conf"),
+                            port=instance.port, data_path="/data",
+                            files={"redis.conf": config_text(instance, listen, "/data")})
 
     def url(self, instance: ServiceInstance, host: str = "127.0.0.1") -> str:
         return f"redis://:{quote(instance.password, safe='')}@{host}:{instance.port}/0"

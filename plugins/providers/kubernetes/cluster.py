@@ -28,6 +28,8 @@ KINDS: dict[str, tuple[type[Any], str, bool]] = {
     "Secret": (client.CoreV1Api, "namespaced_secret", True),
     "Service": (client.CoreV1Api, "namespaced_service", True),
     "Deployment": (client.AppsV1Api, "namespaced_deployment", True),
+    "StatefulSet": (client.AppsV1Api, "namespaced_stateful_set", True),
+    "PersistentVolumeClaim": (client.CoreV1Api, "namespaced_persistent_volume_claim", True),
     "HorizontalPodAutoscaler": (client.AutoscalingV2Api,
                                 "namespaced_horizontal_pod_autoscaler", True),
     "Ingress": (client.NetworkingV1Api, "namespaced_ingress", True),

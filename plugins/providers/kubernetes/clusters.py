@@ -47,10 +47,13 @@ class Placement:
 
 @dataclass
 class Clusters:
-    """The connected clusters by key, and where each known release was placed."""
+    """The connected clusters by key, and where each known release (and database) was
+    placed."""
 
     connected: dict[str, Cluster] = field(default_factory=dict)
     releases: dict[str, Placement] = field(default_factory=dict)
+    services: dict[str, Placement] = field(default_factory=dict)
+    """Where each one-click database this process applied runs, by its service id."""
     default: Placement | None = None
     """The server's own cluster (the runtime's defaults), for what names no release."""
 

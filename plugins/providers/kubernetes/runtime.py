@@ -7,6 +7,8 @@ objects :mod:`manifests` describes (a namespace per team, the environment as a
 Secret, a Deployment, a Service, an HPA when the policy gives a range) and
 waits for the rollout (:mod:`rollout`). Hostnames are the ``kubernetes``
 edge's: a promote or rollback changes an Ingress, never a Deployment.
+One-click databases of its projects run in the same namespace from their
+images (:meth:`KubernetesRuntime.run_service`, :mod:`service_manifests`).
 
 The cluster is named by the team's runtime settings (:data:`CONFIG_FIELDS`,
 sealed at rest; inline credentials only, :mod:`.team_config`), else by the
@@ -42,7 +44,14 @@ from autostack_core.interfaces.runtime import (
     ScalePolicy,
     pushed_image,
 )
-from autostack_plugins.providers.kubernetes import manifests, pod_logs, prices, team_config
+from autostack_core.interfaces.services import ServiceImage
+from autostack_plugins.providers.kubernetes import (
+    manifests,
+    pod_logs,
+    prices,
+    service_manifests,
+    team_config,
+)
 from autostack_plugins.providers.kubernetes.clusters import (
     CLUSTER_ATTRIBUTE,
     DEFAULT_INGRESS_CLASS,
@@ -103,6 +112,8 @@ class KubernetesRuntime:
     name = "kubernetes"
     accepts = frozenset({OutputKind.IMAGE})
     config_fields: tuple[ConfigField, ...] = CONFIG_FIELDS
+    service_listen = "0.0.0.0"
+    """Databases listen on their pod's address, behind their Service."""
 
     def __init__(self, settings: Settings, clusters: Clusters,
                  defaults: Mapping[str, str] | None = None,
@@ -298,6 +309,38 @@ class KubernetesRuntime:
         for kind, name in (("HorizontalPodAutoscaler", release_id), ("Service", release_id),
                            ("Deployment", release_id), ("Secret", f"{release_id}-env")):
             await asyncio.to_thread(cluster.delete, kind, placement.namespace, name)
+
+    # -- one-click databases (ServiceHost) --------------------------------------
+
+    async def run_service(self, service_id: str, image: ServiceImage, data_dir: Path,
+                          team: str, config: Mapping[str, str]) -> str:
+        """Apply the database's Secret, claim, StatefulSet and Service in the team's
+        namespace (its data on the claim, not in ``data_dir``); the Service's host name."""
+        placement = await self.place(config, team)
+        cluster = self.clusters.cluster(placement.key)
+        await asyncio.to_thread(cluster.apply, manifests.namespace(placement.namespace))
+        for manifest in service_manifests.objects(service_id, placement.namespace, image):
+            await asyncio.to_thread(cluster.apply, manifest)
+        self.clusters.services[service_id] = placement
+        return f"{service_id}.{placement.namespace}.svc"
+
+    async def service_running(self, service_id: str) -> bool:
+        """Whether its StatefulSet has a ready pod (as far as this process applied it)."""
+        placement = self.clusters.services.get(service_id)
+        if placement is None:
+            return False
+        found = await asyncio.to_thread(self.clusters.cluster(placement.key).read,
+                                        "StatefulSet", placement.namespace, service_id)
+        return bool(found and (found.get("status") or {}).get("readyReplicas"))
+
+    async def remove_service(self, service_id: str, team: str,
+                             config: Mapping[str, str]) -> None:
+        """Delete the database's objects, its claim (and so its data) last."""
+        placement = await self.place(config, team)
+        cluster = self.clusters.cluster(placement.key)
+        for kind, name in service_manifests.kinds_and_names(service_id):
+            await asyncio.to_thread(cluster.delete, kind, placement.namespace, name)
+        self.clusters.services.pop(service_id, None)
 
     async def scale(self, release_id: str, policy: ScalePolicy) -> None:
         """Replicas (0 for scale to zero) or an HPA's range; the image stays, so no new
