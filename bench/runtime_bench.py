@@ -45,6 +45,7 @@ import httpx
 from autostack_core.config import Settings
 from autostack_core.interfaces.runtime import Release
 from autostack_core.security.crypto import install_keyring, load_keyring
+from autostack_plugins.providers.local import replicas as replicas_module
 from autostack_plugins.providers.local.run_sandbox import RuntimeCgroup
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -113,20 +114,27 @@ def wrk(url: str, host: str) -> dict[str, float]:
     return {"rps": float(rps.group(1)), "p50": latency("50"), "p99": latency("99")}
 
 
-async def first_byte(url: str, host: str, timeout: float = 30) -> float:
-    """Seconds until the first byte of an answer, retrying refused requests for ``timeout``."""
+async def first_byte(url: str, host: str, timeout: float = 30,
+                     client: httpx.AsyncClient | None = None) -> float:
+    """Seconds until the first byte of an answer, retrying refused requests for ``timeout``.
+
+    The client is made before the clock starts (its SSL context alone takes
+    tens of milliseconds here), or given.
+    """
+    if client is None:
+        async with httpx.AsyncClient(timeout=timeout) as own:
+            return await first_byte(url, host, timeout, own)
     started = time.monotonic()
-    async with httpx.AsyncClient(timeout=timeout) as client:
-        while True:
-            try:
-                async with client.stream("GET", url, headers={"Host": host}) as response:
-                    async for _ in response.aiter_raw():
-                        return time.monotonic() - started
-            except httpx.TransportError as error:
-                if time.monotonic() - started > timeout:  # a failed wake, say, not a slow one
-                    raise RuntimeError(f"no answer from {url} (Host: {host}) within "
-                                       f"{timeout:g} s: {error!r}") from error
-                await asyncio.sleep(0.005)
+    while True:
+        try:
+            async with client.stream("GET", url, headers={"Host": host}) as response:
+                async for _ in response.aiter_raw():
+                    return time.monotonic() - started
+        except httpx.TransportError as error:
+            if time.monotonic() - started > timeout:  # a failed wake, say, not a slow one
+                raise RuntimeError(f"no answer from {url} (Host: {host}) within "
+                                   f"{timeout:g} s: {error!r}") from error
+            await asyncio.sleep(0.005)
 
 
 def start_plain(root: Path, runtime: str) -> tuple[int, subprocess.Popen[bytes]]:
@@ -148,13 +156,14 @@ def stop_plain(process: subprocess.Popen[bytes]) -> None:
 
 
 async def plain_cold_start(root: Path, runtime: str) -> float:
-    started = time.monotonic()
-    port, process = start_plain(root, runtime)
-    try:
-        await first_byte(f"http://127.0.0.1:{port}/", "plain")
-        return time.monotonic() - started
-    finally:
-        stop_plain(process)
+    async with httpx.AsyncClient(timeout=30) as client:
+        started = time.monotonic()
+        port, process = start_plain(root, runtime)
+        try:
+            await first_byte(f"http://127.0.0.1:{port}/", "plain", client=client)
+            return time.monotonic() - started
+        finally:
+            stop_plain(process)
 
 
 async def proxy_overhead(provider: LocalPair, root: Path, edge: str) -> None:
@@ -183,6 +192,73 @@ async def proxy_overhead(provider: LocalPair, root: Path, edge: str) -> None:
     await provider.runtime.destroy("proxy")
 
 
+class WakeTrace:
+    """When each step of a wake ended, from wrappers around the supervisor's parts.
+
+    Steps: the edge passes the request to the waker (which calls ``wake``);
+    the replica's shim is spawned; its port listens (shim start, sandbox,
+    namespace and relay, the app's own start); its health check passes; the
+    edge is pointed at it and the waker closed; the held connection is
+    spliced to the replica and the first byte comes back.
+    """
+
+    STEPS = ("waker called", "shim spawned", "port listens", "healthy", "edge switched",
+             "first byte")
+
+    def __init__(self, provider: LocalPair) -> None:
+        supervisor, launcher = provider.runtime.supervisor, provider.runtime.supervisor.launcher
+        self.marks: dict[str, float] = {}
+        self.steps: dict[str, list[float]] = {step: [] for step in self.STEPS}
+        wake, spawn, healthy = supervisor.wake, launcher.spawn, launcher.wait_healthy
+        listening = replicas_module.listening
+
+        async def traced_wake(deployment_id: str, listening: asyncio.Event | None = None) -> None:
+            self.marks.setdefault("waker called", time.monotonic())
+            await wake(deployment_id, listening)
+            self.marks.setdefault("edge switched", time.monotonic())
+
+        async def traced_spawn(*args: object) -> object:
+            process = await spawn(*args)  # type: ignore[arg-type]
+            self.marks.setdefault("shim spawned", time.monotonic())
+            return process
+
+        async def traced_listening(port: int) -> bool:
+            answer = await listening(port)
+            if answer:
+                self.marks.setdefault("port listens", time.monotonic())
+            return answer
+
+        async def traced_healthy(*args: object, **options: object) -> None:
+            await healthy(*args, **options)  # type: ignore[arg-type]
+            self.marks.setdefault("healthy", time.monotonic())
+
+        supervisor.wake = traced_wake  # type: ignore[method-assign]
+        launcher.spawn = traced_spawn  # type: ignore[method-assign]
+        launcher.wait_healthy = traced_healthy  # type: ignore[method-assign]
+        replicas_module.listening = traced_listening  # type: ignore[assignment]
+
+    async def measure(self, url: str, host: str) -> float:
+        """One cold start's seconds to first byte; its steps go to :attr:`steps`."""
+        async with httpx.AsyncClient(timeout=30) as client:
+            self.marks = {}
+            started = time.monotonic()
+            elapsed = await first_byte(url, host, client=client)
+        self.marks["first byte"] = started + elapsed
+        for step in self.STEPS:
+            if step in self.marks:
+                self.steps[step].append(self.marks[step] - started)
+        return elapsed
+
+    def report(self) -> str:
+        """When each step ended, in ms since the request was sent (medians).
+
+        The held request is let go once the port listens, so its first byte
+        may come before the health check has passed and the edge switched.
+        """
+        return ", ".join(f"{step} {statistics.median(values) * 1000:.0f}"
+                         for step, values in self.steps.items() if values)
+
+
 async def cold_starts(provider: LocalPair, root: Path, edge: str) -> None:
     """Through the edge, isolated (uid ``nobody``, own network namespace) and not, in turn."""
     supervisor = provider.runtime.supervisor
@@ -193,12 +269,13 @@ async def cold_starts(provider: LocalPair, root: Path, edge: str) -> None:
         spec = app(root, f"cold-{runtime}", runtime)
         await provider.deploy(spec)
         times: dict[str, list[float]] = {"plain": [], **{mode: [] for mode in modes}}
+        traces = {mode: WakeTrace(provider) for mode in modes}
         for round_ in range(COLD_STARTS):
             order = list(modes.items())
             for mode, isolated in order[::-1] if round_ % 2 else order:  # no order bias
                 supervisor.isolated = isolated
                 await supervisor.sleep(spec.id, grace=2)
-                times[mode].append(await first_byte(f"{edge}/", spec.hostnames[0]))
+                times[mode].append(await traces[mode].measure(f"{edge}/", spec.hostnames[0]))
             times["plain"].append(await plain_cold_start(root, runtime))
         supervisor.isolated = modes["isolated"]
         medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
@@ -206,6 +283,9 @@ async def cold_starts(provider: LocalPair, root: Path, edge: str) -> None:
             f"{name} {value:.0f} ms ({value / medians['plain']:.2f}x)"
             for name, value in medians.items())
             + f"; isolated / host network {medians['isolated'] / medians['host network']:.2f}x")
+        for mode, trace in traces.items():
+            print(f"      {mode}, each step's end (median ms since the request): "
+                  f"{trace.report()}")
         await provider.runtime.destroy(spec.id)
 
 

@@ -43,7 +43,8 @@ Upstreams = dict[tuple[str, str], list[int]]
 
 # A deployment's cgroup (autostack-run-<id>) is the machine's, and removing it kills every
 # process in it: ids unique to this test run keep concurrent runs from killing each other's.
-DPL, KEEP, LOST = (f"{name}-{os.getpid()}" for name in ("dpl1", "keep", "lost"))
+DPL, KEEP, LOST, SPARED = (f"{name}-{os.getpid()}" for name in ("dpl1", "keep", "lost",
+                                                                  "spared"))
 
 
 @pytest.fixture
@@ -265,6 +266,38 @@ async def test_a_new_supervisor_readopts_live_replicas_and_restarts_dead_ones(
         assert second.runtimes[LOST].replicas[0].pid != lost.pid
     finally:
         for deployment_id in (KEEP, LOST):
+            await second.destroy(deployment_id)
+        await second.close(stop_replicas=True)
+
+
+async def test_a_spare_shim_becomes_the_next_replica_and_is_readopted(
+    runtime_settings: Settings, app_dir: Path
+) -> None:
+    """After a start, a shim waits ready (interpreter started, modules imported) for the next
+    replica; the replica it becomes is found again by a new supervisor, and the spare left
+    over ends with the control plane."""
+    first = Supervisor(runtime_settings, lambda *args: asyncio.sleep(0))
+    await first.adopt()
+    await first.start(runtime(app_dir, deployment_id=KEEP))
+    spare = await first.launcher.spare()
+    assert spare is not None
+    await first.start(runtime(app_dir, deployment_id=SPARED))
+    replica = first.runtimes[SPARED].replicas[0]
+    assert replica.pid == spare
+    assert (await get(replica.port)).text.startswith("hello")
+    left_over = await first.launcher.spare()
+    assert left_over is not None and left_over != spare
+    await first.close(stop_replicas=False)
+    assert not Path(f"/proc/{left_over}").exists() or \
+        Path(f"/proc/{left_over}/stat").read_text().split()[2] == "Z"
+
+    second = Supervisor(runtime_settings, lambda *args: asyncio.sleep(0))
+    await second.adopt()
+    try:
+        assert second.runtimes[SPARED].replicas[0].pid == spare
+        assert (await get(replica.port)).text.startswith("hello")
+    finally:
+        for deployment_id in (KEEP, SPARED):
             await second.destroy(deployment_id)
         await second.close(stop_replicas=True)
 

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -71,13 +73,30 @@ def port_free(port: int) -> bool:
 
 
 def pid_is_shim(pid: int, deployment_id: str) -> bool:
-    """Whether ``pid`` is alive and is a shim of this deployment (pids get reused)."""
+    """Whether ``pid`` is alive and is a shim of this deployment (pids get reused).
+
+    A shim started for the replica names the deployment in its command line;
+    a spare shim (``--spare``) that became one holds its log file open.
+    """
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return SHIM_MODULE.encode() in cmdline and any(deployment_id.encode() in part
-                                                   for part in cmdline)
+    if SHIM_MODULE.encode() not in cmdline:
+        return False
+    return any(deployment_id.encode() in part for part in cmdline) or \
+        _holds_logs_of(pid, deployment_id)
+
+
+def _holds_logs_of(pid: int, deployment_id: str) -> bool:
+    """Whether ``pid`` has a file of the deployment's runtime logs folder open."""
+    folder = f"/proc/{pid}/fd"
+    with contextlib.suppress(OSError):
+        for fd in os.listdir(folder):
+            with contextlib.suppress(OSError):
+                if f"/{deployment_id}/" in os.readlink(f"{folder}/{fd}"):
+                    return True
+    return False
 
 
 async def listening(port: int) -> bool:
@@ -99,10 +118,61 @@ class ReplicaLauncher:
         # Own user and network namespaces per replica when this host allows them.
         self.isolated = self.bwrap is not None and isolation().available
         self._http = httpx.AsyncClient(timeout=2.0)
+        self._spare: asyncio.subprocess.Process | None = None
+        self._sparing: asyncio.Task[None] | None = None
 
     async def close(self) -> None:
-        """Close the health checks' HTTP client."""
+        """Close the health checks' HTTP client; end the spare shim."""
         await self._http.aclose()
+        if self._sparing is not None:
+            await self._sparing
+        spare, self._spare = self._spare, None
+        if spare is not None and spare.stdin is not None:
+            spare.stdin.close()  # end of file: the spare exits
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(spare.wait(), 5)
+
+    def keep_spare(self) -> None:
+        """Start a spare shim in the background unless one is there or on its way.
+
+        A shim's interpreter start and imports took more than the app's own
+        start; the spare has done them when the next replica (a wake, a
+        restart, a deploy) needs a shim. Called once a start is over, so the
+        spare does not compete with it for the CPU.
+        """
+        if self._sparing is None and (self._spare is None or self._spare.returncode is not None):
+            self._sparing = asyncio.ensure_future(self._start_spare())
+
+    async def spare(self) -> int | None:
+        """The pid of the spare shim once it has started (None: there is none)."""
+        if self._sparing is not None:
+            await self._sparing
+        alive = self._spare is not None and self._spare.returncode is None
+        return self._spare.pid if alive and self._spare is not None else None
+
+    async def _start_spare(self) -> None:
+        try:
+            self._spare = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", SHIM_MODULE, "--spare", stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                start_new_session=True, cwd="/", env={"PATH": os.environ.get("PATH", "")})
+        finally:
+            self._sparing = None
+
+    async def _take_spare(self, argv: list[str], cwd: str,
+                          env: dict[str, str]) -> asyncio.subprocess.Process | None:
+        """The spare shim, given ``argv`` to run as, or None when there is none alive."""
+        spare, self._spare = self._spare, None
+        if spare is None or spare.returncode is not None or spare.stdin is None:
+            return None
+        job = json.dumps({"argv": argv, "cwd": cwd, "env": env}).encode() + b"\n"
+        try:
+            spare.stdin.write(job)
+            await spare.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError):
+            return None
+        spare.stdin.close()
+        return spare
 
     def logs_dir(self, deployment_id: str) -> Path:
         """The deployment's runtime logs folder (one file per replica and the supervisor)."""
@@ -120,8 +190,7 @@ class ReplicaLauncher:
         cgroup = RuntimeCgroup(runtime.id)
         procs = cgroup.create(self.settings.runtime_memory_mb, self.settings.runtime_cpus)
         env = runtime_env(runtime.env, replica.port)
-        shim = [sys.executable, "-m", SHIM_MODULE, "--logs", str(self.logs_dir(runtime.id)),
-                "--source", replica.source]
+        shim = ["--logs", str(self.logs_dir(runtime.id)), "--source", replica.source]
         for path in procs:
             shim += ["--procs", path]
         if self.isolated:
@@ -132,21 +201,35 @@ class ReplicaLauncher:
                             program.binds, self.isolated)
         self.event(runtime.id, f"starting {replica.source}: {program.command} "
                                f"(PORT={replica.port})")
-        process = await asyncio.create_subprocess_exec(
-            *shim, "--", *argv, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-            start_new_session=True, cwd=program.app_dir,
-            env={"PATH": os.environ.get("PATH", ""), "AUTOSTACK_DEPLOYMENT_ID": runtime.id},
-        )
+        shim_env = {"PATH": os.environ.get("PATH", ""), "AUTOSTACK_DEPLOYMENT_ID": runtime.id}
+        process = await self._take_spare([*shim, "--", *argv], str(program.app_dir), shim_env)
+        if process is None:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", SHIM_MODULE, *shim, "--", *argv,
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL, start_new_session=True, cwd=program.app_dir,
+                env=shim_env,
+            )
         replica.pid = process.pid
         return process
 
     async def wait_healthy(self, runtime: Workload, program: Program, replica: Replica,
-                           process: asyncio.subprocess.Process) -> None:
-        """Once the port listens, poll ``GET health_path`` until a status below 500.
+                           process: asyncio.subprocess.Process,
+                           on_listening: Callable[[], None] | None = None) -> None:
+        """Once the port listens (``on_listening`` is then called), poll ``GET health_path``
+        until a status below 500.
 
-        Raises :class:`RuntimeStartError` with the reason.
+        Raises :class:`RuntimeStartError` with the reason. Either way, a spare
+        shim is then made ready for the next start.
         """
+        try:
+            await self._wait_healthy(runtime, program, replica, process, on_listening)
+        finally:
+            self.keep_spare()
+
+    async def _wait_healthy(self, runtime: Workload, program: Program, replica: Replica,
+                            process: asyncio.subprocess.Process,
+                            on_listening: Callable[[], None] | None) -> None:
         timeout = self.settings.health_timeout_seconds
         deadline = time.monotonic() + timeout
         url = f"http://127.0.0.1:{replica.port}{program.health_path}"
@@ -158,6 +241,9 @@ class ReplicaLauncher:
             if not connected and not await listening(replica.port):
                 interval = LISTEN_INTERVAL_SECONDS
             else:
+                if on_listening is not None:
+                    on_listening()
+                    on_listening = None
                 try:
                     response = await self._http.get(url)
                 except httpx.TransportError as error:

@@ -28,12 +28,19 @@ mostly is), then relays the host's port to the app's own
 (:mod:`autostack_plugins.providers.local.netns_relay`). Each ``--service-port``
 (a linked database's) is reachable from inside the namespace
 (:mod:`autostack_plugins.providers.local.service_bridge`).
+
+``python -m autostack_plugins.providers.local.runtime_shim --spare`` is a shim
+started ahead of need (:func:`await_job`): its interpreter has started and
+imported all of the above, which took most of a cold start's time (100-300
+ms here, more than the app's own start), and it waits for the arguments of
+the replica it will be.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -225,5 +232,25 @@ def main(argv: list[str] | None = None) -> int:
     return code if code >= 0 else 128 - code
 
 
+def await_job() -> list[str]:
+    """A spare shim's arguments: one JSON line on stdin (``argv``, ``cwd``, ``env``).
+
+    The shim then runs in ``cwd`` with only ``env``, as one started with
+    them; stdin becomes ``/dev/null``. End of file (the control plane went
+    away before it needed this spare) ends the spare.
+    """
+    line = sys.stdin.buffer.readline()
+    if not line:
+        raise SystemExit(0)
+    job = json.loads(line)
+    os.chdir(job["cwd"])
+    os.environ.clear()
+    os.environ.update(job["env"])
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return [str(arg) for arg in job["argv"]]
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(await_job() if sys.argv[1:] == ["--spare"] else None))

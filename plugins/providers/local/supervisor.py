@@ -57,6 +57,7 @@ class Supervisor:
         self.upstreams = Upstreams(on_upstreams, self._save, self._woken)
         self.guard = RestartGuard(self.launcher, self._save, self.upstreams.publish)
         self._locks: dict[str, asyncio.Lock] = {}
+        self._waking: set[asyncio.Future[None]] = set()
 
     @property
     def isolated(self) -> bool:
@@ -129,8 +130,20 @@ class Supervisor:
             self._save()
             await self._start_replicas(runtime)
 
-    async def _start_replicas(self, runtime: Workload) -> None:
+    async def _start_replicas(self, runtime: Workload,
+                              listening: asyncio.Event | None = None) -> None:
+        """Start every replica in turn, each once the previous is healthy.
+
+        ``listening`` is set once every program has a replica whose port listens.
+        """
         started: list[Replica] = []
+        waiting = {program.name for program in runtime.programs}
+
+        def listens(program: str) -> None:
+            waiting.discard(program)
+            if not waiting and listening is not None:
+                listening.set()
+
         try:
             for program in runtime.programs:
                 for index in range(max(program.replicas, 1)):
@@ -139,7 +152,9 @@ class Supervisor:
                     started.append(replica)
                     runtime.replicas = list(started)
                     self._save()
-                    await self.launcher.wait_healthy(runtime, program, replica, process)
+                    await self.launcher.wait_healthy(
+                        runtime, program, replica, process,
+                        on_listening=lambda name=program.name: listens(name))
                     self.guard.watch(runtime, replica, adopted=False, process=process)
         except BaseException:
             await asyncio.gather(*(self.launcher.terminate(replica, 1.0)
@@ -183,21 +198,40 @@ class Supervisor:
             await self.upstreams.open_wakers(runtime)
             await self.stop(deployment_id, grace, status="asleep")
 
-    async def wake(self, deployment_id: str) -> None:
-        """Start a sleeping deployment again and wait until it is healthy."""
+    async def wake(self, deployment_id: str, listening: asyncio.Event | None = None) -> None:
+        """Start a sleeping deployment again and wait until it is healthy.
+
+        ``listening`` is set as soon as every program has a replica listening.
+        """
         async with self.lock(deployment_id):
             runtime = self.runtimes.get(deployment_id)
             if runtime is None or runtime.status != "asleep":
                 return
             self.launcher.event(deployment_id, "waking up")
-            await self._start_replicas(runtime)
+            await self._start_replicas(runtime, listening)
             await self.upstreams.close_wakers(deployment_id)
             runtime.waker_ports = {}
             self._save()
 
     async def _woken(self, deployment_id: str) -> Workload:
-        """What a waker calls: wake the deployment, then give its workload as it now runs."""
-        await self.wake(deployment_id)
+        """What a waker calls: wake the deployment, and give its workload as soon as every
+        program has a replica listening.
+
+        The held requests go to the replicas then, without waiting for the health
+        checks and the edge's switch, which the wake goes on with (a failed wake
+        stops the replicas and their requests).
+        """
+        listening = asyncio.Event()
+        waking = asyncio.ensure_future(self.wake(deployment_id, listening))
+        self._waking.add(waking)
+        waking.add_done_callback(self._waking.discard)
+        released = asyncio.ensure_future(listening.wait())
+        try:
+            await asyncio.wait({waking, released}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            released.cancel()
+        if waking.done():
+            waking.result()  # the wake's error, if it failed before listening
         return self.runtimes[deployment_id]
 
     async def destroy(self, deployment_id: str) -> None:

@@ -2,11 +2,13 @@
 
 While a deployment sleeps, the edge proxies its requests to a waker port in
 the control plane. The first connection calls ``wake`` (which starts the
-replicas and waits for their health check, then points the edge at them)
-and every connection accepted meanwhile is then spliced, byte for byte, to a
-live replica: the requests wait for the cold start instead of failing. The
-waker does not parse HTTP; once the edge points at the replicas, new
-connections no longer come here and the waker is closed.
+replicas and answers with a port as soon as one listens, then goes on to
+wait for their health check and point the edge at them) and every
+connection accepted meanwhile is then spliced, byte for byte, to that
+replica: the requests wait for the cold start instead of failing, and no
+longer than the app takes to listen. The waker does not parse HTTP; once
+the edge points at the replicas, new connections no longer come here and
+the waker is closed.
 """
 
 from __future__ import annotations
