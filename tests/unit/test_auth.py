@@ -175,3 +175,11 @@ async def test_unknown_email_and_wrong_password_look_the_same(
                               json={"email": owner.email, "password": "wrong password"})
     assert unknown.status_code == wrong.status_code == 401
     assert unknown.json() == wrong.json()
+
+
+def test_the_hash_verified_for_a_user_without_one_takes_a_real_ones_time() -> None:
+    # A literal since issue 19 (hashing it at import slowed every start): same parameters
+    # as the hasher's, so a login as an unknown user takes as long as a wrong password.
+    assert not accounts._hasher.check_needs_rehash(accounts._DUMMY_HASH)
+    assert accounts._hasher.verify(accounts._DUMMY_HASH, "autostack timing equaliser")
+    assert not accounts.verify_password(None, "autostack timing equaliser")
