@@ -7,6 +7,11 @@ live consumer takes it) and says so in its log; a deployment lost a second
 time, or found by a process restarting (whose own build may be what brought it
 down), goes to ``error`` with the reason. It never stays ``building``, and what
 its sandboxes left running on this host is killed.
+
+A build can also be lost before it starts: Huey hands a message to one consumer
+and does not redeliver it, so a consumer that dies between taking the message
+and claiming the deployment leaves it ``queued`` with no message anywhere. The
+sweep queues such a deployment again too (:func:`requeue_stranded`).
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ State = DeploymentState
 
 
 SWEEP_TASK = "sweep_lost_deployments"
+QUEUED_GRACE_SECONDS = 120
+"""How long a deployment may be ``queued`` before the sweep looks for its queue message."""
 REQUEUE_STEP = "requeue"
 """The log step of the line saying a lost build was queued again; one such line means the
 deployment had its one retry (the log is in the shared database, as the user reads it)."""
@@ -47,7 +54,7 @@ async def sweep_lost_deployments(app: AutoStack) -> int:
     """The periodic check (every minute, by whichever consumer takes it): a worker killed
     while others keep running is found without waiting for a restart, and its build is
     queued again once for a live worker."""
-    return await recover_lost_deployments(app, startup=False)
+    return await recover_lost_deployments(app, startup=False) + await requeue_stranded(app)
 
 
 async def recover_lost_deployments(app: AutoStack, *, startup: bool = True) -> int:
@@ -109,6 +116,36 @@ async def requeue(app: AutoStack, deployment: Deployment, reason: str) -> bool:
     await deployments.announce(app, project, deployment)
     app.queue.enqueue("run_deployment", deployment.id)
     return True
+
+
+async def requeue_stranded(app: AutoStack) -> int:
+    """Queue again (once, else fail) the deployments ``queued`` for more than
+    :data:`QUEUED_GRACE_SECONDS` whose message is in no queue: neither waiting nor
+    scheduled (a build waiting for a slot is). A message taken just now by a live
+    consumer is safe too: the pipeline claims a deployment by a conditional update, so
+    the extra message finds it claimed and does nothing."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=QUEUED_GRACE_SECONDS)
+    queued = await Deployment.filter(state=State.QUEUED, created_at__lt=cutoff,
+                                     cancel_requested=False)
+    if not queued:
+        return 0
+    waiting = await asyncio.to_thread(queued_deployment_ids, app)
+    stranded = 0
+    reason = "lost in the queue: a worker took this build and stopped before starting it"
+    for deployment in queued:
+        if deployment.id in waiting:
+            continue
+        if await requeue(app, deployment, reason) or await deployments.transition(
+                app, deployment, State.ERROR, f"{reason}, twice; redeploy to retry"):
+            stranded += 1
+    return stranded
+
+
+def queued_deployment_ids(app: AutoStack) -> set[str]:
+    """The deployments with a ``run_deployment`` message waiting or scheduled in the queue."""
+    huey = app.queue.huey
+    return {str(task.args[0]) for task in [*huey.pending(), *huey.scheduled()]
+            if task.name == "run_deployment" and task.args}
 
 
 async def _lease_lapsed(app: AutoStack, deployment: Deployment) -> bool:

@@ -18,7 +18,12 @@ import pytest
 import redis
 
 from autostack_core.app import AutoStack
-from autostack_core.build.lost_deployments import recover_lost_deployments, sweep_lost_deployments
+from autostack_core.build.lost_deployments import (
+    QUEUED_GRACE_SECONDS,
+    queued_deployment_ids,
+    recover_lost_deployments,
+    sweep_lost_deployments,
+)
 from autostack_core.build.worker_lease import LEASE_SECONDS, hold_lease, lease_key
 from autostack_core.infrastructure.models import (
     Deployment,
@@ -112,3 +117,27 @@ async def test_a_worker_on_another_host_is_lost_when_its_lease_lapses(
     for spared in (renewed, just_claimed):
         assert (await Deployment.get(id=spared.id)).state == DeploymentState.BUILDING
     assert 0 < client.ttl(lease_key(settings, "node-8.example:42")) <= LEASE_SECONDS
+
+
+async def test_a_build_lost_in_the_queue_is_queued_again_and_a_waiting_one_is_spared(
+        autostack: AutoStack, owner: User) -> None:
+    project = await Project.create(name="site", team=await personal_team(owner), user=owner)
+    long_ago = datetime.now(UTC) - timedelta(seconds=QUEUED_GRACE_SECONDS + 60)
+    stranded = await Deployment.create(project=project)  # its message taken by a dead worker
+    waiting = await Deployment.create(project=project)  # behind other builds in the queue
+    await Deployment.filter(id__in=[stranded.id, waiting.id]).update(created_at=long_ago)
+    fresh = await Deployment.create(project=project)  # being queued right now
+    autostack.queue.enqueue("run_deployment", waiting.id, False)
+
+    assert await sweep_lost_deployments(autostack) == 1
+    assert queued_deployment_ids(autostack) == {waiting.id, stranded.id}
+    log = await DeploymentLog.filter(deployment_id=stranded.id).values_list("line", flat=True)
+    assert "lost in the queue" in log[0] and "queued again" in log[0]
+    assert not await DeploymentLog.filter(deployment_id__in=[waiting.id, fresh.id]).exists()
+
+    # Its message lost again: an error, not a loop.
+    autostack.queue.huey.flush()
+    assert await sweep_lost_deployments(autostack) == 2  # and the waiting one, now lost too
+    failed = await Deployment.get(id=stranded.id)
+    assert failed.state == DeploymentState.ERROR and "twice" in (failed.error_message or "")
+    assert (await Deployment.get(id=waiting.id)).state == DeploymentState.QUEUED
