@@ -1,0 +1,234 @@
+"""What the edge adds to a server app's requests, by configuration (issue 19 item 3).
+
+Run with ``.venv/bin/python bench/edge_proxy_bench.py [rounds]``. A Node
+hello-world is deployed on the local provider (a replica in its sandbox); the
+edge's configuration is dumped from the real edge and run, varied, each
+variant in a Caddy of its own on a free port reading the same data folder.
+Baseline, same run: ``wrk`` straight at the replica's port. For every
+configuration, interleaved rounds, medians:
+
+* throughput, ``wrk -t2 -c50 -d4s``, relative to the replica's port;
+* Caddy's CPU time per request over that run (``/proc/<pid>/stat``);
+* p50 latency of one connection at a time (``wrk -t1 -c1 -d3s``) minus the
+  replica port's: the latency the edge adds to a request when nothing queues;
+* connections to the upstream Caddy closed per 1,000 requests of the loaded
+  run (sockets in TIME-WAIT): 0 when every request reuses a kept-alive one.
+
+Configurations: a bare Caddy ``reverse_proxy`` to the replica's port (the
+floor of any Caddy edge); the edge as shipped; the edge without its access
+log; the edge with the default upstream keep-alive pool (32 idle connections
+per upstream, fewer than ``wrk``'s 50, so some requests open a connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from edge_cpu_bench import cpu_seconds, without_access_log
+from runtime_bench import app, first_byte, free_port
+
+from autostack_core.config import Settings
+from autostack_core.security.crypto import install_keyring, load_keyring
+from autostack_plugins.providers.local.edge import caddy_binary
+from tests.local_pair import LocalPair
+
+JSON = dict[str, Any]
+LOADED = ["wrk", "-t2", "-c50", "-d4s", "--latency"]
+ONE_AT_A_TIME = ["wrk", "-t1", "-c1", "-d3s", "--latency"]
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(command: list[str], url: str, host: str) -> tuple[int, float, float]:
+    """Requests, requests per second and p50 latency (ms) of one ``wrk`` run."""
+    output = subprocess.run([*command, "-H", f"Host: {host}", url], capture_output=True,
+                            text=True, check=True).stdout
+    count = re.search(r"(\d+) requests in", output)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    p50 = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s)$", output, re.M)
+    if not (count and rps and p50) or "Non-2xx" in output or "Socket errors" in output:
+        raise RuntimeError(f"wrk failed:\n{output}")
+    return int(count.group(1)), float(rps.group(1)), float(p50.group(1)) * UNITS[p50.group(2)]
+
+
+def proxies(node: Any) -> Iterator[JSON]:
+    """Every ``reverse_proxy`` handler in a configuration."""
+    if isinstance(node, dict):
+        if node.get("handler") == "reverse_proxy":
+            yield node
+        for value in node.values():
+            yield from proxies(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from proxies(value)
+
+
+def larger_pool(config: JSON) -> JSON:
+    """``config`` keeping up to 1024 idle connections per upstream (Caddy's default: 32)."""
+    config = copy.deepcopy(config)
+    for proxy in proxies(config):
+        proxy["transport"] = {"protocol": "http", "keep_alive": {"max_idle_conns_per_host": 1024}}
+    return config
+
+
+def nodes(node: Any) -> Iterator[JSON]:
+    """Every object of a configuration."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from nodes(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from nodes(value)
+
+
+def without_handler(config: JSON, name: str, **fields: Any) -> JSON:
+    """``config`` without the routes whose first handler is ``name`` with ``fields``."""
+    config = copy.deepcopy(config)
+    for node in list(nodes(config)):
+        if isinstance(node.get("routes"), list):
+            node["routes"] = [route for route in node["routes"] if not (
+                route.get("handle") and route["handle"][0].get("handler") == name
+                and all(route["handle"][0].get(k) == v for k, v in fields.items()))]
+    return config
+
+
+def static_upstream(config: JSON, replica: int) -> JSON:
+    """``config`` with the server's slot lookup replaced by the replica's port."""
+    config = copy.deepcopy(config)
+    for node in list(nodes(config)):
+        routes = node.get("routes")
+        if isinstance(routes, list) and any("up-server-" in json.dumps(r.get("match", []))
+                                            for r in routes if isinstance(r, dict)):
+            node["routes"] = [{"handle": [{"handler": "reverse_proxy",
+                                           "upstreams": [{"dial": f"127.0.0.1:{replica}"}]}]}]
+    return config
+
+
+def run_caddy(root: Path, config: JSON) -> tuple[subprocess.Popen[bytes], int]:
+    """``config`` in a Caddy of its own on a free loopback port."""
+    port = free_port()
+    config = copy.deepcopy(config)
+    config["admin"] = {"disabled": True}
+    http = config["apps"]["http"]
+    http.update(http_port=port)
+    http.pop("https_port", None)
+    server = next(iter(http["servers"].values()))
+    server["listen"] = [f"127.0.0.1:{port}"]
+    server.pop("tls_connection_policies", None)
+    path = root / f"variant-{port}.json"
+    path.write_text(json.dumps(config))
+    binary = caddy_binary()
+    assert binary is not None
+    process = subprocess.Popen([binary, "run", "--config", str(path)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(500):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return process, port
+        time.sleep(0.01)
+    process.kill()
+    raise RuntimeError("Caddy did not start")
+
+
+def closed_connections(port: int) -> int:
+    """Connections to ``port`` closed by this side lately (in TIME-WAIT)."""
+    output = subprocess.run(["ss", "-tanH", "state", "time-wait", f"( dport = :{port} )"],
+                            capture_output=True, text=True, check=True).stdout
+    return len(output.splitlines())
+
+
+Figures = tuple[float, float, float, float]
+
+
+def measure(root: Path, config: JSON | None, replica: int, host: str) -> Figures:
+    """(req/s, Caddy us/request, p50 ms of one connection, upstream connections closed per
+    1,000 requests) of ``config``; None: the replica."""
+    if config is None:
+        url = f"http://127.0.0.1:{replica}/"
+        wrk(LOADED, url, host)  # warm up
+        _, rps, _ = wrk(LOADED, url, host)
+        return rps, 0.0, wrk(ONE_AT_A_TIME, url, host)[2], 0.0
+    process, port = run_caddy(root, config)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        if httpx.get(url, headers={"Host": host}).status_code != 200:
+            raise RuntimeError(f"{host} is not served by this configuration")
+        wrk(LOADED, url, host)  # warm up, and the upstream connections
+        before, closed = cpu_seconds(process.pid), closed_connections(replica)
+        count, rps, _ = wrk(LOADED, url, host)
+        cpu = (cpu_seconds(process.pid) - before) / count * 1e6
+        churn = (closed_connections(replica) - closed) / count * 1000
+        return rps, cpu, wrk(ONE_AT_A_TIME, url, host)[2], churn
+    finally:
+        process.terminate()
+        process.wait()
+
+
+async def main(rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as temporary:
+        root = Path(temporary)
+        settings = Settings(data_dir=root / "data", edge_port=free_port())
+        settings.ensure_dirs()
+        install_keyring(load_keyring(settings.data_dir))
+        provider = LocalPair(settings)
+        await provider.start()
+        try:
+            spec = app(root, "proxy")
+            await provider.deploy(spec)
+            host = spec.hostnames[0]
+            replica = provider.runtime.supervisor.runtimes["proxy"].replicas[0].port
+            await first_byte(f"http://127.0.0.1:{settings.edge_port}/", host)
+            transport = httpx.AsyncHTTPTransport(uds=str(settings.edge_admin_socket))
+            async with httpx.AsyncClient(transport=transport, base_url="http://caddy") as admin:
+                shipped: JSON = (await admin.get("/config/")).json()
+            bare: JSON = {"apps": {"http": {"servers": {"bare": {
+                "automatic_https": {"disable": True},
+                "routes": [{"handle": [{"handler": "reverse_proxy",
+                                        "upstreams": [{"dial": f"127.0.0.1:{replica}"}]}]}],
+            }}}}}
+            variants: dict[str, JSON | None] = {
+                "replica port (baseline)": None,
+                "bare Caddy reverse_proxy": bare,
+                "edge as shipped": shipped,
+                "edge without access log": without_access_log(shipped),
+                "edge, 1024 idle upstream connections": larger_pool(shipped),
+                "edge, no static-file check first": without_handler(
+                    shipped, "file_server", pass_thru=True),
+                "edge, no encode": without_handler(shipped, "encode"),
+                "edge, upstream port in the config": static_upstream(shipped, replica),
+            }
+            figures: dict[str, list[Figures]] = {name: [] for name in variants}
+            for _ in range(rounds):  # interleaved: the machine's load drifts
+                for name, config in variants.items():
+                    figures[name].append(
+                        await asyncio.to_thread(measure, root, config, replica, host))
+        finally:
+            await provider.stop()
+    base_rps = statistics.median(f[0] for f in figures["replica port (baseline)"])
+    base_p50 = statistics.median(f[2] for f in figures["replica port (baseline)"])
+    for name, runs in figures.items():
+        rps = statistics.median(f[0] for f in runs)
+        cpu = statistics.median(f[1] for f in runs)
+        p50 = statistics.median(f[2] for f in runs)
+        churn = statistics.median(f[3] for f in runs)
+        ratios = ", ".join(f"{f[0] / base_rps:.2f}" for f in runs)
+        print(f"{name:40s} {rps:8.0f} req/s ({rps / base_rps:.2f}x; runs {ratios})  "
+              f"Caddy {cpu:6.1f} us/request  p50 one at a time {p50:.3f} ms "
+              f"(+{p50 - base_p50:.3f} ms)  upstream connections closed {churn:.0f}/1000")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3))
