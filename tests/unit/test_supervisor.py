@@ -302,6 +302,30 @@ async def test_a_spare_shim_becomes_the_next_replica_and_is_readopted(
         await second.close(stop_replicas=True)
 
 
+@pytest.mark.dbless
+@pytest.mark.parametrize("version", ["v1", "v2"])
+def test_a_starting_deployment_weighs_more_for_the_cpu_and_its_limit_stays(
+    tmp_path: Path, version: str
+) -> None:
+    """A cgroup hierarchy laid out in a folder (v1: a memory and a cpu hierarchy)."""
+    if version == "v2":
+        (tmp_path / "cgroup.controllers").write_text("cpu memory")
+    else:
+        for controller in ("memory", "cpu"):
+            (tmp_path / controller).mkdir()
+    cgroup = RuntimeCgroup("boosted", root=tmp_path)
+    cgroup.create(memory_mb=256, cpus=0.5)
+    folder = tmp_path / ("" if version == "v2" else "cpu") / "autostack-run-boosted"
+    weight, default = ("cpu.weight", "100") if version == "v2" else ("cpu.shares", "1024")
+    limit = "cpu.max" if version == "v2" else "cpu.cfs_quota_us"
+    quota = (folder / limit).read_text()
+    cgroup.boost(starting=True)
+    assert int((folder / weight).read_text()) == 8 * int(default)
+    cgroup.boost(starting=False)
+    assert (folder / weight).read_text() == default
+    assert (folder / limit).read_text() == quota
+
+
 def test_log_files_rotate_by_size(tmp_path: Path) -> None:
     writer = LogWriter(tmp_path, "server-0", max_bytes=500, keep=2)
     for number in range(50):

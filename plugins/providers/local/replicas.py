@@ -189,6 +189,7 @@ class ReplicaLauncher:
         """Start the replica's shim in a new session (sets ``replica.pid``)."""
         cgroup = RuntimeCgroup(runtime.id)
         procs = cgroup.create(self.settings.runtime_memory_mb, self.settings.runtime_cpus)
+        cgroup.boost(starting=True)
         env = runtime_env(runtime.env, replica.port)
         shim = ["--logs", str(self.logs_dir(runtime.id)), "--source", replica.source]
         for path in procs:
@@ -219,12 +220,14 @@ class ReplicaLauncher:
         """Once the port listens (``on_listening`` is then called), poll ``GET health_path``
         until a status below 500.
 
-        Raises :class:`RuntimeStartError` with the reason. Either way, a spare
-        shim is then made ready for the next start.
+        Raises :class:`RuntimeStartError` with the reason. Either way, the
+        deployment's CPU weight drops back and a spare shim is then made ready
+        for the next start.
         """
         try:
             await self._wait_healthy(runtime, program, replica, process, on_listening)
         finally:
+            RuntimeCgroup(runtime.id).boost(starting=False)
             self.keep_spare()
 
     async def _wait_healthy(self, runtime: Workload, program: Program, replica: Replica,
