@@ -8,18 +8,21 @@ ACME challenge record to be visible (the local edge's wildcard certificate).
 
 from __future__ import annotations
 
-import dns.asyncresolver
-import dns.exception
-import dns.nameserver
-import dns.resolver
+from typing import TYPE_CHECKING
 
 from autostack_core.config import Settings
+
+if TYPE_CHECKING:  # dnspython loads at the first lookup, not at every server start (issue 19)
+    import dns.asyncresolver
 
 LOOKUP_SECONDS = 3.0
 
 
 def make_resolver(settings: Settings) -> dns.asyncresolver.Resolver:
     """The configured nameservers (``host`` or ``host:port``), else the system's."""
+    import dns.asyncresolver
+    import dns.nameserver
+
     if not settings.dns_resolvers:
         return dns.asyncresolver.Resolver()
     resolver = dns.asyncresolver.Resolver(configure=False)
@@ -35,6 +38,8 @@ def make_resolver(settings: Settings) -> dns.asyncresolver.Resolver:
 
 async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -> list[str]:
     """The answers for ``name``/``rdtype`` as text; none when it has none or DNS fails."""
+    import dns.exception
+
     try:
         answer = await resolver.resolve(name, rdtype, search=False)
     except (dns.exception.DNSException, OSError):

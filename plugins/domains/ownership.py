@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dns.asyncresolver
-import dns.exception
 import httpx
 from ssrfguard import SSRFGuardError
 
 from autostack_core.config import Settings
 from autostack_core.infrastructure.dns_lookup import lookup, make_resolver
 from autostack_core.security.outbound import Outbound
+
+if TYPE_CHECKING:  # dnspython loads at the first check (issue 19: start-up of every server)
+    import dns.asyncresolver
 
 CHALLENGE_LABEL = "_autostack-challenge"
 CHALLENGE_PATH = "/.well-known/autostack-challenge/"
@@ -79,6 +80,8 @@ async def is_apex(resolver: dns.asyncresolver.Resolver, domain: str) -> bool:
     DNS decides when it answers an SOA record at the name itself; when it
     answers nothing, a name of two labels (``example.com``) counts as an apex.
     """
+    import dns.exception
+
     try:
         answer = await resolver.resolve(domain, "SOA", search=False)
     except (dns.exception.DNSException, OSError):
