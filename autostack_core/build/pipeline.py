@@ -15,10 +15,12 @@ import json
 import logging
 import shutil
 import time
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from autostack_core.build import build_cache, user_files
+from autostack_core.build import user_files
 from autostack_core.build.build_errors import BuildError
 from autostack_core.build.buildlog import DONE_STEP, BuildLog, deployment_channel
 from autostack_core.build.detection import (
@@ -28,9 +30,9 @@ from autostack_core.build.detection import (
     resolve_root_directory,
 )
 from autostack_core.build.pipeline_config import PipelineError, repository_pipeline, resolve
-from autostack_core.build.pipeline_steps import RUNNING, StepRun
-from autostack_core.build.sandbox import Limits, Sandbox, SandboxError
-from autostack_core.build.sources import SourceError, check_git_url, checkout
+from autostack_core.build.pipeline_steps import RUNNING, StepRun, Timings, run_builder
+from autostack_core.build.sandbox import Sandbox, SandboxError
+from autostack_core.build.sources import SourceError, check_git_url, checkout, checkout_local
 from autostack_core.git import git_credentials
 from autostack_core.infrastructure.manifests import (
     StoreError,
@@ -47,8 +49,7 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.infrastructure.queue import WORKER_ID
 from autostack_core.infrastructure.store import Store
-from autostack_core.interfaces import BuildContext, Detection, SourceTree
-from autostack_core.interfaces.runtime import OutputKind
+from autostack_core.interfaces import Detection, SourceTree
 from autostack_core.security.log_redaction import redact
 from autostack_core.security.outbound import Outbound
 from autostack_core.services import (
@@ -104,6 +105,10 @@ class Pipeline:
         self.output_dir = self.build_root / "output"
         self.secret_values: list[str] = []
         self.steps: StepRun | None = None
+        self.timings = Timings()
+        self.upload_hash: str | None = None
+        self.linked_objects: list[str] = []
+        """The store objects an upload's workspace is hard links to (empty: private copies)."""
 
     # -- orchestration ------------------------------------------------------
 
@@ -174,12 +179,16 @@ class Pipeline:
 
     async def _steps(self) -> None:
         started = time.monotonic()
-        source_key = await self._fetch_source()
-        build_env = await self._environment()
-        detection = await self._detect()
-        steps = self.steps = await self._pipeline_steps()
-        key = build_key(source_key, detection, build_env, steps.key())
-        reused = None if self.force else await self._reused_output(key)
+        timings = self.timings
+        timings.add("queued", (datetime.now(UTC) - self.deployment.created_at).total_seconds())
+        with timings.measure("checkout"):
+            source_key = await self._fetch_source()
+        with timings.measure("detect"):
+            build_env = await self._environment()
+            detection = await self._detect()
+            steps = self.steps = await self._pipeline_steps()
+            key = build_key(source_key, detection, build_env, steps.key())
+            reused = None if self.force else await self._reused_output(key)
         if reused:
             await steps.reused()
         manifest_hash = reused or await self._build_and_store(
@@ -204,28 +213,31 @@ class Pipeline:
             self.log.write("upload", f"Unpacking {len(manifest['files'])} uploaded files",
                            "system")
             upload_hash = await asyncio.to_thread(self.store.put_manifest, manifest)
-            await asyncio.to_thread(self.store.materialize, upload_hash, self.workspace)
+            # Links, not copies, until a build command is about to run (see run_builder).
+            await asyncio.to_thread(partial(self.store.materialize, upload_hash, self.workspace,
+                                            link_store=True))
+            self.upload_hash = upload_hash
+            self.linked_objects = [entry["sha256"] for entry in manifest["files"].values()]
             return "upload:" + tree_hash(
                 {path: entry["sha256"] for path, entry in manifest["files"].items()}
             )
-        access = git_credentials.CloneAccess()
+        ref = deployment.commit_sha or deployment.branch or self.project.branch
         if deployment.source_type in ("push", "template"):  # the built-in remote
-            url = str(git_remote_path(self.app, self.project.name))
-            allow_local = True
+            self.log.write("clone", f"Checking out {deployment.source_type} {ref}", "system")
+            result = await checkout_local(git_remote_path(self.app, self.project.name), ref,
+                                          self.workspace, self.build_root / "index")
         else:
             url = check_git_url(deployment.git_url or "", self.settings.allow_local_git)
-            allow_local = self.settings.allow_local_git
             access = await git_credentials.access_for_project(self.app, self.project, url)
-        ref = deployment.commit_sha or deployment.branch or self.project.branch
-        source = redact(url) if deployment.source_type == "git" else deployment.source_type
-        self.log.write("clone", f"Cloning {source} at {ref}", "system")
-        try:
-            result = await checkout(url, ref, self.workspace, allow_local=allow_local,
-                                    extra_env=access.env,
-                                    outbound=Outbound.from_settings(self.settings))
-        except SourceError as error:
-            raise access.explain(error) from error
-        shutil.rmtree(self.workspace / ".git", ignore_errors=True)
+            self.log.write("clone", f"Cloning {redact(url)} at {ref}", "system")
+            try:
+                result = await checkout(url, ref, self.workspace,
+                                        allow_local=self.settings.allow_local_git,
+                                        extra_env=access.env,
+                                        outbound=Outbound.from_settings(self.settings))
+            except SourceError as error:
+                raise access.explain(error) from error
+            shutil.rmtree(self.workspace / ".git", ignore_errors=True)
         self.log.write("clone", f"Checked out {result.commit_sha[:12]}: {result.commit_message}",
                        "system")
         await Deployment.filter(id=deployment.id).update(
@@ -238,7 +250,7 @@ class Pipeline:
         self.secret_values = [value for value in values.values() if len(value) >= 3]
         return values
 
-    def _root_directory(self) -> str:
+    def root_directory(self) -> str:
         """The folder the build runs in: the project's root directory setting, else the one
         the repository's ``netlify.toml`` or ``autostack.json``/``.toml`` names (where
         detection looked too), else the repository's top."""
@@ -247,10 +259,10 @@ class Pipeline:
         chosen = resolve_root_directory(SourceTree(self.workspace))
         return chosen.value if chosen is not None and chosen.value else "."
 
-    def _root_folder(self, relative: str | None = None) -> Path | None:
-        """The real path of the root directory (``relative``, else :meth:`_root_directory`),
+    def root_folder(self, relative: str | None = None) -> Path | None:
+        """The real path of the root directory (``relative``, else :meth:`root_directory`),
         found through no link leaving the workspace."""
-        relative = relative or self._root_directory()
+        relative = relative or self.root_directory()
         try:
             if user_files.is_dir(self.workspace, relative):
                 return user_files.resolve(self.workspace, relative)
@@ -260,7 +272,7 @@ class Pipeline:
 
     async def _detect(self) -> Detection:
         # Detection moves into a root directory a config file names itself.
-        root = self._root_folder(self.project.root_directory or ".")
+        root = self.root_folder(self.project.root_directory or ".")
         if root is None:
             raise BuildError(f"root directory {self.project.root_directory!r} is not in the "
                              "source; fix it in the project settings")
@@ -280,7 +292,7 @@ class Pipeline:
     async def _pipeline_steps(self) -> StepRun:
         """The project's steps: ``autostack.json``'s ``pipeline`` (in the root directory, else
         the repository's top) wins over the project settings'."""
-        root = self._root_folder()
+        root = self.root_folder()
         trees = [SourceTree(root, top=self.workspace)] if root is not None else []
         trees.append(SourceTree(self.workspace))
         try:
@@ -307,91 +319,17 @@ class Pipeline:
                                 "reusing its build output", "system")
         return manifest_hash
 
-    def _system_env(self) -> dict[str, str]:
-        deployment = self.deployment
-        return {
-            "CI": "1",
-            "AUTOSTACK": "1",
-            "AUTOSTACK_ENV": str(deployment.target),
-            "AUTOSTACK_DEPLOYMENT_ID": deployment.id,
-            "AUTOSTACK_GIT_COMMIT_SHA": deployment.commit_sha or "",
-            "AUTOSTACK_GIT_BRANCH": deployment.branch or "",
-        }
-
-    async def _build(self, detection: Detection, build_env: dict[str, str]) -> None:
-        builder = next((b for b in self.app.builders if b.can_build(detection)), None)
-        if builder is None:
-            raise BuildError(f"no builder can build {detection.name}; install a plugin for it")
-        cache_dir = self.settings.path("cache", str(self.project.id))
-        if self.force:
-            self.log.write("build", "Forced: building without the build cache", "system")
-            await asyncio.to_thread(build_cache.clear, cache_dir)
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        toolchains = self.settings.path("toolchains")
-        toolchains.mkdir(parents=True, exist_ok=True)
-        self.output_dir.mkdir(parents=True, exist_ok=True)
-        self.sandbox = Sandbox(
-            workspace=self.workspace,
-            cache_dir=cache_dir,
-            limits=Limits.from_settings(self.settings),
-            env={**build_env, **self._system_env()},
-            allow_unsandboxed=self.settings.allow_unsandboxed,
-            secret_values=self.secret_values,
-            owner=self.deployment.id,
-            toolchains=toolchains,
-        )
-        sandbox = self.sandbox
-        root = self._root_directory()
-        root_folder = self._root_folder(root)
-        if root_folder is None:
-            raise BuildError(f"root directory {root!r} is not in the source")
-
-        async def run(command: str, step: str = "build") -> int:
-            self.log.write(step, f"$ {command}", "system")
-
-            async def on_line(stream: str, line: str) -> None:
-                self.log.write(step, line, stream)
-
-            started = time.monotonic()
-            code = await sandbox.run(command, on_line, cwd=root)
-            self.log.write(step, f"exit {code} after {time.monotonic() - started:.1f} s",
-                           "system")
-            # The host reads the root directory next: a build must not have made it a link.
-            if self._root_folder(root) != root_folder:
-                raise BuildError(f"the build replaced the root directory {root!r}; "
-                                 "it must stay a folder of the source")
-            return code
-
-        async def log(line: str) -> None:
-            self.log.write("build", line, "system")
-
-        context = BuildContext(
-            workspace=root_folder,
-            output_dir=self.output_dir,
-            cache_dir=cache_dir,
-            detection=detection,
-            env=build_env,
-            run=run,
-            log=log,
-            project_name=self.project.name,
-            settings=self.settings,
-            node_version=self.project.node_version,
-            toolchains=toolchains,
-            provider=self.project.provider,
-            image_runtimes=tuple(sorted(name for name, runtime in self.app.runtimes.items()
-                                        if OutputKind.IMAGE in runtime.accepts)),
-        )
-        assert self.steps is not None
-        await self.steps.around_builder(run, lambda: builder.build(context))
-
     async def _build_and_store(self, detection: Detection, build_env: dict[str, str]) -> str:
-        await self._build(detection, build_env)
+        with self.timings.measure("build"):
+            await run_builder(self, detection, build_env)
         self.log.write("upload", "Storing build output", "system")
-        scanned = await asyncio.to_thread(self.store.scan_tree, self.output_dir)
-        await self._check_output_limits(scanned.manifest)
-        manifest_hash = await asyncio.to_thread(self.store.store_tree, scanned)
-        await team_files.record(self.project.team_id,  # type: ignore[attr-defined]
-                                manifest_objects(scanned.manifest))
+        with self.timings.measure("store"):
+            known = await asyncio.to_thread(self.store.object_inodes, self.linked_objects)
+            scanned = await asyncio.to_thread(self.store.scan_tree, self.output_dir, known)
+            await self._check_output_limits(scanned.manifest)
+            manifest_hash = await asyncio.to_thread(self.store.store_tree, scanned)
+            await team_files.record(self.project.team_id,  # type: ignore[attr-defined]
+                                    manifest_objects(scanned.manifest))
         self.log.write("upload", f"Stored {len(scanned.manifest['files'])} files", "system")
         return manifest_hash
 
@@ -429,6 +367,8 @@ class Pipeline:
         release = await releases.release_for(app, project, deployment, runtime, artifact)
         await releases.deploy(app, project, deployment, runtime, release)
         deploy_seconds = round(time.monotonic() - started, 3)
+        self.timings.add("deploy", deploy_seconds)
+        routing = time.monotonic()
         if not await deployments.transition(
             app, deployment, State.READY, deploy_time_seconds=deploy_seconds
         ):
@@ -458,6 +398,8 @@ class Pipeline:
             if await self._is_newest(await deployments.alias_target(hostname)):
                 await deployments.point_alias(app, project, deployment, hostname,
                                               AliasKind.PULL_REQUEST, branch=deployment.branch)
+        self.timings.add("route", time.monotonic() - routing)
+        self.log.write("deploy", self.timings.line(), "system")
         self.log.write("deploy", f"Ready at {deployment.deployment_url}", "system")
         screenshots.enqueue(app, deployment)
 

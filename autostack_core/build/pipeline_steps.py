@@ -1,4 +1,5 @@
-"""Running a project's configured steps and keeping each one's status on the deployment.
+"""Running the builder and a project's configured steps, keeping each one's status on the
+deployment, and timing the pipeline's parts.
 
 :class:`StepRun` follows one deployment through its pipeline
 (:mod:`autostack_core.build.pipeline_config`): the builder's ``install`` and ``build``,
@@ -10,12 +11,22 @@ deployment page shows where it stands and where it stopped.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
+from autostack_core.build import build_cache
 from autostack_core.build.build_errors import BuildError
 from autostack_core.build.pipeline_config import CUSTOM_KINDS, Step
+from autostack_core.build.sandbox import Limits, Sandbox, nothing_to_build
 from autostack_core.infrastructure.models import Deployment
+from autostack_core.interfaces import BuildContext, Detection
+from autostack_core.interfaces.runtime import OutputKind
+
+if TYPE_CHECKING:
+    from autostack_core.build.pipeline import Pipeline
 
 Run = Callable[[str, str], Awaitable[int]]
 
@@ -104,3 +115,132 @@ class StepRun:
         await self.mark(PASSED, "deploy")
         if self.needs_approval():
             await self.mark(WAITING, "approval")
+
+
+class Timings:
+    """How long each part of one deployment took, in the order the parts ran.
+
+    The pipeline ends its log with :meth:`line` (``Timings: queued 0.012 s, checkout ...``),
+    so a user sees where a slow deployment spent its time and ``bench/push_bench.py``
+    prints the same split.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def add(self, part: str, seconds: float) -> None:
+        self.seconds[part] = self.seconds.get(part, 0.0) + max(seconds, 0.0)
+
+    @contextlib.contextmanager
+    def measure(self, part: str) -> Iterator[None]:
+        """Add the time the ``with`` block takes to ``part`` (also when it raises)."""
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.add(part, time.monotonic() - started)
+
+    def line(self) -> str:
+        return "Timings: " + ", ".join(f"{part} {seconds:.3f} s"
+                                       for part, seconds in self.seconds.items())
+
+
+def _system_env(deployment: Deployment) -> dict[str, str]:
+    return {
+        "CI": "1",
+        "AUTOSTACK": "1",
+        "AUTOSTACK_ENV": str(deployment.target),
+        "AUTOSTACK_DEPLOYMENT_ID": deployment.id,
+        "AUTOSTACK_GIT_COMMIT_SHA": deployment.commit_sha or "",
+        "AUTOSTACK_GIT_BRANCH": deployment.branch or "",
+    }
+
+
+async def run_builder(pipeline: Pipeline, detection: Detection,
+                      build_env: dict[str, str]) -> None:
+    """Run the builder that takes ``detection``, with the project's steps around it, its
+    commands in a :class:`Sandbox` in the root directory.
+
+    A site with nothing to build (:func:`nothing_to_build`) gets no sandbox: an
+    upload's workspace stays hard links to the store (its files reach the store
+    unread and uncopied), and a command the builder still runs is refused, since
+    it could write through those links. Any other build first gets the upload as
+    private copies.
+    """
+    app, settings, project = pipeline.app, pipeline.settings, pipeline.project
+    builder = next((b for b in app.builders if b.can_build(detection)), None)
+    if builder is None:
+        raise BuildError(f"no builder can build {detection.name}; install a plugin for it")
+    assert pipeline.steps is not None
+    steps = pipeline.steps
+    static = nothing_to_build(detection, steps.key())
+    if static:
+        pipeline.log.write("build", "Nothing to build: the files are published as they are, "
+                                    "without a sandbox", "system")
+    elif pipeline.linked_objects and pipeline.upload_hash is not None:
+        await asyncio.to_thread(pipeline.store.materialize, pipeline.upload_hash,
+                                pipeline.workspace)
+        pipeline.linked_objects = []
+    cache_dir = settings.path("cache", str(project.id))
+    if pipeline.force:
+        pipeline.log.write("build", "Forced: building without the build cache", "system")
+        await asyncio.to_thread(build_cache.clear, cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    toolchains = settings.path("toolchains")
+    toolchains.mkdir(parents=True, exist_ok=True)
+    pipeline.output_dir.mkdir(parents=True, exist_ok=True)
+    sandbox = None if static else Sandbox(
+        workspace=pipeline.workspace,
+        cache_dir=cache_dir,
+        limits=Limits.from_settings(settings),
+        env={**build_env, **_system_env(pipeline.deployment)},
+        allow_unsandboxed=settings.allow_unsandboxed,
+        secret_values=pipeline.secret_values,
+        owner=pipeline.deployment.id,
+        toolchains=toolchains,
+    )
+    pipeline.sandbox = sandbox
+    root = pipeline.root_directory()
+    root_folder = pipeline.root_folder(root)
+    if root_folder is None:
+        raise BuildError(f"root directory {root!r} is not in the source")
+
+    async def run(command: str, step: str = "build") -> int:
+        if sandbox is None:
+            raise BuildError(f"the {builder.name} builder ran `{command}` for a site with "
+                             "nothing to build; set a build command to build it")
+        pipeline.log.write(step, f"$ {command}", "system")
+
+        async def on_line(stream: str, line: str) -> None:
+            pipeline.log.write(step, line, stream)
+
+        started = time.monotonic()
+        code = await sandbox.run(command, on_line, cwd=root)
+        pipeline.log.write(step, f"exit {code} after {time.monotonic() - started:.1f} s",
+                           "system")
+        # The host reads the root directory next: a build must not have made it a link.
+        if pipeline.root_folder(root) != root_folder:
+            raise BuildError(f"the build replaced the root directory {root!r}; "
+                             "it must stay a folder of the source")
+        return code
+
+    async def log(line: str) -> None:
+        pipeline.log.write("build", line, "system")
+
+    context = BuildContext(
+        workspace=root_folder,
+        output_dir=pipeline.output_dir,
+        cache_dir=cache_dir,
+        detection=detection,
+        env=build_env,
+        run=run,
+        log=log,
+        project_name=project.name,
+        settings=settings,
+        node_version=project.node_version,
+        toolchains=toolchains,
+        provider=project.provider,
+        image_runtimes=tuple(sorted(name for name, runtime in app.runtimes.items()
+                                    if OutputKind.IMAGE in runtime.accepts)),
+    )
+    await steps.around_builder(run, lambda: builder.build(context))

@@ -41,6 +41,7 @@ from autostack_core.interfaces import SANDBOX_PATH
 
 if TYPE_CHECKING:
     from autostack_core.config import Settings
+    from autostack_core.interfaces import Detection
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,22 @@ class Limits:
             cpu_seconds=wall * (os.cpu_count() or 1),
             memory_mb=settings.build_memory_mb,
         )
+
+
+def nothing_to_build(detection: Detection, custom_steps: Sequence[object]) -> bool:
+    """Whether a deployment runs no command at all, so no sandbox starts (the static fast path).
+
+    True for a static site with no install, build or start command and no ``test``,
+    ``lint`` or ``check`` step (``custom_steps``, the ones that run): its files go
+    from the source to the store through host code alone (the builder's publish,
+    on :mod:`autostack_core.build.user_file_writes`, with every check it makes
+    on links, names and sizes). The pipeline then lets an upload's workspace be
+    hard links to the store's objects, and refuses any command a builder still tries
+    to run, since a command could write through those links into the store.
+    """
+    return (detection.runtime == "static" and not custom_steps
+            and not (detection.install_command or detection.build_command
+                     or detection.start_command))
 
 
 def mask(line: str, secrets: Sequence[str]) -> str:

@@ -83,6 +83,33 @@ async def git(
     return stdout.decode(errors="replace").strip()
 
 
+def _check_ref(ref: str) -> None:
+    if not ref or ref.startswith("-") or any(char.isspace() for char in ref):
+        raise SourceError(f"invalid git ref {ref!r}")
+
+
+async def checkout_local(repository: Path, ref: str, dest: Path, index: Path) -> Checkout:
+    """Check ``ref`` of the server's own bare ``repository`` out into ``dest``, in two git runs.
+
+    For the built-in remote (nothing to fetch, nothing to pin): the commit is read
+    straight from the bare repository, and ``read-tree -u`` writes its files into
+    ``dest`` with git's own checkout (which writes through no symlink of the tree),
+    through ``index``, a fresh index file of the caller's (the repository's own index
+    and ``HEAD`` are left alone). ``dest`` gets no ``.git``. Four git runs fewer than
+    :func:`checkout`: 0.3-0.5 s of a push on a busy machine (``bench/push_bench.py``).
+    """
+    _check_ref(ref)
+    described = await git("log", "-1", "--no-show-signature", "--format=%H%x00%T%x00%s",
+                          f"{ref}^{{commit}}", "--", git_dir=str(repository), allow_local=True)
+    sha, tree, message = [*described.split("\0", 2), "", ""][:3]
+    dest.mkdir(parents=True, exist_ok=True)
+    index.unlink(missing_ok=True)
+    await git("read-tree", "--reset", "-u", sha, git_dir=str(repository), allow_local=True,
+              extra_env={"GIT_WORK_TREE": str(dest), "GIT_INDEX_FILE": str(index)})
+    index.unlink(missing_ok=True)
+    return Checkout(commit_sha=sha, commit_message=message[:500], tree_sha=tree)
+
+
 async def checkout(
     url: str, ref: str, dest: Path, *, outbound: Outbound, allow_local: bool = False,
     extra_env: Mapping[str, str] | None = None,
@@ -93,8 +120,7 @@ async def checkout(
     fetch is pinned to them. ``extra_env`` goes to the fetch only: credentials
     (:mod:`autostack_core.git.git_credentials`).
     """
-    if ref.startswith("-") or any(char.isspace() for char in ref):
-        raise SourceError(f"invalid git ref {ref!r}")
+    _check_ref(ref)
     try:
         pinned = await outbound.git_config(url)
     except OutboundError as error:

@@ -22,7 +22,7 @@ import stat
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 CHUNK = 1024 * 1024
 EXECUTABLE_SUFFIX = "+x"
+
+Inode = tuple[int, int]
+"""A file's (device, inode number): a file with a store object's is that object."""
 
 
 @dataclass(frozen=True)
@@ -191,31 +194,65 @@ class Store:
         scanned = self.scan_tree(folder)
         return self.store_tree(scanned), scanned.manifest
 
-    def scan_tree(self, folder: Path) -> ScannedTree:
+    def scan_tree(self, folder: Path, known: Mapping[Inode, str] | None = None) -> ScannedTree:
         """Hash every file under ``folder`` without storing anything (limits are checked first).
 
         A symlink is stored as the file (or folder) it points to when the target
         stays inside ``folder``; any other symlink raises :class:`StoreError`.
+        ``known`` (from :meth:`object_inodes`) names files that are hard links to
+        store objects: their hash is the object's name, read without hashing.
         """
         root = folder.resolve()
+        known = known or {}
         paths: dict[str, Path] = {}
         files: dict[str, dict[str, Any]] = {}
         for relative, path in _walk(root, root, (root,)):
             st = path.stat()
             paths[relative] = path
             files[relative] = {
-                "sha256": _sha256_of(path),
+                "sha256": known.get((st.st_dev, st.st_ino)) or _sha256_of(path),
                 "size": st.st_size,
                 "mode": _file_mode(st.st_mode),
             }
         return ScannedTree(paths, {"files": dict(sorted(files.items()))})
 
     def store_tree(self, scanned: ScannedTree) -> str:
-        """Store a scanned tree's files and its manifest; return the manifest's hash."""
+        """Store a scanned tree's files and its manifest; return the manifest's hash.
+
+        A file that is a hard link to its store object (a static site's upload,
+        linked through the build untouched) is already stored: it is neither read nor
+        copied again."""
         for relative, path in scanned.paths.items():
-            if self.put_file(path) != scanned.manifest["files"][relative]["sha256"]:
+            sha = scanned.manifest["files"][relative]["sha256"]
+            if self._is_object(path, sha):
+                self._touch(sha)
+            elif self.put_file(path) != sha:
                 raise StoreError(f"{relative!r} changed while it was being stored")
         return self.put_manifest(scanned.manifest)
+
+    def object_inodes(self, hashes: Iterable[str]) -> dict[Inode, str]:
+        """The inodes of the objects ``hashes`` (and of their executable twins) that exist,
+        for :meth:`scan_tree` to recognise files linked to them."""
+        inodes: dict[Inode, str] = {}
+        for sha in set(hashes):
+            for executable in (False, True):
+                with contextlib.suppress(FileNotFoundError):
+                    st = self.object_path(sha, executable).stat()
+                    inodes[(st.st_dev, st.st_ino)] = sha
+        return inodes
+
+    def _is_object(self, path: Path, sha: str) -> bool:
+        """Whether ``path`` is a hard link to object ``sha`` (or to its executable twin)."""
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return False
+        for executable in (False, True):
+            with contextlib.suppress(FileNotFoundError):
+                object_st = self.object_path(sha, executable).stat()
+                if (object_st.st_dev, object_st.st_ino) == (st.st_dev, st.st_ino):
+                    return True
+        return False
 
     def put_manifest(self, manifest: Manifest) -> str:
         """Store a manifest whose objects are all present; return its hash."""

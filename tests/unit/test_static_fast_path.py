@@ -1,0 +1,133 @@
+"""The static fast path: a site with nothing to build reaches the store without a sandbox.
+
+Uploads go through the real pipeline (store, detection, the static builder) onto the
+null pair. The fast path must keep what the sandboxed path guarantees: a build that
+does run never writes into the store through the upload's links, routing files and
+names are still checked by the builder, and the alias still moves to the new output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from autostack_core.app import AutoStack
+from autostack_core.build import pipeline_steps
+from autostack_core.build.sandbox import nothing_to_build
+from autostack_core.config import Settings
+from autostack_core.infrastructure import store as store_module
+from autostack_core.infrastructure.models import Deployment, DeploymentLog, Project, User
+from autostack_core.infrastructure.store import Store
+from autostack_core.interfaces import Detection
+from autostack_plugins.providers import null
+from tests.fixtures_auth import owner, personal_team
+from tests.upload_deploy import deploy_files
+
+__all__ = ["owner"]
+
+
+@pytest.fixture
+async def autostack(settings: Settings) -> AsyncIterator[AutoStack]:
+    from autostack_core.plugins import get_plugin_manager
+
+    loaded = get_plugin_manager(load_entry_points=False)
+    if not loaded.manager.is_registered(null):
+        loaded.manager.register(null, name="null-pair")
+    app = AutoStack(replace(settings, edge="null"), plugins=loaded)
+    await app.startup()
+    try:
+        yield app
+    finally:
+        await app.shutdown()
+
+
+@pytest.fixture
+async def site(autostack: AutoStack, owner: User) -> Project:
+    return await Project.create(name="site", team=await personal_team(owner), user=owner,
+                                provider="null")
+
+
+async def log_lines(deployment: Deployment) -> list[str]:
+    return [row.line for row in
+            await DeploymentLog.filter(deployment_id=deployment.id).order_by("id")]
+
+
+def stored(app: AutoStack, deployment: Deployment) -> dict[str, bytes]:
+    store = Store(app.settings.path("store"))
+    manifest = store.load_manifest(deployment.output_manifest_hash or "")
+    return {path: store.object_path(entry["sha256"]).read_bytes()
+            for path, entry in manifest["files"].items()}
+
+
+@pytest.mark.dbless
+def test_only_a_static_site_without_commands_or_steps_has_nothing_to_build() -> None:
+    plain = Detection(framework="static", name="Static", runtime="static", confidence=1)
+    assert nothing_to_build(plain, [])
+    assert not nothing_to_build(replace(plain, build_command="make"), [])
+    assert not nothing_to_build(replace(plain, install_command="npm ci"), [])
+    assert not nothing_to_build(replace(plain, runtime="node"), [])
+    assert not nothing_to_build(plain, [{"kind": "test", "command": "true"}])
+
+
+async def test_an_upload_with_nothing_to_build_is_stored_unread_and_without_a_sandbox(
+    autostack: AutoStack, site: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hashed: list[str] = []
+    real_hash = store_module._sha256_of
+
+    def recording_hash(path: Path) -> str:
+        hashed.append(path.name)
+        return real_hash(path)
+
+    def no_sandbox(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a sandbox was started for a site with nothing to build")
+
+    monkeypatch.setattr(store_module, "_sha256_of", recording_hash)
+    monkeypatch.setattr(pipeline_steps, "Sandbox", no_sandbox)
+    files = {"index.html": "<h1>v1</h1>", "assets/app.css": "body{}", "_headers":
+             "/*\n  X-Frame-Options: DENY\n"}
+    deployment = await deploy_files(autostack, site, files)
+    assert deployment.state == "ready", deployment.error_message
+    assert any(line.startswith("Nothing to build") for line in await log_lines(deployment))
+    output = stored(autostack, deployment)
+    assert output["static/index.html"] == b"<h1>v1</h1>"
+    assert "static/_headers" not in output  # routing files are read, not served
+    assert b"X-Frame-Options" in output["config.json"]
+    hashed_after_upload = hashed[hashed.index("config.json"):] if "config.json" in hashed \
+        else hashed
+    # Only the generated config.json was read to be stored: the uploaded files were linked.
+    assert set(hashed_after_upload) <= {"config.json"}, hashed
+
+
+async def test_a_build_command_gets_private_copies_and_never_writes_into_the_store(
+    autostack: AutoStack, site: Project
+) -> None:
+    first = await deploy_files(autostack, site, {"index.html": "<h1>v1</h1>"})
+    assert first.state == "ready", first.error_message
+    original = stored(autostack, first)["static/index.html"]
+    built = await deploy_files(autostack, site, {
+        "index.html": "<h1>v1</h1>",
+        "autostack.json": '{"buildCommand": "echo changed >> index.html", '
+                          '"outputDirectory": "."}',
+    })
+    assert built.state == "ready", built.error_message
+    assert stored(autostack, built)["static/index.html"] == b"<h1>v1</h1>changed\n"
+    # The first deployment's object (the same content the build started from) is intact.
+    assert stored(autostack, first)["static/index.html"] == original == b"<h1>v1</h1>"
+
+
+async def test_a_broken_headers_file_and_an_oversized_output_still_fail_on_the_fast_path(
+    autostack: AutoStack, site: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = await deploy_files(autostack, site, {"index.html": "<h1>v1</h1>",
+                                                  "_headers": "no path above this line\n"})
+    assert broken.state == "error"
+    assert "_headers line 1" in (broken.error_message or "")
+    monkeypatch.setattr(autostack, "settings",
+                        replace(autostack.settings, max_deployment_bytes=100))
+    large = await deploy_files(autostack, site, {"index.html": "x" * 200})
+    assert large.state == "error"
+    assert "size limit of 100 bytes" in (large.error_message or "")
