@@ -13,6 +13,14 @@ health check (any status below 500), or raises :class:`RuntimeStartError`
 saying why: the command exited (with its last log lines), it never listened on
 ``PORT``, or the check timed out. The launcher also writes the supervisor's
 events to the deployment's runtime logs (source ``supervisor``).
+
+What a cold start waits for is kept short (``bench/runtime_bench.py`` (b)
+prints its steps): a spare shim, started once the previous start is over,
+has its interpreter running and its modules imported when the next replica
+needs one (:meth:`ReplicaLauncher.keep_spare`); while a replica starts, its
+deployment weighs more for a busy CPU (:meth:`RuntimeCgroup.boost`); and
+``on_listening`` tells the supervisor the moment the port listens, before
+the health check passes.
 """
 
 from __future__ import annotations
