@@ -74,9 +74,13 @@ class AutoStack:
         settings: Settings,
         plugins: LoadedPlugins | None = None,
         consume: bool = False,
+        migrated: bool = False,
     ) -> None:
         self.settings = settings
         self.consume = consume
+        self.migrated = migrated
+        """The caller applied the migrations already (``autostack up`` and ``worker``, to print
+        them): :meth:`startup` does not check them a second time."""
         self.plugins = plugins or get_plugin_manager()
         self.plugin_manager = self.plugins.manager
         self.keyring: Keyring = load_keyring(settings.data_dir, settings.secret_keys)
@@ -157,7 +161,8 @@ class AutoStack:
     async def startup(self) -> None:
         self.settings.ensure_dirs()
         rate_limits.limits_of(self)  # a malformed limit stops the start, naming the variable
-        await db.migrate(self.settings)
+        if not self.migrated:
+            await db.migrate(self.settings)
         await db.connect(self.settings)
         await self.events.start()
         self.builders = await self.call_list_hook("register_builders", settings=self.settings)

@@ -59,7 +59,7 @@ def up(host: str, port: int, edge_port: int | None, domain: str | None,
     applied = migrate_database(settings)
     if applied:
         click.echo(f"database migrated: {', '.join(applied)}")
-    autostack = AutoStack(settings, consume=True)
+    autostack = AutoStack(settings, consume=True, migrated=True)
     click.echo(f"AutoStack data in {settings.data_dir}")
     click.echo(f"Dashboard and API: {settings.server_url}")
     click.echo(f"Deployments:       http://<project>.{settings.base_domain}:{settings.edge_port}")
@@ -102,7 +102,7 @@ def worker(concurrency: int, data_dir: Path | None) -> None:
     migrate_database(settings)
 
     async def consume() -> None:
-        autostack = AutoStack(settings)
+        autostack = AutoStack(settings, migrated=True)
         await autostack.startup()
         from autostack_core.build.lost_deployments import recover_lost_deployments
 

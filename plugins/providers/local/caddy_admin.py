@@ -28,8 +28,10 @@ class CaddyAdmin:
 
     def __init__(self, socket_path: Path) -> None:
         self.base_url = f"unix:{socket_path}"
+        # Plain HTTP over a unix socket: verify=False only skips loading the CA bundle
+        # that no request here uses (25-45 ms CPU of every start, issue 19).
         self._client = httpx.AsyncClient(
-            transport=httpx.AsyncHTTPTransport(uds=str(socket_path)),
+            transport=httpx.AsyncHTTPTransport(uds=str(socket_path), verify=False),
             base_url="http://caddy-admin", timeout=10.0,
         )
 
