@@ -34,12 +34,14 @@ pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
 DETECTION = Detection(framework="docker", name="Dockerfile", runtime="docker", confidence=0.3)
 
 
-async def build_image(settings: Settings, base: str, root: Path, marker: str) -> Files:
-    """The suite's server app as an image: built, pushed, its build output's ``image.json``."""
+async def build_image(settings: Settings, base: str, root: Path, marker: str,
+                      app: bytes = IMAGE_APP) -> Files:
+    """The suite's server app (or ``app``) as an image: built, pushed, its build output's
+    ``image.json``."""
     workspace, output = root / f"src-{marker}", root / f"out-{marker}"
     workspace.mkdir(parents=True)
     output.mkdir()
-    (workspace / "server.py").write_bytes(IMAGE_APP)
+    (workspace / "server.py").write_bytes(app)
     (workspace / "Dockerfile").write_text(
         f"FROM {base}\nCOPY server.py /app/server.py\n"
         f'CMD ["python3", "-u", "/app/server.py", "{marker}"]\n')

@@ -10,6 +10,7 @@ holds, not that PostgreSQL answers in a cluster.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -55,6 +56,17 @@ async def shop(autostack: AutoStack, owner: User, cluster: KubernetesRuntime) ->
                                 provider="kubernetes")
 
 
+async def started(name: str) -> Database:
+    """The database ``name`` once the background start the API began has ended."""
+    database = await Database.get(name=name)
+    for _ in range(200):
+        if database.status != "starting":
+            break
+        await asyncio.sleep(0.05)
+        await database.refresh_from_db()
+    return database
+
+
 def only(standin: KubeStandIn, kind: str) -> dict[str, Any]:
     [found] = standin.of_kind(kind, "*")
     return found
@@ -67,9 +79,7 @@ async def test_a_postgres_database_runs_from_its_image_and_linked_releases_get_i
                              json={"name": "shop-db", "type": "postgres"})
     assert created.status_code == 201, created.text
     assert created.json()["runtime"] == "kubernetes"
-    database = await Database.get(name="shop-db")
-    await manager.start(autostack, database)
-    await database.refresh_from_db()
+    database = await started("shop-db")
     assert (database.status, database.error) == ("running", None)
 
     name, namespace = f"db-{database.id}", "autostack-olivia"
@@ -132,8 +142,7 @@ async def test_a_redis_database_gets_its_config_as_a_read_only_file(
         kube_standin: KubeStandIn) -> None:
     assert (await api.post("/api/v1/projects/shop/databases",
                            json={"name": "cache", "type": "redis"})).status_code == 201
-    database = await Database.get(name="cache")
-    await manager.start(autostack, database)
+    database = await started("cache")
     [container] = only(kube_standin, "StatefulSet")["spec"]["template"]["spec"]["containers"]
     assert container["image"] == "docker.io/library/redis:7"
     assert container["args"] == ["redis-server", "/etc/autostack/redis.conf"]
@@ -144,7 +153,6 @@ async def test_a_redis_database_gets_its_config_as_a_read_only_file(
     config = base64.b64decode(data["redis.conf"]).decode()
     assert f'requirepass "{database.password}"' in config and "bind 0.0.0.0" in config
     assert 'rename-command CONFIG ""' in config
-    await database.refresh_from_db()
     assert database.url == (f"redis://:{database.password}@db-{database.id}."
                             f"autostack-olivia.svc:{database.port}/0")
 

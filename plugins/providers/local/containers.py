@@ -18,6 +18,13 @@ local edge binds only releases on its own Caddy.
   supported: ``min_replicas`` 0 keeps one replica running.
 * A clean stop stops the containers (unless ``keep_apps_running``); the next
   start starts them again on the same ports, as the edge still expects.
+* One-click databases of its projects run here from images
+  (:meth:`ContainerRuntime.run_service`, a :class:`ServiceHost`): a container on
+  the host's loopback, and in each replica of a linked project a way to exactly
+  those ports (the deployment's ``AUTOSTACK_SERVICE_PORTS``) through
+  :mod:`.service_bridge`, opened by this process into the replica's network
+  namespace, so the app uses the same ``127.0.0.1`` URL and reaches nothing else
+  of the host. The ways are opened again when the server starts.
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
+import socket
 import time
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
@@ -48,12 +57,15 @@ from autostack_core.interfaces.runtime import (
     ReleaseStatus,
     ScalePolicy,
 )
+from autostack_core.interfaces.services import ServiceImage
 from autostack_core.utils import free_port
 from autostack_plugins.providers.local import prices
 from autostack_plugins.providers.local.edge import Edge
 from autostack_plugins.providers.local.local_edge import endpoint_of
 from autostack_plugins.providers.local.output import edge_deployment
 from autostack_plugins.providers.local.podman import Container, Podman, PodmanError
+from autostack_plugins.providers.local.replicas import service_ports
+from autostack_plugins.providers.local.service_bridge import open_service_ports
 
 HEALTH_INTERVAL = 0.1
 PROGRAM = "server"
@@ -69,6 +81,7 @@ class ContainerRuntime:
     name = "containers"
     accepts = frozenset({OutputKind.IMAGE})
     config_fields: tuple[ConfigField, ...] = ()
+    service_listen = "127.0.0.1"
 
     def __init__(self, settings: Settings, edge: Edge) -> None:
         self.settings = settings
@@ -76,6 +89,8 @@ class ContainerRuntime:
         self.edge = edge
         self.podman = Podman(settings)
         self._locks: dict[str, asyncio.Lock] = {}
+        self._bridges: dict[str, list[socket.socket]] = {}
+        """The listening sockets of :mod:`.service_bridge` in each replica, by container."""
 
     def folder(self, release_id: str) -> Path:
         return self.settings.path("deployments", release_id)
@@ -96,9 +111,14 @@ class ContainerRuntime:
                    and container.release_id in self.edge.state.deployments]
         with contextlib.suppress(PodmanError):
             await self.podman.start(stopped)
+        for container in await self.podman.containers():
+            if container.release_id in self.edge.state.deployments:
+                with contextlib.suppress(PodmanError, OSError):
+                    await self._bridge(container.name, await self._environment(container))
 
     async def stop(self) -> None:
         """Stop the containers, unless ``keep_apps_running`` keeps them serving."""
+        self._unbridge(list(self._bridges))
         if self.settings.keep_apps_running or shutil.which("podman") is None:
             return
         running = [container.name for container in await self.podman.containers()
@@ -143,14 +163,16 @@ class ContainerRuntime:
             await self._add_replicas(release.id, release.artifact.location, dict(release.env),
                                      range(replicas))
         except BaseException:
-            await self.podman.remove([c.name for c in await self.podman.containers(release.id)])
+            await self._remove([c.name for c in await self.podman.containers(release.id)])
             await self.podman.remove_image(release.artifact.location)
             raise
 
     async def _add_replicas(self, release_id: str, reference: str, env: dict[str, str],
                             indexes: range) -> list[Container]:
         for index in indexes:
-            await self.podman.start_replica(release_id, index, free_port(), reference, env)
+            name = await self.podman.start_replica(release_id, index, free_port(), reference,
+                                                   env)
+            await self._bridge(name, env)
         wanted = {f"autostack-{release_id}-{index}" for index in indexes}
         added = [c for c in await self.podman.containers(release_id) if c.name in wanted]
         await self._wait_healthy(added)
@@ -204,8 +226,7 @@ class ContainerRuntime:
         async with self._locks.setdefault(release_id, asyncio.Lock()):
             await self.edge.remove(release_id)
             if shutil.which("podman") is not None:
-                await self.podman.remove([c.name for c in
-                                          await self.podman.containers(release_id)])
+                await self._remove([c.name for c in await self.podman.containers(release_id)])
             folder = self.folder(release_id)
             with contextlib.suppress(FileNotFoundError, ValueError, OSError):
                 reference = json.loads((folder / "image.json").read_text())["reference"]
@@ -232,7 +253,57 @@ class ContainerRuntime:
             kept, extra = containers[:wanted], containers[wanted:]
             await self.edge.set_replicas(release_id, len(kept))
             await self.edge.set_upstreams(release_id, PROGRAM, [c.port for c in kept])
-            await self.podman.remove([c.name for c in extra])
+            await self._remove([c.name for c in extra])
+
+    async def _bridge(self, name: str, env: Mapping[str, str]) -> None:
+        """Open the linked databases' ports (``AUTOSTACK_SERVICE_PORTS``) inside the
+        replica ``name``'s network namespace, forwarded to the host's loopback."""
+        ports = service_ports(dict(env))
+        if not ports or name in self._bridges:
+            return
+        descriptor = os.open(await self.podman.netns_path(name), os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            self._bridges[name] = await asyncio.to_thread(open_service_ports, descriptor, ports)
+        finally:
+            os.close(descriptor)
+
+    def _unbridge(self, names: list[str]) -> None:
+        for name in names:
+            for listener in self._bridges.pop(name, []):
+                with contextlib.suppress(OSError):
+                    listener.shutdown(socket.SHUT_RDWR)  # wakes the thread in accept()
+                listener.close()
+
+    async def _remove(self, names: list[str]) -> None:
+        self._unbridge(names)
+        await self.podman.remove(names)
+
+    # -- one-click databases (ServiceHost) --------------------------------------
+
+    async def run_service(self, service_id: str, image: ServiceImage, data_dir: Path,
+                          team: str, config: Mapping[str, str]) -> str:
+        """Run a database's image on this machine (:meth:`Podman.run_service`), its data
+        in ``data_dir``, its files in a folder beside it; apps reach it on the loopback."""
+        if shutil.which("podman") is None:
+            raise ContainerStartError("podman is not installed on this server: install it "
+                                      "(apt-get install podman) to run databases from images")
+        files = data_dir.parent / "config"
+        files.mkdir(mode=0o755, exist_ok=True)
+        for name, text in image.files.items():
+            (files / name).write_text(text)
+            (files / name).chmod(0o644)  # read by the image's own user; the folder above is 0700
+        await self.podman.run_service(service_id, image, data_dir, files)
+        return "127.0.0.1"
+
+    async def service_running(self, service_id: str) -> bool:
+        return shutil.which("podman") is not None and \
+            await self.podman.service_state(service_id) == "running"
+
+    async def remove_service(self, service_id: str, team: str,
+                             config: Mapping[str, str]) -> None:
+        """Remove the database's container; its data folder is the caller's to delete."""
+        if shutil.which("podman") is not None:
+            await self.podman.remove_service(service_id)
 
     async def _environment(self, container: Container) -> dict[str, str]:
         """The environment a running replica was started with (the image's and the

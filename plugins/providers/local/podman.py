@@ -17,6 +17,14 @@ Every container is started the same way (:meth:`Podman.start_replica`):
   (the release is ``unhealthy``);
 * labels naming the server (a hash of its data directory), the release and the
   port, so a server only ever sees and touches its own containers.
+
+A one-click database on this runtime is one more container
+(:meth:`Podman.run_service`): the database's image (``postgres``, ``redis`` or
+another with their interface) on the host's network, listening on
+``127.0.0.1:<its port>`` only, as the local runtime's databases do; its data
+folder on this machine bind-mounted as the image's volume, its files
+(``redis.conf``) read-only, ``--restart on-failure:5``. Apps reach it through
+the way :mod:`.service_bridge` opens into their own network.
 """
 
 from __future__ import annotations
@@ -31,14 +39,17 @@ import shutil
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from autostack_core.config import Settings
 from autostack_core.interfaces.runtime import LogLine
+from autostack_core.interfaces.services import IMAGE_CONFIG, ServiceImage
 
 CONTAINERS_CONF = "[containers]\ndefault_ulimits = []\n"
 LOOPBACK_HOSTS = ("127.", "localhost", "[::1]")
 OWNER_LABEL, RELEASE_LABEL, PORT_LABEL = "autostack.owner", "autostack.release", "autostack.port"
+SERVICE_LABEL = "autostack.service"
 PIDS_LIMIT = 1024
 RESTARTS = 5
 # podman logs --timestamps: "2026-12-06T16:27:50.123456789+00:00 text" (nanoseconds).
@@ -121,6 +132,8 @@ class Podman:
         found = []
         for item in listed:
             labels = item.get("Labels") or {}
+            if SERVICE_LABEL in labels:
+                continue  # a database's container (:meth:`run_service`), not a replica
             names = item.get("Names") or [""]
             found.append(Container(name=names[0], release_id=labels.get(RELEASE_LABEL, ""),
                                    port=int(labels.get(PORT_LABEL, "0")),
@@ -136,17 +149,7 @@ class Podman:
         """Create and start one replica of ``release_id`` listening on ``port``; its name."""
         name = f"autostack-{release_id}-{index}"
         memory = f"{self.settings.runtime_memory_mb}m"
-        env_file = self.settings.path("containers", f".env-{name}")
-        lines, inline = [], []
-        for key, value in {**env, "PORT": str(port)}.items():
-            if "\n" in value:
-                inline += ["--env", f"{key}={value}"]
-            else:
-                lines.append(f"{key}={value}\n")
-        env_file.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.writelines(lines)
+        env_file, inline = self._env_file(name, {**env, "PORT": str(port)})
         try:
             await self.run(
                 "run", "--detach", "--name", name, "--runtime", "runc", "--init",
@@ -161,6 +164,68 @@ class Podman:
         finally:
             env_file.unlink(missing_ok=True)
         return name
+
+    def _env_file(self, name: str, env: Mapping[str, str]) -> tuple[Path, list[str]]:
+        """A private file with ``env`` for ``--env-file`` (values with a newline go inline);
+        the caller deletes it once the container is created."""
+        env_file = self.settings.path("containers", f".env-{name}")
+        lines, inline = [], []
+        for key, value in env.items():
+            if "\n" in value:
+                inline += ["--env", f"{key}={value}"]
+            else:
+                lines.append(f"{key}={value}\n")
+        env_file.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.writelines(lines)
+        return env_file, inline
+
+    def service_name(self, service_id: str) -> str:
+        return f"autostack-{self.owner}-{service_id}"
+
+    async def service_state(self, service_id: str) -> str | None:
+        """The state of a database's container (``running``, ``exited``...), None if none."""
+        listed: list[dict[str, Any]] = json.loads(await self.run(
+            "ps", "-a", "--filter", f"label={OWNER_LABEL}={self.owner}",
+            "--filter", f"label={SERVICE_LABEL}={service_id}", "--format", "json") or "[]")
+        return str(listed[0].get("State", "")) if listed else None
+
+    async def run_service(self, service_id: str, spec: ServiceImage, data_dir: Path,
+                          config_dir: Path) -> None:
+        """Run a database's image on the host's network (started again if it stopped)."""
+        name = self.service_name(service_id)
+        state = await self.service_state(service_id)
+        if state == "running":
+            return
+        if state is not None:
+            await self.run("start", name)
+            return
+        env_file, inline = self._env_file(name, spec.env)
+        mounts = ["--volume", f"{data_dir}:{spec.data_path}"]
+        if spec.files:
+            mounts += ["--volume", f"{config_dir}:{IMAGE_CONFIG}:ro"]
+        tls = ["--tls-verify=false"] if on_loopback(spec.image) else []
+        try:
+            await self.run(
+                "run", "--detach", "--name", name, "--runtime", "runc", *tls,
+                "--label", f"{OWNER_LABEL}={self.owner}",
+                "--label", f"{SERVICE_LABEL}={service_id}", "--network", "host", *mounts,
+                "--pids-limit", str(PIDS_LIMIT), "--security-opt", "no-new-privileges",
+                "--restart", f"on-failure:{RESTARTS}", "--log-driver", "k8s-file",
+                "--env-file", str(env_file), *inline, spec.image, *spec.args, timeout=600)
+        finally:
+            env_file.unlink(missing_ok=True)
+
+    async def remove_service(self, service_id: str) -> None:
+        """Stop (SIGTERM, 30 s to save) and remove a database's container; its data stays."""
+        if await self.service_state(service_id) is not None:
+            await self.run("rm", "--force", "--time", "30", self.service_name(service_id))
+
+    async def netns_path(self, name: str) -> str:
+        """Where a running container's network namespace is (for :mod:`.service_bridge`)."""
+        return (await self.run("inspect", "--format", "{{.NetworkSettings.SandboxKey}}",
+                               name)).strip()
 
     async def remove(self, names: list[str]) -> None:
         if names:

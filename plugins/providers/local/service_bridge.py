@@ -49,12 +49,23 @@ def _serve(listener: socket.socket, port: int) -> None:
             client.close()
             continue
         upstream.settimeout(None)
-        for source, target in ((client, upstream), (upstream, client)):
-            threading.Thread(target=_pump, args=(source, target), daemon=True).start()
+        threading.Thread(target=_connect, args=(client, upstream), daemon=True).start()
 
 
-def open_service_ports(netns: int, ports: list[int]) -> None:
-    """Listen on each of ``ports`` inside ``netns`` and forward to the host's loopback."""
+def _connect(client: socket.socket, upstream: socket.socket) -> None:
+    """Move the bytes both ways (a thread each), then close both sockets."""
+    back = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
+    back.start()
+    _pump(client, upstream)
+    back.join()
+    client.close()
+    upstream.close()
+
+
+def open_service_ports(netns: int, ports: list[int]) -> list[socket.socket]:
+    """Listen on each of ``ports`` inside ``netns`` and forward to the host's loopback;
+    the listening sockets (closing one stops its forwarding and lets the namespace go)."""
+    listeners = []
     for port in ports:
         with entered(netns):
             listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -62,3 +73,5 @@ def open_service_ports(netns: int, ports: list[int]) -> None:
         listener.bind(("127.0.0.1", port))
         listener.listen(64)
         threading.Thread(target=_serve, args=(listener, port), daemon=True).start()
+        listeners.append(listener)
+    return listeners

@@ -1,0 +1,230 @@
+"""A one-click Redis database from an image on the container runtime, used by a linked app.
+
+Real podman: the database runs from a Redis image with the official image's interface
+(``redis-server <config>``, data in ``/data``), built here from Debian's ``redis-server``
+and its libraries (no public registry is reachable); the app is an image built by
+buildah and pushed to Debian's docker-registry (:mod:`tests.containers_standin`), run
+as a replica behind the local edge's Caddy. The app gets ``REDIS_URL`` and the port in
+``AUTOSTACK_SERVICE_PORTS`` as a linked deployment does, speaks RESP to the database
+from inside its own network namespace, and reaches no other port of the host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import shutil
+import subprocess
+import tarfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import cast
+
+import httpx
+import pytest
+import redis
+
+from autostack_core.app import AutoStack
+from autostack_core.infrastructure.models import Database, Project, User
+from autostack_core.interfaces.runtime import Release, ScalePolicy
+from autostack_core.interfaces.services import ServiceInstance
+from autostack_core.utils import free_port, random_id
+from autostack_plugins.providers.local.containers import ContainerRuntime
+from autostack_plugins.providers.local.edge import Edge
+from autostack_plugins.providers.local.local_edge import LocalEdge
+from autostack_plugins.services import manager
+from autostack_plugins.services.redis import IMAGE_VARIABLE, Redis
+from tests.conformance.pair import artifact
+from tests.conformance.test_containers import build_image
+from tests.containers_standin import (
+    CONTAINERS_ENV,
+    _libraries,
+    base_image,
+    image_registry,
+    need_tools,
+    podman,
+)
+from tests.e2e.test_containers_runtime import stack
+from tests.fixtures_auth import api, owner, personal_team
+
+__all__ = ["api", "base_image", "image_registry", "owner", "stack"]
+pytestmark = pytest.mark.e2e
+
+APP = b'''\
+import http.server, os, socket, sys, urllib.parse
+
+def redis(*commands):
+    url = urllib.parse.urlsplit(os.environ["REDIS_URL"])
+    replies = []
+    with socket.create_connection((url.hostname, url.port), 5) as connection:
+        stream = connection.makefile("rwb")
+        for command in [("AUTH", urllib.parse.unquote(url.password)), *commands]:
+            stream.write(f"*{len(command)}\\r\\n".encode() + b"".join(
+                f"${len(part)}\\r\\n{part}\\r\\n".encode() for part in command))
+            stream.flush()
+            replies.append(stream.readline().decode().strip())
+    return replies[1:]
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/probe/"):  # can the app reach this port of the host?
+            try:
+                socket.create_connection(("127.0.0.1", int(self.path[7:])), 2).close()
+                body = "open"
+            except OSError:
+                body = "closed"
+        elif self.path == "/hit":
+            body = redis(("INCR", "hits"))[0]
+        else:  # the health check
+            body = "ok"
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()
+'''
+
+
+def redis_rootfs() -> bytes:
+    """A tar of a root file system holding only Debian's redis-server and its libraries."""
+    binary = Path(shutil.which("redis-server") or "/usr/bin/redis-server").resolve()
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for folder in ("usr/bin", "usr/lib", "usr/lib64", "tmp", "data", "etc/autostack"):
+            info = tarfile.TarInfo(folder)
+            info.type, info.mode = tarfile.DIRTYPE, 0o1777 if folder == "tmp" else 0o755
+            tar.addfile(info)
+        for link, target in (("bin", "usr/bin"), ("lib", "usr/lib"), ("lib64", "usr/lib64")):
+            info = tarfile.TarInfo(link)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info)
+        tar.add(str(binary), arcname="usr/bin/redis-server", recursive=False)
+        for library in _libraries(binary):
+            name = str(library).lstrip("/")
+            tar.add(str(library.resolve()), arcname=name if name.startswith("usr/")
+                    else f"usr/{name}", recursive=False)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def redis_image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``localhost/autostack-test-redis:<id>``: what the official image runs, from host files."""
+    need_tools()
+    name = f"localhost/autostack-test-redis:{random_id(8).lower()}"
+    tar = tmp_path_factory.mktemp("redis") / "rootfs.tar"
+    tar.write_bytes(redis_rootfs())
+    podman("import", "--change", "WORKDIR=/data", "--change", "CMD=redis-server",
+           str(tar), name)
+    try:
+        yield name
+    finally:
+        subprocess.run(["podman", "rmi", "-f", name], env=CONTAINERS_ENV, capture_output=True)
+
+
+@pytest.mark.dbless
+async def test_a_redis_image_serves_a_linked_app_container_and_nothing_else(
+        stack: tuple[ContainerRuntime, LocalEdge], base_image: str, redis_image: str,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runtime, _edge = stack
+    monkeypatch.setenv(IMAGE_VARIABLE, redis_image)
+    service = Redis()
+    instance = ServiceInstance(name="cache", port=free_port(), password=random_id(24),
+                               data_dir=tmp_path / "services" / "1" / "data")
+    instance.data_dir.mkdir(parents=True, mode=0o700)
+    service_id = f"db-{random_id(6).lower()}"
+    host = await runtime.run_service(service_id, service.image(instance, runtime.service_listen),
+                                     instance.data_dir, "", {})
+    try:
+        assert host == "127.0.0.1"
+        deadline = time.monotonic() + 30
+        while not await service.ready(instance):
+            assert time.monotonic() < deadline, podman("logs", runtime.podman.service_name(
+                service_id))
+            time.sleep(0.1)
+        assert await runtime.service_running(service_id)
+
+        files = await build_image(runtime.settings, base_image, tmp_path / "builds",
+                                  random_id(), app=APP)
+        release_id = f"c{random_id(9)}"
+        reference = await runtime.publish(artifact(release_id, files, runtime.accepts))
+        release = Release(id=release_id, project="shop", artifact=reference,
+                          env={"REDIS_URL": service.url(instance, host),
+                               "AUTOSTACK_SERVICE_PORTS": str(instance.port)},
+                          policy=ScalePolicy(), hostnames=(f"{release_id}.localhost",))
+        await runtime.deploy(release)
+        edge_url = f"http://127.0.0.1:{runtime.settings.edge_port}"
+        async with httpx.AsyncClient(timeout=10, headers={"Host": release.hostnames[0]}) as http:
+            assert [(await http.get(f"{edge_url}/hit")).text for _ in range(2)] == [":1", ":2"]
+            # Only the linked port: not the edge, not the database's port of another app.
+            for port in (runtime.settings.edge_port, runtime.settings.port):
+                assert (await http.get(f"{edge_url}/probe/{port}")).text == "closed"
+            assert (await http.get(f"{edge_url}/probe/{instance.port}")).text == "open"
+        client = redis.Redis(port=instance.port, password=instance.password)
+        assert client.get("hits") == b"2"
+        client.close()
+
+        # A backup is a BGSAVE by the server in its container, read from its data folder.
+        target = tmp_path / "backup.rdb"
+        await service.backup(instance, target)
+        assert target.read_bytes().startswith(b"REDIS")
+
+        await runtime.destroy(release.id)
+        assert runtime._bridges == {}, "the app's way to the database closed with it"
+    finally:
+        await runtime.remove_service(service_id, "", {})
+    assert await runtime.podman.service_state(service_id) is None
+    assert (instance.data_dir / "dump.rdb").exists(), "the data stays for the caller"
+
+
+@pytest.fixture
+async def containers_project(autostack: AutoStack, owner: User) -> AsyncIterator[Project]:
+    """A project on the ``containers`` runtime and a database runner in the app (the test
+    app runs no consumer); no edge is needed to run databases."""
+    runtime = ContainerRuntime(autostack.settings, cast(Edge, None))
+    autostack.runtimes["containers"] = runtime
+    manager.new_runner(autostack)
+    try:
+        yield await Project.create(name="shop", team=await personal_team(owner), user=owner,
+                                   provider="containers")
+    finally:
+        manager.RUNNERS.pop(id(autostack), None)
+        for service_id in {c.rsplit("-", 2)[-2] + "-" + c.rsplit("-", 1)[-1]
+                           for c in podman("ps", "-a", "--format", "{{.Names}}").split()
+                           if c.startswith(runtime.podman.service_name("db-"))}:
+            await runtime.remove_service(service_id, "", {})
+
+
+async def test_a_containers_project_gets_a_database_from_its_image_backed_up_and_restored(
+        autostack: AutoStack, api: httpx.AsyncClient, containers_project: Project,
+        redis_image: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(IMAGE_VARIABLE, redis_image)
+    created = await api.post("/api/v1/projects/shop/databases",
+                             json={"name": "cache", "type": "redis"})
+    assert created.status_code == 201 and created.json()["runtime"] == "containers"
+    database = await Database.get(name="cache")
+    deadline = time.monotonic() + 60
+    while database.status == "starting":  # started in the background, as by the API
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.1)
+        await database.refresh_from_db()
+    assert (database.status, database.error) == ("running", None)
+    assert database.url == f"redis://:{database.password}@127.0.0.1:{database.port}/0"
+    client = redis.Redis.from_url(database.url)
+    client.set("plan", "before")
+    base = "/api/v1/teams/olivia/databases/cache"
+    backup = await api.post(f"{base}/backups")
+    assert backup.status_code == 201 and backup.json()["status"] == "done", backup.text
+    client.set("plan", "after")
+    restored = await api.post(f"{base}/backups/{backup.json()['id']}/restore")
+    assert restored.status_code == 200, restored.text
+    client = redis.Redis.from_url(database.url)
+    assert client.get("plan") == b"before", "restored: the container was started again"
+    client.close()
+    listed = (await api.get(base)).json()
+    assert listed["status"] == "running" and listed["size_bytes"] > 0
+
+    assert (await api.delete(base)).status_code == 204
+    assert await ContainerRuntime(autostack.settings, cast(Edge, None)).podman.service_state(
+        f"db-{database.id}") is None
+    assert not autostack.settings.path("services", str(database.id)).exists()
