@@ -100,12 +100,14 @@ def main() -> None:
             server.token = httpx.post(f"{server.url}/api/v1/auth/login", json={
                 "email": "b@example.com", "password": "benchmark pass",
                 "token_name": "bench"}).json()["token"]
-            copies, firsts, redeploys = [], [], []
+            copies, firsts, redeploys, starts = [], [], [], []
             first_parts: dict[str, list[float]] = defaultdict(list)
             redeploy_parts: dict[str, list[float]] = defaultdict(list)
             for round_number in range(ROUNDS):
                 target = root / f"copy-{round_number}"
                 copies.append(timed(copy_tree, folder, target))
+                starts.append(timed(subprocess.run, [AUTOSTACK, "--help"],
+                                    capture_output=True))
                 # A fresh project each round so the first deploy uploads everything.
                 shutil.rmtree(folder / ".autostack", ignore_errors=True)
                 for path in (folder / "assets").iterdir():
@@ -129,6 +131,8 @@ def main() -> None:
           f" (goal < 600 ms)")
     print(f"one-file redeploy   min {min(redeploys) * 1000:.1f} ms, "
           f"max {max(redeploys) * 1000:.1f} ms (goal < 300 ms)")
+    print(f"`autostack --help` (the CLI's start alone) median "
+          f"{statistics.median(starts) * 1000:.1f} ms")
     print_parts("first deploy", first_parts)
     print_parts("one-file redeploy", redeploy_parts)
 

@@ -132,6 +132,10 @@ class Store:
         known = _sha256_of(path)
         if self._touch(known):
             return known
+        return self._copy_in(path)
+
+    def _copy_in(self, path: Path) -> str:
+        """Copy the file at ``path`` in, hashed while copied; return that copy's sha256."""
         digest = hashlib.sha256()
         tmp = self._tmp_path()
         try:
@@ -219,14 +223,13 @@ class Store:
     def store_tree(self, scanned: ScannedTree) -> str:
         """Store a scanned tree's files and its manifest; return the manifest's hash.
 
-        A file that is a hard link to its store object (a static site's upload,
-        linked through the build untouched) is already stored: it is neither read nor
-        copied again."""
+        A file whose object the store has (a static site's upload linked through the
+        build, or an unchanged file of a push) is neither read nor copied again: the
+        manifest then names content the store holds and the scan saw. A new file is
+        hashed while it is copied in, and must still hash as scanned."""
         for relative, path in scanned.paths.items():
             sha = scanned.manifest["files"][relative]["sha256"]
-            if self._is_object(path, sha):
-                self._touch(sha)
-            elif self.put_file(path) != sha:
+            if not self._touch(sha) and self._copy_in(path) != sha:
                 raise StoreError(f"{relative!r} changed while it was being stored")
         return self.put_manifest(scanned.manifest)
 
@@ -240,19 +243,6 @@ class Store:
                     st = self.object_path(sha, executable).stat()
                     inodes[(st.st_dev, st.st_ino)] = sha
         return inodes
-
-    def _is_object(self, path: Path, sha: str) -> bool:
-        """Whether ``path`` is a hard link to object ``sha`` (or to its executable twin)."""
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            return False
-        for executable in (False, True):
-            with contextlib.suppress(FileNotFoundError):
-                object_st = self.object_path(sha, executable).stat()
-                if (object_st.st_dev, object_st.st_ino) == (st.st_dev, st.st_ino):
-                    return True
-        return False
 
     def put_manifest(self, manifest: Manifest) -> str:
         """Store a manifest whose objects are all present; return its hash."""
