@@ -67,6 +67,10 @@ def timings_of(server: Server, deployment_id: str) -> dict[str, float]:
     return parts
 
 
+def start_cli() -> None:
+    subprocess.run([AUTOSTACK, "--help"], check=True, capture_output=True)
+
+
 def deploy_until_served(server: Server, folder: Path, marker: str,
                         parts: dict[str, list[float]]) -> None:
     result = server.cli("deploy", str(folder), "--prod", "--project", "bench", "--json")
@@ -106,8 +110,7 @@ def main() -> None:
             for round_number in range(ROUNDS):
                 target = root / f"copy-{round_number}"
                 copies.append(timed(copy_tree, folder, target))
-                starts.append(timed(subprocess.run, [AUTOSTACK, "--help"],
-                                    capture_output=True))
+                starts.append(timed(start_cli))
                 # A fresh project each round so the first deploy uploads everything.
                 shutil.rmtree(folder / ".autostack", ignore_errors=True)
                 for path in (folder / "assets").iterdir():
