@@ -111,6 +111,8 @@ class Supervisor:
             for program in runtime.programs:
                 await self.upstreams.publish(runtime, program.name)
         self._save()
+        if any(runtime.status == "asleep" for runtime in self.runtimes.values()):
+            self.launcher.keep_spare()  # the first wake finds a shim ready
 
     async def close(self, stop_replicas: bool) -> None:
         """Stop watching (and, on a clean shutdown, stop every replica and waker)."""
@@ -221,6 +223,7 @@ class Supervisor:
             runtime.status = "asleep"
             await self.upstreams.open_wakers(runtime)
             await self.stop(deployment_id, grace, status="asleep")
+            self.launcher.keep_spare()  # its wake finds a shim ready
 
     async def wake(self, deployment_id: str, listening: asyncio.Event | None = None) -> None:
         """Start a sleeping deployment again and wait until it is healthy.
