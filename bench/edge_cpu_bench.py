@@ -16,6 +16,11 @@ a free loopback port:
 * a hostname split 50/50 between two deployments, asked by new visitors (no
   cookie: a bucket drawn and a ``Set-Cookie`` per request) and by a returning
   one (its ``autostack_split`` cookie).
+
+``edge_cpu_bench.py routing`` instead decomposes the routing of a static
+request: the edge without its access log, then without one part of its
+routing each (``encode``, the hashed-asset header, the image and insights
+routes, the deployment's ``log_append``), against the bare Caddy, 3 rounds.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import re
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -142,6 +148,67 @@ async def edge_configs(root: Path) -> tuple[JSON, JSON, Path]:
     return one_profile, many_profiles, Path(first.artifact.location) / "static"
 
 
+def without(config: JSON, unwanted: str) -> JSON:
+    """``config`` without the handlers whose own JSON (or first route's matcher) contains
+    ``unwanted``, and the routes left without a handler by that."""
+    config = copy.deepcopy(config)
+
+    def own(item: JSON) -> str:
+        """A handler's JSON without the routes nested in it."""
+        return json.dumps({key: value for key, value in item.items()
+                           if key not in ("routes", "errors")})
+
+    def unwanted_in(item: Any) -> bool:
+        if not isinstance(item, dict):
+            return False
+        if "handle" in item:  # a route: removed with its only handler
+            return len(item["handle"]) == 1 and unwanted_in(item["handle"][0])
+        if item.get("handler") == "subroute" and item.get("routes"):
+            return unwanted in json.dumps(item["routes"][0].get("match", []))
+        return "handler" in item and unwanted in own(item)
+
+    def prune(node: Any) -> Any:
+        if isinstance(node, list):
+            return [prune(item) for item in node if not unwanted_in(item)]
+        if isinstance(node, dict):
+            return {key: prune(value) for key, value in node.items()}
+        return node
+
+    pruned: JSON = prune(config)
+    return pruned
+
+
+async def routing() -> None:
+    """What each part of the routing costs a static request (see the module docstring)."""
+    with tempfile.TemporaryDirectory() as temporary:
+        root = Path(temporary)
+        one_profile, _, static = await edge_configs(root)
+        floor = without_access_log(one_profile)
+        bare: JSON = {"apps": {"http": {"servers": {"bare": {
+            "automatic_https": {"disable": True},
+            "routes": [{"handle": [{"handler": "file_server", "root": str(static)}]}],
+        }}}}}
+        variants = {
+            "bare Caddy file_server, no log": bare,
+            "edge without its access log": floor,
+            "  ... and without encode": without(floor, '"handler": "encode"'),
+            "  ... and without the hashed-asset header": without(floor, "immutable"),
+            "  ... and without the image and insights routes": without(
+                without(floor, "/_vercel/image"), "/_autostack/"),
+            "  ... and without the deployment's log_append": without(
+                floor, '"handler": "log_append", "key": "deployment"'),
+        }
+        costs: dict[str, list[float]] = {name: [] for name in variants}
+        for _ in range(ROUNDS):
+            for name, config in variants.items():
+                costs[name].append(cpu_per_request(root, config, "bench.localhost"))
+    baseline = statistics.median(costs["bare Caddy file_server, no log"])
+    for name, values in costs.items():
+        median = statistics.median(values)
+        runs = ", ".join(f"{value:.0f}" for value in values)
+        print(f"{name:52s} {median:6.1f} us/request ({runs})  bare/this {baseline / median:.2f}x")
+
+
 async def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         root = Path(temporary)
@@ -178,4 +245,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(routing() if sys.argv[1:] == ["routing"] else main())
