@@ -1,7 +1,7 @@
 """One-click databases end to end through ``autostack up``: real PostgreSQL and Redis
 started by the services plugin (Debian's binaries, in bubblewrap), a deployed Python app
-that writes and reads rows through the edge with the injected ``DATABASE_URL``, then a
-backup and a restore of each.
+that writes and reads rows through the edge with the injected ``DATABASE_URL`` and counts
+in Redis with ``REDIS_URL``, then a backup and a restore of each.
 
 The app is a prebuilt server app (as in test_server_apps.py) carrying the test
 environment's own ``asyncpg`` in ``.python``: a real PostgreSQL client and real queries,
@@ -47,11 +47,24 @@ async def query(path):
     finally:
         await connection.close()
 
+def hits():  # INCR in the linked Redis (REDIS_URL), in plain RESP: no client library
+    url = urllib.parse.urlsplit(os.environ["REDIS_URL"])
+    with socket.create_connection((url.hostname, url.port), 5) as connection:
+        stream = connection.makefile("rwb")
+        for command in (("AUTH", urllib.parse.unquote(url.password)), ("INCR", "hits")):
+            stream.write(f"*{len(command)}\\r\\n".encode() + b"".join(
+                f"${len(part)}\\r\\n{part}\\r\\n".encode() for part in command))
+            stream.flush()
+            reply = stream.readline().decode().strip()
+    return reply
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         try:
             if self.path == "/health":  # up before any database is linked
                 body, status = b"ok", 200
+            elif self.path == "/hits":
+                body, status = hits().encode(), 200
             elif self.path.startswith("/probe/"):  # can the app reach this host port?
                 try:
                     socket.create_connection(("127.0.0.1", int(self.path[7:])), 2).close()
@@ -103,10 +116,15 @@ def test_postgres_linked_to_a_project_backup_and_restore(runtime_server: Server,
     created = cli_json(server, "create", "notes-db", "--type", "postgres", "--project", "notes")
     assert created["status"] == "running", created
     assert created["projects"] == ["notes"] and created["size_bytes"] > 0
+    cache = cli_json(server, "create", "notes-cache", "--type", "redis", "--project", "notes")
+    assert cache["status"] == "running", cache
     deployed = deploy(server, app, "--prod", "--project", "notes")
     assert deployed["state"] == "ready", deployed
     first = server.edge_get("notes.localhost", "/write?v=alpha")
     assert first.status_code == 200 and first.text == "alpha", first.text
+    # The same app uses its linked Redis (REDIS_URL) too, through the edge.
+    assert [server.edge_get("notes.localhost", "/hits").text for _ in range(2)] == [":1", ":2"]
+    assert redis.Redis.from_url(cache["url"]).get("hits") == b"2"
     backup = cli_json(server, "backup", "notes-db")
     assert backup["status"] == "done" and backup["size_bytes"] > 0
     assert server.edge_get("notes.localhost", "/write?v=beta").text == "alpha,beta"
@@ -120,6 +138,7 @@ def test_postgres_linked_to_a_project_backup_and_restore(runtime_server: Server,
         assert server.edge_get("notes.localhost", f"/probe/{created['port']}").text == "open"
         assert server.edge_get("notes.localhost", f"/probe/{server.port}").text == "closed"
     server.cli("databases", "delete", "notes-db", "--yes")
+    server.cli("databases", "delete", "notes-cache", "--yes")
     assert "no databases" in server.cli("databases", "ls").stdout
 
 
