@@ -84,6 +84,11 @@ What is public, and why:
   and its private network (slirp4netns, no host loopback), shared by the build
   sandbox and runtimes that run apps in bubblewrap (the local runtime), so both
   keep apps off the host's files and loopback the same way.
+* ``autostack_core.services.node_sync``: what keeps an edge that runs on each
+  node of a cluster serving every ready deployment of the shared database (the
+  local plugin hands it what its Caddy serves and starts it from ``startup``);
+  it reads the deployments, aliases and splits and serves them through the
+  core's releases, as a promote does.
 * ``autostack_core.cli.options``: the options and helpers every command
   shares (``--json``, ``--project``, ``--data-dir``, ``emit``,
   ``settings_from``, ``group_at``), for the commands a plugin adds with
@@ -136,6 +141,7 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.build.sandbox_network",
     "autostack_core.cli.options",
     "autostack_core.cli.api_client",
+    "autostack_core.services.node_sync",
 })
 """Modules a plugin may import; a package here includes its submodules, except that
 ``autostack_core`` itself means the package's ``__init__`` only."""

@@ -155,20 +155,44 @@ def sleeping_builds() -> list[str]:
     return found.stdout.split()
 
 
-def served_everywhere(nodes: list[Server], hostname: str, text: str) -> None:
-    """``hostname`` answers ``text`` through every node's edge (each learns of it from the
-    database and pulls its files from the bucket), polled with a deadline."""
+def served_everywhere(nodes: list[Server], hostname: str, *texts: str) -> None:
+    """``hostname`` answers each of ``texts`` (several: a split) through every node's edge
+    (each learns of it from the database and pulls its files from the bucket), polled with
+    a deadline."""
     for node in nodes:
+        seen: set[str] = set()
         deadline = time.monotonic() + 60
-        while text not in (answer := node.edge_get(hostname)).text:
+        while seen != set(texts):
+            answer = node.edge_get(hostname)  # no cookie: a split picks a bucket at random
+            seen |= {text for text in texts if text in answer.text}
             assert time.monotonic() < deadline, \
-                f"{node.log_path.stem}'s edge answered {answer.status_code} for {hostname}"
-            time.sleep(0.5)
+                f"{node.log_path.stem}'s edge answered {hostname} with {sorted(seen)} only"
+            time.sleep(0.1)
+
+
+def deploy_site(api: Server, tmp_path: Path, text: str, *flags: str) -> dict[str, str]:
+    site = tmp_path / text.replace(" ", "-")
+    site.mkdir()
+    (site / "index.html").write_text(f"<h1>{text}</h1>")
+    deployed: dict[str, str] = json.loads(api.cli("deploy", str(site), *flags, "--project",
+                                                  "scaled", "--json").stdout)
+    assert deployed["state"] == "ready"
+    return deployed
 
 
 def test_a_cluster_deploys_serves_and_survives_a_worker_killed_mid_build(
         cluster: list[Server], database_url: str, moto: MotoServer, tmp_path: Path) -> None:
     api_1, api_2 = cluster[0], cluster[1]
+    # Production through one API, a preview through the other, production split between
+    # them through the second: whichever nodes built them, every edge must serve all three.
+    production = deploy_site(api_1, tmp_path, "cluster v1", "--prod")
+    preview = deploy_site(api_2, tmp_path, "cluster v2")
+    with api_2.api() as http:
+        split = http.put("/api/v1/projects/scaled/split", json={"variants": [
+            {"deployment": production["id"], "weight": 50},
+            {"deployment": preview["id"], "weight": 50}]})
+        assert split.status_code == 200, split.text
+
     lost_id = building(api_1, slow_site(tmp_path, SLEEP), "scaled")
     victim = builder(cluster, database_url, lost_id)
     assert victim.process is not None
@@ -192,20 +216,15 @@ def test_a_cluster_deploys_serves_and_survives_a_worker_killed_mid_build(
     assert builder(survivors, database_url, lost_id) in survivors
     assert sleeping_builds() == []  # the killed build's sleep too
 
-    # A deploy through one API is built by a surviving worker and served by every node's
-    # edge, whichever built it; so is the rebuilt one.
-    entry = next(node for node in (api_1, api_2) if node in survivors)
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "index.html").write_text("<h1>served by the cluster</h1>")
-    deployed = json.loads(entry.cli("deploy", str(site), "--prod", "--project", "scaled",
-                                    "--json").stdout)
-    assert deployed["state"] == "ready"
-    served_everywhere(survivors, hostname_of(deployed["url"]), "served by the cluster")
-    served_everywhere(survivors, "scaled.localhost", "served by the cluster")
+    # Every surviving node's edge serves every deployment, whichever node built it, and
+    # production split between two of them.
+    served_everywhere(survivors, hostname_of(production["url"]), "cluster v1")
+    served_everywhere(survivors, hostname_of(preview["url"]), "cluster v2")
     served_everywhere(survivors, hostname_of(lost["url"]), "slow")
+    served_everywhere(survivors, "scaled.localhost", "cluster v1", "cluster v2")
 
-    # Its output is in the bucket, where the other nodes took it from.
-    output = row(database_url, deployed["id"])["output_manifest_hash"] or ""
+    # Their output is in the bucket, where the other nodes took it from.
     s3 = S3Objects(BUCKET, client=moto.client("s3"))
-    assert s3.exists(manifest_key(output))
+    for deployment_id in (production["id"], preview["id"], lost_id):
+        output = row(database_url, deployment_id)["output_manifest_hash"] or ""
+        assert s3.exists(manifest_key(output))

@@ -17,13 +17,14 @@ from autostack_core import hookimpl
 from autostack_core.config import Settings
 from autostack_core.interfaces import Event
 from autostack_core.interfaces.tasks import Cron, Task
+from autostack_core.services.node_sync import ANNOUNCED_KINDS, SYNC_CHANNEL, EdgeSync
+from autostack_core.services.node_sync import enabled as edge_sync_enabled
 from autostack_plugins.providers.local.containers import ContainerRuntime
 from autostack_plugins.providers.local.edge import Edge
 from autostack_plugins.providers.local.edge_analytics import TASK as ANALYTICS_TASK
 from autostack_plugins.providers.local.edge_analytics import ingest_log
 from autostack_plugins.providers.local.edge_metrics import caddy_metrics
-from autostack_plugins.providers.local.edge_sync import ANNOUNCED_KINDS, SYNC_CHANNEL, EdgeSync
-from autostack_plugins.providers.local.edge_sync import enabled as edge_sync_enabled
+from autostack_plugins.providers.local.edge_sync import LocalNodeEdge
 from autostack_plugins.providers.local.local_edge import LocalEdge
 from autostack_plugins.providers.local.local_runtime import LocalRuntime
 
@@ -73,9 +74,9 @@ _syncs: dict[int, EdgeSync] = {}
 @hookimpl
 def startup(app: AutoStack) -> None:
     """On a node of a cluster, keep this edge serving every ready deployment of the shared
-    database (:mod:`.edge_sync`)."""
+    database (:mod:`autostack_core.services.node_sync`, :mod:`.edge_sync`)."""
     if isinstance(app.edge, LocalEdge) and edge_sync_enabled(app):
-        sync = EdgeSync(app, app.edge.edge)
+        sync = EdgeSync(app, LocalNodeEdge(app, app.edge.edge))
         _syncs[id(app)] = sync
         sync.start()
 
