@@ -29,8 +29,9 @@ from tortoise.functions import Count
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Alias, AliasKind, Project
 from autostack_core.infrastructure.models.uptime import UptimeCheck, UptimeIncident
+from autostack_core.interfaces.runtime import ReleaseStatus
 from autostack_core.security import accounts
-from autostack_core.services import deployments
+from autostack_core.services import deployments, releases
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -165,6 +166,18 @@ async def change_settings(
         after=checked,
     )
     return after
+
+
+async def production_asleep(app: AutoStack, project: Project) -> bool:
+    """Whether ``project``'s production is scaled to zero (its ``scale_to_zero`` setting)
+    and asleep now: a check, a request through the edge, would wake it every interval,
+    so none is sent; the next visitor wakes it."""
+    if not releases.policy_for(project).scale_to_zero:
+        return False
+    production = await deployments.production_deployment(app, project)
+    if production is None:
+        return False
+    return await releases.status(app, project, production) == ReleaseStatus.ASLEEP
 
 
 async def production_hostnames(app: AutoStack, project: Project) -> list[str]:

@@ -1,7 +1,8 @@
 """Scheduling and sending uptime checks.
 
 Every minute each queue consumer's scheduler runs :func:`tick`: for every
-project with checks on and a production deployment, each production hostname
+project with checks on and a production deployment that is not scaled to zero
+and asleep (a check would wake it), each production hostname
 is *claimed* for the current check interval (``slot``) by inserting its
 :class:`UptimeCheck`. The table's unique (project, hostname, slot) key lets
 exactly one insert win, so any number of workers tick and one request goes
@@ -65,7 +66,7 @@ async def tick(app: AutoStack, now: datetime | None = None) -> list[int]:
     wanted: list[tuple[Project, str, datetime]] = []
     for project in await uptime.watched_projects():
         config = uptime.settings_of(project)
-        if config.enabled:
+        if config.enabled and not await uptime.production_asleep(app, project):
             slot = slot_of(now, config.interval)
             wanted += [
                 (project, hostname, slot)

@@ -30,6 +30,7 @@ from autostack_core.infrastructure.models import (
     User,
 )
 from autostack_core.services import notifications, uptime
+from autostack_plugins.providers.null import NullRuntime
 from autostack_plugins.uptime import checker, incidents
 from tests.fixtures_auth import api, owner, personal_team
 from tests.http_standin import Recorded, StandIn, standin
@@ -338,3 +339,22 @@ async def test_a_check_started_now_counts_like_a_scheduled_one(
     await api.patch("/api/v1/projects/site/uptime", json={"enabled": False})
     refused = await api.post("/api/v1/projects/site/uptime/checks")
     assert refused.status_code == 409 and "off" in refused.text
+
+
+async def test_no_check_wakes_a_production_scaled_to_zero_and_asleep(
+    autostack: AutoStack,
+    site: Project,
+    app_server: StandIn,
+) -> None:
+    """A check is a request through the edge: every minute it would wake a production that
+    scales to zero (and keep it from ever idling long enough to sleep). None is sent while
+    it sleeps; once a visitor woke it, checks go out again."""
+    production = await deploy_files(autostack, site, SITE)
+    site.settings = {**(site.settings or {}), "scale_to_zero": True}
+    await site.save()
+    runtime = autostack.runtimes[site.provider]
+    assert isinstance(runtime, NullRuntime)
+    runtime.releases[production.id].asleep = True
+    assert await checker.tick(autostack, START) == []
+    runtime.releases[production.id].asleep = False  # woken by a visitor
+    assert await check_at(autostack, START + timedelta(minutes=1)) == 1
