@@ -17,7 +17,9 @@ command, so no package manager runs), then
 2. scale to zero turned on for every project (``PUT /scale``, what ``autostack
    projects set NAME --scale-to-zero on`` asks); the busy apps get ``--rate``
    requests a second each through the edge while the others go idle for
-   ``--idle-seconds`` and are put to sleep; memory again;
+   ``--idle-seconds`` and are put to sleep; memory again. Uptime checks are
+   turned off for these projects unless ``--uptime-checks``: on by default, each
+   check (every 60 s) is a request that wakes a sleeping app;
 3. p95 latency of the busy apps through the edge over ``--load-seconds``;
 4. wake-up of ``--wakes`` sleeping apps: first byte of the first request through
    the edge, one after the other.
@@ -283,25 +285,30 @@ def runtime_statuses(server: Server, deployed: dict[str, str]) -> dict[str, str]
                 for name, deployment in deployed.items()}
 
 
-def turn_scale_to_zero_on(server: Server, names: list[str]) -> None:
+def turn_scale_to_zero_on(server: Server, names: list[str], uptime_checks: bool) -> None:
     """What ``autostack projects set NAME --scale-to-zero on`` asks, without starting a CLI
-    process for each project."""
+    process for each project; uptime checks off unless ``uptime_checks`` (each one is a
+    request through the edge that wakes a sleeping app, every minute by default)."""
     with server.api() as api:
         for name in names:
-            answer = api.put(f"/api/v1/projects/{name}/scale", json={"scale_to_zero": True})
-            if answer.status_code != 200:
-                raise RuntimeError(f"{name}: {answer.status_code} {answer.text}")
+            answers = [api.put(f"/api/v1/projects/{name}/scale", json={"scale_to_zero": True})]
+            if not uptime_checks:
+                answers.append(api.patch(f"/api/v1/projects/{name}/uptime",
+                                         json={"enabled": False}))
+            for answer in answers:
+                if answer.status_code != 200:
+                    raise RuntimeError(f"{name}: {answer.status_code} {answer.text}")
 
 
 async def scale_to_zero_under_load(server: Server, deployed: dict[str, str], busy: list[str],
-                                   rate: float, deadline: float) -> None:
+                                   rate: float, deadline: float, uptime_checks: bool) -> None:
     """Load on the busy apps while scale to zero is turned on for every project, until
     every other app sleeps (or ``deadline`` seconds pass); a busy one must stay awake."""
     idle = {name: deployed[name] for name in deployed if name not in busy}
     edge = f"http://127.0.0.1:{server.edge_port}/"
     load = asyncio.create_task(paced_load([(edge, f"{name}.localhost") for name in busy],
                                           rate, float("inf")))  # until cancelled
-    await asyncio.to_thread(turn_scale_to_zero_on, server, list(deployed))
+    await asyncio.to_thread(turn_scale_to_zero_on, server, list(deployed), uptime_checks)
     ends = time.monotonic() + deadline
     while True:
         statuses = await asyncio.to_thread(runtime_statuses, server, idle)
@@ -332,7 +339,7 @@ async def autostack(root: Path, args: argparse.Namespace) -> dict[str, object]:
         busy = names[:args.busy]
         awake = memory_line("every app awake", process_tree(server.process.pid))
         await scale_to_zero_under_load(server, deployed, busy, args.rate,
-                                       args.idle_seconds * 3 + 300)
+                                       args.idle_seconds * 3 + 300, args.uptime_checks)
         edge = f"http://127.0.0.1:{server.edge_port}/"
         load = asyncio.create_task(paced_load([(edge, f"{name}.localhost") for name in busy],
                                               args.rate, args.load_seconds))
@@ -400,5 +407,7 @@ if __name__ == "__main__":
     parser.add_argument("--load-seconds", type=float, default=20)
     parser.add_argument("--rate", type=float, default=10, help="requests/s to each busy app")
     parser.add_argument("--workers", type=int, default=2, help="deploys at a time")
+    parser.add_argument("--uptime-checks", action="store_true",
+                        help="leave the projects' uptime checks on (each wakes a sleeping app)")
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     asyncio.run(main(parser.parse_args()))
