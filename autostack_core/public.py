@@ -26,6 +26,9 @@ What is public, and why:
   (notifiers, DNS and git host plugins call user-given URLs).
 * ``autostack_core.security.log_redaction``: the secret query parameters and the mask
   every log line uses.
+* ``autostack_core.security.oidc``: an OpenID Connect issuer's discovery document
+  and its ID tokens verified (signature, issuer, audience, expiry, nonce), for
+  sign-in providers (Google's) as for team single sign-on.
 * ``autostack_core.utils``: small helpers (slugs, private files, free ports).
 * ``autostack_core.security.sealing``: the server's keyring, to seal what a plugin keeps
   at rest (the local runtime's saved app environments); key management stays
@@ -115,6 +118,7 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.build.user_file_writes",
     "autostack_core.security.outbound",
     "autostack_core.security.log_redaction",
+    "autostack_core.security.oidc",
     "autostack_core.utils",
     "autostack_core.infrastructure.dns_lookup",
     "autostack_core.infrastructure.models.domains",

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from autostack_core.interfaces.runtime import Endpoint
+from autostack_core.security.crypto import active_keyring, derive_key
 
 REDIRECT_STATUSES: tuple[int, ...] = (301, 302, 307, 308)
 """The statuses :meth:`Edge.redirect` takes."""
@@ -29,9 +30,18 @@ PROTECTION_CHECK = f"{PROTECTION_PREFIX}check"
 RATE_LIMIT_CHECK = "/_autostack/rate-limit"
 """The control plane's rate-limit check (:mod:`autostack_core.security.rate_limits`):
 an edge asks it, ``GET`` from the loopback, with the visitor's address in
-``X-AutoStack-Client`` and the deployment that would answer in
-``X-AutoStack-Deployment``; 204 lets the request go on, 429 (with
-``Retry-After``) is the visitor's answer."""
+``X-AutoStack-Client``, the deployment that would answer in
+``X-AutoStack-Deployment`` and :func:`edge_key` in :data:`EDGE_KEY_HEADER`;
+204 lets the request go on, 429 (with ``Retry-After``) is the visitor's answer."""
+
+EDGE_KEY_HEADER = "X-AutoStack-Edge-Key"
+"""The header carrying :func:`edge_key` on an edge's questions to the control plane."""
+
+
+def edge_key(key: str | None = None) -> str:
+    """The key an edge's questions carry: derived from the server's newest secret key
+    (or from ``key``), so the same on every control plane that shares the secret."""
+    return derive_key(key or active_keyring().keys[0], "edge questions").hex()
 
 EDGE_RATE_LIMITS = ("AUTOSTACK_RATE_LIMIT_ADDRESS", "AUTOSTACK_RATE_LIMIT_PROJECT")
 """The settings (``settings.plugin_setting``) that turn the edge's rate-limit check on."""

@@ -29,8 +29,9 @@ in Redis when ``AUTOSTACK_REDIS_URL`` is set (shared by every control plane),
 else in this process (:mod:`.token_buckets`).
 
 Only the edge may ask: the question comes from the loopback and carries the
-edge's key (:func:`edge_key`, derived from the server's secret key and set in
-Caddy's configuration, which only the server's user reads). The loopback alone
+edge's key (:func:`~autostack_core.interfaces.edge.edge_key`, derived from the
+server's secret key and set in Caddy's configuration, which only the server's
+user reads). The loopback alone
 would not do: behind a reverse proxy on the same machine every visitor's
 request comes from the loopback, and could spend other addresses' allowances.
 
@@ -56,8 +57,13 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from autostack_core.infrastructure.models import Deployment, Plan
-from autostack_core.interfaces.edge import EDGE_RATE_LIMITS, RATE_LIMIT_CHECK
-from autostack_core.security.crypto import active_keyring, derive_key
+from autostack_core.interfaces.edge import (
+    EDGE_KEY_HEADER,
+    EDGE_RATE_LIMITS,
+    RATE_LIMIT_CHECK,
+    edge_key,
+)
+from autostack_core.security.crypto import active_keyring
 from autostack_core.security.token_buckets import (
     Buckets,
     MemoryBuckets,
@@ -78,13 +84,6 @@ PLAN_SECONDS = 5.0
 """How long a team's plan limits are cached before they are read again."""
 MAX_CACHED = 100_000
 CLIENT_HEADER, DEPLOYMENT_HEADER = "x-autostack-client", "x-autostack-deployment"
-EDGE_KEY_HEADER = "x-autostack-edge-key"
-
-
-def edge_key(key: str | None = None) -> str:
-    """The key the edge's questions carry: derived from the server's newest secret key
-    (or from ``key``), the same on every control plane that shares the secret."""
-    return derive_key(key or active_keyring().keys[0], "edge questions").hex()
 
 
 def plan_rates(plan: Plan | None) -> tuple[Rate | None, Rate | None]:

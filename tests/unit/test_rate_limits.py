@@ -23,10 +23,10 @@ from autostack_core.infrastructure.models import (
     Team,
     User,
 )
-from autostack_core.interfaces.edge import RATE_LIMIT_CHECK
+from autostack_core.interfaces.edge import RATE_LIMIT_CHECK, edge_key
 from autostack_core.security import accounts
 from autostack_core.security.crypto import generate_key
-from autostack_core.security.rate_limits import Rate, RateLimits, edge_key, parse_rate
+from autostack_core.security.rate_limits import Rate, RateLimits, parse_rate
 from autostack_core.security.token_buckets import MemoryBuckets
 from autostack_core.utils import random_id
 from tests.conftest import REDIS_URL

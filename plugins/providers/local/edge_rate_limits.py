@@ -20,8 +20,12 @@ from __future__ import annotations
 from typing import Any
 
 from autostack_core.config import Settings
-from autostack_core.interfaces.edge import EDGE_RATE_LIMITS, RATE_LIMIT_CHECK
-from autostack_core.security.rate_limits import edge_key
+from autostack_core.interfaces.edge import (
+    EDGE_KEY_HEADER,
+    EDGE_RATE_LIMITS,
+    RATE_LIMIT_CHECK,
+    edge_key,
+)
 from autostack_plugins.providers.local.edge_protection import dial_of
 
 JSON = dict[str, Any]
@@ -34,7 +38,7 @@ def _ask(settings: Settings, deployment: str) -> JSON:
         "rewrite": {"method": "GET", "uri": RATE_LIMIT_CHECK},
         "headers": {"request": {"set": {"X-AutoStack-Client": ["{http.vars.client_ip}"],
                                         "X-AutoStack-Deployment": [deployment],
-                                        "X-AutoStack-Edge-Key": [edge_key()]},
+                                        EDGE_KEY_HEADER: [edge_key()]},
                                 "delete": ["Authorization", "Cookie"]}},
         # A 2xx answer handled by routes that write nothing: the request goes on.
         "handle_response": [{"match": {"status_code": [2]},
