@@ -1,6 +1,7 @@
 """Scale to zero as a project setting (issue 19 item 5): off by default for production,
 turned on and off by ``autostack projects set NAME --scale-to-zero on|off`` (the API's
-PUT /scale), audited, checked, and handed to the runtime for every ready deployment.
+PUT /scale), audited, checked, and handed to the runtime for every ready deployment;
+uptime checks keep no deployment awake.
 
 The project runs on the null runtime (plugins/providers/null.py), which keeps each
 release's policy in memory; the CLI runs against the app served by uvicorn.
@@ -19,6 +20,7 @@ from autostack_core.app import AutoStack
 from autostack_core.cli import main
 from autostack_core.infrastructure.models import AuditEvent, Project, User
 from autostack_core.interfaces.runtime import ScalePolicy
+from autostack_plugins.providers.local.local_runtime import hosts_visited
 from tests.fixtures_auth import api, owner, token_for
 from tests.serving import serving
 from tests.unit.test_releases import autostack, deploy, null_runtime, site
@@ -77,3 +79,14 @@ async def test_a_scale_to_zero_that_is_not_true_or_false_names_the_field(
         assert refused.status_code == 422 and error["field"] == "scale_to_zero", error
     await site.refresh_from_db()
     assert "scale_to_zero" not in (site.settings or {})
+
+
+@pytest.mark.dbless
+def test_uptime_checks_keep_no_deployment_awake() -> None:
+    """The local runtime's idle check counts the hostnames of the edge's access log; the
+    uptime checker's requests (every minute by default) are no visitors' and do not count,
+    or a production that scales to zero would never idle long enough to sleep."""
+    log = (b'{"request":{"host":"shop.localhost:8080","headers":{"User-Agent":'
+           b'["autostack-uptime/1.0"]}}}\n'
+           b'{"request":{"host":"blog.localhost","headers":{"User-Agent":["curl/8.5"]}}}\n')
+    assert hosts_visited(log) == {"blog.localhost"}

@@ -61,9 +61,20 @@ from autostack_plugins.providers.local.workload import Workload
 logger = logging.getLogger("autostack.local")
 
 ACCESS_HOST = re.compile(rb'"host":"([^"]+)"')
+UPTIME_CHECK = b'"autostack-uptime/'
+"""The uptime checker's User-Agent (``autostack_plugins.uptime.checker``): its requests are
+no visitors', so they keep no deployment awake."""
 MAX_IDLE_CHECK_SECONDS = 15.0
 STATUSES = {"starting": ReleaseStatus.STARTING, "unhealthy": ReleaseStatus.UNHEALTHY,
             "asleep": ReleaseStatus.ASLEEP}
+
+
+def hosts_visited(access_log: bytes) -> set[str]:
+    """The hostnames (without port) that the lines of the edge's JSON access log asked for,
+    uptime checks left out: a check every minute would keep a deployment from idling."""
+    return {match.decode(errors="replace").split(":")[0]
+            for line in access_log.splitlines() if UPTIME_CHECK not in line
+            for match in ACCESS_HOST.findall(line)}
 
 
 def log_line(record: dict[str, Any]) -> LogLine:
@@ -290,5 +301,4 @@ class LocalRuntime:
             handle.seek(self._access_offset)
             chunk = handle.read(size - self._access_offset)
         self._access_offset = size
-        return {match.decode(errors="replace").split(":")[0]
-                for match in set(ACCESS_HOST.findall(chunk))}
+        return hosts_visited(chunk)
