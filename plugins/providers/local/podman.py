@@ -214,6 +214,9 @@ class Podman:
                 "--pids-limit", str(PIDS_LIMIT), "--security-opt", "no-new-privileges",
                 "--restart", f"on-failure:{RESTARTS}", "--log-driver", "k8s-file",
                 "--env-file", str(env_file), *inline, spec.image, *spec.args, timeout=600)
+        except PodmanError as error:
+            if "already in use" not in str(error):
+                raise  # else a start of the same database at the same time made it
         finally:
             env_file.unlink(missing_ok=True)
 
