@@ -10,7 +10,8 @@ The start command (a Procfile's ``web:`` line, ``rails server`` for Rails,
 ``bundle exec rackup`` for a ``config.ru``) runs in ``/app`` with the same
 ``GEM_HOME``, in production (``RACK_ENV``, ``RAILS_ENV``; Rails logs to standard
 output and serves ``public/`` itself), listening on the loopback: a bind to
-``0.0.0.0`` is rewritten.
+``0.0.0.0`` is rewritten. The app folder is read-only there: Rails' ``tmp/``
+folders are made by the build and its pid file goes to ``/tmp``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from typing import Any
 
 from autostack_core import hookimpl
+from autostack_core.build import user_file_writes
 from autostack_core.interfaces import BuildContext, Detection
 
 from .server_apps import require_commands, require_toolchain, ship_server
@@ -28,10 +30,16 @@ GEMS = ".gems"
 ENVIRONMENT = (f'export GEM_HOME="$PWD/{GEMS}" PATH="$PWD/{GEMS}/bin:$PATH" '
                'RACK_ENV="${RACK_ENV:-production}" RAILS_ENV="${RAILS_ENV:-production}" '
                'RAILS_LOG_TO_STDOUT="${RAILS_LOG_TO_STDOUT:-1}" '
-               'RAILS_SERVE_STATIC_FILES="${RAILS_SERVE_STATIC_FILES:-1}"; ')
+               'RAILS_SERVE_STATIC_FILES="${RAILS_SERVE_STATIC_FILES:-1}" '
+               'PIDFILE="${PIDFILE:-/tmp/server.pid}"; ')
+#: What ``rails server`` creates at start (a no-op when they exist); the server's pid
+#: file goes to the private /tmp (``PIDFILE`` above, ``-P`` in the detection's command).
+RAILS_TMP = ("tmp/cache", "tmp/pids", "tmp/sockets")
 #: Rails 7.1+ precompiles assets without the app's secret when this is set.
 BUILD_ENVIRONMENT = 'export SECRET_KEY_BASE_DUMMY="${SECRET_KEY_BASE_DUMMY:-1}"; '
-INSTALL = "bundle install --local || bundle install"
+#: ``--no-cache``: with a ``vendor/cache`` Bundler would copy every gem used there, and the
+#: server's gems (Debian's) have no ``.gem`` file to copy, which fails the install.
+INSTALL = "bundle install --local --no-cache || bundle install --no-cache"
 #: ``rackup --host``/``-o``, ``rails server --binding``/``-b``, ``puma -b tcp://``.
 _ANY_HOST = re.compile(r"(--host[= ]|-o |--binding[= ]|-b (?:tcp://)?)0\.0\.0\.0")
 
@@ -63,6 +71,12 @@ class RubyBuilder:
         if detection.build_command:
             await run_step(context, "build",
                            ENVIRONMENT + BUILD_ENVIRONMENT + detection.build_command)
+        if detection.framework == "rails":
+            # The app is read-only at run time: Rails' tmp folders must exist already (with
+            # a file each: the deployment stores files, not empty folders).
+            for folder in RAILS_TMP:
+                user_file_writes.make_dirs(context.workspace, folder)
+                user_file_writes.write_text(context.workspace, f"{folder}/.keep", "")
         start = loopback(detection.start_command)
         await ship_server(context, "ruby", ENVIRONMENT + start, ignore_names())
 

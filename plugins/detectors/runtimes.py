@@ -103,7 +103,8 @@ def procfile_web(tree: SourceTree) -> str | None:
 
 
 RAILS_MARKERS = ("config/application.rb", "bin/rails")
-RAILS_START = "bundle exec rails server -b 0.0.0.0 -p $PORT"
+#: ``-P``: the app folder is read-only at run time; the pid file goes to the private /tmp.
+RAILS_START = "bundle exec rails server -b 0.0.0.0 -p $PORT -P /tmp/server.pid"
 #: Asset pipelines whose ``assets:precompile`` a Rails build runs (as Heroku's buildpack).
 RAILS_ASSET_GEMS = ("propshaft", "sprockets", "jsbundling-rails", "cssbundling-rails")
 

@@ -194,7 +194,7 @@ fn main() {
         let mut request = String::new();
         BufReader::new(&stream).read_line(&mut request).unwrap();
         let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
-        let body = format!("ferris says hi at {path}");
+        let body = format!("{} at {path}", greet::hello("ferris"));
         let reply = format!(
             "HTTP/1.1 200 OK\\r\\ncontent-length: {}\\r\\nconnection: close\\r\\n\\r\\n{body}",
             body.len());
@@ -204,22 +204,32 @@ fn main() {
 """
 
 
-def test_a_rust_server_without_crates_is_built_and_served(
+def test_a_rust_server_with_a_vendored_crate_is_built_and_served(
     server: Server, tmp_path: Path
 ) -> None:
     """Cargo's target folder is kept in the project's build cache, not in the deployment.
 
     (The app's own crate is recompiled on every build anyway: each checkout has new
-    modification times. What the cache saves is the crates, which cannot be fetched here.)
+    modification times. What the cache saves is the crates, which cannot be fetched here:
+    the ``greet`` crate comes from ``vendor/``, a directory source as ``cargo vendor``
+    sets up, which stands in for a registry.)
     """
     app = write(tmp_path / "ferris", {
-        "Cargo.toml": '[package]\nname = "ferris"\nversion = "0.1.0"\nedition = "2021"\n',
+        "Cargo.toml": '[package]\nname = "ferris"\nversion = "0.1.0"\nedition = "2021"\n'
+                      '\n[dependencies]\ngreet = "1.0"\n',
         "src/main.rs": MAIN_RS,
+        ".cargo/config.toml": '[source.crates-io]\nreplace-with = "vendored-sources"\n\n'
+                              '[source.vendored-sources]\ndirectory = "vendor"\n',
+        "vendor/greet/Cargo.toml": '[package]\nname = "greet"\nversion = "1.0.0"\n'
+                                   'edition = "2021"\n',
+        "vendor/greet/src/lib.rs":
+            'pub fn hello(name: &str) -> String { format!("{name} says hi") }\n',
+        "vendor/greet/.cargo-checksum.json": '{"files": {}, "package": null}\n',
     })
     deployment, logs = deploy(server, app, "ferris")
     assert (deployment["detection"]["framework"], deployment["detection"]["runtime"]) == (
         "rust", "rust")
-    assert "Compiling ferris" in logs
+    assert "Compiling greet v1.0.0" in logs and "Compiling ferris" in logs
     page = server.edge_get("ferris.localhost", "/crab")
     assert page.status_code == 200
     assert page.text == "ferris says hi at /crab"

@@ -110,7 +110,7 @@ def test_rails_without_procfile_runs_rails_server_and_precompiles_its_assets(
                                  "config.ru": "run Rails.application\n",
                                  "config/application.rb": "module Blog; end\n"})
     assert (detection.framework, detection.runtime) == ("rails", "ruby")
-    assert detection.start_command == "bundle exec rails server -b 0.0.0.0 -p $PORT"
+    assert detection.start_command == runtimes.RAILS_START
     assert detection.build_command == "bundle exec rails assets:precompile"
     assert any("SECRET_KEY_BASE" in reason for reason in detection.reasons)
 
@@ -128,7 +128,7 @@ def test_a_gemfile_alone_is_not_an_app(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("command", "bound"), [
-    ("bundle exec rails server -b 0.0.0.0 -p $PORT", "-b 127.0.0.1 -p"),
+    ("bundle exec rails server -b 0.0.0.0 -p $PORT -P /tmp/server.pid", "-b 127.0.0.1 -p"),
     ("bundle exec puma -b tcp://0.0.0.0:$PORT", "-b tcp://127.0.0.1:$PORT"),
     ("bundle exec rackup --host 0.0.0.0 --port $PORT", "--host 127.0.0.1 --port"),
 ])
