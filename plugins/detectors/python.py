@@ -96,6 +96,7 @@ def find_app(tree: SourceTree, constructor: str) -> AppObject | None:
 
 
 def procfile_web(tree: SourceTree) -> str | None:
+    """The command of the Procfile's ``web:`` process, if any (any runtime's Procfile)."""
     for line in (tree.read_text("Procfile") or "").splitlines():
         name, _, command = line.partition(":")
         if name.strip() == "web" and command.strip():

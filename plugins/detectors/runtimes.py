@@ -19,6 +19,8 @@ from typing import Any
 from autostack_core import hookimpl
 from autostack_core.interfaces import Detection, SourceTree
 
+from .python import procfile_web
+
 DETECTOR = "autostack_plugins.detectors.runtimes"
 
 CONFIDENCE = 0.28
@@ -91,15 +93,6 @@ def rust(tree: SourceTree) -> Detection | None:
         dev_command="cargo run",
         detector=DETECTOR,
     )
-
-
-def procfile_web(tree: SourceTree) -> str | None:
-    """The command of the Procfile's ``web:`` process, if any."""
-    for line in (tree.read_text("Procfile") or "").splitlines():
-        name, _, command = line.partition(":")
-        if name.strip() == "web" and command.strip():
-            return command.strip()
-    return None
 
 
 RAILS_MARKERS = ("config/application.rb", "bin/rails")
