@@ -22,6 +22,10 @@ What is public, and why:
 * ``autostack_core.build.user_files`` and ``autostack_core.build.user_file_writes``:
   reading, and writing and copying, a user's workspace without following links
   out of it (builders must use them).
+* ``autostack_core.build.workspaces``: a monorepo's workspaces (the member folders,
+  the workspace packages an app depends on, the paths whose change rebuilds it),
+  which the Node detector records and the Node build cache keeps, not specific to
+  one framework.
 * ``autostack_core.security.outbound``: outgoing HTTP that refuses private addresses
   (notifiers, DNS and git host plugins call user-given URLs).
 * ``autostack_core.security.log_redaction``: the secret query parameters and the mask
@@ -116,6 +120,7 @@ PUBLIC_MODULES: frozenset[str] = frozenset({
     "autostack_core.build.build_errors",
     "autostack_core.build.user_files",
     "autostack_core.build.user_file_writes",
+    "autostack_core.build.workspaces",
     "autostack_core.security.outbound",
     "autostack_core.security.log_redaction",
     "autostack_core.security.oidc",

@@ -15,7 +15,7 @@ from typing import Any
 from autostack_core import hookimpl
 from autostack_core.interfaces import Detection, Language, SourceTree
 
-from .python import procfile_web
+from .procfile import procfile_web
 
 DETECTOR = "autostack_plugins.detectors.docker"
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from autostack_core.interfaces import Detection
 
 from .node_project import NodeProject
+from .procfile import procfile_web
 
 ENTRY_BONUS = 0.05
 STRIP_TYPES = "--experimental-strip-types"
@@ -95,22 +96,13 @@ def typescript_start(project: NodeProject, entry: str) -> tuple[str, str]:
             "(22.6 or later, which the build uses)")
 
 
-def procfile_web(project: NodeProject) -> str | None:
-    """The command of the ``web:`` process in a Procfile, if there is one."""
-    for line in (project.tree.read_text("Procfile") or "").splitlines():
-        name, _, command = line.partition(":")
-        if name.strip() == "web" and command.strip():
-            return command.strip()
-    return None
-
-
 def refine_server(project: NodeProject, detection: Detection, package: str) -> None:
     """Find the entry file and the start command of a Node server."""
     entry, imported = find_entry(project, package)
     if imported:
         detection.confidence = min(1.0, detection.confidence + ENTRY_BONUS)
         detection.reasons.append(f"`{entry}` imports `{package}`")
-    web = procfile_web(project)
+    web = procfile_web(project.tree)
     if detection.framework == "nestjs" and "start:prod" in project.scripts:
         detection.start_command = f"{project.pm.run} start:prod"
         detection.reasons.append("start: the `start:prod` script of package.json")

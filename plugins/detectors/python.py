@@ -22,6 +22,7 @@ from .package_managers import (
     python_environment,
     with_runner,
 )
+from .procfile import procfile_web
 
 DETECTOR = "autostack_plugins.detectors.python"
 
@@ -92,15 +93,6 @@ def find_app(tree: SourceTree, constructor: str) -> AppObject | None:
             folder, module_path = "src", path.removeprefix("src/")
         module = module_path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
         return AppObject(path, module, variable, folder)
-    return None
-
-
-def procfile_web(tree: SourceTree) -> str | None:
-    """The command of the Procfile's ``web:`` process, if any (any runtime's Procfile)."""
-    for line in (tree.read_text("Procfile") or "").splitlines():
-        name, _, command = line.partition(":")
-        if name.strip() == "web" and command.strip():
-            return command.strip()
     return None
 
 
