@@ -116,8 +116,11 @@ async def test_weight_zero_unbind_and_a_foreign_endpoint(
     with pytest.raises(EdgeError, match="weight"):
         await local_edge.bind(HOST, [target("a", 0), target("c", 0)])
     cloud = Endpoint(release_id="dplc", url="https://app-x.a.run.app")
-    with pytest.raises(EdgeError, match="only the local runtime"):
+    with pytest.raises(EdgeError, match="served by this machine"):
         await local_edge.bind(HOST, [target("a", 50), WeightedEndpoint(cloud, 50)])
+    foreign = Endpoint(release_id="dplx", url="ftp://app-x.example")
+    with pytest.raises(EdgeError, match="only the local runtime"):
+        await local_edge.bind(HOST, [target("a", 50), WeightedEndpoint(foreign, 50)])
     with pytest.raises(EdgeError, match="not on the edge"):
         await local_edge.bind(HOST, [target("a", 50), target("missing", 50)])
     assert (await visit(http)).text == "b"  # refused bindings changed nothing

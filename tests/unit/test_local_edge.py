@@ -123,7 +123,7 @@ async def test_refused_bindings_change_nothing(local_edge: LocalEdge) -> None:
     edge = local_edge.edge
     await local_edge.bind(HOST, [target("a", 1), target("b", 1)])
     before = os.readlink(edge.hosts_dir / HOST)
-    foreign = WeightedEndpoint(Endpoint(release_id="x", url="https://x.example"), 1)
+    foreign = WeightedEndpoint(Endpoint(release_id="x", url="ftp://x.example"), 1)
     for targets, message in [([target("a", 0)], "weight"), ([target("a", -1)], "negative"),
                              ([target("a"), foreign], "only the local runtime"),
                              ([target("a"), target("gone")], "not on the edge"),

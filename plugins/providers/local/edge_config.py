@@ -41,6 +41,7 @@ from autostack_plugins.providers.local.edge_middleware import (
 )
 from autostack_plugins.providers.local.edge_protection import protection_route
 from autostack_plugins.providers.local.edge_rate_limits import rate_limit_handler
+from autostack_plugins.providers.local.edge_remote import endpoint_scheme, remote_route
 from autostack_plugins.providers.local.edge_routes import (
     deployment_handler,
     html_response,
@@ -149,7 +150,16 @@ def function_route(deployments_dir: Path, runtime: str) -> JSON:
 
 
 def profile_route(deployments_dir: Path, deployment: EdgeDeployment) -> JSON:
-    """The route ``profile-<hash>``: requests whose deployment has these routes."""
+    """The route ``profile-<hash>``: requests whose deployment has these routes (or, for a
+    release another runtime serves, the proxy to it: :mod:`.edge_remote`)."""
+    marker = {"{http.matchers.file.relative}": {
+        "name": "site",
+        "pattern": f"/profile-{deployment.profile}\\.([A-Za-z0-9_-]+)({FLAGGED_MARKER}[a-z]+)?$"}}
+    if deployment.remote:
+        return {"@id": f"profile-{deployment.profile}", "match": [{"vars_regexp": marker}],
+                "handle": [{"handler": "log_append", "key": DEPLOYMENT_FIELD, "value": SITE},
+                           remote_route(str(deployments_dir), endpoint_scheme(deployment), SITE)],
+                "terminal": True}
     root = f"{deployments_dir}/{SITE}/static"
     functions = [function_route(deployments_dir, runtime)
                  for runtime in sorted(deployment.functions)]
@@ -179,9 +189,6 @@ def profile_route(deployments_dir: Path, deployment: EdgeDeployment) -> JSON:
     # profile and names the deployment.
     # The access log names the deployment that answered (split tests count per variant).
     handle = [{"handler": "log_append", "key": DEPLOYMENT_FIELD, "value": SITE}, *handle]
-    marker = {"{http.matchers.file.relative}": {
-        "name": "site",
-        "pattern": f"/profile-{deployment.profile}\\.([A-Za-z0-9_-]+)({FLAGGED_MARKER}[a-z]+)?$"}}
     return {"@id": f"profile-{deployment.profile}", "match": [{"vars_regexp": marker}],
             "handle": handle, "terminal": True}
 

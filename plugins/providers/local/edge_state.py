@@ -79,6 +79,8 @@ class EdgeDeployment:
     server: bool = False
     functions: dict[str, list[str]] = field(default_factory=dict)
     upstreams: dict[str, list[int]] = field(default_factory=dict)
+    remote: str = ""
+    """A release another runtime serves (``https://...``), proxied to (see ``edge_remote``)."""
 
     @property
     def profile(self) -> str:
@@ -86,6 +88,8 @@ class EdgeDeployment:
         shape: JSON = {"routes": self.config.get("routes") or [],
                        "overrides": self.config.get("overrides") or {},
                        "has_404_page": self.has_404_page}
+        if self.remote:
+            shape = {"remote": self.remote.split(":", 1)[0]}
         if self.server or self.functions:
             shape.update(server=self.server, functions=sorted(self.functions))
         digest = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()

@@ -33,6 +33,8 @@ from pathlib import Path
 from autostack_core.config import Settings
 from autostack_plugins.providers.local import edge_domains
 from autostack_plugins.providers.local.edge_config import SKEW_FOLDER
+from autostack_plugins.providers.local.edge_remote import PREFIX as REMOTE_PREFIX
+from autostack_plugins.providers.local.edge_remote import upstream_file
 from autostack_plugins.providers.local.edge_skew import write_pins
 from autostack_plugins.providers.local.edge_splits import prune_splits, write_split
 from autostack_plugins.providers.local.edge_state import (
@@ -104,6 +106,12 @@ class LinkTree:
                 marker.touch()
         for program in deployment.upstreams:
             self.write_upstreams(deployment, program)
+        if deployment.remote:
+            wanted = upstream_file(self.settings, deployment.remote)
+            (folder / wanted).touch()
+            for stale in folder.glob(f"{REMOTE_PREFIX}*"):
+                if stale.name != wanted:
+                    stale.unlink()
 
     def prune_markers(self, deployment: EdgeDeployment) -> None:
         """Remove a deployment's other markers, once Caddy has the route of its new one."""

@@ -2,8 +2,10 @@
 
 It shares one :class:`autostack_plugins.providers.local.edge.Edge` (the Caddy
 and its state) with the local runtime, which puts a release on that Caddy and
-hands out :func:`endpoint_of` it; those are the only endpoints this edge can
-bind. Binding changes files, never Caddy's configuration:
+hands out :func:`endpoint_of` it. It also binds the ``http(s)://`` endpoints of
+runtimes that serve elsewhere (Cloud Run, ACI): the edge proxies to them
+(:mod:`autostack_plugins.providers.local.edge_remote`). Binding changes files,
+never Caddy's configuration:
 
 * one target (or one with a positive weight) is an alias: ``hosts/<hostname>``
   links to the deployment;
@@ -34,7 +36,9 @@ from autostack_core.interfaces.edge import (
 from autostack_core.interfaces.runtime import Endpoint
 from autostack_plugins.providers.local import edge_protection
 from autostack_plugins.providers.local.certificates import certificate_state
-from autostack_plugins.providers.local.edge import Edge, EdgeError
+from autostack_plugins.providers.local.edge import Edge, EdgeDeployment, EdgeError
+from autostack_plugins.providers.local.edge_remote import is_remote, remote_deployment
+from autostack_plugins.providers.local.edge_splits import bucket_owners
 from autostack_plugins.providers.local.edge_state import check_hostname
 from autostack_plugins.providers.local.edge_traffic import count_requests
 
@@ -49,8 +53,8 @@ def endpoint_of(release_id: str) -> Endpoint:
 def release_of(endpoint: Endpoint) -> str:
     """The deployment id of a local endpoint; :class:`EdgeError` for any other endpoint."""
     if endpoint.url != f"{SCHEME}{endpoint.release_id}":
-        raise EdgeError(f"the local edge serves only the local runtime's releases, not "
-                        f"{endpoint.url!r} (release {endpoint.release_id})")
+        raise EdgeError(f"the local edge serves only the local runtime's releases and "
+                        f"http(s) endpoints, not {endpoint.url!r} (release {endpoint.release_id})")
     return endpoint.release_id
 
 
@@ -77,16 +81,39 @@ class LocalEdge:
 
         Replaces the hostname's binding or redirect in one rename. Raises
         :class:`EdgeError`, changing nothing, for an endpoint of another runtime,
-        a release not on the edge, or weights that send traffic nowhere.
+        a release not on the edge, or weights that send traffic nowhere. An
+        ``http(s)://`` endpoint (Cloud Run, ACI) is first put on the edge as a
+        remote release (:mod:`.edge_remote`), which is then bound like a local one.
         """
         weights: dict[str, int] = {}
+        remote = []
         for target in targets:
             if target.weight < 0:
                 raise EdgeError(f"{hostname}: a weight cannot be negative ({target.weight})")
-            release = release_of(target.endpoint)
+            if is_remote(target.endpoint):
+                remote.append(self._remote(target.endpoint))
+                release = target.endpoint.release_id
+            else:
+                release = release_of(target.endpoint)
             weights[release] = weights.get(release, 0) + target.weight
+        try:  # weights sending traffic nowhere change nothing, not even a remote release
+            bucket_owners(weights)
+        except ValueError as error:
+            raise EdgeError(f"cannot split {hostname}: {error}") from error
+        for deployment in remote:
+            if self.edge.state.deployments.get(deployment.id) != deployment:
+                await self.edge.deploy(deployment)
         await self.edge.split(hostname, weights)
         await self.edge.unredirect(hostname)
+
+    def _remote(self, endpoint: Endpoint) -> EdgeDeployment:
+        """The remote release for ``endpoint``; an :class:`EdgeError` if its id is a local one."""
+        deployment = remote_deployment(self.settings, endpoint)
+        served = self.edge.state.deployments.get(deployment.id)
+        if served is not None and not served.remote:
+            raise EdgeError(f"release {deployment.id} is served by this machine, not at "
+                            f"{endpoint.url!r}")
+        return deployment
 
     async def unbind(self, hostname: str) -> None:
         """Stop serving ``hostname``: its binding, its redirect, its HTTPS redirect."""
