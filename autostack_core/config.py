@@ -121,6 +121,9 @@ class Settings:
     base_image_registry: str | None = None
     """A registry or mirror that Dockerfiles' ``FROM`` images come from (``host:port``),
     tried before Docker Hub for short names like ``python:3.12``."""
+    package_base_image: str | None = None
+    """The image (with ``python3``, and ``node`` for Node server apps) that a deployment
+    built without a Dockerfile is packaged on for a runtime that runs only images."""
     runtime_memory_mb: int = 1024
     runtime_cpus: float = 1.0
     preview_idle_seconds: float = 900
@@ -187,6 +190,7 @@ class Settings:
                                           cls.team_storage_quota_bytes),
             registry=env.get("AUTOSTACK_REGISTRY") or None,
             base_image_registry=env.get("AUTOSTACK_BASE_IMAGE_REGISTRY") or None,
+            package_base_image=env.get("AUTOSTACK_PACKAGE_BASE_IMAGE") or None,
             runtime_memory_mb=int(env.get("AUTOSTACK_RUNTIME_MEMORY_MB", "1024")),
             preview_idle_seconds=float(env.get("AUTOSTACK_PREVIEW_IDLE_SECONDS", "900")),
             runtime_drain_seconds=float(env.get("AUTOSTACK_RUNTIME_DRAIN_SECONDS", "30")),

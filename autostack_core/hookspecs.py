@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from autostack_core.config import Settings
     from autostack_core.infrastructure.models import Deployment, Plan, Project, Team
     from autostack_core.interfaces import (
+        BuildContext,
         Builder,
         DeploymentTemplate,
         Detection,
@@ -119,6 +120,20 @@ def register_builders(settings: Settings) -> list[Builder]:
     with :mod:`autostack_core.build.user_file_writes`; both follow no link out
     of the tree. Never use ``open`` or ``shutil`` on it.
     Called once per deployment, after detection.
+    """
+
+
+@hookspec
+def package_image(context: BuildContext) -> Awaitable[None] | None:
+    """Package a finished build's output as an OCI image for a runtime that runs only images.
+
+    Called after the builder, only when the project's runtime accepts nothing but
+    images (``context.provider`` in ``context.image_runtimes``) and the output has
+    no ``image.json`` yet (a Dockerfile build writes its own). Replace the output
+    with ``image.json`` naming the pushed image's ``reference`` and ``digest``, or
+    leave it (the deploy then refuses it, naming the output kinds); raise
+    :class:`autostack_core.build.build_errors.BuildError` to fail the build with
+    its message. May return an awaitable. Every plugin is called.
     """
 
 

@@ -35,6 +35,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "autostack_plugins.builders.ruby",
     "autostack_plugins.builders.rust",
     "autostack_plugins.builders.dockerfile",
+    "autostack_plugins.builders.image_package",
     "autostack_plugins.providers.local.plugin",
     "autostack_plugins.providers.local.wildcard_plugin",
     "autostack_plugins.providers.local.checks",

@@ -22,11 +22,14 @@ from autostack_core.build.build_errors import BuildError
 from autostack_core.build.pipeline_config import CUSTOM_KINDS, Step
 from autostack_core.build.sandbox import Limits, Sandbox, nothing_to_build
 from autostack_core.infrastructure.models import Deployment
-from autostack_core.interfaces import BuildContext, Detection
+from autostack_core.interfaces import BuildContext, Detection, PushTarget
 from autostack_core.interfaces.runtime import OutputKind
+from autostack_core.services import releases
 
 if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
     from autostack_core.build.pipeline import Pipeline
+    from autostack_core.infrastructure.models import Project
 
 Run = Callable[[str, str], Awaitable[int]]
 
@@ -242,5 +245,26 @@ async def run_builder(pipeline: Pipeline, detection: Detection,
         provider=project.provider,
         image_runtimes=tuple(sorted(name for name, runtime in app.runtimes.items()
                                     if OutputKind.IMAGE in runtime.accepts)),
+        push_target=_push_target(app, project),
     )
     await steps.around_builder(run, lambda: builder.build(context))
+    runtime = app.runtimes.get(project.provider)
+    if runtime is not None and runtime.accepts == {OutputKind.IMAGE} \
+            and not (pipeline.output_dir / "image.json").exists():
+        await app.call_hook("package_image", context=context)
+
+
+def _push_target(app: AutoStack, project: Project) -> Callable[[], Awaitable[PushTarget | None]]:
+    """The project's runtime's own registry for its images (``push_target(config, project)``,
+    optional on a runtime), asked only when a build pushes one."""
+
+    async def target() -> PushTarget | None:
+        runtime = app.runtimes.get(project.provider)
+        ask = getattr(runtime, "push_target", None)
+        if ask is None:
+            return None
+        config, _team = await releases.team_config(app, project)
+        found: PushTarget | None = await ask(config, project.name)
+        return found
+
+    return target

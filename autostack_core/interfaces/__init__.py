@@ -159,6 +159,15 @@ SANDBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 a builder checks with it whether a program its commands need is installed."""
 
 
+@dataclass(frozen=True)
+class PushTarget:
+    """A registry repository (``host[:port]/path``, no tag) and the login a push needs."""
+
+    repository: str
+    username: str = ""
+    password: str = ""
+
+
 @dataclass
 class BuildContext:
     """Everything a builder needs; ``run`` executes a shell command in the sandbox."""
@@ -181,6 +190,9 @@ class BuildContext:
     toolchains: Path | None = None
     """The shared toolchain cache on the host, mounted read-only in the sandbox at
     ``$AUTOSTACK_TOOLCHAINS``; None where builds install no toolchain."""
+    push_target: Callable[[], Awaitable[PushTarget | None]] | None = None
+    """Where the project's runtime wants images pushed (its own registry and login, as an
+    EKS cluster's ECR repository); None, or None returned: ``AUTOSTACK_REGISTRY``."""
 
 
 class Builder(Protocol):

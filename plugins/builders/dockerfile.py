@@ -29,7 +29,7 @@ from autostack_core.build import user_files
 from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection
 
-from .image_build import ImageBuild
+from .image_build import ImageBuild, push_destination
 from .oci_layout import ImageConfig, write_layout
 from .steps import ignore_names, publish, write_json
 
@@ -180,8 +180,9 @@ class DockerfileBuilder:
             raise BuildError(f"`{dockerfile}` must start with FROM")
         base = instructions[0].argument.split()[0]
         info: dict[str, Any] = {"dockerfile": dockerfile, "base": base}
-        if getattr(context.settings, "registry", None):
-            image = await ImageBuild(context, dockerfile).run(base_images(instructions))
+        target = await push_destination(context)
+        if target is not None:
+            image = await ImageBuild(context, dockerfile).run(base_images(instructions), target)
             info.update(format="registry", reference=image.reference, digest=image.digest,
                         repository=image.repository, tag=image.tag)
             await context.log(f"pushed {image.repository}:{image.tag} ({image.digest})")

@@ -16,6 +16,11 @@ CPU time is not capped per process (the sandbox's ``ulimit -t``): the wall
 time bounds it. On timeout buildah gets SIGTERM, which stops its RUN
 container, then SIGKILL.
 
+The image goes to the repository the project's runtime names
+(``context.push_target``: an EKS cluster's ECR repository, with its login, written
+to a private auth file for ``buildah push --authfile`` and removed after), else to
+``<AUTOSTACK_REGISTRY>/<project>``.
+
 Base images (``FROM``) come from this machine's image store or are pulled,
 short names from ``AUTOSTACK_BASE_IMAGE_REGISTRY`` first when it is set. A
 base that cannot be pulled stops the build before anything runs, naming the
@@ -26,7 +31,9 @@ HTTP, as Docker does.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import json
 import os
 import signal
 import time
@@ -35,8 +42,8 @@ from pathlib import Path
 from typing import Any
 
 from autostack_core.build.build_errors import BuildError
-from autostack_core.interfaces import BuildContext
-from autostack_core.utils import random_id
+from autostack_core.interfaces import BuildContext, PushTarget
+from autostack_core.utils import random_id, write_private
 
 # Without it, setting RLIMIT_NOFILE fails in a container on hosts like this one (FACTS).
 CONTAINERS_CONF = "[containers]\ndefault_ulimits = []\n"
@@ -92,20 +99,42 @@ def tls_flag(reference: str) -> list[str]:
     return ["--tls-verify=false"] if on_loopback(reference) else []
 
 
+async def push_destination(context: BuildContext) -> PushTarget | None:
+    """Where an image of this build goes: the runtime's own repository (with its login),
+    else ``<AUTOSTACK_REGISTRY>/<project>``; None when neither is set."""
+    target = await context.push_target() if context.push_target else None
+    registry = getattr(context.settings, "registry", None)
+    if target is None and registry:
+        target = PushTarget(f"{registry.rstrip('/')}/{context.project_name or 'app'}".lower())
+    return target
+
+
+def write_auth_file(path: Path, target: PushTarget) -> bool:
+    """Write ``target``'s login as a containers auth file (mode 0600); False without one."""
+    if not target.username:
+        return False
+    host = target.repository.split("/", 1)[0]
+    auth = base64.b64encode(f"{target.username}:{target.password}".encode()).decode()
+    write_private(path, json.dumps({"auths": {host: {"auth": auth}}}))
+    return True
+
+
 class ImageBuild:
     """One Dockerfile build: pull the bases, ``buildah bud``, push, within one time budget."""
 
-    def __init__(self, context: BuildContext, dockerfile: str) -> None:
+    def __init__(self, context: BuildContext, dockerfile: str,
+                 folder: Path | None = None) -> None:
         self.context = context
         self.settings = context.settings
         self.dockerfile = dockerfile
+        self.folder = folder or context.workspace
+        """The build context (the workspace unless a packager gives its own folder)."""
         self.env = containers_environment(self.settings)
         self.deadline = time.monotonic() + float(self.settings.build_timeout_seconds)
 
-    async def run(self, bases: list[str]) -> PushedImage:
+    async def run(self, bases: list[str], target: PushTarget) -> PushedImage:
         """Build and push; the local copy is removed afterwards (the registry keeps it)."""
-        registry = str(self.settings.registry).rstrip("/")
-        repository = f"{registry}/{self.context.project_name or 'app'}".lower()
+        repository = target.repository
         tag = random_id(12).lower()
         local = f"{repository}:{tag}"
         for base in bases:
@@ -115,12 +144,15 @@ class ImageBuild:
                            "--memory", memory, "--memory-swap", memory,
                            "-f", self.dockerfile, "-t", local, ".", step="image")
         digest_file = self.context.output_dir.parent / f".digest-{tag}"
+        auth_file = self.context.output_dir.parent / f".auth-{tag}.json"
+        login = ["--authfile", str(auth_file)] if write_auth_file(auth_file, target) else []
         try:
-            await self.buildah("push", *tls_flag(registry), "--digestfile", str(digest_file),
-                               local, f"docker://{local}", step="push")
+            await self.buildah("push", *tls_flag(repository), *login, "--digestfile",
+                               str(digest_file), local, f"docker://{local}", step="push")
             digest = digest_file.read_text().strip()
         finally:
             digest_file.unlink(missing_ok=True)
+            auth_file.unlink(missing_ok=True)
             with contextlib.suppress(BuildError):
                 await self.buildah("rmi", local, step="cleanup", quiet=True)
         return PushedImage(repository=repository, tag=tag, digest=digest)
@@ -152,7 +184,7 @@ class ImageBuild:
         if remaining <= 0:
             raise BuildError(self._timeout_message())
         process = await asyncio.create_subprocess_exec(
-            "buildah", *args, cwd=self.context.workspace, env=self.env,
+            "buildah", *args, cwd=self.folder, env=self.env,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT, start_new_session=True)
         lines = output if output is not None else []

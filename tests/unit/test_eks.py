@@ -176,3 +176,23 @@ def test_the_token_is_made_again_before_it_expires(
     monkeypatch.setattr(eks, "bearer_token", lambda config: made.append("token") or "new")
     assert conf.get_api_key_with_prefix("BearerToken", alias="authorization") == "Bearer new"
     assert made == ["token"]
+
+
+async def test_an_eks_project_pushes_to_its_ecr_repository_with_the_login(
+        moto: MotoServer, tmp_path: Path) -> None:
+    """What a build of an ``eks`` project asks for: the team's values over the server's."""
+    runtime = KubernetesRuntime(Settings(data_dir=tmp_path), Clusters(),
+                                {"region": REGION, "cluster": CLUSTER}, provider=Eks())
+    config = {key: value for key, value in eks_config(moto).items()
+              if key not in ("region", "cluster")}
+    target = await runtime.push_target(config, "Shop")
+    assert target is not None
+    [repository] = moto.client("ecr").describe_repositories()["repositories"]
+    assert repository["repositoryName"] == "autostack/shop"
+    assert target.repository == repository["repositoryUri"]
+    token = moto.client("ecr").get_authorization_token()["authorizationData"][0]
+    assert base64.b64decode(token["authorizationToken"]).decode() == \
+        f"{target.username}:{target.password}"
+    assert await runtime.push_target(config, "Shop") == target, "found the second time"
+    plain = KubernetesRuntime(Settings(data_dir=tmp_path), Clusters())
+    assert await plain.push_target({}, "shop") is None, "kubernetes: AUTOSTACK_REGISTRY"

@@ -7,6 +7,7 @@ and the plugin guide test fails when docs/plugins.md no longer matches the specs
 from __future__ import annotations
 
 import inspect
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -38,9 +39,16 @@ from autostack_core.infrastructure.models import (
     Project,
     User,
 )
-from autostack_core.interfaces import DeploymentTemplate, Detection, Event, SourceTree
+from autostack_core.interfaces import (
+    BuildContext,
+    DeploymentTemplate,
+    Detection,
+    Event,
+    SourceTree,
+)
 from autostack_core.interfaces.checks import Check
 from autostack_core.interfaces.git_host import GitHost, WebhookFormat
+from autostack_core.interfaces.runtime import OutputKind
 from autostack_core.interfaces.sign_in import Identity, OAuthClient, SignInProvider
 from autostack_core.interfaces.tasks import Cron, Task
 from autostack_core.plugins import get_plugin_manager
@@ -279,6 +287,42 @@ async def test_hook_inspect_source(autostack: AutoStack, owner: User) -> None:
     bad = await deploy_files(autostack, project, {"index.html": "<h1>x</h1>", "bad.marker": ""})
     assert bad.state == DeploymentState.ERROR
     assert bad.error_message == "bad.marker: the inspector refuses this source"
+
+
+class Packager:
+    """Packages a build output as an "image": records the files it saw."""
+
+    def __init__(self) -> None:
+        self.seen: list[list[str]] = []
+
+    @hookimpl
+    async def package_image(self, context: BuildContext) -> None:
+        self.seen.append(sorted(path.name for path in context.output_dir.rglob("*")))
+        shutil.rmtree(context.output_dir)
+        context.output_dir.mkdir()
+        (context.output_dir / "image.json").write_text(
+            '{"format": "registry", "reference": "r.example/site@sha256:00", "digest": "00"}')
+
+
+async def test_hook_package_image(autostack: AutoStack, owner: User) -> None:
+    """Called after the builder when the project's runtime runs only images; its image.json
+    is the output the runtime gets."""
+    packager = Packager()
+    autostack.plugin_manager.register(packager, name="packager")
+    images = NullRuntime(name="images-only")
+    images.accepts = frozenset({OutputKind.IMAGE})
+    autostack.runtimes[images.name] = images
+    team = await personal_team(owner)
+    plain = await Project.create(name="plain", team=team)
+    assert (await deploy_files(autostack, plain, {"index.html": "x"})).state == \
+        DeploymentState.READY
+    assert packager.seen == [], "not called for a runtime that runs static files"
+    project = await Project.create(name="imaged", team=team, provider=images.name)
+    deployment = await deploy_files(autostack, project, {"index.html": "<h1>ok</h1>"})
+    assert deployment.state == DeploymentState.READY, deployment.error_message
+    assert packager.seen == [["config.json", "index.html", "static"]]
+    [published] = images.published.values()
+    assert published is not None
 
 
 async def test_hook_register_builders(recorded: Any) -> None:

@@ -8,9 +8,11 @@ authenticated with boto3.
   signed), base64url without padding, prefixed ``k8s-aws-v1.``; EKS's
   authenticator calls that URL to learn who is asking. A token lasts 15
   minutes: the client's configuration makes a new one after :data:`TOKEN_SECONDS`.
-* ECR: :func:`ecr_repository` creates the project's repository if it is
+* ECR: every image a build of an ``eks`` project makes (a Dockerfile's, or a
+  packaged static site or server app) is pushed to the project's ECR repository
+  (:meth:`Eks.push_target`): :func:`ecr_repository` creates it if it is
   missing, :func:`ecr_push_credentials` gives the registry login
-  (``GetAuthorizationToken``) a push needs.
+  (``GetAuthorizationToken``, valid 12 hours) the push uses.
 
 The team's fields: region, cluster, access key (sealed), and an AWS
 endpoint URL (optional: VPC endpoints, or moto's server in tests).
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from autostack_core.config import Settings
+from autostack_core.interfaces import PushTarget
 from autostack_core.interfaces.runtime import ConfigField, url_value
 from autostack_core.utils import write_private
 from autostack_plugins.providers.kubernetes.clusters import ClusterError
@@ -42,6 +45,8 @@ CLUSTER_HEADER = "x-k8s-aws-id"
 PRESIGN_SECONDS = 60
 TOKEN_SECONDS = 600
 """A token is made again after this long (EKS accepts one for 15 minutes)."""
+REPOSITORY_PREFIX = "autostack/"
+"""ECR repositories of projects are ``autostack/<project>``."""
 
 EKS_FIELDS = (
     ConfigField("region", "AWS region of the cluster (us-east-1)"),
@@ -141,10 +146,21 @@ class Eks:
     name = "eks"
     config_fields: tuple[ConfigField, ...] = (*EKS_FIELDS, *PLACEMENT_FIELDS)
 
-    def connect(self, settings: Settings, config: Mapping[str, str]) -> Cluster:
+    def push_target(self, config: Mapping[str, str], project: str) -> PushTarget:
+        """The project's ECR repository (created when missing) and a login to push to it."""
+        self.check_fields(config)
+        uri = ecr_repository(config, f"{REPOSITORY_PREFIX}{project}".lower())
+        login = ecr_push_credentials(config)
+        return PushTarget(repository=uri, username=login.username, password=login.password)
+
+    @staticmethod
+    def check_fields(config: Mapping[str, str]) -> None:
         for field in EKS_FIELDS:
             if field.required and not config.get(field.name):
                 raise ClusterError(f"the eks runtime needs `{field.name}` ({field.label})")
+
+    def connect(self, settings: Settings, config: Mapping[str, str]) -> Cluster:
+        self.check_fields(config)
         from autostack_plugins.providers.kubernetes.cluster import Cluster
 
         return Cluster(self.configuration(settings, config, describe(config)))

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from autostack_core.build.build_errors import BuildError
 from autostack_core.config import Settings
+from autostack_core.interfaces import PushTarget
 from autostack_core.interfaces.cost import Cost, PriceTable, Usage
 from autostack_core.interfaces.runtime import (
     Artifact,
@@ -136,6 +137,20 @@ class KubernetesRuntime:
         from autostack_plugins.providers.kubernetes.cluster import Cluster, configuration
 
         return Cluster(configuration(dict(config)))
+
+    async def push_target(self, config: Mapping[str, str], project: str) -> PushTarget | None:
+        """Where a build pushes the project's images: the provider's own registry and login
+        (EKS: the project's ECR repository); None (``AUTOSTACK_REGISTRY``) otherwise.
+        ``config`` is the team's values, over the server's as :meth:`place` merges them."""
+        ask = getattr(self.provider, "push_target", None)
+        if ask is None:
+            return None
+        values = {key: value for key, value in config.items() if value}
+        team_config.check(self.name, values)
+        merged = values if team_config.own_cluster(self.name, values) \
+            else {**self.defaults, **values}
+        found: PushTarget = await asyncio.to_thread(ask, merged, project)
+        return found
 
     def check_config(self, config: Mapping[str, str]) -> None:
         """Refuse a team's values that would use the server's files, commands or identity

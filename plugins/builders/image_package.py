@@ -1,0 +1,99 @@
+"""Package a build output (static files, a server app) as an OCI image.
+
+For a project whose runtime runs only images (``containers``, ``kubernetes``,
+``eks``, ``cloudrun``, ``aci``) but that has no Dockerfile, the core calls the
+``package_image`` hook after its builder: the output the builder wrote (Build
+Output API v3 plus ``server.json``) is copied into an image on
+``AUTOSTACK_PACKAGE_BASE_IMAGE`` (which must have ``python3``, and the server
+app's runtime such as ``node``), with a small launcher (:mod:`.image_launcher`)
+as its command. The image is built with buildah and pushed as Dockerfile images
+are (:mod:`.image_build`: the same time and memory budget, the runtime's own
+registry and login when it has one), and the output becomes ``image.json``
+with the image's ``reference`` and ``digest``, plus ``packaged``: what the
+image holds.
+
+Functions (``functions/*.func``) are not packaged yet: such an output fails
+with a message saying so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+from autostack_core import hookimpl
+from autostack_core.build.build_errors import BuildError
+from autostack_core.interfaces import BuildContext
+
+from .image_build import ImageBuild, push_destination
+from .steps import write_json
+
+LAUNCHER = Path(__file__).with_name("image_launcher.py")
+CONTAINERFILE = """FROM {base}
+COPY output /autostack/output
+COPY launcher.py /autostack/launcher.py
+ENV PORT=8080 AUTOSTACK_OUTPUT=/autostack/output
+EXPOSE 8080
+CMD ["python3", "/autostack/launcher.py"]
+"""
+
+
+def packaged_kinds(output: Path) -> list[str]:
+    """What an output holds, as :func:`autostack_core.services.releases.output_kinds` says."""
+    kinds = []
+    if (output / "static").is_dir():
+        kinds.append("static")
+    if (output / "server.json").is_file():
+        kinds.append("server")
+    if (output / "functions").is_dir():
+        kinds.append("functions")
+    return kinds or ["static"]
+
+
+def image_context(output: Path, folder: Path, base: str) -> None:
+    """Move the build output into the image's build context ``folder`` and write its
+    Containerfile; ``output`` is left empty for ``image.json``."""
+    folder.mkdir(parents=True)
+    output.rename(folder / "output")
+    output.mkdir()
+    shutil.copyfile(LAUNCHER, folder / "launcher.py")
+    (folder / "Containerfile").write_text(CONTAINERFILE.format(base=base))
+
+
+async def package_output(context: BuildContext) -> None:
+    """Replace ``context.output_dir`` with ``image.json`` naming the pushed image."""
+    settings = context.settings
+    kinds = packaged_kinds(context.output_dir)
+    if "functions" in kinds:
+        raise BuildError(f"the {context.provider} runtime runs images, and an output with "
+                         "functions cannot be packaged as one yet: deploy it on the `local` "
+                         "runtime, or add a Dockerfile")
+    base = getattr(settings, "package_base_image", None)
+    if not base:
+        raise BuildError(f"the {context.provider} runtime runs images: set "
+                         "AUTOSTACK_PACKAGE_BASE_IMAGE to an image with python3 (and node for "
+                         "Node.js servers) to package this build as one, or add a Dockerfile")
+    target = await push_destination(context)
+    if target is None:
+        raise BuildError(f"the {context.provider} runtime runs images and there is no registry "
+                         "to push one to: set AUTOSTACK_REGISTRY")
+    folder = context.output_dir.parent / "image-package"
+    await asyncio.to_thread(image_context, context.output_dir, folder, base)
+    try:
+        await context.log(f"packaging the {' and '.join(kinds)} output as an image on {base}")
+        image = await ImageBuild(context, "Containerfile", folder).run([base], target)
+    finally:
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+    write_json(context.output_dir, "image.json", {
+        "format": "registry", "packaged": kinds, "base": base, "reference": image.reference,
+        "digest": image.digest, "repository": image.repository, "tag": image.tag})
+    await context.log(f"pushed {image.repository}:{image.tag} ({image.digest})")
+
+
+@hookimpl
+async def package_image(context: BuildContext) -> None:
+    """Package a build without a Dockerfile for a runtime that runs only images (unless
+    another plugin packaged it already)."""
+    if not (context.output_dir / "image.json").exists():
+        await package_output(context)
