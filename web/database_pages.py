@@ -170,6 +170,7 @@ async def link(request: Request, user: User) -> Response:
     team, role, database, fields = await _database(request, user, Role.MEMBER)
     try:
         project = await _project_of(user, team, fields.get("project", ""))
+        databases.check_reachable(host_of(request), database, project)
         await databases.link(database, project)
     except ApiError as error:
         return await databases_page(request, team, role, error.status, error=error)

@@ -29,6 +29,7 @@ from autostack_core.infrastructure.models import (
     Team,
     User,
 )
+from autostack_core.interfaces.runtime import OutputKind
 from autostack_core.interfaces.services import ServiceHost, ServiceInstance
 from autostack_core.services import provider_settings
 from autostack_core.services.access import require_team_role
@@ -42,6 +43,7 @@ PORTS = range(20000, 30000)
 MAX_BACKUP_KEEP = 100
 LOCAL = "local"
 """A database's ``runtime`` when its server runs from Debian's binaries on this machine."""
+LOOPBACK = "127.0.0.1"
 PORTS_KEY = "AUTOSTACK_SERVICE_PORTS"
 """The variable listing the loopback ports of a deployment's linked databases."""
 
@@ -97,14 +99,42 @@ async def free_port() -> int:
     raise ApiError(503, "no free port for a database: too many databases or ports in use")
 
 
+def _reaches_loopback(app: AutoStack, provider: str) -> bool:
+    """Whether apps of the runtime ``provider`` reach this server's loopback (the local
+    runtime and podman forward the linked ports): not a cluster's pods, nor a runtime that
+    runs only images somewhere else (Cloud Run, ACI). An uninstalled one counts as local."""
+    runtime = app.runtimes.get(provider)
+    if isinstance(runtime, ServiceHost):
+        return runtime.service_listen == LOOPBACK
+    return runtime is None or set(getattr(runtime, "accepts", ())) != {OutputKind.IMAGE}
+
+
 def runtime_for(app: AutoStack, project: Project | None) -> str:
     """Where a new database of ``project`` runs: the project's runtime when that runs
-    images as a :class:`ServiceHost` (podman, Kubernetes), else :data:`LOCAL` (also for
-    a database of the team's own)."""
+    images as a :class:`ServiceHost` (podman, Kubernetes), else :data:`LOCAL` (also for a
+    database of the team's own). A project whose apps could not reach a database here
+    (Cloud Run, ACI) is refused with a 422 naming ``project``, before anything is made."""
     if project is None:
         return LOCAL
-    runtime = app.runtimes.get(project.provider)
-    return project.provider if isinstance(runtime, ServiceHost) else LOCAL
+    if isinstance(app.runtimes.get(project.provider), ServiceHost):
+        return project.provider
+    if _reaches_loopback(app, project.provider):
+        return LOCAL
+    raise ApiError(422, f"project: {project.name} runs on the {project.provider} runtime, "
+                        "which runs no databases, and its apps could not reach one on this "
+                        "server; use a managed database there and set DATABASE_URL or "
+                        "REDIS_URL as a variable", "project")
+
+
+def check_reachable(app: AutoStack, database: Database, project: Project) -> None:
+    """422 naming ``project`` unless ``project``'s apps can reach ``database``: it runs on
+    the project's runtime, or locally and the project's apps reach this server's loopback."""
+    if database.runtime == project.provider or (
+            database.runtime == LOCAL and _reaches_loopback(app, project.provider)):
+        return
+    raise ApiError(422, f"project: {project.name} runs on the {project.provider} runtime, "
+                        f"whose apps cannot reach {database.name} (it runs on "
+                        f"{database.runtime})", "project")
 
 
 async def placement_of(database: Database) -> tuple[str, dict[str, str]]:

@@ -209,6 +209,7 @@ async def link_project(request: Request) -> Response:
     team, database, role = await _database(request, Role.MEMBER)
     body = await read_body(request, LinkProject)
     project = await project_for(request, body.project, Role.MEMBER)
+    databases.check_reachable(autostack_of(request), database, project)
     await databases.link(database, project)
     await audit(request, "database.linked", team=team, target=("database", database.name),
                 project=project.name)
