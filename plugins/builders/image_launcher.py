@@ -25,6 +25,7 @@ import sys
 import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote
 
 OUTPUT = Path(os.environ.get("AUTOSTACK_OUTPUT", "/autostack/output"))
 STATIC = OUTPUT / "static"
@@ -35,10 +36,10 @@ SERVER_START_SECONDS = 60
 
 def static_file(path: str) -> Path | None:
     """The file of ``static/`` that ``path`` names, never outside it."""
-    relative = path.split("?", 1)[0].lstrip("/")
+    relative = unquote(path.split("?", 1)[0]).strip("/")
     base = STATIC.resolve()
-    for candidate in (relative, f"{relative}/index.html", f"{relative}.html"):
-        found = (STATIC / candidate).resolve()
+    for candidate in (relative, f"{relative}/index.html".lstrip("/"), f"{relative}.html"):
+        found = (STATIC / candidate).resolve() if candidate else base
         if found.is_file() and (found == base or base in found.parents):
             return found
     return None
