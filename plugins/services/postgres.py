@@ -19,8 +19,18 @@ from .tools import folder_size, postgres_bin, run
 
 USER = "autostack"
 IMAGE_VARIABLE = "AUTOSTACK_POSTGRES_IMAGE"
-DEFAULT_IMAGE = "docker.io/library/postgres:16"
+NEWEST_IMAGE_MAJOR = "16"
 IMAGE_DATA = "/var/lib/postgresql/data"
+
+
+def default_image() -> str:
+    """The official image of the major version of this server's ``pg_dump`` (Debian's
+    newest; 16 without one): ``pg_dump`` refuses a server newer than itself, so backups
+    of a database on podman, taken over the loopback with it, keep working."""
+    found = postgres_bin("pg_dump") or ""
+    parts = found.split("/")
+    major = parts[4] if found.startswith("/usr/lib/postgresql/") and len(parts) > 4 else ""
+    return f"docker.io/library/postgres:{major if major.isdigit() else NEWEST_IMAGE_MAJOR}"
 
 
 class Postgres:
@@ -64,7 +74,7 @@ class Postgres:
         database from ``POSTGRES_*`` the first time; ``PGDATA`` a folder below the volume's
         top (a fresh volume may hold ``lost+found``)."""
         return ServiceImage(
-            image=os.environ.get(IMAGE_VARIABLE) or DEFAULT_IMAGE,
+            image=os.environ.get(IMAGE_VARIABLE) or default_image(),
             args=("postgres", "-c", f"listen_addresses={listen}", "-c", f"port={instance.port}",
                   "-c", "password_encryption=scram-sha-256"),
             port=instance.port, data_path=IMAGE_DATA,

@@ -1,4 +1,4 @@
-"""A one-click Redis database from an image on the container runtime, used by a linked app.
+"""One-click Redis and PostgreSQL databases from images on podman, used by linked apps.
 
 Real podman: the database runs from a Redis image with the official image's interface
 (``redis-server <config>``, data in ``/data``), built here from Debian's ``redis-server``
@@ -7,6 +7,9 @@ buildah and pushed to Debian's docker-registry (:mod:`tests.containers_standin`)
 as a replica behind the local edge's Caddy. The app gets ``REDIS_URL`` and the port in
 ``AUTOSTACK_SERVICE_PORTS`` as a linked deployment does, speaks RESP to the database
 from inside its own network namespace, and reaches no other port of the host.
+PostgreSQL likewise from an image built from Debian's server binaries
+(:mod:`tests.postgres_image`), through the API, used by a container with the
+``DATABASE_URL`` a linked deployment gets, backed up and restored.
 """
 
 from __future__ import annotations
@@ -27,13 +30,14 @@ import redis
 
 from autostack_core.app import AutoStack
 from autostack_core.infrastructure.models import Database, Project, User
-from autostack_core.interfaces.runtime import Release, ScalePolicy
+from autostack_core.interfaces.runtime import Environment, Release, ScalePolicy
 from autostack_core.interfaces.services import ServiceInstance
+from autostack_core.services import databases
 from autostack_core.utils import free_port, random_id
 from autostack_plugins.providers.local.containers import ContainerRuntime
 from autostack_plugins.providers.local.edge import Edge
 from autostack_plugins.providers.local.local_edge import LocalEdge
-from autostack_plugins.services import manager
+from autostack_plugins.services import manager, postgres
 from autostack_plugins.services.redis import IMAGE_VARIABLE, Redis
 from tests.conformance.pair import artifact
 from tests.conformance.test_containers import build_image
@@ -47,8 +51,9 @@ from tests.containers_standin import (
 )
 from tests.e2e.test_containers_runtime import stack
 from tests.fixtures_auth import api, owner, personal_team
+from tests.postgres_image import postgres_image
 
-__all__ = ["api", "base_image", "image_registry", "owner", "stack"]
+__all__ = ["api", "base_image", "image_registry", "owner", "postgres_image", "stack"]
 pytestmark = pytest.mark.e2e
 
 APP = b'''\
@@ -177,6 +182,18 @@ async def test_a_redis_image_serves_a_linked_app_container_and_nothing_else(
     assert (instance.data_dir / "dump.rdb").exists(), "the data stays for the caller"
 
 
+async def started(name: str) -> Database:
+    """The database ``name``, running, once the start the API began in the background ended."""
+    database = await Database.get(name=name)
+    deadline = time.monotonic() + 60
+    while database.status == "starting":
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.1)
+        await database.refresh_from_db()
+    assert (database.status, database.error) == ("running", None)
+    return database
+
+
 @pytest.fixture
 async def containers_project(autostack: AutoStack, owner: User) -> AsyncIterator[Project]:
     """A project on the ``containers`` runtime and a database runner in the app (the test
@@ -202,13 +219,7 @@ async def test_a_containers_project_gets_a_database_from_its_image_backed_up_and
     created = await api.post("/api/v1/projects/shop/databases",
                              json={"name": "cache", "type": "redis"})
     assert created.status_code == 201 and created.json()["runtime"] == "containers"
-    database = await Database.get(name="cache")
-    deadline = time.monotonic() + 60
-    while database.status == "starting":  # started in the background, as by the API
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.1)
-        await database.refresh_from_db()
-    assert (database.status, database.error) == ("running", None)
+    database = await started("cache")
     assert database.url == f"redis://:{database.password}@127.0.0.1:{database.port}/0"
     client = redis.Redis.from_url(database.url)
     client.set("plan", "before")
@@ -221,6 +232,54 @@ async def test_a_containers_project_gets_a_database_from_its_image_backed_up_and
     client = redis.Redis.from_url(database.url)
     assert client.get("plan") == b"before", "restored: the container was started again"
     client.close()
+    listed = (await api.get(base)).json()
+    assert listed["status"] == "running" and listed["size_bytes"] > 0
+
+    assert (await api.delete(base)).status_code == 204
+    assert await ContainerRuntime(autostack.settings, cast(Edge, None)).podman.service_state(
+        f"db-{database.id}") is None
+    assert not autostack.settings.path("services", str(database.id)).exists()
+
+
+async def test_a_containers_project_gets_postgres_from_its_image_used_by_a_linked_container(
+        autostack: AutoStack, api: httpx.AsyncClient, containers_project: Project,
+        postgres_image: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL from an image with the official one's interface (``POSTGRES_*``, SCRAM,
+    ``PGDATA`` below the volume), built from Debian's server binaries: created through the
+    API, used with the ``DATABASE_URL`` a linked deployment gets by a container (psql),
+    backed up with ``pg_dump`` and restored."""
+    import asyncpg
+
+    monkeypatch.setenv(postgres.IMAGE_VARIABLE, postgres_image)
+    created = await api.post("/api/v1/projects/shop/databases",
+                             json={"name": "shop-db", "type": "postgres"})
+    assert created.status_code == 201 and created.json()["runtime"] == "containers"
+    database = await started("shop-db")
+    linked = await databases.linked_environment(containers_project, Environment.PRODUCTION)
+    assert linked["DATABASE_URL"] == database.url
+    assert linked["DATABASE_URL"].startswith("postgresql://autostack:")
+    assert f"@127.0.0.1:{database.port}/shop-db" in linked["DATABASE_URL"]
+    answer = podman("run", "--rm", "--runtime", "runc", "--network", "host",
+                    "--security-opt", "no-new-privileges", "--entrypoint", "/bin/sh",
+                    "--env", f"DATABASE_URL={linked['DATABASE_URL']}", postgres_image, "-c",
+                    'psql "$DATABASE_URL" -qAt -c "CREATE TABLE plans (name text)" '
+                    '-c "INSERT INTO plans VALUES (\'before\')" -c "SELECT name FROM plans"')
+    assert answer.split() == ["before"]
+    wrong = database.url.replace(database.password or "", "wrong", 1)
+    with pytest.raises(asyncpg.InvalidPasswordError):
+        await asyncpg.connect(wrong, timeout=10)
+
+    base = "/api/v1/teams/olivia/databases/shop-db"
+    backup = await api.post(f"{base}/backups")
+    assert backup.status_code == 201 and backup.json()["status"] == "done", backup.text
+    connection = await asyncpg.connect(database.url, timeout=10)
+    await connection.execute("UPDATE plans SET name = 'after'")
+    await connection.close()
+    restored = await api.post(f"{base}/backups/{backup.json()['id']}/restore")
+    assert restored.status_code == 200, restored.text
+    connection = await asyncpg.connect(database.url, timeout=10)
+    assert await connection.fetchval("SELECT name FROM plans") == "before"
+    await connection.close()
     listed = (await api.get(base)).json()
     assert listed["status"] == "running" and listed["size_bytes"] > 0
 

@@ -25,7 +25,7 @@ from autostack_core.interfaces.runtime import Release, ScalePolicy
 from autostack_core.services import releases
 from autostack_plugins.providers.kubernetes.clusters import Clusters
 from autostack_plugins.providers.kubernetes.runtime import KubernetesRuntime
-from autostack_plugins.services import manager
+from autostack_plugins.services import manager, postgres
 from tests.conformance.pair import artifact
 from tests.fixtures_auth import api, owner, personal_team
 from tests.kube_standin import KubeStandIn, kube_standin, standin_image
@@ -88,7 +88,7 @@ async def test_a_postgres_database_runs_from_its_image_and_linked_releases_get_i
     assert stateful["spec"]["replicas"] == 1
     pod = stateful["spec"]["template"]["spec"]
     [container] = pod["containers"]
-    assert container["image"] == "docker.io/library/postgres:16"
+    assert container["image"] == postgres.default_image()  # pg_dump's major version
     assert f"port={database.port}" in container["args"]
     assert "listen_addresses=0.0.0.0" in container["args"]
     assert {item["name"] for item in container["env"]} >= {"POSTGRES_PASSWORD", "POSTGRES_DB"}
