@@ -130,6 +130,11 @@ class AciStandIn:
                 group["properties"]["instanceView"]["state"] = (
                     "Stopped" if rest == "/stop" else "Running"
                 )
+                if rest == "/start":  # the container starts again: a new start time
+                    for container in group["properties"]["containers"]:
+                        container["properties"]["instanceView"]["currentState"]["startTime"] = (
+                            _now()
+                        )
                 return 204, None
             if method == "GET" and rest and rest.endswith("/logs"):
                 return 200, {
@@ -198,6 +203,7 @@ class AciStandIn:
                 "currentState": {
                     "state": "Terminated" if failed else "Running",
                     "detailStatus": "CrashLoopBackOff: the container exited" if failed else "",
+                    "startTime": _now(),
                 }
             }
         properties["provisioningState"] = "Succeeded"
@@ -242,6 +248,11 @@ class AciStandIn:
                 raise ArmError(400, "InaccessibleImage",
                                f"The image '{image}' in container group '{name}' is not "
                                "accessible. Please check the image and registry credential.")
+
+
+def _now() -> str:
+    """Now as ARM writes times (ISO 8601, UTC, with fractions of a second)."""
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _image(group: dict[str, Any]) -> str:

@@ -40,6 +40,7 @@ import re
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -252,6 +253,7 @@ class CloudRunStandIn:
                 "service": service_id,
                 "containers": containers,
                 "scaling": template.get("scaling", {}),
+                "createTime": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
                 "reconciling": False,
                 "conditions": [
                     {

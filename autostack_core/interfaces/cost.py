@@ -9,13 +9,23 @@ with one line per priced item. :func:`bill` does the arithmetic for every
 runtime; each runtime only says how many units of each item the usage is
 (CPU time used on your own machine; vCPU-seconds allotted while an instance
 runs on Cloud Run and ACI). ``docs/cost.md`` lists the tables.
+
+A cloud runtime whose API reports no CPU time measures what it is billed for
+instead: :func:`allotted_usage` turns the vCPU and memory a release asks for,
+its instances and when they started into a reading, and :func:`allotted_seconds`
+prices that reading (or, with no reading, hours at the configured size).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
+
+from autostack_core.interfaces.usage import ResourceUsage
+
+GIB = 1024 ** 3
 
 
 @dataclass(frozen=True)
@@ -115,3 +125,24 @@ class EstimatesCost(Protocol):
     def estimate_cost(self, usage: Usage) -> Cost:
         """What a release that used ``usage`` costs at :meth:`price_table`'s prices."""
         ...
+
+
+def allotted_usage(vcpu: float, memory_gib: float, instances: int, started: datetime | None,
+                   now: datetime | None = None) -> ResourceUsage:
+    """A reading of what a cloud bills while ``instances`` of a release run: vCPU-seconds
+    allotted since ``started`` (a counter that starts again when the instance restarts)
+    and the memory allotted now; no start time counts from now."""
+    elapsed = 0.0 if started is None else \
+        max(((now or datetime.now(UTC)) - started.astimezone(UTC)).total_seconds(), 0.0)
+    return ResourceUsage(cpu_seconds=vcpu * instances * elapsed,
+                         memory_bytes=int(memory_gib * instances * GIB))
+
+
+def allotted_seconds(usage: Usage, vcpu: float, memory_gib: float) -> tuple[float, float]:
+    """``(vCPU-seconds, GiB-seconds)`` to bill for ``usage``: what :func:`allotted_usage`
+    readings added up to, else (an estimate's ``Usage(0, 0, hours)``) ``usage.hours`` at
+    ``vcpu`` and ``memory_gib``."""
+    if usage.cpu_seconds > 0 or usage.memory_gib_hours > 0:
+        return usage.cpu_seconds, usage.memory_gib_hours * 3600
+    seconds = usage.hours * 3600
+    return seconds * vcpu, seconds * memory_gib

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from autostack_core.config import Settings
+from autostack_core.interfaces.cost import Usage
 from autostack_core.interfaces.runtime import (
     ConfigError,
     Endpoint,
@@ -208,3 +209,31 @@ def test_cost_is_one_instance_while_it_runs(tmp_path: Path) -> None:
         policy=ScalePolicy(0, 1),
     )
     assert runtime.cost_estimate(asleep).hourly == 0
+
+
+async def test_the_meter_reads_the_groups_billed_allotment_while_it_runs(
+    runtime: AciRuntime, aci_standin: AciStandIn
+) -> None:
+    """ACI bills the requested vCPU and memory per second while the group runs: the meter
+    reads them and the container's start time from the instance view."""
+    assert await runtime.measure("r1") is None  # not deployed
+    await deploy(runtime, aci_standin, "r1")
+    (group,) = aci_standin.groups.values()
+    state = group["properties"]["containers"][0]["properties"]["instanceView"]["currentState"]
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    state["startTime"] = hour_ago.isoformat().replace("+00:00", "Z")
+    reading = await runtime.measure("r1")
+    assert reading is not None and reading.memory_bytes == 512 * 1024 * 1024  # 1 vCPU, 0.5 GB
+    assert 3600 <= reading.cpu_seconds < 3600 + 60
+    await runtime.scale("r1", ScalePolicy(0, 1))
+    assert await runtime.measure("r1") is None  # stopped: not billed, not measured
+    await deploy(runtime, aci_standin, "r1")  # started again: the counter starts again
+    again = await runtime.measure("r1")
+    assert again is not None and again.cpu_seconds < 60
+
+    # A day of 5-minute readings (vCPU-seconds grown, memory each time) at the price table.
+    day = Usage(cpu_seconds=86_400.0, memory_gib_hours=0.5 * 24, hours=24.0)
+    cost = runtime.estimate_cost(day)
+    assert {line.item: line.quantity for line in cost.lines} == {"vcpu": 86_400.0,
+                                                                 "memory": 43_200.0}
+    assert cost.total == round(86_400 * 0.0000135 + 43_200 * 0.0000015, 6)

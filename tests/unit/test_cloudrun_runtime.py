@@ -12,6 +12,7 @@ and a service account key whose JWT grant the stand-in verifies, unmodified.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import httpx
 import pytest
 
 from autostack_core.config import Settings
+from autostack_core.interfaces.cost import Usage
 from autostack_core.interfaces.runtime import (
     ConfigError,
     Endpoint,
@@ -32,6 +34,7 @@ from tests.kube_standin import standin_image
 
 pytest.importorskip("google.cloud.run_v2")
 from autostack_plugins.providers.cloudrun.client import CloudRunError
+from autostack_plugins.providers.cloudrun.meter import cpu_of, memory_gib_of
 from autostack_plugins.providers.cloudrun.runtime import (
     CloudRunDeployError,
     CloudRunRuntime,
@@ -248,3 +251,30 @@ def test_a_teams_values_need_its_own_key(
     with pytest.raises(ConfigError) as error:
         CloudRunRuntime(Settings(data_dir=tmp_path)).check_config(config)
     assert error.value.field == field
+
+
+async def test_the_meter_reads_a_ready_revisions_allotment_times_its_instances(
+    runtime: CloudRunRuntime, cloudrun_standin: CloudRunStandIn
+) -> None:
+    """Instance time is Cloud Monitoring's, not read: the meter reads the revision's limits,
+    its minimum instances (at least one: an upper bound with 0) and its create time."""
+    assert await runtime.measure("r1") is None  # not deployed
+    await deploy(runtime, cloudrun_standin, "r1", policy=ScalePolicy(2, 3))
+    (revision,) = cloudrun_standin.revisions.values()
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    revision["createTime"] = hour_ago.isoformat().replace("+00:00", "Z")
+    reading = await runtime.measure("r1")
+    assert reading is not None and reading.memory_bytes == 2 * 256 * 1024 * 1024
+    assert 7200 <= reading.cpu_seconds < 7200 + 120  # 1 vCPU x 2 instances x an hour
+
+    hour = Usage(cpu_seconds=7200.0, memory_gib_hours=0.5, hours=1.0, requests=1000)
+    cost = runtime.estimate_cost(hour)
+    assert {line.item: line.quantity for line in cost.lines} == {
+        "vcpu": 7200.0, "memory": 1800.0, "requests": 1000}
+
+
+@pytest.mark.dbless
+@pytest.mark.parametrize(("cpu", "memory", "vcpu", "gib"), [
+    ("1", "512Mi", 1.0, 0.5), ("500m", "1Gi", 0.5, 1.0), ("0.08", "1G", 0.08, 1e9 / 1024 ** 3)])
+def test_quantities_of_the_limits(cpu: str, memory: str, vcpu: float, gib: float) -> None:
+    assert cpu_of(cpu) == vcpu and memory_gib_of(memory) == pytest.approx(gib)

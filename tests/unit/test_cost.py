@@ -114,12 +114,17 @@ def test_cloud_run_prices_instance_seconds_and_requests(tmp_path: Path) -> None:
     from autostack_plugins.providers.cloudrun.runtime import CloudRunRuntime
 
     runtime = CloudRunRuntime(Settings(data_dir=tmp_path, runtime_cpus=1, runtime_memory_mb=512))
-    cost = runtime.estimate_cost(Usage(cpu_seconds=1, memory_gib_hours=0.1, hours=2,
+    # No meter reading (an estimate): 2 hours at the configured 1 vCPU and 0.5 GiB.
+    cost = runtime.estimate_cost(Usage(cpu_seconds=0, memory_gib_hours=0, hours=2,
                                        requests=3_000_000))
     # 7200 vCPU-s x 0.000024 + 3600 GiB-s x 0.0000025 + 3 million x 0.40 a million
     assert amounts(cost) == {"vcpu": pytest.approx(0.1728), "memory": pytest.approx(0.009),
                              "requests": pytest.approx(1.2)}
     assert cost.total == pytest.approx(1.3818)
+    # The meter's readings (two instances' allotment for those 2 hours) are billed as read.
+    metered = runtime.estimate_cost(Usage(cpu_seconds=14_400, memory_gib_hours=2, hours=2))
+    assert amounts(metered) == {"vcpu": pytest.approx(0.3456), "memory": pytest.approx(0.018),
+                                "requests": 0}
     assert "2 million requests" in runtime.price_table().notes  # the free tier, not subtracted
 
 
@@ -128,10 +133,13 @@ def test_aci_prices_the_container_groups_seconds(tmp_path: Path) -> None:
     from autostack_plugins.providers.aci.runtime import AciRuntime
 
     runtime = AciRuntime(Settings(data_dir=tmp_path, runtime_cpus=2, runtime_memory_mb=4096))
-    cost = runtime.estimate_cost(Usage(cpu_seconds=1, memory_gib_hours=0.1, hours=1))
+    # The meter's readings: 2 vCPU and 4 GB allotted for an hour.
+    cost = runtime.estimate_cost(Usage(cpu_seconds=7200, memory_gib_hours=4, hours=1))
     # 7200 vCPU-s x 0.0000135 + 14400 GB-s x 0.0000015
     assert amounts(cost) == {"vcpu": pytest.approx(0.0972), "memory": pytest.approx(0.0216)}
     assert cost.total == pytest.approx(0.1188) and cost.as_of == "2026-12-07"
+    # No reading (an estimate): the hour at the configured size, the same.
+    assert runtime.estimate_cost(Usage(cpu_seconds=0, memory_gib_hours=0, hours=1)) == cost
 
 
 async def test_the_usage_view_gives_each_deployments_cost(

@@ -10,7 +10,14 @@ this machine (it reaches no web page): check the page in ``docs/cost.md``.
 from __future__ import annotations
 
 from autostack_core.config import Settings
-from autostack_core.interfaces.cost import Cost, PriceItem, PriceTable, Usage, bill
+from autostack_core.interfaces.cost import (
+    Cost,
+    PriceItem,
+    PriceTable,
+    Usage,
+    allotted_seconds,
+    bill,
+)
 
 AS_OF = "2026-12-07"
 SOURCE = "https://azure.microsoft.com/en-us/pricing/details/container-instances/"
@@ -30,9 +37,8 @@ TABLE = PriceTable(
 
 
 def estimate(settings: Settings, usage: Usage) -> Cost:
-    """``usage``'s hours at the container group's vCPU and memory."""
-    seconds = usage.hours * 3600
-    return bill(TABLE, {
-        "vcpu": seconds * max(settings.runtime_cpus, MIN_VCPU),
-        "memory": seconds * max(settings.runtime_memory_mb / 1024, MIN_GB),
-    })
+    """The vCPU- and GB-seconds the meter read (:meth:`AciRuntime.measure`), or ``usage``'s
+    hours at the container group's configured vCPU and memory."""
+    vcpu, memory = allotted_seconds(usage, max(settings.runtime_cpus, MIN_VCPU),
+                                    max(settings.runtime_memory_mb / 1024, MIN_GB))
+    return bill(TABLE, {"vcpu": vcpu, "memory": memory})

@@ -49,7 +49,8 @@ from autostack_core.interfaces.runtime import (
     pushed_image,
     url_value,
 )
-from autostack_plugins.providers.aci import prices
+from autostack_core.interfaces.usage import ResourceUsage
+from autostack_plugins.providers.aci import meter, prices
 
 PORT = 8080
 POLL_SECONDS = 0.2
@@ -335,6 +336,14 @@ class AciRuntime:
         if placed is None:
             return ReleaseStatus.ABSENT
         return _state(await self._get(*placed))
+
+    async def measure(self, release_id: str) -> ResourceUsage | None:
+        """What the running group is billed for (:mod:`.meter`); None unless it runs."""
+        placed = self.placements.get(release_id)
+        if placed is None:
+            return None
+        group = await self._get(*placed)
+        return meter.reading(group) if _state(group) == ReleaseStatus.READY else None
 
     async def destroy(self, release_id: str) -> None:
         placed = self.placements.pop(release_id, None)

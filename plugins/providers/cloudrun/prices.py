@@ -13,7 +13,14 @@ no web page): check the page in ``docs/cost.md``.
 from __future__ import annotations
 
 from autostack_core.config import Settings
-from autostack_core.interfaces.cost import Cost, PriceItem, PriceTable, Usage, bill
+from autostack_core.interfaces.cost import (
+    Cost,
+    PriceItem,
+    PriceTable,
+    Usage,
+    allotted_seconds,
+    bill,
+)
 
 AS_OF = "2026-12-07"
 SOURCE = "https://cloud.google.com/run/pricing"
@@ -37,11 +44,9 @@ TABLE = PriceTable(
 
 
 def estimate(settings: Settings, usage: Usage) -> Cost:
-    """``usage``'s hours at the instance's vCPU and memory (at least Cloud Run's minimum),
-    and its requests."""
-    seconds = usage.hours * 3600
-    return bill(TABLE, {
-        "vcpu": seconds * max(settings.runtime_cpus, MIN_VCPU),
-        "memory": seconds * max(settings.runtime_memory_mb / 1024, MIN_GIB),
-        "requests": usage.requests,
-    })
+    """The vCPU- and GiB-seconds the meter read (:meth:`CloudRunRuntime.measure`), or
+    ``usage``'s hours at the instance's configured vCPU and memory (at least Cloud Run's
+    minimum); and its requests."""
+    vcpu, memory = allotted_seconds(usage, max(settings.runtime_cpus, MIN_VCPU),
+                                    max(settings.runtime_memory_mb / 1024, MIN_GIB))
+    return bill(TABLE, {"vcpu": vcpu, "memory": memory, "requests": usage.requests})

@@ -46,8 +46,9 @@ from autostack_core.interfaces.runtime import (
     ScalePolicy,
     pushed_image,
 )
+from autostack_core.interfaces.usage import ResourceUsage
 from autostack_core.utils import lazy_module
-from autostack_plugins.providers.cloudrun import prices
+from autostack_plugins.providers.cloudrun import meter, prices
 
 if TYPE_CHECKING:
     from autostack_plugins.providers.cloudrun import client as cloudrun_client
@@ -300,6 +301,19 @@ class CloudRunRuntime:
             service,
             revision_id(service.rsplit("/", 1)[-1], release_id),
         )
+
+    async def measure(self, release_id: str) -> ResourceUsage | None:
+        """A ready revision's billed allotment, at most (:mod:`.meter`); None otherwise."""
+        placed = self.placements.get(release_id)
+        if placed is None:
+            return None
+        values, service = placed
+        name = f"{service}/revisions/{revision_id(service.rsplit('/', 1)[-1], release_id)}"
+        revision = await asyncio.to_thread(cloudrun_client.get_revision, values, name)
+        if revision is None or cloudrun_client.revision_status(revision) != ReleaseStatus.READY:
+            return None
+        usage: ResourceUsage = meter.reading(revision)
+        return usage
 
     async def scale(self, release_id: str, policy: ScalePolicy) -> None:
         """Not per release: a revision's instance range is fixed when it is made (revisions
