@@ -30,7 +30,13 @@ from autostack_core.build.detection import (
     resolve_root_directory,
 )
 from autostack_core.build.pipeline_config import PipelineError, repository_pipeline, resolve
-from autostack_core.build.pipeline_steps import RUNNING, StepRun, Timings, run_builder
+from autostack_core.build.pipeline_steps import (
+    RUNNING,
+    StepRun,
+    Timings,
+    image_only_runtime,
+    run_builder,
+)
 from autostack_core.build.sandbox import Sandbox, SandboxError
 from autostack_core.build.sources import SourceError, check_git_url, checkout, checkout_local
 from autostack_core.git import git_credentials
@@ -78,13 +84,17 @@ def git_remote_path(app: AutoStack, project_name: str) -> Path:
 
 
 def build_key(source: str, detection: Detection, env: dict[str, str],
-              steps: list[dict[str, Any]] | None = None) -> str:
+              steps: list[dict[str, Any]] | None = None, image_runtime: str = "") -> str:
     """What decides a build's output: same key, same output, so the build is reused.
-    ``steps`` are the test, lint and check steps that ran (a build reused passed them)."""
+    ``steps`` are the test, lint and check steps that ran (a build reused passed them);
+    ``image_runtime`` is the project's runtime when it runs only images (the output is
+    then an image pushed for it: not reused for another runtime, nor theirs for it)."""
     material_of: dict[str, Any] = {"source": source, "detection": detection.to_dict(),
                                    "env": sorted(env.items())}
     if steps:
         material_of["steps"] = steps
+    if image_runtime:
+        material_of["image_runtime"] = image_runtime
     material = json.dumps(material_of, sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()
 
@@ -187,7 +197,8 @@ class Pipeline:
             build_env = await self._environment()
             detection = await self._detect()
             steps = self.steps = await self._pipeline_steps()
-            key = build_key(source_key, detection, build_env, steps.key())
+            key = build_key(source_key, detection, build_env, steps.key(),
+                            image_only_runtime(self.app, self.project))
             reused = None if self.force else await self._reused_output(key)
         if reused:
             await steps.reused()

@@ -248,10 +248,16 @@ async def run_builder(pipeline: Pipeline, detection: Detection,
         push_target=_push_target(app, project),
     )
     await steps.around_builder(run, lambda: builder.build(context))
-    runtime = app.runtimes.get(project.provider)
-    if runtime is not None and runtime.accepts == {OutputKind.IMAGE} \
-            and not (pipeline.output_dir / "image.json").exists():
+    if image_only_runtime(app, project) and not (pipeline.output_dir / "image.json").exists():
         await app.call_hook("package_image", context=context)
+
+
+def image_only_runtime(app: AutoStack, project: Project) -> str:
+    """The project's runtime's name when it runs only images (its builds are packaged as
+    images for it: ``package_image``), else ``""``."""
+    runtime = app.runtimes.get(project.provider)
+    return runtime.name if runtime is not None and runtime.accepts == {OutputKind.IMAGE} \
+        else ""
 
 
 def _push_target(app: AutoStack, project: Project) -> Callable[[], Awaitable[PushTarget | None]]:

@@ -323,6 +323,14 @@ async def test_hook_package_image(autostack: AutoStack, owner: User) -> None:
     assert packager.seen == [["config.json", "index.html", "static"]]
     [published] = images.published.values()
     assert published is not None
+    plain.provider = images.name
+    await plain.save()
+    switched = await deploy_files(autostack, plain, {"index.html": "x"})
+    assert switched.state == DeploymentState.READY, "packaged, not the static output reused"
+    assert len(packager.seen) == 2
+    again = await deploy_files(autostack, plain, {"index.html": "x"})
+    assert again.output_manifest_hash == switched.output_manifest_hash
+    assert len(packager.seen) == 2, "the image build of the same source is reused"
 
 
 async def test_hook_register_builders(recorded: Any) -> None:
