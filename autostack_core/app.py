@@ -267,6 +267,8 @@ def body_limits(settings: Settings) -> list[BodyLimit]:
     return [
         BodyLimit(frozenset({"PUT"}), re.compile(f"/api/v1/projects/{project}/files/{sha}"),
                   settings.max_upload_bytes, "file"),
+        BodyLimit(frozenset({"POST"}), re.compile(f"/api/v1/projects/{project}/files"),
+                  settings.max_upload_bytes, "files"),
         BodyLimit(frozenset({"POST"}), re.compile(
             f"/api/v1/projects/{project}/(files/missing|deployments)"),
             settings.max_manifest_bytes, "file list"),

@@ -1,4 +1,7 @@
-"""File uploads for folder deployments: ask which hashes are missing, then PUT only those.
+"""File uploads for folder deployments: ask which hashes are missing, then send only those.
+
+They are sent one per ``PUT``, or many in one ``POST`` of a tar whose members
+are named by their sha256 (see :mod:`autostack_core.services.upload_batches`).
 
 Both belong to a project, and the credit to its team: a hash another team
 uploaded is still missing for this one (see :mod:`autostack_core.services.team_files`).
@@ -7,6 +10,9 @@ while the file is read; the team's storage quota here, before it is stored.
 """
 
 from __future__ import annotations
+
+import asyncio
+import tempfile
 
 from pydantic import BaseModel, Field
 from starlette.requests import Request
@@ -18,7 +24,7 @@ from autostack_core.errors import ApiError
 from autostack_core.infrastructure.manifests import HASH_RE, StoreError
 from autostack_core.infrastructure.models import Role
 from autostack_core.infrastructure.store import Store
-from autostack_core.services import quotas, team_files
+from autostack_core.services import quotas, team_files, upload_batches
 
 
 class MissingQuery(BaseModel):
@@ -97,6 +103,56 @@ async def upload_file(request: Request) -> Response:
     return JSONResponse({"sha256": digest, "size": incoming.size}, status_code=201)
 
 
+async def upload_batch(request: Request) -> Response:
+    """Upload many files in one request: an uncompressed tar (sent as
+    ``application/octet-stream``), each member named by its sha256.
+
+    Only regular files whose names are lowercase sha256 digests are taken; each
+    member's bytes must hash to its name. Nothing is stored unless every header
+    is valid and the new files fit in the team's storage quota.
+    ---
+    summary: Upload many files at once
+    tags: [uploads]
+    parameters:
+      - {name: name, in: path, required: true, schema: {type: string}}
+    requestBody:
+      required: true
+      content:
+        application/octet-stream:
+          schema: {type: string, format: binary}
+    responses:
+      201: {description: "{files: [{sha256, size}, ...]}: stored"}
+      400: {description: Not a tar, a member not a regular file named by its sha256, or its
+              bytes do not match the name}
+      404: {description: Unknown project}
+      413: {description: Larger than the upload limit, or past the team's storage quota}
+    """
+    project = await project_for(request, request.path_params["name"], Role.MEMBER)
+    settings = request.app.state.autostack.settings
+    team_id = project.team.id
+    store = store_of(request)
+    with tempfile.TemporaryFile(dir=store.tmp) as spool:
+        async for chunk in request.stream():
+            spool.write(chunk)
+        try:
+            archive, sizes = await asyncio.to_thread(upload_batches.open_batch, spool)
+        except upload_batches.BatchError as error:
+            raise ApiError(400, f"body: {error}", "body") from error
+        credited = await team_files.credited(team_id, sizes)
+        new = sum(size for sha, size in sizes.items() if sha not in credited)
+        if new:
+            quota = await quotas.storage_quota(settings, team_id)
+            _check_room(quota - await team_files.stored_bytes(team_id), new, quota)
+        try:
+            stored = await asyncio.to_thread(upload_batches.store_batch, store, archive)
+        except upload_batches.BatchError as error:
+            raise ApiError(400, f"body: {error}", "body") from error
+    if stored:
+        await team_files.record(team_id, stored)
+    return JSONResponse({"files": [{"sha256": sha, "size": size} for sha, size in stored.items()]},
+                        status_code=201)
+
+
 def _check_room(room: int, size: int, quota: int) -> None:
     if size > room:
         raise ApiError(413, f"file: the team's storage quota of {quota} bytes would be "
@@ -107,4 +163,5 @@ def _check_room(room: int, size: int, quota: int) -> None:
 routes: list[BaseRoute] = [
     Route("/api/v1/projects/{name}/files/missing", missing_files, methods=["POST"]),
     Route("/api/v1/projects/{name}/files/{sha:sha256}", upload_file, methods=["PUT"]),
+    Route("/api/v1/projects/{name}/files", upload_batch, methods=["POST"]),
 ]

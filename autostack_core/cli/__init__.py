@@ -17,13 +17,16 @@ from autostack_core import __version__
 from autostack_core.cli import (
     backup,
     client,
+    env_commands,
     hooks,
     local,
     pipelines,
     plans,
+    projects_commands,
     protection,
     server,
     service,
+    templates_commands,
 )
 from autostack_core.cli.audit import audit
 from autostack_core.cli.cost import cost
@@ -81,12 +84,13 @@ def main() -> None:
 
 
 for command in (*server.commands, *service.commands, *backup.commands, local.detect_command,
-                *client.commands, hooks.deploy_hooks, *protection.commands, *plans.commands,
-                *pipelines.commands):
+                *client.commands, templates_commands.templates, env_commands.env,
+                projects_commands.projects, hooks.deploy_hooks, *protection.commands,
+                *plans.commands, *pipelines.commands):
     main.add_command(command)
 main.add_command(split)
 main.add_command(skew)
 main.add_command(rollout)
 main.add_command(audit)
 main.add_command(cost)
-client.templates.add_command(templates_export)
+templates_commands.templates.add_command(templates_export)

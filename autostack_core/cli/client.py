@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import socket
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from autostack_core.cli.api_client import ApiClient, save_config
+from autostack_core.cli.deployment_helpers import (
+    describe,
+    ensure_project,
+    target_options,
+    wait_and_report,
+)
 from autostack_core.cli.options import (
     emit,
     json_option,
@@ -22,44 +26,6 @@ from autostack_core.cli.options import (
 )
 from autostack_core.cli.upload import collect, upload_missing
 from autostack_core.utils import slugify
-
-
-def ensure_project(client: ApiClient, name: str) -> None:
-    """Create the project on first deploy, like ``vercel deploy`` does."""
-    response = client.http.get(f"/api/v1/projects/{name}")
-    if response.status_code == 404:
-        client.post("/api/v1/projects", {"name": name})
-    elif response.status_code >= 400:
-        client.get(f"/api/v1/projects/{name}")
-
-
-def follow(client: ApiClient, deployment_id: str, quiet: bool) -> None:
-    for event, data in client.events(f"/api/v1/deployments/{deployment_id}/events"):
-        if event == "log" and not quiet:
-            click.echo(f"[{data['step']}] {data['line']}", err=True)
-        elif event == "state" and not quiet:
-            click.echo(click.style(f"● {data['state']}", bold=True), err=True)
-        elif event == "end":
-            return
-
-
-def describe(deployment: dict[str, Any]) -> str:
-    lines = [f"{deployment['id']}  {deployment['state']}  {deployment['target']}  "
-             f"{deployment['url']}"]
-    lines += [f"  alias: {alias}" for alias in deployment["aliases"]]
-    if deployment.get("error"):
-        lines.append(f"  error: {deployment['error']}")
-    return "\n".join(lines)
-
-
-def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--target production|preview`` (the API's ``target``) and ``--prod``, its
-    shorthand for production as in the vercel CLI; the command gets ``target``."""
-    command = click.option("--prod", "target", flag_value="production",
-                           help="Deploy to production (same as --target production)")(command)
-    return click.option("--target", "target", type=click.Choice(["production", "preview"]),
-                        default="preview", show_default=True,
-                        help="The environment to deploy to")(command)
 
 
 @click.command()
@@ -109,12 +75,7 @@ def deploy(directory: Path, target: str, force: bool, project: str | None,
         "files": [{"file": f.path, "sha": f.sha, "size": f.size, "mode": f.mode} for f in files],
         "force": force,
     })
-    follow(client, deployment["id"], quiet=as_json)
-    deployment = client.get(f"/api/v1/deployments/{deployment['id']}")
-    deployment["uploaded_files"] = sent
-    emit(as_json, deployment, describe(deployment))
-    if deployment["state"] != "ready":
-        sys.exit(1)
+    wait_and_report(client, deployment["id"], as_json, uploaded_files=sent)
 
 
 @click.command(name="ls")
@@ -282,189 +243,6 @@ def cancel(deployment: str, as_json: bool) -> None:
     emit(as_json, result, f"{result['id']} {result['state']}")
 
 
-@click.group()
-def env() -> None:
-    """Manage environment variables (production, preview, development)."""
-
-
-environment_option = click.option(
-    "--environment", "-e", "environments", multiple=True,
-    type=click.Choice(["production", "preview", "development"]),
-    help="Repeat for several; default all three",
-)
-
-
-@env.command(name="add")
-@click.argument("key")
-@click.argument("value", required=False)
-@environment_option
-@project_option
-@json_option
-def env_add(key: str, value: str | None, environments: tuple[str, ...], project: str | None,
-            as_json: bool) -> None:
-    """Add a variable (the value is read from stdin when omitted)."""
-    name = resolve_project(project)
-    if value is None:
-        value = sys.stdin.read().rstrip("\n")
-    chosen = list(environments) or ["production", "preview", "development"]
-    result = ApiClient().post(f"/api/v1/projects/{name}/env",
-                              {"key": key, "value": value, "environments": chosen})
-    emit(as_json, result, f"Added {key} to {', '.join(chosen)}")
-
-
-@env.command(name="ls")
-@project_option
-@json_option
-def env_ls(project: str | None, as_json: bool) -> None:
-    """List variables (values hidden)."""
-    name = resolve_project(project)
-    result = ApiClient().get(f"/api/v1/projects/{name}/env")
-    emit(as_json, result, "\n".join(f"{v['key']:<30} {v['environment']}"
-                                    for v in result["env"]) or "no variables")
-
-
-@env.command(name="rm")
-@click.argument("key")
-@environment_option
-@project_option
-@json_option
-def env_rm(key: str, environments: tuple[str, ...], project: str | None, as_json: bool) -> None:
-    """Remove a variable from the given environments (default all)."""
-    name = resolve_project(project)
-    client = ApiClient()
-    rows = [v for v in client.get(f"/api/v1/projects/{name}/env")["env"]
-            if v["key"] == key and (not environments or v["environment"] in environments)]
-    if not rows:
-        raise click.ClickException(f"no variable {key} in project {name}")
-    for row in rows:
-        client.delete(f"/api/v1/projects/{name}/env/{row['id']}")
-    emit(as_json, {"removed": [row["id"] for row in rows]}, f"Removed {key} ({len(rows)})")
-
-
-@env.command(name="pull")
-@click.argument("file", default=".env", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--environment", "-e", default="development",
-              type=click.Choice(["production", "preview", "development"]))
-@project_option
-@json_option
-def env_pull(file: Path, environment: str, project: str | None, as_json: bool) -> None:
-    """Write the variables of an environment to a .env file."""
-    name = resolve_project(project)
-    result = ApiClient().get(f"/api/v1/projects/{name}/env", params={"decrypt": "1"})
-    rows = [v for v in result["env"] if v["environment"] == environment]
-    file.write_text("".join(f"{v['key']}={json.dumps(v['value'])}\n" for v in rows))
-    file.chmod(0o600)
-    emit(as_json, {"file": str(file), "count": len(rows)},
-         f"Wrote {len(rows)} variables to {file}")
-
-
-@click.group()
-def projects() -> None:
-    """Manage projects."""
-
-
-@projects.command(name="add")
-@click.argument("name")
-@click.option("--git", "git_url", help="Repository URL: its production branch deploys now")
-@click.option("--branch", default="main", show_default=True, help="Production branch")
-@click.option("--provider", help="Runtime the project's deployments run on (autostack plugins "
-                                 "lists them; default local)")
-@json_option
-def projects_add(name: str, git_url: str | None, branch: str, provider: str | None,
-                 as_json: bool) -> None:
-    """Create a project; with --git, deploy its production branch."""
-    client = ApiClient()
-    body: dict[str, Any] = {"name": name, "branch": branch}
-    if git_url:
-        body["git_url"] = git_url
-    if provider:
-        body["provider"] = provider
-    created = client.post("/api/v1/projects", body)["project"]
-    if not git_url:
-        emit(as_json, created, f"Created {name} (runtime {created['provider']}); deploy it "
-                               "with `autostack deploy` in its folder")
-        return
-    deployment = client.post(f"/api/v1/projects/{name}/deployments",
-                             {"target": "production", "git": {"ref": branch}})
-    follow(client, deployment["id"], quiet=as_json)
-    deployment = client.get(f"/api/v1/deployments/{deployment['id']}")
-    emit(as_json, deployment, describe(deployment))
-    if deployment["state"] != "ready":
-        sys.exit(1)
-
-
-@projects.command(name="set")
-@click.argument("name")
-@click.option("--provider", help="Runtime the project's next deployments run on")
-@click.option("--branch", help="Production branch")
-@click.option("--git", "git_url", help="Repository URL")
-@click.option("--scale-to-zero", type=click.Choice(["on", "off"]),
-              help="Sleep when idle, production included, woken by the next request "
-                   "(previews always do; off by default for production)")
-@json_option
-def projects_set(name: str, provider: str | None, branch: str | None, git_url: str | None,
-                 scale_to_zero: str | None, as_json: bool) -> None:
-    """Change a project's settings; a new runtime takes the next deployment, a scale
-    policy every ready one."""
-    changes = {key: value for key, value in
-               (("provider", provider), ("branch", branch), ("git_url", git_url)) if value}
-    if not changes and scale_to_zero is None:
-        raise click.UsageError("give at least one of --provider, --branch, --git, "
-                               "--scale-to-zero")
-    client = ApiClient()
-    project = client.request("PATCH", f"/api/v1/projects/{name}", json=changes)["project"] \
-        if changes else {}
-    described = [f"{key} {project.get(key)}" for key in changes]
-    if scale_to_zero is not None:
-        scale = client.request("PUT", f"/api/v1/projects/{name}/scale",
-                               json={"scale_to_zero": scale_to_zero == "on"})["scale"]
-        project = {**project, "scale": scale}
-        described.append(f"scale to zero {'on' if scale['scale_to_zero'] else 'off'}")
-    emit(as_json, project, f"{name}: " + ", ".join(described))
-
-
-@click.group()
-def templates() -> None:
-    """Deployment templates from installed plugins (the marketplace)."""
-
-
-@templates.command(name="ls")
-@click.option("--framework", default="", help="Catalog templates for this framework only")
-@json_option
-def templates_ls(framework: str, as_json: bool) -> None:
-    """List the server's templates and those of its catalog (the Marketplace page's)."""
-    market = ApiClient().request("GET", "/api/v1/marketplace",
-                                 params={"kind": "template", "framework": framework})
-    catalog = market["catalog"]
-    result = {"templates": market["templates"], "catalog": catalog}
-    lines = [f"{t['slug']:<24} {t['name']} - {t['description']}"
-             for t in market["templates"]] or ["no templates installed"]
-    lines.append(catalog["error"] or f"catalog ({catalog['source']}):")
-    lines += [f"    {entry['template']:<20} {entry['name']} {entry['version']}"
-              f"{' [installed]' if entry['installed_version'] else ''}: {entry['install']}"
-              for entry in catalog["entries"]]
-    emit(as_json, result, "\n".join(lines))
-
-
-@templates.command(name="deploy")
-@click.argument("slug")
-@click.option("--project", required=True, help="Name of the new project")
-@target_options
-@json_option
-def templates_deploy(slug: str, project: str, target: str, as_json: bool) -> None:
-    """Create a project from a template and deploy it."""
-    client = ApiClient()
-    ensure_project(client, project)
-    deployment = client.post(f"/api/v1/projects/{project}/deployments", {
-        "template": slug, "target": target})
-    follow(client, deployment["id"], quiet=as_json)
-    deployment = client.get(f"/api/v1/deployments/{deployment['id']}")
-    emit(as_json, deployment, describe(deployment))
-    if deployment["state"] != "ready":
-        sys.exit(1)
-
-
 commands: list[click.Command] = [
-    templates,
-    login, link_command, deploy, ls, inspect, logs, promote, rollback, cancel, env, projects,
+    login, link_command, deploy, ls, inspect, logs, promote, rollback, cancel,
 ]

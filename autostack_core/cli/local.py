@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from autostack_core.build.detection import DetectionError, detect
-from autostack_core.build.detection_report import NOTHING_DETECTED, detection_report
-from autostack_core.build.workspaces import detect_apps
-from autostack_core.config import Settings
-from autostack_core.interfaces import Detection, SourceTree
-from autostack_core.plugins import get_plugin_manager
+if TYPE_CHECKING:
+    from autostack_core.interfaces import Detection
 
 
 @click.command(name="detect")
@@ -29,6 +24,16 @@ def detect_command(directory: Path, as_json: bool) -> None:
     Exits with status 1 when nothing is detected (the report is still printed,
     with ``framework`` null), so scripts can tell "nothing to build" apart.
     """
+    # Imported here: the other commands start without the detectors and the plugins.
+    import asyncio
+
+    from autostack_core.build.detection import DetectionError, detect
+    from autostack_core.build.detection_report import detection_report
+    from autostack_core.build.workspaces import detect_apps
+    from autostack_core.config import Settings
+    from autostack_core.interfaces import SourceTree
+    from autostack_core.plugins import get_plugin_manager
+
     root = directory.resolve()
     manager = get_plugin_manager().manager
     settings = Settings.from_env()
@@ -48,6 +53,8 @@ def detect_command(directory: Path, as_json: bool) -> None:
 
 def _print_report(report: dict[str, Any], detection: Detection | None) -> None:
     """The report for people: the detection, its reasons, a monorepo's apps."""
+    from autostack_core.build.detection_report import NOTHING_DETECTED
+
     if detection is None:
         click.echo(f"Nothing detected: {NOTHING_DETECTED}")
     else:

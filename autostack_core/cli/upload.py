@@ -1,17 +1,23 @@
-"""Folder uploads: hash every file, ask the server what it lacks, upload only that."""
+"""Folder uploads: hash every file, ask the server what it lacks, upload only that.
+
+What is missing goes in batches (one tar per :data:`BATCH_BYTES` or so, its
+members named by their sha256); a file larger than a batch goes alone in a ``PUT``.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
+import io
 import os
 import stat
+import tarfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
 from autostack_core.cli.api_client import ApiClient
 
@@ -21,6 +27,7 @@ ALWAYS_IGNORED = (
 )
 IGNORE_FILE = ".autostackignore"
 UPLOAD_THREADS = 8
+BATCH_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -77,22 +84,61 @@ def collect(root: Path) -> list[LocalFile]:
     return files
 
 
+def batches(files: list[LocalFile]) -> Iterator[list[LocalFile]]:
+    """``files`` in groups of about :data:`BATCH_BYTES`; a larger file is a group of its own."""
+    batch: list[LocalFile] = []
+    size = 0
+    for file in files:
+        if batch and size + file.size > BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch.append(file)
+        size += file.size
+    if batch:
+        yield batch
+
+
+def tar_of(files: list[LocalFile]) -> bytes:
+    """An uncompressed tar of ``files``, each member named by its sha256."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for file in files:
+            data = file.absolute.read_bytes()
+            info = tarfile.TarInfo(file.sha)
+            info.size, info.mode = len(data), 0o644
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
 def upload_missing(client: ApiClient, project: str, files: list[LocalFile], quiet: bool) -> int:
-    """Upload the files the project's team lacks, in parallel; returns how many were sent."""
+    """Upload the files the project's team lacks, in batches sent in parallel; how many."""
     unique = {file.sha: file for file in files}
     base = f"/api/v1/projects/{project}/files"
     missing = client.post(f"{base}/missing", {"sha256": sorted(unique)})["missing"]
     to_send = [unique[sha] for sha in missing]
-    total = sum(file.size for file in to_send)
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), disable=quiet or not to_send, transient=True) as bar:
-        task = bar.add_task(f"Uploading {len(to_send)} files", total=total)
+    if not to_send:
+        return 0
 
-        def send(file: LocalFile) -> None:
-            client.request("PUT", f"{base}/{file.sha}", content=file.absolute.read_bytes(),
+    def send(batch: list[LocalFile]) -> int:
+        if len(batch) == 1 and batch[0].size > BATCH_BYTES:
+            client.request("PUT", f"{base}/{batch[0].sha}", content=batch[0].absolute.read_bytes(),
                            headers={"Content-Type": "application/octet-stream"})
-            bar.advance(task, file.size)
+        else:
+            client.request("POST", base, content=tar_of(batch),
+                           headers={"Content-Type": "application/octet-stream"})
+        return sum(file.size for file in batch)
 
+    groups = list(batches(to_send))
+    if len(groups) == 1:
+        send(groups[0])
+        return len(to_send)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                  TransferSpeedColumn(), disable=quiet, transient=True) as bar:
+        task = bar.add_task(f"Uploading {len(to_send)} files",
+                            total=sum(file.size for file in to_send))
         with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
-            list(pool.map(send, to_send))
+            for sent in pool.map(send, groups):
+                bar.advance(task, sent)
     return len(to_send)
