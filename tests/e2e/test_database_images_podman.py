@@ -7,9 +7,11 @@ buildah and pushed to Debian's docker-registry (:mod:`tests.containers_standin`)
 as a replica behind the local edge's Caddy. The app gets ``REDIS_URL`` and the port in
 ``AUTOSTACK_SERVICE_PORTS`` as a linked deployment does, speaks RESP to the database
 from inside its own network namespace, and reaches no other port of the host.
-PostgreSQL likewise from an image built from Debian's server binaries
-(:mod:`tests.postgres_image`), through the API, used by a container with the
-``DATABASE_URL`` a linked deployment gets, backed up and restored.
+PostgreSQL likewise, from an image built from Debian's server binaries
+(:mod:`tests.postgres_image`): the same app (:mod:`tests.database_app`) speaks
+PostgreSQL's protocol with SCRAM to ``DATABASE_URL`` through the edge; through the
+API a container uses it with the ``DATABASE_URL`` a linked deployment gets, and it is
+backed up and restored.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import subprocess
 import tarfile
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
@@ -56,39 +59,7 @@ from tests.postgres_image import postgres_image
 __all__ = ["api", "base_image", "image_registry", "owner", "postgres_image", "stack"]
 pytestmark = pytest.mark.e2e
 
-APP = b'''\
-import http.server, os, socket, sys, urllib.parse
-
-def redis(*commands):
-    url = urllib.parse.urlsplit(os.environ["REDIS_URL"])
-    replies = []
-    with socket.create_connection((url.hostname, url.port), 5) as connection:
-        stream = connection.makefile("rwb")
-        for command in [("AUTH", urllib.parse.unquote(url.password)), *commands]:
-            stream.write(f"*{len(command)}\\r\\n".encode() + b"".join(
-                f"${len(part)}\\r\\n{part}\\r\\n".encode() for part in command))
-            stream.flush()
-            replies.append(stream.readline().decode().strip())
-    return replies[1:]
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path.startswith("/probe/"):  # can the app reach this port of the host?
-            try:
-                socket.create_connection(("127.0.0.1", int(self.path[7:])), 2).close()
-                body = "open"
-            except OSError:
-                body = "closed"
-        elif self.path == "/hit":
-            body = redis(("INCR", "hits"))[0]
-        else:  # the health check
-            body = "ok"
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-http.server.ThreadingHTTPServer(("0.0.0.0", int(os.environ["PORT"])), Handler).serve_forever()
-'''
+APP = (Path(__file__).parent.parent / "database_app.py").read_bytes()
 
 
 def redis_rootfs() -> bytes:
@@ -127,13 +98,33 @@ def redis_image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         subprocess.run(["podman", "rmi", "-f", name], env=CONTAINERS_ENV, capture_output=True)
 
 
+@dataclass(frozen=True)
+class Kind:
+    """What the runtime-level test does with one database type."""
+
+    service: Redis | postgres.Postgres
+    image_variable: str
+    image_fixture: str
+    hits: list[str]  # what the app answers to two /hit
+    backup_starts: bytes
+    kept: str  # a file of the data folder that stays after the container is removed
+
+
+KINDS = {"redis": Kind(Redis(), IMAGE_VARIABLE, "redis_image", [":1", ":2"], b"REDIS",
+                      "dump.rdb"),
+         "postgres": Kind(postgres.Postgres(), postgres.IMAGE_VARIABLE, "postgres_image",
+                          ["1", "2"], b"PGDMP", "pgdata/PG_VERSION")}
+
+
 @pytest.mark.dbless
-async def test_a_redis_image_serves_a_linked_app_container_and_nothing_else(
-        stack: tuple[ContainerRuntime, LocalEdge], base_image: str, redis_image: str,
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("kind", sorted(KINDS))
+async def test_a_database_image_serves_a_linked_app_container_and_nothing_else(
+        stack: tuple[ContainerRuntime, LocalEdge], base_image: str, kind: str,
+        request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runtime, _edge = stack
-    monkeypatch.setenv(IMAGE_VARIABLE, redis_image)
-    service = Redis()
+    case = KINDS[kind]
+    service = case.service
+    monkeypatch.setenv(case.image_variable, request.getfixturevalue(case.image_fixture))
     instance = ServiceInstance(name="cache", port=free_port(), password=random_id(24),
                                data_dir=tmp_path / "services" / "1" / "data")
     instance.data_dir.mkdir(parents=True, mode=0o700)
@@ -142,11 +133,11 @@ async def test_a_redis_image_serves_a_linked_app_container_and_nothing_else(
                                      instance.data_dir, "", {})
     try:
         assert host == "127.0.0.1"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while not await service.ready(instance):
             assert time.monotonic() < deadline, podman("logs", runtime.podman.service_name(
                 service_id))
-            time.sleep(0.1)
+            await asyncio.sleep(0.1)
         assert await runtime.service_running(service_id)
 
         files = await build_image(runtime.settings, base_image, tmp_path / "builds",
@@ -154,32 +145,33 @@ async def test_a_redis_image_serves_a_linked_app_container_and_nothing_else(
         release_id = f"c{random_id(9)}"
         reference = await runtime.publish(artifact(release_id, files, runtime.accepts))
         release = Release(id=release_id, project="shop", artifact=reference,
-                          env={"REDIS_URL": service.url(instance, host),
+                          env={service.env_key: service.url(instance, host),
                                "AUTOSTACK_SERVICE_PORTS": str(instance.port)},
                           policy=ScalePolicy(), hostnames=(f"{release_id}.localhost",))
         await runtime.deploy(release)
         edge_url = f"http://127.0.0.1:{runtime.settings.edge_port}"
         async with httpx.AsyncClient(timeout=10, headers={"Host": release.hostnames[0]}) as http:
-            assert [(await http.get(f"{edge_url}/hit")).text for _ in range(2)] == [":1", ":2"]
+            assert [(await http.get(f"{edge_url}/hit")).text for _ in range(2)] == case.hits
             # Only the linked port: not the edge, not the database's port of another app.
             for port in (runtime.settings.edge_port, runtime.settings.port):
                 assert (await http.get(f"{edge_url}/probe/{port}")).text == "closed"
             assert (await http.get(f"{edge_url}/probe/{instance.port}")).text == "open"
-        client = redis.Redis(port=instance.port, password=instance.password)
-        assert client.get("hits") == b"2"
-        client.close()
 
-        # A backup is a BGSAVE by the server in its container, read from its data folder.
-        target = tmp_path / "backup.rdb"
+        # A backup (BGSAVE in the container, or pg_dump over the loopback) holds the hits.
+        target = tmp_path / "backup"
         await service.backup(instance, target)
-        assert target.read_bytes().startswith(b"REDIS")
+        assert target.read_bytes().startswith(case.backup_starts)
+        if kind == "redis":
+            client = redis.Redis(port=instance.port, password=instance.password)
+            assert client.get("hits") == b"2"
+            client.close()
 
         await runtime.destroy(release.id)
         assert runtime._bridges == {}, "the app's way to the database closed with it"
     finally:
         await runtime.remove_service(service_id, "", {})
     assert await runtime.podman.service_state(service_id) is None
-    assert (instance.data_dir / "dump.rdb").exists(), "the data stays for the caller"
+    assert (instance.data_dir / case.kept).exists(), "the data stays for the caller"
 
 
 async def started(name: str) -> Database:
