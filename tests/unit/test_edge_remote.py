@@ -99,3 +99,14 @@ def test_a_resolve_entry_it_cannot_read_names_the_setting(bad: str) -> None:
         resolved(Settings(plugin_settings={RESOLVE: bad}))
     assert resolved(Settings(plugin_settings={RESOLVE: "A.example=127.0.0.1:81, b=c:2"})) == \
         {"a.example": ("127.0.0.1", 81), "b": ("c", 2)}
+
+
+async def test_an_idle_remote_release_leaves_the_edge_one_change_later(tmp_path: Path) -> None:
+    edge = local_edge(tmp_path)
+    await edge.bind(HOST, [WeightedEndpoint(RUN)])
+    await edge.bind(HOST, [WeightedEndpoint(endpoint_of("dpla"))])  # rollback to the local one
+    assert "r1" in edge.edge.state.deployments  # kept: a request may have just found it
+    await edge.unbind("other.localhost")  # any later change
+    assert "r1" not in edge.edge.state.deployments
+    assert not (edge.edge.deployments_dir / "r1").exists()
+    assert (edge.edge.hosts_dir / HOST).resolve() == (edge.edge.deployments_dir / "dpla").resolve()

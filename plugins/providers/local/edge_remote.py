@@ -15,6 +15,11 @@ so a new remote release is a few files and a link, no reload. The route proxies
 to the dial address with ``Host`` (and, over HTTPS, the TLS server name) set to
 the endpoint's host, which is what Cloud Run's and ACI's front ends route by.
 
+A remote release no hostname sends traffic to (or may pin a request to, within
+a skew window) is taken off the edge at the second binding change after it
+became idle (:meth:`.LocalEdge.bind`, ``unbind``), so a request in flight
+never finds its folder gone.
+
 The dial address is the endpoint's own host and port unless
 ``AUTOSTACK_EDGE_RESOLVE`` maps it (``host=address:port,...``, like curl's
 ``--resolve``): split-horizon DNS, a private address of the same group, or the

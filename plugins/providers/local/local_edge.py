@@ -23,6 +23,7 @@ it redirect to HTTPS, which :meth:`LocalEdge.public_url` then gives out.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -85,6 +86,7 @@ class LocalEdge:
         ``http(s)://`` endpoint (Cloud Run, ACI) is first put on the edge as a
         remote release (:mod:`.edge_remote`), which is then bound like a local one.
         """
+        idle = self._idle_remote()
         weights: dict[str, int] = {}
         remote = []
         for target in targets:
@@ -105,6 +107,7 @@ class LocalEdge:
                 await self.edge.deploy(deployment)
         await self.edge.split(hostname, weights)
         await self.edge.unredirect(hostname)
+        await self._forget_remote(idle)
 
     def _remote(self, endpoint: Endpoint) -> EdgeDeployment:
         """The remote release for ``endpoint``; an :class:`EdgeError` if its id is a local one."""
@@ -115,11 +118,28 @@ class LocalEdge:
                             f"{endpoint.url!r}")
         return deployment
 
+    def _idle_remote(self) -> set[str]:
+        """The remote releases no hostname sends traffic to, nor may pin a request to."""
+        state = self.edge.state
+        now = time.time()
+        pinned = {pin for hostname in state.skew for pin in state.pins(hostname, now)}
+        return {deployment.id for deployment in state.deployments.values()
+                if deployment.remote and not state.in_use(deployment.id)
+                and deployment.id not in pinned}
+
+    async def _forget_remote(self, idle_before: set[str]) -> None:
+        """Take off the edge the remote releases idle since before the change that calls this:
+        a request that found one before the previous change has long been answered."""
+        for deployment_id in idle_before & self._idle_remote():
+            await self.edge.remove(deployment_id)
+
     async def unbind(self, hostname: str) -> None:
         """Stop serving ``hostname``: its binding, its redirect, its HTTPS redirect."""
+        idle = self._idle_remote()
         await self.edge.unalias(hostname)
         await self.edge.unredirect(hostname)
         await self.edge.serve_https(hostname, False)
+        await self._forget_remote(idle)
 
     async def redirect(self, hostname: str, target: str, status: int) -> None:
         """Redirect ``hostname`` to the hostname ``target`` (path and query kept), not serve it."""
