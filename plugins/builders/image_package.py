@@ -1,24 +1,28 @@
-"""Package a build output (static files, a server app) as an OCI image.
+"""Package a build output (static files, a server app, functions) as an OCI image.
 
 For a project whose runtime runs only images (``containers``, ``kubernetes``,
 ``eks``, ``cloudrun``, ``aci``) but that has no Dockerfile, the core calls the
 ``package_image`` hook after its builder: the output the builder wrote (Build
 Output API v3 plus ``server.json``) is copied into an image on
-``AUTOSTACK_PACKAGE_BASE_IMAGE`` (which must have ``python3``, and the server
-app's runtime such as ``node``), with a small launcher (:mod:`.image_launcher`)
-as its command. The image is built with buildah and pushed as Dockerfile images
-are (:mod:`.image_build`: the same time and memory budget, the runtime's own
-registry and login when it has one), and the output becomes ``image.json``
+``AUTOSTACK_PACKAGE_BASE_IMAGE`` (which must have ``python3``, and ``node`` for a
+Node.js server or functions), with a small launcher (:mod:`.image_launcher`)
+as its command and AutoStack's function launchers beside it. The image is
+built with buildah and pushed as Dockerfile images are (:mod:`.image_build`:
+the same time and memory budget, the runtime's own registry and login when it
+has one), and the output becomes ``image.json``
 with the image's ``reference`` and ``digest``, plus ``packaged``: what the
 image holds.
 
-Functions (``functions/*.func``) are not packaged yet: such an output fails
-with a message saying so.
+Functions run in the image with the launchers the local runtime uses
+(``python*`` and ``nodejs*``); ``edge`` functions and middleware are not
+packaged: such an output fails with a message saying so.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.resources
+import json
 import shutil
 from pathlib import Path
 
@@ -30,9 +34,14 @@ from .image_build import ImageBuild, push_destination
 from .steps import write_json
 
 LAUNCHER = Path(__file__).with_name("image_launcher.py")
+FUNCTION_RUNTIMES = ("python", "nodejs")
+FUNCTION_LAUNCHERS = ("python_functions.py", "node_functions.mjs")
+"""The local runtime's function launchers, read as files (not imported) from the
+``autostack_plugins.providers.launchers`` package, which runs them in the image too."""
 CONTAINERFILE = """FROM {base}
 COPY output /autostack/output
 COPY launcher.py /autostack/launcher.py
+COPY launchers /autostack/launchers
 ENV PORT=8080 AUTOSTACK_OUTPUT=/autostack/output
 EXPOSE 8080
 CMD ["python3", "/autostack/launcher.py"]
@@ -51,6 +60,16 @@ def packaged_kinds(output: Path) -> list[str]:
     return kinds or ["static"]
 
 
+def unpackaged_functions(output: Path) -> list[str]:
+    """The runtimes of the output's functions that the image's launchers cannot run."""
+    found = set()
+    for config in sorted((output / "functions").rglob("*.func/.vc-config.json")):
+        runtime = str(json.loads(config.read_text()).get("runtime", ""))
+        if not runtime.startswith(FUNCTION_RUNTIMES):
+            found.add(runtime or "(none)")
+    return sorted(found)
+
+
 def image_context(output: Path, folder: Path, base: str) -> None:
     """Move the build output into the image's build context ``folder`` and write its
     Containerfile; ``output`` is left empty for ``image.json``."""
@@ -58,6 +77,10 @@ def image_context(output: Path, folder: Path, base: str) -> None:
     output.rename(folder / "output")
     output.mkdir()
     shutil.copyfile(LAUNCHER, folder / "launcher.py")
+    (folder / "launchers").mkdir()
+    launchers = importlib.resources.files("autostack_plugins.providers.launchers")
+    for name in FUNCTION_LAUNCHERS:
+        (folder / "launchers" / name).write_bytes(launchers.joinpath(name).read_bytes())
     (folder / "Containerfile").write_text(CONTAINERFILE.format(base=base))
 
 
@@ -65,10 +88,12 @@ async def package_output(context: BuildContext) -> None:
     """Replace ``context.output_dir`` with ``image.json`` naming the pushed image."""
     settings = context.settings
     kinds = packaged_kinds(context.output_dir)
-    if "functions" in kinds:
-        raise BuildError(f"the {context.provider} runtime runs images, and an output with "
-                         "functions cannot be packaged as one yet: deploy it on the `local` "
-                         "runtime, or add a Dockerfile")
+    unpackaged = unpackaged_functions(context.output_dir)
+    if unpackaged:
+        raise BuildError(f"the {context.provider} runtime runs images, and functions of the "
+                         f"runtimes {', '.join(unpackaged)} cannot be packaged as one (only "
+                         "python* and nodejs*): deploy on the `local` runtime, or add a "
+                         "Dockerfile")
     base = getattr(settings, "package_base_image", None)
     if not base:
         raise BuildError(f"the {context.provider} runtime runs images: set "

@@ -1,4 +1,4 @@
-"""A build without a Dockerfile (static files and a server app) packaged as an OCI image,
+"""A build without a Dockerfile (static files, a function, a server app) packaged as an image,
 pushed with an ECR login to a registry that requires it, run by podman behind the edge.
 
 Real parts: buildah, Debian's docker-registry on the loopback with basic
@@ -50,6 +50,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 http.server.HTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler).serve_forever()
+"""
+FUNCTION = """from http.server import BaseHTTPRequestHandler
+class handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = f"function {self.path}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 """
 
 
@@ -107,9 +116,14 @@ def login_registry(tmp_path: Path) -> Iterator[LoginRegistry]:
 
 
 def build_output(output: Path) -> None:
-    """What the static and Python builders write: static files, a server app."""
+    """What the static and Python builders write: static files, a function, a server app."""
     (output / "static").mkdir(parents=True)
     (output / "static" / "index.html").write_text("<h1>packaged home</h1>")
+    function = output / "functions" / "api" / "[name].func"
+    function.mkdir(parents=True)
+    (function / "index.py").write_text(FUNCTION)
+    (function / ".vc-config.json").write_text(
+        json.dumps({"runtime": "python3.11", "handler": "index.py"}))
     (output / "server").mkdir()
     (output / "server" / "app.py").write_text(SERVER_APP)
     (output / "server.json").write_text(json.dumps(
@@ -117,7 +131,7 @@ def build_output(output: Path) -> None:
          "directory": "server"}))
 
 
-async def test_a_static_site_and_server_app_run_from_their_image_behind_the_edge(
+async def test_a_static_site_function_and_server_app_run_from_their_image_behind_the_edge(
         tmp_path: Path, moto: MotoServer, login_registry: LoginRegistry, base_image: str,
         stack: tuple[ContainerRuntime, LocalEdge]) -> None:
     runtime, _ = stack
@@ -150,7 +164,8 @@ async def test_a_static_site_and_server_app_run_from_their_image_behind_the_edge
 
     info = json.loads((output / "image.json").read_text())
     assert sorted(path.name for path in output.iterdir()) == ["image.json"]
-    assert info["packaged"] == ["static", "server"] and info["base"] == base_image
+    assert info["packaged"] == ["static", "server", "functions"]
+    assert info["base"] == base_image
     assert info["reference"] == f"{registry}/autostack/site@{info['digest']}"
     tags = f"http://{registry}/v2/autostack/site/tags/list"
     assert httpx.get(tags, timeout=10).status_code == 401, "the registry requires the login"
@@ -178,4 +193,5 @@ async def test_a_static_site_and_server_app_run_from_their_image_behind_the_edge
 
         assert await get("/") == (200, "<h1>packaged home</h1>")
         assert await get("/index.html") == (200, "<h1>packaged home</h1>")
-        assert await get("/api/hello?x=1") == (200, "server app /api/hello?x=1")
+        assert await get("/api/hello?x=1") == (200, "function /api/hello?x=1")
+        assert await get("/other/page") == (200, "server app /other/page")

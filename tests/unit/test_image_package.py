@@ -48,6 +48,9 @@ def test_the_output_moves_into_the_image_context(tmp_path: Path) -> None:
     assert containerfile.startswith("FROM localhost/base:1\n")
     assert 'CMD ["python3", "/autostack/launcher.py"]' in containerfile
     assert (tmp_path / "ctx" / "launcher.py").is_file()
+    assert sorted(path.name for path in (tmp_path / "ctx" / "launchers").iterdir()) == \
+        ["node_functions.mjs", "python_functions.py"]
+    assert "COPY launchers /autostack/launchers" in containerfile
 
 
 def test_the_login_is_a_private_auth_file_for_the_registry_host(tmp_path: Path) -> None:
@@ -81,6 +84,8 @@ async def test_missing_settings_and_functions_are_named(tmp_path: Path) -> None:
     context.settings = Settings(data_dir=tmp_path, package_base_image="localhost/base:1")
     with pytest.raises(BuildError, match="AUTOSTACK_REGISTRY"):
         await package_output(context)
-    (context.output_dir / "functions" / "api.func").mkdir(parents=True)
-    with pytest.raises(BuildError, match="functions cannot be packaged"):
+    middleware = context.output_dir / "functions" / "_middleware.func"
+    middleware.mkdir(parents=True)
+    (middleware / ".vc-config.json").write_text('{"runtime": "edge"}')
+    with pytest.raises(BuildError, match="runtimes edge cannot be packaged"):
         await package_output(context)
