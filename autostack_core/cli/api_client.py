@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
+
+if "httpx" not in sys.modules:
+    # httpx's own command line (``httpx._main``) imports rich and pygments: half of
+    # httpx's import time, paid by every ``autostack`` command before it does anything.
+    # Nothing here runs it; marked absent, ``import httpx`` skips it (its ``main`` then
+    # says its dependencies are missing).
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 import httpx
 
 from autostack_core.utils import write_private
