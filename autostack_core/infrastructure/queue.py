@@ -2,6 +2,10 @@
 
 Tasks run in Huey's worker threads but the database lives on the process's
 asyncio loop, so every task hands its coroutine to that loop and waits.
+
+An idle SQLite worker polls; a task put on the queue by the same process (the
+API with its embedded worker: every push and deploy) wakes it at once instead.
+Redis workers block on the list and need no wake-up.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.api import Result
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Worker
 from huey.serializer import SignedSerializer
+from huey.storage import SqliteStorage
 
 from autostack_core.build.worker_lease import hold_lease
 from autostack_core.security.crypto import derive_key
@@ -29,6 +34,60 @@ if TYPE_CHECKING:
 
 POLL_MAX_SECONDS = 0.2
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+class WakingSqliteStorage(SqliteStorage):  # type: ignore[misc]
+    """SQLite storage that wakes this process's idle workers once a task is stored.
+
+    The event is set after the insert commits, so a woken worker finds the task.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.wake = threading.Event()
+
+    def enqueue(self, data: bytes, priority: float | None = None) -> None:
+        """Store the task, then wake a worker waiting in :meth:`WakingWorker.sleep`."""
+        super().enqueue(data, priority)
+        self.wake.set()
+
+
+class WakingWorker(Worker):  # type: ignore[misc]
+    """A Huey worker whose idle wait ends early when the storage's ``wake`` is set.
+
+    Tasks enqueued by another process (a separate ``autostack worker``) are still
+    found by the poll, at most ``max_delay`` later.
+    """
+
+    delay: float
+    max_delay: float
+    backoff: float
+
+    def sleep(self) -> None:
+        """Wait for a wake-up or the poll interval, whichever comes first."""
+        wake: threading.Event | None = getattr(self.huey.storage, "wake", None)
+        if wake is None:
+            super().sleep()
+            return
+        self.delay = min(self.delay, self.max_delay)
+        wake.wait(self.delay)
+        # Cleared before the next dequeue: a task stored after this point sets it again.
+        wake.clear()
+        self.delay *= self.backoff
+
+
+class WakingConsumer(Consumer):  # type: ignore[misc]
+    """A Huey consumer with :class:`WakingWorker` workers that a stop wakes too."""
+
+    worker_class = WakingWorker
+
+    def stop(self, graceful: bool = False) -> None:
+        """Stop the workers, waking idle ones so they see the stop flag at once."""
+        self.stop_flag.set()
+        wake: threading.Event | None = getattr(self.huey.storage, "wake", None)
+        if wake is not None:
+            wake.set()
+        super().stop(graceful=graceful)
 
 
 def make_huey(app: AutoStack) -> Huey:
@@ -48,7 +107,7 @@ def make_huey(app: AutoStack) -> Huey:
                          serializer=serializer)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(settings.queue_name, filename=str(settings.path("queue.db")), utc=True,
-                      serializer=serializer)
+                      serializer=serializer, storage_class=WakingSqliteStorage)
 
 
 class Queue:
@@ -117,9 +176,11 @@ class Queue:
         """
         self.loop = asyncio.get_running_loop()
         # An idle SQLite queue is polled at most every 0.2 s (Huey's default backs off to
-        # 10 s, which would delay a deploy after a quiet spell); Redis blocks on the list.
-        consumer = self.huey.create_consumer(
-            workers=workers, worker_type="thread", periodic=True, max_delay=POLL_MAX_SECONDS
+        # 10 s, which would delay a deploy after a quiet spell) and woken at once by this
+        # process's own enqueues; Redis blocks on the list.
+        consumer = WakingConsumer(
+            self.huey, workers=workers, worker_type="thread", periodic=True,
+            max_delay=POLL_MAX_SECONDS,
         )
         signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
         previous = {signum: signal.getsignal(signum) for signum in signals}
