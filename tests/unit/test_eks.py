@@ -27,6 +27,7 @@ from botocore.auth import SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from autostack_core.build.build_errors import BuildError
 from autostack_core.config import Settings
 from autostack_core.interfaces.runtime import Release, ReleaseStatus
 from autostack_plugins.providers.kubernetes.cluster import Cluster
@@ -196,3 +197,6 @@ async def test_an_eks_project_pushes_to_its_ecr_repository_with_the_login(
     assert await runtime.push_target(config, "Shop") == target, "found the second time"
     plain = KubernetesRuntime(Settings(data_dir=tmp_path), Clusters())
     assert await plain.push_target({}, "shop") is None, "kubernetes: AUTOSTACK_REGISTRY"
+    wrong = {**config, "aws_secret_access_key": "wrong", "endpoint_url": "http://127.0.0.1:9"}
+    with pytest.raises(BuildError, match="the eks runtime cannot take the image: ECR in"):
+        await runtime.push_target(wrong, "Shop")

@@ -148,9 +148,16 @@ class Eks:
 
     def push_target(self, config: Mapping[str, str], project: str) -> PushTarget:
         """The project's ECR repository (created when missing) and a login to push to it."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         self.check_fields(config)
-        uri = ecr_repository(config, f"{REPOSITORY_PREFIX}{project}".lower())
-        login = ecr_push_credentials(config)
+        name = f"{REPOSITORY_PREFIX}{project}".lower()
+        try:
+            uri = ecr_repository(config, name)
+            login = ecr_push_credentials(config)
+        except (BotoCoreError, ClientError) as error:
+            raise ClusterError(f"ECR in {config['region']} refused the repository {name} or "
+                               f"its login: {error}") from error
         return PushTarget(repository=uri, username=login.username, password=login.password)
 
     @staticmethod

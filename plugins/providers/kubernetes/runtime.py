@@ -60,6 +60,7 @@ from autostack_plugins.providers.kubernetes.clusters import (
     INGRESS_CLASS_ATTRIBUTE,
     NAMESPACE_ATTRIBUTE,
     SERVICE_ATTRIBUTE,
+    ClusterError,
     Clusters,
     Placement,
     cluster_key,
@@ -149,7 +150,10 @@ class KubernetesRuntime:
         team_config.check(self.name, values)
         merged = values if team_config.own_cluster(self.name, values) \
             else {**self.defaults, **values}
-        found: PushTarget = await asyncio.to_thread(ask, merged, project)
+        try:
+            found: PushTarget = await asyncio.to_thread(ask, merged, project)
+        except ClusterError as error:
+            raise BuildError(f"the {self.name} runtime cannot take the image: {error}") from error
         return found
 
     def check_config(self, config: Mapping[str, str]) -> None:
