@@ -12,12 +12,13 @@ import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
 from autostack_core.app import AutoStack
 from autostack_core.cli import main
-from autostack_core.cli.api_client import save_config
+from autostack_core.cli.api_client import ApiClient, PlainHttpTransport, save_config
 from autostack_core.infrastructure.models import Project, Team, User
 from tests.fixtures_auth import PASSWORD, owner
 from tests.http_standin import Recorded, standin
@@ -104,3 +105,14 @@ async def test_a_saved_token_goes_only_to_the_server_it_was_saved_for(
     assert token not in json.dumps(unasked.headers)
     assert asked.headers["authorization"] == "Bearer as_given_on_purpose"
     assert explicit.exit_code != 0
+
+
+@pytest.mark.dbless
+def test_a_client_of_an_http_server_refuses_https_urls_instead_of_sending_them_unverified(
+) -> None:
+    """The plain-http transport skips the CA bundle; it must never carry a TLS request."""
+    client = ApiClient(server="http://127.0.0.1:9")
+    with pytest.raises(httpx.UnsupportedProtocol):
+        client.http.get("https://example.com/")
+    assert not isinstance(ApiClient(server="https://example.com").http._transport,
+                          PlainHttpTransport)
