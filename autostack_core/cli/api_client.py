@@ -27,8 +27,6 @@ if "httpx" not in sys.modules:
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 import httpx
 
-from autostack_core.utils import write_private
-
 
 def config_path() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
@@ -44,6 +42,8 @@ def load_config() -> dict[str, str]:
 
 
 def save_config(server: str, token: str) -> Path:
+    from autostack_core.utils import write_private  # asyncio with it: only for login
+
     path = config_path()
     write_private(path, json.dumps({"server": server, "token": token}))
     return path

@@ -25,7 +25,6 @@ from autostack_core.cli.options import (
     resolve_project,
 )
 from autostack_core.cli.upload import collect, upload_missing
-from autostack_core.utils import slugify
 
 
 @click.command()
@@ -51,6 +50,14 @@ def link_command(name: str) -> None:
     click.echo(f"Linked {Path('.').resolve()} to {name}")
 
 
+def default_project_name(directory: Path) -> str:
+    """The folder's name as a project name (``autostack_core.utils`` brings asyncio: only
+    a deploy of an unlinked folder without ``--project`` imports it)."""
+    from autostack_core.utils import slugify
+
+    return slugify(directory.resolve().name)
+
+
 @click.command()
 @click.argument("directory", default=".", type=click.Path(exists=True, file_okay=False,
                                                           path_type=Path))
@@ -63,7 +70,7 @@ def deploy(directory: Path, target: str, force: bool, project: str | None,
            as_json: bool) -> None:
     """Deploy a folder: upload what changed, build, wait until ready, print the URLs."""
     client = ApiClient()
-    name = project or linked_project(directory) or slugify(directory.resolve().name)
+    name = project or linked_project(directory) or default_project_name(directory)
     files = collect(directory)
     ensure_project(client, name)
     link(directory, name)

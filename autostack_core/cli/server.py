@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 from collections.abc import Callable
@@ -13,7 +12,6 @@ import click
 
 from autostack_core.cli.options import data_dir_option, settings_from
 from autostack_core.config import Settings
-from autostack_core.utils import run_sync
 
 if TYPE_CHECKING:
     import uvicorn
@@ -22,6 +20,7 @@ if TYPE_CHECKING:
 def migrate_database(settings: Settings) -> list[str]:
     """Apply pending migrations; a database of a newer release stops the command, untouched."""
     from autostack_core.infrastructure import db
+    from autostack_core.utils import run_sync
 
     try:
         applied: list[str] = run_sync(db.migrate(settings))
@@ -90,6 +89,7 @@ def server_config(settings: Settings, app: ASGIApp) -> uvicorn.Config:
 @data_dir_option
 def worker(concurrency: int, data_dir: Path | None) -> None:
     """Run a standalone queue consumer (share the database, Redis and store)."""
+    import asyncio
     import logging.config
 
     from autostack_core.app import AutoStack
@@ -133,6 +133,7 @@ def migrate(data_dir: Path | None) -> None:
 def doctor(data_dir: Path | None) -> None:
     """Check Python, git, node, bubblewrap, Caddy, the database, Redis, the wildcard certificate."""
     from autostack_core.services.doctor import run_checks
+    from autostack_core.utils import run_sync
 
     checks = run_sync(run_checks(settings_from(data_dir)))
     for check in checks:
@@ -157,6 +158,7 @@ def plugins_command(as_json: bool, kind: str, framework: str, query: str) -> Non
     from autostack_core.services.catalog import KINDS
     from autostack_core.services.marketplace import marketplace_json, registered_templates
     from autostack_core.services.provider_checks import registered_runtimes, runtime_json
+    from autostack_core.utils import run_sync
 
     if kind and kind not in KINDS:
         raise click.BadParameter(f"choose one of {', '.join(KINDS)}", param_hint="--kind")
@@ -207,6 +209,7 @@ def with_database(data_dir: Path | None, work: Callable[[Settings], Any]) -> Any
     """Run ``work(settings)`` (a coroutine function) with a migrated, connected database."""
     from autostack_core.infrastructure import db
     from autostack_core.security.crypto import install_keyring, load_keyring
+    from autostack_core.utils import run_sync
 
     settings = settings_from(data_dir)
 
@@ -268,6 +271,8 @@ def gc(wait: int, data_dir: Path | None) -> None:
     The work goes through the queue, so the running server's worker (which
     owns the edge) does it; without a running server, it runs here.
     """
+    import asyncio
+
     from huey.exceptions import HueyException
 
     from autostack_core.app import AutoStack
