@@ -239,13 +239,16 @@ class KubeStandIn:
             pod = f"{prefix}{index}"
             if ("Pod", namespace, pod) not in self.objects:
                 self.write_log(namespace, pod, self.app.started(image))
+            started = self.objects.get(("Pod", namespace, pod), {}).get("status", {}) \
+                .get("startTime") or _now()
             self.objects[("Pod", namespace, pod)] = {
                 "apiVersion": "v1", "kind": "Pod",
                 "metadata": {"name": pod, "namespace": namespace, "uid": str(uuid.uuid4()),
                              "labels": dict(template["metadata"]["labels"]),
                              "creationTimestamp": _now()},
-                "spec": {"containers": [{"name": "app", "image": image}]},
-                "status": {"phase": "Running", "conditions": [
+                "spec": {"containers": [{"name": "app", "image": image, "resources":
+                                         template["spec"]["containers"][0].get("resources", {})}]},
+                "status": {"phase": "Running", "startTime": started, "conditions": [
                     {"type": "Ready", "status": "True" if ready else "False"}]}}
 
     def write_log(self, namespace: str, pod: str, text: str) -> None:

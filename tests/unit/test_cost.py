@@ -103,7 +103,7 @@ def test_eks_prices_pods_at_fargate_and_leaves_the_cluster_fee_out(tmp_path: Pat
     table = eks.price_table()
     assert (table.runtime, table.currency, table.as_of) == ("eks", "USD", "2026-12-07")
     assert table.price("cluster") == 0.10 and "aws.amazon.com/eks/pricing" in table.source
-    cost = eks.estimate_cost(Usage(cpu_seconds=99, memory_gib_hours=1, hours=10))
+    cost = eks.estimate_cost(Usage(cpu_seconds=0, memory_gib_hours=0, hours=10))  # no reading
     # 10 hours x 0.5 vCPU x 0.04048 + 10 hours x 2 GB x 0.004445; no cluster line
     assert amounts(cost) == {"vcpu": pytest.approx(0.2024), "memory": pytest.approx(0.0889)}
     assert cost.total == pytest.approx(0.2913)

@@ -13,12 +13,14 @@ import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from autostack_core.config import Settings
+from autostack_core.interfaces.cost import Usage
 from autostack_core.interfaces.edge import WeightedEndpoint
 from autostack_core.interfaces.runtime import (
     Endpoint,
@@ -253,3 +255,22 @@ async def test_unbind_after_a_restart_finds_the_hostname_by_label(
     await restarted.unbind("shop.example.com")
     [left] = kube_standin.of_kind("Ingress", "autostack-team-a")
     assert left["spec"]["rules"][0]["host"] == "other.example.com"
+
+
+async def test_the_meter_reads_the_running_pods_requests_over_time(
+        runtime: KubernetesRuntime, kube_standin: KubeStandIn) -> None:
+    """Fargate bills each running pod's requests per second; the metrics API is not read."""
+    assert await runtime.measure("r1") is None  # not deployed
+    await deploy(runtime, "r1", policy=ScalePolicy(3, 3))
+    hour_ago = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for (kind, _, _), found in kube_standin.objects.items():
+        if kind == "Pod":
+            found["status"]["startTime"] = hour_ago
+    reading = await runtime.measure("r1")
+    assert reading is not None and reading.memory_bytes == 3 * 256 * 1024 * 1024
+    assert 3 * 0.5 * 3600 <= reading.cpu_seconds < 3 * 0.5 * 3660  # 3 pods x 0.5 vCPU x 1 h
+    await runtime.scale("r1", ScalePolicy(0, 1))
+    assert await runtime.measure("r1") is None  # no pod runs
+    # The readings of those 3 pod-hours at Fargate's prices: 1.5 vCPU-hours, 0.75 GB-hours.
+    cost = runtime.estimate_cost(Usage(cpu_seconds=5400, memory_gib_hours=0.75, hours=1))
+    assert {line.item: line.quantity for line in cost.lines} == {"vcpu": 1.5, "memory": 0.75}

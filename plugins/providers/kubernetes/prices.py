@@ -12,7 +12,14 @@ this machine (it reaches no web page): check the pages in ``docs/cost.md``.
 from __future__ import annotations
 
 from autostack_core.config import Settings
-from autostack_core.interfaces.cost import Cost, PriceItem, PriceTable, Usage, bill
+from autostack_core.interfaces.cost import (
+    Cost,
+    PriceItem,
+    PriceTable,
+    Usage,
+    allotted_seconds,
+    bill,
+)
 
 AS_OF = "2026-12-07"
 SOURCE = "https://aws.amazon.com/eks/pricing/ and https://aws.amazon.com/fargate/pricing/"
@@ -41,7 +48,8 @@ def price_table(runtime: str) -> PriceTable:
 
 
 def estimate(table: PriceTable, settings: Settings, usage: Usage) -> Cost:
-    """``usage``'s hours at one pod's requests (``usage.hours`` are pod-hours: a caller
-    with several replicas running adds their hours)."""
-    return bill(table, {"vcpu": usage.hours * settings.runtime_cpus,
-                        "memory": usage.hours * settings.runtime_memory_mb / 1024})
+    """The vCPU- and GiB-seconds the meter read (the running pods' requests, :mod:`.meter`),
+    in hours; without a reading (an estimate), ``usage.hours`` at one pod's requests."""
+    vcpu, memory = allotted_seconds(usage, settings.runtime_cpus,
+                                    settings.runtime_memory_mb / 1024)
+    return bill(table, {"vcpu": vcpu / 3600, "memory": memory / 3600})

@@ -46,8 +46,10 @@ from autostack_core.interfaces.runtime import (
     pushed_image,
 )
 from autostack_core.interfaces.services import ServiceImage
+from autostack_core.interfaces.usage import ResourceUsage
 from autostack_plugins.providers.kubernetes import (
     manifests,
+    meter,
     pod_logs,
     prices,
     service_manifests,
@@ -392,6 +394,16 @@ class KubernetesRuntime:
             newest = max((line.timestamp for line in earlier), default=since)
             async for line in pod_logs.follow(cluster, placement.namespace, pods, newest):
                 yield line
+
+    async def measure(self, release_id: str) -> ResourceUsage | None:
+        """What the release's running pods request (:mod:`.meter`); None when none runs."""
+        placement = await self._placement(release_id)
+        if placement is None:
+            return None
+        cluster = self.clusters.cluster(placement.key)
+        pods = await asyncio.to_thread(cluster.pods, placement.namespace, release_id)
+        usage: ResourceUsage | None = meter.reading(pods)
+        return usage
 
     def cost_estimate(self, release: Release) -> CostEstimate:
         """The release's resource requests at Fargate's prices (:mod:`.prices`), for its most
