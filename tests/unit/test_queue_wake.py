@@ -63,6 +63,23 @@ def test_a_consumer_stops_without_waiting_out_the_poll(tmp_path: Path) -> None:
     assert not any(thread.is_alive() for _, thread in consumer.worker_threads)
 
 
+def test_a_worker_process_is_woken_by_another_process_enqueue(tmp_path: Path) -> None:
+    """Two storages on one database file stand for the API and a separate worker."""
+    worker_side, api_side = waking_huey(tmp_path), waking_huey(tmp_path)
+    stop = threading.Event()
+    listener = worker_side.storage.listen(stop)
+    assert listener is not None
+
+    api_side.task(name="noop")(lambda: None)()
+
+    assert worker_side.storage.wake.wait(DEADLINE)
+    stop.set()
+    worker_side.storage.nudge()
+    listener.join(DEADLINE)
+    assert not listener.is_alive()
+    assert not Path(worker_side.storage.wake_address).exists()
+
+
 class WakeRecorder(threading.Event):
     """An event that records what the queue held when it was set."""
 
