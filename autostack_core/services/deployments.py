@@ -159,9 +159,10 @@ async def request_cancel(app: AutoStack, deployment: Deployment) -> Deployment:
 async def point_alias(
     app: AutoStack, project: Project, deployment: Deployment, hostname: str, kind: AliasKind,
     branch: str | None = None,
-) -> None:
+) -> str | None:
     """Move (or create) the alias ``hostname`` to ``deployment``: persisted, then applied.
 
+    Returns the id of the deployment the alias pointed at before (None for a new alias).
     An alias of another project is never moved (409): a hostname stays with the
     project that had it first (see :mod:`autostack_core.services.hostnames`).
     """
@@ -195,6 +196,7 @@ async def point_alias(
                            data={"hostname": hostname}))
     if kind in (AliasKind.PRODUCTION, AliasKind.BRANCH):
         await move_extra_hostnames(app, project, deployment, hostname, branch)
+    return previous
 
 
 async def move_extra_hostnames(app: AutoStack, project: Project, deployment: Deployment,
@@ -216,12 +218,11 @@ async def promote(
 ) -> None:
     """Point the production alias at ``deployment`` (nothing is rebuilt)."""
     hostname = production_hostname(project.name, app.settings.base_domain)
-    previous = await alias_target(hostname)
-    await point_alias(app, project, deployment, hostname, AliasKind.PRODUCTION)
+    previous = await point_alias(app, project, deployment, hostname, AliasKind.PRODUCTION)
     kind = "deployment.rolled_back" if rollback else "deployment.promoted"
     await audit.record(kind, team=project.team_id,  # type: ignore[attr-defined]
                        target=("deployment", deployment.id), project=project.name,
-                       before={"production": previous and previous.id},
+                       before={"production": previous},
                        after={"production": deployment.id})
     await app.notify(Event(kind=kind, project=project.name, deployment=deployment.id))
 
