@@ -27,6 +27,7 @@ import shutil
 from pathlib import Path
 
 from autostack_core import hookimpl
+from autostack_core.build import user_files
 from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import BuildContext
 
@@ -64,7 +65,9 @@ def unpackaged_functions(output: Path) -> list[str]:
     """The runtimes of the output's functions that the image's launchers cannot run."""
     found = set()
     for config in sorted((output / "functions").rglob("*.func/.vc-config.json")):
-        runtime = str(json.loads(config.read_text()).get("runtime", ""))
+        text = user_files.read_text(output, config.relative_to(output).as_posix())
+        data = json.loads(text or "{}")
+        runtime = str(data.get("runtime", "")) if isinstance(data, dict) else ""
         if not runtime.startswith(FUNCTION_RUNTIMES):
             found.add(runtime or "(none)")
     return sorted(found)

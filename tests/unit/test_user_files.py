@@ -167,8 +167,13 @@ CHECKED = {"user_files", "user_file_writes", "tree", "tarfile"}
 #: image_build writes only the server's containers.conf and buildah's digest file (the
 #: workspace is buildah's build context, which it reads itself);
 #: node_install fetches, checks and unpacks Node.js into the server's toolchain cache (its
-#: ship() copies into the build output through user_file_writes).
-OWN_FILES = {"oci_layout.py", "node_cache.py", "image_build.py", "node_install.py"}
+#: ship() copies into the build output through user_file_writes);
+#: image_package moves the build output as a whole into a fresh image context (a rename
+#: follows no link) beside its own launcher and Containerfile, and reads the output's
+#: function configs through user_files; image_launcher runs inside the packaged image,
+#: never on the host.
+OWN_FILES = {"oci_layout.py", "node_cache.py", "image_build.py", "node_install.py",
+             "image_package.py", "image_launcher.py"}
 
 
 def test_builders_touch_user_files_only_through_user_files() -> None:
