@@ -166,9 +166,10 @@ async def run_builder(pipeline: Pipeline, detection: Detection,
 
     A site with nothing to build (:func:`nothing_to_build`) gets no sandbox: an
     upload's workspace stays hard links to the store (its files reach the store
-    unread and uncopied), and a command the builder still runs is refused, since
-    it could write through those links. Any other build first gets the upload as
-    private copies.
+    unread and uncopied). A command the builder still runs (a static site's
+    middleware to bundle) first gets the upload as private copies, since a command
+    could write through those links, and a sandbox; so does any other build from
+    the start.
     """
     app, settings, project = pipeline.app, pipeline.settings, pipeline.project
     builder = next((b for b in app.builders if b.can_build(detection)), None)
@@ -180,10 +181,8 @@ async def run_builder(pipeline: Pipeline, detection: Detection,
     if static:
         pipeline.log.write("build", "Nothing to build: the files are published as they are, "
                                     "without a sandbox", "system")
-    elif pipeline.linked_objects and pipeline.upload_hash is not None:
-        await asyncio.to_thread(pipeline.store.materialize, pipeline.upload_hash,
-                                pipeline.workspace)
-        pipeline.linked_objects = []
+    else:
+        await _private_workspace(pipeline)
     cache_dir = settings.path("cache", str(project.id))
     if pipeline.force:
         pipeline.log.write("build", "Forced: building without the build cache", "system")
@@ -192,26 +191,33 @@ async def run_builder(pipeline: Pipeline, detection: Detection,
     toolchains = settings.path("toolchains")
     toolchains.mkdir(parents=True, exist_ok=True)
     pipeline.output_dir.mkdir(parents=True, exist_ok=True)
-    sandbox = None if static else Sandbox(
-        workspace=pipeline.workspace,
-        cache_dir=cache_dir,
-        limits=Limits.from_settings(settings),
-        env={**build_env, **_system_env(pipeline.deployment)},
-        allow_unsandboxed=settings.allow_unsandboxed,
-        secret_values=pipeline.secret_values,
-        owner=pipeline.deployment.id,
-        toolchains=toolchains,
-    )
-    pipeline.sandbox = sandbox
+
+    def new_sandbox() -> Sandbox:
+        return Sandbox(
+            workspace=pipeline.workspace,
+            cache_dir=cache_dir,
+            limits=Limits.from_settings(settings),
+            env={**build_env, **_system_env(pipeline.deployment)},
+            allow_unsandboxed=settings.allow_unsandboxed,
+            secret_values=pipeline.secret_values,
+            owner=pipeline.deployment.id,
+            toolchains=toolchains,
+        )
+
+    sandbox = pipeline.sandbox = None if static else new_sandbox()
     root = pipeline.root_directory()
     root_folder = pipeline.root_folder(root)
     if root_folder is None:
         raise BuildError(f"root directory {root!r} is not in the source")
 
     async def run(command: str, step: str = "build") -> int:
+        nonlocal sandbox
         if sandbox is None:
-            raise BuildError(f"the {builder.name} builder ran `{command}` for a site with "
-                             "nothing to build; set a build command to build it")
+            pipeline.log.write(step, f"The {builder.name} builder runs a command: the files "
+                                     "are copied out of the store and built in a sandbox",
+                               "system")
+            await _private_workspace(pipeline)
+            sandbox = pipeline.sandbox = new_sandbox()
         pipeline.log.write(step, f"$ {command}", "system")
 
         async def on_line(stream: str, line: str) -> None:
@@ -250,6 +256,15 @@ async def run_builder(pipeline: Pipeline, detection: Detection,
     await steps.around_builder(run, lambda: builder.build(context))
     if image_only_runtime(app, project) and not (pipeline.output_dir / "image.json").exists():
         await app.call_hook("package_image", context=context)
+
+
+async def _private_workspace(pipeline: Pipeline) -> None:
+    """Make an upload's workspace private copies instead of hard links to the store (a
+    build writes its workspace). What a builder wrote so far went to the output folder."""
+    if pipeline.linked_objects and pipeline.upload_hash is not None:
+        await asyncio.to_thread(pipeline.store.materialize, pipeline.upload_hash,
+                                pipeline.workspace)
+        pipeline.linked_objects = []
 
 
 def image_only_runtime(app: AutoStack, project: Project) -> str:

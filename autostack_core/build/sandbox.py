@@ -116,8 +116,9 @@ def nothing_to_build(detection: Detection, custom_steps: Sequence[object]) -> bo
     from the source to the store through host code alone (the builder's publish,
     on :mod:`autostack_core.build.user_file_writes`, with every check it makes
     on links, names and sizes). The pipeline then lets an upload's workspace be
-    hard links to the store's objects, and refuses any command a builder still tries
-    to run, since a command could write through those links into the store.
+    hard links to the store's objects; a command a builder still runs (a static
+    site's middleware to bundle) first gets private copies and a sandbox, since a
+    command could write through those links into the store.
     """
     return (detection.runtime == "static" and not custom_steps
             and not (detection.install_command or detection.build_command

@@ -8,6 +8,7 @@ names are still checked by the builder, and the alias still moves to the new out
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -15,13 +16,14 @@ from pathlib import Path
 import pytest
 
 from autostack_core.app import AutoStack
-from autostack_core.build import pipeline_steps
+from autostack_core.build import pipeline_steps, user_file_writes
 from autostack_core.build.sandbox import nothing_to_build
 from autostack_core.config import Settings
 from autostack_core.infrastructure import store as store_module
 from autostack_core.infrastructure.models import Deployment, DeploymentLog, Project, User
 from autostack_core.infrastructure.store import Store
-from autostack_core.interfaces import Detection
+from autostack_core.interfaces import BuildContext, Detection
+from autostack_plugins.builders import functions as static_functions
 from autostack_plugins.providers import null
 from tests.fixtures_auth import owner, personal_team
 from tests.upload_deploy import deploy_files
@@ -131,3 +133,28 @@ async def test_a_broken_headers_file_and_an_oversized_output_still_fail_on_the_f
     large = await deploy_files(autostack, site, {"index.html": "x" * 200})
     assert large.state == "error"
     assert "size limit of 100 bytes" in (large.error_message or "")
+
+
+async def test_a_command_on_the_fast_path_gets_private_copies_and_a_sandbox(
+    autostack: AutoStack, site: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A static site whose builder still runs a command (a root ``middleware.js`` is
+    bundled with esbuild; here a stand-in step that writes into the workspace) is built:
+    the command runs in a sandbox on private copies, never through the store's links."""
+
+    async def middleware_step(context: BuildContext) -> None:
+        assert await context.run("echo bundled >> index.html") == 0
+        user_file_writes.copy_file(context.workspace, "index.html", context.output_dir,
+                                   "static/bundled.html")
+
+    monkeypatch.setattr(static_functions, "build_middleware", middleware_step)
+    built = await deploy_files(autostack, site, {"index.html": "<h1>mw</h1>"})
+    assert built.state == "ready", built.error_message
+    lines = await log_lines(built)
+    assert any("copied out of the store and built in a sandbox" in line for line in lines)
+    output = stored(autostack, built)
+    assert output["static/bundled.html"] == b"<h1>mw</h1>bundled\n"
+    # The uploaded file's store object (what the workspace was linked to) is intact.
+    uploaded = hashlib.sha256(b"<h1>mw</h1>").hexdigest()
+    assert Store(autostack.settings.path("store")).object_path(uploaded).read_bytes() \
+        == output["static/index.html"] == b"<h1>mw</h1>"
