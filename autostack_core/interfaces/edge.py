@@ -10,6 +10,7 @@ the server uses the one its settings name.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,7 +42,14 @@ EDGE_KEY_HEADER = "X-AutoStack-Edge-Key"
 def edge_key(key: str | None = None) -> str:
     """The key an edge's questions carry: derived from the server's newest secret key
     (or from ``key``), so the same on every control plane that shares the secret."""
-    return derive_key(key or active_keyring().keys[0], "edge questions").hex()
+    return _derived_edge_key(key or active_keyring().keys[0])
+
+
+@functools.lru_cache(maxsize=8)
+def _derived_edge_key(key: str) -> str:
+    """HKDF once per secret key: the rate-limit check compares against every key of the
+    keyring on each request it answers."""
+    return derive_key(key, "edge questions").hex()
 
 EDGE_RATE_LIMITS = ("AUTOSTACK_RATE_LIMIT_ADDRESS", "AUTOSTACK_RATE_LIMIT_PROJECT")
 """The settings (``settings.plugin_setting``) that turn the edge's rate-limit check on."""
