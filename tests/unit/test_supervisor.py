@@ -228,6 +228,12 @@ async def test_sleep_leaves_a_waker_and_the_next_connection_waits_for_the_start(
     assert "draining" in [r["line"] for r in read_logs(supervisor.logs_dir(DPL))]
     response = await get(waker_port)
     assert response.status_code == 200 and response.text.startswith("hello")
+    # The held request is answered once the replica listens; the wake goes on with
+    # the health check and the edge's switch.
+    for _ in range(100):
+        if supervisor.status(DPL) == "running":
+            break
+        await asyncio.sleep(0.05)
     assert supervisor.status(DPL) == "running"
     assert upstreams[(DPL, "server")] != [waker_port]
 
