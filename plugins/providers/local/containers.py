@@ -44,12 +44,10 @@ import httpx
 
 from autostack_core.build.build_errors import BuildError
 from autostack_core.config import Settings
-from autostack_core.interfaces.cost import Cost, PriceTable, Usage
 from autostack_core.interfaces.runtime import (
     Artifact,
     ArtifactReference,
     ConfigField,
-    CostEstimate,
     Endpoint,
     LogLine,
     OutputKind,
@@ -59,13 +57,14 @@ from autostack_core.interfaces.runtime import (
 )
 from autostack_core.interfaces.services import ServiceImage
 from autostack_core.utils import free_port
-from autostack_plugins.providers.local import prices
 from autostack_plugins.providers.local.edge import Edge
 from autostack_plugins.providers.local.local_edge import endpoint_of
 from autostack_plugins.providers.local.output import edge_deployment
 from autostack_plugins.providers.local.podman import Container, Podman, PodmanError
 from autostack_plugins.providers.local.replicas import service_ports
 from autostack_plugins.providers.local.service_bridge import open_service_ports
+
+from . import prices
 
 HEALTH_INTERVAL = 0.1
 PROGRAM = "server"
@@ -75,7 +74,7 @@ class ContainerStartError(Exception):
     """A release's containers did not become healthy; the message is for users."""
 
 
-class ContainerRuntime:
+class ContainerRuntime(prices.PricedBySettings):
     """Runs image releases as podman containers on this machine (``containers``)."""
 
     name = "containers"
@@ -340,18 +339,3 @@ class ContainerRuntime:
             for task in pumps:
                 task.cancel()
             await asyncio.gather(*pumps, return_exceptions=True)
-
-    def cost_estimate(self, release: Release) -> CostEstimate:
-        """Every allotted CPU busy and all its memory held, at the configured prices (0 by
-        default: running on your own machine costs nothing extra)."""
-        estimate: CostEstimate = prices.upper_bound(self.prices, self.settings)
-        return estimate
-
-    def price_table(self) -> PriceTable:
-        table: PriceTable = self.prices
-        return table
-
-    def estimate_cost(self, usage: Usage) -> Cost:
-        """The CPU time used and the memory held, at the configured prices."""
-        cost: Cost = prices.estimate(self.prices, usage)
-        return cost

@@ -35,12 +35,10 @@ from pathlib import Path
 from typing import Any
 
 from autostack_core.config import Settings
-from autostack_core.interfaces.cost import Cost, PriceTable, Usage
 from autostack_core.interfaces.runtime import (
     Artifact,
     ArtifactReference,
     ConfigField,
-    CostEstimate,
     Endpoint,
     LogLine,
     OutputKind,
@@ -49,7 +47,6 @@ from autostack_core.interfaces.runtime import (
     ScalePolicy,
 )
 from autostack_core.interfaces.usage import ResourceUsage
-from autostack_plugins.providers.local import prices
 from autostack_plugins.providers.local.edge import Edge, EdgeError
 from autostack_plugins.providers.local.local_edge import endpoint_of
 from autostack_plugins.providers.local.output import edge_deployment, find_functions, programs
@@ -57,6 +54,8 @@ from autostack_plugins.providers.local.run_sandbox import RuntimeCgroup
 from autostack_plugins.providers.local.runtime_logs import follow_logs, read_logs
 from autostack_plugins.providers.local.supervisor import Supervisor
 from autostack_plugins.providers.local.workload import Workload
+
+from . import prices
 
 logger = logging.getLogger("autostack.local")
 
@@ -84,7 +83,7 @@ def log_line(record: dict[str, Any]) -> LogLine:
                    stream=str(record.get("stream", "stdout")))
 
 
-class LocalRuntime:
+class LocalRuntime(prices.PricedBySettings):
     """Runs releases on this machine (the default runtime, ``local``)."""
 
     name = "local"
@@ -221,21 +220,6 @@ class LocalRuntime:
         if follow:
             async for record in follow_logs(folder):
                 yield log_line(record)
-
-    def cost_estimate(self, release: Release) -> CostEstimate:
-        """Every allotted CPU busy and all its memory held, at the configured prices (0 by
-        default: running on your own machine costs nothing extra)."""
-        estimate: CostEstimate = prices.upper_bound(self.prices, self.settings)
-        return estimate
-
-    def price_table(self) -> PriceTable:
-        table: PriceTable = self.prices
-        return table
-
-    def estimate_cost(self, usage: Usage) -> Cost:
-        """The CPU time used and the memory held, at the configured prices."""
-        cost: Cost = prices.estimate(self.prices, usage)
-        return cost
 
     # -- draining and scale to zero ----------------------------------------------
 

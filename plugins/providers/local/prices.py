@@ -16,7 +16,7 @@ import re
 
 from autostack_core.config import Settings
 from autostack_core.interfaces.cost import Cost, PriceItem, PriceTable, Usage, bill
-from autostack_core.interfaces.runtime import CostEstimate
+from autostack_core.interfaces.runtime import CostEstimate, Release
 
 CPU_HOUR = "AUTOSTACK_PRICE_CPU_HOUR"
 MEMORY_GB_HOUR = "AUTOSTACK_PRICE_MEMORY_GB_HOUR"
@@ -63,3 +63,23 @@ def upper_bound(table: PriceTable, settings: Settings) -> CostEstimate:
               + settings.runtime_memory_mb / 1024 * table.price("memory"))
     return CostEstimate(currency=table.currency, hourly=round(hourly, 6),
                         monthly=round(hourly * HOURS_PER_MONTH, 2))
+
+
+class PricedBySettings:
+    """The cost methods of a runtime on this machine (``local``, ``containers``), priced
+    by :func:`price_table`; the runtime sets ``settings`` and ``prices``."""
+
+    settings: Settings
+    prices: PriceTable
+
+    def cost_estimate(self, release: Release) -> CostEstimate:
+        """Every allotted CPU busy and all its memory held, at the configured prices (0 by
+        default: running on your own machine costs nothing extra)."""
+        return upper_bound(self.prices, self.settings)
+
+    def price_table(self) -> PriceTable:
+        return self.prices
+
+    def estimate_cost(self, usage: Usage) -> Cost:
+        """The CPU time used and the memory held, at the configured prices."""
+        return estimate(self.prices, usage)
