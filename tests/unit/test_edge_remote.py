@@ -14,7 +14,11 @@ from autostack_core.interfaces.edge import WeightedEndpoint
 from autostack_core.interfaces.runtime import Endpoint
 from autostack_plugins.providers.local.edge import Edge, EdgeDeployment, EdgeError
 from autostack_plugins.providers.local.edge_config import caddy_config
-from autostack_plugins.providers.local.edge_remote import RESOLVE, resolved
+from autostack_plugins.providers.local.edge_remote import (
+    RESOLVE,
+    dial_address,
+    resolved,
+)
 from autostack_plugins.providers.local.local_edge import LocalEdge, endpoint_of
 
 pytestmark = pytest.mark.dbless
@@ -99,6 +103,16 @@ def test_a_resolve_entry_it_cannot_read_names_the_setting(bad: str) -> None:
         resolved(Settings(plugin_settings={RESOLVE: bad}))
     assert resolved(Settings(plugin_settings={RESOLVE: "A.example=127.0.0.1:81, b=c:2"})) == \
         {"a.example": ("127.0.0.1", 81), "b": ("c", 2)}
+
+
+def test_a_wildcard_resolve_entry_maps_every_name_under_its_domain() -> None:
+    settings = Settings(plugin_settings={
+        RESOLVE: "*.a.run.app=127.0.0.1:81,*.run.app=127.0.0.1:82,x.a.run.app=127.0.0.1:83"})
+    assert dial_address(settings, "r-1---shop-abc.a.run.app", 443) == ("127.0.0.1", 81)
+    assert dial_address(settings, "b.run.app", 443) == ("127.0.0.1", 82)
+    assert dial_address(settings, "x.a.run.app", 443) == ("127.0.0.1", 83)
+    assert dial_address(settings, "run.app", 443) == ("run.app", 443)
+    assert dial_address(settings, "example.com", 80) == ("example.com", 80)
 
 
 async def test_an_idle_remote_release_leaves_the_edge_one_change_later(tmp_path: Path) -> None:

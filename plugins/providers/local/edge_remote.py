@@ -22,8 +22,10 @@ never finds its folder gone.
 
 The dial address is the endpoint's own host and port unless
 ``AUTOSTACK_EDGE_RESOLVE`` maps it (``host=address:port,...``, like curl's
-``--resolve``): split-horizon DNS, a private address of the same group, or the
-loopback stand-ins the tests run.
+``--resolve``; ``*.a.run.app=address:port`` maps every name under a domain, as
+a new release's endpoint is not known before it is deployed): split-horizon
+DNS, a private address of the same group, or the loopback stand-ins the tests
+run. An exact name wins over a wildcard, a longer wildcard over a shorter one.
 """
 
 from __future__ import annotations
@@ -55,15 +57,30 @@ def is_remote(endpoint: Endpoint) -> bool:
 
 
 def resolved(settings: Settings) -> dict[str, tuple[str, int]]:
-    """``AUTOSTACK_EDGE_RESOLVE`` read: ``{host: (address, port)}``; an entry it cannot read
-    is an :class:`EdgeError` naming the setting."""
+    """``AUTOSTACK_EDGE_RESOLVE`` read: ``{host or *.domain: (address, port)}``; an entry it
+    cannot read is an :class:`EdgeError` naming the setting."""
     found: dict[str, tuple[str, int]] = {}
     for entry in filter(None, (settings.plugin_setting(RESOLVE, "") or "").split(",")):
-        match = re.fullmatch(r"\s*([A-Za-z0-9.-]+)=([A-Za-z0-9.-]+):([0-9]{1,5})\s*", entry)
+        match = re.fullmatch(
+            r"\s*((?:\*\.)?[A-Za-z0-9.-]+)=([A-Za-z0-9.-]+):([0-9]{1,5})\s*", entry)
         if match is None:
             raise EdgeError(f"{RESOLVE}: {entry!r} is not host=address:port")
         found[match[1].lower()] = (match[2], int(match[3]))
     return found
+
+
+def dial_address(settings: Settings, host: str, port: int) -> tuple[str, int]:
+    """Where the edge dials ``host``: its ``AUTOSTACK_EDGE_RESOLVE`` entry (the exact name,
+    else the longest ``*.domain`` above it), else ``host`` and ``port`` themselves."""
+    entries = resolved(settings)
+    if host in entries:
+        return entries[host]
+    labels = host.split(".")
+    for start in range(1, len(labels)):
+        wildcard = "*." + ".".join(labels[start:])
+        if wildcard in entries:
+            return entries[wildcard]
+    return host, port
 
 
 def upstream_file(settings: Settings, url: str) -> str:
@@ -73,7 +90,7 @@ def upstream_file(settings: Settings, url: str) -> str:
     if parts.scheme not in SCHEMES or not re.fullmatch(HOSTNAME_PATTERN, host):
         raise EdgeError(f"the edge cannot proxy to {url!r}: an http(s) URL with a host name "
                         "or IPv4 address is needed")
-    address, port = resolved(settings).get(host, (host, parts.port or SCHEMES[parts.scheme]))
+    address, port = dial_address(settings, host, parts.port or SCHEMES[parts.scheme])
     return f"{PREFIX}{host}@{address}@{port}"
 
 
