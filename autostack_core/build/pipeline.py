@@ -30,6 +30,7 @@ from autostack_core.build.detection import (
     resolve_root_directory,
 )
 from autostack_core.build.pipeline_config import PipelineError, repository_pipeline, resolve
+from autostack_core.build.pipeline_routing import route_then_ready
 from autostack_core.build.pipeline_steps import (
     RUNNING,
     StepRun,
@@ -47,7 +48,6 @@ from autostack_core.infrastructure.manifests import (
     tree_hash,
 )
 from autostack_core.infrastructure.models import (
-    AliasKind,
     Deployment,
     DeploymentState,
     Environment,
@@ -60,7 +60,6 @@ from autostack_core.security.log_redaction import redact
 from autostack_core.security.outbound import Outbound
 from autostack_core.services import (
     deployments,
-    hostnames,
     quotas,
     releases,
     screenshots,
@@ -380,43 +379,18 @@ class Pipeline:
         deploy_seconds = round(time.monotonic() - started, 3)
         self.timings.add("deploy", deploy_seconds)
         routing = time.monotonic()
-        if not await deployments.transition(
-            app, deployment, State.READY, deploy_time_seconds=deploy_seconds
-        ):
+        held = steps is not None and steps.needs_approval()
+        if not await route_then_ready(app, project, deployment, release.hostnames[0], steps,
+                                      deploy_time_seconds=deploy_seconds):
             await runtime.destroy(deployment.id)
             raise Canceled()
-        held = steps is not None and steps.needs_approval()
-        if steps is not None:
-            await steps.deployed()
-        await deployments.point_alias(app, project, deployment, release.hostnames[0],
-                                      AliasKind.DEPLOYMENT)
         if held:
             self.log.write("deploy", "Waiting for a member's approval before production",
                            "system")
-        elif deployment.target == Environment.PRODUCTION and await self._is_newest(
-            await deployments.production_deployment(app, project)
-        ):
-            await deployments.promote(app, project, deployment)
-        base = self.settings.base_domain
-        if deployment.branch:
-            hostname = await hostnames.branch_hostname(project, deployment.branch, base)
-            if await self._is_newest(await deployments.alias_target(hostname)):
-                await deployments.point_alias(app, project, deployment, hostname,
-                                              AliasKind.BRANCH, branch=deployment.branch)
-        if deployment.pull_request is not None:
-            hostname = await hostnames.pull_request_hostname(
-                project, deployment.pull_request, base)
-            if await self._is_newest(await deployments.alias_target(hostname)):
-                await deployments.point_alias(app, project, deployment, hostname,
-                                              AliasKind.PULL_REQUEST, branch=deployment.branch)
         self.timings.add("route", time.monotonic() - routing)
         self.log.write("deploy", self.timings.line(), "system")
         self.log.write("deploy", f"Ready at {deployment.deployment_url}", "system")
         screenshots.enqueue(app, deployment)
-
-    async def _is_newest(self, current: Deployment | None) -> bool:
-        """A slow older build never takes an alias from a newer one that finished first."""
-        return current is None or current.created_at <= self.deployment.created_at
 
 
 async def run_deployment(app: AutoStack, deployment_id: str, force: bool = False) -> None:

@@ -158,15 +158,19 @@ async def request_cancel(app: AutoStack, deployment: Deployment) -> Deployment:
 
 async def point_alias(
     app: AutoStack, project: Project, deployment: Deployment, hostname: str, kind: AliasKind,
-    branch: str | None = None,
+    branch: str | None = None, ready_next: bool = False,
 ) -> str | None:
     """Move (or create) the alias ``hostname`` to ``deployment``: persisted, then applied.
 
     Returns the id of the deployment the alias pointed at before (None for a new alias).
     An alias of another project is never moved (409): a hostname stays with the
     project that had it first (see :mod:`autostack_core.services.hostnames`).
+    Only a ready deployment takes an alias, or with ``ready_next`` one still deploying:
+    the pipeline moves a deployment's aliases before it marks it ready, so whoever sees
+    it ready finds its aliases serving it (see :mod:`autostack_core.build.pipeline_routing`).
     """
-    if deployment.state != State.READY:
+    allowed = (State.READY, State.DEPLOYING) if ready_next else (State.READY,)
+    if deployment.state not in allowed:
         raise ApiError(409, f"only a ready deployment can take an alias; this one is "
                             f"{deployment.state}", "deployment")
     releases.runtime_for(app, project)  # installed, before the alias moves
@@ -208,23 +212,27 @@ async def move_extra_hostnames(app: AutoStack, project: Project, deployment: Dep
     for follower in extra:
         try:
             await point_alias(app, project, deployment, follower, AliasKind.CUSTOM,
-                              branch=branch)
+                              branch=branch, ready_next=True)
         except Exception:
             errors.logger.exception("%s could not follow %s", follower, hostname)
 
 
 async def promote(
-    app: AutoStack, project: Project, deployment: Deployment, rollback: bool = False
-) -> None:
-    """Point the production alias at ``deployment`` (nothing is rebuilt)."""
+    app: AutoStack, project: Project, deployment: Deployment, rollback: bool = False,
+    ready_next: bool = False,
+) -> str | None:
+    """Point the production alias at ``deployment`` (nothing is rebuilt); return the id of
+    the deployment it pointed at before (``ready_next``: see :func:`point_alias`)."""
     hostname = production_hostname(project.name, app.settings.base_domain)
-    previous = await point_alias(app, project, deployment, hostname, AliasKind.PRODUCTION)
+    previous = await point_alias(app, project, deployment, hostname, AliasKind.PRODUCTION,
+                                 ready_next=ready_next)
     kind = "deployment.rolled_back" if rollback else "deployment.promoted"
     await audit.record(kind, team=project.team_id,  # type: ignore[attr-defined]
                        target=("deployment", deployment.id), project=project.name,
                        before={"production": previous},
                        after={"production": deployment.id})
     await app.notify(Event(kind=kind, project=project.name, deployment=deployment.id))
+    return previous
 
 
 async def previous_production(project: Project, current: Deployment | None) -> Deployment | None:

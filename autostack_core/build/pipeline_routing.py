@@ -1,0 +1,135 @@
+"""The pipeline's last step: move a deployed deployment's aliases, then mark it ready.
+
+Whoever sees a deployment ``ready`` (the API, a page, a live event, a notifier such as a
+git host's status) can use every alias it takes: the aliases move while it is still
+``deploying``, and only then is ``ready`` persisted, then announced. When it does not
+become ready after all (a cancel, an edge refusing a hostname, a worker declared lost),
+the aliases it took go back to the deployments they served before, and a hostname it
+was the first to take is taken off the edge.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from autostack_core.infrastructure.models import (
+    Alias,
+    AliasKind,
+    Deployment,
+    DeploymentState,
+    Environment,
+    Project,
+)
+from autostack_core.services import deployments, hostnames
+
+if TYPE_CHECKING:
+    from autostack_core.app import AutoStack
+    from autostack_core.build.pipeline_steps import StepRun
+
+logger = logging.getLogger("autostack.pipeline")
+
+
+@dataclass(frozen=True)
+class MovedAlias:
+    """One alias the deployment took, and the deployment it served before (None: new)."""
+
+    hostname: str
+    kind: AliasKind
+    branch: str | None
+    previous: str | None
+
+
+def is_newest(deployment: Deployment, current: Deployment | None) -> bool:
+    """A slow older build never takes an alias from a newer one that finished first."""
+    return current is None or current.created_at <= deployment.created_at
+
+
+class AliasMoves:
+    """The aliases one deployment takes before it is ready, and how to put them back."""
+
+    def __init__(self, app: AutoStack, project: Project, deployment: Deployment) -> None:
+        self.app = app
+        self.project = project
+        self.deployment = deployment
+        self.moved: list[MovedAlias] = []
+
+    async def point(self, hostname: str, kind: AliasKind, branch: str | None = None) -> None:
+        """Move ``hostname`` to the deployment (still deploying), remembering where it was."""
+        previous = await deployments.point_alias(self.app, self.project, self.deployment,
+                                                 hostname, kind, branch=branch, ready_next=True)
+        self.moved.append(MovedAlias(hostname, kind, branch, previous))
+
+    async def promote(self) -> None:
+        """Move the production alias (and the custom domains following it)."""
+        previous = await deployments.promote(self.app, self.project, self.deployment,
+                                             ready_next=True)
+        hostname = deployments.production_hostname(self.project.name,
+                                                   self.app.settings.base_domain)
+        self.moved.append(MovedAlias(hostname, AliasKind.PRODUCTION, None, previous))
+
+    async def undo(self) -> None:
+        """Point every moved alias back at the ready deployment it served before; take the
+        ones still pointing here (new ones, custom domains that followed) off the edge.
+        Best effort: one that cannot move back is logged, the others still move."""
+        for moved in reversed(self.moved):
+            if moved.previous is None:
+                continue
+            try:
+                before = await Deployment.get_or_none(
+                    id=moved.previous, state=DeploymentState.READY, deleted_at__isnull=True)
+                if before is not None:
+                    await deployments.point_alias(self.app, self.project, before,
+                                                  moved.hostname, moved.kind, branch=moved.branch)
+            except Exception:
+                logger.exception("%s could not go back to %s", moved.hostname, moved.previous)
+        try:
+            left = await Alias.filter(deployment_id=self.deployment.id) \
+                .values_list("hostname", flat=True)
+            await Alias.filter(deployment_id=self.deployment.id).delete()
+            for hostname in left:
+                await self.app.edge.unbind(str(hostname))
+        except Exception:
+            logger.exception("the aliases of %s could not be taken off", self.deployment.id)
+
+
+async def route_then_ready(app: AutoStack, project: Project, deployment: Deployment,
+                           own_hostname: str, steps: StepRun | None,
+                           **ready_fields: Any) -> bool:
+    """Move the deployment's aliases (its own hostname; production unless a member's
+    approval holds it or a newer deployment has it; its branch's and pull request's
+    unless newer ones have them), then mark it ready with ``ready_fields``.
+
+    Returns False when it could not become ready (another writer changed its state: a
+    cancel, a lost-worker sweep); then, as on any error or cancel here, the aliases are
+    back where they were.
+    """
+    held = steps is not None and steps.needs_approval()
+    moves = AliasMoves(app, project, deployment)
+    ready = False
+    try:
+        await moves.point(own_hostname, AliasKind.DEPLOYMENT)
+        if not held and deployment.target == Environment.PRODUCTION and is_newest(
+                deployment, await deployments.production_deployment(app, project)):
+            await moves.promote()
+        base = app.settings.base_domain
+        if deployment.branch:
+            hostname = await hostnames.branch_hostname(project, deployment.branch, base)
+            if is_newest(deployment, await deployments.alias_target(hostname)):
+                await moves.point(hostname, AliasKind.BRANCH, branch=deployment.branch)
+        if deployment.pull_request is not None:
+            hostname = await hostnames.pull_request_hostname(project, deployment.pull_request,
+                                                             base)
+            if is_newest(deployment, await deployments.alias_target(hostname)):
+                await moves.point(hostname, AliasKind.PULL_REQUEST, branch=deployment.branch)
+        if steps is not None:
+            await steps.deployed()
+        ready = await deployments.transition(app, deployment, DeploymentState.READY,
+                                             **ready_fields)
+    finally:
+        # ``ready`` is set on the deployment once persisted, before it is announced: an
+        # error or cancel while announcing leaves a ready deployment with its aliases.
+        if deployment.state != DeploymentState.READY:
+            await moves.undo()
+    return ready
