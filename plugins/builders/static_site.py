@@ -20,13 +20,11 @@ from autostack_core.build import user_files
 from autostack_core.build.build_errors import BuildError
 from autostack_core.interfaces import BuildContext, Detection
 
+from .netlify_routes import from_headers_file, from_netlify_toml, from_redirects_file
 from .routes_config import (
     RouteConfigError,
     RouteSet,
     build_config,
-    from_headers_file,
-    from_netlify_toml,
-    from_redirects_file,
     from_vercel_json,
 )
 from .steps import publish, write_json

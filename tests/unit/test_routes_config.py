@@ -7,6 +7,11 @@ from typing import Any
 
 import pytest
 
+from autostack_plugins.builders.netlify_routes import (
+    from_headers_file,
+    from_netlify_toml,
+    from_redirects_file,
+)
 from autostack_plugins.builders.routes_config import (
     HASHED_ASSET_SRC,
     IMMUTABLE,
@@ -15,9 +20,6 @@ from autostack_plugins.builders.routes_config import (
     RouteSet,
     build_config,
     destination_to_dest,
-    from_headers_file,
-    from_netlify_toml,
-    from_redirects_file,
     from_vercel_json,
     immutable_assets_route,
     source_to_regex,
