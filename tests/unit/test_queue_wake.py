@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 from huey import SqliteHuey
 
-from autostack_core.infrastructure.queue import WakingConsumer, WakingSqliteStorage, WakingWorker
+from autostack_core.infrastructure.queue_wake import (
+    WakingConsumer,
+    WakingSqliteStorage,
+    WakingWorker,
+)
 
 pytestmark = pytest.mark.dbless
 
