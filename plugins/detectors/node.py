@@ -3,7 +3,8 @@
 Every framework is one row of :data:`FRAMEWORKS` (the packages that reveal it,
 its config files, default commands and output directory, after Vercel's public
 framework list); a few rows have a ``refine`` step for what the config decides
-(a Next.js static export, an Astro server build, a SvelteKit adapter). All rows
+(a Next.js static export, an Astro server build, a SvelteKit adapter), in
+:mod:`.node_refinements`. All rows
 that match become candidates and the highest confidence wins, so a SvelteKit
 app, which also depends on Vite, is SvelteKit. Node servers (Express, Fastify,
 Koa, Hono, NestJS, H3, Elysia) score lower than any front-end framework, and a
@@ -14,15 +15,15 @@ rarer presets of Vercel's list live in :mod:`.node_presets`.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from autostack_core import hookimpl
 from autostack_core.build.workspaces import dependency_folders, watch_paths
 from autostack_core.interfaces import Detection, SourceTree
 
+from . import node_refinements
 from .monorepo_tools import monorepo_build
-from .node_framework import CONFIG_BONUS, Framework, config_text, refine_angular, set_static
+from .node_framework import CONFIG_BONUS, Framework, refine_angular
 from .node_plain import build_script_only, plain_server
 from .node_presets import PRESETS
 from .node_project import NodeProject, config_files
@@ -30,180 +31,6 @@ from .node_servers import SERVERS, refine_server
 from .package_managers import workspace_root
 
 DETECTOR = "autostack_plugins.detectors.node"
-
-# ---------------------------------------------------------------------------
-# Refinements: what a framework's config file changes
-# ---------------------------------------------------------------------------
-
-
-def _nextjs(project: NodeProject, detection: Detection, config: str | None) -> None:
-    text = config_text(project, config)
-    if re.search(r"output\s*:\s*['\"]export['\"]", text):
-        set_static(detection, "out", f"static export: `output: 'export'` in `{config}`")
-    elif "next export" in project.scripts.get("build", ""):
-        set_static(detection, "out", "static export: `next export` in the `build` script")
-    elif re.search(r"output\s*:\s*['\"]standalone['\"]", text):
-        detection.start_command = "node .next/standalone/server.js"
-        detection.reasons.append(f"standalone server: `output: 'standalone'` in `{config}`")
-
-
-def _astro(project: NodeProject, detection: Detection, config: str | None) -> None:
-    text = config_text(project, config)
-    server = re.search(r"output\s*:\s*['\"](server|hybrid)['\"]", text)
-    if not server:
-        return
-    detection.runtime = "node"
-    if project.has("@astrojs/node"):
-        detection.start_command = project.script_command(
-            "start", "node ./dist/server/entry.mjs"
-        )
-        detection.reasons.append(
-            f"server output: `output: '{server.group(1)}'` in `{config}` with "
-            f"{project.cite('@astrojs/node')}"
-        )
-    else:
-        detection.start_command = "node ./dist/server/entry.mjs"
-        detection.reasons.append(
-            f"server output: `output: '{server.group(1)}'` in `{config}`; self-hosting needs "
-            "the `@astrojs/node` adapter (`npx astro add node`)"
-        )
-
-
-def _sveltekit(project: NodeProject, detection: Detection, config: str | None) -> None:
-    if project.has("@sveltejs/adapter-static"):
-        spa = "fallback" in config_text(project, config)
-        set_static(detection, "build", f"static site: {project.cite('@sveltejs/adapter-static')}")
-        detection.spa_fallback = spa
-    elif project.has("@sveltejs/adapter-node"):
-        detection.start_command = "node build"
-        detection.reasons.append(f"Node server: {project.cite('@sveltejs/adapter-node')}")
-    elif project.has("@sveltejs/adapter-auto"):
-        # As Vercel does (adapter-auto picks its adapter there): the builder switches it.
-        layout = project.first_file(*(f"src/routes/+layout.{ext}" for ext in ("js", "ts")))
-        if layout and re.search(r"export\s+const\s+prerender\s*=\s*true",
-                                project.tree.read_text(layout) or ""):
-            set_static(detection, "build", f"{project.cite('@sveltejs/adapter-auto')} and every "
-                       f"page prerendered (`export const prerender = true` in `{layout}`): "
-                       "built with `@sveltejs/adapter-static` instead")
-        else:
-            detection.start_command = "node build"
-            detection.reasons.append(f"{project.cite('@sveltejs/adapter-auto')}: built with "
-                                     "`@sveltejs/adapter-node` instead, a Node server")
-    else:
-        detection.start_command = "node build"
-        detection.reasons.append(
-            "no self-hosting adapter found: add `@sveltejs/adapter-node` (server) or "
-            "`@sveltejs/adapter-static` (static site) to svelte.config.js"
-        )
-
-
-def _nuxt(project: NodeProject, detection: Detection, config: str | None) -> None:
-    major = project.major("nuxt") or 3
-    text = config_text(project, config)
-    generate = "nuxt generate" in project.scripts.get("build", "")
-    spa = re.search(r"ssr\s*:\s*false", text) is not None
-    if major < 3:
-        detection.start_command = project.script_command("start", "nuxt start")
-        detection.output_directory = ".nuxt"
-        if generate or re.search(r"target\s*:\s*['\"]static['\"]", text):
-            set_static(detection, "dist", "static site: Nuxt 2 `target: 'static'`")
-            detection.build_command = project.script_command("generate", "nuxt generate")
-        return
-    if generate or spa:
-        why = f"`ssr: false` in `{config}`" if spa else "`nuxt generate` in `build`"
-        set_static(detection, ".output/public", f"static site: {why}")
-        detection.build_command = project.script_command("generate", "nuxt generate")
-        detection.spa_fallback = spa
-
-
-def _remix(project: NodeProject, detection: Detection, config: str | None) -> None:
-    vite_config = project.first_file(*config_files("vite.config"))
-    if vite_config and "@remix-run/dev" in config_text(project, vite_config):
-        detection.build_command = project.script_command("build", "remix vite:build")
-        detection.start_command = project.script_command(
-            "start", "remix-serve ./build/server/index.js"
-        )
-        detection.reasons.append(f"Remix Vite plugin in `{vite_config}`")
-
-
-def _react_router(project: NodeProject, detection: Detection, config: str | None) -> None:
-    if re.search(r"ssr\s*:\s*false", config_text(project, config)):
-        set_static(detection, "build/client", f"SPA mode: `ssr: false` in `{config}`")
-        detection.spa_fallback = True
-
-
-def _doc_folder(project: NodeProject, marker: str, script: str) -> str:
-    """The docs folder of VitePress/VuePress: from the build script, else the marker."""
-    scripts = project.scripts.get("docs:build", "") + " " + project.scripts.get("build", "")
-    match = re.search(rf"{script} build\s+([\w./-]+)", scripts)
-    if match:
-        return match.group(1).strip("./") or "."
-    for folder in ("docs", "src", "."):
-        if project.tree.is_dir(f"{folder}/{marker}"):
-            return folder
-    return "docs"
-
-
-def _vitepress(project: NodeProject, detection: Detection, config: str | None) -> None:
-    folder = _doc_folder(project, ".vitepress", "vitepress")
-    prefix = "" if folder == "." else f"{folder}/"
-    detection.output_directory = f"{prefix}.vitepress/dist"
-    if not {"docs:build", "build"} & project.scripts.keys():
-        detection.build_command = f"{project.pm.exec} vitepress build {folder}"
-
-
-def _vuepress(project: NodeProject, detection: Detection, config: str | None) -> None:
-    folder = _doc_folder(project, ".vuepress", "vuepress")
-    prefix = "" if folder == "." else f"{folder}/"
-    detection.output_directory = f"{prefix}.vuepress/dist"
-    if not {"docs:build", "build"} & project.scripts.keys():
-        detection.build_command = f"{project.pm.exec} vuepress build {folder}"
-
-
-def _eleventy(project: NodeProject, detection: Detection, config: str | None) -> None:
-    match = re.search(r"output\s*:\s*['\"]([^'\"]+)['\"]", config_text(project, config))
-    if match:
-        detection.output_directory = match.group(1).strip("./") or "_site"
-        detection.reasons.append(f"output `{detection.output_directory}` set in `{config}`")
-
-
-_VITE_FLAVOURS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Preact", ("@preact/preset-vite", "preact")),
-    ("Solid", ("vite-plugin-solid", "solid-js")),
-    ("Svelte", ("@sveltejs/vite-plugin-svelte", "svelte")),
-    ("Vue", ("@vitejs/plugin-vue", "vue")),
-    ("React", ("@vitejs/plugin-react", "@vitejs/plugin-react-swc", "react")),
-    ("Lit", ("lit",)),
-)
-
-
-def _vite(project: NodeProject, detection: Detection, config: str | None) -> None:
-    for flavour, packages in _VITE_FLAVOURS:
-        present = [package for package in packages if project.has(package)]
-        if present:
-            detection.name = f"Vite ({flavour})"
-            detection.reasons.append(f"{flavour}: {project.cite(present[0])}")
-            break
-    else:
-        detection.name = "Vite (vanilla)"
-    match = re.search(r"outDir\s*:\s*['\"]([^'\"]+)['\"]", config_text(project, config))
-    if match:
-        detection.output_directory = match.group(1).strip("./") or "dist"
-        detection.reasons.append(f"`build.outDir` is `{detection.output_directory}` in `{config}`")
-
-
-def _qwik(project: NodeProject, detection: Detection, config: str | None) -> None:
-    for adapter in ("express", "node-server", "fastify"):
-        if project.tree.is_dir(f"adapters/{adapter}"):
-            detection.runtime = "node"
-            detection.start_command = project.script_command(
-                "serve", f"node server/entry.{adapter}"
-            )
-            detection.reasons.append(f"Node server: `adapters/{adapter}` present")
-            return
-    if project.tree.is_dir("adapters/static"):
-        detection.reasons.append("static site: `adapters/static` present")
-
 
 # ---------------------------------------------------------------------------
 # The frameworks
@@ -220,32 +47,32 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework(
         "nextjs", "Next.js", ("next",), 0.95, "next build", ".next", "next dev --port $PORT",
         configs=config_files("next.config"), runtime="node", start="next start",
-        refine=_nextjs,
+        refine=node_refinements.nextjs,
     ),
     Framework(
         "nuxtjs", "Nuxt", ("nuxt", "nuxt3", "nuxt-edge"), 0.95, "nuxt build", ".output",
         "nuxt dev --port $PORT", configs=config_files("nuxt.config"), runtime="node",
-        start="node .output/server/index.mjs", refine=_nuxt,
+        start="node .output/server/index.mjs", refine=node_refinements.nuxt,
     ),
     Framework(
         "remix", "Remix", ("@remix-run/dev", "@remix-run/react", "remix"), 0.95,
         "remix build", "build", "remix dev", configs=config_files("remix.config"),
-        runtime="node", start="remix-serve ./build/index.js", refine=_remix,
+        runtime="node", start="remix-serve ./build/index.js", refine=node_refinements.remix,
     ),
     Framework(
         "react-router", "React Router", ("@react-router/dev",), 0.95, "react-router build",
         "build", "react-router dev --port $PORT", configs=config_files("react-router.config"),
         runtime="node", start="react-router-serve ./build/server/index.js",
-        refine=_react_router,
+        refine=node_refinements.react_router,
     ),
     Framework(
         "astro", "Astro", ("astro",), 0.95, "astro build", "dist", "astro dev --port $PORT",
-        configs=config_files("astro.config"), refine=_astro,
+        configs=config_files("astro.config"), refine=node_refinements.astro,
     ),
     Framework(
         "sveltekit", "SvelteKit", ("@sveltejs/kit",), 0.95, "vite build", "build",
         "vite dev --port $PORT", configs=config_files("svelte.config"), runtime="node",
-        refine=_sveltekit,
+        refine=node_refinements.sveltekit,
     ),
     Framework(
         "solidstart-1", "SolidStart", ("@solidjs/start",), 0.95, "vinxi build", ".output",
@@ -260,7 +87,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework(
         "qwik", "Qwik City", ("@builder.io/qwik-city", "@qwik.dev/router"), 0.95,
         "qwik build", "dist", "vite --mode ssr --port $PORT",
-        configs=config_files("vite.config"), refine=_qwik,
+        configs=config_files("vite.config"), refine=node_refinements.qwik,
     ),
     Framework(
         "gatsby", "Gatsby", ("gatsby",), 0.95, "gatsby build", "public",
@@ -280,7 +107,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
             for folder in ("docs/", "")
             for ext in ("js", "mjs", "ts", "mts")
         ),
-        dev_script="docs:dev", build_script="docs:build", refine=_vitepress,
+        dev_script="docs:dev", build_script="docs:build", refine=node_refinements.vitepress,
     ),
     Framework(
         "vuepress", "VuePress", ("vuepress", "@vuepress/client"), 0.94, "vuepress build src",
@@ -289,7 +116,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
             f"{folder}.vuepress/config.{ext}" for folder in ("docs/", "src/", "") for ext in
             ("js", "ts")
         ),
-        dev_script="docs:dev", build_script="docs:build", refine=_vuepress,
+        dev_script="docs:dev", build_script="docs:build", refine=node_refinements.vuepress,
     ),
     Framework(
         "angular", "Angular", ("@angular/cli",), 0.93, "ng build", "dist",
@@ -300,7 +127,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
         "eleventy", "Eleventy", ("@11ty/eleventy",), 0.93, "eleventy", "_site",
         "eleventy --serve --port $PORT",
         configs=(".eleventy.js", *config_files("eleventy.config", "js", "mjs", "cjs", "ts")),
-        refine=_eleventy,
+        refine=node_refinements.eleventy,
     ),
     Framework(
         "hexo", "Hexo", ("hexo",), 0.93, "hexo generate", "public", "hexo server --port $PORT",
@@ -326,7 +153,7 @@ FRAMEWORKS: tuple[Framework, ...] = (
     ),
     Framework(
         "vite", "Vite", ("vite",), 0.88, "vite build", "dist", "vite --port $PORT",
-        configs=config_files("vite.config"), spa=True, refine=_vite,
+        configs=config_files("vite.config"), spa=True, refine=node_refinements.vite,
     ),
     Framework(
         "storybook", "Storybook", ("storybook", "@storybook/react", "@storybook/vue3",
