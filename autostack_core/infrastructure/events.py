@@ -14,11 +14,14 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 
 from redis import asyncio as aioredis
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 LISTEN_POLL_SECONDS = 0.5
 """How long the Redis listener waits for a message before it checks whether to stop
 (``stop`` wakes it at once with a message of its own; this is the fallback)."""
+SUBSCRIBE_SECONDS = 10.0
+"""How long ``start`` waits for Redis to confirm the subscription."""
 
 
 class EventBus:
@@ -40,19 +43,31 @@ class EventBus:
             event.set()
 
     async def start(self) -> None:
+        """Listen to Redis, subscribed by the time this returns: an announcement made after
+        start (a deployment created right after the server started) wakes its subscribers
+        instead of waiting out their poll interval."""
         if self._redis is not None and self._listener is None:
-            self._listener = asyncio.create_task(self._listen())
+            pubsub = self._redis.pubsub()
+            try:
+                await pubsub.psubscribe("autostack:*")
+                # Sending the subscription is not having it: Redis confirms it on this
+                # connection, after which every publish reaches the listener.
+                async with asyncio.timeout(SUBSCRIBE_SECONDS):
+                    while (await pubsub.get_message(timeout=SUBSCRIBE_SECONDS) or {}) \
+                            .get("type") != "psubscribe":
+                        pass
+            except BaseException:
+                await pubsub.aclose()
+                raise
+            self._listener = asyncio.create_task(self._listen(pubsub))
 
-    async def _listen(self) -> None:
+    async def _listen(self, pubsub: PubSub) -> None:
         """Relay Redis announcements until ``stop`` says so.
 
         Stopped by a flag, not by cancelling: redis-py 8's pub/sub read defers a
         cancel until the connection's teardown finishes, so a cancelled listener
         can wait forever for a message that never comes.
         """
-        assert self._redis is not None
-        pubsub = self._redis.pubsub()
-        await pubsub.psubscribe("autostack:*")
         try:
             while not self._stopping.is_set():
                 message = await pubsub.get_message(ignore_subscribe_messages=True,

@@ -45,3 +45,22 @@ async def test_a_bus_stopped_right_after_it_started_stops(redis_url: str | None)
         await bus.start()
         await asyncio.sleep(pause)
         await asyncio.wait_for(bus.stop(), 10)
+
+
+@pytest.mark.parametrize("redis_url", BUSES)
+async def test_one_announcement_right_after_start_wakes_a_subscriber(
+        redis_url: str | None) -> None:
+    """``start`` returns subscribed: a deployment created as soon as the server started
+    was announced before the Redis listener had subscribed, and its page heard of it only
+    at its next poll (the fast tier's stream tests waited 3 s, the poll is 5 s)."""
+    bus = EventBus(redis_url)
+    await bus.start()
+    try:
+        changes = bus.changes("project:1", poll_seconds=60)
+        await anext(changes)  # the first one is immediate
+        waiter = asyncio.ensure_future(anext(changes))
+        await bus.publish("project:1")
+        await asyncio.wait_for(waiter, 10)
+        await changes.aclose()
+    finally:
+        await asyncio.wait_for(bus.stop(), 10)
