@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from autostack_core.config import Settings
+from autostack_core.security.crypto import install_keyring, load_keyring
 from tests.cloudrun_standin import CloudRunStandIn, cloudrun_standin, team_config
 from tests.conformance import Pair, ProviderConformance, Stage
 from tests.conformance.forwarding_edge import ForwardingEdge
@@ -46,8 +47,9 @@ class TestCloudRunPairOnTheStandIn(ProviderConformance):
     @pytest.fixture
     async def pair(self, tmp_path: Path,
                    cloudrun_standin: CloudRunStandIn) -> AsyncIterator[Pair]:
-        runtime = CloudRunRuntime(Settings(data_dir=tmp_path / "data", health_timeout_seconds=10),
-                                  team_config(cloudrun_standin))
+        settings = Settings(data_dir=tmp_path / "data", health_timeout_seconds=10)
+        install_keyring(load_keyring(settings.data_dir))  # the runtime seals its placements
+        runtime = CloudRunRuntime(settings, team_config(cloudrun_standin))
         edge = ForwardingEdge(f"http://127.0.0.1:{cloudrun_standin.frontend_port}", ".a.run.app")
         await edge.start()
         await runtime.start()

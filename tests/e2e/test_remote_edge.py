@@ -32,6 +32,7 @@ from cryptography.x509.oid import NameOID
 from autostack_core.config import Settings
 from autostack_core.interfaces.edge import WeightedEndpoint
 from autostack_core.interfaces.runtime import Endpoint, Release
+from autostack_core.security.crypto import install_keyring, load_keyring
 from autostack_plugins.providers.local.edge import Edge
 from autostack_plugins.providers.local.local_edge import LocalEdge
 from tests.aci_standin import AciStandIn, FakeToken, aci_standin, team
@@ -86,7 +87,9 @@ def tls_cloudrun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cl
 
 
 async def cloud_run_release(tmp_path: Path, standin: CloudRunStandIn) -> Endpoint:
-    runtime = CloudRunRuntime(Settings(data_dir=tmp_path / "run", health_timeout_seconds=10))
+    settings = Settings(data_dir=tmp_path / "run", health_timeout_seconds=10)
+    install_keyring(load_keyring(settings.data_dir))  # the runtime seals its placements
+    runtime = CloudRunRuntime(settings)
     await runtime.start()
     try:
         reference = await runtime.publish(artifact("r3", standin_image("v-r3"), frozenset()))

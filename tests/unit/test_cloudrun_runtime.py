@@ -28,6 +28,7 @@ from autostack_core.interfaces.runtime import (
     ReleaseStatus,
     ScalePolicy,
 )
+from autostack_core.security.crypto import install_keyring, load_keyring
 from tests.cloudrun_standin import CloudRunStandIn, cloudrun_standin, team_config
 from tests.conformance.pair import artifact
 from tests.kube_standin import standin_image
@@ -46,16 +47,21 @@ pytestmark = pytest.mark.dbless
 SERVICE = "projects/standin-project/locations/us-central1/services/autostack-shop"
 
 
+def runtime_settings(tmp_path: Path) -> Settings:
+    """The runtime's settings, with the server's keyring installed (placements are sealed)."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        health_timeout_seconds=5,
+        runtime_memory_mb=256,
+        runtime_cpus=1,
+    )
+    install_keyring(load_keyring(settings.data_dir))
+    return settings
+
+
 @pytest.fixture
 async def runtime(tmp_path: Path) -> AsyncIterator[CloudRunRuntime]:
-    runtime = CloudRunRuntime(
-        Settings(
-            data_dir=tmp_path / "data",
-            health_timeout_seconds=5,
-            runtime_memory_mb=256,
-            runtime_cpus=1,
-        )
-    )
+    runtime = CloudRunRuntime(runtime_settings(tmp_path))
     await runtime.start()
     yield runtime
     await runtime.stop()
@@ -271,6 +277,25 @@ async def test_the_meter_reads_a_ready_revisions_allotment_times_its_instances(
     cost = runtime.estimate_cost(hour)
     assert {line.item: line.quantity for line in cost.lines} == {
         "vcpu": 7200.0, "memory": 1800.0, "requests": 1000}
+
+
+async def test_a_restarted_server_still_knows_its_revisions(
+    runtime: CloudRunRuntime, cloudrun_standin: CloudRunStandIn, tmp_path: Path
+) -> None:
+    """Status and the meter after a restart (a new runtime on the same data dir), without a
+    deploy; the team's key is sealed in the state file, never written in clear."""
+    await deploy(runtime, cloudrun_standin, "r1")
+    await runtime.stop()
+    state = tmp_path / "data" / "deployments" / "r1" / "cloudrun.json"
+    assert "private_key" not in state.read_text() and oct(state.stat().st_mode)[-3:] == "600"
+    restarted = CloudRunRuntime(runtime_settings(tmp_path))
+    await restarted.start()
+    assert await restarted.status("r1") == ReleaseStatus.READY
+    assert await restarted.measure("r1") is not None
+    assert await restarted.status("r9") == ReleaseStatus.ABSENT
+    await restarted.destroy("r1")
+    assert not state.exists() and await CloudRunRuntime(runtime_settings(tmp_path)).status(
+        "r1") == ReleaseStatus.ABSENT
 
 
 @pytest.mark.dbless

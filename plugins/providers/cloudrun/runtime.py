@@ -16,6 +16,9 @@ key (sealed at rest); without a key a team's values are refused
 (``check_config``: the server's Application Default Credentials are not lent),
 and the server's own settings (``AUTOSTACK_CLOUDRUN_*``) may use them.
 Logs are Cloud Logging's, which this client does not read: ``logs`` yields nothing.
+Where each release is (its service and the settings) is kept in its state folder
+(:mod:`autostack_plugins.providers.placements`): a restarted server reads its
+status and meters it without deploying it again.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from autostack_core.interfaces.runtime import (
 from autostack_core.interfaces.usage import ResourceUsage
 from autostack_core.utils import lazy_module
 from autostack_plugins.providers.cloudrun import meter, prices
+from autostack_plugins.providers.placements import Placements
 
 if TYPE_CHECKING:
     from autostack_plugins.providers.cloudrun import client as cloudrun_client
@@ -99,8 +103,9 @@ class CloudRunRuntime:
     def __init__(self, settings: Settings, defaults: Mapping[str, str] | None = None) -> None:
         self.settings = settings
         self.defaults = dict(defaults or {})
-        self.placements: dict[str, tuple[dict[str, str], str]] = {}
-        """release id -> (the settings it was deployed with, its service's full name)."""
+        self.placements = Placements(settings, self.name)
+        """release id -> (the settings it was deployed with, its service's full name), kept in
+        the release's state folder so status and the meter survive a restart."""
         self._locks: dict[str, asyncio.Lock] = {}
 
     def check_config(self, config: Mapping[str, str]) -> None:
@@ -270,7 +275,7 @@ class CloudRunRuntime:
             or len({item[1] for item in placed if item}) != 1
         ):
             raise ValueError("a split needs deployed releases of one project")
-        values, service = placed[0]  # type: ignore[misc]
+        values, service = placed[0]
         percents = to_percents(weights)
         revisions = {
             revision_id(service.rsplit("/", 1)[-1], release_id): percent
@@ -288,7 +293,7 @@ class CloudRunRuntime:
         if placed is not None:
             async with self._locks.setdefault(placed[1], asyncio.Lock()):
                 await self._remove(release_id)
-        self.placements.pop(release_id, None)
+        self.placements.pop(release_id)
 
     async def _remove(self, release_id: str) -> None:
         placed = self.placements.get(release_id)
