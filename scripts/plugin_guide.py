@@ -86,7 +86,7 @@ them (`register_edges`). Their contracts are the protocols
   count).
 
 A small, complete pair to read first is the null provider
-(`plugins/providers/null.py`): it keeps everything in memory, and
+(`plugins/providers/null/`: `runtime.py`, `edge.py`): it keeps everything in memory, and
 `NullEdge.fetch(hostname, path)` plays a visitor, so tests can check what a
 hostname serves without any server. A pip-installable example with a real
 HTTP edge is `tests/plugins/example_provider`:

@@ -7,7 +7,7 @@ starts as a copy of one database migrated at the start of the session
 (tests/template_database.py). The queue and events use Redis when
 ``AUTOSTACK_TEST_REDIS_URL`` is set.
 
-The server runs on the null pair (plugins/providers/null.py): the ``null`` edge
+The server runs on the null pair (plugins/providers/null/): the ``null`` edge
 (the ``edge`` setting) and the null runtime registered as ``local``, the runtime
 projects name by default, instead of the local plugin's. Nothing runs and no
 Caddy starts; tests/null_edge.py reads what the core asked of them. The local

@@ -1,7 +1,7 @@
 """A project's traffic API on the null pair: skew protection.
 
 The server runs with ``edge = "null"`` and the project on the ``null``
-runtime (plugins/providers/null.py), so what the API asked of the edge is
+runtime (plugins/providers/null/), so what the API asked of the edge is
 what a visitor of the null edge gets. Deployments go through the real
 pipeline (upload, detection, sandboxed static build, store).
 """

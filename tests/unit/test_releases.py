@@ -1,7 +1,7 @@
 """The core drives runtimes and the edge only through their interfaces: on the null pair.
 
 The server runs with ``edge = "null"`` and the project on the ``null`` runtime
-(plugins/providers/null.py: everything in memory, nothing runs), so what the
+(plugins/providers/null/: everything in memory, nothing runs), so what the
 core asked for is what the pair holds. Deployments go through the real
 pipeline (upload, detection, sandboxed static build, store).
 """

@@ -3,7 +3,7 @@ turned on and off by ``autostack projects set NAME --scale-to-zero on|off`` (the
 PUT /scale), audited, checked, and handed to the runtime for every ready deployment;
 uptime checks keep no deployment awake.
 
-The project runs on the null runtime (plugins/providers/null.py), which keeps each
+The project runs on the null runtime (plugins/providers/null/), which keeps each
 release's policy in memory; the CLI runs against the app served by uvicorn.
 """
 
