@@ -20,6 +20,7 @@ from autostack_plugins.providers.local.run_sandbox import RuntimeCgroup, isolati
 from autostack_plugins.providers.local.runtime_logs import LogWriter, read_logs
 from autostack_plugins.providers.local.supervisor import Supervisor
 from autostack_plugins.providers.local.workload import Program, Workload
+from tests.eventually import eventually
 
 APP = """\
 import http.server, os, signal, sys
@@ -196,19 +197,19 @@ async def test_a_crash_is_restarted_and_a_crash_loop_marks_unhealthy(
     monkeypatch.setattr(restart_guard, "MAX_BACKOFF_SECONDS", 0.2)
     monkeypatch.setattr(restart_guard, "CRASH_LOOP_COUNT", 3)
     await supervisor.start(runtime(app_dir))
-    for _ in range(3):
+    for crash in range(3):
         replica = supervisor.runtimes[DPL].replicas[0]
         first_token = (await get(replica.port)).text.split()[1]
         os.killpg(replica.pid, signal.SIGKILL)
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            port = upstreams[(DPL, "server")][0]
+
+        async def restarted(first_token: str = first_token) -> bool:
             try:
-                token = (await get(port)).text.split()[1]
+                answer = await get(upstreams[(DPL, "server")][0])
             except httpx.TransportError:
-                continue
-            if token != first_token:
-                break
+                return False
+            return answer.text.split()[1] != first_token
+
+        await eventually(restarted, f"a new process after crash {crash + 1}")
     assert supervisor.status(DPL) == "unhealthy"
     events = [r["line"] for r in read_logs(supervisor.logs_dir(DPL))
               if r["source"] == "supervisor"]
@@ -230,11 +231,7 @@ async def test_sleep_leaves_a_waker_and_the_next_connection_waits_for_the_start(
     assert response.status_code == 200 and response.text.startswith("hello")
     # The held request is answered once the replica listens; the wake goes on with
     # the health check and the edge's switch.
-    for _ in range(100):
-        if supervisor.status(DPL) == "running":
-            break
-        await asyncio.sleep(0.05)
-    assert supervisor.status(DPL) == "running"
+    await eventually(lambda: supervisor.status(DPL) == "running", "the wake's end")
     assert upstreams[(DPL, "server")] != [waker_port]
 
 
@@ -261,13 +258,14 @@ async def test_a_new_supervisor_readopts_live_replicas_and_restarts_dead_ones(
     await second.adopt()
     try:
         assert second.runtimes[KEEP].replicas[0].pid == kept.pid
-        for _ in range(100):
+
+        async def answer() -> httpx.Response | None:
             try:
-                response = await get(seen[(LOST, "server")][0])
+                return await get(seen[(LOST, "server")][0])
             except httpx.TransportError:
-                await asyncio.sleep(0.05)
-                continue
-            break
+                return None
+
+        response = await eventually(answer, "the dead replica restarted")
         assert response.text.startswith("hello")
         assert second.runtimes[LOST].replicas[0].pid != lost.pid
     finally:
