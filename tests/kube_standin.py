@@ -15,6 +15,13 @@ by kind, namespace and name and answers the paths the runtime uses:
   (a Namespace takes its objects, a Deployment its pods);
 * ``GET .../pods/NAME/log`` with ``timestamps``, ``sinceSeconds`` and ``follow``.
 
+It plays the kubelet's image pull for the registries in :attr:`pulls_from` (real
+registries the test started): a pod is ready only when the manifest of its
+image can be fetched from there, with no login or with one of the
+``kubernetes.io/dockerconfigjson`` Secrets its ``imagePullSecrets`` name, as the
+kubelet tries them; otherwise it waits in ``ImagePullBackOff`` and the rollout
+does not complete. Images of other registries are taken as pulled.
+
 It plays the Deployment controller: a Deployment's rollout completes at once
 (``rollouts = "complete"``), stays progressing (``"hold"``, then
 :meth:`finish`) or fails (``"fail"``: ``ProgressDeadlineExceeded``), and an
@@ -40,6 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import kubernetes_validate
 import pytest
 import yaml
@@ -49,6 +57,8 @@ from tests.kube_standin_http import Server, api_handler, ingress_handler, status
 
 VERSION = "1.33.0"
 NGINX = "nginx.ingress.kubernetes.io/"
+MANIFEST_TYPES = ("application/vnd.oci.image.manifest.v1+json, "
+                  "application/vnd.docker.distribution.manifest.v2+json")
 Key = tuple[str, str, str]  # kind, namespace ("" for a Namespace), name
 
 
@@ -82,6 +92,8 @@ class KubeStandIn:
         """(method, path?query, content type) of every API request, for tests to check."""
         self.verify: Callable[[str], bool] | None = None
         """Checks a bearer token instead of :attr:`token` (EKS's authenticator, in tests)."""
+        self.pulls_from: set[str] = set()
+        """Registry hosts (``127.0.0.1:port``) whose images pods really pull (manifests)."""
         self._turns: dict[str, list[int]] = {}
         self.api = Server(("127.0.0.1", free_port()), api_handler(self))
         self.ingress = Server(("127.0.0.1", free_port()), ingress_handler(self))
@@ -205,8 +217,9 @@ class KubeStandIn:
     def _reconcile(self, namespace: str, name: str, how: str) -> None:
         deployment = self.objects[("Deployment", namespace, name)]
         replicas = deployment["spec"]["replicas"]
-        ready = how == "complete"
-        self._set_pods(namespace, deployment, replicas, ready)
+        pull_error = self._pull_error(namespace, deployment["spec"]["template"])
+        ready = how == "complete" and pull_error is None
+        self._set_pods(namespace, deployment, replicas, ready, pull_error)
         progressing = {"type": "Progressing", "status": "True",
                        "reason": "NewReplicaSetAvailable" if ready else "ReplicaSetUpdated",
                        "message": f'ReplicaSet "{name}" is progressing.'}
@@ -223,8 +236,33 @@ class KubeStandIn:
                 "message": "Deployment has minimum availability." if ready else
                 "Deployment does not have minimum availability."}]}
 
+    def _pull_error(self, namespace: str, template: dict[str, Any]) -> str | None:
+        """Why the kubelet could not pull the template's image (None: pulled)."""
+        image = template["spec"]["containers"][0]["image"]
+        host, _, rest = image.partition("/")
+        if host not in self.pulls_from:
+            return None
+        repository, _, digest = rest.partition("@")
+        logins: list[tuple[str, str] | None] = [None]
+        for entry in template["spec"].get("imagePullSecrets", []):
+            secret = self.objects.get(("Secret", namespace, entry["name"])) or {}
+            if secret.get("type") == "kubernetes.io/dockerconfigjson":
+                config = json.loads(base64.b64decode(secret["data"][".dockerconfigjson"]))
+                auth = config.get("auths", {}).get(host, {}).get("auth")
+                if auth:
+                    user, _, password = base64.b64decode(auth).decode().partition(":")
+                    logins.append((user, password))
+        codes = []
+        for login in logins:
+            answer = httpx.get(f"http://{host}/v2/{repository}/manifests/{digest}", auth=login,
+                               headers={"Accept": MANIFEST_TYPES}, timeout=10)
+            if answer.status_code == 200:
+                return None
+            codes.append(answer.status_code)
+        return f"Failed to pull image \"{image}\": {host} answered {codes}"
+
     def _set_pods(self, namespace: str, deployment: dict[str, Any], replicas: int,
-                  ready: bool) -> None:
+                  ready: bool, pull_error: str | None = None) -> None:
         """Pods of the Deployment's current generation, ``replicas`` of them."""
         name = deployment["metadata"]["name"]
         template = deployment["spec"]["template"]
@@ -237,7 +275,7 @@ class KubeStandIn:
         image = template["spec"]["containers"][0]["image"]
         for index in range(replicas):
             pod = f"{prefix}{index}"
-            if ("Pod", namespace, pod) not in self.objects:
+            if ("Pod", namespace, pod) not in self.objects and not pull_error:
                 self.write_log(namespace, pod, self.app.started(image))
             started = self.objects.get(("Pod", namespace, pod), {}).get("status", {}) \
                 .get("startTime") or _now()
@@ -248,8 +286,14 @@ class KubeStandIn:
                              "creationTimestamp": _now()},
                 "spec": {"containers": [{"name": "app", "image": image, "resources":
                                          template["spec"]["containers"][0].get("resources", {})}]},
-                "status": {"phase": "Running", "startTime": started, "conditions": [
-                    {"type": "Ready", "status": "True" if ready else "False"}]}}
+                "status": {"phase": "Pending" if pull_error else "Running",
+                           "startTime": started, "conditions": [
+                               {"type": "Ready", "status": "True" if ready else "False"}],
+                           **({"containerStatuses": [{
+                               "name": "app", "ready": False, "image": image, "imageID": "",
+                               "restartCount": 0, "state": {
+                               "waiting": {"reason": "ImagePullBackOff",
+                                           "message": pull_error}}}]} if pull_error else {})}}
 
     def write_log(self, namespace: str, pod: str, text: str) -> None:
         with self.changed:

@@ -32,7 +32,7 @@ from autostack_core.interfaces import PushTarget
 from autostack_core.interfaces.runtime import ConfigField, url_value
 from autostack_core.utils import write_private
 from autostack_plugins.providers.kubernetes.clusters import ClusterError
-from autostack_plugins.providers.kubernetes.runtime import PLACEMENT_FIELDS
+from autostack_plugins.providers.kubernetes.fields import PLACEMENT_FIELDS
 
 if TYPE_CHECKING:  # boto3 and the client load when a cluster is first connected (1 s)
     import boto3

@@ -7,7 +7,8 @@ against :data:`KUBERNETES_VERSION`'s schemas before anything is sent.
 A release ``<id>`` of a team's project is, in the team's namespace:
 
 * a ``Secret`` ``<id>-env`` with its environment variables;
-* a ``Deployment`` ``<id>``: the image, ``PORT`` and the Secret as its
+* a ``Deployment`` ``<id>``: the image (pulled through the namespace's
+  ``imagePullSecrets`` when the runtime has a registry login), ``PORT`` and the Secret as its
   environment, a readiness probe on ``/`` (the health check: any answer below
   400 is ready, as kubelet's HTTP probe counts), a rolling update with
   ``maxUnavailable: 0``, CPU and memory requests and limits;
@@ -82,7 +83,7 @@ def env_secret(release_id: str, ns: str, env: dict[str, str]) -> Manifest:
 
 
 def deployment(release_id: str, ns: str, image: str, policy: ScalePolicy, *,
-               memory_mb: int, cpus: float) -> Manifest:
+               memory_mb: int, cpus: float, pull_secret: str | None = None) -> Manifest:
     labels = {RELEASE_LABEL: release_id}
     resources = {"cpu": f"{round(cpus * 1000)}m", "memory": f"{memory_mb}Mi"}
     container = {
@@ -102,12 +103,18 @@ def deployment(release_id: str, ns: str, image: str, policy: ScalePolicy, *,
         "progressDeadlineSeconds": 300,
         "template": {"metadata": {"labels": {**MANAGED, **labels}},
                      "spec": {"containers": [container],
-                              "automountServiceAccountToken": False}},
+                              "automountServiceAccountToken": False,
+                              **pull_secrets(pull_secret)}},
     }
     if not autoscaled(policy):
         spec["replicas"] = replicas(policy)
     return validate({"apiVersion": "apps/v1", "kind": "Deployment",
                      "metadata": _metadata(release_id, ns, labels), "spec": spec})
+
+
+def pull_secrets(name: str | None) -> dict[str, Any]:
+    """A pod spec's ``imagePullSecrets`` naming the Secret ``name``; nothing without one."""
+    return {"imagePullSecrets": [{"name": name}]} if name else {}
 
 
 def replicas(policy: ScalePolicy) -> int:

@@ -7,10 +7,12 @@ objects :mod:`manifests` describes (a namespace per team, the environment as a
 Secret, a Deployment, a Service, an HPA when the policy gives a range) and
 waits for the rollout (:mod:`rollout`). Hostnames are the ``kubernetes``
 edge's: a promote or rollback changes an Ingress, never a Deployment.
-One-click databases of its projects run in the same namespace from their
-images (:meth:`KubernetesRuntime.run_service`, :mod:`service_manifests`).
+With a registry login (:mod:`.registry`) the builds push with it and the pods
+pull through an image pull Secret. One-click databases of its projects run in
+the same namespace from their images (:mod:`.database_host`); what releases
+cost is :mod:`.costs`.
 
-The cluster is named by the team's runtime settings (:data:`CONFIG_FIELDS`,
+The cluster is named by the team's runtime settings (:data:`.fields.CONFIG_FIELDS`,
 sealed at rest; inline credentials only, :mod:`.team_config`), else by the
 server's environment (``AUTOSTACK_KUBECONFIG``, ``AUTOSTACK_KUBERNETES_NAMESPACE``,
 ...; see ``docs/providers/kubernetes.md``), where each team gets a namespace
@@ -31,12 +33,10 @@ from typing import TYPE_CHECKING, Protocol
 from autostack_core.build.build_errors import BuildError
 from autostack_core.config import Settings
 from autostack_core.interfaces import PushTarget
-from autostack_core.interfaces.cost import Cost, PriceTable, Usage
 from autostack_core.interfaces.runtime import (
     Artifact,
     ArtifactReference,
     ConfigField,
-    CostEstimate,
     Endpoint,
     LogLine,
     OutputKind,
@@ -45,14 +45,11 @@ from autostack_core.interfaces.runtime import (
     ScalePolicy,
     pushed_image,
 )
-from autostack_core.interfaces.services import ServiceImage
-from autostack_core.interfaces.usage import ResourceUsage
 from autostack_plugins.providers.kubernetes import (
+    fields,
     manifests,
-    meter,
     pod_logs,
-    prices,
-    service_manifests,
+    registry,
     team_config,
 )
 from autostack_plugins.providers.kubernetes.clusters import (
@@ -67,34 +64,18 @@ from autostack_plugins.providers.kubernetes.clusters import (
     Placement,
     cluster_key,
 )
+from autostack_plugins.providers.kubernetes.fields import CONFIG_FIELDS, PLACEMENT_FIELDS
 from autostack_plugins.providers.kubernetes.rollout import rollout
+
+from .costs import ReleaseCosts  # relative: mypy sees the classes, not Any
+from .database_host import DatabaseHost
 
 if TYPE_CHECKING:
     from autostack_plugins.providers.kubernetes.cluster import Cluster
 
 LOG = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
-HOURS_PER_MONTH = 730
-
-PLACEMENT_FIELDS = (
-    ConfigField("namespace", "Namespace of the team's apps on its own cluster (default "
-                "autostack)", required=False),
-    ConfigField("ingress_class", "IngressClass of the cluster's ingress-nginx (default nginx)",
-                required=False),
-)
-CONFIG_FIELDS = (
-    ConfigField("kubeconfig", "Kubeconfig YAML (inline credentials only: token, *-data)",
-                secret=True, required=False, urls=team_config.kubeconfig_servers),
-    ConfigField("context", "Kubeconfig context (default: its current context)", required=False),
-    ConfigField("in_cluster", "true: use the service account of the pod AutoStack runs in "
-                "(server settings only)", required=False),
-    *PLACEMENT_FIELDS,
-)
-
-
-def team_namespace(base: str, team: str) -> str:
-    """A team's namespace on the server's cluster: ``<base>-<team>``, a DNS label."""
-    return f"{base}-{team}"[:63].rstrip("-")
+__all__ = ["CONFIG_FIELDS", "PLACEMENT_FIELDS", "KubernetesRuntime"]
 
 
 class Provider(Protocol):
@@ -110,14 +91,12 @@ class KubernetesDeployError(Exception):
     """A release's rollout failed or did not finish; the message is for users."""
 
 
-class KubernetesRuntime:
+class KubernetesRuntime(DatabaseHost, ReleaseCosts):
     """Runs image releases as Deployments behind Services on a Kubernetes cluster."""
 
     name = "kubernetes"
     accepts = frozenset({OutputKind.IMAGE})
     config_fields: tuple[ConfigField, ...] = CONFIG_FIELDS
-    service_listen = "0.0.0.0"
-    """Databases listen on their pod's address, behind their Service."""
 
     def __init__(self, settings: Settings, clusters: Clusters,
                  defaults: Mapping[str, str] | None = None,
@@ -141,27 +120,46 @@ class KubernetesRuntime:
 
         return Cluster(configuration(dict(config)))
 
+    def merged(self, config: Mapping[str, str]) -> dict[str, str]:
+        """The team's values (checked) over the server's, as :func:`.fields.merge` lends
+        them."""
+        values = {key: value for key, value in config.items() if value}
+        self.check_config(values)
+        merged: dict[str, str] = fields.merge(self.name, self.defaults, values)
+        return merged
+
     async def push_target(self, config: Mapping[str, str], project: str) -> PushTarget | None:
         """Where a build pushes the project's images: the provider's own registry and login
-        (EKS: the project's ECR repository); None (``AUTOSTACK_REGISTRY``) otherwise.
-        ``config`` is the team's values, over the server's as :meth:`place` merges them."""
+        (EKS: the project's ECR repository), else the ``registry`` field's with its login
+        (:mod:`.registry`); None (``AUTOSTACK_REGISTRY``) without either. ``config`` is the
+        team's values, over the server's as :meth:`merged` lends them."""
+        merged = self.merged(config)
         ask = getattr(self.provider, "push_target", None)
         if ask is None:
-            return None
-        values = {key: value for key, value in config.items() if value}
-        team_config.check(self.name, values)
-        merged = values if team_config.own_cluster(self.name, values) \
-            else {**self.defaults, **values}
+            own: PushTarget | None = registry.push_target(merged, project)
+            return own
         try:
             found: PushTarget = await asyncio.to_thread(ask, merged, project)
         except ClusterError as error:
             raise BuildError(f"the {self.name} runtime cannot take the image: {error}") from error
         return found
 
+    async def pull_secret(self, cluster: Cluster, namespace: str,
+                          values: Mapping[str, str]) -> str | None:
+        """Apply the namespace's image pull Secret when ``values`` hold a registry login;
+        its name, for the pods' ``imagePullSecrets``."""
+        if not registry.has_login(values):
+            return None
+        await asyncio.to_thread(cluster.apply, registry.pull_secret(namespace, values))
+        name: str = registry.PULL_SECRET
+        return name
+
     def check_config(self, config: Mapping[str, str]) -> None:
         """Refuse a team's values that would use the server's files, commands or identity
         (:mod:`.team_config`); the server's own settings are not checked."""
-        team_config.check(self.name, {key: value for key, value in config.items() if value})
+        values = {key: value for key, value in config.items() if value}
+        team_config.check(self.name, values)
+        registry.check(values)
 
     async def check(self, config: Mapping[str, str]) -> str | None:
         """Connect as a deploy would and read the namespace: the cluster answers and
@@ -175,8 +173,7 @@ class KubernetesRuntime:
             ("exists" if found else "not created yet (the first deploy creates it)")
 
     def _server_configured(self) -> bool:
-        return any(self.defaults.get(field.name) for field in self.config_fields
-                   if field not in PLACEMENT_FIELDS)
+        return any(fields.connection(self.defaults).values())
 
     async def place(self, config: Mapping[str, str], team: str = "") -> Placement:
         """Connect (once per configuration) and say where its releases go.
@@ -185,20 +182,13 @@ class KubernetesRuntime:
         cluster of its own they alone connect; without, the server's settings do and
         the team's namespace is ``<server namespace>-<team>``.
         """
-        values = {key: value for key, value in config.items() if value}
-        team_config.check(self.name, values)
-        placement_names = {field.name for field in PLACEMENT_FIELDS}
-        server_placement = {name: value for name, value in self.defaults.items()
-                            if name in placement_names}
-        if team_config.own_cluster(self.name, values):
-            merged = {**server_placement, **values}
+        merged = self.merged(config)
+        if team_config.own_cluster(self.name, config):
             namespace = merged.get("namespace") or DEFAULT_NAMESPACE
         else:
-            merged = {**self.defaults, **values}
             base = self.defaults.get("namespace") or DEFAULT_NAMESPACE
-            namespace = team_namespace(base, team) if team else base
-        key = cluster_key(self.name, {name: value for name, value in merged.items()
-                                      if name not in placement_names})
+            namespace = fields.team_namespace(base, team) if team else base
+        key = cluster_key(self.name, fields.connection(merged))
         if key not in self.clusters.connected:
             self.clusters.connected[key] = await asyncio.to_thread(self.connect, merged)
         return Placement(key, namespace, merged.get("ingress_class") or DEFAULT_INGRESS_CLASS)
@@ -228,9 +218,11 @@ class KubernetesRuntime:
         """The image the build pushed (``image.json``'s ``reference``, by digest)."""
         reference = await pushed_image(artifact, self.folder(artifact.release_id))
         if reference is None:
+            where = "the runtime's `registry` field (team settings) or " \
+                if self.provider is None else ""
             raise BuildError(f"the {self.name} runtime runs images from a registry, and this "
-                             "build pushed none: set AUTOSTACK_REGISTRY to a registry the "
-                             "cluster pulls from, then redeploy")
+                             f"build pushed none: set {where}AUTOSTACK_REGISTRY to a registry "
+                             "the cluster pulls from, then redeploy")
         return ArtifactReference(runtime=self.name, location=reference)
 
     async def deploy(self, release: Release) -> Endpoint:
@@ -242,10 +234,12 @@ class KubernetesRuntime:
             awake = release.policy if not release.policy.scale_to_zero else \
                 ScalePolicy(max(release.policy.max_replicas, 1), release.policy.max_replicas)
             await asyncio.to_thread(cluster.apply, manifests.namespace(placement.namespace))
+            pull = await self.pull_secret(cluster, placement.namespace,
+                                          self.merged(release.config))
             await asyncio.to_thread(cluster.apply, manifests.env_secret(
                 release.id, placement.namespace, dict(release.env)))
             await self._apply_scaled(cluster, placement, release.id,
-                                     release.artifact.location, awake)
+                                     release.artifact.location, awake, pull)
             await asyncio.to_thread(cluster.apply,
                                     manifests.service(release.id, placement.namespace))
             try:
@@ -265,10 +259,10 @@ class KubernetesRuntime:
                         INGRESS_CLASS_ATTRIBUTE: placement.ingress_class})
 
     async def _apply_scaled(self, cluster: Cluster, placement: Placement, release_id: str,
-                            image: str, policy: ScalePolicy) -> None:
+                            image: str, policy: ScalePolicy, pull_secret: str | None) -> None:
         """The Deployment at ``policy``'s replicas, or under its HPA."""
         await asyncio.to_thread(cluster.apply, manifests.deployment(
-            release_id, placement.namespace, image, policy,
+            release_id, placement.namespace, image, policy, pull_secret=pull_secret,
             memory_mb=self.settings.runtime_memory_mb, cpus=self.settings.runtime_cpus))
         if manifests.autoscaled(policy):
             await asyncio.to_thread(cluster.apply, manifests.autoscaler(
@@ -331,38 +325,6 @@ class KubernetesRuntime:
                            ("Deployment", release_id), ("Secret", f"{release_id}-env")):
             await asyncio.to_thread(cluster.delete, kind, placement.namespace, name)
 
-    # -- one-click databases (ServiceHost) --------------------------------------
-
-    async def run_service(self, service_id: str, image: ServiceImage, data_dir: Path,
-                          team: str, config: Mapping[str, str]) -> str:
-        """Apply the database's Secret, claim, StatefulSet and Service in the team's
-        namespace (its data on the claim, not in ``data_dir``); the Service's host name."""
-        placement = await self.place(config, team)
-        cluster = self.clusters.cluster(placement.key)
-        await asyncio.to_thread(cluster.apply, manifests.namespace(placement.namespace))
-        for manifest in service_manifests.objects(service_id, placement.namespace, image):
-            await asyncio.to_thread(cluster.apply, manifest)
-        self.clusters.services[service_id] = placement
-        return f"{service_id}.{placement.namespace}.svc"
-
-    async def service_running(self, service_id: str) -> bool:
-        """Whether its StatefulSet has a ready pod (as far as this process applied it)."""
-        placement = self.clusters.services.get(service_id)
-        if placement is None:
-            return False
-        found = await asyncio.to_thread(self.clusters.cluster(placement.key).read,
-                                        "StatefulSet", placement.namespace, service_id)
-        return bool(found and (found.get("status") or {}).get("readyReplicas"))
-
-    async def remove_service(self, service_id: str, team: str,
-                             config: Mapping[str, str]) -> None:
-        """Delete the database's objects, its claim (and so its data) last."""
-        placement = await self.place(config, team)
-        cluster = self.clusters.cluster(placement.key)
-        for kind, name in service_manifests.kinds_and_names(service_id):
-            await asyncio.to_thread(cluster.delete, kind, placement.namespace, name)
-        self.clusters.services.pop(service_id, None)
-
     async def scale(self, release_id: str, policy: ScalePolicy) -> None:
         """Replicas (0 for scale to zero) or an HPA's range; the image stays, so no new
         rollout starts unless the replica count itself changes."""
@@ -375,8 +337,10 @@ class KubernetesRuntime:
                                             release_id)
             if found is None:
                 return
-            image = found["spec"]["template"]["spec"]["containers"][0]["image"]
-            await self._apply_scaled(cluster, placement, release_id, image, policy)
+            pod = found["spec"]["template"]["spec"]
+            pull = next((entry["name"] for entry in pod.get("imagePullSecrets") or []), None)
+            await self._apply_scaled(cluster, placement, release_id,
+                                     pod["containers"][0]["image"], policy, pull)
 
     async def logs(self, release_id: str, since: datetime | None = None,
                    follow: bool = False) -> AsyncIterator[LogLine]:
@@ -394,31 +358,3 @@ class KubernetesRuntime:
             newest = max((line.timestamp for line in earlier), default=since)
             async for line in pod_logs.follow(cluster, placement.namespace, pods, newest):
                 yield line
-
-    async def measure(self, release_id: str) -> ResourceUsage | None:
-        """What the release's running pods request (:mod:`.meter`); None when none runs."""
-        placement = await self._placement(release_id)
-        if placement is None:
-            return None
-        cluster = self.clusters.cluster(placement.key)
-        pods = await asyncio.to_thread(cluster.pods, placement.namespace, release_id)
-        usage: ResourceUsage | None = meter.reading(pods)
-        return usage
-
-    def cost_estimate(self, release: Release) -> CostEstimate:
-        """The release's resource requests at Fargate's prices (:mod:`.prices`), for its most
-        replicas."""
-        replicas = 0 if release.policy.scale_to_zero else max(release.policy.max_replicas, 1)
-        hourly = replicas * prices.estimate(self.price_table(), self.settings,
-                                            Usage(0.0, 0.0, hours=1.0)).total
-        return CostEstimate(currency="USD", hourly=round(hourly, 6),
-                            monthly=round(hourly * HOURS_PER_MONTH, 2))
-
-    def price_table(self) -> PriceTable:
-        table: PriceTable = prices.price_table(self.name)
-        return table
-
-    def estimate_cost(self, usage: Usage) -> Cost:
-        """``usage``'s pod-hours at Fargate's prices for the pod's requests."""
-        cost: Cost = prices.estimate(self.price_table(), self.settings, usage)
-        return cost

@@ -20,7 +20,12 @@ from __future__ import annotations
 from typing import Any
 
 from autostack_core.interfaces.services import IMAGE_CONFIG, ServiceImage
-from autostack_plugins.providers.kubernetes.manifests import Manifest, _metadata, validate
+from autostack_plugins.providers.kubernetes.manifests import (
+    Manifest,
+    _metadata,
+    pull_secrets,
+    validate,
+)
 
 SERVICE_LABEL = "autostack.dev/service"
 VOLUME_SIZE = "1Gi"
@@ -29,10 +34,12 @@ MEMORY = "512Mi"
 CPU_REQUEST = "100m"
 
 
-def objects(service_id: str, ns: str, image: ServiceImage) -> list[Manifest]:
-    """The database's objects, in the order they are applied."""
+def objects(service_id: str, ns: str, image: ServiceImage,
+            pull_secret: str | None = None) -> list[Manifest]:
+    """The database's objects, in the order they are applied (``pull_secret``: the image
+    pull Secret its pod names, if any)."""
     return [secret(service_id, ns, image), volume_claim(service_id, ns),
-            stateful_set(service_id, ns, image), service(service_id, ns, image)]
+            stateful_set(service_id, ns, image, pull_secret), service(service_id, ns, image)]
 
 
 def kinds_and_names(service_id: str) -> list[tuple[str, str]]:
@@ -58,7 +65,8 @@ def volume_claim(service_id: str, ns: str) -> Manifest:
                               "resources": {"requests": {"storage": VOLUME_SIZE}}}})
 
 
-def stateful_set(service_id: str, ns: str, image: ServiceImage) -> Manifest:
+def stateful_set(service_id: str, ns: str, image: ServiceImage,
+                 pull_secret: str | None = None) -> Manifest:
     mounts: list[dict[str, Any]] = [{"name": "data", "mountPath": image.data_path}]
     volumes: list[dict[str, Any]] = [
         {"name": "data", "persistentVolumeClaim": {"claimName": f"{service_id}-data"}}]
@@ -86,7 +94,8 @@ def stateful_set(service_id: str, ns: str, image: ServiceImage) -> Manifest:
                  "template": {"metadata": {"labels": _labels(service_id)},
                               "spec": {"containers": [container], "volumes": volumes,
                                        "automountServiceAccountToken": False,
-                                       "terminationGracePeriodSeconds": 30}}},
+                                       "terminationGracePeriodSeconds": 30,
+                                       **pull_secrets(pull_secret)}}},
     })
 
 
