@@ -1,30 +1,29 @@
 """The launcher inside an image packaged from a build output (standard library only).
 
-Copied into the image as ``/autostack/launcher.py`` and run with the image's
-``python3``. It listens on ``0.0.0.0:$PORT`` and answers as the edge would for
-the output in ``/autostack/output``:
+Copied into the image with :mod:`.image_routes` as the package
+``/autostack/autostack_image`` and run with the image's ``python3 -m
+autostack_image.image_launcher``. It listens on ``0.0.0.0:$PORT`` and answers
+as the local edge would for the output in ``/autostack/output``: its
+``config.json`` routes (redirects, headers, rewrites, ``cleanUrls``,
+``trailingSlash``, the SPA fallback, the 404 page) walked by
+:class:`.image_routes.Router`, which decides between
 
-1. a file of ``static/`` (a folder's ``index.html``, ``<path>.html``);
-2. else a function whose path matches (``functions/api/hello.func`` at
-   ``/api/hello``, ``api/index.func`` also at ``/api``, ``[name]`` segments
-   match any segment), served by AutoStack's function launcher of its runtime
-   (``python*``, ``nodejs*``; copied into ``launchers/`` next to this file), one
-   worker per runtime on a loopback port of the container;
-3. else the server app of ``server.json``, which it starts on a loopback port of
-   the container and proxies to;
-4. else ``static/404.html`` (status 404), or ``static/index.html`` for a
-   single-page app (``config.json``'s last route to ``/index.html``).
-
-``config.json``'s redirects and headers are not applied here (documented in
-``docs/providers/containers.md``).
+* a file of ``static/`` (a folder's ``index.html``);
+* a function at exactly its path (``functions/api/hello.func`` at
+  ``/api/hello``), served by AutoStack's function launcher of its runtime
+  (``python*``, ``nodejs*``; in ``/autostack/launchers``), one worker per
+  runtime on a loopback port of the container;
+* the server app of ``server.json``, started on a loopback port of the
+  container and proxied to;
+* a redirect, a status, or the 404 page.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import mimetypes
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -33,31 +32,45 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
 
+from .image_routes import Answer, Request, Router
+
 OUTPUT = Path(os.environ.get("AUTOSTACK_OUTPUT", "/autostack/output"))
 STATIC = OUTPUT / "static"
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "upgrade", "te", "trailer",
                "proxy-authorization", "proxy-authenticate"}
 SERVER_START_SECONDS = 60
-LAUNCHERS = Path(__file__).resolve().parent / "launchers"
+LAUNCHERS = Path(__file__).resolve().parent.parent / "launchers"
 FUNCTION_COMMANDS = {"python": ["python3", "-B", str(LAUNCHERS / "python_functions.py")],
                      "node": ["node", str(LAUNCHERS / "node_functions.mjs")]}
+SCRIPT_TYPES = {".js": "text/javascript", ".mjs": "text/javascript"}
+NOT_FOUND_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status}"
+                  "</title></head><body><h1>{status}</h1><p>This deployment has nothing at this "
+                  "address.</p></body></html>")
 
 
-def static_file(path: str) -> Path | None:
-    """The file of ``static/`` that ``path`` names, never outside it."""
-    relative = unquote(path.split("?", 1)[0]).strip("/")
+def static_file(path: str) -> str | None:
+    """The file of ``static/`` serving URL ``path`` (itself, else its folder's ``index.html``),
+    relative; never outside ``static/``."""
     base = STATIC.resolve()
-    for candidate in (relative, f"{relative}/index.html".lstrip("/"), f"{relative}.html"):
+    relative = path.strip("/")
+    for candidate in (relative, f"{relative}/index.html".lstrip("/")):
         found = (STATIC / candidate).resolve() if candidate else base
-        if found.is_file() and (found == base or base in found.parents):
-            return found
+        if found.is_file() and base in found.parents:
+            return found.relative_to(base).as_posix()
     return None
 
 
-def spa_fallback() -> bool:
+def content_type(path: Path) -> str:
+    """The file's type as the edge (Go's ``mime``) names it: text with its charset."""
+    guessed = SCRIPT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] \
+        or "application/octet-stream"
+    return f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
+
+
+def read_config() -> dict[str, object]:
     config = OUTPUT / "config.json"
-    routes = json.loads(config.read_text()).get("routes", []) if config.is_file() else []
-    return any(route.get("dest") == "/index.html" for route in routes if isinstance(route, dict))
+    data = json.loads(config.read_text()) if config.is_file() else {}
+    return data if isinstance(data, dict) else {}
 
 
 def free_port() -> int:
@@ -66,29 +79,30 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def function_pattern(path: str) -> re.Pattern[str]:
-    """The request paths of function ``path`` (``api/[id]`` matches ``/api/7``)."""
-    segments = path.split("/")
-    index = segments[-1] == "index"
-    parts = ["[^/]+" if re.fullmatch(r"\[[^/]+\]", part) else re.escape(part)
-             for part in (segments[:-1] if index else segments)]
-    return re.compile("^/" + "/".join(parts) + ("(?:/index)?" if index else "") + "/?$")
+def middleware_paths(config: dict[str, object]) -> set[str]:
+    """The functions ``config.json`` names as ``middlewarePath`` (served at no path)."""
+    routes = config.get("routes")
+    return {str(route["middlewarePath"]).strip("/") for route in
+            (routes if isinstance(routes, list) else [])
+            if isinstance(route, dict) and route.get("middlewarePath")}
 
 
-def find_functions() -> dict[str, list[re.Pattern[str]]]:
-    """The paths of the output's functions by runtime family (``python``, ``node``)."""
+def find_functions(config: dict[str, object]) -> dict[str, str]:
+    """The runtime family (``python``, ``node``) of each function, by the path it serves
+    (``/api/hello`` for ``functions/api/hello.func``)."""
     root = OUTPUT / "functions"
-    found: dict[str, list[re.Pattern[str]]] = {}
+    middleware = middleware_paths(config)
+    found: dict[str, str] = {}
     for folder in sorted(root.rglob("*.func")) if root.is_dir() else []:
         config_file = folder / ".vc-config.json"
-        config = json.loads(config_file.read_text()) if config_file.is_file() else {}
-        runtime = str(config.get("runtime", ""))
+        settings = json.loads(config_file.read_text()) if config_file.is_file() else {}
+        runtime = str(settings.get("runtime", ""))
         family = next((name for name in FUNCTION_COMMANDS if runtime.startswith(name)), None)
-        if family is None:
-            sys.exit(f"{folder.name}: the {runtime!r} runtime cannot run in an image "
-                     "(python*, nodejs*)")
         path = folder.relative_to(root).as_posix().removesuffix(".func")
-        found.setdefault(family, []).append(function_pattern(path))
+        if family is None or path in middleware:
+            sys.exit(f"functions/{path}.func: the {runtime!r} runtime cannot run in an image "
+                     "(python*, nodejs*; no middleware)")
+        found["/" + path] = family
     return found
 
 
@@ -115,17 +129,19 @@ def start_server() -> int | None:
     return start(["/bin/sh", "-c", server["command"]], OUTPUT / server.get("directory", "server"))
 
 
-def start_functions() -> list[tuple[list[re.Pattern[str]], int]]:
-    """A worker per function runtime: the paths it serves and its port."""
-    return [(patterns, start([*FUNCTION_COMMANDS[family], str(OUTPUT / "functions")],
-                             OUTPUT / "functions"))
-            for family, patterns in find_functions().items()]
+def start_functions(families: set[str]) -> dict[str, int]:
+    """A worker per function runtime family: its port."""
+    return {family: start([*FUNCTION_COMMANDS[family], str(OUTPUT / "functions")],
+                          OUTPUT / "functions") for family in sorted(families)}
 
 
 class Handler(SimpleHTTPRequestHandler):
+    """Answers every method as :attr:`router` says."""
+
+    router: Router
     server_port: int | None = None
-    functions: tuple[tuple[list[re.Pattern[str]], int], ...] = ()
-    spa = False
+    function_ports: dict[str, int] = {}
+    has_404_page = False
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, directory=str(STATIC), **kwargs)  # type: ignore[arg-type]
@@ -133,57 +149,61 @@ class Handler(SimpleHTTPRequestHandler):
     def do_GET(self) -> None:
         self.answer()
 
-    def do_HEAD(self) -> None:
-        self.answer()
-
-    def do_POST(self) -> None:
-        self.answer()
-
-    do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_POST
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
 
     def answer(self) -> None:
-        found = static_file(self.path) if self.command in ("GET", "HEAD") else None
-        function = self.function_port()
-        if found is not None:
-            self.send_file(found, 200)
-        elif function is not None:
-            self.proxy(function)
-        elif self.server_port is not None:
-            self.proxy(self.server_port)
-        elif self.spa and (STATIC / "index.html").is_file():
-            self.send_file(STATIC / "index.html", 200)
-        elif (STATIC / "404.html").is_file():
-            self.send_file(STATIC / "404.html", 404)
+        path, _, query = self.path.partition("?")
+        request = Request(self.command, unquote(path), query,
+                          {key.lower(): value for key, value in self.headers.items()},
+                          self.headers.get("Host", ""))
+        found = self.router.route(request)
+        if found.kind == "error":
+            error = self.router.error(found.status or 404, request.path, self.has_404_page)
+            found = Answer(error.kind, error.status, {**found.headers, **error.headers},
+                           error.target, found.uri)
+        if found.kind == "file":
+            self.send_file(STATIC / found.target, found.status or 200, found.headers)
+        elif found.kind == "function":
+            self.proxy(self.function_ports[found.target], found.uri, found.headers)
+        elif found.kind == "server" and self.server_port is not None:
+            self.proxy(self.server_port, found.uri, found.headers)
+        elif found.kind == "redirect":
+            self.send_body(found.status or 308, found.headers, b"", "")
         else:
-            self.send_error(404)
+            page = NOT_FOUND_PAGE.format(status=found.status or 404).encode()
+            self.send_body(found.status or 404, found.headers, page, "text/html; charset=utf-8")
 
-    def function_port(self) -> int | None:
-        path = unquote(self.path.split("?", 1)[0])
-        return next((port for patterns, port in self.functions
-                     if any(pattern.match(path) for pattern in patterns)), None)
+    def send_file(self, path: Path, status: int, headers: dict[str, str]) -> None:
+        self.send_body(status, headers, path.read_bytes(), content_type(path))
 
-    def send_file(self, path: Path, status: int) -> None:
-        body = path.read_bytes()
+    def send_body(self, status: int, headers: dict[str, str], body: bytes,
+                  content_type: str) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", self.guess_type(str(path)))
+        headers = {"Content-Type": content_type, **headers} if content_type else dict(headers)
+        for key, value in headers.items():
+            self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def proxy(self, port: int) -> None:
+    def proxy(self, port: int, uri: str, extra: dict[str, str]) -> None:
+        """``uri`` of the upstream on ``port``; ``extra`` (the routes' headers) win over its own."""
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         upstream = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         headers = {key: value for key, value in self.headers.items()
                    if key.lower() not in HOP_HEADERS}
-        upstream.request(self.command, self.path, body=body, headers=headers)
+        upstream.request(self.command, uri, body=body, headers=headers)
         response = upstream.getresponse()
         data = response.read()
         self.send_response(response.status, response.reason)
+        overridden = {key.lower() for key in extra} | HOP_HEADERS | {"content-length"}
         for key, value in response.getheaders():
-            if key.lower() not in HOP_HEADERS and key.lower() != "content-length":
+            if key.lower() not in overridden:
                 self.send_header(key, value)
+        for key, value in extra.items():
+            self.send_header(key, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command != "HEAD":
@@ -192,9 +212,14 @@ class Handler(SimpleHTTPRequestHandler):
 
 
 def main() -> None:
+    config = read_config()
+    functions = find_functions(config)
     Handler.server_port = start_server()
-    Handler.functions = tuple(start_functions())
-    Handler.spa = spa_fallback()
+    Handler.function_ports = start_functions(set(functions.values()))
+    Handler.has_404_page = (STATIC / "404.html").is_file()
+    Handler.router = Router(config, static_file, functions.get,
+                            has_server=Handler.server_port is not None,
+                            has_functions=bool(functions))
     port = int(os.environ.get("PORT", "8080"))
     ThreadingHTTPServer(("0.0.0.0", port), Handler).serve_forever()
 

@@ -14,8 +14,12 @@ with the image's ``reference`` and ``digest``, plus ``packaged``: what the
 image holds.
 
 Functions run in the image with the launchers the local runtime uses
-(``python*`` and ``nodejs*``); ``edge`` functions and middleware are not
-packaged: such an output fails with a message saying so.
+(``python*`` and ``nodejs*``), and ``config.json``'s routes are applied as the
+local edge applies them (:mod:`.image_routes`). ``edge`` functions and
+middleware are not packaged: the edge worker runs them as the local edge calls
+it (Caddy's ``forward_auth``-like middleware call), which the launcher does
+not do, so such an output fails its build naming each file and its runtime
+rather than becoming an image that silently drops them.
 """
 
 from __future__ import annotations
@@ -34,18 +38,21 @@ from autostack_core.interfaces import BuildContext
 from .image_build import ImageBuild, push_destination
 from .steps import write_json
 
-LAUNCHER = Path(__file__).with_name("image_launcher.py")
+LAUNCHER_PACKAGE = "autostack_image"
+"""The launcher's package in the image, ``/autostack/autostack_image``."""
+LAUNCHER_MODULES = ("image_launcher.py", "image_routes.py")
 FUNCTION_RUNTIMES = ("python", "nodejs")
 FUNCTION_LAUNCHERS = ("python_functions.py", "node_functions.mjs")
 """The local runtime's function launchers, read as files (not imported) from the
 ``autostack_plugins.providers.launchers`` package, which runs them in the image too."""
-CONTAINERFILE = """FROM {base}
+CONTAINERFILE = f"""FROM {{base}}
 COPY output /autostack/output
-COPY launcher.py /autostack/launcher.py
+COPY {LAUNCHER_PACKAGE} /autostack/{LAUNCHER_PACKAGE}
 COPY launchers /autostack/launchers
+WORKDIR /autostack
 ENV PORT=8080 AUTOSTACK_OUTPUT=/autostack/output
 EXPOSE 8080
-CMD ["python3", "/autostack/launcher.py"]
+CMD ["python3", "-B", "-m", "{LAUNCHER_PACKAGE}.image_launcher"]
 """
 
 
@@ -62,15 +69,32 @@ def packaged_kinds(output: Path) -> list[str]:
 
 
 def unpackaged_functions(output: Path) -> list[str]:
-    """The runtimes of the output's functions that the image's launchers cannot run."""
-    found = set()
+    """The output's functions the image's launcher cannot run, each as ``functions/<path>.func
+    (<runtime>)``, middleware said so: not ``python*`` or ``nodejs*``, or named by a
+    ``config.json`` route's ``middlewarePath``."""
+    config = json.loads(user_files.read_text(output, "config.json") or "{}")
+    routes = config.get("routes") if isinstance(config, dict) else None
+    middleware = {str(route["middlewarePath"]).strip("/") for route in
+                  (routes if isinstance(routes, list) else [])
+                  if isinstance(route, dict) and route.get("middlewarePath")}
+    runtimes = _function_runtimes(output)
+    found = [f"functions/{path}.func (middleware, runtime {runtimes.get(path) or '(none)'})"
+             for path in sorted(middleware)]
+    found += [f"functions/{path}.func (runtime {runtime or '(none)'})"
+              for path, runtime in sorted(runtimes.items())
+              if path not in middleware and not runtime.startswith(FUNCTION_RUNTIMES)]
+    return found
+
+
+def _function_runtimes(output: Path) -> dict[str, str]:
+    """The ``.vc-config.json`` runtime of every function, by its path below ``functions/``."""
+    found = {}
     for config in sorted((output / "functions").rglob("*.func/.vc-config.json")):
         text = user_files.read_text(output, config.relative_to(output).as_posix())
         data = json.loads(text or "{}")
-        runtime = str(data.get("runtime", "")) if isinstance(data, dict) else ""
-        if not runtime.startswith(FUNCTION_RUNTIMES):
-            found.add(runtime or "(none)")
-    return sorted(found)
+        path = config.parent.relative_to(output / "functions").as_posix().removesuffix(".func")
+        found[path] = str(data.get("runtime", "")) if isinstance(data, dict) else ""
+    return found
 
 
 def image_context(output: Path, folder: Path, base: str) -> None:
@@ -79,7 +103,11 @@ def image_context(output: Path, folder: Path, base: str) -> None:
     folder.mkdir(parents=True)
     output.rename(folder / "output")
     output.mkdir()
-    shutil.copyfile(LAUNCHER, folder / "launcher.py")
+    package = folder / LAUNCHER_PACKAGE
+    package.mkdir()
+    (package / "__init__.py").write_text('"""AutoStack\'s launcher of a packaged output."""\n')
+    for name in LAUNCHER_MODULES:
+        shutil.copyfile(Path(__file__).with_name(name), package / name)
     (folder / "launchers").mkdir()
     launchers = importlib.resources.files("autostack_plugins.providers.launchers")
     for name in FUNCTION_LAUNCHERS:
@@ -93,10 +121,10 @@ async def package_output(context: BuildContext) -> None:
     kinds = packaged_kinds(context.output_dir)
     unpackaged = unpackaged_functions(context.output_dir)
     if unpackaged:
-        raise BuildError(f"the {context.provider} runtime runs images, and functions of the "
-                         f"runtimes {', '.join(unpackaged)} cannot be packaged as one (only "
-                         "python* and nodejs*): deploy on the `local` runtime, or add a "
-                         "Dockerfile")
+        raise BuildError(f"the {context.provider} runtime runs images, and an image runs only "
+                         "python* and nodejs* functions, no edge functions or middleware: "
+                         f"{'; '.join(unpackaged)} cannot be packaged. Deploy on the `local` "
+                         "runtime, or add a Dockerfile")
     base = getattr(settings, "package_base_image", None)
     if not base:
         raise BuildError(f"the {context.provider} runtime runs images: set "

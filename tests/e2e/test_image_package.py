@@ -119,7 +119,7 @@ def build_output(output: Path) -> None:
     """What the static and Python builders write: static files, a function, a server app."""
     (output / "static").mkdir(parents=True)
     (output / "static" / "index.html").write_text("<h1>packaged home</h1>")
-    function = output / "functions" / "api" / "[name].func"
+    function = output / "functions" / "api" / "hello.func"
     function.mkdir(parents=True)
     (function / "index.py").write_text(FUNCTION)
     (function / ".vc-config.json").write_text(
@@ -195,3 +195,5 @@ async def test_a_static_site_function_and_server_app_run_from_their_image_behind
         assert await get("/index.html") == (200, "<h1>packaged home</h1>")
         assert await get("/api/hello?x=1") == (200, "function /api/hello?x=1")
         assert await get("/other/page") == (200, "server app /other/page")
+        # As at the local edge: a function answers its own path only, the server the rest.
+        assert await get("/api/other") == (200, "server app /api/other")

@@ -1,0 +1,136 @@
+"""A packaged static site answers its ``config.json`` routes as the local edge does.
+
+One project with ``vercel.json`` (``cleanUrls``, ``trailingSlash``, redirects
+with captures, a ``has`` condition, headers, rewrites), Netlify's ``_redirects``
+and ``_headers``, and a ``404.html`` is built by the real static builder; its
+output is served by the local edge (real Caddy) and packaged as an image
+(buildah, Debian's docker-registry, podman running it on the loopback), and
+every request gets the same status, ``Location``, headers and body from both.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from autostack_core.config import Settings
+from autostack_core.interfaces import BuildContext, Detection
+from autostack_core.utils import free_port
+from autostack_plugins.builders.static_site import build_static_site
+from tests.containers_standin import base_image, image_registry
+from tests.local_pair import LocalPair, release
+from tests.packaged_image import package, running_image
+
+__all__ = ["base_image", "image_registry"]
+pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
+
+VERCEL = {
+    "cleanUrls": True,
+    "trailingSlash": False,
+    "redirects": [
+        {"source": "/old/:slug", "destination": "/new/:slug", "statusCode": 301},
+        {"source": "/temp", "destination": "/about", "permanent": False},
+        {"source": "/promo", "has": [{"type": "query", "key": "go", "value": "1"}],
+         "destination": "https://shop.example/promo"},
+    ],
+    "rewrites": [
+        {"source": "/blog/:slug", "destination": "/post"},
+        {"source": "/nowhere", "destination": "/no-such-page"},
+    ],
+    "headers": [
+        {"source": "/(.*)", "headers": [{"key": "X-Frame-Options", "value": "DENY"}]},
+        {"source": "/p/:slug", "headers": [{"key": "X-Page", "value": "page :slug"}]},
+    ],
+}
+FILES = {
+    "index.html": "<h1>home</h1>",
+    "about.html": "<h1>about</h1>",
+    "post.html": "<h1>a post</h1>",
+    "docs/index.html": "<h1>docs</h1>",
+    "p/one.html": "<h1>page one</h1>",
+    "404.html": "<h1>not here</h1>",
+    "assets/app-1a2b3c4d5e.js": "console.log(1)",
+    "notes.txt": "plain notes",
+    "vercel.json": json.dumps(VERCEL),
+    "_redirects": "/x/*  /y/:splat  302\n/spa/*  /index.html  200\n",
+    "_headers": "/notes.txt\n  X-Notes: yes\n",
+}
+REQUESTS = [
+    "/", "/about", "/about.html", "/about/", "/index.html", "/docs", "/docs/", "/docs/index",
+    "/old/thing", "/temp", "/promo", "/promo?go=1", "/promo?go=2", "/blog/hello",
+    "/nowhere", "/x/a/b", "/spa/deep/link", "/p/one", "/notes.txt", "/missing",
+    "/assets/app-1a2b3c4d5e.js", "/ABOUT", "/post?x=1",
+]
+COMPARED = ("location", "x-frame-options", "x-page", "x-notes", "cache-control",
+            "content-type")
+
+
+async def build(tmp_path: Path) -> Path:
+    """The project's build output, as the static builder writes it."""
+    workspace = tmp_path / "project"
+    for name, text in FILES.items():
+        (workspace / name).parent.mkdir(parents=True, exist_ok=True)
+        (workspace / name).write_text(text)
+
+    async def run(command: str, step: str = "build") -> int:
+        raise AssertionError("a plain static site runs no command")
+
+    async def log(line: str) -> None:
+        pass
+
+    output = tmp_path / "build" / "output"
+    output.mkdir(parents=True)
+    context = BuildContext(
+        workspace=workspace, output_dir=output, cache_dir=tmp_path / "cache",
+        detection=Detection(framework="static", name="Static", runtime="static", confidence=1),
+        env={}, run=run, log=log, project_name="routes", settings=Settings(data_dir=tmp_path),
+        provider="containers", image_runtimes=("containers",))
+    await build_static_site(context)
+    return output
+
+
+@pytest.fixture
+async def edge(tmp_path: Path) -> AsyncIterator[LocalPair]:
+    settings = Settings(data_dir=tmp_path / "edge-data", edge_port=free_port())
+    settings.ensure_dirs()
+    pair = LocalPair(settings)
+    await pair.start()
+    try:
+        yield pair
+    finally:
+        await pair.stop()
+
+
+def seen(response: httpx.Response) -> tuple[int, dict[str, str], str]:
+    headers = {name: response.headers[name] for name in COMPARED if name in response.headers}
+    return response.status_code, headers, response.text
+
+
+async def test_a_packaged_static_site_answers_its_routes_as_the_local_edge(
+        tmp_path: Path, edge: LocalPair, base_image: str, image_registry: str) -> None:
+    output = await build(tmp_path)
+    served = tmp_path / "served" / "output"
+    shutil.copytree(output, served)
+    await edge.deploy(release("r1", served, "routes.localhost"))
+    info = await package(tmp_path, output, base_image, image_registry, project="routes")
+    edge_url = f"http://127.0.0.1:{edge.settings.edge_port}"
+    with running_image(str(info["reference"])) as image_url:
+        differences = []
+        for path in REQUESTS:
+            at_edge = seen(httpx.get(edge_url + path, headers={"Host": "routes.localhost"}))
+            in_image = seen(httpx.get(image_url + path))
+            if at_edge != in_image:
+                differences.append(f"{path}: edge {at_edge} image {in_image}")
+        assert differences == []
+        # What the comparison covers, said once more against the project's own files.
+        moved = httpx.get(image_url + "/old/thing")
+        assert (moved.status_code, moved.headers["location"]) == (301, "/new/thing")
+        page = httpx.get(image_url + "/p/one")
+        assert (page.text, page.headers["x-page"]) == ("<h1>page one</h1>", "page one")
+        missing = httpx.get(image_url + "/missing")
+        assert (missing.status_code, missing.text) == (404, "<h1>not here</h1>")

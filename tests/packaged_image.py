@@ -1,0 +1,80 @@
+"""Package a build output as an image and run it with podman, for the image packaging tests.
+
+:func:`package` runs the real :func:`package_output` (buildah, the push to the
+test registry) on an output folder; :func:`running_image` pulls the pushed image
+and runs it with podman on the host's network (``--network host``, so every
+request stays on the loopback) with ``PORT`` set to a free port, and yields its
+URL once it answers.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from autostack_core.config import Settings
+from autostack_core.interfaces import BuildContext, Detection
+from autostack_core.utils import free_port, random_id
+from autostack_plugins.builders.image_package import package_output
+from tests.containers_standin import CONTAINERS_ENV, podman
+
+START_SECONDS = 60
+
+
+async def package(tmp_path: Path, output: Path, base_image: str, registry: str,
+                  project: str = "site") -> dict[str, object]:
+    """Package ``output`` on ``base_image`` and push it to ``registry``; its ``image.json``."""
+    lines: list[str] = []
+
+    async def log(line: str) -> None:
+        lines.append(line)
+
+    async def run(command: str, step: str = "build") -> int:
+        raise AssertionError("packaging runs no sandbox command")
+
+    settings = Settings(data_dir=tmp_path / "data", package_base_image=base_image,
+                        registry=registry)
+    context = BuildContext(
+        workspace=tmp_path, output_dir=output, cache_dir=tmp_path / "cache",
+        detection=Detection(framework="static", name="Static", runtime="static", confidence=1),
+        env={}, run=run, log=log, project_name=project, settings=settings,
+        provider="containers", image_runtimes=("containers",))
+    await package_output(context)
+    info: dict[str, object] = json.loads((output / "image.json").read_text())
+    return info
+
+
+@contextmanager
+def running_image(reference: str) -> Iterator[str]:
+    """The image ``reference`` running under podman; the URL it answers on."""
+    port = free_port()
+    name = f"autostack-test-{random_id(8).lower()}"
+    podman("pull", "--tls-verify=false", reference)
+    podman("--runtime", "runc", "run", "-d", "--name", name, "--network", "host",
+           "-e", f"PORT={port}", reference)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while True:
+            try:
+                httpx.get(url + "/", timeout=2)
+                break
+            except httpx.HTTPError:
+                state = podman("inspect", "--format", "{{.State.Status}}", name).strip()
+                if state != "running" or time.monotonic() > deadline:
+                    logs = subprocess.run(["podman", "logs", name], env=CONTAINERS_ENV,
+                                          capture_output=True, text=True)
+                    raise AssertionError(f"the image did not answer ({state}): "
+                                         f"{(logs.stdout + logs.stderr)[-3000:]}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        subprocess.run(["podman", "rm", "-f", name], env=CONTAINERS_ENV, capture_output=True)
+        subprocess.run(["podman", "rmi", "-f", reference], env=CONTAINERS_ENV,
+                       capture_output=True)
