@@ -24,10 +24,12 @@ HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json")
 LEGACY_HUGO_CONFIGS = ("config.toml", "config.yaml", "config.yml", "config.json")
 
 
-def _toolchain_note(binary: str, what: str) -> str | None:
-    if shutil.which(binary):
-        return None
-    return f"`{binary}` is not installed on this server: building needs {what}"
+def _with_toolchain_note(detection: Detection, binary: str, what: str) -> Detection:
+    """``detection``, with a reason saying ``binary`` is missing when this server lacks it."""
+    if not shutil.which(binary):
+        detection.reasons.append(f"`{binary}` is not installed on this server: "
+                                 f"building needs {what}")
+    return detection
 
 
 def _config_value(text: str, *keys: str) -> str | None:
@@ -72,10 +74,8 @@ def _hugo(tree: SourceTree) -> Detection | None:
         detector=DETECTOR,
     )
     detection.reasons.append(f"output directory `{output}`")
-    note = _toolchain_note("hugo", "the Hugo binary (https://gohugo.io/installation/)")
-    if note:
-        detection.reasons.append(note)
-    return detection
+    return _with_toolchain_note(detection, "hugo",
+                                "the Hugo binary (https://gohugo.io/installation/)")
 
 
 def _jekyll(tree: SourceTree) -> Detection | None:
@@ -108,10 +108,7 @@ def _jekyll(tree: SourceTree) -> Detection | None:
         dev_command="bundle exec jekyll serve --watch --port $PORT" if bundled else None,
         detector=DETECTOR,
     )
-    note = _toolchain_note("bundle" if bundled else "jekyll", "Ruby with Bundler")
-    if note:
-        detection.reasons.append(note)
-    return detection
+    return _with_toolchain_note(detection, "bundle" if bundled else "jekyll", "Ruby with Bundler")
 
 
 def _gem(gemfile: str, gem: str) -> bool:
@@ -141,10 +138,7 @@ def _middleman(tree: SourceTree) -> Detection | None:
         dev_command="bundle exec middleman server -p $PORT",
         detector=DETECTOR,
     )
-    note = _toolchain_note("bundle", "Ruby with Bundler")
-    if note:
-        detection.reasons.append(note)
-    return detection
+    return _with_toolchain_note(detection, "bundle", "Ruby with Bundler")
 
 
 def _zola(tree: SourceTree) -> Detection | None:
@@ -163,10 +157,7 @@ def _zola(tree: SourceTree) -> Detection | None:
         dev_command="zola serve --port $PORT",
         detector=DETECTOR,
     )
-    note = _toolchain_note("zola", "the Zola binary (https://www.getzola.org)")
-    if note:
-        detection.reasons.append(note)
-    return detection
+    return _with_toolchain_note(detection, "zola", "the Zola binary (https://www.getzola.org)")
 
 
 def _mkdocs(tree: SourceTree) -> Detection | None:
