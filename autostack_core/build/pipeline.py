@@ -38,8 +38,9 @@ from autostack_core.build.pipeline_steps import (
     image_only_runtime,
     run_builder,
 )
+from autostack_core.build.push_source import checkout_pushed
 from autostack_core.build.sandbox import Sandbox, SandboxError
-from autostack_core.build.sources import SourceError, check_git_url, checkout, checkout_local
+from autostack_core.build.sources import SourceError, check_git_url, checkout
 from autostack_core.git import git_credentials
 from autostack_core.infrastructure.manifests import (
     StoreError,
@@ -115,9 +116,10 @@ class Pipeline:
         self.secret_values: list[str] = []
         self.steps: StepRun | None = None
         self.timings = Timings()
-        self.upload_hash: str | None = None
+        self.source_manifest: str | None = None
+        """The stored manifest the workspace is hard links to (an upload's, a push's)."""
         self.linked_objects: list[str] = []
-        """The store objects an upload's workspace is hard links to (empty: private copies)."""
+        """The store objects the workspace is hard links to (empty: private copies)."""
 
     # -- orchestration ------------------------------------------------------
 
@@ -226,7 +228,7 @@ class Pipeline:
             # Links, not copies, until a build command is about to run (see run_builder).
             await asyncio.to_thread(partial(self.store.materialize, upload_hash, self.workspace,
                                             link_store=True))
-            self.upload_hash = upload_hash
+            self.source_manifest = upload_hash
             self.linked_objects = [entry["sha256"] for entry in manifest["files"].values()]
             return "upload:" + tree_hash(
                 {path: entry["sha256"] for path, entry in manifest["files"].items()}
@@ -234,8 +236,11 @@ class Pipeline:
         ref = deployment.commit_sha or deployment.branch or self.project.branch
         if deployment.source_type in ("push", "template"):  # the built-in remote
             self.log.write("clone", f"Checking out {deployment.source_type} {ref}", "system")
-            result = await checkout_local(git_remote_path(self.app, self.project.name), ref,
-                                          self.workspace, self.build_root / "index")
+            pushed = await checkout_pushed(git_remote_path(self.app, self.project.name), ref,
+                                           self.store, self.settings.path("git-blobs"),
+                                           self.workspace, self.build_root / "index")
+            result, self.source_manifest = pushed.checkout, pushed.manifest_hash
+            self.linked_objects = list(pushed.objects)
         else:
             url = check_git_url(deployment.git_url or "", self.settings.allow_local_git)
             access = await git_credentials.access_for_project(self.app, self.project, url)

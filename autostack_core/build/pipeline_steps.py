@@ -165,9 +165,9 @@ async def run_builder(pipeline: Pipeline, detection: Detection,
     commands in a :class:`Sandbox` in the root directory.
 
     A site with nothing to build (:func:`nothing_to_build`) gets no sandbox: an
-    upload's workspace stays hard links to the store (its files reach the store
-    unread and uncopied). A command the builder still runs (a static site's
-    middleware to bundle) first gets the upload as private copies, since a command
+    upload's or a push's workspace stays hard links to the store (its files reach the
+    store unread and uncopied). A command the builder still runs (a static site's
+    middleware to bundle) first gets the source as private copies, since a command
     could write through those links, and a sandbox; so does any other build from
     the start.
     """
@@ -259,10 +259,10 @@ async def run_builder(pipeline: Pipeline, detection: Detection,
 
 
 async def _private_workspace(pipeline: Pipeline) -> None:
-    """Make an upload's workspace private copies instead of hard links to the store (a
+    """Make a workspace of links to the store private copies instead (a
     build writes its workspace). What a builder wrote so far went to the output folder."""
-    if pipeline.linked_objects and pipeline.upload_hash is not None:
-        await asyncio.to_thread(pipeline.store.materialize, pipeline.upload_hash,
+    if pipeline.linked_objects and pipeline.source_manifest is not None:
+        await asyncio.to_thread(pipeline.store.materialize, pipeline.source_manifest,
                                 pipeline.workspace)
         pipeline.linked_objects = []
 

@@ -42,7 +42,8 @@ def check_git_url(url: str, allow_local: bool) -> str:
     )
 
 
-def _git_env(allow_local: bool) -> dict[str, str]:
+def git_env(allow_local: bool) -> dict[str, str]:
+    """The environment git runs with: no prompt, no system config, allowed protocols only."""
     allowed = ":".join((*REMOTE_SCHEMES, "file")) if allow_local else ":".join(REMOTE_SCHEMES)
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -60,7 +61,7 @@ async def git(
 ) -> str:
     """Run git (``config``: ``key=value`` items for ``-c``); return stdout, raise
     :class:`SourceError` with git's own message."""
-    env = {**_git_env(allow_local), **(extra_env or {})}
+    env = {**git_env(allow_local), **(extra_env or {})}
     if git_dir is not None:
         env["GIT_DIR"] = git_dir
     options = [option for item in config for option in ("-c", item)]
@@ -106,22 +107,26 @@ async def checkout_local(repository: Path, ref: str, dest: Path, index: Path) ->
     dest.mkdir(parents=True, exist_ok=True)
     index.unlink(missing_ok=True)
 
-    async def describe(commit: str) -> list[str]:
-        described = await git("log", "-1", "--no-show-signature", "--format=%H%x00%T%x00%s",
-                              commit, "--", git_dir=repo, allow_local=True)
-        return [*described.split("\0", 2), "", ""][:3]
-
     async def write_files(commit: str) -> None:
         await git("read-tree", "--reset", "-u", commit, git_dir=repo, allow_local=True,
                   extra_env={"GIT_WORK_TREE": str(dest), "GIT_INDEX_FILE": str(index)})
 
     if FULL_SHA.match(ref):  # a commit cannot move: both runs at once
-        (sha, tree, message), _ = await asyncio.gather(describe(f"{ref}^{{commit}}"),
-                                                       write_files(f"{ref}^{{commit}}"))
+        described, _ = await asyncio.gather(describe_local(repo, ref),
+                                            write_files(f"{ref}^{{commit}}"))
     else:
-        sha, tree, message = await describe(f"{ref}^{{commit}}")
-        await write_files(sha)
+        described = await describe_local(repo, ref)
+        await write_files(described.commit_sha)
     index.unlink(missing_ok=True)
+    return described
+
+
+async def describe_local(repository: str, ref: str) -> Checkout:
+    """The commit ``ref`` names in the server's own bare ``repository``, read in one git run."""
+    _check_ref(ref)
+    described = await git("log", "-1", "--no-show-signature", "--format=%H%x00%T%x00%s",
+                          f"{ref}^{{commit}}", "--", git_dir=repository, allow_local=True)
+    sha, tree, message = [*described.split("\0", 2), "", ""][:3]
     return Checkout(commit_sha=sha, commit_message=message[:500], tree_sha=tree)
 
 

@@ -1,0 +1,181 @@
+"""A pushed commit's files as hard links to the store, like an upload's.
+
+The built-in remote's commit is listed with one ``git ls-tree``; each blob git
+already gave the store before (a file the last push had too) is found through a
+small map of git blob ids to store hashes, and only new blobs are read, with one
+``git cat-file --batch``, into the store. The commit then becomes a manifest that
+:meth:`~autostack_core.infrastructure.store.Store.materialize` lays out as links:
+an unchanged file of a warm push is neither written, read nor hashed again, and
+the pipeline's static fast path and store step treat it as they treat an upload.
+
+A tree with a symbolic link, a submodule, a path git would refuse to check out
+(``.git``) or the store would refuse, or more new content than
+:data:`MAX_NEW_BYTES` returns None: the caller checks it out with git instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from autostack_core.build.sources import (
+    FULL_SHA,
+    GIT_TIMEOUT_SECONDS,
+    Checkout,
+    SourceError,
+    checkout_local,
+    describe_local,
+    git,
+    git_env,
+)
+from autostack_core.infrastructure.manifests import StoreError, UnsafePathError, safe_relative_path
+from autostack_core.infrastructure.store import Store
+
+MAX_NEW_BYTES = 64 * 1024 * 1024
+"""New content read through memory at most; a larger push is checked out by git."""
+FILE_MODES = {"100644": 0o644, "100755": 0o755}
+
+
+@dataclass(frozen=True)
+class TreeFile:
+    path: str
+    blob: str
+    mode: int
+    size: int
+
+
+def blob_map_path(blob_map: Path, blob: str) -> Path:
+    """Where the store hash of git blob ``blob`` is kept in the folder ``blob_map``: a
+    symbolic link whose target is that hash (one ``readlink`` to read, made atomically)."""
+    return blob_map / blob[:2] / blob[2:]
+
+
+async def list_tree(repository: str, commit: str) -> list[TreeFile] | None:
+    """The commit's files, or None when the tree holds anything but plain files with
+    paths both git and the store accept."""
+    listing = await git("ls-tree", "-r", "-l", "-z", "--full-tree", commit,
+                        git_dir=repository, allow_local=True)
+    files = []
+    for entry in listing.split("\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition("\t")
+        mode, kind, blob, size = meta.split()
+        if kind != "blob" or mode not in FILE_MODES:
+            return None  # a symbolic link or a submodule
+        try:
+            safe_relative_path(path)
+        except UnsafePathError:
+            return None
+        if any(part.lower() == ".git" for part in path.split("/")):
+            return None
+        files.append(TreeFile(path, blob, FILE_MODES[mode], int(size)))
+    return files
+
+
+def known_hashes(store: Store, blob_map: Path, files: list[TreeFile]) -> dict[str, str]:
+    """Git blob -> store hash, for the blobs of ``files`` whose object the store still has."""
+    known = {}
+    for file in files:
+        if file.blob in known:
+            continue
+        with contextlib.suppress(OSError, StoreError):
+            sha = os.readlink(blob_map_path(blob_map, file.blob))
+            if store.has(sha):
+                known[file.blob] = sha
+    return known
+
+
+def remember(blob_map: Path, blob: str, sha: str) -> None:
+    """Record that git blob ``blob`` is the store's object ``sha``."""
+    path = blob_map_path(blob_map, blob)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.symlink(sha, path)
+
+
+async def store_new_blobs(repository: str, store: Store, blob_map: Path,
+                          blobs: list[str]) -> dict[str, str]:
+    """Read ``blobs`` out of the repository into the store; git blob -> store hash."""
+    process = await asyncio.create_subprocess_exec(
+        "git", "cat-file", "--batch", env={**git_env(True), "GIT_DIR": repository},
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL, start_new_session=True, limit=1 << 20,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    stored: dict[str, str] = {}
+
+    async def read_all() -> None:
+        assert process.stdout is not None
+        for blob in blobs:
+            header = (await process.stdout.readline()).decode().split()
+            if len(header) != 3 or header[0] != blob or header[1] != "blob":
+                raise SourceError(f"git cat-file could not read {blob}")
+            data = await process.stdout.readexactly(int(header[2]) + 1)
+            sha = await asyncio.to_thread(store.put_bytes, data[:-1])
+            await asyncio.to_thread(remember, blob_map, blob, sha)
+            stored[blob] = sha
+
+    try:
+        process.stdin.write("".join(f"{blob}\n" for blob in blobs).encode())
+        process.stdin.close()
+        await asyncio.wait_for(read_all(), GIT_TIMEOUT_SECONDS)
+    finally:
+        if process.returncode is None:
+            process.kill()
+        await process.wait()
+    return stored
+
+
+async def store_commit(repository: str, store: Store, blob_map: Path,
+                       commit: str) -> dict[str, Any] | None:
+    """The commit's files as a manifest whose objects are all in the store, or None when it
+    must be checked out by git (see the module's docstring). ``blob_map`` is the folder
+    of the git blob -> store hash map."""
+    files = await list_tree(repository, commit)
+    if files is None:
+        return None
+    known = await asyncio.to_thread(known_hashes, store, blob_map, files)
+    new = sorted({file.blob: file.size for file in files if file.blob not in known}.items())
+    if sum(size for _, size in new) > MAX_NEW_BYTES:
+        return None
+    if new:
+        known.update(await store_new_blobs(repository, store, blob_map,
+                                           [blob for blob, _ in new]))
+    ordered = sorted(files, key=lambda file: file.path)
+    return {"files": {file.path: {"sha256": known[file.blob], "size": file.size,
+                                  "mode": file.mode} for file in ordered}}
+
+
+@dataclass(frozen=True)
+class PushedSource:
+    """A checkout of the built-in remote; ``manifest_hash`` names the stored manifest the
+    workspace is hard links to (None: git wrote private files)."""
+
+    checkout: Checkout
+    manifest_hash: str | None = None
+    objects: tuple[str, ...] = ()
+
+
+async def checkout_pushed(repository: Path, ref: str, store: Store, blob_map: Path,
+                          dest: Path, index: Path) -> PushedSource:
+    """Lay ``ref`` of the built-in remote ``repository`` out in ``dest`` as links to the
+    store (:func:`store_commit`), else with git (:func:`checkout_local`, through ``index``)."""
+    repo = str(repository)
+    if FULL_SHA.match(ref):  # a commit cannot move: listed and described at once
+        described, manifest = await asyncio.gather(
+            describe_local(repo, ref), store_commit(repo, store, blob_map, f"{ref}^{{commit}}"))
+    else:
+        described = await describe_local(repo, ref)
+        manifest = await store_commit(repo, store, blob_map, described.commit_sha)
+    if manifest is None:
+        return PushedSource(await checkout_local(repository, ref, dest, index))
+    manifest_hash = await asyncio.to_thread(store.put_manifest, manifest)
+    await asyncio.to_thread(partial(store.materialize, manifest_hash, dest, link_store=True))
+    return PushedSource(described, manifest_hash,
+                        tuple(entry["sha256"] for entry in manifest["files"].values()))

@@ -1,0 +1,125 @@
+"""A pushed commit's files as links to the store: only new blobs are read (the warm push).
+
+Real git repositories and a real store in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from autostack_core.build.push_source import checkout_pushed
+from autostack_core.build.sources import SourceError
+from autostack_core.infrastructure.store import Store
+
+pytestmark = pytest.mark.dbless
+
+
+def git(*args: str, cwd: Path) -> str:
+    env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "GIT_AUTHOR_NAME": "Dev",
+           "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": "Dev",
+           "GIT_COMMITTER_EMAIL": "dev@example.com"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def commit(work: Path, bare: Path, files: dict[str, str], message: str) -> str:
+    """Write ``files`` in ``work``, commit them and push to ``bare``; the commit id."""
+    for relative, text in files.items():
+        (work / relative).parent.mkdir(parents=True, exist_ok=True)
+        (work / relative).write_text(text)
+    git("add", ".", cwd=work)
+    git("commit", "-m", message, cwd=work)
+    git("push", "--quiet", str(bare), "main", cwd=work)
+    return git("rev-parse", "HEAD", cwd=work)
+
+
+@pytest.fixture
+def repos(tmp_path: Path) -> tuple[Path, Path]:
+    work, bare = tmp_path / "work", tmp_path / "site.git"
+    work.mkdir()
+    git("init", "--initial-branch", "main", cwd=work)
+    git("init", "--bare", "--initial-branch", "main", str(bare), cwd=tmp_path)
+    return work, bare
+
+
+def blobs_known(blob_map: Path) -> int:
+    return sum(1 for path in blob_map.glob("??/*"))
+
+
+async def test_a_warm_push_links_every_file_and_reads_only_the_new_blob(
+    repos: tuple[Path, Path], tmp_path: Path
+) -> None:
+    work, bare = repos
+    store, blob_map = Store(tmp_path / "store"), tmp_path / "git-blobs"
+    first = commit(work, bare, {"index.html": "<h1>v1</h1>", "css/site.css": "body{}",
+                                "copy.css": "body{}", "run.sh": "echo hi"}, "first")
+    (work / "run.sh").chmod(0o755)
+    second = commit(work, bare, {"index.html": "<h1>v2</h1>"}, "second: a page and a mode")
+    pushed = await checkout_pushed(bare, first, store, blob_map, tmp_path / "a", tmp_path / "i")
+    assert (pushed.checkout.commit_sha, pushed.checkout.commit_message) == (first, "first")
+    assert pushed.checkout.tree_sha == git("rev-parse", f"{first}^{{tree}}", cwd=bare)
+    assert pushed.manifest_hash is not None and blobs_known(blob_map) == 3  # copy.css: same blob
+
+    dest = tmp_path / "b"
+    pushed = await checkout_pushed(bare, "main", store, blob_map, dest, tmp_path / "i")
+    assert pushed.checkout.commit_sha == second
+    assert blobs_known(blob_map) == 4  # only the new index.html was read
+    assert (dest / "index.html").read_text() == "<h1>v2</h1>"
+    assert (dest / "css" / "site.css").read_text() == "body{}"
+    assert os.stat(dest / "run.sh").st_mode & 0o111
+    manifest = store.load_manifest(pushed.manifest_hash or "")
+    assert manifest["files"]["run.sh"]["mode"] == 0o755
+    assert sorted(pushed.objects) == sorted(entry["sha256"]
+                                            for entry in manifest["files"].values())
+    # Every file is the store's object itself (a hard link), not a copy.
+    css = manifest["files"]["css/site.css"]["sha256"]
+    assert os.stat(dest / "css" / "site.css").st_ino == store.object_path(css).stat().st_ino
+    assert not (dest / ".git").exists()
+
+
+async def test_an_object_the_store_lost_is_read_from_git_again(
+    repos: tuple[Path, Path], tmp_path: Path
+) -> None:
+    work, bare = repos
+    store, blob_map = Store(tmp_path / "store"), tmp_path / "git-blobs"
+    sha = commit(work, bare, {"index.html": "<h1>v1</h1>"}, "first")
+    pushed = await checkout_pushed(bare, sha, store, blob_map, tmp_path / "a", tmp_path / "i")
+    for path in store.objects.glob("??/*"):  # as a store gc would
+        path.unlink()
+    pushed = await checkout_pushed(bare, sha, store, blob_map, tmp_path / "b", tmp_path / "i")
+    assert pushed.manifest_hash is not None
+    assert (tmp_path / "b" / "index.html").read_text() == "<h1>v1</h1>"
+
+
+async def test_a_tree_with_a_link_or_a_path_the_store_refuses_is_checked_out_by_git(
+    repos: tuple[Path, Path], tmp_path: Path
+) -> None:
+    work, bare = repos
+    store, blob_map = Store(tmp_path / "store"), tmp_path / "git-blobs"
+    (work / "docs").mkdir()
+    (work / "docs" / "latest.html").symlink_to("../index.html")
+    linked = commit(work, bare, {"index.html": "<h1>v1</h1>"}, "a link")
+    pushed = await checkout_pushed(bare, linked, store, blob_map, tmp_path / "a", tmp_path / "i")
+    assert pushed.manifest_hash is None and not pushed.objects
+    assert os.readlink(tmp_path / "a" / "docs" / "latest.html") == "../index.html"
+
+    (work / "docs" / "latest.html").unlink()
+    odd = commit(work, bare, {"back\\slash.html": "odd"}, "a backslash")
+    pushed = await checkout_pushed(bare, odd, store, blob_map, tmp_path / "b", tmp_path / "i")
+    assert pushed.manifest_hash is None
+    assert (tmp_path / "b" / "back\\slash.html").read_text() == "odd"
+
+
+async def test_an_unknown_or_option_like_ref_is_a_source_error(
+    repos: tuple[Path, Path], tmp_path: Path
+) -> None:
+    work, bare = repos
+    commit(work, bare, {"index.html": "<h1>v1</h1>"}, "first")
+    for ref in ("nope", "--upload-pack=evil", "a b"):
+        with pytest.raises(SourceError):
+            await checkout_pushed(bare, ref, Store(tmp_path / "store"), tmp_path / "git-blobs",
+                                  tmp_path / "src", tmp_path / "index")
