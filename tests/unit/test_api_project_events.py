@@ -18,10 +18,25 @@ from autostack_core.infrastructure.models import (
 )
 from autostack_core.security import accounts
 from autostack_core.services import deployments
+from tests.eventually import eventually
 from tests.fixtures_auth import PASSWORD, api, owner, personal_team
 from tests.web_fixtures import Site, site
 
 __all__ = ["api", "owner", "site"]
+
+
+async def waiting_for_news(autostack: AutoStack, channel: str) -> None:
+    """Until a stream on ``channel`` has read what it shows and waits for an announcement.
+
+    A fixed pause lost the race on a loaded machine: the stream's first read came after
+    the change, took it for the state it started from, and announced nothing. The bus
+    has no public signal for "a subscriber waits", so this reads its waiting events.
+    """
+    def waiting() -> bool:
+        return any(event._waiters for event in  # type: ignore[attr-defined]
+                   autostack.events._waiters.get(channel, ()))
+
+    await eventually(waiting, f"a stream waiting on {channel}")
 
 
 async def test_a_new_deployment_and_its_state_changes_are_announced(
@@ -34,12 +49,11 @@ async def test_a_new_deployment_and_its_state_changes_are_announced(
                            Deployment.filter(project__team_id=team.id))):
         stream = changes(autostack, channel, rows, Alias.filter(project=project))
         first = asyncio.ensure_future(anext(stream))
-        await asyncio.sleep(0.05)  # the stream has read the list as it was
+        await waiting_for_news(autostack, channel)  # the stream has read the list as it was
         created = await deployments.create_deployment(autostack, project, source_type="upload")
         event = json.loads((await asyncio.wait_for(first, 3))["data"])
         assert event == {"id": created.id, "project": "site", "state": "queued", "new": True}
         moved = asyncio.ensure_future(anext(stream))
-        await asyncio.sleep(0.05)
         await deployments.transition(autostack, created, DeploymentState.CANCELED)
         event = json.loads((await asyncio.wait_for(moved, 3))["data"])
         assert (event["state"], event["new"]) == ("canceled", False)
@@ -55,7 +69,7 @@ async def test_production_moving_is_announced(autostack: AutoStack, site: Site) 
                               Alias.filter(project__team_id=project.team_id))):  # type: ignore[attr-defined]
         stream = changes(autostack, channel, Deployment.filter(project=project), aliases)
         moved = asyncio.ensure_future(anext(stream))
-        await asyncio.sleep(0.05)
+        await waiting_for_news(autostack, channel)  # it has read where production points
         target = site.old if (await deployments.production_deployment(
             autostack, project)) == site.current else site.current
         await deployments.promote(autostack, project, target, rollback=True)
