@@ -29,6 +29,13 @@ name holds ``fail`` (its container "failed to start"). :attr:`frontend_port`
 plays Google's front end: a request's ``Host`` is a service's or a tag's URL
 host, split between revisions by the traffic percents; each revision answers
 as the conformance suite's image app (:class:`tests.kube_standin.EchoApp`).
+
+With ``pulls=True`` (end-to-end tests that push real images) a revision's image
+is pulled as Cloud Run does: its manifest is fetched by digest from the
+registry the reference names (a plain-HTTP loopback registry here), and a
+missing one fails the revision ("Image ... not found"); each revision then
+answers with its image's digest too (``server <name> <digest> <path>``), so a
+test sees which build serves. The image is not run: its code is not executed.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -75,7 +83,8 @@ class ApiError(Exception):
 
 
 class CloudRunStandIn:
-    def __init__(self) -> None:
+    def __init__(self, pulls: bool = False) -> None:
+        self.pulls = pulls
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.client_email = "autostack@standin-project.iam.gserviceaccount.com"
         self.tokens: set[str] = set()
@@ -247,7 +256,8 @@ class CloudRunStandIn:
         statuses = self._check_traffic(name, traffic, revision)
         if known is None:
             image = containers[0]["image"]
-            failed = "fail" in self.app.marker(image)
+            failure = self._start_failure(image)
+            failed = bool(failure)
             self.revisions[revision_name] = {
                 "name": revision_name,
                 "service": service_id,
@@ -259,11 +269,7 @@ class CloudRunStandIn:
                     {
                         "type": "Ready",
                         "state": "CONDITION_FAILED" if failed else "CONDITION_SUCCEEDED",
-                        "message": "The user-provided container failed to start and "
-                        "listen on the port defined provided by the PORT=8080 "
-                        "environment variable."
-                        if failed
-                        else "",
+                        "message": failure,
                     }
                 ],
             }
@@ -292,6 +298,15 @@ class CloudRunStandIn:
         }
         self.services[name] = service
         return copy.deepcopy(service)
+
+    def _start_failure(self, image: str) -> str:
+        """Why a revision of ``image`` does not become ready, or ``""``."""
+        if self.pulls and not pullable(image):
+            return f"Image '{image}' not found."
+        if "fail" in self.app.marker(image):
+            return ("The user-provided container failed to start and listen on the port "
+                    "defined provided by the PORT=8080 environment variable.")
+        return ""
 
     def _check_traffic(
         self, name: str, traffic: list[dict[str, Any]], revision: str
@@ -398,7 +413,10 @@ class CloudRunStandIn:
             else:
                 return 404, "Error: Page not found"
             found = self.revisions[f"{service['name']}/revisions/{revision}"]
-        return self.app.answer(found["containers"][0]["image"], path)
+        image = found["containers"][0]["image"]
+        if self.pulls:
+            return 200, f"server {self.app.marker(image)} {image.rpartition('@')[2]} {path}"
+        return self.app.answer(image, path)
 
     def _pick(self, host: str, weights: list[int]) -> int:
         turns = self._turns.setdefault(host, [0] * len(weights))
@@ -409,6 +427,23 @@ class CloudRunStandIn:
         chosen = max(range(len(weights)), key=lambda index: turns[index])
         turns[chosen] -= sum(weights)
         return chosen
+
+
+def pullable(image: str) -> bool:
+    """Whether ``image`` (``host:port/repository@sha256:...``) is in its registry (plain HTTP)."""
+    host, _, rest = image.partition("/")
+    repository, _, digest = rest.partition("@")
+    if not digest:
+        return False
+    accept = ", ".join(("application/vnd.oci.image.manifest.v1+json",
+                        "application/vnd.docker.distribution.manifest.v2+json",
+                        "application/vnd.oci.image.index.v1+json"))
+    try:
+        found = httpx.head(f"http://{host}/v2/{repository}/manifests/{digest}",
+                           headers={"Accept": accept}, timeout=10)
+    except httpx.HTTPError:
+        return False
+    return found.status_code == 200
 
 
 def _operation(parent: str, response: dict[str, Any]) -> dict[str, Any]:
