@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import time
@@ -21,6 +22,7 @@ from autostack_core.build.sandbox import (
 )
 from autostack_core.build.sandbox_cgroups import kill_leftovers
 from autostack_core.build.sandbox_layout import SYSTEM_CA_BUNDLE, private_system_files
+from tests.eventually import eventually
 
 needs_cgroups = pytest.mark.skipif(
     not Path("/sys/fs/cgroup/memory").is_dir()
@@ -212,8 +214,7 @@ async def test_wall_time_limit_kills_the_whole_process_group(data_dir: Path) -> 
     with pytest.raises(SandboxTimeout, match="timed out after 1 s"):
         await sandbox.run(f"({marker} &) ; {marker}", Lines())
     assert time.monotonic() - started < 5
-    await asyncio.sleep(0.2)
-    assert processes_matching(marker) == []
+    await eventually(lambda: processes_matching(marker) == [], f"every {marker} gone")
 
 
 async def test_wall_time_is_one_budget_for_every_run(data_dir: Path) -> None:
@@ -236,22 +237,24 @@ async def test_kill_cancels_a_running_build_and_its_children(data_dir: Path) -> 
     code = await asyncio.wait_for(run, 5)
     assert code != 0
     assert time.monotonic() - started < 2
-    await asyncio.sleep(0.2)
-    assert processes_matching(marker) == []
+    await eventually(lambda: processes_matching(marker) == [], f"every {marker} gone")
 
 
 @needs_cgroups
 async def test_leftovers_of_a_lost_deployment_are_killed_and_no_others(data_dir: Path) -> None:
     """What recovery does after a worker died: kill by the deployment's cgroups."""
     marker = f"sleep 34{uuid.uuid4().int % 1000:03d}"
-    lost, other = make_sandbox(data_dir, owner="lost1"), make_sandbox(data_dir, owner="other1")
+    # Owners of this process alone: kill_leftovers kills by cgroup name on the whole machine.
+    lost_owner, other_owner = f"lost{os.getpid()}", f"other{os.getpid()}"
+    lost = make_sandbox(data_dir, owner=lost_owner)
+    other = make_sandbox(data_dir, owner=other_owner)
     lost_lines, other_lines = Lines(), Lines()
     lost_run = asyncio.create_task(lost.run(f"echo started; {marker}", lost_lines))
     other_run = asyncio.create_task(other.run(f"echo started; {marker}", other_lines))
     while not (lost_lines.items and other_lines.items):
         await asyncio.sleep(0.02)
     assert len(processes_matching(f"/bin/sh -c echo started; {marker}")) == 2
-    assert await kill_leftovers("lost1") >= 1
+    assert await kill_leftovers(lost_owner) >= 1
     assert await asyncio.wait_for(lost_run, 10) != 0
     assert not other_run.done() and len(processes_matching(f"-c echo started; {marker}")) == 1
     await other.kill()
@@ -263,8 +266,7 @@ async def test_leftovers_of_a_lost_deployment_are_killed_and_no_others(data_dir:
 async def test_background_processes_do_not_outlive_the_command(data_dir: Path) -> None:
     marker = f"sleep 33{uuid.uuid4().int % 1000:03d}"
     assert await make_sandbox(data_dir).run(f"{marker} > /dev/null 2>&1 &", Lines()) == 0
-    await asyncio.sleep(0.2)
-    assert processes_matching(marker) == []
+    await eventually(lambda: processes_matching(marker) == [], f"every {marker} gone")
 
 
 @needs_cgroups
