@@ -113,32 +113,34 @@ def react_router(project: NodeProject, detection: Detection, config: str | None)
         detection.spa_fallback = True
 
 
-def _doc_folder(project: NodeProject, marker: str, script: str) -> str:
-    """The docs folder of VitePress/VuePress: from the build script, else the marker."""
+def _doc_folder(project: NodeProject, tool: str) -> str:
+    """The docs folder of VitePress/VuePress: from the build script, else where ``.<tool>`` is."""
     scripts = project.scripts.get("docs:build", "") + " " + project.scripts.get("build", "")
-    match = re.search(rf"{script} build\s+([\w./-]+)", scripts)
+    match = re.search(rf"{tool} build\s+([\w./-]+)", scripts)
     if match:
         return match.group(1).strip("./") or "."
     for folder in ("docs", "src", "."):
-        if project.tree.is_dir(f"{folder}/{marker}"):
+        if project.tree.is_dir(f"{folder}/.{tool}"):
             return folder
     return "docs"
 
 
-def vitepress(project: NodeProject, detection: Detection, config: str | None) -> None:
-    folder = _doc_folder(project, ".vitepress", "vitepress")
+def _docs_site(project: NodeProject, detection: Detection, tool: str) -> None:
+    """VitePress and VuePress alike: the output is ``<docs folder>/.<tool>/dist``, and
+    without a ``docs:build`` or ``build`` script the build is ``<tool> build <folder>``."""
+    folder = _doc_folder(project, tool)
     prefix = "" if folder == "." else f"{folder}/"
-    detection.output_directory = f"{prefix}.vitepress/dist"
+    detection.output_directory = f"{prefix}.{tool}/dist"
     if not {"docs:build", "build"} & project.scripts.keys():
-        detection.build_command = f"{project.pm.exec} vitepress build {folder}"
+        detection.build_command = f"{project.pm.exec} {tool} build {folder}"
+
+
+def vitepress(project: NodeProject, detection: Detection, config: str | None) -> None:
+    _docs_site(project, detection, "vitepress")
 
 
 def vuepress(project: NodeProject, detection: Detection, config: str | None) -> None:
-    folder = _doc_folder(project, ".vuepress", "vuepress")
-    prefix = "" if folder == "." else f"{folder}/"
-    detection.output_directory = f"{prefix}.vuepress/dist"
-    if not {"docs:build", "build"} & project.scripts.keys():
-        detection.build_command = f"{project.pm.exec} vuepress build {folder}"
+    _docs_site(project, detection, "vuepress")
 
 
 def eleventy(project: NodeProject, detection: Detection, config: str | None) -> None:
