@@ -42,8 +42,8 @@ def start_inside(port: int, delay: float) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(["unshare", "--net", "sh", "-c",
                                 'ip link set lo up && exec "$0" -c "$1" "$2" "$3"',
                                 sys.executable, ECHO, str(port), str(delay)])
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:  # until unshare has exec'd the server
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # until unshare has made the namespace
         if os.readlink(f"/proc/{process.pid}/ns/net") != os.readlink("/proc/self/ns/net"):
             return process
         time.sleep(0.01)
@@ -52,7 +52,7 @@ def start_inside(port: int, delay: float) -> subprocess.Popen[bytes]:
 
 @pytest.fixture
 def inside(port: int) -> Iterator[subprocess.Popen[bytes]]:
-    process = start_inside(port, 0.5)
+    process = start_inside(port, 2)  # time for the test to see it refused first, even loaded
     yield process
     process.kill()
     process.wait()
@@ -77,15 +77,17 @@ def test_the_host_port_listens_once_the_app_does_and_reaches_it(
     with pytest.raises(ConnectionRefusedError):  # the app does not listen yet
         socket.create_connection(("127.0.0.1", port), timeout=5)
     with entered(netns):
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while listening_inside(port) is None and time.monotonic() < deadline:
             time.sleep(0.01)
         assert listening_inside(port) == (socket.AF_INET, "127.0.0.1")
-    for _ in range(100):
+    deadline = time.monotonic() + 30  # the relay's thread probes, then listens on the host
+    while True:
         try:
             answer = ask(port)
             break
         except ConnectionRefusedError:
+            assert time.monotonic() < deadline, "the relay never listened on the host"
             time.sleep(0.001)
     assert answer == b"inside hello"
     assert ask(port) == b"inside hello"
@@ -104,7 +106,7 @@ def test_an_app_on_the_ipv6_loopback_is_reached_too(port: int) -> None:
                                     "socket.create_server(", "socket.create_server(family="
                                     "socket.AF_INET6, address="), str(port), "0"])
     try:
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 30
         while os.readlink(f"/proc/{process.pid}/ns/net") == os.readlink("/proc/self/ns/net"):
             assert time.monotonic() < deadline, "unshare did not make a network namespace"
             time.sleep(0.01)
@@ -113,7 +115,7 @@ def test_an_app_on_the_ipv6_loopback_is_reached_too(port: int) -> None:
         alive.set()
         threading.Thread(target=Relay(netns, port).wait_and_serve, args=(alive,),
                          daemon=True).start()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         while True:
             try:
                 assert ask(port) == b"inside hello"
