@@ -299,6 +299,10 @@ def gc(wait: int, data_dir: Path | None) -> None:
     click.echo(f"removed {report['deployments_removed']} deployments, "
                f"{report['objects_removed']} files ({report['bytes_freed'] / 1e6:.1f} MB), "
                f"{report['manifests_removed']} manifests")
+    if report.get("bucket_objects_removed") or report.get("bucket_manifests_removed"):
+        click.echo(f"from the bucket: {report['bucket_objects_removed']} files "
+                   f"({report['bucket_bytes_freed'] / 1e6:.1f} MB), "
+                   f"{report['bucket_manifests_removed']} manifests")
 
 
 commands: list[click.Command] = [

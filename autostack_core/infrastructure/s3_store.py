@@ -17,16 +17,18 @@ tests), ``AUTOSTACK_S3_REGION``; credentials from boto3's usual chain
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autostack_core.infrastructure.manifests import Manifest, StoreError, check_hash
 from autostack_core.infrastructure.store import CHUNK, IncomingObject, Store, _sha256_of
-from autostack_core.interfaces.artifact_store import ArtifactStore
+from autostack_core.infrastructure.store_gc import GcReport, collect_bucket
+from autostack_core.interfaces.artifact_store import ArtifactStore, StoredObject
 from autostack_core.interfaces.checks import Check
 
 if TYPE_CHECKING:
@@ -77,12 +79,23 @@ class S3Objects:
             raise
         return True
 
-    def list(self, prefix: str) -> Iterator[str]:
+    def list(self, prefix: str) -> Iterator[StoredObject]:
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self.prefix + prefix)
         for page in pages:
             for item in page.get("Contents", []):
-                yield item["Key"][len(self.prefix):]
+                yield StoredObject(item["Key"][len(self.prefix):], int(item["Size"]),
+                                   item["LastModified"].timestamp())
+
+    def delete(self, keys: Sequence[str]) -> None:
+        if not keys:
+            return
+        answer = self.client.delete_objects(Bucket=self.bucket, Delete={
+            "Objects": [{"Key": self.prefix + key} for key in keys], "Quiet": True})
+        errors = answer.get("Errors") or []
+        if errors:
+            raise StoreError(f"the bucket refused to delete {errors[0].get('Key')}: "
+                             f"{errors[0].get('Message')}")
 
 
 def object_key(sha: str) -> str:
@@ -172,6 +185,16 @@ class MirroredStore(Store):
             tmp.replace(self.manifests / f"{manifest_hash}.json")
         finally:
             tmp.unlink(missing_ok=True)
+
+    def gc(self, keep_manifest_hashes: set[str], keep_objects: Iterable[str] = (),
+           grace_seconds: float = 0.0) -> GcReport:
+        """Collect this node's copy, then the bucket, by the same policy (:mod:`.store_gc`)."""
+        keep_objects = list(keep_objects)
+        local = super().gc(keep_manifest_hashes, keep_objects, grace_seconds)
+        objects, freed, manifests = collect_bucket(self.remote, keep_manifest_hashes,
+                                                   keep_objects, grace_seconds)
+        return dataclasses.replace(local, bucket_objects_removed=objects,
+                                   bucket_bytes_freed=freed, bucket_manifests_removed=manifests)
 
     def _pull_object(self, sha: str) -> None:
         tmp = self._tmp_path()

@@ -20,7 +20,6 @@ import os
 import shutil
 import stat
 import tempfile
-import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from autostack_core.infrastructure.manifests import (
 
 if TYPE_CHECKING:
     from autostack_core.config import Settings
+    from autostack_core.infrastructure.store_gc import GcReport
 
 CHUNK = 1024 * 1024
 EXECUTABLE_SUFFIX = "+x"
@@ -50,15 +50,6 @@ class ScannedTree:
 
     paths: dict[str, Path]
     manifest: Manifest
-
-
-@dataclass(frozen=True)
-class GcReport:
-    """What a garbage collection removed."""
-
-    objects_removed: int
-    bytes_freed: int
-    manifests_removed: int
 
 
 def _file_mode(st_mode: int) -> int:
@@ -320,38 +311,10 @@ class Store:
         keep_objects: Iterable[str] = (),
         grace_seconds: float = 0.0,
     ) -> GcReport:
-        """Remove every manifest not kept and every object no kept manifest refers to.
+        """Remove every manifest and object the policy of :mod:`.store_gc` does not keep."""
+        from autostack_core.infrastructure.store_gc import collect_local
 
-        ``keep_objects`` protects objects not yet in a manifest (uploads in
-        flight). ``grace_seconds`` spares objects written or re-stored more
-        recently than that, for builds storing their output while gc runs.
-        """
-        keep = {check_hash(sha) for sha in keep_objects}
-        for manifest_hash in keep_manifest_hashes:
-            if self.has_manifest(manifest_hash):
-                manifest = self.load_manifest(manifest_hash)
-                keep.update(entry["sha256"] for entry in manifest["files"].values())
-        manifests_removed = 0
-        for path in self.manifests.glob("*.json"):
-            if path.stem not in keep_manifest_hashes:
-                path.unlink(missing_ok=True)
-                manifests_removed += 1
-        cutoff = time.time() - grace_seconds
-        objects_removed = bytes_freed = 0
-        for path in self.objects.glob("??/*"):
-            sha = path.parent.name + path.name.removesuffix(EXECUTABLE_SUFFIX)
-            with contextlib.suppress(FileNotFoundError):
-                st = path.stat()
-                if sha in keep or (grace_seconds and st.st_mtime > cutoff):
-                    continue
-                path.unlink()
-                objects_removed += 1
-                bytes_freed += st.st_size
-        for path in self.tmp.iterdir():
-            with contextlib.suppress(FileNotFoundError):
-                if path.stat().st_mtime < time.time() - 24 * 3600:
-                    path.unlink()
-        return GcReport(objects_removed, bytes_freed, manifests_removed)
+        return collect_local(self, keep_manifest_hashes, keep_objects, grace_seconds)
 
 
 class IncomingObject:

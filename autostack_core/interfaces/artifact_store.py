@@ -9,9 +9,20 @@ another object service implements this protocol.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object of the bucket as a listing gives it."""
+
+    key: str
+    size: int
+    modified: float
+    """When it was written, in seconds since the epoch (garbage collection spares the new)."""
 
 
 class ArtifactStore(Protocol):
@@ -29,6 +40,10 @@ class ArtifactStore(Protocol):
         """Whether the object ``key`` is stored."""
         ...
 
-    def list(self, prefix: str) -> Iterator[str]:
-        """The keys starting with ``prefix``."""
+    def list(self, prefix: str) -> Iterator[StoredObject]:
+        """The objects whose keys start with ``prefix``."""
+        ...
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """Remove these objects (at most 1000 at a time); a missing one is no error."""
         ...

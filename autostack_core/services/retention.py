@@ -21,7 +21,8 @@ from tortoise.transactions import in_transaction
 
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import Alias, Deployment, DeploymentState, Project
-from autostack_core.infrastructure.store import GcReport, Store
+from autostack_core.infrastructure.store import Store
+from autostack_core.infrastructure.store_gc import GcReport
 from autostack_core.services import audit, inbox, screenshots, team_files
 from autostack_core.services.deployments import production_deployment, request_cancel
 
@@ -117,7 +118,7 @@ async def collect_garbage(app: AutoStack) -> RetentionReport:
         for row in live if row.upload_manifest and not DeploymentState(row.state).is_final
         for entry in row.upload_manifest["files"].values()
     }
-    store = Store(app.settings.path("store"))
+    store = Store.from_settings(app.settings)  # with AUTOSTACK_STORE=s3, the bucket too
     report = await asyncio.to_thread(
         store.gc, keep_manifests, keep_objects, app.settings.gc_grace_seconds
     )

@@ -62,9 +62,48 @@ def test_a_build_stored_on_one_node_is_served_by_another(bucket: MotoServer,
     assert (tmp_path / "served/static/css/site.css").read_text() == "h1 { color: red }"
     assert os.stat(tmp_path / "served/bin/start").st_mode & 0o111
     assert two.load_manifest(manifest_hash) == manifest
-    keys = set(S3Objects(BUCKET, "cluster-1", client=bucket.client("s3")).list(""))
+    keys = {item.key for item in
+            S3Objects(BUCKET, "cluster-1", client=bucket.client("s3")).list("")}
     assert manifest_key(manifest_hash) in keys
     assert {object_key(entry["sha256"]) for entry in manifest["files"].values()} <= keys
+
+
+def bucket_keys(moto: MotoServer) -> set[str]:
+    return {item.key for item in S3Objects(BUCKET, "cluster-1", client=moto.client("s3"))
+            .list("")}
+
+
+def test_gc_removes_from_the_bucket_what_no_kept_build_refers_to(bucket: MotoServer,
+                                                                  tmp_path: Path) -> None:
+    """Run on a node that never had the builds: kept manifests are read from the bucket."""
+    one, two = node(bucket, tmp_path / "one"), node(bucket, tmp_path / "two")
+    kept, kept_manifest = one.put_tree(site(tmp_path / "kept"))
+    old_tree = site(tmp_path / "old")
+    (old_tree / "static" / "index.html").write_text("<h1>an old build</h1>")
+    old, old_manifest = one.put_tree(old_tree)
+    with one.receive() as incoming:  # an upload whose deployment is not final yet
+        incoming.write(b"uploading")
+        incoming.commit(uploading := hashlib.sha256(b"uploading").hexdigest())
+    with one.receive() as incoming:  # an upload nothing deploys
+        incoming.write(b"abandoned")
+        incoming.commit(abandoned := hashlib.sha256(b"abandoned").hexdigest())
+    old_only = old_manifest["files"]["static/index.html"]["sha256"]
+    before = bucket_keys(bucket)
+
+    fresh = two.gc({kept}, keep_objects={uploading}, grace_seconds=600)
+    assert (fresh.bucket_objects_removed, fresh.bucket_manifests_removed) == (0, 0)
+    assert bucket_keys(bucket) == before, "what was written within the grace period stays"
+
+    report = two.gc({kept}, keep_objects={uploading})
+    assert report.bucket_manifests_removed == 1 and report.bucket_objects_removed == 2
+    assert report.bucket_bytes_freed == len("<h1>an old build</h1>") + len("abandoned")
+    assert bucket_keys(bucket) == before - {manifest_key(old), object_key(old_only),
+                                            object_key(abandoned)}
+    assert not two.has_manifest(old)
+    fresh_node = node(bucket, tmp_path / "three")
+    fresh_node.materialize(kept, tmp_path / "served")
+    assert fresh_node.load_manifest(kept) == kept_manifest
+    assert fresh_node.missing([uploading]) == []
 
 
 def test_a_file_uploaded_through_one_api_can_be_deployed_through_another(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -254,6 +255,17 @@ def test_gc_grace_period_spares_fresh_objects(store: Store) -> None:
     report = store.gc(set(), grace_seconds=600)
     assert report.objects_removed == 0
     assert store.has(fresh)
+
+
+def test_gc_grace_period_spares_a_fresh_manifest_and_its_files(store: Store,
+                                                                tmp_path: Path) -> None:
+    """A build writes its manifest before its deployment names it."""
+    manifest_hash, _ = store.put_tree(make_tree(tmp_path / "new", {"a.html": "a"}))
+    old_file = store.object_path(sha("a"))
+    os.utime(old_file, (time.time() - 3600, time.time() - 3600))  # stored by an older build
+    report = store.gc(set(), grace_seconds=600)
+    assert (report.manifests_removed, report.objects_removed) == (0, 0)
+    store.materialize(manifest_hash, tmp_path / "served")
 
 
 @pytest.mark.parametrize("path", ["index.html", "a/b/c.txt", ".well-known/x", "a..b/c"])
