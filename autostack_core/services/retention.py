@@ -118,10 +118,13 @@ async def collect_garbage(app: AutoStack) -> RetentionReport:
         for row in live if row.upload_manifest and not DeploymentState(row.state).is_final
         for entry in row.upload_manifest["files"].values()
     }
-    store = Store.from_settings(app.settings)  # with AUTOSTACK_STORE=s3, the bucket too
-    report = await asyncio.to_thread(
-        store.gc, keep_manifests, keep_objects, app.settings.gc_grace_seconds
+    report = await asyncio.to_thread(  # with AUTOSTACK_STORE=s3, the bucket too
+        Store.from_settings(app.settings).gc, keep_manifests, keep_objects,
+        app.settings.gc_grace_seconds
     )
+    # This node's copy only, as before the bucket was collected: reading through the
+    # mirror would pull every live deployment onto the node that runs gc.
+    store = Store(app.settings.path("store"))
     credits_removed = await team_files.reconcile(store, app.settings.gc_grace_seconds)
     audit_removed = await audit.prune(app.settings.audit_retention_days)
     return RetentionReport(deployments_removed=removed, store=report,
