@@ -18,7 +18,7 @@ from autostack_core.cli.options import emit
 
 def ensure_project(client: ApiClient, name: str) -> None:
     """Create the project on first deploy, like ``vercel deploy`` does."""
-    response = client.http.get(f"/api/v1/projects/{name}")
+    response = client.response("GET", f"/api/v1/projects/{name}")
     if response.status_code == 404:
         client.post("/api/v1/projects", {"name": name})
     elif response.status_code >= 400:

@@ -81,10 +81,7 @@ def templates_export(project: str, directory: Path, force: bool, as_json: bool) 
         raise click.ClickException(f"{directory} is not empty; choose an empty folder or "
                                    "pass --force to write over its files")
     client = ApiClient()
-    try:
-        response = client.http.get(f"/api/v1/projects/{project}/template-package")
-    except Exception as error:
-        raise click.ClickException(f"cannot reach {client.server}: {error}") from error
+    response = client.response("GET", f"/api/v1/projects/{project}/template-package")
     if response.status_code >= 400:
         raise click.ClickException(error_message(response))
     members = read_members(response.content)

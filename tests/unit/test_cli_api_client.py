@@ -8,17 +8,18 @@ stand-in of :mod:`tests.http_standin`, which records the headers it was sent.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
+import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 from click.testing import CliRunner, Result
 
 from autostack_core.app import AutoStack
 from autostack_core.cli import main
-from autostack_core.cli.api_client import ApiClient, PlainHttpTransport, save_config
+from autostack_core.cli.api_client import ApiClient, save_config
 from autostack_core.infrastructure.models import Project, Team, User
 from tests.fixtures_auth import PASSWORD, owner
 from tests.http_standin import Recorded, standin
@@ -108,11 +109,11 @@ async def test_a_saved_token_goes_only_to_the_server_it_was_saved_for(
 
 
 @pytest.mark.dbless
-def test_a_client_of_an_http_server_refuses_https_urls_instead_of_sending_them_unverified(
-) -> None:
-    """The plain-http transport skips the CA bundle; it must never carry a TLS request."""
-    client = ApiClient(server="http://127.0.0.1:9")
-    with pytest.raises(httpx.UnsupportedProtocol):
-        client.http.get("https://example.com/")
-    assert not isinstance(ApiClient(server="https://example.com").http._transport,
-                          PlainHttpTransport)
+def test_an_https_server_is_verified_and_an_http_one_gets_no_tls_context() -> None:
+    """The plain-http client skips the CA bundle; an https one checks certificate and name."""
+    plain = ApiClient(server="http://127.0.0.1:9").connect(1)
+    assert not isinstance(plain, http.client.HTTPSConnection)
+    verified = ApiClient(server="https://example.com").connect(1)
+    assert isinstance(verified, http.client.HTTPSConnection)
+    context = verified._context  # type: ignore[attr-defined]
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
