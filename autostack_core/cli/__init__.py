@@ -9,7 +9,9 @@ imported: a built-in command starts without importing any plugin.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -41,9 +43,31 @@ if TYPE_CHECKING:
 
 
 class AutoStackGroup(ExtensibleGroup):
-    """The root group: it loads the plugins' commands the first time one is needed."""
+    """The root group: it loads the plugins' commands the first time one is needed.
+
+    Run as the ``autostack`` program (``__call__``; CliRunner calls ``main``), a client
+    command (those of :mod:`autostack_core.cli.client`: ``deploy``, ``ls``, ``logs``...)
+    ends its process without the interpreter's teardown, which frees every imported
+    module's objects one by one: 15-40 ms of CPU after the answer is printed. Server
+    commands, which may leave log handlers and threads to finish, exit normally.
+    """
 
     plugins_loaded = False
+    client_command_ran = False
+
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        self.client_command_ran = command in client.commands
+        return name, command, rest
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except SystemExit as done:
+            if self.client_command_ran:
+                exit_at_once(done.code)
+            raise
 
     def load_plugin_commands(self) -> bool:
         """Add the commands of every loaded plugin, once; whether it happened now."""
@@ -54,6 +78,17 @@ class AutoStackGroup(ExtensibleGroup):
 
         add_plugin_commands(self, get_plugin_manager())
         return True
+
+
+def exit_at_once(code: object) -> None:
+    """End the process with ``code`` (as ``sys.exit`` reads it) once the output is flushed,
+    skipping atexit handlers and the interpreter's teardown."""
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
 
 
 def add_plugin_commands(cli: click.Group, loaded: LoadedPlugins) -> None:

@@ -16,6 +16,7 @@ from autostack_core.cli.deployment_helpers import (
     target_options,
     wait_and_report,
 )
+from autostack_core.cli.folder_scan import LocalFile, collect
 from autostack_core.cli.options import (
     emit,
     json_option,
@@ -24,7 +25,12 @@ from autostack_core.cli.options import (
     project_option,
     resolve_project,
 )
-from autostack_core.cli.upload import collect, upload_missing
+from autostack_core.cli.upload import (
+    remember_uploaded,
+    send_files,
+    upload_missing,
+    uploaded_before,
+)
 
 
 @click.command()
@@ -72,17 +78,39 @@ def deploy(directory: Path, target: str, force: bool, project: str | None,
     client = ApiClient()
     name = project or linked_project(directory) or default_project_name(directory)
     files = collect(directory)
-    ensure_project(client, name)
-    link(directory, name)
-    sent = upload_missing(client, name, files, quiet=as_json)
-    if not as_json:
-        click.echo(f"Uploaded {sent} of {len(files)} files", err=True)
-    deployment = client.post(f"/api/v1/projects/{name}/deployments", {
+    body = {
         "target": target,
         "files": [{"file": f.path, "sha": f.sha, "size": f.size, "mode": f.mode} for f in files],
         "force": force,
-    })
+    }
+    known = uploaded_before(directory, client.server, name)
+    deployment, sent = (None, 0) if known is None else deploy_changed(
+        client, name, files, known, body, quiet=as_json)
+    if deployment is None:
+        ensure_project(client, name)
+        sent = upload_missing(client, name, files, quiet=as_json)
+        deployment = client.post(f"/api/v1/projects/{name}/deployments", body)
+    link(directory, name)
+    remember_uploaded(directory, client.server, name, files)
+    if not as_json:
+        click.echo(f"Uploaded {sent} of {len(files)} files", err=True)
     wait_and_report(client, deployment["id"], as_json, uploaded_files=sent)
+
+
+def deploy_changed(client: ApiClient, name: str, files: list[LocalFile], known: set[str],
+                   body: dict[str, Any], quiet: bool) -> tuple[dict[str, Any] | None, int]:
+    """A redeploy in two requests: upload the files the last deploy did not have, then
+    create the deployment, without asking first what the server lacks. None when the
+    server wants more (it dropped a file, or the project is gone): then ask it."""
+    changed = list({file.sha: file for file in files if file.sha not in known}.values())
+    try:
+        send_files(client, name, changed, quiet)
+    except click.ClickException:
+        return None, 0
+    response = client.response("POST", f"/api/v1/projects/{name}/deployments", json=body)
+    if response.status_code == 201:
+        return response.json(), len(changed)
+    return None, 0
 
 
 @click.command(name="ls")

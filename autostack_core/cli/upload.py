@@ -1,87 +1,27 @@
-"""Folder uploads: hash every file, ask the server what it lacks, upload only that.
+"""Folder uploads: send the server the files it lacks, in as few requests as it takes.
 
 What is missing goes in batches (one tar per :data:`BATCH_BYTES` or so, its
-members named by their sha256); a file larger than a batch goes alone in a ``PUT``.
+members named by their sha256, ``POST /api/v1/projects/{name}/files``); a file
+larger than a batch goes alone in a ``PUT``. A server older than the batch route
+gets one ``PUT`` per file. Hashing the folder is :mod:`autostack_core.cli.folder_scan`.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import hashlib
 import io
-import os
-import stat
+import json
 import tarfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from autostack_core.cli.api_client import ApiClient
+from autostack_core.cli.api_client import ApiClient, Response, error_message
+from autostack_core.cli.folder_scan import LocalFile
 
-ALWAYS_IGNORED = (
-    ".git", ".hg", ".svn", "node_modules", ".autostack", ".vercel", ".venv", "venv",
-    "__pycache__", ".DS_Store", ".env", ".env.*", "*.swp", ".cache", "npm-debug.log",
-)
-IGNORE_FILE = ".autostackignore"
 UPLOAD_THREADS = 8
 BATCH_BYTES = 8 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class LocalFile:
-    path: str
-    absolute: Path
-    sha: str
-    size: int
-    mode: int
-
-
-def _ignored(name: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
-
-
-def _patterns(root: Path) -> list[str]:
-    extra = root / IGNORE_FILE
-    lines = extra.read_text().splitlines() if extra.is_file() else []
-    return [*ALWAYS_IGNORED, *(line.strip().strip("/") for line in lines
-                               if line.strip() and not line.startswith("#"))]
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def collect(root: Path) -> list[LocalFile]:
-    """Every file to deploy; a symlink must point inside ``root`` (it is uploaded as a file)."""
-    root = root.resolve()
-    patterns = _patterns(root)
-    files = []
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not _ignored(d, patterns))
-        for name in sorted(filenames):
-            if _ignored(name, patterns):
-                continue
-            absolute = Path(directory) / name
-            relative = absolute.relative_to(root).as_posix()
-            if _ignored(relative, patterns):
-                continue
-            target = absolute.resolve()
-            if not target.is_relative_to(root):
-                raise click.ClickException(f"{relative} is a symlink pointing outside the "
-                                           "folder; remove it or add it to .autostackignore")
-            if not target.is_file():
-                continue
-            info = target.stat()
-            mode = 0o755 if info.st_mode & stat.S_IXUSR else 0o644
-            files.append(LocalFile(relative, target, sha256_file(target), info.st_size, mode))
-    return files
 
 
 def batches(files: list[LocalFile]) -> Iterator[list[LocalFile]]:
@@ -111,34 +51,110 @@ def tar_of(files: list[LocalFile]) -> bytes:
 
 
 def upload_missing(client: ApiClient, project: str, files: list[LocalFile], quiet: bool) -> int:
-    """Upload the files the project's team lacks, in batches sent in parallel; how many."""
+    """Upload the files the project's team lacks; how many."""
     unique = {file.sha: file for file in files}
-    base = f"/api/v1/projects/{project}/files"
-    missing = client.post(f"{base}/missing", {"sha256": sorted(unique)})["missing"]
+    missing = client.post(f"/api/v1/projects/{project}/files/missing",
+                          {"sha256": sorted(unique)})["missing"]
     to_send = [unique[sha] for sha in missing]
-    if not to_send:
-        return 0
+    send_files(client, project, to_send, quiet)
+    return len(to_send)
+
+
+def send_files(client: ApiClient, project: str, files: list[LocalFile], quiet: bool) -> None:
+    """Upload ``files``, in batches sent in parallel (one ``PUT`` each to an older server)."""
+    if not files:
+        return
+    base = f"/api/v1/projects/{project}/files"
+    old_server: list[bool] = []
+
+    def put(file: LocalFile) -> None:
+        client.request("PUT", f"{base}/{file.sha}", content=file.absolute.read_bytes(),
+                       headers={"Content-Type": "application/octet-stream"})
 
     def send(batch: list[LocalFile]) -> int:
         if len(batch) == 1 and batch[0].size > BATCH_BYTES:
-            client.request("PUT", f"{base}/{batch[0].sha}", content=batch[0].absolute.read_bytes(),
-                           headers={"Content-Type": "application/octet-stream"})
+            put(batch[0])
+        elif old_server:
+            for file in batch:
+                put(file)
         else:
-            client.request("POST", base, content=tar_of(batch),
-                           headers={"Content-Type": "application/octet-stream"})
+            response = client.response("POST", base, content=tar_of(batch),
+                                       headers={"Content-Type": "application/octet-stream"})
+            if batch_refused(response):
+                if not old_server:
+                    old_server.append(True)
+                    if not quiet:
+                        click.echo(f"{server_name(client)} takes no batch uploads: sending "
+                                   "the files one by one", err=True)
+                for file in batch:
+                    put(file)
+            elif response.status_code >= 400:
+                raise click.ClickException(error_message(response))
         return sum(file.size for file in batch)
 
-    groups = list(batches(to_send))
+    groups = list(batches(files))
     if len(groups) == 1:
         send(groups[0])
-        return len(to_send)
+        return
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                   TransferSpeedColumn(), disable=quiet, transient=True) as bar:
-        task = bar.add_task(f"Uploading {len(to_send)} files",
-                            total=sum(file.size for file in to_send))
+        task = bar.add_task(f"Uploading {len(files)} files",
+                            total=sum(file.size for file in files))
         with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
             for sent in pool.map(send, groups):
                 bar.advance(task, sent)
-    return len(to_send)
+
+
+def batch_refused(response: Response) -> bool:
+    """Whether a batch ``POST`` failed for want of the route (a server older than it: 404 or
+    405 naming no field, unlike an unknown project's) or for its size (413 other than the
+    team's quota: a server with a small upload limit, or one older than the route's limit);
+    one ``PUT`` per file may still pass."""
+    try:
+        error = response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        error = {}
+    if not isinstance(error, dict):
+        error = {}
+    if response.status_code in (404, 405):
+        return error.get("field") is None
+    return response.status_code == 413 and error.get("code") != "quota_exceeded"
+
+
+def server_name(client: ApiClient) -> str:
+    """``The server at URL (AutoStack VERSION)``, the version as its health check says."""
+    response = client.response("GET", "/api/v1/health")
+    try:
+        version = f" (AutoStack {response.json()['version']})"
+    except (ValueError, KeyError, TypeError):
+        version = ""
+    return f"The server at {client.server}{version}"
+
+
+UPLOADED = Path(".autostack") / "uploaded.json"
+
+
+def uploaded_before(directory: Path, server: str, project: str) -> set[str] | None:
+    """The sha256 of the files the last deploy of ``directory`` sent to this server's
+    ``project`` (its deployment keeps them there), or None when it went elsewhere."""
+    try:
+        data = json.loads((directory / UPLOADED).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or [data.get("server"), data.get("project")] != [
+            server, project] or not isinstance(data.get("sha256"), list):
+        return None
+    return {sha for sha in data["sha256"] if isinstance(sha, str)}
+
+
+def remember_uploaded(directory: Path, server: str, project: str, files: list[LocalFile]) -> None:
+    """Note what this deploy's deployment holds, for the next deploy's guess."""
+    path = directory / UPLOADED
+    try:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps({"server": server, "project": project,
+                                    "sha256": sorted({file.sha for file in files})}))
+    except OSError:
+        return

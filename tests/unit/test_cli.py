@@ -37,7 +37,7 @@ def cli_imports(path: Path) -> set[str]:
 
 def test_the_command_modules_import_no_other_command_module() -> None:
     """Only the package's ``__init__`` gathers commands; the rest share helper modules."""
-    helpers = {"options", "api_client", "upload", "deployment_helpers"}
+    helpers = {"options", "api_client", "upload", "folder_scan", "deployment_helpers"}
     for path in CLI.glob("*.py"):
         if path.name == "__init__.py":
             continue
@@ -74,6 +74,22 @@ def test_a_built_in_command_starts_without_importing_plugins() -> None:
               "    ('autostack_plugins.', 'autostack_web'))))\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.stdout == "[]\n", result.stderr
+
+
+def test_a_client_command_run_as_the_program_keeps_its_output_and_exit_status(
+    tmp_path: Path,
+) -> None:
+    """It ends with ``os._exit`` (no interpreter teardown): nothing printed may be lost."""
+    env = {"XDG_CONFIG_HOME": str(tmp_path), "AUTOSTACK_SERVER": "http://127.0.0.1:9",
+           "AUTOSTACK_TOKEN": "t", "PATH": "/usr/bin:/bin"}
+    program = [sys.executable, "-c", "import sys; from autostack_core.cli import main; "
+               "sys.exit(main())"]
+    failed = subprocess.run([*program, "ls", "--project", "p"], env=env, capture_output=True,
+                            text=True)
+    assert failed.returncode == 1 and "cannot reach http://127.0.0.1:9" in failed.stderr
+    listed = subprocess.run([*program, "link", "site"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert listed.returncode == 0 and listed.stdout.startswith("Linked "), listed.stderr
 
 
 def test_a_plugin_adds_to_a_built_in_group() -> None:
