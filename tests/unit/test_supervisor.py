@@ -17,7 +17,7 @@ from autostack_core.security.crypto import install_keyring, load_keyring
 from autostack_plugins.providers.local import restart_guard
 from autostack_plugins.providers.local.replicas import RuntimeStartError
 from autostack_plugins.providers.local.run_sandbox import RuntimeCgroup, isolation
-from autostack_plugins.providers.local.runtime_logs import LogWriter, read_logs
+from autostack_plugins.providers.local.runtime_logs import LogWriter, follow_logs, read_logs
 from autostack_plugins.providers.local.supervisor import Supervisor
 from autostack_plugins.providers.local.workload import Program, Workload
 from tests.eventually import eventually
@@ -339,3 +339,30 @@ def test_log_files_rotate_by_size(tmp_path: Path) -> None:
     assert names == ["server-0.log", "server-0.log.1", "server-0.log.2"]
     lines = [record["line"] for record in read_logs(tmp_path)]
     assert lines[-1] == "line 49" and "line 0" not in lines
+
+
+async def test_following_goes_on_where_the_read_ended(tmp_path: Path) -> None:
+    """``logs(follow=True)`` reads the files, then follows them: a line written between the
+    two was lost (the follow started at the files' sizes then), and a follower waiting for
+    a request's line waited for ever (the conformance suite's log test, on a loaded
+    machine). A line still being written when the read happens comes once, complete."""
+    writer = LogWriter(tmp_path, "server-0")
+    writer.write("stdout", "before the read")
+    with (tmp_path / "server-0.log").open("ab") as partial:
+        partial.write(b'{"timestamp": "2026-01-01T00:00:00+00:00", "line": "half')
+    read_up_to: dict[Path, int] = {}
+    assert [r["line"] for r in read_logs(tmp_path, 0, read_up_to)] == ["before the read"]
+    with (tmp_path / "server-0.log").open("ab") as partial:
+        partial.write(b' written"}\n')
+    writer.write("stdout", "between the read and the follow")
+    new_source = LogWriter(tmp_path, "server-1")
+    new_source.write("stdout", "a new source's first line")
+    new_source.close()
+    followed = follow_logs(tmp_path, read_up_to)
+    seen = [(await asyncio.wait_for(anext(followed), 10))["line"] for _ in range(3)]
+    assert sorted(seen) == ["a new source's first line", "between the read and the follow",
+                            "half written"]
+    writer.write("stdout", "after")
+    assert (await asyncio.wait_for(anext(followed), 10))["line"] == "after"
+    await followed.aclose()
+    writer.close()

@@ -213,12 +213,13 @@ class LocalRuntime(prices.PricedBySettings):
                    follow: bool = False) -> AsyncIterator[LogLine]:
         """Every replica's and the supervisor's lines, oldest first; then new ones if ``follow``."""
         folder = self.supervisor.logs_dir(release_id)
-        for record in await asyncio.to_thread(read_logs, folder, 0):
+        read_up_to: dict[Path, int] = {}
+        for record in await asyncio.to_thread(read_logs, folder, 0, read_up_to):
             line = log_line(record)
             if since is None or line.timestamp >= since:
                 yield line
-        if follow:
-            async for record in follow_logs(folder):
+        if follow:  # from where the read ended: a line written meanwhile is not lost
+            async for record in follow_logs(folder, read_up_to):
                 yield log_line(record)
 
     # -- draining and scale to zero ----------------------------------------------

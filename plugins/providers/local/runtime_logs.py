@@ -69,15 +69,25 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
-def read_logs(folder: Path, limit: int = 1000) -> list[dict[str, Any]]:
-    """The last ``limit`` lines of every source of a deployment, oldest first."""
+def read_logs(folder: Path, limit: int = 1000,
+              read_up_to: dict[Path, int] | None = None) -> list[dict[str, Any]]:
+    """The last ``limit`` lines of every source of a deployment, oldest first.
+
+    ``read_up_to``, when given, receives where each file's complete lines ended: where
+    :func:`follow_logs` goes on, so a line written in between is neither lost nor doubled.
+    """
     records: list[dict[str, Any]] = []
     if folder.is_dir():
         for path in folder.iterdir():
             if ".log" not in path.name:
                 continue
             with path.open("rb") as handle:
-                records.extend(r for raw in handle if (r := _parse(raw)) is not None)
+                data = handle.read()
+            complete = data.rfind(b"\n") + 1  # a line still being written comes later
+            records.extend(r for raw in data[:complete].splitlines()
+                           if (r := _parse(raw)) is not None)
+            if read_up_to is not None:
+                read_up_to[path] = complete
     records.sort(key=lambda record: str(record.get("timestamp", "")))
     return records[-limit:] if limit > 0 else records
 
@@ -92,10 +102,14 @@ def last_lines(folder: Path, source: str, count: int = 20) -> list[str]:
     return [str(record.get("line", "")) for raw in raws if (record := _parse(raw))]
 
 
-async def follow_logs(folder: Path) -> AsyncIterator[dict[str, Any]]:
-    """Yield lines as they are written to the current files (after what exists now)."""
+async def follow_logs(folder: Path, after: dict[Path, int] | None = None) \
+        -> AsyncIterator[dict[str, Any]]:
+    """Yield lines as they are written to the current files: after what exists now, or
+    after ``after`` (what :func:`read_logs` read; a file it did not see from its start)."""
     offsets: dict[Path, int] = {}
-    if folder.is_dir():
+    if after is not None:
+        offsets = dict(after)
+    elif folder.is_dir():
         offsets = {path: path.stat().st_size for path in folder.glob("*.log")}
     pending: dict[Path, bytes] = {}
     while True:
