@@ -32,7 +32,11 @@ import pytest
 from autostack_core.utils import free_port, random_id
 
 CONF = Path(tempfile.gettempdir()) / "autostack-tests-containers.conf"
-CONF.write_text("[containers]\ndefault_ulimits = []\n")
+# Replaced whole, never rewritten in place: CI's other test process imports this module
+# too, and podman reading a truncated file would run without the setting.
+_conf_draft = CONF.with_name(f"{CONF.name}.{os.getpid()}")
+_conf_draft.write_text("[containers]\ndefault_ulimits = []\n")
+os.replace(_conf_draft, CONF)
 CONTAINERS_ENV = {**os.environ, "CONTAINERS_CONF": str(CONF)}
 TOOLS = ("podman", "buildah", "docker-registry", "busybox")
 PYTHON = Path(f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}")
