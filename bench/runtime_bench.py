@@ -276,9 +276,18 @@ class WakeTrace:
 
 
 async def cold_starts(provider: LocalPair, root: Path, edge: str) -> None:
-    """Through the edge, isolated (uid ``nobody``, own network namespace) and not, in turn."""
+    """Through the edge, isolated (uid ``nobody``, own network namespace) and not, in turn.
+
+    A scaled-to-zero app is woken once the control plane's spare shim is ready
+    (:meth:`ReplicaLauncher.spare`), as it is when the app has slept for more
+    than the second or so the spare takes to import its modules; "isolated,
+    at once" wakes it right after it went to sleep, while the spare started
+    then is still importing (the worst case: a request coming as the app
+    falls asleep).
+    """
     supervisor = provider.runtime.supervisor
-    modes = {"isolated": supervisor.isolated, "host network": False}
+    modes = {"isolated": (supervisor.isolated, True), "host network": (False, True),
+             "isolated, at once": (supervisor.isolated, False)}
     print(f"(b) cold start to first byte, median of {COLD_STARTS} "
           "(ratios against the plain start)")
     for runtime in ("node", "python"):
@@ -288,17 +297,22 @@ async def cold_starts(provider: LocalPair, root: Path, edge: str) -> None:
         traces = {mode: WakeTrace(provider) for mode in modes}
         for round_ in range(COLD_STARTS):
             order = list(modes.items())
-            for mode, isolated in order[::-1] if round_ % 2 else order:  # no order bias
+            for mode, (isolated, spare_ready) in order[::-1] if round_ % 2 else order:
                 supervisor.isolated = isolated
                 await supervisor.sleep(spec.id, grace=2)
+                if spare_ready:
+                    await supervisor.launcher.spare()
                 times[mode].append(await traces[mode].measure(f"{edge}/", spec.hostnames[0]))
             times["plain"].append(await plain_cold_start(root, runtime))
-        supervisor.isolated = modes["isolated"]
+        supervisor.isolated = modes["isolated"][0]
         medians = {name: statistics.median(values) * 1000 for name, values in times.items()}
         print(f"    {runtime}: " + ", ".join(
             f"{name} {value:.0f} ms ({value / medians['plain']:.2f}x)"
             for name, value in medians.items())
             + f"; isolated / host network {medians['isolated'] / medians['host network']:.2f}x")
+        print("      each cold start / plain median: " + "; ".join(
+            f"{mode} " + " ".join(f"{value * 1000 / medians['plain']:.2f}"
+                                  for value in times[mode]) for mode in modes))
         for mode, trace in traces.items():
             print(f"      {mode}, each step's end (median ms since the request): "
                   f"{trace.report()}")

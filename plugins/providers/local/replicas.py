@@ -153,18 +153,26 @@ class ReplicaLauncher:
             self._sparing = asyncio.ensure_future(self._start_spare())
 
     async def spare(self) -> int | None:
-        """The pid of the spare shim once it has started (None: there is none)."""
+        """The pid of the spare shim once it is ready, its modules imported (None: there is
+        none)."""
         if self._sparing is not None:
             await self._sparing
         alive = self._spare is not None and self._spare.returncode is None
         return self._spare.pid if alive and self._spare is not None else None
 
     async def _start_spare(self) -> None:
+        """Start a spare shim and wait until it says it is ready.
+
+        A start that comes meanwhile takes it all the same: what is left of its
+        imports is less than a new shim's.
+        """
         try:
-            self._spare = await asyncio.create_subprocess_exec(
+            self._spare = spare = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", SHIM_MODULE, "--spare", stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
                 start_new_session=True, cwd="/", env={"PATH": os.environ.get("PATH", "")})
+            if spare.stdout is not None:
+                await spare.stdout.readline()  # READY, or nothing if it ended
         finally:
             self._sparing = None
 

@@ -63,6 +63,8 @@ from autostack_plugins.providers.local.runtime_logs import LogWriter
 from autostack_plugins.providers.local.service_bridge import open_service_ports
 
 MAX_LINE_BYTES = 64 * 1024
+READY = b"ready\n"
+"""What a spare shim writes on its stdout once its modules are imported."""
 
 
 def descendants(pid: int) -> list[int]:
@@ -235,10 +237,14 @@ def main(argv: list[str] | None = None) -> int:
 def await_job() -> list[str]:
     """A spare shim's arguments: one JSON line on stdin (``argv``, ``cwd``, ``env``).
 
-    The shim then runs in ``cwd`` with only ``env``, as one started with
-    them; stdin becomes ``/dev/null``. End of file (the control plane went
-    away before it needed this spare) ends the spare.
+    First says on stdout that it is ready (``READY``: its modules are
+    imported), so the control plane knows the next start will not wait for
+    them. The shim then runs in ``cwd`` with only ``env``, as one started
+    with them; stdin and stdout become ``/dev/null``. End of file (the
+    control plane went away before it needed this spare) ends the spare.
     """
+    with contextlib.suppress(OSError):
+        os.write(1, READY)
     line = sys.stdin.buffer.readline()
     if not line:
         raise SystemExit(0)
@@ -246,8 +252,9 @@ def await_job() -> list[str]:
     os.chdir(job["cwd"])
     os.environ.clear()
     os.environ.update(job["env"])
-    devnull = os.open(os.devnull, os.O_RDONLY)
+    devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
     os.close(devnull)
     return [str(arg) for arg in job["argv"]]
 
