@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from autostack_core.config import Settings
+from autostack_core.security.crypto import install_keyring, load_keyring
 from tests.aci_standin import AciStandIn, FakeToken, aci_standin, team
 from tests.conformance import Pair, ProviderConformance
 from tests.conformance.forwarding_edge import ForwardingEdge
@@ -46,8 +47,9 @@ class TestAciPairOnTheStandIn(ProviderConformance):
         def credential(values: Mapping[str, str]) -> Any:
             return FakeToken()
 
-        runtime = AciRuntime(Settings(data_dir=tmp_path / "data", health_timeout_seconds=10),
-                             team(aci_standin), credential=credential)
+        settings = Settings(data_dir=tmp_path / "data", health_timeout_seconds=10)
+        install_keyring(load_keyring(settings.data_dir))  # the runtime seals its placements
+        runtime = AciRuntime(settings, team(aci_standin), credential=credential)
         edge = ForwardingEdge(f"http://127.0.0.1:{aci_standin.frontend_port}",
                               ".azurecontainer.io")
         await edge.start()

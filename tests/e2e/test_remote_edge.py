@@ -105,8 +105,9 @@ async def test_cloud_releases_are_served_through_the_caddy_edge(
     def credential(values: Mapping[str, str]) -> Any:
         return FakeToken()
 
-    runtime = AciRuntime(Settings(data_dir=tmp_path / "aci", health_timeout_seconds=10),
-                         credential=credential)
+    settings = Settings(data_dir=tmp_path / "aci", health_timeout_seconds=10)
+    install_keyring(load_keyring(settings.data_dir))  # the runtimes seal their placements
+    runtime = AciRuntime(settings, credential=credential)
     endpoints = []
     try:
         for release_id in ("r1", "r2"):

@@ -29,32 +29,39 @@ from autostack_core.interfaces.runtime import (
     ReleaseStatus,
     ScalePolicy,
 )
+from autostack_core.security.crypto import install_keyring, load_keyring
 from tests.aci_standin import AciStandIn, FakeToken, aci_standin, team
 from tests.conformance.pair import artifact
 from tests.kube_standin import standin_image
 
 pytest.importorskip("azure.mgmt.containerinstance")
-from autostack_plugins.providers.aci.runtime import AciDeployError, AciRuntime, registry_host
+from autostack_plugins.providers.aci.groups import registry_host
+from autostack_plugins.providers.aci.runtime import AciDeployError, AciRuntime
 
 __all__ = ["aci_standin"]
 pytestmark = pytest.mark.dbless
 GROUPS = "/resourceGroups/apps/providers/Microsoft.ContainerInstance/containerGroups"
 
 
+def credential(values: Mapping[str, str]) -> Any:
+    return FakeToken()
+
+
+def runtime_settings(tmp_path: Path) -> Settings:
+    """The runtime's settings, with the server's keyring installed (placements are sealed)."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        health_timeout_seconds=5,
+        runtime_memory_mb=512,
+        runtime_cpus=1,
+    )
+    install_keyring(load_keyring(settings.data_dir))
+    return settings
+
+
 @pytest.fixture
 async def runtime(tmp_path: Path) -> AsyncIterator[AciRuntime]:
-    def credential(values: Mapping[str, str]) -> Any:
-        return FakeToken()
-
-    runtime = AciRuntime(
-        Settings(
-            data_dir=tmp_path / "data",
-            health_timeout_seconds=5,
-            runtime_memory_mb=512,
-            runtime_cpus=1,
-        ),
-        credential=credential,
-    )
+    runtime = AciRuntime(runtime_settings(tmp_path), credential=credential)
     yield runtime
     await runtime.stop()
 
@@ -140,6 +147,24 @@ async def test_a_container_that_crashes_fails_the_deploy(
     with pytest.raises(AciDeployError, match="CrashLoopBackOff"):
         await deploy(runtime, aci_standin, "r1", marker="fail")
     assert not aci_standin.groups, "the failed group is deleted"
+
+
+async def test_a_restarted_server_still_knows_its_groups(
+    runtime: AciRuntime, aci_standin: AciStandIn, tmp_path: Path
+) -> None:
+    """Status, the meter and logs after a restart (a new runtime on the same data dir),
+    without a deploy; the service principal's secret is sealed in the state file."""
+    await deploy(runtime, aci_standin, "r1")
+    await runtime.stop()
+    state = tmp_path / "data" / "deployments" / "r1" / "aci.json"
+    assert team(aci_standin)["client_secret"] not in state.read_text()
+    restarted = AciRuntime(runtime_settings(tmp_path), credential=credential)
+    assert await restarted.status("r1") == ReleaseStatus.READY
+    assert await restarted.measure("r1") is not None
+    assert [line.text async for line in restarted.logs("r1")]
+    await restarted.destroy("r1")
+    assert not aci_standin.groups and not state.exists()
+    await restarted.stop()
 
 
 async def test_a_wrong_token_is_refused(tmp_path: Path, aci_standin: AciStandIn) -> None:

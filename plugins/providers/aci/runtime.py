@@ -19,16 +19,20 @@ nothing (the server's own settings); the server's Default Azure Credential
 is never lent to a team. A private registry (Azure Container Registry) is
 pulled from with ``registry_username`` and ``registry_password`` (sealed), set
 on the group as ``imageRegistryCredentials`` for the image's registry host.
+
+Here: the runtime's calls; what a group is (:mod:`.groups`) and the settings
+(:mod:`.settings`) live apart. Where each release is (its group, the settings
+sealed) is kept in its state folder (:mod:`autostack_plugins.providers.placements`),
+so a restarted server reads its status, meters it and reads its logs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from autostack_core.build.build_errors import BuildError
@@ -37,7 +41,6 @@ from autostack_core.interfaces.cost import Cost, PriceTable, Usage
 from autostack_core.interfaces.runtime import (
     Artifact,
     ArtifactReference,
-    ConfigError,
     ConfigField,
     CostEstimate,
     Endpoint,
@@ -47,66 +50,37 @@ from autostack_core.interfaces.runtime import (
     ReleaseStatus,
     ScalePolicy,
     pushed_image,
-    url_value,
 )
 from autostack_core.interfaces.usage import ResourceUsage
 from autostack_plugins.providers.aci import meter, prices
+from autostack_plugins.providers.aci.groups import (
+    PORT,
+    container_group,
+    group_name,
+    group_reason,
+    group_state,
+    parse_log,
+)
+from autostack_plugins.providers.aci.settings import (
+    CONFIG_FIELDS,
+    Credential,
+    check_registry_fields,
+    check_team_config,
+    default_credential,
+    request_options,
+)
+from autostack_plugins.providers.placements import Placements
 
-PORT = 8080
 POLL_SECONDS = 0.2
 FOLLOW_SECONDS = 1.0
 HOURS_PER_MONTH = 730
-CONFIG_FIELDS = (
-    ConfigField("subscription_id", "Azure subscription id"),
-    ConfigField("resource_group", "Resource group of the container groups"),
-    ConfigField("location", "Azure region (eastus)"),
-    ConfigField("tenant_id", "Service principal's tenant id", required=False),
-    ConfigField("client_id", "Service principal's client (application) id", required=False),
-    ConfigField("client_secret", "Service principal's client secret", secret=True, required=False),
-    ConfigField(
-        "base_url", "Azure Resource Manager endpoint (default management.azure.com)",
-        required=False, urls=url_value,
-    ),
-    ConfigField("registry_username",
-                "User pulling the image from a private registry (an ACR admin user or a "
-                "service principal's client id)", required=False),
-    ConfigField("registry_password", "Password of that registry user", secret=True,
-                required=False),
-)
-REGISTRY_FIELDS = ("registry_username", "registry_password")
-DOCKER_HUB = "index.docker.io"
-LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\dT[\d:.]+Z?)\s(.*)$")
 
-Credential = Callable[[Mapping[str, str]], Any]
+
+
 
 
 class AciDeployError(Exception):
     """A container group did not start; the message is for users."""
-
-
-def group_name(project: str, release_id: str) -> str:
-    slug = re.sub(r"[^a-z0-9-]+", "-", f"autostack-{project}".lower()).strip("-")
-    return f"{slug[:50].rstrip('-')}-{release_id.lower()}"[:63]
-
-
-def registry_host(image: str) -> str:
-    """The registry an image reference is pulled from (``myacr.azurecr.io/app@sha256:..``
-    gives ``myacr.azurecr.io``; a bare ``library/nginx`` is Docker Hub's)."""
-    first, _, rest = image.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        return first
-    return DOCKER_HUB
-
-
-def default_credential(values: Mapping[str, str]) -> Any:
-    """A service principal's credential (azure-identity), else the server's default one."""
-    from azure.identity import ClientSecretCredential, DefaultAzureCredential
-
-    if values.get("client_secret"):
-        return ClientSecretCredential(
-            values["tenant_id"], values["client_id"], values["client_secret"]
-        )
-    return DefaultAzureCredential()
 
 
 class AciRuntime:
@@ -125,30 +99,14 @@ class AciRuntime:
         self.settings = settings
         self.defaults = dict(defaults or {})
         self.credential = credential
-        self.placements: dict[str, tuple[dict[str, str], str]] = {}
-        """release id -> (the settings it was deployed with, its container group's name)."""
+        self.placements = Placements(settings, self.name)
+        """release id -> (the settings it was deployed with, its container group's name), kept
+        in the release's state folder so status, the meter and logs survive a restart."""
         self._clients: dict[str, Any] = {}
 
     def check_config(self, config: Mapping[str, str]) -> None:
         """A team's values need its own service principal and where its groups go."""
-        values = {key: value for key, value in config.items() if value}
-        if not values:
-            return
-        for name in (
-            "tenant_id",
-            "client_id",
-            "client_secret",
-            "subscription_id",
-            "resource_group",
-            "location",
-        ):
-            if not values.get(name):
-                raise ConfigError(
-                    name,
-                    f"{name}: required in a team's ACI settings (its own "
-                    "service principal: the server's Azure identity is not lent)",
-                )
-        check_registry_fields(values)
+        check_team_config(config)
 
     def settings_for(self, config: Mapping[str, str]) -> dict[str, str]:
         """The team's values (checked), else the server's own."""
@@ -170,14 +128,6 @@ class AciRuntime:
             )
         return self._clients[key]
 
-    @staticmethod
-    def _options(values: Mapping[str, str]) -> dict[str, Any]:
-        """azure-core refuses a bearer token over plain HTTP; a loopback endpoint (a local
-        stand-in) is let through, nothing else."""
-        base = values.get("base_url", "")
-        loopback = re.match(r"^http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)", base)
-        return {"enforce_https": False} if loopback else {}
-
     async def check(self, config: Mapping[str, str]) -> str | None:
         """List the resource group's container groups: the credential and group work."""
         if not config and not self.defaults:
@@ -188,7 +138,7 @@ class AciRuntime:
             return len(
                 list(
                     self.client(values).container_groups.list_by_resource_group(
-                        values["resource_group"], **self._options(values)
+                        values["resource_group"], **request_options(values)
                     )
                 )
             )
@@ -219,45 +169,6 @@ class AciRuntime:
             )
         return ArtifactReference(runtime=self.name, location=reference)
 
-    def group(self, values: Mapping[str, str], name: str, release: Release) -> Any:
-        from azure.mgmt.containerinstance import models
-
-        return models.ContainerGroup(
-            location=values["location"],
-            os_type="Linux",
-            restart_policy="Always",
-            containers=[
-                models.Container(
-                    name="app",
-                    image=release.artifact.location,
-                    ports=[models.ContainerPort(port=PORT)],
-                    environment_variables=[
-                        models.EnvironmentVariable(name="PORT", value=str(PORT)),
-                        *(
-                            models.EnvironmentVariable(name=key, secure_value=value)
-                            for key, value in sorted(release.env.items())
-                        ),
-                    ],
-                    resources=models.ResourceRequirements(
-                        requests=models.ResourceRequests(
-                            cpu=max(self.settings.runtime_cpus, 0.1),
-                            memory_in_gb=round(max(self.settings.runtime_memory_mb, 128) / 1024, 1),
-                        )
-                    ),
-                )
-            ],
-            ip_address=models.IpAddress(
-                type="Public", dns_name_label=name, ports=[models.Port(port=PORT)]
-            ),
-            image_registry_credentials=[
-                models.ImageRegistryCredential(
-                    server=registry_host(release.artifact.location),
-                    username=values["registry_username"],
-                    password=values["registry_password"],
-                )
-            ] if values.get("registry_username") else None,
-        )
-
     async def deploy(self, release: Release) -> Endpoint:
         """Create the group (or start it, if it sleeps) and return once its container runs."""
         values = self.settings_for(release.config)
@@ -265,10 +176,10 @@ class AciRuntime:
         self.placements[release.id] = (values, name)
         found = await self._get(values, name)
         groups = self.client(values).container_groups
-        options = self._options(values)
+        options = request_options(values)
         if found is None:
             await self._create(values, name, release)
-        elif _state(found) == ReleaseStatus.ASLEEP:
+        elif group_state(found) == ReleaseStatus.ASLEEP:
             await asyncio.to_thread(
                 lambda: groups.begin_start(values["resource_group"], name, **options).result()
             )
@@ -285,11 +196,11 @@ class AciRuntime:
         from azure.core.exceptions import HttpResponseError
 
         groups = self.client(values).container_groups
+        body = container_group(self.settings, values, name, release)
         try:
             await asyncio.to_thread(
                 lambda: groups.begin_create_or_update(
-                    values["resource_group"], name, self.group(values, name, release),
-                    **self._options(values),
+                    values["resource_group"], name, body, **request_options(values),
                 ).result()
             )
         except HttpResponseError as error:
@@ -308,7 +219,7 @@ class AciRuntime:
                 self.client(values).container_groups.get,
                 values["resource_group"],
                 name,
-                **self._options(values),
+                **request_options(values),
             )
         except ResourceNotFoundError:
             return None
@@ -317,7 +228,7 @@ class AciRuntime:
         deadline = time.monotonic() + self.settings.health_timeout_seconds
         while True:
             found = await self._get(values, name)
-            state = _state(found)
+            state = group_state(found)
             if state == ReleaseStatus.READY:
                 return found
             if (
@@ -327,7 +238,7 @@ class AciRuntime:
                 await self._delete(values, name)
                 raise AciDeployError(
                     f"container group {name} did not start: "
-                    f"{_reason(found) or 'not running in time'}"
+                    f"{group_reason(found) or 'not running in time'}"
                 )
             await asyncio.sleep(POLL_SECONDS)
 
@@ -335,7 +246,8 @@ class AciRuntime:
         placed = self.placements.get(release_id)
         if placed is None:
             return ReleaseStatus.ABSENT
-        return _state(await self._get(*placed))
+        state: ReleaseStatus = group_state(await self._get(*placed))
+        return state
 
     async def measure(self, release_id: str) -> ResourceUsage | None:
         """What the running group is billed for (:mod:`.meter`); None unless it runs."""
@@ -343,10 +255,10 @@ class AciRuntime:
         if placed is None:
             return None
         group = await self._get(*placed)
-        return meter.reading(group) if _state(group) == ReleaseStatus.READY else None
+        return meter.reading(group) if group_state(group) == ReleaseStatus.READY else None
 
     async def destroy(self, release_id: str) -> None:
-        placed = self.placements.pop(release_id, None)
+        placed = self.placements.pop(release_id)
         if placed is not None:
             await self._delete(*placed)
 
@@ -356,7 +268,7 @@ class AciRuntime:
         def delete() -> None:
             with contextlib.suppress(ResourceNotFoundError):
                 self.client(values).container_groups.begin_delete(
-                    values["resource_group"], name, **self._options(values)
+                    values["resource_group"], name, **request_options(values)
                 ).result()
 
         await asyncio.to_thread(delete)
@@ -371,12 +283,12 @@ class AciRuntime:
         groups = self.client(values).container_groups
         if policy.scale_to_zero:
             await asyncio.to_thread(
-                groups.stop, values["resource_group"], name, **self._options(values)
+                groups.stop, values["resource_group"], name, **request_options(values)
             )
-        elif _state(await self._get(values, name)) == ReleaseStatus.ASLEEP:
+        elif group_state(await self._get(values, name)) == ReleaseStatus.ASLEEP:
             await asyncio.to_thread(
                 lambda: groups.begin_start(
-                    values["resource_group"], name, **self._options(values)
+                    values["resource_group"], name, **request_options(values)
                 ).result()
             )
 
@@ -398,7 +310,7 @@ class AciRuntime:
                         name,
                         "app",
                         timestamps=True,
-                        **self._options(values),
+                        **request_options(values),
                     )
                     .content
                     or ""
@@ -432,48 +344,3 @@ class AciRuntime:
         """``usage``'s hours at the container group's vCPU and memory."""
         cost: Cost = prices.estimate(self.settings, usage)
         return cost
-
-
-def check_registry_fields(values: Mapping[str, str]) -> None:
-    """A registry user goes with its password: one alone is refused, naming the other."""
-    given = [name for name in REGISTRY_FIELDS if values.get(name)]
-    if len(given) == 1:
-        missing = next(name for name in REGISTRY_FIELDS if name not in given)
-        raise ConfigError(missing, f"{missing}: required with {given[0]} (the private "
-                                   "registry's user and password go together)")
-
-
-def parse_log(content: str) -> list[LogLine]:
-    lines = []
-    for raw in content.splitlines():
-        found = LOG_LINE.match(raw)
-        if found is None:
-            continue
-        stamp = datetime.fromisoformat(found.group(1).replace("Z", "+00:00"))
-        lines.append(LogLine(timestamp=stamp.astimezone(UTC), source="app", text=found.group(2)))
-    return lines
-
-
-def _state(group: Any) -> ReleaseStatus:
-    """A group's provisioning state and its container's current state, as a release status."""
-    if group is None:
-        return ReleaseStatus.ABSENT
-    view = group.instance_view
-    if view is not None and view.state == "Stopped":
-        return ReleaseStatus.ASLEEP
-    if group.provisioning_state == "Failed":
-        return ReleaseStatus.UNHEALTHY
-    container = group.containers[0].instance_view if group.containers else None
-    current = container.current_state.state if container and container.current_state else ""
-    if group.provisioning_state == "Succeeded" and current == "Running":
-        return ReleaseStatus.READY
-    if current == "Terminated":
-        return ReleaseStatus.UNHEALTHY
-    return ReleaseStatus.STARTING
-
-
-def _reason(group: Any) -> str:
-    container = group.containers[0].instance_view if group and group.containers else None
-    if container and container.current_state and container.current_state.detail_status:
-        return str(container.current_state.detail_status)
-    return ""
