@@ -158,7 +158,8 @@ class Pipeline:
                 await watcher
             self.log.write(DONE_STEP, f"Deployment {self.deployment.state}", "system")
             await self.log.close()
-            shutil.rmtree(self.build_root, ignore_errors=True)
+            # Off the event loop: the push's report and the API answer meanwhile.
+            await asyncio.to_thread(shutil.rmtree, self.build_root, ignore_errors=True)
 
     def _step_running(self) -> str:
         """The step an error or cancel ends: the last one logged (a build that failed never
@@ -341,26 +342,35 @@ class Pipeline:
         with self.timings.measure("store"):
             known = await asyncio.to_thread(self.store.object_inodes, self.linked_objects)
             scanned = await asyncio.to_thread(self.store.scan_tree, self.output_dir, known)
-            await self._check_output_limits(scanned.manifest)
+            new_files = await self._check_output_limits(scanned.manifest)
             manifest_hash = await asyncio.to_thread(self.store.store_tree, scanned)
-            await team_files.record(self.project.team_id,  # type: ignore[attr-defined]
-                                    manifest_objects(scanned.manifest))
+            if new_files:
+                await team_files.record(self.project.team_id,  # type: ignore[attr-defined]
+                                        new_files)
         self.log.write("upload", f"Stored {len(scanned.manifest['files'])} files", "system")
         return manifest_hash
 
-    async def _check_output_limits(self, manifest: dict[str, Any]) -> None:
-        """Refuse an output over the deployment size limit or the team's quota, unstored."""
+    async def _check_output_limits(self, manifest: dict[str, Any]) -> dict[str, int]:
+        """Refuse an output over the deployment size limit or the team's quota, unstored;
+        return the files the team has no credit for yet (``{sha256: size}``: only those
+        count against its quota and are credited once stored; a warm push's unchanged
+        files are not written again)."""
         total, limit = manifest_bytes(manifest), self.settings.max_deployment_bytes
         if total > limit:
             raise BuildError(f"the build output is {total} bytes, more than the deployment "
                              f"size limit of {limit} bytes")
+        team_id: int = self.project.team_id  # type: ignore[attr-defined]
+        files = manifest_objects(manifest)
+        have = await team_files.credited(team_id, files)
+        new = {sha: size for sha, size in files.items() if sha not in have}
+        if not new:
+            return new
         try:
-            team_id: int = self.project.team_id  # type: ignore[attr-defined]
             await team_files.check_quota(team_id,
-                                         await quotas.storage_quota(self.settings, team_id),
-                                         manifest_objects(manifest))
+                                         await quotas.storage_quota(self.settings, team_id), new)
         except team_files.QuotaExceeded as error:
             raise BuildError(f"the build output cannot be stored: {error}") from error
+        return new
 
     async def _deploy(self, manifest_hash: str) -> None:
         started = time.monotonic()
