@@ -227,6 +227,21 @@ def extra_hostnames(app: AutoStack, project: Project, hostname: str) -> list[str
 
 
 @hookspec
+def extra_redirects(app: AutoStack) -> list[tuple[str, str, int]]:
+    """Return every hostname your plugin redirects, as ``(hostname, target hostname, status)``.
+
+    Called on each node of a cluster (several nodes sharing the database, Redis
+    and the S3 store: docs/scaling.md) by its edge sync, at start, when a node
+    announces a change and every 30 s: the node's edge redirects exactly the
+    returned hostnames with :meth:`Edge.redirect` and stops redirecting those no
+    plugin returns any more, so a redirect set through one node is served by
+    all. Every plugin is asked and the lists are joined. Not called on a single
+    box, where the plugin's own ``Edge.redirect`` call is all there is. The
+    domains plugin returns its verified domains that redirect.
+    """
+
+
+@hookspec
 def register_services(settings: Settings) -> list[Service]:
     """Return a list of database services a team can create with one click.
 

@@ -18,8 +18,9 @@ across nodes), and every :data:`SYNC_SECONDS` for what no event announces
 (deletions, protection changes). Only with Redis and ``AUTOSTACK_STORE=s3``: one
 box, or nodes without a shared store, have nothing to learn.
 
-Not synced (docs/scaling.md): custom-domain redirects (the domains plugin's), which
-the other nodes do not serve until that plugin applies them there.
+Redirects are synced too: the ``extra_redirects`` hook says which hostnames the
+plugins redirect (the domains plugin's custom domains that redirect), and the node's
+edge redirects exactly those, so a redirect set through one node is served by all.
 """
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ class NodeEdge(Protocol):
 
     def splits(self) -> dict[str, dict[str, int]]:
         """Hostnames split between deployments: ``{hostname: {deployment id: weight}}``."""
+
+    def redirects(self) -> dict[str, tuple[str, int]]:
+        """Hostnames redirected: ``{hostname: (target hostname, status)}``."""
 
 
 def enabled(app: AutoStack) -> bool:
@@ -142,6 +146,7 @@ class EdgeSync:
         if not names:
             return 0
         changes = await self._drop_deleted()
+        changes += await self._sync_redirects()
         ready = await Deployment.filter(
             state=DeploymentState.READY, deleted_at__isnull=True,
             project__provider__in=names).select_related("project")
@@ -219,6 +224,25 @@ class EdgeSync:
         for hostname in bound:
             if hostname not in known:
                 await self.app.edge.unbind(hostname)
+                changes += 1
+        return changes
+
+    async def _sync_redirects(self) -> int:
+        """Redirect what the plugins redirect (``extra_redirects``), no more, no less."""
+        wanted = {str(hostname): (str(target), int(status)) for hostname, target, status in
+                  await self.app.call_list_hook("extra_redirects", app=self.app)}
+        served = self.edge.redirects()
+        changes = 0
+        for hostname in served.keys() - wanted.keys():
+            await self.app.edge.unbind(hostname)
+            changes += 1
+        for hostname, (target, status) in wanted.items():
+            if served.get(hostname) != (target, status):
+                try:
+                    await self.app.edge.redirect(hostname, target, status)
+                except Exception:
+                    logger.exception("could not redirect %s on this node", hostname)
+                    continue
                 changes += 1
         return changes
 

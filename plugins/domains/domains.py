@@ -309,6 +309,15 @@ async def remove(app: AutoStack, project: Project, domain: Domain) -> None:
     await deactivate(app, project, domain)
 
 
+async def redirects() -> list[tuple[str, str, int]]:
+    """Every verified domain that redirects: ``(domain, target, status)`` (each node's edge
+    sync serves them: ``extra_redirects``)."""
+    rows = await Domain.filter(is_verified=True, redirect_to__isnull=False) \
+        .values_list("domain_name", "redirect_to", "redirect_status")
+    return [(str(name), str(target), int(status or DEFAULT_REDIRECT_STATUS))
+            for name, target, status in rows if target]
+
+
 async def followers(app: AutoStack, project: Project, hostname: str) -> list[str]:
     """The verified domains that follow the alias ``hostname`` and redirect nowhere
     (``extra_hostnames``: the core points them where ``hostname`` now points)."""

@@ -69,3 +69,10 @@ async def extra_hostnames(app: AutoStack, project: Project, hostname: str) -> li
     from . import domains
 
     return await domains.followers(app, project, hostname)
+
+
+@hookimpl
+async def extra_redirects(app: AutoStack) -> list[tuple[str, str, int]]:
+    from . import domains
+
+    return await domains.redirects()

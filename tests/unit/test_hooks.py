@@ -39,6 +39,7 @@ from autostack_core.infrastructure.models import (
     Project,
     User,
 )
+from autostack_core.infrastructure.models.domains import Domain
 from autostack_core.interfaces import (
     BuildContext,
     DeploymentTemplate,
@@ -107,6 +108,10 @@ class Recorder:
     @hookimpl
     def extra_hostnames(self, app: AutoStack, project: Project, hostname: str) -> list[str]:
         return ["www.recorder.test"] if hostname == f"{project.name}.localhost" else []
+
+    @hookimpl
+    def extra_redirects(self, app: AutoStack) -> list[tuple[str, str, int]]:
+        return [("old.recorder.test", "recorder.localhost", 301)]
 
     @hookimpl
     def register_git_hosts(self, settings: Settings) -> list[GitHost]:
@@ -396,6 +401,18 @@ async def test_hook_extra_hostnames(recorded: Any, owner: User) -> None:
     follower = await Alias.get(hostname="www.recorder.test")
     assert follower.kind == AliasKind.CUSTOM
     assert follower.deployment_id == deployment.id  # type: ignore[attr-defined]
+
+
+async def test_hook_extra_redirects(recorded: Any, owner: User) -> None:
+    """Every plugin's redirects are joined: the recorder's and the domains plugin's."""
+    app, _ = recorded
+    project = await Project.create(name="recorded", team=await personal_team(owner))
+    await Domain.create(project=project, domain_name="www.shop.test", redirect_to="shop.test",
+                        verification_token="t", is_verified=True)
+    await Domain.create(project=project, domain_name="unverified.test", redirect_to="shop.test",
+                        verification_token="t")
+    assert sorted(await app.call_list_hook("extra_redirects", app=app)) == [
+        ("old.recorder.test", "recorder.localhost", 301), ("www.shop.test", "shop.test", 308)]
 
 
 async def test_hook_register_git_hosts(recorded: Any) -> None:

@@ -17,6 +17,7 @@ from autostack_core.infrastructure.models import (
     Project,
     User,
 )
+from autostack_core.infrastructure.models.domains import Domain
 from autostack_core.services.node_sync import EdgeSync
 from tests.fixtures_auth import owner, personal_team
 from tests.null_edge import edge_of, null_runtime, stored_output
@@ -43,6 +44,9 @@ class NullNodeEdge:
     def splits(self) -> dict[str, dict[str, int]]:
         return {hostname: {target.endpoint.release_id: target.weight for target in targets}
                 for hostname, targets in self.edge.bindings.items() if len(targets) > 1}
+
+    def redirects(self) -> dict[str, tuple[str, int]]:
+        return dict(self.edge.redirects)
 
 
 async def ready(autostack: AutoStack, project: Project, html: str) -> Deployment:
@@ -84,3 +88,27 @@ async def test_a_node_serves_binds_splits_and_drops_what_the_database_says(
     await Alias.filter(hostname=production).delete()
     assert await sync.sync() == 1
     assert production not in node.aliases()
+
+
+async def test_a_node_redirects_what_another_node_set(autostack: AutoStack, owner: User) -> None:
+    """A custom domain's redirect saved through another node (the domains plugin's row, its
+    ``extra_redirects``) is served here; a changed one follows, a removed one stops."""
+    project = await Project.create(name="site", team=await personal_team(owner), user=owner)
+    await ready(autostack, project, "v1")
+    domain = await Domain.create(project=project, domain_name="www.site.test",
+                                 redirect_to="site.test", verification_token="t",
+                                 is_verified=True)
+    node = NullNodeEdge(autostack)
+    sync = EdgeSync(autostack, node)
+    await sync.sync()
+    assert node.redirects() == {"www.site.test": ("site.test", 308)}
+    assert await sync.sync() == 0
+
+    domain.redirect_status = 302
+    await domain.save()
+    assert await sync.sync() == 1
+    assert node.redirects() == {"www.site.test": ("site.test", 302)}
+
+    await domain.delete()
+    assert await sync.sync() == 1
+    assert node.redirects() == {}

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 class LocalNodeEdge:
-    """The deployments, aliases and splits on this node's Caddy, read from its saved state."""
+    """The deployments, aliases, splits and redirects on this node's Caddy, read from its
+    saved state."""
 
     def __init__(self, app: AutoStack, edge: Edge) -> None:
         self.edge = edge
@@ -32,3 +33,11 @@ class LocalNodeEdge:
 
     def splits(self) -> dict[str, dict[str, int]]:
         return {hostname: dict(weights) for hostname, weights in self.edge.state.splits.items()}
+
+    def redirects(self) -> dict[str, tuple[str, int]]:
+        """The saved redirect files (``<status>-<target>``) read back."""
+        found = {}
+        for hostname, name in self.edge.state.redirects.items():
+            status, _, target = name.partition("-")
+            found[hostname] = (target, int(status))
+        return found
