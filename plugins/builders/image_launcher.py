@@ -11,11 +11,14 @@ as the local edge would for the output in ``/autostack/output``: its
 * a file of ``static/`` (a folder's ``index.html``);
 * a function at exactly its path (``functions/api/hello.func`` at
   ``/api/hello``), served by AutoStack's function launcher of its runtime
-  (``python*``, ``nodejs*``; in ``/autostack/launchers``), one worker per
-  runtime on a loopback port of the container;
+  (``python*``, ``nodejs*``, ``edge``; in ``/autostack/launchers``), one worker
+  per runtime on a loopback port of the container;
 * the server app of ``server.json``, started on a loopback port of the
   container and proxied to;
 * a redirect, a status, or the 404 page.
+
+Middleware (a route's ``middlewarePath``) is run by the ``edge`` worker, called
+as the local edge calls it (:mod:`.image_middleware`).
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ import socket
 import subprocess
 import sys
 import time
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
 
-from .image_routes import Answer, Request, Router
+from . import image_middleware
+from .image_routes import Answer, MiddlewareAnswer, Request, Router
 
 OUTPUT = Path(os.environ.get("AUTOSTACK_OUTPUT", "/autostack/output"))
 STATIC = OUTPUT / "static"
@@ -41,11 +46,20 @@ HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "upgrade", "te",
 SERVER_START_SECONDS = 60
 LAUNCHERS = Path(__file__).resolve().parent.parent / "launchers"
 FUNCTION_COMMANDS = {"python": ["python3", "-B", str(LAUNCHERS / "python_functions.py")],
-                     "node": ["node", str(LAUNCHERS / "node_functions.mjs")]}
+                     "node": ["node", str(LAUNCHERS / "node_functions.mjs")],
+                     "edge": ["node", str(LAUNCHERS / "edge_functions.mjs")]}
+FUNCTION_PREFIXES = {"python": "python", "nodejs": "node", "edge": "edge"}
 SCRIPT_TYPES = {".js": "text/javascript", ".mjs": "text/javascript"}
-NOT_FOUND_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{status}"
-                  "</title></head><body><h1>{status}</h1><p>This deployment has nothing at this "
-                  "address.</p></body></html>")
+NOT_FOUND_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; color: #111; margin: 0">
+<main style="text-align: center; padding-top: 30vh">
+<h1 style="font-size: 1.4rem">{title}</h1><p style="color: #555">{detail}</p>
+<p style="color: #999"><small>AutoStack</small></p></main></body></html>
+"""
+"""AutoStack's page for an error or a route's bare status, the local edge's own
+(``edge_routes.NOT_FOUND_PAGE``; tests/unit/test_image_routes.py holds them equal)."""
 
 
 def static_file(path: str) -> str | None:
@@ -65,6 +79,19 @@ def content_type(path: Path) -> str:
     guessed = SCRIPT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] \
         or "application/octet-stream"
     return f"{guessed}; charset=utf-8" if guessed.startswith("text/") else guessed
+
+
+def autostack_page(found: Answer) -> bytes:
+    """The edge's page for an error (``404: Not Found``) or a route's bare status."""
+    status = found.status or 404
+    if found.kind == "status":
+        return NOT_FOUND_PAGE.format(title=status, detail="This page is not available.").encode()
+    try:
+        text = HTTPStatus(status).phrase
+    except ValueError:
+        text = ""
+    return NOT_FOUND_PAGE.format(title=f"{status}: {text}",
+                                 detail="This deployment has nothing at this address.").encode()
 
 
 def read_config() -> dict[str, object]:
@@ -87,23 +114,28 @@ def middleware_paths(config: dict[str, object]) -> set[str]:
             if isinstance(route, dict) and route.get("middlewarePath")}
 
 
-def find_functions(config: dict[str, object]) -> dict[str, str]:
-    """The runtime family (``python``, ``node``) of each function, by the path it serves
-    (``/api/hello`` for ``functions/api/hello.func``)."""
+def find_functions(config: dict[str, object]) -> tuple[dict[str, str], set[str]]:
+    """The runtime family (``python``, ``node``, ``edge``) of each function by the path it
+    serves (``/api/hello`` for ``functions/api/hello.func``; middleware serves none), and the
+    families whose worker must run."""
     root = OUTPUT / "functions"
     middleware = middleware_paths(config)
-    found: dict[str, str] = {}
+    served: dict[str, str] = {}
+    families: set[str] = set()
     for folder in sorted(root.rglob("*.func")) if root.is_dir() else []:
         config_file = folder / ".vc-config.json"
         settings = json.loads(config_file.read_text()) if config_file.is_file() else {}
         runtime = str(settings.get("runtime", ""))
-        family = next((name for name in FUNCTION_COMMANDS if runtime.startswith(name)), None)
+        family = next((family for prefix, family in FUNCTION_PREFIXES.items()
+                       if runtime.startswith(prefix)), None)
         path = folder.relative_to(root).as_posix().removesuffix(".func")
-        if family is None or path in middleware:
+        if family is None or (path in middleware and family != "edge"):
             sys.exit(f"functions/{path}.func: the {runtime!r} runtime cannot run in an image "
-                     "(python*, nodejs*; no middleware)")
-        found["/" + path] = family
-    return found
+                     "(python*, nodejs*, edge; middleware: edge)")
+        families.add(family)
+        if path not in middleware:
+            served["/" + path] = family
+    return served, families
 
 
 def start(command: list[str], cwd: Path) -> int:
@@ -157,6 +189,9 @@ class Handler(SimpleHTTPRequestHandler):
                           {key.lower(): value for key, value in self.headers.items()},
                           self.headers.get("Host", ""))
         found = self.router.route(request)
+        if found.kind == "response":
+            self.send_body(found.status or 200, found.headers, found.body, "")
+            return
         if found.kind == "error":
             error = self.router.error(found.status or 404, request.path, self.has_404_page)
             found = Answer(error.kind, error.status, {**found.headers, **error.headers},
@@ -164,14 +199,14 @@ class Handler(SimpleHTTPRequestHandler):
         if found.kind == "file":
             self.send_file(STATIC / found.target, found.status or 200, found.headers)
         elif found.kind == "function":
-            self.proxy(self.function_ports[found.target], found.uri, found.headers)
+            self.proxy(self.function_ports[found.target], found)
         elif found.kind == "server" and self.server_port is not None:
-            self.proxy(self.server_port, found.uri, found.headers)
+            self.proxy(self.server_port, found)
         elif found.kind == "redirect":
             self.send_body(found.status or 308, found.headers, b"", "")
         else:
-            page = NOT_FOUND_PAGE.format(status=found.status or 404).encode()
-            self.send_body(found.status or 404, found.headers, page, "text/html; charset=utf-8")
+            self.send_body(found.status or 404, found.headers, autostack_page(found),
+                           "text/html; charset=utf-8")
 
     def send_file(self, path: Path, status: int, headers: dict[str, str]) -> None:
         self.send_body(status, headers, path.read_bytes(), content_type(path))
@@ -187,14 +222,19 @@ class Handler(SimpleHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def proxy(self, port: int, uri: str, extra: dict[str, str]) -> None:
-        """``uri`` of the upstream on ``port``; ``extra`` (the routes' headers) win over its own."""
+    def proxy(self, port: int, found: Answer) -> None:
+        """The answer's ``uri`` of the upstream on ``port``, with the request's headers as
+        routing left them; the routes' headers win over the upstream's."""
+        extra = found.headers
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
         upstream = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-        headers = {key: value for key, value in self.headers.items()
-                   if key.lower() not in HOP_HEADERS}
-        upstream.request(self.command, uri, body=body, headers=headers)
+        headers = {key: value for key, value in found.request_headers.items()
+                   if key.lower() not in HOP_HEADERS
+                   and key.lower() not in image_middleware.INTERNAL}
+        if length:
+            headers["content-length"] = str(length)
+        upstream.request(self.command, found.uri, body=body, headers=headers)
         response = upstream.getresponse()
         data = response.read()
         self.send_response(response.status, response.reason)
@@ -213,13 +253,20 @@ class Handler(SimpleHTTPRequestHandler):
 
 def main() -> None:
     config = read_config()
-    functions = find_functions(config)
+    functions, families = find_functions(config)
     Handler.server_port = start_server()
-    Handler.function_ports = start_functions(set(functions.values()))
+    Handler.function_ports = start_functions(families)
     Handler.has_404_page = (STATIC / "404.html").is_file()
+    edge_port = Handler.function_ports.get("edge")
+
+    def middleware(path: str, request: Request) -> MiddlewareAnswer:
+        assert edge_port is not None
+        return image_middleware.call(edge_port, path, request)
+
     Handler.router = Router(config, static_file, functions.get,
                             has_server=Handler.server_port is not None,
-                            has_functions=bool(functions))
+                            has_functions=bool(families),
+                            middleware=middleware if edge_port is not None else None)
     port = int(os.environ.get("PORT", "8080"))
     ThreadingHTTPServer(("0.0.0.0", port), Handler).serve_forever()
 

@@ -5,8 +5,9 @@ For a project whose runtime runs only images (``containers``, ``kubernetes``,
 ``package_image`` hook after its builder: the output the builder wrote (Build
 Output API v3 plus ``server.json``) is copied into an image on
 ``AUTOSTACK_PACKAGE_BASE_IMAGE`` (which must have ``python3``, and ``node`` for a
-Node.js server or functions), with a small launcher (:mod:`.image_launcher`)
-as its command and AutoStack's function launchers beside it. The image is
+Node.js server, Node.js or edge functions and middleware), with a small
+launcher (:mod:`.image_launcher`) as its command and AutoStack's function
+launchers beside it. The image is
 built with buildah and pushed as Dockerfile images are (:mod:`.image_build`:
 the same time and memory budget, the runtime's own registry and login when it
 has one), and the output becomes ``image.json``
@@ -14,12 +15,12 @@ with the image's ``reference`` and ``digest``, plus ``packaged``: what the
 image holds.
 
 Functions run in the image with the launchers the local runtime uses
-(``python*`` and ``nodejs*``), and ``config.json``'s routes are applied as the
-local edge applies them (:mod:`.image_routes`). ``edge`` functions and
-middleware are not packaged: the edge worker runs them as the local edge calls
-it (Caddy's ``forward_auth``-like middleware call), which the launcher does
-not do, so such an output fails its build naming each file and its runtime
-rather than becoming an image that silently drops them.
+(``python*``, ``nodejs*`` and ``edge``, middleware included: the launcher
+calls it as the local edge does, :mod:`.image_middleware`), and
+``config.json``'s routes are applied as the local edge applies them
+(:mod:`.image_routes`). A function of another runtime, or middleware that is
+not an ``edge`` function, fails the build naming its file and runtime rather
+than becoming an image that silently drops it.
 """
 
 from __future__ import annotations
@@ -40,9 +41,11 @@ from .steps import write_json
 
 LAUNCHER_PACKAGE = "autostack_image"
 """The launcher's package in the image, ``/autostack/autostack_image``."""
-LAUNCHER_MODULES = ("image_launcher.py", "image_routes.py")
-FUNCTION_RUNTIMES = ("python", "nodejs")
-FUNCTION_LAUNCHERS = ("python_functions.py", "node_functions.mjs")
+LAUNCHER_MODULES = ("image_launcher.py", "image_routes.py", "image_middleware.py")
+FUNCTION_RUNTIMES = ("python", "nodejs", "edge")
+MIDDLEWARE_RUNTIME = "edge"
+FUNCTION_LAUNCHERS = ("python_functions.py", "node_functions.mjs", "edge_functions.mjs",
+                      "edge_modules.mjs", "edge_vercel.mjs")
 """The local runtime's function launchers, read as files (not imported) from the
 ``autostack_plugins.providers.launchers`` package, which runs them in the image too."""
 CONTAINERFILE = f"""FROM {{base}}
@@ -70,8 +73,8 @@ def packaged_kinds(output: Path) -> list[str]:
 
 def unpackaged_functions(output: Path) -> list[str]:
     """The output's functions the image's launcher cannot run, each as ``functions/<path>.func
-    (<runtime>)``, middleware said so: not ``python*`` or ``nodejs*``, or named by a
-    ``config.json`` route's ``middlewarePath``."""
+    (<runtime>)``: not ``python*``, ``nodejs*`` or ``edge``, or middleware (a ``config.json``
+    route's ``middlewarePath``) that is not ``edge`` (or missing)."""
     config = json.loads(user_files.read_text(output, "config.json") or "{}")
     routes = config.get("routes") if isinstance(config, dict) else None
     middleware = {str(route["middlewarePath"]).strip("/") for route in
@@ -79,7 +82,7 @@ def unpackaged_functions(output: Path) -> list[str]:
                   if isinstance(route, dict) and route.get("middlewarePath")}
     runtimes = _function_runtimes(output)
     found = [f"functions/{path}.func (middleware, runtime {runtimes.get(path) or '(none)'})"
-             for path in sorted(middleware)]
+             for path in sorted(middleware) if runtimes.get(path) != MIDDLEWARE_RUNTIME]
     found += [f"functions/{path}.func (runtime {runtime or '(none)'})"
               for path, runtime in sorted(runtimes.items())
               if path not in middleware and not runtime.startswith(FUNCTION_RUNTIMES)]
@@ -122,14 +125,15 @@ async def package_output(context: BuildContext) -> None:
     unpackaged = unpackaged_functions(context.output_dir)
     if unpackaged:
         raise BuildError(f"the {context.provider} runtime runs images, and an image runs only "
-                         "python* and nodejs* functions, no edge functions or middleware: "
+                         "python*, nodejs* and edge functions, and edge middleware: "
                          f"{'; '.join(unpackaged)} cannot be packaged. Deploy on the `local` "
                          "runtime, or add a Dockerfile")
     base = getattr(settings, "package_base_image", None)
     if not base:
         raise BuildError(f"the {context.provider} runtime runs images: set "
                          "AUTOSTACK_PACKAGE_BASE_IMAGE to an image with python3 (and node for "
-                         "Node.js servers) to package this build as one, or add a Dockerfile")
+                         "Node.js servers, Node.js and edge functions, middleware) to package "
+                         "this build as one, or add a Dockerfile")
     target = await push_destination(context)
     if target is None:
         raise BuildError(f"the {context.provider} runtime runs images and there is no registry "

@@ -32,7 +32,12 @@ The rules, in the edge's order:
 
 Where the edge skips a route (a lookaround other than a leading negative
 lookahead, a back-reference: RE2 cannot run them) this skips it too.
-Middleware (``middlewarePath``) is not run here: packaging refuses it.
+A route with a ``middlewarePath`` calls :attr:`Router.middleware` where it
+matches (the launcher asks the edge worker, as the edge does:
+``plugins/providers/local/edge_middleware.py``): its answer is the response,
+or routing goes on with its headers added, the request headers it changed and
+the path it rewrote to. Without a middleware caller such routes are skipped,
+as at the edge.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, unquote
 
 Route = dict[str, Any]
 HASHED_ASSET_PATTERN = re.compile(
@@ -49,6 +54,8 @@ HASHED_ASSET_PATTERN = re.compile(
     r".*[-.][A-Za-z0-9_-]{8,}\.[A-Za-z0-9]+$")
 """The local edge's pattern for content-hashed files (``edge_routes.HASHED_ASSET_PATTERN``)."""
 IMMUTABLE = "public, max-age=31536000, immutable"
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+"""What a path keeps unescaped when it is sent on (RFC 3986's path characters)."""
 _LOOKAROUND = re.compile(r"\(\?<?[=!]|\\[1-9]")
 _LEADING_NEGATIVE_LOOKAHEAD = re.compile(r"^\^\(\?!([^()]*)\)(.*)$")
 _CAPTURE_REFERENCE = re.compile(r"\$(\d+|[A-Za-z_][A-Za-z0-9_]*)")
@@ -72,8 +79,9 @@ class Answer:
 
     ``kind`` is ``file`` (``target`` a path of ``static/``), ``function``
     (``target`` the runtime), ``server``, ``redirect`` (``headers`` has the
-    ``Location``), ``status`` (AutoStack's page) or ``error`` (the 404 page:
-    :meth:`Router.error` says which). ``uri`` is what a function or the server is
+    ``Location``), ``response`` (a middleware's own: ``body``), ``status``
+    (AutoStack's page) or ``error`` (the 404 page: :meth:`Router.error` says
+    which). ``uri`` and ``request_headers`` are what a function or the server is
     asked for; ``status`` None means the file's or upstream's own.
     """
 
@@ -82,6 +90,23 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     target: str = ""
     uri: str = ""
+    request_headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+
+@dataclass
+class MiddlewareAnswer:
+    """What a middleware said: ``go_on`` with ``headers`` added to the answer, request
+    headers set and deleted, and maybe a ``rewrite`` (path and query); else the response
+    (``status``, ``headers``, ``body``)."""
+
+    go_on: bool
+    headers: dict[str, str] = field(default_factory=dict)
+    status: int = 200
+    body: bytes = b""
+    rewrite: str | None = None
+    set_headers: dict[str, str] = field(default_factory=dict)
+    delete_headers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -95,6 +120,8 @@ class Router:
     function_at: Callable[[str], str | None]
     has_server: bool = False
     has_functions: bool = False
+    middleware: Callable[[str, Request], MiddlewareAnswer] | None = None
+    """Calls the middleware a ``middlewarePath`` names for a request."""
 
     def route(self, request: Request) -> Answer:
         """The answer to ``request``."""
@@ -102,7 +129,7 @@ class Router:
 
     def error(self, status: int, path: str, has_404_page: bool) -> Answer:
         """The answer for an error: the ``error`` phase's matching route, else ``404.html``
-        (status 404) when ``has_404_page``, else AutoStack's page with ``status``."""
+        (status 404) when ``has_404_page``, else ``error``: AutoStack's error page."""
         phase, error_routes = "", False
         for route in self.config.get("routes") or []:
             if not isinstance(route, dict) or "handle" in route:
@@ -117,17 +144,20 @@ class Router:
             dest = _substitute(str(route.get("dest") or path), found).split("?", 1)[0]
             code = route.get("status") if isinstance(route.get("status"), int) else 404
             file = self.file_at(dest)
-            return Answer("file", code, headers, file) if file else Answer("status", code)
+            return Answer("file", code, headers, file) if file else Answer("error", code)
         if has_404_page and not error_routes:  # the error phase's routes replace it
             return Answer("file", 404, {}, "404.html")
-        return Answer("status", status)
+        return Answer("error", status)
 
 
 class _Walk:
     """One request's way through the routes."""
 
     def __init__(self, router: Router, request: Request) -> None:
-        self.router, self.request = router, request
+        self.router = router
+        self.request = Request(request.method, request.path, request.query,
+                               {name.lower(): value for name, value in request.headers.items()},
+                               request.host)
         self.dynamic = router.has_server or router.has_functions
         self.headers: dict[str, str] = {}
         if HASHED_ASSET_PATTERN.match(request.path):
@@ -135,7 +165,8 @@ class _Walk:
 
     @property
     def uri(self) -> str:
-        return self.request.path + (f"?{self.request.query}" if self.request.query else "")
+        path = quote(self.request.path, safe=PATH_SAFE)
+        return path + (f"?{self.request.query}" if self.request.query else "")
 
     def run(self) -> Answer:
         self.override()
@@ -151,10 +182,14 @@ class _Walk:
                     if (answer := self.filesystem(hit)) is not None:
                         return answer
                 continue
-            if phase in ("error", "hit") or route.get("middlewarePath") \
-                    or not _runnable(route):
+            if phase in ("error", "hit") or not _runnable(route) \
+                    or (route.get("middlewarePath") and self.router.middleware is None):
                 continue
             found = _match(route, self.request)
+            if found is not None and route.get("middlewarePath"):
+                if (answer := self.call_middleware(str(route["middlewarePath"]))) is not None:
+                    return answer
+                continue
             if found is not None and (answer := self.apply(route, found)) is not None:
                 return answer
         if self.dynamic:
@@ -235,12 +270,30 @@ class _Walk:
         """As Caddy's ``rewrite``: the path changes; the query only when ``dest`` has one."""
         path, question, query = dest.partition("?")
         if path:
-            self.request.path = path
+            self.request.path = unquote(path)
         if question:
             self.request.query = query
 
+    def call_middleware(self, path: str) -> Answer | None:
+        """The middleware's response, or None once its changes are applied."""
+        assert self.router.middleware is not None
+        said = self.router.middleware(path.strip("/"), self.request)
+        if not said.go_on:
+            return Answer("response", said.status, {**self.headers, **said.headers},
+                          uri=self.uri, body=said.body)
+        self.headers.update(said.headers)
+        headers = dict(self.request.headers)
+        for name in said.delete_headers:
+            headers.pop(name.lower(), None)
+        headers.update({name.lower(): value for name, value in said.set_headers.items()})
+        self.request.headers = headers
+        if said.rewrite:
+            self.rewrite(said.rewrite)
+        return None
+
     def answer(self, kind: str, status: int | None = None, target: str = "") -> Answer:
-        return Answer(kind, status, dict(self.headers), target, self.uri)
+        return Answer(kind, status, dict(self.headers), target, self.uri,
+                      dict(self.request.headers))
 
 
 def _phase_routes(routes: list[Route], wanted: str) -> list[Route]:

@@ -126,7 +126,7 @@ async def test_a_packaged_static_site_answers_its_routes_as_the_local_edge(
             in_image = seen(httpx.get(image_url + path))
             if at_edge != in_image:
                 differences.append(f"{path}: edge {at_edge} image {in_image}")
-        assert differences == []
+        assert not differences, "\n".join(differences)
         # What the comparison covers, said once more against the project's own files.
         moved = httpx.get(image_url + "/old/thing")
         assert (moved.status_code, moved.headers["location"]) == (301, "/new/thing")

@@ -49,9 +49,10 @@ def test_the_output_moves_into_the_image_context(tmp_path: Path) -> None:
     assert 'CMD ["python3", "-B", "-m", "autostack_image.image_launcher"]' in containerfile
     assert "WORKDIR /autostack\n" in containerfile
     assert sorted(path.name for path in (tmp_path / "ctx" / "autostack_image").iterdir()) == \
-        ["__init__.py", "image_launcher.py", "image_routes.py"]
+        ["__init__.py", "image_launcher.py", "image_middleware.py", "image_routes.py"]
     assert sorted(path.name for path in (tmp_path / "ctx" / "launchers").iterdir()) == \
-        ["node_functions.mjs", "python_functions.py"]
+        ["edge_functions.mjs", "edge_modules.mjs", "edge_vercel.mjs", "node_functions.mjs",
+         "python_functions.py"]
     assert "COPY launchers /autostack/launchers" in containerfile
 
 
@@ -86,27 +87,29 @@ async def test_missing_settings_and_functions_are_named(tmp_path: Path) -> None:
     context.settings = Settings(data_dir=tmp_path, package_base_image="localhost/base:1")
     with pytest.raises(BuildError, match="AUTOSTACK_REGISTRY"):
         await package_output(context)
-    edge = context.output_dir / "functions" / "api" / "geo.func"
-    edge.mkdir(parents=True)
-    (edge / ".vc-config.json").write_text('{"runtime": "edge", "entrypoint": "index.js"}')
+    go = context.output_dir / "functions" / "api" / "geo.func"
+    go.mkdir(parents=True)
+    (go / ".vc-config.json").write_text('{"runtime": "go1.x", "handler": "bootstrap"}')
     with pytest.raises(BuildError) as refused:
         await package_output(context)
     assert "the containers runtime runs images" in str(refused.value)
-    assert "functions/api/geo.func (runtime edge) cannot be packaged" in str(refused.value)
+    assert "functions/api/geo.func (runtime go1.x) cannot be packaged" in str(refused.value)
 
 
-async def test_middleware_is_refused_naming_its_file(tmp_path: Path) -> None:
-    """Middleware of any runtime: the launcher never calls it, so no image without it."""
+async def test_middleware_other_than_an_edge_function_is_refused(tmp_path: Path) -> None:
+    """Only the edge worker runs middleware (as at the local edge): anything else is named."""
     settings = Settings(data_dir=tmp_path, registry="127.0.0.1:5000",
                         package_base_image="localhost/base:1")
     context = context_for(tmp_path, settings)
     middleware = context.output_dir / "functions" / "_middleware.func"
     middleware.mkdir(parents=True)
-    (middleware / ".vc-config.json").write_text('{"runtime": "edge"}')
+    (middleware / ".vc-config.json").write_text('{"runtime": "nodejs20.x"}')
     (context.output_dir / "config.json").write_text(json.dumps({"version": 3, "routes": [
         {"src": "^/(.*)$", "middlewarePath": "_middleware", "continue": True},
+        {"src": "^/a$", "middlewarePath": "missing", "continue": True},
         {"handle": "filesystem"}]}))
-    with pytest.raises(BuildError, match=r"functions/_middleware\.func \(middleware, runtime "
-                                         r"edge\) cannot be packaged"):
+    with pytest.raises(BuildError) as refused:
         await package_output(context)
+    assert "functions/_middleware.func (middleware, runtime nodejs20.x); functions/missing.func " \
+        "(middleware, runtime (none)) cannot be packaged" in str(refused.value)
     assert (context.output_dir / "config.json").is_file(), "the output is left as it was"

@@ -9,9 +9,17 @@ from typing import Any
 
 import pytest
 
-from autostack_plugins.builders.image_routes import IMMUTABLE, Answer, Request, Router
+from autostack_plugins.builders.image_launcher import NOT_FOUND_PAGE
+from autostack_plugins.builders.image_routes import (
+    IMMUTABLE,
+    Answer,
+    MiddlewareAnswer,
+    Request,
+    Router,
+)
 from autostack_plugins.builders.netlify_routes import from_headers_file, from_redirects_file
 from autostack_plugins.builders.routes_config import build_config, from_vercel_json
+from autostack_plugins.providers.local import edge_routes
 
 pytestmark = pytest.mark.dbless
 
@@ -133,4 +141,38 @@ def test_error_phase_and_overrides() -> None:
     docs = routes.error(404, "/docs/missing", has_404_page=True)
     assert (docs.target, docs.status) == ("docs/index.html", 404)
     other = routes.error(404, "/elsewhere", has_404_page=True)
-    assert other.kind == "status", "the error phase's routes replace 404.html"
+    assert other.kind == "error", "the error phase's routes replace 404.html"
+
+
+def test_middleware_answers_or_changes_the_request_and_routing_goes_on() -> None:
+    calls: list[tuple[str, str, dict[str, str]]] = []
+
+    def middleware(path: str, request: Request) -> MiddlewareAnswer:
+        calls.append((path, request.path, dict(request.headers)))
+        if request.path == "/secret":
+            return MiddlewareAnswer(False, {"Content-Type": "text/plain"}, 403, b"no")
+        if request.path == "/about":
+            return MiddlewareAnswer(True, {"X-Variant": "v2"}, rewrite="/post.html?v=2",
+                                    set_headers={"X-User": "ada"}, delete_headers=["x-drop"])
+        return MiddlewareAnswer(True, {"X-Hello": "world"})
+
+    config = {"version": 3, "routes": [
+        {"src": "^(?!/skip)/.*$", "middlewarePath": "_middleware", "continue": True},
+        {"handle": "filesystem"}]}
+    routes = router(config, functions={"/api/who": "edge"})
+    routes.middleware = middleware
+    blocked = get(routes, "/secret")
+    assert (blocked.kind, blocked.status, blocked.body) == ("response", 403, b"no")
+    about = get(routes, "/about", **{"x-drop": "1", "x-kept": "2"})
+    assert (about.kind, about.target, about.uri) == ("file", "post.html", "/post.html?v=2")
+    assert about.headers["X-Variant"] == "v2"
+    assert about.request_headers == {"x-kept": "2", "x-user": "ada"}
+    who = get(routes, "/api/who")
+    assert (who.kind, who.target, who.headers["X-Hello"]) == ("function", "edge", "world")
+    assert get(routes, "/skip").kind == "error" and len(calls) == 3, "the matcher is honoured"
+    routes.middleware = None
+    assert get(routes, "/secret").kind == "error", "without an edge worker: skipped, as at the edge"
+
+
+def test_the_launcher_s_error_page_is_the_edge_s() -> None:
+    assert NOT_FOUND_PAGE == edge_routes.NOT_FOUND_PAGE
