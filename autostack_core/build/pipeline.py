@@ -179,8 +179,16 @@ class Pipeline:
         await deployments.transition(self.app, self.deployment, State.ERROR, message)
 
     async def _watch_for_cancel(self, steps: asyncio.Task[None]) -> None:
+        """Cancel the steps once a cancel is asked for: looked up when the deployment's channel
+        is announced, at most every :data:`CANCEL_POLL_SECONDS` (every flush of its log
+        announces it: a query each would compete with the build's own queries)."""
         channel = deployment_channel(self.deployment.id)
+        looked = -CANCEL_POLL_SECONDS
         async for _ in self.app.events.changes(channel, poll_seconds=CANCEL_POLL_SECONDS):
+            wait = looked + CANCEL_POLL_SECONDS - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            looked = time.monotonic()
             fresh = await Deployment.get(id=self.deployment.id).only("id", "cancel_requested")
             if fresh.cancel_requested:
                 self.deployment.cancel_requested = True
