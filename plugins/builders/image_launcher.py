@@ -1,9 +1,10 @@
 """The launcher inside an image packaged from a build output (standard library only).
 
-Copied into the image with :mod:`.image_routes` as the package
-``/autostack/autostack_image`` and run with the image's ``python3 -m
-autostack_image.image_launcher``. It listens on ``0.0.0.0:$PORT`` and answers
-as the local edge would for the output in ``/autostack/output``: its
+Copied into the image with :mod:`.image_routes` and :mod:`.image_middleware`
+as the package ``/autostack/autostack_image`` and run with the image's
+``python3 -B -m autostack_image.image_launcher`` in ``/autostack``. It listens
+on ``0.0.0.0:$PORT`` and answers as the local edge would for the output in
+``/autostack/output``: its
 ``config.json`` routes (redirects, headers, rewrites, ``cleanUrls``,
 ``trailingSlash``, the SPA fallback, the 404 page) walked by
 :class:`.image_routes.Router`, which decides between
@@ -193,7 +194,9 @@ class Handler(SimpleHTTPRequestHandler):
             self.send_body(found.status or 200, found.headers, found.body, "")
             return
         if found.kind == "error":
-            error = self.router.error(found.status or 404, request.path, self.has_404_page)
+            # As at the edge, the error routes see the path as routing left it.
+            at = unquote(found.uri.partition("?")[0])
+            error = self.router.error(found.status or 404, at, self.has_404_page)
             found = Answer(error.kind, error.status, {**found.headers, **error.headers},
                            error.target, found.uri)
         if found.kind == "file":
