@@ -13,7 +13,9 @@ by kind, namespace and name and answers the paths the runtime uses:
   ``data``;
 * ``GET`` of one object or a list (``labelSelector`` ``key=value``), ``DELETE``
   (a Namespace takes its objects, a Deployment its pods);
-* ``GET .../pods/NAME/log`` with ``timestamps``, ``sinceSeconds`` and ``follow``.
+* ``GET .../pods/NAME/log`` with ``timestamps``, ``sinceSeconds`` and ``follow``;
+* ``GET .../pods/NAME/exec`` (the websocket ``kubectl exec`` uses) in a StatefulSet's
+  pod, played by bubblewrap on this host (:mod:`tests.kube_standin_exec`).
 
 It plays the kubelet's image pull for the registries in :attr:`pulls_from` (real
 registries the test started): a pod is ready only when the manifest of its
@@ -92,6 +94,9 @@ class KubeStandIn:
         """(method, path?query, content type) of every API request, for tests to check."""
         self.verify: Callable[[str], bool] | None = None
         """Checks a bearer token instead of :attr:`token` (EKS's authenticator, in tests)."""
+        self.volumes: dict[tuple[str, str], Path] = {}
+        """(namespace, claim) -> the host folder an exec's pod stand-in mounts for the claim
+        (:mod:`tests.kube_standin_exec`)."""
         self.pulls_from: set[str] = set()
         """Registry hosts (``127.0.0.1:port``) whose images pods really pull (manifests)."""
         self._turns: dict[str, list[int]] = {}

@@ -12,6 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from tests.kube_standin_exec import serve_exec
+
 if TYPE_CHECKING:
     from tests.kube_standin import KubeStandIn
 
@@ -123,6 +125,8 @@ def api_handler(standin: KubeStandIn) -> type[BaseHTTPRequestHandler]:
             kind, namespace, name, subresource, query = route
             if subresource == "log":
                 self._log(namespace, name or "", query)
+            elif subresource == "exec":
+                serve_exec(self, standin, namespace, name or "", query)
             elif name is None:
                 selector = query.get("labelSelector", [""])[0]
                 label, _, value = selector.partition("=")

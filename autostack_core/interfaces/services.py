@@ -118,6 +118,15 @@ class ServiceImage:
     """Variables with secrets (``POSTGRES_PASSWORD``): a Secret on Kubernetes."""
     files: Mapping[str, str] = field(default_factory=dict)
     """Files with secrets (``redis.conf``), mounted read-only at :data:`IMAGE_CONFIG`."""
+    backup_script: str = ""
+    """A ``sh -c`` script run inside the server's container (its variables set) that writes
+    a backup, in the format :meth:`Service.backup` makes, to its standard output; empty
+    when the image has none (:class:`ServiceBackupHost`)."""
+    restore_script: str = ""
+    """A ``sh -c`` script run inside the server's container that reads a backup of ``$1``
+    bytes from its standard input and restores it; for a service that
+    ``restores_offline`` it ends by stopping the server, which the container's restart
+    policy starts again on the restored data."""
 
 
 @runtime_checkable
@@ -146,6 +155,25 @@ class ServiceHost(Protocol):
     async def remove_service(self, service_id: str, team: str,
                              config: Mapping[str, str]) -> None:
         """Stop the server and delete what the runtime kept of it (its volume too)."""
+        ...
+
+
+@runtime_checkable
+class ServiceBackupHost(Protocol):
+    """A :class:`ServiceHost` that backs up and restores a database inside its container
+    (:attr:`ServiceImage.backup_script`), for databases this server cannot reach (a
+    cluster's); arguments as :meth:`ServiceHost.run_service`'s."""
+
+    async def backup_service(self, service_id: str, image: ServiceImage, target: Path,
+                             team: str, config: Mapping[str, str]) -> None:
+        """Run ``image.backup_script`` in the server's container, its output into
+        ``target``; ``RuntimeError`` with the script's errors when it fails."""
+        ...
+
+    async def restore_service(self, service_id: str, image: ServiceImage, source: Path,
+                              team: str, config: Mapping[str, str]) -> None:
+        """Run ``image.restore_script`` in the server's container with ``source`` on its
+        standard input; ``RuntimeError`` with the script's errors when it fails."""
         ...
 
 

@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models.databases import Database
-from autostack_core.interfaces.services import ServiceHost, ServiceInstance
+from autostack_core.interfaces.services import (
+    ServiceBackupHost,
+    ServiceHost,
+    ServiceImage,
+    ServiceInstance,
+)
 from autostack_core.services import databases
 
 if TYPE_CHECKING:
@@ -79,9 +85,48 @@ async def remove(app: AutoStack, database: Database) -> None:
     await host.remove_service(service_id(database), team, config)
 
 
-def backups_here(database: Database) -> None:
-    """409 unless this server reaches the database on its loopback (local, podman), as
-    ``pg_dump`` and ``BGSAVE`` need."""
-    if urlsplit(database.url or "").hostname != LOOPBACK:
+def backup_host(app: AutoStack, database: Database) -> ServiceBackupHost | None:
+    """Where ``database``'s backups are made: None on this server (``pg_dump`` and
+    ``BGSAVE`` over the loopback: local, podman), else its runtime, inside the server's
+    container (a cluster's: :class:`ServiceBackupHost`); 409 when neither can."""
+    if urlsplit(database.url or "").hostname == LOOPBACK:
+        return None
+    try:
+        host = host_of(app, database)
+    except RuntimeError as error:
+        raise ApiError(409, str(error)) from error
+    if not isinstance(host, ServiceBackupHost):
         raise ApiError(409, f"backups of a database on the {database.runtime} runtime are not "
-                            "supported yet: use the cluster's volume snapshots")
+                            "supported: this server cannot reach it and the runtime cannot "
+                            "run the backup next to it")
+    return host
+
+
+async def backup_in_container(app: AutoStack, host: ServiceBackupHost, database: Database,
+                              service: Service, instance: ServiceInstance,
+                              target: Path) -> None:
+    """Run the image's backup script in the database's container, output into ``target``
+    (RuntimeError when the image has none or it fails)."""
+    image = _image(host, service, instance)
+    if not image.backup_script:
+        raise RuntimeError(f"the {service.title} image gives no backup script")
+    team, config = await databases.placement_of(database)
+    await host.backup_service(service_id(database), image, target, team, config)
+
+
+async def restore_in_container(app: AutoStack, host: ServiceBackupHost, database: Database,
+                               service: Service, instance: ServiceInstance,
+                               source: Path) -> None:
+    """Stream ``source`` into the image's restore script in the database's container."""
+    image = _image(host, service, instance)
+    if not image.restore_script:
+        raise RuntimeError(f"the {service.title} image gives no restore script")
+    team, config = await databases.placement_of(database)
+    await host.restore_service(service_id(database), image, source, team, config)
+
+
+def _image(host: ServiceBackupHost, service: Service,
+           instance: ServiceInstance) -> ServiceImage:
+    listen = getattr(host, "service_listen", "0.0.0.0")
+    found: ServiceImage = getattr(service, "image")(instance, listen)  # noqa: B009
+    return found

@@ -26,6 +26,7 @@ from .runner import ServiceError, ServiceRunner
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
+    from autostack_core.interfaces.services import Service, ServiceBackupHost, ServiceInstance
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ async def backup(app: AutoStack, database: Database) -> DatabaseBackup:
     """Back up now (recorded ``running``, then ``done`` or ``failed``), then drop the
     backups past ``backup_keep``."""
     service = await databases.service_for(app, database.kind)
-    images.backups_here(database)
+    in_container = images.backup_host(app, database)
     if database.status != "running":
         raise ApiError(409, f"{database.name} is {database.status}: only a running database "
                             "can be backed up")
@@ -126,7 +127,11 @@ async def backup(app: AutoStack, database: Database) -> DatabaseBackup:
     target = folder / record.file
     instance = databases.instance_of(database, folder.parent / "data")
     try:
-        await service.backup(instance, target)
+        if in_container is None:
+            await service.backup(instance, target)
+        else:
+            await images.backup_in_container(app, in_container, database, service, instance,
+                                             target)
     except (RuntimeError, OSError) as error:
         target.unlink(missing_ok=True)
         record.status, record.error = "failed", str(error)
@@ -149,7 +154,10 @@ async def restore(app: AutoStack, database: Database, record: DatabaseBackup) ->
     instance = databases.instance_of(database, app.settings.path(
         "services", str(database.id), "data"))
     runner = runner_of(app)
-    images.backups_here(database)
+    in_container = images.backup_host(app, database)
+    if in_container is not None:
+        await _restore_in_container(app, in_container, database, service, instance, source)
+        return
     if service.restores_offline:
         if runner is None:
             raise ApiError(409, "restore on the server that runs the databases")
@@ -166,6 +174,23 @@ async def restore(app: AutoStack, database: Database, record: DatabaseBackup) ->
         await service.restore(instance, source)
     except RuntimeError as error:
         raise ApiError(500, f"restore failed: {error}") from error
+
+
+async def _restore_in_container(app: AutoStack, host: ServiceBackupHost,
+                                database: Database, service: Service,
+                                instance: ServiceInstance, source: Path) -> None:
+    """A cluster's database: the restore runs in its container; an offline one's server
+    stops there and the container's restart policy starts it on the restored data
+    (``starting`` while the restore runs: its objects stay applied)."""
+    if service.restores_offline:
+        await databases.set_status(database.id, "starting", "restoring")
+    try:
+        await images.restore_in_container(app, host, database, service, instance, source)
+    except (RuntimeError, OSError) as error:
+        raise ApiError(500, f"restore failed: {error}") from error
+    finally:
+        if service.restores_offline:
+            await databases.set_status(database.id, "running", None)
 
 
 @dataclass(frozen=True)

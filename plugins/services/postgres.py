@@ -21,6 +21,10 @@ USER = "autostack"
 IMAGE_VARIABLE = "AUTOSTACK_POSTGRES_IMAGE"
 NEWEST_IMAGE_MAJOR = "16"
 IMAGE_DATA = "/var/lib/postgresql/data"
+IMAGE_CLIENT = ('PGPASSWORD="$POSTGRES_PASSWORD" PGHOST=127.0.0.1 PGPORT={port} '
+                'PGUSER="$POSTGRES_USER"')
+"""How ``pg_dump`` / ``pg_restore`` inside the image's container log in (its variables;
+the password never on a command line): the same image, so the same major version."""
 
 
 def default_image() -> str:
@@ -81,7 +85,12 @@ class Postgres:
             env={"POSTGRES_USER": USER, "POSTGRES_PASSWORD": instance.password,
                  "POSTGRES_DB": instance.name, "PGDATA": f"{IMAGE_DATA}/pgdata",
                  "POSTGRES_INITDB_ARGS": "--auth=scram-sha-256",
-                 "POSTGRES_HOST_AUTH_METHOD": "scram-sha-256"})
+                 "POSTGRES_HOST_AUTH_METHOD": "scram-sha-256"},
+            backup_script=f'{IMAGE_CLIENT} exec pg_dump -Fc "$POSTGRES_DB"'.format(
+                port=instance.port),
+            restore_script=f'head -c "$1" | {IMAGE_CLIENT} pg_restore --clean --if-exists '
+                           '--no-owner --single-transaction -d "$POSTGRES_DB"'.format(
+                               port=instance.port))
 
     def url(self, instance: ServiceInstance, host: str = "127.0.0.1") -> str:
         return (f"postgresql://{USER}:{quote(instance.password, safe='')}@{host}:"

@@ -64,11 +64,22 @@ class Redis:
 
     def image(self, instance: ServiceInstance, listen: str) -> ServiceImage:
         """The official ``redis`` image (``AUTOSTACK_REDIS_IMAGE`` names another with the
-        same interface) with the same ``redis.conf``, given as a file, data in ``/data``."""
-        return ServiceImage(image=os.environ.get(IMAGE_VARIABLE) or DEFAULT_IMAGE,
-                            args=("redis-server", f"{IMAGE_CONFIG}/redis.conf"),
-                            port=instance.port, data_path="/data",
-                            files={"redis.conf": config_text(instance, listen, "/data")})
+        same interface) with the same ``redis.conf``, given as a file, data in ``/data``;
+        ``REDISCLI_AUTH`` (only ``redis-cli`` reads it) lets its backup scripts log in.
+        A backup is ``redis-cli --rdb -`` (a full sync's RDB); a restore puts the RDB in
+        place of ``dump.rdb`` and stops the server without saving: the container restarts
+        and loads it."""
+        client = f"redis-cli --no-auth-warning -h 127.0.0.1 -p {instance.port}"
+        return ServiceImage(
+            image=os.environ.get(IMAGE_VARIABLE) or DEFAULT_IMAGE,
+            args=("redis-server", f"{IMAGE_CONFIG}/redis.conf"),
+            port=instance.port, data_path="/data",
+            env={"REDISCLI_AUTH": instance.password},
+            files={"redis.conf": config_text(instance, listen, "/data")},
+            backup_script=f"exec {client} --rdb -",
+            restore_script=('head -c "$1" > /data/restore.rdb && '
+                            "mv /data/restore.rdb /data/dump.rdb && "
+                            f"{client} SHUTDOWN NOSAVE"))
 
     def url(self, instance: ServiceInstance, host: str = "127.0.0.1") -> str:
         return f"redis://:{quote(instance.password, safe='')}@{host}:{instance.port}/0"

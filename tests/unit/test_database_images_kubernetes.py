@@ -5,7 +5,8 @@ and Secret in the team's namespace, and the URL linked releases get.
 here): every object is validated strictly against Kubernetes 1.33's schemas, by the
 runtime before it sends it and by the stand-in when it stores it. No pod runs: what is
 checked is what ``kubectl get -o yaml`` would show and what a linked release's Secret
-holds, not that PostgreSQL answers in a cluster.
+holds, not that PostgreSQL answers in a cluster (backups, made in a pod the stand-in
+plays: tests/e2e/test_database_backups_kubernetes.py).
 """
 
 from __future__ import annotations
@@ -123,10 +124,11 @@ async def test_a_postgres_database_runs_from_its_image_and_linked_releases_get_i
     assert release_secret is not None
     assert base64.b64decode(release_secret["data"]["DATABASE_URL"]).decode() == url
 
-    # Backups need the server on this machine's loopback: refused, saying why.
-    refused = await api.post("/api/v1/teams/olivia/databases/shop-db/backups")
-    assert refused.status_code == 409
-    assert "not supported yet" in refused.json()["error"]["message"]
+    # Backups run in the pod (tests/e2e/test_database_backups_kubernetes.py); this
+    # stand-in has no pod for it (no volume given): the backup fails, saying so.
+    failed = await api.post("/api/v1/teams/olivia/databases/shop-db/backups")
+    assert failed.status_code == 500
+    assert f"exec in pod {namespace}/{name}-0" in failed.json()["error"]
 
     # Deleting the database deletes its objects, the claim (its data) too.
     assert (await api.delete("/api/v1/teams/olivia/databases/shop-db")).status_code == 204
@@ -146,7 +148,9 @@ async def test_a_redis_database_gets_its_config_as_a_read_only_file(
     [container] = only(kube_standin, "StatefulSet")["spec"]["template"]["spec"]["containers"]
     assert container["image"] == "docker.io/library/redis:7"
     assert container["args"] == ["redis-server", "/etc/autostack/redis.conf"]
-    assert container["env"] == []
+    assert container["env"] == [{"name": "REDISCLI_AUTH", "valueFrom": {
+        "secretKeyRef": {"name": f"db-{database.id}", "key": "REDISCLI_AUTH"}}}], \
+        "for redis-cli in the pod (backups) only, from the Secret"
     assert {"name": "config", "mountPath": "/etc/autostack", "readOnly": True} in \
         container["volumeMounts"]
     data = only(kube_standin, "Secret")["data"]

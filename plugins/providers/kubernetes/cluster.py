@@ -10,7 +10,8 @@ these methods in a thread.
 from __future__ import annotations
 
 import re
-from typing import Any
+import time
+from typing import Any, BinaryIO
 
 import yaml
 from kubernetes import client, config
@@ -20,6 +21,9 @@ from autostack_plugins.providers.kubernetes.clusters import ClusterError
 from autostack_plugins.providers.kubernetes.manifests import RELEASE_LABEL, Manifest
 
 FIELD_MANAGER = "autostack"
+EXEC_SECONDS = 3600.0
+"""The longest an exec (a database's backup or restore) may run."""
+EXEC_CHUNK = 64 * 1024
 APPLY = "application/apply-patch+yaml"
 
 # kind -> (API class, method suffix, namespaced)
@@ -136,6 +140,52 @@ class Cluster:
         return client.CoreV1Api(self.api).read_namespaced_pod_log(
             pod, namespace, timestamps=True, follow=True, since_seconds=since_seconds,
             _preload_content=False)
+
+    def exec(self, namespace: str, pod: str, container: str, command: list[str],
+             output: BinaryIO | None = None, source: BinaryIO | None = None,
+             timeout: float = EXEC_SECONDS) -> None:
+        """Run ``command`` in the pod's container (``kubectl exec``: the ``pods/exec``
+        websocket, binary): ``source`` on its standard input, its standard output into
+        ``output``; ClusterError with its standard error when it exits non-zero."""
+        from kubernetes.stream import stream
+
+        # stream() swaps its ApiClient's request method while it runs: a client of its own.
+        api = client.ApiClient(self.api.configuration)
+        try:
+            session = stream(client.CoreV1Api(api).connect_get_namespaced_pod_exec, pod,
+                             namespace, container=container, command=command,
+                             stdin=source is not None, stdout=True, stderr=True, tty=False,
+                             binary=True, _preload_content=False)
+        except ApiException as failed:
+            raise ClusterError(f"exec in pod {namespace}/{pod} on {self.host}: "
+                               f"{failed.status} {_reason(failed)}") from None
+        errors = bytearray()
+        deadline = time.monotonic() + timeout
+        try:
+            while source is not None and (chunk := source.read(EXEC_CHUNK)):
+                session.write_stdin(chunk)
+            while session.is_open() and time.monotonic() < deadline:
+                session.update(timeout=1)
+                if output is not None and session.peek_stdout():
+                    output.write(session.read_stdout())
+                if session.peek_stderr():
+                    errors += session.read_stderr()
+            if session.is_open():
+                raise ClusterError(f"exec in pod {namespace}/{pod} took longer than "
+                                   f"{timeout:g} s")
+            if output is not None:
+                output.write(session.read_stdout())
+            errors += session.read_stderr()
+            code = session.returncode
+        finally:
+            session.close()
+            if session.sock is not None:  # close() skips it when the server closed first
+                session.sock.shutdown()
+            api.close()  # type: ignore[no-untyped-call]
+        if code != 0:
+            tail = errors.decode(errors="replace").strip()[-1000:]
+            raise ClusterError(f"exec in pod {namespace}/{pod} exited with {code}: "
+                               f"{tail or 'no error output'}")
 
     def close(self) -> None:
         self.api.close()  # type: ignore[no-untyped-call]

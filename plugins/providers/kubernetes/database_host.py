@@ -1,5 +1,15 @@
-"""One-click databases on the ``kubernetes`` runtime (the core's ``ServiceHost``): each
-database's objects (:mod:`.service_manifests`) in the namespace its team's releases use."""
+"""One-click databases on the ``kubernetes`` runtime (the core's ``ServiceHost`` and
+``ServiceBackupHost``): each database's objects (:mod:`.service_manifests`) in the
+namespace its team's releases use, and its backups.
+
+A backup is ``kubectl exec``'s way: the image's :attr:`ServiceImage.backup_script`
+(``pg_dump -Fc``, ``redis-cli --rdb -``) runs in the database's own pod through the
+``pods/exec`` websocket and its standard output is streamed into the backup file on
+this server; a restore streams the file into :attr:`ServiceImage.restore_script`. So
+the dump is made by the image's own tools (the server's version), nothing needs a way
+from the cluster to this server, and no size limit applies but :data:`.cluster.EXEC_SECONDS`.
+AutoStack's identity needs ``create`` on ``pods/exec`` in the namespace.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +20,8 @@ from typing import TYPE_CHECKING
 
 from autostack_core.interfaces.services import ServiceImage
 from autostack_plugins.providers.kubernetes import manifests, service_manifests
+from autostack_plugins.providers.kubernetes.clusters import ClusterError
+from autostack_plugins.providers.kubernetes.service_manifests import CONTAINER
 
 if TYPE_CHECKING:
     from autostack_plugins.providers.kubernetes.cluster import Cluster
@@ -62,3 +74,42 @@ class DatabaseHost:
             await asyncio.to_thread(cluster.delete, kind, placement.namespace, name)
         self.clusters.services.pop(service_id, None)
 
+    async def backup_service(self, service_id: str, image: ServiceImage, target: Path,
+                             team: str, config: Mapping[str, str]) -> None:
+        """Stream ``image.backup_script``'s output, run in the database's pod, into
+        ``target``; RuntimeError naming the pod and the script's errors."""
+        placement = await self.place(config, team)
+        cluster = self.clusters.cluster(placement.key)
+
+        def dump() -> None:
+            with target.open("wb") as output:
+                cluster.exec(placement.namespace, pod_of(service_id), CONTAINER,
+                             ["sh", "-c", image.backup_script], output=output)
+
+        try:
+            await asyncio.to_thread(dump)
+        except ClusterError as error:
+            raise RuntimeError(str(error)) from error
+
+    async def restore_service(self, service_id: str, image: ServiceImage, source: Path,
+                              team: str, config: Mapping[str, str]) -> None:
+        """Stream ``source`` into ``image.restore_script`` run in the database's pod (its
+        size as ``$1``: the script reads exactly that much)."""
+        placement = await self.place(config, team)
+        cluster = self.clusters.cluster(placement.key)
+
+        def load() -> None:
+            with source.open("rb") as data:
+                cluster.exec(placement.namespace, pod_of(service_id), CONTAINER,
+                             ["sh", "-c", image.restore_script, "sh",
+                              str(source.stat().st_size)], source=data)
+
+        try:
+            await asyncio.to_thread(load)
+        except ClusterError as error:
+            raise RuntimeError(str(error)) from error
+
+
+def pod_of(service_id: str) -> str:
+    """The database's pod: its StatefulSet's only one, ``<name>-0``."""
+    return f"{service_id}-0"

@@ -28,6 +28,8 @@ from autostack_plugins.providers.kubernetes.manifests import (
 )
 
 SERVICE_LABEL = "autostack.dev/service"
+CONTAINER = "server"
+"""The database's container in its pod (what a backup's exec names)."""
 VOLUME_SIZE = "1Gi"
 MEMORY = "512Mi"
 """Requests and limits of a database's pod (CPU requested, not limited)."""
@@ -76,7 +78,7 @@ def stateful_set(service_id: str, ns: str, image: ServiceImage,
             "secretName": service_id, "defaultMode": 0o444,
             "items": [{"key": name, "path": name} for name in sorted(image.files)]}})
     container = {
-        "name": "server", "image": image.image, "args": list(image.args),
+        "name": CONTAINER, "image": image.image, "args": list(image.args),
         "ports": [{"name": "db", "containerPort": image.port}],
         "env": [{"name": key, "valueFrom": {"secretKeyRef": {"name": service_id, "key": key}}}
                 for key in sorted(image.env)],
