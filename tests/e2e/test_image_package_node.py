@@ -5,24 +5,32 @@ host's Node.js 20 (in the base image, :mod:`tests.node_base_image`) running
 the app and AutoStack's ``node_functions.mjs`` inside the container. The build
 outputs are written as the Node.js builders write them (``server.json`` with
 ``server/``; ``functions/<path>.func`` with ``.vc-config.json`` and the
-shared ``functions/node_modules``), not built from a project here: the
-builders have their own tests.
+shared ``functions/node_modules``) for the first test; the second builds an
+Express app with the real Node.js builder (``npm install`` in the build
+sandbox, as ``tests/e2e/test_frameworks.py`` does) and packages what it wrote.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import httpx
 import pytest
 
+from autostack_core.interfaces import SourceTree
+from autostack_plugins.builders.node import NodeBuilder
+from autostack_plugins.detectors import node as node_detector
+from tests.build_harness import Build
 from tests.containers_standin import image_registry
 from tests.node_base_image import node_base_image
 from tests.packaged_image import package, running_image
 
 __all__ = ["image_registry", "node_base_image"]
 pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
+CACHE = Path(__file__).resolve().parents[1] / ".cache" / "frameworks"
+"""npm's cache, shared with tests/e2e/test_frameworks.py."""
 
 SERVER = """import { createServer } from "node:http";
 import { greeting } from "greeter";
@@ -92,3 +100,30 @@ async def test_a_node_server_app_and_node_functions_run_from_their_image(
         assert (echo.status_code, echo.text, echo.headers["x-web"]) == (200, "posted a body", "yes")
         robots = httpx.get(f"{url}/robots.txt", timeout=10)
         assert robots.text == "User-agent: *\n", "static files first"
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
+async def test_an_express_app_built_by_the_node_builder_runs_from_its_image(
+        tmp_path: Path, node_base_image: str, image_registry: str) -> None:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    build = Build(tmp_path / "express", cache=CACHE)
+    build.write({
+        "package.json": json.dumps({
+            "name": "express-app", "private": True, "main": "index.js",
+            "scripts": {"start": "node index.js"}, "dependencies": {"express": "^4.21.0"}}),
+        "index.js": ("const express = require('express');\n"
+                     "const app = express();\n"
+                     "app.get('/items/:id', (req, res) =>\n"
+                     "  res.json({id: req.params.id, node: process.version}));\n"
+                     "app.listen(process.env.PORT, '127.0.0.1');\n"),
+    })
+    detection = node_detector.detect(SourceTree(build.workspace))
+    assert detection is not None and detection.framework == "express"
+    await build.run(NodeBuilder(), detection)
+    info = await package(tmp_path, build.output, node_base_image, image_registry,
+                         project="express-app")
+    assert info["packaged"] == ["server"]
+    with running_image(str(info["reference"])) as url:
+        answer = httpx.get(f"{url}/items/42", timeout=10)
+        assert answer.status_code == 200
+        assert answer.json()["id"] == "42" and answer.json()["node"].startswith("v20.")
