@@ -55,3 +55,15 @@ def steady_load(edge_port: int, host: str, fresh_visitors: bool = False) \
     finally:
         stop.set()
         worker.join()
+
+
+def answered(load: LoadRecord, version: str, seconds: float = 30) -> None:
+    """Wait until the requests the load sends from now on are answered by ``version``
+    (the first two characters of the answer): a deploy or an alias move lands on the edge
+    after the command returns, and a request already in flight still gets the version
+    before. Fails naming the last answers after ``seconds``."""
+    sent = len(load.seen)
+    deadline = time.monotonic() + seconds
+    while not (len(load.seen) > sent + 2 and load.seen[-3:] == [version] * 3):
+        assert time.monotonic() < deadline, f"the load never got {version}: {load.seen[-5:]}"
+        time.sleep(0.1)

@@ -11,7 +11,6 @@ import hashlib
 import json
 import re
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pytest
 
 from tests.containers_standin import CONTAINERS_ENV, base_image, image_registry
 from tests.e2e.conftest import Server, signed_in_server
-from tests.e2e.steady_load import steady_load
+from tests.e2e.steady_load import answered, steady_load
 
 __all__ = ["base_image", "image_registry"]
 pytestmark = pytest.mark.e2e
@@ -130,7 +129,7 @@ def test_a_dockerfile_app_runs_in_a_container_behind_the_edge(
     with steady_load(server.edge_port, "dock.localhost") as load:
         second = deploy(server, write_app(tmp_path / "v2", base_image, "v2"), "--prod",
                         "--project", "dock")
-        time.sleep(0.5)
+        answered(load, "v2")  # production moves right after the deployment is ready
     assert second["state"] == "ready", second
     assert load.failures == []
     assert {"v1", "v2"} <= set(load.seen) and load.seen[-1] == "v2"

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import Server, signed_in_server
-from tests.e2e.steady_load import steady_load
+from tests.e2e.steady_load import answered, steady_load
 
 pytestmark = pytest.mark.e2e
 
@@ -68,10 +68,11 @@ def write_app(folder: Path, version: str, command: str = "python3 server.py") ->
 
 @pytest.fixture
 def runtime_server(tmp_path: Path, database_url: str | None) -> Iterator[Server]:
-    """Like ``server``, with short drain, idle and health timeouts."""
+    """Like ``server``, with short drain, idle and health timeouts (the health timeout long
+    enough for a Python app to start on a loaded CI machine: the deaf app waits it out)."""
     with signed_in_server(tmp_path, database_url, AUTOSTACK_RUNTIME_DRAIN_SECONDS="1",
                           AUTOSTACK_PREVIEW_IDLE_SECONDS="2",
-                          AUTOSTACK_HEALTH_TIMEOUT_SECONDS="3") as instance:
+                          AUTOSTACK_HEALTH_TIMEOUT_SECONDS="10") as instance:
         yield instance
 
 
@@ -112,11 +113,16 @@ def test_redeploy_and_rollback_under_load_fail_no_request(
     first = deploy(server, write_app(tmp_path / "v1", "v1"), "--prod", "--project", "shop")
     with steady_load(server.edge_port, "shop.localhost") as load:
         second = deploy(server, write_app(tmp_path / "v2", "v2"), "--prod", "--project", "shop")
-        time.sleep(2.5)  # the first deployment drains (1 s) and scales to zero
+        # The first deployment drains (1 s) and scales to zero: polled, not slept (a loaded
+        # machine takes longer, and the rollback must wake it to count).
+        deadline = time.monotonic() + 30
+        while "stopped (asleep)" not in server.cli("logs", first["id"], "--runtime").stdout:
+            assert time.monotonic() < deadline, "the drained deployment never went to sleep"
+            time.sleep(0.3)
         rolled = json.loads(server.cli("rollback", "--project", "shop", "--json").stdout)
-        time.sleep(0.5)
+        answered(load, "v1")
         server.cli("promote", second["id"], "--json")
-        time.sleep(0.5)
+        answered(load, "v2")
     assert rolled["id"] == first["id"]
     assert load.failures == []
     assert {"v1", "v2"} <= set(load.seen) and load.seen[-1] == "v2"
@@ -149,7 +155,7 @@ def test_idle_preview_scales_to_zero_and_the_next_request_waits(
     preview = deploy(server, write_app(tmp_path / "app", "v1"), "--project", "idle")
     hostname = host_of(preview["url"])
     token = server.edge_get(hostname).text.split()[-1]
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while "stopped (asleep)" not in server.cli("logs", preview["id"], "--runtime").stdout:
         assert time.monotonic() < deadline, "the preview never scaled to zero"
         time.sleep(0.5)
