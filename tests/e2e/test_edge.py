@@ -16,6 +16,7 @@ from autostack_core.interfaces.runtime import Release
 from autostack_plugins.providers.local.edge import Edge
 from autostack_plugins.providers.local.output import edge_deployment
 from tests.conftest import free_port
+from tests.eventually import eventually
 from tests.local_pair import LocalPair, release
 
 pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
@@ -155,7 +156,12 @@ async def test_alias_moves_under_load_lose_no_request(
     deadline = time.monotonic() + 2.0
     for move in range(20):
         await provider.route("site.localhost", b if move % 2 == 0 else a)
+        wanted = len(bodies) + 6
         await asyncio.sleep(max(0.0, (deadline - time.monotonic()) / (20 - move)))
+        # Paced by answers too, not by time alone: a loaded machine answers fewer than
+        # 100 requests in 2 s, and each route must be asked while it is the one served.
+        await eventually(lambda wanted=wanted: len(bodies) >= wanted,
+                         "answers after an alias move")
     done.set()
     await asyncio.gather(*loops)
     assert failures == []
@@ -185,10 +191,9 @@ async def test_access_log_is_json_in_its_file_only(
     for _ in range(3):
         await http.get("/", headers=host("site-l1.localhost"))
     access = edge_settings.path("logs", "edge-access.log")
-    for _ in range(50):
-        if access.exists() and len(access.read_text().splitlines()) >= 3:
-            break
-        await asyncio.sleep(0.02)
+    # Caddy writes its access log after it answers.
+    await eventually(lambda: access.exists() and len(access.read_text().splitlines()) >= 3,
+                     "three lines in the access log")
     lines = [json.loads(line) for line in access.read_text().splitlines()]
     assert {line["request"]["host"] for line in lines} == {"site-l1.localhost"}
     assert "http.log.access" not in edge_settings.path("logs", "edge.log").read_text()
