@@ -168,7 +168,8 @@ class ReplicaLauncher:
         """
         try:
             self._spare = spare = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", SHIM_MODULE, "--spare", stdin=asyncio.subprocess.PIPE,
+                sys.executable, "-m", SHIM_MODULE, "--spare",
+                *(["--private-network"] if self.isolated else []), stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
                 start_new_session=True, cwd="/", env={"PATH": os.environ.get("PATH", "")})
             if spare.stdout is not None:

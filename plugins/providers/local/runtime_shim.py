@@ -33,7 +33,10 @@ mostly is), then relays the host's port to the app's own
 started ahead of need (:func:`await_job`): its interpreter has started and
 imported all of the above, which took most of a cold start's time (100-300
 ms here, more than the app's own start), and it waits for the arguments of
-the replica it will be.
+the replica it will be. ``--spare --private-network`` (a control plane whose
+replicas get a network of their own) also makes the next replica's namespace
+and has slirp4netns configure it (:class:`Outbound`, 40-70 ms here), so a
+wake starts bubblewrap in it at once; a replica on the host's network closes it.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 from typing import IO
@@ -63,6 +67,7 @@ from autostack_plugins.providers.local.runtime_logs import LogWriter
 from autostack_plugins.providers.local.service_bridge import open_service_ports
 
 MAX_LINE_BYTES = 64 * 1024
+CONFIGURE_SECONDS = 10.0
 READY = b"ready\n"
 """What a spare shim writes on its stdout once its modules are imported."""
 
@@ -114,52 +119,109 @@ def sandbox_root(info: int, process: subprocess.Popen[bytes]) -> int:
         os.close(info)
 
 
+class Outbound:
+    """A network namespace that slirp4netns gives the internet (not the host's loopback).
+
+    Made by a spare shim ahead of need (``--spare --private-network``), so a
+    wake neither makes the namespace nor waits for slirp4netns to configure
+    it; made by the shim itself otherwise, side by side with bubblewrap's
+    start. slirp4netns ends when the shim does.
+    """
+
+    def __init__(self) -> None:
+        binary = slirp4netns()
+        if binary is None:
+            raise NetworkSetupError("slirp4netns is not installed")
+        self.netns = new_namespace()
+        exit_read, self.exit_write = os.pipe()  # slirp4netns ends when the shim does
+        self.slirp = start_outbound(binary, self.netns, exit_read)
+        os.close(exit_read)
+
+    def wait_configured(self) -> None:
+        """Wait until slirp4netns has given the namespace its route out through ``tap0``."""
+        deadline = time.monotonic() + CONFIGURE_SECONDS
+        while not self._configured():
+            if self.slirp.poll() is not None:
+                raise NetworkSetupError(f"slirp4netns exited with code {self.slirp.returncode} "
+                                        "before configuring the app's network")
+            if time.monotonic() > deadline:
+                raise NetworkSetupError("slirp4netns did not configure the app's network")
+            time.sleep(0.001)
+
+    def _configured(self) -> bool:
+        with entered(self.netns):
+            table = Path("/proc/thread-self/net/route").read_text().splitlines()[1:]
+        return any(line.split()[:2] == ["tap0", "00000000"] for line in table)
+
+    def close(self) -> None:
+        """End slirp4netns and let the namespace go (a spare given a job without one)."""
+        os.close(self.exit_write)
+        os.close(self.netns)
+        self.slirp.wait()
+
+
+def prepared_outbound() -> Outbound | None:
+    """A spare's namespace, configured, or None when it cannot be made (the shim then
+    tries again itself, and says why if it fails)."""
+    try:
+        outbound = Outbound()
+    except (NetworkSetupError, OSError):
+        return None
+    try:
+        outbound.wait_configured()
+    except NetworkSetupError:
+        outbound.close()
+        return None
+    return outbound
+
+
 class PrivateNetwork:
     """The app's own network namespace: outbound through slirp4netns, inbound by the relay.
 
     The shim makes the namespace and starts slirp4netns on it before it starts
     bubblewrap inside it, so the two start side by side; bubblewrap holds the
-    app (``--block-fd``) only until the namespace is configured. Failing to
-    make the namespace stops the shim before anything runs: the app never
-    starts on the host's network.
+    app (``--block-fd``) only until the namespace is configured. A spare shim
+    has it made and configured already (``prepared``): nothing is held.
+    Failing to make the namespace stops the shim before anything runs: the app
+    never starts on the host's network.
     """
 
-    def __init__(self, port: int, service_ports: list[int]) -> None:
+    def __init__(self, port: int, service_ports: list[int],
+                 prepared: Outbound | None = None) -> None:
         self.service_ports = service_ports
-        binary = slirp4netns()
-        if binary is None:
-            raise NetworkSetupError("slirp4netns is not installed")
-        self.netns = new_namespace()
+        self.outbound = prepared or Outbound()
+        self.netns, self.slirp = self.outbound.netns, self.outbound.slirp
         self.relay = Relay(self.netns, port)  # binds the host's port: taken, nothing starts
-        self.exit_read, self.exit_write = os.pipe()  # slirp4netns ends when the shim does
-        self.slirp = start_outbound(binary, self.netns, self.exit_read)
-        os.close(self.exit_read)
-        self.block_read, self.block_write = os.pipe()
+        self.block = None if prepared else os.pipe()
         self.resolv = resolv_conf_fd()
         self.alive = threading.Event()
         self.alive.set()
 
     def bwrap_args(self) -> list[str]:
-        return ["--block-fd", str(self.block_read),
-                "--ro-bind-data", str(self.resolv), "/etc/resolv.conf"]
+        held = ["--block-fd", str(self.block[0])] if self.block else []
+        return [*held, "--ro-bind-data", str(self.resolv), "/etc/resolv.conf"]
 
     @property
-    def pass_fds(self) -> tuple[int, int]:
-        return (self.block_read, self.resolv)
+    def pass_fds(self) -> tuple[int, ...]:
+        return (self.block[0], self.resolv) if self.block else (self.resolv,)
 
     def attach(self, root: int) -> None:
         """Let the held sandbox go once its network is configured, and start relaying."""
-        os.close(self.block_read)
         os.close(self.resolv)
-        wait_configured(root, self.slirp)
+        if self.block is not None:
+            block_read, block_write = self.block
+            os.close(block_read)
+            wait_configured(root, self.slirp)
         open_service_ports(self.netns, self.service_ports)
-        os.write(self.block_write, b"1")
-        os.close(self.block_write)
+        if self.block is not None:
+            os.write(block_write, b"1")
+            os.close(block_write)
         threading.Thread(target=self.relay.wait_and_serve, args=(self.alive,),
                          daemon=True).start()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prepared: Outbound | None = None) -> int:
+    """Run the replica; ``prepared``: a spare's network namespace, used if the replica wants one."""
     parser = argparse.ArgumentParser(prog="autostack-runtime-shim")
     parser.add_argument("--logs", required=True, type=Path)
     parser.add_argument("--source", required=True)
@@ -180,9 +242,11 @@ def main(argv: list[str] | None = None) -> int:
     network, failure = None, None
     if bwrap and args.private_network:
         try:
-            network = PrivateNetwork(args.private_network, args.service_port)
+            network = PrivateNetwork(args.private_network, args.service_port, prepared)
         except (NetworkSetupError, OSError) as error:
             failure = error
+    elif prepared is not None:
+        prepared.close()
     joining.join()
     if failure is not None:
         log.write("system", f"could not set up the app's network: {failure}")
@@ -260,4 +324,9 @@ def await_job() -> list[str]:
 
 
 if __name__ == "__main__":
-    sys.exit(main(await_job() if sys.argv[1:] == ["--spare"] else None))
+    if sys.argv[1:2] == ["--spare"]:
+        # ``--spare --private-network``: the replicas of this control plane get a network of
+        # their own; make the next one's namespace now.
+        spare_network = prepared_outbound() if sys.argv[2:] == ["--private-network"] else None
+        sys.exit(main(await_job(), spare_network))
+    sys.exit(main())
