@@ -122,6 +122,34 @@ def row(database_url: str, deployment_id: str) -> dict[str, str | None]:
     return asyncio.run(fetch())
 
 
+def verify_domain(database_url: str, name: str) -> None:
+    """What a passing ownership check records (DNS is not reachable here): the domain's row
+    marked verified, as another node's recheck would leave it, no edge told."""
+    async def update() -> None:
+        connection = await asyncpg.connect(database_url)
+        try:
+            await connection.execute(
+                "UPDATE domains SET is_verified = TRUE WHERE domain_name = $1", name)
+        finally:
+            await connection.close()
+
+    asyncio.run(update())
+
+
+def redirected_everywhere(nodes: list[Server], hostname: str, location: str) -> None:
+    """Every node's edge redirects ``hostname`` (308) to ``location``, polled with a deadline
+    (the edge sync's poll is 30 s)."""
+    for node in nodes:
+        deadline = time.monotonic() + 60
+        while True:
+            answer = node.edge_get(hostname, "/page?x=1")
+            if answer.status_code == 308 and answer.headers.get("location") == location:
+                break
+            assert time.monotonic() < deadline, \
+                f"{node.log_path.stem}'s edge answered {hostname} with {answer.status_code}"
+            time.sleep(0.2)
+
+
 def builder(nodes: list[Server], database_url: str, deployment_id: str) -> Server:
     """The node whose process the deployment records as its builder."""
     worker_id = row(database_url, deployment_id)["worker_id"] or ""
@@ -228,3 +256,11 @@ def test_a_cluster_deploys_serves_and_survives_a_worker_killed_mid_build(
     for deployment_id in (production["id"], preview["id"], lost_id):
         output = row(database_url, deployment_id)["output_manifest_hash"] or ""
         assert s3.exists(manifest_key(output))
+
+    # A custom domain's redirect set through one API, verified elsewhere: every node's edge
+    # redirects it (the edge sync asks the domains plugin's extra_redirects).
+    api_2.cli("domains", "add", "scaled.test", "--project", "scaled")
+    api_2.cli("domains", "add", "www.scaled.test", "--redirect-to", "scaled.test",
+              "--project", "scaled")
+    verify_domain(database_url, "www.scaled.test")
+    redirected_everywhere(survivors, "www.scaled.test", "http://scaled.test/page?x=1")
