@@ -1,7 +1,8 @@
 """Deploy benchmarks: a 200-file, 2 MB static folder through the real CLI and server.
 
-Run with ``.venv/bin/python bench/deploy_bench.py``. Starts ``autostack up`` on
-free loopback ports in a temporary directory, then measures, ROUNDS times each:
+Run with ``.venv/bin/python bench/deploy_bench.py [ROUNDS] [--client-path DIR] [--split]``.
+Starts ``autostack up`` on free loopback ports in a temporary directory, then measures,
+ROUNDS times each:
 
 (a) first deploy: ``autostack deploy --prod`` until the production URL serves
     the new content, against ``cp -r`` of the same folder (the baseline);
@@ -10,11 +11,19 @@ Figures are medians, reported as ratios to the baseline of the same run, then th
 CPU time (user + system) of the ``autostack`` client process itself, less sensitive to the
 shared machine's load than wall time, and where each deploy's time went on the server (the
 pipeline's ``Timings:`` log line).
+
+``--client-path DIR`` runs the client from another copy of ``autostack_core`` (put first
+on its ``PYTHONPATH``), e.g. an older commit's, against the same server: before/after
+pairs of the CLI. ``--split`` adds ROUNDS one-file redeploys through
+``bench/deploy_split.py``, which says where the client's time goes (process start,
+imports, hashing, each request, following the build, exit), medians per phase.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -76,21 +85,33 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def start_cli(cpu: list[float]) -> None:
+def start_cli(env: dict[str, str], cpu: list[float]) -> None:
     before = children_cpu()
-    subprocess.run([AUTOSTACK, "deploy", "--help"], check=True, capture_output=True)
+    subprocess.run([AUTOSTACK, "deploy", "--help"], env=env, check=True, capture_output=True)
     cpu.append(children_cpu() - before)
 
 
-def deploy_until_served(server: Server, folder: Path, marker: str,
+class Edge:
+    """Asks the edge for the production alias on one kept-alive connection (a new httpx
+    client per probe cost the measured time 20-30 ms: its TLS context)."""
+
+    def __init__(self, server: Server) -> None:
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{server.edge_port}", verify=False,
+                                 headers={"Host": "bench.localhost"}, timeout=10)
+
+    def serves(self, marker: str) -> bool:
+        return marker in self.http.get("/").text
+
+
+def deploy_until_served(server: Server, edge: Edge, folder: Path, marker: str,
                         parts: dict[str, list[float]]) -> None:
     before = children_cpu()
     result = server.cli("deploy", str(folder), "--prod", "--project", "bench", "--json")
     parts["client CPU"].append(children_cpu() - before)
     deployment = json.loads(result.stdout)
     assert deployment["state"] == "ready"
-    while marker not in server.edge_get("bench.localhost").text:
-        time.sleep(0.01)
+    while not edge.serves(marker):
+        time.sleep(0.005)
     for name, seconds in timings_of(server, deployment["id"]).items():
         parts[name].append(seconds)
 
@@ -101,18 +122,53 @@ def print_parts(title: str, parts: dict[str, list[float]]) -> None:
         print(f"  {name:<10} {statistics.median(values) * 1000:8.1f} ms")
 
 
+def split_redeploy(server: Server, edge: Edge, folder: Path, marker: str,
+                   phases: dict[str, list[float]]) -> None:
+    """One redeploy through ``bench/deploy_split.py``; its phases in ms into ``phases``."""
+    env = {**server.env, "AUTOSTACK_SERVER": server.url, "AUTOSTACK_TOKEN": server.token}
+    started = time.time()
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("deploy_split.py")), "deploy", str(folder),
+         "--prod", "--project", "bench", "--json"],
+        env={**env, "BENCH_T0": repr(started)}, capture_output=True, text=True, check=True)
+    exited = time.time()
+    while not edge.serves(marker):
+        time.sleep(0.005)
+    served = time.time()
+    lines = result.stderr.splitlines()
+    for name, ms in json.loads(next(line for line in lines if line.startswith("SPLIT "))[6:]):
+        phases[name].append(ms)
+    ended = float(next(line for line in lines if line.startswith("SPLIT_END "))[10:])
+    phases["process exit"].append((exited - ended) * 1000)
+    phases["until served, after exit"].append((served - exited) * 1000)
+    phases["total"].append((served - started) * 1000)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("rounds", nargs="?", type=int, default=ROUNDS)
+    parser.add_argument("--client-path", type=Path, default=None)
+    parser.add_argument("--split", action="store_true")
+    options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         folder = make_folder(root)
         data_dir = root / "data"
         env = make_env(data_dir, None, "bench")
-        server = Server(data_dir=data_dir, port=free_port(), edge_port=free_port(), env=env,
-                        log_path=root / "server.log")
+        if options.client_path:
+            env["PYTHONPATH"] = os.pathsep.join(
+                [str(options.client_path.resolve()), *filter(None, [env.get("PYTHONPATH")])])
+        # The server runs this checkout's code whichever client is measured.
+        server_env = {key: value for key, value in env.items() if key != "PYTHONPATH"}
         subprocess.run([AUTOSTACK, "users", "create", "--email", "b@example.com", "--password",
-                        "benchmark pass", "--data-dir", str(data_dir)], env=env, check=True,
-                       capture_output=True)
+                        "benchmark pass", "--data-dir", str(data_dir)], env=server_env,
+                       check=True, capture_output=True)
+        server = Server(data_dir=data_dir, port=free_port(), edge_port=free_port(),
+                        env=server_env, log_path=root / "server.log")
         server.start()
+        server.env = env
+        edge = Edge(server)
+        split: dict[str, list[float]] = defaultdict(list)
         try:
             server.token = httpx.post(f"{server.url}/api/v1/auth/login", json={
                 "email": "b@example.com", "password": "benchmark pass",
@@ -120,22 +176,28 @@ def main() -> None:
             copies, firsts, redeploys, starts, start_cpu = [], [], [], [], []
             first_parts: dict[str, list[float]] = defaultdict(list)
             redeploy_parts: dict[str, list[float]] = defaultdict(list)
-            for round_number in range(ROUNDS):
+            for round_number in range(options.rounds):
                 target = root / f"copy-{round_number}"
                 copies.append(timed(copy_tree, folder, target))
-                starts.append(timed(start_cli, start_cpu))
+                starts.append(timed(start_cli, env, start_cpu))
                 # A fresh project each round so the first deploy uploads everything.
                 shutil.rmtree(folder / ".autostack", ignore_errors=True)
                 for path in (folder / "assets").iterdir():
                     path.write_bytes(path.read_bytes()[:-8] + f"r{round_number:07}".encode())
                 marker = f"round {round_number} first"
                 (folder / "index.html").write_text(f"<h1>{marker}</h1>")
-                firsts.append(timed(deploy_until_served, server, folder, marker, first_parts))
+                firsts.append(timed(deploy_until_served, server, edge, folder, marker,
+                                    first_parts))
                 marker = f"round {round_number} second"
                 (folder / "index.html").write_text(f"<h1>{marker}</h1>")
-                redeploys.append(timed(deploy_until_served, server, folder, marker,
+                redeploys.append(timed(deploy_until_served, server, edge, folder, marker,
                                        redeploy_parts))
+            for round_number in range(options.rounds if options.split else 0):
+                marker = f"round {round_number} split"
+                (folder / "index.html").write_text(f"<h1>{marker}</h1>")
+                split_redeploy(server, edge, folder, marker, split)
         finally:
+            edge.http.close()
             server.stop()
     baseline = statistics.median(copies)
     first, redeploy = statistics.median(firsts), statistics.median(redeploys)
@@ -152,6 +214,10 @@ def main() -> None:
           f"CPU {statistics.median(start_cpu) * 1000:.1f} ms")
     print_parts("first deploy", first_parts)
     print_parts("one-file redeploy", redeploy_parts)
+    if split:
+        print("one-file redeploy through bench/deploy_split.py (medians, wall ms):")
+        for name, values in split.items():
+            print(f"  {name:<32} {statistics.median(values):8.1f} ms")
 
 
 if __name__ == "__main__":
