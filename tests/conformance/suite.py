@@ -202,7 +202,13 @@ class ProviderConformance:
         assert answer.status == 200
         if pair.runs_code:
             assert answer.text == f"server {marker} /woken"
-        assert await pair.runtime.status(release.id) == ReleaseStatus.READY
+
+        # A runtime may answer the held request as soon as the replica listens and finish
+        # the wake (its health check) afterwards: ready once the wake is over.
+        async def ready() -> bool:
+            return await pair.runtime.status(release.id) == ReleaseStatus.READY
+
+        await stage.eventually(ready, "ready after the wake")
 
     # -- the edge ---------------------------------------------------------------
 
