@@ -11,7 +11,6 @@ plays: tests/e2e/test_database_backups_kubernetes.py).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from autostack_plugins.providers.kubernetes.clusters import Clusters
 from autostack_plugins.providers.kubernetes.runtime import KubernetesRuntime
 from autostack_plugins.services import manager, postgres
 from tests.conformance.pair import artifact
+from tests.eventually import eventually
 from tests.fixtures_auth import api, owner, personal_team
 from tests.kube_standin import KubeStandIn, kube_standin, standin_image
 
@@ -43,11 +43,12 @@ async def cluster(autostack: AutoStack, kube_standin: KubeStandIn,
                                 {"kubeconfig": str(kube_standin.kubeconfig(tmp_path))})
     await runtime.start()
     autostack.runtimes["kubernetes"] = runtime
-    manager.new_runner(autostack)
+    runner = manager.new_runner(autostack)
     try:
         yield runtime
     finally:
         manager.RUNNERS.pop(id(autostack), None)
+        await runner.close()  # the local databases a test made (else they live on)
         await runtime.stop()
 
 
@@ -59,13 +60,11 @@ async def shop(autostack: AutoStack, owner: User, cluster: KubernetesRuntime) ->
 
 async def started(name: str) -> Database:
     """The database ``name`` once the background start the API began has ended."""
-    database = await Database.get(name=name)
-    for _ in range(200):
-        if database.status != "starting":
-            break
-        await asyncio.sleep(0.05)
-        await database.refresh_from_db()
-    return database
+    async def done() -> Database | None:
+        database = await Database.get(name=name)
+        return None if database.status == "starting" else database
+
+    return await eventually(done, f"database {name} past starting")
 
 
 def only(standin: KubeStandIn, kind: str) -> dict[str, Any]:
