@@ -56,6 +56,8 @@ def cloud_server(tmp_path: Path, database_url: str | None, image_registry: str,
     with signed_in_server(
             tmp_path, database_url, AUTOSTACK_REGISTRY=image_registry,
             AUTOSTACK_PACKAGE_BASE_IMAGE=base_image, AUTOSTACK_HEALTH_TIMEOUT_SECONDS="30",
+            # The hourly gc must not take the first deployment before the rollback to it.
+            AUTOSTACK_RETENTION_KEEP="10",
             AUTOSTACK_EDGE_RESOLVE=f"*.a.run.app=127.0.0.1:{cloud_run.frontend_port}",
             SSL_CERT_FILE=str(tmp_path / "run.pem")) as instance:
         yield instance
