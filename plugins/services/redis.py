@@ -67,8 +67,9 @@ class Redis:
         same interface) with the same ``redis.conf``, given as a file, data in ``/data``;
         ``REDISCLI_AUTH`` (only ``redis-cli`` reads it) lets its backup scripts log in.
         A backup is ``redis-cli --rdb -`` (a full sync's RDB); a restore puts the RDB in
-        place of ``dump.rdb`` and stops the server without saving: the container restarts
-        and loads it."""
+        place of ``dump.rdb`` and stops the server without saving a second later, in the
+        background (the exec has ended by then: the runtime would kill it with the
+        container): the container restarts and loads it."""
         client = f"redis-cli --no-auth-warning -h 127.0.0.1 -p {instance.port}"
         return ServiceImage(
             image=os.environ.get(IMAGE_VARIABLE) or DEFAULT_IMAGE,
@@ -79,7 +80,7 @@ class Redis:
             backup_script=f"exec {client} --rdb -",
             restore_script=('head -c "$1" > /data/restore.rdb && '
                             "mv /data/restore.rdb /data/dump.rdb && "
-                            f"{client} SHUTDOWN NOSAVE"))
+                            f"{{ (sleep 1; exec {client} SHUTDOWN NOSAVE) >/dev/null 2>&1 & }}"))
 
     def url(self, instance: ServiceInstance, host: str = "127.0.0.1") -> str:
         return f"redis://:{quote(instance.password, safe='')}@{host}:{instance.port}/0"
