@@ -40,6 +40,11 @@ rule: ports, weights and pins are files
 (:mod:`autostack_plugins.providers.local.edge_tree` writes them;
 :mod:`autostack_plugins.providers.local.edge_skew` for pinned requests).
 
+What each change does to the state alone (which deployments serve a
+hostname) is :mod:`autostack_plugins.providers.local.edge_bindings`; a
+hostname's skew window, protection, redirect and HTTPS are
+:mod:`autostack_plugins.providers.local.edge_hostname_options`.
+
 Every access is logged as JSON to ``<data>/logs/edge-access.log`` (rolled by
 size) and only there, for analytics. HTTPS, custom domain redirects and
 ownership challenges follow the same rule (:mod:`autostack_plugins.providers.local.edge_tls`):
@@ -58,26 +63,31 @@ import time
 from collections.abc import Callable, Mapping
 
 from autostack_core.config import Settings
-from autostack_core.interfaces.edge import DEFAULT_SKEW_SECONDS
-from autostack_plugins.providers.local import edge_domains, edge_protection
+from autostack_plugins.providers.local import edge_protection
 from autostack_plugins.providers.local.caddy_admin import (
     CADDY_PASSED_ENV,
     CaddyAdmin,
     caddy_binary,
+)
+from autostack_plugins.providers.local.edge_bindings import (
+    bind_alias,
+    bind_split,
+    deployment_on_edge,
+    drop_deployment,
+    served_by,
+    serving,
+    unbind,
 )
 from autostack_plugins.providers.local.edge_config import (
     PROFILES_ID,
     caddy_config,
     profiles_handler,
 )
+from autostack_plugins.providers.local.edge_hostname_options import HostnameOptions
 from autostack_plugins.providers.local.edge_middleware import MIDDLEWARE_RUNTIME, middleware_proxy
 from autostack_plugins.providers.local.edge_process import CaddyProcess
 from autostack_plugins.providers.local.edge_routes import deployment_handler
-from autostack_plugins.providers.local.edge_skew import (
-    forget_expired,
-    next_expiry,
-    record_move,
-)
+from autostack_plugins.providers.local.edge_skew import record_move
 from autostack_plugins.providers.local.edge_splits import bucket_owners, prune_splits
 from autostack_plugins.providers.local.edge_state import (
     EdgeDeployment,
@@ -86,7 +96,6 @@ from autostack_plugins.providers.local.edge_state import (
     check_deployment_id,
     check_hostname,
 )
-from autostack_plugins.providers.local.edge_tls import redirect_file
 from autostack_plugins.providers.local.edge_tree import LinkTree
 from autostack_plugins.providers.local.wildcard_certificate import caddy_endpoint
 
@@ -94,10 +103,6 @@ __all__ = ["CADDY_PASSED_ENV", "Edge", "EdgeDeployment", "EdgeError", "EdgeState
            "caddy_config"]
 
 logger = logging.getLogger("autostack.edge")
-
-PIN_CHECK_SECONDS = 1.0
-"""How often, at most, the edge looks for skew windows that have ended."""
-
 
 class Edge:
     """Starts or re-adopts Caddy and keeps its configuration equal to :attr:`state`."""
@@ -114,6 +119,7 @@ class Edge:
         self._admin = CaddyAdmin(settings.edge_admin_socket)
         self.caddy = CaddyProcess(settings, binary or caddy_binary(), self._admin)
         self._lock = asyncio.Lock()
+        self.options = HostnameOptions(settings, self.state, self.tree, self._lock, self._save)
         self._expiry: asyncio.Task[None] | None = None
         self.on_unserved: list[Callable[[str], None]] = []
         """Called with a deployment's id when an alias or a split stops sending it a
@@ -141,7 +147,8 @@ class Edge:
         edge_protection.remove_markers(self.settings)
         await self.caddy.start()
         await self.reload()
-        self._expiry = asyncio.create_task(self._expire_pins_loop(), name="edge skew windows")
+        self._expiry = asyncio.create_task(self.options.expire_pins_forever(),
+                                           name="edge skew windows")
 
     async def stop(self) -> None:
         """Stop Caddy, whether this edge started it or re-adopted it (a clean shutdown)."""
@@ -184,29 +191,16 @@ class Edge:
     async def remove(self, deployment_id: str) -> None:
         """Stop serving a deployment: its hostnames and every alias pointing at it."""
         async with self._lock:
-            deployment = self.state.deployments.pop(deployment_id, None)
-            if deployment is None:
+            dropped = drop_deployment(self.state, deployment_id, time.time())
+            if dropped is None:
                 return
-            orphans = [host for host, target in self.state.aliases.items()
-                       if target == deployment_id]
-            for hostname in orphans:
-                del self.state.aliases[hostname]
-            shrunk = {host: {target: weight for target, weight in weights.items()
-                             if target != deployment_id}
-                      for host, weights in self.state.splits.items() if deployment_id in weights}
-            for hostname, weights in shrunk.items():
-                self._set_split(hostname, weights)
-            pinning = [host for host in self.state.skew
-                       if deployment_id in self.state.pins(host, time.time())]
-            for moved in self.state.unserved.values():
-                moved.pop(deployment_id, None)
             self._save()
-            for hostname in [*deployment.hostnames, *orphans]:
+            for hostname in [*dropped.deployment.hostnames, *dropped.orphans]:
                 with contextlib.suppress(FileNotFoundError):
                     (self.hosts_dir / hostname).unlink()
-            for hostname in shrunk:
+            for hostname in dropped.shrunk:
                 self.tree.link(self.state, hostname)
-            for hostname in {*pinning, *orphans, *shrunk}:
+            for hostname in {*dropped.pinning, *dropped.orphans, *dropped.shrunk}:
                 self.tree.link_pins(self.state, hostname)
             shutil.rmtree(self.deployments_dir / deployment_id, ignore_errors=True)
 
@@ -214,17 +208,9 @@ class Edge:
         """Point ``hostname`` at a deployment: one atomic rename, no Caddy reload."""
         hostname = check_hostname(hostname)
         async with self._lock:
-            target = self.state.deployments.get(deployment_id)
-            if target is None:
-                raise EdgeError(f"deployment {deployment_id} is not on the edge")
-            if hostname in target.hostnames:
+            previous = bind_alias(self.state, hostname, deployment_id)
+            if previous is None:
                 return
-            for other in self.state.deployments.values():
-                if hostname in other.hostnames:
-                    raise EdgeError(f"{hostname} is deployment {other.id}'s own hostname")
-            previous = self.state.targets(hostname)
-            self.state.splits.pop(hostname, None)
-            self.state.aliases[hostname] = deployment_id
             self._moved(hostname, previous)
         self._unserved(set(previous) - {deployment_id})
 
@@ -242,31 +228,21 @@ class Edge:
             bucket_owners(wanted)
         except ValueError as error:
             raise EdgeError(f"cannot split {hostname}: {error}") from error
-        serving = [deployment_id for deployment_id, weight in wanted.items() if weight > 0]
-        if len(serving) == 1:
-            await self.alias(hostname, serving[0])
+        live = serving(wanted)
+        if len(live) == 1:
+            await self.alias(hostname, live[0])
             return
         async with self._lock:
-            for deployment_id in wanted:
-                if deployment_id not in self.state.deployments:
-                    raise EdgeError(f"deployment {deployment_id} is not on the edge")
-            for other in self.state.deployments.values():
-                if hostname in other.hostnames:
-                    raise EdgeError(f"{hostname} is deployment {other.id}'s own hostname")
-            previous = self.state.targets(hostname)
-            self.state.aliases.pop(hostname, None)
-            self._set_split(hostname, wanted)
+            previous = bind_split(self.state, hostname, wanted)
             self._moved(hostname, previous)
-        self._unserved(set(previous) - set(serving))
+        self._unserved(set(previous) - set(live))
 
     async def unalias(self, hostname: str) -> None:
         """Stop serving ``hostname``, an alias or a split (it then gets the unknown-host 404)."""
         hostname = check_hostname(hostname)
         async with self._lock:
-            previous = self.state.targets(hostname)
-            alias = self.state.aliases.pop(hostname, None)
-            split = self.state.splits.pop(hostname, None)
-            if alias is None and split is None:
+            previous = unbind(self.state, hostname)
+            if previous is None:
                 return
             record_move(self.state, hostname, set(previous), set(), time.time())
             self._save()
@@ -284,76 +260,15 @@ class Edge:
         self.tree.link(self.state, hostname)
         self.tree.link_pins(self.state, hostname)
 
-    # -- skew protection: pinned requests, files only (see edge_skew) -------------
-
-    async def skew_protection(self, hostname: str, seconds: int) -> None:
-        """Pin ``hostname``'s requests to their deployment within ``seconds`` (0: never)."""
-        hostname = check_hostname(hostname)
-        if seconds < 0:
-            raise EdgeError(f"{hostname}: a skew window cannot be negative ({seconds})")
-        async with self._lock:
-            if seconds:
-                self.state.skew[hostname] = int(seconds)
-            else:
-                self.state.skew.pop(hostname, None)
-            self._save()
-            self.tree.link_pins(self.state, hostname)
-            self.tree.link(self.state, hostname)  # the marker's skew flag
-
-    # -- deployment protection: a flag of the hostname's marker (see edge_protection) --
-
-    async def protect(self, hostname: str, protected: bool) -> None:
-        """Whether ``hostname``'s requests pass the control plane's check: one rename."""
-        hostname = check_hostname(hostname)
-        async with self._lock:
-            hosts = set(self.state.protected)
-            hosts = hosts | {hostname} if protected else hosts - {hostname}
-            if hosts == set(self.state.protected):
-                return
-            self.state.protected = sorted(hosts)
-            self._save()
-            self.tree.link(self.state, hostname)
-
-    async def expire_pins(self) -> None:
-        """Remove the pins whose skew window has ended (and the records nobody needs)."""
-        async with self._lock:
-            changed = forget_expired(self.state, time.time(), DEFAULT_SKEW_SECONDS)
-            if changed:
-                self._save()
-            for hostname in changed:
-                self.tree.link_pins(self.state, hostname)
-
-    async def _expire_pins_loop(self) -> None:
-        while True:
-            wait = next_expiry(self.state, time.time())
-            await asyncio.sleep(PIN_CHECK_SECONDS if wait is None
-                                else min(max(wait, 0.05), PIN_CHECK_SECONDS))
-            try:
-                await self.expire_pins()
-            except OSError as error:  # a full disk must not end skew windows for good
-                logger.warning("could not expire skew pins: %s", error)
-
     def _unserved(self, deployment_ids: set[str]) -> None:
         for deployment_id in sorted(deployment_ids):
             for listener in self.on_unserved:
                 listener(deployment_id)
 
-    def _set_split(self, hostname: str, weights: dict[str, int]) -> None:
-        """Record ``weights`` for ``hostname``: a split, an alias (one left) or nothing."""
-        serving = [deployment_id for deployment_id, weight in weights.items() if weight > 0]
-        self.state.splits.pop(hostname, None)
-        self.state.aliases.pop(hostname, None)
-        if len(serving) > 1:
-            self.state.splits[hostname] = weights
-        elif serving:
-            self.state.aliases[hostname] = serving[0]
-
     async def set_upstreams(self, deployment_id: str, program: str, ports: list[int]) -> None:
         """Send ``program``'s traffic to ``ports`` (its replicas, or a waker): files only."""
         async with self._lock:
-            deployment = self.state.deployments.get(deployment_id)
-            if deployment is None:
-                raise EdgeError(f"deployment {deployment_id} is not on the edge")
+            deployment = deployment_on_edge(self.state, deployment_id)
             deployment.upstreams[program] = list(ports)
             self._save()
             self.tree.write_upstreams(deployment, program)
@@ -361,18 +276,14 @@ class Edge:
     async def set_replicas(self, deployment_id: str, replicas: int) -> None:
         """Record the wanted replica count (static deployments ignore it)."""
         async with self._lock:
-            deployment = self.state.deployments.get(deployment_id)
-            if deployment is None:
-                raise EdgeError(f"deployment {deployment_id} is not on the edge")
+            deployment = deployment_on_edge(self.state, deployment_id)
             deployment.replicas = replicas
             self._save()
 
     def served_by(self, hostname: str) -> str | None:
         """The id of the deployment ``hostname`` points at (a split's heaviest), if any."""
-        hostname = hostname.lower()
-        weights: dict[str, int] = self.state.splits.get(hostname) or {}
-        served: str | None = self.state.hostnames().get(hostname)
-        return max(weights, key=lambda deployment_id: weights[deployment_id]) if weights else served
+        served: str | None = served_by(self.state, hostname)
+        return served
 
     async def reload(self) -> None:
         """Rebuild the hostname links and load the whole configuration from :attr:`state`."""
@@ -381,6 +292,32 @@ class Edge:
             await self._admin.load(caddy_config(self.state, self.settings, self.wildcard))
             for deployment in self.state.deployments.values():
                 self.tree.prune_markers(deployment)
+
+    # -- a hostname's options, files only (see edge_hostname_options) -----------
+
+    async def skew_protection(self, hostname: str, seconds: int) -> None:
+        """Pin ``hostname``'s requests to their deployment within ``seconds`` (0: never)."""
+        await self.options.skew_protection(hostname, seconds)
+
+    async def expire_pins(self) -> None:
+        """Remove the pins whose skew window has ended (and the records nobody needs)."""
+        await self.options.expire_pins()
+
+    async def protect(self, hostname: str, protected: bool) -> None:
+        """Whether ``hostname``'s requests pass the control plane's check: one rename."""
+        await self.options.protect(hostname, protected)
+
+    async def redirect(self, hostname: str, status: int, target: str) -> None:
+        """Redirect every request for ``hostname`` to ``target`` with ``status``; no reload."""
+        await self.options.redirect(hostname, status, target)
+
+    async def unredirect(self, hostname: str) -> None:
+        """Stop redirecting ``hostname``."""
+        await self.options.unredirect(hostname)
+
+    async def serve_https(self, hostname: str, enabled: bool) -> None:
+        """Whether plain HTTP requests for ``hostname`` redirect to HTTPS (it has a certificate)."""
+        await self.options.serve_https(hostname, enabled)
 
     # -- files ----------------------------------------------------------------
 
@@ -396,36 +333,6 @@ class Edge:
             self.state.deployments[deployment_id] = previous
             self.tree.write_deployment(previous)
         self._save()
-
-    # -- custom domains: redirects and HTTPS markers, files only (see edge_domains) --
-
-    async def redirect(self, hostname: str, status: int, target: str) -> None:
-        """Redirect every request for ``hostname`` to ``target`` with ``status``; no reload."""
-        hostname, target = check_hostname(hostname), check_hostname(target)
-        name = redirect_file(status, target)
-        async with self._lock:
-            self.state.redirects[hostname] = name
-            self._save()
-            edge_domains.write_redirect(self.settings, hostname, name)
-
-    async def unredirect(self, hostname: str) -> None:
-        """Stop redirecting ``hostname``."""
-        hostname = check_hostname(hostname)
-        async with self._lock:
-            if self.state.redirects.pop(hostname, None) is not None:
-                self._save()
-            edge_domains.remove_redirect(self.settings, hostname)
-
-    async def serve_https(self, hostname: str, enabled: bool) -> None:
-        """Whether plain HTTP requests for ``hostname`` redirect to HTTPS (it has a certificate)."""
-        hostname = check_hostname(hostname)
-        async with self._lock:
-            hosts = set(self.state.https)
-            hosts = hosts | {hostname} if enabled else hosts - {hostname}
-            if hosts != set(self.state.https):
-                self.state.https = sorted(hosts)
-                self._save()
-            edge_domains.write_https_marker(self.settings, hostname, enabled)
 
     async def _apply_profiles(self) -> None:
         """Replace the profiles subroute (one call); load everything if Caddy refuses."""
