@@ -1,7 +1,7 @@
 """Configured pipeline steps run by the real pipeline, and approvals before production.
 
 Deployments go through the real pipeline (upload, detection, the sandboxed static
-build, store) onto the null pair (plugins/providers/null.py: the runtime and the edge in
+build, store) onto the null pair (plugins/providers/null/: the runtime and the edge in
 memory), so what is promoted is what the null edge's production alias serves.
 """
 
