@@ -6,7 +6,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import click
-import httpx
 
 from autostack_core.cli.api_client import ApiClient, error_message
 from autostack_core.cli.options import emit, json_option, project_option, resolve_project
@@ -70,11 +69,7 @@ def forms_submissions(form: str, project: str | None, as_json: bool) -> None:
 )
 def forms_export(form: str, project: str | None, output: Path | None) -> None:
     """Every submission of FORM as CSV."""
-    client = ApiClient()
-    try:
-        response = client.http.get(f"{_base(project, form)}.csv")
-    except httpx.HTTPError as error:
-        raise click.ClickException(f"cannot reach {client.server}: {error}") from error
+    response = ApiClient().response("GET", f"{_base(project, form)}.csv")
     if response.status_code >= 400:
         raise click.ClickException(error_message(response))
     if output is None:
