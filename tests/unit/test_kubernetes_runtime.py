@@ -47,7 +47,9 @@ NS = "autostack"
 
 @pytest.fixture
 async def runtime(tmp_path: Path, kube_standin: KubeStandIn) -> AsyncIterator[KubernetesRuntime]:
-    settings = Settings(data_dir=tmp_path / "data", health_timeout_seconds=5,
+    # The rollout wait's deadline: no test here waits it out, and a held rollout's test does
+    # several round trips to the stand-in before finishing it (over 5 s at load 19: CI).
+    settings = Settings(data_dir=tmp_path / "data", health_timeout_seconds=60,
                         runtime_memory_mb=256, runtime_cpus=0.5)
     runtime = KubernetesRuntime(settings, Clusters(),
                                 {"kubeconfig": str(kube_standin.kubeconfig(tmp_path))})
@@ -108,12 +110,12 @@ async def test_deploy_waits_for_the_rollout(
         while kube_standin.get("Deployment", NS, "r1") is None:
             await asyncio.sleep(0.05)
 
-    await asyncio.wait_for(held(), 5)
+    await asyncio.wait_for(held(), 30)
     await asyncio.sleep(0.5)
     assert not deploying.done(), "deploy returned before the rollout was available"
     assert await runtime.status("r1") == ReleaseStatus.STARTING
     kube_standin.finish(NS, "r1")
-    endpoint = await asyncio.wait_for(deploying, 5)
+    endpoint = await asyncio.wait_for(deploying, 30)
     assert endpoint.release_id == "r1"
     assert await runtime.status("r1") == ReleaseStatus.READY
 
