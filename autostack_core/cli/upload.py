@@ -12,7 +12,6 @@ import io
 import json
 import tarfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
@@ -96,6 +95,9 @@ def send_files(client: ApiClient, project: str, files: list[LocalFile], quiet: b
     if len(groups) == 1:
         send(groups[0])
         return
+    # Only a first deploy of more than one batch needs these (logging comes with the pool).
+    from concurrent.futures import ThreadPoolExecutor
+
     from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 
     with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),

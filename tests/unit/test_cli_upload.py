@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from autostack_core import __version__
 from autostack_core.app import AutoStack
+from autostack_core.cli import upload
 from autostack_core.cli.api_client import ApiClient
 from autostack_core.cli.client import deploy_changed
 from autostack_core.cli.folder_scan import LocalFile, collect
@@ -149,3 +150,14 @@ async def test_an_unknown_project_or_the_quota_is_not_taken_for_an_older_server(
     assert gone.status_code == 404 and not batch_refused(gone)
     with pytest.raises(click.ClickException, match="project not found"):
         await asyncio.to_thread(send_files, server, "nope", files, True)
+
+
+async def test_several_batches_are_sent_side_by_side_and_all_stored(
+    server: ApiClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Upload threads share one client: each takes a connection of its own from it."""
+    monkeypatch.setattr(upload, "BATCH_BYTES", 20)
+    files = collect(site(tmp_path, 12))
+    assert len(list(batches(files))) > 3
+    await asyncio.to_thread(send_files, server, "site", files, True)
+    assert await missing(server, files) == []
