@@ -10,6 +10,7 @@ binds hostnames to that endpoint. Project settings give the scale policy.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from datetime import datetime
 from functools import partial
@@ -42,6 +43,8 @@ from autostack_core.services import databases, protection, provider_settings, sk
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
     from autostack_core.infrastructure.models import Project
+
+logger = logging.getLogger("autostack.releases")
 
 MAX_REPLICAS = 10
 
@@ -178,6 +181,23 @@ async def bind(app: AutoStack, project: Project, deployment: Deployment, hostnam
     await protection.guard_alias(app, project, deployment, hostname)
     await app.edge.bind(hostname, [WeightedEndpoint(endpoint)])
     await skew.apply(app, project, hostname)
+    if hostname == f"{project.name}.{app.settings.base_domain}":
+        await follow_production(app, project, deployment)
+
+
+async def follow_production(app: AutoStack, project: Project, deployment: Deployment) -> None:
+    """Give all of the runtime's own traffic to the production deployment when the runtime
+    splits traffic itself (Cloud Run's service percents: its optional ``split``), so the
+    runtime's own URL serves production too: a promote or rollback is a routing change
+    there as at the edge. A refusal is logged; the edge has moved already."""
+    split = getattr(app.runtimes.get(project.provider), "split", None)
+    if split is None:
+        return
+    try:
+        await split({deployment.id: 100})
+    except Exception:
+        logger.exception("%s did not move %s's traffic to %s", project.provider, project.name,
+                         deployment.id)
 
 
 async def status(app: AutoStack, project: Project, deployment: Deployment) -> ReleaseStatus:

@@ -105,6 +105,12 @@ def served(server: Server, digest: str) -> str:
         time.sleep(0.2)
 
 
+def percents(standin: CloudRunStandIn) -> dict[str, int]:
+    """The service's traffic by deployment id."""
+    return {status["revision"].removeprefix("autostack-shop-"): status["percent"]
+            for status in standin.services[SERVICE]["trafficStatuses"]}
+
+
 def changes(standin: CloudRunStandIn) -> list[str]:
     """The API calls that change something (made revisions, moved traffic)."""
     return [f"{method} {path}" for method, path, _ in standin.requests if method != "GET"]
@@ -128,15 +134,18 @@ def test_a_server_app_deploys_to_cloud_run_and_is_served_through_the_edge(
     digest_2 = image_of(cloud_run, second).rpartition("@")[2]
     assert digest_2 != digest_1
     assert served(server, digest_2) == f"200 server shop {digest_2} /hello"
-    # Both revisions stay, the newer one tagged at 0 %: its tag URL is what the edge serves.
-    assert {status["revision"]: status["percent"]
-            for status in cloud_run.services[SERVICE]["trafficStatuses"]} == {
-        f"autostack-shop-{first.lower()}": 100, f"autostack-shop-{second.lower()}": 0}
+    # Both revisions stay, each tagged (its tag URL is what the edge serves); the service's
+    # own traffic follows production.
+    assert percents(cloud_run) == {first.lower(): 0, second.lower(): 100}
 
     before = len(changes(cloud_run))
     server.cli("rollback", "--project", "shop")
     assert served(server, digest_1) == f"200 server shop {digest_1} /hello"
-    assert changes(cloud_run)[before:] == [], "a rollback makes no revision"
+    assert percents(cloud_run) == {first.lower(): 100, second.lower(): 0}
+    assert [change.split()[0] for change in changes(cloud_run)[before:]] == ["PATCH"], \
+        "a rollback is one traffic change, no new revision"
+    assert len(cloud_run.revisions) == 2
+    before = len(changes(cloud_run))
 
     # A restart: the runtime finds its revisions again (status, meter) without redeploying.
     server.stop()
@@ -146,4 +155,4 @@ def test_a_server_app_deploys_to_cloud_run_and_is_served_through_the_edge(
             found = api.get(f"/api/v1/deployments/{deployment_id}").json()
             assert (found["state"], found["runtime_status"]) == ("ready", "ready"), found
     assert served(server, digest_1) == f"200 server shop {digest_1} /hello"
-    assert changes(cloud_run)[before:] == [], "a restart makes no revision"
+    assert changes(cloud_run)[before:] == [], "a restart changes nothing on Cloud Run"

@@ -168,6 +168,9 @@ async def test_traffic_is_split_by_percent(
     assert (
         await front(cloudrun_standin, "https://autostack-shop-standin.a.run.app") == "server r2 /"
     )
+    writes = len(cloudrun_standin.requests)
+    await runtime.split({"r2": 5})  # the traffic is so already: nothing is written
+    assert [r[0] for r in cloudrun_standin.requests[writes:]] == ["GET"]
     assert to_percents({"a": 1, "b": 1, "c": 1}) == {"a": 34, "b": 33, "c": 33}
 
 

@@ -125,10 +125,14 @@ def _targets(service: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def set_traffic(values: Mapping[str, str], service: str, percents: Mapping[str, int]) -> None:
-    """Give each revision its percent (they add up to 100), the others 0 %, tags kept."""
+    """Give each revision its percent (they add up to 100), the others 0 %, tags kept; no
+    call when the service's traffic is so already."""
     found = get_service(values, service)
     if found is None:
         raise CloudRunError(f"service {service} not found")
+    serving = {item["revision"]: item["percent"] for item in _targets(found) if item["percent"]}
+    if serving == {revision: percent for revision, percent in percents.items() if percent}:
+        return
     tags = {item["revision"]: item["tag"] for item in _targets(found) if item.get("tag")}
     traffic = [
         {
