@@ -5,6 +5,8 @@ Everything here is in memory: the null runtime runs no code, which is its point.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from autostack_core.config import Settings
@@ -101,3 +103,19 @@ async def test_the_plugin_registers_the_pair_under_null(settings: Settings) -> N
     edge = next(edge for edge in edges if isinstance(edge, NullEdge))
     assert edge.name == "null"
     assert edge.public_url("site.localhost") == f"http://site.localhost:{settings.edge_port}"
+
+
+async def test_following_logs_misses_no_line_written_while_the_reader_waits() -> None:
+    """A reader that awaits between lines (a response streaming them) got no line written
+    meanwhile: the follow jumped to the end of the list it had when it started yielding."""
+    runtime = NullRuntime()
+    await deploy(runtime, "a", dict(static_output("x")))
+    await runtime.scale("a", ScalePolicy(min_replicas=1, max_replicas=2))
+    followed = runtime.logs("a", follow=True)
+    first = await anext(followed)
+    await runtime.scale("a", ScalePolicy(min_replicas=1, max_replicas=3))  # while it waits
+    texts = [first.text]
+    while not texts[-1].endswith("1..3 replicas"):
+        texts.append((await asyncio.wait_for(anext(followed), 10)).text)
+    assert "scaled to 1..2 replicas" in texts
+    await followed.aclose()

@@ -168,10 +168,13 @@ class NullRuntime:
         position = 0
         while True:
             lines = self._logs.get(release_id, [])
-            for line in lines[position:]:
+            # One line at a time: a line written while the reader handles one (it may
+            # await between lines) is yielded too, not skipped by a jump to the end.
+            while position < len(lines):
+                line = lines[position]
+                position += 1
                 if since is None or line.timestamp >= since:
                     yield line
-            position = len(lines)
             if not follow:
                 return
             await self._written(release_id, position)
