@@ -38,16 +38,12 @@ from autostack_core.build.pipeline_steps import (
     image_only_runtime,
     run_builder,
 )
+from autostack_core.build.pipeline_store import store_output
 from autostack_core.build.push_source import checkout_pushed
 from autostack_core.build.sandbox import Sandbox, SandboxError
 from autostack_core.build.sources import SourceError, check_git_url, checkout
 from autostack_core.git import git_credentials
-from autostack_core.infrastructure.manifests import (
-    StoreError,
-    manifest_bytes,
-    manifest_objects,
-    tree_hash,
-)
+from autostack_core.infrastructure.manifests import StoreError, tree_hash
 from autostack_core.infrastructure.models import (
     Deployment,
     DeploymentState,
@@ -59,13 +55,7 @@ from autostack_core.infrastructure.store import Store
 from autostack_core.interfaces import Detection, SourceTree
 from autostack_core.security.log_redaction import redact
 from autostack_core.security.outbound import Outbound
-from autostack_core.services import (
-    deployments,
-    quotas,
-    releases,
-    screenshots,
-    team_files,
-)
+from autostack_core.services import deployments, quotas, releases, screenshots
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -348,37 +338,7 @@ class Pipeline:
             await run_builder(self, detection, build_env)
         self.log.write("upload", "Storing build output", "system")
         with self.timings.measure("store"):
-            known = await asyncio.to_thread(self.store.object_inodes, self.linked_objects)
-            scanned = await asyncio.to_thread(self.store.scan_tree, self.output_dir, known)
-            new_files = await self._check_output_limits(scanned.manifest)
-            manifest_hash = await asyncio.to_thread(self.store.store_tree, scanned)
-            if new_files:
-                await team_files.record(self.project.team_id,  # type: ignore[attr-defined]
-                                        new_files)
-        self.log.write("upload", f"Stored {len(scanned.manifest['files'])} files", "system")
-        return manifest_hash
-
-    async def _check_output_limits(self, manifest: dict[str, Any]) -> dict[str, int]:
-        """Refuse an output over the deployment size limit or the team's quota, unstored;
-        return the files the team has no credit for yet (``{sha256: size}``: only those
-        count against its quota and are credited once stored; a warm push's unchanged
-        files are not written again)."""
-        total, limit = manifest_bytes(manifest), self.settings.max_deployment_bytes
-        if total > limit:
-            raise BuildError(f"the build output is {total} bytes, more than the deployment "
-                             f"size limit of {limit} bytes")
-        team_id: int = self.project.team_id  # type: ignore[attr-defined]
-        files = manifest_objects(manifest)
-        have = await team_files.credited(team_id, files)
-        new = {sha: size for sha, size in files.items() if sha not in have}
-        if not new:
-            return new
-        try:
-            await team_files.check_quota(team_id,
-                                         await quotas.storage_quota(self.settings, team_id), new)
-        except team_files.QuotaExceeded as error:
-            raise BuildError(f"the build output cannot be stored: {error}") from error
-        return new
+            return await store_output(self)
 
     async def _deploy(self, manifest_hash: str) -> None:
         started = time.monotonic()

@@ -1,0 +1,54 @@
+"""The pipeline's store step: the build output into the store, within the limits.
+
+Refused unstored when it is over the deployment size limit or the team's storage
+quota. Only the files the team has no credit for count against its quota and are
+credited once stored: a warm push's unchanged files are neither read again (their
+inodes name their store objects) nor written again as the team's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from autostack_core.build.build_errors import BuildError
+from autostack_core.infrastructure.manifests import manifest_bytes, manifest_objects
+from autostack_core.services import quotas, team_files
+
+if TYPE_CHECKING:
+    from autostack_core.build.pipeline import Pipeline
+
+
+async def store_output(pipeline: Pipeline) -> str:
+    """Store the pipeline's output folder and its manifest; return the manifest's hash."""
+    store = pipeline.store
+    known = await asyncio.to_thread(store.object_inodes, pipeline.linked_objects)
+    scanned = await asyncio.to_thread(store.scan_tree, pipeline.output_dir, known)
+    new_files = await check_output_limits(pipeline, scanned.manifest)
+    manifest_hash = await asyncio.to_thread(store.store_tree, scanned)
+    if new_files:
+        await team_files.record(pipeline.project.team_id,  # type: ignore[attr-defined]
+                                new_files)
+    pipeline.log.write("upload", f"Stored {len(scanned.manifest['files'])} files", "system")
+    return manifest_hash
+
+
+async def check_output_limits(pipeline: Pipeline, manifest: dict[str, Any]) -> dict[str, int]:
+    """Refuse an output over the deployment size limit or the team's quota, unstored;
+    return the files the team has no credit for yet (``{sha256: size}``)."""
+    total, limit = manifest_bytes(manifest), pipeline.settings.max_deployment_bytes
+    if total > limit:
+        raise BuildError(f"the build output is {total} bytes, more than the deployment "
+                         f"size limit of {limit} bytes")
+    team_id: int = pipeline.project.team_id  # type: ignore[attr-defined]
+    files = manifest_objects(manifest)
+    have = await team_files.credited(team_id, files)
+    new = {sha: size for sha, size in files.items() if sha not in have}
+    if not new:
+        return new
+    try:
+        await team_files.check_quota(team_id,
+                                     await quotas.storage_quota(pipeline.settings, team_id), new)
+    except team_files.QuotaExceeded as error:
+        raise BuildError(f"the build output cannot be stored: {error}") from error
+    return new
