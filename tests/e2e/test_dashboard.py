@@ -41,6 +41,9 @@ async def browser() -> AsyncIterator[Browser]:
     """Debian's chromium (async API: the server fixture's event loop is pytest-asyncio's)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (apt-get install chromium)")
+    # expect() waits 5 s by default, apart from the contexts' 20 s for actions: a live
+    # update (server-sent events, a build) takes longer on a loaded CI machine.
+    expect.set_options(timeout=20_000)
     async with async_playwright() as playwright:
         instance = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield instance
