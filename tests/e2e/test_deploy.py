@@ -199,8 +199,11 @@ def test_cancel_kills_the_build_and_keeps_production(server: Server, site: Path,
                                                      tmp_path: Path) -> None:
     deploy(server, site, "--prod", "--project", "cancelme")
     deployment_id = start_deploy(server, slow_site(tmp_path, SLOW_BUILD_SECONDS), "cancelme")
-    time.sleep(1)
-    assert sleeping_builds(), "the build should be running"
+    # "building" comes before the sandbox runs the build command: wait for its sleep.
+    deadline = time.monotonic() + 60
+    while not sleeping_builds():
+        assert time.monotonic() < deadline, "the build should be running"
+        time.sleep(0.2)
     result = json.loads(server.cli("cancel", deployment_id, "--json").stdout)
     assert result["id"] == deployment_id
     with server.api() as api:
