@@ -130,8 +130,7 @@ class ApiClient:
             except IndexError:
                 connection, reused = self.connect(TIMEOUT_SECONDS), False
             try:
-                connection.request(method, target, body=body, headers=sent)
-                answer = connection.getresponse()
+                answer = self._send(connection, method, target, body, sent)
                 content = answer.read()
             except (OSError, http.client.HTTPException) as error:
                 connection.close()
@@ -146,6 +145,20 @@ class ApiClient:
                 self.idle.append(connection)
             return Response(answer.status, dict(answer.headers), content)
         raise AssertionError("unreachable")
+
+    @staticmethod
+    def _send(connection: http.client.HTTPConnection, method: str, target: str,
+              body: bytes | None, headers: dict[str, str]) -> http.client.HTTPResponse:
+        """Send the request; its answer, even one the server gave before reading the whole
+        body and closing (a 413 for a body over its limit breaks the pipe mid-send)."""
+        try:
+            connection.request(method, target, body=body, headers=headers)
+        except (BrokenPipeError, ConnectionResetError) as error:
+            try:
+                return connection.getresponse()
+            except (OSError, http.client.HTTPException):
+                raise error from None
+        return connection.getresponse()
 
     def _body(self, payload: Any, content: bytes | None,
               headers: Mapping[str, str] | None) -> tuple[bytes | None, dict[str, str]]:
