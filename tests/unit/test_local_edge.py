@@ -205,3 +205,16 @@ def test_public_urls_follow_the_ports_and_the_certificate(tmp_path: Path) -> Non
     other.edge.state.https.append("www.example.com")
     assert other.public_url("shop.localhost") == "http://shop.localhost:8080"
     assert other.public_url("www.example.com") == "https://www.example.com:8443"
+
+
+async def test_a_removed_deployment_leaves_no_pin_behind(local_edge: LocalEdge) -> None:
+    """Requests within a skew window may be pinned to the deployment an alias left; once
+    that deployment is removed, its pin link goes with it (it would point nowhere)."""
+    edge = local_edge.edge
+    await local_edge.skew_protection(HOST, 600)
+    await local_edge.bind(HOST, [target("a")])
+    await local_edge.bind(HOST, [target("b")])
+    pins = edge.tree.skew_dir / HOST
+    assert sorted(path.name for path in pins.iterdir()) == ["dpla", "dplb"]
+    await edge.remove("dpla")
+    assert sorted(path.name for path in pins.iterdir()) == ["dplb"]

@@ -104,9 +104,10 @@ def drop_deployment(state: EdgeState, deployment_id: str, now: float) -> Dropped
 
     ``None`` when the deployment is not in ``state``.
     """
-    deployment = state.deployments.pop(deployment_id, None)
-    if deployment is None:
+    if deployment_id not in state.deployments:
         return None
+    pinning = [host for host in state.skew if deployment_id in state.pins(host, now)]
+    deployment = state.deployments.pop(deployment_id)
     orphans = [host for host, target in state.aliases.items() if target == deployment_id]
     for hostname in orphans:
         del state.aliases[hostname]
@@ -115,7 +116,6 @@ def drop_deployment(state: EdgeState, deployment_id: str, now: float) -> Dropped
               for host, weights in state.splits.items() if deployment_id in weights}
     for hostname, weights in shrunk.items():
         set_split(state, hostname, weights)
-    pinning = [host for host in state.skew if deployment_id in state.pins(host, now)]
     for moved in state.unserved.values():
         moved.pop(deployment_id, None)
     return DroppedDeployment(deployment, orphans, list(shrunk), pinning)
