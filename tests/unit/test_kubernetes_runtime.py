@@ -108,6 +108,8 @@ async def test_deploy_waits_for_the_rollout(
 
     async def held() -> None:
         while kube_standin.get("Deployment", NS, "r1") is None:
+            if deploying.done():  # it failed before writing the Deployment: say why
+                deploying.result()
             await asyncio.sleep(0.05)
 
     await asyncio.wait_for(held(), 30)
