@@ -279,11 +279,11 @@ async def cold_starts(provider: LocalPair, root: Path, edge: str) -> None:
     """Through the edge, isolated (uid ``nobody``, own network namespace) and not, in turn.
 
     A scaled-to-zero app is woken once the control plane's spare shim is ready
-    (:meth:`ReplicaLauncher.spare`), as it is when the app has slept for more
-    than the second or so the spare takes to import its modules; "isolated,
-    at once" wakes it right after it went to sleep, while the spare started
-    then is still importing (the worst case: a request coming as the app
-    falls asleep).
+    (:meth:`ReplicaLauncher.spare`), as it is when nothing else started on this
+    control plane in the second or so a spare takes to import its modules;
+    "isolated, at once" wakes it right after it went to sleep, while the
+    spare made at the end of the previous start is still importing (the worst
+    case: a wake less than a second after another replica's start).
     """
     supervisor = provider.runtime.supervisor
     modes = {"isolated": (supervisor.isolated, True), "host network": (False, True),
