@@ -29,6 +29,7 @@ from autostack_plugins.providers.local.local_edge import LocalEdge
 from tests.conformance.pair import artifact
 from tests.conformance.test_containers import DETECTION, build_image
 from tests.containers_standin import base_image, image_registry
+from tests.eventually import eventually
 
 __all__ = ["base_image", "image_registry"]
 pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
@@ -133,7 +134,9 @@ async def test_a_process_app_starting_leaves_the_containers_manageable(
     holder = subprocess.Popen(["unshare", "--net", "sleep", "30"])
     read, write = os.pipe()
     try:
-        await asyncio.sleep(0.2)
+        # Opened once unshare has made it: before, /proc/<pid>/ns/net is this host's own.
+        await eventually(lambda: os.readlink(f"/proc/{holder.pid}/ns/net")
+                         != os.readlink("/proc/self/ns/net"), "unshare's network namespace")
         netns = os.open(f"/proc/{holder.pid}/ns/net", os.O_RDONLY)
         slirp = start_outbound(slirp4netns() or "slirp4netns", netns, read)
         await asyncio.sleep(1.5)  # its sandbox is set up by now
