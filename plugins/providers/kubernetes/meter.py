@@ -14,14 +14,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kubernetes.utils.quantity import parse_quantity
-
 from autostack_core.interfaces.cost import GIB, allotted_usage
 from autostack_core.interfaces.usage import ResourceUsage
 
 
 def quantity(text: str) -> float:
     """A Kubernetes quantity (``500m``, ``256Mi``) as a number (vCPU, bytes)."""
+    from kubernetes.utils.quantity import parse_quantity  # the client costs ~180 ms to import
+
     return float(parse_quantity(text))  # type: ignore[no-untyped-call]
 
 
