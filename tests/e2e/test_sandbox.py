@@ -6,7 +6,6 @@ import asyncio
 import os
 import shutil
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
@@ -210,10 +209,11 @@ def test_mask_replaces_longer_secrets_first_and_ignores_short_ones() -> None:
 async def test_wall_time_limit_kills_the_whole_process_group(data_dir: Path) -> None:
     marker = f"sleep 31{uuid.uuid4().int % 1000:03d}"
     sandbox = make_sandbox(data_dir, limits=Limits(wall_seconds=1, memory_mb=256))
-    started = time.monotonic()
-    with pytest.raises(SandboxTimeout, match="timed out after 1 s"):
+    # The sleeps would last ~3 h: the run ending at all, with the limit's own message,
+    # and both sleeps gone show the limit killed them rather than waiting for them.
+    with pytest.raises(SandboxTimeout, match=r"timed out after 1 s \(0\.0 min\); "
+                       "every process of the build was killed"):
         await sandbox.run(f"({marker} &) ; {marker}", Lines())
-    assert time.monotonic() - started < 5
     await eventually(lambda: processes_matching(marker) == [], f"every {marker} gone")
 
 
@@ -232,11 +232,10 @@ async def test_kill_cancels_a_running_build_and_its_children(data_dir: Path) -> 
     while not lines.items:
         await asyncio.sleep(0.02)
     assert processes_matching(marker)
-    started = time.monotonic()
     await sandbox.kill()
-    code = await asyncio.wait_for(run, 5)
-    assert code != 0
-    assert time.monotonic() - started < 2
+    # A generous deadline to stop waiting; the sleeps would last ~3 h on their own.
+    code = await asyncio.wait_for(run, 30)
+    assert code in (-9, 137), f"the run ends by SIGKILL, not on its own (exit {code})"
     await eventually(lambda: processes_matching(marker) == [], f"every {marker} gone")
 
 
@@ -279,11 +278,12 @@ async def test_memory_limit_reports_out_of_memory(data_dir: Path) -> None:
 
 
 async def test_cpu_time_limit_stops_a_busy_loop(data_dir: Path) -> None:
+    """The loop never ends on its own; returning a code rather than raising
+    SandboxTimeout means the CPU limit, not the 30 s wall-time limit, stopped it,
+    and the code is the kernel's RLIMIT_CPU kill (SIGKILL once soft = hard limit)."""
     sandbox = make_sandbox(data_dir, limits=Limits(wall_seconds=30, cpu_seconds=1))
-    started = time.monotonic()
     code = await sandbox.run("while :; do :; done", Lines())
-    assert code != 0
-    assert time.monotonic() - started < 10
+    assert code == 137, f"killed by the CPU limit (exit {code})"
 
 
 async def test_without_bubblewrap_builds_refuse_to_run(
