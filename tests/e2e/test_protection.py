@@ -12,7 +12,6 @@ team-login flows in a browser: tests/e2e/test_protection_browser.py.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import httpx
@@ -108,8 +107,8 @@ def test_opening_a_preview_again_takes_effect_at_once(server: Server, site: Path
     preview = hostname_of(deploy(server, site, "--project", "delta")["url"])
     protect_previews(server, "delta")
     assert edge(server, "GET", preview).status_code == 401
-    started = time.monotonic()
     server.cli("protection", "set", "delta", "--preview", "none")
+    # "At once": the very first request after the command returns is served, no retry
+    # and no waiting for a cache to expire.
     opened = edge(server, "GET", preview)
     assert opened.status_code == 200 and "version 1" in opened.text
-    assert time.monotonic() - started < 10
