@@ -42,6 +42,7 @@ import httpx
 from autostack_core.build.build_errors import BuildError
 from autostack_core.config import Settings
 from autostack_core.utils import process_alive
+from autostack_plugins.providers.local.node_ca import path_inside, replica_extra_ca
 from autostack_plugins.providers.local.run_sandbox import (
     RuntimeCgroup,
     isolation,
@@ -223,7 +224,10 @@ class ReplicaLauncher:
         cgroup = RuntimeCgroup(runtime.id)
         procs = cgroup.create(self.settings.runtime_memory_mb, self.settings.runtime_cpus)
         cgroup.boost(starting=True)
-        env = runtime_env(runtime.env, replica.port)
+        extra_ca = await asyncio.to_thread(replica_extra_ca, self.settings.path("node-ca"),
+                                           Path(program.app_dir))
+        seen_as = None if extra_ca is None else path_inside(extra_ca, self.bwrap is not None)
+        env = runtime_env(runtime.env, replica.port, seen_as)
         shim = ["--logs", str(self.logs_dir(runtime.id)), "--source", replica.source]
         for path in procs:
             shim += ["--procs", path]
@@ -232,7 +236,7 @@ class ReplicaLauncher:
             for port in service_ports(runtime.env):
                 shim += ["--service-port", str(port)]
         argv = sandbox_argv(self.bwrap, Path(program.app_dir), program.command, env,
-                            program.binds, self.isolated)
+                            program.binds, self.isolated, extra_ca)
         self.event(runtime.id, f"starting {replica.source}: {program.command} "
                                f"(PORT={replica.port})")
         shim_env = {"PATH": os.environ.get("PATH", ""), "AUTOSTACK_DEPLOYMENT_ID": runtime.id}

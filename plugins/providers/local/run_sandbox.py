@@ -67,9 +67,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from autostack_core.build.sandbox_layout import CGROUP_ROOT, system_ca_env, system_layout
+from autostack_core.build.sandbox_layout import CGROUP_ROOT, system_layout
 from autostack_core.build.sandbox_network import slirp4netns
 from autostack_core.interfaces import SANDBOX_PATH as DEFAULT_PATH
+
+from .node_ca import SANDBOX_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -132,22 +134,29 @@ def isolation() -> Isolation:
                            "(slirp4netns)")
 
 
-def runtime_env(env: dict[str, str], port: int) -> dict[str, str]:
-    """The whole environment of a replica: the deployment's variables plus ours."""
+def runtime_env(env: dict[str, str], port: int, extra_ca: str | None = None) -> dict[str, str]:
+    """The whole environment of a replica: the deployment's variables plus ours.
+
+    ``extra_ca``: the ``NODE_EXTRA_CA_CERTS`` file as the replica sees it
+    (:mod:`.node_ca`), or None for none.
+    """
     return {
         "PATH": DEFAULT_PATH, "LANG": "C.UTF-8", "HOME": "/tmp", "NODE_ENV": "production",
         "PYTHONPATH": "/app/.python", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
-        **system_ca_env(), **env,
+        **({"NODE_EXTRA_CA_CERTS": extra_ca} if extra_ca else {}), **env,
         "PORT": str(port), "HOST": "127.0.0.1", "HOSTNAME": "127.0.0.1",
     }
 
 
 def sandbox_argv(bwrap: str | None, app_dir: Path, command: str, env: dict[str, str],
-                 binds: Sequence[str] = (), isolated: bool = False) -> list[str]:
+                 binds: Sequence[str] = (), isolated: bool = False,
+                 extra_ca: Path | None = None) -> list[str]:
     """The argv running ``sh -c command`` in ``/app`` (plain ``sh`` without bwrap).
 
     ``binds`` are host folders the command needs (a function launcher's
-    scripts), mounted read-only at the same path. ``isolated``: as
+    scripts), mounted read-only at the same path; ``extra_ca`` (a file of
+    certificates, :mod:`.node_ca`) is mounted read-only at
+    :data:`~.node_ca.SANDBOX_FILE` unless the sandbox sees it in ``/etc``. ``isolated``: as
     :data:`APP_UID` in its own network namespace (see the module's docstring;
     :func:`isolation` says whether this host can), which the shim run with
     ``--private-network`` makes: only it may run this argv.
@@ -161,6 +170,9 @@ def sandbox_argv(bwrap: str | None, app_dir: Path, command: str, env: dict[str, 
     args = [bwrap, *system_layout()]
     for folder in binds:
         args += [*_parents(folder), "--ro-bind", folder, folder]
+    if extra_ca is not None and not extra_ca.is_relative_to("/etc"):
+        args += [*_parents(SANDBOX_FILE), "--ro-bind", str(extra_ca),
+                 SANDBOX_FILE]
     args += ["--ro-bind", str(app_dir), "/app", "--chdir", "/app",
              "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
              *options, "--clearenv"]
