@@ -159,12 +159,14 @@ def test_idle_preview_scales_to_zero_and_the_next_request_waits(
     while "stopped (asleep)" not in server.cli("logs", preview["id"], "--runtime").stdout:
         assert time.monotonic() < deadline, "the preview never scaled to zero"
         time.sleep(0.5)
-    started = time.monotonic()
+    # The wake's own evidence, not its speed (that is bench/runtime_bench.py's job): the
+    # one request that reached the sleeping preview is answered, by a new process, and
+    # the supervisor logged waking it up after it went to sleep.
     response = server.edge_get(hostname)
-    cold_start = time.monotonic() - started
     assert response.status_code == 200 and response.text.startswith("v1 ")
     assert response.text.split()[-1] != token  # a new process answered
-    assert cold_start < 5
+    runtime_log = server.cli("logs", preview["id"], "--runtime").stdout
+    assert "waking up" in runtime_log.split("stopped (asleep)")[-1], runtime_log
 
 
 def test_production_scales_to_zero_when_its_project_says_so(
