@@ -4,7 +4,9 @@
 test registry) on an output folder; :func:`running_image` pulls the pushed image
 and runs it with podman on the host's network (``--network host``, so every
 request stays on the loopback) with ``PORT`` set to a free port, and yields its
-URL once it answers.
+URL once it answers. The ``edge`` fixture is the other side of the comparison,
+the local runtime and edge (real Caddy) in a :class:`LocalPair`, and :func:`seen`
+is what is compared of a response from either.
 """
 
 from __future__ import annotations
@@ -12,17 +14,20 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from autostack_core.config import Settings
 from autostack_core.interfaces import BuildContext, Detection
+from autostack_core.security.crypto import install_keyring, load_keyring
 from autostack_core.utils import free_port, random_id
 from autostack_plugins.builders.image_package import package_output
 from tests.containers_standin import CONTAINERS_ENV, podman
+from tests.local_pair import LocalPair
 
 START_SECONDS = 60
 
@@ -78,3 +83,24 @@ def running_image(reference: str) -> Iterator[str]:
         subprocess.run(["podman", "rm", "-f", name], env=CONTAINERS_ENV, capture_output=True)
         subprocess.run(["podman", "rmi", "-f", reference], env=CONTAINERS_ENV,
                        capture_output=True)
+
+
+@pytest.fixture
+async def edge(tmp_path: Path) -> AsyncIterator[LocalPair]:
+    """The local runtime and edge of a data folder of this test, started; stopped after."""
+    settings = Settings(data_dir=tmp_path / "edge-data", edge_port=free_port(),
+                        health_timeout_seconds=30)
+    settings.ensure_dirs()
+    install_keyring(load_keyring(settings.data_dir))  # the runtime seals its workloads' env
+    pair = LocalPair(settings)
+    await pair.start()
+    try:
+        yield pair
+    finally:
+        await pair.stop()
+
+
+def seen(response: httpx.Response, compared: Sequence[str]) -> tuple[int, dict[str, str], str]:
+    """What is compared of a response: its status, the ``compared`` headers it has, its body."""
+    headers = {name: response.headers[name] for name in compared if name in response.headers}
+    return response.status_code, headers, response.text

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -22,16 +21,14 @@ import pytest
 
 from autostack_core.config import Settings
 from autostack_core.interfaces import BuildContext, Detection
-from autostack_core.security.crypto import install_keyring, load_keyring
-from autostack_core.utils import free_port
 from autostack_plugins.builders.middleware import build_middleware
 from autostack_plugins.builders.static_site import build_static_site
 from tests.containers_standin import image_registry
 from tests.local_pair import LocalPair, release
 from tests.node_base_image import node_base_image
-from tests.packaged_image import package, running_image
+from tests.packaged_image import edge, package, running_image, seen
 
-__all__ = ["image_registry", "node_base_image"]
+__all__ = ["edge", "image_registry", "node_base_image"]
 pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
 
 MIDDLEWARE = """\
@@ -106,25 +103,6 @@ async def build(tmp_path: Path) -> Path:
     return output
 
 
-@pytest.fixture
-async def edge(tmp_path: Path) -> AsyncIterator[LocalPair]:
-    settings = Settings(data_dir=tmp_path / "edge-data", edge_port=free_port(),
-                        health_timeout_seconds=30)
-    settings.ensure_dirs()
-    install_keyring(load_keyring(settings.data_dir))  # the runtime seals its workloads' env
-    pair = LocalPair(settings)
-    await pair.start()
-    try:
-        yield pair
-    finally:
-        await pair.stop()
-
-
-def seen(response: httpx.Response) -> tuple[int, dict[str, str], str]:
-    headers = {name: response.headers[name] for name in COMPARED if name in response.headers}
-    return response.status_code, headers, response.text
-
-
 async def test_packaged_middleware_and_edge_functions_answer_as_the_local_edge(
         tmp_path: Path, edge: LocalPair, node_base_image: str, image_registry: str) -> None:
     output = await build(tmp_path)
@@ -138,8 +116,9 @@ async def test_packaged_middleware_and_edge_functions_answer_as_the_local_edge(
         differences = []
         for method, path, headers in REQUESTS:
             at_edge = seen(httpx.request(method, edge_url + path, timeout=20,
-                                         headers={**headers, "Host": "mw.localhost"}))
-            in_image = seen(httpx.request(method, image_url + path, headers=headers, timeout=20))
+                                         headers={**headers, "Host": "mw.localhost"}), COMPARED)
+            in_image = seen(httpx.request(method, image_url + path, headers=headers, timeout=20),
+                            COMPARED)
             if at_edge != in_image:
                 differences.append(f"{method} {path}: edge {at_edge} image {in_image}")
         assert not differences, "\n".join(differences)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -20,13 +19,12 @@ import pytest
 
 from autostack_core.config import Settings
 from autostack_core.interfaces import BuildContext, Detection
-from autostack_core.utils import free_port
 from autostack_plugins.builders.static_site import build_static_site
 from tests.containers_standin import base_image, image_registry
 from tests.local_pair import LocalPair, release
-from tests.packaged_image import package, running_image
+from tests.packaged_image import edge, package, running_image, seen
 
-__all__ = ["base_image", "image_registry"]
+__all__ = ["base_image", "edge", "image_registry"]
 pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
 
 VERCEL = {
@@ -94,23 +92,6 @@ async def build(tmp_path: Path) -> Path:
     return output
 
 
-@pytest.fixture
-async def edge(tmp_path: Path) -> AsyncIterator[LocalPair]:
-    settings = Settings(data_dir=tmp_path / "edge-data", edge_port=free_port())
-    settings.ensure_dirs()
-    pair = LocalPair(settings)
-    await pair.start()
-    try:
-        yield pair
-    finally:
-        await pair.stop()
-
-
-def seen(response: httpx.Response) -> tuple[int, dict[str, str], str]:
-    headers = {name: response.headers[name] for name in COMPARED if name in response.headers}
-    return response.status_code, headers, response.text
-
-
 async def test_a_packaged_static_site_answers_its_routes_as_the_local_edge(
         tmp_path: Path, edge: LocalPair, base_image: str, image_registry: str) -> None:
     output = await build(tmp_path)
@@ -122,8 +103,9 @@ async def test_a_packaged_static_site_answers_its_routes_as_the_local_edge(
     with running_image(str(info["reference"])) as image_url:
         differences = []
         for path in REQUESTS:
-            at_edge = seen(httpx.get(edge_url + path, headers={"Host": "routes.localhost"}))
-            in_image = seen(httpx.get(image_url + path))
+            at_edge = seen(httpx.get(edge_url + path, headers={"Host": "routes.localhost"}),
+                           COMPARED)
+            in_image = seen(httpx.get(image_url + path), COMPARED)
             if at_edge != in_image:
                 differences.append(f"{path}: edge {at_edge} image {in_image}")
         assert not differences, "\n".join(differences)
