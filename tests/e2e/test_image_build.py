@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import httpx
@@ -91,14 +90,13 @@ async def test_a_base_image_that_cannot_be_pulled_names_it_and_the_setting(
         tmp_path: Path, image_registry: str) -> None:
     settings = settings_for(tmp_path, image_registry, base_image_registry=image_registry)
     context = context_for(tmp_path, settings, "FROM autostack-no-such-base:1\nRUN true\n", [])
-    started = time.monotonic()
     with pytest.raises(BuildError) as raised:
         await DockerfileBuilder().build(context)
     message = str(raised.value)
     assert "`autostack-no-such-base:1`" in message
     assert f"AUTOSTACK_BASE_IMAGE_REGISTRY={image_registry}" in message
     assert "Set AUTOSTACK_BASE_IMAGE_REGISTRY to a registry or mirror that has it" in message
-    assert time.monotonic() - started < 60
+    assert "timed out" not in message, "the pull gave up itself, not the build's time budget"
     assert not (context.output_dir / "image.json").exists()
 
 
@@ -116,11 +114,11 @@ async def test_run_steps_get_the_build_memory_limit(
 async def test_the_build_time_budget_stops_buildah(
         tmp_path: Path, image_registry: str, base_image: str) -> None:
     settings = settings_for(tmp_path, image_registry, build_timeout_seconds=3)
-    marker = 60 + os.getpid() % 1000  # a sleep of this test's own, to look for afterwards
+    # A sleep of this test's own, to look for afterwards, and of over an hour: the build
+    # ending at all, with the budget's message, and the sleep gone show it was stopped.
+    marker = 3600 + os.getpid() % 1000
     context = context_for(tmp_path, settings, f"FROM {base_image}\nRUN sleep {marker}\n", [])
-    started = time.monotonic()
     with pytest.raises(BuildError, match=r"build timed out after 3 s"):
         await DockerfileBuilder().build(context)
-    assert time.monotonic() - started < 15
     left = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True)
     assert left.stdout == "", "the RUN step's container was stopped too"
