@@ -218,3 +218,19 @@ async def test_a_removed_deployment_leaves_no_pin_behind(local_edge: LocalEdge) 
     assert sorted(path.name for path in pins.iterdir()) == ["dpla", "dplb"]
     await edge.remove("dpla")
     assert sorted(path.name for path in pins.iterdir()) == ["dplb"]
+
+
+async def test_an_unchanged_skew_window_writes_nothing(local_edge: LocalEdge) -> None:
+    """The core gives every alias it moves the project's window again; when the window is
+    the hostname's already, the state and its files stay as the bind left them."""
+    edge = local_edge.edge
+    await local_edge.skew_protection(HOST, 600)
+    await local_edge.bind(HOST, [target("a")])
+    await local_edge.bind(HOST, [target("b")])
+    saved = edge.state_path.stat().st_mtime_ns
+    pins = sorted(path.name for path in (edge.tree.skew_dir / HOST).iterdir())
+    await local_edge.skew_protection(HOST, 600)
+    assert edge.state_path.stat().st_mtime_ns == saved
+    assert sorted(path.name for path in (edge.tree.skew_dir / HOST).iterdir()) == pins
+    await local_edge.skew_protection(HOST, 0)
+    assert not (edge.tree.skew_dir / HOST).exists() and HOST not in edge.state.skew

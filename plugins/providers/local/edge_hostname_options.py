@@ -53,6 +53,8 @@ class HostnameOptions:
         if seconds < 0:
             raise EdgeError(f"{hostname}: a skew window cannot be negative ({seconds})")
         async with self._lock:
+            if self.state.skew.get(hostname, 0) == seconds:
+                return  # every bind already links the pins and marker this window gives
             if seconds:
                 self.state.skew[hostname] = int(seconds)
             else:
