@@ -102,9 +102,13 @@ def pinned_within_the_window_only(server: Server, tmp_path: Path,
             fresh.get(f"/assets/app-aaaaaaaa11.js?{SKEW_QUERY}={v1}"),
         )]
 
-    assert pinned_answers() == [(200, "console.log('v1')"), (200, "v1"), (200, "v1"),
-                                (200, "console.log('v1')")]
-    assert time.monotonic() - moved < WINDOW_SECONDS, "the checks must run within the window"
+    # Pinned answers are v1's within the window; later ones (checked below) are v2's. No
+    # assert on how long the checks took: they either fall in the window and must pass, or
+    # fail saying how late they came (a loaded machine), never pass for the wrong reason.
+    pinned = pinned_answers()
+    assert pinned == [(200, "console.log('v1')"), (200, "v1"), (200, "v1"),
+                      (200, "console.log('v1')")], \
+        f"{pinned}, {time.monotonic() - moved:.1f} s after the move (window {WINDOW_SECONDS} s)"
     # Unpinned, or pinned to a deployment this hostname never served: the current one.
     assert fresh.get("/assets/app-aaaaaaaa11.js").status_code == 404
     assert fresh.get("/api/version").text == "v2"
