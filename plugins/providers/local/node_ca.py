@@ -2,13 +2,15 @@
 
 Node trusts the system's authorities as the other tools do through
 ``NODE_EXTRA_CA_CERTS`` (:func:`autostack_core.build.sandbox_layout.system_ca_env`),
-but Node 20 parses that file at every start: the whole system bundle (144
-certificates here) cost ~50 ms of a 42-58 ms bare start (bench/README.md,
-cold start). Most of it Node has already: its own list differs from the
-system's by a few certificates. A replica running the host's ``node`` is
-given a file of only the system certificates Node's bundled roots
-(``tls.rootCertificates``) lack, so it trusts exactly what it trusted with
-the whole bundle, and no variable at all when there are none.
+but Node 20 parses that file at every start, and the whole system bundle
+(144 certificates here) cost a bare start of 42-58 ms another ~50 ms
+(bench/README.md, cold start). Most of it Node has already: its own list
+differs from the system's by a few certificates. A replica running the
+host's ``node`` is given a file of only the system certificates Node's
+bundled roots (``tls.rootCertificates``) lack, so it trusts exactly what it
+trusted with the whole bundle, and no variable at all when there are none.
+With the variable set at all, Node 20 still builds its root store at start
+(about half of the cost): only a host whose bundle Node covers saves it all.
 
 The file is made once per Node binary and per system bundle content, in
 the data directory, and made again when either changes. An app that ships

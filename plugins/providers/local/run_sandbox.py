@@ -3,10 +3,11 @@
 A replica sees the read-only system (shared with the build sandbox through
 :func:`autostack_core.build.sandbox.system_layout`, which hides what in ``/etc`` is
 not for everyone), its deployment's ``server/`` (or ``functions/``) folder
-read-only at ``/app`` and a private ``/tmp``. It does not see the data
-directory, its keys and database, or other deployments. Its own PID, IPC and
-UTS namespaces, ``--die-with-parent`` (its parent is the replica's shim) and
-no capabilities.
+read-only at ``/app``, a private ``/tmp`` and, when the system trusts
+certificates Node lacks, those at :data:`~.node_ca.SANDBOX_FILE`
+(:mod:`.node_ca`). It does not see the data directory, its keys and
+database, or other deployments. Its own PID, IPC and UTS namespaces,
+``--die-with-parent`` (its parent is the replica's shim) and no capabilities.
 
 When the host allows it (:func:`isolation`), a replica is also what an
 attacker who owns the app's code would want it not to be:
