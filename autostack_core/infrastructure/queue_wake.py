@@ -103,6 +103,8 @@ class WakingWorker(Worker):  # type: ignore[misc]
         wake.wait(self.delay)
         # Cleared before the next dequeue: a task stored after this point sets it again.
         wake.clear()
+        if self.stop_flag.is_set():
+            wake.set()  # a stop wakes every worker, also one not yet waiting when it came
         self.delay *= self.backoff
 
 

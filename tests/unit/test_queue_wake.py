@@ -67,6 +67,25 @@ def test_a_consumer_stops_without_waiting_out_the_poll(tmp_path: Path) -> None:
     assert not any(thread.is_alive() for _, thread in consumer.worker_threads)
 
 
+def test_a_stop_wakes_a_worker_that_starts_waiting_after_another_took_the_wake(
+    tmp_path: Path,
+) -> None:
+    """The race CI met: one worker takes the stop's wake-up (and clears the event) before
+    the other has begun to wait; the other must not then wait out its poll."""
+    huey = waking_huey(tmp_path)
+    stop = threading.Event()
+    first, second = (WakingWorker(huey, stop, default_delay=AN_HOUR, max_delay=AN_HOUR,
+                                  backoff=1.15) for _ in range(2))
+    stop.set()
+    huey.storage.wake.set()
+    first.sleep()
+    late = threading.Thread(target=second.sleep, daemon=True)
+    late.start()
+    late.join(DEADLINE)
+
+    assert not late.is_alive()
+
+
 def test_a_worker_process_is_woken_by_another_process_enqueue(tmp_path: Path) -> None:
     """Two storages on one database file stand for the API and a separate worker."""
     worker_side, api_side = waking_huey(tmp_path), waking_huey(tmp_path)
