@@ -259,8 +259,9 @@ def test_a_cluster_deploys_serves_and_survives_a_worker_killed_mid_build(
 
     # A custom domain's redirect set through one API, verified elsewhere: every node's edge
     # redirects it (the edge sync asks the domains plugin's extra_redirects).
-    api_2.cli("domains", "add", "scaled.test", "--project", "scaled")
-    api_2.cli("domains", "add", "www.scaled.test", "--redirect-to", "scaled.test",
-              "--project", "scaled")
+    # Through a surviving API: the killed builder may have been api-2's embedded worker.
+    watcher.cli("domains", "add", "scaled.test", "--project", "scaled")
+    watcher.cli("domains", "add", "www.scaled.test", "--redirect-to", "scaled.test",
+                "--project", "scaled")
     verify_domain(database_url, "www.scaled.test")
     redirected_everywhere(survivors, "www.scaled.test", "http://scaled.test/page?x=1")
