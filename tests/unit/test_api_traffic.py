@@ -8,39 +8,20 @@ pipeline (upload, detection, sandboxed static build, store).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import replace
-
 import httpx
 import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.build.pipeline import run_deployment
-from autostack_core.config import Settings
 from autostack_core.infrastructure.models import Deployment, Project, Role, User
 from autostack_core.infrastructure.store import Store
 from autostack_core.interfaces.edge import DEFAULT_SKEW_SECONDS
 from autostack_core.services import deployments
 from autostack_plugins.providers import null
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
+from tests.null_pair import autostack
 
-__all__ = ["api", "owner"]
-
-
-@pytest.fixture
-async def autostack(settings: Settings) -> AsyncIterator[AutoStack]:
-    """A started server on the null edge and runtime."""
-    from autostack_core.plugins import get_plugin_manager
-
-    loaded = get_plugin_manager(load_entry_points=False)
-    if not loaded.manager.is_registered(null):
-        loaded.manager.register(null, name="null-pair")
-    app = AutoStack(replace(settings, edge="null"), plugins=loaded)
-    await app.startup()
-    try:
-        yield app
-    finally:
-        await app.shutdown()
+__all__ = ["api", "autostack", "owner"]
 
 
 @pytest.fixture

@@ -7,15 +7,12 @@ memory), so what is promoted is what the null edge's production alias serves.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 
 from autostack_core.app import AutoStack
-from autostack_core.config import Settings
 from autostack_core.infrastructure.models import (
     AuditEvent,
     Deployment,
@@ -27,26 +24,12 @@ from autostack_core.infrastructure.models import (
 from autostack_core.services import deployments
 from autostack_plugins.providers import null
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
+from tests.null_pair import autostack
 from tests.upload_deploy import deploy_files
 
-__all__ = ["api", "owner"]
+__all__ = ["api", "autostack", "owner"]
 
 SITE = {"index.html": "<h1>v1</h1>"}
-
-
-@pytest.fixture
-async def autostack(settings: Settings) -> AsyncIterator[AutoStack]:
-    from autostack_core.plugins import get_plugin_manager
-
-    loaded = get_plugin_manager(load_entry_points=False)
-    if not loaded.manager.is_registered(null):
-        loaded.manager.register(null, name="null-pair")
-    app = AutoStack(replace(settings, edge="null"), plugins=loaded)
-    await app.startup()
-    try:
-        yield app
-    finally:
-        await app.shutdown()
 
 
 @pytest.fixture

@@ -9,15 +9,11 @@ deployment (or nothing) at that moment.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import replace
-
 import pytest
 
 from autostack_core import hookimpl
 from autostack_core.app import AutoStack
 from autostack_core.build.pipeline import run_deployment
-from autostack_core.config import Settings
 from autostack_core.infrastructure.models import (
     Alias,
     Deployment,
@@ -28,10 +24,10 @@ from autostack_core.infrastructure.models import (
 from autostack_core.infrastructure.store import Store
 from autostack_core.interfaces import Event
 from autostack_core.services import deployments
-from autostack_plugins.providers import null
 from tests.fixtures_auth import owner, personal_team
+from tests.null_pair import autostack
 
-__all__ = ["owner"]
+__all__ = ["autostack", "owner"]
 
 PRODUCTION = "site.localhost"
 
@@ -58,21 +54,6 @@ class ReadyReader:
             response = await self.app.edge.fetch(hostname)  # type: ignore[attr-defined]
             seen[hostname] = (None if alias is None else alias.deployment_id,  # type: ignore[attr-defined]
                               response.text if response.status == 200 else str(response.status))
-
-
-@pytest.fixture
-async def autostack(settings: Settings) -> AsyncIterator[AutoStack]:
-    from autostack_core.plugins import get_plugin_manager
-
-    loaded = get_plugin_manager(load_entry_points=False)
-    if not loaded.manager.is_registered(null):
-        loaded.manager.register(null, name="null-pair")
-    app = AutoStack(replace(settings, edge="null"), plugins=loaded)
-    await app.startup()
-    try:
-        yield app
-    finally:
-        await app.shutdown()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ pipeline (upload, detection, sandboxed static build, store).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -25,6 +24,7 @@ from autostack_core.interfaces.runtime import Environment, OutputKind, ScalePoli
 from autostack_core.services import deployments
 from autostack_plugins.providers import null
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
+from tests.null_pair import null_pair_plugins, null_pair_server
 
 __all__ = ["api", "owner"]
 
@@ -45,18 +45,10 @@ class FunctionsOnlyPlugin:
 @pytest.fixture
 async def autostack(settings: Settings) -> AsyncIterator[AutoStack]:
     """A started server on the null edge, with the null runtime and a functions-only one."""
-    from autostack_core.plugins import get_plugin_manager
-
-    loaded = get_plugin_manager(load_entry_points=False)
-    if not loaded.manager.is_registered(null):
-        loaded.manager.register(null, name="null-pair")
-    loaded.manager.register(FunctionsOnlyPlugin(), name="functions-only")
-    app = AutoStack(replace(settings, edge="null"), plugins=loaded)
-    await app.startup()
-    try:
+    plugins = null_pair_plugins()
+    plugins.manager.register(FunctionsOnlyPlugin(), name="functions-only")
+    async with null_pair_server(settings, plugins) as app:
         yield app
-    finally:
-        await app.shutdown()
 
 
 async def deploy(app: AutoStack, project: Project, files: dict[str, str]) -> Deployment:

@@ -9,7 +9,6 @@ names are still checked by the builder, and the alias still moves to the new out
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,32 +17,16 @@ import pytest
 from autostack_core.app import AutoStack
 from autostack_core.build import pipeline_steps, user_file_writes
 from autostack_core.build.sandbox import nothing_to_build
-from autostack_core.config import Settings
 from autostack_core.infrastructure import store as store_module
 from autostack_core.infrastructure.models import Deployment, DeploymentLog, Project, User
 from autostack_core.infrastructure.store import Store
 from autostack_core.interfaces import BuildContext, Detection
 from autostack_plugins.builders import functions as static_functions
-from autostack_plugins.providers import null
 from tests.fixtures_auth import owner, personal_team
+from tests.null_pair import autostack
 from tests.upload_deploy import deploy_files
 
-__all__ = ["owner"]
-
-
-@pytest.fixture
-async def autostack(settings: Settings) -> AsyncIterator[AutoStack]:
-    from autostack_core.plugins import get_plugin_manager
-
-    loaded = get_plugin_manager(load_entry_points=False)
-    if not loaded.manager.is_registered(null):
-        loaded.manager.register(null, name="null-pair")
-    app = AutoStack(replace(settings, edge="null"), plugins=loaded)
-    await app.startup()
-    try:
-        yield app
-    finally:
-        await app.shutdown()
+__all__ = ["autostack", "owner"]
 
 
 @pytest.fixture
