@@ -13,20 +13,18 @@ headers and body from both.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
 
 from autostack_core.config import Settings
-from autostack_core.interfaces import BuildContext, Detection
 from autostack_plugins.builders.middleware import build_middleware
 from autostack_plugins.builders.static_site import build_static_site
 from tests.containers_standin import image_registry
-from tests.local_pair import LocalPair, release
+from tests.local_pair import LocalPair
 from tests.node_base_image import node_base_image
-from tests.packaged_image import edge, package, running_image, seen
+from tests.packaged_image import at_edge_and_in_image, differences, edge, static_context
 
 __all__ = ["edge", "image_registry", "node_base_image"]
 pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
@@ -79,20 +77,9 @@ async def build(tmp_path: Path) -> Path:
     for name, text in PAGES.items():
         (workspace / name).write_text(text)
     (workspace / "middleware.js").write_text(MIDDLEWARE)
-
-    async def run(command: str, step: str = "build") -> int:
-        raise AssertionError(f"no command runs for this site: {command}")
-
-    async def log(line: str) -> None:
-        pass
-
     output = tmp_path / "build" / "output"
     output.mkdir(parents=True)
-    context = BuildContext(
-        workspace=workspace, output_dir=output, cache_dir=tmp_path / "cache",
-        detection=Detection(framework="static", name="Static", runtime="static", confidence=1),
-        env={}, run=run, log=log, project_name="mw", settings=Settings(data_dir=tmp_path),
-        provider="containers", image_runtimes=("containers",))
+    context = static_context(tmp_path, workspace, output, "mw", Settings(data_dir=tmp_path))
     await build_static_site(context)
     assert await build_middleware(context)
     function = output / "functions" / "api" / "whoami.func"
@@ -106,22 +93,11 @@ async def build(tmp_path: Path) -> Path:
 async def test_packaged_middleware_and_edge_functions_answer_as_the_local_edge(
         tmp_path: Path, edge: LocalPair, node_base_image: str, image_registry: str) -> None:
     output = await build(tmp_path)
-    served = tmp_path / "served" / "output"
-    shutil.copytree(output, served)
-    await edge.deploy(release("m1", served, "mw.localhost"))
-    info = await package(tmp_path, output, node_base_image, image_registry, project="mw")
-    assert info["packaged"] == ["static", "functions"]
-    edge_url = f"http://127.0.0.1:{edge.settings.edge_port}"
-    with running_image(str(info["reference"])) as image_url:
-        differences = []
-        for method, path, headers in REQUESTS:
-            at_edge = seen(httpx.request(method, edge_url + path, timeout=20,
-                                         headers={**headers, "Host": "mw.localhost"}), COMPARED)
-            in_image = seen(httpx.request(method, image_url + path, headers=headers, timeout=20),
-                            COMPARED)
-            if at_edge != in_image:
-                differences.append(f"{method} {path}: edge {at_edge} image {in_image}")
-        assert not differences, "\n".join(differences)
+    async with at_edge_and_in_image(tmp_path, edge, output, "mw", node_base_image,
+                                    image_registry) as (info, image_url):
+        assert info["packaged"] == ["static", "functions"]
+        found = differences(edge, "mw.localhost", image_url, REQUESTS, COMPARED)
+        assert not found, "\n".join(found)
         about = httpx.get(image_url + "/about")
         assert (about.text, about.headers["x-variant"]) == ("about v2", "v2")
         blocked = httpx.get(image_url + "/secret/plans")

@@ -11,18 +11,16 @@ every request gets the same status, ``Location``, headers and body from both.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
 
 from autostack_core.config import Settings
-from autostack_core.interfaces import BuildContext, Detection
 from autostack_plugins.builders.static_site import build_static_site
 from tests.containers_standin import base_image, image_registry
-from tests.local_pair import LocalPair, release
-from tests.packaged_image import edge, package, running_image, seen
+from tests.local_pair import LocalPair
+from tests.packaged_image import at_edge_and_in_image, differences, edge, static_context
 
 __all__ = ["base_image", "edge", "image_registry"]
 pytestmark = [pytest.mark.e2e, pytest.mark.dbless]
@@ -74,41 +72,21 @@ async def build(tmp_path: Path) -> Path:
     for name, text in FILES.items():
         (workspace / name).parent.mkdir(parents=True, exist_ok=True)
         (workspace / name).write_text(text)
-
-    async def run(command: str, step: str = "build") -> int:
-        raise AssertionError("a plain static site runs no command")
-
-    async def log(line: str) -> None:
-        pass
-
     output = tmp_path / "build" / "output"
     output.mkdir(parents=True)
-    context = BuildContext(
-        workspace=workspace, output_dir=output, cache_dir=tmp_path / "cache",
-        detection=Detection(framework="static", name="Static", runtime="static", confidence=1),
-        env={}, run=run, log=log, project_name="routes", settings=Settings(data_dir=tmp_path),
-        provider="containers", image_runtimes=("containers",))
-    await build_static_site(context)
+    await build_static_site(
+        static_context(tmp_path, workspace, output, "routes", Settings(data_dir=tmp_path)))
     return output
 
 
 async def test_a_packaged_static_site_answers_its_routes_as_the_local_edge(
         tmp_path: Path, edge: LocalPair, base_image: str, image_registry: str) -> None:
     output = await build(tmp_path)
-    served = tmp_path / "served" / "output"
-    shutil.copytree(output, served)
-    await edge.deploy(release("r1", served, "routes.localhost"))
-    info = await package(tmp_path, output, base_image, image_registry, project="routes")
-    edge_url = f"http://127.0.0.1:{edge.settings.edge_port}"
-    with running_image(str(info["reference"])) as image_url:
-        differences = []
-        for path in REQUESTS:
-            at_edge = seen(httpx.get(edge_url + path, headers={"Host": "routes.localhost"}),
-                           COMPARED)
-            in_image = seen(httpx.get(image_url + path), COMPARED)
-            if at_edge != in_image:
-                differences.append(f"{path}: edge {at_edge} image {in_image}")
-        assert not differences, "\n".join(differences)
+    async with at_edge_and_in_image(tmp_path, edge, output, "routes", base_image,
+                                    image_registry) as (_, image_url):
+        found = differences(edge, "routes.localhost", image_url,
+                            [("GET", path, {}) for path in REQUESTS], COMPARED)
+        assert not found, "\n".join(found)
         # What the comparison covers, said once more against the project's own files.
         moved = httpx.get(image_url + "/old/thing")
         assert (moved.status_code, moved.headers["location"]) == (301, "/new/thing")
