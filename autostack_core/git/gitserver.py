@@ -1,9 +1,10 @@
 """The built-in git remote: ``git push http://host/git/<project>.git <branch>`` deploys.
 
-Git's smart HTTP protocol is served by ``git http-backend`` (CGI); AutoStack
-only authenticates (HTTP Basic, an API token as the password), checks the
-project role (viewer to fetch, member to push) and, after a push, queues a
-deployment for every branch that moved.
+Git's smart HTTP protocol is served by ``git http-backend`` (CGI), except a push's
+ref advertisement, made from the ref files once git's capabilities are known
+(:mod:`autostack_core.git.advertisement`); AutoStack only authenticates (HTTP
+Basic, an API token as the password), checks the project role (viewer to fetch,
+member to push) and, after a push, queues a deployment for every branch that moved.
 
 It stays in the core, unlike the git hosts of ``register_git_hosts``: it is
 not a host that tells AutoStack about pushes elsewhere but the server's own
@@ -15,7 +16,6 @@ core has: project roles and creating deployments on a user's behalf.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import tempfile
 from pathlib import Path
@@ -27,7 +27,8 @@ from starlette.routing import BaseRoute, Route
 
 from autostack_core.build.sources import git
 from autostack_core.errors import ApiError
-from autostack_core.git import push_report
+from autostack_core.git import advertisement, push_report
+from autostack_core.git.refs import read_refs
 from autostack_core.infrastructure.models import CreatorType, Deployment, Project, Role, User
 from autostack_core.services import deployments, quotas, templates
 from autostack_core.services.access import project_with_role
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from autostack_core.app import AutoStack
 
 ZERO_SHA = "0" * 40
-SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 GIT_PATHS = re.compile(r"^(info/refs|git-upload-pack|git-receive-pack|HEAD|objects/.+)$")
 
 
@@ -62,24 +62,13 @@ async def _branch_heads(repo: str) -> dict[str, str]:
 
 
 def _ref_files(repo: Path) -> dict[str, str] | None:
-    """Branch heads from ``packed-refs`` and the loose files under ``refs/heads`` (which win),
-    or None when the repository does not keep its refs in files."""
-    folder = repo / "refs" / "heads"
-    if "refstorage" in (repo / "config").read_text().lower() or not folder.is_dir():
+    """Branch heads from the ref files (:func:`~autostack_core.git.refs.read_refs`), or None
+    when git must be asked."""
+    refs = read_refs(repo)
+    if refs is None:
         return None
-    heads: dict[str, str] = {}
-    with contextlib.suppress(FileNotFoundError):
-        for line in (repo / "packed-refs").read_text().splitlines():
-            sha, _, ref = line.partition(" ")
-            if ref.startswith("refs/heads/") and SHA.match(sha):
-                heads[ref.removeprefix("refs/heads/")] = sha
-    for path in folder.rglob("*"):
-        if path.is_file() and not path.name.endswith(".lock"):
-            with contextlib.suppress(FileNotFoundError):
-                sha = path.read_text().strip()
-                if SHA.match(sha):
-                    heads[path.relative_to(folder).as_posix()] = sha
-    return heads
+    return {ref.removeprefix("refs/heads/"): sha for ref, sha in refs.items()
+            if ref.startswith("refs/heads/")}
 
 
 async def branch_head(app: AutoStack, project: Project, branch: str) -> str | None:
@@ -176,8 +165,16 @@ async def git_http(request: Request) -> Response:
             # Refused at the push's discovery, before receive-pack runs: no branch moves
             # without its deployment, and git prints a text/plain error body as "remote:".
             return Response(f"{error.message}\n", status_code=402, media_type="text/plain")
+    advertising = path == "info/refs" and pushing and not request.headers.get("git-protocol")
+    if advertising:
+        body = advertisement.advertise(repo)
+        if body is not None:
+            return Response(body, headers=advertisement.HEADERS,
+                            media_type=advertisement.CONTENT_TYPE)
     before = await _branch_heads(str(repo)) if receiving else {}
     status, headers, payload = await _run_backend(request, app, name, path, user)
+    if advertising and status == 200:
+        advertisement.learn(repo, payload)
     if receiving and status == 200:
         created = await _deploy_pushed(app, project, user, before,
                                        await _branch_heads(str(repo)))
