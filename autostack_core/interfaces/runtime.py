@@ -187,6 +187,10 @@ class LogLine:
     """``stdout``, ``stderr``, or ``system`` for the runtime's own events."""
 
 
+HOURS_PER_MONTH = 730
+"""A month's hours as cost estimates count them (365 days of 24 hours over 12 months)."""
+
+
 @dataclass(frozen=True)
 class CostEstimate:
     """What running a release costs, as the runtime estimates it."""
@@ -194,6 +198,13 @@ class CostEstimate:
     currency: str
     hourly: float
     monthly: float
+
+    @classmethod
+    def of_hourly(cls, hourly: float, currency: str = "USD") -> CostEstimate:
+        """``hourly`` for a whole month (:data:`HOURS_PER_MONTH`), the hour rounded to six
+        decimals and the month to cents."""
+        return cls(currency=currency, hourly=round(hourly, 6),
+                   monthly=round(hourly * HOURS_PER_MONTH, 2))
 
 
 class Runtime(Protocol):

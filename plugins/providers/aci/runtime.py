@@ -73,7 +73,6 @@ from autostack_plugins.providers.placements import Placements
 
 POLL_SECONDS = 0.2
 FOLLOW_SECONDS = 1.0
-HOURS_PER_MONTH = 730
 
 
 
@@ -332,9 +331,7 @@ class AciRuntime:
         while stopped)."""
         running = 0 if release.policy.scale_to_zero else 1
         hourly = running * prices.estimate(self.settings, Usage(0.0, 0.0, hours=1.0)).total
-        return CostEstimate(
-            currency="USD", hourly=round(hourly, 6), monthly=round(hourly * HOURS_PER_MONTH, 2)
-        )
+        return CostEstimate.of_hourly(hourly)
 
     def price_table(self) -> PriceTable:
         table: PriceTable = prices.TABLE

@@ -63,7 +63,6 @@ SERVICE_ATTRIBUTE = "cloudrun_service"
 REVISION_ATTRIBUTE = "cloudrun_revision"
 PORT = 8080
 POLL_SECONDS = 0.2
-HOURS_PER_MONTH = 730
 CONFIG_FIELDS = (
     ConfigField("project", "Google Cloud project id"),
     ConfigField("region", "Cloud Run region (us-central1)"),
@@ -336,9 +335,7 @@ class CloudRunRuntime:
         ``min_replicas`` 0 it costs nothing while idle)."""
         instances = max(release.policy.max_replicas, 1)
         hourly = instances * prices.estimate(self.settings, Usage(0.0, 0.0, hours=1.0)).total
-        return CostEstimate(
-            currency="USD", hourly=round(hourly, 6), monthly=round(hourly * HOURS_PER_MONTH, 2)
-        )
+        return CostEstimate.of_hourly(hourly)
 
     def price_table(self) -> PriceTable:
         table: PriceTable = prices.TABLE

@@ -15,7 +15,6 @@ from autostack_plugins.providers.kubernetes import meter, prices
 if TYPE_CHECKING:
     from autostack_plugins.providers.kubernetes.clusters import Clusters, Placement
 
-HOURS_PER_MONTH = 730
 
 
 class ReleaseCosts:
@@ -44,8 +43,7 @@ class ReleaseCosts:
         replicas = 0 if release.policy.scale_to_zero else max(release.policy.max_replicas, 1)
         hourly = replicas * prices.estimate(self.price_table(), self.settings,
                                             Usage(0.0, 0.0, hours=1.0)).total
-        return CostEstimate(currency="USD", hourly=round(hourly, 6),
-                            monthly=round(hourly * HOURS_PER_MONTH, 2))
+        return CostEstimate.of_hourly(hourly)
 
     def price_table(self) -> PriceTable:
         table: PriceTable = prices.price_table(self.name)

@@ -22,7 +22,6 @@ CPU_HOUR = "AUTOSTACK_PRICE_CPU_HOUR"
 MEMORY_GB_HOUR = "AUTOSTACK_PRICE_MEMORY_GB_HOUR"
 CURRENCY = "AUTOSTACK_PRICE_CURRENCY"
 SETTINGS = f"{CPU_HOUR}, {MEMORY_GB_HOUR}, {CURRENCY}"
-HOURS_PER_MONTH = 730
 
 
 def _price(settings: Settings, name: str) -> float:
@@ -61,8 +60,7 @@ def upper_bound(table: PriceTable, settings: Settings) -> CostEstimate:
     """An hour with every allotted CPU busy and all the allotted memory held."""
     hourly = (settings.runtime_cpus * table.price("cpu")
               + settings.runtime_memory_mb / 1024 * table.price("memory"))
-    return CostEstimate(currency=table.currency, hourly=round(hourly, 6),
-                        monthly=round(hourly * HOURS_PER_MONTH, 2))
+    return CostEstimate.of_hourly(hourly, table.currency)
 
 
 class PricedBySettings:
