@@ -6,7 +6,7 @@ and runs on the null edge; a project made with ``provider="null"`` runs on the n
 runtime (plugins/providers/null/), so what the core asked of the pair is what the pair
 holds and what a visitor of the null edge gets. A test module uses it by importing the
 ``autostack`` fixture (listed in its ``__all__``), or :func:`null_pair_server` when it
-registers plugins of its own.
+registers plugins of its own; the ``site`` fixture is a project on the null runtime.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.config import Settings
+from autostack_core.infrastructure.models import Project, User
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager
 from autostack_plugins.providers import null
+from tests.fixtures_auth import personal_team
 
 
 def null_pair_plugins() -> LoadedPlugins:
@@ -49,3 +51,10 @@ async def autostack(settings: Settings) -> AsyncIterator[AutoStack]:
     """A started server on the null edge and runtime."""
     async with null_pair_server(settings) as app:
         yield app
+
+
+@pytest.fixture
+async def site(autostack: AutoStack, owner: User) -> Project:
+    """The project ``site`` of the owner's personal team, on the null runtime."""
+    return await Project.create(name="site", team=await personal_team(owner), user=owner,
+                                provider="null")

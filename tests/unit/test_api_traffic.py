@@ -19,15 +19,9 @@ from autostack_core.interfaces.edge import DEFAULT_SKEW_SECONDS
 from autostack_core.services import deployments
 from autostack_plugins.providers import null
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
-from tests.null_pair import autostack
+from tests.null_pair import autostack, site
 
-__all__ = ["api", "autostack", "owner"]
-
-
-@pytest.fixture
-async def site(autostack: AutoStack, owner: User) -> Project:
-    return await Project.create(name="site", team=await personal_team(owner), user=owner,
-                                provider="null")
+__all__ = ["api", "autostack", "owner", "site"]
 
 
 def null_edge(app: AutoStack) -> null.NullEdge:

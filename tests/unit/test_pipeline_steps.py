@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from autostack_core.app import AutoStack
 from autostack_core.infrastructure.models import (
@@ -24,18 +23,12 @@ from autostack_core.infrastructure.models import (
 from autostack_core.services import deployments
 from autostack_plugins.providers import null
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
-from tests.null_pair import autostack
+from tests.null_pair import autostack, site
 from tests.upload_deploy import deploy_files
 
-__all__ = ["api", "autostack", "owner"]
+__all__ = ["api", "autostack", "owner", "site"]
 
 SITE = {"index.html": "<h1>v1</h1>"}
-
-
-@pytest.fixture
-async def site(autostack: AutoStack, owner: User) -> Project:
-    return await Project.create(name="site", team=await personal_team(owner), user=owner,
-                                provider="null")
 
 
 def statuses(deployment: Deployment) -> dict[str, str]:

@@ -24,9 +24,9 @@ from autostack_core.interfaces.runtime import Environment, OutputKind, ScalePoli
 from autostack_core.services import deployments
 from autostack_plugins.providers import null
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
-from tests.null_pair import null_pair_plugins, null_pair_server
+from tests.null_pair import null_pair_plugins, null_pair_server, site
 
-__all__ = ["api", "owner"]
+__all__ = ["api", "owner", "site"]
 
 
 class FunctionsOnly(null.NullRuntime):
@@ -62,12 +62,6 @@ async def deploy(app: AutoStack, project: Project, files: dict[str, str]) -> Dep
         app, project, source_type="upload", upload_manifest=manifest, target="production")
     await run_deployment(app, deployment.id)
     return await Deployment.get(id=deployment.id)
-
-
-@pytest.fixture
-async def site(autostack: AutoStack, owner: User) -> Project:
-    return await Project.create(name="site", team=await personal_team(owner), user=owner,
-                                provider="null")
 
 
 def null_runtime(app: AutoStack) -> null.NullRuntime:

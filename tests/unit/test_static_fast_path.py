@@ -18,21 +18,15 @@ from autostack_core.app import AutoStack
 from autostack_core.build import pipeline_steps, user_file_writes
 from autostack_core.build.sandbox import nothing_to_build
 from autostack_core.infrastructure import store as store_module
-from autostack_core.infrastructure.models import Deployment, DeploymentLog, Project, User
+from autostack_core.infrastructure.models import Deployment, DeploymentLog, Project
 from autostack_core.infrastructure.store import Store
 from autostack_core.interfaces import BuildContext, Detection
 from autostack_plugins.builders import functions as static_functions
-from tests.fixtures_auth import owner, personal_team
-from tests.null_pair import autostack
+from tests.fixtures_auth import owner
+from tests.null_pair import autostack, site
 from tests.upload_deploy import deploy_files
 
-__all__ = ["autostack", "owner"]
-
-
-@pytest.fixture
-async def site(autostack: AutoStack, owner: User) -> Project:
-    return await Project.create(name="site", team=await personal_team(owner), user=owner,
-                                provider="null")
+__all__ = ["autostack", "owner", "site"]
 
 
 async def log_lines(deployment: Deployment) -> list[str]:
