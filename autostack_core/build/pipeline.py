@@ -358,13 +358,13 @@ class Pipeline:
                              f"{runtime.name!r} runtime does not run (it runs {runs}); "
                              "choose another runtime in the project settings")
         release = await releases.release_for(app, project, deployment, runtime, artifact)
-        await releases.deploy(app, project, deployment, runtime, release)
+        endpoint = await releases.deploy(app, project, deployment, runtime, release)
         deploy_seconds = round(time.monotonic() - started, 3)
         self.timings.add("deploy", deploy_seconds)
         routing = time.monotonic()
         held = steps is not None and steps.needs_approval()
         if not await route_then_ready(app, project, deployment, release.hostnames[0], steps,
-                                      deploy_time_seconds=deploy_seconds):
+                                      endpoint, deploy_time_seconds=deploy_seconds):
             await runtime.destroy(deployment.id)
             raise Canceled()
         if held:

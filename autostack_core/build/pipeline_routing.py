@@ -27,6 +27,7 @@ from autostack_core.services import deployments, hostnames
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
     from autostack_core.build.pipeline_steps import StepRun
+    from autostack_core.interfaces.runtime import Endpoint
 
 logger = logging.getLogger("autostack.pipeline")
 
@@ -47,24 +48,29 @@ def is_newest(deployment: Deployment, current: Deployment | None) -> bool:
 
 
 class AliasMoves:
-    """The aliases one deployment takes before it is ready, and how to put them back."""
+    """The aliases one deployment takes before it is ready, and how to put them back.
+    ``endpoint`` is the deployment's, just deployed: each alias is bound to it without
+    deploying it again (see :func:`autostack_core.services.releases.bind`)."""
 
-    def __init__(self, app: AutoStack, project: Project, deployment: Deployment) -> None:
+    def __init__(self, app: AutoStack, project: Project, deployment: Deployment,
+                 endpoint: Endpoint | None = None) -> None:
         self.app = app
         self.project = project
         self.deployment = deployment
+        self.endpoint = endpoint
         self.moved: list[MovedAlias] = []
 
     async def point(self, hostname: str, kind: AliasKind, branch: str | None = None) -> None:
         """Move ``hostname`` to the deployment (still deploying), remembering where it was."""
         previous = await deployments.point_alias(self.app, self.project, self.deployment,
-                                                 hostname, kind, branch=branch, ready_next=True)
+                                                 hostname, kind, branch=branch, ready_next=True,
+                                                 endpoint=self.endpoint)
         self.moved.append(MovedAlias(hostname, kind, branch, previous))
 
     async def promote(self) -> None:
         """Move the production alias (and the custom domains following it)."""
         previous = await deployments.promote(self.app, self.project, self.deployment,
-                                             ready_next=True)
+                                             ready_next=True, endpoint=self.endpoint)
         hostname = deployments.production_hostname(self.project.name,
                                                    self.app.settings.base_domain)
         self.moved.append(MovedAlias(hostname, AliasKind.PRODUCTION, None, previous))
@@ -96,17 +102,19 @@ class AliasMoves:
 
 async def route_then_ready(app: AutoStack, project: Project, deployment: Deployment,
                            own_hostname: str, steps: StepRun | None,
-                           **ready_fields: Any) -> bool:
+                           endpoint: Endpoint | None = None, **ready_fields: Any) -> bool:
     """Move the deployment's aliases (its own hostname; production unless a member's
     approval holds it or a newer deployment has it; its branch's and pull request's
     unless newer ones have them), then mark it ready with ``ready_fields``.
+
+    ``endpoint``: the deployment's, when the caller has just deployed it.
 
     Returns False when it could not become ready (another writer changed its state: a
     cancel, a lost-worker sweep); then, as on any error or cancel here, the aliases are
     back where they were.
     """
     held = steps is not None and steps.needs_approval()
-    moves = AliasMoves(app, project, deployment)
+    moves = AliasMoves(app, project, deployment, endpoint)
     ready = False
     try:
         await moves.point(own_hostname, AliasKind.DEPLOYMENT)

@@ -23,6 +23,7 @@ from autostack_core.services import audit, quotas, releases
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
+    from autostack_core.interfaces.runtime import Endpoint
 
 State = DeploymentState
 
@@ -158,7 +159,7 @@ async def request_cancel(app: AutoStack, deployment: Deployment) -> Deployment:
 
 async def point_alias(
     app: AutoStack, project: Project, deployment: Deployment, hostname: str, kind: AliasKind,
-    branch: str | None = None, ready_next: bool = False,
+    branch: str | None = None, ready_next: bool = False, endpoint: Endpoint | None = None,
 ) -> str | None:
     """Move (or create) the alias ``hostname`` to ``deployment``: persisted, then applied.
 
@@ -168,6 +169,7 @@ async def point_alias(
     Only a ready deployment takes an alias, or with ``ready_next`` one still deploying:
     the pipeline moves a deployment's aliases before it marks it ready, so whoever sees
     it ready finds its aliases serving it (see :mod:`autostack_core.build.pipeline_routing`).
+    ``endpoint``: the deployment's, just deployed (see :func:`releases.bind`).
     """
     allowed = (State.READY, State.DEPLOYING) if ready_next else (State.READY,)
     if deployment.state not in allowed:
@@ -187,7 +189,7 @@ async def point_alias(
         if kind == AliasKind.PRODUCTION:
             await Project.filter(id=project.id).update(production_url=url_for(app, hostname))
     try:
-        await releases.bind(app, project, deployment, hostname)
+        await releases.bind(app, project, deployment, hostname, endpoint)
     except Exception:
         # The edge refused: put the alias back where it was so the database tells the truth.
         if previous is None:
@@ -199,12 +201,13 @@ async def point_alias(
     await app.notify(Event(kind="alias.moved", project=project.name, deployment=deployment.id,
                            data={"hostname": hostname}))
     if kind in (AliasKind.PRODUCTION, AliasKind.BRANCH):
-        await move_extra_hostnames(app, project, deployment, hostname, branch)
+        await move_extra_hostnames(app, project, deployment, hostname, branch, endpoint)
     return previous
 
 
 async def move_extra_hostnames(app: AutoStack, project: Project, deployment: Deployment,
-                               hostname: str, branch: str | None) -> None:
+                               hostname: str, branch: str | None,
+                               endpoint: Endpoint | None = None) -> None:
     """Point the hostnames that follow the alias ``hostname`` (``extra_hostnames``: custom
     domains) at ``deployment`` too; one that cannot move is logged, the others still move."""
     extra = await app.call_list_hook("extra_hostnames", app=app, project=project,
@@ -212,20 +215,21 @@ async def move_extra_hostnames(app: AutoStack, project: Project, deployment: Dep
     for follower in extra:
         try:
             await point_alias(app, project, deployment, follower, AliasKind.CUSTOM,
-                              branch=branch, ready_next=True)
+                              branch=branch, ready_next=True, endpoint=endpoint)
         except Exception:
             errors.logger.exception("%s could not follow %s", follower, hostname)
 
 
 async def promote(
     app: AutoStack, project: Project, deployment: Deployment, rollback: bool = False,
-    ready_next: bool = False,
+    ready_next: bool = False, endpoint: Endpoint | None = None,
 ) -> str | None:
     """Point the production alias at ``deployment`` (nothing is rebuilt); return the id of
-    the deployment it pointed at before (``ready_next``: see :func:`point_alias`)."""
+    the deployment it pointed at before (``ready_next``, ``endpoint``: see
+    :func:`point_alias`)."""
     hostname = production_hostname(project.name, app.settings.base_domain)
     previous = await point_alias(app, project, deployment, hostname, AliasKind.PRODUCTION,
-                                 ready_next=ready_next)
+                                 ready_next=ready_next, endpoint=endpoint)
     kind = "deployment.rolled_back" if rollback else "deployment.promoted"
     await audit.record(kind, team=project.team_id,  # type: ignore[attr-defined]
                        target=("deployment", deployment.id), project=project.name,

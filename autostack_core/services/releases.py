@@ -174,10 +174,14 @@ async def deploy(app: AutoStack, project: Project, deployment: Deployment, runti
     return await runtime.deploy(release)
 
 
-async def bind(app: AutoStack, project: Project, deployment: Deployment, hostname: str) -> None:
+async def bind(app: AutoStack, project: Project, deployment: Deployment, hostname: str,
+               endpoint: Endpoint | None = None) -> None:
     """Send ``hostname``'s traffic to the deployment, woken first, protected first when the
-    project protects its environment."""
-    endpoint = await serve(app, project, deployment)
+    project protects its environment. ``endpoint`` is the deployment's, when the caller has
+    just deployed it (:func:`deploy`'s answer: running, its own hostnames protected): it is
+    then not published, deployed and guarded again for every alias it takes."""
+    if endpoint is None:
+        endpoint = await serve(app, project, deployment)
     await protection.guard_alias(app, project, deployment, hostname)
     await app.edge.bind(hostname, [WeightedEndpoint(endpoint)])
     await skew.apply(app, project, hostname)

@@ -138,3 +138,31 @@ async def test_an_edge_refusing_an_alias_fails_the_deployment_and_production_goe
     assert (await deployments.production_deployment(autostack, site)).id == first.id  # type: ignore[union-attr]
     assert (await autostack.edge.fetch(PRODUCTION)).text == "<h1>v1</h1>"  # type: ignore[attr-defined]
     assert not await Alias.filter(deployment_id=second.id).exists()
+
+
+async def test_the_aliases_take_the_deployment_the_pipeline_deployed_without_deploying_it_again(
+    autostack: AutoStack, site: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its own hostname, production and its branch's: one runtime deploy, three binds to the
+    endpoint that deploy answered."""
+    runtime = autostack.runtimes["null"]
+    deploy_release, bind = runtime.deploy, autostack.edge.bind
+    endpoints: list[object] = []
+    bound: list[tuple[str, object]] = []
+
+    async def counted_deploy(release):  # type: ignore[no-untyped-def]
+        endpoints.append(await deploy_release(release))
+        return endpoints[-1]
+
+    async def recorded_bind(hostname: str, targets: list) -> None:  # type: ignore[type-arg]
+        bound.append((hostname, targets[0].endpoint))
+        await bind(hostname, targets)
+
+    monkeypatch.setattr(runtime, "deploy", counted_deploy)
+    monkeypatch.setattr(autostack.edge, "bind", recorded_bind)
+    deployment = await deploy(autostack, site, "<h1>v1</h1>", branch="main")
+    assert deployment.state == DeploymentState.READY
+    assert len(endpoints) == 1
+    assert {hostname for hostname, _ in bound} == {
+        own.hostname for own in await Alias.filter(deployment_id=deployment.id)}
+    assert len(bound) == 3 and all(endpoint is endpoints[0] for _, endpoint in bound)
