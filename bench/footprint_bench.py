@@ -18,11 +18,18 @@ AutoStack, its own 404 for a hostname it does not know). Measured: wall time
 from the spawn to ready, and the CPU time (user + system) the processes had
 used by then, which the other engineers' load disturbs less. After ``--idle``
 seconds, the memory of every process started (the command and its children,
-Caddy among them) from ``/proc/<pid>/smaps_rollup``: RSS (what ``ps`` shows,
-shared pages counted whole), PSS (shared pages divided among the processes
-sharing them: the fair share of the box) and USS (pages only that process
-holds: what stopping it frees). Caddy's PSS depends on how many other Caddy
-processes (other engineers' tests) share its 40 MB binary; USS does not.
+Caddy among them) from ``/proc/<pid>/smaps_rollup``.
+
+The headline figures are RSS and anonymous memory (``Anonymous:``: heap,
+stacks, Python's objects and code), per process and summed. Neither depends
+on what else runs on the box. RSS counts shared pages whole (Caddy's ~40 MiB
+of binary text among them); anonymous memory is what the process itself
+allocated. PSS (shared pages divided among the processes sharing them) and USS
+(pages only this process maps) are printed second, and **only a quiet machine
+gives them meaning**: every other Caddy and Python on the box (other engineers'
+tests) shares the file-backed pages of the same binaries and libraries and
+deflates both. A PSS of 113.7 MiB recorded beside such processes was 155 MiB
+on a quiet machine.
 """
 
 from __future__ import annotations
@@ -133,7 +140,7 @@ def process_name(pid: int) -> str:
 
 
 def memory(pids: list[int]) -> dict[str, dict[str, float]]:
-    """RSS, PSS and USS in MiB of each process, keyed ``name[pid]``."""
+    """RSS, anonymous, file-backed, PSS and USS in MiB of each process, keyed ``name[pid]``."""
     figures: dict[str, dict[str, float]] = {}
     for pid in pids:
         try:
@@ -143,10 +150,32 @@ def memory(pids: list[int]) -> dict[str, dict[str, float]]:
             continue
         kb = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:]}
         figures[f"{name}[{pid}]"] = {
-            "rss": kb["Rss"] / 1024, "pss": kb["Pss"] / 1024,
+            "rss": kb["Rss"] / 1024, "anon": kb["Anonymous"] / 1024,
+            "file": (kb["Rss"] - kb["Anonymous"]) / 1024,
+            "pss": kb["Pss"] / 1024,
             "uss": (kb["Private_Clean"] + kb["Private_Dirty"]) / 1024,
         }
     return figures
+
+
+def by_kind(sample: Sample, name: str, kind: str) -> float:
+    """``kind`` of the processes called ``name`` (``python`` or ``caddy``), summed."""
+    return sum(figures[kind] for key, figures in sample.memory.items()
+               if key.startswith(f"{name}["))
+
+
+def others_sharing() -> dict[str, int]:
+    """How many Caddy and Python processes run on the box besides this one (any user's)."""
+    counts = {"caddy": 0, "python": 0}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                name = os.path.basename(Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")[0])
+            except OSError:
+                continue
+            for kind in counts:
+                counts[kind] += name.startswith(kind.encode())
+    return counts
 
 
 def answers(url: str, host: str | None = None) -> bool:
@@ -289,15 +318,18 @@ def report(name: str, samples: list[Sample], baseline: list[Sample]) -> None:
         ours = [getattr(sample, key) for sample in samples]
         ratios = [getattr(s, key) / getattr(b, key) for s, b in zip(samples, baseline, strict=True)]
         print(f"  {label:<12} {spread(ours, 's')}   {spread(ratios, 'x', 1)} of the baseline")
-    for kind in ("rss", "pss", "uss"):
+    for kind in ("rss", "anon"):
         ours = [sample.total(kind) for sample in samples]
         ratios = [s.total(kind) / b.total(kind) for s, b in zip(samples, baseline, strict=True)]
         print(f"  idle {kind.upper():<7} {spread(ours, 'MiB', 1)}   "
               f"{spread(ratios, 'x', 1)} of the baseline")
-    last = samples[-1].memory
-    print("  per process (last run): " + "; ".join(
-        f"{name} RSS {m['rss']:.1f} PSS {m['pss']:.1f} USS {m['uss']:.1f}"
-        for name, m in last.items()))
+    for name in ("python", "caddy"):
+        print(f"  {name:<12} " + ", ".join(
+            f"{kind.upper()} {spread([by_kind(s, name, kind) for s in samples], 'MiB', 1)}"
+            for kind in ("rss", "anon", "file")))
+    print("  meaningful on a quiet machine only (processes sharing pages deflate them): "
+          + ", ".join(f"{kind.upper()} {spread([s.total(kind) for s in samples], 'MiB', 1)}"
+                      for kind in ("pss", "uss")))
 
 
 def main() -> None:
@@ -330,14 +362,17 @@ def main() -> None:
                 eager.append(run_autostack(data_dir, log, args.idle, eager=True))
             print(f"run {run + 1}: first start {first[-1].ready_wall:.2f} s, "
                   f"restart {restart[-1].ready_wall:.2f} s, baseline "
-                  f"{baseline[-1].ready_wall:.2f} s; idle PSS {restart[-1].total('pss'):.1f} "
-                  f"MiB vs {baseline[-1].total('pss'):.1f} MiB", flush=True)
+                  f"{baseline[-1].ready_wall:.2f} s; idle RSS {restart[-1].total('rss'):.1f} MiB "
+                  f"(Python anonymous {by_kind(restart[-1], 'python', 'anon'):.1f}) vs "
+                  f"{baseline[-1].total('rss'):.1f} MiB", flush=True)
     if PRIORITY_CGROUP is not None:
         PRIORITY_CGROUP.rmdir()
     load = os.getloadavg()
     print(f"\nload average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
           + (f"; measured starts in a CPU cgroup of weight {args.cpu_shares}"
              if args.cpu_shares else ""))
+    print("other processes on the box now (they share pages with ours, deflating PSS/USS): "
+          + ", ".join(f"{count} {name}" for name, count in others_sharing().items()))
     report("baseline: minimal Starlette app under uvicorn + bare Caddy", baseline, baseline)
     report("autostack up, fresh data directory (first start, migrations)", first, baseline)
     report("autostack up, restart on the same data directory", restart, baseline)
