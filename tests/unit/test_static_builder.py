@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from autostack_core.build.build_errors import BuildError
-from autostack_core.build.sandbox import Limits, Sandbox
-from autostack_core.interfaces import BuildContext, Detection
+from autostack_core.interfaces import Detection
 from autostack_plugins.builders import static
 from autostack_plugins.builders.routes_config import IMMUTABLE
 from autostack_plugins.builders.static import StaticBuilder
+from tests.build_harness import Build
 
 pytestmark = [
     pytest.mark.dbless,
@@ -23,42 +23,12 @@ pytestmark = [
 ]
 
 
-class Build:
-    """A workspace, an output folder and a context whose ``run`` uses the sandbox."""
+class StaticBuild(Build):
+    """A build of the static builder (commands in the sandbox, 60 s each at most), and
+    what it published."""
 
-    def __init__(self, root: Path) -> None:
-        self.workspace = root / "workspace"
-        self.output = root / "output"
-        self.cache = root / "cache"
-        for folder in (self.workspace, self.output, self.cache):
-            folder.mkdir()
-        self.log: list[str] = []
-        self.commands: list[tuple[str, str]] = []
-
-    def write(self, files: dict[str, str]) -> None:
-        for relative, text in files.items():
-            path = self.workspace / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-
-    async def run(self, detection: Detection) -> None:
-        sandbox = Sandbox(self.workspace, self.cache, Limits(wall_seconds=60), {}, False)
-
-        async def on_line(stream: str, line: str) -> None:
-            self.log.append(line)
-
-        async def run(command: str, step: str) -> int:
-            self.commands.append((step, command))
-            return await sandbox.run(command, on_line)
-
-        async def log(line: str) -> None:
-            self.log.append(line)
-
-        context = BuildContext(
-            workspace=self.workspace, output_dir=self.output, cache_dir=self.cache,
-            detection=detection, env={}, run=run, log=log, project_name="site",
-        )
-        await StaticBuilder().build(context)
+    async def run_static(self, detection: Detection) -> None:
+        await self.run(StaticBuilder(), detection, wall_seconds=60)
 
     def published(self) -> list[str]:
         static_dir = self.output / "static"
@@ -80,11 +50,11 @@ def detection(**fields: Any) -> Detection:
 
 
 @pytest.fixture
-def build(tmp_path: Path) -> Build:
-    return Build(tmp_path)
+def build(tmp_path: Path) -> StaticBuild:
+    return StaticBuild(tmp_path)
 
 
-async def test_plain_html_is_published_without_project_files(build: Build) -> None:
+async def test_plain_html_is_published_without_project_files(build: StaticBuild) -> None:
     build.write({
         "index.html": "<h1>Home</h1>",
         "about/index.html": "about",
@@ -94,14 +64,14 @@ async def test_plain_html_is_published_without_project_files(build: Build) -> No
         "node_modules/x/index.js": "x",
         "vercel.json": "{}",
     })
-    await build.run(detection(output_directory="."))
+    await build.run_static(detection(output_directory="."))
     assert build.published() == [".well-known/security.txt", "about/index.html", "index.html"]
     assert build.routes() == [{"handle": "filesystem"}]
     assert build.commands == []
 
 
 async def test_install_and_build_run_in_the_sandbox_then_the_output_is_published(
-    build: Build,
+    build: StaticBuild,
 ) -> None:
     build.write({"src/page.html": "<p>built</p>"})
     script = (
@@ -110,7 +80,7 @@ async def test_install_and_build_run_in_the_sandbox_then_the_output_is_published
         "fs.writeFileSync('dist/assets/index-BxXrZ1aT.js', 'console.log(1)');"
         "console.log('built in', process.cwd())"
     )
-    await build.run(detection(
+    await build.run_static(detection(
         framework="vite", runtime="node", install_command="echo installing in $HOME",
         build_command=f'node -e "{script}"', output_directory="dist", spa_fallback=True,
     ))
@@ -124,16 +94,16 @@ async def test_install_and_build_run_in_the_sandbox_then_the_output_is_published
     assert any(line.startswith("published 2 files from dist/") for line in build.log)
 
 
-async def test_a_failing_build_command_raises_a_clear_build_error(build: Build) -> None:
+async def test_a_failing_build_command_raises_a_clear_build_error(build: StaticBuild) -> None:
     build.write({"index.html": "x"})
     with pytest.raises(BuildError, match=r"build command `exit 2` exited with code 2"):
-        await build.run(detection(build_command="exit 2", output_directory="dist"))
+        await build.run_static(detection(build_command="exit 2", output_directory="dist"))
     assert not (build.output / "config.json").exists()
 
 
-async def test_a_failing_install_stops_before_the_build(build: Build) -> None:
+async def test_a_failing_install_stops_before_the_build(build: StaticBuild) -> None:
     with pytest.raises(BuildError, match="install command"):
-        await build.run(detection(install_command="false", build_command="echo never"))
+        await build.run_static(detection(install_command="false", build_command="echo never"))
     assert [step for step, _ in build.commands] == ["install"]
 
 
@@ -143,67 +113,70 @@ def other(**fields: Any) -> Detection:
 
 
 @pytest.mark.parametrize("folder", ["dist", "build", "public", "out"])
-async def test_other_publishes_the_usual_folder_the_build_wrote(build: Build, folder: str) -> None:
+async def test_other_publishes_the_usual_folder_the_build_wrote(
+    build: StaticBuild, folder: str
+) -> None:
     build.write({"index.html": "<h1>source, not served</h1>"})
-    await build.run(other(build_command=f"mkdir -p {folder} && echo built > {folder}/index.html"))
+    await build.run_static(
+        other(build_command=f"mkdir -p {folder} && echo built > {folder}/index.html"))
     assert build.published() == ["index.html"]
     assert (build.output / "static" / "index.html").read_text() == "built\n"
     assert f"output directory: `{folder}/`, the first of dist, build, public, out the " \
            "build wrote" in build.log
 
 
-async def test_other_takes_dist_before_public(build: Build) -> None:
+async def test_other_takes_dist_before_public(build: StaticBuild) -> None:
     build.write({"public/favicon.txt": "icon"})
-    await build.run(other(build_command="mkdir dist && echo app > dist/index.html"))
+    await build.run_static(other(build_command="mkdir dist && echo app > dist/index.html"))
     assert build.published() == ["index.html"]
 
 
 async def test_other_publishes_the_root_with_an_index_html_when_no_folder_was_written(
-    build: Build,
+    build: StaticBuild,
 ) -> None:
     build.write({"index.html": "<h1>home</h1>", "style.src.css": "a{}"})
-    await build.run(other(build_command="cp style.src.css style.css"))
+    await build.run_static(other(build_command="cp style.src.css style.css"))
     assert build.published() == ["index.html", "style.css", "style.src.css"]
     assert any(line.startswith("output directory: the project root") for line in build.log)
 
 
-async def test_other_without_any_output_is_a_clear_error(build: Build) -> None:
+async def test_other_without_any_output_is_a_clear_error(build: StaticBuild) -> None:
     build.write({"src/main.js": "1"})
     with pytest.raises(BuildError, match="the build wrote none of the output directories "
                                          "dist, build, public, out"):
-        await build.run(other(build_command="echo nothing"))
+        await build.run_static(other(build_command="echo nothing"))
     assert not (build.output / "config.json").exists()
 
 
-async def test_other_with_a_configured_output_directory_uses_it(build: Build) -> None:
+async def test_other_with_a_configured_output_directory_uses_it(build: StaticBuild) -> None:
     build.write({"dist/index.html": "dist", "site/index.html": "site"})
-    await build.run(other(output_directory="site"))
+    await build.run_static(other(output_directory="site"))
     assert (build.output / "static" / "index.html").read_text() == "site"
 
 
-async def test_a_missing_output_directory_is_explained(build: Build) -> None:
+async def test_a_missing_output_directory_is_explained(build: StaticBuild) -> None:
     with pytest.raises(BuildError, match="output directory 'dist' does not exist"):
-        await build.run(detection(build_command="echo nothing", output_directory="dist"))
+        await build.run_static(detection(build_command="echo nothing", output_directory="dist"))
 
 
-async def test_an_output_directory_outside_the_workspace_is_refused(build: Build) -> None:
+async def test_an_output_directory_outside_the_workspace_is_refused(build: StaticBuild) -> None:
     with pytest.raises(BuildError, match="output directory"):
-        await build.run(detection(output_directory="../cache"))
+        await build.run_static(detection(output_directory="../cache"))
 
 
-async def test_build_output_api_folder_is_taken_as_is(build: Build) -> None:
+async def test_build_output_api_folder_is_taken_as_is(build: StaticBuild) -> None:
     config = {"version": 3, "routes": [{"src": "^/x$", "dest": "/y"}]}
     build.write({
         ".vercel/output/config.json": json.dumps(config),
         ".vercel/output/static/index.html": "prebuilt",
         "index.html": "source",
     })
-    await build.run(detection(output_directory="."))
+    await build.run_static(detection(output_directory="."))
     assert json.loads((build.output / "config.json").read_text()) == config
     assert (build.output / "static" / "index.html").read_text() == "prebuilt"
 
 
-async def test_project_routing_files_become_routes(build: Build) -> None:
+async def test_project_routing_files_become_routes(build: StaticBuild) -> None:
     build.write({
         "vercel.json": json.dumps({
             "redirects": [{"source": "/old", "destination": "/"}],
@@ -216,7 +189,7 @@ async def test_project_routing_files_become_routes(build: Build) -> None:
         "public/_redirects": "/blog/:slug /posts/:slug 302!\n",
         "public/_headers": "/*\n  X-Robots-Tag: noindex\n",
     })
-    await build.run(detection(output_directory="public"))
+    await build.run_static(detection(output_directory="public"))
     assert build.published() == ["404.html", "index.html"]
     routes = build.routes()
     locations = [r["headers"]["Location"] for r in routes if "status" in r and "headers" in r]
@@ -227,20 +200,20 @@ async def test_project_routing_files_become_routes(build: Build) -> None:
                            {"src": "^/.*$", "dest": "/404.html", "status": 404}]
 
 
-async def test_an_invalid_vercel_json_fails_the_build_with_its_name(build: Build) -> None:
+async def test_an_invalid_vercel_json_fails_the_build_with_its_name(build: StaticBuild) -> None:
     build.write({"index.html": "x", "vercel.json": "{not json"})
     with pytest.raises(BuildError, match=r"vercel\.json is not valid JSON"):
-        await build.run(detection(output_directory="."))
+        await build.run_static(detection(output_directory="."))
 
 
 async def test_a_symlink_leaving_the_output_is_left_out_with_a_warning_never_copied(
-    build: Build,
+    build: StaticBuild,
 ) -> None:
     build.write({"dist/index.html": "x", "dist/v2.html": "two"})
     (build.workspace / "dist" / "passwd").symlink_to("/etc/passwd")
     (build.workspace / "dist" / "up").symlink_to("../../..")
     (build.workspace / "dist" / "latest.html").symlink_to("v2.html")
-    await build.run(detection(output_directory="dist"))
+    await build.run_static(detection(output_directory="dist"))
     static = build.output / "static"
     assert not os.path.lexists(static / "passwd") and not os.path.lexists(static / "up")
     assert os.readlink(static / "latest.html") == "v2.html"
@@ -249,14 +222,14 @@ async def test_a_symlink_leaving_the_output_is_left_out_with_a_warning_never_cop
 
 
 async def test_a_headers_file_linked_outside_fails_the_build_without_its_content(
-    build: Build, tmp_path: Path
+    build: StaticBuild, tmp_path: Path
 ) -> None:
     secret = tmp_path / "secret.key"
     secret.write_text("the-server-key\n")
     build.write({"index.html": "x"})
     (build.workspace / "_headers").symlink_to(secret)
     with pytest.raises(BuildError) as error:
-        await build.run(detection(output_directory="."))
+        await build.run_static(detection(output_directory="."))
     assert "_headers is a symlink that points outside the project" in str(error.value)
     assert "the-server-key" not in str(error.value)
 
