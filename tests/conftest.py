@@ -167,15 +167,24 @@ def fast_plugins() -> LoadedPlugins:
     return loaded
 
 
-@pytest.fixture
-async def autostack(settings: Settings) -> AsyncIterator[AutoStack]:
-    """A started AutoStack (database migrated and connected), no queue consumer."""
-    app = AutoStack(settings, plugins=fast_plugins())
+@contextlib.asynccontextmanager
+async def started(settings: Settings,
+                  plugins: LoadedPlugins | None = None) -> AsyncIterator[AutoStack]:
+    """A started AutoStack (database migrated and connected), no queue consumer, with
+    ``plugins`` (:func:`fast_plugins` by default); shut down on leaving."""
+    app = AutoStack(settings, plugins=plugins or fast_plugins())
     await app.startup()
     try:
         yield app
     finally:
         await app.shutdown()
+
+
+@pytest.fixture
+async def autostack(settings: Settings) -> AsyncIterator[AutoStack]:
+    """A started AutoStack (database migrated and connected), no queue consumer."""
+    async with started(settings) as app:
+        yield app
 
 
 @pytest.fixture

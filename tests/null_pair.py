@@ -22,6 +22,7 @@ from autostack_core.config import Settings
 from autostack_core.infrastructure.models import Project, User
 from autostack_core.plugins import LoadedPlugins, get_plugin_manager
 from autostack_plugins.providers import null
+from tests.conftest import started
 from tests.fixtures_auth import personal_team
 
 
@@ -38,12 +39,8 @@ async def null_pair_server(settings: Settings,
                            plugins: LoadedPlugins | None = None) -> AsyncIterator[AutoStack]:
     """A started server on the null edge with ``plugins`` (:func:`null_pair_plugins` by
     default), shut down on leaving."""
-    app = AutoStack(replace(settings, edge="null"), plugins=plugins or null_pair_plugins())
-    await app.startup()
-    try:
+    async with started(replace(settings, edge="null"), plugins or null_pair_plugins()) as app:
         yield app
-    finally:
-        await app.shutdown()
 
 
 @pytest.fixture

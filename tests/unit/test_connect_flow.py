@@ -27,7 +27,7 @@ from autostack_core.interfaces.git_host import (
     OAuthApp,
     WebhookFormat,
 )
-from tests.conftest import fast_plugins
+from tests.conftest import fast_plugins, started
 from tests.fixtures_auth import Browser, browser, client_for, owner
 from tests.github_standin import (
     CLIENT_ID,
@@ -82,12 +82,8 @@ async def autostack(settings: Settings, standin: StandIn) -> AsyncIterator[AutoS
     """The test server with the git host ``forge`` installed beside the built-in ones."""
     plugins = fast_plugins()
     plugins.manager.register(ForgePlugin(standin.url), name="forge")
-    app = AutoStack(settings, plugins=plugins)
-    await app.startup()
-    try:
+    async with started(settings, plugins) as app:
         yield app
-    finally:
-        await app.shutdown()
 
 
 async def test_connecting_repositories_asks_repo_and_stores_that_token_sealed(

@@ -15,6 +15,7 @@ from autostack_core.interfaces.git_host import GitHost, WebhookFormat
 from autostack_core.plugins import get_plugin_manager
 from autostack_core.security import accounts
 from autostack_core.services.webhooks import RECENT_DELIVERIES, webhook_info
+from tests.conftest import started
 from tests.fixtures_auth import PASSWORD
 from tests.webhook_payloads import git_project
 
@@ -35,12 +36,8 @@ class ForgePlugin:
 async def with_forge(settings: Settings) -> AsyncIterator[AutoStack]:
     loaded = get_plugin_manager(load_entry_points=False)
     loaded.manager.register(ForgePlugin(), name="forge")
-    app = AutoStack(settings, plugins=loaded)
-    await app.startup()
-    try:
+    async with started(settings, loaded) as app:
         yield app
-    finally:
-        await app.shutdown()
 
 
 async def test_the_urls_are_those_of_every_registered_git_host(with_forge: AutoStack) -> None:
