@@ -28,7 +28,8 @@ HEADERS = {
     "Pragma": "no-cache",
     "Cache-Control": "no-cache, max-age=0, must-revalidate",
 }
-"""What ``git http-backend`` sends with an advertisement, so no cache keeps it."""
+"""What ``git http-backend`` sends with an advertisement or a receive-pack's result, so no
+cache keeps it."""
 SYSTEM_CONFIG = Path("/etc/gitconfig")
 GIT_ANSWERS = ("hiderefs", "certnonce", "objectformat", "refstorage")
 """Configuration that changes the advertisement in ways not reproduced here."""
@@ -71,6 +72,13 @@ def advertise(repo: Path) -> bytes | None:
     lines[0] += b"\0" + capabilities
     return pkt_line(f"# service={SERVICE}\n".encode()) + FLUSH \
         + b"".join(pkt_line(line + b"\n") for line in lines) + FLUSH
+
+
+def known(repo: Path) -> bool:
+    """Whether git has answered ``repo``'s advertisement under its present configuration:
+    then ``http-backend`` serves its receive-pack (pushing over HTTP is enabled)."""
+    configuration = _configuration(repo)
+    return configuration is not None and configuration in _capabilities
 
 
 def learn(repo: Path, body: bytes) -> None:
