@@ -2,8 +2,10 @@
 
 The built-in remote's commit is listed with one ``git ls-tree``; each blob git
 already gave the store before (a file the last push had too) is found through a
-small map of git blob ids to store hashes, and only new blobs are read, with one
-``git cat-file --batch``, into the store. The commit then becomes a manifest that
+small map of git blob ids to store hashes, and only new blobs are read into the store:
+from their loose object files when git keeps them so (a small push's new files,
+checked against their ids), the others with one ``git cat-file --batch``. The
+commit then becomes a manifest that
 :meth:`~autostack_core.infrastructure.store.Store.materialize` lays out as links:
 an unchanged file of a warm push is neither written, read nor hashed again, and
 the pipeline's static fast path and store step treat it as they treat an upload.
@@ -17,7 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
+import zlib
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -99,6 +103,36 @@ def remember(blob_map: Path, blob: str, sha: str) -> None:
         os.symlink(sha, path)
 
 
+def read_loose(repository: str, blob: str) -> bytes | None:
+    """The content of git blob ``blob`` when the repository keeps it as a loose object,
+    verified against its id (the hash of its header and content); None otherwise (packed,
+    not a blob, unreadable): :func:`store_new_blobs` then reads it through git."""
+    path = Path(repository) / "objects" / blob[:2] / blob[2:]
+    try:
+        data = zlib.decompress(path.read_bytes())
+    except (OSError, zlib.error):
+        return None
+    header, nul, content = data.partition(b"\0")
+    algorithm = "sha1" if len(blob) == 40 else "sha256"
+    if not nul or header != b"blob %d" % len(content) or \
+            hashlib.new(algorithm, data).hexdigest() != blob:
+        return None
+    return content
+
+
+def store_loose_blobs(repository: str, store: Store, blob_map: Path,
+                      blobs: list[str]) -> dict[str, str]:
+    """Store the blobs of ``blobs`` the repository keeps loose (:func:`read_loose`); git blob
+    -> store hash of those stored."""
+    stored = {}
+    for blob in blobs:
+        content = read_loose(repository, blob)
+        if content is not None:
+            stored[blob] = store.put_bytes(content)
+            remember(blob_map, blob, stored[blob])
+    return stored
+
+
 async def store_new_blobs(repository: str, store: Store, blob_map: Path,
                           blobs: list[str]) -> dict[str, str]:
     """Read ``blobs`` out of the repository into the store; git blob -> store hash."""
@@ -145,8 +179,11 @@ async def store_commit(repository: str, store: Store, blob_map: Path,
     if sum(size for _, size in new) > MAX_NEW_BYTES:
         return None
     if new:
-        known.update(await store_new_blobs(repository, store, blob_map,
-                                           [blob for blob, _ in new]))
+        known.update(await asyncio.to_thread(store_loose_blobs, repository, store, blob_map,
+                                             [blob for blob, _ in new]))
+        packed = [blob for blob, _ in new if blob not in known]
+        if packed:
+            known.update(await store_new_blobs(repository, store, blob_map, packed))
     ordered = sorted(files, key=lambda file: file.path)
     return {"files": {file.path: {"sha256": known[file.blob], "size": file.size,
                                   "mode": file.mode} for file in ordered}}

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
 
-from autostack_core.build.push_source import checkout_pushed
+from autostack_core.build.push_source import checkout_pushed, read_loose
 from autostack_core.build.sources import SourceError
 from autostack_core.infrastructure.store import Store
 
@@ -123,3 +124,25 @@ async def test_an_unknown_or_option_like_ref_is_a_source_error(
         with pytest.raises(SourceError):
             await checkout_pushed(bare, ref, Store(tmp_path / "store"), tmp_path / "git-blobs",
                                   tmp_path / "src", tmp_path / "index")
+
+
+async def test_new_blobs_are_read_loose_or_packed_and_a_loose_file_must_match_its_id(
+    repos: tuple[Path, Path], tmp_path: Path
+) -> None:
+    work, bare = repos
+    store, blob_map = Store(tmp_path / "store"), tmp_path / "git-blobs"
+    commit(work, bare, {"old.txt": "packed"}, "first")
+    git("repack", "-a", "-d", cwd=bare)  # old.txt now only in a pack
+    sha = commit(work, bare, {"new.txt": "loose"}, "second")  # a small push: loose objects
+    packed, loose = (git("rev-parse", f"{sha}:{name}", cwd=bare) for name in ("old.txt", "new.txt"))
+    assert read_loose(str(bare), packed) is None
+    assert read_loose(str(bare), loose) == b"loose"
+    pushed = await checkout_pushed(bare, sha, store, blob_map, tmp_path / "a", tmp_path / "i")
+    assert pushed.manifest_hash is not None
+    assert (tmp_path / "a" / "old.txt").read_text() == "packed"
+    assert (tmp_path / "a" / "new.txt").read_text() == "loose"
+    # A loose file holding other content than its id says is not taken.
+    path = bare / "objects" / loose[:2] / loose[2:]
+    path.chmod(0o644)
+    path.write_bytes(zlib.compress(b"blob 5\0other"))
+    assert read_loose(str(bare), loose) is None
