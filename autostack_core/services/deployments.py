@@ -17,6 +17,7 @@ from autostack_core.infrastructure.models import (
     DeploymentState,
     Environment,
     Project,
+    new_deployment_id,
 )
 from autostack_core.interfaces import Event
 from autostack_core.services import audit, quotas, releases
@@ -123,11 +124,12 @@ async def create_deployment(
     ``force`` (build without the build cache) travels with the queued task only.
     """
     await quotas.check_deployment(project.team_id)  # type: ignore[attr-defined]
-    deployment = await Deployment.create(project=project, **fields)
-    deployment.deployment_url = url_for(
-        app, releases.deployment_hostname(project.name, deployment.id, app.settings.base_domain)
-    )
-    await deployment.save(update_fields=["deployment_url"])
+    deployment_id = new_deployment_id()  # its URL is written with it: one write, not two
+    deployment = await Deployment.create(
+        id=deployment_id, project=project, deployment_url=url_for(
+            app, releases.deployment_hostname(project.name, deployment_id,
+                                              app.settings.base_domain)),
+        **fields)
     await audit.record("deployment.created", team=project.team_id,  # type: ignore[attr-defined]
                        target=("deployment", deployment.id), project=project.name,
                        actor=audit.current(str(deployment.creator_type)),
