@@ -210,6 +210,7 @@ class Pipeline:
             self.app, self.deployment, State.DEPLOYING,
             source_hash=key, output_manifest_hash=manifest_hash,
             detection=detection.to_dict(), build_time_seconds=build_seconds,
+            pipeline=steps.set(RUNNING, "deploy"),  # saved with the state: one write
         ):
             raise Canceled()
         await self._deploy(manifest_hash)
@@ -345,8 +346,6 @@ class Pipeline:
         app, project, deployment = self.app, self.project, self.deployment
         self.log.write("deploy", "Deploying", "system")
         steps = self.steps
-        if steps is not None:
-            await steps.mark(RUNNING, "deploy")
         runtime = app.runtimes.get(project.provider)
         if runtime is None:
             raise BuildError(releases.RuntimeMissing(app, project.provider).message)

@@ -132,7 +132,7 @@ async def route_then_ready(app: AutoStack, project: Project, deployment: Deploym
             if is_newest(deployment, await deployments.alias_target(hostname)):
                 await moves.point(hostname, AliasKind.PULL_REQUEST, branch=deployment.branch)
         if steps is not None:
-            await steps.deployed()
+            ready_fields["pipeline"] = steps.deployed()
         ready = await deployments.transition(app, deployment, DeploymentState.READY,
                                              **ready_fields)
     finally:

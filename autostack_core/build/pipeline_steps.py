@@ -61,10 +61,17 @@ class StepRun:
         return [step.to_dict() for step in self.steps
                 if step.kind in CUSTOM_KINDS and self.status[step.id] != SKIPPED]
 
-    async def mark(self, status: str, *ids: str) -> None:
+    def set(self, status: str, *ids: str) -> dict[str, Any]:
+        """Change statuses without saving; the record to save with the caller's own write
+        (a state transition: one write for both)."""
         for step_id in ids:
             if step_id in self.status:
                 self.status[step_id] = status
+        self.deployment.pipeline = self.record()
+        return self.deployment.pipeline
+
+    async def mark(self, status: str, *ids: str) -> None:
+        self.set(status, *ids)
         await self.save()
 
     async def save(self) -> None:
@@ -114,10 +121,12 @@ class StepRun:
     def needs_approval(self) -> bool:
         return self.status.get("approval") == PENDING
 
-    async def deployed(self) -> None:
-        await self.mark(PASSED, "deploy")
+    def deployed(self) -> dict[str, Any]:
+        """Deploy passed (and the approval waiting when it holds production back): the
+        record to save with the ready state."""
         if self.needs_approval():
-            await self.mark(WAITING, "approval")
+            self.set(WAITING, "approval")
+        return self.set(PASSED, "deploy")
 
 
 class Timings:
