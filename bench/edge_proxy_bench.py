@@ -1,25 +1,31 @@
 """What the edge adds to a server app's requests, by configuration (issue 19 item 3).
 
-Run with ``.venv/bin/python bench/edge_proxy_bench.py [rounds]``. A Node
+Run with ``.venv/bin/python bench/edge_proxy_bench.py [rounds] [name ...]`` (names:
+only the configurations whose name contains one of them, besides the baseline). A Node
 hello-world is deployed on the local provider (a replica in its sandbox); the
 edge's configuration is dumped from the real edge and run, varied, each
 variant in a Caddy of its own on a free port reading the same data folder.
 Baseline, same run: ``wrk`` straight at the replica's port. For every
 configuration, interleaved rounds, medians:
 
-* throughput, ``wrk -t2 -c50 -d4s``, relative to the replica's port;
+* throughput, ``wrk -t2 -c50 -d4s``, relative to the replica's port (each
+  round's ratio to that round's baseline is printed too);
 * Caddy's CPU time per request over that run (``/proc/<pid>/stat``);
 * p50 latency of one connection at a time (``wrk -t1 -c1 -d3s``) minus the
   replica port's: the latency the edge adds to a request when nothing queues.
 
 Configurations: a bare Caddy ``reverse_proxy`` to the replica's port (the
-floor of any Caddy edge); the edge as shipped; then the edge without one of
-its parts each: its access log; Caddy's default upstream keep-alive pool (32
-idle connections per upstream, fewer than ``wrk``'s 50) raised to 1024; the
+floor of any Caddy edge); the edge as shipped; the edge as it found a server
+app's port before (a glob of ``up-server-<slot>-*`` files per request, written
+into the deployment's folder for it); then the edge without one of
+its parts each: its access log; its upstream keep-alive pool of 1024 idle
+connections per upstream (back to Caddy's default, 32, fewer than ``wrk``'s
+50; before 2026-12-07 the edge had the default and this variant raised it); the
 static-file check before the server (``file_server`` with ``pass_thru``);
-``encode``; the slot lookup (a glob of ``up-server-<slot>-*`` in the
-deployment's folder) replaced by the replica's port in the configuration;
-and the four removals at once (what the rest of the edge's routing costs).
+``encode``; the 16 slot ports read from the marker's name replaced by the
+replica's port in the configuration (before 2026-12-07 this replaced a glob
+of ``up-server-<slot>-*`` in the deployment's folder); and the four removals
+at once (what the rest of the edge's routing costs).
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ from runtime_bench import app, first_byte, free_port
 from autostack_core.config import Settings
 from autostack_core.security.crypto import install_keyring, load_keyring
 from autostack_plugins.providers.local.edge import caddy_binary
+from autostack_plugins.providers.local.edge_config import INTERNAL_ORIGINS, proxy_route
+from autostack_plugins.providers.local.edge_state import SLOTS
 from tests.local_pair import LocalPair
 
 JSON = dict[str, Any]
@@ -77,11 +85,12 @@ def proxies(node: Any) -> Iterator[JSON]:
             yield from proxies(value)
 
 
-def larger_pool(config: JSON) -> JSON:
-    """``config`` keeping up to 1024 idle connections per upstream (Caddy's default: 32)."""
+def default_pool(config: JSON) -> JSON:
+    """``config`` with Caddy's default upstream transport (32 idle connections per upstream)
+    where the edge sets its own."""
     config = copy.deepcopy(config)
     for proxy in proxies(config):
-        proxy["transport"] = {"protocol": "http", "keep_alive": {"max_idle_conns_per_host": 1024}}
+        proxy.pop("transport", None)
     return config
 
 
@@ -108,14 +117,38 @@ def without_handler(config: JSON, name: str, **fields: Any) -> JSON:
 
 
 def static_upstream(config: JSON, replica: int) -> JSON:
-    """``config`` with the server's slot lookup replaced by the replica's port."""
+    """``config`` with the server's 16 slot ports (from its marker's name) replaced by the
+    replica's port."""
     config = copy.deepcopy(config)
+    for proxy in proxies(config):
+        if "{http.regexp.site." in json.dumps(proxy.get("upstreams", [])):
+            proxy["upstreams"] = [{"dial": f"127.0.0.1:{replica}"}]
+    return config
+
+
+def slot_glob(config: JSON, deployment: Path, replica: int) -> JSON:
+    """``config`` as the edge routed to a server app before its ports were in the marker's
+    name: a slot per request from its UUID, then a glob of ``up-server-<slot>-*`` in the
+    deployment's folder (written here, 16 files), the port taken from the name found."""
+    config = copy.deepcopy(config)
+    for slot in SLOTS:
+        (deployment / f"up-server-{slot}-{replica}").touch()
+    pick = {"match": [{"vars_regexp": {"{http.request.uuid}": {
+        "name": "slot", "pattern": "([0-9a-f])$"}}}],
+        "handle": [{"handler": "vars", "autostack_slot": "{http.regexp.slot.1}"}]}
+    not_started = [{"vars": {"{http.regexp.site.2}": [""]}}]
+    redirects = {"headers": {"response": {"replace": {"Location": [
+        {"search": f"{origin}:{{http.regexp.upstream.1}}/", "replace": "/"}
+        for origin in INTERNAL_ORIGINS]}}}}
     for node in list(nodes(config)):
-        routes = node.get("routes")
-        if isinstance(routes, list) and any("up-server-" in json.dumps(r.get("match", []))
-                                            for r in routes if isinstance(r, dict)):
-            node["routes"] = [{"handle": [{"handler": "reverse_proxy",
-                                           "upstreams": [{"dial": f"127.0.0.1:{replica}"}]}]}]
+        for index, route in enumerate(node.get("routes") or []):
+            first = (route.get("handle") or [{}])[0]
+            if first.get("handler") == "subroute" and \
+                    first["routes"][0].get("match") == not_started:
+                node["routes"][index] = proxy_route(deployment.parent, "server", redirects)
+    for node in list(nodes(config)):
+        if str(node.get("@id", "")).startswith("profile-") and "up-server-" in json.dumps(node):
+            node["handle"][-1]["routes"].insert(0, pick)
     return config
 
 
@@ -170,7 +203,7 @@ def measure(root: Path, config: JSON | None, replica: int, host: str) -> Figures
         process.wait()
 
 
-async def main(rounds: int) -> None:
+async def main(rounds: int, only: list[str]) -> None:
     with tempfile.TemporaryDirectory() as temporary:
         root = Path(temporary)
         settings = Settings(data_dir=root / "data", edge_port=free_port())
@@ -196,8 +229,10 @@ async def main(rounds: int) -> None:
                 "replica port (baseline)": None,
                 "bare Caddy reverse_proxy": bare,
                 "edge as shipped": shipped,
+                "edge, slot glob (before 2026-12-07)": slot_glob(
+                    shipped, settings.path("edge", "deployments", "proxy"), replica),
                 "edge without access log": without_access_log(shipped),
-                "edge, 1024 idle upstream connections": larger_pool(shipped),
+                "edge, Caddy's default 32 idle upstream connections": default_pool(shipped),
                 "edge, no static-file check first": without_handler(
                     shipped, "file_server", pass_thru=True),
                 "edge, no encode": without_handler(shipped, "encode"),
@@ -206,6 +241,8 @@ async def main(rounds: int) -> None:
                     without_access_log(shipped), "file_server", pass_thru=True), "encode"),
                     replica),
             }
+            variants = {name: config for name, config in variants.items() if config is None
+                        or not only or any(part in name for part in only)}
             figures: dict[str, list[Figures]] = {name: [] for name in variants}
             for _ in range(rounds):  # interleaved: the machine's load drifts
                 for name, config in variants.items():
@@ -219,11 +256,12 @@ async def main(rounds: int) -> None:
         rps = statistics.median(f[0] for f in runs)
         cpu = statistics.median(f[1] for f in runs)
         p50 = statistics.median(f[2] for f in runs)
-        ratios = ", ".join(f"{f[0] / base_rps:.2f}" for f in runs)
+        ratios = ", ".join(f"{f[0] / base[0]:.2f}" for f, base in
+                           zip(runs, figures["replica port (baseline)"], strict=True))
         print(f"{name:40s} {rps:8.0f} req/s ({rps / base_rps:.2f}x; runs {ratios})  "
               f"Caddy {cpu:6.1f} us/request  p50 one at a time {p50:.3f} ms "
               f"(+{p50 - base_p50:.3f} ms)")
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3))
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 3, sys.argv[2:]))

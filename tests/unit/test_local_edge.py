@@ -234,3 +234,33 @@ async def test_an_unchanged_skew_window_writes_nothing(local_edge: LocalEdge) ->
     assert sorted(path.name for path in (edge.tree.skew_dir / HOST).iterdir()) == pins
     await local_edge.skew_protection(HOST, 0)
     assert not (edge.tree.skew_dir / HOST).exists() and HOST not in edge.state.skew
+
+
+async def test_a_server_apps_ports_are_the_end_of_its_marker_and_move_with_it(
+    local_edge: LocalEdge,
+) -> None:
+    """The lookup that routes a request also gives the server's 16 slot ports: no slot files
+    for it (a function's stay), and moving it renames every marker, flagged ones too."""
+    edge = local_edge.edge
+    deployment = edge.state.deployments["dpla"]
+    deployment.server = True
+    deployment.functions = {"node": ["/api/hello"]}
+    edge.tree.write_all(edge.state)
+    await local_edge.protect(HOST, Protection(control_plane=edge.settings.local_url))
+    await local_edge.bind(HOST, [target("a")])
+    profile = f"profile-{deployment.profile}.dpla"
+    assert found_marker(edge, "a.localhost") == profile  # no replica yet: the 503 page
+    await edge.set_upstreams("dpla", "server", [4001, 4002])
+    await edge.set_upstreams("dpla", "fn-node", [4003])
+    ports = ",".join(["4001,4002"] * 8)
+    assert found_marker(edge, "a.localhost") == f"{profile}={ports}"
+    assert found_marker(edge, HOST) == f"{profile}={ports}~p"
+    await edge.set_upstreams("dpla", "server", [4005])  # a restart, a wake, a scale to one
+    folder = edge.deployments_dir / "dpla"
+    for flags in ("", "p", "ps", "s"):
+        assert [path.name for path in (folder / flags).glob("profile-*")] == \
+            [f"{profile}={','.join(['4005'] * 16)}{'~' + flags if flags else ''}"]
+    assert not list(folder.glob("up-server-*"))
+    assert sorted(path.name for path in folder.glob("up-fn-node-*")) == \
+        [f"up-fn-node-{slot}-4003" for slot in "0123456789abcdef"]
+    assert EdgeState.load(edge.state_path).deployments["dpla"].upstreams["server"] == [4005]

@@ -36,7 +36,8 @@ flight finish on that deployment. Only a new set of routes adds a profile (one
 ``PATCH``).
 
 Server apps and functions, weighted splits and skew protection follow the same
-rule: ports, weights and pins are files
+rule: ports, weights and pins are files or file names (a server app's ports end
+its marker's name, so its requests read no other file)
 (:mod:`autostack_plugins.providers.local.edge_tree` writes them;
 :mod:`autostack_plugins.providers.local.edge_skew` for pinned requests).
 

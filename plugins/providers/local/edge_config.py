@@ -4,8 +4,10 @@ No hostname, port or weight appears in it (see
 :mod:`autostack_plugins.providers.local.edge`): one glob finds the marker
 ``profile-<hash>.<id>`` under ``hosts/{http.request.host}/`` (one directory
 read, however many profiles exist), its hash picks the route ``profile-<hash>``
-and its id is captured as ``{http.regexp.site.1}``, so everything the request
-reads afterwards is under ``deployments/<id>/``: a request is pinned to the
+and its id is captured as ``{http.regexp.site.1}`` (a server app's ports, which
+end the marker's name, as ``{http.regexp.site.2}``-``{http.regexp.site.17}``),
+so everything the request reads afterwards is under ``deployments/<id>/``, and a
+server app's request reads nothing more: a request is pinned to the
 deployment it was routed to, however the hostname's link moves meanwhile. A
 split hostname's marker is ``profile-split`` (:mod:`.edge_splits`). A hostname's
 flags end its marker's name (``~p``: protected, ``~s``: a skew window, see
@@ -52,6 +54,9 @@ from autostack_plugins.providers.local.edge_splits import split_route
 from autostack_plugins.providers.local.edge_state import (
     FLAGGED_MARKER,
     HOSTNAME_PATTERN,
+    MARKER_PORTS,
+    PORTS_MARK,
+    SLOTS,
     EdgeDeployment,
     EdgeState,
 )
@@ -76,7 +81,8 @@ FUNCTION_FIELD = "fn"
 
 def proxy_route(deployments_dir: Path, program: str, extra: JSON | None = None,
                 goes_on: bool = False) -> JSON:
-    """A catch-all route proxying to ``program``'s slot of the request's deployment.
+    """A catch-all route proxying to the function ``program``'s slot of the request's
+    deployment (a server app's is :func:`server_route`).
 
     ``extra`` are more fields of the ``reverse_proxy`` handler. With
     ``goes_on`` (a middleware call) the proxy is the last handler of every
@@ -131,9 +137,48 @@ def public_redirects() -> JSON:
     the same inside its network namespace) is rewritten: a redirect to a loopback
     address of the visitor's machine (a CLI's login callback) is left alone.
     """
-    port = "{http.regexp.upstream.1}"
+    port = "{http.reverse_proxy.upstream.port}"
     return {"headers": {"response": {"replace": {"Location": [
         {"search": f"{origin}:{port}/", "replace": "/"} for origin in INTERNAL_ORIGINS]}}}}
+
+
+IDLE_UPSTREAM_CONNECTIONS = 1024
+"""Idle keep-alive connections a server app's proxy keeps per replica. Caddy's default, 32,
+is fewer than the connections a busy app has in flight: under ``wrk -c50`` Caddy opened
+1,000-1,500 new upstream connections in 4 s with it, none with 1024 (``bench/README.md``)."""
+PORT_GROUPS = "".join(f"{',' if slot else PORTS_MARK}([0-9]+)" for slot in range(len(SLOTS)))
+"""The 16 slot ports that end a server app's marker (before its flags), captured as
+``{http.regexp.site.2}`` to ``{http.regexp.site.17}``."""
+
+
+def server_route(extra: JSON) -> JSON:
+    """A catch-all route proxying to the request's deployment's server app, whose ports
+    its marker named (see :data:`.edge_state.SERVER_PROGRAM`): no file is read.
+
+    Each of the 16 slot ports is an upstream, one picked at random per request:
+    the replicas share the load as they share the slots. Connections are kept
+    alive per port, so once a replica is replaced (another port), new requests
+    no longer reuse the old one's connections. A marker without ports (no
+    replica has started yet) gets the 503 page. ``extra`` are more fields of
+    the ``reverse_proxy`` handler.
+    """
+    proxy = {
+        "handler": "reverse_proxy",
+        "upstreams": [{"dial": f"127.0.0.1:{{http.regexp.site.{group}}}"}
+                      for group in range(2, 2 + len(SLOTS))],
+        "load_balancing": {"selection_policy": {"policy": "random"},
+                           "try_duration": f"{PROXY_TRY_SECONDS}s", "try_interval": "50ms"},
+        "transport": {"protocol": "http",
+                      "keep_alive": {"max_idle_conns_per_host": IDLE_UPSTREAM_CONNECTIONS}},
+        **extra,
+    }
+    page = not_found_page("503: Not running", "This deployment is not running right now.")
+    invocation = {"handler": "log_append", "key": FUNCTION_FIELD, "value": "1"}
+    return {"handle": [{"handler": "subroute", "routes": [
+        {"match": [{"vars": {"{http.regexp.site.2}": [""]}}],
+         "handle": [html_response(503, page)], "terminal": True},
+        {"handle": [invocation, proxy], "terminal": True},
+    ]}], "terminal": True}
 
 
 def function_route(deployments_dir: Path, runtime: str) -> JSON:
@@ -152,9 +197,11 @@ def function_route(deployments_dir: Path, runtime: str) -> JSON:
 def profile_route(deployments_dir: Path, deployment: EdgeDeployment) -> JSON:
     """The route ``profile-<hash>``: requests whose deployment has these routes (or, for a
     release another runtime serves, the proxy to it: :mod:`.edge_remote`)."""
+    ports = f"(?:{PORT_GROUPS})?" if deployment.server else MARKER_PORTS
     marker = {"{http.matchers.file.relative}": {
         "name": "site",
-        "pattern": f"/profile-{deployment.profile}\\.([A-Za-z0-9_-]+)({FLAGGED_MARKER}[a-z]+)?$"}}
+        "pattern": f"/profile-{deployment.profile}\\.([A-Za-z0-9_-]+){ports}"
+                   f"({FLAGGED_MARKER}[a-z]+)?$"}}
     if deployment.remote:
         return {"@id": f"profile-{deployment.profile}", "match": [{"vars_regexp": marker}],
                 "handle": [{"handler": "log_append", "key": DEPLOYMENT_FIELD, "value": SITE},
@@ -163,8 +210,7 @@ def profile_route(deployments_dir: Path, deployment: EdgeDeployment) -> JSON:
     root = f"{deployments_dir}/{SITE}/static"
     functions = [function_route(deployments_dir, runtime)
                  for runtime in sorted(deployment.functions)]
-    server = proxy_route(deployments_dir, "server", public_redirects()) \
-        if deployment.server else None
+    server = server_route(public_redirects()) if deployment.server else None
 
     def middleware(path: str) -> JSON:
         return proxy_route(deployments_dir, f"fn-{MIDDLEWARE_RUNTIME}", middleware_proxy(path),
@@ -175,7 +221,7 @@ def profile_route(deployments_dir: Path, deployment: EdgeDeployment) -> JSON:
         server=server,
         middleware=middleware if MIDDLEWARE_RUNTIME in deployment.functions else None)
     routes: list[JSON] = []
-    if functions or server is not None:
+    if functions:
         # A random slot per request (the last hex digit of its UUID) spreads the replicas.
         slot = {"vars_regexp": {"{http.request.uuid}": {"name": "slot", "pattern": "([0-9a-f])$"}}}
         routes.append({"match": [slot], "handle": [

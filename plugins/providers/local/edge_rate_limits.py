@@ -27,9 +27,10 @@ from autostack_core.interfaces.edge import (
     edge_key,
 )
 from autostack_plugins.providers.local.edge_protection import dial_of
+from autostack_plugins.providers.local.edge_state import MARKER_PORTS
 
 JSON = dict[str, Any]
-DEPLOYMENT_OF_MARKER = r"/profile-[0-9a-f]+\.([A-Za-z0-9_-]+)(~[a-z]+)?$"
+DEPLOYMENT_OF_MARKER = rf"/profile-[0-9a-f]+\.([A-Za-z0-9_-]+){MARKER_PORTS}(~[a-z]+)?$"
 
 
 def _ask(settings: Settings, deployment: str) -> JSON:

@@ -7,8 +7,10 @@ equal to it. The layout, all under ``<data>/edge/``:
 
 * ``deployments/<id>/``: ``static`` (a symlink to the deployment's files), the
   marker ``profile-<hash>.<id>`` (its name picks the Caddy route and pins the
-  request to the deployment), ``up-<program>-<slot>-<port>`` upstream files and
-  ``fn/<runtime>/<path>.func`` function markers;
+  request to the deployment; a server app's ends with its 16 slots' ports,
+  ``=<port>,...,<port>``, see :data:`SERVER_PROGRAM`), the functions'
+  ``up-<program>-<slot>-<port>`` upstream files and ``fn/<runtime>/<path>.func``
+  function markers;
 * ``deployments/<id>/<flags>/``, for each of :data:`FLAG_SETS`: the same marker
   named ``profile-<hash>.<id>~<flags>``, where a hostname with flags links;
 * ``hosts/<hostname>``: a symlink to ``deployments/<id>`` (one target), to
@@ -49,6 +51,14 @@ SKEW_FLAG = "s"
 FLAG_SETS = ("p", "ps", "s")
 FLAGGED_MARKER = "~"
 """Between a marker's name and its flags: in no hostname, deployment id or profile hash."""
+SERVER_PROGRAM = "server"
+"""The program whose ports are in the marker's name, not in slot files: the directory read
+that routes a request already returns them, so proxying to a server app reads no other file
+(the slot glob it replaced cost ~10% of the edge's throughput, ``bench/README.md``)."""
+PORTS_MARK = "="
+"""Between a marker's deployment id and its server's ports: in no id, hash or flag."""
+MARKER_PORTS = f"(?:{PORTS_MARK}[0-9,]+)?"
+"""A regular expression for a marker's ports, when it does not capture them."""
 
 
 def flagged(marker: str, flags: str) -> str:
@@ -97,8 +107,11 @@ class EdgeDeployment:
 
     @property
     def marker(self) -> str:
-        """The file whose name routes a request: ``profile-<hash>.<id>``."""
-        return f"profile-{self.profile}.{self.id}"
+        """The file whose name routes a request: ``profile-<hash>.<id>``, then the server's
+        slot ports (``=<port>,...``, 16 of them) while it has some."""
+        ports = slot_ports(self.upstreams.get(SERVER_PROGRAM, []))
+        tail = PORTS_MARK + ",".join(map(str, ports)) if ports else ""
+        return f"profile-{self.profile}.{self.id}{tail}"
 
 
 @dataclass
@@ -193,10 +206,18 @@ class EdgeState:
             any(deployment_id in weights for weights in self.splits.values())
 
 
+def slot_ports(ports: list[int]) -> list[int]:
+    """The port of each of the 16 slots, spread over ``ports`` (none without ports)."""
+    return [ports[index % len(ports)] for index in range(len(SLOTS))] if ports else []
+
+
 def upstream_files(program: str, ports: list[int]) -> list[str]:
-    """The names of a program's slot files: the 16 slots spread over ``ports``."""
-    return [f"up-{program}-{slot}-{ports[index % len(ports)]}"
-            for index, slot in enumerate(SLOTS)] if ports else []
+    """The names of a program's slot files: the 16 slots spread over ``ports`` (none for
+    :data:`SERVER_PROGRAM`, whose ports are in the marker)."""
+    if program == SERVER_PROGRAM:
+        return []
+    return [f"up-{program}-{slot}-{port}" for slot, port in zip(SLOTS, slot_ports(ports),
+                                                                 strict=False)]
 
 
 def link_atomically(target: Path, link: Path) -> None:

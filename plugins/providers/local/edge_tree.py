@@ -9,17 +9,19 @@ on start. Every change is a new file or an atomic rename before the stale one
 goes, so a request in flight always finds what it read.
 
 Server apps and functions (:mod:`autostack_plugins.providers.local.supervisor`) follow the same
-rule: their ports are never in the configuration either. The deployment's
-folder holds one empty file ``up-<program>-<slot>-<port>`` for each of 16
-slots (``0``-``f``) of each program (``server``, ``fn-node``, ...), the slots
-spread over the replicas, and ``fn/<runtime>/<path>.func`` markers for its
-functions. A dynamic profile picks a slot from the last hex digit of the
-request's UUID (random load balancing), finds the slot's file with a glob and
-dials ``127.0.0.1:<port>`` taken from its name, retrying for
-:data:`.edge_config.PROXY_TRY_SECONDS` so a request waits through a restart.
-Moving a replica (a restart on another port, scale to zero onto a waker port)
-rewrites those files: new name first, then the stale one removed, so a
-request always finds one.
+rule: their ports are never in the configuration either. A server app's 16
+slots (``0``-``f``, spread over its replicas) end the name of the marker the
+request found anyway (``profile-<hash>.<id>=<port>,...``), so its proxy reads
+no other file: it picks one of the 16 ports at random and dials
+``127.0.0.1:<port>``. For each function program (``fn-node``, ...) the
+deployment's folder holds one empty file ``up-<program>-<slot>-<port>`` per
+slot, and ``fn/<runtime>/<path>.func`` markers: a function's request picks a
+slot from the last hex digit of its UUID and finds the slot's file with a
+glob. Either proxy retries for :data:`.edge_config.PROXY_TRY_SECONDS`, so a
+request waits through a restart. Moving a replica (a restart on another
+port, scale to zero onto a waker port) renames the marker or rewrites the
+slot files: new name first, then the stale one removed, so a request always
+finds one (and the old replica is stopped only after that).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from autostack_plugins.providers.local.edge_skew import write_pins
 from autostack_plugins.providers.local.edge_splits import prune_splits, write_split
 from autostack_plugins.providers.local.edge_state import (
     FLAG_SETS,
+    SERVER_PROGRAM,
     EdgeDeployment,
     EdgeState,
     flagged,
@@ -94,10 +97,7 @@ class LinkTree:
 
     def write_deployment(self, deployment: EdgeDeployment) -> None:
         folder = self.deployments_dir / deployment.id
-        for flags in FLAG_SETS:
-            (folder / flags).mkdir(parents=True, exist_ok=True)
-            (folder / flags / flagged(deployment.marker, flags)).touch()
-        (folder / deployment.marker).touch()
+        self.write_markers(deployment)
         link_atomically(Path(deployment.root), folder / "static")
         for runtime, paths in deployment.functions.items():
             for path in paths:
@@ -105,7 +105,7 @@ class LinkTree:
                 marker.parent.mkdir(parents=True, exist_ok=True)
                 marker.touch()
         for program in deployment.upstreams:
-            self.write_upstreams(deployment, program)
+            self._write_slot_files(deployment, program)
         if deployment.remote:
             wanted = upstream_file(self.settings, deployment.remote)
             (folder / wanted).touch()
@@ -122,7 +122,27 @@ class LinkTree:
                     stale.unlink()
 
     def write_upstreams(self, deployment: EdgeDeployment, program: str) -> None:
-        """New slot files first, then the stale ones: a request always finds one."""
+        """New names first, then the stale ones removed: a request always finds one.
+
+        A server's ports are its marker's name: the marker is written under its
+        new name (in each flag set's folder too), then the others go.
+        """
+        if program == SERVER_PROGRAM:
+            self.write_markers(deployment)
+            self.prune_markers(deployment)
+        self._write_slot_files(deployment, program)
+
+    def write_markers(self, deployment: EdgeDeployment) -> None:
+        """The deployment's marker, plain and with each flag set."""
+        folder = self.deployments_dir / deployment.id
+        for flags in FLAG_SETS:
+            (folder / flags).mkdir(parents=True, exist_ok=True)
+            (folder / flags / flagged(deployment.marker, flags)).touch()
+        (folder / deployment.marker).touch()
+
+    def _write_slot_files(self, deployment: EdgeDeployment, program: str) -> None:
+        """New slot files first, then the stale ones (all of a server's: see
+        :data:`.edge_state.SERVER_PROGRAM`)."""
         folder = self.deployments_dir / deployment.id
         wanted = upstream_files(program, deployment.upstreams.get(program, []))
         for name in wanted:
