@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from pathlib import Path
@@ -45,3 +46,31 @@ async def test_packed_loose_and_nested_branches_match_git_for_each_ref(tmp_path:
     assert heads == for_each_ref(repo)
     assert set(heads) == {"main", "feature/nested"}
     assert heads["main"] == git("rev-parse", "HEAD", cwd=work)
+
+
+async def test_a_pushed_repository_is_collected_after_the_answer(tmp_path: Path) -> None:
+    """receive-pack runs without its own ``gc --auto``; the server runs it afterwards."""
+    from autostack_core.git.gitserver import _collect_garbage_later, _collecting
+
+    work, repo = tmp_path / "work", tmp_path / "site.git"
+    work.mkdir()
+    git("init", "--initial-branch", "main", cwd=work)
+    git("init", "--bare", "--initial-branch", "main", str(repo), cwd=tmp_path)
+    git("config", "gc.auto", "1", cwd=repo)  # any loose object is too many
+    git("config", "gc.autoDetach", "false", cwd=repo)  # done when git ends
+    (work / "index.html").write_text("v1")
+    git("add", ".", cwd=work)
+    git("commit", "-m", "v1", cwd=work)
+    git("-c", "receive.autogc=false", "push", str(repo), "main", cwd=work)
+    # gc --auto estimates the loose objects from those in objects/17: put two there.
+    contents = [text for text in map(str, range(100_000)) if hashlib.sha1(
+        f"blob {len(text)}\0{text}".encode()).hexdigest().startswith("17")][:2]
+    for number, content in enumerate(contents):
+        (tmp_path / f"loose{number}").write_text(content)
+        git("hash-object", "-w", str(tmp_path / f"loose{number}"), cwd=repo)
+    assert list(repo.glob("objects/17/*")) and not list(repo.glob("objects/pack/*.pack"))
+    _collect_garbage_later(repo)
+    _collect_garbage_later(repo)  # one at a time per repository
+    assert len(_collecting) == 1
+    await _collecting[repo]
+    assert list(repo.glob("objects/pack/*.pack")) and repo not in _collecting
