@@ -24,7 +24,8 @@ connections per upstream (back to Caddy's default, 32, fewer than ``wrk``'s
 static-file check before the server (``file_server`` with ``pass_thru``);
 ``encode``; the 16 slot ports read from the marker's name replaced by the
 replica's port in the configuration (before 2026-12-07 this replaced a glob
-of ``up-server-<slot>-*`` in the deployment's folder); and the four removals
+of ``up-server-<slot>-*`` in the deployment's folder), or by the first of them
+only (one upstream instead of 16); and the four removals
 at once (what the rest of the edge's routing costs).
 """
 
@@ -126,13 +127,21 @@ def static_upstream(config: JSON, replica: int) -> JSON:
     return config
 
 
-def slot_glob(config: JSON, deployment: Path, replica: int) -> JSON:
+def first_slot(config: JSON) -> JSON:
+    """``config`` proxying a server app to its first slot's port only (one upstream, not 16)."""
+    config = copy.deepcopy(config)
+    for proxy in proxies(config):
+        if "{http.regexp.site." in json.dumps(proxy.get("upstreams", [])):
+            proxy["upstreams"] = proxy["upstreams"][:1]
+    return config
+
+
+def slot_glob(config: JSON, deployment: Path) -> JSON:
     """``config`` as the edge routed to a server app before its ports were in the marker's
     name: a slot per request from its UUID, then a glob of ``up-server-<slot>-*`` in the
-    deployment's folder (written here, 16 files), the port taken from the name found."""
+    deployment's folder (the 16 files exist only while it is measured, see :func:`measure`),
+    the port taken from the name found."""
     config = copy.deepcopy(config)
-    for slot in SLOTS:
-        (deployment / f"up-server-{slot}-{replica}").touch()
     pick = {"match": [{"vars_regexp": {"{http.request.uuid}": {
         "name": "slot", "pattern": "([0-9a-f])$"}}}],
         "handle": [{"handler": "vars", "autostack_slot": "{http.regexp.slot.1}"}]}
@@ -181,8 +190,25 @@ def run_caddy(root: Path, config: JSON) -> tuple[subprocess.Popen[bytes], int]:
 Figures = tuple[float, float, float]
 
 
-def measure(root: Path, config: JSON | None, replica: int, host: str) -> Figures:
-    """(req/s, Caddy us/request, p50 ms of one connection) of ``config``; None: the replica."""
+def measure(root: Path, config: JSON | None, replica: int, host: str,
+            deployment: Path) -> Figures:
+    """(req/s, Caddy us/request, p50 ms of one connection) of ``config``; None: the replica.
+
+    A configuration that globs ``up-server-*`` finds 16 such files in ``deployment``'s folder
+    while it runs (only then: they would lengthen the directory every other one reads).
+    """
+    slot_files = [deployment / f"up-server-{slot}-{replica}" for slot in SLOTS] \
+        if "up-server-" in json.dumps(config) else []
+    for path in slot_files:
+        path.touch()
+    try:
+        return _measure(root, config, replica, host)
+    finally:
+        for path in slot_files:
+            path.unlink()
+
+
+def _measure(root: Path, config: JSON | None, replica: int, host: str) -> Figures:
     if config is None:
         url = f"http://127.0.0.1:{replica}/"
         wrk(LOADED, url, host)  # warm up
@@ -216,6 +242,7 @@ async def main(rounds: int, only: list[str]) -> None:
             await provider.deploy(spec)
             host = spec.hostnames[0]
             replica = provider.runtime.supervisor.runtimes["proxy"].replicas[0].port
+            deployment = settings.path("edge", "deployments", "proxy")
             await first_byte(f"http://127.0.0.1:{settings.edge_port}/", host)
             transport = httpx.AsyncHTTPTransport(uds=str(settings.edge_admin_socket))
             async with httpx.AsyncClient(transport=transport, base_url="http://caddy") as admin:
@@ -229,14 +256,14 @@ async def main(rounds: int, only: list[str]) -> None:
                 "replica port (baseline)": None,
                 "bare Caddy reverse_proxy": bare,
                 "edge as shipped": shipped,
-                "edge, slot glob (before 2026-12-07)": slot_glob(
-                    shipped, settings.path("edge", "deployments", "proxy"), replica),
+                "edge, slot glob (before 2026-12-07)": slot_glob(shipped, deployment),
                 "edge without access log": without_access_log(shipped),
                 "edge, Caddy's default 32 idle upstream connections": default_pool(shipped),
                 "edge, no static-file check first": without_handler(
                     shipped, "file_server", pass_thru=True),
                 "edge, no encode": without_handler(shipped, "encode"),
                 "edge, upstream port in the config": static_upstream(shipped, replica),
+                "edge, first slot's port only": first_slot(shipped),
                 "edge, all four removed": static_upstream(without_handler(without_handler(
                     without_access_log(shipped), "file_server", pass_thru=True), "encode"),
                     replica),
@@ -247,7 +274,8 @@ async def main(rounds: int, only: list[str]) -> None:
             for _ in range(rounds):  # interleaved: the machine's load drifts
                 for name, config in variants.items():
                     figures[name].append(
-                        await asyncio.to_thread(measure, root, config, replica, host))
+                        await asyncio.to_thread(measure, root, config, replica, host,
+                                                deployment))
         finally:
             await provider.stop()
     base_rps = statistics.median(f[0] for f in figures["replica port (baseline)"])
