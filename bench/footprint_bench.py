@@ -72,10 +72,12 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
 # ``--eager``: what issue 19 made lazy, done at start again, to show in the same run what
-# that saved: Cloud Run's client, asyncpg, dnspython and the argon2 stand-in hash.
+# that saved: Cloud Run's client, asyncpg, dnspython, the argon2 stand-in hash and
+# httpx's command line (rich, pygments).
 EAGER_UP = """
 import sys
 import asyncpg, dns.asyncresolver, dns.nameserver
+import httpx._main
 from argon2 import PasswordHasher
 try:
     import google.api_core.client_options, google.api_core.exceptions, google.cloud.run_v2
@@ -378,7 +380,8 @@ def main() -> None:
     report("autostack up, restart on the same data directory", restart, baseline)
     if eager:
         report("the same restart, with the imports issue 19 made lazy done at start "
-               "(Cloud Run client, asyncpg, dnspython, argon2 stand-in hash)", eager, baseline)
+               "(Cloud Run client, asyncpg, dnspython, argon2 stand-in hash, httpx's CLI)",
+               eager, baseline)
 
 
 if __name__ == "__main__":
