@@ -103,10 +103,10 @@ def remember(blob_map: Path, blob: str, sha: str) -> None:
         os.symlink(sha, path)
 
 
-def read_loose(repository: str, blob: str) -> bytes | None:
-    """The content of git blob ``blob`` when the repository keeps it as a loose object,
-    verified against its id (the hash of its header and content); None otherwise (packed,
-    not a blob, unreadable): :func:`store_new_blobs` then reads it through git."""
+def read_loose(repository: str, blob: str, kind: bytes = b"blob") -> bytes | None:
+    """The content of git object ``blob`` (of type ``kind``) when the repository keeps it as
+    a loose object, verified against its id (the hash of its header and content); None
+    otherwise (packed, another type, unreadable): the caller then asks git."""
     path = Path(repository) / "objects" / blob[:2] / blob[2:]
     try:
         data = zlib.decompress(path.read_bytes())
@@ -114,7 +114,7 @@ def read_loose(repository: str, blob: str) -> bytes | None:
         return None
     header, nul, content = data.partition(b"\0")
     algorithm = "sha1" if len(blob) == 40 else "sha256"
-    if not nul or header != b"blob %d" % len(content) or \
+    if not nul or header != b"%s %d" % (kind, len(content)) or \
             hashlib.new(algorithm, data).hexdigest() != blob:
         return None
     return content
@@ -189,6 +189,31 @@ async def store_commit(repository: str, store: Store, blob_map: Path,
                                   "mode": file.mode} for file in ordered}}
 
 
+def describe_loose(repository: str, commit: str) -> Checkout | None:
+    """Commit ``commit`` as :func:`~autostack_core.build.sources.describe_local` describes it
+    (its tree and subject, git's ``%s``: the first paragraph, lines joined by spaces),
+    read from its loose object (a small push's new commit), or None: packed, not a
+    commit (a tag), another encoding than UTF-8."""
+    data = read_loose(repository, commit, b"commit")
+    try:
+        text = None if data is None else data.decode()
+    except UnicodeDecodeError:
+        return None
+    if text is None:
+        return None
+    headers, _, message = text.partition("\n\n")
+    fields = headers.split("\n")
+    if not fields[0].startswith("tree ") or any(field.startswith("encoding ")
+                                                 for field in fields):
+        return None
+    lines = [line.rstrip(" \t\r") for line in message.split("\n")]  # git's isspace
+    while lines and not lines[0]:
+        lines.pop(0)
+    subject = " ".join(lines[:lines.index("")] if "" in lines else lines)
+    return Checkout(commit_sha=commit, commit_message=subject[:500],
+                    tree_sha=fields[0].removeprefix("tree "))
+
+
 @dataclass(frozen=True)
 class PushedSource:
     """A checkout of the built-in remote; ``manifest_hash`` names the stored manifest the
@@ -204,7 +229,11 @@ async def checkout_pushed(repository: Path, ref: str, store: Store, blob_map: Pa
     """Lay ``ref`` of the built-in remote ``repository`` out in ``dest`` as links to the
     store (:func:`store_commit`), else with git (:func:`checkout_local`, through ``index``)."""
     repo = str(repository)
-    if FULL_SHA.match(ref):  # a commit cannot move: listed and described at once
+    loose = await asyncio.to_thread(describe_loose, repo, ref) if FULL_SHA.match(ref) else None
+    if loose is not None:  # a small push's new commit, read without git
+        described = loose
+        manifest = await store_commit(repo, store, blob_map, ref)
+    elif FULL_SHA.match(ref):  # a commit cannot move: listed and described at once
         described, manifest = await asyncio.gather(
             describe_local(repo, ref), store_commit(repo, store, blob_map, f"{ref}^{{commit}}"))
     else:

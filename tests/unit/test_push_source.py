@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from autostack_core.build.push_source import checkout_pushed, read_loose
-from autostack_core.build.sources import SourceError
+from autostack_core.build.push_source import checkout_pushed, describe_loose, read_loose
+from autostack_core.build.sources import SourceError, describe_local
 from autostack_core.infrastructure.store import Store
 
 pytestmark = pytest.mark.dbless
@@ -146,3 +146,22 @@ async def test_new_blobs_are_read_loose_or_packed_and_a_loose_file_must_match_it
     path.chmod(0o644)
     path.write_bytes(zlib.compress(b"blob 5\0other"))
     assert read_loose(str(bare), loose) is None
+
+
+@pytest.mark.parametrize("message", [
+    "one line", "\n\n  \nafter blank lines  \nand a second line\t\n\nthe body\n",
+    "trailing spaces   \r\n\r\nbody", "ünïcode subject\n", "no newline at all"])
+async def test_a_loose_commit_is_described_as_git_describes_it(
+    repos: tuple[Path, Path], tmp_path: Path, message: str
+) -> None:
+    work, bare = repos
+    (work / "index.html").write_text("<h1>v1</h1>")
+    (tmp_path / "message").write_text(message)
+    git("add", ".", cwd=work)
+    git("commit", "--cleanup=verbatim", "--allow-empty-message", "-F",
+        str(tmp_path / "message"), cwd=work)
+    git("push", "--quiet", str(bare), "main", cwd=work)
+    sha = git("rev-parse", "HEAD", cwd=work)
+    assert describe_loose(str(bare), sha) == await describe_local(str(bare), sha)
+    git("repack", "-a", "-d", cwd=bare)
+    assert describe_loose(str(bare), sha) is None  # packed: git describes it
