@@ -202,7 +202,16 @@ class DrainPump:
             except Exception:
                 logger.exception("log drains: reading build logs failed")
 
+    def _drained(self, source: str) -> bool:
+        return any(source in sender.sources for sender in self.senders.values())
+
     async def read_builds(self) -> int:
+        if not self._drained("build"):
+            # Nothing to send them to: skip to the newest row instead of reading every new
+            # line of every build (a drain added later starts from where it is added).
+            last = await DeploymentLog.all().order_by("-id").only("id").first()
+            self._build_cursor = max(self._build_cursor, last.id if last else 0)
+            return 0
         rows = (
             await DeploymentLog.filter(id__gt=self._build_cursor)
             .order_by("id")
@@ -258,6 +267,9 @@ class DrainPump:
         if stat.st_ino != self._edge_inode or stat.st_size < self._edge_offset:
             self._edge_offset, self._edge_inode = 0, stat.st_ino  # rotated: a new file
         if stat.st_size == self._edge_offset:
+            return
+        if not self._drained("edge"):
+            self._edge_offset = stat.st_size  # nothing to send the requests to: skip them
             return
         lines, self._edge_offset = await asyncio.to_thread(
             _read_lines, self._edge_path, self._edge_offset

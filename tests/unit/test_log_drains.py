@@ -255,6 +255,32 @@ async def test_failures_are_retried_then_counted_as_dropped(
     assert "1 records dropped" in drains["down"]["last_error"]
 
 
+async def test_build_lines_nobody_drains_are_skipped_not_read(
+    site: Site, autostack: AutoStack, api: httpx.AsyncClient
+) -> None:
+    allow_http_loopback(autostack)
+    pump = DrainPump(autostack)
+    await pump.refresh()
+    await DeploymentLog.create(
+        deployment=site.current, step="build", line="before", stream="stdout"
+    )
+    assert await pump.read_builds() == 0  # no drain: the pump skips to the newest row
+    with otlp_receiver() as otlp:
+        await api.post(
+            DRAINS, json={"name": "otel", "url": otlp.url, "kind": "otlp", "sources": ["build"]}
+        )
+        await pump.refresh()
+        try:
+            await DeploymentLog.create(
+                deployment=site.current, step="build", line="after", stream="stdout"
+            )
+            assert await pump.read_builds() == 1
+            await wait(lambda: len(otlp.records) == 1)
+        finally:
+            await pump.stop()
+    assert [record["body"] for record in otlp.records] == ["after"]
+
+
 async def wait(check, timeout: float = 20) -> object:  # type: ignore[no-untyped-def]
     import asyncio
 
