@@ -39,7 +39,12 @@ from tests.null_edge import edge_of
 from tests.template_database import PostgresCopies, SqliteTemplate, migrate_in_subprocess
 
 PG_ADMIN_URL = os.environ.get("AUTOSTACK_TEST_DATABASE_URL")
-SKIP_DBLESS = bool(os.environ.get("AUTOSTACK_TEST_SKIP_DBLESS"))
+DBLESS_SHARE = os.environ.get("AUTOSTACK_TEST_DBLESS", "all")
+"""Which of the tests a second database adds nothing to this run takes. CI runs the suite
+twice side by side (SQLite, then PostgreSQL + Redis) and splits these between its passes so
+that neither waits long for the other: ``all`` (the default), ``first`` (those marked
+``dbless`` but the end-to-end tests that start no server: CI's SQLite pass) or ``second``
+(only the end-to-end tests that start no server: CI's PostgreSQL + Redis pass)."""
 REDIS_URL = os.environ.get("AUTOSTACK_TEST_REDIS_URL")
 LOOPBACK = ("127.0.0.0/8", "::1")
 """``outbound_allow`` for tests: their stand-ins (git hosts, webhook receivers) listen here."""
@@ -55,16 +60,28 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On a second database (CI's PostgreSQL + Redis pass), skip what no database touches:
-    tests marked ``dbless``, and end-to-end tests that start no server (every server they
-    start takes its database from the ``database_url`` fixture)."""
-    if not SKIP_DBLESS:
+    """Every run takes the tests a database changes; of the others (marked ``dbless``, or
+    end-to-end tests that start no server: every server they start takes its database from
+    the ``database_url`` fixture), only the share :data:`DBLESS_SHARE` names."""
+    if DBLESS_SHARE == "all":
         return
-    dbless = [item for item in items if item.get_closest_marker("dbless") or (
-        item.get_closest_marker("e2e") and "database_url" not in getattr(item, "fixturenames", ()))]
-    if dbless:
-        config.hook.pytest_deselected(items=dbless)
-        items[:] = [item for item in items if not item.get_closest_marker("dbless")]
+    if DBLESS_SHARE not in ("first", "second"):
+        raise pytest.UsageError(
+            f"AUTOSTACK_TEST_DBLESS must be all, first or second, not {DBLESS_SHARE!r}"
+        )
+
+    def taken(item: pytest.Item) -> bool:
+        serverless = bool(item.get_closest_marker("e2e")) and "database_url" not in getattr(
+            item, "fixturenames", ()
+        )
+        if not (serverless or item.get_closest_marker("dbless")):
+            return True
+        return serverless == (DBLESS_SHARE == "second")
+
+    left = [item for item in items if not taken(item)]
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = [item for item in items if taken(item)]
 
 
 def pg_database_url(name: str) -> str:
