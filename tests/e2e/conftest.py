@@ -21,6 +21,7 @@ import pytest
 
 from autostack_core.utils import random_id
 from tests.conftest import LOOPBACK, REDIS_URL, free_port
+from tests.git_commands import git as git  # the e2e tests import it from here
 
 AUTOSTACK = str(Path(sys.executable).parent / "autostack")
 
@@ -151,14 +152,6 @@ def server(tmp_path: Path, database_url: str | None) -> Iterator[Server]:
     """A running AutoStack with one signed-in user (token in ``server.token``)."""
     with signed_in_server(tmp_path, database_url) as instance:
         yield instance
-
-
-def git(*args: str, cwd: Path) -> str:
-    env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "GIT_AUTHOR_NAME": "Dev",
-           "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": "Dev",
-           "GIT_COMMITTER_EMAIL": "dev@example.com"}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
-                          text=True).stdout.strip()
 
 
 @pytest.fixture

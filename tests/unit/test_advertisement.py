@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from autostack_core.git import advertisement
+from tests.git_commands import git
 
 pytestmark = pytest.mark.dbless
 
@@ -17,14 +17,6 @@ pytestmark = pytest.mark.dbless
 def nothing_learnt(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test starts before git answered (every test's repository has the same config)."""
     monkeypatch.setattr(advertisement, "_capabilities", {})
-
-
-def git(*args: str, cwd: Path) -> str:
-    env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "GIT_AUTHOR_NAME": "Dev",
-           "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": "Dev",
-           "GIT_COMMITTER_EMAIL": "dev@example.com"}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
-                          text=True).stdout.strip()
 
 
 def gits_answer(repo: Path) -> bytes:

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from autostack_core.git.gitserver import _branch_heads
+from tests.git_commands import git
 
 pytestmark = pytest.mark.dbless
-
-
-def git(*args: str, cwd: Path) -> str:
-    env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "GIT_AUTHOR_NAME": "Dev",
-           "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": "Dev",
-           "GIT_COMMITTER_EMAIL": "dev@example.com"}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
-                          text=True).stdout.strip()
 
 
 def for_each_ref(repo: Path) -> dict[str, str]:

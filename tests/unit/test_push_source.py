@@ -6,7 +6,6 @@ Real git repositories and a real store in a temporary folder.
 from __future__ import annotations
 
 import os
-import subprocess
 import zlib
 from pathlib import Path
 
@@ -15,16 +14,9 @@ import pytest
 from autostack_core.build.push_source import checkout_pushed, describe_loose, read_loose
 from autostack_core.build.sources import SourceError, describe_local
 from autostack_core.infrastructure.store import Store
+from tests.git_commands import git
 
 pytestmark = pytest.mark.dbless
-
-
-def git(*args: str, cwd: Path) -> str:
-    env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "GIT_AUTHOR_NAME": "Dev",
-           "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": "Dev",
-           "GIT_COMMITTER_EMAIL": "dev@example.com"}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
-                          text=True).stdout.strip()
 
 
 def commit(work: Path, bare: Path, files: dict[str, str], message: str) -> str:

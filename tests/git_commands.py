@@ -1,0 +1,17 @@
+"""Running git in tests: as a developer named Dev, with the repository's folder as home
+(no user's or machine's git configuration but the system's)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+
+def git(*args: str, cwd: Path) -> str:
+    """Run ``git args`` in ``cwd`` and return its standard output, stripped; a failure raises."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "GIT_AUTHOR_NAME": "Dev",
+           "GIT_AUTHOR_EMAIL": "dev@example.com", "GIT_COMMITTER_NAME": "Dev",
+           "GIT_COMMITTER_EMAIL": "dev@example.com"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
