@@ -75,9 +75,6 @@ POLL_SECONDS = 0.2
 FOLLOW_SECONDS = 1.0
 
 
-
-
-
 class AciDeployError(Exception):
     """A container group did not start; the message is for users."""
 

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from autostack_plugins.providers.kubernetes.clusters import Clusters, Placement
 
 
-
 class ReleaseCosts:
     """The runtime's cost methods; :class:`.runtime.KubernetesRuntime` has the rest."""
 
