@@ -41,20 +41,13 @@ from deploy_bench import make_folder, timings_of
 
 from tests.conftest import free_port
 from tests.e2e.conftest import AUTOSTACK, Server, make_env
+from tests.git_commands import git
 
 ROUNDS = 7
 CADDY = str(Path(sys.executable).parent / "caddy")
 HOOK = """#!/bin/sh
 GIT_WORK_TREE="{site}" git checkout -f --quiet main
 """
-
-
-def git(*args: str, cwd: Path) -> str:
-    env = {"PATH": os.environ["PATH"], "HOME": str(cwd), "GIT_AUTHOR_NAME": "Bench",
-           "GIT_AUTHOR_EMAIL": "b@example.com", "GIT_COMMITTER_NAME": "Bench",
-           "GIT_COMMITTER_EMAIL": "b@example.com"}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
-                          text=True).stdout.strip()
 
 
 CLIENT = httpx.Client(timeout=5, verify=False)
