@@ -96,6 +96,17 @@ def answers(server: Server, count: int = 20) -> set[str]:
     return seen
 
 
+def answers_including(server: Server, wanted: set[str], seconds: float = 30) -> set[str]:
+    """Fresh visitors' answers until ``wanted`` is among them: a stage is saved (and shown by
+    ``rollout status``) before the edge applies its weights, so they may lag a moment."""
+    deadline = time.monotonic() + seconds
+    seen: set[str] = set()
+    while not wanted <= seen:
+        assert time.monotonic() < deadline, seen
+        seen |= answers(server)
+    return seen
+
+
 def test_a_failing_deployment_is_aborted_within_the_failure_budget(
     server: Server, tmp_path: Path
 ) -> None:
@@ -138,7 +149,7 @@ def test_a_healthy_deployment_goes_through_its_stages_to_production(
         assert started["state"] == "running" and started["weights"][new] == 10
         waiting = wait_for_state(server, {"awaiting_approval", "aborted"})
         assert waiting["state"] == "awaiting_approval" and waiting["weights"][new] == 50
-        assert {"v1 site", "v2 site"} <= {answer.split(" ", 1)[1] for answer in answers(server)}
+        answers_including(server, {"200 v1 site", "200 v2 site"})
         assert waiting["measure"]["new"]["requests"] > 0
         server.cli("rollout", "advance", PROJECT)
         time.sleep(0.5)
