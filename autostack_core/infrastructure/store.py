@@ -66,6 +66,7 @@ class Store:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.objects = root / "objects"
+        self._objects = str(self.objects)
         self.manifests = root / "manifests"
         self.tmp = root / "tmp"
         for folder in (self.objects, self.manifests, self.tmp):
@@ -81,11 +82,19 @@ class Store:
     # -- objects -----------------------------------------------------------
 
     def object_path(self, sha: str, executable: bool = False) -> Path:
+        return Path(self._object_file(sha, executable))
+
+    def _object_file(self, sha: str, executable: bool = False) -> str:
+        """:meth:`object_path` as text: a store step calls it for every file of a tree, and
+        a :class:`Path` costs several times the system call it names."""
         check_hash(sha)
-        return self.objects / sha[:2] / (sha[2:] + (EXECUTABLE_SUFFIX if executable else ""))
+        return f"{self._objects}/{sha[:2]}/{sha[2:]}{EXECUTABLE_SUFFIX if executable else ''}"
 
     def has(self, sha: str) -> bool:
-        return self.object_path(sha).is_file()
+        try:
+            return stat.S_ISREG(os.stat(self._object_file(sha)).st_mode)
+        except FileNotFoundError:
+            return False
 
     def size(self, sha: str) -> int | None:
         """The stored object's size in bytes, or None when the store lacks it."""
@@ -156,7 +165,7 @@ class Store:
     def _touch(self, sha: str) -> bool:
         """Whether the object exists; refresh its mtime so a running gc's grace period keeps it."""
         try:
-            os.utime(self.object_path(sha))
+            os.utime(self._object_file(sha))
         except FileNotFoundError:
             return False
         return True
@@ -201,11 +210,10 @@ class Store:
         known = known or {}
         paths: dict[str, Path] = {}
         files: dict[str, dict[str, Any]] = {}
-        for relative, path in _walk(root, root, (root,)):
-            st = path.stat()
-            paths[relative] = path
+        for relative, path, st in _walk(root, str(root), (str(root),)):
+            paths[relative] = Path(path)
             files[relative] = {
-                "sha256": known.get((st.st_dev, st.st_ino)) or _sha256_of(path),
+                "sha256": known.get((st.st_dev, st.st_ino)) or _sha256_of(paths[relative]),
                 "size": st.st_size,
                 "mode": _file_mode(st.st_mode),
             }
@@ -231,7 +239,7 @@ class Store:
         for sha in set(hashes):
             for executable in (False, True):
                 with contextlib.suppress(FileNotFoundError):
-                    st = self.object_path(sha, executable).stat()
+                    st = os.stat(self._object_file(sha, executable))
                     inodes[(st.st_dev, st.st_ino)] = sha
         return inodes
 
@@ -278,27 +286,31 @@ class Store:
         """
         manifest = self.load_manifest(manifest_hash)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
-        placed: dict[tuple[str, bool], Path] = {}
+        staging = tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+        placed: dict[tuple[str, bool], str] = {}
+        folders = {""}  # made already, relative to staging
         try:
             os.chmod(staging, 0o755)
             for relative, entry in manifest["files"].items():
-                target = staging / safe_relative_path(relative)
-                target.parent.mkdir(parents=True, exist_ok=True)
+                folder = safe_relative_path(relative).rpartition("/")[0]
+                if folder not in folders:
+                    os.makedirs(f"{staging}/{folder}", exist_ok=True)
+                    folders.add(folder)
+                target = f"{staging}/{relative}"
                 key = (entry["sha256"], bool(entry["mode"] & 0o111))
                 if not link_store:
-                    shutil.copyfile(self.object_path(key[0]), target)
+                    shutil.copyfile(self._object_file(key[0]), target)
                     os.chmod(target, 0o755 if key[1] else 0o644)
                     continue
                 if key not in placed:
-                    placed[key] = self._executable_object(key[0]) if key[1] \
-                        else self.object_path(key[0])
+                    placed[key] = str(self._executable_object(key[0])) if key[1] \
+                        else self._object_file(key[0])
                 if _link(placed[key], target):
                     continue
-                shutil.copyfile(self.object_path(key[0]), target)
+                shutil.copyfile(self._object_file(key[0]), target)
                 os.chmod(target, 0o555 if key[1] else 0o444)
                 placed[key] = target
-            _swap_into_place(staging, dest)
+            _swap_into_place(Path(staging), dest)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -353,7 +365,7 @@ def _sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _link(source: Path, target: Path) -> bool:
+def _link(source: Path | str, target: Path | str) -> bool:
     """Hard-link ``target`` to ``source``; False where links cannot be made (then copy)."""
     try:
         os.link(source, target)
@@ -365,24 +377,27 @@ def _link(source: Path, target: Path) -> bool:
 
 
 def _walk(
-    root: Path, folder: Path, ancestors: tuple[Path, ...], prefix: str = ""
-) -> Iterator[tuple[str, Path]]:
-    """Yield (relative path, real file) under ``folder``, following symlinks inside ``root``."""
-    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        path = Path(entry.path)
+    root: Path, folder: str, ancestors: tuple[str, ...], prefix: str = ""
+) -> Iterator[tuple[str, str, os.stat_result]]:
+    """Yield (relative path, real file, its stat) under ``folder``, following symlinks inside
+    ``root``. Paths are text: a :class:`Path` per file cost more than the file's stat."""
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda e: e.name)
+    for entry in entries:
+        path = entry.path
         relative = prefix + entry.name
         if entry.is_symlink():
-            real = path.resolve()
+            real = Path(path).resolve()
             if not real.is_relative_to(root) or not real.exists():
                 raise StoreError(f"symlink {relative!r} points outside the output")
-            path = real
-        mode = path.stat().st_mode
-        if stat.S_ISDIR(mode):
+            path = str(real)
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
             if path in ancestors:
                 raise StoreError(f"symlink loop at {relative!r}")
             yield from _walk(root, path, (*ancestors, path), f"{relative}/")
-        elif stat.S_ISREG(mode):
-            yield relative, path
+        elif stat.S_ISREG(st.st_mode):
+            yield relative, path, st
 
 
 def _swap_into_place(staging: Path, dest: Path) -> None:
