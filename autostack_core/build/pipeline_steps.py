@@ -103,10 +103,16 @@ class StepRun:
                                  f"with code {code}")
             await self.mark(PASSED, step.id)
 
-    async def around_builder(self, run: Run, builder: Callable[[], Awaitable[None]]) -> None:
-        """Custom steps before install, the builder's install and build, the steps after."""
+    async def around_builder(self, run: Run, builder: Callable[[], Awaitable[None]],
+                             save_running: bool = True) -> None:
+        """Custom steps before install, the builder's install and build, the steps after.
+        Without ``save_running`` (nothing to build) install and build are running in memory
+        only, saved when they pass, fail or a command runs: one write fewer."""
         await self.run_custom(run, before_builder=True)
-        await self.mark(RUNNING, "install", "build")
+        if save_running:
+            await self.mark(RUNNING, "install", "build")
+        else:
+            self.set(RUNNING, "install", "build")
         await builder()
         await self.mark(PASSED, "install", "build")
         await self.run_custom(run, before_builder=False)
@@ -227,6 +233,7 @@ async def run_builder(pipeline: Pipeline, detection: Detection,
                                "system")
             await _private_workspace(pipeline)
             sandbox = pipeline.sandbox = new_sandbox()
+            await steps.save()  # install and build were running unsaved (around_builder)
         pipeline.log.write(step, f"$ {command}", "system")
 
         async def on_line(stream: str, line: str) -> None:
@@ -262,7 +269,7 @@ async def run_builder(pipeline: Pipeline, detection: Detection,
                                     if OutputKind.IMAGE in runtime.accepts)),
         push_target=_push_target(app, project),
     )
-    await steps.around_builder(run, lambda: builder.build(context))
+    await steps.around_builder(run, lambda: builder.build(context), save_running=not static)
     if image_only_runtime(app, project) and not (pipeline.output_dir / "image.json").exists():
         await app.call_hook("package_image", context=context)
 

@@ -221,6 +221,17 @@ async def test_a_symlink_leaving_the_output_is_left_out_with_a_warning_never_cop
     assert any("dist/up is a symlink pointing outside" in line for line in build.log)
 
 
+async def test_the_published_count_takes_links_to_files_not_links_to_folders(
+    build: StaticBuild,
+) -> None:
+    build.write({"dist/index.html": "x", "dist/v2.html": "two", "dist/docs/a.html": "a"})
+    (build.workspace / "dist" / "latest.html").symlink_to("v2.html")
+    (build.workspace / "dist" / "current").symlink_to("docs")
+    await build.run_static(detection(output_directory="dist"))
+    assert os.readlink(build.output / "static" / "current") == "docs"
+    assert "published 4 files from dist/ with 1 routes" in build.log
+
+
 async def test_a_headers_file_linked_outside_fails_the_build_without_its_content(
     build: StaticBuild, tmp_path: Path
 ) -> None:
