@@ -9,10 +9,12 @@ inodes name their store objects) nor written again as the team's rows.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autostack_core.build.build_errors import BuildError
 from autostack_core.infrastructure.manifests import manifest_bytes, manifest_objects
+from autostack_core.infrastructure.store import ScannedTree, Store
 from autostack_core.services import quotas, team_files
 
 if TYPE_CHECKING:
@@ -22,8 +24,8 @@ if TYPE_CHECKING:
 async def store_output(pipeline: Pipeline) -> str:
     """Store the pipeline's output folder and its manifest; return the manifest's hash."""
     store = pipeline.store
-    known = await asyncio.to_thread(store.object_inodes, pipeline.linked_objects)
-    scanned = await asyncio.to_thread(store.scan_tree, pipeline.output_dir, known)
+    scanned = await asyncio.to_thread(scan_output, store, pipeline.output_dir,
+                                      pipeline.linked_objects)
     new_files = await check_output_limits(pipeline, scanned.manifest)
     manifest_hash = await asyncio.to_thread(store.store_tree, scanned)
     if new_files:
@@ -31,6 +33,12 @@ async def store_output(pipeline: Pipeline) -> str:
                                 new_files)
     pipeline.log.write("upload", f"Stored {len(scanned.manifest['files'])} files", "system")
     return manifest_hash
+
+
+def scan_output(store: Store, output_dir: Path, linked_objects: list[str]) -> ScannedTree:
+    """The output folder scanned (:meth:`Store.scan_tree`), its files that are links to
+    ``linked_objects`` recognised unread; one call, so one thread."""
+    return store.scan_tree(output_dir, store.object_inodes(linked_objects))
 
 
 async def check_output_limits(pipeline: Pipeline, manifest: dict[str, Any]) -> dict[str, int]:

@@ -23,7 +23,6 @@ import hashlib
 import os
 import zlib
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +119,19 @@ def read_loose(repository: str, blob: str, kind: bytes = b"blob") -> bytes | Non
     return content
 
 
+def stored_hashes(repository: str, store: Store, blob_map: Path,
+                  files: list[TreeFile]) -> dict[str, str] | None:
+    """Git blob -> store hash for the blobs of ``files`` the store has (:func:`known_hashes`)
+    or just stored from loose objects (:func:`store_loose_blobs`); None when the new content
+    is over :data:`MAX_NEW_BYTES`. One call, so one thread for the lot."""
+    known = known_hashes(store, blob_map, files)
+    new = {file.blob: file.size for file in files if file.blob not in known}
+    if sum(new.values()) > MAX_NEW_BYTES:
+        return None
+    known.update(store_loose_blobs(repository, store, blob_map, sorted(new)))
+    return known
+
+
 def store_loose_blobs(repository: str, store: Store, blob_map: Path,
                       blobs: list[str]) -> dict[str, str]:
     """Store the blobs of ``blobs`` the repository keeps loose (:func:`read_loose`); git blob
@@ -174,16 +186,12 @@ async def store_commit(repository: str, store: Store, blob_map: Path,
     files = await list_tree(repository, commit)
     if files is None:
         return None
-    known = await asyncio.to_thread(known_hashes, store, blob_map, files)
-    new = sorted({file.blob: file.size for file in files if file.blob not in known}.items())
-    if sum(size for _, size in new) > MAX_NEW_BYTES:
+    known = await asyncio.to_thread(stored_hashes, repository, store, blob_map, files)
+    if known is None:
         return None
-    if new:
-        known.update(await asyncio.to_thread(store_loose_blobs, repository, store, blob_map,
-                                             [blob for blob, _ in new]))
-        packed = [blob for blob, _ in new if blob not in known]
-        if packed:
-            known.update(await store_new_blobs(repository, store, blob_map, packed))
+    packed = sorted({file.blob for file in files if file.blob not in known})
+    if packed:
+        known.update(await store_new_blobs(repository, store, blob_map, packed))
     ordered = sorted(files, key=lambda file: file.path)
     return {"files": {file.path: {"sha256": known[file.blob], "size": file.size,
                                   "mode": file.mode} for file in ordered}}
@@ -214,6 +222,19 @@ def describe_loose(repository: str, commit: str) -> Checkout | None:
                     tree_sha=fields[0].removeprefix("tree "))
 
 
+async def describe_commit(repository: str, commit: str) -> Checkout:
+    """Commit ``commit`` described from its loose object (:func:`describe_loose`), else by git."""
+    loose = await asyncio.to_thread(describe_loose, repository, commit)
+    return loose if loose is not None else await describe_local(repository, commit)
+
+
+def link_manifest(store: Store, manifest: dict[str, Any], dest: Path) -> str:
+    """Store ``manifest`` and lay it out in ``dest`` as links to the store; its hash."""
+    manifest_hash = store.put_manifest(manifest)
+    store.materialize(manifest_hash, dest, link_store=True)
+    return manifest_hash
+
+
 @dataclass(frozen=True)
 class PushedSource:
     """A checkout of the built-in remote; ``manifest_hash`` names the stored manifest the
@@ -229,19 +250,14 @@ async def checkout_pushed(repository: Path, ref: str, store: Store, blob_map: Pa
     """Lay ``ref`` of the built-in remote ``repository`` out in ``dest`` as links to the
     store (:func:`store_commit`), else with git (:func:`checkout_local`, through ``index``)."""
     repo = str(repository)
-    loose = await asyncio.to_thread(describe_loose, repo, ref) if FULL_SHA.match(ref) else None
-    if loose is not None:  # a small push's new commit, read without git
-        described = loose
-        manifest = await store_commit(repo, store, blob_map, ref)
-    elif FULL_SHA.match(ref):  # a commit cannot move: listed and described at once
+    if FULL_SHA.match(ref):  # a commit cannot move: listed and described at once
         described, manifest = await asyncio.gather(
-            describe_local(repo, ref), store_commit(repo, store, blob_map, f"{ref}^{{commit}}"))
+            describe_commit(repo, ref), store_commit(repo, store, blob_map, f"{ref}^{{commit}}"))
     else:
         described = await describe_local(repo, ref)
         manifest = await store_commit(repo, store, blob_map, described.commit_sha)
     if manifest is None:
         return PushedSource(await checkout_local(repository, ref, dest, index))
-    manifest_hash = await asyncio.to_thread(store.put_manifest, manifest)
-    await asyncio.to_thread(partial(store.materialize, manifest_hash, dest, link_store=True))
+    manifest_hash = await asyncio.to_thread(link_manifest, store, manifest, dest)
     return PushedSource(described, manifest_hash,
                         tuple(entry["sha256"] for entry in manifest["files"].values()))

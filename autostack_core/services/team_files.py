@@ -59,10 +59,9 @@ async def stored_bytes(team_id: int) -> int:
     return int(rows[0]["total"] or 0) if rows else 0
 
 
-async def check_quota(team_id: int, quota: int, files: Mapping[str, int]) -> None:
-    """Raise :class:`QuotaExceeded` if adding ``files`` (``{sha256: size}``) passes ``quota``."""
-    have = await credited(team_id, files)
-    new = {sha: size for sha, size in files.items() if sha not in have}
+async def check_quota(team_id: int, quota: int, new: Mapping[str, int]) -> None:
+    """Raise :class:`QuotaExceeded` if adding ``new`` (``{sha256: size}``, files the team has
+    no credit for: :func:`credited`) passes ``quota``."""
     if not new:
         return
     used = await stored_bytes(team_id)
