@@ -42,11 +42,6 @@ class MovedAlias:
     previous: str | None
 
 
-def is_newest(deployment: Deployment, current: Deployment | None) -> bool:
-    """A slow older build never takes an alias from a newer one that finished first."""
-    return current is None or current.created_at <= deployment.created_at
-
-
 class AliasMoves:
     """The aliases one deployment takes before it is ready, and how to put them back.
     ``endpoint`` is the deployment's, just deployed: each alias is bound to it without
@@ -60,20 +55,32 @@ class AliasMoves:
         self.endpoint = endpoint
         self.moved: list[MovedAlias] = []
 
-    async def point(self, hostname: str, kind: AliasKind, branch: str | None = None) -> None:
-        """Move ``hostname`` to the deployment (still deploying), remembering where it was."""
-        previous = await deployments.point_alias(self.app, self.project, self.deployment,
-                                                 hostname, kind, branch=branch, ready_next=True,
-                                                 endpoint=self.endpoint)
-        self.moved.append(MovedAlias(hostname, kind, branch, previous))
-
-    async def promote(self) -> None:
-        """Move the production alias (and the custom domains following it)."""
-        previous = await deployments.promote(self.app, self.project, self.deployment,
-                                             ready_next=True, endpoint=self.endpoint)
-        hostname = deployments.production_hostname(self.project.name,
-                                                   self.app.settings.base_domain)
-        self.moved.append(MovedAlias(hostname, AliasKind.PRODUCTION, None, previous))
+    async def point(self, moves: list[deployments.AliasMove]) -> None:
+        """Move the aliases ``moves`` to the deployment (still deploying) together, remembering
+        where they were; audit and announce a promotion when the production alias is one."""
+        try:
+            previous = await deployments.point_aliases(self.app, self.project, self.deployment,
+                                                       moves, ready_next=True,
+                                                       endpoint=self.endpoint)
+        except BaseException:
+            # An edge binding one hostname after the other may have bound some before it
+            # refused: :meth:`undo` puts this project's back where the database has them.
+            rows = await Alias.filter(hostname__in=[move.hostname for move in moves]) \
+                .values_list("hostname", "project_id", "deployment_id")
+            others = {hostname for hostname, project_id, _ in rows
+                      if project_id != self.project.id}
+            before = {hostname: deployment_id for hostname, _, deployment_id in rows}
+            self.moved.extend(MovedAlias(move.hostname, move.kind, move.branch,
+                                         before.get(move.hostname))
+                              for move in moves if move.hostname not in others)
+            raise
+        for move in moves:
+            self.moved.append(MovedAlias(move.hostname, move.kind, move.branch,
+                                         previous[move.hostname]))
+        for move in moves:
+            if move.kind == AliasKind.PRODUCTION:
+                await deployments.promoted(self.app, self.project, self.deployment,
+                                           previous[move.hostname])
 
     async def undo(self) -> None:
         """Point every moved alias back at the ready deployment it served before; take the
@@ -91,13 +98,42 @@ class AliasMoves:
             except Exception:
                 logger.exception("%s could not go back to %s", moved.hostname, moved.previous)
         try:
-            left = await Alias.filter(deployment_id=self.deployment.id) \
-                .values_list("hostname", flat=True)
+            left = {str(hostname) for hostname in await Alias.filter(
+                deployment_id=self.deployment.id).values_list("hostname", flat=True)}
             await Alias.filter(deployment_id=self.deployment.id).delete()
-            for hostname in left:
+            # New ones an edge may have bound before it refused have no row any more.
+            left |= {moved.hostname for moved in self.moved if moved.previous is None}
+            for hostname in sorted(left):
                 await self.app.edge.unbind(str(hostname))
         except Exception:
             logger.exception("the aliases of %s could not be taken off", self.deployment.id)
+
+
+async def taken_aliases(app: AutoStack, project: Project, deployment: Deployment,
+                        held: bool) -> list[deployments.AliasMove]:
+    """The aliases ``deployment`` takes besides its own hostname: production unless ``held``
+    (a member's approval) or a newer deployment has it, its branch's and pull request's
+    unless newer ones have them (their deployments are read in one query)."""
+    base = app.settings.base_domain
+    wanted: list[deployments.AliasMove] = []
+    if not held and deployment.target == Environment.PRODUCTION:
+        wanted.append(deployments.AliasMove(
+            deployments.production_hostname(project.name, base), AliasKind.PRODUCTION))
+    if deployment.branch:
+        wanted.append(deployments.AliasMove(
+            await hostnames.branch_hostname(project, deployment.branch, base),
+            AliasKind.BRANCH, deployment.branch))
+    if deployment.pull_request is not None:
+        wanted.append(deployments.AliasMove(
+            await hostnames.pull_request_hostname(project, deployment.pull_request, base),
+            AliasKind.PULL_REQUEST, deployment.branch))
+    if not wanted:
+        return []
+    created = dict(await Alias.filter(
+        hostname__in=[move.hostname for move in wanted], deployment_id__isnull=False,
+    ).values_list("hostname", "deployment__created_at"))
+    return [move for move in wanted
+            if move.hostname not in created or created[move.hostname] <= deployment.created_at]
 
 
 async def route_then_ready(app: AutoStack, project: Project, deployment: Deployment,
@@ -117,20 +153,8 @@ async def route_then_ready(app: AutoStack, project: Project, deployment: Deploym
     moves = AliasMoves(app, project, deployment, endpoint)
     ready = False
     try:
-        await moves.point(own_hostname, AliasKind.DEPLOYMENT)
-        if not held and deployment.target == Environment.PRODUCTION and is_newest(
-                deployment, await deployments.production_deployment(app, project)):
-            await moves.promote()
-        base = app.settings.base_domain
-        if deployment.branch:
-            hostname = await hostnames.branch_hostname(project, deployment.branch, base)
-            if is_newest(deployment, await deployments.alias_target(hostname)):
-                await moves.point(hostname, AliasKind.BRANCH, branch=deployment.branch)
-        if deployment.pull_request is not None:
-            hostname = await hostnames.pull_request_hostname(project, deployment.pull_request,
-                                                             base)
-            if is_newest(deployment, await deployments.alias_target(hostname)):
-                await moves.point(hostname, AliasKind.PULL_REQUEST, branch=deployment.branch)
+        await moves.point([deployments.AliasMove(own_hostname, AliasKind.DEPLOYMENT),
+                           *await taken_aliases(app, project, deployment, held)])
         if steps is not None:
             ready_fields["pipeline"] = steps.deployed()
         ready = await deployments.transition(app, deployment, DeploymentState.READY,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -128,7 +128,13 @@ class Protection:
 
 
 class Edge(Protocol):
-    """Routes hostnames to endpoints. One edge serves the whole server."""
+    """Routes hostnames to endpoints. One edge serves the whole server.
+
+    Optional: ``async def bind_many(self, bindings: Mapping[str, Sequence[WeightedEndpoint]])``,
+    :meth:`bind` for several hostnames at once (a deployment's aliases), for an edge that
+    can apply them with one write; refusing one, it changes none. The core calls it
+    through :func:`bind_all`, which binds one hostname after the other without it.
+    """
 
     name: str
 
@@ -194,3 +200,14 @@ class Edge(Protocol):
     def public_url(self, hostname: str) -> str:
         """The URL visitors use for ``hostname`` (scheme and port included)."""
         ...
+
+
+async def bind_all(edge: Edge, bindings: Mapping[str, Sequence[WeightedEndpoint]]) -> None:
+    """Bind each hostname of ``bindings`` to its targets: with the edge's optional
+    ``bind_many`` (see :class:`Edge`) when it has one, else with :meth:`Edge.bind`, in order."""
+    bind_many = getattr(edge, "bind_many", None)
+    if bind_many is not None:
+        await bind_many(bindings)
+        return
+    for hostname, targets in bindings.items():
+        await edge.bind(hostname, targets)

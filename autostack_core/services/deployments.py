@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +22,7 @@ from autostack_core.infrastructure.models import (
     new_deployment_id,
 )
 from autostack_core.interfaces import Event
-from autostack_core.services import audit, quotas, releases
+from autostack_core.services import audit, protection, quotas, releases
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
@@ -159,6 +161,15 @@ async def request_cancel(app: AutoStack, deployment: Deployment) -> Deployment:
     return deployment
 
 
+@dataclass(frozen=True)
+class AliasMove:
+    """One alias to point at a deployment: its hostname, kind and branch (for a new one)."""
+
+    hostname: str
+    kind: AliasKind
+    branch: str | None = None
+
+
 async def point_alias(
     app: AutoStack, project: Project, deployment: Deployment, hostname: str, kind: AliasKind,
     branch: str | None = None, ready_next: bool = False, endpoint: Endpoint | None = None,
@@ -173,37 +184,67 @@ async def point_alias(
     it ready finds its aliases serving it (see :mod:`autostack_core.build.pipeline_routing`).
     ``endpoint``: the deployment's, just deployed (see :func:`releases.bind`).
     """
+    previous = await point_aliases(app, project, deployment, [AliasMove(hostname, kind, branch)],
+                                   ready_next=ready_next, endpoint=endpoint)
+    return previous[hostname]
+
+
+async def point_aliases(
+    app: AutoStack, project: Project, deployment: Deployment, moves: Sequence[AliasMove],
+    ready_next: bool = False, endpoint: Endpoint | None = None,
+) -> dict[str, str | None]:
+    """:func:`point_alias` for several aliases: persisted in one transaction, then bound
+    at the edge together (:func:`releases.bind_many`), then announced; if the edge refuses,
+    none of them moves in the database. Returns each hostname's previous deployment."""
     allowed = (State.READY, State.DEPLOYING) if ready_next else (State.READY,)
     if deployment.state not in allowed:
         raise ApiError(409, f"only a ready deployment can take an alias; this one is "
                             f"{deployment.state}", "deployment")
     releases.runtime_for(app, project)  # installed, before the alias moves
+    hostnames = [move.hostname for move in moves]
     async with in_transaction():
-        alias = await Alias.get_or_none(hostname=hostname)
-        if alias is not None and alias.project_id != project.id:  # type: ignore[attr-defined]
-            raise ApiError(409, f"hostname: {hostname} belongs to another project", "hostname")
-        previous = None if alias is None else alias.deployment_id  # type: ignore[attr-defined]
-        if alias is None:
-            await Alias.create(hostname=hostname, project=project, deployment=deployment,
-                               kind=kind, branch=branch)
-        else:
-            await Alias.filter(id=alias.id).update(deployment_id=deployment.id)
-        if kind == AliasKind.PRODUCTION:
-            await Project.filter(id=project.id).update(production_url=url_for(app, hostname))
+        rows = {alias.hostname: alias for alias in await Alias.filter(hostname__in=hostnames)}
+        for alias in rows.values():
+            if alias.project_id != project.id:  # type: ignore[attr-defined]
+                raise ApiError(409, f"hostname: {alias.hostname} belongs to another project",
+                               "hostname")
+        previous: dict[str, str | None] = {
+            hostname: rows[hostname].deployment_id  # type: ignore[attr-defined]
+            if hostname in rows else None for hostname in hostnames}
+        for move in moves:
+            if move.hostname not in rows:
+                await Alias.create(hostname=move.hostname, project=project,
+                                   deployment=deployment, kind=move.kind, branch=move.branch)
+        if rows:
+            await Alias.filter(hostname__in=list(rows)).update(deployment_id=deployment.id)
+        production = [move.hostname for move in moves if move.kind == AliasKind.PRODUCTION]
+        if production:
+            await Project.filter(id=project.id).update(production_url=url_for(app, production[0]))
+    # Each alias is protected as its row says (an existing row keeps its kind and branch).
+    environments = {move.hostname: protection.environment_of(
+        AliasKind(rows[move.hostname].kind), rows[move.hostname].branch, deployment)
+        if move.hostname in rows else protection.environment_of(move.kind, move.branch,
+                                                                deployment)
+        for move in moves}
     try:
-        await releases.bind(app, project, deployment, hostname, endpoint)
+        await releases.bind_many(app, project, deployment, environments, endpoint)
     except Exception:
-        # The edge refused: put the alias back where it was so the database tells the truth.
-        if previous is None:
-            await Alias.filter(hostname=hostname).delete()
-        else:
-            await Alias.filter(hostname=hostname).update(deployment_id=previous)
+        # The edge refused: put the aliases back where they were so the database tells the
+        # truth.
+        for hostname, before in previous.items():
+            if before is None:
+                await Alias.filter(hostname=hostname).delete()
+            else:
+                await Alias.filter(hostname=hostname).update(deployment_id=before)
         raise
-    await announce(app, project, deployment)  # the pages showing the alias follow it
-    await app.notify(Event(kind="alias.moved", project=project.name, deployment=deployment.id,
-                           data={"hostname": hostname}))
-    if kind in (AliasKind.PRODUCTION, AliasKind.BRANCH):
-        await move_extra_hostnames(app, project, deployment, hostname, branch, endpoint)
+    await announce(app, project, deployment)  # the pages showing the aliases follow them
+    for move in moves:
+        await app.notify(Event(kind="alias.moved", project=project.name,
+                               deployment=deployment.id, data={"hostname": move.hostname}))
+    for move in moves:
+        if move.kind in (AliasKind.PRODUCTION, AliasKind.BRANCH):
+            await move_extra_hostnames(app, project, deployment, move.hostname, move.branch,
+                                       endpoint)
     return previous
 
 
@@ -232,13 +273,20 @@ async def promote(
     hostname = production_hostname(project.name, app.settings.base_domain)
     previous = await point_alias(app, project, deployment, hostname, AliasKind.PRODUCTION,
                                  ready_next=ready_next, endpoint=endpoint)
+    await promoted(app, project, deployment, previous, rollback)
+    return previous
+
+
+async def promoted(app: AutoStack, project: Project, deployment: Deployment,
+                   previous: str | None, rollback: bool = False) -> None:
+    """Audit and announce that the production alias moved from ``previous`` to ``deployment``
+    (:func:`promote` does, after moving it)."""
     kind = "deployment.rolled_back" if rollback else "deployment.promoted"
     await audit.record(kind, team=project.team_id,  # type: ignore[attr-defined]
                        target=("deployment", deployment.id), project=project.name,
                        before={"production": previous},
                        after={"production": deployment.id})
     await app.notify(Event(kind=kind, project=project.name, deployment=deployment.id))
-    return previous
 
 
 async def previous_production(project: Project, current: Deployment | None) -> Deployment | None:

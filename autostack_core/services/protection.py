@@ -23,6 +23,7 @@ is decided per request by :mod:`autostack_core.services.protection_gate`.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from autostack_core.errors import ApiError
@@ -86,27 +87,36 @@ async def guard(app: AutoStack, project: Project, hostname: str,
                 environment: Environment) -> None:
     """Protect ``hostname`` at the edge as ``environment``'s mode says (or open it); every
     hostname of a team the gate must see (:func:`gated`)."""
-    protected = mode_for(project, environment) != ProtectionMode.NONE or \
-        await gated(app, project.team_id)  # type: ignore[attr-defined]
-    await app.edge.protect(hostname, edge_protection(app) if protected else None)
+    await guard_many(app, project, {hostname: environment})
+
+
+async def guard_many(app: AutoStack, project: Project,
+                     hostnames: Mapping[str, Environment]) -> None:
+    """:func:`guard` for each hostname with its environment (whether the team is gated is
+    asked once, and only for a hostname its mode leaves open)."""
+    gate: bool | None = None
+    for hostname, environment in hostnames.items():
+        protected = mode_for(project, environment) != ProtectionMode.NONE
+        if not protected:
+            if gate is None:
+                gate = await gated(app, project.team_id)  # type: ignore[attr-defined]
+            protected = gate
+        await app.edge.protect(hostname, edge_protection(app) if protected else None)
 
 
 async def guard_release(app: AutoStack, project: Project, deployment: Deployment,
                         hostnames: tuple[str, ...]) -> None:
     """:func:`guard` for a deployment's own hostnames, before its runtime serves them."""
-    for hostname in hostnames:
-        await guard(app, project, hostname, Environment(deployment.target))
+    await guard_many(app, project, dict.fromkeys(hostnames, Environment(deployment.target)))
 
 
-async def guard_alias(app: AutoStack, project: Project, deployment: Deployment,
-                      hostname: str) -> None:
-    """:func:`guard` for the alias ``hostname`` of ``project`` (pointing at ``deployment``)."""
+async def alias_environment(hostname: str, deployment: Deployment) -> Environment:
+    """The environment whose protection the alias ``hostname`` (pointing at ``deployment``)
+    gets; a hostname with no alias row, the deployment's target."""
     alias = await Alias.get_or_none(hostname=hostname)
     if alias is None:
-        environment = Environment(deployment.target)
-    else:
-        environment = environment_of(AliasKind(alias.kind), alias.branch, deployment)
-    await guard(app, project, hostname, environment)
+        return Environment(deployment.target)
+    return environment_of(AliasKind(alias.kind), alias.branch, deployment)
 
 
 async def apply(app: AutoStack, project: Project) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -21,11 +21,12 @@ from autostack_core.errors import ApiError
 from autostack_core.infrastructure.models import (
     Deployment,
     DeploymentState,
+    Environment,
     EnvironmentVariable,
     Team,
 )
 from autostack_core.infrastructure.store import Store
-from autostack_core.interfaces.edge import WeightedEndpoint
+from autostack_core.interfaces.edge import WeightedEndpoint, bind_all
 from autostack_core.interfaces.runtime import (
     Artifact,
     ArtifactReference,
@@ -180,12 +181,23 @@ async def bind(app: AutoStack, project: Project, deployment: Deployment, hostnam
     project protects its environment. ``endpoint`` is the deployment's, when the caller has
     just deployed it (:func:`deploy`'s answer: running, its own hostnames protected): it is
     then not published, deployed and guarded again for every alias it takes."""
+    environment = await protection.alias_environment(hostname, deployment)
+    await bind_many(app, project, deployment, {hostname: environment}, endpoint)
+
+
+async def bind_many(app: AutoStack, project: Project, deployment: Deployment,
+                    hostnames: Mapping[str, Environment], endpoint: Endpoint | None = None,
+                    ) -> None:
+    """:func:`bind` for several hostnames, each protected as its environment says, bound
+    at the edge together (:func:`~autostack_core.interfaces.edge.bind_all`: the local edge
+    saves its state once for all of them)."""
     if endpoint is None:
         endpoint = await serve(app, project, deployment)
-    await protection.guard_alias(app, project, deployment, hostname)
-    await app.edge.bind(hostname, [WeightedEndpoint(endpoint)])
-    await skew.apply(app, project, hostname)
-    if hostname == f"{project.name}.{app.settings.base_domain}":
+    await protection.guard_many(app, project, hostnames)
+    await bind_all(app.edge, {hostname: [WeightedEndpoint(endpoint)] for hostname in hostnames})
+    for hostname in hostnames:
+        await skew.apply(app, project, hostname)
+    if f"{project.name}.{app.settings.base_domain}" in hostnames:
         await follow_production(app, project, deployment)
 
 

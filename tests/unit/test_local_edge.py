@@ -139,6 +139,31 @@ async def test_refused_bindings_change_nothing(local_edge: LocalEdge) -> None:
     assert edge.state.splits == {HOST: {"dpla": 1, "dplb": 1}}
 
 
+async def test_several_hostnames_bind_together_or_not_at_all(local_edge: LocalEdge) -> None:
+    """A deployment's aliases move in one call (one save of the state); a refusal for one
+    of them moves none."""
+    edge = local_edge.edge
+    unserved: list[str] = []
+    edge.on_unserved.append(unserved.append)
+    other = "other.localhost"
+    await local_edge.bind_many({HOST: [target("a")], other: [target("a")]})
+    await local_edge.bind_many({HOST: [target("b")], other: [target("a", 1), target("c", 1)],
+                                "b.localhost": [target("b")]})
+    assert os.readlink(edge.hosts_dir / HOST) == str(edge.deployments_dir / "dplb")
+    assert bucket_targets(edge, other) == {"dpla": 128, "dplc": 128}
+    saved = EdgeState.load(edge.state_path)
+    assert saved.targets(HOST) == ["dplb"] and saved.targets(other) == ["dpla", "dplc"]
+    # dpla lost a hostname; the listener sees it still serves the other one.
+    assert unserved == ["dpla"] and edge.state.in_use("dpla")
+
+    with pytest.raises(EdgeError, match="not on the edge"):
+        await local_edge.bind_many({HOST: [target("c")], other: [target("gone")]})
+    assert os.readlink(edge.hosts_dir / HOST) == str(edge.deployments_dir / "dplb")
+    assert EdgeState.load(edge.state_path).targets(HOST) == ["dplb"]
+    assert edge.state.targets(HOST) == ["dplb"]
+    assert edge.state.splits == {other: {"dpla": 1, "dplc": 1}}
+
+
 def found_marker(edge: Edge, hostname: str) -> str:
     """The marker name Caddy's glob ``hosts/<hostname>/profile-*`` finds first."""
     return sorted(path.name for path in (edge.hosts_dir / hostname).glob("profile-*"))[0]

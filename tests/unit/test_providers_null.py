@@ -10,7 +10,7 @@ import asyncio
 import pytest
 
 from autostack_core.config import Settings
-from autostack_core.interfaces.edge import CertificateStatus, WeightedEndpoint
+from autostack_core.interfaces.edge import CertificateStatus, WeightedEndpoint, bind_all
 from autostack_core.interfaces.runtime import (
     Endpoint,
     OutputKind,
@@ -69,6 +69,15 @@ async def test_the_edge_records_calls_and_reports_certificates() -> None:
     certificate = await edge.certificate("site.test")
     assert (certificate.status, certificate.issuer) == (CertificateStatus.ISSUED, "null")
     assert edge.public_url("site.test") == "http://site.test"
+
+
+async def test_an_edge_without_bind_many_binds_one_hostname_after_the_other() -> None:
+    runtime, edge = NullRuntime(), NullEdge()
+    endpoint = await deploy(runtime, "a", dict(static_output("x")))
+    await bind_all(edge, {"site.test": [WeightedEndpoint(endpoint)],
+                          "www.site.test": [WeightedEndpoint(endpoint)]})
+    assert edge.calls == [("bind", "site.test"), ("bind", "www.site.test")]
+    assert edge.served_by("www.site.test") == ["a"]
 
 
 async def test_the_edge_refuses_endpoints_it_cannot_reach_and_bad_redirects() -> None:

@@ -207,13 +207,7 @@ class Edge:
 
     async def alias(self, hostname: str, deployment_id: str) -> None:
         """Point ``hostname`` at a deployment: one atomic rename, no Caddy reload."""
-        hostname = check_hostname(hostname)
-        async with self._lock:
-            previous = bind_alias(self.state, hostname, deployment_id)
-            if previous is None:
-                return
-            self._moved(hostname, previous)
-        self._unserved(set(previous) - {deployment_id})
+        await self.bind_many({hostname: {deployment_id: 1}})
 
     async def split(self, hostname: str, weights: Mapping[str, int]) -> None:
         """Split ``hostname``'s traffic between deployments by weight: one atomic rename.
@@ -223,20 +217,42 @@ class Edge:
         :class:`EdgeError`, changing nothing, for an unknown deployment or
         weights that send traffic nowhere.
         """
-        hostname = check_hostname(hostname)
-        wanted = {deployment_id: int(weight) for deployment_id, weight in weights.items()}
-        try:
-            bucket_owners(wanted)
-        except ValueError as error:
-            raise EdgeError(f"cannot split {hostname}: {error}") from error
-        live = serving(wanted)
-        if len(live) == 1:
-            await self.alias(hostname, live[0])
-            return
+        await self.bind_many({hostname: weights})
+
+    async def bind_many(self, bindings: Mapping[str, Mapping[str, int]]) -> None:
+        """:meth:`split` for several hostnames, with one save of the state for all of them
+        (a push moves three aliases; each save writes the whole state).
+
+        Each hostname still moves in one atomic rename, after the save. An
+        :class:`EdgeError` for any of them changes nothing, for none of them.
+        """
+        wanted: dict[str, dict[str, int]] = {}
+        for hostname, weights in bindings.items():
+            hostname = check_hostname(hostname)
+            wanted[hostname] = {deployment_id: int(weight)
+                                for deployment_id, weight in weights.items()}
+            try:
+                bucket_owners(wanted[hostname])
+            except ValueError as error:
+                raise EdgeError(f"cannot split {hostname}: {error}") from error
+        unserved: set[str] = set()
         async with self._lock:
-            previous = bind_split(self.state, hostname, wanted)
-            self._moved(hostname, previous)
-        self._unserved(set(previous) - set(live))
+            aliases, splits = dict(self.state.aliases), dict(self.state.splits)
+            moved: dict[str, list[str]] = {}
+            try:
+                for hostname, weights in wanted.items():
+                    live = serving(weights)
+                    previous = bind_alias(self.state, hostname, live[0]) if len(live) == 1 \
+                        else bind_split(self.state, hostname, weights)
+                    if previous is not None:
+                        moved[hostname] = previous
+                        unserved |= set(previous) - set(live)
+            except EdgeError:
+                self.state.aliases, self.state.splits = aliases, splits
+                raise
+            if moved:
+                self._moved(moved)
+        self._unserved(unserved)
 
     async def unalias(self, hostname: str) -> None:
         """Stop serving ``hostname``, an alias or a split (it then gets the unknown-host 404)."""
@@ -253,13 +269,17 @@ class Edge:
             self.tree.link_pins(self.state, hostname)
         self._unserved(set(previous))
 
-    def _moved(self, hostname: str, previous: list[str]) -> None:
-        """Save a new binding of ``hostname`` (its previous targets ``previous``) and serve it."""
-        record_move(self.state, hostname, set(previous), set(self.state.targets(hostname)),
-                    time.time())
+    def _moved(self, moved: Mapping[str, list[str]]) -> None:
+        """Save the new bindings of ``moved``'s hostnames (each with its previous targets),
+        once, then serve them."""
+        now = time.time()
+        for hostname, previous in moved.items():
+            record_move(self.state, hostname, set(previous), set(self.state.targets(hostname)),
+                        now)
         self._save()
-        self.tree.link(self.state, hostname)
-        self.tree.link_pins(self.state, hostname)
+        for hostname in moved:
+            self.tree.link(self.state, hostname)
+            self.tree.link_pins(self.state, hostname)
 
     def _unserved(self, deployment_ids: set[str]) -> None:
         for deployment_id in sorted(deployment_ids):

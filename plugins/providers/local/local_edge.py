@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from autostack_core.interfaces.edge import (
@@ -86,27 +86,36 @@ class LocalEdge:
         ``http(s)://`` endpoint (Cloud Run, ACI) is first put on the edge as a
         remote release (:mod:`.edge_remote`), which is then bound like a local one.
         """
+        await self.bind_many({hostname: targets})
+
+    async def bind_many(self, bindings: Mapping[str, Sequence[WeightedEndpoint]]) -> None:
+        """:meth:`bind` for several hostnames, saved in one write of the edge's state
+        (:meth:`.edge.Edge.bind_many`); a refusal for one changes none of them."""
         idle = self._idle_remote()
-        weights: dict[str, int] = {}
-        remote = []
-        for target in targets:
-            if target.weight < 0:
-                raise EdgeError(f"{hostname}: a weight cannot be negative ({target.weight})")
-            if is_remote(target.endpoint):
-                remote.append(self._remote(target.endpoint))
-                release = target.endpoint.release_id
-            else:
-                release = release_of(target.endpoint)
-            weights[release] = weights.get(release, 0) + target.weight
-        try:  # weights sending traffic nowhere change nothing, not even a remote release
-            bucket_owners(weights)
-        except ValueError as error:
-            raise EdgeError(f"cannot split {hostname}: {error}") from error
-        for deployment in remote:
+        weights_of: dict[str, dict[str, int]] = {}
+        remote: dict[str, EdgeDeployment] = {}
+        for hostname, targets in bindings.items():
+            weights = weights_of[hostname] = {}
+            for target in targets:
+                if target.weight < 0:
+                    raise EdgeError(f"{hostname}: a weight cannot be negative ({target.weight})")
+                if is_remote(target.endpoint):
+                    deployment = self._remote(target.endpoint)
+                    remote[deployment.id] = deployment
+                    release = deployment.id
+                else:
+                    release = release_of(target.endpoint)
+                weights[release] = weights.get(release, 0) + target.weight
+            try:  # weights sending traffic nowhere change nothing, not even a remote release
+                bucket_owners(weights)
+            except ValueError as error:
+                raise EdgeError(f"cannot split {hostname}: {error}") from error
+        for deployment in remote.values():
             if self.edge.state.deployments.get(deployment.id) != deployment:
                 await self.edge.deploy(deployment)
-        await self.edge.split(hostname, weights)
-        await self.edge.unredirect(hostname)
+        await self.edge.bind_many(weights_of)
+        for hostname in weights_of:
+            await self.edge.unredirect(hostname)
         await self._forget_remote(idle)
 
     def _remote(self, endpoint: Endpoint) -> EdgeDeployment:
