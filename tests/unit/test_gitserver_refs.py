@@ -60,8 +60,8 @@ async def test_a_pushed_repository_is_collected_after_the_answer(tmp_path: Path)
         (tmp_path / f"loose{number}").write_text(content)
         git("hash-object", "-w", str(tmp_path / f"loose{number}"), cwd=repo)
     assert list(repo.glob("objects/17/*")) and not list(repo.glob("objects/pack/*.pack"))
-    _collect_garbage_later(repo)
-    _collect_garbage_later(repo)  # one at a time per repository
+    _collect_garbage_later(repo, delay=0)
+    _collect_garbage_later(repo, delay=0)  # one at a time per repository
     assert len(_collecting) == 1
     await _collecting[repo]
     assert list(repo.glob("objects/pack/*.pack")) and repo not in _collecting
