@@ -281,7 +281,7 @@ async def token_for_secret(raw: str) -> ApiToken | None:
     Looking up the sha256 of a 256-bit secret leaks nothing through timing:
     an attacker would need a preimage of the hash they are probing.
     """
-    token = await ApiToken.get_or_none(token_hash=sha256_hex(raw)).prefetch_related("user")
+    token = await ApiToken.get_or_none(token_hash=sha256_hex(raw)).select_related("user")
     if token is None or not token.user.is_active:
         return None
     if token.expires_at is not None and token.expires_at <= now():
