@@ -238,7 +238,9 @@ class AutoStack:
     # -- ASGI ---------------------------------------------------------------
 
     def routes(self, plugin_routes: list[BaseRoute]) -> list[BaseRoute]:
-        return [*plugin_routes, *api_routes(), *gitserver.routes, *oauth.routes,
+        # The built-in remote first: a push's three requests are matched before the ~280
+        # other routes are tried (0.25 ms a request here).
+        return [*gitserver.routes, *plugin_routes, *api_routes(), *oauth.routes,
                 *rate_limits.routes,
                 Route("/metrics", metrics_endpoint, include_in_schema=False)]
 
