@@ -99,7 +99,7 @@ class Store:
     def size(self, sha: str) -> int | None:
         """The stored object's size in bytes, or None when the store lacks it."""
         try:
-            return self.object_path(sha).stat().st_size
+            return os.stat(self._object_file(sha)).st_size
         except FileNotFoundError:
             return None
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from autostack_core.build import push_source
 from autostack_core.build.push_source import checkout_pushed, describe_loose, read_loose
 from autostack_core.build.sources import SourceError, describe_local
 from autostack_core.infrastructure.store import Store
@@ -138,6 +139,27 @@ async def test_new_blobs_are_read_loose_or_packed_and_a_loose_file_must_match_it
     path.chmod(0o644)
     path.write_bytes(zlib.compress(b"blob 5\0other"))
     assert read_loose(str(bare), loose) is None
+
+
+@pytest.mark.parametrize("packed", [False, True])
+async def test_new_content_over_the_limit_is_checked_out_by_git_unread(
+    repos: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, packed: bool
+) -> None:
+    work, bare = repos
+    sha = commit(work, bare, {"small.txt": "12345", "big.txt": "x" * 20}, "25 bytes")
+    if packed:
+        git("repack", "-a", "-d", cwd=bare)
+    monkeypatch.setattr(push_source, "MAX_NEW_BYTES", 24)
+    store, blob_map = Store(tmp_path / "store"), tmp_path / "git-blobs"
+    pushed = await checkout_pushed(bare, sha, store, blob_map, tmp_path / "a", tmp_path / "i")
+    assert pushed.manifest_hash is None  # git wrote the files
+    assert (tmp_path / "a" / "big.txt").read_text() == "x" * 20
+    assert blobs_known(blob_map) == 1  # read up to the limit, the blob past it not
+    monkeypatch.setattr(push_source, "MAX_NEW_BYTES", 25)
+    pushed = await checkout_pushed(bare, sha, store, blob_map, tmp_path / "b", tmp_path / "i")
+    assert pushed.manifest_hash is not None
+    assert store.load_manifest(pushed.manifest_hash)["files"]["big.txt"]["size"] == 20
+    assert (tmp_path / "b" / "big.txt").read_text() == "x" * 20
 
 
 @pytest.mark.parametrize("message", [
