@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 FOLLOW_SECONDS = 600.0
 """How long a push waits for its builds before it ends, leaving them running."""
 FLUSH = b"0000"
+FOLLOWED = ("state", "error_message", "deployment_url")
+"""The deployment's fields a followed push's lines show."""
 PROGRESS_BAND = b"\x02"
 
 
@@ -71,7 +73,9 @@ async def follow(app: AutoStack, deployment: Deployment, deadline: float) -> Asy
     clock passes ``deadline``."""
     seen = DeploymentState.QUEUED
     async for _ in app.events.changes(deployment_channel(deployment.id), poll_seconds=1.0):
-        await deployment.refresh_from_db()
+        # Every flush of the build's log announces the channel too: read only what the
+        # lines need, not the row's JSON (pipeline steps, detection) each time.
+        await deployment.refresh_from_db(fields=FOLLOWED)
         state = DeploymentState(deployment.state)
         if state == seen:
             if AppStatus.should_exit:  # the server is stopping: let it, the build is queued
