@@ -195,8 +195,13 @@ async def bind_many(app: AutoStack, project: Project, deployment: Deployment,
         endpoint = await serve(app, project, deployment)
     await protection.guard_many(app, project, hostnames)
     await bind_all(app.edge, {hostname: [WeightedEndpoint(endpoint)] for hostname in hostnames})
+    own = deployment_hostname(project.name, deployment.id, app.settings.base_domain)
     for hostname in hostnames:
-        await skew.apply(app, project, hostname)
+        # A deployment's own hostname never serves another deployment: nothing to pin a
+        # request to (skew.change leaves it out too), and its window cost the local edge
+        # a save of its state per deployment.
+        if hostname != own:
+            await skew.apply(app, project, hostname)
     if f"{project.name}.{app.settings.base_domain}" in hostnames:
         await follow_production(app, project, deployment)
 

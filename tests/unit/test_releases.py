@@ -20,6 +20,7 @@ from autostack_core.build.pipeline import run_deployment
 from autostack_core.config import Settings
 from autostack_core.infrastructure.models import Deployment, Project, Role, User
 from autostack_core.infrastructure.store import Store
+from autostack_core.interfaces.edge import DEFAULT_SKEW_SECONDS
 from autostack_core.interfaces.runtime import Environment, OutputKind, ScalePolicy
 from autostack_core.services import deployments
 from autostack_plugins.providers import null
@@ -82,6 +83,17 @@ async def test_a_deployment_is_published_deployed_and_bound(
     assert production == own == "<h1>hello</h1>"
     assert deployment.deployment_url == edge.public_url(f"site-{deployment.id}.localhost")
     assert null_runtime(autostack).releases[deployment.id].release.target == Environment.PRODUCTION
+
+
+async def test_the_aliases_get_the_skew_window_and_the_deployments_own_hostname_none(
+    autostack: AutoStack, site: Project
+) -> None:
+    """Only a hostname that moves between deployments can pin a request to an earlier one."""
+    deployment = await deploy(autostack, site, {"index.html": "<h1>hello</h1>"})
+    edge = autostack.edge
+    assert isinstance(edge, null.NullEdge)
+    assert edge.skew == {"site.localhost": DEFAULT_SKEW_SECONDS}
+    assert (await edge.fetch(f"site-{deployment.id}.localhost")).text == "<h1>hello</h1>"
 
 
 async def test_an_output_the_runtime_does_not_run_is_a_build_error(
