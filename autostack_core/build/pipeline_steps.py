@@ -6,7 +6,8 @@ deployment, and timing the pipeline's parts.
 the ``test``, ``lint`` and ``check`` steps run in the same sandbox as the build (before
 ``install`` or after ``build``, where they stand), the ``approval`` and ``deploy``. Every
 status change is saved to ``Deployment.pipeline`` before the build goes on, so the
-deployment page shows where it stands and where it stopped.
+deployment page shows where it stands and where it stopped; a site with nothing to build
+(no command: a few ms of host code) saves its install and build with the next write.
 """
 
 from __future__ import annotations
@@ -79,10 +80,10 @@ class StepRun:
         await Deployment.filter(id=self.deployment.id).update(pipeline=self.deployment.pipeline)
 
     async def fail_running(self) -> None:
-        """The step that was running when the deployment failed is the one that failed."""
-        running = [step_id for step_id, status in self.status.items() if status == RUNNING]
-        if running:
-            await self.mark(FAILED, *running)
+        """The step that was running when the deployment failed is the one that failed; saved
+        with the statuses not saved yet (a site with nothing to build: around_builder)."""
+        await self.mark(FAILED, *[step_id for step_id, status in self.status.items()
+                                  if status == RUNNING])
 
     def _custom(self, before_builder: bool) -> list[Step]:
         ids = [step.id for step in self.steps]
@@ -106,15 +107,19 @@ class StepRun:
     async def around_builder(self, run: Run, builder: Callable[[], Awaitable[None]],
                              save_running: bool = True) -> None:
         """Custom steps before install, the builder's install and build, the steps after.
-        Without ``save_running`` (nothing to build) install and build are running in memory
-        only, saved when they pass, fail or a command runs: one write fewer."""
+        Without ``save_running`` (nothing to build: a few ms of host code) install and build
+        run and pass in memory, saved with the next write (the deploying state, a failure,
+        or a command a builder still runs): two writes fewer."""
         await self.run_custom(run, before_builder=True)
         if save_running:
             await self.mark(RUNNING, "install", "build")
         else:
             self.set(RUNNING, "install", "build")
         await builder()
-        await self.mark(PASSED, "install", "build")
+        if save_running:
+            await self.mark(PASSED, "install", "build")
+        else:
+            self.set(PASSED, "install", "build")
         await self.run_custom(run, before_builder=False)
 
     async def reused(self) -> None:

@@ -110,6 +110,10 @@ async def test_a_broken_headers_file_and_an_oversized_output_still_fail_on_the_f
     large = await deploy_files(autostack, site, {"index.html": "x" * 200})
     assert large.state == "error"
     assert "size limit of 100 bytes" in (large.error_message or "")
+    # Install and build passed (saved with the failure), the store refused the output.
+    statuses = {step["id"]: step["status"] for step in (large.pipeline or {})["steps"]}
+    assert statuses["install"] == statuses["build"] == "passed"
+    assert statuses["deploy"] == "pending"
 
 
 async def test_a_command_on_the_fast_path_gets_private_copies_and_a_sandbox(
