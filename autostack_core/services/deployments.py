@@ -217,9 +217,11 @@ async def point_aliases(
                                    deployment=deployment, kind=move.kind, branch=move.branch)
         if rows:
             await Alias.filter(hostname__in=list(rows)).update(deployment_id=deployment.id)
-        production = [move.hostname for move in moves if move.kind == AliasKind.PRODUCTION]
-        if production:
-            await Project.filter(id=project.id).update(production_url=url_for(app, production[0]))
+        production = [url_for(app, move.hostname) for move in moves
+                      if move.kind == AliasKind.PRODUCTION]
+        if production and project.production_url != production[0]:
+            await Project.filter(id=project.id).update(production_url=production[0])
+            project.production_url = production[0]
     # Each alias is protected as its row says (an existing row keeps its kind and branch).
     environments = {move.hostname: protection.environment_of(
         AliasKind(rows[move.hostname].kind), rows[move.hostname].branch, deployment)

@@ -73,13 +73,13 @@ async def claim(project: Project, kind: AliasKind, key: str, label: str, base_do
     labels = candidates(project, kind, key, label)
     hostnames = [f"{candidate}.{base_domain}" for candidate in labels]
     aliases = {alias.hostname: alias for alias in await Alias.filter(hostname__in=hostnames)}
-    possible_names = [candidate for candidate in labels if len(candidate) <= NAME_LIMIT]
-    names = {other.name for other in await Project.filter(name__in=possible_names)
-             .exclude(id=project.id).only("id", "name")}
     for hostname in hostnames:
         alias = aliases.get(hostname)
         if alias is not None and _is_own(alias, project, kind, branch):
-            return hostname
+            return hostname  # every push of a branch after its first: no second query
+    possible_names = [candidate for candidate in labels if len(candidate) <= NAME_LIMIT]
+    names = {other.name for other in await Project.filter(name__in=possible_names)
+             .exclude(id=project.id).only("id", "name")}
     for candidate, hostname in zip(labels, hostnames, strict=True):
         if hostname not in aliases and candidate not in names:
             return hostname
