@@ -1,8 +1,10 @@
 """A pushed commit's files as hard links to the store, like an upload's.
 
-The built-in remote's commit is listed with one ``git ls-tree``; each blob git
-already gave the store before (a file the last push had too) is found through a
-small map of git blob ids to store hashes, and only new blobs are read into the store:
+The built-in remote's commit is listed from its loose trees and a cache of earlier
+listings (:mod:`~autostack_core.build.loose_objects`), else with one ``git ls-tree``;
+each blob git already gave the store before (a file the last push had too) is found
+through a small map of git blob ids to store hashes, and only new blobs are read into
+the store:
 from their loose object files when git keeps them so (a small push's new files,
 checked against their ids), the others with one ``git cat-file --batch``. The
 commit then becomes a manifest that
@@ -19,13 +21,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import os
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autostack_core.build.loose_objects import (
+    NewContentTooLarge,
+    describe_loose,
+    keep_listings,
+    read_loose,
+    tree_listing,
+)
 from autostack_core.build.sources import (
     FULL_SHA,
     GIT_TIMEOUT_SECONDS,
@@ -48,10 +55,6 @@ Stored = dict[str, tuple[str, int]]
 """Git blob -> (store hash, size) of blobs the store holds."""
 
 
-class NewContentTooLarge(Exception):
-    """The push's new blobs hold more than :data:`MAX_NEW_BYTES`: git checks it out."""
-
-
 @dataclass(frozen=True)
 class TreeFile:
     path: str
@@ -66,12 +69,19 @@ def blob_map_path(blob_map: Path, blob: str) -> str:
     return f"{blob_map}/{blob[:2]}/{blob[2:]}"
 
 
-async def list_tree(repository: str, commit: str) -> list[TreeFile] | None:
-    """The commit's files, or None when the tree holds anything but plain files with
-    paths both git and the store accept. Without sizes (``-l``: git would look up every
-    blob, 2 of the 4 ms of a 200-file listing): the store knows the known blobs' sizes."""
-    listing = await git("ls-tree", "-r", "-z", "--full-tree", commit,
+async def list_commit(repository: str, commit: str, tree: str, cache: Path) -> str:
+    """Commit ``commit`` (of tree ``tree``) listed by ``git ls-tree``, each folder's listing
+    kept in ``cache`` (:func:`~autostack_core.build.loose_objects.keep_listings`). Without
+    sizes (``-l``: git would look up every blob, 2 of the 4 ms of a 200-file listing): the
+    store knows the known blobs' sizes."""
+    listing = await git("ls-tree", "-r", "-t", "-z", "--full-tree", commit,
                         git_dir=repository, allow_local=True)
+    return await asyncio.to_thread(keep_listings, listing, tree, cache)
+
+
+def list_tree(listing: str) -> list[TreeFile] | None:
+    """The files of ``listing`` (``git ls-tree -r -z``'s), or None when the tree holds
+    anything but plain files with paths both git and the store accept."""
     files = []
     for entry in listing.split("\0"):
         if not entry:
@@ -110,35 +120,6 @@ def remember(blob_map: Path, blob: str, sha: str) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with contextlib.suppress(FileExistsError):
         os.symlink(sha, path)
-
-
-def read_loose(repository: str, blob: str, kind: bytes = b"blob",
-               limit: int | None = None) -> bytes | None:
-    """The content of git object ``blob`` (of type ``kind``) when the repository keeps it as
-    a loose object, verified against its id (the hash of its header and content); None
-    otherwise (packed, another type, unreadable): the caller then asks git. Content over
-    ``limit`` bytes raises :class:`NewContentTooLarge`, known from the header, unread."""
-    path = Path(repository) / "objects" / blob[:2] / blob[2:]
-    inflater = zlib.decompressobj()
-    try:
-        data = inflater.decompress(path.read_bytes(), 64)  # the header fits: "blob <size>\0"
-        header, nul, _ = data.partition(b"\0")
-        found, _, size_text = header.partition(b" ")
-        if not nul or found != kind or not size_text.isdigit():
-            return None
-        size = int(size_text)
-        if limit is not None and size > limit:
-            raise NewContentTooLarge(blob)
-        whole = len(header) + 1 + size
-        if len(data) < whole:  # (a max_length of 0 would mean no limit)
-            data += inflater.decompress(inflater.unconsumed_tail, whole - len(data))
-    except (OSError, zlib.error):
-        return None
-    content = data[len(header) + 1:]
-    algorithm = "sha1" if len(blob) == 40 else "sha256"
-    if len(content) != size or hashlib.new(algorithm, data).hexdigest() != blob:
-        return None
-    return content
 
 
 def stored_hashes(repository: str, store: Store, blob_map: Path,
@@ -198,11 +179,11 @@ async def store_new_blobs(repository: str, store: Store, blob_map: Path,
 
 
 async def store_commit(repository: str, store: Store, blob_map: Path,
-                       commit: str) -> dict[str, Any] | None:
-    """The commit's files as a manifest whose objects are all in the store, or None when it
-    must be checked out by git (see the module's docstring). ``blob_map`` is the folder
-    of the git blob -> store hash map."""
-    files = await list_tree(repository, commit)
+                       listing: str) -> dict[str, Any] | None:
+    """A commit's files (``listing``: :func:`list_tree`) as a manifest whose objects are all
+    in the store, or None when it must be checked out by git (see the module's
+    docstring). ``blob_map`` is the folder of the git blob -> store hash map."""
+    files = list_tree(listing)
     if files is None:
         return None
     try:
@@ -217,35 +198,13 @@ async def store_commit(repository: str, store: Store, blob_map: Path,
                                   "mode": file.mode} for file in ordered}}
 
 
-def describe_loose(repository: str, commit: str) -> Checkout | None:
-    """Commit ``commit`` as :func:`~autostack_core.build.sources.describe_local` describes it
-    (its tree and subject, git's ``%s``: the first paragraph, lines joined by spaces),
-    read from its loose object (a small push's new commit), or None: packed, not a
-    commit (a tag), another encoding than UTF-8."""
-    data = read_loose(repository, commit, b"commit")
-    try:
-        text = None if data is None else data.decode()
-    except UnicodeDecodeError:
-        return None
-    if text is None:
-        return None
-    headers, _, message = text.partition("\n\n")
-    fields = headers.split("\n")
-    if not fields[0].startswith("tree ") or any(field.startswith("encoding ")
-                                                 for field in fields):
-        return None
-    lines = [line.rstrip(" \t\r") for line in message.split("\n")]  # git's isspace
-    while lines and not lines[0]:
-        lines.pop(0)
-    subject = " ".join(lines[:lines.index("")] if "" in lines else lines)
-    return Checkout(commit_sha=commit, commit_message=subject[:500],
-                    tree_sha=fields[0].removeprefix("tree "))
-
-
-async def describe_commit(repository: str, commit: str) -> Checkout:
-    """Commit ``commit`` described from its loose object (:func:`describe_loose`), else by git."""
-    loose = await asyncio.to_thread(describe_loose, repository, commit)
-    return loose if loose is not None else await describe_local(repository, commit)
+def read_commit(repository: str, commit: str, trees: Path) -> tuple[Checkout | None, str | None]:
+    """Commit ``commit`` described and its tree listed without git (loose objects and the
+    tree cache ``trees``: :mod:`~autostack_core.build.loose_objects`), either None when
+    git must; one call, so one thread."""
+    described = describe_loose(repository, commit)
+    return described, None if described is None else \
+        tree_listing(repository, described.tree_sha, trees)
 
 
 def link_manifest(store: Store, manifest: dict[str, Any], dest: Path) -> str:
@@ -269,13 +228,13 @@ async def checkout_pushed(repository: Path, ref: str, store: Store, blob_map: Pa
                           dest: Path, index: Path) -> PushedSource:
     """Lay ``ref`` of the built-in remote ``repository`` out in ``dest`` as links to the
     store (:func:`store_commit`), else with git (:func:`checkout_local`, through ``index``)."""
-    repo = str(repository)
-    if FULL_SHA.match(ref):  # a commit cannot move: listed and described at once
-        described, manifest = await asyncio.gather(
-            describe_commit(repo, ref), store_commit(repo, store, blob_map, f"{ref}^{{commit}}"))
-    else:
-        described = await describe_local(repo, ref)
-        manifest = await store_commit(repo, store, blob_map, described.commit_sha)
+    repo, trees = str(repository), blob_map / "trees"
+    loose, listing = await asyncio.to_thread(read_commit, repo, ref, trees) \
+        if FULL_SHA.match(ref) else (None, None)
+    described = loose or await describe_local(repo, ref)
+    if listing is None:
+        listing = await list_commit(repo, described.commit_sha, described.tree_sha, trees)
+    manifest = await store_commit(repo, store, blob_map, listing)
     if manifest is None:
         return PushedSource(await checkout_local(repository, ref, dest, index))
     manifest_hash = await asyncio.to_thread(link_manifest, store, manifest, dest)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from autostack_core.build import push_source
-from autostack_core.build.push_source import checkout_pushed, describe_loose, read_loose
+from autostack_core.build.loose_objects import describe_loose, read_loose
+from autostack_core.build.push_source import checkout_pushed
 from autostack_core.build.sources import SourceError, describe_local
 from autostack_core.infrastructure.store import Store
 from tests.git_commands import git

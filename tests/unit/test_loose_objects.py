@@ -1,0 +1,62 @@
+"""Loose git objects read without git: a tree listed as ``git ls-tree -r -z`` lists it.
+
+Real git repositories in a temporary folder; git's own listing is the reference.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from autostack_core.build.loose_objects import keep_listings, tree_listing
+from tests.git_commands import git
+
+pytestmark = pytest.mark.dbless
+
+
+def lines(listing: str | None) -> list[str]:
+    assert listing is not None
+    return sorted(line for line in listing.split("\0") if line)
+
+
+def push(work: Path, bare: Path, files: dict[str, str], message: str) -> str:
+    """Write ``files`` in ``work``, commit and push them; the commit's tree id."""
+    for relative, text in files.items():
+        (work / relative).parent.mkdir(parents=True, exist_ok=True)
+        (work / relative).write_text(text)
+    git("add", ".", cwd=work)
+    git("commit", "-m", message, cwd=work)
+    git("push", "--quiet", str(bare), "main", cwd=work)
+    return git("rev-parse", "HEAD^{tree}", cwd=work)
+
+
+async def test_a_tree_is_listed_as_git_lists_it_from_loose_trees_and_the_cache(
+    tmp_path: Path,
+) -> None:
+    work, bare, cache = tmp_path / "work", tmp_path / "site.git", tmp_path / "trees"
+    work.mkdir()
+    git("init", "--initial-branch", "main", cwd=work)
+    git("init", "--bare", "--initial-branch", "main", str(bare), cwd=tmp_path)
+    (work / "docs").mkdir()
+    os.symlink("../index.html", work / "docs" / "latest.html")
+    (work / "run.sh").write_text("#!/bin/sh\n")
+    (work / "run.sh").chmod(0o755)
+    tree = push(work, bare, {"index.html": "v1", "docs/a/b.txt": "b", "docs/ü n.txt": "u"},
+                "first")
+    expected = lines(git("ls-tree", "-r", "-z", tree, cwd=bare))
+    assert any(line.startswith("120000 blob") for line in expected)  # the link is listed
+    assert lines(tree_listing(str(bare), tree, cache)) == expected  # loose trees
+
+    git("repack", "-a", "-d", cwd=bare)  # every tree packed: git must list them once
+    fresh = tmp_path / "fresh"
+    assert tree_listing(str(bare), tree, fresh) is None
+    listed = keep_listings(git("ls-tree", "-r", "-t", "-z", tree, cwd=bare), tree, fresh)
+    assert lines(listed) == expected
+    assert lines(tree_listing(str(bare), tree, fresh)) == expected  # now from the cache
+
+    # A warm push: the new root tree is loose, the unchanged docs/ comes from the cache.
+    changed = push(work, bare, {"index.html": "v2"}, "second")
+    assert lines(tree_listing(str(bare), changed, fresh)) == \
+        lines(git("ls-tree", "-r", "-z", changed, cwd=bare))
