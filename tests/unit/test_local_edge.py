@@ -199,6 +199,21 @@ async def test_protection_and_skew_windows_are_flags_of_the_marker_a_request_fin
     assert "shop.localhost" not in edge.state.protected
 
 
+def test_the_saved_state_reads_back_as_it_was(tmp_path: Path) -> None:
+    """Everything the edge must serve after a restart, nested routes and ports included."""
+    state = EdgeState(
+        deployments={"dpla": EdgeDeployment(
+            id="dpla", root="/srv/a", hostnames=["a.localhost"],
+            config={"version": 3, "routes": [{"src": "/old", "dest": "/new", "status": 308}]},
+            has_404_page=True, replicas=2, server=True, functions={"node": ["/api/hello"]},
+            upstreams={"server": [4001, 4002]}, remote="")},
+        aliases={HOST: "dpla"}, splits={"split.localhost": {"dpla": 3, "dplb": 1}},
+        redirects={"www.localhost": "308@shop.localhost"}, https=[HOST], skew={HOST: 600},
+        unserved={HOST: {"dplb": 1700000000.5}}, protected=["a.localhost"])
+    state.save(tmp_path / "state.json")
+    assert EdgeState.load(tmp_path / "state.json") == state
+
+
 def test_protection_markers_of_an_older_edge_are_adopted(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     settings.path("edge", "protected").mkdir(parents=True)
