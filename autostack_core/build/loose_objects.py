@@ -25,6 +25,9 @@ from pathlib import Path
 from autostack_core.build.sources import FULL_SHA, Checkout
 
 TREE_MODE = b"40000"
+MAX_DEPTH = 200
+"""Folders nested deeper are listed by git: the listing recurses once per folder, and
+Python's recursion stops near 1000 (a hostile tree could nest that deep)."""
 
 
 class NewContentTooLarge(Exception):
@@ -85,11 +88,12 @@ def describe_loose(repository: str, commit: str) -> Checkout | None:
                     tree_sha=fields[0].removeprefix("tree "))
 
 
-def tree_listing(repository: str, tree: str, cache: Path) -> str | None:
+def tree_listing(repository: str, tree: str, cache: Path, depth: int = 0) -> str | None:
     """Tree ``tree`` listed as ``git ls-tree -r -z`` lists it (``<mode> <type> <id>\\t<path>``
     per file, NUL-terminated), from the cache or loose trees (kept in the cache, a file
-    per tree), or None when a tree is neither: git lists the commit."""
-    if not FULL_SHA.match(tree):
+    per tree), or None when a tree is neither, or folders nest deeper than
+    :data:`MAX_DEPTH`: git lists the commit."""
+    if not FULL_SHA.match(tree) or depth > MAX_DEPTH:
         return None
     path = cache / tree
     with contextlib.suppress(OSError):
@@ -111,7 +115,7 @@ def tree_listing(repository: str, tree: str, cache: Path) -> str | None:
                 kind = "commit" if mode == b"160000" else "blob"
                 entries.append(f"{int(mode):06d} {kind} {entry}\t{name}")
                 continue
-            listing = tree_listing(repository, entry, cache)
+            listing = tree_listing(repository, entry, cache, depth + 1)
             if listing is None:
                 return None
             for line in listing.split("\0"):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autostack_core.build.loose_objects import keep_listings, tree_listing
+from autostack_core.build.loose_objects import MAX_DEPTH, keep_listings, tree_listing
 from tests.git_commands import git
 
 pytestmark = pytest.mark.dbless
@@ -60,3 +60,17 @@ async def test_a_tree_is_listed_as_git_lists_it_from_loose_trees_and_the_cache(
     changed = push(work, bare, {"index.html": "v2"}, "second")
     assert lines(tree_listing(str(bare), changed, fresh)) == \
         lines(git("ls-tree", "-r", "-z", changed, cwd=bare))
+
+
+async def test_folders_nested_past_the_limit_are_left_to_git(tmp_path: Path) -> None:
+    work, bare, cache = tmp_path / "work", tmp_path / "site.git", tmp_path / "trees"
+    work.mkdir()
+    git("init", "--initial-branch", "main", cwd=work)
+    git("init", "--bare", "--initial-branch", "main", str(bare), cwd=tmp_path)
+    git("config", "receive.unpackLimit", "1000", cwd=bare)  # ~200 new trees each push: loose
+    deepest = "d/" * MAX_DEPTH
+    tree = push(work, bare, {f"{deepest}at-the-limit.txt": "ok"}, "at the limit")
+    assert lines(tree_listing(str(bare), tree, cache)) == \
+        lines(git("ls-tree", "-r", "-z", tree, cwd=bare))
+    tree = push(work, bare, {f"{deepest}d/past-it.txt": "deep"}, "one folder deeper")
+    assert tree_listing(str(bare), tree, tmp_path / "fresh") is None
