@@ -8,9 +8,12 @@ a few ms each, more on a busy machine). Anything else (a packed object, another 
 a file that does not match its id) returns None and the caller asks git.
 
 A tree is listed as ``git ls-tree -r -z`` prints it: from its loose object, its
-subtrees from theirs or from a cache of earlier listings (a tree's id names its whole
-content, so a listing never goes stale): a warm push changing one file reads the
-trees on that file's path and takes every other folder's listing from the cache.
+subtrees from theirs or from a cache of the listings git made (a tree's id names its
+whole content, so a listing never goes stale): a warm push changing one file reads the
+trees on that file's path and takes every other folder's listing from the cache. Only
+git's listings are kept (after a first push or a ``git gc`` packed the trees, once):
+a loose tree is parsed again rather than kept, since each file holds its folder's whole
+listing and the trees a push changes (the root always) would add one per push.
 """
 
 from __future__ import annotations
@@ -90,8 +93,8 @@ def describe_loose(repository: str, commit: str) -> Checkout | None:
 
 def tree_listing(repository: str, tree: str, cache: Path, depth: int = 0) -> str | None:
     """Tree ``tree`` listed as ``git ls-tree -r -z`` lists it (``<mode> <type> <id>\\t<path>``
-    per file, NUL-terminated), from the cache or loose trees (kept in the cache, a file
-    per tree), or None when a tree is neither, or folders nest deeper than
+    per file, NUL-terminated), from the cache (:func:`keep_listings`) or loose trees, or
+    None when a tree is neither, or folders nest deeper than
     :data:`MAX_DEPTH`: git lists the commit."""
     if not FULL_SHA.match(tree) or depth > MAX_DEPTH:
         return None
@@ -124,10 +127,7 @@ def tree_listing(repository: str, tree: str, cache: Path, depth: int = 0) -> str
                     entries.append(f"{meta}\t{name}/{below}")
     except ValueError:  # a malformed tree: git says what is wrong
         return None
-    listing = "".join(f"{entry}\0" for entry in entries)
-    cache.mkdir(parents=True, exist_ok=True)
-    _write(path, listing)
-    return listing
+    return "".join(f"{entry}\0" for entry in entries)
 
 
 def keep_listings(listing: str, tree: str, cache: Path) -> str:

@@ -48,6 +48,7 @@ async def test_a_tree_is_listed_as_git_lists_it_from_loose_trees_and_the_cache(
     expected = lines(git("ls-tree", "-r", "-z", tree, cwd=bare))
     assert any(line.startswith("120000 blob") for line in expected)  # the link is listed
     assert lines(tree_listing(str(bare), tree, cache)) == expected  # loose trees
+    assert not cache.exists()  # parsed again next time, not kept
 
     git("repack", "-a", "-d", cwd=bare)  # every tree packed: git must list them once
     fresh = tmp_path / "fresh"
