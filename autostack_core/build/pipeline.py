@@ -158,8 +158,10 @@ class Pipeline:
 
     async def _cancel(self) -> None:
         self.log.write(self._step_running(), "Canceled.", "system")
+        # Saved with the state: statuses not saved yet (a site with nothing to build).
+        fields = {} if self.steps is None else {"pipeline": self.steps.record()}
         await deployments.transition(self.app, self.deployment, State.CANCELED,
-                                     "canceled by request")
+                                     "canceled by request", **fields)
 
     async def _fail(self, message: str) -> None:
         self.log.write(self._step_running(), f"Error: {message}", "system")
