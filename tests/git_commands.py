@@ -15,3 +15,15 @@ def git(*args: str, cwd: Path) -> str:
            "GIT_COMMITTER_EMAIL": "dev@example.com"}
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True,
                           text=True).stdout.strip()
+
+
+def commit_and_push(work: Path, bare: Path, files: dict[str, str], message: str) -> str:
+    """Write ``files`` in the clone ``work``, commit them and push ``main`` to ``bare``; the
+    commit's id."""
+    for relative, text in files.items():
+        (work / relative).parent.mkdir(parents=True, exist_ok=True)
+        (work / relative).write_text(text)
+    git("add", ".", cwd=work)
+    git("commit", "-m", message, cwd=work)
+    git("push", "--quiet", str(bare), "main", cwd=work)
+    return git("rev-parse", "HEAD", cwd=work)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autostack_core.build.loose_objects import MAX_DEPTH, keep_listings, tree_listing
-from tests.git_commands import git
+from tests.git_commands import commit_and_push, git
 
 pytestmark = pytest.mark.dbless
 
@@ -22,14 +22,8 @@ def lines(listing: str | None) -> list[str]:
 
 
 def push(work: Path, bare: Path, files: dict[str, str], message: str) -> str:
-    """Write ``files`` in ``work``, commit and push them; the commit's tree id."""
-    for relative, text in files.items():
-        (work / relative).parent.mkdir(parents=True, exist_ok=True)
-        (work / relative).write_text(text)
-    git("add", ".", cwd=work)
-    git("commit", "-m", message, cwd=work)
-    git("push", "--quiet", str(bare), "main", cwd=work)
-    return git("rev-parse", "HEAD^{tree}", cwd=work)
+    """Commit ``files`` and push them to ``bare``; the commit's tree id."""
+    return git("rev-parse", commit_and_push(work, bare, files, message) + "^{tree}", cwd=work)
 
 
 async def test_a_tree_is_listed_as_git_lists_it_from_loose_trees_and_the_cache(

@@ -16,20 +16,9 @@ from autostack_core.build.loose_objects import describe_loose, read_loose
 from autostack_core.build.push_source import checkout_pushed
 from autostack_core.build.sources import SourceError, describe_local
 from autostack_core.infrastructure.store import Store
-from tests.git_commands import git
+from tests.git_commands import commit_and_push, git
 
 pytestmark = pytest.mark.dbless
-
-
-def commit(work: Path, bare: Path, files: dict[str, str], message: str) -> str:
-    """Write ``files`` in ``work``, commit them and push to ``bare``; the commit id."""
-    for relative, text in files.items():
-        (work / relative).parent.mkdir(parents=True, exist_ok=True)
-        (work / relative).write_text(text)
-    git("add", ".", cwd=work)
-    git("commit", "-m", message, cwd=work)
-    git("push", "--quiet", str(bare), "main", cwd=work)
-    return git("rev-parse", "HEAD", cwd=work)
 
 
 @pytest.fixture
@@ -50,10 +39,10 @@ async def test_a_warm_push_links_every_file_and_reads_only_the_new_blob(
 ) -> None:
     work, bare = repos
     store, blob_map = Store(tmp_path / "store"), tmp_path / "git-blobs"
-    first = commit(work, bare, {"index.html": "<h1>v1</h1>", "css/site.css": "body{}",
+    first = commit_and_push(work, bare, {"index.html": "<h1>v1</h1>", "css/site.css": "body{}",
                                 "copy.css": "body{}", "run.sh": "echo hi"}, "first")
     (work / "run.sh").chmod(0o755)
-    second = commit(work, bare, {"index.html": "<h1>v2</h1>"}, "second: a page and a mode")
+    second = commit_and_push(work, bare, {"index.html": "<h1>v2</h1>"}, "second: a page and a mode")
     pushed = await checkout_pushed(bare, first, store, blob_map, tmp_path / "a", tmp_path / "i")
     assert (pushed.checkout.commit_sha, pushed.checkout.commit_message) == (first, "first")
     assert pushed.checkout.tree_sha == git("rev-parse", f"{first}^{{tree}}", cwd=bare)
@@ -81,7 +70,7 @@ async def test_an_object_the_store_lost_is_read_from_git_again(
 ) -> None:
     work, bare = repos
     store, blob_map = Store(tmp_path / "store"), tmp_path / "git-blobs"
-    sha = commit(work, bare, {"index.html": "<h1>v1</h1>"}, "first")
+    sha = commit_and_push(work, bare, {"index.html": "<h1>v1</h1>"}, "first")
     pushed = await checkout_pushed(bare, sha, store, blob_map, tmp_path / "a", tmp_path / "i")
     for path in store.objects.glob("??/*"):  # as a store gc would
         path.unlink()
@@ -97,13 +86,13 @@ async def test_a_tree_with_a_link_or_a_path_the_store_refuses_is_checked_out_by_
     store, blob_map = Store(tmp_path / "store"), tmp_path / "git-blobs"
     (work / "docs").mkdir()
     (work / "docs" / "latest.html").symlink_to("../index.html")
-    linked = commit(work, bare, {"index.html": "<h1>v1</h1>"}, "a link")
+    linked = commit_and_push(work, bare, {"index.html": "<h1>v1</h1>"}, "a link")
     pushed = await checkout_pushed(bare, linked, store, blob_map, tmp_path / "a", tmp_path / "i")
     assert pushed.manifest_hash is None and not pushed.objects
     assert os.readlink(tmp_path / "a" / "docs" / "latest.html") == "../index.html"
 
     (work / "docs" / "latest.html").unlink()
-    odd = commit(work, bare, {"back\\slash.html": "odd"}, "a backslash")
+    odd = commit_and_push(work, bare, {"back\\slash.html": "odd"}, "a backslash")
     pushed = await checkout_pushed(bare, odd, store, blob_map, tmp_path / "b", tmp_path / "i")
     assert pushed.manifest_hash is None
     assert (tmp_path / "b" / "back\\slash.html").read_text() == "odd"
@@ -113,7 +102,7 @@ async def test_an_unknown_or_option_like_ref_is_a_source_error(
     repos: tuple[Path, Path], tmp_path: Path
 ) -> None:
     work, bare = repos
-    commit(work, bare, {"index.html": "<h1>v1</h1>"}, "first")
+    commit_and_push(work, bare, {"index.html": "<h1>v1</h1>"}, "first")
     for ref in ("nope", "--upload-pack=evil", "a b"):
         with pytest.raises(SourceError):
             await checkout_pushed(bare, ref, Store(tmp_path / "store"), tmp_path / "git-blobs",
@@ -125,9 +114,9 @@ async def test_new_blobs_are_read_loose_or_packed_and_a_loose_file_must_match_it
 ) -> None:
     work, bare = repos
     store, blob_map = Store(tmp_path / "store"), tmp_path / "git-blobs"
-    commit(work, bare, {"old.txt": "packed"}, "first")
+    commit_and_push(work, bare, {"old.txt": "packed"}, "first")
     git("repack", "-a", "-d", cwd=bare)  # old.txt now only in a pack
-    sha = commit(work, bare, {"new.txt": "loose"}, "second")  # a small push: loose objects
+    sha = commit_and_push(work, bare, {"new.txt": "loose"}, "second")  # a small push: loose objects
     packed, loose = (git("rev-parse", f"{sha}:{name}", cwd=bare) for name in ("old.txt", "new.txt"))
     assert read_loose(str(bare), packed) is None
     assert read_loose(str(bare), loose) == b"loose"
@@ -147,7 +136,7 @@ async def test_new_content_over_the_limit_is_checked_out_by_git_unread(
     repos: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, packed: bool
 ) -> None:
     work, bare = repos
-    sha = commit(work, bare, {"small.txt": "12345", "big.txt": "x" * 20}, "25 bytes")
+    sha = commit_and_push(work, bare, {"small.txt": "12345", "big.txt": "x" * 20}, "25 bytes")
     if packed:
         git("repack", "-a", "-d", cwd=bare)
     monkeypatch.setattr(push_source, "MAX_NEW_BYTES", 24)
