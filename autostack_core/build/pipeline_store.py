@@ -9,13 +9,15 @@ inodes name their store objects) nor written again as the team's rows.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from autostack_core.build.build_errors import BuildError
 from autostack_core.infrastructure.manifests import manifest_bytes, manifest_objects
-from autostack_core.infrastructure.store import ScannedTree, Store
-from autostack_core.services import quotas, team_files
+from autostack_core.infrastructure.store import LaidOut, ScannedTree, Store
+from autostack_core.services import quotas, releases, team_files
 
 if TYPE_CHECKING:
     from autostack_core.build.pipeline import Pipeline
@@ -27,11 +29,27 @@ async def store_output(pipeline: Pipeline) -> str:
     scanned = await asyncio.to_thread(scan_output, store, pipeline.output_dir,
                                       pipeline.linked_objects)
     new_files = await check_output_limits(pipeline, scanned.manifest)
-    manifest_hash = await asyncio.to_thread(store.store_tree, scanned)
+    # No command ran (a site with nothing to build): only the host wrote the output, so
+    # the deploy step may move it into place rather than link every file again.
+    manifest_hash = await asyncio.to_thread(
+        store_and_lay_out, store, scanned,
+        partial(releases.laid_out_output, pipeline.settings, pipeline.deployment.id)
+        if pipeline.sandbox is None else None)
     if new_files:
         await team_files.record(pipeline.project.team_id,  # type: ignore[attr-defined]
                                 new_files)
     pipeline.log.write("upload", f"Stored {len(scanned.manifest['files'])} files", "system")
+    return manifest_hash
+
+
+def store_and_lay_out(store: Store, scanned: ScannedTree,
+                      laid_out: Callable[[str], LaidOut] | None) -> str:
+    """Store the scanned output (:meth:`Store.store_tree`); with ``laid_out`` (where the
+    layout of a manifest goes) leave it there laid out (:meth:`Store.lay_out_in_place`).
+    One thread."""
+    manifest_hash = store.store_tree(scanned)
+    if laid_out is not None:
+        store.lay_out_in_place(scanned, manifest_hash, laid_out(manifest_hash).folder)
     return manifest_hash
 
 

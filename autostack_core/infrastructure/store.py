@@ -50,6 +50,23 @@ class ScannedTree:
 
     paths: dict[str, Path]
     manifest: Manifest
+    root: str = ""
+    """The scanned folder's real path."""
+    linked: frozenset[str] = frozenset()
+    """The files found to be hard links to the objects the manifest names."""
+    plain: bool = False
+    """No link was followed and every folder holds a file: once its other files are links
+    to their objects too, the folder is its manifest laid out (:meth:`Store.lay_out_in_place`)."""
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """Where a folder that is the stored manifest ``manifest_hash`` laid out as links to the
+    store may be (:meth:`Store.lay_out_in_place`): :meth:`Store.materialize` moves it into
+    place when it is there. Only the host may write where ``folder`` is."""
+
+    manifest_hash: str
+    folder: Path
 
 
 def _file_mode(st_mode: int) -> int:
@@ -210,14 +227,23 @@ class Store:
         known = known or {}
         paths: dict[str, Path] = {}
         files: dict[str, dict[str, Any]] = {}
-        for relative, path, st in _walk(root, str(root), (str(root),)):
+        linked: set[str] = set()
+        folders: list[str] = []
+        followed = False
+        for relative, path, st in _walk(root, str(root), (str(root),), folders=folders):
             paths[relative] = Path(path)
+            followed = followed or path != f"{root}/{relative}"
+            sha = known.get((st.st_dev, st.st_ino))
+            if sha is not None:
+                linked.add(relative)
             files[relative] = {
-                "sha256": known.get((st.st_dev, st.st_ino)) or _sha256_of(paths[relative]),
+                "sha256": sha or _sha256_of(paths[relative]),
                 "size": st.st_size,
                 "mode": _file_mode(st.st_mode),
             }
-        return ScannedTree(paths, {"files": dict(sorted(files.items()))})
+        plain = not followed and set(folders) <= _folders_of(files)
+        return ScannedTree(paths, {"files": dict(sorted(files.items()))}, str(root),
+                           frozenset(linked), plain)
 
     def store_tree(self, scanned: ScannedTree) -> str:
         """Store a scanned tree's files and its manifest; return the manifest's hash.
@@ -231,6 +257,35 @@ class Store:
             if not self._touch(sha) and self._copy_in(path) != sha:
                 raise StoreError(f"{relative!r} changed while it was being stored")
         return self.put_manifest(scanned.manifest)
+
+    def lay_out_in_place(self, scanned: ScannedTree, manifest_hash: str, moved_to: Path) -> bool:
+        """Make the scanned folder, stored as ``manifest_hash`` (:meth:`store_tree`), that
+        manifest laid out and rename it to ``moved_to``, for :meth:`materialize` to move into
+        place rather than link every file again (:class:`LaidOut`): its files not linked to
+        their objects yet are replaced, each atomically, by links. Only for a folder
+        nothing but the host writes to (a build with no command). False, the folder left
+        where it is, when it cannot be: a link was followed, a folder holds no file, or
+        links cannot be made there."""
+        if not scanned.plain:
+            return False
+        files = scanned.manifest["files"]
+        for relative, path in scanned.paths.items():
+            if relative in scanned.linked:
+                continue
+            sha, executable = files[relative]["sha256"], bool(files[relative]["mode"] & 0o111)
+            source = self._executable_object(sha) if executable else self._object_file(sha)
+            link = f"{path.parent}/.{uuid.uuid4().hex}.link"
+            if not _link(source, link):
+                return False
+            try:
+                os.replace(link, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(link)
+                raise
+        os.chmod(scanned.root, 0o755)
+        os.rename(scanned.root, moved_to)
+        return True
 
     def object_inodes(self, hashes: Iterable[str]) -> dict[Inode, str]:
         """The inodes of the objects ``hashes`` (and of their executable twins) that exist,
@@ -269,7 +324,8 @@ class Store:
             raise StoreError(f"no manifest {manifest_hash}") from None
         return manifest
 
-    def materialize(self, manifest_hash: str, dest: Path, *, link_store: bool = False) -> None:
+    def materialize(self, manifest_hash: str, dest: Path, *, link_store: bool = False,
+                    laid_out: LaidOut | None = None) -> None:
         """Lay out a manifest's files in ``dest``, atomically.
 
         With ``link_store`` every file is a read-only hard link to its store
@@ -283,9 +339,15 @@ class Store:
         team, a link between two paths of the same content would change both.
         The copies are bounded by the upload's size limit. The tree is built
         beside ``dest`` and renamed into place; an existing ``dest`` is replaced.
+        ``laid_out`` (links only), when it is this manifest, is renamed into place
+        instead; once it is gone (moved already) or on another file system, the tree is
+        laid out as without it.
         """
-        manifest = self.load_manifest(manifest_hash)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        if link_store and laid_out is not None and laid_out.manifest_hash == manifest_hash \
+                and _move_into_place(laid_out.folder, dest):
+            return
+        manifest = self.load_manifest(manifest_hash)
         staging = tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
         placed: dict[tuple[str, bool], str] = {}
         folders = {""}  # made already, relative to staging
@@ -376,11 +438,24 @@ def _link(source: Path | str, target: Path | str) -> bool:
     return True
 
 
+def _folders_of(paths: Iterable[str]) -> set[str]:
+    """Every folder holding one of the relative ``paths``, at any depth."""
+    folders: set[str] = set()
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    return folders
+
+
 def _walk(
-    root: Path, folder: str, ancestors: tuple[str, ...], prefix: str = ""
+    root: Path, folder: str, ancestors: tuple[str, ...], prefix: str = "",
+    folders: list[str] | None = None,
 ) -> Iterator[tuple[str, str, os.stat_result]]:
     """Yield (relative path, real file, its stat) under ``folder``, following symlinks inside
-    ``root``. Paths are text: a :class:`Path` per file cost more than the file's stat."""
+    ``root``; the relative path of every folder beneath it goes to ``folders``. Paths are
+    text: a :class:`Path` per file cost more than the file's stat."""
     with os.scandir(folder) as listing:
         entries = sorted(listing, key=lambda e: e.name)
     for entry in entries:
@@ -395,9 +470,27 @@ def _walk(
         if stat.S_ISDIR(st.st_mode):
             if path in ancestors:
                 raise StoreError(f"symlink loop at {relative!r}")
-            yield from _walk(root, path, (*ancestors, path), f"{relative}/")
+            if folders is not None:
+                folders.append(relative)
+            yield from _walk(root, path, (*ancestors, path), f"{relative}/", folders)
         elif stat.S_ISREG(st.st_mode):
             yield relative, path, st
+
+
+def _move_into_place(folder: Path, dest: Path) -> bool:
+    """Rename ``folder`` beside ``dest`` and then into place; False, nothing changed, when
+    it is gone or on another file system."""
+    staging = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        os.rename(folder, staging)
+    except OSError:
+        return False
+    try:
+        _swap_into_place(staging, dest)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return True
 
 
 def _swap_into_place(staging: Path, dest: Path) -> None:

@@ -25,7 +25,7 @@ from autostack_core.infrastructure.models import (
     EnvironmentVariable,
     Team,
 )
-from autostack_core.infrastructure.store import Store
+from autostack_core.infrastructure.store import LaidOut, Store
 from autostack_core.interfaces.edge import WeightedEndpoint, bind_all
 from autostack_core.interfaces.runtime import (
     Artifact,
@@ -43,6 +43,7 @@ from autostack_core.services import databases, protection, provider_settings, sk
 
 if TYPE_CHECKING:
     from autostack_core.app import AutoStack
+    from autostack_core.config import Settings
     from autostack_core.infrastructure.models import Project
 
 logger = logging.getLogger("autostack.releases")
@@ -108,14 +109,24 @@ async def environment_of(project: Project, deployment: Deployment) -> dict[str, 
     return values
 
 
+def laid_out_output(settings: Settings, deployment_id: str, manifest_hash: str) -> LaidOut:
+    """Where the build of a deployment leaves its stored output laid out when only the host
+    wrote it (a site with nothing to build): in the build's folder, which the build's
+    sandbox never sees and the pipeline removes when it ends, named by the manifest."""
+    return LaidOut(manifest_hash, settings.path("builds", deployment_id, f"{manifest_hash}.out"))
+
+
 async def artifact_for(app: AutoStack, project: Project, deployment: Deployment) -> Artifact:
-    """The deployment's stored build output, written out only when a runtime asks."""
+    """The deployment's stored build output, written out only when a runtime asks: moved
+    there, the first time, when its build left it laid out (:func:`laid_out_output`)."""
     manifest_hash = deployment.output_manifest_hash or ""
     store = Store.from_settings(app.settings)
+    laid_out = laid_out_output(app.settings, deployment.id, manifest_hash) \
+        if manifest_hash else None
 
     async def write_to(folder: Path) -> None:
         await asyncio.to_thread(partial(store.materialize, manifest_hash, folder,
-                                        link_store=True))
+                                        link_store=True, laid_out=laid_out))
 
     manifest = await asyncio.to_thread(store.load_manifest, manifest_hash) if manifest_hash \
         else {"files": {}}

@@ -139,3 +139,32 @@ async def test_a_command_on_the_fast_path_gets_private_copies_and_a_sandbox(
     uploaded = hashlib.sha256(b"<h1>mw</h1>").hexdigest()
     assert Store(autostack.settings.path("store")).object_path(uploaded).read_bytes() \
         == output["static/index.html"] == b"<h1>mw</h1>"
+
+
+async def test_the_deploy_step_moves_the_stored_output_instead_of_linking_it_again(
+    autostack: AutoStack, site: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moved: list[bool] = []
+    real_move = store_module._move_into_place
+
+    def recording_move(folder: Path, dest: Path) -> bool:
+        moved.append(real_move(folder, dest))
+        return moved[-1]
+
+    monkeypatch.setattr(store_module, "_move_into_place", recording_move)
+    deployment = await deploy_files(autostack, site, {"index.html": "<h1>moved</h1>",
+                                                      "assets/app.css": "body{}"})
+    assert deployment.state == "ready", deployment.error_message
+    assert moved == [True]
+    published = autostack.runtimes["null"].published[  # type: ignore[attr-defined]
+        f"null:{deployment.output_manifest_hash}"]
+    assert published.files == stored(autostack, deployment)
+    # A command ran: nothing was left laid out, the output is linked from the store.
+    built = await deploy_files(autostack, site, {
+        "index.html": "<h1>v1</h1>",
+        "autostack.json": '{"buildCommand": "echo built >> index.html", '
+                          '"outputDirectory": "."}'})
+    assert built.state == "ready", built.error_message
+    assert moved == [True, False]
+    assert autostack.runtimes["null"].published[  # type: ignore[attr-defined]
+        f"null:{built.output_manifest_hash}"].files == stored(autostack, built)

@@ -16,7 +16,7 @@ from autostack_core.infrastructure.manifests import (
     safe_relative_path,
     tree_hash,
 )
-from autostack_core.infrastructure.store import Store
+from autostack_core.infrastructure.store import LaidOut, Store
 
 pytestmark = pytest.mark.dbless
 
@@ -313,3 +313,75 @@ def test_a_path_cannot_be_a_file_and_a_folder(
     paths: list[str], clash: tuple[int, str] | None
 ) -> None:
     assert file_folder_clash(paths) == clash
+
+
+def linked_output(store: Store, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A build output as the fast path leaves it: links to stored objects (one of them an
+    executable's twin) beside a file the host wrote itself, in a nested folder."""
+    output = tmp_path / "build" / "output"
+    (output / "static" / "a").mkdir(parents=True)
+    page, tool = store.put_bytes(b"<h1>hi</h1>"), store.put_bytes(b"#!/bin/sh\n")
+    os.link(store.object_path(page), output / "static" / "a" / "index.html")
+    os.link(store._executable_object(tool), output / "static" / "tool")
+    (output / "config.json").write_text('{"version": 3}')
+    return output, {"static/a/index.html": page, "static/tool": tool,
+                    "config.json": sha('{"version": 3}')}
+
+
+def test_an_output_laid_out_in_place_is_moved_into_the_deployment(
+    store: Store, tmp_path: Path
+) -> None:
+    output, objects = linked_output(store, tmp_path)
+    scanned = store.scan_tree(output, store.object_inodes(objects.values()))
+    assert scanned.linked == {"static/a/index.html", "static/tool"}
+    manifest_hash = store.store_tree(scanned)
+    laid_out = LaidOut(manifest_hash, tmp_path / "build" / f"{manifest_hash}.out")
+    assert store.lay_out_in_place(scanned, manifest_hash, laid_out.folder)
+    assert not output.exists()
+    dest = tmp_path / "deployments" / "d1"
+    store.materialize(manifest_hash, dest, link_store=True, laid_out=laid_out)
+    assert not laid_out.folder.exists()  # moved, not linked again
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file()) \
+        == sorted(objects)
+    for relative, digest in objects.items():
+        executable = relative == "static/tool"
+        assert os.path.samefile(dest / relative, store.object_path(digest, executable))
+        assert (dest / relative).stat().st_mode & 0o777 == (0o555 if executable else 0o444)
+    assert (dest / "config.json").read_text() == '{"version": 3}'
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["d1"]
+    # Once moved, the same manifest is laid out again from the store.
+    again = tmp_path / "deployments" / "d2"
+    store.materialize(manifest_hash, again, link_store=True, laid_out=laid_out)
+    assert (again / "static/a/index.html").read_bytes() == b"<h1>hi</h1>"
+
+
+def test_a_folder_laid_out_for_another_manifest_is_not_moved(
+    store: Store, tmp_path: Path
+) -> None:
+    output, _ = linked_output(store, tmp_path)
+    scanned = store.scan_tree(output)
+    manifest_hash = store.store_tree(scanned)
+    laid_out = LaidOut(manifest_hash, tmp_path / "laid-out")
+    assert store.lay_out_in_place(scanned, manifest_hash, laid_out.folder)
+    other, _ = store.put_tree(make_tree(tmp_path / "other", {"index.html": "other"}))
+    dest = tmp_path / "deployments" / "d1"
+    store.materialize(other, dest, link_store=True, laid_out=laid_out)
+    assert [p.name for p in dest.iterdir()] == ["index.html"]
+    assert (laid_out.folder / "config.json").is_file()
+
+
+@pytest.mark.parametrize("odd", ["link to a file", "link to a folder", "empty folder"])
+def test_an_output_with_links_or_an_empty_folder_is_not_laid_out_in_place(
+    store: Store, tmp_path: Path, odd: str
+) -> None:
+    output, _ = linked_output(store, tmp_path)
+    if odd == "link to a file":
+        (output / "static" / "copy.html").symlink_to("a/index.html")
+    elif odd == "link to a folder":
+        (output / "static" / "b").symlink_to("a")
+    else:
+        (output / "static" / "empty" / "deeper").mkdir(parents=True)
+    scanned = store.scan_tree(output)
+    assert not store.lay_out_in_place(scanned, store.store_tree(scanned), tmp_path / "laid-out")
+    assert not (tmp_path / "laid-out").exists()
+    assert (output / "static" / "a" / "index.html").read_bytes() == b"<h1>hi</h1>"
