@@ -38,6 +38,7 @@ from autostack_core.config import Settings
 from autostack_core.git import gitserver
 from autostack_core.infrastructure import db
 from autostack_core.infrastructure.events import EventBus
+from autostack_core.infrastructure.models import Project
 from autostack_core.infrastructure.queue import Queue
 from autostack_core.interfaces import (
     Builder,
@@ -157,11 +158,16 @@ class AutoStack:
             self.plugin_manager.hook.not_found_page(request=request))
         return page
 
-    async def notify(self, event: Event) -> None:
-        """Deliver ``event`` to ``notify`` hooks; a failing plugin never fails the caller."""
+    async def notify(self, event: Event, project: Project | None = None) -> None:
+        """Deliver ``event`` to ``notify`` hooks; a failing plugin never fails the caller.
+
+        ``project``: the event's project, read for this event after its change was
+        persisted (its notifiers are then read once, not again; see
+        :func:`notifications.deliver`).
+        """
         try:
             await self.call_hook("notify", event=event)
-            await notifications.deliver(self, event)
+            await notifications.deliver(self, event, project)
         except Exception:
             errors.logger.exception("a notify hook failed for %s", event.kind)
 

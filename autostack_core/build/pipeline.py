@@ -379,10 +379,11 @@ class Pipeline:
 
 async def run_deployment(app: AutoStack, deployment_id: str, force: bool = False) -> None:
     """The queue task: run the pipeline for one deployment (if still queued)."""
-    deployment = await Deployment.get_or_none(id=deployment_id)
+    # The deployment and its project in one query (a project's deployments go with it).
+    deployment = await Deployment.get_or_none(id=deployment_id).select_related("project")
     if deployment is None or deployment.state != State.QUEUED:
         return
-    project = await Project.get(id=deployment.project_id)  # type: ignore[attr-defined]
+    project: Project = deployment.project
     if not await quotas.build_slot_free(project.team_id):  # type: ignore[attr-defined]
         app.queue.enqueue_in(quotas.WAIT_FOR_BUILD_SLOT, "run_deployment", deployment_id, force)
         return

@@ -102,12 +102,13 @@ async def transition(
         return False
     for name, value in changes.items():
         setattr(deployment, name, value)
+    # Read after the change is persisted, once: its notifiers are the ones this event goes to.
     project = await Project.get(id=deployment.project_id)  # type: ignore[attr-defined]
     await announce(app, project, deployment)
     await app.notify(Event(
         kind=f"deployment.{new_state.value}", project=project.name, deployment=deployment.id,
         data={"error": error_message} if error_message else {},
-    ))
+    ), project)
     return True
 
 
@@ -127,15 +128,19 @@ async def create_deployment(
     """
     await quotas.check_deployment(project.team_id)  # type: ignore[attr-defined]
     deployment_id = new_deployment_id()  # its URL is written with it: one write, not two
-    deployment = await Deployment.create(
-        id=deployment_id, project=project, deployment_url=url_for(
-            app, releases.deployment_hostname(project.name, deployment_id,
-                                              app.settings.base_domain)),
-        **fields)
-    await audit.record("deployment.created", team=project.team_id,  # type: ignore[attr-defined]
-                       target=("deployment", deployment.id), project=project.name,
-                       actor=audit.current(str(deployment.creator_type)),
-                       after=creation_summary(deployment))
+    # The row and its audit entry are committed together: one commit (and sync) less on the
+    # way to the queue, and never a deployment without its audit entry.
+    async with in_transaction():
+        deployment = await Deployment.create(
+            id=deployment_id, project=project, deployment_url=url_for(
+                app, releases.deployment_hostname(project.name, deployment_id,
+                                                  app.settings.base_domain)),
+            **fields)
+        await audit.record("deployment.created",
+                           team=project.team_id,  # type: ignore[attr-defined]
+                           target=("deployment", deployment.id), project=project.name,
+                           actor=audit.current(str(deployment.creator_type)),
+                           after=creation_summary(deployment))
     await announce(app, project, deployment)
     await app.notify(Event(kind="deployment.created", project=project.name,
                            deployment=deployment.id))

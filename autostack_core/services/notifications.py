@@ -114,9 +114,17 @@ async def send_with_retries(notifier: Notifier, event: Event, config: Mapping[st
     return False
 
 
-async def deliver(app: AutoStack, event: Event) -> list[asyncio.Task[bool]]:
-    """Start one background delivery per notifier of the event's project that wants it."""
-    project = await Project.get_or_none(name=event.project)
+async def deliver(app: AutoStack, event: Event,
+                  project: Project | None = None) -> list[asyncio.Task[bool]]:
+    """Start one background delivery per notifier of the event's project that wants it.
+
+    The notifiers are those of the project as read for this event (so one added during a
+    build gets the build's next events): ``project`` when the caller has just read it for
+    the event (:func:`deployments.transition` does, after persisting the change), else
+    read here.
+    """
+    if project is None or project.name != event.project:
+        project = await Project.get_or_none(name=event.project)
     stored = [] if project is None else project.settings.get("notifiers") or []
     wanted = [config for config in stored
               if event.kind in config.get("events", DEFAULT_EVENTS)]

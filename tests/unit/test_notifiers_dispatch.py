@@ -87,6 +87,23 @@ async def test_a_failing_notifier_never_fails_the_deployment(
     assert len(working.requests) == 1
 
 
+async def test_a_notifier_added_during_a_build_gets_its_next_events(
+    autostack: AutoStack, api: httpx.AsyncClient
+) -> None:
+    project = await make_project(api)
+    with standin(lambda request: (200, None)) as remote:
+        deployment = await deployments.create_deployment(autostack, project,
+                                                         source_type="upload")
+        assert await deployments.transition(autostack, deployment, DeploymentState.BUILDING)
+        await api.post("/api/v1/projects/site/notifiers", json={"type": "webhook",
+                                                                "url": remote.url})
+        # The project the build holds was read before the notifier was added.
+        assert await deployments.transition(autostack, deployment, DeploymentState.DEPLOYING)
+        assert await deployments.transition(autostack, deployment, DeploymentState.READY)
+        await notifications.drain()
+    assert [request.json()["type"] for request in remote.requests] == ["deployment.ready"]
+
+
 @pytest.mark.parametrize(("config", "field", "reason"), [
     ({"type": "webhook", "url": "http://127.0.0.1:6379/hook"}, "url", "Loopback"),
     ({"type": "webhook", "url": "http://localhost:8000/api"}, "url", "resolves to 127.0.0.1"),
