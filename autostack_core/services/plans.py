@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q, Subquery
 from tortoise.transactions import in_transaction
 
 from autostack_core.config import Settings
@@ -129,10 +130,10 @@ async def find(slug: str) -> Plan:
 async def plan_of(team: Team | int) -> Plan | None:
     """The plan whose limits apply to ``team``: its own, else the default, else None."""
     team_id = team if isinstance(team, int) else team.id
-    plan_id = await Team.filter(id=team_id).values_list("plan_id", flat=True)
-    if plan_id and plan_id[0] is not None:
-        return await Plan.get(id=plan_id[0])
-    return await Plan.get_or_none(is_default=True)
+    # One query: the team's own plan and the default; its own (not the default, or both at
+    # once) sorts first. Asked on every build's start and by the rate limits.
+    own = Subquery(Team.filter(id=team_id).values("plan_id"))
+    return await Plan.filter(Q(id__in=own) | Q(is_default=True)).order_by("is_default").first()
 
 
 async def _only_default(plan: Plan) -> None:

@@ -29,7 +29,7 @@ from autostack_core.infrastructure.models import (
     TeamMember,
     User,
 )
-from autostack_core.services import quotas
+from autostack_core.services import plans, quotas
 from tests.fixtures_auth import add_user, api, client_for, owner, personal_team, token_for
 from tests.serving import serving
 
@@ -57,7 +57,7 @@ async def test_the_seed_tiers_are_there_and_teams_have_no_limits_until_assigned(
     assert by_slug["pro"]["projects"] is None and by_slug["pro"]["members"] == 5
     assert by_slug["pro"]["bandwidth_bytes_per_month"] == 10**12
     assert by_slug["pro"]["custom_domains"] is None
-    assert all(by_slug["enterprise"][limit] is None for limit in quotas.plans.LIMITS)
+    assert all(by_slug["enterprise"][limit] is None for limit in plans.LIMITS)
     team = await personal_team(owner)
     usage = (await api.get(f"/api/v1/teams/{team.slug}/usage")).json()
     assert usage["plan"] is None
@@ -222,6 +222,19 @@ async def test_admins_create_edit_default_and_delete_plans(
     assert (await api.delete("/api/v1/plans/school")).status_code == 204
     assert (await api.put(f"/api/v1/teams/{team.slug}/plan", json={"plan": "nope"})
             ).status_code == 404
+
+
+async def test_a_teams_own_plan_applies_before_the_default(
+    api: httpx.AsyncClient, owner: User,
+) -> None:
+    team = await personal_team(owner)
+    assert await plans.plan_of(team) is None  # no plan of its own, no default
+    await Plan.create(slug="school", name="School", is_default=True)
+    assert (await plans.plan_of(team.id)).slug == "school"  # type: ignore[union-attr]
+    await put_on(api, team, "pro")
+    assert (await plans.plan_of(team)).slug == "pro"  # type: ignore[union-attr]
+    await put_on(api, team, "school")
+    assert (await plans.plan_of(team)).slug == "school"  # type: ignore[union-attr]
 
 
 async def test_a_git_push_past_the_quota_is_refused_before_any_branch_moves(
