@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from autostack_core.config import Settings
 from autostack_core.plugins import describe_plugins, get_plugin_manager
 
 EXAMPLE = Path(__file__).parents[1] / "plugins" / "example_plugin"
-DISTRIBUTION = "autostack-example-plugin"
+PACKAGE = "autostack_example_plugin"
 
 
 def pip(*args: str) -> None:
@@ -36,24 +37,32 @@ def pip(*args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The example plugin pip-installed into this venv for the module's tests.
+def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The example plugin pip-installed into a folder of its own on ``sys.path`` for the
+    module's tests; the folder, for a process of its own to find it (``PYTHONPATH``).
 
-    It is built from a copy, so the build leaves nothing in the source tree.
+    Not into the venv: CI runs two test sessions at once from one venv, and one's uninstall
+    broke the other's install (and the other's servers loaded the example plugin). It is
+    built from a copy, so the build leaves nothing in the source tree.
     """
-    source = tmp_path_factory.mktemp("plugin") / "example_plugin"
+    work = tmp_path_factory.mktemp("plugin")
+    source, target = work / "example_plugin", work / "site-packages"
     shutil.copytree(EXAMPLE, source)
-    pip("install", "--no-deps", "--no-build-isolation", "--no-index", str(source))
+    pip("install", "--no-deps", "--no-build-isolation", "--no-index", "--target", str(target),
+        str(source))
+    sys.path.insert(0, str(target))
     importlib.invalidate_caches()
     try:
-        yield
+        yield target
     finally:
-        pip("uninstall", "-y", DISTRIBUTION)
+        sys.path.remove(str(target))
+        for name in [name for name in sys.modules if name.startswith(PACKAGE)]:
+            del sys.modules[name]
         importlib.invalidate_caches()
 
 
 async def test_an_installed_plugin_is_loaded_and_called(
-    installed_plugin: None, settings: Settings
+    installed_plugin: Path, settings: Settings
 ) -> None:
     loaded = get_plugin_manager()
     infos = {info.name: info for info in describe_plugins(loaded)}
@@ -71,11 +80,11 @@ async def test_an_installed_plugin_is_loaded_and_called(
         await autostack.shutdown()
     assert page.text == "hello from the example plugin"
     assert landing.status_code == 200
-    plugin = importlib.import_module("autostack_example_plugin")
+    plugin = importlib.import_module(PACKAGE)
     assert "landing.html" in plugin.TEMPLATES_SEEN
 
 
-def test_a_broken_plugin_is_reported_by_name_and_others_load(installed_plugin: None) -> None:
+def test_a_broken_plugin_is_reported_by_name_and_others_load(installed_plugin: Path) -> None:
     loaded = get_plugin_manager()
     failures = {failure.name: failure.error for failure in loaded.failures}
     assert failures["example-broken"].startswith("ImportError: ")
@@ -86,18 +95,20 @@ def test_a_broken_plugin_is_reported_by_name_and_others_load(installed_plugin: N
     assert "example-broken FAILED: ImportError" in output
 
 
-def test_an_installed_plugin_adds_a_command(installed_plugin: None) -> None:
+def test_an_installed_plugin_adds_a_command(installed_plugin: Path) -> None:
     """The installed ``autostack`` command, in a process of its own, as a user runs it."""
     autostack = str(Path(sys.executable).parent / "autostack")
-    listed = subprocess.run([autostack, "--help"], capture_output=True, text=True, check=True)
+    env = {**os.environ, "PYTHONPATH": str(installed_plugin)}
+    listed = subprocess.run([autostack, "--help"], capture_output=True, text=True, check=True,
+                            env=env)
     assert "example-hello" in listed.stdout and "Greet NAME" in listed.stdout
     hello = subprocess.run([autostack, "example-hello", "Ada", "--json"], capture_output=True,
-                           text=True, check=True)
+                           text=True, check=True, env=env)
     assert json.loads(hello.stdout) == {"greeting": "hello Ada"}
 
 
 def test_strict_mode_makes_a_broken_plugin_fatal(
-    installed_plugin: None, monkeypatch: pytest.MonkeyPatch
+    installed_plugin: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AUTOSTACK_STRICT_PLUGINS", "1")
     with pytest.raises(ImportError):
@@ -105,7 +116,7 @@ def test_strict_mode_makes_a_broken_plugin_fatal(
 
 
 def test_the_allowlist_skips_other_plugins(
-    installed_plugin: None, monkeypatch: pytest.MonkeyPatch
+    installed_plugin: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AUTOSTACK_LOAD_PLUGINS", "example")
     loaded = get_plugin_manager()
