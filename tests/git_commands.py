@@ -27,3 +27,13 @@ def commit_and_push(work: Path, bare: Path, files: dict[str, str], message: str)
     git("commit", "-m", message, cwd=work)
     git("push", "--quiet", str(bare), "main", cwd=work)
     return git("rev-parse", "HEAD", cwd=work)
+
+
+def work_and_bare(folder: Path) -> tuple[Path, Path]:
+    """A new repository ``folder/work`` to commit in and a new bare one ``folder/site.git`` to
+    push to, both on ``main``."""
+    work, bare = folder / "work", folder / "site.git"
+    work.mkdir()
+    git("init", "--initial-branch", "main", cwd=work)
+    git("init", "--bare", "--initial-branch", "main", str(bare), cwd=folder)
+    return work, bare

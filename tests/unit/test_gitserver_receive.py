@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from autostack_core.git.gitserver import RECEIVE_CONFIG
-from tests.git_commands import git
+from tests.git_commands import commit_and_push, git, work_and_bare
 
 pytestmark = pytest.mark.dbless
 ZERO = "0" * 40
@@ -45,14 +45,8 @@ def started_gits(trace: Path) -> list[list[str]]:
 
 @pytest.fixture
 def repositories(tmp_path: Path) -> tuple[Path, Path]:
-    work, repo = tmp_path / "work", tmp_path / "site.git"
-    work.mkdir()
-    git("init", "--initial-branch", "main", cwd=work)
-    (work / "index.html").write_text("v1")
-    git("add", ".", cwd=work)
-    git("commit", "-m", "v1", cwd=work)
-    git("init", "--bare", "--initial-branch", "main", str(repo), cwd=tmp_path)
-    git("push", str(repo), "main", cwd=work)
+    work, repo = work_and_bare(tmp_path)
+    commit_and_push(work, repo, {"index.html": "v1"}, "v1")
     (work / "index.html").write_text("v2")
     git("commit", "-am", "v2", cwd=work)
     return work, repo

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from autostack_core.git.gitserver import _branch_heads
-from tests.git_commands import git
+from tests.git_commands import commit_and_push, git, work_and_bare
 
 pytestmark = pytest.mark.dbless
 
@@ -20,14 +20,9 @@ def for_each_ref(repo: Path) -> dict[str, str]:
 
 
 async def test_packed_loose_and_nested_branches_match_git_for_each_ref(tmp_path: Path) -> None:
-    work, repo = tmp_path / "work", tmp_path / "site.git"
-    work.mkdir()
-    git("init", "--initial-branch", "main", cwd=work)
-    (work / "index.html").write_text("v1")
-    git("add", ".", cwd=work)
-    git("commit", "-m", "v1", cwd=work)
-    git("init", "--bare", "--initial-branch", "main", str(repo), cwd=tmp_path)
-    git("push", str(repo), "main", "main:feature/nested", "main:old", cwd=work)
+    work, repo = work_and_bare(tmp_path)
+    commit_and_push(work, repo, {"index.html": "v1"}, "v1")
+    git("push", str(repo), "main:feature/nested", "main:old", cwd=work)
     git("pack-refs", "--all", cwd=repo)  # every head now lives in packed-refs only
     (work / "index.html").write_text("v2")
     git("commit", "-am", "v2", cwd=work)
@@ -43,10 +38,7 @@ async def test_a_pushed_repository_is_collected_after_the_answer(tmp_path: Path)
     """receive-pack runs without its own ``gc --auto``; the server runs it afterwards."""
     from autostack_core.git.gitserver import _collect_garbage_later, _collecting
 
-    work, repo = tmp_path / "work", tmp_path / "site.git"
-    work.mkdir()
-    git("init", "--initial-branch", "main", cwd=work)
-    git("init", "--bare", "--initial-branch", "main", str(repo), cwd=tmp_path)
+    work, repo = work_and_bare(tmp_path)
     git("config", "gc.auto", "1", cwd=repo)  # any loose object is too many
     git("config", "gc.autoDetach", "false", cwd=repo)  # done when git ends
     (work / "index.html").write_text("v1")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autostack_core.build.loose_objects import MAX_DEPTH, keep_listings, tree_listing
-from tests.git_commands import commit_and_push, git
+from tests.git_commands import commit_and_push, git, work_and_bare
 
 pytestmark = pytest.mark.dbless
 
@@ -29,10 +29,7 @@ def push(work: Path, bare: Path, files: dict[str, str], message: str) -> str:
 async def test_a_tree_is_listed_as_git_lists_it_from_loose_trees_and_the_cache(
     tmp_path: Path,
 ) -> None:
-    work, bare, cache = tmp_path / "work", tmp_path / "site.git", tmp_path / "trees"
-    work.mkdir()
-    git("init", "--initial-branch", "main", cwd=work)
-    git("init", "--bare", "--initial-branch", "main", str(bare), cwd=tmp_path)
+    (work, bare), cache = work_and_bare(tmp_path), tmp_path / "trees"
     (work / "docs").mkdir()
     os.symlink("../index.html", work / "docs" / "latest.html")
     (work / "run.sh").write_text("#!/bin/sh\n")
@@ -58,10 +55,7 @@ async def test_a_tree_is_listed_as_git_lists_it_from_loose_trees_and_the_cache(
 
 
 async def test_folders_nested_past_the_limit_are_left_to_git(tmp_path: Path) -> None:
-    work, bare, cache = tmp_path / "work", tmp_path / "site.git", tmp_path / "trees"
-    work.mkdir()
-    git("init", "--initial-branch", "main", cwd=work)
-    git("init", "--bare", "--initial-branch", "main", str(bare), cwd=tmp_path)
+    (work, bare), cache = work_and_bare(tmp_path), tmp_path / "trees"
     git("config", "receive.unpackLimit", "1000", cwd=bare)  # ~200 new trees each push: loose
     deepest = "d/" * MAX_DEPTH
     tree = push(work, bare, {f"{deepest}at-the-limit.txt": "ok"}, "at the limit")

@@ -16,18 +16,14 @@ from autostack_core.build.loose_objects import describe_loose, read_loose
 from autostack_core.build.push_source import checkout_pushed
 from autostack_core.build.sources import SourceError, describe_local
 from autostack_core.infrastructure.store import Store
-from tests.git_commands import commit_and_push, git
+from tests.git_commands import commit_and_push, git, work_and_bare
 
 pytestmark = pytest.mark.dbless
 
 
 @pytest.fixture
 def repos(tmp_path: Path) -> tuple[Path, Path]:
-    work, bare = tmp_path / "work", tmp_path / "site.git"
-    work.mkdir()
-    git("init", "--initial-branch", "main", cwd=work)
-    git("init", "--bare", "--initial-branch", "main", str(bare), cwd=tmp_path)
-    return work, bare
+    return work_and_bare(tmp_path)
 
 
 def blobs_known(blob_map: Path) -> int:
