@@ -228,11 +228,12 @@ async def point_aliases(
             await Project.filter(id=project.id).update(production_url=production[0])
             project.production_url = production[0]
     # Each alias is protected as its row says (an existing row keeps its kind and branch).
-    environments = {move.hostname: protection.environment_of(
-        AliasKind(rows[move.hostname].kind), rows[move.hostname].branch, deployment)
-        if move.hostname in rows else protection.environment_of(move.kind, move.branch,
-                                                                deployment)
-        for move in moves}
+    environments = {}
+    for move in moves:
+        row = rows.get(move.hostname)
+        kind, branch = (move.kind, move.branch) if row is None else (AliasKind(row.kind),
+                                                                     row.branch)
+        environments[move.hostname] = protection.environment_of(kind, branch, deployment)
     try:
         await releases.bind_many(app, project, deployment, environments, endpoint)
     except Exception:
